@@ -1,0 +1,26 @@
+//! beacon-lightsync: a trusted, persistent view of the Ethereum beacon chain for the browser.
+//!
+//! The crate is a pure-Rust core with thin platform edges. `types`, `merkle`, `ws`, `checkpoint`,
+//! `backfill`, `light` and `overseer` are plain Rust and are tested natively with `cargo test`;
+//! only `js`, the wasm half of `beacon_api` and the IndexedDB half of `store` touch browser APIs.
+//! The native-only `devnet` (a local Beacon API) and `cli` back the `lightsync` binary.
+
+pub mod backfill;
+pub mod beacon_api;
+pub mod checkpoint;
+pub mod config;
+pub mod light;
+pub mod merkle;
+pub mod overseer;
+pub mod ssz_io;
+pub mod store;
+pub mod types;
+pub mod ws;
+
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod devnet;
