@@ -9,8 +9,7 @@ cd "$(dirname "$0")/.."
 # must agree exactly or wasm-bindgen refuses the module.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock 2>/dev/null || true)
 WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-0.2.130}
-TOOLS="$PWD/.tools"
-export PATH="$TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -42,12 +41,12 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install -q wasm-pack --locked
 fi
 
-# JS tools live in a project-local folder, never fetched as prebuilt browsers.
-# binaryen's wasm-opt from npm: Debian's older wasm-opt silently breaks release builds.
-if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$TOOLS/node_modules/playwright-core" ]; then
-  log "npm install (binaryen, playwright-core) into .tools"
-  mkdir -p "$TOOLS"
-  ( cd "$TOOLS" && [ -f package.json ] || echo '{"private":true}' > package.json
-    npm install --silent --no-audit --no-fund binaryen@132 playwright-core@1 >/dev/null )
+# JS tools (browser automation, binaryen's wasm-opt) come from the npm registry into ./node_modules;
+# no tool downloads a browser of its own. Debian's older wasm-opt silently breaks release builds,
+# so node_modules/.bin goes first on PATH (the Makefile does that).
+if [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package.json -nt node_modules/.stamp ]; then
+  log "npm install (dev tools)"
+  npm install --no-audit --no-fund --loglevel=error >/dev/null
+  touch node_modules/.stamp
 fi
 log "toolchain ready"

@@ -1,0 +1,42 @@
+# beacon-lightsync: `make demo` and `make test` install what is missing, then build and run.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export LIGHTSYNC_FIXTURES ?= $(abspath $(CURDIR)/../shared/fixtures)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: setup build pkg demo test test-native test-browser test-e2e bench clean-db
+
+setup:
+	@bash scripts/setup.sh
+
+## The npm package, generated (never committed): release wasm with wasm-opt from binaryen 132.
+pkg: setup
+	wasm-pack build --release --target web --out-dir pkg
+	node scripts/package.mjs pkg
+
+build: pkg
+	cargo build --release --bin lightsync
+
+## Every test: native unit and integration tests, browser tests in headless Chromium with real
+## IndexedDB, and end-to-end tests of the dashboard in headless Chromium.
+test: setup test-native test-browser test-e2e
+
+test-native:
+	@test -f "$(LIGHTSYNC_FIXTURES)/README.md" || { echo "fixtures not found at $(LIGHTSYNC_FIXTURES): set LIGHTSYNC_FIXTURES" >&2; exit 1; }
+	cargo build --release --bin lightsync
+	cargo test
+
+test-browser:
+	bash scripts/test-browser.sh
+
+test-e2e: pkg
+	cargo build --release --bin lightsync
+	node --test --test-concurrency=1 tests/e2e/
+
+demo: build
+	node scripts/demo.mjs
+
+bench: build
+	node scripts/bench.mjs
