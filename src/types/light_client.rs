@@ -1,0 +1,1 @@
+//! Light-client containers (owned by the light-client engineer).
