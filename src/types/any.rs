@@ -1,1 +1,408 @@
-//! (in progress)
+//! Fork-tagged enums over each container family, for data whose fork is known only at run time.
+//!
+//! A Beacon API response says its fork in `Eth-Consensus-Version` (or, for a state, in its own
+//! `fork.current_version`); the bytes alone cannot say it, because the SSZ layouts of different
+//! forks overlap. So every decoder here takes the fork explicitly, and an enum remembers it.
+
+use ssz::Encode;
+use tree_hash::TreeHash;
+
+use super::*;
+
+/// Defines a fork-tagged enum with `from_ssz_bytes(fork, bytes)`, `from_json(fork, text)`,
+/// `fork()`, `as_ssz_bytes()` and `tree_hash_root()`. Forks without the type are refused with
+/// [`TypesError::TypeNotInFork`].
+macro_rules! define_any {
+    ($(#[$doc:meta])* $name:ident, $type_name:literal, { $($variant:ident => $ty:ty),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+        #[serde(untagged, bound = "P: Preset")]
+        pub enum $name<P: Preset> {
+            $($variant($ty),)+
+        }
+
+        impl<P: Preset> $name<P> {
+            /// The SSZ type name, as used by consensus-spec-tests folders.
+            pub const TYPE_NAME: &'static str = $type_name;
+
+            /// Decodes SSZ bytes as this type at `fork`.
+            pub fn from_ssz_bytes(fork: ForkName, bytes: &[u8]) -> Result<Self, TypesError> {
+                match fork {
+                    $(ForkName::$variant => decode_ssz::<$ty>(bytes, $type_name, Some(fork)).map(Self::$variant),)+
+                    #[allow(unreachable_patterns)]
+                    other => Err(TypesError::TypeNotInFork { type_name: $type_name.to_string(), fork: other }),
+                }
+            }
+
+            /// Parses the Beacon API JSON form (or spec-test YAML, which is a JSON superset for
+            /// these values) of this type at `fork`.
+            pub fn from_json(fork: ForkName, text: &str) -> Result<Self, TypesError> {
+                match fork {
+                    $(ForkName::$variant => serde_json::from_str::<$ty>(text)
+                        .map(Self::$variant)
+                        .map_err(|e| TypesError::Json { type_name: $type_name, fork, reason: e.to_string() }),)+
+                    #[allow(unreachable_patterns)]
+                    other => Err(TypesError::TypeNotInFork { type_name: $type_name.to_string(), fork: other }),
+                }
+            }
+
+            /// Like [`Self::from_json`], from an already parsed `serde_json::Value`.
+            pub fn from_json_value(fork: ForkName, value: serde_json::Value) -> Result<Self, TypesError> {
+                match fork {
+                    $(ForkName::$variant => serde_json::from_value::<$ty>(value)
+                        .map(Self::$variant)
+                        .map_err(|e| TypesError::Json { type_name: $type_name, fork, reason: e.to_string() }),)+
+                    #[allow(unreachable_patterns)]
+                    other => Err(TypesError::TypeNotInFork { type_name: $type_name.to_string(), fork: other }),
+                }
+            }
+
+            /// The fork this value belongs to.
+            pub fn fork(&self) -> ForkName {
+                match self {
+                    $(Self::$variant(_) => ForkName::$variant,)+
+                }
+            }
+
+            /// SSZ encoding.
+            pub fn as_ssz_bytes(&self) -> Vec<u8> {
+                match self {
+                    $(Self::$variant(inner) => inner.as_ssz_bytes(),)+
+                }
+            }
+
+            /// `hash_tree_root` of the value.
+            pub fn tree_hash_root(&self) -> Root {
+                match self {
+                    $(Self::$variant(inner) => inner.tree_hash_root(),)+
+                }
+            }
+        }
+    };
+}
+
+define_any!(
+    /// A `BeaconState` of any fork.
+    AnyBeaconState, "BeaconState", {
+    Phase0 => phase0::BeaconState<P>,
+    Altair => altair::BeaconState<P>,
+    Bellatrix => bellatrix::BeaconState<P>,
+    Capella => capella::BeaconState<P>,
+    Deneb => deneb::BeaconState<P>,
+    Electra => electra::BeaconState<P>,
+    Fulu => fulu::BeaconState<P>,
+});
+
+define_any!(
+    /// A `SignedBeaconBlock` of any fork.
+    AnySignedBeaconBlock, "SignedBeaconBlock", {
+    Phase0 => phase0::SignedBeaconBlock<P>,
+    Altair => altair::SignedBeaconBlock<P>,
+    Bellatrix => bellatrix::SignedBeaconBlock<P>,
+    Capella => capella::SignedBeaconBlock<P>,
+    Deneb => deneb::SignedBeaconBlock<P>,
+    Electra => electra::SignedBeaconBlock<P>,
+    Fulu => fulu::SignedBeaconBlock<P>,
+});
+
+define_any!(
+    /// A `BeaconBlock` of any fork.
+    AnyBeaconBlock, "BeaconBlock", {
+    Phase0 => phase0::BeaconBlock<P>,
+    Altair => altair::BeaconBlock<P>,
+    Bellatrix => bellatrix::BeaconBlock<P>,
+    Capella => capella::BeaconBlock<P>,
+    Deneb => deneb::BeaconBlock<P>,
+    Electra => electra::BeaconBlock<P>,
+    Fulu => fulu::BeaconBlock<P>,
+});
+
+define_any!(
+    /// A `BeaconBlockBody` of any fork.
+    AnyBeaconBlockBody, "BeaconBlockBody", {
+    Phase0 => phase0::BeaconBlockBody<P>,
+    Altair => altair::BeaconBlockBody<P>,
+    Bellatrix => bellatrix::BeaconBlockBody<P>,
+    Capella => capella::BeaconBlockBody<P>,
+    Deneb => deneb::BeaconBlockBody<P>,
+    Electra => electra::BeaconBlockBody<P>,
+    Fulu => fulu::BeaconBlockBody<P>,
+});
+
+define_any!(
+    /// An `ExecutionPayloadHeader` of any fork from Bellatrix on (Electra and Fulu use Deneb's).
+    AnyExecutionPayloadHeader, "ExecutionPayloadHeader", {
+    Bellatrix => bellatrix::ExecutionPayloadHeader<P>,
+    Capella => capella::ExecutionPayloadHeader<P>,
+    Deneb => deneb::ExecutionPayloadHeader<P>,
+    Electra => deneb::ExecutionPayloadHeader<P>,
+    Fulu => deneb::ExecutionPayloadHeader<P>,
+});
+
+define_any!(
+    /// An `ExecutionPayload` of any fork from Bellatrix on (Electra and Fulu use Deneb's).
+    AnyExecutionPayload, "ExecutionPayload", {
+    Bellatrix => bellatrix::ExecutionPayload<P>,
+    Capella => capella::ExecutionPayload<P>,
+    Deneb => deneb::ExecutionPayload<P>,
+    Electra => deneb::ExecutionPayload<P>,
+    Fulu => deneb::ExecutionPayload<P>,
+});
+
+/// Applies `$body` to the inner value of any variant of a seven-fork enum.
+macro_rules! map_all_forks {
+    ($value:expr, $inner:ident => $body:expr) => {
+        match $value {
+            Self::Phase0($inner) => $body,
+            Self::Altair($inner) => $body,
+            Self::Bellatrix($inner) => $body,
+            Self::Capella($inner) => $body,
+            Self::Deneb($inner) => $body,
+            Self::Electra($inner) => $body,
+            Self::Fulu($inner) => $body,
+        }
+    };
+}
+
+impl<P: Preset> AnyBeaconState<P> {
+    /// `genesis_time` (Unix seconds).
+    pub fn genesis_time(&self) -> u64 {
+        map_all_forks!(self, s => s.genesis_time)
+    }
+    /// `genesis_validators_root`.
+    pub fn genesis_validators_root(&self) -> Root {
+        map_all_forks!(self, s => s.genesis_validators_root)
+    }
+    /// `slot`.
+    pub fn slot(&self) -> Slot {
+        map_all_forks!(self, s => s.slot)
+    }
+    /// `fork` (the state's `Fork` container, not the [`ForkName`]).
+    pub fn fork_info(&self) -> &phase0::Fork {
+        map_all_forks!(self, s => &s.fork)
+    }
+    /// `latest_block_header` as stored (its `state_root` is zero until the next slot fills it).
+    pub fn latest_block_header(&self) -> &phase0::BeaconBlockHeader {
+        map_all_forks!(self, s => &s.latest_block_header)
+    }
+    /// `block_roots` (a ring buffer of `SLOTS_PER_HISTORICAL_ROOT` roots).
+    pub fn block_roots(&self) -> &FixedVector<Root, P::SlotsPerHistoricalRoot> {
+        map_all_forks!(self, s => &s.block_roots)
+    }
+    /// `state_roots` (a ring buffer of `SLOTS_PER_HISTORICAL_ROOT` roots).
+    pub fn state_roots(&self) -> &FixedVector<Root, P::SlotsPerHistoricalRoot> {
+        map_all_forks!(self, s => &s.state_roots)
+    }
+    /// `historical_roots` (frozen at Capella).
+    pub fn historical_roots(&self) -> &VariableList<Root, P::HistoricalRootsLimit> {
+        map_all_forks!(self, s => &s.historical_roots)
+    }
+    /// `validators`.
+    pub fn validators(&self) -> &VariableList<phase0::Validator, P::ValidatorRegistryLimit> {
+        map_all_forks!(self, s => &s.validators)
+    }
+    /// `balances` (Gwei).
+    pub fn balances(&self) -> &VariableList<Gwei, P::ValidatorRegistryLimit> {
+        map_all_forks!(self, s => &s.balances)
+    }
+    /// `finalized_checkpoint`.
+    pub fn finalized_checkpoint(&self) -> phase0::Checkpoint {
+        map_all_forks!(self, s => s.finalized_checkpoint)
+    }
+    /// `current_justified_checkpoint`.
+    pub fn current_justified_checkpoint(&self) -> phase0::Checkpoint {
+        map_all_forks!(self, s => s.current_justified_checkpoint)
+    }
+
+    /// The state's block header with `state_root` filled in with `hash_tree_root(state)` when it
+    /// is still zero (as `process_slot` does), so it hashes to the root of the state's latest
+    /// block. Hashes the whole state; pass the root if you already have it.
+    pub fn latest_block_header_filled(
+        &self,
+        state_root: Option<Root>,
+    ) -> phase0::BeaconBlockHeader {
+        let mut header = *self.latest_block_header();
+        if header.state_root == Root::ZERO {
+            header.state_root = state_root.unwrap_or_else(|| self.tree_hash_root());
+        }
+        header
+    }
+
+    /// `current_sync_committee` (Altair on).
+    pub fn current_sync_committee(&self) -> Option<&altair::SyncCommittee<P>> {
+        match self {
+            Self::Phase0(_) => None,
+            Self::Altair(s) => Some(&s.current_sync_committee),
+            Self::Bellatrix(s) => Some(&s.current_sync_committee),
+            Self::Capella(s) => Some(&s.current_sync_committee),
+            Self::Deneb(s) => Some(&s.current_sync_committee),
+            Self::Electra(s) => Some(&s.current_sync_committee),
+            Self::Fulu(s) => Some(&s.current_sync_committee),
+        }
+    }
+
+    /// `next_sync_committee` (Altair on).
+    pub fn next_sync_committee(&self) -> Option<&altair::SyncCommittee<P>> {
+        match self {
+            Self::Phase0(_) => None,
+            Self::Altair(s) => Some(&s.next_sync_committee),
+            Self::Bellatrix(s) => Some(&s.next_sync_committee),
+            Self::Capella(s) => Some(&s.next_sync_committee),
+            Self::Deneb(s) => Some(&s.next_sync_committee),
+            Self::Electra(s) => Some(&s.next_sync_committee),
+            Self::Fulu(s) => Some(&s.next_sync_committee),
+        }
+    }
+
+    /// `historical_summaries` (Capella on).
+    pub fn historical_summaries(
+        &self,
+    ) -> Option<&VariableList<capella::HistoricalSummary, P::HistoricalRootsLimit>> {
+        match self {
+            Self::Phase0(_) | Self::Altair(_) | Self::Bellatrix(_) => None,
+            Self::Capella(s) => Some(&s.historical_summaries),
+            Self::Deneb(s) => Some(&s.historical_summaries),
+            Self::Electra(s) => Some(&s.historical_summaries),
+            Self::Fulu(s) => Some(&s.historical_summaries),
+        }
+    }
+
+    /// `latest_execution_payload_header` (Bellatrix on).
+    pub fn latest_execution_payload_header(&self) -> Option<AnyExecutionPayloadHeader<P>> {
+        match self {
+            Self::Phase0(_) | Self::Altair(_) => None,
+            Self::Bellatrix(s) => Some(AnyExecutionPayloadHeader::Bellatrix(
+                s.latest_execution_payload_header.clone(),
+            )),
+            Self::Capella(s) => Some(AnyExecutionPayloadHeader::Capella(
+                s.latest_execution_payload_header.clone(),
+            )),
+            Self::Deneb(s) => Some(AnyExecutionPayloadHeader::Deneb(
+                s.latest_execution_payload_header.clone(),
+            )),
+            Self::Electra(s) => Some(AnyExecutionPayloadHeader::Electra(
+                s.latest_execution_payload_header.clone(),
+            )),
+            Self::Fulu(s) => Some(AnyExecutionPayloadHeader::Fulu(
+                s.latest_execution_payload_header.clone(),
+            )),
+        }
+    }
+
+    /// Electra churn fields `(deposit_balance_to_consume, exit_balance_to_consume,
+    /// earliest_exit_epoch)`, Gwei/Gwei/epoch (Electra on).
+    pub fn electra_churn(&self) -> Option<(Gwei, Gwei, Epoch)> {
+        match self {
+            Self::Electra(s) => Some((
+                s.deposit_balance_to_consume,
+                s.exit_balance_to_consume,
+                s.earliest_exit_epoch,
+            )),
+            Self::Fulu(s) => Some((
+                s.deposit_balance_to_consume,
+                s.exit_balance_to_consume,
+                s.earliest_exit_epoch,
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl<P: Preset> AnySignedBeaconBlock<P> {
+    /// The block root: `hash_tree_root(message)`.
+    pub fn message_root(&self) -> Root {
+        map_all_forks!(self, b => b.message_root())
+    }
+    /// The block's header, `body_root` filled in.
+    pub fn block_header(&self) -> phase0::BeaconBlockHeader {
+        map_all_forks!(self, b => b.message.block_header())
+    }
+    /// The signed header (`message` = [`Self::block_header`]).
+    pub fn signed_block_header(&self) -> phase0::SignedBeaconBlockHeader {
+        map_all_forks!(self, b => b.signed_block_header())
+    }
+    /// `message.slot`.
+    pub fn slot(&self) -> Slot {
+        map_all_forks!(self, b => b.message.slot)
+    }
+    /// `message.parent_root`.
+    pub fn parent_root(&self) -> Root {
+        map_all_forks!(self, b => b.message.parent_root)
+    }
+    /// `message.state_root`.
+    pub fn state_root(&self) -> Root {
+        map_all_forks!(self, b => b.message.state_root)
+    }
+    /// `signature`.
+    pub fn signature(&self) -> BlsSignature {
+        map_all_forks!(self, b => b.signature)
+    }
+}
+
+impl<P: Preset> AnyBeaconBlock<P> {
+    /// The block root (same as `tree_hash_root`).
+    pub fn message_root(&self) -> Root {
+        self.tree_hash_root()
+    }
+    /// The block's header, `body_root` filled in.
+    pub fn block_header(&self) -> phase0::BeaconBlockHeader {
+        map_all_forks!(self, b => b.block_header())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_types_outside_their_forks_and_bad_bytes() {
+        let err = AnyExecutionPayloadHeader::<Mainnet>::from_ssz_bytes(ForkName::Altair, &[])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TypesError::TypeNotInFork {
+                    fork: ForkName::Altair,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err =
+            AnyBeaconState::<Mainnet>::from_ssz_bytes(ForkName::Deneb, &[1, 2, 3]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TypesError::SszDecode {
+                    fork: Some(ForkName::Deneb),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("deneb BeaconState"), "{err}");
+    }
+
+    #[test]
+    fn header_round_trips_through_json() {
+        let header = phase0::BeaconBlockHeader {
+            slot: 7,
+            proposer_index: u64::MAX,
+            parent_root: Root::repeat_byte(1),
+            state_root: Root::repeat_byte(2),
+            body_root: Root::repeat_byte(3),
+        };
+        let json = serde_json::to_value(header).unwrap();
+        assert_eq!(json["slot"], "7");
+        assert_eq!(json["proposer_index"], "18446744073709551615");
+        assert_eq!(json["parent_root"], format!("0x{}", "01".repeat(32)));
+        let back: phase0::BeaconBlockHeader = serde_json::from_value(json).unwrap();
+        assert_eq!(back, header);
+        let from_yaml: phase0::BeaconBlockHeader = serde_yaml::from_str(&format!(
+            "slot: 7\nproposer_index: 18446744073709551615\nparent_root: '0x{}'\nstate_root: '0x{}'\nbody_root: '0x{}'\n",
+            "01".repeat(32), "02".repeat(32), "03".repeat(32)
+        ))
+        .unwrap();
+        assert_eq!(from_yaml, header);
+    }
+}

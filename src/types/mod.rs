@@ -164,6 +164,12 @@ pub enum TypesError {
         fork: Option<ForkName>,
         reason: String,
     },
+    /// JSON (or YAML) that does not parse as the expected type.
+    Json {
+        type_name: &'static str,
+        fork: ForkName,
+        reason: String,
+    },
     /// Input shorter than a fixed layout requires.
     TooShort {
         what: &'static str,
@@ -191,6 +197,9 @@ impl fmt::Display for TypesError {
             }
             TypesError::SszDecode { type_name, fork: None, reason } => {
                 write!(f, "invalid SSZ: expected a {type_name}, got bytes that fail with {reason}")
+            }
+            TypesError::Json { type_name, fork, reason } => {
+                write!(f, "invalid JSON: expected a {fork} {type_name}, got {reason}")
             }
             TypesError::TooShort { what, expected, got } => {
                 write!(f, "{what} too short: expected at least {expected} bytes, got {got}")
