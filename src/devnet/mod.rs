@@ -1,1 +1,258 @@
-//! (module under construction)
+//! `lightsync devnet`: a local Beacon API over a deterministic generated chain (or over recorded
+//! real responses), with faults on demand.
+//!
+//! The demo, the browser tests and the benchmarks run with no internet, yet must meet a server that
+//! behaves like a real beacon node: JSON and SSZ with content negotiation, `Eth-Consensus-Version`,
+//! CORS, Beacon API error bodies, and data that passes every check of the checkpoint-sync,
+//! backfill and light-client flows. Each of K *providers* is one port on 127.0.0.1 serving the same
+//! chain unless a fault (or a lying chain from another seed) says otherwise.
+//!
+//! Pieces: [`http`] (a hand-written HTTP/1.1 server, so faults control every byte), [`api`]
+//! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`data`] (what a
+//! provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the generator).
+//!
+//! Other tests start a devnet in process:
+//! ```no_run
+//! use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+//! let devnet = Devnet::start(DevnetOptions { port: 0, ..DevnetOptions::default() }).unwrap();
+//! let url = &devnet.urls()[0];
+//! # let _ = url;
+//! ```
+
+pub mod api;
+pub mod chain;
+pub mod data;
+pub mod faults;
+pub mod http;
+pub mod replay;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use api::{Provider, Shared};
+use data::{hex0x, ChainData};
+use faults::{FaultRule, FaultSet};
+use http::Server;
+use replay::ReplayNetwork;
+
+/// How to start a devnet. `Default` gives a small, fully signed fulu chain on one provider.
+#[derive(Clone, Debug)]
+pub struct DevnetOptions {
+    /// First port; provider i listens on `port + i`. 0 = each provider gets a free port.
+    pub port: u16,
+    /// Number of providers (ports).
+    pub providers: usize,
+    /// What to serve and how to build it.
+    pub chain: chain::ChainOptions,
+    /// Serve recorded responses instead of generating: (network, fixtures folder).
+    pub replay: Option<(ReplayNetwork, PathBuf)>,
+    /// Fault rules set at start: (provider index, rule).
+    pub faults: Vec<(usize, FaultRule)>,
+    /// Consistent liars: (provider index, seed of the chain it serves instead).
+    pub liars: Vec<(usize, u64)>,
+}
+
+impl Default for DevnetOptions {
+    fn default() -> Self {
+        DevnetOptions {
+            port: 0,
+            providers: 1,
+            chain: chain::ChainOptions::default(),
+            replay: None,
+            faults: Vec::new(),
+            liars: Vec::new(),
+        }
+    }
+}
+
+/// Why a devnet could not start. None is retryable with the same options except `Bind` (a port
+/// in use may free up).
+#[derive(Debug)]
+pub enum DevnetError {
+    /// Listening on `127.0.0.1:port` failed.
+    Bind { port: u16, error: std::io::Error },
+    /// Options that cannot work together.
+    BadOptions { message: String },
+    /// Recorded data could not be loaded.
+    Replay(replay::ReplayError),
+    /// The chain could not be generated.
+    Chain(chain::ChainError),
+}
+
+impl fmt::Display for DevnetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DevnetError::Bind { port, error } => {
+                write!(f, "cannot listen on 127.0.0.1:{port}: {error}")
+            }
+            DevnetError::BadOptions { message } => write!(f, "{message}"),
+            DevnetError::Replay(e) => write!(f, "replay: {e}"),
+            DevnetError::Chain(e) => write!(f, "chain generation: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DevnetError {}
+
+/// A running devnet; dropping it stops every provider.
+pub struct Devnet {
+    servers: Vec<Server>,
+    shared: Arc<Shared>,
+    urls: Vec<String>,
+}
+
+impl Devnet {
+    /// Builds (or loads) the chain, binds every provider and starts serving.
+    pub fn start(opts: DevnetOptions) -> Result<Devnet, DevnetError> {
+        if opts.providers == 0 {
+            return Err(DevnetError::BadOptions {
+                message: "expected at least 1 provider, got 0".into(),
+            });
+        }
+        let check_index = |i: usize, what: &str| {
+            if i >= opts.providers {
+                Err(DevnetError::BadOptions {
+                    message: format!(
+                        "{what}: expected a provider index below {}, got {i}",
+                        opts.providers
+                    ),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        for (i, _) in &opts.faults {
+            check_index(*i, "fault")?;
+        }
+        for (i, _) in &opts.liars {
+            check_index(*i, "liar")?;
+        }
+        let (honest, factory): (ChainData, Option<Box<api::ChainFactory>>) = match &opts.replay {
+            Some((net, dir)) => (replay::load(*net, dir).map_err(DevnetError::Replay)?, None),
+            None => {
+                let honest = chain::generate(&opts.chain).map_err(DevnetError::Chain)?;
+                let base = opts.chain.clone();
+                let factory = move |seed: u64| {
+                    let mut o = base.clone();
+                    o.seed = seed;
+                    chain::generate(&o).map_err(|e| e.to_string())
+                };
+                (honest, Some(Box::new(factory) as Box<api::ChainFactory>))
+            }
+        };
+        let honest = Arc::new(honest);
+        let mut chains = Vec::new();
+        for i in 0..opts.providers {
+            let chain = match opts.liars.iter().find(|(p, _)| *p == i) {
+                Some((_, seed)) => {
+                    let f = factory.as_ref().ok_or_else(|| DevnetError::BadOptions {
+                        message: "a lying provider needs a generated chain, not replay".into(),
+                    })?;
+                    Arc::new(f(*seed).map_err(|message| DevnetError::BadOptions { message })?)
+                }
+                None => honest.clone(),
+            };
+            chains.push(RwLock::new(chain));
+        }
+        let faults: Vec<FaultSet> = (0..opts.providers).map(|_| FaultSet::default()).collect();
+        for (i, rule) in &opts.faults {
+            faults[*i].add(rule.clone());
+        }
+        let shared = Arc::new(Shared {
+            honest,
+            chains,
+            faults,
+            factory,
+            info: RwLock::new(serde_json::Value::Null),
+        });
+        let mut servers = Vec::new();
+        for i in 0..opts.providers {
+            let port = if opts.port == 0 {
+                0
+            } else {
+                opts.port.wrapping_add(i as u16)
+            };
+            let provider = Arc::new(Provider {
+                index: i,
+                shared: shared.clone(),
+            });
+            let server =
+                Server::bind(port, provider).map_err(|error| DevnetError::Bind { port, error })?;
+            servers.push(server);
+        }
+        let urls = servers
+            .iter()
+            .map(|s| format!("http://127.0.0.1:{}", s.port()))
+            .collect();
+        let devnet = Devnet {
+            servers,
+            shared,
+            urls,
+        };
+        *devnet
+            .shared
+            .info
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = devnet.info();
+        Ok(devnet)
+    }
+
+    /// Base URLs of the providers, `http://127.0.0.1:PORT`, in provider order.
+    pub fn urls(&self) -> Vec<String> {
+        self.urls.clone()
+    }
+
+    /// The honest chain every non-lying provider serves.
+    pub fn chain(&self) -> Arc<ChainData> {
+        self.shared.honest.clone()
+    }
+
+    /// The trusted checkpoint a client should use, `0x<block_root>:<epoch>` (the latest finalized
+    /// checkpoint), or `None` when the chain has not finalized anything.
+    pub fn checkpoint(&self) -> Option<String> {
+        let cp = self.shared.honest.checkpoints.finalized;
+        (cp.root != [0; 32]).then(|| format!("{}:{}", hex0x(&cp.root), cp.epoch))
+    }
+
+    /// Adds a fault rule to provider `provider` (same effect as the control endpoint).
+    pub fn add_fault(&self, provider: usize, rule: FaultRule) {
+        if let Some(f) = self.shared.faults.get(provider) {
+            f.add(rule);
+        }
+    }
+
+    /// Removes every fault rule of provider `provider`.
+    pub fn clear_faults(&self, provider: usize) {
+        if let Some(f) = self.shared.faults.get(provider) {
+            f.clear();
+        }
+    }
+
+    /// The machine-readable summary printed by the CLI after `DEVNET ` and served at
+    /// `/_devnet/info`.
+    pub fn info(&self) -> serde_json::Value {
+        let c = &self.shared.honest;
+        let spe = c.slots_per_epoch.max(1);
+        let fin = c.checkpoints.finalized;
+        serde_json::json!({
+            "urls": self.urls,
+            "checkpoint": self.checkpoint(),
+            "finalized_epoch": fin.epoch,
+            "finalized_slot": fin.epoch * spe,
+            "finalized_root": hex0x(&fin.root),
+            "head_slot": c.head_slot,
+            "genesis_time": c.genesis.as_ref().map(|g| g.genesis_time),
+            "genesis_validators_root": c.genesis.as_ref().map(|g| hex0x(&g.genesis_validators_root)),
+            "chain": c.label,
+            "control": "/_devnet/faults",
+        })
+    }
+
+    /// Stops every provider.
+    pub fn shutdown(mut self) {
+        for s in &mut self.servers {
+            s.shutdown();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! `lightsync devnet`: serve a local Beacon API (see `beacon_lightsync::devnet`) until killed.
+//!
+//! Prints the provider URLs and the trusted checkpoint for humans, then one line
+//! `DEVNET {json}` for scripts, and optionally writes the same JSON to `--ready-file` once every
+//! provider is listening (written to a temporary name and renamed, so a watcher never reads half).
+
+use std::path::PathBuf;
+
+use crate::devnet::chain::ChainOptions;
+use crate::devnet::faults::FaultRule;
+use crate::devnet::{Devnet, DevnetOptions};
+
+const USAGE: &str = "usage: lightsync devnet [options]
+  --port P             first port (provider i listens on P+i; 0 = any free port) [5052]
+  --providers K        number of providers [1]
+  --validators N       registry size [2048]
+  --slots S            slots after genesis [256]
+  --preset NAME        mainnet | minimal [minimal]
+  --fork F             fork of the whole chain (altair..fulu) [fulu]
+  --seed X             seed of every deterministic choice [1]
+  --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]
+  --empty-slots PCT    percent of empty slots [5]
+  --fault [I:]SPEC     fault rule for provider I (default 0), SPEC = kind[,key=value...]
+                       kinds: flip-state bad-header-root broken-parent non-canonical withhold
+                       truncate oversize trickle status no-response wrong-version no-expose
+                       wrong-gvr bad-lc-signature bad-lc-branch bad-json bad-ssz
+                       common keys: path=/eth/v1/beacon/headers/* slots=A-B count=N
+  --liar I[:SEED]      provider I serves a consistent chain from another seed [seed+1]
+  --replay NET         serve recorded responses (holesky | mainnet) instead of generating
+  --fixtures DIR       fixtures folder for --replay [$LIGHTSYNC_FIXTURES or ../shared/fixtures]
+  --ready-file PATH    write the DEVNET JSON there once listening
+Run-time faults: POST http://127.0.0.1:P/_devnet/faults?kind=truncate&count=3 (see --help of the
+module docs); GET lists, DELETE clears.";
+
+fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), String> {
+    let mut opts = DevnetOptions {
+        port: 5052,
+        ..DevnetOptions::default()
+    };
+    let mut chain = ChainOptions::default();
+    let mut ready = None;
+    let mut replay_net = None;
+    let mut fixtures = None;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "-h" || flag == "--help" {
+            return Err(String::new());
+        }
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag}: expected a value, got nothing"))
+        };
+        fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, String> {
+            v.parse()
+                .map_err(|_| format!("{flag}: expected {what}, got `{v}`"))
+        }
+        match flag.as_str() {
+            "--port" => opts.port = num(flag, &value()?, "a port number")?,
+            "--providers" => opts.providers = num(flag, &value()?, "a positive count")?,
+            "--validators" => chain.validators = num(flag, &value()?, "a validator count")?,
+            "--slots" => chain.slots = num(flag, &value()?, "a slot count")?,
+            "--preset" => chain.preset = value()?,
+            "--fork" => chain.fork = value()?,
+            "--seed" => chain.seed = num(flag, &value()?, "a u64 seed")?,
+            "--genesis-time" => chain.genesis_time = Some(num(flag, &value()?, "unix seconds")?),
+            "--empty-slots" => chain.empty_slot_percent = num(flag, &value()?, "a percentage")?,
+            "--fault" => {
+                let v = value()?;
+                let (idx, spec) = match v.split_once(':') {
+                    Some((i, s)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
+                        (num(flag, i, "a provider index")?, s.to_string())
+                    }
+                    _ => (0usize, v.clone()),
+                };
+                let rule = FaultRule::parse(&spec).map_err(|e| format!("--fault {v}: {e}"))?;
+                opts.faults.push((idx, rule));
+            }
+            "--liar" => {
+                let v = value()?;
+                let (i, seed) = match v.split_once(':') {
+                    Some((i, s)) => (
+                        num(flag, i, "a provider index")?,
+                        Some(num(flag, s, "a u64 seed")?),
+                    ),
+                    None => (num(flag, &v, "a provider index")?, None),
+                };
+                opts.liars.push((i, seed.unwrap_or(u64::MAX)));
+            }
+            "--replay" => replay_net = Some(value()?),
+            "--fixtures" => fixtures = Some(PathBuf::from(value()?)),
+            "--ready-file" => ready = Some(PathBuf::from(value()?)),
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    for (_, seed) in opts.liars.iter_mut() {
+        if *seed == u64::MAX {
+            *seed = chain.seed.wrapping_add(1);
+        }
+    }
+    if let Some(net) = replay_net {
+        let net = net.parse().map_err(|e| format!("--replay: {e}"))?;
+        let dir = fixtures
+            .or_else(|| std::env::var_os("LIGHTSYNC_FIXTURES").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("../shared/fixtures"));
+        opts.replay = Some((net, dir));
+    }
+    opts.chain = chain;
+    Ok((opts, ready))
+}
+
+/// Runs the devnet in the foreground; returns an exit code only on failure to start.
+pub fn run(args: &[String]) -> i32 {
+    let (opts, ready) = match parse_args(args) {
+        Ok(v) => v,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return 0;
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return 2;
+        }
+    };
+    let started = std::time::Instant::now();
+    let devnet = match Devnet::start(opts) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let info = devnet.info();
+    println!(
+        "devnet: {} ready in {:.1} s",
+        devnet.chain().label,
+        started.elapsed().as_secs_f64()
+    );
+    for (i, url) in devnet.urls().iter().enumerate() {
+        println!("  provider {i}: {url}");
+    }
+    match devnet.checkpoint() {
+        Some(cp) => println!("  trusted checkpoint (block_root:epoch): {cp}"),
+        None => println!(
+            "  no finalized checkpoint (replay without one, or a chain too short to finalize)"
+        ),
+    }
+    println!(
+        "  faults: POST {}/_devnet/faults?kind=...  (GET lists, DELETE clears)",
+        devnet.urls()[0]
+    );
+    println!("DEVNET {info}");
+    if let Some(path) = ready {
+        let tmp = path.with_extension("tmp");
+        let written =
+            std::fs::write(&tmp, format!("{info}\n")).and_then(|_| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            eprintln!("error: cannot write ready file {}: {e}", path.display());
+            return 1;
+        }
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parses_flags() {
+        let (o, ready) = parse_args(&args(
+            "--port 6000 --providers 3 --validators 64 --seed 7 --fault 2:status,code=503 --fault withhold --liar 1",
+        ))
+        .unwrap();
+        assert_eq!(o.port, 6000);
+        assert_eq!(o.providers, 3);
+        assert_eq!(o.chain.validators, 64);
+        assert_eq!(o.faults.len(), 2);
+        assert_eq!(o.faults[0].0, 2);
+        assert_eq!(o.faults[1].0, 0);
+        assert_eq!(o.liars, vec![(1, 8)]);
+        assert!(ready.is_none());
+        assert!(parse_args(&args("--port x"))
+            .unwrap_err()
+            .contains("expected a port number"));
+        assert!(parse_args(&args("--bogus")).is_err());
+        assert!(parse_args(&args("--replay goerli")).is_err());
+    }
+}
