@@ -2,6 +2,8 @@
 //! Every subcommand prints its result on stdout and, on failure, one line on stderr naming the
 //! problem, then exits non-zero; none of them panics on bad input.
 
+pub mod devnet;
+
 const USAGE: &str = "usage: lightsync <command> [options]\n\
 commands:\n\
   root        hash_tree_root of an SSZ file\n\
@@ -22,6 +24,7 @@ pub fn main(args: Vec<String>) -> i32 {
             println!("{USAGE}");
             0
         }
+        "devnet" => devnet::run(rest),
         other => {
             eprintln!("error: unknown command `{other}`\n{USAGE}");
             let _ = rest;
