@@ -1,0 +1,331 @@
+//! Zero-copy reads of the state fields other modules need, without decoding the state.
+//!
+//! [`StateView::new`] validates the top-level layout once (offsets, and that every list of
+//! fixed-size elements is a whole number of elements within its limit), so the accessors below
+//! cannot read out of bounds; per-index accessors return `None` past the end.
+
+use super::schema::{beacon_state, PresetValues, SszType};
+use super::ssz::{container_ranges, SeqPlan};
+use super::MerkleError;
+use crate::types::{ForkName, PresetName};
+use std::ops::Range;
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(x)
+}
+
+fn arr<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut x = [0u8; N];
+    x.copy_from_slice(&b[at..at + N]);
+    x
+}
+
+/// `Fork` of the state: versions and the epoch of the last fork.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForkView {
+    /// Fork version before `epoch`.
+    pub previous_version: [u8; 4],
+    /// Fork version from `epoch` on.
+    pub current_version: [u8; 4],
+    /// Epoch of the last fork.
+    pub epoch: u64,
+}
+
+/// `BeaconBlockHeader` (`state_root` is zero in `latest_block_header` until the next slot fills
+/// it in, which is why block roots are computed with the state root substituted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeaderView {
+    /// Slot of the block.
+    pub slot: u64,
+    /// Index of the proposer.
+    pub proposer_index: u64,
+    /// Root of the parent block.
+    pub parent_root: [u8; 32],
+    /// Post-state root (zero in `latest_block_header` of the state itself).
+    pub state_root: [u8; 32],
+    /// Root of the block body.
+    pub body_root: [u8; 32],
+}
+
+/// `Checkpoint`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckpointView {
+    /// Epoch.
+    pub epoch: u64,
+    /// Block root.
+    pub root: [u8; 32],
+}
+
+/// One `Validator` record read in place (121 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidatorView<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> ValidatorView<'a> {
+    /// BLS public key (48 bytes, compressed G1).
+    pub fn pubkey(&self) -> &'a [u8] {
+        &self.bytes[0..48]
+    }
+    /// Withdrawal credentials.
+    pub fn withdrawal_credentials(&self) -> [u8; 32] {
+        arr(self.bytes, 48)
+    }
+    /// Effective balance in Gwei.
+    pub fn effective_balance(&self) -> u64 {
+        u64_at(self.bytes, 80)
+    }
+    /// Whether the validator was slashed (any non-zero byte reads as true).
+    pub fn slashed(&self) -> bool {
+        self.bytes[88] != 0
+    }
+    /// Epoch it became eligible for activation.
+    pub fn activation_eligibility_epoch(&self) -> u64 {
+        u64_at(self.bytes, 89)
+    }
+    /// Activation epoch.
+    pub fn activation_epoch(&self) -> u64 {
+        u64_at(self.bytes, 97)
+    }
+    /// Exit epoch (`FAR_FUTURE_EPOCH` if not exiting).
+    pub fn exit_epoch(&self) -> u64 {
+        u64_at(self.bytes, 105)
+    }
+    /// Withdrawable epoch.
+    pub fn withdrawable_epoch(&self) -> u64 {
+        u64_at(self.bytes, 113)
+    }
+    /// `is_active_validator(validator, epoch)`: `activation_epoch <= epoch < exit_epoch`.
+    pub fn is_active_validator(&self, epoch: u64) -> bool {
+        self.activation_epoch() <= epoch && epoch < self.exit_epoch()
+    }
+}
+
+/// A `SyncCommittee` read in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncCommitteeView<'a> {
+    bytes: &'a [u8],
+    size: usize,
+}
+
+impl<'a> SyncCommitteeView<'a> {
+    /// Number of members (`SYNC_COMMITTEE_SIZE`).
+    pub fn len(&self) -> usize {
+        self.size
+    }
+    /// Always false: a sync committee has `SYNC_COMMITTEE_SIZE > 0` members.
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+    /// Public key of member `i` (48 bytes).
+    pub fn pubkey(&self, i: usize) -> Option<&'a [u8]> {
+        (i < self.size).then(|| &self.bytes[48 * i..48 * i + 48])
+    }
+    /// All member public keys in order.
+    pub fn pubkeys(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let b = self.bytes;
+        b[..48 * self.size].chunks_exact(48)
+    }
+    /// The aggregate public key (48 bytes).
+    pub fn aggregate_pubkey(&self) -> &'a [u8] {
+        &self.bytes[48 * self.size..48 * self.size + 48]
+    }
+    /// The raw SSZ bytes of the committee (`pubkeys ++ aggregate_pubkey`).
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
+/// Zero-copy view over BeaconState SSZ bytes.
+pub struct StateView<'a> {
+    bytes: &'a [u8],
+    fork: ForkName,
+    preset: PresetName,
+    schema: SszType,
+    ranges: Vec<Range<usize>>,
+}
+
+impl<'a> StateView<'a> {
+    /// Validates the layout of `bytes` as a BeaconState of `fork` under `preset`.
+    pub fn new(bytes: &'a [u8], fork: ForkName, preset: PresetName) -> Result<Self, MerkleError> {
+        let schema = beacon_state(fork, preset);
+        let ranges = container_ranges(schema.fields(), bytes, &|| "BeaconState".to_string())?;
+        for ((name, ty), r) in schema.fields().iter().zip(&ranges) {
+            SeqPlan::new(ty, r.len(), &|| format!("BeaconState.{name}"))?;
+        }
+        Ok(StateView {
+            bytes,
+            fork,
+            preset,
+            schema,
+            ranges,
+        })
+    }
+
+    /// The fork this view was opened with.
+    pub fn fork_name(&self) -> ForkName {
+        self.fork
+    }
+
+    /// The preset this view was opened with.
+    pub fn preset(&self) -> PresetName {
+        self.preset
+    }
+
+    /// The raw bytes of top-level field `name`, if the fork has it.
+    pub fn field_bytes(&self, name: &str) -> Option<&'a [u8]> {
+        let i = self.schema.field_index(name)?;
+        Some(&self.bytes[self.ranges[i].clone()])
+    }
+
+    fn field(&self, name: &str) -> &'a [u8] {
+        self.field_bytes(name)
+            .expect("field present in every fork's schema")
+    }
+
+    /// Genesis time, in seconds since the Unix epoch.
+    pub fn genesis_time(&self) -> u64 {
+        u64_at(self.field("genesis_time"), 0)
+    }
+    /// `genesis_validators_root`.
+    pub fn genesis_validators_root(&self) -> [u8; 32] {
+        arr(self.field("genesis_validators_root"), 0)
+    }
+    /// Slot of the state.
+    pub fn slot(&self) -> u64 {
+        u64_at(self.field("slot"), 0)
+    }
+    /// `fork` field (versions and epoch).
+    pub fn fork(&self) -> ForkView {
+        let b = self.field("fork");
+        ForkView {
+            previous_version: arr(b, 0),
+            current_version: arr(b, 4),
+            epoch: u64_at(b, 8),
+        }
+    }
+    /// `latest_block_header`.
+    pub fn latest_block_header(&self) -> HeaderView {
+        let b = self.field("latest_block_header");
+        HeaderView {
+            slot: u64_at(b, 0),
+            proposer_index: u64_at(b, 8),
+            parent_root: arr(b, 16),
+            state_root: arr(b, 48),
+            body_root: arr(b, 80),
+        }
+    }
+    /// `block_roots[i]` (`i < SLOTS_PER_HISTORICAL_ROOT`; the spec indexes it by
+    /// `slot % SLOTS_PER_HISTORICAL_ROOT`).
+    pub fn block_root(&self, i: usize) -> Option<[u8; 32]> {
+        let b = self.field("block_roots");
+        (i < b.len() / 32).then(|| arr(b, 32 * i))
+    }
+    /// `state_roots[i]`.
+    pub fn state_root_at(&self, i: usize) -> Option<[u8; 32]> {
+        let b = self.field("state_roots");
+        (i < b.len() / 32).then(|| arr(b, 32 * i))
+    }
+    /// `SLOTS_PER_HISTORICAL_ROOT` of the preset.
+    pub fn slots_per_historical_root(&self) -> usize {
+        PresetValues::of(self.preset).slots_per_historical_root
+    }
+    /// Number of `historical_summaries` (0 before Capella).
+    pub fn historical_summaries_len(&self) -> usize {
+        self.field_bytes("historical_summaries")
+            .map_or(0, |b| b.len() / 64)
+    }
+    /// `historical_summaries[i]` as `(block_summary_root, state_summary_root)`.
+    pub fn historical_summary(&self, i: usize) -> Option<([u8; 32], [u8; 32])> {
+        let b = self.field_bytes("historical_summaries")?;
+        (i < b.len() / 64).then(|| (arr(b, 64 * i), arr(b, 64 * i + 32)))
+    }
+    /// `finalized_checkpoint`.
+    pub fn finalized_checkpoint(&self) -> CheckpointView {
+        let b = self.field("finalized_checkpoint");
+        CheckpointView {
+            epoch: u64_at(b, 0),
+            root: arr(b, 8),
+        }
+    }
+    /// Number of validators in the registry.
+    pub fn validators_len(&self) -> usize {
+        self.field("validators").len() / 121
+    }
+    /// `validators[i]`.
+    pub fn validator(&self, i: usize) -> Option<ValidatorView<'a>> {
+        let b = self.field("validators");
+        (i < b.len() / 121).then(|| ValidatorView {
+            bytes: &b[121 * i..121 * i + 121],
+        })
+    }
+    /// Every validator, in index order.
+    pub fn validators(&self) -> impl Iterator<Item = ValidatorView<'a>> + 'a {
+        self.field("validators")
+            .chunks_exact(121)
+            .map(|bytes| ValidatorView { bytes })
+    }
+    /// Number of balances (equals the validator count in a valid state).
+    pub fn balances_len(&self) -> usize {
+        self.field("balances").len() / 8
+    }
+    /// `balances[i]`, in Gwei.
+    pub fn balance(&self, i: usize) -> Option<u64> {
+        let b = self.field("balances");
+        (i < b.len() / 8).then(|| u64_at(b, 8 * i))
+    }
+    fn committee(&self, name: &str) -> Option<SyncCommitteeView<'a>> {
+        let bytes = self.field_bytes(name)?;
+        Some(SyncCommitteeView {
+            bytes,
+            size: PresetValues::of(self.preset).sync_committee_size,
+        })
+    }
+    /// `current_sync_committee` (`None` before Altair).
+    pub fn current_sync_committee(&self) -> Option<SyncCommitteeView<'a>> {
+        self.committee("current_sync_committee")
+    }
+    /// `next_sync_committee` (`None` before Altair).
+    pub fn next_sync_committee(&self) -> Option<SyncCommitteeView<'a>> {
+        self.committee("next_sync_committee")
+    }
+}
+
+/// Active validators at an epoch, counted in one pass over the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActiveValidators {
+    /// Number of active validators.
+    pub count: u64,
+    /// Sum of their effective balances, in Gwei (not floored; see [`get_total_active_balance`]).
+    pub total_effective_balance: u64,
+}
+
+/// Counts active validators at `epoch` and sums their effective balances (Gwei).
+pub fn active_validators(view: &StateView, epoch: u64) -> ActiveValidators {
+    let mut out = ActiveValidators {
+        count: 0,
+        total_effective_balance: 0,
+    };
+    for v in view.validators() {
+        if v.is_active_validator(epoch) {
+            out.count += 1;
+            out.total_effective_balance = out
+                .total_effective_balance
+                .saturating_add(v.effective_balance());
+        }
+    }
+    out
+}
+
+/// `EFFECTIVE_BALANCE_INCREMENT` in Gwei (same in both presets).
+pub const EFFECTIVE_BALANCE_INCREMENT: u64 = 1_000_000_000;
+
+/// `get_total_active_balance(state)` for `epoch` (the spec uses the current epoch), in Gwei:
+/// the sum of active effective balances, at least `EFFECTIVE_BALANCE_INCREMENT` so it is never 0.
+pub fn get_total_active_balance(view: &StateView, epoch: u64) -> u64 {
+    active_validators(view, epoch)
+        .total_effective_balance
+        .max(EFFECTIVE_BALANCE_INCREMENT)
+}
