@@ -1,1 +1,12 @@
-//! (module under construction)
+//! Light-client verification: sync-committee BLS signatures and Merkle branches, as the
+//! consensus specs' light-client sync protocol defines them (altair `sync-protocol.md` and its
+//! capella, deneb and electra changes).
+//!
+//! This is how the client rebuilds trust once its stored anchor is older than the
+//! weak-subjectivity period (DESIGN.md, "Long-range modes", `light`): starting from a sync
+//! committee it already trusts, each `LightClientUpdate` proves the next committee and a newer
+//! finalized header with a 2/3-style aggregate signature plus Merkle branches, so no provider has
+//! to be believed.
+
+pub mod bls;
+pub mod branch;
