@@ -1,0 +1,132 @@
+//! The one error type of every store operation.
+
+use std::fmt;
+
+use super::Root;
+
+/// Why a store operation failed. Every failed write left the database as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The database was written by a newer version of this library (a higher schema). It was not
+    /// touched. Do not retry: upgrade the library, or delete the database to start over.
+    SchemaTooNew {
+        /// The schema version found in the database.
+        found: u32,
+        /// The newest schema this library reads.
+        supported: u32,
+    },
+    /// The database belongs to another network name than the one asked for. Not retryable with
+    /// the same arguments.
+    NetworkMismatch {
+        /// The network the store was opened for.
+        expected: String,
+        /// The network recorded in the database or in the record.
+        got: String,
+    },
+    /// No anchor with this block root is stored. Store it first.
+    AnchorNotFound {
+        /// The block root asked for.
+        block_root: Root,
+    },
+    /// A header's record slot differs from the slot inside its SSZ bytes; the caller built a bad
+    /// record. Not retryable with the same data.
+    HeaderSlotMismatch {
+        /// The record's slot.
+        expected: u64,
+        /// The slot encoded in the header bytes.
+        got: u64,
+    },
+    /// The same slot appears twice in one batch. Not retryable with the same data.
+    DuplicateSlotInBatch {
+        /// The repeated slot.
+        slot: u64,
+    },
+    /// A header is already stored at this slot: backfill never overwrites a verified header.
+    /// Reset the backfill or resume from the stored cursor.
+    HeaderAlreadyStored {
+        /// The slot.
+        slot: u64,
+    },
+    /// The cursor does not describe the oldest header of its batch. Not retryable with the same
+    /// data.
+    CursorMismatch {
+        /// Which cursor field disagrees.
+        field: &'static str,
+        /// The value implied by the batch's oldest header (hex for roots).
+        expected: String,
+        /// The cursor's value.
+        got: String,
+    },
+    /// A slot too large to be an IndexedDB number key (above 2^53 - 1); no real chain reaches it.
+    SlotOutOfRange {
+        /// The slot.
+        slot: u64,
+    },
+    /// A stored record could not be decoded: the database was altered outside this library.
+    /// Delete the database and sync again.
+    CorruptRecord {
+        /// The object store.
+        store: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The storage backend failed (quota exceeded, storage disabled, browser shutting down). The
+    /// operation had no effect; retrying later may succeed.
+    Backend {
+        /// The operation that failed.
+        operation: &'static str,
+        /// The backend's message.
+        message: String,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SchemaTooNew { found, supported } => write!(
+                f,
+                "database schema: expected version {supported} or older, got {found} (written by a newer version; left untouched)"
+            ),
+            Self::NetworkMismatch { expected, got } => {
+                write!(f, "network: expected {expected:?}, got {got:?}")
+            }
+            Self::AnchorNotFound { block_root } => write!(
+                f,
+                "anchor: expected a stored anchor with block root 0x{}, got none",
+                hex::encode(block_root)
+            ),
+            Self::HeaderSlotMismatch { expected, got } => write!(
+                f,
+                "header record: expected SSZ bytes for slot {expected}, got bytes for slot {got}"
+            ),
+            Self::DuplicateSlotInBatch { slot } => write!(
+                f,
+                "backfill batch: expected each slot once, got slot {slot} twice"
+            ),
+            Self::HeaderAlreadyStored { slot } => write!(
+                f,
+                "backfill batch: expected slot {slot} to be empty in the store, got a stored header"
+            ),
+            Self::CursorMismatch {
+                field,
+                expected,
+                got,
+            } => write!(
+                f,
+                "backfill cursor {field}: expected {expected} (the batch's oldest header), got {got}"
+            ),
+            Self::SlotOutOfRange { slot } => write!(
+                f,
+                "slot: expected at most 2^53 - 1, got {slot}"
+            ),
+            Self::CorruptRecord { store, reason } => {
+                write!(f, "stored record in {store:?} is unreadable: {reason}")
+            }
+            Self::Backend { operation, message } => {
+                write!(f, "storage failed during {operation}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}

@@ -1,0 +1,308 @@
+//! The persisted records, as plain serialisable structs.
+//!
+//! Byte fields serialise through `serialize_bytes`, so IndexedDB (via `serde-wasm-bindgen`) stores
+//! them as `Uint8Array`s, not as hex strings or arrays of numbers; `u64` fields become `BigInt`s
+//! there, so Gwei totals above 2^53 survive.
+
+use serde::{Deserialize, Serialize};
+
+/// A 32-byte SSZ root (`hash_tree_root`).
+pub type Root = [u8; 32];
+
+/// The size of an SSZ `BeaconBlockHeader`: slot 8, proposer_index 8, parent_root 32,
+/// state_root 32, body_root 32.
+pub const HEADER_SSZ_LEN: usize = 112;
+
+/// How the anchor came to be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trust {
+    /// A `block_root:epoch` weak-subjectivity checkpoint given by the user; the state was checked
+    /// against both its root and its epoch.
+    Checkpoint,
+    /// A trusted block root given by the user, without an epoch.
+    BlockRoot,
+    /// The Beacon API provider(s) were trusted (a `stateId` such as `finalized`); see
+    /// [`AnchorRecord::providers`] for which ones agreed.
+    Provider,
+    /// A local SSZ state file supplied by the user.
+    File,
+    /// Rebuilt from an older anchor by verifying sync-committee signatures (light-client updates).
+    LightClient,
+}
+
+/// A sync committee as stored with an anchor: enough to verify light-client updates from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCommitteeRecord {
+    /// The members' BLS public keys (48-byte compressed), in committee order
+    /// (`SYNC_COMMITTEE_SIZE` of them: 512 on mainnet).
+    pub pubkeys: Vec<[u8; 48]>,
+    /// The committee's aggregate public key, as in the state.
+    pub aggregate_pubkey: [u8; 48],
+}
+
+/// A verified starting point of the chain: a block and its state, and what was learnt from them.
+///
+/// Written once when the anchor is verified; only [`AnchorRecord::stale`] changes afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchorRecord {
+    /// The network's name (`mainnet`, `sepolia`, `hoodi`, `holesky`, or a custom config's name).
+    /// Must equal the store's network.
+    pub network: String,
+    /// The slot of the anchor state (`state.slot`). For a checkpoint state this is the first slot
+    /// of [`Self::epoch`]; the block at [`Self::block_root`] may be older when slots were empty.
+    pub slot: u64,
+    /// `compute_epoch_at_slot(slot)`: the weak-subjectivity checkpoint epoch.
+    pub epoch: u64,
+    /// The anchor block's root: `hash_tree_root` of the state's `latest_block_header` with its
+    /// `state_root` filled in. The key of the record and the top of the backfilled header chain.
+    #[serde(with = "bytes32")]
+    pub block_root: Root,
+    /// `hash_tree_root(state)`, checked against the block header before anything was stored.
+    #[serde(with = "bytes32")]
+    pub state_root: Root,
+    /// The state's fork, by its lower-case spec name (`phase0` … `fulu`).
+    pub fork: String,
+    /// How the anchor came to be trusted.
+    pub trust: Trust,
+    /// True when the trusted block is not at the epoch's first slot and the state is the
+    /// epoch-boundary state, linked to the block through `state.latest_block_header`.
+    pub linked_through_latest_block_header: bool,
+    /// The Beacon API base URLs whose answers agreed on this anchor (empty for a local file).
+    pub providers: Vec<String>,
+    /// `compute_weak_subjectivity_period(state)`, in epochs, with the formula of `fork`.
+    pub ws_period_epochs: u64,
+    /// `get_total_active_balance(state)`, in Gwei.
+    pub total_active_balance: u64,
+    /// The number of validators active in the state's current epoch.
+    pub active_validators: u64,
+    /// `state.current_sync_committee`; `None` for phase0 states, which have none.
+    pub current_sync_committee: Option<SyncCommitteeRecord>,
+    /// `state.next_sync_committee`; `None` for phase0 states.
+    pub next_sync_committee: Option<SyncCommitteeRecord>,
+    /// When the anchor was stored, in unix seconds.
+    pub created_at: u64,
+    /// Set when the anchor was found outside its weak-subjectivity period and kept anyway (the
+    /// `lenient` long-range mode); an anchor in use under `strict` is never stale.
+    pub stale: bool,
+}
+
+/// One stored block header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderRecord {
+    /// The header's slot (also the first 8 bytes of `header`, little-endian).
+    pub slot: u64,
+    /// The SSZ `BeaconBlockHeader`.
+    #[serde(with = "bytes112")]
+    pub header: [u8; HEADER_SSZ_LEN],
+    /// `hash_tree_root(header)`: the block root.
+    #[serde(with = "bytes32")]
+    pub root: Root,
+}
+
+impl HeaderRecord {
+    /// The slot encoded in the SSZ bytes.
+    pub fn encoded_slot(&self) -> u64 {
+        let mut slot = [0u8; 8];
+        slot.copy_from_slice(&self.header[0..8]);
+        u64::from_le_bytes(slot)
+    }
+
+    /// The header's `parent_root` (bytes 16..48).
+    pub fn parent_root(&self) -> Root {
+        let mut root = [0u8; 32];
+        root.copy_from_slice(&self.header[16..48]);
+        root
+    }
+
+    /// The header's `state_root` (bytes 48..80).
+    pub fn state_root(&self) -> Root {
+        let mut root = [0u8; 32];
+        root.copy_from_slice(&self.header[48..80]);
+        root
+    }
+}
+
+/// Where backfill stands: the oldest verified header and where it should stop.
+///
+/// Written in the same transaction as the headers it describes, so it never points at a header
+/// that is not stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillCursor {
+    /// The slot of the oldest stored header.
+    pub oldest_slot: u64,
+    /// That header's block root.
+    #[serde(with = "bytes32")]
+    pub oldest_root: Root,
+    /// That header's `parent_root`: the root the next (older) header must have.
+    #[serde(with = "bytes32")]
+    pub oldest_parent_root: Root,
+    /// The slot backfill stops at (inclusive): 0 for genesis, or the weak-subjectivity horizon.
+    pub target_slot: u64,
+}
+
+/// The database's own bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaRecord {
+    /// The schema version the data is written in (see `SCHEMA_VERSION`).
+    pub schema_version: u32,
+    /// The network's name, recorded when the database was created.
+    pub network: String,
+    /// The network's `genesis_validators_root`, which also names the database.
+    #[serde(with = "bytes32")]
+    pub genesis_validators_root: Root,
+    /// The block root of the anchor in use, if any.
+    #[serde(with = "opt_bytes32")]
+    pub active_anchor: Option<Root>,
+    /// The backfill position, if backfill has started.
+    pub backfill_cursor: Option<BackfillCursor>,
+}
+
+/// A deterministic snapshot of a whole database, for tests that compare before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreDump {
+    /// The bookkeeping record.
+    pub meta: MetaRecord,
+    /// Every anchor, ordered by block root.
+    pub anchors: Vec<AnchorRecord>,
+    /// Every header, ordered by slot.
+    pub headers: Vec<HeaderRecord>,
+    /// Every kept raw state as (state root, SSZ bytes), ordered by state root.
+    pub states: Vec<(Root, Vec<u8>)>,
+}
+
+impl Serialize for SyncCommitteeRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // One contiguous byte string for the keys: 24 KiB as a single Uint8Array instead of 512.
+        let flat: Vec<u8> = self.pubkeys.iter().flatten().copied().collect();
+        let mut s = serializer.serialize_struct("SyncCommitteeRecord", 2)?;
+        s.serialize_field("pubkeys", &ByteSlice(&flat))?;
+        s.serialize_field("aggregate_pubkey", &ByteSlice(&self.aggregate_pubkey))?;
+        s.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for SyncCommitteeRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(with = "byte_vec")]
+            pubkeys: Vec<u8>,
+            #[serde(with = "bytes48")]
+            aggregate_pubkey: [u8; 48],
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        if raw.pubkeys.len() % 48 != 0 {
+            return Err(D::Error::custom(format_args!(
+                "sync committee pubkeys: expected a multiple of 48 bytes, got {}",
+                raw.pubkeys.len()
+            )));
+        }
+        let pubkeys = raw
+            .pubkeys
+            .chunks_exact(48)
+            .map(|chunk| {
+                let mut key = [0u8; 48];
+                key.copy_from_slice(chunk);
+                key
+            })
+            .collect();
+        Ok(SyncCommitteeRecord {
+            pubkeys,
+            aggregate_pubkey: raw.aggregate_pubkey,
+        })
+    }
+}
+
+/// Serialises borrowed bytes with `serialize_bytes`.
+pub(crate) struct ByteSlice<'a>(pub(crate) &'a [u8]);
+
+impl Serialize for ByteSlice<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
+    }
+}
+
+/// Accepts bytes in every form a deserializer may present them: a byte buffer (`Uint8Array`,
+/// bincode), or a sequence of numbers (JSON).
+struct BytesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BytesVisitor {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a byte string")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+        Ok(v.to_vec())
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+        Ok(v)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(byte) = seq.next_element::<u8>()? {
+            out.push(byte);
+        }
+        Ok(out)
+    }
+}
+
+/// Deserialises a variable-length byte string (serialised with [`ByteSlice`]).
+pub(crate) mod byte_vec {
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        d.deserialize_byte_buf(super::BytesVisitor)
+    }
+}
+
+fn fixed<'de, D: serde::Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+    use serde::de::Error;
+    let bytes = d.deserialize_byte_buf(BytesVisitor)?;
+    let len = bytes.len();
+    bytes
+        .try_into()
+        .map_err(|_| D::Error::custom(format_args!("expected {N} bytes, got {len}")))
+}
+
+macro_rules! fixed_bytes_module {
+    ($name:ident, $n:expr) => {
+        pub(crate) mod $name {
+            #[allow(dead_code)] // Not every size is serialised through `with`.
+            pub fn serialize<S: serde::Serializer>(v: &[u8; $n], s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(v)
+            }
+
+            pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> Result<[u8; $n], D::Error> {
+                super::fixed::<D, $n>(d)
+            }
+        }
+    };
+}
+
+fixed_bytes_module!(bytes32, 32);
+fixed_bytes_module!(bytes48, 48);
+fixed_bytes_module!(bytes112, 112);
+
+pub(crate) mod opt_bytes32 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(root) => s.serialize_some(&super::ByteSlice(root)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "super::bytes32")] [u8; 32]);
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
+}
