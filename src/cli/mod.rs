@@ -2,6 +2,7 @@
 //! Every subcommand prints its result on stdout and, on failure, one line on stderr naming the
 //! problem, then exits non-zero; none of them panics on bad input.
 
+pub mod bench;
 pub mod devnet;
 
 const USAGE: &str = "usage: lightsync <command> [options]\n\
@@ -24,6 +25,7 @@ pub fn main(args: Vec<String>) -> i32 {
             println!("{USAGE}");
             0
         }
+        "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
         other => {
             eprintln!("error: unknown command `{other}`\n{USAGE}");

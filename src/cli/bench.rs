@@ -1,0 +1,243 @@
+//! `lightsync bench`: native speed of the SHA-256 node kernels and of the state merkleizer.
+//!
+//! Prints two tables: ns per 64-byte node for each kernel available on this CPU, one node per
+//! call ("single") and 4096 nodes per call ("batched"); and MB/s of `hash_tree_root(state)` for
+//! the fast path (SSZ bytes in place) against the typed path (SSZ decode into
+//! `types::AnyBeaconState`, then `tree_hash`). The state is the mainnet genesis state from the
+//! fixtures (`--state FILE` to choose another phase0 mainnet state), and optionally the same state
+//! with its registry inflated to `--validators N` records, to see mainnet scale (~2M).
+
+use crate::merkle::{self, Kernel, StateView};
+use crate::types::{AnyBeaconState, ForkName, Mainnet, PresetName};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: lightsync bench [--state FILE] [--validators N] [--seconds S]\n\
+  --state FILE      phase0 mainnet BeaconState SSZ (default: $LIGHTSYNC_FIXTURES or\n\
+                    ../shared/fixtures, genesis-states/mainnet-genesis.ssz)\n\
+  --validators N    also time the state re-encoded with N validators (e.g. 2000000)\n\
+  --seconds S       time budget per measurement (default 0.5)";
+
+/// Runs the benchmark with `args` (after `bench`); returns the exit code.
+pub fn run(args: &[String]) -> i32 {
+    match run_inner(args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn run_inner(args: &[String]) -> Result<(), String> {
+    let mut state_path: Option<PathBuf> = None;
+    let mut validators: Option<usize> = None;
+    let mut seconds = 0.5f64;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("expected a value after {name}\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--state" => state_path = Some(PathBuf::from(val("--state")?)),
+            "--validators" => {
+                let v = val("--validators")?;
+                validators = Some(
+                    v.parse()
+                        .map_err(|_| format!("expected a count for --validators, got `{v}`"))?,
+                );
+            }
+            "--seconds" => {
+                let v = val("--seconds")?;
+                seconds = v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0)
+                    .ok_or_else(|| format!("expected positive seconds, got `{v}`"))?;
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+        }
+    }
+    let budget = Duration::from_secs_f64(seconds);
+
+    println!(
+        "SHA-256 node kernels (ns per 64-byte node; best kernel: {})",
+        merkle::best_kernel().name()
+    );
+    println!("{:<12} {:>12} {:>12}", "kernel", "single", "batched");
+    let batch = 4096usize;
+    let input: Vec<u8> = (0..batch * 64).map(|i| (i * 31 + 7) as u8).collect();
+    let mut out = vec![0u8; batch * 32];
+    for k in Kernel::ALL {
+        if !k.is_available() {
+            continue;
+        }
+        let single = time_per(budget, 1, || {
+            k.hash_nodes(&input[..64], &mut out[..32]);
+        });
+        let batched = time_per(budget, batch as u64, || {
+            k.hash_nodes(&input, &mut out);
+        });
+        println!("{:<12} {:>12.1} {:>12.1}", k.name(), single, batched);
+    }
+
+    let path = match state_path {
+        Some(p) => p,
+        None => std::env::var_os("LIGHTSYNC_FIXTURES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("../shared/fixtures"))
+            .join("genesis-states/mainnet-genesis.ssz"),
+    };
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("reading state {}: {e}", path.display()))?;
+    println!();
+    println!(
+        "hash_tree_root(BeaconState), phase0 mainnet ({})",
+        path.display()
+    );
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>12}",
+        "case", "MB", "ms", "MB/s", "ns/node"
+    );
+    state_rows("genesis", &bytes, budget, true)?;
+    if let Some(n) = validators {
+        let big = inflate_registry(&bytes, n)?;
+        state_rows(&format!("{n} validators"), &big, budget, false)?;
+    }
+    Ok(())
+}
+
+/// Average nanoseconds per item of `f`, repeated until `budget` is spent.
+fn time_per(budget: Duration, items: u64, mut f: impl FnMut()) -> f64 {
+    f();
+    let start = Instant::now();
+    let mut runs = 0u64;
+    while start.elapsed() < budget || runs == 0 {
+        f();
+        runs += 1;
+    }
+    start.elapsed().as_nanos() as f64 / (runs * items) as f64
+}
+
+fn state_rows(label: &str, bytes: &[u8], budget: Duration, typed: bool) -> Result<(), String> {
+    let mb = bytes.len() as f64 / 1e6;
+    let mut nodes = 0;
+    let mut root = [0u8; 32];
+    let fast_ns = time_per(budget, 1, || {
+        let mut job = merkle::StateRootJob::new(bytes, ForkName::Phase0, PresetName::Mainnet)
+            .expect("validated below");
+        while let Ok(p) = job.step(u64::MAX) {
+            if let merkle::Progress::Done(r) = p {
+                root = r;
+                break;
+            }
+        }
+        nodes = job.nodes_hashed();
+    });
+    // Surface a bad input as an error rather than timing garbage.
+    let checked = merkle::state_root(bytes, ForkName::Phase0, PresetName::Mainnet)
+        .map_err(|e| e.to_string())?;
+    let ms = fast_ns / 1e6;
+    println!(
+        "{:<28} {:>10.1} {:>10.1} {:>10.0} {:>12.1}",
+        format!("{label}: fast path"),
+        mb,
+        ms,
+        mb / (ms / 1e3),
+        fast_ns / nodes.max(1) as f64
+    );
+    println!("{:<28} 0x{}", "  root", hex::encode(checked));
+    if root != checked {
+        return Err("incremental and one-shot roots differ".into());
+    }
+    if typed {
+        let mut typed_root = [0u8; 32];
+        let mut err = None;
+        let typed_ns = time_per(
+            budget,
+            1,
+            || match AnyBeaconState::<Mainnet>::from_ssz_bytes(ForkName::Phase0, bytes) {
+                Ok(s) => typed_root = s.tree_hash_root().0,
+                Err(e) => err = Some(e.to_string()),
+            },
+        );
+        if let Some(e) = err {
+            return Err(format!("typed decode: {e}"));
+        }
+        let ms = typed_ns / 1e6;
+        println!(
+            "{:<28} {:>10.1} {:>10.1} {:>10.0} {:>12}",
+            format!("{label}: typed + tree_hash"),
+            mb,
+            ms,
+            mb / (ms / 1e3),
+            "-"
+        );
+        if typed_root != checked {
+            return Err(format!(
+                "typed root 0x{} differs from fast root",
+                hex::encode(typed_root)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Re-encodes a phase0 state with `n` validators and balances (records repeated cyclically),
+/// recomputing the offsets, to time mainnet-sized registries without a mainnet-sized file.
+fn inflate_registry(bytes: &[u8], n: usize) -> Result<Vec<u8>, String> {
+    let (fork, preset) = (ForkName::Phase0, PresetName::Mainnet);
+    let view = StateView::new(bytes, fork, preset).map_err(|e| e.to_string())?;
+    let schema = merkle::beacon_state_schema(fork, preset);
+    let cycle = |field: &str, size: usize| -> Vec<u8> {
+        let src = view.field_bytes(field).unwrap_or_default();
+        src.chunks_exact(size)
+            .cycle()
+            .take(n)
+            .flatten()
+            .copied()
+            .collect()
+    };
+    if view.validators_len() == 0 {
+        return Err("the state has no validators to repeat".into());
+    }
+    let validators = cycle("validators", 121);
+    let balances = cycle("balances", 8);
+    let fields: Vec<&[u8]> = schema
+        .fields()
+        .iter()
+        .map(|(name, _)| match *name {
+            "validators" => &validators[..],
+            "balances" => &balances[..],
+            other => view.field_bytes(other).unwrap_or_default(),
+        })
+        .collect();
+    let fixed_len: usize = schema
+        .fields()
+        .iter()
+        .map(|(_, t)| t.fixed_part_size())
+        .sum();
+    let mut out = Vec::with_capacity(bytes.len() + validators.len() + balances.len());
+    let mut var_pos = fixed_len;
+    for ((_, t), data) in schema.fields().iter().zip(&fields) {
+        if t.fixed_size().is_some() {
+            out.extend_from_slice(data);
+        } else {
+            let off = u32::try_from(var_pos).map_err(|_| "state over 4 GiB".to_string())?;
+            out.extend_from_slice(&off.to_le_bytes());
+            var_pos += data.len();
+        }
+    }
+    for ((_, t), data) in schema.fields().iter().zip(&fields) {
+        if t.fixed_size().is_none() {
+            out.extend_from_slice(data);
+        }
+    }
+    Ok(out)
+}
