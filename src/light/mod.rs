@@ -10,3 +10,6 @@
 
 pub mod bls;
 pub mod branch;
+pub mod error;
+pub mod fork_digest;
+pub mod sync_protocol;

@@ -1,0 +1,697 @@
+//! The light-client sync protocol of the consensus specs (altair `sync-protocol.md` with the
+//! capella, deneb and electra modifications), over fork-tagged data.
+//!
+//! The spec keeps one `LightClientStore` typed at the newest fork and upgrades older objects
+//! into it. Here the store holds [`LightClientHeader`] enums and each check reads a header in
+//! the shape it was served in, with the same results: a Capella-shaped header in a Deneb epoch
+//! is judged as `upgrade_lc_header_to_deneb` would make it (zero blob gas), a pre-Electra branch
+//! for an Electra attested slot is too short and fails, an Electra branch for an older slot must
+//! start with zero nodes (`is_valid_normalized_merkle_branch`).
+//!
+//! Function names are the spec's. The network (fork epochs and versions, genesis validators
+//! root) comes from [`NetworkConfig`]; epochs and periods use the preset `P`.
+
+use tree_hash::TreeHash;
+
+use crate::config::{compute_domain, compute_signing_root, NetworkConfig};
+use crate::light::bls::{self, PublicKey, Signature};
+use crate::light::branch::{
+    floorlog2, get_subtree_index, is_valid_merkle_branch, is_valid_normalized_merkle_branch,
+    CURRENT_SYNC_COMMITTEE_GINDEX, CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA, EXECUTION_PAYLOAD_GINDEX,
+    FINALIZED_ROOT_GINDEX, FINALIZED_ROOT_GINDEX_ELECTRA, NEXT_SYNC_COMMITTEE_GINDEX,
+    NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA,
+};
+use crate::light::error::{HeaderRole, LightClientError, UpdateFailure, UpdateKind};
+use crate::types::altair::{BeaconBlockHeader, SyncCommittee};
+use crate::types::light_client::{
+    capella_to_deneb_execution, deneb_to_capella_execution, empty_capella_execution,
+    is_empty_sync_committee, LightClientBootstrap, LightClientHeader, UpdateParts,
+};
+use crate::types::{DomainType, Epoch, ForkName, Preset, Root, Slot, FAR_FUTURE_EPOCH};
+
+/// `MIN_SYNC_COMMITTEE_PARTICIPANTS` (altair preset, same in mainnet and minimal).
+pub const MIN_SYNC_COMMITTEE_PARTICIPANTS: u64 = 1;
+/// `DOMAIN_SYNC_COMMITTEE`.
+pub const DOMAIN_SYNC_COMMITTEE: [u8; 4] = [7, 0, 0, 0];
+/// `GENESIS_SLOT`.
+pub const GENESIS_SLOT: Slot = 0;
+
+/// `compute_epoch_at_slot` for preset `P`.
+pub fn compute_epoch_at_slot<P: Preset>(slot: Slot) -> Epoch {
+    slot / P::SLOTS_PER_EPOCH
+}
+
+/// `compute_sync_committee_period_at_slot` for preset `P`.
+pub fn compute_sync_committee_period_at_slot<P: Preset>(slot: Slot) -> u64 {
+    compute_epoch_at_slot::<P>(slot) / P::EPOCHS_PER_SYNC_COMMITTEE_PERIOD
+}
+
+fn fork_epoch(config: &NetworkConfig, fork: ForkName) -> Epoch {
+    config.fork_schedule(fork).epoch
+}
+
+fn electra_at<P: Preset>(config: &NetworkConfig, slot: Slot) -> bool {
+    let e = fork_epoch(config, ForkName::Electra);
+    e != FAR_FUTURE_EPOCH && compute_epoch_at_slot::<P>(slot) >= e
+}
+
+/// electra `finalized_root_gindex_at_slot`.
+pub fn finalized_root_gindex_at_slot<P: Preset>(config: &NetworkConfig, slot: Slot) -> u64 {
+    if electra_at::<P>(config, slot) {
+        FINALIZED_ROOT_GINDEX_ELECTRA
+    } else {
+        FINALIZED_ROOT_GINDEX
+    }
+}
+
+/// electra `current_sync_committee_gindex_at_slot`.
+pub fn current_sync_committee_gindex_at_slot<P: Preset>(config: &NetworkConfig, slot: Slot) -> u64 {
+    if electra_at::<P>(config, slot) {
+        CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA
+    } else {
+        CURRENT_SYNC_COMMITTEE_GINDEX
+    }
+}
+
+/// electra `next_sync_committee_gindex_at_slot`.
+pub fn next_sync_committee_gindex_at_slot<P: Preset>(config: &NetworkConfig, slot: Slot) -> u64 {
+    if electra_at::<P>(config, slot) {
+        NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA
+    } else {
+        NEXT_SYNC_COMMITTEE_GINDEX
+    }
+}
+
+fn at_or_after<P: Preset>(config: &NetworkConfig, fork: ForkName, slot: Slot) -> bool {
+    let e = fork_epoch(config, fork);
+    e != FAR_FUTURE_EPOCH && compute_epoch_at_slot::<P>(slot) >= e
+}
+
+/// deneb `get_lc_execution_root`: the root of the header's execution payload header in the
+/// shape of the fork its slot belongs to (zero before Capella).
+pub fn get_lc_execution_root<P: Preset>(
+    config: &NetworkConfig,
+    header: &LightClientHeader<P>,
+) -> Root {
+    let slot = header.beacon().slot;
+    if at_or_after::<P>(config, ForkName::Deneb, slot) {
+        return match header {
+            LightClientHeader::Deneb(h) => h.execution.tree_hash_root(),
+            LightClientHeader::Capella(h) => {
+                capella_to_deneb_execution(&h.execution).tree_hash_root()
+            }
+            LightClientHeader::Altair(_) => {
+                capella_to_deneb_execution(&empty_capella_execution::<P>()).tree_hash_root()
+            }
+        };
+    }
+    if at_or_after::<P>(config, ForkName::Capella, slot) {
+        return match header {
+            LightClientHeader::Deneb(h) => {
+                deneb_to_capella_execution(&h.execution).tree_hash_root()
+            }
+            LightClientHeader::Capella(h) => h.execution.tree_hash_root(),
+            LightClientHeader::Altair(_) => empty_capella_execution::<P>().tree_hash_root(),
+        };
+    }
+    Root::ZERO
+}
+
+/// deneb `is_valid_light_client_header`: before Deneb no blob gas; before Capella an empty
+/// execution part; from Capella on the execution branch proves the payload header against the
+/// block's `body_root`.
+pub fn is_valid_light_client_header<P: Preset>(
+    config: &NetworkConfig,
+    header: &LightClientHeader<P>,
+) -> bool {
+    let slot = header.beacon().slot;
+    let capella = at_or_after::<P>(config, ForkName::Capella, slot);
+    let deneb = at_or_after::<P>(config, ForkName::Deneb, slot);
+    let (execution_is_empty, branch) = match header {
+        // An Altair-shaped header upgrades to an empty execution part.
+        LightClientHeader::Altair(_) => return !capella,
+        LightClientHeader::Capella(h) => (
+            h.execution == empty_capella_execution(),
+            &h.execution_branch,
+        ),
+        LightClientHeader::Deneb(h) => {
+            if !deneb && (h.execution.blob_gas_used != 0 || h.execution.excess_blob_gas != 0) {
+                return false;
+            }
+            (
+                deneb_to_capella_execution(&h.execution) == empty_capella_execution()
+                    && h.execution.blob_gas_used == 0
+                    && h.execution.excess_blob_gas == 0,
+                &h.execution_branch,
+            )
+        }
+    };
+    if !capella {
+        return execution_is_empty && branch.iter().all(|n| n.is_zero());
+    }
+    let branch: Vec<[u8; 32]> = branch.iter().map(|n| n.0).collect();
+    is_valid_merkle_branch(
+        &get_lc_execution_root(config, header).0,
+        &branch,
+        floorlog2(EXECUTION_PAYLOAD_GINDEX),
+        get_subtree_index(EXECUTION_PAYLOAD_GINDEX),
+        &header.beacon().body_root.0,
+    )
+}
+
+fn nodes(branch: &[crate::types::Bytes32]) -> Vec<[u8; 32]> {
+    branch.iter().map(|n| n.0).collect()
+}
+
+/// A sync committee the store trusts, with its public keys decompressed and checked once
+/// (512 decompressions with subgroup checks cost tens of milliseconds, more than the
+/// signature check itself).
+#[derive(Clone, Debug)]
+pub struct TrustedCommittee<P: Preset> {
+    pub committee: SyncCommittee<P>,
+    keys: std::sync::OnceLock<Vec<Result<PublicKey, bls::BlsError>>>,
+}
+
+impl<P: Preset> PartialEq for TrustedCommittee<P> {
+    fn eq(&self, other: &Self) -> bool {
+        self.committee == other.committee
+    }
+}
+
+impl<P: Preset> TrustedCommittee<P> {
+    /// Wraps a committee; keys are decompressed on first use.
+    pub fn new(committee: SyncCommittee<P>) -> Self {
+        TrustedCommittee {
+            committee,
+            keys: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn keys(&self) -> &[Result<PublicKey, bls::BlsError>] {
+        self.keys.get_or_init(|| {
+            self.committee
+                .pubkeys
+                .iter()
+                .map(|k| PublicKey::from_bytes(k.as_slice()))
+                .collect()
+        })
+    }
+
+    /// `FastAggregateVerify` of `signature` over `signing_root` by the members whose bit is set.
+    pub fn verify(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        signing_root: &Root,
+        signature: &[u8],
+    ) -> Result<(), UpdateFailure> {
+        let keys = self.keys();
+        let mut participants = Vec::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            if bits.get(i).unwrap_or(false) {
+                match key {
+                    Ok(k) => participants.push(k),
+                    Err(e) => {
+                        return Err(UpdateFailure::InvalidPublicKey {
+                            member: i,
+                            reason: e.clone(),
+                        })
+                    }
+                }
+            }
+        }
+        let sig = Signature::from_bytes(signature)
+            .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
+        if bls::fast_aggregate_verify(&participants, signing_root.as_slice(), &sig) {
+            Ok(())
+        } else {
+            Err(UpdateFailure::Signature {
+                participants: participants.len() as u64,
+            })
+        }
+    }
+}
+
+/// altair `LightClientStore`. `next_sync_committee == None` is the spec's `SyncCommittee()`.
+#[derive(Clone, Debug)]
+pub struct LightClientStore<P: Preset> {
+    /// Header that is finalized.
+    pub finalized_header: LightClientHeader<P>,
+    /// Sync committee of the finalized header's period.
+    pub current_sync_committee: TrustedCommittee<P>,
+    /// Sync committee of the following period, once known.
+    pub next_sync_committee: Option<TrustedCommittee<P>>,
+    /// Best update seen since the last finality change, for `force_update`.
+    pub best_valid_update: Option<UpdateParts<P>>,
+    /// Most recent header with enough participation to be reasonably safe.
+    pub optimistic_header: LightClientHeader<P>,
+    /// Max participants seen in the previous period (safety threshold).
+    pub previous_max_active_participants: u64,
+    /// Max participants seen in the current period.
+    pub current_max_active_participants: u64,
+}
+
+fn sum_bits<P: Preset>(bits: &ssz_types::BitVector<P::SyncCommitteeSize>) -> u64 {
+    bits.num_set_bits() as u64
+}
+
+/// altair `is_sync_committee_update`.
+pub fn is_sync_committee_update<P: Preset>(update: &UpdateParts<P>) -> bool {
+    update.next_sync_committee.is_some()
+}
+
+/// altair `is_finality_update`.
+pub fn is_finality_update<P: Preset>(update: &UpdateParts<P>) -> bool {
+    update.finality_branch.iter().any(|n| !n.is_zero())
+}
+
+/// altair `is_next_sync_committee_known`.
+pub fn is_next_sync_committee_known<P: Preset>(store: &LightClientStore<P>) -> bool {
+    store.next_sync_committee.is_some()
+}
+
+/// altair `get_safety_threshold`.
+pub fn get_safety_threshold<P: Preset>(store: &LightClientStore<P>) -> u64 {
+    store
+        .previous_max_active_participants
+        .max(store.current_max_active_participants)
+        / 2
+}
+
+/// altair `is_better_update`.
+pub fn is_better_update<P: Preset>(new: &UpdateParts<P>, old: &UpdateParts<P>) -> bool {
+    let max = P::SYNC_COMMITTEE_SIZE;
+    let new_n = sum_bits::<P>(&new.sync_aggregate.sync_committee_bits);
+    let old_n = sum_bits::<P>(&old.sync_aggregate.sync_committee_bits);
+    let new_super = new_n * 3 >= max * 2;
+    let old_super = old_n * 3 >= max * 2;
+    if new_super != old_super {
+        return new_super;
+    }
+    if !new_super && new_n != old_n {
+        return new_n > old_n;
+    }
+    let period = compute_sync_committee_period_at_slot::<P>;
+    let relevant = |u: &UpdateParts<P>| {
+        is_sync_committee_update(u)
+            && period(u.attested_header.beacon().slot) == period(u.signature_slot)
+    };
+    let (new_rel, old_rel) = (relevant(new), relevant(old));
+    if new_rel != old_rel {
+        return new_rel;
+    }
+    let (new_fin, old_fin) = (is_finality_update(new), is_finality_update(old));
+    if new_fin != old_fin {
+        return new_fin;
+    }
+    if new_fin {
+        let sc_fin = |u: &UpdateParts<P>| {
+            period(u.finalized_header.beacon().slot) == period(u.attested_header.beacon().slot)
+        };
+        let (a, b) = (sc_fin(new), sc_fin(old));
+        if a != b {
+            return a;
+        }
+    }
+    if new_n != old_n {
+        return new_n > old_n;
+    }
+    let (na, oa) = (
+        new.attested_header.beacon().slot,
+        old.attested_header.beacon().slot,
+    );
+    if na != oa {
+        return na < oa;
+    }
+    new.signature_slot < old.signature_slot
+}
+
+/// altair `initialize_light_client_store`: the bootstrap header must hash to the trusted root and
+/// its current sync committee must be proven against its state root.
+pub fn initialize_light_client_store<P: Preset>(
+    config: &NetworkConfig,
+    trusted_block_root: Root,
+    bootstrap: &LightClientBootstrap<P>,
+) -> Result<LightClientStore<P>, LightClientError> {
+    let header = bootstrap.header();
+    let slot = header.beacon().slot;
+    if !is_valid_light_client_header(config, &header) {
+        return Err(LightClientError::InvalidBootstrapHeader { slot });
+    }
+    let root = header.beacon().tree_hash_root();
+    if root != trusted_block_root {
+        return Err(LightClientError::TrustedRootMismatch {
+            expected: trusted_block_root,
+            got: root,
+        });
+    }
+    let gindex = current_sync_committee_gindex_at_slot::<P>(config, slot);
+    if !is_valid_normalized_merkle_branch(
+        &bootstrap.current_sync_committee().tree_hash_root().0,
+        &nodes(bootstrap.current_sync_committee_branch()),
+        gindex,
+        &header.beacon().state_root.0,
+    ) {
+        return Err(LightClientError::CurrentSyncCommitteeBranch { slot, gindex });
+    }
+    Ok(LightClientStore {
+        finalized_header: header.clone(),
+        current_sync_committee: TrustedCommittee::new(bootstrap.current_sync_committee().clone()),
+        next_sync_committee: None,
+        best_valid_update: None,
+        optimistic_header: header,
+        previous_max_active_participants: 0,
+        current_max_active_participants: 0,
+    })
+}
+
+impl<P: Preset> LightClientStore<P> {
+    /// A store that starts from sync committees already trusted, e.g. read from a verified
+    /// anchor state (`state.current_sync_committee`, `state.next_sync_committee`) whose block
+    /// header is `finalized`. No bootstrap or provider is involved: the committees are as
+    /// trustworthy as the anchor they were taken from.
+    pub fn from_trusted_committees(
+        finalized: BeaconBlockHeader,
+        current_sync_committee: SyncCommittee<P>,
+        next_sync_committee: Option<SyncCommittee<P>>,
+    ) -> Self {
+        let header =
+            LightClientHeader::Altair(crate::types::light_client::altair::LightClientHeader {
+                beacon: finalized,
+            });
+        LightClientStore {
+            finalized_header: header.clone(),
+            current_sync_committee: TrustedCommittee::new(current_sync_committee),
+            next_sync_committee: next_sync_committee
+                .filter(|c| !is_empty_sync_committee(c))
+                .map(TrustedCommittee::new),
+            best_valid_update: None,
+            optimistic_header: header,
+            previous_max_active_participants: 0,
+            current_max_active_participants: 0,
+        }
+    }
+
+    /// Sync-committee period of the finalized header.
+    pub fn period(&self) -> u64 {
+        compute_sync_committee_period_at_slot::<P>(self.finalized_header.beacon().slot)
+    }
+}
+
+/// altair `validate_light_client_update`.
+pub fn validate_light_client_update<P: Preset>(
+    config: &NetworkConfig,
+    store: &LightClientStore<P>,
+    update: &UpdateParts<P>,
+    current_slot: Slot,
+) -> Result<(), UpdateFailure> {
+    let period = compute_sync_committee_period_at_slot::<P>;
+    let sync_aggregate = &update.sync_aggregate;
+    let participants = sum_bits::<P>(&sync_aggregate.sync_committee_bits);
+    if participants < MIN_SYNC_COMMITTEE_PARTICIPANTS {
+        return Err(UpdateFailure::Participation {
+            expected_at_least: MIN_SYNC_COMMITTEE_PARTICIPANTS,
+            got: participants,
+        });
+    }
+    let attested_slot = update.attested_header.beacon().slot;
+    if !is_valid_light_client_header(config, &update.attested_header) {
+        return Err(UpdateFailure::InvalidHeader {
+            role: HeaderRole::Attested,
+            slot: attested_slot,
+        });
+    }
+    let finalized_slot = update.finalized_header.beacon().slot;
+    if !(current_slot >= update.signature_slot
+        && update.signature_slot > attested_slot
+        && attested_slot >= finalized_slot)
+    {
+        return Err(UpdateFailure::SlotOrdering {
+            current_slot,
+            signature_slot: update.signature_slot,
+            attested_slot,
+            finalized_slot,
+        });
+    }
+    let store_period = store.period();
+    let signature_period = period(update.signature_slot);
+    let next_known = is_next_sync_committee_known(store);
+    let period_ok = if next_known {
+        signature_period == store_period || signature_period == store_period + 1
+    } else {
+        signature_period == store_period
+    };
+    if !period_ok {
+        return Err(UpdateFailure::SignaturePeriod {
+            store_period,
+            next_committee_known: next_known,
+            got: signature_period,
+        });
+    }
+    let attested_period = period(attested_slot);
+    let update_has_next_sync_committee =
+        !next_known && is_sync_committee_update(update) && attested_period == store_period;
+    if !(attested_slot > store.finalized_header.beacon().slot || update_has_next_sync_committee) {
+        return Err(UpdateFailure::NotRelevant {
+            attested_slot,
+            store_finalized_slot: store.finalized_header.beacon().slot,
+        });
+    }
+    let state_root = update.attested_header.beacon().state_root.0;
+    if !is_finality_update(update) {
+        if !update.finalized_header.is_empty() {
+            return Err(UpdateFailure::UnexpectedFinalizedHeader);
+        }
+    } else {
+        let finalized_root = if finalized_slot == GENESIS_SLOT {
+            if !update.finalized_header.is_empty() {
+                return Err(UpdateFailure::UnexpectedFinalizedHeader);
+            }
+            [0u8; 32]
+        } else {
+            if !is_valid_light_client_header(config, &update.finalized_header) {
+                return Err(UpdateFailure::InvalidHeader {
+                    role: HeaderRole::Finalized,
+                    slot: finalized_slot,
+                });
+            }
+            update.finalized_header.beacon().tree_hash_root().0
+        };
+        let gindex = finalized_root_gindex_at_slot::<P>(config, attested_slot);
+        if !is_valid_normalized_merkle_branch(
+            &finalized_root,
+            &nodes(&update.finality_branch),
+            gindex,
+            &state_root,
+        ) {
+            return Err(UpdateFailure::FinalityBranch {
+                gindex,
+                branch_len: update.finality_branch.len(),
+            });
+        }
+    }
+    match &update.next_sync_committee {
+        None => {
+            if !update.next_sync_committee_is_empty {
+                return Err(UpdateFailure::UnexpectedNextSyncCommittee);
+            }
+        }
+        Some((committee, branch)) => {
+            if attested_period == store_period {
+                if let Some(known) = &store.next_sync_committee {
+                    if known.committee != *committee {
+                        return Err(UpdateFailure::NextSyncCommitteeMismatch);
+                    }
+                }
+            }
+            let gindex = next_sync_committee_gindex_at_slot::<P>(config, attested_slot);
+            if !is_valid_normalized_merkle_branch(
+                &committee.tree_hash_root().0,
+                &nodes(branch),
+                gindex,
+                &state_root,
+            ) {
+                return Err(UpdateFailure::NextSyncCommitteeBranch {
+                    gindex,
+                    branch_len: branch.len(),
+                });
+            }
+        }
+    }
+    let committee = if signature_period == store_period {
+        &store.current_sync_committee
+    } else {
+        // `period_ok` guarantees the next committee is known here.
+        match &store.next_sync_committee {
+            Some(c) => c,
+            None => {
+                return Err(UpdateFailure::SignaturePeriod {
+                    store_period,
+                    next_committee_known: false,
+                    got: signature_period,
+                })
+            }
+        }
+    };
+    let fork_version_slot = update.signature_slot.max(1) - 1;
+    let fork_version = config.fork_version_at_epoch(compute_epoch_at_slot::<P>(fork_version_slot));
+    let domain = compute_domain(
+        DomainType::from(DOMAIN_SYNC_COMMITTEE),
+        fork_version,
+        config.genesis_validators_root,
+    );
+    let signing_root =
+        compute_signing_root(update.attested_header.beacon().tree_hash_root(), domain);
+    committee.verify(
+        &sync_aggregate.sync_committee_bits,
+        &signing_root,
+        sync_aggregate.sync_committee_signature.as_slice(),
+    )
+}
+
+/// altair `apply_light_client_update`. Returns `false` when the spec's assertion
+/// (`update_finalized_period == store_period` while the next committee is unknown) fails; the
+/// store is then unchanged.
+pub fn apply_light_client_update<P: Preset>(
+    store: &mut LightClientStore<P>,
+    update: &UpdateParts<P>,
+) -> bool {
+    let store_period = store.period();
+    let update_finalized_period =
+        compute_sync_committee_period_at_slot::<P>(update.finalized_header.beacon().slot);
+    let next = update
+        .next_sync_committee
+        .as_ref()
+        .map(|(c, _)| TrustedCommittee::new(c.clone()));
+    if !is_next_sync_committee_known(store) {
+        if update_finalized_period != store_period {
+            return false;
+        }
+        store.next_sync_committee = next;
+    } else if update_finalized_period == store_period + 1 {
+        if let Some(n) = store.next_sync_committee.take() {
+            store.current_sync_committee = n;
+        }
+        store.next_sync_committee = next;
+        store.previous_max_active_participants = store.current_max_active_participants;
+        store.current_max_active_participants = 0;
+    }
+    if update.finalized_header.beacon().slot > store.finalized_header.beacon().slot {
+        store.finalized_header = update.finalized_header.clone();
+        if store.finalized_header.beacon().slot > store.optimistic_header.beacon().slot {
+            store.optimistic_header = store.finalized_header.clone();
+        }
+    }
+    true
+}
+
+/// altair `process_light_client_store_force_update`.
+pub fn process_light_client_store_force_update<P: Preset>(
+    store: &mut LightClientStore<P>,
+    current_slot: Slot,
+) {
+    if current_slot > store.finalized_header.beacon().slot + P::UPDATE_TIMEOUT {
+        if let Some(mut best) = store.best_valid_update.take() {
+            if best.finalized_header.beacon().slot <= store.finalized_header.beacon().slot {
+                best.finalized_header = best.attested_header.clone();
+            }
+            apply_light_client_update(store, &best);
+        }
+    }
+}
+
+/// altair `process_light_client_update`: validate, track the best update and participation,
+/// advance the optimistic header, and apply the update when 2/3 of the committee signed it.
+pub fn process_light_client_update<P: Preset>(
+    config: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    update: &UpdateParts<P>,
+    current_slot: Slot,
+) -> Result<(), UpdateFailure> {
+    validate_light_client_update(config, store, update, current_slot)?;
+    let bits = &update.sync_aggregate.sync_committee_bits;
+    let participants = sum_bits::<P>(bits);
+    let better = match &store.best_valid_update {
+        None => true,
+        Some(best) => is_better_update(update, best),
+    };
+    if better {
+        store.best_valid_update = Some(update.clone());
+    }
+    store.current_max_active_participants = store.current_max_active_participants.max(participants);
+    if participants > get_safety_threshold(store)
+        && update.attested_header.beacon().slot > store.optimistic_header.beacon().slot
+    {
+        store.optimistic_header = update.attested_header.clone();
+    }
+    let period = compute_sync_committee_period_at_slot::<P>;
+    let update_has_finalized_next_sync_committee = !is_next_sync_committee_known(store)
+        && is_sync_committee_update(update)
+        && is_finality_update(update)
+        && period(update.finalized_header.beacon().slot)
+            == period(update.attested_header.beacon().slot);
+    if participants * 3 >= P::SYNC_COMMITTEE_SIZE * 2
+        && (update.finalized_header.beacon().slot > store.finalized_header.beacon().slot
+            || update_has_finalized_next_sync_committee)
+        && apply_light_client_update(store, update)
+    {
+        store.best_valid_update = None;
+    }
+    Ok(())
+}
+
+/// Wraps [`process_light_client_update`] with the context a user needs to find the update.
+pub fn process_with_context<P: Preset>(
+    config: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    update: &UpdateParts<P>,
+    current_slot: Slot,
+    kind: UpdateKind,
+    index: Option<usize>,
+) -> Result<(), LightClientError> {
+    process_light_client_update(config, store, update, current_slot).map_err(|failure| {
+        LightClientError::Update {
+            kind,
+            index,
+            period: compute_sync_committee_period_at_slot::<P>(update.signature_slot),
+            attested_slot: update.attested_header.beacon().slot,
+            signature_slot: update.signature_slot,
+            failure,
+        }
+    })
+}
+
+/// altair `process_light_client_finality_update`.
+pub fn process_light_client_finality_update<P: Preset>(
+    config: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    finality_update: &crate::types::light_client::LightClientFinalityUpdate<P>,
+    current_slot: Slot,
+) -> Result<(), LightClientError> {
+    let parts = finality_update.parts();
+    process_with_context(
+        config,
+        store,
+        &parts,
+        current_slot,
+        UpdateKind::Finality,
+        None,
+    )
+}
+
+/// altair `process_light_client_optimistic_update`.
+pub fn process_light_client_optimistic_update<P: Preset>(
+    config: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    optimistic_update: &crate::types::light_client::LightClientOptimisticUpdate<P>,
+    current_slot: Slot,
+) -> Result<(), LightClientError> {
+    let parts = optimistic_update.parts();
+    process_with_context(
+        config,
+        store,
+        &parts,
+        current_slot,
+        UpdateKind::Optimistic,
+        None,
+    )
+}
