@@ -1,0 +1,654 @@
+//! The IndexedDB [`Store`] (wasm only): the browser's persistent, transactional storage.
+//!
+//! Layout (schema 1): object stores `anchors` (key: block root as a binary key), `headers` (key:
+//! slot as a number), `meta` (string keys `schema_version`, `identity`, `active_anchor`,
+//! `backfill_cursor`) and `states` (key: state root as a binary key, value: the SSZ bytes).
+//! The IndexedDB database version is the schema version, so the browser itself refuses to open
+//! a newer database at our version (a `VersionError`), before anything is read or written.
+//!
+//! Every logical write is one IndexedDB transaction. Requests inside it are not awaited one by
+//! one; the transaction's `complete` or `abort` event is the only outcome that counts, so a
+//! failing request (or a closed tab) aborts the whole write.
+
+use std::future::IntoFuture;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, TransactionMode};
+
+use super::records::{bytes32, ByteSlice};
+use super::{
+    check_network, check_slot, database_name, validate_batch, AnchorRecord, BackfillCursor,
+    HeaderRecord, MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
+};
+
+const ANCHORS: &str = "anchors";
+const HEADERS: &str = "headers";
+const META: &str = "meta";
+const STATES: &str = "states";
+
+const KEY_SCHEMA: &str = "schema_version";
+const KEY_IDENTITY: &str = "identity";
+const KEY_ACTIVE: &str = "active_anchor";
+const KEY_CURSOR: &str = "backfill_cursor";
+
+/// Which network a database belongs to, written once when it is created.
+#[derive(Serialize, Deserialize)]
+struct Identity {
+    network: String,
+    #[serde(with = "bytes32")]
+    genesis_validators_root: Root,
+}
+
+/// A [`Store`] in the browser's IndexedDB, one database per network.
+pub struct IdbStore {
+    network: String,
+    genesis_validators_root: Root,
+    name: String,
+    db: web_sys::IdbDatabase,
+    // Closes this connection when another one (another tab, or a delete) needs a version change,
+    // so that it is never blocked by a page that merely has the database open.
+    _on_version_change: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl std::fmt::Debug for IdbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdbStore")
+            .field("network", &self.network)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+fn backend(operation: &'static str) -> impl Fn(idb::Error) -> StoreError {
+    move |error| StoreError::Backend {
+        operation,
+        message: describe(&error),
+    }
+}
+
+fn describe(error: &idb::Error) -> String {
+    match error {
+        idb::Error::DomException(e) => format!("{}: {}", e.name(), e.message()),
+        other => other.to_string(),
+    }
+}
+
+fn dom_name(error: &idb::Error) -> Option<String> {
+    match error {
+        idb::Error::DomException(e) => Some(e.name()),
+        _ => None,
+    }
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T, operation: &'static str) -> Result<JsValue, StoreError> {
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    value
+        .serialize(&serializer)
+        .map_err(|e| StoreError::Backend {
+            operation,
+            message: format!("encoding the record: {e}"),
+        })
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue, store: &'static str) -> Result<T, StoreError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| StoreError::CorruptRecord {
+        store,
+        reason: e.to_string(),
+    })
+}
+
+fn root_key(root: &Root) -> JsValue {
+    js_sys::Uint8Array::from(&root[..]).into()
+}
+
+fn slot_key(slot: u64) -> Result<JsValue, StoreError> {
+    check_slot(slot)?;
+    Ok(JsValue::from_f64(slot as f64))
+}
+
+/// Resolves when the transaction commits; an abort (a failed request, an explicit abort, the page
+/// closing) becomes the transaction's error. Must be called before yielding to the event loop
+/// after the last request is issued, which `finish(tx, ..).await` does.
+async fn finish(tx: web_sys::IdbTransaction, operation: &'static str) -> Result<(), StoreError> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(&resolve));
+        tx.set_onabort(Some(&reject));
+    });
+    let outcome = JsFuture::from(promise).await;
+    tx.set_oncomplete(None);
+    tx.set_onabort(None);
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(_) => Err(StoreError::Backend {
+            operation,
+            message: match tx.error() {
+                Some(e) => format!("transaction aborted: {}: {}", e.name(), e.message()),
+                None => "transaction aborted".to_string(),
+            },
+        }),
+    }
+}
+
+/// Whether a write failed because a request hit a uniqueness constraint.
+fn aborted_by_constraint(tx: &web_sys::IdbTransaction) -> bool {
+    tx.error()
+        .map(|e| e.name() == "ConstraintError")
+        .unwrap_or(false)
+}
+
+/// Creates or upgrades the schema inside the `upgradeneeded` version-change transaction.
+/// Each step moves the database from one schema version to the next; steps only ever add.
+fn migrate(event: &idb::event::VersionChangeEvent, identity: &Identity) -> Result<(), String> {
+    use idb::event::{DatabaseEvent, Event};
+    let old = event.old_version().map_err(|e| describe(&e))?;
+    let db = event.database().map_err(|e| describe(&e))?;
+    let tx = event
+        .target()
+        .map_err(|e| describe(&e))?
+        .transaction()
+        .ok_or("no version-change transaction")?;
+    if old < 1 {
+        for name in [ANCHORS, HEADERS, META, STATES] {
+            db.create_object_store(name, ObjectStoreParams::new())
+                .map_err(|e| describe(&e))?;
+        }
+        let meta = tx.object_store(META).map_err(|e| describe(&e))?;
+        let value = to_js(identity, "migrate").map_err(|e| e.to_string())?;
+        meta.put(&value, Some(&JsValue::from_str(KEY_IDENTITY)))
+            .map_err(|e| describe(&e))?;
+    }
+    // Later schema versions add their steps here: `if old < 2 { ... }`.
+    let meta = tx.object_store(META).map_err(|e| describe(&e))?;
+    meta.put(
+        &JsValue::from_f64(f64::from(SCHEMA_VERSION)),
+        Some(&JsValue::from_str(KEY_SCHEMA)),
+    )
+    .map_err(|e| describe(&e))?;
+    Ok(())
+}
+
+impl IdbStore {
+    fn database(&self) -> Database {
+        Database::from(self.db.clone())
+    }
+
+    fn transaction(
+        &self,
+        stores: &[&str],
+        mode: TransactionMode,
+        operation: &'static str,
+    ) -> Result<idb::Transaction, StoreError> {
+        self.database()
+            .transaction(stores, mode)
+            .map_err(backend(operation))
+    }
+
+    /// Deletes the database of a network without opening it (for example when it cannot be
+    /// opened because its schema is too new).
+    pub async fn delete_database(genesis_validators_root: &Root) -> Result<(), StoreError> {
+        let factory = Factory::new().map_err(backend("delete"))?;
+        factory
+            .delete(&database_name(genesis_validators_root))
+            .map_err(backend("delete"))?
+            .await
+            .map_err(backend("delete"))
+    }
+
+    /// The IndexedDB database name (see [`database_name`]).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn read_meta(&self, tx: &idb::Transaction) -> Result<MetaRecord, StoreError> {
+        let meta = tx.object_store(META).map_err(backend("read meta"))?;
+        let get = |key: &str| -> Result<_, StoreError> {
+            Ok(meta
+                .get(Query::Key(JsValue::from_str(key)))
+                .map_err(backend("read meta"))?)
+        };
+        let schema = get(KEY_SCHEMA)?.into_future();
+        let identity = get(KEY_IDENTITY)?.into_future();
+        let active = get(KEY_ACTIVE)?.into_future();
+        let cursor = get(KEY_CURSOR)?.into_future();
+        let schema = schema.await.map_err(backend("read meta"))?;
+        let identity = identity.await.map_err(backend("read meta"))?;
+        let active = active.await.map_err(backend("read meta"))?;
+        let cursor = cursor.await.map_err(backend("read meta"))?;
+
+        let schema_version: u32 = match schema {
+            Some(v) => from_js(v, META)?,
+            None => {
+                return Err(StoreError::CorruptRecord {
+                    store: META,
+                    reason: "no schema_version".into(),
+                })
+            }
+        };
+        let identity: Identity = match identity {
+            Some(v) => from_js(v, META)?,
+            None => {
+                return Err(StoreError::CorruptRecord {
+                    store: META,
+                    reason: "no identity".into(),
+                })
+            }
+        };
+        #[derive(Deserialize)]
+        struct RootValue(#[serde(with = "bytes32")] Root);
+        let active_anchor = match active {
+            Some(v) => Some(from_js::<RootValue>(v, META)?.0),
+            None => None,
+        };
+        let backfill_cursor = match cursor {
+            Some(v) => Some(from_js::<BackfillCursor>(v, META)?),
+            None => None,
+        };
+        Ok(MetaRecord {
+            schema_version,
+            network: identity.network,
+            genesis_validators_root: identity.genesis_validators_root,
+            active_anchor,
+            backfill_cursor,
+        })
+    }
+
+    async fn one_meta(&self) -> Result<MetaRecord, StoreError> {
+        let tx = self.transaction(&[META], TransactionMode::ReadOnly, "read meta")?;
+        self.read_meta(&tx).await
+    }
+
+    /// The first slot of `headers` that is already stored, found after a constraint abort.
+    async fn first_stored_slot(&self, headers: &[HeaderRecord]) -> Result<Option<u64>, StoreError> {
+        let tx = self.transaction(&[HEADERS], TransactionMode::ReadOnly, "find stored header")?;
+        let store = tx
+            .object_store(HEADERS)
+            .map_err(backend("find stored header"))?;
+        for header in headers {
+            let found = store
+                .get_key(Query::Key(slot_key(header.slot)?))
+                .map_err(backend("find stored header"))?
+                .await
+                .map_err(backend("find stored header"))?;
+            if found.is_some() {
+                return Ok(Some(header.slot));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Reads the version of an existing database without changing it (opening without a version
+/// never upgrades).
+async fn current_version(factory: &Factory, name: &str) -> Result<u32, StoreError> {
+    let db = factory
+        .open(name, None)
+        .map_err(backend("open"))?
+        .await
+        .map_err(backend("open"))?;
+    let version = db.version().map_err(backend("open"));
+    db.close();
+    version
+}
+
+impl Store for IdbStore {
+    async fn open(network: &str, genesis_validators_root: Root) -> Result<Self, StoreError> {
+        let name = database_name(&genesis_validators_root);
+        let factory = Factory::new().map_err(backend("open"))?;
+        let mut request = factory
+            .open(&name, Some(SCHEMA_VERSION))
+            .map_err(backend("open"))?;
+        let identity = Identity {
+            network: network.to_string(),
+            genesis_validators_root,
+        };
+        let migration_error = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+        let seen = migration_error.clone();
+        request.on_upgrade_needed(move |event| {
+            if let Err(reason) = migrate(&event, &identity) {
+                *seen.borrow_mut() = Some(reason);
+                // Throwing is not possible from here; aborting the version-change transaction
+                // makes the open fail and rolls the migration back.
+                use idb::event::Event;
+                if let Some(tx) = event.target().ok().and_then(|r| r.transaction()) {
+                    let _ = tx.abort();
+                }
+            }
+        });
+        let db = match request.await {
+            Ok(db) => db,
+            Err(error) => {
+                if dom_name(&error).as_deref() == Some("VersionError") {
+                    let found = current_version(&factory, &name).await?;
+                    return Err(StoreError::SchemaTooNew {
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                let message = match migration_error.borrow().clone() {
+                    Some(reason) => format!("migration failed: {reason}"),
+                    None => describe(&error),
+                };
+                return Err(StoreError::Backend {
+                    operation: "open",
+                    message,
+                });
+            }
+        };
+        let raw: web_sys::IdbDatabase = db.into();
+        let closer = raw.clone();
+        let on_version_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| closer.close());
+        raw.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        let store = IdbStore {
+            network: network.to_string(),
+            genesis_validators_root,
+            name,
+            db: raw,
+            _on_version_change: on_version_change,
+        };
+        let meta = match store.one_meta().await {
+            Ok(meta) => meta,
+            Err(e) => {
+                store.db.close();
+                return Err(e);
+            }
+        };
+        let refusal = if meta.schema_version > SCHEMA_VERSION {
+            Some(StoreError::SchemaTooNew {
+                found: meta.schema_version,
+                supported: SCHEMA_VERSION,
+            })
+        } else if meta.network != network {
+            Some(StoreError::NetworkMismatch {
+                expected: network.to_string(),
+                got: meta.network,
+            })
+        } else {
+            None
+        };
+        if let Some(error) = refusal {
+            store.db.close();
+            return Err(error);
+        }
+        Ok(store)
+    }
+
+    fn network(&self) -> &str {
+        &self.network
+    }
+
+    async fn meta(&self) -> Result<MetaRecord, StoreError> {
+        self.one_meta().await
+    }
+
+    async fn put_anchor(&self, anchor: &AnchorRecord, make_active: bool) -> Result<(), StoreError> {
+        check_network(&self.network, anchor)?;
+        let value = to_js(anchor, "put anchor")?;
+        let active = to_js(&ByteSlice(&anchor.block_root), "put anchor")?;
+        let tx = self.transaction(&[ANCHORS, META], TransactionMode::ReadWrite, "put anchor")?;
+        let anchors = tx.object_store(ANCHORS).map_err(backend("put anchor"))?;
+        let meta = tx.object_store(META).map_err(backend("put anchor"))?;
+        anchors
+            .put(&value, Some(&root_key(&anchor.block_root)))
+            .map_err(backend("put anchor"))?;
+        if make_active {
+            meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))
+                .map_err(backend("put anchor"))?;
+        }
+        finish(tx.into(), "put anchor").await
+    }
+
+    async fn anchors(&self) -> Result<Vec<AnchorRecord>, StoreError> {
+        let tx = self.transaction(&[ANCHORS], TransactionMode::ReadOnly, "read anchors")?;
+        let store = tx.object_store(ANCHORS).map_err(backend("read anchors"))?;
+        let values = store
+            .get_all(None, None)
+            .map_err(backend("read anchors"))?
+            .await
+            .map_err(backend("read anchors"))?;
+        values.into_iter().map(|v| from_js(v, ANCHORS)).collect()
+    }
+
+    async fn anchor(&self, block_root: &Root) -> Result<Option<AnchorRecord>, StoreError> {
+        let tx = self.transaction(&[ANCHORS], TransactionMode::ReadOnly, "read anchor")?;
+        let store = tx.object_store(ANCHORS).map_err(backend("read anchor"))?;
+        let value = store
+            .get(Query::Key(root_key(block_root)))
+            .map_err(backend("read anchor"))?
+            .await
+            .map_err(backend("read anchor"))?;
+        value.map(|v| from_js(v, ANCHORS)).transpose()
+    }
+
+    async fn active_anchor(&self) -> Result<Option<AnchorRecord>, StoreError> {
+        match self.one_meta().await?.active_anchor {
+            Some(root) => self.anchor(&root).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn set_active_anchor(&self, block_root: &Root) -> Result<(), StoreError> {
+        let operation = "set active anchor";
+        let active = to_js(&ByteSlice(block_root), operation)?;
+        let tx = self.transaction(&[ANCHORS, META], TransactionMode::ReadWrite, operation)?;
+        let anchors = tx.object_store(ANCHORS).map_err(backend(operation))?;
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        // Checked inside the same transaction, so the anchor cannot vanish in between.
+        let exists = anchors
+            .get_key(Query::Key(root_key(block_root)))
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))?
+            .is_some();
+        if !exists {
+            let _ = tx.abort();
+            return Err(StoreError::AnchorNotFound {
+                block_root: *block_root,
+            });
+        }
+        meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))
+            .map_err(backend(operation))?;
+        finish(tx.into(), operation).await
+    }
+
+    async fn header(&self, slot: u64) -> Result<Option<HeaderRecord>, StoreError> {
+        let key = slot_key(slot)?;
+        let tx = self.transaction(&[HEADERS], TransactionMode::ReadOnly, "read header")?;
+        let store = tx.object_store(HEADERS).map_err(backend("read header"))?;
+        let value = store
+            .get(Query::Key(key))
+            .map_err(backend("read header"))?
+            .await
+            .map_err(backend("read header"))?;
+        value.map(|v| from_js(v, HEADERS)).transpose()
+    }
+
+    async fn headers_range(
+        &self,
+        start_slot: u64,
+        end_slot: u64,
+    ) -> Result<Vec<HeaderRecord>, StoreError> {
+        if start_slot >= end_slot || start_slot > super::MAX_SLOT {
+            return Ok(Vec::new());
+        }
+        let end_slot = end_slot.min(super::MAX_SLOT + 1);
+        let operation = "read headers";
+        let range = KeyRange::bound(
+            &JsValue::from_f64(start_slot as f64),
+            &JsValue::from_f64(end_slot as f64),
+            Some(false),
+            Some(true),
+        )
+        .map_err(backend(operation))?;
+        let tx = self.transaction(&[HEADERS], TransactionMode::ReadOnly, operation)?;
+        let store = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let values = store
+            .get_all(Some(Query::KeyRange(range)), None)
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))?;
+        values.into_iter().map(|v| from_js(v, HEADERS)).collect()
+    }
+
+    async fn backfill_cursor(&self) -> Result<Option<BackfillCursor>, StoreError> {
+        Ok(self.one_meta().await?.backfill_cursor)
+    }
+
+    async fn commit_backfill_batch(
+        &self,
+        headers: &[HeaderRecord],
+        cursor: &BackfillCursor,
+    ) -> Result<(), StoreError> {
+        let operation = "commit backfill batch";
+        validate_batch(headers, cursor)?;
+        // Encode everything before the transaction starts: a transaction left without pending
+        // requests while Rust works would commit early.
+        let mut encoded = Vec::with_capacity(headers.len());
+        for header in headers {
+            encoded.push((slot_key(header.slot)?, to_js(header, operation)?));
+        }
+        let cursor_value = to_js(cursor, operation)?;
+        let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
+        let store = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        let raw_tx: web_sys::IdbTransaction = tx.into();
+        for (key, value) in &encoded {
+            // `add`, not `put`: a stored header is never overwritten. A clash fails the request,
+            // which aborts the transaction and with it every write of this batch.
+            if let Err(error) = store.add(value, Some(key)) {
+                let _ = raw_tx.abort();
+                return Err(backend(operation)(error));
+            }
+        }
+        if let Err(error) = meta.put(&cursor_value, Some(&JsValue::from_str(KEY_CURSOR))) {
+            let _ = raw_tx.abort();
+            return Err(backend(operation)(error));
+        }
+        match finish(raw_tx.clone(), operation).await {
+            Ok(()) => Ok(()),
+            Err(error) if aborted_by_constraint(&raw_tx) => {
+                match self.first_stored_slot(headers).await? {
+                    Some(slot) => Err(StoreError::HeaderAlreadyStored { slot }),
+                    None => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn reset_backfill(&self) -> Result<(), StoreError> {
+        let operation = "reset backfill";
+        let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
+        tx.object_store(HEADERS)
+            .map_err(backend(operation))?
+            .clear()
+            .map_err(backend(operation))?;
+        tx.object_store(META)
+            .map_err(backend(operation))?
+            .delete(Query::Key(JsValue::from_str(KEY_CURSOR)))
+            .map_err(backend(operation))?;
+        finish(tx.into(), operation).await
+    }
+
+    async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {
+        let operation = "put state";
+        let value: JsValue = js_sys::Uint8Array::from(ssz).into();
+        let tx = self.transaction(&[STATES], TransactionMode::ReadWrite, operation)?;
+        tx.object_store(STATES)
+            .map_err(backend(operation))?
+            .put(&value, Some(&root_key(state_root)))
+            .map_err(backend(operation))?;
+        finish(tx.into(), operation).await
+    }
+
+    async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
+        let operation = "read state";
+        let tx = self.transaction(&[STATES], TransactionMode::ReadOnly, operation)?;
+        let value = tx
+            .object_store(STATES)
+            .map_err(backend(operation))?
+            .get(Query::Key(root_key(state_root)))
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))?;
+        value.map(state_bytes).transpose()
+    }
+
+    async fn dump(&self) -> Result<StoreDump, StoreError> {
+        let operation = "dump";
+        let tx = self.transaction(
+            &[ANCHORS, HEADERS, META, STATES],
+            TransactionMode::ReadOnly,
+            operation,
+        )?;
+        let store = |name: &str| tx.object_store(name).map_err(backend(operation));
+        let anchors = store(ANCHORS)?
+            .get_all(None, None)
+            .map_err(backend(operation))?
+            .into_future();
+        let headers = store(HEADERS)?
+            .get_all(None, None)
+            .map_err(backend(operation))?
+            .into_future();
+        let state_keys = store(STATES)?
+            .get_all_keys(None, None)
+            .map_err(backend(operation))?
+            .into_future();
+        let state_values = store(STATES)?
+            .get_all(None, None)
+            .map_err(backend(operation))?
+            .into_future();
+        let meta = self.read_meta(&tx).await?;
+        let anchors = anchors.await.map_err(backend(operation))?;
+        let headers = headers.await.map_err(backend(operation))?;
+        let state_keys = state_keys.await.map_err(backend(operation))?;
+        let state_values = state_values.await.map_err(backend(operation))?;
+        let mut states = Vec::with_capacity(state_keys.len());
+        for (key, value) in state_keys.into_iter().zip(state_values) {
+            let key = state_bytes(key)?;
+            let root: Root = key
+                .try_into()
+                .map_err(|k: Vec<u8>| StoreError::CorruptRecord {
+                    store: STATES,
+                    reason: format!("expected a 32-byte key, got {} bytes", k.len()),
+                })?;
+            states.push((root, state_bytes(value)?));
+        }
+        Ok(StoreDump {
+            meta,
+            anchors: anchors
+                .into_iter()
+                .map(|v| from_js(v, ANCHORS))
+                .collect::<Result<_, _>>()?,
+            headers: headers
+                .into_iter()
+                .map(|v| from_js(v, HEADERS))
+                .collect::<Result<_, _>>()?,
+            states,
+        })
+    }
+
+    async fn delete(self) -> Result<(), StoreError> {
+        self.db.close();
+        IdbStore::delete_database(&self.genesis_validators_root).await
+    }
+}
+
+/// Bytes stored as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).
+fn state_bytes(value: JsValue) -> Result<Vec<u8>, StoreError> {
+    if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(js_sys::Uint8Array::new(buffer).to_vec());
+    }
+    Err(StoreError::CorruptRecord {
+        store: STATES,
+        reason: "expected bytes".into(),
+    })
+}
