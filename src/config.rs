@@ -1,1 +1,643 @@
-//! (module under construction)
+//! Network configurations: genesis, fork schedule and the run-time constants the sync needs.
+//!
+//! A network is a preset (fixed at compile time, see [`crate::types::preset`]) plus a config:
+//! when each fork activates and with which version, when genesis was, and churn parameters for
+//! the weak-subjectivity maths. The built-in networks copy the eth-clients `config.yaml` values;
+//! a test reads those files and compares. Custom networks come from [`NetworkConfig::from_config_yaml`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use tree_hash::TreeHash;
+
+use crate::types::phase0::{ForkData, SigningData};
+use crate::types::{
+    Domain, DomainType, Epoch, ForkName, PresetName, Root, Slot, TypesError, Version,
+    FAR_FUTURE_EPOCH,
+};
+
+/// One scheduled fork: the version it signs with and the epoch it activates at
+/// (`FAR_FUTURE_EPOCH` = not scheduled).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForkSchedule {
+    pub version: Version,
+    pub epoch: Epoch,
+}
+
+/// A network's consensus configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkConfig {
+    /// `CONFIG_NAME` (e.g. "mainnet").
+    pub name: String,
+    /// `PRESET_BASE`.
+    pub preset: PresetName,
+    /// The beacon chain's genesis time (Unix seconds): `eth1 timestamp + GENESIS_DELAY` of the
+    /// block that triggered genesis, which equals `MIN_GENESIS_TIME + GENESIS_DELAY` only for
+    /// networks started at their minimum time (not mainnet: 1606824023).
+    pub genesis_time: u64,
+    /// `genesis_validators_root` of the genesis state: part of every signing domain.
+    pub genesis_validators_root: Root,
+    /// Seconds per slot (`SECONDS_PER_SLOT`, or `SLOT_DURATION_MS / 1000`).
+    pub seconds_per_slot: u64,
+    /// `GENESIS_FORK_VERSION` (phase0's version; phase0 starts at epoch 0).
+    pub genesis_fork_version: Version,
+    /// Altair..Fulu schedule, indexed by `ForkName as usize - 1`.
+    pub forks: [ForkSchedule; 6],
+    /// Gloas, when the config mentions it (no containers here yet; kept for fork digests).
+    pub gloas: Option<ForkSchedule>,
+    /// `MIN_PER_EPOCH_CHURN_LIMIT` (validators per epoch).
+    pub min_per_epoch_churn_limit: u64,
+    /// `CHURN_LIMIT_QUOTIENT`.
+    pub churn_limit_quotient: u64,
+    /// `MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT` (validators per epoch, Deneb).
+    pub max_per_epoch_activation_churn_limit: u64,
+    /// `MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA` (Gwei per epoch).
+    pub min_per_epoch_churn_limit_electra: u64,
+    /// `MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT` (Gwei per epoch).
+    pub max_per_epoch_activation_exit_churn_limit: u64,
+    /// `MIN_VALIDATOR_WITHDRAWABILITY_DELAY` (epochs).
+    pub min_validator_withdrawability_delay: u64,
+    /// `MIN_EPOCHS_FOR_BLOCK_REQUESTS` (epochs): how far back peers must serve blocks.
+    pub min_epochs_for_block_requests: u64,
+}
+
+/// Errors from building or querying a network config. Retrying with the same input will not
+/// help; the caller must fix the config (or pick a known network).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// `by_name` with a name that is not built in.
+    UnknownNetwork { got: String },
+    /// The config text is not YAML.
+    Yaml { reason: String },
+    /// A required key is missing.
+    MissingKey { key: &'static str },
+    /// A key has a value of the wrong form.
+    BadValue {
+        key: String,
+        expected: &'static str,
+        got: String,
+    },
+    /// The genesis validators root was given neither separately nor in the config.
+    MissingGenesisValidatorsRoot,
+    /// Fork epochs that go backwards.
+    UnorderedForks { earlier: ForkName, later: ForkName },
+    /// A type error (unknown preset, fork version).
+    Types(TypesError),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownNetwork { got } => write!(
+                f,
+                "unknown network: expected mainnet, sepolia, hoodi or holesky, got {got:?}"
+            ),
+            ConfigError::Yaml { reason } => write!(f, "invalid config: expected YAML, got {reason}"),
+            ConfigError::MissingKey { key } => write!(f, "invalid config: expected key {key}, got none"),
+            ConfigError::BadValue { key, expected, got } => {
+                write!(f, "invalid config value for {key}: expected {expected}, got {got:?}")
+            }
+            ConfigError::MissingGenesisValidatorsRoot => write!(
+                f,
+                "invalid config: expected a genesis validators root (argument or GENESIS_VALIDATORS_ROOT), got none"
+            ),
+            ConfigError::UnorderedForks { earlier, later } => write!(
+                f,
+                "invalid config: expected {earlier} to activate no later than {later}, got the reverse"
+            ),
+            ConfigError::Types(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<TypesError> for ConfigError {
+    fn from(e: TypesError) -> Self {
+        ConfigError::Types(e)
+    }
+}
+
+fn v(bytes: [u8; 4]) -> Version {
+    Version::from(bytes)
+}
+
+fn root(hex_str: &str) -> Root {
+    hex_str.parse().expect("built-in root literal is valid hex")
+}
+
+/// Mainnet genesis validators root (also in the genesis state fixture and helios' README).
+const MAINNET_GVR: &str = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95";
+const SEPOLIA_GVR: &str = "0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078";
+const HOLESKY_GVR: &str = "0x9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1";
+const HOODI_GVR: &str = "0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f";
+
+/// Churn and request constants shared by every built-in network (identical in their configs).
+fn with_common_constants(
+    name: &str,
+    genesis_time: u64,
+    gvr: &str,
+    genesis: Version,
+    forks: [ForkSchedule; 6],
+    gloas: Option<ForkSchedule>,
+) -> NetworkConfig {
+    NetworkConfig {
+        name: name.to_string(),
+        preset: PresetName::Mainnet,
+        genesis_time,
+        genesis_validators_root: root(gvr),
+        seconds_per_slot: 12,
+        genesis_fork_version: genesis,
+        forks,
+        gloas,
+        min_per_epoch_churn_limit: 4,
+        churn_limit_quotient: 65536,
+        max_per_epoch_activation_churn_limit: 8,
+        min_per_epoch_churn_limit_electra: 128_000_000_000,
+        max_per_epoch_activation_exit_churn_limit: 256_000_000_000,
+        min_validator_withdrawability_delay: 256,
+        min_epochs_for_block_requests: 33024,
+    }
+}
+
+fn fs(version: [u8; 4], epoch: Epoch) -> ForkSchedule {
+    ForkSchedule {
+        version: v(version),
+        epoch,
+    }
+}
+
+impl NetworkConfig {
+    /// Names accepted by [`NetworkConfig::by_name`].
+    pub const BUILT_IN: [&'static str; 4] = ["mainnet", "sepolia", "hoodi", "holesky"];
+
+    /// Ethereum mainnet (fork schedule through Fulu at epoch 411392).
+    pub fn mainnet() -> Self {
+        with_common_constants(
+            "mainnet",
+            1_606_824_023,
+            MAINNET_GVR,
+            v([0, 0, 0, 0]),
+            [
+                fs([1, 0, 0, 0], 74240),
+                fs([2, 0, 0, 0], 144896),
+                fs([3, 0, 0, 0], 194048),
+                fs([4, 0, 0, 0], 269568),
+                fs([5, 0, 0, 0], 364032),
+                fs([6, 0, 0, 0], 411392),
+            ],
+            Some(fs([7, 0, 0, 0], FAR_FUTURE_EPOCH)),
+        )
+    }
+
+    /// Sepolia testnet (schedule as in the eth-clients config snapshot).
+    pub fn sepolia() -> Self {
+        with_common_constants(
+            "sepolia",
+            1_655_733_600,
+            SEPOLIA_GVR,
+            v([0x90, 0, 0, 0x69]),
+            [
+                fs([0x90, 0, 0, 0x70], 50),
+                fs([0x90, 0, 0, 0x71], 100),
+                fs([0x90, 0, 0, 0x72], 56832),
+                fs([0x90, 0, 0, 0x73], 132608),
+                fs([0x90, 0, 0, 0x74], 222464),
+                // The config snapshot has no Fulu entry: unscheduled, no version.
+                fs([0, 0, 0, 0], FAR_FUTURE_EPOCH),
+            ],
+            None,
+        )
+    }
+
+    /// Holesky testnet.
+    pub fn holesky() -> Self {
+        with_common_constants(
+            "holesky",
+            1_695_902_400,
+            HOLESKY_GVR,
+            v([1, 1, 0x70, 0]),
+            [
+                fs([2, 1, 0x70, 0], 0),
+                fs([3, 1, 0x70, 0], 0),
+                fs([4, 1, 0x70, 0], 256),
+                fs([5, 1, 0x70, 0], 29696),
+                fs([6, 1, 0x70, 0], 115968),
+                fs([7, 1, 0x70, 0], 165120),
+            ],
+            None,
+        )
+    }
+
+    /// Hoodi testnet (schedule as in the eth-clients config snapshot).
+    pub fn hoodi() -> Self {
+        with_common_constants(
+            "hoodi",
+            1_742_213_400,
+            HOODI_GVR,
+            v([0x10, 0, 0x09, 0x10]),
+            [
+                fs([0x20, 0, 0x09, 0x10], 0),
+                fs([0x30, 0, 0x09, 0x10], 0),
+                fs([0x40, 0, 0x09, 0x10], 0),
+                fs([0x50, 0, 0x09, 0x10], 0),
+                fs([0x60, 0, 0x09, 0x10], 2048),
+                fs([0x70, 0, 0x09, 0x10], FAR_FUTURE_EPOCH),
+            ],
+            None,
+        )
+    }
+
+    /// A built-in network by name (`mainnet`, `sepolia`, `hoodi`, `holesky`).
+    pub fn by_name(name: &str) -> Result<Self, ConfigError> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "mainnet" => Ok(Self::mainnet()),
+            "sepolia" => Ok(Self::sepolia()),
+            "hoodi" => Ok(Self::hoodi()),
+            "holesky" => Ok(Self::holesky()),
+            _ => Err(ConfigError::UnknownNetwork {
+                got: name.to_string(),
+            }),
+        }
+    }
+
+    /// Reads a consensus-layer `config.yaml`. The genesis validators root comes from the
+    /// argument, else from a `GENESIS_VALIDATORS_ROOT` key. The genesis time comes from a
+    /// `GENESIS_TIME` key if present, else `MIN_GENESIS_TIME + GENESIS_DELAY` (exact for
+    /// networks that started at their minimum time; override it for mainnet-like launches).
+    /// Forks missing from the config are unscheduled (`FAR_FUTURE_EPOCH`).
+    pub fn from_config_yaml(
+        text: &str,
+        genesis_validators_root: Option<Root>,
+    ) -> Result<Self, ConfigError> {
+        let raw: BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(text).map_err(|e| ConfigError::Yaml {
+                reason: e.to_string(),
+            })?;
+        let get = |key: &'static str| raw.get(key);
+        let num = |key: &'static str| -> Result<Option<u64>, ConfigError> {
+            match get(key) {
+                None => Ok(None),
+                Some(value) => yaml_u64(value)
+                    .map(Some)
+                    .ok_or_else(|| ConfigError::BadValue {
+                        key: key.to_string(),
+                        expected: "an unsigned 64-bit integer",
+                        got: yaml_to_string(value),
+                    }),
+            }
+        };
+        let req = |key: &'static str| num(key)?.ok_or(ConfigError::MissingKey { key });
+        let version = |key: &'static str| -> Result<Option<Version>, ConfigError> {
+            match get(key) {
+                None => Ok(None),
+                Some(value) => {
+                    parse_version(value)
+                        .map(Some)
+                        .ok_or_else(|| ConfigError::BadValue {
+                            key: key.to_string(),
+                            expected: "a 4-byte 0x-hex fork version",
+                            got: yaml_to_string(value),
+                        })
+                }
+            }
+        };
+        let string = |key: &'static str| get(key).map(yaml_to_string);
+
+        let preset = match string("PRESET_BASE") {
+            Some(p) => p.parse::<PresetName>()?,
+            None => return Err(ConfigError::MissingKey { key: "PRESET_BASE" }),
+        };
+        let name = string("CONFIG_NAME").unwrap_or_else(|| "custom".to_string());
+        let genesis_time = match num("GENESIS_TIME")? {
+            Some(t) => t,
+            None => req("MIN_GENESIS_TIME")?
+                .checked_add(req("GENESIS_DELAY")?)
+                .ok_or(ConfigError::BadValue {
+                    key: "GENESIS_DELAY".into(),
+                    expected: "MIN_GENESIS_TIME + GENESIS_DELAY to fit in u64",
+                    got: "an overflowing sum".into(),
+                })?,
+        };
+        let seconds_per_slot = match (num("SECONDS_PER_SLOT")?, num("SLOT_DURATION_MS")?) {
+            (Some(s), _) => s,
+            (None, Some(ms)) => ms / 1000,
+            (None, None) => {
+                return Err(ConfigError::MissingKey {
+                    key: "SECONDS_PER_SLOT",
+                })
+            }
+        };
+        let gvr =
+            match genesis_validators_root {
+                Some(r) => r,
+                None => match get("GENESIS_VALIDATORS_ROOT") {
+                    Some(value) => yaml_to_string(value).parse::<Root>().map_err(|_| {
+                        ConfigError::BadValue {
+                            key: "GENESIS_VALIDATORS_ROOT".into(),
+                            expected: "a 32-byte 0x-hex root",
+                            got: yaml_to_string(value),
+                        }
+                    })?,
+                    None => return Err(ConfigError::MissingGenesisValidatorsRoot),
+                },
+            };
+        const FORK_KEYS: [(&str, &str); 6] = [
+            ("ALTAIR_FORK_VERSION", "ALTAIR_FORK_EPOCH"),
+            ("BELLATRIX_FORK_VERSION", "BELLATRIX_FORK_EPOCH"),
+            ("CAPELLA_FORK_VERSION", "CAPELLA_FORK_EPOCH"),
+            ("DENEB_FORK_VERSION", "DENEB_FORK_EPOCH"),
+            ("ELECTRA_FORK_VERSION", "ELECTRA_FORK_EPOCH"),
+            ("FULU_FORK_VERSION", "FULU_FORK_EPOCH"),
+        ];
+        let genesis_fork_version =
+            version("GENESIS_FORK_VERSION")?.ok_or(ConfigError::MissingKey {
+                key: "GENESIS_FORK_VERSION",
+            })?;
+        let mut forks = [ForkSchedule {
+            version: Version::ZERO,
+            epoch: FAR_FUTURE_EPOCH,
+        }; 6];
+        for (i, (vk, ek)) in FORK_KEYS.into_iter().enumerate() {
+            forks[i] = ForkSchedule {
+                version: version(vk)?.unwrap_or(Version::ZERO),
+                epoch: num(ek)?.unwrap_or(FAR_FUTURE_EPOCH),
+            };
+        }
+        for i in 1..forks.len() {
+            if forks[i].epoch < forks[i - 1].epoch {
+                return Err(ConfigError::UnorderedForks {
+                    earlier: ForkName::ALL[i],
+                    later: ForkName::ALL[i + 1],
+                });
+            }
+        }
+        let gloas = match version("GLOAS_FORK_VERSION")? {
+            Some(version) => Some(ForkSchedule {
+                version,
+                epoch: num("GLOAS_FORK_EPOCH")?.unwrap_or(FAR_FUTURE_EPOCH),
+            }),
+            None => None,
+        };
+        Ok(NetworkConfig {
+            name,
+            preset,
+            genesis_time,
+            genesis_validators_root: gvr,
+            seconds_per_slot,
+            genesis_fork_version,
+            forks,
+            gloas,
+            min_per_epoch_churn_limit: req("MIN_PER_EPOCH_CHURN_LIMIT")?,
+            churn_limit_quotient: req("CHURN_LIMIT_QUOTIENT")?,
+            max_per_epoch_activation_churn_limit: req("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT")?,
+            min_per_epoch_churn_limit_electra: num("MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA")?
+                .unwrap_or(128_000_000_000),
+            max_per_epoch_activation_exit_churn_limit: num(
+                "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT",
+            )?
+            .unwrap_or(256_000_000_000),
+            min_validator_withdrawability_delay: req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?,
+            min_epochs_for_block_requests: req("MIN_EPOCHS_FOR_BLOCK_REQUESTS")?,
+        })
+    }
+
+    /// Replaces the genesis time (Unix seconds), for configs whose genesis was not at
+    /// `MIN_GENESIS_TIME + GENESIS_DELAY`.
+    pub fn with_genesis_time(mut self, genesis_time: u64) -> Self {
+        self.genesis_time = genesis_time;
+        self
+    }
+
+    /// Slots per epoch of this network's preset.
+    pub fn slots_per_epoch(&self) -> u64 {
+        use crate::types::Preset;
+        match self.preset {
+            PresetName::Mainnet => crate::types::Mainnet::SLOTS_PER_EPOCH,
+            PresetName::Minimal => crate::types::Minimal::SLOTS_PER_EPOCH,
+        }
+    }
+
+    /// Spec `compute_epoch_at_slot` for this network's preset.
+    pub fn compute_epoch_at_slot(&self, slot: Slot) -> Epoch {
+        slot / self.slots_per_epoch()
+    }
+
+    /// Spec `compute_start_slot_at_epoch` (saturating instead of overflowing for huge epochs).
+    pub fn compute_start_slot_at_epoch(&self, epoch: Epoch) -> Slot {
+        epoch.saturating_mul(self.slots_per_epoch())
+    }
+
+    /// The schedule entry of `fork` (phase0: genesis version at epoch 0).
+    pub fn fork_schedule(&self, fork: ForkName) -> ForkSchedule {
+        match fork {
+            ForkName::Phase0 => ForkSchedule {
+                version: self.genesis_fork_version,
+                epoch: 0,
+            },
+            other => self.forks[other as usize - 1],
+        }
+    }
+
+    /// The fork active at `epoch`.
+    pub fn fork_at_epoch(&self, epoch: Epoch) -> ForkName {
+        ForkName::ALL
+            .into_iter()
+            .rev()
+            .find(|f| self.fork_schedule(*f).epoch <= epoch)
+            .unwrap_or(ForkName::Phase0)
+    }
+
+    /// The fork active at `slot`.
+    pub fn fork_at_slot(&self, slot: Slot) -> ForkName {
+        self.fork_at_epoch(self.compute_epoch_at_slot(slot))
+    }
+
+    /// The fork version active at `epoch` (spec `compute_fork_version`).
+    pub fn fork_version_at_epoch(&self, epoch: Epoch) -> Version {
+        self.fork_schedule(self.fork_at_epoch(epoch)).version
+    }
+
+    /// The fork whose version is `version`, scheduled or not (a Fulu state on a network whose
+    /// config predates the Fulu date is still recognised by its version). A fork the config
+    /// does not mention has version zero and never matches (mainnet's genesis version is zero).
+    pub fn fork_for_version(&self, version: Version) -> Result<ForkName, TypesError> {
+        ForkName::ALL
+            .into_iter()
+            .rev()
+            .find(|f| {
+                let s = self.fork_schedule(*f);
+                s.version == version && (*f == ForkName::Phase0 || s.version != Version::ZERO)
+            })
+            .ok_or_else(|| TypesError::UnknownForkVersion {
+                version,
+                network: self.name.clone(),
+            })
+    }
+
+    /// The fork of a `BeaconState` from its SSZ bytes: `fork.current_version` mapped through
+    /// this network's versions.
+    pub fn fork_of_state_ssz(&self, state_bytes: &[u8]) -> Result<ForkName, TypesError> {
+        self.fork_for_version(crate::types::state_fork_version_from_ssz(state_bytes)?)
+    }
+
+    /// Spec `compute_fork_data_root(current_version, genesis_validators_root)`.
+    pub fn compute_fork_data_root(&self, current_version: Version) -> Root {
+        compute_fork_data_root(current_version, self.genesis_validators_root)
+    }
+
+    /// Spec `compute_domain(domain_type, fork_version, genesis_validators_root)` with this
+    /// network's genesis validators root.
+    pub fn compute_domain(&self, domain_type: DomainType, fork_version: Version) -> Domain {
+        compute_domain(domain_type, fork_version, self.genesis_validators_root)
+    }
+
+    /// Unix time (seconds) at which `slot` starts.
+    pub fn slot_start_time(&self, slot: Slot) -> u64 {
+        self.genesis_time
+            .saturating_add(slot.saturating_mul(self.seconds_per_slot))
+    }
+}
+
+/// Spec `compute_fork_data_root`.
+pub fn compute_fork_data_root(current_version: Version, genesis_validators_root: Root) -> Root {
+    ForkData {
+        current_version,
+        genesis_validators_root,
+    }
+    .tree_hash_root()
+}
+
+/// Spec `compute_fork_digest` before Fulu: the first 4 bytes of the fork data root.
+pub fn compute_fork_digest_pre_fulu(
+    current_version: Version,
+    genesis_validators_root: Root,
+) -> [u8; 4] {
+    let r = compute_fork_data_root(current_version, genesis_validators_root);
+    [r[0], r[1], r[2], r[3]]
+}
+
+/// Spec `compute_domain`: the domain type followed by the first 28 bytes of the fork data root.
+pub fn compute_domain(
+    domain_type: DomainType,
+    fork_version: Version,
+    genesis_validators_root: Root,
+) -> Domain {
+    let fork_data_root = compute_fork_data_root(fork_version, genesis_validators_root);
+    let mut out = [0u8; 32];
+    out[..4].copy_from_slice(domain_type.as_slice());
+    out[4..].copy_from_slice(&fork_data_root[..28]);
+    Domain::from(out)
+}
+
+/// Spec `compute_signing_root(object_root, domain)`.
+pub fn compute_signing_root(object_root: Root, domain: Domain) -> Root {
+    SigningData {
+        object_root,
+        domain,
+    }
+    .tree_hash_root()
+}
+
+fn yaml_u64(value: &serde_yaml::Value) -> Option<u64> {
+    match value {
+        serde_yaml::Value::Number(n) => n.as_u64(),
+        serde_yaml::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn yaml_to_string(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+/// Parses a fork version. YAML reads an unquoted `0x01000000` as the integer 16777216, so a
+/// number is taken as the big-endian value of the 4 bytes (how the hex reads).
+fn parse_version(value: &serde_yaml::Value) -> Option<Version> {
+    match value {
+        serde_yaml::Value::Number(n) => {
+            let x = n.as_u64()?;
+            u32::try_from(x)
+                .ok()
+                .map(|x| Version::from(x.to_be_bytes()))
+        }
+        serde_yaml::Value::String(s) => {
+            let hex_part = s.trim().strip_prefix("0x")?;
+            let bytes = hex::decode(hex_part).ok()?;
+            (bytes.len() == 4).then(|| Version::from_slice(&bytes))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fork_schedule_lookups() {
+        let m = NetworkConfig::mainnet();
+        assert_eq!(m.fork_at_epoch(0), ForkName::Phase0);
+        assert_eq!(m.fork_at_epoch(74239), ForkName::Phase0);
+        assert_eq!(m.fork_at_epoch(74240), ForkName::Altair);
+        assert_eq!(m.fork_at_slot(194048 * 32), ForkName::Capella);
+        assert_eq!(m.fork_at_slot(194048 * 32 - 1), ForkName::Bellatrix);
+        assert_eq!(m.fork_at_epoch(u64::MAX), ForkName::Fulu);
+        assert_eq!(m.fork_version_at_epoch(269568), v([4, 0, 0, 0]));
+        assert_eq!(
+            m.fork_for_version(v([5, 0, 0, 0])).unwrap(),
+            ForkName::Electra
+        );
+        assert!(matches!(
+            m.fork_for_version(v([9, 9, 9, 9])),
+            Err(TypesError::UnknownForkVersion { .. })
+        ));
+        let h = NetworkConfig::hoodi();
+        assert_eq!(h.fork_at_epoch(0), ForkName::Deneb);
+        assert_eq!(
+            h.fork_for_version(v([0x70, 0, 0x09, 0x10])).unwrap(),
+            ForkName::Fulu
+        );
+        assert!(matches!(
+            NetworkConfig::by_name("goerli"),
+            Err(ConfigError::UnknownNetwork { .. })
+        ));
+    }
+
+    /// Known answers from the fixtures README: mainnet fork digests (pre-Fulu rule) for
+    /// capella 0xbba4da96, deneb 0x6a95a1a9, electra 0xad532ceb.
+    #[test]
+    fn mainnet_fork_digests() {
+        let m = NetworkConfig::mainnet();
+        let d = |f| {
+            hex::encode(compute_fork_digest_pre_fulu(
+                m.fork_schedule(f).version,
+                m.genesis_validators_root,
+            ))
+        };
+        assert_eq!(d(ForkName::Capella), "bba4da96");
+        assert_eq!(d(ForkName::Deneb), "6a95a1a9");
+        assert_eq!(d(ForkName::Electra), "ad532ceb");
+    }
+
+    #[test]
+    fn config_errors_are_typed() {
+        assert!(matches!(
+            NetworkConfig::from_config_yaml("[1, 2", None),
+            Err(ConfigError::Yaml { .. })
+        ));
+        let err = NetworkConfig::from_config_yaml("PRESET_BASE: mainnet\n", Some(Root::ZERO))
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::MissingKey { .. }), "{err}");
+        let err =
+            NetworkConfig::from_config_yaml("PRESET_BASE: gnosis\n", Some(Root::ZERO)).unwrap_err();
+        assert!(err.to_string().contains("got \"gnosis\""), "{err}");
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod devnet;
+pub mod root;
 
 const USAGE: &str = "usage: lightsync <command> [options]\n\
 commands:\n\
@@ -27,6 +28,7 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
+        "root" => root::run(rest),
         other => {
             eprintln!("error: unknown command `{other}`\n{USAGE}");
             let _ = rest;

@@ -1,0 +1,387 @@
+//! `lightsync root`: print the SSZ `hash_tree_root` of a file, as a reference for every other
+//! implementation in the project (and for checking a state downloaded by hand).
+//!
+//! ```text
+//! lightsync root --type T [--fork F] [--preset mainnet|minimal] [--network N] FILE
+//! ```
+//! FILE is raw SSZ, or snappy raw (block format) when its name ends in `.ssz_snappy`. `Signed*`
+//! types print the root of their message (for a block: the block root). Without `--fork`, a
+//! `BeaconState`'s fork is read from its `fork.current_version`, a block's from its slot, both
+//! mapped through the network (default mainnet). The hashing uses `tree_hash` over the typed
+//! containers: slow for large states, but independent of the byte-level merkleizer it checks.
+
+use std::fmt;
+
+use tree_hash::TreeHash;
+
+use crate::config::{ConfigError, NetworkConfig};
+use crate::ssz_io::{read_ssz_file, SszIoError};
+use crate::types::{
+    altair, capella, decode_ssz, electra, phase0, AnyBeaconBlock, AnyBeaconBlockBody,
+    AnyBeaconState, AnyExecutionPayload, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName,
+    Mainnet, Minimal, Preset, PresetName, Root, TypesError,
+};
+
+const USAGE: &str =
+    "usage: lightsync root --type T [--fork F] [--preset mainnet|minimal] [--network N] FILE";
+
+/// Types `lightsync root` knows, by their spec names.
+pub const SUPPORTED_TYPES: &[&str] = &[
+    "BeaconState",
+    "SignedBeaconBlock",
+    "BeaconBlock",
+    "BeaconBlockBody",
+    "BeaconBlockHeader",
+    "SignedBeaconBlockHeader",
+    "ExecutionPayload",
+    "ExecutionPayloadHeader",
+    "HistoricalBatch",
+    "HistoricalSummary",
+    "Checkpoint",
+    "Fork",
+    "ForkData",
+    "SigningData",
+    "Validator",
+    "Eth1Data",
+    "SyncCommittee",
+    "SyncAggregate",
+    "Attestation",
+    "IndexedAttestation",
+    "AttesterSlashing",
+    "PendingAttestation",
+    "ProposerSlashing",
+    "Deposit",
+    "DepositData",
+    "VoluntaryExit",
+    "SignedVoluntaryExit",
+    "BLSToExecutionChange",
+    "SignedBLSToExecutionChange",
+    "Withdrawal",
+    "ExecutionRequests",
+    "DepositRequest",
+    "WithdrawalRequest",
+    "ConsolidationRequest",
+    "PendingDeposit",
+    "PendingPartialWithdrawal",
+    "PendingConsolidation",
+];
+
+/// What can go wrong in `lightsync root`; each prints as one line.
+#[derive(Debug)]
+pub enum RootError {
+    /// Bad command line.
+    Usage { problem: String },
+    /// `--type` names a type this command does not know.
+    UnknownType { got: String },
+    /// A fork-dependent type without `--fork` and no way to detect it.
+    ForkRequired { type_name: String },
+    /// Reading or decompressing the file failed.
+    Io(SszIoError),
+    /// Decoding failed, or the type does not exist at the fork.
+    Types(TypesError),
+    /// `--network` is not a known network.
+    Config(ConfigError),
+}
+
+impl fmt::Display for RootError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootError::Usage { problem } => write!(f, "{problem} ({USAGE})"),
+            RootError::UnknownType { got } => write!(
+                f,
+                "unknown --type: expected one of {}, got {got:?}",
+                SUPPORTED_TYPES.join(", ")
+            ),
+            RootError::ForkRequired { type_name } => {
+                write!(
+                    f,
+                    "{type_name} differs between forks: expected --fork, got none"
+                )
+            }
+            RootError::Io(e) => e.fmt(f),
+            RootError::Types(e) => e.fmt(f),
+            RootError::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<SszIoError> for RootError {
+    fn from(e: SszIoError) -> Self {
+        RootError::Io(e)
+    }
+}
+impl From<TypesError> for RootError {
+    fn from(e: TypesError) -> Self {
+        RootError::Types(e)
+    }
+}
+impl From<ConfigError> for RootError {
+    fn from(e: ConfigError) -> Self {
+        RootError::Config(e)
+    }
+}
+
+/// Parsed command line.
+#[derive(Debug)]
+struct Args {
+    type_name: String,
+    fork: Option<ForkName>,
+    preset: Option<PresetName>,
+    network: NetworkConfig,
+    file: String,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, RootError> {
+    let (mut type_name, mut fork, mut preset, mut network, mut file) =
+        (None, None, None, None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |flag: &str| {
+            it.next().cloned().ok_or_else(|| RootError::Usage {
+                problem: format!("{flag} expects a value, got none"),
+            })
+        };
+        match arg.as_str() {
+            "--type" => type_name = Some(value("--type")?),
+            "--fork" => fork = Some(value("--fork")?.parse::<ForkName>()?),
+            "--preset" => preset = Some(value("--preset")?.parse::<PresetName>()?),
+            "--network" => network = Some(NetworkConfig::by_name(&value("--network")?)?),
+            flag if flag.starts_with("--") => {
+                return Err(RootError::Usage {
+                    problem: format!("unknown option {flag:?}"),
+                })
+            }
+            path => {
+                if file.replace(path.to_string()).is_some() {
+                    return Err(RootError::Usage {
+                        problem: format!("expected one FILE, got a second one {path:?}"),
+                    });
+                }
+            }
+        }
+    }
+    Ok(Args {
+        type_name: type_name.ok_or(RootError::Usage {
+            problem: "expected --type, got none".into(),
+        })?,
+        fork,
+        preset,
+        network: network.unwrap_or_else(NetworkConfig::mainnet),
+        file: file.ok_or(RootError::Usage {
+            problem: "expected FILE, got none".into(),
+        })?,
+    })
+}
+
+/// Runs `lightsync root` with `args` (after the subcommand name); returns the exit code.
+pub fn run(args: &[String]) -> i32 {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}\ntypes: {}", SUPPORTED_TYPES.join(", "));
+        return 0;
+    }
+    match parse_args(args).and_then(|a| compute_root(&a)) {
+        Ok(root) => {
+            println!("{root:#x}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {}", e.to_string().replace('\n', " "));
+            1
+        }
+    }
+}
+
+fn compute_root(args: &Args) -> Result<Root, RootError> {
+    if !SUPPORTED_TYPES.contains(&args.type_name.as_str()) {
+        return Err(RootError::UnknownType {
+            got: args.type_name.clone(),
+        });
+    }
+    let bytes = read_ssz_file(&args.file)?;
+    let preset = args.preset.unwrap_or(args.network.preset);
+    match preset {
+        PresetName::Mainnet => {
+            root_of::<Mainnet>(&args.type_name, args.fork, &bytes, &args.network)
+        }
+        PresetName::Minimal => {
+            root_of::<Minimal>(&args.type_name, args.fork, &bytes, &args.network)
+        }
+    }
+}
+
+/// Reads a little-endian u64 at `offset`, for slot sniffing.
+fn u64_at(bytes: &[u8], offset: usize, what: &'static str) -> Result<u64, TypesError> {
+    let slice = bytes.get(offset..offset + 8).ok_or(TypesError::TooShort {
+        what,
+        expected: offset + 8,
+        got: bytes.len(),
+    })?;
+    Ok(u64::from_le_bytes(slice.try_into().expect("8-byte slice")))
+}
+
+/// The hash tree root of `bytes` decoded as `type_name` at `fork` (detected where possible).
+pub fn root_of<P: Preset>(
+    type_name: &str,
+    fork: Option<ForkName>,
+    bytes: &[u8],
+    network: &NetworkConfig,
+) -> Result<Root, RootError> {
+    let need_fork = || {
+        fork.ok_or(RootError::ForkRequired {
+            type_name: type_name.to_string(),
+        })
+    };
+    // Fork-independent containers first: their layout is the same at every fork, so `--fork`
+    // (if given) only has to name a fork where the type exists.
+    macro_rules! fixed {
+        ($ty:ty, $since:expr) => {{
+            if let Some(f) = fork {
+                if f < $since {
+                    return Err(TypesError::TypeNotInFork {
+                        type_name: type_name.to_string(),
+                        fork: f,
+                    }
+                    .into());
+                }
+            }
+            Ok(decode_ssz::<$ty>(bytes, type_name_static(type_name), fork)?.tree_hash_root())
+        }};
+    }
+    // Containers whose layout changed at Electra (EIP-7549 attestations).
+    macro_rules! by_electra {
+        ($old:ty, $new:ty) => {{
+            let f = need_fork()?;
+            if f >= ForkName::Electra {
+                Ok(
+                    decode_ssz::<$new>(bytes, type_name_static(type_name), Some(f))?
+                        .tree_hash_root(),
+                )
+            } else {
+                Ok(
+                    decode_ssz::<$old>(bytes, type_name_static(type_name), Some(f))?
+                        .tree_hash_root(),
+                )
+            }
+        }};
+    }
+    match type_name {
+        "BeaconState" => {
+            let f = match fork {
+                Some(f) => f,
+                None => network.fork_of_state_ssz(bytes)?,
+            };
+            Ok(AnyBeaconState::<P>::from_ssz_bytes(f, bytes)?.tree_hash_root())
+        }
+        "SignedBeaconBlock" => {
+            // SignedBeaconBlock = [message offset (4)][signature (96)][message...]; slot leads.
+            let f = match fork {
+                Some(f) => f,
+                None => network.fork_at_slot(u64_at(bytes, 100, "SignedBeaconBlock")?),
+            };
+            Ok(AnySignedBeaconBlock::<P>::from_ssz_bytes(f, bytes)?.message_root())
+        }
+        "BeaconBlock" => {
+            let f = match fork {
+                Some(f) => f,
+                None => network.fork_at_slot(u64_at(bytes, 0, "BeaconBlock")?),
+            };
+            Ok(AnyBeaconBlock::<P>::from_ssz_bytes(f, bytes)?.tree_hash_root())
+        }
+        "BeaconBlockBody" => {
+            Ok(AnyBeaconBlockBody::<P>::from_ssz_bytes(need_fork()?, bytes)?.tree_hash_root())
+        }
+        "ExecutionPayload" => {
+            Ok(AnyExecutionPayload::<P>::from_ssz_bytes(need_fork()?, bytes)?.tree_hash_root())
+        }
+        "ExecutionPayloadHeader" => Ok(AnyExecutionPayloadHeader::<P>::from_ssz_bytes(
+            need_fork()?,
+            bytes,
+        )?
+        .tree_hash_root()),
+        "BeaconBlockHeader" => fixed!(phase0::BeaconBlockHeader, ForkName::Phase0),
+        "SignedBeaconBlockHeader" => Ok(decode_ssz::<phase0::SignedBeaconBlockHeader>(
+            bytes,
+            "SignedBeaconBlockHeader",
+            fork,
+        )?
+        .message
+        .tree_hash_root()),
+        "HistoricalBatch" => fixed!(phase0::HistoricalBatch<P>, ForkName::Phase0),
+        "HistoricalSummary" => fixed!(capella::HistoricalSummary, ForkName::Capella),
+        "Checkpoint" => fixed!(phase0::Checkpoint, ForkName::Phase0),
+        "Fork" => fixed!(phase0::Fork, ForkName::Phase0),
+        "ForkData" => fixed!(phase0::ForkData, ForkName::Phase0),
+        "SigningData" => fixed!(phase0::SigningData, ForkName::Phase0),
+        "Validator" => fixed!(phase0::Validator, ForkName::Phase0),
+        "Eth1Data" => fixed!(phase0::Eth1Data, ForkName::Phase0),
+        "SyncCommittee" => fixed!(altair::SyncCommittee<P>, ForkName::Altair),
+        "SyncAggregate" => fixed!(altair::SyncAggregate<P>, ForkName::Altair),
+        "PendingAttestation" => {
+            let f = need_fork()?;
+            if f != ForkName::Phase0 {
+                return Err(TypesError::TypeNotInFork {
+                    type_name: type_name.to_string(),
+                    fork: f,
+                }
+                .into());
+            }
+            fixed!(phase0::PendingAttestation<P>, ForkName::Phase0)
+        }
+        "ProposerSlashing" => fixed!(phase0::ProposerSlashing, ForkName::Phase0),
+        "Deposit" => fixed!(phase0::Deposit, ForkName::Phase0),
+        "DepositData" => fixed!(phase0::DepositData, ForkName::Phase0),
+        "VoluntaryExit" => fixed!(phase0::VoluntaryExit, ForkName::Phase0),
+        "SignedVoluntaryExit" => {
+            Ok(
+                decode_ssz::<phase0::SignedVoluntaryExit>(bytes, "SignedVoluntaryExit", fork)?
+                    .message
+                    .tree_hash_root(),
+            )
+        }
+        "BLSToExecutionChange" => fixed!(capella::BLSToExecutionChange, ForkName::Capella),
+        "SignedBLSToExecutionChange" => {
+            if let Some(f) = fork.filter(|f| *f < ForkName::Capella) {
+                return Err(TypesError::TypeNotInFork {
+                    type_name: type_name.to_string(),
+                    fork: f,
+                }
+                .into());
+            }
+            Ok(decode_ssz::<capella::SignedBLSToExecutionChange>(
+                bytes,
+                "SignedBLSToExecutionChange",
+                fork,
+            )?
+            .message
+            .tree_hash_root())
+        }
+        "Withdrawal" => fixed!(capella::Withdrawal, ForkName::Capella),
+        "ExecutionRequests" => fixed!(electra::ExecutionRequests<P>, ForkName::Electra),
+        "DepositRequest" => fixed!(electra::DepositRequest, ForkName::Electra),
+        "WithdrawalRequest" => fixed!(electra::WithdrawalRequest, ForkName::Electra),
+        "ConsolidationRequest" => fixed!(electra::ConsolidationRequest, ForkName::Electra),
+        "PendingDeposit" => fixed!(electra::PendingDeposit, ForkName::Electra),
+        "PendingPartialWithdrawal" => fixed!(electra::PendingPartialWithdrawal, ForkName::Electra),
+        "PendingConsolidation" => fixed!(electra::PendingConsolidation, ForkName::Electra),
+        "Attestation" => by_electra!(phase0::Attestation<P>, electra::Attestation<P>),
+        "IndexedAttestation" => by_electra!(
+            phase0::IndexedAttestation<P>,
+            electra::IndexedAttestation<P>
+        ),
+        "AttesterSlashing" => {
+            by_electra!(phase0::AttesterSlashing<P>, electra::AttesterSlashing<P>)
+        }
+        other => Err(RootError::UnknownType {
+            got: other.to_string(),
+        }),
+    }
+}
+
+/// The `&'static str` spelling of a supported type name (for error messages).
+fn type_name_static(name: &str) -> &'static str {
+    SUPPORTED_TYPES
+        .iter()
+        .find(|t| **t == name)
+        .copied()
+        .unwrap_or("container")
+}
