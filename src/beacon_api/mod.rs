@@ -1,1 +1,366 @@
-//! (module under construction)
+//! The Beacon API client: typed, checked answers from a beacon node's REST API.
+//!
+//! Why two layers: the parsing and checking of Beacon API answers (JSON envelopes, SSZ bodies,
+//! `Eth-Consensus-Version`, status codes, `Retry-After`) is the same in the browser and natively,
+//! while moving bytes is not (`fetch` in a page, blocking sockets in the CLI and tests). So the
+//! platform part is a tiny [`Transport`] (a GET that returns status, headers and body, a streaming
+//! variant with a per-chunk callback for multi-hundred-megabyte states, and a concurrent batch),
+//! and everything above it is plain Rust in [`HttpBeaconApi`], tested natively against the devnet.
+//!
+//! Transports: `UreqTransport` (native, `ureq` 2; batches on scoped threads) and `FetchTransport`
+//! (wasm, `gloo-net`; batches with `join_all`). Both send only plain GETs whose one extra header is
+//! `Accept`, which is CORS-safelisted, so a browser never needs a preflight.
+//!
+//! Every answer is checked before it is returned: JSON must parse into the documented shape, a
+//! header's claimed root must equal `hash_tree_root` of its message, a header asked for by slot
+//! must be at that slot, and a body larger than the transport's limit or shorter than its
+//! `Content-Length` is refused. Failures are [`ApiError`]s with a stable [`ApiError::code`].
+//!
+//! The trait has no `Send` bounds: wasm futures are not `Send`, and callers use generics.
+
+mod error;
+mod parse;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::ApiError;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::UreqTransport;
+pub use parse::{FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState};
+#[cfg(target_arch = "wasm32")]
+pub use wasm::FetchTransport;
+
+use crate::types::ForkName;
+
+/// A 32-byte root.
+pub type Root = [u8; 32];
+
+/// `Accept` for JSON endpoints.
+pub const ACCEPT_JSON: &str = "application/json";
+/// `Accept` for SSZ bodies (the Beacon API's `application/octet-stream`).
+pub const ACCEPT_SSZ: &str = "application/octet-stream";
+/// The response header naming the fork of a versioned body.
+pub const CONSENSUS_VERSION_HEADER: &str = "Eth-Consensus-Version";
+
+/// One HTTP answer as the transport received it: any status, lower-case header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Response headers the transport could read (a browser hides those not exposed by CORS),
+    /// names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Moves bytes: the only platform-specific part of the client.
+///
+/// A transport returns `Ok` for every status code (the API layer decides what a 404 means); it
+/// fails only when no complete answer arrived: timeout, connection failure, a body beyond the
+/// size limit or shorter than its `Content-Length`, or an abort.
+#[allow(async_fn_in_trait)] // No `Send` bound on purpose: see the module docs.
+pub trait Transport {
+    /// One GET with `Accept: accept`, under the transport's per-request timeout.
+    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError>;
+
+    /// One GET whose body is reported as it arrives: `on_chunk(bytes_so_far, content_length)`
+    /// after every chunk. Its timeout is meant for large bodies: natively it bounds the silence
+    /// between chunks, in a browser the whole download (with a much longer default).
+    async fn get_streaming(
+        &self,
+        url: &str,
+        accept: &str,
+        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<HttpResponse, ApiError>;
+
+    /// Several GETs in flight at once (at most the transport's concurrency); results in the
+    /// order of `urls`.
+    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>>;
+}
+
+/// A state id of `/eth/v2/debug/beacon/states/{state_id}`: `head`, `genesis`, `finalized`,
+/// `justified`, a decimal slot or a 0x-hex state root.
+pub fn validate_state_id(id: &str) -> Result<(), ApiError> {
+    let ok = matches!(id, "head" | "genesis" | "finalized" | "justified")
+        || (!id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()))
+        || (id.len() == 66
+            && id.starts_with("0x")
+            && id[2..].bytes().all(|b| b.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidArgument {
+            what: "state id",
+            expected: "head, genesis, finalized, justified, a decimal slot or a 0x-hex state root",
+            got: id.to_string(),
+        })
+    }
+}
+
+/// The typed Beacon API calls the sync flows need. Implemented by [`HttpBeaconApi`]; tests may
+/// implement it over canned data.
+#[allow(async_fn_in_trait)] // No `Send` bound on purpose: see the module docs.
+pub trait BeaconApi {
+    /// The provider's base URL (names the provider in errors and in anchors).
+    fn base_url(&self) -> &str;
+
+    /// `GET /eth/v1/beacon/genesis`.
+    async fn genesis(&self) -> Result<Genesis, ApiError>;
+
+    /// `GET /eth/v1/config/spec`: the node's config and preset values, as the API's strings.
+    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError>;
+
+    /// `GET /eth/v1/beacon/headers/{block_id}`; `Ok(None)` on 404 (no block there, e.g. an
+    /// empty slot). The returned root is checked: `hash_tree_root(message) == root`.
+    async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError>;
+
+    /// The header at `slot` (`Ok(None)` for an empty slot); checked to be at that slot.
+    async fn header_by_slot(&self, slot: u64) -> Result<Option<HeaderInfo>, ApiError> {
+        let found = self.header(&slot.to_string()).await?;
+        check_header_slot(self.base_url(), slot, found)
+    }
+
+    /// The header whose block root is `root` (`Ok(None)` when the node does not know it).
+    async fn header_by_root(&self, root: &Root) -> Result<Option<HeaderInfo>, ApiError> {
+        let id = format!("0x{}", hex::encode(root));
+        let found = self.header(&id).await?;
+        match found {
+            Some(h) if h.root != *root => Err(ApiError::HeaderRootMismatch {
+                url: self.base_url().to_string(),
+                expected: *root,
+                got: h.root,
+            }),
+            other => Ok(other),
+        }
+    }
+
+    /// The headers at `slots`, fetched concurrently by the transport; one result per slot, in
+    /// order, each as [`BeaconApi::header_by_slot`] would return it.
+    async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>>;
+
+    /// `GET /eth/v1/beacon/states/{state_id}/finality_checkpoints`.
+    async fn finality_checkpoints(&self, state_id: &str) -> Result<FinalityCheckpoints, ApiError>;
+
+    /// `GET /eth/v2/debug/beacon/states/{state_id}` as SSZ, streamed; `on_progress(bytes,
+    /// content_length)` after every chunk. The state is *not* verified here (that needs the
+    /// expected root): the caller hashes it.
+    async fn state_ssz(
+        &self,
+        state_id: &str,
+        on_progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<SszState, ApiError>;
+
+    /// `GET /eth/v1/beacon/light_client/bootstrap/{block_root}` (JSON), for the light client.
+    async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError>;
+
+    /// `GET /eth/v1/beacon/light_client/updates?start_period=&count=` (JSON array).
+    async fn light_client_updates(
+        &self,
+        start_period: u64,
+        count: u64,
+    ) -> Result<RawBody, ApiError>;
+
+    /// `GET /eth/v1/beacon/light_client/finality_update` (JSON).
+    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError>;
+}
+
+fn check_header_slot(
+    url: &str,
+    slot: u64,
+    found: Option<HeaderInfo>,
+) -> Result<Option<HeaderInfo>, ApiError> {
+    match found {
+        Some(h) if h.header.slot != slot => Err(ApiError::Decode {
+            url: url.to_string(),
+            what: "header by slot",
+            reason: format!(
+                "expected a header at slot {slot}, got slot {}",
+                h.header.slot
+            ),
+        }),
+        other => Ok(other),
+    }
+}
+
+/// The Beacon API over HTTP: a base URL and a [`Transport`].
+#[derive(Debug, Clone)]
+pub struct HttpBeaconApi<T> {
+    base: String,
+    transport: T,
+}
+
+impl<T: Transport> HttpBeaconApi<T> {
+    /// A client for the node at `base_url` (`http://127.0.0.1:5052`; a trailing `/` is dropped).
+    pub fn new(base_url: &str, transport: T) -> Self {
+        HttpBeaconApi {
+            base: base_url.trim_end_matches('/').to_string(),
+            transport,
+        }
+    }
+
+    /// The transport, e.g. to share its settings.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET that must succeed with 200.
+    async fn get_ok(&self, path: &str, accept: &str) -> Result<HttpResponse, ApiError> {
+        let url = self.url(path);
+        let resp = self.transport.get(&url, accept).await?;
+        parse::expect_ok(&url, resp)
+    }
+
+    /// GET where 404 means "not there".
+    async fn get_optional(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> Result<Option<HttpResponse>, ApiError> {
+        let url = self.url(path);
+        let resp = self.transport.get(&url, accept).await?;
+        parse::expect_optional(&url, resp)
+    }
+}
+
+impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
+    fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn genesis(&self) -> Result<Genesis, ApiError> {
+        let path = "/eth/v1/beacon/genesis";
+        let resp = self.get_ok(path, ACCEPT_JSON).await?;
+        parse::genesis(&self.url(path), &resp.body)
+    }
+
+    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+        let path = "/eth/v1/config/spec";
+        let resp = self.get_ok(path, ACCEPT_JSON).await?;
+        parse::spec(&self.url(path), &resp.body)
+    }
+
+    async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
+        let path = format!("/eth/v1/beacon/headers/{block_id}");
+        match self.get_optional(&path, ACCEPT_JSON).await? {
+            None => Ok(None),
+            Some(resp) => parse::header(&self.url(&path), &resp.body).map(Some),
+        }
+    }
+
+    async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>> {
+        let urls: Vec<String> = slots
+            .iter()
+            .map(|s| self.url(&format!("/eth/v1/beacon/headers/{s}")))
+            .collect();
+        let answers = self.transport.get_many(&urls, ACCEPT_JSON).await;
+        answers
+            .into_iter()
+            .zip(slots.iter().zip(&urls))
+            .map(|(answer, (slot, url))| {
+                let resp = parse::expect_optional(url, answer?)?;
+                let found = match resp {
+                    None => None,
+                    Some(r) => Some(parse::header(url, &r.body)?),
+                };
+                check_header_slot(&self.base, *slot, found)
+            })
+            .collect()
+    }
+
+    async fn finality_checkpoints(&self, state_id: &str) -> Result<FinalityCheckpoints, ApiError> {
+        validate_state_id(state_id)?;
+        let path = format!("/eth/v1/beacon/states/{state_id}/finality_checkpoints");
+        let resp = self.get_ok(&path, ACCEPT_JSON).await?;
+        parse::finality_checkpoints(&self.url(&path), &resp.body)
+    }
+
+    async fn state_ssz(
+        &self,
+        state_id: &str,
+        on_progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<SszState, ApiError> {
+        validate_state_id(state_id)?;
+        let url = self.url(&format!("/eth/v2/debug/beacon/states/{state_id}"));
+        let resp = self
+            .transport
+            .get_streaming(&url, ACCEPT_SSZ, on_progress)
+            .await?;
+        let resp = parse::expect_ok(&url, resp)?;
+        parse::ssz_state(&url, resp)
+    }
+
+    async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError> {
+        let path = format!(
+            "/eth/v1/beacon/light_client/bootstrap/0x{}",
+            hex::encode(block_root)
+        );
+        let resp = self.get_ok(&path, ACCEPT_JSON).await?;
+        parse::raw_body(&self.url(&path), resp)
+    }
+
+    async fn light_client_updates(
+        &self,
+        start_period: u64,
+        count: u64,
+    ) -> Result<RawBody, ApiError> {
+        let path = format!(
+            "/eth/v1/beacon/light_client/updates?start_period={start_period}&count={count}"
+        );
+        let resp = self.get_ok(&path, ACCEPT_JSON).await?;
+        parse::raw_body(&self.url(&path), resp)
+    }
+
+    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
+        let path = "/eth/v1/beacon/light_client/finality_update";
+        let resp = self.get_ok(path, ACCEPT_JSON).await?;
+        parse::raw_body(&self.url(path), resp)
+    }
+}
+
+/// The fork named by an `Eth-Consensus-Version` value.
+pub fn parse_consensus_version(url: &str, value: &str) -> Result<ForkName, ApiError> {
+    value.parse::<ForkName>().map_err(|e| ApiError::Decode {
+        url: url.to_string(),
+        what: CONSENSUS_VERSION_HEADER,
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_ids() {
+        for ok in [
+            "head",
+            "finalized",
+            "123",
+            &format!("0x{}", "ab".repeat(32)),
+        ] {
+            assert!(validate_state_id(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Head", "-1", "0x12", "../x", "1 2"] {
+            let err = validate_state_id(bad).unwrap_err();
+            assert_eq!(err.code(), "INVALID_ARGUMENT", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The native [`Transport`] on `ureq` 2 (blocking), for the CLI and native tests.
+//!
+//! The async methods do their work synchronously when polled: natively the flows run under a
+//! simple executor (`futures::executor::block_on`), so there is nothing to gain from a reactor.
+//! Batches run on scoped threads, at most `concurrency` at a time.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::{ApiError, HttpResponse, Transport};
+
+/// Default per-request timeout, in milliseconds: generous for a JSON answer, short enough that a
+/// silent provider does not stall a sync for minutes.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+/// Default largest JSON body, in bytes: the largest JSON the flows read (a light-client update
+/// batch of 128 updates) is a few MB.
+pub const DEFAULT_MAX_JSON_BYTES: u64 = 32 << 20;
+/// Default largest streamed body (a state), in bytes: a mainnet state is ~300 MB in 2025.
+pub const DEFAULT_MAX_STATE_BYTES: u64 = 2 << 30;
+/// Default number of requests in flight in a batch.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Bytes read per chunk of a streamed body (progress granularity).
+const CHUNK_BYTES: usize = 256 << 10;
+
+/// Blocking HTTP over `ureq` (plain `http://` only: built without TLS).
+#[derive(Debug, Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    streaming_agent: ureq::Agent,
+    timeout_ms: u64,
+    max_body_bytes: u64,
+    max_streamed_bytes: u64,
+    concurrency: usize,
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        UreqTransport::new(DEFAULT_TIMEOUT_MS, DEFAULT_CONCURRENCY)
+    }
+}
+
+impl UreqTransport {
+    /// A transport with a per-request timeout (milliseconds; for streamed bodies, the longest
+    /// silence) and at most `concurrency` requests in flight per batch.
+    pub fn new(timeout_ms: u64, concurrency: usize) -> Self {
+        let t = Duration::from_millis(timeout_ms.max(1));
+        UreqTransport {
+            agent: ureq::AgentBuilder::new().timeout(t).build(),
+            streaming_agent: ureq::AgentBuilder::new()
+                .timeout_connect(t)
+                .timeout_read(t)
+                .build(),
+            timeout_ms: timeout_ms.max(1),
+            max_body_bytes: DEFAULT_MAX_JSON_BYTES,
+            max_streamed_bytes: DEFAULT_MAX_STATE_BYTES,
+            concurrency: concurrency.max(1),
+        }
+    }
+
+    /// Replaces the body size limits (bytes): `json` for [`Transport::get`], `streamed` for
+    /// [`Transport::get_streaming`].
+    pub fn with_limits(mut self, json: u64, streamed: u64) -> Self {
+        self.max_body_bytes = json;
+        self.max_streamed_bytes = streamed;
+        self
+    }
+
+    fn fetch(
+        &self,
+        agent: &ureq::Agent,
+        url: &str,
+        accept: &str,
+        limit: u64,
+        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<HttpResponse, ApiError> {
+        let resp = match agent.get(url).set("Accept", accept).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => return Err(self.transport_error(url, &t)),
+        };
+        let status = resp.status();
+        let headers: Vec<(String, String)> = resp
+            .headers_names()
+            .into_iter()
+            .filter_map(|n| {
+                let v = resp.header(&n)?.to_string();
+                Some((n.to_ascii_lowercase(), v))
+            })
+            .collect();
+        let length: Option<u64> = resp.header("content-length").and_then(|v| v.parse().ok());
+        if let Some(len) = length {
+            if len > limit {
+                return Err(ApiError::BodyTooLarge {
+                    url: url.to_string(),
+                    limit,
+                    got: len,
+                });
+            }
+        }
+        let mut reader = resp.into_reader();
+        let mut body = Vec::with_capacity(length.unwrap_or(0).min(limit) as usize);
+        let mut chunk = vec![0u8; CHUNK_BYTES];
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(url, &e, length, body.len() as u64)),
+            };
+            if body.len() as u64 + n as u64 > limit {
+                return Err(ApiError::BodyTooLarge {
+                    url: url.to_string(),
+                    limit,
+                    got: body.len() as u64 + n as u64,
+                });
+            }
+            body.extend_from_slice(&chunk[..n]);
+            on_chunk(body.len() as u64, length);
+        }
+        if let Some(len) = length {
+            if (body.len() as u64) < len {
+                return Err(ApiError::Truncated {
+                    url: url.to_string(),
+                    expected: len,
+                    got: body.len() as u64,
+                });
+            }
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn read_error(&self, url: &str, e: &std::io::Error, length: Option<u64>, got: u64) -> ApiError {
+        match e.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => ApiError::Timeout {
+                url: url.to_string(),
+                after_ms: self.timeout_ms,
+            },
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => match length
+            {
+                Some(expected) => ApiError::Truncated {
+                    url: url.to_string(),
+                    expected,
+                    got,
+                },
+                None => ApiError::Network {
+                    url: url.to_string(),
+                    reason: e.to_string(),
+                },
+            },
+            _ => ApiError::Network {
+                url: url.to_string(),
+                reason: e.to_string(),
+            },
+        }
+    }
+
+    fn transport_error(&self, url: &str, t: &ureq::Transport) -> ApiError {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(t);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) {
+                    return ApiError::Timeout {
+                        url: url.to_string(),
+                        after_ms: self.timeout_ms,
+                    };
+                }
+            }
+            source = s.source();
+        }
+        let text = t.to_string();
+        if text.contains("timed out") || text.contains("Timeout") {
+            return ApiError::Timeout {
+                url: url.to_string(),
+                after_ms: self.timeout_ms,
+            };
+        }
+        ApiError::Network {
+            url: url.to_string(),
+            reason: text,
+        }
+    }
+}
+
+impl Transport for UreqTransport {
+    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
+        self.fetch(
+            &self.agent,
+            url,
+            accept,
+            self.max_body_bytes,
+            &mut |_, _| {},
+        )
+    }
+
+    async fn get_streaming(
+        &self,
+        url: &str,
+        accept: &str,
+        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<HttpResponse, ApiError> {
+        self.fetch(
+            &self.streaming_agent,
+            url,
+            accept,
+            self.max_streamed_bytes,
+            on_chunk,
+        )
+    }
+
+    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
+        let results: Vec<Mutex<Option<Result<HttpResponse, ApiError>>>> =
+            urls.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let workers = self.concurrency.min(urls.len());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(url) = urls.get(i) else { break };
+                    let r = self.fetch(
+                        &self.agent,
+                        url,
+                        accept,
+                        self.max_body_bytes,
+                        &mut |_, _| {},
+                    );
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                });
+            }
+        });
+        results
+            .into_iter()
+            .zip(urls)
+            .map(|(m, url)| {
+                m.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| {
+                        Err(ApiError::Network {
+                            url: url.clone(),
+                            reason: "request thread ended without a result".into(),
+                        })
+                    })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,278 @@
+//! The browser [`Transport`] on `fetch` (through `gloo-net`).
+//!
+//! Requests are plain GETs whose only added header is `Accept` (CORS-safelisted), so the browser
+//! sends no preflight. Timeouts and the caller's `AbortSignal` are combined with
+//! `AbortSignal.timeout` / `AbortSignal.any` when the browser has them. Streamed bodies are read
+//! chunk by chunk from `response.body` so progress can be reported; a batch is `join_all` over
+//! groups of at most `concurrency` requests.
+
+use futures::future::join_all;
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use super::{ApiError, HttpResponse, Transport};
+
+/// Default per-request timeout for JSON answers, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+/// Default timeout of a whole streamed download (a state), in milliseconds: a browser cannot
+/// reset a `fetch` timeout per chunk without extra machinery, so this bounds the whole body.
+pub const DEFAULT_STREAM_TIMEOUT_MS: u64 = 600_000;
+/// Default largest JSON body, in bytes.
+pub const DEFAULT_MAX_JSON_BYTES: u64 = 32 << 20;
+/// Default largest streamed body, in bytes (wasm32 memory is at most 4 GiB).
+pub const DEFAULT_MAX_STATE_BYTES: u64 = 2 << 30;
+/// Default number of requests in flight in a batch (browsers allow ~6 per HTTP/1.1 host).
+pub const DEFAULT_CONCURRENCY: usize = 6;
+
+/// HTTP through the browser's `fetch`.
+#[derive(Debug, Clone)]
+pub struct FetchTransport {
+    timeout_ms: u64,
+    stream_timeout_ms: u64,
+    max_body_bytes: u64,
+    max_streamed_bytes: u64,
+    concurrency: usize,
+    signal: Option<AbortSignal>,
+}
+
+impl Default for FetchTransport {
+    fn default() -> Self {
+        FetchTransport {
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            stream_timeout_ms: DEFAULT_STREAM_TIMEOUT_MS,
+            max_body_bytes: DEFAULT_MAX_JSON_BYTES,
+            max_streamed_bytes: DEFAULT_MAX_STATE_BYTES,
+            concurrency: DEFAULT_CONCURRENCY,
+            signal: None,
+        }
+    }
+}
+
+fn js_error_text(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// `AbortSignal.timeout(ms)`, if the browser has it.
+fn timeout_signal(ms: u64) -> Option<AbortSignal> {
+    let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+    let f: Function = Reflect::get(&ctor, &"timeout".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    f.call1(&ctor, &JsValue::from_f64(ms as f64))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// `AbortSignal.any(signals)`, or the first signal when the browser lacks `any`.
+fn any_signal(signals: &[AbortSignal]) -> Option<AbortSignal> {
+    let first = signals.first()?.clone();
+    let combined = (|| {
+        let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
+        let f: Function = Reflect::get(&ctor, &"any".into()).ok()?.dyn_into().ok()?;
+        let arr = js_sys::Array::new();
+        for s in signals {
+            arr.push(s);
+        }
+        f.call1(&ctor, &arr).ok()?.dyn_into::<AbortSignal>().ok()
+    })();
+    Some(combined.unwrap_or(first))
+}
+
+impl FetchTransport {
+    /// A transport with a per-request timeout (milliseconds) and batch concurrency.
+    pub fn new(timeout_ms: u64, concurrency: usize) -> Self {
+        FetchTransport {
+            timeout_ms: timeout_ms.max(1),
+            concurrency: concurrency.max(1),
+            ..FetchTransport::default()
+        }
+    }
+
+    /// Cancels every request when `signal` aborts (the page's `AbortSignal`).
+    pub fn with_signal(mut self, signal: Option<AbortSignal>) -> Self {
+        self.signal = signal;
+        self
+    }
+
+    fn aborted_by_caller(&self) -> bool {
+        self.signal.as_ref().is_some_and(|s| s.aborted())
+    }
+
+    async fn fetch(
+        &self,
+        url: &str,
+        accept: &str,
+        timeout_ms: u64,
+        limit: u64,
+        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<HttpResponse, ApiError> {
+        if self.aborted_by_caller() {
+            return Err(ApiError::Aborted {
+                url: url.to_string(),
+            });
+        }
+        let timer = timeout_signal(timeout_ms);
+        let mut signals = Vec::new();
+        signals.extend(self.signal.clone());
+        signals.extend(timer.clone());
+        let signal = any_signal(&signals);
+        let fail = |e: JsValue| -> ApiError {
+            if self.aborted_by_caller() {
+                ApiError::Aborted {
+                    url: url.to_string(),
+                }
+            } else if timer.as_ref().is_some_and(|t| t.aborted()) {
+                ApiError::Timeout {
+                    url: url.to_string(),
+                    after_ms: timeout_ms,
+                }
+            } else {
+                ApiError::Network {
+                    url: url.to_string(),
+                    reason: js_error_text(&e),
+                }
+            }
+        };
+        let resp = gloo_net::http::Request::get(url)
+            .header("Accept", accept)
+            .abort_signal(signal.as_ref())
+            .send()
+            .await
+            .map_err(|e| match e {
+                gloo_net::Error::JsError(js) => fail(JsValue::from_str(&js.to_string())),
+                other => fail(JsValue::from_str(&other.to_string())),
+            })?;
+        let status = resp.status();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .entries()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        let length: Option<u64> = resp
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(len) = length {
+            if len > limit {
+                return Err(ApiError::BodyTooLarge {
+                    url: url.to_string(),
+                    limit,
+                    got: len,
+                });
+            }
+        }
+        let mut body: Vec<u8> = Vec::new();
+        if let Some(stream) = resp.body() {
+            let reader = stream.get_reader();
+            let read: Function = Reflect::get(&reader, &"read".into())
+                .and_then(|f| f.dyn_into().map_err(JsValue::from))
+                .map_err(&fail)?;
+            loop {
+                let promise: Promise = read
+                    .call0(&reader)
+                    .and_then(|p| p.dyn_into().map_err(JsValue::from))
+                    .map_err(&fail)?;
+                let chunk = match JsFuture::from(promise).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let err = fail(e);
+                        if let (ApiError::Network { .. }, Some(expected)) = (&err, length) {
+                            return Err(ApiError::Truncated {
+                                url: url.to_string(),
+                                expected,
+                                got: body.len() as u64,
+                            });
+                        }
+                        return Err(err);
+                    }
+                };
+                let done = Reflect::get(&chunk, &"done".into())
+                    .ok()
+                    .and_then(|d| d.as_bool())
+                    .unwrap_or(true);
+                if done {
+                    break;
+                }
+                let value = Reflect::get(&chunk, &"value".into()).map_err(&fail)?;
+                let bytes = Uint8Array::new(&value);
+                let n = bytes.length() as usize;
+                if body.len() as u64 + n as u64 > limit {
+                    if let Some(cancel) = Reflect::get(&reader, &"cancel".into())
+                        .ok()
+                        .and_then(|f| f.dyn_into::<Function>().ok())
+                    {
+                        let _ = cancel.call0(&reader);
+                    }
+                    return Err(ApiError::BodyTooLarge {
+                        url: url.to_string(),
+                        limit,
+                        got: body.len() as u64 + n as u64,
+                    });
+                }
+                let old = body.len();
+                body.resize(old + n, 0);
+                bytes.copy_to(&mut body[old..]);
+                on_chunk(body.len() as u64, length);
+            }
+        }
+        if let Some(len) = length {
+            if (body.len() as u64) < len {
+                return Err(ApiError::Truncated {
+                    url: url.to_string(),
+                    expected: len,
+                    got: body.len() as u64,
+                });
+            }
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Transport for FetchTransport {
+    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
+        self.fetch(
+            url,
+            accept,
+            self.timeout_ms,
+            self.max_body_bytes,
+            &mut |_, _| {},
+        )
+        .await
+    }
+
+    async fn get_streaming(
+        &self,
+        url: &str,
+        accept: &str,
+        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<HttpResponse, ApiError> {
+        self.fetch(
+            url,
+            accept,
+            self.stream_timeout_ms,
+            self.max_streamed_bytes,
+            on_chunk,
+        )
+        .await
+    }
+
+    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
+        let mut out = Vec::with_capacity(urls.len());
+        for group in urls.chunks(self.concurrency) {
+            let answers = join_all(group.iter().map(|u| self.get(u, accept))).await;
+            out.extend(answers);
+        }
+        out
+    }
+}
