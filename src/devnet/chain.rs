@@ -1,24 +1,99 @@
-//! The deterministic chain generator (in progress: the containers it builds are landing in
-//! `crate::types`).
+//! The deterministic chain generator: from a seed, a genesis, a signed header chain with empty
+//! slots and orphans, full states at the checkpoints it serves, and signed light-client data.
+//!
+//! Nothing here runs the state transition; the generator writes down directly what a healthy
+//! Electra/Fulu chain would contain, so that every check a light-sync client performs holds:
+//!
+//! - **Served states** (genesis, slot 0; the latest finalized epoch boundary, slot F) are real
+//!   `BeaconState`s: `hash_tree_root(state)` is the `state_root` of the block at that slot,
+//!   `latest_block_header` is that block's header with `state_root` zero (as `process_block`
+//!   leaves it), `block_roots`/`state_roots` hold the chain's roots for every earlier slot,
+//!   `historical_summaries` summarise every completed `SLOTS_PER_HISTORICAL_ROOT` chunk, the
+//!   checkpoints lag the state's epoch by one (justified) and two (finalized) epochs, and all
+//!   validators are active with 32 ETH, so the weak-subjectivity period is computable.
+//!   The generator never leaves slot F (or slot 0) empty.
+//! - **Attested states** of light-client updates are not served; their roots are merkleized from
+//!   field roots in which the fields a light client checks are real (slot, latest_block_header,
+//!   finalized_checkpoint, current and next sync committee, registry and balances) and the others
+//!   are deterministic filler. Branches proven against them are therefore real Merkle branches.
+//! - **Other slots' state roots** are deterministic filler (32 bytes from the seed): consistent
+//!   wherever they appear (block headers, the served states' `state_roots` vectors).
+//! - **Keys**: validators `0..min(N, REAL_KEY_LIMIT)` have real BLS keys
+//!   (`SecretKey::from_seed`); proposers and sync committees are drawn only from them, so every
+//!   block signature (`DOMAIN_BEACON_PROPOSER`) and sync aggregate (`DOMAIN_SYNC_COMMITTEE`) is
+//!   real. Larger registries (mainnet-sized benchmarks) get deterministic placeholder pubkeys
+//!   beyond that limit: 48 bytes that are not curve points, which a checkpoint-sync client never
+//!   needs to decode. Proposer and committee selection is a seeded hash, not the spec's shuffling.
+//! - **Bodies**: real Electra block bodies (empty operations, a deterministic execution payload
+//!   chained by `parent_hash`); the RANDAO reveal is deterministic filler, not a signature.
+//! - **Committees**: period 0 and period 1 share a committee (genesis sets current = next, as
+//!   the spec does); each later period draws a new one.
+//!
+//! The config is the devnet's own: all forks at epoch 0, fork versions `0xNN6c7300` (NN = fork
+//! index, "ls" for lightsync), and `genesis_validators_root = hash_tree_root(validators)`.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use ssz::Encode;
+
+use super::data::{
+    BlockEntry, ChainData, Checkpoint as CpWire, Checkpoints, ForkEntry, GenesisInfo, HeaderEntry,
+    LcForm, LcObject, StateEntry,
+};
+use crate::light::bls::{aggregate_public_keys, PublicKey, SecretKey};
+use crate::types::light_client::deneb::LightClientHeader;
+use crate::types::light_client::electra as lc;
+use crate::types::phase0::{BeaconBlockHeader, Checkpoint, Eth1Data, Fork, Validator};
+use crate::types::{
+    altair::{SyncAggregate, SyncCommittee},
+    capella::HistoricalSummary,
+    deneb::{ExecutionPayload, ExecutionPayloadHeader},
+    electra::{self, BeaconBlock, BeaconBlockBody, ExecutionRequests, SignedBeaconBlock},
+    fulu, BitVector, BlsPublicKey, BlsSignature, FixedBytes, FixedVector, ForkName, Mainnet,
+    Minimal, Preset, TreeHash, VariableList, B256, FAR_FUTURE_EPOCH, U256,
+};
+
+/// Validators with real BLS keys. Deriving a public key costs ~0.1 ms, so 8192 keys take about a
+/// second; proposers and sync committees (512 on mainnet) are drawn from them.
+pub const REAL_KEY_LIMIT: u64 = 8192;
+/// Gwei per validator: 32 ETH, `MIN_ACTIVATION_BALANCE` (and the pre-Electra maximum).
+const BALANCE_GWEI: u64 = 32_000_000_000;
+/// `DOMAIN_BEACON_PROPOSER`.
+const DOMAIN_BEACON_PROPOSER: [u8; 4] = [0, 0, 0, 0];
+/// `DOMAIN_SYNC_COMMITTEE`.
+const DOMAIN_SYNC_COMMITTEE: [u8; 4] = [7, 0, 0, 0];
+/// `UNSET_DEPOSIT_REQUESTS_START_INDEX` (Electra).
+const UNSET_DEPOSIT_REQUESTS_START_INDEX: u64 = u64::MAX;
+/// Every hundredth empty slot-candidate roll below this gets an orphan (percent of empty slots).
+const ORPHAN_PERCENT_OF_EMPTY: u64 = 50;
+/// Gas limit written into the generated execution payloads (a mainnet-like value).
+const GAS_LIMIT: u64 = 36_000_000;
+/// The order of the BLS12-381 scalar field, big-endian: secret keys are summed modulo it.
+const CURVE_ORDER_BE: [u8; 32] = [
+    0x73, 0xed, 0xa7, 0x53, 0x29, 0x9d, 0x7d, 0x48, 0x33, 0x39, 0xd8, 0x08, 0x09, 0xa1, 0xd8, 0x05,
+    0x53, 0xbd, 0xa4, 0x02, 0xff, 0xfe, 0x5b, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
+];
 
 /// What chain to generate.
 #[derive(Clone, Debug)]
 pub struct ChainOptions {
-    /// Registry size.
+    /// Registry size (validators).
     pub validators: u64,
-    /// Number of slots after genesis.
+    /// Slots after genesis; the head is at this slot.
     pub slots: u64,
     /// `mainnet` or `minimal`.
     pub preset: String,
-    /// Fork of every epoch (all forks at epoch 0 on the devnet's own config).
+    /// Fork of the whole chain: `electra` or `fulu` (all forks at epoch 0).
     pub fork: String,
-    /// Seed of every deterministic choice (keys, empty slots, roots of unserved states).
+    /// Seed of every deterministic choice (keys, empty slots, filler roots).
     pub seed: u64,
-    /// Unix time of genesis, seconds; `None` = now minus the chain's length.
+    /// Unix time of genesis, seconds; `None` = now minus the chain's duration, so the head is at
+    /// the wall clock's current slot. An old value makes the anchor stale against the wall clock.
     pub genesis_time: Option<u64>,
-    /// Share of empty slots, percent.
+    /// Share of empty slots, percent (about half of them hold an orphaned block).
     pub empty_slot_percent: u32,
 }
 
@@ -36,7 +111,7 @@ impl Default for ChainOptions {
     }
 }
 
-/// Why a chain could not be generated.
+/// Why a chain could not be generated. Retrying with the same options gives the same error.
 #[derive(Debug)]
 pub enum ChainError {
     /// An option is out of range.
@@ -45,6 +120,10 @@ pub enum ChainError {
         expected: String,
         got: String,
     },
+    /// A list exceeded its SSZ limit (cannot happen within the option ranges checked above).
+    Ssz { what: &'static str, detail: String },
+    /// BLS aggregation failed (a key was the point at infinity).
+    Bls { detail: String },
 }
 
 impl fmt::Display for ChainError {
@@ -54,20 +133,1454 @@ impl fmt::Display for ChainError {
                 name,
                 expected,
                 got,
-            } => {
-                write!(f, "--{name}: expected {expected}, got {got}")
-            }
+            } => write!(f, "--{name}: expected {expected}, got {got}"),
+            ChainError::Ssz { what, detail } => write!(f, "building {what}: {detail}"),
+            ChainError::Bls { detail } => write!(f, "BLS: {detail}"),
         }
     }
 }
 
 impl std::error::Error for ChainError {}
 
+fn ssz_err<E: fmt::Debug>(what: &'static str) -> impl Fn(E) -> ChainError {
+    move |e| ChainError::Ssz {
+        what,
+        detail: format!("{e:?}"),
+    }
+}
+
+/// The devnet's fork version for `fork`: `[index, 'l', 's', 0]`.
+pub fn fork_version(fork: ForkName) -> [u8; 4] {
+    [fork as u8, 0x6c, 0x73, 0x00]
+}
+
 /// Generates the chain described by `opts`.
-pub fn generate(opts: &ChainOptions) -> Result<super::data::ChainData, ChainError> {
-    Err(ChainError::BadOption {
-        name: "replay",
-        expected: "replay mode while the generator is being written".into(),
-        got: format!("{opts:?}"),
-    })
+pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
+    let fork = match opts.fork.as_str() {
+        "electra" => ForkName::Electra,
+        "fulu" => ForkName::Fulu,
+        other => {
+            return Err(ChainError::BadOption {
+                name: "fork",
+                expected: "electra or fulu".into(),
+                got: format!("`{other}`"),
+            })
+        }
+    };
+    if opts.empty_slot_percent > 50 {
+        return Err(ChainError::BadOption {
+            name: "empty-slots",
+            expected: "a percentage from 0 to 50".into(),
+            got: opts.empty_slot_percent.to_string(),
+        });
+    }
+    match opts.preset.as_str() {
+        "mainnet" => Generator::<Mainnet>::new(opts, fork)?.run(),
+        "minimal" => Generator::<Minimal>::new(opts, fork)?.run(),
+        other => Err(ChainError::BadOption {
+            name: "preset",
+            expected: "mainnet or minimal".into(),
+            got: format!("`{other}`"),
+        }),
+    }
+}
+
+/// SHA-256 of a tag and numbers: every deterministic byte string of the chain.
+fn h(seed: u64, tag: &str, a: u64, b: u64) -> [u8; 32] {
+    let mut s = Sha256::new();
+    s.update(b"lightsync-devnet");
+    s.update(seed.to_le_bytes());
+    s.update(tag.as_bytes());
+    s.update(a.to_le_bytes());
+    s.update(b.to_le_bytes());
+    s.finalize().into()
+}
+
+fn h64(seed: u64, tag: &str, a: u64, b: u64) -> u64 {
+    let d = h(seed, tag, a, b);
+    u64::from_le_bytes(d[..8].try_into().unwrap_or([0; 8]))
+}
+
+fn b256(x: [u8; 32]) -> B256 {
+    B256::from(x)
+}
+
+fn u64_leaf(v: u64) -> [u8; 32] {
+    let mut l = [0u8; 32];
+    l[..8].copy_from_slice(&v.to_le_bytes());
+    l
+}
+
+/// All levels of a Merkle tree over `leaves` (padded with zero leaves to a power of two).
+fn tree_levels(leaves: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
+    let n = leaves.len().next_power_of_two().max(1);
+    let mut level = leaves.to_vec();
+    level.resize(n, [0; 32]);
+    let mut levels = vec![level];
+    while levels.last().map_or(0, |l| l.len()) > 1 {
+        let prev = levels.last().cloned().unwrap_or_default();
+        let next: Vec<[u8; 32]> = prev
+            .chunks(2)
+            .map(|p| {
+                let mut s = Sha256::new();
+                s.update(p[0]);
+                s.update(p[1]);
+                s.finalize().into()
+            })
+            .collect();
+        levels.push(next);
+    }
+    levels
+}
+
+/// Root and the branch (sibling nodes, bottom-up) of leaf `index`.
+fn root_and_branch(leaves: &[[u8; 32]], index: usize) -> ([u8; 32], Vec<[u8; 32]>) {
+    let levels = tree_levels(leaves);
+    let mut branch = Vec::new();
+    let mut i = index;
+    for level in &levels[..levels.len() - 1] {
+        branch.push(level[i ^ 1]);
+        i /= 2;
+    }
+    (levels.last().map(|l| l[0]).unwrap_or([0; 32]), branch)
+}
+
+fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    root_and_branch(leaves, 0).0
+}
+
+/// `(a + b) mod r` on 32-byte big-endian scalars (both already below r).
+fn scalar_add(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in (0..32).rev() {
+        let s = a[i] as u16 + b[i] as u16 + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
+    }
+    if carry > 0 || out >= CURVE_ORDER_BE {
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let d = out[i] as i16 - CURVE_ORDER_BE[i] as i16 - borrow;
+            out[i] = d.rem_euclid(256) as u8;
+            borrow = if d < 0 { 1 } else { 0 };
+        }
+    }
+    out
+}
+
+/// One generated block with everything derived from it.
+struct Blk<P: Preset> {
+    block: BeaconBlock<P>,
+    body_leaves: Vec<[u8; 32]>,
+    header: BeaconBlockHeader,
+    root: [u8; 32],
+    payload_header: ExecutionPayloadHeader<P>,
+    signature: [u8; 96],
+    canonical: bool,
+}
+
+/// A state whose field roots are known (served or attested), for Merkle branches.
+struct KnownState {
+    leaves: Vec<[u8; 32]>,
+}
+
+struct Generator<P: Preset> {
+    opts: ChainOptions,
+    fork: ForkName,
+    seed: u64,
+    genesis_time: u64,
+    n: u64,
+    real: u64,
+    secret_keys: Vec<SecretKey>,
+    pubkeys: Vec<[u8; 48]>,
+    /// Post-state root by slot (every slot 0..=head).
+    state_roots: Vec<[u8; 32]>,
+    /// Latest canonical block root at or before each slot.
+    block_roots: Vec<[u8; 32]>,
+    blocks: BTreeMap<u64, Blk<P>>,
+    orphans: BTreeMap<u64, Blk<P>>,
+    known: HashMap<u64, KnownState>,
+    committees: HashMap<u64, (SyncCommittee<P>, Vec<u64>)>,
+    validators_root: [u8; 32],
+    registry: Option<Registry<P>>,
+}
+
+/// The registry parts shared by every served state (they never change on this chain).
+struct Registry<P: Preset> {
+    validators: VariableList<Validator, P::ValidatorRegistryLimit>,
+    balances: VariableList<u64, P::ValidatorRegistryLimit>,
+    participation: VariableList<u8, P::ValidatorRegistryLimit>,
+    inactivity: VariableList<u64, P::ValidatorRegistryLimit>,
+    balances_root: [u8; 32],
+    participation_root: [u8; 32],
+    inactivity_root: [u8; 32],
+}
+
+impl<P: Preset> Generator<P> {
+    fn new(opts: &ChainOptions, fork: ForkName) -> Result<Self, ChainError> {
+        let spe = P::SLOTS_PER_EPOCH;
+        if opts.slots < 3 * spe {
+            return Err(ChainError::BadOption {
+                name: "slots",
+                expected: format!(
+                    "at least {} (3 epochs of this preset, so that an epoch is finalized)",
+                    3 * spe
+                ),
+                got: opts.slots.to_string(),
+            });
+        }
+        if opts.slots > 10_000_000 {
+            return Err(ChainError::BadOption {
+                name: "slots",
+                expected: "at most 10000000".into(),
+                got: opts.slots.to_string(),
+            });
+        }
+        let min_validators = P::SYNC_COMMITTEE_SIZE.min(64);
+        if opts.validators < min_validators || opts.validators > P::VALIDATOR_REGISTRY_LIMIT {
+            return Err(ChainError::BadOption {
+                name: "validators",
+                expected: format!("{min_validators}..={}", P::VALIDATOR_REGISTRY_LIMIT),
+                got: opts.validators.to_string(),
+            });
+        }
+        let seconds_per_slot = seconds_per_slot::<P>();
+        let genesis_time = opts.genesis_time.unwrap_or_else(|| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            now.saturating_sub(opts.slots * seconds_per_slot)
+        });
+        Ok(Generator {
+            opts: opts.clone(),
+            fork,
+            seed: opts.seed,
+            genesis_time,
+            n: opts.validators,
+            real: opts.validators.min(REAL_KEY_LIMIT),
+            secret_keys: Vec::new(),
+            pubkeys: Vec::new(),
+            state_roots: Vec::new(),
+            block_roots: Vec::new(),
+            blocks: BTreeMap::new(),
+            orphans: BTreeMap::new(),
+            known: HashMap::new(),
+            committees: HashMap::new(),
+            validators_root: [0; 32],
+            registry: None,
+        })
+    }
+
+    fn spe(&self) -> u64 {
+        P::SLOTS_PER_EPOCH
+    }
+
+    fn slots_per_period(&self) -> u64 {
+        P::SLOTS_PER_EPOCH * P::EPOCHS_PER_SYNC_COMMITTEE_PERIOD
+    }
+
+    fn version(&self) -> FixedBytes<4> {
+        FixedBytes::from(fork_version(self.fork))
+    }
+
+    fn gvr(&self) -> B256 {
+        b256(self.validators_root)
+    }
+
+    fn domain(&self, domain_type: [u8; 4]) -> B256 {
+        crate::config::compute_domain(FixedBytes::from(domain_type), self.version(), self.gvr())
+    }
+
+    fn keys(&mut self) {
+        let seed = format!("lightsync-devnet-{}", self.seed);
+        let real = self.real;
+        // Key derivation dominates small devnets; split it over the machine's cores.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let chunk = real.div_ceil(threads.max(1)).max(1);
+        let mut parts: Vec<Vec<(SecretKey, [u8; 48])>> = Vec::new();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..real)
+                .step_by(chunk as usize)
+                .map(|start| {
+                    let seed = seed.as_bytes();
+                    s.spawn(move || {
+                        (start..(start + chunk).min(real))
+                            .map(|i| {
+                                let sk = SecretKey::from_seed(seed, i);
+                                let pk = sk.public_key().to_bytes();
+                                (sk, pk)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for hd in handles {
+                parts.push(hd.join().unwrap_or_default());
+            }
+        });
+        for (sk, pk) in parts.into_iter().flatten() {
+            self.secret_keys.push(sk);
+            self.pubkeys.push(pk);
+        }
+    }
+
+    /// Builds the registry (validators, balances, participation, inactivity) and its roots.
+    fn registry(&mut self) -> Result<(), ChainError> {
+        let mut validators = Vec::with_capacity(self.n as usize);
+        let mut state = self.seed ^ 0x9e37_79b9_7f4a_7c15;
+        for i in 0..self.n {
+            let pubkey = if i < self.real {
+                self.pubkeys[i as usize]
+            } else {
+                // Placeholder: deterministic bytes, not a curve point (documented above).
+                let mut pk = [0u8; 48];
+                for c in pk.chunks_mut(8) {
+                    state = splitmix64(state);
+                    c.copy_from_slice(&state.to_le_bytes()[..c.len()]);
+                }
+                pk[0] = 0x80 | (pk[0] & 0x1f); // compressed-point flag bits, as real keys have
+                pk
+            };
+            let mut wc = [0u8; 32];
+            wc[0] = 0x01; // ETH1_ADDRESS_WITHDRAWAL_PREFIX + 11 zero bytes + a 20-byte address
+            wc[12..20].copy_from_slice(&i.to_le_bytes());
+            validators.push(Validator {
+                pubkey: BlsPublicKey::from(pubkey),
+                withdrawal_credentials: b256(wc),
+                effective_balance: BALANCE_GWEI,
+                slashed: false,
+                activation_eligibility_epoch: 0,
+                activation_epoch: 0,
+                exit_epoch: FAR_FUTURE_EPOCH,
+                withdrawable_epoch: FAR_FUTURE_EPOCH,
+            });
+        }
+        let validators: VariableList<Validator, P::ValidatorRegistryLimit> =
+            VariableList::new(validators).map_err(ssz_err("validators"))?;
+        self.validators_root = validators.tree_hash_root().0;
+        let n = self.n as usize;
+        let balances: VariableList<u64, P::ValidatorRegistryLimit> =
+            VariableList::new(vec![BALANCE_GWEI; n]).map_err(ssz_err("balances"))?;
+        // TIMELY_SOURCE | TIMELY_TARGET | TIMELY_HEAD: a healthy, fully participating chain.
+        let participation: VariableList<u8, P::ValidatorRegistryLimit> =
+            VariableList::new(vec![0b111; n]).map_err(ssz_err("participation"))?;
+        let inactivity: VariableList<u64, P::ValidatorRegistryLimit> =
+            VariableList::new(vec![0; n]).map_err(ssz_err("inactivity_scores"))?;
+        self.registry = Some(Registry {
+            balances_root: balances.tree_hash_root().0,
+            participation_root: participation.tree_hash_root().0,
+            inactivity_root: inactivity.tree_hash_root().0,
+            validators,
+            balances,
+            participation,
+            inactivity,
+        });
+        Ok(())
+    }
+
+    /// The sync committee of `period` and its members' validator indices.
+    fn committee(&mut self, period: u64) -> Result<(SyncCommittee<P>, Vec<u64>), ChainError> {
+        // Genesis sets current = next, so periods 0 and 1 share a committee.
+        let period = period.max(1);
+        if let Some(c) = self.committees.get(&period) {
+            return Ok(c.clone());
+        }
+        let size = P::SYNC_COMMITTEE_SIZE;
+        let members: Vec<u64> = (0..size)
+            .map(|j| h64(self.seed, "sync-committee", period, j) % self.real)
+            .collect();
+        let pks: Vec<PublicKey> = members
+            .iter()
+            .map(|&i| PublicKey::from_bytes(&self.pubkeys[i as usize]))
+            .collect::<Result<_, _>>()
+            .map_err(|e| ChainError::Bls {
+                detail: format!("{e:?}"),
+            })?;
+        let refs: Vec<&PublicKey> = pks.iter().collect();
+        let agg = aggregate_public_keys(&refs).map_err(|e| ChainError::Bls {
+            detail: format!("{e:?}"),
+        })?;
+        let committee = SyncCommittee::<P> {
+            pubkeys: FixedVector::new(
+                members
+                    .iter()
+                    .map(|&i| BlsPublicKey::from(self.pubkeys[i as usize]))
+                    .collect(),
+            )
+            .map_err(ssz_err("sync committee"))?,
+            aggregate_pubkey: BlsPublicKey::from(agg.to_bytes()),
+        };
+        self.committees
+            .insert(period, (committee.clone(), members.clone()));
+        Ok((committee, members))
+    }
+
+    fn proposer(&self, slot: u64) -> u64 {
+        h64(self.seed, "proposer", slot, 0) % self.real
+    }
+
+    fn period(&self, slot: u64) -> u64 {
+        slot / self.slots_per_period()
+    }
+
+    /// Which slots are empty (never 0, never the served finalized boundary `f`).
+    fn is_empty(&self, slot: u64, f: u64) -> bool {
+        slot != 0
+            && slot != f
+            && h64(self.seed, "empty", slot, 0) % 100 < self.opts.empty_slot_percent as u64
+    }
+
+    /// The checkpoint a state at `slot` records as finalized (two epochs behind) and justified.
+    fn checkpoints_at(&self, slot: u64) -> Checkpoints {
+        let e = slot / self.spe();
+        let cp = |epoch: u64| {
+            if epoch == 0 {
+                // The genesis checkpoint has a zero root (spec `initialize_beacon_state…`).
+                CpWire {
+                    epoch: 0,
+                    root: [0; 32],
+                }
+            } else {
+                CpWire {
+                    epoch,
+                    root: self.block_roots[(epoch * self.spe()) as usize],
+                }
+            }
+        };
+        Checkpoints {
+            previous_justified: cp(e.saturating_sub(2)),
+            current_justified: cp(e.saturating_sub(1)),
+            finalized: cp(e.saturating_sub(2)),
+        }
+    }
+
+    fn typed_cp(c: CpWire) -> Checkpoint {
+        Checkpoint {
+            epoch: c.epoch,
+            root: b256(c.root),
+        }
+    }
+
+    fn make_block(
+        &self,
+        slot: u64,
+        parent_root: [u8; 32],
+        parent_hash: [u8; 32],
+        graffiti: &str,
+    ) -> Result<BeaconBlock<P>, ChainError> {
+        let spe_time = seconds_per_slot::<P>();
+        let mut g = [0u8; 32];
+        let gb = graffiti.as_bytes();
+        g[..gb.len().min(32)].copy_from_slice(&gb[..gb.len().min(32)]);
+        let mut randao = [0u8; 96];
+        randao[..32].copy_from_slice(&h(self.seed, "randao", slot, 0));
+        randao[32..64].copy_from_slice(&h(self.seed, "randao", slot, 1));
+        randao[64..].copy_from_slice(&h(self.seed, "randao", slot, 2));
+        let mut infinity = [0u8; 96];
+        infinity[0] = 0xc0;
+        let payload = ExecutionPayload::<P> {
+            parent_hash: b256(parent_hash),
+            fee_recipient: Default::default(),
+            state_root: b256(h(self.seed, "el-state", slot, 0)),
+            receipts_root: b256(h(self.seed, "el-receipts", slot, 0)),
+            logs_bloom: FixedVector::from_elem(0),
+            prev_randao: b256(h(self.seed, "prev-randao", slot, 0)),
+            block_number: slot,
+            gas_limit: GAS_LIMIT,
+            gas_used: 0,
+            timestamp: self.genesis_time + slot * spe_time,
+            extra_data: VariableList::new(b"lightsync-devnet".to_vec())
+                .map_err(ssz_err("extra_data"))?,
+            base_fee_per_gas: U256::from(7u64),
+            block_hash: b256(h(self.seed, &format!("el-block-{graffiti}"), slot, 0)),
+            transactions: VariableList::empty(),
+            withdrawals: VariableList::empty(),
+            blob_gas_used: 0,
+            excess_blob_gas: 0,
+        };
+        let body = BeaconBlockBody::<P> {
+            randao_reveal: BlsSignature::from(randao),
+            eth1_data: self.eth1_data(),
+            graffiti: b256(g),
+            proposer_slashings: VariableList::empty(),
+            attester_slashings: VariableList::empty(),
+            attestations: VariableList::empty(),
+            deposits: VariableList::empty(),
+            voluntary_exits: VariableList::empty(),
+            sync_aggregate: SyncAggregate {
+                sync_committee_bits: BitVector::new(),
+                sync_committee_signature: BlsSignature::from(infinity),
+            },
+            execution_payload: payload,
+            bls_to_execution_changes: VariableList::empty(),
+            blob_kzg_commitments: VariableList::empty(),
+            execution_requests: ExecutionRequests {
+                deposits: VariableList::empty(),
+                withdrawals: VariableList::empty(),
+                consolidations: VariableList::empty(),
+            },
+        };
+        Ok(BeaconBlock {
+            slot,
+            proposer_index: if slot == 0 { 0 } else { self.proposer(slot) },
+            parent_root: b256(parent_root),
+            state_root: B256::ZERO,
+            body,
+        })
+    }
+
+    fn eth1_data(&self) -> Eth1Data {
+        Eth1Data {
+            deposit_root: b256(h(self.seed, "deposit-root", 0, 0)),
+            deposit_count: self.n,
+            block_hash: b256(h(self.seed, "eth1-block", 0, 0)),
+        }
+    }
+
+    fn finish_block(
+        &self,
+        mut block: BeaconBlock<P>,
+        state_root: [u8; 32],
+        canonical: bool,
+    ) -> Blk<P> {
+        block.state_root = b256(state_root);
+        let b = &block.body;
+        let body_leaves = vec![
+            b.randao_reveal.tree_hash_root().0,
+            b.eth1_data.tree_hash_root().0,
+            b.graffiti.tree_hash_root().0,
+            b.proposer_slashings.tree_hash_root().0,
+            b.attester_slashings.tree_hash_root().0,
+            b.attestations.tree_hash_root().0,
+            b.deposits.tree_hash_root().0,
+            b.voluntary_exits.tree_hash_root().0,
+            b.sync_aggregate.tree_hash_root().0,
+            b.execution_payload.tree_hash_root().0,
+            b.bls_to_execution_changes.tree_hash_root().0,
+            b.blob_kzg_commitments.tree_hash_root().0,
+            b.execution_requests.tree_hash_root().0,
+        ];
+        let header = BeaconBlockHeader {
+            slot: block.slot,
+            proposer_index: block.proposer_index,
+            parent_root: block.parent_root,
+            state_root: block.state_root,
+            body_root: b256(merkle_root(&body_leaves)),
+        };
+        let root = header.tree_hash_root().0;
+        let p = &b.execution_payload;
+        let payload_header = ExecutionPayloadHeader::<P> {
+            parent_hash: p.parent_hash,
+            fee_recipient: p.fee_recipient,
+            state_root: p.state_root,
+            receipts_root: p.receipts_root,
+            logs_bloom: p.logs_bloom.clone(),
+            prev_randao: p.prev_randao,
+            block_number: p.block_number,
+            gas_limit: p.gas_limit,
+            gas_used: p.gas_used,
+            timestamp: p.timestamp,
+            extra_data: p.extra_data.clone(),
+            base_fee_per_gas: p.base_fee_per_gas,
+            block_hash: p.block_hash,
+            transactions_root: p.transactions.tree_hash_root(),
+            withdrawals_root: p.withdrawals.tree_hash_root(),
+            blob_gas_used: p.blob_gas_used,
+            excess_blob_gas: p.excess_blob_gas,
+        };
+        Blk {
+            block,
+            body_leaves,
+            header,
+            root,
+            payload_header,
+            signature: [0; 96],
+            canonical,
+        }
+    }
+
+    /// Field roots of an attested (unserved) state: real where a light client checks, filler
+    /// elsewhere (see the module docs).
+    fn attested_leaves(
+        &mut self,
+        slot: u64,
+        latest_header: &BeaconBlockHeader,
+    ) -> Result<Vec<[u8; 32]>, ChainError> {
+        let reg = self.registry.as_ref().ok_or_else(|| ChainError::Ssz {
+            what: "attested state",
+            detail: "registry not built".into(),
+        })?;
+        let (balances_root, participation_root, inactivity_root) = (
+            reg.balances_root,
+            reg.participation_root,
+            reg.inactivity_root,
+        );
+        let field_count = if self.fork == ForkName::Fulu { 38 } else { 37 };
+        let mut leaves: Vec<[u8; 32]> = (0..field_count)
+            .map(|i| h(self.seed, "attested-filler", slot, i))
+            .collect();
+        let cps = self.checkpoints_at(slot);
+        let period = self.period(slot);
+        let current = self.committee(period)?.0;
+        let next = self.committee(period + 1)?.0;
+        let mut header = latest_header.clone();
+        header.state_root = B256::ZERO;
+        leaves[0] = u64_leaf(self.genesis_time);
+        leaves[1] = self.validators_root;
+        leaves[2] = u64_leaf(slot);
+        leaves[3] = self.fork_struct().tree_hash_root().0;
+        leaves[4] = header.tree_hash_root().0;
+        leaves[11] = self.validators_root;
+        leaves[12] = balances_root;
+        leaves[15] = participation_root;
+        leaves[16] = participation_root;
+        leaves[18] = Self::typed_cp(cps.previous_justified).tree_hash_root().0;
+        leaves[19] = Self::typed_cp(cps.current_justified).tree_hash_root().0;
+        leaves[20] = Self::typed_cp(cps.finalized).tree_hash_root().0;
+        leaves[21] = inactivity_root;
+        leaves[22] = current.tree_hash_root().0;
+        leaves[23] = next.tree_hash_root().0;
+        Ok(leaves)
+    }
+
+    fn fork_struct(&self) -> Fork {
+        Fork {
+            previous_version: self.version(),
+            current_version: self.version(),
+            epoch: 0,
+        }
+    }
+
+    fn run(mut self) -> Result<ChainData, ChainError> {
+        let started = std::time::Instant::now();
+        self.keys();
+        self.registry()?;
+        let spe = self.spe();
+        let head = self.opts.slots;
+        let fin_epoch = head / spe - 2;
+        let f = fin_epoch * spe;
+
+        // Slot plan: empty slots, orphans, and the slots whose states must be known exactly.
+        let block_slots: Vec<u64> = (0..=head).filter(|&s| !self.is_empty(s, f)).collect();
+        let block_set: BTreeSet<u64> = block_slots.iter().copied().collect();
+        let mut attested: BTreeMap<u64, u64> = BTreeMap::new(); // attested slot -> signature slot
+        let spp = self.slots_per_period();
+        for p in 0..=self.period(head) {
+            let hi = ((p + 1) * spp - 1).min(head);
+            let in_period: Vec<u64> = block_set.range(p * spp..=hi).copied().collect();
+            if in_period.len() >= 2 {
+                let sig = in_period[in_period.len() - 1];
+                let att = in_period[in_period.len() - 2];
+                if att / spe >= 3 && att != f && att != 0 {
+                    attested.insert(att, sig);
+                }
+            }
+        }
+
+        // Walk the slots in order: state root of each slot, then its block.
+        let mut parent_root = [0u8; 32];
+        let mut parent_hash = h(self.seed, "el-genesis", 0, 0);
+        let mut genesis_state: Option<Arc<Vec<u8>>> = None;
+        let mut fin_state: Option<Arc<Vec<u8>>> = None;
+        let mut summaries: Vec<HistoricalSummary> = Vec::new();
+        let sphr = P::SLOTS_PER_HISTORICAL_ROOT;
+        for slot in 0..=head {
+            // Historical summaries are appended at the end of every completed chunk.
+            if slot > 0 && slot % sphr == 0 {
+                let lo = (slot - sphr) as usize;
+                let br: Vec<B256> = self.block_roots[lo..slot as usize]
+                    .iter()
+                    .map(|r| b256(*r))
+                    .collect();
+                let sr: Vec<B256> = self.state_roots[lo..slot as usize]
+                    .iter()
+                    .map(|r| b256(*r))
+                    .collect();
+                let brv: FixedVector<B256, P::SlotsPerHistoricalRoot> =
+                    FixedVector::new(br).map_err(ssz_err("block_roots chunk"))?;
+                let srv: FixedVector<B256, P::SlotsPerHistoricalRoot> =
+                    FixedVector::new(sr).map_err(ssz_err("state_roots chunk"))?;
+                summaries.push(HistoricalSummary {
+                    block_summary_root: brv.tree_hash_root(),
+                    state_summary_root: srv.tree_hash_root(),
+                });
+            }
+            if !block_set.contains(&slot) {
+                self.state_roots.push(h(self.seed, "state-root", slot, 0));
+                let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
+                self.block_roots.push(prev);
+                if h64(self.seed, "orphan", slot, 0) % 100 < ORPHAN_PERCENT_OF_EMPTY {
+                    let ob = self.make_block(slot, parent_root, parent_hash, "lightsync orphan")?;
+                    let blk = self.finish_block(ob, h(self.seed, "orphan-state", slot, 0), false);
+                    self.orphans.insert(slot, blk);
+                }
+                continue;
+            }
+            let block = self.make_block(slot, parent_root, parent_hash, "lightsync devnet")?;
+            let eph = block.body.execution_payload.block_hash.0;
+            // The block's header with a zero state root is what its post-state records.
+            let pre = self.finish_block(block.clone(), [0; 32], true);
+            let state_root = if slot == 0 || slot == f {
+                let (bytes, leaves) = self.build_state(slot, &pre.header, &summaries, &pre)?;
+                let root = merkle_root(&leaves);
+                self.known.insert(slot, KnownState { leaves });
+                if slot == 0 {
+                    genesis_state = Some(Arc::new(bytes));
+                } else {
+                    fin_state = Some(Arc::new(bytes));
+                }
+                root
+            } else if attested.contains_key(&slot) {
+                let leaves = self.attested_leaves(slot, &pre.header)?;
+                let root = merkle_root(&leaves);
+                self.known.insert(slot, KnownState { leaves });
+                root
+            } else {
+                h(self.seed, "state-root", slot, 0)
+            };
+            let blk = self.finish_block(block, state_root, true);
+            self.state_roots.push(state_root);
+            self.block_roots.push(blk.root);
+            parent_root = blk.root;
+            parent_hash = eph;
+            self.blocks.insert(slot, blk);
+        }
+
+        self.sign_blocks();
+        let mut chain = self.assemble(f, head, genesis_state, fin_state, &attested)?;
+        chain.label = format!(
+            "generated {} {} seed={} validators={} slots={} ({:.1} s)",
+            self.fork.as_str(),
+            P::NAME.as_str(),
+            self.seed,
+            self.n,
+            head,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(chain)
+    }
+
+    /// Signs every block header (canonical and orphaned) with its proposer's key, in parallel.
+    fn sign_blocks(&mut self) {
+        let domain = self.domain(DOMAIN_BEACON_PROPOSER);
+        let jobs: Vec<(u64, bool, [u8; 32], u64)> = self
+            .blocks
+            .values()
+            .chain(self.orphans.values())
+            .filter(|b| b.block.slot != 0) // the genesis block carries no signature
+            .map(|b| (b.block.slot, b.canonical, b.root, b.block.proposer_index))
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = jobs.len().div_ceil(threads).max(1);
+        let keys = &self.secret_keys;
+        let sigs: Vec<(u64, bool, [u8; 96])> = std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|&(slot, canonical, root, proposer)| {
+                                let signing_root =
+                                    crate::config::compute_signing_root(b256(root), domain);
+                                let sig = keys[proposer as usize]
+                                    .sign(signing_root.as_slice())
+                                    .to_bytes();
+                                (slot, canonical, sig)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|hd| hd.join().unwrap_or_default())
+                .collect()
+        });
+        for (slot, canonical, sig) in sigs {
+            let map = if canonical {
+                &mut self.blocks
+            } else {
+                &mut self.orphans
+            };
+            if let Some(b) = map.get_mut(&slot) {
+                b.signature = sig;
+            }
+        }
+    }
+
+    /// Builds a served state at `slot` (0 or the finalized boundary) whose latest block is `blk`.
+    fn build_state(
+        &mut self,
+        slot: u64,
+        latest_header: &BeaconBlockHeader,
+        summaries: &[HistoricalSummary],
+        blk: &Blk<P>,
+    ) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
+        let sphr = P::SLOTS_PER_HISTORICAL_ROOT as usize;
+        let mut block_roots = vec![B256::ZERO; sphr];
+        let mut state_roots = vec![B256::ZERO; sphr];
+        for s in 0..slot as usize {
+            block_roots[s % sphr] = b256(self.block_roots[s]);
+            state_roots[s % sphr] = b256(self.state_roots[s]);
+        }
+        let period = self.period(slot);
+        let current = self.committee(period)?.0;
+        let next = self.committee(period + 1)?.0;
+        let cps = self.checkpoints_at(slot);
+        let mut header = latest_header.clone();
+        header.state_root = B256::ZERO;
+        let epochs_hist = P::EPOCHS_PER_HISTORICAL_VECTOR as usize;
+        let randao: Vec<B256> = (0..epochs_hist)
+            .map(|i| b256(h(self.seed, "randao-mix", i as u64, 0)))
+            .collect();
+        let mut jbits = BitVector::<crate::types::JustificationBitsLength>::new();
+        if slot > 0 {
+            for i in 0..3 {
+                let _ = jbits.set(i, true);
+            }
+        }
+        let lookahead_len = ((P::MIN_SEED_LOOKAHEAD + 1) * P::SLOTS_PER_EPOCH) as usize;
+        let lookahead: Vec<u64> = (0..lookahead_len as u64)
+            .map(|i| self.proposer(slot + i))
+            .collect();
+        let reg = self.registry.as_ref().ok_or_else(|| ChainError::Ssz {
+            what: "state",
+            detail: "registry not built".into(),
+        })?;
+        let parts = StateParts {
+            genesis_time: self.genesis_time,
+            genesis_validators_root: b256(self.validators_root),
+            slot,
+            fork: self.fork_struct(),
+            latest_block_header: header,
+            block_roots: FixedVector::new(block_roots).map_err(ssz_err("block_roots"))?,
+            state_roots: FixedVector::new(state_roots).map_err(ssz_err("state_roots"))?,
+            eth1_data: self.eth1_data(),
+            eth1_deposit_index: self.n,
+            validators: reg.validators.clone(),
+            balances: reg.balances.clone(),
+            randao_mixes: FixedVector::new(randao).map_err(ssz_err("randao_mixes"))?,
+            participation: reg.participation.clone(),
+            justification_bits: jbits,
+            previous_justified_checkpoint: Self::typed_cp(cps.previous_justified),
+            current_justified_checkpoint: Self::typed_cp(cps.current_justified),
+            finalized_checkpoint: Self::typed_cp(cps.finalized),
+            inactivity_scores: reg.inactivity.clone(),
+            current_sync_committee: current,
+            next_sync_committee: next,
+            latest_execution_payload_header: blk.payload_header.clone(),
+            historical_summaries: VariableList::new(summaries.to_vec())
+                .map_err(ssz_err("historical_summaries"))?,
+            proposer_lookahead: lookahead,
+        };
+        let out = match self.fork {
+            ForkName::Fulu => {
+                build_typed::<P, fulu::BeaconState<P>>(parts, self.validators_root, reg)
+            }
+            _ => build_typed::<P, electra::BeaconState<P>>(parts, self.validators_root, reg),
+        };
+        Ok(out)
+    }
+
+    fn lc_header(&self, blk: &Blk<P>) -> LightClientHeader<P> {
+        let (_, branch) = root_and_branch(&blk.body_leaves, 9);
+        LightClientHeader {
+            beacon: blk.header.clone(),
+            execution: blk.payload_header.clone(),
+            execution_branch: FixedVector::new(branch.into_iter().map(b256).collect())
+                .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO)),
+        }
+    }
+
+    /// The finalized header of a known state at `slot` and its finality branch (gindex 169).
+    fn finality(&self, slot: u64) -> Option<(LightClientHeader<P>, Vec<[u8; 32]>)> {
+        let known = self.known.get(&slot)?;
+        let cps = self.checkpoints_at(slot);
+        let fin_blk = self.block_at_or_before(cps.finalized.epoch * self.spe())?;
+        let (_, state_branch) = root_and_branch(&known.leaves, 20);
+        let mut branch = vec![u64_leaf(cps.finalized.epoch)];
+        branch.extend(state_branch);
+        Some((self.lc_header(fin_blk), branch))
+    }
+
+    fn block_at_or_before(&self, slot: u64) -> Option<&Blk<P>> {
+        self.blocks.range(..=slot).next_back().map(|(_, b)| b)
+    }
+
+    /// A sync aggregate over `attested_root` by the committee of `signature_slot`'s period, all
+    /// members participating. One signature by the sum of the members' secret keys equals the
+    /// aggregate of their individual signatures (BLS is linear in the key), which saves
+    /// SYNC_COMMITTEE_SIZE - 1 signings.
+    fn sync_aggregate(
+        &mut self,
+        attested_root: [u8; 32],
+        signature_slot: u64,
+        honest: bool,
+    ) -> Result<SyncAggregate<P>, ChainError> {
+        let (_, members) = self.committee(self.period(signature_slot))?;
+        let mut sum = [0u8; 32];
+        for &m in &members {
+            sum = scalar_add(&sum, &self.secret_keys[m as usize].to_bytes());
+        }
+        let sk = SecretKey::from_bytes(&sum).map_err(|e| ChainError::Bls {
+            detail: format!("{e:?}"),
+        })?;
+        let domain = self.domain(DOMAIN_SYNC_COMMITTEE);
+        // The faulted form signs another message: a valid point that does not verify.
+        let object = if honest {
+            attested_root
+        } else {
+            h(self.seed, "wrong-message", signature_slot, 0)
+        };
+        let signing_root = crate::config::compute_signing_root(b256(object), domain);
+        let mut bits = BitVector::<P::SyncCommitteeSize>::new();
+        for i in 0..members.len() {
+            let _ = bits.set(i, true);
+        }
+        Ok(SyncAggregate {
+            sync_committee_bits: bits,
+            sync_committee_signature: BlsSignature::from(
+                sk.sign(signing_root.as_slice()).to_bytes(),
+            ),
+        })
+    }
+
+    fn fork_digest(&self) -> [u8; 4] {
+        let base = crate::config::compute_fork_data_root(self.version(), self.gvr());
+        let mut d = [base[0], base[1], base[2], base[3]];
+        if self.fork == ForkName::Fulu {
+            // Fulu `compute_fork_digest`: XOR with hash(blob params epoch ++ max blobs); the
+            // devnet has an empty BLOB_SCHEDULE, so Electra's (epoch 0, 9 blobs) apply.
+            let mut s = Sha256::new();
+            s.update(0u64.to_le_bytes());
+            s.update(MAX_BLOBS_PER_BLOCK_ELECTRA.to_le_bytes());
+            let mask: [u8; 32] = s.finalize().into();
+            for i in 0..4 {
+                d[i] ^= mask[i];
+            }
+        }
+        d
+    }
+
+    fn lc_object<T: serde::Serialize + Encode>(
+        &self,
+        honest: &T,
+        bad_sig: Option<&T>,
+        bad_branch: Option<&T>,
+    ) -> LcObject {
+        let form = |v: &T| LcForm {
+            json: serde_json::to_value(v).unwrap_or_default(),
+            ssz: Some(v.as_ssz_bytes()),
+        };
+        LcObject {
+            fork: self.fork.as_str().to_string(),
+            fork_digest: self.fork_digest(),
+            honest: form(honest),
+            bad_signature: bad_sig.map(form),
+            bad_branch: bad_branch.map(form),
+            raw: None,
+        }
+    }
+
+    fn assemble(
+        &mut self,
+        f: u64,
+        head: u64,
+        genesis_state: Option<Arc<Vec<u8>>>,
+        fin_state: Option<Arc<Vec<u8>>>,
+        attested: &BTreeMap<u64, u64>,
+    ) -> Result<ChainData, ChainError> {
+        let mut chain = ChainData {
+            node_version: format!("beacon-lightsync-devnet/{}", env!("CARGO_PKG_VERSION")),
+            slots_per_epoch: self.spe(),
+            head_slot: Some(head),
+            ..Default::default()
+        };
+        chain.spec = self.spec();
+        chain.genesis = Some(GenesisInfo {
+            genesis_time: self.genesis_time,
+            genesis_validators_root: self.validators_root,
+            genesis_fork_version: fork_version(ForkName::Phase0),
+        });
+        let mut prev = fork_version(ForkName::Phase0);
+        chain.fork_schedule.push(ForkEntry {
+            previous_version: prev,
+            current_version: prev,
+            epoch: 0,
+        });
+        for fk in &ForkName::ALL[1..] {
+            if *fk > self.fork {
+                break;
+            }
+            chain.fork_schedule.push(ForkEntry {
+                previous_version: prev,
+                current_version: fork_version(*fk),
+                epoch: 0,
+            });
+            prev = fork_version(*fk);
+        }
+        chain.checkpoints = self.checkpoints_at(head);
+        chain.state_roots = self
+            .state_roots
+            .iter()
+            .enumerate()
+            .map(|(s, r)| (s as u64, *r))
+            .collect();
+        let fork = self.fork.as_str().to_string();
+        for (map, canonical) in [(&self.blocks, true), (&self.orphans, false)] {
+            for blk in map.values() {
+                let entry = HeaderEntry {
+                    slot: blk.header.slot,
+                    proposer_index: blk.header.proposer_index,
+                    parent_root: blk.header.parent_root.0,
+                    state_root: blk.header.state_root.0,
+                    body_root: blk.header.body_root.0,
+                    signature: blk.signature,
+                    root: blk.root,
+                };
+                let signed = SignedBeaconBlock::<P> {
+                    message: blk.block.clone(),
+                    signature: BlsSignature::from(blk.signature),
+                };
+                chain.blocks.insert(
+                    blk.root,
+                    BlockEntry {
+                        fork: fork.clone(),
+                        json: serde_json::to_value(&signed).ok(),
+                        ssz: Some(Arc::new(signed.as_ssz_bytes())),
+                    },
+                );
+                if canonical {
+                    chain.insert_header(entry);
+                } else {
+                    chain.insert_orphan(entry);
+                }
+            }
+        }
+        chain.genesis_block_root = self.blocks.get(&0).map(|b| b.root);
+        for (slot, bytes) in [(0u64, genesis_state), (f, fin_state)] {
+            if let Some(bytes) = bytes {
+                let root = self.state_roots[slot as usize];
+                chain.states.insert(
+                    root,
+                    StateEntry {
+                        slot,
+                        fork: fork.clone(),
+                        ssz: bytes,
+                        checkpoints: Some(self.checkpoints_at(slot)),
+                    },
+                );
+            }
+        }
+
+        // Bootstraps for every block whose post-state is known (genesis, finalized, attested).
+        let known_slots: Vec<u64> = self.known.keys().copied().collect();
+        for slot in known_slots {
+            let period = self.period(slot);
+            let committee = self.committee(period)?.0;
+            let Some(blk) = self.blocks.get(&slot) else {
+                continue;
+            };
+            let leaves = &self.known[&slot].leaves;
+            let (_, branch) = root_and_branch(leaves, 22);
+            let make = |branch: &[[u8; 32]]| lc::LightClientBootstrap::<P> {
+                header: self.lc_header(blk),
+                current_sync_committee: committee.clone(),
+                current_sync_committee_branch: FixedVector::new(
+                    branch.iter().map(|b| b256(*b)).collect(),
+                )
+                .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO)),
+            };
+            let honest = make(&branch);
+            let mut bad = branch.clone();
+            bad[0][0] ^= 0xff;
+            let bad = make(&bad);
+            chain
+                .bootstraps
+                .insert(blk.root, self.lc_object(&honest, None, Some(&bad)));
+        }
+
+        // One update per period, and the latest finality and optimistic updates.
+        let mut latest: Option<(u64, u64)> = None;
+        for (&att, &sig) in attested {
+            let Some(att_blk) = self.blocks.get(&att) else {
+                continue;
+            };
+            let att_root = att_blk.root;
+            let attested_header = self.lc_header(att_blk);
+            let Some((fin_header, fin_branch)) = self.finality(att) else {
+                continue;
+            };
+            let period = self.period(att);
+            let next = self.committee(period + 1)?.0;
+            let (_, next_branch) = root_and_branch(&self.known[&att].leaves, 23);
+            let agg = self.sync_aggregate(att_root, sig, true)?;
+            let bad_agg = self.sync_aggregate(att_root, sig, false)?;
+            let update = lc::LightClientUpdate::<P> {
+                attested_header: attested_header.clone(),
+                next_sync_committee: next,
+                next_sync_committee_branch: fvec(&next_branch),
+                finalized_header: fin_header.clone(),
+                finality_branch: fvec(&fin_branch),
+                sync_aggregate: agg.clone(),
+                signature_slot: sig,
+            };
+            let mut bad_sig = update.clone();
+            bad_sig.sync_aggregate = bad_agg.clone();
+            let mut bad_branch = update.clone();
+            let mut fb = fin_branch.clone();
+            fb[1][0] ^= 0xff;
+            bad_branch.finality_branch = fvec(&fb);
+            chain.updates.insert(
+                period,
+                self.lc_object(&update, Some(&bad_sig), Some(&bad_branch)),
+            );
+            latest = Some((att, sig));
+            let fin_update = lc::LightClientFinalityUpdate::<P> {
+                attested_header: attested_header.clone(),
+                finalized_header: fin_header,
+                finality_branch: fvec(&fin_branch),
+                sync_aggregate: agg.clone(),
+                signature_slot: sig,
+            };
+            let mut fu_bad_sig = fin_update.clone();
+            fu_bad_sig.sync_aggregate = bad_agg.clone();
+            let mut fu_bad_branch = fin_update.clone();
+            fu_bad_branch.finality_branch = fvec(&fb);
+            let opt = lc::LightClientOptimisticUpdate::<P> {
+                attested_header,
+                sync_aggregate: agg,
+                signature_slot: sig,
+            };
+            let mut opt_bad = opt.clone();
+            opt_bad.sync_aggregate = bad_agg;
+            chain.finality_update =
+                Some(self.lc_object(&fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)));
+            chain.optimistic_update = Some(self.lc_object(&opt, Some(&opt_bad), None));
+        }
+        let _ = latest;
+        Ok(chain)
+    }
+
+    /// `/eth/v1/config/spec`: the devnet's config plus the preset, as the API's strings.
+    fn spec(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        for (k, v) in P::preset_values() {
+            m.insert(k.to_string(), v.to_string().into());
+        }
+        let minimal = P::NAME.as_str() == "minimal";
+        let secs = seconds_per_slot::<P>();
+        let s = |m: &mut serde_json::Map<String, serde_json::Value>, k: &str, v: String| {
+            m.insert(k.to_string(), v.into());
+        };
+        s(&mut m, "CONFIG_NAME", "lightsync-devnet".into());
+        s(&mut m, "PRESET_BASE", P::NAME.as_str().into());
+        s(&mut m, "MIN_GENESIS_TIME", self.genesis_time.to_string());
+        s(&mut m, "GENESIS_DELAY", "0".into());
+        s(
+            &mut m,
+            "MIN_GENESIS_ACTIVE_VALIDATOR_COUNT",
+            self.n.min(16384).to_string(),
+        );
+        s(
+            &mut m,
+            "GENESIS_FORK_VERSION",
+            super::data::hex0x(&fork_version(ForkName::Phase0)),
+        );
+        for fk in &ForkName::ALL[1..] {
+            let name = fk.as_str().to_ascii_uppercase();
+            s(
+                &mut m,
+                &format!("{name}_FORK_VERSION"),
+                super::data::hex0x(&fork_version(*fk)),
+            );
+            let epoch = if *fk <= self.fork {
+                0
+            } else {
+                FAR_FUTURE_EPOCH
+            };
+            s(&mut m, &format!("{name}_FORK_EPOCH"), epoch.to_string());
+        }
+        s(&mut m, "SECONDS_PER_SLOT", secs.to_string());
+        s(&mut m, "SLOT_DURATION_MS", (secs * 1000).to_string());
+        let (min_churn, quotient, act_churn, min_churn_e, max_churn_e, min_epochs_blocks) =
+            if minimal {
+                (
+                    2u64,
+                    32u64,
+                    4u64,
+                    64_000_000_000u64,
+                    128_000_000_000u64,
+                    272u64,
+                )
+            } else {
+                (4, 65536, 8, 128_000_000_000, 256_000_000_000, 33024)
+            };
+        s(&mut m, "MIN_PER_EPOCH_CHURN_LIMIT", min_churn.to_string());
+        s(&mut m, "CHURN_LIMIT_QUOTIENT", quotient.to_string());
+        s(
+            &mut m,
+            "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT",
+            act_churn.to_string(),
+        );
+        s(
+            &mut m,
+            "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA",
+            min_churn_e.to_string(),
+        );
+        s(
+            &mut m,
+            "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT",
+            max_churn_e.to_string(),
+        );
+        s(&mut m, "MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "256".into());
+        s(
+            &mut m,
+            "MIN_EPOCHS_FOR_BLOCK_REQUESTS",
+            min_epochs_blocks.to_string(),
+        );
+        s(&mut m, "EJECTION_BALANCE", "16000000000".into());
+        s(
+            &mut m,
+            "MAX_BLOBS_PER_BLOCK_ELECTRA",
+            MAX_BLOBS_PER_BLOCK_ELECTRA.to_string(),
+        );
+        s(
+            &mut m,
+            "MAX_REQUEST_LIGHT_CLIENT_UPDATES",
+            super::api::MAX_REQUEST_LIGHT_CLIENT_UPDATES.to_string(),
+        );
+        s(&mut m, "DOMAIN_BEACON_PROPOSER", "0x00000000".into());
+        s(&mut m, "DOMAIN_SYNC_COMMITTEE", "0x07000000".into());
+        m.insert("BLOB_SCHEDULE".into(), serde_json::Value::Array(Vec::new()));
+        m
+    }
+}
+
+/// `MAX_BLOBS_PER_BLOCK_ELECTRA` (mainnet and minimal configs).
+const MAX_BLOBS_PER_BLOCK_ELECTRA: u64 = 9;
+
+/// `SECONDS_PER_SLOT` of the preset's reference config (mainnet 12, minimal 6).
+fn seconds_per_slot<P: Preset>() -> u64 {
+    if P::NAME.as_str() == "minimal" {
+        6
+    } else {
+        12
+    }
+}
+
+/// A branch as the fixed-length vector of its container (a wrong length gives zero nodes, which
+/// no verifier accepts; the lengths here always match).
+fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N> {
+    FixedVector::new(b.iter().map(|x| b256(*x)).collect())
+        .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO))
+}
+
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The fields of a served state that the generator chooses; the rest take their genesis values.
+struct StateParts<P: Preset> {
+    genesis_time: u64,
+    genesis_validators_root: B256,
+    slot: u64,
+    fork: Fork,
+    latest_block_header: BeaconBlockHeader,
+    block_roots: FixedVector<B256, P::SlotsPerHistoricalRoot>,
+    state_roots: FixedVector<B256, P::SlotsPerHistoricalRoot>,
+    eth1_data: Eth1Data,
+    eth1_deposit_index: u64,
+    validators: VariableList<Validator, P::ValidatorRegistryLimit>,
+    balances: VariableList<u64, P::ValidatorRegistryLimit>,
+    randao_mixes: FixedVector<B256, P::EpochsPerHistoricalVector>,
+    participation: VariableList<u8, P::ValidatorRegistryLimit>,
+    justification_bits: BitVector<crate::types::JustificationBitsLength>,
+    previous_justified_checkpoint: Checkpoint,
+    current_justified_checkpoint: Checkpoint,
+    finalized_checkpoint: Checkpoint,
+    inactivity_scores: VariableList<u64, P::ValidatorRegistryLimit>,
+    current_sync_committee: SyncCommittee<P>,
+    next_sync_committee: SyncCommittee<P>,
+    latest_execution_payload_header: ExecutionPayloadHeader<P>,
+    historical_summaries: VariableList<HistoricalSummary, P::HistoricalRootsLimit>,
+    proposer_lookahead: Vec<u64>,
+}
+
+/// Builds a state of this fork from [`StateParts`] (Electra and Fulu share every field but
+/// Fulu's `proposer_lookahead`).
+trait FromPartsDevnet<P: Preset>: Sized {
+    fn from_parts_devnet(p: StateParts<P>) -> Self;
+}
+
+macro_rules! impl_from_parts {
+    ($State:ident $(, $lookahead:ident)?) => {
+        impl<P: Preset> FromPartsDevnet<P> for $State::BeaconState<P> {
+            fn from_parts_devnet(p: StateParts<P>) -> Self {
+                $State::BeaconState {
+                    genesis_time: p.genesis_time,
+                    genesis_validators_root: p.genesis_validators_root,
+                    slot: p.slot,
+                    fork: p.fork,
+                    latest_block_header: p.latest_block_header,
+                    block_roots: p.block_roots,
+                    state_roots: p.state_roots,
+                    historical_roots: VariableList::empty(),
+                    eth1_data: p.eth1_data,
+                    eth1_data_votes: VariableList::empty(),
+                    eth1_deposit_index: p.eth1_deposit_index,
+                    validators: p.validators,
+                    balances: p.balances,
+                    randao_mixes: p.randao_mixes,
+                    slashings: FixedVector::from_elem(0),
+                    previous_epoch_participation: p.participation.clone(),
+                    current_epoch_participation: p.participation,
+                    justification_bits: p.justification_bits,
+                    previous_justified_checkpoint: p.previous_justified_checkpoint,
+                    current_justified_checkpoint: p.current_justified_checkpoint,
+                    finalized_checkpoint: p.finalized_checkpoint,
+                    inactivity_scores: p.inactivity_scores,
+                    current_sync_committee: p.current_sync_committee,
+                    next_sync_committee: p.next_sync_committee,
+                    latest_execution_payload_header: p.latest_execution_payload_header,
+                    next_withdrawal_index: 0,
+                    next_withdrawal_validator_index: 0,
+                    historical_summaries: p.historical_summaries,
+                    deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
+                    deposit_balance_to_consume: 0,
+                    exit_balance_to_consume: 0,
+                    earliest_exit_epoch: 0,
+                    consolidation_balance_to_consume: 0,
+                    earliest_consolidation_epoch: 0,
+                    pending_deposits: VariableList::empty(),
+                    pending_partial_withdrawals: VariableList::empty(),
+                    pending_consolidations: VariableList::empty(),
+                    $($lookahead: FixedVector::new(p.proposer_lookahead).unwrap_or_else(|_| FixedVector::from_elem(0)),)?
+                }
+            }
+        }
+    };
+}
+
+impl_from_parts!(electra);
+impl_from_parts!(fulu, proposer_lookahead);
+
+/// Field roots of a served state, in field order; the registry roots come precomputed (they are
+/// the bulk of the hashing for large registries and are shared by every served state).
+macro_rules! common_leaves {
+    ($s:expr, $validators_root:expr, $reg:expr) => {
+        vec![
+            $s.genesis_time.tree_hash_root().0,
+            $s.genesis_validators_root.tree_hash_root().0,
+            $s.slot.tree_hash_root().0,
+            $s.fork.tree_hash_root().0,
+            $s.latest_block_header.tree_hash_root().0,
+            $s.block_roots.tree_hash_root().0,
+            $s.state_roots.tree_hash_root().0,
+            $s.historical_roots.tree_hash_root().0,
+            $s.eth1_data.tree_hash_root().0,
+            $s.eth1_data_votes.tree_hash_root().0,
+            $s.eth1_deposit_index.tree_hash_root().0,
+            $validators_root,
+            $reg.balances_root,
+            $s.randao_mixes.tree_hash_root().0,
+            $s.slashings.tree_hash_root().0,
+            $reg.participation_root,
+            $reg.participation_root,
+            $s.justification_bits.tree_hash_root().0,
+            $s.previous_justified_checkpoint.tree_hash_root().0,
+            $s.current_justified_checkpoint.tree_hash_root().0,
+            $s.finalized_checkpoint.tree_hash_root().0,
+            $reg.inactivity_root,
+            $s.current_sync_committee.tree_hash_root().0,
+            $s.next_sync_committee.tree_hash_root().0,
+            $s.latest_execution_payload_header.tree_hash_root().0,
+            $s.next_withdrawal_index.tree_hash_root().0,
+            $s.next_withdrawal_validator_index.tree_hash_root().0,
+            $s.historical_summaries.tree_hash_root().0,
+            $s.deposit_requests_start_index.tree_hash_root().0,
+            $s.deposit_balance_to_consume.tree_hash_root().0,
+            $s.exit_balance_to_consume.tree_hash_root().0,
+            $s.earliest_exit_epoch.tree_hash_root().0,
+            $s.consolidation_balance_to_consume.tree_hash_root().0,
+            $s.earliest_consolidation_epoch.tree_hash_root().0,
+            $s.pending_deposits.tree_hash_root().0,
+            $s.pending_partial_withdrawals.tree_hash_root().0,
+            $s.pending_consolidations.tree_hash_root().0,
+        ]
+    };
+}
+
+trait StateLeaves<P: Preset> {
+    fn leaves(&self, validators_root: [u8; 32], reg: &Registry<P>) -> Vec<[u8; 32]>;
+}
+
+impl<P: Preset> StateLeaves<P> for electra::BeaconState<P> {
+    fn leaves(&self, validators_root: [u8; 32], reg: &Registry<P>) -> Vec<[u8; 32]> {
+        common_leaves!(self, validators_root, reg)
+    }
+}
+
+impl<P: Preset> StateLeaves<P> for fulu::BeaconState<P> {
+    fn leaves(&self, validators_root: [u8; 32], reg: &Registry<P>) -> Vec<[u8; 32]> {
+        let mut leaves = common_leaves!(self, validators_root, reg);
+        leaves.push(self.proposer_lookahead.tree_hash_root().0);
+        leaves
+    }
+}
+
+/// Builds a served state of type `S`, its SSZ bytes and its field roots.
+fn build_typed<P: Preset, S: FromPartsDevnet<P> + StateLeaves<P> + Encode>(
+    parts: StateParts<P>,
+    validators_root: [u8; 32],
+    reg: &Registry<P>,
+) -> (Vec<u8>, Vec<[u8; 32]>) {
+    let state = S::from_parts_devnet(parts);
+    let leaves = state.leaves(validators_root, reg);
+    (state.as_ssz_bytes(), leaves)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalar_addition_wraps_at_the_curve_order() {
+        let mut r_minus_1 = CURVE_ORDER_BE;
+        r_minus_1[31] -= 1;
+        let mut one = [0u8; 32];
+        one[31] = 1;
+        assert_eq!(scalar_add(&r_minus_1, &one), [0u8; 32]);
+        let mut two = [0u8; 32];
+        two[31] = 2;
+        assert_eq!(scalar_add(&one, &one), two);
+    }
+
+    #[test]
+    fn branches_verify() {
+        let leaves: Vec<[u8; 32]> = (0..5u64).map(u64_leaf).collect();
+        let (root, branch) = root_and_branch(&leaves, 3);
+        let mut node = leaves[3];
+        let mut i = 3;
+        for sib in &branch {
+            let mut s = Sha256::new();
+            if i % 2 == 0 {
+                s.update(node);
+                s.update(sib);
+            } else {
+                s.update(sib);
+                s.update(node);
+            }
+            node = s.finalize().into();
+            i /= 2;
+        }
+        assert_eq!(node, root);
+        assert_eq!(branch.len(), 3);
+    }
 }
