@@ -180,3 +180,284 @@ impl Store for MemoryStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, MAX_SLOT};
+    use futures::executor::block_on;
+
+    const GVR: Root = [0x4b; 32];
+
+    fn header(slot: u64, parent: Root) -> HeaderRecord {
+        let mut bytes = [0u8; HEADER_SSZ_LEN];
+        bytes[0..8].copy_from_slice(&slot.to_le_bytes());
+        bytes[8..16].copy_from_slice(&7u64.to_le_bytes());
+        bytes[16..48].copy_from_slice(&parent);
+        bytes[48..80].copy_from_slice(&[0xaa; 32]);
+        // The store does not hash; a root derived from the slot keeps records distinct.
+        let mut root = [0u8; 32];
+        root[..8].copy_from_slice(&slot.to_be_bytes());
+        root[31] = 0x01;
+        HeaderRecord {
+            slot,
+            header: bytes,
+            root,
+        }
+    }
+
+    /// Headers for `slots` (ascending), each linking to the previous one, and the matching cursor.
+    fn chain(slots: &[u64]) -> (Vec<HeaderRecord>, BackfillCursor) {
+        let mut parent = [0x11; 32];
+        let mut out = Vec::new();
+        for &slot in slots {
+            let h = header(slot, parent);
+            parent = h.root;
+            out.push(h);
+        }
+        let oldest = &out[0];
+        let cursor = BackfillCursor {
+            oldest_slot: oldest.slot,
+            oldest_root: oldest.root,
+            oldest_parent_root: oldest.parent_root(),
+            target_slot: 0,
+        };
+        (out, cursor)
+    }
+
+    fn anchor(root_byte: u8, slot: u64) -> AnchorRecord {
+        let committee = SyncCommitteeRecord {
+            pubkeys: (0..4u8).map(|i| [i; 48]).collect(),
+            aggregate_pubkey: [9; 48],
+        };
+        AnchorRecord {
+            network: "mainnet".into(),
+            slot,
+            epoch: slot / 32,
+            block_root: [root_byte; 32],
+            state_root: [root_byte ^ 0xff; 32],
+            fork: "deneb".into(),
+            trust: Trust::Checkpoint,
+            linked_through_latest_block_header: false,
+            providers: vec!["http://127.0.0.1:5052".into()],
+            ws_period_epochs: 3532,
+            total_active_balance: 34_000_000 * 1_000_000_000,
+            active_validators: 1_000_000,
+            current_sync_committee: Some(committee.clone()),
+            next_sync_committee: Some(committee),
+            created_at: 1_700_000_000,
+            stale: false,
+        }
+    }
+
+    #[test]
+    fn anchors_are_stored_listed_and_activated() {
+        block_on(async {
+            let store = MemoryStore::open("mainnet", GVR).await.unwrap();
+            assert_eq!(store.active_anchor().await.unwrap(), None);
+            store.put_anchor(&anchor(2, 64), false).await.unwrap();
+            assert_eq!(store.active_anchor().await.unwrap(), None);
+            store.put_anchor(&anchor(1, 32), true).await.unwrap();
+            assert_eq!(store.active_anchor().await.unwrap(), Some(anchor(1, 32)));
+            let roots: Vec<u8> = store
+                .anchors()
+                .await
+                .unwrap()
+                .iter()
+                .map(|a| a.block_root[0])
+                .collect();
+            assert_eq!(roots, vec![1, 2], "ordered by block root");
+            store.set_active_anchor(&[2; 32]).await.unwrap();
+            assert_eq!(store.meta().await.unwrap().active_anchor, Some([2; 32]));
+            let before = store.dump().await.unwrap();
+            assert_eq!(
+                store.set_active_anchor(&[3; 32]).await,
+                Err(StoreError::AnchorNotFound {
+                    block_root: [3; 32]
+                })
+            );
+            let mut foreign = anchor(4, 96);
+            foreign.network = "sepolia".into();
+            assert_eq!(
+                store.put_anchor(&foreign, true).await,
+                Err(StoreError::NetworkMismatch {
+                    expected: "mainnet".into(),
+                    got: "sepolia".into()
+                })
+            );
+            assert_eq!(store.dump().await.unwrap(), before);
+        });
+    }
+
+    #[test]
+    fn batches_and_cursor_are_written_together() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let (batch, cursor) = chain(&[100, 101, 103]);
+            store.commit_backfill_batch(&batch, &cursor).await.unwrap();
+            assert_eq!(store.backfill_cursor().await.unwrap(), Some(cursor));
+            let (older, older_cursor) = chain(&[90, 95]);
+            store
+                .commit_backfill_batch(&older, &older_cursor)
+                .await
+                .unwrap();
+            let slots = |hs: Vec<HeaderRecord>| hs.iter().map(|h| h.slot).collect::<Vec<_>>();
+            assert_eq!(
+                slots(store.headers_range(95, 103).await.unwrap()),
+                vec![95, 100, 101]
+            );
+            assert_eq!(
+                slots(store.headers_range(0, u64::MAX).await.unwrap()).len(),
+                5
+            );
+            assert!(store.headers_range(103, 103).await.unwrap().is_empty());
+            assert_eq!(store.header(101).await.unwrap(), Some(batch[1].clone()));
+            assert_eq!(store.header(102).await.unwrap(), None);
+            assert_eq!(store.backfill_cursor().await.unwrap(), Some(older_cursor));
+        });
+    }
+
+    #[test]
+    fn a_batch_clashing_with_a_stored_header_changes_nothing() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            store.put_anchor(&anchor(1, 320), true).await.unwrap();
+            let (first, cursor) = chain(&[200, 201]);
+            store.commit_backfill_batch(&first, &cursor).await.unwrap();
+            let before = store.dump().await.unwrap();
+            // New slots first, the clash last: nothing of the batch may stay.
+            let (batch, cursor) = chain(&[150, 160, 201]);
+            assert_eq!(
+                store.commit_backfill_batch(&batch, &cursor).await,
+                Err(StoreError::HeaderAlreadyStored { slot: 201 })
+            );
+            assert_eq!(store.dump().await.unwrap(), before);
+        });
+    }
+
+    #[test]
+    fn malformed_batches_are_refused_with_what_is_wrong() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let before = store.dump().await.unwrap();
+
+            let (mut batch, cursor) = chain(&[10, 11]);
+            batch[1].slot = 12;
+            assert_eq!(
+                store.commit_backfill_batch(&batch, &cursor).await,
+                Err(StoreError::HeaderSlotMismatch {
+                    expected: 12,
+                    got: 11
+                })
+            );
+
+            let (mut batch, cursor) = chain(&[10, 11]);
+            batch.push(batch[1].clone());
+            assert_eq!(
+                store.commit_backfill_batch(&batch, &cursor).await,
+                Err(StoreError::DuplicateSlotInBatch { slot: 11 })
+            );
+
+            let (batch, mut cursor) = chain(&[10, 11]);
+            cursor.oldest_slot = 11;
+            assert!(matches!(
+                store.commit_backfill_batch(&batch, &cursor).await,
+                Err(StoreError::CursorMismatch {
+                    field: "oldest_slot",
+                    ..
+                })
+            ));
+            let (batch, mut cursor) = chain(&[10, 11]);
+            cursor.oldest_root = batch[1].root;
+            assert!(matches!(
+                store.commit_backfill_batch(&batch, &cursor).await,
+                Err(StoreError::CursorMismatch {
+                    field: "oldest_root",
+                    ..
+                })
+            ));
+            let (batch, mut cursor) = chain(&[10, 11]);
+            cursor.oldest_parent_root = [0; 32];
+            let error = store
+                .commit_backfill_batch(&batch, &cursor)
+                .await
+                .unwrap_err();
+            assert!(matches!(
+                error,
+                StoreError::CursorMismatch {
+                    field: "oldest_parent_root",
+                    ..
+                }
+            ));
+            assert!(error.to_string().contains("expected 0x1111"), "{error}");
+
+            let (batch, cursor) = chain(&[MAX_SLOT + 1]);
+            assert_eq!(
+                store.commit_backfill_batch(&batch, &cursor).await,
+                Err(StoreError::SlotOutOfRange { slot: MAX_SLOT + 1 })
+            );
+            assert_eq!(store.dump().await.unwrap(), before);
+        });
+    }
+
+    #[test]
+    fn reset_backfill_drops_headers_and_cursor_but_keeps_anchors() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            store.put_anchor(&anchor(1, 320), true).await.unwrap();
+            let (batch, cursor) = chain(&[300, 301]);
+            store.commit_backfill_batch(&batch, &cursor).await.unwrap();
+            store.reset_backfill().await.unwrap();
+            let dump = store.dump().await.unwrap();
+            assert!(dump.headers.is_empty());
+            assert_eq!(dump.meta.backfill_cursor, None);
+            assert_eq!(dump.anchors, vec![anchor(1, 320)]);
+            assert_eq!(dump.meta.active_anchor, Some([1; 32]));
+            // After a reset the same slots can be written again.
+            store.commit_backfill_batch(&batch, &cursor).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn states_are_kept_by_state_root() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            assert_eq!(store.get_state(&[5; 32]).await.unwrap(), None);
+            store.put_state(&[5; 32], &[1, 2, 3]).await.unwrap();
+            assert_eq!(
+                store.get_state(&[5; 32]).await.unwrap(),
+                Some(vec![1, 2, 3])
+            );
+            assert_eq!(
+                store.dump().await.unwrap().states,
+                vec![([5; 32], vec![1, 2, 3])]
+            );
+        });
+    }
+
+    #[test]
+    fn records_round_trip_through_serde() {
+        let record = anchor(1, 32);
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.contains("\"trust\":\"checkpoint\""), "{json}");
+        assert_eq!(serde_json::from_str::<AnchorRecord>(&json).unwrap(), record);
+        let mut light = record.clone();
+        light.trust = Trust::LightClient;
+        light.current_sync_committee = None;
+        let json = serde_json::to_string(&light).unwrap();
+        assert!(json.contains("\"light-client\""), "{json}");
+        assert_eq!(serde_json::from_str::<AnchorRecord>(&json).unwrap(), light);
+
+        // A committee whose key bytes are not whole 48-byte keys is refused.
+        let bad = format!(r#"{{"pubkeys":[1,2,3],"aggregate_pubkey":{:?}}}"#, [0u8; 48]);
+        let error = serde_json::from_str::<SyncCommitteeRecord>(&bad).unwrap_err();
+        assert!(error.to_string().contains("multiple of 48"), "{error}");
+
+        let h = header(42, [3; 32]);
+        let json = serde_json::to_string(&h).unwrap();
+        assert_eq!(serde_json::from_str::<HeaderRecord>(&json).unwrap(), h);
+        assert_eq!(h.encoded_slot(), 42);
+        assert_eq!(h.parent_root(), [3; 32]);
+        assert_eq!(h.state_root(), [0xaa; 32]);
+    }
+}
