@@ -12,4 +12,6 @@ pub mod bls;
 pub mod branch;
 pub mod error;
 pub mod fork_digest;
+pub mod input;
 pub mod sync_protocol;
+pub mod verifier;

@@ -187,6 +187,12 @@ impl<P: Preset> TrustedCommittee<P> {
         }
     }
 
+    /// Decompresses and validates the keys now (they are otherwise prepared on first use), so
+    /// a caller can pay that cost ahead of time, e.g. off the page's main thread.
+    pub fn prepare(&self) {
+        self.keys();
+    }
+
     fn keys(&self) -> &[Result<PublicKey, bls::BlsError>] {
         self.keys.get_or_init(|| {
             self.committee
