@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod devnet;
+pub mod light_verify;
 pub mod root;
 
 const USAGE: &str = "usage: lightsync <command> [options]\n\
@@ -28,6 +29,7 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
+        "light-verify" => light_verify::run(rest),
         "root" => root::run(rest),
         other => {
             eprintln!("error: unknown command `{other}`\n{USAGE}");
