@@ -1,1 +1,1013 @@
-//! (module under construction)
+//! Checkpoint sync: from a trusted starting point to a verified anchor in the store.
+//!
+//! A light-sync client does not replay the chain from genesis; it starts from a recent finalized
+//! state. This module decides whether a state served by a Beacon API (or read from a file) may be
+//! trusted, and stores it as the anchor only after every check passed. The flows are the ones of
+//! the project's design ("The flows"):
+//!
+//! - **trusted block root** R (`trustedBlockRoot`, or a `block_root:epoch` checkpoint): the
+//!   provider's `genesis_validators_root` must be the network's; the header it serves for R must
+//!   hash to R; the state it serves for `header.state_root` must hash to that root. When the
+//!   checkpoint block is not at its epoch's first slot (empty slots), the epoch-boundary state is
+//!   used instead and linked to R through its `latest_block_header` (state root filled in) and its
+//!   `block_roots`/`state_roots`; the anchor records that link. With an epoch, the spec's
+//!   `is_within_weak_subjectivity_period` asserts (state epoch = checkpoint epoch, block root at
+//!   the epoch = checkpoint root) are checked too;
+//! - **provider trust** (`stateId`): the state and its block header must link; with several
+//!   providers, a quorum of them must report the same finalized checkpoint first;
+//! - **local state file**: at an epoch's first slot, of this network, into an empty database.
+//!
+//! The fork of a state comes from `Eth-Consensus-Version` and from the fork version inside the
+//! state bytes; both must agree (the header may be missing when CORS hides it), and with the
+//! network's schedule at the state's slot. The weak-subjectivity period is computed from the
+//! verified state and kept in the anchor. Progress and warnings go through [`Hooks`], which also
+//! lets the caller yield to the browser's event loop between hashing slices and abort.
+
+mod error;
+
+pub use error::CheckpointError;
+
+use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::config::NetworkConfig;
+use crate::merkle::{
+    active_validators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
+    EFFECTIVE_BALANCE_INCREMENT,
+};
+use crate::store::{AnchorRecord, Store, SyncCommitteeRecord, Trust};
+use crate::types::phase0::BeaconBlockHeader;
+use crate::types::{ForkName, Preset, PresetName, TreeHash, B256};
+use crate::ws::{
+    compute_weak_subjectivity_period, is_within_weak_subjectivity_period,
+    verify_ws_state_block_root, ChainClock, Clock, WsCheckpoint, WsConfig, WsFormula, WsInputs,
+    ETH_TO_GWEI,
+};
+
+/// A 32-byte root.
+pub type Root = [u8; 32];
+
+/// The `provider` named in errors about a local state file.
+pub const STATE_FILE: &str = "state file";
+
+/// Node hashes per hashing slice between two [`Hooks::pause`] calls. At the ~1-3 million node
+/// hashes per second of SHA-256 in wasm, 32768 nodes take roughly 10-30 ms, which keeps each
+/// main-thread task under the ~50 ms that makes a page feel unresponsive.
+pub const HASH_NODES_PER_SLICE: u64 = 32_768;
+
+/// Download progress is reported at most once per this many bytes (and at the end).
+const DOWNLOAD_PROGRESS_STEP_BYTES: u64 = 1 << 20;
+
+/// Where trust comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A `block_root:epoch` weak-subjectivity checkpoint.
+    Checkpoint(WsCheckpoint),
+    /// A trusted block root, without an epoch.
+    TrustedBlockRoot(Root),
+    /// A Beacon API state id (`finalized`, a slot, a 0x state root): trust the provider(s).
+    StateId(String),
+    /// A local SSZ `BeaconState`.
+    StateFile(Vec<u8>),
+}
+
+/// What to do with a checkpoint that is outside its weak-subjectivity period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LongRange {
+    /// Refuse it ([`CheckpointError::WsStale`]). The default.
+    #[default]
+    Strict,
+    /// Store it marked `stale`, with a warning event.
+    Lenient,
+    /// Rebuild trust with light-client updates. That rebuild starts from a *stored* anchor (see
+    /// `crate::light`); a fresh checkpoint that is already stale is refused as under `Strict`.
+    Light,
+}
+
+impl std::str::FromStr for LongRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "strict" => Ok(LongRange::Strict),
+            "lenient" => Ok(LongRange::Lenient),
+            "light" => Ok(LongRange::Light),
+            other => Err(format!(
+                "expected longRange \"strict\", \"lenient\" or \"light\", got {other:?}"
+            )),
+        }
+    }
+}
+
+/// Options of a checkpoint sync.
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointOptions {
+    /// What to do with a stale checkpoint.
+    pub long_range: LongRange,
+    /// How many providers must report the same finalized checkpoint in the provider-trust flow
+    /// when several are given. `None` = all of them (unanimity): one lying provider among
+    /// several then stops the sync instead of being outvoted, which is the safe default when
+    /// the providers are trusted in the first place. Clamped to `1..=providers`.
+    pub quorum: Option<usize>,
+}
+
+/// The phase a progress event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Downloading the state (`done`/`total` in bytes).
+    Download,
+    /// Hashing the state (`done`/`total` in state bytes hashed).
+    Hash,
+    /// Writing the anchor (`done`/`total` in records).
+    Store,
+}
+
+impl Phase {
+    /// Lower-case name (the JS `phase`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Download => "download",
+            Phase::Hash => "hash",
+            Phase::Store => "store",
+        }
+    }
+}
+
+/// One progress report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressEvent {
+    /// What is progressing.
+    pub phase: Phase,
+    /// Units done (see [`Phase`]).
+    pub done: u64,
+    /// Units in total, when known.
+    pub total: Option<u64>,
+    /// Bytes transferred or hashed so far.
+    pub bytes: u64,
+    /// Bytes per second since the phase began, when the hooks have a clock.
+    pub rate: Option<f64>,
+    /// The provider involved, if any.
+    pub provider: Option<String>,
+}
+
+/// What a sync reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    /// Progress of a phase.
+    Progress(ProgressEvent),
+    /// Something the user should know that did not stop the sync (`code` is stable).
+    Warning {
+        /// `STATE_ID_OVERRIDES_ROOT`, `FORK_FROM_STATE_BYTES`, `PROVIDER_FAILED`,
+        /// `PROVIDER_DISSENT`, `WS_STALE_LENIENT`.
+        code: &'static str,
+        /// Human-readable details.
+        message: String,
+    },
+}
+
+/// The caller's side of a running sync: events out, pauses (yielding to an event loop), abort.
+#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
+pub trait Hooks {
+    /// Receives an event.
+    fn emit(&self, _event: &SyncEvent) {}
+    /// Called between hashing slices; a browser yields to its event loop here.
+    async fn pause(&self) {}
+    /// Whether the caller asked to stop.
+    fn aborted(&self) -> bool {
+        false
+    }
+    /// A monotonic clock in milliseconds, for transfer rates (`None`: no rates).
+    fn now_ms(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// Hooks that ignore everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHooks;
+impl Hooks for NoHooks {}
+
+/// Weak-subjectivity standing of an anchor at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WsStatus {
+    /// `compute_weak_subjectivity_period`, in epochs.
+    pub period_epochs: u64,
+    /// The last epoch at which the anchor is still safe: `anchor.epoch + period`.
+    pub expires_epoch: u64,
+    /// The wall clock's epoch.
+    pub current_epoch: u64,
+    /// `current_epoch > expires_epoch`.
+    pub stale: bool,
+}
+
+/// The weak-subjectivity standing of a stored anchor now.
+pub fn ws_status<C: Clock + ?Sized>(
+    network: &NetworkConfig,
+    clock: &C,
+    anchor: &AnchorRecord,
+) -> Result<WsStatus, CheckpointError> {
+    let current_epoch = chain_clock(network).current_epoch(clock)?;
+    let expires_epoch = anchor.epoch.saturating_add(anchor.ws_period_epochs);
+    Ok(WsStatus {
+        period_epochs: anchor.ws_period_epochs,
+        expires_epoch,
+        current_epoch,
+        stale: current_epoch > expires_epoch,
+    })
+}
+
+fn chain_clock(network: &NetworkConfig) -> ChainClock {
+    ChainClock::from_seconds_per_slot(
+        network.genesis_time,
+        network.seconds_per_slot,
+        network.slots_per_epoch(),
+    )
+}
+
+/// The weak-subjectivity constants of `network`. `SAFETY_DECAY` is the spec's constant (10);
+/// the Gloas churn parameters are not part of [`NetworkConfig`] and take mainnet's values.
+pub fn ws_config(network: &NetworkConfig) -> WsConfig {
+    let (max_effective_balance, max_deposits) = match network.preset {
+        PresetName::Mainnet => (
+            crate::types::Mainnet::MAX_EFFECTIVE_BALANCE,
+            crate::types::Mainnet::MAX_DEPOSITS,
+        ),
+        PresetName::Minimal => (
+            crate::types::Minimal::MAX_EFFECTIVE_BALANCE,
+            crate::types::Minimal::MAX_DEPOSITS,
+        ),
+    };
+    WsConfig {
+        min_validator_withdrawability_delay: network.min_validator_withdrawability_delay,
+        max_effective_balance,
+        effective_balance_increment: ETH_TO_GWEI,
+        max_deposits,
+        slots_per_epoch: network.slots_per_epoch(),
+        min_per_epoch_churn_limit: network.min_per_epoch_churn_limit,
+        churn_limit_quotient: network.churn_limit_quotient,
+        min_per_epoch_churn_limit_electra: network.min_per_epoch_churn_limit_electra,
+        ..WsConfig::MAINNET
+    }
+}
+
+fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+fn header_from_view(h: &HeaderView) -> BeaconBlockHeader {
+    BeaconBlockHeader {
+        slot: h.slot,
+        proposer_index: h.proposer_index,
+        parent_root: B256::from(h.parent_root),
+        state_root: B256::from(h.state_root),
+        body_root: B256::from(h.body_root),
+    }
+}
+
+/// The block root of a state's `latest_block_header`, with its state root filled in when it is
+/// still zero (the state is the post-state of that very block), and whether it already was
+/// filled (the state was advanced through empty slots after the block).
+fn latest_block_root(view: &StateView, state_root: &Root) -> (Root, bool) {
+    let mut header = header_from_view(&view.latest_block_header());
+    let advanced = header.state_root != B256::ZERO;
+    if !advanced {
+        header.state_root = B256::from(*state_root);
+    }
+    (header.tree_hash_root().0, advanced)
+}
+
+fn committee_record(c: Option<SyncCommitteeView>) -> Option<SyncCommitteeRecord> {
+    let c = c?;
+    let pubkeys = c
+        .pubkeys()
+        .map(|k| {
+            let mut key = [0u8; 48];
+            key.copy_from_slice(k);
+            key
+        })
+        .collect();
+    let mut aggregate_pubkey = [0u8; 48];
+    aggregate_pubkey.copy_from_slice(c.aggregate_pubkey());
+    Some(SyncCommitteeRecord {
+        pubkeys,
+        aggregate_pubkey,
+    })
+}
+
+/// A state whose root is known and whose link to a block was checked.
+struct CheckedState {
+    bytes: Vec<u8>,
+    fork: ForkName,
+    state_root: Root,
+    block_root: Root,
+    linked: bool,
+    provider: String,
+}
+
+/// The result of a successful checkpoint sync: the stored anchor and its WS standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The anchor as stored (and made active).
+    pub anchor: AnchorRecord,
+    /// Its weak-subjectivity standing at the time it was stored.
+    pub ws: WsStatus,
+}
+
+/// One checkpoint sync: the network, the providers, the store, a clock and the caller's hooks.
+pub struct CheckpointSync<'a, A, S, C: ?Sized, H> {
+    /// The network the anchor must belong to.
+    pub network: &'a NetworkConfig,
+    /// Beacon API providers, in order of preference.
+    pub providers: &'a [A],
+    /// Where the anchor goes.
+    pub store: &'a S,
+    /// The wall clock (weak-subjectivity check, `created_at`).
+    pub clock: &'a C,
+    /// Events, pauses and abort.
+    pub hooks: &'a H,
+    /// Options.
+    pub options: CheckpointOptions,
+}
+
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a, A, S, C, H> {
+    /// Runs the flow of `source` and stores the verified anchor (made active).
+    pub async fn run(&self, source: &Source) -> Result<Verified, CheckpointError> {
+        self.check_abort()?;
+        let (checked, trust, providers, checkpoint) = match source {
+            Source::StateFile(bytes) => {
+                self.check_store_empty().await?;
+                (
+                    self.check_state_file(bytes).await?,
+                    Trust::File,
+                    Vec::new(),
+                    None,
+                )
+            }
+            Source::Checkpoint(cp) => {
+                let c = self
+                    .with_fallback(|p| self.trusted_root(p, cp.root, Some(cp.epoch)))
+                    .await?;
+                let provider = c.provider.clone();
+                (c, Trust::Checkpoint, vec![provider], Some(*cp))
+            }
+            Source::TrustedBlockRoot(root) => {
+                let c = self
+                    .with_fallback(|p| self.trusted_root(p, *root, None))
+                    .await?;
+                let provider = c.provider.clone();
+                (c, Trust::BlockRoot, vec![provider], None)
+            }
+            Source::StateId(id) => {
+                let (c, agreeing) = self.provider_trust(id).await?;
+                (c, Trust::Provider, agreeing, None)
+            }
+        };
+        self.check_abort()?;
+        let (anchor, ws) = self.build_anchor(&checked, trust, providers, checkpoint.as_ref())?;
+        self.check_abort()?;
+        self.progress(Phase::Store, 0, Some(1), 0, None, None);
+        self.store.put_anchor(&anchor, true).await?;
+        self.progress(Phase::Store, 1, Some(1), 0, None, None);
+        Ok(Verified { anchor, ws })
+    }
+
+    fn check_abort(&self) -> Result<(), CheckpointError> {
+        if self.hooks.aborted() {
+            Err(CheckpointError::Aborted)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn warn(&self, code: &'static str, message: String) {
+        self.hooks.emit(&SyncEvent::Warning { code, message });
+    }
+
+    fn progress(
+        &self,
+        phase: Phase,
+        done: u64,
+        total: Option<u64>,
+        bytes: u64,
+        started_ms: Option<f64>,
+        provider: Option<&str>,
+    ) {
+        let rate = match (started_ms, self.hooks.now_ms()) {
+            (Some(t0), Some(t1)) if t1 > t0 => Some(bytes as f64 * 1000.0 / (t1 - t0)),
+            _ => None,
+        };
+        self.hooks.emit(&SyncEvent::Progress(ProgressEvent {
+            phase,
+            done,
+            total,
+            bytes,
+            rate,
+            provider: provider.map(str::to_string),
+        }));
+    }
+
+    /// Tries each provider in turn while the failure is the provider's fault; returns the first
+    /// provider's error when all fail.
+    async fn with_fallback<F, Fut>(&self, mut attempt: F) -> Result<CheckedState, CheckpointError>
+    where
+        F: FnMut(&'a A) -> Fut,
+        Fut: std::future::Future<Output = Result<CheckedState, CheckpointError>>,
+    {
+        if self.providers.is_empty() {
+            return Err(CheckpointError::NoProviders);
+        }
+        let mut first_error = None;
+        for (i, p) in self.providers.iter().enumerate() {
+            match attempt(p).await {
+                Ok(c) => return Ok(c),
+                Err(e) if e.is_provider_fault() => {
+                    if i + 1 < self.providers.len() {
+                        self.warn(
+                            "PROVIDER_FAILED",
+                            format!(
+                                "{} failed ({}: {e}); trying the next provider",
+                                p.base_url(),
+                                e.code()
+                            ),
+                        );
+                    }
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(first_error.unwrap_or(CheckpointError::NoProviders))
+    }
+
+    async fn check_store_empty(&self) -> Result<(), CheckpointError> {
+        let anchors = self.store.anchors().await?.len();
+        let meta = self.store.meta().await?;
+        let backfill = meta.backfill_cursor.is_some();
+        if anchors > 0 || backfill || meta.active_anchor.is_some() {
+            return Err(CheckpointError::DatabaseNotEmpty { anchors, backfill });
+        }
+        Ok(())
+    }
+
+    async fn check_genesis(&self, p: &A) -> Result<(), CheckpointError> {
+        let g = p.genesis().await?;
+        let expected = self.network.genesis_validators_root.0;
+        if g.genesis_validators_root != expected {
+            return Err(CheckpointError::GenesisMismatch {
+                provider: p.base_url().to_string(),
+                expected,
+                actual: g.genesis_validators_root,
+            });
+        }
+        Ok(())
+    }
+
+    /// Downloads a state (SSZ), reporting progress; `Ok(None)` on 404.
+    async fn download(
+        &self,
+        p: &A,
+        state_id: &str,
+    ) -> Result<Option<crate::beacon_api::SszState>, CheckpointError> {
+        let started = self.hooks.now_ms();
+        let url = p.base_url().to_string();
+        let mut last = 0u64;
+        let mut on_chunk = |done: u64, total: Option<u64>| {
+            if done - last >= DOWNLOAD_PROGRESS_STEP_BYTES || Some(done) == total {
+                last = done;
+                self.progress(Phase::Download, done, total, done, started, Some(&url));
+            }
+        };
+        match p.state_ssz(state_id, &mut on_chunk).await {
+            Ok(s) => Ok(Some(s)),
+            Err(ApiError::HttpStatus { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The fork of state bytes: from the bytes' fork version, checked against
+    /// `Eth-Consensus-Version` (when present) and the network's schedule at the state's slot.
+    fn state_fork(
+        &self,
+        provider: &str,
+        header_fork: Option<ForkName>,
+        bytes: &[u8],
+    ) -> Result<ForkName, CheckpointError> {
+        let unknown = |error| CheckpointError::UnknownStateFork {
+            provider: provider.to_string(),
+            error,
+        };
+        let from_bytes = self.network.fork_of_state_ssz(bytes).map_err(unknown)?;
+        let slot = crate::types::state_slot_from_ssz(bytes).map_err(unknown)?;
+        match header_fork {
+            Some(h) if h != from_bytes => {
+                return Err(CheckpointError::ForkMismatch {
+                    provider: provider.to_string(),
+                    expected: h.to_string(),
+                    actual: from_bytes.to_string(),
+                    source: "Eth-Consensus-Version vs state bytes",
+                })
+            }
+            Some(_) => {}
+            None if provider != STATE_FILE => self.warn(
+                "FORK_FROM_STATE_BYTES",
+                format!(
+                    "{provider} sent no readable Eth-Consensus-Version (CORS?); fork {from_bytes} taken from the state's fork version"
+                ),
+            ),
+            None => {}
+        }
+        let scheduled = self.network.fork_at_slot(slot);
+        if scheduled != from_bytes {
+            return Err(CheckpointError::ForkMismatch {
+                provider: provider.to_string(),
+                expected: scheduled.to_string(),
+                actual: from_bytes.to_string(),
+                source: "fork schedule vs state bytes",
+            });
+        }
+        Ok(from_bytes)
+    }
+
+    /// `hash_tree_root(state)` in slices, pausing between them.
+    async fn hash_state(
+        &self,
+        provider: &str,
+        bytes: &[u8],
+        fork: ForkName,
+    ) -> Result<Root, CheckpointError> {
+        let invalid = |error| CheckpointError::InvalidState {
+            provider: provider.to_string(),
+            error,
+        };
+        let mut job = StateRootJob::new(bytes, fork, self.network.preset).map_err(invalid)?;
+        let started = self.hooks.now_ms();
+        loop {
+            match job.step(HASH_NODES_PER_SLICE).map_err(invalid)? {
+                Progress::Done(root) => {
+                    let n = bytes.len() as u64;
+                    self.progress(Phase::Hash, n, Some(n), n, started, Some(provider));
+                    return Ok(root);
+                }
+                Progress::Pending {
+                    bytes_done,
+                    bytes_total,
+                } => {
+                    self.progress(
+                        Phase::Hash,
+                        bytes_done,
+                        Some(bytes_total),
+                        bytes_done,
+                        started,
+                        Some(provider),
+                    );
+                    self.hooks.pause().await;
+                    self.check_abort()?;
+                }
+            }
+        }
+    }
+
+    fn view<'b>(
+        &self,
+        provider: &str,
+        bytes: &'b [u8],
+        fork: ForkName,
+    ) -> Result<StateView<'b>, CheckpointError> {
+        StateView::new(bytes, fork, self.network.preset).map_err(|error| {
+            CheckpointError::InvalidState {
+                provider: provider.to_string(),
+                error,
+            }
+        })
+    }
+
+    fn check_state_genesis(&self, provider: &str, view: &StateView) -> Result<(), CheckpointError> {
+        let expected = self.network.genesis_validators_root.0;
+        let actual = view.genesis_validators_root();
+        if actual != expected {
+            return Err(CheckpointError::GenesisMismatch {
+                provider: provider.to_string(),
+                expected,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    /// The trusted-root flow against one provider (steps 1-4 of the design).
+    async fn trusted_root(
+        &self,
+        p: &A,
+        root: Root,
+        epoch: Option<u64>,
+    ) -> Result<CheckedState, CheckpointError> {
+        let url = p.base_url().to_string();
+        self.check_genesis(p).await?;
+        let header = match p.header_by_root(&root).await {
+            Ok(Some(h)) => h,
+            Ok(None) => {
+                return Err(CheckpointError::HeaderNotFound {
+                    provider: url,
+                    block_root: root,
+                })
+            }
+            Err(ApiError::HeaderRootMismatch { got, .. }) => {
+                return Err(CheckpointError::HeaderRootMismatch {
+                    provider: url,
+                    expected: root,
+                    actual: got,
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let block_slot = header.header.slot;
+        let spe = self.network.slots_per_epoch();
+        if let Some(e) = epoch {
+            let boundary = self.network.compute_start_slot_at_epoch(e);
+            if block_slot > boundary {
+                return Err(CheckpointError::InvalidCheckpoint {
+                    reason: format!(
+                        "expected the block of {} to be at or before slot {boundary} (the first slot of epoch {e}), got slot {block_slot}",
+                        hex0x(&root)
+                    ),
+                });
+            }
+            if block_slot < boundary {
+                return self.boundary_state(p, &header, boundary).await;
+            }
+        }
+        let state_id = hex0x(header.header.state_root.as_slice());
+        let Some(state) = self.download(p, &state_id).await? else {
+            // The provider may keep only epoch-boundary states: fall back to the next boundary
+            // when the block is not at one.
+            if block_slot % spe != 0 {
+                let boundary = self.network.compute_start_slot_at_epoch(
+                    self.network.compute_epoch_at_slot(block_slot) + 1,
+                );
+                return self.boundary_state(p, &header, boundary).await;
+            }
+            return Err(CheckpointError::StateNotFound {
+                provider: url,
+                state_id,
+            });
+        };
+        let fork = self.state_fork(&url, state.consensus_version, &state.bytes)?;
+        let state_root = self.hash_state(&url, &state.bytes, fork).await?;
+        let expected = header.header.state_root.0;
+        if state_root != expected {
+            return Err(CheckpointError::StateRootMismatch {
+                provider: url,
+                expected,
+                actual: state_root,
+            });
+        }
+        let view = self.view(&url, &state.bytes, fork)?;
+        self.check_state_genesis(&url, &view)?;
+        if view.slot() != block_slot {
+            return Err(CheckpointError::StateLinkMismatch {
+                provider: url,
+                what: "slot",
+                expected: block_slot.to_string(),
+                actual: view.slot().to_string(),
+            });
+        }
+        let (block_root, _) = latest_block_root(&view, &state_root);
+        if block_root != root {
+            return Err(CheckpointError::StateLinkMismatch {
+                provider: url,
+                what: "latest_block_header root",
+                expected: hex0x(&root),
+                actual: hex0x(&block_root),
+            });
+        }
+        drop(view);
+        Ok(CheckedState {
+            bytes: state.bytes,
+            fork,
+            state_root,
+            block_root: root,
+            linked: false,
+            provider: url,
+        })
+    }
+
+    /// The epoch-boundary state at `boundary` for a block at an earlier slot: it must be at that
+    /// slot, its `latest_block_header` (state root already filled in by the empty slots that
+    /// followed the block) must hash to the block root, and its `block_roots`/`state_roots` at
+    /// the block's slot must be the block root and the block's state root.
+    async fn boundary_state(
+        &self,
+        p: &A,
+        header: &HeaderInfo,
+        boundary: u64,
+    ) -> Result<CheckedState, CheckpointError> {
+        let url = p.base_url().to_string();
+        let state_id = boundary.to_string();
+        let Some(state) = self.download(p, &state_id).await? else {
+            return Err(CheckpointError::StateNotFound {
+                provider: url,
+                state_id,
+            });
+        };
+        let fork = self.state_fork(&url, state.consensus_version, &state.bytes)?;
+        let state_root = self.hash_state(&url, &state.bytes, fork).await?;
+        let view = self.view(&url, &state.bytes, fork)?;
+        self.check_state_genesis(&url, &view)?;
+        let link = |what: &'static str, expected: String, actual: String| {
+            Err(CheckpointError::StateLinkMismatch {
+                provider: url.clone(),
+                what,
+                expected,
+                actual,
+            })
+        };
+        if view.slot() != boundary {
+            return link("slot", boundary.to_string(), view.slot().to_string());
+        }
+        let latest = header_from_view(&view.latest_block_header());
+        let latest_root = latest.tree_hash_root().0;
+        if latest_root != header.root {
+            return link(
+                "latest_block_header root (state root filled in)",
+                hex0x(&header.root),
+                hex0x(&latest_root),
+            );
+        }
+        let i = (header.header.slot % view.slots_per_historical_root() as u64) as usize;
+        let (br, sr) = (view.block_root(i), view.state_root_at(i));
+        if br != Some(header.root) {
+            return link(
+                "block_roots at the block's slot",
+                hex0x(&header.root),
+                br.map(|r| hex0x(&r)).unwrap_or_default(),
+            );
+        }
+        if sr != Some(header.header.state_root.0) {
+            return link(
+                "state_roots at the block's slot",
+                hex0x(header.header.state_root.as_slice()),
+                sr.map(|r| hex0x(&r)).unwrap_or_default(),
+            );
+        }
+        drop(view);
+        Ok(CheckedState {
+            bytes: state.bytes,
+            fork,
+            state_root,
+            block_root: header.root,
+            linked: true,
+            provider: url,
+        })
+    }
+
+    /// The quorum on finalized checkpoints across providers: the agreeing providers, in order.
+    async fn quorum(&self) -> Result<Vec<&'a A>, CheckpointError> {
+        let n = self.providers.len();
+        let quorum = self.options.quorum.unwrap_or(n).clamp(1, n);
+        let mut answers: Vec<(String, Result<(u64, Root), String>)> = Vec::new();
+        for p in self.providers {
+            let answer = match p.finality_checkpoints("head").await {
+                Ok(f) => Ok((f.finalized.epoch, f.finalized.root.0)),
+                Err(ApiError::Aborted { .. }) => return Err(CheckpointError::Aborted),
+                Err(e) => Err(format!("{}: {e}", e.code())),
+            };
+            answers.push((p.base_url().to_string(), answer));
+        }
+        let mut best: Option<((u64, Root), usize)> = None;
+        for (_, a) in &answers {
+            if let Ok(cp) = a {
+                let count = answers.iter().filter(|(_, b)| b.as_ref() == Ok(cp)).count();
+                if best.map_or(true, |(_, c)| count > c) {
+                    best = Some((*cp, count));
+                }
+            }
+        }
+        let describe = |a: &Result<(u64, Root), String>| match a {
+            Ok((e, r)) => format!("{}:{e}", hex0x(r)),
+            Err(msg) => format!("error {msg}"),
+        };
+        match best {
+            Some((cp, count)) if count >= quorum => {
+                let dissent: Vec<String> = answers
+                    .iter()
+                    .filter(|(_, a)| a.as_ref() != Ok(&cp))
+                    .map(|(p, a)| format!("{p} says {}", describe(a)))
+                    .collect();
+                if !dissent.is_empty() {
+                    self.warn(
+                        "PROVIDER_DISSENT",
+                        format!(
+                            "{count} of {n} providers agree on finalized {}:{}; {}",
+                            hex0x(&cp.1),
+                            cp.0,
+                            dissent.join("; ")
+                        ),
+                    );
+                }
+                Ok(self
+                    .providers
+                    .iter()
+                    .zip(&answers)
+                    .filter(|(_, (_, a))| a.as_ref() == Ok(&cp))
+                    .map(|(p, _)| p)
+                    .collect())
+            }
+            _ => Err(CheckpointError::ProviderDisagreement {
+                quorum,
+                answers: answers
+                    .iter()
+                    .map(|(p, a)| (p.clone(), describe(a)))
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The provider-trust flow: the quorum (several providers), then the state and its header.
+    async fn provider_trust(
+        &self,
+        state_id: &str,
+    ) -> Result<(CheckedState, Vec<String>), CheckpointError> {
+        if self.providers.is_empty() {
+            return Err(CheckpointError::NoProviders);
+        }
+        let agreeing: Vec<&A> = if self.providers.len() > 1 {
+            self.quorum().await?
+        } else {
+            self.providers.iter().collect()
+        };
+        let names: Vec<String> = agreeing.iter().map(|p| p.base_url().to_string()).collect();
+        let mut first_error = None;
+        for (i, p) in agreeing.iter().enumerate() {
+            match self.state_by_id(p, state_id).await {
+                Ok(c) => return Ok((c, names)),
+                Err(e) if e.is_provider_fault() => {
+                    if i + 1 < agreeing.len() {
+                        self.warn(
+                            "PROVIDER_FAILED",
+                            format!(
+                                "{} failed ({}: {e}); trying the next provider",
+                                p.base_url(),
+                                e.code()
+                            ),
+                        );
+                    }
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(first_error.unwrap_or(CheckpointError::NoProviders))
+    }
+
+    async fn state_by_id(&self, p: &A, state_id: &str) -> Result<CheckedState, CheckpointError> {
+        let url = p.base_url().to_string();
+        self.check_genesis(p).await?;
+        let Some(state) = self.download(p, state_id).await? else {
+            return Err(CheckpointError::StateNotFound {
+                provider: url,
+                state_id: state_id.to_string(),
+            });
+        };
+        let fork = self.state_fork(&url, state.consensus_version, &state.bytes)?;
+        let state_root = self.hash_state(&url, &state.bytes, fork).await?;
+        let view = self.view(&url, &state.bytes, fork)?;
+        self.check_state_genesis(&url, &view)?;
+        let (block_root, advanced) = latest_block_root(&view, &state_root);
+        let header = match p.header_by_root(&block_root).await {
+            Ok(Some(h)) => h,
+            Ok(None) => {
+                return Err(CheckpointError::HeaderNotFound {
+                    provider: url,
+                    block_root,
+                })
+            }
+            Err(ApiError::HeaderRootMismatch { got, .. }) => {
+                return Err(CheckpointError::HeaderRootMismatch {
+                    provider: url,
+                    expected: block_root,
+                    actual: got,
+                })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !advanced && header.header.state_root.0 != state_root {
+            return Err(CheckpointError::StateRootMismatch {
+                provider: url,
+                expected: header.header.state_root.0,
+                actual: state_root,
+            });
+        }
+        drop(view);
+        Ok(CheckedState {
+            bytes: state.bytes,
+            fork,
+            state_root,
+            block_root,
+            linked: advanced,
+            provider: url,
+        })
+    }
+
+    /// The local-state flow: fork from the bytes, epoch-aligned, this network's, hashed.
+    async fn check_state_file(&self, bytes: &[u8]) -> Result<CheckedState, CheckpointError> {
+        let fork = self.state_fork(STATE_FILE, None, bytes)?;
+        let view = self.view(STATE_FILE, bytes, fork)?;
+        let slot = view.slot();
+        let start = self
+            .network
+            .compute_start_slot_at_epoch(self.network.compute_epoch_at_slot(slot));
+        if slot != start {
+            return Err(CheckpointError::NotEpochAligned {
+                expected_slot: start,
+                actual_slot: slot,
+            });
+        }
+        self.check_state_genesis(STATE_FILE, &view)?;
+        drop(view);
+        let state_root = self.hash_state(STATE_FILE, bytes, fork).await?;
+        let view = self.view(STATE_FILE, bytes, fork)?;
+        let (block_root, advanced) = latest_block_root(&view, &state_root);
+        drop(view);
+        Ok(CheckedState {
+            bytes: bytes.to_vec(),
+            fork,
+            state_root,
+            block_root,
+            linked: advanced,
+            provider: STATE_FILE.to_string(),
+        })
+    }
+
+    /// The anchor record of a checked state, with the weak-subjectivity check applied.
+    fn build_anchor(
+        &self,
+        c: &CheckedState,
+        trust: Trust,
+        providers: Vec<String>,
+        checkpoint: Option<&WsCheckpoint>,
+    ) -> Result<(AnchorRecord, WsStatus), CheckpointError> {
+        let view = self.view(&c.provider, &c.bytes, c.fork)?;
+        let epoch = self.network.compute_epoch_at_slot(view.slot());
+        let active = active_validators(&view, epoch);
+        let total_active_balance = active
+            .total_effective_balance
+            .max(EFFECTIVE_BALANCE_INCREMENT);
+        let formula = WsFormula::for_fork(c.fork.as_str())?;
+        let ws_period = compute_weak_subjectivity_period(&WsInputs {
+            fork: formula,
+            total_active_balance,
+            active_validator_count: active.count,
+            config: ws_config(self.network),
+        })?;
+        let current_epoch = chain_clock(self.network).current_epoch(self.clock)?;
+        let within = match checkpoint {
+            Some(cp) => {
+                // The spec's asserts: the state is the checkpoint epoch's, and its block root at
+                // the epoch's first slot is the checkpoint root (here the state sits at that
+                // slot, so that root is its latest block header's, state root filled in).
+                verify_ws_state_block_root(&c.block_root, cp)?;
+                is_within_weak_subjectivity_period(current_epoch, epoch, cp, ws_period)?
+            }
+            None => current_epoch <= epoch.saturating_add(ws_period),
+        };
+        let ws = WsStatus {
+            period_epochs: ws_period,
+            expires_epoch: epoch.saturating_add(ws_period),
+            current_epoch,
+            stale: !within,
+        };
+        if ws.stale {
+            match self.options.long_range {
+                LongRange::Strict | LongRange::Light => {
+                    return Err(CheckpointError::WsStale {
+                        anchor_epoch: epoch,
+                        ws_period,
+                        current_epoch,
+                    })
+                }
+                LongRange::Lenient => self.warn(
+                    "WS_STALE_LENIENT",
+                    format!(
+                        "anchor epoch {epoch} + weak subjectivity period {ws_period} epochs < current epoch {current_epoch}; stored as stale (lenient)"
+                    ),
+                ),
+            }
+        }
+        let anchor = AnchorRecord {
+            network: self.network.name.clone(),
+            slot: view.slot(),
+            epoch,
+            block_root: c.block_root,
+            state_root: c.state_root,
+            fork: c.fork.as_str().to_string(),
+            trust,
+            linked_through_latest_block_header: c.linked,
+            providers,
+            ws_period_epochs: ws_period,
+            total_active_balance,
+            active_validators: active.count,
+            current_sync_committee: committee_record(view.current_sync_committee()),
+            next_sync_committee: committee_record(view.next_sync_committee()),
+            created_at: self.clock.now_unix_seconds(),
+            stale: ws.stale,
+        };
+        Ok((anchor, ws))
+    }
+}
