@@ -270,21 +270,18 @@ impl NetworkConfig {
         text: &str,
         genesis_validators_root: Option<Root>,
     ) -> Result<Self, ConfigError> {
-        let raw: BTreeMap<String, serde_yaml::Value> =
-            serde_yaml::from_str(text).map_err(|e| ConfigError::Yaml {
-                reason: e.to_string(),
-            })?;
+        let raw = top_level_scalars(text)?;
         let get = |key: &'static str| raw.get(key);
         let num = |key: &'static str| -> Result<Option<u64>, ConfigError> {
             match get(key) {
                 None => Ok(None),
-                Some(value) => yaml_u64(value)
-                    .map(Some)
-                    .ok_or_else(|| ConfigError::BadValue {
+                Some(value) => value.trim().parse::<u64>().ok().map(Some).ok_or_else(|| {
+                    ConfigError::BadValue {
                         key: key.to_string(),
                         expected: "an unsigned 64-bit integer",
-                        got: yaml_to_string(value),
-                    }),
+                        got: value.clone(),
+                    }
+                }),
             }
         };
         let req = |key: &'static str| num(key)?.ok_or(ConfigError::MissingKey { key });
@@ -297,12 +294,12 @@ impl NetworkConfig {
                         .ok_or_else(|| ConfigError::BadValue {
                             key: key.to_string(),
                             expected: "a 4-byte 0x-hex fork version",
-                            got: yaml_to_string(value),
+                            got: value.clone(),
                         })
                 }
             }
         };
-        let string = |key: &'static str| get(key).map(yaml_to_string);
+        let string = |key: &'static str| get(key).cloned();
 
         let preset = match string("PRESET_BASE") {
             Some(p) => p.parse::<PresetName>()?,
@@ -328,20 +325,22 @@ impl NetworkConfig {
                 })
             }
         };
-        let gvr =
-            match genesis_validators_root {
-                Some(r) => r,
-                None => match get("GENESIS_VALIDATORS_ROOT") {
-                    Some(value) => yaml_to_string(value).parse::<Root>().map_err(|_| {
-                        ConfigError::BadValue {
+        let gvr = match genesis_validators_root {
+            Some(r) => r,
+            None => match get("GENESIS_VALIDATORS_ROOT") {
+                Some(value) => {
+                    value
+                        .clone()
+                        .parse::<Root>()
+                        .map_err(|_| ConfigError::BadValue {
                             key: "GENESIS_VALIDATORS_ROOT".into(),
                             expected: "a 32-byte 0x-hex root",
-                            got: yaml_to_string(value),
-                        }
-                    })?,
-                    None => return Err(ConfigError::MissingGenesisValidatorsRoot),
-                },
-            };
+                            got: value.clone(),
+                        })?
+                }
+                None => return Err(ConfigError::MissingGenesisValidatorsRoot),
+            },
+        };
         const FORK_KEYS: [(&str, &str); 6] = [
             ("ALTAIR_FORK_VERSION", "ALTAIR_FORK_EPOCH"),
             ("BELLATRIX_FORK_VERSION", "BELLATRIX_FORK_EPOCH"),
@@ -398,7 +397,13 @@ impl NetworkConfig {
             )?
             .unwrap_or(256_000_000_000),
             min_validator_withdrawability_delay: req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?,
-            min_epochs_for_block_requests: req("MIN_EPOCHS_FOR_BLOCK_REQUESTS")?,
+            // Newer spec configs drop the key: it is defined as
+            // MIN_VALIDATOR_WITHDRAWABILITY_DELAY + CHURN_LIMIT_QUOTIENT // 2.
+            min_epochs_for_block_requests: match num("MIN_EPOCHS_FOR_BLOCK_REQUESTS")? {
+                Some(n) => n,
+                None => req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?
+                    .saturating_add(req("CHURN_LIMIT_QUOTIENT")? / 2),
+            },
         })
     }
 
@@ -539,42 +544,56 @@ pub fn compute_signing_root(object_root: Root, domain: Domain) -> Root {
     .tree_hash_root()
 }
 
-fn yaml_u64(value: &serde_yaml::Value) -> Option<u64> {
-    match value {
-        serde_yaml::Value::Number(n) => n.as_u64(),
-        serde_yaml::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+/// Reads the top-level `KEY: value` lines of a config file as strings.
+///
+/// Not a general YAML parse on purpose: configs hold integers beyond u64
+/// (`TERMINAL_TOTAL_DIFFICULTY`, an address YAML reads as a number) that generic YAML values
+/// cannot represent, and YAML would read the unquoted version `0x01000000` as an integer.
+/// Nested values (`BLOB_SCHEDULE` entries) are skipped.
+fn top_level_scalars(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_end();
+        if line.is_empty()
+            || line.starts_with('#')
+            || line.starts_with(' ')
+            || line.starts_with('-')
+            || line.starts_with('\t')
+            || line == "---"
+        {
+            continue;
+        }
+        let Some((key, rest)) = line.split_once(':') else {
+            return Err(ConfigError::Yaml {
+                reason: format!("line {} without `KEY: value`: {line:?}", n + 1),
+            });
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(ConfigError::Yaml {
+                reason: format!("line {} with an invalid key: {line:?}", n + 1),
+            });
+        }
+        let value = match rest.find(" #") {
+            Some(i) => &rest[..i],
+            None => rest,
+        };
+        let value = value.trim().trim_matches(|c| c == '\'' || c == '"');
+        out.insert(key.to_string(), value.to_string());
     }
+    if out.is_empty() {
+        return Err(ConfigError::Yaml {
+            reason: "no `KEY: value` lines".into(),
+        });
+    }
+    Ok(out)
 }
 
-fn yaml_to_string(value: &serde_yaml::Value) -> String {
-    match value {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Number(n) => n.to_string(),
-        other => serde_yaml::to_string(other)
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
-    }
-}
-
-/// Parses a fork version. YAML reads an unquoted `0x01000000` as the integer 16777216, so a
-/// number is taken as the big-endian value of the 4 bytes (how the hex reads).
-fn parse_version(value: &serde_yaml::Value) -> Option<Version> {
-    match value {
-        serde_yaml::Value::Number(n) => {
-            let x = n.as_u64()?;
-            u32::try_from(x)
-                .ok()
-                .map(|x| Version::from(x.to_be_bytes()))
-        }
-        serde_yaml::Value::String(s) => {
-            let hex_part = s.trim().strip_prefix("0x")?;
-            let bytes = hex::decode(hex_part).ok()?;
-            (bytes.len() == 4).then(|| Version::from_slice(&bytes))
-        }
-        _ => None,
-    }
+/// Parses a 4-byte 0x-hex fork version.
+fn parse_version(value: &str) -> Option<Version> {
+    let hex_part = value.trim().strip_prefix("0x")?;
+    let bytes = hex::decode(hex_part).ok()?;
+    (bytes.len() == 4).then(|| Version::from_slice(&bytes))
 }
 
 #[cfg(test)]

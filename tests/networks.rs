@@ -1,0 +1,89 @@
+//! Every built-in network equals what `NetworkConfig::from_config_yaml` reads from the
+//! published config files in the fixtures, and its genesis validators root matches the value
+//! recorded next to that network's data.
+
+use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ssz_io::require_fixtures_dir;
+use beacon_lightsync::types::{ForkName, Root};
+
+fn read(rel: &str) -> String {
+    let path = require_fixtures_dir().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn from_fixture(rel: &str, built_in: &NetworkConfig) -> NetworkConfig {
+    NetworkConfig::from_config_yaml(&read(rel), Some(built_in.genesis_validators_root))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn sepolia_holesky_hoodi_equal_their_configs() {
+    for (name, rel) in [
+        ("sepolia", "network-configs/eth-clients-sepolia/config.yaml"),
+        ("holesky", "network-configs/eth-clients-holesky/config.yaml"),
+        ("hoodi", "network-configs/eth-clients-hoodi/config.yaml"),
+    ] {
+        let built_in = NetworkConfig::by_name(name).unwrap();
+        assert_eq!(built_in, from_fixture(rel, &built_in), "{name}");
+    }
+}
+
+/// Mainnet's eth-clients config predates Fulu; the consensus-specs mainnet config has the full
+/// schedule. Mainnet's genesis was not at MIN_GENESIS_TIME + GENESIS_DELAY, so the real genesis
+/// time (checked against the genesis state in tests/known_roots.rs) is supplied.
+#[test]
+fn mainnet_equals_its_configs() {
+    let built_in = NetworkConfig::mainnet();
+    let specs = from_fixture("consensus-specs-configs/configs/mainnet.yaml", &built_in)
+        .with_genesis_time(1_606_824_023);
+    assert_eq!(built_in, specs);
+    let eth_clients = from_fixture("network-configs/eth-clients-mainnet/config.yaml", &built_in)
+        .with_genesis_time(1_606_824_023);
+    let mut pre_fulu = built_in.clone();
+    pre_fulu.forks[ForkName::Fulu as usize - 1] = eth_clients.forks[ForkName::Fulu as usize - 1];
+    pre_fulu.gloas = None;
+    assert_eq!(pre_fulu, eth_clients);
+}
+
+#[test]
+fn genesis_validators_roots_match_recorded_values() {
+    let hoodi: Root = read("network-configs/eth-clients-hoodi/genesis_validators_root.txt")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(NetworkConfig::hoodi().genesis_validators_root, hoodi);
+    // Recorded in the READMEs next to real data of each network (helios: mainnet; gear-bridges:
+    // holesky and sepolia).
+    let helios = read("helios/README.md");
+    let gear = read("gear-bridges/README.md");
+    let hex = |r: Root| format!("{r:#x}");
+    assert!(helios.contains(&format!(
+        "genesis_validators_root = {}",
+        hex(NetworkConfig::mainnet().genesis_validators_root)
+    )));
+    assert!(gear.contains(&format!(
+        "holesky {}",
+        hex(NetworkConfig::holesky().genesis_validators_root)
+    )));
+    assert!(gear.contains(&format!(
+        "sepolia {}",
+        hex(NetworkConfig::sepolia().genesis_validators_root)
+    )));
+}
+
+#[test]
+fn minimal_config_parses() {
+    let minimal = NetworkConfig::from_config_yaml(
+        &read("consensus-specs-configs/configs/minimal.yaml"),
+        Some(Root::ZERO),
+    )
+    .unwrap();
+    assert_eq!(minimal.slots_per_epoch(), 8);
+    assert_eq!(minimal.compute_epoch_at_slot(17), 2);
+    let err = NetworkConfig::from_config_yaml(
+        &read("consensus-specs-configs/configs/minimal.yaml"),
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("genesis validators root"), "{err}");
+}

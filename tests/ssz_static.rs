@@ -1,0 +1,125 @@
+//! consensus-spec-tests `ssz_static` vectors (mainnet preset; bellatrix, capella, deneb) from the
+//! shared fixtures: every case decodes, re-encodes byte for byte, hashes to the root recorded in
+//! `expected_roots.yaml`, and, where `value.yaml` exists, parses through the serde impls into the
+//! same value. LightClient* cases belong to the light-client tests and are skipped here; any
+//! other type that this file cannot dispatch fails the test rather than being skipped.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::path::Path;
+
+use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
+use beacon_lightsync::types::{bellatrix, capella, deneb, Mainnet, Root};
+use serde::de::DeserializeOwned;
+use ssz::{Decode, Encode};
+use tree_hash::TreeHash;
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    fork: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    ssz_len: usize,
+    hash_tree_root: Root,
+}
+
+/// The check every case goes through, for one concrete type.
+fn check_case<T>(case_dir: &Path, expected: &Expected)
+where
+    T: Decode + Encode + TreeHash + DeserializeOwned + serde::Serialize + PartialEq + Debug,
+{
+    let label = case_dir.display();
+    let bytes = read_ssz_file(case_dir.join("serialized.ssz_snappy"))
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+    assert_eq!(
+        bytes.len(),
+        expected.ssz_len,
+        "{label}: decompressed length"
+    );
+    let value = T::from_ssz_bytes(&bytes).unwrap_or_else(|e| panic!("{label}: decode: {e:?}"));
+    assert!(
+        value.as_ssz_bytes() == bytes,
+        "{label}: re-encoding differs"
+    );
+    assert_eq!(
+        value.tree_hash_root(),
+        expected.hash_tree_root,
+        "{label}: hash_tree_root"
+    );
+    let yaml_path = case_dir.join("value.yaml");
+    if yaml_path.exists() {
+        let text = std::fs::read_to_string(&yaml_path).unwrap();
+        let parsed: T =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
+        assert!(
+            parsed.as_ssz_bytes() == bytes,
+            "{label}: value.yaml encodes to other bytes"
+        );
+        assert!(
+            parsed == value,
+            "{label}: value.yaml parses to another value"
+        );
+        // And the Beacon API JSON form round-trips.
+        let json = serde_json::to_string(&value).unwrap();
+        let back: T =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{label}: JSON round trip: {e}"));
+        assert!(back == value, "{label}: JSON round trip changed the value");
+    }
+}
+
+/// One macro for every (fork, type) pair: expands to a dispatch over the fixture's labels.
+macro_rules! dispatch {
+    ($fork:expr, $ty:expr, $dir:expr, $exp:expr; $($f:literal, $t:literal => $rust:ty;)+) => {
+        match ($fork, $ty) {
+            $(($f, $t) => { check_case::<$rust>($dir, $exp); true })+
+            _ => false,
+        }
+    };
+}
+
+#[test]
+fn ssz_static_vectors() {
+    let root = require_fixtures_dir().join("trin-spec-ssz-static");
+    let text =
+        std::fs::read_to_string(root.join("expected_roots.yaml")).expect("expected_roots.yaml");
+    let cases: BTreeMap<String, Expected> =
+        serde_yaml::from_str(&text).expect("expected_roots.yaml parses");
+    assert!(!cases.is_empty());
+    let (mut checked, mut with_yaml, mut light_client) = (0, 0, 0);
+    for (rel, expected) in &cases {
+        if expected.type_name.starts_with("LightClient") {
+            light_client += 1;
+            continue;
+        }
+        let file = root.join(rel);
+        let dir = file.parent().unwrap();
+        let handled = dispatch!(expected.fork.as_str(), expected.type_name.as_str(), dir, expected;
+            "bellatrix", "BeaconBlock" => bellatrix::BeaconBlock<Mainnet>;
+            "bellatrix", "BeaconBlockBody" => bellatrix::BeaconBlockBody<Mainnet>;
+            "bellatrix", "BeaconBlockHeader" => bellatrix::BeaconBlockHeader;
+            "bellatrix", "BeaconState" => bellatrix::BeaconState<Mainnet>;
+            "bellatrix", "ExecutionPayload" => bellatrix::ExecutionPayload<Mainnet>;
+            "bellatrix", "ExecutionPayloadHeader" => bellatrix::ExecutionPayloadHeader<Mainnet>;
+            "bellatrix", "HistoricalBatch" => bellatrix::HistoricalBatch<Mainnet>;
+            "bellatrix", "SignedBeaconBlock" => bellatrix::SignedBeaconBlock<Mainnet>;
+            "capella", "BeaconState" => capella::BeaconState<Mainnet>;
+            "capella", "ExecutionPayloadHeader" => capella::ExecutionPayloadHeader<Mainnet>;
+            "capella", "SignedBeaconBlock" => capella::SignedBeaconBlock<Mainnet>;
+            "deneb", "BeaconState" => deneb::BeaconState<Mainnet>;
+            "deneb", "ExecutionPayloadHeader" => deneb::ExecutionPayloadHeader<Mainnet>;
+            "deneb", "SignedBeaconBlock" => deneb::SignedBeaconBlock<Mainnet>;
+        );
+        assert!(
+            handled,
+            "{rel}: no Rust type for {} {}",
+            expected.fork, expected.type_name
+        );
+        checked += 1;
+        if dir.join("value.yaml").exists() {
+            with_yaml += 1;
+        }
+    }
+    eprintln!("ssz_static: {checked} cases checked ({with_yaml} with value.yaml), {light_client} light-client cases left to the light-client tests");
+    // Every non-light-client case in the fixture folder is listed in expected_roots.yaml.
+    assert!(checked >= 20, "only {checked} cases found");
+}
