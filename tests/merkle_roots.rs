@@ -357,3 +357,156 @@ fn truncated_and_garbage_bytes_give_errors() {
     // A state of the wrong fork is rejected rather than hashed to a wrong root silently.
     assert!(state_root(&bytes, ForkName::Altair, preset).is_err());
 }
+
+/// Re-encodes a state as `fork`/`preset`, taking each field's bytes from `get` (by name and
+/// target type), with offsets recomputed. Used to derive states the fixtures lack (Altair,
+/// Fulu, minimal preset) whose roots are then checked against the typed structs + `tree_hash`.
+fn encode_state(
+    fork: ForkName,
+    preset: PresetName,
+    get: impl Fn(&str, &merkle::SszType) -> Vec<u8>,
+) -> Vec<u8> {
+    let schema = merkle::beacon_state_schema(fork, preset);
+    let fields: Vec<(bool, Vec<u8>)> = schema
+        .fields()
+        .iter()
+        .map(|(name, t)| (t.fixed_size().is_some(), get(name, t)))
+        .collect();
+    let mut pos: usize = schema
+        .fields()
+        .iter()
+        .map(|(_, t)| t.fixed_part_size())
+        .sum();
+    let mut out = Vec::new();
+    for (fixed, data) in &fields {
+        if *fixed {
+            out.extend_from_slice(data);
+        } else {
+            out.extend_from_slice(&(pos as u32).to_le_bytes());
+            pos += data.len();
+        }
+    }
+    for (fixed, data) in &fields {
+        if !*fixed {
+            out.extend_from_slice(data);
+        }
+    }
+    out
+}
+
+/// Field bytes from `src` adapted to the target type: vectors cut or zero-extended to their
+/// length, lists of fixed-size elements cut to their limit, sync committees cut to their size.
+fn adapt(src: &StateView, name: &str, t: &merkle::SszType) -> Vec<u8> {
+    use merkle::SszType;
+    let b = src
+        .field_bytes(name)
+        .unwrap_or_else(|| panic!("source lacks {name}"));
+    match t {
+        SszType::Vector(e, n) if e.fixed_size().is_some() => {
+            let want = n * e.fixed_size().unwrap();
+            let mut v = b[..want.min(b.len())].to_vec();
+            v.resize(want, 0);
+            v
+        }
+        SszType::List(e, limit) if e.fixed_size().is_some() => {
+            let es = e.fixed_size().unwrap();
+            b[..(b.len() / es).min(*limit as usize) * es].to_vec()
+        }
+        SszType::Container("SyncCommittee", f) => {
+            let SszType::Vector(_, n) = &f[0].1 else {
+                unreachable!()
+            };
+            let mut v = b[..48 * n].to_vec();
+            v.extend_from_slice(&b[b.len() - 48..]);
+            v
+        }
+        _ => b.to_vec(),
+    }
+}
+
+fn typed_root(fork: ForkName, preset: PresetName, bytes: &[u8]) -> [u8; 32] {
+    use beacon_lightsync::types::{AnyBeaconState, Mainnet, Minimal};
+    match preset {
+        PresetName::Mainnet => {
+            let s = AnyBeaconState::<Mainnet>::from_ssz_bytes(fork, bytes)
+                .unwrap_or_else(|e| panic!("typed decode {fork:?}: {e}"));
+            assert_eq!(s.as_ssz_bytes(), bytes, "typed round trip {fork:?}");
+            s.tree_hash_root().0
+        }
+        PresetName::Minimal => {
+            let s = AnyBeaconState::<Minimal>::from_ssz_bytes(fork, bytes)
+                .unwrap_or_else(|e| panic!("typed decode {fork:?} minimal: {e}"));
+            assert_eq!(s.as_ssz_bytes(), bytes, "typed round trip {fork:?} minimal");
+            s.tree_hash_root().0
+        }
+    }
+}
+
+#[test]
+fn every_fork_and_preset_matches_typed_tree_hash() {
+    let trin = |dir: &str| {
+        read_snappy(&format!(
+            "trin-spec-ssz-static/{dir}/BeaconState/ssz_random/case_0/serialized.ssz_snappy"
+        ))
+    };
+    let sources: Vec<(ForkName, Vec<u8>)> = vec![
+        (ForkName::Phase0, genesis()),
+        (ForkName::Bellatrix, trin("bellatrix")),
+        (ForkName::Capella, trin("capella")),
+        (ForkName::Deneb, trin("deneb")),
+        (ForkName::Electra, electra_pre()),
+    ];
+    let mut checked = Vec::new();
+    for (fork, bytes) in &sources {
+        let fast = state_root(bytes, *fork, PresetName::Mainnet).unwrap();
+        assert_eq!(
+            fast,
+            typed_root(*fork, PresetName::Mainnet, bytes),
+            "{fork:?}"
+        );
+        checked.push((*fork, PresetName::Mainnet));
+    }
+    // Derived states: Altair from the Bellatrix case (drop the payload header), Fulu from the
+    // Electra pre-state (add a proposer_lookahead), and every fork in the minimal preset.
+    let src_for = |fork: ForkName| -> &Vec<u8> {
+        let from = match fork {
+            ForkName::Altair => ForkName::Bellatrix,
+            ForkName::Fulu => ForkName::Electra,
+            f => f,
+        };
+        &sources.iter().find(|(f, _)| *f == from).unwrap().1
+    };
+    let src_fork = |fork: ForkName| match fork {
+        ForkName::Altair => ForkName::Bellatrix,
+        ForkName::Fulu => ForkName::Electra,
+        f => f,
+    };
+    for fork in ForkName::ALL {
+        for preset in [PresetName::Mainnet, PresetName::Minimal] {
+            if checked.contains(&(fork, preset)) {
+                continue;
+            }
+            let src_bytes = src_for(fork);
+            let view = StateView::new(src_bytes, src_fork(fork), PresetName::Mainnet).unwrap();
+            let bytes = encode_state(fork, preset, |name, t| {
+                if name == "proposer_lookahead" {
+                    let n = t.fixed_size().unwrap() / 8;
+                    (0..n as u64)
+                        .flat_map(|i| (i * 7919 % 256).to_le_bytes())
+                        .collect()
+                } else {
+                    adapt(&view, name, t)
+                }
+            });
+            let fast = state_root(&bytes, fork, preset)
+                .unwrap_or_else(|e| panic!("{fork:?} {preset:?}: {e}"));
+            assert_eq!(
+                fast,
+                typed_root(fork, preset, &bytes),
+                "{fork:?} {preset:?}"
+            );
+            checked.push((fork, preset));
+        }
+    }
+    assert_eq!(checked.len(), 14);
+}

@@ -234,14 +234,15 @@ pub fn hash_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 mod scalar {
     use super::{IV, K, PAD_WK};
 
+    /// 64 rounds over `state` with the per-round `W[t] + K[t]` values in `wk`.
     #[inline(always)]
-    fn rounds(state: &mut [u32; 8], wk: impl Fn(usize, &mut [u32; 16]) -> u32, w: &mut [u32; 16]) {
+    fn rounds(state: &mut [u32; 8], wk: &[u32; 64]) {
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-        for t in 0..64 {
+        for &x in wk {
             let t1 = h
                 .wrapping_add(e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25))
                 .wrapping_add(g ^ (e & (f ^ g)))
-                .wrapping_add(wk(t, w));
+                .wrapping_add(x);
             let t2 = (a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22))
                 .wrapping_add((a & b) | (c & (a | b)));
             h = g;
@@ -261,8 +262,8 @@ mod scalar {
     /// One SHA-256 compression of a 64-byte `block` into `state` (FIPS 180-4 §6.2.2).
     #[inline]
     pub(super) fn compress(state: &mut [u32; 8], block: &[u8]) {
-        let mut w = [0u32; 16];
-        for (j, word) in w.iter_mut().enumerate() {
+        let mut w = [0u32; 64];
+        for (j, word) in w.iter_mut().take(16).enumerate() {
             *word = u32::from_be_bytes([
                 block[4 * j],
                 block[4 * j + 1],
@@ -270,27 +271,19 @@ mod scalar {
                 block[4 * j + 3],
             ]);
         }
-        rounds(
-            state,
-            |t, w| {
-                let x = if t < 16 {
-                    w[t]
-                } else {
-                    let w15 = w[(t - 15) & 15];
-                    let w2 = w[(t - 2) & 15];
-                    let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
-                    let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
-                    let v = w[t & 15]
-                        .wrapping_add(s0)
-                        .wrapping_add(w[(t - 7) & 15])
-                        .wrapping_add(s1);
-                    w[t & 15] = v;
-                    v
-                };
-                x.wrapping_add(K[t])
-            },
-            &mut w,
-        );
+        for t in 16..64 {
+            let (w15, w2) = (w[t - 15], w[t - 2]);
+            let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
+            let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
+            w[t] = w[t - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[t - 7])
+                .wrapping_add(s1);
+        }
+        for (x, k) in w.iter_mut().zip(K) {
+            *x = x.wrapping_add(k);
+        }
+        rounds(state, &w);
     }
 
     /// One node: `sha256(block)` for a 64-byte block; the padding block uses [`PAD_WK`].
@@ -298,8 +291,7 @@ mod scalar {
     pub(super) fn hash_one(block: &[u8], out: &mut [u8]) {
         let mut state = IV;
         compress(&mut state, block);
-        let mut w = [0u32; 16];
-        rounds(&mut state, |t, _| PAD_WK[t], &mut w);
+        rounds(&mut state, &PAD_WK);
         for (o, s) in out.chunks_exact_mut(4).zip(state) {
             o.copy_from_slice(&s.to_be_bytes());
         }
@@ -804,6 +796,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn scalar_rounds_match_nist_vectors() {
         // FIPS 180-2 Appendix B.1, B.2 and B.3 (one block, two blocks, one million 'a').
         let cases: [(Vec<u8>, &str); 3] = [
@@ -831,6 +824,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn every_kernel_agrees_with_sha2_on_random_nodes() {
         for n in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 100] {
             let input = random_bytes(64 * n, n as u64 + 7);
@@ -838,6 +832,8 @@ mod tests {
                 .chunks_exact(64)
                 .flat_map(|c| Sha256::digest(c).to_vec())
                 .collect();
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            assert!(Kernel::Simd128x4.is_available());
             for k in Kernel::ALL {
                 let mut out = vec![0u8; 32 * n];
                 k.hash_nodes(&input, &mut out);
