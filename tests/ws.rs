@@ -2,7 +2,6 @@
 //! real mainnet genesis state, the mainnet config files and the spec's checkpoint example.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use beacon_lightsync::ws::{
     compute_weak_subjectivity_period, is_within_weak_subjectivity_period,
@@ -10,23 +9,8 @@ use beacon_lightsync::ws::{
     WsConfig, WsError, WsFormula, WsInputs, ETH_TO_GWEI,
 };
 
-/// The shared fixtures folder: `LIGHTSYNC_FIXTURES`, else `../shared/fixtures` next to the crate.
-/// A missing folder fails the test: a conformance test that silently skips proves nothing.
-fn fixtures_dir() -> PathBuf {
-    let dir = match std::env::var_os("LIGHTSYNC_FIXTURES") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"),
-    };
-    assert!(
-        dir.is_dir(),
-        "fixtures folder {} not found: set LIGHTSYNC_FIXTURES to the shared fixtures folder",
-        dir.display()
-    );
-    dir
-}
-
 fn read_fixture(relative: &str) -> Vec<u8> {
-    let path = fixtures_dir().join(relative);
+    let path = beacon_lightsync::ssz_io::require_fixtures_dir().join(relative);
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading fixture {}: {e}", path.display()))
 }
 
@@ -510,4 +494,14 @@ fn checkpoint_parse_errors_say_exactly_what_is_wrong() {
         assert!(message.contains("expected"), "{message}");
         assert!(message.contains("got"), "{message}");
     }
+}
+
+#[test]
+fn network_configs_give_the_same_constants_and_clock() {
+    let mainnet = beacon_lightsync::config::NetworkConfig::mainnet();
+    assert_eq!(WsConfig::for_network(&mainnet), WsConfig::MAINNET);
+    assert_eq!(
+        ChainClock::for_network(&mainnet),
+        ChainClock::from_seconds_per_slot(1_606_824_023, 12, 32)
+    );
 }

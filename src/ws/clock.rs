@@ -55,6 +55,15 @@ pub struct ChainClock {
 }
 
 impl ChainClock {
+    /// The clock of a network: its genesis time, slot duration and preset's slots per epoch.
+    pub fn for_network(config: &crate::config::NetworkConfig) -> Self {
+        ChainClock::from_seconds_per_slot(
+            config.genesis_time,
+            config.seconds_per_slot,
+            config.slots_per_epoch(),
+        )
+    }
+
     /// For configs that still state `SECONDS_PER_SLOT` (mainnet's published config.yaml does).
     pub fn from_seconds_per_slot(
         genesis_time: u64,
@@ -87,7 +96,7 @@ impl ChainClock {
                 genesis_time: self.genesis_time,
             })?;
         let slot = u128::from(since_genesis) * 1000 / u128::from(self.slot_duration_ms);
-        // Only a duration under a millisecond per slot could exceed u64; saturate rather than fail.
+        // Beyond u64 only for times around u64::MAX / 1000 seconds after genesis: saturate.
         Ok(u64::try_from(slot).unwrap_or(u64::MAX))
     }
 

@@ -1,6 +1,8 @@
 //! `compute_weak_subjectivity_period` in its three spec versions, and the staleness check.
 
 use super::{WsCheckpoint, WsError};
+use crate::config::NetworkConfig;
+use crate::types::PresetName;
 
 /// `ETH_TO_GWEI` from phase0 weak-subjectivity.md: the phase0 formula works in whole Ether so that
 /// its products stay inside `uint64`.
@@ -56,6 +58,45 @@ impl WsConfig {
         consolidation_churn_limit_quotient: 65_536,
         max_per_epoch_activation_churn_limit_gloas: 256 * ETH_TO_GWEI,
     };
+}
+
+impl WsConfig {
+    /// The values of a network: churn and withdrawability from its config, balance and
+    /// deposit bounds from its preset. The three Gloas churn constants are not in
+    /// [`NetworkConfig`] yet, so they take the consensus-specs value of the preset's base config
+    /// (`configs/mainnet.yaml` or `configs/minimal.yaml`).
+    pub fn for_network(config: &NetworkConfig) -> WsConfig {
+        use crate::types::preset::{Mainnet, Minimal, Preset};
+        use typenum::Unsigned;
+        let (max_effective_balance, increment, max_deposits, gloas) = match config.preset {
+            PresetName::Mainnet => (
+                Mainnet::MAX_EFFECTIVE_BALANCE,
+                Mainnet::EFFECTIVE_BALANCE_INCREMENT,
+                <Mainnet as Preset>::MaxDeposits::U64,
+                (32_768, 65_536, 256 * ETH_TO_GWEI),
+            ),
+            PresetName::Minimal => (
+                Minimal::MAX_EFFECTIVE_BALANCE,
+                Minimal::EFFECTIVE_BALANCE_INCREMENT,
+                <Minimal as Preset>::MaxDeposits::U64,
+                (16, 32, 128 * ETH_TO_GWEI),
+            ),
+        };
+        WsConfig {
+            safety_decay: WsConfig::MAINNET.safety_decay,
+            min_validator_withdrawability_delay: config.min_validator_withdrawability_delay,
+            max_effective_balance,
+            effective_balance_increment: increment,
+            max_deposits,
+            slots_per_epoch: config.slots_per_epoch(),
+            min_per_epoch_churn_limit: config.min_per_epoch_churn_limit,
+            churn_limit_quotient: config.churn_limit_quotient,
+            min_per_epoch_churn_limit_electra: config.min_per_epoch_churn_limit_electra,
+            churn_limit_quotient_gloas: gloas.0,
+            consolidation_churn_limit_quotient: gloas.1,
+            max_per_epoch_activation_churn_limit_gloas: gloas.2,
+        }
+    }
 }
 
 /// Which version of `compute_weak_subjectivity_period` applies to a state.
