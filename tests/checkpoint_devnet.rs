@@ -1,0 +1,558 @@
+//! Checkpoint sync against the devnet over real HTTP: every flow, and every devnet fault mapped to
+//! its error code with the store left exactly as it was.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::cell::RefCell;
+
+use beacon_lightsync::beacon_api::{
+    ApiError, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
+};
+use beacon_lightsync::checkpoint::{
+    network_from_spec, CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Phase,
+    Source, SyncEvent, Verified,
+};
+use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::devnet::chain::ChainOptions;
+use beacon_lightsync::devnet::faults::FaultRule;
+use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::store::{MemoryStore, Store, Trust};
+use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
+use futures::executor::block_on;
+
+/// Registry size of the test chains (all active, 32 ETH each).
+const VALIDATORS: u64 = 512;
+/// Slots of the test chains (minimal preset: 8 slots per epoch; finalized at epoch 10).
+const SLOTS: u64 = 96;
+
+fn start(providers: usize, liars: Vec<(usize, u64)>) -> Devnet {
+    Devnet::start(DevnetOptions {
+        port: 0,
+        providers,
+        chain: ChainOptions {
+            validators: VALIDATORS,
+            slots: SLOTS,
+            ..ChainOptions::default()
+        },
+        liars,
+        ..DevnetOptions::default()
+    })
+    .expect("devnet starts")
+}
+
+/// The devnet's network config, read from its `/eth/v1/config/spec` answer (a config.yaml in
+/// JSON form) and its genesis.
+fn network(devnet: &Devnet) -> NetworkConfig {
+    let chain = devnet.chain();
+    let gvr = chain
+        .genesis
+        .as_ref()
+        .expect("genesis")
+        .genesis_validators_root;
+    network_from_spec(&chain.spec, Some(gvr)).expect("devnet config parses")
+}
+
+fn apis(devnet: &Devnet, timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
+    devnet
+        .urls()
+        .iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 4)))
+        .collect()
+}
+
+fn checkpoint(devnet: &Devnet) -> WsCheckpoint {
+    WsCheckpoint::parse(&devnet.checkpoint().expect("devnet finalized")).unwrap()
+}
+
+#[derive(Default)]
+struct Recorder {
+    events: RefCell<Vec<SyncEvent>>,
+    abort: bool,
+    pauses: RefCell<u64>,
+}
+
+impl Hooks for Recorder {
+    fn emit(&self, event: &SyncEvent) {
+        self.events.borrow_mut().push(event.clone());
+    }
+    async fn pause(&self) {
+        *self.pauses.borrow_mut() += 1;
+    }
+    fn aborted(&self) -> bool {
+        self.abort
+    }
+    fn now_ms(&self) -> Option<f64> {
+        Some(std::time::UNIX_EPOCH.elapsed().unwrap().as_secs_f64() * 1000.0)
+    }
+}
+
+impl Recorder {
+    fn warnings(&self) -> Vec<&'static str> {
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                SyncEvent::Warning { code, .. } => Some(*code),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn run<A: beacon_lightsync::beacon_api::BeaconApi>(
+    net: &NetworkConfig,
+    providers: &[A],
+    store: &MemoryStore,
+    hooks: &Recorder,
+    options: CheckpointOptions,
+    source: &Source,
+) -> Result<Verified, CheckpointError> {
+    let sync = CheckpointSync {
+        network: net,
+        providers,
+        store,
+        clock: &SystemClock,
+        hooks,
+        options,
+    };
+    block_on(sync.run(source))
+}
+
+/// `compute_weak_subjectivity_period` by the Electra formula (consensus-specs
+/// electra/weak-subjectivity.md) for `n` active validators of 32 ETH under the devnet's minimal
+/// config (MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA 64 ETH, CHURN_LIMIT_QUOTIENT 32,
+/// MIN_VALIDATOR_WITHDRAWABILITY_DELAY 256, SAFETY_DECAY 10).
+fn electra_period(n: u64) -> u64 {
+    let total = n * 32_000_000_000;
+    let churn = (total / 32).max(64_000_000_000);
+    let churn = churn - churn % 1_000_000_000;
+    256 + 10 * total / (2 * churn * 100)
+}
+
+#[test]
+fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
+    let devnet = start(1, vec![]);
+    let net = network(&devnet);
+    let providers = apis(&devnet, 5_000);
+    let cp = checkpoint(&devnet);
+    let chain = devnet.chain();
+    let finalized_slot = cp.epoch * net.slots_per_epoch();
+    let header = chain
+        .headers
+        .get(&finalized_slot)
+        .expect("block at the boundary");
+    assert_eq!(header.root, cp.root);
+
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let hooks = Recorder::default();
+    let v = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        CheckpointOptions::default(),
+        &Source::TrustedBlockRoot(cp.root),
+    )
+    .unwrap();
+    assert_eq!(v.anchor.block_root, cp.root);
+    assert_eq!(v.anchor.state_root, header.state_root);
+    assert_eq!(v.anchor.slot, finalized_slot);
+    assert_eq!(v.anchor.epoch, cp.epoch);
+    assert_eq!(v.anchor.trust, Trust::BlockRoot);
+    assert!(!v.anchor.linked_through_latest_block_header);
+    assert_eq!(v.anchor.active_validators, VALIDATORS);
+    assert_eq!(v.anchor.total_active_balance, VALIDATORS * 32_000_000_000);
+    assert_eq!(v.anchor.ws_period_epochs, electra_period(VALIDATORS));
+    assert_eq!(v.ws.expires_epoch, cp.epoch + electra_period(VALIDATORS));
+    assert!(!v.ws.stale && !v.anchor.stale);
+    assert_eq!(v.anchor.providers, vec![devnet.urls()[0].clone()]);
+    assert!(v.anchor.current_sync_committee.is_some());
+    assert_eq!(
+        block_on(store.active_anchor()).unwrap(),
+        Some(v.anchor.clone())
+    );
+    // Progress: download, hash and store phases, ending complete.
+    let events = hooks.events.borrow();
+    for phase in [Phase::Download, Phase::Hash, Phase::Store] {
+        let last = events
+            .iter()
+            .filter_map(|e| match e {
+                SyncEvent::Progress(p) if p.phase == phase => Some(p.clone()),
+                _ => None,
+            })
+            .last()
+            .unwrap_or_else(|| panic!("no {phase:?} progress"));
+        assert_eq!(Some(last.done), last.total, "{phase:?}");
+    }
+    drop(events);
+
+    // The same block as a `block_root:epoch` checkpoint.
+    let store2 = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let v2 = run(
+        &net,
+        &providers,
+        &store2,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::Checkpoint(cp),
+    )
+    .unwrap();
+    assert_eq!(v2.anchor.trust, Trust::Checkpoint);
+    assert_eq!(v2.anchor.state_root, v.anchor.state_root);
+
+    // The block is after the first slot of the epoch before: not that epoch's checkpoint.
+    let early = WsCheckpoint {
+        epoch: cp.epoch - 1,
+        ..cp
+    };
+    let err = run(
+        &net,
+        &providers,
+        &store2,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::Checkpoint(early),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "INVALID_CHECKPOINT", "{err}");
+}
+
+#[test]
+fn state_id_and_provider_quorum() {
+    let devnet = start(3, vec![(2, 99)]);
+    let net = network(&devnet);
+    let providers = apis(&devnet, 5_000);
+    let cp = checkpoint(&devnet);
+    let urls = devnet.urls();
+
+    // One provider: provider trust.
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let v = run(
+        &net,
+        &providers[..1],
+        &store,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::StateId("finalized".into()),
+    )
+    .unwrap();
+    assert_eq!(v.anchor.trust, Trust::Provider);
+    assert_eq!(v.anchor.block_root, cp.root);
+
+    // Three providers, the third lying (a consistent chain from another seed): unanimity fails
+    // and the error names the providers.
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let before = block_on(store.dump()).unwrap();
+    let err = run(
+        &net,
+        &providers,
+        &store,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::StateId("finalized".into()),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "PROVIDER_DISAGREEMENT", "{err}");
+    let text = err.to_string();
+    for u in &urls {
+        assert!(text.contains(u.as_str()), "{text}");
+    }
+    assert_eq!(block_on(store.dump()).unwrap(), before);
+
+    // A quorum of 2: the two honest providers win, with a warning naming the dissenter.
+    let hooks = Recorder::default();
+    let v = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        CheckpointOptions {
+            quorum: Some(2),
+            ..CheckpointOptions::default()
+        },
+        &Source::StateId("finalized".into()),
+    )
+    .unwrap();
+    assert_eq!(v.anchor.block_root, cp.root);
+    assert_eq!(v.anchor.providers, urls[..2].to_vec());
+    assert!(hooks.warnings().contains(&"PROVIDER_DISSENT"));
+}
+
+#[test]
+fn local_state_file_flow() {
+    let devnet = start(1, vec![]);
+    let net = network(&devnet);
+    let cp = checkpoint(&devnet);
+    let chain = devnet.chain();
+    let header = &chain.headers[&(cp.epoch * net.slots_per_epoch())];
+    let state = chain.states[&header.state_root].ssz.to_vec();
+    let no_providers: Vec<HttpBeaconApi<UreqTransport>> = Vec::new();
+
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let v = run(
+        &net,
+        &no_providers,
+        &store,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::StateFile(state.clone()),
+    )
+    .unwrap();
+    assert_eq!(v.anchor.trust, Trust::File);
+    assert_eq!(v.anchor.block_root, cp.root);
+    assert_eq!(v.anchor.state_root, header.state_root);
+    assert!(v.anchor.providers.is_empty());
+
+    // Only into an empty database.
+    let before = block_on(store.dump()).unwrap();
+    let err = run(
+        &net,
+        &no_providers,
+        &store,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::StateFile(state.clone()),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "DATABASE_NOT_EMPTY", "{err}");
+    assert_eq!(block_on(store.dump()).unwrap(), before);
+
+    // Not at an epoch's first slot: patch the slot (offset 40) one slot later.
+    let mut shifted = state.clone();
+    let slot = u64::from_le_bytes(shifted[40..48].try_into().unwrap()) + 1;
+    shifted[40..48].copy_from_slice(&slot.to_le_bytes());
+    let empty = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let err = run(
+        &net,
+        &no_providers,
+        &empty,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::StateFile(shifted),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "NOT_EPOCH_ALIGNED", "{err}");
+    assert_eq!(
+        err.expected_actual(),
+        Some(((slot - 1).to_string(), slot.to_string()))
+    );
+}
+
+/// A transport that hides `Eth-Consensus-Version`, as a browser does when the node does not
+/// expose it through CORS.
+struct HidingTransport(UreqTransport);
+
+impl Transport for HidingTransport {
+    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
+        self.0.get(url, accept).await.map(hide)
+    }
+    async fn get_streaming(
+        &self,
+        url: &str,
+        accept: &str,
+        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<HttpResponse, ApiError> {
+        self.0.get_streaming(url, accept, on_chunk).await.map(hide)
+    }
+    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
+        self.0
+            .get_many(urls, accept)
+            .await
+            .into_iter()
+            .map(|r| r.map(hide))
+            .collect()
+    }
+}
+
+fn hide(mut r: HttpResponse) -> HttpResponse {
+    r.headers.retain(|(k, _)| k != "eth-consensus-version");
+    r
+}
+
+#[test]
+fn fork_from_state_bytes_when_the_header_is_hidden() {
+    let devnet = start(1, vec![]);
+    let net = network(&devnet);
+    let cp = checkpoint(&devnet);
+    let providers = vec![HttpBeaconApi::new(
+        &devnet.urls()[0],
+        HidingTransport(UreqTransport::new(5_000, 2)),
+    )];
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let hooks = Recorder::default();
+    let v = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        CheckpointOptions::default(),
+        &Source::Checkpoint(cp),
+    )
+    .unwrap();
+    assert_eq!(v.anchor.fork, "fulu");
+    assert!(hooks.warnings().contains(&"FORK_FROM_STATE_BYTES"));
+}
+
+#[test]
+fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
+    let devnet = start(1, vec![]);
+    let net = network(&devnet);
+    let cp = checkpoint(&devnet);
+    let providers = apis(&devnet, 1_500);
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    // A first, good sync so that the store has something to keep.
+    run(
+        &net,
+        &providers,
+        &store,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::Checkpoint(cp),
+    )
+    .unwrap();
+    let before = block_on(store.dump()).unwrap();
+
+    let cases: &[(&str, &str)] = &[
+        ("flip-state", "STATE_ROOT_MISMATCH"),
+        (
+            "bad-header-root,path=/eth/v1/beacon/headers/*",
+            "HEADER_ROOT_MISMATCH",
+        ),
+        (
+            "broken-parent,path=/eth/v1/beacon/headers/*",
+            "HEADER_ROOT_MISMATCH",
+        ),
+        (
+            "non-canonical,path=/eth/v1/beacon/headers/*",
+            "HEADER_ROOT_MISMATCH",
+        ),
+        ("withhold,path=/eth/v1/beacon/headers/*", "HEADER_NOT_FOUND"),
+        (
+            "withhold,path=/eth/v2/debug/beacon/states/*",
+            "STATE_NOT_FOUND",
+        ),
+        ("truncate,path=/eth/v2/debug/beacon/states/*", "TRUNCATED"),
+        ("oversize,path=/eth/v1/beacon/genesis", "BODY_TOO_LARGE"),
+        ("status,code=503,retry_after=5", "HTTP_STATUS"),
+        (
+            "status,code=500,path=/eth/v1/beacon/headers/*",
+            "HTTP_STATUS",
+        ),
+        ("no-response,hold_ms=4000", "TIMEOUT"),
+        ("wrong-version", "FORK_MISMATCH"),
+        ("wrong-gvr", "GENESIS_MISMATCH"),
+        ("bad-json,path=/eth/v1/beacon/headers/*", "DECODE"),
+        ("bad-json,path=/eth/v1/beacon/genesis", "DECODE"),
+        ("bad-ssz,path=/eth/v2/debug/beacon/states/*", "DECODE"),
+    ];
+    for (fault, code) in cases {
+        devnet.clear_faults(0);
+        devnet.add_fault(0, FaultRule::parse(fault).unwrap());
+        let err = run(
+            &net,
+            &providers,
+            &store,
+            &Recorder::default(),
+            CheckpointOptions::default(),
+            &Source::Checkpoint(cp),
+        )
+        .expect_err(fault);
+        assert_eq!(err.code(), *code, "fault {fault}: {err}");
+        assert_eq!(block_on(store.dump()).unwrap(), before, "fault {fault}");
+        if *fault == "status,code=503,retry_after=5" {
+            assert!(
+                matches!(
+                    err,
+                    CheckpointError::Api(ApiError::HttpStatus {
+                        status: 503,
+                        retry_after_seconds: Some(5),
+                        ..
+                    })
+                ),
+                "{err:?}"
+            );
+        }
+    }
+    devnet.clear_faults(0);
+
+    // A slow (trickled) body still verifies.
+    devnet.add_fault(
+        0,
+        FaultRule::parse("trickle,chunk=65536,delay_ms=1,path=/eth/v2/debug/beacon/states/*")
+            .unwrap(),
+    );
+    run(
+        &net,
+        &providers,
+        &store,
+        &Recorder::default(),
+        CheckpointOptions::default(),
+        &Source::Checkpoint(cp),
+    )
+    .expect("trickled state verifies");
+    devnet.clear_faults(0);
+    let before = block_on(store.dump()).unwrap();
+
+    // Stale: a clock far beyond the WS period. Strict refuses, lenient stores marked stale.
+    let far = net.genesis_time + 100_000 * net.seconds_per_slot * net.slots_per_epoch();
+    let stale_run = |long_range, store: &MemoryStore, hooks: &Recorder| {
+        let sync = CheckpointSync {
+            network: &net,
+            providers: &providers,
+            store,
+            clock: &FixedClock(far),
+            hooks,
+            options: CheckpointOptions {
+                long_range,
+                quorum: None,
+            },
+        };
+        block_on(sync.run(&Source::Checkpoint(cp)))
+    };
+    let err = stale_run(LongRange::Strict, &store, &Recorder::default()).unwrap_err();
+    assert_eq!(err.code(), "WS_STALE", "{err}");
+    assert_eq!(block_on(store.dump()).unwrap(), before);
+    let lenient_store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let hooks = Recorder::default();
+    let v = stale_run(LongRange::Lenient, &lenient_store, &hooks).unwrap();
+    assert!(v.anchor.stale && v.ws.stale);
+    assert!(hooks.warnings().contains(&"WS_STALE_LENIENT"));
+
+    // Aborted: nothing stored.
+    let hooks = Recorder {
+        abort: true,
+        ..Recorder::default()
+    };
+    let err = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        CheckpointOptions::default(),
+        &Source::Checkpoint(cp),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "ABORTED");
+    assert_eq!(block_on(store.dump()).unwrap(), before);
+}
+
+#[test]
+fn a_failing_provider_falls_back_to_the_next() {
+    let devnet = start(2, vec![]);
+    let net = network(&devnet);
+    let cp = checkpoint(&devnet);
+    let providers = apis(&devnet, 5_000);
+    devnet.add_fault(0, FaultRule::parse("flip-state").unwrap());
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let hooks = Recorder::default();
+    let v = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        CheckpointOptions::default(),
+        &Source::Checkpoint(cp),
+    )
+    .unwrap();
+    assert_eq!(v.anchor.providers, vec![devnet.urls()[1].clone()]);
+    assert!(hooks.warnings().contains(&"PROVIDER_FAILED"));
+}
