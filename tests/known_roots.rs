@@ -295,6 +295,40 @@ fn cli_root_of_snappy_signed_block_is_the_message_root() {
     );
 }
 
+/// Light-client types through the CLI, against `expected_roots.yaml` (one case per type and fork).
+#[test]
+fn cli_root_of_light_client_cases() {
+    let base = fixture("trin-spec-ssz-static");
+    let text = std::fs::read_to_string(base.join("expected_roots.yaml")).unwrap();
+    let cases: serde_yaml::Mapping = serde_yaml::from_str(&text).unwrap();
+    let mut checked = 0;
+    for (rel, entry) in &cases {
+        let rel = rel.as_str().unwrap();
+        let type_name = entry["type"].as_str().unwrap();
+        if !type_name.starts_with("LightClient") || !rel.contains("case_0") {
+            continue;
+        }
+        let fork = entry["fork"].as_str().unwrap();
+        let path = base.join(rel);
+        let (code, out, err) = lightsync(&[
+            "root",
+            "--type",
+            type_name,
+            "--fork",
+            fork,
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{rel}: {err}");
+        assert_eq!(
+            out.trim(),
+            entry["hash_tree_root"].as_str().unwrap(),
+            "{rel}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 15, "5 light-client types x 3 forks");
+}
+
 #[test]
 fn cli_root_rejects_garbage_wrong_fork_and_wrong_type() {
     let dir = std::env::temp_dir().join(format!("lightsync-root-test-{}", std::process::id()));

@@ -17,7 +17,7 @@ use tree_hash::TreeHash;
 use crate::config::{ConfigError, NetworkConfig};
 use crate::ssz_io::{read_ssz_file, SszIoError};
 use crate::types::{
-    altair, capella, decode_ssz, electra, phase0, AnyBeaconBlock, AnyBeaconBlockBody,
+    altair, capella, decode_ssz, electra, light_client, phase0, AnyBeaconBlock, AnyBeaconBlockBody,
     AnyBeaconState, AnyExecutionPayload, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName,
     Mainnet, Minimal, Preset, PresetName, Root, TypesError,
 };
@@ -64,6 +64,11 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "PendingDeposit",
     "PendingPartialWithdrawal",
     "PendingConsolidation",
+    "LightClientHeader",
+    "LightClientBootstrap",
+    "LightClientUpdate",
+    "LightClientFinalityUpdate",
+    "LightClientOptimisticUpdate",
 ];
 
 /// What can go wrong in `lightsync root`; each prints as one line.
@@ -371,6 +376,53 @@ pub fn root_of<P: Preset>(
         "AttesterSlashing" => {
             by_electra!(phase0::AttesterSlashing<P>, electra::AttesterSlashing<P>)
         }
+        "LightClientHeader" => {
+            let f = need_fork()?;
+            let name = "LightClientHeader";
+            match f {
+                ForkName::Phase0 => Err(TypesError::TypeNotInFork {
+                    type_name: name.into(),
+                    fork: f,
+                }
+                .into()),
+                ForkName::Altair | ForkName::Bellatrix => Ok(decode_ssz::<
+                    light_client::altair::LightClientHeader,
+                >(
+                    bytes, name, Some(f)
+                )?
+                .tree_hash_root()),
+                ForkName::Capella => Ok(decode_ssz::<light_client::capella::LightClientHeader<P>>(
+                    bytes,
+                    name,
+                    Some(f),
+                )?
+                .tree_hash_root()),
+                ForkName::Deneb | ForkName::Electra | ForkName::Fulu => Ok(decode_ssz::<
+                    light_client::deneb::LightClientHeader<P>,
+                >(
+                    bytes, name, Some(f)
+                )?
+                .tree_hash_root()),
+            }
+        }
+        "LightClientBootstrap" => Ok(light_client::LightClientBootstrap::<P>::from_ssz_bytes(
+            need_fork()?,
+            bytes,
+        )?
+        .tree_hash_root()),
+        "LightClientUpdate" => Ok(light_client::LightClientUpdate::<P>::from_ssz_bytes(
+            need_fork()?,
+            bytes,
+        )?
+        .tree_hash_root()),
+        "LightClientFinalityUpdate" => Ok(
+            light_client::LightClientFinalityUpdate::<P>::from_ssz_bytes(need_fork()?, bytes)?
+                .tree_hash_root(),
+        ),
+        "LightClientOptimisticUpdate" => Ok(
+            light_client::LightClientOptimisticUpdate::<P>::from_ssz_bytes(need_fork()?, bytes)?
+                .tree_hash_root(),
+        ),
         other => Err(RootError::UnknownType {
             got: other.to_string(),
         }),
