@@ -14,15 +14,7 @@ const MAINNET_GENESIS_ROOT: &str =
     "7e76880eb67bbdc86250aa578958e9d0675e64e714337855204fb5abaaf82c2b";
 
 fn fixtures_dir() -> PathBuf {
-    let dir = std::env::var_os("LIGHTSYNC_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    assert!(
-        dir.is_dir(),
-        "fixtures folder {} not found: set LIGHTSYNC_FIXTURES",
-        dir.display()
-    );
-    dir
+    beacon_lightsync::ssz_io::require_fixtures_dir()
 }
 
 fn read(rel: &str) -> Vec<u8> {

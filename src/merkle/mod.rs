@@ -211,20 +211,8 @@ impl fmt::Display for MerkleError {
 
 impl std::error::Error for MerkleError {}
 
-/// The fixtures folder for tests: `$LIGHTSYNC_FIXTURES`, else `../shared/fixtures` relative to
-/// the crate root. Panics (failing the test) with a clear message when it does not exist.
-/// Stand-in for `crate::ssz_io::fixtures_dir` until that lands.
+/// The fixtures folder for tests (fails the test when missing); see `crate::ssz_io`.
 #[cfg(test)]
 pub(crate) fn fixtures_dir() -> std::path::PathBuf {
-    let dir = std::env::var_os("LIGHTSYNC_FIXTURES")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
-        });
-    assert!(
-        dir.is_dir(),
-        "fixtures folder {} not found: set LIGHTSYNC_FIXTURES",
-        dir.display()
-    );
-    dir
+    crate::ssz_io::require_fixtures_dir()
 }
