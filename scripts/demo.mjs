@@ -1,0 +1,151 @@
+// `make demo`: the whole main job once, in headless Chromium, against a local devnet, then the
+// dashboard served for a person to open.
+//
+// 1. builds what is missing (pkg/ and the release CLI, through `make build`);
+// 2. starts `lightsync devnet` with several providers and a static server for www/ + pkg/ on
+//    another port, so every Beacon API request from the page is a real cross-origin request;
+// 3. opens the dashboard with the devnet's URLs and trusted checkpoint in the query string and
+//    autostart: checkpoint sync, verification, storage in IndexedDB, backfill;
+// 4. prints a summary (anchor root and trust, weak-subjectivity days left, headers stored, times,
+//    rates) and the path of a screenshot;
+// 5. keeps serving and prints the URL to open, unless `--once` is given or CI is set.
+//
+// usage: node scripts/demo.mjs [--once] [--providers K] [--port P]
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { launch } from "./chromium.mjs";
+import {
+  ROOT,
+  CLI,
+  PKG,
+  startDevnet,
+  startStatic,
+  dashboardMounts,
+  dashboardUrl,
+  waitForPhase,
+  watchConsole,
+} from "../tests/e2e/helpers.mjs";
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const once = flag("--once") || Boolean(process.env.CI);
+const providers = Number(option("--providers", "3"));
+const wantPort = Number(option("--port", process.env.DEMO_PORT ?? "8080"));
+/** The whole run (sync + backfill of the devnet chain) normally takes seconds; this is a hang. */
+const RUN_TIMEOUT_MS = 180_000;
+
+function ensureBuilt() {
+  if (fs.existsSync(CLI) && fs.existsSync(path.join(PKG, "beacon_lightsync.js"))) return;
+  console.log("demo: building what is missing (make build)…");
+  execFileSync("make", ["build"], { cwd: ROOT, stdio: "inherit" });
+}
+
+async function serveWww() {
+  if (!once && wantPort > 0) {
+    try {
+      return await startStatic(dashboardMounts(), { port: wantPort });
+    } catch {
+      console.log(`demo: port ${wantPort} is busy, using a free port`);
+    }
+  }
+  return startStatic(dashboardMounts());
+}
+
+function line(label, value) {
+  console.log(`  ${label.padEnd(26)} ${value}`);
+}
+
+const fmt = {
+  s: (v) => (typeof v === "number" ? `${v.toFixed(2)} s` : "–"),
+  mbps: (v) => (typeof v === "number" && v > 0 ? `${(v / 1e6).toFixed(1)} MB/s` : "–"),
+  perS: (v) => (typeof v === "number" && v > 0 ? `${Math.round(v).toLocaleString("en-US")} headers/s` : "–"),
+};
+
+async function main() {
+  ensureBuilt();
+  const t0 = Date.now();
+  const devnet = await startDevnet({ providers });
+  const www = await serveWww();
+  const stopAll = async () => {
+    await Promise.allSettled([devnet.stop(), www.stop()]);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"])
+    process.on(sig, () => {
+      stopAll().then(() => process.exit(0));
+    });
+
+  console.log(`demo: devnet "${devnet.chain}"`);
+  devnet.urls.forEach((u, i) => console.log(`  provider ${i}: ${u}`));
+  console.log(`  trusted checkpoint: ${devnet.checkpoint}`);
+  console.log(`demo: dashboard served at ${www.url}`);
+
+  const params = {
+    network: "provider",
+    url: devnet.urls,
+    checkpoint: devnet.checkpoint,
+    longRange: "strict",
+    targetSlot: 0,
+  };
+  const { context, close } = await launch();
+  let exitCode = 0;
+  try {
+    const page = await context.newPage();
+    const consoleLines = watchConsole(page);
+    const started = Date.now();
+    await page.goto(dashboardUrl(www.url, { ...params, autostart: 1 }));
+    let snap;
+    try {
+      snap = await waitForPhase(page, "done", RUN_TIMEOUT_MS);
+    } catch (e) {
+      const shot = path.join(ROOT, "test-results", "demo-failed.png");
+      fs.mkdirSync(path.dirname(shot), { recursive: true });
+      await page.screenshot({ path: shot, fullPage: true });
+      console.error(`demo: the run did not finish: ${e.message}`);
+      if (consoleLines.length) console.error(consoleLines.join("\n"));
+      console.error(`demo: screenshot of the page: ${shot}`);
+      exitCode = 1;
+      return;
+    }
+    const wall = (Date.now() - started) / 1000;
+    const shot = path.join(ROOT, "test-results", "demo.png");
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
+
+    const a = snap.anchor ?? {};
+    const days = snap.wsDaysLeft;
+    console.log("\nsummary (headless Chromium, real IndexedDB, devnet over HTTP on 127.0.0.1)");
+    line("anchor block root", a.blockRoot ?? a.block_root ?? "–");
+    line("anchor slot / epoch", `${a.slot ?? "–"} / ${a.epoch ?? "–"}`);
+    line("anchor trust", a.trust ?? "–");
+    line("weak subjectivity", typeof days === "number" ? `${days.toFixed(1)} days left${snap.status?.ws?.stale ? " (STALE)" : ""}` : "–");
+    line("headers stored", String(snap.headersStored ?? "–"));
+    line("checkpoint sync time", fmt.s(snap.timings.checkpointSeconds));
+    line("backfill time", fmt.s(snap.timings.backfillSeconds));
+    line("total time in the page", fmt.s(snap.timings.totalSeconds ?? wall));
+    line("state download rate", fmt.mbps(snap.rates.downloadBytesPerSecond));
+    line("state hashing rate", fmt.mbps(snap.rates.hashBytesPerSecond));
+    line("backfill rate", fmt.perS(snap.rates.headersPerSecond));
+    line("screenshot", shot);
+    console.log(`  (demo set-up to summary: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } finally {
+    await close();
+    if (once || exitCode !== 0) {
+      await stopAll();
+      process.exitCode = exitCode;
+    }
+  }
+  if (once || exitCode !== 0) return;
+  console.log(`\nThe dashboard keeps running. Open this URL (the form is prefilled with the devnet):`);
+  console.log(`  ${dashboardUrl(www.url, params)}`);
+  console.log("Press Ctrl-C to stop the devnet and the server.");
+}
+
+main().catch((e) => {
+  console.error(`demo: ${e.stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,199 @@
+// Shared pieces of the end-to-end tests and the demo: a devnet (the real `lightsync devnet` binary,
+// on free ports of 127.0.0.1), a static server for www/ and pkg/ on another port (so every Beacon
+// API request is a real cross-origin request), headless Chromium, and ways to wait on the
+// dashboard and to save screenshots where the test output says.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = path.join(ROOT, "target/release/lightsync");
+export const PKG = path.join(ROOT, "pkg");
+export const RESULTS = path.join(ROOT, "test-results", "e2e");
+
+/** Fails with a clear message when a build product the tests need is missing. */
+export function requireBuilt() {
+  const missing = [];
+  if (!fs.existsSync(CLI)) missing.push(`${path.relative(ROOT, CLI)} (cargo build --release --bin lightsync)`);
+  if (!fs.existsSync(path.join(PKG, "beacon_lightsync.js")))
+    missing.push("pkg/beacon_lightsync.js (make pkg)");
+  if (missing.length) throw new Error(`not built: ${missing.join(", ")}; run \`make test-e2e\``);
+}
+
+function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+async function waitForFile(file, child, what, timeoutMs) {
+  const t0 = Date.now();
+  while (!fs.existsSync(file)) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what} not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return fs.readFileSync(file, "utf8");
+}
+
+/**
+ * Starts `lightsync devnet` with `providers` providers on free ports and extra CLI `args`
+ * (e.g. `["--genesis-time", "…"]`). Resolves to the devnet's `DEVNET` JSON plus `stop()` and
+ * `fault(provider, spec)` / `clearFaults(provider)` over its control endpoint.
+ */
+export async function startDevnet({ providers = 3, args = [], port = 0 } = {}) {
+  const dir = tempDir("lightsync-devnet-");
+  const ready = path.join(dir, "devnet.json");
+  const stderr = [];
+  const child = spawn(
+    CLI,
+    ["devnet", "--port", String(port), "--providers", String(providers), "--ready-file", ready, ...args],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  child.stderr.on("data", (d) => stderr.push(String(d)));
+  let info;
+  try {
+    info = JSON.parse(await waitForFile(ready, child, "lightsync devnet", 60_000));
+  } catch (e) {
+    child.kill();
+    throw new Error(`${e.message}\n${stderr.join("")}`);
+  }
+  const control = async (provider, method, query = "") => {
+    const res = await fetch(`${info.urls[provider]}/_devnet/faults${query}`, { method });
+    const body = await res.text();
+    if (!res.ok) throw new Error(`devnet control ${method} ${query}: ${res.status} ${body}`);
+    return body;
+  };
+  return {
+    ...info,
+    /** Adds a fault rule, in the devnet's text form (`kind,key=value,…`), to provider `i`. */
+    fault: (i, spec) => {
+      const [kind, ...opts] = spec.split(",");
+      const q = new URLSearchParams({ kind });
+      for (const o of opts) {
+        const [k, v] = o.split("=");
+        q.set(k, v);
+      }
+      return control(i, "POST", `?${q}`);
+    },
+    clearFaults: (i) => control(i, "DELETE"),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill();
+      }),
+  };
+}
+
+/**
+ * Starts scripts/serve.mjs with `mounts` ({ "/prefix": dir }) on `port` (0 = a free one).
+ * Resolves to `{ url, stop() }`.
+ */
+export async function startStatic(mounts, { port = 0 } = {}) {
+  const dir = tempDir("lightsync-serve-");
+  const ready = path.join(dir, "url");
+  const argv = [path.join(ROOT, "scripts/serve.mjs"), "--port", String(port), "--ready-file", ready];
+  for (const [prefix, d] of Object.entries(mounts)) argv.push("--mount", `${prefix}=${d}`);
+  const child = spawn(process.execPath, argv, { stdio: ["ignore", "ignore", "inherit"] });
+  const url = (await waitForFile(ready, child, "static server", 10_000)).trim();
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill();
+      }),
+  };
+}
+
+/** The dashboard and the package, as the demo serves them. */
+export function dashboardMounts() {
+  return { "": path.join(ROOT, "www"), "/pkg": PKG };
+}
+
+/** A dashboard URL that prefills the form from `params` (arrays become repeated keys). */
+export function dashboardUrl(base, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) for (const x of v) q.append(k, x);
+    else if (v !== undefined && v !== null) q.set(k, String(v));
+  }
+  return `${base}?${q}`;
+}
+
+/**
+ * Waits until the dashboard's phase is one of `phases` and returns the page's
+ * `window.lightsyncDashboard` snapshot. Fails early, with the page's error, when the dashboard
+ * stops in `error` although `error` was not awaited.
+ */
+export async function waitForPhase(page, phases, timeoutMs = 60_000) {
+  const want = Array.isArray(phases) ? phases : [phases];
+  const stops = [...new Set([...want, "error"])];
+  await page.waitForFunction((s) => s.includes(window.lightsyncDashboard?.phase), stops, {
+    timeout: timeoutMs,
+    polling: 100,
+  });
+  const snap = await snapshot(page);
+  if (!want.includes(snap.phase))
+    throw new Error(`dashboard stopped in phase ${snap.phase}: ${JSON.stringify(snap.error)}`);
+  return snap;
+}
+
+/** A JSON-safe copy of the page's `window.lightsyncDashboard` (BigInts become strings). */
+export function snapshot(page) {
+  return page.evaluate(() =>
+    JSON.parse(
+      JSON.stringify(window.lightsyncDashboard, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    ),
+  );
+}
+
+/** Saves a full-page screenshot under test-results/e2e/ and returns its path. */
+export async function screenshot(page, name) {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * The canonical chain as the honest devnet serves it, read over HTTP: for every slot in
+ * [from, to], the header root (or null for an empty slot). This is the known answer a backfill's
+ * result is compared with.
+ */
+export async function canonicalHeaders(url, from, to) {
+  const out = new Map();
+  const slots = [];
+  for (let s = from; s <= to; s++) slots.push(s);
+  const CONCURRENCY = 16;
+  for (let i = 0; i < slots.length; i += CONCURRENCY) {
+    await Promise.all(
+      slots.slice(i, i + CONCURRENCY).map(async (s) => {
+        const res = await fetch(`${url}/eth/v1/beacon/headers/${s}`, { headers: { Accept: "application/json" } });
+        if (res.status === 404) return out.set(s, null);
+        if (!res.ok) throw new Error(`headers/${s}: ${res.status}`);
+        const body = await res.json();
+        out.set(s, { root: body.data.root, parentRoot: body.data.header.message.parent_root });
+      }),
+    );
+  }
+  return out;
+}
+
+/** Collects page errors and console errors, so a test can print them when it fails. */
+export function watchConsole(page) {
+  const lines = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") lines.push(`[${m.type()}] ${m.text()}`);
+  });
+  page.on("pageerror", (e) => lines.push(`[pageerror] ${e.message}`));
+  return lines;
+}

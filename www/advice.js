@@ -1,0 +1,66 @@
+// What a person should do about each error `code` the package reports. The codes are the stable
+// ones of the package's typed errors; the advice says whether retrying with the same input can help,
+// which input to change, or that nothing was stored and the provider is at fault.
+
+const NOTHING_STORED = "Nothing from this attempt was stored.";
+
+const ADVICE = {
+  GENESIS_MISMATCH:
+    "The provider serves another network than the one selected. Check the network, or use a provider of this network.",
+  HEADER_NOT_FOUND:
+    "The provider does not know this block. Check the root, or use a provider that has it (archive or recent finalized data).",
+  STATE_NOT_FOUND:
+    "The provider no longer serves this state (it may prune old states). Use a more recent checkpoint or a provider that keeps finalized states.",
+  HEADER_ROOT_MISMATCH: `The provider served a header that does not hash to the trusted root: it is faulty or dishonest. ${NOTHING_STORED} Remove it from the list and retry.`,
+  STATE_ROOT_MISMATCH: `The provider served a state that does not hash to the header's state root: it is faulty or dishonest. ${NOTHING_STORED} Remove it from the list and retry.`,
+  STATE_LINK_MISMATCH: `The state served does not link to the trusted block. ${NOTHING_STORED} Use another provider.`,
+  NOT_EPOCH_ALIGNED: "A local state file must be at an epoch's first slot. Export the epoch-boundary state instead.",
+  FORK_MISMATCH: `The fork named by the provider does not match the state or the network's schedule. ${NOTHING_STORED} Check the network, or use another provider.`,
+  WS_STALE:
+    "The anchor is older than the weak-subjectivity period, so it can no longer be trusted on its own. Get a recent checkpoint from a source you trust, or choose the light long-range mode to rebuild trust with sync-committee signatures.",
+  BACKFILL_TOO_OLD:
+    "The backfill started from an anchor that has since left the weak-subjectivity period. Reset the database and start from a recent checkpoint.",
+  PROVIDER_DISAGREEMENT:
+    "The providers do not agree on the finalized checkpoint. Do not trust them on their word: give a checkpoint or trusted block root from a source you trust.",
+  DATABASE_NOT_EMPTY: "A local state file can only seed an empty database. Reset the database first, or start from the stored anchor.",
+  NO_PROVIDERS: "Enter at least one Beacon API URL.",
+  DECODE: `A response or file could not be decoded as the expected SSZ/JSON type. ${NOTHING_STORED} Check the file, or use another provider.`,
+  INVALID_CHECKPOINT:
+    "The checkpoint must be 0x followed by 64 hex digits, a colon and a decimal epoch (block_root:epoch), and must name the block at that epoch's boundary.",
+  INVALID_ARGUMENT: "An option is not valid; the message says which one and what was expected.",
+  INVALID_OPTIONS: "An option is not valid; the message says which one and what was expected.",
+  CLOCK_BEFORE_GENESIS: "This computer's clock is before the network's genesis. Check the clock and the network.",
+  WS_UNAVAILABLE: "The weak-subjectivity period could not be computed for this network or state.",
+  SCHEMA_TOO_NEW:
+    "This database was written by a newer version of beacon-lightsync. Use that version, or reset the database (the data will be downloaded again).",
+  STORE: "The browser's storage refused the write (full, private mode or blocked). Free space or allow storage, then retry.",
+  ABORTED: "The sync was cancelled. Start again when ready; a backfill resumes where it stopped.",
+  HTTP_STATUS: "A provider answered with an error status. Retry later, or add another provider.",
+  TIMEOUT: "A provider did not answer in time. Retry, or add a faster provider.",
+  NETWORK:
+    "A provider could not be reached (down, wrong URL, or it does not allow this page's origin through CORS). Check the URL and retry.",
+  BODY_TOO_LARGE: `A provider sent more data than the type allows. ${NOTHING_STORED} Use another provider.`,
+  TRUNCATED: "A response ended early. Retry; if it repeats, use another provider.",
+  BACKFILL_LINK:
+    "A batch of headers did not link to the verified chain (wrong root, orphan or gap); the whole batch was rejected. Remove the provider that served it and resume.",
+};
+
+/** Advice for `code`, with a fallback for codes added after this page was written. */
+export function adviceFor(code) {
+  if (ADVICE[code]) return ADVICE[code];
+  if (typeof code === "string" && code.startsWith("LC_"))
+    return "A light-client update did not verify (signature, branch or committee). Nothing was stored; use another provider or a recent checkpoint.";
+  return "Retry; if the error repeats, change the provider or the trust input named in the message.";
+}
+
+/**
+ * The expected and actual values of an error: from `expected`/`actual` (or `got`) fields when the
+ * package provides them, else from the "expected …, got …" wording of its message.
+ */
+export function expectedActual(err) {
+  const expected = err?.expected ?? err?.details?.expected;
+  const actual = err?.actual ?? err?.got ?? err?.details?.actual ?? err?.details?.got;
+  if (expected !== undefined || actual !== undefined) return { expected, actual };
+  const m = /expected (.+?),? (?:but )?got (.+?)(?:[.;]|$)/i.exec(String(err?.message ?? ""));
+  return m ? { expected: m[1], actual: m[2] } : {};
+}

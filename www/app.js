@@ -1,0 +1,570 @@
+// The dashboard: a form that builds the options of `LightSync.create`, then live views of what the
+// package reports (progress events, status, anchors) and controls over it. Plain ES modules over
+// the wasm-pack `--target web` build served at ./pkg/.
+//
+// Query parameters prefill the form so a link (or the demo, or a test) can drive the page:
+//   network, url (repeatable) or urls (comma-separated), checkpoint, trustedBlockRoot, stateId,
+//   longRange, targetSlot, batchSize, concurrency, backfill=0|1, autostart=1.
+// `window.lightsyncDashboard` exposes the page's state for scripts; `<body data-phase>` mirrors it.
+
+import init, { LightSync } from "./pkg/beacon_lightsync.js";
+import { drawChart } from "./chart.js";
+import { adviceFor, expectedActual } from "./advice.js";
+import { num, mb, mbps, int, duration, shortRoot, utc } from "./format.js";
+
+const $ = (id) => document.getElementById(id);
+const form = $("setup");
+const FORM_KEY = "lightsync-dashboard-form";
+
+/** What scripts (the demo, the tests) read; updated as the page changes. */
+const dash = {
+  phase: "loading",
+  anchor: null,
+  status: null,
+  anchors: [],
+  error: null,
+  headersStored: 0,
+  timings: {},
+  rates: {},
+  log: [],
+};
+window.lightsyncDashboard = dash;
+
+let sync = null;
+let running = false;
+let backfillPoints = [];
+let backfillT0 = 0;
+let backfillBase = 0;
+let runT0 = 0;
+let wsTimer = null;
+
+// ---------------------------------------------------------------------------------------------
+// Page phase and event log
+
+const PHASE_TEXT = {
+  loading: ["Loading the WebAssembly module…", "busy"],
+  idle: ["Ready. Choose a trust input and start.", ""],
+  syncing: ["Checkpoint sync: downloading and verifying the state…", "busy"],
+  anchored: ["Verified anchor stored.", "ok"],
+  backfilling: ["Backfilling verified headers…", "busy"],
+  paused: ["Backfill paused; resume continues where it stopped.", "warn"],
+  done: ["Synced: anchor verified and stored, backfill complete.", "ok"],
+  cancelled: ["Cancelled.", "warn"],
+  error: ["Stopped with an error (details below).", "bad"],
+};
+
+function setPhase(phase, text) {
+  dash.phase = phase;
+  document.body.dataset.phase = phase;
+  const [t, cls] = PHASE_TEXT[phase] ?? [phase, ""];
+  $("phase-text").textContent = text ?? t;
+  $("phase-dot").className = `dot ${cls}`;
+  const busy = ["syncing", "anchored", "backfilling"].includes(phase);
+  $("start").disabled = busy || phase === "loading" || phase === "paused";
+  $("pause").disabled = phase !== "backfilling";
+  $("resume").disabled = phase !== "paused";
+  $("cancel").disabled = !(busy || phase === "paused");
+  $("reset").disabled = busy || phase === "loading";
+}
+
+function log(text, level = "") {
+  const now = new Date();
+  dash.log.push({ at: now.toISOString(), level, text });
+  const li = document.createElement("li");
+  if (level) li.className = level;
+  const time = document.createElement("time");
+  time.dateTime = now.toISOString();
+  time.textContent = now.toLocaleTimeString("en-GB");
+  const span = document.createElement("span");
+  span.textContent = text;
+  li.append(time, span);
+  const list = $("log");
+  list.prepend(li);
+  while (list.children.length > 200) list.lastChild.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form: query parameters, remembered values, options
+
+function showTrustFields() {
+  const kind = form.trust.value;
+  for (const div of form.querySelectorAll("[data-trust]")) div.hidden = div.dataset.trust !== kind;
+}
+
+function fillForm(values) {
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined || v === null) continue;
+    if (k === "trust" || k === "longRange") {
+      const radio = form.querySelector(`input[name=${k}][value="${CSS.escape(String(v))}"]`);
+      if (radio) radio.checked = true;
+    } else if (k === "autoBackfill") {
+      $("autoBackfill").checked = Boolean(v);
+    } else if (form.elements[k] && form.elements[k].type !== "file") {
+      form.elements[k].value = v;
+    }
+  }
+  showTrustFields();
+}
+
+function valuesFromQuery(q) {
+  const v = {};
+  if (q.has("network")) v.network = q.get("network");
+  const urls = [...q.getAll("url"), ...(q.get("urls") ?? "").split(",")].map((s) => s.trim()).filter(Boolean);
+  if (urls.length) v.urls = urls.join("\n");
+  for (const k of ["checkpoint", "trustedBlockRoot", "stateId"]) {
+    if (q.has(k)) {
+      v[k] = q.get(k);
+      v.trust = k;
+    }
+  }
+  for (const k of ["longRange", "targetSlot", "batchSize", "concurrency"]) if (q.has(k)) v[k] = q.get(k);
+  if (q.has("backfill")) v.autoBackfill = q.get("backfill") !== "0";
+  return v;
+}
+
+function readForm() {
+  return {
+    network: form.network.value,
+    urls: form.urls.value,
+    trust: form.trust.value,
+    checkpoint: form.checkpoint.value.trim(),
+    trustedBlockRoot: form.trustedBlockRoot.value.trim(),
+    stateId: form.stateId.value.trim(),
+    longRange: form.longRange.value,
+    targetSlot: form.targetSlot.value.trim(),
+    batchSize: form.batchSize.value.trim(),
+    concurrency: form.concurrency.value.trim(),
+    autoBackfill: $("autoBackfill").checked,
+  };
+}
+
+/** A form-level problem, shown like the package's errors so the page has one way to show errors. */
+function formError(field, expected, actual) {
+  const e = new Error(`${field}: expected ${expected}, got ${actual === "" ? "nothing" : `"${actual}"`}`);
+  e.code = "INVALID_OPTIONS";
+  e.expected = expected;
+  e.actual = actual === "" ? "(empty)" : actual;
+  e.field = field;
+  return e;
+}
+
+function nonNegativeInt(field, text, fallback) {
+  if (text === "") return fallback;
+  if (!/^\d+$/.test(text)) throw formError(field, "a non-negative integer", text);
+  return Number(text);
+}
+
+/**
+ * Builds the options object of `LightSync.create` from the form. A custom network takes its
+ * configuration from the first provider's `/eth/v1/config/spec` and `/eth/v1/beacon/genesis`
+ * (right for a devnet one runs oneself; a public network should use its built-in name).
+ */
+async function buildOptions(values) {
+  const beaconApiUrls = values.urls
+    .split(/[\s,]+/)
+    .map((s) => s.trim().replace(/\/+$/, ""))
+    .filter(Boolean);
+  if (beaconApiUrls.length === 0) throw formError("Beacon API URLs", "at least one http(s) URL", "");
+  for (const u of beaconApiUrls)
+    if (!/^https?:\/\/[^/]+/.test(u)) throw formError("Beacon API URLs", "http:// or https:// URLs", u);
+  let network = values.network;
+  if (network === "provider") network = await networkFromProvider(beaconApiUrls[0]);
+  const opts = {
+    network,
+    beaconApiUrls,
+    longRange: values.longRange,
+    backfill: {
+      targetSlot: nonNegativeInt("Target slot", values.targetSlot, 0),
+      batchSize: nonNegativeInt("Batch size", values.batchSize, 64),
+      concurrency: nonNegativeInt("Concurrency", values.concurrency, 8),
+    },
+  };
+  switch (values.trust) {
+    case "checkpoint":
+      if (!values.checkpoint) throw formError("Checkpoint", "block_root:epoch", "");
+      opts.checkpoint = values.checkpoint;
+      break;
+    case "trustedBlockRoot":
+      if (!values.trustedBlockRoot) throw formError("Trusted block root", "0x followed by 64 hex digits", "");
+      opts.trustedBlockRoot = values.trustedBlockRoot;
+      break;
+    case "stateId":
+      opts.stateId = values.stateId || "finalized";
+      break;
+    case "file": {
+      const file = $("stateFile").files[0];
+      if (!file) throw formError("State file", "an SSZ BeaconState file", "");
+      opts.stateFile = new Uint8Array(await file.arrayBuffer());
+      break;
+    }
+  }
+  return opts;
+}
+
+async function networkFromProvider(url) {
+  const get = async (path) => {
+    let res;
+    try {
+      res = await fetch(url + path, { headers: { Accept: "application/json" } });
+    } catch (e) {
+      throw Object.assign(new Error(`${url}${path}: ${e.message}`), { code: "NETWORK" });
+    }
+    if (!res.ok)
+      throw Object.assign(new Error(`${url}${path}: expected status 200, got ${res.status}`), {
+        code: "HTTP_STATUS",
+        expected: "200",
+        actual: String(res.status),
+      });
+    return (await res.json()).data;
+  };
+  const [spec, genesis] = await Promise.all([get("/eth/v1/config/spec"), get("/eth/v1/beacon/genesis")]);
+  return { ...spec, GENESIS_VALIDATORS_ROOT: genesis.genesis_validators_root };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering what the package reports
+
+function setBar(name, done, total, text) {
+  const bar = $(name);
+  const d = num(done) ?? 0;
+  const t = num(total);
+  if (t && t > 0) {
+    bar.max = t;
+    bar.value = Math.min(d, t);
+  } else {
+    bar.removeAttribute("value"); // indeterminate
+  }
+  $(`${name}-value`).textContent = text;
+  bar.closest(".bar").classList.toggle("done", Boolean(t) && d >= t);
+}
+
+function onProgress(e) {
+  const phase = String(e.phase ?? "");
+  const done = num(e.done) ?? 0;
+  const total = num(e.total);
+  const rate = num(e.rate);
+  if (phase === "download") {
+    dash.rates.downloadBytesPerSecond = rate;
+    const of = total ? ` of ${mb(total)}` : "";
+    setBar("download", done, total, `${mb(done)}${of}${rate ? ` · ${mbps(rate)}` : ""}`);
+  } else if (phase === "hash") {
+    dash.rates.hashBytesPerSecond = rate;
+    const pct = total ? `${Math.floor((done / total) * 100)} %` : mb(done);
+    setBar("hash", done, total, `${pct}${rate ? ` · ${mbps(rate)}` : ""}`);
+  } else if (phase === "store") {
+    setPhase("syncing", "Storing the verified anchor…");
+  } else if (phase === "backfill") {
+    const t = (performance.now() - backfillT0) / 1000;
+    if (backfillPoints.length === 0) backfillBase = done;
+    backfillPoints.push({ t, n: done });
+    const elapsed = t > 0 ? (done - backfillBase) / t : 0;
+    const perSec = rate ?? (elapsed > 0 ? elapsed : null);
+    dash.rates.headersPerSecond = perSec;
+    dash.headersStored = Math.max(dash.headersStored, num(e.stored) ?? done);
+    const left = total && perSec ? (total - done) / perSec : null;
+    const parts = [`${int(done)}${total ? ` / ${int(total)}` : ""} headers`];
+    if (perSec) parts.push(`${int(perSec)} /s`);
+    if (left !== null && done < total) parts.push(`${duration(left)} left`);
+    setBar("backfill", done, total, parts.join(" · "));
+    drawChart($("chart"), backfillPoints, total);
+    $("headers-stored").textContent = int(dash.headersStored);
+  }
+}
+
+function renderWs(status) {
+  const ws = status?.ws;
+  const badge = $("ws-badge");
+  if (!ws) {
+    badge.textContent = "no anchor";
+    badge.className = "badge muted";
+    return;
+  }
+  const period = num(ws.periodEpochs);
+  const secondsPerEpoch = num(ws.secondsPerEpoch ?? status.secondsPerEpoch);
+  $("ws-period").textContent =
+    period === null ? "–" : `${int(period)} epochs${secondsPerEpoch ? ` (≈ ${duration(period * secondsPerEpoch)})` : ""}`;
+  $("ws-anchor-epoch").textContent = int(status.anchor?.epoch);
+  const expiresAt = ws.expiresAt;
+  let daysLeft = num(ws.daysLeft);
+  let expires = null;
+  if (expiresAt !== undefined && expiresAt !== null) {
+    expires = expiresAt instanceof Date ? expiresAt : typeof expiresAt === "string" && !/^\d+$/.test(expiresAt) ? new Date(expiresAt) : new Date(num(expiresAt) * 1000);
+    if (daysLeft === null) daysLeft = (expires.getTime() - Date.now()) / 86400e3;
+  }
+  $("ws-expires").textContent = expires ? utc(expires) : "–";
+  dash.wsDaysLeft = daysLeft;
+  $("ws-days").textContent = daysLeft === null ? "–" : daysLeft >= 0 ? `${daysLeft.toFixed(1)} days` : `expired ${(-daysLeft).toFixed(1)} days ago`;
+  const stale = Boolean(ws.stale);
+  if (stale) {
+    badge.textContent = "stale";
+    badge.className = "badge bad";
+  } else if (daysLeft !== null && daysLeft < 2) {
+    badge.textContent = "expires soon";
+    badge.className = "badge warn";
+  } else {
+    badge.textContent = "within period";
+    badge.className = "badge ok";
+  }
+}
+
+const TRUST_CLASS = { checkpoint: "ok", "block-root": "ok", "light-client": "info", file: "info", provider: "warn" };
+
+function renderAnchors(anchors, status) {
+  const body = $("anchors-body");
+  body.replaceChildren();
+  if (!anchors || anchors.length === 0) {
+    const tr = body.insertRow();
+    const td = tr.insertCell();
+    td.colSpan = 6;
+    td.className = "empty";
+    td.textContent = "No anchor stored yet.";
+  }
+  const active = status?.anchor?.blockRoot ?? status?.anchor?.block_root;
+  for (const a of anchors ?? []) {
+    const root = a.blockRoot ?? a.block_root;
+    const tr = body.insertRow();
+    tr.dataset.root = root;
+    const c0 = tr.insertCell();
+    c0.className = "root";
+    c0.title = root;
+    c0.textContent = shortRoot(root);
+    if (root === active) {
+      const b = document.createElement("span");
+      b.className = "badge info";
+      b.textContent = "active";
+      b.style.marginLeft = "0.4rem";
+      c0.append(b);
+    }
+    tr.insertCell().textContent = int(a.slot);
+    tr.insertCell().textContent = int(a.epoch);
+    tr.insertCell().textContent = a.fork ?? "–";
+    const tc = tr.insertCell();
+    const tb = document.createElement("span");
+    tb.className = `badge ${TRUST_CLASS[a.trust] ?? "muted"}`;
+    tb.textContent = a.trust + (a.stale ? " · stale" : "");
+    tc.append(tb);
+    const providers = a.providers ?? [];
+    tr.insertCell().textContent = providers.length ? `${providers.length}` : "–";
+    tr.cells[5].title = providers.join("\n");
+  }
+}
+
+function refresh() {
+  if (!sync) return;
+  try {
+    const status = sync.status();
+    dash.status = status;
+    renderWs(status);
+    const stored = num(status?.headersStored ?? status?.headers?.count ?? status?.tail?.count);
+    if (stored !== null) {
+      dash.headersStored = stored;
+      $("headers-stored").textContent = int(stored);
+    }
+    const tail = status?.tail;
+    if (tail) $("tail").textContent = `slot ${int(tail.slot)}${tail.root ? ` (${shortRoot(tail.root)})` : ""}`;
+  } catch (e) {
+    log(`status(): ${e.message}`, "warn");
+  }
+}
+
+async function refreshAnchors() {
+  if (!sync) return;
+  try {
+    dash.anchors = await sync.anchors();
+    renderAnchors(dash.anchors, dash.status);
+  } catch (e) {
+    log(`anchors(): ${e.message}`, "warn");
+  }
+}
+
+function showError(err) {
+  const code = err?.code ?? err?.name ?? "ERROR";
+  dash.error = { code, message: String(err?.message ?? err), ...expectedActual(err) };
+  $("error").hidden = false;
+  $("error-code").textContent = code;
+  $("error-message").textContent = String(err?.message ?? err);
+  const dl = $("error-values");
+  dl.replaceChildren();
+  const { expected, actual } = expectedActual(err);
+  for (const [k, v] of [["Expected", expected], ["Got", actual], ["Provider", err?.provider]]) {
+    if (v === undefined || v === null) continue;
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = String(v);
+    dl.append(dt, dd);
+  }
+  $("error-advice").textContent = adviceFor(code);
+  log(`${code}: ${err?.message ?? err}`, "bad");
+}
+
+function clearError() {
+  dash.error = null;
+  $("error").hidden = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run: create, start (checkpoint sync), backfill; pause/resume/cancel; reset
+
+function resetViews() {
+  for (const b of ["download", "hash", "backfill"]) setBar(b, 0, 1, "–");
+  backfillPoints = [];
+  drawChart($("chart"), [], 0);
+  dash.timings = {};
+  dash.rates = {};
+}
+
+async function run(values) {
+  clearError();
+  resetViews();
+  running = true;
+  runT0 = performance.now();
+  setPhase("syncing");
+  try {
+    const opts = await buildOptions(values);
+    if (sync) {
+      try {
+        sync.stop();
+      } catch {}
+      sync.free?.();
+    }
+    sync = await LightSync.create(opts);
+    sync.on("progress", onProgress);
+    sync.on("warning", (w) => log(`${w.code ? `${w.code}: ` : ""}${w.message ?? w}`, "warn"));
+    sync.on("notice", (w) => log(`${w.code ? `${w.code}: ` : ""}${w.message ?? w}`));
+    sync.on("status", () => refresh());
+    log(`Checkpoint sync from ${opts.beaconApiUrls.length} provider(s), ${values.longRange} mode`);
+    const anchor = await sync.start();
+    dash.anchor = anchor;
+    dash.timings.checkpointSeconds = (performance.now() - runT0) / 1000;
+    log(`Anchor stored: ${anchor?.blockRoot ?? anchor?.block_root} at slot ${num(anchor?.slot)} (trust: ${anchor?.trust})`);
+    setPhase("anchored");
+    refresh();
+    await refreshAnchors();
+    if (values.autoBackfill) await runBackfill();
+    else setPhase("done", "Anchor verified and stored (backfill not requested).");
+  } catch (err) {
+    running = false;
+    if ((err?.code === "ABORTED" || err?.name === "AbortError") && dash.phase === "paused") return;
+    if (err?.code === "ABORTED" && dash.phase === "cancelled") return;
+    setPhase("error");
+    showError(err);
+    refresh();
+    await refreshAnchors();
+  }
+}
+
+async function runBackfill() {
+  setPhase("backfilling");
+  backfillT0 = performance.now();
+  backfillPoints = [];
+  const t0 = performance.now();
+  log("Backfill started");
+  const result = await sync.backfill();
+  const seconds = (performance.now() - t0) / 1000;
+  if (dash.phase === "paused" || dash.phase === "cancelled") return;
+  dash.timings.backfillSeconds = seconds;
+  dash.backfillResult = result ?? null;
+  refresh();
+  await refreshAnchors();
+  dash.timings.totalSeconds = (performance.now() - runT0) / 1000;
+  running = false;
+  setPhase("done");
+  log(`Backfill complete: ${int(dash.headersStored)} headers stored in ${duration(seconds)}`);
+}
+
+function stopSync() {
+  try {
+    sync?.stop();
+  } catch (e) {
+    log(`stop(): ${e.message}`, "warn");
+  }
+}
+
+$("pause").addEventListener("click", () => {
+  setPhase("paused");
+  stopSync();
+  log("Backfill paused");
+});
+
+$("resume").addEventListener("click", async () => {
+  log("Backfill resumed");
+  try {
+    await runBackfill();
+  } catch (err) {
+    if (dash.phase === "paused" || dash.phase === "cancelled") return;
+    setPhase("error");
+    showError(err);
+  }
+});
+
+$("cancel").addEventListener("click", () => {
+  setPhase("cancelled");
+  stopSync();
+  running = false;
+  log("Cancelled by the user");
+});
+
+$("reset").addEventListener("click", () => $("reset-dialog").showModal());
+$("reset-dialog").addEventListener("close", async () => {
+  if ($("reset-dialog").returnValue !== "confirm") return;
+  try {
+    if (!sync) sync = await LightSync.create(await buildOptions(readForm()));
+    await sync.reset();
+    log("Database reset: anchors and headers deleted", "warn");
+    dash.anchors = [];
+    dash.headersStored = 0;
+    renderAnchors([], null);
+    renderWs(null);
+    $("headers-stored").textContent = "0";
+    $("tail").textContent = "–";
+    resetViews();
+    clearError();
+    setPhase("idle", "Database reset. Ready to start again.");
+  } catch (err) {
+    setPhase("error");
+    showError(err);
+  }
+});
+
+form.addEventListener("change", (e) => {
+  if (e.target.name === "trust") showTrustFields();
+});
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (running) return;
+  const values = readForm();
+  try {
+    const { urls, network, longRange, targetSlot, batchSize, concurrency } = values;
+    localStorage.setItem(FORM_KEY, JSON.stringify({ urls, network, longRange, targetSlot, batchSize, concurrency }));
+  } catch {}
+  run(values);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+async function main() {
+  const q = new URLSearchParams(location.search);
+  let remembered = {};
+  try {
+    remembered = JSON.parse(localStorage.getItem(FORM_KEY) ?? "{}");
+  } catch {}
+  fillForm({ ...remembered, ...valuesFromQuery(q) });
+  drawChart($("chart"), [], 0);
+  setPhase("loading");
+  try {
+    await init();
+  } catch (err) {
+    setPhase("error", "The WebAssembly module did not load.");
+    showError(Object.assign(new Error(`init(): ${err.message}`), { code: err.code ?? "WASM_LOAD" }));
+    return;
+  }
+  setPhase("idle");
+  log("WebAssembly module loaded");
+  wsTimer = setInterval(() => dash.status && renderWs(dash.status), 60_000);
+  if (q.get("autostart") === "1") run(readForm());
+}
+
+main();
