@@ -3,6 +3,7 @@
 //! problem, then exits non-zero; none of them panics on bad input.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod devnet;
 pub mod light_verify;
 pub mod root;
@@ -29,6 +30,7 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
+        "checkpoint" => checkpoint::run(rest),
         "light-verify" => light_verify::run(rest),
         "root" => root::run(rest),
         other => {
