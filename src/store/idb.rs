@@ -639,6 +639,14 @@ impl Store for IdbStore {
     }
 }
 
+impl Drop for IdbStore {
+    /// Closes the connection, so that a later open, upgrade or delete is not blocked by it.
+    fn drop(&mut self) {
+        self.db.set_onversionchange(None);
+        self.db.close();
+    }
+}
+
 /// Bytes stored as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).
 fn state_bytes(value: JsValue) -> Result<Vec<u8>, StoreError> {
     if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {

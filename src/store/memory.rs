@@ -449,7 +449,10 @@ mod tests {
         assert_eq!(serde_json::from_str::<AnchorRecord>(&json).unwrap(), light);
 
         // A committee whose key bytes are not whole 48-byte keys is refused.
-        let bad = format!(r#"{{"pubkeys":[1,2,3],"aggregate_pubkey":{:?}}}"#, [0u8; 48]);
+        let bad = format!(
+            r#"{{"pubkeys":[1,2,3],"aggregate_pubkey":{:?}}}"#,
+            [0u8; 48]
+        );
         let error = serde_json::from_str::<SyncCommitteeRecord>(&bad).unwrap_err();
         assert!(error.to_string().contains("multiple of 48"), "{error}");
 
