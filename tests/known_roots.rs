@@ -77,6 +77,11 @@ fn electra_pre_state_links_to_block_1() {
     );
     let state = AnyBeaconState::<Mainnet>::from_ssz_bytes(ForkName::Electra, &pre).unwrap();
     assert_eq!(state.validators().len(), 256);
+    // Derived by two independent SSZ implementations (fixture README).
+    assert_eq!(
+        state.tree_hash_root(),
+        root("0x52cc851569939cfb5d79eff590b02682aa2a458e382a5f8e479fc1afdc0210e9")
+    );
     let block_bytes = read_ssz_file(fixture(&format!("{dir}blocks_0.ssz_snappy"))).unwrap();
     let block =
         AnySignedBeaconBlock::<Mainnet>::from_ssz_bytes(ForkName::Electra, &block_bytes).unwrap();
