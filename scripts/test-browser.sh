@@ -1,6 +1,23 @@
 #!/usr/bin/env bash
-# Browser tests: `wasm-pack test --headless --chrome` against Debian's Chromium and ChromeDriver,
-# with a local devnet on 127.0.0.1 for the tests that talk to a Beacon API.
+# Browser tests: `wasm-pack test --headless --chrome` against Debian's Chromium and ChromeDriver, with
+# real IndexedDB, and a local devnet Beacon API on 127.0.0.1 for the tests that talk to one.
+#
+# The devnet's addresses reach the wasm tests at compile time (a browser test cannot read the
+# environment): LIGHTSYNC_DEVNET_URL (first provider), LIGHTSYNC_DEVNET_URLS (comma-separated) and
+# LIGHTSYNC_DEVNET_JSON (everything the devnet printed: checkpoint, finalized root, genesis time, …).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec wasm-pack test --headless --chrome --chromedriver "${CHROMEDRIVER:-/usr/bin/chromedriver}"
+CLI=target/release/lightsync
+[ -x "$CLI" ] || cargo build --release --bin lightsync
+work=$(mktemp -d)
+"$CLI" devnet --port 0 --providers 3 --validators 2048 --slots 256 --preset minimal --seed 7 \
+  --ready-file "$work/devnet.json" >"$work/devnet.log" 2>&1 &
+devnet_pid=$!
+trap 'kill $devnet_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && break; sleep 0.1; done
+[ -s "$work/devnet.json" ] || { cat "$work/devnet.log" >&2; echo "devnet did not start" >&2; exit 1; }
+export LIGHTSYNC_DEVNET_JSON=$(cat "$work/devnet.json")
+export LIGHTSYNC_DEVNET_URLS=$(node -e 'console.log(JSON.parse(process.argv[1]).urls.join(","))' "$LIGHTSYNC_DEVNET_JSON")
+export LIGHTSYNC_DEVNET_URL=${LIGHTSYNC_DEVNET_URLS%%,*}
+echo "browser tests against devnet $LIGHTSYNC_DEVNET_URLS"
+wasm-pack test --headless --chrome --chromedriver "${CHROMEDRIVER:-/usr/bin/chromedriver}" "$@"
