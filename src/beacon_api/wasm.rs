@@ -95,6 +95,12 @@ impl FetchTransport {
         }
     }
 
+    /// Replaces the per-request timeout for JSON answers (milliseconds).
+    pub fn with_timeout_ms(mut self, timeout_ms: u64) -> Self {
+        self.timeout_ms = timeout_ms.max(1);
+        self
+    }
+
     /// Cancels every request when `signal` aborts (the page's `AbortSignal`).
     pub fn with_signal(mut self, signal: Option<AbortSignal>) -> Self {
         self.signal = signal;

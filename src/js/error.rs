@@ -1,0 +1,40 @@
+//! Errors at the JS boundary: `Error` objects with a stable `code`.
+//!
+//! A dashboard must tell a stale checkpoint from a network failure without parsing messages, so
+//! every failure becomes an `Error` whose `name` is `LightSyncError`, whose `code` is one stable
+//! string per kind (the Rust error's `code()`), and, where two values were compared, `expected`
+//! and `actual` strings; the message contains both.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use crate::checkpoint::CheckpointError;
+use crate::store::StoreError;
+
+/// A `LightSyncError`: `new Error(message)` with `name`, `code` and optional `expected`/`actual`.
+pub fn js_error(code: &str, message: &str, expected_actual: Option<(String, String)>) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("LightSyncError");
+    let obj: &JsValue = err.as_ref();
+    let _ = Reflect::set(obj, &"code".into(), &code.into());
+    if let Some((expected, actual)) = expected_actual {
+        let _ = Reflect::set(obj, &"expected".into(), &expected.into());
+        let _ = Reflect::set(obj, &"actual".into(), &actual.into());
+    }
+    err.into()
+}
+
+/// The JS error of a checkpoint failure.
+pub fn from_checkpoint(e: &CheckpointError) -> JsValue {
+    js_error(e.code(), &e.to_string(), e.expected_actual())
+}
+
+/// The JS error of a store failure.
+pub fn from_store(e: &StoreError) -> JsValue {
+    from_checkpoint(&CheckpointError::Store(e.clone()))
+}
+
+/// An invalid option (`code: "INVALID_OPTIONS"`).
+pub fn invalid_options(message: impl Into<String>) -> JsValue {
+    js_error("INVALID_OPTIONS", &message.into(), None)
+}
