@@ -41,8 +41,17 @@ const ADVICE = {
     "A provider could not be reached (down, wrong URL, or it does not allow this page's origin through CORS). Check the URL and retry.",
   BODY_TOO_LARGE: `A provider sent more data than the type allows. ${NOTHING_STORED} Use another provider.`,
   TRUNCATED: "A response ended early. Retry; if it repeats, use another provider.",
-  BACKFILL_LINK:
-    "A batch of headers did not link to the verified chain (wrong root, orphan or gap); the whole batch was rejected. Remove the provider that served it and resume.",
+  NO_ANCHOR: "There is no verified anchor yet. Run a checkpoint sync first; the backfill starts from its anchor.",
+  LINK_NOT_FOUND:
+    "The headers served did not link to the verified chain (a wrong root, an orphan or a gap); the whole batch was rejected and nothing from it was stored. Remove the provider that served it and resume.",
+  BLOCK_WITHHELD:
+    "A provider said a block that the verified chain needs does not exist. Resume with another provider; what is stored so far is verified.",
+  KNOWN_ROOTS_MISMATCH: `Headers disagree with the block roots recorded in the verified anchor state. ${NOTHING_STORED} Remove the provider that served them and resume.`,
+  API: "A provider request failed during the backfill. Resume: the backfill continues from the last stored batch.",
+  NO_HEALTHY_PROVIDER:
+    "Every provider failed or was excluded for misbehaving. Add a working provider and resume; stored headers are kept.",
+  INVALID_OPTION: "A backfill option is not valid; the message says which one and what was expected.",
+  CLOCK: "The backfill could not read the wall clock against the network's genesis. Check the computer's clock.",
 };
 
 /** Advice for `code`, with a fallback for codes added after this page was written. */

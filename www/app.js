@@ -168,7 +168,13 @@ async function buildOptions(values) {
   for (const u of beaconApiUrls)
     if (!/^https?:\/\/[^/]+/.test(u)) throw formError("Beacon API URLs", "http:// or https:// URLs", u);
   let network = values.network;
-  if (network === "provider") network = await networkFromProvider(beaconApiUrls[0]);
+  if (network === "provider") {
+    network = await networkFromProvider(beaconApiUrls[0]);
+    const slotSeconds = num(network.SECONDS_PER_SLOT) ?? num(network.SLOT_DURATION_MS) / 1000;
+    secondsPerEpoch = slotSeconds * num(network.SLOTS_PER_EPOCH);
+  } else {
+    secondsPerEpoch = 384;
+  }
   const opts = {
     network,
     beaconApiUrls,
@@ -271,34 +277,43 @@ function onProgress(e) {
   }
 }
 
+/**
+ * Seconds per epoch (`SECONDS_PER_SLOT * SLOTS_PER_EPOCH`) of the network in use: 12 s x 32 slots
+ * on every built-in network; a custom network's comes from its config.
+ */
+let secondsPerEpoch = 384;
+
 function renderWs(status) {
   const ws = status?.ws;
   const badge = $("ws-badge");
   if (!ws) {
     badge.textContent = "no anchor";
     badge.className = "badge muted";
+    for (const id of ["ws-period", "ws-anchor-epoch", "ws-expires", "ws-days"]) $(id).textContent = "–";
+    dash.wsDaysLeft = null;
     return;
   }
   const period = num(ws.periodEpochs);
-  const secondsPerEpoch = num(ws.secondsPerEpoch ?? status.secondsPerEpoch);
-  $("ws-period").textContent =
-    period === null ? "–" : `${int(period)} epochs${secondsPerEpoch ? ` (≈ ${duration(period * secondsPerEpoch)})` : ""}`;
+  $("ws-period").textContent = period === null ? "–" : `${int(period)} epochs (≈ ${duration(period * secondsPerEpoch)})`;
   $("ws-anchor-epoch").textContent = int(status.anchor?.epoch);
-  const expiresAt = ws.expiresAt;
-  let daysLeft = num(ws.daysLeft);
-  let expires = null;
-  if (expiresAt !== undefined && expiresAt !== null) {
-    expires = expiresAt instanceof Date ? expiresAt : typeof expiresAt === "string" && !/^\d+$/.test(expiresAt) ? new Date(expiresAt) : new Date(num(expiresAt) * 1000);
-    if (daysLeft === null) daysLeft = (expires.getTime() - Date.now()) / 86400e3;
-  }
-  $("ws-expires").textContent = expires ? utc(expires) : "–";
+  // The anchor is safe up to and including `expiresEpoch`; it goes stale when the clock enters
+  // the next epoch. `currentEpoch` is the package's reading of the wall clock, so the time left is
+  // exact to within the current epoch's elapsed part (at most one epoch).
+  const epochsLeft = num(ws.expiresEpoch) + 1 - num(ws.currentEpoch);
+  const secondsLeft = epochsLeft * secondsPerEpoch;
+  const daysLeft = secondsLeft / 86400;
   dash.wsDaysLeft = daysLeft;
-  $("ws-days").textContent = daysLeft === null ? "–" : daysLeft >= 0 ? `${daysLeft.toFixed(1)} days` : `expired ${(-daysLeft).toFixed(1)} days ago`;
-  const stale = Boolean(ws.stale);
-  if (stale) {
+  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ≈ ${utc(new Date(Date.now() + secondsLeft * 1000))}`;
+  $("ws-days").textContent = ws.stale
+    ? `none: stale since ${int(-epochsLeft + 1)} epochs`
+    : daysLeft >= 2
+      ? `${daysLeft.toFixed(1)} days`
+      : `${duration(secondsLeft)} (${daysLeft.toFixed(2)} days)`;
+  if (ws.stale) {
     badge.textContent = "stale";
     badge.className = "badge bad";
-  } else if (daysLeft !== null && daysLeft < 2) {
+  } else if (period !== null && epochsLeft < period / 10) {
+    // The last tenth of the period: time to fetch a fresher checkpoint.
     badge.textContent = "expires soon";
     badge.className = "badge warn";
   } else {
@@ -414,6 +429,28 @@ function resetViews() {
   dash.rates = {};
 }
 
+/** The block root a trust input names, lower-case, or null (stateId and files name none). */
+function namedRoot(opts) {
+  const r = opts.checkpoint ? opts.checkpoint.split(":")[0] : opts.trustedBlockRoot;
+  return r ? r.toLowerCase() : null;
+}
+
+/**
+ * Opens the network's database and decides where trust comes from. When the database already
+ * holds an active anchor for the very root the form names (a reload, a second visit), the stored,
+ * already verified anchor is resumed instead of downloading and hashing the state again;
+ * `start()` still checks it against the weak-subjectivity period.
+ */
+async function openSync(opts) {
+  const first = await LightSync.create(opts);
+  const stored = first.status()?.anchor;
+  const root = namedRoot(opts);
+  if (!stored || !root || stored.blockRoot?.toLowerCase() !== root) return { sync: first, resumed: false };
+  first.free?.();
+  const { checkpoint, trustedBlockRoot, stateId, stateFile, ...rest } = opts;
+  return { sync: await LightSync.create(rest), resumed: true };
+}
+
 async function run(values) {
   clearError();
   resetViews();
@@ -427,26 +464,36 @@ async function run(values) {
         sync.stop();
       } catch {}
       sync.free?.();
+      sync = null;
     }
-    sync = await LightSync.create(opts);
+    const opened = await openSync(opts);
+    sync = opened.sync;
     sync.on("progress", onProgress);
     sync.on("warning", (w) => log(`${w.code ? `${w.code}: ` : ""}${w.message ?? w}`, "warn"));
-    sync.on("notice", (w) => log(`${w.code ? `${w.code}: ` : ""}${w.message ?? w}`));
     sync.on("status", () => refresh());
-    log(`Checkpoint sync from ${opts.beaconApiUrls.length} provider(s), ${values.longRange} mode`);
+    if (opened.resumed) {
+      log("Resuming from the stored, verified anchor (no new download)");
+      setPhase("syncing", "Checking the stored anchor…");
+      for (const b of ["download", "hash"]) setBar(b, 1, 1, "stored anchor reused");
+    } else {
+      log(`Checkpoint sync from ${opts.beaconApiUrls.length} provider(s), ${values.longRange} mode`);
+    }
     const anchor = await sync.start();
     dash.anchor = anchor;
+    dash.resumed = opened.resumed;
     dash.timings.checkpointSeconds = (performance.now() - runT0) / 1000;
-    log(`Anchor stored: ${anchor?.blockRoot ?? anchor?.block_root} at slot ${num(anchor?.slot)} (trust: ${anchor?.trust})`);
+    log(`Anchor ${opened.resumed ? "in use" : "stored"}: ${anchor.blockRoot} at slot ${anchor.slot} (trust: ${anchor.trust})`);
     setPhase("anchored");
     refresh();
     await refreshAnchors();
     if (values.autoBackfill) await runBackfill();
-    else setPhase("done", "Anchor verified and stored (backfill not requested).");
+    else {
+      running = false;
+      setPhase("done", "Anchor verified and stored (backfill not requested).");
+    }
   } catch (err) {
     running = false;
-    if ((err?.code === "ABORTED" || err?.name === "AbortError") && dash.phase === "paused") return;
-    if (err?.code === "ABORTED" && dash.phase === "cancelled") return;
+    if (err?.code === "ABORTED" && (dash.phase === "paused" || dash.phase === "cancelled")) return;
     setPhase("error");
     showError(err);
     refresh();
@@ -506,13 +553,43 @@ $("cancel").addEventListener("click", () => {
 });
 
 $("reset").addEventListener("click", () => $("reset-dialog").showModal());
+/** `genesis_validators_root` of the built-in networks (their config), naming their databases. */
+const BUILT_IN_GVR = {
+  mainnet: "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95",
+  sepolia: "0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078",
+  holesky: "0x9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1",
+  hoodi: "0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f",
+};
+
+/**
+ * Deletes the selected network's database: through the package when it offers `reset()`, else by
+ * its IndexedDB name (`beacon-lightsync-<genesis validators root>`); the package's open
+ * connection closes itself on the deletion's `versionchange`.
+ */
+async function resetDatabase() {
+  if (typeof sync?.reset === "function") return sync.reset();
+  const values = readForm();
+  let gvr = BUILT_IN_GVR[values.network];
+  if (!gvr) gvr = (await buildOptions(values)).network.GENESIS_VALIDATORS_ROOT;
+  const name = `beacon-lightsync-${gvr.toLowerCase()}`;
+  sync?.free?.();
+  sync = null;
+  await new Promise((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = () => resolve();
+    req.onerror = () => reject(Object.assign(new Error(`deleting ${name}: ${req.error}`), { code: "STORE" }));
+    req.onblocked = () => log("Waiting for other tabs to close this database…", "warn");
+  });
+}
+
 $("reset-dialog").addEventListener("close", async () => {
   if ($("reset-dialog").returnValue !== "confirm") return;
   try {
-    if (!sync) sync = await LightSync.create(await buildOptions(readForm()));
-    await sync.reset();
+    await resetDatabase();
     log("Database reset: anchors and headers deleted", "warn");
     dash.anchors = [];
+    dash.anchor = null;
+    dash.status = null;
     dash.headersStored = 0;
     renderAnchors([], null);
     renderWs(null);

@@ -197,3 +197,47 @@ export function watchConsole(page) {
   page.on("pageerror", (e) => lines.push(`[pageerror] ${e.message}`));
   return lines;
 }
+
+/**
+ * Records in the page's IndexedDB, summed over every database: `{ anchors, headers }` (object
+ * stores of those names). Read straight from IndexedDB, not through the package, so "nothing was
+ * stored" is checked independently of the code under test.
+ */
+export function storedCounts(page) {
+  return page.evaluate(async () => {
+    const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    const totals = { anchors: 0, headers: 0 };
+    for (const { name } of await indexedDB.databases()) {
+      const db = await req(indexedDB.open(name));
+      for (const store of ["anchors", "headers"]) {
+        if (db.objectStoreNames.contains(store)) totals[store] += await req(db.transaction(store).objectStore(store).count());
+      }
+      db.close();
+    }
+    return totals;
+  });
+}
+
+/** `SAFETY_DECAY` (consensus-specs phase0/weak-subjectivity.md, a constant, not in the config). */
+const SAFETY_DECAY = 10n;
+/** Every validator of the devnet's generated chain is active with 32 ETH, in Gwei. */
+const DEVNET_BALANCE_GWEI = 32_000_000_000n;
+
+/**
+ * `compute_weak_subjectivity_period` of the Electra guide (also Fulu's), in epochs, for a registry
+ * of `validators` active validators at 32 ETH, from the config values in `spec` (the `data` of
+ * `/eth/v1/config/spec`):
+ *   t = total active balance; delta = get_balance_churn_limit
+ *     = max(MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA, t // CHURN_LIMIT_QUOTIENT) rounded down to
+ *       EFFECTIVE_BALANCE_INCREMENT;
+ *   period = MIN_VALIDATOR_WITHDRAWABILITY_DELAY + SAFETY_DECAY * t // (2 * delta * 100).
+ */
+export function wsPeriodFromSpec(spec, validators) {
+  const t = BigInt(validators) * DEVNET_BALANCE_GWEI;
+  const minChurn = BigInt(spec.MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA);
+  const quotient = BigInt(spec.CHURN_LIMIT_QUOTIENT);
+  const increment = BigInt(spec.EFFECTIVE_BALANCE_INCREMENT);
+  let churn = t / quotient > minChurn ? t / quotient : minChurn;
+  churn -= churn % increment;
+  return Number(BigInt(spec.MIN_VALIDATOR_WITHDRAWABILITY_DELAY) + (SAFETY_DECAY * t) / (2n * churn * 100n));
+}

@@ -1,0 +1,191 @@
+// End-to-end tests of the dashboard in headless Chromium (real IndexedDB, real cross-origin HTTP)
+// against `lightsync devnet` on 127.0.0.1. Each test starts its own devnet, static server and
+// browser and stops them at the end; a screenshot of each end state goes to test-results/e2e/.
+//
+// Known answers come from the devnet over HTTP (its canonical header chain, its finalized
+// checkpoint, its config), read by the test itself, never from the page under test.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { launch } from "../../scripts/chromium.mjs";
+import {
+  requireBuilt,
+  startDevnet,
+  startStatic,
+  dashboardMounts,
+  dashboardUrl,
+  waitForPhase,
+  snapshot,
+  screenshot,
+  canonicalHeaders,
+  watchConsole,
+  storedCounts,
+  wsPeriodFromSpec,
+} from "./helpers.mjs";
+
+requireBuilt();
+
+/** Starts a devnet, the static server and a browser; registers their shutdown with `t`. */
+async function setUp(t, devnetOptions = {}) {
+  const devnet = await startDevnet(devnetOptions);
+  t.after(() => devnet.stop());
+  const www = await startStatic(dashboardMounts());
+  t.after(() => www.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const consoleLines = watchConsole(page);
+  t.after(() => {
+    if (consoleLines.length) t.diagnostic(`browser console:\n${consoleLines.join("\n")}`);
+  });
+  return { devnet, www, page, context: browser.context };
+}
+
+async function shot(t, page, name) {
+  const file = await screenshot(page, name);
+  t.diagnostic(`screenshot: ${file}`);
+}
+
+/** The headers a backfill from the anchor down to slot `target` must store, from the devnet. */
+async function expectedBackfill(devnet, anchorSlot, anchorRoot, target) {
+  const chain = await canonicalHeaders(devnet.urls[0], target, anchorSlot);
+  const blocks = [...chain.entries()].filter(([, h]) => h !== null).sort((a, b) => a[0] - b[0]);
+  const top = blocks[blocks.length - 1];
+  assert.equal(top[1].root, anchorRoot, "the devnet's canonical block at the anchor slot is the anchor");
+  // Each canonical block links to the previous canonical block: the chain the backfill must walk.
+  for (let i = 1; i < blocks.length; i++) assert.equal(blocks[i][1].parentRoot, blocks[i - 1][1].root);
+  return { count: blocks.length, oldest: { slot: blocks[0][0], root: blocks[0][1].root } };
+}
+
+test("full flow: checkpoint sync, verification, storage and backfill end with the anchor and every header", async (t) => {
+  const { devnet, www, page } = await setUp(t, { providers: 3 });
+  const [cpRoot, cpEpoch] = devnet.checkpoint.split(":");
+  await page.goto(
+    dashboardUrl(www.url, { network: "provider", url: devnet.urls, checkpoint: devnet.checkpoint, autostart: 1 }),
+  );
+  const snap = await waitForPhase(page, "done", 90_000);
+  await shot(t, page, "full-flow");
+
+  assert.equal(snap.anchor.blockRoot, cpRoot);
+  assert.equal(String(snap.anchor.epoch), cpEpoch);
+  assert.equal(snap.anchor.trust, "checkpoint");
+  const expected = await expectedBackfill(devnet, Number(snap.anchor.slot), cpRoot, 0);
+  assert.equal(Number(snap.headersStored), expected.count, "headers stored");
+  assert.equal(snap.status.tail.root, expected.oldest.root);
+
+  // What the page shows, and what IndexedDB holds.
+  assert.equal(await page.locator("[data-testid=anchors] tr").count(), 1);
+  assert.match(await page.locator("[data-testid=anchors]").innerText(), /checkpoint/);
+  assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "within period");
+  const spec = await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json();
+  assert.equal(Number(snap.status.ws.periodEpochs), wsPeriodFromSpec(spec.data, 2048));
+  const counts = await storedCounts(page);
+  assert.equal(counts.anchors, 1);
+  assert.equal(counts.headers, expected.count);
+});
+
+test("a reload during backfill resumes and ends with the same chain", async (t) => {
+  const { devnet, www, page } = await setUp(t, { providers: 2 });
+  // Slow header responses so the reload lands in the middle of the backfill.
+  for (const i of [0, 1]) await devnet.fault(i, "trickle,path=/eth/v1/beacon/headers/*,chunk=64,delay_ms=40");
+  const url = dashboardUrl(www.url, {
+    network: "provider",
+    url: devnet.urls,
+    checkpoint: devnet.checkpoint,
+    batchSize: 16,
+    concurrency: 2,
+    autostart: 1,
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => window.lightsyncDashboard?.phase === "backfilling" && window.lightsyncDashboard.headersStored > 0, null, {
+    timeout: 60_000,
+    polling: 50,
+  });
+  const before = await snapshot(page);
+  assert.equal(before.phase, "backfilling");
+  await shot(t, page, "reload-before");
+  for (const i of [0, 1]) await devnet.clearFaults(i);
+  await page.reload();
+  const snap = await waitForPhase(page, "done", 90_000);
+  await shot(t, page, "reload-after");
+
+  const expected = await expectedBackfill(devnet, Number(snap.anchor.slot), snap.anchor.blockRoot, 0);
+  assert.ok(Number(snap.headersStored) >= Number(before.headersStored), "no header lost by the reload");
+  assert.equal(Number(snap.headersStored), expected.count);
+  assert.equal(snap.status.tail.root, expected.oldest.root);
+  const counts = await storedCounts(page);
+  assert.equal(counts.anchors, 1, "the reload reuses the stored anchor");
+  assert.equal(counts.headers, expected.count);
+});
+
+test("a faulty provider shows its error code in the page and nothing is stored", async (t) => {
+  const { devnet, www, page } = await setUp(t, { providers: 1 });
+  await devnet.fault(0, "flip-state");
+  await page.goto(
+    dashboardUrl(www.url, { network: "provider", url: devnet.urls, checkpoint: devnet.checkpoint, autostart: 1 }),
+  );
+  const snap = await waitForPhase(page, "error", 60_000);
+  await shot(t, page, "faulty-provider");
+  assert.equal(snap.error.code, "STATE_ROOT_MISMATCH");
+  assert.equal(await page.locator("[data-testid=error-code]").innerText(), "STATE_ROOT_MISMATCH");
+  assert.ok(await page.locator("#error").isVisible());
+  assert.ok(snap.error.expected && snap.error.actual, "expected and actual values are shown");
+  assert.notEqual(snap.error.expected, snap.error.actual);
+  assert.match(await page.locator("#error-advice").innerText(), /Nothing from this attempt was stored/);
+  const counts = await storedCounts(page);
+  assert.equal(counts.anchors, 0, "no anchor stored");
+  assert.equal(counts.headers, 0, "no header stored");
+});
+
+/**
+ * A devnet whose genesis is so far in the past that an anchor at genesis (epoch 0) is outside the
+ * weak-subjectivity period, while its latest finalized epoch is still inside it: `margin` epochs
+ * either side, with the period computed by the spec formula from the devnet's own config.
+ */
+async function staleDevnet(t) {
+  const probe = await startDevnet({ providers: 1 });
+  const spec = (await (await fetch(`${probe.urls[0]}/eth/v1/config/spec`)).json()).data;
+  const finalizedEpoch = probe.finalized_epoch;
+  await probe.stop();
+  const period = wsPeriodFromSpec(spec, 2048);
+  const secondsPerEpoch = Number(spec.SECONDS_PER_SLOT) * Number(spec.SLOTS_PER_EPOCH);
+  const nowEpoch = period + Math.floor(finalizedEpoch / 2); // 0 + period < now <= finalized + period
+  const genesisTime = Math.floor(Date.now() / 1000) - nowEpoch * secondsPerEpoch;
+  const ctx = await setUp(t, { providers: 2, args: ["--genesis-time", String(genesisTime)] });
+  const genesisHeader = await (await fetch(`${ctx.devnet.urls[0]}/eth/v1/beacon/headers/0`)).json();
+  return { ...ctx, period, genesisCheckpoint: `${genesisHeader.data.root}:0` };
+}
+
+test("a stale anchor stops with the stale error in strict mode", async (t) => {
+  const { devnet, www, page, genesisCheckpoint } = await staleDevnet(t);
+  await page.goto(
+    dashboardUrl(www.url, { network: "provider", url: devnet.urls, checkpoint: genesisCheckpoint, longRange: "strict", autostart: 1 }),
+  );
+  const snap = await waitForPhase(page, "error", 60_000);
+  await shot(t, page, "stale-strict");
+  assert.equal(snap.error.code, "WS_STALE");
+  assert.equal(await page.locator("[data-testid=error-code]").innerText(), "WS_STALE");
+  assert.match(await page.locator("#error-advice").innerText(), /light long-range mode/);
+  const counts = await storedCounts(page);
+  assert.equal(counts.anchors, 0);
+});
+
+test("a stale anchor is rebuilt through light-client updates in light mode", async (t) => {
+  const { devnet, www, page, genesisCheckpoint } = await staleDevnet(t);
+  await page.goto(
+    dashboardUrl(www.url, {
+      network: "provider",
+      url: devnet.urls,
+      checkpoint: genesisCheckpoint,
+      longRange: "light",
+      backfill: 0,
+      autostart: 1,
+    }),
+  );
+  const snap = await waitForPhase(page, "done", 90_000);
+  await shot(t, page, "stale-light");
+  const active = snap.status.anchor;
+  assert.equal(active.trust, "light-client");
+  assert.equal(active.blockRoot, devnet.finalized_root, "rebuilt to the devnet's latest finalized block");
+  assert.equal(snap.status.ws.stale, false);
+  assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "within period");
+});

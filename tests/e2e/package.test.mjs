@@ -1,0 +1,147 @@
+// The npm package as users meet it: its package.json, a plain `<script type="module">` page, a
+// Vite application build, and the README's usage example, each loaded in headless Chromium (the
+// last two against a devnet on 127.0.0.1).
+import test from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { launch } from "../../scripts/chromium.mjs";
+import { ROOT, PKG, requireBuilt, startDevnet, startStatic, screenshot, storedCounts, watchConsole } from "./helpers.mjs";
+
+requireBuilt();
+
+const pkgJson = JSON.parse(fs.readFileSync(path.join(PKG, "package.json"), "utf8"));
+
+function tempDir(t, prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function browser(t) {
+  const b = await launch();
+  t.after(() => b.close());
+  return b.context;
+}
+
+/** The devnet's config as the package's `network` option takes it (config keys + GVR). */
+async function devnetNetwork(url) {
+  const spec = (await (await fetch(`${url}/eth/v1/config/spec`)).json()).data;
+  const genesis = (await (await fetch(`${url}/eth/v1/beacon/genesis`)).json()).data;
+  return { ...spec, GENESIS_VALIDATORS_ROOT: genesis.genesis_validators_root };
+}
+
+test("pkg/package.json names, types, exports and ships every file it lists", () => {
+  assert.equal(pkgJson.name, "beacon-lightsync");
+  assert.match(pkgJson.version, /^\d+\.\d+\.\d+/);
+  for (const field of ["description", "license", "types", "main", "module"]) assert.ok(pkgJson[field], `${field} is set`);
+  assert.equal(pkgJson.type, "module");
+  const root = pkgJson.exports["."];
+  assert.equal(root.types, `./${pkgJson.types}`);
+  assert.ok(fs.existsSync(path.join(PKG, root.import)), `exports["."].import ${root.import} exists`);
+  assert.ok(fs.existsSync(path.join(PKG, pkgJson.exports["./wasm"])), "the .wasm export exists");
+  for (const f of pkgJson.files) assert.ok(fs.existsSync(path.join(PKG, f)), `listed file ${f} exists`);
+  assert.ok(Array.isArray(pkgJson.sideEffects) && pkgJson.sideEffects.includes(`./${pkgJson.main}`));
+  const dts = fs.readFileSync(path.join(PKG, pkgJson.types), "utf8");
+  for (const name of ["class LightSync", "LightSyncOptions", "LightSyncError", "interface Anchor"])
+    assert.ok(dts.includes(name), `typings declare ${name}`);
+});
+
+test("the package loads from a plain <script type=module> page", async (t) => {
+  const dir = tempDir(t, "lightsync-plain-");
+  fs.writeFileSync(
+    path.join(dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>plain</title>
+<script type="module">
+  import init, { LightSync, version } from "/pkg/beacon_lightsync.js";
+  try {
+    await init();
+    window.result = { version: version(), create: typeof LightSync.create };
+  } catch (e) {
+    window.result = { error: String(e) };
+  }
+</script>`,
+  );
+  const server = await startStatic({ "": dir, "/pkg": PKG });
+  t.after(() => server.stop());
+  const page = await (await browser(t)).newPage();
+  await page.goto(server.url);
+  const result = await (await page.waitForFunction(() => window.result, null, { timeout: 30_000 })).jsonValue();
+  assert.deepEqual(result, { version: pkgJson.version, create: "function" });
+});
+
+test("a Vite build that imports beacon-lightsync runs a checkpoint sync in Chromium", async (t) => {
+  const out = tempDir(t, "lightsync-vite-");
+  execFileSync(
+    path.join(ROOT, "node_modules/.bin/vite"),
+    ["build", "--config", path.join(ROOT, "tests/vite/vite.config.mjs"), "--outDir", out],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const assets = fs.readdirSync(path.join(out, "assets"));
+  assert.ok(assets.some((f) => f.endsWith(".wasm")), `the .wasm is emitted as an asset (got ${assets.join(", ")})`);
+  const devnet = await startDevnet({ providers: 1 });
+  t.after(() => devnet.stop());
+  const server = await startStatic({ "": out });
+  t.after(() => server.stop());
+  const page = await (await browser(t)).newPage();
+  const lines = watchConsole(page);
+  const q = new URLSearchParams({ url: devnet.urls[0], checkpoint: devnet.checkpoint });
+  await page.goto(`${server.url}?${q}`);
+  const result = await (await page.waitForFunction(() => window.viteResult, null, { timeout: 60_000 })).jsonValue();
+  t.diagnostic(`screenshot: ${await screenshot(page, "vite-build")}`);
+  assert.equal(result.error, undefined, `${JSON.stringify(result.error)}\n${lines.join("\n")}`);
+  assert.equal(result.anchor.blockRoot, devnet.checkpoint.split(":")[0]);
+  assert.equal(result.anchor.trust, "checkpoint");
+});
+
+/** The ```js block of README.md's "Usage" section. */
+function readmeExample() {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const usage = readme.slice(readme.indexOf("## Usage"));
+  const m = /```js\n([\s\S]*?)```/.exec(usage);
+  assert.ok(m, "README.md has a ```js block in its Usage section");
+  return m[1];
+}
+
+test("the README's usage example runs in a page against the devnet", async (t) => {
+  const devnet = await startDevnet({ providers: 2 });
+  t.after(() => devnet.stop());
+  const network = await devnetNetwork(devnet.urls[0]);
+  // Only the three inputs are replaced; the rest runs as written.
+  const inputs = { network, beaconApiUrls: devnet.urls, checkpoint: devnet.checkpoint };
+  let code = readmeExample();
+  for (const [name, value] of Object.entries(inputs)) {
+    const re = new RegExp(`^const ${name} = .*;.*$`, "m");
+    assert.match(code, re, `the example declares \`const ${name} = …;\``);
+    code = code.replace(re, `const ${name} = ${JSON.stringify(value)};`);
+  }
+  const dir = tempDir(t, "lightsync-readme-");
+  fs.writeFileSync(path.join(dir, "example.js"), code);
+  fs.writeFileSync(
+    path.join(dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>README example</title>
+<script type="importmap">{ "imports": { "beacon-lightsync": "/pkg/beacon_lightsync.js" } }</script>
+<script type="module" src="./example.js"></script>`,
+  );
+  const server = await startStatic({ "": dir, "/pkg": PKG });
+  t.after(() => server.stop());
+  const page = await (await browser(t)).newPage();
+  const logs = [];
+  page.on("console", (m) => logs.push({ type: m.type(), text: m.text() }));
+  page.on("pageerror", (e) => logs.push({ type: "pageerror", text: e.message }));
+  await page.goto(server.url);
+  const deadline = Date.now() + 60_000;
+  while (!logs.some((l) => l.text.startsWith("weak subjectivity:") || l.type === "error" || l.type === "pageerror")) {
+    assert.ok(Date.now() < deadline, `the example did not finish: ${JSON.stringify(logs)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const problems = logs.filter((l) => l.type === "error" || l.type === "pageerror");
+  assert.deepEqual(problems, [], "no error");
+  const [root] = devnet.checkpoint.split(":");
+  assert.ok(logs.some((l) => l.text.startsWith(`anchor ${root} at slot `) && l.text.endsWith("trust: checkpoint")), JSON.stringify(logs));
+  assert.ok(logs.some((l) => /^download: \d+ of \d+$/.test(l.text)), "progress events were received");
+  assert.ok(logs.some((l) => l.text.endsWith("stale: false")));
+  assert.equal((await storedCounts(page)).anchors, 1);
+});
