@@ -10,12 +10,14 @@
 //!
 //! Entry points: [`state_root`] (one shot), [`StateRootJob`] (incremental, for yielding to the
 //! browser's event loop), [`FieldSplit`] (independent subtrees for Web Workers), [`StateView`]
-//! (zero-copy field reads) and [`state_proof`] (Merkle branches for light-client checks).
+//! (zero-copy field reads), [`state_proof`] (Merkle branches for light-client checks) and
+//! [`stream`] (tasks over byte ranges: hash while the body downloads, and in Web Workers).
 
 pub mod schema;
 pub mod sha256;
 mod ssz;
 mod state;
+pub mod stream;
 pub mod tree;
 mod view;
 
@@ -25,6 +27,10 @@ pub use ssz::SeqPlan;
 pub use state::{
     field_gindex, path_gindex, state_proof, state_root, FieldSplit, Progress, StateProof,
     StateRootJob,
+};
+pub use stream::{
+    state_head_len, StatePlan, StreamError, StreamingStateRoot, Task, TaskHasher, TaskSpec,
+    DEFAULT_TASK_BYTES,
 };
 pub use view::{
     active_validators, get_total_active_balance, ActiveValidators, CheckpointView, ForkView,

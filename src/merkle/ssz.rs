@@ -31,22 +31,34 @@ pub(crate) fn container_ranges(
     bytes: &[u8],
     path: PathFn,
 ) -> Result<Vec<Range<usize>>, MerkleError> {
+    container_ranges_of(fields, bytes, bytes.len(), path)
+}
+
+/// [`container_ranges`] from only the first bytes of the value (`head`, at least its fixed part)
+/// and the value's total length `total`: what a streaming hasher knows before the body arrives.
+pub(crate) fn container_ranges_of(
+    fields: &[(&'static str, SszType)],
+    head: &[u8],
+    total: usize,
+    path: PathFn,
+) -> Result<Vec<Range<usize>>, MerkleError> {
     let fixed_len: usize = fields.iter().map(|(_, t)| t.fixed_part_size()).sum();
     let all_fixed = fields.iter().all(|(_, t)| t.fixed_size().is_some());
-    if all_fixed && bytes.len() != fixed_len {
+    if all_fixed && total != fixed_len {
         return Err(MerkleError::WrongSize {
             path: path(),
             expected: fixed_len,
-            got: bytes.len(),
+            got: total,
         });
     }
-    if bytes.len() < fixed_len {
+    if total < fixed_len || head.len() < fixed_len {
         return Err(MerkleError::TooShort {
             path: path(),
             expected_at_least: fixed_len,
-            got: bytes.len(),
+            got: total.min(head.len()),
         });
     }
+    let bytes = head;
     let mut ranges = Vec::with_capacity(fields.len());
     // (field index, offset) for variable fields, in order.
     let mut var: Vec<(usize, usize)> = Vec::new();
@@ -69,7 +81,7 @@ pub(crate) fn container_ranges(
         let (lo, hi) = if k == 0 {
             (fixed_len, fixed_len)
         } else {
-            (prev, bytes.len())
+            (prev, total)
         };
         if off < lo || off > hi {
             return Err(MerkleError::BadOffset {
@@ -82,7 +94,7 @@ pub(crate) fn container_ranges(
         prev = off;
     }
     for (k, &(i, off)) in var.iter().enumerate() {
-        let end = var.get(k + 1).map_or(bytes.len(), |&(_, o)| o);
+        let end = var.get(k + 1).map_or(total, |&(_, o)| o);
         ranges[i] = off..end;
     }
     Ok(ranges)

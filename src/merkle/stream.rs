@@ -1,0 +1,673 @@
+//! `hash_tree_root(BeaconState)` as independent tasks over byte ranges: for streaming (hash each
+//! range as soon as its bytes have arrived) and for parallel hashing (send a range to a worker).
+//!
+//! [`StatePlan`] needs only the state's fixed part (its first ~2.7 MB on mainnet, which holds
+//! every offset) and its total length (`Content-Length`) to lay out every field, so it can be built
+//! while the body is still downloading. It cuts the state into [`Task`]s in byte order: each big
+//! list or vector of fixed-size elements (validators, balances, participation, roots...) becomes
+//! parts of `2^height` leaves, every other field is one task. A task's root depends only on its
+//! own bytes and its [`TaskSpec`] (field index, field length, part, height), so a Web Worker that
+//! holds only [`TaskHasher`] and that slice can compute it. The plan then combines the task roots
+//! into field roots and the state root, with zero subtrees standing in for the unused limit.
+//!
+//! [`StreamingStateRoot`] puts it together for one thread: `push` the body's chunks into the one
+//! buffer that keeps the state (no second copy), hand ready tasks to workers or hash them in
+//! place with `step`, and read the root once every task is in.
+
+use super::schema::{beacon_state, SszType};
+use super::ssz::{container_ranges_of, hash_tree_root, SeqPlan};
+use super::tree::{ceil_log2, Reducer};
+use super::MerkleError;
+use crate::types::{ForkName, PresetName};
+use std::ops::Range;
+
+/// Default target size of one task's bytes: big enough that a `postMessage` per task is noise
+/// next to hashing it (~1 MiB is ~10 ms of hashing in wasm), small enough that two workers finish
+/// within a few ms of each other and that the last task after the last byte is short.
+pub const DEFAULT_TASK_BYTES: usize = 1 << 20;
+
+/// What a task computes, enough to recompute its root anywhere from its bytes alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskSpec {
+    /// Index of the BeaconState field (in the fork's field order).
+    pub field: u32,
+    /// Byte length of the whole field.
+    pub field_len: u64,
+    /// Part index within the field (0 for a whole-field task).
+    pub part: u32,
+    /// Subtree height of a part in leaves (`2^height` leaves), or `None` for a whole field.
+    pub height: Option<u32>,
+}
+
+/// One unit of work: a byte range of the state and how to hash it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    /// Byte range within the state.
+    pub range: Range<usize>,
+    /// How to hash those bytes.
+    pub spec: TaskSpec,
+}
+
+/// How a field is split into tasks.
+#[derive(Clone, Debug)]
+enum FieldTasks {
+    /// The field is one task.
+    Whole(usize),
+    /// The field's parts are tasks `first..first + n`, each a subtree of `2^height` leaves.
+    Parts {
+        plan: SeqPlan,
+        height: u32,
+        first: usize,
+        n: usize,
+    },
+}
+
+/// The layout of one BeaconState as tasks, and the combination of their roots.
+#[derive(Clone, Debug)]
+pub struct StatePlan {
+    schema: SszType,
+    total_len: usize,
+    tasks: Vec<Task>,
+    fields: Vec<FieldTasks>,
+}
+
+/// Bytes a BeaconState of `fork` under `preset` must have before it can be planned: its fixed
+/// part (fixed-size fields and the 4-byte offsets of the variable ones).
+pub fn state_head_len(fork: ForkName, preset: PresetName) -> usize {
+    beacon_state(fork, preset)
+        .fields()
+        .iter()
+        .map(|(_, t)| t.fixed_part_size())
+        .sum()
+}
+
+fn field_path(schema: &SszType, i: usize) -> String {
+    format!(
+        "BeaconState.{}",
+        schema.fields().get(i).map_or("?", |(n, _)| n)
+    )
+}
+
+/// The height of parts of about `task_bytes` bytes for a field planned as `plan`.
+fn part_height(plan: &SeqPlan, task_bytes: usize) -> u32 {
+    let per_leaf = plan.leaf_bytes.max(1);
+    let want = (task_bytes / per_leaf).max(1) as u64;
+    (63 - want.leading_zeros()).min(plan.depth)
+}
+
+impl StatePlan {
+    /// Plans a state of `total_len` bytes from its first bytes `head` (at least
+    /// [`state_head_len`] of them), with tasks of about `task_bytes` bytes. Validates the
+    /// offsets and every field's length against its element size and limit.
+    pub fn new(
+        head: &[u8],
+        total_len: usize,
+        fork: ForkName,
+        preset: PresetName,
+        task_bytes: usize,
+    ) -> Result<Self, MerkleError> {
+        let schema = beacon_state(fork, preset);
+        let ranges = container_ranges_of(schema.fields(), head, total_len, &|| {
+            "BeaconState".to_string()
+        })?;
+        let mut tasks = Vec::new();
+        let mut fields = Vec::with_capacity(ranges.len());
+        for (i, ((_, ty), range)) in schema.fields().iter().zip(&ranges).enumerate() {
+            let path = || field_path(&schema, i);
+            let spec = |part, height| TaskSpec {
+                field: i as u32,
+                field_len: range.len() as u64,
+                part,
+                height,
+            };
+            match SeqPlan::new(ty, range.len(), &path)? {
+                Some(plan) if range.len() > task_bytes => {
+                    let height = part_height(&plan, task_bytes);
+                    let n = plan.groups(height);
+                    let first = tasks.len();
+                    for g in 0..n {
+                        let r = plan.group_range(g, height);
+                        tasks.push(Task {
+                            range: range.start + r.start..range.start + r.end,
+                            spec: spec(g as u32, Some(height)),
+                        });
+                    }
+                    fields.push(FieldTasks::Parts {
+                        plan,
+                        height,
+                        first,
+                        n,
+                    });
+                }
+                _ => {
+                    fields.push(FieldTasks::Whole(tasks.len()));
+                    tasks.push(Task {
+                        range: range.clone(),
+                        spec: spec(0, None),
+                    });
+                }
+            }
+        }
+        // Fields are laid out in order, so tasks are sorted by byte position except that the
+        // fixed fields come before the variable ones; sort so "ready" is a prefix of the list.
+        let mut order: Vec<usize> = (0..tasks.len()).collect();
+        order.sort_by_key(|&t| (tasks[t].range.end, tasks[t].range.start));
+        let mut new_index = vec![0; tasks.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let sorted: Vec<Task> = order.iter().map(|&t| tasks[t].clone()).collect();
+        // Parts of one field stay consecutive: their ranges are adjacent and increasing.
+        for f in &mut fields {
+            match f {
+                FieldTasks::Whole(t) => *t = new_index[*t],
+                FieldTasks::Parts { first, .. } => *first = new_index[*first],
+            }
+        }
+        Ok(StatePlan {
+            schema,
+            total_len,
+            tasks: sorted,
+            fields,
+        })
+    }
+
+    /// Every task, sorted by the end of its byte range (a task is ready once the bytes up to
+    /// `range.end` have arrived, so the ready tasks are always a prefix).
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    /// Size of the whole state in bytes.
+    pub fn total_len(&self) -> usize {
+        self.total_len
+    }
+
+    /// Root of task `index` from exactly its bytes (`&state[tasks()[index].range]`).
+    pub fn task_root(
+        &self,
+        index: usize,
+        bytes: &[u8],
+        r: &mut Reducer,
+    ) -> Result<[u8; 32], MerkleError> {
+        let task = self.tasks.get(index).ok_or(MerkleError::WrongPartCount {
+            expected: self.tasks.len(),
+            got: index + 1,
+        })?;
+        if bytes.len() != task.range.len() {
+            return Err(MerkleError::WrongSize {
+                path: format!(
+                    "{} task {index}",
+                    field_path(&self.schema, task.spec.field as usize)
+                ),
+                expected: task.range.len(),
+                got: bytes.len(),
+            });
+        }
+        spec_root(&self.schema, &task.spec, bytes, r)
+    }
+
+    /// The state root from the roots of every task, in task order.
+    pub fn combine(
+        &self,
+        task_roots: &[[u8; 32]],
+        r: &mut Reducer,
+    ) -> Result<[u8; 32], MerkleError> {
+        if task_roots.len() != self.tasks.len() {
+            return Err(MerkleError::WrongPartCount {
+                expected: self.tasks.len(),
+                got: task_roots.len(),
+            });
+        }
+        let mut leaves = Vec::with_capacity(self.fields.len() * 32);
+        for f in &self.fields {
+            match f {
+                FieldTasks::Whole(t) => leaves.extend_from_slice(&task_roots[*t]),
+                FieldTasks::Parts {
+                    plan,
+                    height,
+                    first,
+                    n,
+                } => {
+                    let flat: Vec<u8> = task_roots[*first..first + n].concat();
+                    leaves.extend_from_slice(&plan.finish(&flat, *height, r));
+                }
+            }
+        }
+        Ok(r.reduce(&leaves, ceil_log2(self.fields.len() as u64), 0))
+    }
+}
+
+/// Root of the bytes of a task described by `spec` in a state of schema `schema`.
+fn spec_root(
+    schema: &SszType,
+    spec: &TaskSpec,
+    bytes: &[u8],
+    r: &mut Reducer,
+) -> Result<[u8; 32], MerkleError> {
+    let i = spec.field as usize;
+    let Some((_, ty)) = schema.fields().get(i) else {
+        return Err(MerkleError::UnknownField {
+            name: format!("field #{i}"),
+        });
+    };
+    let path = || field_path(schema, i);
+    let Some(height) = spec.height else {
+        return hash_tree_root(ty, bytes, &path, r);
+    };
+    let field_len = usize::try_from(spec.field_len).unwrap_or(usize::MAX);
+    let plan = SeqPlan::new(ty, field_len, &path)?
+        .ok_or_else(|| MerkleError::NotSplittable { name: path() })?;
+    if height > plan.depth {
+        return Err(MerkleError::TooLong {
+            path: format!("{} part height", path()),
+            limit: plan.depth as u64,
+            got: height as u64,
+        });
+    }
+    let part = spec.part as usize;
+    let want = plan.group_range(part, height);
+    if part >= plan.groups(height) || bytes.len() != want.len() {
+        return Err(MerkleError::WrongSize {
+            path: format!("{} part {part}", path()),
+            expected: want.len(),
+            got: bytes.len(),
+        });
+    }
+    plan.group_root(bytes, height, part << height, &path, r)
+}
+
+/// Hashes tasks from their [`TaskSpec`] and bytes only: what a Web Worker holds.
+pub struct TaskHasher {
+    schema: SszType,
+    reducer: Reducer,
+}
+
+impl TaskHasher {
+    /// A hasher for states of `fork` under `preset`.
+    pub fn new(fork: ForkName, preset: PresetName) -> Self {
+        TaskHasher {
+            schema: beacon_state(fork, preset),
+            reducer: Reducer::new(),
+        }
+    }
+
+    /// Root of one task's bytes. A wrong spec or length gives an error, never a panic.
+    pub fn hash(&mut self, spec: &TaskSpec, bytes: &[u8]) -> Result<[u8; 32], MerkleError> {
+        spec_root(&self.schema, spec, bytes, &mut self.reducer)
+    }
+
+    /// Node hashes done so far.
+    pub fn nodes_hashed(&self) -> u64 {
+        self.reducer.nodes
+    }
+}
+
+/// Why a streamed state could not be hashed: bad SSZ, or a body that does not match its
+/// announced length. Retrying with the same bytes gives the same error; fetch the state again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamError {
+    /// The bytes are not a valid BeaconState encoding.
+    Invalid(MerkleError),
+    /// More bytes arrived than announced.
+    TooLong {
+        /// Announced length in bytes.
+        expected: u64,
+        /// Bytes received so far.
+        got: u64,
+    },
+    /// The body ended before its announced length.
+    Truncated {
+        /// Announced length in bytes.
+        expected: u64,
+        /// Bytes received.
+        got: u64,
+    },
+    /// A task root was supplied for a task that does not exist.
+    NoSuchTask {
+        /// Number of tasks.
+        expected_below: usize,
+        /// Index given.
+        got: usize,
+    },
+}
+
+impl std::fmt::Display for StreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StreamError::Invalid(e) => write!(f, "{e}"),
+            StreamError::TooLong { expected, got } => {
+                write!(f, "expected a body of {expected} bytes, got at least {got}")
+            }
+            StreamError::Truncated { expected, got } => {
+                write!(f, "expected a body of {expected} bytes, got {got}")
+            }
+            StreamError::NoSuchTask {
+                expected_below,
+                got,
+            } => write!(f, "expected a task index below {expected_below}, got {got}"),
+        }
+    }
+}
+
+impl std::error::Error for StreamError {}
+
+impl From<MerkleError> for StreamError {
+    fn from(e: MerkleError) -> Self {
+        StreamError::Invalid(e)
+    }
+}
+
+/// Streaming `hash_tree_root(BeaconState)`: the body's bytes go into one buffer (kept: it is the
+/// state the caller reads afterwards), each task is hashed or handed out as soon as its bytes are
+/// in, and the root is ready moments after the last byte.
+pub struct StreamingStateRoot {
+    fork: ForkName,
+    preset: PresetName,
+    task_bytes: usize,
+    total: usize,
+    bytes: Vec<u8>,
+    plan: Option<StatePlan>,
+    roots: Vec<Option<[u8; 32]>>,
+    missing: usize,
+    /// Next task not yet handed out or hashed.
+    next: usize,
+    reducer: Reducer,
+    root: Option<[u8; 32]>,
+}
+
+impl StreamingStateRoot {
+    /// A stream for a state of exactly `total_len` bytes (the body's `Content-Length`); the
+    /// buffer is allocated once at that size.
+    pub fn new(fork: ForkName, preset: PresetName, total_len: usize, task_bytes: usize) -> Self {
+        StreamingStateRoot {
+            fork,
+            preset,
+            task_bytes: task_bytes.max(1),
+            total: total_len,
+            bytes: Vec::with_capacity(total_len),
+            plan: None,
+            roots: Vec::new(),
+            missing: 0,
+            next: 0,
+            reducer: Reducer::new(),
+            root: None,
+        }
+    }
+
+    /// Appends the next chunk of the body; plans the state once its fixed part is in.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), StreamError> {
+        let got = self.bytes.len() + chunk.len();
+        if got > self.total {
+            return Err(StreamError::TooLong {
+                expected: self.total as u64,
+                got: got as u64,
+            });
+        }
+        self.bytes.extend_from_slice(chunk);
+        if self.plan.is_none()
+            && (self.bytes.len() >= state_head_len(self.fork, self.preset)
+                || self.bytes.len() == self.total)
+        {
+            let plan = StatePlan::new(
+                &self.bytes,
+                self.total,
+                self.fork,
+                self.preset,
+                self.task_bytes,
+            )?;
+            self.roots = vec![None; plan.tasks().len()];
+            self.missing = plan.tasks().len();
+            self.plan = Some(plan);
+        }
+        Ok(())
+    }
+
+    /// Bytes received so far.
+    pub fn received(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Announced size of the state in bytes.
+    pub fn total_len(&self) -> usize {
+        self.total
+    }
+
+    /// The plan, once the fixed part is in.
+    pub fn plan(&self) -> Option<&StatePlan> {
+        self.plan.as_ref()
+    }
+
+    /// Hands out the next task whose bytes have all arrived (its index, spec and bytes), for a
+    /// worker; the caller returns its root with [`StreamingStateRoot::set_task_root`].
+    pub fn next_ready(&mut self) -> Option<(usize, TaskSpec, &[u8])> {
+        let plan = self.plan.as_ref()?;
+        let t = plan.tasks().get(self.next)?;
+        if t.range.end > self.bytes.len() {
+            return None;
+        }
+        let i = self.next;
+        self.next += 1;
+        Some((i, t.spec, &self.bytes[t.range.clone()]))
+    }
+
+    /// Whether a task is ready to be handed out.
+    pub fn has_ready(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| {
+            p.tasks()
+                .get(self.next)
+                .is_some_and(|t| t.range.end <= self.bytes.len())
+        })
+    }
+
+    /// Records the root of task `index` computed elsewhere. The value is trusted: a wrong root
+    /// gives a wrong state root, which the caller's comparison then rejects.
+    pub fn set_task_root(&mut self, index: usize, root: [u8; 32]) -> Result<(), StreamError> {
+        let n = self.roots.len();
+        let slot = self.roots.get_mut(index).ok_or(StreamError::NoSuchTask {
+            expected_below: n,
+            got: index,
+        })?;
+        if slot.replace(root).is_none() {
+            self.missing -= 1;
+        }
+        Ok(())
+    }
+
+    /// Hashes ready tasks in place until about `max_nodes` node hashes are done (at least one
+    /// task when one is ready). Returns the number of tasks hashed.
+    pub fn step(&mut self, max_nodes: u64) -> Result<usize, StreamError> {
+        let start = self.reducer.nodes;
+        let mut done = 0;
+        while self.reducer.nodes - start < max_nodes {
+            let Some(plan) = self.plan.as_ref() else {
+                break;
+            };
+            let Some(t) = plan.tasks().get(self.next) else {
+                break;
+            };
+            if t.range.end > self.bytes.len() {
+                break;
+            }
+            let i = self.next;
+            let root = plan.task_root(i, &self.bytes[t.range.clone()], &mut self.reducer)?;
+            self.next += 1;
+            self.set_task_root(i, root)?;
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    /// Whether every byte is in and every task root is known.
+    pub fn is_complete(&self) -> bool {
+        self.plan.is_some() && self.missing == 0 && self.bytes.len() == self.total
+    }
+
+    /// The state root, once [`StreamingStateRoot::is_complete`]; call after the body ended.
+    /// Errors when the body was shorter than announced.
+    pub fn finish(&mut self) -> Result<[u8; 32], StreamError> {
+        if let Some(r) = self.root {
+            return Ok(r);
+        }
+        if self.bytes.len() != self.total || self.plan.is_none() {
+            return Err(StreamError::Truncated {
+                expected: self.total as u64,
+                got: self.bytes.len() as u64,
+            });
+        }
+        // Anything not handed out yet is hashed here.
+        self.step(u64::MAX)?;
+        let plan = self.plan.as_ref().expect("planned above");
+        let mut roots = Vec::with_capacity(self.roots.len());
+        for (i, r) in self.roots.iter().enumerate() {
+            roots.push(r.ok_or(StreamError::NoSuchTask {
+                expected_below: i,
+                got: i,
+            })?);
+        }
+        let root = plan.combine(&roots, &mut self.reducer)?;
+        self.root = Some(root);
+        Ok(root)
+    }
+
+    /// Node hashes done on this thread.
+    pub fn nodes_hashed(&self) -> u64 {
+        self.reducer.nodes
+    }
+
+    /// The state bytes received (the whole state once complete).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Gives the state bytes back (no copy).
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn genesis() -> Vec<u8> {
+        let p = super::super::fixtures_dir().join("genesis-states/mainnet-genesis.ssz");
+        std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+    }
+
+    #[test]
+    fn plan_tasks_cover_the_state_and_combine_to_the_root() {
+        let bytes = genesis();
+        let want = super::super::state_root(&bytes, ForkName::Phase0, PresetName::Mainnet).unwrap();
+        for task_bytes in [1usize, 4096, 100_000, DEFAULT_TASK_BYTES, usize::MAX] {
+            let head = state_head_len(ForkName::Phase0, PresetName::Mainnet);
+            let plan = StatePlan::new(
+                &bytes[..head],
+                bytes.len(),
+                ForkName::Phase0,
+                PresetName::Mainnet,
+                task_bytes,
+            )
+            .unwrap();
+            let mut covered = 0;
+            let mut r = Reducer::new();
+            let mut hasher = TaskHasher::new(ForkName::Phase0, PresetName::Mainnet);
+            let mut roots = Vec::new();
+            for (i, t) in plan.tasks().iter().enumerate() {
+                covered += t.range.len();
+                let a = plan.task_root(i, &bytes[t.range.clone()], &mut r).unwrap();
+                let b = hasher.hash(&t.spec, &bytes[t.range.clone()]).unwrap();
+                assert_eq!(a, b);
+                roots.push(a);
+            }
+            // Everything but the 4-byte offsets of the variable-size fields is in some task.
+            let offsets = 4 * beacon_state(ForkName::Phase0, PresetName::Mainnet)
+                .fields()
+                .iter()
+                .filter(|(_, t)| t.fixed_size().is_none())
+                .count();
+            assert_eq!(covered + offsets, bytes.len(), "task_bytes {task_bytes}");
+            assert!(plan
+                .tasks()
+                .windows(2)
+                .all(|w| w[0].range.end <= w[1].range.end));
+            assert_eq!(
+                plan.combine(&roots, &mut r).unwrap(),
+                want,
+                "task_bytes {task_bytes}"
+            );
+            // A wrong root changes the result.
+            roots[0][0] ^= 1;
+            assert_ne!(plan.combine(&roots, &mut r).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn streaming_in_odd_chunks_gives_the_root() {
+        let bytes = genesis();
+        let want = super::super::state_root(&bytes, ForkName::Phase0, PresetName::Mainnet).unwrap();
+        for chunk in [65_536usize, 1_000_003] {
+            let mut s = StreamingStateRoot::new(
+                ForkName::Phase0,
+                PresetName::Mainnet,
+                bytes.len(),
+                200_000,
+            );
+            let mut handed = Vec::new();
+            for (k, c) in bytes.chunks(chunk).enumerate() {
+                s.push(c).unwrap();
+                if k % 2 == 0 {
+                    s.step(50_000).unwrap();
+                } else if let Some((i, spec, b)) = s.next_ready() {
+                    handed.push((i, spec, b.to_vec()));
+                }
+            }
+            let mut h = TaskHasher::new(ForkName::Phase0, PresetName::Mainnet);
+            for (i, spec, b) in handed {
+                let r = h.hash(&spec, &b).unwrap();
+                s.set_task_root(i, r).unwrap();
+            }
+            assert_eq!(s.finish().unwrap(), want);
+            assert_eq!(s.into_bytes(), bytes);
+        }
+    }
+
+    #[test]
+    fn bad_streams_give_typed_errors() {
+        let bytes = genesis();
+        let mut s = StreamingStateRoot::new(ForkName::Phase0, PresetName::Mainnet, 1000, 4096);
+        assert_eq!(
+            s.push(&bytes[..2000]),
+            Err(StreamError::TooLong {
+                expected: 1000,
+                got: 2000
+            })
+        );
+        let mut s =
+            StreamingStateRoot::new(ForkName::Phase0, PresetName::Mainnet, bytes.len(), 4096);
+        s.push(&bytes[..bytes.len() - 1]).unwrap();
+        assert!(matches!(s.finish(), Err(StreamError::Truncated { .. })));
+        // Announced length shorter than the fixed part: the plan fails on the offsets.
+        let mut s = StreamingStateRoot::new(ForkName::Phase0, PresetName::Mainnet, 100, 4096);
+        assert!(matches!(
+            s.push(&bytes[..100]),
+            Err(StreamError::Invalid(MerkleError::TooShort { .. }))
+        ));
+        let mut h = TaskHasher::new(ForkName::Phase0, PresetName::Mainnet);
+        let spec = TaskSpec {
+            field: 11,
+            field_len: 121 * 10,
+            part: 0,
+            height: Some(2),
+        };
+        assert!(matches!(
+            h.hash(&spec, &[0u8; 100]),
+            Err(MerkleError::WrongSize { .. })
+        ));
+        let spec = TaskSpec { field: 99, ..spec };
+        assert!(matches!(
+            h.hash(&spec, &[0u8; 100]),
+            Err(MerkleError::UnknownField { .. })
+        ));
+    }
+}
