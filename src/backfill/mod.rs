@@ -1,1 +1,909 @@
-//! (module under construction)
+//! Backfill: verified, resumable, concurrent block-header history below the anchor.
+//!
+//! A checkpoint-synced client starts with one trusted block (the anchor) and no history. This
+//! module fetches the headers below it from Beacon API providers and stores only those that
+//! provably belong to the anchor's chain: the walk ([`walk`]) goes down from the oldest stored
+//! header's `parent_root` and accepts a header only if its computed root is that root
+//! (Lighthouse's `historical_blocks.rs` and Nimbus's backfill accept blocks the same way). Nothing
+//! a provider says is trusted: a 404 is an empty slot, a header that does not link is skipped and
+//! counted, a provider that serves malformed or contradicted data is reported and avoided, and a
+//! withheld block stops the walk after a bounded search with an error naming the missing root.
+//!
+//! Where the anchor's state is at hand ([`KnownRoots`]: its `block_roots` and
+//! `historical_summaries`), the walk knows which slot holds which root, catches a withheld block
+//! at its slot, and verifies whole `SLOTS_PER_HISTORICAL_ROOT` chunks on their own.
+//!
+//! Durability: verified headers are committed with the cursor in one store transaction
+//! ([`Store::commit_backfill_batch`]), so a closed tab or a crash leaves no gap and no unverified
+//! header, and the next run resumes below the cursor without refetching. Requests for a batch are
+//! spread over `concurrency` lanes and the healthy providers; 429/503 wait for `Retry-After`,
+//! other transient failures back off exponentially. A stored backfill that hangs from an anchor
+//! gone outside its weak-subjectivity period is reset with a [`BackfillEvent::Reset`] (the
+//! Nimbus rule) and the run stops with [`BackfillError::BackfillTooOld`].
+
+mod error;
+mod roots;
+pub mod walk;
+
+pub use error::BackfillError;
+pub use roots::{chunk_vector, vector_root, KnownRoots, KnownRootsError};
+pub use walk::{Expect, Step, WalkError, WalkLimits, WalkStats, Walker};
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::config::NetworkConfig;
+use crate::store::{BackfillCursor, HeaderRecord, Store};
+use crate::ws::{ChainClock, Clock};
+
+/// A 32-byte root.
+pub type Root = [u8; 32];
+
+/// Default headers per store transaction. IndexedDB pays a fixed cost per transaction (a few
+/// milliseconds to commit), so larger batches store faster; a closed tab loses at most one
+/// batch of fetched work. 256 slots is 8 mainnet epochs, about 30 KB of header records.
+pub const DEFAULT_BATCH_SIZE: u64 = 256;
+/// Default number of request lanes in flight. Chromium opens at most 6 HTTP/1.1 connections per
+/// host; more lanes would only queue inside the browser.
+pub const DEFAULT_CONCURRENCY: usize = 6;
+/// Default retries of a failing request (on another provider when there is one).
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// Default first backoff, in milliseconds; doubled per retry.
+pub const DEFAULT_RETRY_BASE_MS: u64 = 250;
+/// Default longest backoff (and longest honoured `Retry-After`), in milliseconds.
+pub const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
+
+/// How far back to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Target {
+    /// Down to the genesis block (slot 0).
+    Genesis,
+    /// Down to this slot (inclusive).
+    Slot(u64),
+    /// Down to the oldest slot peers must serve: the first slot of
+    /// `max(GENESIS_EPOCH, current_epoch - MIN_EPOCHS_FOR_BLOCK_REQUESTS)` (consensus-specs
+    /// p2p-interface, `BeaconBlocksByRange`). The default.
+    #[default]
+    Horizon,
+}
+
+/// `compute_start_slot_at_epoch(max(GENESIS_EPOCH, current_epoch - MIN_EPOCHS_FOR_BLOCK_REQUESTS))`:
+/// the oldest slot whose block every peer must still serve.
+pub fn block_request_horizon_slot(network: &NetworkConfig, current_epoch: u64) -> u64 {
+    let epoch = current_epoch.saturating_sub(network.min_epochs_for_block_requests);
+    network.compute_start_slot_at_epoch(epoch)
+}
+
+/// Options of a backfill run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackfillOptions {
+    /// Where to stop.
+    pub target: Target,
+    /// Slots fetched per batch and headers per store transaction (see [`DEFAULT_BATCH_SIZE`]).
+    pub batch_size: u64,
+    /// Request lanes in flight (see [`DEFAULT_CONCURRENCY`]).
+    pub concurrency: usize,
+    /// Retries per failing request.
+    pub max_retries: u32,
+    /// First backoff, in milliseconds.
+    pub retry_base_ms: u64,
+    /// Longest backoff and longest honoured `Retry-After`, in milliseconds.
+    pub retry_max_ms: u64,
+    /// Bounds of the search for a linking header.
+    pub limits: WalkLimits,
+}
+
+impl Default for BackfillOptions {
+    fn default() -> Self {
+        BackfillOptions {
+            target: Target::Horizon,
+            batch_size: DEFAULT_BATCH_SIZE,
+            concurrency: DEFAULT_CONCURRENCY,
+            max_retries: DEFAULT_MAX_RETRIES,
+            retry_base_ms: DEFAULT_RETRY_BASE_MS,
+            retry_max_ms: DEFAULT_RETRY_MAX_MS,
+            limits: WalkLimits::default(),
+        }
+    }
+}
+
+/// A progress report, after every committed batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Slots examined in this run.
+    pub done: u64,
+    /// Slots to examine in this run (from below the stored tail down to the target).
+    pub total: u64,
+    /// Headers stored in this run.
+    pub headers: u64,
+    /// Headers stored per second in this run (when the hooks have a clock).
+    pub headers_per_second: Option<f64>,
+    /// Estimated seconds left, from the slot rate so far.
+    pub eta_seconds: Option<f64>,
+    /// The oldest stored slot.
+    pub oldest_slot: u64,
+    /// Non-linking headers skipped in this run.
+    pub skipped_non_linking: u64,
+    /// 404 slots in this run.
+    pub empty_slots: u64,
+}
+
+/// Why a stored backfill was discarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetReason {
+    /// Its anchor is outside the weak-subjectivity period.
+    WsStale {
+        /// The anchor's epoch.
+        anchor_epoch: u64,
+        /// The anchor's weak-subjectivity period, in epochs.
+        ws_period_epochs: u64,
+        /// The wall clock's epoch.
+        current_epoch: u64,
+    },
+    /// It does not hang from the active anchor (another anchor became active).
+    AnchorChanged,
+}
+
+/// What a backfill reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackfillEvent {
+    /// Progress after a committed batch.
+    Progress(Progress),
+    /// Requests failed and are retried after `wait_ms`.
+    Retry {
+        /// The provider of the (first) failure.
+        provider: String,
+        /// Requests to retry.
+        requests: usize,
+        /// Retry number (1-based).
+        attempt: u32,
+        /// Wait before the retry, in milliseconds (`Retry-After` when the provider sent it).
+        wait_ms: u64,
+        /// The failure.
+        reason: String,
+    },
+    /// A provider served bad data and is avoided for the rest of the run.
+    ProviderAvoided {
+        /// Its base URL.
+        provider: String,
+        /// A stable code (`HEADER_ROOT_MISMATCH`, `DECODE`, `BLOCK_WITHHELD`, …).
+        code: &'static str,
+        /// Details.
+        reason: String,
+    },
+    /// A chunk's headers did not reproduce its `historical_summaries` entry (an orphan served as
+    /// canonical, or a withheld block); the chunk is walked by hash chain alone.
+    ChunkUnverified {
+        /// The chunk index (`slot / SLOTS_PER_HISTORICAL_ROOT`).
+        chunk: u64,
+    },
+    /// A chunk's headers reproduced its `historical_summaries` entry.
+    ChunkVerified {
+        /// The chunk index.
+        chunk: u64,
+    },
+    /// The stored backfill was discarded.
+    Reset {
+        /// Why.
+        reason: ResetReason,
+    },
+}
+
+/// The caller's side of a running backfill.
+#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
+pub trait BackfillHooks {
+    /// Receives an event.
+    fn emit(&self, _event: &BackfillEvent) {}
+    /// Waits `ms` milliseconds (backoff, `Retry-After`, pause polling).
+    async fn sleep_ms(&self, ms: u64);
+    /// Whether the caller asked to stop (checked between batches and requests).
+    fn aborted(&self) -> bool {
+        false
+    }
+    /// Whether the caller asked to pause; the run waits between batches until it is cleared.
+    fn paused(&self) -> bool {
+        false
+    }
+    /// A monotonic clock in milliseconds, for rates (`None`: no rates).
+    fn now_ms(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BackfillSummary {
+    /// Headers stored in this run.
+    pub stored: u64,
+    /// Non-linking headers skipped in this run.
+    pub skipped_non_linking: u64,
+    /// 404 slots in this run.
+    pub empty_slots: u64,
+    /// The oldest stored slot.
+    pub oldest_slot: u64,
+    /// Its root.
+    pub oldest_root: Root,
+    /// Its parent root (the next root backfill would look for).
+    pub oldest_parent_root: Root,
+    /// The slot the run went down to.
+    pub target_slot: u64,
+    /// Headers stored per second (when the hooks have a clock).
+    pub headers_per_second: Option<f64>,
+}
+
+/// How a request failure is handled.
+enum Failure {
+    /// Stop the run.
+    Fatal,
+    /// The provider served bad data: avoid it.
+    BadProvider,
+    /// Wait (`Retry-After` in ms when given) and retry.
+    Transient(Option<u64>),
+}
+
+fn classify(e: &ApiError) -> Failure {
+    match e {
+        ApiError::Aborted { .. } | ApiError::InvalidArgument { .. } => Failure::Fatal,
+        ApiError::HttpStatus {
+            status,
+            retry_after_seconds,
+            ..
+        } => match status {
+            429 | 503 => Failure::Transient(retry_after_seconds.map(|s| s.saturating_mul(1000))),
+            500..=599 => Failure::Transient(None),
+            _ => Failure::BadProvider,
+        },
+        ApiError::Timeout { .. } | ApiError::Network { .. } | ApiError::Truncated { .. } => {
+            Failure::Transient(None)
+        }
+        ApiError::BodyTooLarge { .. }
+        | ApiError::Decode { .. }
+        | ApiError::HeaderRootMismatch { .. } => Failure::BadProvider,
+    }
+}
+
+/// A fetched slot: what was served and by which provider (index).
+type Served = (Option<HeaderInfo>, usize);
+
+/// One backfill run over a store, providers, a clock and the caller's hooks.
+pub struct Backfill<'a, A, S, C: ?Sized, H> {
+    /// The network (slot timing, `MIN_EPOCHS_FOR_BLOCK_REQUESTS`).
+    pub network: &'a NetworkConfig,
+    /// Beacon API providers; requests are spread over the healthy ones.
+    pub providers: &'a [A],
+    /// Where headers and the cursor go.
+    pub store: &'a S,
+    /// The wall clock (horizon, weak-subjectivity rule).
+    pub clock: &'a C,
+    /// Events, sleeps, pause and abort.
+    pub hooks: &'a H,
+    /// Options.
+    pub options: BackfillOptions,
+    /// Roots recorded from the verified anchor state, when available.
+    pub known: Option<&'a KnownRoots>,
+}
+
+/// Mutable state of one run (behind `RefCell`s: nothing is borrowed across an `.await`).
+struct RunState {
+    avoided: RefCell<Vec<bool>>,
+    rotation: RefCell<usize>,
+}
+
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'a, A, S, C, H> {
+    fn check_options(&self) -> Result<(), BackfillError> {
+        if self.providers.is_empty() {
+            return Err(BackfillError::InvalidOption {
+                name: "providers",
+                expected: "at least one Beacon API URL",
+                got: "none".into(),
+            });
+        }
+        if self.options.batch_size == 0 || self.options.batch_size > 1 << 20 {
+            return Err(BackfillError::InvalidOption {
+                name: "batchSize",
+                expected: "1..=1048576 slots",
+                got: self.options.batch_size.to_string(),
+            });
+        }
+        if self.options.concurrency == 0 || self.options.concurrency > 256 {
+            return Err(BackfillError::InvalidOption {
+                name: "concurrency",
+                expected: "1..=256 requests",
+                got: self.options.concurrency.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_abort(&self) -> Result<(), BackfillError> {
+        if self.hooks.aborted() {
+            Err(BackfillError::Aborted)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn wait_while_paused(&self) -> Result<(), BackfillError> {
+        while self.hooks.paused() {
+            self.check_abort()?;
+            self.hooks.sleep_ms(50).await;
+        }
+        self.check_abort()
+    }
+
+    fn avoid(&self, st: &RunState, p: usize, code: &'static str, reason: String) {
+        let newly = {
+            let mut a = st.avoided.borrow_mut();
+            let was = a[p];
+            a[p] = true;
+            !was
+        };
+        if newly {
+            self.hooks.emit(&BackfillEvent::ProviderAvoided {
+                provider: self.providers[p].base_url().to_string(),
+                code,
+                reason,
+            });
+        }
+    }
+
+    fn healthy(&self, st: &RunState, except: Option<usize>) -> Vec<usize> {
+        let a = st.avoided.borrow();
+        (0..self.providers.len())
+            .filter(|&i| !a[i] && Some(i) != except)
+            .collect()
+    }
+
+    /// Fetches `slots` over the healthy providers (never `except`), with retries.
+    async fn fetch_slots(
+        &self,
+        st: &RunState,
+        slots: Vec<u64>,
+        except: Option<usize>,
+    ) -> Result<BTreeMap<u64, Served>, BackfillError> {
+        let mut out = BTreeMap::new();
+        let mut pending = slots;
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            self.check_abort()?;
+            let healthy = self.healthy(st, except);
+            if healthy.is_empty() {
+                return Err(BackfillError::NoHealthyProvider {
+                    providers: self.providers.len(),
+                });
+            }
+            let lanes = self.options.concurrency.min(pending.len()).max(1);
+            let per_lane = pending.len().div_ceil(lanes);
+            let rot = {
+                let mut r = st.rotation.borrow_mut();
+                *r = r.wrapping_add(1);
+                *r
+            };
+            let jobs: Vec<(usize, &[u64])> = pending
+                .chunks(per_lane)
+                .enumerate()
+                .map(|(i, chunk)| (healthy[(rot + i) % healthy.len()], chunk))
+                .collect();
+            let answers = futures::future::join_all(jobs.iter().map(|(p, chunk)| async move {
+                self.providers[*p].headers_by_slots(chunk).await
+            }))
+            .await;
+            let mut failed = Vec::new();
+            let mut wait_ms = 0u64;
+            let mut last: Option<(u64, usize, ApiError)> = None;
+            for ((p, chunk), results) in jobs.iter().zip(answers) {
+                for (slot, result) in chunk.iter().zip(results) {
+                    match result {
+                        Ok(found) => {
+                            out.insert(*slot, (found, *p));
+                        }
+                        Err(e) => {
+                            match classify(&e) {
+                                Failure::Fatal => {
+                                    if matches!(e, ApiError::Aborted { .. }) {
+                                        return Err(BackfillError::Aborted);
+                                    }
+                                    return Err(BackfillError::Api {
+                                        slot: *slot,
+                                        source: e,
+                                    });
+                                }
+                                Failure::BadProvider => {
+                                    if self.healthy(st, except).len() <= 1
+                                        && !st.avoided.borrow()[*p]
+                                    {
+                                        // The last provider left: its bad answer is the error.
+                                        return Err(BackfillError::Api {
+                                            slot: *slot,
+                                            source: e,
+                                        });
+                                    }
+                                    self.avoid(st, *p, e.code(), e.to_string());
+                                }
+                                Failure::Transient(after) => {
+                                    let backoff = self
+                                        .options
+                                        .retry_base_ms
+                                        .saturating_mul(1u64 << attempt.min(20));
+                                    let w = after.unwrap_or(backoff).min(self.options.retry_max_ms);
+                                    wait_ms = wait_ms.max(w);
+                                }
+                            }
+                            failed.push(*slot);
+                            last = Some((*slot, *p, e));
+                        }
+                    }
+                }
+            }
+            if failed.is_empty() {
+                break;
+            }
+            attempt += 1;
+            let (slot, p, e) = last.expect("a failure was recorded");
+            if attempt > self.options.max_retries {
+                return Err(BackfillError::Api { slot, source: e });
+            }
+            self.hooks.emit(&BackfillEvent::Retry {
+                provider: self.providers[p].base_url().to_string(),
+                requests: failed.len(),
+                attempt,
+                wait_ms,
+                reason: e.to_string(),
+            });
+            if wait_ms > 0 {
+                self.hooks.sleep_ms(wait_ms).await;
+            }
+            failed.sort_unstable_by(|a, b| b.cmp(a));
+            pending = failed;
+        }
+        Ok(out)
+    }
+
+    /// The anchor block's header, by root, from the first healthy provider that has it.
+    async fn anchor_header(&self, st: &RunState, root: &Root) -> Result<HeaderInfo, BackfillError> {
+        let mut last = None;
+        for p in self.healthy(st, None) {
+            match self.providers[p].header_by_root(root).await {
+                Ok(Some(h)) => return Ok(h),
+                Ok(None) => {}
+                Err(e) => {
+                    if matches!(e, ApiError::Aborted { .. }) {
+                        return Err(BackfillError::Aborted);
+                    }
+                    last = Some(e)
+                }
+            }
+        }
+        match last {
+            Some(source) => Err(BackfillError::Api { slot: 0, source }),
+            None => Err(BackfillError::LinkNotFound {
+                expected_root: *root,
+                highest_slot: 0,
+                lowest_slot: 0,
+                non_linking: 0,
+            }),
+        }
+    }
+
+    /// The root of the latest block at or before `slot`, where the anchor's roots or a verified
+    /// chunk say it.
+    fn known_root(&self, slot: u64, verified: &HashMap<u64, Vec<Root>>) -> Option<Root> {
+        let known = self.known?;
+        known.get_block_root_at_slot(slot).or_else(|| {
+            let n = known.slots_per_historical_root;
+            verified
+                .get(&(slot / n))
+                .map(|v| v[(slot % n) as usize])
+        })
+    }
+
+    fn expect(
+        &self,
+        walker: &Walker,
+        slot: u64,
+        verified: &HashMap<u64, Vec<Root>>,
+        pinned: Option<(u64, Root)>,
+    ) -> Result<Expect, BackfillError> {
+        if let Some((ps, root)) = pinned {
+            if root == walker.expected {
+                return Ok(match slot.cmp(&ps) {
+                    std::cmp::Ordering::Greater => Expect::Empty,
+                    std::cmp::Ordering::Equal => Expect::Block,
+                    std::cmp::Ordering::Less => Expect::Unknown,
+                });
+            }
+        }
+        let Some(r) = self.known_root(slot, verified) else {
+            return Ok(Expect::Unknown);
+        };
+        if r != walker.expected {
+            return Err(BackfillError::KnownRootsMismatch {
+                slot,
+                expected: walker.expected,
+                got: r,
+            });
+        }
+        if slot == 0 {
+            return Ok(Expect::Block);
+        }
+        Ok(match self.known_root(slot - 1, verified) {
+            Some(prev) if prev == r => Expect::Empty,
+            Some(_) => Expect::Block,
+            None => Expect::Unknown,
+        })
+    }
+
+    /// Commits linked headers (descending slots) in groups of `batch_size`, each with its cursor.
+    async fn commit(
+        &self,
+        linked: Vec<HeaderRecord>,
+        target_slot: u64,
+    ) -> Result<Option<BackfillCursor>, BackfillError> {
+        let mut cursor = None;
+        for group in linked.chunks(self.options.batch_size as usize) {
+            let oldest = group.last().expect("chunks are not empty");
+            let c = BackfillCursor {
+                oldest_slot: oldest.slot,
+                oldest_root: oldest.root,
+                oldest_parent_root: oldest.parent_root(),
+                target_slot,
+            };
+            self.store.commit_backfill_batch(group, &c).await?;
+            cursor = Some(c);
+        }
+        Ok(cursor)
+    }
+
+    /// Verifies a whole chunk against its summary, if the anchor has one and every slot of the
+    /// chunk is stored or in `buffer`. Returns the chunk's vector when it matches.
+    async fn verify_chunk(
+        &self,
+        chunk: u64,
+        buffer: &BTreeMap<u64, Served>,
+    ) -> Result<Option<Vec<Root>>, BackfillError> {
+        let Some(known) = self.known else {
+            return Ok(None);
+        };
+        let Some(summary) = known.summary_for_chunk(chunk) else {
+            return Ok(None);
+        };
+        let n = known.slots_per_historical_root;
+        let lo = chunk * n;
+        let stored = self.store.headers_range(lo, lo + n).await?;
+        let mut blocks: Vec<(u64, Root, Root)> = stored
+            .iter()
+            .map(|h| (h.slot, h.root, h.parent_root()))
+            .collect();
+        for slot in lo..lo + n {
+            if blocks.iter().any(|b| b.0 == slot) {
+                continue;
+            }
+            match buffer.get(&slot) {
+                Some((Some(h), _)) => blocks.push((slot, h.root, h.header.parent_root.0)),
+                Some((None, _)) => {}
+                None => return Ok(None),
+            }
+        }
+        blocks.sort_unstable_by_key(|b| b.0);
+        let Some(vector) = chunk_vector(lo, n, &blocks) else {
+            return Ok(None);
+        };
+        if vector_root(&vector) == summary {
+            self.hooks.emit(&BackfillEvent::ChunkVerified { chunk });
+            Ok(Some(vector))
+        } else {
+            self.hooks.emit(&BackfillEvent::ChunkUnverified { chunk });
+            Ok(None)
+        }
+    }
+
+    /// The slots of the next fetch below `below` (exclusive): one batch, or the rest of a
+    /// summarised chunk so that it can be verified as a whole.
+    fn next_unit(&self, below: u64, target: u64) -> Vec<u64> {
+        if below == 0 || below <= target {
+            return Vec::new();
+        }
+        let hi = below - 1;
+        let mut lo = hi.saturating_add(1).saturating_sub(self.options.batch_size);
+        if let Some(known) = self.known {
+            let n = known.slots_per_historical_root;
+            let chunk = hi / n;
+            if known.summary_for_chunk(chunk).is_some() && chunk * n >= target {
+                lo = chunk * n;
+            }
+        }
+        let lo = lo.max(target);
+        (lo..=hi).rev().collect()
+    }
+
+    /// Runs the backfill to its target (or until an error or abort) and returns what it did.
+    pub async fn run(&self) -> Result<BackfillSummary, BackfillError> {
+        self.check_options()?;
+        let st = RunState {
+            avoided: RefCell::new(vec![false; self.providers.len()]),
+            rotation: RefCell::new(0),
+        };
+        let started = self.hooks.now_ms();
+        let anchor = self
+            .store
+            .active_anchor()
+            .await?
+            .ok_or(BackfillError::NoAnchor)?;
+        let clock = ChainClock::for_network(self.network);
+        let current_epoch = clock
+            .current_epoch(self.clock)
+            .map_err(|e| BackfillError::Clock {
+                reason: e.to_string(),
+            })?;
+        let target_slot = match self.options.target {
+            Target::Genesis => 0,
+            Target::Slot(s) => s,
+            Target::Horizon => block_request_horizon_slot(self.network, current_epoch),
+        };
+        let mut cursor = self.store.backfill_cursor().await?;
+        let stale = current_epoch > anchor.epoch.saturating_add(anchor.ws_period_epochs);
+        if stale {
+            let reason = ResetReason::WsStale {
+                anchor_epoch: anchor.epoch,
+                ws_period_epochs: anchor.ws_period_epochs,
+                current_epoch,
+            };
+            if cursor.is_some() {
+                self.store.reset_backfill().await?;
+                self.hooks.emit(&BackfillEvent::Reset { reason });
+            }
+            return Err(BackfillError::BackfillTooOld {
+                anchor_epoch: anchor.epoch,
+                ws_period_epochs: anchor.ws_period_epochs,
+                current_epoch,
+            });
+        }
+        let top = self.anchor_header(&st, &anchor.block_root).await?;
+        if cursor.is_some() {
+            let stored = self.store.header(top.header.slot).await?;
+            if stored.map(|h| h.root) != Some(anchor.block_root) {
+                self.store.reset_backfill().await?;
+                self.hooks.emit(&BackfillEvent::Reset {
+                    reason: ResetReason::AnchorChanged,
+                });
+                cursor = None;
+            }
+        }
+        let mut stored_this_run = 0u64;
+        let cursor = match cursor {
+            Some(c) => c,
+            None => {
+                let c = self.commit(vec![walk::record(&top)], target_slot).await?;
+                stored_this_run += 1;
+                c.expect("one header committed")
+            }
+        };
+        let mut walker = Walker::new(
+            cursor.oldest_parent_root,
+            cursor.oldest_slot,
+            target_slot,
+            self.options.limits,
+        );
+        let mut last_cursor = cursor;
+        let total = cursor.oldest_slot.saturating_sub(target_slot);
+        let run_top = cursor.oldest_slot;
+        let mut snapshot = walker.clone();
+        let mut buffer: BTreeMap<u64, Served> = BTreeMap::new();
+        let mut fetched_below = cursor.oldest_slot;
+        let mut verified: HashMap<u64, Vec<Root>> = HashMap::new();
+        let mut pinned: Option<(u64, Root)> = None;
+        let mut linked: Vec<HeaderRecord> = Vec::new();
+
+        let result: Result<(), BackfillError> = async {
+            loop {
+                self.wait_while_paused().await?;
+                let Some(slot) = walker.next_slot else {
+                    break;
+                };
+                if !buffer.contains_key(&slot) {
+                    let unit = self.next_unit(fetched_below.min(slot + 1), target_slot);
+                    let Some(&lowest) = unit.last() else {
+                        break;
+                    };
+                    let batch = std::mem::take(&mut linked);
+                    let (committed, fetched) = futures::join!(
+                        self.commit(batch, target_slot),
+                        self.fetch_slots(&st, unit, None)
+                    );
+                    if let Some(c) = committed? {
+                        last_cursor = c;
+                        self.progress(&walker, run_top, total, stored_this_run, started, &c);
+                    }
+                    buffer.extend(fetched?);
+                    fetched_below = lowest;
+                    if let Some(known) = self.known {
+                        let chunk = lowest / known.slots_per_historical_root;
+                        if lowest % known.slots_per_historical_root == 0
+                            && !verified.contains_key(&chunk)
+                        {
+                            if let Some(v) = self.verify_chunk(chunk, &buffer).await? {
+                                verified.insert(chunk, v);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                let (served, provider) = buffer[&slot].clone();
+                let expect = self.expect(&walker, slot, &verified, pinned)?;
+                match walker.step(served.as_ref(), expect) {
+                    Ok(Step::Linked(rec)) => {
+                        stored_this_run += 1;
+                        buffer.split_off(&rec.slot);
+                        linked.push(rec);
+                        snapshot = walker.clone();
+                        pinned = None;
+                        if linked.len() as u64 >= self.options.batch_size {
+                            if let Some(c) =
+                                self.commit(std::mem::take(&mut linked), target_slot).await?
+                            {
+                                last_cursor = c;
+                                self.progress(
+                                    &walker,
+                                    run_top,
+                                    total,
+                                    stored_this_run,
+                                    started,
+                                    &c,
+                                );
+                            }
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(WalkError::Withheld {
+                        slot,
+                        expected_root,
+                        got,
+                    }) => {
+                        let reason = format!(
+                            "expected block 0x{} at slot {slot}, got {}",
+                            hex::encode(expected_root),
+                            got.map_or("404".to_string(), |r| format!("0x{}", hex::encode(r)))
+                        );
+                        if self.healthy(&st, Some(provider)).is_empty() {
+                            return Err(BackfillError::Withheld {
+                                slot,
+                                expected_root,
+                                got,
+                            });
+                        }
+                        self.avoid(&st, provider, "BLOCK_WITHHELD", reason);
+                        let again = self.fetch_slots(&st, vec![slot], Some(provider)).await?;
+                        let answer = again.get(&slot).cloned();
+                        match answer {
+                            Some((Some(h), q)) if h.root == expected_root => {
+                                buffer.insert(slot, (Some(h), q));
+                            }
+                            other => {
+                                return Err(BackfillError::Withheld {
+                                    slot,
+                                    expected_root,
+                                    got: other.and_then(|(h, _)| h.map(|h| h.root)),
+                                })
+                            }
+                        }
+                    }
+                    Err(WalkError::LinkNotFound {
+                        expected_root,
+                        highest_slot,
+                        lowest_slot,
+                        non_linking,
+                    }) => {
+                        let not_found = BackfillError::LinkNotFound {
+                            expected_root,
+                            highest_slot,
+                            lowest_slot,
+                            non_linking,
+                        };
+                        if pinned.is_some() {
+                            return Err(not_found);
+                        }
+                        let Some((h, q)) = self.find_by_root(&st, &expected_root).await? else {
+                            return Err(not_found);
+                        };
+                        let s = h.header.slot;
+                        if s < target_slot || s >= snapshot.next_slot.map_or(0, |n| n + 1) {
+                            return Err(not_found);
+                        }
+                        // Another provider has the block: whoever served that slot withheld it.
+                        if let Some((_, p)) = buffer.get(&s) {
+                            if *p != q {
+                                self.avoid(
+                                    &st,
+                                    *p,
+                                    "BLOCK_WITHHELD",
+                                    format!(
+                                        "withheld block 0x{} at slot {s}",
+                                        hex::encode(expected_root)
+                                    ),
+                                );
+                            }
+                        }
+                        buffer.insert(s, (Some(h), q));
+                        pinned = Some((s, expected_root));
+                        walker = snapshot.clone();
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        // Whatever linked before a failure is verified: keep it.
+        let tail = self.commit(std::mem::take(&mut linked), target_slot).await;
+        result?;
+        if let Some(c) = tail? {
+            last_cursor = c;
+        }
+        self.progress(&walker, run_top, total, stored_this_run, started, &last_cursor);
+        Ok(BackfillSummary {
+            stored: stored_this_run,
+            skipped_non_linking: walker.stats.skipped_non_linking,
+            empty_slots: walker.stats.empty_slots,
+            oldest_slot: last_cursor.oldest_slot,
+            oldest_root: last_cursor.oldest_root,
+            oldest_parent_root: last_cursor.oldest_parent_root,
+            target_slot,
+            headers_per_second: rate(stored_this_run, started, self.hooks.now_ms()),
+        })
+    }
+
+    /// Asks every healthy provider for the block `root` by root.
+    async fn find_by_root(
+        &self,
+        st: &RunState,
+        root: &Root,
+    ) -> Result<Option<(HeaderInfo, usize)>, BackfillError> {
+        for p in self.healthy(st, None) {
+            self.check_abort()?;
+            if let Ok(Some(h)) = self.providers[p].header_by_root(root).await {
+                return Ok(Some((h, p)));
+            }
+        }
+        Ok(None)
+    }
+
+    fn progress(
+        &self,
+        walker: &Walker,
+        run_top: u64,
+        total: u64,
+        headers: u64,
+        started: Option<f64>,
+        cursor: &BackfillCursor,
+    ) {
+        let done = match walker.next_slot {
+            Some(n) => run_top.saturating_sub(n + 1),
+            None => total,
+        }
+        .min(total);
+        let now = self.hooks.now_ms();
+        let eta_seconds = match (started, now) {
+            (Some(t0), Some(t1)) if t1 > t0 && done > 0 => {
+                Some((total - done) as f64 * (t1 - t0) / 1000.0 / done as f64)
+            }
+            _ => None,
+        };
+        self.hooks.emit(&BackfillEvent::Progress(Progress {
+            done,
+            total,
+            headers,
+            headers_per_second: rate(headers, started, now),
+            eta_seconds,
+            oldest_slot: cursor.oldest_slot,
+            skipped_non_linking: walker.stats.skipped_non_linking,
+            empty_slots: walker.stats.empty_slots,
+        }));
+    }
+}
+
+fn rate(count: u64, started: Option<f64>, now: Option<f64>) -> Option<f64> {
+    match (started, now) {
+        (Some(t0), Some(t1)) if t1 > t0 => Some(count as f64 * 1000.0 / (t1 - t0)),
+        _ => None,
+    }
+}

@@ -1,0 +1,319 @@
+//! The hash-chain walk: which served header may be stored, slot by slot, with no I/O.
+//!
+//! The walk goes down from the expected root (the oldest stored header's `parent_root`). A
+//! header is accepted only if its computed root equals the expected root; the accepted header's
+//! `parent_root` becomes the next expected root. Everything else is never stored: a header that
+//! does not link (an orphan presented as canonical, a lie) is skipped and counted, a 404 is an
+//! empty slot. Because a withheld block would otherwise make every older (real) block look like
+//! a non-linking one and the walk run on to genesis, the search since the last link is bounded
+//! ([`WalkLimits`]); where the anchor state's roots are known ([`Expect`]), the walk knows the
+//! exact slot of the expected block and reports a withheld one at once.
+
+use crate::beacon_api::HeaderInfo;
+use crate::store::HeaderRecord;
+
+use super::Root;
+
+/// Bounds of the search for the next linking header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLimits {
+    /// Slots examined since the last link before giving up. Default 8192: one
+    /// `SLOTS_PER_HISTORICAL_ROOT` chunk, about 27 hours of mainnet slots; a live chain never went
+    /// that long without a block, and examining empty (404) slots costs one small request each.
+    pub max_search_slots: u64,
+    /// Non-linking headers met since the last link before giving up. Default 64 (two mainnet
+    /// epochs): orphans between two canonical blocks come from reorgs, and mainnet's deepest
+    /// reorgs were a handful of blocks; when the expected block is withheld, every older real
+    /// block is non-linking, so this bound trips within about this many slots.
+    pub max_non_linking_run: u64,
+}
+
+impl Default for WalkLimits {
+    fn default() -> Self {
+        WalkLimits {
+            max_search_slots: 8192,
+            max_non_linking_run: 64,
+        }
+    }
+}
+
+/// What the anchor state's roots say about one slot, relative to the expected root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The expected block is at this slot.
+    Block,
+    /// The canonical chain has no block at this slot (the expected block is older).
+    Empty,
+    /// Not known (outside the recorded roots).
+    Unknown,
+}
+
+/// Counters of a walk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WalkStats {
+    /// Headers accepted (linked).
+    pub stored: u64,
+    /// Headers served that did not link and were skipped.
+    pub skipped_non_linking: u64,
+    /// Slots answered with 404.
+    pub empty_slots: u64,
+}
+
+/// What a step did with its slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The header linked; store it.
+    Linked(HeaderRecord),
+    /// A header was served that does not link; it was skipped.
+    Skipped,
+    /// 404: no block at the slot.
+    Empty,
+}
+
+/// Why a step could not go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkError {
+    /// The bounded search found no header with the expected root.
+    LinkNotFound {
+        /// The root searched for.
+        expected_root: Root,
+        /// Highest slot searched (just below the last link).
+        highest_slot: u64,
+        /// Lowest slot searched.
+        lowest_slot: u64,
+        /// Non-linking headers in that range.
+        non_linking: u64,
+    },
+    /// The expected block is known to be at `slot` but something else was served.
+    Withheld {
+        /// The slot.
+        slot: u64,
+        /// The root that should be there.
+        expected_root: Root,
+        /// The root served instead (`None` for 404).
+        got: Option<Root>,
+    },
+}
+
+/// The walk's position. `Clone` so the caller can rewind to the last link and retry a range
+/// with another provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Walker {
+    /// The root the next accepted header must have.
+    pub expected: Root,
+    /// The next slot to examine; `None` once the walk is complete.
+    pub next_slot: Option<u64>,
+    /// The lowest slot to examine (inclusive).
+    pub target_slot: u64,
+    /// Bounds of the search.
+    pub limits: WalkLimits,
+    /// Counters.
+    pub stats: WalkStats,
+    search_top: u64,
+    since_link: u64,
+    non_linking_run: u64,
+}
+
+/// The SSZ record of a served header.
+pub fn record(h: &HeaderInfo) -> HeaderRecord {
+    HeaderRecord {
+        slot: h.header.slot,
+        header: h.ssz_bytes(),
+        root: h.root,
+    }
+}
+
+impl Walker {
+    /// A walk below a stored header at `oldest_slot` whose parent is `expected`, down to
+    /// `target_slot`. Already complete when the stored header is genesis (slot 0, or a zero
+    /// parent) or at/below the target.
+    pub fn new(expected: Root, oldest_slot: u64, target_slot: u64, limits: WalkLimits) -> Self {
+        let next_slot = if oldest_slot == 0 || expected == [0u8; 32] || oldest_slot <= target_slot
+        {
+            None
+        } else {
+            Some(oldest_slot - 1)
+        };
+        Walker {
+            expected,
+            next_slot,
+            target_slot,
+            limits,
+            stats: WalkStats::default(),
+            search_top: next_slot.unwrap_or(0),
+            since_link: 0,
+            non_linking_run: 0,
+        }
+    }
+
+    /// Whether every slot down to the target has been examined (or genesis was reached).
+    pub fn is_done(&self) -> bool {
+        self.next_slot.is_none()
+    }
+
+    /// Examines slot `next_slot` with what a provider served there (`None` = 404) and what the
+    /// anchor's roots say about it.
+    pub fn step(&mut self, served: Option<&HeaderInfo>, expect: Expect) -> Result<Step, WalkError> {
+        let Some(slot) = self.next_slot else {
+            return Ok(Step::Empty);
+        };
+        if let Some(h) = served {
+            if h.root == self.expected && h.header.slot == slot {
+                let rec = record(h);
+                self.expected = rec.parent_root();
+                self.stats.stored += 1;
+                self.since_link = 0;
+                self.non_linking_run = 0;
+                self.advance(slot, self.expected == [0u8; 32]);
+                self.search_top = self.next_slot.unwrap_or(0);
+                return Ok(Step::Linked(rec));
+            }
+        }
+        if expect == Expect::Block {
+            return Err(WalkError::Withheld {
+                slot,
+                expected_root: self.expected,
+                got: served.map(|h| h.root),
+            });
+        }
+        self.since_link += 1;
+        let step = match served {
+            Some(_) => {
+                self.stats.skipped_non_linking += 1;
+                self.non_linking_run += 1;
+                Step::Skipped
+            }
+            None => {
+                self.stats.empty_slots += 1;
+                Step::Empty
+            }
+        };
+        if expect == Expect::Unknown
+            && (self.since_link > self.limits.max_search_slots
+                || self.non_linking_run > self.limits.max_non_linking_run)
+        {
+            return Err(WalkError::LinkNotFound {
+                expected_root: self.expected,
+                highest_slot: self.search_top,
+                lowest_slot: slot,
+                non_linking: self.non_linking_run,
+            });
+        }
+        self.advance(slot, false);
+        Ok(step)
+    }
+
+    fn advance(&mut self, slot: u64, genesis: bool) {
+        self.next_slot = if genesis || slot == 0 || slot <= self.target_slot {
+            None
+        } else {
+            Some(slot - 1)
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::phase0::BeaconBlockHeader;
+    use crate::types::{TreeHash, B256};
+
+    fn info(slot: u64, parent: Root, salt: u8) -> HeaderInfo {
+        let header = BeaconBlockHeader {
+            slot,
+            proposer_index: 1,
+            parent_root: B256::from(parent),
+            state_root: B256::from([salt; 32]),
+            body_root: B256::from([7; 32]),
+        };
+        HeaderInfo {
+            root: header.tree_hash_root().0,
+            canonical: true,
+            header,
+            signature: [0; 96],
+        }
+    }
+
+    /// A chain with blocks at `slots` (ascending); returns the headers.
+    fn chain(slots: &[u64]) -> Vec<HeaderInfo> {
+        let mut parent = [0u8; 32];
+        let mut out = Vec::new();
+        for &s in slots {
+            let h = info(s, parent, 1);
+            parent = h.root;
+            out.push(h);
+        }
+        out
+    }
+
+    fn served_at(chain: &[HeaderInfo], slot: u64) -> Option<&HeaderInfo> {
+        chain.iter().find(|h| h.header.slot == slot)
+    }
+
+    #[test]
+    fn links_skips_orphans_and_empty_slots_to_genesis() {
+        let c = chain(&[0, 1, 3, 4, 7]);
+        let orphan = info(5, c[3].root, 9);
+        let top = &c[4];
+        let mut w = Walker::new(top.header.parent_root.0, 7, 0, WalkLimits::default());
+        let mut linked = Vec::new();
+        while !w.is_done() {
+            let s = w.next_slot.unwrap();
+            let served = if s == 5 { Some(&orphan) } else { served_at(&c, s) };
+            if let Step::Linked(r) = w.step(served, Expect::Unknown).unwrap() {
+                linked.push(r.slot);
+            }
+        }
+        assert_eq!(linked, vec![4, 3, 1, 0]);
+        assert_eq!(w.stats.skipped_non_linking, 1);
+        assert_eq!(w.stats.empty_slots, 2); // slots 6 and 2
+    }
+
+    #[test]
+    fn stops_at_target() {
+        let c = chain(&[0, 1, 2, 3, 4]);
+        let mut w = Walker::new(c[4].header.parent_root.0, 4, 2, WalkLimits::default());
+        while !w.is_done() {
+            let s = w.next_slot.unwrap();
+            w.step(served_at(&c, s), Expect::Unknown).unwrap();
+        }
+        assert_eq!(w.stats.stored, 2);
+        assert_eq!(w.expected, c[1].root);
+    }
+
+    #[test]
+    fn withheld_block_is_bounded() {
+        let c = chain(&(0..40).collect::<Vec<_>>());
+        let limits = WalkLimits {
+            max_search_slots: 100,
+            max_non_linking_run: 4,
+        };
+        let mut w = Walker::new(c[39].header.parent_root.0, 39, 0, limits);
+        let err = loop {
+            let s = w.next_slot.unwrap();
+            let served = if s == 38 { None } else { served_at(&c, s) };
+            if let Err(e) = w.step(served, Expect::Unknown) {
+                break e;
+            }
+        };
+        assert_eq!(
+            err,
+            WalkError::LinkNotFound {
+                expected_root: c[38].root,
+                highest_slot: 38,
+                lowest_slot: 33,
+                non_linking: 5
+            }
+        );
+        // With the slot known, the same withholding is reported at once.
+        let mut w = Walker::new(c[39].header.parent_root.0, 39, 0, limits);
+        assert_eq!(
+            w.step(None, Expect::Block),
+            Err(WalkError::Withheld {
+                slot: 38,
+                expected_root: c[38].root,
+                got: None
+            })
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! `lightsync backfill`: verified header backfill from a trusted block root, over the same core
+//! as the browser ([`crate::backfill`]), into an in-memory store.
+//!
+//! Prints one JSON object on success: `stored`, `skipped_non_linking`, `empty_slots`,
+//! `oldest_slot`, `oldest_root`, `oldest_parent_root`, `target_slot`, `headers_per_second`.
+//! On failure prints `{"error":{"code","message"}}` on stdout and the message on stderr.
+//! Exit codes: 0 done; 1 the backfill failed (the code says why); 2 bad usage.
+//!
+//! `--network` takes a built-in name (mainnet, sepolia, hoodi, holesky), a path to a
+//! `config.yaml`, or `spec`: the config is then read from the first provider's
+//! `/eth/v1/config/spec` (what the devnet serves). The genesis validators root always comes from
+//! the first provider's `/eth/v1/beacon/genesis` and must equal the config's when it has one.
+//! The root given by `--anchor-root` is trusted as given (no state is fetched, so the
+//! weak-subjectivity rule, which needs the anchor state, does not apply here).
+
+use crate::backfill::{
+    Backfill, BackfillEvent, BackfillHooks, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+};
+use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
+use crate::checkpoint::network_from_spec;
+use crate::config::NetworkConfig;
+use crate::store::{AnchorRecord, MemoryStore, Store, Trust};
+use crate::types::B256;
+use crate::ws::SystemClock;
+use futures::executor::block_on;
+
+const USAGE: &str = "usage: lightsync backfill --beacon-api URL[,URL...] --network NAME|config.yaml|spec \
+--anchor-root 0xROOT [--to-slot SLOT|genesis] [--concurrency C] [--batch-size B] [--timeout-ms MS] [--progress]\n\
+  default target: the MIN_EPOCHS_FOR_BLOCK_REQUESTS horizon; --progress prints events on stderr";
+
+/// Per-request timeout of the CLI, in milliseconds.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
+struct Args {
+    urls: Vec<String>,
+    network: String,
+    anchor_root: [u8; 32],
+    target: Target,
+    concurrency: usize,
+    batch_size: u64,
+    timeout_ms: u64,
+    progress: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut urls = None;
+    let mut network = None;
+    let mut anchor_root = None;
+    let mut target = Target::Horizon;
+    let mut concurrency = DEFAULT_CONCURRENCY;
+    let mut batch_size = DEFAULT_BATCH_SIZE;
+    let mut timeout_ms = DEFAULT_TIMEOUT_MS;
+    let mut progress = false;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag}: expected a value, got none"))
+        };
+        fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, String> {
+            v.parse()
+                .map_err(|_| format!("{flag}: expected {what}, got {v:?}"))
+        }
+        match flag.as_str() {
+            "-h" | "--help" => return Err(String::new()),
+            "--beacon-api" => {
+                urls = Some(
+                    value()?
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>(),
+                )
+            }
+            "--network" => network = Some(value()?),
+            "--anchor-root" => {
+                let v = value()?;
+                let bytes = v
+                    .strip_prefix("0x")
+                    .filter(|h| h.len() == 64)
+                    .and_then(|h| hex::decode(h).ok())
+                    .ok_or_else(|| format!("--anchor-root: expected 0x + 64 hex digits, got {v:?}"))?;
+                let mut root = [0u8; 32];
+                root.copy_from_slice(&bytes);
+                anchor_root = Some(root);
+            }
+            "--to-slot" => {
+                let v = value()?;
+                target = if v == "genesis" {
+                    Target::Genesis
+                } else {
+                    Target::Slot(num(flag, &v, "a slot number or `genesis`")?)
+                };
+            }
+            "--concurrency" => concurrency = num(flag, &value()?, "a request count")?,
+            "--batch-size" => batch_size = num(flag, &value()?, "a slot count")?,
+            "--timeout-ms" => timeout_ms = num(flag, &value()?, "milliseconds")?,
+            "--progress" => progress = true,
+            other => return Err(format!("unknown option {other:?}")),
+        }
+    }
+    let urls = urls
+        .filter(|u| !u.is_empty())
+        .ok_or("--beacon-api: expected at least one URL, got none")?;
+    Ok(Args {
+        urls,
+        network: network.ok_or("--network: expected a value, got none")?,
+        anchor_root: anchor_root.ok_or("--anchor-root: expected a value, got none")?,
+        target,
+        concurrency,
+        batch_size,
+        timeout_ms,
+        progress,
+    })
+}
+
+struct CliHooks {
+    progress: bool,
+    started: std::time::Instant,
+}
+
+impl BackfillHooks for CliHooks {
+    fn emit(&self, event: &BackfillEvent) {
+        if self.progress {
+            eprintln!("{event:?}");
+        }
+    }
+    async fn sleep_ms(&self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    fn now_ms(&self) -> Option<f64> {
+        Some(self.started.elapsed().as_secs_f64() * 1000.0)
+    }
+}
+
+fn fail(code: &str, message: &str) -> i32 {
+    println!(
+        "{}",
+        serde_json::json!({ "error": { "code": code, "message": message } })
+    );
+    eprintln!("error: {code}: {message}");
+    1
+}
+
+fn hex0x(b: &[u8]) -> String {
+    format!("0x{}", hex::encode(b))
+}
+
+/// Runs `lightsync backfill` and returns the exit code.
+pub fn run(args: &[String]) -> i32 {
+    let a = match parse_args(args) {
+        Ok(a) => a,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return 0;
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return 2;
+        }
+    };
+    // Each provider's batches run `concurrency` requests at a time (blocking threads natively).
+    let providers: Vec<_> = a
+        .urls
+        .iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(a.timeout_ms, a.concurrency)))
+        .collect();
+    let first = &providers[0];
+    let genesis = match block_on(first.genesis()) {
+        Ok(g) => g,
+        Err(e) => return fail(e.code(), &e.to_string()),
+    };
+    let network = match network(&a.network, first, genesis.genesis_validators_root) {
+        Ok(n) => n,
+        Err((code, m)) => return fail(code, &m),
+    };
+    if network.genesis_validators_root.0 != genesis.genesis_validators_root {
+        return fail(
+            "WRONG_NETWORK",
+            &format!(
+                "genesis_validators_root: expected {} ({}), got {} from {}",
+                hex0x(&network.genesis_validators_root.0),
+                network.name,
+                hex0x(&genesis.genesis_validators_root),
+                first.base_url()
+            ),
+        );
+    }
+    let top = match block_on(first.header_by_root(&a.anchor_root)) {
+        Ok(Some(h)) => h,
+        Ok(None) => {
+            return fail(
+                "ANCHOR_NOT_FOUND",
+                &format!(
+                    "expected {} to serve the header {}, got 404",
+                    first.base_url(),
+                    hex0x(&a.anchor_root)
+                ),
+            )
+        }
+        Err(e) => return fail(e.code(), &e.to_string()),
+    };
+    let store = MemoryStore::new(&network.name, network.genesis_validators_root.0);
+    let slot = top.header.slot;
+    let anchor = AnchorRecord {
+        network: network.name.clone(),
+        slot,
+        epoch: network.compute_epoch_at_slot(slot),
+        block_root: a.anchor_root,
+        state_root: top.header.state_root.0,
+        fork: network.fork_at_slot(slot).as_str().to_string(),
+        trust: Trust::BlockRoot,
+        linked_through_latest_block_header: false,
+        providers: a.urls.clone(),
+        // No state here: the root is trusted as given, so no weak-subjectivity expiry applies.
+        ws_period_epochs: u64::MAX / 2,
+        total_active_balance: 0,
+        active_validators: 0,
+        current_sync_committee: None,
+        next_sync_committee: None,
+        created_at: 0,
+        stale: false,
+    };
+    if let Err(e) = block_on(store.put_anchor(&anchor, true)) {
+        return fail("STORE", &e.to_string());
+    }
+    let hooks = CliHooks {
+        progress: a.progress,
+        started: std::time::Instant::now(),
+    };
+    let bf = Backfill {
+        network: &network,
+        providers: &providers,
+        store: &store,
+        clock: &SystemClock,
+        hooks: &hooks,
+        options: BackfillOptions {
+            target: a.target,
+            batch_size: a.batch_size,
+            // Natively each lane blocks until its requests are done, so one lane per call keeps
+            // the transport's `concurrency` threads busy.
+            concurrency: 1,
+            ..BackfillOptions::default()
+        },
+        known: None,
+    };
+    match block_on(bf.run()) {
+        Ok(s) => {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "stored": s.stored,
+                    "skipped_non_linking": s.skipped_non_linking,
+                    "empty_slots": s.empty_slots,
+                    "oldest_slot": s.oldest_slot,
+                    "oldest_root": hex0x(&s.oldest_root),
+                    "oldest_parent_root": hex0x(&s.oldest_parent_root),
+                    "target_slot": s.target_slot,
+                    "headers_per_second": s.headers_per_second,
+                })
+            );
+            0
+        }
+        Err(e) => fail(e.code(), &e.to_string()),
+    }
+}
+
+/// The network config named by `--network`.
+fn network<A: BeaconApi>(
+    name: &str,
+    first: &A,
+    gvr: [u8; 32],
+) -> Result<NetworkConfig, (&'static str, String)> {
+    if NetworkConfig::BUILT_IN.contains(&name) {
+        return NetworkConfig::by_name(name).map_err(|e| ("CONFIG", e.to_string()));
+    }
+    if name == "spec" {
+        let spec = block_on(first.spec()).map_err(|e| (e.code(), e.to_string()))?;
+        return network_from_spec(&spec, Some(gvr)).map_err(|e| ("CONFIG", e.to_string()));
+    }
+    let text = std::fs::read_to_string(name).map_err(|e| {
+        (
+            "CONFIG",
+            format!("--network: expected a built-in name, `spec` or a readable config.yaml, got {name:?} ({e})"),
+        )
+    })?;
+    NetworkConfig::from_config_yaml(&text, Some(B256::from(gvr))).map_err(|e| ("CONFIG", e.to_string()))
+}

@@ -1,0 +1,633 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Backfill against the devnet over real HTTP: generated chains (empty slots, orphans served as
+//! canonical, anchor-state roots), every devnet fault with the store checked against the
+//! devnet's canonical chain, resume after an interruption, the weak-subjectivity reset, and the
+//! real Holesky headers replayed from the shared fixtures.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use beacon_lightsync::backfill::{
+    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, BackfillSummary,
+    KnownRoots, ResetReason, Target, WalkLimits,
+};
+use beacon_lightsync::beacon_api::{
+    ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, HttpBeaconApi, RawBody,
+    SszState, UreqTransport,
+};
+use beacon_lightsync::checkpoint::{
+    network_from_spec, CheckpointOptions, CheckpointSync, NoHooks, Source,
+};
+use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::devnet::chain::ChainOptions;
+use beacon_lightsync::devnet::data::ChainData;
+use beacon_lightsync::devnet::faults::FaultRule;
+use beacon_lightsync::devnet::replay::ReplayNetwork;
+use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, StoreDump, Trust};
+use beacon_lightsync::types::phase0::BeaconBlockHeader;
+use beacon_lightsync::types::{ForkName, PresetName, B256};
+use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
+use futures::executor::block_on;
+
+/// Slots of the generated chains: minimal preset (8 slots per epoch, 64-slot chunks), so the
+/// finalized anchor has several complete chunks summarised below it.
+const SLOTS: u64 = 400;
+
+fn start(providers: usize, empty_pct: u32, faults: Vec<(usize, FaultRule)>) -> Devnet {
+    Devnet::start(DevnetOptions {
+        providers,
+        chain: ChainOptions {
+            validators: 256,
+            slots: SLOTS,
+            empty_slot_percent: empty_pct,
+            ..ChainOptions::default()
+        },
+        faults,
+        ..DevnetOptions::default()
+    })
+    .expect("devnet starts")
+}
+
+fn network(devnet: &Devnet) -> NetworkConfig {
+    let chain = devnet.chain();
+    let gvr = chain.genesis.as_ref().unwrap().genesis_validators_root;
+    network_from_spec(&chain.spec, Some(gvr)).unwrap()
+}
+
+fn apis(devnet: &Devnet, timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
+    devnet
+        .urls()
+        .iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 4)))
+        .collect()
+}
+
+/// A store holding the anchor a real checkpoint sync made from the devnet's finalized checkpoint.
+fn anchored_store(devnet: &Devnet, net: &NetworkConfig) -> MemoryStore {
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let providers = apis(devnet, 5_000);
+    let cp = WsCheckpoint::parse(&devnet.checkpoint().unwrap()).unwrap();
+    let sync = CheckpointSync {
+        network: net,
+        providers: &providers[..1],
+        store: &store,
+        clock: &SystemClock,
+        hooks: &NoHooks,
+        options: CheckpointOptions::default(),
+    };
+    block_on(sync.run(&Source::Checkpoint(cp))).expect("checkpoint sync");
+    store
+}
+
+fn known_roots(devnet: &Devnet, anchor: &AnchorRecord) -> KnownRoots {
+    let chain = devnet.chain();
+    let state = &chain.states[&anchor.state_root];
+    let fork: ForkName = anchor.fork.parse().unwrap();
+    KnownRoots::from_verified_state(&state.ssz, fork, PresetName::Minimal, &anchor.state_root)
+        .unwrap()
+}
+
+#[derive(Default)]
+struct Recorder {
+    events: RefCell<Vec<BackfillEvent>>,
+    /// Abort once this many progress events were seen.
+    abort_after_progress: Cell<Option<usize>>,
+    slept_ms: Cell<u64>,
+}
+
+impl BackfillHooks for Recorder {
+    fn emit(&self, event: &BackfillEvent) {
+        self.events.borrow_mut().push(event.clone());
+    }
+    async fn sleep_ms(&self, ms: u64) {
+        self.slept_ms.set(self.slept_ms.get() + ms);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    fn aborted(&self) -> bool {
+        match self.abort_after_progress.get() {
+            Some(n) => self.progress_count() >= n,
+            None => false,
+        }
+    }
+    fn now_ms(&self) -> Option<f64> {
+        Some(std::time::UNIX_EPOCH.elapsed().unwrap().as_secs_f64() * 1000.0)
+    }
+}
+
+impl Recorder {
+    fn progress_count(&self) -> usize {
+        self.events
+            .borrow()
+            .iter()
+            .filter(|e| matches!(e, BackfillEvent::Progress(_)))
+            .count()
+    }
+    fn avoided(&self) -> Vec<&'static str> {
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                BackfillEvent::ProviderAvoided { code, .. } => Some(*code),
+                _ => None,
+            })
+            .collect()
+    }
+    fn count(&self, f: impl Fn(&BackfillEvent) -> bool) -> usize {
+        self.events.borrow().iter().filter(|e| f(e)).count()
+    }
+}
+
+fn run<A: BeaconApi>(
+    net: &NetworkConfig,
+    providers: &[A],
+    store: &MemoryStore,
+    hooks: &Recorder,
+    options: BackfillOptions,
+    known: Option<&KnownRoots>,
+) -> Result<BackfillSummary, BackfillError> {
+    let bf = Backfill {
+        network: net,
+        providers,
+        store,
+        clock: &SystemClock,
+        hooks,
+        options,
+        known,
+    };
+    block_on(bf.run())
+}
+
+fn opts(target: Target) -> BackfillOptions {
+    BackfillOptions {
+        target,
+        batch_size: 32,
+        concurrency: 4,
+        retry_base_ms: 20,
+        ..BackfillOptions::default()
+    }
+}
+
+/// The canonical block at or below `slot` in the devnet chain.
+fn block_at_or_before(chain: &ChainData, slot: u64) -> &beacon_lightsync::devnet::data::HeaderEntry {
+    chain.header_at_or_before(slot).unwrap()
+}
+
+/// Checks that the store holds exactly the canonical chain from the anchor block down to its
+/// cursor: every stored header is the devnet's canonical header at that slot, every canonical
+/// block in that range is stored (no gap), and the cursor describes the oldest one.
+fn assert_canonical_prefix(dump: &StoreDump, chain: &ChainData, anchor_root: &[u8; 32]) {
+    let cursor = dump.meta.backfill_cursor.expect("a cursor");
+    let (anchor_entry, _) = chain.header_by_root(anchor_root).expect("anchor in chain");
+    let expected: Vec<_> = chain
+        .headers
+        .range(cursor.oldest_slot..=anchor_entry.slot)
+        .map(|(s, h)| (*s, h.root))
+        .collect();
+    let got: Vec<_> = dump.headers.iter().map(|h| (h.slot, h.root)).collect();
+    assert_eq!(got, expected, "stored headers = canonical chain from the anchor down");
+    for h in &dump.headers {
+        let c = &chain.headers[&h.slot];
+        assert_eq!(h.parent_root(), c.parent_root);
+        assert_eq!(h.state_root(), c.state_root);
+    }
+    let oldest = dump.headers.first().unwrap();
+    assert_eq!(cursor.oldest_root, oldest.root);
+    assert_eq!(cursor.oldest_parent_root, oldest.parent_root());
+}
+
+/// A provider that serves, at empty slots, the devnet's orphaned blocks as if canonical (the
+/// devnet itself answers 404 there), around an honest HTTP provider.
+struct OrphanServing {
+    inner: HttpBeaconApi<UreqTransport>,
+    chain: Arc<ChainData>,
+}
+
+fn orphan_info(chain: &ChainData, slot: u64) -> Option<HeaderInfo> {
+    let o = chain.orphans.get(&slot)?;
+    Some(HeaderInfo {
+        root: o.root,
+        canonical: true,
+        header: BeaconBlockHeader {
+            slot: o.slot,
+            proposer_index: o.proposer_index,
+            parent_root: B256::from(o.parent_root),
+            state_root: B256::from(o.state_root),
+            body_root: B256::from(o.body_root),
+        },
+        signature: o.signature,
+    })
+}
+
+impl BeaconApi for OrphanServing {
+    fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+    async fn genesis(&self) -> Result<Genesis, ApiError> {
+        self.inner.genesis().await
+    }
+    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+        self.inner.spec().await
+    }
+    async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
+        self.inner.header(block_id).await
+    }
+    async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>> {
+        let answers = self.inner.headers_by_slots(slots).await;
+        answers
+            .into_iter()
+            .zip(slots)
+            .map(|(a, s)| match a {
+                Ok(None) => Ok(orphan_info(&self.chain, *s)),
+                other => other,
+            })
+            .collect()
+    }
+    async fn finality_checkpoints(&self, id: &str) -> Result<FinalityCheckpoints, ApiError> {
+        self.inner.finality_checkpoints(id).await
+    }
+    async fn state_ssz(
+        &self,
+        id: &str,
+        on_progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<SszState, ApiError> {
+        self.inner.state_ssz(id, on_progress).await
+    }
+    async fn light_client_bootstrap(&self, root: &[u8; 32]) -> Result<RawBody, ApiError> {
+        self.inner.light_client_bootstrap(root).await
+    }
+    async fn light_client_updates(&self, start: u64, count: u64) -> Result<RawBody, ApiError> {
+        self.inner.light_client_updates(start, count).await
+    }
+    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
+        self.inner.light_client_finality_update().await
+    }
+}
+
+#[test]
+fn generated_chain_to_genesis_skips_orphans_and_counts_empty_slots() {
+    let devnet = start(1, 20, vec![]);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (anchor_entry, _) = chain.header_by_root(&anchor.block_root).unwrap();
+    let below = anchor_entry.slot;
+    let orphans_below = chain.orphans.range(..below).count() as u64;
+    let empty_below = (0..below).filter(|s| !chain.headers.contains_key(s)).count() as u64;
+    assert!(orphans_below > 0, "the chain has orphans to serve");
+    let providers = [OrphanServing {
+        inner: apis(&devnet, 5_000).remove(0),
+        chain: chain.clone(),
+    }];
+    let hooks = Recorder::default();
+    let s = run(&net, &providers, &store, &hooks, opts(Target::Genesis), None).unwrap();
+    let dump = block_on(store.dump()).unwrap();
+    assert_canonical_prefix(&dump, &chain, &anchor.block_root);
+    assert_eq!(s.oldest_slot, 0);
+    assert_eq!(s.oldest_parent_root, [0u8; 32]);
+    assert_eq!(s.stored, chain.headers.range(..=below).count() as u64);
+    assert_eq!(s.skipped_non_linking, orphans_below);
+    assert_eq!(s.empty_slots, empty_below - orphans_below);
+    assert!(hooks.progress_count() > 1);
+}
+
+#[test]
+fn anchor_state_roots_verify_whole_chunks() {
+    let devnet = start(1, 10, vec![]);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let known = known_roots(&devnet, &anchor);
+    let hooks = Recorder::default();
+    let s = run(
+        &net,
+        &apis(&devnet, 5_000),
+        &store,
+        &hooks,
+        opts(Target::Genesis),
+        Some(&known),
+    )
+    .unwrap();
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    assert_eq!(s.oldest_slot, 0);
+    // Every complete 64-slot chunk below the block_roots window is verified by its summary.
+    let summarised = known.block_summary_roots.len() as u64;
+    let window_low = anchor.slot - known.slots_per_historical_root;
+    let expected_chunks = (0..summarised)
+        .filter(|c| (c + 1) * known.slots_per_historical_root <= window_low)
+        .count();
+    assert!(expected_chunks >= 2, "{expected_chunks}");
+    assert_eq!(
+        hooks.count(|e| matches!(e, BackfillEvent::ChunkVerified { .. })),
+        expected_chunks
+    );
+    assert_eq!(
+        hooks.count(|e| matches!(e, BackfillEvent::ChunkUnverified { .. })),
+        0
+    );
+}
+
+#[test]
+fn interrupted_backfill_resumes_without_gap_or_refetch() {
+    let devnet = start(1, 10, vec![]);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let providers = apis(&devnet, 5_000);
+    let hooks = Recorder::default();
+    hooks.abort_after_progress.set(Some(2));
+    let err = run(&net, &providers, &store, &hooks, opts(Target::Genesis), None).unwrap_err();
+    assert_eq!(err, BackfillError::Aborted);
+    let mid = block_on(store.dump()).unwrap();
+    assert_canonical_prefix(&mid, &chain, &anchor.block_root);
+    let mid_cursor = mid.meta.backfill_cursor.unwrap();
+    assert!(mid_cursor.oldest_slot > 0);
+    let hooks2 = Recorder::default();
+    let s = run(&net, &providers, &store, &hooks2, opts(Target::Genesis), None).unwrap();
+    let done = block_on(store.dump()).unwrap();
+    assert_canonical_prefix(&done, &chain, &anchor.block_root);
+    assert_eq!(done.meta.backfill_cursor.unwrap().oldest_slot, 0);
+    // The second run stored only what was missing.
+    assert_eq!(s.stored as usize, done.headers.len() - mid.headers.len());
+}
+
+/// A canonical slot in the middle of the backfilled range, whose parent block is also there.
+fn victim_slot(chain: &ChainData, anchor_slot: u64) -> u64 {
+    (anchor_slot / 3..anchor_slot)
+        .find(|s| chain.headers.contains_key(s) && chain.headers.contains_key(&(s - 1)))
+        .unwrap()
+}
+
+/// Runs a single-provider backfill with `fault` on slot-ranged header requests and returns the
+/// error and the store dump, after checking that only canonical, contiguous headers were stored.
+fn faulted(
+    fault: &str,
+    known: bool,
+    timeout_ms: u64,
+) -> (Result<BackfillSummary, BackfillError>, StoreDump, u64, Arc<ChainData>, Recorder) {
+    let devnet = start(1, 10, vec![]);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let roots = known_roots(&devnet, &anchor);
+    let victim = victim_slot(&chain, anchor.slot);
+    let rule = FaultRule::parse(&format!(
+        "{fault},path=/eth/v1/beacon/headers/*,slots={victim}-{victim}"
+    ))
+    .unwrap();
+    devnet.add_fault(0, rule);
+    let hooks = Recorder::default();
+    let mut o = opts(Target::Genesis);
+    o.max_retries = 2;
+    o.limits = WalkLimits {
+        max_search_slots: 64,
+        max_non_linking_run: 8,
+    };
+    let r = run(
+        &net,
+        &apis(&devnet, timeout_ms),
+        &store,
+        &hooks,
+        o,
+        known.then_some(&roots),
+    );
+    let dump = block_on(store.dump()).unwrap();
+    assert_canonical_prefix(&dump, &chain, &anchor.block_root);
+    (r, dump, victim, chain, hooks)
+}
+
+#[test]
+fn withheld_or_replaced_blocks_stop_with_the_missing_root_and_no_gap() {
+    for fault in ["withhold", "broken-parent", "non-canonical"] {
+        for known in [false, true] {
+            let (r, dump, victim, chain, _) = faulted(fault, known, 5_000);
+            let err = r.unwrap_err();
+            let want_root = chain.headers[&victim].root;
+            match (&err, known) {
+                (
+                    BackfillError::LinkNotFound {
+                        expected_root,
+                        highest_slot,
+                        lowest_slot,
+                        ..
+                    },
+                    false,
+                ) => {
+                    assert_eq!(*expected_root, want_root, "{fault}");
+                    assert!(*highest_slot >= victim && *lowest_slot < victim, "{err}");
+                }
+                (
+                    BackfillError::Withheld {
+                        slot,
+                        expected_root,
+                        ..
+                    },
+                    true,
+                ) => {
+                    assert_eq!((*slot, *expected_root), (victim, want_root), "{fault}");
+                }
+                _ => panic!("{fault} known={known}: unexpected {err}"),
+            }
+            let cursor = dump.meta.backfill_cursor.unwrap();
+            assert_eq!(cursor.oldest_parent_root, want_root, "stopped right above it");
+            assert!(err.to_string().contains(&hex::encode(want_root)), "{err}");
+        }
+    }
+}
+
+#[test]
+fn bad_root_truncation_and_server_errors_map_to_their_codes() {
+    for (fault, code) in [
+        ("bad-header-root", "HEADER_ROOT_MISMATCH"),
+        ("truncate", "TRUNCATED"),
+        ("status,code=500", "HTTP_STATUS"),
+        ("bad-json", "DECODE"),
+        ("no-response,hold_ms=3000", "TIMEOUT"),
+    ] {
+        let (r, _dump, victim, _, _) = faulted(fault, false, 400);
+        match r.unwrap_err() {
+            BackfillError::Api { slot, source } => {
+                assert_eq!((slot, source.code()), (victim, code), "{fault}");
+            }
+            other => panic!("{fault}: unexpected {other}"),
+        }
+    }
+}
+
+#[test]
+fn transient_faults_and_rate_limits_are_retried() {
+    let devnet = start(1, 10, vec![]);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    for rule in [
+        "status,code=429,retry_after=1,count=1",
+        "status,code=503,count=2",
+        "truncate,count=1",
+    ] {
+        devnet.add_fault(
+            0,
+            FaultRule::parse(&format!("{rule},path=/eth/v1/beacon/headers/*,slots=20-20")).unwrap(),
+        );
+    }
+    let hooks = Recorder::default();
+    run(&net, &apis(&devnet, 5_000), &store, &hooks, opts(Target::Genesis), None).unwrap();
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    let waits: Vec<u64> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            BackfillEvent::Retry { wait_ms, .. } => Some(*wait_ms),
+            _ => None,
+        })
+        .collect();
+    assert!(waits.contains(&1000), "Retry-After: 1 honoured: {waits:?}");
+    assert!(waits.len() >= 3, "{waits:?}");
+}
+
+#[test]
+fn a_lying_provider_is_avoided_and_the_others_finish() {
+    for fault in ["withhold", "bad-header-root", "non-canonical"] {
+        for known in [false, true] {
+            let devnet = start(2, 10, vec![]);
+            let net = network(&devnet);
+            let chain = devnet.chain();
+            let store = anchored_store(&devnet, &net);
+            let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+            let roots = known_roots(&devnet, &anchor);
+            let victim = victim_slot(&chain, anchor.slot);
+            devnet.add_fault(
+                0,
+                FaultRule::parse(&format!("{fault},path=/eth/v1/beacon/headers/*,slots={victim}-{victim}"))
+                    .unwrap(),
+            );
+            let hooks = Recorder::default();
+            let mut o = opts(Target::Genesis);
+            o.limits = WalkLimits {
+                max_search_slots: 64,
+                max_non_linking_run: 8,
+            };
+            let providers = apis(&devnet, 5_000);
+            let r = run(&net, &providers, &store, &hooks, o, known.then_some(&roots));
+            let s = r.unwrap_or_else(|e| panic!("{fault} known={known}: {e}"));
+            assert_eq!(s.oldest_slot, 0);
+            assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+            let avoided = hooks.avoided();
+            assert_eq!(avoided.len(), 1, "{fault} known={known}: {avoided:?}");
+        }
+    }
+}
+
+#[test]
+fn stale_anchor_resets_the_stored_backfill_with_an_event() {
+    let devnet = start(1, 10, vec![]);
+    let net = network(&devnet);
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let hooks = Recorder::default();
+    hooks.abort_after_progress.set(Some(1));
+    let providers = apis(&devnet, 5_000);
+    let _ = run(&net, &providers, &store, &hooks, opts(Target::Genesis), None);
+    assert!(!block_on(store.dump()).unwrap().headers.is_empty());
+    // The wall clock one epoch past the anchor's weak-subjectivity period.
+    let spe = net.slots_per_epoch();
+    let late_epoch = anchor.epoch + anchor.ws_period_epochs + 1;
+    let late = net.genesis_time + late_epoch * spe * net.seconds_per_slot;
+    let hooks = Recorder::default();
+    let bf = Backfill {
+        network: &net,
+        providers: &providers,
+        store: &store,
+        clock: &FixedClock(late),
+        hooks: &hooks,
+        options: opts(Target::Genesis),
+        known: None,
+    };
+    let err = block_on(bf.run()).unwrap_err();
+    assert_eq!(err.code(), "BACKFILL_TOO_OLD");
+    let dump = block_on(store.dump()).unwrap();
+    assert!(dump.headers.is_empty() && dump.meta.backfill_cursor.is_none());
+    assert_eq!(
+        hooks.events.borrow().as_slice(),
+        &[BackfillEvent::Reset {
+            reason: ResetReason::WsStale {
+                anchor_epoch: anchor.epoch,
+                ws_period_epochs: anchor.ws_period_epochs,
+                current_epoch: late_epoch,
+            }
+        }]
+    );
+}
+
+/// Holesky's recorded headers 3014658..=3016734, replayed by the devnet: walked down from the
+/// last one to the bootstrap block the fixtures name as the first header's parent.
+#[test]
+fn real_holesky_headers_backfill_to_the_bootstrap_block() {
+    let fixtures = beacon_lightsync::ssz_io::require_fixtures_dir();
+    let devnet = Devnet::start(DevnetOptions {
+        replay: Some((ReplayNetwork::Holesky, fixtures)),
+        ..DevnetOptions::default()
+    })
+    .expect("replay devnet");
+    let net = NetworkConfig::by_name("holesky").unwrap();
+    let chain = devnet.chain();
+    let last = chain.headers.range(..=3_016_734).next_back().unwrap().1;
+    assert_eq!(last.slot, 3_016_734);
+    let store = MemoryStore::new("holesky", net.genesis_validators_root.0);
+    let epoch = last.slot / 32;
+    block_on(store.put_anchor(
+        &AnchorRecord {
+            network: "holesky".into(),
+            slot: last.slot,
+            epoch,
+            block_root: last.root,
+            state_root: last.state_root,
+            fork: "deneb".into(),
+            trust: Trust::BlockRoot,
+            linked_through_latest_block_header: false,
+            providers: devnet.urls(),
+            ws_period_epochs: 256,
+            total_active_balance: 0,
+            active_validators: 0,
+            current_sync_committee: None,
+            next_sync_committee: None,
+            created_at: 0,
+            stale: false,
+        },
+        true,
+    ))
+    .unwrap();
+    let now = net.genesis_time + (last.slot + 1) * 12;
+    let hooks = Recorder::default();
+    let bf = Backfill {
+        network: &net,
+        providers: &apis(&devnet, 5_000),
+        store: &store,
+        clock: &FixedClock(now),
+        hooks: &hooks,
+        options: BackfillOptions {
+            target: Target::Slot(3_014_657),
+            ..BackfillOptions::default()
+        },
+        known: None,
+    };
+    let s = block_on(bf.run()).unwrap();
+    let bootstrap =
+        hex::decode("e5465b2c6f141f5124053ae6a4d63cb7b9cc51991d39306a8dfc64bedb5de26c").unwrap();
+    assert_eq!(s.stored, 1922);
+    assert_eq!(s.empty_slots, 155 + 1, "155 recorded empty slots and slot 3014657");
+    assert_eq!(s.skipped_non_linking, 0);
+    assert_eq!(s.oldest_slot, 3_014_658);
+    assert_eq!(s.oldest_parent_root.to_vec(), bootstrap);
+    let dump = block_on(store.dump()).unwrap();
+    assert_eq!(dump.headers.len(), 1922);
+    for pair in dump.headers.windows(2) {
+        assert_eq!(pair[1].parent_root(), pair[0].root, "unbroken chain");
+    }
+}
