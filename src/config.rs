@@ -190,7 +190,8 @@ impl NetworkConfig {
         )
     }
 
-    /// Sepolia testnet (schedule as in the eth-clients config snapshot).
+    /// Sepolia testnet. The eth-clients snapshot in the fixtures predates Fulu; Fulu's version
+    /// and epoch (0x90000075 at 272640) are the published schedule every client ships.
     pub fn sepolia() -> Self {
         with_common_constants(
             "sepolia",
@@ -203,8 +204,7 @@ impl NetworkConfig {
                 fs([0x90, 0, 0, 0x72], 56832),
                 fs([0x90, 0, 0, 0x73], 132608),
                 fs([0x90, 0, 0, 0x74], 222464),
-                // The config snapshot has no Fulu entry: unscheduled, no version.
-                fs([0, 0, 0, 0], FAR_FUTURE_EPOCH),
+                fs([0x90, 0, 0, 0x75], 272640),
             ],
             None,
         )
@@ -229,7 +229,8 @@ impl NetworkConfig {
         )
     }
 
-    /// Hoodi testnet (schedule as in the eth-clients config snapshot).
+    /// Hoodi testnet. The eth-clients snapshot in the fixtures leaves Fulu unscheduled; Fulu
+    /// activated at epoch 50688 (the published schedule every client ships).
     pub fn hoodi() -> Self {
         with_common_constants(
             "hoodi",
@@ -242,7 +243,7 @@ impl NetworkConfig {
                 fs([0x40, 0, 0x09, 0x10], 0),
                 fs([0x50, 0, 0x09, 0x10], 0),
                 fs([0x60, 0, 0x09, 0x10], 2048),
-                fs([0x70, 0, 0x09, 0x10], FAR_FUTURE_EPOCH),
+                fs([0x70, 0, 0x09, 0x10], 50688),
             ],
             None,
         )
