@@ -22,6 +22,7 @@
 //! `providers()`, `options.backfill`, `emit()`, `set_mode()` and `active_anchor()`.
 
 mod error;
+mod hash;
 mod options;
 // Backfill engineer: add `mod backfill;` here (src/js/backfill.rs).
 
