@@ -1,6 +1,7 @@
 //! Every fault visibly changes what is served, and only where, when and as often as its rule
 //! says; the checks use the crate's own verification code so "visibly" means "a client's check
 //! would fail".
+#![cfg(not(target_arch = "wasm32"))]
 
 mod devnet_common;
 

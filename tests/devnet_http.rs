@@ -1,6 +1,7 @@
 //! HTTP behaviour of the devnet: every endpoint answers, content negotiation by `Accept` with
 //! q-values, `Eth-Consensus-Version`, `Content-Length`, CORS (simple requests and preflights),
 //! HEAD, keep-alive, and Beacon API error bodies.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod devnet_common;
 

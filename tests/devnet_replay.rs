@@ -1,5 +1,6 @@
 //! Replay mode: recorded real Holesky and mainnet responses served over real HTTP, byte for byte,
 //! with the roots checked by the crate's own SSZ types (not by the devnet's hashing).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod devnet_common;
 

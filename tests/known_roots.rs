@@ -1,6 +1,7 @@
 //! Known-answer roots from real chain data in the shared fixtures: the mainnet genesis state and
 //! block, the Electra spec-test pre-state linked to its block 1, real mainnet/Holesky/Sepolia
 //! blocks and bodies in Beacon API JSON, and the `lightsync root` command over the same files.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -2,6 +2,7 @@
 //! consensus-spec-tests `ssz_static` LightClient* vectors (via trin), the spec `light_client/sync`
 //! vectors (minimal preset, deneb and electra, via helios), real mainnet Capella data (helios),
 //! real Holesky and Sepolia Deneb data (gear-bridges), and tampered copies of them.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
 

@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 // State roots computed straight from SSZ bytes by `beacon_lightsync::merkle`, checked against
 // published and spec-derived roots in the shared fixtures (see each fixture folder's README.md).
 // The fixtures folder is `$LIGHTSYNC_FIXTURES`, default `../shared/fixtures`; a missing folder

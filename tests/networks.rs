@@ -1,6 +1,7 @@
 //! Every built-in network equals what `NetworkConfig::from_config_yaml` reads from the
 //! published config files in the fixtures, and its genesis validators root matches the value
 //! recorded next to that network's data.
+#![cfg(not(target_arch = "wasm32"))]
 
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ssz_io::require_fixtures_dir;

@@ -1,5 +1,6 @@
 //! Weak-subjectivity maths against published answers: the consensus-specs reference tables, the
 //! real mainnet genesis state, the mainnet config files and the spec's checkpoint example.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 
