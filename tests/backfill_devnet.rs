@@ -169,7 +169,10 @@ fn opts(target: Target) -> BackfillOptions {
 }
 
 /// The canonical block at or below `slot` in the devnet chain.
-fn block_at_or_before(chain: &ChainData, slot: u64) -> &beacon_lightsync::devnet::data::HeaderEntry {
+fn block_at_or_before(
+    chain: &ChainData,
+    slot: u64,
+) -> &beacon_lightsync::devnet::data::HeaderEntry {
     chain.header_at_or_before(slot).unwrap()
 }
 
@@ -185,7 +188,10 @@ fn assert_canonical_prefix(dump: &StoreDump, chain: &ChainData, anchor_root: &[u
         .map(|(s, h)| (*s, h.root))
         .collect();
     let got: Vec<_> = dump.headers.iter().map(|h| (h.slot, h.root)).collect();
-    assert_eq!(got, expected, "stored headers = canonical chain from the anchor down");
+    assert_eq!(
+        got, expected,
+        "stored headers = canonical chain from the anchor down"
+    );
     for h in &dump.headers {
         let c = &chain.headers[&h.slot];
         assert_eq!(h.parent_root(), c.parent_root);
@@ -274,14 +280,24 @@ fn generated_chain_to_genesis_skips_orphans_and_counts_empty_slots() {
     let (anchor_entry, _) = chain.header_by_root(&anchor.block_root).unwrap();
     let below = anchor_entry.slot;
     let orphans_below = chain.orphans.range(..below).count() as u64;
-    let empty_below = (0..below).filter(|s| !chain.headers.contains_key(s)).count() as u64;
+    let empty_below = (0..below)
+        .filter(|s| !chain.headers.contains_key(s))
+        .count() as u64;
     assert!(orphans_below > 0, "the chain has orphans to serve");
     let providers = [OrphanServing {
         inner: apis(&devnet, 5_000).remove(0),
         chain: chain.clone(),
     }];
     let hooks = Recorder::default();
-    let s = run(&net, &providers, &store, &hooks, opts(Target::Genesis), None).unwrap();
+    let s = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        opts(Target::Genesis),
+        None,
+    )
+    .unwrap();
     let dump = block_on(store.dump()).unwrap();
     assert_canonical_prefix(&dump, &chain, &anchor.block_root);
     assert_eq!(s.oldest_slot, 0);
@@ -312,12 +328,13 @@ fn anchor_state_roots_verify_whole_chunks() {
     .unwrap();
     assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
     assert_eq!(s.oldest_slot, 0);
-    // Every complete 64-slot chunk below the block_roots window is verified by its summary.
-    let summarised = known.block_summary_roots.len() as u64;
-    let window_low = anchor.slot - known.slots_per_historical_root;
-    let expected_chunks = (0..summarised)
-        .filter(|c| (c + 1) * known.slots_per_historical_root <= window_low)
-        .count();
+    // Every complete 64-slot chunk has a summary in the anchor state (the chain starts at
+    // genesis with all forks at epoch 0), and each one is verified by it.
+    let expected_chunks = known.block_summary_roots.len();
+    assert_eq!(
+        expected_chunks as u64,
+        anchor.slot / known.slots_per_historical_root
+    );
     assert!(expected_chunks >= 2, "{expected_chunks}");
     assert_eq!(
         hooks.count(|e| matches!(e, BackfillEvent::ChunkVerified { .. })),
@@ -339,14 +356,30 @@ fn interrupted_backfill_resumes_without_gap_or_refetch() {
     let providers = apis(&devnet, 5_000);
     let hooks = Recorder::default();
     hooks.abort_after_progress.set(Some(2));
-    let err = run(&net, &providers, &store, &hooks, opts(Target::Genesis), None).unwrap_err();
+    let err = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        opts(Target::Genesis),
+        None,
+    )
+    .unwrap_err();
     assert_eq!(err, BackfillError::Aborted);
     let mid = block_on(store.dump()).unwrap();
     assert_canonical_prefix(&mid, &chain, &anchor.block_root);
     let mid_cursor = mid.meta.backfill_cursor.unwrap();
     assert!(mid_cursor.oldest_slot > 0);
     let hooks2 = Recorder::default();
-    let s = run(&net, &providers, &store, &hooks2, opts(Target::Genesis), None).unwrap();
+    let s = run(
+        &net,
+        &providers,
+        &store,
+        &hooks2,
+        opts(Target::Genesis),
+        None,
+    )
+    .unwrap();
     let done = block_on(store.dump()).unwrap();
     assert_canonical_prefix(&done, &chain, &anchor.block_root);
     assert_eq!(done.meta.backfill_cursor.unwrap().oldest_slot, 0);
@@ -354,11 +387,27 @@ fn interrupted_backfill_resumes_without_gap_or_refetch() {
     assert_eq!(s.stored as usize, done.headers.len() - mid.headers.len());
 }
 
-/// A canonical slot in the middle of the backfilled range, whose parent block is also there.
-fn victim_slot(chain: &ChainData, anchor_slot: u64) -> u64 {
-    (anchor_slot / 3..anchor_slot)
+/// A canonical slot at or above `from`, whose parent block is at the slot before it.
+fn victim_slot(chain: &ChainData, from: u64) -> u64 {
+    (from.max(2)..)
         .find(|s| chain.headers.contains_key(s) && chain.headers.contains_key(&(s - 1)))
         .unwrap()
+}
+
+/// Where the faulty slot lies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Region {
+    /// Inside the anchor state's `block_roots` window (the last 64 slots below the anchor).
+    Window,
+    /// Inside an older chunk covered by a `historical_summaries` entry.
+    Chunk,
+}
+
+fn victim_in(chain: &ChainData, anchor_slot: u64, region: Region) -> u64 {
+    match region {
+        Region::Window => victim_slot(chain, anchor_slot - 40),
+        Region::Chunk => victim_slot(chain, 64 + 20),
+    }
 }
 
 /// Runs a single-provider backfill with `fault` on slot-ranged header requests and returns the
@@ -367,14 +416,21 @@ fn faulted(
     fault: &str,
     known: bool,
     timeout_ms: u64,
-) -> (Result<BackfillSummary, BackfillError>, StoreDump, u64, Arc<ChainData>, Recorder) {
+    region: Region,
+) -> (
+    Result<BackfillSummary, BackfillError>,
+    StoreDump,
+    u64,
+    Arc<ChainData>,
+    Recorder,
+) {
     let devnet = start(1, 10, vec![]);
     let net = network(&devnet);
     let chain = devnet.chain();
     let store = anchored_store(&devnet, &net);
     let anchor = block_on(store.active_anchor()).unwrap().unwrap();
     let roots = known_roots(&devnet, &anchor);
-    let victim = victim_slot(&chain, anchor.slot);
+    let victim = victim_in(&chain, anchor.slot, region);
     let rule = FaultRule::parse(&format!(
         "{fault},path=/eth/v1/beacon/headers/*,slots={victim}-{victim}"
     ))
@@ -403,8 +459,12 @@ fn faulted(
 #[test]
 fn withheld_or_replaced_blocks_stop_with_the_missing_root_and_no_gap() {
     for fault in ["withhold", "broken-parent", "non-canonical"] {
-        for known in [false, true] {
-            let (r, dump, victim, chain, _) = faulted(fault, known, 5_000);
+        for (known, region) in [
+            (false, Region::Chunk),
+            (true, Region::Chunk),
+            (true, Region::Window),
+        ] {
+            let (r, dump, victim, chain, _) = faulted(fault, known, 5_000, region);
             let err = r.unwrap_err();
             let want_root = chain.headers[&victim].root;
             match (&err, known) {
@@ -415,8 +475,8 @@ fn withheld_or_replaced_blocks_stop_with_the_missing_root_and_no_gap() {
                         lowest_slot,
                         ..
                     },
-                    false,
-                ) => {
+                    _,
+                ) if region == Region::Chunk => {
                     assert_eq!(*expected_root, want_root, "{fault}");
                     assert!(*highest_slot >= victim && *lowest_slot < victim, "{err}");
                 }
@@ -427,13 +487,16 @@ fn withheld_or_replaced_blocks_stop_with_the_missing_root_and_no_gap() {
                         ..
                     },
                     true,
-                ) => {
+                ) if region == Region::Window => {
                     assert_eq!((*slot, *expected_root), (victim, want_root), "{fault}");
                 }
                 _ => panic!("{fault} known={known}: unexpected {err}"),
             }
             let cursor = dump.meta.backfill_cursor.unwrap();
-            assert_eq!(cursor.oldest_parent_root, want_root, "stopped right above it");
+            assert_eq!(
+                cursor.oldest_parent_root, want_root,
+                "stopped right above it"
+            );
             assert!(err.to_string().contains(&hex::encode(want_root)), "{err}");
         }
     }
@@ -448,7 +511,7 @@ fn bad_root_truncation_and_server_errors_map_to_their_codes() {
         ("bad-json", "DECODE"),
         ("no-response,hold_ms=3000", "TIMEOUT"),
     ] {
-        let (r, _dump, victim, _, _) = faulted(fault, false, 400);
+        let (r, _dump, victim, _, _) = faulted(fault, false, 400, Region::Chunk);
         match r.unwrap_err() {
             BackfillError::Api { slot, source } => {
                 assert_eq!((slot, source.code()), (victim, code), "{fault}");
@@ -476,7 +539,15 @@ fn transient_faults_and_rate_limits_are_retried() {
         );
     }
     let hooks = Recorder::default();
-    run(&net, &apis(&devnet, 5_000), &store, &hooks, opts(Target::Genesis), None).unwrap();
+    run(
+        &net,
+        &apis(&devnet, 5_000),
+        &store,
+        &hooks,
+        opts(Target::Genesis),
+        None,
+    )
+    .unwrap();
     assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
     let waits: Vec<u64> = hooks
         .events
@@ -501,11 +572,16 @@ fn a_lying_provider_is_avoided_and_the_others_finish() {
             let store = anchored_store(&devnet, &net);
             let anchor = block_on(store.active_anchor()).unwrap().unwrap();
             let roots = known_roots(&devnet, &anchor);
-            let victim = victim_slot(&chain, anchor.slot);
+            // A run of slots, so that some of them are asked of the faulty provider whatever
+            // the spreading of requests.
+            let victim = victim_in(&chain, anchor.slot, Region::Window);
+            let last = victim + 24;
             devnet.add_fault(
                 0,
-                FaultRule::parse(&format!("{fault},path=/eth/v1/beacon/headers/*,slots={victim}-{victim}"))
-                    .unwrap(),
+                FaultRule::parse(&format!(
+                    "{fault},path=/eth/v1/beacon/headers/*,slots={victim}-{last}"
+                ))
+                .unwrap(),
             );
             let hooks = Recorder::default();
             let mut o = opts(Target::Genesis);
@@ -533,7 +609,14 @@ fn stale_anchor_resets_the_stored_backfill_with_an_event() {
     let hooks = Recorder::default();
     hooks.abort_after_progress.set(Some(1));
     let providers = apis(&devnet, 5_000);
-    let _ = run(&net, &providers, &store, &hooks, opts(Target::Genesis), None);
+    let _ = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        opts(Target::Genesis),
+        None,
+    );
     assert!(!block_on(store.dump()).unwrap().headers.is_empty());
     // The wall clock one epoch past the anchor's weak-subjectivity period.
     let spe = net.slots_per_epoch();
@@ -621,7 +704,11 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
     let bootstrap =
         hex::decode("e5465b2c6f141f5124053ae6a4d63cb7b9cc51991d39306a8dfc64bedb5de26c").unwrap();
     assert_eq!(s.stored, 1922);
-    assert_eq!(s.empty_slots, 155 + 1, "155 recorded empty slots and slot 3014657");
+    assert_eq!(
+        s.empty_slots,
+        155 + 1,
+        "155 recorded empty slots and slot 3014657"
+    );
     assert_eq!(s.skipped_non_linking, 0);
     assert_eq!(s.oldest_slot, 3_014_658);
     assert_eq!(s.oldest_parent_root.to_vec(), bootstrap);

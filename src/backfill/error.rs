@@ -41,16 +41,6 @@ pub enum BackfillError {
         /// What the providers served instead (`None`: 404 or an error).
         got: Option<Root>,
     },
-    /// The anchor's recorded roots disagree with the verified hash chain: the recorded roots do
-    /// not belong to this anchor. Not retryable; rebuild the roots from the anchor's state.
-    KnownRootsMismatch {
-        /// The slot where they disagree.
-        slot: u64,
-        /// The root the hash chain expects.
-        expected: Root,
-        /// The root the recorded state data gives.
-        got: Root,
-    },
     /// A request failed on every provider and retry. `source.code()` says why; retry later.
     Api {
         /// The slot being fetched.
@@ -100,7 +90,6 @@ impl BackfillError {
             BackfillError::NoAnchor => "NO_ANCHOR",
             BackfillError::LinkNotFound { .. } => "LINK_NOT_FOUND",
             BackfillError::Withheld { .. } => "BLOCK_WITHHELD",
-            BackfillError::KnownRootsMismatch { .. } => "KNOWN_ROOTS_MISMATCH",
             BackfillError::Api { .. } => "API",
             BackfillError::NoHealthyProvider { .. } => "NO_HEALTHY_PROVIDER",
             BackfillError::BackfillTooOld { .. } => "BACKFILL_TOO_OLD",
@@ -141,16 +130,6 @@ impl fmt::Display for BackfillError {
                     Some(r) => format!("a header with root {}", hex0x(r)),
                     None => "no block from any provider".to_string(),
                 }
-            ),
-            BackfillError::KnownRootsMismatch {
-                slot,
-                expected,
-                got,
-            } => write!(
-                f,
-                "backfill: recorded block root at slot {slot}: expected {} (hash chain), got {}",
-                hex0x(expected),
-                hex0x(got)
             ),
             BackfillError::Api { slot, source } => {
                 write!(f, "backfill: slot {slot}: {source}")

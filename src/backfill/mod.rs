@@ -385,10 +385,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 .enumerate()
                 .map(|(i, chunk)| (healthy[(rot + i) % healthy.len()], chunk))
                 .collect();
-            let answers = futures::future::join_all(jobs.iter().map(|(p, chunk)| async move {
-                self.providers[*p].headers_by_slots(chunk).await
-            }))
-            .await;
+            let answers =
+                futures::future::join_all(jobs.iter().map(|(p, chunk)| async move {
+                    self.providers[*p].headers_by_slots(chunk).await
+                }))
+                .await;
             let mut failed = Vec::new();
             let mut wait_ms = 0u64;
             let mut last: Option<(u64, usize, ApiError)> = None;
@@ -492,9 +493,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         let known = self.known?;
         known.get_block_root_at_slot(slot).or_else(|| {
             let n = known.slots_per_historical_root;
-            verified
-                .get(&(slot / n))
-                .map(|v| v[(slot % n) as usize])
+            verified.get(&(slot / n)).map(|v| v[(slot % n) as usize])
         })
     }
 
@@ -504,7 +503,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         slot: u64,
         verified: &HashMap<u64, Vec<Root>>,
         pinned: Option<(u64, Root)>,
-    ) -> Result<Expect, BackfillError> {
+    ) -> Result<Expect, WalkError> {
         if let Some((ps, root)) = pinned {
             if root == walker.expected {
                 return Ok(match slot.cmp(&ps) {
@@ -518,11 +517,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             return Ok(Expect::Unknown);
         };
         if r != walker.expected {
-            return Err(BackfillError::KnownRootsMismatch {
-                slot,
-                expected: walker.expected,
-                got: r,
-            });
+            // The latest block at or before `slot` is another one: the expected block is above
+            // `slot`, where it was not served.
+            return Err(walker.passed_expected(slot));
         }
         if slot == 0 {
             return Ok(Expect::Block);
@@ -690,7 +687,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         let run_top = cursor.oldest_slot;
         let mut snapshot = walker.clone();
         let mut buffer: BTreeMap<u64, Served> = BTreeMap::new();
-        let mut fetched_below = cursor.oldest_slot;
         let mut verified: HashMap<u64, Vec<Root>> = HashMap::new();
         let mut pinned: Option<(u64, Root)> = None;
         let mut linked: Vec<HeaderRecord> = Vec::new();
@@ -702,7 +698,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     break;
                 };
                 if !buffer.contains_key(&slot) {
-                    let unit = self.next_unit(fetched_below.min(slot + 1), target_slot);
+                    let unit: Vec<u64> = self
+                        .next_unit(slot + 1, target_slot)
+                        .into_iter()
+                        .filter(|s| !buffer.contains_key(s))
+                        .collect();
                     let Some(&lowest) = unit.last() else {
                         break;
                     };
@@ -716,7 +716,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                         self.progress(&walker, run_top, total, stored_this_run, started, &c);
                     }
                     buffer.extend(fetched?);
-                    fetched_below = lowest;
                     if let Some(known) = self.known {
                         let chunk = lowest / known.slots_per_historical_root;
                         if lowest % known.slots_per_historical_root == 0
@@ -730,8 +729,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     continue;
                 }
                 let (served, provider) = buffer[&slot].clone();
-                let expect = self.expect(&walker, slot, &verified, pinned)?;
-                match walker.step(served.as_ref(), expect) {
+                let stepped = match self.expect(&walker, slot, &verified, pinned) {
+                    Ok(expect) => walker.step(served.as_ref(), expect),
+                    Err(e) => Err(e),
+                };
+                match stepped {
                     Ok(Step::Linked(rec)) => {
                         stored_this_run += 1;
                         buffer.split_off(&rec.slot);
@@ -739,8 +741,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                         snapshot = walker.clone();
                         pinned = None;
                         if linked.len() as u64 >= self.options.batch_size {
-                            if let Some(c) =
-                                self.commit(std::mem::take(&mut linked), target_slot).await?
+                            if let Some(c) = self
+                                .commit(std::mem::take(&mut linked), target_slot)
+                                .await?
                             {
                                 last_cursor = c;
                                 self.progress(
@@ -773,6 +776,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             });
                         }
                         self.avoid(&st, provider, "BLOCK_WITHHELD", reason);
+                        buffer.retain(|_, (_, p)| *p != provider);
                         let again = self.fetch_slots(&st, vec![slot], Some(provider)).await?;
                         let answer = again.get(&slot).cloned();
                         match answer {
@@ -811,11 +815,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             return Err(not_found);
                         }
                         // Another provider has the block: whoever served that slot withheld it.
-                        if let Some((_, p)) = buffer.get(&s) {
-                            if *p != q {
+                        if let Some(&(_, p)) = buffer.get(&s) {
+                            if p != q {
+                                buffer.retain(|_, (_, b)| *b != p);
                                 self.avoid(
                                     &st,
-                                    *p,
+                                    p,
                                     "BLOCK_WITHHELD",
                                     format!(
                                         "withheld block 0x{} at slot {s}",
@@ -839,7 +844,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         if let Some(c) = tail? {
             last_cursor = c;
         }
-        self.progress(&walker, run_top, total, stored_this_run, started, &last_cursor);
+        self.progress(
+            &walker,
+            run_top,
+            total,
+            stored_this_run,
+            started,
+            &last_cursor,
+        );
         Ok(BackfillSummary {
             stored: stored_this_run,
             skipped_non_linking: walker.stats.skipped_non_linking,

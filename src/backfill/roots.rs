@@ -73,7 +73,9 @@ impl KnownRoots {
             reason: e.to_string(),
         })?;
         let n = view.slots_per_historical_root();
-        let block_roots = (0..n).filter_map(|i| view.block_root(i)).collect::<Vec<_>>();
+        let block_roots = (0..n)
+            .filter_map(|i| view.block_root(i))
+            .collect::<Vec<_>>();
         let block_summary_roots = (0..view.historical_summaries_len())
             .filter_map(|i| view.historical_summary(i).map(|(b, _)| b))
             .collect();

@@ -128,8 +128,7 @@ impl Walker {
     /// `target_slot`. Already complete when the stored header is genesis (slot 0, or a zero
     /// parent) or at/below the target.
     pub fn new(expected: Root, oldest_slot: u64, target_slot: u64, limits: WalkLimits) -> Self {
-        let next_slot = if oldest_slot == 0 || expected == [0u8; 32] || oldest_slot <= target_slot
-        {
+        let next_slot = if oldest_slot == 0 || expected == [0u8; 32] || oldest_slot <= target_slot {
             None
         } else {
             Some(oldest_slot - 1)
@@ -203,6 +202,18 @@ impl Walker {
         Ok(step)
     }
 
+    /// The error for a search that went past the expected block: the anchor's roots say the
+    /// latest block at or before `slot` is another one, so the expected block lies above `slot`
+    /// and was not served where it is.
+    pub fn passed_expected(&self, slot: u64) -> WalkError {
+        WalkError::LinkNotFound {
+            expected_root: self.expected,
+            highest_slot: self.search_top,
+            lowest_slot: slot,
+            non_linking: self.non_linking_run,
+        }
+    }
+
     fn advance(&mut self, slot: u64, genesis: bool) {
         self.next_slot = if genesis || slot == 0 || slot <= self.target_slot {
             None
@@ -259,7 +270,11 @@ mod tests {
         let mut linked = Vec::new();
         while !w.is_done() {
             let s = w.next_slot.unwrap();
-            let served = if s == 5 { Some(&orphan) } else { served_at(&c, s) };
+            let served = if s == 5 {
+                Some(&orphan)
+            } else {
+                served_at(&c, s)
+            };
             if let Step::Linked(r) = w.step(served, Expect::Unknown).unwrap() {
                 linked.push(r.slot);
             }

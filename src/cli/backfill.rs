@@ -81,7 +81,9 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     .strip_prefix("0x")
                     .filter(|h| h.len() == 64)
                     .and_then(|h| hex::decode(h).ok())
-                    .ok_or_else(|| format!("--anchor-root: expected 0x + 64 hex digits, got {v:?}"))?;
+                    .ok_or_else(|| {
+                        format!("--anchor-root: expected 0x + 64 hex digits, got {v:?}")
+                    })?;
                 let mut root = [0u8; 32];
                 root.copy_from_slice(&bytes);
                 anchor_root = Some(root);
@@ -286,5 +288,6 @@ fn network<A: BeaconApi>(
             format!("--network: expected a built-in name, `spec` or a readable config.yaml, got {name:?} ({e})"),
         )
     })?;
-    NetworkConfig::from_config_yaml(&text, Some(B256::from(gvr))).map_err(|e| ("CONFIG", e.to_string()))
+    NetworkConfig::from_config_yaml(&text, Some(B256::from(gvr)))
+        .map_err(|e| ("CONFIG", e.to_string()))
 }
