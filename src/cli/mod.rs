@@ -2,6 +2,7 @@
 //! Every subcommand prints its result on stdout and, on failure, one line on stderr naming the
 //! problem, then exits non-zero; none of them panics on bad input.
 
+pub mod backfill;
 pub mod bench;
 pub mod checkpoint;
 pub mod devnet;
@@ -28,6 +29,7 @@ pub fn main(args: Vec<String>) -> i32 {
             println!("{USAGE}");
             0
         }
+        "backfill" => backfill::run(rest),
         "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
         "checkpoint" => checkpoint::run(rest),
