@@ -136,6 +136,18 @@ pub fn run(args: &[String]) -> i32 {
         devnet.chain().label,
         started.elapsed().as_secs_f64()
     );
+    for (phase, secs) in &devnet.chain().timings {
+        println!("  {phase}: {secs:.2} s");
+    }
+    for (state_root, s) in &devnet.chain().states {
+        println!(
+            "  state slot {} ({}): {} bytes, root 0x{}",
+            s.slot,
+            s.fork,
+            s.ssz.len(),
+            hex::encode(state_root)
+        );
+    }
     for (i, url) in devnet.urls().iter().enumerate() {
         println!("  provider {i}: {url}");
     }

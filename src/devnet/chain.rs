@@ -755,8 +755,16 @@ impl<P: Preset> Generator<P> {
 
     fn run(mut self) -> Result<ChainData, ChainError> {
         let started = std::time::Instant::now();
+        let mut timings: Vec<(String, f64)> = Vec::new();
+        let mut lap = std::time::Instant::now();
+        let mut mark = |name: &str, timings: &mut Vec<(String, f64)>| {
+            timings.push((name.to_string(), lap.elapsed().as_secs_f64()));
+            lap = std::time::Instant::now();
+        };
         self.keys();
+        mark("bls keys", &mut timings);
         self.registry()?;
+        mark("registry and its roots", &mut timings);
         let spe = self.spe();
         let head = self.opts.slots;
         let fin_epoch = head / spe - 2;
@@ -823,7 +831,8 @@ impl<P: Preset> Generator<P> {
             // The block's header with a zero state root is what its post-state records.
             let pre = self.finish_block(block.clone(), [0; 32], true);
             let state_root = if slot == 0 || slot == f {
-                let (bytes, leaves) = self.build_state(slot, &pre.header, &summaries, &pre)?;
+                let (bytes, leaves) =
+                    self.build_state(slot, &pre.header, &summaries, &pre, slot == f)?;
                 let root = merkle_root(&leaves);
                 self.known.insert(slot, KnownState { leaves });
                 if slot == 0 {
@@ -848,8 +857,12 @@ impl<P: Preset> Generator<P> {
             self.blocks.insert(slot, blk);
         }
 
+        mark("blocks and served states", &mut timings);
         self.sign_blocks();
+        mark("block signatures", &mut timings);
         let mut chain = self.assemble(f, head, genesis_state, fin_state, &attested)?;
+        mark("light-client data and wire forms", &mut timings);
+        chain.timings = timings;
         chain.label = format!(
             "generated {} {} seed={} validators={} slots={} ({:.1} s)",
             self.fork.as_str(),
@@ -917,6 +930,7 @@ impl<P: Preset> Generator<P> {
         latest_header: &BeaconBlockHeader,
         summaries: &[HistoricalSummary],
         blk: &Blk<P>,
+        last: bool,
     ) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
         let sphr = P::SLOTS_PER_HISTORICAL_ROOT as usize;
         let mut block_roots = vec![B256::ZERO; sphr];
@@ -945,29 +959,38 @@ impl<P: Preset> Generator<P> {
         let lookahead: Vec<u64> = (0..lookahead_len as u64)
             .map(|i| self.proposer(slot + i))
             .collect();
-        let reg = self.registry.as_ref().ok_or_else(|| ChainError::Ssz {
+        let fork_s = self.fork_struct();
+        let eth1 = self.eth1_data();
+        let reg = self.registry.as_mut().ok_or_else(|| ChainError::Ssz {
             what: "state",
             detail: "registry not built".into(),
         })?;
+        // The last served state takes the registry lists instead of copying them: for a
+        // mainnet-sized registry that is ~300 MB less at the peak.
+        let validators = take_or_clone(&mut reg.validators, last);
+        let balances = take_or_clone(&mut reg.balances, last);
+        let participation = take_or_clone(&mut reg.participation, last);
+        let inactivity = take_or_clone(&mut reg.inactivity, last);
+        let reg = &*reg;
         let parts = StateParts {
             genesis_time: self.genesis_time,
             genesis_validators_root: b256(self.validators_root),
             slot,
-            fork: self.fork_struct(),
+            fork: fork_s,
             latest_block_header: header,
             block_roots: FixedVector::new(block_roots).map_err(ssz_err("block_roots"))?,
             state_roots: FixedVector::new(state_roots).map_err(ssz_err("state_roots"))?,
-            eth1_data: self.eth1_data(),
+            eth1_data: eth1,
             eth1_deposit_index: self.n,
-            validators: reg.validators.clone(),
-            balances: reg.balances.clone(),
+            validators,
+            balances,
             randao_mixes: FixedVector::new(randao).map_err(ssz_err("randao_mixes"))?,
-            participation: reg.participation.clone(),
+            participation,
             justification_bits: jbits,
             previous_justified_checkpoint: Self::typed_cp(cps.previous_justified),
             current_justified_checkpoint: Self::typed_cp(cps.current_justified),
             finalized_checkpoint: Self::typed_cp(cps.finalized),
-            inactivity_scores: reg.inactivity.clone(),
+            inactivity_scores: inactivity,
             current_sync_committee: current,
             next_sync_committee: next,
             latest_execution_payload_header: blk.payload_header.clone(),
@@ -1376,6 +1399,21 @@ fn seconds_per_slot<P: Preset>() -> u64 {
 fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N> {
     FixedVector::new(b.iter().map(|x| b256(*x)).collect())
         .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO))
+}
+
+/// The list itself when `take` (leaving an empty one behind), else a copy.
+fn take_or_clone<T, N: ssz_types::typenum::Unsigned>(
+    list: &mut VariableList<T, N>,
+    take: bool,
+) -> VariableList<T, N>
+where
+    T: Clone,
+{
+    if take {
+        std::mem::replace(list, VariableList::empty())
+    } else {
+        list.clone()
+    }
 }
 
 fn splitmix64(mut x: u64) -> u64 {

@@ -187,6 +187,8 @@ pub struct ForkEntry {
 pub struct ChainData {
     /// A short label for logs and the control endpoint (e.g. `generated seed=1`, `replay holesky`).
     pub label: String,
+    /// How long each generation phase took (phase, seconds), for the CLI's report.
+    pub timings: Vec<(String, f64)>,
     pub genesis: Option<GenesisInfo>,
     /// `/eth/v1/config/spec` `data` (every value a string, as the API mandates).
     pub spec: serde_json::Map<String, serde_json::Value>,
