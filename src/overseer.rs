@@ -1,1 +1,645 @@
-//! (module under construction)
+//! The overseer: at every start, which long-range mode runs, and running it.
+//!
+//! A client that was closed for weeks comes back with an anchor that may have fallen outside its
+//! weak-subjectivity period. Following finality from such an anchor is no longer safe, and a
+//! half-done backfill hanging from it can no longer be trusted to connect to anything a provider
+//! serves. The overseer decides, from the stored anchor, the backfill cursor, the wall clock
+//! (injected, so every branch is testable) and the user's `longRange` option, what happens
+//! ([`decide`], the decision table of DESIGN.md "Long-range modes"):
+//!
+//! | anchor within its WS period | backfill pending | `longRange` | outcome |
+//! |---|---|---|---|
+//! | yes | any | any | [`Mode::Follow`]: follow forward, backfill if needed |
+//! | no | yes | any | [`OverseerError::BackfillTooOld`] (Nimbus: "trusted node sync started too long ago") |
+//! | no | no | `strict` | [`OverseerError::WsStale`] with anchor epoch, period and current epoch |
+//! | no | no | `lenient` | [`Mode::FollowStale`]: warning `WS_STALE_LENIENT`, anchor marked `stale`, follow |
+//! | no | no | `light` | [`Mode::Light`]: rebuild trust with light-client updates, then follow |
+//!
+//! The decision is made before anything is written, so a refusal leaves the store untouched.
+//! [`Overseer::start`] then runs the mode: the light rebuild (`crate::light::rebuild`) and one
+//! step of following forward (`crate::light::follow`), reporting through [`OverseerHooks`].
+
+use std::fmt;
+
+use crate::beacon_api::BeaconApi;
+use crate::checkpoint::{ws_status, CheckpointError, LongRange, SyncEvent, WsStatus};
+use crate::config::NetworkConfig;
+use crate::light::follow::{FollowError, FollowStep, Follower, Tip};
+use crate::light::rebuild::{LightRebuild, RebuildError, RebuildProgress, Rebuilt};
+use crate::store::{AnchorRecord, BackfillCursor, Store, StoreError};
+use crate::ws::{ChainClock, Clock, WsError};
+
+/// A 32-byte root.
+pub type Root = [u8; 32];
+
+/// Where backfill stands, from the store's cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackfillState {
+    /// No backfill has started (no cursor).
+    NotStarted,
+    /// Started and not at its target yet: `oldest_slot > target_slot`.
+    Pending {
+        /// The oldest stored header's slot.
+        oldest_slot: u64,
+        /// Where backfill stops (inclusive).
+        target_slot: u64,
+    },
+    /// Reached its target.
+    Complete {
+        /// The oldest stored header's slot.
+        oldest_slot: u64,
+        /// Where backfill stopped.
+        target_slot: u64,
+    },
+}
+
+impl BackfillState {
+    /// The state a cursor describes.
+    pub fn from_cursor(cursor: Option<&BackfillCursor>) -> Self {
+        match cursor {
+            None => BackfillState::NotStarted,
+            Some(c) if c.oldest_slot > c.target_slot => BackfillState::Pending {
+                oldest_slot: c.oldest_slot,
+                target_slot: c.target_slot,
+            },
+            Some(c) => BackfillState::Complete {
+                oldest_slot: c.oldest_slot,
+                target_slot: c.target_slot,
+            },
+        }
+    }
+}
+
+/// The mode that runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The anchor is within its WS period: follow forward (and backfill if needed).
+    Follow,
+    /// The anchor is stale and `lenient` was chosen: follow forward anyway, anchor marked stale.
+    FollowStale,
+    /// The anchor is stale and `light` was chosen: rebuild trust, then follow.
+    Light,
+}
+
+impl Mode {
+    /// Lower-case name (the JS `mode` of the long-range decision).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Follow => "follow",
+            Mode::FollowStale => "follow-stale",
+            Mode::Light => "light",
+        }
+    }
+}
+
+/// What [`decide`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// The mode that runs.
+    pub mode: Mode,
+    /// The anchor's weak-subjectivity standing now.
+    pub ws: WsStatus,
+    /// Where backfill stands.
+    pub backfill: BackfillState,
+    /// The anchor's block root.
+    pub anchor_root: Root,
+    /// The anchor's epoch.
+    pub anchor_epoch: u64,
+}
+
+/// Why the overseer stopped. Nothing was written unless the variant says so.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverseerError {
+    /// The store has no active anchor: run a checkpoint sync first.
+    NoAnchor,
+    /// `strict`: the anchor is outside its weak-subjectivity period. Start again from a recent
+    /// trusted checkpoint, or choose `light` (or, knowingly, `lenient`).
+    WsStale {
+        /// The anchor's epoch.
+        anchor_epoch: u64,
+        /// Its weak-subjectivity period, in epochs.
+        ws_period: u64,
+        /// The wall clock's epoch.
+        current_epoch: u64,
+    },
+    /// The anchor is stale and a backfill hanging from it is unfinished: that backfill cannot be
+    /// completed safely. Reset the backfill and start again from a recent checkpoint.
+    BackfillTooOld {
+        /// The anchor's epoch.
+        anchor_epoch: u64,
+        /// Its weak-subjectivity period, in epochs.
+        ws_period: u64,
+        /// The wall clock's epoch.
+        current_epoch: u64,
+        /// The backfill's oldest stored slot.
+        oldest_slot: u64,
+        /// The backfill's target slot.
+        target_slot: u64,
+    },
+    /// The clock or the network's time parameters are unusable.
+    Clock(WsError),
+    /// The store failed.
+    Store(StoreError),
+    /// The light rebuild failed (names its step and period); nothing was stored.
+    Rebuild(RebuildError),
+    /// Following forward failed; the anchor (and, in `light` mode, the rebuilt anchor) stays.
+    Follow(FollowError),
+}
+
+impl OverseerError {
+    /// A stable code (`WS_STALE`, `BACKFILL_TOO_OLD`, or the inner error's).
+    pub fn code(&self) -> &'static str {
+        match self {
+            OverseerError::NoAnchor => "NO_ANCHOR",
+            OverseerError::WsStale { .. } => "WS_STALE",
+            OverseerError::BackfillTooOld { .. } => "BACKFILL_TOO_OLD",
+            OverseerError::Clock(_) => "CLOCK_BEFORE_GENESIS",
+            OverseerError::Store(_) => "STORE",
+            OverseerError::Rebuild(e) => e.code(),
+            OverseerError::Follow(e) => e.code(),
+        }
+    }
+
+    /// `(expected, actual)` for errors that compare two values.
+    pub fn expected_actual(&self) -> Option<(String, String)> {
+        match self {
+            OverseerError::WsStale {
+                anchor_epoch,
+                ws_period,
+                current_epoch,
+            }
+            | OverseerError::BackfillTooOld {
+                anchor_epoch,
+                ws_period,
+                current_epoch,
+                ..
+            } => Some((
+                format!(
+                    "current epoch <= {}",
+                    anchor_epoch.saturating_add(*ws_period)
+                ),
+                current_epoch.to_string(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OverseerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OverseerError::NoAnchor => {
+                f.write_str("start: expected a stored active anchor, got none")
+            }
+            OverseerError::WsStale {
+                anchor_epoch,
+                ws_period,
+                current_epoch,
+            } => write!(
+                f,
+                "anchor outside its weak subjectivity period: expected current epoch <= anchor epoch {anchor_epoch} + period {ws_period} = {}, got current epoch {current_epoch} (strict)",
+                anchor_epoch.saturating_add(*ws_period)
+            ),
+            OverseerError::BackfillTooOld {
+                anchor_epoch,
+                ws_period,
+                current_epoch,
+                oldest_slot,
+                target_slot,
+            } => write!(
+                f,
+                "backfill started too long ago: the anchor (epoch {anchor_epoch}, period {ws_period} epochs) is stale at current epoch {current_epoch} while backfill is at slot {oldest_slot} of target {target_slot}; expected a finished backfill or a fresh anchor"
+            ),
+            OverseerError::Clock(e) => write!(f, "{e}"),
+            OverseerError::Store(e) => write!(f, "{e}"),
+            OverseerError::Rebuild(e) => write!(f, "{e}"),
+            OverseerError::Follow(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for OverseerError {}
+
+impl From<StoreError> for OverseerError {
+    fn from(e: StoreError) -> Self {
+        OverseerError::Store(e)
+    }
+}
+
+/// The decision table (see the module docs). Pure: no I/O, the clock is injected.
+pub fn decide<C: Clock + ?Sized>(
+    network: &NetworkConfig,
+    anchor: &AnchorRecord,
+    cursor: Option<&BackfillCursor>,
+    clock: &C,
+    long_range: LongRange,
+) -> Result<Decision, OverseerError> {
+    let ws = ws_status(network, clock, anchor).map_err(|e| match e {
+        CheckpointError::Ws(w) => OverseerError::Clock(w),
+        // ws_status only fails on the clock; keep any other error visible as a clock error.
+        _ => OverseerError::Clock(WsError::InvalidTimeParameter {
+            name: "SLOT_DURATION_MS",
+        }),
+    })?;
+    let backfill = BackfillState::from_cursor(cursor);
+    let decision = |mode| Decision {
+        mode,
+        ws,
+        backfill,
+        anchor_root: anchor.block_root,
+        anchor_epoch: anchor.epoch,
+    };
+    if !ws.stale {
+        return Ok(decision(Mode::Follow));
+    }
+    if let BackfillState::Pending {
+        oldest_slot,
+        target_slot,
+    } = backfill
+    {
+        return Err(OverseerError::BackfillTooOld {
+            anchor_epoch: anchor.epoch,
+            ws_period: ws.period_epochs,
+            current_epoch: ws.current_epoch,
+            oldest_slot,
+            target_slot,
+        });
+    }
+    match long_range {
+        LongRange::Strict => Err(OverseerError::WsStale {
+            anchor_epoch: anchor.epoch,
+            ws_period: ws.period_epochs,
+            current_epoch: ws.current_epoch,
+        }),
+        LongRange::Lenient => Ok(decision(Mode::FollowStale)),
+        LongRange::Light => Ok(decision(Mode::Light)),
+    }
+}
+
+/// What the overseer reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverseerEvent {
+    /// The mode was decided.
+    Decided(Decision),
+    /// Something the user should know that did not stop the run (`code` is stable:
+    /// `WS_STALE_LENIENT`).
+    Warning {
+        /// Stable code.
+        code: &'static str,
+        /// Details.
+        message: String,
+    },
+    /// Progress of the light rebuild.
+    Rebuild(RebuildProgress),
+    /// An event of the checkpoint flow the rebuild runs for the new anchor's state.
+    Checkpoint(SyncEvent),
+    /// A follow step finished.
+    Followed(FollowStep),
+}
+
+/// The caller's side of a running overseer: events, pauses (yielding to an event loop), abort.
+#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
+pub trait OverseerHooks {
+    /// Receives an event.
+    fn emit(&self, _event: &OverseerEvent) {}
+    /// Called between units of work; a browser yields to its event loop here.
+    async fn pause(&self) {}
+    /// Whether the caller asked to stop.
+    fn aborted(&self) -> bool {
+        false
+    }
+    /// A monotonic clock in milliseconds, for rates (`None`: no rates).
+    fn now_ms(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// Hooks that ignore everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOverseerHooks;
+impl OverseerHooks for NoOverseerHooks {}
+
+/// The result of a start.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// What was decided.
+    pub decision: Decision,
+    /// The anchor in use afterwards (the rebuilt one in `light` mode).
+    pub anchor: AnchorRecord,
+    /// The light rebuild, in `light` mode.
+    pub rebuilt: Option<Rebuilt>,
+    /// The first follow step from the anchor.
+    pub follow: FollowStep,
+}
+
+/// One overseer run: the network, the providers, the store, a clock, the option and hooks.
+pub struct Overseer<'a, A, S, C: ?Sized, H> {
+    /// The network.
+    pub network: &'a NetworkConfig,
+    /// Beacon API providers, in order of preference.
+    pub providers: &'a [A],
+    /// The store holding the anchor.
+    pub store: &'a S,
+    /// The wall clock.
+    pub clock: &'a C,
+    /// Events, pauses and abort.
+    pub hooks: &'a H,
+    /// The `longRange` option.
+    pub long_range: LongRange,
+}
+
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'a, A, S, C, H> {
+    /// Decides the mode from the stored active anchor without running it (nothing is written).
+    pub async fn decide(&self) -> Result<(Decision, AnchorRecord), OverseerError> {
+        let anchor = self
+            .store
+            .active_anchor()
+            .await?
+            .ok_or(OverseerError::NoAnchor)?;
+        let cursor = self.store.backfill_cursor().await?;
+        let d = decide(
+            self.network,
+            &anchor,
+            cursor.as_ref(),
+            self.clock,
+            self.long_range,
+        )?;
+        Ok((d, anchor))
+    }
+
+    /// Decides, reports the decision, runs the mode and takes one follow step.
+    pub async fn start(&self) -> Result<Started, OverseerError> {
+        let (decision, mut anchor) = self.decide().await?;
+        self.hooks.emit(&OverseerEvent::Decided(decision));
+        let mut rebuilt = None;
+        match decision.mode {
+            Mode::Follow => {}
+            Mode::FollowStale => {
+                self.hooks.emit(&OverseerEvent::Warning {
+                    code: "WS_STALE_LENIENT",
+                    message: format!(
+                        "anchor epoch {} + weak subjectivity period {} epochs < current epoch {}; following anyway (lenient), anchor marked stale",
+                        anchor.epoch, decision.ws.period_epochs, decision.ws.current_epoch
+                    ),
+                });
+                if !anchor.stale {
+                    anchor.stale = true;
+                    self.store.put_anchor(&anchor, true).await?;
+                }
+            }
+            Mode::Light => {
+                let rebuild = LightRebuild {
+                    network: self.network,
+                    providers: self.providers,
+                    store: self.store,
+                    clock: self.clock,
+                    hooks: self.hooks,
+                };
+                let r = rebuild.run(&anchor).await.map_err(OverseerError::Rebuild)?;
+                anchor = r.anchor.clone();
+                rebuilt = Some(r);
+            }
+        }
+        let follow = self.follow_once(&anchor, rebuilt.as_mut()).await?;
+        Ok(Started {
+            decision,
+            anchor,
+            rebuilt,
+            follow,
+        })
+    }
+
+    /// One follow step from `anchor`'s block: by finality update in `light` mode, by the
+    /// providers' finality checkpoints otherwise.
+    async fn follow_once(
+        &self,
+        anchor: &AnchorRecord,
+        rebuilt: Option<&mut Rebuilt>,
+    ) -> Result<FollowStep, OverseerError> {
+        let tip_slot = match &rebuilt {
+            // The rebuilt anchor's block is the light client's finalized header.
+            Some(r) => r.light.finalized().slot,
+            None => self.block_slot(anchor).await?,
+        };
+        let mut follower = Follower::new(
+            self.network,
+            self.providers,
+            Tip {
+                slot: tip_slot,
+                root: anchor.block_root,
+            },
+        );
+        let step = match rebuilt {
+            Some(r) => {
+                let current_slot = ChainClock::for_network(self.network)
+                    .current_slot(self.clock)
+                    .map_err(OverseerError::Clock)?;
+                follower.follow_light(&mut r.light, current_slot).await
+            }
+            None => follower.follow_checkpoints().await,
+        }
+        .map_err(OverseerError::Follow)?;
+        self.hooks.emit(&OverseerEvent::Followed(step));
+        Ok(step)
+    }
+
+    /// The slot of the anchor's block: the state's slot, or older when the anchor was linked
+    /// through `latest_block_header` across empty slots (then read from a provider, checked by
+    /// root).
+    async fn block_slot(&self, anchor: &AnchorRecord) -> Result<u64, OverseerError> {
+        if !anchor.linked_through_latest_block_header {
+            return Ok(anchor.slot);
+        }
+        let mut last = None;
+        for p in self.providers {
+            match p.header_by_root(&anchor.block_root).await {
+                Ok(Some(h)) => return Ok(h.header.slot),
+                Ok(None) => break,
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(OverseerError::Follow(FollowError::Api {
+            what: "anchor header by root",
+            error: last.unwrap_or(crate::beacon_api::ApiError::InvalidArgument {
+                what: "anchor header",
+                expected: "a provider that serves the anchor block header",
+                got: "404".into(),
+            }),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The decision table with an injectable clock.
+    use super::*;
+    use crate::store::Trust;
+    use crate::ws::FixedClock;
+
+    /// Mainnet: genesis 1606824023 s, 12 s slots, 32 slots per epoch (384 s per epoch).
+    fn network() -> NetworkConfig {
+        NetworkConfig::by_name("mainnet").unwrap()
+    }
+
+    const EPOCH_SECONDS: u64 = 384;
+
+    fn anchor(epoch: u64, period: u64) -> AnchorRecord {
+        AnchorRecord {
+            network: "mainnet".into(),
+            slot: epoch * 32,
+            epoch,
+            block_root: [7; 32],
+            state_root: [8; 32],
+            fork: "electra".into(),
+            trust: Trust::Checkpoint,
+            linked_through_latest_block_header: false,
+            providers: vec![],
+            ws_period_epochs: period,
+            total_active_balance: 0,
+            active_validators: 0,
+            current_sync_committee: None,
+            next_sync_committee: None,
+            created_at: 0,
+            stale: false,
+        }
+    }
+
+    fn at_epoch(net: &NetworkConfig, epoch: u64) -> FixedClock {
+        FixedClock(net.genesis_time + epoch * EPOCH_SECONDS)
+    }
+
+    fn cursor(oldest: u64, target: u64) -> BackfillCursor {
+        BackfillCursor {
+            oldest_slot: oldest,
+            oldest_root: [1; 32],
+            oldest_parent_root: [2; 32],
+            target_slot: target,
+        }
+    }
+
+    const MODES: [LongRange; 3] = [LongRange::Strict, LongRange::Lenient, LongRange::Light];
+
+    #[test]
+    fn within_the_period_every_mode_follows() {
+        let net = network();
+        let a = anchor(1000, 256);
+        // The last epoch that is still within: anchor.epoch + period.
+        for clock in [at_epoch(&net, 1000), at_epoch(&net, 1256)] {
+            for mode in MODES {
+                for c in [None, Some(cursor(500, 0)), Some(cursor(0, 0))] {
+                    let d = decide(&net, &a, c.as_ref(), &clock, mode).unwrap();
+                    assert_eq!(d.mode, Mode::Follow, "{mode:?} {c:?}");
+                    assert!(!d.ws.stale);
+                    assert_eq!(d.ws.expires_epoch, 1256);
+                }
+            }
+        }
+        let d = decide(
+            &net,
+            &a,
+            Some(&cursor(500, 0)),
+            &at_epoch(&net, 1100),
+            LongRange::Strict,
+        )
+        .unwrap();
+        assert_eq!(
+            d.backfill,
+            BackfillState::Pending {
+                oldest_slot: 500,
+                target_slot: 0
+            }
+        );
+        assert_eq!(d.ws.current_epoch, 1100);
+    }
+
+    #[test]
+    fn stale_with_pending_backfill_is_backfill_too_old_in_every_mode() {
+        let net = network();
+        let a = anchor(1000, 256);
+        let clock = at_epoch(&net, 1257);
+        for mode in MODES {
+            let e = decide(&net, &a, Some(&cursor(31_000, 64)), &clock, mode).unwrap_err();
+            assert_eq!(
+                e,
+                OverseerError::BackfillTooOld {
+                    anchor_epoch: 1000,
+                    ws_period: 256,
+                    current_epoch: 1257,
+                    oldest_slot: 31_000,
+                    target_slot: 64
+                }
+            );
+            assert_eq!(e.code(), "BACKFILL_TOO_OLD");
+        }
+    }
+
+    #[test]
+    fn stale_strict_fails_with_the_numbers() {
+        let net = network();
+        let a = anchor(1000, 256);
+        for c in [None, Some(cursor(64, 64))] {
+            let e = decide(
+                &net,
+                &a,
+                c.as_ref(),
+                &at_epoch(&net, 2000),
+                LongRange::Strict,
+            )
+            .unwrap_err();
+            assert_eq!(
+                e,
+                OverseerError::WsStale {
+                    anchor_epoch: 1000,
+                    ws_period: 256,
+                    current_epoch: 2000
+                }
+            );
+            assert_eq!(e.code(), "WS_STALE");
+            let text = e.to_string();
+            assert!(
+                text.contains("1000") && text.contains("256") && text.contains("2000"),
+                "{text}"
+            );
+            assert_eq!(
+                e.expected_actual(),
+                Some(("current epoch <= 1256".into(), "2000".into()))
+            );
+        }
+    }
+
+    #[test]
+    fn stale_lenient_follows_stale_and_light_rebuilds() {
+        let net = network();
+        let a = anchor(1000, 256);
+        let clock = at_epoch(&net, 1257);
+        let d = decide(&net, &a, None, &clock, LongRange::Lenient).unwrap();
+        assert_eq!(d.mode, Mode::FollowStale);
+        assert!(d.ws.stale);
+        let d = decide(&net, &a, Some(&cursor(0, 0)), &clock, LongRange::Light).unwrap();
+        assert_eq!(d.mode, Mode::Light);
+        assert_eq!(
+            d.backfill,
+            BackfillState::Complete {
+                oldest_slot: 0,
+                target_slot: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_clock_before_genesis_is_a_typed_error() {
+        let net = network();
+        let e = decide(
+            &net,
+            &anchor(0, 256),
+            None,
+            &FixedClock(net.genesis_time - 1),
+            LongRange::Strict,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, OverseerError::Clock(WsError::BeforeGenesis { .. })),
+            "{e:?}"
+        );
+    }
+}

@@ -11,7 +11,9 @@
 pub mod bls;
 pub mod branch;
 pub mod error;
+pub mod follow;
 pub mod fork_digest;
 pub mod input;
+pub mod rebuild;
 pub mod sync_protocol;
 pub mod verifier;

@@ -1,0 +1,537 @@
+//! Following the chain forward: a new finalized header moves the client's tip only once the
+//! header chain links it back to the current tip.
+//!
+//! Why a link and not just a root: in every long-range mode the client holds one trusted block
+//! (the anchor, then the tip it has followed to). A new finalized header comes either from a
+//! light-client finality update, whose BLS signature and finality branch make it trustworthy on
+//! their own, or from the providers' `finality_checkpoints`, which is only their word. In both
+//! cases the headers between the new block and the tip are downloaded untrusted and accepted only
+//! by walking `parent_root` down from the new block until the tip's root appears, the same rule
+//! backfill uses. A provider that serves a finalized block on another branch, or a gap, is
+//! rejected before the tip moves, so the tip is always a descendant of the anchor.
+//!
+//! [`link_back`] is that walk; the light rebuild uses it too, to connect a new light-client
+//! finalized header to the old, stale anchor.
+
+use std::fmt;
+
+use tree_hash::TreeHash;
+
+use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::config::NetworkConfig;
+use crate::light::error::{LightClientError, UpdateFailure};
+use crate::light::input::parse_finality_update;
+use crate::light::sync_protocol::{process_light_client_finality_update, LightClientStore};
+use crate::types::phase0::BeaconBlockHeader;
+use crate::types::{Mainnet, Minimal, Preset, Slot};
+
+/// A 32-byte root.
+pub type Root = [u8; 32];
+
+/// Slots asked for per round of [`link_back`]. The transport runs them concurrently (6 lanes in
+/// a browser); 64 header requests of ~1 KB each keep a round well under a second on a local or
+/// nearby node while bounding the work lost when a provider fails mid-round.
+pub const LINK_BATCH_SLOTS: u64 = 64;
+
+/// The block the client follows from: the anchor's block at first, then each newer finalized
+/// block that was linked back to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tip {
+    /// The block's slot.
+    pub slot: Slot,
+    /// The block root.
+    pub root: Root,
+}
+
+/// Why the header chain could not be linked back to the tip. None is retryable with the same
+/// provider answers; another provider may succeed for `Api`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    /// Every provider failed to serve a round of headers; `error` is the last failure. Retry
+    /// later or with other providers.
+    Api {
+        /// The highest slot of the round that failed.
+        slot: Slot,
+        /// The last provider failure.
+        error: ApiError,
+    },
+    /// The walk went below the tip's slot without meeting the tip's root: the new block is not a
+    /// descendant of the tip (another branch), or a provider withheld a block. Do not move the
+    /// tip; use other providers.
+    Broken {
+        /// The root the walk was looking for when it passed the tip's slot.
+        expected: Root,
+        /// The tip it had to reach.
+        tip: Tip,
+        /// The slot of the new block the walk started from.
+        from_slot: Slot,
+        /// Headers that did link before the chain broke.
+        linked: u64,
+    },
+    /// The new block is not above the tip (`from_slot <= tip.slot`) and is not the tip itself.
+    NotAbove {
+        /// The new block's slot.
+        from_slot: Slot,
+        /// The tip.
+        tip: Tip,
+    },
+}
+
+impl LinkError {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkError::Api { error, .. } => error.code(),
+            LinkError::Broken { .. } => "HASH_CHAIN_BROKEN",
+            LinkError::NotAbove { .. } => "NOT_ABOVE_TIP",
+        }
+    }
+}
+
+fn hex0x(root: &Root) -> String {
+    format!("0x{}", hex::encode(root))
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Api { slot, error } => {
+                write!(f, "headers up to slot {slot}: every provider failed; last: {error}")
+            }
+            LinkError::Broken { expected, tip, from_slot, linked } => write!(
+                f,
+                "header chain from slot {from_slot}: expected to reach root {} at slot {} by parent roots, got a break after {linked} linked headers (no header with root {} at or above slot {})",
+                hex0x(&tip.root),
+                tip.slot,
+                hex0x(expected),
+                tip.slot
+            ),
+            LinkError::NotAbove { from_slot, tip } => write!(
+                f,
+                "new block: expected a slot above the tip's {}, got slot {from_slot}",
+                tip.slot
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// Walks `parent_root` down from a block at `from_slot` whose parent is `from_parent_root`,
+/// fetching headers by slot from `providers` (each round from the first provider that answers),
+/// until the tip's root is met. Returns how many headers below the new block were linked (the
+/// tip included). `on_round(lowest_slot_done)` is called after each round, for progress.
+///
+/// A header that does not carry the expected root at its slot is ignored (an orphan or a lie);
+/// only the chain of roots counts. Passing below `tip.slot` without meeting the tip is
+/// [`LinkError::Broken`].
+pub async fn link_back<A: BeaconApi>(
+    providers: &[A],
+    from_slot: Slot,
+    from_parent_root: Root,
+    tip: Tip,
+    on_round: &mut dyn FnMut(Slot),
+) -> Result<u64, LinkError> {
+    if from_slot <= tip.slot {
+        return Err(LinkError::NotAbove { from_slot, tip });
+    }
+    let mut expected = from_parent_root;
+    let mut linked = 0u64;
+    // Slots still to look at, highest first: (tip.slot ..= from_slot - 1).
+    let mut next = from_slot - 1;
+    loop {
+        if expected == tip.root {
+            return Ok(linked);
+        }
+        if next < tip.slot {
+            return Err(LinkError::Broken {
+                expected,
+                tip,
+                from_slot,
+                linked,
+            });
+        }
+        let low = next.saturating_sub(LINK_BATCH_SLOTS - 1).max(tip.slot);
+        let slots: Vec<Slot> = (low..=next).rev().collect();
+        let answers = fetch_round(providers, &slots).await?;
+        for answer in answers.iter() {
+            if let Some(h) = answer {
+                if h.root == expected {
+                    linked += 1;
+                    if h.root == tip.root {
+                        on_round(h.header.slot);
+                        return Ok(linked);
+                    }
+                    expected = h.header.parent_root.0;
+                }
+            }
+        }
+        on_round(low);
+        if expected == tip.root {
+            return Ok(linked);
+        }
+        if low == tip.slot {
+            // The tip's own slot was in this round and the chain did not reach it.
+            return Err(LinkError::Broken {
+                expected,
+                tip,
+                from_slot,
+                linked,
+            });
+        }
+        next = low - 1;
+    }
+}
+
+/// One round of headers by slot from the first provider that serves all of them.
+async fn fetch_round<A: BeaconApi>(
+    providers: &[A],
+    slots: &[Slot],
+) -> Result<Vec<Option<HeaderInfo>>, LinkError> {
+    let top = slots.first().copied().unwrap_or(0);
+    let mut last = None;
+    for p in providers {
+        let answers = p.headers_by_slots(slots).await;
+        let mut out = Vec::with_capacity(answers.len());
+        let mut failed = None;
+        for a in answers {
+            match a {
+                Ok(h) => out.push(h),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        match failed {
+            None => return Ok(out),
+            Some(e @ ApiError::Aborted { .. }) => {
+                return Err(LinkError::Api {
+                    slot: top,
+                    error: e,
+                })
+            }
+            Some(e) => last = Some(e),
+        }
+    }
+    Err(LinkError::Api {
+        slot: top,
+        error: last.unwrap_or(ApiError::InvalidArgument {
+            what: "providers",
+            expected: "at least one Beacon API provider",
+            got: "none".into(),
+        }),
+    })
+}
+
+/// What one follow step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowStep {
+    /// Nothing newer was finalized (or the news was not newer than the tip).
+    Unchanged {
+        /// The tip, as before.
+        tip: Tip,
+    },
+    /// The tip moved to a newer finalized block, linked back by hash chain.
+    Advanced {
+        /// The tip before.
+        from: Tip,
+        /// The tip now.
+        to: Tip,
+        /// Headers walked from the new block down to the old tip (the old tip included).
+        linked: u64,
+    },
+}
+
+impl FollowStep {
+    /// The tip after the step.
+    pub fn tip(&self) -> Tip {
+        match self {
+            FollowStep::Unchanged { tip } => *tip,
+            FollowStep::Advanced { to, .. } => *to,
+        }
+    }
+}
+
+/// Why a follow step failed. The tip did not move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowError {
+    /// A provider call failed on every provider (`what` names the call). Retry later.
+    Api {
+        /// The call.
+        what: &'static str,
+        /// The last failure.
+        error: ApiError,
+    },
+    /// Providers answering `finality_checkpoints` disagree on the finalized root. Which one lies
+    /// cannot be told from their word alone: use the `light` mode or trusted providers.
+    Disagreement {
+        /// `provider: root:epoch` for each answer.
+        answers: Vec<String>,
+    },
+    /// The finalized root the providers report has no header on the first provider that answered.
+    FinalizedHeaderMissing {
+        /// The reported root.
+        root: Root,
+    },
+    /// The light-client finality update did not verify (names the period and what failed).
+    Light(LightClientError),
+    /// The new finalized block does not link back to the tip.
+    Link(LinkError),
+}
+
+impl FollowError {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FollowError::Api { error, .. } => error.code(),
+            FollowError::Disagreement { .. } => "FOLLOW_PROVIDER_DISAGREEMENT",
+            FollowError::FinalizedHeaderMissing { .. } => "FOLLOW_FINALIZED_HEADER_MISSING",
+            FollowError::Light(e) => e.code(),
+            FollowError::Link(e) => e.code(),
+        }
+    }
+}
+
+impl fmt::Display for FollowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FollowError::Api { what, error } => write!(f, "follow ({what}): {error}"),
+            FollowError::Disagreement { answers } => write!(
+                f,
+                "follow: expected the providers to agree on the finalized checkpoint, got {}",
+                answers.join("; ")
+            ),
+            FollowError::FinalizedHeaderMissing { root } => write!(
+                f,
+                "follow: expected a header for the finalized root {}, got 404",
+                hex0x(root)
+            ),
+            FollowError::Light(e) => write!(f, "follow (finality update): {e}"),
+            FollowError::Link(e) => write!(f, "follow: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FollowError {}
+
+impl From<LinkError> for FollowError {
+    fn from(e: LinkError) -> Self {
+        FollowError::Link(e)
+    }
+}
+
+/// A light-client store of either preset (the preset is a type parameter of the store, but the
+/// network, and so the preset, is known only at run time).
+#[derive(Clone, Debug)]
+pub enum AnyLightStore {
+    /// Mainnet preset (mainnet, sepolia, hoodi, holesky).
+    Mainnet(LightClientStore<Mainnet>),
+    /// Minimal preset (spec tests, local devnets).
+    Minimal(LightClientStore<Minimal>),
+}
+
+impl AnyLightStore {
+    /// The store's finalized beacon header.
+    pub fn finalized(&self) -> BeaconBlockHeader {
+        match self {
+            AnyLightStore::Mainnet(s) => s.finalized_header.beacon().clone(),
+            AnyLightStore::Minimal(s) => s.finalized_header.beacon().clone(),
+        }
+    }
+
+    /// The sync-committee period of the finalized header.
+    pub fn period(&self) -> u64 {
+        match self {
+            AnyLightStore::Mainnet(s) => s.period(),
+            AnyLightStore::Minimal(s) => s.period(),
+        }
+    }
+}
+
+/// Follows finalized headers forward from a tip.
+pub struct Follower<'a, A> {
+    /// The network.
+    pub network: &'a NetworkConfig,
+    /// Beacon API providers, in order of preference.
+    pub providers: &'a [A],
+    /// The current tip (moved only by a successful step).
+    pub tip: Tip,
+}
+
+impl<'a, A: BeaconApi> Follower<'a, A> {
+    /// A follower whose tip is `tip`.
+    pub fn new(network: &'a NetworkConfig, providers: &'a [A], tip: Tip) -> Self {
+        Follower {
+            network,
+            providers,
+            tip,
+        }
+    }
+
+    /// One step from the providers' `finality_checkpoints` (the `strict`/`lenient` modes): every
+    /// provider that answers must report the same finalized root; its header is then linked back
+    /// to the tip before the tip moves.
+    pub async fn follow_checkpoints(&mut self) -> Result<FollowStep, FollowError> {
+        let mut answers: Vec<(String, u64, Root)> = Vec::new();
+        let mut last = None;
+        for p in self.providers {
+            match p.finality_checkpoints("head").await {
+                Ok(c) => answers.push((
+                    p.base_url().to_string(),
+                    c.finalized.epoch,
+                    c.finalized.root.0,
+                )),
+                Err(e) => last = Some(e),
+            }
+        }
+        let Some(&(_, _, root)) = answers.first() else {
+            return Err(FollowError::Api {
+                what: "finality_checkpoints",
+                error: last.unwrap_or(ApiError::InvalidArgument {
+                    what: "providers",
+                    expected: "at least one Beacon API provider",
+                    got: "none".into(),
+                }),
+            });
+        };
+        if answers.iter().any(|(_, _, r)| *r != root) {
+            return Err(FollowError::Disagreement {
+                answers: answers
+                    .iter()
+                    .map(|(p, e, r)| format!("{p}: {}:{e}", hex0x(r)))
+                    .collect(),
+            });
+        }
+        if root == self.tip.root || root == [0u8; 32] {
+            return Ok(FollowStep::Unchanged { tip: self.tip });
+        }
+        let header = self.header_by_root(&root).await?;
+        self.advance(&header.header).await
+    }
+
+    /// One step from a light-client finality update (the `light` mode): the update is verified
+    /// with `store` (signature, finality branch); a newer finalized header is then linked back to
+    /// the tip. An update that is not newer than the store (`LC_NOT_RELEVANT`) changes nothing.
+    pub async fn follow_light(
+        &mut self,
+        store: &mut AnyLightStore,
+        current_slot: Slot,
+    ) -> Result<FollowStep, FollowError> {
+        let body = {
+            let mut last = None;
+            let mut found = None;
+            for p in self.providers {
+                match p.light_client_finality_update().await {
+                    Ok(b) => {
+                        found = Some(b);
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            match found {
+                Some(b) => b,
+                None => {
+                    return Err(FollowError::Api {
+                        what: "light_client/finality_update",
+                        error: last.unwrap_or(ApiError::InvalidArgument {
+                            what: "providers",
+                            expected: "at least one Beacon API provider",
+                            got: "none".into(),
+                        }),
+                    })
+                }
+            }
+        };
+        let result = match store {
+            AnyLightStore::Mainnet(s) => apply_finality::<Mainnet>(
+                self.network,
+                s,
+                &body.body,
+                body.consensus_version,
+                current_slot,
+            ),
+            AnyLightStore::Minimal(s) => apply_finality::<Minimal>(
+                self.network,
+                s,
+                &body.body,
+                body.consensus_version,
+                current_slot,
+            ),
+        };
+        match result {
+            Ok(()) => {}
+            Err(LightClientError::Update {
+                failure: UpdateFailure::NotRelevant { .. },
+                ..
+            }) => return Ok(FollowStep::Unchanged { tip: self.tip }),
+            Err(e) => return Err(FollowError::Light(e)),
+        }
+        let finalized = store.finalized();
+        if finalized.slot <= self.tip.slot {
+            return Ok(FollowStep::Unchanged { tip: self.tip });
+        }
+        self.advance(&finalized).await
+    }
+
+    async fn header_by_root(&self, root: &Root) -> Result<HeaderInfo, FollowError> {
+        let mut last = None;
+        for p in self.providers {
+            match p.header_by_root(root).await {
+                Ok(Some(h)) => return Ok(h),
+                Ok(None) => return Err(FollowError::FinalizedHeaderMissing { root: *root }),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(FollowError::Api {
+            what: "header by root",
+            error: last.unwrap_or(ApiError::InvalidArgument {
+                what: "providers",
+                expected: "at least one Beacon API provider",
+                got: "none".into(),
+            }),
+        })
+    }
+
+    /// Links `header` back to the tip, then moves the tip to it.
+    async fn advance(&mut self, header: &BeaconBlockHeader) -> Result<FollowStep, FollowError> {
+        let root = header.tree_hash_root().0;
+        if root == self.tip.root {
+            return Ok(FollowStep::Unchanged { tip: self.tip });
+        }
+        if header.slot <= self.tip.slot {
+            // Older finalized news than what we already follow: nothing to do, nothing trusted.
+            return Ok(FollowStep::Unchanged { tip: self.tip });
+        }
+        let linked = link_back(
+            self.providers,
+            header.slot,
+            header.parent_root.0,
+            self.tip,
+            &mut |_| {},
+        )
+        .await?;
+        let from = self.tip;
+        self.tip = Tip {
+            slot: header.slot,
+            root,
+        };
+        Ok(FollowStep::Advanced {
+            from,
+            to: self.tip,
+            linked,
+        })
+    }
+}
+
+fn apply_finality<P: Preset>(
+    network: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    body: &[u8],
+    fork: Option<crate::types::ForkName>,
+    current_slot: Slot,
+) -> Result<(), LightClientError> {
+    let update = parse_finality_update::<P>(network, body, fork)?;
+    process_light_client_finality_update(network, store, &update, current_slot)
+}

@@ -1,0 +1,721 @@
+//! The light long-range rebuild: a new anchor from a stale one, without trusting any provider.
+//!
+//! Why: an anchor older than its weak-subjectivity period can no longer be followed safely by
+//! finality alone (exited validators could sign another history). Giving up would force the user
+//! to find a new trusted checkpoint; the `light` mode instead uses the sync committees, which are
+//! committed to by the verified anchor state itself. The steps (DESIGN.md, "Long-range modes"):
+//!
+//! 1. **committees**: `current_sync_committee` and `next_sync_committee` come from the stored
+//!    anchor record (they were read from the verified state), and the anchor's block header is
+//!    fetched untrusted and accepted only if it hashes to the anchor's block root. No provider's
+//!    `light_client/bootstrap` is needed.
+//! 2. **updates**: `light_client/updates` is walked period by period from the anchor's period to
+//!    the clock's; each update goes through the spec's `process_light_client_update` (BLS
+//!    signature of the committee known so far, next-committee and finality branches).
+//! 3. **finality**: the latest `light_client/finality_update` moves the finalized header as far
+//!    as the last known committee allows.
+//! 4. **headers**: the headers between the new finalized header and the old anchor are downloaded
+//!    untrusted and accepted only if the `parent_root` chain reaches the old anchor's root
+//!    ([`link_back`]): the new anchor is then provably a descendant of the old one.
+//! 5. **state**: the state of the new finalized header is fetched and checked against that
+//!    header exactly as in the trusted-block-root checkpoint flow (header root, state root,
+//!    epoch-boundary link); its sync committee must be the one the light client followed to.
+//! 6. **store**: the new anchor is stored and made active with `trust: light-client`; its
+//!    weak-subjectivity period is recomputed from its own state.
+//!
+//! Every step reports progress; every failure names its step, the period it was at and what did
+//! not verify ([`RebuildError`]).
+//!
+//! # Public keys: why every committee is still `KeyValidate`d once
+//!
+//! A committee's keys arrive inside a next-committee branch proven against a state root that the
+//! previous committee signed. Those keys are registry keys, each checked (proof of possession)
+//! when its deposit was processed, so skipping the subgroup check would be safe *if* the signing
+//! committee is honest. But that is exactly the assumption a light client must not lean on more
+//! than the spec does: a dishonest supermajority could commit to a crafted non-subgroup key that
+//! would make a later aggregate check unsound, and the spec's `FastAggregateVerify` requires
+//! `KeyValidate` for every key. So each committee is validated once, when it is first needed, and
+//! the decompressed keys are cached with it (`TrustedCommittee`), which also covers the case where
+//! a committee signs several updates. The cost is one validation per period (measured in the
+//! benchmark, see `www/bench/light.html`).
+
+use std::fmt;
+use std::future::Future;
+
+use tree_hash::TreeHash;
+
+use crate::beacon_api::{ApiError, BeaconApi};
+use crate::checkpoint::{
+    CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
+    WsStatus,
+};
+use crate::config::NetworkConfig;
+use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
+use crate::light::follow::{link_back, AnyLightStore, LinkError, Tip};
+use crate::light::fork_digest::BlobSchedule;
+use crate::light::input::{parse_finality_update, parse_updates};
+use crate::light::sync_protocol::{
+    compute_sync_committee_period_at_slot, process_light_client_finality_update,
+    process_with_context, LightClientStore,
+};
+use crate::overseer::{OverseerEvent, OverseerHooks};
+use crate::store::{AnchorRecord, MemoryStore, Store, StoreError, SyncCommitteeRecord, Trust};
+use crate::types::altair::SyncCommittee;
+use crate::types::phase0::BeaconBlockHeader;
+use crate::types::{BlsPublicKey, FixedVector, Mainnet, Minimal, Preset, PresetName, Slot};
+use crate::ws::{ChainClock, Clock, WsError};
+
+/// A 32-byte root.
+pub type Root = [u8; 32];
+
+/// A step of the rebuild (named in progress events and errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Reading the sync committees from the anchor record.
+    Committees,
+    /// Fetching the anchor's block header and checking its root.
+    AnchorHeader,
+    /// Walking `light_client/updates` period by period.
+    Updates,
+    /// Applying the latest finality update.
+    Finality,
+    /// Linking the new finalized header back to the old anchor by hash chain.
+    Headers,
+    /// Fetching and verifying the state of the new finalized header.
+    State,
+    /// Storing the new anchor.
+    Store,
+}
+
+impl Step {
+    /// Lower-case name (the JS progress `phase`, prefixed with `light-`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Committees => "committees",
+            Step::AnchorHeader => "anchor-header",
+            Step::Updates => "updates",
+            Step::Finality => "finality",
+            Step::Headers => "headers",
+            Step::State => "state",
+            Step::Store => "store",
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Progress of the rebuild. Units of `done`/`total`: periods for [`Step::Updates`], slots walked
+/// for [`Step::Headers`], 1 for the single-shot steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebuildProgress {
+    /// The step.
+    pub step: Step,
+    /// Units done.
+    pub done: u64,
+    /// Units in total, when known.
+    pub total: Option<u64>,
+    /// The sync-committee period the step is at, when it is about one.
+    pub period: Option<u64>,
+}
+
+/// Why the rebuild failed. Nothing was stored. Each variant names the step (and the period where
+/// there is one); the docs say whether retrying can help.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RebuildError {
+    /// The anchor record has no sync committee (a phase0 anchor). Not retryable: the `light`
+    /// mode needs an anchor from Altair on.
+    NoSyncCommittee {
+        /// `current` or `next`.
+        which: &'static str,
+        /// The anchor's slot.
+        anchor_slot: Slot,
+    },
+    /// A stored committee has the wrong number of keys for the network's preset. The record is
+    /// corrupt or from another network; not retryable.
+    CommitteeSize {
+        /// `current` or `next`.
+        which: &'static str,
+        /// `SYNC_COMMITTEE_SIZE`.
+        expected: u64,
+        /// Keys in the record.
+        got: u64,
+    },
+    /// No provider knows the anchor's block header. Retry with another provider.
+    AnchorHeaderMissing {
+        /// The anchor's block root.
+        root: Root,
+    },
+    /// The anchor's block is in another sync-committee period than its state (empty slots across
+    /// a period boundary), so the stored committees do not belong to the block's period. Not
+    /// retryable with this anchor.
+    AnchorPeriodMismatch {
+        /// The block's slot.
+        block_slot: Slot,
+        /// The state's slot.
+        state_slot: Slot,
+    },
+    /// Every provider failed a request of `step`. Retry later or with other providers.
+    Api {
+        /// The step.
+        step: Step,
+        /// The period it was at.
+        period: Option<u64>,
+        /// The last failure.
+        error: ApiError,
+    },
+    /// Light-client data did not verify (or decode): `error` names the update, its period and the
+    /// failed check. The provider served forged or broken data; use another one.
+    Verify {
+        /// [`Step::Updates`] or [`Step::Finality`].
+        step: Step,
+        /// The period requested (updates) or the store's period (finality).
+        period: u64,
+        /// What did not verify.
+        error: LightClientError,
+    },
+    /// After the walk the finalized header is not newer than the old anchor: the providers have
+    /// no (valid) updates past it. Retry later or with other providers.
+    NoProgress {
+        /// The period the light client reached.
+        period: u64,
+        /// Its finalized slot.
+        finalized_slot: Slot,
+        /// The old anchor block's slot.
+        anchor_slot: Slot,
+    },
+    /// The headers from the new finalized header down do not reach the old anchor's root.
+    Headers {
+        /// The period of the new finalized header.
+        period: u64,
+        /// Why the link failed.
+        error: LinkError,
+    },
+    /// The state of the new finalized header failed the checkpoint checks (or is itself outside
+    /// its weak-subjectivity period).
+    State {
+        /// The period of the new finalized header.
+        period: u64,
+        /// The checkpoint flow's error.
+        error: CheckpointError,
+    },
+    /// The verified new state's sync committee is not the one the light client followed to: the
+    /// state is of another chain. Use other providers.
+    CommitteeMismatch {
+        /// The period compared.
+        period: u64,
+    },
+    /// The store refused the new anchor. See [`StoreError`].
+    Store(StoreError),
+    /// The wall clock is unusable (before genesis). Fix the clock.
+    Clock(WsError),
+    /// The caller aborted at `step`; nothing was stored.
+    Aborted {
+        /// The step.
+        step: Step,
+    },
+}
+
+impl RebuildError {
+    /// The step that failed.
+    pub fn step(&self) -> Step {
+        match self {
+            RebuildError::NoSyncCommittee { .. } | RebuildError::CommitteeSize { .. } => {
+                Step::Committees
+            }
+            RebuildError::AnchorHeaderMissing { .. }
+            | RebuildError::AnchorPeriodMismatch { .. } => Step::AnchorHeader,
+            RebuildError::Api { step, .. }
+            | RebuildError::Verify { step, .. }
+            | RebuildError::Aborted { step } => *step,
+            RebuildError::NoProgress { .. } => Step::Finality,
+            RebuildError::Headers { .. } => Step::Headers,
+            RebuildError::State { .. } | RebuildError::CommitteeMismatch { .. } => Step::State,
+            RebuildError::Store(_) => Step::Store,
+            RebuildError::Clock(_) => Step::Committees,
+        }
+    }
+
+    /// The period the failure is about, when there is one.
+    pub fn period(&self) -> Option<u64> {
+        match self {
+            RebuildError::Api { period, .. } => *period,
+            RebuildError::Verify { period, .. }
+            | RebuildError::NoProgress { period, .. }
+            | RebuildError::Headers { period, .. }
+            | RebuildError::State { period, .. }
+            | RebuildError::CommitteeMismatch { period } => Some(*period),
+            _ => None,
+        }
+    }
+
+    /// A stable code: the inner error's code where there is one (`LC_SIGNATURE`,
+    /// `LC_FINALITY_BRANCH`, `HASH_CHAIN_BROKEN`, `STATE_ROOT_MISMATCH`, `WS_STALE`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            RebuildError::NoSyncCommittee { .. } => "REBUILD_NO_SYNC_COMMITTEE",
+            RebuildError::CommitteeSize { .. } => "REBUILD_COMMITTEE_SIZE",
+            RebuildError::AnchorHeaderMissing { .. } => "REBUILD_ANCHOR_HEADER_MISSING",
+            RebuildError::AnchorPeriodMismatch { .. } => "REBUILD_ANCHOR_PERIOD_MISMATCH",
+            RebuildError::Api { error, .. } => error.code(),
+            RebuildError::Verify { error, .. } => error.code(),
+            RebuildError::NoProgress { .. } => "REBUILD_NO_PROGRESS",
+            RebuildError::Headers { error, .. } => error.code(),
+            RebuildError::State { error, .. } => error.code(),
+            RebuildError::CommitteeMismatch { .. } => "REBUILD_COMMITTEE_MISMATCH",
+            RebuildError::Store(_) => "STORE",
+            RebuildError::Clock(_) => "CLOCK_BEFORE_GENESIS",
+            RebuildError::Aborted { .. } => "ABORTED",
+        }
+    }
+}
+
+fn hex0x(root: &Root) -> String {
+    format!("0x{}", hex::encode(root))
+}
+
+impl fmt::Display for RebuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "light rebuild, step {}", self.step())?;
+        if let Some(p) = self.period() {
+            write!(f, ", period {p}")?;
+        }
+        f.write_str(": ")?;
+        match self {
+            RebuildError::NoSyncCommittee { which, anchor_slot } => write!(
+                f,
+                "expected the anchor (slot {anchor_slot}) to hold a {which} sync committee, got none (phase0 anchor)"
+            ),
+            RebuildError::CommitteeSize { which, expected, got } => write!(
+                f,
+                "{which} sync committee: expected {expected} public keys, got {got}"
+            ),
+            RebuildError::AnchorHeaderMissing { root } => write!(
+                f,
+                "expected a provider to serve the anchor block header {}, got none",
+                hex0x(root)
+            ),
+            RebuildError::AnchorPeriodMismatch { block_slot, state_slot } => write!(
+                f,
+                "expected the anchor block (slot {block_slot}) in the sync-committee period of its state (slot {state_slot}), got another period"
+            ),
+            RebuildError::Api { error, .. } => write!(f, "every provider failed; last: {error}"),
+            RebuildError::Verify { error, .. } => write!(f, "{error}"),
+            RebuildError::NoProgress { finalized_slot, anchor_slot, .. } => write!(
+                f,
+                "expected a finalized header newer than the anchor block (slot {anchor_slot}), got slot {finalized_slot}"
+            ),
+            RebuildError::Headers { error, .. } => write!(f, "{error}"),
+            RebuildError::State { error, .. } => write!(f, "{error}"),
+            RebuildError::CommitteeMismatch { .. } => f.write_str(
+                "expected the new state's current sync committee to be the light client's, got another",
+            ),
+            RebuildError::Store(e) => write!(f, "{e}"),
+            RebuildError::Clock(e) => write!(f, "{e}"),
+            RebuildError::Aborted { .. } => f.write_str("aborted; nothing stored"),
+        }
+    }
+}
+
+impl std::error::Error for RebuildError {}
+
+/// What the rebuild established.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    /// The new anchor, as stored (active, `trust: light-client`).
+    pub anchor: AnchorRecord,
+    /// Its weak-subjectivity standing when stored.
+    pub ws: WsStatus,
+    /// The old anchor's block root (the end of the verified hash chain).
+    pub old_anchor_root: Root,
+    /// Updates the light client applied or accepted.
+    pub updates: u64,
+    /// Periods walked (first, last).
+    pub periods: (u64, u64),
+    /// Headers linked from the new anchor's block down to the old anchor (the old one included).
+    pub headers_linked: u64,
+    /// The light client after the rebuild, for following forward.
+    pub light: AnyLightStore,
+}
+
+/// A [`SyncCommittee`] from a stored record; `which` names it in errors.
+pub fn committee_from_record<P: Preset>(
+    record: Option<&SyncCommitteeRecord>,
+    which: &'static str,
+    anchor_slot: Slot,
+) -> Result<SyncCommittee<P>, RebuildError> {
+    let record = record.ok_or(RebuildError::NoSyncCommittee { which, anchor_slot })?;
+    let got = record.pubkeys.len() as u64;
+    let size = RebuildError::CommitteeSize {
+        which,
+        expected: P::SYNC_COMMITTEE_SIZE,
+        got,
+    };
+    if got != P::SYNC_COMMITTEE_SIZE {
+        return Err(size);
+    }
+    let keys: Vec<BlsPublicKey> = record
+        .pubkeys
+        .iter()
+        .map(|k| BlsPublicKey::from(*k))
+        .collect();
+    Ok(SyncCommittee {
+        pubkeys: FixedVector::new(keys).map_err(|_| size)?,
+        aggregate_pubkey: BlsPublicKey::from(record.aggregate_pubkey),
+    })
+}
+
+/// The light-client store of a verified anchor: its block header (whose root must be the
+/// anchor's block root) and the committees of its state.
+pub fn store_from_anchor<P: Preset>(
+    anchor: &AnchorRecord,
+    header: &BeaconBlockHeader,
+) -> Result<LightClientStore<P>, RebuildError> {
+    let current = committee_from_record::<P>(
+        anchor.current_sync_committee.as_ref(),
+        "current",
+        anchor.slot,
+    )?;
+    let next =
+        committee_from_record::<P>(anchor.next_sync_committee.as_ref(), "next", anchor.slot)?;
+    let period = compute_sync_committee_period_at_slot::<P>;
+    if period(header.slot) != period(anchor.slot) {
+        return Err(RebuildError::AnchorPeriodMismatch {
+            block_slot: header.slot,
+            state_slot: anchor.slot,
+        });
+    }
+    Ok(LightClientStore::from_trusted_committees(
+        header.clone(),
+        current,
+        Some(next),
+    ))
+}
+
+/// The first successful answer of `call` over `providers`, in order.
+async fn first_ok<'b, A, T, F, Fut>(providers: &'b [A], call: F) -> Result<T, ApiError>
+where
+    F: Fn(&'b A) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut last = None;
+    for p in providers {
+        match call(p).await {
+            Ok(v) => return Ok(v),
+            Err(e @ ApiError::Aborted { .. }) => return Err(e),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or(ApiError::InvalidArgument {
+        what: "providers",
+        expected: "at least one Beacon API provider",
+        got: "none".into(),
+    }))
+}
+
+/// Checkpoint-flow hooks that forward into the overseer's hooks.
+struct Forward<'h, H>(&'h H);
+
+impl<H: OverseerHooks> Hooks for Forward<'_, H> {
+    fn emit(&self, event: &SyncEvent) {
+        self.0.emit(&OverseerEvent::Checkpoint(event.clone()));
+    }
+    async fn pause(&self) {
+        self.0.pause().await
+    }
+    fn aborted(&self) -> bool {
+        self.0.aborted()
+    }
+    fn now_ms(&self) -> Option<f64> {
+        self.0.now_ms()
+    }
+}
+
+/// One light rebuild: the network, the providers, the store, a clock and the caller's hooks.
+pub struct LightRebuild<'a, A, S, C: ?Sized, H> {
+    /// The network.
+    pub network: &'a NetworkConfig,
+    /// Beacon API providers, in order of preference (none is trusted).
+    pub providers: &'a [A],
+    /// Where the new anchor goes.
+    pub store: &'a S,
+    /// The wall clock (current slot of the light client, weak subjectivity of the new anchor).
+    pub clock: &'a C,
+    /// Progress, pauses and abort.
+    pub hooks: &'a H,
+}
+
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebuild<'a, A, S, C, H> {
+    /// Rebuilds trust from the stale anchor `old` and stores the new anchor (made active).
+    pub async fn run(&self, old: &AnchorRecord) -> Result<Rebuilt, RebuildError> {
+        match self.network.preset {
+            PresetName::Mainnet => {
+                self.run_preset::<Mainnet>(old, AnyLightStore::Mainnet)
+                    .await
+            }
+            PresetName::Minimal => {
+                self.run_preset::<Minimal>(old, AnyLightStore::Minimal)
+                    .await
+            }
+        }
+    }
+
+    fn progress(&self, step: Step, done: u64, total: Option<u64>, period: Option<u64>) {
+        self.hooks.emit(&OverseerEvent::Rebuild(RebuildProgress {
+            step,
+            done,
+            total,
+            period,
+        }));
+    }
+
+    fn check_abort(&self, step: Step) -> Result<(), RebuildError> {
+        if self.hooks.aborted() {
+            Err(RebuildError::Aborted { step })
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn run_preset<P: Preset>(
+        &self,
+        old: &AnchorRecord,
+        wrap: fn(LightClientStore<P>) -> AnyLightStore,
+    ) -> Result<Rebuilt, RebuildError> {
+        let net = self.network;
+        let clock = ChainClock::for_network(net);
+        let current_slot = clock
+            .current_slot(self.clock)
+            .map_err(RebuildError::Clock)?;
+        let period = compute_sync_committee_period_at_slot::<P>;
+
+        // 1. Committees, checked for shape before any network traffic.
+        self.check_abort(Step::Committees)?;
+        committee_from_record::<P>(old.current_sync_committee.as_ref(), "current", old.slot)?;
+        committee_from_record::<P>(old.next_sync_committee.as_ref(), "next", old.slot)?;
+        self.progress(Step::Committees, 1, Some(1), Some(period(old.slot)));
+
+        // 2. The anchor's block header, untrusted, accepted by its root.
+        self.check_abort(Step::AnchorHeader)?;
+        let header = first_ok(self.providers, |p| p.header_by_root(&old.block_root))
+            .await
+            .map_err(|error| RebuildError::Api {
+                step: Step::AnchorHeader,
+                period: Some(period(old.slot)),
+                error,
+            })?
+            .ok_or(RebuildError::AnchorHeaderMissing {
+                root: old.block_root,
+            })?;
+        let old_header = header.header;
+        let mut store = store_from_anchor::<P>(old, &old_header)?;
+        self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
+
+        // 3. Updates, period by period.
+        let blobs = BlobSchedule::for_network(&net.name);
+        let first = store.period();
+        let last = period(current_slot).max(first);
+        let mut updates = 0u64;
+        let mut reached = first;
+        for p in first..=last {
+            self.check_abort(Step::Updates)?;
+            let body = first_ok(self.providers, |a| a.light_client_updates(p, 1))
+                .await
+                .map_err(|error| RebuildError::Api {
+                    step: Step::Updates,
+                    period: Some(p),
+                    error,
+                })?;
+            let list = parse_updates::<P>(net, &blobs, &body.body).map_err(|error| {
+                RebuildError::Verify {
+                    step: Step::Updates,
+                    period: p,
+                    error,
+                }
+            })?;
+            if list.is_empty() {
+                // The providers have nothing for this period (yet): the walk ends here.
+                break;
+            }
+            for (i, u) in list.iter().enumerate() {
+                match process_with_context(
+                    net,
+                    &mut store,
+                    &u.parts(),
+                    current_slot,
+                    UpdateKind::Update,
+                    Some(i),
+                ) {
+                    Ok(()) => updates += 1,
+                    // Older than what the anchor already knows: nothing to learn, nothing wrong.
+                    Err(LightClientError::Update {
+                        failure: UpdateFailure::NotRelevant { .. },
+                        ..
+                    }) => {}
+                    Err(error) => {
+                        return Err(RebuildError::Verify {
+                            step: Step::Updates,
+                            period: p,
+                            error,
+                        })
+                    }
+                }
+            }
+            reached = p;
+            self.progress(
+                Step::Updates,
+                p - first + 1,
+                Some(last - first + 1),
+                Some(p),
+            );
+            self.hooks.pause().await;
+        }
+
+        // 4. The latest finality update.
+        self.check_abort(Step::Finality)?;
+        let body = first_ok(self.providers, |a| a.light_client_finality_update())
+            .await
+            .map_err(|error| RebuildError::Api {
+                step: Step::Finality,
+                period: Some(store.period()),
+                error,
+            })?;
+        let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
+            .and_then(|f| process_light_client_finality_update(net, &mut store, &f, current_slot));
+        match finality {
+            Ok(()) => updates += 1,
+            Err(LightClientError::Update {
+                failure: UpdateFailure::NotRelevant { .. },
+                ..
+            }) => {}
+            Err(error) => {
+                return Err(RebuildError::Verify {
+                    step: Step::Finality,
+                    period: store.period(),
+                    error,
+                })
+            }
+        }
+        let finalized = store.finalized_header.beacon().clone();
+        let new_period = store.period();
+        self.progress(Step::Finality, 1, Some(1), Some(new_period));
+        if finalized.slot <= old_header.slot {
+            return Err(RebuildError::NoProgress {
+                period: new_period,
+                finalized_slot: finalized.slot,
+                anchor_slot: old_header.slot,
+            });
+        }
+        let new_root = finalized.tree_hash_root().0;
+
+        // 5. Headers from the new finalized block down to the old anchor.
+        self.check_abort(Step::Headers)?;
+        let span = finalized.slot - old_header.slot;
+        let tip = Tip {
+            slot: old_header.slot,
+            root: old.block_root,
+        };
+        let headers_linked = link_back(
+            self.providers,
+            finalized.slot,
+            finalized.parent_root.0,
+            tip,
+            &mut |low| {
+                self.progress(
+                    Step::Headers,
+                    finalized.slot - low.max(old_header.slot),
+                    Some(span),
+                    Some(new_period),
+                )
+            },
+        )
+        .await
+        .map_err(|error| RebuildError::Headers {
+            period: new_period,
+            error,
+        })?;
+
+        // 6. The state of the new finalized header, verified against it. The checkpoint flow
+        // writes into a scratch store so that nothing reaches the real one before every check
+        // of this rebuild passed.
+        self.check_abort(Step::State)?;
+        let scratch = MemoryStore::new(self.store.network(), net.genesis_validators_root.0);
+        let forward = Forward(self.hooks);
+        let sync = CheckpointSync {
+            network: net,
+            providers: self.providers,
+            store: &scratch,
+            clock: self.clock,
+            hooks: &forward,
+            options: CheckpointOptions {
+                long_range: LongRange::Strict,
+                quorum: None,
+            },
+        };
+        let verified = sync
+            .run(&Source::TrustedBlockRoot(new_root))
+            .await
+            .map_err(|error| match error {
+                CheckpointError::Aborted => RebuildError::Aborted { step: Step::State },
+                error => RebuildError::State {
+                    period: new_period,
+                    error,
+                },
+            })?;
+        let mut anchor = verified.anchor;
+        if anchor.block_root != new_root {
+            return Err(RebuildError::State {
+                period: new_period,
+                error: CheckpointError::HeaderRootMismatch {
+                    provider: anchor.providers.first().cloned().unwrap_or_default(),
+                    expected: new_root,
+                    actual: anchor.block_root,
+                },
+            });
+        }
+        // The state's committee of the light client's period must be the one that signed.
+        let state_period = period(anchor.slot);
+        let followed = if state_period == new_period {
+            Some(&store.current_sync_committee.committee)
+        } else if state_period == new_period + 1 {
+            store.next_sync_committee.as_ref().map(|c| &c.committee)
+        } else {
+            None
+        };
+        if let Some(expected) = followed {
+            let got = committee_from_record::<P>(
+                anchor.current_sync_committee.as_ref(),
+                "current",
+                anchor.slot,
+            )?;
+            if &got != expected {
+                return Err(RebuildError::CommitteeMismatch {
+                    period: state_period,
+                });
+            }
+        }
+        self.progress(Step::State, 1, Some(1), Some(new_period));
+
+        // 7. Store it.
+        self.check_abort(Step::Store)?;
+        anchor.trust = Trust::LightClient;
+        anchor.stale = false;
+        self.store
+            .put_anchor(&anchor, true)
+            .await
+            .map_err(RebuildError::Store)?;
+        self.progress(Step::Store, 1, Some(1), Some(new_period));
+        Ok(Rebuilt {
+            anchor,
+            ws: verified.ws,
+            old_anchor_root: old.block_root,
+            updates,
+            periods: (first, reached.max(new_period)),
+            headers_linked,
+            light: wrap(store),
+        })
+    }
+}
