@@ -559,3 +559,84 @@ fn electra_and_mainnet_preset_also_verify() {
     })
     .is_err());
 }
+
+#[test]
+fn empty_checkpoint_slot_links_through_latest_block_header() {
+    let d = Devnet::start(DevnetOptions {
+        chain: ChainOptions {
+            validators: 128,
+            slots: 120,
+            seed: 3,
+            empty_checkpoint_slot: true,
+            ..ChainOptions::default()
+        },
+        ..DevnetOptions::default()
+    })
+    .unwrap();
+    let base = &d.urls()[0];
+    let cp = d.checkpoint().unwrap();
+    let (cp_root, epoch) = cp.split_once(':').unwrap();
+    let epoch: u64 = epoch.parse().unwrap();
+    let boundary = epoch * SPE;
+    assert_eq!(
+        get(base, &format!("/eth/v1/beacon/headers/{boundary}"), None).status,
+        404
+    );
+    let header = header_of(&get(base, &format!("/eth/v1/beacon/headers/{cp_root}"), None).json());
+    assert!(
+        header.slot < boundary,
+        "the checkpoint block precedes the empty boundary slot"
+    );
+    assert_eq!(header.slot / SPE, epoch - 1);
+
+    // The provider serves the boundary state (by slot and by `finalized`), not the block's.
+    let r = get(
+        base,
+        &format!("/eth/v2/debug/beacon/states/{boundary}"),
+        Some(SSZ),
+    );
+    assert_eq!(r.status, 200);
+    let state = State::from_ssz_bytes(&r.body).unwrap();
+    assert_eq!(state.slot, boundary);
+    let root = state.tree_hash_root();
+    let claimed = get(
+        base,
+        &format!("/eth/v1/beacon/states/{boundary}/root"),
+        None,
+    )
+    .json();
+    assert_eq!(parse_root(&claimed["data"]["root"]), root);
+    assert_eq!(
+        beacon_lightsync::merkle::state_root(&r.body, ForkName::Fulu, PresetName::Minimal).unwrap(),
+        root.0
+    );
+    // latest_block_header: the checkpoint block, state root filled in (= the header's).
+    assert_eq!(state.latest_block_header.state_root, header.state_root);
+    assert_eq!(
+        root_hex(&state.latest_block_header.tree_hash_root().0),
+        cp_root
+    );
+    assert_eq!(
+        state.block_roots[((boundary - 1) % SPHR) as usize],
+        header.tree_hash_root()
+    );
+    assert_eq!(
+        get(base, "/eth/v2/debug/beacon/states/finalized", Some(SSZ)).body,
+        r.body
+    );
+
+    // The checkpoint block still has a bootstrap, proven against its own state root.
+    let b = get(
+        base,
+        &format!("/eth/v1/beacon/light_client/bootstrap/{cp_root}"),
+        Some(SSZ),
+    );
+    let boot = lc::LightClientBootstrap::<Minimal>::from_ssz_bytes(&b.body).unwrap();
+    assert!(is_valid_merkle_branch(
+        &boot.current_sync_committee.tree_hash_root().0,
+        &nodes(&boot.current_sync_committee_branch),
+        6,
+        22,
+        &header.state_root.0
+    ));
+}

@@ -20,6 +20,8 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --seed X             seed of every deterministic choice [1]
   --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]
   --empty-slots PCT    percent of empty slots [5]
+  --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
+                       earlier; the served boundary state links to it via latest_block_header)
   --fault [I:]SPEC     fault rule for provider I (default 0), SPEC = kind[,key=value...]
                        kinds: flip-state bad-header-root broken-parent non-canonical withhold
                        truncate oversize trickle status no-response wrong-version no-expose
@@ -65,6 +67,7 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--seed" => chain.seed = num(flag, &value()?, "a u64 seed")?,
             "--genesis-time" => chain.genesis_time = Some(num(flag, &value()?, "unix seconds")?),
             "--empty-slots" => chain.empty_slot_percent = num(flag, &value()?, "a percentage")?,
+            "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
             "--fault" => {
                 let v = value()?;
                 let (idx, spec) = match v.split_once(':') {

@@ -95,6 +95,10 @@ pub struct ChainOptions {
     pub genesis_time: Option<u64>,
     /// Share of empty slots, percent (about half of them hold an orphaned block).
     pub empty_slot_percent: u32,
+    /// Leave the finalized checkpoint's epoch-boundary slot empty, so the checkpoint block is
+    /// earlier and the served boundary state links to it through `latest_block_header` with
+    /// its state root filled in (the case `process_slot` produces).
+    pub empty_checkpoint_slot: bool,
 }
 
 impl Default for ChainOptions {
@@ -107,6 +111,7 @@ impl Default for ChainOptions {
             seed: 1,
             genesis_time: None,
             empty_slot_percent: 5,
+            empty_checkpoint_slot: false,
         }
     }
 }
@@ -525,11 +530,15 @@ impl<P: Preset> Generator<P> {
         slot / self.slots_per_period()
     }
 
-    /// Which slots are empty (never 0, never the served finalized boundary `f`).
+    /// Which slots are empty: never 0; the served finalized boundary `f` only when asked.
     fn is_empty(&self, slot: u64, f: u64) -> bool {
-        slot != 0
-            && slot != f
-            && h64(self.seed, "empty", slot, 0) % 100 < self.opts.empty_slot_percent as u64
+        if slot == 0 {
+            false
+        } else if slot == f {
+            self.opts.empty_checkpoint_slot
+        } else {
+            h64(self.seed, "empty", slot, 0) % 100 < self.opts.empty_slot_percent as u64
+        }
     }
 
     /// The checkpoint a state at `slot` records as finalized (two epochs behind) and justified.
@@ -786,6 +795,14 @@ impl<P: Preset> Generator<P> {
                 }
             }
         }
+        // Unserved states whose field roots are built (for branches): attested states, and the
+        // checkpoint block's post-state when the boundary slot is empty (for its bootstrap).
+        let mut synthetic: BTreeSet<u64> = attested.keys().copied().collect();
+        if self.opts.empty_checkpoint_slot {
+            if let Some(&last) = block_set.range(1..f).next_back() {
+                synthetic.insert(last);
+            }
+        }
 
         // Walk the slots in order: state root of each slot, then its block.
         let mut parent_root = [0u8; 32];
@@ -816,8 +833,24 @@ impl<P: Preset> Generator<P> {
                 });
             }
             if !block_set.contains(&slot) {
-                self.state_roots.push(h(self.seed, "state-root", slot, 0));
                 let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
+                if slot == f {
+                    // Empty boundary: the state after process_slots(f), whose latest header is
+                    // the last block's, state root filled in.
+                    let (header, payload) = match self.blocks.values().next_back() {
+                        Some(b) => (b.header.clone(), b.payload_header.clone()),
+                        None => unreachable_block()?,
+                    };
+                    let (bytes, leaves) =
+                        self.build_state(slot, &header, &summaries, &payload, true)?;
+                    let root = merkle_root(&leaves);
+                    self.known.insert(slot, KnownState { leaves });
+                    fin_state = Some(Arc::new(bytes));
+                    self.state_roots.push(root);
+                    self.block_roots.push(prev);
+                    continue;
+                }
+                self.state_roots.push(h(self.seed, "state-root", slot, 0));
                 self.block_roots.push(prev);
                 if h64(self.seed, "orphan", slot, 0) % 100 < ORPHAN_PERCENT_OF_EMPTY {
                     let ob = self.make_block(slot, parent_root, parent_hash, "lightsync orphan")?;
@@ -831,8 +864,13 @@ impl<P: Preset> Generator<P> {
             // The block's header with a zero state root is what its post-state records.
             let pre = self.finish_block(block.clone(), [0; 32], true);
             let state_root = if slot == 0 || slot == f {
-                let (bytes, leaves) =
-                    self.build_state(slot, &pre.header, &summaries, &pre, slot == f)?;
+                let (bytes, leaves) = self.build_state(
+                    slot,
+                    &pre.header,
+                    &summaries,
+                    &pre.payload_header,
+                    slot == f,
+                )?;
                 let root = merkle_root(&leaves);
                 self.known.insert(slot, KnownState { leaves });
                 if slot == 0 {
@@ -841,7 +879,7 @@ impl<P: Preset> Generator<P> {
                     fin_state = Some(Arc::new(bytes));
                 }
                 root
-            } else if attested.contains_key(&slot) {
+            } else if synthetic.contains(&slot) {
                 let leaves = self.attested_leaves(slot, &pre.header)?;
                 let root = merkle_root(&leaves);
                 self.known.insert(slot, KnownState { leaves });
@@ -929,7 +967,7 @@ impl<P: Preset> Generator<P> {
         slot: u64,
         latest_header: &BeaconBlockHeader,
         summaries: &[HistoricalSummary],
-        blk: &Blk<P>,
+        payload_header: &ExecutionPayloadHeader<P>,
         last: bool,
     ) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
         let sphr = P::SLOTS_PER_HISTORICAL_ROOT as usize;
@@ -943,8 +981,7 @@ impl<P: Preset> Generator<P> {
         let current = self.committee(period)?.0;
         let next = self.committee(period + 1)?.0;
         let cps = self.checkpoints_at(slot);
-        let mut header = latest_header.clone();
-        header.state_root = B256::ZERO;
+        let header = latest_header.clone();
         let epochs_hist = P::EPOCHS_PER_HISTORICAL_VECTOR as usize;
         let randao: Vec<B256> = (0..epochs_hist)
             .map(|i| b256(h(self.seed, "randao-mix", i as u64, 0)))
@@ -993,7 +1030,7 @@ impl<P: Preset> Generator<P> {
             inactivity_scores: inactivity,
             current_sync_committee: current,
             next_sync_committee: next,
-            latest_execution_payload_header: blk.payload_header.clone(),
+            latest_execution_payload_header: payload_header.clone(),
             historical_summaries: VariableList::new(summaries.to_vec())
                 .map_err(ssz_err("historical_summaries"))?,
             proposer_lookahead: lookahead,
@@ -1399,6 +1436,15 @@ fn seconds_per_slot<P: Preset>() -> u64 {
 fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N> {
     FixedVector::new(b.iter().map(|x| b256(*x)).collect())
         .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO))
+}
+
+/// The generator always makes a genesis block before any boundary slot; this is the error if
+/// that invariant were ever broken, instead of a panic.
+fn unreachable_block<T>() -> Result<T, ChainError> {
+    Err(ChainError::Ssz {
+        what: "finalized state",
+        detail: "no block before the boundary slot".into(),
+    })
 }
 
 /// The list itself when `take` (leaving an empty one behind), else a copy.
