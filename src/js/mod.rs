@@ -25,6 +25,7 @@ mod error;
 mod hash;
 mod options;
 // Backfill engineer: add `mod backfill;` here (src/js/backfill.rs).
+mod backfill;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

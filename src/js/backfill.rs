@@ -1,0 +1,299 @@
+//! The JS surface of backfill: `LightSync.backfill()`, `pauseBackfill()`, `resumeBackfill()`,
+//! and the exports the benchmark page (`www/bench/backfill.html`) measures with.
+//!
+//! `backfill(options?)` runs [`crate::backfill::Backfill`] over the instance's IndexedDB store
+//! and providers and resolves with a summary; it is resumable (the store keeps the cursor), so
+//! calling it again after a reload continues where it stopped. Cancellation: the `signal` given
+//! here or in the `LightSync` options, or `stop()`. Events reuse the instance's event names:
+//! `progress` with `phase: "backfill"` (`done`/`total` in slots, `headers`, `headersPerSecond`,
+//! `etaSeconds`, `oldestSlot`), and `warning` for retries (`BACKFILL_RETRY`), avoided providers
+//! (`PROVIDER_AVOIDED`), resets (`BACKFILL_RESET`) and chunk checks.
+//!
+//! Pause state lives beside the instance (keyed by its `Rc`), as `Inner` is not this file's.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
+
+use super::error::js_error;
+use super::{hex0x, set, Inner, JsClock, LightSync};
+use crate::backfill::{
+    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, ResetReason, Target,
+    DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+};
+use crate::beacon_api::{FetchTransport, HttpBeaconApi};
+
+thread_local! {
+    static PAUSED: std::cell::RefCell<HashMap<usize, Rc<Cell<bool>>>> = Default::default();
+}
+
+fn pause_flag(inner: &Rc<Inner>) -> Rc<Cell<bool>> {
+    let key = Rc::as_ptr(inner) as usize;
+    PAUSED.with(|m| m.borrow_mut().entry(key).or_default().clone())
+}
+
+/// `setTimeout(resolve, ms)` as a future (windows and workers).
+pub(crate) async fn sleep_ms(ms: u64) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        if let Ok(f) = Reflect::get(&global, &"setTimeout".into()) {
+            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
+                let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms as f64));
+                return;
+            }
+        }
+        let _ = resolve.call0(&JsValue::NULL);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+struct Hooks<'a> {
+    inner: &'a Inner,
+    paused: Rc<Cell<bool>>,
+    signal: Option<AbortSignal>,
+}
+
+fn warn(inner: &Inner, code: &str, message: String) {
+    let o = Object::new();
+    set(&o, "code", code);
+    set(&o, "message", message);
+    inner.emit("warning", &o.into());
+}
+
+impl BackfillHooks for Hooks<'_> {
+    fn emit(&self, event: &BackfillEvent) {
+        match event {
+            BackfillEvent::Progress(p) => {
+                let o = Object::new();
+                set(&o, "phase", "backfill");
+                set(&o, "done", p.done as f64);
+                set(&o, "total", p.total as f64);
+                set(&o, "headers", p.headers as f64);
+                let opt = |v: Option<f64>| v.map(JsValue::from).unwrap_or(JsValue::NULL);
+                set(&o, "headersPerSecond", opt(p.headers_per_second));
+                set(&o, "rate", opt(p.headers_per_second));
+                set(&o, "etaSeconds", opt(p.eta_seconds));
+                set(&o, "oldestSlot", p.oldest_slot.to_string());
+                set(&o, "skippedNonLinking", p.skipped_non_linking as f64);
+                set(&o, "emptySlots", p.empty_slots as f64);
+                self.inner.emit("progress", &o.into());
+            }
+            BackfillEvent::Retry {
+                provider,
+                attempt,
+                wait_ms,
+                reason,
+                ..
+            } => warn(
+                self.inner,
+                "BACKFILL_RETRY",
+                format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
+            ),
+            BackfillEvent::ProviderAvoided {
+                provider,
+                code,
+                reason,
+            } => warn(
+                self.inner,
+                "PROVIDER_AVOIDED",
+                format!("{provider} avoided ({code}): {reason}"),
+            ),
+            BackfillEvent::Reset { reason } => warn(
+                self.inner,
+                "BACKFILL_RESET",
+                match reason {
+                    ResetReason::WsStale {
+                        anchor_epoch,
+                        ws_period_epochs,
+                        current_epoch,
+                    } => format!(
+                        "stored backfill reset: its anchor (epoch {anchor_epoch}, period {ws_period_epochs} epochs) is outside the weak-subjectivity period at epoch {current_epoch}"
+                    ),
+                    ResetReason::AnchorChanged => {
+                        "stored backfill reset: it does not hang from the active anchor".into()
+                    }
+                },
+            ),
+            BackfillEvent::ChunkVerified { .. } => {}
+            BackfillEvent::ChunkUnverified { chunk } => warn(
+                self.inner,
+                "CHUNK_UNVERIFIED",
+                format!("chunk {chunk} did not match its historical summary; walked by hash chain"),
+            ),
+        }
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        sleep_ms(ms).await;
+    }
+
+    fn aborted(&self) -> bool {
+        self.inner.stop_requested.get()
+            || self.signal.as_ref().is_some_and(|s| s.aborted())
+            || self
+                .inner
+                .options
+                .signal
+                .as_ref()
+                .is_some_and(|s| s.aborted())
+    }
+
+    fn paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    fn now_ms(&self) -> Option<f64> {
+        Some(js_sys::Date::now())
+    }
+}
+
+fn num(obj: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(obj, &key.into()).ok().and_then(|v| v.as_f64())
+}
+
+/// Reads `{ targetSlot, batchSize, concurrency }` (the call's object over the instance's
+/// `backfill` option). `targetSlot`: a slot number, `"genesis"` or `"horizon"` (the default).
+fn parse_options(base: &JsValue, call: &JsValue) -> Result<BackfillOptions, JsValue> {
+    let mut o = BackfillOptions::default();
+    for src in [base, call] {
+        if !src.is_object() {
+            continue;
+        }
+        let t = Reflect::get(src, &"targetSlot".into()).unwrap_or(JsValue::UNDEFINED);
+        if let Some(s) = t.as_string() {
+            o.target = match s.as_str() {
+                "genesis" => Target::Genesis,
+                "horizon" => Target::Horizon,
+                other => match other.parse() {
+                    Ok(n) => Target::Slot(n),
+                    Err(_) => {
+                        return Err(super::error::invalid_options(format!(
+                            "backfill.targetSlot: expected a slot, \"genesis\" or \"horizon\", got {other:?}"
+                        )))
+                    }
+                },
+            };
+        } else if let Some(n) = t.as_f64() {
+            if n < 0.0 || n.fract() != 0.0 || n > 9_007_199_254_740_991.0 {
+                return Err(super::error::invalid_options(format!(
+                    "backfill.targetSlot: expected a non-negative integer, got {n}"
+                )));
+            }
+            o.target = Target::Slot(n as u64);
+        }
+        if let Some(n) = num(src, "batchSize") {
+            o.batch_size = n.max(0.0) as u64;
+        }
+        if let Some(n) = num(src, "concurrency") {
+            o.concurrency = n.max(0.0) as usize;
+        }
+    }
+    Ok(o)
+}
+
+fn from_backfill(e: &BackfillError) -> JsValue {
+    match e {
+        BackfillError::Api { source, .. } => {
+            js_error(source.code(), &e.to_string(), source.expected_actual())
+        }
+        _ => js_error(e.code(), &e.to_string(), None),
+    }
+}
+
+/// One client per URL whose transport sends one request at a time: the backfill's lanes are
+/// the concurrency, so each lane keeps one request in flight without waiting for a group.
+fn lane_providers(
+    inner: &Inner,
+    signal: Option<AbortSignal>,
+) -> Vec<HttpBeaconApi<FetchTransport>> {
+    inner
+        .options
+        .urls
+        .iter()
+        .map(|u| {
+            let timeout = inner.options.timeout_ms.unwrap_or(10_000);
+            let signal = signal.clone().or_else(|| inner.options.signal.clone());
+            HttpBeaconApi::new(u, FetchTransport::new(timeout, 1).with_signal(signal))
+        })
+        .collect()
+}
+
+async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
+    let options = parse_options(&inner.options.backfill, &call)?;
+    let signal: Option<AbortSignal> = Reflect::get(&call, &"signal".into())
+        .ok()
+        .and_then(|s| s.dyn_into().ok());
+    inner.stop_requested.set(false);
+    let providers = lane_providers(&inner, signal.clone());
+    let hooks = Hooks {
+        inner: &inner,
+        paused: pause_flag(&inner),
+        signal,
+    };
+    let clock = JsClock(inner.options.now);
+    let bf = Backfill {
+        network: &inner.network,
+        providers: &providers,
+        store: &inner.store,
+        clock: &clock,
+        hooks: &hooks,
+        options,
+        known: None,
+    };
+    let s = bf.run().await.map_err(|e| from_backfill(&e))?;
+    let o = Object::new();
+    set(&o, "stored", s.stored as f64);
+    set(&o, "skippedNonLinking", s.skipped_non_linking as f64);
+    set(&o, "emptySlots", s.empty_slots as f64);
+    set(&o, "oldestSlot", s.oldest_slot.to_string());
+    set(&o, "oldestRoot", hex0x(&s.oldest_root));
+    set(&o, "oldestParentRoot", hex0x(&s.oldest_parent_root));
+    set(&o, "targetSlot", s.target_slot.to_string());
+    set(
+        &o,
+        "headersPerSecond",
+        s.headers_per_second
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL),
+    );
+    Ok(o.into())
+}
+
+#[wasm_bindgen]
+impl LightSync {
+    /// Backfills verified headers below the active anchor into IndexedDB, resuming from the
+    /// stored cursor. `options`: `{ targetSlot?, batchSize?, concurrency?, signal? }` over the
+    /// instance's `backfill` option (defaults: horizon, 256, 6). Resolves with a summary;
+    /// rejects with a `LightSyncError` (`ABORTED` when cancelled; what was stored is kept).
+    #[wasm_bindgen(js_name = backfill)]
+    pub fn backfill(&self, options: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(run(inner, options))
+    }
+
+    /// Pauses a running `backfill()` after its current batch.
+    #[wasm_bindgen(js_name = pauseBackfill)]
+    pub fn pause_backfill(&self) {
+        pause_flag(&self.inner).set(true);
+    }
+
+    /// Resumes a paused `backfill()`.
+    #[wasm_bindgen(js_name = resumeBackfill)]
+    pub fn resume_backfill(&self) {
+        pause_flag(&self.inner).set(false);
+    }
+}
+
+/// The defaults, for pages that show them: `{ batchSize, concurrency }`.
+#[wasm_bindgen(js_name = backfillDefaults)]
+pub fn backfill_defaults() -> JsValue {
+    let o = Object::new();
+    set(&o, "batchSize", DEFAULT_BATCH_SIZE as f64);
+    set(&o, "concurrency", DEFAULT_CONCURRENCY as f64);
+    o.into()
+}
