@@ -1,0 +1,380 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The long-range modes against the devnet over real HTTP: an anchor made stale by moving the
+//! (injected) clock past its weak-subjectivity period; `strict` refuses and changes nothing,
+//! `lenient` warns and follows, `light` rebuilds a new light-client anchor linked by hash chain to
+//! the old one; tampered light-client data fails naming the step and the period.
+//!
+//! The chain: minimal preset (8 slots per epoch, 64-slot sync-committee periods), 255 slots, so
+//! the newest light-client update (period 3) finalizes the same epoch-29 block whose state the
+//! devnet serves as its finalized state. The old anchor is the genesis state.
+
+use std::cell::RefCell;
+
+use beacon_lightsync::beacon_api::{HttpBeaconApi, UreqTransport};
+use beacon_lightsync::checkpoint::LongRange;
+use beacon_lightsync::checkpoint::{
+    network_from_spec, CheckpointOptions, CheckpointSync, NoHooks, Source,
+};
+use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::devnet::chain::ChainOptions;
+use beacon_lightsync::devnet::faults::FaultRule;
+use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::light::follow::FollowStep;
+use beacon_lightsync::light::rebuild::Step;
+use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent, OverseerHooks};
+use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, Trust};
+use beacon_lightsync::ws::{FixedClock, SystemClock};
+use futures::executor::block_on;
+
+const VALIDATORS: u64 = 512;
+/// 4 sync-committee periods of the minimal preset, minus one slot (see the module docs).
+const SLOTS: u64 = 255;
+
+fn start(providers: usize) -> Devnet {
+    Devnet::start(DevnetOptions {
+        port: 0,
+        providers,
+        chain: ChainOptions {
+            validators: VALIDATORS,
+            slots: SLOTS,
+            seed: 7,
+            ..ChainOptions::default()
+        },
+        ..DevnetOptions::default()
+    })
+    .expect("devnet starts")
+}
+
+fn network(devnet: &Devnet) -> NetworkConfig {
+    let chain = devnet.chain();
+    let gvr = chain
+        .genesis
+        .as_ref()
+        .expect("genesis")
+        .genesis_validators_root;
+    network_from_spec(&chain.spec, Some(gvr)).expect("devnet config parses")
+}
+
+fn apis(devnet: &Devnet) -> Vec<HttpBeaconApi<UreqTransport>> {
+    devnet
+        .urls()
+        .iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(10_000, 4)))
+        .collect()
+}
+
+#[derive(Default)]
+struct Recorder {
+    events: RefCell<Vec<OverseerEvent>>,
+}
+
+impl OverseerHooks for Recorder {
+    fn emit(&self, event: &OverseerEvent) {
+        self.events.borrow_mut().push(event.clone());
+    }
+}
+
+/// A store whose active anchor is the devnet's genesis state, verified by the trusted-block-root
+/// flow while the wall clock says the chain is young.
+fn genesis_anchor(devnet: &Devnet, net: &NetworkConfig) -> (MemoryStore, AnchorRecord) {
+    let chain = devnet.chain();
+    let root = chain.genesis_block_root.expect("genesis block");
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let providers = apis(devnet);
+    let sync = CheckpointSync {
+        network: net,
+        providers: &providers,
+        store: &store,
+        clock: &SystemClock,
+        hooks: &NoHooks,
+        options: CheckpointOptions::default(),
+    };
+    let verified = block_on(sync.run(&Source::TrustedBlockRoot(root))).expect("genesis anchor");
+    assert_eq!(verified.anchor.slot, 0);
+    assert!(verified.anchor.current_sync_committee.is_some());
+    (store, verified.anchor)
+}
+
+/// A clock `epochs_past` epochs after the anchor's weak-subjectivity expiry.
+fn stale_clock(net: &NetworkConfig, anchor: &AnchorRecord, epochs_past: u64) -> FixedClock {
+    let epoch = anchor.epoch + anchor.ws_period_epochs + epochs_past;
+    FixedClock(net.genesis_time + epoch * net.slots_per_epoch() * net.seconds_per_slot)
+}
+
+fn run(
+    net: &NetworkConfig,
+    providers: &[HttpBeaconApi<UreqTransport>],
+    store: &MemoryStore,
+    clock: &FixedClock,
+    hooks: &Recorder,
+    long_range: LongRange,
+) -> Result<beacon_lightsync::overseer::Started, OverseerError> {
+    block_on(
+        Overseer {
+            network: net,
+            providers,
+            store,
+            clock,
+            hooks,
+            long_range,
+        }
+        .start(),
+    )
+}
+
+/// Walks the devnet's own canonical headers by parent root from `from` down to `to`.
+fn linked_in_devnet(devnet: &Devnet, from: [u8; 32], to: [u8; 32]) -> bool {
+    let chain = devnet.chain();
+    let mut root = from;
+    for _ in 0..=SLOTS {
+        if root == to {
+            return true;
+        }
+        let Some((h, true)) = chain.header_by_root(&root) else {
+            return false;
+        };
+        root = h.parent_root;
+    }
+    false
+}
+
+#[test]
+fn strict_refuses_a_stale_anchor_and_changes_nothing() {
+    let devnet = start(1);
+    let net = network(&devnet);
+    let (store, anchor) = genesis_anchor(&devnet, &net);
+    let before = block_on(store.dump()).unwrap();
+    let clock = stale_clock(&net, &anchor, 1);
+    let hooks = Recorder::default();
+    let err = run(
+        &net,
+        &apis(&devnet),
+        &store,
+        &clock,
+        &hooks,
+        LongRange::Strict,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        OverseerError::WsStale {
+            anchor_epoch: 0,
+            ws_period: anchor.ws_period_epochs,
+            current_epoch: anchor.ws_period_epochs + 1,
+        }
+    );
+    assert_eq!(err.code(), "WS_STALE");
+    assert_eq!(block_on(store.dump()).unwrap(), before);
+    assert!(hooks.events.borrow().is_empty());
+}
+
+#[test]
+fn within_the_period_follows_forward_by_hash_chain() {
+    let devnet = start(2);
+    let net = network(&devnet);
+    let (store, anchor) = genesis_anchor(&devnet, &net);
+    // One epoch before expiry: still within.
+    let clock = FixedClock(
+        net.genesis_time + anchor.ws_period_epochs * net.slots_per_epoch() * net.seconds_per_slot,
+    );
+    let hooks = Recorder::default();
+    let started = run(
+        &net,
+        &apis(&devnet),
+        &store,
+        &clock,
+        &hooks,
+        LongRange::Strict,
+    )
+    .unwrap();
+    assert_eq!(started.decision.mode, Mode::Follow);
+    let finalized = devnet.chain().checkpoints.finalized;
+    match started.follow {
+        FollowStep::Advanced { from, to, linked } => {
+            assert_eq!(from.root, anchor.block_root);
+            assert_eq!(to.root, finalized.root);
+            assert!(linked > 0);
+        }
+        other => panic!("expected the tip to advance, got {other:?}"),
+    }
+}
+
+#[test]
+fn lenient_warns_marks_the_anchor_stale_and_follows() {
+    let devnet = start(1);
+    let net = network(&devnet);
+    let (store, anchor) = genesis_anchor(&devnet, &net);
+    let clock = stale_clock(&net, &anchor, 5);
+    let hooks = Recorder::default();
+    let started = run(
+        &net,
+        &apis(&devnet),
+        &store,
+        &clock,
+        &hooks,
+        LongRange::Lenient,
+    )
+    .unwrap();
+    assert_eq!(started.decision.mode, Mode::FollowStale);
+    assert!(started.decision.ws.stale);
+    let warned = hooks.events.borrow().iter().any(|e| {
+        matches!(
+            e,
+            OverseerEvent::Warning {
+                code: "WS_STALE_LENIENT",
+                ..
+            }
+        )
+    });
+    assert!(warned, "expected a WS_STALE_LENIENT warning");
+    let stored = block_on(store.active_anchor()).unwrap().unwrap();
+    assert!(stored.stale);
+    assert_eq!(stored.block_root, anchor.block_root);
+    let finalized = devnet.chain().checkpoints.finalized;
+    assert_eq!(started.follow.tip().root, finalized.root);
+    assert!(linked_in_devnet(&devnet, finalized.root, anchor.block_root));
+}
+
+#[test]
+fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
+    let devnet = start(3);
+    let net = network(&devnet);
+    let (store, old) = genesis_anchor(&devnet, &net);
+    let clock = stale_clock(&net, &old, 1);
+    let hooks = Recorder::default();
+    let started = run(
+        &net,
+        &apis(&devnet),
+        &store,
+        &clock,
+        &hooks,
+        LongRange::Light,
+    )
+    .unwrap();
+    assert_eq!(started.decision.mode, Mode::Light);
+    let new = &started.anchor;
+    assert_eq!(new.trust, Trust::LightClient);
+    assert!(!new.stale);
+    // The new anchor is the devnet's finalized checkpoint (the state it serves), a descendant of
+    // the old anchor by the devnet's own parent links.
+    let chain = devnet.chain();
+    assert_eq!(new.block_root, chain.checkpoints.finalized.root);
+    assert_eq!(new.epoch, chain.checkpoints.finalized.epoch);
+    assert!(linked_in_devnet(&devnet, new.block_root, old.block_root));
+    let rebuilt = started.rebuilt.as_ref().expect("rebuilt");
+    assert_eq!(rebuilt.old_anchor_root, old.block_root);
+    assert_eq!(rebuilt.periods.0, 0);
+    assert_eq!(rebuilt.periods.1, new.slot / 64);
+    // Canonical blocks from the old anchor (exclusive) to the new one's parent (inclusive)...
+    let canonical = chain.headers.range(1..new.slot).count() as u64;
+    // ...plus the old anchor's own block.
+    assert_eq!(rebuilt.headers_linked, canonical + 1);
+    // Stored, active, with a WS period recomputed from the new state; the old anchor is kept.
+    assert_eq!(block_on(store.active_anchor()).unwrap().as_ref(), Some(new));
+    assert!(block_on(store.anchor(&old.block_root)).unwrap().is_some());
+    assert!(new.ws_period_epochs > 0 && !rebuilt.ws.stale);
+    // Every step reported progress, in order.
+    let steps: Vec<Step> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            OverseerEvent::Rebuild(p) => Some(p.step),
+            _ => None,
+        })
+        .collect();
+    let mut seen = steps.clone();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        vec![
+            Step::Committees,
+            Step::AnchorHeader,
+            Step::Updates,
+            Step::Finality,
+            Step::Headers,
+            Step::State,
+            Step::Store
+        ]
+    );
+    // A second start is within the period of the new anchor: plain follow.
+    let again = run(
+        &net,
+        &apis(&devnet),
+        &store,
+        &clock,
+        &Recorder::default(),
+        LongRange::Light,
+    )
+    .unwrap();
+    assert_eq!(again.decision.mode, Mode::Follow);
+}
+
+/// Runs `light` with `fault` on the only provider and returns the error; the store is unchanged.
+fn light_with_fault(fault: &str) -> OverseerError {
+    let devnet = start(1);
+    let net = network(&devnet);
+    let (store, old) = genesis_anchor(&devnet, &net);
+    let before = block_on(store.dump()).unwrap();
+    devnet.add_fault(0, FaultRule::parse(fault).expect("fault parses"));
+    let clock = stale_clock(&net, &old, 1);
+    let err = run(
+        &net,
+        &apis(&devnet),
+        &store,
+        &clock,
+        &Recorder::default(),
+        LongRange::Light,
+    )
+    .unwrap_err();
+    assert_eq!(block_on(store.dump()).unwrap(), before, "{fault}");
+    err
+}
+
+#[test]
+fn a_forged_update_signature_fails_naming_the_period() {
+    let err = light_with_fault("bad-lc-signature,path=/eth/v1/beacon/light_client/updates");
+    let OverseerError::Rebuild(e) = &err else {
+        panic!("expected a rebuild error, got {err:?}")
+    };
+    assert_eq!(e.step(), Step::Updates);
+    assert_eq!(e.period(), Some(0));
+    assert_eq!(e.code(), "LC_SIGNATURE");
+    let text = e.to_string();
+    assert!(
+        text.contains("step updates") && text.contains("period 0"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_tampered_finality_branch_fails_naming_the_period() {
+    let err = light_with_fault("bad-lc-branch,path=/eth/v1/beacon/light_client/finality_update");
+    let OverseerError::Rebuild(e) = &err else {
+        panic!("expected a rebuild error, got {err:?}")
+    };
+    assert_eq!(e.step(), Step::Finality);
+    // The light client reached the period of the last update (slot 255 is in period 3).
+    assert_eq!(e.period(), Some(3));
+    assert_eq!(e.code(), "LC_FINALITY_BRANCH");
+}
+
+#[test]
+fn a_tampered_update_branch_fails_at_the_first_period() {
+    let err = light_with_fault("bad-lc-branch,path=/eth/v1/beacon/light_client/updates");
+    let OverseerError::Rebuild(e) = &err else {
+        panic!("expected a rebuild error, got {err:?}")
+    };
+    assert_eq!((e.step(), e.period()), (Step::Updates, Some(0)));
+    assert_eq!(e.code(), "LC_FINALITY_BRANCH");
+}
+
+#[test]
+fn a_broken_header_chain_is_refused_before_anything_is_stored() {
+    let err = light_with_fault("broken-parent,path=/eth/v1/beacon/headers/*,slots=100-120");
+    let OverseerError::Rebuild(e) = &err else {
+        panic!("expected a rebuild error, got {err:?}")
+    };
+    assert_eq!(e.step(), Step::Headers);
+    assert_eq!(e.code(), "HASH_CHAIN_BROKEN");
+}
