@@ -1,7 +1,7 @@
 // Benchmarks, measured side by side in one run: the native CLI and the wasm build in headless
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
-// usage: node scripts/bench.mjs [root] [--runs N]
+// usage: node scripts/bench.mjs [root] [state] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -13,7 +13,7 @@ const FIXTURES = process.env.LIGHTSYNC_FIXTURES || path.join(ROOT, "../shared/fi
 const CLI = path.join(ROOT, "target/release/lightsync");
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] || 5) || 5;
-const which = args.filter((a) => !a.startsWith("--") && !/^\d+$/.test(a));
+const which = args.filter((a, i) => !a.startsWith("--") && !/^[\d,]+$/.test(a) && !(args[i - 1] || "").startsWith("--"));
 const suites = which.length ? which : ["root"];
 
 export async function startStatic(mounts) {
@@ -58,16 +58,157 @@ async function rootSuite(browser, base) {
   return rows;
 }
 
+// ---------------------------------------------------------------------------------------------
+// `state` suite (issue 8): streaming, worker-parallel state root in Chromium against Lodestar, on
+// devnet Fulu states of several sizes, with renderer peak memory read from /proc (VmHWM).
+const STATE_SIZES = (() => {
+  const i = args.indexOf("--validators");
+  const list = i >= 0 ? args[i + 1] : "65536,500000,2000000";
+  return list.split(",").map(Number);
+})();
+
+async function startDevnet(validators) {
+  const dir = fs.mkdtempSync("/tmp/lightsync-devnet-");
+  const ready = path.join(dir, "ready.json");
+  const child = spawn(CLI, ["devnet", "--validators", String(validators), "--preset", "mainnet", "--fork", "fulu",
+    "--port", "0", "--ready-file", ready], { stdio: ["ignore", "ignore", "inherit"] });
+  for (let i = 0; i < 1200 && !fs.existsSync(ready); i++) {
+    if (child.exitCode !== null) throw new Error(`devnet exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!fs.existsSync(ready)) throw new Error("devnet did not start within 120 s");
+  const info = JSON.parse(fs.readFileSync(ready, "utf8"));
+  return { url: info.urls[0], dir, stop: () => { child.kill(); fs.rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Bundles Lodestar's SSZ types and as-sha256 for the page (npm + esbuild, benchmark only). */
+function bundleLodestar() {
+  const dir = path.join(ROOT, "www/bench");
+  if (!fs.existsSync(path.join(dir, "node_modules/@lodestar/types")) || !fs.existsSync(path.join(dir, "node_modules/.bin/esbuild")))
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "inherit" });
+  execFileSync(path.join(dir, "node_modules/.bin/esbuild"), ["lodestar-entry.js", "--bundle", "--format=esm",
+    "--platform=browser", "--inject:./buffer-shim.js", "--log-level=warning", "--outfile=lodestar.bundle.js"], { cwd: dir, stdio: "inherit" });
+}
+
+/** Resident set of a process in bytes: { rss, hwm } (VmHWM is the kernel's peak RSS). */
+function procMem(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (k) => Number((s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, "m")) || [])[1]) * 1024;
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+}
+
+async function rendererPids(cdp) {
+  const { processInfo } = await cdp.send("SystemInfo.getProcessInfo");
+  return new Set(processInfo.filter((p) => p.type === "renderer").map((p) => p.id));
+}
+
+/** A fresh page in its own browser context (so its own renderer process) and that renderer's pid. */
+async function freshPage(browser, cdp, url) {
+  const before = await rendererPids(cdp);
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
+  await page.goto(url);
+  // Chromium may start more than one renderer for a new context (e.g. the initial about:blank and
+  // the cross-origin-isolated page's own); the page's is the one whose memory grows, so every new
+  // live renderer is a candidate and reads take the largest.
+  const pids = [...(await rendererPids(cdp))].filter((p) => !before.has(p) && fs.existsSync(`/proc/${p}/status`));
+  if (pids.length === 0) throw new Error("expected a new renderer process, got none");
+  const mem = () => {
+    const all = pids.filter((p) => fs.existsSync(`/proc/${p}/status`)).map(procMem);
+    return { rss: Math.max(...all.map((m) => m.rss)), hwm: Math.max(...all.map((m) => m.hwm)) };
+  };
+  return { page, mem, close: () => ctx.close() };
+}
+
+function nativeRootThreads(file, threads) {
+  const out = execFileSync(CLI, ["bench", "root", "--json", "--runs", String(Math.min(runs, 3)), "--threads", String(threads),
+    "--fork", "fulu", "--preset", "mainnet", file], { encoding: "utf8" });
+  return JSON.parse(out.trim().split("\n").pop());
+}
+
+async function stateSuite(base) {
+  bundleLodestar();
+  const { chromium } = await import("playwright-core");
+  const { CHROMIUM } = await import("./chromium.mjs");
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu",
+    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--enable-precise-memory-info"] });
+  const cdp = await browser.newBrowserCDPSession();
+  const workers = Number(args[args.indexOf("--workers") + 1] || 2) || 2;
+  const rows = [];
+  let kernels = null;
+  try {
+    for (const n of STATE_SIZES) {
+      const dn = await startDevnet(n);
+      try {
+        const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
+        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
+        const file = path.join(dn.dir, "state.ssz");
+        fs.writeFileSync(file, new Uint8Array(await (await fetch(stateUrl, { headers: { Accept: "application/octet-stream" } })).arrayBuffer()));
+        const sszBytes = fs.statSync(file).size;
+        const native1 = nativeRootThreads(file, 1);
+        const native2 = nativeRootThreads(file, 2);
+        fs.rmSync(file);
+        const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=fulu&preset=mainnet&workers=${workers}`;
+        // Page A: ours (memory read before anything else runs in it), then Lodestar on the same URL.
+        const a = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
+        const ready = await a.page.evaluate(() => window.bench.ready);
+        if (!kernels) kernels = await a.page.evaluate(() => window.bench.kernels());
+        const baseMem = a.mem();
+        const ours = await a.page.evaluate(() => window.bench.ours());
+        const oursMem = a.mem();
+        const lode = await a.page.evaluate(() => window.bench.lodestar());
+        await a.close();
+        // Page B: Lodestar alone, for its own renderer peak.
+        const b = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
+        await b.page.evaluate(() => window.bench.ready);
+        const lodeBase = b.mem();
+        const lode2 = await b.page.evaluate(() => window.bench.lodestar());
+        const lodeMem = b.mem();
+        await b.close();
+        for (const [who, r] of [["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
+          if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
+        rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, oursPeakBytes: oursMem.hwm,
+          pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
+      } finally {
+        dn.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const MiB = (b) => (b / 1048576).toFixed(0);
+  const s = (ms) => (ms / 1000).toFixed(2);
+  console.log(`\nstate root of devnet Fulu states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
+  console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main-thread max gap ms | ours peak MiB (x SSZ) | page base MiB | Lodestar decode + root s | Lodestar peak MiB | speed-up | memory ratio | native 1 thr s | native 2 thr s |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const o = r.ours, l = r.lodestar;
+    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${o.maxTimerGapMs.toFixed(0)} | ${MiB(r.oursPeakBytes)} (${(r.oursPeakBytes / r.sszBytes).toFixed(2)}x) | ${MiB(r.pageBaseBytes)} | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x less | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
+  }
+  if (kernels) {
+    console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");
+    console.log("| kernel | batched (4096 per call) | one at a time |");
+    console.log("|---|---|---|");
+    console.log(`| ours (${kernels.ours.kernel}) | ${kernels.ours.batchedNs.toFixed(0)} | ${kernels.ours.singleNs.toFixed(0)} |`);
+    console.log(`| @chainsafe/as-sha256 (simd ${kernels.asSha256.simd}) | ${kernels.asSha256.batchedNs.toFixed(0)} | ${kernels.asSha256.singleNs.toFixed(0)} |`);
+    console.log(`ratio as-sha256 / ours: batched ${(kernels.asSha256.batchedNs / kernels.ours.batchedNs).toFixed(2)}x, single ${(kernels.asSha256.singleNs / kernels.ours.singleNs).toFixed(2)}x`);
+  }
+  return { rows, kernels };
+}
+
 const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": path.join(ROOT, "pkg"), "/fixtures": FIXTURES });
-const { context, close } = await launch();
 const results = {};
 try {
   for (const s of suites) {
-    if (s === "root") results.root = await rootSuite(context, server.url);
+    if (s === "root") {
+      const { context, close } = await launch();
+      try { results.root = await rootSuite(context, server.url); } finally { await close(); }
+    } else if (s === "state") results.state = await stateSuite(server.url);
     else throw new Error(`unknown suite ${s}`);
   }
 } finally {
-  await close();
   server.stop();
 }
 fs.mkdirSync(path.join(ROOT, "bench-results"), { recursive: true });

@@ -18,15 +18,173 @@ const USAGE: &str = "usage: lightsync bench [--state FILE] [--validators N] [--s
   --validators N    also time the state re-encoded with N validators (e.g. 2000000)\n\
   --seconds S       time budget per measurement (default 0.5)";
 
+const ROOT_USAGE: &str =
+    "usage: lightsync bench root [--json] [--runs N] [--threads T] [--fork F] [--preset P] FILE\n\
+  times hash_tree_root(BeaconState) of an SSZ file: best and median of N runs (default 5),\n\
+  on T threads (default 1; tasks of merkle::StatePlan spread over the threads);\n\
+  --json prints one JSON line {root, bytes, bestMs, medianMs, bestMBps, nodes, kernel, threads}";
+
 /// Runs the benchmark with `args` (after `bench`); returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    match run_inner(args) {
+    let result = match args.first().map(String::as_str) {
+        Some("root") => run_root(&args[1..]),
+        _ => run_inner(args),
+    };
+    match result {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");
             2
         }
     }
+}
+
+/// `hash_tree_root` of a state on `threads` threads: the plan's tasks are dealt round-robin,
+/// each thread hashes its share with its own [`merkle::TaskHasher`], and the roots are combined.
+fn threaded_root(
+    bytes: &[u8],
+    fork: ForkName,
+    preset: PresetName,
+    threads: usize,
+) -> Result<[u8; 32], String> {
+    let plan = merkle::StatePlan::new(bytes, bytes.len(), fork, preset, merkle::DEFAULT_TASK_BYTES)
+        .map_err(|e| e.to_string())?;
+    let n = plan.tasks().len();
+    let mut roots = vec![[0u8; 32]; n];
+    let results: Vec<Result<Vec<(usize, [u8; 32])>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|t| {
+                let plan = &plan;
+                s.spawn(move || {
+                    let mut h = merkle::TaskHasher::new(fork, preset);
+                    let mut out = Vec::new();
+                    for i in (t..n).step_by(threads.max(1)) {
+                        let task = &plan.tasks()[i];
+                        let r = h
+                            .hash(&task.spec, &bytes[task.range.clone()])
+                            .map_err(|e| e.to_string())?;
+                        out.push((i, r));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a hashing thread panicked".into()))
+            })
+            .collect()
+    });
+    for r in results {
+        for (i, root) in r? {
+            roots[i] = root;
+        }
+    }
+    plan.combine(&roots, &mut merkle::tree::Reducer::new())
+        .map_err(|e| e.to_string())
+}
+
+fn run_root(args: &[String]) -> Result<(), String> {
+    let (mut json, mut runs, mut threads) = (false, 5usize, 1usize);
+    let (mut fork, mut preset) = (ForkName::Phase0, PresetName::Mainnet);
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("expected a value after {name}\n{ROOT_USAGE}"))
+        };
+        match a.as_str() {
+            "--json" => json = true,
+            "--runs" => {
+                let v = val("--runs")?;
+                runs = v
+                    .parse()
+                    .ok()
+                    .filter(|&n: &usize| n > 0)
+                    .ok_or_else(|| format!("--runs: expected a positive count, got `{v}`"))?;
+            }
+            "--threads" => {
+                let v = val("--threads")?;
+                threads =
+                    v.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
+                        format!("--threads: expected a positive count, got `{v}`")
+                    })?;
+            }
+            "--fork" => {
+                let v = val("--fork")?;
+                fork = v.parse().map_err(|e| format!("--fork: {e}"))?;
+            }
+            "--preset" => {
+                let v = val("--preset")?;
+                preset = v.parse().map_err(|e| format!("--preset: {e}"))?;
+            }
+            "-h" | "--help" => {
+                println!("{ROOT_USAGE}");
+                return Ok(());
+            }
+            f if !f.starts_with("--") && file.is_none() => file = Some(PathBuf::from(f)),
+            other => return Err(format!("unexpected argument `{other}`\n{ROOT_USAGE}")),
+        }
+    }
+    let file = file.ok_or_else(|| format!("expected a FILE\n{ROOT_USAGE}"))?;
+    let bytes =
+        std::fs::read(&file).map_err(|e| format!("reading state {}: {e}", file.display()))?;
+    let mut job = merkle::StateRootJob::new(&bytes, fork, preset).map_err(|e| e.to_string())?;
+    let root = loop {
+        if let merkle::Progress::Done(r) = job.step(u64::MAX).map_err(|e| e.to_string())? {
+            break r;
+        }
+    };
+    let nodes = job.nodes_hashed();
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let r = if threads == 1 {
+            merkle::state_root(&bytes, fork, preset).map_err(|e| e.to_string())?
+        } else {
+            threaded_root(&bytes, fork, preset, threads)?
+        };
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        if r != root {
+            return Err(format!(
+                "root changed between runs: 0x{} then 0x{}",
+                hex::encode(root),
+                hex::encode(r)
+            ));
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let (best, median) = (times[0], times[times.len() / 2]);
+    let mb = bytes.len() as f64 / 1e6;
+    let kernel = merkle::best_kernel().name();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "root": format!("0x{}", hex::encode(root)),
+                "bytes": bytes.len(),
+                "bestMs": best,
+                "medianMs": median,
+                "bestMBps": mb / (best / 1e3),
+                "nodes": nodes,
+                "nsPerNode": best * 1e6 / nodes.max(1) as f64,
+                "kernel": kernel,
+                "threads": threads,
+            })
+        );
+    } else {
+        println!(
+            "0x{}  {:.1} MB  best {best:.1} ms  median {median:.1} ms  {:.0} MB/s  {nodes} nodes  kernel {kernel}  threads {threads}",
+            hex::encode(root),
+            mb,
+            mb / (best / 1e3)
+        );
+    }
+    Ok(())
 }
 
 fn run_inner(args: &[String]) -> Result<(), String> {
