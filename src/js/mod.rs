@@ -23,6 +23,7 @@
 
 mod error;
 mod hash;
+mod longrange;
 mod options;
 // Backfill engineer: add `mod backfill;` here (src/js/backfill.rs).
 mod backfill;
@@ -36,8 +37,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi};
 use crate::checkpoint::{
-    network_from_spec, ws_status, CheckpointError, CheckpointOptions, CheckpointSync, Hooks,
-    LongRange, SyncEvent, WsStatus,
+    network_from_spec, ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus,
 };
 use crate::config::NetworkConfig;
 use crate::store::{AnchorRecord, IdbStore, Store};
@@ -468,17 +468,8 @@ impl Inner {
                         None,
                     )
                 })?;
-            let ws = ws_status(&self.network, &clock, &anchor)
-                .map_err(|e| error::from_checkpoint(&e))?;
-            if ws.stale && self.options.long_range != LongRange::Lenient {
-                return Err(error::from_checkpoint(&CheckpointError::WsStale {
-                    anchor_epoch: anchor.epoch,
-                    ws_period: anchor.ws_period_epochs,
-                    current_epoch: ws.current_epoch,
-                }));
-            }
-            *self.anchor.borrow_mut() = Some(anchor.clone());
-            return Ok(anchor_js(&anchor));
+            // The long-range decision (strict / lenient / light) and one follow step.
+            return longrange::resume(self, anchor).await;
         };
         let providers = self.providers();
         let hooks = JsHooks(self);
