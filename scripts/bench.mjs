@@ -198,6 +198,27 @@ async function stateSuite(base) {
   return { rows, kernels };
 }
 
+// `light` suite (issue 6): one light-client update verification and a 13-day light rebuild
+// (2 x the 6 real mainnet helios periods), in wasm (www/bench/light.html) and natively, same run.
+async function lightSuite(browser, base) {
+  const out = execFileSync("cargo", ["test", "--test", "light_rebuild_bench", "--", "--ignored", "--nocapture"], {
+    cwd: ROOT, encoding: "utf8", env: { ...process.env, LIGHTSYNC_FIXTURES: FIXTURES, LIGHT_BENCH_ROUNDS: String(runs) },
+  });
+  const native = JSON.parse(out.split("\n").find((l) => l.startsWith("LIGHT_BENCH ")).slice(12));
+  const page = await browser.newPage();
+  await page.goto(`${base}bench/light.html?dir=/fixtures/helios/ethereum/testdata&rounds=${runs}`);
+  const wasm = await page.evaluate(() => window.benchResult);
+  await page.close();
+  if (wasm.error) throw new Error(`wasm: ${wasm.error}`);
+  console.log(`\nlight-client verification (real mainnet updates), median of ${runs} rounds, ms`);
+  console.log("| measure | native | wasm | wasm/native |");
+  console.log("|---|---|---|---|");
+  for (const [k, name] of [["verifyUpdateMedianMs", "one update, keys cached"], ["keyValidateMedianMs", "KeyValidate of a committee (512 keys)"],
+    ["updatePlusKeysMedianMs", "one update incl. its committee's KeyValidate"], ["rebuild13DaysEstimateMs", "13 days (12 periods)"]])
+    console.log(`| ${name} | ${native[k].toFixed(2)} | ${wasm[k].toFixed(2)} | ${(wasm[k] / native[k]).toFixed(2)}x |`);
+  return { native, wasm };
+}
+
 const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": path.join(ROOT, "pkg"), "/fixtures": FIXTURES });
 const results = {};
 try {
@@ -205,6 +226,9 @@ try {
     if (s === "root") {
       const { context, close } = await launch();
       try { results.root = await rootSuite(context, server.url); } finally { await close(); }
+    } else if (s === "light") {
+      const { context, close } = await launch();
+      try { results.light = await lightSuite(context, server.url); } finally { await close(); }
     } else if (s === "state") results.state = await stateSuite(server.url);
     else throw new Error(`unknown suite ${s}`);
   }
