@@ -16,5 +16,9 @@ fn main() {
             dir.display()
         );
     }
+    // Re-run when the folder moves or appears: a cached answer from another checkout would
+    // embed the wrong files.
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed={}", dir.join("README.md").display());
     println!("cargo:rustc-env=LIGHTSYNC_FIXTURES_AT_BUILD={}", dir.display());
 }

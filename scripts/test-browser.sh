@@ -7,6 +7,7 @@
 # LIGHTSYNC_DEVNET_JSON (everything the devnet printed: checkpoint, finalized root, genesis time, …).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export LIGHTSYNC_FIXTURES=${LIGHTSYNC_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
 CLI=target/release/lightsync
 [ -x "$CLI" ] || cargo build --release --bin lightsync
 work=$(mktemp -d)
