@@ -8,8 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use beacon_lightsync::backfill::{
-    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, BackfillSummary,
-    KnownRoots, ResetReason, Target, WalkLimits,
+    chunk_vector, load_known_roots, vector_root, Backfill, BackfillError, BackfillEvent,
+    BackfillHooks, BackfillOptions, BackfillSummary, KnownRoots, ResetReason, Target, WalkLimits,
 };
 use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, HttpBeaconApi, RawBody,
@@ -309,13 +309,56 @@ fn generated_chain_to_genesis_skips_orphans_and_counts_empty_slots() {
 }
 
 #[test]
+fn checkpoint_sync_records_the_anchor_state_roots_with_the_anchor() {
+    let devnet = start(1, 10, vec![]);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let stored = block_on(load_known_roots(&store, &anchor))
+        .unwrap()
+        .expect("the checkpoint flow records the anchor state's roots");
+    // The same roots as read (and hashed) from the devnet's own copy of the anchor state.
+    assert_eq!(stored, known_roots(&devnet, &anchor));
+    assert_eq!(stored.state_slot, anchor.slot);
+    // And they say what the devnet's canonical chain says: the latest block at or before every
+    // slot of the window, and one summary per complete chunk that the chain's blocks reproduce.
+    let n = stored.slots_per_historical_root;
+    assert_eq!(n, 64, "minimal preset");
+    for slot in anchor.slot - n..anchor.slot {
+        assert_eq!(
+            stored.get_block_root_at_slot(slot),
+            Some(block_at_or_before(&chain, slot).root),
+            "slot {slot}"
+        );
+    }
+    assert_eq!(stored.block_summary_roots.len() as u64, anchor.slot / n);
+    for chunk in 0..anchor.slot / n {
+        let blocks: Vec<_> = chain
+            .headers
+            .range(chunk * n..(chunk + 1) * n)
+            .map(|(s, h)| (*s, h.root, h.parent_root))
+            .collect();
+        let vector = chunk_vector(chunk * n, n, &blocks).unwrap();
+        assert_eq!(
+            stored.summary_for_chunk(chunk),
+            Some(vector_root(&vector)),
+            "chunk {chunk}"
+        );
+    }
+}
+
+#[test]
 fn anchor_state_roots_verify_whole_chunks() {
     let devnet = start(1, 10, vec![]);
     let net = network(&devnet);
     let chain = devnet.chain();
     let store = anchored_store(&devnet, &net);
     let anchor = block_on(store.active_anchor()).unwrap().unwrap();
-    let known = known_roots(&devnet, &anchor);
+    // The roots kept with the anchor, as the browser and the CLI load them.
+    let known = block_on(load_known_roots(&store, &anchor))
+        .unwrap()
+        .expect("recorded roots");
     let hooks = Recorder::default();
     let s = run(
         &net,

@@ -79,7 +79,7 @@ export async function startDevnet({ providers = 3, args = [], port = 0 } = {}) {
     clearFaults: (i) => control(i, "DELETE"),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => {
           fs.rmSync(dir, { recursive: true, force: true });
           resolve();
@@ -102,14 +102,16 @@ export async function startStatic(mounts, { port = 0 } = {}) {
   const url = (await waitForFile(ready, child, "static server", 10_000)).trim();
   return {
     url,
+    // SIGKILL: on SIGTERM the server waits for the browser's keep-alive connections to close
+    // (up to two minutes), and a static server has nothing to flush.
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => {
           fs.rmSync(dir, { recursive: true, force: true });
           resolve();
         });
-        child.kill();
+        child.kill("SIGKILL");
       }),
   };
 }
