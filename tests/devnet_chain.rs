@@ -656,7 +656,8 @@ fn network_config(base: &str) -> (beacon_lightsync::config::NetworkConfig, Strin
 fn the_crate_light_client_follows_the_devnet() {
     use beacon_lightsync::light::fork_digest::{compute_fork_digest, BlobSchedule};
     use beacon_lightsync::light::sync_protocol::{
-        initialize_light_client_store, process_light_client_finality_update, process_light_client_update,
+        initialize_light_client_store, process_light_client_finality_update,
+        process_light_client_update,
     };
     use beacon_lightsync::types::light_client::{
         LightClientBootstrap as AnyBootstrap, LightClientFinalityUpdate as AnyFinality,
@@ -666,18 +667,34 @@ fn the_crate_light_client_follows_the_devnet() {
     let base = &d.urls()[0];
     let (config, yaml) = network_config(base);
     let genesis = get(base, "/eth/v1/beacon/genesis", None).json();
-    assert_eq!(config.genesis_time.to_string(), genesis["data"]["genesis_time"].as_str().unwrap());
+    assert_eq!(
+        config.genesis_time.to_string(),
+        genesis["data"]["genesis_time"].as_str().unwrap()
+    );
     assert_eq!(config.fork_at_epoch(0), ForkName::Fulu);
     let blobs = BlobSchedule::from_config_yaml(&yaml).unwrap();
 
     // Trust the genesis block; walk every period's update with the crate's sync protocol.
-    let genesis_root = parse_root(&get(base, "/eth/v1/beacon/blocks/genesis/root", None).json()["data"]["root"]);
-    let b = get(base, &format!("/eth/v1/beacon/light_client/bootstrap/{}", root_hex(&genesis_root.0)), Some(SSZ));
+    let genesis_root =
+        parse_root(&get(base, "/eth/v1/beacon/blocks/genesis/root", None).json()["data"]["root"]);
+    let b = get(
+        base,
+        &format!(
+            "/eth/v1/beacon/light_client/bootstrap/{}",
+            root_hex(&genesis_root.0)
+        ),
+        Some(SSZ),
+    );
     assert_eq!(b.status, 200);
     let bootstrap = AnyBootstrap::<Minimal>::from_ssz_bytes(ForkName::Fulu, &b.body).unwrap();
-    let mut store = initialize_light_client_store(&config, genesis_root, &bootstrap).expect("bootstrap verifies");
+    let mut store = initialize_light_client_store(&config, genesis_root, &bootstrap)
+        .expect("bootstrap verifies");
     let head = 200;
-    let r = get(base, "/eth/v1/beacon/light_client/updates?start_period=0&count=10", Some(SSZ));
+    let r = get(
+        base,
+        "/eth/v1/beacon/light_client/updates?start_period=0&count=10",
+        Some(SSZ),
+    );
     let mut rest = &r.body[..];
     let mut applied = 0;
     while !rest.is_empty() {
@@ -685,21 +702,41 @@ fn the_crate_light_client_follows_the_devnet() {
         let (digest, payload) = rest[8..8 + len].split_at(4);
         let update = AnyUpdate::<Minimal>::from_ssz_bytes(ForkName::Fulu, payload).unwrap();
         let epoch = update.attested_beacon().slot / SPE;
-        assert_eq!(digest, compute_fork_digest(&config, &blobs, epoch), "fork digest of the chunk");
+        assert_eq!(
+            digest,
+            compute_fork_digest(&config, &blobs, epoch),
+            "fork digest of the chunk"
+        );
         let parts = update.parts();
         process_light_client_update(&config, &mut store, &parts, head).expect("update verifies");
-        assert_eq!(store.finalized_header.beacon(), parts.finalized_header.beacon(), "finality applied");
+        assert_eq!(
+            store.finalized_header.beacon(),
+            parts.finalized_header.beacon(),
+            "finality applied"
+        );
         applied += 1;
         rest = &rest[8 + len..];
     }
     assert_eq!(applied, 200 / SPP + 1);
-    let f = get(base, "/eth/v1/beacon/light_client/finality_update", Some(SSZ));
+    let f = get(
+        base,
+        "/eth/v1/beacon/light_client/finality_update",
+        Some(SSZ),
+    );
     let fu = AnyFinality::<Minimal>::from_ssz_bytes(ForkName::Fulu, &f.body).unwrap();
-    process_light_client_finality_update(&config, &mut store, &fu, head).expect("finality update verifies");
+    process_light_client_finality_update(&config, &mut store, &fu, head)
+        .expect("finality update verifies");
 
     // The faulted forms are rejected by the same code.
-    d.add_fault(0, beacon_lightsync::devnet::faults::FaultRule::parse("bad-lc-signature").unwrap());
-    let f = get(base, "/eth/v1/beacon/light_client/finality_update", Some(SSZ));
+    d.add_fault(
+        0,
+        beacon_lightsync::devnet::faults::FaultRule::parse("bad-lc-signature").unwrap(),
+    );
+    let f = get(
+        base,
+        "/eth/v1/beacon/light_client/finality_update",
+        Some(SSZ),
+    );
     let bad = AnyFinality::<Minimal>::from_ssz_bytes(ForkName::Fulu, &f.body).unwrap();
     let mut fresh = initialize_light_client_store(&config, genesis_root, &bootstrap).unwrap();
     assert!(process_light_client_finality_update(&config, &mut fresh, &bad, head).is_err());

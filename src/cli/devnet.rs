@@ -31,8 +31,9 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --replay NET         serve recorded responses (holesky | mainnet) instead of generating
   --fixtures DIR       fixtures folder for --replay [$LIGHTSYNC_FIXTURES or ../shared/fixtures]
   --ready-file PATH    write the DEVNET JSON there once listening
-Run-time faults: POST http://127.0.0.1:P/_devnet/faults?kind=truncate&count=3 (see --help of the
-module docs); GET lists, DELETE clears.";
+Control (on every provider): POST /_devnet/faults?kind=truncate&count=3[&provider=I] adds a
+rule, GET /_devnet/faults lists, DELETE clears; POST /_devnet/chain?seed=X makes a consistent liar
+(seed=honest reverts); GET /_devnet/info repeats the DEVNET line.";
 
 fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), String> {
     let mut opts = DevnetOptions {

@@ -11,6 +11,22 @@
 //! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`data`] (what a
 //! provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the generator).
 //!
+//! Endpoints: `beacon/genesis`, `config/spec`, `config/fork_schedule`, `node/version`,
+//! `node/health`, `beacon/headers` (`?slot=`, `?parent_root=`) and `headers/{block_id}`,
+//! `v2/beacon/blocks/{block_id}` (JSON and SSZ) and `blocks/{block_id}/root`,
+//! `states/{state_id}/root`, `states/{state_id}/finality_checkpoints`,
+//! `v2/debug/beacon/states/{state_id}` (SSZ only: JSON is optional in the spec and useless for
+//! a 280 MB state), and the four `light_client` endpoints (JSON, and SSZ including the
+//! length-prefixed `updates` stream with fork digests). Block ids: `head`, `genesis`,
+//! `finalized`, `justified`, a slot, a `0x` root; state ids likewise (full states are retained
+//! for genesis and the finalized boundary only, as a pruning node would; other ids give 404).
+//!
+//! Faults (see [`faults::FaultKind`] for every kind and option) are set per provider with
+//! `--fault [I:]kind,key=value…` or at run time through `/_devnet/faults` on any provider
+//! (documented in [`api`]); a rule can target a path pattern, a slot range and a count.
+//! `--liar I[:SEED]` (or `POST /_devnet/chain?seed=X`) makes provider I serve another,
+//! internally consistent chain, for quorum tests.
+//!
 //! Other tests start a devnet in process:
 //! ```no_run
 //! use beacon_lightsync::devnet::{Devnet, DevnetOptions};
