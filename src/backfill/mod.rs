@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
 use crate::config::NetworkConfig;
-use crate::store::{BackfillCursor, HeaderRecord, Store};
+use crate::store::{AnchorRecord, BackfillCursor, HeaderRecord, Store, StoreError};
 use crate::ws::{ChainClock, Clock};
 
 /// A 32-byte root.
@@ -73,6 +73,37 @@ pub enum Target {
 pub fn block_request_horizon_slot(network: &NetworkConfig, current_epoch: u64) -> u64 {
     let epoch = current_epoch.saturating_sub(network.min_epochs_for_block_requests);
     network.compute_start_slot_at_epoch(epoch)
+}
+
+/// The roots recorded with `anchor` when it was stored (from its verified state; see
+/// [`Store::put_anchor_with_roots`]), or `None` for an anchor stored without them (a database
+/// written before schema 2, an anchor made without a state). A record that does not describe the
+/// anchor's state is a corrupt store, not a reason to walk without it.
+pub async fn load_known_roots<S: Store>(
+    store: &S,
+    anchor: &AnchorRecord,
+) -> Result<Option<KnownRoots>, BackfillError> {
+    let Some(record) = store.anchor_roots(&anchor.block_root).await? else {
+        return Ok(None);
+    };
+    let corrupt = |reason: String| {
+        BackfillError::Store(StoreError::CorruptRecord {
+            store: "anchor_roots",
+            reason,
+        })
+    };
+    if record.block_root != anchor.block_root || record.state_slot != anchor.slot {
+        return Err(corrupt(format!(
+            "expected the roots of anchor 0x{} at slot {}, got roots of 0x{} at slot {}",
+            hex::encode(anchor.block_root),
+            anchor.slot,
+            hex::encode(record.block_root),
+            record.state_slot
+        )));
+    }
+    KnownRoots::from_record(&record)
+        .map(Some)
+        .map_err(|e| corrupt(e.reason))
 }
 
 /// Options of a backfill run.

@@ -16,6 +16,7 @@
 
 use crate::merkle::tree::Reducer;
 use crate::merkle::StateView;
+use crate::store::AnchorRootsRecord;
 use crate::types::{ForkName, PresetName};
 
 use super::Root;
@@ -72,6 +73,13 @@ impl KnownRoots {
         let view = StateView::new(bytes, fork, preset).map_err(|e| KnownRootsError {
             reason: e.to_string(),
         })?;
+        KnownRoots::from_view(&view)
+    }
+
+    /// Reads the roots of a state the caller has already verified (its `hash_tree_root` checked
+    /// against a trusted root, as the checkpoint flow does before it builds the anchor). Never
+    /// call this on an unverified state: the roots would be trusted as given.
+    pub fn from_view(view: &StateView) -> Result<KnownRoots, KnownRootsError> {
         let n = view.slots_per_historical_root();
         let block_roots = (0..n)
             .filter_map(|i| view.block_root(i))
@@ -105,6 +113,26 @@ impl KnownRoots {
             block_roots,
             block_summary_roots,
         })
+    }
+
+    /// The roots as kept with the anchor `block_root` (see [`AnchorRootsRecord`]).
+    pub fn to_record(&self, block_root: Root) -> AnchorRootsRecord {
+        AnchorRootsRecord {
+            block_root,
+            state_slot: self.state_slot,
+            block_roots: self.block_roots.clone(),
+            block_summary_roots: self.block_summary_roots.clone(),
+        }
+    }
+
+    /// The roots kept with an anchor.
+    pub fn from_record(record: &AnchorRootsRecord) -> Result<KnownRoots, KnownRootsError> {
+        KnownRoots::new(
+            record.state_slot,
+            record.block_roots.len() as u64,
+            record.block_roots.clone(),
+            record.block_summary_roots.clone(),
+        )
     }
 
     /// `get_block_root_at_slot(state, slot)`: the root of the latest block at or before `slot`,

@@ -33,7 +33,7 @@ use crate::merkle::{
     active_validators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
 };
-use crate::store::{AnchorRecord, Store, SyncCommitteeRecord, Trust};
+use crate::store::{AnchorRecord, Store, StoreError, SyncCommitteeRecord, Trust};
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{ForkName, Preset, PresetName, TreeHash, B256};
 use crate::ws::{
@@ -387,7 +387,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         let (anchor, ws) = self.build_anchor(&checked, trust, providers, checkpoint.as_ref())?;
         self.check_abort()?;
         self.progress(Phase::Store, 0, Some(1), 0, None, None);
-        self.store.put_anchor(&anchor, true).await?;
+        // The verified state's block roots and summaries are kept with the anchor (one
+        // transaction), so backfill can place and verify older blocks after the state is gone.
+        let view = self.view(&checked.provider, &checked.bytes, checked.fork)?;
+        let roots = crate::backfill::KnownRoots::from_view(&view).map_err(|e| {
+            CheckpointError::Store(StoreError::InvalidAnchorRoots {
+                expected: "the anchor state's block roots".into(),
+                got: e.reason,
+            })
+        })?;
+        drop(view);
+        let roots = roots.to_record(anchor.block_root);
+        self.store
+            .put_anchor_with_roots(&anchor, &roots, true)
+            .await?;
         self.progress(Phase::Store, 1, Some(1), 0, None, None);
         Ok(Verified { anchor, ws })
     }

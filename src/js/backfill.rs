@@ -9,10 +9,11 @@
 //! `etaSeconds`, `oldestSlot`), and `warning` for retries (`BACKFILL_RETRY`), avoided providers
 //! (`PROVIDER_AVOIDED`), resets (`BACKFILL_RESET`) and chunk checks.
 //!
-//! Pause state lives beside the instance (keyed by its `Rc`), as `Inner` is not this file's.
+//! The anchor's recorded roots (`anchor_roots`, written with the anchor by the checkpoint flow)
+//! are loaded for every run, so a withheld block is caught at its slot and whole chunks are
+//! verified against the anchor state's `historical_summaries` in the browser too. Pause is the
+//! instance's `backfill_paused` flag, polled between batches.
 
-use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
@@ -23,19 +24,11 @@ use web_sys::AbortSignal;
 use super::error::js_error;
 use super::{hex0x, set, Inner, JsClock, LightSync};
 use crate::backfill::{
-    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, ResetReason, Target,
-    DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+    load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
+    ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{FetchTransport, HttpBeaconApi};
-
-thread_local! {
-    static PAUSED: std::cell::RefCell<HashMap<usize, Rc<Cell<bool>>>> = Default::default();
-}
-
-fn pause_flag(inner: &Rc<Inner>) -> Rc<Cell<bool>> {
-    let key = Rc::as_ptr(inner) as usize;
-    PAUSED.with(|m| m.borrow_mut().entry(key).or_default().clone())
-}
+use crate::store::Store;
 
 /// `setTimeout(resolve, ms)` as a future (windows and workers).
 pub(crate) async fn sleep_ms(ms: u64) {
@@ -54,7 +47,6 @@ pub(crate) async fn sleep_ms(ms: u64) {
 
 struct Hooks<'a> {
     inner: &'a Inner,
-    paused: Rc<Cell<bool>>,
     signal: Option<AbortSignal>,
 }
 
@@ -144,7 +136,7 @@ impl BackfillHooks for Hooks<'_> {
     }
 
     fn paused(&self) -> bool {
-        self.paused.get()
+        self.inner.backfill_paused.get()
     }
 
     fn now_ms(&self) -> Option<f64> {
@@ -232,9 +224,24 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     let providers = lane_providers(&inner, signal.clone());
     let hooks = Hooks {
         inner: &inner,
-        paused: pause_flag(&inner),
         signal,
     };
+    let anchor = inner
+        .store
+        .active_anchor()
+        .await
+        .map_err(|e| from_backfill(&e.into()))?
+        .ok_or_else(|| from_backfill(&BackfillError::NoAnchor))?;
+    let known = load_known_roots(&inner.store, &anchor)
+        .await
+        .map_err(|e| from_backfill(&e))?;
+    if known.is_none() {
+        warn(
+            &inner,
+            "NO_ANCHOR_ROOTS",
+            "the active anchor has no recorded state roots (stored by an older version or without a state); backfill walks the hash chain alone".into(),
+        );
+    }
     let clock = JsClock(inner.options.now);
     let bf = Backfill {
         network: &inner.network,
@@ -243,7 +250,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         clock: &clock,
         hooks: &hooks,
         options,
-        known: None,
+        known: known.as_ref(),
     };
     let s = bf.run().await.map_err(|e| from_backfill(&e))?;
     let o = Object::new();
@@ -279,13 +286,13 @@ impl LightSync {
     /// Pauses a running `backfill()` after its current batch.
     #[wasm_bindgen(js_name = pauseBackfill)]
     pub fn pause_backfill(&self) {
-        pause_flag(&self.inner).set(true);
+        self.inner.backfill_paused.set(true);
     }
 
     /// Resumes a paused `backfill()`.
     #[wasm_bindgen(js_name = resumeBackfill)]
     pub fn resume_backfill(&self) {
-        pause_flag(&self.inner).set(false);
+        self.inner.backfill_paused.set(false);
     }
 }
 

@@ -297,6 +297,9 @@ pub(crate) struct Inner {
     anchor: RefCell<Option<AnchorRecord>>,
     stop_requested: Cell<bool>,
     running: Cell<bool>,
+    /// Set by `pauseBackfill()`, cleared by `resumeBackfill()`: a running `backfill()` waits
+    /// between batches while it is set.
+    pub(crate) backfill_paused: Cell<bool>,
 }
 
 /// The sync hooks of a running `start()`: events to listeners, yields, abort.
@@ -555,6 +558,7 @@ impl LightSync {
                 anchor: RefCell::new(anchor),
                 stop_requested: Cell::new(false),
                 running: Cell::new(false),
+                backfill_paused: Cell::new(false),
             }),
         })
     }

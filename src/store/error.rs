@@ -57,6 +57,15 @@ pub enum StoreError {
         /// The cursor's value.
         got: String,
     },
+    /// Anchor roots that cannot belong to their anchor (another block root, or a `block_roots`
+    /// vector that is not `SLOTS_PER_HISTORICAL_ROOT` long). Nothing was written. Not retryable
+    /// with the same data.
+    InvalidAnchorRoots {
+        /// What the record must be.
+        expected: String,
+        /// What it was.
+        got: String,
+    },
     /// A slot too large to be an IndexedDB number key (above 2^53 - 1); no real chain reaches it.
     SlotOutOfRange {
         /// The slot.
@@ -115,6 +124,9 @@ impl fmt::Display for StoreError {
                 f,
                 "backfill cursor {field}: expected {expected} (the batch's oldest header), got {got}"
             ),
+            Self::InvalidAnchorRoots { expected, got } => {
+                write!(f, "anchor roots: expected {expected}, got {got}")
+            }
             Self::SlotOutOfRange { slot } => write!(
                 f,
                 "slot: expected at most 2^53 - 1, got {slot}"

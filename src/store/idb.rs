@@ -1,8 +1,9 @@
 //! The IndexedDB [`Store`] (wasm only): the browser's persistent, transactional storage.
 //!
-//! Layout (schema 1): object stores `anchors` (key: block root as a binary key), `headers` (key:
+//! Layout (schema 2): object stores `anchors` (key: block root as a binary key), `headers` (key:
 //! slot as a number), `meta` (string keys `schema_version`, `identity`, `active_anchor`,
-//! `backfill_cursor`) and `states` (key: state root as a binary key, value: the SSZ bytes).
+//! `backfill_cursor`), `states` (key: state root as a binary key, value: the SSZ bytes) and,
+//! since schema 2, `anchor_roots` (key: the anchor's block root as a binary key).
 //! The IndexedDB database version is the schema version, so the browser itself refuses to open
 //! a newer database at our version (a `VersionError`), before anything is read or written.
 //!
@@ -22,14 +23,16 @@ use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, Transa
 
 use super::records::{bytes32, ByteSlice};
 use super::{
-    check_network, check_slot, database_name, validate_batch, AnchorRecord, BackfillCursor,
-    HeaderRecord, MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
+    check_network, check_slot, database_name, validate_batch, validate_roots, AnchorRecord,
+    AnchorRootsRecord, BackfillCursor, HeaderRecord, MetaRecord, Root, Store, StoreDump,
+    StoreError, SCHEMA_VERSION,
 };
 
 const ANCHORS: &str = "anchors";
 const HEADERS: &str = "headers";
 const META: &str = "meta";
 const STATES: &str = "states";
+const ANCHOR_ROOTS: &str = "anchor_roots";
 
 const KEY_SCHEMA: &str = "schema_version";
 const KEY_IDENTITY: &str = "identity";
@@ -163,7 +166,13 @@ fn migrate(event: &idb::event::VersionChangeEvent, identity: &Identity) -> Resul
         meta.put(&value, Some(&JsValue::from_str(KEY_IDENTITY)))
             .map_err(|e| describe(&e))?;
     }
-    // Later schema versions add their steps here: `if old < 2 { ... }`.
+    if old < 2 {
+        // Schema 2: the roots of each anchor's verified state. Anchors stored under schema 1 have
+        // none (their states are gone); backfill walks their chain by hash alone.
+        db.create_object_store(ANCHOR_ROOTS, ObjectStoreParams::new())
+            .map_err(|e| describe(&e))?;
+    }
+    // Later schema versions add their steps here: `if old < 3 { ... }`.
     let meta = tx.object_store(META).map_err(|e| describe(&e))?;
     meta.put(
         &JsValue::from_f64(f64::from(SCHEMA_VERSION)),
@@ -403,6 +412,59 @@ impl Store for IdbStore {
         finish(tx.into(), "put anchor").await
     }
 
+    async fn put_anchor_with_roots(
+        &self,
+        anchor: &AnchorRecord,
+        roots: &AnchorRootsRecord,
+        make_active: bool,
+    ) -> Result<(), StoreError> {
+        let operation = "put anchor with roots";
+        check_network(&self.network, anchor)?;
+        validate_roots(anchor, roots)?;
+        let value = to_js(anchor, operation)?;
+        let roots_value = to_js(roots, operation)?;
+        let active = to_js(&ByteSlice(&anchor.block_root), operation)?;
+        let tx = self.transaction(
+            &[ANCHORS, ANCHOR_ROOTS, META],
+            TransactionMode::ReadWrite,
+            operation,
+        )?;
+        let anchors = tx.object_store(ANCHORS).map_err(backend(operation))?;
+        let anchor_roots = tx.object_store(ANCHOR_ROOTS).map_err(backend(operation))?;
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        let raw_tx: web_sys::IdbTransaction = tx.into();
+        let write = || -> Result<(), idb::Error> {
+            let key = root_key(&anchor.block_root);
+            anchors.put(&value, Some(&key))?;
+            anchor_roots.put(&roots_value, Some(&key))?;
+            if make_active {
+                meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))?;
+            }
+            Ok(())
+        };
+        if let Err(error) = write() {
+            let _ = raw_tx.abort();
+            return Err(backend(operation)(error));
+        }
+        finish(raw_tx, operation).await
+    }
+
+    async fn anchor_roots(
+        &self,
+        block_root: &Root,
+    ) -> Result<Option<AnchorRootsRecord>, StoreError> {
+        let operation = "read anchor roots";
+        let tx = self.transaction(&[ANCHOR_ROOTS], TransactionMode::ReadOnly, operation)?;
+        let value = tx
+            .object_store(ANCHOR_ROOTS)
+            .map_err(backend(operation))?
+            .get(Query::Key(root_key(block_root)))
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))?;
+        value.map(|v| from_js(v, ANCHOR_ROOTS)).transpose()
+    }
+
     async fn anchors(&self) -> Result<Vec<AnchorRecord>, StoreError> {
         let tx = self.transaction(&[ANCHORS], TransactionMode::ReadOnly, "read anchors")?;
         let store = tx.object_store(ANCHORS).map_err(backend("read anchors"))?;
@@ -582,7 +644,7 @@ impl Store for IdbStore {
     async fn dump(&self) -> Result<StoreDump, StoreError> {
         let operation = "dump";
         let tx = self.transaction(
-            &[ANCHORS, HEADERS, META, STATES],
+            &[ANCHORS, ANCHOR_ROOTS, HEADERS, META, STATES],
             TransactionMode::ReadOnly,
             operation,
         )?;
@@ -603,8 +665,13 @@ impl Store for IdbStore {
             .get_all(None, None)
             .map_err(backend(operation))?
             .into_future();
+        let anchor_roots = store(ANCHOR_ROOTS)?
+            .get_all(None, None)
+            .map_err(backend(operation))?
+            .into_future();
         let meta = self.read_meta(&tx).await?;
         let anchors = anchors.await.map_err(backend(operation))?;
+        let anchor_roots = anchor_roots.await.map_err(backend(operation))?;
         let headers = headers.await.map_err(backend(operation))?;
         let state_keys = state_keys.await.map_err(backend(operation))?;
         let state_values = state_values.await.map_err(backend(operation))?;
@@ -630,6 +697,10 @@ impl Store for IdbStore {
                 .map(|v| from_js(v, HEADERS))
                 .collect::<Result<_, _>>()?,
             states,
+            anchor_roots: anchor_roots
+                .into_iter()
+                .map(|v| from_js(v, ANCHOR_ROOTS))
+                .collect::<Result<_, _>>()?,
         })
     }
 

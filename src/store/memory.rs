@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    check_network, validate_batch, AnchorRecord, BackfillCursor, HeaderRecord, MetaRecord, Root,
-    Store, StoreDump, StoreError, SCHEMA_VERSION,
+    check_network, validate_batch, validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor,
+    HeaderRecord, MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
 };
 
 /// A [`Store`] held in memory. Each `open` starts empty; nothing survives the process.
@@ -24,6 +24,7 @@ struct Inner {
     anchors: BTreeMap<Root, AnchorRecord>,
     headers: BTreeMap<u64, HeaderRecord>,
     states: BTreeMap<Root, Vec<u8>>,
+    anchor_roots: BTreeMap<Root, AnchorRootsRecord>,
 }
 
 impl MemoryStore {
@@ -42,6 +43,7 @@ impl MemoryStore {
                 anchors: BTreeMap::new(),
                 headers: BTreeMap::new(),
                 states: BTreeMap::new(),
+                anchor_roots: BTreeMap::new(),
             }),
         }
     }
@@ -76,6 +78,30 @@ impl Store for MemoryStore {
             inner.meta.active_anchor = Some(anchor.block_root);
         }
         Ok(())
+    }
+
+    async fn put_anchor_with_roots(
+        &self,
+        anchor: &AnchorRecord,
+        roots: &AnchorRootsRecord,
+        make_active: bool,
+    ) -> Result<(), StoreError> {
+        check_network(&self.network, anchor)?;
+        validate_roots(anchor, roots)?;
+        let mut inner = self.lock();
+        inner.anchors.insert(anchor.block_root, anchor.clone());
+        inner.anchor_roots.insert(anchor.block_root, roots.clone());
+        if make_active {
+            inner.meta.active_anchor = Some(anchor.block_root);
+        }
+        Ok(())
+    }
+
+    async fn anchor_roots(
+        &self,
+        block_root: &Root,
+    ) -> Result<Option<AnchorRootsRecord>, StoreError> {
+        Ok(self.lock().anchor_roots.get(block_root).cloned())
     }
 
     async fn anchors(&self) -> Result<Vec<AnchorRecord>, StoreError> {
@@ -173,6 +199,7 @@ impl Store for MemoryStore {
                 .iter()
                 .map(|(root, bytes)| (*root, bytes.clone()))
                 .collect(),
+            anchor_roots: inner.anchor_roots.values().cloned().collect(),
         })
     }
 
@@ -416,6 +443,75 @@ mod tests {
             // After a reset the same slots can be written again.
             store.commit_backfill_batch(&batch, &cursor).await.unwrap();
         });
+    }
+
+    fn roots_of(anchor: &AnchorRecord) -> AnchorRootsRecord {
+        AnchorRootsRecord {
+            block_root: anchor.block_root,
+            state_slot: anchor.slot,
+            block_roots: (0..8u8).map(|i| [i; 32]).collect(),
+            block_summary_roots: vec![[0xa1; 32], [0xa2; 32]],
+        }
+    }
+
+    #[test]
+    fn anchor_roots_are_written_with_their_anchor_or_not_at_all() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let a = anchor(1, 320);
+            assert_eq!(store.anchor_roots(&a.block_root).await.unwrap(), None);
+            store
+                .put_anchor_with_roots(&a, &roots_of(&a), true)
+                .await
+                .unwrap();
+            assert_eq!(store.active_anchor().await.unwrap(), Some(a.clone()));
+            assert_eq!(
+                store.anchor_roots(&a.block_root).await.unwrap(),
+                Some(roots_of(&a))
+            );
+            let before = store.dump().await.unwrap();
+            assert_eq!(before.anchor_roots, vec![roots_of(&a)]);
+
+            // Roots of another block, another state slot, or a vector that no preset has: refused,
+            // and the anchor that came with them is not stored either.
+            let b = anchor(2, 640);
+            let mut other = roots_of(&b);
+            other.block_root = [9; 32];
+            let mut moved = roots_of(&b);
+            moved.state_slot = 641;
+            let mut short = roots_of(&b);
+            short.block_roots.pop();
+            for bad in [other, moved, short] {
+                let e = store
+                    .put_anchor_with_roots(&b, &bad, true)
+                    .await
+                    .unwrap_err();
+                assert!(matches!(e, StoreError::InvalidAnchorRoots { .. }), "{e}");
+                assert!(e.to_string().contains("expected"), "{e}");
+            }
+            assert_eq!(store.dump().await.unwrap(), before);
+
+            // A backfill reset keeps anchors and their roots.
+            store.reset_backfill().await.unwrap();
+            assert_eq!(store.dump().await.unwrap().anchor_roots, vec![roots_of(&a)]);
+        });
+    }
+
+    #[test]
+    fn anchor_roots_round_trip_through_serde_and_refuse_partial_roots() {
+        let record = roots_of(&anchor(1, 32));
+        let json = serde_json::to_string(&record).unwrap();
+        assert_eq!(
+            serde_json::from_str::<AnchorRootsRecord>(&json).unwrap(),
+            record
+        );
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["block_roots"] = serde_json::json!(vec![0u8; 33]);
+        let e = serde_json::from_value::<AnchorRootsRecord>(v.clone()).unwrap_err();
+        assert!(e.to_string().contains("multiple of 32 bytes"), "{e}");
+        v["block_roots"] = serde_json::json!(vec![0u8; 96]);
+        let e = serde_json::from_value::<AnchorRootsRecord>(v).unwrap_err();
+        assert!(e.to_string().contains("power of two"), "{e}");
     }
 
     #[test]

@@ -27,13 +27,16 @@ pub use error::StoreError;
 pub use idb::IdbStore;
 pub use memory::MemoryStore;
 pub use records::{
-    AnchorRecord, BackfillCursor, HeaderRecord, MetaRecord, Root, StoreDump, SyncCommitteeRecord,
-    Trust, HEADER_SSZ_LEN,
+    AnchorRecord, AnchorRootsRecord, BackfillCursor, HeaderRecord, MetaRecord, Root, StoreDump,
+    SyncCommitteeRecord, Trust, HEADER_SSZ_LEN,
 };
 
 /// The schema this library writes. Version 1: object stores `anchors` (key: block root bytes),
 /// `headers` (key: slot number), `meta` (string keys) and `states` (key: state root bytes).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2 adds `anchor_roots` (key: the anchor's block root bytes; see [`AnchorRootsRecord`]);
+/// a version-1 database is migrated by creating that store empty (its anchors simply have no
+/// recorded roots, and backfill walks their chain by hash alone).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The largest slot a header may have: IndexedDB keys are JS numbers, exact up to 2^53 - 1.
 pub const MAX_SLOT: u64 = (1 << 53) - 1;
@@ -67,6 +70,22 @@ pub trait Store {
     /// Stores (or replaces, keyed by block root) an anchor and, if `make_active`, makes it the
     /// active anchor, in one transaction. The anchor's network must be the store's.
     async fn put_anchor(&self, anchor: &AnchorRecord, make_active: bool) -> Result<(), StoreError>;
+
+    /// Stores an anchor together with the roots its verified state holds about older blocks, in
+    /// one transaction (both or neither), like [`Store::put_anchor`] otherwise. Refused with
+    /// [`StoreError::InvalidAnchorRoots`] when `roots` is not the anchor's or is malformed.
+    async fn put_anchor_with_roots(
+        &self,
+        anchor: &AnchorRecord,
+        roots: &AnchorRootsRecord,
+        make_active: bool,
+    ) -> Result<(), StoreError>;
+
+    /// The roots recorded with the anchor `block_root`, if any.
+    async fn anchor_roots(
+        &self,
+        block_root: &Root,
+    ) -> Result<Option<AnchorRootsRecord>, StoreError>;
 
     /// Every stored anchor, ordered by block root.
     async fn anchors(&self) -> Result<Vec<AnchorRecord>, StoreError>;
@@ -138,6 +157,25 @@ fn check_network(expected: &str, anchor: &AnchorRecord) -> Result<(), StoreError
         });
     }
     Ok(())
+}
+
+/// The checks every backend applies to anchor roots before writing anything.
+fn validate_roots(anchor: &AnchorRecord, roots: &AnchorRootsRecord) -> Result<(), StoreError> {
+    if roots.block_root != anchor.block_root {
+        return Err(StoreError::InvalidAnchorRoots {
+            expected: format!("the roots of anchor 0x{}", hex::encode(anchor.block_root)),
+            got: format!("roots of 0x{}", hex::encode(roots.block_root)),
+        });
+    }
+    if roots.state_slot != anchor.slot {
+        return Err(StoreError::InvalidAnchorRoots {
+            expected: format!("roots of the anchor state at slot {}", anchor.slot),
+            got: format!("roots of a state at slot {}", roots.state_slot),
+        });
+    }
+    roots
+        .check()
+        .map_err(|(expected, got)| StoreError::InvalidAnchorRoots { expected, got })
 }
 
 /// The checks every backend applies to a batch before writing anything.

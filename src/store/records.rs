@@ -123,6 +123,43 @@ impl HeaderRecord {
     }
 }
 
+/// What a verified anchor state knows about older blocks, kept beside its anchor (object store
+/// `anchor_roots`, key: the anchor's block root) and written in the same transaction.
+///
+/// Backfill uses it to know which slot holds which root below the anchor (so a withheld block is
+/// caught at its slot) and to verify whole `SLOTS_PER_HISTORICAL_ROOT`-slot chunks on their own.
+/// The anchor state is dropped after its root is checked, so without this record a reload would
+/// have only the hash chain. Immutable once written; deleted never (it is as small as its anchor:
+/// 256 KiB of `block_roots` on mainnet, plus 32 bytes per historical summary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorRootsRecord {
+    /// The anchor's block root (the key; must equal the anchor's `block_root`).
+    pub block_root: Root,
+    /// `state.slot` of the anchor state the roots were read from.
+    pub state_slot: u64,
+    /// `state.block_roots`: `SLOTS_PER_HISTORICAL_ROOT` roots (a power of two), entry `i` the root
+    /// of the latest block at or before the slot `s` with `s % SLOTS_PER_HISTORICAL_ROOT == i`
+    /// in `[state_slot - SLOTS_PER_HISTORICAL_ROOT, state_slot)`.
+    pub block_roots: Vec<Root>,
+    /// `state.historical_summaries[i].block_summary_root`, in order (empty before Capella).
+    pub block_summary_roots: Vec<Root>,
+}
+
+impl AnchorRootsRecord {
+    /// The record's own consistency: `block_roots` has a power-of-two length (the preset's
+    /// `SLOTS_PER_HISTORICAL_ROOT`), as "expected …, got …".
+    pub fn check(&self) -> Result<(), (String, String)> {
+        let n = self.block_roots.len();
+        if n == 0 || !n.is_power_of_two() {
+            return Err((
+                "SLOTS_PER_HISTORICAL_ROOT block roots (a power of two)".into(),
+                format!("{n} block roots"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Where backfill stands: the oldest verified header and where it should stop.
 ///
 /// Written in the same transaction as the headers it describes, so it never points at a header
@@ -169,6 +206,66 @@ pub struct StoreDump {
     pub headers: Vec<HeaderRecord>,
     /// Every kept raw state as (state root, SSZ bytes), ordered by state root.
     pub states: Vec<(Root, Vec<u8>)>,
+    /// Every anchor's recorded roots, ordered by block root.
+    pub anchor_roots: Vec<AnchorRootsRecord>,
+}
+
+impl Serialize for AnchorRootsRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // Flat byte strings: one 256 KiB Uint8Array for mainnet's block roots, not 8192 arrays.
+        let roots: Vec<u8> = self.block_roots.iter().flatten().copied().collect();
+        let summaries: Vec<u8> = self.block_summary_roots.iter().flatten().copied().collect();
+        let mut s = serializer.serialize_struct("AnchorRootsRecord", 4)?;
+        s.serialize_field("block_root", &ByteSlice(&self.block_root))?;
+        s.serialize_field("state_slot", &self.state_slot)?;
+        s.serialize_field("block_roots", &ByteSlice(&roots))?;
+        s.serialize_field("block_summary_roots", &ByteSlice(&summaries))?;
+        s.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for AnchorRootsRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(with = "bytes32")]
+            block_root: Root,
+            state_slot: u64,
+            #[serde(with = "byte_vec")]
+            block_roots: Vec<u8>,
+            #[serde(with = "byte_vec")]
+            block_summary_roots: Vec<u8>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let split = |name: &str, bytes: Vec<u8>| -> Result<Vec<Root>, D::Error> {
+            if bytes.len() % 32 != 0 {
+                return Err(D::Error::custom(format_args!(
+                    "{name}: expected a multiple of 32 bytes, got {}",
+                    bytes.len()
+                )));
+            }
+            Ok(bytes
+                .chunks_exact(32)
+                .map(|c| {
+                    let mut r = [0u8; 32];
+                    r.copy_from_slice(c);
+                    r
+                })
+                .collect())
+        };
+        let record = AnchorRootsRecord {
+            block_root: raw.block_root,
+            state_slot: raw.state_slot,
+            block_roots: split("block_roots", raw.block_roots)?,
+            block_summary_roots: split("block_summary_roots", raw.block_summary_roots)?,
+        };
+        record
+            .check()
+            .map_err(|(e, g)| D::Error::custom(format_args!("expected {e}, got {g}")))?;
+        Ok(record)
+    }
 }
 
 impl Serialize for SyncCommitteeRecord {
