@@ -7,7 +7,9 @@
 //   longRange, targetSlot, batchSize, concurrency, backfill=0|1, autostart=1.
 // `window.lightsyncDashboard` exposes the page's state for scripts; `<body data-phase>` mirrors it.
 
-import init, { LightSync } from "./pkg/beacon_lightsync.js";
+import init, * as lightsync from "./pkg/beacon_lightsync.js";
+
+const { LightSync } = lightsync;
 import { drawChart } from "./chart.js";
 import { adviceFor, expectedActual } from "./advice.js";
 import { num, mb, mbps, int, duration, shortRoot, utc } from "./format.js";
@@ -37,6 +39,7 @@ let backfillT0 = 0;
 let backfillBase = 0;
 let runT0 = 0;
 let wsTimer = null;
+let lastLightStep = null;
 
 // ---------------------------------------------------------------------------------------------
 // Page phase and event log
@@ -154,6 +157,13 @@ function nonNegativeInt(field, text, fallback) {
   return Number(text);
 }
 
+/** The backfill target: a slot number, `genesis`, or `horizon` (the oldest slot peers must serve). */
+function backfillTarget(text) {
+  if (text === "" || text === "horizon") return "horizon";
+  if (text === "genesis") return "genesis";
+  return nonNegativeInt("Target slot", text, 0);
+}
+
 /**
  * Builds the options object of `LightSync.create` from the form. A custom network takes its
  * configuration from the first provider's `/eth/v1/config/spec` and `/eth/v1/beacon/genesis`
@@ -170,6 +180,7 @@ async function buildOptions(values) {
   let network = values.network;
   if (network === "provider") {
     network = await networkFromProvider(beaconApiUrls[0]);
+    currentGvr = network.GENESIS_VALIDATORS_ROOT;
     const slotSeconds = num(network.SECONDS_PER_SLOT) ?? num(network.SLOT_DURATION_MS) / 1000;
     secondsPerEpoch = slotSeconds * num(network.SLOTS_PER_EPOCH);
   } else {
@@ -180,9 +191,9 @@ async function buildOptions(values) {
     beaconApiUrls,
     longRange: values.longRange,
     backfill: {
-      targetSlot: nonNegativeInt("Target slot", values.targetSlot, 0),
-      batchSize: nonNegativeInt("Batch size", values.batchSize, 64),
-      concurrency: nonNegativeInt("Concurrency", values.concurrency, 8),
+      targetSlot: backfillTarget(values.targetSlot),
+      batchSize: nonNegativeInt("Batch size", values.batchSize, undefined),
+      concurrency: nonNegativeInt("Concurrency", values.concurrency, undefined),
     },
   };
   switch (values.trust) {
@@ -260,28 +271,45 @@ function onProgress(e) {
   } else if (phase === "store") {
     setPhase("syncing", "Storing the verified anchor…");
   } else if (phase === "backfill") {
+    // `done`/`total` count slots examined in this run (empty slots included); `headers` counts
+    // the headers this run stored, on top of those stored before it.
+    const headers = num(e.headers) ?? 0;
     const t = (performance.now() - backfillT0) / 1000;
-    if (backfillPoints.length === 0) backfillBase = done;
-    backfillPoints.push({ t, n: done });
-    const elapsed = t > 0 ? (done - backfillBase) / t : 0;
-    const perSec = rate ?? (elapsed > 0 ? elapsed : null);
+    backfillPoints.push({ t, n: backfillBase + headers });
+    const perSec = num(e.headersPerSecond ?? e.rate);
+    const eta = num(e.etaSeconds);
     dash.rates.headersPerSecond = perSec;
-    dash.headersStored = Math.max(dash.headersStored, num(e.stored) ?? done);
-    const left = total && perSec ? (total - done) / perSec : null;
-    const parts = [`${int(done)}${total ? ` / ${int(total)}` : ""} headers`];
+    dash.headersStored = backfillBase + headers;
+    const parts = [`${int(backfillBase + headers)} headers`];
     if (perSec) parts.push(`${int(perSec)} /s`);
-    if (left !== null && done < total) parts.push(`${duration(left)} left`);
+    if (eta !== null && total && done < total) parts.push(`${duration(eta)} left`);
+    else if (total && done >= total) parts.push("done");
     setBar("backfill", done, total, parts.join(" · "));
-    drawChart($("chart"), backfillPoints, total);
+    $("backfill-label").textContent = total ? `Backfill (slot ${int(e.oldestSlot)}, ${int(total - done)} slots to go)` : "Backfill";
+    drawChart($("chart"), backfillPoints, backfillBase + (total ? Math.round((headers * total) / Math.max(done, 1)) : 0));
     $("headers-stored").textContent = int(dash.headersStored);
+    if (e.oldestSlot !== undefined) $("tail").textContent = `slot ${int(e.oldestSlot)}`;
+  } else if (phase.startsWith("light-")) {
+    // The light-client rebuild of a stale anchor, step by step.
+    const step = phase.slice(6);
+    const where = e.period !== null && e.period !== undefined ? ` (sync-committee period ${e.period})` : "";
+    const text = `Rebuilding trust with light-client updates: ${step}${where}…`;
+    if ($("phase-text").textContent !== text) {
+      $("phase-text").textContent = text;
+      if (step !== lastLightStep) log(`Light-client rebuild: ${step}${where}`);
+      lastLightStep = step;
+    }
   }
 }
+
 
 /**
  * Seconds per epoch (`SECONDS_PER_SLOT * SLOTS_PER_EPOCH`) of the network in use: 12 s x 32 slots
  * on every built-in network; a custom network's comes from its config.
  */
 let secondsPerEpoch = 384;
+/** `genesis_validators_root` of a custom network, once read from its provider. */
+let currentGvr = null;
 
 function renderWs(status) {
   const ws = status?.ws;
@@ -303,9 +331,9 @@ function renderWs(status) {
   const secondsLeft = epochsLeft * secondsPerEpoch;
   const daysLeft = secondsLeft / 86400;
   dash.wsDaysLeft = daysLeft;
-  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ≈ ${utc(new Date(Date.now() + secondsLeft * 1000))}`;
+  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ≈ ${utc(new Date(Date.now() + secondsLeft * 1000))}${ws.stale ? " (passed)" : ""}`;
   $("ws-days").textContent = ws.stale
-    ? `none: stale since ${int(-epochsLeft + 1)} epochs`
+    ? `none: stale for ${int(-epochsLeft + 1)} epochs (≈ ${duration((-epochsLeft + 1) * secondsPerEpoch)})`
     : daysLeft >= 2
       ? `${daysLeft.toFixed(1)} days`
       : `${duration(secondsLeft)} (${daysLeft.toFixed(2)} days)`;
@@ -367,16 +395,8 @@ function renderAnchors(anchors, status) {
 function refresh() {
   if (!sync) return;
   try {
-    const status = sync.status();
-    dash.status = status;
-    renderWs(status);
-    const stored = num(status?.headersStored ?? status?.headers?.count ?? status?.tail?.count);
-    if (stored !== null) {
-      dash.headersStored = stored;
-      $("headers-stored").textContent = int(stored);
-    }
-    const tail = status?.tail;
-    if (tail) $("tail").textContent = `slot ${int(tail.slot)}${tail.root ? ` (${shortRoot(tail.root)})` : ""}`;
+    dash.status = sync.status();
+    renderWs(dash.status);
   } catch (e) {
     log(`status(): ${e.message}`, "warn");
   }
@@ -486,6 +506,11 @@ async function run(values) {
     setPhase("anchored");
     refresh();
     await refreshAnchors();
+    const stored = await storedHeaderCount();
+    if (stored !== null) {
+      dash.headersStored = stored;
+      $("headers-stored").textContent = int(stored);
+    }
     if (values.autoBackfill) await runBackfill();
     else {
       running = false;
@@ -513,20 +538,48 @@ async function runBackfill() {
   }
   setPhase("backfilling");
   backfillT0 = performance.now();
-  backfillPoints = [];
-  const t0 = performance.now();
-  log("Backfill started");
-  const result = await sync.backfill();
-  const seconds = (performance.now() - t0) / 1000;
-  if (dash.phase === "paused" || dash.phase === "cancelled") return;
+  backfillBase = (await storedHeaderCount()) ?? 0;
+  backfillPoints = [{ t: 0, n: backfillBase }];
+  dash.headersStored = backfillBase;
+  log(backfillBase ? `Backfill resumed: ${int(backfillBase)} headers already stored` : "Backfill started");
+  const summary = await sync.backfill();
+  const seconds = (performance.now() - backfillT0) / 1000;
   dash.timings.backfillSeconds = seconds;
-  dash.backfillResult = result ?? null;
-  refresh();
+  dash.backfillSummary = summary;
+  dash.headersStored = backfillBase + (num(summary?.stored) ?? 0);
+  dash.tail = { slot: summary?.oldestSlot, root: summary?.oldestRoot };
+  dash.rates.headersPerSecond = num(summary?.headersPerSecond) ?? dash.rates.headersPerSecond;
+  $("headers-stored").textContent = int(dash.headersStored);
+  $("tail").textContent = `slot ${int(summary?.oldestSlot)} (${shortRoot(summary?.oldestRoot)})`;
+  $("tail").title = summary?.oldestRoot ?? "";
   await refreshAnchors();
   dash.timings.totalSeconds = (performance.now() - runT0) / 1000;
   running = false;
   setPhase("done");
-  log(`Backfill complete: ${int(dash.headersStored)} headers stored in ${duration(seconds)}`);
+  log(`Backfill complete: ${int(summary?.stored)} headers stored in this run (${duration(seconds)}), down to slot ${int(summary?.oldestSlot)}`);
+}
+
+/**
+ * Headers already in the network's database, read-only from IndexedDB: the package reports the
+ * headers of the current run, and a resumed backfill should show the whole count. Null when the
+ * database cannot be read (the count then starts from this run).
+ */
+async function storedHeaderCount() {
+  const gvr = BUILT_IN_GVR[form.network.value] ?? currentGvr;
+  if (!gvr) return null;
+  const name = `beacon-lightsync-${gvr.toLowerCase()}`;
+  try {
+    const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    if (indexedDB.databases && !(await indexedDB.databases()).some((d) => d.name === name)) return 0;
+    const db = await req(indexedDB.open(name));
+    try {
+      return db.objectStoreNames.contains("headers") ? await req(db.transaction("headers").objectStore("headers").count()) : null;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 function stopSync() {
@@ -538,27 +591,26 @@ function stopSync() {
 }
 
 $("pause").addEventListener("click", () => {
+  // The backfill stops after its current batch; its Promise stays pending until resumed.
+  sync?.pauseBackfill?.();
   setPhase("paused");
-  stopSync();
-  log("Backfill paused");
+  log("Backfill paused (after the current batch)");
+  $("resume").focus();
 });
 
-$("resume").addEventListener("click", async () => {
+$("resume").addEventListener("click", () => {
+  sync?.resumeBackfill?.();
+  setPhase("backfilling");
   log("Backfill resumed");
-  try {
-    await runBackfill();
-  } catch (err) {
-    if (dash.phase === "paused" || dash.phase === "cancelled") return;
-    setPhase("error");
-    showError(err);
-  }
+  $("pause").focus();
 });
 
 $("cancel").addEventListener("click", () => {
   setPhase("cancelled");
+  sync?.resumeBackfill?.(); // let a paused run reach its abort check
   stopSync();
   running = false;
-  log("Cancelled by the user");
+  log("Cancelled by the user; what was stored is kept and verified");
 });
 
 $("reset").addEventListener("click", () => $("reset-dialog").showModal());
@@ -648,7 +700,12 @@ async function main() {
     return;
   }
   setPhase("idle");
-  log("WebAssembly module loaded");
+  log(`WebAssembly module loaded${lightsync.version ? ` (beacon-lightsync ${lightsync.version()})` : ""}`);
+  if (lightsync.backfillDefaults) {
+    const d = lightsync.backfillDefaults();
+    form.batchSize.placeholder = `${d.batchSize} (default)`;
+    form.concurrency.placeholder = `${d.concurrency} (default)`;
+  }
   wsTimer = setInterval(() => dash.status && renderWs(dash.status), 60_000);
   if (q.get("autostart") === "1") run(readForm());
 }

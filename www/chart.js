@@ -29,6 +29,10 @@ function niceCeil(v) {
  */
 export function drawChart(svg, points, total) {
   svg.replaceChildren();
+  if (points.length === 0) {
+    svg.append(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no backfill yet"));
+    return;
+  }
   const tMax = Math.max(1, ...points.map((p) => p.t));
   const nMax = niceCeil(Math.max(total || 0, ...points.map((p) => p.n), 1));
   const x = (t) => PAD.left + (t / tMax) * (W - PAD.left - PAD.right);
@@ -44,10 +48,6 @@ export function drawChart(svg, points, total) {
     const t = (tMax * i) / 4;
     const anchor = i === 0 ? "start" : i === 4 ? "end" : "middle";
     svg.append(el("text", { x: x(t), y: H - 6, "text-anchor": anchor }, `${t.toFixed(tMax < 10 ? 1 : 0)} s`));
-  }
-  if (points.length === 0) {
-    svg.append(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no backfill yet"));
-    return;
   }
   const pts = points.map((p) => `${x(p.t).toFixed(1)},${y(p.n).toFixed(1)}`);
   const first = points[0];

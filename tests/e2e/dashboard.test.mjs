@@ -35,7 +35,9 @@ async function setUp(t, devnetOptions = {}) {
   const page = await browser.context.newPage();
   const consoleLines = watchConsole(page);
   t.after(() => {
-    if (consoleLines.length) t.diagnostic(`browser console:\n${consoleLines.join("\n")}`);
+    // 404s are the devnet's empty slots, expected during a backfill.
+    const shown = consoleLines.filter((l) => !l.includes("status of 404"));
+    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
   });
   return { devnet, www, page, context: browser.context };
 }
@@ -70,7 +72,7 @@ test("full flow: checkpoint sync, verification, storage and backfill end with th
   assert.equal(snap.anchor.trust, "checkpoint");
   const expected = await expectedBackfill(devnet, Number(snap.anchor.slot), cpRoot, 0);
   assert.equal(Number(snap.headersStored), expected.count, "headers stored");
-  assert.equal(snap.status.tail.root, expected.oldest.root);
+  assert.equal(snap.tail.root, expected.oldest.root);
 
   // What the page shows, and what IndexedDB holds.
   assert.equal(await page.locator("[data-testid=anchors] tr").count(), 1);
@@ -111,7 +113,7 @@ test("a reload during backfill resumes and ends with the same chain", async (t) 
   const expected = await expectedBackfill(devnet, Number(snap.anchor.slot), snap.anchor.blockRoot, 0);
   assert.ok(Number(snap.headersStored) >= Number(before.headersStored), "no header lost by the reload");
   assert.equal(Number(snap.headersStored), expected.count);
-  assert.equal(snap.status.tail.root, expected.oldest.root);
+  assert.equal(snap.tail.root, expected.oldest.root);
   const counts = await storedCounts(page);
   assert.equal(counts.anchors, 1, "the reload reuses the stored anchor");
   assert.equal(counts.headers, expected.count);
@@ -137,55 +139,57 @@ test("a faulty provider shows its error code in the page and nothing is stored",
 });
 
 /**
- * A devnet whose genesis is so far in the past that an anchor at genesis (epoch 0) is outside the
- * weak-subjectivity period, while its latest finalized epoch is still inside it: `margin` epochs
- * either side, with the period computed by the spec formula from the devnet's own config.
+ * Stores an anchor at the devnet's genesis block while it is fresh (the devnet's head is at the
+ * wall clock), then moves the page's clock forward so that this anchor is outside its
+ * weak-subjectivity period while the devnet's latest finalized checkpoint is still inside it
+ * (the period computed by the spec formula from the devnet's own config), and reopens the
+ * dashboard in `longRange` mode. Resolves once the page has reached `phases`.
  */
-async function staleDevnet(t) {
-  const probe = await startDevnet({ providers: 1 });
-  const spec = (await (await fetch(`${probe.urls[0]}/eth/v1/config/spec`)).json()).data;
-  const finalizedEpoch = probe.finalized_epoch;
-  await probe.stop();
+async function staleAnchor(t, longRange, phases) {
+  const ctx = await setUp(t, { providers: 2 });
+  const { devnet, www, page } = ctx;
+  const spec = (await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json()).data;
   const period = wsPeriodFromSpec(spec, 2048);
+  const genesisRoot = (await (await fetch(`${devnet.urls[0]}/eth/v1/beacon/headers/0`)).json()).data.root;
+  const base = { network: "provider", url: devnet.urls, checkpoint: `${genesisRoot}:0`, backfill: 0 };
+
+  await page.goto(dashboardUrl(www.url, { ...base, autostart: 1 }));
+  const fresh = await waitForPhase(page, "done", 60_000);
+  assert.equal(fresh.anchor.blockRoot, genesisRoot);
+  assert.equal(fresh.status.ws.stale, false, "the genesis anchor is fresh at first");
+
   const secondsPerEpoch = Number(spec.SECONDS_PER_SLOT) * Number(spec.SLOTS_PER_EPOCH);
-  const nowEpoch = period + Math.floor(finalizedEpoch / 2); // 0 + period < now <= finalized + period
-  const genesisTime = Math.floor(Date.now() / 1000) - nowEpoch * secondsPerEpoch;
-  const ctx = await setUp(t, { providers: 2, args: ["--genesis-time", String(genesisTime)] });
-  const genesisHeader = await (await fetch(`${ctx.devnet.urls[0]}/eth/v1/beacon/headers/0`)).json();
-  return { ...ctx, period, genesisCheckpoint: `${genesisHeader.data.root}:0` };
+  const staleEpoch = period + Math.floor(devnet.finalized_epoch / 2); // 0 + period < it <= finalized + period
+  await page.clock.setFixedTime((devnet.genesis_time + (staleEpoch + 0.5) * secondsPerEpoch) * 1000);
+  await page.goto(dashboardUrl(www.url, { ...base, longRange, autostart: 1 }));
+  const snap = await waitForPhase(page, phases, 90_000);
+  return { ...ctx, snap, period, genesisRoot, staleEpoch };
 }
 
 test("a stale anchor stops with the stale error in strict mode", async (t) => {
-  const { devnet, www, page, genesisCheckpoint } = await staleDevnet(t);
-  await page.goto(
-    dashboardUrl(www.url, { network: "provider", url: devnet.urls, checkpoint: genesisCheckpoint, longRange: "strict", autostart: 1 }),
-  );
-  const snap = await waitForPhase(page, "error", 60_000);
+  const { page, snap, period, staleEpoch } = await staleAnchor(t, "strict", "error");
   await shot(t, page, "stale-strict");
   assert.equal(snap.error.code, "WS_STALE");
   assert.equal(await page.locator("[data-testid=error-code]").innerText(), "WS_STALE");
+  // The numbers of the spec's check: current epoch > anchor epoch (0) + period.
+  assert.match(snap.error.message, new RegExp(`\\bperiod ${period}\\b`), "the error names the period");
+  assert.match(`${snap.error.actual} ${snap.error.message}`, new RegExp(`\\b${staleEpoch}\\b`), "the error names the current epoch");
   assert.match(await page.locator("#error-advice").innerText(), /light long-range mode/);
+  assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "stale");
   const counts = await storedCounts(page);
-  assert.equal(counts.anchors, 0);
+  assert.equal(counts.anchors, 1, "the stale anchor is kept, nothing new is stored");
 });
 
 test("a stale anchor is rebuilt through light-client updates in light mode", async (t) => {
-  const { devnet, www, page, genesisCheckpoint } = await staleDevnet(t);
-  await page.goto(
-    dashboardUrl(www.url, {
-      network: "provider",
-      url: devnet.urls,
-      checkpoint: genesisCheckpoint,
-      longRange: "light",
-      backfill: 0,
-      autostart: 1,
-    }),
-  );
-  const snap = await waitForPhase(page, "done", 90_000);
+  const { devnet, page, snap, genesisRoot } = await staleAnchor(t, "light", "done");
   await shot(t, page, "stale-light");
   const active = snap.status.anchor;
   assert.equal(active.trust, "light-client");
   assert.equal(active.blockRoot, devnet.finalized_root, "rebuilt to the devnet's latest finalized block");
+  assert.notEqual(active.blockRoot, genesisRoot);
   assert.equal(snap.status.ws.stale, false);
   assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "within period");
+  assert.match(await page.locator("[data-testid=anchors]").innerText(), /light-client/);
+  const counts = await storedCounts(page);
+  assert.equal(counts.anchors, 2, "the old anchor and the rebuilt one");
 });

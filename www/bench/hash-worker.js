@@ -2,7 +2,7 @@
 // StateTaskHasher, receives a task's spec and a transferred copy of its bytes (~1 MiB), and posts
 // back the task's 32-byte root. It never sees the rest of the state.
 //
-// Messages in:  { type: "init", pkg, fork, preset }  then  { index, field, fieldLen, part, height, bytes }
+// Messages in:  { type: "init", pkg, module?, fork, preset }  then  { index, field, fieldLen, part, height, bytes }
 // Messages out: { type: "ready", kernel, simd }  |  { index, root, ms, nodes }  |  { type: "error", index, code, message }
 let hasher = null;
 
@@ -11,7 +11,7 @@ self.onmessage = async (e) => {
   if (m.type === "init") {
     try {
       const pkg = await import(m.pkg);
-      await pkg.default();
+      await pkg.default(m.module);
       hasher = new pkg.StateTaskHasher(m.fork, m.preset);
       self.postMessage({ type: "ready", kernel: pkg.KernelBench.kernel(), simd: pkg.simdSupported ?? null });
     } catch (err) {

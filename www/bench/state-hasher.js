@@ -23,7 +23,9 @@ function yieldToLoop() {
 
 /** A pool of hash workers, each with its own wasm instance. */
 export class HashPool {
-  static async create({ size, pkg, fork, preset, workerUrl = new URL("./hash-worker.js", import.meta.url) }) {
+  /** `pkg`: URL of the package's init-best.js; `module`: its compiled WebAssembly.Module, shared
+   * by every worker (one compilation, one copy of the code) when given. */
+  static async create({ size, pkg, module, fork, preset, workerUrl = new URL("./hash-worker.js", import.meta.url) }) {
     const workers = [];
     const ready = [];
     for (let i = 0; i < size; i++) {
@@ -34,7 +36,7 @@ export class HashPool {
           w.onerror = (e) => reject(new Error(`worker failed to start: ${e.message}`));
         }),
       );
-      w.postMessage({ type: "init", pkg, fork, preset });
+      w.postMessage({ type: "init", pkg, module, fork, preset });
       workers.push(w);
     }
     const info = await Promise.all(ready);
