@@ -4,7 +4,8 @@
 #
 # The devnet's addresses reach the wasm tests at compile time (a browser test cannot read the
 # environment): LIGHTSYNC_DEVNET_URL (first provider), LIGHTSYNC_DEVNET_URLS (comma-separated) and
-# LIGHTSYNC_DEVNET_JSON (everything the devnet printed: checkpoint, finalized root, genesis time, …).
+# LIGHTSYNC_DEVNET_JSON (everything the devnet printed: checkpoint, finalized root, genesis time, …),
+# and LIGHTSYNC_DEVNET_LIGHT_URL (a chain shaped for the light rebuild).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LIGHTSYNC_FIXTURES=${LIGHTSYNC_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
@@ -14,11 +15,19 @@ work=$(mktemp -d)
 "$CLI" devnet --port 0 --providers 3 --validators 2048 --slots 256 --preset minimal --seed 7 \
   --ready-file "$work/devnet.json" >"$work/devnet.log" 2>&1 &
 devnet_pid=$!
-trap 'kill $devnet_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && break; sleep 0.1; done
+# A second chain whose last slot closes a sync-committee period (64 slots in the minimal preset),
+# so the newest light-client update finalizes the block whose state it serves: the light rebuild
+# test walks to it.
+"$CLI" devnet --port 0 --providers 1 --validators 512 --slots 255 --preset minimal --seed 7 \
+  --ready-file "$work/devnet-light.json" >"$work/devnet-light.log" 2>&1 &
+light_pid=$!
+trap 'kill $devnet_pid $light_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && [ -s "$work/devnet-light.json" ] && break; sleep 0.1; done
 [ -s "$work/devnet.json" ] || { cat "$work/devnet.log" >&2; echo "devnet did not start" >&2; exit 1; }
+[ -s "$work/devnet-light.json" ] || { cat "$work/devnet-light.log" >&2; echo "light devnet did not start" >&2; exit 1; }
+export LIGHTSYNC_DEVNET_LIGHT_URL=$(node -e 'console.log(JSON.parse(process.argv[1]).urls[0])' "$(cat "$work/devnet-light.json")")
 export LIGHTSYNC_DEVNET_JSON=$(cat "$work/devnet.json")
 export LIGHTSYNC_DEVNET_URLS=$(node -e 'console.log(JSON.parse(process.argv[1]).urls.join(","))' "$LIGHTSYNC_DEVNET_JSON")
 export LIGHTSYNC_DEVNET_URL=${LIGHTSYNC_DEVNET_URLS%%,*}
-echo "browser tests against devnet $LIGHTSYNC_DEVNET_URLS"
+echo "browser tests against devnet $LIGHTSYNC_DEVNET_URLS (light rebuild: $LIGHTSYNC_DEVNET_LIGHT_URL)"
 wasm-pack test --headless --chrome --chromedriver "${CHROMEDRIVER:-/usr/bin/chromedriver}" "$@"
