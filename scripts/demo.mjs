@@ -10,7 +10,7 @@
 //    rates) and the path of a screenshot;
 // 5. keeps serving and prints the URL to open, unless `--once` is given or CI is set.
 //
-// usage: node scripts/demo.mjs [--once] [--providers K] [--port P]
+// usage: node scripts/demo.mjs [--once] [--providers K] [--port P] [--validators N] [--slots S]
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -36,6 +36,8 @@ const option = (name, fallback) => {
 const once = flag("--once") || Boolean(process.env.CI);
 const providers = Number(option("--providers", "3"));
 const wantPort = Number(option("--port", process.env.DEMO_PORT ?? "8080"));
+/** Passed to `lightsync devnet`: a larger registry makes a larger state to download and hash. */
+const devnetArgs = ["--validators", "--slots"].flatMap((f) => (option(f) ? [f, option(f)] : []));
 /** The whole run (sync + backfill of the devnet chain) normally takes seconds; this is a hang. */
 const RUN_TIMEOUT_MS = 180_000;
 
@@ -69,7 +71,7 @@ const fmt = {
 async function main() {
   ensureBuilt();
   const t0 = Date.now();
-  const devnet = await startDevnet({ providers });
+  const devnet = await startDevnet({ providers, args: devnetArgs });
   const www = await serveWww();
   const stopAll = async () => {
     await Promise.allSettled([devnet.stop(), www.stop()]);
@@ -122,7 +124,13 @@ async function main() {
     line("anchor block root", a.blockRoot ?? a.block_root ?? "–");
     line("anchor slot / epoch", `${a.slot ?? "–"} / ${a.epoch ?? "–"}`);
     line("anchor trust", a.trust ?? "–");
-    line("weak subjectivity", typeof days === "number" ? `${days.toFixed(1)} days left${snap.status?.ws?.stale ? " (STALE)" : ""}` : "–");
+    const ws = snap.status?.ws;
+    line(
+      "weak subjectivity",
+      typeof days === "number"
+        ? `${days.toFixed(2)} days left (${(days * 24).toFixed(1)} h; period ${ws?.periodEpochs} epochs, safe until epoch ${ws?.expiresEpoch})${ws?.stale ? " STALE" : ""}`
+        : "–",
+    );
     line("headers stored", String(snap.headersStored ?? "–"));
     line("checkpoint sync time", fmt.s(snap.timings.checkpointSeconds));
     line("backfill time", fmt.s(snap.timings.backfillSeconds));

@@ -285,7 +285,7 @@ function onProgress(e) {
     if (eta !== null && total && done < total) parts.push(`${duration(eta)} left`);
     else if (total && done >= total) parts.push("done");
     setBar("backfill", done, total, parts.join(" · "));
-    $("backfill-label").textContent = total ? `Backfill (slot ${int(e.oldestSlot)}, ${int(total - done)} slots to go)` : "Backfill";
+    $("backfill-label").textContent = total ? `Backfill: at slot ${int(e.oldestSlot)}, ${int(total - done)} slots to go` : "Backfill";
     drawChart($("chart"), backfillPoints, backfillBase + (total ? Math.round((headers * total) / Math.max(done, 1)) : 0));
     $("headers-stored").textContent = int(dash.headersStored);
     if (e.oldestSlot !== undefined) $("tail").textContent = `slot ${int(e.oldestSlot)}`;
