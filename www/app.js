@@ -495,6 +495,9 @@ async function run(values) {
       log("Resuming from the stored, verified anchor (no new download)");
       setPhase("syncing", "Checking the stored anchor…");
       for (const b of ["download", "hash"]) setBar(b, 1, 1, "stored anchor reused");
+    } else if (opts.stateFile) {
+      log(`Seeding from a local state file (${mb(opts.stateFile.byteLength)}), ${values.longRange} mode`);
+      setBar("download", opts.stateFile.byteLength, opts.stateFile.byteLength, `local file, ${mb(opts.stateFile.byteLength)}`);
     } else {
       log(`Checkpoint sync from ${opts.beaconApiUrls.length} provider(s), ${values.longRange} mode`);
     }
@@ -606,7 +609,9 @@ $("resume").addEventListener("click", () => {
 });
 
 $("cancel").addEventListener("click", () => {
+  const wasBackfilling = dash.phase === "backfilling" || dash.phase === "paused";
   setPhase("cancelled");
+  if (wasBackfilling) $("backfill-value").textContent = `cancelled · ${int(dash.headersStored)} headers kept`;
   sync?.resumeBackfill?.(); // let a paused run reach its abort check
   stopSync();
   running = false;

@@ -310,3 +310,39 @@ test("accessible: labelled controls, readable contrast, keyboard start and reset
   assert.match(await page.locator("[data-testid=anchors]").innerText(), /No anchor stored yet/);
   await shot(t, page, "after-reset");
 });
+
+test("a local SSZ state file seeds an empty database (trust: file), then cancel stops the backfill", async (t) => {
+  const { devnet, www, page } = await setUp(t, { providers: 1 });
+  await devnet.fault(0, "trickle,path=/eth/v1/beacon/headers/*,chunk=64,delay_ms=30");
+  const res = await fetch(`${devnet.urls[0]}/eth/v2/debug/beacon/states/finalized`, {
+    headers: { Accept: "application/octet-stream" },
+  });
+  assert.equal(res.status, 200);
+  const ssz = Buffer.from(await res.arrayBuffer());
+  await page.goto(dashboardUrl(www.url, { network: "provider", url: devnet.urls, batchSize: 8, concurrency: 2 }));
+  await waitForPhase(page, "idle", 30_000);
+  await page.getByLabel("Local SSZ state file").check();
+  await page.locator("#stateFile").setInputFiles({ name: "finalized.ssz", mimeType: "application/octet-stream", buffer: ssz });
+  await page.getByRole("button", { name: "Start sync" }).click();
+  await page.waitForFunction(() => window.lightsyncDashboard?.headersStored > 0, null, { timeout: 60_000, polling: 50 });
+  const snap = await snapshot(page);
+  assert.equal(snap.anchor.trust, "file");
+  assert.equal(String(snap.anchor.slot), String(devnet.finalized_slot));
+  assert.match(await page.locator("[data-testid=anchors]").innerText(), /file/);
+
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForFunction(() => window.lightsyncDashboard?.phase === "cancelled");
+  // The run stops at its next check; what it stored stays, all of it hash-linked.
+  let held = (await storedCounts(page)).headers;
+  for (let stable = 0; stable < 3; ) {
+    await new Promise((r) => setTimeout(r, 700));
+    const now = (await storedCounts(page)).headers;
+    stable = now === held ? stable + 1 : 0;
+    held = now;
+  }
+  await shot(t, page, "state-file-cancelled");
+  const expected = await expectedBackfill(devnet, Number(snap.anchor.slot), snap.anchor.blockRoot, 0);
+  assert.ok(held > 0 && held < expected.count, `cancelled part-way (${held} of ${expected.count})`);
+  assert.equal((await storedCounts(page)).anchors, 1);
+  assert.ok(await page.getByRole("button", { name: "Start sync" }).isEnabled());
+});
