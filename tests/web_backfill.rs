@@ -213,7 +213,8 @@ async fn fault_control(method: &str, query: &str) {
 
 fn new_abort_controller() -> JsValue {
     let ctor = Reflect::get(&js_sys::global(), &"AbortController".into()).unwrap();
-    Reflect::construct(&ctor.unchecked_into(), &Array::new()).unwrap()
+    let ctor: js_sys::Function = ctor.unchecked_into();
+    Reflect::construct(&ctor, &Array::new()).unwrap()
 }
 
 #[wasm_bindgen_test]

@@ -135,7 +135,12 @@ test("the README's usage example runs in a page against the devnet", async (t) =
   t.after(() => server.stop());
   const page = await (await browser(t)).newPage();
   const logs = [];
-  page.on("console", (m) => logs.push({ type: m.type(), text: m.text() }));
+  // Empty slots are 404s of /eth/v1/beacon/headers/{slot} (Beacon API); Chromium logs each one.
+  const notFound = [];
+  page.on("response", (r) => r.status() === 404 && notFound.push(new URL(r.url()).pathname));
+  page.on("console", (m) => {
+    if (!(m.type() === "error" && m.text().includes("status of 404"))) logs.push({ type: m.type(), text: m.text() });
+  });
   page.on("pageerror", (e) => logs.push({ type: "pageerror", text: e.message }));
   await page.goto(server.url);
   const deadline = Date.now() + 60_000;
@@ -144,10 +149,17 @@ test("the README's usage example runs in a page against the devnet", async (t) =
     await new Promise((r) => setTimeout(r, 100));
   }
   const problems = logs.filter((l) => l.type === "error" || l.type === "pageerror");
+  assert.deepEqual(notFound.filter((p) => !/^\/eth\/v1\/beacon\/headers\/\d+$/.test(p)), [], "404s only for empty slots");
   assert.deepEqual(problems, [], "no error");
   const [root] = devnet.checkpoint.split(":");
   assert.ok(logs.some((l) => l.text.startsWith(`anchor ${root} at slot `) && l.text.endsWith("trust: checkpoint")), JSON.stringify(logs));
   assert.ok(logs.some((l) => /^download: \d+ of \d+$/.test(l.text)), "progress events were received");
   assert.ok(logs.some((l) => l.text.endsWith("stale: false")));
-  assert.equal((await storedCounts(page)).anchors, 1);
+  const counts = await storedCounts(page);
+  assert.equal(counts.anchors, 1);
+  const line = logs.find((l) => l.text.startsWith("backfilled: "));
+  assert.ok(line, "the example backfilled");
+  const stored = Number(/^backfilled: (\d+) headers stored/.exec(line.text)?.[1]);
+  assert.ok(stored > 0, line.text);
+  assert.equal(counts.headers, stored, "the headers the example reports are in IndexedDB");
 });
