@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::types::{fulu, Minimal};
 use devnet_common::*;
+use ssz::Decode;
 
 const SSZ: &str = "application/octet-stream";
 
@@ -189,22 +191,21 @@ fn negotiation_honours_q_values_and_answers_406() {
         Some("application/json;q=0, application/octet-stream;q=0"),
     );
     assert_eq!(zero.status, 406);
-    // States: SSZ only (JSON is optional in the spec and pointless for huge states).
-    assert_eq!(
-        get(
-            base,
-            "/eth/v2/debug/beacon/states/genesis",
-            Some("application/json")
-        )
-        .status,
-        406
-    );
+    // States: JSON (the API default) for small registries, the same value as the SSZ form.
+    let j = get(base, "/eth/v2/debug/beacon/states/genesis", None);
+    assert_eq!(j.status, 200);
+    assert_eq!(j.header("Content-Type"), Some("application/json"));
+    assert_eq!(j.header("Eth-Consensus-Version"), Some("fulu"));
+    let v = j.json();
+    assert_eq!(v["version"], "fulu");
+    let from_json: fulu::BeaconState<Minimal> = serde_json::from_value(v["data"].clone()).unwrap();
+    let ssz = get(base, "/eth/v2/debug/beacon/states/genesis", Some(SSZ));
+    assert_eq!(from_json, fulu::BeaconState::<Minimal>::from_ssz_bytes(&ssz.body).unwrap());
     let s = get(
         base,
         "/eth/v2/debug/beacon/states/genesis",
-        Some("application/json;q=0.9,application/octet-stream;q=0.1"),
+        Some("application/json;q=0.1,application/octet-stream;q=0.9"),
     );
-    assert_eq!(s.status, 200);
     assert_eq!(s.header("Content-Type"), Some(SSZ));
     // Headers: JSON only.
     assert_eq!(
@@ -343,4 +344,24 @@ fn several_providers_serve_the_same_chain() {
     let info = get(&urls[2], "/_devnet/info", None).json();
     assert_eq!(info["urls"].as_array().unwrap().len(), 3);
     assert_eq!(info["checkpoint"], d.checkpoint().unwrap());
+}
+
+#[test]
+fn large_states_are_offered_as_ssz_only() {
+    let n = beacon_lightsync::devnet::chain::JSON_STATE_MAX_VALIDATORS + 1;
+    let d = Devnet::start(DevnetOptions {
+        chain: ChainOptions {
+            validators: n,
+            slots: 24,
+            ..ChainOptions::default()
+        },
+        ..DevnetOptions::default()
+    })
+    .unwrap();
+    let base = &d.urls()[0];
+    assert_eq!(get(base, "/eth/v2/debug/beacon/states/genesis", Some("application/json")).status, 406);
+    let r = get(base, "/eth/v2/debug/beacon/states/genesis", None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Type"), Some(SSZ));
+    assert_eq!(fulu::BeaconState::<Minimal>::from_ssz_bytes(&r.body).unwrap().validators.len() as u64, n);
 }

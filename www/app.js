@@ -8,11 +8,11 @@
 // `window.lightsyncDashboard` exposes the page's state for scripts; `<body data-phase>` mirrors it.
 
 import init, * as lightsync from "./pkg/beacon_lightsync.js";
-
-const { LightSync } = lightsync;
 import { drawChart } from "./chart.js";
 import { adviceFor, expectedActual } from "./advice.js";
 import { num, mb, mbps, int, duration, shortRoot, utc } from "./format.js";
+
+const { LightSync } = lightsync;
 
 const $ = (id) => document.getElementById(id);
 const form = $("setup");
@@ -38,7 +38,6 @@ let backfillPoints = [];
 let backfillT0 = 0;
 let backfillBase = 0;
 let runT0 = 0;
-let wsTimer = null;
 let lastLightStep = null;
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +285,7 @@ function onProgress(e) {
     else if (total && done >= total) parts.push("done");
     setBar("backfill", done, total, parts.join(" · "));
     $("backfill-label").textContent = total ? `Backfill: at slot ${int(e.oldestSlot)}, ${int(total - done)} slots to go` : "Backfill";
+    // The chart's y axis reaches the expected final count: headers per slot so far times all slots.
     drawChart($("chart"), backfillPoints, backfillBase + (total ? Math.round((headers * total) / Math.max(done, 1)) : 0));
     $("headers-stored").textContent = int(dash.headersStored);
     if (e.oldestSlot !== undefined) $("tail").textContent = `slot ${int(e.oldestSlot)}`;
@@ -711,7 +711,8 @@ async function main() {
     form.batchSize.placeholder = `${d.batchSize} (default)`;
     form.concurrency.placeholder = `${d.concurrency} (default)`;
   }
-  wsTimer = setInterval(() => dash.status && renderWs(dash.status), 60_000);
+  // Days left move with the wall clock even when nothing else happens.
+  setInterval(() => sync && refresh(), 60_000);
   if (q.get("autostart") === "1") run(readForm());
 }
 

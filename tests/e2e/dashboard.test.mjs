@@ -237,7 +237,11 @@ test("pause holds the backfill after its batch, resume finishes it", async (t) =
   assert.equal(snap.tail.root, expected.oldest.root);
 });
 
-/** WCAG 2 contrast ratio of two CSS `rgb()`/`rgba()` colours (alpha ignored). */
+/**
+ * Runs in the page: every visible element with its own text whose WCAG 2 contrast ratio against
+ * its nearest opaque background is below 4.5:1 (3:1 for large text); disabled controls are exempt,
+ * as WCAG allows. Returns the failures as strings.
+ */
 const CONTRAST_IN_PAGE = () => {
   const parse = (c) => (c.match(/[\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
