@@ -42,6 +42,23 @@ async function setUp(t, devnetOptions = {}) {
   return { devnet, www, page, context: browser.context };
 }
 
+/**
+ * The stored header count once it has stopped changing (the same for three readings 0.7 s apart);
+ * fails when it is still changing after 20 s, which means the backfill did not stop.
+ */
+async function settledHeaderCount(page) {
+  let held = (await storedCounts(page)).headers;
+  const deadline = Date.now() + 20_000;
+  for (let stable = 0; stable < 3; ) {
+    assert.ok(Date.now() < deadline, `headers still being stored after 20 s (${held})`);
+    await new Promise((r) => setTimeout(r, 700));
+    const now = (await storedCounts(page)).headers;
+    stable = now === held ? stable + 1 : 0;
+    held = now;
+  }
+  return held;
+}
+
 async function shot(t, page, name) {
   const file = await screenshot(page, name);
   t.diagnostic(`screenshot: ${file}`);
@@ -219,13 +236,7 @@ test("pause holds the backfill after its batch, resume finishes it", async (t) =
   assert.equal((await snapshot(page)).phase, "paused");
   assert.ok(await page.getByRole("button", { name: "Resume" }).isEnabled());
   // The batch in flight may still land; after that, nothing more is stored while paused.
-  let held = (await storedCounts(page)).headers;
-  for (let stable = 0; stable < 3; ) {
-    await new Promise((r) => setTimeout(r, 700));
-    const now = (await storedCounts(page)).headers;
-    stable = now === held ? stable + 1 : 0;
-    held = now;
-  }
+  const held = await settledHeaderCount(page);
   await shot(t, page, "paused");
   await devnet.clearFaults(0);
   await new Promise((r) => setTimeout(r, 1000));
@@ -337,13 +348,7 @@ test("a local SSZ state file seeds an empty database (trust: file), then cancel 
   await page.getByRole("button", { name: "Cancel" }).click();
   await page.waitForFunction(() => window.lightsyncDashboard?.phase === "cancelled");
   // The run stops at its next check; what it stored stays, all of it hash-linked.
-  let held = (await storedCounts(page)).headers;
-  for (let stable = 0; stable < 3; ) {
-    await new Promise((r) => setTimeout(r, 700));
-    const now = (await storedCounts(page)).headers;
-    stable = now === held ? stable + 1 : 0;
-    held = now;
-  }
+  const held = await settledHeaderCount(page);
   await shot(t, page, "state-file-cancelled");
   const expected = await expectedBackfill(devnet, Number(snap.anchor.slot), snap.anchor.blockRoot, 0);
   assert.ok(held > 0 && held < expected.count, `cancelled part-way (${held} of ${expected.count})`);
