@@ -56,6 +56,7 @@ fn devnet_states(fork: &str, validators: u64) -> Vec<([u8; 32], Vec<u8>)> {
         seed: 11,
         genesis_time: Some(1_700_000_000),
         empty_slot_percent: 5,
+        ..ChainOptions::default()
     })
     .unwrap_or_else(|e| panic!("devnet {fork}: {e}"));
     let mut out: Vec<_> = chain

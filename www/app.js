@@ -505,7 +505,9 @@ async function run(values) {
     dash.anchor = anchor;
     dash.resumed = opened.resumed;
     dash.timings.checkpointSeconds = (performance.now() - runT0) / 1000;
-    log(`Anchor ${opened.resumed ? "in use" : "stored"}: ${anchor.blockRoot} at slot ${anchor.slot} (trust: ${anchor.trust})`);
+    const rebuilt = opened.resumed && anchor.blockRoot?.toLowerCase() !== namedRoot(opts);
+    const how = rebuilt ? "rebuilt by light-client verification, new anchor" : opened.resumed ? "in use" : "stored";
+    log(`Anchor ${how}: ${anchor.blockRoot} at slot ${anchor.slot} (trust: ${anchor.trust})`);
     setPhase("anchored");
     refresh();
     await refreshAnchors();

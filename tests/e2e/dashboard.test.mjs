@@ -163,10 +163,13 @@ test("a faulty provider shows its error code in the page and nothing is stored",
  * dashboard in `longRange` mode. Resolves once the page has reached `phases`.
  */
 async function staleAnchor(t, longRange, phases) {
-  const ctx = await setUp(t, { providers: 2 });
+  // 255 slots: the chain's last finality update and its served finalized state are the same
+  // epoch boundary, which the light rebuild ends on.
+  const validators = 512;
+  const ctx = await setUp(t, { providers: 2, args: ["--validators", String(validators), "--slots", "255"] });
   const { devnet, www, page } = ctx;
   const spec = (await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json()).data;
-  const period = wsPeriodFromSpec(spec, 2048);
+  const period = wsPeriodFromSpec(spec, validators);
   const genesisRoot = (await (await fetch(`${devnet.urls[0]}/eth/v1/beacon/headers/0`)).json()).data.root;
   const base = { network: "provider", url: devnet.urls, checkpoint: `${genesisRoot}:0`, backfill: 0 };
 
@@ -197,13 +200,7 @@ test("a stale anchor stops with the stale error in strict mode", async (t) => {
   assert.equal(counts.anchors, 1, "the stale anchor is kept, nothing new is stored");
 });
 
-test(
-  "a stale anchor is rebuilt through light-client updates in light mode",
-  {
-    todo:
-      "light rebuild reaches its state step but the devnet's finality_update names the epoch-29 header (slot 232), whose state is not served (STATE_NOT_FOUND); the devnet serves the epoch-30 state only",
-  },
-  async (t) => {
+test("a stale anchor is rebuilt through light-client updates in light mode", async (t) => {
   const { devnet, page, snap, genesisRoot } = await staleAnchor(t, "light", "done");
   await shot(t, page, "stale-light");
   const active = snap.status.anchor;
@@ -211,12 +208,12 @@ test(
   assert.equal(active.blockRoot, devnet.finalized_root, "rebuilt to the devnet's latest finalized block");
   assert.notEqual(active.blockRoot, genesisRoot);
   assert.equal(snap.status.ws.stale, false);
-  assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "within period");
+  // Fresh again, though near the end of its period (the clock was moved just past the old one's).
+  assert.match(await page.locator("[data-testid=ws-badge]").innerText(), /^(within period|expires soon)$/);
   assert.match(await page.locator("[data-testid=anchors]").innerText(), /light-client/);
   const counts = await storedCounts(page);
   assert.equal(counts.anchors, 2, "the old anchor and the rebuilt one");
-  },
-);
+});
 
 test("pause holds the backfill after its batch, resume finishes it", async (t) => {
   const { devnet, www, page } = await setUp(t, { providers: 1 });
