@@ -76,4 +76,9 @@ server.listen(port, "127.0.0.1", () => {
   console.log(`serving ${url}`);
   if (readyFile) fs.writeFileSync(readyFile, url);
 });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.close(() => process.exit(0)));
+// Browsers keep idle connections open; drop them so a stop is immediate.
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.on(sig, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
