@@ -1,7 +1,7 @@
 // Benchmarks, measured side by side in one run: the native CLI and the wasm build in headless
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
-// usage: node scripts/bench.mjs [root] [state] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -219,7 +219,131 @@ async function lightSuite(browser, base) {
   return { native, wasm };
 }
 
-const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": path.join(ROOT, "pkg"), "/fixtures": FIXTURES });
+// `checkpoint` suite (issue 4): LightSync.start() to the stored anchor in headless Chromium on a
+// devnet Fulu state (download, hash, anchor checks, IndexedDB store; longest main-thread task and
+// timer-probe gap; renderer peak memory), and the same flow natively through `lightsync checkpoint`.
+async function checkpointSuite(base) {
+  const { chromium } = await import("playwright-core");
+  const { CHROMIUM } = await import("./chromium.mjs");
+  const { spawnSync } = await import("node:child_process");
+  const sizes = args.includes("--validators") ? STATE_SIZES : [65536, 2000000];
+  const nRuns = args.includes("--runs") ? runs : 1;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu",
+    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--enable-precise-memory-info"] });
+  const cdp = await browser.newBrowserCDPSession();
+  const rows = [];
+  try {
+    for (const n of sizes) {
+      const dn = await startDevnet(n);
+      try {
+        const info = JSON.parse(fs.readFileSync(path.join(dn.dir, "ready.json"), "utf8"));
+        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
+        const spec = (await (await fetch(`${dn.url}/eth/v1/config/spec`)).json()).data;
+        // The devnet's config as a config.yaml for the CLI (single-quoted scalars).
+        const yaml = Object.entries({ ...spec, GENESIS_VALIDATORS_ROOT: info.genesis_validators_root })
+          .filter(([k, v]) => /^[A-Za-z0-9_]+$/.test(k) && (typeof v === "string" || typeof v === "number"))
+          .map(([k, v]) => `${k}: '${String(v).replace(/'/g, "''")}'`).join("\n") + "\n";
+        const cfg = path.join(dn.dir, "config.yaml");
+        fs.writeFileSync(cfg, yaml);
+        for (let r = 0; r < nRuns; r++) {
+          const q = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(info.checkpoint)}`;
+          const pg = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${q}`);
+          let wasm;
+          try {
+            await pg.page.evaluate(() => window.bench.ready);
+            const baseMem = pg.mem();
+            wasm = await pg.page.evaluate(() => window.bench.run());
+            wasm.rendererPeakBytes = pg.mem().hwm;
+            wasm.rendererBaseBytes = baseMem.rss;
+          } finally {
+            await pg.close();
+          }
+          // Native: the CLI's whole run (process start to printed anchor); peak RSS from GNU time.
+          const t0 = performance.now();
+          const res = spawnSync("/usr/bin/time", ["-f", "PEAK_RSS_KB %M", CLI, "checkpoint", "--network", cfg,
+            "--beacon-api", dn.url, "--checkpoint", info.checkpoint], { encoding: "utf8", maxBuffer: 1 << 24 });
+          const wallMs = performance.now() - t0;
+          if (res.status !== 0) throw new Error(`lightsync checkpoint exited ${res.status}: ${res.stderr}`);
+          const native = { wallMs, peakRssBytes: Number((res.stderr.match(/PEAK_RSS_KB (\d+)/) || [])[1]) * 1024,
+            anchor: JSON.parse(res.stdout.trim().split("\n").pop()) };
+          for (const [who, a] of [["browser", { b: wasm.anchor.blockRoot, s: wasm.anchor.stateRoot }],
+            ["native", { b: native.anchor.block_root, s: native.anchor.state_root }]])
+            if (a.s !== expected || a.b !== info.checkpoint.split(":")[0])
+              throw new Error(`${n} validators: ${who} anchor ${a.b}/${a.s}, expected (devnet) ${info.checkpoint} / state ${expected}`);
+          rows.push({ validators: n, run: r, wasm, native });
+        }
+      } finally {
+        dn.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const MiB = (b) => (b / 1048576).toFixed(0);
+  const s = (ms) => (ms / 1000).toFixed(2);
+  console.log(`\ncheckpoint sync, start() to stored anchor, devnet Fulu (mainnet preset), one provider on 127.0.0.1; anchors = devnet roots`);
+  console.log("| validators | SSZ MB | build | download s | hash s | anchor checks s | store s | total s | longest task ms | long tasks | max timer gap ms | renderer peak MiB (base) | wasm memory MiB | native total s | native peak MiB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const { validators, wasm: w, native: nt } of rows)
+    console.log(`| ${validators.toLocaleString("en")} | ${(w.stateBytes / 1e6).toFixed(1)} | ${w.build} | ${s(w.downloadMs)} | ${s(w.hashMs)} | ${s(w.anchorMs)} | ${s(w.storeMs)} | ${s(w.totalMs)} | ${w.longestTaskMs.toFixed(0)} | ${w.longTasks} | ${w.maxTimerGapMs.toFixed(0)} | ${MiB(w.rendererPeakBytes)} (${MiB(w.rendererBaseBytes)}) | ${MiB(w.wasmMemoryBytes)} | ${s(nt.wallMs)} | ${MiB(nt.peakRssBytes)} |`);
+  return rows;
+}
+
+// `backfill` suite (issue 5): headers stored per second into IndexedDB by LightSync.backfill() in
+// headless Chromium against a minimal-preset devnet, beside the raw fetch rate of the same URLs
+// (same concurrency) and the raw IndexedDB put rate of the same records, in one page and one run.
+// Options: --slots N (devnet length, default 20000), --providers K (default 1),
+// --concurrency C (default 6), --batch-size B (default 256).
+async function backfillSuite(base) {
+  const opt = (name, dflt) => Number(args[args.indexOf(name) + 1] || dflt) || dflt;
+  const slots = args.includes("--slots") ? opt("--slots", 20000) : 20000;
+  const providers = args.includes("--providers") ? opt("--providers", 1) : 1;
+  const concurrency = args.includes("--concurrency") ? opt("--concurrency", 6) : 6;
+  const batchSize = args.includes("--batch-size") ? opt("--batch-size", 256) : 256;
+  const dir = fs.mkdtempSync("/tmp/lightsync-devnet-");
+  const ready = path.join(dir, "ready.json");
+  const t0 = Date.now();
+  const child = spawn(CLI, ["devnet", "--port", "0", "--providers", String(providers), "--validators", "2048", "--slots",
+    String(slots), "--preset", "minimal", "--seed", "7", "--ready-file", ready], { stdio: ["ignore", "ignore", "inherit"] });
+  try {
+    for (let i = 0; i < 6000 && !fs.existsSync(ready); i++) {
+      if (child.exitCode !== null) throw new Error(`devnet exited with ${child.exitCode}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!fs.existsSync(ready)) throw new Error("devnet did not start within 600 s");
+    const info = JSON.parse(fs.readFileSync(ready, "utf8"));
+    console.error(`devnet: ${slots} slots, ${providers} provider(s), ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const { context, close } = await launch();
+    let r;
+    try {
+      const page = await context.newPage();
+      page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
+      const q = `driven=1&url=${encodeURIComponent(info.urls.join(","))}&concurrency=${concurrency}&batchSize=${batchSize}`;
+      await page.goto(`${base}bench/backfill.html?${q}`);
+      r = await page.evaluate(() => window.bench.run());
+    } finally {
+      await close();
+    }
+    // Exactness is the browser test's job (tests/web_backfill.rs); here: everything counted is stored.
+    if (r.stored !== r.records || r.stored === 0) throw new Error(`stored ${r.stored} headers, the database holds ${r.records}`);
+    const f = (x) => x.toFixed(0);
+    console.log(`\nbackfill in Chromium: devnet ${slots} slots (minimal preset), anchor slot ${r.anchorSlot}, ${providers} provider(s), concurrency ${concurrency}, batch ${batchSize}`);
+    console.log("| measure | count | ms | per second |");
+    console.log("|---|---|---|---|");
+    console.log(`| backfill: headers stored (verified, IndexedDB) | ${r.stored} | ${f(r.backfillMs)} | ${f(r.backfillHeadersPerSecond)} |`);
+    console.log(`| raw fetch: same URLs, same concurrency (headers found) | ${r.rawFetchHeadersPerSecond ? Math.round(r.rawFetchHeadersPerSecond * r.rawFetchMs / 1000) : 0} of ${r.anchorSlot + 1} requests | ${f(r.rawFetchMs)} | ${f(r.rawFetchHeadersPerSecond)} (${f(r.rawFetchRequestsPerSecond)} requests) |`);
+    console.log(`| raw IndexedDB put: same records, same batch | ${r.records} | ${f(r.rawPutMs)} | ${f(r.rawPutRecordsPerSecond)} |`);
+    console.log(`ratios: backfill / raw fetch = ${(100 * r.backfillOverRawFetch).toFixed(1)}%, backfill / raw put = ${(100 * r.backfillOverRawPut).toFixed(1)}%` +
+      (r.warnings.length ? `; warnings: ${r.warnings.join(", ")}` : ""));
+    return r;
+  } finally {
+    child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": process.env.LIGHTSYNC_PKG || path.join(ROOT, "pkg"), "/fixtures": FIXTURES });
 const results = {};
 try {
   for (const s of suites) {
@@ -230,6 +354,8 @@ try {
       const { context, close } = await launch();
       try { results.light = await lightSuite(context, server.url); } finally { await close(); }
     } else if (s === "state") results.state = await stateSuite(server.url);
+    else if (s === "checkpoint") results.checkpoint = await checkpointSuite(server.url);
+    else if (s === "backfill") results.backfill = await backfillSuite(server.url);
     else throw new Error(`unknown suite ${s}`);
   }
 } finally {

@@ -16,7 +16,9 @@ pub enum ApiError {
         url: String,
         /// The status code received.
         status: u16,
-        /// `Retry-After` in seconds, when the node sent it as a number.
+        /// `Retry-After` in seconds from when the answer arrived, when the node sent one
+        /// (delay-seconds, or an HTTP-date measured against the answer's `Date` or the
+        /// transport's clock). A browser sees it only if the node exposes it through CORS.
         retry_after_seconds: Option<u64>,
         /// The Beacon API error `message`, or the start of the body.
         message: String,

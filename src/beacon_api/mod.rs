@@ -29,9 +29,12 @@ mod wasm;
 pub use error::ApiError;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::UreqTransport;
-pub use parse::{FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState};
+pub use parse::{
+    parse_http_date, retry_after_seconds, FinalityCheckpoints, Genesis, HeaderInfo, RawBody,
+    SszState,
+};
 #[cfg(target_arch = "wasm32")]
-pub use wasm::FetchTransport;
+pub use wasm::{yield_now, FetchTransport};
 
 use crate::types::ForkName;
 
@@ -90,6 +93,13 @@ pub trait Transport {
     /// Several GETs in flight at once (at most the transport's concurrency); results in the
     /// order of `urls`.
     async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>>;
+
+    /// The wall clock in unix seconds, used only to turn an HTTP-date `Retry-After` into a
+    /// delay when the response carries no `Date` header. `None` (the default): no clock, and
+    /// such a `Retry-After` is reported as absent.
+    fn now_unix_seconds(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A state id of `/eth/v2/debug/beacon/states/{state_id}`: `head`, `genesis`, `finalized`,
@@ -225,7 +235,7 @@ impl<T: Transport> HttpBeaconApi<T> {
     async fn get_ok(&self, path: &str, accept: &str) -> Result<HttpResponse, ApiError> {
         let url = self.url(path);
         let resp = self.transport.get(&url, accept).await?;
-        parse::expect_ok(&url, resp)
+        parse::expect_ok(&url, resp, self.transport.now_unix_seconds())
     }
 
     /// GET where 404 means "not there".
@@ -236,7 +246,7 @@ impl<T: Transport> HttpBeaconApi<T> {
     ) -> Result<Option<HttpResponse>, ApiError> {
         let url = self.url(path);
         let resp = self.transport.get(&url, accept).await?;
-        parse::expect_optional(&url, resp)
+        parse::expect_optional(&url, resp, self.transport.now_unix_seconds())
     }
 }
 
@@ -271,11 +281,12 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
             .map(|s| self.url(&format!("/eth/v1/beacon/headers/{s}")))
             .collect();
         let answers = self.transport.get_many(&urls, ACCEPT_JSON).await;
+        let now = self.transport.now_unix_seconds();
         answers
             .into_iter()
             .zip(slots.iter().zip(&urls))
             .map(|(answer, (slot, url))| {
-                let resp = parse::expect_optional(url, answer?)?;
+                let resp = parse::expect_optional(url, answer?, now)?;
                 let found = match resp {
                     None => None,
                     Some(r) => Some(parse::header(url, &r.body)?),
@@ -303,7 +314,7 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
             .transport
             .get_streaming(&url, ACCEPT_SSZ, on_progress)
             .await?;
-        let resp = parse::expect_ok(&url, resp)?;
+        let resp = parse::expect_ok(&url, resp, self.transport.now_unix_seconds())?;
         parse::ssz_state(&url, resp)
     }
 

@@ -252,4 +252,11 @@ impl Transport for UreqTransport {
             })
             .collect()
     }
+
+    fn now_unix_seconds(&self) -> Option<u64> {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
+    }
 }

@@ -136,24 +136,177 @@ fn error_message(body: &[u8]) -> String {
         .collect()
 }
 
-fn status_error(url: &str, resp: &HttpResponse) -> ApiError {
+/// Seconds per day, for HTTP-date arithmetic.
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Days from 1970-01-01 to the proleptic Gregorian date `y-m-d` (negative before 1970).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    // Years counted from March, so the leap day is the last day of the "year" (see Howard
+    // Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil year of the day `days` after 1970-01-01.
+fn civil_year(days: i64) -> i64 {
+    let mut y = 1970 + days * 400 / 146_097;
+    while days_from_civil(y + 1, 1, 1) <= days {
+        y += 1;
+    }
+    while days_from_civil(y, 1, 1) > days {
+        y -= 1;
+    }
+    y
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// `HH:MM:SS` as seconds of the day (a leap second `:60` is accepted, as RFC 9110 allows).
+fn time_of_day(s: &str) -> Option<i64> {
+    let mut it = s.split(':');
+    let mut part = |max: i64| -> Option<i64> {
+        let p = it.next()?;
+        if p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let v: i64 = p.parse().ok()?;
+        (v <= max).then_some(v)
+    };
+    let (h, m, sec) = (part(23)?, part(59)?, part(60)?);
+    it.next().is_none().then_some(h * 3600 + m * 60 + sec)
+}
+
+fn month_number(s: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS.iter().position(|m| *m == s).map(|i| i as i64 + 1)
+}
+
+fn digits(s: &str, len: usize) -> Option<i64> {
+    (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+/// An HTTP-date (RFC 9110 §5.6.7) as unix seconds, in any of the three forms a recipient must
+/// accept: IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 form
+/// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`. A two-digit RFC 850
+/// year is the one in the century that puts the date at most 50 years after `now_unix` (the
+/// RFC's rule), or after 1970 when no clock is known. The day name is not checked against the
+/// date, as the RFC does not require it. `None` when the text is none of these forms.
+pub fn parse_http_date(s: &str, now_unix: Option<u64>) -> Option<u64> {
+    let s = s.trim();
+    let (day_name, rest) = s.split_once(|c: char| c == ',' || c == ' ')?;
+    if day_name.len() < 3 || !day_name.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let fields: Vec<&str> = rest.split(' ').filter(|f| !f.is_empty()).collect();
+    let (y, m, d, secs) = if s.as_bytes()[day_name.len()] == b',' {
+        match fields.as_slice() {
+            // IMF-fixdate: day month year time GMT.
+            [d, mon, y, t, "GMT"] if day_name.len() == 3 => (
+                digits(y, 4)?,
+                month_number(mon)?,
+                digits(d, 2)?,
+                time_of_day(t)?,
+            ),
+            // RFC 850: dd-Mon-yy time GMT.
+            [date, t, "GMT"] => {
+                let mut p = date.split('-');
+                let (d, mon, yy) = (p.next()?, p.next()?, p.next()?);
+                if p.next().is_some() {
+                    return None;
+                }
+                let yy = digits(yy, 2)?;
+                let now_year = now_unix.map_or(1970, |n| civil_year(n as i64 / SECONDS_PER_DAY));
+                let mut y = now_year - now_year.rem_euclid(100) + yy;
+                if y > now_year + 50 {
+                    y -= 100;
+                }
+                if y < 1970 && now_unix.is_none() {
+                    y += 100;
+                }
+                (y, month_number(mon)?, digits(d, 2)?, time_of_day(t)?)
+            }
+            _ => return None,
+        }
+    } else {
+        // asctime: Mon d(d) time yyyy, the day padded with a space (collapsed by the split).
+        match fields.as_slice() {
+            [mon, d, t, y] if day_name.len() == 3 && !d.is_empty() && d.len() <= 2 => (
+                digits(y, 4)?,
+                month_number(mon)?,
+                digits(d, d.len())?,
+                time_of_day(t)?,
+            ),
+            _ => return None,
+        }
+    };
+    if d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    let t = days_from_civil(y, m, d) * SECONDS_PER_DAY + secs;
+    u64::try_from(t).ok()
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3) as seconds from now: a delay-seconds value as it is, an
+/// HTTP-date less "now" (0 when already past). "Now" is the response's own `Date` header when
+/// it has one (the same clock that wrote the Retry-After date, so a skewed local clock does not
+/// matter), else `now_unix` (the transport's clock). `None` when the value is neither form or
+/// there is no "now" to compare a date with: the hint is advisory, and the caller then backs off
+/// by its own schedule.
+pub fn retry_after_seconds(
+    value: &str,
+    date_header: Option<&str>,
+    now_unix: Option<u64>,
+) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Larger than u64 seconds: as good as "never", saturate.
+        return Some(value.parse().unwrap_or(u64::MAX));
+    }
+    let now = date_header
+        .and_then(|d| parse_http_date(d, now_unix))
+        .or(now_unix)?;
+    let at = parse_http_date(value, Some(now))?;
+    Some(at.saturating_sub(now))
+}
+
+fn status_error(url: &str, resp: &HttpResponse, now_unix: Option<u64>) -> ApiError {
     ApiError::HttpStatus {
         url: url.to_string(),
         status: resp.status,
-        // Only the delta-seconds form; an HTTP-date gives `None` (the caller backs off itself).
         retry_after_seconds: resp
             .header("retry-after")
-            .and_then(|v| v.trim().parse().ok()),
+            .and_then(|v| retry_after_seconds(v, resp.header("date"), now_unix)),
         message: error_message(&resp.body),
     }
 }
 
-/// The response if its status is 200, else [`ApiError::HttpStatus`].
-pub(super) fn expect_ok(url: &str, resp: HttpResponse) -> Result<HttpResponse, ApiError> {
+/// The response if its status is 200, else [`ApiError::HttpStatus`]. `now_unix` (seconds) turns
+/// an HTTP-date `Retry-After` into seconds when the response has no `Date`.
+pub(super) fn expect_ok(
+    url: &str,
+    resp: HttpResponse,
+    now_unix: Option<u64>,
+) -> Result<HttpResponse, ApiError> {
     if resp.status == 200 {
         Ok(resp)
     } else {
-        Err(status_error(url, &resp))
+        Err(status_error(url, &resp, now_unix))
     }
 }
 
@@ -161,11 +314,12 @@ pub(super) fn expect_ok(url: &str, resp: HttpResponse) -> Result<HttpResponse, A
 pub(super) fn expect_optional(
     url: &str,
     resp: HttpResponse,
+    now_unix: Option<u64>,
 ) -> Result<Option<HttpResponse>, ApiError> {
     match resp.status {
         200 => Ok(Some(resp)),
         404 => Ok(None),
-        _ => Err(status_error(url, &resp)),
+        _ => Err(status_error(url, &resp, now_unix)),
     }
 }
 
@@ -296,7 +450,7 @@ mod tests {
             &[("Retry-After", "7")],
             r#"{"code":503,"message":"busy"}"#,
         );
-        let err = expect_ok("u", r).unwrap_err();
+        let err = expect_ok("u", r, None).unwrap_err();
         assert_eq!(
             err,
             ApiError::HttpStatus {
@@ -306,8 +460,96 @@ mod tests {
                 message: "busy".into()
             }
         );
-        assert!(expect_optional("u", resp(404, &[], "")).unwrap().is_none());
-        assert!(expect_optional("u", resp(500, &[], "x")).is_err());
+        assert!(expect_optional("u", resp(404, &[], ""), None)
+            .unwrap()
+            .is_none());
+        assert!(expect_optional("u", resp(500, &[], "x"), None).is_err());
+    }
+
+    /// Unix times of the dates below, as GNU `date -u -d … +%s` gives them (an independent
+    /// implementation); 1994-11-06 08:49:37 is RFC 9110's own example date.
+    const RFC_EXAMPLE: u64 = 784_111_777;
+    const Y2K: u64 = 946_684_800;
+    const LEAP_DAY_2024_NOON: u64 = 1_709_208_000;
+    const JAN_1_2070: u64 = 3_155_760_000;
+
+    #[test]
+    fn http_dates_in_all_three_forms() {
+        // RFC 9110 §5.6.7: the same instant in IMF-fixdate, RFC 850 and asctime form.
+        for s in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_http_date(s, None), Some(RFC_EXAMPLE), "{s}");
+        }
+        assert_eq!(
+            parse_http_date("Sat, 01 Jan 2000 00:00:00 GMT", None),
+            Some(Y2K)
+        );
+        assert_eq!(
+            parse_http_date("Thu, 29 Feb 2024 12:00:00 GMT", None),
+            Some(LEAP_DAY_2024_NOON)
+        );
+        // RFC 850 two-digit years: more than 50 years ahead of now means the previous century.
+        let in_2025 = 1_750_000_000;
+        assert_eq!(
+            parse_http_date("Saturday, 01-Jan-00 00:00:00 GMT", Some(in_2025)),
+            Some(Y2K)
+        );
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", Some(in_2025)),
+            Some(RFC_EXAMPLE)
+        );
+        // 2070 is 45 years after 2025: not "more than 50 years in the future", so it stays.
+        assert_eq!(
+            parse_http_date("Tuesday, 01-Jan-70 00:00:00 GMT", Some(in_2025)),
+            Some(JAN_1_2070)
+        );
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 30 Feb 2024 08:49:37 GMT",
+            "Fri, 29 Feb 2023 00:00:00 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun Nov  6 08:49:37",
+            "Sun, 31 Dec 1969 23:59:59 GMT",
+            "tomorrow",
+        ] {
+            assert_eq!(parse_http_date(bad, None), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_as_seconds_or_http_date() {
+        assert_eq!(retry_after_seconds(" 120 ", None, None), Some(120));
+        // A date 90 s after the answer's own `Date`: 90, whatever the local clock says.
+        let date = "Sat, 01 Jan 2000 00:00:00 GMT";
+        let later = "Sat, 01 Jan 2000 00:01:30 GMT";
+        assert_eq!(retry_after_seconds(later, Some(date), Some(5)), Some(90));
+        // Without `Date`, against the transport's clock; a past date means now.
+        assert_eq!(retry_after_seconds(later, None, Some(Y2K + 30)), Some(60));
+        assert_eq!(retry_after_seconds(date, None, Some(Y2K + 30)), Some(0));
+        // No clock at all, or not a Retry-After value: unknown.
+        assert_eq!(retry_after_seconds(later, None, None), None);
+        assert_eq!(retry_after_seconds("-5", None, Some(Y2K)), None);
+        assert_eq!(retry_after_seconds("soon", Some(date), Some(Y2K)), None);
+
+        let r = resp(
+            429,
+            &[("Retry-After", later), ("Date", date)],
+            r#"{"code":429,"message":"slow down"}"#,
+        );
+        match expect_ok("u", r, None).unwrap_err() {
+            ApiError::HttpStatus {
+                retry_after_seconds,
+                ..
+            } => assert_eq!(retry_after_seconds, Some(90)),
+            other => panic!("expected HttpStatus, got {other:?}"),
+        }
     }
 
     #[test]

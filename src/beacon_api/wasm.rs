@@ -5,6 +5,12 @@
 //! `AbortSignal.timeout` / `AbortSignal.any` when the browser has them. Streamed bodies are read
 //! chunk by chunk from `response.body` so progress can be reported; a batch is `join_all` over
 //! groups of at most `concurrency` requests.
+//!
+//! Page manners: a body's chunks that are already buffered resolve `read()` as microtasks, so a
+//! fast local provider could keep the main thread busy for a whole multi-hundred-megabyte body in
+//! one task; the read loop therefore yields to the event loop after each
+//! [`crate::checkpoint::TASK_BUDGET_MS`] of work, and the body's buffer is allocated once from
+//! `Content-Length` (no doubling copies of a growing buffer).
 
 use futures::future::join_all;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
@@ -25,6 +31,36 @@ pub const DEFAULT_MAX_JSON_BYTES: u64 = 32 << 20;
 pub const DEFAULT_MAX_STATE_BYTES: u64 = 2 << 30;
 /// Default number of requests in flight in a batch (browsers allow ~6 per HTTP/1.1 host).
 pub const DEFAULT_CONCURRENCY: usize = 6;
+
+/// Resolves on a later task of the event loop, so the page can render and handle input:
+/// `scheduler.yield()` where the browser has it (not clamped like nested timers), else
+/// `setTimeout(0)`. Works in windows and workers.
+pub async fn yield_now() {
+    let global = js_sys::global();
+    let scheduled = Reflect::get(&global, &"scheduler".into())
+        .ok()
+        .filter(|s| s.is_object())
+        .and_then(|s| {
+            let f: Function = Reflect::get(&s, &"yield".into()).ok()?.dyn_into().ok()?;
+            f.call0(&s).ok()?.dyn_into::<Promise>().ok()
+        });
+    let promise = scheduled.unwrap_or_else(|| {
+        Promise::new(&mut |resolve, _reject| {
+            let set_timeout = Reflect::get(&global, &"setTimeout".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok());
+            match set_timeout {
+                Some(f) => {
+                    let _ = f.call2(&global, &resolve, &JsValue::from(0));
+                }
+                None => {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            }
+        })
+    });
+    let _ = JsFuture::from(promise).await;
+}
 
 /// HTTP through the browser's `fetch`.
 #[derive(Debug, Clone)]
@@ -175,6 +211,11 @@ impl FetchTransport {
             }
         }
         let mut body: Vec<u8> = Vec::new();
+        if let Some(len) = length {
+            // Checked against `limit` above; a short body is refused below either way.
+            body.reserve_exact(len as usize);
+        }
+        let mut task_started = js_sys::Date::now();
         if let Some(stream) = resp.body() {
             let reader = stream.get_reader();
             let read: Function = Reflect::get(&reader, &"read".into())
@@ -226,6 +267,10 @@ impl FetchTransport {
                 body.resize(old + n, 0);
                 bytes.copy_to(&mut body[old..]);
                 on_chunk(body.len() as u64, length);
+                if js_sys::Date::now() - task_started >= crate::checkpoint::TASK_BUDGET_MS {
+                    yield_now().await;
+                    task_started = js_sys::Date::now();
+                }
             }
         }
         if let Some(len) = length {
@@ -280,5 +325,9 @@ impl Transport for FetchTransport {
             out.extend(answers);
         }
         out
+    }
+
+    fn now_unix_seconds(&self) -> Option<u64> {
+        Some((js_sys::Date::now() / 1000.0).max(0.0) as u64)
     }
 }
