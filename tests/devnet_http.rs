@@ -200,7 +200,10 @@ fn negotiation_honours_q_values_and_answers_406() {
     assert_eq!(v["version"], "fulu");
     let from_json: fulu::BeaconState<Minimal> = serde_json::from_value(v["data"].clone()).unwrap();
     let ssz = get(base, "/eth/v2/debug/beacon/states/genesis", Some(SSZ));
-    assert_eq!(from_json, fulu::BeaconState::<Minimal>::from_ssz_bytes(&ssz.body).unwrap());
+    assert_eq!(
+        from_json,
+        fulu::BeaconState::<Minimal>::from_ssz_bytes(&ssz.body).unwrap()
+    );
     let s = get(
         base,
         "/eth/v2/debug/beacon/states/genesis",
@@ -359,9 +362,23 @@ fn large_states_are_offered_as_ssz_only() {
     })
     .unwrap();
     let base = &d.urls()[0];
-    assert_eq!(get(base, "/eth/v2/debug/beacon/states/genesis", Some("application/json")).status, 406);
+    assert_eq!(
+        get(
+            base,
+            "/eth/v2/debug/beacon/states/genesis",
+            Some("application/json")
+        )
+        .status,
+        406
+    );
     let r = get(base, "/eth/v2/debug/beacon/states/genesis", None);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("Content-Type"), Some(SSZ));
-    assert_eq!(fulu::BeaconState::<Minimal>::from_ssz_bytes(&r.body).unwrap().validators.len() as u64, n);
+    assert_eq!(
+        fulu::BeaconState::<Minimal>::from_ssz_bytes(&r.body)
+            .unwrap()
+            .validators
+            .len() as u64,
+        n
+    );
 }

@@ -604,10 +604,29 @@ fn route(chain: &ChainData, req: &Request, seg: &[&str], fired: &[FaultKind]) ->
                 let Some(state) = chain.states.get(&root) else {
                     return not_found("State not retained by this node");
                 };
-                // JSON is optional for this endpoint and pointless for multi-hundred-megabyte
-                // states; SSZ only.
-                if negotiate(accept, &[Media::Ssz]).is_none() {
-                    return not_acceptable();
+                // JSON is the API's default but only offered for small states (see
+                // `chain::JSON_STATE_MAX_VALIDATORS`); SSZ always.
+                let offered: &[Media] = if state.json.is_some() {
+                    &[Media::Json, Media::Ssz]
+                } else {
+                    &[Media::Ssz]
+                };
+                match negotiate(accept, offered) {
+                    None => return not_acceptable(),
+                    Some(Media::Json) => {
+                        let data = state.json.as_deref().map(Vec::as_slice).unwrap_or_default();
+                        let mut out = format!(
+                            "{{\"version\":\"{}\",\"execution_optimistic\":false,\"finalized\":{},\"data\":",
+                            state.fork,
+                            chain.is_finalized_slot(state.slot)
+                        )
+                        .into_bytes();
+                        out.extend_from_slice(data);
+                        out.push(b'}');
+                        return Response::new(200, Media::Json.mime(), out)
+                            .with_header(VERSION_HEADER, &state.fork);
+                    }
+                    Some(Media::Ssz) => {}
                 }
                 let mut body = Body::shared(state.ssz.clone());
                 for f in fired {

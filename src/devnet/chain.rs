@@ -1223,11 +1223,17 @@ impl<P: Preset> Generator<P> {
         for (slot, bytes) in [(0u64, genesis_state), (f, fin_state)] {
             if let Some(bytes) = bytes {
                 let root = self.state_roots[slot as usize];
+                let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
+                    self.state_json(&bytes)?.map(Arc::new)
+                } else {
+                    None
+                };
                 chain.states.insert(
                     root,
                     StateEntry {
                         slot,
                         fork: fork.clone(),
+                        json,
                         ssz: bytes,
                         checkpoints: Some(self.checkpoints_at(slot)),
                     },
@@ -1324,6 +1330,21 @@ impl<P: Preset> Generator<P> {
         Ok(chain)
     }
 
+    /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
+    /// bytes with the crate's types so both forms are the same value.
+    fn state_json(&self, ssz_bytes: &[u8]) -> Result<Option<Vec<u8>>, ChainError> {
+        use ssz::Decode;
+        let json = match self.fork {
+            ForkName::Fulu => fulu::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
+                .map_err(ssz_err("state JSON"))
+                .map(|s| serde_json::to_vec(&s))?,
+            _ => electra::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
+                .map_err(ssz_err("state JSON"))
+                .map(|s| serde_json::to_vec(&s))?,
+        };
+        json.map(Some).map_err(ssz_err("state JSON"))
+    }
+
     /// `/eth/v1/config/spec`: the devnet's config plus the preset, as the API's strings.
     fn spec(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut m = serde_json::Map::new();
@@ -1418,6 +1439,12 @@ impl<P: Preset> Generator<P> {
         m
     }
 }
+
+/// Largest registry whose states are also offered as JSON. The Beacon API makes JSON the default
+/// (a request without `Accept` gets it), but a mainnet-sized state is ~1 GB of JSON, which no
+/// client wants: above this size the state endpoint offers SSZ only (and answers 406 to a
+/// JSON-only `Accept`). 16384 validators give a state of about 3 MB SSZ, 10 MB JSON.
+pub const JSON_STATE_MAX_VALIDATORS: u64 = 16384;
 
 /// `MAX_BLOBS_PER_BLOCK_ELECTRA` (mainnet and minimal configs).
 const MAX_BLOBS_PER_BLOCK_ELECTRA: u64 = 9;

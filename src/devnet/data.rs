@@ -108,6 +108,8 @@ pub struct StateEntry {
     pub slot: u64,
     pub fork: String,
     pub ssz: Arc<Vec<u8>>,
+    /// The Beacon API JSON of the state (the `data` object), for registries small enough.
+    pub json: Option<Arc<Vec<u8>>>,
     /// `{previous_justified, current_justified, finalized}` as recorded in this state.
     pub checkpoints: Option<Checkpoints>,
 }
