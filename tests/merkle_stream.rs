@@ -50,7 +50,7 @@ fn stream_root(
 fn devnet_states(fork: &str, validators: u64) -> Vec<([u8; 32], Vec<u8>)> {
     let chain = generate(&ChainOptions {
         validators,
-        slots: 40,
+        slots: 96,
         preset: "mainnet".into(),
         fork: fork.into(),
         seed: 11,
@@ -156,13 +156,19 @@ fn tampered_streams_fail_or_change_the_root() {
         other => panic!("expected BadBoolean at validators[0].slashed, got {other:?}"),
     }
     // A body shorter than announced.
-    let mut s = StreamingStateRoot::new(fork, PresetName::Mainnet, bytes.len() + 1, 4096);
-    s.push(&bytes).unwrap();
+    let mut s = StreamingStateRoot::new(fork, PresetName::Mainnet, bytes.len(), 4096);
+    s.push(&bytes[..bytes.len() - 1]).unwrap();
     assert_eq!(
         s.finish(),
         Err(StreamError::Truncated {
-            expected: bytes.len() as u64 + 1,
-            got: bytes.len() as u64
+            expected: bytes.len() as u64,
+            got: bytes.len() as u64 - 1
         })
     );
+    // An announced length that does not fit the layout: the last list is not whole elements.
+    let mut s = StreamingStateRoot::new(fork, PresetName::Mainnet, bytes.len() + 1, 4096);
+    assert!(matches!(
+        s.push(&bytes),
+        Err(StreamError::Invalid(MerkleError::NotMultiple { .. }))
+    ));
 }

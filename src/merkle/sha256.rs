@@ -340,15 +340,7 @@ macro_rules! lane_kernel {
         pub(crate) unsafe fn hash_lanes(input: &[u8], out: &mut [u8]) {
             use super::super::{IV, K, PAD_WK};
             debug_assert!(input.len() == 64 * LANES && out.len() == 32 * LANES);
-            let mut w: [$V; 16] = [splat(0); 16];
-            for (j, wj) in w.iter_mut().enumerate() {
-                let mut tmp = [0u32; LANES];
-                for (l, t) in tmp.iter_mut().enumerate() {
-                    let p = l * 64 + 4 * j;
-                    *t = u32::from_be_bytes([input[p], input[p + 1], input[p + 2], input[p + 3]]);
-                }
-                *wj = load(&tmp);
-            }
+            let mut w: [$V; 16] = load_w(input);
             let iv: [$V; 8] = [
                 splat(IV[0]), splat(IV[1]), splat(IV[2]), splat(IV[3]),
                 splat(IV[4]), splat(IV[5]), splat(IV[6]), splat(IV[7]),
@@ -396,8 +388,36 @@ macro_rules! lane_kernel {
                 add(a, mid[0]), add(b, mid[1]), add(c, mid[2]), add(d, mid[3]),
                 add(e, mid[4]), add(f, mid[5]), add(g, mid[6]), add(h, mid[7]),
             ];
+            store_fin(&fin, out);
+        }
+    };
+}
+
+/// Portable message loading and digest storing for [`lane_kernel`]: word `j` of every lane
+/// gathered from the big-endian input into one vector (`load_w`), and back (`store_fin`). A
+/// module may instead define its own `load_w`/`store_fin` with vector shuffles (wasm does).
+macro_rules! generic_io {
+    ($V:ty, $LANES:expr, $(#[$attr:meta])*) => {
+        #[inline]
+        $(#[$attr])*
+        unsafe fn load_w(input: &[u8]) -> [$V; 16] {
+            let mut w: [$V; 16] = [splat(0); 16];
+            for (j, wj) in w.iter_mut().enumerate() {
+                let mut tmp = [0u32; $LANES];
+                for (l, t) in tmp.iter_mut().enumerate() {
+                    let p = l * 64 + 4 * j;
+                    *t = u32::from_be_bytes([input[p], input[p + 1], input[p + 2], input[p + 3]]);
+                }
+                *wj = load(&tmp);
+            }
+            w
+        }
+
+        #[inline]
+        $(#[$attr])*
+        unsafe fn store_fin(fin: &[$V; 8], out: &mut [u8]) {
             for (j, v) in fin.iter().enumerate() {
-                let mut tmp = [0u32; LANES];
+                let mut tmp = [0u32; $LANES];
                 store(*v, &mut tmp);
                 for (l, t) in tmp.iter().enumerate() {
                     out[l * 32 + 4 * j..l * 32 + 4 * j + 4].copy_from_slice(&t.to_be_bytes());
@@ -451,6 +471,7 @@ mod x86 {
         unsafe fn store(v: V, x: &mut [u32; 4]) {
             _mm_storeu_si128(x.as_mut_ptr() as *mut V, v)
         }
+        generic_io!(V, 4,);
         lane_kernel!(V, 4,);
     }
 
@@ -505,6 +526,7 @@ mod x86 {
         unsafe fn store(v: V, x: &mut [u32; 8]) {
             _mm256_storeu_si256(x.as_mut_ptr() as *mut V, v)
         }
+        generic_io!(V, 8, #[target_feature(enable = "avx2")]);
         lane_kernel!(V, 8, #[target_feature(enable = "avx2")]);
     }
 
@@ -556,6 +578,7 @@ mod x86 {
         unsafe fn store(v: V, x: &mut [u32; 16]) {
             _mm512_storeu_si512(x.as_mut_ptr() as *mut V, v)
         }
+        generic_io!(V, 16, #[target_feature(enable = "avx512f")]);
         lane_kernel!(V, 16, #[target_feature(enable = "avx512f")]);
     }
 
@@ -728,18 +751,70 @@ mod wasm {
     fn rotr(a: V, n: u32) -> V {
         v128_or(u32x4_shr(a, n), i32x4_shl(a, 32 - n))
     }
+    /// Byte-swaps the first word of `a` and of `b` into lanes 0-1 and their second words into
+    /// lanes 2-3 (`a0 b0 a1 b1`, big-endian to native): half of a 4x4 transpose in one shuffle.
     #[inline(always)]
-    fn load(x: &[u32; 4]) -> V {
-        u32x4(x[0], x[1], x[2], x[3])
+    fn zip_lo_be(a: V, b: V) -> V {
+        i8x16_shuffle::<3, 2, 1, 0, 19, 18, 17, 16, 7, 6, 5, 4, 23, 22, 21, 20>(a, b)
     }
+    /// The same for the third and fourth words (`a2 b2 a3 b3`).
     #[inline(always)]
-    fn store(v: V, x: &mut [u32; 4]) {
-        *x = [
-            u32x4_extract_lane::<0>(v),
-            u32x4_extract_lane::<1>(v),
-            u32x4_extract_lane::<2>(v),
-            u32x4_extract_lane::<3>(v),
-        ];
+    fn zip_hi_be(a: V, b: V) -> V {
+        i8x16_shuffle::<11, 10, 9, 8, 27, 26, 25, 24, 15, 14, 13, 12, 31, 30, 29, 28>(a, b)
+    }
+    /// Transposes four rows of four big-endian words into four native columns: column `j` holds
+    /// word `j` of rows 0..3. It is its own inverse up to the byte order, so it serves both ways.
+    #[inline(always)]
+    fn transpose_be(r: [V; 4]) -> [V; 4] {
+        let t0 = zip_lo_be(r[0], r[1]); // r0[0] r1[0] r0[1] r1[1]
+        let t1 = zip_hi_be(r[0], r[1]); // r0[2] r1[2] r0[3] r1[3]
+        let t2 = zip_lo_be(r[2], r[3]);
+        let t3 = zip_hi_be(r[2], r[3]);
+        [
+            i64x2_shuffle::<0, 2>(t0, t2),
+            i64x2_shuffle::<1, 3>(t0, t2),
+            i64x2_shuffle::<0, 2>(t1, t3),
+            i64x2_shuffle::<1, 3>(t1, t3),
+        ]
+    }
+    /// The 16 message words of 4 nodes, word `j` of node `l` in lane `l` of `w[j]`: 16 vector
+    /// loads and 24 shuffles instead of 256 byte loads and 64 lane inserts.
+    ///
+    /// # Safety
+    /// `input` must hold at least 256 bytes.
+    #[inline(always)]
+    unsafe fn load_w(input: &[u8]) -> [V; 16] {
+        debug_assert!(input.len() >= 256);
+        let p = input.as_ptr() as *const v128;
+        let mut w = [u32x4_splat(0); 16];
+        for q in 0..4 {
+            // SAFETY: q + 4 * l < 16 and the caller guarantees 256 bytes (16 vectors).
+            let rows = [
+                v128_load(p.add(q)),
+                v128_load(p.add(4 + q)),
+                v128_load(p.add(8 + q)),
+                v128_load(p.add(12 + q)),
+            ];
+            let cols = transpose_be(rows);
+            w[4 * q..4 * q + 4].copy_from_slice(&cols);
+        }
+        w
+    }
+    /// Writes the 4 digests (big-endian) from the 8 state vectors.
+    ///
+    /// # Safety
+    /// `out` must hold at least 128 bytes.
+    #[inline(always)]
+    unsafe fn store_fin(fin: &[V; 8], out: &mut [u8]) {
+        debug_assert!(out.len() >= 128);
+        let p = out.as_mut_ptr() as *mut v128;
+        for q in 0..2 {
+            let rows = transpose_be([fin[4 * q], fin[4 * q + 1], fin[4 * q + 2], fin[4 * q + 3]]);
+            for (l, r) in rows.iter().enumerate() {
+                // SAFETY: 2 * l + q < 8 and the caller guarantees 128 bytes (8 vectors).
+                v128_store(p.add(2 * l + q), *r);
+            }
+        }
     }
     pub(super) mod k {
         use super::*;
