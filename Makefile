@@ -6,7 +6,7 @@ export LIGHTSYNC_FIXTURES ?= $(abspath $(CURDIR)/../shared/fixtures)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build pkg demo test test-native test-browser test-e2e bench clean-db
+.PHONY: setup build pkg demo test test-native test-browser test-e2e bench bench-state clean-db
 
 setup:
 	@bash scripts/setup.sh
@@ -40,3 +40,9 @@ demo: build
 
 bench: build
 	node scripts/bench.mjs
+
+## Issue 8: streaming, worker-parallel state root in headless Chromium vs Lodestar on devnet Fulu
+## states of 64K, 500K and 2M validators (time, renderer peak memory, native CLI, kernel ns/node).
+bench-state: build
+	bash scripts/pkg-simd.sh pkg
+	node scripts/bench.mjs state

@@ -158,13 +158,13 @@ async function stateSuite(base) {
         const baseMem = a.mem();
         const ours = await a.page.evaluate(() => window.bench.ours());
         const oursMem = a.mem();
-        const lode = await a.page.evaluate(() => window.bench.lodestar());
+        const lode = await a.page.evaluate(() => window.bench.lodestar("value"));
         await a.close();
         // Page B: Lodestar alone, for its own renderer peak.
         const b = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
         await b.page.evaluate(() => window.bench.ready);
         const lodeBase = b.mem();
-        const lode2 = await b.page.evaluate(() => window.bench.lodestar());
+        const lode2 = await b.page.evaluate(() => window.bench.lodestar("value"));
         const lodeMem = b.mem();
         await b.close();
         for (const [who, r] of [["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
@@ -181,11 +181,13 @@ async function stateSuite(base) {
   const MiB = (b) => (b / 1048576).toFixed(0);
   const s = (ms) => (ms / 1000).toFixed(2);
   console.log(`\nstate root of devnet Fulu states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
-  console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main-thread max gap ms | ours peak MiB (x SSZ) | page base MiB | Lodestar decode + root s | Lodestar peak MiB | speed-up | memory ratio | native 1 thr s | native 2 thr s |");
+  console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main thread: longest task ms / max 5 ms-timer gap ms | ours renderer peak MiB | ours peak above page base (x SSZ) | Lodestar decode + root s | Lodestar renderer peak MiB | speed-up | Lodestar/ours peak | native 1 thread s | native 2 threads s |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const o = r.ours, l = r.lodestar;
-    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${o.maxTimerGapMs.toFixed(0)} | ${MiB(r.oursPeakBytes)} (${(r.oursPeakBytes / r.sszBytes).toFixed(2)}x) | ${MiB(r.pageBaseBytes)} | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x less | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
+    const added = r.oursPeakBytes - r.pageBaseBytes;
+    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${o.longestTaskMs.toFixed(0)} / ${o.maxTimerGapMs.toFixed(0)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
+    console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${s(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
   }
   if (kernels) {
     console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");
