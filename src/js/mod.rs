@@ -3,8 +3,12 @@
 //! This is the one place that speaks `wasm_bindgen`; everything it calls is the plain-Rust core
 //! (`checkpoint`, `beacon_api`, `store`, `ws`). Shape, as in the design: an async factory
 //! (`LightSync.create(options)`), `start()` returning a Promise of the stored anchor, `stop()`,
-//! a `status()` snapshot, `anchors()`, `on`/`off` for typed events (`progress`, `warning`,
-//! `status`), and errors that are `Error` objects with a stable `code` (see [`error`]).
+//! a `status()` snapshot, `anchors()`, `reset()`, `on`/`off` for typed events (`progress`,
+//! `warning`, `status`), and errors that are `Error` objects with a stable `code` (see [`error`]).
+//! Every long operation takes an `AbortSignal` (`create`'s `signal` option covers the instance;
+//! `start({ signal })` and `backfill({ signal })` cover one call). The TypeScript types live in
+//! `typings.d.ts`: `on`/`off` are typed there (generic over the event name), so the generated
+//! signatures are skipped.
 //!
 //! Conventions at the boundary: roots are `0x`-hex strings; chain quantities that are `uint64`
 //! in the spec (slots, epochs, Gwei, counts) are **decimal strings**, so no value above 2^53 is
@@ -12,7 +16,9 @@
 //! numbers (they never approach 2^53).
 //!
 //! Rules kept here (known wasm-bindgen traps): no exported `async fn(&mut self)`; state lives in
-//! an `Rc<Inner>` cloned into each Promise, and no `RefCell` borrow is held across an `.await`.
+//! an `Rc<Inner>` cloned into each Promise (so the number of clones beyond the instance's own is
+//! the number of operations in flight, which `reset()` relies on), and no `RefCell` borrow is
+//! held across an `.await`.
 //! Hashing yields to the event loop between slices (a `setTimeout(0)` macrotask), so no main-
 //! thread task runs much longer than one slice (see `checkpoint::HASH_NODES_PER_SLICE`).
 //!
@@ -25,6 +31,7 @@ mod error;
 mod hash;
 mod longrange;
 mod options;
+mod store;
 // Backfill engineer: add `mod backfill;` here (src/js/backfill.rs).
 mod backfill;
 
@@ -34,115 +41,27 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
 
 use crate::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi};
 use crate::checkpoint::{
     network_from_spec, ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus,
 };
 use crate::config::NetworkConfig;
-use crate::store::{AnchorRecord, IdbStore, Store};
+use crate::light::follow::Tip;
+use crate::store::{AnchorRecord, Store};
 use crate::types::{ForkName, PresetName};
 use crate::ws::Clock;
 
 pub use error::js_error;
 use options::{NetworkOption, Options};
+use store::JsStore;
 
+/// The API's types (options, anchor, status, events, error codes), appended to the generated
+/// typings. Kept in its own file so a native test (`tests/js_typings.rs`) can check that every
+/// error and warning code the Rust side produces is in the `ErrorCode`/`WarningCode` unions.
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** A built-in network, or a config with `config.yaml` keys (e.g. the `data` of
- * `/eth/v1/config/spec`) plus `GENESIS_VALIDATORS_ROOT` (else taken from the first provider). */
-export type NetworkOption = "mainnet" | "sepolia" | "hoodi" | "holesky" | Record<string, string | number>;
-
-export interface LightSyncOptions {
-  network: NetworkOption;
-  /** Beacon API base URLs, in order of preference. Required unless `stateFile` is given. */
-  beaconApiUrls?: string[];
-  /** `0x<64 hex>:<epoch>` weak-subjectivity checkpoint. */
-  checkpoint?: string;
-  /** A trusted block root (0x-hex). */
-  trustedBlockRoot?: string;
-  /** Trust the provider(s): "finalized", a slot, or a 0x state root. Overrides trustedBlockRoot (with a warning). */
-  stateId?: string;
-  /** A local SSZ BeaconState at an epoch's first slot; only into an empty database. */
-  stateFile?: ArrayBuffer | Uint8Array;
-  /** What to do with a checkpoint outside its weak-subjectivity period (default "strict"). */
-  longRange?: "strict" | "lenient" | "light";
-  /** Providers that must agree on the finalized checkpoint with `stateId` (default: all). */
-  quorum?: number;
-  /** Backfill settings, used by `backfill()`. */
-  backfill?: { targetSlot?: number; batchSize?: number; concurrency?: number };
-  /** Cancels `start()`; nothing is stored when aborted. */
-  signal?: AbortSignal;
-  /** Wall-clock override in unix seconds (tests). */
-  now?: number;
-  /** Per-request timeout in milliseconds (default 10000). */
-  timeoutMs?: number;
-}
-
-export type Trust = "checkpoint" | "block-root" | "provider" | "file" | "light-client";
-
-/** A verified anchor. uint64 values are decimal strings; roots are 0x-hex. */
-export interface Anchor {
-  network: string;
-  blockRoot: string;
-  stateRoot: string;
-  slot: string;
-  epoch: string;
-  fork: string;
-  trust: Trust;
-  linkedThroughLatestBlockHeader: boolean;
-  providers: string[];
-  wsPeriodEpochs: string;
-  wsExpiresEpoch: string;
-  totalActiveBalanceGwei: string;
-  activeValidators: string;
-  createdAt: string;
-  stale: boolean;
-}
-
-export interface WsInfo { periodEpochs: string; expiresEpoch: string; currentEpoch: string; stale: boolean; }
-
-export type Mode = "idle" | "syncing" | "synced" | "stopped" | "error";
-
-export interface Status { mode: Mode; anchor: Anchor | null; ws: WsInfo | null; }
-
-export interface ProgressEvent {
-  phase: "download" | "hash" | "store";
-  done: number;
-  total: number | null;
-  bytes: number;
-  /** Bytes per second since the phase began. */
-  rate: number | null;
-  provider: string | null;
-}
-
-export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
-  | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER";
-export interface WarningEvent { code: WarningCode; message: string; }
-
-export type StatusEvent =
-  | { mode: "idle" | "syncing" | "stopped"; anchor: Anchor | null }
-  | { mode: "synced"; anchor: Anchor }
-  | { mode: "error"; anchor: Anchor | null; error: { code: ErrorCode; message: string } };
-
-export interface LightSyncEvents { progress: ProgressEvent; warning: WarningEvent; status: StatusEvent; }
-export type LightSyncEventName = keyof LightSyncEvents;
-
-export type ErrorCode = "INVALID_OPTIONS" | "INVALID_CHECKPOINT" | "GENESIS_MISMATCH" | "HEADER_NOT_FOUND"
-  | "STATE_NOT_FOUND" | "HEADER_ROOT_MISMATCH" | "STATE_ROOT_MISMATCH" | "STATE_LINK_MISMATCH"
-  | "NOT_EPOCH_ALIGNED" | "FORK_MISMATCH" | "WS_STALE" | "PROVIDER_DISAGREEMENT" | "DATABASE_NOT_EMPTY"
-  | "NO_PROVIDERS" | "NO_SOURCE" | "ALREADY_RUNNING" | "HTTP_STATUS" | "TIMEOUT" | "NETWORK" | "BODY_TOO_LARGE"
-  | "TRUNCATED" | "DECODE" | "INVALID_ARGUMENT" | "WS_UNAVAILABLE" | "CLOCK_BEFORE_GENESIS" | "CONFIG"
-  | "STORE" | "SCHEMA_TOO_NEW" | "ABORTED";
-
-/** Every rejection and throw of this API is a LightSyncError. */
-export interface LightSyncError extends Error {
-  name: "LightSyncError";
-  code: ErrorCode;
-  expected?: string;
-  actual?: string;
-}
-"#;
+const TS_TYPES: &'static str = include_str!("typings.d.ts");
 
 #[wasm_bindgen]
 extern "C" {
@@ -150,6 +69,21 @@ extern "C" {
     pub type EventName;
     #[wasm_bindgen(typescript_type = "(event: LightSyncEvents[LightSyncEventName]) => void")]
     pub type EventCallback;
+    #[wasm_bindgen(typescript_type = "StartOptions")]
+    pub type StartOptions;
+}
+
+/// Whether `error` is a `LightSyncError` (typed in `typings.d.ts` as a type guard).
+#[wasm_bindgen(js_name = isLightSyncError, skip_typescript)]
+pub fn is_light_sync_error(error: &JsValue) -> bool {
+    error.is_instance_of::<js_sys::Error>()
+        && Reflect::get(error, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string())
+            .is_some_and(|n| n == "LightSyncError")
+        && Reflect::get(error, &"code".into())
+            .ok()
+            .is_some_and(|c| c.is_string())
 }
 
 /// The crate version.
@@ -275,28 +209,78 @@ fn anchor_js(a: &AnchorRecord) -> JsValue {
     o.into()
 }
 
-fn ws_js(ws: &WsStatus) -> JsValue {
+/// `SECONDS_PER_SLOT * SLOTS_PER_EPOCH`, in seconds.
+fn seconds_per_epoch(network: &NetworkConfig) -> u128 {
+    u128::from(network.seconds_per_slot) * u128::from(network.slots_per_epoch())
+}
+
+/// The `ws` object of `status()`. `expiresAt` is when the anchor goes stale: it is safe through
+/// epoch `expires_epoch`, so stale from the first second of `expires_epoch + 1` (unix seconds,
+/// `genesis_time + epoch * SECONDS_PER_SLOT * SLOTS_PER_EPOCH`; in u128, so it cannot overflow).
+fn ws_js(network: &NetworkConfig, ws: &WsStatus) -> JsValue {
+    let epoch_seconds = seconds_per_epoch(network);
+    let expires_at =
+        u128::from(network.genesis_time) + (u128::from(ws.expires_epoch) + 1) * epoch_seconds;
     let o = Object::new();
     set(&o, "periodEpochs", ws.period_epochs.to_string());
     set(&o, "expiresEpoch", ws.expires_epoch.to_string());
     set(&o, "currentEpoch", ws.current_epoch.to_string());
+    set(&o, "expiresAt", expires_at.to_string());
+    set(&o, "secondsPerEpoch", epoch_seconds as f64);
     set(&o, "stale", ws.stale);
     o.into()
+}
+
+/// The `network` object of `status()`.
+fn network_js(network: &NetworkConfig, database: &str) -> JsValue {
+    let o = Object::new();
+    set(&o, "name", network.name.as_str());
+    set(
+        &o,
+        "genesisValidatorsRoot",
+        hex0x(&network.genesis_validators_root.0),
+    );
+    set(&o, "genesisTime", network.genesis_time.to_string());
+    set(&o, "secondsPerSlot", network.seconds_per_slot as f64);
+    set(&o, "slotsPerEpoch", network.slots_per_epoch() as f64);
+    set(&o, "database", database);
+    o.into()
+}
+
+/// `AbortSignal.any([a, b])` where the browser has it (Chrome 116, Firefox 124, Safari 17.4),
+/// else `a`: the per-call signal then still cancels in-flight requests, and the instance's
+/// signal is still honoured at every abort check.
+fn any_signal(a: AbortSignal, b: AbortSignal) -> AbortSignal {
+    let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).unwrap_or(JsValue::UNDEFINED);
+    let any = Reflect::get(&ctor, &"any".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    let both: Array = [JsValue::from(a.clone()), JsValue::from(b)]
+        .iter()
+        .collect();
+    any.and_then(|f| f.call1(&ctor, &both).ok())
+        .and_then(|s| s.dyn_into::<AbortSignal>().ok())
+        .unwrap_or(a)
 }
 
 /// The shared state of one `LightSync`; cloned (`Rc`) into every Promise.
 pub(crate) struct Inner {
     /// The network.
     pub(crate) network: NetworkConfig,
-    /// The IndexedDB store of that network.
-    pub(crate) store: IdbStore,
+    /// The IndexedDB store of that network (replaced with an empty one by `reset()`).
+    pub(crate) store: JsStore,
     /// The parsed options (immutable after `create`).
     pub(crate) options: Options,
     listeners: RefCell<Vec<(String, Function)>>,
     mode: Cell<Mode>,
     anchor: RefCell<Option<AnchorRecord>>,
     stop_requested: Cell<bool>,
+    /// A `start()` or `reset()` is running.
     running: Cell<bool>,
+    /// The `signal` of the running `start()`, if it was given one.
+    call_signal: RefCell<Option<AbortSignal>>,
+    /// The tip the last follow step reached (see [`Inner::set_head`]).
+    head: RefCell<Option<Tip>>,
     /// Set by `pauseBackfill()`, cleared by `resumeBackfill()`: a running `backfill()` waits
     /// between batches while it is set.
     pub(crate) backfill_paused: Cell<bool>,
@@ -344,7 +328,14 @@ impl Hooks for JsHooks<'_> {
     }
 
     fn aborted(&self) -> bool {
-        self.0.stop_requested.get() || self.0.options.signal.as_ref().is_some_and(|s| s.aborted())
+        self.0.stop_requested.get()
+            || self.0.options.signal.as_ref().is_some_and(|s| s.aborted())
+            || self
+                .0
+                .call_signal
+                .borrow()
+                .as_ref()
+                .is_some_and(|s| s.aborted())
     }
 
     fn now_ms(&self) -> Option<f64> {
@@ -404,13 +395,37 @@ impl Inner {
         self.anchor.borrow().clone()
     }
 
-    /// One Beacon API client per URL, sharing the options' timeout and abort signal.
+    /// The signal that cancels the running operation's requests: the running `start()`'s own
+    /// signal and the instance's `signal` option, whichever fires first.
+    fn signal(&self) -> Option<AbortSignal> {
+        let call = self.call_signal.borrow().clone();
+        match (call, self.options.signal.clone()) {
+            (Some(a), Some(b)) => Some(any_signal(a, b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Records the tip a follow step reached (the long-range resume calls it on the overseer's
+    /// `Followed` event), so `status().head` shows the newest verified block.
+    #[allow(dead_code)] // Called from `longrange.rs` once it forwards `OverseerEvent::Followed`.
+    pub(crate) fn set_head(&self, tip: Tip) {
+        *self.head.borrow_mut() = Some(tip);
+    }
+
+    /// Operations of this instance in flight: every exported async method moves one clone of
+    /// the `Rc<Inner>` into its Promise and drops it when the Promise settles.
+    fn operations_in_flight(self: &Rc<Self>) -> usize {
+        Rc::strong_count(self) - 1
+    }
+
+    /// One Beacon API client per URL, sharing the options' timeout and the abort signal.
     pub(crate) fn providers(&self) -> Vec<HttpBeaconApi<FetchTransport>> {
+        let signal = self.signal();
         self.options
             .urls
             .iter()
             .map(|u| {
-                let mut t = FetchTransport::default().with_signal(self.options.signal.clone());
+                let mut t = FetchTransport::default().with_signal(signal.clone());
                 if let Some(ms) = self.options.timeout_ms {
                     t = t.with_timeout_ms(ms);
                 }
@@ -423,16 +438,18 @@ impl Inner {
         JsClock(self.options.now)
     }
 
-    async fn start(self: Rc<Self>) -> Result<JsValue, JsValue> {
+    async fn start(self: Rc<Self>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
         if self.running.replace(true) {
             return Err(js_error(
                 "ALREADY_RUNNING",
-                "start: expected no sync in progress, got one running",
+                "start: expected no start() or reset() in progress, got one running",
                 None,
             ));
         }
         self.stop_requested.set(false);
+        *self.call_signal.borrow_mut() = signal;
         let result = self.run_start().await;
+        *self.call_signal.borrow_mut() = None;
         self.running.set(false);
         match &result {
             Ok(_) => self.set_mode_with(Mode::Synced, None),
@@ -492,7 +509,44 @@ impl Inner {
             .await
             .map_err(|e| error::from_checkpoint(&e))?;
         *self.anchor.borrow_mut() = Some(verified.anchor.clone());
+        *self.head.borrow_mut() = None;
         Ok(anchor_js(&verified.anchor))
+    }
+
+    /// Deletes the network's database and opens an empty one; the instance is then as freshly
+    /// created on an empty database (`idle`, no anchor).
+    async fn reset(self: Rc<Self>) -> Result<JsValue, JsValue> {
+        let result = self.store.wipe().await.map_err(|e| error::from_store(&e));
+        self.running.set(false);
+        result?;
+        *self.anchor.borrow_mut() = None;
+        *self.head.borrow_mut() = None;
+        self.backfill_paused.set(false);
+        self.set_mode_with(Mode::Idle, None);
+        Ok(JsValue::UNDEFINED)
+    }
+
+    /// The `head` object of `status()`: the followed tip, else the anchor's block (whose slot is
+    /// the state's unless the anchor was linked through `latest_block_header` across empty slots).
+    fn head_js(&self, anchor: Option<&AnchorRecord>) -> JsValue {
+        let o = Object::new();
+        if let Some(tip) = self.head.borrow().as_ref() {
+            set(&o, "root", hex0x(&tip.root));
+            set(&o, "slot", tip.slot.to_string());
+            set(&o, "followed", true);
+        } else if let Some(a) = anchor {
+            set(&o, "root", hex0x(&a.block_root));
+            let slot = if a.linked_through_latest_block_header {
+                JsValue::NULL
+            } else {
+                JsValue::from(a.slot.to_string())
+            };
+            set(&o, "slot", slot);
+            set(&o, "followed", false);
+        } else {
+            return JsValue::NULL;
+        }
+        o.into()
     }
 }
 
@@ -524,7 +578,10 @@ impl LightSync {
                             None,
                         )
                     })?;
-                    let api = HttpBeaconApi::new(url, FetchTransport::default());
+                    let api = HttpBeaconApi::new(
+                        url,
+                        FetchTransport::default().with_signal(opts.signal.clone()),
+                    );
                     let g = api
                         .genesis()
                         .await
@@ -541,7 +598,7 @@ impl LightSync {
                 network_from_spec(map, gvr).map_err(|e| js_error("CONFIG", &e.to_string(), None))?
             }
         };
-        let store = IdbStore::open(&network.name, network.genesis_validators_root.0)
+        let store = JsStore::open(&network.name, network.genesis_validators_root.0)
             .await
             .map_err(|e| error::from_store(&e))?;
         let anchor = store
@@ -558,17 +615,45 @@ impl LightSync {
                 anchor: RefCell::new(anchor),
                 stop_requested: Cell::new(false),
                 running: Cell::new(false),
+                call_signal: RefCell::new(None),
+                head: RefCell::new(None),
                 backfill_paused: Cell::new(false),
             }),
         })
     }
 
     /// Runs the checkpoint flow of the options (or, without a trust source, resumes from the
-    /// stored active anchor) and resolves with the verified, stored anchor.
+    /// stored active anchor) and resolves with the verified, stored anchor. `options.signal`
+    /// cancels this call (rejecting with `ABORTED`; nothing is stored), as does `stop()`.
     #[wasm_bindgen(unchecked_return_type = "Promise<Anchor>")]
-    pub fn start(&self) -> Promise {
+    pub fn start(&self, options: Option<StartOptions>) -> Promise {
+        let signal = match start_signal(options) {
+            Ok(s) => s,
+            Err(e) => return Promise::reject(&e),
+        };
         let inner = self.inner.clone();
-        future_to_promise(inner.start())
+        future_to_promise(inner.start(signal))
+    }
+
+    /// Deletes this network's database (anchors, headers, backfill progress, kept states) and
+    /// opens an empty one, so the instance can `start()` again from its options. Refused with
+    /// `ALREADY_RUNNING` while any operation of this instance is in flight (`stop()` it, or
+    /// abort it, and await its Promise first). Other tabs' connections close themselves.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn reset(&self) -> Promise {
+        let in_flight = self.inner.operations_in_flight();
+        if in_flight > 0 || self.inner.running.get() {
+            return Promise::reject(&js_error(
+                "ALREADY_RUNNING",
+                &format!(
+                    "reset: expected no operation in progress, got {in_flight} (start, backfill or anchors); stop or abort it and await its Promise first"
+                ),
+                Some(("0".into(), in_flight.to_string())),
+            ));
+        }
+        self.inner.running.set(true);
+        let inner = self.inner.clone();
+        future_to_promise(inner.reset())
     }
 
     /// Asks a running `start()` to stop at its next check; it then rejects with `ABORTED` and
@@ -580,12 +665,20 @@ impl LightSync {
         }
     }
 
-    /// A snapshot: mode, the anchor in use, and its weak-subjectivity standing now.
+    /// A snapshot, without touching IndexedDB: mode, network, the anchor in use and its
+    /// weak-subjectivity standing now, stored headers, the backfill tail and the newest verified
+    /// block.
     #[wasm_bindgen(unchecked_return_type = "Status")]
     pub fn status(&self) -> JsValue {
+        let inner = &self.inner;
         let o = Object::new();
-        set(&o, "mode", self.inner.mode.get().as_str());
-        let anchor = self.inner.active_anchor();
+        set(&o, "mode", inner.mode.get().as_str());
+        set(
+            &o,
+            "network",
+            network_js(&inner.network, &inner.store.name()),
+        );
+        let anchor = inner.active_anchor();
         set(
             &o,
             "anchor",
@@ -593,8 +686,25 @@ impl LightSync {
         );
         let ws = anchor
             .as_ref()
-            .and_then(|a| ws_status(&self.inner.network, &self.inner.clock(), a).ok());
-        set(&o, "ws", ws.as_ref().map(ws_js).unwrap_or(JsValue::NULL));
+            .and_then(|a| ws_status(&inner.network, &inner.clock(), a).ok());
+        set(
+            &o,
+            "ws",
+            ws.as_ref()
+                .map(|w| ws_js(&inner.network, w))
+                .unwrap_or(JsValue::NULL),
+        );
+        set(&o, "headers", inner.store.header_count() as f64);
+        let tail = inner.store.cursor().map(|c| {
+            let t = Object::new();
+            set(&t, "oldestSlot", c.oldest_slot.to_string());
+            set(&t, "oldestRoot", hex0x(&c.oldest_root));
+            set(&t, "oldestParentRoot", hex0x(&c.oldest_parent_root));
+            set(&t, "targetSlot", c.target_slot.to_string());
+            JsValue::from(t)
+        });
+        set(&o, "tail", tail.unwrap_or(JsValue::NULL));
+        set(&o, "head", inner.head_js(anchor.as_ref()));
         o.into()
     }
 
@@ -613,6 +723,7 @@ impl LightSync {
     }
 
     /// Adds a listener for `event` (`progress`, `warning` or `status`).
+    #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: EventName, callback: EventCallback) -> Result<(), JsValue> {
         let name = event_name(event)?;
         let f: Function = JsValue::from(callback)
@@ -623,6 +734,7 @@ impl LightSync {
     }
 
     /// Removes a listener added with `on`.
+    #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, event: EventName, callback: EventCallback) -> Result<(), JsValue> {
         let name = event_name(event)?;
         let target = JsValue::from(callback);
@@ -631,6 +743,28 @@ impl LightSync {
             .borrow_mut()
             .retain(|(n, f)| !(n == &name && JsValue::from(f.clone()) == target));
         Ok(())
+    }
+}
+
+/// The `signal` of `start(options)`, checked.
+fn start_signal(options: Option<StartOptions>) -> Result<Option<AbortSignal>, JsValue> {
+    let Some(options) = options.map(JsValue::from) else {
+        return Ok(None);
+    };
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    if !options.is_object() {
+        return Err(error::invalid_options(format!(
+            "start: expected an options object, got {options:?}"
+        )));
+    }
+    match Reflect::get(&options, &"signal".into()) {
+        Ok(s) if s.is_undefined() || s.is_null() => Ok(None),
+        Ok(s) => s.dyn_into::<AbortSignal>().map(Some).map_err(|s| {
+            error::invalid_options(format!("start: signal: expected an AbortSignal, got {s:?}"))
+        }),
+        Err(_) => Ok(None),
     }
 }
 

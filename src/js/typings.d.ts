@@ -1,0 +1,271 @@
+
+// ---- beacon-lightsync: the types of the JS API (appended to the generated typings) ----
+// Conventions: roots are 0x-hex strings; chain quantities that are uint64 in the consensus
+// specs (slots, epochs, Gwei, counts of validators) and unix times are decimal strings, so no
+// value above 2^53 is ever rounded; byte counters, rates and header counts are numbers.
+
+/** A decimal integer string, as every uint64 of this API. */
+export type DecimalString = `${bigint}`;
+
+/** A built-in network, or a config with `config.yaml` keys (e.g. the `data` of
+ * `/eth/v1/config/spec`) plus `GENESIS_VALIDATORS_ROOT` (else taken from the first provider). */
+export type NetworkOption = "mainnet" | "sepolia" | "hoodi" | "holesky" | Record<string, string | number>;
+
+/** How far back `backfill()` goes: a slot (inclusive), `"genesis"`, or `"horizon"` (the default:
+ * the first slot of `max(0, current_epoch - MIN_EPOCHS_FOR_BLOCK_REQUESTS)`, the oldest block
+ * every peer must still serve). */
+export type BackfillTarget = number | DecimalString | "genesis" | "horizon";
+
+/** Backfill settings (the `backfill` option, or the argument of `backfill()`). */
+export interface BackfillOptions {
+  targetSlot?: BackfillTarget;
+  /** Slots per verified batch (one IndexedDB transaction each); see `backfillDefaults()`. */
+  batchSize?: number;
+  /** Requests in flight at once; see `backfillDefaults()`. */
+  concurrency?: number;
+}
+
+/** The argument of `backfill()`: overrides the `backfill` option, plus a cancellation signal. */
+export interface BackfillCallOptions extends BackfillOptions {
+  /** Cancels this backfill (it rejects with `ABORTED`; every stored batch is kept). */
+  signal?: AbortSignal;
+}
+
+/** What a finished `backfill()` run did. */
+export interface BackfillSummary {
+  /** Headers stored in this run. */
+  stored: number;
+  /** Headers served that did not link to the chain (orphans), skipped. */
+  skippedNonLinking: number;
+  /** Slots without a block (404) in this run. */
+  emptySlots: number;
+  oldestSlot: DecimalString;
+  oldestRoot: string;
+  oldestParentRoot: string;
+  targetSlot: DecimalString;
+  headersPerSecond: number | null;
+}
+
+/** `backfillDefaults()`. */
+export interface BackfillDefaults { batchSize: number; concurrency: number; }
+
+export interface LightSyncOptions {
+  network: NetworkOption;
+  /** Beacon API base URLs, in order of preference. Required unless `stateFile` is given. */
+  beaconApiUrls?: string[];
+  /** `0x<64 hex>:<epoch>` weak-subjectivity checkpoint. */
+  checkpoint?: string;
+  /** A trusted block root (0x-hex). */
+  trustedBlockRoot?: string;
+  /** Trust the provider(s): "finalized", a slot, or a 0x state root. Overrides trustedBlockRoot (with a warning). */
+  stateId?: string;
+  /** A local SSZ BeaconState at an epoch's first slot; only into an empty database. */
+  stateFile?: ArrayBuffer | Uint8Array;
+  /** What to do with a checkpoint outside its weak-subjectivity period (default "strict"). */
+  longRange?: "strict" | "lenient" | "light";
+  /** Providers that must agree on the finalized checkpoint with `stateId` (default: all). */
+  quorum?: number;
+  /** Backfill settings, used by `backfill()`. */
+  backfill?: BackfillOptions;
+  /** Cancels `create()` and every later operation of the instance. */
+  signal?: AbortSignal;
+  /** Wall-clock override in unix seconds (tests). */
+  now?: number;
+  /** Per-request timeout in milliseconds (default 10000). */
+  timeoutMs?: number;
+}
+
+/** The argument of `start()`. */
+export interface StartOptions {
+  /** Cancels this `start()` (it rejects with `ABORTED`; nothing is stored). */
+  signal?: AbortSignal;
+}
+
+export type Trust = "checkpoint" | "block-root" | "provider" | "file" | "light-client";
+
+/** A verified anchor. */
+export interface Anchor {
+  network: string;
+  blockRoot: string;
+  stateRoot: string;
+  /** The anchor state's slot (the first slot of `epoch` for a checkpoint state). */
+  slot: DecimalString;
+  epoch: DecimalString;
+  fork: string;
+  trust: Trust;
+  /** The trusted block is older than `slot` (empty slots) and linked through `state.latest_block_header`. */
+  linkedThroughLatestBlockHeader: boolean;
+  providers: string[];
+  wsPeriodEpochs: DecimalString;
+  wsExpiresEpoch: DecimalString;
+  totalActiveBalanceGwei: DecimalString;
+  activeValidators: DecimalString;
+  /** When it was stored, unix seconds. */
+  createdAt: DecimalString;
+  stale: boolean;
+}
+
+/** The anchor's weak-subjectivity standing at the time of the `status()` call. */
+export interface WsInfo {
+  /** `compute_weak_subjectivity_period`, in epochs. */
+  periodEpochs: DecimalString;
+  /** The last epoch at which the anchor is safe: `anchor.epoch + periodEpochs`. */
+  expiresEpoch: DecimalString;
+  /** The wall clock's epoch. */
+  currentEpoch: DecimalString;
+  /** When the anchor goes stale: the start of epoch `expiresEpoch + 1`, unix seconds. */
+  expiresAt: DecimalString;
+  /** `SECONDS_PER_SLOT * SLOTS_PER_EPOCH` of the network. */
+  secondsPerEpoch: number;
+  stale: boolean;
+}
+
+/** The network in use. */
+export interface NetworkInfo {
+  name: string;
+  genesisValidatorsRoot: string;
+  /** Unix seconds. */
+  genesisTime: DecimalString;
+  secondsPerSlot: number;
+  slotsPerEpoch: number;
+  /** The IndexedDB database holding this network's anchors and headers. */
+  database: string;
+}
+
+/** The oldest backfilled header and where backfill stops. */
+export interface BackfillTail {
+  oldestSlot: DecimalString;
+  oldestRoot: string;
+  /** The root the next (older) header must have. */
+  oldestParentRoot: string;
+  /** The slot backfill stops at (inclusive). */
+  targetSlot: DecimalString;
+}
+
+/** The newest verified block: the anchor's, or the tip a follow step reached. */
+export interface Head {
+  root: string;
+  /** The block's slot; null while unknown (an anchor linked through `latest_block_header` and not yet followed). */
+  slot: DecimalString | null;
+  /** True once a follow step moved past (or confirmed) the anchor. */
+  followed: boolean;
+}
+
+export type Mode = "idle" | "syncing" | "synced" | "stopped" | "error";
+
+export interface Status {
+  mode: Mode;
+  network: NetworkInfo;
+  anchor: Anchor | null;
+  ws: WsInfo | null;
+  /** Headers stored in this network's database (as of this instance's last write). */
+  headers: number;
+  tail: BackfillTail | null;
+  head: Head | null;
+}
+
+/** Progress of the checkpoint flow: `done`/`total` in bytes (download, hash) or records (store). */
+export interface CheckpointProgressEvent {
+  phase: "download" | "hash" | "store";
+  done: number;
+  total: number | null;
+  bytes: number;
+  /** Bytes per second since the phase began. */
+  rate: number | null;
+  provider: string | null;
+}
+
+/** Progress of `backfill()`: `done`/`total` in slots examined in this run. */
+export interface BackfillProgressEvent {
+  phase: "backfill";
+  done: number;
+  total: number;
+  /** Headers stored in this run. */
+  headers: number;
+  headersPerSecond: number | null;
+  /** Same as `headersPerSecond`. */
+  rate: number | null;
+  etaSeconds: number | null;
+  oldestSlot: DecimalString;
+  skippedNonLinking: number;
+  emptySlots: number;
+}
+
+/** The steps of a light-client rebuild of a stale anchor (`longRange: "light"`). */
+export type LightStep = "committees" | "anchor-header" | "updates" | "finality" | "headers" | "state" | "store";
+
+/** Progress of a light-client rebuild. */
+export interface LightProgressEvent {
+  phase: `light-${LightStep}`;
+  done: number;
+  total: number | null;
+  bytes: number;
+  rate: null;
+  provider: null;
+  /** The sync-committee period the step is at, when it is about one. */
+  period: DecimalString | null;
+}
+
+export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | LightProgressEvent;
+
+export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
+  | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
+  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS";
+export interface WarningEvent { code: WarningCode; message: string; }
+
+/** Every `mode` change; `mode` discriminates what else is present. */
+export type StatusEvent =
+  | { mode: "idle" | "syncing" | "stopped"; anchor: Anchor | null }
+  | { mode: "synced"; anchor: Anchor }
+  | { mode: "error"; anchor: Anchor | null; error: { code: ErrorCode; message: string } };
+
+/** Event names and their payloads, for `on`/`off`. */
+export interface LightSyncEvents { progress: ProgressEvent; warning: WarningEvent; status: StatusEvent; }
+export type LightSyncEventName = keyof LightSyncEvents;
+export type LightSyncListener<K extends LightSyncEventName> = (event: LightSyncEvents[K]) => void;
+
+export interface LightSync {
+  /** Adds a listener for `event`. */
+  on<K extends LightSyncEventName>(event: K, listener: LightSyncListener<K>): void;
+  /** Removes a listener added with `on`. */
+  off<K extends LightSyncEventName>(event: K, listener: LightSyncListener<K>): void;
+}
+
+/** The stable `code` of a `LightSyncError`. */
+export type ErrorCode =
+  // options and instance state
+  | "INVALID_OPTIONS" | "INVALID_ARGUMENT" | "NO_SOURCE" | "ALREADY_RUNNING" | "CONFIG" | "ABORTED"
+  // checkpoint sync
+  | "INVALID_CHECKPOINT" | "GENESIS_MISMATCH" | "HEADER_NOT_FOUND" | "STATE_NOT_FOUND"
+  | "HEADER_ROOT_MISMATCH" | "STATE_ROOT_MISMATCH" | "STATE_LINK_MISMATCH" | "NOT_EPOCH_ALIGNED"
+  | "FORK_MISMATCH" | "WS_STALE" | "PROVIDER_DISAGREEMENT" | "DATABASE_NOT_EMPTY" | "NO_PROVIDERS"
+  | "WS_UNAVAILABLE" | "CLOCK_BEFORE_GENESIS"
+  // Beacon API transport
+  | "HTTP_STATUS" | "TIMEOUT" | "NETWORK" | "BODY_TOO_LARGE" | "TRUNCATED" | "DECODE"
+  // storage
+  | "STORE" | "SCHEMA_TOO_NEW"
+  // backfill
+  | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
+  | "BACKFILL_TOO_OLD" | "INVALID_OPTION" | "CLOCK"
+  // long range: light rebuild and following
+  | "REBUILD_NO_SYNC_COMMITTEE" | "REBUILD_COMMITTEE_SIZE" | "REBUILD_ANCHOR_HEADER_MISSING"
+  | "REBUILD_ANCHOR_PERIOD_MISMATCH" | "REBUILD_NO_PROGRESS" | "REBUILD_COMMITTEE_MISMATCH"
+  | "HASH_CHAIN_BROKEN" | "NOT_ABOVE_TIP" | "FOLLOW_PROVIDER_DISAGREEMENT" | "FOLLOW_FINALIZED_HEADER_MISSING"
+  // light-client verification
+  | "LC_PARTICIPATION" | "LC_SLOT_ORDERING" | "LC_SIGNATURE_PERIOD" | "LC_NOT_RELEVANT"
+  | "LC_INVALID_HEADER" | "LC_UNEXPECTED_FINALIZED_HEADER" | "LC_FINALITY_BRANCH"
+  | "LC_UNEXPECTED_NEXT_SYNC_COMMITTEE" | "LC_NEXT_SYNC_COMMITTEE_MISMATCH" | "LC_NEXT_SYNC_COMMITTEE_BRANCH"
+  | "LC_INVALID_PUBLIC_KEY" | "LC_INVALID_AGGREGATE_PUBLIC_KEY" | "LC_INVALID_SIGNATURE_ENCODING"
+  | "LC_SIGNATURE" | "LC_TRUSTED_ROOT_MISMATCH" | "LC_CURRENT_SYNC_COMMITTEE_BRANCH"
+  | "LC_FORK_DIGEST_MISMATCH" | "LC_TRUNCATED_STREAM" | "LC_DECODE" | "LC_TYPES" | "LC_NO_LIGHT_CLIENT_AT_FORK";
+
+/** Every rejection and throw of this API is a LightSyncError. */
+export interface LightSyncError extends Error {
+  name: "LightSyncError";
+  code: ErrorCode;
+  expected?: string;
+  actual?: string;
+}
+
+/** Whether `error` is a `LightSyncError` (an `Error` named "LightSyncError" with a string `code`). */
+export function isLightSyncError(error: unknown): error is LightSyncError;
