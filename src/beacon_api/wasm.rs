@@ -32,32 +32,34 @@ pub const DEFAULT_MAX_STATE_BYTES: u64 = 2 << 30;
 /// Default number of requests in flight in a batch (browsers allow ~6 per HTTP/1.1 host).
 pub const DEFAULT_CONCURRENCY: usize = 6;
 
-/// Resolves on a later task of the event loop, so the page can render and handle input:
-/// `scheduler.yield()` where the browser has it (not clamped like nested timers), else
-/// `setTimeout(0)`. Works in windows and workers.
+/// Resolves on a later task of the event loop, so the page can render, handle input and run its
+/// timers: a `MessageChannel` message (an ordinary task, not clamped to 4 ms like nested
+/// `setTimeout`s), else `setTimeout(0)`. Not `scheduler.yield()`: its continuations run ahead of
+/// the page's own timers, which a long download or hash would then starve. Works in windows and
+/// workers.
 pub async fn yield_now() {
-    let global = js_sys::global();
-    let scheduled = Reflect::get(&global, &"scheduler".into())
-        .ok()
-        .filter(|s| s.is_object())
-        .and_then(|s| {
-            let f: Function = Reflect::get(&s, &"yield".into()).ok()?.dyn_into().ok()?;
-            f.call0(&s).ok()?.dyn_into::<Promise>().ok()
-        });
-    let promise = scheduled.unwrap_or_else(|| {
-        Promise::new(&mut |resolve, _reject| {
-            let set_timeout = Reflect::get(&global, &"setTimeout".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok());
-            match set_timeout {
-                Some(f) => {
-                    let _ = f.call2(&global, &resolve, &JsValue::from(0));
-                }
-                None => {
-                    let _ = resolve.call0(&JsValue::NULL);
-                }
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).ok();
+        let posted = (|| {
+            let ctor: Function = get(&global, "MessageChannel")?.dyn_into().ok()?;
+            let channel = Reflect::construct(&ctor, &js_sys::Array::new()).ok()?;
+            let (port1, port2) = (get(&channel, "port1")?, get(&channel, "port2")?);
+            Reflect::set(&port1, &"onmessage".into(), &resolve).ok()?;
+            let post: Function = get(&port2, "postMessage")?.dyn_into().ok()?;
+            post.call1(&port2, &JsValue::NULL).ok()
+        })();
+        if posted.is_some() {
+            return;
+        }
+        match get(&global, "setTimeout").and_then(|f| f.dyn_into::<Function>().ok()) {
+            Some(f) => {
+                let _ = f.call2(&global, &resolve, &JsValue::from(0));
             }
-        })
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
     });
     let _ = JsFuture::from(promise).await;
 }

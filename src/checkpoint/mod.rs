@@ -333,18 +333,25 @@ fn committee_record(c: Option<SyncCommitteeView>) -> Option<SyncCommitteeRecord>
     })
 }
 
-/// Decides when long work yields: after [`TASK_BUDGET_MS`] of work when the hooks have a clock,
-/// at every check without one (then the caller keeps each step small on its own).
+/// Decides when long work yields. With a clock in the hooks: before the next step would take
+/// the current task past [`TASK_BUDGET_MS`], judged by the longest step seen so far (a step can
+/// be indivisible, e.g. one hashing group of about a megabyte). Without a clock: at every check
+/// (the caller then keeps each step small on its own).
 struct Pacer<'h, H> {
     hooks: &'h H,
     since: Option<f64>,
+    step_started: Option<f64>,
+    longest_step_ms: f64,
 }
 
 impl<'h, H: Hooks> Pacer<'h, H> {
     fn new(hooks: &'h H) -> Self {
+        let now = hooks.now_ms();
         Pacer {
             hooks,
-            since: hooks.now_ms(),
+            since: now,
+            step_started: now,
+            longest_step_ms: 0.0,
         }
     }
 
@@ -353,17 +360,22 @@ impl<'h, H: Hooks> Pacer<'h, H> {
         self.since.is_some()
     }
 
-    /// Whether this task's budget is spent.
-    fn due(&self) -> bool {
-        match (self.since, self.hooks.now_ms()) {
-            (Some(t0), Some(t)) => t - t0 >= TASK_BUDGET_MS,
-            _ => true,
+    /// Ends a step: records its duration and says whether to yield before the next one.
+    fn due(&mut self) -> bool {
+        let (Some(t0), Some(now)) = (self.since, self.hooks.now_ms()) else {
+            return true;
+        };
+        if let Some(s) = self.step_started {
+            self.longest_step_ms = self.longest_step_ms.max(now - s);
         }
+        self.step_started = Some(now);
+        now - t0 + self.longest_step_ms >= TASK_BUDGET_MS
     }
 
     async fn pause(&mut self) {
         self.hooks.pause().await;
         self.since = self.hooks.now_ms();
+        self.step_started = self.since;
     }
 }
 
