@@ -217,6 +217,7 @@ fn mainnet_helios_recordings() {
     let base = &d.urls()[0];
     let dir = fixtures().join("helios/ethereum/testdata");
     let checkpoint = "0x5afc212a7924789b2bc86acad3ab3a6ffb1f6e97253ea50bee7f4f51422c9275";
+    assert_eq!(d.info()["bootstrap_roots"], serde_json::json!([checkpoint]));
     let r = get(
         base,
         &format!("/eth/v1/beacon/light_client/bootstrap/{checkpoint}"),

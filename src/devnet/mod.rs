@@ -251,7 +251,14 @@ impl Devnet {
         let c = &self.shared.honest;
         let spe = c.slots_per_epoch.max(1);
         let fin = c.checkpoints.finalized;
+        let mut bootstraps: Vec<(u64, String)> = c
+            .bootstraps
+            .keys()
+            .map(|r| (c.header_by_root(r).map_or(0, |(h, _)| h.slot), hex0x(r)))
+            .collect();
+        bootstraps.sort();
         serde_json::json!({
+            "bootstrap_roots": bootstraps.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "urls": self.urls,
             "checkpoint": self.checkpoint(),
             "finalized_epoch": fin.epoch,
