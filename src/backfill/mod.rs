@@ -30,7 +30,7 @@ pub use roots::{chunk_vector, vector_root, KnownRoots, KnownRootsError};
 pub use walk::{Expect, Step, WalkError, WalkLimits, WalkStats, Walker};
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
 use crate::config::NetworkConfig;
@@ -405,27 +405,46 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 });
             }
             let lanes = self.options.concurrency.min(pending.len()).max(1);
-            let per_lane = pending.len().div_ceil(lanes);
+            // A sliding window: each lane issues its next request as soon as its last one
+            // completed, so a slow answer holds up one lane, not a whole group. With a single
+            // lane the whole list goes to the transport in one call, whose `get_many` runs its
+            // own parallel batch (the native CLI's threads).
+            let per_call = if lanes > 1 { 1 } else { pending.len() };
             let rot = {
                 let mut r = st.rotation.borrow_mut();
                 *r = r.wrapping_add(1);
                 *r
             };
-            let jobs: Vec<(usize, &[u64])> = pending
-                .chunks(per_lane)
-                .enumerate()
-                .map(|(i, chunk)| (healthy[(rot + i) % healthy.len()], chunk))
-                .collect();
-            let answers =
-                futures::future::join_all(jobs.iter().map(|(p, chunk)| async move {
-                    self.providers[*p].headers_by_slots(chunk).await
-                }))
-                .await;
+            // Requests (not lanes) take turns over the healthy providers, so every provider is
+            // asked even where lanes do not interleave (blocking native transports).
+            let queue: RefCell<VecDeque<(usize, &[u64])>> =
+                RefCell::new(pending.chunks(per_call).enumerate().collect());
+            let answered: RefCell<Vec<(usize, &[u64], Vec<Result<Option<HeaderInfo>, ApiError>>)>> =
+                RefCell::new(Vec::with_capacity(pending.len()));
+            futures::future::join_all((0..lanes).map(|_| {
+                let (queue, answered, healthy) = (&queue, &answered, &healthy);
+                async move {
+                    loop {
+                        if self.hooks.aborted() {
+                            break;
+                        }
+                        let Some((k, group)) = queue.borrow_mut().pop_front() else {
+                            break;
+                        };
+                        let p = healthy[(rot + k) % healthy.len()];
+                        let results = self.providers[p].headers_by_slots(group).await;
+                        answered.borrow_mut().push((p, group, results));
+                    }
+                }
+            }))
+            .await;
+            self.check_abort()?;
             let mut failed = Vec::new();
             let mut wait_ms = 0u64;
             let mut last: Option<(u64, usize, ApiError)> = None;
-            for ((p, chunk), results) in jobs.iter().zip(answers) {
-                for (slot, result) in chunk.iter().zip(results) {
+            for (p, group, results) in answered.into_inner() {
+                let p = &p;
+                for (slot, result) in group.iter().zip(results) {
                     match result {
                         Ok(found) => {
                             out.insert(*slot, (found, *p));
@@ -598,22 +617,34 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         };
         let n = known.slots_per_historical_root;
         let lo = chunk * n;
-        let stored = self.store.headers_range(lo, lo + n).await?;
-        let mut blocks: Vec<(u64, Root, Root)> = stored
+        // The store is read only for a chunk that is partly stored already (a resumed run, or a
+        // chunk whose top was walked in an earlier unit).
+        let in_buffer = buffer.range(lo..lo + n).count() as u64;
+        let stored = if in_buffer == n {
+            Vec::new()
+        } else {
+            self.store.headers_range(lo, lo + n).await?
+        };
+        let mut by_slot: BTreeMap<u64, (Root, Root)> = stored
             .iter()
-            .map(|h| (h.slot, h.root, h.parent_root()))
+            .map(|h| (h.slot, (h.root, h.parent_root())))
             .collect();
         for slot in lo..lo + n {
-            if blocks.iter().any(|b| b.0 == slot) {
+            if by_slot.contains_key(&slot) {
                 continue;
             }
             match buffer.get(&slot) {
-                Some((Some(h), _)) => blocks.push((slot, h.root, h.header.parent_root.0)),
+                Some((Some(h), _)) => {
+                    by_slot.insert(slot, (h.root, h.header.parent_root.0));
+                }
                 Some((None, _)) => {}
                 None => return Ok(None),
             }
         }
-        blocks.sort_unstable_by_key(|b| b.0);
+        let blocks: Vec<(u64, Root, Root)> = by_slot
+            .into_iter()
+            .map(|(slot, (root, parent))| (slot, root, parent))
+            .collect();
         let Some(vector) = chunk_vector(lo, n, &blocks) else {
             return Ok(None);
         };
@@ -626,8 +657,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         }
     }
 
-    /// The slots of the next fetch below `below` (exclusive): one batch, or the rest of a
-    /// summarised chunk so that it can be verified as a whole.
+    /// The slots of the next fetch below `below` (exclusive): one batch, or, in summarised
+    /// chunks, the rest of the current chunk and as many whole chunks below it as fit in a
+    /// batch, so that each can be verified as a whole (and small chunks, as in the minimal
+    /// preset, do not shrink the fetch units).
     fn next_unit(&self, below: u64, target: u64) -> Vec<u64> {
         if below == 0 || below <= target {
             return Vec::new();
@@ -639,6 +672,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             let chunk = hi / n;
             if known.summary_for_chunk(chunk).is_some() && chunk * n >= target {
                 lo = chunk * n;
+                while lo >= n
+                    && lo - n >= target
+                    && known.summary_for_chunk(lo / n - 1).is_some()
+                    && hi + 1 - (lo - n) <= self.options.batch_size
+                {
+                    lo -= n;
+                }
             }
         }
         let lo = lo.max(target);
@@ -748,12 +788,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     }
                     buffer.extend(fetched?);
                     if let Some(known) = self.known {
-                        let chunk = lowest / known.slots_per_historical_root;
-                        if lowest % known.slots_per_historical_root == 0
-                            && !verified.contains_key(&chunk)
-                        {
-                            if let Some(v) = self.verify_chunk(chunk, &buffer).await? {
-                                verified.insert(chunk, v);
+                        // Every chunk whose lowest slot this unit reached can now be complete.
+                        let n = known.slots_per_historical_root;
+                        for chunk in (lowest.div_ceil(n)..=slot / n).rev() {
+                            if !verified.contains_key(&chunk) {
+                                if let Some(v) = self.verify_chunk(chunk, &buffer).await? {
+                                    verified.insert(chunk, v);
+                                }
                             }
                         }
                     }
