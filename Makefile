@@ -43,6 +43,10 @@ bench: build
 
 ## Issue 8: streaming, worker-parallel state root in headless Chromium vs Lodestar on devnet Fulu
 ## states of 64K, 500K and 2M validators (time, renderer peak memory, native CLI, kernel ns/node).
-bench-state: build
-	bash scripts/pkg-simd.sh pkg
+## It builds its own package copy (pkg-bench/: SIMD + scalar builds, init-best.js).
+bench-state: setup
+	wasm-pack build --release --target web --out-dir pkg-bench
+	node scripts/package.mjs pkg-bench
+	bash scripts/pkg-simd.sh pkg-bench
+	cargo build --release --bin lightsync
 	node scripts/bench.mjs state

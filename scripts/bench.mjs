@@ -108,7 +108,9 @@ async function freshPage(browser, cdp, url) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
+  page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
   await page.goto(url);
+  await page.waitForFunction(() => window.bench, null, { timeout: 60000 });
   // Chromium may start more than one renderer for a new context (e.g. the initial about:blank and
   // the cross-origin-isolated page's own); the page's is the one whose memory grows, so every new
   // live renderer is a candidate and reads take the largest.
@@ -150,7 +152,7 @@ async function stateSuite(base) {
         const native1 = nativeRootThreads(file, 1);
         const native2 = nativeRootThreads(file, 2);
         fs.rmSync(file);
-        const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=fulu&preset=mainnet&workers=${workers}`;
+        const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=fulu&preset=mainnet&workers=${workers}&pkg=${BENCH_PKG}`;
         // Page A: ours (memory read before anything else runs in it), then Lodestar on the same URL.
         const a = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
         const ready = await a.page.evaluate(() => window.bench.ready);
@@ -345,7 +347,11 @@ async function backfillSuite(base) {
   }
 }
 
-const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": process.env.LIGHTSYNC_PKG || path.join(ROOT, "pkg"), "/fixtures": FIXTURES });
+// The state suite loads its own build (pkg-bench/, made by `make bench-state`) when present, so a
+// concurrent rebuild of pkg/ cannot change the module mid-run.
+const BENCH_PKG = fs.existsSync(path.join(ROOT, "pkg-bench/init-best.js")) ? "/pkg-bench" : "/pkg";
+const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": process.env.LIGHTSYNC_PKG || path.join(ROOT, "pkg"),
+  "/pkg-bench": path.join(ROOT, "pkg-bench"), "/fixtures": FIXTURES });
 const results = {};
 try {
   for (const s of suites) {
