@@ -25,15 +25,26 @@
 //!
 //! # Spec checks
 //!
-//! * [`PublicKey::from_bytes`] is the IETF `KeyValidate`: the point must decompress, be in the
-//!   prime-order subgroup and not be the identity (the consensus specs require this for every
-//!   public key that enters `FastAggregateVerify`).
+//! * [`PublicKey::from_bytes`] is the IETF `KeyValidate` (draft v4/v5 section 2.5): the point
+//!   must decompress, be in the prime-order subgroup and not be the identity.
+//! * [`PublicKeyPoint::from_bytes`] is `pubkey_to_point` alone (decompression, on-curve), and
+//!   [`PublicKeySum`] the point additions of `FastAggregateVerify` (section 3.3.4, steps 1-4).
+//!   The draft does not `KeyValidate` each input key there: its precondition is that every key
+//!   came with a proof of possession (section 3.3), and `CoreVerify` (section 2.7, step 4) then
+//!   runs `KeyValidate` on the *aggregate*. [`PublicKeySum::key_validate`] is that step.
+//!   The consensus specs' reference implementation (`py_ecc`) additionally `KeyValidate`s every
+//!   input key, as a runtime stand-in for the proof-of-possession precondition it cannot check
+//!   (cfrg/draft-irtf-cfrg-bls-signature issue 27; hence the spec test vector
+//!   `fast_aggregate_verify_infinity_pubkey`). Where the precondition is established otherwise
+//!   (sync-committee keys, see `sync_protocol::TrustedCommittee`) the per-key subgroup check can
+//!   be dropped without changing any result.
 //! * [`Signature::from_bytes`] is `signature_to_point` with its subgroup check. The identity
 //!   (`0xc0` followed by zeros) is a valid encoding and is accepted here; it simply never verifies
 //!   against a non-empty set of keys.
-//! * [`fast_aggregate_verify`] is the IETF `FastAggregateVerify` (no key may be missing: an empty
-//!   key list is `false`), [`eth_fast_aggregate_verify`] the Altair wrapper that accepts the
-//!   identity signature over an empty key list.
+//! * [`fast_aggregate_verify`] is the IETF `FastAggregateVerify` over keys that already passed
+//!   `KeyValidate` (no key may be missing: an empty key list is `false`),
+//!   [`eth_fast_aggregate_verify`] the Altair wrapper that accepts the identity signature over an
+//!   empty key list.
 
 use blst::min_pk;
 use blst::BLST_ERROR;
@@ -159,6 +170,107 @@ impl PublicKey {
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "PublicKey(0x{})", hex::encode(self.to_bytes()))
+    }
+}
+
+/// A public key after `pubkey_to_point` alone (IETF draft v4/v5, section 2.2 "Helper
+/// functions"): decompressed and on the curve, but neither subgroup-checked nor checked for the
+/// identity. This is all `FastAggregateVerify` (section 3.3.4) does to each input key; the
+/// subgroup and identity checks (`KeyValidate`, section 2.5) run once, on the sum, inside
+/// `CoreVerify` (section 2.7). See [`PublicKeySum::key_validate`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKeyPoint(min_pk::PublicKey);
+
+impl PublicKeyPoint {
+    /// `pubkey_to_point` over a 48-byte compressed key: a bad encoding or a point off the curve
+    /// is an error; the identity and points outside the subgroup are not.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BlsError> {
+        if bytes.len() != PUBLIC_KEY_BYTES_LEN {
+            return Err(BlsError::WrongLength {
+                what: "BLS public key",
+                expected: PUBLIC_KEY_BYTES_LEN,
+                got: bytes.len(),
+            });
+        }
+        min_pk::PublicKey::uncompress(bytes)
+            .map(PublicKeyPoint)
+            .map_err(|e| BlsError::InvalidPublicKey { reason: reason(e) })
+    }
+
+    /// Whether this is the G1 identity (the encoding `0xc0` followed by zeros).
+    pub fn is_identity(&self) -> bool {
+        let affine: &blst::blst_p1_affine = (&self.0).into();
+        // SAFETY: `affine` points to a live, initialised affine point.
+        unsafe { blst::blst_p1_affine_is_inf(affine) }
+    }
+
+    /// The 48-byte compressed encoding.
+    pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_BYTES_LEN] {
+        self.0.compress()
+    }
+}
+
+impl From<&PublicKey> for PublicKeyPoint {
+    fn from(key: &PublicKey) -> Self {
+        PublicKeyPoint(key.0)
+    }
+}
+
+impl std::fmt::Debug for PublicKeyPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PublicKeyPoint(0x{})", hex::encode(self.to_bytes()))
+    }
+}
+
+/// A running sum of public-key points (projective G1), before `KeyValidate`: the
+/// `aggregate` of `FastAggregateVerify` steps 1-4, which may also subtract points (the sum of a
+/// committee minus its absent members).
+#[derive(Clone, Copy, Debug)]
+pub struct PublicKeySum(min_pk::AggregatePublicKey);
+
+impl PublicKeySum {
+    /// The sum of one point.
+    pub fn new(first: &PublicKeyPoint) -> Self {
+        PublicKeySum(min_pk::AggregatePublicKey::from_public_key(&first.0))
+    }
+
+    /// The sum of `points`; an empty list is an error (`FastAggregateVerify` needs a key).
+    pub fn of(points: &[&PublicKeyPoint]) -> Result<Self, BlsError> {
+        let (first, rest) = points.split_first().ok_or(BlsError::EmptyAggregate {
+            what: "public keys",
+        })?;
+        let mut sum = PublicKeySum::new(first);
+        for p in rest {
+            sum.add(p);
+        }
+        Ok(sum)
+    }
+
+    /// Adds `point`.
+    pub fn add(&mut self, point: &PublicKeyPoint) {
+        // `false`: no per-key validation, by design (see the type's docs).
+        let _ = self.0.add_public_key(&point.0, false);
+    }
+
+    /// Subtracts `point`.
+    pub fn subtract(&mut self, point: &PublicKeyPoint) {
+        self.0
+            .sub_aggregate(&min_pk::AggregatePublicKey::from_public_key(&point.0));
+    }
+
+    /// The sum as an affine point, unchecked (e.g. to write a committee's `aggregate_pubkey`).
+    pub fn to_point(&self) -> PublicKeyPoint {
+        PublicKeyPoint(self.0.to_public_key())
+    }
+
+    /// `KeyValidate` of the sum (draft section 2.5, as `CoreVerify` step 4 runs it on the
+    /// aggregate): not the identity and in the prime-order subgroup. The result can be used
+    /// with [`Signature::verify`].
+    pub fn key_validate(&self) -> Result<PublicKey, BlsError> {
+        let pk = self.0.to_public_key();
+        pk.validate()
+            .map_err(|e| BlsError::InvalidPublicKey { reason: reason(e) })?;
+        Ok(PublicKey(pk))
     }
 }
 

@@ -65,8 +65,12 @@ pub enum UpdateFailure {
     NextSyncCommitteeMismatch,
     /// The next-committee branch does not prove the committee against the attested state root.
     NextSyncCommitteeBranch { gindex: u64, branch_len: usize },
-    /// A participating committee member's public key fails `KeyValidate`.
+    /// A participating committee member's public key does not decompress to a curve point, or
+    /// is the identity.
     InvalidPublicKey { member: usize, reason: BlsError },
+    /// The participants' aggregate public key fails `KeyValidate` (it is the identity or outside
+    /// the G1 subgroup, e.g. because a participant's key is), the check `CoreVerify` runs.
+    InvalidAggregatePublicKey { participants: u64, reason: BlsError },
     /// The aggregate signature bytes are not a G2 subgroup point.
     InvalidSignatureEncoding { reason: BlsError },
     /// `FastAggregateVerify` returned false.
@@ -88,6 +92,7 @@ impl UpdateFailure {
             UpdateFailure::NextSyncCommitteeMismatch => "LC_NEXT_SYNC_COMMITTEE_MISMATCH",
             UpdateFailure::NextSyncCommitteeBranch { .. } => "LC_NEXT_SYNC_COMMITTEE_BRANCH",
             UpdateFailure::InvalidPublicKey { .. } => "LC_INVALID_PUBLIC_KEY",
+            UpdateFailure::InvalidAggregatePublicKey { .. } => "LC_INVALID_AGGREGATE_PUBLIC_KEY",
             UpdateFailure::InvalidSignatureEncoding { .. } => "LC_INVALID_SIGNATURE_ENCODING",
             UpdateFailure::Signature { .. } => "LC_SIGNATURE",
         }
@@ -142,6 +147,10 @@ impl fmt::Display for UpdateFailure {
             UpdateFailure::InvalidPublicKey { member, reason } => {
                 write!(f, "sync committee member {member}: {reason}")
             }
+            UpdateFailure::InvalidAggregatePublicKey { participants, reason } => write!(
+                f,
+                "aggregate public key of {participants} participants: {reason}"
+            ),
             UpdateFailure::InvalidSignatureEncoding { reason } => write!(f, "sync aggregate: {reason}"),
             UpdateFailure::Signature { participants } => write!(
                 f,

@@ -14,7 +14,7 @@
 use tree_hash::TreeHash;
 
 use crate::config::{compute_domain, compute_signing_root, NetworkConfig};
-use crate::light::bls::{self, PublicKey, Signature};
+use crate::light::bls::{self, Signature};
 use crate::light::branch::{
     floorlog2, get_subtree_index, is_valid_merkle_branch, is_valid_normalized_merkle_branch,
     CURRENT_SYNC_COMMITTEE_GINDEX, CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA, EXECUTION_PAYLOAD_GINDEX,
@@ -163,13 +163,62 @@ fn nodes(branch: &[crate::types::Bytes32]) -> Vec<[u8; 32]> {
     branch.iter().map(|n| n.0).collect()
 }
 
-/// A sync committee the store trusts, with its public keys decompressed and checked once
-/// (512 decompressions with subgroup checks cost tens of milliseconds, more than the
-/// signature check itself).
+/// Which way [`TrustedCommittee::verify`] built the participants' aggregate key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggregatePath {
+    /// `aggregate_pubkey` minus the absent members (fewer than half absent).
+    CommitteeMinusAbsent,
+    /// The sum of the participants' keys, as the spec writes it.
+    SumOfParticipants,
+}
+
+/// A sync committee the store trusts, with its keys decompressed on first use and kept (as
+/// affine points) for every later update signed by the same committee, i.e. for its whole
+/// period. Keys are cached one by one, so an update only pays for the keys it needs.
+///
+/// # How `FastAggregateVerify` is computed, and why it gives the spec's answer
+///
+/// The spec's `validate_light_client_update` calls `bls.FastAggregateVerify(participant_pubkeys,
+/// signing_root, signature)`. The IETF draft (v4, which the consensus specs cite, and v5),
+/// section 3.3.4, computes it as: `pubkey_to_point` of each key, the sum of the points, then
+/// `CoreVerify(sum, message, signature)` (section 2.7), which checks the signature's subgroup and
+/// runs `KeyValidate` (identity and subgroup, section 2.5) on the *sum*. It does not
+/// `KeyValidate` each key: its precondition is a proof of possession for every key (section
+/// 3.3). Here:
+///
+/// 1. **No per-key subgroup check.** Every key of a `SyncCommittee` produced by the state
+///    transition was `KeyValidate`d: altair `get_next_sync_committee` computes
+///    `aggregate_pubkey = eth_aggregate_pubkeys(pubkeys)`, which asserts `bls.KeyValidate` of
+///    each key, and each key is a registry key whose deposit carried a proof of possession.
+///    A committee enters the store only from a verified anchor state or bootstrap branch, or
+///    through `apply_light_client_update` of an update signed by the committee before it
+///    (at least 2/3 of it, except `force_update`, whose weaker guarantee is the spec's own).
+///    Decompression and the on-curve check stay (they are what makes a point at all), an
+///    identity key among the participants is still rejected (the spec's reference
+///    implementation does, see `bls`), and the sum's `KeyValidate` still rejects a sum outside
+///    the subgroup, which is what a non-subgroup participant produces.
+/// 2. **`aggregate_pubkey` minus the absent members.** The committee carries
+///    `aggregate_pubkey`, committed by the same Merkle proof as its `pubkeys` (the
+///    next-sync-committee branch of the update that introduced it, the bootstrap's
+///    current-sync-committee branch, or the verified anchor state). When fewer than half of the
+///    members are absent, the participants' sum is computed as `aggregate_pubkey - Σ absent`:
+///    one decompression plus one per absentee instead of one per participant. This is exactly
+///    the spec's sum whenever `aggregate_pubkey == Σ pubkeys`, which holds for every committee
+///    a valid state transition produced (`get_next_sync_committee` above). A committee violating
+///    it can only reach the store through a state root signed by a dishonest supermajority of
+///    the previous committee, which is outside the light client's security assumption, and such
+///    a supermajority can already make the spec accept any committee of keys it controls, so the
+///    shortcut grants it nothing new. With a wrong `aggregate_pubkey` a genuine signature simply
+///    fails. If `aggregate_pubkey` or an absent key does not decompress, the full sum is used,
+///    so undecodable keys of non-participants never change the result (the spec ignores them).
+/// 3. Otherwise (half or more absent) the participants' points are summed, as the spec does.
 #[derive(Clone, Debug)]
 pub struct TrustedCommittee<P: Preset> {
     pub committee: SyncCommittee<P>,
-    keys: std::sync::OnceLock<Vec<Result<PublicKey, bls::BlsError>>>,
+    /// `pubkey_to_point` of each member, computed on first use.
+    points: Vec<std::sync::OnceLock<Result<bls::PublicKeyPoint, bls::BlsError>>>,
+    /// `pubkey_to_point` of `aggregate_pubkey`, computed on first use.
+    aggregate: std::sync::OnceLock<Result<bls::PublicKeyPoint, bls::BlsError>>,
 }
 
 impl<P: Preset> PartialEq for TrustedCommittee<P> {
@@ -181,58 +230,156 @@ impl<P: Preset> PartialEq for TrustedCommittee<P> {
 impl<P: Preset> TrustedCommittee<P> {
     /// Wraps a committee; keys are decompressed on first use.
     pub fn new(committee: SyncCommittee<P>) -> Self {
+        let n = committee.pubkeys.len();
         TrustedCommittee {
             committee,
-            keys: std::sync::OnceLock::new(),
+            points: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
+            aggregate: std::sync::OnceLock::new(),
         }
     }
 
-    /// Decompresses and validates the keys now (they are otherwise prepared on first use), so
-    /// a caller can pay that cost ahead of time, e.g. off the page's main thread.
+    /// Decompresses `aggregate_pubkey` now (otherwise done by the first verification), so a
+    /// caller can pay that cost ahead of time.
     pub fn prepare(&self) {
-        self.keys();
+        let _ = self.aggregate_point();
     }
 
-    fn keys(&self) -> &[Result<PublicKey, bls::BlsError>] {
-        self.keys.get_or_init(|| {
-            self.committee
-                .pubkeys
-                .iter()
-                .map(|k| PublicKey::from_bytes(k.as_slice()))
-                .collect()
+    /// Decompresses every member's key now: what a verification with half or more of the
+    /// committee absent needs.
+    pub fn prepare_all(&self) {
+        for i in 0..self.points.len() {
+            let _ = self.point(i);
+        }
+    }
+
+    /// How many member keys are decompressed so far (the cache's size).
+    pub fn decompressed_keys(&self) -> usize {
+        self.points.iter().filter(|p| p.get().is_some()).count()
+    }
+
+    fn point(&self, member: usize) -> &Result<bls::PublicKeyPoint, bls::BlsError> {
+        self.points[member].get_or_init(|| {
+            bls::PublicKeyPoint::from_bytes(self.committee.pubkeys[member].as_slice())
         })
     }
 
-    /// `FastAggregateVerify` of `signature` over `signing_root` by the members whose bit is set.
+    fn aggregate_point(&self) -> &Result<bls::PublicKeyPoint, bls::BlsError> {
+        self.aggregate.get_or_init(|| {
+            bls::PublicKeyPoint::from_bytes(self.committee.aggregate_pubkey.as_slice())
+        })
+    }
+
+    /// `aggregate_pubkey - Σ absent`, or `None` when an input does not decompress.
+    fn committee_minus_absent(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+    ) -> Option<bls::PublicKeySum> {
+        let mut sum = bls::PublicKeySum::new(self.aggregate_point().as_ref().ok()?);
+        for i in 0..self.points.len() {
+            if !bits.get(i).unwrap_or(false) {
+                sum.subtract(self.point(i).as_ref().ok()?);
+            }
+        }
+        Some(sum)
+    }
+
+    /// The sum of the participants' points (the spec's way).
+    fn sum_of_participants(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+    ) -> Result<Option<bls::PublicKeySum>, UpdateFailure> {
+        let mut sum: Option<bls::PublicKeySum> = None;
+        for i in 0..self.points.len() {
+            if !bits.get(i).unwrap_or(false) {
+                continue;
+            }
+            let point = self
+                .point(i)
+                .as_ref()
+                .map_err(|e| UpdateFailure::InvalidPublicKey {
+                    member: i,
+                    reason: e.clone(),
+                })?;
+            if point.is_identity() {
+                return Err(UpdateFailure::InvalidPublicKey {
+                    member: i,
+                    reason: bls::BlsError::InvalidPublicKey {
+                        reason: "the point at infinity",
+                    },
+                });
+            }
+            match &mut sum {
+                Some(s) => s.add(point),
+                None => sum = Some(bls::PublicKeySum::new(point)),
+            }
+        }
+        Ok(sum)
+    }
+
+    /// `FastAggregateVerify` of `signature` over `signing_root` by the members whose bit is set,
+    /// computed as the type's docs explain. Returns which way the aggregate key was built.
     pub fn verify(
         &self,
         bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
         signing_root: &Root,
         signature: &[u8],
+    ) -> Result<AggregatePath, UpdateFailure> {
+        self.verify_inner(bits, signing_root, signature, true)
+    }
+
+    /// [`Self::verify`] with the aggregate always built as the spec writes it (the sum of the
+    /// participants' keys), whatever the participation; for cross-checks and benchmarks.
+    pub fn verify_sum_of_participants(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        signing_root: &Root,
+        signature: &[u8],
     ) -> Result<(), UpdateFailure> {
-        let keys = self.keys();
-        let mut participants = Vec::with_capacity(keys.len());
-        for (i, key) in keys.iter().enumerate() {
-            if bits.get(i).unwrap_or(false) {
-                match key {
-                    Ok(k) => participants.push(k),
-                    Err(e) => {
-                        return Err(UpdateFailure::InvalidPublicKey {
-                            member: i,
-                            reason: e.clone(),
-                        })
-                    }
+        self.verify_inner(bits, signing_root, signature, false)
+            .map(|_| ())
+    }
+
+    fn verify_inner(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        signing_root: &Root,
+        signature: &[u8],
+        allow_committee_minus_absent: bool,
+    ) -> Result<AggregatePath, UpdateFailure> {
+        let n = self.points.len();
+        let participants = (0..n).filter(|&i| bits.get(i).unwrap_or(false)).count();
+        let absent = n - participants;
+        let fast = if allow_committee_minus_absent && participants > 0 && 2 * absent < n {
+            self.committee_minus_absent(bits)
+        } else {
+            None
+        };
+        let (sum, path) = match fast {
+            Some(sum) => (sum, AggregatePath::CommitteeMinusAbsent),
+            None => match self.sum_of_participants(bits)? {
+                Some(sum) => (sum, AggregatePath::SumOfParticipants),
+                // `FastAggregateVerify` over no keys is false.
+                None => {
+                    return Err(UpdateFailure::Signature { participants: 0 });
                 }
-            }
-        }
+            },
+        };
+        let participants = participants as u64;
+        // `CoreVerify` steps 1-3: the signature decodes and is in the G2 subgroup.
         let sig = Signature::from_bytes(signature)
             .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
-        if bls::fast_aggregate_verify(&participants, signing_root.as_slice(), &sig) {
-            Ok(())
+        // Step 4: `KeyValidate` of the aggregate.
+        let aggregate =
+            sum.key_validate()
+                .map_err(|reason| UpdateFailure::InvalidAggregatePublicKey {
+                    participants,
+                    reason,
+                })?;
+        // Steps 5-9: the pairing check.
+        if sig.verify(&aggregate, signing_root.as_slice()) {
+            Ok(path)
         } else {
-            Err(UpdateFailure::Signature {
-                participants: participants.len() as u64,
-            })
+            Err(UpdateFailure::Signature { participants })
         }
     }
 }
@@ -538,6 +685,23 @@ pub fn validate_light_client_update<P: Preset>(
             }
         }
     };
+    let signing_root = sync_committee_signing_root(config, update);
+    committee
+        .verify(
+            &sync_aggregate.sync_committee_bits,
+            &signing_root,
+            sync_aggregate.sync_committee_signature.as_slice(),
+        )
+        .map(|_| ())
+}
+
+/// The root the sync committee signs for `update` (altair `validate_light_client_update`: the
+/// attested header under `DOMAIN_SYNC_COMMITTEE` and the fork version of the slot before the
+/// signature slot).
+pub fn sync_committee_signing_root<P: Preset>(
+    config: &NetworkConfig,
+    update: &UpdateParts<P>,
+) -> Root {
     let fork_version_slot = update.signature_slot.max(1) - 1;
     let fork_version = config.fork_version_at_epoch(compute_epoch_at_slot::<P>(fork_version_slot));
     let domain = compute_domain(
@@ -545,13 +709,7 @@ pub fn validate_light_client_update<P: Preset>(
         fork_version,
         config.genesis_validators_root,
     );
-    let signing_root =
-        compute_signing_root(update.attested_header.beacon().tree_hash_root(), domain);
-    committee.verify(
-        &sync_aggregate.sync_committee_bits,
-        &signing_root,
-        sync_aggregate.sync_committee_signature.as_slice(),
-    )
+    compute_signing_root(update.attested_header.beacon().tree_hash_root(), domain)
 }
 
 /// altair `apply_light_client_update`. Returns `false` when the spec's assertion
