@@ -2,6 +2,7 @@
 // Fulu states (mainnet preset), checked against the typed structs + `tree_hash` (the reference)
 // and against the root the devnet serves them under; plus the mainnet genesis state from the
 // shared fixtures against its published root.
+#![cfg(not(target_arch = "wasm32"))]
 
 use beacon_lightsync::devnet::chain::{generate, ChainOptions};
 use beacon_lightsync::merkle::{
