@@ -24,6 +24,7 @@ build: pkg
 test: setup test-native test-browser test-e2e
 
 test-native:
+	@bash scripts/check-test-targets.sh
 	@test -f "$(LIGHTSYNC_FIXTURES)/README.md" || { echo "fixtures not found at $(LIGHTSYNC_FIXTURES): set LIGHTSYNC_FIXTURES" >&2; exit 1; }
 	cargo build --release --bin lightsync
 	cargo test
