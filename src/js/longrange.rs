@@ -19,7 +19,7 @@ use super::{anchor_js, error::js_error, set, yield_to_event_loop, Inner, JsHooks
 use crate::checkpoint::Hooks;
 use crate::config::NetworkConfig;
 use crate::light::input::{parse_bootstrap, parse_updates_json};
-use crate::light::rebuild::measure_update_chain;
+use crate::light::rebuild::{measure_committee_keys, measure_update_chain};
 use crate::overseer::{Overseer, OverseerError, OverseerEvent, OverseerHooks};
 use crate::store::AnchorRecord;
 use crate::types::Mainnet;
@@ -114,9 +114,10 @@ fn now_ms() -> f64 {
 }
 
 /// Benchmark: verifies a mainnet bootstrap (Beacon API JSON) and a chain of updates (JSON array)
-/// `rounds` times, each round from scratch (fresh committees, so every committee is
-/// `KeyValidate`d again). Returns `{ rounds: [{ keyValidateMs: number[], verifyMs: number[],
-/// totalMs }] }`.
+/// `rounds` times, each round from scratch (fresh committees, so every committee is prepared
+/// again), and times the bootstrap committee's keys three ways. Returns `{ rounds: [{ prepareMs:
+/// number[], verifyMs: number[], decompressedKeys: number[], totalMs, keyValidateAllMs,
+/// decompressAllMs, decompressAggregateMs }], updates }` (milliseconds).
 #[wasm_bindgen(js_name = benchLightVerify)]
 pub fn bench_light_verify(
     bootstrap_json: &[u8],
@@ -139,9 +140,16 @@ pub fn bench_light_verify(
                 .map(|x| JsValue::from(*x))
                 .collect::<js_sys::Array>()
         };
-        set(&o, "keyValidateMs", list(&t.key_validate_ms));
+        set(&o, "prepareMs", list(&t.prepare_ms));
         set(&o, "verifyMs", list(&t.verify_ms));
+        let keys: Vec<f64> = t.decompressed_keys.iter().map(|k| *k as f64).collect();
+        set(&o, "decompressedKeys", list(&keys));
         set(&o, "totalMs", t.total_ms);
+        let k = measure_committee_keys(bootstrap.current_sync_committee(), &now_ms)
+            .map_err(|e| js_error("BLS", &e.to_string(), None))?;
+        set(&o, "keyValidateAllMs", k.key_validate_all_ms);
+        set(&o, "decompressAllMs", k.decompress_all_ms);
+        set(&o, "decompressAggregateMs", k.decompress_aggregate_ms);
         out.push(&o);
     }
     let r = Object::new();
