@@ -138,6 +138,7 @@ async function stateSuite(base) {
     "--disable-dev-shm-usage", "--enable-precise-memory-info"] });
   const cdp = await browser.newBrowserCDPSession();
   const workers = Number(args[args.indexOf("--workers") + 1] || 2) || 2;
+  const noLodestar = args.includes("--no-lodestar");
   const rows = [];
   let kernels = null;
   try {
@@ -160,15 +161,20 @@ async function stateSuite(base) {
         const baseMem = a.mem();
         const ours = await a.page.evaluate(() => window.bench.ours());
         const oursMem = a.mem();
-        const lode = await a.page.evaluate(() => window.bench.lodestar("value"));
+        // --no-lodestar: ours only (Lodestar takes minutes at 2M validators on a busy machine).
+        const skip = { root: expected, decodeMs: NaN, rootMs: NaN, totalMs: NaN, api: "skipped" };
+        const lode = noLodestar ? skip : await a.page.evaluate(() => window.bench.lodestar("value"));
         await a.close();
         // Page B: Lodestar alone, for its own renderer peak.
-        const b = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
-        await b.page.evaluate(() => window.bench.ready);
-        const lodeBase = b.mem();
-        const lode2 = await b.page.evaluate(() => window.bench.lodestar("value"));
-        const lodeMem = b.mem();
-        await b.close();
+        let lode2 = skip, lodeBase = { rss: NaN }, lodeMem = { hwm: NaN };
+        if (!noLodestar) {
+          const b = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
+          await b.page.evaluate(() => window.bench.ready);
+          lodeBase = b.mem();
+          lode2 = await b.page.evaluate(() => window.bench.lodestar("value"));
+          lodeMem = b.mem();
+          await b.close();
+        }
         for (const [who, r] of [["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
           if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
         rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, oursPeakBytes: oursMem.hwm,
@@ -189,7 +195,7 @@ async function stateSuite(base) {
     const o = r.ours, l = r.lodestar;
     const added = r.oursPeakBytes - r.pageBaseBytes;
     console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${o.longestTaskMs.toFixed(0)} / ${o.maxTimerGapMs.toFixed(0)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
-    console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${s(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
+    console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${s(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; longest synchronous hasher call ${o.maxSyncMs.toFixed(0)} ms; BYOB reader ${o.byob}; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
   }
   if (kernels) {
     console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");

@@ -123,6 +123,34 @@ impl StateStream {
         o.into()
     }
 
+    /// Like `nextTask`, but copies the task's bytes into `buffer` (a recycled buffer a worker
+    /// sent back) when it is large enough, so a long stream allocates no new buffer per task;
+    /// `bytes` is then `buffer.subarray(0, len)`. Otherwise a new buffer, as `nextTask`.
+    #[wasm_bindgen(js_name = nextTaskInto)]
+    pub fn next_task_into(&mut self, buffer: &Uint8Array) -> JsValue {
+        let Some((i, spec, bytes)) = self.inner.next_ready() else {
+            return JsValue::UNDEFINED;
+        };
+        let view = if buffer.length() as usize >= bytes.len() {
+            let v = buffer.subarray(0, bytes.len() as u32);
+            v.copy_from(bytes);
+            v
+        } else {
+            Uint8Array::from(bytes)
+        };
+        let o = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&o, &k.into(), &v);
+        };
+        set("index", (i as u32).into());
+        set("field", spec.field.into());
+        set("fieldLen", (spec.field_len as f64).into());
+        set("part", spec.part.into());
+        set("height", spec.height.map_or(-1, |h| h as i32).into());
+        set("bytes", view.into());
+        o.into()
+    }
+
     /// Records the 32-byte root of task `index`, computed by a worker.
     #[wasm_bindgen(js_name = setTaskRoot)]
     pub fn set_task_root(&mut self, index: u32, root: &[u8]) -> Result<(), JsValue> {

@@ -3,7 +3,7 @@
 // back the task's 32-byte root. It never sees the rest of the state.
 //
 // Messages in:  { type: "init", pkg, module?, fork, preset }  then  { index, field, fieldLen, part, height, bytes }
-// Messages out: { type: "ready", kernel, simd }  |  { index, root, ms, nodes }  |  { type: "error", index, code, message }
+// Messages out: { type: "ready", kernel, simd }  |  { index, root, ms, nodes, buffer }  |  { type: "error", index, code, message }
 let hasher = null;
 
 self.onmessage = async (e) => {
@@ -23,7 +23,9 @@ self.onmessage = async (e) => {
   try {
     const n0 = hasher.nodesHashed();
     const root = hasher.hash(m.field, m.fieldLen, m.part, m.height, m.bytes);
-    self.postMessage({ index: m.index, root, ms: performance.now() - t0, nodes: hasher.nodesHashed() - n0 }, [root.buffer]);
+    // The bytes' buffer goes back to the main thread for the next task: no new buffer per task.
+    const buffer = m.bytes.buffer;
+    self.postMessage({ index: m.index, root, ms: performance.now() - t0, nodes: hasher.nodesHashed() - n0, buffer }, [root.buffer, buffer]);
   } catch (err) {
     self.postMessage({ type: "error", index: m.index, code: err.code ?? "HASH", message: String(err.message ?? err) });
   }

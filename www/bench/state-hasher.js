@@ -70,7 +70,15 @@ export async function streamStateRoot(response, o) {
   const t0 = performance.now();
   const total = Number(response.headers.get("content-length"));
   if (!Number.isFinite(total) || total <= 0) throw new Error("expected a Content-Length, got none");
-  const stream = new o.pkg.StateStream(o.fork, o.preset, total, o.taskBytes);
+  let maxSyncMs = 0; // longest synchronous stretch of this function on the calling thread
+  const timed = (f) => {
+    const t = performance.now();
+    const r = f();
+    maxSyncMs = Math.max(maxSyncMs, performance.now() - t);
+    return r;
+  };
+  const stream = timed(() => new o.pkg.StateStream(o.fork, o.preset, total, o.taskBytes));
+  const spare = []; // task buffers the workers sent back, reused for the next tasks
   const readAhead = o.readAheadBytes ?? 16 * 1024 * 1024;
   const perWorker = o.perWorker ?? 3;
   const pool = o.pool;
@@ -90,6 +98,7 @@ export async function streamStateRoot(response, o) {
     if (m.type === "error") failure ??= Object.assign(new Error(m.message), { code: m.code });
     else {
       stream.setTaskRoot(m.index, m.root);
+      if (m.buffer) spare.push(new Uint8Array(m.buffer));
       workerMs += m.ms;
       workerNodes += m.nodes;
       hashed += sizes.get(m.index);
@@ -103,7 +112,8 @@ export async function streamStateRoot(response, o) {
   function dispatch() {
     if (!pool) return;
     while (inflight < perWorker * pool.workers.length) {
-      const task = stream.nextTask();
+      const buf = spare.pop();
+      const task = buf ? stream.nextTaskInto(buf) : stream.nextTask();
       if (!task) return;
       const slot = pool.pick();
       slot.busy++;
@@ -115,19 +125,29 @@ export async function streamStateRoot(response, o) {
   }
   const waitForWorkers = () => new Promise((r) => (wake = () => ((wake = null), r())));
 
-  const reader = response.body.getReader();
+  // A BYOB reader fills one reused 1 MiB buffer, so the body leaves no garbage chunks behind
+  // (hundreds of MB of them for a mainnet state otherwise wait for the GC, raising the peak).
+  let reader;
+  let chunk = null;
+  try {
+    reader = response.body.getReader({ mode: "byob" });
+    chunk = new ArrayBuffer(1 << 20);
+  } catch {
+    reader = response.body.getReader();
+  }
   let firstByteMs = null;
   let received = 0;
   for (;;) {
     // Pace the download: do not read further ahead of the hashing than `readAhead` bytes.
     while (pool && received - hashed > readAhead && inflight > 0 && !failure) await waitForWorkers();
     if (failure) throw failure;
-    const { done, value } = await reader.read();
+    const { done, value } = chunk ? await reader.read(new Uint8Array(chunk)) : await reader.read();
     if (done) break;
     firstByteMs ??= performance.now() - t0;
-    stream.push(value);
+    timed(() => stream.push(value));
+    if (chunk) chunk = value.buffer;
     received += value.length;
-    if (pool) dispatch();
+    if (pool) timed(dispatch);
     else {
       // No workers: hash what is ready in slices of ~16k nodes (a few ms), yielding in between.
       while (stream.hasReady()) {
@@ -148,8 +168,8 @@ export async function streamStateRoot(response, o) {
       await yieldToLoop();
     }
   }
-  const root = stream.finish();
+  const root = timed(() => stream.finish());
   const rootMs = performance.now() - t0;
   const nodes = workerNodes + stream.nodesHashed();
-  return { root, bytes: received, firstByteMs, lastByteMs, rootMs, stream, workerMs, nodes };
+  return { root, bytes: received, firstByteMs, lastByteMs, rootMs, stream, workerMs, nodes, maxSyncMs, byob: !!chunk };
 }
