@@ -57,7 +57,7 @@ pub use error::js_error;
 use options::{NetworkOption, Options};
 use store::JsStore;
 
-/// The API's types (options, anchor, status, events, error codes), appended to the generated
+/// The API's types (options, anchor, status, events, error codes), added to the generated
 /// typings. Kept in its own file so a native test (`tests/js_typings.rs`) can check that every
 /// error and warning code the Rust side produces is in the `ErrorCode`/`WarningCode` unions.
 #[wasm_bindgen(typescript_custom_section)]
@@ -458,7 +458,8 @@ impl Inner {
                     .ok()
                     .and_then(|c| c.as_string())
                     .is_some_and(|c| c == "ABORTED");
-                if aborted && self.stop_requested.get() {
+                // Cancelled on request (`stop()`, or a signal): not a failure.
+                if aborted {
                     self.set_mode_with(Mode::Stopped, None)
                 } else {
                     self.set_mode_with(Mode::Error, Some(e))

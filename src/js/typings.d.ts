@@ -1,5 +1,5 @@
 
-// ---- beacon-lightsync: the types of the JS API (appended to the generated typings) ----
+// ---- beacon-lightsync: the types of the JS API (placed before the generated declarations) ----
 // Conventions: roots are 0x-hex strings; chain quantities that are uint64 in the consensus
 // specs (slots, epochs, Gwei, counts of validators) and unix times are decimal strings, so no
 // value above 2^53 is ever rounded; byte counters, rates and header counts are numbers.
@@ -224,12 +224,21 @@ export interface LightSyncEvents { progress: ProgressEvent; warning: WarningEven
 export type LightSyncEventName = keyof LightSyncEvents;
 export type LightSyncListener<K extends LightSyncEventName> = (event: LightSyncEvents[K]) => void;
 
+// Merged into the generated `class LightSync`: members whose generated signature is not precise
+// enough. Declared here, they come first and are the overload TypeScript picks.
 export interface LightSync {
   /** Adds a listener for `event`. */
   on<K extends LightSyncEventName>(event: K, listener: LightSyncListener<K>): void;
   /** Removes a listener added with `on`. */
   off<K extends LightSyncEventName>(event: K, listener: LightSyncListener<K>): void;
+  /** Backfills verified headers below the active anchor into IndexedDB, resuming from the
+   * stored cursor; resolves with what this run did (rejects with `ABORTED` when cancelled;
+   * every stored batch is kept). */
+  backfill(options?: BackfillCallOptions): Promise<BackfillSummary>;
 }
+
+/** The backfill defaults, for pages that show them. */
+export function backfillDefaults(): BackfillDefaults;
 
 /** The stable `code` of a `LightSyncError`. */
 export type ErrorCode =
