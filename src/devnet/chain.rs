@@ -4,14 +4,22 @@
 //! Nothing here runs the state transition; the generator writes down directly what a healthy
 //! Electra/Fulu chain would contain, so that every check a light-sync client performs holds:
 //!
-//! - **Served states** (genesis, slot 0; the latest finalized epoch boundary, slot F) are real
+//! - **Served states** (genesis, slot 0, and the epoch-boundary state of every checkpoint an
+//!   endpoint names: the head state's finalized checkpoint F, the latest finality update's
+//!   finalized checkpoint, and for registries up to [`JSON_STATE_MAX_VALIDATORS`] also the head's
+//!   justified checkpoint and every period update's finalized checkpoint) are real
 //!   `BeaconState`s: `hash_tree_root(state)` is the `state_root` of the block at that slot,
 //!   `latest_block_header` is that block's header with `state_root` zero (as `process_block`
 //!   leaves it), `block_roots`/`state_roots` hold the chain's roots for every earlier slot,
 //!   `historical_summaries` summarise every completed `SLOTS_PER_HISTORICAL_ROOT` chunk, the
 //!   checkpoints lag the state's epoch by one (justified) and two (finalized) epochs, and all
 //!   validators are active with 32 ETH, so the weak-subjectivity period is computable.
-//!   The generator never leaves slot F (or slot 0) empty.
+//!   The generator never leaves slot F (or slot 0) empty unless asked to; another served
+//!   boundary may be empty, and then its state is the one `process_slots` gives (latest header
+//!   is the earlier checkpoint block's, its state root filled in). Every root with a
+//!   light-client bootstrap is such a checkpoint block (or genesis), so a client that
+//!   bootstraps or finalizes through light-client data finds the matching state: by the
+//!   block's state root, or for an empty boundary by the boundary slot.
 //! - **Attested states** of light-client updates are not served; their roots are merkleized from
 //!   field roots in which the fields a light client checks are real (slot, latest_block_header,
 //!   finalized_checkpoint, current and next sync committee, registry and balances) and the others
@@ -464,7 +472,6 @@ impl<P: Preset> Generator<P> {
         }
         let validators: VariableList<Validator, P::ValidatorRegistryLimit> =
             VariableList::new(validators).map_err(ssz_err("validators"))?;
-        self.validators_root = validators.tree_hash_root().0;
         let n = self.n as usize;
         let balances: VariableList<u64, P::ValidatorRegistryLimit> =
             VariableList::new(vec![BALANCE_GWEI; n]).map_err(ssz_err("balances"))?;
@@ -473,10 +480,21 @@ impl<P: Preset> Generator<P> {
             VariableList::new(vec![0b111; n]).map_err(ssz_err("participation"))?;
         let inactivity: VariableList<u64, P::ValidatorRegistryLimit> =
             VariableList::new(vec![0; n]).map_err(ssz_err("inactivity_scores"))?;
+        // The registry lists are the bulk of the hashing (a 2M registry is ~19M node hashes):
+        // merkleize their SSZ bytes with the crate's batched kernels (many nodes per SHA-256
+        // call) rather than `tree_hash`'s one-node-at-a-time walk over the typed values.
+        let field_root = |name: &'static str, bytes: Vec<u8>| {
+            registry_field_root(self.fork, P::NAME, name, &bytes)
+        };
+        self.validators_root = field_root("validators", validators.as_ssz_bytes())?;
+        let balances_root = field_root("balances", balances.as_ssz_bytes())?;
+        let participation_root =
+            field_root("current_epoch_participation", participation.as_ssz_bytes())?;
+        let inactivity_root = field_root("inactivity_scores", inactivity.as_ssz_bytes())?;
         self.registry = Some(Registry {
-            balances_root: balances.tree_hash_root().0,
-            participation_root: participation.tree_hash_root().0,
-            inactivity_root: inactivity.tree_hash_root().0,
+            balances_root,
+            participation_root,
+            inactivity_root,
             validators,
             balances,
             participation,
@@ -790,25 +808,23 @@ impl<P: Preset> Generator<P> {
             if in_period.len() >= 2 {
                 let sig = in_period[in_period.len() - 1];
                 let att = in_period[in_period.len() - 2];
-                if att / spe >= 3 && att != f && att != 0 {
+                if att / spe >= 3 && att != 0 {
                     attested.insert(att, sig);
                 }
             }
         }
-        // Unserved states whose field roots are built (for branches): attested states, and the
-        // checkpoint block's post-state when the boundary slot is empty (for its bootstrap).
+        let plan = self.plan_states(head, fin_epoch, &block_set, &attested);
+        // Unserved states whose field roots are built (for branches): attested states, and
+        // (large registries) the post-states of checkpoint blocks whose boundary slot is empty.
         let mut synthetic: BTreeSet<u64> = attested.keys().copied().collect();
-        if self.opts.empty_checkpoint_slot {
-            if let Some(&last) = block_set.range(1..f).next_back() {
-                synthetic.insert(last);
-            }
-        }
+        synthetic.extend(plan.bootstrap_slots.iter().copied());
+        let served = plan.served.clone();
+        let last_served = served.iter().next_back().copied().unwrap_or(0);
 
         // Walk the slots in order: state root of each slot, then its block.
         let mut parent_root = [0u8; 32];
         let mut parent_hash = h(self.seed, "el-genesis", 0, 0);
-        let mut genesis_state: Option<Arc<Vec<u8>>> = None;
-        let mut fin_state: Option<Arc<Vec<u8>>> = None;
+        let mut states: BTreeMap<u64, Arc<Vec<u8>>> = BTreeMap::new();
         let mut summaries: Vec<HistoricalSummary> = Vec::new();
         let sphr = P::SLOTS_PER_HISTORICAL_ROOT;
         for slot in 0..=head {
@@ -834,18 +850,19 @@ impl<P: Preset> Generator<P> {
             }
             if !block_set.contains(&slot) {
                 let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
-                if slot == f {
-                    // Empty boundary: the state after process_slots(f), whose latest header is
-                    // the last block's, state root filled in.
+                if served.contains(&slot) {
+                    // Empty boundary: the state after process_slots(slot), whose latest header
+                    // is the last block's, state root filled in.
                     let (header, payload) = match self.blocks.values().next_back() {
                         Some(b) => (b.header.clone(), b.payload_header.clone()),
                         None => unreachable_block()?,
                     };
+                    let last = slot == last_served;
                     let (bytes, leaves) =
-                        self.build_state(slot, &header, &summaries, &payload, true)?;
+                        self.build_state(slot, &header, &summaries, &payload, last)?;
                     let root = merkle_root(&leaves);
                     self.known.insert(slot, KnownState { leaves });
-                    fin_state = Some(Arc::new(bytes));
+                    states.insert(slot, Arc::new(bytes));
                     self.state_roots.push(root);
                     self.block_roots.push(prev);
                     continue;
@@ -863,21 +880,17 @@ impl<P: Preset> Generator<P> {
             let eph = block.body.execution_payload.block_hash.0;
             // The block's header with a zero state root is what its post-state records.
             let pre = self.finish_block(block.clone(), [0; 32], true);
-            let state_root = if slot == 0 || slot == f {
+            let state_root = if served.contains(&slot) {
                 let (bytes, leaves) = self.build_state(
                     slot,
                     &pre.header,
                     &summaries,
                     &pre.payload_header,
-                    slot == f,
+                    slot == last_served,
                 )?;
                 let root = merkle_root(&leaves);
                 self.known.insert(slot, KnownState { leaves });
-                if slot == 0 {
-                    genesis_state = Some(Arc::new(bytes));
-                } else {
-                    fin_state = Some(Arc::new(bytes));
-                }
+                states.insert(slot, Arc::new(bytes));
                 root
             } else if synthetic.contains(&slot) {
                 let leaves = self.attested_leaves(slot, &pre.header)?;
@@ -898,7 +911,7 @@ impl<P: Preset> Generator<P> {
         mark("blocks and served states", &mut timings);
         self.sign_blocks();
         mark("block signatures", &mut timings);
-        let mut chain = self.assemble(f, head, genesis_state, fin_state, &attested)?;
+        let mut chain = self.assemble(head, states, &plan, &attested)?;
         mark("light-client data and wire forms", &mut timings);
         chain.timings = timings;
         chain.label = format!(
@@ -911,6 +924,54 @@ impl<P: Preset> Generator<P> {
             started.elapsed().as_secs_f64()
         );
         Ok(chain)
+    }
+
+    /// Chooses the states served in full: genesis and the epoch-boundary state of every
+    /// checkpoint an endpoint names. Always the head state's finalized checkpoint (`finalized`
+    /// ids) and the latest finality update's finalized checkpoint (one epoch older when the head
+    /// is an epoch's first slot: the update's attested block is then in the previous epoch). For
+    /// registries small enough to serve as JSON also the head's current justified checkpoint and
+    /// the finalized checkpoint of every period's update, as a node that keeps its recent
+    /// checkpoint states would; a mainnet-sized registry keeps to the two finalized ones (each
+    /// state is ~280 MB). When a boundary slot is empty, the checkpoint block is earlier: its
+    /// bootstrap is offered (proven against its own post-state, whose field roots are built),
+    /// but only the boundary state is served, which links to the block through
+    /// `latest_block_header`, as a node that keeps epoch-boundary states only does.
+    fn plan_states(
+        &self,
+        head: u64,
+        fin_epoch: u64,
+        block_set: &BTreeSet<u64>,
+        attested: &BTreeMap<u64, u64>,
+    ) -> StatePlan {
+        let spe = self.spe();
+        let small = self.n <= JSON_STATE_MAX_VALIDATORS;
+        let mut epochs = BTreeSet::from([fin_epoch]);
+        let lc_finalized_epoch = attested
+            .keys()
+            .next_back()
+            .map(|a| (a / spe).saturating_sub(2));
+        epochs.extend(lc_finalized_epoch);
+        if small {
+            epochs.insert((head / spe).saturating_sub(1));
+            epochs.extend(attested.keys().map(|a| (a / spe).saturating_sub(2)));
+        }
+        let mut served = BTreeSet::from([0u64]);
+        let mut bootstrap_slots = BTreeSet::new();
+        for e in epochs {
+            let boundary = e * spe;
+            served.insert(boundary);
+            if !block_set.contains(&boundary) {
+                if let Some(&blk) = block_set.range(..boundary).next_back() {
+                    bootstrap_slots.insert(blk);
+                }
+            }
+        }
+        bootstrap_slots.retain(|s| !served.contains(s));
+        StatePlan {
+            served,
+            bootstrap_slots,
+        }
     }
 
     /// Signs every block header (canonical and orphaned) with its proposer's key, in parallel.
@@ -1146,10 +1207,9 @@ impl<P: Preset> Generator<P> {
 
     fn assemble(
         &mut self,
-        f: u64,
         head: u64,
-        genesis_state: Option<Arc<Vec<u8>>>,
-        fin_state: Option<Arc<Vec<u8>>>,
+        states: BTreeMap<u64, Arc<Vec<u8>>>,
+        plan: &StatePlan,
         attested: &BTreeMap<u64, u64>,
     ) -> Result<ChainData, ChainError> {
         let mut chain = ChainData {
@@ -1220,8 +1280,8 @@ impl<P: Preset> Generator<P> {
             }
         }
         chain.genesis_block_root = self.blocks.get(&0).map(|b| b.root);
-        for (slot, bytes) in [(0u64, genesis_state), (f, fin_state)] {
-            if let Some(bytes) = bytes {
+        for (slot, bytes) in states {
+            {
                 let root = self.state_roots[slot as usize];
                 let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
                     self.state_json(&bytes)?.map(Arc::new)
@@ -1241,9 +1301,16 @@ impl<P: Preset> Generator<P> {
             }
         }
 
-        // Bootstraps for every block whose post-state is known (genesis, finalized, attested).
-        let known_slots: Vec<u64> = self.known.keys().copied().collect();
-        for slot in known_slots {
+        // Bootstraps for the checkpoint blocks (a node offers them where it keeps the state):
+        // every served state's block, and the block of each empty checkpoint boundary.
+        let boot_slots: BTreeSet<u64> = plan
+            .served
+            .iter()
+            .chain(plan.bootstrap_slots.iter())
+            .copied()
+            .filter(|s| self.blocks.contains_key(s))
+            .collect();
+        for slot in boot_slots {
             let period = self.period(slot);
             let committee = self.committee(period)?.0;
             let Some(blk) = self.blocks.get(&slot) else {
@@ -1438,6 +1505,15 @@ impl<P: Preset> Generator<P> {
         m.insert("BLOB_SCHEDULE".into(), serde_json::Value::Array(Vec::new()));
         m
     }
+}
+
+/// Which states the generator builds in full (see `Generator::plan_states`).
+struct StatePlan {
+    /// Slots whose states are served in full: genesis and checkpoint states.
+    served: BTreeSet<u64>,
+    /// Checkpoint blocks before an empty boundary: their post-state is not served but their
+    /// bootstrap is, so their field roots are built like attested states'.
+    bootstrap_slots: BTreeSet<u64>,
 }
 
 /// Largest registry whose states are also offered as JSON. The Beacon API makes JSON the default
@@ -1644,6 +1720,30 @@ impl<P: Preset> StateLeaves<P> for fulu::BeaconState<P> {
         leaves.push(self.proposer_lookahead.tree_hash_root().0);
         leaves
     }
+}
+
+/// `hash_tree_root` of the state field `name` (a registry list) from its SSZ bytes, through
+/// [`crate::merkle`] with the field's type taken from the fork's `BeaconState` schema.
+fn registry_field_root(
+    fork: ForkName,
+    preset: crate::types::PresetName,
+    name: &'static str,
+    bytes: &[u8],
+) -> Result<[u8; 32], ChainError> {
+    let schema = crate::merkle::beacon_state_schema(fork, preset);
+    let ty = schema
+        .fields()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t)
+        .ok_or_else(|| ChainError::Ssz {
+            what: name,
+            detail: format!(
+                "expected a `{name}` field in the {} state schema",
+                fork.as_str()
+            ),
+        })?;
+    crate::merkle::hash_tree_root(ty, bytes).map_err(ssz_err(name))
 }
 
 /// Builds a served state of type `S`, its SSZ bytes and its field roots.

@@ -18,8 +18,17 @@
 //! `v2/debug/beacon/states/{state_id}` (SSZ only: JSON is optional in the spec and useless for
 //! a 280 MB state), and the four `light_client` endpoints (JSON, and SSZ including the
 //! length-prefixed `updates` stream with fork digests). Block ids: `head`, `genesis`,
-//! `finalized`, `justified`, a slot, a `0x` root; state ids likewise (full states are retained
-//! for genesis and the finalized boundary only, as a pruning node would; other ids give 404).
+//! `finalized`, `justified`, a slot, a `0x` root; state ids likewise. Full states are retained
+//! for genesis and the checkpoints the endpoints name (see [`chain`]), as a pruning node would;
+//! other states give 404 from the debug endpoint, while `states/{id}/root` answers for any slot.
+//!
+//! One view of finality, as a real node has: the `finalized` block id is the head state's
+//! finalized checkpoint root and the `finalized` state id its epoch-boundary state;
+//! `states/head/finality_checkpoints` gives the head state's checkpoints, while
+//! `states/finalized/finality_checkpoints` (or any retained state) gives that state's own,
+//! which lag by its own two epochs. The light-client finality update can finalize one epoch
+//! less than the head state (its attested block precedes the head); its finalized state is
+//! served too, and `/_devnet/info` names both (`finalized_*` and `light_client_finalized_*`).
 //!
 //! Faults (see [`faults::FaultKind`] for every kind and option) are set per provider with
 //! `--fault [I:]kind,key=value…` or at run time through `/_devnet/faults` on any provider
@@ -257,7 +266,18 @@ impl Devnet {
             .map(|r| (c.header_by_root(r).map_or(0, |(h, _)| h.slot), hex0x(r)))
             .collect();
         bootstraps.sort();
+        let lc_fin = c.finality_update.as_ref().and_then(|u| {
+            let beacon = &u.honest.json["finalized_header"]["beacon"];
+            let slot: u64 = beacon["slot"].as_str()?.parse().ok()?;
+            let root = c.headers.get(&slot).map(|h| hex0x(&h.root));
+            Some((slot, root))
+        });
+        let mut served: Vec<u64> = c.states.values().map(|s| s.slot).collect();
+        served.sort();
         serde_json::json!({
+            "light_client_finalized_slot": lc_fin.as_ref().map(|(s, _)| *s),
+            "light_client_finalized_root": lc_fin.and_then(|(_, r)| r),
+            "served_state_slots": served,
             "bootstrap_roots": bootstraps.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             "urls": self.urls,
             "checkpoint": self.checkpoint(),

@@ -6,7 +6,9 @@
 //! The recordings are read from the shared fixtures folder at run time and never copied into the
 //! repository. Single-response files are served byte for byte; elements of recorded arrays (the
 //! 1922 Holesky header responses, the update lists) are served as their exact recorded bytes too.
-//! Only JSON was recorded, so SSZ requests to replayed endpoints get 406.
+//! Only JSON was recorded: the light-client objects are also offered as SSZ, built from the
+//! recorded JSON with the crate's typed containers (see [`add_lc_ssz`]); headers and blocks are
+//! JSON only, so SSZ requests for them get 406.
 //!
 //! Networks:
 //! - `holesky` (gear-bridges): headers for slots 3014658..=3016734 (404 on the 155 empty slots),
@@ -462,7 +464,106 @@ pub fn load(network: ReplayNetwork, fixtures: &Path) -> Result<ChainData, Replay
     }
     chain.fork_schedule = fork_schedule(&chain.spec);
     chain.head_slot = chain.headers.keys().next_back().copied();
+    add_lc_ssz(&mut chain);
     Ok(chain)
+}
+
+/// Which light-client container a recorded object is.
+#[derive(Clone, Copy)]
+enum LcKind {
+    Bootstrap,
+    Update,
+    Finality,
+    Optimistic,
+}
+
+/// The SSZ encoding of a recorded light-client `data` object: decoded with the crate's typed
+/// container of its fork family (mainnet preset, as both recordings are) and re-encoded. `None`
+/// when the JSON does not decode as that container or the fork is unknown.
+fn lc_ssz(fork: &str, kind: LcKind, json: &serde_json::Value) -> Option<Vec<u8>> {
+    use crate::types::Mainnet;
+    use ssz::Encode;
+    fn enc<T: serde::de::DeserializeOwned + Encode>(json: &serde_json::Value) -> Option<Vec<u8>> {
+        serde_json::from_value::<T>(json.clone())
+            .ok()
+            .map(|v| v.as_ssz_bytes())
+    }
+    macro_rules! family {
+        ($m:ident) => {{
+            use crate::types::light_client::$m as m;
+            match kind {
+                LcKind::Bootstrap => enc::<m::LightClientBootstrap<Mainnet>>(json),
+                LcKind::Update => enc::<m::LightClientUpdate<Mainnet>>(json),
+                LcKind::Finality => enc::<m::LightClientFinalityUpdate<Mainnet>>(json),
+                LcKind::Optimistic => enc::<m::LightClientOptimisticUpdate<Mainnet>>(json),
+            }
+        }};
+    }
+    match fork {
+        "altair" | "bellatrix" => family!(altair),
+        "capella" => family!(capella),
+        "deneb" => family!(deneb),
+        "electra" | "fulu" => family!(electra),
+        _ => None,
+    }
+}
+
+/// Offers SSZ for the recorded light-client objects (bootstrap, updates, finality and optimistic
+/// updates), including their faulted forms, so a client can ask for
+/// `application/octet-stream` as it would from a real node. The fork digest of the `updates`
+/// stream is `compute_fork_digest` of the object's fork version and the network's genesis
+/// validators root; Fulu's digest also depends on the blob schedule, which replay does not
+/// model, so a Fulu object (none is recorded) stays JSON-only. Headers and blocks stay JSON:
+/// their recorded bytes are what is replayed.
+fn add_lc_ssz(chain: &mut ChainData) {
+    let gvr = chain
+        .genesis
+        .as_ref()
+        .map(|g| g.genesis_validators_root)
+        .unwrap_or([0; 32]);
+    let spec = chain.spec.clone();
+    let digest = |fork: &str| -> Option<[u8; 4]> {
+        if fork == "fulu" {
+            return None;
+        }
+        let key = format!("{}_FORK_VERSION", fork.to_ascii_uppercase());
+        let v: [u8; 4] = spec
+            .get(&key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+            .and_then(|b| b.try_into().ok())?;
+        Some(crate::config::compute_fork_digest_pre_fulu(
+            crate::types::FixedBytes::from(v),
+            crate::types::B256::from(gvr),
+        ))
+    };
+    let fill = |obj: &mut LcObject, kind: LcKind| {
+        let Some(d) = digest(&obj.fork) else { return };
+        let fork = obj.fork.clone();
+        let Some(honest) = lc_ssz(&fork, kind, &obj.honest.json) else {
+            return;
+        };
+        obj.fork_digest = d;
+        obj.honest.ssz = Some(honest);
+        for form in [&mut obj.bad_signature, &mut obj.bad_branch]
+            .into_iter()
+            .flatten()
+        {
+            form.ssz = lc_ssz(&fork, kind, &form.json);
+        }
+    };
+    for obj in chain.bootstraps.values_mut() {
+        fill(obj, LcKind::Bootstrap);
+    }
+    for obj in chain.updates.values_mut() {
+        fill(obj, LcKind::Update);
+    }
+    if let Some(obj) = chain.finality_update.as_mut() {
+        fill(obj, LcKind::Finality);
+    }
+    if let Some(obj) = chain.optimistic_update.as_mut() {
+        fill(obj, LcKind::Optimistic);
+    }
 }
 
 fn genesis_from_spec(chain: &mut ChainData, gvr: &str, genesis_time: u64) {
