@@ -322,18 +322,21 @@ function renderWs(status) {
     return;
   }
   const period = num(ws.periodEpochs);
-  $("ws-period").textContent = period === null ? "–" : `${int(period)} epochs (≈ ${duration(period * secondsPerEpoch)})`;
+  // The package reports the network's epoch length; the form's guess is for older packages.
+  const epochSeconds = num(ws.secondsPerEpoch) ?? secondsPerEpoch;
+  $("ws-period").textContent = period === null ? "–" : `${int(period)} epochs (≈ ${duration(period * epochSeconds)})`;
   $("ws-anchor-epoch").textContent = int(status.anchor?.epoch);
   // The anchor is safe up to and including `expiresEpoch`; it goes stale when the clock enters
   // the next epoch. `currentEpoch` is the package's reading of the wall clock, so the time left is
   // exact to within the current epoch's elapsed part (at most one epoch).
   const epochsLeft = num(ws.expiresEpoch) + 1 - num(ws.currentEpoch);
-  const secondsLeft = epochsLeft * secondsPerEpoch;
+  const secondsLeft = epochsLeft * epochSeconds;
   const daysLeft = secondsLeft / 86400;
   dash.wsDaysLeft = daysLeft;
-  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ≈ ${utc(new Date(Date.now() + secondsLeft * 1000))}${ws.stale ? " (passed)" : ""}`;
+  const expiresAt = ws.expiresAt !== undefined ? new Date(num(ws.expiresAt) * 1000) : new Date(Date.now() + secondsLeft * 1000);
+  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ${ws.expiresAt !== undefined ? "" : "≈ "}${utc(expiresAt)}${ws.stale ? " (passed)" : ""}`;
   $("ws-days").textContent = ws.stale
-    ? `none: stale for ${int(-epochsLeft + 1)} epochs (≈ ${duration((-epochsLeft + 1) * secondsPerEpoch)})`
+    ? `none: stale for ${int(-epochsLeft + 1)} epochs (≈ ${duration((-epochsLeft + 1) * epochSeconds)})`
     : daysLeft >= 2
       ? `${daysLeft.toFixed(1)} days`
       : `${duration(secondsLeft)} (${daysLeft.toFixed(2)} days)`;
@@ -570,6 +573,8 @@ async function runBackfill() {
  * database cannot be read (the count then starts from this run).
  */
 async function storedHeaderCount() {
+  const counted = sync?.status?.()?.headers;
+  if (typeof counted === "number") return counted;
   const gvr = BUILT_IN_GVR[form.network.value] ?? currentGvr;
   if (!gvr) return null;
   const name = `beacon-lightsync-${gvr.toLowerCase()}`;
