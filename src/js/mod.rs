@@ -626,8 +626,11 @@ impl LightSync {
     /// Runs the checkpoint flow of the options (or, without a trust source, resumes from the
     /// stored active anchor) and resolves with the verified, stored anchor. `options.signal`
     /// cancels this call (rejecting with `ABORTED`; nothing is stored), as does `stop()`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Anchor>")]
-    pub fn start(&self, options: Option<StartOptions>) -> Promise {
+    ///
+    /// (Exported to JS as `start`; Rust callers, such as the browser tests, call
+    /// [`LightSync::start`] without options.)
+    #[wasm_bindgen(js_name = start, unchecked_return_type = "Promise<Anchor>")]
+    pub fn start_with(&self, options: Option<StartOptions>) -> Promise {
         let signal = match start_signal(options) {
             Ok(s) => s,
             Err(e) => return Promise::reject(&e),
@@ -766,6 +769,13 @@ fn start_signal(options: Option<StartOptions>) -> Result<Option<AbortSignal>, Js
             error::invalid_options(format!("start: signal: expected an AbortSignal, got {s:?}"))
         }),
         Err(_) => Ok(None),
+    }
+}
+
+impl LightSync {
+    /// `start()` without options, for Rust callers (the JS `start` is [`LightSync::start_with`]).
+    pub fn start(&self) -> Promise {
+        self.start_with(None)
     }
 }
 
