@@ -11,10 +11,13 @@ export CARGO_TERM_COLOR ?= never
 setup:
 	@bash scripts/setup.sh
 
-## The npm package, generated (never committed): release wasm with wasm-opt from binaryen 132.
+## The npm package, generated (never committed): release wasm with wasm-opt from binaryen 132,
+## twice: a simd128 build (the 4-lane SHA-256 kernel) at the top and a scalar one in scalar/;
+## init-best.js picks one with WebAssembly.validate.
 pkg: setup
 	wasm-pack build --release --target web --out-dir pkg
 	node scripts/package.mjs pkg
+	bash scripts/pkg-simd.sh pkg
 
 build: pkg
 	cargo build --release --bin lightsync
@@ -42,7 +45,7 @@ demo: build
 bench: build
 	node scripts/bench.mjs
 
-## Issue 8: streaming, worker-parallel state root in headless Chromium vs Lodestar on devnet Fulu
+## The state-root benchmark: streaming, worker-parallel state root in headless Chromium vs Lodestar on devnet Fulu
 ## states of 64K, 500K and 2M validators (time, renderer peak memory, native CLI, kernel ns/node).
 ## It builds its own package copy (pkg-bench/: SIMD + scalar builds, init-best.js).
 bench-state: setup

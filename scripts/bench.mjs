@@ -59,7 +59,7 @@ async function rootSuite(browser, base) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// `state` suite (issue 8): streaming, worker-parallel state root in Chromium against Lodestar, on
+// `state` suite: streaming, worker-parallel state root in Chromium against Lodestar, on
 // devnet Fulu states of several sizes, with renderer peak memory read from /proc (VmHWM).
 const STATE_SIZES = (() => {
   const i = args.indexOf("--validators");
@@ -208,7 +208,7 @@ async function stateSuite(base) {
   return { rows, kernels };
 }
 
-// `light` suite (issue 6): one light-client update verification and a 13-day light rebuild
+// `light` suite: one light-client update verification and a 13-day light rebuild
 // (2 x the 6 real mainnet helios periods), in wasm (www/bench/light.html) and natively, same run.
 async function lightSuite(browser, base) {
   const out = execFileSync("cargo", ["test", "--release", "--test", "light_rebuild_bench", "--", "--ignored", "--nocapture"], {
@@ -231,7 +231,7 @@ async function lightSuite(browser, base) {
   return { native, wasm };
 }
 
-// `checkpoint` suite (issue 4): LightSync.start() to the stored anchor in headless Chromium on a
+// `checkpoint` suite: LightSync.start() to the stored anchor in headless Chromium on a
 // devnet Fulu state (download, hash, anchor checks, IndexedDB store; longest main-thread task and
 // timer-probe gap; renderer peak memory), and the same flow natively through `lightsync checkpoint`.
 async function checkpointSuite(base) {
@@ -302,7 +302,7 @@ async function checkpointSuite(base) {
   return rows;
 }
 
-// `backfill` suite (issue 5): headers stored per second into IndexedDB by LightSync.backfill() in
+// `backfill` suite: headers stored per second into IndexedDB by LightSync.backfill() in
 // headless Chromium against a minimal-preset devnet, beside the raw fetch rate of the same URLs
 // (same concurrency) and the raw IndexedDB put rate of the same records, in one page and one run.
 // Options: --slots N (devnet length, default 20000), --providers K (default 1),
