@@ -277,7 +277,9 @@ impl LightSync {
     /// stored cursor. `options`: `{ targetSlot?, batchSize?, concurrency?, signal? }` over the
     /// instance's `backfill` option (defaults: horizon, 256, 6). Resolves with a summary;
     /// rejects with a `LightSyncError` (`ABORTED` when cancelled; what was stored is kept).
-    #[wasm_bindgen(js_name = backfill)]
+    // Typed by the overload in typings.d.ts; the generated `(options: any): Promise<any>` would
+    // otherwise stand beside it and accept anything.
+    #[wasm_bindgen(js_name = backfill, skip_typescript)]
     pub fn backfill(&self, options: JsValue) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(run(inner, options))
@@ -297,7 +299,7 @@ impl LightSync {
 }
 
 /// The defaults, for pages that show them: `{ batchSize, concurrency }`.
-#[wasm_bindgen(js_name = backfillDefaults)]
+#[wasm_bindgen(js_name = backfillDefaults, skip_typescript)]
 pub fn backfill_defaults() -> JsValue {
     let o = Object::new();
     set(&o, "batchSize", DEFAULT_BATCH_SIZE as f64);

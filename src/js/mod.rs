@@ -22,9 +22,8 @@
 //! Hashing yields to the event loop between slices (a `setTimeout(0)` macrotask), so no main-
 //! thread task runs much longer than one slice (see `checkpoint::HASH_NODES_PER_SLICE`).
 //!
-//! Extension point for backfill: the backfill engineer owns `src/js/backfill.rs`, declared by a
-//! `mod backfill;` line below (marked). It adds `#[wasm_bindgen] impl LightSync { backfill(),
-//! pause(), resume() }` and uses [`Inner`]'s crate-visible parts: `network`, `store`,
+//! Backfill lives in `backfill.rs`: `#[wasm_bindgen] impl LightSync { backfill(),
+//! pauseBackfill(), resumeBackfill() }` over [`Inner`]'s crate-visible parts: `network`, `store`,
 //! `providers()`, `options.backfill`, `emit()`, `set_mode()` and `active_anchor()`.
 
 mod error;
@@ -32,7 +31,6 @@ mod hash;
 mod longrange;
 mod options;
 mod store;
-// Backfill engineer: add `mod backfill;` here (src/js/backfill.rs).
 mod backfill;
 
 use std::cell::{Cell, RefCell};
