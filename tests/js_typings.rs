@@ -15,6 +15,7 @@
 //! Both directions are checked: every produced code is in the union (a dashboard can switch on
 //! it), and every code in the union is produced somewhere (no dead names). The handwritten
 //! typings must also never fall back to `any`.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeSet;
 use std::fs;
