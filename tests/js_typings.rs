@@ -2,8 +2,8 @@
 //! Rust side can produce, so the two cannot drift apart.
 //!
 //! Why read the sources: the codes live in many modules (each error enum's `fn code`, the JS
-//! boundary's `js_error(...)` calls, the `warn(...)` calls of every flow), owned by different
-//! people; a list kept by hand beside them would drift exactly like the typings. The sources are
+//! boundary's `js_error(...)` calls, the `warn(...)` calls of every flow); a list kept by
+//! hand beside them would drift exactly like the typings. The sources are
 //! the one complete record, and the extraction below is strict about where a code may appear:
 //!
 //! - error codes: every string literal that is a match arm's value (`=> "CODE"`) inside a
