@@ -20,5 +20,8 @@ fn main() {
     // embed the wrong files.
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={}", dir.join("README.md").display());
-    println!("cargo:rustc-env=LIGHTSYNC_FIXTURES_AT_BUILD={}", dir.display());
+    println!(
+        "cargo:rustc-env=LIGHTSYNC_FIXTURES_AT_BUILD={}",
+        dir.display()
+    );
 }

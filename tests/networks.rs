@@ -22,9 +22,21 @@ fn from_fixture(rel: &str, built_in: &NetworkConfig) -> NetworkConfig {
 #[test]
 fn sepolia_holesky_hoodi_equal_their_configs() {
     for (name, rel, fulu) in [
-        ("sepolia", "network-configs/eth-clients-sepolia/config.yaml", ([0x90, 0, 0, 0x75], 272640)),
-        ("holesky", "network-configs/eth-clients-holesky/config.yaml", ([7, 1, 0x70, 0], 165120)),
-        ("hoodi", "network-configs/eth-clients-hoodi/config.yaml", ([0x70, 0, 0x09, 0x10], 50688)),
+        (
+            "sepolia",
+            "network-configs/eth-clients-sepolia/config.yaml",
+            ([0x90, 0, 0, 0x75], 272640),
+        ),
+        (
+            "holesky",
+            "network-configs/eth-clients-holesky/config.yaml",
+            ([7, 1, 0x70, 0], 165120),
+        ),
+        (
+            "hoodi",
+            "network-configs/eth-clients-hoodi/config.yaml",
+            ([0x70, 0, 0x09, 0x10], 50688),
+        ),
     ] {
         let built_in = NetworkConfig::by_name(name).unwrap();
         let fixture = from_fixture(rel, &built_in);

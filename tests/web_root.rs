@@ -43,8 +43,15 @@ fn mainnet_genesis_block_root_from_view_and_typed_header() {
         state_root: root.into(),
         body_root: h.body_root.into(),
     };
-    assert_eq!(hex::encode(tree_hash::TreeHash::tree_hash_root(&header)), GENESIS_BLOCK_ROOT);
-    assert_eq!(view.validators_len(), 21063, "published genesis validator count");
+    assert_eq!(
+        hex::encode(tree_hash::TreeHash::tree_hash_root(&header)),
+        GENESIS_BLOCK_ROOT
+    );
+    assert_eq!(
+        view.validators_len(),
+        21063,
+        "published genesis validator count"
+    );
 }
 
 /// Documents the wasm32 limit above: if ssz_types ever accepts 2^40-item lists on 32-bit
@@ -58,6 +65,10 @@ fn typed_state_decoding_is_refused_on_32_bit_targets() {
 
 #[wasm_bindgen_test]
 fn truncated_state_is_an_error_not_a_panic() {
-    let err = state_root(&GENESIS[..GENESIS.len() - 7], ForkName::Phase0, PresetName::Mainnet);
+    let err = state_root(
+        &GENESIS[..GENESIS.len() - 7],
+        ForkName::Phase0,
+        PresetName::Mainnet,
+    );
     assert!(err.is_err(), "a truncated state must not hash");
 }

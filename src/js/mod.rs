@@ -26,12 +26,12 @@
 //! pauseBackfill(), resumeBackfill() }` over [`Inner`]'s crate-visible parts: `network`, `store`,
 //! `providers()`, `options.backfill`, `emit()`, `set_mode()` and `active_anchor()`.
 
+mod backfill;
 mod error;
 mod hash;
 mod longrange;
 mod options;
 mod store;
-mod backfill;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
