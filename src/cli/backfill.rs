@@ -13,6 +13,7 @@
 //! The root given by `--anchor-root` is trusted as given (no state is fetched, so the
 //! weak-subjectivity rule, which needs the anchor state, does not apply here).
 
+use super::{run_parsed, Flags, Wording, HELP};
 use crate::backfill::{
     Backfill, BackfillEvent, BackfillHooks, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
@@ -52,55 +53,39 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut batch_size = DEFAULT_BATCH_SIZE;
     let mut timeout_ms = DEFAULT_TIMEOUT_MS;
     let mut progress = false;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag}: expected a value, got none"))
-        };
-        fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, String> {
-            v.parse()
-                .map_err(|_| format!("{flag}: expected {what}, got {v:?}"))
-        }
-        match flag.as_str() {
-            "-h" | "--help" => return Err(String::new()),
+    let mut flags = Flags::new(args, Wording::GOT_NONE);
+    while let Some(flag) = flags.next() {
+        match flag {
+            "-h" | "--help" => return Err(HELP.into()),
             "--beacon-api" => {
                 urls = Some(
-                    value()?
+                    flags
+                        .value()?
                         .split(',')
                         .map(|s| s.trim().to_string())
                         .filter(|s| !s.is_empty())
                         .collect::<Vec<_>>(),
                 )
             }
-            "--network" => network = Some(value()?),
+            "--network" => network = Some(flags.value()?),
             "--anchor-root" => {
-                let v = value()?;
-                let bytes = v
-                    .strip_prefix("0x")
-                    .filter(|h| h.len() == 64)
-                    .and_then(|h| hex::decode(h).ok())
-                    .ok_or_else(|| {
-                        format!("--anchor-root: expected 0x + 64 hex digits, got {v:?}")
-                    })?;
-                let mut root = [0u8; 32];
-                root.copy_from_slice(&bytes);
-                anchor_root = Some(root);
+                anchor_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
+                    let bytes =
+                        hex::decode(v.strip_prefix("0x").filter(|h| h.len() == 64)?).ok()?;
+                    <[u8; 32]>::try_from(bytes).ok()
+                })?)
             }
             "--to-slot" => {
-                let v = value()?;
-                target = if v == "genesis" {
-                    Target::Genesis
-                } else {
-                    Target::Slot(num(flag, &v, "a slot number or `genesis`")?)
-                };
+                target = flags.parse_with("a slot number or `genesis`", |v| match v {
+                    "genesis" => Some(Target::Genesis),
+                    slot => slot.parse().ok().map(Target::Slot),
+                })?
             }
-            "--concurrency" => concurrency = num(flag, &value()?, "a request count")?,
-            "--batch-size" => batch_size = num(flag, &value()?, "a slot count")?,
-            "--timeout-ms" => timeout_ms = num(flag, &value()?, "milliseconds")?,
+            "--concurrency" => concurrency = flags.parse("a request count")?,
+            "--batch-size" => batch_size = flags.parse("a slot count")?,
+            "--timeout-ms" => timeout_ms = flags.parse("milliseconds")?,
             "--progress" => progress = true,
-            other => return Err(format!("unknown option {other:?}")),
+            _ => return Err(flags.unknown()),
         }
     }
     let urls = urls
@@ -152,17 +137,11 @@ fn hex0x(b: &[u8]) -> String {
 
 /// Runs `lightsync backfill` and returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    let a = match parse_args(args) {
-        Ok(a) => a,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return 2;
-        }
-    };
+    run_parsed(USAGE, parse_args(args), backfill_and_print)
+}
+
+/// Backfills as `a` asks and prints the summary; returns the exit code.
+fn backfill_and_print(a: Args) -> i32 {
     // Each provider's batches run `concurrency` requests at a time (blocking threads natively).
     let providers: Vec<_> = a
         .urls

@@ -7,6 +7,7 @@
 //! fixtures (`--state FILE` to choose another phase0 mainnet state), and optionally the same state
 //! with its registry inflated to `--validators N` records, to see mainnet scale (~2M).
 
+use super::{quote_backtick, Flags, Wording};
 use crate::merkle::{self, Kernel, StateView};
 use crate::types::{AnyBeaconState, ForkName, Mainnet, PresetName};
 use std::path::PathBuf;
@@ -90,37 +91,25 @@ fn run_root(args: &[String]) -> Result<(), String> {
     let (mut json, mut runs, mut threads) = (false, 5usize, 1usize);
     let (mut fork, mut preset) = (ForkName::Phase0, PresetName::Mainnet);
     let mut file = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("expected a value after {name}\n{ROOT_USAGE}"))
-        };
-        match a.as_str() {
+    let mut flags = Flags::new(
+        args,
+        Wording {
+            missing: |flag| format!("expected a value after {flag}\n{ROOT_USAGE}"),
+            quote: quote_backtick,
+        },
+    );
+    let positive = |v: &str| v.parse().ok().filter(|&n: &usize| n > 0);
+    while let Some(a) = flags.next() {
+        match a {
             "--json" => json = true,
-            "--runs" => {
-                let v = val("--runs")?;
-                runs = v
-                    .parse()
-                    .ok()
-                    .filter(|&n: &usize| n > 0)
-                    .ok_or_else(|| format!("--runs: expected a positive count, got `{v}`"))?;
-            }
-            "--threads" => {
-                let v = val("--threads")?;
-                threads =
-                    v.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
-                        format!("--threads: expected a positive count, got `{v}`")
-                    })?;
-            }
-            "--fork" => {
-                let v = val("--fork")?;
-                fork = v.parse().map_err(|e| format!("--fork: {e}"))?;
-            }
+            "--runs" => runs = flags.parse_with("a positive count", positive)?,
+            "--threads" => threads = flags.parse_with("a positive count", positive)?,
+            "--fork" => fork = flags.value()?.parse().map_err(|e| format!("--fork: {e}"))?,
             "--preset" => {
-                let v = val("--preset")?;
-                preset = v.parse().map_err(|e| format!("--preset: {e}"))?;
+                preset = flags
+                    .value()?
+                    .parse()
+                    .map_err(|e| format!("--preset: {e}"))?
             }
             "-h" | "--help" => {
                 println!("{ROOT_USAGE}");
@@ -191,24 +180,25 @@ fn run_inner(args: &[String]) -> Result<(), String> {
     let mut state_path: Option<PathBuf> = None;
     let mut validators: Option<usize> = None;
     let mut seconds = 0.5f64;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut val = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("expected a value after {name}\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--state" => state_path = Some(PathBuf::from(val("--state")?)),
+    let mut flags = Flags::new(
+        args,
+        Wording {
+            missing: |flag| format!("expected a value after {flag}\n{USAGE}"),
+            quote: quote_backtick,
+        },
+    );
+    while let Some(a) = flags.next() {
+        match a {
+            "--state" => state_path = Some(PathBuf::from(flags.value()?)),
             "--validators" => {
-                let v = val("--validators")?;
+                let v = flags.value()?;
                 validators = Some(
                     v.parse()
                         .map_err(|_| format!("expected a count for --validators, got `{v}`"))?,
                 );
             }
             "--seconds" => {
-                let v = val("--seconds")?;
+                let v = flags.value()?;
                 seconds = v
                     .parse()
                     .ok()

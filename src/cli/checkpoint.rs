@@ -7,6 +7,7 @@
 
 use std::cell::Cell;
 
+use super::{is_help, run_parsed, Flags, Wording, HELP};
 use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use crate::checkpoint::{
     CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
@@ -51,15 +52,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         quorum: None,
         timeout_ms: 10_000,
     };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
+    let mut flags = Flags::new(args, Wording::GOT_NOTHING);
+    while let Some(flag) = flags.next() {
+        if is_help(flag) {
+            return Err(HELP.into());
         }
-        let value = it
-            .next()
-            .cloned()
-            .ok_or_else(|| format!("{flag}: expected a value, got nothing"))?;
+        // Every option takes a value, so even an unknown one is first asked for it.
+        let value = flags.value()?;
         let mut set_source = |s: SourceArg| {
             if out.source.is_some() {
                 return Err(format!(
@@ -69,7 +68,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             out.source = Some(s);
             Ok(())
         };
-        match flag.as_str() {
+        match flag {
             "--network" => out.network = value,
             "--beacon-api" => {
                 out.urls = value
@@ -83,27 +82,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--trusted-block-root" => set_source(SourceArg::Root(value))?,
             "--state-id" => set_source(SourceArg::StateId(value))?,
             "--state-file" => set_source(SourceArg::File(value))?,
-            "--now" => {
-                out.now = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("--now: expected unix seconds, got `{value}`"))?,
-                )
-            }
+            "--now" => out.now = Some(flags.parse_str(&value, "unix seconds")?),
             "--long-range" => out.long_range = value.parse()?,
-            "--quorum" => {
-                out.quorum = Some(
-                    value
-                        .parse()
-                        .map_err(|_| format!("--quorum: expected a count, got `{value}`"))?,
-                )
-            }
-            "--timeout-ms" => {
-                out.timeout_ms = value
-                    .parse()
-                    .map_err(|_| format!("--timeout-ms: expected milliseconds, got `{value}`"))?
-            }
-            other => return Err(format!("unknown option `{other}`")),
+            "--quorum" => out.quorum = Some(flags.parse_str(&value, "a count")?),
+            "--timeout-ms" => out.timeout_ms = flags.parse_str(&value, "milliseconds")?,
+            _ => return Err(flags.unknown()),
         }
     }
     if out.network.is_empty() {
@@ -177,17 +160,11 @@ pub fn anchor_json(v: &Verified) -> serde_json::Value {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    let args = match parse_args(args) {
-        Ok(a) => a,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return 2;
-        }
-    };
+    run_parsed(USAGE, parse_args(args), sync_and_print)
+}
+
+/// Syncs as `args` ask and prints the anchor; returns the exit code.
+fn sync_and_print(args: Args) -> i32 {
     let timeout = args.timeout_ms;
     let providers: Vec<HttpBeaconApi<UreqTransport>> = args
         .urls
@@ -333,10 +310,7 @@ fn load_network(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
-    }
+    use crate::cli::args;
 
     #[test]
     fn argument_errors() {

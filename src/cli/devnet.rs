@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use super::{is_help, run_parsed, Flags, Wording, HELP};
 use crate::devnet::chain::ChainOptions;
 use crate::devnet::faults::FaultRule;
 use crate::devnet::{Devnet, DevnetOptions};
@@ -44,36 +45,27 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
     let mut ready = None;
     let mut replay_net = None;
     let mut fixtures = None;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(String::new());
+    let mut flags = Flags::new(args, Wording::GOT_NOTHING);
+    while let Some(flag) = flags.next() {
+        if is_help(flag) {
+            return Err(HELP.into());
         }
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag}: expected a value, got nothing"))
-        };
-        fn num<T: std::str::FromStr>(flag: &str, v: &str, what: &str) -> Result<T, String> {
-            v.parse()
-                .map_err(|_| format!("{flag}: expected {what}, got `{v}`"))
-        }
-        match flag.as_str() {
-            "--port" => opts.port = num(flag, &value()?, "a port number")?,
-            "--providers" => opts.providers = num(flag, &value()?, "a positive count")?,
-            "--validators" => chain.validators = num(flag, &value()?, "a validator count")?,
-            "--slots" => chain.slots = num(flag, &value()?, "a slot count")?,
-            "--preset" => chain.preset = value()?,
-            "--fork" => chain.fork = value()?,
-            "--seed" => chain.seed = num(flag, &value()?, "a u64 seed")?,
-            "--genesis-time" => chain.genesis_time = Some(num(flag, &value()?, "unix seconds")?),
-            "--empty-slots" => chain.empty_slot_percent = num(flag, &value()?, "a percentage")?,
+        match flag {
+            "--port" => opts.port = flags.parse("a port number")?,
+            "--providers" => opts.providers = flags.parse("a positive count")?,
+            "--validators" => chain.validators = flags.parse("a validator count")?,
+            "--slots" => chain.slots = flags.parse("a slot count")?,
+            "--preset" => chain.preset = flags.value()?,
+            "--fork" => chain.fork = flags.value()?,
+            "--seed" => chain.seed = flags.parse("a u64 seed")?,
+            "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
+            "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
             "--fault" => {
-                let v = value()?;
+                let v = flags.value()?;
                 let (idx, spec) = match v.split_once(':') {
                     Some((i, s)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
-                        (num(flag, i, "a provider index")?, s.to_string())
+                        (flags.parse_str(i, "a provider index")?, s.to_string())
                     }
                     _ => (0usize, v.clone()),
                 };
@@ -81,20 +73,20 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
                 opts.faults.push((idx, rule));
             }
             "--liar" => {
-                let v = value()?;
+                let v = flags.value()?;
                 let (i, seed) = match v.split_once(':') {
                     Some((i, s)) => (
-                        num(flag, i, "a provider index")?,
-                        Some(num(flag, s, "a u64 seed")?),
+                        flags.parse_str(i, "a provider index")?,
+                        Some(flags.parse_str(s, "a u64 seed")?),
                     ),
-                    None => (num(flag, &v, "a provider index")?, None),
+                    None => (flags.parse_str(&v, "a provider index")?, None),
                 };
                 opts.liars.push((i, seed.unwrap_or(u64::MAX)));
             }
-            "--replay" => replay_net = Some(value()?),
-            "--fixtures" => fixtures = Some(PathBuf::from(value()?)),
-            "--ready-file" => ready = Some(PathBuf::from(value()?)),
-            other => return Err(format!("unknown option `{other}`")),
+            "--replay" => replay_net = Some(flags.value()?),
+            "--fixtures" => fixtures = Some(PathBuf::from(flags.value()?)),
+            "--ready-file" => ready = Some(PathBuf::from(flags.value()?)),
+            _ => return Err(flags.unknown()),
         }
     }
     for (_, seed) in opts.liars.iter_mut() {
@@ -115,17 +107,12 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
 
 /// Runs the devnet in the foreground; returns an exit code only on failure to start.
 pub fn run(args: &[String]) -> i32 {
-    let (opts, ready) = match parse_args(args) {
-        Ok(v) => v,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return 0;
-        }
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return 2;
-        }
-    };
+    run_parsed(USAGE, parse_args(args), serve)
+}
+
+/// Starts the devnet `opts` describe and serves until killed; returns an exit code only on
+/// failure to start.
+fn serve((opts, ready): (DevnetOptions, Option<PathBuf>)) -> i32 {
     let started = std::time::Instant::now();
     let devnet = match Devnet::start(opts) {
         Ok(d) => d,
@@ -183,10 +170,7 @@ pub fn run(args: &[String]) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
-    }
+    use crate::cli::args;
 
     #[test]
     fn parses_flags() {

@@ -6,6 +6,7 @@
 //! Exit codes: 0 verified; 1 a check failed (stderr names the error code and the update);
 //! 2 bad usage or unreadable input.
 
+use super::{is_help, run_parsed, Flags, Wording, HELP};
 use crate::config::NetworkConfig;
 use crate::light::error::LightClientError;
 use crate::light::fork_digest::BlobSchedule;
@@ -35,6 +36,10 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
+    // `--help` anywhere, even in a value's place, asks for the usage.
+    if args.iter().any(|a| is_help(a)) {
+        return Err(HELP.into());
+    }
     let mut network = None;
     let mut trusted_root = None;
     let mut bootstrap = None;
@@ -43,38 +48,30 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut optimistic = None;
     let mut fork = None;
     let mut current_slot = None;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag}: expected a value, got none"))
-        };
-        match flag.as_str() {
-            "--network" => network = Some(value()?),
+    let mut flags = Flags::new(args, Wording::GOT_NONE);
+    while let Some(flag) = flags.next() {
+        match flag {
+            "--network" => network = Some(flags.value()?),
             "--trusted-block-root" => {
-                let v = value()?;
-                let ok = v.len() == 66 && v.starts_with("0x");
-                trusted_root = Some(v.parse::<Root>().ok().filter(|_| ok).ok_or_else(|| {
-                    format!("--trusted-block-root: expected 0x + 64 hex digits, got {v:?}")
-                })?);
+                trusted_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
+                    let ok = v.len() == 66 && v.starts_with("0x");
+                    v.parse::<Root>().ok().filter(|_| ok)
+                })?)
             }
-            "--bootstrap" => bootstrap = Some(value()?),
-            "--updates" => updates.push(value()?),
-            "--finality-update" => finality = Some(value()?),
-            "--optimistic-update" => optimistic = Some(value()?),
+            "--bootstrap" => bootstrap = Some(flags.value()?),
+            "--updates" => updates.push(flags.value()?),
+            "--finality-update" => finality = Some(flags.value()?),
+            "--optimistic-update" => optimistic = Some(flags.value()?),
             "--fork" => {
-                let v = value()?;
-                fork = Some(v.parse::<ForkName>().map_err(|e| e.to_string())?);
+                fork = Some(
+                    flags
+                        .value()?
+                        .parse::<ForkName>()
+                        .map_err(|e| e.to_string())?,
+                )
             }
-            "--current-slot" => {
-                let v = value()?;
-                current_slot =
-                    Some(v.parse::<u64>().map_err(|_| {
-                        format!("--current-slot: expected a slot number, got {v:?}")
-                    })?);
-            }
-            other => return Err(format!("unknown option {other:?}")),
+            "--current-slot" => current_slot = Some(flags.parse("a slot number")?),
+            _ => return Err(flags.unknown()),
         }
     }
     Ok(Args {
@@ -165,18 +162,7 @@ fn verify(a: &Args) -> Result<serde_json::Value, Failure> {
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return 0;
-    }
-    let parsed = match parse_args(args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return 2;
-        }
-    };
-    match verify(&parsed) {
+    run_parsed(USAGE, parse_args(args), |parsed| match verify(&parsed) {
         Ok(out) => {
             println!("{out}");
             0
@@ -189,5 +175,5 @@ pub fn run(args: &[String]) -> i32 {
             eprintln!("error [{}]: {e}", e.code());
             1
         }
-    }
+    })
 }

@@ -9,6 +9,8 @@ pub mod devnet;
 pub mod light_verify;
 pub mod root;
 
+use std::str::FromStr;
+
 const USAGE: &str = "usage: lightsync <command> [options]\n\
 commands:\n\
   root        hash_tree_root of an SSZ file\n\
@@ -41,4 +43,139 @@ pub fn main(args: Vec<String>) -> i32 {
             2
         }
     }
+}
+
+/// What a subcommand's `parse_args` returns for `-h`/`--help`: not an error, [`run_parsed`]
+/// prints the usage on stdout.
+pub(crate) const HELP: &str = "";
+
+/// Whether `arg` asks for the usage.
+pub(crate) fn is_help(arg: &str) -> bool {
+    arg == "-h" || arg == "--help"
+}
+
+/// Runs a subcommand on its parsed arguments: [`HELP`] prints `usage` on stdout and exits 0, any
+/// other parse error prints `error: …` and `usage` on stderr and exits 2.
+pub(crate) fn run_parsed<T>(
+    usage: &str,
+    parsed: Result<T, String>,
+    run: impl FnOnce(T) -> i32,
+) -> i32 {
+    match parsed {
+        Ok(args) => run(args),
+        Err(e) if e == HELP => {
+            println!("{usage}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n{usage}");
+            2
+        }
+    }
+}
+
+/// How a subcommand words a flag given without its value, and how it quotes a rejected value;
+/// each subcommand keeps the wording it has always printed.
+#[derive(Clone, Copy)]
+pub(crate) struct Wording {
+    /// The message for `flag` given last, without its value.
+    pub missing: fn(&str) -> String,
+    /// A rejected value as it appears after "got".
+    pub quote: fn(&str) -> String,
+}
+
+impl Wording {
+    /// `FLAG: expected a value, got none`; values quoted as Rust strings (`"x"`).
+    pub const GOT_NONE: Wording = Wording {
+        missing: |flag| format!("{flag}: expected a value, got none"),
+        quote: quote_debug,
+    };
+    /// `FLAG: expected a value, got nothing`; values in backticks.
+    pub const GOT_NOTHING: Wording = Wording {
+        missing: |flag| format!("{flag}: expected a value, got nothing"),
+        quote: quote_backtick,
+    };
+}
+
+/// `"x"`, escaped as a Rust string.
+pub(crate) fn quote_debug(v: &str) -> String {
+    format!("{v:?}")
+}
+
+/// `` `x` ``.
+pub(crate) fn quote_backtick(v: &str) -> String {
+    format!("`{v}`")
+}
+
+/// Reads a subcommand's arguments in order; a flag that takes a value takes the next argument.
+pub(crate) struct Flags<'a> {
+    rest: std::slice::Iter<'a, String>,
+    flag: &'a str,
+    wording: Wording,
+}
+
+impl<'a> Flags<'a> {
+    pub fn new(args: &'a [String], wording: Wording) -> Self {
+        Flags {
+            rest: args.iter(),
+            flag: "",
+            wording,
+        }
+    }
+
+    /// The next argument, which the value methods then take as the flag.
+    pub fn next(&mut self) -> Option<&'a str> {
+        let arg = self.rest.next()?;
+        self.flag = arg;
+        Some(arg)
+    }
+
+    /// The current flag's value: the next argument.
+    pub fn value(&mut self) -> Result<String, String> {
+        self.rest
+            .next()
+            .cloned()
+            .ok_or_else(|| (self.wording.missing)(self.flag))
+    }
+
+    /// The current flag's value parsed as `T`, else `FLAG: expected WHAT, got VALUE`.
+    pub fn parse<T: FromStr>(&mut self, what: &str) -> Result<T, String> {
+        let v = self.value()?;
+        self.parse_str(&v, what)
+    }
+
+    /// The current flag's value converted by `convert`, else `FLAG: expected WHAT, got VALUE`.
+    pub fn parse_with<T>(
+        &mut self,
+        what: &str,
+        convert: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<T, String> {
+        let v = self.value()?;
+        convert(&v).ok_or_else(|| self.expected(what, &v))
+    }
+
+    /// `v` (the current flag's value, or a part of it) parsed as `T`, else
+    /// `FLAG: expected WHAT, got V`.
+    pub fn parse_str<T: FromStr>(&self, v: &str, what: &str) -> Result<T, String> {
+        v.parse().map_err(|_| self.expected(what, v))
+    }
+
+    fn expected(&self, what: &str, v: &str) -> String {
+        format!(
+            "{}: expected {what}, got {}",
+            self.flag,
+            (self.wording.quote)(v)
+        )
+    }
+
+    /// `unknown option FLAG` for the current flag.
+    pub fn unknown(&self) -> String {
+        format!("unknown option {}", (self.wording.quote)(self.flag))
+    }
+}
+
+/// `s` split on whitespace, as the arguments of a subcommand.
+#[cfg(test)]
+pub(crate) fn args(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
 }

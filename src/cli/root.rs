@@ -14,6 +14,7 @@ use std::fmt;
 
 use tree_hash::TreeHash;
 
+use super::{is_help, quote_debug, Flags, Wording};
 use crate::config::{ConfigError, NetworkConfig};
 use crate::ssz_io::{read_ssz_file, SszIoError};
 use crate::types::{
@@ -139,21 +140,27 @@ struct Args {
 fn parse_args(args: &[String]) -> Result<Args, RootError> {
     let (mut type_name, mut fork, mut preset, mut network, mut file) =
         (None, None, None, None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |flag: &str| {
-            it.next().cloned().ok_or_else(|| RootError::Usage {
-                problem: format!("{flag} expects a value, got none"),
-            })
+    let mut flags = Flags::new(
+        args,
+        Wording {
+            missing: |flag| format!("{flag} expects a value, got none"),
+            quote: quote_debug,
+        },
+    );
+    while let Some(arg) = flags.next() {
+        let mut value = || {
+            flags
+                .value()
+                .map_err(|problem| RootError::Usage { problem })
         };
-        match arg.as_str() {
-            "--type" => type_name = Some(value("--type")?),
-            "--fork" => fork = Some(value("--fork")?.parse::<ForkName>()?),
-            "--preset" => preset = Some(value("--preset")?.parse::<PresetName>()?),
-            "--network" => network = Some(NetworkConfig::by_name(&value("--network")?)?),
+        match arg {
+            "--type" => type_name = Some(value()?),
+            "--fork" => fork = Some(value()?.parse::<ForkName>()?),
+            "--preset" => preset = Some(value()?.parse::<PresetName>()?),
+            "--network" => network = Some(NetworkConfig::by_name(&value()?)?),
             flag if flag.starts_with("--") => {
                 return Err(RootError::Usage {
-                    problem: format!("unknown option {flag:?}"),
+                    problem: flags.unknown(),
                 })
             }
             path => {
@@ -180,7 +187,7 @@ fn parse_args(args: &[String]) -> Result<Args, RootError> {
 
 /// Runs `lightsync root` with `args` (after the subcommand name); returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
+    if args.iter().any(|a| is_help(a)) {
         println!("{USAGE}\ntypes: {}", SUPPORTED_TYPES.join(", "));
         return 0;
     }
