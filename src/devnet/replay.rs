@@ -25,6 +25,7 @@ use super::data::{
     hex0x, parse_root, ChainData, Checkpoint, Checkpoints, ForkEntry, GenesisInfo, HeaderEntry,
     LcForm, LcObject, RawResponse, Root,
 };
+use crate::types::ForkName;
 
 /// Slots per sync-committee period on both replayed networks (mainnet preset):
 /// EPOCHS_PER_SYNC_COMMITTEE_PERIOD (256) × SLOTS_PER_EPOCH (32).
@@ -265,16 +266,8 @@ fn read_spec(
 ) -> Result<serde_json::Map<String, serde_json::Value>, ReplayError> {
     let mut spec = serde_json::Map::new();
     let presets = fixtures.join("consensus-specs-configs/presets/mainnet");
-    for fork in [
-        "phase0",
-        "altair",
-        "bellatrix",
-        "capella",
-        "deneb",
-        "electra",
-        "fulu",
-    ] {
-        let p = presets.join(format!("{fork}.yaml"));
+    for fork in ForkName::ALL {
+        let p = presets.join(format!("{}.yaml", fork.as_str()));
         let text = String::from_utf8_lossy(&read(&p)?).into_owned();
         parse_config_yaml(&text, &mut spec);
     }

@@ -398,6 +398,20 @@ pub fn store_from_anchor<P: Preset>(
     ))
 }
 
+/// Whether processing an update taught the store something: `false` for an update older than
+/// what the anchor already knows (nothing to learn, nothing wrong), the error for any other
+/// failure.
+fn applied(processed: Result<(), LightClientError>) -> Result<bool, LightClientError> {
+    match processed {
+        Ok(()) => Ok(true),
+        Err(LightClientError::Update {
+            failure: UpdateFailure::NotRelevant { .. },
+            ..
+        }) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 /// The first successful answer of `call` over `providers`, in order.
 async fn first_ok<'b, A, T, F, Fut>(providers: &'b [A], call: F) -> Result<T, ApiError>
 where
@@ -544,27 +558,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                 break;
             }
             for (i, u) in list.iter().enumerate() {
-                match process_with_context(
+                let processed = process_with_context(
                     net,
                     &mut store,
                     &u.parts(),
                     current_slot,
                     UpdateKind::Update,
                     Some(i),
-                ) {
-                    Ok(()) => updates += 1,
-                    // Older than what the anchor already knows: nothing to learn, nothing wrong.
-                    Err(LightClientError::Update {
-                        failure: UpdateFailure::NotRelevant { .. },
-                        ..
-                    }) => {}
-                    Err(error) => {
-                        return Err(RebuildError::Verify {
-                            step: Step::Updates,
-                            period: p,
-                            error,
-                        })
-                    }
+                );
+                if applied(processed).map_err(|error| RebuildError::Verify {
+                    step: Step::Updates,
+                    period: p,
+                    error,
+                })? {
+                    updates += 1;
                 }
             }
             reached = p;
@@ -588,19 +595,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             })?;
         let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
             .and_then(|f| process_light_client_finality_update(net, &mut store, &f, current_slot));
-        match finality {
-            Ok(()) => updates += 1,
-            Err(LightClientError::Update {
-                failure: UpdateFailure::NotRelevant { .. },
-                ..
-            }) => {}
-            Err(error) => {
-                return Err(RebuildError::Verify {
-                    step: Step::Finality,
-                    period: store.period(),
-                    error,
-                })
-            }
+        if applied(finality).map_err(|error| RebuildError::Verify {
+            step: Step::Finality,
+            period: store.period(),
+            error,
+        })? {
+            updates += 1;
         }
         let finalized = store.finalized_header.beacon().clone();
         let new_period = store.period();
