@@ -4,6 +4,8 @@
 //! devnet's canonical chain, resume after an interruption, the weak-subjectivity reset, and the
 //! real Holesky headers replayed from the shared fixtures.
 
+mod devnet_common;
+
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
@@ -15,9 +17,7 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, HttpBeaconApi, RawBody,
     SszState, UreqTransport,
 };
-use beacon_lightsync::checkpoint::{
-    network_from_spec, CheckpointOptions, CheckpointSync, NoHooks, Source,
-};
+use beacon_lightsync::checkpoint::Source;
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::data::ChainData;
@@ -27,14 +27,15 @@ use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, StoreDump, Trust};
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
 use beacon_lightsync::types::{ForkName, PresetName, B256};
-use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
+use beacon_lightsync::ws::{FixedClock, SystemClock};
+use devnet_common::{apis, checkpoint, checkpoint_sync, empty_store, network};
 use futures::executor::block_on;
 
 /// Slots of the generated chains: minimal preset (8 slots per epoch, 64-slot chunks), so the
 /// finalized anchor has several complete chunks summarised below it.
 const SLOTS: u64 = 400;
 
-fn start(providers: usize, empty_pct: u32, faults: Vec<(usize, FaultRule)>) -> Devnet {
+fn start(providers: usize, empty_pct: u32) -> Devnet {
     Devnet::start(DevnetOptions {
         providers,
         chain: ChainOptions {
@@ -43,41 +44,39 @@ fn start(providers: usize, empty_pct: u32, faults: Vec<(usize, FaultRule)>) -> D
             empty_slot_percent: empty_pct,
             ..ChainOptions::default()
         },
-        faults,
         ..DevnetOptions::default()
     })
     .expect("devnet starts")
 }
 
-fn network(devnet: &Devnet) -> NetworkConfig {
-    let chain = devnet.chain();
-    let gvr = chain.genesis.as_ref().unwrap().genesis_validators_root;
-    network_from_spec(&chain.spec, Some(gvr)).unwrap()
-}
-
-fn apis(devnet: &Devnet, timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
-    devnet
-        .urls()
-        .iter()
-        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 4)))
-        .collect()
-}
-
 /// A store holding the anchor a real checkpoint sync made from the devnet's finalized checkpoint.
 fn anchored_store(devnet: &Devnet, net: &NetworkConfig) -> MemoryStore {
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(net);
     let providers = apis(devnet, 5_000);
-    let cp = WsCheckpoint::parse(&devnet.checkpoint().unwrap()).unwrap();
-    let sync = CheckpointSync {
-        network: net,
-        providers: &providers[..1],
-        store: &store,
-        clock: &SystemClock,
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
-    block_on(sync.run(&Source::Checkpoint(cp))).expect("checkpoint sync");
+    let cp = checkpoint(devnet);
+    checkpoint_sync(net, &providers[..1], &store, &Source::Checkpoint(cp))
+        .expect("checkpoint sync");
     store
+}
+
+/// A devnet, its network config and chain, and a store holding the anchor a checkpoint sync made
+/// from its finalized checkpoint (`anchored_store`).
+fn anchored(
+    providers: usize,
+    empty_pct: u32,
+) -> (
+    Devnet,
+    NetworkConfig,
+    Arc<ChainData>,
+    MemoryStore,
+    AnchorRecord,
+) {
+    let devnet = start(providers, empty_pct);
+    let net = network(&devnet);
+    let chain = devnet.chain();
+    let store = anchored_store(&devnet, &net);
+    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    (devnet, net, chain, store, anchor)
 }
 
 fn known_roots(devnet: &Devnet, anchor: &AnchorRecord) -> KnownRoots {
@@ -156,6 +155,17 @@ fn run<A: BeaconApi>(
         known,
     };
     block_on(bf.run())
+}
+
+/// A backfill to genesis with the options of `opts`.
+fn to_genesis<A: BeaconApi>(
+    net: &NetworkConfig,
+    providers: &[A],
+    store: &MemoryStore,
+    hooks: &Recorder,
+    known: Option<&KnownRoots>,
+) -> Result<BackfillSummary, BackfillError> {
+    run(net, providers, store, hooks, opts(Target::Genesis), known)
 }
 
 fn opts(target: Target) -> BackfillOptions {
@@ -272,11 +282,7 @@ impl BeaconApi for OrphanServing {
 
 #[test]
 fn generated_chain_to_genesis_skips_orphans_and_counts_empty_slots() {
-    let devnet = start(1, 20, vec![]);
-    let net = network(&devnet);
-    let chain = devnet.chain();
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, net, chain, store, anchor) = anchored(1, 20);
     let (anchor_entry, _) = chain.header_by_root(&anchor.block_root).unwrap();
     let below = anchor_entry.slot;
     let orphans_below = chain.orphans.range(..below).count() as u64;
@@ -289,15 +295,7 @@ fn generated_chain_to_genesis_skips_orphans_and_counts_empty_slots() {
         chain: chain.clone(),
     }];
     let hooks = Recorder::default();
-    let s = run(
-        &net,
-        &providers,
-        &store,
-        &hooks,
-        opts(Target::Genesis),
-        None,
-    )
-    .unwrap();
+    let s = to_genesis(&net, &providers, &store, &hooks, None).unwrap();
     let dump = block_on(store.dump()).unwrap();
     assert_canonical_prefix(&dump, &chain, &anchor.block_root);
     assert_eq!(s.oldest_slot, 0);
@@ -310,11 +308,7 @@ fn generated_chain_to_genesis_skips_orphans_and_counts_empty_slots() {
 
 #[test]
 fn checkpoint_sync_records_the_anchor_state_roots_with_the_anchor() {
-    let devnet = start(1, 10, vec![]);
-    let net = network(&devnet);
-    let chain = devnet.chain();
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, _, chain, store, anchor) = anchored(1, 10);
     let stored = block_on(load_known_roots(&store, &anchor))
         .unwrap()
         .expect("the checkpoint flow records the anchor state's roots");
@@ -350,25 +344,13 @@ fn checkpoint_sync_records_the_anchor_state_roots_with_the_anchor() {
 
 #[test]
 fn anchor_state_roots_verify_whole_chunks() {
-    let devnet = start(1, 10, vec![]);
-    let net = network(&devnet);
-    let chain = devnet.chain();
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, net, chain, store, anchor) = anchored(1, 10);
     // The roots kept with the anchor, as the browser and the CLI load them.
     let known = block_on(load_known_roots(&store, &anchor))
         .unwrap()
         .expect("recorded roots");
     let hooks = Recorder::default();
-    let s = run(
-        &net,
-        &apis(&devnet, 5_000),
-        &store,
-        &hooks,
-        opts(Target::Genesis),
-        Some(&known),
-    )
-    .unwrap();
+    let s = to_genesis(&net, &apis(&devnet, 5_000), &store, &hooks, Some(&known)).unwrap();
     assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
     assert_eq!(s.oldest_slot, 0);
     // Every complete 64-slot chunk has a summary in the anchor state (the chain starts at
@@ -391,38 +373,18 @@ fn anchor_state_roots_verify_whole_chunks() {
 
 #[test]
 fn interrupted_backfill_resumes_without_gap_or_refetch() {
-    let devnet = start(1, 10, vec![]);
-    let net = network(&devnet);
-    let chain = devnet.chain();
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, net, chain, store, anchor) = anchored(1, 10);
     let providers = apis(&devnet, 5_000);
     let hooks = Recorder::default();
     hooks.abort_after_progress.set(Some(2));
-    let err = run(
-        &net,
-        &providers,
-        &store,
-        &hooks,
-        opts(Target::Genesis),
-        None,
-    )
-    .unwrap_err();
+    let err = to_genesis(&net, &providers, &store, &hooks, None).unwrap_err();
     assert_eq!(err, BackfillError::Aborted);
     let mid = block_on(store.dump()).unwrap();
     assert_canonical_prefix(&mid, &chain, &anchor.block_root);
     let mid_cursor = mid.meta.backfill_cursor.unwrap();
     assert!(mid_cursor.oldest_slot > 0);
     let hooks2 = Recorder::default();
-    let s = run(
-        &net,
-        &providers,
-        &store,
-        &hooks2,
-        opts(Target::Genesis),
-        None,
-    )
-    .unwrap();
+    let s = to_genesis(&net, &providers, &store, &hooks2, None).unwrap();
     let done = block_on(store.dump()).unwrap();
     assert_canonical_prefix(&done, &chain, &anchor.block_root);
     assert_eq!(done.meta.backfill_cursor.unwrap().oldest_slot, 0);
@@ -467,11 +429,7 @@ fn faulted(
     Arc<ChainData>,
     Recorder,
 ) {
-    let devnet = start(1, 10, vec![]);
-    let net = network(&devnet);
-    let chain = devnet.chain();
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, net, chain, store, anchor) = anchored(1, 10);
     let roots = known_roots(&devnet, &anchor);
     let victim = victim_in(&chain, anchor.slot, region);
     let rule = FaultRule::parse(&format!(
@@ -566,11 +524,7 @@ fn bad_root_truncation_and_server_errors_map_to_their_codes() {
 
 #[test]
 fn transient_faults_and_rate_limits_are_retried() {
-    let devnet = start(1, 10, vec![]);
-    let net = network(&devnet);
-    let chain = devnet.chain();
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, net, chain, store, anchor) = anchored(1, 10);
     for rule in [
         "status,code=429,retry_after=1,count=1",
         "status,code=503,count=2",
@@ -582,15 +536,7 @@ fn transient_faults_and_rate_limits_are_retried() {
         );
     }
     let hooks = Recorder::default();
-    run(
-        &net,
-        &apis(&devnet, 5_000),
-        &store,
-        &hooks,
-        opts(Target::Genesis),
-        None,
-    )
-    .unwrap();
+    to_genesis(&net, &apis(&devnet, 5_000), &store, &hooks, None).unwrap();
     assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
     let waits: Vec<u64> = hooks
         .events
@@ -609,11 +555,7 @@ fn transient_faults_and_rate_limits_are_retried() {
 fn a_lying_provider_is_avoided_and_the_others_finish() {
     for fault in ["withhold", "bad-header-root", "non-canonical"] {
         for known in [false, true] {
-            let devnet = start(2, 10, vec![]);
-            let net = network(&devnet);
-            let chain = devnet.chain();
-            let store = anchored_store(&devnet, &net);
-            let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+            let (devnet, net, chain, store, anchor) = anchored(2, 10);
             let roots = known_roots(&devnet, &anchor);
             // A run of slots, so that some of them are asked of the faulty provider whatever
             // the spreading of requests.
@@ -645,21 +587,11 @@ fn a_lying_provider_is_avoided_and_the_others_finish() {
 
 #[test]
 fn stale_anchor_resets_the_stored_backfill_with_an_event() {
-    let devnet = start(1, 10, vec![]);
-    let net = network(&devnet);
-    let store = anchored_store(&devnet, &net);
-    let anchor = block_on(store.active_anchor()).unwrap().unwrap();
+    let (devnet, net, _, store, anchor) = anchored(1, 10);
     let hooks = Recorder::default();
     hooks.abort_after_progress.set(Some(1));
     let providers = apis(&devnet, 5_000);
-    let _ = run(
-        &net,
-        &providers,
-        &store,
-        &hooks,
-        opts(Target::Genesis),
-        None,
-    );
+    let _ = to_genesis(&net, &providers, &store, &hooks, None);
     assert!(!block_on(store.dump()).unwrap().headers.is_empty());
     // The wall clock one epoch past the anchor's weak-subjectivity period.
     let spe = net.slots_per_epoch();

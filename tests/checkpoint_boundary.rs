@@ -7,17 +7,17 @@
 //! (`/eth/v1/beacon/states/{slot}/root`, computed by `tree_hash` on the typed state).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod devnet_common;
+
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, Transport, UreqTransport};
-use beacon_lightsync::checkpoint::{
-    network_from_spec, CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source,
-    Verified,
-};
+use beacon_lightsync::checkpoint::{CheckpointError, Source, Verified};
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::store::{MemoryStore, Store, Trust};
-use beacon_lightsync::ws::{SystemClock, WsCheckpoint};
+use beacon_lightsync::ws::WsCheckpoint;
+use devnet_common::{apis, checkpoint, checkpoint_sync, empty_store, network};
 use futures::executor::block_on;
 
 /// Registry size of the test chain (minimal preset, all active).
@@ -43,33 +43,13 @@ fn start() -> Devnet {
     .expect("devnet starts")
 }
 
-fn network(devnet: &Devnet) -> NetworkConfig {
-    let chain = devnet.chain();
-    let gvr = chain
-        .genesis
-        .as_ref()
-        .expect("genesis")
-        .genesis_validators_root;
-    network_from_spec(&chain.spec, Some(gvr)).expect("devnet config parses")
-}
-
 fn sync(
     net: &NetworkConfig,
     providers: &[HttpBeaconApi<UreqTransport>],
     source: &Source,
 ) -> (MemoryStore, Result<Verified, CheckpointError>) {
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let result = block_on(
-        CheckpointSync {
-            network: net,
-            providers,
-            store: &store,
-            clock: &SystemClock,
-            hooks: &NoHooks,
-            options: CheckpointOptions::default(),
-        }
-        .run(source),
-    );
+    let store = empty_store(net);
+    let result = checkpoint_sync(net, providers, &store, source);
     (store, result)
 }
 
@@ -92,8 +72,8 @@ fn every_flow_links_the_boundary_state_to_the_earlier_checkpoint_block() {
     let devnet = start();
     let url = devnet.urls()[0].clone();
     let net = network(&devnet);
-    let providers = vec![HttpBeaconApi::new(&url, UreqTransport::new(5_000, 4))];
-    let cp = WsCheckpoint::parse(&devnet.checkpoint().expect("finalized")).unwrap();
+    let providers = apis(&devnet, 5_000);
+    let cp = checkpoint(&devnet);
     let boundary = cp.epoch * net.slots_per_epoch();
     let chain = devnet.chain();
     assert!(
@@ -165,10 +145,9 @@ fn every_flow_links_the_boundary_state_to_the_earlier_checkpoint_block() {
 #[test]
 fn a_boundary_state_that_does_not_link_is_refused_and_nothing_is_stored() {
     let devnet = start();
-    let url = devnet.urls()[0].clone();
     let net = network(&devnet);
-    let providers = vec![HttpBeaconApi::new(&url, UreqTransport::new(5_000, 4))];
-    let cp = WsCheckpoint::parse(&devnet.checkpoint().expect("finalized")).unwrap();
+    let providers = apis(&devnet, 5_000);
+    let cp = checkpoint(&devnet);
 
     // The served boundary state's latest_block_header points at another parent: its root is
     // no longer the checkpoint block's.

@@ -2,14 +2,16 @@
 //! its error code with the store left exactly as it was.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod devnet_common;
+
 use std::cell::RefCell;
 
 use beacon_lightsync::beacon_api::{
-    ApiError, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
+    ApiError, BeaconApi, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
 };
 use beacon_lightsync::checkpoint::{
-    network_from_spec, CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Phase,
-    Source, SyncEvent, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Phase, Source, SyncEvent,
+    Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
@@ -17,6 +19,7 @@ use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::store::{MemoryStore, Store, Trust};
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
+use devnet_common::{apis, checkpoint, empty_store, network};
 use futures::executor::block_on;
 
 /// Registry size of the test chains (all active, 32 ETH each).
@@ -37,30 +40,6 @@ fn start(providers: usize, liars: Vec<(usize, u64)>) -> Devnet {
         ..DevnetOptions::default()
     })
     .expect("devnet starts")
-}
-
-/// The devnet's network config, read from its `/eth/v1/config/spec` answer (a config.yaml in
-/// JSON form) and its genesis.
-fn network(devnet: &Devnet) -> NetworkConfig {
-    let chain = devnet.chain();
-    let gvr = chain
-        .genesis
-        .as_ref()
-        .expect("genesis")
-        .genesis_validators_root;
-    network_from_spec(&chain.spec, Some(gvr)).expect("devnet config parses")
-}
-
-fn apis(devnet: &Devnet, timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
-    devnet
-        .urls()
-        .iter()
-        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 4)))
-        .collect()
-}
-
-fn checkpoint(devnet: &Devnet) -> WsCheckpoint {
-    WsCheckpoint::parse(&devnet.checkpoint().expect("devnet finalized")).unwrap()
 }
 
 #[derive(Default)]
@@ -98,7 +77,25 @@ impl Recorder {
     }
 }
 
-fn run<A: beacon_lightsync::beacon_api::BeaconApi>(
+/// A checkpoint sync with the wall clock and default options.
+fn run<A: BeaconApi>(
+    net: &NetworkConfig,
+    providers: &[A],
+    store: &MemoryStore,
+    hooks: &Recorder,
+    source: &Source,
+) -> Result<Verified, CheckpointError> {
+    run_with(
+        net,
+        providers,
+        store,
+        hooks,
+        CheckpointOptions::default(),
+        source,
+    )
+}
+
+fn run_with<A: BeaconApi>(
     net: &NetworkConfig,
     providers: &[A],
     store: &MemoryStore,
@@ -142,14 +139,13 @@ fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
         .expect("block at the boundary");
     assert_eq!(header.root, cp.root);
 
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     let hooks = Recorder::default();
     let v = run(
         &net,
         &providers,
         &store,
         &hooks,
-        CheckpointOptions::default(),
         &Source::TrustedBlockRoot(cp.root),
     )
     .unwrap();
@@ -186,13 +182,12 @@ fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
     drop(events);
 
     // The same block as a `block_root:epoch` checkpoint.
-    let store2 = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store2 = empty_store(&net);
     let v2 = run(
         &net,
         &providers,
         &store2,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::Checkpoint(cp),
     )
     .unwrap();
@@ -209,7 +204,6 @@ fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
         &providers,
         &store2,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::Checkpoint(early),
     )
     .unwrap_err();
@@ -225,13 +219,12 @@ fn state_id_and_provider_quorum() {
     let urls = devnet.urls();
 
     // One provider: provider trust.
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     let v = run(
         &net,
         &providers[..1],
         &store,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::StateId("finalized".into()),
     )
     .unwrap();
@@ -240,14 +233,13 @@ fn state_id_and_provider_quorum() {
 
     // Three providers, the third lying (a consistent chain from another seed): unanimity fails
     // and the error names the providers.
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     let before = block_on(store.dump()).unwrap();
     let err = run(
         &net,
         &providers,
         &store,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::StateId("finalized".into()),
     )
     .unwrap_err();
@@ -260,7 +252,7 @@ fn state_id_and_provider_quorum() {
 
     // A quorum of 2: the two honest providers win, with a warning naming the dissenter.
     let hooks = Recorder::default();
-    let v = run(
+    let v = run_with(
         &net,
         &providers,
         &store,
@@ -287,13 +279,12 @@ fn local_state_file_flow() {
     let state = chain.states[&header.state_root].ssz.to_vec();
     let no_providers: Vec<HttpBeaconApi<UreqTransport>> = Vec::new();
 
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     let v = run(
         &net,
         &no_providers,
         &store,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::StateFile(state.clone()),
     )
     .unwrap();
@@ -309,7 +300,6 @@ fn local_state_file_flow() {
         &no_providers,
         &store,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::StateFile(state.clone()),
     )
     .unwrap_err();
@@ -320,13 +310,12 @@ fn local_state_file_flow() {
     let mut shifted = state.clone();
     let slot = u64::from_le_bytes(shifted[40..48].try_into().unwrap()) + 1;
     shifted[40..48].copy_from_slice(&slot.to_le_bytes());
-    let empty = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let empty = empty_store(&net);
     let err = run(
         &net,
         &no_providers,
         &empty,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::StateFile(shifted),
     )
     .unwrap_err();
@@ -377,17 +366,9 @@ fn fork_from_state_bytes_when_the_header_is_hidden() {
         &devnet.urls()[0],
         HidingTransport(UreqTransport::new(5_000, 2)),
     )];
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     let hooks = Recorder::default();
-    let v = run(
-        &net,
-        &providers,
-        &store,
-        &hooks,
-        CheckpointOptions::default(),
-        &Source::Checkpoint(cp),
-    )
-    .unwrap();
+    let v = run(&net, &providers, &store, &hooks, &Source::Checkpoint(cp)).unwrap();
     assert_eq!(v.anchor.fork, "fulu");
     assert!(hooks.warnings().contains(&"FORK_FROM_STATE_BYTES"));
 }
@@ -398,14 +379,13 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
     let net = network(&devnet);
     let cp = checkpoint(&devnet);
     let providers = apis(&devnet, 1_500);
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     // A first, good sync so that the store has something to keep.
     run(
         &net,
         &providers,
         &store,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::Checkpoint(cp),
     )
     .unwrap();
@@ -452,7 +432,6 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
             &providers,
             &store,
             &Recorder::default(),
-            CheckpointOptions::default(),
             &Source::Checkpoint(cp),
         )
         .expect_err(fault);
@@ -485,7 +464,6 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
         &providers,
         &store,
         &Recorder::default(),
-        CheckpointOptions::default(),
         &Source::Checkpoint(cp),
     )
     .expect("trickled state verifies");
@@ -511,7 +489,7 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
     let err = stale_run(LongRange::Strict, &store, &Recorder::default()).unwrap_err();
     assert_eq!(err.code(), "WS_STALE", "{err}");
     assert_eq!(block_on(store.dump()).unwrap(), before);
-    let lenient_store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let lenient_store = empty_store(&net);
     let hooks = Recorder::default();
     let v = stale_run(LongRange::Lenient, &lenient_store, &hooks).unwrap();
     assert!(v.anchor.stale && v.ws.stale);
@@ -522,15 +500,7 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
         abort: true,
         ..Recorder::default()
     };
-    let err = run(
-        &net,
-        &providers,
-        &store,
-        &hooks,
-        CheckpointOptions::default(),
-        &Source::Checkpoint(cp),
-    )
-    .unwrap_err();
+    let err = run(&net, &providers, &store, &hooks, &Source::Checkpoint(cp)).unwrap_err();
     assert_eq!(err.code(), "ABORTED");
     assert_eq!(block_on(store.dump()).unwrap(), before);
 }
@@ -542,17 +512,9 @@ fn a_failing_provider_falls_back_to_the_next() {
     let cp = checkpoint(&devnet);
     let providers = apis(&devnet, 5_000);
     devnet.add_fault(0, FaultRule::parse("flip-state").unwrap());
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let store = empty_store(&net);
     let hooks = Recorder::default();
-    let v = run(
-        &net,
-        &providers,
-        &store,
-        &hooks,
-        CheckpointOptions::default(),
-        &Source::Checkpoint(cp),
-    )
-    .unwrap();
+    let v = run(&net, &providers, &store, &hooks, &Source::Checkpoint(cp)).unwrap();
     assert_eq!(v.anchor.providers, vec![devnet.urls()[1].clone()]);
     assert!(hooks.warnings().contains(&"PROVIDER_FAILED"));
 }

@@ -9,18 +9,15 @@ mod devnet_common;
 
 use std::collections::BTreeMap;
 
-use beacon_lightsync::beacon_api::{HttpBeaconApi, UreqTransport};
-use beacon_lightsync::checkpoint::{
-    network_from_spec, CheckpointOptions, CheckpointSync, LongRange, NoHooks, Source,
-};
+use beacon_lightsync::checkpoint::{LongRange, Source};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::overseer::{Mode, Overseer, OverseerEvent, OverseerHooks};
-use beacon_lightsync::store::{MemoryStore, Trust};
+use beacon_lightsync::store::Trust;
 use beacon_lightsync::types::light_client::electra as lc;
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
 use beacon_lightsync::types::{fulu, ForkName, Minimal, PresetName, TreeHash, B256};
-use beacon_lightsync::ws::{FixedClock, SystemClock};
+use beacon_lightsync::ws::FixedClock;
 use devnet_common::*;
 use futures::executor::block_on;
 use ssz::Decode;
@@ -290,24 +287,15 @@ impl OverseerHooks for Quiet {
 fn light_rebuild_on_the_default_devnet_reaches_the_finality_updates_state() {
     let d = start();
     let chain = d.chain();
-    let gvr = chain.genesis.as_ref().unwrap().genesis_validators_root;
-    let net = network_from_spec(&chain.spec, Some(gvr)).unwrap();
-    let providers: Vec<_> = d
-        .urls()
-        .iter()
-        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(10_000, 4)))
-        .collect();
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let old = block_on(
-        CheckpointSync {
-            network: &net,
-            providers: &providers,
-            store: &store,
-            clock: &SystemClock,
-            hooks: &NoHooks,
-            options: CheckpointOptions::default(),
-        }
-        .run(&Source::TrustedBlockRoot(chain.genesis_block_root.unwrap())),
+    let net = network(&d);
+    let providers = apis(&d, 10_000);
+    let store = empty_store(&net);
+    let genesis_root = chain.genesis_block_root.unwrap();
+    let old = checkpoint_sync(
+        &net,
+        &providers,
+        &store,
+        &Source::TrustedBlockRoot(genesis_root),
     )
     .expect("genesis anchor")
     .anchor;

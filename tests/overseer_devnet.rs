@@ -8,27 +8,28 @@
 //! the newest light-client update (period 3) finalizes the same epoch-29 block whose state the
 //! devnet serves as its finalized state. The old anchor is the genesis state.
 
+mod devnet_common;
+
 use std::cell::RefCell;
 
-use beacon_lightsync::beacon_api::{HttpBeaconApi, UreqTransport};
-use beacon_lightsync::checkpoint::LongRange;
-use beacon_lightsync::checkpoint::{
-    network_from_spec, CheckpointOptions, CheckpointSync, NoHooks, Source,
-};
+use beacon_lightsync::checkpoint::{LongRange, Source};
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::light::follow::FollowStep;
-use beacon_lightsync::light::rebuild::Step;
+use beacon_lightsync::light::rebuild::{RebuildError, Step};
 use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent, OverseerHooks};
 use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, Trust};
-use beacon_lightsync::ws::{FixedClock, SystemClock};
+use beacon_lightsync::ws::FixedClock;
+use devnet_common::{apis, checkpoint_sync, empty_store, network};
 use futures::executor::block_on;
 
 const VALIDATORS: u64 = 512;
 /// 4 sync-committee periods of the minimal preset, minus one slot (see the module docs).
 const SLOTS: u64 = 255;
+/// Per-request timeout of the HTTP providers.
+const PROVIDER_TIMEOUT_MS: u64 = 10_000;
 
 fn start(providers: usize) -> Devnet {
     Devnet::start(DevnetOptions {
@@ -43,24 +44,6 @@ fn start(providers: usize) -> Devnet {
         ..DevnetOptions::default()
     })
     .expect("devnet starts")
-}
-
-fn network(devnet: &Devnet) -> NetworkConfig {
-    let chain = devnet.chain();
-    let gvr = chain
-        .genesis
-        .as_ref()
-        .expect("genesis")
-        .genesis_validators_root;
-    network_from_spec(&chain.spec, Some(gvr)).expect("devnet config parses")
-}
-
-fn apis(devnet: &Devnet) -> Vec<HttpBeaconApi<UreqTransport>> {
-    devnet
-        .urls()
-        .iter()
-        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(10_000, 4)))
-        .collect()
 }
 
 #[derive(Default)]
@@ -79,17 +62,14 @@ impl OverseerHooks for Recorder {
 fn genesis_anchor(devnet: &Devnet, net: &NetworkConfig) -> (MemoryStore, AnchorRecord) {
     let chain = devnet.chain();
     let root = chain.genesis_block_root.expect("genesis block");
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let providers = apis(devnet);
-    let sync = CheckpointSync {
-        network: net,
-        providers: &providers,
-        store: &store,
-        clock: &SystemClock,
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
-    let verified = block_on(sync.run(&Source::TrustedBlockRoot(root))).expect("genesis anchor");
+    let store = empty_store(net);
+    let verified = checkpoint_sync(
+        net,
+        &apis(devnet, PROVIDER_TIMEOUT_MS),
+        &store,
+        &Source::TrustedBlockRoot(root),
+    )
+    .expect("genesis anchor");
     assert_eq!(verified.anchor.slot, 0);
     assert!(verified.anchor.current_sync_committee.is_some());
     (store, verified.anchor)
@@ -101,9 +81,10 @@ fn stale_clock(net: &NetworkConfig, anchor: &AnchorRecord, epochs_past: u64) -> 
     FixedClock(net.genesis_time + epoch * net.slots_per_epoch() * net.seconds_per_slot)
 }
 
+/// Starts the overseer against every provider of `devnet`.
 fn run(
+    devnet: &Devnet,
     net: &NetworkConfig,
-    providers: &[HttpBeaconApi<UreqTransport>],
     store: &MemoryStore,
     clock: &FixedClock,
     hooks: &Recorder,
@@ -112,7 +93,7 @@ fn run(
     block_on(
         Overseer {
             network: net,
-            providers,
+            providers: &apis(devnet, PROVIDER_TIMEOUT_MS),
             store,
             clock,
             hooks,
@@ -146,15 +127,7 @@ fn strict_refuses_a_stale_anchor_and_changes_nothing() {
     let before = block_on(store.dump()).unwrap();
     let clock = stale_clock(&net, &anchor, 1);
     let hooks = Recorder::default();
-    let err = run(
-        &net,
-        &apis(&devnet),
-        &store,
-        &clock,
-        &hooks,
-        LongRange::Strict,
-    )
-    .unwrap_err();
+    let err = run(&devnet, &net, &store, &clock, &hooks, LongRange::Strict).unwrap_err();
     assert_eq!(
         err,
         OverseerError::WsStale {
@@ -178,15 +151,7 @@ fn within_the_period_follows_forward_by_hash_chain() {
         net.genesis_time + anchor.ws_period_epochs * net.slots_per_epoch() * net.seconds_per_slot,
     );
     let hooks = Recorder::default();
-    let started = run(
-        &net,
-        &apis(&devnet),
-        &store,
-        &clock,
-        &hooks,
-        LongRange::Strict,
-    )
-    .unwrap();
+    let started = run(&devnet, &net, &store, &clock, &hooks, LongRange::Strict).unwrap();
     assert_eq!(started.decision.mode, Mode::Follow);
     let finalized = devnet.chain().checkpoints.finalized;
     match started.follow {
@@ -206,15 +171,7 @@ fn lenient_warns_marks_the_anchor_stale_and_follows() {
     let (store, anchor) = genesis_anchor(&devnet, &net);
     let clock = stale_clock(&net, &anchor, 5);
     let hooks = Recorder::default();
-    let started = run(
-        &net,
-        &apis(&devnet),
-        &store,
-        &clock,
-        &hooks,
-        LongRange::Lenient,
-    )
-    .unwrap();
+    let started = run(&devnet, &net, &store, &clock, &hooks, LongRange::Lenient).unwrap();
     assert_eq!(started.decision.mode, Mode::FollowStale);
     assert!(started.decision.ws.stale);
     let warned = hooks.events.borrow().iter().any(|e| {
@@ -242,15 +199,7 @@ fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
     let (store, old) = genesis_anchor(&devnet, &net);
     let clock = stale_clock(&net, &old, 1);
     let hooks = Recorder::default();
-    let started = run(
-        &net,
-        &apis(&devnet),
-        &store,
-        &clock,
-        &hooks,
-        LongRange::Light,
-    )
-    .unwrap();
+    let started = run(&devnet, &net, &store, &clock, &hooks, LongRange::Light).unwrap();
     assert_eq!(started.decision.mode, Mode::Light);
     let new = &started.anchor;
     assert_eq!(new.trust, Trust::LightClient);
@@ -299,8 +248,8 @@ fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
     );
     // A second start is within the period of the new anchor: plain follow.
     let again = run(
+        &devnet,
         &net,
-        &apis(&devnet),
         &store,
         &clock,
         &Recorder::default(),
@@ -310,8 +259,9 @@ fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
     assert_eq!(again.decision.mode, Mode::Follow);
 }
 
-/// Runs `light` with `fault` on the only provider and returns the error; the store is unchanged.
-fn light_with_fault(fault: &str) -> OverseerError {
+/// Runs `light` with `fault` on the only provider and returns the rebuild error it fails with;
+/// the store is unchanged.
+fn rebuild_error_with_fault(fault: &str) -> RebuildError {
     let devnet = start(1);
     let net = network(&devnet);
     let (store, old) = genesis_anchor(&devnet, &net);
@@ -319,8 +269,8 @@ fn light_with_fault(fault: &str) -> OverseerError {
     devnet.add_fault(0, FaultRule::parse(fault).expect("fault parses"));
     let clock = stale_clock(&net, &old, 1);
     let err = run(
+        &devnet,
         &net,
-        &apis(&devnet),
         &store,
         &clock,
         &Recorder::default(),
@@ -328,15 +278,15 @@ fn light_with_fault(fault: &str) -> OverseerError {
     )
     .unwrap_err();
     assert_eq!(block_on(store.dump()).unwrap(), before, "{fault}");
-    err
+    match err {
+        OverseerError::Rebuild(e) => e,
+        other => panic!("expected a rebuild error, got {other:?}"),
+    }
 }
 
 #[test]
 fn a_forged_update_signature_fails_naming_the_period() {
-    let err = light_with_fault("bad-lc-signature,path=/eth/v1/beacon/light_client/updates");
-    let OverseerError::Rebuild(e) = &err else {
-        panic!("expected a rebuild error, got {err:?}")
-    };
+    let e = rebuild_error_with_fault("bad-lc-signature,path=/eth/v1/beacon/light_client/updates");
     assert_eq!(e.step(), Step::Updates);
     assert_eq!(e.period(), Some(0));
     assert_eq!(e.code(), "LC_SIGNATURE");
@@ -349,10 +299,8 @@ fn a_forged_update_signature_fails_naming_the_period() {
 
 #[test]
 fn a_tampered_finality_branch_fails_naming_the_period() {
-    let err = light_with_fault("bad-lc-branch,path=/eth/v1/beacon/light_client/finality_update");
-    let OverseerError::Rebuild(e) = &err else {
-        panic!("expected a rebuild error, got {err:?}")
-    };
+    let e =
+        rebuild_error_with_fault("bad-lc-branch,path=/eth/v1/beacon/light_client/finality_update");
     assert_eq!(e.step(), Step::Finality);
     // The light client reached the period of the last update (slot 255 is in period 3).
     assert_eq!(e.period(), Some(3));
@@ -361,20 +309,14 @@ fn a_tampered_finality_branch_fails_naming_the_period() {
 
 #[test]
 fn a_tampered_update_branch_fails_at_the_first_period() {
-    let err = light_with_fault("bad-lc-branch,path=/eth/v1/beacon/light_client/updates");
-    let OverseerError::Rebuild(e) = &err else {
-        panic!("expected a rebuild error, got {err:?}")
-    };
+    let e = rebuild_error_with_fault("bad-lc-branch,path=/eth/v1/beacon/light_client/updates");
     assert_eq!((e.step(), e.period()), (Step::Updates, Some(0)));
     assert_eq!(e.code(), "LC_FINALITY_BRANCH");
 }
 
 #[test]
 fn a_broken_header_chain_is_refused_before_anything_is_stored() {
-    let err = light_with_fault("broken-parent,path=/eth/v1/beacon/headers/*,slots=100-120");
-    let OverseerError::Rebuild(e) = &err else {
-        panic!("expected a rebuild error, got {err:?}")
-    };
+    let e = rebuild_error_with_fault("broken-parent,path=/eth/v1/beacon/headers/*,slots=100-120");
     assert_eq!(e.step(), Step::Headers);
     assert_eq!(e.code(), "HASH_CHAIN_BROKEN");
 }

@@ -1,10 +1,73 @@
 //! Helpers shared by the devnet integration tests: a raw HTTP/1.1 client (for faults that a
-//! high-level client would hide: truncation, silence, exact bytes) and a ureq wrapper.
+//! high-level client would hide: truncation, silence, exact bytes), a ureq wrapper, and the set-up
+//! of a sync against a running devnet (its network config, providers, checkpoint, an empty store).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
+use beacon_lightsync::checkpoint::{
+    network_from_spec, CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source,
+    Verified,
+};
+use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::devnet::Devnet;
+use beacon_lightsync::store::MemoryStore;
+use beacon_lightsync::ws::{SystemClock, WsCheckpoint};
+use futures::executor::block_on;
+
+/// The devnet's network config, read from its `/eth/v1/config/spec` answer (a config.yaml in
+/// JSON form) and its genesis.
+pub fn network(devnet: &Devnet) -> NetworkConfig {
+    let chain = devnet.chain();
+    let gvr = chain
+        .genesis
+        .as_ref()
+        .expect("genesis")
+        .genesis_validators_root;
+    network_from_spec(&chain.spec, Some(gvr)).expect("devnet config parses")
+}
+
+/// One HTTP Beacon API per devnet provider, each with `timeout_ms` and 4 connections.
+pub fn apis(devnet: &Devnet, timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
+    devnet
+        .urls()
+        .iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 4)))
+        .collect()
+}
+
+/// The devnet's finalized checkpoint.
+pub fn checkpoint(devnet: &Devnet) -> WsCheckpoint {
+    WsCheckpoint::parse(&devnet.checkpoint().expect("devnet finalized")).unwrap()
+}
+
+/// An empty store for `net`.
+pub fn empty_store(net: &NetworkConfig) -> MemoryStore {
+    MemoryStore::new(&net.name, net.genesis_validators_root.0)
+}
+
+/// A checkpoint sync from `source` into `store`: the wall clock, no hooks, default options.
+pub fn checkpoint_sync<A: BeaconApi>(
+    net: &NetworkConfig,
+    providers: &[A],
+    store: &MemoryStore,
+    source: &Source,
+) -> Result<Verified, CheckpointError> {
+    block_on(
+        CheckpointSync {
+            network: net,
+            providers,
+            store,
+            clock: &SystemClock,
+            hooks: &NoHooks,
+            options: CheckpointOptions::default(),
+        }
+        .run(source),
+    )
+}
 
 /// A response as it came off the socket.
 #[derive(Debug)]
