@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState,
 };
-use beacon_lightsync::checkpoint::{CheckpointOptions, CheckpointSync, NoHooks, Source};
+use beacon_lightsync::checkpoint::{
+    CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source, Verified,
+};
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::merkle::state_root;
 use beacon_lightsync::store::{MemoryStore, Store, Trust};
@@ -16,6 +18,29 @@ use beacon_lightsync::types::phase0::BeaconBlockHeader;
 use beacon_lightsync::types::{ForkName, PresetName, TreeHash, B256, FAR_FUTURE_EPOCH};
 use beacon_lightsync::ws::{FixedClock, WsCheckpoint};
 use futures::executor::block_on;
+
+/// A checkpoint sync from `source` into a new, empty store for `net` at `clock`, with no hooks and
+/// default options.
+fn sync<A: BeaconApi>(
+    clock: &FixedClock,
+    net: &NetworkConfig,
+    providers: &[A],
+    source: &Source,
+) -> (MemoryStore, Result<Verified, CheckpointError>) {
+    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
+    let result = block_on(
+        CheckpointSync {
+            network: net,
+            providers,
+            store: &store,
+            clock,
+            hooks: &NoHooks,
+            options: CheckpointOptions::default(),
+        }
+        .run(source),
+    );
+    (store, result)
+}
 
 fn fixtures() -> PathBuf {
     beacon_lightsync::ssz_io::require_fixtures_dir()
@@ -34,17 +59,14 @@ fn root(hex_str: &str) -> [u8; 32] {
 fn mainnet_genesis_state_file() {
     let bytes = std::fs::read(fixtures().join("genesis-states/mainnet-genesis.ssz")).unwrap();
     let net = NetworkConfig::mainnet();
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
     let none: Vec<Fake> = Vec::new();
-    let sync = CheckpointSync {
-        network: &net,
-        providers: &none,
-        store: &store,
-        clock: &FixedClock(net.genesis_time + 3600),
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
-    let v = block_on(sync.run(&Source::StateFile(bytes.clone()))).unwrap();
+    let (_, result) = sync(
+        &FixedClock(net.genesis_time + 3600),
+        &net,
+        &none,
+        &Source::StateFile(bytes.clone()),
+    );
+    let v = result.unwrap();
     assert_eq!(
         v.anchor.state_root,
         root("0x7e76880eb67bbdc86250aa578958e9d0675e64e714337855204fb5abaaf82c2b")
@@ -61,16 +83,13 @@ fn mainnet_genesis_state_file() {
 
     // The same state claimed for another network is refused.
     let other = NetworkConfig::sepolia();
-    let store = MemoryStore::new(&other.name, other.genesis_validators_root.0);
-    let sync = CheckpointSync {
-        network: &other,
-        providers: &none,
-        store: &store,
-        clock: &FixedClock(other.genesis_time + 3600),
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
-    let err = block_on(sync.run(&Source::StateFile(bytes))).unwrap_err();
+    let (store, result) = sync(
+        &FixedClock(other.genesis_time + 3600),
+        &other,
+        &none,
+        &Source::StateFile(bytes),
+    );
+    let err = result.unwrap_err();
     // Sepolia's genesis version differs from mainnet's, so the fork check fails first; either
     // way the state is refused before anything is stored.
     assert!(
@@ -212,20 +231,17 @@ fn checkpoint_at_the_block_slot_and_across_an_epoch_boundary() {
         header: info.clone(),
         states: vec![(format!("0x{}", hex::encode(pre_root)), pre.clone())],
     };
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let sync = CheckpointSync {
-        network: &net,
-        providers: std::slice::from_ref(&fake),
-        store: &store,
-        clock: &clock,
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
     let cp0 = WsCheckpoint {
         root: block_root,
         epoch: 0,
     };
-    let v = block_on(sync.run(&Source::Checkpoint(cp0))).unwrap();
+    let (_, result) = sync(
+        &clock,
+        &net,
+        std::slice::from_ref(&fake),
+        &Source::Checkpoint(cp0),
+    );
+    let v = result.unwrap();
     assert_eq!(v.anchor.block_root, block_root);
     assert_eq!(v.anchor.state_root, pre_root);
     assert!(!v.anchor.linked_through_latest_block_header);
@@ -245,20 +261,17 @@ fn checkpoint_at_the_block_slot_and_across_an_epoch_boundary() {
         header: info.clone(),
         states: vec![("32".into(), boundary.clone())],
     };
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let sync = CheckpointSync {
-        network: &net,
-        providers: std::slice::from_ref(&fake),
-        store: &store,
-        clock: &clock,
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
     let cp1 = WsCheckpoint {
         root: block_root,
         epoch: 1,
     };
-    let v = block_on(sync.run(&Source::Checkpoint(cp1))).unwrap();
+    let (_, result) = sync(
+        &clock,
+        &net,
+        std::slice::from_ref(&fake),
+        &Source::Checkpoint(cp1),
+    );
+    let v = result.unwrap();
     assert_eq!(v.anchor.block_root, block_root);
     assert_eq!(v.anchor.state_root, boundary_root);
     assert_eq!(v.anchor.slot, 32);
@@ -268,17 +281,14 @@ fn checkpoint_at_the_block_slot_and_across_an_epoch_boundary() {
 
     // A trusted root without an epoch falls back to the next boundary when the state of the
     // block itself is not served.
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let sync = CheckpointSync {
-        network: &net,
-        providers: std::slice::from_ref(&fake),
-        store: &store,
-        clock: &clock,
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
     // Block at slot 0 is itself a boundary, so without an epoch the state is required.
-    let err = block_on(sync.run(&Source::TrustedBlockRoot(block_root))).unwrap_err();
+    let (_, result) = sync(
+        &clock,
+        &net,
+        std::slice::from_ref(&fake),
+        &Source::TrustedBlockRoot(block_root),
+    );
+    let err = result.unwrap_err();
     assert_eq!(err.code(), "STATE_NOT_FOUND", "{err}");
 
     // 3. A boundary state whose history does not record the block's state: refused.
@@ -289,16 +299,13 @@ fn checkpoint_at_the_block_slot_and_across_an_epoch_boundary() {
         header: info,
         states: vec![("32".into(), forged)],
     };
-    let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let sync = CheckpointSync {
-        network: &net,
-        providers: std::slice::from_ref(&fake),
-        store: &store,
-        clock: &clock,
-        hooks: &NoHooks,
-        options: CheckpointOptions::default(),
-    };
-    let err = block_on(sync.run(&Source::Checkpoint(cp1))).unwrap_err();
+    let (store, result) = sync(
+        &clock,
+        &net,
+        std::slice::from_ref(&fake),
+        &Source::Checkpoint(cp1),
+    );
+    let err = result.unwrap_err();
     assert_eq!(err.code(), "STATE_LINK_MISMATCH", "{err}");
     assert!(block_on(store.anchors()).unwrap().is_empty());
 }

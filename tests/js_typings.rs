@@ -252,35 +252,39 @@ fn extraction_finds_known_codes_of_each_kind() {
     }
 }
 
-#[test]
-fn every_error_code_is_in_the_typescript_union_and_back() {
-    let produced = produced_codes().errors;
-    let declared = union(&typings(), "ErrorCode");
-    let missing = diff(&produced, &declared);
+/// Asserts that the union `name` of the typings declares exactly `produced`; `every` and `only`
+/// name what the failure messages expect.
+fn assert_union_declares(name: &str, produced: &BTreeSet<String>, every: &str, only: &str) {
+    let declared = union(&typings(), name);
+    let missing = diff(produced, &declared);
     assert!(
         missing.is_empty(),
-        "ErrorCode in src/js/typings.d.ts: expected every code the Rust side produces, missing {missing:?}"
+        "{name} in src/js/typings.d.ts: expected {every}, missing {missing:?}"
     );
-    let dead = diff(&declared, &produced);
+    let dead = diff(&declared, produced);
     assert!(
         dead.is_empty(),
-        "ErrorCode in src/js/typings.d.ts: expected only codes the Rust side produces, got unknown {dead:?}"
+        "{name} in src/js/typings.d.ts: expected {only}, got unknown {dead:?}"
+    );
+}
+
+#[test]
+fn every_error_code_is_in_the_typescript_union_and_back() {
+    assert_union_declares(
+        "ErrorCode",
+        &produced_codes().errors,
+        "every code the Rust side produces",
+        "only codes the Rust side produces",
     );
 }
 
 #[test]
 fn every_warning_code_is_in_the_typescript_union_and_back() {
-    let produced = produced_codes().warnings;
-    let declared = union(&typings(), "WarningCode");
-    let missing = diff(&produced, &declared);
-    assert!(
-        missing.is_empty(),
-        "WarningCode in src/js/typings.d.ts: expected every warning the Rust side emits, missing {missing:?}"
-    );
-    let dead = diff(&declared, &produced);
-    assert!(
-        dead.is_empty(),
-        "WarningCode in src/js/typings.d.ts: expected only warnings the Rust side emits, got unknown {dead:?}"
+    assert_union_declares(
+        "WarningCode",
+        &produced_codes().warnings,
+        "every warning the Rust side emits",
+        "only warnings the Rust side emits",
     );
 }
 

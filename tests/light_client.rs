@@ -799,19 +799,23 @@ fn spec_vector_tampered_update_fails() {
     };
     assert_eq!(inner.next_sync_committee_branch.len(), 6);
     assert_eq!(inner.finality_branch.len(), 7);
+    // Processes `update` on a fresh copy of the store at `current_slot`; it must fail.
+    let fails = |update: &LightClientUpdate<Minimal>, current_slot: u64| {
+        let mut s = store.clone();
+        process_with_context(
+            &config,
+            &mut s,
+            &update.parts(),
+            current_slot,
+            lc_kind(),
+            Some(0),
+        )
+        .unwrap_err()
+    };
 
     let mut bad = inner.clone();
     bad.next_sync_committee_branch[3] = Root::repeat_byte(0x33);
-    let mut s = store.clone();
-    let err = process_with_context(
-        &config,
-        &mut s,
-        &LightClientUpdate::Electra(bad).parts(),
-        41,
-        lc_kind(),
-        Some(0),
-    )
-    .unwrap_err();
+    let err = fails(&LightClientUpdate::Electra(bad), 41);
     assert!(
         matches!(
             err,
@@ -825,16 +829,7 @@ fn spec_vector_tampered_update_fails() {
 
     let mut bad = inner.clone();
     bad.finality_branch[6] = Root::repeat_byte(0x44);
-    let mut s = store.clone();
-    let err = process_with_context(
-        &config,
-        &mut s,
-        &LightClientUpdate::Electra(bad).parts(),
-        41,
-        lc_kind(),
-        Some(0),
-    )
-    .unwrap_err();
+    let err = fails(&LightClientUpdate::Electra(bad), 41);
     assert!(
         matches!(
             err,
@@ -848,16 +843,7 @@ fn spec_vector_tampered_update_fails() {
 
     let mut bad = inner.clone();
     bad.signature_slot += 1;
-    let mut s = store.clone();
-    let err = process_with_context(
-        &config,
-        &mut s,
-        &LightClientUpdate::Electra(bad).parts(),
-        41,
-        lc_kind(),
-        Some(0),
-    )
-    .unwrap_err();
+    let err = fails(&LightClientUpdate::Electra(bad), 41);
     // signature_slot 41 still fits current_slot 41; the signing domain is unchanged, so only a
     // slot-ordering or signature failure is possible, never success.
     assert!(
@@ -872,9 +858,7 @@ fn spec_vector_tampered_update_fails() {
     );
 
     // The clock behind the signature slot.
-    let mut s = store.clone();
-    let err =
-        process_with_context(&config, &mut s, &good.parts(), 5, lc_kind(), Some(0)).unwrap_err();
+    let err = fails(&good, 5);
     assert_eq!(err.code(), "LC_SLOT_ORDERING");
 }
 
