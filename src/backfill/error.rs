@@ -5,7 +5,7 @@ use std::fmt;
 use crate::beacon_api::ApiError;
 use crate::store::StoreError;
 
-use super::Root;
+use super::{Root, WalkError};
 
 fn hex0x(root: &Root) -> String {
     format!("0x{}", hex::encode(root))
@@ -165,5 +165,32 @@ impl std::error::Error for BackfillError {}
 impl From<StoreError> for BackfillError {
     fn from(e: StoreError) -> Self {
         BackfillError::Store(e)
+    }
+}
+
+impl From<WalkError> for BackfillError {
+    fn from(e: WalkError) -> Self {
+        match e {
+            WalkError::LinkNotFound {
+                expected_root,
+                highest_slot,
+                lowest_slot,
+                non_linking,
+            } => BackfillError::LinkNotFound {
+                expected_root,
+                highest_slot,
+                lowest_slot,
+                non_linking,
+            },
+            WalkError::Withheld {
+                slot,
+                expected_root,
+                got,
+            } => BackfillError::Withheld {
+                slot,
+                expected_root,
+                got,
+            },
+        }
     }
 }

@@ -830,22 +830,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                         }
                     }
                     Ok(_) => {}
-                    Err(WalkError::Withheld {
-                        slot,
-                        expected_root,
-                        got,
-                    }) => {
+                    Err(
+                        e @ WalkError::Withheld {
+                            slot,
+                            expected_root,
+                            got,
+                        },
+                    ) => {
                         let reason = format!(
                             "expected block 0x{} at slot {slot}, got {}",
                             hex::encode(expected_root),
                             got.map_or("404".to_string(), |r| format!("0x{}", hex::encode(r)))
                         );
                         if self.healthy(&st, Some(provider)).is_empty() {
-                            return Err(BackfillError::Withheld {
-                                slot,
-                                expected_root,
-                                got,
-                            });
+                            return Err(e.into());
                         }
                         self.avoid(&st, provider, "BLOCK_WITHHELD", reason);
                         buffer.retain(|_, (_, p)| *p != provider);
@@ -864,18 +862,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             }
                         }
                     }
-                    Err(WalkError::LinkNotFound {
-                        expected_root,
-                        highest_slot,
-                        lowest_slot,
-                        non_linking,
-                    }) => {
-                        let not_found = BackfillError::LinkNotFound {
-                            expected_root,
-                            highest_slot,
-                            lowest_slot,
-                            non_linking,
-                        };
+                    Err(e @ WalkError::LinkNotFound { expected_root, .. }) => {
+                        let not_found = BackfillError::from(e);
                         if pinned.is_some() {
                             return Err(not_found);
                         }

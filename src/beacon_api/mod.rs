@@ -34,6 +34,8 @@ pub use parse::{
     SszState,
 };
 #[cfg(target_arch = "wasm32")]
+pub(crate) use wasm::any_signal;
+#[cfg(target_arch = "wasm32")]
 pub use wasm::{yield_now, FetchTransport};
 
 use crate::types::ForkName;
@@ -67,6 +69,50 @@ impl HttpResponse {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The `Content-Length` among response headers (lower-case names), refused with
+/// [`ApiError::BodyTooLarge`] when it announces more than `limit` bytes.
+fn content_length(
+    url: &str,
+    headers: &[(String, String)],
+    limit: u64,
+) -> Result<Option<u64>, ApiError> {
+    let length: Option<u64> = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.trim().parse().ok());
+    match length {
+        Some(len) if len > limit => Err(ApiError::BodyTooLarge {
+            url: url.to_string(),
+            limit,
+            got: len,
+        }),
+        _ => Ok(length),
+    }
+}
+
+/// The answer once the body has ended: [`ApiError::Truncated`] when it is shorter than its
+/// `Content-Length`.
+fn complete_response(
+    url: &str,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    length: Option<u64>,
+) -> Result<HttpResponse, ApiError> {
+    match length {
+        Some(len) if (body.len() as u64) < len => Err(ApiError::Truncated {
+            url: url.to_string(),
+            expected: len,
+            got: body.len() as u64,
+        }),
+        _ => Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        }),
     }
 }
 
@@ -220,11 +266,6 @@ impl<T: Transport> HttpBeaconApi<T> {
             base: base_url.trim_end_matches('/').to_string(),
             transport,
         }
-    }
-
-    /// The transport, e.g. to share its settings.
-    pub fn transport(&self) -> &T {
-        &self.transport
     }
 
     fn url(&self, path: &str) -> String {

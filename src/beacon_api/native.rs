@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{ApiError, HttpResponse, Transport};
+use super::{complete_response, content_length, ApiError, HttpResponse, Transport};
 
 /// Default per-request timeout, in milliseconds: generous for a JSON answer, short enough that a
 /// silent provider does not stall a sync for minutes.
@@ -89,16 +89,7 @@ impl UreqTransport {
                 Some((n.to_ascii_lowercase(), v))
             })
             .collect();
-        let length: Option<u64> = resp.header("content-length").and_then(|v| v.parse().ok());
-        if let Some(len) = length {
-            if len > limit {
-                return Err(ApiError::BodyTooLarge {
-                    url: url.to_string(),
-                    limit,
-                    got: len,
-                });
-            }
-        }
+        let length = content_length(url, &headers, limit)?;
         let mut reader = resp.into_reader();
         let mut body = Vec::with_capacity(length.unwrap_or(0).min(limit) as usize);
         let mut chunk = vec![0u8; CHUNK_BYTES];
@@ -119,20 +110,7 @@ impl UreqTransport {
             body.extend_from_slice(&chunk[..n]);
             on_chunk(body.len() as u64, length);
         }
-        if let Some(len) = length {
-            if (body.len() as u64) < len {
-                return Err(ApiError::Truncated {
-                    url: url.to_string(),
-                    expected: len,
-                    got: body.len() as u64,
-                });
-            }
-        }
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        complete_response(url, status, headers, body, length)
     }
 
     fn read_error(&self, url: &str, e: &std::io::Error, length: Option<u64>, got: u64) -> ApiError {

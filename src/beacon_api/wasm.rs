@@ -18,7 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::{ApiError, HttpResponse, Transport};
+use super::{complete_response, content_length, ApiError, HttpResponse, Transport};
 
 /// Default per-request timeout for JSON answers, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -108,9 +108,13 @@ fn timeout_signal(ms: u64) -> Option<AbortSignal> {
         .ok()
 }
 
-/// `AbortSignal.any(signals)`, or the first signal when the browser lacks `any`.
-fn any_signal(signals: &[AbortSignal]) -> Option<AbortSignal> {
+/// `AbortSignal.any(signals)`, or the first signal when the browser lacks `any`; a single signal
+/// is returned as it is (no `any` call per request when there is nothing to combine).
+pub(crate) fn any_signal(signals: &[AbortSignal]) -> Option<AbortSignal> {
     let first = signals.first()?.clone();
+    if signals.len() == 1 {
+        return Some(first);
+    }
     let combined = (|| {
         let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
         let f: Function = Reflect::get(&ctor, &"any".into()).ok()?.dyn_into().ok()?;
@@ -189,29 +193,14 @@ impl FetchTransport {
             .abort_signal(signal.as_ref())
             .send()
             .await
-            .map_err(|e| match e {
-                gloo_net::Error::JsError(js) => fail(JsValue::from_str(&js.to_string())),
-                other => fail(JsValue::from_str(&other.to_string())),
-            })?;
+            .map_err(|e| fail(JsValue::from_str(&e.to_string())))?;
         let status = resp.status();
         let headers: Vec<(String, String)> = resp
             .headers()
             .entries()
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
-        let length: Option<u64> = resp
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.trim().parse().ok());
-        if let Some(len) = length {
-            if len > limit {
-                return Err(ApiError::BodyTooLarge {
-                    url: url.to_string(),
-                    limit,
-                    got: len,
-                });
-            }
-        }
+        let length = content_length(url, &headers, limit)?;
         let mut body: Vec<u8> = Vec::new();
         if let Some(len) = length {
             // Checked against `limit` above; a short body is refused below either way.
@@ -275,20 +264,7 @@ impl FetchTransport {
                 }
             }
         }
-        if let Some(len) = length {
-            if (body.len() as u64) < len {
-                return Err(ApiError::Truncated {
-                    url: url.to_string(),
-                    expected: len,
-                    got: body.len() as u64,
-                });
-            }
-        }
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        complete_response(url, status, headers, body, length)
     }
 }
 

@@ -315,6 +315,24 @@ fn latest_block_root(view: &StateView, state_root: &Root) -> (Root, bool) {
     (header.tree_hash_root().0, advanced)
 }
 
+/// The header of block `root` from `p`: [`CheckpointError::HeaderNotFound`] when it has none,
+/// [`CheckpointError::HeaderRootMismatch`] when the one it serves hashes to another root.
+async fn header_by_root<A: BeaconApi>(p: &A, root: Root) -> Result<HeaderInfo, CheckpointError> {
+    match p.header_by_root(&root).await {
+        Ok(Some(h)) => Ok(h),
+        Ok(None) => Err(CheckpointError::HeaderNotFound {
+            provider: p.base_url().to_string(),
+            block_root: root,
+        }),
+        Err(ApiError::HeaderRootMismatch { got, .. }) => Err(CheckpointError::HeaderRootMismatch {
+            provider: p.base_url().to_string(),
+            expected: root,
+            actual: got,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn committee_record(c: Option<SyncCommitteeView>) -> Option<SyncCommitteeRecord> {
     let c = c?;
     let pubkeys = c
@@ -432,14 +450,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             }
             Source::Checkpoint(cp) => {
                 let c = self
-                    .with_fallback(|p| self.trusted_root(p, cp.root, Some(cp.epoch)))
+                    .with_fallback(self.providers, |p| {
+                        self.trusted_root(p, cp.root, Some(cp.epoch))
+                    })
                     .await?;
                 let provider = c.provider.clone();
                 (c, Trust::Checkpoint, vec![provider], Some(*cp))
             }
             Source::TrustedBlockRoot(root) => {
                 let c = self
-                    .with_fallback(|p| self.trusted_root(p, *root, None))
+                    .with_fallback(self.providers, |p| self.trusted_root(p, *root, None))
                     .await?;
                 let provider = c.provider.clone();
                 (c, Trust::BlockRoot, vec![provider], None)
@@ -508,25 +528,28 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         }));
     }
 
-    /// Tries each provider in turn while the failure is the provider's fault; returns the first
-    /// provider's error when all fail.
-    async fn with_fallback<F, Fut>(
+    /// Tries each of `providers` in turn while the failure is the provider's fault, warning
+    /// `PROVIDER_FAILED` before moving on; returns the first provider's error when all fail, and
+    /// [`CheckpointError::NoProviders`] when there is none.
+    async fn with_fallback<I, T, F, Fut>(
         &self,
+        providers: I,
         mut attempt: F,
-    ) -> Result<CheckedState<'static>, CheckpointError>
+    ) -> Result<T, CheckpointError>
     where
+        I: IntoIterator<Item = &'a A>,
+        I::IntoIter: ExactSizeIterator,
         F: FnMut(&'a A) -> Fut,
-        Fut: std::future::Future<Output = Result<CheckedState<'static>, CheckpointError>>,
+        Fut: std::future::Future<Output = Result<T, CheckpointError>>,
     {
-        if self.providers.is_empty() {
-            return Err(CheckpointError::NoProviders);
-        }
+        let providers = providers.into_iter();
+        let n = providers.len();
         let mut first_error = None;
-        for (i, p) in self.providers.iter().enumerate() {
+        for (i, p) in providers.enumerate() {
             match attempt(p).await {
                 Ok(c) => return Ok(c),
                 Err(e) if e.is_provider_fault() => {
-                    if i + 1 < self.providers.len() {
+                    if i + 1 < n {
                         self.warn(
                             "PROVIDER_FAILED",
                             format!(
@@ -755,23 +778,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
     ) -> Result<CheckedState<'static>, CheckpointError> {
         let url = p.base_url().to_string();
         self.check_genesis(p).await?;
-        let header = match p.header_by_root(&root).await {
-            Ok(Some(h)) => h,
-            Ok(None) => {
-                return Err(CheckpointError::HeaderNotFound {
-                    provider: url,
-                    block_root: root,
-                })
-            }
-            Err(ApiError::HeaderRootMismatch { got, .. }) => {
-                return Err(CheckpointError::HeaderRootMismatch {
-                    provider: url,
-                    expected: root,
-                    actual: got,
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let header = header_by_root(p, root).await?;
         let block_slot = header.header.slot;
         let spe = self.network.slots_per_epoch();
         if let Some(e) = epoch {
@@ -982,33 +989,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         if self.providers.is_empty() {
             return Err(CheckpointError::NoProviders);
         }
-        let agreeing: Vec<&A> = if self.providers.len() > 1 {
+        let agreeing: Vec<&'a A> = if self.providers.len() > 1 {
             self.quorum().await?
         } else {
             self.providers.iter().collect()
         };
         let names: Vec<String> = agreeing.iter().map(|p| p.base_url().to_string()).collect();
-        let mut first_error = None;
-        for (i, p) in agreeing.iter().enumerate() {
-            match self.state_by_id(p, state_id).await {
-                Ok(c) => return Ok((c, names)),
-                Err(e) if e.is_provider_fault() => {
-                    if i + 1 < agreeing.len() {
-                        self.warn(
-                            "PROVIDER_FAILED",
-                            format!(
-                                "{} failed ({}: {e}); trying the next provider",
-                                p.base_url(),
-                                e.code()
-                            ),
-                        );
-                    }
-                    first_error.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(first_error.unwrap_or(CheckpointError::NoProviders))
+        let c = self
+            .with_fallback(agreeing, |p| self.state_by_id(p, state_id))
+            .await?;
+        Ok((c, names))
     }
 
     async fn state_by_id(
@@ -1029,23 +1019,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         let view = self.view(&url, &state.bytes, fork)?;
         self.check_state_genesis(&url, &view)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
-        let header = match p.header_by_root(&block_root).await {
-            Ok(Some(h)) => h,
-            Ok(None) => {
-                return Err(CheckpointError::HeaderNotFound {
-                    provider: url,
-                    block_root,
-                })
-            }
-            Err(ApiError::HeaderRootMismatch { got, .. }) => {
-                return Err(CheckpointError::HeaderRootMismatch {
-                    provider: url,
-                    expected: block_root,
-                    actual: got,
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let header = header_by_root(p, block_root).await?;
         if !advanced && header.header.state_root.0 != state_root {
             return Err(CheckpointError::StateRootMismatch {
                 provider: url,

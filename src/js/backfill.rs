@@ -22,7 +22,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 use super::error::js_error;
-use super::{hex0x, set, Inner, JsClock, LightSync};
+use super::{hex0x, nullable, set, Inner, JsClock, LightSync};
 use crate::backfill::{
     load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
     ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
@@ -50,13 +50,6 @@ struct Hooks<'a> {
     signal: Option<AbortSignal>,
 }
 
-fn warn(inner: &Inner, code: &str, message: String) {
-    let o = Object::new();
-    set(&o, "code", code);
-    set(&o, "message", message);
-    inner.emit("warning", &o.into());
-}
-
 impl BackfillHooks for Hooks<'_> {
     fn emit(&self, event: &BackfillEvent) {
         match event {
@@ -66,10 +59,9 @@ impl BackfillHooks for Hooks<'_> {
                 set(&o, "done", p.done as f64);
                 set(&o, "total", p.total as f64);
                 set(&o, "headers", p.headers as f64);
-                let opt = |v: Option<f64>| v.map(JsValue::from).unwrap_or(JsValue::NULL);
-                set(&o, "headersPerSecond", opt(p.headers_per_second));
-                set(&o, "rate", opt(p.headers_per_second));
-                set(&o, "etaSeconds", opt(p.eta_seconds));
+                set(&o, "headersPerSecond", nullable(p.headers_per_second));
+                set(&o, "rate", nullable(p.headers_per_second));
+                set(&o, "etaSeconds", nullable(p.eta_seconds));
                 set(&o, "oldestSlot", p.oldest_slot.to_string());
                 set(&o, "skippedNonLinking", p.skipped_non_linking as f64);
                 set(&o, "emptySlots", p.empty_slots as f64);
@@ -81,8 +73,7 @@ impl BackfillHooks for Hooks<'_> {
                 wait_ms,
                 reason,
                 ..
-            } => warn(
-                self.inner,
+            } => self.inner.warn(
                 "BACKFILL_RETRY",
                 format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
             ),
@@ -90,13 +81,11 @@ impl BackfillHooks for Hooks<'_> {
                 provider,
                 code,
                 reason,
-            } => warn(
-                self.inner,
+            } => self.inner.warn(
                 "PROVIDER_AVOIDED",
                 format!("{provider} avoided ({code}): {reason}"),
             ),
-            BackfillEvent::Reset { reason } => warn(
-                self.inner,
+            BackfillEvent::Reset { reason } => self.inner.warn(
                 "BACKFILL_RESET",
                 match reason {
                     ResetReason::WsStale {
@@ -112,8 +101,7 @@ impl BackfillHooks for Hooks<'_> {
                 },
             ),
             BackfillEvent::ChunkVerified { .. } => {}
-            BackfillEvent::ChunkUnverified { chunk } => warn(
-                self.inner,
+            BackfillEvent::ChunkUnverified { chunk } => self.inner.warn(
                 "CHUNK_UNVERIFIED",
                 format!("chunk {chunk} did not match its historical summary; walked by hash chain"),
             ),
@@ -236,10 +224,9 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         .await
         .map_err(|e| from_backfill(&e))?;
     if known.is_none() {
-        warn(
-            &inner,
+        inner.warn(
             "NO_ANCHOR_ROOTS",
-            "the active anchor has no recorded state roots (stored by an older version or without a state); backfill walks the hash chain alone".into(),
+            "the active anchor has no recorded state roots (stored by an older version or without a state); backfill walks the hash chain alone",
         );
     }
     let clock = JsClock(inner.options.now);
@@ -261,13 +248,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     set(&o, "oldestRoot", hex0x(&s.oldest_root));
     set(&o, "oldestParentRoot", hex0x(&s.oldest_parent_root));
     set(&o, "targetSlot", s.target_slot.to_string());
-    set(
-        &o,
-        "headersPerSecond",
-        s.headers_per_second
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL),
-    );
+    set(&o, "headersPerSecond", nullable(s.headers_per_second));
     Ok(o.into())
 }
 

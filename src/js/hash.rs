@@ -24,7 +24,11 @@ use crate::merkle::{
 };
 use crate::types::{ForkName, PresetName};
 
-fn parse_fork_preset(fork: &str, preset: &str) -> Result<(ForkName, PresetName), JsValue> {
+/// A fork name and a preset name from JavaScript (`INVALID_ARGUMENT` when either is unknown).
+pub(super) fn parse_fork_preset(
+    fork: &str,
+    preset: &str,
+) -> Result<(ForkName, PresetName), JsValue> {
     let f: ForkName = fork.parse().map_err(|e: crate::types::TypesError| {
         js_error("INVALID_ARGUMENT", &e.to_string(), None)
     })?;
@@ -55,6 +59,22 @@ fn byte_count(what: &str, n: f64) -> Result<usize, JsValue> {
             None,
         ))
     }
+}
+
+/// The `{ index, field, fieldLen, part, height, bytes }` object of a ready task (`height` is -1
+/// for a whole-field task).
+fn task_js(index: usize, spec: &TaskSpec, bytes: Uint8Array) -> JsValue {
+    let o = Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&o, &k.into(), &v);
+    };
+    set("index", (index as u32).into());
+    set("field", spec.field.into());
+    set("fieldLen", (spec.field_len as f64).into());
+    set("part", spec.part.into());
+    set("height", spec.height.map_or(-1, |h| h as i32).into());
+    set("bytes", bytes.into());
+    o.into()
 }
 
 /// Streaming `hash_tree_root(BeaconState)` over a body of known length (`Content-Length`).
@@ -110,17 +130,7 @@ impl StateStream {
         let Some((i, spec, bytes)) = self.inner.next_ready() else {
             return JsValue::UNDEFINED;
         };
-        let o = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &k.into(), &v);
-        };
-        set("index", (i as u32).into());
-        set("field", spec.field.into());
-        set("fieldLen", (spec.field_len as f64).into());
-        set("part", spec.part.into());
-        set("height", spec.height.map_or(-1, |h| h as i32).into());
-        set("bytes", Uint8Array::from(bytes).into());
-        o.into()
+        task_js(i, &spec, Uint8Array::from(bytes))
     }
 
     /// Like `nextTask`, but copies the task's bytes into `buffer` (a recycled buffer a worker
@@ -138,17 +148,7 @@ impl StateStream {
         } else {
             Uint8Array::from(bytes)
         };
-        let o = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &k.into(), &v);
-        };
-        set("index", (i as u32).into());
-        set("field", spec.field.into());
-        set("fieldLen", (spec.field_len as f64).into());
-        set("part", spec.part.into());
-        set("height", spec.height.map_or(-1, |h| h as i32).into());
-        set("bytes", view.into());
-        o.into()
+        task_js(i, &spec, view)
     }
 
     /// Records the 32-byte root of task `index`, computed by a worker.

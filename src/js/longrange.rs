@@ -15,7 +15,9 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::{anchor_js, error::js_error, set, yield_to_event_loop, Inner, JsHooks};
+use super::{
+    anchor_js, error::js_error, nullable, progress_js, set, yield_to_event_loop, Inner, JsHooks,
+};
 use crate::checkpoint::Hooks;
 use crate::config::NetworkConfig;
 use crate::light::input::{parse_bootstrap, parse_updates_json};
@@ -33,26 +35,9 @@ impl OverseerHooks for LongRangeHooks<'_> {
             OverseerEvent::Checkpoint(e) => Hooks::emit(&JsHooks(self.0), e),
             OverseerEvent::Warning { code, message } => self.0.warn(code, message),
             OverseerEvent::Rebuild(p) => {
-                let o = Object::new();
-                set(&o, "phase", format!("light-{}", p.step.as_str()));
-                set(&o, "done", p.done as f64);
-                set(
-                    &o,
-                    "total",
-                    p.total
-                        .map(|t| JsValue::from(t as f64))
-                        .unwrap_or(JsValue::NULL),
-                );
-                set(&o, "bytes", 0.0);
-                set(&o, "rate", JsValue::NULL);
-                set(&o, "provider", JsValue::NULL);
-                set(
-                    &o,
-                    "period",
-                    p.period
-                        .map(|v| JsValue::from(v.to_string()))
-                        .unwrap_or(JsValue::NULL),
-                );
+                let phase = format!("light-{}", p.step.as_str());
+                let o = progress_js(&phase, p.done, p.total, 0, None, None);
+                set(&o, "period", nullable(p.period.map(|v| v.to_string())));
                 self.0.emit("progress", &o.into());
             }
             OverseerEvent::Decided(_) | OverseerEvent::Followed(_) => {}

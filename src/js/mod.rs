@@ -41,14 +41,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
-use crate::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi};
+use crate::beacon_api::{any_signal, BeaconApi, FetchTransport, HttpBeaconApi};
 use crate::checkpoint::{
     network_from_spec, ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus,
 };
 use crate::config::NetworkConfig;
 use crate::light::follow::Tip;
 use crate::store::{AnchorRecord, Store};
-use crate::types::{ForkName, PresetName};
 use crate::ws::Clock;
 
 pub use error::js_error;
@@ -94,12 +93,7 @@ pub fn version() -> String {
 /// `preset`: "mainnet" | "minimal"). Runs in one go; the benchmark page uses it.
 #[wasm_bindgen(js_name = stateRoot)]
 pub fn state_root(bytes: &[u8], fork: &str, preset: &str) -> Result<String, JsValue> {
-    let fork: ForkName = fork.parse().map_err(|e: crate::types::TypesError| {
-        error::js_error("INVALID_ARGUMENT", &e.to_string(), None)
-    })?;
-    let preset: PresetName = preset.parse().map_err(|e: crate::types::TypesError| {
-        error::js_error("INVALID_ARGUMENT", &e.to_string(), None)
-    })?;
+    let (fork, preset) = hash::parse_fork_preset(fork, preset)?;
     let root = crate::merkle::state_root(bytes, fork, preset)
         .map_err(|e| error::js_error("DECODE", &e.to_string(), None))?;
     Ok(format!("0x{}", hex::encode(root)))
@@ -159,6 +153,30 @@ impl Mode {
 
 fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &key.into(), &value.into());
+}
+
+/// `value`, or `null` when there is none.
+fn nullable<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+    value.map(Into::into).unwrap_or(JsValue::NULL)
+}
+
+/// A `progress` event's object: `{ phase, done, total, bytes, rate, provider }`.
+fn progress_js(
+    phase: &str,
+    done: u64,
+    total: Option<u64>,
+    bytes: u64,
+    rate: Option<f64>,
+    provider: Option<&str>,
+) -> Object {
+    let o = Object::new();
+    set(&o, "phase", phase);
+    set(&o, "done", done as f64);
+    set(&o, "total", nullable(total.map(|t| t as f64)));
+    set(&o, "bytes", bytes as f64);
+    set(&o, "rate", nullable(rate));
+    set(&o, "provider", nullable(provider));
+    o
 }
 
 fn hex0x(bytes: &[u8]) -> String {
@@ -245,22 +263,6 @@ fn network_js(network: &NetworkConfig, database: &str) -> JsValue {
     o.into()
 }
 
-/// `AbortSignal.any([a, b])` where the browser has it (Chrome 116, Firefox 124, Safari 17.4),
-/// else `a`: the per-call signal then still cancels in-flight requests, and the instance's
-/// signal is still honoured at every abort check.
-fn any_signal(a: AbortSignal, b: AbortSignal) -> AbortSignal {
-    let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).unwrap_or(JsValue::UNDEFINED);
-    let any = Reflect::get(&ctor, &"any".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok());
-    let both: Array = [JsValue::from(a.clone()), JsValue::from(b)]
-        .iter()
-        .collect();
-    any.and_then(|f| f.call1(&ctor, &both).ok())
-        .and_then(|s| s.dyn_into::<AbortSignal>().ok())
-        .unwrap_or(a)
-}
-
 /// The shared state of one `LightSync`; cloned (`Rc`) into every Promise.
 pub(crate) struct Inner {
     /// The network.
@@ -291,29 +293,13 @@ impl Hooks for JsHooks<'_> {
     fn emit(&self, event: &SyncEvent) {
         match event {
             SyncEvent::Progress(p) => {
-                let o = Object::new();
-                set(&o, "phase", p.phase.as_str());
-                set(&o, "done", p.done as f64);
-                set(
-                    &o,
-                    "total",
-                    p.total
-                        .map(|t| JsValue::from(t as f64))
-                        .unwrap_or(JsValue::NULL),
-                );
-                set(&o, "bytes", p.bytes as f64);
-                set(
-                    &o,
-                    "rate",
-                    p.rate.map(JsValue::from).unwrap_or(JsValue::NULL),
-                );
-                set(
-                    &o,
-                    "provider",
-                    p.provider
-                        .as_deref()
-                        .map(JsValue::from)
-                        .unwrap_or(JsValue::NULL),
+                let o = progress_js(
+                    p.phase.as_str(),
+                    p.done,
+                    p.total,
+                    p.bytes,
+                    p.rate,
+                    p.provider.as_deref(),
                 );
                 self.0.emit("progress", &o.into());
             }
@@ -357,10 +343,10 @@ impl Inner {
         }
     }
 
-    fn warn(&self, code: &str, message: &str) {
+    fn warn(&self, code: &str, message: impl AsRef<str>) {
         let o = Object::new();
         set(&o, "code", code);
-        set(&o, "message", message);
+        set(&o, "message", message.as_ref());
         self.emit("warning", &o.into());
     }
 
@@ -370,7 +356,7 @@ impl Inner {
         let o = Object::new();
         set(&o, "mode", mode.as_str());
         let anchor = self.anchor.borrow().as_ref().map(anchor_js);
-        set(&o, "anchor", anchor.unwrap_or(JsValue::NULL));
+        set(&o, "anchor", nullable(anchor));
         if let Some(e) = error {
             let err = Object::new();
             set(
@@ -394,13 +380,16 @@ impl Inner {
     }
 
     /// The signal that cancels the running operation's requests: the running `start()`'s own
-    /// signal and the instance's `signal` option, whichever fires first.
+    /// signal and the instance's `signal` option, whichever fires first (`AbortSignal.any`
+    /// where the browser has it, Chrome 116, Firefox 124, Safari 17.4; else the call's signal,
+    /// and the instance's is still honoured at every abort check).
     fn signal(&self) -> Option<AbortSignal> {
         let call = self.call_signal.borrow().clone();
-        match (call, self.options.signal.clone()) {
-            (Some(a), Some(b)) => Some(any_signal(a, b)),
-            (a, b) => a.or(b),
-        }
+        let signals: Vec<AbortSignal> = call
+            .into_iter()
+            .chain(self.options.signal.clone())
+            .collect();
+        any_signal(&signals)
     }
 
     /// Records the tip a follow step reached (the long-range resume calls it on the overseer's
@@ -681,20 +670,14 @@ impl LightSync {
             network_js(&inner.network, &inner.store.name()),
         );
         let anchor = inner.active_anchor();
-        set(
-            &o,
-            "anchor",
-            anchor.as_ref().map(anchor_js).unwrap_or(JsValue::NULL),
-        );
+        set(&o, "anchor", nullable(anchor.as_ref().map(anchor_js)));
         let ws = anchor
             .as_ref()
             .and_then(|a| ws_status(&inner.network, &inner.clock(), a).ok());
         set(
             &o,
             "ws",
-            ws.as_ref()
-                .map(|w| ws_js(&inner.network, w))
-                .unwrap_or(JsValue::NULL),
+            nullable(ws.as_ref().map(|w| ws_js(&inner.network, w))),
         );
         set(&o, "headers", inner.store.header_count() as f64);
         let tail = inner.store.cursor().map(|c| {
@@ -703,9 +686,9 @@ impl LightSync {
             set(&t, "oldestRoot", hex0x(&c.oldest_root));
             set(&t, "oldestParentRoot", hex0x(&c.oldest_parent_root));
             set(&t, "targetSlot", c.target_slot.to_string());
-            JsValue::from(t)
+            t
         });
-        set(&o, "tail", tail.unwrap_or(JsValue::NULL));
+        set(&o, "tail", nullable(tail));
         set(&o, "head", inner.head_js(anchor.as_ref()));
         o.into()
     }

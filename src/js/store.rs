@@ -14,15 +14,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use idb::{Factory, TransactionMode};
-
 use crate::store::{
     database_name, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeaderRecord, IdbStore,
     MetaRecord, Root, Store, StoreDump, StoreError,
 };
-
-/// The object store of headers (see `src/store/idb.rs`).
-const HEADERS: &str = "headers";
 
 /// The network's database, replaceable by `reset()`, with cached counters for `status()`.
 pub(crate) struct JsStore {
@@ -36,49 +31,6 @@ pub(crate) struct JsStore {
     cursor: RefCell<Option<BackfillCursor>>,
 }
 
-fn backend(operation: &'static str) -> impl Fn(idb::Error) -> StoreError {
-    move |error| StoreError::Backend {
-        operation,
-        message: match &error {
-            idb::Error::DomException(e) => format!("{}: {}", e.name(), e.message()),
-            other => other.to_string(),
-        },
-    }
-}
-
-/// Counts the stored headers with one IndexedDB `count()` over a short-lived second connection
-/// (the `Store` trait has no count, and reading every header to count them would load up to
-/// the whole chain). Opened without a version, so it never triggers an upgrade, and closed
-/// before returning, so it never blocks a later delete.
-async fn count_headers(genesis_validators_root: &Root) -> Result<u64, StoreError> {
-    let operation = "count headers";
-    let factory = Factory::new().map_err(backend(operation))?;
-    let db = factory
-        .open(&database_name(genesis_validators_root), None)
-        .map_err(backend(operation))?
-        .await
-        .map_err(backend(operation))?;
-    let count = async {
-        if !db.store_names().iter().any(|n| n == HEADERS) {
-            return Ok(0);
-        }
-        let tx = db
-            .transaction(&[HEADERS], TransactionMode::ReadOnly)
-            .map_err(backend(operation))?;
-        let n = tx
-            .object_store(HEADERS)
-            .map_err(backend(operation))?
-            .count(None)
-            .map_err(backend(operation))?
-            .await
-            .map_err(backend(operation))?;
-        Ok(u64::from(n))
-    }
-    .await;
-    db.close();
-    count
-}
-
 impl JsStore {
     /// The store of this instance now (a clone of the handle: safe to await on).
     fn get(&self) -> Rc<IdbStore> {
@@ -88,7 +40,7 @@ impl JsStore {
     /// Reads the counters of the open database.
     async fn load_counters(&self) -> Result<(), StoreError> {
         let cursor = self.get().backfill_cursor().await?;
-        let count = count_headers(&self.genesis_validators_root).await?;
+        let count = IdbStore::count_headers(&self.genesis_validators_root).await?;
         *self.cursor.borrow_mut() = cursor;
         self.header_count.set(count);
         Ok(())

@@ -209,6 +209,39 @@ impl IdbStore {
             .map_err(backend("delete"))
     }
 
+    /// Counts the stored headers of a network with one IndexedDB `count()` over a short-lived
+    /// connection of its own (the [`Store`] trait has no count, and reading every header to
+    /// count them would load up to the whole chain). Opened without a version, so it never
+    /// triggers an upgrade, and closed before returning, so it never blocks a later delete.
+    pub async fn count_headers(genesis_validators_root: &Root) -> Result<u64, StoreError> {
+        let operation = "count headers";
+        let factory = Factory::new().map_err(backend(operation))?;
+        let db = factory
+            .open(&database_name(genesis_validators_root), None)
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))?;
+        let count = async {
+            if !db.store_names().iter().any(|n| n == HEADERS) {
+                return Ok(0);
+            }
+            let tx = db
+                .transaction(&[HEADERS], TransactionMode::ReadOnly)
+                .map_err(backend(operation))?;
+            let n = tx
+                .object_store(HEADERS)
+                .map_err(backend(operation))?
+                .count(None)
+                .map_err(backend(operation))?
+                .await
+                .map_err(backend(operation))?;
+            Ok(u64::from(n))
+        }
+        .await;
+        db.close();
+        count
+    }
+
     /// The IndexedDB database name (see [`database_name`]).
     pub fn name(&self) -> &str {
         &self.name
@@ -270,6 +303,56 @@ impl IdbStore {
     async fn one_meta(&self) -> Result<MetaRecord, StoreError> {
         let tx = self.transaction(&[META], TransactionMode::ReadOnly, "read meta")?;
         self.read_meta(&tx).await
+    }
+
+    /// Stores an anchor (with its roots when given) and, if `make_active`, makes it the active
+    /// one, in one transaction: a failed request aborts every write of it.
+    async fn write_anchor(
+        &self,
+        anchor: &AnchorRecord,
+        roots: Option<&AnchorRootsRecord>,
+        make_active: bool,
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        check_network(&self.network, anchor)?;
+        if let Some(roots) = roots {
+            validate_roots(anchor, roots)?;
+        }
+        let value = to_js(anchor, operation)?;
+        let roots_value = roots.map(|r| to_js(r, operation)).transpose()?;
+        let active = to_js(&ByteSlice(&anchor.block_root), operation)?;
+        let stores: &[&str] = if roots.is_some() {
+            &[ANCHORS, ANCHOR_ROOTS, META]
+        } else {
+            &[ANCHORS, META]
+        };
+        let tx = self.transaction(stores, TransactionMode::ReadWrite, operation)?;
+        let anchors = tx.object_store(ANCHORS).map_err(backend(operation))?;
+        let anchor_roots = match roots_value {
+            Some(v) => Some((
+                tx.object_store(ANCHOR_ROOTS).map_err(backend(operation))?,
+                v,
+            )),
+            None => None,
+        };
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        let raw_tx: web_sys::IdbTransaction = tx.into();
+        let write = || -> Result<(), idb::Error> {
+            let key = root_key(&anchor.block_root);
+            anchors.put(&value, Some(&key))?;
+            if let Some((store, roots_value)) = &anchor_roots {
+                store.put(roots_value, Some(&key))?;
+            }
+            if make_active {
+                meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))?;
+            }
+            Ok(())
+        };
+        if let Err(error) = write() {
+            let _ = raw_tx.abort();
+            return Err(backend(operation)(error));
+        }
+        finish(raw_tx, operation).await
     }
 
     /// The first slot of `headers` that is already stored, found after a constraint abort.
@@ -396,20 +479,8 @@ impl Store for IdbStore {
     }
 
     async fn put_anchor(&self, anchor: &AnchorRecord, make_active: bool) -> Result<(), StoreError> {
-        check_network(&self.network, anchor)?;
-        let value = to_js(anchor, "put anchor")?;
-        let active = to_js(&ByteSlice(&anchor.block_root), "put anchor")?;
-        let tx = self.transaction(&[ANCHORS, META], TransactionMode::ReadWrite, "put anchor")?;
-        let anchors = tx.object_store(ANCHORS).map_err(backend("put anchor"))?;
-        let meta = tx.object_store(META).map_err(backend("put anchor"))?;
-        anchors
-            .put(&value, Some(&root_key(&anchor.block_root)))
-            .map_err(backend("put anchor"))?;
-        if make_active {
-            meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))
-                .map_err(backend("put anchor"))?;
-        }
-        finish(tx.into(), "put anchor").await
+        self.write_anchor(anchor, None, make_active, "put anchor")
+            .await
     }
 
     async fn put_anchor_with_roots(
@@ -418,35 +489,8 @@ impl Store for IdbStore {
         roots: &AnchorRootsRecord,
         make_active: bool,
     ) -> Result<(), StoreError> {
-        let operation = "put anchor with roots";
-        check_network(&self.network, anchor)?;
-        validate_roots(anchor, roots)?;
-        let value = to_js(anchor, operation)?;
-        let roots_value = to_js(roots, operation)?;
-        let active = to_js(&ByteSlice(&anchor.block_root), operation)?;
-        let tx = self.transaction(
-            &[ANCHORS, ANCHOR_ROOTS, META],
-            TransactionMode::ReadWrite,
-            operation,
-        )?;
-        let anchors = tx.object_store(ANCHORS).map_err(backend(operation))?;
-        let anchor_roots = tx.object_store(ANCHOR_ROOTS).map_err(backend(operation))?;
-        let meta = tx.object_store(META).map_err(backend(operation))?;
-        let raw_tx: web_sys::IdbTransaction = tx.into();
-        let write = || -> Result<(), idb::Error> {
-            let key = root_key(&anchor.block_root);
-            anchors.put(&value, Some(&key))?;
-            anchor_roots.put(&roots_value, Some(&key))?;
-            if make_active {
-                meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))?;
-            }
-            Ok(())
-        };
-        if let Err(error) = write() {
-            let _ = raw_tx.abort();
-            return Err(backend(operation)(error));
-        }
-        finish(raw_tx, operation).await
+        self.write_anchor(anchor, Some(roots), make_active, "put anchor with roots")
+            .await
     }
 
     async fn anchor_roots(

@@ -48,6 +48,28 @@ impl MemoryStore {
         }
     }
 
+    /// Stores an anchor, with its roots when given, after every check passed.
+    fn insert_anchor(
+        &self,
+        anchor: &AnchorRecord,
+        roots: Option<&AnchorRootsRecord>,
+        make_active: bool,
+    ) -> Result<(), StoreError> {
+        check_network(&self.network, anchor)?;
+        if let Some(roots) = roots {
+            validate_roots(anchor, roots)?;
+        }
+        let mut inner = self.lock();
+        inner.anchors.insert(anchor.block_root, anchor.clone());
+        if let Some(roots) = roots {
+            inner.anchor_roots.insert(anchor.block_root, roots.clone());
+        }
+        if make_active {
+            inner.meta.active_anchor = Some(anchor.block_root);
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave a half-applied write (writes validate
         // first and then only insert), so a poisoned lock still guards consistent data.
@@ -71,13 +93,7 @@ impl Store for MemoryStore {
     }
 
     async fn put_anchor(&self, anchor: &AnchorRecord, make_active: bool) -> Result<(), StoreError> {
-        check_network(&self.network, anchor)?;
-        let mut inner = self.lock();
-        inner.anchors.insert(anchor.block_root, anchor.clone());
-        if make_active {
-            inner.meta.active_anchor = Some(anchor.block_root);
-        }
-        Ok(())
+        self.insert_anchor(anchor, None, make_active)
     }
 
     async fn put_anchor_with_roots(
@@ -86,15 +102,7 @@ impl Store for MemoryStore {
         roots: &AnchorRootsRecord,
         make_active: bool,
     ) -> Result<(), StoreError> {
-        check_network(&self.network, anchor)?;
-        validate_roots(anchor, roots)?;
-        let mut inner = self.lock();
-        inner.anchors.insert(anchor.block_root, anchor.clone());
-        inner.anchor_roots.insert(anchor.block_root, roots.clone());
-        if make_active {
-            inner.meta.active_anchor = Some(anchor.block_root);
-        }
-        Ok(())
+        self.insert_anchor(anchor, Some(roots), make_active)
     }
 
     async fn anchor_roots(
