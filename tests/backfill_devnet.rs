@@ -693,3 +693,263 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
         assert_eq!(pair[1].parent_root(), pair[0].root, "unbroken chain");
     }
 }
+
+/// Resolves on its second poll, waking itself first: lets every lane of a `join_all` start its
+/// request before any completes, even over a blocking transport.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// A provider that records the slots asked of it and its most requests in flight at once
+/// (each request yields once before it is sent), around an honest HTTP provider.
+struct Counting {
+    inner: HttpBeaconApi<UreqTransport>,
+    requested: RefCell<Vec<u64>>,
+    in_flight: Cell<usize>,
+    max_in_flight: Cell<usize>,
+}
+
+impl Counting {
+    fn all(devnet: &Devnet) -> Vec<Counting> {
+        apis(devnet, 5_000)
+            .into_iter()
+            .map(|inner| Counting {
+                inner,
+                requested: RefCell::default(),
+                in_flight: Cell::new(0),
+                max_in_flight: Cell::new(0),
+            })
+            .collect()
+    }
+}
+
+impl BeaconApi for Counting {
+    fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+    async fn genesis(&self) -> Result<Genesis, ApiError> {
+        self.inner.genesis().await
+    }
+    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+        self.inner.spec().await
+    }
+    async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
+        self.inner.header(block_id).await
+    }
+    async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>> {
+        self.requested.borrow_mut().extend_from_slice(slots);
+        self.in_flight.set(self.in_flight.get() + slots.len());
+        self.max_in_flight
+            .set(self.max_in_flight.get().max(self.in_flight.get()));
+        YieldOnce(false).await;
+        let answers = self.inner.headers_by_slots(slots).await;
+        self.in_flight.set(self.in_flight.get() - slots.len());
+        answers
+    }
+    async fn finality_checkpoints(&self, id: &str) -> Result<FinalityCheckpoints, ApiError> {
+        self.inner.finality_checkpoints(id).await
+    }
+    async fn state_ssz(
+        &self,
+        id: &str,
+        on_progress: &mut dyn FnMut(u64, Option<u64>),
+    ) -> Result<SszState, ApiError> {
+        self.inner.state_ssz(id, on_progress).await
+    }
+    async fn light_client_bootstrap(&self, root: &[u8; 32]) -> Result<RawBody, ApiError> {
+        self.inner.light_client_bootstrap(root).await
+    }
+    async fn light_client_updates(&self, start: u64, count: u64) -> Result<RawBody, ApiError> {
+        self.inner.light_client_updates(start, count).await
+    }
+    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
+        self.inner.light_client_finality_update().await
+    }
+}
+
+/// The empty slots of the anchor state's `block_roots` window whose emptiness the roots show
+/// (every window slot but the lowest), from the devnet's chain rather than from the roots.
+fn window_empty_slots(chain: &ChainData, anchor_slot: u64, n: u64) -> Vec<u64> {
+    (anchor_slot - n + 1..anchor_slot)
+        .filter(|s| !chain.headers.contains_key(s))
+        .collect()
+}
+
+/// Every slot asked of `providers`, sorted.
+fn requested(providers: &[Counting]) -> Vec<u64> {
+    let mut all: Vec<u64> = providers
+        .iter()
+        .flat_map(|p| p.requested.borrow().clone())
+        .collect();
+    all.sort_unstable();
+    all
+}
+
+#[test]
+fn slots_known_empty_are_not_requested_and_the_result_is_unchanged() {
+    // 30% empty slots, so the 64-slot window holds several.
+    let (devnet, net, chain, store, anchor) = anchored(1, 30);
+    let known = block_on(load_known_roots(&store, &anchor))
+        .unwrap()
+        .unwrap();
+    let n = known.slots_per_historical_root;
+    let skipped = window_empty_slots(&chain, anchor.slot, n);
+    assert!(skipped.len() >= 5, "{skipped:?}");
+
+    // The hash chain alone, into a second store with the same anchor: every slot is asked.
+    let plain_store = anchored_store(&devnet, &net);
+    let plain = Counting::all(&devnet);
+    let plain_hooks = Recorder::default();
+    let s0 = to_genesis(&net, &plain, &plain_store, &plain_hooks, None).unwrap();
+    assert_eq!(requested(&plain), (0..anchor.slot).collect::<Vec<_>>());
+
+    let with_roots = Counting::all(&devnet);
+    let hooks = Recorder::default();
+    let s1 = to_genesis(&net, &with_roots, &store, &hooks, Some(&known)).unwrap();
+    let expected: Vec<u64> = (0..anchor.slot).filter(|s| !skipped.contains(s)).collect();
+    assert_eq!(
+        requested(&with_roots),
+        expected,
+        "each other slot asked once"
+    );
+
+    // Same headers, same cursor, same counts: the skipped slots are counted as empty.
+    let (d0, d1) = (
+        block_on(plain_store.dump()).unwrap(),
+        block_on(store.dump()).unwrap(),
+    );
+    assert_canonical_prefix(&d1, &chain, &anchor.block_root);
+    assert_eq!(d1.headers, d0.headers);
+    assert_eq!(d1.meta.backfill_cursor, d0.meta.backfill_cursor);
+    assert_eq!(
+        (s1.stored, s1.empty_slots, s1.skipped_non_linking),
+        (s0.stored, s0.empty_slots, s0.skipped_non_linking)
+    );
+    assert_eq!(
+        s1.empty_slots,
+        (0..anchor.slot)
+            .filter(|s| !chain.headers.contains_key(s))
+            .count() as u64
+    );
+    // Every summarised chunk is still verified, the one the window overlaps included (its
+    // skipped slots enter the chunk's vector as empty).
+    assert_eq!(
+        hooks.count(|e| matches!(e, BackfillEvent::ChunkVerified { .. })),
+        known.block_summary_roots.len()
+    );
+    assert_eq!(
+        hooks.count(|e| matches!(e, BackfillEvent::ChunkUnverified { .. })),
+        0
+    );
+}
+
+#[test]
+fn skipping_known_empty_slots_keeps_withheld_blocks_caught() {
+    // One provider withholds a block inside the window: the same Withheld error at its slot.
+    let (devnet, net, chain, store, anchor) = anchored(1, 30);
+    let known = block_on(load_known_roots(&store, &anchor))
+        .unwrap()
+        .unwrap();
+    let n = known.slots_per_historical_root;
+    let victim = victim_in(&chain, anchor.slot, Region::Window);
+    devnet.add_fault(
+        0,
+        FaultRule::parse(&format!(
+            "withhold,path=/eth/v1/beacon/headers/*,slots={victim}-{victim}"
+        ))
+        .unwrap(),
+    );
+    let providers = Counting::all(&devnet);
+    let hooks = Recorder::default();
+    let mut o = opts(Target::Genesis);
+    o.max_retries = 2;
+    let err = run(&net, &providers, &store, &hooks, o, Some(&known)).unwrap_err();
+    assert_eq!(
+        err,
+        BackfillError::Withheld {
+            slot: victim,
+            expected_root: chain.headers[&victim].root,
+            got: None
+        }
+    );
+    let dump = block_on(store.dump()).unwrap();
+    assert_canonical_prefix(&dump, &chain, &anchor.block_root);
+    assert_eq!(
+        dump.meta.backfill_cursor.unwrap().oldest_parent_root,
+        chain.headers[&victim].root
+    );
+    let asked = requested(&providers);
+    let skipped = window_empty_slots(&chain, anchor.slot, n);
+    assert!(!skipped.is_empty());
+    assert!(
+        skipped.iter().all(|s| !asked.contains(s)),
+        "no known-empty slot asked: {skipped:?}"
+    );
+    assert!(asked.contains(&victim));
+
+    // Two providers, the first withholding a run of window blocks: it is avoided, the other
+    // serves them, the result is the canonical chain, and still no known-empty slot is asked.
+    let (devnet, net, chain, store, anchor) = anchored(2, 30);
+    let known = block_on(load_known_roots(&store, &anchor))
+        .unwrap()
+        .unwrap();
+    let first = anchor.slot - n + 1;
+    devnet.add_fault(
+        0,
+        FaultRule::parse(&format!(
+            "withhold,path=/eth/v1/beacon/headers/*,slots={first}-{}",
+            anchor.slot - 1
+        ))
+        .unwrap(),
+    );
+    let providers = Counting::all(&devnet);
+    let hooks = Recorder::default();
+    let s = run(
+        &net,
+        &providers,
+        &store,
+        &hooks,
+        opts(Target::Genesis),
+        Some(&known),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.oldest_slot, 0);
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    assert_eq!(hooks.avoided(), vec!["BLOCK_WITHHELD"]);
+    let asked = requested(&providers);
+    let skipped = window_empty_slots(&chain, anchor.slot, n);
+    assert!(skipped.iter().all(|s| !asked.contains(s)), "{skipped:?}");
+}
+
+#[test]
+fn concurrency_is_per_provider() {
+    let (devnet, net, chain, store, anchor) = anchored(3, 10);
+    let providers = Counting::all(&devnet);
+    let hooks = Recorder::default();
+    let mut o = opts(Target::Genesis);
+    o.concurrency = 3;
+    o.batch_size = 64;
+    run(&net, &providers, &store, &hooks, o, None).unwrap();
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    // Each provider had its own 3 lanes busy at once (9 requests in flight in all), and the
+    // slots were shared out evenly.
+    for p in &providers {
+        assert_eq!(p.max_in_flight.get(), 3, "{}", p.base_url());
+        let share = p.requested.borrow().len() as u64;
+        assert!(share >= anchor.slot / 3 - 64, "{share} of {}", anchor.slot);
+    }
+}

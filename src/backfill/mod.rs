@@ -44,8 +44,10 @@ pub type Root = [u8; 32];
 /// milliseconds to commit), so larger batches store faster; a closed tab loses at most one
 /// batch of fetched work. 256 slots is 8 mainnet epochs, about 30 KB of header records.
 pub const DEFAULT_BATCH_SIZE: u64 = 256;
-/// Default number of request lanes in flight. Chromium opens at most 6 HTTP/1.1 connections per
-/// host; more lanes would only queue inside the browser.
+/// Default number of requests in flight *per provider*. Browsers cap HTTP/1.1 connections per
+/// origin (Chromium: 6 per scheme, host and port) and keep a separate pool for each origin, so
+/// each provider gets its own lanes: one provider runs 6 requests at a time, three run 18. More
+/// than 6 per provider would only queue inside the browser.
 pub const DEFAULT_CONCURRENCY: usize = 6;
 /// Default retries of a failing request (on another provider when there is one).
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
@@ -113,7 +115,10 @@ pub struct BackfillOptions {
     pub target: Target,
     /// Slots fetched per batch and headers per store transaction (see [`DEFAULT_BATCH_SIZE`]).
     pub batch_size: u64,
-    /// Request lanes in flight (see [`DEFAULT_CONCURRENCY`]).
+    /// Requests in flight per healthy provider (see [`DEFAULT_CONCURRENCY`]); a run keeps up to
+    /// `concurrency × providers` requests in flight. With 1, each provider's share of a batch
+    /// goes to its transport in one call, whose `get_many` runs its own parallel batch (the
+    /// native CLI's threads).
     pub concurrency: usize,
     /// Retries per failing request.
     pub max_retries: u32,
@@ -294,8 +299,9 @@ fn classify(e: &ApiError) -> Failure {
     }
 }
 
-/// A fetched slot: what was served and by which provider (index).
-type Served = (Option<HeaderInfo>, usize);
+/// A slot's entry in the walk's buffer: what was served and by which provider (index), or
+/// `(None, None)` for a slot the anchor's roots say is empty, which is never requested.
+type Served = (Option<HeaderInfo>, Option<usize>);
 
 /// One backfill run over a store, providers, a clock and the caller's hooks.
 pub struct Backfill<'a, A, S, C: ?Sized, H> {
@@ -340,7 +346,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         if self.options.concurrency == 0 || self.options.concurrency > 256 {
             return Err(BackfillError::InvalidOption {
                 name: "concurrency",
-                expected: "1..=256 requests",
+                expected: "1..=256 requests per provider",
                 got: self.options.concurrency.to_string(),
             });
         }
@@ -404,35 +410,57 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     providers: self.providers.len(),
                 });
             }
-            let lanes = self.options.concurrency.min(pending.len()).max(1);
-            // A sliding window: each lane issues its next request as soon as its last one
-            // completed, so a slow answer holds up one lane, not a whole group. With a single
-            // lane the whole list goes to the transport in one call, whose `get_many` runs its
-            // own parallel batch (the native CLI's threads).
-            let per_call = if lanes > 1 { 1 } else { pending.len() };
             let rot = {
                 let mut r = st.rotation.borrow_mut();
                 *r = r.wrapping_add(1);
                 *r
             };
-            // Requests (not lanes) take turns over the healthy providers, so every provider is
-            // asked even where lanes do not interleave (blocking native transports).
-            let queue: RefCell<VecDeque<(usize, &[u64])>> =
-                RefCell::new(pending.chunks(per_call).enumerate().collect());
-            let answered: RefCell<Vec<(usize, &[u64], Vec<Result<Option<HeaderInfo>, ApiError>>)>> =
-                RefCell::new(Vec::with_capacity(pending.len()));
-            futures::future::join_all((0..lanes).map(|_| {
-                let (queue, answered, healthy) = (&queue, &answered, &healthy);
+            // Requests (not lanes) take turns over the healthy providers: request k goes to
+            // provider (rot + k) mod K, so every provider is asked even where lanes do not
+            // interleave (blocking native transports run one lane to its end before the next).
+            let queues: Vec<RefCell<VecDeque<u64>>> =
+                vec![RefCell::new(VecDeque::new()); healthy.len()];
+            for (k, &slot) in pending.iter().enumerate() {
+                queues[(rot + k) % healthy.len()]
+                    .borrow_mut()
+                    .push_back(slot);
+            }
+            // Each provider gets its own `concurrency` lanes (browsers pool connections per
+            // origin). A lane issues its next request as soon as its last one completed (a
+            // sliding window), so a slow answer holds up one lane, not a whole group. With one
+            // lane per provider its whole share goes to the transport in one call.
+            let per_call = if self.options.concurrency > 1 {
+                1
+            } else {
+                usize::MAX
+            };
+            let lanes: Vec<(usize, usize)> = healthy
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &p)| {
+                    let n = self.options.concurrency.min(queues[i].borrow().len());
+                    std::iter::repeat((i, p)).take(n)
+                })
+                .collect();
+            let answered: RefCell<
+                Vec<(usize, Vec<u64>, Vec<Result<Option<HeaderInfo>, ApiError>>)>,
+            > = RefCell::new(Vec::with_capacity(pending.len()));
+            futures::future::join_all(lanes.into_iter().map(|(i, p)| {
+                let (queue, answered) = (&queues[i], &answered);
                 async move {
                     loop {
                         if self.hooks.aborted() {
                             break;
                         }
-                        let Some((k, group)) = queue.borrow_mut().pop_front() else {
-                            break;
+                        let group: Vec<u64> = {
+                            let mut q = queue.borrow_mut();
+                            let n = per_call.min(q.len());
+                            q.drain(..n).collect()
                         };
-                        let p = healthy[(rot + k) % healthy.len()];
-                        let results = self.providers[p].headers_by_slots(group).await;
+                        if group.is_empty() {
+                            break;
+                        }
+                        let results = self.providers[p].headers_by_slots(&group).await;
                         answered.borrow_mut().push((p, group, results));
                     }
                 }
@@ -447,7 +475,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 for (slot, result) in group.iter().zip(results) {
                     match result {
                         Ok(found) => {
-                            out.insert(*slot, (found, *p));
+                            out.insert(*slot, (found, Some(*p)));
                         }
                         Err(e) => {
                             match classify(&e) {
@@ -777,6 +805,15 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     let Some(&lowest) = unit.last() else {
                         break;
                     };
+                    // Slots the anchor's roots say are empty are not requested: the walk steps
+                    // over them as over a 404, and a chunk check still covers them.
+                    let (known_empty, unit): (Vec<u64>, Vec<u64>) =
+                        unit.into_iter().partition(|&s| {
+                            self.known.and_then(|k| k.slot_has_block(s)) == Some(false)
+                        });
+                    for s in known_empty {
+                        buffer.insert(s, (None, None));
+                    }
                     let batch = std::mem::take(&mut linked);
                     let (committed, fetched) = futures::join!(
                         self.commit(batch, target_slot),
@@ -837,6 +874,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             got,
                         },
                     ) => {
+                        // A slot known empty is never `Expect::Block`; were it, no provider
+                        // is to blame.
+                        let Some(provider) = provider else {
+                            return Err(e.into());
+                        };
                         let reason = format!(
                             "expected block 0x{} at slot {slot}, got {}",
                             hex::encode(expected_root),
@@ -846,7 +888,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             return Err(e.into());
                         }
                         self.avoid(&st, provider, "BLOCK_WITHHELD", reason);
-                        buffer.retain(|_, (_, p)| *p != provider);
+                        buffer.retain(|_, (_, p)| *p != Some(provider));
                         let again = self.fetch_slots(&st, vec![slot], Some(provider)).await?;
                         let answer = again.get(&slot).cloned();
                         match answer {
@@ -875,9 +917,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             return Err(not_found);
                         }
                         // Another provider has the block: whoever served that slot withheld it.
-                        if let Some(&(_, p)) = buffer.get(&s) {
+                        if let Some(&(_, Some(p))) = buffer.get(&s) {
                             if p != q {
-                                buffer.retain(|_, (_, b)| *b != p);
+                                buffer.retain(|_, (_, b)| *b != Some(p));
                                 self.avoid(
                                     &st,
                                     p,
@@ -889,7 +931,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                                 );
                             }
                         }
-                        buffer.insert(s, (Some(h), q));
+                        buffer.insert(s, (Some(h), Some(q)));
                         pinned = Some((s, expected_root));
                         walker = snapshot.clone();
                     }

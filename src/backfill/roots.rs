@@ -145,6 +145,15 @@ impl KnownRoots {
         Some(self.block_roots[(slot % n) as usize])
     }
 
+    /// Whether the canonical chain has a block at `slot`, where the anchor state says: a slot
+    /// holds a block exactly when `get_block_root_at_slot(slot)` differs from the root at
+    /// `slot - 1` (an empty slot repeats the latest block's root). `None` when either slot is
+    /// outside the recorded window (so for the window's lowest slot), or for slot 0.
+    pub fn slot_has_block(&self, slot: u64) -> Option<bool> {
+        let prev = self.get_block_root_at_slot(slot.checked_sub(1)?)?;
+        Some(self.get_block_root_at_slot(slot)? != prev)
+    }
+
     /// The chunk index of `slot` (`slot / SLOTS_PER_HISTORICAL_ROOT`).
     pub fn chunk_of(&self, slot: u64) -> u64 {
         slot / self.slots_per_historical_root
@@ -206,6 +215,19 @@ mod tests {
         assert_eq!(k.get_block_root_at_slot(27), Some([3; 32]));
         assert_eq!(k.get_block_root_at_slot(34), Some([2; 32]));
         assert_eq!(k.get_block_root_at_slot(35), None);
+        // Every root of `k` differs from its predecessor's: a block at every slot.
+        assert_eq!(
+            k.slot_has_block(27),
+            None,
+            "the window's lowest slot has no predecessor"
+        );
+        assert_eq!(k.slot_has_block(28), Some(true));
+        assert_eq!(k.slot_has_block(35), None);
+        let mut repeated: Vec<Root> = (0..8u8).map(|i| [i; 32]).collect();
+        repeated[5] = repeated[4]; // slot 29 (29 % 8 = 5) repeats slot 28's root: empty.
+        let e = KnownRoots::new(35, 8, repeated, vec![]).unwrap();
+        assert_eq!(e.slot_has_block(29), Some(false));
+        assert_eq!(e.slot_has_block(30), Some(true));
         assert_eq!(k.summary_for_chunk(1), None);
         assert_eq!(k.summary_for_chunk(2), Some([0xa2; 32]));
         assert_eq!(k.summary_for_chunk(3), Some([0xa3; 32]));
