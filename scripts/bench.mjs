@@ -1,7 +1,7 @@
 // Benchmarks, measured side by side in one run: the native CLI and the wasm build in headless
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
-// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -302,22 +302,36 @@ async function checkpointSuite(base) {
   return rows;
 }
 
-// `backfill` suite: headers stored per second into IndexedDB by LightSync.backfill() in
-// headless Chromium against a minimal-preset devnet, beside the raw fetch rate of the same URLs
-// (same concurrency) and the raw IndexedDB put rate of the same records, in one page and one run.
-// Options: --slots N (devnet length, default 20000), --providers K (default 1),
-// --concurrency C (default 6), --batch-size B (default 256).
+// `backfill` suite: headers stored per second into IndexedDB by LightSync.backfill() in plain
+// headless Chromium (no Playwright/CDP attached: the DevTools Network domain adds work to every
+// request that a user's browser does not do) against a minimal-preset devnet, beside, in the same
+// page and run: the raw fetch rate of the same URLs (same lanes per provider), the raw IndexedDB
+// put rate of the same records, and the browser's ceiling: as many fetches of a fixed small JSON
+// body (a devnet header response) from trivial 127.0.0.1 servers, one per provider, same lanes.
+// The page POSTs its result to a local endpoint. Options: --slots N (devnet length, default
+// 20000), --providers K (default 3), --concurrency C (requests in flight per provider, default
+// 6), --batch-size B (default 256), --cdp (run the page under Playwright instead, to compare).
 async function backfillSuite(base) {
   const opt = (name, dflt) => Number(args[args.indexOf(name) + 1] || dflt) || dflt;
   const slots = args.includes("--slots") ? opt("--slots", 20000) : 20000;
-  const providers = args.includes("--providers") ? opt("--providers", 1) : 1;
+  const providers = args.includes("--providers") ? opt("--providers", 3) : 3;
   const concurrency = args.includes("--concurrency") ? opt("--concurrency", 6) : 6;
   const batchSize = args.includes("--batch-size") ? opt("--batch-size", 256) : 256;
+  const cdp = args.includes("--cdp");
+  const http = await import("node:http");
+  const { launchPlain } = await import("./chromium.mjs");
   const dir = fs.mkdtempSync("/tmp/lightsync-devnet-");
   const ready = path.join(dir, "ready.json");
   const t0 = Date.now();
   const child = spawn(CLI, ["devnet", "--port", "0", "--providers", String(providers), "--validators", "2048", "--slots",
     String(slots), "--preset", "minimal", "--seed", "7", "--ready-file", ready], { stdio: ["ignore", "ignore", "inherit"] });
+  const servers = [];
+  const listen = async (handler) => {
+    const srv = http.createServer(handler);
+    await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+    servers.push(srv);
+    return `http://127.0.0.1:${srv.address().port}`;
+  };
   try {
     for (let i = 0; i < 6000 && !fs.existsSync(ready); i++) {
       if (child.exitCode !== null) throw new Error(`devnet exited with ${child.exitCode}`);
@@ -326,30 +340,70 @@ async function backfillSuite(base) {
     if (!fs.existsSync(ready)) throw new Error("devnet did not start within 600 s");
     const info = JSON.parse(fs.readFileSync(ready, "utf8"));
     console.error(`devnet: ${slots} slots, ${providers} provider(s), ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    const { context, close } = await launch();
+    // The ceiling servers answer every GET with one devnet header response, byte for byte.
+    const sample = Buffer.from(await (await fetch(`${info.urls[0]}/eth/v1/beacon/headers/head`)).arrayBuffer());
+    const ceiling = [];
+    for (let i = 0; i < providers; i++)
+      ceiling.push(await listen((req, res) => {
+        req.resume();
+        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": sample.length,
+          "Access-Control-Allow-Origin": "*", "Cache-Control": "no-store" });
+        res.end(sample);
+      }));
+    let deliver;
+    const posted = new Promise((r) => (deliver = r));
+    const report = await listen((req, res) => {
+      const parts = [];
+      req.on("data", (c) => parts.push(c));
+      req.on("end", () => {
+        res.writeHead(204, { "Access-Control-Allow-Origin": "*" });
+        res.end();
+        if (req.method === "POST") deliver(Buffer.concat(parts).toString("utf8"));
+      });
+    });
+    const q = `url=${encodeURIComponent(info.urls.join(","))}&concurrency=${concurrency}&batchSize=${batchSize}` +
+      `&ceiling=${encodeURIComponent(ceiling.join(","))}`;
     let r;
-    try {
-      const page = await context.newPage();
-      page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
-      const q = `driven=1&url=${encodeURIComponent(info.urls.join(","))}&concurrency=${concurrency}&batchSize=${batchSize}`;
-      await page.goto(`${base}bench/backfill.html?${q}`);
-      r = await page.evaluate(() => window.bench.run());
-    } finally {
-      await close();
+    if (cdp) {
+      const { context, close } = await launch();
+      try {
+        const page = await context.newPage();
+        page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
+        await page.goto(`${base}bench/backfill.html?driven=1&${q}`);
+        r = await page.evaluate(() => window.bench.run());
+      } finally {
+        await close();
+      }
+    } else {
+      const browser = launchPlain(`${base}bench/backfill.html?${q}&report=${encodeURIComponent(report + "/result")}`);
+      try {
+        const exited = new Promise((_, reject) => browser.child.once("exit", (c) => reject(new Error(`chromium exited with ${c}`))));
+        const limit = new Promise((_, reject) => setTimeout(() => reject(new Error("no result within 30 min")), 1_800_000).unref());
+        r = JSON.parse(await Promise.race([posted, exited, limit]));
+      } finally {
+        await browser.close();
+      }
     }
+    if (r.error) throw new Error(`page: ${r.error}`);
     // Exactness is the browser test's job (tests/web_backfill.rs); here: everything counted is stored.
     if (r.stored !== r.records || r.stored === 0) throw new Error(`stored ${r.stored} headers, the database holds ${r.records}`);
+    r.harness = cdp ? "Playwright (CDP attached)" : "plain headless Chromium (no CDP)";
     const f = (x) => x.toFixed(0);
-    console.log(`\nbackfill in Chromium: devnet ${slots} slots (minimal preset), anchor slot ${r.anchorSlot}, ${providers} provider(s), concurrency ${concurrency}, batch ${batchSize}`);
+    const pct = (x) => `${(100 * x).toFixed(1)}%`;
+    console.log(`\nbackfill in ${r.harness}: devnet ${slots} slots (minimal preset), anchor slot ${r.anchorSlot}, ${providers} provider(s) ` +
+      `(one origin each), ${concurrency} requests in flight per provider, batch ${batchSize}`);
     console.log("| measure | count | ms | per second |");
     console.log("|---|---|---|---|");
-    console.log(`| backfill: headers stored (verified, IndexedDB) | ${r.stored} | ${f(r.backfillMs)} | ${f(r.backfillHeadersPerSecond)} |`);
-    console.log(`| raw fetch: same URLs, same concurrency (headers found) | ${r.rawFetchHeadersPerSecond ? Math.round(r.rawFetchHeadersPerSecond * r.rawFetchMs / 1000) : 0} of ${r.anchorSlot + 1} requests | ${f(r.rawFetchMs)} | ${f(r.rawFetchHeadersPerSecond)} (${f(r.rawFetchRequestsPerSecond)} requests) |`);
+    console.log(`| backfill: headers stored (verified, IndexedDB) | ${r.stored} (${r.anchorSlot + 1} slots, ${r.emptySlots} empty) | ${f(r.backfillMs)} | ${f(r.backfillHeadersPerSecond)} (${f(r.backfillSlotsPerSecond)} slots) |`);
+    console.log(`| raw fetch: same URLs, same lanes (headers found) | ${Math.round(r.rawFetchHeadersPerSecond * r.rawFetchMs / 1000)} of ${r.anchorSlot + 1} requests | ${f(r.rawFetchMs)} | ${f(r.rawFetchHeadersPerSecond)} (${f(r.rawFetchRequestsPerSecond)} requests) |`);
     console.log(`| raw IndexedDB put: same records, same batch | ${r.records} | ${f(r.rawPutMs)} | ${f(r.rawPutRecordsPerSecond)} |`);
-    console.log(`ratios: backfill / raw fetch = ${(100 * r.backfillOverRawFetch).toFixed(1)}%, backfill / raw put = ${(100 * r.backfillOverRawPut).toFixed(1)}%` +
+    console.log(`| Chromium ceiling: fixed ${r.ceilingBodyBytes} B JSON, trivial servers, ${r.ceilingOrigins} origin(s), same lanes | ${r.ceilingRequests} requests | ${f(r.ceilingMs)} | ${f(r.ceilingRequestsPerSecond)} |`);
+    console.log(`ratios: backfill / raw fetch (headers) = ${pct(r.backfillOverRawFetch)}, backfill slots / ceiling requests = ${pct(r.backfillSlotsOverCeiling)}, ` +
+      `raw fetch / ceiling (requests) = ${pct(r.rawFetchOverCeiling)}, backfill / raw put = ${pct(r.backfillOverRawPut)}` +
       (r.warnings.length ? `; warnings: ${r.warnings.join(", ")}` : ""));
     return r;
   } finally {
+    for (const srv of servers) srv.close(), srv.closeAllConnections?.();
     child.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }

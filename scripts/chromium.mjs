@@ -1,5 +1,7 @@
-// Launches Debian's Chromium headless through playwright-core (never a downloaded browser), with the
-// flags a closed network needs (no background connections), and a fresh profile each time.
+// Launches Debian's Chromium headless (never a downloaded browser), with the flags a closed network
+// needs (no background connections) and a fresh profile each time: `launch()` through
+// playwright-core, `launchPlain()` with no automation attached (for throughput benchmarks).
+import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import os from "node:os";
@@ -31,4 +33,44 @@ export async function launch({ extraArgs = [] } = {}) {
     fs.rmSync(profile, { recursive: true, force: true });
   };
   return { context, close };
+}
+
+/**
+ * Starts Debian's Chromium headless on `url` with no automation attached (no Playwright, no
+ * DevTools protocol): CDP's Network domain adds work to every request, which a real user's
+ * browser does not do, so throughput benchmarks run this way and the page reports its result
+ * itself (e.g. by POSTing it to a local endpoint). Same closed-network flags and fresh profile as
+ * `launch()`. Returns `{ child, close }`; `close()` ends the browser and removes the profile.
+ */
+export function launchPlain(url, { extraArgs = [] } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-chromium-"));
+  const child = spawn(
+    CHROMIUM,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+      `--user-data-dir=${profile}`,
+      ...extraArgs,
+      url,
+    ],
+    { stdio: ["ignore", "ignore", "ignore"] },
+  );
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
+  return { child, close };
 }
