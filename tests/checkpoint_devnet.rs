@@ -7,7 +7,7 @@ mod devnet_common;
 use std::cell::RefCell;
 
 use beacon_lightsync::beacon_api::{
-    ApiError, BeaconApi, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
+    ApiError, BeaconApi, BodySink, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
 };
 use beacon_lightsync::checkpoint::{
     CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Phase, Source, SyncEvent,
@@ -21,6 +21,7 @@ use beacon_lightsync::store::{MemoryStore, Store, Trust};
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
 use devnet_common::{apis, checkpoint, empty_store, network};
 use futures::executor::block_on;
+use futures::future::LocalBoxFuture;
 
 /// Registry size of the test chains (all active, 32 ETH each).
 const VALIDATORS: u64 = 512;
@@ -338,9 +339,13 @@ impl Transport for HidingTransport {
         &self,
         url: &str,
         accept: &str,
-        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+        sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError> {
-        self.0.get_streaming(url, accept, on_chunk).await.map(hide)
+        let mut hiding = HidingSink(sink);
+        self.0
+            .get_streaming(url, accept, &mut hiding)
+            .await
+            .map(hide)
     }
     async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
         self.0
@@ -349,6 +354,25 @@ impl Transport for HidingTransport {
             .into_iter()
             .map(|r| r.map(hide))
             .collect()
+    }
+}
+
+/// Hides `Eth-Consensus-Version` from the sink that takes a streamed body too.
+struct HidingSink<'s>(&'s mut dyn BodySink);
+
+impl BodySink for HidingSink<'_> {
+    fn begin(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        content_length: Option<u64>,
+    ) -> Result<bool, ApiError> {
+        let mut headers = headers.to_vec();
+        headers.retain(|(k, _)| k != "eth-consensus-version");
+        self.0.begin(status, &headers, content_length)
+    }
+    fn chunk<'a>(&'a mut self, bytes: &'a [u8]) -> LocalBoxFuture<'a, Result<(), ApiError>> {
+        self.0.chunk(bytes)
     }
 }
 

@@ -39,6 +39,7 @@ pub(crate) use wasm::any_signal;
 pub use wasm::{yield_now, FetchTransport};
 
 use crate::types::ForkName;
+use futures::future::LocalBoxFuture;
 
 /// A 32-byte root.
 pub type Root = [u8; 32];
@@ -93,26 +94,99 @@ fn content_length(
     }
 }
 
-/// The answer once the body has ended: [`ApiError::Truncated`] when it is shorter than its
-/// `Content-Length`.
-fn complete_response(
+/// The answer once the body has ended: [`ApiError::Truncated`] when the `received` bytes are
+/// fewer than its `Content-Length`. They are in `body`, or were all handed to a [`BodySink`].
+fn complete_streamed(
     url: &str,
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    received: u64,
     length: Option<u64>,
 ) -> Result<HttpResponse, ApiError> {
     match length {
-        Some(len) if (body.len() as u64) < len => Err(ApiError::Truncated {
+        Some(len) if received < len => Err(ApiError::Truncated {
             url: url.to_string(),
             expected: len,
-            got: body.len() as u64,
+            got: received,
         }),
         _ => Ok(HttpResponse {
             status,
             headers,
             body,
         }),
+    }
+}
+
+/// Where a streamed body goes as it arrives, instead of into one buffer the transport returns:
+/// a state is hashed while it downloads, and its bytes are kept once, by the sink.
+///
+/// Object safe (the transports take `&mut dyn BodySink`), so `chunk` returns a boxed future: one
+/// small allocation per chunk of ~64 KiB-1 MiB.
+pub trait BodySink {
+    /// The answer's head has arrived (lower-case header names; `content_length` already checked
+    /// against the transport's limit). `Ok(true)`: the sink takes the body through
+    /// [`BodySink::chunk`] and the response comes back with an empty body; `Ok(false)`: the
+    /// transport collects it as usual (an error status, whose small body explains the error).
+    /// An error stops the request and is returned as it is.
+    fn begin(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        content_length: Option<u64>,
+    ) -> Result<bool, ApiError>;
+
+    /// The next bytes of the body (only after `begin` returned `true`). An error stops the
+    /// download and is returned by the transport as it is (a sink with its own error type keeps
+    /// the details and returns [`ApiError::Aborted`]).
+    fn chunk<'a>(&'a mut self, bytes: &'a [u8]) -> LocalBoxFuture<'a, Result<(), ApiError>>;
+}
+
+/// A [`BodySink`] that collects the body and reports `(bytes so far, content_length)` after every
+/// chunk: the old progress-callback download.
+pub struct CollectingSink<'f> {
+    body: Vec<u8>,
+    length: Option<u64>,
+    on_progress: &'f mut dyn FnMut(u64, Option<u64>),
+}
+
+impl<'f> CollectingSink<'f> {
+    /// A sink reporting to `on_progress`.
+    pub fn new(on_progress: &'f mut dyn FnMut(u64, Option<u64>)) -> Self {
+        CollectingSink {
+            body: Vec::new(),
+            length: None,
+            on_progress,
+        }
+    }
+
+    /// The body collected.
+    pub fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+}
+
+impl BodySink for CollectingSink<'_> {
+    fn begin(
+        &mut self,
+        status: u16,
+        _headers: &[(String, String)],
+        content_length: Option<u64>,
+    ) -> Result<bool, ApiError> {
+        if status != 200 {
+            return Ok(false);
+        }
+        self.length = content_length;
+        // Allocated once: the length was checked against the transport's limit.
+        self.body
+            .reserve_exact(content_length.unwrap_or(0) as usize);
+        Ok(true)
+    }
+
+    fn chunk<'a>(&'a mut self, bytes: &'a [u8]) -> LocalBoxFuture<'a, Result<(), ApiError>> {
+        self.body.extend_from_slice(bytes);
+        (self.on_progress)(self.body.len() as u64, self.length);
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
@@ -126,14 +200,16 @@ pub trait Transport {
     /// One GET with `Accept: accept`, under the transport's per-request timeout.
     async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError>;
 
-    /// One GET whose body is reported as it arrives: `on_chunk(bytes_so_far, content_length)`
-    /// after every chunk. Its timeout is meant for large bodies: natively it bounds the silence
-    /// between chunks, in a browser the whole download (with a much longer default).
+    /// One GET whose body goes to `sink` chunk by chunk as it arrives (when `sink.begin` takes
+    /// it; the response's `body` is then empty). A body shorter than its `Content-Length` is
+    /// [`ApiError::Truncated`] after the sink saw what did arrive. Its timeout is meant for
+    /// large bodies: natively it bounds the silence between chunks, in a browser the whole
+    /// download (with a much longer default).
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
-        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+        sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError>;
 
     /// Several GETs in flight at once (at most the transport's concurrency); results in the
@@ -219,6 +295,29 @@ pub trait BeaconApi {
         state_id: &str,
         on_progress: &mut dyn FnMut(u64, Option<u64>),
     ) -> Result<SszState, ApiError>;
+
+    /// Like [`BeaconApi::state_ssz`], but the body goes to `sink` as it arrives (a 200 answer's
+    /// head is checked first: `Content-Type`, `Eth-Consensus-Version`), so the caller can hash
+    /// it while it downloads and keep its only copy; the returned [`SszState`] then has empty
+    /// `bytes`. The default downloads the whole state with `state_ssz` and hands it over in
+    /// one chunk (for implementations over canned data).
+    async fn state_ssz_into(
+        &self,
+        state_id: &str,
+        sink: &mut dyn BodySink,
+    ) -> Result<SszState, ApiError> {
+        let mut state = self.state_ssz(state_id, &mut |_, _| {}).await?;
+        let len = state.bytes.len() as u64;
+        let mut headers = vec![("content-type".to_string(), ACCEPT_SSZ.to_string())];
+        if let Some(f) = state.consensus_version {
+            headers.push((CONSENSUS_VERSION_HEADER.to_ascii_lowercase(), f.to_string()));
+        }
+        if sink.begin(200, &headers, Some(len))? {
+            let bytes = std::mem::take(&mut state.bytes);
+            sink.chunk(&bytes).await?;
+        }
+        Ok(state)
+    }
 
     /// `GET /eth/v1/beacon/light_client/bootstrap/{block_root}` (JSON), for the light client.
     async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError>;
@@ -349,11 +448,25 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
         state_id: &str,
         on_progress: &mut dyn FnMut(u64, Option<u64>),
     ) -> Result<SszState, ApiError> {
+        let mut sink = CollectingSink::new(on_progress);
+        let mut state = self.state_ssz_into(state_id, &mut sink).await?;
+        state.bytes = sink.into_body();
+        Ok(state)
+    }
+
+    async fn state_ssz_into(
+        &self,
+        state_id: &str,
+        sink: &mut dyn BodySink,
+    ) -> Result<SszState, ApiError> {
         validate_state_id(state_id)?;
         let url = self.url(&format!("/eth/v2/debug/beacon/states/{state_id}"));
+        // The head is checked before the sink sees a byte: a JSON answer or an unknown fork
+        // never reaches the hasher.
+        let mut checked = StateHeadCheck { url: &url, sink };
         let resp = self
             .transport
-            .get_streaming(&url, ACCEPT_SSZ, on_progress)
+            .get_streaming(&url, ACCEPT_SSZ, &mut checked)
             .await?;
         let resp = parse::expect_ok(&url, resp, self.transport.now_unix_seconds())?;
         parse::ssz_state(&url, resp)
@@ -384,6 +497,36 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
         let path = "/eth/v1/beacon/light_client/finality_update";
         let resp = self.get_ok(path, ACCEPT_JSON).await?;
         parse::raw_body(&self.url(path), resp)
+    }
+}
+
+/// Checks a state answer's head (for a 200) before handing the body to the caller's sink.
+struct StateHeadCheck<'s> {
+    url: &'s str,
+    sink: &'s mut dyn BodySink,
+}
+
+impl BodySink for StateHeadCheck<'_> {
+    fn begin(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        content_length: Option<u64>,
+    ) -> Result<bool, ApiError> {
+        if status != 200 {
+            return Ok(false);
+        }
+        let head = HttpResponse {
+            status,
+            headers: headers.to_vec(),
+            body: Vec::new(),
+        };
+        parse::ssz_state(self.url, head)?;
+        self.sink.begin(status, headers, content_length)
+    }
+
+    fn chunk<'a>(&'a mut self, bytes: &'a [u8]) -> LocalBoxFuture<'a, Result<(), ApiError>> {
+        self.sink.chunk(bytes)
     }
 }
 

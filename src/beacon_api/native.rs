@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{complete_response, content_length, ApiError, HttpResponse, Transport};
+use super::{complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport};
 
 /// Default per-request timeout, in milliseconds: generous for a JSON answer, short enough that a
 /// silent provider does not stall a sync for minutes.
@@ -67,13 +67,13 @@ impl UreqTransport {
         self
     }
 
-    fn fetch(
+    async fn fetch(
         &self,
         agent: &ureq::Agent,
         url: &str,
         accept: &str,
         limit: u64,
-        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+        sink: Option<&mut dyn BodySink>,
     ) -> Result<HttpResponse, ApiError> {
         let resp = match agent.get(url).set("Accept", accept).call() {
             Ok(r) => r,
@@ -90,27 +90,45 @@ impl UreqTransport {
             })
             .collect();
         let length = content_length(url, &headers, limit)?;
+        // A sink that takes the body keeps its only copy; otherwise it is collected here.
+        let mut sink = sink;
+        let take = match sink.as_mut() {
+            Some(s) => s.begin(status, &headers, length)?,
+            None => false,
+        };
+        if !take {
+            sink = None;
+        }
         let mut reader = resp.into_reader();
-        let mut body = Vec::with_capacity(length.unwrap_or(0).min(limit) as usize);
+        let capacity = if sink.is_some() {
+            0
+        } else {
+            length.unwrap_or(0).min(limit)
+        };
+        let mut body = Vec::with_capacity(capacity as usize);
+        let mut received = 0u64;
         let mut chunk = vec![0u8; CHUNK_BYTES];
         loop {
             let n = match reader.read(&mut chunk) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.read_error(url, &e, length, body.len() as u64)),
+                Err(e) => return Err(self.read_error(url, &e, length, received)),
             };
-            if body.len() as u64 + n as u64 > limit {
+            if received + n as u64 > limit {
                 return Err(ApiError::BodyTooLarge {
                     url: url.to_string(),
                     limit,
-                    got: body.len() as u64 + n as u64,
+                    got: received + n as u64,
                 });
             }
-            body.extend_from_slice(&chunk[..n]);
-            on_chunk(body.len() as u64, length);
+            received += n as u64;
+            match sink.as_mut() {
+                Some(s) => s.chunk(&chunk[..n]).await?,
+                None => body.extend_from_slice(&chunk[..n]),
+            }
         }
-        complete_response(url, status, headers, body, length)
+        complete_streamed(url, status, headers, body, received, length)
     }
 
     fn read_error(&self, url: &str, e: &std::io::Error, length: Option<u64>, got: u64) -> ApiError {
@@ -170,28 +188,24 @@ impl UreqTransport {
 
 impl Transport for UreqTransport {
     async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
-        self.fetch(
-            &self.agent,
-            url,
-            accept,
-            self.max_body_bytes,
-            &mut |_, _| {},
-        )
+        self.fetch(&self.agent, url, accept, self.max_body_bytes, None)
+            .await
     }
 
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
-        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+        sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError> {
         self.fetch(
             &self.streaming_agent,
             url,
             accept,
             self.max_streamed_bytes,
-            on_chunk,
+            Some(sink),
         )
+        .await
     }
 
     async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
@@ -204,13 +218,14 @@ impl Transport for UreqTransport {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(url) = urls.get(i) else { break };
-                    let r = self.fetch(
+                    // Each request thread drives its own (never pending) future.
+                    let r = futures::executor::block_on(self.fetch(
                         &self.agent,
                         url,
                         accept,
                         self.max_body_bytes,
-                        &mut |_, _| {},
-                    );
+                        None,
+                    ));
                     *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                 });
             }

@@ -18,7 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::{complete_response, content_length, ApiError, HttpResponse, Transport};
+use super::{complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport};
 
 /// Default per-request timeout for JSON answers, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -159,7 +159,7 @@ impl FetchTransport {
         accept: &str,
         timeout_ms: u64,
         limit: u64,
-        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+        mut sink: Option<&mut dyn BodySink>,
     ) -> Result<HttpResponse, ApiError> {
         if self.aborted_by_caller() {
             return Err(ApiError::Aborted {
@@ -201,8 +201,18 @@ impl FetchTransport {
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
         let length = content_length(url, &headers, limit)?;
+        // A sink that takes the body (a state hashed while it downloads) keeps its only copy;
+        // chunks pass through `scratch`, one reused buffer.
+        let take = match sink.as_mut() {
+            Some(s) => s.begin(status, &headers, length)?,
+            None => false,
+        };
+        if !take {
+            sink = None;
+        }
+        let (mut received, mut scratch) = (0u64, Vec::new());
         let mut body: Vec<u8> = Vec::new();
-        if let Some(len) = length {
+        if let (Some(len), None) = (length, sink.as_ref()) {
             // Checked against `limit` above; a short body is refused below either way.
             body.reserve_exact(len as usize);
         }
@@ -225,7 +235,7 @@ impl FetchTransport {
                             return Err(ApiError::Truncated {
                                 url: url.to_string(),
                                 expected,
-                                got: body.len() as u64,
+                                got: received,
                             });
                         }
                         return Err(err);
@@ -241,7 +251,7 @@ impl FetchTransport {
                 let value = Reflect::get(&chunk, &"value".into()).map_err(&fail)?;
                 let bytes = Uint8Array::new(&value);
                 let n = bytes.length() as usize;
-                if body.len() as u64 + n as u64 > limit {
+                if received + n as u64 > limit {
                     if let Some(cancel) = Reflect::get(&reader, &"cancel".into())
                         .ok()
                         .and_then(|f| f.dyn_into::<Function>().ok())
@@ -251,47 +261,55 @@ impl FetchTransport {
                     return Err(ApiError::BodyTooLarge {
                         url: url.to_string(),
                         limit,
-                        got: body.len() as u64 + n as u64,
+                        got: received + n as u64,
                     });
                 }
-                let old = body.len();
-                body.resize(old + n, 0);
-                bytes.copy_to(&mut body[old..]);
-                on_chunk(body.len() as u64, length);
+                received += n as u64;
+                if let Some(s) = sink.as_mut() {
+                    scratch.resize(n, 0);
+                    bytes.copy_to(&mut scratch);
+                    if let Err(e) = s.chunk(&scratch).await {
+                        if let Some(cancel) = Reflect::get(&reader, &"cancel".into())
+                            .ok()
+                            .and_then(|f| f.dyn_into::<Function>().ok())
+                        {
+                            let _ = cancel.call0(&reader);
+                        }
+                        return Err(e);
+                    }
+                } else {
+                    let old = body.len();
+                    body.resize(old + n, 0);
+                    bytes.copy_to(&mut body[old..]);
+                }
                 if js_sys::Date::now() - task_started >= crate::checkpoint::TASK_BUDGET_MS {
                     yield_now().await;
                     task_started = js_sys::Date::now();
                 }
             }
         }
-        complete_response(url, status, headers, body, length)
+        complete_streamed(url, status, headers, body, received, length)
     }
 }
 
 impl Transport for FetchTransport {
     async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
-        self.fetch(
-            url,
-            accept,
-            self.timeout_ms,
-            self.max_body_bytes,
-            &mut |_, _| {},
-        )
-        .await
+        self.fetch(url, accept, self.timeout_ms, self.max_body_bytes, None)
+            .await
     }
 
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
-        on_chunk: &mut dyn FnMut(u64, Option<u64>),
+        sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError> {
         self.fetch(
             url,
             accept,
             self.stream_timeout_ms,
             self.max_streamed_bytes,
-            on_chunk,
+            Some(sink),
         )
         .await
     }

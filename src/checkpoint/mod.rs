@@ -24,8 +24,10 @@
 //! lets the caller yield to the browser's event loop between hashing slices and abort.
 
 mod error;
+mod hashing;
 
 pub use error::CheckpointError;
+pub use hashing::{HashPool, PoolResult, PoolTask, INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
 use std::borrow::Cow;
 
@@ -70,9 +72,6 @@ const HASH_NODES_PER_STEP: u64 = 4_096;
 /// Validators read per step of the registry walk between two clock reads (the active balance of
 /// the weak-subjectivity period): ~16k records of 121 bytes take well under a millisecond.
 const VALIDATORS_PER_STEP: usize = 16_384;
-
-/// Download progress is reported at most once per this many bytes (and at the end).
-const DOWNLOAD_PROGRESS_STEP_BYTES: u64 = 1 << 20;
 
 /// Where trust comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +162,10 @@ pub struct ProgressEvent {
     pub rate: Option<f64>,
     /// The provider involved, if any.
     pub provider: Option<String>,
+    /// For [`Phase::Hash`] of a downloaded state: how many workers of the [`Hooks::hash_pool`]
+    /// hash it (0: this thread hashes it, while it downloads). `None` for other phases and for
+    /// a local state file (hashed on this thread after reading).
+    pub workers: Option<u32>,
 }
 
 /// What a sync reports while it runs.
@@ -193,6 +196,12 @@ pub trait Hooks {
     }
     /// A monotonic clock in milliseconds, for transfer rates (`None`: no rates).
     fn now_ms(&self) -> Option<f64> {
+        None
+    }
+    /// Where a downloaded state's hashing tasks go: a pool of Web Workers in a browser. `None`
+    /// (the default): this thread hashes them while the state downloads, pausing between
+    /// slices.
+    fn hash_pool(&self) -> Option<std::rc::Rc<dyn HashPool>> {
         None
     }
 }
@@ -287,6 +296,80 @@ pub fn ws_config(network: &NetworkConfig) -> WsConfig {
         min_per_epoch_churn_limit_electra: network.min_per_epoch_churn_limit_electra,
         ..WsConfig::MAINNET
     }
+}
+
+/// Emits one progress event; `rate` in bytes per second since `started_ms` when the hooks
+/// have a clock.
+#[allow(clippy::too_many_arguments)]
+fn emit_progress<H: Hooks>(
+    hooks: &H,
+    phase: Phase,
+    done: u64,
+    total: Option<u64>,
+    bytes: u64,
+    started_ms: Option<f64>,
+    provider: Option<&str>,
+    workers: Option<u32>,
+) {
+    let rate = match (started_ms, hooks.now_ms()) {
+        (Some(t0), Some(t1)) if t1 > t0 => Some(bytes as f64 * 1000.0 / (t1 - t0)),
+        _ => None,
+    };
+    hooks.emit(&SyncEvent::Progress(ProgressEvent {
+        phase,
+        done,
+        total,
+        bytes,
+        rate,
+        provider: provider.map(str::to_string),
+        workers,
+    }));
+}
+
+/// The fork of state bytes (their first 56 bytes suffice): from the bytes' fork version,
+/// checked against `Eth-Consensus-Version` (when present; a `FORK_FROM_STATE_BYTES` warning
+/// when a provider sent none) and the network's schedule at the state's slot.
+fn state_fork<H: Hooks>(
+    network: &NetworkConfig,
+    hooks: &H,
+    provider: &str,
+    header_fork: Option<ForkName>,
+    bytes: &[u8],
+) -> Result<ForkName, CheckpointError> {
+    let unknown = |error| CheckpointError::UnknownStateFork {
+        provider: provider.to_string(),
+        error,
+    };
+    let from_bytes = network.fork_of_state_ssz(bytes).map_err(unknown)?;
+    let slot = crate::types::state_slot_from_ssz(bytes).map_err(unknown)?;
+    match header_fork {
+        Some(h) if h != from_bytes => {
+            return Err(CheckpointError::ForkMismatch {
+                provider: provider.to_string(),
+                expected: h.to_string(),
+                actual: from_bytes.to_string(),
+                source: "Eth-Consensus-Version vs state bytes",
+            })
+        }
+        Some(_) => {}
+        None if provider != STATE_FILE => hooks.emit(&SyncEvent::Warning {
+            code: "FORK_FROM_STATE_BYTES",
+            message: format!(
+                "{provider} sent no readable Eth-Consensus-Version (CORS?); fork {from_bytes} taken from the state's fork version"
+            ),
+        }),
+        None => {}
+    }
+    let scheduled = network.fork_at_slot(slot);
+    if scheduled != from_bytes {
+        return Err(CheckpointError::ForkMismatch {
+            provider: provider.to_string(),
+            expected: scheduled.to_string(),
+            actual: from_bytes.to_string(),
+            source: "fork schedule vs state bytes",
+        });
+    }
+    Ok(from_bytes)
 }
 
 fn hex0x(bytes: &[u8]) -> String {
@@ -514,18 +597,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         started_ms: Option<f64>,
         provider: Option<&str>,
     ) {
-        let rate = match (started_ms, self.hooks.now_ms()) {
-            (Some(t0), Some(t1)) if t1 > t0 => Some(bytes as f64 * 1000.0 / (t1 - t0)),
-            _ => None,
-        };
-        self.hooks.emit(&SyncEvent::Progress(ProgressEvent {
-            phase,
-            done,
-            total,
-            bytes,
-            rate,
-            provider: provider.map(str::to_string),
-        }));
+        emit_progress(
+            self.hooks, phase, done, total, bytes, started_ms, provider, None,
+        );
     }
 
     /// Tries each of `providers` in turn while the failure is the provider's fault, warning
@@ -590,76 +664,36 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         Ok(())
     }
 
-    /// Downloads a state (SSZ), reporting progress; `Ok(None)` on 404.
+    /// Downloads a state (SSZ) and computes its root while it arrives (see [`hashing`]),
+    /// reporting progress; `Ok(None)` on 404. The fork comes from the state's bytes, checked
+    /// against `Eth-Consensus-Version` and the schedule ([`state_fork`]).
     async fn download(
         &self,
         p: &A,
         state_id: &str,
-    ) -> Result<Option<crate::beacon_api::SszState>, CheckpointError> {
-        let started = self.hooks.now_ms();
+    ) -> Result<Option<hashing::HashedState>, CheckpointError> {
         let url = p.base_url().to_string();
-        let mut last = 0u64;
-        let mut on_chunk = |done: u64, total: Option<u64>| {
-            if done - last >= DOWNLOAD_PROGRESS_STEP_BYTES || Some(done) == total {
-                last = done;
-                self.progress(Phase::Download, done, total, done, started, Some(&url));
-            }
-        };
-        match p.state_ssz(state_id, &mut on_chunk).await {
-            Ok(s) => Ok(Some(s)),
+        let mut sink = hashing::StateSink::new(self.network, self.hooks, &url);
+        match p.state_ssz_into(state_id, &mut sink).await {
+            Ok(_) => sink.finish().await.map(Some),
             Err(ApiError::HttpStatus { status: 404, .. }) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(sink.take_error(e)),
         }
     }
 
-    /// The fork of state bytes: from the bytes' fork version, checked against
-    /// `Eth-Consensus-Version` (when present) and the network's schedule at the state's slot.
+    /// The fork of state bytes (see [`state_fork`]).
     fn state_fork(
         &self,
         provider: &str,
         header_fork: Option<ForkName>,
         bytes: &[u8],
     ) -> Result<ForkName, CheckpointError> {
-        let unknown = |error| CheckpointError::UnknownStateFork {
-            provider: provider.to_string(),
-            error,
-        };
-        let from_bytes = self.network.fork_of_state_ssz(bytes).map_err(unknown)?;
-        let slot = crate::types::state_slot_from_ssz(bytes).map_err(unknown)?;
-        match header_fork {
-            Some(h) if h != from_bytes => {
-                return Err(CheckpointError::ForkMismatch {
-                    provider: provider.to_string(),
-                    expected: h.to_string(),
-                    actual: from_bytes.to_string(),
-                    source: "Eth-Consensus-Version vs state bytes",
-                })
-            }
-            Some(_) => {}
-            None if provider != STATE_FILE => self.warn(
-                "FORK_FROM_STATE_BYTES",
-                format!(
-                    "{provider} sent no readable Eth-Consensus-Version (CORS?); fork {from_bytes} taken from the state's fork version"
-                ),
-            ),
-            None => {}
-        }
-        let scheduled = self.network.fork_at_slot(slot);
-        if scheduled != from_bytes {
-            return Err(CheckpointError::ForkMismatch {
-                provider: provider.to_string(),
-                expected: scheduled.to_string(),
-                actual: from_bytes.to_string(),
-                source: "fork schedule vs state bytes",
-            });
-        }
-        Ok(from_bytes)
+        state_fork(self.network, self.hooks, provider, header_fork, bytes)
     }
 
-    /// `hash_tree_root(state)`, the one place a whole state is hashed: in steps on this thread,
-    /// yielding (through [`Hooks::pause`]) after each [`TASK_BUDGET_MS`] of work, with one
-    /// progress event per yield. A faster hasher (Web Workers, hashing while the body arrives)
-    /// replaces this function's body and keeps its contract: the root of exactly these bytes,
+    /// `hash_tree_root(state)` of a local state file (a downloaded state is hashed while it
+    /// downloads, see [`hashing`]): in steps on this thread, yielding (through [`Hooks::pause`])
+    /// after each [`TASK_BUDGET_MS`] of work, with one progress event per yield;
     /// [`CheckpointError::InvalidState`] for bytes that are no `BeaconState` of `fork`, `Hash`
     /// progress ending with `done == total`, and [`CheckpointError::Aborted`] when asked to stop.
     async fn hash_state(
@@ -810,8 +844,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
                 state_id,
             });
         };
-        let fork = self.state_fork(&url, state.consensus_version, &state.bytes)?;
-        let state_root = self.hash_state(&url, &state.bytes, fork).await?;
+        let (fork, state_root) = (state.fork, state.root);
         let expected = header.header.state_root.0;
         if state_root != expected {
             return Err(CheckpointError::StateRootMismatch {
@@ -868,8 +901,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
                 state_id,
             });
         };
-        let fork = self.state_fork(&url, state.consensus_version, &state.bytes)?;
-        let state_root = self.hash_state(&url, &state.bytes, fork).await?;
+        let (fork, state_root) = (state.fork, state.root);
         let view = self.view(&url, &state.bytes, fork)?;
         self.check_state_genesis(&url, &view)?;
         let link = |what: &'static str, expected: String, actual: String| {
@@ -1014,8 +1046,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
                 state_id: state_id.to_string(),
             });
         };
-        let fork = self.state_fork(&url, state.consensus_version, &state.bytes)?;
-        let state_root = self.hash_state(&url, &state.bytes, fork).await?;
+        let (fork, state_root) = (state.fork, state.root);
         let view = self.view(&url, &state.bytes, fork)?;
         self.check_state_genesis(&url, &view)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);

@@ -11,13 +11,20 @@
 //! - [`KernelBench`] times the SHA-256 node kernel this module was built with (`simd128-x4` in
 //!   the SIMD build, `scalar` in the fallback build; see `merkle::sha256` for how the page picks).
 //!
-//! The pool itself is JavaScript (`www/bench/state-hasher.js`), since spawning workers and moving
-//! buffers between them is a platform matter.
+//! - [`JsHashPool`] is the pool `LightSync.start()` hands its download's tasks to: the
+//!   JavaScript of `hash-pool.js` (spawning workers and moving buffers is a platform matter)
+//!   behind the core's `checkpoint::HashPool`. Its workers (`hash-worker.js`, shipped in the
+//!   package) instantiate this same compiled module, so they run the build the page chose.
+//!
+//! The benchmark page has its own pool over `StateStream` (`www/bench/state-hasher.js`).
 
+use futures::future::LocalBoxFuture;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::js_error;
+use crate::checkpoint::{HashPool, PoolResult, PoolTask};
 use crate::merkle::{
     best_kernel, hash_pair, StreamError, StreamingStateRoot, TaskHasher, TaskSpec,
     DEFAULT_TASK_BYTES,
@@ -297,5 +304,126 @@ impl KernelBench {
     /// Number of nodes per rep.
     pub fn nodes(&self) -> u32 {
         (self.input.len() / 64) as u32
+    }
+}
+
+#[wasm_bindgen(module = "/src/js/hash-pool.js")]
+extern "C" {
+    /// The page-side worker pool (`src/js/hash-pool.js`).
+    type HashWorkerPool;
+
+    #[wasm_bindgen(constructor, catch)]
+    fn new(size: u32, module: &JsValue) -> Result<HashWorkerPool, JsValue>;
+
+    #[wasm_bindgen(method, getter)]
+    fn size(this: &HashWorkerPool) -> u32;
+
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(method)]
+    fn submit(
+        this: &HashWorkerPool,
+        job: f64,
+        index: u32,
+        fork: &str,
+        preset: &str,
+        field: u32,
+        field_len: f64,
+        part: u32,
+        height: i32,
+        bytes: &[u8],
+    ) -> bool;
+
+    #[wasm_bindgen(method, js_name = takeResults)]
+    fn take_results(this: &HashWorkerPool) -> js_sys::Array;
+
+    #[wasm_bindgen(method)]
+    fn wait(this: &HashWorkerPool) -> js_sys::Promise;
+
+    #[wasm_bindgen(method)]
+    fn terminate(this: &HashWorkerPool);
+}
+
+/// The [`HashPool`] of `LightSync.start()`: Web Workers running this very wasm module. Its
+/// workers stop when it is dropped (after the state is verified), so an idle `LightSync` holds
+/// no worker.
+pub(crate) struct JsHashPool {
+    pool: HashWorkerPool,
+    workers: usize,
+}
+
+impl JsHashPool {
+    /// Starts `workers` workers (`Err` with the reason when this context has no `Worker` or
+    /// the pool could not start; the caller then hashes on the main thread).
+    pub(crate) fn start(workers: usize) -> Result<JsHashPool, String> {
+        let module = wasm_bindgen::module();
+        let pool = HashWorkerPool::new(workers as u32, &module).map_err(|e| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| format!("{e:?}"))
+        })?;
+        let workers = pool.size() as usize;
+        Ok(JsHashPool { pool, workers })
+    }
+}
+
+impl Drop for JsHashPool {
+    fn drop(&mut self) {
+        self.pool.terminate();
+    }
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl HashPool for JsHashPool {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn submit(&self, task: PoolTask<'_>) -> bool {
+        self.pool.submit(
+            task.job as f64,
+            task.index as u32,
+            task.fork.as_str(),
+            task.preset.as_str(),
+            task.spec.field,
+            task.spec.field_len as f64,
+            task.spec.part,
+            task.spec.height.map_or(-1, |h| h as i32),
+            task.bytes,
+        )
+    }
+
+    fn take_results(&self, out: &mut Vec<PoolResult>) {
+        for r in self.pool.take_results().iter() {
+            let job = get(&r, "job").as_f64().unwrap_or(-1.0);
+            let index = get(&r, "index").as_f64().unwrap_or(-1.0);
+            if !(job >= 0.0 && index >= 0.0) {
+                continue;
+            }
+            let root = get(&r, "root");
+            let root = if root.is_object() {
+                let bytes = Uint8Array::new(&root).to_vec();
+                <[u8; 32]>::try_from(bytes.as_slice())
+                    .map_err(|_| format!("expected a 32-byte root, got {} bytes", bytes.len()))
+            } else {
+                Err(get(&r, "error")
+                    .as_string()
+                    .unwrap_or_else(|| "hash worker gave no root".to_string()))
+            };
+            out.push(PoolResult {
+                job: job as u64,
+                index: index as usize,
+                root,
+            });
+        }
+    }
+
+    fn wait(&self) -> LocalBoxFuture<'_, ()> {
+        let promise = self.pool.wait();
+        Box::pin(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        })
     }
 }

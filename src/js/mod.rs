@@ -284,6 +284,8 @@ pub(crate) struct Inner {
     /// Set by `pauseBackfill()`, cleared by `resumeBackfill()`: a running `backfill()` waits
     /// between batches while it is set.
     pub(crate) backfill_paused: Cell<bool>,
+    /// The hash workers of the running `start()` (started with it, stopped when it ends).
+    hash_pool: RefCell<Option<Rc<hash::JsHashPool>>>,
 }
 
 /// The sync hooks of a running `start()`: events to listeners, yields, abort.
@@ -301,6 +303,9 @@ impl Hooks for JsHooks<'_> {
                     p.rate,
                     p.provider.as_deref(),
                 );
+                if let Some(w) = p.workers {
+                    set(&o, "workers", w);
+                }
                 self.0.emit("progress", &o.into());
             }
             SyncEvent::Warning { code, message } => self.0.warn(code, message),
@@ -324,6 +329,11 @@ impl Hooks for JsHooks<'_> {
 
     fn now_ms(&self) -> Option<f64> {
         Some(js_sys::Date::now())
+    }
+
+    fn hash_pool(&self) -> Option<Rc<dyn crate::checkpoint::HashPool>> {
+        let pool = self.0.hash_pool.borrow().clone()?;
+        Some(pool as Rc<dyn crate::checkpoint::HashPool>)
     }
 }
 
@@ -479,6 +489,16 @@ impl Inner {
             // The long-range decision (strict / lenient / light) and one follow step.
             return longrange::resume(self, anchor).await;
         };
+        // Workers start now, so they are ready by the time the state's first bytes arrive.
+        if self.options.hash_workers > 0 {
+            match hash::JsHashPool::start(self.options.hash_workers) {
+                Ok(pool) => *self.hash_pool.borrow_mut() = Some(Rc::new(pool)),
+                Err(reason) => self.warn(
+                    "HASH_WORKERS_FAILED",
+                    format!("no hash workers ({reason}); the state is hashed on the main thread"),
+                ),
+            }
+        }
         let providers = self.providers();
         let hooks = JsHooks(self);
         let sync = CheckpointSync {
@@ -492,10 +512,9 @@ impl Inner {
                 quorum: self.options.quorum,
             },
         };
-        let verified = sync
-            .run(source)
-            .await
-            .map_err(|e| error::from_checkpoint(&e))?;
+        let verified = sync.run(source).await;
+        self.hash_pool.borrow_mut().take();
+        let verified = verified.map_err(|e| error::from_checkpoint(&e))?;
         *self.anchor.borrow_mut() = Some(verified.anchor.clone());
         *self.head.borrow_mut() = None;
         Ok(anchor_js(&verified.anchor))
@@ -606,6 +625,7 @@ impl LightSync {
                 call_signal: RefCell::new(None),
                 head: RefCell::new(None),
                 backfill_paused: Cell::new(false),
+                hash_pool: RefCell::new(None),
             }),
         })
     }

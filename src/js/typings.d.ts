@@ -73,6 +73,10 @@ export interface LightSyncOptions {
   now?: number;
   /** Per-request timeout in milliseconds (default 10000). */
   timeoutMs?: number;
+  /** Web Workers that hash a downloaded state while it arrives (default
+   * `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes it, in slices). They load
+   * `hash-worker.js` from the package, next to the glue, and run the page's own wasm build. */
+  hashWorkers?: number;
 }
 
 /** The argument of `start()`. */
@@ -173,6 +177,8 @@ export interface CheckpointProgressEvent {
   /** Bytes per second since the phase began. */
   rate: number | null;
   provider: string | null;
+  /** `hash` of a downloaded state: the Web Workers hashing it (0: the main thread). */
+  workers?: number;
 }
 
 /** Progress of `backfill()`: `done`/`total` in slots examined in this run. */
@@ -210,7 +216,7 @@ export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | Li
 
 export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
   | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
-  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS";
+  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED";
 export interface WarningEvent { code: WarningCode; message: string; }
 
 /** Every `mode` change; `mode` discriminates what else is present. */

@@ -395,16 +395,21 @@ impl StreamingStateRoot {
         }
     }
 
-    /// Appends the next chunk of the body; plans the state once its fixed part is in.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), StreamError> {
-        let got = self.bytes.len() + chunk.len();
-        if got > self.total {
-            return Err(StreamError::TooLong {
-                expected: self.total as u64,
-                got: got as u64,
-            });
-        }
-        self.bytes.extend_from_slice(chunk);
+    /// A stream over a whole state already in memory (a body that came without a
+    /// `Content-Length`): takes `bytes` without copying and plans it at once.
+    pub fn with_bytes(
+        fork: ForkName,
+        preset: PresetName,
+        bytes: Vec<u8>,
+        task_bytes: usize,
+    ) -> Result<Self, StreamError> {
+        let mut s = StreamingStateRoot::new(fork, preset, bytes.len(), task_bytes);
+        s.bytes = bytes;
+        s.plan_if_ready()?;
+        Ok(s)
+    }
+
+    fn plan_if_ready(&mut self) -> Result<(), StreamError> {
         if self.plan.is_none()
             && (self.bytes.len() >= state_head_len(self.fork, self.preset)
                 || self.bytes.len() == self.total)
@@ -421,6 +426,19 @@ impl StreamingStateRoot {
             self.plan = Some(plan);
         }
         Ok(())
+    }
+
+    /// Appends the next chunk of the body; plans the state once its fixed part is in.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), StreamError> {
+        let got = self.bytes.len() + chunk.len();
+        if got > self.total {
+            return Err(StreamError::TooLong {
+                expected: self.total as u64,
+                got: got as u64,
+            });
+        }
+        self.bytes.extend_from_slice(chunk);
+        self.plan_if_ready()
     }
 
     /// Bytes received so far.
@@ -472,6 +490,32 @@ impl StreamingStateRoot {
             self.missing -= 1;
         }
         Ok(())
+    }
+
+    /// Hashes task `index` on this thread (one handed out earlier whose worker failed) and
+    /// records its root. Its bytes must have arrived.
+    pub fn hash_task(&mut self, index: usize) -> Result<(), StreamError> {
+        let plan = self.plan.as_ref().ok_or(StreamError::NoSuchTask {
+            expected_below: 0,
+            got: index,
+        })?;
+        let t = plan.tasks().get(index).ok_or(StreamError::NoSuchTask {
+            expected_below: plan.tasks().len(),
+            got: index,
+        })?;
+        if t.range.end > self.bytes.len() {
+            return Err(StreamError::Truncated {
+                expected: t.range.end as u64,
+                got: self.bytes.len() as u64,
+            });
+        }
+        let root = plan.task_root(index, &self.bytes[t.range.clone()], &mut self.reducer)?;
+        self.set_task_root(index, root)
+    }
+
+    /// Number of tasks handed out or hashed so far (a prefix of the plan's tasks).
+    pub fn tasks_started(&self) -> usize {
+        self.next
     }
 
     /// Hashes ready tasks in place until about `max_nodes` node hashes are done (at least one

@@ -1,0 +1,483 @@
+//! The state root of a downloaded state, computed while it downloads.
+//!
+//! Hashing a mainnet state after its download takes as long again as the download on one
+//! thread. Here the body goes, chunk by chunk, into a [`StreamingStateRoot`]: the one buffer that
+//! keeps the state for the checks that follow (no second copy). Each ~1 MiB task (a run of
+//! validators, balances, ...) whose bytes are in is handed to a [`HashPool`] (Web Workers in a
+//! browser) or, without one, hashed on this thread in slices between [`Hooks::pause`]s. The root
+//! is then ready moments after the last byte.
+//!
+//! Pacing: with a pool, reading stops while more than [`READ_AHEAD_BYTES`] wait unhashed, so on
+//! a link faster than the workers TCP flow control holds the download back instead of a backlog
+//! piling up for after the last byte; on a slower link the workers keep up and it never acts.
+//! Without a pool, the ready tasks are hashed before the next chunk is read.
+
+use std::rc::Rc;
+
+use futures::future::LocalBoxFuture;
+
+use super::{emit_progress, state_fork, CheckpointError, Hooks, Pacer, Phase, Root};
+use crate::beacon_api::{parse_consensus_version, ApiError, BodySink, CONSENSUS_VERSION_HEADER};
+use crate::config::NetworkConfig;
+use crate::merkle::{StreamError, StreamingStateRoot, TaskSpec, DEFAULT_TASK_BYTES};
+use crate::types::{ForkName, PresetName};
+
+/// Task size when this thread hashes: about 256 KiB of validators is ~20k node hashes, a few ms
+/// to ~15 ms in wasm, so one indivisible task stays well inside [`super::TASK_BUDGET_MS`].
+pub const INLINE_TASK_BYTES: usize = 256 << 10;
+
+/// Most bytes received but not yet hashed while a pool hashes (see the module docs): 16 MiB is
+/// ~0.1-0.2 s of hashing for four workers, so the root follows the last byte within that.
+pub const READ_AHEAD_BYTES: u64 = 16 << 20;
+
+/// Bytes a state needs before its fork can be read: up to `fork.current_version`.
+const FORK_PREFIX_BYTES: usize = 56;
+
+/// Download and hash progress is reported at most once per this many bytes (and at the end).
+const PROGRESS_STEP_BYTES: u64 = 1 << 20;
+
+/// One task for a pool: what a worker needs to hash it with a `TaskHasher`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolTask<'b> {
+    /// Which download it belongs to (results of an abandoned one are ignored).
+    pub job: u64,
+    /// Task index within the state's plan.
+    pub index: usize,
+    /// Fork of the state.
+    pub fork: ForkName,
+    /// Preset of the state.
+    pub preset: PresetName,
+    /// How to hash the bytes.
+    pub spec: TaskSpec,
+    /// The task's bytes (the pool copies what it sends).
+    pub bytes: &'b [u8],
+}
+
+/// A task's outcome from a pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolResult {
+    /// The [`PoolTask::job`].
+    pub job: u64,
+    /// The [`PoolTask::index`].
+    pub index: usize,
+    /// The task's root, or why the worker could not hash it (the task is then hashed on this
+    /// thread; a wrong root would only make the state root mismatch).
+    pub root: Result<Root, String>,
+}
+
+/// Where the state's hashing tasks run besides this thread: a pool of Web Workers in a browser,
+/// threads in tests. Object safe, so hooks can hand one out as `Rc<dyn HashPool>`.
+pub trait HashPool {
+    /// Number of workers (reported in `hash` progress events).
+    fn workers(&self) -> usize;
+
+    /// Most tasks in flight at once: enough that no worker idles between two tasks.
+    fn capacity(&self) -> usize {
+        self.workers().max(1) * 3
+    }
+
+    /// Hands a task out; `false` when the pool can take none (no live worker), and the task
+    /// is then hashed on this thread.
+    fn submit(&self, task: PoolTask<'_>) -> bool;
+
+    /// Moves the results that came back since the last call into `out`.
+    fn take_results(&self, out: &mut Vec<PoolResult>);
+
+    /// Resolves once a result is available (at once when one already is).
+    fn wait(&self) -> LocalBoxFuture<'_, ()>;
+}
+
+/// A verified download's outcome: the state's bytes (the only copy), fork and root.
+pub(super) struct HashedState {
+    pub bytes: Vec<u8>,
+    pub fork: ForkName,
+    pub root: Root,
+}
+
+/// The [`BodySink`] of a state download: fork detection, streaming hashing, progress, abort.
+pub(super) struct StateSink<'c, H> {
+    network: &'c NetworkConfig,
+    hooks: &'c H,
+    provider: &'c str,
+    pool: Option<Rc<dyn HashPool>>,
+    job: u64,
+    header_fork: Option<ForkName>,
+    length: Option<u64>,
+    /// Bytes before the stream exists (the fork prefix; the whole body without a length).
+    head: Vec<u8>,
+    stream: Option<StreamingStateRoot>,
+    fork: Option<ForkName>,
+    /// The sink's own error, behind the `Aborted` it returns to the transport.
+    error: Option<CheckpointError>,
+    inflight: usize,
+    results: Vec<PoolResult>,
+    received: u64,
+    reported: u64,
+    started_ms: Option<f64>,
+    pacer: Pacer<'c, H>,
+    pool_warned: bool,
+}
+
+impl<'c, H: Hooks> StateSink<'c, H> {
+    pub(super) fn new(network: &'c NetworkConfig, hooks: &'c H, provider: &'c str) -> Self {
+        StateSink {
+            network,
+            hooks,
+            provider,
+            pool: hooks.hash_pool(),
+            job: next_job(),
+            header_fork: None,
+            length: None,
+            head: Vec::new(),
+            stream: None,
+            fork: None,
+            error: None,
+            inflight: 0,
+            results: Vec::new(),
+            received: 0,
+            reported: 0,
+            started_ms: hooks.now_ms(),
+            pacer: Pacer::new(hooks),
+            pool_warned: false,
+        }
+    }
+
+    /// Workers hashing (0: this thread), for progress events.
+    fn workers(&self) -> u32 {
+        self.pool.as_ref().map_or(0, |p| p.workers() as u32)
+    }
+
+    /// Keeps `e` as the reason and gives the transport an `Aborted` to stop on.
+    fn stop(&mut self, e: CheckpointError) -> ApiError {
+        self.error.get_or_insert(e);
+        ApiError::Aborted {
+            url: self.provider.to_string(),
+        }
+    }
+
+    /// The error that stopped a download: the sink's own reason when it stopped it.
+    pub(super) fn take_error(&mut self, transport: ApiError) -> CheckpointError {
+        self.error.take().unwrap_or_else(|| transport.into())
+    }
+
+    fn invalid(&self, e: StreamError) -> CheckpointError {
+        match e {
+            StreamError::Invalid(error) => CheckpointError::InvalidState {
+                provider: self.provider.to_string(),
+                error,
+            },
+            StreamError::TooLong { expected, got } => {
+                CheckpointError::Api(ApiError::BodyTooLarge {
+                    url: self.provider.to_string(),
+                    limit: expected,
+                    got,
+                })
+            }
+            StreamError::Truncated { expected, got } => CheckpointError::Api(ApiError::Truncated {
+                url: self.provider.to_string(),
+                expected,
+                got,
+            }),
+            StreamError::NoSuchTask { .. } => CheckpointError::Api(ApiError::Decode {
+                url: self.provider.to_string(),
+                what: "state body",
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Creates the stream once the fork is known from the first bytes (`total`: the length).
+    fn open(&mut self, total: usize) -> Result<(), CheckpointError> {
+        let fork = state_fork(
+            self.network,
+            self.hooks,
+            self.provider,
+            self.header_fork,
+            &self.head,
+        )?;
+        let task_bytes = if self.pool.is_some() {
+            DEFAULT_TASK_BYTES
+        } else {
+            INLINE_TASK_BYTES
+        };
+        let head = std::mem::take(&mut self.head);
+        let preset = self.network.preset;
+        let stream = if head.len() == total {
+            StreamingStateRoot::with_bytes(fork, preset, head, task_bytes)
+        } else {
+            let mut s = StreamingStateRoot::new(fork, preset, total, task_bytes);
+            s.push(&head).map(|()| s)
+        }
+        .map_err(|e| self.invalid(e))?;
+        self.fork = Some(fork);
+        self.stream = Some(stream);
+        Ok(())
+    }
+
+    /// Takes the next bytes: into the stream, else (fork not known yet) into `head`.
+    fn take(&mut self, mut bytes: &[u8]) -> Result<(), CheckpointError> {
+        self.received += bytes.len() as u64;
+        if self.stream.is_none() {
+            let Some(total) = self.length else {
+                // No Content-Length: nothing can be planned; collect, hash at the end.
+                self.head.extend_from_slice(bytes);
+                return Ok(());
+            };
+            let total = usize::try_from(total).unwrap_or(usize::MAX);
+            let need = FORK_PREFIX_BYTES.min(total);
+            let n = need.saturating_sub(self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.head.len() < need {
+                return Ok(());
+            }
+            self.open(total)?;
+        }
+        match self.stream.as_mut() {
+            Some(s) if !bytes.is_empty() => s.push(bytes).map_err(|e| self.invalid(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Roots that came back: recorded; a task whose worker failed is hashed here.
+    fn collect(&mut self) -> Result<(), CheckpointError> {
+        let Some(pool) = self.pool.clone() else {
+            return Ok(());
+        };
+        pool.take_results(&mut self.results);
+        let results = std::mem::take(&mut self.results);
+        for r in results.into_iter().filter(|r| r.job == self.job) {
+            self.inflight = self.inflight.saturating_sub(1);
+            let Some(stream) = self.stream.as_mut() else {
+                continue;
+            };
+            let done = match r.root {
+                Ok(root) => stream.set_task_root(r.index, root),
+                Err(reason) => {
+                    if !self.pool_warned {
+                        self.pool_warned = true;
+                        self.hooks.emit(&super::SyncEvent::Warning {
+                            code: "HASH_WORKERS_FAILED",
+                            message: format!(
+                                "a hash worker failed ({reason}); its tasks are hashed on the main thread"
+                            ),
+                        });
+                    }
+                    stream.hash_task(r.index)
+                }
+            };
+            done.map_err(|e| self.invalid(e))?;
+        }
+        Ok(())
+    }
+
+    /// Hands ready tasks to the pool (up to its capacity), or hashes them here without one.
+    async fn dispatch(&mut self) -> Result<(), CheckpointError> {
+        let Some(fork) = self.fork else {
+            return Ok(());
+        };
+        let preset = self.network.preset;
+        if let Some(pool) = self.pool.clone() {
+            while self.inflight < pool.capacity() {
+                let Some(stream) = self.stream.as_mut() else {
+                    break;
+                };
+                let Some((index, spec, bytes)) = stream.next_ready() else {
+                    break;
+                };
+                let task = PoolTask {
+                    job: self.job,
+                    index,
+                    fork,
+                    preset,
+                    spec,
+                    bytes,
+                };
+                if pool.submit(task) {
+                    self.inflight += 1;
+                    continue;
+                }
+                // No live worker: this thread hashes, paced like the no-pool case.
+                stream.hash_task(index).map_err(|e| self.invalid(e))?;
+                if self.pacer.due() {
+                    self.pacer.pause().await;
+                    self.check_abort()?;
+                }
+            }
+            return Ok(());
+        }
+        let step = if self.pacer.timed() {
+            super::HASH_NODES_PER_STEP
+        } else {
+            super::HASH_NODES_PER_SLICE
+        };
+        while self.stream.as_ref().is_some_and(|s| s.has_ready()) {
+            if let Some(s) = self.stream.as_mut() {
+                s.step(step).map_err(|e| self.invalid(e))?;
+            }
+            if self.pacer.due() {
+                self.report(false);
+                self.pacer.pause().await;
+                self.check_abort()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_abort(&self) -> Result<(), CheckpointError> {
+        if self.hooks.aborted() {
+            Err(CheckpointError::Aborted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Bytes of the state whose tasks are hashed (tasks are in byte order, so this is the end
+    /// of the last task whose root is in, up to out-of-order worker results).
+    fn hashed_bytes(&self) -> u64 {
+        let Some(s) = self.stream.as_ref() else {
+            return 0;
+        };
+        let Some(plan) = s.plan() else {
+            return 0;
+        };
+        let started = s.tasks_started();
+        let pending = self.inflight.min(started);
+        match started - pending {
+            0 => 0,
+            k => plan.tasks()[k - 1].range.end as u64,
+        }
+    }
+
+    /// Download and hash progress, at most once per [`PROGRESS_STEP_BYTES`] unless `force`.
+    fn report(&mut self, force: bool) {
+        if !force && self.received - self.reported < PROGRESS_STEP_BYTES {
+            return;
+        }
+        self.reported = self.received;
+        let p = Some(self.provider);
+        emit_progress(
+            self.hooks,
+            Phase::Download,
+            self.received,
+            self.length,
+            self.received,
+            self.started_ms,
+            p,
+            None,
+        );
+        let hashed = self.hashed_bytes();
+        emit_progress(
+            self.hooks,
+            Phase::Hash,
+            hashed,
+            self.length,
+            hashed,
+            self.started_ms,
+            p,
+            Some(self.workers()),
+        );
+    }
+
+    async fn on_chunk(&mut self, bytes: &[u8]) -> Result<(), CheckpointError> {
+        self.check_abort()?;
+        self.take(bytes)?;
+        self.collect()?;
+        self.dispatch().await?;
+        // With a pool: do not read further ahead of the hashing than READ_AHEAD_BYTES.
+        if let Some(pool) = self.pool.clone() {
+            while self.inflight > 0 && self.received - self.hashed_bytes() > READ_AHEAD_BYTES {
+                pool.wait().await;
+                self.collect()?;
+                self.dispatch().await?;
+                self.check_abort()?;
+            }
+            if self.pacer.due() {
+                self.pacer.pause().await;
+                self.check_abort()?;
+            }
+        }
+        self.report(false);
+        Ok(())
+    }
+
+    /// After the last byte: waits for the pool's last roots (or hashes the rest here) and
+    /// returns the state, its fork and its root.
+    pub(super) async fn finish(mut self) -> Result<HashedState, CheckpointError> {
+        if self.stream.is_none() {
+            // No Content-Length (or a body shorter than the fork prefix): plan it whole now.
+            let total = self.head.len();
+            self.open(total)?;
+        }
+        loop {
+            self.collect()?;
+            self.dispatch().await?;
+            let Some(pool) = self.pool.clone() else {
+                break;
+            };
+            if self.inflight == 0 && !self.stream.as_ref().is_some_and(|s| s.has_ready()) {
+                break;
+            }
+            pool.wait().await;
+            self.check_abort()?;
+        }
+        self.report(true);
+        let (Some(fork), Some(mut stream)) = (self.fork, self.stream.take()) else {
+            return Err(CheckpointError::Aborted);
+        };
+        let root = stream.finish().map_err(|e| self.invalid(e))?;
+        let n = stream.total_len() as u64;
+        emit_progress(
+            self.hooks,
+            Phase::Hash,
+            n,
+            Some(n),
+            n,
+            self.started_ms,
+            Some(self.provider),
+            Some(self.workers()),
+        );
+        Ok(HashedState {
+            bytes: stream.into_bytes(),
+            fork,
+            root,
+        })
+    }
+}
+
+/// A process-wide counter, so two downloads never share a job id.
+fn next_job() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl<H: Hooks> BodySink for StateSink<'_, H> {
+    fn begin(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        content_length: Option<u64>,
+    ) -> Result<bool, ApiError> {
+        if status != 200 {
+            return Ok(false);
+        }
+        let version = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(CONSENSUS_VERSION_HEADER))
+            .map(|(_, v)| parse_consensus_version(self.provider, v))
+            .transpose()?;
+        self.header_fork = version;
+        self.length = content_length;
+        Ok(true)
+    }
+
+    fn chunk<'a>(&'a mut self, bytes: &'a [u8]) -> LocalBoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(async move {
+            match self.on_chunk(bytes).await {
+                Ok(()) => Ok(()),
+                Err(e) => Err(self.stop(e)),
+            }
+        })
+    }
+}

@@ -1,0 +1,104 @@
+// The Web Worker pool that hashes a downloaded BeaconState's tasks for LightSync.start() (see
+// src/checkpoint/hashing.rs for the protocol and src/js/hash.rs for the Rust side).
+//
+// wasm-bindgen copies this file to snippets/<crate>/src/js/hash-pool.js next to the glue of its
+// build; the worker script sits beside that glue (pkg/hash-worker.js, and pkg/scalar/ for the
+// scalar build), four levels up from here, and imports that same glue, while the compiled
+// WebAssembly.Module comes from the page: a worker runs exactly the build (SIMD or scalar) that
+// the page chose, without fetching or compiling it again.
+//
+// Each task's bytes are copied once, out of the state in wasm memory into a buffer transferred
+// to a worker (plain transfer: the state lives in the page's non-shared wasm memory, so a
+// SharedArrayBuffer would cost one more copy of the state, not one less). Workers send the
+// buffer back with the root, and it is reused for a later task.
+
+const WORKER_URL = new URL("../../../../hash-worker.js", import.meta.url);
+
+export class HashWorkerPool {
+  /** Starts `size` module workers, each instantiating `module` (a WebAssembly.Module). */
+  constructor(size, module) {
+    if (typeof Worker !== "function") throw new Error("expected Web Workers, got none in this context");
+    this.results = [];
+    this.waiters = [];
+    this.spare = [];
+    this.slots = [];
+    for (let i = 0; i < size; i++) {
+      const slot = { w: new Worker(WORKER_URL, { type: "module" }), live: true, tasks: new Map() };
+      slot.w.onmessage = (e) => this.onMessage(slot, e.data);
+      slot.w.onerror = (e) => {
+        e.preventDefault?.();
+        this.kill(slot, `hash worker failed: ${e.message || "its script did not load"}`);
+      };
+      slot.w.onmessageerror = () => this.kill(slot, "hash worker message could not be read");
+      slot.w.postMessage({ type: "init", module });
+      this.slots.push(slot);
+    }
+  }
+
+  /** Number of workers started. */
+  get size() {
+    return this.slots.length;
+  }
+
+  /** Copies `bytes` (a view of wasm memory, valid during this call) into a transferable buffer
+   * and posts the task to the least-loaded live worker; false when no worker is live. */
+  submit(job, index, fork, preset, field, fieldLen, part, height, bytes) {
+    let slot = null;
+    for (const s of this.slots) if (s.live && (!slot || s.tasks.size < slot.tasks.size)) slot = s;
+    if (!slot) return false;
+    let buffer = null;
+    for (let i = this.spare.length - 1; i >= 0; i--) {
+      if (this.spare[i].byteLength >= bytes.length) {
+        buffer = this.spare.splice(i, 1)[0];
+        break;
+      }
+    }
+    buffer ??= new ArrayBuffer(bytes.length);
+    const view = new Uint8Array(buffer, 0, bytes.length);
+    view.set(bytes);
+    slot.tasks.set(`${job}:${index}`, [job, index]);
+    slot.w.postMessage({ job, index, fork, preset, field, fieldLen, part, height, bytes: view }, [buffer]);
+    return true;
+  }
+
+  onMessage(slot, m) {
+    if (m.type === "ready") return;
+    if (m.type === "init-error") return this.kill(slot, `hash worker could not start: ${m.message}`);
+    slot.tasks.delete(`${m.job}:${m.index}`);
+    if (m.buffer) this.spare.push(m.buffer);
+    this.push({ job: m.job, index: m.index, root: m.root ?? null, error: m.error ?? null });
+  }
+
+  /** Stops a worker; its tasks in flight come back as errors (the page then hashes them). */
+  kill(slot, reason) {
+    if (!slot.live) return;
+    slot.live = false;
+    slot.w.terminate();
+    for (const [job, index] of slot.tasks.values()) this.push({ job, index, root: null, error: reason });
+    slot.tasks.clear();
+  }
+
+  push(result) {
+    this.results.push(result);
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** The results since the last call: `{ job, index, root: Uint8Array | null, error }`. */
+  takeResults() {
+    return this.results.splice(0);
+  }
+
+  /** Resolves once a result is available. */
+  wait() {
+    return this.results.length ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+
+  terminate() {
+    for (const s of this.slots) {
+      s.live = false;
+      s.w.terminate();
+    }
+    this.spare = [];
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,38 @@
+// The hash worker of LightSync.start(), shipped in the npm package beside the glue it imports
+// (pkg/hash-worker.js and pkg/scalar/hash-worker.js; copied there by scripts/package.mjs and
+// scripts/pkg-simd.sh). It instantiates the WebAssembly.Module the page sends (the page's own
+// build), keeps one StateTaskHasher per fork and preset, and hashes one task at a time: a ~1 MiB
+// slice of the state, never the whole state.
+//
+// In:  { type: "init", module }, then { job, index, fork, preset, field, fieldLen, part, height, bytes }
+// Out: { type: "ready" } | { type: "init-error", message } | { job, index, root, buffer } |
+//      { job, index, error, buffer }   (`buffer`: the task's buffer, transferred back for reuse)
+import init, { StateTaskHasher } from "./beacon_lightsync.js";
+
+let ready = null;
+const hashers = new Map();
+
+self.onmessage = async (e) => {
+  const m = e.data;
+  if (m.type === "init") {
+    ready = init({ module_or_path: m.module });
+    try {
+      await ready;
+      self.postMessage({ type: "ready" });
+    } catch (err) {
+      self.postMessage({ type: "init-error", message: String(err?.message ?? err) });
+    }
+    return;
+  }
+  const buffer = m.bytes.buffer;
+  try {
+    await ready;
+    const key = `${m.fork}/${m.preset}`;
+    let hasher = hashers.get(key);
+    if (!hasher) hashers.set(key, (hasher = new StateTaskHasher(m.fork, m.preset)));
+    const root = hasher.hash(m.field, m.fieldLen, m.part, m.height, m.bytes);
+    self.postMessage({ job: m.job, index: m.index, root, buffer }, [root.buffer, buffer]);
+  } catch (err) {
+    self.postMessage({ job: m.job, index: m.index, error: String(err?.message ?? err), buffer }, [buffer]);
+  }
+};
