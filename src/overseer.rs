@@ -18,15 +18,23 @@
 //! The decision is made before anything is written, so a refusal leaves the store untouched.
 //! [`Overseer::start`] then runs the mode: the light rebuild (`crate::light::rebuild`) and one
 //! step of following forward (`crate::light::follow`), reporting through [`OverseerHooks`].
+//!
+//! Following forward is persistent: the tip lives in the store as a [`HeadRecord`], written in
+//! one transaction with the headers that link it to the previous tip ([`Store::commit_head`]),
+//! so a reload resumes from the stored tip ([`Overseer::follow_state`]) and the stored headers
+//! above the anchor never have a gap. [`Overseer::follow_step`] is one step of that loop (the JS
+//! `follow()` calls it on a timer): finality updates when the run holds a light client (after a
+//! light rebuild), the providers' finality checkpoints otherwise; a new finalized block that
+//! does not link back leaves the tip where it was.
 
 use std::fmt;
 
 use crate::beacon_api::BeaconApi;
 use crate::checkpoint::{ws_status, CheckpointError, LongRange, SyncEvent, WsStatus};
 use crate::config::NetworkConfig;
-use crate::light::follow::{FollowError, FollowStep, Follower, Tip};
-use crate::light::rebuild::{LightRebuild, RebuildError, RebuildProgress, Rebuilt};
-use crate::store::{AnchorRecord, BackfillCursor, Store, StoreError};
+use crate::light::follow::{AnyLightStore, FollowError, FollowStep, Follower, Tip};
+use crate::light::rebuild::{LightRebuild, RebuildError, RebuildProgress, Rebuilt, Step};
+use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
 use crate::ws::{ChainClock, Clock, WsError};
 
 /// A 32-byte root.
@@ -293,8 +301,21 @@ pub enum OverseerEvent {
     Rebuild(RebuildProgress),
     /// An event of the checkpoint flow the rebuild runs for the new anchor's state.
     Checkpoint(SyncEvent),
-    /// A follow step finished.
+    /// A follow step finished (after its new tip, if any, was stored).
     Followed(FollowStep),
+    /// A provider's answer failed a step of the light rebuild; the next provider is tried.
+    ProviderRejected {
+        /// The step.
+        step: Step,
+        /// The sync-committee period it was at, when there is one.
+        period: Option<u64>,
+        /// The provider's base URL.
+        provider: String,
+        /// The stable code of what failed (`LC_SIGNATURE`, `HASH_CHAIN_BROKEN`, …).
+        code: &'static str,
+        /// What did not verify.
+        message: String,
+    },
 }
 
 /// The caller's side of a running overseer: events, pauses (yielding to an event loop), abort.
@@ -319,6 +340,29 @@ pub trait OverseerHooks {
 pub struct NoOverseerHooks;
 impl OverseerHooks for NoOverseerHooks {}
 
+/// What following carries from one step to the next.
+#[derive(Debug, Clone)]
+pub struct FollowState {
+    /// The block root of the anchor the tip descends from.
+    pub anchor_root: Root,
+    /// The current tip: the stored head, or the anchor's block before the first step.
+    pub tip: Tip,
+    /// The light client, when this run rebuilt trust with one (`light` mode): steps then use
+    /// verified finality updates instead of the providers' finality checkpoints.
+    pub light: Option<AnyLightStore>,
+}
+
+impl FollowState {
+    /// How this state's steps verify new finalized blocks.
+    pub fn source(&self) -> HeadSource {
+        if self.light.is_some() {
+            HeadSource::FinalityUpdate
+        } else {
+            HeadSource::Checkpoints
+        }
+    }
+}
+
 /// The result of a start.
 #[derive(Debug, Clone)]
 pub struct Started {
@@ -328,8 +372,10 @@ pub struct Started {
     pub anchor: AnchorRecord,
     /// The light rebuild, in `light` mode.
     pub rebuilt: Option<Rebuilt>,
-    /// The first follow step from the anchor.
+    /// The first follow step of this start (from the stored head, or the anchor's block).
     pub follow: FollowStep,
+    /// Where following stands after it, for further [`Overseer::follow_step`]s.
+    pub following: FollowState,
 }
 
 /// One overseer run: the network, the providers, the store, a clock, the option and hooks.
@@ -400,45 +446,80 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                 rebuilt = Some(r);
             }
         }
-        let follow = self.follow_once(&anchor, rebuilt.as_mut()).await?;
+        let light = rebuilt.as_ref().map(|r| r.light.clone());
+        let mut following = self.follow_state(&anchor, light).await?;
+        let follow = self.follow_step(&mut following).await?;
         Ok(Started {
             decision,
             anchor,
             rebuilt,
             follow,
+            following,
         })
     }
 
-    /// One follow step from `anchor`'s block: by finality update in `light` mode, by the
-    /// providers' finality checkpoints otherwise.
-    async fn follow_once(
+    /// Where following resumes from `anchor`: the stored head when it descends from that anchor
+    /// (a reload resumes from the stored tip), else the anchor's block. `light` is the light
+    /// client of a rebuild in this run, if any.
+    pub async fn follow_state(
         &self,
         anchor: &AnchorRecord,
-        rebuilt: Option<&mut Rebuilt>,
-    ) -> Result<FollowStep, OverseerError> {
-        let tip_slot = match &rebuilt {
-            // The rebuilt anchor's block is the light client's finalized header.
-            Some(r) => r.light.finalized().slot,
-            None => self.block_slot(anchor).await?,
-        };
-        let mut follower = Follower::new(
-            self.network,
-            self.providers,
-            Tip {
-                slot: tip_slot,
-                root: anchor.block_root,
+        light: Option<AnyLightStore>,
+    ) -> Result<FollowState, OverseerError> {
+        let tip = match self.store.head().await? {
+            Some(h) if h.anchor_root == anchor.block_root => Tip {
+                slot: h.slot,
+                root: h.block_root,
             },
-        );
-        let step = match rebuilt {
-            Some(r) => {
+            _ => match &light {
+                // The rebuilt anchor's block is the light client's finalized header.
+                Some(l) => Tip {
+                    slot: l.finalized().slot,
+                    root: anchor.block_root,
+                },
+                None => Tip {
+                    slot: self.block_slot(anchor).await?,
+                    root: anchor.block_root,
+                },
+            },
+        };
+        Ok(FollowState {
+            anchor_root: anchor.block_root,
+            tip,
+            light,
+        })
+    }
+
+    /// One follow step from `state.tip`: by verified finality update when `state` holds a light
+    /// client, by the providers' finality checkpoints otherwise. A newer finalized block is
+    /// linked back to the tip by hash chain, then stored with its linking headers as the new
+    /// head in one transaction, and only then does `state.tip` move. Emits
+    /// [`OverseerEvent::Followed`]. On any error the tip (stored and in `state`) is unchanged.
+    pub async fn follow_step(&self, state: &mut FollowState) -> Result<FollowStep, OverseerError> {
+        let mut follower = Follower::new(self.network, self.providers, state.tip);
+        let source = state.source();
+        let step = match state.light.as_mut() {
+            Some(light) => {
                 let current_slot = ChainClock::for_network(self.network)
                     .current_slot(self.clock)
                     .map_err(OverseerError::Clock)?;
-                follower.follow_light(&mut r.light, current_slot).await
+                follower.follow_light(light, current_slot).await
             }
             None => follower.follow_checkpoints().await,
         }
         .map_err(OverseerError::Follow)?;
+        if let FollowStep::Advanced { to, .. } = step {
+            let head = HeadRecord {
+                slot: to.slot,
+                block_root: to.root,
+                state_root: follower.tip_state_root.unwrap_or_default(),
+                source,
+                anchor_root: state.anchor_root,
+                updated_at: self.clock.now_unix_seconds(),
+            };
+            self.store.commit_head(&head, &follower.chain).await?;
+            state.tip = to;
+        }
         self.hooks.emit(&OverseerEvent::Followed(step));
         Ok(step)
     }

@@ -279,8 +279,12 @@ pub(crate) struct Inner {
     running: Cell<bool>,
     /// The `signal` of the running `start()`, if it was given one.
     call_signal: RefCell<Option<AbortSignal>>,
-    /// The tip the last follow step reached (see [`Inner::set_head`]).
+    /// The tip the last follow step reached, or the stored one (see [`Inner::set_head`]).
     head: RefCell<Option<Tip>>,
+    /// Where following stands between `follow()` steps (taken out while a step runs).
+    following: RefCell<Option<crate::overseer::FollowState>>,
+    /// A `follow()` loop is running.
+    following_running: Cell<bool>,
     /// Set by `pauseBackfill()`, cleared by `resumeBackfill()`: a running `backfill()` waits
     /// between batches while it is set.
     pub(crate) backfill_paused: Cell<bool>,
@@ -404,7 +408,6 @@ impl Inner {
 
     /// Records the tip a follow step reached (the long-range resume calls it on the overseer's
     /// `Followed` event), so `status().head` shows the newest verified block.
-    #[allow(dead_code)] // Called from `longrange.rs` once it forwards `OverseerEvent::Followed`.
     pub(crate) fn set_head(&self, tip: Tip) {
         *self.head.borrow_mut() = Some(tip);
     }
@@ -517,6 +520,7 @@ impl Inner {
         let verified = verified.map_err(|e| error::from_checkpoint(&e))?;
         *self.anchor.borrow_mut() = Some(verified.anchor.clone());
         *self.head.borrow_mut() = None;
+        *self.following.borrow_mut() = None;
         Ok(anchor_js(&verified.anchor))
     }
 
@@ -528,6 +532,7 @@ impl Inner {
         result?;
         *self.anchor.borrow_mut() = None;
         *self.head.borrow_mut() = None;
+        *self.following.borrow_mut() = None;
         self.backfill_paused.set(false);
         self.set_mode_with(Mode::Idle, None);
         Ok(JsValue::UNDEFINED)
@@ -612,6 +617,19 @@ impl LightSync {
             .active_anchor()
             .await
             .map_err(|e| error::from_store(&e))?;
+        // The stored followed tip, shown by `status().head` until a step moves it.
+        let head = match &anchor {
+            Some(a) => store
+                .head()
+                .await
+                .map_err(|e| error::from_store(&e))?
+                .filter(|h| h.anchor_root == a.block_root)
+                .map(|h| Tip {
+                    slot: h.slot,
+                    root: h.block_root,
+                }),
+            None => None,
+        };
         Ok(LightSync {
             inner: Rc::new(Inner {
                 network,
@@ -623,7 +641,9 @@ impl LightSync {
                 stop_requested: Cell::new(false),
                 running: Cell::new(false),
                 call_signal: RefCell::new(None),
-                head: RefCell::new(None),
+                head: RefCell::new(head),
+                following: RefCell::new(None),
+                following_running: Cell::new(false),
                 backfill_paused: Cell::new(false),
                 hash_pool: RefCell::new(None),
             }),
@@ -783,9 +803,9 @@ impl LightSync {
 fn event_name(event: EventName) -> Result<String, JsValue> {
     let name = JsValue::from(event).as_string().unwrap_or_default();
     match name.as_str() {
-        "progress" | "warning" | "status" => Ok(name),
+        "progress" | "warning" | "status" | "followed" | "followError" => Ok(name),
         other => Err(error::invalid_options(format!(
-            "event: expected \"progress\", \"warning\" or \"status\", got {other:?}"
+            "event: expected \"progress\", \"warning\", \"status\", \"followed\" or \"followError\", got {other:?}"
         ))),
     }
 }

@@ -15,8 +15,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::store::{
-    database_name, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeaderRecord, IdbStore,
-    MetaRecord, Root, Store, StoreDump, StoreError,
+    database_name, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
+    IdbStore, MetaRecord, Root, Store, StoreDump, StoreError,
 };
 
 /// The network's database, replaceable by `reset()`, with cached counters for `status()`.
@@ -170,6 +170,38 @@ impl Store for JsStore {
         self.header_count.set(0);
         *self.cursor.borrow_mut() = None;
         Ok(())
+    }
+
+    async fn head(&self) -> Result<Option<HeadRecord>, StoreError> {
+        self.get().head().await
+    }
+
+    async fn commit_head(
+        &self,
+        head: &HeadRecord,
+        headers: &[HeaderRecord],
+    ) -> Result<u64, StoreError> {
+        let new = self.get().commit_head(head, headers).await?;
+        self.header_count.set(self.header_count.get() + new);
+        Ok(new)
+    }
+
+    async fn commit_rebuilt_anchor(
+        &self,
+        anchor: &AnchorRecord,
+        headers: &[HeaderRecord],
+        cursor: Option<&BackfillCursor>,
+        head: &HeadRecord,
+    ) -> Result<u64, StoreError> {
+        let new = self
+            .get()
+            .commit_rebuilt_anchor(anchor, headers, cursor, head)
+            .await?;
+        self.header_count.set(self.header_count.get() + new);
+        if let Some(c) = cursor {
+            *self.cursor.borrow_mut() = Some(*c);
+        }
+        Ok(new)
     }
 
     async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {

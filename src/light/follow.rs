@@ -22,6 +22,7 @@ use crate::config::NetworkConfig;
 use crate::light::error::{LightClientError, UpdateFailure};
 use crate::light::input::parse_finality_update;
 use crate::light::sync_protocol::{process_light_client_finality_update, LightClientStore};
+use crate::store::HeaderRecord;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{Mainnet, Minimal, Preset, Slot};
 
@@ -117,10 +118,27 @@ impl fmt::Display for LinkError {
 
 impl std::error::Error for LinkError {}
 
+/// The store record of a header whose root was checked (`root == hash_tree_root(header)`).
+pub fn header_record(header: &BeaconBlockHeader, root: Root) -> HeaderRecord {
+    let mut bytes = [0u8; crate::store::HEADER_SSZ_LEN];
+    bytes[0..8].copy_from_slice(&header.slot.to_le_bytes());
+    bytes[8..16].copy_from_slice(&header.proposer_index.to_le_bytes());
+    bytes[16..48].copy_from_slice(header.parent_root.as_slice());
+    bytes[48..80].copy_from_slice(header.state_root.as_slice());
+    bytes[80..112].copy_from_slice(header.body_root.as_slice());
+    HeaderRecord {
+        slot: header.slot,
+        header: bytes,
+        root,
+    }
+}
+
 /// Walks `parent_root` down from a block at `from_slot` whose parent is `from_parent_root`,
 /// fetching headers by slot from `providers` (each round from the first provider that answers),
-/// until the tip's root is met. Returns how many headers below the new block were linked (the
-/// tip included). `on_round(lowest_slot_done)` is called after each round, for progress.
+/// until the tip's root is met. Returns the headers linked below the new block, highest slot
+/// first, the tip's own header last when the walk fetched it (it is not fetched when
+/// `from_parent_root` is the tip's root). Memory: one 144-byte record per block between the tip
+/// and the new block. `on_round(lowest_slot_done)` is called after each round, for progress.
 ///
 /// A header that does not carry the expected root at its slot is ignored (an orphan or a lie);
 /// only the chain of roots counts. Passing below `tip.slot` without meeting the tip is
@@ -131,24 +149,24 @@ pub async fn link_back<A: BeaconApi>(
     from_parent_root: Root,
     tip: Tip,
     on_round: &mut dyn FnMut(Slot),
-) -> Result<u64, LinkError> {
+) -> Result<Vec<HeaderRecord>, LinkError> {
     if from_slot <= tip.slot {
         return Err(LinkError::NotAbove { from_slot, tip });
     }
     let mut expected = from_parent_root;
-    let mut linked = 0u64;
+    let mut chain: Vec<HeaderRecord> = Vec::new();
     // Slots still to look at, highest first: (tip.slot ..= from_slot - 1).
     let mut next = from_slot - 1;
     loop {
         if expected == tip.root {
-            return Ok(linked);
+            return Ok(chain);
         }
         if next < tip.slot {
             return Err(LinkError::Broken {
                 expected,
                 tip,
                 from_slot,
-                linked,
+                linked: chain.len() as u64,
             });
         }
         let low = next.saturating_sub(LINK_BATCH_SLOTS - 1).max(tip.slot);
@@ -157,10 +175,10 @@ pub async fn link_back<A: BeaconApi>(
         for answer in answers.iter() {
             if let Some(h) = answer {
                 if h.root == expected {
-                    linked += 1;
+                    chain.push(header_record(&h.header, h.root));
                     if h.root == tip.root {
                         on_round(h.header.slot);
-                        return Ok(linked);
+                        return Ok(chain);
                     }
                     expected = h.header.parent_root.0;
                 }
@@ -168,7 +186,7 @@ pub async fn link_back<A: BeaconApi>(
         }
         on_round(low);
         if expected == tip.root {
-            return Ok(linked);
+            return Ok(chain);
         }
         if low == tip.slot {
             // The tip's own slot was in this round and the chain did not reach it.
@@ -176,7 +194,7 @@ pub async fn link_back<A: BeaconApi>(
                 expected,
                 tip,
                 from_slot,
-                linked,
+                linked: chain.len() as u64,
             });
         }
         next = low - 1;
@@ -357,6 +375,12 @@ pub struct Follower<'a, A> {
     pub providers: &'a [A],
     /// The current tip (moved only by a successful step).
     pub tip: Tip,
+    /// After an [`FollowStep::Advanced`] step: the verified headers from just above the previous
+    /// tip up to the new tip, ascending by slot (what `Store::commit_head` persists with the
+    /// new tip); empty after any other outcome.
+    pub chain: Vec<HeaderRecord>,
+    /// The new tip header's `state_root`, after an `Advanced` step.
+    pub tip_state_root: Option<Root>,
 }
 
 impl<'a, A: BeaconApi> Follower<'a, A> {
@@ -366,6 +390,8 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
             network,
             providers,
             tip,
+            chain: Vec::new(),
+            tip_state_root: None,
         }
     }
 
@@ -373,6 +399,8 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
     /// provider that answers must report the same finalized root; its header is then linked back
     /// to the tip before the tip moves.
     pub async fn follow_checkpoints(&mut self) -> Result<FollowStep, FollowError> {
+        self.chain.clear();
+        self.tip_state_root = None;
         let mut answers: Vec<(String, u64, Root)> = Vec::new();
         let mut last = None;
         for p in self.providers {
@@ -412,12 +440,16 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
 
     /// One step from a light-client finality update (the `light` mode): the update is verified
     /// with `store` (signature, finality branch); a newer finalized header is then linked back to
-    /// the tip. An update that is not newer than the store (`LC_NOT_RELEVANT`) changes nothing.
+    /// the tip. An update that is not newer than the store (`LC_NOT_RELEVANT`) teaches nothing,
+    /// but a finalized header the store verified earlier and that is still above the tip (its
+    /// link failed then) is linked again.
     pub async fn follow_light(
         &mut self,
         store: &mut AnyLightStore,
         current_slot: Slot,
     ) -> Result<FollowStep, FollowError> {
+        self.chain.clear();
+        self.tip_state_root = None;
         let body = {
             let mut last = None;
             let mut found = None;
@@ -465,7 +497,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
             Err(LightClientError::Update {
                 failure: UpdateFailure::NotRelevant { .. },
                 ..
-            }) => return Ok(FollowStep::Unchanged { tip: self.tip }),
+            }) => {}
             Err(e) => return Err(FollowError::Light(e)),
         }
         let finalized = store.finalized();
@@ -504,7 +536,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
             // Older finalized news than what we already follow: nothing to do, nothing trusted.
             return Ok(FollowStep::Unchanged { tip: self.tip });
         }
-        let linked = link_back(
+        let below = link_back(
             self.providers,
             header.slot,
             header.parent_root.0,
@@ -512,7 +544,14 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
             &mut |_| {},
         )
         .await?;
+        let linked = below.len() as u64;
         let from = self.tip;
+        let mut chain: Vec<HeaderRecord> =
+            below.into_iter().filter(|h| h.slot > from.slot).collect();
+        chain.push(header_record(header, root));
+        chain.sort_by_key(|h| h.slot);
+        self.chain = chain;
+        self.tip_state_root = Some(header.state_root.0);
         self.tip = Tip {
             slot: header.slot,
             root,

@@ -54,7 +54,7 @@ use crate::checkpoint::{
 };
 use crate::config::NetworkConfig;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
-use crate::light::follow::{link_back, AnyLightStore, LinkError, Tip};
+use crate::light::follow::{header_record, link_back, AnyLightStore, LinkError, Tip};
 use crate::light::fork_digest::BlobSchedule;
 use crate::light::input::{parse_finality_update, parse_updates};
 use crate::light::sync_protocol::{
@@ -62,7 +62,10 @@ use crate::light::sync_protocol::{
     process_with_context, LightClientStore,
 };
 use crate::overseer::{OverseerEvent, OverseerHooks};
-use crate::store::{AnchorRecord, MemoryStore, Store, StoreError, SyncCommitteeRecord, Trust};
+use crate::store::{
+    AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, MemoryStore, Store,
+    StoreError, SyncCommitteeRecord, Trust,
+};
 use crate::types::altair::SyncCommittee;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{BlsPublicKey, FixedVector, Mainnet, Minimal, Preset, PresetName, Slot};
@@ -220,6 +223,17 @@ pub enum RebuildError {
         /// The step.
         step: Step,
     },
+    /// Every provider (two or more) failed `step`, each with its own error (with a single
+    /// provider its error is returned as it is). Nothing was stored. Retry later or add a
+    /// provider that serves valid data.
+    AllProviders {
+        /// The step.
+        step: Step,
+        /// The period it was at.
+        period: Option<u64>,
+        /// `(provider base URL, its error)`, in the order tried.
+        failures: Vec<(String, RebuildError)>,
+    },
 }
 
 impl RebuildError {
@@ -233,6 +247,7 @@ impl RebuildError {
             | RebuildError::AnchorPeriodMismatch { .. } => Step::AnchorHeader,
             RebuildError::Api { step, .. }
             | RebuildError::Verify { step, .. }
+            | RebuildError::AllProviders { step, .. }
             | RebuildError::Aborted { step } => *step,
             RebuildError::NoProgress { .. } => Step::Finality,
             RebuildError::Headers { .. } => Step::Headers,
@@ -245,7 +260,7 @@ impl RebuildError {
     /// The period the failure is about, when there is one.
     pub fn period(&self) -> Option<u64> {
         match self {
-            RebuildError::Api { period, .. } => *period,
+            RebuildError::Api { period, .. } | RebuildError::AllProviders { period, .. } => *period,
             RebuildError::Verify { period, .. }
             | RebuildError::NoProgress { period, .. }
             | RebuildError::Headers { period, .. }
@@ -272,6 +287,7 @@ impl RebuildError {
             RebuildError::Store(_) => "STORE",
             RebuildError::Clock(_) => "CLOCK_BEFORE_GENESIS",
             RebuildError::Aborted { .. } => "ABORTED",
+            RebuildError::AllProviders { .. } => "REBUILD_ALL_PROVIDERS_FAILED",
         }
     }
 }
@@ -319,6 +335,13 @@ impl fmt::Display for RebuildError {
             RebuildError::Store(e) => write!(f, "{e}"),
             RebuildError::Clock(e) => write!(f, "{e}"),
             RebuildError::Aborted { .. } => f.write_str("aborted; nothing stored"),
+            RebuildError::AllProviders { failures, .. } => {
+                write!(f, "expected one provider to pass, got {} failures:", failures.len())?;
+                for (provider, error) in failures {
+                    write!(f, " [{provider}: {}: {error}]", error.code())?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -340,6 +363,12 @@ pub struct Rebuilt {
     pub periods: (u64, u64),
     /// Headers linked from the new anchor's block down to the old anchor (the old one included).
     pub headers_linked: u64,
+    /// Headers newly written to the store with the new anchor (the new anchor's block and every
+    /// linked block above the old anchor; the old anchor's own block too when no backfill hung
+    /// from it; headers already stored with the same root are not counted).
+    pub headers_stored: u64,
+    /// The head stored with the new anchor: the new anchor's block.
+    pub head: HeadRecord,
     /// The light client after the rebuild, for following forward.
     pub light: AnyLightStore,
 }
@@ -531,49 +560,38 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         let mut store = store_from_anchor::<P>(old, &old_header)?;
         self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
 
-        // 3. Updates, period by period.
+        // 3. Updates, period by period, each period from the first provider whose answer
+        // verifies (a provider whose update fails is reported and the next one is tried).
         let blobs = BlobSchedule::for_network(&net.name);
         let first = store.period();
         let last = period(current_slot).max(first);
         let mut updates = 0u64;
         let mut reached = first;
         for p in first..=last {
-            self.check_abort(Step::Updates)?;
-            let body = first_ok(self.providers, |a| a.light_client_updates(p, 1))
-                .await
-                .map_err(|error| RebuildError::Api {
-                    step: Step::Updates,
-                    period: Some(p),
-                    error,
-                })?;
-            let list = parse_updates::<P>(net, &blobs, &body.body).map_err(|error| {
-                RebuildError::Verify {
-                    step: Step::Updates,
-                    period: p,
-                    error,
+            let mut failures = Vec::new();
+            let mut outcome = None;
+            for api in self.providers {
+                self.check_abort(Step::Updates)?;
+                match self
+                    .updates_from::<P>(api, p, &store, &blobs, current_slot)
+                    .await
+                {
+                    Ok(o) => {
+                        outcome = Some(o);
+                        break;
+                    }
+                    Err(e) => self.rejected(api, e, &mut failures)?,
                 }
-            })?;
-            if list.is_empty() {
-                // The providers have nothing for this period (yet): the walk ends here.
+            }
+            let Some(outcome) = outcome else {
+                return Err(all_failed(Step::Updates, Some(p), failures));
+            };
+            let Some((next, applied_here)) = outcome else {
+                // The provider has nothing for this period (yet): the walk ends here.
                 break;
-            }
-            for (i, u) in list.iter().enumerate() {
-                let processed = process_with_context(
-                    net,
-                    &mut store,
-                    &u.parts(),
-                    current_slot,
-                    UpdateKind::Update,
-                    Some(i),
-                );
-                if applied(processed).map_err(|error| RebuildError::Verify {
-                    step: Step::Updates,
-                    period: p,
-                    error,
-                })? {
-                    updates += 1;
-                }
-            }
+            };
+            store = next;
+            updates += applied_here;
             reached = p;
             self.progress(
                 Step::Updates,
@@ -584,22 +602,24 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             self.hooks.pause().await;
         }
 
-        // 4. The latest finality update.
-        self.check_abort(Step::Finality)?;
-        let body = first_ok(self.providers, |a| a.light_client_finality_update())
-            .await
-            .map_err(|error| RebuildError::Api {
-                step: Step::Finality,
-                period: Some(store.period()),
-                error,
-            })?;
-        let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
-            .and_then(|f| process_light_client_finality_update(net, &mut store, &f, current_slot));
-        if applied(finality).map_err(|error| RebuildError::Verify {
-            step: Step::Finality,
-            period: store.period(),
-            error,
-        })? {
+        // 4. The latest finality update, from the first provider whose update verifies.
+        let mut failures = Vec::new();
+        let mut outcome = None;
+        for api in self.providers {
+            self.check_abort(Step::Finality)?;
+            match self.finality_from::<P>(api, &store, current_slot).await {
+                Ok(o) => {
+                    outcome = Some(o);
+                    break;
+                }
+                Err(e) => self.rejected(api, e, &mut failures)?,
+            }
+        }
+        let Some((next, applied_here)) = outcome else {
+            return Err(all_failed(Step::Finality, Some(store.period()), failures));
+        };
+        store = next;
+        if applied_here {
             updates += 1;
         }
         let finalized = store.finalized_header.beacon().clone();
@@ -614,42 +634,260 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         }
         let new_root = finalized.tree_hash_root().0;
 
-        // 5. Headers from the new finalized block down to the old anchor.
-        self.check_abort(Step::Headers)?;
+        // 5. Headers from the new finalized block down to the old anchor, all from one provider
+        // (the first whose chain reaches the old anchor's root).
         let span = finalized.slot - old_header.slot;
         let tip = Tip {
             slot: old_header.slot,
             root: old.block_root,
         };
-        let headers_linked = link_back(
-            self.providers,
-            finalized.slot,
-            finalized.parent_root.0,
-            tip,
-            &mut |low| {
-                self.progress(
-                    Step::Headers,
-                    finalized.slot - low.max(old_header.slot),
-                    Some(span),
-                    Some(new_period),
-                )
-            },
-        )
-        .await
-        .map_err(|error| RebuildError::Headers {
-            period: new_period,
+        let mut failures = Vec::new();
+        let mut below = None;
+        for api in self.providers {
+            self.check_abort(Step::Headers)?;
+            let linked = link_back(
+                std::slice::from_ref(api),
+                finalized.slot,
+                finalized.parent_root.0,
+                tip,
+                &mut |low| {
+                    self.progress(
+                        Step::Headers,
+                        finalized.slot - low.max(old_header.slot),
+                        Some(span),
+                        Some(new_period),
+                    )
+                },
+            )
+            .await;
+            match linked {
+                Ok(chain) => {
+                    below = Some(chain);
+                    break;
+                }
+                Err(error) => self.rejected(
+                    api,
+                    RebuildError::Headers {
+                        period: new_period,
+                        error,
+                    },
+                    &mut failures,
+                )?,
+            }
+        }
+        let Some(below) = below else {
+            return Err(all_failed(Step::Headers, Some(new_period), failures));
+        };
+        let headers_linked = below.len() as u64;
+
+        // 6. The state of the new finalized header, verified against it, from the first
+        // provider whose state passes.
+        let mut failures = Vec::new();
+        let mut verified = None;
+        for api in self.providers {
+            self.check_abort(Step::State)?;
+            match self
+                .state_from::<P>(api, new_root, new_period, &store)
+                .await
+            {
+                Ok(v) => {
+                    verified = Some(v);
+                    break;
+                }
+                Err(e) => self.rejected(api, e, &mut failures)?,
+            }
+        }
+        let Some((mut anchor, ws)) = verified else {
+            return Err(all_failed(Step::State, Some(new_period), failures));
+        };
+        self.progress(Step::State, 1, Some(1), Some(new_period));
+
+        // 7. Store the anchor with the verified headers down to the old anchor and the new head,
+        // in one transaction, so the header history has no gap between the two anchors.
+        self.check_abort(Step::Store)?;
+        anchor.trust = Trust::LightClient;
+        anchor.stale = false;
+        let mut chain: Vec<HeaderRecord> = below
+            .into_iter()
+            .filter(|h| h.slot > old_header.slot)
+            .collect();
+        chain.push(header_record(&finalized, new_root));
+        let cursor = self
+            .store
+            .backfill_cursor()
+            .await
+            .map_err(RebuildError::Store)?;
+        // A stored backfill that hangs from the old anchor's block continues below the new
+        // chain as it is. Otherwise the chain goes down to the old anchor's block itself and
+        // becomes the backfill (cursor at the old anchor's block, which is its target), so a
+        // later backfill continues below it; a backfill hanging from anything else cannot be
+        // joined to the new chain and is reset first.
+        let hangs = match cursor {
+            Some(_) => {
+                let stored = self
+                    .store
+                    .header(old_header.slot)
+                    .await
+                    .map_err(RebuildError::Store)?;
+                stored.map(|h| h.root) == Some(old.block_root)
+            }
+            None => false,
+        };
+        let new_cursor = if hangs {
+            None
+        } else {
+            if cursor.is_some() {
+                self.store
+                    .reset_backfill()
+                    .await
+                    .map_err(RebuildError::Store)?;
+            }
+            chain.push(header_record(&old_header, old.block_root));
+            Some(BackfillCursor {
+                oldest_slot: old_header.slot,
+                oldest_root: old.block_root,
+                oldest_parent_root: old_header.parent_root.0,
+                target_slot: old_header.slot,
+            })
+        };
+        let head = HeadRecord {
+            slot: finalized.slot,
+            block_root: new_root,
+            state_root: finalized.state_root.0,
+            source: HeadSource::FinalityUpdate,
+            anchor_root: new_root,
+            updated_at: self.clock.now_unix_seconds(),
+        };
+        let headers_stored = self
+            .store
+            .commit_rebuilt_anchor(&anchor, &chain, new_cursor.as_ref(), &head)
+            .await
+            .map_err(RebuildError::Store)?;
+        self.progress(Step::Store, 1, Some(1), Some(new_period));
+        Ok(Rebuilt {
+            anchor,
+            ws,
+            old_anchor_root: old.block_root,
+            updates,
+            periods: (first, reached.max(new_period)),
+            headers_linked,
+            headers_stored,
+            head,
+            light: wrap(store),
+        })
+    }
+
+    /// Reports a provider's failure of a step and records it, or stops the rebuild when the
+    /// failure is an abort.
+    fn rejected(
+        &self,
+        api: &A,
+        error: RebuildError,
+        failures: &mut Vec<(String, RebuildError)>,
+    ) -> Result<(), RebuildError> {
+        if error.code() == "ABORTED" {
+            return Err(RebuildError::Aborted { step: error.step() });
+        }
+        self.hooks.emit(&OverseerEvent::ProviderRejected {
+            step: error.step(),
+            period: error.period(),
+            provider: api.base_url().to_string(),
+            code: error.code(),
+            message: error.to_string(),
+        });
+        failures.push((api.base_url().to_string(), error));
+        Ok(())
+    }
+
+    /// One provider's `light_client/updates` for period `p`, applied to a copy of `store`:
+    /// `None` when it has no update for the period.
+    async fn updates_from<P: Preset>(
+        &self,
+        api: &A,
+        p: u64,
+        store: &LightClientStore<P>,
+        blobs: &BlobSchedule,
+        current_slot: Slot,
+    ) -> Result<Option<(LightClientStore<P>, u64)>, RebuildError> {
+        let body = api
+            .light_client_updates(p, 1)
+            .await
+            .map_err(|error| RebuildError::Api {
+                step: Step::Updates,
+                period: Some(p),
+                error,
+            })?;
+        let verify = |error| RebuildError::Verify {
+            step: Step::Updates,
+            period: p,
+            error,
+        };
+        let list = parse_updates::<P>(self.network, blobs, &body.body).map_err(verify)?;
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let mut next = store.clone();
+        let mut applied_here = 0u64;
+        for (i, u) in list.iter().enumerate() {
+            let processed = process_with_context(
+                self.network,
+                &mut next,
+                &u.parts(),
+                current_slot,
+                UpdateKind::Update,
+                Some(i),
+            );
+            if applied(processed).map_err(verify)? {
+                applied_here += 1;
+            }
+        }
+        Ok(Some((next, applied_here)))
+    }
+
+    /// One provider's `light_client/finality_update`, applied to a copy of `store`; `true` when
+    /// it taught the store something.
+    async fn finality_from<P: Preset>(
+        &self,
+        api: &A,
+        store: &LightClientStore<P>,
+        current_slot: Slot,
+    ) -> Result<(LightClientStore<P>, bool), RebuildError> {
+        let net = self.network;
+        let body = api
+            .light_client_finality_update()
+            .await
+            .map_err(|error| RebuildError::Api {
+                step: Step::Finality,
+                period: Some(store.period()),
+                error,
+            })?;
+        let mut next = store.clone();
+        let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
+            .and_then(|f| process_light_client_finality_update(net, &mut next, &f, current_slot));
+        let applied_here = applied(finality).map_err(|error| RebuildError::Verify {
+            step: Step::Finality,
+            period: store.period(),
             error,
         })?;
+        Ok((next, applied_here))
+    }
 
-        // 6. The state of the new finalized header, verified against it. The checkpoint flow
-        // writes into a scratch store so that nothing reaches the real one before every check
-        // of this rebuild passed.
-        self.check_abort(Step::State)?;
+    /// The state of the block `new_root` from one provider, checked by the trusted-block-root
+    /// checkpoint flow (into a scratch store, so nothing reaches the real one before every check
+    /// of the rebuild passed), and its sync committee against the light client's.
+    async fn state_from<P: Preset>(
+        &self,
+        api: &A,
+        new_root: Root,
+        new_period: u64,
+        store: &LightClientStore<P>,
+    ) -> Result<(AnchorRecord, WsStatus), RebuildError> {
+        let net = self.network;
         let scratch = MemoryStore::new(self.store.network(), net.genesis_validators_root.0);
         let forward = Forward(self.hooks);
         let sync = CheckpointSync {
             network: net,
-            providers: self.providers,
+            providers: std::slice::from_ref(api),
             store: &scratch,
             clock: self.clock,
             hooks: &forward,
@@ -668,19 +906,19 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                     error,
                 },
             })?;
-        let mut anchor = verified.anchor;
+        let anchor = verified.anchor;
         if anchor.block_root != new_root {
             return Err(RebuildError::State {
                 period: new_period,
                 error: CheckpointError::HeaderRootMismatch {
-                    provider: anchor.providers.first().cloned().unwrap_or_default(),
+                    provider: api.base_url().to_string(),
                     expected: new_root,
                     actual: anchor.block_root,
                 },
             });
         }
         // The state's committee of the light client's period must be the one that signed.
-        let state_period = period(anchor.slot);
+        let state_period = compute_sync_committee_period_at_slot::<P>(anchor.slot);
         let followed = if state_period == new_period {
             Some(&store.current_sync_committee.committee)
         } else if state_period == new_period + 1 {
@@ -700,26 +938,33 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                 });
             }
         }
-        self.progress(Step::State, 1, Some(1), Some(new_period));
+        Ok((anchor, verified.ws))
+    }
+}
 
-        // 7. Store it.
-        self.check_abort(Step::Store)?;
-        anchor.trust = Trust::LightClient;
-        anchor.stale = false;
-        self.store
-            .put_anchor(&anchor, true)
-            .await
-            .map_err(RebuildError::Store)?;
-        self.progress(Step::Store, 1, Some(1), Some(new_period));
-        Ok(Rebuilt {
-            anchor,
-            ws: verified.ws,
-            old_anchor_root: old.block_root,
-            updates,
-            periods: (first, reached.max(new_period)),
-            headers_linked,
-            light: wrap(store),
-        })
+/// The error of a step every provider failed: a single provider's own error, or
+/// [`RebuildError::AllProviders`] naming each.
+fn all_failed(
+    step: Step,
+    period: Option<u64>,
+    mut failures: Vec<(String, RebuildError)>,
+) -> RebuildError {
+    match failures.len() {
+        0 => RebuildError::Api {
+            step,
+            period,
+            error: ApiError::InvalidArgument {
+                what: "providers",
+                expected: "at least one Beacon API provider",
+                got: "none".into(),
+            },
+        },
+        1 => failures.remove(0).1,
+        _ => RebuildError::AllProviders {
+            step,
+            period,
+            failures,
+        },
     }
 }
 

@@ -47,6 +47,30 @@ pub enum StoreError {
         /// The slot.
         slot: u64,
     },
+    /// A header to store at `slot` differs from the one already stored there. Verified headers
+    /// on one finalized chain never differ, so the new chain is not the stored one: nothing was
+    /// written. Use other providers (or reset the database if the stored chain is the wrong one).
+    HeaderConflict {
+        /// The slot.
+        slot: u64,
+        /// The stored header's block root.
+        stored: Root,
+        /// The new header's block root.
+        got: Root,
+    },
+    /// Headers that do not form one `parent_root` chain (each header's parent must be the
+    /// previous header's root), or a chain whose top is not the head written with it. Nothing
+    /// was written. Not retryable with the same data.
+    ChainMismatch {
+        /// What was checked.
+        field: &'static str,
+        /// At which slot.
+        slot: u64,
+        /// The required value (hex for roots).
+        expected: String,
+        /// The value given.
+        got: String,
+    },
     /// The cursor does not describe the oldest header of its batch. Not retryable with the same
     /// data.
     CursorMismatch {
@@ -116,6 +140,18 @@ impl fmt::Display for StoreError {
                 f,
                 "backfill batch: expected slot {slot} to be empty in the store, got a stored header"
             ),
+            Self::HeaderConflict { slot, stored, got } => write!(
+                f,
+                "header at slot {slot}: expected the stored block 0x{}, got another block 0x{}",
+                hex::encode(stored),
+                hex::encode(got)
+            ),
+            Self::ChainMismatch {
+                field,
+                slot,
+                expected,
+                got,
+            } => write!(f, "header chain {field} at slot {slot}: expected {expected}, got {got}"),
             Self::CursorMismatch {
                 field,
                 expected,

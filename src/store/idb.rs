@@ -1,9 +1,10 @@
 //! The IndexedDB [`Store`] (wasm only): the browser's persistent, transactional storage.
 //!
-//! Layout (schema 2): object stores `anchors` (key: block root as a binary key), `headers` (key:
+//! Layout (schema 3): object stores `anchors` (key: block root as a binary key), `headers` (key:
 //! slot as a number), `meta` (string keys `schema_version`, `identity`, `active_anchor`,
 //! `backfill_cursor`), `states` (key: state root as a binary key, value: the SSZ bytes) and,
-//! since schema 2, `anchor_roots` (key: the anchor's block root as a binary key).
+//! since schema 2, `anchor_roots` (key: the anchor's block root as a binary key); since schema
+//! 3, `head` (one record under the key `"tip"`: the followed head).
 //! The IndexedDB database version is the schema version, so the browser itself refuses to open
 //! a newer database at our version (a `VersionError`), before anything is read or written.
 //!
@@ -23,9 +24,9 @@ use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, Transa
 
 use super::records::{bytes32, ByteSlice};
 use super::{
-    check_network, check_slot, database_name, validate_batch, validate_roots, AnchorRecord,
-    AnchorRootsRecord, BackfillCursor, HeaderRecord, MetaRecord, Root, Store, StoreDump,
-    StoreError, SCHEMA_VERSION,
+    check_head_base, check_head_chain, check_network, check_rebuilt, check_slot, database_name,
+    new_headers, validate_batch, validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor,
+    HeadRecord, HeaderRecord, MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
 };
 
 const ANCHORS: &str = "anchors";
@@ -33,6 +34,9 @@ const HEADERS: &str = "headers";
 const META: &str = "meta";
 const STATES: &str = "states";
 const ANCHOR_ROOTS: &str = "anchor_roots";
+const HEAD: &str = "head";
+
+const KEY_TIP: &str = "tip";
 
 const KEY_SCHEMA: &str = "schema_version";
 const KEY_IDENTITY: &str = "identity";
@@ -172,7 +176,13 @@ fn migrate(event: &idb::event::VersionChangeEvent, identity: &Identity) -> Resul
         db.create_object_store(ANCHOR_ROOTS, ObjectStoreParams::new())
             .map_err(|e| describe(&e))?;
     }
-    // Later schema versions add their steps here: `if old < 3 { ... }`.
+    if old < 3 {
+        // Schema 3: the followed head. Databases of schema 2 have followed nothing persistently;
+        // following resumes from their active anchor's block. Every existing record is kept.
+        db.create_object_store(HEAD, ObjectStoreParams::new())
+            .map_err(|e| describe(&e))?;
+    }
+    // Later schema versions add their steps here: `if old < 4 { ... }`.
     let meta = tx.object_store(META).map_err(|e| describe(&e))?;
     meta.put(
         &JsValue::from_f64(f64::from(SCHEMA_VERSION)),
@@ -353,6 +363,135 @@ impl IdbStore {
             return Err(backend(operation)(error));
         }
         finish(raw_tx, operation).await
+    }
+
+    /// The shared write of [`Store::commit_head`] and [`Store::commit_rebuilt_anchor`]: inside one
+    /// transaction, reads the stored head, the anchor's presence and the stored headers of the
+    /// chain's slot range, checks them, then writes the new headers, the head and (for a
+    /// rebuild) the anchor, active anchor and cursor. Any refusal aborts the transaction.
+    async fn write_head_chain(
+        &self,
+        head: &HeadRecord,
+        headers: &[HeaderRecord],
+        rebuilt: Option<(&AnchorRecord, Option<&BackfillCursor>)>,
+        operation: &'static str,
+    ) -> Result<u64, StoreError> {
+        let sorted = check_head_chain(head, headers)?;
+        // Encode everything before the transaction starts (see `commit_backfill_batch`).
+        let mut encoded = Vec::with_capacity(sorted.len());
+        for h in &sorted {
+            encoded.push((h.slot, slot_key(h.slot)?, to_js(*h, operation)?));
+        }
+        let head_value = to_js(head, operation)?;
+        let rebuilt_values = match rebuilt {
+            Some((anchor, cursor)) => Some((
+                to_js(anchor, operation)?,
+                to_js(&ByteSlice(&anchor.block_root), operation)?,
+                cursor.map(|c| to_js(c, operation)).transpose()?,
+            )),
+            None => None,
+        };
+        let range = match (sorted.first(), sorted.last()) {
+            (Some(lo), Some(hi)) => Some(
+                KeyRange::bound(
+                    &JsValue::from_f64(lo.slot as f64),
+                    &JsValue::from_f64(hi.slot as f64),
+                    Some(false),
+                    Some(false),
+                )
+                .map_err(backend(operation))?,
+            ),
+            _ => None,
+        };
+        let tx = self.transaction(
+            &[ANCHORS, HEADERS, HEAD, META],
+            TransactionMode::ReadWrite,
+            operation,
+        )?;
+        let anchors = tx.object_store(ANCHORS).map_err(backend(operation))?;
+        let header_store = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let head_store = tx.object_store(HEAD).map_err(backend(operation))?;
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        let anchor_present = anchors
+            .get_key(Query::Key(root_key(&head.anchor_root)))
+            .map_err(backend(operation))?
+            .into_future();
+        let stored_head = head_store
+            .get(Query::Key(JsValue::from_str(KEY_TIP)))
+            .map_err(backend(operation))?
+            .into_future();
+        let stored_headers = match range {
+            Some(r) => Some(
+                header_store
+                    .get_all(Some(Query::KeyRange(r)), None)
+                    .map_err(backend(operation))?
+                    .into_future(),
+            ),
+            None => None,
+        };
+        let anchor_present = anchor_present.await.map_err(backend(operation))?.is_some();
+        let stored_head = stored_head.await.map_err(backend(operation))?;
+        let stored_headers = match stored_headers {
+            Some(f) => f.await.map_err(backend(operation))?,
+            None => Vec::new(),
+        };
+        let raw_tx: web_sys::IdbTransaction = tx.into();
+        let checked = (|| -> Result<Vec<usize>, StoreError> {
+            let stored_head: Option<HeadRecord> =
+                stored_head.map(|v| from_js(v, HEAD)).transpose()?;
+            let stored: std::collections::HashMap<u64, Root> = stored_headers
+                .into_iter()
+                .map(|v| from_js::<HeaderRecord>(v, HEADERS).map(|h| (h.slot, h.root)))
+                .collect::<Result<_, _>>()?;
+            if rebuilt.is_none() {
+                if !anchor_present {
+                    return Err(StoreError::AnchorNotFound {
+                        block_root: head.anchor_root,
+                    });
+                }
+                check_head_base(head, &sorted, stored_head.as_ref())?;
+            }
+            let fresh = new_headers(&sorted, |slot| stored.get(&slot).copied())?;
+            let index: std::collections::HashMap<u64, usize> = encoded
+                .iter()
+                .enumerate()
+                .map(|(i, (slot, _, _))| (*slot, i))
+                .collect();
+            Ok(fresh
+                .iter()
+                .filter_map(|f| index.get(&f.slot).copied())
+                .collect())
+        })();
+        let fresh = match checked {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = raw_tx.abort();
+                return Err(e);
+            }
+        };
+        let write = || -> Result<(), idb::Error> {
+            for &i in &fresh {
+                let (_, key, value) = &encoded[i];
+                header_store.put(value, Some(key))?;
+            }
+            head_store.put(&head_value, Some(&JsValue::from_str(KEY_TIP)))?;
+            if let (Some((anchor, _)), Some((anchor_value, active, cursor_value))) =
+                (rebuilt, &rebuilt_values)
+            {
+                anchors.put(anchor_value, Some(&root_key(&anchor.block_root)))?;
+                meta.put(active, Some(&JsValue::from_str(KEY_ACTIVE)))?;
+                if let Some(c) = cursor_value {
+                    meta.put(c, Some(&JsValue::from_str(KEY_CURSOR)))?;
+                }
+            }
+            Ok(())
+        };
+        if let Err(error) = write() {
+            let _ = raw_tx.abort();
+            return Err(backend(operation)(error));
+        }
+        finish(raw_tx, operation).await?;
+        Ok(fresh.len() as u64)
     }
 
     /// The first slot of `headers` that is already stored, found after a constraint abort.
@@ -649,7 +788,11 @@ impl Store for IdbStore {
 
     async fn reset_backfill(&self) -> Result<(), StoreError> {
         let operation = "reset backfill";
-        let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
+        let tx = self.transaction(
+            &[HEADERS, META, HEAD],
+            TransactionMode::ReadWrite,
+            operation,
+        )?;
         tx.object_store(HEADERS)
             .map_err(backend(operation))?
             .clear()
@@ -658,7 +801,51 @@ impl Store for IdbStore {
             .map_err(backend(operation))?
             .delete(Query::Key(JsValue::from_str(KEY_CURSOR)))
             .map_err(backend(operation))?;
+        tx.object_store(HEAD)
+            .map_err(backend(operation))?
+            .clear()
+            .map_err(backend(operation))?;
         finish(tx.into(), operation).await
+    }
+
+    async fn head(&self) -> Result<Option<HeadRecord>, StoreError> {
+        let operation = "read head";
+        let tx = self.transaction(&[HEAD], TransactionMode::ReadOnly, operation)?;
+        let value = tx
+            .object_store(HEAD)
+            .map_err(backend(operation))?
+            .get(Query::Key(JsValue::from_str(KEY_TIP)))
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))?;
+        value.map(|v| from_js(v, HEAD)).transpose()
+    }
+
+    async fn commit_head(
+        &self,
+        head: &HeadRecord,
+        headers: &[HeaderRecord],
+    ) -> Result<u64, StoreError> {
+        self.write_head_chain(head, headers, None, "commit head")
+            .await
+    }
+
+    async fn commit_rebuilt_anchor(
+        &self,
+        anchor: &AnchorRecord,
+        headers: &[HeaderRecord],
+        cursor: Option<&BackfillCursor>,
+        head: &HeadRecord,
+    ) -> Result<u64, StoreError> {
+        check_network(&self.network, anchor)?;
+        check_rebuilt(anchor, headers, cursor, head)?;
+        self.write_head_chain(
+            head,
+            headers,
+            Some((anchor, cursor)),
+            "commit rebuilt anchor",
+        )
+        .await
     }
 
     async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {
@@ -688,7 +875,7 @@ impl Store for IdbStore {
     async fn dump(&self) -> Result<StoreDump, StoreError> {
         let operation = "dump";
         let tx = self.transaction(
-            &[ANCHORS, ANCHOR_ROOTS, HEADERS, META, STATES],
+            &[ANCHORS, ANCHOR_ROOTS, HEADERS, META, STATES, HEAD],
             TransactionMode::ReadOnly,
             operation,
         )?;
@@ -713,7 +900,12 @@ impl Store for IdbStore {
             .get_all(None, None)
             .map_err(backend(operation))?
             .into_future();
+        let head = store(HEAD)?
+            .get(Query::Key(JsValue::from_str(KEY_TIP)))
+            .map_err(backend(operation))?
+            .into_future();
         let meta = self.read_meta(&tx).await?;
+        let head = head.await.map_err(backend(operation))?;
         let anchors = anchors.await.map_err(backend(operation))?;
         let anchor_roots = anchor_roots.await.map_err(backend(operation))?;
         let headers = headers.await.map_err(backend(operation))?;
@@ -745,6 +937,7 @@ impl Store for IdbStore {
                 .into_iter()
                 .map(|v| from_js(v, ANCHOR_ROOTS))
                 .collect::<Result<_, _>>()?,
+            head: head.map(|v| from_js(v, HEAD)).transpose()?,
         })
     }
 

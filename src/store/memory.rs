@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    check_network, validate_batch, validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor,
-    HeaderRecord, MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
+    check_head_base, check_head_chain, check_network, check_rebuilt, new_headers, validate_batch,
+    validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
+    MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
 };
 
 /// A [`Store`] held in memory. Each `open` starts empty; nothing survives the process.
@@ -25,6 +26,7 @@ struct Inner {
     headers: BTreeMap<u64, HeaderRecord>,
     states: BTreeMap<Root, Vec<u8>>,
     anchor_roots: BTreeMap<Root, AnchorRootsRecord>,
+    head: Option<HeadRecord>,
 }
 
 impl MemoryStore {
@@ -44,6 +46,7 @@ impl MemoryStore {
                 headers: BTreeMap::new(),
                 states: BTreeMap::new(),
                 anchor_roots: BTreeMap::new(),
+                head: None,
             }),
         }
     }
@@ -184,7 +187,57 @@ impl Store for MemoryStore {
         let mut inner = self.lock();
         inner.headers.clear();
         inner.meta.backfill_cursor = None;
+        inner.head = None;
         Ok(())
+    }
+
+    async fn head(&self) -> Result<Option<HeadRecord>, StoreError> {
+        Ok(self.lock().head)
+    }
+
+    async fn commit_head(
+        &self,
+        head: &HeadRecord,
+        headers: &[HeaderRecord],
+    ) -> Result<u64, StoreError> {
+        let sorted = check_head_chain(head, headers)?;
+        let mut inner = self.lock();
+        if !inner.anchors.contains_key(&head.anchor_root) {
+            return Err(StoreError::AnchorNotFound {
+                block_root: head.anchor_root,
+            });
+        }
+        check_head_base(head, &sorted, inner.head.as_ref())?;
+        let new = new_headers(&sorted, |slot| inner.headers.get(&slot).map(|h| h.root))?;
+        for h in &new {
+            inner.headers.insert(h.slot, (*h).clone());
+        }
+        inner.head = Some(*head);
+        Ok(new.len() as u64)
+    }
+
+    async fn commit_rebuilt_anchor(
+        &self,
+        anchor: &AnchorRecord,
+        headers: &[HeaderRecord],
+        cursor: Option<&BackfillCursor>,
+        head: &HeadRecord,
+    ) -> Result<u64, StoreError> {
+        check_network(&self.network, anchor)?;
+        let sorted = check_head_chain(head, headers)?;
+        check_rebuilt(anchor, headers, cursor, head)?;
+        let mut inner = self.lock();
+        let new = new_headers(&sorted, |slot| inner.headers.get(&slot).map(|h| h.root))?;
+        inner.anchors.insert(anchor.block_root, anchor.clone());
+        inner.meta.active_anchor = Some(anchor.block_root);
+        for h in &new {
+            inner.headers.insert(h.slot, (*h).clone());
+        }
+        if let Some(c) = cursor {
+            inner.meta.backfill_cursor = Some(*c);
+        }
+        inner.head = Some(*head);
+        Ok(new.len() as u64)
     }
 
     async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {
@@ -208,6 +261,7 @@ impl Store for MemoryStore {
                 .map(|(root, bytes)| (*root, bytes.clone()))
                 .collect(),
             anchor_roots: inner.anchor_roots.values().cloned().collect(),
+            head: inner.head,
         })
     }
 

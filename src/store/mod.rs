@@ -27,8 +27,8 @@ pub use error::StoreError;
 pub use idb::IdbStore;
 pub use memory::MemoryStore;
 pub use records::{
-    AnchorRecord, AnchorRootsRecord, BackfillCursor, HeaderRecord, MetaRecord, Root, StoreDump,
-    SyncCommitteeRecord, Trust, HEADER_SSZ_LEN,
+    AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord,
+    MetaRecord, Root, StoreDump, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN,
 };
 
 /// The schema this library writes. Version 1: object stores `anchors` (key: block root bytes),
@@ -36,7 +36,13 @@ pub use records::{
 /// Version 2 adds `anchor_roots` (key: the anchor's block root bytes; see [`AnchorRootsRecord`]);
 /// a version-1 database is migrated by creating that store empty (its anchors simply have no
 /// recorded roots, and backfill walks their chain by hash alone).
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 adds `head` (one record, key `"tip"`: the followed tip, see [`HeadRecord`]) and
+/// stores headers above the anchor (the chain that links the tip to it); a version-2 database is
+/// migrated by creating that store empty, every existing record kept (following then resumes
+/// from the anchor's block). The bump matters because a version-2 library would reset a backfill
+/// without clearing the head, leaving a head whose linking headers are gone; the browser refuses
+/// to open a version-3 database at version 2.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The largest slot a header may have: IndexedDB keys are JS numbers, exact up to 2^53 - 1.
 pub const MAX_SLOT: u64 = (1 << 53) - 1;
@@ -123,9 +129,41 @@ pub trait Store {
         cursor: &BackfillCursor,
     ) -> Result<(), StoreError>;
 
-    /// Discards the backfill: every header and the cursor, in one transaction (used when the
-    /// tail has fallen outside the weak-subjectivity period). Anchors are kept.
+    /// Discards the backfill: every header, the cursor and the followed head (which would
+    /// otherwise hang from deleted headers), in one transaction (used when the tail has fallen
+    /// outside the weak-subjectivity period). Anchors are kept.
     async fn reset_backfill(&self) -> Result<(), StoreError>;
+
+    /// The followed head, if one is stored.
+    async fn head(&self) -> Result<Option<HeadRecord>, StoreError>;
+
+    /// Moves the followed head: stores `headers` (every block from just above the previous tip
+    /// up to the new tip, as verified by the hash-chain walk) and `head`, in one transaction, so
+    /// a crash leaves either the old tip or the new one with its whole chain. Refused before any
+    /// write ([`check_head_chain`]) unless the headers form one `parent_root` chain whose top is
+    /// `head` and whose bottom hangs from the stored head or from `head.anchor_root`'s block
+    /// (with no headers, `head` must be that block), and `head.anchor_root` is a stored anchor
+    /// ([`StoreError::AnchorNotFound`]). A header already stored with the same root is kept; one
+    /// with another root is [`StoreError::HeaderConflict`]. Returns how many headers were new.
+    async fn commit_head(
+        &self,
+        head: &HeadRecord,
+        headers: &[HeaderRecord],
+    ) -> Result<u64, StoreError>;
+
+    /// Stores the anchor of a light rebuild in one transaction with what makes the header history
+    /// gapless: the anchor (made active), `headers` (the chain the rebuild verified from the new
+    /// anchor's block down towards the old anchor), the backfill cursor when given (it must
+    /// describe the lowest of `headers`; otherwise the stored cursor is kept) and `head` (the
+    /// new anchor's block, `head.anchor_root == anchor.block_root`). Same header rules as
+    /// [`Store::commit_head`]. Returns how many headers were new.
+    async fn commit_rebuilt_anchor(
+        &self,
+        anchor: &AnchorRecord,
+        headers: &[HeaderRecord],
+        cursor: Option<&BackfillCursor>,
+        head: &HeadRecord,
+    ) -> Result<u64, StoreError>;
 
     /// Keeps a raw SSZ state under its state root (replacing any previous copy).
     async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError>;
@@ -223,4 +261,153 @@ fn validate_batch(headers: &[HeaderRecord], cursor: &BackfillCursor) -> Result<(
         }
     }
     Ok(())
+}
+
+fn hex_root(root: &Root) -> String {
+    format!("0x{}", hex::encode(root))
+}
+
+/// The checks every backend applies to a head and its linking headers before writing anything:
+/// slots in range and matching their bytes, each slot once, one `parent_root` chain in slot
+/// order, topped by `head` (slot, block root, state root). Returns the headers in ascending slot
+/// order. Where the chain's bottom hangs is checked by the caller (it needs the stored head).
+pub fn check_head_chain<'h>(
+    head: &HeadRecord,
+    headers: &'h [HeaderRecord],
+) -> Result<Vec<&'h HeaderRecord>, StoreError> {
+    check_slot(head.slot)?;
+    let mut sorted: Vec<&HeaderRecord> = headers.iter().collect();
+    sorted.sort_by_key(|h| h.slot);
+    for h in &sorted {
+        check_slot(h.slot)?;
+        let encoded = h.encoded_slot();
+        if encoded != h.slot {
+            return Err(StoreError::HeaderSlotMismatch {
+                expected: h.slot,
+                got: encoded,
+            });
+        }
+    }
+    for pair in sorted.windows(2) {
+        let (lo, hi) = (pair[0], pair[1]);
+        if lo.slot == hi.slot {
+            return Err(StoreError::DuplicateSlotInBatch { slot: hi.slot });
+        }
+        if hi.parent_root() != lo.root {
+            return Err(StoreError::ChainMismatch {
+                field: "parent_root",
+                slot: hi.slot,
+                expected: hex_root(&lo.root),
+                got: hex_root(&hi.parent_root()),
+            });
+        }
+    }
+    if let Some(top) = sorted.last() {
+        let checks = [
+            ("head slot", top.slot.to_string(), head.slot.to_string()),
+            (
+                "head block_root",
+                hex_root(&top.root),
+                hex_root(&head.block_root),
+            ),
+            (
+                "head state_root",
+                hex_root(&top.state_root()),
+                hex_root(&head.state_root),
+            ),
+        ];
+        for (field, expected, got) in checks {
+            if expected != got {
+                return Err(StoreError::ChainMismatch {
+                    field,
+                    slot: top.slot,
+                    expected,
+                    got,
+                });
+            }
+        }
+    }
+    Ok(sorted)
+}
+
+/// Where a new head's chain must hang: the lowest header's parent (or, without headers, the head
+/// itself) must be the stored head's block (of the same anchor) or the anchor's block.
+fn check_head_base(
+    head: &HeadRecord,
+    sorted: &[&HeaderRecord],
+    stored: Option<&HeadRecord>,
+) -> Result<(), StoreError> {
+    let base = match sorted.first() {
+        Some(lowest) => lowest.parent_root(),
+        None => head.block_root,
+    };
+    let from_stored = stored
+        .filter(|s| s.anchor_root == head.anchor_root)
+        .map(|s| s.block_root);
+    if base == head.anchor_root || Some(base) == from_stored {
+        return Ok(());
+    }
+    Err(StoreError::ChainMismatch {
+        field: "base of the head's chain",
+        slot: sorted.first().map(|h| h.slot).unwrap_or(head.slot),
+        expected: match from_stored {
+            Some(r) => format!(
+                "the stored head 0x{} or the anchor block {}",
+                hex::encode(r),
+                hex_root(&head.anchor_root)
+            ),
+            None => format!("the anchor block {}", hex_root(&head.anchor_root)),
+        },
+        got: hex_root(&base),
+    })
+}
+
+/// The rebuild's extra checks: the head is the new anchor's block and the cursor, when given,
+/// describes the lowest header.
+fn check_rebuilt(
+    anchor: &AnchorRecord,
+    headers: &[HeaderRecord],
+    cursor: Option<&BackfillCursor>,
+    head: &HeadRecord,
+) -> Result<(), StoreError> {
+    for (field, expected, got) in [
+        ("head anchor_root", anchor.block_root, head.anchor_root),
+        ("head block_root", anchor.block_root, head.block_root),
+    ] {
+        if expected != got {
+            return Err(StoreError::ChainMismatch {
+                field,
+                slot: head.slot,
+                expected: hex_root(&expected),
+                got: hex_root(&got),
+            });
+        }
+    }
+    if let Some(cursor) = cursor {
+        validate_batch(headers, cursor)?;
+    }
+    Ok(())
+}
+
+/// Which of `sorted` are new, given the stored header (if any) at each one's slot: identical ones
+/// are skipped, a different one is [`StoreError::HeaderConflict`].
+fn new_headers<'h>(
+    sorted: &[&'h HeaderRecord],
+    stored_at: impl Fn(u64) -> Option<Root>,
+) -> Result<Vec<&'h HeaderRecord>, StoreError> {
+    let mut out = Vec::with_capacity(sorted.len());
+    for h in sorted {
+        match stored_at(h.slot) {
+            None => out.push(*h),
+            Some(root) if root == h.root => {}
+            Some(stored) => {
+                return Err(StoreError::HeaderConflict {
+                    slot: h.slot,
+                    stored,
+                    got: h.root,
+                })
+            }
+        }
+    }
+    Ok(out)
 }

@@ -178,6 +178,46 @@ pub struct BackfillCursor {
     pub target_slot: u64,
 }
 
+/// How the followed head was established (see [`HeadRecord::source`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeadSource {
+    /// The finalized header of a light-client finality update whose sync-committee signature and
+    /// finality branch verified (the `light` mode); no provider was trusted.
+    FinalityUpdate,
+    /// The finalized checkpoint every answering provider reported (`finality_checkpoints`): their
+    /// word for which block is finalized, linked to the previous tip by hash chain.
+    Checkpoints,
+}
+
+/// The followed tip: the newest finalized block that was linked back, by `parent_root` hash
+/// chain, to the previous tip and so to the anchor (object store `head`, one record).
+///
+/// Written in the same transaction as the headers that link it to the previous tip, so a stored
+/// head always hangs from stored headers (or directly from its anchor's block) and a reload
+/// resumes following from it. Rewritten by every step that moves the tip; cleared with the
+/// headers by a backfill reset; replaced by a light rebuild (which makes the new anchor's block
+/// the head).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadRecord {
+    /// The tip block's slot.
+    pub slot: u64,
+    /// The tip's block root (`hash_tree_root` of its header).
+    #[serde(with = "bytes32")]
+    pub block_root: Root,
+    /// The tip header's `state_root`.
+    #[serde(with = "bytes32")]
+    pub state_root: Root,
+    /// What made the tip's block trusted as finalized.
+    pub source: HeadSource,
+    /// The block root of the anchor the tip descends from: a head is only resumed while that
+    /// anchor is the active one.
+    #[serde(with = "bytes32")]
+    pub anchor_root: Root,
+    /// When the tip was stored, in unix seconds (the wall clock of the step).
+    pub updated_at: u64,
+}
+
 /// The database's own bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetaRecord {
@@ -208,6 +248,8 @@ pub struct StoreDump {
     pub states: Vec<(Root, Vec<u8>)>,
     /// Every anchor's recorded roots, ordered by block root.
     pub anchor_roots: Vec<AnchorRootsRecord>,
+    /// The followed head, if any.
+    pub head: Option<HeadRecord>,
 }
 
 impl Serialize for AnchorRootsRecord {
