@@ -621,4 +621,208 @@ mod tests {
         assert_eq!(h.parent_root(), [3; 32]);
         assert_eq!(h.state_root(), [0xaa; 32]);
     }
+
+    /// Headers at `slots` (ascending), the first a child of `parent`, each the next one's parent.
+    fn linked(slots: &[u64], parent: Root) -> Vec<HeaderRecord> {
+        let mut parent = parent;
+        slots
+            .iter()
+            .map(|&slot| {
+                let h = header(slot, parent);
+                parent = h.root;
+                h
+            })
+            .collect()
+    }
+
+    fn head_of(top: &HeaderRecord, anchor_root: Root) -> HeadRecord {
+        HeadRecord {
+            slot: top.slot,
+            block_root: top.root,
+            state_root: top.state_root(),
+            source: crate::store::HeadSource::Checkpoints,
+            anchor_root,
+            updated_at: 1_700_000_100,
+        }
+    }
+
+    #[test]
+    fn a_head_is_written_with_its_linking_headers_and_hangs_from_the_tip() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            store.put_anchor(&anchor(1, 32), true).await.unwrap();
+            let first = linked(&[33, 35, 36], [1; 32]);
+            let head = head_of(&first[2], [1; 32]);
+            // Order does not matter: the store sorts by slot.
+            let shuffled = vec![first[2].clone(), first[0].clone(), first[1].clone()];
+            assert_eq!(store.commit_head(&head, &shuffled).await, Ok(3));
+            assert_eq!(store.head().await.unwrap(), Some(head));
+            assert_eq!(store.headers_range(0, 100).await.unwrap(), first);
+
+            let second = linked(&[37, 40], first[2].root);
+            let head2 = head_of(&second[1], [1; 32]);
+            assert_eq!(store.commit_head(&head2, &second).await, Ok(2));
+            let before = store.dump().await.unwrap();
+            assert_eq!(before.head, Some(head2));
+
+            // Refused, nothing written: a chain that hangs from neither the stored head nor the
+            // anchor (a gap), a broken link inside, a top that is not the head, an unknown
+            // anchor, a header that differs from the stored one at its slot.
+            let gap = linked(&[42, 43], [0x77; 32]);
+            assert!(matches!(
+                store.commit_head(&head_of(&gap[1], [1; 32]), &gap).await,
+                Err(StoreError::ChainMismatch {
+                    field: "base of the head's chain",
+                    slot: 42,
+                    ..
+                })
+            ));
+            let mut broken = linked(&[41, 42], second[1].root);
+            broken[1] = header(42, [0x55; 32]);
+            assert!(matches!(
+                store
+                    .commit_head(&head_of(&broken[1], [1; 32]), &broken)
+                    .await,
+                Err(StoreError::ChainMismatch {
+                    field: "parent_root",
+                    slot: 42,
+                    ..
+                })
+            ));
+            let next = linked(&[41, 42], second[1].root);
+            let mut wrong_top = head_of(&next[1], [1; 32]);
+            wrong_top.state_root = [0x99; 32];
+            assert!(matches!(
+                store.commit_head(&wrong_top, &next).await,
+                Err(StoreError::ChainMismatch {
+                    field: "head state_root",
+                    ..
+                })
+            ));
+            assert_eq!(
+                store.commit_head(&head_of(&next[1], [3; 32]), &next).await,
+                Err(StoreError::AnchorNotFound {
+                    block_root: [3; 32]
+                })
+            );
+            let mut other = linked(&[38], first[2].root);
+            other[0].root = [0x66; 32];
+            let fork = linked(&[39], [0x66; 32]);
+            let forked = vec![other[0].clone(), fork[0].clone()];
+            // Hangs from the anchor's chain at slot 36 (not the head): refused for its base
+            // before any conflict is looked at.
+            assert!(store
+                .commit_head(&head_of(&forked[1], [1; 32]), &forked)
+                .await
+                .is_err());
+            assert_eq!(store.dump().await.unwrap(), before);
+
+            // The next step from the stored head goes through.
+            assert_eq!(
+                store.commit_head(&head_of(&next[1], [1; 32]), &next).await,
+                Ok(2)
+            );
+            // A backfill reset drops the head with the headers it hangs from.
+            store.reset_backfill().await.unwrap();
+            assert_eq!(store.head().await.unwrap(), None);
+        });
+    }
+
+    #[test]
+    fn a_header_that_differs_from_the_stored_one_is_a_conflict() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            store.put_anchor(&anchor(1, 32), true).await.unwrap();
+            // A different block already stored at slot 34 (say, by an earlier backfill).
+            let mut other = header(34, [0x42; 32]);
+            other.root = [0x43; 32];
+            let cursor = BackfillCursor {
+                oldest_slot: 34,
+                oldest_root: other.root,
+                oldest_parent_root: other.parent_root(),
+                target_slot: 0,
+            };
+            store
+                .commit_backfill_batch(std::slice::from_ref(&other), &cursor)
+                .await
+                .unwrap();
+            let before = store.dump().await.unwrap();
+            let chain = linked(&[33, 34, 35], [1; 32]);
+            assert_eq!(
+                store
+                    .commit_head(&head_of(&chain[2], [1; 32]), &chain)
+                    .await,
+                Err(StoreError::HeaderConflict {
+                    slot: 34,
+                    stored: [0x43; 32],
+                    got: chain[1].root
+                })
+            );
+            assert_eq!(store.dump().await.unwrap(), before);
+        });
+    }
+
+    #[test]
+    fn a_rebuilt_anchor_is_stored_with_its_chain_cursor_and_head_at_once() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let old = anchor(1, 32);
+            store.put_anchor(&old, true).await.unwrap();
+            // The old anchor's block at slot 30 (its state is at 32), then up to the new block.
+            let old_block = header(30, [0x11; 32]);
+            let above = linked(&[31, 40, 64], old_block.root);
+            let mut new = anchor(2, 64);
+            new.block_root = above[2].root;
+            new.trust = Trust::LightClient;
+            let mut head = head_of(&above[2], new.block_root);
+            head.source = crate::store::HeadSource::FinalityUpdate;
+            let mut chain = above.clone();
+            chain.push(old_block.clone());
+            let cursor = BackfillCursor {
+                oldest_slot: 30,
+                oldest_root: old_block.root,
+                oldest_parent_root: old_block.parent_root(),
+                target_slot: 30,
+            };
+            let before = store.dump().await.unwrap();
+
+            // Refused, nothing written: a head that is not the new anchor's block, a cursor
+            // that is not the chain's lowest header.
+            let mut not_anchor = head;
+            not_anchor.block_root = [0x21; 32];
+            assert!(matches!(
+                store
+                    .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &not_anchor)
+                    .await,
+                Err(StoreError::ChainMismatch {
+                    field: "head block_root",
+                    ..
+                })
+            ));
+            let mut off = cursor;
+            off.oldest_slot = 31;
+            assert!(matches!(
+                store
+                    .commit_rebuilt_anchor(&new, &chain, Some(&off), &head)
+                    .await,
+                Err(StoreError::CursorMismatch { .. })
+            ));
+            assert_eq!(store.dump().await.unwrap(), before);
+
+            assert_eq!(
+                store
+                    .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &head)
+                    .await,
+                Ok(4)
+            );
+            let after = store.dump().await.unwrap();
+            assert_eq!(after.meta.active_anchor, Some(new.block_root));
+            assert_eq!(after.meta.backfill_cursor, Some(cursor));
+            assert_eq!(after.head, Some(head));
+            assert_eq!(after.anchors.len(), 2);
+            let mut expected = vec![old_block];
+            expected.extend(above);
+            assert_eq!(after.headers, expected);
+        });
+    }
 }
