@@ -6,6 +6,9 @@ import path from "node:path";
 
 const dir = process.argv[2] || "pkg";
 const file = path.join(dir, "package.json");
+// The hash worker of LightSync.start() sits next to the glue it imports (src/js/hash-pool.js finds
+// it by a URL relative to the module); scripts/pkg-simd.sh puts a copy beside the scalar glue.
+fs.copyFileSync(new URL("../src/js/hash-worker.js", import.meta.url), path.join(dir, "hash-worker.js"));
 const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
 const main = pkg.module || pkg.main || "beacon_lightsync.js";
 const types = pkg.types || "beacon_lightsync.d.ts";
@@ -26,7 +29,7 @@ const out = {
     "./wasm": `./${wasm}`,
     "./package.json": "./package.json",
   },
-  files: [main, types, wasm, wasm.replace(/\.wasm$/, ".wasm.d.ts"), "snippets/", "README.md"].filter(
+  files: [main, types, wasm, wasm.replace(/\.wasm$/, ".wasm.d.ts"), "hash-worker.js", "snippets/", "README.md"].filter(
     (f) => f === "snippets/" || fs.existsSync(path.join(dir, f)) || f === "README.md",
   ),
   sideEffects: [`./${main}`, "./snippets/*"],

@@ -20,6 +20,8 @@ rm -rf "$PKG/scalar"
 mkdir -p "$PKG/scalar"
 mv "$PKG/beacon_lightsync.js" "$PKG/beacon_lightsync_bg.wasm" "$PKG/scalar/"
 [ -d "$PKG/snippets" ] && mv "$PKG/snippets" "$PKG/scalar/"
+# The hash worker imports the glue beside it: each build has its own copy.
+[ -f "$PKG/hash-worker.js" ] && cp "$PKG/hash-worker.js" "$PKG/scalar/"
 cp "$TMP/beacon_lightsync.js" "$TMP/beacon_lightsync_bg.wasm" "$PKG/"
 [ -d "$TMP/snippets" ] && cp -r "$TMP/snippets" "$PKG/"
 node scripts/init-best.mjs "$PKG"
