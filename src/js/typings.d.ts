@@ -146,13 +146,36 @@ export interface BackfillTail {
   targetSlot: DecimalString;
 }
 
-/** The newest verified block: the anchor's, or the tip a follow step reached. */
+/** The newest verified block: the anchor's, or the tip a follow step reached (stored, so a
+ * reload shows it). */
 export interface Head {
   root: string;
   /** The block's slot; null while unknown (an anchor linked through `latest_block_header` and not yet followed). */
   slot: DecimalString | null;
-  /** True once a follow step moved past (or confirmed) the anchor. */
+  /** True once a follow step moved past (or confirmed) the anchor, or a stored tip was loaded. */
   followed: boolean;
+}
+
+/** The argument of `follow()`. */
+export interface FollowOptions {
+  /** Milliseconds between follow steps (at least 10; default one slot: `SECONDS_PER_SLOT` * 1000,
+   * 12000 on mainnet). */
+  intervalMs?: number;
+  /** Stops the loop (`follow()` then resolves with `status().head`). */
+  signal?: AbortSignal;
+}
+
+/** A block of the followed chain. */
+export interface TipInfo { root: string; slot: DecimalString; }
+
+/** A follow step finished: `advanced` when the tip moved to a newer finalized block (linked back
+ * to `from` by hash chain and stored with its headers). */
+export interface FollowedEvent {
+  advanced: boolean;
+  from: TipInfo;
+  tip: TipInfo;
+  /** Headers walked from the new block down to the previous tip (0 when nothing moved). */
+  linked: number;
 }
 
 export type Mode = "idle" | "syncing" | "synced" | "stopped" | "error";
@@ -216,7 +239,8 @@ export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | Li
 
 export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
   | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
-  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED";
+  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
+  | "REBUILD_PROVIDER_REJECTED";
 export interface WarningEvent { code: WarningCode; message: string; }
 
 /** Every `mode` change; `mode` discriminates what else is present. */
@@ -226,7 +250,14 @@ export type StatusEvent =
   | { mode: "error"; anchor: Anchor | null; error: { code: ErrorCode; message: string } };
 
 /** Event names and their payloads, for `on`/`off`. */
-export interface LightSyncEvents { progress: ProgressEvent; warning: WarningEvent; status: StatusEvent; }
+/** A `follow()` step failed (providers down, a new finalized block that does not link back to
+ * the tip, …); the tip did not move and the loop goes on. */
+export type FollowErrorEvent = LightSyncError;
+
+export interface LightSyncEvents {
+  progress: ProgressEvent; warning: WarningEvent; status: StatusEvent;
+  followed: FollowedEvent; followError: FollowErrorEvent;
+}
 export type LightSyncEventName = keyof LightSyncEvents;
 export type LightSyncListener<K extends LightSyncEventName> = (event: LightSyncEvents[K]) => void;
 
@@ -241,6 +272,11 @@ export interface LightSync {
    * stored cursor; resolves with what this run did (rejects with `ABORTED` when cancelled;
    * every stored batch is kept). */
   backfill(options?: BackfillCallOptions): Promise<BackfillSummary>;
+  /** Keeps following finalized blocks forward from the stored tip (or the anchor's block) every
+   * `intervalMs`, storing each new tip with its linking headers; emits `followed` per step and
+   * `followError` when a step fails. Resolves with the head once `signal` aborts; rejects when
+   * there is nothing to follow from or the anchor is stale and `longRange` refuses it. */
+  follow(options?: FollowOptions): Promise<Head | null>;
 }
 
 /** The backfill defaults, for pages that show them. */
@@ -265,6 +301,7 @@ export type ErrorCode =
   // long range: light rebuild and following
   | "REBUILD_NO_SYNC_COMMITTEE" | "REBUILD_COMMITTEE_SIZE" | "REBUILD_ANCHOR_HEADER_MISSING"
   | "REBUILD_ANCHOR_PERIOD_MISMATCH" | "REBUILD_NO_PROGRESS" | "REBUILD_COMMITTEE_MISMATCH"
+  | "REBUILD_ALL_PROVIDERS_FAILED"
   | "HASH_CHAIN_BROKEN" | "NOT_ABOVE_TIP" | "FOLLOW_PROVIDER_DISAGREEMENT" | "FOLLOW_FINALIZED_HEADER_MISSING"
   // light-client verification
   | "LC_PARTICIPATION" | "LC_SLOT_ORDERING" | "LC_SIGNATURE_PERIOD" | "LC_NOT_RELEVANT"
