@@ -102,6 +102,59 @@ test("a Vite build that imports beacon-lightsync runs a checkpoint sync in Chrom
   assert.equal(result.anchor.trust, "checkpoint");
 });
 
+test("start() hashes the state in the package's Web Workers (SIMD and scalar builds), or inline with hashWorkers: 0", async (t) => {
+  const devnet = await startDevnet({ providers: 1 });
+  t.after(() => devnet.stop());
+  const network = await devnetNetwork(devnet.urls[0]);
+  const dir = tempDir(t, "lightsync-workers-");
+  // One sync per case, each in its own database; `workers` of the hash progress events and the
+  // warnings are collected.
+  fs.writeFileSync(
+    path.join(dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>workers</title><link rel="icon" href="data:,">
+<script type="module">
+  const q = new URLSearchParams(location.search);
+  const glue = await import(q.get("glue"));
+  await glue.default();
+  const opts = JSON.parse(q.get("opts"));
+  const out = { workers: [], warnings: [], error: null };
+  try {
+    const sync = await glue.LightSync.create(opts);
+    await sync.reset();
+    sync.on("progress", (e) => e.phase === "hash" && "workers" in e && out.workers.push(e.workers));
+    sync.on("warning", (w) => out.warnings.push(w.code));
+    out.anchor = (await sync.start()).stateRoot;
+  } catch (e) {
+    out.error = { code: e?.code ?? null, message: String(e?.message ?? e) };
+  }
+  window.result = out;
+</script>`,
+  );
+  const server = await startStatic({ "": dir, "/pkg": PKG });
+  t.after(() => server.stop());
+  const ctx = await browser(t);
+  const base = { network, beaconApiUrls: devnet.urls, checkpoint: devnet.checkpoint };
+  const cases = [
+    ["/pkg/beacon_lightsync.js", { ...base, hashWorkers: 2 }, 2],
+    ["/pkg/scalar/beacon_lightsync.js", { ...base, hashWorkers: 3 }, 3],
+    ["/pkg/beacon_lightsync.js", { ...base, hashWorkers: 0 }, 0],
+  ];
+  const roots = new Set();
+  for (const [glue, opts, workers] of cases) {
+    const page = await ctx.newPage();
+    const lines = watchConsole(page);
+    await page.goto(`${server.url}?${new URLSearchParams({ glue, opts: JSON.stringify(opts) })}`);
+    const r = await (await page.waitForFunction(() => window.result, null, { timeout: 60_000 })).jsonValue();
+    assert.equal(r.error, null, `${glue} ${workers}: ${JSON.stringify(r.error)}\n${lines.join("\n")}`);
+    assert.ok(r.workers.length > 0, `${glue}: hash progress events carry workers`);
+    assert.deepEqual([...new Set(r.workers)], [workers], `${glue}: hashed by ${workers} workers`);
+    assert.ok(!r.warnings.includes("HASH_WORKERS_FAILED"), `${glue}: ${r.warnings}`);
+    roots.add(r.anchor);
+    await page.close();
+  }
+  assert.equal(roots.size, 1, "every case verified the same state root");
+});
+
 /** The ```js block of README.md's "Usage" section. */
 function readmeExample() {
   const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
