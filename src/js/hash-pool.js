@@ -12,8 +12,6 @@
 // SharedArrayBuffer would cost one more copy of the state, not one less). Workers send the
 // buffer back with the root, and it is reused for a later task.
 
-const WORKER_URL = new URL("../../../../hash-worker.js", import.meta.url);
-
 export class HashWorkerPool {
   /** Starts `size` module workers, each instantiating `module` (a WebAssembly.Module). */
   constructor(size, module) {
@@ -23,7 +21,10 @@ export class HashWorkerPool {
     this.spare = [];
     this.slots = [];
     for (let i = 0; i < size; i++) {
-      const slot = { w: new Worker(WORKER_URL, { type: "module" }), live: true, tasks: new Map() };
+      // One expression, as bundlers (Vite, webpack 5) recognise it: they then bundle the
+      // worker with the glue it imports.
+      const w = new Worker(new URL("../../../../hash-worker.js", import.meta.url), { type: "module" });
+      const slot = { w, live: true, tasks: new Map() };
       slot.w.onmessage = (e) => this.onMessage(slot, e.data);
       slot.w.onerror = (e) => {
         e.preventDefault?.();
