@@ -161,6 +161,22 @@ async function stateSuite(base) {
         const baseMem = a.mem();
         const ours = await a.page.evaluate(() => window.bench.ours());
         const oursMem = a.mem();
+        // The whole LightSync.start() (streaming download + worker hashing + anchor checks +
+        // IndexedDB store) on the same devnet, same package build, same worker count.
+        const info = JSON.parse(fs.readFileSync(path.join(dn.dir, "ready.json"), "utf8"));
+        const cq = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(info.checkpoint)}&hashWorkers=${workers}&pkg=${BENCH_PKG}`;
+        const c = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${cq}`);
+        let start;
+        try {
+          await c.page.evaluate(() => window.bench.ready);
+          const startBase = c.mem();
+          start = await c.page.evaluate(() => window.bench.run());
+          start.rendererPeakBytes = c.mem().hwm;
+          start.rendererBaseBytes = startBase.rss;
+        } finally {
+          await c.close();
+        }
+        if (start.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() anchor state ${start.anchor.stateRoot}, expected ${expected}`);
         // --no-lodestar: ours only (Lodestar takes minutes at 2M validators on a busy machine).
         const skip = { root: expected, decodeMs: NaN, rootMs: NaN, totalMs: NaN, api: "skipped" };
         const lode = noLodestar ? skip : await a.page.evaluate(() => window.bench.lodestar("value"));
@@ -177,7 +193,7 @@ async function stateSuite(base) {
         }
         for (const [who, r] of [["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
           if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
-        rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, oursPeakBytes: oursMem.hwm,
+        rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, oursPeakBytes: oursMem.hwm,
           pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
       } finally {
         dn.stop();
@@ -196,6 +212,15 @@ async function stateSuite(base) {
     const added = r.oursPeakBytes - r.pageBaseBytes;
     console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${o.longestTaskMs.toFixed(0)} / ${o.maxTimerGapMs.toFixed(0)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
     console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${s(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; longest synchronous hasher call ${o.maxSyncMs.toFixed(0)} ms; BYOB reader ${o.byob}; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
+  }
+  console.log(`\nLightSync.start() total beside the bare streaming root (same devnet, build and ${workers} workers): download + root, then anchor checks (WS registry walk) and IndexedDB store`);
+  console.log("| validators | row | download s | root after last byte s | anchor checks + store s | total s | hash workers | longest task ms / max 5 ms-timer gap ms | renderer peak above base (x SSZ) |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const o = r.ours, c = r.start;
+    const cAdded = c.rendererPeakBytes - c.rendererBaseBytes, oAdded = r.oursPeakBytes - r.pageBaseBytes;
+    console.log(`| ${r.validators.toLocaleString("en")} | bare streaming root | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | - | ${s(o.totalMs)} | ${workers} | ${o.longestTaskMs.toFixed(0)} / ${o.maxTimerGapMs.toFixed(0)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | LightSync.start() total | ${s(c.downloadMs)} | ${s(c.hashMs)} | ${s(c.anchorMs + c.storeMs)} | ${s(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${c.longestTaskMs.toFixed(0)} / ${c.maxTimerGapMs.toFixed(0)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
   }
   if (kernels) {
     console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");
@@ -295,10 +320,10 @@ async function checkpointSuite(base) {
   const MiB = (b) => (b / 1048576).toFixed(0);
   const s = (ms) => (ms / 1000).toFixed(2);
   console.log(`\ncheckpoint sync, start() to stored anchor, devnet Fulu (mainnet preset), one provider on 127.0.0.1; anchors = devnet roots`);
-  console.log("| validators | SSZ MB | build | download s | hash s | anchor checks s | store s | total s | longest task ms | long tasks | max timer gap ms | renderer peak MiB (base) | wasm memory MiB | native total s | native peak MiB |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("| validators | SSZ MB | build | hash workers | download s | root after last byte s | anchor checks s | store s | total s | longest task ms | long tasks | max timer gap ms | renderer peak MiB (base) | wasm memory MiB | native total s | native peak MiB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const { validators, wasm: w, native: nt } of rows)
-    console.log(`| ${validators.toLocaleString("en")} | ${(w.stateBytes / 1e6).toFixed(1)} | ${w.build} | ${s(w.downloadMs)} | ${s(w.hashMs)} | ${s(w.anchorMs)} | ${s(w.storeMs)} | ${s(w.totalMs)} | ${w.longestTaskMs.toFixed(0)} | ${w.longTasks} | ${w.maxTimerGapMs.toFixed(0)} | ${MiB(w.rendererPeakBytes)} (${MiB(w.rendererBaseBytes)}) | ${MiB(w.wasmMemoryBytes)} | ${s(nt.wallMs)} | ${MiB(nt.peakRssBytes)} |`);
+    console.log(`| ${validators.toLocaleString("en")} | ${(w.stateBytes / 1e6).toFixed(1)} | ${w.build} | ${w.hashWorkers} | ${s(w.downloadMs)} | ${s(w.hashMs)} | ${s(w.anchorMs)} | ${s(w.storeMs)} | ${s(w.totalMs)} | ${w.longestTaskMs.toFixed(0)} | ${w.longTasks} | ${w.maxTimerGapMs.toFixed(0)} | ${MiB(w.rendererPeakBytes)} (${MiB(w.rendererBaseBytes)}) | ${MiB(w.wasmMemoryBytes)} | ${s(nt.wallMs)} | ${MiB(nt.peakRssBytes)} |`);
   return rows;
 }
 
