@@ -4,6 +4,12 @@
 //! byte-for-byte as it was, `lenient` warns and keeps the anchor marked stale, `light` rebuilds a
 //! `light-client` anchor that the devnet's own headers link back to the old one.
 //!
+//! Before the clock moves, `follow()` runs against the young anchor: with a `broken-parent`
+//! fault on the devnet the finalized block does not link back (a `followError`, head unchanged);
+//! once the fault is cleared it moves to the finalized block (stored with its headers, so a new
+//! instance loads it), then finds nothing new, and stops on its `AbortSignal`. After the light
+//! rebuild the database holds every header from the old anchor's block to the new anchor's.
+//!
 //! The devnet: `LIGHTSYNC_DEVNET_LIGHT_URL` (else `LIGHTSYNC_DEVNET_URL`), fixed at compile time.
 //! The rebuild ends at the newest light-client update's finalized block, whose state the devnet
 //! serves only when that block is its finalized checkpoint: a chain whose last slot closes a
@@ -109,6 +115,76 @@ async fn dump(net: &Net) -> StoreDump {
     store.dump().await.expect("dump")
 }
 
+/// Resolves after `ms` milliseconds.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set_timeout: js_sys::Function = Reflect::get(&global, &"setTimeout".into())
+            .unwrap()
+            .unchecked_into();
+        set_timeout
+            .call2(&global, &resolve, &JsValue::from(ms))
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits (up to 30 s) until `done()`.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..1500 {
+        if done() {
+            return;
+        }
+        sleep_ms(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// POSTs to the devnet's control endpoint (a simple request: no preflight).
+async fn control(path_and_query: &str) {
+    let global = js_sys::global();
+    let fetch: js_sys::Function = Reflect::get(&global, &"fetch".into())
+        .unwrap()
+        .unchecked_into();
+    let init = Object::new();
+    Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
+    let url = format!("{}{path_and_query}", devnet_url());
+    let promise: js_sys::Promise = fetch
+        .call2(&global, &url.into(), &init)
+        .unwrap()
+        .unchecked_into();
+    let response = JsFuture::from(promise).await.expect("control request");
+    assert_eq!(
+        get(&response, "status").as_f64(),
+        Some(200.0),
+        "{path_and_query}"
+    );
+}
+
+/// A new `AbortController` (through the global constructor).
+fn abort_controller() -> JsValue {
+    let ctor: js_sys::Function = Reflect::get(&js_sys::global(), &"AbortController".into())
+        .unwrap()
+        .unchecked_into();
+    Reflect::construct(&ctor, &js_sys::Array::new()).unwrap()
+}
+
+/// Walks the stored headers by parent root from `top` down to `bottom`; the number of steps.
+fn stored_chain_length(dump: &StoreDump, top: [u8; 32], bottom: [u8; 32]) -> usize {
+    let mut root = top;
+    let mut steps = 0;
+    while root != bottom {
+        let h = dump
+            .headers
+            .iter()
+            .find(|h| h.root == root)
+            .unwrap_or_else(|| panic!("stored header {} (gap in the stored chain)", hex0x(&root)));
+        root = h.parent_root();
+        steps += 1;
+    }
+    steps
+}
+
 /// Collects the events of one kind.
 fn record(sync: &LightSync, event: &str) -> (Rc<RefCell<Vec<JsValue>>>, Closure<dyn Fn(JsValue)>) {
     let seen = Rc::new(RefCell::new(Vec::new()));
@@ -139,6 +215,61 @@ async fn stale_anchor_strict_lenient_and_light() {
     .expect("create");
     let old = JsFuture::from(sync.start()).await.expect("genesis anchor");
     assert_eq!(get_str(&old, "blockRoot"), genesis_root);
+
+    // follow() from the young anchor. First the devnet breaks the header chain: the finalized
+    // block does not link back, a `followError` is emitted and the head stays the anchor's.
+    control("/_devnet/faults?kind=broken-parent&path=/eth/v1/beacon/headers/*&slots=20-40").await;
+    let follower = LightSync::create(options(&net, &[])).await.expect("create");
+    let (followed, _f) = record(&follower, "followed");
+    let (follow_errors, _e) = record(&follower, "followError");
+    let controller = abort_controller();
+    let follow_options = Object::new();
+    Reflect::set(&follow_options, &"intervalMs".into(), &JsValue::from(300)).unwrap();
+    Reflect::set(
+        &follow_options,
+        &"signal".into(),
+        &get(&controller, "signal"),
+    )
+    .unwrap();
+    let running = follower.follow(follow_options.into());
+    until("a followError", || !follow_errors.borrow().is_empty()).await;
+    control("/_devnet/faults/clear").await;
+    assert_eq!(
+        get_str(&follow_errors.borrow()[0], "code"),
+        "HASH_CHAIN_BROKEN"
+    );
+    assert!(followed.borrow().is_empty());
+    let head = get(&follower.status(), "head");
+    assert_eq!(get_str(&head, "root"), genesis_root);
+    assert_eq!(get(&head, "followed").as_bool(), Some(false));
+    // Then it moves to the finalized block, and then finds nothing new.
+    until("two followed events", || followed.borrow().len() >= 2).await;
+    let moved = followed.borrow()[0].clone();
+    assert_eq!(get(&moved, "advanced").as_bool(), Some(true));
+    assert_eq!(get_str(&get(&moved, "from"), "root"), genesis_root);
+    assert_eq!(get_str(&get(&moved, "tip"), "root"), net.finalized_root);
+    assert!(get(&moved, "linked").as_f64().unwrap() > 0.0);
+    let still = followed.borrow()[1].clone();
+    assert_eq!(get(&still, "advanced").as_bool(), Some(false));
+    assert_eq!(get_str(&get(&still, "tip"), "root"), net.finalized_root);
+    // Aborting stops the loop; it resolves with the head.
+    let abort: js_sys::Function = get(&controller, "abort").unchecked_into();
+    abort.call0(&controller).unwrap();
+    let last = JsFuture::from(running)
+        .await
+        .expect("follow resolves on abort");
+    assert_eq!(get_str(&last, "root"), net.finalized_root);
+    assert_eq!(get(&last, "followed").as_bool(), Some(true));
+    // Stored: the head and every header between it and the anchor; a new instance loads it.
+    let followed_dump = dump(&net).await;
+    let stored_head = followed_dump.head.expect("stored head");
+    assert_eq!(hex0x(&stored_head.block_root), net.finalized_root);
+    assert_eq!(stored_head.anchor_root, net.genesis_root);
+    assert!(stored_chain_length(&followed_dump, stored_head.block_root, net.genesis_root) > 0);
+    let reloaded = LightSync::create(options(&net, &[])).await.expect("create");
+    let head = get(&reloaded.status(), "head");
+    assert_eq!(get_str(&head, "root"), net.finalized_root);
+    assert_eq!(get(&head, "followed").as_bool(), Some(true));
     let period: u64 = get_str(&old, "wsPeriodEpochs").parse().unwrap();
     let stale_epoch = period + 1;
     let now = net.genesis_time + stale_epoch * net.slots_per_epoch * net.seconds_per_slot;
@@ -190,6 +321,9 @@ async fn stale_anchor_strict_lenient_and_light() {
     let (progress, _p) = record(&light, "progress");
     let new = JsFuture::from(light.start()).await.expect("light rebuilds");
     assert_eq!(get_str(&new, "trust"), "light-client");
+    let head = get(&light.status(), "head");
+    assert_eq!(get(&head, "followed").as_bool(), Some(true));
+    assert_eq!(get_str(&head, "root"), net.finalized_root);
     assert_eq!(get_str(&new, "blockRoot"), net.finalized_root);
     assert_eq!(get(&new, "stale").as_bool(), Some(false));
     let phases: Vec<String> = progress
@@ -235,6 +369,13 @@ async fn stale_anchor_strict_lenient_and_light() {
         steps += 1;
     }
     assert!(steps > 0);
+    // And the database holds that whole chain, from the new anchor's block to the old one's,
+    // with the backfill cursor at the old anchor's block.
+    assert_eq!(stored_chain_length(&after, active, net.genesis_root), steps);
+    let cursor = after.meta.backfill_cursor.expect("cursor");
+    assert_eq!(cursor.oldest_root, net.genesis_root);
+    let head = after.head.expect("head");
+    assert_eq!((head.block_root, head.anchor_root), (active, active));
 
     IdbStore::delete_database(&net.gvr).await.expect("clean up");
 }

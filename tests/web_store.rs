@@ -6,8 +6,8 @@
 use std::future::IntoFuture;
 
 use beacon_lightsync::store::{
-    database_name, AnchorRecord, BackfillCursor, HeaderRecord, IdbStore, Store, StoreError,
-    SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
+    database_name, AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, IdbStore,
+    Store, StoreError, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -270,4 +270,227 @@ async fn records_are_stored_compactly_as_bytes_and_bigints() {
     );
     db.close();
     IdbStore::delete_database(&gvr).await.unwrap();
+}
+
+/// Headers at `slots` (ascending), the first a child of `parent`.
+fn linked(slots: &[u64], parent: [u8; 32]) -> Vec<HeaderRecord> {
+    let mut parent = parent;
+    slots
+        .iter()
+        .map(|&slot| {
+            let h = header(slot, parent);
+            parent = h.root;
+            h
+        })
+        .collect()
+}
+
+fn head_of(top: &HeaderRecord, anchor_root: [u8; 32], source: HeadSource) -> HeadRecord {
+    HeadRecord {
+        slot: top.slot,
+        block_root: top.root,
+        state_root: top.state_root(),
+        source,
+        anchor_root,
+        updated_at: 1_760_000_100,
+    }
+}
+
+/// A record encoded the way the library writes it (`serde-wasm-bindgen`, u64 as BigInt).
+fn encode<T: serde::Serialize>(value: &T) -> JsValue {
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    value.serialize(&serializer).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_head_is_stored_with_its_headers_in_one_transaction() {
+    let gvr = [0xa6; 32];
+    let store = fresh(gvr).await;
+    store.put_anchor(&anchor(1, 64), true).await.unwrap();
+    let first = linked(&[65, 67, 70], [1; 32]);
+    let head = head_of(&first[2], [1; 32], HeadSource::Checkpoints);
+    assert_eq!(store.commit_head(&head, &first).await, Ok(3));
+    drop(store);
+
+    // A reload finds the tip and its chain.
+    let store = IdbStore::open("mainnet", gvr).await.unwrap();
+    assert_eq!(store.head().await.unwrap(), Some(head));
+    assert_eq!(store.headers_range(0, 100).await.unwrap(), first);
+    let before = store.dump().await.unwrap();
+    assert_eq!(before.head, Some(head));
+
+    // Refused inside the transaction, after its reads: a header that differs from the stored
+    // one at its slot, a chain that hangs from neither the stored head nor the anchor, an
+    // unknown anchor. The database is left as it was.
+    let mut fork = first[1].clone();
+    fork.root = [0x5a; 32];
+    let forked = vec![first[0].clone(), fork.clone()];
+    assert_eq!(
+        store
+            .commit_head(&head_of(&fork, [1; 32], HeadSource::Checkpoints), &forked)
+            .await,
+        Err(StoreError::HeaderConflict {
+            slot: 67,
+            stored: first[1].root,
+            got: [0x5a; 32]
+        })
+    );
+    let gap = linked(&[80, 81], [0x33; 32]);
+    assert!(matches!(
+        store
+            .commit_head(&head_of(&gap[1], [1; 32], HeadSource::Checkpoints), &gap)
+            .await,
+        Err(StoreError::ChainMismatch { .. })
+    ));
+    let next = linked(&[71, 72], first[2].root);
+    assert_eq!(
+        store
+            .commit_head(&head_of(&next[1], [4; 32], HeadSource::Checkpoints), &next)
+            .await,
+        Err(StoreError::AnchorNotFound {
+            block_root: [4; 32]
+        })
+    );
+    assert_eq!(store.dump().await.unwrap(), before);
+
+    // The next step goes through; a backfill reset then drops the head with the headers.
+    let head2 = head_of(&next[1], [1; 32], HeadSource::FinalityUpdate);
+    assert_eq!(store.commit_head(&head2, &next).await, Ok(2));
+    assert_eq!(store.head().await.unwrap(), Some(head2));
+    store.reset_backfill().await.unwrap();
+    let reset = store.dump().await.unwrap();
+    assert_eq!((reset.head, reset.headers.len()), (None, 0));
+    store.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_rebuilt_anchor_is_stored_with_its_chain_cursor_and_head() {
+    let gvr = [0xa7; 32];
+    let store = fresh(gvr).await;
+    store.put_anchor(&anchor(1, 32), true).await.unwrap();
+    let old_block = header(30, [0x11; 32]);
+    let above = linked(&[31, 40, 64], old_block.root);
+    let mut new = anchor(2, 64);
+    new.block_root = above[2].root;
+    new.trust = Trust::LightClient;
+    let head = head_of(&above[2], new.block_root, HeadSource::FinalityUpdate);
+    let mut chain = above.clone();
+    chain.push(old_block.clone());
+    let cursor = BackfillCursor {
+        oldest_slot: 30,
+        oldest_root: old_block.root,
+        oldest_parent_root: old_block.parent_root(),
+        target_slot: 30,
+    };
+    assert_eq!(
+        store
+            .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &head)
+            .await,
+        Ok(4)
+    );
+    drop(store);
+    let store = IdbStore::open("mainnet", gvr).await.unwrap();
+    let dump = store.dump().await.unwrap();
+    assert_eq!(dump.meta.active_anchor, Some(new.block_root));
+    assert_eq!(dump.meta.backfill_cursor, Some(cursor));
+    assert_eq!(dump.head, Some(head));
+    assert_eq!(dump.anchors.len(), 2);
+    let mut expected = vec![old_block];
+    expected.extend(above);
+    assert_eq!(dump.headers, expected);
+    store.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_version_2_database_is_upgraded_keeping_every_record() {
+    let gvr = [0xa8; 32];
+    IdbStore::delete_database(&gvr).await.unwrap();
+    let name = database_name(&gvr);
+    let factory = idb::Factory::new().unwrap();
+
+    // The database as the schema-2 library left it: its five object stores and a record in each.
+    let mut request = factory.open(&name, Some(2)).unwrap();
+    request.on_upgrade_needed(|event| {
+        use idb::event::DatabaseEvent;
+        let db = event.database().unwrap();
+        for store in ["anchors", "headers", "meta", "states", "anchor_roots"] {
+            db.create_object_store(store, idb::ObjectStoreParams::new())
+                .unwrap();
+        }
+    });
+    let db = request.await.unwrap();
+    let a = anchor(1, 640);
+    let (batch, cursor) = chain(&[600, 601, 639]);
+    let identity = js_sys::Object::new();
+    js_sys::Reflect::set(&identity, &"network".into(), &"mainnet".into()).unwrap();
+    js_sys::Reflect::set(
+        &identity,
+        &"genesis_validators_root".into(),
+        &js_sys::Uint8Array::from(&gvr[..]),
+    )
+    .unwrap();
+    let tx = db
+        .transaction(
+            &["anchors", "headers", "meta", "states"],
+            idb::TransactionMode::ReadWrite,
+        )
+        .unwrap();
+    let key = |k: &str| JsValue::from_str(k);
+    let meta = tx.object_store("meta").unwrap();
+    meta.put(&JsValue::from_f64(2.0), Some(&key("schema_version")))
+        .unwrap();
+    meta.put(&identity, Some(&key("identity"))).unwrap();
+    meta.put(
+        &js_sys::Uint8Array::from(&a.block_root[..]),
+        Some(&key("active_anchor")),
+    )
+    .unwrap();
+    meta.put(&encode(&cursor), Some(&key("backfill_cursor")))
+        .unwrap();
+    tx.object_store("anchors")
+        .unwrap()
+        .put(
+            &encode(&a),
+            Some(&js_sys::Uint8Array::from(&a.block_root[..]).into()),
+        )
+        .unwrap();
+    let headers = tx.object_store("headers").unwrap();
+    for h in &batch {
+        headers
+            .put(&encode(h), Some(&JsValue::from_f64(h.slot as f64)))
+            .unwrap();
+    }
+    tx.object_store("states")
+        .unwrap()
+        .put(
+            &js_sys::Uint8Array::from(&[1u8, 2, 3][..]),
+            Some(&js_sys::Uint8Array::from(&[5u8; 32][..]).into()),
+        )
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+
+    // Opened by this library: migrated to the current schema, every record kept, no head yet.
+    let store = IdbStore::open("mainnet", gvr).await.unwrap();
+    let dump = store.dump().await.unwrap();
+    assert_eq!(dump.meta.schema_version, SCHEMA_VERSION);
+    assert_eq!(dump.meta.active_anchor, Some(a.block_root));
+    assert_eq!(dump.meta.backfill_cursor, Some(cursor));
+    assert_eq!(dump.anchors, vec![a.clone()]);
+    assert_eq!(dump.headers, batch);
+    assert_eq!(dump.states, vec![([5; 32], vec![1, 2, 3])]);
+    assert_eq!(dump.head, None);
+    // The new object store works: a head above the anchor, kept across a reopen.
+    let above = linked(&[641, 645], a.block_root);
+    let head = head_of(&above[1], a.block_root, HeadSource::Checkpoints);
+    assert_eq!(store.commit_head(&head, &above).await, Ok(2));
+    drop(store);
+    let raw = factory.open(&name, None).unwrap().await.unwrap();
+    assert_eq!(raw.version().unwrap(), SCHEMA_VERSION);
+    assert!(raw.store_names().iter().any(|n| n == "head"));
+    raw.close();
+    let store = IdbStore::open("mainnet", gvr).await.unwrap();
+    assert_eq!(store.head().await.unwrap(), Some(head));
+    store.delete().await.unwrap();
 }
