@@ -21,7 +21,19 @@
 //!    header exactly as in the trusted-block-root checkpoint flow (header root, state root,
 //!    epoch-boundary link); its sync committee must be the one the light client followed to.
 //! 6. **store**: the new anchor is stored and made active with `trust: light-client`; its
-//!    weak-subjectivity period is recomputed from its own state.
+//!    weak-subjectivity period is recomputed from its own state. In the same transaction
+//!    (`Store::commit_rebuilt_anchor`) go the headers step 4 verified (they were accepted only
+//!    because the hash chain reached the old anchor's root, so the header history has no gap
+//!    between the two anchors), the new anchor's block as the followed head, and, unless a
+//!    stored backfill already hangs from the old anchor's block, a backfill cursor at that block
+//!    (so a later backfill continues below it instead of clashing with the stored chain).
+//!
+//! No provider is trusted, so none is needed to be honest but one: every step that verifies
+//! something a provider served (updates, finality, headers, state) takes it from the first
+//! provider whose answer passes; a provider whose answer fails is reported
+//! (`OverseerEvent::ProviderRejected`) and the next one is tried. A step fails only when every
+//! provider failed it ([`RebuildError::AllProviders`] names each one's failure; with a single
+//! provider its own error is returned).
 //!
 //! Every step reports progress; every failure names its step, the period it was at and what did
 //! not verify ([`RebuildError`]).
