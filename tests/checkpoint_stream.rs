@@ -176,6 +176,17 @@ impl Recorder {
             })
             .collect()
     }
+    /// `(done, total)` of every `download` progress event.
+    fn download_events(&self) -> Vec<(u64, Option<u64>)> {
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                SyncEvent::Progress(p) if p.phase == Phase::Download => Some((p.done, p.total)),
+                _ => None,
+            })
+            .collect()
+    }
     /// `(done, total, workers)` of every `hash` progress event.
     fn hash_events(&self) -> Vec<(u64, Option<u64>, Option<u32>)> {
         self.events
@@ -443,6 +454,10 @@ fn streamed_in_awkward_chunks_inline_and_with_a_pool_gives_the_known_root() {
             let last = *hashed.last().expect("hash progress");
             let n = case.state.len() as u64;
             assert_eq!(last, (n, Some(n), Some(workers as u32)), "last hash event");
+            // The download's progress ends once, with the last byte.
+            let downloads = hooks.download_events();
+            assert_eq!(downloads.last(), Some(&(n, Some(n))));
+            assert_eq!(downloads.iter().filter(|d| d.0 == n).count(), 1);
             assert!(hooks.warnings().is_empty(), "{:?}", hooks.warnings());
             if let Some(pool) = &hooks.pool {
                 assert!(*pool.submitted.borrow() >= 2, "tasks went to the pool");

@@ -122,6 +122,18 @@ async fn checkpoint_sync_into_indexeddb_and_reopen() {
     for phase in ["download", "hash", "store"] {
         assert!(phases.iter().any(|p| p == phase), "{phase} in {phases:?}");
     }
+    // The state was hashed while it downloaded, and each hash event says by how many workers
+    // (here the test runner serves no hash-worker.js, so the main thread takes over if needed).
+    let hash_workers: Vec<Option<f64>> = progress
+        .borrow()
+        .iter()
+        .filter(|e| get_str(e, "phase") == "hash")
+        .map(|e| get(e, "workers").as_f64())
+        .collect();
+    assert!(
+        !hash_workers.is_empty() && hash_workers.iter().all(Option::is_some),
+        "hash events carry workers: {hash_workers:?}"
+    );
     let status = sync.status();
     assert_eq!(get_str(&status, "mode"), "synced");
     assert_eq!(get(&get(&status, "ws"), "stale").as_bool(), Some(false));

@@ -113,6 +113,8 @@ pub(super) struct StateSink<'c, H> {
     results: Vec<PoolResult>,
     received: u64,
     reported: u64,
+    /// The download's last progress event (`done == total`) was emitted.
+    download_done: bool,
     started_ms: Option<f64>,
     pacer: Pacer<'c, H>,
     pool_warned: bool,
@@ -136,6 +138,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
             results: Vec::new(),
             received: 0,
             reported: 0,
+            download_done: false,
             started_ms: hooks.now_ms(),
             pacer: Pacer::new(hooks),
             pool_warned: false,
@@ -349,23 +352,29 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         }
     }
 
-    /// Download and hash progress, at most once per [`PROGRESS_STEP_BYTES`] unless `force`.
+    /// Download and hash progress, at most once per [`PROGRESS_STEP_BYTES`] unless `force`; the
+    /// download's last event (`done == total`) as soon as the last byte is in, so the download
+    /// phase ends there and not when the hashing does.
     fn report(&mut self, force: bool) {
-        if !force && self.received - self.reported < PROGRESS_STEP_BYTES {
+        let last_byte = self.length == Some(self.received) && !self.download_done;
+        if !force && !last_byte && self.received - self.reported < PROGRESS_STEP_BYTES {
             return;
         }
         self.reported = self.received;
         let p = Some(self.provider);
-        emit_progress(
-            self.hooks,
-            Phase::Download,
-            self.received,
-            self.length,
-            self.received,
-            self.started_ms,
-            p,
-            None,
-        );
+        if !self.download_done {
+            self.download_done = last_byte || force;
+            emit_progress(
+                self.hooks,
+                Phase::Download,
+                self.received,
+                self.length,
+                self.received,
+                self.started_ms,
+                p,
+                None,
+            );
+        }
         let hashed = self.hashed_bytes();
         emit_progress(
             self.hooks,
@@ -384,6 +393,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         self.take(bytes)?;
         self.collect()?;
         self.dispatch().await?;
+        self.report(false);
         // With a pool: do not read further ahead of the hashing than READ_AHEAD_BYTES.
         if let Some(pool) = self.pool.clone() {
             while self.inflight > 0 && self.received - self.hashed_bytes() > READ_AHEAD_BYTES {
@@ -397,7 +407,6 @@ impl<'c, H: Hooks> StateSink<'c, H> {
                 self.check_abort()?;
             }
         }
-        self.report(false);
         Ok(())
     }
 

@@ -21,7 +21,9 @@
 //! state bytes; both must agree (the header may be missing when CORS hides it), and with the
 //! network's schedule at the state's slot. The weak-subjectivity period is computed from the
 //! verified state and kept in the anchor. Progress and warnings go through [`Hooks`], which also
-//! lets the caller yield to the browser's event loop between hashing slices and abort.
+//! lets the caller yield to the browser's event loop between hashing slices, abort, and lend a
+//! [`HashPool`] (Web Workers): a downloaded state is hashed while it arrives ([`hashing`]), so
+//! its root is ready moments after the last byte, and its bytes are kept once.
 
 mod error;
 mod hashing;
