@@ -430,7 +430,7 @@ async function backfillSuite(base) {
   } finally {
     for (const srv of servers) srv.close(), srv.closeAllConnections?.();
     child.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

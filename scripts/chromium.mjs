@@ -61,16 +61,23 @@ export function launchPlain(url, { extraArgs = [] } = {}) {
       ...extraArgs,
       url,
     ],
-    { stdio: ["ignore", "ignore", "ignore"] },
+    // Its own process group, so that `close()` ends its helper processes with it.
+    { stdio: ["ignore", "ignore", "ignore"], detached: true },
   );
   const close = async () => {
+    const group = (signal) => { try { process.kill(-child.pid, signal); } catch { /* already gone */ } };
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
+      group("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
-    fs.rmSync(profile, { recursive: true, force: true });
+    group("SIGKILL");
+    // A helper may still be flushing the profile for a moment.
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.error(`chromium profile ${profile} not removed: ${e.message}`);
+    }
   };
   return { child, close };
 }

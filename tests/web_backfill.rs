@@ -388,3 +388,24 @@ async fn backfill_is_exact_interruptible_and_resumes_in_a_new_instance() {
 
     IdbStore::delete_database(&net.gvr).await.expect("clean up");
 }
+
+/// The browser transport's per-request timeout still fires (its timer is a cleared-on-completion
+/// `setTimeout`, not `AbortSignal.timeout`), a body cut short of its `Content-Length` (read with
+/// one `arrayBuffer()`) is `TRUNCATED`, and once the faults are spent the same request succeeds.
+#[wasm_bindgen_test]
+async fn header_requests_time_out_and_truncated_bodies_are_reported() {
+    let api = HttpBeaconApi::new(&devnet_urls()[0], FetchTransport::new(400, 1));
+    fault_control("DELETE", "").await;
+    let rule = "path=/eth/v1/beacon/headers/*&slots=3-3&count=1";
+    fault_control("POST", &format!("?kind=no-response&hold_ms=3000&{rule}")).await;
+    let t0 = js_sys::Date::now();
+    let err = api.header_by_slot(3).await.unwrap_err();
+    let ms = js_sys::Date::now() - t0;
+    assert_eq!(err.code(), "TIMEOUT", "{err}");
+    assert!((350.0..2500.0).contains(&ms), "timed out after {ms} ms");
+    fault_control("POST", &format!("?kind=truncate&{rule}")).await;
+    let err = api.header_by_slot(3).await.unwrap_err();
+    assert_eq!(err.code(), "TRUNCATED", "{err}");
+    api.header_by_slot(3).await.expect("the faults are spent");
+    fault_control("DELETE", "").await;
+}

@@ -16,7 +16,9 @@
 //! Durability: verified headers are committed with the cursor in one store transaction
 //! ([`Store::commit_backfill_batch`]), so a closed tab or a crash leaves no gap and no unverified
 //! header, and the next run resumes below the cursor without refetching. Requests for a batch are
-//! spread over `concurrency` lanes and the healthy providers; 429/503 wait for `Retry-After`,
+//! shared out over the healthy providers, each with its own `concurrency` lanes (a browser pools
+//! connections per origin); slots the anchor's roots show empty are not requested at all;
+//! 429/503 wait for `Retry-After`,
 //! other transient failures back off exponentially. A stored backfill that hangs from an anchor
 //! gone outside its weak-subjectivity period is reset with a [`BackfillEvent::Reset`] (the
 //! Nimbus rule) and the run stops with [`BackfillError::BackfillTooOld`].

@@ -1,10 +1,11 @@
 //! The browser [`Transport`] on `fetch` (through `gloo-net`).
 //!
 //! Requests are plain GETs whose only added header is `Accept` (CORS-safelisted), so the browser
-//! sends no preflight. Timeouts and the caller's `AbortSignal` are combined with
-//! `AbortSignal.timeout` / `AbortSignal.any` when the browser has them. Streamed bodies are read
-//! chunk by chunk from `response.body` so progress can be reported; a batch is `join_all` over
-//! groups of at most `concurrency` requests.
+//! sends no preflight. A timeout (an `AbortController` and a timer cleared when the request ends)
+//! and the caller's `AbortSignal` are combined with `AbortSignal.any` when the browser has it. A small body of announced
+//! length (a JSON answer) is read with one `arrayBuffer()`; others are read chunk by chunk from
+//! `response.body`, so a sink can take them as they arrive; a batch is `join_all` over groups of
+//! at most `concurrency` requests.
 //!
 //! Page manners: a body's chunks that are already buffered resolve `read()` as microtasks, so a
 //! fast local provider could keep the main thread busy for a whole multi-hundred-megabyte body in
@@ -111,17 +112,104 @@ fn js_error_text(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// `AbortSignal.timeout(ms)`, if the browser has it.
-fn timeout_signal(ms: u64) -> Option<AbortSignal> {
-    let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).ok()?;
-    let f: Function = Reflect::get(&ctor, &"timeout".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    f.call1(&ctor, &JsValue::from_f64(ms as f64))
-        .ok()?
-        .dyn_into()
+/// Largest body, in bytes, read with one `arrayBuffer()` when its length is announced (every
+/// JSON answer of a Beacon API node): one promise instead of a reader and a `read()` per chunk
+/// plus the final one, which a backfill pays on every header request. Larger bodies keep the
+/// reader loop, which yields to the page and reports the bytes received when cut short.
+const SMALL_BODY_BYTES: u64 = 1 << 20;
+
+/// What a [`Deadline`] calls, looked up once per thread (window or worker).
+struct TimerFns {
+    controller: Function,
+    abort: Function,
+    set_timeout: Function,
+    clear_timeout: Function,
+}
+
+thread_local! {
+    /// The global `fetch`, looked up once per thread.
+    static FETCH_FN: Option<Function> = Reflect::get(&js_sys::global(), &"fetch".into())
         .ok()
+        .and_then(|f| f.dyn_into().ok());
+    static TIMER_FNS: Option<TimerFns> = (|| {
+        let global = js_sys::global();
+        let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).ok()?.dyn_into::<Function>().ok();
+        let controller = get(&global, "AbortController")?;
+        let proto = Reflect::get(&controller, &"prototype".into()).ok()?;
+        Some(TimerFns {
+            abort: get(&proto, "abort")?,
+            set_timeout: get(&global, "setTimeout")?,
+            clear_timeout: get(&global, "clearTimeout")?,
+            controller,
+        })
+    })();
+}
+
+/// A request's timeout: an `AbortController` aborted by a `setTimeout` that is cleared when the
+/// request ends (on drop). Not `AbortSignal.timeout(ms)`: its timer cannot be cancelled, so every
+/// finished request would leave a timer that fires `ms` later and aborts a signal nobody listens
+/// to; a backfill at hundreds of requests a second would keep thousands of them pending.
+struct Deadline {
+    signal: AbortSignal,
+    timer: JsValue,
+}
+
+impl Deadline {
+    /// Starts a timer of `ms` milliseconds; `None` when the global lacks the functions.
+    fn start(ms: u64) -> Option<Deadline> {
+        TIMER_FNS.with(|t| {
+            let t = t.as_ref()?;
+            let controller = Reflect::construct(&t.controller, &js_sys::Array::new()).ok()?;
+            let signal: AbortSignal = Reflect::get(&controller, &"signal".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            let abort = t.abort.bind0(&controller);
+            let timer = t
+                .set_timeout
+                .call2(&JsValue::UNDEFINED, &abort, &JsValue::from_f64(ms as f64))
+                .ok()?;
+            Some(Deadline { signal, timer })
+        })
+    }
+
+    fn expired(&self) -> bool {
+        self.signal.aborted()
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        TIMER_FNS.with(|t| {
+            if let Some(t) = t {
+                let _ = t.clear_timeout.call1(&JsValue::UNDEFINED, &self.timer);
+            }
+        });
+    }
+}
+
+/// `fetch(url, { headers: { Accept: accept }, signal })`. Not through `gloo-net`'s request
+/// builder: it parses the URL into a `URL`, merges its query through `URLSearchParams` and builds
+/// two `Request` objects per request, which cost more main-thread time than the `fetch` itself
+/// at backfill rates. (`web_sys::Response` comes with `gloo-net`'s `http` feature.)
+async fn fetch_get(
+    url: &str,
+    accept: &str,
+    signal: Option<&AbortSignal>,
+) -> Result<gloo_net::http::Response, JsValue> {
+    let headers = js_sys::Object::new();
+    Reflect::set(&headers, &"Accept".into(), &accept.into())?;
+    let init = js_sys::Object::new();
+    Reflect::set(&init, &"headers".into(), &headers)?;
+    if let Some(signal) = signal {
+        Reflect::set(&init, &"signal".into(), signal)?;
+    }
+    let promise = FETCH_FN.with(|f| match f {
+        Some(f) => f.call2(&js_sys::global(), &url.into(), &init),
+        None => Err(JsValue::from_str("this global has no fetch")),
+    })?;
+    let resp: web_sys::Response = JsFuture::from(Promise::from(promise)).await?.dyn_into()?;
+    Ok(resp.into())
 }
 
 /// `AbortSignal.any(signals)`, or the first signal when the browser lacks `any`; a single signal
@@ -182,17 +270,17 @@ impl FetchTransport {
                 url: url.to_string(),
             });
         }
-        let timer = timeout_signal(timeout_ms);
+        let timer = Deadline::start(timeout_ms);
         let mut signals = Vec::new();
         signals.extend(self.signal.clone());
-        signals.extend(timer.clone());
+        signals.extend(timer.as_ref().map(|t| t.signal.clone()));
         let signal = any_signal(&signals);
         let fail = |e: JsValue| -> ApiError {
             if self.aborted_by_caller() {
                 ApiError::Aborted {
                     url: url.to_string(),
                 }
-            } else if timer.as_ref().is_some_and(|t| t.aborted()) {
+            } else if timer.as_ref().is_some_and(Deadline::expired) {
                 ApiError::Timeout {
                     url: url.to_string(),
                     after_ms: timeout_ms,
@@ -204,12 +292,9 @@ impl FetchTransport {
                 }
             }
         };
-        let resp = gloo_net::http::Request::get(url)
-            .header("Accept", accept)
-            .abort_signal(signal.as_ref())
-            .send()
+        let resp = fetch_get(url, accept, signal.as_ref())
             .await
-            .map_err(|e| fail(JsValue::from_str(&e.to_string())))?;
+            .map_err(&fail)?;
         let status = resp.status();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -225,6 +310,26 @@ impl FetchTransport {
         };
         if !take {
             sink = None;
+        }
+        if let (Some(len), None) = (length, sink.as_ref()) {
+            if len <= SMALL_BODY_BYTES {
+                // Checked against `limit` above; the browser ends the body at `Content-Length`.
+                return match resp.binary().await {
+                    Ok(body) => {
+                        let received = body.len() as u64;
+                        complete_streamed(url, status, headers, body, received, length)
+                    }
+                    Err(e) => match fail(JsValue::from_str(&e.to_string())) {
+                        // Cut short: the browser does not say how much had arrived.
+                        ApiError::Network { .. } => Err(ApiError::Truncated {
+                            url: url.to_string(),
+                            expected: len,
+                            got: 0,
+                        }),
+                        other => Err(other),
+                    },
+                };
+            }
         }
         let (mut received, mut scratch) = (0u64, Vec::new());
         let mut body: Vec<u8> = Vec::new();
