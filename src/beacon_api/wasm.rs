@@ -383,7 +383,8 @@ impl FetchTransport {
                     break;
                 }
                 let value = Reflect::get(&chunk, &"value".into()).map_err(&fail)?;
-                let bytes = Uint8Array::new(&value);
+                // The chunk itself, not `new Uint8Array(chunk)` (a copy, and garbage, per read).
+                let bytes: Uint8Array = value.dyn_into().map_err(&fail)?;
                 if byob.is_some() {
                     // The buffer passed to `read` is detached; the view's is the one to reuse.
                     byob = Some(bytes.buffer());
