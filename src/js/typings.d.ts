@@ -21,7 +21,10 @@ export interface BackfillOptions {
   targetSlot?: BackfillTarget;
   /** Slots per verified batch (one IndexedDB transaction each); see `backfillDefaults()`. */
   batchSize?: number;
-  /** Requests in flight at once; see `backfillDefaults()`. */
+  /**
+   * Requests in flight per healthy provider (each origin has its own connections in the browser),
+   * so three providers at the default 6 keep 18 in flight; see `backfillDefaults()`.
+   */
   concurrency?: number;
 }
 
