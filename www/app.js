@@ -311,7 +311,22 @@ let secondsPerEpoch = 384;
 /** `genesis_validators_root` of a custom network, once read from its provider. */
 let currentGvr = null;
 
+// The newest verified block: the followed tip once a follow step ran (stored, so it survives a
+// reload), else the anchor's own block.
+function renderHead(status) {
+  const head = status?.head;
+  const el = $("head");
+  if (!head) {
+    el.textContent = "–";
+    return;
+  }
+  const slot = head.slot === null || head.slot === undefined ? "slot unknown" : `slot ${int(head.slot)}`;
+  el.textContent = `${slot}, ${shortRoot(head.root)} (${head.followed ? "followed" : "anchor block"})`;
+  el.title = head.root;
+}
+
 function renderWs(status) {
+  renderHead(status);
   const ws = status?.ws;
   const badge = $("ws-badge");
   if (!ws) {
@@ -494,6 +509,10 @@ async function run(values) {
     sync.on("progress", onProgress);
     sync.on("warning", (w) => log(`${w.code ? `${w.code}: ` : ""}${w.message ?? w}`, "warn"));
     sync.on("status", () => refresh());
+    sync.on("followed", (e) => {
+      if (e?.advanced) log(`Followed to slot ${int(e.tip?.slot)} (${int(e.linked)} header(s) linked by hash)`);
+      refresh();
+    });
     if (opened.resumed) {
       log("Resuming from the stored, verified anchor (no new download)");
       setPhase("syncing", "Checking the stored anchor…");

@@ -95,6 +95,15 @@ test("full flow: checkpoint sync, verification, storage and backfill end with th
   assert.equal(await page.locator("[data-testid=anchors] tr").count(), 1);
   assert.match(await page.locator("[data-testid=anchors]").innerText(), /checkpoint/);
   assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "within period");
+  // A fresh checkpoint sync has not followed yet: the head the page shows is the anchor's block.
+  const head = snap.status.head;
+  assert.equal(head.root, cpRoot);
+  assert.equal(head.followed, false);
+  assert.equal(
+    await page.locator("[data-testid=head]").innerText(),
+    `slot ${Number(snap.anchor.slot).toLocaleString("en-US")}, ${cpRoot.slice(0, 6)}…${cpRoot.slice(-4)} (anchor block)`,
+  );
+  assert.equal(await page.locator("[data-testid=head]").getAttribute("title"), cpRoot);
   const spec = await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json();
   assert.equal(Number(snap.status.ws.periodEpochs), wsPeriodFromSpec(spec.data, 2048));
   const counts = await storedCounts(page);
@@ -211,6 +220,9 @@ test("a stale anchor is rebuilt through light-client updates in light mode", asy
   // Fresh again, though near the end of its period (the clock was moved just past the old one's).
   assert.match(await page.locator("[data-testid=ws-badge]").innerText(), /^(within period|expires soon)$/);
   assert.match(await page.locator("[data-testid=anchors]").innerText(), /light-client/);
+  // The followed head starts at the rebuilt anchor's block.
+  assert.equal(await page.locator("[data-testid=head]").getAttribute("title"), devnet.finalized_root);
+  assert.match(await page.locator("[data-testid=head]").innerText(), /\(followed\)$/);
   const counts = await storedCounts(page);
   assert.equal(counts.anchors, 2, "the old anchor and the rebuilt one");
 });
