@@ -6,7 +6,7 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launch } from "./chromium.mjs";
+import { launch, launchPlain } from "./chromium.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = process.env.LIGHTSYNC_FIXTURES || path.join(ROOT, "../shared/fixtures");
@@ -129,6 +129,43 @@ function nativeRootThreads(file, threads) {
   return JSON.parse(out.trim().split("\n").pop());
 }
 
+/**
+ * Opens `url` (a bench page that POSTs its result to its `report` parameter) in plain headless
+ * Chromium (launchPlain: no Playwright, no DevTools protocol) and returns the parsed result. The
+ * main-thread figures come from here: with CDP attached, Playwright's Network domain makes the
+ * renderer's main thread do inspector work for every chunk of the body and more at its end
+ * (ResponseBodyLoader::DidFinishLoadingBody took 65-147 ms of one task for a 12 MB state in a
+ * trace), which a user's browser does not do.
+ */
+async function plainRun(url) {
+  const http = await import("node:http");
+  let deliver;
+  const posted = new Promise((r) => (deliver = r));
+  const srv = http.createServer((req, res) => {
+    const parts = [];
+    req.on("data", (c) => parts.push(c));
+    req.on("end", () => {
+      res.writeHead(204, { "Access-Control-Allow-Origin": "*" });
+      res.end();
+      if (req.method === "POST") deliver(Buffer.concat(parts).toString("utf8"));
+    });
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const report = `http://127.0.0.1:${srv.address().port}/result`;
+  const browser = launchPlain(`${url}&report=${encodeURIComponent(report)}`);
+  try {
+    const exited = new Promise((_, reject) => browser.child.once("exit", (c) => reject(new Error(`chromium exited with ${c}`))));
+    const limit = new Promise((_, reject) => setTimeout(() => reject(new Error("no result within 10 min")), 600_000).unref());
+    const r = JSON.parse(await Promise.race([posted, exited, limit]));
+    if (r.error) throw new Error(`page: ${r.error}`);
+    return r;
+  } finally {
+    await browser.close();
+    srv.close();
+    srv.closeAllConnections?.();
+  }
+}
+
 async function stateSuite(base) {
   bundleLodestar();
   const { chromium } = await import("playwright-core");
@@ -191,7 +228,15 @@ async function stateSuite(base) {
           lodeMem = b.mem();
           await b.close();
         }
-        for (const [who, r] of [["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
+        // Main-thread responsiveness without automation attached (see plainRun): the same two
+        // runs once more in plain headless Chromium.
+        const oursPlain = await plainRun(`${base}bench/state.html?${q.replace("driven=1&", "")}`);
+        const startPlain = await plainRun(`${base}bench/checkpoint.html?${cq.replace("driven=1&", "")}`);
+        if (startPlain.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() (plain) anchor state ${startPlain.anchor.stateRoot}, expected ${expected}`);
+        const pick = (r) => ({ longestTaskMs: r.longestTaskMs, maxTimerGapMs: r.maxTimerGapMs, totalMs: r.totalMs, longestFrames: r.longestFrames });
+        ours.plain = pick(oursPlain);
+        start.plain = pick(startPlain);
+        for (const [who, r] of [["ours (plain)", oursPlain.root], ["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
           if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
         rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, oursPeakBytes: oursMem.hwm,
           pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
@@ -204,23 +249,24 @@ async function stateSuite(base) {
   }
   const MiB = (b) => (b / 1048576).toFixed(0);
   const s = (ms) => (ms / 1000).toFixed(2);
+  const lag = (x) => `${x.plain.longestTaskMs.toFixed(0)} / ${x.plain.maxTimerGapMs.toFixed(0)}; ${x.longestTaskMs.toFixed(0)} / ${x.maxTimerGapMs.toFixed(0)}`;
   console.log(`\nstate root of devnet Fulu states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
-  console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main thread: longest task ms / max 5 ms-timer gap ms | ours renderer peak MiB | ours peak above page base (x SSZ) | Lodestar decode + root s | Lodestar renderer peak MiB | speed-up | Lodestar/ours peak | native 1 thread s | native 2 threads s |");
+  console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main thread: longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | ours renderer peak MiB | ours peak above page base (x SSZ) | Lodestar decode + root s | Lodestar renderer peak MiB | speed-up | Lodestar/ours peak | native 1 thread s | native 2 threads s |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const o = r.ours, l = r.lodestar;
     const added = r.oursPeakBytes - r.pageBaseBytes;
-    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${o.longestTaskMs.toFixed(0)} / ${o.maxTimerGapMs.toFixed(0)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${lag(o)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
     console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${s(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; longest synchronous hasher call ${o.maxSyncMs.toFixed(0)} ms; BYOB reader ${o.byob}; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
   }
   console.log(`\nLightSync.start() total beside the bare streaming root (same devnet, build and ${workers} workers): download + root, then anchor checks (WS registry walk) and IndexedDB store`);
-  console.log("| validators | row | download s | root after last byte s | anchor checks + store s | total s | hash workers | longest task ms / max 5 ms-timer gap ms | renderer peak above base (x SSZ) |");
+  console.log("| validators | row | download s | root after last byte s | anchor checks + store s | total s | hash workers | longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | renderer peak above base (x SSZ) |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const o = r.ours, c = r.start;
     const cAdded = c.rendererPeakBytes - c.rendererBaseBytes, oAdded = r.oursPeakBytes - r.pageBaseBytes;
-    console.log(`| ${r.validators.toLocaleString("en")} | bare streaming root | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | - | ${s(o.totalMs)} | ${workers} | ${o.longestTaskMs.toFixed(0)} / ${o.maxTimerGapMs.toFixed(0)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
-    console.log(`| ${r.validators.toLocaleString("en")} | LightSync.start() total | ${s(c.downloadMs)} | ${s(c.hashMs)} | ${s(c.anchorMs + c.storeMs)} | ${s(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${c.longestTaskMs.toFixed(0)} / ${c.maxTimerGapMs.toFixed(0)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | bare streaming root | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | - | ${s(o.totalMs)} | ${workers} | ${lag(o)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | LightSync.start() total | ${s(c.downloadMs)} | ${s(c.hashMs)} | ${s(c.anchorMs + c.storeMs)} | ${s(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${lag(c)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
   }
   if (kernels) {
     console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");

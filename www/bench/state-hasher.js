@@ -62,7 +62,8 @@ export class HashPool {
  * Hashes the BeaconState in `response`'s body while it downloads.
  * @param {Response} response  an OK response with a Content-Length
  * @param {object} o  { pkg (the wasm package module, initialised), fork, preset, pool (HashPool
- *   or null: hash on this thread in slices), taskBytes, readAheadBytes, perWorker, onProgress }
+ *   or null: hash on this thread in slices), taskBytes, readAheadBytes, perWorker, taskBudgetMs
+ *   (longest stretch of reading before a yield, default 25), onProgress }
  * @returns {Promise<{root, bytes, firstByteMs, lastByteMs, rootMs, stream, workerMs, nodes}>} times
  *   in ms from the call; `workerMs` sums the workers' hashing time, `nodes` counts node hashes
  */
@@ -137,9 +138,17 @@ export async function streamStateRoot(response, o) {
   }
   let firstByteMs = null;
   let received = 0;
+  // Chunks already buffered resolve read() as microtasks, so without a yield a fast link would
+  // run this whole loop (megabytes of copies and posts) in one task: yield to the event loop
+  // after `taskBudgetMs` of work, as LightSync.start() does (TASK_BUDGET_MS in src/checkpoint).
+  const budget = o.taskBudgetMs ?? 25;
+  let taskStart = performance.now();
   for (;;) {
     // Pace the download: do not read further ahead of the hashing than `readAhead` bytes.
-    while (pool && received - hashed > readAhead && inflight > 0 && !failure) await waitForWorkers();
+    while (pool && received - hashed > readAhead && inflight > 0 && !failure) {
+      await waitForWorkers();
+      taskStart = performance.now(); // a worker's message is a task of its own
+    }
     if (failure) throw failure;
     const { done, value } = chunk ? await reader.read(new Uint8Array(chunk)) : await reader.read();
     if (done) break;
@@ -156,6 +165,10 @@ export async function streamStateRoot(response, o) {
       }
     }
     o.onProgress?.({ received, total, hashed });
+    if (performance.now() - taskStart >= budget) {
+      await yieldToLoop();
+      taskStart = performance.now();
+    }
   }
   const lastByteMs = performance.now() - t0;
   if (pool) {
