@@ -270,6 +270,34 @@ async fn stale_anchor_strict_lenient_and_light() {
     let head = get(&reloaded.status(), "head");
     assert_eq!(get_str(&head, "root"), net.finalized_root);
     assert_eq!(get(&head, "followed").as_bool(), Some(true));
+    // stop() ends a follow() that has no signal, even mid-way through a long interval.
+    let (reloaded_followed, _rf) = record(&reloaded, "followed");
+    let long_interval = Object::new();
+    Reflect::set(
+        &long_interval,
+        &"intervalMs".into(),
+        &JsValue::from(600_000),
+    )
+    .unwrap();
+    let running = reloaded.follow(long_interval.into());
+    until("a followed event", || {
+        !reloaded_followed.borrow().is_empty()
+    })
+    .await;
+    reloaded.stop();
+    let timeout = js_sys::Promise::new(&mut |_resolve, reject| {
+        let global = js_sys::global();
+        let set_timeout: js_sys::Function = get(&global, "setTimeout").unchecked_into();
+        set_timeout
+            .call2(&global, &reject, &JsValue::from(5_000))
+            .unwrap();
+    });
+    let last = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
+        &running, &timeout,
+    )))
+    .await
+    .expect("follow() resolves within 5 s of stop()");
+    assert_eq!(get_str(&last, "root"), net.finalized_root);
     let period: u64 = get_str(&old, "wsPeriodEpochs").parse().unwrap();
     let stale_epoch = period + 1;
     let now = net.genesis_time + stale_epoch * net.slots_per_epoch * net.seconds_per_slot;

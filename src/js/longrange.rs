@@ -266,6 +266,8 @@ async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsVa
         .into_iter()
         .chain(inner.options.signal.clone())
         .collect();
+    // `stop()` ends this loop too (at its next check, within `STOP_CHECK_MS` while it waits).
+    inner.stop_requested.set(false);
     let result = follow_steps(&inner, interval_ms, &signals).await;
     inner.following_running.set(false);
     result
@@ -299,7 +301,7 @@ async fn follow_steps(
         hooks: &hooks,
         long_range: inner.options.long_range,
     };
-    let aborted = || signals.iter().any(|s| s.aborted());
+    let aborted = || inner.stop_requested.get() || signals.iter().any(|s| s.aborted());
     let done = || {
         let anchor = inner.active_anchor();
         Ok(inner.head_js(anchor.as_ref()))
@@ -343,9 +345,20 @@ async fn follow_steps(
             }
             inner.emit("followError", &overseer_error(&e));
         }
-        sleep(interval_ms, signals).await;
+        // Waits out the interval in slices, so `stop()` (which has no signal to wake a timer)
+        // takes effect within one slice.
+        let mut left = interval_ms;
+        while left > 0.0 && !aborted() {
+            let slice = left.min(STOP_CHECK_MS);
+            sleep(slice, signals).await;
+            left -= slice;
+        }
     }
 }
+
+/// Longest wait between two checks of `stop()` while `follow()` waits for its next step, in
+/// milliseconds.
+const STOP_CHECK_MS: f64 = 250.0;
 
 #[wasm_bindgen]
 impl LightSync {
@@ -354,7 +367,8 @@ impl LightSync {
     /// (or, after a light rebuild in this session, verified finality updates), links a newer
     /// finalized block back to the tip by hash chain and stores it as the new tip with its
     /// linking headers. Emits `followed` after each step and `followError` (tip unchanged) when a
-    /// step fails. Resolves with `status().head` when `signal` (or the instance's signal) aborts;
+    /// step fails. Resolves with `status().head` when `signal` (or the instance's signal) aborts
+    /// or `stop()` is called;
     /// rejects at once when there is no anchor to follow from or the anchor is stale and the
     /// `longRange` option refuses it (`WS_STALE`, `BACKFILL_TOO_OLD`), or with `ALREADY_RUNNING`.
     #[wasm_bindgen(js_name = follow, skip_typescript)]

@@ -277,8 +277,9 @@ export interface LightSync {
   backfill(options?: BackfillCallOptions): Promise<BackfillSummary>;
   /** Keeps following finalized blocks forward from the stored tip (or the anchor's block) every
    * `intervalMs`, storing each new tip with its linking headers; emits `followed` per step and
-   * `followError` when a step fails. Resolves with the head once `signal` aborts; rejects when
-   * there is nothing to follow from or the anchor is stale and `longRange` refuses it. */
+   * `followError` when a step fails. Resolves with the head once `signal` aborts or `stop()` is
+   * called; rejects when there is nothing to follow from or the anchor is stale and `longRange`
+   * refuses it. */
   follow(options?: FollowOptions): Promise<Head | null>;
 }
 
