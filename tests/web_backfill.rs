@@ -26,6 +26,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+mod web_common;
+use web_common::{devnet_network, get, get_str, DevnetNetwork};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 type Root = [u8; 32];
@@ -39,16 +42,6 @@ fn devnet_urls() -> Vec<String> {
         .split(',')
         .map(String::from)
         .collect()
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(v: &JsValue, key: &str) -> String {
-    get(v, key)
-        .as_string()
-        .unwrap_or_else(|| panic!("{key}: expected a string in {v:?}"))
 }
 
 fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
@@ -73,30 +66,23 @@ struct Net {
 
 async fn devnet() -> Net {
     let url = devnet_urls()[0].clone();
-    let t = FetchTransport::new(10_000, 6);
-    let info = t
-        .get(&format!("{url}/_devnet/info"), "application/json")
-        .await
-        .expect("devnet info");
-    let info: serde_json::Value = serde_json::from_slice(&info.body).expect("info JSON");
+    let DevnetNetwork {
+        info,
+        spec,
+        config,
+        gvr,
+    } = devnet_network(&url).await;
     let checkpoint = info["checkpoint"]
         .as_str()
         .expect("the devnet has a finalized checkpoint")
         .to_string();
     let head = info["head_slot"].as_u64().expect("head slot");
-    let api = HttpBeaconApi::new(&url, FetchTransport::default());
-    let genesis = api.genesis().await.expect("genesis");
-    let mut spec = api.spec().await.expect("spec");
-    spec.insert(
-        "GENESIS_VALIDATORS_ROOT".into(),
-        format!("0x{}", hex::encode(genesis.genesis_validators_root)).into(),
-    );
     let name = spec["CONFIG_NAME"]
         .as_str()
         .expect("CONFIG_NAME")
         .to_string();
-    let config = js_sys::JSON::parse(&serde_json::to_string(&spec).unwrap()).unwrap();
     // The devnet's view of every slot: the canonical block and the orphans.
+    let t = FetchTransport::new(10_000, 6);
     let urls: Vec<String> = (0..=head)
         .map(|s| format!("{url}/eth/v1/beacon/headers?slot={s}"))
         .collect();
@@ -118,7 +104,7 @@ async fn devnet() -> Net {
     Net {
         config,
         name,
-        gvr: genesis.genesis_validators_root,
+        gvr,
         checkpoint,
         canonical,
         orphans,

@@ -6,13 +6,15 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use beacon_lightsync::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi, Transport};
 use beacon_lightsync::js::LightSync;
 use beacon_lightsync::store::{IdbStore, Store, StoreDump};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod web_common;
+use web_common::{devnet_network, get, get_str};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -22,38 +24,14 @@ fn devnet_url() -> &'static str {
     )
 }
 
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(v: &JsValue, key: &str) -> String {
-    get(v, key)
-        .as_string()
-        .unwrap_or_else(|| panic!("{key}: expected a string in {v:?}"))
-}
-
 /// The devnet's checkpoint, network config (as a JS object) and genesis validators root.
 async fn devnet() -> (String, JsValue, [u8; 32]) {
-    let url = devnet_url();
-    let t = FetchTransport::default();
-    let info = t
-        .get(&format!("{url}/_devnet/info"), "application/json")
-        .await
-        .expect("devnet info");
-    let info: serde_json::Value = serde_json::from_slice(&info.body).expect("info JSON");
-    let checkpoint = info["checkpoint"]
+    let net = devnet_network(devnet_url()).await;
+    let checkpoint = net.info["checkpoint"]
         .as_str()
         .expect("devnet has a finalized checkpoint")
         .to_string();
-    let api = HttpBeaconApi::new(url, FetchTransport::default());
-    let genesis = api.genesis().await.expect("genesis");
-    let mut spec = api.spec().await.expect("spec");
-    spec.insert(
-        "GENESIS_VALIDATORS_ROOT".into(),
-        format!("0x{}", hex::encode(genesis.genesis_validators_root)).into(),
-    );
-    let config = js_sys::JSON::parse(&serde_json::to_string(&spec).unwrap()).unwrap();
-    (checkpoint, config, genesis.genesis_validators_root)
+    (checkpoint, net.config, net.gvr)
 }
 
 fn options(config: &JsValue, key: &str, value: &str) -> JsValue {

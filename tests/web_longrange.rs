@@ -20,7 +20,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use beacon_lightsync::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi, Transport};
+use beacon_lightsync::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi};
 use beacon_lightsync::checkpoint::network_from_spec;
 use beacon_lightsync::js::LightSync;
 use beacon_lightsync::store::{IdbStore, Store, StoreDump};
@@ -28,6 +28,9 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod web_common;
+use web_common::{devnet_network, get, get_str, DevnetNetwork};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -37,16 +40,6 @@ fn devnet_url() -> &'static str {
         .expect(
             "LIGHTSYNC_DEVNET_LIGHT_URL or LIGHTSYNC_DEVNET_URL must be set when compiling this test (a devnet on 127.0.0.1)",
         )
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(v: &JsValue, key: &str) -> String {
-    get(v, key)
-        .as_string()
-        .unwrap_or_else(|| panic!("{key}: expected a string in {v:?}"))
 }
 
 fn hex0x(b: &[u8]) -> String {
@@ -66,28 +59,23 @@ struct Net {
 
 async fn devnet() -> Net {
     let url = devnet_url();
-    let info = FetchTransport::default()
-        .get(&format!("{url}/_devnet/info"), "application/json")
-        .await
-        .expect("devnet info");
-    let info: serde_json::Value = serde_json::from_slice(&info.body).expect("info JSON");
+    let DevnetNetwork {
+        info,
+        spec,
+        config,
+        gvr,
+    } = devnet_network(url).await;
+    let network = network_from_spec(&spec, Some(gvr)).expect("spec");
     let api = HttpBeaconApi::new(url, FetchTransport::default());
-    let genesis = api.genesis().await.expect("genesis");
-    let mut spec = api.spec().await.expect("spec");
-    let network = network_from_spec(&spec, Some(genesis.genesis_validators_root)).expect("spec");
-    spec.insert(
-        "GENESIS_VALIDATORS_ROOT".into(),
-        hex0x(&genesis.genesis_validators_root).into(),
-    );
     let genesis_header = api
         .header("genesis")
         .await
         .expect("genesis header")
         .expect("genesis block");
     Net {
-        config: js_sys::JSON::parse(&serde_json::to_string(&spec).unwrap()).unwrap(),
+        config,
         name: network.name.clone(),
-        gvr: genesis.genesis_validators_root,
+        gvr,
         genesis_time: network.genesis_time,
         slots_per_epoch: network.slots_per_epoch(),
         seconds_per_slot: network.seconds_per_slot,
