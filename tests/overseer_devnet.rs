@@ -10,19 +10,17 @@
 
 mod devnet_common;
 
-use std::cell::RefCell;
-
-use beacon_lightsync::checkpoint::{LongRange, Source};
+use beacon_lightsync::checkpoint::LongRange;
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
-use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::devnet::Devnet;
 use beacon_lightsync::light::follow::FollowStep;
 use beacon_lightsync::light::rebuild::{RebuildError, Step};
-use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent, OverseerHooks};
+use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent};
 use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, Trust};
 use beacon_lightsync::ws::FixedClock;
-use devnet_common::{apis, checkpoint_sync, empty_store, network};
+use devnet_common::{apis, epoch_clock, genesis_anchor, network, start_devnet, Recorder};
 use futures::executor::block_on;
 
 const VALIDATORS: u64 = 512;
@@ -32,53 +30,20 @@ const SLOTS: u64 = 255;
 const PROVIDER_TIMEOUT_MS: u64 = 10_000;
 
 fn start(providers: usize) -> Devnet {
-    Devnet::start(DevnetOptions {
-        port: 0,
+    start_devnet(
         providers,
-        chain: ChainOptions {
+        ChainOptions {
             validators: VALIDATORS,
             slots: SLOTS,
             seed: 7,
             ..ChainOptions::default()
         },
-        ..DevnetOptions::default()
-    })
-    .expect("devnet starts")
-}
-
-#[derive(Default)]
-struct Recorder {
-    events: RefCell<Vec<OverseerEvent>>,
-}
-
-impl OverseerHooks for Recorder {
-    fn emit(&self, event: &OverseerEvent) {
-        self.events.borrow_mut().push(event.clone());
-    }
-}
-
-/// A store whose active anchor is the devnet's genesis state, verified by the trusted-block-root
-/// flow while the wall clock says the chain is young.
-fn genesis_anchor(devnet: &Devnet, net: &NetworkConfig) -> (MemoryStore, AnchorRecord) {
-    let chain = devnet.chain();
-    let root = chain.genesis_block_root.expect("genesis block");
-    let store = empty_store(net);
-    let verified = checkpoint_sync(
-        net,
-        &apis(devnet, PROVIDER_TIMEOUT_MS),
-        &store,
-        &Source::TrustedBlockRoot(root),
     )
-    .expect("genesis anchor");
-    assert_eq!(verified.anchor.slot, 0);
-    assert!(verified.anchor.current_sync_committee.is_some());
-    (store, verified.anchor)
 }
 
 /// A clock `epochs_past` epochs after the anchor's weak-subjectivity expiry.
 fn stale_clock(net: &NetworkConfig, anchor: &AnchorRecord, epochs_past: u64) -> FixedClock {
-    let epoch = anchor.epoch + anchor.ws_period_epochs + epochs_past;
-    FixedClock(net.genesis_time + epoch * net.slots_per_epoch() * net.seconds_per_slot)
+    epoch_clock(net, anchor.epoch + anchor.ws_period_epochs + epochs_past)
 }
 
 /// Starts the overseer against every provider of `devnet`.
@@ -123,7 +88,7 @@ fn linked_in_devnet(devnet: &Devnet, from: [u8; 32], to: [u8; 32]) -> bool {
 fn strict_refuses_a_stale_anchor_and_changes_nothing() {
     let devnet = start(1);
     let net = network(&devnet);
-    let (store, anchor) = genesis_anchor(&devnet, &net);
+    let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     let before = block_on(store.dump()).unwrap();
     let clock = stale_clock(&net, &anchor, 1);
     let hooks = Recorder::default();
@@ -145,11 +110,9 @@ fn strict_refuses_a_stale_anchor_and_changes_nothing() {
 fn within_the_period_follows_forward_by_hash_chain() {
     let devnet = start(2);
     let net = network(&devnet);
-    let (store, anchor) = genesis_anchor(&devnet, &net);
+    let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     // One epoch before expiry: still within.
-    let clock = FixedClock(
-        net.genesis_time + anchor.ws_period_epochs * net.slots_per_epoch() * net.seconds_per_slot,
-    );
+    let clock = epoch_clock(&net, anchor.ws_period_epochs);
     let hooks = Recorder::default();
     let started = run(&devnet, &net, &store, &clock, &hooks, LongRange::Strict).unwrap();
     assert_eq!(started.decision.mode, Mode::Follow);
@@ -168,7 +131,7 @@ fn within_the_period_follows_forward_by_hash_chain() {
 fn lenient_warns_marks_the_anchor_stale_and_follows() {
     let devnet = start(1);
     let net = network(&devnet);
-    let (store, anchor) = genesis_anchor(&devnet, &net);
+    let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     let clock = stale_clock(&net, &anchor, 5);
     let hooks = Recorder::default();
     let started = run(&devnet, &net, &store, &clock, &hooks, LongRange::Lenient).unwrap();
@@ -196,7 +159,7 @@ fn lenient_warns_marks_the_anchor_stale_and_follows() {
 fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
     let devnet = start(3);
     let net = network(&devnet);
-    let (store, old) = genesis_anchor(&devnet, &net);
+    let (store, old) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     let clock = stale_clock(&net, &old, 1);
     let hooks = Recorder::default();
     let started = run(&devnet, &net, &store, &clock, &hooks, LongRange::Light).unwrap();
@@ -264,7 +227,7 @@ fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
 fn rebuild_error_with_fault(fault: &str) -> RebuildError {
     let devnet = start(1);
     let net = network(&devnet);
-    let (store, old) = genesis_anchor(&devnet, &net);
+    let (store, old) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     let before = block_on(store.dump()).unwrap();
     devnet.add_fault(0, FaultRule::parse(fault).expect("fault parses"));
     let clock = stale_clock(&net, &old, 1);

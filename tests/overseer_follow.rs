@@ -19,24 +19,23 @@ mod devnet_common;
 use std::cell::{Cell, RefCell};
 
 use beacon_lightsync::beacon_api::{
-    ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, HttpBeaconApi, RawBody,
-    SszState, UreqTransport,
+    ApiError, BeaconApi, FinalityCheckpoints, HeaderInfo, HttpBeaconApi, UreqTransport,
 };
-use beacon_lightsync::checkpoint::{LongRange, Source};
+use beacon_lightsync::checkpoint::LongRange;
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
-use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::devnet::Devnet;
 use beacon_lightsync::light::follow::{FollowError, FollowStep, LinkError};
 use beacon_lightsync::light::rebuild::{RebuildError, Step};
-use beacon_lightsync::overseer::{
-    Mode, Overseer, OverseerError, OverseerEvent, OverseerHooks, Started,
-};
+use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent, Started};
 use beacon_lightsync::store::{AnchorRecord, HeadSource, MemoryStore, Store, StoreDump};
 use beacon_lightsync::types::phase0::{BeaconBlockHeader, Checkpoint};
 use beacon_lightsync::types::B256;
 use beacon_lightsync::ws::FixedClock;
-use devnet_common::{apis, checkpoint_sync, empty_store, network};
+use devnet_common::{
+    apis, epoch_clock, forward_beacon_api, genesis_anchor, network, start_devnet, Recorder,
+};
 use futures::executor::block_on;
 use tree_hash::TreeHash;
 
@@ -45,47 +44,15 @@ const SLOTS: u64 = 255;
 const PROVIDER_TIMEOUT_MS: u64 = 10_000;
 
 fn start(providers: usize) -> Devnet {
-    Devnet::start(DevnetOptions {
-        port: 0,
+    start_devnet(
         providers,
-        chain: ChainOptions {
+        ChainOptions {
             validators: VALIDATORS,
             slots: SLOTS,
             seed: 7,
             ..ChainOptions::default()
         },
-        ..DevnetOptions::default()
-    })
-    .expect("devnet starts")
-}
-
-#[derive(Default)]
-struct Recorder {
-    events: RefCell<Vec<OverseerEvent>>,
-}
-
-impl OverseerHooks for Recorder {
-    fn emit(&self, event: &OverseerEvent) {
-        self.events.borrow_mut().push(event.clone());
-    }
-}
-
-fn genesis_anchor(devnet: &Devnet, net: &NetworkConfig) -> (MemoryStore, AnchorRecord) {
-    let root = devnet.chain().genesis_block_root.expect("genesis block");
-    let store = empty_store(net);
-    let verified = checkpoint_sync(
-        net,
-        &apis(devnet, PROVIDER_TIMEOUT_MS),
-        &store,
-        &Source::TrustedBlockRoot(root),
     )
-    .expect("genesis anchor");
-    (store, verified.anchor)
-}
-
-/// A clock at `epoch`.
-fn clock_at(net: &NetworkConfig, epoch: u64) -> FixedClock {
-    FixedClock(net.genesis_time + epoch * net.slots_per_epoch() * net.seconds_per_slot)
 }
 
 fn overseer<'a, A: BeaconApi>(
@@ -142,15 +109,16 @@ struct MovingFinality {
 }
 
 impl BeaconApi for MovingFinality {
-    fn base_url(&self) -> &str {
-        self.inner.base_url()
-    }
-    async fn genesis(&self) -> Result<Genesis, ApiError> {
-        self.inner.genesis().await
-    }
-    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-        self.inner.spec().await
-    }
+    forward_beacon_api!(
+        inner: base_url,
+        genesis,
+        spec,
+        headers_by_slots,
+        state_ssz,
+        light_client_bootstrap,
+        light_client_updates,
+        light_client_finality_update,
+    );
     async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
         if let Some(f) = self.forged.borrow().as_ref() {
             if block_id == format!("0x{}", hex::encode(f.root)) {
@@ -158,9 +126,6 @@ impl BeaconApi for MovingFinality {
             }
         }
         self.inner.header(block_id).await
-    }
-    async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>> {
-        self.inner.headers_by_slots(slots).await
     }
     async fn finality_checkpoints(&self, id: &str) -> Result<FinalityCheckpoints, ApiError> {
         let mut c = self.inner.finality_checkpoints(id).await?;
@@ -171,30 +136,14 @@ impl BeaconApi for MovingFinality {
         };
         Ok(c)
     }
-    async fn state_ssz(
-        &self,
-        id: &str,
-        on_progress: &mut dyn FnMut(u64, Option<u64>),
-    ) -> Result<SszState, ApiError> {
-        self.inner.state_ssz(id, on_progress).await
-    }
-    async fn light_client_bootstrap(&self, root: &[u8; 32]) -> Result<RawBody, ApiError> {
-        self.inner.light_client_bootstrap(root).await
-    }
-    async fn light_client_updates(&self, start: u64, count: u64) -> Result<RawBody, ApiError> {
-        self.inner.light_client_updates(start, count).await
-    }
-    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
-        self.inner.light_client_finality_update().await
-    }
 }
 
 #[test]
 fn the_followed_tip_is_stored_with_its_chain_and_a_reload_resumes_from_it() {
     let devnet = start(2);
     let net = network(&devnet);
-    let (store, anchor) = genesis_anchor(&devnet, &net);
-    let clock = clock_at(&net, anchor.ws_period_epochs);
+    let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
+    let clock = epoch_clock(&net, anchor.ws_period_epochs);
     let providers = apis(&devnet, PROVIDER_TIMEOUT_MS);
     let hooks = Recorder::default();
     let started =
@@ -254,8 +203,8 @@ fn the_followed_tip_is_stored_with_its_chain_and_a_reload_resumes_from_it() {
 fn the_follow_loop_moves_stays_and_refuses_a_block_that_does_not_link() {
     let devnet = start(1);
     let net = network(&devnet);
-    let (store, anchor) = genesis_anchor(&devnet, &net);
-    let clock = clock_at(&net, anchor.ws_period_epochs);
+    let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
+    let clock = epoch_clock(&net, anchor.ws_period_epochs);
     let finalized = devnet.chain().checkpoints.finalized;
     let blocks = canonical(&devnet, 1, SLOTS);
     let (mid_slot, mid_root) = *blocks.iter().rev().find(|(s, _)| *s <= 100).unwrap();
@@ -339,14 +288,14 @@ fn the_follow_loop_moves_stays_and_refuses_a_block_that_does_not_link() {
 
 /// The old anchor's stale clock.
 fn stale(net: &NetworkConfig, anchor: &AnchorRecord) -> FixedClock {
-    clock_at(net, anchor.epoch + anchor.ws_period_epochs + 1)
+    epoch_clock(net, anchor.epoch + anchor.ws_period_epochs + 1)
 }
 
 #[test]
 fn the_rebuild_stores_the_whole_chain_and_skips_a_lying_provider() {
     let devnet = start(2);
     let net = network(&devnet);
-    let (store, old) = genesis_anchor(&devnet, &net);
+    let (store, old) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     // Provider 0 forges update signatures and breaks the header chain; provider 1 is honest.
     for fault in [
         "bad-lc-signature,path=/eth/v1/beacon/light_client/updates",
@@ -425,7 +374,7 @@ fn the_rebuild_stores_the_whole_chain_and_skips_a_lying_provider() {
 fn when_every_provider_fails_a_step_each_failure_is_named() {
     let devnet = start(2);
     let net = network(&devnet);
-    let (store, old) = genesis_anchor(&devnet, &net);
+    let (store, old) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
     let before = block_on(store.dump()).unwrap();
     for p in 0..2 {
         devnet.add_fault(

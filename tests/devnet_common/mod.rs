@@ -1,8 +1,11 @@
 //! Helpers shared by the devnet integration tests: a raw HTTP/1.1 client (for faults that a
 //! high-level client would hide: truncation, silence, exact bytes), a ureq wrapper, and the set-up
-//! of a sync against a running devnet (its network config, providers, checkpoint, an empty store).
-#![allow(dead_code)]
+//! of a sync against a running devnet (its network config, providers, checkpoint, an empty store,
+//! a store anchored at genesis), a clock at an epoch, an overseer event recorder, and
+//! [`forward_beacon_api!`] for test providers that wrap a real one and change a few answers.
+#![allow(dead_code, unused_macros)]
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -13,10 +16,23 @@ use beacon_lightsync::checkpoint::{
     Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
-use beacon_lightsync::devnet::Devnet;
-use beacon_lightsync::store::MemoryStore;
-use beacon_lightsync::ws::{SystemClock, WsCheckpoint};
+use beacon_lightsync::devnet::chain::ChainOptions;
+use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::overseer::{OverseerEvent, OverseerHooks};
+use beacon_lightsync::store::{AnchorRecord, MemoryStore};
+use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
 use futures::executor::block_on;
+
+/// A devnet on a free port with `providers` providers serving the chain `chain` describes (every
+/// other option at its default: no faults, no liars, no replay).
+pub fn start_devnet(providers: usize, chain: ChainOptions) -> Devnet {
+    Devnet::start(DevnetOptions {
+        providers,
+        chain,
+        ..DevnetOptions::default()
+    })
+    .expect("devnet starts")
+}
 
 /// The devnet's network config, read from its `/eth/v1/config/spec` answer (a config.yaml in
 /// JSON form) and its genesis.
@@ -48,6 +64,165 @@ pub fn checkpoint(devnet: &Devnet) -> WsCheckpoint {
 pub fn empty_store(net: &NetworkConfig) -> MemoryStore {
     MemoryStore::new(&net.name, net.genesis_validators_root.0)
 }
+
+/// A store whose active anchor is the devnet's genesis state, verified by the trusted-block-root
+/// flow (genesis block root from the devnet's own chain) while the wall clock says the chain is
+/// young. Checks it is the slot-0 anchor with the sync committee a light client starts from.
+pub fn genesis_anchor(
+    devnet: &Devnet,
+    net: &NetworkConfig,
+    timeout_ms: u64,
+) -> (MemoryStore, AnchorRecord) {
+    let root = devnet.chain().genesis_block_root.expect("genesis block");
+    let store = empty_store(net);
+    let verified = checkpoint_sync(
+        net,
+        &apis(devnet, timeout_ms),
+        &store,
+        &Source::TrustedBlockRoot(root),
+    )
+    .expect("genesis anchor");
+    assert_eq!(verified.anchor.slot, 0);
+    assert_eq!(verified.anchor.block_root, root);
+    assert!(verified.anchor.current_sync_committee.is_some());
+    (store, verified.anchor)
+}
+
+/// A clock at the first second of `epoch` (spec `compute_start_slot_at_epoch`, then the slot's
+/// start time).
+pub fn epoch_clock(net: &NetworkConfig, epoch: u64) -> FixedClock {
+    FixedClock(net.slot_start_time(net.compute_start_slot_at_epoch(epoch)))
+}
+
+/// Overseer hooks that keep every event, in order.
+#[derive(Default)]
+pub struct Recorder {
+    pub events: RefCell<Vec<OverseerEvent>>,
+}
+
+impl OverseerHooks for Recorder {
+    fn emit(&self, event: &OverseerEvent) {
+        self.events.borrow_mut().push(event.clone());
+    }
+}
+
+/// Inside an `impl BeaconApi for Wrapper`, forwards the named trait methods to the field
+/// `$inner` (itself a `BeaconApi`), so a test provider spells out only the answers it changes:
+/// `forward_beacon_api!(inner: base_url, genesis, spec, header);`. A method left out of the
+/// list and not written by hand keeps the trait's default (for `header_by_slot`,
+/// `header_by_root` and `state_ssz_into`: built on the wrapper's own methods).
+macro_rules! forward_beacon_api {
+    ($inner:ident: $($method:ident),+ $(,)?) => {
+        $( forward_beacon_api!(@one $inner $method); )+
+    };
+    (@one $inner:ident base_url) => {
+        fn base_url(&self) -> &str {
+            self.$inner.base_url()
+        }
+    };
+    (@one $inner:ident genesis) => {
+        async fn genesis(
+            &self,
+        ) -> Result<::beacon_lightsync::beacon_api::Genesis, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.genesis().await
+        }
+    };
+    (@one $inner:ident spec) => {
+        async fn spec(
+            &self,
+        ) -> Result<
+            ::serde_json::Map<String, ::serde_json::Value>,
+            ::beacon_lightsync::beacon_api::ApiError,
+        > {
+            self.$inner.spec().await
+        }
+    };
+    (@one $inner:ident header) => {
+        async fn header(
+            &self,
+            block_id: &str,
+        ) -> Result<
+            Option<::beacon_lightsync::beacon_api::HeaderInfo>,
+            ::beacon_lightsync::beacon_api::ApiError,
+        > {
+            self.$inner.header(block_id).await
+        }
+    };
+    (@one $inner:ident headers_by_slots) => {
+        async fn headers_by_slots(
+            &self,
+            slots: &[u64],
+        ) -> Vec<
+            Result<
+                Option<::beacon_lightsync::beacon_api::HeaderInfo>,
+                ::beacon_lightsync::beacon_api::ApiError,
+            >,
+        > {
+            self.$inner.headers_by_slots(slots).await
+        }
+    };
+    (@one $inner:ident finality_checkpoints) => {
+        async fn finality_checkpoints(
+            &self,
+            state_id: &str,
+        ) -> Result<
+            ::beacon_lightsync::beacon_api::FinalityCheckpoints,
+            ::beacon_lightsync::beacon_api::ApiError,
+        > {
+            self.$inner.finality_checkpoints(state_id).await
+        }
+    };
+    (@one $inner:ident state_ssz) => {
+        async fn state_ssz(
+            &self,
+            state_id: &str,
+            on_progress: &mut dyn FnMut(u64, Option<u64>),
+        ) -> Result<::beacon_lightsync::beacon_api::SszState, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.state_ssz(state_id, on_progress).await
+        }
+    };
+    (@one $inner:ident state_ssz_into) => {
+        async fn state_ssz_into(
+            &self,
+            state_id: &str,
+            sink: &mut dyn ::beacon_lightsync::beacon_api::BodySink,
+        ) -> Result<::beacon_lightsync::beacon_api::SszState, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.state_ssz_into(state_id, sink).await
+        }
+    };
+    (@one $inner:ident light_client_bootstrap) => {
+        async fn light_client_bootstrap(
+            &self,
+            block_root: &[u8; 32],
+        ) -> Result<::beacon_lightsync::beacon_api::RawBody, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.light_client_bootstrap(block_root).await
+        }
+    };
+    (@one $inner:ident light_client_updates) => {
+        async fn light_client_updates(
+            &self,
+            start_period: u64,
+            count: u64,
+        ) -> Result<::beacon_lightsync::beacon_api::RawBody, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.light_client_updates(start_period, count).await
+        }
+    };
+    (@one $inner:ident light_client_finality_update) => {
+        async fn light_client_finality_update(
+            &self,
+        ) -> Result<::beacon_lightsync::beacon_api::RawBody, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.light_client_finality_update().await
+        }
+    };
+}
+#[allow(unused_imports)] // Only the tests with a wrapping provider use it.
+pub(crate) use forward_beacon_api;
 
 /// A checkpoint sync from `source` into `store`: the wall clock, no hooks, default options.
 pub fn checkpoint_sync<A: BeaconApi>(
