@@ -46,6 +46,19 @@ fn is_code(s: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The index of the `"` closing the string literal whose opening `"` is at `open` (escaped
+/// characters skipped), or the end of `bytes` when it is unterminated.
+fn string_end(bytes: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// The text between the bracket at `open` (`(` or `{`) and its match, string literals skipped.
 fn balanced(text: &str, open: usize) -> &str {
     let bytes = text.as_bytes();
@@ -58,15 +71,7 @@ fn balanced(text: &str, open: usize) -> &str {
     let mut i = open;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
+            b'"' => i = string_end(bytes, i),
             b if b == o => depth += 1,
             b if b == c => {
                 depth -= 1;
@@ -88,15 +93,7 @@ fn arguments(inner: &str) -> Vec<&str> {
     let mut out = Vec::new();
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
+            b'"' => i = string_end(bytes, i),
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth -= 1,
             b',' if depth == 0 => {
