@@ -56,6 +56,14 @@ fn sum_bytes(pks: &[[u8; 48]]) -> [u8; 48] {
         .to_bytes()
 }
 
+/// A compressed G1 encoding that decodes to no point: x = 2^381 - 1 with the compression flag
+/// set is not a field element (it exceeds the BLS12-381 modulus).
+fn not_a_point() -> [u8; 48] {
+    let mut bytes = [0xffu8; 48];
+    bytes[0] = 0x9f;
+    bytes
+}
+
 fn committee(pks: &[[u8; 48]], aggregate: [u8; 48]) -> TrustedCommittee<Minimal> {
     let pubkeys: Vec<BlsPublicKey> = pks.iter().map(|k| BlsPublicKey::from(*k)).collect();
     TrustedCommittee::new(SyncCommittee {
@@ -247,9 +255,7 @@ fn non_subgroup_key_is_caught_by_the_aggregate_check() {
 #[test]
 fn undecodable_and_identity_keys() {
     let k = keys();
-    // x = 2^381 - 1 with the compression flag: not a field element, so not a point.
-    let mut garbage = [0xffu8; 48];
-    garbage[0] = 0x9f;
+    let garbage = not_a_point();
     assert!(PublicKeyPoint::from_bytes(&garbage).is_err());
     let mut pks = k.pks.clone();
     pks[3] = garbage;
@@ -311,8 +317,7 @@ fn a_wrong_aggregate_pubkey_makes_genuine_signatures_fail_not_pass() {
         Ok(AggregatePath::SumOfParticipants)
     );
     // An undecodable aggregate_pubkey falls back to the participants' sum.
-    let mut garbage = [0xffu8; 48];
-    garbage[0] = 0x9f;
+    let garbage = not_a_point();
     let c = committee(&k.pks, garbage);
     let sig = sign(&k, &most, &msg());
     assert_eq!(
