@@ -210,12 +210,6 @@ impl PublicKeyPoint {
     }
 }
 
-impl From<&PublicKey> for PublicKeyPoint {
-    fn from(key: &PublicKey) -> Self {
-        PublicKeyPoint(key.0)
-    }
-}
-
 impl std::fmt::Debug for PublicKeyPoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "PublicKeyPoint(0x{})", hex::encode(self.to_bytes()))
