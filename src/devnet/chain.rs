@@ -784,14 +784,14 @@ impl<P: Preset> Generator<P> {
         let started = std::time::Instant::now();
         let mut timings: Vec<(String, f64)> = Vec::new();
         let mut lap = std::time::Instant::now();
-        let mut mark = |name: &str, timings: &mut Vec<(String, f64)>| {
+        let mut mark = |name: &str| {
             timings.push((name.to_string(), lap.elapsed().as_secs_f64()));
             lap = std::time::Instant::now();
         };
         self.keys();
-        mark("bls keys", &mut timings);
+        mark("bls keys");
         self.registry()?;
-        mark("registry and its roots", &mut timings);
+        mark("registry and its roots");
         let spe = self.spe();
         let head = self.opts.slots;
         let fin_epoch = head / spe - 2;
@@ -818,7 +818,7 @@ impl<P: Preset> Generator<P> {
         // (large registries) the post-states of checkpoint blocks whose boundary slot is empty.
         let mut synthetic: BTreeSet<u64> = attested.keys().copied().collect();
         synthetic.extend(plan.bootstrap_slots.iter().copied());
-        let served = plan.served.clone();
+        let served = &plan.served;
         let last_served = served.iter().next_back().copied().unwrap_or(0);
 
         // Walk the slots in order: state root of each slot, then its block.
@@ -908,11 +908,11 @@ impl<P: Preset> Generator<P> {
             self.blocks.insert(slot, blk);
         }
 
-        mark("blocks and served states", &mut timings);
+        mark("blocks and served states");
         self.sign_blocks();
-        mark("block signatures", &mut timings);
+        mark("block signatures");
         let mut chain = self.assemble(head, states, &plan, &attested)?;
-        mark("light-client data and wire forms", &mut timings);
+        mark("light-client data and wire forms");
         chain.timings = timings;
         chain.label = format!(
             "generated {} {} seed={} validators={} slots={} ({:.1} s)",
@@ -1281,24 +1281,22 @@ impl<P: Preset> Generator<P> {
         }
         chain.genesis_block_root = self.blocks.get(&0).map(|b| b.root);
         for (slot, bytes) in states {
-            {
-                let root = self.state_roots[slot as usize];
-                let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
-                    self.state_json(&bytes)?.map(Arc::new)
-                } else {
-                    None
-                };
-                chain.states.insert(
-                    root,
-                    StateEntry {
-                        slot,
-                        fork: fork.clone(),
-                        json,
-                        ssz: bytes,
-                        checkpoints: Some(self.checkpoints_at(slot)),
-                    },
-                );
-            }
+            let root = self.state_roots[slot as usize];
+            let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
+                Some(Arc::new(self.state_json(&bytes)?))
+            } else {
+                None
+            };
+            chain.states.insert(
+                root,
+                StateEntry {
+                    slot,
+                    fork: fork.clone(),
+                    json,
+                    ssz: bytes,
+                    checkpoints: Some(self.checkpoints_at(slot)),
+                },
+            );
         }
 
         // Bootstraps for the checkpoint blocks (a node offers them where it keeps the state):
@@ -1399,7 +1397,7 @@ impl<P: Preset> Generator<P> {
 
     /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
     /// bytes with the crate's types so both forms are the same value.
-    fn state_json(&self, ssz_bytes: &[u8]) -> Result<Option<Vec<u8>>, ChainError> {
+    fn state_json(&self, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
         use ssz::Decode;
         let json = match self.fork {
             ForkName::Fulu => fulu::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
@@ -1409,7 +1407,7 @@ impl<P: Preset> Generator<P> {
                 .map_err(ssz_err("state JSON"))
                 .map(|s| serde_json::to_vec(&s))?,
         };
-        json.map(Some).map_err(ssz_err("state JSON"))
+        json.map_err(ssz_err("state JSON"))
     }
 
     /// `/eth/v1/config/spec`: the devnet's config plus the preset, as the API's strings.
