@@ -187,6 +187,19 @@ fn check_slot(slot: u64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A header's slot is in range and is the slot its encoded header says.
+fn check_header_slot(header: &HeaderRecord) -> Result<(), StoreError> {
+    check_slot(header.slot)?;
+    let encoded = header.encoded_slot();
+    if encoded != header.slot {
+        return Err(StoreError::HeaderSlotMismatch {
+            expected: header.slot,
+            got: encoded,
+        });
+    }
+    Ok(())
+}
+
 fn check_network(expected: &str, anchor: &AnchorRecord) -> Result<(), StoreError> {
     if anchor.network != expected {
         return Err(StoreError::NetworkMismatch {
@@ -222,14 +235,7 @@ fn validate_batch(headers: &[HeaderRecord], cursor: &BackfillCursor) -> Result<(
     check_slot(cursor.target_slot)?;
     let mut seen = std::collections::BTreeSet::new();
     for header in headers {
-        check_slot(header.slot)?;
-        let encoded = header.encoded_slot();
-        if encoded != header.slot {
-            return Err(StoreError::HeaderSlotMismatch {
-                expected: header.slot,
-                got: encoded,
-            });
-        }
+        check_header_slot(header)?;
         if !seen.insert(header.slot) {
             return Err(StoreError::DuplicateSlotInBatch { slot: header.slot });
         }
@@ -279,14 +285,7 @@ pub fn check_head_chain<'h>(
     let mut sorted: Vec<&HeaderRecord> = headers.iter().collect();
     sorted.sort_by_key(|h| h.slot);
     for h in &sorted {
-        check_slot(h.slot)?;
-        let encoded = h.encoded_slot();
-        if encoded != h.slot {
-            return Err(StoreError::HeaderSlotMismatch {
-                expected: h.slot,
-                got: encoded,
-            });
-        }
+        check_header_slot(h)?;
     }
     for pair in sorted.windows(2) {
         let (lo, hi) = (pair[0], pair[1]);
