@@ -473,11 +473,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             let mut wait_ms = 0u64;
             let mut last: Option<(u64, usize, ApiError)> = None;
             for (p, group, results) in answered.into_inner() {
-                let p = &p;
-                for (slot, result) in group.iter().zip(results) {
+                for (slot, result) in group.into_iter().zip(results) {
                     match result {
                         Ok(found) => {
-                            out.insert(*slot, (found, Some(*p)));
+                            out.insert(slot, (found, Some(p)));
                         }
                         Err(e) => {
                             match classify(&e) {
@@ -485,22 +484,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                                     if matches!(e, ApiError::Aborted { .. }) {
                                         return Err(BackfillError::Aborted);
                                     }
-                                    return Err(BackfillError::Api {
-                                        slot: *slot,
-                                        source: e,
-                                    });
+                                    return Err(BackfillError::Api { slot, source: e });
                                 }
                                 Failure::BadProvider => {
                                     if self.healthy(st, except).len() <= 1
-                                        && !st.avoided.borrow()[*p]
+                                        && !st.avoided.borrow()[p]
                                     {
                                         // The last provider left: its bad answer is the error.
-                                        return Err(BackfillError::Api {
-                                            slot: *slot,
-                                            source: e,
-                                        });
+                                        return Err(BackfillError::Api { slot, source: e });
                                     }
-                                    self.avoid(st, *p, e.code(), e.to_string());
+                                    self.avoid(st, p, e.code(), e.to_string());
                                 }
                                 Failure::Transient(after) => {
                                     let backoff = self
@@ -511,8 +504,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                                     wait_ms = wait_ms.max(w);
                                 }
                             }
-                            failed.push(*slot);
-                            last = Some((*slot, *p, e));
+                            failed.push(slot);
+                            last = Some((slot, p, e));
                         }
                     }
                 }
@@ -577,6 +570,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         })
     }
 
+    /// Whether `slot` holds a block, where the anchor's roots or a verified chunk say it
+    /// ([`roots::slot_has_block`] over [`Self::known_root`]).
+    fn slot_has_block(&self, slot: u64, verified: &HashMap<u64, Vec<Root>>) -> Option<bool> {
+        roots::slot_has_block(slot, |s| self.known_root(s, verified))
+    }
+
     fn expect(
         &self,
         walker: &Walker,
@@ -604,9 +603,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         if slot == 0 {
             return Ok(Expect::Block);
         }
-        Ok(match self.known_root(slot - 1, verified) {
-            Some(prev) if prev == r => Expect::Empty,
-            Some(_) => Expect::Block,
+        Ok(match self.slot_has_block(slot, verified) {
+            Some(true) => Expect::Block,
+            Some(false) => Expect::Empty,
             None => Expect::Unknown,
         })
     }
@@ -807,12 +806,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     let Some(&lowest) = unit.last() else {
                         break;
                     };
-                    // Slots the anchor's roots say are empty are not requested: the walk steps
-                    // over them as over a 404, and a chunk check still covers them.
-                    let (known_empty, unit): (Vec<u64>, Vec<u64>) =
-                        unit.into_iter().partition(|&s| {
-                            self.known.and_then(|k| k.slot_has_block(s)) == Some(false)
-                        });
+                    // Slots known empty are not requested: the walk steps over them as over a
+                    // 404 (`expect` says `Empty` there, by the same rule), and a chunk check
+                    // still covers them.
+                    let (known_empty, unit): (Vec<u64>, Vec<u64>) = unit
+                        .into_iter()
+                        .partition(|&s| self.slot_has_block(s, &verified) == Some(false));
                     for s in known_empty {
                         buffer.insert(s, (None, None));
                     }
@@ -840,10 +839,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     continue;
                 }
                 let (served, provider) = buffer[&slot].clone();
-                let stepped = match self.expect(&walker, slot, &verified, pinned) {
-                    Ok(expect) => walker.step(served.as_ref(), expect),
-                    Err(e) => Err(e),
-                };
+                let stepped = self
+                    .expect(&walker, slot, &verified, pinned)
+                    .and_then(|expect| walker.step(served.as_ref(), expect));
                 match stepped {
                     Ok(Step::Linked(rec)) => {
                         stored_this_run += 1;

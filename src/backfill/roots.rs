@@ -145,13 +145,11 @@ impl KnownRoots {
         Some(self.block_roots[(slot % n) as usize])
     }
 
-    /// Whether the canonical chain has a block at `slot`, where the anchor state says: a slot
-    /// holds a block exactly when `get_block_root_at_slot(slot)` differs from the root at
-    /// `slot - 1` (an empty slot repeats the latest block's root). `None` when either slot is
-    /// outside the recorded window (so for the window's lowest slot), or for slot 0.
+    /// Whether the canonical chain has a block at `slot`, where the anchor state says (see
+    /// [`slot_has_block`]). `None` when either slot is outside the recorded window (so for the
+    /// window's lowest slot), or for slot 0.
     pub fn slot_has_block(&self, slot: u64) -> Option<bool> {
-        let prev = self.get_block_root_at_slot(slot.checked_sub(1)?)?;
-        Some(self.get_block_root_at_slot(slot)? != prev)
+        slot_has_block(slot, |s| self.get_block_root_at_slot(s))
     }
 
     /// The chunk index of `slot` (`slot / SLOTS_PER_HISTORICAL_ROOT`).
@@ -199,6 +197,16 @@ pub fn chunk_vector(first_slot: u64, n: u64, blocks: &[(u64, Root, Root)]) -> Op
         out.push(current);
     }
     Some(out)
+}
+
+/// Whether the canonical chain has a block at `slot`, given `root_at`, a
+/// `get_block_root_at_slot`: a slot holds a block exactly when its root differs from the root at
+/// `slot - 1` (an empty slot repeats the latest block's root). `None` when `root_at` does not
+/// know either root, or for slot 0. The one statement of this rule: the backfill's skipping of
+/// empty slots and its per-slot expectations both go through it.
+pub(crate) fn slot_has_block(slot: u64, root_at: impl Fn(u64) -> Option<Root>) -> Option<bool> {
+    let prev = root_at(slot.checked_sub(1)?)?;
+    Some(root_at(slot)? != prev)
 }
 
 #[cfg(test)]
