@@ -15,6 +15,7 @@
 
 use std::fmt;
 
+use ssz::Encode;
 use tree_hash::TreeHash;
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
@@ -121,11 +122,8 @@ impl std::error::Error for LinkError {}
 /// The store record of a header whose root was checked (`root == hash_tree_root(header)`).
 pub fn header_record(header: &BeaconBlockHeader, root: Root) -> HeaderRecord {
     let mut bytes = [0u8; crate::store::HEADER_SSZ_LEN];
-    bytes[0..8].copy_from_slice(&header.slot.to_le_bytes());
-    bytes[8..16].copy_from_slice(&header.proposer_index.to_le_bytes());
-    bytes[16..48].copy_from_slice(header.parent_root.as_slice());
-    bytes[48..80].copy_from_slice(header.state_root.as_slice());
-    bytes[80..112].copy_from_slice(header.body_root.as_slice());
+    // A `BeaconBlockHeader` is a fixed-size SSZ container: always `HEADER_SSZ_LEN` bytes.
+    bytes.copy_from_slice(&header.as_ssz_bytes());
     HeaderRecord {
         slot: header.slot,
         header: bytes,
@@ -175,7 +173,7 @@ pub async fn link_back<A: BeaconApi>(
         for answer in answers.iter() {
             if let Some(h) = answer {
                 if h.root == expected {
-                    chain.push(header_record(&h.header, h.root));
+                    chain.push(crate::backfill::walk::record(h));
                     if h.root == tip.root {
                         on_round(h.header.slot);
                         return Ok(chain);
@@ -198,6 +196,15 @@ pub async fn link_back<A: BeaconApi>(
             });
         }
         next = low - 1;
+    }
+}
+
+/// The failure to report when there is no provider to ask.
+pub(crate) fn no_providers() -> ApiError {
+    ApiError::InvalidArgument {
+        what: "providers",
+        expected: "at least one Beacon API provider",
+        got: "none".into(),
     }
 }
 
@@ -234,11 +241,7 @@ async fn fetch_round<A: BeaconApi>(
     }
     Err(LinkError::Api {
         slot: top,
-        error: last.unwrap_or(ApiError::InvalidArgument {
-            what: "providers",
-            expected: "at least one Beacon API provider",
-            got: "none".into(),
-        }),
+        error: last.unwrap_or_else(no_providers),
     })
 }
 
@@ -416,11 +419,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
         let Some(&(_, _, root)) = answers.first() else {
             return Err(FollowError::Api {
                 what: "finality_checkpoints",
-                error: last.unwrap_or(ApiError::InvalidArgument {
-                    what: "providers",
-                    expected: "at least one Beacon API provider",
-                    got: "none".into(),
-                }),
+                error: last.unwrap_or_else(no_providers),
             });
         };
         if answers.iter().any(|(_, _, r)| *r != root) {
@@ -467,11 +466,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
                 None => {
                     return Err(FollowError::Api {
                         what: "light_client/finality_update",
-                        error: last.unwrap_or(ApiError::InvalidArgument {
-                            what: "providers",
-                            expected: "at least one Beacon API provider",
-                            got: "none".into(),
-                        }),
+                        error: last.unwrap_or_else(no_providers),
                     })
                 }
             }
@@ -518,11 +513,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
         }
         Err(FollowError::Api {
             what: "header by root",
-            error: last.unwrap_or(ApiError::InvalidArgument {
-                what: "providers",
-                expected: "at least one Beacon API provider",
-                got: "none".into(),
-            }),
+            error: last.unwrap_or_else(no_providers),
         })
     }
 

@@ -66,7 +66,7 @@ use crate::checkpoint::{
 };
 use crate::config::NetworkConfig;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
-use crate::light::follow::{header_record, link_back, AnyLightStore, LinkError, Tip};
+use crate::light::follow::{header_record, link_back, no_providers, AnyLightStore, LinkError, Tip};
 use crate::light::fork_digest::BlobSchedule;
 use crate::light::input::{parse_finality_update, parse_updates};
 use crate::light::sync_protocol::{
@@ -467,11 +467,7 @@ where
             Err(e) => last = Some(e),
         }
     }
-    Err(last.unwrap_or(ApiError::InvalidArgument {
-        what: "providers",
-        expected: "at least one Beacon API provider",
-        got: "none".into(),
-    }))
+    Err(last.unwrap_or_else(no_providers))
 }
 
 /// Checkpoint-flow hooks that forward into the overseer's hooks.
@@ -965,11 +961,7 @@ fn all_failed(
         0 => RebuildError::Api {
             step,
             period,
-            error: ApiError::InvalidArgument {
-                what: "providers",
-                expected: "at least one Beacon API provider",
-                got: "none".into(),
-            },
+            error: no_providers(),
         },
         1 => failures.remove(0).1,
         _ => RebuildError::AllProviders {
