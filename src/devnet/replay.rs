@@ -471,33 +471,29 @@ enum LcKind {
 }
 
 /// The SSZ encoding of a recorded light-client `data` object: decoded with the crate's typed
-/// container of its fork family (mainnet preset, as both recordings are) and re-encoded. `None`
-/// when the JSON does not decode as that container or the fork is unknown.
+/// container for its fork (mainnet preset, as both recordings are) and re-encoded. `None` when
+/// the JSON does not decode as that container or the fork is unknown.
 fn lc_ssz(fork: &str, kind: LcKind, json: &serde_json::Value) -> Option<Vec<u8>> {
+    use crate::types::light_client::{
+        LightClientBootstrap as Bootstrap, LightClientFinalityUpdate as Finality,
+        LightClientOptimisticUpdate as Optimistic, LightClientUpdate as Update,
+    };
     use crate::types::Mainnet;
-    use ssz::Encode;
-    fn enc<T: serde::de::DeserializeOwned + Encode>(json: &serde_json::Value) -> Option<Vec<u8>> {
-        serde_json::from_value::<T>(json.clone())
+    let fork: ForkName = fork.parse().ok()?;
+    let json = json.clone();
+    match kind {
+        LcKind::Bootstrap => Bootstrap::<Mainnet>::from_json_value(fork, json)
             .ok()
-            .map(|v| v.as_ssz_bytes())
-    }
-    macro_rules! family {
-        ($m:ident) => {{
-            use crate::types::light_client::$m as m;
-            match kind {
-                LcKind::Bootstrap => enc::<m::LightClientBootstrap<Mainnet>>(json),
-                LcKind::Update => enc::<m::LightClientUpdate<Mainnet>>(json),
-                LcKind::Finality => enc::<m::LightClientFinalityUpdate<Mainnet>>(json),
-                LcKind::Optimistic => enc::<m::LightClientOptimisticUpdate<Mainnet>>(json),
-            }
-        }};
-    }
-    match fork {
-        "altair" | "bellatrix" => family!(altair),
-        "capella" => family!(capella),
-        "deneb" => family!(deneb),
-        "electra" | "fulu" => family!(electra),
-        _ => None,
+            .map(|v| v.as_ssz_bytes()),
+        LcKind::Update => Update::<Mainnet>::from_json_value(fork, json)
+            .ok()
+            .map(|v| v.as_ssz_bytes()),
+        LcKind::Finality => Finality::<Mainnet>::from_json_value(fork, json)
+            .ok()
+            .map(|v| v.as_ssz_bytes()),
+        LcKind::Optimistic => Optimistic::<Mainnet>::from_json_value(fork, json)
+            .ok()
+            .map(|v| v.as_ssz_bytes()),
     }
 }
 
