@@ -179,11 +179,6 @@ async function buildOptions(values) {
   let network = values.network;
   if (network === "provider") {
     network = await networkFromProvider(beaconApiUrls[0]);
-    currentGvr = network.GENESIS_VALIDATORS_ROOT;
-    const slotSeconds = num(network.SECONDS_PER_SLOT) ?? num(network.SLOT_DURATION_MS) / 1000;
-    secondsPerEpoch = slotSeconds * num(network.SLOTS_PER_EPOCH);
-  } else {
-    secondsPerEpoch = 384;
   }
   const opts = {
     network,
@@ -303,14 +298,6 @@ function onProgress(e) {
 }
 
 
-/**
- * Seconds per epoch (`SECONDS_PER_SLOT * SLOTS_PER_EPOCH`) of the network in use: 12 s x 32 slots
- * on every built-in network; a custom network's comes from its config.
- */
-let secondsPerEpoch = 384;
-/** `genesis_validators_root` of a custom network, once read from its provider. */
-let currentGvr = null;
-
 // The newest verified block: the followed tip once a follow step ran (stored, so it survives a
 // reload), else the anchor's own block.
 function renderHead(status) {
@@ -337,8 +324,8 @@ function renderWs(status) {
     return;
   }
   const period = num(ws.periodEpochs);
-  // The package reports the network's epoch length; the form's guess is for older packages.
-  const epochSeconds = num(ws.secondsPerEpoch) ?? secondsPerEpoch;
+  // The network's epoch length in seconds, as the package reads it from the config.
+  const epochSeconds = num(ws.secondsPerEpoch);
   $("ws-period").textContent = period === null ? "–" : `${int(period)} epochs (≈ ${duration(period * epochSeconds)})`;
   $("ws-anchor-epoch").textContent = int(status.anchor?.epoch);
   // The anchor is safe up to and including `expiresEpoch`; it goes stale when the clock enters
@@ -348,8 +335,8 @@ function renderWs(status) {
   const secondsLeft = epochsLeft * epochSeconds;
   const daysLeft = secondsLeft / 86400;
   dash.wsDaysLeft = daysLeft;
-  const expiresAt = ws.expiresAt !== undefined ? new Date(num(ws.expiresAt) * 1000) : new Date(Date.now() + secondsLeft * 1000);
-  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ${ws.expiresAt !== undefined ? "" : "≈ "}${utc(expiresAt)}${ws.stale ? " (passed)" : ""}`;
+  const expiresAt = new Date(num(ws.expiresAt) * 1000);
+  $("ws-expires").textContent = `epoch ${int(ws.expiresEpoch)}, ${utc(expiresAt)}${ws.stale ? " (passed)" : ""}`;
   $("ws-days").textContent = ws.stale
     ? `none: stale for ${int(-epochsLeft + 1)} epochs (≈ ${duration((-epochsLeft + 1) * epochSeconds)})`
     : daysLeft >= 2
@@ -533,11 +520,8 @@ async function run(values) {
     setPhase("anchored");
     refresh();
     await refreshAnchors();
-    const stored = await storedHeaderCount();
-    if (stored !== null) {
-      dash.headersStored = stored;
-      $("headers-stored").textContent = int(stored);
-    }
+    dash.headersStored = sync.status().headers;
+    $("headers-stored").textContent = int(dash.headersStored);
     if (values.autoBackfill) await runBackfill();
     else {
       running = false;
@@ -554,18 +538,10 @@ async function run(values) {
 }
 
 async function runBackfill() {
-  if (typeof sync.backfill !== "function") {
-    // A package built without the backfill surface: the anchor alone is still a complete result.
-    setBar("backfill", 0, null, "not available in this package build");
-    log("This package build has no backfill(); the anchor is stored and verified", "warn");
-    dash.timings.totalSeconds = (performance.now() - runT0) / 1000;
-    running = false;
-    setPhase("done", "Anchor verified and stored (this package build has no backfill).");
-    return;
-  }
   setPhase("backfilling");
   backfillT0 = performance.now();
-  backfillBase = (await storedHeaderCount()) ?? 0;
+  // The package's progress counts this run's headers; a resumed backfill shows the whole count.
+  backfillBase = sync.status().headers;
   backfillPoints = [{ t: 0, n: backfillBase }];
   dash.headersStored = backfillBase;
   log(backfillBase ? `Backfill resumed: ${int(backfillBase)} headers already stored` : "Backfill started");
@@ -584,31 +560,6 @@ async function runBackfill() {
   running = false;
   setPhase("done");
   log(`Backfill complete: ${int(summary?.stored)} headers stored in this run (${duration(seconds)}), down to slot ${int(summary?.oldestSlot)}`);
-}
-
-/**
- * Headers already in the network's database, read-only from IndexedDB: the package reports the
- * headers of the current run, and a resumed backfill should show the whole count. Null when the
- * database cannot be read (the count then starts from this run).
- */
-async function storedHeaderCount() {
-  const counted = sync?.status?.()?.headers;
-  if (typeof counted === "number") return counted;
-  const gvr = BUILT_IN_GVR[form.network.value] ?? currentGvr;
-  if (!gvr) return null;
-  const name = `beacon-lightsync-${gvr.toLowerCase()}`;
-  try {
-    const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
-    if (indexedDB.databases && !(await indexedDB.databases()).some((d) => d.name === name)) return 0;
-    const db = await req(indexedDB.open(name));
-    try {
-      return db.objectStoreNames.contains("headers") ? await req(db.transaction("headers").objectStore("headers").count()) : null;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
 }
 
 function stopSync() {
