@@ -38,10 +38,12 @@ async function waitForFile(file, child, what, timeoutMs) {
 
 /**
  * Starts `lightsync devnet` with `providers` providers on free ports and extra CLI `args`
- * (e.g. `["--genesis-time", "…"]`). Resolves to the devnet's `DEVNET` JSON plus `stop()` and
- * `fault(provider, spec)` / `clearFaults(provider)` over its control endpoint.
+ * (e.g. `["--genesis-time", "…"]`), waiting up to `timeoutMs` for it (a large registry or a long
+ * chain takes minutes to generate). Resolves to the devnet's `DEVNET` JSON plus `dir` (a scratch
+ * directory, removed by `stop()`), `stop()` and `fault(provider, spec)` / `clearFaults(provider)`
+ * over its control endpoint.
  */
-export async function startDevnet({ providers = 3, args = [], port = 0 } = {}) {
+export async function startDevnet({ providers = 3, args = [], port = 0, timeoutMs = 60_000 } = {}) {
   const dir = tempDir("lightsync-devnet-");
   const ready = path.join(dir, "devnet.json");
   const stderr = [];
@@ -53,7 +55,7 @@ export async function startDevnet({ providers = 3, args = [], port = 0 } = {}) {
   child.stderr.on("data", (d) => stderr.push(String(d)));
   let info;
   try {
-    info = JSON.parse(await waitForFile(ready, child, "lightsync devnet", 60_000));
+    info = JSON.parse(await waitForFile(ready, child, "lightsync devnet", timeoutMs));
   } catch (e) {
     child.kill();
     throw new Error(`${e.message}\n${stderr.join("")}`);
@@ -66,6 +68,7 @@ export async function startDevnet({ providers = 3, args = [], port = 0 } = {}) {
   };
   return {
     ...info,
+    dir,
     /** Adds a fault rule, in the devnet's text form (`kind,key=value,…`), to provider `i`. */
     fault: (i, spec) => {
       const [kind, ...opts] = spec.split(",");
@@ -87,6 +90,17 @@ export async function startDevnet({ providers = 3, args = [], port = 0 } = {}) {
         child.kill();
       }),
   };
+}
+
+/**
+ * The devnet's network as the package's `network` option takes it (its `/eth/v1/config/spec`
+ * plus `GENESIS_VALIDATORS_ROOT` from `/eth/v1/beacon/genesis`), with the `genesis` and `spec`
+ * answers themselves (the `data` objects).
+ */
+export async function devnetNetwork(url) {
+  const spec = (await (await fetch(`${url}/eth/v1/config/spec`)).json()).data;
+  const genesis = (await (await fetch(`${url}/eth/v1/beacon/genesis`)).json()).data;
+  return { network: { ...spec, GENESIS_VALIDATORS_ROOT: genesis.genesis_validators_root }, genesis, spec };
 }
 
 /**

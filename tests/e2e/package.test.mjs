@@ -8,7 +8,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { launch } from "../../scripts/chromium.mjs";
-import { ROOT, PKG, requireBuilt, startDevnet, startStatic, screenshot, storedCounts, watchConsole } from "./helpers.mjs";
+import {
+  ROOT,
+  PKG,
+  devnetNetwork,
+  requireBuilt,
+  startDevnet,
+  startStatic,
+  screenshot,
+  storedCounts,
+  watchConsole,
+} from "./helpers.mjs";
 
 requireBuilt();
 
@@ -24,13 +34,6 @@ async function browser(t) {
   const b = await launch();
   t.after(() => b.close());
   return b.context;
-}
-
-/** The devnet's config as the package's `network` option takes it (config keys + GVR). */
-async function devnetNetwork(url) {
-  const spec = (await (await fetch(`${url}/eth/v1/config/spec`)).json()).data;
-  const genesis = (await (await fetch(`${url}/eth/v1/beacon/genesis`)).json()).data;
-  return { ...spec, GENESIS_VALIDATORS_ROOT: genesis.genesis_validators_root };
 }
 
 test("pkg/package.json names, types, exports and ships every file it lists", () => {
@@ -105,7 +108,7 @@ test("a Vite build that imports beacon-lightsync runs a checkpoint sync in Chrom
 test("start() hashes the state in the package's Web Workers (SIMD and scalar builds), or inline with hashWorkers: 0", async (t) => {
   const devnet = await startDevnet({ providers: 1 });
   t.after(() => devnet.stop());
-  const network = await devnetNetwork(devnet.urls[0]);
+  const { network } = await devnetNetwork(devnet.urls[0]);
   const dir = tempDir(t, "lightsync-workers-");
   // One sync per case, each in its own database; `workers` of the hash progress events and the
   // warnings are collected.
@@ -167,7 +170,7 @@ function readmeExample() {
 test("the README's usage example runs in a page against the devnet", async (t) => {
   const devnet = await startDevnet({ providers: 2 });
   t.after(() => devnet.stop());
-  const network = await devnetNetwork(devnet.urls[0]);
+  const { network } = await devnetNetwork(devnet.urls[0]);
   // Only the three inputs are replaced; the rest runs as written.
   const inputs = { network, beaconApiUrls: devnet.urls, checkpoint: devnet.checkpoint };
   let code = readmeExample();

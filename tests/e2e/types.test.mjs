@@ -10,7 +10,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { launch } from "../../scripts/chromium.mjs";
-import { ROOT, PKG, requireBuilt, startDevnet, startStatic, storedCounts, watchConsole } from "./helpers.mjs";
+import {
+  ROOT,
+  PKG,
+  devnetNetwork,
+  requireBuilt,
+  startDevnet,
+  startStatic,
+  storedCounts,
+  watchConsole,
+} from "./helpers.mjs";
 
 requireBuilt();
 
@@ -34,13 +43,6 @@ test("the generated typings name every event, code and method precisely", () => 
   assert.match(dts, /phase: "backfill";/);
   assert.match(dts, /phase: `light-\$\{LightStep\}`;/);
 });
-
-/** The devnet's config as the package's `network` option takes it, and its genesis time. */
-async function devnetNetwork(url) {
-  const spec = (await (await fetch(`${url}/eth/v1/config/spec`)).json()).data;
-  const genesis = (await (await fetch(`${url}/eth/v1/beacon/genesis`)).json()).data;
-  return { network: { ...spec, GENESIS_VALIDATORS_ROOT: genesis.genesis_validators_root }, genesis, spec };
-}
 
 test("status(), start({ signal }), backfill and reset() in a page against the devnet", async (t) => {
   const devnet = await startDevnet({ providers: 1 });
