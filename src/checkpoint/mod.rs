@@ -683,16 +683,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         }
     }
 
-    /// The fork of state bytes (see [`state_fork`]).
-    fn state_fork(
-        &self,
-        provider: &str,
-        header_fork: Option<ForkName>,
-        bytes: &[u8],
-    ) -> Result<ForkName, CheckpointError> {
-        state_fork(self.network, self.hooks, provider, header_fork, bytes)
-    }
-
     /// `hash_tree_root(state)` of a local state file (a downloaded state is hashed while it
     /// downloads, see [`hashing`]): in steps on this thread, yielding (through [`Hooks::pause`])
     /// after each [`TASK_BUDGET_MS`] of work, with one progress event per yield;
@@ -1076,7 +1066,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         &self,
         bytes: &'s [u8],
     ) -> Result<CheckedState<'s>, CheckpointError> {
-        let fork = self.state_fork(STATE_FILE, None, bytes)?;
+        let fork = state_fork(self.network, self.hooks, STATE_FILE, None, bytes)?;
         let view = self.view(STATE_FILE, bytes, fork)?;
         let slot = view.slot();
         let start = self
@@ -1089,11 +1079,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             });
         }
         self.check_state_genesis(STATE_FILE, &view)?;
-        drop(view);
         let state_root = self.hash_state(STATE_FILE, bytes, fork).await?;
-        let view = self.view(STATE_FILE, bytes, fork)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
-        drop(view);
         Ok(CheckedState {
             bytes: Cow::Borrowed(bytes),
             fork,
