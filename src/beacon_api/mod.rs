@@ -66,11 +66,16 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_in(&self.headers, name)
     }
+}
+
+/// The first header named `name` (case-insensitive) among `headers`.
+fn header_in<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// The `Content-Length` among response headers (lower-case names), refused with
@@ -80,10 +85,8 @@ fn content_length(
     headers: &[(String, String)],
     limit: u64,
 ) -> Result<Option<u64>, ApiError> {
-    let length: Option<u64> = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.trim().parse().ok());
+    let length: Option<u64> =
+        header_in(headers, "content-length").and_then(|v| v.trim().parse().ok());
     match length {
         Some(len) if len > limit => Err(ApiError::BodyTooLarge {
             url: url.to_string(),
@@ -187,6 +190,20 @@ impl BodySink for CollectingSink<'_> {
         self.body.extend_from_slice(bytes);
         (self.on_progress)(self.body.len() as u64, self.length);
         Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// A transport's `sink` once the answer's head is in: still there when [`BodySink::begin`]
+/// takes the body, `None` when the transport is to collect it.
+fn begin_sink<'s>(
+    sink: Option<&'s mut dyn BodySink>,
+    status: u16,
+    headers: &[(String, String)],
+    content_length: Option<u64>,
+) -> Result<Option<&'s mut dyn BodySink>, ApiError> {
+    match sink {
+        Some(s) => Ok(s.begin(status, headers, content_length)?.then_some(s)),
+        None => Ok(None),
     }
 }
 
@@ -516,12 +533,7 @@ impl BodySink for StateHeadCheck<'_> {
         if status != 200 {
             return Ok(false);
         }
-        let head = HttpResponse {
-            status,
-            headers: headers.to_vec(),
-            body: Vec::new(),
-        };
-        parse::ssz_state(self.url, head)?;
+        parse::ssz_state_head(self.url, headers)?;
         self.sink.begin(status, headers, content_length)
     }
 
@@ -530,13 +542,22 @@ impl BodySink for StateHeadCheck<'_> {
     }
 }
 
-/// The fork named by an `Eth-Consensus-Version` value.
-pub fn parse_consensus_version(url: &str, value: &str) -> Result<ForkName, ApiError> {
-    value.parse::<ForkName>().map_err(|e| ApiError::Decode {
-        url: url.to_string(),
-        what: CONSENSUS_VERSION_HEADER,
-        reason: e.to_string(),
-    })
+/// The fork named by the `Eth-Consensus-Version` among response headers: `Ok(None)` when the
+/// header is absent (a browser hides it unless CORS exposes it), [`ApiError::Decode`] when it
+/// names no known fork.
+pub fn consensus_version(
+    url: &str,
+    headers: &[(String, String)],
+) -> Result<Option<ForkName>, ApiError> {
+    header_in(headers, CONSENSUS_VERSION_HEADER)
+        .map(|v| {
+            v.parse::<ForkName>().map_err(|e| ApiError::Decode {
+                url: url.to_string(),
+                what: CONSENSUS_VERSION_HEADER,
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]

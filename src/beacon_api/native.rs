@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport};
+use super::{
+    begin_sink, complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport,
+};
 
 /// Default per-request timeout, in milliseconds: generous for a JSON answer, short enough that a
 /// silent provider does not stall a sync for minutes.
@@ -91,14 +93,7 @@ impl UreqTransport {
             .collect();
         let length = content_length(url, &headers, limit)?;
         // A sink that takes the body keeps its only copy; otherwise it is collected here.
-        let mut sink = sink;
-        let take = match sink.as_mut() {
-            Some(s) => s.begin(status, &headers, length)?,
-            None => false,
-        };
-        if !take {
-            sink = None;
-        }
+        let mut sink = begin_sink(sink, status, &headers, length)?;
         let mut reader = resp.into_reader();
         let capacity = if sink.is_some() {
             0

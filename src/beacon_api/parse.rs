@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use tree_hash::TreeHash;
 
-use super::{parse_consensus_version, ApiError, HttpResponse, Root, CONSENSUS_VERSION_HEADER};
+use super::{consensus_version, ApiError, HttpResponse, Root};
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, SignedBeaconBlockHeader};
 use crate::types::serde_helpers::quoted_u64;
 use crate::types::{ForkName, Version, B256};
@@ -369,14 +369,22 @@ pub(super) fn finality_checkpoints(
     Ok(env.data)
 }
 
-fn consensus_version(url: &str, resp: &HttpResponse) -> Result<Option<ForkName>, ApiError> {
-    resp.header(CONSENSUS_VERSION_HEADER)
-        .map(|v| parse_consensus_version(url, v))
-        .transpose()
+pub(super) fn ssz_state(url: &str, resp: HttpResponse) -> Result<SszState, ApiError> {
+    Ok(SszState {
+        url: url.to_string(),
+        consensus_version: ssz_state_head(url, &resp.headers)?,
+        bytes: resp.body,
+    })
 }
 
-pub(super) fn ssz_state(url: &str, resp: HttpResponse) -> Result<SszState, ApiError> {
-    if let Some(ct) = resp.header("content-type") {
+/// The checks of a state answer's head, before any of its body is read: an SSZ
+/// `Content-Type` (when present) and a known `Eth-Consensus-Version` (when present), the fork
+/// it names returned.
+pub(super) fn ssz_state_head(
+    url: &str,
+    headers: &[(String, String)],
+) -> Result<Option<ForkName>, ApiError> {
+    if let Some(ct) = super::header_in(headers, "content-type") {
         if !ct.trim().starts_with(super::ACCEPT_SSZ) {
             return Err(ApiError::Decode {
                 url: url.to_string(),
@@ -385,17 +393,13 @@ pub(super) fn ssz_state(url: &str, resp: HttpResponse) -> Result<SszState, ApiEr
             });
         }
     }
-    Ok(SszState {
-        url: url.to_string(),
-        consensus_version: consensus_version(url, &resp)?,
-        bytes: resp.body,
-    })
+    consensus_version(url, headers)
 }
 
 pub(super) fn raw_body(url: &str, resp: HttpResponse) -> Result<RawBody, ApiError> {
     Ok(RawBody {
         url: url.to_string(),
-        consensus_version: consensus_version(url, &resp)?,
+        consensus_version: consensus_version(url, &resp.headers)?,
         content_type: resp.header("content-type").map(str::to_string),
         body: resp.body,
     })

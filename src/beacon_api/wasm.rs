@@ -19,7 +19,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::{complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport};
+use super::{
+    begin_sink, complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport,
+};
 
 /// Default per-request timeout for JSON answers, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -79,6 +81,17 @@ fn byob_reader(stream: &web_sys::ReadableStream) -> Option<JsValue> {
     let options = js_sys::Object::new();
     Reflect::set(&options, &"mode".into(), &"byob".into()).ok()?;
     get.call1(stream, &options).ok()
+}
+
+/// `reader.cancel()`: stops a download the transport gives up on (the browser then drops the
+/// connection instead of reading the rest of the body).
+fn cancel_reader(reader: &JsValue) {
+    if let Some(cancel) = Reflect::get(reader, &"cancel".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        let _ = cancel.call0(reader);
+    }
 }
 
 /// HTTP through the browser's `fetch`.
@@ -263,7 +276,7 @@ impl FetchTransport {
         accept: &str,
         timeout_ms: u64,
         limit: u64,
-        mut sink: Option<&mut dyn BodySink>,
+        sink: Option<&mut dyn BodySink>,
     ) -> Result<HttpResponse, ApiError> {
         if self.aborted_by_caller() {
             return Err(ApiError::Aborted {
@@ -304,13 +317,7 @@ impl FetchTransport {
         let length = content_length(url, &headers, limit)?;
         // A sink that takes the body (a state hashed while it downloads) keeps its only copy;
         // chunks pass through `scratch`, one reused buffer.
-        let take = match sink.as_mut() {
-            Some(s) => s.begin(status, &headers, length)?,
-            None => false,
-        };
-        if !take {
-            sink = None;
-        }
+        let mut sink = begin_sink(sink, status, &headers, length)?;
         if let (Some(len), None) = (length, sink.as_ref()) {
             if len <= SMALL_BODY_BYTES {
                 // Checked against `limit` above; the browser ends the body at `Content-Length`.
@@ -391,12 +398,7 @@ impl FetchTransport {
                 }
                 let n = bytes.length() as usize;
                 if received + n as u64 > limit {
-                    if let Some(cancel) = Reflect::get(&reader, &"cancel".into())
-                        .ok()
-                        .and_then(|f| f.dyn_into::<Function>().ok())
-                    {
-                        let _ = cancel.call0(&reader);
-                    }
+                    cancel_reader(&reader);
                     return Err(ApiError::BodyTooLarge {
                         url: url.to_string(),
                         limit,
@@ -408,12 +410,7 @@ impl FetchTransport {
                     scratch.resize(n, 0);
                     bytes.copy_to(&mut scratch);
                     if let Err(e) = s.chunk(&scratch).await {
-                        if let Some(cancel) = Reflect::get(&reader, &"cancel".into())
-                            .ok()
-                            .and_then(|f| f.dyn_into::<Function>().ok())
-                        {
-                            let _ = cancel.call0(&reader);
-                        }
+                        cancel_reader(&reader);
                         return Err(e);
                     }
                 } else {

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use futures::future::LocalBoxFuture;
 
 use super::{emit_progress, state_fork, CheckpointError, Hooks, Pacer, Phase, Root};
-use crate::beacon_api::{parse_consensus_version, ApiError, BodySink, CONSENSUS_VERSION_HEADER};
+use crate::beacon_api::{consensus_version, ApiError, BodySink};
 use crate::config::NetworkConfig;
 use crate::merkle::{StreamError, StreamingStateRoot, TaskSpec, DEFAULT_TASK_BYTES};
 use crate::types::{ForkName, PresetName};
@@ -471,12 +471,7 @@ impl<H: Hooks> BodySink for StateSink<'_, H> {
         if status != 200 {
             return Ok(false);
         }
-        let version = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(CONSENSUS_VERSION_HEADER))
-            .map(|(_, v)| parse_consensus_version(self.provider, v))
-            .transpose()?;
-        self.header_fork = version;
+        self.header_fork = consensus_version(self.provider, headers)?;
         self.length = content_length;
         Ok(true)
     }
