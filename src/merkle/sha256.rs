@@ -329,8 +329,14 @@ mod sha2_crate {
 
 /// The lane-parallel kernel body, shared by SSE2/AVX2/AVX-512 and wasm `simd128`. It expands
 /// inside a module that defines, for its vector type `V`, the helpers `splat`, `add`, `xor`,
-/// `and`, `or`, `rotr`, `shr`, `load` (from `[u32; LANES]`) and `store` (to `[u32; LANES]`), all
-/// compiled for the same target feature as the kernel so they inline.
+/// `and`, `or`, `rotr`, `shr`, `load_w` (the 16 message words of every lane) and `store_fin`
+/// (the digests back out), the last two from [`generic_io`] or the module's own, all compiled
+/// for the same target feature as the kernel so they inline. Compiled only where a module
+/// uses it (a scalar-only wasm build has none).
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 macro_rules! lane_kernel {
     ($V:ty, $LANES:expr, $(#[$attr:meta])*) => {
         const LANES: usize = $LANES;
@@ -395,7 +401,9 @@ macro_rules! lane_kernel {
 
 /// Portable message loading and digest storing for [`lane_kernel`]: word `j` of every lane
 /// gathered from the big-endian input into one vector (`load_w`), and back (`store_fin`). A
-/// module may instead define its own `load_w`/`store_fin` with vector shuffles (wasm does).
+/// module may instead define its own `load_w`/`store_fin` with vector shuffles (wasm does, so
+/// only x86 uses this; the module's `load`/`store` move one vector from/to `[u32; LANES]`).
+#[cfg(target_arch = "x86_64")]
 macro_rules! generic_io {
     ($V:ty, $LANES:expr, $(#[$attr:meta])*) => {
         #[inline]
