@@ -27,11 +27,11 @@ use crate::backfill::{
     load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
     ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
-use crate::beacon_api::{FetchTransport, HttpBeaconApi};
+use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
 use crate::store::Store;
 
 /// `setTimeout(resolve, ms)` as a future (windows and workers).
-pub(crate) async fn sleep_ms(ms: u64) {
+async fn sleep_ms(ms: u64) {
     let promise = Promise::new(&mut |resolve, _reject| {
         let global = js_sys::global();
         if let Ok(f) = Reflect::get(&global, &"setTimeout".into()) {
@@ -185,20 +185,28 @@ fn from_backfill(e: &BackfillError) -> JsValue {
     }
 }
 
-/// One client per URL whose transport sends one request at a time: the backfill's lanes are
-/// the concurrency, so each lane keeps one request in flight without waiting for a group.
+/// One client per URL whose transport sends one request at a time: the backfill's per-provider
+/// lanes are the concurrency (with `concurrency: 1` a provider's whole share reaches its
+/// transport in one call, which must then not fan out). Requests are cancelled by the call's
+/// signal and the instance's, both.
 fn lane_providers(
     inner: &Inner,
-    signal: Option<AbortSignal>,
+    call_signal: Option<AbortSignal>,
 ) -> Vec<HttpBeaconApi<FetchTransport>> {
+    let signals: Vec<AbortSignal> = call_signal
+        .into_iter()
+        .chain(inner.options.signal.clone())
+        .collect();
+    let signal = any_signal(&signals);
+    // The browser transport's default per-request timeout when the options give none.
+    let timeout_ms = inner.options.timeout_ms.unwrap_or(10_000);
     inner
         .options
         .urls
         .iter()
         .map(|u| {
-            let timeout = inner.options.timeout_ms.unwrap_or(10_000);
-            let signal = signal.clone().or_else(|| inner.options.signal.clone());
-            HttpBeaconApi::new(u, FetchTransport::new(timeout, 1).with_signal(signal))
+            let transport = FetchTransport::new(timeout_ms, 1).with_signal(signal.clone());
+            HttpBeaconApi::new(u, transport)
         })
         .collect()
 }
