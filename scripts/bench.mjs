@@ -2,29 +2,18 @@
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
 // usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { launch, launchPlain } from "./chromium.mjs";
+import { launch, launchBrowser, launchPlain } from "./chromium.mjs";
+import { CLI, ROOT, startDevnet, startStatic } from "../tests/e2e/helpers.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = process.env.LIGHTSYNC_FIXTURES || path.join(ROOT, "../shared/fixtures");
-const CLI = path.join(ROOT, "target/release/lightsync");
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1] || 5) || 5;
 const which = args.filter((a, i) => !a.startsWith("--") && !/^[\d,]+$/.test(a) && !(args[i - 1] || "").startsWith("--"));
 const suites = which.length ? which : ["root"];
-
-export async function startStatic(mounts) {
-  const readyFile = path.join(fs.mkdtempSync("/tmp/lightsync-serve-"), "url");
-  const argv = [path.join(ROOT, "scripts/serve.mjs"), "--port", "0", "--ready-file", readyFile];
-  for (const [prefix, dir] of Object.entries(mounts)) argv.push("--mount", `${prefix}=${dir}`);
-  const child = spawn(process.execPath, argv, { stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; i < 200 && !fs.existsSync(readyFile); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!fs.existsSync(readyFile)) throw new Error("static server did not start");
-  return { url: fs.readFileSync(readyFile, "utf8").trim(), stop: () => child.kill() };
-}
 
 function nativeRoot(file, fork, preset) {
   const out = execFileSync(CLI, ["bench", "root", "--json", "--runs", String(runs), "--fork", fork, "--preset", preset, file], {
@@ -67,18 +56,11 @@ const STATE_SIZES = (() => {
   return list.split(",").map(Number);
 })();
 
-async function startDevnet(validators) {
-  const dir = fs.mkdtempSync("/tmp/lightsync-devnet-");
-  const ready = path.join(dir, "ready.json");
-  const child = spawn(CLI, ["devnet", "--validators", String(validators), "--preset", "mainnet", "--fork", "fulu",
-    "--port", "0", "--ready-file", ready], { stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; i < 1200 && !fs.existsSync(ready); i++) {
-    if (child.exitCode !== null) throw new Error(`devnet exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!fs.existsSync(ready)) throw new Error("devnet did not start within 120 s");
-  const info = JSON.parse(fs.readFileSync(ready, "utf8"));
-  return { url: info.urls[0], dir, stop: () => { child.kill(); fs.rmSync(dir, { recursive: true, force: true }); } };
+/** A one-provider mainnet-preset Fulu devnet of `validators` validators (`url`: its provider). */
+async function fuluDevnet(validators) {
+  const dn = await startDevnet({ providers: 1, args: ["--validators", String(validators), "--preset", "mainnet",
+    "--fork", "fulu"], timeoutMs: 120_000 });
+  return { ...dn, url: dn.urls[0] };
 }
 
 /** Bundles Lodestar's SSZ types and as-sha256 for the page (npm + esbuild, benchmark only). */
@@ -123,6 +105,24 @@ async function freshPage(browser, cdp, url) {
   return { page, mem, close: () => ctx.close() };
 }
 
+/**
+ * Runs www/bench/checkpoint.html (`LightSync.start()` to the stored anchor) at `url` in a fresh
+ * page: its result plus the renderer's peak and, before the run, base memory in bytes.
+ */
+async function checkpointPage(browser, cdp, url) {
+  const pg = await freshPage(browser, cdp, url);
+  try {
+    await pg.page.evaluate(() => window.bench.ready);
+    const base = pg.mem();
+    const r = await pg.page.evaluate(() => window.bench.run());
+    r.rendererPeakBytes = pg.mem().hwm;
+    r.rendererBaseBytes = base.rss;
+    return r;
+  } finally {
+    await pg.close();
+  }
+}
+
 function nativeRootThreads(file, threads) {
   const out = execFileSync(CLI, ["bench", "root", "--json", "--runs", String(Math.min(runs, 3)), "--threads", String(threads),
     "--fork", "fulu", "--preset", "mainnet", file], { encoding: "utf8" });
@@ -137,8 +137,7 @@ function nativeRootThreads(file, threads) {
  * (ResponseBodyLoader::DidFinishLoadingBody took 65-147 ms of one task for a 12 MB state in a
  * trace), which a user's browser does not do.
  */
-async function plainRun(url) {
-  const http = await import("node:http");
+async function plainRun(url, timeoutMs = 600_000) {
   let deliver;
   const posted = new Promise((r) => (deliver = r));
   const srv = http.createServer((req, res) => {
@@ -155,7 +154,8 @@ async function plainRun(url) {
   const browser = launchPlain(`${url}&report=${encodeURIComponent(report)}`);
   try {
     const exited = new Promise((_, reject) => browser.child.once("exit", (c) => reject(new Error(`chromium exited with ${c}`))));
-    const limit = new Promise((_, reject) => setTimeout(() => reject(new Error("no result within 10 min")), 600_000).unref());
+    const limit = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`no result within ${timeoutMs / 60_000} min`)), timeoutMs).unref());
     const r = JSON.parse(await Promise.race([posted, exited, limit]));
     if (r.error) throw new Error(`page: ${r.error}`);
     return r;
@@ -168,11 +168,7 @@ async function plainRun(url) {
 
 async function stateSuite(base) {
   bundleLodestar();
-  const { chromium } = await import("playwright-core");
-  const { CHROMIUM } = await import("./chromium.mjs");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu",
-    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--enable-precise-memory-info"] });
+  const browser = await launchBrowser();
   const cdp = await browser.newBrowserCDPSession();
   const workers = Number(args[args.indexOf("--workers") + 1] || 2) || 2;
   const noLodestar = args.includes("--no-lodestar");
@@ -180,7 +176,7 @@ async function stateSuite(base) {
   let kernels = null;
   try {
     for (const n of STATE_SIZES) {
-      const dn = await startDevnet(n);
+      const dn = await fuluDevnet(n);
       try {
         const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
         const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
@@ -200,19 +196,8 @@ async function stateSuite(base) {
         const oursMem = a.mem();
         // The whole LightSync.start() (streaming download + worker hashing + anchor checks +
         // IndexedDB store) on the same devnet, same package build, same worker count.
-        const info = JSON.parse(fs.readFileSync(path.join(dn.dir, "ready.json"), "utf8"));
-        const cq = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(info.checkpoint)}&hashWorkers=${workers}&pkg=${BENCH_PKG}`;
-        const c = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${cq}`);
-        let start;
-        try {
-          await c.page.evaluate(() => window.bench.ready);
-          const startBase = c.mem();
-          start = await c.page.evaluate(() => window.bench.run());
-          start.rendererPeakBytes = c.mem().hwm;
-          start.rendererBaseBytes = startBase.rss;
-        } finally {
-          await c.close();
-        }
+        const cq = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&hashWorkers=${workers}&pkg=${BENCH_PKG}`;
+        const start = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}`);
         if (start.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() anchor state ${start.anchor.stateRoot}, expected ${expected}`);
         // --no-lodestar: ours only (Lodestar takes minutes at 2M validators on a busy machine).
         const skip = { root: expected, decodeMs: NaN, rootMs: NaN, totalMs: NaN, api: "skipped" };
@@ -241,7 +226,7 @@ async function stateSuite(base) {
         rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, oursPeakBytes: oursMem.hwm,
           pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
       } finally {
-        dn.stop();
+        await dn.stop();
       }
     }
   } finally {
@@ -306,58 +291,42 @@ async function lightSuite(browser, base) {
 // devnet Fulu state (download, hash, anchor checks, IndexedDB store; longest main-thread task and
 // timer-probe gap; renderer peak memory), and the same flow natively through `lightsync checkpoint`.
 async function checkpointSuite(base) {
-  const { chromium } = await import("playwright-core");
-  const { CHROMIUM } = await import("./chromium.mjs");
-  const { spawnSync } = await import("node:child_process");
   const sizes = args.includes("--validators") ? STATE_SIZES : [65536, 2000000];
   const nRuns = args.includes("--runs") ? runs : 1;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu",
-    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--enable-precise-memory-info"] });
+  const browser = await launchBrowser();
   const cdp = await browser.newBrowserCDPSession();
   const rows = [];
   try {
     for (const n of sizes) {
-      const dn = await startDevnet(n);
+      const dn = await fuluDevnet(n);
       try {
-        const info = JSON.parse(fs.readFileSync(path.join(dn.dir, "ready.json"), "utf8"));
         const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
         const spec = (await (await fetch(`${dn.url}/eth/v1/config/spec`)).json()).data;
         // The devnet's config as a config.yaml for the CLI (single-quoted scalars).
-        const yaml = Object.entries({ ...spec, GENESIS_VALIDATORS_ROOT: info.genesis_validators_root })
+        const yaml = Object.entries({ ...spec, GENESIS_VALIDATORS_ROOT: dn.genesis_validators_root })
           .filter(([k, v]) => /^[A-Za-z0-9_]+$/.test(k) && (typeof v === "string" || typeof v === "number"))
           .map(([k, v]) => `${k}: '${String(v).replace(/'/g, "''")}'`).join("\n") + "\n";
         const cfg = path.join(dn.dir, "config.yaml");
         fs.writeFileSync(cfg, yaml);
         for (let r = 0; r < nRuns; r++) {
-          const q = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(info.checkpoint)}`;
-          const pg = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${q}`);
-          let wasm;
-          try {
-            await pg.page.evaluate(() => window.bench.ready);
-            const baseMem = pg.mem();
-            wasm = await pg.page.evaluate(() => window.bench.run());
-            wasm.rendererPeakBytes = pg.mem().hwm;
-            wasm.rendererBaseBytes = baseMem.rss;
-          } finally {
-            await pg.close();
-          }
+          const q = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}`;
+          const wasm = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${q}`);
           // Native: the CLI's whole run (process start to printed anchor); peak RSS from GNU time.
           const t0 = performance.now();
           const res = spawnSync("/usr/bin/time", ["-f", "PEAK_RSS_KB %M", CLI, "checkpoint", "--network", cfg,
-            "--beacon-api", dn.url, "--checkpoint", info.checkpoint], { encoding: "utf8", maxBuffer: 1 << 24 });
+            "--beacon-api", dn.url, "--checkpoint", dn.checkpoint], { encoding: "utf8", maxBuffer: 1 << 24 });
           const wallMs = performance.now() - t0;
           if (res.status !== 0) throw new Error(`lightsync checkpoint exited ${res.status}: ${res.stderr}`);
           const native = { wallMs, peakRssBytes: Number((res.stderr.match(/PEAK_RSS_KB (\d+)/) || [])[1]) * 1024,
             anchor: JSON.parse(res.stdout.trim().split("\n").pop()) };
           for (const [who, a] of [["browser", { b: wasm.anchor.blockRoot, s: wasm.anchor.stateRoot }],
             ["native", { b: native.anchor.block_root, s: native.anchor.state_root }]])
-            if (a.s !== expected || a.b !== info.checkpoint.split(":")[0])
-              throw new Error(`${n} validators: ${who} anchor ${a.b}/${a.s}, expected (devnet) ${info.checkpoint} / state ${expected}`);
+            if (a.s !== expected || a.b !== dn.checkpoint.split(":")[0])
+              throw new Error(`${n} validators: ${who} anchor ${a.b}/${a.s}, expected (devnet) ${dn.checkpoint} / state ${expected}`);
           rows.push({ validators: n, run: r, wasm, native });
         }
       } finally {
-        dn.stop();
+        await dn.stop();
       }
     }
   } finally {
@@ -389,13 +358,9 @@ async function backfillSuite(base) {
   const concurrency = args.includes("--concurrency") ? opt("--concurrency", 6) : 6;
   const batchSize = args.includes("--batch-size") ? opt("--batch-size", 256) : 256;
   const cdp = args.includes("--cdp");
-  const http = await import("node:http");
-  const { launchPlain } = await import("./chromium.mjs");
-  const dir = fs.mkdtempSync("/tmp/lightsync-devnet-");
-  const ready = path.join(dir, "ready.json");
   const t0 = Date.now();
-  const child = spawn(CLI, ["devnet", "--port", "0", "--providers", String(providers), "--validators", "2048", "--slots",
-    String(slots), "--preset", "minimal", "--seed", "7", "--ready-file", ready], { stdio: ["ignore", "ignore", "inherit"] });
+  const dn = await startDevnet({ providers, args: ["--validators", "2048", "--slots", String(slots), "--preset", "minimal",
+    "--seed", "7"], timeoutMs: 600_000 });
   const servers = [];
   const listen = async (handler) => {
     const srv = http.createServer(handler);
@@ -404,15 +369,9 @@ async function backfillSuite(base) {
     return `http://127.0.0.1:${srv.address().port}`;
   };
   try {
-    for (let i = 0; i < 6000 && !fs.existsSync(ready); i++) {
-      if (child.exitCode !== null) throw new Error(`devnet exited with ${child.exitCode}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!fs.existsSync(ready)) throw new Error("devnet did not start within 600 s");
-    const info = JSON.parse(fs.readFileSync(ready, "utf8"));
     console.error(`devnet: ${slots} slots, ${providers} provider(s), ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     // The ceiling servers answer every GET with one devnet header response, byte for byte.
-    const sample = Buffer.from(await (await fetch(`${info.urls[0]}/eth/v1/beacon/headers/head`)).arrayBuffer());
+    const sample = Buffer.from(await (await fetch(`${dn.urls[0]}/eth/v1/beacon/headers/head`)).arrayBuffer());
     const ceiling = [];
     for (let i = 0; i < providers; i++)
       ceiling.push(await listen((req, res) => {
@@ -421,18 +380,7 @@ async function backfillSuite(base) {
           "Access-Control-Allow-Origin": "*", "Cache-Control": "no-store" });
         res.end(sample);
       }));
-    let deliver;
-    const posted = new Promise((r) => (deliver = r));
-    const report = await listen((req, res) => {
-      const parts = [];
-      req.on("data", (c) => parts.push(c));
-      req.on("end", () => {
-        res.writeHead(204, { "Access-Control-Allow-Origin": "*" });
-        res.end();
-        if (req.method === "POST") deliver(Buffer.concat(parts).toString("utf8"));
-      });
-    });
-    const q = `url=${encodeURIComponent(info.urls.join(","))}&concurrency=${concurrency}&batchSize=${batchSize}` +
+    const q = `url=${encodeURIComponent(dn.urls.join(","))}&concurrency=${concurrency}&batchSize=${batchSize}` +
       `&ceiling=${encodeURIComponent(ceiling.join(","))}`;
     let r;
     if (cdp) {
@@ -446,14 +394,7 @@ async function backfillSuite(base) {
         await close();
       }
     } else {
-      const browser = launchPlain(`${base}bench/backfill.html?${q}&report=${encodeURIComponent(report + "/result")}`);
-      try {
-        const exited = new Promise((_, reject) => browser.child.once("exit", (c) => reject(new Error(`chromium exited with ${c}`))));
-        const limit = new Promise((_, reject) => setTimeout(() => reject(new Error("no result within 30 min")), 1_800_000).unref());
-        r = JSON.parse(await Promise.race([posted, exited, limit]));
-      } finally {
-        await browser.close();
-      }
+      r = await plainRun(`${base}bench/backfill.html?${q}`, 1_800_000);
     }
     if (r.error) throw new Error(`page: ${r.error}`);
     // Exactness is the browser test's job (tests/web_backfill.rs); here: everything counted is stored.
@@ -475,8 +416,7 @@ async function backfillSuite(base) {
     return r;
   } finally {
     for (const srv of servers) srv.close(), srv.closeAllConnections?.();
-    child.kill();
-    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    await dn.stop();
   }
 }
 
@@ -500,7 +440,7 @@ try {
     else throw new Error(`unknown suite ${s}`);
   }
 } finally {
-  server.stop();
+  await server.stop();
 }
 fs.mkdirSync(path.join(ROOT, "bench-results"), { recursive: true });
 fs.writeFileSync(path.join(ROOT, "bench-results/latest.json"), JSON.stringify(results, null, 2));

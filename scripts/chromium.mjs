@@ -1,6 +1,7 @@
 // Launches Debian's Chromium headless (never a downloaded browser), with the flags a closed network
-// needs (no background connections) and a fresh profile each time: `launch()` through
-// playwright-core, `launchPlain()` with no automation attached (for throughput benchmarks).
+// needs (no background connections) and a fresh profile each time: `launch()` (one persistent
+// context) and `launchBrowser()` (a browser for several contexts) through playwright-core,
+// `launchPlain()` with no automation attached (for throughput benchmarks).
 import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
 import fs from "node:fs";
@@ -9,23 +10,27 @@ import path from "node:path";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
+/** Every launch's flags: root needs no sandbox; the rest keep Chromium off the closed network. */
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
+
+/** The flags of a Playwright launch: `performance.memory` in real (not bucketed) bytes. */
+const playwrightArgs = (extraArgs) => [...FLAGS, "--enable-precise-memory-info", ...extraArgs];
+
 export async function launch({ extraArgs = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      "--enable-precise-memory-info",
-      ...extraArgs,
-    ],
+    args: playwrightArgs(extraArgs),
     viewport: { width: 1280, height: 900 },
   });
   const close = async () => {
@@ -33,6 +38,15 @@ export async function launch({ extraArgs = [] } = {}) {
     fs.rmSync(profile, { recursive: true, force: true });
   };
   return { context, close };
+}
+
+/**
+ * A Playwright `Browser` (Playwright gives it a fresh profile and removes it on `close()`), for
+ * callers that open a context per page, e.g. to give each page its own renderer process, or that
+ * need `browser.newBrowserCDPSession()`.
+ */
+export function launchBrowser({ extraArgs = [] } = {}) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: playwrightArgs(extraArgs) });
 }
 
 /**
@@ -46,21 +60,7 @@ export function launchPlain(url, { extraArgs = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-chromium-"));
   const child = spawn(
     CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--no-default-browser-check",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      `--user-data-dir=${profile}`,
-      ...extraArgs,
-      url,
-    ],
+    ["--headless", ...FLAGS, "--no-default-browser-check", `--user-data-dir=${profile}`, ...extraArgs, url],
     // Its own process group, so that `close()` ends its helper processes with it.
     { stdio: ["ignore", "ignore", "ignore"], detached: true },
   );
