@@ -15,6 +15,10 @@ const runs = Number(args[args.indexOf("--runs") + 1] || 5) || 5;
 const which = args.filter((a, i) => !a.startsWith("--") && !/^[\d,]+$/.test(a) && !(args[i - 1] || "").startsWith("--"));
 const suites = which.length ? which : ["root"];
 
+/** Table cells: bytes in MiB, milliseconds in seconds. */
+const MiB = (b) => (b / 1048576).toFixed(0);
+const sec = (ms) => (ms / 1000).toFixed(2);
+
 function nativeRoot(file, fork, preset) {
   const out = execFileSync(CLI, ["bench", "root", "--json", "--runs", String(runs), "--fork", fork, "--preset", preset, file], {
     encoding: "utf8",
@@ -232,8 +236,6 @@ async function stateSuite(base) {
   } finally {
     await browser.close();
   }
-  const MiB = (b) => (b / 1048576).toFixed(0);
-  const s = (ms) => (ms / 1000).toFixed(2);
   const lag = (x) => `${x.plain.longestTaskMs.toFixed(0)} / ${x.plain.maxTimerGapMs.toFixed(0)}; ${x.longestTaskMs.toFixed(0)} / ${x.maxTimerGapMs.toFixed(0)}`;
   console.log(`\nstate root of devnet Fulu states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
   console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main thread: longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | ours renderer peak MiB | ours peak above page base (x SSZ) | Lodestar decode + root s | Lodestar renderer peak MiB | speed-up | Lodestar/ours peak | native 1 thread s | native 2 threads s |");
@@ -241,8 +243,8 @@ async function stateSuite(base) {
   for (const r of rows) {
     const o = r.ours, l = r.lodestar;
     const added = r.oursPeakBytes - r.pageBaseBytes;
-    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | ${s(o.totalMs)} | ${lag(o)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${s(l.decodeMs)} + ${s(l.rootMs)} = ${s(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${s(r.native1.bestMs)} | ${s(r.native2.bestMs)} |`);
-    console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${s(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; longest synchronous hasher call ${o.maxSyncMs.toFixed(0)} ms; BYOB reader ${o.byob}; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | ${sec(o.totalMs)} | ${lag(o)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${sec(l.decodeMs)} + ${sec(l.rootMs)} = ${sec(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${sec(r.native1.bestMs)} | ${sec(r.native2.bestMs)} |`);
+    console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${sec(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; longest synchronous hasher call ${o.maxSyncMs.toFixed(0)} ms; BYOB reader ${o.byob}; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
   }
   console.log(`\nLightSync.start() total beside the bare streaming root (same devnet, build and ${workers} workers): download + root, then anchor checks (WS registry walk) and IndexedDB store`);
   console.log("| validators | row | download s | root after last byte s | anchor checks + store s | total s | hash workers | longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | renderer peak above base (x SSZ) |");
@@ -250,8 +252,8 @@ async function stateSuite(base) {
   for (const r of rows) {
     const o = r.ours, c = r.start;
     const cAdded = c.rendererPeakBytes - c.rendererBaseBytes, oAdded = r.oursPeakBytes - r.pageBaseBytes;
-    console.log(`| ${r.validators.toLocaleString("en")} | bare streaming root | ${s(o.downloadMs)} | ${s(o.afterLastByteMs)} | - | ${s(o.totalMs)} | ${workers} | ${lag(o)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
-    console.log(`| ${r.validators.toLocaleString("en")} | LightSync.start() total | ${s(c.downloadMs)} | ${s(c.hashMs)} | ${s(c.anchorMs + c.storeMs)} | ${s(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${lag(c)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | bare streaming root | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | - | ${sec(o.totalMs)} | ${workers} | ${lag(o)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${r.validators.toLocaleString("en")} | LightSync.start() total | ${sec(c.downloadMs)} | ${sec(c.hashMs)} | ${sec(c.anchorMs + c.storeMs)} | ${sec(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${lag(c)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
   }
   if (kernels) {
     console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");
@@ -332,13 +334,11 @@ async function checkpointSuite(base) {
   } finally {
     await browser.close();
   }
-  const MiB = (b) => (b / 1048576).toFixed(0);
-  const s = (ms) => (ms / 1000).toFixed(2);
   console.log(`\ncheckpoint sync, start() to stored anchor, devnet Fulu (mainnet preset), one provider on 127.0.0.1; anchors = devnet roots`);
   console.log("| validators | SSZ MB | build | hash workers | download s | root after last byte s | anchor checks s | store s | total s | longest task ms | long tasks | max timer gap ms | renderer peak MiB (base) | wasm memory MiB | native total s | native peak MiB |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const { validators, wasm: w, native: nt } of rows)
-    console.log(`| ${validators.toLocaleString("en")} | ${(w.stateBytes / 1e6).toFixed(1)} | ${w.build} | ${w.hashWorkers} | ${s(w.downloadMs)} | ${s(w.hashMs)} | ${s(w.anchorMs)} | ${s(w.storeMs)} | ${s(w.totalMs)} | ${w.longestTaskMs.toFixed(0)} | ${w.longTasks} | ${w.maxTimerGapMs.toFixed(0)} | ${MiB(w.rendererPeakBytes)} (${MiB(w.rendererBaseBytes)}) | ${MiB(w.wasmMemoryBytes)} | ${s(nt.wallMs)} | ${MiB(nt.peakRssBytes)} |`);
+    console.log(`| ${validators.toLocaleString("en")} | ${(w.stateBytes / 1e6).toFixed(1)} | ${w.build} | ${w.hashWorkers} | ${sec(w.downloadMs)} | ${sec(w.hashMs)} | ${sec(w.anchorMs)} | ${sec(w.storeMs)} | ${sec(w.totalMs)} | ${w.longestTaskMs.toFixed(0)} | ${w.longTasks} | ${w.maxTimerGapMs.toFixed(0)} | ${MiB(w.rendererPeakBytes)} (${MiB(w.rendererBaseBytes)}) | ${MiB(w.wasmMemoryBytes)} | ${sec(nt.wallMs)} | ${MiB(nt.peakRssBytes)} |`);
   return rows;
 }
 
