@@ -33,7 +33,7 @@ use super::{
     anchor_js, error::invalid_options, error::js_error, hex0x, nullable, progress_js, set,
     yield_to_event_loop, Inner, JsHooks, LightSync,
 };
-use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
+use crate::beacon_api::any_signal;
 use crate::checkpoint::Hooks;
 use crate::config::NetworkConfig;
 use crate::light::follow::{FollowStep, Tip};
@@ -278,19 +278,7 @@ async fn follow_steps(
     interval_ms: f64,
     signals: &[AbortSignal],
 ) -> Result<JsValue, JsValue> {
-    let request_signal = any_signal(signals);
-    let providers: Vec<HttpBeaconApi<FetchTransport>> = inner
-        .options
-        .urls
-        .iter()
-        .map(|u| {
-            let mut t = FetchTransport::default().with_signal(request_signal.clone());
-            if let Some(ms) = inner.options.timeout_ms {
-                t = t.with_timeout_ms(ms);
-            }
-            HttpBeaconApi::new(u, t)
-        })
-        .collect();
+    let providers = inner.providers_with_signal(any_signal(signals));
     let clock = inner.clock();
     let hooks = FollowHooks { inner, signals };
     let overseer = Overseer {
