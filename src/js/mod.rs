@@ -420,7 +420,15 @@ impl Inner {
 
     /// One Beacon API client per URL, sharing the options' timeout and the abort signal.
     pub(crate) fn providers(&self) -> Vec<HttpBeaconApi<FetchTransport>> {
-        let signal = self.signal();
+        self.providers_with_signal(self.signal())
+    }
+
+    /// One HTTP provider per configured URL whose requests end when `signal` aborts (each with
+    /// the `timeoutMs` option).
+    pub(crate) fn providers_with_signal(
+        &self,
+        signal: Option<AbortSignal>,
+    ) -> Vec<HttpBeaconApi<FetchTransport>> {
         self.options
             .urls
             .iter()
