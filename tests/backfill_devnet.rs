@@ -13,10 +13,7 @@ use beacon_lightsync::backfill::{
     chunk_vector, load_known_roots, vector_root, Backfill, BackfillError, BackfillEvent,
     BackfillHooks, BackfillOptions, BackfillSummary, KnownRoots, ResetReason, Target, WalkLimits,
 };
-use beacon_lightsync::beacon_api::{
-    ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, HttpBeaconApi, RawBody,
-    SszState, UreqTransport,
-};
+use beacon_lightsync::beacon_api::{ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::Source;
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
@@ -28,7 +25,9 @@ use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, StoreDump, Trust
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
 use beacon_lightsync::types::{ForkName, PresetName, B256};
 use beacon_lightsync::ws::{FixedClock, SystemClock};
-use devnet_common::{apis, checkpoint, checkpoint_sync, empty_store, network};
+use devnet_common::{
+    apis, checkpoint, checkpoint_sync, empty_store, forward_beacon_api, network, start_devnet,
+};
 use futures::executor::block_on;
 
 /// Slots of the generated chains: minimal preset (8 slots per epoch, 64-slot chunks), so the
@@ -36,17 +35,15 @@ use futures::executor::block_on;
 const SLOTS: u64 = 400;
 
 fn start(providers: usize, empty_pct: u32) -> Devnet {
-    Devnet::start(DevnetOptions {
+    start_devnet(
         providers,
-        chain: ChainOptions {
+        ChainOptions {
             validators: 256,
             slots: SLOTS,
             empty_slot_percent: empty_pct,
             ..ChainOptions::default()
         },
-        ..DevnetOptions::default()
-    })
-    .expect("devnet starts")
+    )
 }
 
 /// A store holding the anchor a real checkpoint sync made from the devnet's finalized checkpoint.
@@ -236,18 +233,17 @@ fn orphan_info(chain: &ChainData, slot: u64) -> Option<HeaderInfo> {
 }
 
 impl BeaconApi for OrphanServing {
-    fn base_url(&self) -> &str {
-        self.inner.base_url()
-    }
-    async fn genesis(&self) -> Result<Genesis, ApiError> {
-        self.inner.genesis().await
-    }
-    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-        self.inner.spec().await
-    }
-    async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
-        self.inner.header(block_id).await
-    }
+    forward_beacon_api!(
+        inner: base_url,
+        genesis,
+        spec,
+        header,
+        finality_checkpoints,
+        state_ssz,
+        light_client_bootstrap,
+        light_client_updates,
+        light_client_finality_update,
+    );
     async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>> {
         let answers = self.inner.headers_by_slots(slots).await;
         answers
@@ -258,25 +254,6 @@ impl BeaconApi for OrphanServing {
                 other => other,
             })
             .collect()
-    }
-    async fn finality_checkpoints(&self, id: &str) -> Result<FinalityCheckpoints, ApiError> {
-        self.inner.finality_checkpoints(id).await
-    }
-    async fn state_ssz(
-        &self,
-        id: &str,
-        on_progress: &mut dyn FnMut(u64, Option<u64>),
-    ) -> Result<SszState, ApiError> {
-        self.inner.state_ssz(id, on_progress).await
-    }
-    async fn light_client_bootstrap(&self, root: &[u8; 32]) -> Result<RawBody, ApiError> {
-        self.inner.light_client_bootstrap(root).await
-    }
-    async fn light_client_updates(&self, start: u64, count: u64) -> Result<RawBody, ApiError> {
-        self.inner.light_client_updates(start, count).await
-    }
-    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
-        self.inner.light_client_finality_update().await
     }
 }
 
@@ -738,18 +715,17 @@ impl Counting {
 }
 
 impl BeaconApi for Counting {
-    fn base_url(&self) -> &str {
-        self.inner.base_url()
-    }
-    async fn genesis(&self) -> Result<Genesis, ApiError> {
-        self.inner.genesis().await
-    }
-    async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-        self.inner.spec().await
-    }
-    async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
-        self.inner.header(block_id).await
-    }
+    forward_beacon_api!(
+        inner: base_url,
+        genesis,
+        spec,
+        header,
+        finality_checkpoints,
+        state_ssz,
+        light_client_bootstrap,
+        light_client_updates,
+        light_client_finality_update,
+    );
     async fn headers_by_slots(&self, slots: &[u64]) -> Vec<Result<Option<HeaderInfo>, ApiError>> {
         self.requested.borrow_mut().extend_from_slice(slots);
         self.in_flight.set(self.in_flight.get() + slots.len());
@@ -759,25 +735,6 @@ impl BeaconApi for Counting {
         let answers = self.inner.headers_by_slots(slots).await;
         self.in_flight.set(self.in_flight.get() - slots.len());
         answers
-    }
-    async fn finality_checkpoints(&self, id: &str) -> Result<FinalityCheckpoints, ApiError> {
-        self.inner.finality_checkpoints(id).await
-    }
-    async fn state_ssz(
-        &self,
-        id: &str,
-        on_progress: &mut dyn FnMut(u64, Option<u64>),
-    ) -> Result<SszState, ApiError> {
-        self.inner.state_ssz(id, on_progress).await
-    }
-    async fn light_client_bootstrap(&self, root: &[u8; 32]) -> Result<RawBody, ApiError> {
-        self.inner.light_client_bootstrap(root).await
-    }
-    async fn light_client_updates(&self, start: u64, count: u64) -> Result<RawBody, ApiError> {
-        self.inner.light_client_updates(start, count).await
-    }
-    async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
-        self.inner.light_client_finality_update().await
     }
 }
 
