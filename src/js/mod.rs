@@ -500,8 +500,11 @@ impl Inner {
             // The long-range decision (strict / lenient / light) and one follow step.
             return longrange::resume(self, anchor).await;
         };
-        // Workers start now, so they are ready by the time the state's first bytes arrive.
-        if self.options.hash_workers > 0 {
+        // Workers start now, so they are ready by the time the state's first bytes arrive. A
+        // state file has no download to overlap with: it is hashed on this thread (and
+        // `Hooks::hash_pool` is never asked), so it starts none.
+        let downloads = !matches!(source, crate::checkpoint::Source::StateFile(_));
+        if downloads && self.options.hash_workers > 0 {
             match hash::JsHashPool::start(self.options.hash_workers) {
                 Ok(pool) => *self.hash_pool.borrow_mut() = Some(Rc::new(pool)),
                 Err(reason) => self.warn(
