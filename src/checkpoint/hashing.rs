@@ -247,9 +247,10 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         let Some(pool) = self.pool.clone() else {
             return Ok(());
         };
-        pool.take_results(&mut self.results);
-        let results = std::mem::take(&mut self.results);
-        for r in results.into_iter().filter(|r| r.job == self.job) {
+        // `results` is a buffer kept between calls: taken out for the loop, put back emptied.
+        let mut results = std::mem::take(&mut self.results);
+        pool.take_results(&mut results);
+        for r in results.drain(..).filter(|r| r.job == self.job) {
             self.inflight = self.inflight.saturating_sub(1);
             let Some(stream) = self.stream.as_mut() else {
                 continue;
@@ -271,6 +272,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
             };
             done.map_err(|e| self.invalid(e))?;
         }
+        self.results = results;
         Ok(())
     }
 
