@@ -24,7 +24,6 @@ use beacon_lightsync::checkpoint::{
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
-use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::merkle::{state_head_len, TaskHasher, TaskSpec, DEFAULT_TASK_BYTES};
 use beacon_lightsync::store::{MemoryStore, Store};
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
@@ -32,7 +31,7 @@ use beacon_lightsync::types::{
     AnyBeaconState, ForkName, Mainnet, PresetName, TreeHash, B256, FAR_FUTURE_EPOCH,
 };
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
-use devnet_common::{apis, checkpoint, empty_store, network};
+use devnet_common::{apis, checkpoint, empty_store, network, start_devnet};
 use futures::executor::block_on;
 use futures::future::LocalBoxFuture;
 
@@ -500,23 +499,16 @@ fn failing_workers_fall_back_to_this_thread_and_lying_ones_are_caught() {
     assert_eq!(err.code(), "STATE_ROOT_MISMATCH", "{err}");
 }
 
-fn devnet() -> Devnet {
-    Devnet::start(DevnetOptions {
-        port: 0,
-        providers: 2,
-        chain: ChainOptions {
+#[test]
+fn over_http_with_a_pool_faults_keep_their_codes_and_failover_works() {
+    let devnet = start_devnet(
+        2,
+        ChainOptions {
             validators: 512,
             slots: 96,
             ..ChainOptions::default()
         },
-        ..DevnetOptions::default()
-    })
-    .expect("devnet starts")
-}
-
-#[test]
-fn over_http_with_a_pool_faults_keep_their_codes_and_failover_works() {
-    let devnet = devnet();
+    );
     let net = network(&devnet);
     let cp = checkpoint(&devnet);
     let providers = apis(&devnet, 1_500);
