@@ -36,7 +36,7 @@ pub use parse::{
 #[cfg(target_arch = "wasm32")]
 pub(crate) use wasm::any_signal;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{yield_now, FetchTransport};
+pub use wasm::{yield_now, FetchTransport, DEFAULT_CONCURRENCY};
 
 use crate::types::ForkName;
 use futures::future::LocalBoxFuture;

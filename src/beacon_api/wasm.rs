@@ -260,6 +260,12 @@ impl FetchTransport {
         self
     }
 
+    /// Replaces how many requests of one `get_many` batch are in flight at once.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
     /// Cancels every request when `signal` aborts (the page's `AbortSignal`).
     pub fn with_signal(mut self, signal: Option<AbortSignal>) -> Self {
         self.signal = signal;

@@ -18,32 +18,17 @@ use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::error::js_error;
-use super::{hex0x, nullable, set, Inner, JsClock, LightSync};
+use super::{hex0x, nullable, set, sleep, Inner, JsClock, LightSync};
 use crate::backfill::{
     load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
     ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
 use crate::store::Store;
-
-/// `setTimeout(resolve, ms)` as a future (windows and workers).
-async fn sleep_ms(ms: u64) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let global = js_sys::global();
-        if let Ok(f) = Reflect::get(&global, &"setTimeout".into()) {
-            if let Ok(f) = f.dyn_into::<js_sys::Function>() {
-                let _ = f.call2(&global, &resolve, &JsValue::from_f64(ms as f64));
-                return;
-            }
-        }
-        let _ = resolve.call0(&JsValue::NULL);
-    });
-    let _ = JsFuture::from(promise).await;
-}
 
 struct Hooks<'a> {
     inner: &'a Inner,
@@ -109,7 +94,14 @@ impl BackfillHooks for Hooks<'_> {
     }
 
     async fn sleep_ms(&self, ms: u64) {
-        sleep_ms(ms).await;
+        // A Retry-After or backoff wait ends as soon as the call's or the instance's signal aborts.
+        let signals: Vec<AbortSignal> = self
+            .signal
+            .iter()
+            .chain(self.inner.options.signal.iter())
+            .cloned()
+            .collect();
+        sleep(ms as f64, &signals).await;
     }
 
     fn aborted(&self) -> bool {
@@ -197,18 +189,7 @@ fn lane_providers(
         .into_iter()
         .chain(inner.options.signal.clone())
         .collect();
-    let signal = any_signal(&signals);
-    // The browser transport's default per-request timeout when the options give none.
-    let timeout_ms = inner.options.timeout_ms.unwrap_or(10_000);
-    inner
-        .options
-        .urls
-        .iter()
-        .map(|u| {
-            let transport = FetchTransport::new(timeout_ms, 1).with_signal(signal.clone());
-            HttpBeaconApi::new(u, transport)
-        })
-        .collect()
+    inner.providers_with_signal(any_signal(&signals), 1)
 }
 
 async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {

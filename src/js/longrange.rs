@@ -21,19 +21,18 @@
 //! a step that fails (providers down, a new finalized block that does not link back) emits a
 //! `followError` event with the error's `code` and leaves the tip where it was.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::{
-    anchor_js, error::invalid_options, error::js_error, hex0x, nullable, progress_js, set,
+    anchor_js, error::invalid_options, error::js_error, hex0x, nullable, progress_js, set, sleep,
     yield_to_event_loop, Inner, JsHooks, LightSync,
 };
-use crate::beacon_api::any_signal;
+use crate::beacon_api::{any_signal, DEFAULT_CONCURRENCY};
 use crate::checkpoint::Hooks;
 use crate::config::NetworkConfig;
 use crate::light::follow::{FollowStep, Tip};
@@ -215,43 +214,6 @@ impl OverseerHooks for FollowHooks<'_> {
     }
 }
 
-/// Waits `ms` milliseconds, or less when one of `signals` aborts.
-async fn sleep(ms: f64, signals: &[AbortSignal]) {
-    let resolver: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
-    let keep = resolver.clone();
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let global = js_sys::global();
-        if let Some(f) = Reflect::get(&global, &"setTimeout".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        {
-            let _ = f.call2(&global, &resolve, &JsValue::from(ms));
-        }
-        for s in signals {
-            if let Some(add) = Reflect::get(s, &"addEventListener".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok())
-            {
-                let _ = add.call2(s, &"abort".into(), &resolve);
-            }
-        }
-        *keep.borrow_mut() = Some(resolve);
-    });
-    let _ = JsFuture::from(promise).await;
-    // The listeners would otherwise pile up on a long-lived signal, one per step.
-    let resolve = resolver.borrow_mut().take();
-    if let Some(resolve) = resolve {
-        for s in signals {
-            if let Some(remove) = Reflect::get(s, &"removeEventListener".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<Function>().ok())
-            {
-                let _ = remove.call2(s, &"abort".into(), &resolve);
-            }
-        }
-    }
-}
-
 /// The `follow()` loop (see the module docs). Resolves with `status().head` once aborted.
 async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsValue> {
     let (interval_ms, signal) = follow_options(&options, &inner.network)?;
@@ -278,7 +240,7 @@ async fn follow_steps(
     interval_ms: f64,
     signals: &[AbortSignal],
 ) -> Result<JsValue, JsValue> {
-    let providers = inner.providers_with_signal(any_signal(signals));
+    let providers = inner.providers_with_signal(any_signal(signals), DEFAULT_CONCURRENCY);
     let clock = inner.clock();
     let hooks = FollowHooks { inner, signals };
     let overseer = Overseer {

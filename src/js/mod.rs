@@ -41,7 +41,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
-use crate::beacon_api::{any_signal, BeaconApi, FetchTransport, HttpBeaconApi};
+use crate::beacon_api::{
+    any_signal, BeaconApi, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY,
+};
 use crate::checkpoint::{
     network_from_spec, ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus,
 };
@@ -127,6 +129,43 @@ async fn yield_to_event_loop() {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// Waits `ms` milliseconds, or less when one of `signals` aborts.
+pub(crate) async fn sleep(ms: f64, signals: &[AbortSignal]) {
+    let resolver: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
+    let keep = resolver.clone();
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let global = js_sys::global();
+        if let Some(f) = Reflect::get(&global, &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        {
+            let _ = f.call2(&global, &resolve, &JsValue::from(ms));
+        }
+        for s in signals {
+            if let Some(add) = Reflect::get(s, &"addEventListener".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+            {
+                let _ = add.call2(s, &"abort".into(), &resolve);
+            }
+        }
+        *keep.borrow_mut() = Some(resolve);
+    });
+    let _ = JsFuture::from(promise).await;
+    // The listeners would otherwise pile up on a long-lived signal, one per step.
+    let resolve = resolver.borrow_mut().take();
+    if let Some(resolve) = resolve {
+        for s in signals {
+            if let Some(remove) = Reflect::get(s, &"removeEventListener".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+            {
+                let _ = remove.call2(s, &"abort".into(), &resolve);
+            }
+        }
+    }
 }
 
 /// The `mode` of `status()` and `status` events.
@@ -420,20 +459,23 @@ impl Inner {
 
     /// One Beacon API client per URL, sharing the options' timeout and the abort signal.
     pub(crate) fn providers(&self) -> Vec<HttpBeaconApi<FetchTransport>> {
-        self.providers_with_signal(self.signal())
+        self.providers_with_signal(self.signal(), DEFAULT_CONCURRENCY)
     }
 
     /// One HTTP provider per configured URL whose requests end when `signal` aborts (each with
-    /// the `timeoutMs` option).
+    /// the `timeoutMs` option), sending at most `concurrency` requests of a batch at once.
     pub(crate) fn providers_with_signal(
         &self,
         signal: Option<AbortSignal>,
+        concurrency: usize,
     ) -> Vec<HttpBeaconApi<FetchTransport>> {
         self.options
             .urls
             .iter()
             .map(|u| {
-                let mut t = FetchTransport::default().with_signal(signal.clone());
+                let mut t = FetchTransport::default()
+                    .with_concurrency(concurrency)
+                    .with_signal(signal.clone());
                 if let Some(ms) = self.options.timeout_ms {
                     t = t.with_timeout_ms(ms);
                 }
