@@ -4,12 +4,9 @@ use std::fmt;
 
 use crate::beacon_api::ApiError;
 use crate::store::StoreError;
+use crate::types::hex0x;
 
 use super::{Root, WalkError};
-
-fn hex0x(root: &Root) -> String {
-    format!("0x{}", hex::encode(root))
-}
 
 /// Why a backfill stopped. Every variant leaves the store consistent: only headers that linked
 /// to the anchor were ever committed, each batch together with its cursor, so a later run

@@ -37,6 +37,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
 use crate::config::NetworkConfig;
 use crate::store::{AnchorRecord, BackfillCursor, HeaderRecord, Store, StoreError};
+use crate::types::hex0x;
 use crate::ws::{ChainClock, Clock};
 
 /// A 32-byte root.
@@ -882,7 +883,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                         let reason = format!(
                             "expected block 0x{} at slot {slot}, got {}",
                             hex::encode(expected_root),
-                            got.map_or("404".to_string(), |r| format!("0x{}", hex::encode(r)))
+                            got.map_or("404".to_string(), |r| hex0x(r))
                         );
                         if self.healthy(&st, Some(provider)).is_empty() {
                             return Err(e.into());

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::Root;
+use crate::types::hex0x;
 
 /// Why a Beacon API call gave no usable answer. `url` always names the request, so errors from
 /// several providers can be told apart.
@@ -92,10 +93,6 @@ pub enum ApiError {
         /// The request.
         url: String,
     },
-}
-
-fn hex0x(root: &Root) -> String {
-    format!("0x{}", hex::encode(root))
 }
 
 impl ApiError {

@@ -38,6 +38,7 @@ pub(crate) use wasm::any_signal;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{yield_now, FetchTransport, DEFAULT_CONCURRENCY};
 
+use crate::types::hex0x;
 use crate::types::ForkName;
 use futures::future::LocalBoxFuture;
 
@@ -285,7 +286,7 @@ pub trait BeaconApi {
 
     /// The header whose block root is `root` (`Ok(None)` when the node does not know it).
     async fn header_by_root(&self, root: &Root) -> Result<Option<HeaderInfo>, ApiError> {
-        let id = format!("0x{}", hex::encode(root));
+        let id = hex0x(root);
         let found = self.header(&id).await?;
         match found {
             Some(h) if h.root != *root => Err(ApiError::HeaderRootMismatch {

@@ -5,15 +5,12 @@ use std::fmt;
 use crate::beacon_api::ApiError;
 use crate::merkle::MerkleError;
 use crate::store::StoreError;
+use crate::types::hex0x;
 use crate::types::TypesError;
 use crate::ws::{CheckpointParseError, WsError};
 
 /// A 32-byte root.
 type Root = [u8; 32];
-
-fn hex0x(root: &Root) -> String {
-    format!("0x{}", hex::encode(root))
-}
 
 /// Why a checkpoint sync stopped. Nothing was stored in any case: every check runs before the
 /// single store write, and a failed store write leaves the database unchanged.

@@ -40,6 +40,7 @@ use crate::merkle::{
     EFFECTIVE_BALANCE_INCREMENT,
 };
 use crate::store::{AnchorRecord, Store, StoreError, SyncCommitteeRecord, Trust};
+use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{ForkName, Preset, PresetName, TreeHash, B256};
 use crate::ws::{
@@ -372,10 +373,6 @@ fn state_fork<H: Hooks>(
         });
     }
     Ok(from_bytes)
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
 }
 
 fn header_from_view(h: &HeaderView) -> BeaconBlockHeader {

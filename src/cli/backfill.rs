@@ -22,6 +22,7 @@ use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use crate::checkpoint::network_from_spec;
 use crate::config::NetworkConfig;
 use crate::store::{AnchorRecord, MemoryStore, Store, Trust};
+use crate::types::hex0x;
 use crate::types::B256;
 use crate::ws::SystemClock;
 use futures::executor::block_on;
@@ -129,10 +130,6 @@ fn fail(code: &str, message: &str) -> i32 {
     );
     eprintln!("error: {code}: {message}");
     1
-}
-
-fn hex0x(b: &[u8]) -> String {
-    format!("0x{}", hex::encode(b))
 }
 
 /// Runs `lightsync backfill` and returns the exit code.

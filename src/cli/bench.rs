@@ -9,6 +9,7 @@
 
 use super::{quote_backtick, Flags, Wording};
 use crate::merkle::{self, Kernel, StateView};
+use crate::types::hex0x;
 use crate::types::{AnyBeaconState, ForkName, Mainnet, PresetName};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -154,7 +155,7 @@ fn run_root(args: &[String]) -> Result<(), String> {
         println!(
             "{}",
             serde_json::json!({
-                "root": format!("0x{}", hex::encode(root)),
+                "root": hex0x(root),
                 "bytes": bytes.len(),
                 "bestMs": best,
                 "medianMs": median,

@@ -15,6 +15,7 @@ use crate::checkpoint::{
 };
 use crate::config::{ConfigError, NetworkConfig};
 use crate::store::MemoryStore;
+use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint};
 
 const USAGE: &str = "usage: lightsync checkpoint --network N
@@ -141,8 +142,8 @@ fn fail(code: &str, message: impl std::fmt::Display) -> i32 {
 pub fn anchor_json(v: &Verified) -> serde_json::Value {
     let a = &v.anchor;
     serde_json::json!({
-        "block_root": format!("0x{}", hex::encode(a.block_root)),
-        "state_root": format!("0x{}", hex::encode(a.state_root)),
+        "block_root": hex0x(a.block_root),
+        "state_root": hex0x(a.state_root),
         "slot": a.slot,
         "epoch": a.epoch,
         "fork": a.fork,

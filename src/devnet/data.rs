@@ -7,15 +7,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+pub use crate::types::hex0x;
 use sha2::{Digest, Sha256};
 
 /// A 32-byte root.
 pub type Root = [u8; 32];
-
-/// `0x`-prefixed lower-case hex, as the Beacon API writes bytes.
-pub fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
-}
 
 /// Parses `0x` + 64 hex digits.
 pub fn parse_root(s: &str) -> Option<Root> {

@@ -18,6 +18,7 @@
 //!
 //! The benchmark page has its own pool over `StateStream` (`www/bench/state-hasher.js`).
 
+use crate::types::hex0x;
 use futures::future::LocalBoxFuture;
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -196,7 +197,7 @@ impl StateStream {
     /// The state root as 0x-hex, after the last byte (hashes any task still unhashed).
     pub fn finish(&mut self) -> Result<String, JsValue> {
         let root = self.inner.finish().map_err(|e| stream_error(&e))?;
-        Ok(format!("0x{}", hex::encode(root)))
+        Ok(hex0x(root))
     }
 
     /// Node hashes done on this thread.

@@ -50,6 +50,7 @@ use crate::checkpoint::{
 use crate::config::NetworkConfig;
 use crate::light::follow::Tip;
 use crate::store::{AnchorRecord, Store};
+use crate::types::hex0x;
 use crate::ws::Clock;
 
 pub use error::js_error;
@@ -98,7 +99,7 @@ pub fn state_root(bytes: &[u8], fork: &str, preset: &str) -> Result<String, JsVa
     let (fork, preset) = hash::parse_fork_preset(fork, preset)?;
     let root = crate::merkle::state_root(bytes, fork, preset)
         .map_err(|e| error::js_error("DECODE", &e.to_string(), None))?;
-    Ok(format!("0x{}", hex::encode(root)))
+    Ok(hex0x(root))
 }
 
 /// `Date.now()` or the `now` option, in unix seconds.
@@ -216,10 +217,6 @@ fn progress_js(
     set(&o, "rate", nullable(rate));
     set(&o, "provider", nullable(provider));
     o
-}
-
-fn hex0x(bytes: &[u8]) -> String {
-    format!("0x{}", hex::encode(bytes))
 }
 
 /// The plain JS object of an anchor (see the `Anchor` typing).

@@ -24,6 +24,7 @@ use crate::light::error::{LightClientError, UpdateFailure};
 use crate::light::input::parse_finality_update;
 use crate::light::sync_protocol::{process_light_client_finality_update, LightClientStore};
 use crate::store::HeaderRecord;
+use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{Mainnet, Minimal, Preset, Slot};
 
@@ -88,10 +89,6 @@ impl LinkError {
             LinkError::NotAbove { .. } => "NOT_ABOVE_TIP",
         }
     }
-}
-
-fn hex0x(root: &Root) -> String {
-    format!("0x{}", hex::encode(root))
 }
 
 impl fmt::Display for LinkError {

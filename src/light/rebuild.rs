@@ -79,6 +79,7 @@ use crate::store::{
     StoreError, SyncCommitteeRecord, Trust,
 };
 use crate::types::altair::SyncCommittee;
+use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{BlsPublicKey, FixedVector, Mainnet, Minimal, Preset, PresetName, Slot};
 use crate::ws::{ChainClock, Clock, WsError};
@@ -302,10 +303,6 @@ impl RebuildError {
             RebuildError::AllProviders { .. } => "REBUILD_ALL_PROVIDERS_FAILED",
         }
     }
-}
-
-fn hex0x(root: &Root) -> String {
-    format!("0x{}", hex::encode(root))
 }
 
 impl fmt::Display for RebuildError {

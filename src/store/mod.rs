@@ -22,6 +22,7 @@ mod records;
 #[cfg(target_arch = "wasm32")]
 mod idb;
 
+use crate::types::hex0x;
 pub use error::StoreError;
 #[cfg(target_arch = "wasm32")]
 pub use idb::IdbStore;
@@ -260,8 +261,8 @@ fn validate_batch(headers: &[HeaderRecord], cursor: &BackfillCursor) -> Result<(
             if expected != got {
                 return Err(StoreError::CursorMismatch {
                     field,
-                    expected: format!("0x{}", hex::encode(expected)),
-                    got: format!("0x{}", hex::encode(got)),
+                    expected: hex0x(expected),
+                    got: hex0x(got),
                 });
             }
         }
@@ -270,7 +271,7 @@ fn validate_batch(headers: &[HeaderRecord], cursor: &BackfillCursor) -> Result<(
 }
 
 fn hex_root(root: &Root) -> String {
-    format!("0x{}", hex::encode(root))
+    hex0x(root)
 }
 
 /// The checks every backend applies to a head and its linking headers before writing anything:

@@ -49,6 +49,11 @@ pub type WithdrawalIndex = u64;
 pub type ParticipationFlags = u8;
 /// SSZ `Root`: a 32-byte hash tree root.
 pub type Root = B256;
+
+/// Bytes as `0x`-prefixed lower-case hex, the form the Beacon API and every message here use.
+pub fn hex0x(bytes: impl AsRef<[u8]>) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
 /// SSZ `Bytes32`.
 pub type Bytes32 = B256;
 /// SSZ `Hash32`: an execution-layer hash.
