@@ -11,12 +11,15 @@ import init, * as lightsync from "./pkg/beacon_lightsync.js";
 import { drawChart } from "./chart.js";
 import { adviceFor, expectedActual } from "./advice.js";
 import { num, mb, mbps, int, duration, shortRoot, utc } from "./format.js";
+import { narrowConnections, remoteProviders } from "./csp.js";
 
 const { LightSync } = lightsync;
 
 const $ = (id) => document.getElementById(id);
 const form = $("setup");
 const FORM_KEY = "lightsync-dashboard-form";
+/** sessionStorage key: the next page's autostart was asked for by the user on this one. */
+const CONFIRMED_KEY = "lightsync-autostart-confirmed";
 
 /** What scripts (the demo, the tests) read; updated as the page changes. */
 const dash = {
@@ -483,6 +486,15 @@ async function run(values) {
   runT0 = performance.now();
   setPhase("syncing");
   try {
+    // Before anything is fetched (a custom network reads the providers' config first).
+    const entered = values.urls.split(/[\s,]+/).map((s) => s.trim()).filter((s) => /^https?:\/\//.test(s));
+    if (entered.length && !narrowConnections(entered)) {
+      // This page may only connect to the providers of its first run (csp.js): the form, as
+      // entered, moves to a fresh page that starts at once (the user asked for it here).
+      sessionStorage.setItem(CONFIRMED_KEY, "1");
+      location.assign(`${location.pathname}?${queryOf(values)}`);
+      return;
+    }
     const opts = await buildOptions(values);
     if (sync) {
       try {
@@ -690,7 +702,52 @@ async function main() {
   }
   // Days left move with the wall clock even when nothing else happens.
   setInterval(() => sync && refresh(), 60_000);
-  if (q.get("autostart") === "1") run(readForm());
+  if (q.get("autostart") === "1") autostart(readForm());
+}
+
+/**
+ * `autostart=1` from a link: starts at once when every provider is on this machine (or the user
+ * has just started this run on the previous page); otherwise asks first, so a link cannot make the
+ * page download from, and trust, remote providers without the user's word.
+ */
+function autostart(values) {
+  const confirmed = sessionStorage.getItem(CONFIRMED_KEY) === "1";
+  sessionStorage.removeItem(CONFIRMED_KEY);
+  const urls = values.urls.split(/[\s,]+/).filter(Boolean);
+  const remote = remoteProviders(urls);
+  if (confirmed || remote.length === 0) return run(values);
+  const list = $("autostart-providers");
+  list.replaceChildren(
+    ...remote.map((u) => {
+      const li = document.createElement("li");
+      li.textContent = u;
+      return li;
+    }),
+  );
+  setPhase("idle", "Waiting for your confirmation to start.");
+  const dialog = $("autostart-dialog");
+  dialog.addEventListener(
+    "close",
+    () => {
+      if (dialog.returnValue === "confirm") run(values);
+      else log("Autostart declined: nothing was fetched. Press Start to sync.");
+    },
+    { once: true },
+  );
+  dialog.showModal();
+}
+
+/** The query string that prefills the form with `values` (as valuesFromQuery reads it) and starts
+ * it, except for a local state file, which a page cannot pass on: that one waits to be picked again. */
+function queryOf(values) {
+  const q = new URLSearchParams();
+  q.set("network", values.network);
+  q.set("urls", values.urls.split(/[\s,]+/).filter(Boolean).join(","));
+  if (values.trust !== "file") q.set(values.trust, values[values.trust]);
+  for (const k of ["longRange", "targetSlot", "batchSize", "concurrency"]) if (values[k]) q.set(k, values[k]);
+  q.set("backfill", values.autoBackfill ? "1" : "0");
+  if (values.trust !== "file") q.set("autostart", "1");
+  return q;
 }
 
 main();
