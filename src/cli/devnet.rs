@@ -19,7 +19,11 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --preset NAME        mainnet | minimal [minimal]
   --fork F             fork of the whole chain (altair..fulu) [fulu]
   --seed X             seed of every deterministic choice [1]
-  --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]
+  --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]; with --live, a time
+                       in the past: the history up to now is generated, then the chain goes live
+  --live               grow the chain in real time (one slot per SECONDS_PER_SLOT, finalizing
+                       two epochs behind the head), with events on /eth/v1/events
+  --seconds-per-slot S SECONDS_PER_SLOT served and followed by --live [preset: 6 minimal, 12 mainnet]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
                        earlier; the served boundary state links to it via latest_block_header)
@@ -34,7 +38,7 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --ready-file PATH    write the DEVNET JSON there once listening
 Control (on every provider): POST /_devnet/faults?kind=truncate&count=3[&provider=I] adds a
 rule, GET /_devnet/faults lists, DELETE clears; POST /_devnet/chain?seed=X makes a consistent liar
-(seed=honest reverts); GET /_devnet/info repeats the DEVNET line.";
+(seed=honest reverts); GET /_devnet/info repeats the DEVNET line (live: head and finality now).";
 
 fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), String> {
     let mut opts = DevnetOptions {
@@ -61,6 +65,10 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
+            "--live" => opts.live = true,
+            "--seconds-per-slot" => {
+                chain.seconds_per_slot = Some(flags.parse("seconds (1..=3600)")?)
+            }
             "--fault" => {
                 let v = flags.value()?;
                 let (idx, spec) = match v.split_once(':') {
@@ -186,6 +194,14 @@ mod tests {
         assert_eq!(o.faults[1].0, 0);
         assert_eq!(o.liars, vec![(1, 8)]);
         assert!(ready.is_none());
+        assert!(!o.live);
+        let (o, _) = parse_args(&args("--live --seconds-per-slot 1 --genesis-time 1000")).unwrap();
+        assert!(o.live);
+        assert_eq!(o.chain.seconds_per_slot, Some(1));
+        assert_eq!(o.chain.genesis_time, Some(1000));
+        assert!(parse_args(&args("--seconds-per-slot x"))
+            .unwrap_err()
+            .contains("expected seconds"));
         assert!(parse_args(&args("--port x"))
             .unwrap_err()
             .contains("expected a port number"));

@@ -13,8 +13,10 @@
 //! - `GET /_devnet/info`: the devnet's summary (the same JSON the CLI prints after `DEVNET `).
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use super::data::{hex0x, parse_root, ChainData, HeaderEntry, LcForm, LcObject, Root};
+use super::events::{self, EventBus};
 use super::faults::{FaultKind, FaultRule, FaultSet};
 use super::http::{negotiate, Body, Delivery, Handler, Media, Method, Request, Response};
 
@@ -32,8 +34,8 @@ pub type ChainFactory = dyn Fn(u64) -> Result<ChainData, String> + Send + Sync;
 
 /// State shared by all providers of one devnet.
 pub struct Shared {
-    /// The honest chain.
-    pub honest: Arc<ChainData>,
+    /// The honest chain (replaced every slot when the chain is live).
+    pub honest: RwLock<Arc<ChainData>>,
     /// What each provider currently serves.
     pub chains: Vec<RwLock<Arc<ChainData>>>,
     /// Each provider's fault rules.
@@ -42,9 +44,34 @@ pub struct Shared {
     pub factory: Option<Box<ChainFactory>>,
     /// The summary served at `/_devnet/info`.
     pub info: RwLock<serde_json::Value>,
+    /// What the live chain publishes for `/eth/v1/events`.
+    pub events: Arc<EventBus>,
+    /// Longest silence on an event stream before a keep-alive comment, as a real node sends.
+    pub keep_alive: Duration,
 }
 
 impl Shared {
+    /// The honest chain as of now.
+    pub fn honest(&self) -> Arc<ChainData> {
+        self.honest
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Makes `chain` the honest chain; providers that served the previous honest chain serve
+    /// the new one (liars keep theirs).
+    pub fn set_honest(&self, chain: Arc<ChainData>) {
+        let mut honest = self.honest.write().unwrap_or_else(|e| e.into_inner());
+        for slot in &self.chains {
+            let mut c = slot.write().unwrap_or_else(|e| e.into_inner());
+            if Arc::ptr_eq(&c, &honest) {
+                *c = chain.clone();
+            }
+        }
+        *honest = chain;
+    }
+
     pub fn chain(&self, provider: usize) -> Arc<ChainData> {
         let lock = self.chains[provider]
             .read()
@@ -206,6 +233,15 @@ impl Provider {
                 _ => {}
             }
         }
+        if seg == ["eth", "v1", "events"] {
+            return match events::parse_topics(req) {
+                Ok(topics) => {
+                    events::stream(self.shared.events.clone(), topics, self.shared.keep_alive)
+                }
+                Err(r) => r,
+            }
+            .with_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        }
         let mut resp = route(&chain, req, &seg, &fired);
         resp.set_header("Vary", "Accept");
         if !has("no-expose") {
@@ -288,7 +324,7 @@ impl Provider {
                     return bad_request("expected `seed=<u64>` or `seed=honest`");
                 };
                 if seed == "honest" {
-                    self.shared.set_chain(target, self.shared.honest.clone());
+                    self.shared.set_chain(target, self.shared.honest());
                     return list(target);
                 }
                 let Ok(seed) = seed.parse::<u64>() else {
