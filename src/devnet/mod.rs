@@ -45,6 +45,7 @@
 //! ```
 
 pub mod api;
+pub mod behave;
 pub mod chain;
 pub mod data;
 pub mod events;
@@ -80,6 +81,9 @@ pub struct DevnetOptions {
     pub faults: Vec<(usize, FaultRule)>,
     /// Consistent liars: (provider index, seed of the chain it serves instead).
     pub liars: Vec<(usize, u64)>,
+    /// Real-node behaviours set at start: (provider index, text form `key[=value],…`; see
+    /// [`behave`]).
+    pub behaviours: Vec<(usize, String)>,
     /// Grow the chain in real time (see [`chain::live`]): one slot per `SECONDS_PER_SLOT`,
     /// finalizing as it goes, with events on `/eth/v1/events`. Liars stay still.
     pub live: bool,
@@ -94,6 +98,7 @@ impl Default for DevnetOptions {
             replay: None,
             faults: Vec::new(),
             liars: Vec::new(),
+            behaviours: Vec::new(),
             live: false,
         }
     }
@@ -177,6 +182,16 @@ impl Devnet {
         for (i, _) in &opts.liars {
             check_index(*i, "liar")?;
         }
+        let behaviours: Vec<behave::BehaviourSet> =
+            (0..opts.providers).map(|_| Default::default()).collect();
+        for (i, text) in &opts.behaviours {
+            check_index(*i, "behaviour")?;
+            behaviours[*i]
+                .update(|b| b.apply_text(text))
+                .map_err(|e| DevnetError::BadOptions {
+                    message: e.to_string(),
+                })?;
+        }
         if opts.live && opts.replay.is_some() {
             return Err(DevnetError::BadOptions {
                 message:
@@ -232,6 +247,7 @@ impl Devnet {
             honest: RwLock::new(honest),
             chains,
             faults,
+            behaviours,
             factory,
             info: RwLock::new(serde_json::Value::Null),
             events: Arc::default(),
