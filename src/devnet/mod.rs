@@ -8,8 +8,10 @@
 //! chain unless a fault (or a lying chain from another seed) says otherwise.
 //!
 //! Pieces: [`http`] (a hand-written HTTP/1.1 server, so faults control every byte), [`api`]
-//! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`data`] (what a
-//! provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the generator).
+//! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`behave`] (how
+//! some real nodes answer differently), [`events`] (the `/eth/v1/events` stream), [`data`] (what
+//! a provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the
+//! generator; [`chain::live`] keeps it growing in real time with `live: true` / `--live`).
 //!
 //! Endpoints: `beacon/genesis`, `config/spec`, `config/fork_schedule`, `node/version`,
 //! `node/health`, `beacon/headers` (`?slot=`, `?parent_root=`) and `headers/{block_id}`,
