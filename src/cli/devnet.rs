@@ -213,9 +213,9 @@ mod tests {
         assert!(!o.live);
         let (o, _) = parse_args(&args("--live --seconds-per-slot 1 --genesis-time 1000")).unwrap();
         assert!(o.live);
-        let (o, _) = parse_args(&args("--behave 1:unknown-bootstrap=500,expose=eth")).unwrap();
+        let (ob, _) = parse_args(&args("--behave 1:unknown-bootstrap=500,expose=eth")).unwrap();
         assert_eq!(
-            o.behaviours,
+            ob.behaviours,
             vec![(1, "unknown-bootstrap=500,expose=eth".to_string())]
         );
         assert!(parse_args(&args("--behave expose=some"))
