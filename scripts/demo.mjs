@@ -10,7 +10,11 @@
 //    rates) and the path of a screenshot;
 // 5. keeps serving and prints the URL to open, unless `--once` is given or CI is set.
 //
+// The devnet is live (`--live`): it makes a slot every `--seconds-per-slot` (2 s here, so the
+// dashboard's Head visibly moves) and finalizes two epochs behind the head.
+//
 // usage: node scripts/demo.mjs [--once] [--providers K] [--port P] [--validators N] [--slots S]
+//                              [--seconds-per-slot T]
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -37,7 +41,18 @@ const once = flag("--once") || Boolean(process.env.CI);
 const providers = Number(option("--providers", "3"));
 const wantPort = Number(option("--port", process.env.DEMO_PORT ?? "8080"));
 /** Passed to `lightsync devnet`: a larger registry makes a larger state to download and hash. */
-const devnetArgs = ["--validators", "--slots"].flatMap((f) => (option(f) ? [f, option(f)] : []));
+const devnetArgs = [
+  "--live",
+  "--seconds-per-slot",
+  option("--seconds-per-slot", "2"),
+  ...["--validators", "--slots"].flatMap((f) => (option(f) ? [f, option(f)] : [])),
+];
+
+/** Head slot and finalized epoch the devnet reports now (it moves while the demo runs). */
+async function chainNow(url) {
+  const info = await (await fetch(`${url}/_devnet/info`)).json();
+  return { head: info.head_slot, finalized: info.finalized_epoch };
+}
 /** The whole run (sync + backfill of the devnet chain) normally takes seconds; this is a hang. */
 const RUN_TIMEOUT_MS = 180_000;
 
@@ -99,6 +114,7 @@ async function main() {
     const page = await context.newPage();
     const consoleLines = watchConsole(page);
     const started = Date.now();
+    const chainAtStart = await chainNow(devnet.urls[0]);
     await page.goto(dashboardUrl(www.url, { ...params, autostart: 1 }));
     let snap;
     try {
@@ -138,6 +154,11 @@ async function main() {
     line("state download rate", fmt.mbps(snap.rates.downloadBytesPerSecond));
     line("state hashing rate", fmt.mbps(snap.rates.hashBytesPerSecond));
     line("backfill rate", fmt.perS(snap.rates.headersPerSecond));
+    const chainAtEnd = await chainNow(devnet.urls[0]);
+    line(
+      "live chain",
+      `head slot ${chainAtStart.head} → ${chainAtEnd.head}, finalized epoch ${chainAtStart.finalized} → ${chainAtEnd.finalized}`,
+    );
     line("screenshot", shot);
     console.log(`  (demo set-up to summary: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   } finally {

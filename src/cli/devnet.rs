@@ -19,7 +19,11 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --preset NAME        mainnet | minimal [minimal]
   --fork F             fork of the whole chain (altair..fulu) [fulu]
   --seed X             seed of every deterministic choice [1]
-  --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]
+  --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]; with --live, a time
+                       in the past: the history up to now is generated, then the chain goes live
+  --live               grow the chain in real time (one slot per SECONDS_PER_SLOT, finalizing
+                       two epochs behind the head), with events on /eth/v1/events
+  --seconds-per-slot S SECONDS_PER_SLOT served and followed by --live [preset: 6 minimal, 12 mainnet]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
                        earlier; the served boundary state links to it via latest_block_header)
@@ -28,13 +32,16 @@ const USAGE: &str = "usage: lightsync devnet [options]
                        truncate oversize trickle status no-response wrong-version no-expose
                        wrong-gvr bad-lc-signature bad-lc-branch bad-json bad-ssz
                        common keys: path=/eth/v1/beacon/headers/* slots=A-B count=N
+  --behave [I:]SPEC    answer like some real nodes do, provider I (default 0); SPEC = key[=value],...
+                       unknown-bootstrap=404|500  running-update=serve|500|404|omit
+                       expose=all|eth  syncing[=true|false]  light-client=on|off|501|500|404
   --liar I[:SEED]      provider I serves a consistent chain from another seed [seed+1]
   --replay NET         serve recorded responses (holesky | mainnet) instead of generating
   --fixtures DIR       fixtures folder for --replay [$LIGHTSYNC_FIXTURES or ../shared/fixtures]
   --ready-file PATH    write the DEVNET JSON there once listening
 Control (on every provider): POST /_devnet/faults?kind=truncate&count=3[&provider=I] adds a
-rule, GET /_devnet/faults lists, DELETE clears; POST /_devnet/chain?seed=X makes a consistent liar
-(seed=honest reverts); GET /_devnet/info repeats the DEVNET line.";
+rule, GET /_devnet/faults lists, DELETE clears; POST /_devnet/behave?syncing=true sets behaviours; POST /_devnet/chain?seed=X makes a consistent liar
+(seed=honest reverts); GET /_devnet/info repeats the DEVNET line (live: head and finality now).";
 
 fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), String> {
     let mut opts = DevnetOptions {
@@ -61,6 +68,10 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
+            "--live" => opts.live = true,
+            "--seconds-per-slot" => {
+                chain.seconds_per_slot = Some(flags.parse("seconds (1..=3600)")?)
+            }
             "--fault" => {
                 let v = flags.value()?;
                 let (idx, spec) = match v.split_once(':') {
@@ -71,6 +82,19 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
                 };
                 let rule = FaultRule::parse(&spec).map_err(|e| format!("--fault {v}: {e}"))?;
                 opts.faults.push((idx, rule));
+            }
+            "--behave" => {
+                let v = flags.value()?;
+                let (idx, spec) = match v.split_once(':') {
+                    Some((i, s)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
+                        (flags.parse_str(i, "a provider index")?, s.to_string())
+                    }
+                    _ => (0usize, v.clone()),
+                };
+                crate::devnet::behave::Behaviour::default()
+                    .apply_text(&spec)
+                    .map_err(|e| format!("--behave {v}: {e}"))?;
+                opts.behaviours.push((idx, spec));
             }
             "--liar" => {
                 let v = flags.value()?;
@@ -186,6 +210,22 @@ mod tests {
         assert_eq!(o.faults[1].0, 0);
         assert_eq!(o.liars, vec![(1, 8)]);
         assert!(ready.is_none());
+        assert!(!o.live);
+        let (o, _) = parse_args(&args("--live --seconds-per-slot 1 --genesis-time 1000")).unwrap();
+        assert!(o.live);
+        let (ob, _) = parse_args(&args("--behave 1:unknown-bootstrap=500,expose=eth")).unwrap();
+        assert_eq!(
+            ob.behaviours,
+            vec![(1, "unknown-bootstrap=500,expose=eth".to_string())]
+        );
+        assert!(parse_args(&args("--behave expose=some"))
+            .unwrap_err()
+            .contains("expected all or eth"));
+        assert_eq!(o.chain.seconds_per_slot, Some(1));
+        assert_eq!(o.chain.genesis_time, Some(1000));
+        assert!(parse_args(&args("--seconds-per-slot x"))
+            .unwrap_err()
+            .contains("expected seconds"));
         assert!(parse_args(&args("--port x"))
             .unwrap_err()
             .contains("expected a port number"));

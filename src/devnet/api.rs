@@ -10,11 +10,17 @@
 //! - `DELETE /_devnet/faults[?provider=I]` or `POST /_devnet/faults/clear[?provider=I]`: clears;
 //! - `POST /_devnet/chain?seed=X[&provider=I]`: provider I starts serving another, internally
 //!   consistent chain generated from seed X (a consistent liar); `seed=honest` switches back;
+//! - `GET /_devnet/behave[?provider=I]`: provider I's behaviours (see [`super::behave`]);
+//!   `POST /_devnet/behave?key=value…[&provider=I]` (or a `text/plain` body `key=value,…`) sets
+//!   some, `DELETE /_devnet/behave[?provider=I]` restores the defaults;
 //! - `GET /_devnet/info`: the devnet's summary (the same JSON the CLI prints after `DEVNET `).
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
+use super::behave::BehaviourSet;
 use super::data::{hex0x, parse_root, ChainData, HeaderEntry, LcForm, LcObject, Root};
+use super::events::{self, EventBus};
 use super::faults::{FaultKind, FaultRule, FaultSet};
 use super::http::{negotiate, Body, Delivery, Handler, Media, Method, Request, Response};
 
@@ -32,19 +38,46 @@ pub type ChainFactory = dyn Fn(u64) -> Result<ChainData, String> + Send + Sync;
 
 /// State shared by all providers of one devnet.
 pub struct Shared {
-    /// The honest chain.
-    pub honest: Arc<ChainData>,
+    /// The honest chain (replaced every slot when the chain is live).
+    pub honest: RwLock<Arc<ChainData>>,
     /// What each provider currently serves.
     pub chains: Vec<RwLock<Arc<ChainData>>>,
     /// Each provider's fault rules.
     pub faults: Vec<FaultSet>,
+    /// Each provider's real-node behaviours.
+    pub behaviours: Vec<BehaviourSet>,
     /// Generates alternative chains for `POST /_devnet/chain`.
     pub factory: Option<Box<ChainFactory>>,
     /// The summary served at `/_devnet/info`.
     pub info: RwLock<serde_json::Value>,
+    /// What the live chain publishes for `/eth/v1/events`.
+    pub events: Arc<EventBus>,
+    /// Longest silence on an event stream before a keep-alive comment, as a real node sends.
+    pub keep_alive: Duration,
 }
 
 impl Shared {
+    /// The honest chain as of now.
+    pub fn honest(&self) -> Arc<ChainData> {
+        self.honest
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Makes `chain` the honest chain; providers that served the previous honest chain serve
+    /// the new one (liars keep theirs).
+    pub fn set_honest(&self, chain: Arc<ChainData>) {
+        let mut honest = self.honest.write().unwrap_or_else(|e| e.into_inner());
+        for slot in &self.chains {
+            let mut c = slot.write().unwrap_or_else(|e| e.into_inner());
+            if Arc::ptr_eq(&c, &honest) {
+                *c = chain.clone();
+            }
+        }
+        *honest = chain;
+    }
+
     pub fn chain(&self, provider: usize) -> Arc<ChainData> {
         let lock = self.chains[provider]
             .read()
@@ -206,11 +239,28 @@ impl Provider {
                 _ => {}
             }
         }
-        let mut resp = route(&chain, req, &seg, &fired);
+        if seg == ["eth", "v1", "events"] {
+            return match events::parse_topics(req) {
+                Ok(topics) => {
+                    events::stream(self.shared.events.clone(), topics, self.shared.keep_alive)
+                }
+                Err(r) => r,
+            }
+            .with_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        }
+        let behaviour = self.shared.behaviours[self.index].get();
+        let mut req = req.clone();
+        if let Err(mut r) = behaviour.before(&chain, &mut req, &seg) {
+            r.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+            behaviour.after(&seg, &mut r);
+            return r;
+        }
+        let mut resp = route(&chain, &req, &seg, &fired);
         resp.set_header("Vary", "Accept");
         if !has("no-expose") {
             resp.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
         }
+        behaviour.after(&seg, &mut resp);
         apply_transport_faults(&mut resp, &fired);
         resp
     }
@@ -258,6 +308,7 @@ impl Provider {
                 Response::json(200, &info)
             }
             (Method::Get | Method::Head, "/_devnet/faults") => list(target),
+            (_, "/_devnet/behave") => self.behave(req, target),
             (Method::Delete, "/_devnet/faults") | (Method::Post, "/_devnet/faults/clear") => {
                 self.shared.faults[target].clear();
                 list(target)
@@ -288,7 +339,7 @@ impl Provider {
                     return bad_request("expected `seed=<u64>` or `seed=honest`");
                 };
                 if seed == "honest" {
-                    self.shared.set_chain(target, self.shared.honest.clone());
+                    self.shared.set_chain(target, self.shared.honest());
                     return list(target);
                 }
                 let Ok(seed) = seed.parse::<u64>() else {
@@ -311,6 +362,32 @@ impl Provider {
                 }
             }
             _ => not_found("unknown control endpoint"),
+        }
+    }
+}
+
+impl Provider {
+    /// `/_devnet/behave`: lists, sets (query pairs or a text body) or resets provider `target`'s
+    /// behaviours; answers the resulting settings.
+    fn behave(&self, req: &Request, target: usize) -> Response {
+        let set = &self.shared.behaviours[target];
+        let result = match req.method {
+            Method::Get | Method::Head => Ok(()),
+            Method::Delete => set.update(|b| b.set("reset", "")),
+            Method::Post => set.update(|b| {
+                for (k, v) in req.query.iter().filter(|(k, _)| k != "provider") {
+                    b.set(k, v)?;
+                }
+                b.apply_text(String::from_utf8_lossy(&req.body).trim())
+            }),
+            _ => return Response::error(405, "Method not allowed"),
+        };
+        match result {
+            Ok(()) => Response::json(
+                200,
+                &serde_json::json!({ "provider": target, "behaviours": set.get().describe() }),
+            ),
+            Err(e) => bad_request(&e.to_string()),
         }
     }
 }

@@ -40,6 +40,8 @@
 //! The config is the devnet's own: all forks at epoch 0, fork versions `0xNN6c7300` (NN = fork
 //! index, "ls" for lightsync), and `genesis_validators_root = hash_tree_root(validators)`.
 
+pub mod live;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -107,6 +109,9 @@ pub struct ChainOptions {
     /// earlier and the served boundary state links to it through `latest_block_header` with
     /// its state root filled in (the case `process_slot` produces).
     pub empty_checkpoint_slot: bool,
+    /// `SECONDS_PER_SLOT` of the served config and the block timestamps; `None` = the preset's
+    /// reference value (mainnet 12, minimal 6). A live chain advances one slot per this time.
+    pub seconds_per_slot: Option<u64>,
 }
 
 impl Default for ChainOptions {
@@ -120,6 +125,7 @@ impl Default for ChainOptions {
             genesis_time: None,
             empty_slot_percent: 5,
             empty_checkpoint_slot: false,
+            seconds_per_slot: None,
         }
     }
 }
@@ -303,6 +309,17 @@ struct Generator<P: Preset> {
     fork: ForkName,
     seed: u64,
     genesis_time: u64,
+    /// `SECONDS_PER_SLOT`.
+    sps: u64,
+    /// Whether this chain keeps growing (see [`live`]): it then serves every epoch-boundary
+    /// state (each one becomes finalized two epochs later) and knows the field roots of every
+    /// block's post-state (each one becomes an attested block of the next light-client update).
+    live: bool,
+    /// The latest canonical block's root and execution block hash (what the next block builds on).
+    parent_root: [u8; 32],
+    parent_hash: [u8; 32],
+    /// `historical_summaries` of the state at the latest generated slot.
+    summaries: Vec<HistoricalSummary>,
     n: u64,
     real: u64,
     secret_keys: Vec<SecretKey>,
@@ -358,7 +375,14 @@ impl<P: Preset> Generator<P> {
                 got: opts.validators.to_string(),
             });
         }
-        let seconds_per_slot = seconds_per_slot::<P>();
+        let seconds_per_slot = opts.seconds_per_slot.unwrap_or_else(seconds_per_slot::<P>);
+        if seconds_per_slot == 0 || seconds_per_slot > 3600 {
+            return Err(ChainError::BadOption {
+                name: "seconds-per-slot",
+                expected: "1..=3600 seconds".into(),
+                got: seconds_per_slot.to_string(),
+            });
+        }
         let genesis_time = opts.genesis_time.unwrap_or_else(|| {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -371,6 +395,11 @@ impl<P: Preset> Generator<P> {
             fork,
             seed: opts.seed,
             genesis_time,
+            sps: seconds_per_slot,
+            live: false,
+            parent_root: [0; 32],
+            parent_hash: h(opts.seed, "el-genesis", 0, 0),
+            summaries: Vec::new(),
             n: opts.validators,
             real: opts.validators.min(REAL_KEY_LIMIT),
             secret_keys: Vec::new(),
@@ -597,7 +626,7 @@ impl<P: Preset> Generator<P> {
         parent_hash: [u8; 32],
         graffiti: &str,
     ) -> Result<BeaconBlock<P>, ChainError> {
-        let spe_time = seconds_per_slot::<P>();
+        let spe_time = self.sps;
         let mut g = [0u8; 32];
         let gb = graffiti.as_bytes();
         g[..gb.len().min(32)].copy_from_slice(&gb[..gb.len().min(32)]);
@@ -822,90 +851,17 @@ impl<P: Preset> Generator<P> {
         let last_served = served.iter().next_back().copied().unwrap_or(0);
 
         // Walk the slots in order: state root of each slot, then its block.
-        let mut parent_root = [0u8; 32];
-        let mut parent_hash = h(self.seed, "el-genesis", 0, 0);
         let mut states: BTreeMap<u64, Arc<Vec<u8>>> = BTreeMap::new();
-        let mut summaries: Vec<HistoricalSummary> = Vec::new();
-        let sphr = P::SLOTS_PER_HISTORICAL_ROOT;
         for slot in 0..=head {
-            // Historical summaries are appended at the end of every completed chunk.
-            if slot > 0 && slot % sphr == 0 {
-                let lo = (slot - sphr) as usize;
-                let br: Vec<B256> = self.block_roots[lo..slot as usize]
-                    .iter()
-                    .map(|r| b256(*r))
-                    .collect();
-                let sr: Vec<B256> = self.state_roots[lo..slot as usize]
-                    .iter()
-                    .map(|r| b256(*r))
-                    .collect();
-                let brv: FixedVector<B256, P::SlotsPerHistoricalRoot> =
-                    FixedVector::new(br).map_err(ssz_err("block_roots chunk"))?;
-                let srv: FixedVector<B256, P::SlotsPerHistoricalRoot> =
-                    FixedVector::new(sr).map_err(ssz_err("state_roots chunk"))?;
-                summaries.push(HistoricalSummary {
-                    block_summary_root: brv.tree_hash_root(),
-                    state_summary_root: srv.tree_hash_root(),
-                });
-            }
-            if !block_set.contains(&slot) {
-                let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
-                if served.contains(&slot) {
-                    // Empty boundary: the state after process_slots(slot), whose latest header
-                    // is the last block's, state root filled in.
-                    let (header, payload) = match self.blocks.values().next_back() {
-                        Some(b) => (b.header.clone(), b.payload_header.clone()),
-                        None => unreachable_block()?,
-                    };
-                    let last = slot == last_served;
-                    let (bytes, leaves) =
-                        self.build_state(slot, &header, &summaries, &payload, last)?;
-                    let root = merkle_root(&leaves);
-                    self.known.insert(slot, KnownState { leaves });
-                    states.insert(slot, Arc::new(bytes));
-                    self.state_roots.push(root);
-                    self.block_roots.push(prev);
-                    continue;
-                }
-                self.state_roots.push(h(self.seed, "state-root", slot, 0));
-                self.block_roots.push(prev);
-                if h64(self.seed, "orphan", slot, 0) % 100 < ORPHAN_PERCENT_OF_EMPTY {
-                    let ob = self.make_block(slot, parent_root, parent_hash, "lightsync orphan")?;
-                    let blk = self.finish_block(ob, h(self.seed, "orphan-state", slot, 0), false);
-                    self.orphans.insert(slot, blk);
-                }
-                continue;
-            }
-            let block = self.make_block(slot, parent_root, parent_hash, "lightsync devnet")?;
-            let eph = block.body.execution_payload.block_hash.0;
-            // The block's header with a zero state root is what its post-state records.
-            let pre = self.finish_block(block.clone(), [0; 32], true);
-            let state_root = if served.contains(&slot) {
-                let (bytes, leaves) = self.build_state(
-                    slot,
-                    &pre.header,
-                    &summaries,
-                    &pre.payload_header,
-                    slot == last_served,
-                )?;
-                let root = merkle_root(&leaves);
-                self.known.insert(slot, KnownState { leaves });
-                states.insert(slot, Arc::new(bytes));
-                root
-            } else if synthetic.contains(&slot) {
-                let leaves = self.attested_leaves(slot, &pre.header)?;
-                let root = merkle_root(&leaves);
-                self.known.insert(slot, KnownState { leaves });
-                root
-            } else {
-                h(self.seed, "state-root", slot, 0)
+            let kind = SlotKind {
+                block: block_set.contains(&slot),
+                served: served.contains(&slot),
+                synthetic: synthetic.contains(&slot),
+                take_registry: slot == last_served,
             };
-            let blk = self.finish_block(block, state_root, true);
-            self.state_roots.push(state_root);
-            self.block_roots.push(blk.root);
-            parent_root = blk.root;
-            parent_hash = eph;
-            self.blocks.insert(slot, blk);
+            if let Some(bytes) = self.gen_slot(slot, kind)? {
+                states.insert(slot, Arc::new(bytes));
+            }
         }
 
         mark("blocks and served states");
@@ -924,6 +880,96 @@ impl<P: Preset> Generator<P> {
             started.elapsed().as_secs_f64()
         );
         Ok(chain)
+    }
+
+    /// Generates `slot` on top of everything before it: its post-state root (a served state
+    /// built in full, field roots for a synthetic state, or filler), its block or none (an empty
+    /// slot, maybe with an orphan), and the historical summary a completed chunk adds. Returns
+    /// the SSZ bytes of a served state. Slots must come in order: this is what both the whole
+    /// chain and the live chain's next slot are made of.
+    fn gen_slot(&mut self, slot: u64, kind: SlotKind) -> Result<Option<Vec<u8>>, ChainError> {
+        let sphr = P::SLOTS_PER_HISTORICAL_ROOT;
+        // Historical summaries are appended at the end of every completed chunk.
+        if slot > 0 && slot % sphr == 0 {
+            let lo = (slot - sphr) as usize;
+            let br: Vec<B256> = self.block_roots[lo..slot as usize]
+                .iter()
+                .map(|r| b256(*r))
+                .collect();
+            let sr: Vec<B256> = self.state_roots[lo..slot as usize]
+                .iter()
+                .map(|r| b256(*r))
+                .collect();
+            let brv: FixedVector<B256, P::SlotsPerHistoricalRoot> =
+                FixedVector::new(br).map_err(ssz_err("block_roots chunk"))?;
+            let srv: FixedVector<B256, P::SlotsPerHistoricalRoot> =
+                FixedVector::new(sr).map_err(ssz_err("state_roots chunk"))?;
+            self.summaries.push(HistoricalSummary {
+                block_summary_root: brv.tree_hash_root(),
+                state_summary_root: srv.tree_hash_root(),
+            });
+        }
+        let summaries = self.summaries.clone();
+        if !kind.block {
+            let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
+            if kind.served {
+                // Empty boundary: the state after process_slots(slot), whose latest header
+                // is the last block's, state root filled in.
+                let (header, payload) = match self.blocks.values().next_back() {
+                    Some(b) => (b.header.clone(), b.payload_header.clone()),
+                    None => unreachable_block()?,
+                };
+                let (bytes, leaves) =
+                    self.build_state(slot, &header, &summaries, &payload, kind.take_registry)?;
+                let root = merkle_root(&leaves);
+                self.known.insert(slot, KnownState { leaves });
+                self.state_roots.push(root);
+                self.block_roots.push(prev);
+                return Ok(Some(bytes));
+            }
+            self.state_roots.push(h(self.seed, "state-root", slot, 0));
+            self.block_roots.push(prev);
+            if h64(self.seed, "orphan", slot, 0) % 100 < ORPHAN_PERCENT_OF_EMPTY {
+                let ob =
+                    self.make_block(slot, self.parent_root, self.parent_hash, "lightsync orphan")?;
+                let blk = self.finish_block(ob, h(self.seed, "orphan-state", slot, 0), false);
+                self.orphans.insert(slot, blk);
+            }
+            return Ok(None);
+        }
+        let block =
+            self.make_block(slot, self.parent_root, self.parent_hash, "lightsync devnet")?;
+        let eph = block.body.execution_payload.block_hash.0;
+        // The block's header with a zero state root is what its post-state records.
+        let pre = self.finish_block(block.clone(), [0; 32], true);
+        let mut served_bytes = None;
+        let state_root = if kind.served {
+            let (bytes, leaves) = self.build_state(
+                slot,
+                &pre.header,
+                &summaries,
+                &pre.payload_header,
+                kind.take_registry,
+            )?;
+            let root = merkle_root(&leaves);
+            self.known.insert(slot, KnownState { leaves });
+            served_bytes = Some(bytes);
+            root
+        } else if kind.synthetic {
+            let leaves = self.attested_leaves(slot, &pre.header)?;
+            let root = merkle_root(&leaves);
+            self.known.insert(slot, KnownState { leaves });
+            root
+        } else {
+            h(self.seed, "state-root", slot, 0)
+        };
+        let blk = self.finish_block(block, state_root, true);
+        self.state_roots.push(state_root);
+        self.block_roots.push(blk.root);
+        self.parent_root = blk.root;
+        self.parent_hash = eph;
+        self.blocks.insert(slot, blk);
+        Ok(served_bytes)
     }
 
     /// Chooses the states served in full: genesis and the epoch-boundary state of every
@@ -974,14 +1020,16 @@ impl<P: Preset> Generator<P> {
         }
     }
 
-    /// Signs every block header (canonical and orphaned) with its proposer's key, in parallel.
+    /// Signs every unsigned block header (canonical and orphaned) with its proposer's key, in
+    /// parallel.
     fn sign_blocks(&mut self) {
         let domain = self.domain(DOMAIN_BEACON_PROPOSER);
         let jobs: Vec<(u64, bool, [u8; 32], u64)> = self
             .blocks
             .values()
             .chain(self.orphans.values())
-            .filter(|b| b.block.slot != 0) // the genesis block carries no signature
+            // The genesis block carries no signature; a live chain signs only its new blocks.
+            .filter(|b| b.block.slot != 0 && b.signature == [0; 96])
             .map(|b| (b.block.slot, b.canonical, b.root, b.block.proposer_index))
             .collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -1212,10 +1260,60 @@ impl<P: Preset> Generator<P> {
         plan: &StatePlan,
         attested: &BTreeMap<u64, u64>,
     ) -> Result<ChainData, ChainError> {
+        let mut chain = self.chain_base();
+        chain.head_slot = Some(head);
+        chain.checkpoints = self.checkpoints_at(head);
+        chain.state_roots = self
+            .state_roots
+            .iter()
+            .enumerate()
+            .map(|(s, r)| (s as u64, *r))
+            .collect();
+        let blocks: Vec<u64> = self.blocks.keys().copied().collect();
+        let orphans: Vec<u64> = self.orphans.keys().copied().collect();
+        for slot in blocks {
+            self.publish_block(&mut chain, slot, true);
+        }
+        for slot in orphans {
+            self.publish_block(&mut chain, slot, false);
+        }
+        chain.genesis_block_root = self.blocks.get(&0).map(|b| b.root);
+        for (slot, bytes) in states {
+            let (root, entry) = self.state_entry(slot, bytes)?;
+            chain.states.insert(root, entry);
+        }
+
+        // Bootstraps for the checkpoint blocks (a node offers them where it keeps the state):
+        // every served state's block, and the block of each empty checkpoint boundary.
+        let boot_slots: BTreeSet<u64> = plan
+            .served
+            .iter()
+            .chain(plan.bootstrap_slots.iter())
+            .copied()
+            .filter(|s| self.blocks.contains_key(s))
+            .collect();
+        for slot in boot_slots {
+            if let Some((root, obj)) = self.bootstrap(slot)? {
+                chain.bootstraps.insert(root, obj);
+            }
+        }
+
+        // One update per period, and the latest finality and optimistic updates.
+        for (&att, &sig) in attested {
+            if let Some(u) = self.lc_updates(att, sig)? {
+                chain.updates.insert(u.period, u.update);
+                chain.finality_update = Some(u.finality);
+                chain.optimistic_update = Some(u.optimistic);
+            }
+        }
+        Ok(chain)
+    }
+
+    /// What every snapshot of this chain shares: config, genesis, fork schedule, version.
+    fn chain_base(&self) -> ChainData {
         let mut chain = ChainData {
             node_version: format!("beacon-lightsync-devnet/{}", env!("CARGO_PKG_VERSION")),
             slots_per_epoch: self.spe(),
-            head_slot: Some(head),
             ..Default::default()
         };
         chain.spec = self.spec();
@@ -1241,158 +1339,154 @@ impl<P: Preset> Generator<P> {
             });
             prev = fork_version(*fk);
         }
-        chain.checkpoints = self.checkpoints_at(head);
-        chain.state_roots = self
-            .state_roots
-            .iter()
-            .enumerate()
-            .map(|(s, r)| (s as u64, *r))
-            .collect();
-        let fork = self.fork.as_str().to_string();
-        for (map, canonical) in [(&self.blocks, true), (&self.orphans, false)] {
-            for blk in map.values() {
-                let entry = HeaderEntry {
-                    slot: blk.header.slot,
-                    proposer_index: blk.header.proposer_index,
-                    parent_root: blk.header.parent_root.0,
-                    state_root: blk.header.state_root.0,
-                    body_root: blk.header.body_root.0,
-                    signature: blk.signature,
-                    root: blk.root,
-                };
-                let signed = SignedBeaconBlock::<P> {
-                    message: blk.block.clone(),
-                    signature: BlsSignature::from(blk.signature),
-                };
-                chain.blocks.insert(
-                    blk.root,
-                    BlockEntry {
-                        fork: fork.clone(),
-                        json: serde_json::to_value(&signed).ok(),
-                        ssz: Some(Arc::new(signed.as_ssz_bytes())),
-                    },
-                );
-                if canonical {
-                    chain.insert_header(entry);
-                } else {
-                    chain.insert_orphan(entry);
-                }
-            }
-        }
-        chain.genesis_block_root = self.blocks.get(&0).map(|b| b.root);
-        for (slot, bytes) in states {
-            let root = self.state_roots[slot as usize];
-            let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
-                Some(Arc::new(self.state_json(&bytes)?))
-            } else {
-                None
-            };
-            chain.states.insert(
-                root,
-                StateEntry {
-                    slot,
-                    fork: fork.clone(),
-                    json,
-                    ssz: bytes,
-                    checkpoints: Some(self.checkpoints_at(slot)),
-                },
-            );
-        }
+        chain
+    }
 
-        // Bootstraps for the checkpoint blocks (a node offers them where it keeps the state):
-        // every served state's block, and the block of each empty checkpoint boundary.
-        let boot_slots: BTreeSet<u64> = plan
-            .served
-            .iter()
-            .chain(plan.bootstrap_slots.iter())
-            .copied()
-            .filter(|s| self.blocks.contains_key(s))
-            .collect();
-        for slot in boot_slots {
-            let period = self.period(slot);
-            let committee = self.committee(period)?.0;
-            let Some(blk) = self.blocks.get(&slot) else {
-                continue;
-            };
-            let leaves = &self.known[&slot].leaves;
-            let (_, branch) = root_and_branch(leaves, 22);
-            let make = |branch: &[[u8; 32]]| lc::LightClientBootstrap::<P> {
-                header: self.lc_header(blk),
-                current_sync_committee: committee.clone(),
-                current_sync_committee_branch: FixedVector::new(
-                    branch.iter().map(|b| b256(*b)).collect(),
-                )
-                .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO)),
-            };
-            let honest = make(&branch);
-            let mut bad = branch.clone();
-            bad[0][0] ^= 0xff;
-            let bad = make(&bad);
-            chain
-                .bootstraps
-                .insert(blk.root, self.lc_object(&honest, None, Some(&bad)));
+    /// Adds the (signed) block at `slot`, canonical or orphaned, to `chain`: header and body.
+    fn publish_block(&self, chain: &mut ChainData, slot: u64, canonical: bool) {
+        let map = if canonical {
+            &self.blocks
+        } else {
+            &self.orphans
+        };
+        let Some(blk) = map.get(&slot) else {
+            return;
+        };
+        let entry = HeaderEntry {
+            slot: blk.header.slot,
+            proposer_index: blk.header.proposer_index,
+            parent_root: blk.header.parent_root.0,
+            state_root: blk.header.state_root.0,
+            body_root: blk.header.body_root.0,
+            signature: blk.signature,
+            root: blk.root,
+        };
+        let signed = SignedBeaconBlock::<P> {
+            message: blk.block.clone(),
+            signature: BlsSignature::from(blk.signature),
+        };
+        chain.blocks.insert(
+            blk.root,
+            Arc::new(BlockEntry {
+                fork: self.fork.as_str().to_string(),
+                json: serde_json::to_value(&signed).ok(),
+                ssz: Some(Arc::new(signed.as_ssz_bytes())),
+            }),
+        );
+        if canonical {
+            chain.insert_header(entry);
+        } else {
+            chain.insert_orphan(entry);
         }
+    }
 
-        // One update per period, and the latest finality and optimistic updates.
-        let mut latest: Option<(u64, u64)> = None;
-        for (&att, &sig) in attested {
-            let Some(att_blk) = self.blocks.get(&att) else {
-                continue;
-            };
-            let att_root = att_blk.root;
-            let attested_header = self.lc_header(att_blk);
-            let Some((fin_header, fin_branch)) = self.finality(att) else {
-                continue;
-            };
-            let period = self.period(att);
-            let next = self.committee(period + 1)?.0;
-            let (_, next_branch) = root_and_branch(&self.known[&att].leaves, 23);
-            let agg = self.sync_aggregate(att_root, sig, true)?;
-            let bad_agg = self.sync_aggregate(att_root, sig, false)?;
-            let update = lc::LightClientUpdate::<P> {
-                attested_header: attested_header.clone(),
-                next_sync_committee: next,
-                next_sync_committee_branch: fvec(&next_branch),
-                finalized_header: fin_header.clone(),
-                finality_branch: fvec(&fin_branch),
-                sync_aggregate: agg.clone(),
-                signature_slot: sig,
-            };
-            let mut bad_sig = update.clone();
-            bad_sig.sync_aggregate = bad_agg.clone();
-            let mut bad_branch = update.clone();
-            let mut fb = fin_branch.clone();
-            fb[1][0] ^= 0xff;
-            bad_branch.finality_branch = fvec(&fb);
-            chain.updates.insert(
-                period,
-                self.lc_object(&update, Some(&bad_sig), Some(&bad_branch)),
-            );
-            latest = Some((att, sig));
-            let fin_update = lc::LightClientFinalityUpdate::<P> {
-                attested_header: attested_header.clone(),
-                finalized_header: fin_header,
-                finality_branch: fvec(&fin_branch),
-                sync_aggregate: agg.clone(),
-                signature_slot: sig,
-            };
-            let mut fu_bad_sig = fin_update.clone();
-            fu_bad_sig.sync_aggregate = bad_agg.clone();
-            let mut fu_bad_branch = fin_update.clone();
-            fu_bad_branch.finality_branch = fvec(&fb);
-            let opt = lc::LightClientOptimisticUpdate::<P> {
-                attested_header,
-                sync_aggregate: agg,
-                signature_slot: sig,
-            };
-            let mut opt_bad = opt.clone();
-            opt_bad.sync_aggregate = bad_agg;
-            chain.finality_update =
-                Some(self.lc_object(&fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)));
-            chain.optimistic_update = Some(self.lc_object(&opt, Some(&opt_bad), None));
-        }
-        let _ = latest;
-        Ok(chain)
+    /// The served form of the state built at `slot`: (state root, entry).
+    fn state_entry(
+        &self,
+        slot: u64,
+        bytes: Arc<Vec<u8>>,
+    ) -> Result<(super::data::Root, StateEntry), ChainError> {
+        let root = self.state_roots[slot as usize];
+        let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
+            Some(Arc::new(self.state_json(&bytes)?))
+        } else {
+            None
+        };
+        Ok((
+            root,
+            StateEntry {
+                slot,
+                fork: self.fork.as_str().to_string(),
+                json,
+                ssz: bytes,
+                checkpoints: Some(self.checkpoints_at(slot)),
+            },
+        ))
+    }
+
+    /// The light-client bootstrap of the block at `slot`, proven against its post-state (whose
+    /// field roots are known): (block root, object). `None` when the slot has no such block.
+    fn bootstrap(
+        &mut self,
+        slot: u64,
+    ) -> Result<Option<(super::data::Root, LcObject)>, ChainError> {
+        let period = self.period(slot);
+        let committee = self.committee(period)?.0;
+        let (Some(blk), Some(known)) = (self.blocks.get(&slot), self.known.get(&slot)) else {
+            return Ok(None);
+        };
+        let (_, branch) = root_and_branch(&known.leaves, 22);
+        let make = |branch: &[[u8; 32]]| lc::LightClientBootstrap::<P> {
+            header: self.lc_header(blk),
+            current_sync_committee: committee.clone(),
+            current_sync_committee_branch: FixedVector::new(
+                branch.iter().map(|b| b256(*b)).collect(),
+            )
+            .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO)),
+        };
+        let honest = make(&branch);
+        let mut bad = branch.clone();
+        bad[0][0] ^= 0xff;
+        let bad = make(&bad);
+        Ok(Some((blk.root, self.lc_object(&honest, None, Some(&bad)))))
+    }
+
+    /// The light-client update, finality update and optimistic update whose attested block is
+    /// at `att` and whose sync aggregate is in the block at `sig`. `None` when `att` has no
+    /// block or no known post-state.
+    fn lc_updates(&mut self, att: u64, sig: u64) -> Result<Option<LcUpdates>, ChainError> {
+        let Some(att_blk) = self.blocks.get(&att) else {
+            return Ok(None);
+        };
+        let att_root = att_blk.root;
+        let attested_header = self.lc_header(att_blk);
+        let Some((fin_header, fin_branch)) = self.finality(att) else {
+            return Ok(None);
+        };
+        let period = self.period(att);
+        let next = self.committee(period + 1)?.0;
+        let (_, next_branch) = root_and_branch(&self.known[&att].leaves, 23);
+        let agg = self.sync_aggregate(att_root, sig, true)?;
+        let bad_agg = self.sync_aggregate(att_root, sig, false)?;
+        let update = lc::LightClientUpdate::<P> {
+            attested_header: attested_header.clone(),
+            next_sync_committee: next,
+            next_sync_committee_branch: fvec(&next_branch),
+            finalized_header: fin_header.clone(),
+            finality_branch: fvec(&fin_branch),
+            sync_aggregate: agg.clone(),
+            signature_slot: sig,
+        };
+        let mut bad_sig = update.clone();
+        bad_sig.sync_aggregate = bad_agg.clone();
+        let mut bad_branch = update.clone();
+        let mut fb = fin_branch.clone();
+        fb[1][0] ^= 0xff;
+        bad_branch.finality_branch = fvec(&fb);
+        let fin_update = lc::LightClientFinalityUpdate::<P> {
+            attested_header: attested_header.clone(),
+            finalized_header: fin_header,
+            finality_branch: fvec(&fin_branch),
+            sync_aggregate: agg.clone(),
+            signature_slot: sig,
+        };
+        let mut fu_bad_sig = fin_update.clone();
+        fu_bad_sig.sync_aggregate = bad_agg.clone();
+        let mut fu_bad_branch = fin_update.clone();
+        fu_bad_branch.finality_branch = fvec(&fb);
+        let opt = lc::LightClientOptimisticUpdate::<P> {
+            attested_header,
+            sync_aggregate: agg,
+            signature_slot: sig,
+        };
+        let mut opt_bad = opt.clone();
+        opt_bad.sync_aggregate = bad_agg;
+        Ok(Some(LcUpdates {
+            period,
+            update: self.lc_object(&update, Some(&bad_sig), Some(&bad_branch)),
+            finality: self.lc_object(&fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)),
+            optimistic: self.lc_object(&opt, Some(&opt_bad), None),
+        }))
     }
 
     /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
@@ -1417,14 +1511,23 @@ impl<P: Preset> Generator<P> {
             m.insert(k.to_string(), v.to_string().into());
         }
         let minimal = P::NAME.as_str() == "minimal";
-        let secs = seconds_per_slot::<P>();
+        let secs = self.sps;
         let s = |m: &mut serde_json::Map<String, serde_json::Value>, k: &str, v: String| {
             m.insert(k.to_string(), v.into());
         };
         s(&mut m, "CONFIG_NAME", "lightsync-devnet".into());
         s(&mut m, "PRESET_BASE", P::NAME.as_str().into());
-        s(&mut m, "MIN_GENESIS_TIME", self.genesis_time.to_string());
-        s(&mut m, "GENESIS_DELAY", "0".into());
+        // A live chain's genesis is, as on real networks, not MIN_GENESIS_TIME + GENESIS_DELAY
+        // (genesis waits for the eth1 block that completes the deposits, then for the delay).
+        let (min_genesis_time, genesis_delay) = if self.live {
+            let delay = live::GENESIS_DELAY;
+            let eth1_wait = live::ETH1_GENESIS_WAIT;
+            (self.genesis_time.saturating_sub(delay + eth1_wait), delay)
+        } else {
+            (self.genesis_time, 0)
+        };
+        s(&mut m, "MIN_GENESIS_TIME", min_genesis_time.to_string());
+        s(&mut m, "GENESIS_DELAY", genesis_delay.to_string());
         s(
             &mut m,
             "MIN_GENESIS_ACTIVE_VALIDATOR_COUNT",
@@ -1503,6 +1606,28 @@ impl<P: Preset> Generator<P> {
         m.insert("BLOB_SCHEDULE".into(), serde_json::Value::Array(Vec::new()));
         m
     }
+}
+
+/// The light-client objects of one (attested, signature) block pair.
+struct LcUpdates {
+    /// Sync-committee period of the attested block (the `updates` key).
+    period: u64,
+    update: LcObject,
+    finality: LcObject,
+    optimistic: LcObject,
+}
+
+/// What [`Generator::gen_slot`] makes of one slot.
+#[derive(Clone, Copy, Debug)]
+struct SlotKind {
+    /// A canonical block is proposed (else the slot is empty).
+    block: bool,
+    /// The post-state is served in full.
+    served: bool,
+    /// The post-state's field roots are built (an attested or bootstrap block's state).
+    synthetic: bool,
+    /// The served state may take the registry lists instead of copying them (the last one).
+    take_registry: bool,
 }
 
 /// Which states the generator builds in full (see `Generator::plan_states`).

@@ -201,8 +201,8 @@ pub struct ChainData {
     pub orphans: BTreeMap<u64, HeaderEntry>,
     /// Root → (slot, canonical).
     pub by_root: HashMap<Root, (u64, bool)>,
-    /// Full blocks by block root.
-    pub blocks: HashMap<Root, BlockEntry>,
+    /// Full blocks by block root (shared, so that a live chain's next snapshot copies pointers).
+    pub blocks: HashMap<Root, Arc<BlockEntry>>,
     /// The post-state root of every slot the chain knows (including empty slots).
     pub state_roots: BTreeMap<u64, Root>,
     /// Full states by state root.

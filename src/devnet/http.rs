@@ -5,7 +5,10 @@
 //! arrive in the chunk sizes asked for, an oversized body must be streamed without allocating it.
 //! A general-purpose framework would hide those details (and cost minutes of compile time on the
 //! two-core build machine), so this module parses requests and writes responses by hand:
-//! one thread per connection, keep-alive, bodies always framed by `Content-Length` (never chunked).
+//! one thread per connection, keep-alive, bodies framed by `Content-Length`. The one exception is
+//! a [`Stream`] (the `/eth/v1/events` server-sent events): it is sent with chunked transfer
+//! encoding, as real beacon nodes do, for as long as the stream and the client last; since every
+//! connection has its own thread, a long-lived stream never blocks other requests.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -120,6 +123,21 @@ pub enum Delivery {
     },
 }
 
+/// A streamed body: called once with the connection's writer and the server's stop flag, it
+/// writes until it returns or a write fails (the client went away). The server frames what it
+/// writes with chunked transfer encoding and closes the connection afterwards.
+pub type StreamFn = dyn Fn(&mut dyn Write, &AtomicBool) -> io::Result<()> + Send + Sync;
+
+/// A streamed response body (see [`StreamFn`]).
+#[derive(Clone)]
+pub struct Stream(pub Arc<StreamFn>);
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stream")
+    }
+}
+
 /// A response ready to be written.
 #[derive(Clone, Debug)]
 pub struct Response {
@@ -127,6 +145,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     pub body: Body,
     pub delivery: Delivery,
+    /// When set, the body is this stream instead of `body`.
+    pub stream: Option<Stream>,
 }
 
 impl Response {
@@ -136,7 +156,15 @@ impl Response {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: Body::new(body),
             delivery: Delivery::Normal,
+            stream: None,
         }
+    }
+
+    /// A `200` streamed response of `content_type` (see [`Stream`]).
+    pub fn streamed(content_type: &str, stream: Arc<StreamFn>) -> Response {
+        let mut r = Response::new(200, content_type, Vec::new());
+        r.stream = Some(Stream(stream));
+        r
     }
 
     pub fn json(status: u16, value: &serde_json::Value) -> Response {
@@ -288,6 +316,9 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, stop: &AtomicBool)
             .header("connection")
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let resp = handler.handle(&req);
+        if let Some(stream) = &resp.stream {
+            return write_stream(&mut writer, &resp, stream, req.method != Method::Head, stop);
+        }
         match resp.delivery {
             Delivery::NoResponse { hold_ms } => {
                 std::thread::sleep(Duration::from_millis(hold_ms));
@@ -452,6 +483,59 @@ pub fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes a streamed response: the head with `Transfer-Encoding: chunked`, then every write of
+/// the stream as one chunk, then the last chunk. The connection closes afterwards.
+fn write_stream(
+    w: &mut TcpStream,
+    resp: &Response,
+    stream: &Stream,
+    with_body: bool,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    for (k, v) in &resp.headers {
+        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("connection") {
+            continue;
+        }
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    w.write_all(head.as_bytes())?;
+    w.flush()?;
+    if !with_body {
+        return Ok(());
+    }
+    let mut chunked = Chunked { inner: w };
+    let result = (stream.0)(&mut chunked, stop);
+    w.write_all(b"0\r\n\r\n")?;
+    w.flush()?;
+    result
+}
+
+/// Frames every write as one HTTP/1.1 chunk and sends it at once (events must not wait in a
+/// buffer).
+struct Chunked<'a> {
+    inner: &'a mut TcpStream,
+}
+
+impl Write for Chunked<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut out = format!("{:x}\r\n", buf.len()).into_bytes();
+        out.extend_from_slice(buf);
+        out.extend_from_slice(b"\r\n");
+        self.inner.write_all(&out)?;
+        self.inner.flush()?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Bytes written per `write` call; also the granularity at which a stalled client is noticed.

@@ -8,8 +8,10 @@
 //! chain unless a fault (or a lying chain from another seed) says otherwise.
 //!
 //! Pieces: [`http`] (a hand-written HTTP/1.1 server, so faults control every byte), [`api`]
-//! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`data`] (what a
-//! provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the generator).
+//! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`behave`] (how
+//! some real nodes answer differently), [`events`] (the `/eth/v1/events` stream), [`data`] (what
+//! a provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the
+//! generator; [`chain::live`] keeps it growing in real time with `live: true` / `--live`).
 //!
 //! Endpoints: `beacon/genesis`, `config/spec`, `config/fork_schedule`, `node/version`,
 //! `node/health`, `beacon/headers` (`?slot=`, `?parent_root=`) and `headers/{block_id}`,
@@ -45,17 +47,22 @@
 //! ```
 
 pub mod api;
+pub mod behave;
 pub mod chain;
 pub mod data;
+pub mod events;
 pub mod faults;
 pub mod http;
 pub mod replay;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use api::{Provider, Shared};
+use chain::live::LiveChain;
 use data::{hex0x, ChainData};
 use faults::{FaultRule, FaultSet};
 use http::Server;
@@ -76,6 +83,12 @@ pub struct DevnetOptions {
     pub faults: Vec<(usize, FaultRule)>,
     /// Consistent liars: (provider index, seed of the chain it serves instead).
     pub liars: Vec<(usize, u64)>,
+    /// Real-node behaviours set at start: (provider index, text form `key[=value],…`; see
+    /// [`behave`]).
+    pub behaviours: Vec<(usize, String)>,
+    /// Grow the chain in real time (see [`chain::live`]): one slot per `SECONDS_PER_SLOT`,
+    /// finalizing as it goes, with events on `/eth/v1/events`. Liars stay still.
+    pub live: bool,
 }
 
 impl Default for DevnetOptions {
@@ -87,6 +100,8 @@ impl Default for DevnetOptions {
             replay: None,
             faults: Vec::new(),
             liars: Vec::new(),
+            behaviours: Vec::new(),
+            live: false,
         }
     }
 }
@@ -120,11 +135,27 @@ impl fmt::Display for DevnetError {
 
 impl std::error::Error for DevnetError {}
 
-/// A running devnet; dropping it stops every provider.
+/// A running devnet; dropping it stops every provider (and the live chain).
 pub struct Devnet {
     servers: Vec<Server>,
     shared: Arc<Shared>,
     urls: Vec<String>,
+    /// The thread growing a live chain, and its stop flag.
+    live: Option<(std::thread::JoinHandle<()>, Arc<AtomicBool>)>,
+}
+
+/// Unix time now, seconds.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Keep-alive interval of event streams: a slot, within 1..=15 s (real nodes send one every
+/// few seconds to a quiet subscriber).
+fn keep_alive(seconds_per_slot: u64) -> Duration {
+    Duration::from_secs(seconds_per_slot.clamp(1, 15))
 }
 
 impl Devnet {
@@ -153,10 +184,40 @@ impl Devnet {
         for (i, _) in &opts.liars {
             check_index(*i, "liar")?;
         }
-        let (honest, factory): (ChainData, Option<Box<api::ChainFactory>>) = match &opts.replay {
-            Some((net, dir)) => (replay::load(*net, dir).map_err(DevnetError::Replay)?, None),
+        let behaviours: Vec<behave::BehaviourSet> =
+            (0..opts.providers).map(|_| Default::default()).collect();
+        for (i, text) in &opts.behaviours {
+            check_index(*i, "behaviour")?;
+            behaviours[*i]
+                .update(|b| b.apply_text(text))
+                .map_err(|e| DevnetError::BadOptions {
+                    message: e.to_string(),
+                })?;
+        }
+        if opts.live && opts.replay.is_some() {
+            return Err(DevnetError::BadOptions {
+                message:
+                    "--live: expected a generated chain, got --replay (recordings cannot grow)"
+                        .into(),
+            });
+        }
+        let mut live = None;
+        let (honest, factory): (Arc<ChainData>, Option<Box<api::ChainFactory>>) = match &opts.replay
+        {
+            Some((net, dir)) => (
+                Arc::new(replay::load(*net, dir).map_err(DevnetError::Replay)?),
+                None,
+            ),
             None => {
-                let honest = chain::generate(&opts.chain).map_err(DevnetError::Chain)?;
+                let honest = if opts.live {
+                    let l =
+                        LiveChain::start(&opts.chain, unix_now()).map_err(DevnetError::Chain)?;
+                    let snapshot = l.snapshot();
+                    live = Some(l);
+                    snapshot
+                } else {
+                    Arc::new(chain::generate(&opts.chain).map_err(DevnetError::Chain)?)
+                };
                 let base = opts.chain.clone();
                 let factory = move |seed: u64| {
                     let mut o = base.clone();
@@ -166,7 +227,6 @@ impl Devnet {
                 (honest, Some(Box::new(factory) as Box<api::ChainFactory>))
             }
         };
-        let honest = Arc::new(honest);
         let mut chains = Vec::new();
         for i in 0..opts.providers {
             let chain = match opts.liars.iter().find(|(p, _)| *p == i) {
@@ -184,12 +244,16 @@ impl Devnet {
         for (i, rule) in &opts.faults {
             faults[*i].add(rule.clone());
         }
+        let sps = live.as_ref().map_or(6, LiveChain::seconds_per_slot);
         let shared = Arc::new(Shared {
-            honest,
+            honest: RwLock::new(honest),
             chains,
             faults,
+            behaviours,
             factory,
             info: RwLock::new(serde_json::Value::Null),
+            events: Arc::default(),
+            keep_alive: keep_alive(sps),
         });
         let mut servers = Vec::new();
         for i in 0..opts.providers {
@@ -210,16 +274,26 @@ impl Devnet {
             .iter()
             .map(|s| format!("http://127.0.0.1:{}", s.port()))
             .collect();
-        let devnet = Devnet {
+        let mut devnet = Devnet {
             servers,
             shared,
             urls,
+            live: None,
         };
         *devnet
             .shared
             .info
             .write()
             .unwrap_or_else(|e| e.into_inner()) = devnet.info();
+        if let Some(l) = live {
+            let stop = Arc::new(AtomicBool::new(false));
+            let (shared, urls, stop2) = (devnet.shared.clone(), devnet.urls.clone(), stop.clone());
+            let thread = std::thread::Builder::new()
+                .name("devnet-live".into())
+                .spawn(move || grow(l, &shared, &urls, &stop2))
+                .map_err(|error| DevnetError::Bind { port: 0, error })?;
+            devnet.live = Some((thread, stop));
+        }
         Ok(devnet)
     }
 
@@ -228,16 +302,15 @@ impl Devnet {
         self.urls.clone()
     }
 
-    /// The honest chain every non-lying provider serves.
+    /// The honest chain every non-lying provider serves (as of now, when live).
     pub fn chain(&self) -> Arc<ChainData> {
-        self.shared.honest.clone()
+        self.shared.honest()
     }
 
     /// The trusted checkpoint a client should use, `0x<block_root>:<epoch>` (the latest finalized
     /// checkpoint), or `None` when the chain has not finalized anything.
     pub fn checkpoint(&self) -> Option<String> {
-        let cp = self.shared.honest.checkpoints.finalized;
-        (cp.root != [0; 32]).then(|| format!("{}:{}", hex0x(&cp.root), cp.epoch))
+        checkpoint_of(&self.shared.honest())
     }
 
     /// Adds a fault rule to provider `provider` (same effect as the control endpoint).
@@ -255,47 +328,112 @@ impl Devnet {
     }
 
     /// The machine-readable summary printed by the CLI after `DEVNET ` and served at
-    /// `/_devnet/info`.
+    /// `/_devnet/info` (kept current by a live chain).
     pub fn info(&self) -> serde_json::Value {
-        let c = &self.shared.honest;
-        let spe = c.slots_per_epoch.max(1);
-        let fin = c.checkpoints.finalized;
-        let mut bootstraps: Vec<(u64, String)> = c
-            .bootstraps
-            .keys()
-            .map(|r| (c.header_by_root(r).map_or(0, |(h, _)| h.slot), hex0x(r)))
-            .collect();
-        bootstraps.sort();
-        let lc_fin = c.finality_update.as_ref().and_then(|u| {
-            let beacon = &u.honest.json["finalized_header"]["beacon"];
-            let slot: u64 = beacon["slot"].as_str()?.parse().ok()?;
-            let root = c.headers.get(&slot).map(|h| hex0x(&h.root));
-            Some((slot, root))
-        });
-        let mut served: Vec<u64> = c.states.values().map(|s| s.slot).collect();
-        served.sort();
-        serde_json::json!({
-            "light_client_finalized_slot": lc_fin.as_ref().map(|(s, _)| *s),
-            "light_client_finalized_root": lc_fin.and_then(|(_, r)| r),
-            "served_state_slots": served,
-            "bootstrap_roots": bootstraps.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
-            "urls": self.urls,
-            "checkpoint": self.checkpoint(),
-            "finalized_epoch": fin.epoch,
-            "finalized_slot": fin.epoch * spe,
-            "finalized_root": hex0x(&fin.root),
-            "head_slot": c.head_slot,
-            "genesis_time": c.genesis.as_ref().map(|g| g.genesis_time),
-            "genesis_validators_root": c.genesis.as_ref().map(|g| hex0x(&g.genesis_validators_root)),
-            "chain": c.label,
-            "control": "/_devnet/faults",
-        })
+        info_json(&self.shared.honest(), &self.urls, self.live.is_some())
     }
 
     /// Stops every provider.
     pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some((thread, stop)) = self.live.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = thread.join();
+        }
         for s in &mut self.servers {
             s.shutdown();
         }
     }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `0x<block_root>:<epoch>` of a chain's finalized checkpoint, if it has one.
+fn checkpoint_of(c: &ChainData) -> Option<String> {
+    let cp = c.checkpoints.finalized;
+    (cp.root != [0; 32]).then(|| format!("{}:{}", hex0x(&cp.root), cp.epoch))
+}
+
+/// The live chain's loop: at each slot's start time, make the slot, serve the new snapshot,
+/// refresh `/_devnet/info` and publish the slot's events. Behind the clock (a slow machine), it
+/// makes the missed slots back to back.
+fn grow(mut live: LiveChain, shared: &Shared, urls: &[String], stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        let due = live.slot_start(live.head_slot() + 1);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let wait = Duration::from_secs(due).saturating_sub(now);
+        if !wait.is_zero() {
+            std::thread::sleep(wait.min(Duration::from_millis(100)));
+            continue;
+        }
+        match live.advance() {
+            Ok(events) => {
+                let chain = live.snapshot();
+                let info = info_json(&chain, urls, true);
+                shared.set_honest(chain);
+                *shared.info.write().unwrap_or_else(|e| e.into_inner()) = info;
+                shared.events.publish(events);
+            }
+            Err(e) => {
+                eprintln!(
+                    "devnet: the live chain stopped at slot {}: {e}",
+                    live.head_slot()
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// The devnet summary of `c` (see [`Devnet::info`]).
+fn info_json(c: &ChainData, urls: &[String], live: bool) -> serde_json::Value {
+    let spe = c.slots_per_epoch.max(1);
+    let fin = c.checkpoints.finalized;
+    let mut bootstraps: Vec<(u64, String)> = c
+        .bootstraps
+        .keys()
+        .map(|r| (c.header_by_root(r).map_or(0, |(h, _)| h.slot), hex0x(r)))
+        .collect();
+    bootstraps.sort();
+    let lc_fin = c.finality_update.as_ref().and_then(|u| {
+        let beacon = &u.honest.json["finalized_header"]["beacon"];
+        let slot: u64 = beacon["slot"].as_str()?.parse().ok()?;
+        let root = c.headers.get(&slot).map(|h| hex0x(&h.root));
+        Some((slot, root))
+    });
+    let mut served: Vec<u64> = c.states.values().map(|s| s.slot).collect();
+    served.sort();
+    let head = c.head_slot.and_then(|s| c.header_at_or_before(s));
+    let justified = c.checkpoints.current_justified;
+    serde_json::json!({
+        "light_client_finalized_slot": lc_fin.as_ref().map(|(s, _)| *s),
+        "light_client_finalized_root": lc_fin.and_then(|(_, r)| r),
+        "served_state_slots": served,
+        "bootstrap_roots": bootstraps.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+        "urls": urls,
+        "checkpoint": checkpoint_of(c),
+        "finalized_epoch": fin.epoch,
+        "finalized_slot": fin.epoch * spe,
+        "finalized_root": hex0x(&fin.root),
+        "justified_epoch": justified.epoch,
+        "justified_root": hex0x(&justified.root),
+        "head_slot": c.head_slot,
+        "head_block_slot": head.map(|h| h.slot),
+        "head_root": head.map(|h| hex0x(&h.root)),
+        "genesis_time": c.genesis.as_ref().map(|g| g.genesis_time),
+        "genesis_validators_root": c.genesis.as_ref().map(|g| hex0x(&g.genesis_validators_root)),
+        "seconds_per_slot": c.spec.get("SECONDS_PER_SLOT").and_then(|v| v.as_str()).and_then(|v| v.parse::<u64>().ok()),
+        "live": live,
+        "chain": c.label,
+        "control": "/_devnet/faults",
+    })
 }
