@@ -7,7 +7,7 @@ use std::future::IntoFuture;
 
 use beacon_lightsync::store::{
     database_name, AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, IdbStore,
-    Store, StoreError, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
+    RebuiltBackfill, Store, StoreError, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -385,7 +385,7 @@ async fn a_rebuilt_anchor_is_stored_with_its_chain_cursor_and_head() {
     };
     assert_eq!(
         store
-            .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &head)
+            .commit_rebuilt_anchor(&new, &chain, RebuiltBackfill::Start(&cursor), &head)
             .await,
         Ok(4)
     );
