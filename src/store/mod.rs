@@ -26,7 +26,7 @@ mod idb;
 use crate::types::hex0x;
 pub use error::StoreError;
 #[cfg(target_arch = "wasm32")]
-pub use idb::IdbStore;
+pub use idb::{storage_estimate, storage_manager, IdbStore};
 pub use memory::MemoryStore;
 pub use records::{
     AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord,

@@ -66,6 +66,68 @@ pub fn header_root(header: &[u8; HEADER_SSZ_LEN]) -> Root {
     header_roots(&[header])[0]
 }
 
+/// A linked chain of `n` headers at slots `1..=n` (each the previous one's child, proposer and
+/// roots varying with the slot), for benchmarks of [`verify_store`]; ascending.
+pub fn linked_headers(n: u64) -> Vec<HeaderRecord> {
+    let mut out = Vec::with_capacity(n as usize);
+    let mut parent = [0u8; 32];
+    for slot in 1..=n {
+        let mut header = [0u8; HEADER_SSZ_LEN];
+        header[0..8].copy_from_slice(&slot.to_le_bytes());
+        header[8..16].copy_from_slice(&(slot % 1_000_003).to_le_bytes());
+        header[16..48].copy_from_slice(&parent);
+        header[48..56].copy_from_slice(&slot.wrapping_mul(0x9e37_79b9).to_le_bytes());
+        header[80..88].copy_from_slice(&slot.wrapping_mul(0x85eb_ca6b).to_le_bytes());
+        let root = header_root(&header);
+        out.push(HeaderRecord { slot, header, root });
+        parent = root;
+    }
+    out
+}
+
+/// A [`crate::store::MemoryStore`] holding [`linked_headers`]`(n)` as a finished backfill below
+/// an anchor whose block is the top header: what [`verify_store`] walks in the benchmarks.
+pub fn bench_store(n: u64) -> crate::store::MemoryStore {
+    let chain = linked_headers(n.max(1));
+    let top = chain.last().expect("at least one header");
+    let store = crate::store::MemoryStore::new("bench", [0xbe; 32]);
+    let anchor = AnchorRecord {
+        network: "bench".into(),
+        slot: top.slot,
+        epoch: top.slot / 32,
+        block_root: top.root,
+        state_root: top.state_root(),
+        fork: "deneb".into(),
+        trust: super::Trust::Checkpoint,
+        linked_through_latest_block_header: false,
+        providers: Vec::new(),
+        ws_period_epochs: 1,
+        total_active_balance: 0,
+        active_validators: 0,
+        current_sync_committee: None,
+        next_sync_committee: None,
+        created_at: 0,
+        stale: false,
+    };
+    futures::executor::block_on(async {
+        store.put_anchor(&anchor, true).await.expect("bench anchor");
+        for batch in chain.rchunks(65_536) {
+            let oldest = &batch[0];
+            let cursor = BackfillCursor {
+                oldest_slot: oldest.slot,
+                oldest_root: oldest.root,
+                oldest_parent_root: oldest.parent_root(),
+                target_slot: 0,
+            };
+            store
+                .commit_backfill_batch(batch, &cursor)
+                .await
+                .expect("bench batch");
+        }
+    });
+    store
+}
+
 /// What is wrong at the first broken link of the stored chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BrokenKind {
