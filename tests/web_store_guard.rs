@@ -236,3 +236,57 @@ async fn one_writer_per_database_and_rotten_records_are_found_and_refetched() {
     assert!(get_str(&refused, "message").contains("compute_epoch_at_slot"));
     IdbStore::delete_database(&net.gvr).await.unwrap();
 }
+
+/// Not a timed assertion: prints how long `verify_store` takes over a chain in real IndexedDB
+/// (reads in `getAll` ranges, decoding, hashing) so its cost per header can be read off the test
+/// log; the chain is kept small so the test stays seconds long. The correctness of the walk is
+/// asserted.
+#[wasm_bindgen_test]
+async fn verify_store_over_indexeddb_prints_its_time() {
+    use beacon_lightsync::store::verify::{linked_headers, verify_store, VERIFY_BATCH_SLOTS};
+    use beacon_lightsync::store::{AnchorRecord, BackfillCursor, Trust};
+    const N: u64 = 65_536;
+    let gvr = [0xb7; 32];
+    IdbStore::delete_database(&gvr).await.unwrap();
+    let store = IdbStore::open("bench", gvr).await.unwrap();
+    let chain = linked_headers(N);
+    let top = chain.last().unwrap();
+    let anchor = AnchorRecord {
+        network: "bench".into(),
+        slot: top.slot,
+        epoch: top.slot / 32,
+        block_root: top.root,
+        state_root: top.state_root(),
+        fork: "deneb".into(),
+        trust: Trust::Checkpoint,
+        linked_through_latest_block_header: false,
+        providers: vec![],
+        ws_period_epochs: 256,
+        total_active_balance: 0,
+        active_validators: 0,
+        current_sync_committee: None,
+        next_sync_committee: None,
+        created_at: 0,
+        stale: false,
+    };
+    store.put_anchor(&anchor, true).await.unwrap();
+    for batch in chain.rchunks(8192) {
+        let oldest = &batch[0];
+        let cursor = BackfillCursor {
+            oldest_slot: oldest.slot,
+            oldest_root: oldest.root,
+            oldest_parent_root: oldest.parent_root(),
+            target_slot: 0,
+        };
+        store.commit_backfill_batch(batch, &cursor).await.unwrap();
+    }
+    let started = js_sys::Date::now();
+    let report = verify_store(&store, VERIFY_BATCH_SLOTS).await.unwrap();
+    let ms = js_sys::Date::now() - started;
+    assert_eq!((report.checked, report.first_broken), (N, None));
+    console_log!(
+        "verify_store over IndexedDB: {N} headers in {ms:.0} ms ({:.0} ms per million)",
+        ms * 1e6 / N as f64
+    );
+    store.delete().await.unwrap();
+}

@@ -336,7 +336,10 @@ export interface RemoteEventMarker { remote?: true; }
 /** The backfill defaults, for pages that show them. */
 export function backfillDefaults(): BackfillDefaults;
 
-/** The stable `code` of a `LightSyncError`. */
+/** The stable `code` of a `LightSyncError`. Storage: `BUSY` (another instance writes this
+ * database; the error's `operation` says what it runs), `QUOTA_EXCEEDED` (the origin's quota is
+ * full; the write was rolled back), `CORRUPT_RECORD` (a stored record does not decode or
+ * re-derive), `CURSOR_CONFLICT` (the backfill cursor moved under this writer). */
 export type ErrorCode =
   // options and instance state
   | "INVALID_OPTIONS" | "INVALID_ARGUMENT" | "NO_SOURCE" | "ALREADY_RUNNING" | "CONFIG" | "ABORTED"
@@ -347,10 +350,7 @@ export type ErrorCode =
   | "WS_UNAVAILABLE" | "CLOCK_BEFORE_GENESIS"
   // Beacon API transport
   | "HTTP_STATUS" | "TIMEOUT" | "NETWORK" | "BODY_TOO_LARGE" | "TRUNCATED" | "DECODE"
-  // storage: BUSY (another instance writes this database; `operation` says what it runs),
-  // QUOTA_EXCEEDED (the origin's quota is full; the write was rolled back), CORRUPT_RECORD (a
-  // stored record does not decode or re-derive), CURSOR_CONFLICT (the backfill cursor moved
-  // under this writer)
+  // storage
   | "STORE" | "SCHEMA_TOO_NEW" | "BUSY" | "QUOTA_EXCEEDED" | "CORRUPT_RECORD" | "CURSOR_CONFLICT"
   // backfill
   | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
@@ -376,6 +376,8 @@ export interface LightSyncError extends Error {
   code: ErrorCode;
   expected?: string;
   actual?: string;
+  /** With `BUSY`: the operation(s) the writing instance runs (e.g. "backfill"). */
+  operation?: string;
 }
 
 /** Whether `error` is a `LightSyncError` (an `Error` named "LightSyncError" with a string `code`). */

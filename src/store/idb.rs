@@ -212,6 +212,33 @@ async fn quota_exceeded(operation: &'static str, needed: Option<u64>) -> StoreEr
     }
 }
 
+/// A header record read field by field (the hot path of `verifyStore()`, which reads the whole
+/// chain): two byte copies and a number, instead of the generic serde walk; any other shape falls
+/// back to it, which names what is wrong.
+fn header_from_js(value: JsValue) -> Result<HeaderRecord, StoreError> {
+    let fast = || -> Option<HeaderRecord> {
+        let field = |name: &str| js_sys::Reflect::get(&value, &name.into()).ok();
+        let slot = field("slot")?;
+        let slot = match slot.as_f64() {
+            Some(n) => n as u64,
+            None => u64::try_from(slot.dyn_into::<js_sys::BigInt>().ok()?).ok()?,
+        };
+        let bytes = |name: &str, out: &mut [u8]| -> Option<()> {
+            let array = field(name)?.dyn_into::<js_sys::Uint8Array>().ok()?;
+            (array.length() as usize == out.len()).then(|| array.copy_to(out))
+        };
+        let mut header = [0u8; HEADER_SSZ_LEN];
+        let mut root = [0u8; 32];
+        bytes("header", &mut header)?;
+        bytes("root", &mut root)?;
+        Some(HeaderRecord { slot, header, root })
+    };
+    match fast() {
+        Some(record) => Ok(record),
+        None => from_js(value, HEADERS),
+    }
+}
+
 /// Reads the stored backfill cursor inside a transaction that includes `meta`.
 async fn read_cursor(
     meta: &idb::ObjectStore,
@@ -844,7 +871,7 @@ impl Store for IdbStore {
             .map_err(backend(operation))?
             .await
             .map_err(backend(operation))?;
-        values.into_iter().map(|v| from_js(v, HEADERS)).collect()
+        values.into_iter().map(header_from_js).collect()
     }
 
     async fn backfill_cursor(&self) -> Result<Option<BackfillCursor>, StoreError> {
