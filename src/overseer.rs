@@ -162,7 +162,7 @@ impl OverseerError {
             OverseerError::WsStale { .. } => "WS_STALE",
             OverseerError::BackfillTooOld { .. } => "BACKFILL_TOO_OLD",
             OverseerError::Clock(_) => "CLOCK_BEFORE_GENESIS",
-            OverseerError::Store(_) => "STORE",
+            OverseerError::Store(e) => e.code(),
             OverseerError::Rebuild(e) => e.code(),
             OverseerError::Follow(e) => e.code(),
         }

@@ -7,7 +7,7 @@ use std::future::IntoFuture;
 
 use beacon_lightsync::store::{
     database_name, AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, IdbStore,
-    Store, StoreError, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
+    RebuiltBackfill, Store, StoreError, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -110,6 +110,40 @@ async fn reopen_finds_the_anchor_headers_and_cursor() {
     store.delete().await.unwrap();
 }
 
+/// Headers for `slots` (ascending) that continue the backfill below `cursor`: the highest is the
+/// block the cursor's header names as its parent.
+fn below(cursor: &BackfillCursor, slots: &[u64]) -> (Vec<HeaderRecord>, BackfillCursor) {
+    let (mut headers, mut next) = chain(slots);
+    headers.last_mut().unwrap().root = cursor.oldest_parent_root;
+    next.oldest_root = headers[0].root;
+    (headers, next)
+}
+
+/// Writes `header` straight into the `headers` object store, bypassing every check: a record no
+/// writer of this library leaves (a stray header below the cursor).
+async fn plant_header(gvr: [u8; 32], header: &HeaderRecord) {
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(&database_name(&gvr), None)
+        .unwrap()
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(&["headers"], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    let value = serde::Serialize::serialize(header, &serializer).unwrap();
+    tx.object_store("headers")
+        .unwrap()
+        .put(&value, Some(&JsValue::from_f64(header.slot as f64)))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+}
+
 #[wasm_bindgen_test]
 async fn a_batch_failing_mid_way_leaves_the_database_identical() {
     let gvr = [0xa2; 32];
@@ -117,22 +151,36 @@ async fn a_batch_failing_mid_way_leaves_the_database_identical() {
     store.put_anchor(&anchor(1, 320), true).await.unwrap();
     let (first, cursor) = chain(&[200, 201]);
     store.commit_backfill_batch(&first, &cursor).await.unwrap();
+    plant_header(gvr, &header(160, [0x77; 32])).await;
     let before = store.dump().await.unwrap();
 
     // Two new slots are written inside the transaction before the third clashes with a stored
     // header; IndexedDB then aborts the transaction, and neither the headers nor the cursor stay.
-    let (batch, cursor) = chain(&[150, 160, 201]);
+    let (batch, next) = below(&cursor, &[150, 160, 199]);
     assert_eq!(
-        store.commit_backfill_batch(&batch, &cursor).await,
-        Err(StoreError::HeaderAlreadyStored { slot: 201 })
+        store.commit_backfill_batch(&batch, &next).await,
+        Err(StoreError::HeaderAlreadyStored { slot: 160 })
+    );
+    assert_eq!(store.dump().await.unwrap(), before);
+
+    // A second writer whose batch does not hang from the stored cursor: refused inside the
+    // transaction (compare-and-set), with a typed error, not a clash.
+    let (stale, stale_cursor) = chain(&[150, 170]);
+    let error = store
+        .commit_backfill_batch(&stale, &stale_cursor)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::CursorConflict { .. }),
+        "{error:?}"
     );
     assert_eq!(store.dump().await.unwrap(), before);
 
     // Refused before any write: a cursor that is not the batch's oldest header.
-    let (batch, mut cursor) = chain(&[150, 160]);
-    cursor.oldest_slot = 160;
+    let (batch, mut bad) = below(&cursor, &[150, 170]);
+    bad.oldest_slot = 170;
     assert!(matches!(
-        store.commit_backfill_batch(&batch, &cursor).await,
+        store.commit_backfill_batch(&batch, &bad).await,
         Err(StoreError::CursorMismatch { .. })
     ));
     assert_eq!(
@@ -143,10 +191,10 @@ async fn a_batch_failing_mid_way_leaves_the_database_identical() {
     );
     assert_eq!(store.dump().await.unwrap(), before);
 
-    // The same batch without the clash goes through.
-    let (batch, cursor) = chain(&[150, 160]);
-    store.commit_backfill_batch(&batch, &cursor).await.unwrap();
-    assert_eq!(store.dump().await.unwrap().headers.len(), 4);
+    // A batch that hangs from the cursor and clashes with nothing goes through.
+    let (batch, next) = below(&cursor, &[170, 180]);
+    store.commit_backfill_batch(&batch, &next).await.unwrap();
+    assert_eq!(store.dump().await.unwrap().headers.len(), 5);
     store.reset_backfill().await.unwrap();
     let reset = store.dump().await.unwrap();
     assert!(reset.headers.is_empty());
@@ -385,7 +433,7 @@ async fn a_rebuilt_anchor_is_stored_with_its_chain_cursor_and_head() {
     };
     assert_eq!(
         store
-            .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &head)
+            .commit_rebuilt_anchor(&new, &chain, RebuiltBackfill::Start(&cursor), &head)
             .await,
         Ok(4)
     );
@@ -399,6 +447,55 @@ async fn a_rebuilt_anchor_is_stored_with_its_chain_cursor_and_head() {
     let mut expected = vec![old_block];
     expected.extend(above);
     assert_eq!(dump.headers, expected);
+    store.delete().await.unwrap();
+}
+
+/// A rebuild whose new chain cannot join the stored backfill resets it in the same transaction
+/// as the commit: a refused commit keeps the old backfill whole, an accepted one replaces it.
+#[wasm_bindgen_test]
+async fn a_rebuild_replacing_the_backfill_resets_it_in_its_own_transaction() {
+    let gvr = [0xa9; 32];
+    let store = fresh(gvr).await;
+    store.put_anchor(&anchor(1, 32), true).await.unwrap();
+    let (stray, stray_cursor) = chain(&[10, 12]);
+    store
+        .commit_backfill_batch(&stray, &stray_cursor)
+        .await
+        .unwrap();
+    let old_block = header(30, [0x11; 32]);
+    let above = linked(&[31, 40, 64], old_block.root);
+    let mut new = anchor(2, 64);
+    new.block_root = above[2].root;
+    let head = head_of(&above[2], new.block_root, HeadSource::FinalityUpdate);
+    let mut rebuilt = above.clone();
+    rebuilt.push(old_block.clone());
+    let cursor = BackfillCursor {
+        oldest_slot: 30,
+        oldest_root: old_block.root,
+        oldest_parent_root: old_block.parent_root(),
+        target_slot: 30,
+    };
+    let before = store.dump().await.unwrap();
+    // Refused (an anchor of another network): the backfill is not reset on its own.
+    let mut foreign = new.clone();
+    foreign.network = "sepolia".into();
+    assert!(store
+        .commit_rebuilt_anchor(&foreign, &rebuilt, RebuiltBackfill::Replace(&cursor), &head)
+        .await
+        .is_err());
+    assert_eq!(store.dump().await.unwrap(), before);
+    assert_eq!(
+        store
+            .commit_rebuilt_anchor(&new, &rebuilt, RebuiltBackfill::Replace(&cursor), &head)
+            .await,
+        Ok(4)
+    );
+    let dump = store.dump().await.unwrap();
+    assert_eq!(dump.meta.backfill_cursor, Some(cursor));
+    assert_eq!(dump.meta.active_anchor, Some(new.block_root));
+    let mut expected = vec![old_block];
+    expected.extend(above);
+    assert_eq!(dump.headers, expected, "the stray backfill is gone");
     store.delete().await.unwrap();
 }
 

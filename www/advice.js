@@ -33,7 +33,14 @@ const ADVICE = {
   WS_UNAVAILABLE: "The weak-subjectivity period could not be computed for this network or state.",
   SCHEMA_TOO_NEW:
     "This database was written by a newer version of beacon-lightsync. Use that version, or reset the database (the data will be downloaded again).",
-  STORE: "The browser's storage refused the write (full, private mode or blocked). Free space or allow storage, then retry.",
+  STORE: "The browser's storage failed (private mode, storage blocked, or the browser shutting down). Allow storage for this site, then retry; nothing of the failed write was kept.",
+  QUOTA_EXCEEDED:
+    "This site's storage quota is full; the write was rolled back and what was stored before is intact. Free space (or allow persistent storage for this site), then resume.",
+  CORRUPT_RECORD:
+    "A stored record is damaged (changed outside this page: a disk error, an extension, a manual edit). Run the store check to drop the damaged range, or reset the database and sync again.",
+  CURSOR_CONFLICT:
+    "Another writer moved the backfill while this one ran. Nothing was written; resume and it continues from where the other stopped.",
+  BUSY: "Another tab is writing this network's database. Wait for it to finish (or close it), then retry; this tab shows its progress meanwhile.",
   ABORTED: "The sync was cancelled. Start again when ready; a backfill resumes where it stopped.",
   HTTP_STATUS: "A provider answered with an error status. Retry later, or add another provider.",
   TIMEOUT: "A provider did not answer in time. Retry, or add a faster provider.",

@@ -315,8 +315,23 @@ function renderHead(status) {
   el.title = head.root;
 }
 
+// The origin's storage: whether it is persistent (asked once an anchor is stored; else the
+// browser may evict the database under pressure), usage of quota, and whether this tab writes.
+function renderStorage(status) {
+  const s = status?.storage;
+  const el = $("storage");
+  if (!s) {
+    el.textContent = "–";
+    return;
+  }
+  const persisted = s.persisted === null ? "persistence unknown" : s.persisted ? "persistent" : "best-effort (may be evicted)";
+  const used = s.usage === null || s.quota === null ? "usage unknown" : `${mb(s.usage)} of ${mb(s.quota)}`;
+  el.textContent = `${persisted} · ${used}${s.writer ? " · this tab writes" : ""}`;
+}
+
 function renderWs(status) {
   renderHead(status);
+  renderStorage(status);
   const ws = status?.ws;
   const badge = $("ws-badge");
   if (!ws) {

@@ -92,7 +92,7 @@ impl BackfillError {
             BackfillError::BackfillTooOld { .. } => "BACKFILL_TOO_OLD",
             BackfillError::InvalidOption { .. } => "INVALID_OPTION",
             BackfillError::Clock { .. } => "CLOCK",
-            BackfillError::Store(_) => "STORE",
+            BackfillError::Store(e) => e.code(),
             BackfillError::Aborted => "ABORTED",
         }
     }

@@ -185,8 +185,7 @@ impl CheckpointError {
             | Self::Ws(WsError::CheckpointRootMismatch { .. }) => "INVALID_CHECKPOINT",
             Self::Ws(WsError::BeforeGenesis { .. }) => "CLOCK_BEFORE_GENESIS",
             Self::Ws(_) => "WS_UNAVAILABLE",
-            Self::Store(StoreError::SchemaTooNew { .. }) => "SCHEMA_TOO_NEW",
-            Self::Store(_) => "STORE",
+            Self::Store(e) => e.code(),
             Self::Aborted => "ABORTED",
         }
     }
@@ -230,9 +229,7 @@ impl CheckpointError {
             Self::Ws(WsError::CheckpointRootMismatch { expected, got }) => {
                 Some((hex0x(expected), hex0x(got)))
             }
-            Self::Store(StoreError::SchemaTooNew { found, supported }) => {
-                Some((format!("at most {supported}"), found.to_string()))
-            }
+            Self::Store(e) => e.expected_actual(),
             Self::Api(e) => e.expected_actual(),
             _ => None,
         }

@@ -30,6 +30,7 @@ const ROOT_USAGE: &str =
 pub fn run(args: &[String]) -> i32 {
     let result = match args.first().map(String::as_str) {
         Some("root") => run_root(&args[1..]),
+        Some("verify") => run_verify(&args[1..]),
         _ => run_inner(args),
     };
     match result {
@@ -174,6 +175,62 @@ fn run_root(args: &[String]) -> Result<(), String> {
             mb / (best / 1e3)
         );
     }
+    Ok(())
+}
+
+const VERIFY_USAGE: &str = "usage: lightsync bench verify [--headers N] [--runs R]\n\
+  times store::verify::verify_store over a stored chain of N headers (default 1000000): every\n\
+  header re-hashed (hash_tree_root, 6 compressions) and linked to its child; best of R runs (3)";
+
+/// `bench verify`: the whole-chain re-walk of `verifyStore()`, natively, over an in-memory store.
+fn run_verify(args: &[String]) -> Result<(), String> {
+    let (mut headers, mut runs) = (1_000_000u64, 3usize);
+    let mut flags = Flags::new(
+        args,
+        Wording {
+            missing: |flag| format!("expected a value after {flag}\n{VERIFY_USAGE}"),
+            quote: quote_backtick,
+        },
+    );
+    while let Some(a) = flags.next() {
+        match a {
+            "--headers" => {
+                headers =
+                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
+            }
+            "--runs" => {
+                runs =
+                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
+            }
+            "-h" | "--help" => {
+                println!("{VERIFY_USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unexpected argument `{other}`\n{VERIFY_USAGE}")),
+        }
+    }
+    let store = crate::store::verify::bench_store(headers);
+    let mut best = f64::INFINITY;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let report = futures::executor::block_on(crate::store::verify::verify_store(
+            &store,
+            crate::store::verify::VERIFY_BATCH_SLOTS,
+        ))
+        .map_err(|e| e.to_string())?;
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        if report.checked != headers || report.first_broken.is_some() {
+            return Err(format!(
+                "expected {headers} headers verified, got {} (broken: {:?})",
+                report.checked, report.first_broken
+            ));
+        }
+    }
+    println!(
+        "verify_store: {headers} headers  best {best:.1} ms  {:.2} M headers/s  kernel {}",
+        headers as f64 / (best / 1e3) / 1e6,
+        merkle::best_kernel().name()
+    );
     Ok(())
 }
 

@@ -18,7 +18,6 @@ use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::error::js_error;
@@ -252,7 +251,7 @@ impl LightSync {
     #[wasm_bindgen(js_name = backfill, skip_typescript)]
     pub fn backfill(&self, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(run(inner, options))
+        super::storage::writing(inner.clone(), "backfill", run(inner, options))
     }
 
     /// Pauses a running `backfill()` after its current batch.

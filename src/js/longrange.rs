@@ -25,7 +25,6 @@ use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
 
 use super::{
@@ -324,7 +323,7 @@ impl LightSync {
     #[wasm_bindgen(js_name = follow, skip_typescript)]
     pub fn follow(&self, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(follow_loop(inner, options))
+        super::storage::writing(inner.clone(), "follow", follow_loop(inner, options))
     }
 }
 

@@ -31,6 +31,7 @@ mod error;
 mod hash;
 mod longrange;
 mod options;
+mod storage;
 mod store;
 
 use std::cell::{Cell, RefCell};
@@ -326,6 +327,8 @@ pub(crate) struct Inner {
     pub(crate) backfill_paused: Cell<bool>,
     /// The hash workers of the running `start()` (started with it, stopped when it ends).
     hash_pool: RefCell<Option<Rc<hash::JsHashPool>>>,
+    /// The writer lock, the channel to other instances and the storage standing.
+    pub(crate) guard: storage::Guard,
 }
 
 /// The sync hooks of a running `start()`: events to listeners, yields, abort.
@@ -391,6 +394,7 @@ impl Inner {
         for f in targets {
             let _ = f.call1(&JsValue::NULL, payload);
         }
+        self.guard.broadcast(event, payload);
     }
 
     fn warn(&self, code: &str, message: impl AsRef<str>) {
@@ -627,6 +631,7 @@ impl LightSync {
         #[wasm_bindgen(unchecked_param_type = "LightSyncOptions")] options: JsValue,
     ) -> Result<LightSync, JsValue> {
         let mut opts = options::parse(&options)?;
+        let lock = storage::parse_lock(&options)?;
         let network = match &opts.network {
             NetworkOption::Name(name) => NetworkConfig::by_name(name)
                 .map_err(|e| js_error("CONFIG", &e.to_string(), None))?,
@@ -663,10 +668,7 @@ impl LightSync {
         let store = JsStore::open(&network.name, network.genesis_validators_root.0)
             .await
             .map_err(|e| error::from_store(&e))?;
-        let anchor = store
-            .active_anchor()
-            .await
-            .map_err(|e| error::from_store(&e))?;
+        let anchor = storage::check_on_open(&store, &network).await?;
         // The stored followed tip, shown by `status().head` until a step moves it.
         let head = match &anchor {
             Some(a) => store
@@ -680,7 +682,9 @@ impl LightSync {
                 }),
             None => None,
         };
-        Ok(LightSync {
+        let guard = storage::Guard::new(store.name(), lock);
+        guard.refresh().await;
+        let sync = LightSync {
             inner: Rc::new(Inner {
                 network,
                 store,
@@ -696,8 +700,11 @@ impl LightSync {
                 following_running: Cell::new(false),
                 backfill_paused: Cell::new(false),
                 hash_pool: RefCell::new(None),
+                guard,
             }),
-        })
+        };
+        storage::attach(&sync.inner);
+        Ok(sync)
     }
 
     /// Runs the checkpoint flow of the options (or, without a trust source, resumes from the
@@ -713,7 +720,7 @@ impl LightSync {
             Err(e) => return Promise::reject(&e),
         };
         let inner = self.inner.clone();
-        future_to_promise(inner.start(signal))
+        storage::writing(inner.clone(), "start", inner.start(signal))
     }
 
     /// Deletes this network's database (anchors, headers, backfill progress, kept states) and
@@ -734,7 +741,7 @@ impl LightSync {
         }
         self.inner.running.set(true);
         let inner = self.inner.clone();
-        future_to_promise(inner.reset())
+        storage::writing(inner.clone(), "reset", inner.reset())
     }
 
     /// Asks a running `start()` to stop at its next check; it then rejects with `ABORTED` and
@@ -780,6 +787,7 @@ impl LightSync {
         });
         set(&o, "tail", nullable(tail));
         set(&o, "head", inner.head_js(anchor.as_ref()));
+        set(&o, "storage", inner.guard.status_js());
         o.into()
     }
 

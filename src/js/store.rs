@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use crate::store::{
     database_name, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
-    IdbStore, MetaRecord, Root, Store, StoreDump, StoreError,
+    IdbStore, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
 };
 
 /// The network's database, replaceable by `reset()`, with cached counters for `status()`.
@@ -165,6 +165,19 @@ impl Store for JsStore {
         Ok(())
     }
 
+    async fn truncate_backfill(
+        &self,
+        expected: &BackfillCursor,
+        cursor: &BackfillCursor,
+    ) -> Result<(), StoreError> {
+        self.get().truncate_backfill(expected, cursor).await?;
+        *self.cursor.borrow_mut() = Some(*cursor);
+        // Dropped headers are not counted one by one: count again.
+        self.header_count
+            .set(IdbStore::count_headers(&self.genesis_validators_root).await?);
+        Ok(())
+    }
+
     async fn reset_backfill(&self) -> Result<(), StoreError> {
         self.get().reset_backfill().await?;
         self.header_count.set(0);
@@ -190,15 +203,20 @@ impl Store for JsStore {
         &self,
         anchor: &AnchorRecord,
         headers: &[HeaderRecord],
-        cursor: Option<&BackfillCursor>,
+        backfill: RebuiltBackfill<'_>,
         head: &HeadRecord,
     ) -> Result<u64, StoreError> {
         let new = self
             .get()
-            .commit_rebuilt_anchor(anchor, headers, cursor, head)
+            .commit_rebuilt_anchor(anchor, headers, backfill, head)
             .await?;
-        self.header_count.set(self.header_count.get() + new);
-        if let Some(c) = cursor {
+        let before = if backfill.resets() {
+            0
+        } else {
+            self.header_count.get()
+        };
+        self.header_count.set(before + new);
+        if let Some(c) = backfill.cursor() {
             *self.cursor.borrow_mut() = Some(*c);
         }
         Ok(new)

@@ -80,6 +80,11 @@ export interface LightSyncOptions {
    * `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes it, in slices). They load
    * `hash-worker.js` from the package, next to the glue, and run the page's own wasm build. */
   hashWorkers?: number;
+  /** When another instance (another tab) is writing this network's database: `"fail"` (default)
+   * rejects a writing call (`start`, `backfill`, `follow`, `reset`, a repairing `verifyStore`)
+   * with `BUSY`; `"wait"` queues it until the other writer ends (Web Locks; a closed tab releases
+   * its lock). Reads (`status()`, `anchors()`) never wait. */
+  lock?: "fail" | "wait";
 }
 
 /** The argument of `start()`. */
@@ -192,6 +197,47 @@ export interface Status {
   headers: number;
   tail: BackfillTail | null;
   head: Head | null;
+  /** The origin's storage standing, as last read (at `create()` and after each write). */
+  storage: StorageStatus;
+}
+
+/** `status().storage`: `navigator.storage.persisted()` / `persist()` (asked once an anchor is
+ * stored) and `navigator.storage.estimate()`, in bytes; `null` where the browser does not say. */
+export interface StorageStatus {
+  persisted: boolean | null;
+  usage: number | null;
+  quota: number | null;
+  /** Whether this instance holds the database's writer lock now. */
+  writer: boolean;
+}
+
+/** The argument of `verifyStore()`. */
+export interface VerifyStoreOptions {
+  /** Drop a damaged range so backfill fetches it again (default `true`); `false` only reports. */
+  repair?: boolean;
+}
+
+/** The first broken link of the stored header chain. */
+export interface BrokenLink {
+  slot: DecimalString;
+  /** The root the chain needs there (the child's `parent_root`, or the head or anchor block). */
+  expected: string;
+  /** The stored record's re-hashed root (its stored root for `stored-root`); null when missing. */
+  actual: string | null;
+  kind: "root" | "stored-root" | "slot" | "missing" | "cursor";
+}
+
+/** What `verifyStore()` found (and repaired). */
+export interface StoreReport {
+  ok: boolean;
+  /** Headers re-hashed and linked. */
+  checked: number;
+  firstBroken: BrokenLink | null;
+  /** The repair done: the new backfill tail (`oldestSlot`), or `reset: true` when the damage was
+   * at or above the anchor's block and the backfill and head were dropped. */
+  repaired: { oldestSlot: DecimalString | null; reset: boolean } | null;
+  /** Milliseconds the walk took. */
+  ms: number;
 }
 
 /** Progress of the checkpoint flow: `done`/`total` in bytes (download, hash) or records (store). */
@@ -243,7 +289,7 @@ export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | Li
 export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
   | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
   | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
-  | "REBUILD_PROVIDER_REJECTED";
+  | "REBUILD_PROVIDER_REJECTED" | "STORE_REPAIRED";
 export interface WarningEvent { code: WarningCode; message: string; }
 
 /** Every `mode` change; `mode` discriminates what else is present. */
@@ -283,10 +329,17 @@ export interface LightSync {
   follow(options?: FollowOptions): Promise<Head | null>;
 }
 
+/** Every remote event (re-emitted from the instance that writes the database, through its
+ * `BroadcastChannel`) carries `remote: true`. */
+export interface RemoteEventMarker { remote?: true; }
+
 /** The backfill defaults, for pages that show them. */
 export function backfillDefaults(): BackfillDefaults;
 
-/** The stable `code` of a `LightSyncError`. */
+/** The stable `code` of a `LightSyncError`. Storage: `BUSY` (another instance writes this
+ * database; the error's `operation` says what it runs), `QUOTA_EXCEEDED` (the origin's quota is
+ * full; the write was rolled back), `CORRUPT_RECORD` (a stored record does not decode or
+ * re-derive), `CURSOR_CONFLICT` (the backfill cursor moved under this writer). */
 export type ErrorCode =
   // options and instance state
   | "INVALID_OPTIONS" | "INVALID_ARGUMENT" | "NO_SOURCE" | "ALREADY_RUNNING" | "CONFIG" | "ABORTED"
@@ -298,7 +351,7 @@ export type ErrorCode =
   // Beacon API transport
   | "HTTP_STATUS" | "TIMEOUT" | "NETWORK" | "BODY_TOO_LARGE" | "TRUNCATED" | "DECODE"
   // storage
-  | "STORE" | "SCHEMA_TOO_NEW"
+  | "STORE" | "SCHEMA_TOO_NEW" | "BUSY" | "QUOTA_EXCEEDED" | "CORRUPT_RECORD" | "CURSOR_CONFLICT"
   // backfill
   | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
   | "BACKFILL_TOO_OLD" | "INVALID_OPTION" | "CLOCK"
@@ -323,6 +376,8 @@ export interface LightSyncError extends Error {
   code: ErrorCode;
   expected?: string;
   actual?: string;
+  /** With `BUSY`: the operation(s) the writing instance runs (e.g. "backfill"). */
+  operation?: string;
 }
 
 /** Whether `error` is a `LightSyncError` (an `Error` named "LightSyncError" with a string `code`). */

@@ -75,8 +75,8 @@ use crate::light::sync_protocol::{
 };
 use crate::overseer::{OverseerEvent, OverseerHooks};
 use crate::store::{
-    AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, MemoryStore, Store,
-    StoreError, SyncCommitteeRecord, Trust,
+    AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, MemoryStore,
+    RebuiltBackfill, Store, StoreError, SyncCommitteeRecord, Trust,
 };
 use crate::types::altair::SyncCommittee;
 use crate::types::hex0x;
@@ -297,7 +297,7 @@ impl RebuildError {
             RebuildError::Headers { error, .. } => error.code(),
             RebuildError::State { error, .. } => error.code(),
             RebuildError::CommitteeMismatch { .. } => "REBUILD_COMMITTEE_MISMATCH",
-            RebuildError::Store(_) => "STORE",
+            RebuildError::Store(e) => e.code(),
             RebuildError::Clock(_) => "CLOCK_BEFORE_GENESIS",
             RebuildError::Aborted { .. } => "ABORTED",
             RebuildError::AllProviders { .. } => "REBUILD_ALL_PROVIDERS_FAILED",
@@ -738,23 +738,22 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             }
             None => false,
         };
-        let new_cursor = if hangs {
-            None
-        } else {
-            if cursor.is_some() {
-                self.store
-                    .reset_backfill()
-                    .await
-                    .map_err(RebuildError::Store)?;
-            }
-            chain.push(header_record(&old_header, old.block_root));
-            Some(BackfillCursor {
-                oldest_slot: old_header.slot,
-                oldest_root: old.block_root,
-                oldest_parent_root: old_header.parent_root.0,
-                target_slot: old_header.slot,
-            })
+        let new_cursor = BackfillCursor {
+            oldest_slot: old_header.slot,
+            oldest_root: old.block_root,
+            oldest_parent_root: old_header.parent_root.0,
+            target_slot: old_header.slot,
         };
+        // The reset of a backfill that cannot be joined happens inside the commit's transaction:
+        // a crash between the two would leave the old anchor active with its backfill gone.
+        let backfill = match (hangs, cursor.is_some()) {
+            (true, _) => RebuiltBackfill::Keep,
+            (false, false) => RebuiltBackfill::Start(&new_cursor),
+            (false, true) => RebuiltBackfill::Replace(&new_cursor),
+        };
+        if !hangs {
+            chain.push(header_record(&old_header, old.block_root));
+        }
         let head = HeadRecord {
             slot: finalized.slot,
             block_root: new_root,
@@ -765,7 +764,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         };
         let headers_stored = self
             .store
-            .commit_rebuilt_anchor(&anchor, &chain, new_cursor.as_ref(), &head)
+            .commit_rebuilt_anchor(&anchor, &chain, backfill, &head)
             .await
             .map_err(RebuildError::Store)?;
         self.progress(Step::Store, 1, Some(1), Some(new_period));

@@ -103,8 +103,29 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
-    /// The storage backend failed (quota exceeded, storage disabled, browser shutting down). The
-    /// operation had no effect; retrying later may succeed.
+    /// The backfill cursor this write replaces is not the stored one: another writer (another
+    /// tab, or a stale run) moved it since this one read it. Nothing was written; read the
+    /// cursor again and continue from it.
+    CursorConflict {
+        /// What the write required the stored cursor to be (or where its batch must hang).
+        expected: String,
+        /// The stored cursor.
+        got: String,
+    },
+    /// The browser's storage quota for this origin is exhausted. The write was rolled back
+    /// (nothing of it remains); free space (or grant persistent storage) and retry.
+    QuotaExceeded {
+        /// The operation that failed.
+        operation: &'static str,
+        /// Bytes the write needed, as far as known (the encoded records' size).
+        needed: Option<u64>,
+        /// `navigator.storage.estimate().usage` after the failure, in bytes, if known.
+        usage: Option<u64>,
+        /// `navigator.storage.estimate().quota`, in bytes, if known.
+        quota: Option<u64>,
+    },
+    /// The storage backend failed (storage disabled, browser shutting down). The operation had
+    /// no effect; retrying later may succeed.
     Backend {
         /// The operation that failed.
         operation: &'static str,
@@ -170,9 +191,70 @@ impl fmt::Display for StoreError {
             Self::CorruptRecord { store, reason } => {
                 write!(f, "stored record in {store:?} is unreadable: {reason}")
             }
+            Self::CursorConflict { expected, got } => write!(
+                f,
+                "backfill cursor: expected the stored cursor to be {expected}, got {got} (moved by another writer)"
+            ),
+            Self::QuotaExceeded {
+                operation,
+                needed,
+                usage,
+                quota,
+            } => {
+                let n = |v: &Option<u64>| v.map_or("unknown".to_string(), |v| format!("{v} bytes"));
+                write!(
+                    f,
+                    "storage quota exceeded during {operation}: expected room for {} more, got usage {} of quota {} (rolled back)",
+                    n(needed),
+                    n(usage),
+                    n(quota)
+                )
+            }
             Self::Backend { operation, message } => {
                 write!(f, "storage failed during {operation}: {message}")
             }
+        }
+    }
+}
+
+impl StoreError {
+    /// The stable code of the failure, as every layer reports it (JS `Error.code`, the CLI's
+    /// first word): a corrupt record, a full quota, a moved cursor and a newer schema each ask
+    /// for something else than a plain backend failure (`STORE`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
+            Self::CorruptRecord { .. } => "CORRUPT_RECORD",
+            Self::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
+            Self::CursorConflict { .. } => "CURSOR_CONFLICT",
+            _ => "STORE",
+        }
+    }
+
+    /// `(expected, actual)` where the failure compares two values.
+    pub fn expected_actual(&self) -> Option<(String, String)> {
+        match self {
+            Self::SchemaTooNew { found, supported } => {
+                Some((format!("at most {supported}"), found.to_string()))
+            }
+            Self::CursorConflict { expected, got } => Some((expected.clone(), got.clone())),
+            Self::QuotaExceeded {
+                needed,
+                usage,
+                quota,
+                ..
+            } => Some((
+                format!(
+                    "room for {} bytes",
+                    needed.map_or("more".to_string(), |n| n.to_string())
+                ),
+                format!(
+                    "usage {} of quota {}",
+                    usage.map_or("unknown".to_string(), |n| n.to_string()),
+                    quota.map_or("unknown".to_string(), |n| n.to_string())
+                ),
+            )),
+            _ => None,
         }
     }
 }

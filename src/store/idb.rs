@@ -24,9 +24,10 @@ use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, Transa
 
 use super::records::{bytes32, ByteSlice};
 use super::{
-    check_head_base, check_head_chain, check_network, check_rebuilt, check_slot, database_name,
-    new_headers, validate_batch, validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor,
-    HeadRecord, HeaderRecord, MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
+    check_continues, check_head_base, check_head_chain, check_network, check_rebuilt, check_slot,
+    check_truncate, database_name, new_headers, validate_batch, validate_roots, AnchorRecord,
+    AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord, MetaRecord, RebuiltBackfill, Root,
+    Store, StoreDump, StoreError, HEADER_SSZ_LEN, SCHEMA_VERSION,
 };
 
 const ANCHORS: &str = "anchors";
@@ -72,9 +73,17 @@ impl std::fmt::Debug for IdbStore {
 }
 
 fn backend(operation: &'static str) -> impl Fn(idb::Error) -> StoreError {
-    move |error| StoreError::Backend {
-        operation,
-        message: describe(&error),
+    move |error| match dom_name(&error).as_deref() {
+        Some(QUOTA_EXCEEDED) => StoreError::QuotaExceeded {
+            operation,
+            needed: None,
+            usage: None,
+            quota: None,
+        },
+        _ => StoreError::Backend {
+            operation,
+            message: describe(&error),
+        },
     }
 }
 
@@ -123,6 +132,17 @@ fn slot_key(slot: u64) -> Result<JsValue, StoreError> {
 /// closing) becomes the transaction's error. Must be called before yielding to the event loop
 /// after the last request is issued, which `finish(tx, ..).await` does.
 async fn finish(tx: web_sys::IdbTransaction, operation: &'static str) -> Result<(), StoreError> {
+    finish_sized(tx, operation, None).await
+}
+
+/// [`finish`] for a write of about `needed` bytes: an abort because the origin's quota is full
+/// (`QuotaExceededError`, which IndexedDB reports as the aborted transaction's error) becomes
+/// [`StoreError::QuotaExceeded`] with that size and the storage estimate.
+async fn finish_sized(
+    tx: web_sys::IdbTransaction,
+    operation: &'static str,
+    needed: Option<u64>,
+) -> Result<(), StoreError> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         tx.set_oncomplete(Some(&resolve));
         tx.set_onabort(Some(&reject));
@@ -130,16 +150,124 @@ async fn finish(tx: web_sys::IdbTransaction, operation: &'static str) -> Result<
     let outcome = JsFuture::from(promise).await;
     tx.set_oncomplete(None);
     tx.set_onabort(None);
-    match outcome {
-        Ok(_) => Ok(()),
-        Err(_) => Err(StoreError::Backend {
+    if outcome.is_ok() {
+        return Ok(());
+    }
+    match tx.error() {
+        Some(e) if e.name() == QUOTA_EXCEEDED => Err(quota_exceeded(operation, needed).await),
+        Some(e) => Err(StoreError::Backend {
             operation,
-            message: match tx.error() {
-                Some(e) => format!("transaction aborted: {}: {}", e.name(), e.message()),
-                None => "transaction aborted".to_string(),
-            },
+            message: format!("transaction aborted: {}: {}", e.name(), e.message()),
+        }),
+        None => Err(StoreError::Backend {
+            operation,
+            message: "transaction aborted".to_string(),
         }),
     }
+}
+
+/// The `DOMException` name of a full origin quota.
+const QUOTA_EXCEEDED: &str = "QuotaExceededError";
+
+/// Bytes a header record takes at least (its SSZ bytes, root and slot key), for the `needed` of a
+/// [`StoreError::QuotaExceeded`].
+const HEADER_RECORD_BYTES: u64 = (HEADER_SSZ_LEN + 32 + 8) as u64;
+
+/// `navigator.storage.estimate()` as `(usage, quota)` in bytes, where the browser offers it
+/// (windows and workers of a secure context).
+pub async fn storage_estimate() -> Option<(u64, u64)> {
+    let storage = storage_manager()?;
+    let estimate = js_sys::Reflect::get(&storage, &"estimate".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?
+        .call0(&storage)
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    let estimate = JsFuture::from(estimate).await.ok()?;
+    let field = |name: &str| {
+        js_sys::Reflect::get(&estimate, &name.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .map(|v| v.max(0.0) as u64)
+    };
+    Some((field("usage")?, field("quota")?))
+}
+
+/// `navigator.storage` (a `StorageManager`), if this global has one.
+pub fn storage_manager() -> Option<JsValue> {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let storage = js_sys::Reflect::get(&navigator, &"storage".into()).ok()?;
+    (!storage.is_undefined() && !storage.is_null()).then_some(storage)
+}
+
+async fn quota_exceeded(operation: &'static str, needed: Option<u64>) -> StoreError {
+    let estimate = storage_estimate().await;
+    StoreError::QuotaExceeded {
+        operation,
+        needed,
+        usage: estimate.map(|e| e.0),
+        quota: estimate.map(|e| e.1),
+    }
+}
+
+/// A header record read field by field (the hot path of `verifyStore()`, which reads the whole
+/// chain): two byte copies and a number, instead of the generic serde walk; any other shape falls
+/// back to it, which names what is wrong.
+fn header_from_js(value: JsValue) -> Result<HeaderRecord, StoreError> {
+    let fast = || -> Option<HeaderRecord> {
+        let field = |name: &str| js_sys::Reflect::get(&value, &name.into()).ok();
+        let slot = field("slot")?;
+        let slot = match slot.as_f64() {
+            Some(n) => n as u64,
+            None => u64::try_from(slot.dyn_into::<js_sys::BigInt>().ok()?).ok()?,
+        };
+        let bytes = |name: &str, out: &mut [u8]| -> Option<()> {
+            let array = field(name)?.dyn_into::<js_sys::Uint8Array>().ok()?;
+            (array.length() as usize == out.len()).then(|| array.copy_to(out))
+        };
+        let mut header = [0u8; HEADER_SSZ_LEN];
+        let mut root = [0u8; 32];
+        bytes("header", &mut header)?;
+        bytes("root", &mut root)?;
+        Some(HeaderRecord { slot, header, root })
+    };
+    match fast() {
+        Some(record) => Ok(record),
+        None => from_js(value, HEADERS),
+    }
+}
+
+/// Reads the stored backfill cursor inside a transaction that includes `meta`.
+async fn read_cursor(
+    meta: &idb::ObjectStore,
+    operation: &'static str,
+) -> Result<Option<BackfillCursor>, StoreError> {
+    meta.get(Query::Key(JsValue::from_str(KEY_CURSOR)))
+        .map_err(backend(operation))?
+        .await
+        .map_err(backend(operation))?
+        .map(|v| from_js(v, META))
+        .transpose()
+}
+
+/// Issues the requests that discard the backfill (every header, the cursor, the head) inside
+/// `tx`, which must include `headers`, `meta` and `head`.
+fn clear_backfill(tx: &idb::Transaction, operation: &'static str) -> Result<(), StoreError> {
+    tx.object_store(HEADERS)
+        .map_err(backend(operation))?
+        .clear()
+        .map_err(backend(operation))?;
+    tx.object_store(META)
+        .map_err(backend(operation))?
+        .delete(Query::Key(JsValue::from_str(KEY_CURSOR)))
+        .map_err(backend(operation))?;
+    tx.object_store(HEAD)
+        .map_err(backend(operation))?
+        .clear()
+        .map_err(backend(operation))?;
+    Ok(())
 }
 
 /// Whether a write failed because a request hit a uniqueness constraint.
@@ -373,7 +501,7 @@ impl IdbStore {
         &self,
         head: &HeadRecord,
         headers: &[HeaderRecord],
-        rebuilt: Option<(&AnchorRecord, Option<&BackfillCursor>)>,
+        rebuilt: Option<(&AnchorRecord, RebuiltBackfill<'_>)>,
         operation: &'static str,
     ) -> Result<u64, StoreError> {
         let sorted = check_head_chain(head, headers)?;
@@ -384,10 +512,10 @@ impl IdbStore {
         }
         let head_value = to_js(head, operation)?;
         let rebuilt_values = match rebuilt {
-            Some((anchor, cursor)) => Some((
+            Some((anchor, backfill)) => Some((
                 to_js(anchor, operation)?,
                 to_js(&ByteSlice(&anchor.block_root), operation)?,
-                cursor.map(|c| to_js(c, operation)).transpose()?,
+                backfill.cursor().map(|c| to_js(c, operation)).transpose()?,
             )),
             None => None,
         };
@@ -412,6 +540,11 @@ impl IdbStore {
         let header_store = tx.object_store(HEADERS).map_err(backend(operation))?;
         let head_store = tx.object_store(HEAD).map_err(backend(operation))?;
         let meta = tx.object_store(META).map_err(backend(operation))?;
+        if rebuilt.is_some_and(|(_, b)| b.resets()) {
+            // The backfill the rebuild cannot join goes in this transaction: the reads below see
+            // the cleared stores, and an abort restores them with everything else.
+            clear_backfill(&tx, operation)?;
+        }
         let anchor_present = anchors
             .get_key(Query::Key(root_key(&head.anchor_root)))
             .map_err(backend(operation))?
@@ -490,7 +623,8 @@ impl IdbStore {
             let _ = raw_tx.abort();
             return Err(backend(operation)(error));
         }
-        finish(raw_tx, operation).await?;
+        let needed = fresh.len() as u64 * HEADER_RECORD_BYTES;
+        finish_sized(raw_tx, operation, Some(needed)).await?;
         Ok(fresh.len() as u64)
     }
 
@@ -737,7 +871,7 @@ impl Store for IdbStore {
             .map_err(backend(operation))?
             .await
             .map_err(backend(operation))?;
-        values.into_iter().map(|v| from_js(v, HEADERS)).collect()
+        values.into_iter().map(header_from_js).collect()
     }
 
     async fn backfill_cursor(&self) -> Result<Option<BackfillCursor>, StoreError> {
@@ -761,7 +895,14 @@ impl Store for IdbStore {
         let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
         let store = tx.object_store(HEADERS).map_err(backend(operation))?;
         let meta = tx.object_store(META).map_err(backend(operation))?;
+        // Compare-and-set: the cursor this batch continues is read inside the transaction that
+        // replaces it, so no other writer can move it in between.
+        let stored = read_cursor(&meta, operation).await?;
         let raw_tx: web_sys::IdbTransaction = tx.into();
+        if let Err(error) = check_continues(stored.as_ref(), headers, cursor) {
+            let _ = raw_tx.abort();
+            return Err(error);
+        }
         for (key, value) in &encoded {
             // `add`, not `put`: a stored header is never overwritten. A clash fails the request,
             // which aborts the transaction and with it every write of this batch.
@@ -774,7 +915,8 @@ impl Store for IdbStore {
             let _ = raw_tx.abort();
             return Err(backend(operation)(error));
         }
-        match finish(raw_tx.clone(), operation).await {
+        let needed = headers.len() as u64 * HEADER_RECORD_BYTES;
+        match finish_sized(raw_tx.clone(), operation, Some(needed)).await {
             Ok(()) => Ok(()),
             Err(error) if aborted_by_constraint(&raw_tx) => {
                 match self.first_stored_slot(headers).await? {
@@ -786,6 +928,45 @@ impl Store for IdbStore {
         }
     }
 
+    async fn truncate_backfill(
+        &self,
+        expected: &BackfillCursor,
+        cursor: &BackfillCursor,
+    ) -> Result<(), StoreError> {
+        let operation = "truncate backfill";
+        let value = to_js(cursor, operation)?;
+        let key = slot_key(cursor.oldest_slot)?;
+        let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
+        let headers = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        let stored = read_cursor(&meta, operation).await;
+        let at = headers
+            .get(Query::Key(key.clone()))
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation));
+        let raw_tx: web_sys::IdbTransaction = tx.into();
+        let checked = (|| {
+            let at: Option<HeaderRecord> = at?.map(|v| from_js(v, HEADERS)).transpose()?;
+            check_truncate(stored?.as_ref(), expected, cursor, at.as_ref())
+        })();
+        if let Err(error) = checked {
+            let _ = raw_tx.abort();
+            return Err(error);
+        }
+        let write = || -> Result<(), idb::Error> {
+            let below = KeyRange::upper_bound(&key, Some(true))?;
+            headers.delete(Query::KeyRange(below))?;
+            meta.put(&value, Some(&JsValue::from_str(KEY_CURSOR)))?;
+            Ok(())
+        };
+        if let Err(error) = write() {
+            let _ = raw_tx.abort();
+            return Err(backend(operation)(error));
+        }
+        finish(raw_tx, operation).await
+    }
+
     async fn reset_backfill(&self) -> Result<(), StoreError> {
         let operation = "reset backfill";
         let tx = self.transaction(
@@ -793,18 +974,7 @@ impl Store for IdbStore {
             TransactionMode::ReadWrite,
             operation,
         )?;
-        tx.object_store(HEADERS)
-            .map_err(backend(operation))?
-            .clear()
-            .map_err(backend(operation))?;
-        tx.object_store(META)
-            .map_err(backend(operation))?
-            .delete(Query::Key(JsValue::from_str(KEY_CURSOR)))
-            .map_err(backend(operation))?;
-        tx.object_store(HEAD)
-            .map_err(backend(operation))?
-            .clear()
-            .map_err(backend(operation))?;
+        clear_backfill(&tx, operation)?;
         finish(tx.into(), operation).await
     }
 
@@ -834,15 +1004,15 @@ impl Store for IdbStore {
         &self,
         anchor: &AnchorRecord,
         headers: &[HeaderRecord],
-        cursor: Option<&BackfillCursor>,
+        backfill: RebuiltBackfill<'_>,
         head: &HeadRecord,
     ) -> Result<u64, StoreError> {
         check_network(&self.network, anchor)?;
-        check_rebuilt(anchor, headers, cursor, head)?;
+        check_rebuilt(anchor, headers, backfill, head)?;
         self.write_head_chain(
             head,
             headers,
-            Some((anchor, cursor)),
+            Some((anchor, backfill)),
             "commit rebuilt anchor",
         )
         .await

@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    check_head_base, check_head_chain, check_network, check_rebuilt, new_headers, validate_batch,
-    validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
-    MetaRecord, Root, Store, StoreDump, StoreError, SCHEMA_VERSION,
+    check_continues, check_head_base, check_head_chain, check_network, check_rebuilt,
+    check_truncate, new_headers, validate_batch, validate_roots, AnchorRecord, AnchorRootsRecord,
+    BackfillCursor, HeadRecord, HeaderRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump,
+    StoreError, SCHEMA_VERSION,
 };
 
 /// A [`Store`] held in memory. Each `open` starts empty; nothing survives the process.
@@ -79,6 +80,15 @@ impl MemoryStore {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Inner {
+    /// Every header, the cursor and the head (see [`Store::reset_backfill`]).
+    fn clear_backfill(&mut self) {
+        self.headers.clear();
+        self.meta.backfill_cursor = None;
+        self.head = None;
     }
 }
 
@@ -173,6 +183,7 @@ impl Store for MemoryStore {
     ) -> Result<(), StoreError> {
         validate_batch(headers, cursor)?;
         let mut inner = self.lock();
+        check_continues(inner.meta.backfill_cursor.as_ref(), headers, cursor)?;
         if let Some(stored) = headers.iter().find(|h| inner.headers.contains_key(&h.slot)) {
             return Err(StoreError::HeaderAlreadyStored { slot: stored.slot });
         }
@@ -183,11 +194,25 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn reset_backfill(&self) -> Result<(), StoreError> {
+    async fn truncate_backfill(
+        &self,
+        expected: &BackfillCursor,
+        cursor: &BackfillCursor,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        inner.headers.clear();
-        inner.meta.backfill_cursor = None;
-        inner.head = None;
+        check_truncate(
+            inner.meta.backfill_cursor.as_ref(),
+            expected,
+            cursor,
+            inner.headers.get(&cursor.oldest_slot),
+        )?;
+        inner.headers = inner.headers.split_off(&cursor.oldest_slot);
+        inner.meta.backfill_cursor = Some(*cursor);
+        Ok(())
+    }
+
+    async fn reset_backfill(&self) -> Result<(), StoreError> {
+        self.lock().clear_backfill();
         Ok(())
     }
 
@@ -220,20 +245,30 @@ impl Store for MemoryStore {
         &self,
         anchor: &AnchorRecord,
         headers: &[HeaderRecord],
-        cursor: Option<&BackfillCursor>,
+        backfill: RebuiltBackfill<'_>,
         head: &HeadRecord,
     ) -> Result<u64, StoreError> {
         check_network(&self.network, anchor)?;
         let sorted = check_head_chain(head, headers)?;
-        check_rebuilt(anchor, headers, cursor, head)?;
+        check_rebuilt(anchor, headers, backfill, head)?;
         let mut inner = self.lock();
-        let new = new_headers(&sorted, |slot| inner.headers.get(&slot).map(|h| h.root))?;
+        // A reset applies only if the rest is accepted: checked against what remains after it.
+        let kept = |slot: u64| {
+            (!backfill.resets())
+                .then(|| inner.headers.get(&slot).map(|h| h.root))
+                .flatten()
+        };
+        let new = new_headers(&sorted, kept)?;
+        let new: Vec<HeaderRecord> = new.into_iter().cloned().collect();
+        if backfill.resets() {
+            inner.clear_backfill();
+        }
         inner.anchors.insert(anchor.block_root, anchor.clone());
         inner.meta.active_anchor = Some(anchor.block_root);
         for h in &new {
-            inner.headers.insert(h.slot, (*h).clone());
+            inner.headers.insert(h.slot, h.clone());
         }
-        if let Some(c) = cursor {
+        if let Some(c) = backfill.cursor() {
             inner.meta.backfill_cursor = Some(*c);
         }
         inner.head = Some(*head);
@@ -314,6 +349,15 @@ mod tests {
         (out, cursor)
     }
 
+    /// Headers for `slots` (ascending) that continue the backfill below `cursor`: the highest is
+    /// the block the cursor's header names as its parent.
+    fn below(cursor: &BackfillCursor, slots: &[u64]) -> (Vec<HeaderRecord>, BackfillCursor) {
+        let (mut headers, mut next) = chain(slots);
+        headers.last_mut().unwrap().root = cursor.oldest_parent_root;
+        next.oldest_root = headers[0].root;
+        (headers, next)
+    }
+
     fn anchor(root_byte: u8, slot: u64) -> AnchorRecord {
         let committee = SyncCommitteeRecord {
             pubkeys: (0..4u8).map(|i| [i; 48]).collect(),
@@ -385,7 +429,7 @@ mod tests {
             let (batch, cursor) = chain(&[100, 101, 103]);
             store.commit_backfill_batch(&batch, &cursor).await.unwrap();
             assert_eq!(store.backfill_cursor().await.unwrap(), Some(cursor));
-            let (older, older_cursor) = chain(&[90, 95]);
+            let (older, older_cursor) = below(&cursor, &[90, 95]);
             store
                 .commit_backfill_batch(&older, &older_cursor)
                 .await
@@ -413,14 +457,99 @@ mod tests {
             store.put_anchor(&anchor(1, 320), true).await.unwrap();
             let (first, cursor) = chain(&[200, 201]);
             store.commit_backfill_batch(&first, &cursor).await.unwrap();
+            // A stray header below the cursor (no writer of this library leaves one).
+            let stray = header(160, [0x77; 32]);
+            store.lock().headers.insert(160, stray);
             let before = store.dump().await.unwrap();
             // New slots first, the clash last: nothing of the batch may stay.
-            let (batch, cursor) = chain(&[150, 160, 201]);
+            let (batch, next) = below(&cursor, &[150, 160, 199]);
             assert_eq!(
-                store.commit_backfill_batch(&batch, &cursor).await,
-                Err(StoreError::HeaderAlreadyStored { slot: 201 })
+                store.commit_backfill_batch(&batch, &next).await,
+                Err(StoreError::HeaderAlreadyStored { slot: 160 })
             );
             assert_eq!(store.dump().await.unwrap(), before);
+        });
+    }
+
+    #[test]
+    fn a_stale_writer_cannot_move_the_cursor_backwards_or_sideways() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let (first, cursor) = chain(&[200, 201]);
+            store.commit_backfill_batch(&first, &cursor).await.unwrap();
+            // Two writers read the same cursor and each fetched the batch below it.
+            let (a, a_cursor) = below(&cursor, &[180, 190]);
+            let (b, b_cursor) = below(&cursor, &[185, 195]);
+            store.commit_backfill_batch(&a, &a_cursor).await.unwrap();
+            let before = store.dump().await.unwrap();
+            let error = store
+                .commit_backfill_batch(&b, &b_cursor)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(error, StoreError::CursorConflict { .. }),
+                "{error:?}"
+            );
+            assert_eq!(error.code(), "CURSOR_CONFLICT");
+            assert!(error.to_string().contains("slot 180"), "{error}");
+            // Backwards: a batch above the stored cursor; sideways: an empty batch that names
+            // another oldest header.
+            let (above, above_cursor) = below(&a_cursor, &[170, 185]);
+            let mut moved = above_cursor;
+            moved.oldest_slot = 185;
+            moved.oldest_root = above[1].root;
+            moved.oldest_parent_root = above[1].parent_root();
+            assert!(matches!(
+                store.commit_backfill_batch(&above[1..], &moved).await,
+                Err(StoreError::CursorConflict { .. })
+            ));
+            assert!(matches!(
+                store.commit_backfill_batch(&[], &b_cursor).await,
+                Err(StoreError::CursorConflict { .. })
+            ));
+            assert_eq!(store.dump().await.unwrap(), before);
+            // The writer that lost reads the cursor again and continues below it.
+            let (c, c_cursor) = below(&a_cursor, &[170, 175]);
+            store.commit_backfill_batch(&c, &c_cursor).await.unwrap();
+            let mut retarget = c_cursor;
+            retarget.target_slot = 100;
+            store.commit_backfill_batch(&[], &retarget).await.unwrap();
+            assert_eq!(store.backfill_cursor().await.unwrap(), Some(retarget));
+        });
+    }
+
+    #[test]
+    fn truncating_the_backfill_checks_the_cursor_it_replaces() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let (first, cursor) = chain(&[200, 201]);
+            store.commit_backfill_batch(&first, &cursor).await.unwrap();
+            let (older, older_cursor) = below(&cursor, &[180, 190]);
+            store
+                .commit_backfill_batch(&older, &older_cursor)
+                .await
+                .unwrap();
+            let before = store.dump().await.unwrap();
+            // Not the stored cursor: refused.
+            assert!(matches!(
+                store.truncate_backfill(&cursor, &cursor).await,
+                Err(StoreError::CursorConflict { .. })
+            ));
+            // A cursor naming no stored header: refused.
+            let mut nowhere = cursor;
+            nowhere.oldest_slot = 199;
+            assert!(matches!(
+                store.truncate_backfill(&older_cursor, &nowhere).await,
+                Err(StoreError::ChainMismatch { .. })
+            ));
+            assert_eq!(store.dump().await.unwrap(), before);
+            store
+                .truncate_backfill(&older_cursor, &cursor)
+                .await
+                .unwrap();
+            let after = store.dump().await.unwrap();
+            assert_eq!(after.headers, first);
+            assert_eq!(after.meta.backfill_cursor, Some(cursor));
         });
     }
 
@@ -792,7 +921,12 @@ mod tests {
             not_anchor.block_root = [0x21; 32];
             assert!(matches!(
                 store
-                    .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &not_anchor)
+                    .commit_rebuilt_anchor(
+                        &new,
+                        &chain,
+                        RebuiltBackfill::Start(&cursor),
+                        &not_anchor
+                    )
                     .await,
                 Err(StoreError::ChainMismatch {
                     field: "head block_root",
@@ -803,7 +937,7 @@ mod tests {
             off.oldest_slot = 31;
             assert!(matches!(
                 store
-                    .commit_rebuilt_anchor(&new, &chain, Some(&off), &head)
+                    .commit_rebuilt_anchor(&new, &chain, RebuiltBackfill::Start(&off), &head)
                     .await,
                 Err(StoreError::CursorMismatch { .. })
             ));
@@ -811,7 +945,7 @@ mod tests {
 
             assert_eq!(
                 store
-                    .commit_rebuilt_anchor(&new, &chain, Some(&cursor), &head)
+                    .commit_rebuilt_anchor(&new, &chain, RebuiltBackfill::Start(&cursor), &head)
                     .await,
                 Ok(4)
             );
@@ -823,6 +957,53 @@ mod tests {
             let mut expected = vec![old_block];
             expected.extend(above);
             assert_eq!(after.headers, expected);
+        });
+    }
+
+    #[test]
+    fn a_rebuild_that_replaces_the_backfill_resets_it_in_the_same_write() {
+        block_on(async {
+            let store = MemoryStore::new("mainnet", GVR);
+            let old = anchor(1, 32);
+            store.put_anchor(&old, true).await.unwrap();
+            // A backfill that does not hang from the old anchor's block.
+            let (stray, stray_cursor) = chain(&[10, 12]);
+            store
+                .commit_backfill_batch(&stray, &stray_cursor)
+                .await
+                .unwrap();
+            let old_block = header(30, [0x11; 32]);
+            let above = linked(&[31, 40, 64], old_block.root);
+            let mut new = anchor(2, 64);
+            new.block_root = above[2].root;
+            let head = head_of(&above[2], new.block_root);
+            let mut chain = above.clone();
+            chain.push(old_block.clone());
+            let cursor = BackfillCursor {
+                oldest_slot: 30,
+                oldest_root: old_block.root,
+                oldest_parent_root: old_block.parent_root(),
+                target_slot: 30,
+            };
+            let before = store.dump().await.unwrap();
+            // Refused: the old backfill is still there (no reset happened on its own).
+            let mut off = cursor;
+            off.oldest_root = [0x99; 32];
+            assert!(store
+                .commit_rebuilt_anchor(&new, &chain, RebuiltBackfill::Replace(&off), &head)
+                .await
+                .is_err());
+            assert_eq!(store.dump().await.unwrap(), before);
+            // Accepted: the old backfill is gone and the new chain is the backfill.
+            store
+                .commit_rebuilt_anchor(&new, &chain, RebuiltBackfill::Replace(&cursor), &head)
+                .await
+                .unwrap();
+            let after = store.dump().await.unwrap();
+            assert_eq!(after.meta.backfill_cursor, Some(cursor));
+            assert_eq!(after.headers.len(), 4);
+            assert!(after.headers.iter().all(|h| h.slot >= 30));
+            assert_eq!(after.meta.active_anchor, Some(new.block_root));
         });
     }
 }

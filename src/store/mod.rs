@@ -18,6 +18,7 @@
 mod error;
 mod memory;
 mod records;
+pub mod verify;
 
 #[cfg(target_arch = "wasm32")]
 mod idb;
@@ -25,7 +26,7 @@ mod idb;
 use crate::types::hex0x;
 pub use error::StoreError;
 #[cfg(target_arch = "wasm32")]
-pub use idb::IdbStore;
+pub use idb::{storage_estimate, storage_manager, IdbStore};
 pub use memory::MemoryStore;
 pub use records::{
     AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord,
@@ -124,9 +125,26 @@ pub trait Store {
     /// slot is already stored (headers are never overwritten), a record's slot disagrees with its
     /// bytes, or the cursor is not the batch's oldest header. An empty batch only writes the
     /// cursor.
+    ///
+    /// Compare-and-set: the stored cursor is read inside the same transaction, and when there is
+    /// one the batch must hang from it (its highest header below the cursor's slot, with the
+    /// cursor's `oldest_parent_root` as its root; an empty batch must keep the cursor's oldest
+    /// header), else [`StoreError::CursorConflict`]: a stale or second writer can move the
+    /// cursor neither backwards nor sideways.
     async fn commit_backfill_batch(
         &self,
         headers: &[HeaderRecord],
+        cursor: &BackfillCursor,
+    ) -> Result<(), StoreError>;
+
+    /// Drops the lowest part of the backfill, from the stored cursor up to (not including) the
+    /// header `cursor` names, and moves the cursor there, in one transaction (used to repair a
+    /// damaged range, which backfill then fetches again). Refused with
+    /// [`StoreError::CursorConflict`] unless the stored cursor is `expected`, and with
+    /// [`StoreError::ChainMismatch`] unless `cursor` names a stored header above it.
+    async fn truncate_backfill(
+        &self,
+        expected: &BackfillCursor,
         cursor: &BackfillCursor,
     ) -> Result<(), StoreError>;
 
@@ -154,15 +172,16 @@ pub trait Store {
 
     /// Stores the anchor of a light rebuild in one transaction with what makes the header history
     /// gapless: the anchor (made active), `headers` (the chain the rebuild verified from the new
-    /// anchor's block down towards the old anchor), the backfill cursor when given (it must
-    /// describe the lowest of `headers`; otherwise the stored cursor is kept) and `head` (the
-    /// new anchor's block, `head.anchor_root == anchor.block_root`). Same header rules as
-    /// [`Store::commit_head`]. Returns how many headers were new.
+    /// anchor's block down towards the old anchor), what becomes of the stored backfill
+    /// ([`RebuiltBackfill`]: kept, started, or reset and started again, the reset inside the same
+    /// transaction, so a crash never leaves the backfill gone and the old anchor active) and
+    /// `head` (the new anchor's block, `head.anchor_root == anchor.block_root`). Same header
+    /// rules as [`Store::commit_head`]. Returns how many headers were new.
     async fn commit_rebuilt_anchor(
         &self,
         anchor: &AnchorRecord,
         headers: &[HeaderRecord],
-        cursor: Option<&BackfillCursor>,
+        backfill: RebuiltBackfill<'_>,
         head: &HeadRecord,
     ) -> Result<u64, StoreError>;
 
@@ -179,6 +198,120 @@ pub trait Store {
     async fn delete(self) -> Result<(), StoreError>
     where
         Self: Sized;
+}
+
+/// What a light rebuild's commit does with the stored backfill (see
+/// [`Store::commit_rebuilt_anchor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuiltBackfill<'a> {
+    /// The stored backfill hangs from the old anchor's block, below the new chain: kept as it is.
+    Keep,
+    /// No backfill is stored: the new chain starts one, described by this cursor (the lowest of
+    /// the chain's headers).
+    Start(&'a BackfillCursor),
+    /// The stored backfill cannot be joined to the new chain: its headers, cursor and head are
+    /// dropped first, in the same transaction, and the new chain starts one with this cursor.
+    Replace(&'a BackfillCursor),
+}
+
+impl<'a> RebuiltBackfill<'a> {
+    /// The cursor written, if any.
+    pub fn cursor(self) -> Option<&'a BackfillCursor> {
+        match self {
+            RebuiltBackfill::Keep => None,
+            RebuiltBackfill::Start(c) | RebuiltBackfill::Replace(c) => Some(c),
+        }
+    }
+
+    /// Whether the stored backfill is dropped first.
+    pub fn resets(self) -> bool {
+        matches!(self, RebuiltBackfill::Replace(_))
+    }
+}
+
+/// A cursor for messages: `slot N root 0x… (parent 0x…)`.
+fn describe_cursor(c: &BackfillCursor) -> String {
+    format!(
+        "slot {} root {} (parent {})",
+        c.oldest_slot,
+        hex0x(c.oldest_root),
+        hex0x(c.oldest_parent_root)
+    )
+}
+
+/// The compare-and-set of a backfill batch against the cursor stored when it is written: the
+/// batch must continue the stored backfill (see [`Store::commit_backfill_batch`]).
+fn check_continues(
+    stored: Option<&BackfillCursor>,
+    headers: &[HeaderRecord],
+    cursor: &BackfillCursor,
+) -> Result<(), StoreError> {
+    let Some(stored) = stored else {
+        return Ok(());
+    };
+    match headers.iter().max_by_key(|h| h.slot) {
+        None => {
+            let same = (
+                cursor.oldest_slot,
+                cursor.oldest_root,
+                cursor.oldest_parent_root,
+            ) == (
+                stored.oldest_slot,
+                stored.oldest_root,
+                stored.oldest_parent_root,
+            );
+            if same {
+                return Ok(());
+            }
+            Err(StoreError::CursorConflict {
+                expected: describe_cursor(cursor),
+                got: describe_cursor(stored),
+            })
+        }
+        Some(top) if top.slot < stored.oldest_slot && top.root == stored.oldest_parent_root => {
+            Ok(())
+        }
+        Some(top) => Err(StoreError::CursorConflict {
+            expected: format!(
+                "a cursor the batch hangs from (its top, slot {} root {}, below it as its parent)",
+                top.slot,
+                hex0x(top.root)
+            ),
+            got: describe_cursor(stored),
+        }),
+    }
+}
+
+/// The compare-and-set of [`Store::truncate_backfill`]: the stored cursor is `expected`, and
+/// `cursor` is at or above it and names the stored header `at` its slot.
+fn check_truncate(
+    stored: Option<&BackfillCursor>,
+    expected: &BackfillCursor,
+    cursor: &BackfillCursor,
+    at: Option<&HeaderRecord>,
+) -> Result<(), StoreError> {
+    if stored != Some(expected) {
+        return Err(StoreError::CursorConflict {
+            expected: describe_cursor(expected),
+            got: stored.map_or("none".into(), describe_cursor),
+        });
+    }
+    let named = at.is_some_and(|h| {
+        h.root == cursor.oldest_root && h.parent_root() == cursor.oldest_parent_root
+    });
+    if cursor.oldest_slot < expected.oldest_slot || !named {
+        return Err(StoreError::ChainMismatch {
+            field: "truncated cursor",
+            slot: cursor.oldest_slot,
+            expected: format!(
+                "a stored header at or above slot {} with root {}",
+                expected.oldest_slot,
+                hex0x(cursor.oldest_root)
+            ),
+            got: at.map_or("no header".into(), |h| hex0x(h.root)),
+        });
+    }
+    Ok(())
 }
 
 fn check_slot(slot: u64) -> Result<(), StoreError> {
@@ -367,9 +500,10 @@ fn check_head_base(
 fn check_rebuilt(
     anchor: &AnchorRecord,
     headers: &[HeaderRecord],
-    cursor: Option<&BackfillCursor>,
+    backfill: RebuiltBackfill<'_>,
     head: &HeadRecord,
 ) -> Result<(), StoreError> {
+    let cursor = backfill.cursor();
     for (field, expected, got) in [
         ("head anchor_root", anchor.block_root, head.anchor_root),
         ("head block_root", anchor.block_root, head.block_root),

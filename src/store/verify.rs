@@ -1,0 +1,767 @@
+//! Re-checking what is stored: header roots re-hashed, the parent-link chain re-walked, and the
+//! active anchor's record re-derived, so a record damaged outside this library (a disk error,
+//! an extension, a hand edit in the devtools) is never served as verified.
+//!
+//! Why here and not at each read: a record is verified once before it is written, and a chain
+//! of a million headers cannot be re-hashed on every read. Instead [`verify_store`] re-walks the
+//! whole chain on demand (the JS `verifyStore()`), reading it in large slot ranges and hashing
+//! every header of a range together with the project's SHA-256 node kernels, and
+//! [`check_anchor_record`] checks the record a session starts from when the store is opened.
+//!
+//! A `BeaconBlockHeader` is an SSZ container of five fields (`slot`, `proposer_index`,
+//! `parent_root`, `state_root`, `body_root`): five 32-byte leaves padded with zero chunks to
+//! eight, three tree levels above them. The fourth pair of the first level is two zero chunks,
+//! whose hash is the constant `zero_hash(1)`, so each header costs six compressions, and a batch
+//! of headers feeds the kernels level by level (3N, then 2N, then N nodes per call), which keeps
+//! every SIMD lane full.
+
+use super::{
+    AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord, Root, Store,
+    StoreError, HEADER_SSZ_LEN,
+};
+use crate::merkle::sha256::hash_nodes;
+use crate::merkle::tree::zero_hash;
+use crate::types::hex0x;
+
+/// Headers read (and hashed) per range by [`verify_store`]: large enough that a million headers
+/// take a few hundred reads, small enough (about 20 MiB of records) for a page.
+pub const VERIFY_BATCH_SLOTS: u64 = 65_536;
+
+/// `hash_tree_root` of each SSZ `BeaconBlockHeader` in `headers`, in order.
+pub fn header_roots(headers: &[&[u8; HEADER_SSZ_LEN]]) -> Vec<Root> {
+    let n = headers.len();
+    // Level 1: (slot, proposer_index), (parent_root, state_root), (body_root, 0); the fourth
+    // pair (0, 0) is the constant zero_hash(1).
+    let mut input = vec![0u8; n * 3 * 64];
+    for (h, chunk) in headers.iter().zip(input.chunks_exact_mut(3 * 64)) {
+        chunk[0..8].copy_from_slice(&h[0..8]);
+        chunk[32..40].copy_from_slice(&h[8..16]);
+        chunk[64..160].copy_from_slice(&h[16..112]);
+    }
+    let mut level1 = vec![0u8; n * 3 * 32];
+    hash_nodes(&input, &mut level1);
+    // Level 2: (n0, n1), (n2, zero_hash(1)).
+    let z1 = zero_hash(1);
+    let mut input2 = vec![0u8; n * 2 * 64];
+    for (l1, chunk) in level1
+        .chunks_exact(3 * 32)
+        .zip(input2.chunks_exact_mut(2 * 64))
+    {
+        chunk[0..96].copy_from_slice(l1);
+        chunk[96..128].copy_from_slice(z1);
+    }
+    let mut level2 = vec![0u8; n * 2 * 32];
+    hash_nodes(&input2, &mut level2);
+    // Level 3: the root.
+    let mut roots = vec![0u8; n * 32];
+    hash_nodes(&level2, &mut roots);
+    roots
+        .chunks_exact(32)
+        .map(|c| c.try_into().expect("32-byte chunks"))
+        .collect()
+}
+
+/// `hash_tree_root` of one SSZ `BeaconBlockHeader`.
+pub fn header_root(header: &[u8; HEADER_SSZ_LEN]) -> Root {
+    header_roots(&[header])[0]
+}
+
+/// A linked chain of `n` headers at slots `1..=n` (each the previous one's child, proposer and
+/// roots varying with the slot), for benchmarks of [`verify_store`]; ascending.
+pub fn linked_headers(n: u64) -> Vec<HeaderRecord> {
+    let mut out = Vec::with_capacity(n as usize);
+    let mut parent = [0u8; 32];
+    for slot in 1..=n {
+        let mut header = [0u8; HEADER_SSZ_LEN];
+        header[0..8].copy_from_slice(&slot.to_le_bytes());
+        header[8..16].copy_from_slice(&(slot % 1_000_003).to_le_bytes());
+        header[16..48].copy_from_slice(&parent);
+        header[48..56].copy_from_slice(&slot.wrapping_mul(0x9e37_79b9).to_le_bytes());
+        header[80..88].copy_from_slice(&slot.wrapping_mul(0x85eb_ca6b).to_le_bytes());
+        let root = header_root(&header);
+        out.push(HeaderRecord { slot, header, root });
+        parent = root;
+    }
+    out
+}
+
+/// A [`crate::store::MemoryStore`] holding [`linked_headers`]`(n)` as a finished backfill below
+/// an anchor whose block is the top header: what [`verify_store`] walks in the benchmarks.
+pub fn bench_store(n: u64) -> crate::store::MemoryStore {
+    let chain = linked_headers(n.max(1));
+    let top = chain.last().expect("at least one header");
+    let store = crate::store::MemoryStore::new("bench", [0xbe; 32]);
+    let anchor = AnchorRecord {
+        network: "bench".into(),
+        slot: top.slot,
+        epoch: top.slot / 32,
+        block_root: top.root,
+        state_root: top.state_root(),
+        fork: "deneb".into(),
+        trust: super::Trust::Checkpoint,
+        linked_through_latest_block_header: false,
+        providers: Vec::new(),
+        ws_period_epochs: 1,
+        total_active_balance: 0,
+        active_validators: 0,
+        current_sync_committee: None,
+        next_sync_committee: None,
+        created_at: 0,
+        stale: false,
+    };
+    futures::executor::block_on(async {
+        store.put_anchor(&anchor, true).await.expect("bench anchor");
+        for batch in chain.rchunks(65_536) {
+            let oldest = &batch[0];
+            let cursor = BackfillCursor {
+                oldest_slot: oldest.slot,
+                oldest_root: oldest.root,
+                oldest_parent_root: oldest.parent_root(),
+                target_slot: 0,
+            };
+            store
+                .commit_backfill_batch(batch, &cursor)
+                .await
+                .expect("bench batch");
+        }
+    });
+    store
+}
+
+/// What is wrong at the first broken link of the stored chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokenKind {
+    /// The record's bytes hash to another root than the chain needs there (the bytes changed,
+    /// or a record above it is missing).
+    Root,
+    /// The bytes hash to what the chain needs, but the record's stored `root` differs.
+    StoredRoot,
+    /// The record's slot differs from the slot inside its bytes.
+    Slot,
+    /// The chain ends above the cursor: the record the cursor names is not stored.
+    Missing,
+    /// The cursor does not describe the lowest header of the chain.
+    Cursor,
+}
+
+impl BrokenKind {
+    /// A stable lower-case name (`root`, `stored-root`, `slot`, `missing`, `cursor`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrokenKind::Root => "root",
+            BrokenKind::StoredRoot => "stored-root",
+            BrokenKind::Slot => "slot",
+            BrokenKind::Missing => "missing",
+            BrokenKind::Cursor => "cursor",
+        }
+    }
+}
+
+/// The first link of the stored chain that does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// The slot of the record that failed (for [`BrokenKind::Missing`], the cursor's slot).
+    pub slot: u64,
+    /// The root the chain needs there (its child's `parent_root`, or the head or anchor block).
+    pub expected: Root,
+    /// What the record holds: its bytes' `hash_tree_root` (its stored `root` for
+    /// [`BrokenKind::StoredRoot`]); `None` when no record is there.
+    pub actual: Option<Root>,
+    /// What kind of failure.
+    pub kind: BrokenKind,
+    /// The lowest header above the break that verified, if any: the backfill resumes below it.
+    pub last_good: Option<BackfillCursor>,
+    /// Whether the break lies below the anchor's block (in the backfill), as opposed to the
+    /// chain from the head down to the anchor's block (or the anchor's block itself).
+    pub below_anchor: bool,
+}
+
+/// The outcome of re-walking the stored chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Headers re-hashed and linked before the walk ended.
+    pub checked: u64,
+    /// The first broken link, if any.
+    pub first_broken: Option<BrokenLink>,
+}
+
+/// The walk down the stored chain, fed with headers in descending slot order (see
+/// [`verify_store`]): from the top (the followed head of the active anchor, else the anchor's
+/// block) through the anchor's block down to the backfill cursor.
+#[derive(Debug)]
+pub struct ChainWalk {
+    expected: Root,
+    anchor_root: Root,
+    cursor: Option<BackfillCursor>,
+    target_slot: u64,
+    passed_anchor: bool,
+    last_good: Option<(u64, Root, Root)>,
+    checked: u64,
+    broken: Option<BrokenLink>,
+    done: bool,
+}
+
+impl ChainWalk {
+    /// A walk from `top` (the root the highest header must have) for the anchor `anchor_root`,
+    /// down to `cursor` (or, without one, to the anchor's block, whose record backfill alone
+    /// stores).
+    pub fn new(top: Root, anchor_root: Root, cursor: Option<BackfillCursor>) -> ChainWalk {
+        ChainWalk {
+            expected: top,
+            anchor_root,
+            target_slot: cursor.map(|c| c.target_slot).unwrap_or(0),
+            cursor,
+            passed_anchor: false,
+            last_good: None,
+            checked: 0,
+            broken: None,
+            done: false,
+        }
+    }
+
+    /// Whether the walk needs more headers.
+    pub fn wants_more(&self) -> bool {
+        !self.done
+    }
+
+    fn break_at(&mut self, slot: u64, actual: Option<Root>, kind: BrokenKind) {
+        self.broken = Some(BrokenLink {
+            slot,
+            expected: self.expected,
+            actual,
+            kind,
+            last_good: self.last_good.map(|(slot, root, parent)| BackfillCursor {
+                oldest_slot: slot,
+                oldest_root: root,
+                oldest_parent_root: parent,
+                target_slot: self.target_slot,
+            }),
+            below_anchor: self.passed_anchor,
+        });
+        self.done = true;
+    }
+
+    /// Checks the next headers, in descending slot order, each below the previous one.
+    pub fn feed(&mut self, headers: &[HeaderRecord]) {
+        if self.done || headers.is_empty() {
+            return;
+        }
+        let bytes: Vec<&[u8; HEADER_SSZ_LEN]> = headers.iter().map(|h| &h.header).collect();
+        let roots = header_roots(&bytes);
+        for (h, computed) in headers.iter().zip(roots) {
+            if self.done {
+                return;
+            }
+            if let Some(c) = self.cursor {
+                if h.slot < c.oldest_slot {
+                    // Below the cursor nothing belongs to the chain: the walk ended above it.
+                    self.finish_missing();
+                    return;
+                }
+            } else if self.passed_anchor
+                || (self.expected == self.anchor_root && computed != self.anchor_root)
+            {
+                // No backfill: the chain ends at the anchor's block (stored or not).
+                self.done = true;
+                return;
+            }
+            if h.encoded_slot() != h.slot {
+                return self.break_at(h.slot, Some(computed), BrokenKind::Slot);
+            }
+            if computed != self.expected {
+                return self.break_at(h.slot, Some(computed), BrokenKind::Root);
+            }
+            if h.root != computed {
+                return self.break_at(h.slot, Some(h.root), BrokenKind::StoredRoot);
+            }
+            self.checked += 1;
+            if computed == self.anchor_root {
+                self.passed_anchor = true;
+            }
+            self.expected = h.parent_root();
+            self.last_good = Some((h.slot, computed, self.expected));
+            if let Some(c) = self.cursor {
+                if h.slot == c.oldest_slot {
+                    if c.oldest_root != computed || c.oldest_parent_root != self.expected {
+                        self.last_good = None;
+                        return self.break_at(h.slot, Some(computed), BrokenKind::Cursor);
+                    }
+                    self.done = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    fn finish_missing(&mut self) {
+        if let Some(c) = self.cursor {
+            self.break_at(c.oldest_slot, None, BrokenKind::Missing);
+        }
+    }
+
+    /// Ends the walk (no more headers) and reports.
+    pub fn finish(mut self) -> ChainReport {
+        if !self.done {
+            match self.cursor {
+                Some(_) => self.finish_missing(),
+                // No backfill and no stored anchor block: the head chain must reach it.
+                None if !self.passed_anchor && self.expected != self.anchor_root => {
+                    let slot = self.last_good.map(|g| g.0).unwrap_or(0);
+                    self.break_at(slot, None, BrokenKind::Missing);
+                }
+                None => {}
+            }
+        }
+        ChainReport {
+            checked: self.checked,
+            first_broken: self.broken,
+        }
+    }
+}
+
+/// Re-walks the stored chain of the active anchor: every header from the followed head (or the
+/// anchor's block) down to the backfill cursor is re-hashed and must be its child's parent.
+/// Reads `batch_slots` slots per `headers_range` (descending), so memory stays bounded. Without
+/// an active anchor nothing is checked.
+pub async fn verify_store<S: Store>(
+    store: &S,
+    batch_slots: u64,
+) -> Result<ChainReport, StoreError> {
+    let meta = store.meta().await?;
+    let Some(anchor_root) = meta.active_anchor else {
+        return Ok(ChainReport {
+            checked: 0,
+            first_broken: None,
+        });
+    };
+    let anchor = store
+        .anchor(&anchor_root)
+        .await?
+        .ok_or_else(|| StoreError::CorruptRecord {
+            store: "meta",
+            reason: format!(
+                "expected the active anchor {} to be stored, got none",
+                hex0x(anchor_root)
+            ),
+        })?;
+    let head = store
+        .head()
+        .await?
+        .filter(|h| h.anchor_root == anchor.block_root);
+    let (top, top_slot) = match head {
+        Some(h) => (h.block_root, h.slot),
+        // The anchor's block is at or below the anchor state's slot.
+        None => (anchor.block_root, anchor.slot),
+    };
+    let cursor = meta.backfill_cursor;
+    let bottom = cursor.map(|c| c.oldest_slot).unwrap_or(0);
+    let mut walk = ChainWalk::new(top, anchor.block_root, cursor);
+    let batch = batch_slots.max(1);
+    let mut hi = top_slot.saturating_add(1);
+    while walk.wants_more() && hi > bottom {
+        let lo = hi.saturating_sub(batch).max(bottom);
+        let mut headers = store.headers_range(lo, hi).await?;
+        headers.reverse();
+        walk.feed(&headers);
+        hi = lo;
+    }
+    Ok(walk.finish())
+}
+
+/// Drops what a broken link made untrustworthy, so backfill fetches it again: below the anchor's
+/// block, the headers from the broken one down to the cursor, with the cursor moved to the lowest
+/// header that verified; at or above it (the anchor's block, or the chain up to the head), the
+/// whole backfill and head ([`Store::reset_backfill`]). Returns the cursor left (`None` after a
+/// reset).
+pub async fn repair_store<S: Store>(
+    store: &S,
+    broken: &BrokenLink,
+) -> Result<Option<BackfillCursor>, StoreError> {
+    let stored = store.backfill_cursor().await?;
+    match (broken.below_anchor, broken.last_good, stored) {
+        (true, Some(good), Some(stored)) => {
+            store.truncate_backfill(&stored, &good).await?;
+            Ok(Some(good))
+        }
+        _ => {
+            store.reset_backfill().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Checks the active anchor's record against what can be re-derived, when a store is opened:
+/// it decodes (the store already refused it otherwise), it is the record of its key, of this
+/// network, its epoch is `compute_epoch_at_slot(slot)`, its sync committees have
+/// `SYNC_COMMITTEE_SIZE` keys, its recorded roots (if any) are its own, the followed head (if
+/// it hangs from it) is a block at or above it, and its block's header, where stored, hashes to
+/// its block root. Returns the anchor (or `None` when no anchor is active).
+pub async fn check_anchor_record<S: Store>(
+    store: &S,
+    slots_per_epoch: u64,
+    sync_committee_size: usize,
+) -> Result<Option<AnchorRecord>, StoreError> {
+    let meta = store.meta().await?;
+    let Some(root) = meta.active_anchor else {
+        return Ok(None);
+    };
+    let corrupt = |store: &'static str, reason: String| StoreError::CorruptRecord { store, reason };
+    let anchor = store.anchor(&root).await?.ok_or_else(|| {
+        corrupt(
+            "meta",
+            format!(
+                "expected the active anchor {} to be stored, got none",
+                hex0x(root)
+            ),
+        )
+    })?;
+    check_anchor_fields(
+        &anchor,
+        &root,
+        store.network(),
+        slots_per_epoch,
+        sync_committee_size,
+    )
+    .map_err(|reason| corrupt("anchors", reason))?;
+    if let Some(roots) = store.anchor_roots(&root).await? {
+        check_roots_of(&anchor, &roots).map_err(|reason| corrupt("anchor_roots", reason))?;
+    }
+    if let Some(head) = store.head().await? {
+        check_head_of(&anchor, &head).map_err(|reason| corrupt("head", reason))?;
+    }
+    // The anchor's block header is stored by backfill at its slot (at or below the state's
+    // slot): the highest header at or below the anchor slot, if it claims to be the block.
+    let below = store
+        .headers_range(
+            anchor.slot.saturating_sub(slots_per_epoch.max(1) * 4),
+            anchor.slot + 1,
+        )
+        .await?;
+    if let Some(h) = below.iter().rev().find(|h| h.root == anchor.block_root) {
+        let computed = header_root(&h.header);
+        if computed != anchor.block_root {
+            return Err(corrupt(
+                "headers",
+                format!(
+                    "the anchor block's header at slot {}: expected hash_tree_root {}, got {}",
+                    h.slot,
+                    hex0x(anchor.block_root),
+                    hex0x(computed)
+                ),
+            ));
+        }
+    }
+    Ok(Some(anchor))
+}
+
+/// The anchor record's own consistency, as "expected …, got …".
+fn check_anchor_fields(
+    anchor: &AnchorRecord,
+    key: &Root,
+    network: &str,
+    slots_per_epoch: u64,
+    sync_committee_size: usize,
+) -> Result<(), String> {
+    if anchor.block_root != *key {
+        return Err(format!(
+            "anchor block_root: expected its key {}, got {}",
+            hex0x(key),
+            hex0x(anchor.block_root)
+        ));
+    }
+    if anchor.network != network {
+        return Err(format!(
+            "anchor network: expected {network:?}, got {:?}",
+            anchor.network
+        ));
+    }
+    if slots_per_epoch > 0 && anchor.epoch != anchor.slot / slots_per_epoch {
+        return Err(format!(
+            "anchor epoch: expected compute_epoch_at_slot({}) = {}, got {}",
+            anchor.slot,
+            anchor.slot / slots_per_epoch,
+            anchor.epoch
+        ));
+    }
+    for (name, committee) in [
+        ("current_sync_committee", &anchor.current_sync_committee),
+        ("next_sync_committee", &anchor.next_sync_committee),
+    ] {
+        if let Some(c) = committee {
+            if c.pubkeys.len() != sync_committee_size {
+                return Err(format!(
+                    "anchor {name}: expected {sync_committee_size} public keys, got {}",
+                    c.pubkeys.len()
+                ));
+            }
+        }
+    }
+    if anchor.ws_period_epochs == 0 {
+        return Err("anchor ws_period_epochs: expected a positive period, got 0".into());
+    }
+    Ok(())
+}
+
+fn check_roots_of(anchor: &AnchorRecord, roots: &AnchorRootsRecord) -> Result<(), String> {
+    if roots.block_root != anchor.block_root || roots.state_slot != anchor.slot {
+        return Err(format!(
+            "anchor roots: expected the roots of {} at slot {}, got roots of {} at slot {}",
+            hex0x(anchor.block_root),
+            anchor.slot,
+            hex0x(roots.block_root),
+            roots.state_slot
+        ));
+    }
+    roots
+        .check()
+        .map_err(|(e, g)| format!("anchor roots: expected {e}, got {g}"))
+}
+
+fn check_head_of(anchor: &AnchorRecord, head: &HeadRecord) -> Result<(), String> {
+    if head.anchor_root != anchor.block_root {
+        // A head of another anchor is ignored by the session (and replaced by the next step).
+        return Ok(());
+    }
+    if head.block_root != anchor.block_root && head.slot <= anchor.slot {
+        return Err(format!(
+            "head: expected a block above the anchor slot {}, got slot {}",
+            anchor.slot, head.slot
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{HeadSource, MemoryStore, SyncCommitteeRecord, Trust};
+    use futures::executor::block_on;
+    use tree_hash::TreeHash;
+
+    fn real_header(slot: u64, parent: Root) -> HeaderRecord {
+        let h = crate::types::phase0::BeaconBlockHeader {
+            slot,
+            proposer_index: slot * 7 + 3,
+            parent_root: parent.into(),
+            state_root: [slot as u8; 32].into(),
+            body_root: [(slot as u8) ^ 0x5a; 32].into(),
+        };
+        let bytes: [u8; HEADER_SSZ_LEN] = ssz::Encode::as_ssz_bytes(&h).try_into().unwrap();
+        HeaderRecord {
+            slot,
+            header: bytes,
+            root: h.tree_hash_root().0,
+        }
+    }
+
+    #[test]
+    fn header_roots_match_tree_hash_for_every_batch_size() {
+        let mut parent = [0x11; 32];
+        let mut hs = Vec::new();
+        for slot in 0..37u64 {
+            let h = real_header(slot * 3 + 1, parent);
+            parent = h.root;
+            hs.push(h);
+        }
+        for n in [1, 2, 3, 4, 5, 8, 17, 37] {
+            let bytes: Vec<_> = hs[..n].iter().map(|h| &h.header).collect();
+            let roots = header_roots(&bytes);
+            for (h, r) in hs[..n].iter().zip(roots) {
+                assert_eq!(r, h.root, "slot {}", h.slot);
+            }
+        }
+        assert_eq!(header_root(&hs[0].header), hs[0].root);
+    }
+
+    fn anchor_at(block_root: Root, slot: u64) -> AnchorRecord {
+        let committee = SyncCommitteeRecord {
+            pubkeys: vec![[3; 48]; 32],
+            aggregate_pubkey: [4; 48],
+        };
+        AnchorRecord {
+            network: "minimal".into(),
+            slot,
+            epoch: slot / 8,
+            block_root,
+            state_root: [0x5e; 32],
+            fork: "deneb".into(),
+            trust: Trust::Checkpoint,
+            linked_through_latest_block_header: false,
+            providers: vec![],
+            ws_period_epochs: 256,
+            total_active_balance: 1 << 40,
+            active_validators: 64,
+            current_sync_committee: Some(committee.clone()),
+            next_sync_committee: Some(committee),
+            created_at: 1,
+            stale: false,
+        }
+    }
+
+    /// A store with real headers: a backfill from the anchor block at slot 40 down to slot 10
+    /// (every third slot empty) in batches, and a followed head at 48 above it. Returns the
+    /// store, the headers (ascending) and the anchor block's index.
+    fn stored_chain(tamper: Option<(u64, usize)>) -> (MemoryStore, Vec<HeaderRecord>, usize) {
+        let mut chain = Vec::new();
+        let mut parent = [0x11; 32];
+        for slot in (10..=48u64).filter(|s| s % 3 != 0) {
+            let h = real_header(slot, parent);
+            parent = h.root;
+            chain.push(h);
+        }
+        let at = chain.iter().position(|h| h.slot == 40).unwrap();
+        let store = MemoryStore::new("minimal", [7; 32]);
+        let anchor = anchor_at(chain[at].root, 40);
+        let mut stored = chain.clone();
+        if let Some((slot, byte)) = tamper {
+            // Damage after verification: the store takes records as given.
+            let h = stored.iter_mut().find(|h| h.slot == slot).unwrap();
+            h.header[byte] ^= 0x01;
+        }
+        block_on(async {
+            store.put_anchor(&anchor, true).await.unwrap();
+            let below: Vec<HeaderRecord> = stored[..=at].to_vec();
+            for group in below.rchunks(5) {
+                let oldest = &group[0];
+                let c = BackfillCursor {
+                    oldest_slot: oldest.slot,
+                    oldest_root: oldest.root,
+                    oldest_parent_root: oldest.parent_root(),
+                    target_slot: 0,
+                };
+                store.commit_backfill_batch(group, &c).await.unwrap();
+            }
+            let top = chain.last().unwrap();
+            let head = HeadRecord {
+                slot: top.slot,
+                block_root: top.root,
+                state_root: top.state_root(),
+                source: HeadSource::Checkpoints,
+                anchor_root: anchor.block_root,
+                updated_at: 2,
+            };
+            store.commit_head(&head, &stored[at + 1..]).await.unwrap();
+        });
+        (store, chain, at)
+    }
+
+    #[test]
+    fn an_intact_store_verifies_from_the_head_through_the_anchor_to_the_cursor() {
+        let (store, chain, _) = stored_chain(None);
+        for batch in [1, 4, 1000] {
+            let report = block_on(verify_store(&store, batch)).unwrap();
+            assert_eq!(report.first_broken, None, "batch {batch}");
+            assert_eq!(report.checked, chain.len() as u64, "batch {batch}");
+        }
+        let anchor = block_on(check_anchor_record(&store, 8, 32)).unwrap();
+        assert_eq!(anchor.map(|a| a.slot), Some(40));
+    }
+
+    #[test]
+    fn a_damaged_header_is_found_and_its_range_dropped_for_backfill_to_fetch_again() {
+        // One bit of the body_root of the header at slot 20.
+        let (store, chain, at) = stored_chain(Some((20, 100)));
+        let report = block_on(verify_store(&store, 7)).unwrap();
+        let broken = report.first_broken.expect("the damage is found");
+        let damaged = chain.iter().position(|h| h.slot == 20).unwrap();
+        assert_eq!(broken.slot, 20);
+        assert_eq!(broken.kind, BrokenKind::Root);
+        assert_eq!(broken.expected, chain[damaged].root);
+        assert_ne!(broken.actual, Some(chain[damaged].root));
+        assert!(broken.below_anchor);
+        assert_eq!(report.checked, (chain.len() - damaged - 1) as u64);
+        let good = broken.last_good.unwrap();
+        assert_eq!(good.oldest_slot, chain[damaged + 1].slot);
+
+        let left = block_on(repair_store(&store, &broken)).unwrap();
+        assert_eq!(left, Some(good));
+        let report = block_on(verify_store(&store, 7)).unwrap();
+        assert_eq!(report.first_broken, None);
+        assert_eq!(report.checked, report_count(&store));
+        assert!(block_on(store.header(20)).unwrap().is_none());
+        assert!(block_on(store.header(chain[at].slot)).unwrap().is_some());
+    }
+
+    fn report_count(store: &MemoryStore) -> u64 {
+        block_on(store.dump()).unwrap().headers.len() as u64
+    }
+
+    #[test]
+    fn a_stored_root_that_differs_from_the_bytes_and_a_missing_record_are_broken_links() {
+        let (store, chain, _) = stored_chain(None);
+        let dump = block_on(store.dump()).unwrap();
+        // Rebuild the store with the record at slot 25 carrying another root.
+        let rewrite = |edit: &dyn Fn(&mut Vec<HeaderRecord>)| {
+            let fresh = MemoryStore::new("minimal", [7; 32]);
+            let mut headers = dump.headers.clone();
+            edit(&mut headers);
+            let anchor = dump.anchors[0].clone();
+            block_on(async {
+                fresh.put_anchor(&anchor, true).await.unwrap();
+                let c = dump.meta.backfill_cursor.unwrap();
+                // One batch carrying everything up to the head's chain.
+                fresh.commit_backfill_batch(&headers, &c).await.unwrap();
+            });
+            fresh
+        };
+        let fresh = rewrite(&|hs| hs.iter_mut().find(|h| h.slot == 25).unwrap().root = [9; 32]);
+        let broken = block_on(verify_store(&fresh, 3))
+            .unwrap()
+            .first_broken
+            .unwrap();
+        assert_eq!((broken.slot, broken.kind), (25, BrokenKind::StoredRoot));
+        assert_eq!(broken.actual, Some([9; 32]));
+
+        let fresh = rewrite(&|hs| hs.retain(|h| h.slot != 31));
+        let broken = block_on(verify_store(&fresh, 3))
+            .unwrap()
+            .first_broken
+            .unwrap();
+        let missing = chain.iter().find(|h| h.slot == 31).unwrap();
+        assert_eq!(broken.expected, missing.root);
+        assert_eq!(broken.slot, 29, "the record below the gap");
+    }
+
+    #[test]
+    fn damage_at_or_above_the_anchor_block_resets_the_backfill() {
+        // The anchor's block itself (its proposer_index).
+        let (store, _, _) = stored_chain(Some((40, 9)));
+        let broken = block_on(verify_store(&store, 64))
+            .unwrap()
+            .first_broken
+            .unwrap();
+        assert_eq!(broken.slot, 40);
+        assert!(!broken.below_anchor);
+        assert_eq!(block_on(repair_store(&store, &broken)).unwrap(), None);
+        let dump = block_on(store.dump()).unwrap();
+        assert!(dump.headers.is_empty() && dump.head.is_none());
+        assert_eq!(dump.meta.backfill_cursor, None);
+        assert_eq!(dump.anchors.len(), 1, "anchors are kept");
+    }
+
+    #[test]
+    fn an_anchor_record_that_does_not_re_derive_is_corrupt() {
+        let store = MemoryStore::new("minimal", [7; 32]);
+        let mut anchor = anchor_at([0xab; 32], 40);
+        anchor.epoch = 6;
+        block_on(store.put_anchor(&anchor, true)).unwrap();
+        let error = block_on(check_anchor_record(&store, 8, 32)).unwrap_err();
+        assert_eq!(error.code(), "CORRUPT_RECORD");
+        assert!(
+            error
+                .to_string()
+                .contains("expected compute_epoch_at_slot(40) = 5, got 6"),
+            "{error}"
+        );
+        anchor.epoch = 5;
+        anchor.next_sync_committee.as_mut().unwrap().pubkeys.pop();
+        block_on(store.put_anchor(&anchor, true)).unwrap();
+        let error = block_on(check_anchor_record(&store, 8, 32)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("expected 32 public keys, got 31"),
+            "{error}"
+        );
+    }
+}
