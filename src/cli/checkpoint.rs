@@ -7,27 +7,30 @@
 
 use std::cell::Cell;
 
-use super::{is_help, run_parsed, Flags, Wording, HELP};
-use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
+use super::{is_help, network_of, parse_urls, run_parsed, Flags, Wording, HELP};
+use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
 use crate::checkpoint::{
     CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
     Verified,
 };
-use crate::config::{ConfigError, NetworkConfig};
+use crate::config::NetworkConfig;
+use crate::network::{NetworkChoice, StateGenesis};
 use crate::store::MemoryStore;
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint};
 
-const USAGE: &str = "usage: lightsync checkpoint --network N
+const USAGE: &str = "usage: lightsync checkpoint --network NETWORK
     (--checkpoint ROOT:EPOCH | --trusted-block-root ROOT | --state-id ID | --state-file FILE)
-    [--beacon-api URL[,URL...]] [--now UNIX_SECONDS] [--long-range strict|lenient]
+    [--beacon-api URL[,URL...]] [--now UNIX_SECONDS] [--long-range strict|lenient|light]
     [--quorum K] [--timeout-ms MS]
-  N: mainnet | sepolia | hoodi | holesky, or the path of a config.yaml (without a
-     GENESIS_VALIDATORS_ROOT key the first provider's genesis is used, with a warning)
+  NETWORK: mainnet | sepolia | hoodi | holesky, `spec` (the config from the first
+     provider's /eth/v1/config/spec), or the path of a config.yaml. A config's genesis time and
+     validators root come from every provider's /eth/v1/beacon/genesis (which must agree); with
+     --state-file and no provider, from the state.
   --beacon-api is required except with --state-file.";
 
 struct Args {
-    network: String,
+    network: Option<NetworkChoice>,
     urls: Vec<String>,
     source: Option<SourceArg>,
     now: Option<u64>,
@@ -45,7 +48,7 @@ enum SourceArg {
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut out = Args {
-        network: String::new(),
+        network: None,
         urls: Vec::new(),
         source: None,
         now: None,
@@ -70,15 +73,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             Ok(())
         };
         match flag {
-            "--network" => out.network = value,
-            "--beacon-api" => {
-                out.urls = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect()
-            }
+            "--network" => out.network = Some(NetworkChoice::from_arg(&value)?),
+            "--beacon-api" => out.urls = parse_urls(&value)?,
             "--checkpoint" => set_source(SourceArg::Checkpoint(value))?,
             "--trusted-block-root" => set_source(SourceArg::Root(value))?,
             "--state-id" => set_source(SourceArg::StateId(value))?,
@@ -90,8 +86,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             _ => return Err(flags.unknown()),
         }
     }
-    if out.network.is_empty() {
+    if out.network.is_none() {
         return Err("--network: expected a network name or config.yaml path, got nothing".into());
+    }
+    if matches!(out.network, Some(NetworkChoice::Spec)) && out.urls.is_empty() {
+        return Err(
+            "--network spec: expected --beacon-api to read the config from, got none".into(),
+        );
     }
     match &out.source {
         None => {
@@ -134,7 +135,7 @@ impl Hooks for Printer {
 }
 
 fn fail(code: &str, message: impl std::fmt::Display) -> i32 {
-    eprintln!("{code}: {message}");
+    eprintln!("{code}: {}", redact_credentials(&message.to_string()));
     1
 }
 
@@ -193,7 +194,14 @@ fn sync_and_print(args: Args) -> i32 {
         },
         None => return 2,
     };
-    let net = match load_network(&args.network, &providers, &source) {
+    let state = match &source {
+        Source::StateFile(bytes) => StateGenesis::from_state_ssz(bytes),
+        _ => None,
+    };
+    let Some(choice) = &args.network else {
+        return 2;
+    };
+    let net = match network_of(choice, &providers, state) {
         Ok(n) => n,
         Err((code, msg)) => return fail(code, msg),
     };
@@ -252,60 +260,6 @@ fn sync<C: Clock>(
         options,
     };
     futures::executor::block_on(s.run(source))
-}
-
-/// A built-in network by name, or a config.yaml. A config without `GENESIS_VALIDATORS_ROOT`
-/// takes it from the state file, else from the first provider (with a warning: that trusts the
-/// provider for the network's identity).
-fn load_network(
-    name: &str,
-    providers: &[HttpBeaconApi<UreqTransport>],
-    source: &Source,
-) -> Result<NetworkConfig, (&'static str, String)> {
-    if NetworkConfig::BUILT_IN.contains(&name) {
-        return NetworkConfig::by_name(name).map_err(|e| ("CONFIG", e.to_string()));
-    }
-    let text = std::fs::read_to_string(name).map_err(|e| {
-        (
-            "CONFIG",
-            format!(
-                "--network: expected a built-in name or a readable config.yaml, got `{name}` ({e})"
-            ),
-        )
-    })?;
-    match NetworkConfig::from_config_yaml(&text, None) {
-        Ok(n) => Ok(n),
-        Err(ConfigError::MissingGenesisValidatorsRoot) => {
-            let gvr = match source {
-                Source::StateFile(bytes) if bytes.len() >= 40 => {
-                    let mut r = [0u8; 32];
-                    r.copy_from_slice(&bytes[8..40]);
-                    eprintln!(
-                        "warning CONFIG_GVR_FROM_STATE: {name} has no GENESIS_VALIDATORS_ROOT; using the state's 0x{}",
-                        hex::encode(r)
-                    );
-                    r
-                }
-                _ => {
-                    let p = providers.first().ok_or((
-                        "CONFIG",
-                        format!("{name}: expected GENESIS_VALIDATORS_ROOT, got none"),
-                    ))?;
-                    let g = futures::executor::block_on(p.genesis())
-                        .map_err(|e| (e.code(), e.to_string()))?;
-                    eprintln!(
-                        "warning CONFIG_GVR_FROM_PROVIDER: {name} has no GENESIS_VALIDATORS_ROOT; using {}'s 0x{}",
-                        p.base_url(),
-                        hex::encode(g.genesis_validators_root)
-                    );
-                    g.genesis_validators_root
-                }
-            };
-            NetworkConfig::from_config_yaml(&text, Some(gvr.into()))
-                .map_err(|e| ("CONFIG", e.to_string()))
-        }
-        Err(e) => Err(("CONFIG", e.to_string())),
-    }
 }
 
 #[cfg(test)]

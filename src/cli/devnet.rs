@@ -20,6 +20,8 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --fork F             fork of the whole chain (altair..fulu) [fulu]
   --seed X             seed of every deterministic choice [1]
   --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]
+  --genesis-lag S      serve a spec whose MIN_GENESIS_TIME + GENESIS_DELAY is S seconds before
+                       the genesis time, as real networks do [0]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
                        earlier; the served boundary state links to it via latest_block_header)
@@ -59,6 +61,7 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--fork" => chain.fork = flags.value()?,
             "--seed" => chain.seed = flags.parse("a u64 seed")?,
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
+            "--genesis-lag" => opts.genesis_lag = flags.parse("seconds")?,
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
             "--fault" => {

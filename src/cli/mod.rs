@@ -11,6 +11,10 @@ pub mod root;
 
 use std::str::FromStr;
 
+use crate::beacon_api::{redact_credentials, validate_base_url, BeaconApi};
+use crate::config::NetworkConfig;
+use crate::network::{resolve, NetworkChoice, NetworkError, Resolved, StateGenesis};
+
 const USAGE: &str = "usage: lightsync <command> [options]\n\
 commands:\n\
   root        hash_tree_root of an SSZ file\n\
@@ -172,6 +176,50 @@ impl<'a> Flags<'a> {
     pub fn unknown(&self) -> String {
         format!("unknown option {}", (self.wording.quote)(self.flag))
     }
+}
+
+/// A `--beacon-api` value: comma-separated http(s) URLs (a trailing `/` is kept off later);
+/// anything else is a usage error, not a provider failure.
+pub(crate) fn parse_urls(value: &str) -> Result<Vec<String>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|u| {
+            validate_base_url(u)
+                .map(|_| u.to_string())
+                .map_err(|e| format!("--beacon-api: {e}"))
+        })
+        .collect()
+}
+
+/// Prints `warning CODE: message` on stderr (credentials redacted).
+pub(crate) fn warn(code: &str, message: &str) {
+    eprintln!("warning {code}: {}", redact_credentials(message));
+}
+
+/// Resolves `choice` against `providers` (and a local state's genesis), printing the warnings;
+/// on failure `(code, message)`.
+pub(crate) fn resolve_network<A: BeaconApi>(
+    choice: &NetworkChoice,
+    providers: &[A],
+    state: Option<StateGenesis>,
+) -> Result<Resolved, (&'static str, String)> {
+    let resolved = futures::executor::block_on(resolve(choice, providers, state))
+        .map_err(|e: NetworkError| (e.code(), e.to_string()))?;
+    for (code, message) in &resolved.warnings {
+        warn(code, message);
+    }
+    Ok(resolved)
+}
+
+/// Just the network of [`resolve_network`].
+pub(crate) fn network_of<A: BeaconApi>(
+    choice: &NetworkChoice,
+    providers: &[A],
+    state: Option<StateGenesis>,
+) -> Result<NetworkConfig, (&'static str, String)> {
+    resolve_network(choice, providers, state).map(|r| r.network)
 }
 
 /// `s` split on whitespace, as the arguments of a subcommand.

@@ -76,6 +76,9 @@ pub struct DevnetOptions {
     pub faults: Vec<(usize, FaultRule)>,
     /// Consistent liars: (provider index, seed of the chain it serves instead).
     pub liars: Vec<(usize, u64)>,
+    /// Seconds by which the served spec's `MIN_GENESIS_TIME + GENESIS_DELAY` precedes the genesis
+    /// time (see [`ChainData::lag_spec_genesis`]); 0 = equal (generated chains only).
+    pub genesis_lag: u64,
 }
 
 impl Default for DevnetOptions {
@@ -87,6 +90,7 @@ impl Default for DevnetOptions {
             replay: None,
             faults: Vec::new(),
             liars: Vec::new(),
+            genesis_lag: 0,
         }
     }
 }
@@ -156,12 +160,16 @@ impl Devnet {
         let (honest, factory): (ChainData, Option<Box<api::ChainFactory>>) = match &opts.replay {
             Some((net, dir)) => (replay::load(*net, dir).map_err(DevnetError::Replay)?, None),
             None => {
-                let honest = chain::generate(&opts.chain).map_err(DevnetError::Chain)?;
+                let lag = opts.genesis_lag;
+                let mut honest = chain::generate(&opts.chain).map_err(DevnetError::Chain)?;
+                honest.lag_spec_genesis(lag);
                 let base = opts.chain.clone();
                 let factory = move |seed: u64| {
                     let mut o = base.clone();
                     o.seed = seed;
-                    chain::generate(&o).map_err(|e| e.to_string())
+                    let mut c = chain::generate(&o).map_err(|e| e.to_string())?;
+                    c.lag_spec_genesis(lag);
+                    Ok(c)
                 };
                 (honest, Some(Box::new(factory) as Box<api::ChainFactory>))
             }
