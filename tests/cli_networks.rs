@@ -422,3 +422,169 @@ fn non_http_urls_are_usage_errors_and_credentials_are_redacted() {
     );
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }
+
+/// Runs `lightsync` with standard input held open until it exits (so only `--max-steps` or a
+/// failure ends a `follow`).
+fn lightsync_stdin_open(args: &[&str]) -> Out {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lightsync"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn lines(out: &Out) -> Vec<serde_json::Value> {
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn follow_prints_one_json_line_per_step_and_stops() {
+    let devnet = lagged(1, Vec::new());
+    let url = devnet.urls()[0].clone();
+    let fin = devnet.chain().checkpoints.finalized;
+    let spe = devnet.chain().slots_per_epoch;
+    let base = [
+        "follow",
+        "--network",
+        "spec",
+        "--beacon-api",
+        &url,
+        "--state-id",
+        "finalized",
+        "--interval-ms",
+        "100",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--max-steps", "2"]);
+    let out = lightsync_stdin_open(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let steps = lines(&out);
+    assert_eq!(steps.len(), 2, "{}", out.stdout);
+    for (i, s) in steps.iter().enumerate() {
+        // The devnet's chain does not grow: each step finds the anchor's block still finalized.
+        assert_eq!(s["step"], i as u64 + 1);
+        assert_eq!(s["advanced"], false, "{s}");
+        assert_eq!(s["root"], format!("0x{}", hex::encode(fin.root)));
+        assert_eq!(s["epoch"], fin.epoch);
+        assert_eq!(s["slot"].as_u64().unwrap() / spe, fin.epoch);
+        assert_eq!(s["source"], "finality_checkpoints");
+    }
+
+    // Standard input at its end: the first step, then stop.
+    let out = lightsync(&base);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(lines(&out).len(), 1, "{}", out.stdout);
+}
+
+#[test]
+fn follow_from_an_unknown_anchor_prints_a_typed_error_line() {
+    let devnet = lagged(1, Vec::new());
+    let out = lightsync_stdin_open(&[
+        "follow",
+        "--network",
+        "spec",
+        "--beacon-api",
+        &devnet.urls()[0],
+        "--anchor-root",
+        &format!("0x{}", "11".repeat(32)),
+        "--max-steps",
+        "1",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let l = lines(&out);
+    assert_eq!(l.len(), 1, "{}", out.stdout);
+    assert_eq!(l[0]["error"]["code"], "HEADER_NOT_FOUND", "{}", out.stdout);
+}
+
+#[test]
+fn checkpoint_long_range_light_rebuilds_a_stale_anchor() {
+    // Four sync-committee periods of the minimal preset (as the overseer tests use), so the
+    // rebuild walks light-client updates from the genesis anchor to the newest finalized block.
+    let devnet = Devnet::start(DevnetOptions {
+        chain: ChainOptions {
+            validators: 512,
+            slots: 255,
+            seed: 7,
+            ..ChainOptions::default()
+        },
+        genesis_lag: LAG,
+        ..DevnetOptions::default()
+    })
+    .expect("devnet starts");
+    let url = devnet.urls()[0].clone();
+    let genesis_block = format!(
+        "0x{}",
+        hex::encode(devnet.chain().genesis_block_root.expect("genesis block"))
+    );
+    let run = |long_range: &str, now: Option<u64>| {
+        let now = now.map(|t| t.to_string());
+        let mut args = vec![
+            "checkpoint",
+            "--network",
+            "spec",
+            "--beacon-api",
+            &url,
+            "--trusted-block-root",
+            &genesis_block,
+            "--long-range",
+            long_range,
+        ];
+        if let Some(t) = &now {
+            args.extend(["--now", t]);
+        }
+        lightsync(&args)
+    };
+    let fresh = run("strict", None);
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    let fresh = fresh.json();
+    assert_eq!(fresh["mode"], "checkpoint");
+    assert_eq!(fresh["long_range"], "strict");
+    // One epoch past the genesis anchor's weak-subjectivity expiry (minimal: 8 slots of 6 s).
+    let period = fresh["ws_period_epochs"].as_u64().unwrap();
+    let stale_now = genesis_time(&devnet) + (period + 1) * 8 * 6;
+
+    let strict = run("strict", Some(stale_now));
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict.stderr.lines().any(|l| l.starts_with("WS_STALE:")),
+        "{}",
+        strict.stderr
+    );
+
+    let light = run("light", Some(stale_now));
+    assert_eq!(light.code, 0, "{}", light.stderr);
+    let anchor = light.json();
+    assert_eq!(anchor["mode"], "light", "{anchor}");
+    assert_eq!(anchor["long_range"], "light");
+    assert_eq!(anchor["trust"], "light-client");
+    assert_eq!(anchor["rebuilt_from"], genesis_block);
+    assert!(anchor["epoch"].as_u64().unwrap() > 0, "{anchor}");
+    assert!(
+        anchor["light_client_updates"].as_u64().unwrap() > 0,
+        "{anchor}"
+    );
+    assert!(
+        light.stderr.contains("warning LIGHT_REBUILD"),
+        "{}",
+        light.stderr
+    );
+    assert!(
+        !light.stderr.contains("WS_STALE_LENIENT"),
+        "{}",
+        light.stderr
+    );
+}

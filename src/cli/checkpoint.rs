@@ -7,14 +7,16 @@
 
 use std::cell::Cell;
 
-use super::{is_help, network_of, parse_urls, run_parsed, Flags, Wording, HELP};
+use super::{is_help, network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
 use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
+use crate::checkpoint::ws_status;
 use crate::checkpoint::{
     CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
     Verified,
 };
 use crate::config::NetworkConfig;
 use crate::network::{NetworkChoice, StateGenesis};
+use crate::overseer::{Mode, Overseer, OverseerEvent, OverseerHooks, Started};
 use crate::store::MemoryStore;
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint};
@@ -27,6 +29,10 @@ const USAGE: &str = "usage: lightsync checkpoint --network NETWORK
      provider's /eth/v1/config/spec), or the path of a config.yaml. A config's genesis time and
      validators root come from every provider's /eth/v1/beacon/genesis (which must agree); with
      --state-file and no provider, from the state.
+  --long-range: what a checkpoint outside its weak-subjectivity period gets: strict refuses it
+     (WS_STALE), lenient keeps it marked stale, light rebuilds trust from its sync committees with
+     light-client updates (a new `light-client` anchor linked back by hash chain). The output's
+     `mode` says what ran: checkpoint, lenient or light.
   --beacon-api is required except with --state-file.";
 
 struct Args {
@@ -39,7 +45,7 @@ struct Args {
     timeout_ms: u64,
 }
 
-enum SourceArg {
+pub(super) enum SourceArg {
     Checkpoint(String),
     Root(String),
     StateId(String),
@@ -121,17 +127,158 @@ fn parse_root(s: &str) -> Result<[u8; 32], String> {
         .map_err(|b: Vec<u8>| format!("expected 32 bytes, got {}", b.len()))
 }
 
-struct Printer {
-    warnings: Cell<usize>,
+/// The CLI's hooks for the checkpoint flow and the overseer: warnings on stderr. Under
+/// `--long-range light` the checkpoint runs leniently so that a stale anchor can be rebuilt;
+/// its "stored as stale" warning is then replaced by the rebuild's own notice.
+pub(super) struct Printer {
+    pub warnings: Cell<usize>,
+    pub light: bool,
+}
+
+impl Printer {
+    pub fn new(long_range: LongRange) -> Self {
+        Printer {
+            warnings: Cell::new(0),
+            light: long_range == LongRange::Light,
+        }
+    }
+
+    fn warn(&self, code: &str, message: &str) {
+        self.warnings.set(self.warnings.get() + 1);
+        warn(code, message);
+    }
 }
 
 impl Hooks for Printer {
     fn emit(&self, event: &SyncEvent) {
         if let SyncEvent::Warning { code, message } = event {
-            self.warnings.set(self.warnings.get() + 1);
-            eprintln!("warning {code}: {message}");
+            if self.light && *code == "WS_STALE_LENIENT" {
+                return;
+            }
+            self.warn(code, message);
         }
     }
+}
+
+impl OverseerHooks for Printer {
+    fn emit(&self, event: &OverseerEvent) {
+        match event {
+            OverseerEvent::Warning { code, message } => self.warn(code, message),
+            OverseerEvent::Checkpoint(e) => Hooks::emit(self, e),
+            OverseerEvent::Decided(d) if d.mode == Mode::Light => self.warn(
+                "LIGHT_REBUILD",
+                &format!(
+                    "anchor epoch {} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
+                    d.anchor_epoch, d.ws.period_epochs, d.ws.current_epoch
+                ),
+            ),
+            OverseerEvent::ProviderRejected {
+                step,
+                provider,
+                code,
+                message,
+                ..
+            } => self.warn(
+                "REBUILD_PROVIDER_REJECTED",
+                &format!("light rebuild, step {step}: {provider} failed ({code}), trying the next one: {message}"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// A verified anchor in an in-memory store, and how it was reached.
+pub(super) struct Anchored {
+    /// The anchor in use (the rebuilt one after a light rebuild) and its standing.
+    pub verified: Verified,
+    /// `checkpoint` (within its period), `lenient` (stale, kept) or `light` (rebuilt).
+    pub mode: &'static str,
+    /// The overseer's start, when the light rebuild ran (it also took a first follow step).
+    pub started: Option<Started>,
+}
+
+/// The checkpoint flow of `source` into `store`; under `light`, a stale checkpoint is kept and
+/// then rebuilt by the overseer (light-client updates from its sync committees, linked back by
+/// hash chain), as the browser does for a stored anchor that went stale.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn establish<C: Clock>(
+    net: &NetworkConfig,
+    providers: &[HttpBeaconApi<UreqTransport>],
+    store: &MemoryStore,
+    clock: &C,
+    hooks: &Printer,
+    long_range: LongRange,
+    quorum: Option<usize>,
+    source: &Source,
+) -> Result<Anchored, (&'static str, String)> {
+    let options = CheckpointOptions {
+        long_range: match long_range {
+            LongRange::Light => LongRange::Lenient,
+            other => other,
+        },
+        quorum,
+    };
+    let s = CheckpointSync {
+        network: net,
+        providers,
+        store,
+        clock,
+        hooks,
+        options,
+    };
+    let verified =
+        futures::executor::block_on(s.run(source)).map_err(|e| (e.code(), e.to_string()))?;
+    if !verified.ws.stale {
+        return Ok(Anchored {
+            verified,
+            mode: "checkpoint",
+            started: None,
+        });
+    }
+    if long_range != LongRange::Light {
+        return Ok(Anchored {
+            verified,
+            mode: "lenient",
+            started: None,
+        });
+    }
+    let overseer = Overseer {
+        network: net,
+        providers,
+        store,
+        clock,
+        hooks,
+        long_range,
+    };
+    let started =
+        futures::executor::block_on(overseer.start()).map_err(|e| (e.code(), e.to_string()))?;
+    let ws = ws_status(net, clock, &started.anchor).map_err(|e| (e.code(), e.to_string()))?;
+    Ok(Anchored {
+        verified: Verified {
+            anchor: started.anchor.clone(),
+            ws,
+        },
+        mode: "light",
+        started: Some(started),
+    })
+}
+
+/// The `Source` a source argument names.
+pub(super) fn source_of(arg: &SourceArg) -> Result<Source, (&'static str, String)> {
+    Ok(match arg {
+        SourceArg::Checkpoint(s) => Source::Checkpoint(WsCheckpoint::parse(s).map_err(|e| {
+            let e = CheckpointError::InvalidCheckpointString(e);
+            (e.code(), e.to_string())
+        })?),
+        SourceArg::Root(s) => Source::TrustedBlockRoot(
+            parse_root(s)
+                .map_err(|e| ("INVALID_CHECKPOINT", format!("--trusted-block-root: {e}")))?,
+        ),
+        SourceArg::StateId(s) => Source::StateId(s.clone()),
+        SourceArg::File(path) => Source::StateFile(
+            crate::ssz_io::read_ssz_file(path).map_err(|e| ("READ", e.to_string()))?,
+        ),
+    })
 }
 
 fn fail(code: &str, message: impl std::fmt::Display) -> i32 {
@@ -167,99 +314,71 @@ pub fn run(args: &[String]) -> i32 {
 
 /// Syncs as `args` ask and prints the anchor; returns the exit code.
 fn sync_and_print(args: Args) -> i32 {
-    let timeout = args.timeout_ms;
-    let providers: Vec<HttpBeaconApi<UreqTransport>> = args
-        .urls
-        .iter()
-        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout, 8)))
-        .collect();
-    let source = match &args.source {
-        Some(SourceArg::Checkpoint(s)) => match WsCheckpoint::parse(s) {
-            Ok(cp) => Source::Checkpoint(cp),
-            Err(e) => {
-                return fail(
-                    "INVALID_CHECKPOINT",
-                    CheckpointError::InvalidCheckpointString(e),
-                )
-            }
-        },
-        Some(SourceArg::Root(s)) => match parse_root(s) {
-            Ok(r) => Source::TrustedBlockRoot(r),
-            Err(e) => return fail("INVALID_CHECKPOINT", format!("--trusted-block-root: {e}")),
-        },
-        Some(SourceArg::StateId(s)) => Source::StateId(s.clone()),
-        Some(SourceArg::File(path)) => match crate::ssz_io::read_ssz_file(path) {
-            Ok(b) => Source::StateFile(b),
-            Err(e) => return fail("READ", e),
-        },
-        None => return 2,
+    match args.now {
+        Some(t) => sync_with_clock(&args, &FixedClock(t)),
+        None => sync_with_clock(&args, &SystemClock),
+    }
+}
+
+fn sync_with_clock<C: Clock>(args: &Args, clock: &C) -> i32 {
+    let providers = providers(&args.urls, args.timeout_ms);
+    let (Some(source), Some(choice)) = (&args.source, &args.network) else {
+        return 2;
+    };
+    let source = match source_of(source) {
+        Ok(s) => s,
+        Err((code, m)) => return fail(code, m),
     };
     let state = match &source {
         Source::StateFile(bytes) => StateGenesis::from_state_ssz(bytes),
         _ => None,
-    };
-    let Some(choice) = &args.network else {
-        return 2;
     };
     let net = match network_of(choice, &providers, state) {
         Ok(n) => n,
         Err((code, msg)) => return fail(code, msg),
     };
     let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let hooks = Printer {
-        warnings: Cell::new(0),
-    };
-    let options = CheckpointOptions {
-        long_range: args.long_range,
-        quorum: args.quorum,
-    };
-    let result = match args.now {
-        Some(t) => sync(
-            &net,
-            &providers,
-            &store,
-            &FixedClock(t),
-            &hooks,
-            options,
-            &source,
-        ),
-        None => sync(
-            &net,
-            &providers,
-            &store,
-            &SystemClock,
-            &hooks,
-            options,
-            &source,
-        ),
-    };
-    match result {
-        Ok(v) => {
-            println!("{}", anchor_json(&v));
+    let hooks = Printer::new(args.long_range);
+    match establish(
+        &net,
+        &providers,
+        &store,
+        clock,
+        &hooks,
+        args.long_range,
+        args.quorum,
+        &source,
+    ) {
+        Ok(a) => {
+            let mut out = anchor_json(&a.verified);
+            out["long_range"] = long_range_name(args.long_range).into();
+            out["mode"] = a.mode.into();
+            if let Some(r) = a.started.as_ref().and_then(|s| s.rebuilt.as_ref()) {
+                out["rebuilt_from"] = hex0x(r.old_anchor_root).into();
+                out["light_client_updates"] = r.updates.into();
+                out["headers_linked"] = r.headers_linked.into();
+            }
+            println!("{out}");
             0
         }
-        Err(e) => fail(e.code(), e),
+        Err((code, m)) => fail(code, m),
     }
 }
 
-fn sync<C: Clock>(
-    net: &NetworkConfig,
-    providers: &[HttpBeaconApi<UreqTransport>],
-    store: &MemoryStore,
-    clock: &C,
-    hooks: &Printer,
-    options: CheckpointOptions,
-    source: &Source,
-) -> Result<Verified, CheckpointError> {
-    let s = CheckpointSync {
-        network: net,
-        providers,
-        store,
-        clock,
-        hooks,
-        options,
-    };
-    futures::executor::block_on(s.run(source))
+/// One HTTP provider per URL (each with `timeout_ms` and 8 connections).
+pub(super) fn providers(urls: &[String], timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
+    urls.iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 8)))
+        .collect()
+}
+
+/// The `--long-range` value as written.
+pub(super) fn long_range_name(l: LongRange) -> &'static str {
+    match l {
+        LongRange::Strict => "strict",
+        LongRange::Lenient => "lenient",
+        LongRange::Light => "light",
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod backfill;
 pub mod bench;
 pub mod checkpoint;
 pub mod devnet;
+pub mod follow;
 pub mod light_verify;
 pub mod root;
 
@@ -21,6 +22,7 @@ commands:\n\
   devnet      serve a local Beacon API over a generated chain\n\
   checkpoint  checkpoint sync and verification against Beacon APIs\n\
   backfill    verified header backfill from an anchor\n\
+  follow      follow finality from a verified anchor, one JSON line per step\n\
   light-verify  light-client verification of bootstrap and updates\n\
   bench       native benchmarks";
 
@@ -39,6 +41,7 @@ pub fn main(args: Vec<String>) -> i32 {
         "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
         "checkpoint" => checkpoint::run(rest),
+        "follow" => follow::run(rest),
         "light-verify" => light_verify::run(rest),
         "root" => root::run(rest),
         other => {
