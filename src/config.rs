@@ -69,6 +69,14 @@ pub enum ConfigError {
     UnknownNetwork { got: String },
     /// The config text is not YAML.
     Yaml { reason: String },
+    /// A key appears twice (YAML leaves the meaning open; clients differ on which wins).
+    DuplicateKey {
+        key: String,
+        /// 1-based line of the first occurrence.
+        first_line: usize,
+        /// 1-based line of the second occurrence.
+        second_line: usize,
+    },
     /// A required key is missing.
     MissingKey { key: &'static str },
     /// A key has a value of the wrong form.
@@ -93,6 +101,14 @@ impl fmt::Display for ConfigError {
                 "unknown network: expected mainnet, sepolia, hoodi or holesky, got {got:?}"
             ),
             ConfigError::Yaml { reason } => write!(f, "invalid config: expected YAML, got {reason}"),
+            ConfigError::DuplicateKey {
+                key,
+                first_line,
+                second_line,
+            } => write!(
+                f,
+                "invalid config: expected each key once, got {key} on line {first_line} and again on line {second_line}"
+            ),
             ConfigError::MissingKey { key } => write!(f, "invalid config: expected key {key}, got none"),
             ConfigError::BadValue { key, expected, got } => {
                 write!(f, "invalid config value for {key}: expected {expected}, got {got:?}")
@@ -262,150 +278,18 @@ impl NetworkConfig {
         }
     }
 
-    /// Reads a consensus-layer `config.yaml`. The genesis validators root comes from the
-    /// argument, else from a `GENESIS_VALIDATORS_ROOT` key. The genesis time comes from a
-    /// `GENESIS_TIME` key if present, else `MIN_GENESIS_TIME + GENESIS_DELAY` (exact for
-    /// networks that started at their minimum time; override it for mainnet-like launches).
+    /// Reads a consensus-layer `config.yaml` for use without any Beacon API to ask (a test, a
+    /// local file offline). The genesis validators root comes from the argument, else from a
+    /// `GENESIS_VALIDATORS_ROOT` key; the genesis time from a `GENESIS_TIME` key, else
+    /// `MIN_GENESIS_TIME + GENESIS_DELAY`, which is only a lower bound (real networks started
+    /// later: mainnet at 1606824023, not 1606824000). Where a provider can be asked,
+    /// [`crate::network::resolve`] takes both from its `/eth/v1/beacon/genesis` instead.
     /// Forks missing from the config are unscheduled (`FAR_FUTURE_EPOCH`).
     pub fn from_config_yaml(
         text: &str,
         genesis_validators_root: Option<Root>,
     ) -> Result<Self, ConfigError> {
-        let raw = top_level_scalars(text)?;
-        let get = |key: &'static str| raw.get(key);
-        let num = |key: &'static str| -> Result<Option<u64>, ConfigError> {
-            match get(key) {
-                None => Ok(None),
-                Some(value) => value.trim().parse::<u64>().ok().map(Some).ok_or_else(|| {
-                    ConfigError::BadValue {
-                        key: key.to_string(),
-                        expected: "an unsigned 64-bit integer",
-                        got: value.clone(),
-                    }
-                }),
-            }
-        };
-        let req = |key: &'static str| num(key)?.ok_or(ConfigError::MissingKey { key });
-        let version = |key: &'static str| -> Result<Option<Version>, ConfigError> {
-            match get(key) {
-                None => Ok(None),
-                Some(value) => {
-                    parse_version(value)
-                        .map(Some)
-                        .ok_or_else(|| ConfigError::BadValue {
-                            key: key.to_string(),
-                            expected: "a 4-byte 0x-hex fork version",
-                            got: value.clone(),
-                        })
-                }
-            }
-        };
-        let string = |key: &'static str| get(key).cloned();
-
-        let preset = match string("PRESET_BASE") {
-            Some(p) => p.parse::<PresetName>()?,
-            None => return Err(ConfigError::MissingKey { key: "PRESET_BASE" }),
-        };
-        let name = string("CONFIG_NAME").unwrap_or_else(|| "custom".to_string());
-        let genesis_time = match num("GENESIS_TIME")? {
-            Some(t) => t,
-            None => req("MIN_GENESIS_TIME")?
-                .checked_add(req("GENESIS_DELAY")?)
-                .ok_or(ConfigError::BadValue {
-                    key: "GENESIS_DELAY".into(),
-                    expected: "MIN_GENESIS_TIME + GENESIS_DELAY to fit in u64",
-                    got: "an overflowing sum".into(),
-                })?,
-        };
-        let seconds_per_slot = match (num("SECONDS_PER_SLOT")?, num("SLOT_DURATION_MS")?) {
-            (Some(s), _) => s,
-            (None, Some(ms)) => ms / 1000,
-            (None, None) => {
-                return Err(ConfigError::MissingKey {
-                    key: "SECONDS_PER_SLOT",
-                })
-            }
-        };
-        let gvr = match genesis_validators_root {
-            Some(r) => r,
-            None => match get("GENESIS_VALIDATORS_ROOT") {
-                Some(value) => {
-                    value
-                        .clone()
-                        .parse::<Root>()
-                        .map_err(|_| ConfigError::BadValue {
-                            key: "GENESIS_VALIDATORS_ROOT".into(),
-                            expected: "a 32-byte 0x-hex root",
-                            got: value.clone(),
-                        })?
-                }
-                None => return Err(ConfigError::MissingGenesisValidatorsRoot),
-            },
-        };
-        const FORK_KEYS: [(&str, &str); 6] = [
-            ("ALTAIR_FORK_VERSION", "ALTAIR_FORK_EPOCH"),
-            ("BELLATRIX_FORK_VERSION", "BELLATRIX_FORK_EPOCH"),
-            ("CAPELLA_FORK_VERSION", "CAPELLA_FORK_EPOCH"),
-            ("DENEB_FORK_VERSION", "DENEB_FORK_EPOCH"),
-            ("ELECTRA_FORK_VERSION", "ELECTRA_FORK_EPOCH"),
-            ("FULU_FORK_VERSION", "FULU_FORK_EPOCH"),
-        ];
-        let genesis_fork_version =
-            version("GENESIS_FORK_VERSION")?.ok_or(ConfigError::MissingKey {
-                key: "GENESIS_FORK_VERSION",
-            })?;
-        let mut forks = [ForkSchedule {
-            version: Version::ZERO,
-            epoch: FAR_FUTURE_EPOCH,
-        }; 6];
-        for (i, (vk, ek)) in FORK_KEYS.into_iter().enumerate() {
-            forks[i] = ForkSchedule {
-                version: version(vk)?.unwrap_or(Version::ZERO),
-                epoch: num(ek)?.unwrap_or(FAR_FUTURE_EPOCH),
-            };
-        }
-        for i in 1..forks.len() {
-            if forks[i].epoch < forks[i - 1].epoch {
-                return Err(ConfigError::UnorderedForks {
-                    earlier: ForkName::ALL[i],
-                    later: ForkName::ALL[i + 1],
-                });
-            }
-        }
-        let gloas = match version("GLOAS_FORK_VERSION")? {
-            Some(version) => Some(ForkSchedule {
-                version,
-                epoch: num("GLOAS_FORK_EPOCH")?.unwrap_or(FAR_FUTURE_EPOCH),
-            }),
-            None => None,
-        };
-        Ok(NetworkConfig {
-            name,
-            preset,
-            genesis_time,
-            genesis_validators_root: gvr,
-            seconds_per_slot,
-            genesis_fork_version,
-            forks,
-            gloas,
-            min_per_epoch_churn_limit: req("MIN_PER_EPOCH_CHURN_LIMIT")?,
-            churn_limit_quotient: req("CHURN_LIMIT_QUOTIENT")?,
-            max_per_epoch_activation_churn_limit: req("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT")?,
-            min_per_epoch_churn_limit_electra: num("MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA")?
-                .unwrap_or(128_000_000_000),
-            max_per_epoch_activation_exit_churn_limit: num(
-                "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT",
-            )?
-            .unwrap_or(256_000_000_000),
-            min_validator_withdrawability_delay: req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?,
-            // Newer spec configs drop the key: it is defined as
-            // MIN_VALIDATOR_WITHDRAWABILITY_DELAY + CHURN_LIMIT_QUOTIENT // 2.
-            min_epochs_for_block_requests: match num("MIN_EPOCHS_FOR_BLOCK_REQUESTS")? {
-                Some(n) => n,
-                None => req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?
-                    .saturating_add(req("CHURN_LIMIT_QUOTIENT")? / 2),
-            },
-        })
+        ConfigFile::parse_yaml(text)?.complete_offline(genesis_validators_root)
     }
 
     /// Replaces the genesis time (Unix seconds), for configs whose genesis was not at
@@ -505,6 +389,229 @@ impl NetworkConfig {
     }
 }
 
+/// A config as written (`config.yaml` text, `/eth/v1/config/spec` data or a JS object), before
+/// its genesis is known. A config names the fork schedule and constants, but often not *when*
+/// genesis was nor the genesis validators root: spec endpoints do not serve them, and
+/// `MIN_GENESIS_TIME + GENESIS_DELAY` is only the earliest time genesis could have been. The
+/// genesis comes from the providers' `/eth/v1/beacon/genesis` (or a state) through
+/// [`crate::network::resolve`], which then calls [`ConfigFile::complete`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// Everything but the genesis (whose fields hold placeholders until [`ConfigFile::complete`]).
+    base: NetworkConfig,
+    /// `GENESIS_TIME`, when the config has it (Unix seconds).
+    pub genesis_time: Option<u64>,
+    /// `GENESIS_VALIDATORS_ROOT`, when the config has it.
+    pub genesis_validators_root: Option<Root>,
+    /// `MIN_GENESIS_TIME + GENESIS_DELAY`, when both are present: the earliest possible genesis.
+    pub earliest_genesis_time: Option<u64>,
+}
+
+impl ConfigFile {
+    /// Reads `config.yaml` text (top-level `KEY: value` lines; a key given twice is an error).
+    pub fn parse_yaml(text: &str) -> Result<Self, ConfigError> {
+        let raw = top_level_scalars(text)?;
+        let get = |key: &'static str| raw.get(key);
+        let num = |key: &'static str| -> Result<Option<u64>, ConfigError> {
+            match get(key) {
+                None => Ok(None),
+                Some(value) => value.trim().parse::<u64>().ok().map(Some).ok_or_else(|| {
+                    ConfigError::BadValue {
+                        key: key.to_string(),
+                        expected: "an unsigned 64-bit integer",
+                        got: value.clone(),
+                    }
+                }),
+            }
+        };
+        let req = |key: &'static str| num(key)?.ok_or(ConfigError::MissingKey { key });
+        let version = |key: &'static str| -> Result<Option<Version>, ConfigError> {
+            match get(key) {
+                None => Ok(None),
+                Some(value) => {
+                    parse_version(value)
+                        .map(Some)
+                        .ok_or_else(|| ConfigError::BadValue {
+                            key: key.to_string(),
+                            expected: "a 4-byte 0x-hex fork version",
+                            got: value.clone(),
+                        })
+                }
+            }
+        };
+        let string = |key: &'static str| get(key).cloned();
+
+        let preset = match string("PRESET_BASE") {
+            Some(p) => p.parse::<PresetName>()?,
+            None => return Err(ConfigError::MissingKey { key: "PRESET_BASE" }),
+        };
+        let name = string("CONFIG_NAME").unwrap_or_else(|| "custom".to_string());
+        let genesis_time = num("GENESIS_TIME")?;
+        let earliest_genesis_time = match (num("MIN_GENESIS_TIME")?, num("GENESIS_DELAY")?) {
+            (Some(t), Some(d)) => t.checked_add(d),
+            _ => None,
+        };
+        let seconds_per_slot = match (num("SECONDS_PER_SLOT")?, num("SLOT_DURATION_MS")?) {
+            (Some(s), _) => s,
+            (None, Some(ms)) => ms / 1000,
+            (None, None) => {
+                return Err(ConfigError::MissingKey {
+                    key: "SECONDS_PER_SLOT",
+                })
+            }
+        };
+        let gvr = match get("GENESIS_VALIDATORS_ROOT") {
+            Some(value) => Some(value.parse::<Root>().map_err(|_| ConfigError::BadValue {
+                key: "GENESIS_VALIDATORS_ROOT".into(),
+                expected: "a 32-byte 0x-hex root",
+                got: value.clone(),
+            })?),
+            None => None,
+        };
+        const FORK_KEYS: [(&str, &str); 6] = [
+            ("ALTAIR_FORK_VERSION", "ALTAIR_FORK_EPOCH"),
+            ("BELLATRIX_FORK_VERSION", "BELLATRIX_FORK_EPOCH"),
+            ("CAPELLA_FORK_VERSION", "CAPELLA_FORK_EPOCH"),
+            ("DENEB_FORK_VERSION", "DENEB_FORK_EPOCH"),
+            ("ELECTRA_FORK_VERSION", "ELECTRA_FORK_EPOCH"),
+            ("FULU_FORK_VERSION", "FULU_FORK_EPOCH"),
+        ];
+        let genesis_fork_version =
+            version("GENESIS_FORK_VERSION")?.ok_or(ConfigError::MissingKey {
+                key: "GENESIS_FORK_VERSION",
+            })?;
+        let mut forks = [ForkSchedule {
+            version: Version::ZERO,
+            epoch: FAR_FUTURE_EPOCH,
+        }; 6];
+        for (i, (vk, ek)) in FORK_KEYS.into_iter().enumerate() {
+            forks[i] = ForkSchedule {
+                version: version(vk)?.unwrap_or(Version::ZERO),
+                epoch: num(ek)?.unwrap_or(FAR_FUTURE_EPOCH),
+            };
+        }
+        for i in 1..forks.len() {
+            if forks[i].epoch < forks[i - 1].epoch {
+                return Err(ConfigError::UnorderedForks {
+                    earlier: ForkName::ALL[i],
+                    later: ForkName::ALL[i + 1],
+                });
+            }
+        }
+        let gloas = match version("GLOAS_FORK_VERSION")? {
+            Some(version) => Some(ForkSchedule {
+                version,
+                epoch: num("GLOAS_FORK_EPOCH")?.unwrap_or(FAR_FUTURE_EPOCH),
+            }),
+            None => None,
+        };
+        let base = NetworkConfig {
+            name,
+            preset,
+            // Placeholders until `complete`: see `ConfigFile`.
+            genesis_time: 0,
+            genesis_validators_root: Root::ZERO,
+            seconds_per_slot,
+            genesis_fork_version,
+            forks,
+            gloas,
+            min_per_epoch_churn_limit: req("MIN_PER_EPOCH_CHURN_LIMIT")?,
+            churn_limit_quotient: req("CHURN_LIMIT_QUOTIENT")?,
+            max_per_epoch_activation_churn_limit: req("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT")?,
+            min_per_epoch_churn_limit_electra: num("MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA")?
+                .unwrap_or(128_000_000_000),
+            max_per_epoch_activation_exit_churn_limit: num(
+                "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT",
+            )?
+            .unwrap_or(256_000_000_000),
+            min_validator_withdrawability_delay: req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?,
+            // Newer spec configs drop the key: it is defined as
+            // MIN_VALIDATOR_WITHDRAWABILITY_DELAY + CHURN_LIMIT_QUOTIENT // 2.
+            min_epochs_for_block_requests: match num("MIN_EPOCHS_FOR_BLOCK_REQUESTS")? {
+                Some(n) => n,
+                None => req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?
+                    .saturating_add(req("CHURN_LIMIT_QUOTIENT")? / 2),
+            },
+        };
+        Ok(ConfigFile {
+            base,
+            genesis_time,
+            genesis_validators_root: gvr,
+            earliest_genesis_time,
+        })
+    }
+
+    /// Reads a config given as key/value pairs: the `data` of `/eth/v1/config/spec`, or a JS
+    /// config object with `config.yaml` keys. Non-scalar values (such as `BLOB_SCHEDULE`) and
+    /// keys that are not `[A-Za-z0-9_]+` are skipped.
+    pub fn from_spec(
+        spec: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, ConfigError> {
+        let mut yaml = String::new();
+        for (key, value) in spec {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                continue;
+            }
+            // Single-quoted YAML scalars: only `'` needs escaping (as `''`).
+            yaml.push_str(&format!("{key}: '{}'\n", text.replace('\'', "''")));
+        }
+        Self::parse_yaml(&yaml)
+    }
+
+    /// `CONFIG_NAME` (or `custom`).
+    pub fn name(&self) -> &str {
+        &self.base.name
+    }
+
+    /// `GENESIS_FORK_VERSION`.
+    pub fn genesis_fork_version(&self) -> Version {
+        self.base.genesis_fork_version
+    }
+
+    /// The network, with its genesis time (Unix seconds) and genesis validators root.
+    pub fn complete(self, genesis_time: u64, genesis_validators_root: Root) -> NetworkConfig {
+        NetworkConfig {
+            genesis_time,
+            genesis_validators_root,
+            ..self.base
+        }
+    }
+
+    /// The network from the config alone (see [`NetworkConfig::from_config_yaml`]): the root
+    /// from `genesis_validators_root` or the config, the time from `GENESIS_TIME` or
+    /// `MIN_GENESIS_TIME + GENESIS_DELAY`.
+    pub fn complete_offline(
+        self,
+        genesis_validators_root: Option<Root>,
+    ) -> Result<NetworkConfig, ConfigError> {
+        let gvr = genesis_validators_root
+            .or(self.genesis_validators_root)
+            .ok_or(ConfigError::MissingGenesisValidatorsRoot)?;
+        let time =
+            self.genesis_time
+                .or(self.earliest_genesis_time)
+                .ok_or(ConfigError::MissingKey {
+                    key: "GENESIS_TIME (or MIN_GENESIS_TIME and GENESIS_DELAY)",
+                })?;
+        Ok(self.complete(time, gvr))
+    }
+}
+
+/// A [`NetworkConfig`] from key/value pairs (see [`ConfigFile::from_spec`]) for use without a
+/// provider to ask; the genesis validators root comes from `genesis_validators_root` or a
+/// `GENESIS_VALIDATORS_ROOT` key, the genesis time as in [`NetworkConfig::from_config_yaml`].
+pub fn network_from_spec(
+    spec: &serde_json::Map<String, serde_json::Value>,
+    genesis_validators_root: Option<[u8; 32]>,
+) -> Result<NetworkConfig, ConfigError> {
+    ConfigFile::from_spec(spec)?.complete_offline(genesis_validators_root.map(Root::from))
+}
+
 /// Spec `compute_fork_data_root`.
 pub fn compute_fork_data_root(current_version: Version, genesis_validators_root: Root) -> Root {
     ForkData {
@@ -553,6 +660,7 @@ pub fn compute_signing_root(object_root: Root, domain: Domain) -> Root {
 /// Nested values (`BLOB_SCHEDULE` entries) are skipped.
 fn top_level_scalars(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     let mut out = BTreeMap::new();
+    let mut lines: BTreeMap<String, usize> = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim_end();
         if line.is_empty()
@@ -580,6 +688,13 @@ fn top_level_scalars(text: &str) -> Result<BTreeMap<String, String>, ConfigError
             None => rest,
         };
         let value = value.trim().trim_matches(|c| c == '\'' || c == '"');
+        if let Some(first_line) = lines.insert(key.to_string(), n + 1) {
+            return Err(ConfigError::DuplicateKey {
+                key: key.to_string(),
+                first_line,
+                second_line: n + 1,
+            });
+        }
         out.insert(key.to_string(), value.to_string());
     }
     if out.is_empty() {
@@ -659,5 +774,51 @@ mod tests {
         let err =
             NetworkConfig::from_config_yaml("PRESET_BASE: gnosis\n", Some(Root::ZERO)).unwrap_err();
         assert!(err.to_string().contains("got \"gnosis\""), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_name_the_key_and_both_lines() {
+        let text = "PRESET_BASE: minimal\n# comment\nSECONDS_PER_SLOT: 6\nPRESET_BASE: mainnet\n";
+        let err = ConfigFile::parse_yaml(text).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::DuplicateKey {
+                key: "PRESET_BASE".into(),
+                first_line: 1,
+                second_line: 4
+            }
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("PRESET_BASE") && text.contains("line 1") && text.contains("line 4"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_config_keeps_its_genesis_keys_apart_from_the_earliest_genesis() {
+        let mainnet = std::iter::once(("PRESET_BASE", "mainnet".to_string()))
+            .chain([
+                ("MIN_GENESIS_TIME", "1606824000".to_string()),
+                ("GENESIS_DELAY", "604800".to_string()),
+                ("SECONDS_PER_SLOT", "12".to_string()),
+                ("GENESIS_FORK_VERSION", "0x00000000".to_string()),
+                ("MIN_PER_EPOCH_CHURN_LIMIT", "4".to_string()),
+                ("CHURN_LIMIT_QUOTIENT", "65536".to_string()),
+                ("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT", "8".to_string()),
+                ("MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "256".to_string()),
+            ])
+            .map(|(k, v)| format!("{k}: {v}\n"))
+            .collect::<String>();
+        let c = ConfigFile::parse_yaml(&mainnet).unwrap();
+        assert_eq!(c.genesis_time, None);
+        assert_eq!(c.genesis_validators_root, None);
+        assert_eq!(c.earliest_genesis_time, Some(1_606_824_000 + 604_800));
+        let n = c.clone().complete(1_606_824_023, Root::repeat_byte(1));
+        assert_eq!(n.genesis_time, 1_606_824_023);
+        assert_eq!(
+            c.complete_offline(None),
+            Err(ConfigError::MissingGenesisValidatorsRoot)
+        );
     }
 }

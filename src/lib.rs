@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod light;
 pub mod merkle;
+pub mod network;
 pub mod overseer;
 pub mod ssz_io;
 pub mod store;

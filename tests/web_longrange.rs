@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use beacon_lightsync::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi};
-use beacon_lightsync::checkpoint::network_from_spec;
+use beacon_lightsync::config::network_from_spec;
 use beacon_lightsync::js::LightSync;
 use beacon_lightsync::store::{IdbStore, Store, StoreDump};
 use js_sys::{Object, Reflect};

@@ -167,9 +167,11 @@ function backfillTarget(text) {
 }
 
 /**
- * Builds the options object of `LightSync.create` from the form. A custom network takes its
- * configuration from the first provider's `/eth/v1/config/spec` and `/eth/v1/beacon/genesis`
- * (right for a devnet one runs oneself; a public network should use its built-in name).
+ * Builds the options object of `LightSync.create` from the form. A custom network is
+ * `network: "spec"`: the package reads the config from the first provider's
+ * `/eth/v1/config/spec` and the genesis time and validators root from every provider's
+ * `/eth/v1/beacon/genesis` (right for a devnet one runs oneself; a public network should use its
+ * built-in name).
  */
 async function buildOptions(values) {
   const beaconApiUrls = values.urls
@@ -179,10 +181,7 @@ async function buildOptions(values) {
   if (beaconApiUrls.length === 0) throw formError("Beacon API URLs", "at least one http(s) URL", "");
   for (const u of beaconApiUrls)
     if (!/^https?:\/\/[^/]+/.test(u)) throw formError("Beacon API URLs", "http:// or https:// URLs", u);
-  let network = values.network;
-  if (network === "provider") {
-    network = await networkFromProvider(beaconApiUrls[0]);
-  }
+  const network = values.network === "provider" ? "spec" : values.network;
   const opts = {
     network,
     beaconApiUrls,
@@ -215,24 +214,21 @@ async function buildOptions(values) {
   return opts;
 }
 
-async function networkFromProvider(url) {
-  const get = async (path) => {
-    let res;
-    try {
-      res = await fetch(url + path, { headers: { Accept: "application/json" } });
-    } catch (e) {
-      throw Object.assign(new Error(`${url}${path}: ${e.message}`), { code: "NETWORK" });
-    }
-    if (!res.ok)
-      throw Object.assign(new Error(`${url}${path}: expected status 200, got ${res.status}`), {
-        code: "HTTP_STATUS",
-        expected: "200",
-        actual: String(res.status),
-      });
-    return (await res.json()).data;
-  };
-  const [spec, genesis] = await Promise.all([get("/eth/v1/config/spec"), get("/eth/v1/beacon/genesis")]);
-  return { ...spec, GENESIS_VALIDATORS_ROOT: genesis.genesis_validators_root };
+/** The genesis validators root `url` serves (names a custom network's database). */
+async function genesisRootFromProvider(url) {
+  let res;
+  try {
+    res = await fetch(`${url}/eth/v1/beacon/genesis`, { headers: { Accept: "application/json" } });
+  } catch (e) {
+    throw Object.assign(new Error(`${url}/eth/v1/beacon/genesis: ${e.message}`), { code: "NETWORK" });
+  }
+  if (!res.ok)
+    throw Object.assign(new Error(`${url}/eth/v1/beacon/genesis: expected status 200, got ${res.status}`), {
+      code: "HTTP_STATUS",
+      expected: "200",
+      actual: String(res.status),
+    });
+  return (await res.json()).data.genesis_validators_root;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -640,7 +636,7 @@ async function resetDatabase() {
   if (typeof sync?.reset === "function") return sync.reset();
   const values = readForm();
   let gvr = BUILT_IN_GVR[values.network];
-  if (!gvr) gvr = (await buildOptions(values)).network.GENESIS_VALIDATORS_ROOT;
+  if (!gvr) gvr = await genesisRootFromProvider((await buildOptions(values)).beaconApiUrls[0]);
   const name = `beacon-lightsync-${gvr.toLowerCase()}`;
   sync?.free?.();
   sync = null;

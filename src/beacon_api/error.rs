@@ -148,8 +148,19 @@ impl ApiError {
 }
 
 impl fmt::Display for ApiError {
+    /// The message, with any credentials in URLs (the request's, or one a platform error
+    /// repeats) redacted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        f.write_str(&super::redact_credentials(&Raw(self).to_string()))
+    }
+}
+
+/// An [`ApiError`]'s message as built, before redaction.
+struct Raw<'a>(&'a ApiError);
+
+impl fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             ApiError::HttpStatus {
                 url,
                 status,

@@ -261,6 +261,52 @@ pub fn validate_state_id(id: &str) -> Result<(), ApiError> {
     }
 }
 
+/// `url` as a provider base URL: `http://` or `https://` (any case) followed by a host. Anything
+/// else (`ftp:`, `file:`, a bare host, an empty string) is the caller's mistake, not a provider
+/// failure, so it is refused before any request. The message shows the URL redacted.
+pub fn validate_base_url(url: &str) -> Result<(), ApiError> {
+    let lower = url.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    let host = host.map(|h| h.rsplit('@').next().unwrap_or(""));
+    match host {
+        Some(h) if !h.is_empty() && !h.starts_with(':') => Ok(()),
+        _ => Err(ApiError::InvalidArgument {
+            what: "Beacon API URL",
+            expected: "an http:// or https:// URL with a host",
+            got: redact_credentials(url),
+        }),
+    }
+}
+
+/// `text` with the credentials of every URL in it (`scheme://user:password@host`) replaced by
+/// `***` (`scheme://***@host`): URLs name providers in messages, anchors and logs, and a
+/// password must never be printed back.
+pub fn redact_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The typed Beacon API calls the sync flows need. Implemented by [`HttpBeaconApi`]; tests may
 /// implement it over canned data.
 #[allow(async_fn_in_trait)] // No `Send` bound on purpose: see the module docs.
@@ -373,14 +419,18 @@ fn check_header_slot(
 #[derive(Debug, Clone)]
 pub struct HttpBeaconApi<T> {
     base: String,
+    /// `base` with credentials redacted: the provider's name in errors and anchors.
+    name: String,
     transport: T,
 }
 
 impl<T: Transport> HttpBeaconApi<T> {
     /// A client for the node at `base_url` (`http://127.0.0.1:5052`; a trailing `/` is dropped).
     pub fn new(base_url: &str, transport: T) -> Self {
+        let base = base_url.trim_end_matches('/').to_string();
         HttpBeaconApi {
-            base: base_url.trim_end_matches('/').to_string(),
+            name: redact_credentials(&base),
+            base,
             transport,
         }
     }
@@ -410,7 +460,7 @@ impl<T: Transport> HttpBeaconApi<T> {
 
 impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
     fn base_url(&self) -> &str {
-        &self.base
+        &self.name
     }
 
     async fn genesis(&self) -> Result<Genesis, ApiError> {
@@ -449,7 +499,7 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
                     None => None,
                     Some(r) => Some(parse::header(url, &r.body)?),
                 };
-                check_header_slot(&self.base, *slot, found)
+                check_header_slot(&self.name, *slot, found)
             })
             .collect()
     }
@@ -579,5 +629,57 @@ mod tests {
             let err = validate_state_id(bad).unwrap_err();
             assert_eq!(err.code(), "INVALID_ARGUMENT", "{bad}");
         }
+    }
+
+    #[test]
+    fn credentials_are_redacted_from_urls_and_messages() {
+        assert_eq!(
+            redact_credentials("http://user:s3cret@10.0.0.1:5052/eth/v1/beacon/genesis"),
+            "http://***@10.0.0.1:5052/eth/v1/beacon/genesis"
+        );
+        assert_eq!(
+            redact_credentials("GET https://tok@a.example/x failed; try http://b.example?q=u@v"),
+            "GET https://***@a.example/x failed; try http://b.example?q=u@v"
+        );
+        assert_eq!(redact_credentials("no url here"), "no url here");
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let api = HttpBeaconApi::new("http://alice:pw@127.0.0.1:1/", UreqTransport::new(1, 1));
+            assert_eq!(api.base, "http://alice:pw@127.0.0.1:1");
+            assert_eq!(api.base_url(), "http://***@127.0.0.1:1");
+        }
+        let e = ApiError::Network {
+            url: "http://alice:pw@127.0.0.1:1/eth/v1/beacon/genesis".into(),
+            reason: "http://alice:pw@127.0.0.1:1/eth/v1/beacon/genesis: refused".into(),
+        };
+        let text = e.to_string();
+        assert!(!text.contains("pw"), "{text}");
+        assert!(text.contains("http://***@127.0.0.1:1/eth"), "{text}");
+    }
+
+    #[test]
+    fn only_http_and_https_base_urls_are_accepted() {
+        for ok in [
+            "http://127.0.0.1:5052",
+            "HTTPS://node.example/api",
+            "http://u:p@h",
+        ] {
+            assert!(validate_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ftp://h",
+            "file:///etc",
+            "127.0.0.1:5052",
+            "",
+            "http://",
+            "https:///x",
+            "ws://h",
+        ] {
+            let e = validate_base_url(bad).unwrap_err();
+            assert_eq!(e.code(), "INVALID_ARGUMENT", "{bad}");
+            assert!(e.to_string().contains("http:// or https://"), "{e}");
+        }
+        let e = validate_base_url("ftp://bob:hunter2@h").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 }

@@ -227,30 +227,6 @@ pub struct WsStatus {
     pub stale: bool,
 }
 
-/// A [`NetworkConfig`] from a config given as key/value pairs: the `data` of
-/// `/eth/v1/config/spec`, or a JS config object with `config.yaml` keys. Non-scalar values (such
-/// as `BLOB_SCHEDULE`) are skipped; the genesis validators root comes from `genesis_validators_root`
-/// or a `GENESIS_VALIDATORS_ROOT` key.
-pub fn network_from_spec(
-    spec: &serde_json::Map<String, serde_json::Value>,
-    genesis_validators_root: Option<Root>,
-) -> Result<NetworkConfig, crate::config::ConfigError> {
-    let mut yaml = String::new();
-    for (key, value) in spec {
-        let text = match value {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            _ => continue,
-        };
-        if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            continue;
-        }
-        // Single-quoted YAML scalars: only `'` needs escaping (as `''`).
-        yaml.push_str(&format!("{key}: '{}'\n", text.replace('\'', "''")));
-    }
-    NetworkConfig::from_config_yaml(&yaml, genesis_validators_root.map(B256::from))
-}
-
 /// The weak-subjectivity standing of a stored anchor now.
 pub fn ws_status<C: Clock + ?Sized>(
     network: &NetworkConfig,

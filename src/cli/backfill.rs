@@ -7,28 +7,30 @@
 //! Exit codes: 0 done; 1 the backfill failed (the code says why); 2 bad usage.
 //!
 //! `--network` takes a built-in name (mainnet, sepolia, hoodi, holesky), a path to a
-//! `config.yaml`, or `spec`: the config is then read from the first provider's
-//! `/eth/v1/config/spec` (what the devnet serves). The genesis validators root always comes from
-//! the first provider's `/eth/v1/beacon/genesis` and must equal the config's when it has one.
-//! The root given by `--anchor-root` is trusted as given (no state is fetched, so the
-//! weak-subjectivity rule, which needs the anchor state, does not apply here).
+//! `config.yaml`, or `spec` (the config from the first answering provider's
+//! `/eth/v1/config/spec`); see [`crate::network`]. Every provider is asked for its genesis: those
+//! that answer must serve the network's genesis validators root (`WRONG_NETWORK` otherwise), and
+//! the anchor header comes from any provider that serves it, so one provider that is down does not
+//! stop the start. The root given by `--anchor-root` is trusted as given (no state is fetched, so
+//! the weak-subjectivity rule, which needs the anchor state, does not apply here).
 
-use super::{run_parsed, Flags, Wording, HELP};
+use super::{network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
 use crate::backfill::{
     Backfill, BackfillEvent, BackfillHooks, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
     DEFAULT_CONCURRENCY,
 };
-use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
-use crate::checkpoint::network_from_spec;
-use crate::config::NetworkConfig;
+use crate::beacon_api::{
+    redact_credentials, ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, UreqTransport,
+};
+use crate::network::{check_providers_genesis, NetworkChoice};
 use crate::store::{AnchorRecord, MemoryStore, Store, Trust};
 use crate::types::hex0x;
-use crate::types::B256;
 use crate::ws::SystemClock;
 use futures::executor::block_on;
 
-const USAGE: &str = "usage: lightsync backfill --beacon-api URL[,URL...] --network NAME|config.yaml|spec \
+const USAGE: &str = "usage: lightsync backfill --beacon-api URL[,URL...] --network NETWORK \
 --anchor-root 0xROOT [--to-slot SLOT|genesis] [--concurrency C] [--batch-size B] [--timeout-ms MS] [--progress]\n\
+  NETWORK: mainnet | sepolia | hoodi | holesky, `spec` or a config.yaml path;\n\
   default target: the MIN_EPOCHS_FOR_BLOCK_REQUESTS horizon; --progress prints events on stderr";
 
 /// Per-request timeout of the CLI, in milliseconds.
@@ -36,7 +38,7 @@ const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 
 struct Args {
     urls: Vec<String>,
-    network: String,
+    network: NetworkChoice,
     anchor_root: [u8; 32],
     target: Target,
     concurrency: usize,
@@ -58,17 +60,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     while let Some(flag) = flags.next() {
         match flag {
             "-h" | "--help" => return Err(HELP.into()),
-            "--beacon-api" => {
-                urls = Some(
-                    flags
-                        .value()?
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>(),
-                )
-            }
-            "--network" => network = Some(flags.value()?),
+            "--beacon-api" => urls = Some(parse_urls(&flags.value()?)?),
+            "--network" => network = Some(NetworkChoice::from_arg(&flags.value()?)?),
             "--anchor-root" => {
                 anchor_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
                     let bytes =
@@ -124,6 +117,7 @@ impl BackfillHooks for CliHooks {
 }
 
 fn fail(code: &str, message: &str) -> i32 {
+    let message = &redact_credentials(message);
     println!(
         "{}",
         serde_json::json!({ "error": { "code": code, "message": message } })
@@ -145,40 +139,28 @@ fn backfill_and_print(a: Args) -> i32 {
         .iter()
         .map(|u| HttpBeaconApi::new(u, UreqTransport::new(a.timeout_ms, a.concurrency)))
         .collect();
-    let first = &providers[0];
-    let genesis = match block_on(first.genesis()) {
-        Ok(g) => g,
-        Err(e) => return fail(e.code(), &e.to_string()),
-    };
-    let network = match network(&a.network, first, genesis.genesis_validators_root) {
+    let network = match network_of(&a.network, &providers, None) {
         Ok(n) => n,
         Err((code, m)) => return fail(code, &m),
     };
-    if network.genesis_validators_root.0 != genesis.genesis_validators_root {
-        return fail(
-            "WRONG_NETWORK",
-            &format!(
-                "genesis_validators_root: expected {} ({}), got {} from {}",
-                hex0x(&network.genesis_validators_root.0),
-                network.name,
-                hex0x(&genesis.genesis_validators_root),
-                first.base_url()
-            ),
-        );
-    }
-    let top = match block_on(first.header_by_root(&a.anchor_root)) {
-        Ok(Some(h)) => h,
-        Ok(None) => {
-            return fail(
-                "ANCHOR_NOT_FOUND",
-                &format!(
-                    "expected {} to serve the header {}, got 404",
-                    first.base_url(),
-                    hex0x(&a.anchor_root)
-                ),
-            )
+    // A config's genesis was already taken from (and agreed by) every provider; a built-in
+    // network's root is checked against each of them here.
+    if matches!(a.network, NetworkChoice::BuiltIn(_)) {
+        match block_on(check_providers_genesis(&network, &providers)) {
+            Ok(failed) => {
+                for (p, e) in failed {
+                    warn(
+                        "PROVIDER_FAILED",
+                        &format!("{p} did not answer ({}): {e}", e.code()),
+                    );
+                }
+            }
+            Err(e) => return fail(e.code(), &e.to_string()),
         }
-        Err(e) => return fail(e.code(), &e.to_string()),
+    }
+    let top = match anchor_header(&providers, &a.anchor_root) {
+        Ok(h) => h,
+        Err((code, m)) => return fail(code, &m),
     };
     let store = MemoryStore::new(&network.name, network.genesis_validators_root.0);
     let slot = top.header.slot;
@@ -191,7 +173,7 @@ fn backfill_and_print(a: Args) -> i32 {
         fork: network.fork_at_slot(slot).as_str().to_string(),
         trust: Trust::BlockRoot,
         linked_through_latest_block_header: false,
-        providers: a.urls.clone(),
+        providers: providers.iter().map(|p| p.base_url().to_string()).collect(),
         // No state here: the root is trusted as given, so no weak-subjectivity expiry applies.
         ws_period_epochs: u64::MAX / 2,
         total_active_balance: 0,
@@ -245,25 +227,40 @@ fn backfill_and_print(a: Args) -> i32 {
     }
 }
 
-/// The network config named by `--network`.
-fn network<A: BeaconApi>(
-    name: &str,
-    first: &A,
-    gvr: [u8; 32],
-) -> Result<NetworkConfig, (&'static str, String)> {
-    if NetworkConfig::BUILT_IN.contains(&name) {
-        return NetworkConfig::by_name(name).map_err(|e| ("CONFIG", e.to_string()));
+/// The anchor's header from the first provider that serves it (its root is checked by the
+/// client). Providers that fail are reported; 404 everywhere is `ANCHOR_NOT_FOUND`.
+fn anchor_header<A: BeaconApi>(
+    providers: &[A],
+    root: &[u8; 32],
+) -> Result<HeaderInfo, (&'static str, String)> {
+    let mut missing = Vec::new();
+    let mut failed: Vec<(String, ApiError)> = Vec::new();
+    for p in providers {
+        match block_on(p.header_by_root(root)) {
+            Ok(Some(h)) => {
+                for (url, e) in &failed {
+                    warn(
+                        "PROVIDER_FAILED",
+                        &format!("{url} did not answer ({}): {e}", e.code()),
+                    );
+                }
+                return Ok(h);
+            }
+            Ok(None) => missing.push(p.base_url().to_string()),
+            Err(e) => failed.push((p.base_url().to_string(), e)),
+        }
     }
-    if name == "spec" {
-        let spec = block_on(first.spec()).map_err(|e| (e.code(), e.to_string()))?;
-        return network_from_spec(&spec, Some(gvr)).map_err(|e| ("CONFIG", e.to_string()));
+    if missing.is_empty() {
+        if let Some((_, e)) = failed.into_iter().next() {
+            return Err((e.code(), e.to_string()));
+        }
     }
-    let text = std::fs::read_to_string(name).map_err(|e| {
-        (
-            "CONFIG",
-            format!("--network: expected a built-in name, `spec` or a readable config.yaml, got {name:?} ({e})"),
-        )
-    })?;
-    NetworkConfig::from_config_yaml(&text, Some(B256::from(gvr)))
-        .map_err(|e| ("CONFIG", e.to_string()))
+    Err((
+        "ANCHOR_NOT_FOUND",
+        format!(
+            "expected a provider to serve the header {}, got 404 from {}",
+            hex0x(root),
+            missing.join(", ")
+        ),
+    ))
 }

@@ -7,27 +7,36 @@
 
 use std::cell::Cell;
 
-use super::{is_help, run_parsed, Flags, Wording, HELP};
-use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
+use super::{is_help, network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
+use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
+use crate::checkpoint::ws_status;
 use crate::checkpoint::{
     CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
     Verified,
 };
-use crate::config::{ConfigError, NetworkConfig};
+use crate::config::NetworkConfig;
+use crate::network::{NetworkChoice, StateGenesis};
+use crate::overseer::{Mode, Overseer, OverseerEvent, OverseerHooks, Started};
 use crate::store::MemoryStore;
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint};
 
-const USAGE: &str = "usage: lightsync checkpoint --network N
+const USAGE: &str = "usage: lightsync checkpoint --network NETWORK
     (--checkpoint ROOT:EPOCH | --trusted-block-root ROOT | --state-id ID | --state-file FILE)
-    [--beacon-api URL[,URL...]] [--now UNIX_SECONDS] [--long-range strict|lenient]
+    [--beacon-api URL[,URL...]] [--now UNIX_SECONDS] [--long-range strict|lenient|light]
     [--quorum K] [--timeout-ms MS]
-  N: mainnet | sepolia | hoodi | holesky, or the path of a config.yaml (without a
-     GENESIS_VALIDATORS_ROOT key the first provider's genesis is used, with a warning)
+  NETWORK: mainnet | sepolia | hoodi | holesky, `spec` (the config from the first
+     provider's /eth/v1/config/spec), or the path of a config.yaml. A config's genesis time and
+     validators root come from every provider's /eth/v1/beacon/genesis (which must agree); with
+     --state-file and no provider, from the state.
+  --long-range: what a checkpoint outside its weak-subjectivity period gets: strict refuses it
+     (WS_STALE), lenient keeps it marked stale, light rebuilds trust from its sync committees with
+     light-client updates (a new `light-client` anchor linked back by hash chain). The output's
+     `mode` says what ran: checkpoint, lenient or light.
   --beacon-api is required except with --state-file.";
 
 struct Args {
-    network: String,
+    network: Option<NetworkChoice>,
     urls: Vec<String>,
     source: Option<SourceArg>,
     now: Option<u64>,
@@ -36,7 +45,7 @@ struct Args {
     timeout_ms: u64,
 }
 
-enum SourceArg {
+pub(super) enum SourceArg {
     Checkpoint(String),
     Root(String),
     StateId(String),
@@ -45,7 +54,7 @@ enum SourceArg {
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut out = Args {
-        network: String::new(),
+        network: None,
         urls: Vec::new(),
         source: None,
         now: None,
@@ -70,15 +79,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             Ok(())
         };
         match flag {
-            "--network" => out.network = value,
-            "--beacon-api" => {
-                out.urls = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from)
-                    .collect()
-            }
+            "--network" => out.network = Some(NetworkChoice::from_arg(&value)?),
+            "--beacon-api" => out.urls = parse_urls(&value)?,
             "--checkpoint" => set_source(SourceArg::Checkpoint(value))?,
             "--trusted-block-root" => set_source(SourceArg::Root(value))?,
             "--state-id" => set_source(SourceArg::StateId(value))?,
@@ -90,8 +92,13 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             _ => return Err(flags.unknown()),
         }
     }
-    if out.network.is_empty() {
+    if out.network.is_none() {
         return Err("--network: expected a network name or config.yaml path, got nothing".into());
+    }
+    if matches!(out.network, Some(NetworkChoice::Spec)) && out.urls.is_empty() {
+        return Err(
+            "--network spec: expected --beacon-api to read the config from, got none".into(),
+        );
     }
     match &out.source {
         None => {
@@ -120,21 +127,162 @@ fn parse_root(s: &str) -> Result<[u8; 32], String> {
         .map_err(|b: Vec<u8>| format!("expected 32 bytes, got {}", b.len()))
 }
 
-struct Printer {
-    warnings: Cell<usize>,
+/// The CLI's hooks for the checkpoint flow and the overseer: warnings on stderr. Under
+/// `--long-range light` the checkpoint runs leniently so that a stale anchor can be rebuilt;
+/// its "stored as stale" warning is then replaced by the rebuild's own notice.
+pub(super) struct Printer {
+    pub warnings: Cell<usize>,
+    pub light: bool,
+}
+
+impl Printer {
+    pub fn new(long_range: LongRange) -> Self {
+        Printer {
+            warnings: Cell::new(0),
+            light: long_range == LongRange::Light,
+        }
+    }
+
+    fn warn(&self, code: &str, message: &str) {
+        self.warnings.set(self.warnings.get() + 1);
+        warn(code, message);
+    }
 }
 
 impl Hooks for Printer {
     fn emit(&self, event: &SyncEvent) {
         if let SyncEvent::Warning { code, message } = event {
-            self.warnings.set(self.warnings.get() + 1);
-            eprintln!("warning {code}: {message}");
+            if self.light && *code == "WS_STALE_LENIENT" {
+                return;
+            }
+            self.warn(code, message);
         }
     }
 }
 
+impl OverseerHooks for Printer {
+    fn emit(&self, event: &OverseerEvent) {
+        match event {
+            OverseerEvent::Warning { code, message } => self.warn(code, message),
+            OverseerEvent::Checkpoint(e) => Hooks::emit(self, e),
+            OverseerEvent::Decided(d) if d.mode == Mode::Light => self.warn(
+                "LIGHT_REBUILD",
+                &format!(
+                    "anchor epoch {} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
+                    d.anchor_epoch, d.ws.period_epochs, d.ws.current_epoch
+                ),
+            ),
+            OverseerEvent::ProviderRejected {
+                step,
+                provider,
+                code,
+                message,
+                ..
+            } => self.warn(
+                "REBUILD_PROVIDER_REJECTED",
+                &format!("light rebuild, step {step}: {provider} failed ({code}), trying the next one: {message}"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// A verified anchor in an in-memory store, and how it was reached.
+pub(super) struct Anchored {
+    /// The anchor in use (the rebuilt one after a light rebuild) and its standing.
+    pub verified: Verified,
+    /// `checkpoint` (within its period), `lenient` (stale, kept) or `light` (rebuilt).
+    pub mode: &'static str,
+    /// The overseer's start, when the light rebuild ran (it also took a first follow step).
+    pub started: Option<Started>,
+}
+
+/// The checkpoint flow of `source` into `store`; under `light`, a stale checkpoint is kept and
+/// then rebuilt by the overseer (light-client updates from its sync committees, linked back by
+/// hash chain), as the browser does for a stored anchor that went stale.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn establish<C: Clock>(
+    net: &NetworkConfig,
+    providers: &[HttpBeaconApi<UreqTransport>],
+    store: &MemoryStore,
+    clock: &C,
+    hooks: &Printer,
+    long_range: LongRange,
+    quorum: Option<usize>,
+    source: &Source,
+) -> Result<Anchored, (&'static str, String)> {
+    let options = CheckpointOptions {
+        long_range: match long_range {
+            LongRange::Light => LongRange::Lenient,
+            other => other,
+        },
+        quorum,
+    };
+    let s = CheckpointSync {
+        network: net,
+        providers,
+        store,
+        clock,
+        hooks,
+        options,
+    };
+    let verified =
+        futures::executor::block_on(s.run(source)).map_err(|e| (e.code(), e.to_string()))?;
+    if !verified.ws.stale {
+        return Ok(Anchored {
+            verified,
+            mode: "checkpoint",
+            started: None,
+        });
+    }
+    if long_range != LongRange::Light {
+        return Ok(Anchored {
+            verified,
+            mode: "lenient",
+            started: None,
+        });
+    }
+    let overseer = Overseer {
+        network: net,
+        providers,
+        store,
+        clock,
+        hooks,
+        long_range,
+    };
+    let started =
+        futures::executor::block_on(overseer.start()).map_err(|e| (e.code(), e.to_string()))?;
+    let ws = ws_status(net, clock, &started.anchor).map_err(|e| (e.code(), e.to_string()))?;
+    Ok(Anchored {
+        verified: Verified {
+            anchor: started.anchor.clone(),
+            ws,
+        },
+        mode: "light",
+        started: Some(started),
+    })
+}
+
+/// The `Source` a source argument names.
+pub(super) fn source_of(arg: &SourceArg) -> Result<Source, (&'static str, String)> {
+    Ok(match arg {
+        SourceArg::Checkpoint(s) => Source::Checkpoint(WsCheckpoint::parse(s).map_err(|e| {
+            let e = CheckpointError::InvalidCheckpointString(e);
+            (e.code(), e.to_string())
+        })?),
+        SourceArg::Root(s) => Source::TrustedBlockRoot(
+            parse_root(s)
+                .map_err(|e| ("INVALID_CHECKPOINT", format!("--trusted-block-root: {e}")))?,
+        ),
+        SourceArg::StateId(s) => Source::StateId(s.clone()),
+        SourceArg::File(path) => Source::StateFile(
+            crate::ssz_io::read_ssz_file(path).map_err(|e| ("READ", e.to_string()))?,
+        ),
+    })
+}
+
 fn fail(code: &str, message: impl std::fmt::Display) -> i32 {
-    eprintln!("{code}: {message}");
+    eprintln!("{code}: {}", redact_credentials(&message.to_string()));
     1
 }
 
@@ -166,145 +314,70 @@ pub fn run(args: &[String]) -> i32 {
 
 /// Syncs as `args` ask and prints the anchor; returns the exit code.
 fn sync_and_print(args: Args) -> i32 {
-    let timeout = args.timeout_ms;
-    let providers: Vec<HttpBeaconApi<UreqTransport>> = args
-        .urls
-        .iter()
-        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout, 8)))
-        .collect();
-    let source = match &args.source {
-        Some(SourceArg::Checkpoint(s)) => match WsCheckpoint::parse(s) {
-            Ok(cp) => Source::Checkpoint(cp),
-            Err(e) => {
-                return fail(
-                    "INVALID_CHECKPOINT",
-                    CheckpointError::InvalidCheckpointString(e),
-                )
-            }
-        },
-        Some(SourceArg::Root(s)) => match parse_root(s) {
-            Ok(r) => Source::TrustedBlockRoot(r),
-            Err(e) => return fail("INVALID_CHECKPOINT", format!("--trusted-block-root: {e}")),
-        },
-        Some(SourceArg::StateId(s)) => Source::StateId(s.clone()),
-        Some(SourceArg::File(path)) => match crate::ssz_io::read_ssz_file(path) {
-            Ok(b) => Source::StateFile(b),
-            Err(e) => return fail("READ", e),
-        },
-        None => return 2,
+    match args.now {
+        Some(t) => sync_with_clock(&args, &FixedClock(t)),
+        None => sync_with_clock(&args, &SystemClock),
+    }
+}
+
+fn sync_with_clock<C: Clock>(args: &Args, clock: &C) -> i32 {
+    let providers = providers(&args.urls, args.timeout_ms);
+    let (Some(source), Some(choice)) = (&args.source, &args.network) else {
+        return 2;
     };
-    let net = match load_network(&args.network, &providers, &source) {
+    let source = match source_of(source) {
+        Ok(s) => s,
+        Err((code, m)) => return fail(code, m),
+    };
+    let state = match &source {
+        Source::StateFile(bytes) => StateGenesis::from_state_ssz(bytes),
+        _ => None,
+    };
+    let net = match network_of(choice, &providers, state) {
         Ok(n) => n,
         Err((code, msg)) => return fail(code, msg),
     };
     let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let hooks = Printer {
-        warnings: Cell::new(0),
-    };
-    let options = CheckpointOptions {
-        long_range: args.long_range,
-        quorum: args.quorum,
-    };
-    let result = match args.now {
-        Some(t) => sync(
-            &net,
-            &providers,
-            &store,
-            &FixedClock(t),
-            &hooks,
-            options,
-            &source,
-        ),
-        None => sync(
-            &net,
-            &providers,
-            &store,
-            &SystemClock,
-            &hooks,
-            options,
-            &source,
-        ),
-    };
-    match result {
-        Ok(v) => {
-            println!("{}", anchor_json(&v));
+    let hooks = Printer::new(args.long_range);
+    match establish(
+        &net,
+        &providers,
+        &store,
+        clock,
+        &hooks,
+        args.long_range,
+        args.quorum,
+        &source,
+    ) {
+        Ok(a) => {
+            let mut out = anchor_json(&a.verified);
+            out["long_range"] = long_range_name(args.long_range).into();
+            out["mode"] = a.mode.into();
+            if let Some(r) = a.started.as_ref().and_then(|s| s.rebuilt.as_ref()) {
+                out["rebuilt_from"] = hex0x(r.old_anchor_root).into();
+                out["light_client_updates"] = r.updates.into();
+                out["headers_linked"] = r.headers_linked.into();
+            }
+            println!("{out}");
             0
         }
-        Err(e) => fail(e.code(), e),
+        Err((code, m)) => fail(code, m),
     }
 }
 
-fn sync<C: Clock>(
-    net: &NetworkConfig,
-    providers: &[HttpBeaconApi<UreqTransport>],
-    store: &MemoryStore,
-    clock: &C,
-    hooks: &Printer,
-    options: CheckpointOptions,
-    source: &Source,
-) -> Result<Verified, CheckpointError> {
-    let s = CheckpointSync {
-        network: net,
-        providers,
-        store,
-        clock,
-        hooks,
-        options,
-    };
-    futures::executor::block_on(s.run(source))
+/// One HTTP provider per URL (each with `timeout_ms` and 8 connections).
+pub(super) fn providers(urls: &[String], timeout_ms: u64) -> Vec<HttpBeaconApi<UreqTransport>> {
+    urls.iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(timeout_ms, 8)))
+        .collect()
 }
 
-/// A built-in network by name, or a config.yaml. A config without `GENESIS_VALIDATORS_ROOT`
-/// takes it from the state file, else from the first provider (with a warning: that trusts the
-/// provider for the network's identity).
-fn load_network(
-    name: &str,
-    providers: &[HttpBeaconApi<UreqTransport>],
-    source: &Source,
-) -> Result<NetworkConfig, (&'static str, String)> {
-    if NetworkConfig::BUILT_IN.contains(&name) {
-        return NetworkConfig::by_name(name).map_err(|e| ("CONFIG", e.to_string()));
-    }
-    let text = std::fs::read_to_string(name).map_err(|e| {
-        (
-            "CONFIG",
-            format!(
-                "--network: expected a built-in name or a readable config.yaml, got `{name}` ({e})"
-            ),
-        )
-    })?;
-    match NetworkConfig::from_config_yaml(&text, None) {
-        Ok(n) => Ok(n),
-        Err(ConfigError::MissingGenesisValidatorsRoot) => {
-            let gvr = match source {
-                Source::StateFile(bytes) if bytes.len() >= 40 => {
-                    let mut r = [0u8; 32];
-                    r.copy_from_slice(&bytes[8..40]);
-                    eprintln!(
-                        "warning CONFIG_GVR_FROM_STATE: {name} has no GENESIS_VALIDATORS_ROOT; using the state's 0x{}",
-                        hex::encode(r)
-                    );
-                    r
-                }
-                _ => {
-                    let p = providers.first().ok_or((
-                        "CONFIG",
-                        format!("{name}: expected GENESIS_VALIDATORS_ROOT, got none"),
-                    ))?;
-                    let g = futures::executor::block_on(p.genesis())
-                        .map_err(|e| (e.code(), e.to_string()))?;
-                    eprintln!(
-                        "warning CONFIG_GVR_FROM_PROVIDER: {name} has no GENESIS_VALIDATORS_ROOT; using {}'s 0x{}",
-                        p.base_url(),
-                        hex::encode(g.genesis_validators_root)
-                    );
-                    g.genesis_validators_root
-                }
-            };
-            NetworkConfig::from_config_yaml(&text, Some(gvr.into()))
-                .map_err(|e| ("CONFIG", e.to_string()))
-        }
-        Err(e) => Err(("CONFIG", e.to_string())),
+/// The `--long-range` value as written.
+pub(super) fn long_range_name(l: LongRange) -> &'static str {
+    match l {
+        LongRange::Strict => "strict",
+        LongRange::Lenient => "lenient",
+        LongRange::Light => "light",
     }
 }
 

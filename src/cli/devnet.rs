@@ -24,6 +24,8 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --live               grow the chain in real time (one slot per SECONDS_PER_SLOT, finalizing
                        two epochs behind the head), with events on /eth/v1/events
   --seconds-per-slot S SECONDS_PER_SLOT served and followed by --live [preset: 6 minimal, 12 mainnet]
+  --genesis-lag S      serve a spec whose MIN_GENESIS_TIME + GENESIS_DELAY is S seconds before
+                       the genesis time, as real networks do [0]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
                        earlier; the served boundary state links to it via latest_block_header)
@@ -66,6 +68,7 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--fork" => chain.fork = flags.value()?,
             "--seed" => chain.seed = flags.parse("a u64 seed")?,
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
+            "--genesis-lag" => opts.genesis_lag = flags.parse("seconds")?,
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
             "--live" => opts.live = true,

@@ -3,10 +3,16 @@
 //! SSZ stream included) and optional finality / optimistic updates, and print one JSON object:
 //! the last verified finalized header, the optimistic header, how many updates were processed.
 //!
-//! Exit codes: 0 verified; 1 a check failed (stderr names the error code and the update);
-//! 2 bad usage or unreadable input.
+//! `--network` is resolved as by every command ([`crate::network`]): offline it takes a built-in
+//! name or a config.yaml with `GENESIS_TIME` and `GENESIS_VALIDATORS_ROOT`; with `--beacon-api`
+//! it also takes `spec` or a config without them (the genesis from the providers). The config's
+//! preset (mainnet or minimal) decides the container sizes; its `BLOB_SCHEDULE` the Fulu digests.
+//!
+//! Exit codes: 0 verified; 1 a check failed (stderr names the error code and the update), or the
+//! network could not be resolved from the providers; 2 bad usage or unreadable input.
 
-use super::{is_help, run_parsed, Flags, Wording, HELP};
+use super::{is_help, parse_urls, resolve_network, run_parsed, Flags, Wording, HELP};
+use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
 use crate::config::NetworkConfig;
 use crate::light::error::LightClientError;
 use crate::light::fork_digest::BlobSchedule;
@@ -15,17 +21,22 @@ use crate::light::input::{
 };
 use crate::light::sync_protocol::initialize_light_client_store;
 use crate::light::verifier::verify_updates;
-use crate::types::{ForkName, Mainnet, Root};
+use crate::network::NetworkChoice;
+use crate::types::{ForkName, Mainnet, Minimal, Preset, PresetName, Root};
 
-const USAGE: &str = "usage: lightsync light-verify --network NAME --trusted-block-root 0xROOT \
+const USAGE: &str = "usage: lightsync light-verify --network NETWORK --trusted-block-root 0xROOT \
 --bootstrap FILE [--updates FILE ...] [--finality-update FILE] [--optimistic-update FILE] \
-[--fork FORK] [--current-slot SLOT]\n\
+[--fork FORK] [--current-slot SLOT] [--beacon-api URL[,URL...]] [--timeout-ms MS]\n\
+  NETWORK: mainnet | sepolia | hoodi | holesky, `spec` (needs --beacon-api) or a config.yaml\n\
+  path (offline it must hold GENESIS_TIME and GENESIS_VALIDATORS_ROOT);\n\
   FILE is JSON ({\"version\",\"data\"} or an array of them) or SSZ as the Beacon API serves it;\n\
   --fork names the fork of single-object SSZ files when their slot cannot tell it;\n\
   --current-slot overrides the wall-clock slot used for the spec's `current_slot`.";
 
 struct Args {
-    network: String,
+    network: NetworkChoice,
+    urls: Vec<String>,
+    timeout_ms: u64,
     trusted_root: Root,
     bootstrap: String,
     updates: Vec<String>,
@@ -48,10 +59,14 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut optimistic = None;
     let mut fork = None;
     let mut current_slot = None;
+    let mut urls = Vec::new();
+    let mut timeout_ms = 10_000;
     let mut flags = Flags::new(args, Wording::GOT_NONE);
     while let Some(flag) = flags.next() {
         match flag {
-            "--network" => network = Some(flags.value()?),
+            "--network" => network = Some(NetworkChoice::from_arg(&flags.value()?)?),
+            "--beacon-api" => urls = parse_urls(&flags.value()?)?,
+            "--timeout-ms" => timeout_ms = flags.parse("milliseconds")?,
             "--trusted-block-root" => {
                 trusted_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
                     let ok = v.len() == 66 && v.starts_with("0x");
@@ -74,8 +89,16 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             _ => return Err(flags.unknown()),
         }
     }
+    let network = network.ok_or("--network: expected a network name, got none")?;
+    if network == NetworkChoice::Spec && urls.is_empty() {
+        return Err(
+            "--network spec: expected --beacon-api to read the config from, got none".into(),
+        );
+    }
     Ok(Args {
-        network: network.ok_or("--network: expected a network name, got none")?,
+        network,
+        urls,
+        timeout_ms,
         trusted_root: trusted_root.ok_or("--trusted-block-root: expected a root, got none")?,
         bootstrap: bootstrap.ok_or("--bootstrap: expected a file, got none")?,
         updates,
@@ -92,6 +115,8 @@ fn read(path: &str) -> Result<Vec<u8>, String> {
 
 enum Failure {
     Usage(String),
+    /// The network could not be resolved against the providers: `(code, message)`.
+    Network(&'static str, String),
     Check(LightClientError),
 }
 
@@ -104,41 +129,65 @@ fn wall_clock_slot(config: &NetworkConfig) -> u64 {
 }
 
 fn verify(a: &Args) -> Result<serde_json::Value, Failure> {
-    let config = NetworkConfig::by_name(&a.network).map_err(|e| Failure::Usage(e.to_string()))?;
-    let blobs = BlobSchedule::for_network(&config.name);
-    let current_slot = a.current_slot.unwrap_or_else(|| wall_clock_slot(&config));
-    // Every built-in network uses the mainnet preset.
-    let bootstrap = parse_bootstrap::<Mainnet>(
-        &config,
-        &read(&a.bootstrap).map_err(Failure::Usage)?,
-        a.fork,
-    )
-    .map_err(Failure::Check)?;
-    let mut store = initialize_light_client_store(&config, a.trusted_root, &bootstrap)
+    let providers: Vec<_> = a
+        .urls
+        .iter()
+        .map(|u| HttpBeaconApi::new(u, UreqTransport::new(a.timeout_ms, 1)))
+        .collect();
+    let resolved = resolve_network(&a.network, &providers, None).map_err(|(code, m)| {
+        if code == "CONFIG" {
+            Failure::Usage(m)
+        } else {
+            Failure::Network(code, m)
+        }
+    })?;
+    let config = resolved.network;
+    let blobs = match &resolved.config_text {
+        None => BlobSchedule::for_network(&config.name),
+        Some(text) => BlobSchedule::from_config_yaml(text)
+            .map_err(|e| Failure::Usage(format!("BLOB_SCHEDULE: {e}")))?,
+    };
+    match config.preset {
+        PresetName::Mainnet => verify_with::<Mainnet>(a, &config, &blobs),
+        PresetName::Minimal => verify_with::<Minimal>(a, &config, &blobs),
+    }
+}
+
+/// The verification under the network's preset `P`.
+fn verify_with<P: Preset>(
+    a: &Args,
+    config: &NetworkConfig,
+    blobs: &BlobSchedule,
+) -> Result<serde_json::Value, Failure> {
+    let current_slot = a.current_slot.unwrap_or_else(|| wall_clock_slot(config));
+    let bootstrap =
+        parse_bootstrap::<P>(config, &read(&a.bootstrap).map_err(Failure::Usage)?, a.fork)
+            .map_err(Failure::Check)?;
+    let mut store = initialize_light_client_store(config, a.trusted_root, &bootstrap)
         .map_err(Failure::Check)?;
     let mut updates = Vec::new();
     for file in &a.updates {
         updates.extend(
-            parse_updates::<Mainnet>(&config, &blobs, &read(file).map_err(Failure::Usage)?)
+            parse_updates::<P>(config, blobs, &read(file).map_err(Failure::Usage)?)
                 .map_err(Failure::Check)?,
         );
     }
     let finality = match &a.finality {
         Some(f) => Some(
-            parse_finality_update::<Mainnet>(&config, &read(f).map_err(Failure::Usage)?, a.fork)
+            parse_finality_update::<P>(config, &read(f).map_err(Failure::Usage)?, a.fork)
                 .map_err(Failure::Check)?,
         ),
         None => None,
     };
     let optimistic = match &a.optimistic {
         Some(f) => Some(
-            parse_optimistic_update::<Mainnet>(&config, &read(f).map_err(Failure::Usage)?, a.fork)
+            parse_optimistic_update::<P>(config, &read(f).map_err(Failure::Usage)?, a.fork)
                 .map_err(Failure::Check)?,
         ),
         None => None,
     };
     let summary = verify_updates(
-        &config,
+        config,
         &mut store,
         &updates,
         finality.as_ref(),
@@ -168,8 +217,12 @@ pub fn run(args: &[String]) -> i32 {
             0
         }
         Err(Failure::Usage(e)) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", redact_credentials(&e));
             2
+        }
+        Err(Failure::Network(code, e)) => {
+            eprintln!("error [{code}]: {}", redact_credentials(&e));
+            1
         }
         Err(Failure::Check(e)) => {
             eprintln!("error [{}]: {e}", e.code());

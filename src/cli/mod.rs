@@ -6,10 +6,15 @@ pub mod backfill;
 pub mod bench;
 pub mod checkpoint;
 pub mod devnet;
+pub mod follow;
 pub mod light_verify;
 pub mod root;
 
 use std::str::FromStr;
+
+use crate::beacon_api::{redact_credentials, validate_base_url, BeaconApi};
+use crate::config::NetworkConfig;
+use crate::network::{resolve, NetworkChoice, NetworkError, Resolved, StateGenesis};
 
 const USAGE: &str = "usage: lightsync <command> [options]\n\
 commands:\n\
@@ -17,6 +22,7 @@ commands:\n\
   devnet      serve a local Beacon API over a generated chain\n\
   checkpoint  checkpoint sync and verification against Beacon APIs\n\
   backfill    verified header backfill from an anchor\n\
+  follow      follow finality from a verified anchor, one JSON line per step\n\
   light-verify  light-client verification of bootstrap and updates\n\
   bench       native benchmarks";
 
@@ -35,6 +41,7 @@ pub fn main(args: Vec<String>) -> i32 {
         "bench" => bench::run(rest),
         "devnet" => devnet::run(rest),
         "checkpoint" => checkpoint::run(rest),
+        "follow" => follow::run(rest),
         "light-verify" => light_verify::run(rest),
         "root" => root::run(rest),
         other => {
@@ -172,6 +179,50 @@ impl<'a> Flags<'a> {
     pub fn unknown(&self) -> String {
         format!("unknown option {}", (self.wording.quote)(self.flag))
     }
+}
+
+/// A `--beacon-api` value: comma-separated http(s) URLs (a trailing `/` is kept off later);
+/// anything else is a usage error, not a provider failure.
+pub(crate) fn parse_urls(value: &str) -> Result<Vec<String>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|u| {
+            validate_base_url(u)
+                .map(|_| u.to_string())
+                .map_err(|e| format!("--beacon-api: {e}"))
+        })
+        .collect()
+}
+
+/// Prints `warning CODE: message` on stderr (credentials redacted).
+pub(crate) fn warn(code: &str, message: &str) {
+    eprintln!("warning {code}: {}", redact_credentials(message));
+}
+
+/// Resolves `choice` against `providers` (and a local state's genesis), printing the warnings;
+/// on failure `(code, message)`.
+pub(crate) fn resolve_network<A: BeaconApi>(
+    choice: &NetworkChoice,
+    providers: &[A],
+    state: Option<StateGenesis>,
+) -> Result<Resolved, (&'static str, String)> {
+    let resolved = futures::executor::block_on(resolve(choice, providers, state))
+        .map_err(|e: NetworkError| (e.code(), e.to_string()))?;
+    for (code, message) in &resolved.warnings {
+        warn(code, message);
+    }
+    Ok(resolved)
+}
+
+/// Just the network of [`resolve_network`].
+pub(crate) fn network_of<A: BeaconApi>(
+    choice: &NetworkChoice,
+    providers: &[A],
+    state: Option<StateGenesis>,
+) -> Result<NetworkConfig, (&'static str, String)> {
+    resolve_network(choice, providers, state).map(|r| r.network)
 }
 
 /// `s` split on whitespace, as the arguments of a subcommand.

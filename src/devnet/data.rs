@@ -222,6 +222,24 @@ pub struct ChainData {
 }
 
 impl ChainData {
+    /// Serves a `/eth/v1/config/spec` whose `MIN_GENESIS_TIME + GENESIS_DELAY` is `lag` seconds
+    /// before the genesis time `/eth/v1/beacon/genesis` reports, as on every real network
+    /// (genesis waits for enough deposits; mainnet started 23 s after its minimum), so a client
+    /// that takes the sum for the genesis time is caught. `GENESIS_DELAY` is kept.
+    pub fn lag_spec_genesis(&mut self, lag: u64) {
+        let Some(g) = &self.genesis else { return };
+        let delay: u64 = self
+            .spec
+            .get("GENESIS_DELAY")
+            .and_then(|v| v.as_str()?.parse().ok())
+            .unwrap_or(0);
+        let min = g.genesis_time.saturating_sub(delay).saturating_sub(lag);
+        self.spec.insert(
+            "MIN_GENESIS_TIME".into(),
+            serde_json::Value::String(min.to_string()),
+        );
+    }
+
     /// Registers a canonical header and its root.
     pub fn insert_header(&mut self, h: HeaderEntry) {
         self.by_root.insert(h.root, (h.slot, true));

@@ -89,6 +89,9 @@ pub struct DevnetOptions {
     /// Grow the chain in real time (see [`chain::live`]): one slot per `SECONDS_PER_SLOT`,
     /// finalizing as it goes, with events on `/eth/v1/events`. Liars stay still.
     pub live: bool,
+    /// Seconds by which the served spec's `MIN_GENESIS_TIME + GENESIS_DELAY` precedes the genesis
+    /// time (see [`ChainData::lag_spec_genesis`]); 0 = equal (generated chains only).
+    pub genesis_lag: u64,
 }
 
 impl Default for DevnetOptions {
@@ -102,6 +105,7 @@ impl Default for DevnetOptions {
             liars: Vec::new(),
             behaviours: Vec::new(),
             live: false,
+            genesis_lag: 0,
         }
     }
 }
@@ -216,13 +220,18 @@ impl Devnet {
                     live = Some(l);
                     snapshot
                 } else {
-                    Arc::new(chain::generate(&opts.chain).map_err(DevnetError::Chain)?)
+                    let mut chain = chain::generate(&opts.chain).map_err(DevnetError::Chain)?;
+                    chain.lag_spec_genesis(opts.genesis_lag);
+                    Arc::new(chain)
                 };
+                let lag = opts.genesis_lag;
                 let base = opts.chain.clone();
                 let factory = move |seed: u64| {
                     let mut o = base.clone();
                     o.seed = seed;
-                    chain::generate(&o).map_err(|e| e.to_string())
+                    let mut c = chain::generate(&o).map_err(|e| e.to_string())?;
+                    c.lag_spec_genesis(lag);
+                    Ok(c)
                 };
                 (honest, Some(Box::new(factory) as Box<api::ChainFactory>))
             }

@@ -9,11 +9,13 @@ use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use crate::checkpoint::CheckpointError;
+use crate::network::NetworkError;
 use crate::store::StoreError;
 
 /// A `LightSyncError`: `new Error(message)` with `name`, `code` and optional `expected`/`actual`.
+/// Credentials in URLs (`user:password@`) never reach the message.
 pub fn js_error(code: &str, message: &str, expected_actual: Option<(String, String)>) -> JsValue {
-    let err = js_sys::Error::new(message);
+    let err = js_sys::Error::new(&crate::beacon_api::redact_credentials(message));
     err.set_name("LightSyncError");
     let obj: &JsValue = err.as_ref();
     let _ = Reflect::set(obj, &"code".into(), &code.into());
@@ -26,6 +28,11 @@ pub fn js_error(code: &str, message: &str, expected_actual: Option<(String, Stri
 
 /// The JS error of a checkpoint failure.
 pub fn from_checkpoint(e: &CheckpointError) -> JsValue {
+    js_error(e.code(), &e.to_string(), e.expected_actual())
+}
+
+/// The JS error of a network resolution failure.
+pub fn from_network(e: &NetworkError) -> JsValue {
     js_error(e.code(), &e.to_string(), e.expected_actual())
 }
 

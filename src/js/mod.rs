@@ -45,17 +45,16 @@ use web_sys::AbortSignal;
 use crate::beacon_api::{
     any_signal, BeaconApi, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY,
 };
-use crate::checkpoint::{
-    network_from_spec, ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus,
-};
+use crate::checkpoint::{ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus};
 use crate::config::NetworkConfig;
 use crate::light::follow::Tip;
 use crate::store::{AnchorRecord, Store};
 use crate::types::hex0x;
 use crate::ws::Clock;
 
+use crate::network::StateGenesis;
 pub use error::js_error;
-use options::{NetworkOption, Options};
+use options::Options;
 use store::JsStore;
 
 /// The API's types (options, anchor, status, events, error codes), added to the generated
@@ -624,47 +623,38 @@ pub struct LightSync {
 
 #[wasm_bindgen]
 impl LightSync {
-    /// Reads the options, resolves the network (fetching the genesis validators root from the
-    /// first provider when a config object lacks it), and opens the network's IndexedDB
-    /// database, loading its active anchor. Rejects with a `LightSyncError`.
+    /// Reads the options, resolves the network (a config object's or `"spec"`'s genesis time and
+    /// validators root from every provider's `/eth/v1/beacon/genesis`, which must agree), and
+    /// opens the network's IndexedDB database, loading its active anchor. Rejects with a
+    /// `LightSyncError`.
     pub async fn create(
         #[wasm_bindgen(unchecked_param_type = "LightSyncOptions")] options: JsValue,
     ) -> Result<LightSync, JsValue> {
         let mut opts = options::parse(&options)?;
         let lock = storage::parse_lock(&options)?;
-        let network = match &opts.network {
-            NetworkOption::Name(name) => NetworkConfig::by_name(name)
-                .map_err(|e| js_error("CONFIG", &e.to_string(), None))?,
-            NetworkOption::Config(map) => {
-                let mut gvr = None;
-                if !map.contains_key("GENESIS_VALIDATORS_ROOT") {
-                    let url = opts.urls.first().ok_or_else(|| {
-                        js_error(
-                            "CONFIG",
-                            "network: expected GENESIS_VALIDATORS_ROOT in the config object (or a beaconApiUrl to read it from), got neither",
-                            None,
-                        )
-                    })?;
-                    let api = HttpBeaconApi::new(
-                        url,
-                        FetchTransport::default().with_signal(opts.signal.clone()),
-                    );
-                    let g = api
-                        .genesis()
-                        .await
-                        .map_err(|e| error::from_checkpoint(&e.into()))?;
-                    opts.warnings.push((
-                        "CONFIG_GVR_FROM_PROVIDER",
-                        format!(
-                            "the network config has no GENESIS_VALIDATORS_ROOT; using {url}'s {}",
-                            hex0x(&g.genesis_validators_root)
-                        ),
-                    ));
-                    gvr = Some(g.genesis_validators_root);
-                }
-                network_from_spec(map, gvr).map_err(|e| js_error("CONFIG", &e.to_string(), None))?
+        // A config's genesis comes from every provider's /eth/v1/beacon/genesis (see
+        // `crate::network`); a state file stands in when there is no provider.
+        let providers: Vec<_> = opts
+            .urls
+            .iter()
+            .map(|u| {
+                HttpBeaconApi::new(
+                    u,
+                    FetchTransport::default().with_signal(opts.signal.clone()),
+                )
+            })
+            .collect();
+        let state = match &opts.source {
+            Some(crate::checkpoint::Source::StateFile(bytes)) => {
+                StateGenesis::from_state_ssz(bytes)
             }
+            _ => None,
         };
+        let resolved = crate::network::resolve(&opts.network, &providers, state)
+            .await
+            .map_err(|e| error::from_network(&e))?;
+        opts.warnings.extend(resolved.warnings);
+        let network = resolved.network;
         let store = JsStore::open(&network.name, network.genesis_validators_root.0)
             .await
             .map_err(|e| error::from_store(&e))?;

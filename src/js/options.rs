@@ -6,19 +6,13 @@ use web_sys::AbortSignal;
 
 use super::error::invalid_options;
 use crate::checkpoint::{LongRange, Source};
+use crate::network::NetworkChoice;
 use crate::ws::WsCheckpoint;
-
-/// The network option: a built-in name, or config keys (as `config.yaml` / `/eth/v1/config/spec`).
-pub enum NetworkOption {
-    /// `mainnet`, `sepolia`, `hoodi`, `holesky`.
-    Name(String),
-    /// A config object's keys and values.
-    Config(serde_json::Map<String, serde_json::Value>),
-}
 
 /// The parsed options.
 pub struct Options {
-    pub network: NetworkOption,
+    /// A built-in name, `"spec"`, or config keys (resolved by `crate::network::resolve`).
+    pub network: NetworkChoice,
     pub urls: Vec<String>,
     pub source: Option<Source>,
     /// Warnings found while reading the options, emitted once `start()` runs.
@@ -122,7 +116,10 @@ pub fn parse(options: &JsValue) -> Result<Options, JsValue> {
                 "network: expected a name or a config object, got nothing",
             ))
         }
-        Some(v) if v.is_string() => NetworkOption::Name(v.as_string().unwrap_or_default()),
+        Some(v) if v.is_string() => match v.as_string().unwrap_or_default() {
+            s if s == "spec" => NetworkChoice::Spec,
+            s => NetworkChoice::BuiltIn(s),
+        },
         Some(v) if v.is_object() => {
             let text = js_sys::JSON::stringify(&v)
                 .map_err(|_| invalid_options("network: config object is not serialisable"))?;
@@ -130,7 +127,7 @@ pub fn parse(options: &JsValue) -> Result<Options, JsValue> {
                 serde_json::from_str(&String::from(text)).map_err(|e| {
                     invalid_options(format!("network: expected a config object, got {e}"))
                 })?;
-            NetworkOption::Config(map)
+            NetworkChoice::Config(map)
         }
         Some(v) => {
             return Err(invalid_options(format!(
@@ -146,11 +143,14 @@ pub fn parse(options: &JsValue) -> Result<Options, JsValue> {
                 .map_err(|_| invalid_options("beaconApiUrls: expected an array of strings"))?;
             arr.iter()
                 .map(|u| {
-                    u.as_string().ok_or_else(|| {
+                    let u = u.as_string().ok_or_else(|| {
                         invalid_options("beaconApiUrls: expected an array of strings")
-                    })
+                    })?;
+                    crate::beacon_api::validate_base_url(&u)
+                        .map_err(|e| invalid_options(format!("beaconApiUrls: {e}")))?;
+                    Ok(u)
                 })
-                .collect::<Result<_, _>>()?
+                .collect::<Result<_, JsValue>>()?
         }
     };
     let mut warnings = Vec::new();

@@ -7,9 +7,18 @@
 /** A decimal integer string, as every uint64 of this API. */
 export type DecimalString = `${bigint}`;
 
-/** A built-in network, or a config with `config.yaml` keys (e.g. the `data` of
- * `/eth/v1/config/spec`) plus `GENESIS_VALIDATORS_ROOT` (else taken from the first provider). */
-export type NetworkOption = "mainnet" | "sepolia" | "hoodi" | "holesky" | Record<string, string | number>;
+/**
+ * The network: a built-in name (which carries its genesis); `"spec"`, to read the config from the
+ * first answering provider's `/eth/v1/config/spec`; or a config object with `config.yaml` keys.
+ * A config's genesis time and validators root come from `/eth/v1/beacon/genesis` of every
+ * provider: those that answer must agree (`PROVIDER_DISAGREEMENT` names them), and a config's own
+ * `GENESIS_TIME` / `GENESIS_VALIDATORS_ROOT` / `GENESIS_FORK_VERSION` must match them
+ * (`WRONG_NETWORK`). A config without them takes the providers' values with a
+ * `CONFIG_GENESIS_FROM_PROVIDER` / `CONFIG_GVR_FROM_PROVIDER` warning. Without providers (a
+ * `stateFile` alone) the genesis comes from the state. `MIN_GENESIS_TIME + GENESIS_DELAY` is
+ * never taken as the genesis time while a provider can be asked.
+ */
+export type NetworkOption = "mainnet" | "sepolia" | "hoodi" | "holesky" | "spec" | Record<string, string | number>;
 
 /** How far back `backfill()` goes: a slot (inclusive), `"genesis"`, or `"horizon"` (the default:
  * the first slot of `max(0, current_epoch - MIN_EPOCHS_FOR_BLOCK_REQUESTS)`, the oldest block
@@ -54,7 +63,9 @@ export interface BackfillDefaults { batchSize: number; concurrency: number; }
 
 export interface LightSyncOptions {
   network: NetworkOption;
-  /** Beacon API base URLs, in order of preference. Required unless `stateFile` is given. */
+  /** Beacon API base URLs (`http://` or `https://`, else `INVALID_OPTIONS`), in order of
+   * preference. Required unless `stateFile` is given. Credentials in a URL never appear in a
+   * message (shown as `***@`). */
   beaconApiUrls?: string[];
   /** `0x<64 hex>:<epoch>` weak-subjectivity checkpoint. */
   checkpoint?: string;

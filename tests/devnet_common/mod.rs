@@ -12,10 +12,9 @@ use std::time::Duration;
 
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::{
-    network_from_spec, CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source,
-    Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source, Verified,
 };
-use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::config::{network_from_spec, NetworkConfig};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::overseer::{OverseerEvent, OverseerHooks};

@@ -111,6 +111,26 @@ test("full flow: checkpoint sync, verification, storage and backfill end with th
   assert.equal(counts.headers, expected.count);
 });
 
+test("a custom network whose genesis is later than MIN_GENESIS_TIME + GENESIS_DELAY syncs from stateId finalized", async (t) => {
+  // As on real networks, the served spec's minimum genesis precedes the real one (here by ~3
+  // years): a package that took the sum for the genesis time would stop with WS_STALE.
+  const lag = 100_000_000;
+  const { devnet, www, page } = await setUp(t, { providers: 2, args: ["--genesis-lag", String(lag)] });
+  const spec = (await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json()).data;
+  assert.equal(Number(spec.MIN_GENESIS_TIME) + Number(spec.GENESIS_DELAY) + lag, devnet.genesis_time);
+  await page.goto(
+    dashboardUrl(www.url, { network: "provider", url: devnet.urls, stateId: "finalized", backfill: 0, autostart: 1 }),
+  );
+  const snap = await waitForPhase(page, "done", 90_000);
+  await shot(t, page, "custom-network-genesis-lag");
+  assert.equal(snap.anchor.trust, "provider");
+  assert.equal(String(snap.anchor.epoch), String(devnet.finalized_epoch));
+  assert.equal(snap.status.network.genesisTime, String(devnet.genesis_time));
+  assert.equal(snap.status.network.genesisValidatorsRoot, devnet.genesis_validators_root);
+  assert.equal(snap.status.ws.stale, false);
+  assert.equal(await page.locator("[data-testid=ws-badge]").innerText(), "within period");
+});
+
 test("a reload during backfill resumes and ends with the same chain", async (t) => {
   const { devnet, www, page } = await setUp(t, { providers: 2 });
   // Slow header responses so the reload lands in the middle of the backfill.
