@@ -332,24 +332,30 @@ fn local_state_file_flow() {
 struct HidingTransport(UreqTransport);
 
 impl Transport for HidingTransport {
-    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
-        self.0.get(url, accept).await.map(hide)
+    async fn get(&self, url: &str, accept: &str, max: u64) -> Result<HttpResponse, ApiError> {
+        self.0.get(url, accept, max).await.map(hide)
     }
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
+        max: u64,
         sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError> {
         let mut hiding = HidingSink(sink);
         self.0
-            .get_streaming(url, accept, &mut hiding)
+            .get_streaming(url, accept, max, &mut hiding)
             .await
             .map(hide)
     }
-    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
+    async fn get_many(
+        &self,
+        urls: &[String],
+        accept: &str,
+        max: u64,
+    ) -> Vec<Result<HttpResponse, ApiError>> {
         self.0
-            .get_many(urls, accept)
+            .get_many(urls, accept, max)
             .await
             .into_iter()
             .map(|r| r.map(hide))

@@ -88,7 +88,7 @@ async fn devnet() -> Net {
         .collect();
     let mut canonical = BTreeMap::new();
     let mut orphans = Vec::new();
-    for (slot, answer) in (0..=head).zip(t.get_many(&urls, "application/json").await) {
+    for (slot, answer) in (0..=head).zip(t.get_many(&urls, "application/json", 1 << 20).await) {
         let answer = answer.unwrap_or_else(|e| panic!("headers?slot={slot}: {e}"));
         assert_eq!(answer.status, 200, "headers?slot={slot}");
         let v: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();

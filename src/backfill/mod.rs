@@ -293,10 +293,12 @@ fn classify(e: &ApiError) -> Failure {
             500..=599 => Failure::Transient(None),
             _ => Failure::BadProvider,
         },
-        ApiError::Timeout { .. } | ApiError::Network { .. } | ApiError::Truncated { .. } => {
-            Failure::Transient(None)
-        }
+        ApiError::Timeout { .. }
+        | ApiError::TooSlow { .. }
+        | ApiError::Network { .. }
+        | ApiError::Truncated { .. } => Failure::Transient(None),
         ApiError::BodyTooLarge { .. }
+        | ApiError::OutOfMemory { .. }
         | ApiError::Decode { .. }
         | ApiError::HeaderRootMismatch { .. } => Failure::BadProvider,
     }

@@ -32,6 +32,26 @@ pub enum ApiError {
         /// The timeout that expired, in milliseconds.
         after_ms: u64,
     },
+    /// The body arrived slower than the request's minimum rate over one measuring window (see
+    /// `Pace`): a stalled or trickling provider. Another provider may be faster.
+    TooSlow {
+        /// The request.
+        url: String,
+        /// Bytes one window had to bring.
+        min_bytes: u64,
+        /// The window, in milliseconds.
+        window_ms: u64,
+        /// Bytes that window brought.
+        got: u64,
+    },
+    /// Memory for the body could not be allocated (the platform refused it). Not the client's
+    /// ceiling: a smaller body, or a page with more free memory, may succeed.
+    OutOfMemory {
+        /// The request.
+        url: String,
+        /// The buffer size that was refused, in bytes.
+        bytes: u64,
+    },
     /// The connection failed (refused, reset, DNS, CORS rejection in a browser). Retrying later
     /// or another provider may succeed.
     Network {
@@ -101,6 +121,8 @@ impl ApiError {
         match self {
             ApiError::HttpStatus { .. } => "HTTP_STATUS",
             ApiError::Timeout { .. } => "TIMEOUT",
+            ApiError::TooSlow { .. } => "TOO_SLOW",
+            ApiError::OutOfMemory { .. } => "OUT_OF_MEMORY",
             ApiError::Network { .. } => "NETWORK",
             ApiError::BodyTooLarge { .. } => "BODY_TOO_LARGE",
             ApiError::Truncated { .. } => "TRUNCATED",
@@ -116,6 +138,8 @@ impl ApiError {
         match self {
             ApiError::HttpStatus { url, .. }
             | ApiError::Timeout { url, .. }
+            | ApiError::TooSlow { url, .. }
+            | ApiError::OutOfMemory { url, .. }
             | ApiError::Network { url, .. }
             | ApiError::BodyTooLarge { url, .. }
             | ApiError::Truncated { url, .. }
@@ -136,6 +160,15 @@ impl ApiError {
             ApiError::Truncated { expected, got, .. } => {
                 Some((format!("{expected} bytes"), format!("{got} bytes")))
             }
+            ApiError::TooSlow {
+                min_bytes,
+                window_ms,
+                got,
+                ..
+            } => Some((
+                format!("at least {min_bytes} bytes in {window_ms} ms"),
+                format!("{got} bytes"),
+            )),
             ApiError::HeaderRootMismatch { expected, got, .. } => {
                 Some((hex0x(expected), hex0x(got)))
             }
@@ -179,6 +212,19 @@ impl fmt::Display for Raw<'_> {
             ApiError::Timeout { url, after_ms } => {
                 write!(f, "GET {url}: expected an answer within {after_ms} ms, got none")
             }
+            ApiError::TooSlow {
+                url,
+                min_bytes,
+                window_ms,
+                got,
+            } => write!(
+                f,
+                "GET {url}: expected at least {min_bytes} body bytes in {window_ms} ms, got {got} (too slow)"
+            ),
+            ApiError::OutOfMemory { url, bytes } => write!(
+                f,
+                "GET {url}: expected room for a body buffer of {bytes} bytes, got an allocation failure"
+            ),
             ApiError::Network { url, reason } => write!(f, "GET {url}: connection failed: {reason}"),
             ApiError::BodyTooLarge { url, limit, got } => write!(
                 f,

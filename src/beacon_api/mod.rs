@@ -13,12 +13,14 @@
 //!
 //! Every answer is checked before it is returned: JSON must parse into the documented shape, a
 //! header's claimed root must equal `hash_tree_root` of its message, a header asked for by slot
-//! must be at that slot, and a body larger than the transport's limit or shorter than its
-//! `Content-Length` is refused. Failures are [`ApiError`]s with a stable [`ApiError::code`].
+//! must be at that slot, and a body larger than its endpoint's ceiling (see [`limits`]) or
+//! shorter than its `Content-Length` is refused. Every request has a deadline and a minimum
+//! rate ([`Pace`]). Failures are [`ApiError`]s with a stable [`ApiError::code`].
 //!
 //! The trait has no `Send` bounds: wasm futures are not `Send`, and callers use generics.
 
 mod error;
+pub mod limits;
 mod parse;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -27,6 +29,7 @@ mod native;
 mod wasm;
 
 pub use error::ApiError;
+pub use limits::{Pace, ProgressCheck};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::UreqTransport;
 pub use parse::{
@@ -39,7 +42,7 @@ pub(crate) use wasm::any_signal;
 pub use wasm::{yield_now, FetchTransport, DEFAULT_CONCURRENCY};
 
 use crate::types::hex0x;
-use crate::types::ForkName;
+use crate::types::{ForkName, PresetName};
 use futures::future::LocalBoxFuture;
 
 /// A 32-byte root.
@@ -80,7 +83,8 @@ fn header_in<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str>
 }
 
 /// The `Content-Length` among response headers (lower-case names), refused with
-/// [`ApiError::BodyTooLarge`] when it announces more than `limit` bytes.
+/// [`ApiError::BodyTooLarge`] when it announces more than `limit` bytes (the request's
+/// ceiling). Only ever compared: no buffer is sized from it.
 fn content_length(
     url: &str,
     headers: &[(String, String)],
@@ -181,13 +185,16 @@ impl BodySink for CollectingSink<'_> {
             return Ok(false);
         }
         self.length = content_length;
-        // Allocated once: the length was checked against the transport's limit.
-        self.body
-            .reserve_exact(content_length.unwrap_or(0) as usize);
         Ok(true)
     }
 
     fn chunk<'a>(&'a mut self, bytes: &'a [u8]) -> LocalBoxFuture<'a, Result<(), ApiError>> {
+        // Grows with what arrived (up to the announced length), never from the claim alone.
+        let cap = self.length.unwrap_or(u64::MAX);
+        let grown = limits::grow_for(&mut self.body, bytes.len(), cap, "");
+        if let Err(e) = grown {
+            return Box::pin(std::future::ready(Err(e)));
+        }
         self.body.extend_from_slice(bytes);
         (self.on_progress)(self.body.len() as u64, self.length);
         Box::pin(std::future::ready(Ok(())))
@@ -211,28 +218,36 @@ fn begin_sink<'s>(
 /// Moves bytes: the only platform-specific part of the client.
 ///
 /// A transport returns `Ok` for every status code (the API layer decides what a 404 means); it
-/// fails only when no complete answer arrived: timeout, connection failure, a body beyond the
-/// size limit or shorter than its `Content-Length`, or an abort.
+/// fails only when no complete answer arrived: timeout or too slow ([`Pace`]), connection
+/// failure, a body beyond `max_bytes` (announced or received; the transport's own cap applies
+/// too) or shorter than its `Content-Length`, or an abort. It never allocates from a
+/// `Content-Length`: body buffers grow as bytes arrive.
 #[allow(async_fn_in_trait)] // No `Send` bound on purpose: see the module docs.
 pub trait Transport {
-    /// One GET with `Accept: accept`, under the transport's per-request timeout.
-    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError>;
+    /// One GET with `Accept: accept` whose body may be at most `max_bytes`, under the
+    /// transport's JSON [`Pace`] (a short deadline).
+    async fn get(&self, url: &str, accept: &str, max_bytes: u64) -> Result<HttpResponse, ApiError>;
 
     /// One GET whose body goes to `sink` chunk by chunk as it arrives (when `sink.begin` takes
     /// it; the response's `body` is then empty). A body shorter than its `Content-Length` is
-    /// [`ApiError::Truncated`] after the sink saw what did arrive. Its timeout is meant for
-    /// large bodies: natively it bounds the silence between chunks, in a browser the whole
-    /// download (with a much longer default).
+    /// [`ApiError::Truncated`] after the sink saw what did arrive. Runs under the transport's
+    /// streaming [`Pace`], meant for large bodies (a long deadline and a minimum rate).
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
+        max_bytes: u64,
         sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError>;
 
-    /// Several GETs in flight at once (at most the transport's concurrency); results in the
-    /// order of `urls`.
-    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>>;
+    /// Several GETs in flight at once (at most the transport's concurrency), each body at most
+    /// `max_bytes`; results in the order of `urls`.
+    async fn get_many(
+        &self,
+        urls: &[String],
+        accept: &str,
+        max_bytes: u64,
+    ) -> Vec<Result<HttpResponse, ApiError>>;
 
     /// The wall clock in unix seconds, used only to turn an HTTP-date `Retry-After` into a
     /// delay when the response carries no `Date` header. `None` (the default): no clock, and
@@ -422,6 +437,8 @@ pub struct HttpBeaconApi<T> {
     /// `base` with credentials redacted: the provider's name in errors and anchors.
     name: String,
     transport: T,
+    /// Ceiling of a state body: the network's preset's, else the larger of the presets'.
+    state_max_bytes: u64,
 }
 
 impl<T: Transport> HttpBeaconApi<T> {
@@ -432,28 +449,41 @@ impl<T: Transport> HttpBeaconApi<T> {
             name: redact_credentials(&base),
             base,
             transport,
+            state_max_bytes: limits::state_max_bytes_any_preset(),
         }
+    }
+
+    /// Bounds state bodies by `preset`'s ceiling ([`limits::state_max_bytes`]).
+    pub fn with_preset(mut self, preset: PresetName) -> Self {
+        self.state_max_bytes = limits::state_max_bytes(preset);
+        self
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    /// GET that must succeed with 200.
-    async fn get_ok(&self, path: &str, accept: &str) -> Result<HttpResponse, ApiError> {
+    /// GET that must succeed with 200, with a body of at most `max_bytes`.
+    async fn get_ok(
+        &self,
+        path: &str,
+        accept: &str,
+        max_bytes: u64,
+    ) -> Result<HttpResponse, ApiError> {
         let url = self.url(path);
-        let resp = self.transport.get(&url, accept).await?;
+        let resp = self.transport.get(&url, accept, max_bytes).await?;
         parse::expect_ok(&url, resp, self.transport.now_unix_seconds())
     }
 
-    /// GET where 404 means "not there".
+    /// GET where 404 means "not there", with a body of at most `max_bytes`.
     async fn get_optional(
         &self,
         path: &str,
         accept: &str,
+        max_bytes: u64,
     ) -> Result<Option<HttpResponse>, ApiError> {
         let url = self.url(path);
-        let resp = self.transport.get(&url, accept).await?;
+        let resp = self.transport.get(&url, accept, max_bytes).await?;
         parse::expect_optional(&url, resp, self.transport.now_unix_seconds())
     }
 }
@@ -465,19 +495,26 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
 
     async fn genesis(&self) -> Result<Genesis, ApiError> {
         let path = "/eth/v1/beacon/genesis";
-        let resp = self.get_ok(path, ACCEPT_JSON).await?;
+        let resp = self
+            .get_ok(path, ACCEPT_JSON, limits::GENESIS_MAX_BYTES)
+            .await?;
         parse::genesis(&self.url(path), &resp.body)
     }
 
     async fn spec(&self) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
         let path = "/eth/v1/config/spec";
-        let resp = self.get_ok(path, ACCEPT_JSON).await?;
+        let resp = self
+            .get_ok(path, ACCEPT_JSON, limits::SPEC_MAX_BYTES)
+            .await?;
         parse::spec(&self.url(path), &resp.body)
     }
 
     async fn header(&self, block_id: &str) -> Result<Option<HeaderInfo>, ApiError> {
         let path = format!("/eth/v1/beacon/headers/{block_id}");
-        match self.get_optional(&path, ACCEPT_JSON).await? {
+        match self
+            .get_optional(&path, ACCEPT_JSON, limits::HEADER_MAX_BYTES)
+            .await?
+        {
             None => Ok(None),
             Some(resp) => parse::header(&self.url(&path), &resp.body).map(Some),
         }
@@ -488,7 +525,10 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
             .iter()
             .map(|s| self.url(&format!("/eth/v1/beacon/headers/{s}")))
             .collect();
-        let answers = self.transport.get_many(&urls, ACCEPT_JSON).await;
+        let answers = self
+            .transport
+            .get_many(&urls, ACCEPT_JSON, limits::HEADER_MAX_BYTES)
+            .await;
         let now = self.transport.now_unix_seconds();
         answers
             .into_iter()
@@ -507,7 +547,9 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
     async fn finality_checkpoints(&self, state_id: &str) -> Result<FinalityCheckpoints, ApiError> {
         validate_state_id(state_id)?;
         let path = format!("/eth/v1/beacon/states/{state_id}/finality_checkpoints");
-        let resp = self.get_ok(&path, ACCEPT_JSON).await?;
+        let resp = self
+            .get_ok(&path, ACCEPT_JSON, limits::FINALITY_CHECKPOINTS_MAX_BYTES)
+            .await?;
         parse::finality_checkpoints(&self.url(&path), &resp.body)
     }
 
@@ -534,7 +576,7 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
         let mut checked = StateHeadCheck { url: &url, sink };
         let resp = self
             .transport
-            .get_streaming(&url, ACCEPT_SSZ, &mut checked)
+            .get_streaming(&url, ACCEPT_SSZ, self.state_max_bytes, &mut checked)
             .await?;
         let resp = parse::expect_ok(&url, resp, self.transport.now_unix_seconds())?;
         parse::ssz_state(&url, resp)
@@ -545,7 +587,9 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
             "/eth/v1/beacon/light_client/bootstrap/0x{}",
             hex::encode(block_root)
         );
-        let resp = self.get_ok(&path, ACCEPT_JSON).await?;
+        let resp = self
+            .get_ok(&path, ACCEPT_JSON, limits::LIGHT_CLIENT_OBJECT_MAX_BYTES)
+            .await?;
         parse::raw_body(&self.url(&path), resp)
     }
 
@@ -557,13 +601,16 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
         let path = format!(
             "/eth/v1/beacon/light_client/updates?start_period={start_period}&count={count}"
         );
-        let resp = self.get_ok(&path, ACCEPT_JSON).await?;
+        let max = limits::light_client_updates_max_bytes(count);
+        let resp = self.get_ok(&path, ACCEPT_JSON, max).await?;
         parse::raw_body(&self.url(&path), resp)
     }
 
     async fn light_client_finality_update(&self) -> Result<RawBody, ApiError> {
         let path = "/eth/v1/beacon/light_client/finality_update";
-        let resp = self.get_ok(path, ACCEPT_JSON).await?;
+        let resp = self
+            .get_ok(path, ACCEPT_JSON, limits::LIGHT_CLIENT_FINALITY_MAX_BYTES)
+            .await?;
         parse::raw_body(&self.url(path), resp)
     }
 }

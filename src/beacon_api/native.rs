@@ -3,23 +3,32 @@
 //! The async methods do their work synchronously when polled: natively the flows run under a
 //! simple executor (`futures::executor::block_on`), so there is nothing to gain from a reactor.
 //! Batches run on scoped threads, at most `concurrency` at a time.
+//!
+//! Time: a JSON request is bounded as a whole by `ureq`'s request timeout. A streamed body is
+//! bounded by the silence allowed between reads (the socket's read timeout) and by its
+//! [`Pace`] (overall deadline, minimum rate), checked after every read: a blocking read cannot
+//! be interrupted, so a check acts at most one silence timeout late.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use super::limits::grow_for;
 use super::{
-    begin_sink, complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport,
+    begin_sink, complete_streamed, content_length, ApiError, BodySink, HttpResponse, Pace,
+    ProgressCheck, Transport,
 };
 
 /// Default per-request timeout, in milliseconds: generous for a JSON answer, short enough that a
 /// silent provider does not stall a sync for minutes.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
-/// Default largest JSON body, in bytes: the largest JSON the flows read (a light-client update
-/// batch of 128 updates) is a few MB.
+/// Default cap on any JSON body, in bytes, on top of each endpoint's own ceiling (see
+/// [`super::limits`]): the largest JSON the flows read (a light-client update batch of 128
+/// updates) is a few MB.
 pub const DEFAULT_MAX_JSON_BYTES: u64 = 32 << 20;
-/// Default largest streamed body (a state), in bytes: a mainnet state is ~300 MB in 2025.
+/// Default cap on any streamed body (a state), in bytes, on top of the state ceiling of
+/// [`super::limits::state_max_bytes`]: a mainnet state is ~300 MB in 2025.
 pub const DEFAULT_MAX_STATE_BYTES: u64 = 2 << 30;
 /// Default number of requests in flight in a batch.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -34,6 +43,7 @@ pub struct UreqTransport {
     timeout_ms: u64,
     max_body_bytes: u64,
     max_streamed_bytes: u64,
+    stream_pace: Pace,
     concurrency: usize,
 }
 
@@ -57,8 +67,15 @@ impl UreqTransport {
             timeout_ms: timeout_ms.max(1),
             max_body_bytes: DEFAULT_MAX_JSON_BYTES,
             max_streamed_bytes: DEFAULT_MAX_STATE_BYTES,
+            stream_pace: Pace::STREAM,
             concurrency: concurrency.max(1),
         }
+    }
+
+    /// Replaces the deadline and minimum rate of streamed bodies (default [`Pace::STREAM`]).
+    pub fn with_stream_pace(mut self, pace: Pace) -> Self {
+        self.stream_pace = pace;
+        self
     }
 
     /// Replaces the body size limits (bytes): `json` for [`Transport::get`], `streamed` for
@@ -69,14 +86,22 @@ impl UreqTransport {
         self
     }
 
+    /// The pace of JSON requests: the per-request timeout as the deadline.
+    fn json_pace(&self) -> Pace {
+        Pace::JSON.with_deadline_ms(self.timeout_ms)
+    }
+
     async fn fetch(
         &self,
         agent: &ureq::Agent,
         url: &str,
         accept: &str,
-        limit: u64,
+        (limit, pace): (u64, Pace),
         sink: Option<&mut dyn BodySink>,
     ) -> Result<HttpResponse, ApiError> {
+        let started = Instant::now();
+        let now_ms = || started.elapsed().as_secs_f64() * 1000.0;
+        let mut progress = ProgressCheck::new(pace, 0.0);
         let resp = match agent.get(url).set("Accept", accept).call() {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
@@ -95,17 +120,18 @@ impl UreqTransport {
         // A sink that takes the body keeps its only copy; otherwise it is collected here.
         let mut sink = begin_sink(sink, status, &headers, length)?;
         let mut reader = resp.into_reader();
-        let capacity = if sink.is_some() {
-            0
-        } else {
-            length.unwrap_or(0).min(limit)
-        };
-        let mut body = Vec::with_capacity(capacity as usize);
-        let mut received = 0u64;
+        // Grown as bytes arrive (never from `Content-Length`), bounded by `limit`.
+        let mut body = Vec::new();
         let mut chunk = vec![0u8; CHUNK_BYTES];
         loop {
-            let n = match reader.read(&mut chunk) {
-                Ok(0) => break,
+            let read = reader.read(&mut chunk);
+            if matches!(read, Ok(0)) {
+                break;
+            }
+            // Deadline and rate first: a read cut by either is reported as such.
+            progress.check(url, now_ms())?;
+            let received = progress.received();
+            let n = match read {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(self.read_error(url, &e, length, received)),
@@ -117,13 +143,16 @@ impl UreqTransport {
                     got: received + n as u64,
                 });
             }
-            received += n as u64;
+            progress.add(n as u64);
             match sink.as_mut() {
                 Some(s) => s.chunk(&chunk[..n]).await?,
-                None => body.extend_from_slice(&chunk[..n]),
+                None => {
+                    grow_for(&mut body, n, length.unwrap_or(limit), url)?;
+                    body.extend_from_slice(&chunk[..n]);
+                }
             }
         }
-        complete_streamed(url, status, headers, body, received, length)
+        complete_streamed(url, status, headers, body, progress.received(), length)
     }
 
     fn read_error(&self, url: &str, e: &std::io::Error, length: Option<u64>, got: u64) -> ApiError {
@@ -182,28 +211,30 @@ impl UreqTransport {
 }
 
 impl Transport for UreqTransport {
-    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
-        self.fetch(&self.agent, url, accept, self.max_body_bytes, None)
-            .await
+    async fn get(&self, url: &str, accept: &str, max_bytes: u64) -> Result<HttpResponse, ApiError> {
+        let rules = (max_bytes.min(self.max_body_bytes), self.json_pace());
+        self.fetch(&self.agent, url, accept, rules, None).await
     }
 
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
+        max_bytes: u64,
         sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError> {
-        self.fetch(
-            &self.streaming_agent,
-            url,
-            accept,
-            self.max_streamed_bytes,
-            Some(sink),
-        )
-        .await
+        let rules = (max_bytes.min(self.max_streamed_bytes), self.stream_pace);
+        self.fetch(&self.streaming_agent, url, accept, rules, Some(sink))
+            .await
     }
 
-    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
+    async fn get_many(
+        &self,
+        urls: &[String],
+        accept: &str,
+        max_bytes: u64,
+    ) -> Vec<Result<HttpResponse, ApiError>> {
+        let rules = (max_bytes.min(self.max_body_bytes), self.json_pace());
         let results: Vec<Mutex<Option<Result<HttpResponse, ApiError>>>> =
             urls.iter().map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
@@ -218,7 +249,7 @@ impl Transport for UreqTransport {
                         &self.agent,
                         url,
                         accept,
-                        self.max_body_bytes,
+                        rules,
                         None,
                     ));
                     *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);

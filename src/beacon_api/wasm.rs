@@ -10,28 +10,33 @@
 //! Page manners: a body's chunks that are already buffered resolve `read()` as microtasks, so a
 //! fast local provider could keep the main thread busy for a whole multi-hundred-megabyte body in
 //! one task; the read loop therefore yields to the event loop after each
-//! [`crate::checkpoint::TASK_BUDGET_MS`] of work, and the body's buffer is allocated once from
-//! `Content-Length` (no doubling copies of a growing buffer).
+//! [`crate::checkpoint::TASK_BUDGET_MS`] of work. A collected body's buffer grows as bytes
+//! arrive (never sized from `Content-Length`, which is the provider's claim).
+//!
+//! Time: every request has a [`Pace`]. Its deadline aborts the `fetch` (an `AbortController`);
+//! while a read of the body is pending, a timer wakes the loop when the minimum-rate rule or the
+//! deadline has to be checked, so a stalled or trickling provider ends with `TOO_SLOW` or
+//! `TIMEOUT` even when no byte arrives to drive the loop.
 
-use futures::future::join_all;
+use futures::future::{join_all, select, Either};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
+use super::limits::grow_for;
 use super::{
-    begin_sink, complete_streamed, content_length, ApiError, BodySink, HttpResponse, Transport,
+    begin_sink, complete_streamed, content_length, ApiError, BodySink, HttpResponse, Pace,
+    ProgressCheck, Transport,
 };
 
 /// Default per-request timeout for JSON answers, in milliseconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
-/// Default timeout of a whole streamed download (a state), in milliseconds: a browser cannot
-/// reset a `fetch` timeout per chunk without extra machinery, so this bounds the whole body.
-pub const DEFAULT_STREAM_TIMEOUT_MS: u64 = 600_000;
-/// Default largest JSON body, in bytes.
+/// Default cap on any JSON body, in bytes, on top of each endpoint's ceiling.
 pub const DEFAULT_MAX_JSON_BYTES: u64 = 32 << 20;
-/// Default largest streamed body, in bytes (wasm32 memory is at most 4 GiB).
-pub const DEFAULT_MAX_STATE_BYTES: u64 = 2 << 30;
+/// Default cap on any streamed body, in bytes, on top of the state ceiling (a wasm32 `Vec`
+/// addresses at most 2 GiB - 1).
+pub const DEFAULT_MAX_STATE_BYTES: u64 = (2 << 30) - 1;
 /// Default number of requests in flight in a batch (browsers allow ~6 per HTTP/1.1 host).
 pub const DEFAULT_CONCURRENCY: usize = 6;
 
@@ -98,7 +103,7 @@ fn cancel_reader(reader: &JsValue) {
 #[derive(Debug, Clone)]
 pub struct FetchTransport {
     timeout_ms: u64,
-    stream_timeout_ms: u64,
+    stream_pace: Pace,
     max_body_bytes: u64,
     max_streamed_bytes: u64,
     concurrency: usize,
@@ -109,7 +114,7 @@ impl Default for FetchTransport {
     fn default() -> Self {
         FetchTransport {
             timeout_ms: DEFAULT_TIMEOUT_MS,
-            stream_timeout_ms: DEFAULT_STREAM_TIMEOUT_MS,
+            stream_pace: Pace::STREAM,
             max_body_bytes: DEFAULT_MAX_JSON_BYTES,
             max_streamed_bytes: DEFAULT_MAX_STATE_BYTES,
             concurrency: DEFAULT_CONCURRENCY,
@@ -191,6 +196,62 @@ impl Deadline {
     }
 }
 
+/// Resolves after `ms` milliseconds (a `setTimeout`, cleared when dropped first), or at once
+/// when the global has no timers.
+struct Timer {
+    id: JsValue,
+    done: JsFuture,
+}
+
+impl Timer {
+    fn after(ms: f64) -> Timer {
+        let mut id = JsValue::UNDEFINED;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            id = TIMER_FNS.with(|t| match t {
+                Some(t) => t
+                    .set_timeout
+                    .call2(
+                        &JsValue::UNDEFINED,
+                        &resolve,
+                        &JsValue::from_f64(ms.max(0.0)),
+                    )
+                    .unwrap_or(JsValue::UNDEFINED),
+                None => {
+                    let _ = resolve.call0(&JsValue::NULL);
+                    JsValue::UNDEFINED
+                }
+            });
+        });
+        Timer {
+            id,
+            done: JsFuture::from(promise),
+        }
+    }
+}
+
+impl std::future::Future for Timer {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.done).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if self.id.is_undefined() {
+            return;
+        }
+        TIMER_FNS.with(|t| {
+            if let Some(t) = t {
+                let _ = t.clear_timeout.call1(&JsValue::UNDEFINED, &self.id);
+            }
+        });
+    }
+}
+
 impl Drop for Deadline {
     fn drop(&mut self) {
         TIMER_FNS.with(|t| {
@@ -260,6 +321,17 @@ impl FetchTransport {
         self
     }
 
+    /// Replaces the deadline and minimum rate of streamed bodies (default [`Pace::STREAM`]).
+    pub fn with_stream_pace(mut self, pace: Pace) -> Self {
+        self.stream_pace = pace;
+        self
+    }
+
+    /// The pace of JSON requests: the per-request timeout as the deadline.
+    fn json_pace(&self) -> Pace {
+        Pace::JSON.with_deadline_ms(self.timeout_ms)
+    }
+
     /// Replaces how many requests of one `get_many` batch are in flight at once.
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
@@ -280,7 +352,7 @@ impl FetchTransport {
         &self,
         url: &str,
         accept: &str,
-        timeout_ms: u64,
+        pace: Pace,
         limit: u64,
         sink: Option<&mut dyn BodySink>,
     ) -> Result<HttpResponse, ApiError> {
@@ -289,6 +361,8 @@ impl FetchTransport {
                 url: url.to_string(),
             });
         }
+        let timeout_ms = pace.deadline_ms;
+        let mut progress = ProgressCheck::new(pace, js_sys::Date::now());
         let timer = Deadline::start(timeout_ms);
         let mut signals = Vec::new();
         signals.extend(self.signal.clone());
@@ -344,12 +418,9 @@ impl FetchTransport {
                 };
             }
         }
-        let (mut received, mut scratch) = (0u64, Vec::new());
+        let mut scratch = Vec::new();
+        // Grown as bytes arrive (never from `Content-Length`), bounded by `limit`.
         let mut body: Vec<u8> = Vec::new();
-        if let (Some(len), None) = (length, sink.as_ref()) {
-            // Checked against `limit` above; a short body is refused below either way.
-            body.reserve_exact(len as usize);
-        }
         let mut task_started = js_sys::Date::now();
         if let Some(stream) = resp.body() {
             // A sink's body (a state) is read BYOB into one reused buffer: no garbage chunk per
@@ -374,7 +445,15 @@ impl FetchTransport {
                 let promise: Promise = call
                     .and_then(|p| p.dyn_into().map_err(JsValue::from))
                     .map_err(&fail)?;
-                let chunk = match JsFuture::from(promise).await {
+                let read = match paced_read(JsFuture::from(promise), &mut progress, url).await {
+                    Ok(read) => read,
+                    Err(e) => {
+                        cancel_reader(&reader);
+                        return Err(e);
+                    }
+                };
+                let received = progress.received();
+                let chunk = match read {
                     Ok(c) => c,
                     Err(e) => {
                         let err = fail(e);
@@ -411,7 +490,7 @@ impl FetchTransport {
                         got: received + n as u64,
                     });
                 }
-                received += n as u64;
+                progress.add(n as u64);
                 if let Some(s) = sink.as_mut() {
                     scratch.resize(n, 0);
                     bytes.copy_to(&mut scratch);
@@ -420,6 +499,10 @@ impl FetchTransport {
                         return Err(e);
                     }
                 } else {
+                    if let Err(e) = grow_for(&mut body, n, length.unwrap_or(limit), url) {
+                        cancel_reader(&reader);
+                        return Err(e);
+                    }
                     let old = body.len();
                     body.resize(old + n, 0);
                     bytes.copy_to(&mut body[old..]);
@@ -430,36 +513,58 @@ impl FetchTransport {
                 }
             }
         }
+        let received = progress.received();
         complete_streamed(url, status, headers, body, received, length)
     }
 }
 
+/// Waits for one `read()` of a body under `progress`: a timer wakes the wait whenever the rule
+/// has to be checked (no byte arrives to do it), and a failed check ends it (the caller cancels
+/// the reader). The read's own outcome otherwise, checked once more at its arrival.
+async fn paced_read(
+    mut read: JsFuture,
+    progress: &mut ProgressCheck,
+    url: &str,
+) -> Result<Result<JsValue, JsValue>, ApiError> {
+    loop {
+        let wait = progress.next_check_ms() - js_sys::Date::now();
+        match select(&mut read, Timer::after(wait)).await {
+            Either::Left((outcome, _timer)) => {
+                progress.check(url, js_sys::Date::now())?;
+                return Ok(outcome);
+            }
+            Either::Right(((), _)) => progress.check(url, js_sys::Date::now())?,
+        }
+    }
+}
+
 impl Transport for FetchTransport {
-    async fn get(&self, url: &str, accept: &str) -> Result<HttpResponse, ApiError> {
-        self.fetch(url, accept, self.timeout_ms, self.max_body_bytes, None)
-            .await
+    async fn get(&self, url: &str, accept: &str, max_bytes: u64) -> Result<HttpResponse, ApiError> {
+        let limit = max_bytes.min(self.max_body_bytes);
+        self.fetch(url, accept, self.json_pace(), limit, None).await
     }
 
     async fn get_streaming(
         &self,
         url: &str,
         accept: &str,
+        max_bytes: u64,
         sink: &mut dyn BodySink,
     ) -> Result<HttpResponse, ApiError> {
-        self.fetch(
-            url,
-            accept,
-            self.stream_timeout_ms,
-            self.max_streamed_bytes,
-            Some(sink),
-        )
-        .await
+        let limit = max_bytes.min(self.max_streamed_bytes);
+        self.fetch(url, accept, self.stream_pace, limit, Some(sink))
+            .await
     }
 
-    async fn get_many(&self, urls: &[String], accept: &str) -> Vec<Result<HttpResponse, ApiError>> {
+    async fn get_many(
+        &self,
+        urls: &[String],
+        accept: &str,
+        max_bytes: u64,
+    ) -> Vec<Result<HttpResponse, ApiError>> {
         let mut out = Vec::with_capacity(urls.len());
         for group in urls.chunks(self.concurrency) {
-            let answers = join_all(group.iter().map(|u| self.get(u, accept))).await;
+            let answers = join_all(group.iter().map(|u| self.get(u, accept, max_bytes))).await;
             out.extend(answers);
         }
         out

@@ -181,6 +181,10 @@ impl<'c, H: Hooks> StateSink<'c, H> {
                 expected,
                 got,
             }),
+            StreamError::OutOfMemory { bytes } => CheckpointError::Api(ApiError::OutOfMemory {
+                url: self.provider.to_string(),
+                bytes,
+            }),
             StreamError::NoSuchTask { .. } => CheckpointError::Api(ApiError::Decode {
                 url: self.provider.to_string(),
                 what: "state body",
@@ -203,8 +207,17 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         } else {
             INLINE_TASK_BYTES
         };
-        let head = std::mem::take(&mut self.head);
         let preset = self.network.preset;
+        // The fork's own ceiling (the transport applied the largest fork's).
+        let ceiling = crate::merkle::state_size_ceiling(fork, preset);
+        if total as u64 > ceiling {
+            return Err(CheckpointError::Api(ApiError::BodyTooLarge {
+                url: self.provider.to_string(),
+                limit: ceiling,
+                got: total as u64,
+            }));
+        }
+        let head = std::mem::take(&mut self.head);
         let stream = if head.len() == total {
             StreamingStateRoot::with_bytes(fork, preset, head, task_bytes)
         } else {
@@ -222,7 +235,14 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         self.received += bytes.len() as u64;
         if self.stream.is_none() {
             let Some(total) = self.length else {
-                // No Content-Length: nothing can be planned; collect, hash at the end.
+                // No Content-Length: nothing can be planned; collect (growing with what
+                // arrived, fallibly: the transport bounds it by the ceiling), hash at the end.
+                crate::beacon_api::limits::grow_for(
+                    &mut self.head,
+                    bytes.len(),
+                    u64::MAX,
+                    self.provider,
+                )?;
                 self.head.extend_from_slice(bytes);
                 return Ok(());
             };

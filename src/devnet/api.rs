@@ -917,6 +917,22 @@ fn apply_transport_faults(resp: &mut Response, fired: &[FaultKind]) {
                     delay_ms: *delay_ms,
                 };
             }
+            FaultKind::ClaimLength {
+                length,
+                send,
+                hold_ms,
+            } => {
+                resp.delivery = Delivery::Claim {
+                    length: *length,
+                    send: send.unwrap_or(resp.body.len()),
+                    hold_ms: *hold_ms,
+                };
+            }
+            FaultKind::NoLength { extra } => {
+                // Without end: more spaces than any client reads before hanging up.
+                resp.body.padding += extra.unwrap_or(1 << 50);
+                resp.delivery = Delivery::CloseDelimited;
+            }
             _ => {}
         }
     }

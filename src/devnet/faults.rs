@@ -39,6 +39,19 @@ pub enum FaultKind {
     /// `trickle[,chunk=N][,delay_ms=D]`: sends the body N bytes (default 64) at a time with D ms
     /// (default 50) between chunks.
     Trickle { chunk: usize, delay_ms: u64 },
+    /// `claim-length[,length=N][,send=M][,hold_ms=H]`: announces `Content-Length: N` (default
+    /// 2147483648, exactly 2 GiB) whatever the body's size, sends its first M bytes (default: all
+    /// of the honest body, a valid prefix of what was announced), then holds the connection open
+    /// H ms (default 0) and closes it. For clients that size buffers from the claim.
+    ClaimLength {
+        length: u64,
+        send: Option<u64>,
+        hold_ms: u64,
+    },
+    /// `no-length[,extra=N]`: sends no `Content-Length` (the body ends when the connection
+    /// closes, HTTP/1.1 §6.3): the honest body followed by N bytes of spaces (default: without
+    /// end, until the client hangs up). For clients that collect such a body unbounded.
+    NoLength { extra: Option<u64> },
     /// `status,code=500|503|429[,retry_after=S]`: an error status with a Beacon API error body;
     /// 429 and 503 carry `Retry-After: S` seconds (default 1).
     Status { code: u16, retry_after: Option<u64> },
@@ -111,6 +124,8 @@ pub const KIND_NAMES: &[&str] = &[
     "truncate",
     "oversize",
     "trickle",
+    "claim-length",
+    "no-length",
     "status",
     "no-response",
     "wrong-version",
@@ -133,6 +148,8 @@ impl FaultKind {
             FaultKind::Truncate { .. } => "truncate",
             FaultKind::Oversize { .. } => "oversize",
             FaultKind::Trickle { .. } => "trickle",
+            FaultKind::ClaimLength { .. } => "claim-length",
+            FaultKind::NoLength { .. } => "no-length",
             FaultKind::Status { .. } => "status",
             FaultKind::NoResponse { .. } => "no-response",
             FaultKind::WrongVersion { .. } => "wrong-version",
@@ -244,6 +261,24 @@ impl FaultRule {
                     .transpose()?
                     .unwrap_or(50),
             },
+            "claim-length" => FaultKind::ClaimLength {
+                length: get("length")
+                    .map(|v| parse_num("length", v, "a byte count"))
+                    .transpose()?
+                    .unwrap_or(1 << 31),
+                send: get("send")
+                    .map(|v| parse_num("send", v, "a byte count"))
+                    .transpose()?,
+                hold_ms: get("hold_ms")
+                    .map(|v| parse_num("hold_ms", v, "milliseconds"))
+                    .transpose()?
+                    .unwrap_or(0),
+            },
+            "no-length" => FaultKind::NoLength {
+                extra: get("extra")
+                    .map(|v| parse_num("extra", v, "a byte count"))
+                    .transpose()?,
+            },
             "status" => {
                 let code: u16 = get("code")
                     .map(|v| parse_num("code", v, "an HTTP status (400..=599)"))
@@ -291,6 +326,8 @@ impl FaultRule {
             FaultKind::Truncate { .. } => &["bytes"],
             FaultKind::Oversize { .. } => &["extra"],
             FaultKind::Trickle { .. } => &["chunk", "delay_ms"],
+            FaultKind::ClaimLength { .. } => &["length", "send", "hold_ms"],
+            FaultKind::NoLength { .. } => &["extra"],
             FaultKind::Status { .. } => &["code", "retry_after"],
             FaultKind::NoResponse { .. } => &["hold_ms"],
             FaultKind::WrongVersion { .. } => &["version"],
@@ -454,6 +491,23 @@ mod tests {
                 retry_after: Some(1)
             }
         );
+        let r = FaultRule::parse("claim-length,send=100,hold_ms=5").unwrap();
+        assert_eq!(
+            r.kind,
+            FaultKind::ClaimLength {
+                length: 2_147_483_648,
+                send: Some(100),
+                hold_ms: 5
+            }
+        );
+        assert_eq!(
+            FaultRule::parse("no-length").unwrap().kind,
+            FaultKind::NoLength { extra: None }
+        );
+        assert!(matches!(
+            FaultRule::parse("no-length,length=3"),
+            Err(FaultParseError::UnknownOption { .. })
+        ));
         assert!(matches!(
             FaultRule::parse("explode"),
             Err(FaultParseError::UnknownKind { .. })

@@ -121,6 +121,15 @@ pub enum Delivery {
     NoResponse {
         hold_ms: u64,
     },
+    /// Announce `Content-Length: length` whatever the body's size, send its first `send`
+    /// bytes, hold the connection `hold_ms` milliseconds, then close.
+    Claim {
+        length: u64,
+        send: u64,
+        hold_ms: u64,
+    },
+    /// No `Content-Length`: the body (bytes and padding) ends when the connection closes.
+    CloseDelimited,
 }
 
 /// A streamed body: called once with the connection's writer and the server's stop flag, it
@@ -324,9 +333,12 @@ fn serve_connection(stream: TcpStream, handler: &dyn Handler, stop: &AtomicBool)
                 std::thread::sleep(Duration::from_millis(hold_ms));
                 return Ok(());
             }
-            Delivery::Truncate { .. } => {
+            Delivery::Truncate { .. } | Delivery::Claim { .. } | Delivery::CloseDelimited => {
                 write_response(&mut writer, &resp, req.method != Method::Head)?;
                 writer.flush()?;
+                if let Delivery::Claim { hold_ms, .. } = resp.delivery {
+                    std::thread::sleep(Duration::from_millis(hold_ms));
+                }
                 let _ = writer.shutdown(std::net::Shutdown::Both);
                 return Ok(());
             }
@@ -552,13 +564,20 @@ fn write_response<W: Write>(w: &mut W, resp: &Response, with_body: bool) -> io::
         head.push_str(v);
         head.push_str("\r\n");
     }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", resp.body.len()));
+    match resp.delivery {
+        Delivery::CloseDelimited => head.push_str("Connection: close\r\n\r\n"),
+        Delivery::Claim { length, .. } => {
+            head.push_str(&format!("Content-Length: {length}\r\n\r\n"))
+        }
+        _ => head.push_str(&format!("Content-Length: {}\r\n\r\n", resp.body.len())),
+    }
     w.write_all(head.as_bytes())?;
     if !with_body {
         return Ok(());
     }
     let limit = match resp.delivery {
         Delivery::Truncate { bytes } => bytes.min(resp.body.len()),
+        Delivery::Claim { send, .. } => send.min(resp.body.len()),
         _ => resp.body.len(),
     };
     let (chunk, delay) = match resp.delivery {

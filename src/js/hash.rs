@@ -51,6 +51,7 @@ fn stream_error(e: &StreamError) -> JsValue {
         StreamError::Invalid(_) => "DECODE",
         StreamError::TooLong { .. } => "BODY_TOO_LARGE",
         StreamError::Truncated { .. } => "TRUNCATED",
+        StreamError::OutOfMemory { .. } => "OUT_OF_MEMORY",
         StreamError::NoSuchTask { .. } => "INVALID_ARGUMENT",
     };
     js_error(code, &e.to_string(), None)

@@ -47,7 +47,7 @@ struct LongRangeHooks<'a>(&'a Inner);
 impl OverseerHooks for LongRangeHooks<'_> {
     fn emit(&self, event: &OverseerEvent) {
         match event {
-            OverseerEvent::Checkpoint(e) => Hooks::emit(&JsHooks(self.0), e),
+            OverseerEvent::Checkpoint(e) => Hooks::emit(&JsHooks(self.0, self.0.run_id.get()), e),
             OverseerEvent::Warning { code, message } => self.0.warn(code, message),
             OverseerEvent::Rebuild(p) => {
                 let phase = format!("light-{}", p.step.as_str());
@@ -83,7 +83,7 @@ impl OverseerHooks for LongRangeHooks<'_> {
     }
 
     fn aborted(&self) -> bool {
-        Hooks::aborted(&JsHooks(self.0))
+        Hooks::aborted(&JsHooks(self.0, self.0.run_id.get()))
     }
 
     fn now_ms(&self) -> Option<f64> {

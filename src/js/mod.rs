@@ -28,6 +28,7 @@
 
 mod backfill;
 mod error;
+mod guard;
 mod hash;
 mod longrange;
 mod options;
@@ -328,10 +329,15 @@ pub(crate) struct Inner {
     hash_pool: RefCell<Option<Rc<hash::JsHashPool>>>,
     /// The writer lock, the channel to other instances and the storage standing.
     pub(crate) guard: storage::Guard,
+    /// Which `start()` runs: a run whose number is no longer this one was superseded (after a
+    /// trap, see [`guard`]) and stops at its next abort check.
+    run_id: Cell<u64>,
+    /// The running `start()` was abandoned by a panic or trap (see [`guard`]).
+    trapped: Cell<bool>,
 }
 
-/// The sync hooks of a running `start()`: events to listeners, yields, abort.
-struct JsHooks<'a>(&'a Inner);
+/// The sync hooks of a running `start()` (its run number): events to listeners, yields, abort.
+struct JsHooks<'a>(&'a Inner, u64);
 
 impl Hooks for JsHooks<'_> {
     fn emit(&self, event: &SyncEvent) {
@@ -360,6 +366,7 @@ impl Hooks for JsHooks<'_> {
 
     fn aborted(&self) -> bool {
         self.0.stop_requested.get()
+            || self.0.run_id.get() != self.1
             || self.0.options.signal.as_ref().is_some_and(|s| s.aborted())
             || self
                 .0
@@ -475,11 +482,12 @@ impl Inner {
             .map(|u| {
                 let mut t = FetchTransport::default()
                     .with_concurrency(concurrency)
-                    .with_signal(signal.clone());
+                    .with_signal(signal.clone())
+                    .with_stream_pace(self.options.stream_pace);
                 if let Some(ms) = self.options.timeout_ms {
                     t = t.with_timeout_ms(ms);
                 }
-                HttpBeaconApi::new(u, t)
+                HttpBeaconApi::new(u, t).with_preset(self.network.preset)
             })
             .collect()
     }
@@ -488,17 +496,33 @@ impl Inner {
         JsClock(self.options.now)
     }
 
+    /// Marks the running `start()` as abandoned by a panic or trap (called from [`guard`], so
+    /// it only sets `Cell`s): mode `error`, the run told to stop, a new `start()` accepted.
+    pub(crate) fn mark_trapped(&self) {
+        self.trapped.set(true);
+        self.stop_requested.set(true);
+        self.mode.set(Mode::Error);
+    }
+
     async fn start(self: Rc<Self>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
-        if self.running.replace(true) {
+        // A run abandoned by a trap never clears `running`: it does not hold the instance.
+        if self.running.replace(true) && !self.trapped.get() {
             return Err(js_error(
                 "ALREADY_RUNNING",
                 "start: expected no start() or reset() in progress, got one running",
                 None,
             ));
         }
+        self.trapped.set(false);
+        let run = self.run_id.get() + 1;
+        self.run_id.set(run);
         self.stop_requested.set(false);
         *self.call_signal.borrow_mut() = signal;
-        let result = self.run_start().await;
+        let result = self.run_start(run).await;
+        if self.run_id.get() != run || self.trapped.get() {
+            // Superseded or trapped: the guard settled this call and set the mode.
+            return result;
+        }
         *self.call_signal.borrow_mut() = None;
         self.running.set(false);
         match &result {
@@ -519,7 +543,7 @@ impl Inner {
         result
     }
 
-    async fn run_start(&self) -> Result<JsValue, JsValue> {
+    async fn run_start(&self, run: u64) -> Result<JsValue, JsValue> {
         self.set_mode_with(Mode::Syncing, None);
         for (code, message) in &self.options.warnings {
             self.warn(code, message);
@@ -556,7 +580,7 @@ impl Inner {
             }
         }
         let providers = self.providers();
-        let hooks = JsHooks(self);
+        let hooks = JsHooks(self, run);
         let sync = CheckpointSync {
             network: &self.network,
             providers: &providers,
@@ -569,7 +593,9 @@ impl Inner {
             },
         };
         let verified = sync.run(source).await;
-        self.hash_pool.borrow_mut().take();
+        if self.run_id.get() == run {
+            self.hash_pool.borrow_mut().take();
+        }
         let verified = verified.map_err(|e| error::from_checkpoint(&e))?;
         *self.anchor.borrow_mut() = Some(verified.anchor.clone());
         *self.head.borrow_mut() = None;
@@ -691,6 +717,8 @@ impl LightSync {
                 backfill_paused: Cell::new(false),
                 hash_pool: RefCell::new(None),
                 guard,
+                run_id: Cell::new(0),
+                trapped: Cell::new(false),
             }),
         };
         storage::attach(&sync.inner);
@@ -710,7 +738,9 @@ impl LightSync {
             Err(e) => return Promise::reject(&e),
         };
         let inner = self.inner.clone();
-        storage::writing(inner.clone(), "start", inner.start(signal))
+        // The guard settles the call with INTERNAL after a trap, so the writer lock is released too.
+        let guarded = guard::guarded(&self.inner, inner.clone().start(signal));
+        storage::writing(inner, "start", wasm_bindgen_futures::JsFuture::from(guarded))
     }
 
     /// Deletes this network's database (anchors, headers, backfill progress, kept states) and

@@ -5,6 +5,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 use super::error::invalid_options;
+use crate::beacon_api::Pace;
 use crate::checkpoint::{LongRange, Source};
 use crate::network::NetworkChoice;
 use crate::ws::WsCheckpoint;
@@ -24,6 +25,9 @@ pub struct Options {
     pub now: Option<u64>,
     /// Per-request timeout, milliseconds.
     pub timeout_ms: Option<u64>,
+    /// `stateDownload`: the deadline and minimum rate of a state download (default
+    /// [`Pace::STREAM`]).
+    pub stream_pace: Pace,
     /// `hashWorkers`: Web Workers that hash a downloaded state while it arrives (0: the main
     /// thread hashes it, in slices). Default [`default_hash_workers`].
     pub hash_workers: usize,
@@ -64,6 +68,35 @@ fn number(obj: &JsValue, key: &str) -> Result<Option<u64>, JsValue> {
             Ok(Some(n as u64))
         }
     }
+}
+
+/// The `stateDownload` option: `{ deadlineMs, minBytesPerSecond, windowMs, graceMs }`, each
+/// defaulting to [`Pace::STREAM`]'s.
+fn stream_pace(options: &JsValue) -> Result<Pace, JsValue> {
+    let mut pace = Pace::STREAM;
+    let Some(o) = get(options, "stateDownload") else {
+        return Ok(pace);
+    };
+    if !o.is_object() {
+        return Err(invalid_options(format!(
+            "stateDownload: expected an object, got {o:?}"
+        )));
+    }
+    let field = |key: &str, into: &mut u64| -> Result<(), JsValue> {
+        if let Some(n) = number(&o, key).map_err(|_| {
+            invalid_options(format!(
+                "stateDownload.{key}: expected a non-negative integer"
+            ))
+        })? {
+            *into = n;
+        }
+        Ok(())
+    };
+    field("deadlineMs", &mut pace.deadline_ms)?;
+    field("minBytesPerSecond", &mut pace.min_bytes_per_sec)?;
+    field("windowMs", &mut pace.window_ms)?;
+    field("graceMs", &mut pace.grace_ms)?;
+    Ok(pace.with_deadline_ms(pace.deadline_ms))
 }
 
 fn root(text: &str, key: &str) -> Result<[u8; 32], JsValue> {
@@ -237,6 +270,7 @@ pub fn parse(options: &JsValue) -> Result<Options, JsValue> {
         signal,
         now: number(options, "now")?,
         timeout_ms: number(options, "timeoutMs")?,
+        stream_pace: stream_pace(options)?,
         hash_workers: match number(options, "hashWorkers")? {
             None => default_hash_workers(),
             Some(n) if n <= 64 => n as usize,

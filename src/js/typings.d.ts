@@ -87,6 +87,16 @@ export interface LightSyncOptions {
   now?: number;
   /** Per-request timeout in milliseconds (default 10000). */
   timeoutMs?: number;
+  /** Time limits of a state download: the whole download within `deadlineMs` (default 600000),
+   * and after `graceMs` (default 10000) every `windowMs` (default 10000) at least
+   * `minBytesPerSecond` (default 131072) on average; a provider that breaks either is dropped
+   * with `TIMEOUT` / `TOO_SLOW` and the next one is tried. */
+  stateDownload?: {
+    deadlineMs?: number;
+    minBytesPerSecond?: number;
+    windowMs?: number;
+    graceMs?: number;
+  };
   /** Web Workers that hash a downloaded state while it arrives (default
    * `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes it, in slices). They load
    * `hash-worker.js` from the package, next to the glue, and run the page's own wasm build. */
@@ -360,7 +370,10 @@ export type ErrorCode =
   | "FORK_MISMATCH" | "WS_STALE" | "PROVIDER_DISAGREEMENT" | "DATABASE_NOT_EMPTY" | "NO_PROVIDERS"
   | "WS_UNAVAILABLE" | "CLOCK_BEFORE_GENESIS"
   // Beacon API transport
-  | "HTTP_STATUS" | "TIMEOUT" | "NETWORK" | "BODY_TOO_LARGE" | "TRUNCATED" | "DECODE"
+  | "HTTP_STATUS" | "TIMEOUT" | "TOO_SLOW" | "NETWORK" | "BODY_TOO_LARGE" | "OUT_OF_MEMORY"
+  | "TRUNCATED" | "DECODE"
+  // a panic or trap inside the wasm (see `start()`)
+  | "INTERNAL"
   // storage
   | "STORE" | "SCHEMA_TOO_NEW" | "BUSY" | "QUOTA_EXCEEDED" | "CORRUPT_RECORD" | "CURSOR_CONFLICT"
   // backfill

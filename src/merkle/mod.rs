@@ -29,8 +29,8 @@ pub use state::{
     StateRootJob,
 };
 pub use stream::{
-    state_head_len, StatePlan, StreamError, StreamingStateRoot, Task, TaskHasher, TaskSpec,
-    DEFAULT_TASK_BYTES,
+    max_state_size, state_head_len, state_size_ceiling, StatePlan, StreamError, StreamingStateRoot,
+    Task, TaskHasher, TaskSpec, DEFAULT_TASK_BYTES,
 };
 pub use view::{
     active_validators, get_total_active_balance, ActiveValidators, CheckpointView, ForkView,

@@ -14,7 +14,7 @@
 //! buffer that keeps the state (no second copy), hand ready tasks to workers or hash them in
 //! place with `step`, and read the root once every task is in.
 
-use super::schema::{beacon_state, SszType};
+use super::schema::{beacon_state, PresetValues, SszType};
 use super::ssz::{container_ranges_of, hash_tree_root, SeqPlan};
 use super::tree::{ceil_log2, Reducer};
 use super::MerkleError;
@@ -79,6 +79,78 @@ pub fn state_head_len(fork: ForkName, preset: PresetName) -> usize {
         .iter()
         .map(|(_, t)| t.fixed_part_size())
         .sum()
+}
+
+/// Validators a real network's registry is taken never to exceed, for [`state_size_ceiling`]:
+/// 2^23 = 8,388,608. Mainnet's registry (which never shrinks: exited validators stay) held ~2.2
+/// million in 2025; all ETH in existence (~120 million) staked at 32 ETH would be ~3.8 million.
+/// `VALIDATOR_REGISTRY_LIMIT` (2^40) is a Merkle-tree depth, not a size anything can reach.
+pub const REGISTRY_CEILING: u64 = 1 << 23;
+
+/// Items of every other `BeaconState` list for [`state_size_ceiling`]: 2^20 = 1,048,576, or the
+/// list's limit when smaller. The real ones are far shorter: `historical_roots` is frozen at 758
+/// entries since Capella, `historical_summaries` grows by one a day (~27 h), pending deposits,
+/// withdrawals and consolidations are queues drained every epoch (each entry costs ≥ 1 ETH).
+pub const LIST_CEILING: u64 = 1 << 20;
+
+/// The largest SSZ size of a `BeaconState` of `fork` under `preset` that a real network can
+/// have: the fixed part, plus every list at [`REGISTRY_CEILING`] (lists indexed by validator)
+/// or [`LIST_CEILING`] items (others), each bounded by its own limit. About 1.4 GiB for a Fulu
+/// mainnet state, 4-5x a real mainnet state of 2025 (~300 MB), and still below the 2 GiB a wasm32
+/// `Vec` can address; a body announcing more is refused before a byte is read.
+pub fn state_size_ceiling(fork: ForkName, preset: PresetName) -> u64 {
+    let registry = PresetValues::of(preset).validator_registry_limit;
+    bounded_size(&beacon_state(fork, preset), registry)
+}
+
+/// [`state_size_ceiling`] of the largest fork under `preset`: the ceiling of a state whose fork
+/// is not known yet.
+pub fn max_state_size(preset: PresetName) -> u64 {
+    ForkName::ALL
+        .iter()
+        .map(|&f| state_size_ceiling(f, preset))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Largest encoding of `ty` with lists bounded as [`state_size_ceiling`] says (`registry`: the
+/// limit that marks a list indexed by validator).
+fn bounded_size(ty: &SszType, registry: u64) -> u64 {
+    // A variable-size item of a list, vector or container also takes a 4-byte offset.
+    let item = |t: &SszType| match t.fixed_size() {
+        Some(n) => n as u64,
+        None => 4 + bounded_size(t, registry),
+    };
+    match ty {
+        SszType::List(e, limit) => {
+            let ceiling = if *limit >= registry {
+                REGISTRY_CEILING
+            } else {
+                LIST_CEILING
+            };
+            (*limit).min(ceiling).saturating_mul(item(e))
+        }
+        SszType::ByteList(n) => *n as u64,
+        SszType::Bitlist(n) => n / 8 + 1,
+        SszType::Vector(e, n) => (*n as u64).saturating_mul(item(e)),
+        SszType::Container(_, fields) => fields.iter().map(|(_, t)| item(t)).sum(),
+        fixed => fixed.fixed_size().unwrap_or(0) as u64,
+    }
+}
+
+/// Makes room in `buf` for `extra` more bytes that have arrived: the capacity at least doubles
+/// (O(log n) copies for a whole body) but never goes past `cap` (the size the body may reach)
+/// unless what arrived needs it, so a buffer is never sized from a claim alone. `Err(bytes)`:
+/// the allocation of that capacity failed (a typed error for the caller, not an abort).
+pub fn grow_within(buf: &mut Vec<u8>, extra: usize, cap: u64) -> Result<(), u64> {
+    let need = buf.len().saturating_add(extra);
+    if need <= buf.capacity() {
+        return Ok(());
+    }
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX).max(need);
+    let target = need.max(buf.capacity().saturating_mul(2)).min(cap);
+    buf.try_reserve_exact(target - buf.len())
+        .map_err(|_| target as u64)
 }
 
 fn field_path(schema: &SszType, i: usize) -> String {
@@ -323,6 +395,11 @@ pub enum StreamError {
         /// Bytes received.
         got: u64,
     },
+    /// The buffer for the arriving bytes could not be allocated.
+    OutOfMemory {
+        /// The capacity that was refused, in bytes.
+        bytes: u64,
+    },
     /// A task root was supplied for a task that does not exist.
     NoSuchTask {
         /// Number of tasks.
@@ -342,6 +419,10 @@ impl std::fmt::Display for StreamError {
             StreamError::Truncated { expected, got } => {
                 write!(f, "expected a body of {expected} bytes, got {got}")
             }
+            StreamError::OutOfMemory { bytes } => write!(
+                f,
+                "expected room for a state buffer of {bytes} bytes, got an allocation failure"
+            ),
             StreamError::NoSuchTask {
                 expected_below,
                 got,
@@ -377,15 +458,16 @@ pub struct StreamingStateRoot {
 }
 
 impl StreamingStateRoot {
-    /// A stream for a state of exactly `total_len` bytes (the body's `Content-Length`); the
-    /// buffer is allocated once at that size.
+    /// A stream for a state of exactly `total_len` bytes (the body's `Content-Length`). The
+    /// buffer grows as bytes arrive ([`grow_within`], up to `total_len`): the length is a
+    /// provider's claim, and nothing is allocated from it before the bytes are there.
     pub fn new(fork: ForkName, preset: PresetName, total_len: usize, task_bytes: usize) -> Self {
         StreamingStateRoot {
             fork,
             preset,
             task_bytes: task_bytes.max(1),
             total: total_len,
-            bytes: Vec::with_capacity(total_len),
+            bytes: Vec::new(),
             plan: None,
             roots: Vec::new(),
             missing: 0,
@@ -437,6 +519,8 @@ impl StreamingStateRoot {
                 got: got as u64,
             });
         }
+        grow_within(&mut self.bytes, chunk.len(), self.total as u64)
+            .map_err(|bytes| StreamError::OutOfMemory { bytes })?;
         self.bytes.extend_from_slice(chunk);
         self.plan_if_ready()
     }

@@ -35,7 +35,7 @@ pub struct DevnetNetwork {
 /// Reads the devnet at `url` (its info, genesis and spec) over the browser's fetch.
 pub async fn devnet_network(url: &str) -> DevnetNetwork {
     let info = FetchTransport::default()
-        .get(&format!("{url}/_devnet/info"), "application/json")
+        .get(&format!("{url}/_devnet/info"), "application/json", 1 << 20)
         .await
         .expect("devnet info");
     let info: serde_json::Value = serde_json::from_slice(&info.body).expect("info JSON");
