@@ -691,11 +691,23 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     /// chunks, the rest of the current chunk and as many whole chunks below it as fit in a
     /// batch, so that each can be verified as a whole (and small chunks, as in the minimal
     /// preset, do not shrink the fetch units).
+    ///
+    /// Below the target the walk only looks for the block its chain needs next (a link there
+    /// proves the slots above it empty): units of at most an epoch, as the block is usually a
+    /// slot or two away.
     fn next_unit(&self, below: u64, target: u64) -> Vec<u64> {
-        if below == 0 || below <= target {
+        if below == 0 {
             return Vec::new();
         }
         let hi = below - 1;
+        if hi < target {
+            let n = self
+                .network
+                .slots_per_epoch()
+                .min(self.options.batch_size)
+                .max(1);
+            return (hi.saturating_sub(n - 1)..=hi).rev().collect();
+        }
         let mut lo = hi.saturating_add(1).saturating_sub(self.options.batch_size);
         if let Some(known) = self.known {
             let n = known.slots_per_historical_root;
@@ -905,7 +917,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             }
                         }
                     }
-                    Err(e @ WalkError::LinkNotFound { expected_root, .. }) => {
+                    Err(
+                        e @ (WalkError::LinkNotFound { expected_root, .. }
+                        | WalkError::Exhausted { expected_root, .. }),
+                    ) => {
                         let not_found = BackfillError::from(e);
                         if pinned.is_some() {
                             return Err(not_found);
@@ -914,7 +929,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             return Err(not_found);
                         };
                         let s = h.header.slot;
-                        if s < target_slot || s >= snapshot.next_slot.map_or(0, |n| n + 1) {
+                        if s >= snapshot.next_slot.map_or(0, |n| n + 1) {
                             return Err(not_found);
                         }
                         // Another provider has the block: whoever served that slot withheld it.
@@ -946,6 +961,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         result?;
         if let Some(c) = tail? {
             last_cursor = c;
+        }
+        if !walk::reached(
+            last_cursor.oldest_slot,
+            &last_cursor.oldest_parent_root,
+            target_slot,
+        ) {
+            // The walk ended at a header that cannot lead to the target (no parent, or a slot-0
+            // header with one): nothing further down can link.
+            return Err(BackfillError::Incomplete {
+                target_slot,
+                oldest_slot: last_cursor.oldest_slot,
+                expected_root: last_cursor.oldest_parent_root,
+                lowest_slot: last_cursor.oldest_slot,
+            });
         }
         self.progress(
             &walker,

@@ -3,7 +3,9 @@
 //!
 //! Prints one JSON object on success: `stored`, `skipped_non_linking`, `empty_slots`,
 //! `oldest_slot`, `oldest_root`, `oldest_parent_root`, `target_slot`, `headers_per_second`.
-//! On failure prints `{"error":{"code","message"}}` on stdout and the message on stderr.
+//! On failure prints `{"error":{"code","message"}}` on stdout and the message on stderr; a run
+//! that did not reach its target (`BACKFILL_INCOMPLETE`) adds where the verified chain stops:
+//! `target_slot`, `oldest_slot`, `expected_root` (the block it needs next), `lowest_slot`.
 //! Exit codes: 0 done; 1 the backfill failed (the code says why); 2 bad usage.
 //!
 //! `--network` takes a built-in name (mainnet, sepolia, hoodi, holesky), a path to a
@@ -15,8 +17,8 @@
 
 use super::{run_parsed, Flags, Wording, HELP};
 use crate::backfill::{
-    Backfill, BackfillEvent, BackfillHooks, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
-    DEFAULT_CONCURRENCY,
+    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, Target,
+    DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use crate::checkpoint::network_from_spec;
@@ -124,12 +126,35 @@ impl BackfillHooks for CliHooks {
 }
 
 fn fail(code: &str, message: &str) -> i32 {
-    println!(
-        "{}",
-        serde_json::json!({ "error": { "code": code, "message": message } })
-    );
+    fail_with(code, message, serde_json::Map::new())
+}
+
+/// Prints `{"error":{"code","message",…fields}}` and the message on stderr; returns 1.
+fn fail_with(code: &str, message: &str, fields: serde_json::Map<String, serde_json::Value>) -> i32 {
+    let mut error = serde_json::json!({ "code": code, "message": message });
+    error.as_object_mut().expect("an object").extend(fields);
+    println!("{}", serde_json::json!({ "error": error }));
     eprintln!("error: {code}: {message}");
     1
+}
+
+/// A failed run: its code and message, and where the verified chain stops when the target was
+/// not reached (`target_slot`, `oldest_slot`, `expected_root`, `lowest_slot`).
+fn fail_backfill(e: &BackfillError) -> i32 {
+    let mut fields = serde_json::Map::new();
+    if let BackfillError::Incomplete {
+        target_slot,
+        oldest_slot,
+        expected_root,
+        lowest_slot,
+    } = e
+    {
+        fields.insert("target_slot".into(), (*target_slot).into());
+        fields.insert("oldest_slot".into(), (*oldest_slot).into());
+        fields.insert("expected_root".into(), hex0x(expected_root).into());
+        fields.insert("lowest_slot".into(), (*lowest_slot).into());
+    }
+    fail_with(e.code(), &e.to_string(), fields)
 }
 
 /// Runs `lightsync backfill` and returns the exit code.
@@ -241,7 +266,7 @@ fn backfill_and_print(a: Args) -> i32 {
             );
             0
         }
-        Err(e) => fail(e.code(), &e.to_string()),
+        Err(e) => fail_backfill(&e),
     }
 }
 

@@ -168,10 +168,26 @@ fn parse_options(base: &JsValue, call: &JsValue) -> Result<BackfillOptions, JsVa
     Ok(o)
 }
 
+/// The JS error of a failed run; `BACKFILL_INCOMPLETE` also says where the verified chain stops
+/// (`targetSlot`, `oldestSlot`, `lowestSlot` as decimal strings, `expectedRoot` as 0x-hex).
 fn from_backfill(e: &BackfillError) -> JsValue {
     match e {
         BackfillError::Api { source, .. } => {
             js_error(source.code(), &e.to_string(), source.expected_actual())
+        }
+        BackfillError::Incomplete {
+            target_slot,
+            oldest_slot,
+            expected_root,
+            lowest_slot,
+        } => {
+            let err = js_error(e.code(), &e.to_string(), None);
+            let o: &Object = err.unchecked_ref();
+            set(o, "targetSlot", target_slot.to_string());
+            set(o, "oldestSlot", oldest_slot.to_string());
+            set(o, "lowestSlot", lowest_slot.to_string());
+            set(o, "expectedRoot", hex0x(expected_root));
+            err
         }
         _ => js_error(e.code(), &e.to_string(), None),
     }

@@ -300,7 +300,7 @@ export type ErrorCode =
   // storage
   | "STORE" | "SCHEMA_TOO_NEW"
   // backfill
-  | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
+  | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BACKFILL_INCOMPLETE" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
   | "BACKFILL_TOO_OLD" | "INVALID_OPTION" | "CLOCK"
   // long range: light rebuild and following
   | "REBUILD_NO_SYNC_COMMITTEE" | "REBUILD_COMMITTEE_SIZE" | "REBUILD_ANCHOR_HEADER_MISSING"
@@ -323,6 +323,14 @@ export interface LightSyncError extends Error {
   code: ErrorCode;
   expected?: string;
   actual?: string;
+  /** `BACKFILL_INCOMPLETE`: the slot the backfill had to reach. */
+  targetSlot?: DecimalString;
+  /** `BACKFILL_INCOMPLETE`: the oldest stored header's slot (verified from the anchor down to here). */
+  oldestSlot?: DecimalString;
+  /** `BACKFILL_INCOMPLETE`: the lowest slot examined for the next block. */
+  lowestSlot?: DecimalString;
+  /** `BACKFILL_INCOMPLETE`: the root (0x-hex) the next older block must have. */
+  expectedRoot?: string;
 }
 
 /** Whether `error` is a `LightSyncError` (an `Error` named "LightSyncError" with a string `code`). */
