@@ -1120,3 +1120,128 @@ fn cli_backfill_that_never_finds_genesis_exits_non_zero_with_the_stop() {
         format!("0x{}", hex::encode([0u8; 32]))
     );
 }
+
+/// The providers the run quarantined, by index, from its events.
+fn quarantined(hooks: &Recorder, providers: &[Counting]) -> Vec<usize> {
+    let mut out: Vec<usize> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            BackfillEvent::ProviderQuarantined { provider, .. } => {
+                providers.iter().position(|p| p.base_url() == provider)
+            }
+            _ => None,
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Provider 0 of three fails every header request with `fault`; the run finishes from the two
+/// honest ones, having quarantined provider 0. Returns the providers and the hooks.
+fn one_failing_of_three(
+    fault: &str,
+    timeout_ms: u64,
+) -> (Vec<Counting>, Recorder, BackfillSummary) {
+    let (devnet, net, chain, store, anchor) = anchored(3, 10);
+    devnet.add_fault(
+        0,
+        FaultRule::parse(&format!("{fault},path=/eth/v1/beacon/headers/*")).unwrap(),
+    );
+    let providers: Vec<Counting> = apis(&devnet, timeout_ms)
+        .into_iter()
+        .map(|inner| Counting {
+            inner,
+            requested: RefCell::default(),
+            in_flight: Cell::new(0),
+            max_in_flight: Cell::new(0),
+        })
+        .collect();
+    let hooks = Recorder::default();
+    let mut o = opts(Target::Genesis);
+    o.retry_base_ms = 200;
+    let s =
+        run(&net, &providers, &store, &hooks, o, None).unwrap_or_else(|e| panic!("{fault}: {e}"));
+    assert_eq!(
+        (s.oldest_slot, s.oldest_parent_root),
+        (0, [0u8; 32]),
+        "{fault}"
+    );
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    assert_eq!(quarantined(&hooks, &providers), vec![0], "{fault}");
+    // The honest providers were each asked every slot at most once, between them.
+    let mut honest: Vec<u64> = providers[1..]
+        .iter()
+        .flat_map(|p| p.requested.borrow().clone())
+        .collect();
+    let n = honest.len();
+    honest.sort_unstable();
+    honest.dedup();
+    assert_eq!(
+        honest.len(),
+        n,
+        "{fault}: a slot asked twice of honest providers"
+    );
+    // The health the summary reports: provider 0 failed, the others never.
+    assert!(s.providers[0].failures > 0, "{fault}: {:?}", s.providers);
+    assert!(s.providers[1..]
+        .iter()
+        .all(|p| p.failures == 0 && p.healthy && !p.avoided));
+    let last = hooks
+        .events
+        .borrow()
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            BackfillEvent::Progress(p) => Some(p.providers.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        last, s.providers,
+        "the last progress event carries the health"
+    );
+    (providers, hooks, s)
+}
+
+#[test]
+fn a_persistently_failing_provider_is_quarantined_and_the_others_finish() {
+    for fault in [
+        "status,code=500",
+        "status,code=503",
+        "status,code=429",
+        "truncate",
+    ] {
+        let (providers, _, _) = one_failing_of_three(fault, 5_000);
+        // Its requests are probes after the first failure, one per quarantine, not its share.
+        let asked = providers[0].requested.borrow().len();
+        let all: usize = providers.iter().map(|p| p.requested.borrow().len()).sum();
+        assert!(
+            asked < all / 6,
+            "{fault}: provider 0 asked {asked} of {all}"
+        );
+    }
+}
+
+#[test]
+fn a_silent_provider_costs_a_deadline_per_probe_and_the_others_finish() {
+    // No answer at all, held far beyond the 300 ms request deadline: the run completes (the
+    // deadline bounds each probe), with the timeouts counted against provider 0 only.
+    let (providers, hooks, s) = one_failing_of_three("no-response,hold_ms=20000", 300);
+    let reasons: Vec<String> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            BackfillEvent::ProviderQuarantined { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(reasons[0].contains("300"), "a timeout: {reasons:?}");
+    assert_eq!(
+        s.providers[0].failures as usize,
+        providers[0].requested.borrow().len(),
+        "every request to it timed out"
+    );
+}

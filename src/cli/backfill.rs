@@ -2,7 +2,9 @@
 //! as the browser ([`crate::backfill`]), into an in-memory store.
 //!
 //! Prints one JSON object on success: `stored`, `skipped_non_linking`, `empty_slots`,
-//! `oldest_slot`, `oldest_root`, `oldest_parent_root`, `target_slot`, `headers_per_second`.
+//! `oldest_slot`, `oldest_root`, `oldest_parent_root`, `target_slot`, `headers_per_second`, and
+//! `providers`: `[{url, healthy, avoided, failures}]` (transient failures; a failing provider is
+//! quarantined with backoff and its requests go to the others).
 //! On failure prints `{"error":{"code","message"}}` on stdout and the message on stderr; a run
 //! that did not reach its target (`BACKFILL_INCOMPLETE`) adds where the verified chain stops:
 //! `target_slot`, `oldest_slot`, `expected_root` (the block it needs next), `lowest_slot`.
@@ -242,9 +244,11 @@ fn backfill_and_print(a: Args) -> i32 {
         options: BackfillOptions {
             target: a.target,
             batch_size: a.batch_size,
-            // Natively each lane blocks until its requests are done, so one lane per call keeps
-            // the transport's `concurrency` threads busy.
+            // Natively each lane blocks until its call is done: one lane per provider, whose
+            // calls of `concurrency` slots keep the transport's threads busy (and a silent
+            // provider costs one timeout per call before it is quarantined).
             concurrency: 1,
+            slots_per_call: a.concurrency.max(1),
             ..BackfillOptions::default()
         },
         known: None,
@@ -262,6 +266,12 @@ fn backfill_and_print(a: Args) -> i32 {
                     "oldest_parent_root": hex0x(&s.oldest_parent_root),
                     "target_slot": s.target_slot,
                     "headers_per_second": s.headers_per_second,
+                    "providers": s.providers.iter().map(|p| serde_json::json!({
+                        "url": p.url,
+                        "healthy": p.healthy,
+                        "avoided": p.avoided,
+                        "failures": p.failures,
+                    })).collect::<Vec<_>>(),
                 })
             );
             0

@@ -6,8 +6,11 @@
 //! calling it again after a reload continues where it stopped. Cancellation: the `signal` given
 //! here or in the `LightSync` options, or `stop()`. Events reuse the instance's event names:
 //! `progress` with `phase: "backfill"` (`done`/`total` in slots, `headers`, `headersPerSecond`,
-//! `etaSeconds`, `oldestSlot`), and `warning` for retries (`BACKFILL_RETRY`), avoided providers
-//! (`PROVIDER_AVOIDED`), resets (`BACKFILL_RESET`) and chunk checks.
+//! `etaSeconds`, `oldestSlot`, `providers`: `[{url, healthy, avoided, failures}]`), and `warning`
+//! for retries (`BACKFILL_RETRY`), quarantined providers (`PROVIDER_QUARANTINED`: transient
+//! failures, backed off), avoided providers (`PROVIDER_AVOIDED`: bad data), resets
+//! (`BACKFILL_RESET`) and chunk checks. Each request has the instance's `timeoutMs` deadline, so
+//! a silent provider is quarantined after one.
 //!
 //! The anchor's recorded roots (`anchor_roots`, written with the anchor by the checkpoint flow)
 //! are loaded for every run, so a withheld block is caught at its slot and whole chunks are
@@ -16,7 +19,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
@@ -25,7 +28,7 @@ use super::error::js_error;
 use super::{hex0x, nullable, set, sleep, Inner, JsClock, LightSync};
 use crate::backfill::{
     load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
-    ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+    ProviderStatus, ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
 use crate::store::Store;
@@ -50,6 +53,7 @@ impl BackfillHooks for Hooks<'_> {
                 set(&o, "oldestSlot", p.oldest_slot.to_string());
                 set(&o, "skippedNonLinking", p.skipped_non_linking as f64);
                 set(&o, "emptySlots", p.empty_slots as f64);
+                set(&o, "providers", providers_js(&p.providers));
                 self.inner.emit("progress", &o.into());
             }
             BackfillEvent::Retry {
@@ -61,6 +65,16 @@ impl BackfillHooks for Hooks<'_> {
             } => self.inner.warn(
                 "BACKFILL_RETRY",
                 format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
+            ),
+            BackfillEvent::ProviderQuarantined {
+                provider,
+                strikes,
+                quarantine_ms,
+                reason,
+                ..
+            } => self.inner.warn(
+                "PROVIDER_QUARANTINED",
+                format!("{provider} quarantined for {quarantine_ms} ms after {strikes} consecutive failure(s): {reason}"),
             ),
             BackfillEvent::ProviderAvoided {
                 provider,
@@ -122,6 +136,21 @@ impl BackfillHooks for Hooks<'_> {
     fn now_ms(&self) -> Option<f64> {
         Some(js_sys::Date::now())
     }
+}
+
+/// `[{ url, healthy, avoided, failures }]`, one per provider in the order given.
+fn providers_js(providers: &[ProviderStatus]) -> Array {
+    providers
+        .iter()
+        .map(|p| {
+            let o = Object::new();
+            set(&o, "url", p.url.as_str());
+            set(&o, "healthy", p.healthy);
+            set(&o, "avoided", p.avoided);
+            set(&o, "failures", p.failures as f64);
+            JsValue::from(o)
+        })
+        .collect()
 }
 
 fn num(obj: &JsValue, key: &str) -> Option<f64> {
@@ -254,6 +283,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     set(&o, "oldestParentRoot", hex0x(&s.oldest_parent_root));
     set(&o, "targetSlot", s.target_slot.to_string());
     set(&o, "headersPerSecond", nullable(s.headers_per_second));
+    set(&o, "providers", providers_js(&s.providers));
     Ok(o.into())
 }
 

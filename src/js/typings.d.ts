@@ -47,6 +47,20 @@ export interface BackfillSummary {
   oldestParentRoot: string;
   targetSlot: DecimalString;
   headersPerSecond: number | null;
+  /** Every provider's health at the end of the run. */
+  providers: BackfillProviderStatus[];
+}
+
+/** One provider's health during a backfill. */
+export interface BackfillProviderStatus {
+  url: string;
+  /** Takes requests now: neither avoided nor quarantined. */
+  healthy: boolean;
+  /** Served bad data; gets no requests for the rest of the run. */
+  avoided: boolean;
+  /** Requests that failed transiently (5xx, 429, timeout, cut short) in this run; each
+   * failure quarantines the provider, with a backoff that doubles while they continue. */
+  failures: number;
 }
 
 /** `backfillDefaults()`. */
@@ -221,6 +235,8 @@ export interface BackfillProgressEvent {
   oldestSlot: DecimalString;
   skippedNonLinking: number;
   emptySlots: number;
+  /** Every provider's health, in the order given. */
+  providers: BackfillProviderStatus[];
 }
 
 /** The steps of a light-client rebuild of a stale anchor (`longRange: "light"`). */
@@ -242,7 +258,7 @@ export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | Li
 
 export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
   | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
-  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
+  | "PROVIDER_AVOIDED" | "PROVIDER_QUARANTINED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
   | "REBUILD_PROVIDER_REJECTED";
 export interface WarningEvent { code: WarningCode; message: string; }
 
