@@ -218,7 +218,7 @@ mod tests {
         h.succeeded(0);
         assert!(h.ready(0, 0.0) && !h.probing(0));
         let s = h.statuses(["a".to_string(), "b".to_string()].into_iter(), 0.0);
-        assert_eq!(s[0].failures, 10);
+        assert_eq!(s[0].failures, 9, "every failed request counts");
         assert!(s.iter().all(|s| s.healthy && !s.avoided));
         assert!(h.avoid(1) && !h.avoid(1));
         assert_eq!(h.usable(None), vec![0]);
