@@ -223,9 +223,9 @@ fn from_backfill(e: &BackfillError) -> JsValue {
 }
 
 /// One client per URL whose transport sends one request at a time: the backfill's per-provider
-/// lanes are the concurrency (with `concurrency: 1` a provider's whole share reaches its
-/// transport in one call, which must then not fan out). Requests are cancelled by the call's
-/// signal and the instance's, both.
+/// lanes are the concurrency (each lane hands its transport one slot per call, the default
+/// `slots_per_call`). Requests are cancelled by the call's signal and the instance's, both, and
+/// each has the instance's `timeoutMs` deadline.
 fn lane_providers(
     inner: &Inner,
     call_signal: Option<AbortSignal>,
