@@ -647,7 +647,7 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
         clock: &FixedClock(now),
         hooks: &hooks,
         options: BackfillOptions {
-            target: Target::Slot(3_014_657),
+            target: Target::Slot(3_014_658),
             ..BackfillOptions::default()
         },
         known: None,
@@ -656,11 +656,7 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
     let bootstrap =
         hex::decode("e5465b2c6f141f5124053ae6a4d63cb7b9cc51991d39306a8dfc64bedb5de26c").unwrap();
     assert_eq!(s.stored, 1922);
-    assert_eq!(
-        s.empty_slots,
-        155 + 1,
-        "155 recorded empty slots and slot 3014657"
-    );
+    assert_eq!(s.empty_slots, 155, "the recorded empty slots");
     assert_eq!(s.skipped_non_linking, 0);
     assert_eq!(s.oldest_slot, 3_014_658);
     assert_eq!(s.oldest_parent_root.to_vec(), bootstrap);
@@ -669,6 +665,32 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
     for pair in dump.headers.windows(2) {
         assert_eq!(pair[1].parent_root(), pair[0].root, "unbroken chain");
     }
+    // One slot further down, slot 3014657, is empty and the bootstrap block below it is not
+    // served as a header: that 404 proves nothing, so the target is not reached, and the
+    // error names the bootstrap block as the one the chain needs.
+    let bf = Backfill {
+        options: BackfillOptions {
+            target: Target::Slot(3_014_657),
+            limits: WalkLimits {
+                max_search_slots: 16,
+                ..WalkLimits::default()
+            },
+            ..BackfillOptions::default()
+        },
+        ..bf
+    };
+    match block_on(bf.run()).unwrap_err() {
+        BackfillError::LinkNotFound {
+            expected_root,
+            highest_slot,
+            ..
+        } => {
+            assert_eq!(expected_root.to_vec(), bootstrap);
+            assert_eq!(highest_slot, 3_014_657);
+        }
+        other => panic!("unexpected {other}"),
+    }
+    assert_eq!(block_on(store.dump()).unwrap().headers, dump.headers);
 }
 
 /// Resolves on its second poll, waking itself first: lets every lane of a `join_all` start its
@@ -909,4 +931,317 @@ fn concurrency_is_per_provider() {
         let share = p.requested.borrow().len() as u64;
         assert!(share >= anchor.slot / 3 - 64, "{share} of {}", anchor.slot);
     }
+}
+
+/// The lowest canonical block above `slot` in the devnet chain.
+fn block_above(chain: &ChainData, slot: u64) -> &beacon_lightsync::devnet::data::HeaderEntry {
+    chain.headers.range(slot + 1..).next().unwrap().1
+}
+
+/// Every provider answers 404 for the headers of slots `0..=last` (by slot and by root).
+fn withhold_everywhere(devnet: &Devnet, providers: usize, last: u64) {
+    for p in 0..providers {
+        devnet.add_fault(
+            p,
+            FaultRule::parse(&format!(
+                "withhold,path=/eth/v1/beacon/headers/*,slots=0-{last}"
+            ))
+            .unwrap(),
+        );
+    }
+}
+
+#[test]
+fn a_walk_that_never_finds_genesis_fails_with_where_the_chain_stops() {
+    for known in [false, true] {
+        let (devnet, net, chain, store, anchor) = anchored(2, 10);
+        withhold_everywhere(&devnet, 2, 200);
+        let roots = known_roots(&devnet, &anchor);
+        let stop = block_above(&chain, 200);
+        let hooks = Recorder::default();
+        let err = run(
+            &net,
+            &apis(&devnet, 5_000),
+            &store,
+            &hooks,
+            opts(Target::Genesis),
+            known.then_some(&roots),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            BackfillError::Incomplete {
+                target_slot: 0,
+                oldest_slot: stop.slot,
+                expected_root: stop.parent_root,
+                lowest_slot: 0,
+            },
+            "known={known}"
+        );
+        assert_eq!(err.code(), "BACKFILL_INCOMPLETE");
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("stopping at slot {}", stop.slot)),
+            "{message}"
+        );
+        assert!(
+            message.contains(&hex::encode(stop.parent_root)),
+            "{message}"
+        );
+        // What was verified is stored, nothing else: the canonical chain down to that block.
+        let dump = block_on(store.dump()).unwrap();
+        assert_canonical_prefix(&dump, &chain, &anchor.block_root);
+        assert_eq!(dump.meta.backfill_cursor.unwrap().oldest_slot, stop.slot);
+        // Resumable: once the providers serve again, the same store finishes at genesis.
+        (0..2).for_each(|p| devnet.clear_faults(p));
+        let s = run(
+            &net,
+            &apis(&devnet, 5_000),
+            &store,
+            &Recorder::default(),
+            opts(Target::Genesis),
+            known.then_some(&roots),
+        )
+        .unwrap_or_else(|e| panic!("known={known}: {e}"));
+        assert_eq!((s.oldest_slot, s.oldest_parent_root), (0, [0u8; 32]));
+        assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    }
+}
+
+#[test]
+fn a_slot_target_above_empty_slots_is_reached_by_linking_the_block_below_it() {
+    let (devnet, net, chain, store, anchor) = anchored(1, 30);
+    // A target slot that is empty, with the next older block one or more slots below it.
+    let target = (100..anchor.slot - 70)
+        .find(|s| !chain.headers.contains_key(s) && chain.headers.contains_key(&(s + 1)))
+        .expect("an empty slot below a block");
+    let below = block_at_or_before(&chain, target);
+    let s = run(
+        &net,
+        &apis(&devnet, 5_000),
+        &store,
+        &Recorder::default(),
+        opts(Target::Slot(target)),
+        None,
+    )
+    .unwrap();
+    assert_eq!((s.oldest_slot, s.oldest_root), (below.slot, below.root));
+    assert_eq!(s.target_slot, target);
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+
+    // The block below the target withheld everywhere: the empty answers above the target prove
+    // nothing, so the run fails naming the block it needs, with everything above it kept.
+    let store = anchored_store(&devnet, &net);
+    devnet.add_fault(
+        0,
+        FaultRule::parse(&format!(
+            "withhold,path=/eth/v1/beacon/headers/*,slots={}-{}",
+            below.slot, below.slot
+        ))
+        .unwrap(),
+    );
+    let err = run(
+        &net,
+        &apis(&devnet, 5_000),
+        &store,
+        &Recorder::default(),
+        opts(Target::Slot(target)),
+        None,
+    )
+    .unwrap_err();
+    let child = block_above(&chain, target);
+    assert_eq!(
+        err,
+        BackfillError::Incomplete {
+            target_slot: target,
+            oldest_slot: child.slot,
+            expected_root: below.root,
+            lowest_slot: 0,
+        }
+    );
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+}
+
+/// `lightsync backfill` against `devnet` to genesis: (exit code, stdout JSON, stderr).
+fn cli_backfill(devnet: &Devnet, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let cp = checkpoint(devnet);
+    let urls = devnet.urls().join(",");
+    let root = format!("0x{}", hex::encode(cp.root));
+    let mut args = vec![
+        "backfill",
+        "--beacon-api",
+        &urls,
+        "--network",
+        "spec",
+        "--anchor-root",
+        &root,
+        "--to-slot",
+        "genesis",
+    ];
+    args.extend_from_slice(extra);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lightsync"))
+        .args(&args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("stdout is one JSON object ({e}): {stdout}"));
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_backfill_that_never_finds_genesis_exits_non_zero_with_the_stop() {
+    let devnet = start(3, 10);
+    let chain = devnet.chain();
+    withhold_everywhere(&devnet, 3, 200);
+    let stop = block_above(&chain, 200);
+    let (code, out, err) = cli_backfill(&devnet, &["--timeout-ms", "5000"]);
+    assert_eq!(code, 1, "{out} {err}");
+    let e = &out["error"];
+    assert_eq!(e["code"], "BACKFILL_INCOMPLETE", "{out}");
+    assert_eq!(e["oldest_slot"], stop.slot, "{out}");
+    assert_eq!(
+        e["expected_root"],
+        format!("0x{}", hex::encode(stop.parent_root))
+    );
+    assert_eq!(e["target_slot"], 0);
+    assert!(err.contains("BACKFILL_INCOMPLETE"), "{err}");
+
+    (0..3).for_each(|p| devnet.clear_faults(p));
+    let (code, out, err) = cli_backfill(&devnet, &["--timeout-ms", "5000"]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert_eq!(out["oldest_slot"], 0);
+    assert_eq!(
+        out["oldest_parent_root"],
+        format!("0x{}", hex::encode([0u8; 32]))
+    );
+}
+
+/// The providers the run quarantined, by index, from its events.
+fn quarantined(hooks: &Recorder, providers: &[Counting]) -> Vec<usize> {
+    let mut out: Vec<usize> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            BackfillEvent::ProviderQuarantined { provider, .. } => {
+                providers.iter().position(|p| p.base_url() == provider)
+            }
+            _ => None,
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Provider 0 of three fails every header request with `fault`; the run finishes from the two
+/// honest ones, having quarantined provider 0. Returns the providers and the hooks.
+fn one_failing_of_three(
+    fault: &str,
+    timeout_ms: u64,
+) -> (Vec<Counting>, Recorder, BackfillSummary) {
+    let (devnet, net, chain, store, anchor) = anchored(3, 10);
+    devnet.add_fault(
+        0,
+        FaultRule::parse(&format!("{fault},path=/eth/v1/beacon/headers/*")).unwrap(),
+    );
+    let providers: Vec<Counting> = apis(&devnet, timeout_ms)
+        .into_iter()
+        .map(|inner| Counting {
+            inner,
+            requested: RefCell::default(),
+            in_flight: Cell::new(0),
+            max_in_flight: Cell::new(0),
+        })
+        .collect();
+    let hooks = Recorder::default();
+    let mut o = opts(Target::Genesis);
+    o.retry_base_ms = 200;
+    let s =
+        run(&net, &providers, &store, &hooks, o, None).unwrap_or_else(|e| panic!("{fault}: {e}"));
+    assert_eq!(
+        (s.oldest_slot, s.oldest_parent_root),
+        (0, [0u8; 32]),
+        "{fault}"
+    );
+    assert_canonical_prefix(&block_on(store.dump()).unwrap(), &chain, &anchor.block_root);
+    assert_eq!(quarantined(&hooks, &providers), vec![0], "{fault}");
+    // The honest providers were each asked every slot at most once, between them.
+    let mut honest: Vec<u64> = providers[1..]
+        .iter()
+        .flat_map(|p| p.requested.borrow().clone())
+        .collect();
+    let n = honest.len();
+    honest.sort_unstable();
+    honest.dedup();
+    assert_eq!(
+        honest.len(),
+        n,
+        "{fault}: a slot asked twice of honest providers"
+    );
+    // The health the summary reports: provider 0 failed, the others never.
+    assert!(s.providers[0].failures > 0, "{fault}: {:?}", s.providers);
+    assert!(s.providers[1..]
+        .iter()
+        .all(|p| p.failures == 0 && p.healthy && !p.avoided));
+    let last = hooks
+        .events
+        .borrow()
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            BackfillEvent::Progress(p) => Some(p.providers.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        last, s.providers,
+        "the last progress event carries the health"
+    );
+    (providers, hooks, s)
+}
+
+#[test]
+fn a_persistently_failing_provider_is_quarantined_and_the_others_finish() {
+    for fault in [
+        "status,code=500",
+        "status,code=503",
+        "status,code=429",
+        "truncate",
+    ] {
+        let (providers, _, _) = one_failing_of_three(fault, 5_000);
+        // Its requests are probes after the first failure, one per quarantine, not its share.
+        let asked = providers[0].requested.borrow().len();
+        let all: usize = providers.iter().map(|p| p.requested.borrow().len()).sum();
+        assert!(
+            asked < all / 6,
+            "{fault}: provider 0 asked {asked} of {all}"
+        );
+    }
+}
+
+#[test]
+fn a_silent_provider_costs_a_deadline_per_probe_and_the_others_finish() {
+    // No answer at all, held far beyond the 300 ms request deadline: the run completes (the
+    // deadline bounds each probe), with the timeouts counted against provider 0 only.
+    let (providers, hooks, s) = one_failing_of_three("no-response,hold_ms=20000", 300);
+    let reasons: Vec<String> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            BackfillEvent::ProviderQuarantined { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(reasons[0].contains("300"), "a timeout: {reasons:?}");
+    assert_eq!(
+        s.providers[0].failures as usize,
+        providers[0].requested.borrow().len(),
+        "every request to it timed out"
+    );
 }

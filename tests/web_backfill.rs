@@ -395,3 +395,57 @@ async fn header_requests_time_out_and_truncated_bodies_are_reported() {
     api.header_by_slot(3).await.expect("the faults are spent");
     fault_control("DELETE", "").await;
 }
+
+/// Every provider answers 404 for the headers of slots 0..=100: the backfill to genesis rejects
+/// with `BACKFILL_INCOMPLETE`, naming where the verified chain stops and the root it needs next,
+/// and keeps exactly the canonical chain above it in IndexedDB.
+#[wasm_bindgen_test]
+async fn backfill_that_never_finds_genesis_rejects_with_where_it_stops() {
+    const LAST: u64 = 100;
+    let urls = devnet_urls();
+    let net = devnet().await;
+    IdbStore::delete_database(&net.gvr)
+        .await
+        .expect("clean start");
+    let sync = LightSync::create(options(&net, &urls, true))
+        .await
+        .expect("create");
+    let anchor = JsFuture::from(sync.start()).await.expect("checkpoint sync");
+    let anchor_state_slot: u64 = get_str(&anchor, "slot").parse().unwrap();
+    let anchor_slot = *net
+        .canonical
+        .range(..=anchor_state_slot)
+        .next_back()
+        .unwrap()
+        .0;
+    for p in 0..urls.len() {
+        fault_control(
+            "POST",
+            &format!("?provider={p}&kind=withhold&path=/eth/v1/beacon/headers/*&slots=0-{LAST}"),
+        )
+        .await;
+    }
+    let call = Object::new();
+    set(&call, "targetSlot", "genesis");
+    let result = JsFuture::from(sync.backfill(call.into())).await;
+    for p in 0..urls.len() {
+        fault_control("DELETE", &format!("?provider={p}")).await;
+    }
+    let err = result.expect_err("genesis is never reached");
+    assert_eq!(get_str(&err, "code"), "BACKFILL_INCOMPLETE", "{err:?}");
+    let (&stop, _) = net.canonical.range(LAST + 1..).next().unwrap();
+    let (_, parent) = net.canonical.range(..=LAST).next_back().unwrap();
+    assert_eq!(get_str(&err, "oldestSlot"), stop.to_string());
+    assert_eq!(get_str(&err, "targetSlot"), "0");
+    assert_eq!(
+        get_str(&err, "expectedRoot"),
+        format!("0x{}", hex::encode(parent))
+    );
+    let message = get_str(&err, "message");
+    assert!(message.contains(&hex::encode(parent)), "{message}");
+    let d = dump(&net).await;
+    assert_canonical_prefix(&net, &d, anchor_slot);
+    assert_eq!(d.meta.backfill_cursor.unwrap().oldest_slot, stop);
+    drop(sync);
+    IdbStore::delete_database(&net.gvr).await.expect("clean up");
+}

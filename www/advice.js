@@ -51,6 +51,8 @@ const ADVICE = {
   NO_ANCHOR: "There is no verified anchor yet. Run a checkpoint sync first; the backfill starts from its anchor.",
   LINK_NOT_FOUND:
     "The headers served did not link to the verified chain (a wrong root, an orphan or a gap); the whole batch was rejected and nothing from it was stored. Remove the provider that served it and resume.",
+  BACKFILL_INCOMPLETE:
+    "The backfill did not reach its target: no provider served the block the verified chain needs next (the error names its root and where the chain stops). What is stored is verified and kept; resume later or with other providers.",
   BLOCK_WITHHELD:
     "A provider said a block that the verified chain needs does not exist. Resume with another provider; what is stored so far is verified.",
   KNOWN_ROOTS_MISMATCH: `Headers disagree with the block roots recorded in the verified anchor state. ${NOTHING_STORED} Remove the provider that served them and resume.`,

@@ -28,6 +28,21 @@ pub enum BackfillError {
         /// Non-linking headers met in that range.
         non_linking: u64,
     },
+    /// The walk ended without reaching its target: no provider served, at any slot down to
+    /// `lowest_slot`, the block the chain needs next (or the oldest header is not a genesis
+    /// block where genesis was the target). Everything verified above `oldest_slot` is stored;
+    /// retry later or with other providers to resume from there.
+    Incomplete {
+        /// The slot the run had to reach (0: genesis).
+        target_slot: u64,
+        /// The oldest stored header's slot: the chain is verified from the anchor down to here.
+        oldest_slot: u64,
+        /// The root the next older block must have (that header's `parent_root`; zero when
+        /// the header names no parent).
+        expected_root: Root,
+        /// The lowest slot examined for it.
+        lowest_slot: u64,
+    },
     /// The anchor state's `block_roots`/`historical_summaries` say the block `expected_root` is at
     /// `slot`, but no provider served it there. Retry later or with other providers.
     Withheld {
@@ -86,6 +101,7 @@ impl BackfillError {
         match self {
             BackfillError::NoAnchor => "NO_ANCHOR",
             BackfillError::LinkNotFound { .. } => "LINK_NOT_FOUND",
+            BackfillError::Incomplete { .. } => "BACKFILL_INCOMPLETE",
             BackfillError::Withheld { .. } => "BLOCK_WITHHELD",
             BackfillError::Api { .. } => "API",
             BackfillError::NoHealthyProvider { .. } => "NO_HEALTHY_PROVIDER",
@@ -115,6 +131,34 @@ impl fmt::Display for BackfillError {
                  ({non_linking} non-linking headers; the block is withheld or the providers serve another chain)",
                 hex0x(expected_root)
             ),
+            BackfillError::Incomplete {
+                target_slot,
+                oldest_slot,
+                expected_root,
+                lowest_slot,
+            } => {
+                let target = match target_slot {
+                    0 => "genesis (slot 0)".to_string(),
+                    t => format!("slot {t}"),
+                };
+                write!(f, "backfill: expected the verified chain to reach {target}, got it stopping at slot {oldest_slot}: ")?;
+                if *expected_root == [0u8; 32] {
+                    write!(f, "its header names no parent, so no older block links")
+                } else if *oldest_slot == 0 {
+                    write!(
+                        f,
+                        "the header at slot 0 names parent {}, so it is no genesis block",
+                        hex0x(expected_root)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "expected its parent block {} in slots {lowest_slot}..={}, got no provider serving it",
+                        hex0x(expected_root),
+                        oldest_slot - 1
+                    )
+                }
+            }
             BackfillError::Withheld {
                 slot,
                 expected_root,
@@ -178,6 +222,16 @@ impl From<WalkError> for BackfillError {
                 highest_slot,
                 lowest_slot,
                 non_linking,
+            },
+            WalkError::Exhausted {
+                expected_root,
+                oldest_slot,
+                target_slot,
+            } => BackfillError::Incomplete {
+                target_slot,
+                oldest_slot,
+                expected_root,
+                lowest_slot: 0,
             },
             WalkError::Withheld {
                 slot,

@@ -24,14 +24,16 @@
 //! Nimbus rule) and the run stops with [`BackfillError::BackfillTooOld`].
 
 mod error;
+mod health;
 mod roots;
 pub mod walk;
 
 pub use error::BackfillError;
+pub use health::ProviderStatus;
 pub use roots::{chunk_vector, vector_root, KnownRoots, KnownRootsError};
 pub use walk::{Expect, Step, WalkError, WalkLimits, WalkStats, Walker};
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
@@ -52,11 +54,12 @@ pub const DEFAULT_BATCH_SIZE: u64 = 256;
 /// each provider gets its own lanes: one provider runs 6 requests at a time, three run 18. More
 /// than 6 per provider would only queue inside the browser.
 pub const DEFAULT_CONCURRENCY: usize = 6;
-/// Default retries of a failing request (on another provider when there is one).
+/// Default rounds of waiting for a quarantined provider when every provider is quarantined.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
-/// Default first backoff, in milliseconds; doubled per retry.
+/// Default first quarantine of a failing provider, in milliseconds; doubled per consecutive
+/// failure.
 pub const DEFAULT_RETRY_BASE_MS: u64 = 250;
-/// Default longest backoff (and longest honoured `Retry-After`), in milliseconds.
+/// Default longest quarantine (and longest honoured `Retry-After`), in milliseconds.
 pub const DEFAULT_RETRY_MAX_MS: u64 = 30_000;
 
 /// How far back to go.
@@ -118,16 +121,22 @@ pub struct BackfillOptions {
     pub target: Target,
     /// Slots fetched per batch and headers per store transaction (see [`DEFAULT_BATCH_SIZE`]).
     pub batch_size: u64,
-    /// Requests in flight per healthy provider (see [`DEFAULT_CONCURRENCY`]); a run keeps up to
-    /// `concurrency × providers` requests in flight. With 1, each provider's share of a batch
-    /// goes to its transport in one call, whose `get_many` runs its own parallel batch (the
-    /// native CLI's threads).
+    /// Lanes per healthy provider (see [`DEFAULT_CONCURRENCY`]): each lane has one transport
+    /// call in flight, so a run keeps up to `concurrency × slots_per_call × providers` requests
+    /// in flight.
     pub concurrency: usize,
-    /// Retries per failing request.
+    /// Slots a lane hands its transport in one call: 1 for a transport that sends one request
+    /// at a time (the browser's fetch lanes); a transport whose `get_many` fans a call out over
+    /// its own connections (the native CLI's threads) takes that many. A lane stops when its
+    /// provider is quarantined, so a silent provider costs one request deadline per call, not
+    /// one per slot of its share.
+    pub slots_per_call: usize,
+    /// Rounds with every provider quarantined (waiting for the first to come back) before a
+    /// fetch gives up with the last failure; with one provider, its retries.
     pub max_retries: u32,
-    /// First backoff, in milliseconds.
+    /// First quarantine of a failing provider, in milliseconds; doubled per consecutive failure.
     pub retry_base_ms: u64,
-    /// Longest backoff and longest honoured `Retry-After`, in milliseconds.
+    /// Longest quarantine and longest honoured `Retry-After`, in milliseconds.
     pub retry_max_ms: u64,
     /// Bounds of the search for a linking header.
     pub limits: WalkLimits,
@@ -139,6 +148,7 @@ impl Default for BackfillOptions {
             target: Target::Horizon,
             batch_size: DEFAULT_BATCH_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
+            slots_per_call: 1,
             max_retries: DEFAULT_MAX_RETRIES,
             retry_base_ms: DEFAULT_RETRY_BASE_MS,
             retry_max_ms: DEFAULT_RETRY_MAX_MS,
@@ -148,7 +158,7 @@ impl Default for BackfillOptions {
 }
 
 /// A progress report, after every committed batch.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
     /// Slots examined in this run.
     pub done: u64,
@@ -166,6 +176,8 @@ pub struct Progress {
     pub skipped_non_linking: u64,
     /// 404 slots in this run.
     pub empty_slots: u64,
+    /// Every provider's health, in the order given.
+    pub providers: Vec<ProviderStatus>,
 }
 
 /// Why a stored backfill was discarded.
@@ -191,15 +203,31 @@ pub enum BackfillEvent {
     Progress(Progress),
     /// Requests failed and are retried after `wait_ms`.
     Retry {
-        /// The provider of the (first) failure.
+        /// The provider of the (last) failure.
         provider: String,
         /// Requests to retry.
         requests: usize,
-        /// Retry number (1-based).
+        /// Retry round of this fetch (1-based).
         attempt: u32,
-        /// Wait before the retry, in milliseconds (`Retry-After` when the provider sent it).
+        /// Wait before the retry, in milliseconds: 0 when a ready provider takes the requests
+        /// now, else until the first quarantined provider comes back (its `Retry-After` when it
+        /// sent one).
         wait_ms: u64,
         /// The failure.
+        reason: String,
+    },
+    /// A provider failed transiently and gets no requests for `quarantine_ms`; its requests go
+    /// to the providers that are ready.
+    ProviderQuarantined {
+        /// Its base URL.
+        provider: String,
+        /// Consecutive failures since its last success.
+        strikes: u32,
+        /// Requests that failed transiently in this run.
+        failures: u64,
+        /// How long it sits out, in milliseconds.
+        quarantine_ms: u64,
+        /// The last failure.
         reason: String,
     },
     /// A provider served bad data and is avoided for the rest of the run.
@@ -251,7 +279,7 @@ pub trait BackfillHooks {
 }
 
 /// The result of a run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BackfillSummary {
     /// Headers stored in this run.
     pub stored: u64,
@@ -269,6 +297,8 @@ pub struct BackfillSummary {
     pub target_slot: u64,
     /// Headers stored per second (when the hooks have a clock).
     pub headers_per_second: Option<f64>,
+    /// Every provider's health at the end, in the order given.
+    pub providers: Vec<ProviderStatus>,
 }
 
 /// How a request failure is handled.
@@ -277,7 +307,7 @@ enum Failure {
     Fatal,
     /// The provider served bad data: avoid it.
     BadProvider,
-    /// Wait (`Retry-After` in ms when given) and retry.
+    /// Quarantine the provider (at least `Retry-After`, in ms, when given) and retry elsewhere.
     Transient(Option<u64>),
 }
 
@@ -326,10 +356,12 @@ pub struct Backfill<'a, A, S, C: ?Sized, H> {
     pub known: Option<&'a KnownRoots>,
 }
 
-/// Mutable state of one run (behind `RefCell`s: nothing is borrowed across an `.await`).
+/// Mutable state of one run (behind cells: nothing is borrowed across an `.await`).
 struct RunState {
-    avoided: RefCell<Vec<bool>>,
-    rotation: RefCell<usize>,
+    health: health::Health,
+    rotation: Cell<usize>,
+    /// Milliseconds slept in this run: the run's clock when the hooks have none.
+    slept_ms: Cell<u64>,
 }
 
 impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'a, A, S, C, H> {
@@ -375,13 +407,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     }
 
     fn avoid(&self, st: &RunState, p: usize, code: &'static str, reason: String) {
-        let newly = {
-            let mut a = st.avoided.borrow_mut();
-            let was = a[p];
-            a[p] = true;
-            !was
-        };
-        if newly {
+        if st.health.avoid(p) {
             self.hooks.emit(&BackfillEvent::ProviderAvoided {
                 provider: self.providers[p].base_url().to_string(),
                 code,
@@ -390,14 +416,65 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         }
     }
 
+    /// The providers not avoided for bad data (quarantined ones included), but `except`.
     fn healthy(&self, st: &RunState, except: Option<usize>) -> Vec<usize> {
-        let a = st.avoided.borrow();
-        (0..self.providers.len())
-            .filter(|&i| !a[i] && Some(i) != except)
-            .collect()
+        st.health.usable(except)
     }
 
-    /// Fetches `slots` over the healthy providers (never `except`), with retries.
+    /// The run's clock in milliseconds: the hooks' clock, or the time slept so far.
+    fn now(&self, st: &RunState) -> f64 {
+        self.hooks
+            .now_ms()
+            .unwrap_or_else(|| st.slept_ms.get() as f64)
+    }
+
+    async fn sleep(&self, st: &RunState, ms: u64) {
+        st.slept_ms.set(st.slept_ms.get().saturating_add(ms));
+        self.hooks.sleep_ms(ms).await;
+    }
+
+    fn statuses(&self, st: &RunState) -> Vec<ProviderStatus> {
+        let urls = self.providers.iter().map(|p| p.base_url().to_string());
+        st.health.statuses(urls, self.now(st))
+    }
+
+    /// Shares `pending` out over the `ready` providers, request k to provider (rot + k) mod K
+    /// (requests, not lanes, take turns, so every provider is asked even where lanes do not
+    /// interleave: blocking native transports run one lane to its end before the next). A
+    /// provider back from quarantine gets one request, its probe. Returns the queues and the
+    /// slots left for a later round (when only probing providers are ready).
+    fn deal(
+        &self,
+        st: &RunState,
+        pending: &[u64],
+        ready: &[usize],
+    ) -> (Vec<RefCell<VecDeque<u64>>>, Vec<u64>) {
+        let rot = st.rotation.get().wrapping_add(1);
+        st.rotation.set(rot);
+        let mut queues = vec![VecDeque::new(); ready.len()];
+        let mut slots = pending.iter().copied();
+        let mut full = Vec::new();
+        for (i, &p) in ready.iter().enumerate() {
+            if st.health.probing(p) {
+                queues[i].extend(slots.next());
+            } else {
+                full.push(i);
+            }
+        }
+        let mut left = Vec::new();
+        for (k, slot) in slots.enumerate() {
+            match full.len() {
+                0 => left.push(slot),
+                n => queues[full[(rot + k) % n]].push_back(slot),
+            }
+        }
+        (queues.into_iter().map(RefCell::new).collect(), left)
+    }
+
+    /// Fetches `slots` over the healthy providers (never `except`). A transient failure
+    /// quarantines its provider ([`health`]) and its requests go to the providers that are ready;
+    /// with every provider quarantined the fetch waits for the first to come back, at most
+    /// `max_retries` times.
     async fn fetch_slots(
         &self,
         st: &RunState,
@@ -406,135 +483,187 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     ) -> Result<BTreeMap<u64, Served>, BackfillError> {
         let mut out = BTreeMap::new();
         let mut pending = slots;
-        let mut attempt = 0u32;
+        let (mut waits, mut rounds) = (0u32, 0u32);
+        let mut last: Option<(u64, usize, ApiError)> = None;
+        let give_up = |last: Option<(u64, usize, ApiError)>| match last {
+            Some((slot, _, source)) => BackfillError::Api { slot, source },
+            None => BackfillError::NoHealthyProvider {
+                providers: self.providers.len(),
+            },
+        };
         while !pending.is_empty() {
             self.check_abort()?;
-            let healthy = self.healthy(st, except);
-            if healthy.is_empty() {
+            let usable = self.healthy(st, except);
+            if usable.is_empty() {
                 return Err(BackfillError::NoHealthyProvider {
                     providers: self.providers.len(),
                 });
             }
-            let rot = {
-                let mut r = st.rotation.borrow_mut();
-                *r = r.wrapping_add(1);
-                *r
-            };
-            // Requests (not lanes) take turns over the healthy providers: request k goes to
-            // provider (rot + k) mod K, so every provider is asked even where lanes do not
-            // interleave (blocking native transports run one lane to its end before the next).
-            let queues: Vec<RefCell<VecDeque<u64>>> =
-                vec![RefCell::new(VecDeque::new()); healthy.len()];
-            for (k, &slot) in pending.iter().enumerate() {
-                queues[(rot + k) % healthy.len()]
-                    .borrow_mut()
-                    .push_back(slot);
-            }
-            // Each provider gets its own `concurrency` lanes (browsers pool connections per
-            // origin). A lane issues its next request as soon as its last one completed (a
-            // sliding window), so a slow answer holds up one lane, not a whole group. With one
-            // lane per provider its whole share goes to the transport in one call.
-            let per_call = if self.options.concurrency > 1 {
-                1
-            } else {
-                usize::MAX
-            };
-            let lanes: Vec<(usize, usize)> = healthy
+            let now = self.now(st);
+            let ready: Vec<usize> = usable
                 .iter()
-                .enumerate()
-                .flat_map(|(i, &p)| {
-                    let n = self.options.concurrency.min(queues[i].borrow().len());
-                    std::iter::repeat((i, p)).take(n)
-                })
+                .copied()
+                .filter(|&p| st.health.ready(p, now))
                 .collect();
-            let answered: RefCell<
-                Vec<(usize, Vec<u64>, Vec<Result<Option<HeaderInfo>, ApiError>>)>,
-            > = RefCell::new(Vec::with_capacity(pending.len()));
-            futures::future::join_all(lanes.into_iter().map(|(i, p)| {
-                let (queue, answered) = (&queues[i], &answered);
-                async move {
-                    loop {
-                        if self.hooks.aborted() {
-                            break;
-                        }
-                        let group: Vec<u64> = {
-                            let mut q = queue.borrow_mut();
-                            let n = per_call.min(q.len());
-                            q.drain(..n).collect()
-                        };
-                        if group.is_empty() {
-                            break;
-                        }
-                        let results = self.providers[p].headers_by_slots(&group).await;
-                        answered.borrow_mut().push((p, group, results));
-                    }
+            if ready.is_empty() {
+                // Every provider is quarantined: wait for the first to come back.
+                waits += 1;
+                if waits > self.options.max_retries {
+                    return Err(give_up(last));
                 }
-            }))
-            .await;
+                let (p, until) = st
+                    .health
+                    .earliest_return(&usable)
+                    .expect("quarantines are timed between rounds");
+                let wait_ms = (until - now).max(0.0).ceil() as u64;
+                self.hooks.emit(&BackfillEvent::Retry {
+                    provider: self.providers[p].base_url().to_string(),
+                    requests: pending.len(),
+                    attempt: waits,
+                    wait_ms,
+                    reason: last
+                        .as_ref()
+                        .map_or_else(String::new, |(_, _, e)| e.to_string()),
+                });
+                self.sleep(st, wait_ms).await;
+                continue;
+            }
+            let (queues, left) = self.deal(st, &pending, &ready);
+            let answered = self.run_lanes(st, &ready, &queues).await;
             self.check_abort()?;
             let mut failed = Vec::new();
-            let mut wait_ms = 0u64;
-            let mut last: Option<(u64, usize, ApiError)> = None;
-            for (p, group, results) in answered.into_inner() {
+            for (p, group, results) in answered {
                 for (slot, result) in group.into_iter().zip(results) {
-                    match result {
+                    let e = match result {
                         Ok(found) => {
                             out.insert(slot, (found, Some(p)));
+                            continue;
                         }
-                        Err(e) => {
-                            match classify(&e) {
-                                Failure::Fatal => {
-                                    if matches!(e, ApiError::Aborted { .. }) {
-                                        return Err(BackfillError::Aborted);
-                                    }
-                                    return Err(BackfillError::Api { slot, source: e });
-                                }
-                                Failure::BadProvider => {
-                                    if self.healthy(st, except).len() <= 1
-                                        && !st.avoided.borrow()[p]
-                                    {
-                                        // The last provider left: its bad answer is the error.
-                                        return Err(BackfillError::Api { slot, source: e });
-                                    }
-                                    self.avoid(st, p, e.code(), e.to_string());
-                                }
-                                Failure::Transient(after) => {
-                                    let backoff = self
-                                        .options
-                                        .retry_base_ms
-                                        .saturating_mul(1u64 << attempt.min(20));
-                                    let w = after.unwrap_or(backoff).min(self.options.retry_max_ms);
-                                    wait_ms = wait_ms.max(w);
-                                }
+                        Err(e) => e,
+                    };
+                    match classify(&e) {
+                        Failure::Fatal => {
+                            if matches!(e, ApiError::Aborted { .. }) {
+                                return Err(BackfillError::Aborted);
                             }
-                            failed.push(slot);
-                            last = Some((slot, p, e));
+                            return Err(BackfillError::Api { slot, source: e });
                         }
+                        Failure::BadProvider => {
+                            if self.healthy(st, except).len() <= 1 && !st.health.is_avoided(p) {
+                                // The last provider left: its bad answer is the error.
+                                return Err(BackfillError::Api { slot, source: e });
+                            }
+                            self.avoid(st, p, e.code(), e.to_string());
+                        }
+                        // Quarantined in its lane already (see `run_lanes`).
+                        Failure::Transient(_) => {}
                     }
+                    failed.push(slot);
+                    last = Some((slot, p, e));
                 }
             }
-            if failed.is_empty() {
-                break;
+            // Slots left in the queues of providers that stopped (quarantined mid-round and not
+            // taken over by another lane) were never asked: they are pending, not failed.
+            let mut unasked: Vec<u64> = queues.iter().flat_map(|q| q.take()).collect();
+            unasked.extend(left);
+            let now = self.now(st);
+            for q in st.health.end_round(now) {
+                let reason = match &last {
+                    Some((_, p, e)) if *p == q.provider => e.to_string(),
+                    _ => String::new(),
+                };
+                self.hooks.emit(&BackfillEvent::ProviderQuarantined {
+                    provider: self.providers[q.provider].base_url().to_string(),
+                    strikes: q.strikes,
+                    failures: st.health.failures(q.provider),
+                    quarantine_ms: q.ms,
+                    reason,
+                });
             }
-            attempt += 1;
-            let (slot, p, e) = last.expect("a failure was recorded");
-            if attempt > self.options.max_retries {
-                return Err(BackfillError::Api { slot, source: e });
+            if !failed.is_empty() {
+                rounds += 1;
+                // Each failing round quarantines a provider; bounded all the same.
+                let most =
+                    (self.options.max_retries + 1).saturating_mul(self.providers.len() as u32);
+                if rounds > most {
+                    return Err(give_up(last));
+                }
+                let (_, p, e) = last.as_ref().expect("a failure was recorded");
+                if usable.iter().any(|&q| st.health.ready(q, now)) {
+                    self.hooks.emit(&BackfillEvent::Retry {
+                        provider: self.providers[*p].base_url().to_string(),
+                        requests: failed.len(),
+                        attempt: rounds,
+                        wait_ms: 0,
+                        reason: e.to_string(),
+                    });
+                }
             }
-            self.hooks.emit(&BackfillEvent::Retry {
-                provider: self.providers[p].base_url().to_string(),
-                requests: failed.len(),
-                attempt,
-                wait_ms,
-                reason: e.to_string(),
-            });
-            if wait_ms > 0 {
-                self.hooks.sleep_ms(wait_ms).await;
-            }
+            failed.extend(unasked);
             failed.sort_unstable_by(|a, b| b.cmp(a));
             pending = failed;
         }
         Ok(out)
+    }
+
+    /// One round: `concurrency` lanes per ready provider, each a sliding window (its next call
+    /// as soon as its last one answered, so a slow answer holds up one lane, not a group). A
+    /// transient failure quarantines the provider at once and its lanes stop; a lane whose own
+    /// queue is empty takes over the queue of a provider that stopped. Returns every answer with
+    /// the provider that gave it.
+    async fn run_lanes(
+        &self,
+        st: &RunState,
+        ready: &[usize],
+        queues: &[RefCell<VecDeque<u64>>],
+    ) -> Vec<(usize, Vec<u64>, Vec<Result<Option<HeaderInfo>, ApiError>>)> {
+        let per_call = self.options.slots_per_call.max(1);
+        let lanes: Vec<(usize, usize)> = ready
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &p)| {
+                let calls = queues[i].borrow().len().div_ceil(per_call);
+                std::iter::repeat((i, p)).take(self.options.concurrency.min(calls))
+            })
+            .collect();
+        let answered = RefCell::new(Vec::new());
+        let stopped = |i: usize| st.health.benched(ready[i]);
+        futures::future::join_all(lanes.into_iter().map(|(i, p)| {
+            let answered = &answered;
+            async move {
+                loop {
+                    if self.hooks.aborted() || stopped(i) {
+                        break;
+                    }
+                    let group: Vec<u64> = {
+                        let from = if queues[i].borrow().is_empty() {
+                            (0..queues.len())
+                                .find(|&j| stopped(j) && !queues[j].borrow().is_empty())
+                        } else {
+                            Some(i)
+                        };
+                        let Some(from) = from else { break };
+                        let mut q = queues[from].borrow_mut();
+                        let n = per_call.min(q.len());
+                        q.drain(..n).collect()
+                    };
+                    let results = self.providers[p].headers_by_slots(&group).await;
+                    for r in &results {
+                        match r {
+                            Ok(_) => st.health.succeeded(p),
+                            Err(e) => {
+                                if let Failure::Transient(after) = classify(e) {
+                                    st.health.failed(p, after);
+                                }
+                            }
+                        }
+                    }
+                    answered.borrow_mut().push((p, group, results));
+                }
+            }
+        }))
+        .await;
+        answered.into_inner()
     }
 
     /// The anchor block's header, by root, from the first healthy provider that has it.
@@ -693,11 +822,23 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     /// chunks, the rest of the current chunk and as many whole chunks below it as fit in a
     /// batch, so that each can be verified as a whole (and small chunks, as in the minimal
     /// preset, do not shrink the fetch units).
+    ///
+    /// Below the target the walk only looks for the block its chain needs next (a link there
+    /// proves the slots above it empty): units of at most an epoch, as the block is usually a
+    /// slot or two away.
     fn next_unit(&self, below: u64, target: u64) -> Vec<u64> {
-        if below == 0 || below <= target {
+        if below == 0 {
             return Vec::new();
         }
         let hi = below - 1;
+        if hi < target {
+            let n = self
+                .network
+                .slots_per_epoch()
+                .min(self.options.batch_size)
+                .max(1);
+            return (hi.saturating_sub(n - 1)..=hi).rev().collect();
+        }
         let mut lo = hi.saturating_add(1).saturating_sub(self.options.batch_size);
         if let Some(known) = self.known {
             let n = known.slots_per_historical_root;
@@ -721,8 +862,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     pub async fn run(&self) -> Result<BackfillSummary, BackfillError> {
         self.check_options()?;
         let st = RunState {
-            avoided: RefCell::new(vec![false; self.providers.len()]),
-            rotation: RefCell::new(0),
+            health: health::Health::new(
+                self.providers.len(),
+                self.options.retry_base_ms,
+                self.options.retry_max_ms,
+            ),
+            rotation: Cell::new(0),
+            slept_ms: Cell::new(0),
         };
         let started = self.hooks.now_ms();
         let anchor = self
@@ -825,7 +971,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     );
                     if let Some(c) = committed? {
                         last_cursor = c;
-                        self.progress(&walker, run_top, total, stored_this_run, started, &c);
+                        self.progress(&st, &walker, run_top, total, stored_this_run, started, &c);
                     }
                     buffer.extend(fetched?);
                     if let Some(known) = self.known {
@@ -859,6 +1005,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             {
                                 last_cursor = c;
                                 self.progress(
+                                    &st,
                                     &walker,
                                     run_top,
                                     total,
@@ -907,7 +1054,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             }
                         }
                     }
-                    Err(e @ WalkError::LinkNotFound { expected_root, .. }) => {
+                    Err(
+                        e @ (WalkError::LinkNotFound { expected_root, .. }
+                        | WalkError::Exhausted { expected_root, .. }),
+                    ) => {
                         let not_found = BackfillError::from(e);
                         if pinned.is_some() {
                             return Err(not_found);
@@ -916,7 +1066,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                             return Err(not_found);
                         };
                         let s = h.header.slot;
-                        if s < target_slot || s >= snapshot.next_slot.map_or(0, |n| n + 1) {
+                        if s >= snapshot.next_slot.map_or(0, |n| n + 1) {
                             return Err(not_found);
                         }
                         // Another provider has the block: whoever served that slot withheld it.
@@ -949,7 +1099,22 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         if let Some(c) = tail? {
             last_cursor = c;
         }
+        if !walk::reached(
+            last_cursor.oldest_slot,
+            &last_cursor.oldest_parent_root,
+            target_slot,
+        ) {
+            // The walk ended at a header that cannot lead to the target (no parent, or a slot-0
+            // header with one): nothing further down can link.
+            return Err(BackfillError::Incomplete {
+                target_slot,
+                oldest_slot: last_cursor.oldest_slot,
+                expected_root: last_cursor.oldest_parent_root,
+                lowest_slot: last_cursor.oldest_slot,
+            });
+        }
         self.progress(
+            &st,
             &walker,
             run_top,
             total,
@@ -966,16 +1131,21 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             oldest_parent_root: last_cursor.oldest_parent_root,
             target_slot,
             headers_per_second: rate(stored_this_run, started, self.hooks.now_ms()),
+            providers: self.statuses(&st),
         })
     }
 
-    /// Asks every healthy provider for the block `root` by root.
+    /// Asks every healthy provider that is not quarantined for the block `root` by root.
     async fn find_by_root(
         &self,
         st: &RunState,
         root: &Root,
     ) -> Result<Option<(HeaderInfo, usize)>, BackfillError> {
+        let now = self.now(st);
         for p in self.healthy(st, None) {
+            if !st.health.ready(p, now) {
+                continue;
+            }
             self.check_abort()?;
             if let Ok(Some(h)) = self.providers[p].header_by_root(root).await {
                 return Ok(Some((h, p)));
@@ -984,8 +1154,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         Ok(None)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn progress(
         &self,
+        st: &RunState,
         walker: &Walker,
         run_top: u64,
         total: u64,
@@ -1014,6 +1186,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             oldest_slot: cursor.oldest_slot,
             skipped_non_linking: walker.stats.skipped_non_linking,
             empty_slots: walker.stats.empty_slots,
+            providers: self.statuses(st),
         }));
     }
 }

@@ -84,6 +84,16 @@ pub enum WalkError {
         /// Non-linking headers in that range.
         non_linking: u64,
     },
+    /// The walk examined every slot down to 0 without finding the expected block: the chain
+    /// stops below `oldest_slot`, short of its target.
+    Exhausted {
+        /// The root searched for (the parent root of the header at `oldest_slot`).
+        expected_root: Root,
+        /// The oldest linked header's slot: the chain is verified down to here.
+        oldest_slot: u64,
+        /// The slot the walk had to reach.
+        target_slot: u64,
+    },
     /// The expected block is known to be at `slot` but something else was served.
     Withheld {
         /// The slot.
@@ -103,7 +113,9 @@ pub struct Walker {
     pub expected: Root,
     /// The next slot to examine; `None` once the walk is complete.
     pub next_slot: Option<u64>,
-    /// The lowest slot to examine (inclusive).
+    /// The slot the walk must reach. It ends at the first link at or below it: a link below it
+    /// proves the slots between that block and its child empty, which a provider's 404 alone
+    /// cannot (see [`reached`]).
     pub target_slot: u64,
     /// Bounds of the search.
     pub limits: WalkLimits,
@@ -123,10 +135,25 @@ pub fn record(h: &HeaderInfo) -> HeaderRecord {
     }
 }
 
+/// Whether a chain verified down to a header at `oldest_slot` whose parent is
+/// `oldest_parent_root` reaches `target_slot`. For slot 0 (genesis) the header must be the
+/// genesis block: at slot 0 with a zero `parent_root` (and, where the anchor's roots know the
+/// genesis root, the walk only links the header with that root). For a later slot, the oldest
+/// linked header must be at or below it: a verified header below the target proves that the
+/// slots between it and its child hold no block, whereas empty answers above the target prove
+/// nothing (a provider can withhold a block with a 404).
+pub fn reached(oldest_slot: u64, oldest_parent_root: &Root, target_slot: u64) -> bool {
+    if target_slot == 0 {
+        oldest_slot == 0 && *oldest_parent_root == [0u8; 32]
+    } else {
+        oldest_slot <= target_slot
+    }
+}
+
 impl Walker {
     /// A walk below a stored header at `oldest_slot` whose parent is `expected`, down to
-    /// `target_slot`. Already complete when the stored header is genesis (slot 0, or a zero
-    /// parent) or at/below the target.
+    /// `target_slot`. Already ended when the stored header is at slot 0, has a zero parent or is
+    /// at/below the target (whether that reached the target is [`reached`]'s question).
     pub fn new(expected: Root, oldest_slot: u64, target_slot: u64, limits: WalkLimits) -> Self {
         let next_slot = if oldest_slot == 0 || expected == [0u8; 32] || oldest_slot <= target_slot {
             None
@@ -145,7 +172,8 @@ impl Walker {
         }
     }
 
-    /// Whether every slot down to the target has been examined (or genesis was reached).
+    /// Whether the walk ended: a link at or below the target, a header with no parent, or slot 0
+    /// examined. Whether the target was reached is [`reached`]'s question.
     pub fn is_done(&self) -> bool {
         self.next_slot.is_none()
     }
@@ -163,7 +191,7 @@ impl Walker {
                 self.stats.stored += 1;
                 self.since_link = 0;
                 self.non_linking_run = 0;
-                self.advance(slot, self.expected == [0u8; 32]);
+                self.advance(slot, self.expected == [0u8; 32] || slot <= self.target_slot);
                 self.search_top = self.next_slot.unwrap_or(0);
                 return Ok(Step::Linked(rec));
             }
@@ -198,6 +226,13 @@ impl Walker {
                 non_linking: self.non_linking_run,
             });
         }
+        if slot == 0 {
+            return Err(WalkError::Exhausted {
+                expected_root: self.expected,
+                oldest_slot: self.search_top + 1,
+                target_slot: self.target_slot,
+            });
+        }
         self.advance(slot, false);
         Ok(step)
     }
@@ -214,8 +249,10 @@ impl Walker {
         }
     }
 
-    fn advance(&mut self, slot: u64, genesis: bool) {
-        self.next_slot = if genesis || slot == 0 || slot <= self.target_slot {
+    /// Moves below `slot`, or ends the walk when `done` (a link at or below the target, or a
+    /// header with no parent) or slot 0 was examined.
+    fn advance(&mut self, slot: u64, done: bool) {
+        self.next_slot = if done || slot == 0 {
             None
         } else {
             Some(slot - 1)
@@ -294,6 +331,53 @@ mod tests {
         }
         assert_eq!(w.stats.stored, 2);
         assert_eq!(w.expected, c[1].root);
+    }
+
+    #[test]
+    fn a_target_above_empty_slots_is_reached_by_the_link_below_it() {
+        let c = chain(&[0, 1, 4, 5]);
+        // Target 3: slots 3 and 2 are empty (404), so the walk goes on below the target to the
+        // block at slot 1, whose link proves them empty.
+        let mut w = Walker::new(c[3].header.parent_root.0, 5, 3, WalkLimits::default());
+        let mut linked = Vec::new();
+        while !w.is_done() {
+            let s = w.next_slot.unwrap();
+            if let Step::Linked(r) = w.step(served_at(&c, s), Expect::Unknown).unwrap() {
+                linked.push(r.slot);
+            }
+        }
+        assert_eq!(linked, vec![4, 1]);
+        assert!(reached(1, &c[0].root, 3));
+        assert!(!reached(4, &c[1].root, 3));
+    }
+
+    #[test]
+    fn a_walk_without_its_link_down_to_slot_0_is_exhausted() {
+        let c = chain(&[0, 1, 2, 6]);
+        let mut w = Walker::new(c[3].header.parent_root.0, 6, 0, WalkLimits::default());
+        let err = loop {
+            let s = w.next_slot.unwrap();
+            // Every slot below 6 answered 404.
+            if let Err(e) = w.step(None, Expect::Unknown) {
+                break (s, e);
+            }
+        };
+        assert_eq!(
+            err,
+            (
+                0,
+                WalkError::Exhausted {
+                    expected_root: c[2].root,
+                    oldest_slot: 6,
+                    target_slot: 0
+                }
+            )
+        );
+        assert_eq!(w.stats.empty_slots, 6);
+        // Genesis is reached only by a slot-0 header without a parent.
+        assert!(reached(0, &[0u8; 32], 0));
+        assert!(!reached(0, &c[0].root, 0));
+        assert!(!reached(3, &[0u8; 32], 0));
     }
 
     #[test]

@@ -2,8 +2,12 @@
 //! as the browser ([`crate::backfill`]), into an in-memory store.
 //!
 //! Prints one JSON object on success: `stored`, `skipped_non_linking`, `empty_slots`,
-//! `oldest_slot`, `oldest_root`, `oldest_parent_root`, `target_slot`, `headers_per_second`.
-//! On failure prints `{"error":{"code","message"}}` on stdout and the message on stderr.
+//! `oldest_slot`, `oldest_root`, `oldest_parent_root`, `target_slot`, `headers_per_second`, and
+//! `providers`: `[{url, healthy, avoided, failures}]` (transient failures; a failing provider is
+//! quarantined with backoff and its requests go to the others).
+//! On failure prints `{"error":{"code","message"}}` on stdout and the message on stderr; a run
+//! that did not reach its target (`BACKFILL_INCOMPLETE`) adds where the verified chain stops:
+//! `target_slot`, `oldest_slot`, `expected_root` (the block it needs next), `lowest_slot`.
 //! Exit codes: 0 done; 1 the backfill failed (the code says why); 2 bad usage.
 //!
 //! `--network` takes a built-in name (mainnet, sepolia, hoodi, holesky), a path to a
@@ -16,8 +20,8 @@
 
 use super::{network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
 use crate::backfill::{
-    Backfill, BackfillEvent, BackfillHooks, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
-    DEFAULT_CONCURRENCY,
+    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, Target,
+    DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{
     redact_credentials, ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, UreqTransport,
@@ -117,13 +121,36 @@ impl BackfillHooks for CliHooks {
 }
 
 fn fail(code: &str, message: &str) -> i32 {
+    fail_with(code, message, serde_json::Map::new())
+}
+
+/// Prints `{"error":{"code","message",…fields}}` and the message on stderr; returns 1.
+fn fail_with(code: &str, message: &str, fields: serde_json::Map<String, serde_json::Value>) -> i32 {
     let message = &redact_credentials(message);
-    println!(
-        "{}",
-        serde_json::json!({ "error": { "code": code, "message": message } })
-    );
+    let mut error = serde_json::json!({ "code": code, "message": message });
+    error.as_object_mut().expect("an object").extend(fields);
+    println!("{}", serde_json::json!({ "error": error }));
     eprintln!("error: {code}: {message}");
     1
+}
+
+/// A failed run: its code and message, and where the verified chain stops when the target was
+/// not reached (`target_slot`, `oldest_slot`, `expected_root`, `lowest_slot`).
+fn fail_backfill(e: &BackfillError) -> i32 {
+    let mut fields = serde_json::Map::new();
+    if let BackfillError::Incomplete {
+        target_slot,
+        oldest_slot,
+        expected_root,
+        lowest_slot,
+    } = e
+    {
+        fields.insert("target_slot".into(), (*target_slot).into());
+        fields.insert("oldest_slot".into(), (*oldest_slot).into());
+        fields.insert("expected_root".into(), hex0x(expected_root).into());
+        fields.insert("lowest_slot".into(), (*lowest_slot).into());
+    }
+    fail_with(e.code(), &e.to_string(), fields)
 }
 
 /// Runs `lightsync backfill` and returns the exit code.
@@ -199,9 +226,11 @@ fn backfill_and_print(a: Args) -> i32 {
         options: BackfillOptions {
             target: a.target,
             batch_size: a.batch_size,
-            // Natively each lane blocks until its requests are done, so one lane per call keeps
-            // the transport's `concurrency` threads busy.
+            // Natively each lane blocks until its call is done: one lane per provider, whose
+            // calls of `concurrency` slots keep the transport's threads busy (and a silent
+            // provider costs one timeout per call before it is quarantined).
             concurrency: 1,
+            slots_per_call: a.concurrency.max(1),
             ..BackfillOptions::default()
         },
         known: None,
@@ -219,11 +248,17 @@ fn backfill_and_print(a: Args) -> i32 {
                     "oldest_parent_root": hex0x(&s.oldest_parent_root),
                     "target_slot": s.target_slot,
                     "headers_per_second": s.headers_per_second,
+                    "providers": s.providers.iter().map(|p| serde_json::json!({
+                        "url": p.url,
+                        "healthy": p.healthy,
+                        "avoided": p.avoided,
+                        "failures": p.failures,
+                    })).collect::<Vec<_>>(),
                 })
             );
             0
         }
-        Err(e) => fail(e.code(), &e.to_string()),
+        Err(e) => fail_backfill(&e),
     }
 }
 

@@ -6,8 +6,11 @@
 //! calling it again after a reload continues where it stopped. Cancellation: the `signal` given
 //! here or in the `LightSync` options, or `stop()`. Events reuse the instance's event names:
 //! `progress` with `phase: "backfill"` (`done`/`total` in slots, `headers`, `headersPerSecond`,
-//! `etaSeconds`, `oldestSlot`), and `warning` for retries (`BACKFILL_RETRY`), avoided providers
-//! (`PROVIDER_AVOIDED`), resets (`BACKFILL_RESET`) and chunk checks.
+//! `etaSeconds`, `oldestSlot`, `providers`: `[{url, healthy, avoided, failures}]`), and `warning`
+//! for retries (`BACKFILL_RETRY`), quarantined providers (`PROVIDER_QUARANTINED`: transient
+//! failures, backed off), avoided providers (`PROVIDER_AVOIDED`: bad data), resets
+//! (`BACKFILL_RESET`) and chunk checks. Each request has the instance's `timeoutMs` deadline, so
+//! a silent provider is quarantined after one.
 //!
 //! The anchor's recorded roots (`anchor_roots`, written with the anchor by the checkpoint flow)
 //! are loaded for every run, so a withheld block is caught at its slot and whole chunks are
@@ -16,7 +19,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -24,7 +27,7 @@ use super::error::js_error;
 use super::{hex0x, nullable, set, sleep, Inner, JsClock, LightSync};
 use crate::backfill::{
     load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
-    ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+    ProviderStatus, ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
 use crate::store::Store;
@@ -49,6 +52,7 @@ impl BackfillHooks for Hooks<'_> {
                 set(&o, "oldestSlot", p.oldest_slot.to_string());
                 set(&o, "skippedNonLinking", p.skipped_non_linking as f64);
                 set(&o, "emptySlots", p.empty_slots as f64);
+                set(&o, "providers", providers_js(&p.providers));
                 self.inner.emit("progress", &o.into());
             }
             BackfillEvent::Retry {
@@ -60,6 +64,16 @@ impl BackfillHooks for Hooks<'_> {
             } => self.inner.warn(
                 "BACKFILL_RETRY",
                 format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
+            ),
+            BackfillEvent::ProviderQuarantined {
+                provider,
+                strikes,
+                quarantine_ms,
+                reason,
+                ..
+            } => self.inner.warn(
+                "PROVIDER_QUARANTINED",
+                format!("{provider} quarantined for {quarantine_ms} ms after {strikes} consecutive failure(s): {reason}"),
             ),
             BackfillEvent::ProviderAvoided {
                 provider,
@@ -123,6 +137,21 @@ impl BackfillHooks for Hooks<'_> {
     }
 }
 
+/// `[{ url, healthy, avoided, failures }]`, one per provider in the order given.
+fn providers_js(providers: &[ProviderStatus]) -> Array {
+    providers
+        .iter()
+        .map(|p| {
+            let o = Object::new();
+            set(&o, "url", p.url.as_str());
+            set(&o, "healthy", p.healthy);
+            set(&o, "avoided", p.avoided);
+            set(&o, "failures", p.failures as f64);
+            JsValue::from(o)
+        })
+        .collect()
+}
+
 fn num(obj: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(obj, &key.into()).ok().and_then(|v| v.as_f64())
 }
@@ -167,19 +196,35 @@ fn parse_options(base: &JsValue, call: &JsValue) -> Result<BackfillOptions, JsVa
     Ok(o)
 }
 
+/// The JS error of a failed run; `BACKFILL_INCOMPLETE` also says where the verified chain stops
+/// (`targetSlot`, `oldestSlot`, `lowestSlot` as decimal strings, `expectedRoot` as 0x-hex).
 fn from_backfill(e: &BackfillError) -> JsValue {
     match e {
         BackfillError::Api { source, .. } => {
             js_error(source.code(), &e.to_string(), source.expected_actual())
+        }
+        BackfillError::Incomplete {
+            target_slot,
+            oldest_slot,
+            expected_root,
+            lowest_slot,
+        } => {
+            let err = js_error(e.code(), &e.to_string(), None);
+            let o: &Object = err.unchecked_ref();
+            set(o, "targetSlot", target_slot.to_string());
+            set(o, "oldestSlot", oldest_slot.to_string());
+            set(o, "lowestSlot", lowest_slot.to_string());
+            set(o, "expectedRoot", hex0x(expected_root));
+            err
         }
         _ => js_error(e.code(), &e.to_string(), None),
     }
 }
 
 /// One client per URL whose transport sends one request at a time: the backfill's per-provider
-/// lanes are the concurrency (with `concurrency: 1` a provider's whole share reaches its
-/// transport in one call, which must then not fan out). Requests are cancelled by the call's
-/// signal and the instance's, both.
+/// lanes are the concurrency (each lane hands its transport one slot per call, the default
+/// `slots_per_call`). Requests are cancelled by the call's signal and the instance's, both, and
+/// each has the instance's `timeoutMs` deadline.
 fn lane_providers(
     inner: &Inner,
     call_signal: Option<AbortSignal>,
@@ -237,6 +282,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     set(&o, "oldestParentRoot", hex0x(&s.oldest_parent_root));
     set(&o, "targetSlot", s.target_slot.to_string());
     set(&o, "headersPerSecond", nullable(s.headers_per_second));
+    set(&o, "providers", providers_js(&s.providers));
     Ok(o.into())
 }
 

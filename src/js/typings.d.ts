@@ -56,6 +56,20 @@ export interface BackfillSummary {
   oldestParentRoot: string;
   targetSlot: DecimalString;
   headersPerSecond: number | null;
+  /** Every provider's health at the end of the run. */
+  providers: BackfillProviderStatus[];
+}
+
+/** One provider's health during a backfill. */
+export interface BackfillProviderStatus {
+  url: string;
+  /** Takes requests now: neither avoided nor quarantined. */
+  healthy: boolean;
+  /** Served bad data; gets no requests for the rest of the run. */
+  avoided: boolean;
+  /** Requests that failed transiently (5xx, 429, timeout, cut short) in this run; each
+   * failure quarantines the provider, with a backoff that doubles while they continue. */
+  failures: number;
 }
 
 /** `backfillDefaults()`. */
@@ -288,6 +302,8 @@ export interface BackfillProgressEvent {
   oldestSlot: DecimalString;
   skippedNonLinking: number;
   emptySlots: number;
+  /** Every provider's health, in the order given. */
+  providers: BackfillProviderStatus[];
 }
 
 /** The steps of a light-client rebuild of a stale anchor (`longRange: "light"`). */
@@ -309,7 +325,7 @@ export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | Li
 
 export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
   | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
-  | "PROVIDER_AVOIDED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
+  | "PROVIDER_AVOIDED" | "PROVIDER_QUARANTINED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
   | "REBUILD_PROVIDER_REJECTED" | "STORE_REPAIRED";
 export interface WarningEvent { code: WarningCode; message: string; }
 
@@ -377,7 +393,7 @@ export type ErrorCode =
   // storage
   | "STORE" | "SCHEMA_TOO_NEW" | "BUSY" | "QUOTA_EXCEEDED" | "CORRUPT_RECORD" | "CURSOR_CONFLICT"
   // backfill
-  | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
+  | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BACKFILL_INCOMPLETE" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
   | "BACKFILL_TOO_OLD" | "INVALID_OPTION" | "CLOCK"
   // long range: light rebuild and following
   | "REBUILD_NO_SYNC_COMMITTEE" | "REBUILD_COMMITTEE_SIZE" | "REBUILD_ANCHOR_HEADER_MISSING"
@@ -402,6 +418,14 @@ export interface LightSyncError extends Error {
   actual?: string;
   /** With `BUSY`: the operation(s) the writing instance runs (e.g. "backfill"). */
   operation?: string;
+  /** `BACKFILL_INCOMPLETE`: the slot the backfill had to reach. */
+  targetSlot?: DecimalString;
+  /** `BACKFILL_INCOMPLETE`: the oldest stored header's slot (verified from the anchor down to here). */
+  oldestSlot?: DecimalString;
+  /** `BACKFILL_INCOMPLETE`: the lowest slot examined for the next block. */
+  lowestSlot?: DecimalString;
+  /** `BACKFILL_INCOMPLETE`: the root (0x-hex) the next older block must have. */
+  expectedRoot?: string;
 }
 
 /** Whether `error` is a `LightSyncError` (an `Error` named "LightSyncError" with a string `code`). */
