@@ -20,6 +20,7 @@
 
 mod error;
 mod parse;
+pub mod sse;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
