@@ -484,6 +484,7 @@ async function run(values) {
   setPhase("syncing");
   try {
     const opts = await buildOptions(values);
+    await stopFollowing();
     if (sync) {
       try {
         sync.stop();
@@ -585,11 +586,22 @@ function renderFollow(source, latencyMs) {
 }
 
 // Keeps the head moving once an anchor is stored (stops with sync.stop() or a new run).
+let following = null;
 function startFollowing() {
   renderFollow("polling", null);
-  sync.follow({}).catch((err) => {
+  following = sync.follow({}).catch((err) => {
     if (err?.code !== "ABORTED") log(`follow(): ${err.code}: ${err.message}`, "warn");
   });
+}
+
+// Ends following (resolves once its loop has returned), before a reset or another run.
+async function stopFollowing() {
+  if (!following) return;
+  try {
+    sync?.stop();
+  } catch {}
+  await following;
+  following = null;
 }
 
 function stopSync() {
@@ -640,6 +652,7 @@ const BUILT_IN_GVR = {
  * connection closes itself on the deletion's `versionchange`.
  */
 async function resetDatabase() {
+  await stopFollowing();
   if (typeof sync?.reset === "function") return sync.reset();
   const values = readForm();
   let gvr = BUILT_IN_GVR[values.network];
