@@ -26,13 +26,31 @@
 //! `follow()` calls it on a timer): finality updates when the run holds a light client (after a
 //! light rebuild), the providers' finality checkpoints otherwise; a new finalized block that
 //! does not link back leaves the tip where it was.
+//!
+//! Following by events: [`Overseer::follow_events`] is the loop both `follow()` in a page and a
+//! native follower run. It subscribes to the first provider's `/eth/v1/events`
+//! (`finalized_checkpoint`, plus `light_client_finality_update` when the run holds a light
+//! client) and takes a step on each event, but an event is only a hint: the step runs the same
+//! checks as a poll (providers agree, or the update verifies; the new block links back by parent
+//! roots) before anything is stored, and a finality update carried by the event is verified as
+//! one fetched would be. While the stream is open, a poll still runs every
+//! `FollowOptions::safety_poll_ms` in case an event was lost; when it cannot be opened (404/501, a
+//! CORS failure, a refused connection) or drops, following polls every `FollowOptions::poll_ms`
+//! and reopens the stream after an exponential backoff ([`crate::beacon_api::sse::Reconnect`]),
+//! trying the next provider each time. Each `Followed` event says what triggered its step and,
+//! when a node's event announced the block it reached, the milliseconds from that event to the
+//! stored tip.
 
 use std::fmt;
 
-use crate::beacon_api::BeaconApi;
+use crate::beacon_api::sse::{
+    events_url, follow_hint, FollowHint, Reconnect, StreamNext, TOPIC_FINALIZED,
+    TOPIC_LIGHT_FINALITY,
+};
+use crate::beacon_api::{ApiError, BeaconApi};
 use crate::checkpoint::{ws_status, CheckpointError, LongRange, SyncEvent, WsStatus};
 use crate::config::NetworkConfig;
-use crate::light::follow::{AnyLightStore, FollowError, FollowStep, Follower, Tip};
+use crate::light::follow::{AnyLightStore, FollowError, FollowStep, Follower, LinkError, Tip};
 use crate::light::rebuild::{LightRebuild, RebuildError, RebuildProgress, Rebuilt, Step};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
 use crate::ws::{ChainClock, Clock, WsError};
@@ -302,7 +320,12 @@ pub enum OverseerEvent {
     /// An event of the checkpoint flow the rebuild runs for the new anchor's state.
     Checkpoint(SyncEvent),
     /// A follow step finished (after its new tip, if any, was stored).
-    Followed(FollowStep),
+    Followed(Followed),
+    /// A follow step failed; the tip did not move and following goes on.
+    FollowFailed(OverseerError),
+    /// The event stream of following opened, or could not be opened or dropped (following
+    /// polls until it is open again).
+    Stream(StreamStatus),
     /// A provider's answer failed a step of the light rebuild; the next provider is tried.
     ProviderRejected {
         /// The step.
@@ -335,6 +358,108 @@ pub trait OverseerHooks {
     }
 }
 
+/// What triggered a follow step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepSource {
+    /// A node's event (`finalized_checkpoint` or `light_client_finality_update`).
+    Event,
+    /// A poll: the interval passed (no stream, or the safety net while one is open).
+    Poll,
+}
+
+impl StepSource {
+    /// Lower-case name (the JS `source` of `followed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepSource::Event => "event",
+            StepSource::Poll => "poll",
+        }
+    }
+}
+
+/// A finished follow step, as reported.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Followed {
+    /// What the step did.
+    pub step: FollowStep,
+    /// What triggered it.
+    pub source: StepSource,
+    /// Milliseconds from the arrival of the node's event announcing the new tip to the tip being
+    /// stored; `None` when no event announced it (a poll found it first, or no stream is open)
+    /// or the tip did not move.
+    pub latency_ms: Option<f64>,
+}
+
+/// The state of following's event stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamStatus {
+    /// The stream at `url` is open: steps follow its events, polls are the safety net.
+    Open {
+        /// The stream's URL.
+        url: String,
+    },
+    /// The stream at `url` could not be opened or dropped; following polls and tries again
+    /// (the next provider) in `retry_in_ms`.
+    Down {
+        /// The stream's URL.
+        url: String,
+        /// Why.
+        error: ApiError,
+        /// Milliseconds until the next attempt.
+        retry_in_ms: f64,
+    },
+}
+
+/// How [`Overseer::follow_events`] follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FollowOptions {
+    /// Milliseconds between polls while no event stream is open.
+    pub poll_ms: f64,
+    /// Milliseconds between polls while the stream is open (a safety net for lost events).
+    pub safety_poll_ms: f64,
+    /// Whether to subscribe to the event stream at all.
+    pub events: bool,
+}
+
+impl FollowOptions {
+    /// The defaults for `network`: poll every slot without a stream (finality moves at most
+    /// once an epoch, so a new finalized block is seen within a slot), every epoch with one.
+    pub fn for_network(network: &NetworkConfig) -> Self {
+        let slot_ms = network.seconds_per_slot as f64 * 1000.0;
+        FollowOptions {
+            poll_ms: slot_ms,
+            safety_poll_ms: slot_ms * network.slots_per_epoch() as f64,
+            events: true,
+        }
+    }
+}
+
+/// The platform under [`Overseer::follow_events`]: the event stream, timers and the stop check.
+#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
+pub trait FollowIo {
+    /// An open event stream.
+    type Stream;
+    /// Opens the event stream at `url`.
+    async fn open(&self, url: &str) -> Result<Self::Stream, ApiError>;
+    /// The next event on `stream`, or [`StreamNext::Idle`] after at most `wait_ms` (earlier is
+    /// fine: the loop checks [`FollowIo::keep_going`] and waits again).
+    async fn next(&self, stream: &mut Self::Stream, wait_ms: f64) -> StreamNext;
+    /// The `retry:` the stream sent, in milliseconds.
+    fn retry_ms(&self, stream: &Self::Stream) -> Option<u64>;
+    /// Waits at most `ms` milliseconds (earlier is fine, as for `next`).
+    async fn sleep(&self, ms: f64);
+    /// A monotonic clock in milliseconds.
+    fn now_ms(&self) -> f64;
+    /// Whether to go on following from `state` (`false`: stopped, or the anchor changed).
+    fn keep_going(&self, state: &FollowState) -> bool;
+}
+
+/// A step's trigger, with the hint it carries.
+enum Trigger {
+    Poll,
+    Event { hint: FollowHint, received_ms: f64 },
+}
+
 /// Hooks that ignore everything.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoOverseerHooks;
@@ -350,6 +475,9 @@ pub struct FollowState {
     /// The light client, when this run rebuilt trust with one (`light` mode): steps then use
     /// verified finality updates instead of the providers' finality checkpoints.
     pub light: Option<AnyLightStore>,
+    /// The newest block a node's `finalized_checkpoint` event announced above the tip, and when
+    /// (milliseconds, [`FollowIo::now_ms`]): the latency of the step that reaches it.
+    pub announced: Option<(Root, f64)>,
 }
 
 impl FollowState {
@@ -487,6 +615,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
             anchor_root: anchor.block_root,
             tip,
             light,
+            announced: None,
         })
     }
 
@@ -494,20 +623,56 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
     /// client, by the providers' finality checkpoints otherwise. A newer finalized block is
     /// linked back to the tip by hash chain, then stored with its linking headers as the new
     /// head in one transaction, and only then does `state.tip` move. Emits
-    /// [`OverseerEvent::Followed`]. On any error the tip (stored and in `state`) is unchanged.
+    /// [`OverseerEvent::Followed`] (source: poll). On any error the tip (stored and in `state`) is
+    /// unchanged.
     pub async fn follow_step(&self, state: &mut FollowState) -> Result<FollowStep, OverseerError> {
+        self.step_on(state, Trigger::Poll, None).await
+    }
+
+    /// [`Overseer::follow_step`] for `trigger`: an event's finality update is verified instead of
+    /// fetching one; `now_ms` (the clock events' arrival was read with) gives the latency.
+    async fn step_on(
+        &self,
+        state: &mut FollowState,
+        trigger: Trigger,
+        now_ms: Option<&dyn Fn() -> f64>,
+    ) -> Result<FollowStep, OverseerError> {
         let mut follower = Follower::new(self.network, self.providers, state.tip);
         let source = state.source();
+        let (step_source, carried) = match trigger {
+            Trigger::Poll => (StepSource::Poll, None),
+            Trigger::Event {
+                hint: FollowHint::Finalized { block, .. },
+                received_ms,
+            } => {
+                if block != state.tip.root {
+                    state.announced = Some((block, received_ms));
+                }
+                (StepSource::Event, None)
+            }
+            Trigger::Event {
+                hint: FollowHint::FinalityUpdate(body),
+                received_ms,
+            } => (StepSource::Event, Some((body, received_ms))),
+        };
         let step = match state.light.as_mut() {
             Some(light) => {
                 let current_slot = ChainClock::for_network(self.network)
                     .current_slot(self.clock)
                     .map_err(OverseerError::Clock)?;
-                follower.follow_light(light, current_slot).await
+                match &carried {
+                    Some((body, _)) => {
+                        follower
+                            .follow_light_update(light, body, current_slot)
+                            .await
+                    }
+                    None => follower.follow_light(light, current_slot).await,
+                }
             }
             None => follower.follow_checkpoints().await,
         }
         .map_err(OverseerError::Follow)?;
+        let mut latency_ms = None;
         if let FollowStep::Advanced { to, .. } = step {
             let head = HeadRecord {
                 slot: to.slot,
@@ -519,9 +684,171 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
             };
             self.store.commit_head(&head, &follower.chain).await?;
             state.tip = to;
+            let announced_at = match (&carried, state.announced.take()) {
+                (Some((_, at)), _) => Some(*at),
+                (None, Some((root, at))) if root == to.root => Some(at),
+                _ => None,
+            };
+            latency_ms = announced_at
+                .zip(now_ms)
+                .map(|(at, now)| (now() - at).max(0.0));
         }
-        self.hooks.emit(&OverseerEvent::Followed(step));
+        self.hooks.emit(&OverseerEvent::Followed(Followed {
+            step,
+            source: step_source,
+            latency_ms,
+        }));
         Ok(step)
+    }
+
+    /// Follows from `state` until [`FollowIo::keep_going`] says stop: steps on the event
+    /// stream's hints, polls as a safety net, and falls back to polling while the stream is
+    /// down (see the module docs). A failed step is reported as [`OverseerEvent::FollowFailed`]
+    /// and following goes on; an aborted one ends the loop. Returns with `state` at the tip.
+    pub async fn follow_events<I: FollowIo>(
+        &self,
+        state: &mut FollowState,
+        io: &I,
+        options: &FollowOptions,
+    ) {
+        let now = || io.now_ms();
+        let mut stream: Option<(I::Stream, String)> = None;
+        let mut reconnect = Reconnect::default();
+        let mut provider = 0usize;
+        let mut next_open = now();
+        let mut next_poll = now();
+        let events = options.events && !self.providers.is_empty();
+        while io.keep_going(state) {
+            if events && stream.is_none() && now() >= next_open {
+                let url = events_url(self.providers[provider].base_url(), &topics(state));
+                match io.open(&url).await {
+                    Ok(s) => {
+                        reconnect.connected();
+                        if let Some(r) = io.retry_ms(&s) {
+                            reconnect.set_base_ms(r);
+                        }
+                        self.hooks.emit(&OverseerEvent::Stream(StreamStatus::Open {
+                            url: url.clone(),
+                        }));
+                        stream = Some((s, url));
+                    }
+                    Err(error) => {
+                        if matches!(error, ApiError::Aborted { .. }) || !io.keep_going(state) {
+                            return;
+                        }
+                        next_open = now() + reconnect.failed(&error);
+                        provider = (provider + 1) % self.providers.len();
+                        self.stream_down(url, error, next_open - now());
+                    }
+                }
+            }
+            let trigger = if now() >= next_poll {
+                Trigger::Poll
+            } else {
+                let wait = next_poll - now();
+                match stream.as_mut() {
+                    None => {
+                        let wait = if events {
+                            wait.min(next_open - now())
+                        } else {
+                            wait
+                        };
+                        io.sleep(wait.max(0.0)).await;
+                        continue;
+                    }
+                    Some((s, url)) => match io.next(s, wait).await {
+                        StreamNext::Idle => continue,
+                        StreamNext::Event(e) => match follow_hint(url, &e) {
+                            // The tip itself: nothing to check or store.
+                            Ok(Some(FollowHint::Finalized { block, .. }))
+                                if block == state.tip.root =>
+                            {
+                                continue
+                            }
+                            Ok(Some(hint)) => Trigger::Event {
+                                hint,
+                                received_ms: now(),
+                            },
+                            Ok(None) => continue,
+                            Err(error) => {
+                                // A node that sends malformed events is not listened to for a while.
+                                self.drop_stream(
+                                    &mut stream,
+                                    &mut reconnect,
+                                    &mut next_open,
+                                    error,
+                                    io,
+                                );
+                                provider = (provider + 1) % self.providers.len();
+                                continue;
+                            }
+                        },
+                        StreamNext::Closed(error) => {
+                            if let Some(r) = stream.as_ref().and_then(|(s, _)| io.retry_ms(s)) {
+                                reconnect.set_base_ms(r);
+                            }
+                            self.drop_stream(
+                                &mut stream,
+                                &mut reconnect,
+                                &mut next_open,
+                                error,
+                                io,
+                            );
+                            // Events may have been missed while it was dying: poll now.
+                            next_poll = now();
+                            continue;
+                        }
+                    },
+                }
+            };
+            let interval = if stream.is_some() {
+                options.safety_poll_ms
+            } else {
+                options.poll_ms
+            };
+            let result = self.step_on(state, trigger, Some(&now)).await;
+            next_poll = now() + interval;
+            match result {
+                Ok(_) => {}
+                Err(OverseerError::Follow(FollowError::Api {
+                    error: ApiError::Aborted { .. },
+                    ..
+                }))
+                | Err(OverseerError::Follow(FollowError::Link(LinkError::Api {
+                    error: ApiError::Aborted { .. },
+                    ..
+                }))) => return,
+                Err(e) => {
+                    if !io.keep_going(state) {
+                        return;
+                    }
+                    self.hooks.emit(&OverseerEvent::FollowFailed(e));
+                }
+            }
+        }
+    }
+
+    fn drop_stream<I: FollowIo>(
+        &self,
+        stream: &mut Option<(I::Stream, String)>,
+        reconnect: &mut Reconnect,
+        next_open: &mut f64,
+        error: ApiError,
+        io: &I,
+    ) {
+        if let Some((_, url)) = stream.take() {
+            let delay = reconnect.failed(&error);
+            *next_open = io.now_ms() + delay;
+            self.stream_down(url, error, delay);
+        }
+    }
+
+    fn stream_down(&self, url: String, error: ApiError, retry_in_ms: f64) {
+        self.hooks.emit(&OverseerEvent::Stream(StreamStatus::Down {
+            url,
+            error,
+            retry_in_ms,
+        }));
     }
 
     /// The slot of the anchor's block: the state's slot, or older when the anchor was linked
@@ -548,6 +875,66 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
             }),
         }))
     }
+}
+
+/// [`FollowIo`] natively (CLI, tests): streams read on a thread
+/// ([`crate::beacon_api::sse::EventStream`]), the thread's own sleep, and a caller's stop rule.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct BlockingFollowIo<'s> {
+    /// The clock's zero.
+    pub started: std::time::Instant,
+    /// A stream silent for this long is dropped (nodes send keep-alive comments), milliseconds.
+    pub idle_timeout_ms: u64,
+    /// Whether to go on (see [`FollowIo::keep_going`]).
+    pub keep_going: &'s dyn Fn(&FollowState) -> bool,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FollowIo for BlockingFollowIo<'_> {
+    type Stream = crate::beacon_api::sse::EventStream;
+
+    async fn open(&self, url: &str) -> Result<Self::Stream, ApiError> {
+        crate::beacon_api::sse::EventStream::open(
+            url,
+            self.idle_timeout_ms,
+            crate::beacon_api::sse::DEFAULT_MAX_EVENT_BYTES,
+        )
+    }
+
+    async fn next(&self, stream: &mut Self::Stream, wait_ms: f64) -> StreamNext {
+        stream.next(wait_ms.min(STOP_CHECK_MS)).await
+    }
+
+    fn retry_ms(&self, stream: &Self::Stream) -> Option<u64> {
+        stream.retry_ms()
+    }
+
+    async fn sleep(&self, ms: f64) {
+        std::thread::sleep(std::time::Duration::from_millis(
+            ms.clamp(0.0, STOP_CHECK_MS) as u64,
+        ));
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+
+    fn keep_going(&self, state: &FollowState) -> bool {
+        (self.keep_going)(state)
+    }
+}
+
+/// Longest native wait between two checks of [`FollowIo::keep_going`], in milliseconds.
+#[cfg(not(target_arch = "wasm32"))]
+const STOP_CHECK_MS: f64 = 250.0;
+
+/// The event topics following subscribes to from `state`.
+fn topics(state: &FollowState) -> Vec<&'static str> {
+    let mut t = vec![TOPIC_FINALIZED];
+    if state.light.is_some() {
+        t.push(TOPIC_LIGHT_FINALITY);
+    }
+    t
 }
 
 #[cfg(test)]

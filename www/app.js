@@ -507,6 +507,7 @@ async function run(values) {
       return;
     }
     const opts = await buildOptions(values);
+    await stopFollowing();
     if (sync) {
       try {
         sync.stop();
@@ -520,9 +521,19 @@ async function run(values) {
     sync.on("warning", (w) => log(`${w.code ? `${w.code}: ` : ""}${w.message ?? w}`, "warn"));
     sync.on("status", () => refresh());
     sync.on("followed", (e) => {
-      if (e?.advanced) log(`Followed to slot ${int(e.tip?.slot)} (${int(e.linked)} header(s) linked by hash)`);
+      if (e?.advanced) {
+        const latency = e.latencyMs === null || e.latencyMs === undefined ? "" : `, ${Math.round(e.latencyMs)} ms after the node's event`;
+        log(`Followed to slot ${int(e.tip?.slot)} by ${e.source} (${int(e.linked)} header(s) linked by hash${latency})`);
+        renderFollow(e.source === "event" ? "events" : followSource, e.latencyMs);
+      }
       refresh();
     });
+    sync.on("followSource", (e) => {
+      if (e.source === "events") log(`Following by events: ${e.url}`);
+      else log(`Event stream unavailable (${e.code}: ${e.message}); polling, retrying in ${Math.round(e.retryInMs / 1000)} s`, "warn");
+      renderFollow(e.source, lastLatency);
+    });
+    sync.on("followError", (err) => log(`Follow step failed (${err.code}): ${err.message}; tip unchanged`, "warn"));
     if (opened.resumed) {
       log("Resuming from the stored, verified anchor (no new download)");
       setPhase("syncing", "Checking the stored anchor…");
@@ -550,6 +561,7 @@ async function run(values) {
       running = false;
       setPhase("done", "Anchor verified and stored (backfill not requested).");
     }
+    startFollowing();
   } catch (err) {
     running = false;
     if (err?.code === "ABORTED" && (dash.phase === "paused" || dash.phase === "cancelled")) return;
@@ -583,6 +595,36 @@ async function runBackfill() {
   running = false;
   setPhase("done");
   log(`Backfill complete: ${int(summary?.stored)} headers stored in this run (${duration(seconds)}), down to slot ${int(summary?.oldestSlot)}`);
+}
+
+// Following after a sync: the source of new finalized blocks (the node's event stream, or polling
+// while it is unavailable) and the latest latency from a node's event to the stored tip.
+let followSource = "polling";
+let lastLatency = null;
+function renderFollow(source, latencyMs) {
+  followSource = source;
+  lastLatency = latencyMs ?? lastLatency;
+  const latency = lastLatency === null ? "" : `, last ${Math.round(lastLatency)} ms from event to stored tip`;
+  $("follow-source").textContent = `${source}${latency}`;
+}
+
+// Keeps the head moving once an anchor is stored (stops with sync.stop() or a new run).
+let following = null;
+function startFollowing() {
+  renderFollow("polling", null);
+  following = sync.follow({}).catch((err) => {
+    if (err?.code !== "ABORTED") log(`follow(): ${err.code}: ${err.message}`, "warn");
+  });
+}
+
+// Ends following (resolves once its loop has returned), before a reset or another run.
+async function stopFollowing() {
+  if (!following) return;
+  try {
+    sync?.stop();
+  } catch {}
+  await following;
+  following = null;
 }
 
 function stopSync() {
@@ -633,6 +675,7 @@ const BUILT_IN_GVR = {
  * connection closes itself on the deletion's `versionchange`.
  */
 async function resetDatabase() {
+  await stopFollowing();
   if (typeof sync?.reset === "function") return sync.reset();
   const values = readForm();
   let gvr = BUILT_IN_GVR[values.network];

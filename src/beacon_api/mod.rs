@@ -22,6 +22,7 @@
 mod error;
 pub mod limits;
 mod parse;
+pub mod sse;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;

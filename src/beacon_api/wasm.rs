@@ -123,7 +123,7 @@ impl Default for FetchTransport {
     }
 }
 
-fn js_error_text(e: &JsValue) -> String {
+pub(super) fn js_error_text(e: &JsValue) -> String {
     if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         return String::from(err.message());
     }
@@ -266,7 +266,7 @@ impl Drop for Deadline {
 /// builder: it parses the URL into a `URL`, merges its query through `URLSearchParams` and builds
 /// two `Request` objects per request, which cost more main-thread time than the `fetch` itself
 /// at backfill rates. (`web_sys::Response` comes with `gloo-net`'s `http` feature.)
-async fn fetch_get(
+pub(super) async fn fetch_get(
     url: &str,
     accept: &str,
     signal: Option<&AbortSignal>,

@@ -31,13 +31,18 @@ use super::{
     anchor_js, error::invalid_options, error::js_error, hex0x, nullable, progress_js, set, sleep,
     yield_to_event_loop, Inner, JsHooks, LightSync,
 };
+use crate::beacon_api::sse::{EventStream, StreamNext, DEFAULT_MAX_EVENT_BYTES};
+use crate::beacon_api::ApiError;
 use crate::beacon_api::{any_signal, DEFAULT_CONCURRENCY};
 use crate::checkpoint::Hooks;
 use crate::config::NetworkConfig;
 use crate::light::follow::{FollowStep, Tip};
 use crate::light::input::{parse_bootstrap, parse_updates_json};
 use crate::light::rebuild::{measure_committee_keys, measure_update_chain};
-use crate::overseer::{Mode, Overseer, OverseerError, OverseerEvent, OverseerHooks};
+use crate::overseer::{
+    FollowIo, FollowOptions, FollowState, Followed, Mode, Overseer, OverseerError, OverseerEvent,
+    OverseerHooks, StreamStatus,
+};
 use crate::store::AnchorRecord;
 use crate::types::Mainnet;
 
@@ -70,10 +75,12 @@ impl OverseerHooks for LongRangeHooks<'_> {
                     ),
                 );
             }
-            OverseerEvent::Followed(step) => {
-                self.0.set_head(step.tip());
-                self.0.emit("followed", &followed_js(step));
+            OverseerEvent::Followed(f) => {
+                self.0.set_head(f.step.tip());
+                self.0.emit("followed", &followed_js(f));
             }
+            OverseerEvent::FollowFailed(e) => self.0.emit("followError", &overseer_error(e)),
+            OverseerEvent::Stream(status) => self.0.emit("followSource", &stream_js(status)),
             OverseerEvent::Decided(_) => {}
         }
     }
@@ -127,9 +134,12 @@ fn tip_js(tip: &Tip) -> JsValue {
     o.into()
 }
 
-/// The `followed` event: `{ advanced, from, tip, linked }`.
-fn followed_js(step: &FollowStep) -> JsValue {
+/// The `followed` event: `{ advanced, from, tip, linked, source, latencyMs }`.
+fn followed_js(f: &Followed) -> JsValue {
+    let step = &f.step;
     let o = Object::new();
+    set(&o, "source", f.source.as_str());
+    set(&o, "latencyMs", nullable(f.latency_ms));
     let (from, linked) = match step {
         FollowStep::Unchanged { tip } => (*tip, 0),
         FollowStep::Advanced { from, linked, .. } => (*from, *linked),
@@ -141,25 +151,43 @@ fn followed_js(step: &FollowStep) -> JsValue {
     o.into()
 }
 
-/// The default pause between follow steps: one slot (`SECONDS_PER_SLOT`, 12 s on mainnet), in
-/// milliseconds. Finality moves at most once per epoch (32 slots), so polling every slot sees a
-/// new finalized block within a slot of it at the cost of one `finality_checkpoints` request
-/// per provider per slot.
-fn default_interval_ms(network: &NetworkConfig) -> f64 {
-    network.seconds_per_slot as f64 * 1000.0
+/// The `followSource` event: `{ source: "events", url }` when the event stream opened,
+/// `{ source: "polling", url, code, message, retryInMs }` when it could not be opened or dropped.
+fn stream_js(status: &StreamStatus) -> JsValue {
+    let o = Object::new();
+    match status {
+        StreamStatus::Open { url } => {
+            set(&o, "source", "events");
+            set(&o, "url", url.as_str());
+        }
+        StreamStatus::Down {
+            url,
+            error,
+            retry_in_ms,
+        } => {
+            set(&o, "source", "polling");
+            set(&o, "url", url.as_str());
+            set(&o, "code", error.code());
+            set(&o, "message", error.to_string());
+            set(&o, "retryInMs", *retry_in_ms);
+        }
+    }
+    o.into()
 }
 
-/// The shortest accepted `intervalMs`, in milliseconds: a floor against a busy loop that would
-/// hammer the providers.
+/// The shortest accepted `intervalMs` and `safetyIntervalMs`, in milliseconds: a floor against a
+/// busy loop that would hammer the providers.
 const MIN_INTERVAL_MS: f64 = 10.0;
 
-/// `follow(options)`: `{ intervalMs?, signal? }`, checked.
+/// `follow(options)`: `{ intervalMs?, safetyIntervalMs?, events?, signal? }`, checked; the
+/// defaults are [`FollowOptions::for_network`].
 fn follow_options(
     options: &JsValue,
     network: &NetworkConfig,
-) -> Result<(f64, Option<AbortSignal>), JsValue> {
+) -> Result<(FollowOptions, Option<AbortSignal>), JsValue> {
+    let mut out = FollowOptions::for_network(network);
     if options.is_undefined() || options.is_null() {
-        return Ok((default_interval_ms(network), None));
+        return Ok((out, None));
     }
     if !options.is_object() {
         return Err(invalid_options(format!(
@@ -167,19 +195,28 @@ fn follow_options(
         )));
     }
     let get = |k: &str| Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let interval = get("intervalMs");
-    let interval = if interval.is_undefined() || interval.is_null() {
-        default_interval_ms(network)
-    } else {
-        match interval.as_f64() {
-            Some(ms) if ms.is_finite() && ms >= MIN_INTERVAL_MS => ms,
-            _ => {
-                return Err(invalid_options(format!(
-                    "follow: intervalMs: expected a number of milliseconds >= {MIN_INTERVAL_MS}, got {interval:?}"
-                )))
-            }
+    let interval = |name: &str, default: f64| {
+        let v = get(name);
+        if v.is_undefined() || v.is_null() {
+            return Ok(default);
+        }
+        match v.as_f64() {
+            Some(ms) if ms.is_finite() && ms >= MIN_INTERVAL_MS => Ok(ms),
+            _ => Err(invalid_options(format!(
+                "follow: {name}: expected a number of milliseconds >= {MIN_INTERVAL_MS}, got {v:?}"
+            ))),
         }
     };
+    out.poll_ms = interval("intervalMs", out.poll_ms)?;
+    out.safety_poll_ms = interval("safetyIntervalMs", out.safety_poll_ms)?;
+    let events = get("events");
+    if !events.is_undefined() && !events.is_null() {
+        out.events = events.as_bool().ok_or_else(|| {
+            invalid_options(format!(
+                "follow: events: expected a boolean, got {events:?}"
+            ))
+        })?;
+    }
     let signal = get("signal");
     let signal = if signal.is_undefined() || signal.is_null() {
         None
@@ -190,7 +227,7 @@ fn follow_options(
             ))
         })?)
     };
-    Ok((interval, signal))
+    Ok((out, signal))
 }
 
 /// The hooks of `follow()`: events to the listeners, aborted by its own or the instance's signal.
@@ -213,9 +250,58 @@ impl OverseerHooks for FollowHooks<'_> {
     }
 }
 
+/// [`FollowIo`] in a page or worker: the event stream on `fetch`, timers that end at an abort
+/// and within [`STOP_CHECK_MS`] (so `stop()`, which has no signal, takes effect), and a stop when
+/// another anchor became active.
+struct PageFollowIo<'a> {
+    inner: &'a Inner,
+    signals: &'a [AbortSignal],
+}
+
+impl PageFollowIo<'_> {
+    fn stopped(&self) -> bool {
+        self.inner.stop_requested.get() || self.signals.iter().any(|s| s.aborted())
+    }
+}
+
+impl FollowIo for PageFollowIo<'_> {
+    type Stream = EventStream;
+
+    async fn open(&self, url: &str) -> Result<EventStream, ApiError> {
+        EventStream::open(url, self.signals, DEFAULT_MAX_EVENT_BYTES).await
+    }
+
+    async fn next(&self, stream: &mut EventStream, wait_ms: f64) -> StreamNext {
+        let timer = sleep(wait_ms.clamp(0.0, STOP_CHECK_MS), self.signals);
+        let next = stream.recv();
+        futures::pin_mut!(timer, next);
+        match futures::future::select(next, timer).await {
+            futures::future::Either::Left((n, _)) => n,
+            futures::future::Either::Right(_) => StreamNext::Idle,
+        }
+    }
+
+    fn retry_ms(&self, stream: &EventStream) -> Option<u64> {
+        stream.retry_ms()
+    }
+
+    async fn sleep(&self, ms: f64) {
+        sleep(ms.clamp(0.0, STOP_CHECK_MS), self.signals).await
+    }
+
+    fn now_ms(&self) -> f64 {
+        now_ms()
+    }
+
+    fn keep_going(&self, state: &FollowState) -> bool {
+        !self.stopped()
+            && self.inner.active_anchor().map(|a| a.block_root) == Some(state.anchor_root)
+    }
+}
+
 /// The `follow()` loop (see the module docs). Resolves with `status().head` once aborted.
 async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsValue> {
-    let (interval_ms, signal) = follow_options(&options, &inner.network)?;
+    let (options, signal) = follow_options(&options, &inner.network)?;
     if inner.following_running.replace(true) {
         return Err(js_error(
             "ALREADY_RUNNING",
@@ -229,14 +315,14 @@ async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsVa
         .collect();
     // `stop()` ends this loop too (at its next check, within `STOP_CHECK_MS` while it waits).
     inner.stop_requested.set(false);
-    let result = follow_steps(&inner, interval_ms, &signals).await;
+    let result = follow_steps(&inner, &options, &signals).await;
     inner.following_running.set(false);
     result
 }
 
 async fn follow_steps(
     inner: &Inner,
-    interval_ms: f64,
+    options: &FollowOptions,
     signals: &[AbortSignal],
 ) -> Result<JsValue, JsValue> {
     let providers = inner.providers_with_signal(any_signal(signals), DEFAULT_CONCURRENCY);
@@ -250,14 +336,11 @@ async fn follow_steps(
         hooks: &hooks,
         long_range: inner.options.long_range,
     };
-    let aborted = || inner.stop_requested.get() || signals.iter().any(|s| s.aborted());
-    let done = || {
-        let anchor = inner.active_anchor();
-        Ok(inner.head_js(anchor.as_ref()))
-    };
+    let io = PageFollowIo { inner, signals };
     loop {
-        if aborted() {
-            return done();
+        if io.stopped() {
+            let anchor = inner.active_anchor();
+            return Ok(inner.head_js(anchor.as_ref()));
         }
         let anchor_root = inner.active_anchor().map(|a| a.block_root);
         let kept = inner.following.borrow_mut().take();
@@ -286,22 +369,9 @@ async fn follow_steps(
         };
         // Nothing to follow from, or a stale anchor the options refuse: stop with the error.
         let mut state = state?;
-        let step = overseer.follow_step(&mut state).await;
+        // Returns when stopped, or when another anchor became active (then followed from it).
+        overseer.follow_events(&mut state, &io, options).await;
         *inner.following.borrow_mut() = Some(state);
-        if let Err(e) = step {
-            if e.code() == "ABORTED" || aborted() {
-                return done();
-            }
-            inner.emit("followError", &overseer_error(&e));
-        }
-        // Waits out the interval in slices, so `stop()` (which has no signal to wake a timer)
-        // takes effect within one slice.
-        let mut left = interval_ms;
-        while left > 0.0 && !aborted() {
-            let slice = left.min(STOP_CHECK_MS);
-            sleep(slice, signals).await;
-            left -= slice;
-        }
     }
 }
 

@@ -881,9 +881,9 @@ impl LightSync {
 fn event_name(event: EventName) -> Result<String, JsValue> {
     let name = JsValue::from(event).as_string().unwrap_or_default();
     match name.as_str() {
-        "progress" | "warning" | "status" | "followed" | "followError" => Ok(name),
+        "progress" | "warning" | "status" | "followed" | "followError" | "followSource" => Ok(name),
         other => Err(error::invalid_options(format!(
-            "event: expected \"progress\", \"warning\", \"status\", \"followed\" or \"followError\", got {other:?}"
+            "event: expected \"progress\", \"warning\", \"status\", \"followed\", \"followError\" or \"followSource\", got {other:?}"
         ))),
     }
 }

@@ -201,9 +201,15 @@ export interface Head {
 
 /** The argument of `follow()`. */
 export interface FollowOptions {
-  /** Milliseconds between follow steps (at least 10; default one slot: `SECONDS_PER_SLOT` * 1000,
-   * 12000 on mainnet). */
+  /** Milliseconds between polls while the event stream is not open (at least 10; default one
+   * slot: `SECONDS_PER_SLOT` * 1000, 12000 on mainnet). */
   intervalMs?: number;
+  /** Milliseconds between polls while the event stream is open, a safety net for lost events
+   * (at least 10; default one epoch). */
+  safetyIntervalMs?: number;
+  /** Subscribe to the providers' `/eth/v1/events` and step on each finality event (default
+   * true); false: poll only. */
+  events?: boolean;
   /** Stops the loop (`follow()` then resolves with `status().head`). */
   signal?: AbortSignal;
 }
@@ -219,6 +225,11 @@ export interface FollowedEvent {
   tip: TipInfo;
   /** Headers walked from the new block down to the previous tip (0 when nothing moved). */
   linked: number;
+  /** What triggered the step: a node's finality event, or a poll. */
+  source: "event" | "poll";
+  /** Milliseconds from the arrival of the node's event announcing the new tip to the tip being
+   * stored in IndexedDB; null when no event announced it or the tip did not move. */
+  latencyMs: number | null;
 }
 
 export type Mode = "idle" | "syncing" | "synced" | "stopped" | "error";
@@ -340,9 +351,16 @@ export type StatusEvent =
  * the tip, …); the tip did not move and the loop goes on. */
 export type FollowErrorEvent = LightSyncError;
 
+/** `follow()`'s event stream opened (`source: "events"`), or could not be opened or dropped
+ * (`source: "polling"`: following polls every `intervalMs` and tries again, the next provider, in
+ * `retryInMs`). */
+export type FollowSourceEvent =
+  | { source: "events"; url: string }
+  | { source: "polling"; url: string; code: ErrorCode; message: string; retryInMs: number };
+
 export interface LightSyncEvents {
   progress: ProgressEvent; warning: WarningEvent; status: StatusEvent;
-  followed: FollowedEvent; followError: FollowErrorEvent;
+  followed: FollowedEvent; followError: FollowErrorEvent; followSource: FollowSourceEvent;
 }
 export type LightSyncEventName = keyof LightSyncEvents;
 export type LightSyncListener<K extends LightSyncEventName> = (event: LightSyncEvents[K]) => void;

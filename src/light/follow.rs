@@ -18,7 +18,7 @@ use std::fmt;
 use ssz::Encode;
 use tree_hash::TreeHash;
 
-use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo, RawBody};
 use crate::config::NetworkConfig;
 use crate::light::error::{LightClientError, UpdateFailure};
 use crate::light::input::parse_finality_update;
@@ -468,6 +468,20 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
                 }
             }
         };
+        self.follow_light_update(store, &body, current_slot).await
+    }
+
+    /// One step from a light-client finality update already in hand (the data of a
+    /// `light_client_finality_update` event): verified exactly as [`Follower::follow_light`]
+    /// verifies the one it fetches, then linked back to the tip.
+    pub async fn follow_light_update(
+        &mut self,
+        store: &mut AnyLightStore,
+        body: &RawBody,
+        current_slot: Slot,
+    ) -> Result<FollowStep, FollowError> {
+        self.chain.clear();
+        self.tip_state_root = None;
         let result = match store {
             AnyLightStore::Mainnet(s) => apply_finality::<Mainnet>(
                 self.network,
