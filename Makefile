@@ -6,7 +6,7 @@ export LIGHTSYNC_FIXTURES ?= $(abspath $(CURDIR)/../shared/fixtures)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build pkg demo test test-native test-browser test-e2e bench bench-state clean-db
+.PHONY: setup build pkg demo test test-native test-browser test-e2e soak bench bench-state clean-db
 
 setup:
 	@bash scripts/setup.sh
@@ -38,6 +38,13 @@ test-browser:
 test-e2e: pkg
 	cargo build --release --bin lightsync
 	node --test --test-concurrency=1 tests/e2e/
+
+## The kill soak (not in CI; its two-kill version is tests/e2e/soak.test.mjs): Chromium killed at
+## random moments of start(), backfill() and follow(), at least 20 times each, the database checked
+## independently after every kill and the flows resumed to the end. About 10-20 minutes; stops by
+## itself (SOAK_MAX_MINUTES). SOAK_SEED replays a run, SOAK_KILLS sets the kills per flow.
+soak: build
+	node scripts/soak.mjs
 
 demo: build
 	node scripts/demo.mjs

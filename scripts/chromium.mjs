@@ -11,7 +11,7 @@ import path from "node:path";
 export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 /** Every launch's flags: root needs no sandbox; the rest keep Chromium off the closed network. */
-const FLAGS = [
+export const FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
