@@ -165,12 +165,10 @@ impl OverseerHooks for Printer {
         match event {
             OverseerEvent::Warning { code, message } => self.warn(code, message),
             OverseerEvent::Checkpoint(e) => Hooks::emit(self, e),
-            OverseerEvent::Decided(d) if d.mode == Mode::Light => self.warn(
-                "LIGHT_REBUILD",
-                &format!(
-                    "anchor epoch {} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
-                    d.anchor_epoch, d.ws.period_epochs, d.ws.current_epoch
-                ),
+            // A notice of what runs, not a warning: the user asked for it.
+            OverseerEvent::Decided(d) if d.mode == Mode::Light => eprintln!(
+                "light rebuild: anchor epoch {} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
+                d.anchor_epoch, d.ws.period_epochs, d.ws.current_epoch
             ),
             OverseerEvent::ProviderRejected {
                 step,

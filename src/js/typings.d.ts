@@ -337,7 +337,10 @@ export type ProgressEvent = CheckpointProgressEvent | BackfillProgressEvent | Li
 export type WarningCode = "STATE_ID_OVERRIDES_ROOT" | "FORK_FROM_STATE_BYTES" | "PROVIDER_FAILED"
   | "PROVIDER_DISSENT" | "WS_STALE_LENIENT" | "CONFIG_GVR_FROM_PROVIDER" | "BACKFILL_RETRY"
   | "PROVIDER_AVOIDED" | "PROVIDER_QUARANTINED" | "BACKFILL_RESET" | "CHUNK_UNVERIFIED" | "NO_ANCHOR_ROOTS" | "HASH_WORKERS_FAILED"
-  | "REBUILD_PROVIDER_REJECTED" | "STORE_REPAIRED";
+  | "REBUILD_PROVIDER_REJECTED" | "STORE_REPAIRED"
+  // how a custom network's genesis was found (see `NetworkOption`)
+  | "CONFIG_FROM_PROVIDER" | "CONFIG_GENESIS_FROM_PROVIDER" | "CONFIG_GENESIS_FROM_STATE"
+  | "CONFIG_GVR_FROM_STATE" | "CONFIG_GENESIS_ESTIMATED";
 export interface WarningEvent { code: WarningCode; message: string; }
 
 /** Every `mode` change; `mode` discriminates what else is present. */
@@ -398,6 +401,7 @@ export function backfillDefaults(): BackfillDefaults;
 export type ErrorCode =
   // options and instance state
   | "INVALID_OPTIONS" | "INVALID_ARGUMENT" | "NO_SOURCE" | "ALREADY_RUNNING" | "CONFIG" | "ABORTED"
+  | "WRONG_NETWORK"
   // checkpoint sync
   | "INVALID_CHECKPOINT" | "GENESIS_MISMATCH" | "HEADER_NOT_FOUND" | "STATE_NOT_FOUND"
   | "HEADER_ROOT_MISMATCH" | "STATE_ROOT_MISMATCH" | "STATE_LINK_MISMATCH" | "NOT_EPOCH_ALIGNED"

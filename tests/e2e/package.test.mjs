@@ -158,6 +158,58 @@ test("start() hashes the state in the package's Web Workers (SIMD and scalar bui
   assert.equal(roots.size, 1, "every case verified the same state root");
 });
 
+test("create() resolves network \"spec\" and config objects against every provider's genesis; bad URLs are INVALID_OPTIONS, credentials redacted", async (t) => {
+  // The served spec's MIN_GENESIS_TIME + GENESIS_DELAY is ~3 years before the real genesis.
+  const devnet = await startDevnet({ providers: 2, args: ["--genesis-lag", "100000000"] });
+  t.after(() => devnet.stop());
+  const { spec } = await devnetNetwork(devnet.urls[0]);
+  const dir = tempDir(t, "lightsync-networks-");
+  fs.writeFileSync(
+    path.join(dir, "index.html"),
+    `<!doctype html><meta charset="utf-8"><title>networks</title><link rel="icon" href="data:,">
+<script type="module">
+  const glue = await import("/pkg/beacon_lightsync.js");
+  await glue.default();
+  const cases = JSON.parse(new URLSearchParams(location.search).get("cases"));
+  const out = [];
+  for (const opts of cases) {
+    try {
+      const sync = await glue.LightSync.create(opts);
+      out.push({ network: sync.status().network });
+      sync.free();
+    } catch (e) {
+      out.push({ error: { code: e?.code ?? null, message: String(e?.message ?? e) } });
+    }
+  }
+  window.result = out;
+</script>`,
+  );
+  const server = await startStatic({ "": dir, "/pkg": PKG });
+  t.after(() => server.stop());
+  const ctx = await browser(t);
+  const cases = [
+    { network: "spec", beaconApiUrls: devnet.urls },
+    { network: spec, beaconApiUrls: devnet.urls },
+    { network: "spec", beaconApiUrls: ["ftp://node.example"] },
+    { network: "spec", beaconApiUrls: ["http://alice:hunter2@127.0.0.1:1"], timeoutMs: 2000 },
+  ];
+  const page = await ctx.newPage();
+  await page.goto(`${server.url}?${new URLSearchParams({ cases: JSON.stringify(cases) })}`);
+  const [fromSpec, fromObject, ftp, secret] = await (
+    await page.waitForFunction(() => window.result, null, { timeout: 60_000 })
+  ).jsonValue();
+  for (const r of [fromSpec, fromObject]) {
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.network.genesisTime, String(devnet.genesis_time));
+    assert.equal(r.network.genesisValidatorsRoot, devnet.genesis_validators_root);
+  }
+  assert.equal(ftp.error.code, "INVALID_OPTIONS", ftp.error.message);
+  assert.match(ftp.error.message, /http:\/\/ or https:\/\//);
+  assert.ok(secret.error, "an unreachable provider fails create()");
+  assert.ok(!secret.error.message.includes("hunter2"), secret.error.message);
+  assert.match(secret.error.message, /\*\*\*@127\.0\.0\.1:1/);
+});
+
 /** The ```js block of README.md's "Usage" section. */
 function readmeExample() {
   const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
