@@ -76,4 +76,37 @@ test("killed mid-download and mid-backfill: the database checks out each time, a
     "the resumed run stored exactly the headers the first one had not");
   check = await checkDatabase(env, browser, { anchor: true, backfillTo: 0 });
   assert.deepEqual(check.problems, []);
+
+  // The checker itself: a gap in the chain and a header whose stored root is not its own are
+  // caught, each by its rule.
+  const middle = Math.floor(Number(kill.summary.anchorBlockSlot) / 2);
+  const gapSlot = [...env.canonical.keys()].filter((s) => s > middle).sort((a, b) => a - b)[0];
+  await tamper(env, browser, gapSlot, "delete");
+  check = await checkDatabase(env, browser, { anchor: true, backfillTo: 0 });
+  assert.ok(check.problems.some((p) => p.startsWith("chain: expected header")), check.problems.join("\n"));
+  await tamper(env, browser, 0, "flip-root");
+  check = await checkDatabase(env, browser, { anchor: true, backfillTo: 0 });
+  assert.ok(check.problems.some((p) => p.startsWith("header 0: expected root")), check.problems.join("\n"));
 });
+
+/** Damages the stored header at `slot` in place, raw: deletes it, or flips a byte of its root. */
+async function tamper(env, browser, slot, how) {
+  const page = await browser.context.newPage();
+  await page.goto(env.checkUrl);
+  await page.evaluate(
+    async ({ name, slot, how }) => {
+      const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+      const db = await req(indexedDB.open(name));
+      const store = db.transaction("headers", "readwrite").objectStore("headers");
+      if (how === "delete") await req(store.delete(slot));
+      else {
+        const record = await req(store.get(slot));
+        record.root[0] ^= 0xff;
+        await req(store.put(record, slot));
+      }
+      db.close();
+    },
+    { name: `beacon-lightsync-${env.gvr}`, slot, how },
+  );
+  await page.close();
+}
