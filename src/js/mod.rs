@@ -740,7 +740,11 @@ impl LightSync {
         let inner = self.inner.clone();
         // The guard settles the call with INTERNAL after a trap, so the writer lock is released too.
         let guarded = guard::guarded(&self.inner, inner.clone().start(signal));
-        storage::writing(inner, "start", wasm_bindgen_futures::JsFuture::from(guarded))
+        storage::writing(
+            inner,
+            "start",
+            wasm_bindgen_futures::JsFuture::from(guarded),
+        )
     }
 
     /// Deletes this network's database (anchors, headers, backfill progress, kept states) and
