@@ -40,8 +40,15 @@ const TYPES = {
 };
 
 const server = http.createServer((req, res) => {
-  const url = new URL(req.url, "http://127.0.0.1");
-  const pathname = decodeURIComponent(url.pathname);
+  // A request target is taken as a path only: "//host/…" (a valid target that URL would read as a
+  // host) and bad percent-escapes are answered 400 instead of throwing out of the server.
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(`http://127.0.0.1/${req.url.replace(/^\/+/, "")}`).pathname);
+  } catch {
+    res.writeHead(400, { "Content-Type": "text/plain" });
+    return res.end("bad request target\n");
+  }
   res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
   res.setHeader("Cross-Origin-Embedder-Policy", "require-corp");
   res.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
