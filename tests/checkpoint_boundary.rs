@@ -59,6 +59,7 @@ fn devnet_state_root(url: &str, state_id: &str) -> [u8; 32] {
     let r = block_on(t.get(
         &format!("{url}/eth/v1/beacon/states/{state_id}/root"),
         "application/json",
+        1 << 20,
     ))
     .expect("state root answer");
     assert_eq!(r.status, 200, "{state_id}");
