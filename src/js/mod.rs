@@ -43,9 +43,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
-use crate::beacon_api::{
-    any_signal, BeaconApi, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY,
-};
+use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY};
 use crate::checkpoint::{ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus};
 use crate::config::NetworkConfig;
 use crate::light::follow::Tip;
