@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LIGHTSYNC_FIXTURES=${LIGHTSYNC_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
 CLI=target/release/lightsync
-[ -x "$CLI" ] || cargo build --release --bin lightsync
+cargo build --release --bin lightsync # the devnet must be this tree's (a stale binary lacks newer faults)
 work=$(mktemp -d)
 "$CLI" devnet --port 0 --providers 3 --validators 2048 --slots 256 --preset minimal --seed 7 \
   --ready-file "$work/devnet.json" >"$work/devnet.log" 2>&1 &

@@ -205,7 +205,7 @@ export interface FollowOptions {
    * slot: `SECONDS_PER_SLOT` * 1000, 12000 on mainnet). */
   intervalMs?: number;
   /** Milliseconds between polls while the event stream is open, a safety net for lost events
-   * (at least 10; default one epoch). */
+   * (at least 10; default one epoch, or `intervalMs` when that is given and shorter). */
   safetyIntervalMs?: number;
   /** Subscribe to the providers' `/eth/v1/events` and step on each finality event (default
    * true); false: poll only. */
