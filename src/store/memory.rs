@@ -898,21 +898,16 @@ mod tests {
             let old = anchor(1, 32);
             store.put_anchor(&old, true).await.unwrap();
             // The old anchor's block at slot 30 (its state is at 32), then up to the new block.
-            let old_block = header(30, [0x11; 32]);
-            let above = linked(&[31, 40, 64], old_block.root);
-            let mut new = anchor(2, 64);
-            new.block_root = above[2].root;
+            let Rebuilt {
+                old_block,
+                above,
+                mut new,
+                mut head,
+                chain,
+                cursor,
+            } = rebuilt();
             new.trust = Trust::LightClient;
-            let mut head = head_of(&above[2], new.block_root);
             head.source = crate::store::HeadSource::FinalityUpdate;
-            let mut chain = above.clone();
-            chain.push(old_block.clone());
-            let cursor = BackfillCursor {
-                oldest_slot: 30,
-                oldest_root: old_block.root,
-                oldest_parent_root: old_block.parent_root(),
-                target_slot: 30,
-            };
             let before = store.dump().await.unwrap();
 
             // Refused, nothing written: a head that is not the new anchor's block, a cursor
@@ -960,6 +955,41 @@ mod tests {
         });
     }
 
+    /// A light rebuild's commit: the old anchor's block at slot 30 (its state at 32), the headers
+    /// above it up to the new anchor's block at 64, the head there, and the cursor at slot 30.
+    struct Rebuilt {
+        old_block: HeaderRecord,
+        above: Vec<HeaderRecord>,
+        new: AnchorRecord,
+        head: HeadRecord,
+        chain: Vec<HeaderRecord>,
+        cursor: BackfillCursor,
+    }
+
+    fn rebuilt() -> Rebuilt {
+        let old_block = header(30, [0x11; 32]);
+        let above = linked(&[31, 40, 64], old_block.root);
+        let mut new = anchor(2, 64);
+        new.block_root = above[2].root;
+        let head = head_of(&above[2], new.block_root);
+        let mut chain = above.clone();
+        chain.push(old_block.clone());
+        let cursor = BackfillCursor {
+            oldest_slot: 30,
+            oldest_root: old_block.root,
+            oldest_parent_root: old_block.parent_root(),
+            target_slot: 30,
+        };
+        Rebuilt {
+            old_block,
+            above,
+            new,
+            head,
+            chain,
+            cursor,
+        }
+    }
+
     #[test]
     fn a_rebuild_that_replaces_the_backfill_resets_it_in_the_same_write() {
         block_on(async {
@@ -972,19 +1002,13 @@ mod tests {
                 .commit_backfill_batch(&stray, &stray_cursor)
                 .await
                 .unwrap();
-            let old_block = header(30, [0x11; 32]);
-            let above = linked(&[31, 40, 64], old_block.root);
-            let mut new = anchor(2, 64);
-            new.block_root = above[2].root;
-            let head = head_of(&above[2], new.block_root);
-            let mut chain = above.clone();
-            chain.push(old_block.clone());
-            let cursor = BackfillCursor {
-                oldest_slot: 30,
-                oldest_root: old_block.root,
-                oldest_parent_root: old_block.parent_root(),
-                target_slot: 30,
-            };
+            let Rebuilt {
+                new,
+                head,
+                chain,
+                cursor,
+                ..
+            } = rebuilt();
             let before = store.dump().await.unwrap();
             // Refused: the old backfill is still there (no reset happened on its own).
             let mut off = cursor;
