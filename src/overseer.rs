@@ -432,6 +432,16 @@ impl FollowOptions {
             events: true,
         }
     }
+
+    /// A poll interval the caller chose (`ms`): kept while the stream is open too, where the
+    /// stream then only shortens the wait, unless the safety net is shorter still.
+    pub fn with_poll_ms(self, ms: f64) -> Self {
+        FollowOptions {
+            poll_ms: ms,
+            safety_poll_ms: self.safety_poll_ms.min(ms),
+            ..self
+        }
+    }
 }
 
 /// The platform under [`Overseer::follow_events`]: the event stream, timers and the stop check.
@@ -950,6 +960,20 @@ mod tests {
     }
 
     const EPOCH_SECONDS: u64 = 384;
+
+    #[test]
+    fn a_chosen_poll_interval_holds_while_the_stream_is_open_unless_longer_than_an_epoch() {
+        let defaults = FollowOptions::for_network(&network());
+        assert_eq!(
+            (defaults.poll_ms, defaults.safety_poll_ms),
+            (12_000.0, 384_000.0)
+        );
+        let fast = defaults.with_poll_ms(300.0);
+        assert_eq!((fast.poll_ms, fast.safety_poll_ms), (300.0, 300.0));
+        let slow = defaults.with_poll_ms(600_000.0);
+        assert_eq!((slow.poll_ms, slow.safety_poll_ms), (600_000.0, 384_000.0));
+        assert!(slow.events);
+    }
 
     fn anchor(epoch: u64, period: u64) -> AnchorRecord {
         AnchorRecord {

@@ -207,16 +207,11 @@ fn follow_options(
             ))),
         }
     };
-    out.poll_ms = interval("intervalMs", out.poll_ms)?;
-    // An `intervalMs` the caller chose is kept while the stream is open too (events then only
-    // shorten the wait), unless `safetyIntervalMs` says otherwise.
-    let explicit_interval = !(get("intervalMs").is_undefined() || get("intervalMs").is_null());
-    let safety_default = if explicit_interval {
-        out.poll_ms.min(out.safety_poll_ms)
-    } else {
-        out.safety_poll_ms
-    };
-    out.safety_poll_ms = interval("safetyIntervalMs", safety_default)?;
+    let explicit = |name: &str| !(get(name).is_undefined() || get(name).is_null());
+    if explicit("intervalMs") {
+        out = out.with_poll_ms(interval("intervalMs", out.poll_ms)?);
+    }
+    out.safety_poll_ms = interval("safetyIntervalMs", out.safety_poll_ms)?;
     let events = get("events");
     if !events.is_undefined() && !events.is_null() {
         out.events = events.as_bool().ok_or_else(|| {
