@@ -10,6 +10,7 @@ use std::fmt;
 
 use tree_hash::TreeHash;
 
+use crate::light::fork_digest::BlobSchedule;
 use crate::types::phase0::{ForkData, SigningData};
 use crate::types::{
     Domain, DomainType, Epoch, ForkName, PresetName, Root, Slot, TypesError, Version,
@@ -59,6 +60,8 @@ pub struct NetworkConfig {
     pub min_validator_withdrawability_delay: u64,
     /// `MIN_EPOCHS_FOR_BLOCK_REQUESTS` (epochs): how far back peers must serve blocks.
     pub min_epochs_for_block_requests: u64,
+    /// `BLOB_SCHEDULE` and `MAX_BLOBS_PER_BLOCK_ELECTRA`: Fulu fork digests depend on them.
+    pub blob_schedule: BlobSchedule,
 }
 
 /// Errors from building or querying a network config. Retrying with the same input will not
@@ -173,6 +176,7 @@ fn with_common_constants(
         max_per_epoch_activation_exit_churn_limit: 256_000_000_000,
         min_validator_withdrawability_delay: 256,
         min_epochs_for_block_requests: 33024,
+        blob_schedule: BlobSchedule::for_network(name),
     }
 }
 
@@ -532,6 +536,13 @@ impl ConfigFile {
                 None => req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?
                     .saturating_add(req("CHURN_LIMIT_QUOTIENT")? / 2),
             },
+            blob_schedule: BlobSchedule::from_config_yaml(text).map_err(|reason| {
+                ConfigError::BadValue {
+                    key: "BLOB_SCHEDULE".into(),
+                    expected: "a list of {EPOCH, MAX_BLOBS_PER_BLOCK} unsigned integers",
+                    got: reason,
+                }
+            })?,
         };
         Ok(ConfigFile {
             base,
@@ -542,8 +553,8 @@ impl ConfigFile {
     }
 
     /// Reads a config given as key/value pairs: the `data` of `/eth/v1/config/spec`, or a JS
-    /// config object with `config.yaml` keys. Non-scalar values (such as `BLOB_SCHEDULE`) and
-    /// keys that are not `[A-Za-z0-9_]+` are skipped.
+    /// config object with `config.yaml` keys. `BLOB_SCHEDULE` is kept (as a YAML flow list);
+    /// other non-scalar values and keys that are not `[A-Za-z0-9_]+` are skipped.
     pub fn from_spec(
         spec: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self, ConfigError> {
@@ -552,6 +563,11 @@ impl ConfigFile {
             let text = match value {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Number(n) => n.to_string(),
+                // JSON is YAML flow style: `BlobSchedule::from_config_yaml` reads it back.
+                serde_json::Value::Array(_) if key == "BLOB_SCHEDULE" => {
+                    yaml.push_str(&format!("{key}: {value}\n"));
+                    continue;
+                }
                 _ => continue,
             };
             if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

@@ -90,10 +90,6 @@ pub struct Resolved {
     /// `CONFIG_GVR_FROM_PROVIDER`, `CONFIG_GENESIS_FROM_STATE`, `CONFIG_GVR_FROM_STATE`,
     /// `CONFIG_GENESIS_ESTIMATED`, `PROVIDER_FAILED`.
     pub warnings: Vec<(&'static str, String)>,
-    /// The config as given, for what [`NetworkConfig`] does not carry (`BLOB_SCHEDULE`):
-    /// `config.yaml` text, or the config object / spec as JSON (which YAML readers accept).
-    /// `None` for a built-in network.
-    pub config_text: Option<String>,
 }
 
 /// Why the network could not be resolved. Nothing was stored.
@@ -293,22 +289,15 @@ pub async fn resolve<A: BeaconApi>(
     state: Option<StateGenesis>,
 ) -> Result<Resolved, NetworkError> {
     let mut warnings = Vec::new();
-    let (config, origin, config_text) = match choice {
+    let (config, origin) = match choice {
         NetworkChoice::BuiltIn(name) => {
             return Ok(Resolved {
                 network: NetworkConfig::by_name(name)?,
                 warnings,
-                config_text: None,
             })
         }
-        NetworkChoice::Yaml { text, origin } => {
-            (ConfigFile::parse_yaml(text)?, origin.clone(), text.clone())
-        }
-        NetworkChoice::Config(map) => (
-            ConfigFile::from_spec(map)?,
-            "the network config".into(),
-            serde_json::Value::Object(map.clone()).to_string(),
-        ),
+        NetworkChoice::Yaml { text, origin } => (ConfigFile::parse_yaml(text)?, origin.clone()),
+        NetworkChoice::Config(map) => (ConfigFile::from_spec(map)?, "the network config".into()),
         NetworkChoice::Spec => {
             if providers.is_empty() {
                 return Err(NetworkError::NoProviders {
@@ -337,12 +326,7 @@ pub async fn resolve<A: BeaconApi>(
                 "CONFIG_FROM_PROVIDER",
                 format!("the network config is {from}'s /eth/v1/config/spec; its genesis comes from the providers' /eth/v1/beacon/genesis"),
             ));
-            let text = serde_json::Value::Object(spec.clone()).to_string();
-            (
-                ConfigFile::from_spec(&spec)?,
-                format!("{from}'s spec"),
-                text,
-            )
+            (ConfigFile::from_spec(&spec)?, format!("{from}'s spec"))
         }
     };
     let from_spec = matches!(choice, NetworkChoice::Spec);
@@ -375,11 +359,7 @@ pub async fn resolve<A: BeaconApi>(
             ));
         }
         let network = config.complete(g.genesis_time, Root::from(g.genesis_validators_root));
-        return Ok(Resolved {
-            network,
-            warnings,
-            config_text: Some(config_text),
-        });
+        return Ok(Resolved { network, warnings });
     }
     if let Some(s) = state {
         let genesis = Genesis {
@@ -408,11 +388,7 @@ pub async fn resolve<A: BeaconApi>(
             ));
         }
         let network = config.complete(s.genesis_time, Root::from(s.genesis_validators_root));
-        return Ok(Resolved {
-            network,
-            warnings,
-            config_text: Some(config_text),
-        });
+        return Ok(Resolved { network, warnings });
     }
     if config.genesis_time.is_none() {
         if let Some(t) = config.earliest_genesis_time {
@@ -427,7 +403,6 @@ pub async fn resolve<A: BeaconApi>(
     Ok(Resolved {
         network: config.complete_offline(None)?,
         warnings,
-        config_text: Some(config_text),
     })
 }
 

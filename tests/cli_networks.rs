@@ -11,6 +11,7 @@ use std::process::Command;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::light::fork_digest::BlobParameters;
 
 /// ~3 years: the served spec's `MIN_GENESIS_TIME + GENESIS_DELAY` precedes the real genesis by
 /// that much, so reading it as the genesis time puts the clock ~2.6 million epochs ahead.
@@ -587,4 +588,132 @@ fn checkpoint_long_range_light_rebuilds_a_stale_anchor() {
         "{}",
         light.stderr
     );
+}
+
+/// A dev node's config schedules blob-parameter-only forks from Fulu at epoch 0 on. Fulu fork
+/// digests (which tag each chunk of the `light_client/updates` SSZ stream) must come from the
+/// network's own `BLOB_SCHEDULE` (served spec or config.yaml), not from a built-in table keyed
+/// by the network's name; the light rebuild runs on such a network from both.
+#[test]
+fn a_custom_networks_blob_schedule_sets_its_fulu_fork_digests() {
+    // Entries before and inside the walked periods (minimal: 8-slot epochs, 8-epoch periods).
+    let schedule = [(0, 6), (10, 12), (20, 18)].map(|(epoch, max)| BlobParameters {
+        epoch,
+        max_blobs_per_block: max,
+    });
+    let devnet = Devnet::start(DevnetOptions {
+        chain: ChainOptions {
+            validators: 512,
+            slots: 255,
+            seed: 7,
+            blob_schedule: schedule.to_vec(),
+            ..ChainOptions::default()
+        },
+        genesis_lag: LAG,
+        ..DevnetOptions::default()
+    })
+    .expect("devnet starts");
+    assert_eq!(
+        devnet.chain().spec["BLOB_SCHEDULE"][1],
+        serde_json::json!({"EPOCH": "10", "MAX_BLOBS_PER_BLOCK": "12"})
+    );
+    let url = devnet.urls()[0].clone();
+    let schedule_yaml = "BLOB_SCHEDULE:\n  - EPOCH: 0\n    MAX_BLOBS_PER_BLOCK: 6\n  - EPOCH: 10\n    MAX_BLOBS_PER_BLOCK: 12\n  - EPOCH: 20\n    MAX_BLOBS_PER_BLOCK: 18\n";
+    let with = Scratch::new("blobs.yaml", config_yaml(&devnet, schedule_yaml).as_bytes());
+    let without = Scratch::new("no-blobs.yaml", config_yaml(&devnet, "").as_bytes());
+
+    // The SSZ updates stream of every period, verified from the first bootstrap.
+    let root = devnet.info()["bootstrap_roots"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let get = |path: &str, accept: &str| {
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(
+            &mut ureq::get(&format!("{url}{path}"))
+                .set("Accept", accept)
+                .call()
+                .unwrap()
+                .into_reader(),
+            &mut body,
+        )
+        .unwrap();
+        body
+    };
+    let bootstrap = Scratch::new(
+        "bootstrap-blobs.json",
+        &get(
+            &format!("/eth/v1/beacon/light_client/bootstrap/{root}"),
+            "application/json",
+        ),
+    );
+    let updates = Scratch::new(
+        "updates-blobs.ssz",
+        &get(
+            "/eth/v1/beacon/light_client/updates?start_period=0&count=8",
+            "application/octet-stream",
+        ),
+    );
+    let verify = |network: &str| {
+        lightsync(&[
+            "light-verify",
+            "--network",
+            network,
+            "--beacon-api",
+            &url,
+            "--trusted-block-root",
+            &root,
+            "--bootstrap",
+            bootstrap.path(),
+            "--updates",
+            updates.path(),
+        ])
+    };
+    for network in ["spec", with.path()] {
+        let out = verify(network);
+        assert_eq!(out.code, 0, "{network}: {}", out.stderr);
+        assert!(
+            out.json()["updates_applied"].as_u64().unwrap() > 1,
+            "{}",
+            out.stdout
+        );
+    }
+    // The same network without its schedule computes other Fulu digests: the stream's chunks
+    // are refused with a typed error instead of being read as some fork.
+    let out = verify(without.path());
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("LC_FORK_DIGEST_MISMATCH")
+            || out.stdout.contains("LC_FORK_DIGEST_MISMATCH"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+
+    // The light rebuild of a stale genesis anchor on that network (one epoch past the anchor's
+    // weak-subjectivity period of 257 epochs; minimal: 8 slots of 6 s).
+    let genesis_block = format!(
+        "0x{}",
+        hex::encode(devnet.chain().genesis_block_root.expect("genesis block"))
+    );
+    let stale_now = (genesis_time(&devnet) + 260 * 8 * 6).to_string();
+    for network in ["spec", with.path()] {
+        let out = lightsync(&[
+            "checkpoint",
+            "--network",
+            network,
+            "--beacon-api",
+            &url,
+            "--trusted-block-root",
+            &genesis_block,
+            "--long-range",
+            "light",
+            "--now",
+            &stale_now,
+        ]);
+        assert_eq!(out.code, 0, "{network}: {}", out.stderr);
+        let anchor = out.json();
+        assert_eq!(anchor["trust"], "light-client", "{anchor}");
+        assert!(anchor["epoch"].as_u64().unwrap() > 20, "{anchor}");
+    }
 }

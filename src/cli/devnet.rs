@@ -10,6 +10,7 @@ use super::{is_help, run_parsed, Flags, Wording, HELP};
 use crate::devnet::chain::ChainOptions;
 use crate::devnet::faults::FaultRule;
 use crate::devnet::{Devnet, DevnetOptions};
+use crate::light::fork_digest::BlobParameters;
 
 const USAGE: &str = "usage: lightsync devnet [options]
   --port P             first port (provider i listens on P+i; 0 = any free port) [5052]
@@ -26,6 +27,8 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --seconds-per-slot S SECONDS_PER_SLOT served and followed by --live [preset: 6 minimal, 12 mainnet]
   --genesis-lag S      serve a spec whose MIN_GENESIS_TIME + GENESIS_DELAY is S seconds before
                        the genesis time, as real networks do [0]
+  --blob-schedule E:M[,E:M...]  BLOB_SCHEDULE of the served config (EPOCH:MAX_BLOBS_PER_BLOCK);
+                       Fulu fork digests follow it [none: Electra's limit throughout]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
                        earlier; the served boundary state links to it via latest_block_header)
@@ -44,6 +47,23 @@ const USAGE: &str = "usage: lightsync devnet [options]
 Control (on every provider): POST /_devnet/faults?kind=truncate&count=3[&provider=I] adds a
 rule, GET /_devnet/faults lists, DELETE clears; POST /_devnet/behave?syncing=true sets behaviours; POST /_devnet/chain?seed=X makes a consistent liar
 (seed=honest reverts); GET /_devnet/info repeats the DEVNET line (live: head and finality now).";
+
+/// `EPOCH:MAX[,EPOCH:MAX...]` as `BLOB_SCHEDULE` entries.
+fn parse_blob_schedule(text: &str) -> Result<Vec<BlobParameters>, String> {
+    text.split(',')
+        .map(|entry| {
+            let parsed = entry.split_once(':').and_then(|(e, m)| {
+                Some(BlobParameters {
+                    epoch: e.trim().parse().ok()?,
+                    max_blobs_per_block: m.trim().parse().ok()?,
+                })
+            });
+            parsed.ok_or_else(|| {
+                format!("--blob-schedule: expected EPOCH:MAX_BLOBS_PER_BLOCK entries separated by commas, got `{entry}`")
+            })
+        })
+        .collect()
+}
 
 fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), String> {
     let mut opts = DevnetOptions {
@@ -70,6 +90,7 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
             "--genesis-lag" => opts.genesis_lag = flags.parse("seconds")?,
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
+            "--blob-schedule" => chain.blob_schedule = parse_blob_schedule(&flags.value()?)?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
             "--live" => opts.live = true,
             "--seconds-per-slot" => {

@@ -142,14 +142,10 @@ fn verify(a: &Args) -> Result<serde_json::Value, Failure> {
         }
     })?;
     let config = resolved.network;
-    let blobs = match &resolved.config_text {
-        None => BlobSchedule::for_network(&config.name),
-        Some(text) => BlobSchedule::from_config_yaml(text)
-            .map_err(|e| Failure::Usage(format!("BLOB_SCHEDULE: {e}")))?,
-    };
+    let blobs = &config.blob_schedule;
     match config.preset {
-        PresetName::Mainnet => verify_with::<Mainnet>(a, &config, &blobs),
-        PresetName::Minimal => verify_with::<Minimal>(a, &config, &blobs),
+        PresetName::Mainnet => verify_with::<Mainnet>(a, &config, blobs),
+        PresetName::Minimal => verify_with::<Minimal>(a, &config, blobs),
     }
 }
 

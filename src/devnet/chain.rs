@@ -54,6 +54,7 @@ use super::data::{
     LcForm, LcObject, StateEntry,
 };
 use crate::light::bls::{aggregate_public_keys, PublicKey, SecretKey};
+use crate::light::fork_digest::{BlobParameters, BlobSchedule};
 use crate::types::light_client::deneb::LightClientHeader;
 use crate::types::light_client::electra as lc;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, Eth1Data, Fork, Validator};
@@ -112,6 +113,10 @@ pub struct ChainOptions {
     /// `SECONDS_PER_SLOT` of the served config and the block timestamps; `None` = the preset's
     /// reference value (mainnet 12, minimal 6). A live chain advances one slot per this time.
     pub seconds_per_slot: Option<u64>,
+    /// `BLOB_SCHEDULE` of the served config (empty = Electra's blob limit throughout). A Fulu
+    /// chain's fork digests (light-client stream chunks) follow it, as on a dev node whose
+    /// config schedules blob-parameter-only forks.
+    pub blob_schedule: Vec<BlobParameters>,
 }
 
 impl Default for ChainOptions {
@@ -126,6 +131,7 @@ impl Default for ChainOptions {
             empty_slot_percent: 5,
             empty_checkpoint_slot: false,
             seconds_per_slot: None,
+            blob_schedule: Vec::new(),
         }
     }
 }
@@ -1216,15 +1222,21 @@ impl<P: Preset> Generator<P> {
         })
     }
 
-    fn fork_digest(&self) -> [u8; 4] {
+    /// Fulu `compute_fork_digest` at the epoch of `slot` (every fork starts at epoch 0).
+    fn fork_digest(&self, slot: u64) -> [u8; 4] {
         let base = crate::config::compute_fork_data_root(self.version(), self.gvr());
         let mut d = [base[0], base[1], base[2], base[3]];
         if self.fork == ForkName::Fulu {
-            // Fulu `compute_fork_digest`: XOR with hash(blob params epoch ++ max blobs); the
-            // devnet has an empty BLOB_SCHEDULE, so Electra's (epoch 0, 9 blobs) apply.
+            // XOR with hash(blob params epoch ++ max blobs); before the first BLOB_SCHEDULE
+            // entry, Electra's (epoch 0, MAX_BLOBS_PER_BLOCK_ELECTRA) apply.
+            let params = BlobSchedule {
+                entries: self.opts.blob_schedule.clone(),
+                max_blobs_per_block_electra: MAX_BLOBS_PER_BLOCK_ELECTRA,
+            }
+            .blob_parameters_at(0, slot / P::SLOTS_PER_EPOCH);
             let mut s = Sha256::new();
-            s.update(0u64.to_le_bytes());
-            s.update(MAX_BLOBS_PER_BLOCK_ELECTRA.to_le_bytes());
+            s.update(params.epoch.to_le_bytes());
+            s.update(params.max_blobs_per_block.to_le_bytes());
             let mask: [u8; 32] = s.finalize().into();
             for i in 0..4 {
                 d[i] ^= mask[i];
@@ -1233,8 +1245,10 @@ impl<P: Preset> Generator<P> {
         d
     }
 
+    /// The light-client object whose (attested) header is at `slot`.
     fn lc_object<T: serde::Serialize + Encode>(
         &self,
+        slot: u64,
         honest: &T,
         bad_sig: Option<&T>,
         bad_branch: Option<&T>,
@@ -1245,7 +1259,7 @@ impl<P: Preset> Generator<P> {
         };
         LcObject {
             fork: self.fork.as_str().to_string(),
-            fork_digest: self.fork_digest(),
+            fork_digest: self.fork_digest(slot),
             honest: form(honest),
             bad_signature: bad_sig.map(form),
             bad_branch: bad_branch.map(form),
@@ -1428,7 +1442,10 @@ impl<P: Preset> Generator<P> {
         let mut bad = branch.clone();
         bad[0][0] ^= 0xff;
         let bad = make(&bad);
-        Ok(Some((blk.root, self.lc_object(&honest, None, Some(&bad)))))
+        Ok(Some((
+            blk.root,
+            self.lc_object(slot, &honest, None, Some(&bad)),
+        )))
     }
 
     /// The light-client update, finality update and optimistic update whose attested block is
@@ -1483,9 +1500,9 @@ impl<P: Preset> Generator<P> {
         opt_bad.sync_aggregate = bad_agg;
         Ok(Some(LcUpdates {
             period,
-            update: self.lc_object(&update, Some(&bad_sig), Some(&bad_branch)),
-            finality: self.lc_object(&fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)),
-            optimistic: self.lc_object(&opt, Some(&opt_bad), None),
+            update: self.lc_object(att, &update, Some(&bad_sig), Some(&bad_branch)),
+            finality: self.lc_object(att, &fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)),
+            optimistic: self.lc_object(att, &opt, Some(&opt_bad), None),
         }))
     }
 
@@ -1603,7 +1620,18 @@ impl<P: Preset> Generator<P> {
         );
         s(&mut m, "DOMAIN_BEACON_PROPOSER", "0x00000000".into());
         s(&mut m, "DOMAIN_SYNC_COMMITTEE", "0x07000000".into());
-        m.insert("BLOB_SCHEDULE".into(), serde_json::Value::Array(Vec::new()));
+        let schedule = self
+            .opts
+            .blob_schedule
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "EPOCH": e.epoch.to_string(),
+                    "MAX_BLOBS_PER_BLOCK": e.max_blobs_per_block.to_string(),
+                })
+            })
+            .collect();
+        m.insert("BLOB_SCHEDULE".into(), serde_json::Value::Array(schedule));
         m
     }
 }

@@ -5,7 +5,9 @@
 //! Fulu (EIP-7892, blob-parameter-only forks) XORs that root with
 //! `sha256(uint64(blob_params.epoch) ++ uint64(blob_params.max_blobs_per_block))` first, so the
 //! digest changes at every `BLOB_SCHEDULE` entry even though the fork version does not.
-//! [`crate::config::NetworkConfig`] does not carry the blob schedule, so it lives here.
+//! Each network's schedule is part of its [`crate::config::NetworkConfig`]
+//! (`blob_schedule`): a built-in network's from [`BlobSchedule::for_network`], any other one's
+//! from its config (config.yaml or `/eth/v1/config/spec`), never from its name.
 
 use sha2::{Digest, Sha256};
 
@@ -50,7 +52,9 @@ impl BlobSchedule {
     }
 
     /// Reads `BLOB_SCHEDULE` and `MAX_BLOBS_PER_BLOCK_ELECTRA` from a `config.yaml` text;
-    /// absent keys give an empty schedule and the mainnet value 9.
+    /// absent keys give an empty schedule and the mainnet value 9. Only those two top-level
+    /// entries are read as YAML (block or flow style, numbers or strings), so the rest of the
+    /// file (integers beyond u64, unquoted hex) never has to be valid for a YAML reader.
     pub fn from_config_yaml(text: &str) -> Result<Self, String> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -61,7 +65,7 @@ impl BlobSchedule {
         #[derive(serde::Deserialize)]
         struct Raw {
             #[serde(rename = "BLOB_SCHEDULE", default)]
-            blob_schedule: Vec<Entry>,
+            blob_schedule: Option<Vec<Entry>>,
             #[serde(rename = "MAX_BLOBS_PER_BLOCK_ELECTRA", default)]
             max_electra: Option<serde_yaml::Value>,
         }
@@ -73,9 +77,17 @@ impl BlobSchedule {
             }
             .ok_or_else(|| format!("expected an unsigned integer, got {v:?}"))
         };
-        let raw: Raw = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+        let snippet = top_level_entries(text, &["BLOB_SCHEDULE", "MAX_BLOBS_PER_BLOCK_ELECTRA"]);
+        let raw: Raw = if snippet.trim().is_empty() {
+            Raw {
+                blob_schedule: None,
+                max_electra: None,
+            }
+        } else {
+            serde_yaml::from_str(&snippet).map_err(|e| e.to_string())?
+        };
         let mut entries = Vec::new();
-        for e in &raw.blob_schedule {
+        for e in raw.blob_schedule.iter().flatten() {
             entries.push(bp(num(&e.epoch)?, num(&e.max_blobs_per_block)?));
         }
         Ok(BlobSchedule {
@@ -90,16 +102,42 @@ impl BlobSchedule {
     /// Fulu `get_blob_parameters(epoch)`: the latest entry at or before `epoch`, else
     /// `(ELECTRA_FORK_EPOCH, MAX_BLOBS_PER_BLOCK_ELECTRA)`.
     pub fn get_blob_parameters(&self, config: &NetworkConfig, epoch: Epoch) -> BlobParameters {
+        self.blob_parameters_at(config.fork_schedule(ForkName::Electra).epoch, epoch)
+    }
+
+    /// [`Self::get_blob_parameters`] with the network's `ELECTRA_FORK_EPOCH` given directly.
+    pub fn blob_parameters_at(&self, electra_fork_epoch: Epoch, epoch: Epoch) -> BlobParameters {
         self.entries
             .iter()
             .filter(|e| e.epoch <= epoch)
             .max_by_key(|e| e.epoch)
             .copied()
             .unwrap_or(BlobParameters {
-                epoch: config.fork_schedule(ForkName::Electra).epoch,
+                epoch: electra_fork_epoch,
                 max_blobs_per_block: self.max_blobs_per_block_electra,
             })
     }
+}
+
+/// The lines of the top-level `keys` of a config.yaml text, each with its indented (or `-`)
+/// continuation lines.
+fn top_level_entries(text: &str, keys: &[&str]) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        let continuation = line.starts_with(' ') || line.starts_with('\t') || line.starts_with('-');
+        if !continuation {
+            inside = keys.iter().any(|k| {
+                line.strip_prefix(k)
+                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
+            });
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn bp(epoch: Epoch, max_blobs_per_block: u64) -> BlobParameters {
@@ -135,8 +173,8 @@ pub fn compute_fork_digest(
     ]
 }
 
-/// Every (digest, fork, first epoch) the network can produce: one per scheduled fork from
-/// Altair on, plus one per blob-schedule entry after Fulu. Used to map a stream chunk's digest
+/// Every (digest, fork, first epoch) the network can produce: one per fork from Altair on that
+/// is ever active, plus one per blob-schedule entry from Fulu on. Used to map a stream chunk's digest
 /// back to the SSZ type of its payload.
 pub fn known_fork_digests(
     config: &NetworkConfig,
@@ -145,7 +183,9 @@ pub fn known_fork_digests(
     let mut out = Vec::new();
     for fork in ForkName::ALL.into_iter().skip(1) {
         let epoch = config.fork_schedule(fork).epoch;
-        if epoch == FAR_FUTURE_EPOCH {
+        // A fork scheduled at the same epoch as a later one (a dev chain with every fork at
+        // epoch 0) never produces a digest of its own: at that epoch the later fork is active.
+        if epoch == FAR_FUTURE_EPOCH || config.fork_at_epoch(epoch) != fork {
             continue;
         }
         out.push((compute_fork_digest(config, blobs, epoch), fork, epoch));
@@ -225,5 +265,77 @@ mod tests {
         let s = BlobSchedule::from_config_yaml(text).unwrap();
         assert_eq!(s.entries, vec![bp(166400, 15)]);
         assert!(BlobSchedule::from_config_yaml("BLOB_SCHEDULE: 3").is_err());
+        // Flow style with string numbers (a spec served as JSON), amid lines no YAML reader
+        // takes as one document.
+        let text = "A: 0x01\nBLOB_SCHEDULE: [{\"EPOCH\":\"0\",\"MAX_BLOBS_PER_BLOCK\":\"6\"}]\nB: {unclosed\nMAX_BLOBS_PER_BLOCK_ELECTRA: '12'\n";
+        let s = BlobSchedule::from_config_yaml(text).unwrap();
+        assert_eq!(s.entries, vec![bp(0, 6)]);
+        assert_eq!(s.max_blobs_per_block_electra, 12);
+        let none = BlobSchedule::from_config_yaml("BLOB_SCHEDULE:\nX: 1\n").unwrap();
+        assert!(none.entries.is_empty());
+        assert_eq!(none.max_blobs_per_block_electra, 9);
+    }
+
+    /// A dev chain with every fork at epoch 0 only ever produces Fulu digests; the earlier
+    /// forks must not claim them (their payload types differ).
+    #[test]
+    fn forks_superseded_at_their_epoch_have_no_digest() {
+        let mut config = NetworkConfig::mainnet();
+        for f in &mut config.forks {
+            f.epoch = 0;
+        }
+        let blobs = BlobSchedule {
+            entries: vec![bp(0, 6), bp(10, 12)],
+            max_blobs_per_block_electra: 9,
+        };
+        let known = known_fork_digests(&config, &blobs);
+        assert!(
+            known.iter().all(|(_, fork, _)| *fork == ForkName::Fulu),
+            "{known:?}"
+        );
+        assert_eq!(known.len(), 3);
+        assert_eq!(known[0].0, compute_fork_digest(&config, &blobs, 0));
+        assert_eq!(known[2].0, compute_fork_digest(&config, &blobs, 10));
+        assert_ne!(known[0].0, known[2].0);
+    }
+
+    /// `BLOB_SCHEDULE` reaches the network config from a served spec (JSON list) and from a
+    /// config.yaml (block list); built-in networks keep their own.
+    #[test]
+    fn the_network_config_carries_its_blob_schedule() {
+        let mut spec = serde_json::Map::new();
+        for (k, v) in [
+            ("PRESET_BASE", "minimal"),
+            ("SECONDS_PER_SLOT", "6"),
+            ("GENESIS_TIME", "1700000000"),
+            ("GENESIS_FORK_VERSION", "0x00000001"),
+            ("MIN_PER_EPOCH_CHURN_LIMIT", "2"),
+            ("CHURN_LIMIT_QUOTIENT", "32"),
+            ("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT", "4"),
+            ("MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "256"),
+            ("MAX_BLOBS_PER_BLOCK_ELECTRA", "8"),
+        ] {
+            spec.insert(k.into(), v.into());
+        }
+        spec.insert(
+            "BLOB_SCHEDULE".into(),
+            serde_json::json!([{"EPOCH": "5", "MAX_BLOBS_PER_BLOCK": "12"}]),
+        );
+        let net = crate::config::network_from_spec(&spec, Some([0; 32])).unwrap();
+        assert_eq!(net.blob_schedule.entries, vec![bp(5, 12)]);
+        assert_eq!(net.blob_schedule.max_blobs_per_block_electra, 8);
+        let mut yaml = String::new();
+        for (k, v) in &spec {
+            if let Some(v) = v.as_str() {
+                yaml.push_str(&format!("{k}: {v}\n"));
+            }
+        }
+        yaml.push_str("BLOB_SCHEDULE:\n  - EPOCH: 7\n    MAX_BLOBS_PER_BLOCK: 14\n");
+        let net = NetworkConfig::from_config_yaml(&yaml, Some(Default::default())).unwrap();
+        assert_eq!(net.blob_schedule.entries, vec![bp(7, 14)]);
+        assert_eq!(
+            NetworkConfig::mainnet().blob_schedule,
+            BlobSchedule::for_network("mainnet")
+        );
     }
 }

@@ -567,7 +567,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
 
         // 3. Updates, period by period, each period from the first provider whose answer
         // verifies (a provider whose update fails is reported and the next one is tried).
-        let blobs = BlobSchedule::for_network(&net.name);
+        let blobs = &net.blob_schedule;
         let first = store.period();
         let last = period(current_slot).max(first);
         let mut updates = 0u64;
@@ -578,7 +578,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             for api in self.providers {
                 self.check_abort(Step::Updates)?;
                 match self
-                    .updates_from::<P>(api, p, &store, &blobs, current_slot)
+                    .updates_from::<P>(api, p, &store, blobs, current_slot)
                     .await
                 {
                     Ok(o) => {
