@@ -717,3 +717,60 @@ fn a_custom_networks_blob_schedule_sets_its_fulu_fork_digests() {
         assert!(anchor["epoch"].as_u64().unwrap() > 20, "{anchor}");
     }
 }
+
+/// `root` maps a state's fork version through the network: the devnet's versions are in its
+/// served spec (or a config.yaml of it), not in any built-in network.
+#[test]
+fn root_takes_the_network_from_spec_or_a_config() {
+    let devnet = lagged(1, Vec::new());
+    let url = devnet.urls()[0].clone();
+    let get = |path: &str, accept: &str| {
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(
+            &mut ureq::get(&format!("{url}{path}"))
+                .set("Accept", accept)
+                .call()
+                .unwrap()
+                .into_reader(),
+            &mut body,
+        )
+        .unwrap();
+        body
+    };
+    let state = Scratch::new(
+        "finalized.ssz",
+        &get(
+            "/eth/v2/debug/beacon/states/finalized",
+            "application/octet-stream",
+        ),
+    );
+    let expected: serde_json::Value = serde_json::from_slice(&get(
+        "/eth/v1/beacon/states/finalized/root",
+        "application/json",
+    ))
+    .unwrap();
+    let expected = expected["data"]["root"].as_str().unwrap().to_string();
+    let config = Scratch::new("root.yaml", config_yaml(&devnet, "").as_bytes());
+    let root = |extra: &[&str]| {
+        let mut args = vec!["root", "--type", "BeaconState"];
+        args.extend(extra);
+        args.push(state.path());
+        lightsync(&args)
+    };
+    for extra in [
+        &["--network", "spec", "--beacon-api", url.as_str()][..],
+        &["--network", config.path()][..],
+        &["--network", config.path(), "--beacon-api", url.as_str()][..],
+    ] {
+        let out = root(extra);
+        assert_eq!(out.code, 0, "{extra:?}: {}", out.stderr);
+        assert_eq!(out.stdout.trim(), expected, "{extra:?}");
+    }
+    // A built-in network does not know the devnet's fork versions.
+    let out = root(&["--network", "mainnet"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    // `spec` needs a provider to read it from.
+    let out = root(&["--network", "spec"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("--beacon-api"), "{}", out.stderr);
+}

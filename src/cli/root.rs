@@ -2,8 +2,10 @@
 //! implementation in the project (and for checking a state downloaded by hand).
 //!
 //! ```text
-//! lightsync root --type T [--fork F] [--preset mainnet|minimal] [--network N] FILE
+//! lightsync root --type T [--fork F] [--preset mainnet|minimal] [--network N] [--beacon-api URL] FILE
 //! ```
+//! N is a built-in name, a config.yaml path or `spec` (the config of the `--beacon-api`
+//! provider); only its preset and fork schedule are read.
 //! FILE is raw SSZ, or snappy raw (block format) when its name ends in `.ssz_snappy`. `Signed*`
 //! types print the root of their message (for a block: the block root). Without `--fork`, a
 //! `BeaconState`'s fork is read from its `fork.current_version`, a block's from its slot, both
@@ -14,8 +16,10 @@ use std::fmt;
 
 use tree_hash::TreeHash;
 
-use super::{is_help, quote_debug, Flags, Wording};
-use crate::config::{ConfigError, NetworkConfig};
+use super::checkpoint::providers;
+use super::{is_help, network_of, parse_urls, quote_debug, Flags, Wording};
+use crate::config::{ConfigError, ConfigFile, NetworkConfig};
+use crate::network::NetworkChoice;
 use crate::ssz_io::{read_ssz_file, SszIoError};
 use crate::types::{
     altair, capella, decode_ssz, electra, light_client, phase0, AnyBeaconBlock, AnyBeaconBlockBody,
@@ -24,7 +28,8 @@ use crate::types::{
 };
 
 const USAGE: &str =
-    "usage: lightsync root --type T [--fork F] [--preset mainnet|minimal] [--network N] FILE";
+    "usage: lightsync root --type T [--fork F] [--preset mainnet|minimal] [--network N] [--beacon-api URL] FILE
+  N: mainnet | sepolia | hoodi | holesky, a config.yaml path, or `spec` (needs --beacon-api)";
 
 /// Types `lightsync root` knows, by their spec names.
 pub const SUPPORTED_TYPES: &[&str] = &[
@@ -87,6 +92,9 @@ pub enum RootError {
     Types(TypesError),
     /// `--network` is not a known network.
     Config(ConfigError),
+    /// `--network spec` (or a config resolved against `--beacon-api`) failed: the stable code
+    /// of [`crate::network::NetworkError`] and its message.
+    Network { code: &'static str, message: String },
 }
 
 impl fmt::Display for RootError {
@@ -107,6 +115,7 @@ impl fmt::Display for RootError {
             RootError::Io(e) => e.fmt(f),
             RootError::Types(e) => e.fmt(f),
             RootError::Config(e) => e.fmt(f),
+            RootError::Network { code, message } => write!(f, "{code}: {message}"),
         }
     }
 }
@@ -140,6 +149,7 @@ struct Args {
 fn parse_args(args: &[String]) -> Result<Args, RootError> {
     let (mut type_name, mut fork, mut preset, mut network, mut file) =
         (None, None, None, None, None);
+    let mut urls = Vec::new();
     let mut flags = Flags::new(
         args,
         Wording {
@@ -157,7 +167,15 @@ fn parse_args(args: &[String]) -> Result<Args, RootError> {
             "--type" => type_name = Some(value()?),
             "--fork" => fork = Some(value()?.parse::<ForkName>()?),
             "--preset" => preset = Some(value()?.parse::<PresetName>()?),
-            "--network" => network = Some(NetworkConfig::by_name(&value()?)?),
+            "--network" => {
+                network = Some(
+                    NetworkChoice::from_arg(&value()?)
+                        .map_err(|problem| RootError::Usage { problem })?,
+                )
+            }
+            "--beacon-api" => {
+                urls = parse_urls(&value()?).map_err(|problem| RootError::Usage { problem })?
+            }
             flag if flag.starts_with("--") => {
                 return Err(RootError::Usage {
                     problem: flags.unknown(),
@@ -178,11 +196,32 @@ fn parse_args(args: &[String]) -> Result<Args, RootError> {
         })?,
         fork,
         preset,
-        network: network.unwrap_or_else(NetworkConfig::mainnet),
+        network: network_of_choice(network, &urls)?,
         file: file.ok_or(RootError::Usage {
             problem: "expected FILE, got none".into(),
         })?,
     })
+}
+
+/// The network to read fork versions and the preset from. Without a provider a config.yaml is
+/// read alone: the genesis (which hashing never needs) is left at zero.
+fn network_of_choice(
+    choice: Option<NetworkChoice>,
+    urls: &[String],
+) -> Result<NetworkConfig, RootError> {
+    match choice {
+        None => Ok(NetworkConfig::mainnet()),
+        Some(NetworkChoice::BuiltIn(name)) => Ok(NetworkConfig::by_name(&name)?),
+        Some(NetworkChoice::Yaml { text, .. }) if urls.is_empty() => {
+            Ok(ConfigFile::parse_yaml(&text)?.complete(0, Root::ZERO))
+        }
+        Some(NetworkChoice::Spec) if urls.is_empty() => Err(RootError::Usage {
+            problem: "--network spec: expected --beacon-api URL to read the config from, got none"
+                .into(),
+        }),
+        Some(choice) => network_of(&choice, &providers(urls, 10_000), None)
+            .map_err(|(code, message)| RootError::Network { code, message }),
+    }
 }
 
 /// Runs `lightsync root` with `args` (after the subcommand name); returns the exit code.
