@@ -44,7 +44,7 @@
 use std::fmt;
 
 use crate::beacon_api::sse::{
-    events_url, follow_hint, FollowHint, Reconnect, StreamNext, TOPIC_FINALIZED,
+    events_url, follow_hint, unsupported, FollowHint, Reconnect, StreamNext, TOPIC_FINALIZED,
     TOPIC_LIGHT_FINALITY,
 };
 use crate::beacon_api::{ApiError, BeaconApi};
@@ -725,6 +725,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
         let mut stream: Option<(I::Stream, String)> = None;
         let mut reconnect = Reconnect::default();
         let mut provider = 0usize;
+        // Providers in a row that answered the stream with "not served here" (404, 405, 501).
+        let mut unserved = 0usize;
         let mut next_open = now();
         let mut next_poll = now();
         let events = options.events && !self.providers.is_empty();
@@ -734,6 +736,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                 match io.open(&url).await {
                     Ok(s) => {
                         reconnect.connected();
+                        unserved = 0;
                         if let Some(r) = io.retry_ms(&s) {
                             reconnect.set_base_ms(r);
                         }
@@ -746,9 +749,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                         if matches!(error, ApiError::Aborted { .. }) || !io.keep_going(state) {
                             return;
                         }
-                        next_open = now() + reconnect.failed(&error);
+                        let mut delay = reconnect.failed(&error);
+                        // A node without the endpoint says nothing about the others: the next
+                        // provider is asked soon; only when none serves it is the wait longest.
+                        unserved = if unsupported(&error) { unserved + 1 } else { 0 };
+                        if unserved > 0 && unserved < self.providers.len() {
+                            delay = delay.min(Reconnect::BASE_MS);
+                        }
+                        next_open = now() + delay;
                         provider = (provider + 1) % self.providers.len();
-                        self.stream_down(url, error, next_open - now());
+                        self.stream_down(url, error, delay);
                     }
                 }
             }

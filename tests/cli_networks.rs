@@ -482,7 +482,9 @@ fn follow_prints_one_json_line_per_step_and_stops() {
         assert_eq!(s["root"], format!("0x{}", hex::encode(fin.root)));
         assert_eq!(s["epoch"], fin.epoch);
         assert_eq!(s["slot"].as_u64().unwrap() / spe, fin.epoch);
-        assert_eq!(s["source"], "finality_checkpoints");
+        assert_eq!(s["verified_by"], "finality_checkpoints");
+        assert_eq!(s["source"], if i == 0 { "start" } else { "poll" }, "{s}");
+        assert!(s["latency_ms"].is_null(), "{s}");
     }
 
     // Standard input at its end: the first step, then stop.

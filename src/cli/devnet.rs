@@ -40,6 +40,7 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --behave [I:]SPEC    answer like some real nodes do, provider I (default 0); SPEC = key[=value],...
                        unknown-bootstrap=404|500  running-update=serve|500|404|omit
                        expose=all|eth  syncing[=true|false]  light-client=on|off|501|500|404
+                       events=on|off|501|404|drop (drop: close the open event streams once)
   --liar I[:SEED]      provider I serves a consistent chain from another seed [seed+1]
   --replay NET         serve recorded responses (holesky | mainnet) instead of generating
   --fixtures DIR       fixtures folder for --replay [$LIGHTSYNC_FIXTURES or ../shared/fixtures]

@@ -1,19 +1,29 @@
 //! `lightsync follow`: establish a verified anchor (the checkpoint flow, with the long-range
 //! modes of `checkpoint`), then follow finality forward with the core follow loop
-//! ([`crate::overseer::Overseer::follow_step`]: the providers' finality checkpoints, or verified
-//! light-client finality updates after a light rebuild; a new finalized block is accepted only when
-//! its hash chain reaches the previous tip).
+//! ([`crate::overseer::Overseer::follow_events`]: the providers' finality checkpoints, or
+//! verified light-client finality updates after a light rebuild; a new finalized block is
+//! accepted only when its hash chain reaches the previous tip).
+//!
+//! Steps are taken on the node's event stream (`/eth/v1/events`: `finalized_checkpoint`, plus
+//! `light_client_finality_update` after a light rebuild), with a slower poll as a safety net;
+//! when the stream cannot be opened or drops, following polls and reconnects with backoff (to
+//! the next provider). `--poll` never subscribes. Events are only hints: every step is verified
+//! as a poll's is. Stream changes are reported on standard error.
 //!
 //! Prints one JSON line per step on stdout: `{"step","slot","root","epoch","advanced",
-//! "from_slot","linked","source"}`; a failed step prints `{"step","error":{"code","message"}}` and
-//! following goes on (the tip stays). Stops after `--max-steps`, at end of standard input, or on
-//! SIGINT (lines already printed are complete). Exit codes: 0 followed; 1 no anchor could be
-//! established (one error line); 2 bad usage.
+//! "from_slot","linked","source","latency_ms","verified_by"}` where `source` is what triggered
+//! the step (`start`, `event` or `poll`), `latency_ms` the time from the node's event announcing
+//! the new tip to the tip being stored (`null` when no event announced it) and `verified_by`
+//! `finality_checkpoints` or `finality_update`. A failed step prints
+//! `{"step","error":{"code","message"}}` and following goes on (the tip stays). Stops after
+//! `--max-steps`, at end of standard input, or on SIGINT (lines already printed are complete).
+//! Exit codes: 0 followed; 1 no anchor could be established (one error line); 2 bad usage.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::checkpoint::{establish, long_range_name, providers, source_of, Printer, SourceArg};
 use super::{is_help, network_of, parse_urls, run_parsed, Flags, Wording, HELP};
@@ -22,26 +32,32 @@ use crate::checkpoint::LongRange;
 use crate::config::NetworkConfig;
 use crate::light::follow::FollowStep;
 use crate::network::NetworkChoice;
-use crate::overseer::{FollowState, Overseer, OverseerError};
+use crate::overseer::{
+    BlockingFollowIo, FollowOptions, FollowState, Overseer, OverseerError, OverseerEvent,
+    OverseerHooks, StreamStatus,
+};
 use crate::store::{HeadSource, MemoryStore};
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock};
 
 const USAGE: &str = "usage: lightsync follow --network NETWORK --beacon-api URL[,URL...]
     (--anchor-root ROOT | --checkpoint ROOT:EPOCH | --state-id ID)
-    [--interval-ms MS] [--max-steps K] [--long-range strict|lenient|light] [--quorum K]
-    [--now UNIX_SECONDS] [--timeout-ms MS]
+    [--poll] [--interval-ms MS] [--max-steps K] [--long-range strict|lenient|light]
+    [--quorum K] [--now UNIX_SECONDS] [--timeout-ms MS]
   NETWORK: mainnet | sepolia | hoodi | holesky, `spec` or a config.yaml path.
-  One JSON line per follow step on stdout ({\"step\",\"slot\",\"root\",\"epoch\",\"advanced\",...});
-  a failed step prints {\"step\",\"error\":{\"code\",\"message\"}} and following goes on.
+  Follows by the node's event stream (/eth/v1/events), polling while it is down; --poll: poll only.
+  One JSON line per follow step on stdout ({\"step\",\"slot\",\"root\",\"epoch\",\"advanced\",
+  \"source\":\"start|event|poll\",\"latency_ms\",\"verified_by\",...}); a failed step prints
+  {\"step\",\"error\":{\"code\",\"message\"}} and following goes on.
   Stops after --max-steps (default: never), at end of standard input, or on SIGINT.
-  --interval-ms: wait between steps [12000].";
+  --interval-ms: wait between polls [one slot without a stream, one epoch with one].";
 
 struct Args {
     network: NetworkChoice,
     urls: Vec<String>,
     source: SourceArg,
-    interval_ms: u64,
+    interval_ms: Option<u64>,
+    poll: bool,
     max_steps: Option<u64>,
     long_range: LongRange,
     quorum: Option<usize>,
@@ -53,7 +69,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut network = None;
     let mut urls = Vec::new();
     let mut source = None;
-    let mut interval_ms = 12_000;
+    let mut interval_ms = None;
+    let mut poll = false;
     let mut max_steps = None;
     let mut long_range = LongRange::Strict;
     let mut quorum = None;
@@ -63,6 +80,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     while let Some(flag) = flags.next() {
         if is_help(flag) {
             return Err(HELP.into());
+        }
+        if flag == "--poll" {
+            poll = true;
+            continue;
         }
         let value = flags.value()?;
         let mut set_source = |s: SourceArg| {
@@ -79,7 +100,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--anchor-root" => set_source(SourceArg::Root(value))?,
             "--checkpoint" => set_source(SourceArg::Checkpoint(value))?,
             "--state-id" => set_source(SourceArg::StateId(value))?,
-            "--interval-ms" => interval_ms = flags.parse_str(&value, "milliseconds")?,
+            "--interval-ms" => interval_ms = Some(flags.parse_str(&value, "milliseconds")?),
             "--max-steps" => {
                 max_steps = Some(flags.parse_str(&value, "a positive step count")?);
                 if max_steps == Some(0) {
@@ -103,6 +124,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         source: source
             .ok_or("expected one of --anchor-root, --checkpoint, --state-id, got none")?,
         interval_ms,
+        poll,
         max_steps,
         long_range,
         quorum,
@@ -129,12 +151,14 @@ fn error_line(step: Option<u64>, code: &str, message: &str) -> serde_json::Value
     line
 }
 
-/// The line of one follow step.
+/// The line of step `n`: `source` triggered it, `latency_ms` from the announcing event.
 fn step_line(
     net: &NetworkConfig,
     n: u64,
     step: &FollowStep,
-    state: &FollowState,
+    verified_by: HeadSource,
+    source: &str,
+    latency_ms: Option<f64>,
 ) -> serde_json::Value {
     let tip = step.tip();
     let mut line = serde_json::json!({
@@ -143,7 +167,9 @@ fn step_line(
         "root": hex0x(tip.root),
         "epoch": net.compute_epoch_at_slot(tip.slot),
         "advanced": matches!(step, FollowStep::Advanced { .. }),
-        "source": match state.source() {
+        "source": source,
+        "latency_ms": latency_ms.map(|ms| (ms * 10.0).round() / 10.0),
+        "verified_by": match verified_by {
             HeadSource::FinalityUpdate => "finality_update",
             HeadSource::Checkpoints => "finality_checkpoints",
         },
@@ -155,49 +181,71 @@ fn step_line(
     line
 }
 
-/// When the next step may run. Today a timer (`--interval-ms`); an event stream of new
-/// finalized checkpoints can replace [`Pacer::wait`] without touching the loop.
-struct Pacer {
-    interval: Duration,
-    stop: Arc<AtomicBool>,
+/// Standard input's end (or SIGINT, which ends the process) stops following.
+fn watch_stdin() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        let mut sink = [0u8; 256];
+        let mut stdin = std::io::stdin();
+        while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+        flag.store(true, Ordering::SeqCst);
+    });
+    stop
 }
 
-impl Pacer {
-    /// Watches standard input: its end asks the loop to stop.
-    fn new(interval_ms: u64) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        std::thread::spawn(move || {
-            let mut sink = [0u8; 256];
-            let mut stdin = std::io::stdin();
-            while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
-            flag.store(true, Ordering::SeqCst);
-        });
-        Pacer {
-            interval: Duration::from_millis(interval_ms),
-            stop,
-        }
-    }
+/// The follow loop's hooks: one stdout line per step, stream changes on stderr, the rest as
+/// `checkpoint` reports it.
+struct StepPrinter<'a> {
+    inner: &'a Printer,
+    net: &'a NetworkConfig,
+    verified_by: HeadSource,
+    /// Lines printed so far (the start's step included).
+    steps: Cell<u64>,
+}
 
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
-    }
-
-    /// Waits until the next step is due; `false` when asked to stop meanwhile.
-    fn wait(&self) -> bool {
-        let until = Instant::now() + self.interval;
-        while Instant::now() < until {
-            if self.stopped() {
-                return false;
+impl OverseerHooks for StepPrinter<'_> {
+    fn emit(&self, event: &OverseerEvent) {
+        match event {
+            OverseerEvent::Followed(f) => {
+                let n = self.steps.get() + 1;
+                self.steps.set(n);
+                let line = step_line(
+                    self.net,
+                    n,
+                    &f.step,
+                    self.verified_by,
+                    f.source.as_str(),
+                    f.latency_ms,
+                );
+                println!("{line}");
             }
-            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+            OverseerEvent::FollowFailed(e) => {
+                let n = self.steps.get() + 1;
+                self.steps.set(n);
+                println!("{}", step_error(n, e));
+            }
+            OverseerEvent::Stream(StreamStatus::Open { url }) => {
+                eprintln!("events: open {}", redact_credentials(url))
+            }
+            OverseerEvent::Stream(StreamStatus::Down {
+                url,
+                error,
+                retry_in_ms,
+            }) => eprintln!(
+                "events: {} down ({}: {}); polling, next attempt in {:.0} ms",
+                redact_credentials(url),
+                error.code(),
+                redact_credentials(&error.to_string()),
+                retry_in_ms
+            ),
+            other => OverseerHooks::emit(self.inner, other),
         }
-        !self.stopped()
     }
 }
 
 fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
-    let pacer = Pacer::new(a.interval_ms);
+    let stop = watch_stdin();
     let providers = providers(&a.urls, a.timeout_ms);
     let fail = |code: &str, message: &str| {
         println!("{}", error_line(None, code, message));
@@ -252,16 +300,45 @@ fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
         },
     };
     let mut state = started.following;
-    println!("{}", step_line(&net, 1, &started.follow, &state));
-    let mut n = 1;
-    while a.max_steps.map_or(true, |m| n < m) && pacer.wait() {
-        n += 1;
-        match futures::executor::block_on(overseer.follow_step(&mut state)) {
-            Ok(step) => println!("{}", step_line(&net, n, &step, &state)),
-            Err(e) => println!("{}", step_error(n, &e)),
-        }
+    let printer = StepPrinter {
+        inner: &hooks,
+        net: &net,
+        verified_by: state.source(),
+        steps: Cell::new(1),
+    };
+    println!(
+        "{}",
+        step_line(&net, 1, &started.follow, printer.verified_by, "start", None)
+    );
+    let following = Overseer {
+        network: &net,
+        providers: &providers,
+        store: &store,
+        clock,
+        hooks: &printer,
+        long_range: a.long_range,
+    };
+    let mut options = FollowOptions::for_network(&net);
+    if let Some(ms) = a.interval_ms {
+        options = options.with_poll_ms(ms as f64);
     }
+    options.events = !a.poll;
+    let keep_going = |_: &FollowState| {
+        !stop.load(Ordering::SeqCst) && a.max_steps.map_or(true, |m| printer.steps.get() < m)
+    };
+    let io = BlockingFollowIo {
+        started: Instant::now(),
+        idle_timeout_ms: idle_timeout_ms(&net),
+        keep_going: &keep_going,
+    };
+    futures::executor::block_on(following.follow_events(&mut state, &io, &options));
     0
+}
+
+/// How long a silent event stream is kept: nodes send keep-alive comments well within an epoch
+/// (and the devnet within seconds), so a stream silent for two epochs (at least 30 s) is dead.
+fn idle_timeout_ms(net: &NetworkConfig) -> u64 {
+    (2 * net.slots_per_epoch() * net.seconds_per_slot * 1000).max(30_000)
 }
 
 fn step_error(n: u64, e: &OverseerError) -> serde_json::Value {

@@ -240,13 +240,9 @@ impl Provider {
             }
         }
         if seg == ["eth", "v1", "events"] {
-            return match events::parse_topics(req) {
-                Ok(topics) => {
-                    events::stream(self.shared.events.clone(), topics, self.shared.keep_alive)
-                }
-                Err(r) => r,
-            }
-            .with_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+            return self
+                .events(req)
+                .with_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
         }
         let behaviour = self.shared.behaviours[self.index].get();
         let mut req = req.clone();
@@ -263,6 +259,29 @@ impl Provider {
         behaviour.after(&seg, &mut resp);
         apply_transport_faults(&mut resp, &fired);
         resp
+    }
+
+    /// `/eth/v1/events`: the stream, unless this provider's behaviour refuses it; a stream ends
+    /// when `events=drop` is applied after it opened.
+    fn events(&self, req: &Request) -> Response {
+        let behaviour = self.shared.behaviours[self.index].get();
+        if let Some(code) = behaviour.events_off {
+            return Response::error(code, "The event stream is not served by this node");
+        }
+        let topics = match events::parse_topics(req) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let (shared, index) = (self.shared.clone(), self.index);
+        let opened_at = behaviour.stream_drops;
+        let still_open: events::StillOpen =
+            Arc::new(move || shared.behaviours[index].get().stream_drops == opened_at);
+        events::stream(
+            self.shared.events.clone(),
+            topics,
+            self.shared.keep_alive,
+            still_open,
+        )
     }
 
     fn target(&self, req: &Request) -> Result<usize, Response> {

@@ -17,7 +17,11 @@
 //! - `running-update=serve|500|404|omit` (default serve: the best update so far);
 //! - `expose=all|eth` (default all: the devnet's full list);
 //! - `syncing[=true|false]` (default false);
-//! - `light-client=on|off|501|500|404` (default on; `off` = 501, Not Implemented).
+//! - `light-client=on|off|501|500|404` (default on; `off` = 501, Not Implemented);
+//! - `events=on|off|501|404|drop` (default on): `off` (= 501) or 404 refuses
+//!   `/eth/v1/events`, as a node built or run without the event stream does; `drop` is an
+//!   action, not a state: it closes every event stream open at that moment, once (as a node
+//!   restart or a proxy's idle cut does), and later subscriptions are served again.
 //!
 //! `reset` (or `DELETE /_devnet/behave`) restores every default.
 
@@ -51,6 +55,10 @@ pub struct Behaviour {
     pub syncing: bool,
     /// Status of every light-client endpoint when the light-client server is off.
     pub light_client_off: Option<u16>,
+    /// Status of `/eth/v1/events` when the node does not serve the event stream.
+    pub events_off: Option<u16>,
+    /// How many times `events=drop` was applied: a stream opened at another count is closed.
+    pub stream_drops: u64,
 }
 
 impl Default for Behaviour {
@@ -61,6 +69,8 @@ impl Default for Behaviour {
             expose_eth_only: false,
             syncing: false,
             light_client_off: None,
+            events_off: None,
+            stream_drops: 0,
         }
     }
 }
@@ -92,6 +102,7 @@ pub const KEYS: &[&str] = &[
     "expose",
     "syncing",
     "light-client",
+    "events",
     "reset",
 ];
 
@@ -147,11 +158,24 @@ impl Behaviour {
                     _ => return Err(bad("on, off, 501, 500 or 404")),
                 }
             }
-            "reset" => *self = Behaviour::default(),
+            "events" => match value {
+                "on" => self.events_off = None,
+                "off" | "501" => self.events_off = Some(501),
+                "404" => self.events_off = Some(404),
+                "drop" => self.stream_drops += 1,
+                _ => return Err(bad("on, off, 501, 404 or drop")),
+            },
+            // The drop count survives: a reset must not close the streams open now.
+            "reset" => {
+                *self = Behaviour {
+                    stream_drops: self.stream_drops,
+                    ..Behaviour::default()
+                }
+            }
             _ => {
                 return Err(BehaveParseError {
                     key: key.to_string(),
-                    expected: "a behaviour (unknown-bootstrap, running-update, expose, syncing, light-client, reset)",
+                    expected: "a behaviour (unknown-bootstrap, running-update, expose, syncing, light-client, events, reset)",
                     got: key.to_string(),
                 })
             }
@@ -180,6 +204,8 @@ impl Behaviour {
             "expose": if self.expose_eth_only { "eth" } else { "all" },
             "syncing": self.syncing,
             "light-client": self.light_client_off.map_or("on".to_string(), |c| c.to_string()),
+            "events": self.events_off.map_or("on".to_string(), |c| c.to_string()),
+            "stream-drops": self.stream_drops,
         })
     }
 
@@ -336,8 +362,17 @@ mod tests {
         assert_eq!(b.running_update, RunningUpdate::Omit);
         assert!(b.expose_eth_only && b.syncing);
         assert_eq!(b.light_client_off, Some(501));
+        b.apply_text("events=drop,events=404").unwrap();
+        assert_eq!((b.events_off, b.stream_drops), (Some(404), 1));
         b.apply_text("reset").unwrap();
-        assert_eq!(b, Behaviour::default());
+        assert_eq!(
+            b,
+            Behaviour {
+                stream_drops: 1,
+                ..Behaviour::default()
+            }
+        );
+        assert!(b.apply_text("events=maybe").is_err());
         let e = b.apply_text("running-update=maybe").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -152,16 +152,25 @@ pub fn format_event(e: &LiveEvent) -> String {
     format!("event: {}\ndata: {}\n\n", e.topic, e.data)
 }
 
+/// Whether a stream may stay open (checked at least once a second); `false` ends it cleanly.
+pub type StillOpen = Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// The streamed answer to a subscription: the events of `topics` published from now on, and a
-/// `:` comment whenever `keep_alive` passes without anything written.
-pub fn stream(bus: Arc<EventBus>, topics: Vec<String>, keep_alive: Duration) -> Response {
+/// `:` comment whenever `keep_alive` passes without anything written, until `still_open` says
+/// otherwise (see the `events=drop` behaviour) or the server stops.
+pub fn stream(
+    bus: Arc<EventBus>,
+    topics: Vec<String>,
+    keep_alive: Duration,
+    still_open: StillOpen,
+) -> Response {
     let start = bus.cursor();
     let body = move |w: &mut dyn Write, stop: &AtomicBool| -> io::Result<()> {
         let mut cursor = start;
         // Sent at once so that a client sees the stream open before the first event.
         w.write_all(b": subscribed\n\n")?;
         let mut last_write = Instant::now();
-        while !stop.load(Ordering::SeqCst) {
+        while !stop.load(Ordering::SeqCst) && still_open() {
             let due = keep_alive.saturating_sub(last_write.elapsed());
             // Wake at least every second to notice a server shutdown.
             let (events, next) = bus.wait(cursor, due.min(Duration::from_secs(1)));
