@@ -588,8 +588,15 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                     Err(e) => self.rejected(api, e, &mut failures)?,
                 }
             }
-            let Some(outcome) = outcome else {
-                return Err(all_failed(Step::Updates, Some(p), failures));
+            let outcome = match outcome {
+                Some(o) => o,
+                // Every provider says it has no update for this period (yet): real nodes
+                // answer the still-running period with 500 or 404 instead of leaving it out
+                // of the range. The walk ends here, as for an empty answer.
+                None if !failures.is_empty() && failures.iter().all(|(_, e)| no_update_here(e)) => {
+                    None
+                }
+                None => return Err(all_failed(Step::Updates, Some(p), failures)),
             };
             let Some((next, applied_here)) = outcome else {
                 // The provider has nothing for this period (yet): the walk ends here.
@@ -948,6 +955,23 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
 
 /// The error of a step every provider failed: a single provider's own error, or
 /// [`RebuildError::AllProviders`] naming each.
+/// Whether `e` is a provider's "no update for this period": 404, or the 500 some nodes answer
+/// for the still-running period. Anything else (a forged update, a timeout, a node that does
+/// not serve light-client data at all: 501) stays a failure.
+fn no_update_here(e: &RebuildError) -> bool {
+    matches!(
+        e,
+        RebuildError::Api {
+            step: Step::Updates,
+            error: ApiError::HttpStatus {
+                status: 404 | 500,
+                ..
+            },
+            ..
+        }
+    )
+}
+
 fn all_failed(
     step: Step,
     period: Option<u64>,
