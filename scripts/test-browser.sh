@@ -21,10 +21,17 @@ devnet_pid=$!
 "$CLI" devnet --port 0 --providers 1 --validators 512 --slots 255 --preset minimal --seed 7 \
   --ready-file "$work/devnet-light.json" >"$work/devnet-light.log" 2>&1 &
 light_pid=$!
-trap 'kill $devnet_pid $light_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && [ -s "$work/devnet-light.json" ] && break; sleep 0.1; done
+# A small chain whose node lists only its Eth-* headers in Access-Control-Expose-Headers, as some
+# real nodes do (web_behaviours.rs).
+"$CLI" devnet --port 0 --providers 1 --validators 256 --slots 64 --preset minimal --seed 5 \
+  --behave 0:expose=eth --ready-file "$work/devnet-behave.json" >"$work/devnet-behave.log" 2>&1 &
+behave_pid=$!
+trap 'kill $devnet_pid $light_pid $behave_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && [ -s "$work/devnet-light.json" ] && [ -s "$work/devnet-behave.json" ] && break; sleep 0.1; done
 [ -s "$work/devnet.json" ] || { cat "$work/devnet.log" >&2; echo "devnet did not start" >&2; exit 1; }
 [ -s "$work/devnet-light.json" ] || { cat "$work/devnet-light.log" >&2; echo "light devnet did not start" >&2; exit 1; }
+[ -s "$work/devnet-behave.json" ] || { cat "$work/devnet-behave.log" >&2; echo "behaviour devnet did not start" >&2; exit 1; }
+export LIGHTSYNC_DEVNET_BEHAVE_URL=$(node -e 'console.log(JSON.parse(process.argv[1]).urls[0])' "$(cat "$work/devnet-behave.json")")
 export LIGHTSYNC_DEVNET_LIGHT_URL=$(node -e 'console.log(JSON.parse(process.argv[1]).urls[0])' "$(cat "$work/devnet-light.json")")
 export LIGHTSYNC_DEVNET_JSON=$(cat "$work/devnet.json")
 export LIGHTSYNC_DEVNET_URLS=$(node -e 'console.log(JSON.parse(process.argv[1]).urls.join(","))' "$LIGHTSYNC_DEVNET_JSON")

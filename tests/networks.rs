@@ -65,6 +65,9 @@ fn mainnet_equals_its_configs() {
     let mut pre_fulu = built_in.clone();
     pre_fulu.forks[ForkName::Fulu as usize - 1] = eth_clients.forks[ForkName::Fulu as usize - 1];
     pre_fulu.gloas = None;
+    // The pre-Fulu snapshot has no BLOB_SCHEDULE (the full config above does, and matches).
+    assert!(eth_clients.blob_schedule.entries.is_empty());
+    pre_fulu.blob_schedule = eth_clients.blob_schedule.clone();
     assert_eq!(pre_fulu, eth_clients);
 }
 

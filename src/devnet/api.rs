@@ -229,6 +229,8 @@ impl Provider {
                         r.set_header("Retry-After", &s.to_string());
                     }
                     r.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+                    // The node's CORS layer (`expose=eth`) covers injected answers too.
+                    self.shared.behaviours[self.index].get().after(&seg, &mut r);
                     return r;
                 }
                 FaultKind::NoResponse { hold_ms } => {
