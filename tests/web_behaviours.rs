@@ -41,30 +41,38 @@ async fn expose_eth_only_still_syncs_and_backfills() {
         config,
         gvr,
     } = devnet_network(&url).await;
-    let name = spec["CONFIG_NAME"].as_str().expect("CONFIG_NAME").to_string();
+    let name = spec["CONFIG_NAME"]
+        .as_str()
+        .expect("CONFIG_NAME")
+        .to_string();
     IdbStore::delete_database(&gvr).await.expect("clean start");
 
     // The behaviour is in force: `Eth-Consensus-Version` is readable, the devnet's other exposed
     // header (`Retry-After`, sent with a 503) is not.
-    let resp = gloo_net::http::Request::get(&format!(
-        "{url}/eth/v2/debug/beacon/states/finalized"
-    ))
-    .header("Accept", "application/octet-stream")
-    .send()
-    .await
-    .expect("state");
+    let resp = gloo_net::http::Request::get(&format!("{url}/eth/v2/debug/beacon/states/finalized"))
+        .header("Accept", "application/octet-stream")
+        .send()
+        .await
+        .expect("state");
     assert_eq!(resp.status(), 200);
     assert!(resp.headers().get("eth-consensus-version").is_some());
     let fault = format!("{url}/_devnet/faults?kind=status&code=503&retry_after=7&count=1");
     let r = gloo_net::http::Request::post(&fault).send().await.unwrap();
     assert_eq!(r.status(), 200, "fault control");
     let refused = FetchTransport::default()
-        .get(&format!("{url}/eth/v1/beacon/genesis"), "application/json", 1 << 20)
+        .get(
+            &format!("{url}/eth/v1/beacon/genesis"),
+            "application/json",
+            1 << 20,
+        )
         .await
         .expect("an answer");
     assert_eq!(refused.status, 503);
     assert!(
-        !refused.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("retry-after")),
+        !refused
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("retry-after")),
         "Retry-After is hidden: {:?}",
         refused.headers
     );
@@ -90,10 +98,11 @@ async fn expose_eth_only_still_syncs_and_backfills() {
     JsFuture::from(sync.backfill(call.into()))
         .await
         .expect("backfill to genesis");
-    assert!(checkpoint.starts_with(&get_str(&anchor, "blockRoot")), "{anchor:?}");
-    let store = IdbStore::open(&name, gvr)
-        .await
-        .expect("open");
+    assert!(
+        checkpoint.starts_with(&get_str(&anchor, "blockRoot")),
+        "{anchor:?}"
+    );
+    let store = IdbStore::open(&name, gvr).await.expect("open");
     let dump = store.dump().await.expect("dump");
     assert_eq!(dump.meta.backfill_cursor.expect("cursor").oldest_slot, 0);
     assert!(progress

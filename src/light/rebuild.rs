@@ -953,8 +953,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
     }
 }
 
-/// The error of a step every provider failed: a single provider's own error, or
-/// [`RebuildError::AllProviders`] naming each.
 /// Whether `e` is a provider's "no update for this period": 404, or the 500 some nodes answer
 /// for the still-running period. Anything else (a forged update, a timeout, a node that does
 /// not serve light-client data at all: 501) stays a failure.
@@ -972,6 +970,8 @@ fn no_update_here(e: &RebuildError) -> bool {
     )
 }
 
+/// The error of a step every provider failed: a single provider's own error, or
+/// [`RebuildError::AllProviders`] naming each.
 fn all_failed(
     step: Step,
     period: Option<u64>,
