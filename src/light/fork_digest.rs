@@ -43,6 +43,8 @@ impl BlobSchedule {
         let entries = match name {
             "mainnet" => vec![bp(412672, 15), bp(419072, 21)],
             "holesky" => vec![bp(166400, 15), bp(167936, 21)],
+            "sepolia" => vec![bp(274176, 15), bp(275712, 21)],
+            "hoodi" => vec![bp(52480, 15), bp(54016, 21)],
             _ => Vec::new(),
         };
         BlobSchedule {
@@ -337,5 +339,44 @@ mod tests {
             NetworkConfig::mainnet().blob_schedule,
             BlobSchedule::for_network("mainnet")
         );
+    }
+
+    /// Every built-in network that has scheduled Fulu carries the blob-parameter-only forks of
+    /// its eth-clients `config.yaml`: each entry after Fulu changes the digest, the epoch before
+    /// it keeps the previous one. An empty table would keep one digest from Fulu on.
+    #[test]
+    fn built_in_networks_with_fulu_carry_their_bpo_schedule() {
+        let expected: [(&str, NetworkConfig, [(Epoch, u64); 2]); 4] = [
+            (
+                "mainnet",
+                NetworkConfig::mainnet(),
+                [(412672, 15), (419072, 21)],
+            ),
+            (
+                "sepolia",
+                NetworkConfig::sepolia(),
+                [(274176, 15), (275712, 21)],
+            ),
+            (
+                "holesky",
+                NetworkConfig::holesky(),
+                [(166400, 15), (167936, 21)],
+            ),
+            ("hoodi", NetworkConfig::hoodi(), [(52480, 15), (54016, 21)]),
+        ];
+        for (name, config, entries) in expected {
+            let blobs = BlobSchedule::for_network(name);
+            let want: Vec<_> = entries.iter().map(|&(e, m)| bp(e, m)).collect();
+            assert_eq!(blobs.entries, want, "{name}");
+            let fulu = config.fork_schedule(ForkName::Fulu).epoch;
+            assert!(fulu < entries[0].0, "{name}: Fulu at {fulu}");
+            for (epoch, _) in entries {
+                assert_ne!(
+                    compute_fork_digest(&config, &blobs, epoch - 1),
+                    compute_fork_digest(&config, &blobs, epoch),
+                    "{name}: the digest must change at epoch {epoch}"
+                );
+            }
+        }
     }
 }
