@@ -18,7 +18,6 @@ import {
   finalizedHeader,
   liveDevnetArgs,
   requireBuilt,
-  screenshot,
   startDevnet,
   startStatic,
   storedChain,
@@ -244,7 +243,6 @@ test("follow() by events across finality advances, a page reload and a provider 
   await page.evaluate(() => window.sync.stop());
   const last = await page.evaluate(() => window.following);
   assert.equal(last.error, undefined);
-  t.diagnostic(`screenshot: ${await screenshot(page, "follow-live")}`);
 });
 
 test("a light rebuild from a stored anchor the live chain left outside the weak-subjectivity period, then following by light-client events", async (t) => {
