@@ -1,13 +1,14 @@
 // Benchmarks, measured side by side in one run: the native CLI and the wasm build in headless
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
-// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+//        follow: [--advances N] [--seconds-per-slot T]
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { launch, launchBrowser, launchPlain } from "./chromium.mjs";
-import { CLI, ROOT, startDevnet, startStatic } from "../tests/e2e/helpers.mjs";
+import { CLI, ROOT, devnetNetwork, liveDevnetArgs, startDevnet, startStatic, storedChain, watchFinality } from "../tests/e2e/helpers.mjs";
 
 const FIXTURES = process.env.LIGHTSYNC_FIXTURES || path.join(ROOT, "../shared/fixtures");
 const args = process.argv.slice(2);
@@ -420,6 +421,95 @@ async function backfillSuite(base) {
   }
 }
 
+// `follow` suite: follow latency on a live devnet (minimal preset, 1 s slots by default, a small
+// registry), from the node's `finalized_checkpoint` event to the new tip stored in IndexedDB, over
+// `--advances N` (default 20) finality advances, with the event stream (follow's default) and with
+// polling at the default interval (`events: false`; one slot), side by side in one run: two
+// browser contexts (two databases) of one headless Chromium follow the same devnet at once.
+// "Event time" is taken by this process: its own connection to the node's event stream stamps each
+// `finalized_checkpoint` on arrival; "stored" is the page's wall clock at the `followed` event,
+// which the package emits once the tip's IndexedDB transaction has completed. The client's own
+// `latencyMs` (event stream only) is shown beside it.
+async function followSuite(base) {
+  const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
+  const advances = opt("--advances", 20);
+  const secondsPerSlot = opt("--seconds-per-slot", 1);
+  const epochMs = 8 * secondsPerSlot * 1000;
+  const genesisTime = Math.floor(Date.now() / 1000) - 40 * secondsPerSlot;
+  const dn = await startDevnet({ providers: 1, args: liveDevnetArgs(genesisTime, { secondsPerSlot }) });
+  const url = dn.urls[0];
+  const finality = watchFinality(url);
+  const browser = await launchBrowser();
+  try {
+    const { network } = await devnetNetwork(url);
+    const modes = [
+      { name: "event stream (default)", follow: {} },
+      { name: "polling, default interval (one slot)", follow: { events: false } },
+    ];
+    for (const m of modes) {
+      m.page = await (await browser.newContext()).newPage();
+      // 404s are the devnet's empty slots; anything else is shown.
+      m.page.on("console", (msg) => {
+        if (msg.type() === "error" && !msg.text().includes("status of 404")) console.error(`[${m.name}] ${msg.text()}`);
+      });
+      await m.page.goto(`${base}bench/follow.html`);
+    }
+    // Both start following at once; only advances announced after that count.
+    const since = Date.now();
+    await Promise.all(modes.map((m) => m.page.evaluate(([c, f]) => window.bench.run(c, f).then(() => null),
+      [{ network, beaconApiUrls: [url], checkpoint: dn.checkpoint }, m.follow])));
+    const samples = async (m) => {
+      const followed = await m.page.evaluate(() => window.bench.followed);
+      const out = [];
+      for (const e of followed.filter((e) => e.advanced)) {
+        const ev = finality.events.find((x) => x.block === e.tip.root && x.at >= since);
+        if (ev) out.push({ epoch: ev.epoch, ms: e.at - ev.at, clientMs: e.latencyMs, source: e.source });
+      }
+      return out;
+    };
+    const deadline = Date.now() + (advances + 4) * epochMs + 60_000;
+    for (;;) {
+      const counts = await Promise.all(modes.map(async (m) => (await samples(m)).length));
+      process.stderr.write(`\rfollow: ${counts.join(" / ")} of ${advances} advances measured`);
+      if (counts.every((c) => c >= advances)) break;
+      if (Date.now() > deadline) throw new Error(`follow: only ${counts.join(" / ")} advances after ${(deadline - since) / 1000} s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    process.stderr.write("\n");
+    const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.max(0, Math.ceil(q * s.length) - 1)]; };
+    const rows = [];
+    for (const m of modes) {
+      const all = (await samples(m)).slice(0, advances);
+      const ms = all.map((x) => x.ms);
+      const client = all.map((x) => x.clientMs).filter((x) => typeof x === "number");
+      const { errors, sources } = await m.page.evaluate(() => ({ errors: window.bench.errors, sources: window.bench.sources }));
+      // The stored tip, read raw from IndexedDB, is the newest followed one.
+      const last = (await m.page.evaluate(() => window.bench.followed.filter((e) => e.advanced).at(-1))).tip;
+      const stored = await storedChain(m.page, network.GENESIS_VALIDATORS_ROOT);
+      if (stored?.tip?.root !== last.root) throw new Error(`${m.name}: stored tip ${stored?.tip?.root}, last followed ${last.root}`);
+      rows.push({ mode: m.name, n: all.length, medianMs: quantile(ms, 0.5), p95Ms: quantile(ms, 0.95), minMs: Math.min(...ms),
+        maxMs: Math.max(...ms), clientMedianMs: client.length ? quantile(client, 0.5) : null,
+        clientP95Ms: client.length ? quantile(client, 0.95) : null,
+        bySource: all.reduce((o, x) => ({ ...o, [x.source]: (o[x.source] ?? 0) + 1 }), {}),
+        epochs: [all[0]?.epoch, all.at(-1)?.epoch], errors: errors.length, streamChanges: sources.length, samples: all });
+    }
+    const f = (x) => (x === null ? "–" : x.toFixed(0));
+    console.log(`\nfollow latency, node's finalized_checkpoint event (stamped by a separate SSE connection) to the tip stored in ` +
+      `IndexedDB; live devnet, minimal preset, ${secondsPerSlot} s slots, ${advances} advances each (epochs ${rows[0].epochs.join("–")}), ` +
+      `both modes side by side in one headless Chromium; ms`);
+    console.log("| mode | advances | median | p95 | min | max | client latencyMs median / p95 | steps by source | follow errors |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const r of rows)
+      console.log(`| ${r.mode} | ${r.n} | ${f(r.medianMs)} | ${f(r.p95Ms)} | ${f(r.minMs)} | ${f(r.maxMs)} | ${f(r.clientMedianMs)} / ${f(r.clientP95Ms)} | ` +
+        `${Object.entries(r.bySource).map(([k, v]) => `${k} ${v}`).join(", ")} | ${r.errors} |`);
+    return rows;
+  } finally {
+    await browser.close();
+    await finality.close();
+    await dn.stop();
+  }
+}
+
 // The state suite loads its own build (pkg-bench/, made by `make bench-state`) when present, so a
 // concurrent rebuild of pkg/ cannot change the module mid-run.
 const BENCH_PKG = fs.existsSync(path.join(ROOT, "pkg-bench/init-best.js")) ? "/pkg-bench" : "/pkg";
@@ -437,6 +527,7 @@ try {
     } else if (s === "state") results.state = await stateSuite(server.url);
     else if (s === "checkpoint") results.checkpoint = await checkpointSuite(server.url);
     else if (s === "backfill") results.backfill = await backfillSuite(server.url);
+    else if (s === "follow") results.follow = await followSuite(server.url);
     else throw new Error(`unknown suite ${s}`);
   }
 } finally {

@@ -6,8 +6,9 @@
 //    another port, so every Beacon API request from the page is a real cross-origin request;
 // 3. opens the dashboard with the devnet's URLs and trusted checkpoint in the query string and
 //    autostart: checkpoint sync, verification, storage in IndexedDB, backfill;
-// 4. prints a summary (anchor root and trust, weak-subjectivity days left, headers stored, times,
-//    rates) and the path of a screenshot;
+// 4. waits for the dashboard's followed head to advance twice with the chain's finality, then
+//    prints a summary (anchor root and trust, weak-subjectivity days left, headers stored, times,
+//    rates, each followed head with its source and latency) and the path of a screenshot;
 // 5. keeps serving and prints the URL to open, unless `--once` is given or CI is set.
 //
 // The devnet is live (`--live`): it makes a slot every `--seconds-per-slot` (2 s here, so the
@@ -28,6 +29,7 @@ import {
   dashboardMounts,
   dashboardUrl,
   waitForPhase,
+  snapshot,
   watchConsole,
 } from "../tests/e2e/helpers.mjs";
 
@@ -55,6 +57,23 @@ async function chainNow(url) {
 }
 /** The whole run (sync + backfill of the devnet chain) normally takes seconds; this is a hang. */
 const RUN_TIMEOUT_MS = 180_000;
+/** Followed advances the summary waits for: the Head moving with the chain. */
+const FOLLOWED_ADVANCES = 2;
+
+/**
+ * The dashboard's "Followed to slot …" log lines once `FOLLOWED_ADVANCES` of them are there, or
+ * those present after `timeoutMs` (finality advances once per epoch: 16 s with 2 s slots).
+ */
+async function followedLines(page, timeoutMs) {
+  const read = () => page.evaluate(() => window.lightsyncDashboard.log.filter((l) => l.text.startsWith("Followed to slot ")));
+  const deadline = Date.now() + timeoutMs;
+  let lines = await read();
+  while (lines.length < FOLLOWED_ADVANCES && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    lines = await read();
+  }
+  return lines;
+}
 
 function ensureBuilt() {
   if (fs.existsSync(CLI) && fs.existsSync(path.join(PKG, "beacon_lightsync.js"))) return;
@@ -130,6 +149,10 @@ async function main() {
       return;
     }
     const wall = (Date.now() - started) / 1000;
+    const epochMs = Number(option("--seconds-per-slot", "2")) * 8 * 1000;
+    console.log(`demo: synced; waiting for the followed head to advance ${FOLLOWED_ADVANCES} times (an epoch is ${epochMs / 1000} s)…`);
+    const followed = await followedLines(page, (FOLLOWED_ADVANCES + 1) * epochMs + 10_000);
+    const headNow = (await snapshot(page)).status?.head;
     const shot = path.join(ROOT, "test-results", "demo.png");
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true });
@@ -159,8 +182,16 @@ async function main() {
       "live chain",
       `head slot ${chainAtStart.head} → ${chainAtEnd.head}, finalized epoch ${chainAtStart.finalized} → ${chainAtEnd.finalized}`,
     );
+    for (const [i, l] of followed.entries()) line(i === 0 ? "followed heads" : "", `${l.at.slice(11, 19)} ${l.text}`);
+    if (!followed.length) line("followed heads", "none");
+    line("head now", headNow ? `slot ${headNow.slot}, ${headNow.root}${headNow.followed ? " (followed)" : ""}` : "–");
     line("screenshot", shot);
     console.log(`  (demo set-up to summary: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    if (followed.length < FOLLOWED_ADVANCES) {
+      console.error(`demo: expected the followed head to advance ${FOLLOWED_ADVANCES} times, saw ${followed.length}`);
+      if (consoleLines.length) console.error(consoleLines.join("\n"));
+      exitCode = 1;
+    }
   } finally {
     await close();
     if (once || exitCode !== 0) {

@@ -536,11 +536,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         old: &AnchorRecord,
         wrap: fn(LightClientStore<P>) -> AnyLightStore,
     ) -> Result<Rebuilt, RebuildError> {
-        let net = self.network;
-        let clock = ChainClock::for_network(net);
-        let current_slot = clock
-            .current_slot(self.clock)
-            .map_err(RebuildError::Clock)?;
+        let current_slot = self.current_slot()?;
         let period = compute_sync_committee_period_at_slot::<P>;
 
         // 1. Committees, checked for shape before any network traffic.
@@ -567,7 +563,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
 
         // 3. Updates, period by period, each period from the first provider whose answer
         // verifies (a provider whose update fails is reported and the next one is tried).
-        let blobs = &net.blob_schedule;
+        let blobs = &self.network.blob_schedule;
         let first = store.period();
         let last = period(current_slot).max(first);
         let mut updates = 0u64;
@@ -577,10 +573,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             let mut outcome = None;
             for api in self.providers {
                 self.check_abort(Step::Updates)?;
-                match self
-                    .updates_from::<P>(api, p, &store, blobs, current_slot)
-                    .await
-                {
+                match self.updates_from::<P>(api, p, &store, blobs).await {
                     Ok(o) => {
                         outcome = Some(o);
                         break;
@@ -619,7 +612,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         let mut outcome = None;
         for api in self.providers {
             self.check_abort(Step::Finality)?;
-            match self.finality_from::<P>(api, &store, current_slot).await {
+            match self.finality_from::<P>(api, &store).await {
                 Ok(o) => {
                     outcome = Some(o);
                     break;
@@ -810,6 +803,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         Ok(())
     }
 
+    /// The wall clock's slot, read when an answer has arrived: on a live chain a walk across many
+    /// periods takes seconds, and an update signed after the walk began is not from the future.
+    fn current_slot(&self) -> Result<Slot, RebuildError> {
+        ChainClock::for_network(self.network)
+            .current_slot(self.clock)
+            .map_err(RebuildError::Clock)
+    }
+
     /// One provider's `light_client/updates` for period `p`, applied to a copy of `store`:
     /// `None` when it has no update for the period.
     async fn updates_from<P: Preset>(
@@ -818,7 +819,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         p: u64,
         store: &LightClientStore<P>,
         blobs: &BlobSchedule,
-        current_slot: Slot,
     ) -> Result<Option<(LightClientStore<P>, u64)>, RebuildError> {
         let body = api
             .light_client_updates(p, 1)
@@ -828,6 +828,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                 period: Some(p),
                 error,
             })?;
+        let current_slot = self.current_slot()?;
         let verify = |error| RebuildError::Verify {
             step: Step::Updates,
             period: p,
@@ -861,7 +862,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         &self,
         api: &A,
         store: &LightClientStore<P>,
-        current_slot: Slot,
     ) -> Result<(LightClientStore<P>, bool), RebuildError> {
         let net = self.network;
         let body = api
@@ -872,6 +872,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                 period: Some(store.period()),
                 error,
             })?;
+        let current_slot = self.current_slot()?;
         let mut next = store.clone();
         let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
             .and_then(|f| process_light_client_finality_update(net, &mut next, &f, current_slot));

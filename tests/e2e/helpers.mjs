@@ -257,3 +257,126 @@ export function wsPeriodFromSpec(spec, validators) {
   churn -= churn % increment;
   return Number(BigInt(spec.MIN_VALIDATOR_WITHDRAWABILITY_DELAY) + (SAFETY_DECAY * t) / (2n * churn * 100n));
 }
+
+/**
+ * `lightsync devnet` arguments for a live chain sized for tests: 1 s slots (`secondsPerSlot`), the
+ * minimal preset (8-slot epochs, so finality advances about every 8 slots, two epochs behind the
+ * head), a small registry, and genesis at `genesisTime` (unix seconds; in the past, the history up
+ * to now is generated first). Restarting with the same arguments serves the same chain.
+ */
+export function liveDevnetArgs(genesisTime, { validators = 64, seed = 1, secondsPerSlot = 1 } = {}) {
+  return ["--live", "--seconds-per-slot", String(secondsPerSlot), "--preset", "minimal", "--validators", String(validators),
+    "--seed", String(seed), "--genesis-time", String(genesisTime)];
+}
+
+/**
+ * The node's `finalized_checkpoint` events, read by this process (not the page) from
+ * `${url}/eth/v1/events` as a `text/event-stream`, each stamped with `at` (`Date.now()` when its
+ * bytes arrived): `{ epoch, block, state, at }`. The stream is reopened when it drops (a provider
+ * restart), every 200 ms until `close()`. `waitFor(pred, timeoutMs)` resolves with the first
+ * recorded event that matches.
+ */
+export function watchFinality(url) {
+  const events = [];
+  let closed = false;
+  let controller = null;
+  const run = async () => {
+    while (!closed) {
+      controller = new AbortController();
+      try {
+        const res = await fetch(`${url}/eth/v1/events?topics=finalized_checkpoint`, {
+          headers: { Accept: "text/event-stream" },
+          signal: controller.signal,
+        });
+        if (res.ok && res.body) await readEventStream(res.body, events);
+      } catch {
+        // Refused or dropped: reopened below.
+      }
+      if (!closed) await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const done = run();
+  return {
+    events,
+    async waitFor(pred, timeoutMs, what = "a finalized_checkpoint event") {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = events.find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`expected ${what} within ${timeoutMs} ms, got ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      closed = true;
+      controller?.abort();
+      await done;
+    },
+  };
+}
+
+/** Reads `finalized_checkpoint` events of a `text/event-stream` body into `events` until it ends. */
+async function readEventStream(body, events) {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let type = "message";
+  let data = [];
+  for await (const chunk of body) {
+    const at = Date.now();
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + (buffer.startsWith("\r\n", nl) ? 2 : 1));
+      if (line === "") {
+        if (type === "finalized_checkpoint" && data.length) {
+          const d = JSON.parse(data.join("\n"));
+          events.push({ epoch: Number(d.epoch), block: d.block, state: d.state, at });
+        }
+        type = "message";
+        data = [];
+      } else if (line.startsWith("event:")) type = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+    }
+  }
+}
+
+/** The devnet's finalized block now, asked over HTTP: `{ root, slot }`. */
+export async function finalizedHeader(url) {
+  const res = await fetch(`${url}/eth/v1/beacon/headers/finalized`, { headers: { Accept: "application/json" } });
+  if (!res.ok) throw new Error(`headers/finalized: ${res.status} ${await res.text()}`);
+  const { data } = await res.json();
+  return { root: data.root, slot: Number(data.header.message.slot) };
+}
+
+/**
+ * What the page's IndexedDB database `beacon-lightsync-${gvr}` holds for following, read raw
+ * (no package code): the active anchor root, the followed head (`head` store, key `tip`) and
+ * every stored header as `{ slot, root, ssz }` (hex; `ssz` the 112-byte SSZ header).
+ */
+export function storedChain(page, gvr) {
+  return page.evaluate(async (name) => {
+    const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    const hex = (v) => {
+      const u8 = v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      return `0x${Array.from(u8, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    };
+    if (!(await indexedDB.databases()).some((d) => d.name === name)) return null;
+    const db = await req(indexedDB.open(name));
+    try {
+      const tx = db.transaction(["meta", "head", "headers"], "readonly");
+      const [active, tip, headers] = await Promise.all([
+        req(tx.objectStore("meta").get("active_anchor")),
+        req(tx.objectStore("head").get("tip")),
+        req(tx.objectStore("headers").getAll()),
+      ]);
+      return {
+        anchor: active ? hex(active) : null,
+        tip: tip ? { slot: String(tip.slot), root: hex(tip.block_root), anchorRoot: hex(tip.anchor_root) } : null,
+        headers: headers.map((h) => ({ slot: String(h.slot), root: hex(h.root), ssz: hex(h.header) })),
+      };
+    } finally {
+      db.close();
+    }
+  }, `beacon-lightsync-${gvr}`);
+}
