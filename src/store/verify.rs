@@ -321,8 +321,9 @@ impl ChainWalk {
 
 /// Re-walks the stored chain of the active anchor: every header from the followed head (or the
 /// anchor's block) down to the backfill cursor is re-hashed and must be its child's parent.
-/// Reads `batch_slots` slots per `headers_range` (descending), so memory stays bounded. Without
-/// an active anchor nothing is checked.
+/// Reads `batch_slots` slots per `headers_range` (descending, the next range read while the
+/// current one is hashed), so memory stays bounded. Without an active anchor nothing is
+/// checked.
 pub async fn verify_store<S: Store>(
     store: &S,
     batch_slots: u64,
@@ -357,13 +358,28 @@ pub async fn verify_store<S: Store>(
     let bottom = cursor.map(|c| c.oldest_slot).unwrap_or(0);
     let mut walk = ChainWalk::new(top, anchor.block_root, cursor);
     let batch = batch_slots.max(1);
+    let below = |hi: u64| hi.saturating_sub(batch).max(bottom);
     let mut hi = top_slot.saturating_add(1);
-    while walk.wants_more() && hi > bottom {
-        let lo = hi.saturating_sub(batch).max(bottom);
-        let mut headers = store.headers_range(lo, hi).await?;
+    if hi <= bottom {
+        return Ok(walk.finish());
+    }
+    let mut lo = below(hi);
+    let mut headers = store.headers_range(lo, hi).await?;
+    loop {
         headers.reverse();
-        walk.feed(&headers);
+        if lo <= bottom {
+            walk.feed(&headers);
+            break;
+        }
+        // The next range is read while this one is hashed: the store's read (IndexedDB works
+        // outside the page's thread) overlaps the hashing.
         hi = lo;
+        lo = below(hi);
+        let (next, ()) = futures::join!(store.headers_range(lo, hi), async { walk.feed(&headers) });
+        if !walk.wants_more() {
+            break;
+        }
+        headers = next?;
     }
     Ok(walk.finish())
 }
