@@ -88,9 +88,18 @@ pub fn linked_headers(n: u64) -> Vec<HeaderRecord> {
 /// A [`crate::store::MemoryStore`] holding [`linked_headers`]`(n)` as a finished backfill below
 /// an anchor whose block is the top header: what [`verify_store`] walks in the benchmarks.
 pub fn bench_store(n: u64) -> crate::store::MemoryStore {
+    let store = crate::store::MemoryStore::new("bench", [0xbe; 32]);
+    futures::executor::block_on(fill_bench_chain(&store, n, 65_536)).expect("bench chain");
+    store
+}
+
+/// Stores [`linked_headers`]`(n)` in `store` (of the network `"bench"`) as a finished backfill
+/// below an anchor whose block is the top header, committed `batch` headers at a time from the
+/// top down, as backfill does: the chain [`verify_store`] walks in the benchmarks, natively and
+/// in the browser.
+pub async fn fill_bench_chain<S: Store>(store: &S, n: u64, batch: usize) -> Result<(), StoreError> {
     let chain = linked_headers(n.max(1));
     let top = chain.last().expect("at least one header");
-    let store = crate::store::MemoryStore::new("bench", [0xbe; 32]);
     let anchor = AnchorRecord {
         network: "bench".into(),
         slot: top.slot,
@@ -109,23 +118,18 @@ pub fn bench_store(n: u64) -> crate::store::MemoryStore {
         created_at: 0,
         stale: false,
     };
-    futures::executor::block_on(async {
-        store.put_anchor(&anchor, true).await.expect("bench anchor");
-        for batch in chain.rchunks(65_536) {
-            let oldest = &batch[0];
-            let cursor = BackfillCursor {
-                oldest_slot: oldest.slot,
-                oldest_root: oldest.root,
-                oldest_parent_root: oldest.parent_root(),
-                target_slot: 0,
-            };
-            store
-                .commit_backfill_batch(batch, &cursor)
-                .await
-                .expect("bench batch");
-        }
-    });
-    store
+    store.put_anchor(&anchor, true).await?;
+    for part in chain.rchunks(batch.max(1)) {
+        let oldest = &part[0];
+        let cursor = BackfillCursor {
+            oldest_slot: oldest.slot,
+            oldest_root: oldest.root,
+            oldest_parent_root: oldest.parent_root(),
+            target_slot: 0,
+        };
+        store.commit_backfill_batch(part, &cursor).await?;
+    }
+    Ok(())
 }
 
 /// What is wrong at the first broken link of the stored chain.
