@@ -431,6 +431,7 @@ async function verifySuite(browser, base) {
   const native = { bestMs: Number(m[1]), kernel: m[2] };
   const page = await browser.newPage();
   await page.goto(`${base}bench/verify.html?headers=${headers}&runs=${runs}`);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 1_800_000 });
   const wasm = await page.evaluate(() => window.benchResult);
   await page.close();
   if (wasm.error) throw new Error(`wasm: ${wasm.error}`);
