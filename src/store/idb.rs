@@ -174,10 +174,6 @@ async fn finish_sized(
 /// The `DOMException` name of a full origin quota.
 const QUOTA_EXCEEDED: &str = "QuotaExceededError";
 
-/// Bytes a header record takes at least (its SSZ bytes, root and slot key), for the `needed` of a
-/// [`StoreError::QuotaExceeded`].
-const HEADER_RECORD_BYTES: u64 = (HEADER_SSZ_LEN + 32 + 8) as u64;
-
 /// `navigator.storage.estimate()` as `(usage, quota)` in bytes, where the browser offers it
 /// (windows and workers of a secure context).
 pub async fn storage_estimate() -> Option<(u64, u64)> {
@@ -217,9 +213,9 @@ async fn quota_exceeded(operation: &'static str, needed: Option<u64>) -> StoreEr
     }
 }
 
-/// A header record read field by field (the hot path of `verifyStore()`, which reads the whole
-/// chain): two byte copies and a number, instead of the generic serde walk; any other shape falls
-/// back to it, which names what is wrong.
+/// A per-header record of schemas 1 to 3 (moved into packs by the schema-4 migration) read field
+/// by field: two byte copies and a number, instead of the generic serde walk; any other shape
+/// falls back to it, which names what is wrong.
 fn header_from_js(value: JsValue) -> Result<HeaderRecord, StoreError> {
     let fast = || -> Option<HeaderRecord> {
         let field = |name: &str| js_sys::Reflect::get(&value, &name.into()).ok();
@@ -355,12 +351,14 @@ fn stored_roots(packs: &[(u64, Vec<HeaderRecord>)]) -> std::collections::HashMap
 
 /// Writes `new` (headers none of which is stored) into their packs inside the caller's
 /// transaction: each touched pack is `stored`'s copy of it (read in the same transaction) with
-/// the new headers merged in, put back whole.
+/// the new headers merged in, put back whole. Returns the bytes put (the `needed` of a
+/// [`StoreError::QuotaExceeded`]).
 fn put_packs(
     store: &idb::ObjectStore,
     stored: &[(u64, Vec<HeaderRecord>)],
     new: &[&HeaderRecord],
-) -> Result<(), idb::Error> {
+) -> Result<u64, idb::Error> {
+    let mut written = 0u64;
     let mut groups: std::collections::BTreeMap<u64, Vec<&HeaderRecord>> = Default::default();
     for h in new {
         groups.entry(pack_index(h.slot)).or_default().push(h);
@@ -375,8 +373,9 @@ fn put_packs(
             &js_sys::Uint8Array::from(&bytes[..]).into(),
             Some(&pack_key(index)),
         )?;
+        written += bytes.len() as u64;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Issues the requests that discard the backfill (every header, the cursor, the head) inside
@@ -823,8 +822,8 @@ impl IdbStore {
                 return Err(e);
             }
         };
-        let write = || -> Result<(), idb::Error> {
-            put_packs(&header_store, &packs, &fresh)?;
+        let write = || -> Result<u64, idb::Error> {
+            let written = put_packs(&header_store, &packs, &fresh)?;
             put_count(&meta, count + fresh.len() as u64)?;
             head_store.put(&head_value, Some(&JsValue::from_str(KEY_TIP)))?;
             if let (Some((anchor, _)), Some((anchor_value, active, cursor_value))) =
@@ -836,13 +835,15 @@ impl IdbStore {
                     meta.put(c, Some(&JsValue::from_str(KEY_CURSOR)))?;
                 }
             }
-            Ok(())
+            Ok(written)
         };
-        if let Err(error) = write() {
-            let _ = raw_tx.abort();
-            return Err(backend(operation)(error));
-        }
-        let needed = fresh.len() as u64 * HEADER_RECORD_BYTES;
+        let needed = match write() {
+            Ok(written) => written,
+            Err(error) => {
+                let _ = raw_tx.abort();
+                return Err(backend(operation)(error));
+            }
+        };
         finish_sized(raw_tx, operation, Some(needed)).await?;
         Ok(fresh.len() as u64)
     }
@@ -1130,17 +1131,20 @@ impl Store for IdbStore {
                 return Err(error);
             }
         };
-        let write = || -> Result<(), idb::Error> {
+        let write = || -> Result<u64, idb::Error> {
             let new: Vec<&HeaderRecord> = headers.iter().collect();
-            put_packs(&store, &packs, &new)?;
+            let written = put_packs(&store, &packs, &new)?;
             meta.put(&cursor_value, Some(&JsValue::from_str(KEY_CURSOR)))?;
-            put_count(&meta, count + headers.len() as u64)
+            put_count(&meta, count + headers.len() as u64)?;
+            Ok(written)
         };
-        if let Err(error) = write() {
-            let _ = raw_tx.abort();
-            return Err(backend(operation)(error));
-        }
-        let needed = headers.len() as u64 * HEADER_RECORD_BYTES;
+        let needed = match write() {
+            Ok(written) => written,
+            Err(error) => {
+                let _ = raw_tx.abort();
+                return Err(backend(operation)(error));
+            }
+        };
         finish_sized(raw_tx, operation, Some(needed)).await
     }
 
