@@ -1,8 +1,8 @@
 // Benchmarks, measured side by side in one run: the native CLI and the wasm build in headless
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
-// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
-//        follow: [--advances N] [--seconds-per-slot T]
+// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [verify] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+//        verify: [--headers 1000000]   follow: [--advances N] [--seconds-per-slot T]
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -510,6 +510,32 @@ async function followSuite(base) {
   }
 }
 
+// `verify` suite: verifyStore()'s whole-chain walk over N stored headers (default 1M): natively
+// (`lightsync bench verify`, in-memory store) and in headless Chromium over real IndexedDB (the
+// release package's SIMD build), with the browser's reading and hashing also timed apart.
+async function verifySuite(browser, base) {
+  const headers = args.includes("--headers") ? Number(args[args.indexOf("--headers") + 1]) : 1_000_000;
+  const nativeOut = execFileSync(CLI, ["bench", "verify", "--headers", String(headers), "--runs", String(runs)], { encoding: "utf8" });
+  const m = /best ([\d.]+) ms .* kernel (\S+)/.exec(nativeOut);
+  if (!m) throw new Error(`native bench: unexpected output ${nativeOut}`);
+  const native = { bestMs: Number(m[1]), kernel: m[2] };
+  const page = await browser.newPage();
+  await page.goto(`${base}bench/verify.html?headers=${headers}&runs=${runs}`);
+  await page.waitForFunction(() => window.benchResult, null, { timeout: 1_800_000 });
+  const wasm = await page.evaluate(() => window.benchResult);
+  await page.close();
+  if (wasm.error) throw new Error(`wasm: ${wasm.error}`);
+  console.log(`
+verifyStore(): ${headers} stored headers, best of ${runs}, ms`);
+  console.log("| measure | native (memory store) | wasm (IndexedDB) | wasm/native |");
+  console.log("|---|---|---|---|");
+  console.log(`| whole walk (read, re-hash, link) | ${native.bestMs.toFixed(0)} | ${wasm.verifyBestMs.toFixed(0)} | ${(wasm.verifyBestMs / native.bestMs).toFixed(2)}x |`);
+  console.log(`| wasm: reading the packs alone | | ${wasm.readBestMs.toFixed(0)} | |`);
+  console.log(`| wasm: hashing alone | | ${wasm.hashBestMs.toFixed(0)} | |`);
+  console.log(`kernels: native ${native.kernel}, wasm ${wasm.kernel}; filling the database (backfill batches of 8192) took ${(wasm.fillMs / 1000).toFixed(1)} s`);
+  return { headers, native, wasm };
+}
+
 // The state suite loads its own build (pkg-bench/, made by `make bench-state`) when present, so a
 // concurrent rebuild of pkg/ cannot change the module mid-run.
 const BENCH_PKG = fs.existsSync(path.join(ROOT, "pkg-bench/init-best.js")) ? "/pkg-bench" : "/pkg";
@@ -524,6 +550,9 @@ try {
     } else if (s === "light") {
       const { context, close } = await launch();
       try { results.light = await lightSuite(context, server.url); } finally { await close(); }
+    } else if (s === "verify") {
+      const { context, close } = await launch();
+      try { results.verify = await verifySuite(context, server.url); } finally { await close(); }
     } else if (s === "state") results.state = await stateSuite(server.url);
     else if (s === "checkpoint") results.checkpoint = await checkpointSuite(server.url);
     else if (s === "backfill") results.backfill = await backfillSuite(server.url);

@@ -119,9 +119,10 @@ fn below(cursor: &BackfillCursor, slots: &[u64]) -> (Vec<HeaderRecord>, Backfill
     (headers, next)
 }
 
-/// Writes `header` straight into the `headers` object store, bypassing every check: a record no
-/// writer of this library leaves (a stray header below the cursor).
+/// Writes `header` straight into its pack in the `header_packs` object store, bypassing every
+/// check: a record no writer of this library leaves (a stray header below the cursor).
 async fn plant_header(gvr: [u8; 32], header: &HeaderRecord) {
+    use beacon_lightsync::store::pack::{decode_pack, encode_pack, merge_pack, pack_index};
     let db = idb::Factory::new()
         .unwrap()
         .open(&database_name(&gvr), None)
@@ -129,14 +130,23 @@ async fn plant_header(gvr: [u8; 32], header: &HeaderRecord) {
         .await
         .unwrap();
     let tx = db
-        .transaction(&["headers"], idb::TransactionMode::ReadWrite)
+        .transaction(&["header_packs"], idb::TransactionMode::ReadWrite)
         .unwrap();
-    let serializer =
-        serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-    let value = serde::Serialize::serialize(header, &serializer).unwrap();
-    tx.object_store("headers")
+    let store = tx.object_store("header_packs").unwrap();
+    let index = pack_index(header.slot);
+    let key = JsValue::from_f64(index as f64);
+    let stored = match store
+        .get(idb::Query::Key(key.clone()))
         .unwrap()
-        .put(&value, Some(&JsValue::from_f64(header.slot as f64)))
+        .await
+        .unwrap()
+    {
+        Some(v) => decode_pack(index, &js_sys::Uint8Array::new(&v).to_vec()).unwrap(),
+        None => Vec::new(),
+    };
+    let bytes = encode_pack(&merge_pack(&stored, &[header]));
+    store
+        .put(&js_sys::Uint8Array::from(&bytes[..]).into(), Some(&key))
         .unwrap()
         .await
         .unwrap();
@@ -154,8 +164,8 @@ async fn a_batch_failing_mid_way_leaves_the_database_identical() {
     plant_header(gvr, &header(160, [0x77; 32])).await;
     let before = store.dump().await.unwrap();
 
-    // Two new slots are written inside the transaction before the third clashes with a stored
-    // header; IndexedDB then aborts the transaction, and neither the headers nor the cursor stay.
+    // The third slot clashes with a stored header: the batch is refused inside its transaction
+    // (which read the packs it falls into), and neither the headers nor the cursor change.
     let (batch, next) = below(&cursor, &[150, 160, 199]);
     assert_eq!(
         store.commit_backfill_batch(&batch, &next).await,
@@ -590,4 +600,122 @@ async fn a_version_2_database_is_upgraded_keeping_every_record() {
     let store = IdbStore::open("mainnet", gvr).await.unwrap();
     assert_eq!(store.head().await.unwrap(), Some(head));
     store.delete().await.unwrap();
+}
+
+/// A schema-3 database (one record per header) of more headers than one migration step moves:
+/// opened by this library, every header is moved into its pack inside the upgrade, the count is
+/// kept, the per-header store is gone, a record that was already damaged is not carried over as
+/// a header, and the chain verifies whole.
+#[wasm_bindgen_test]
+async fn a_version_3_database_moves_every_header_into_packs() {
+    use beacon_lightsync::store::verify::{linked_headers, verify_store, VERIFY_BATCH_SLOTS};
+    const N: u64 = 70_000;
+    let gvr = [0xa9; 32];
+    IdbStore::delete_database(&gvr).await.unwrap();
+    let name = database_name(&gvr);
+    let factory = idb::Factory::new().unwrap();
+    let mut request = factory.open(&name, Some(3)).unwrap();
+    request.on_upgrade_needed(|event| {
+        use idb::event::DatabaseEvent;
+        let db = event.database().unwrap();
+        for store in [
+            "anchors",
+            "headers",
+            "meta",
+            "states",
+            "anchor_roots",
+            "head",
+        ] {
+            db.create_object_store(store, idb::ObjectStoreParams::new())
+                .unwrap();
+        }
+    });
+    let db = request.await.unwrap();
+    let chain = linked_headers(N);
+    let top = chain.last().unwrap();
+    let mut a = anchor(1, top.slot);
+    a.block_root = top.root;
+    a.state_root = top.state_root();
+    a.epoch = top.slot / 32;
+    let cursor = BackfillCursor {
+        oldest_slot: 1,
+        oldest_root: chain[0].root,
+        oldest_parent_root: chain[0].parent_root(),
+        target_slot: 0,
+    };
+    let identity = js_sys::Object::new();
+    js_sys::Reflect::set(&identity, &"network".into(), &"mainnet".into()).unwrap();
+    js_sys::Reflect::set(
+        &identity,
+        &"genesis_validators_root".into(),
+        &js_sys::Uint8Array::from(&gvr[..]),
+    )
+    .unwrap();
+    let tx = db
+        .transaction(
+            &["anchors", "headers", "meta"],
+            idb::TransactionMode::ReadWrite,
+        )
+        .unwrap();
+    let key = |k: &str| JsValue::from_str(k);
+    let meta = tx.object_store("meta").unwrap();
+    meta.put(&JsValue::from_f64(3.0), Some(&key("schema_version")))
+        .unwrap();
+    meta.put(&identity, Some(&key("identity"))).unwrap();
+    meta.put(
+        &js_sys::Uint8Array::from(&a.block_root[..]),
+        Some(&key("active_anchor")),
+    )
+    .unwrap();
+    meta.put(&encode(&cursor), Some(&key("backfill_cursor")))
+        .unwrap();
+    tx.object_store("anchors")
+        .unwrap()
+        .put(
+            &encode(&a),
+            Some(&js_sys::Uint8Array::from(&a.block_root[..]).into()),
+        )
+        .unwrap();
+    let headers = tx.object_store("headers").unwrap();
+    for h in &chain {
+        headers
+            .put(&encode(h), Some(&JsValue::from_f64(h.slot as f64)))
+            .unwrap();
+    }
+    // Damaged before the upgrade: a record whose bytes name another slot than its key.
+    let mut stray = chain[4].clone();
+    stray.slot = N + 7;
+    headers
+        .put(&encode(&stray), Some(&JsValue::from_f64(stray.slot as f64)))
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+
+    let store = IdbStore::open("mainnet", gvr).await.unwrap();
+    let dump = store.dump().await.unwrap();
+    assert_eq!(dump.meta.schema_version, SCHEMA_VERSION);
+    assert_eq!(dump.meta.backfill_cursor, Some(cursor));
+    assert_eq!(dump.headers.len() as u64, N);
+    assert!(dump.headers == chain, "every header moved, in slot order");
+    assert_eq!(IdbStore::count_headers(&gvr).await.unwrap(), N);
+    let report = verify_store(&store, VERIFY_BATCH_SLOTS).await.unwrap();
+    assert_eq!((report.checked, report.first_broken), (N, None));
+    drop(store);
+    let raw = factory.open(&name, None).unwrap().await.unwrap();
+    let names = raw.store_names();
+    assert!(!names.iter().any(|n| n == "headers"), "{names:?}");
+    let tx = raw
+        .transaction(&["header_packs"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let packs = tx
+        .object_store("header_packs")
+        .unwrap()
+        .count(None)
+        .unwrap()
+        .await
+        .unwrap();
+    // Slots 1..=70000 in packs of 1024 slots.
+    assert_eq!(packs, 69);
+    raw.close();
+    IdbStore::delete_database(&gvr).await.unwrap();
 }

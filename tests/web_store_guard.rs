@@ -106,8 +106,16 @@ async fn edit_record(gvr: &[u8; 32], store: &str, key: JsValue, edit: impl FnOnc
     db.close();
 }
 
-fn flip_byte(record: &JsValue, field: &str, index: u32) {
-    let bytes: js_sys::Uint8Array = get(record, field).unchecked_into();
+/// Flips bit 0 of byte `at` of the header at `slot` inside a `header_packs` record.
+fn flip_pack_byte(pack: &JsValue, slot: u64, at: u32) {
+    use beacon_lightsync::store::pack::{decode_pack, PACK_ENTRY_LEN};
+    let bytes: js_sys::Uint8Array = pack.clone().unchecked_into();
+    let entries = decode_pack(0, &bytes.to_vec()).unwrap();
+    let i = entries
+        .iter()
+        .position(|h| h.slot == slot)
+        .expect("the header is in its pack");
+    let index = (i * PACK_ENTRY_LEN) as u32 + at;
     bytes.set_index(index, bytes.get_index(index) ^ 0x01);
 }
 
@@ -168,11 +176,12 @@ async fn one_writer_per_database_and_rotten_records_are_found_and_refetched() {
     let stored = headers.headers_range(0, u64::MAX).await.unwrap();
     drop(headers);
     let victim = stored[stored.len() / 2].clone();
+    let index = beacon_lightsync::store::pack::pack_index(victim.slot);
     edit_record(
         &net.gvr,
-        "headers",
-        JsValue::from_f64(victim.slot as f64),
-        |r| flip_byte(r, "header", 100),
+        "header_packs",
+        JsValue::from_f64(index as f64),
+        |r| flip_pack_byte(r, victim.slot, 100),
     )
     .await;
     let report_only = Object::new();

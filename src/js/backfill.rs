@@ -203,6 +203,10 @@ fn from_backfill(e: &BackfillError) -> JsValue {
         BackfillError::Api { source, .. } => {
             js_error(source.code(), &e.to_string(), source.expected_actual())
         }
+        // QUOTA_EXCEEDED carries the room needed and the estimate as expected/actual.
+        BackfillError::Store(source) => {
+            js_error(source.code(), &e.to_string(), source.expected_actual())
+        }
         BackfillError::Incomplete {
             target_slot,
             oldest_slot,

@@ -510,3 +510,65 @@ impl LightSync {
         }
     }
 }
+
+/// Benchmark (not part of the API): the whole-chain walk of `verifyStore()` over real IndexedDB.
+/// Stores a linked chain of `headers` headers below a bench anchor in a database of its own
+/// (committed in backfill batches of 8192), then times, `runs` times each: reading every range
+/// alone (`readMs`), hashing the ranges read alone (`hashMs`), and `verify_store` itself
+/// (`verifyMs`, reads and hashing overlapped). Deletes the database before resolving with
+/// `{ headers, fillMs, readMs[], hashMs[], verifyMs[], kernel }` (milliseconds).
+#[wasm_bindgen(js_name = benchVerifyStore)]
+pub async fn bench_verify_store(headers: u32, runs: u32) -> Result<JsValue, JsValue> {
+    use crate::store::verify::{fill_bench_chain, header_roots};
+    use crate::store::{IdbStore, HEADER_SSZ_LEN};
+    let gvr = [0xbe; 32];
+    let js = |e: crate::store::StoreError| from_store(&e);
+    IdbStore::delete_database(&gvr).await.map_err(js)?;
+    let store = IdbStore::open("bench", gvr).await.map_err(js)?;
+    let n = u64::from(headers.max(1));
+    let started = js_sys::Date::now();
+    fill_bench_chain(&store, n, 8192).await.map_err(js)?;
+    let fill_ms = js_sys::Date::now() - started;
+    let (read, hash, walk) = (Array::new(), Array::new(), Array::new());
+    for _ in 0..runs.max(1) {
+        let (mut read_ms, mut hash_ms, mut count) = (0.0, 0.0, 0u64);
+        let mut hi = n + 1;
+        while hi > 0 {
+            let lo = hi.saturating_sub(VERIFY_BATCH_SLOTS);
+            let t = js_sys::Date::now();
+            let range = store.headers_range(lo, hi).await.map_err(js)?;
+            read_ms += js_sys::Date::now() - t;
+            let t = js_sys::Date::now();
+            let bytes: Vec<&[u8; HEADER_SSZ_LEN]> = range.iter().map(|h| &h.header).collect();
+            count += header_roots(&bytes).len() as u64;
+            hash_ms += js_sys::Date::now() - t;
+            hi = lo;
+        }
+        let t = js_sys::Date::now();
+        let report = verify_store(&store, VERIFY_BATCH_SLOTS).await.map_err(js)?;
+        let verify_ms = js_sys::Date::now() - t;
+        if count != n || report.checked != n || report.first_broken.is_some() {
+            return Err(js_error(
+                "INTERNAL",
+                &format!(
+                    "expected {n} headers read and verified, got {count} read and {} verified \
+                     (broken: {:?})",
+                    report.checked, report.first_broken
+                ),
+                None,
+            ));
+        }
+        read.push(&read_ms.into());
+        hash.push(&hash_ms.into());
+        walk.push(&verify_ms.into());
+    }
+    store.delete().await.map_err(js)?;
+    let out = Object::new();
+    set(&out, "headers", n as f64);
+    set(&out, "fillMs", fill_ms);
+    set(&out, "readMs", read);
+    set(&out, "hashMs", hash);
+    set(&out, "verifyMs", walk);
+    set(&out, "kernel", crate::merkle::best_kernel().name());
+    Ok(out.into())
+}

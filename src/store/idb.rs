@@ -1,10 +1,12 @@
 //! The IndexedDB [`Store`] (wasm only): the browser's persistent, transactional storage.
 //!
-//! Layout (schema 3): object stores `anchors` (key: block root as a binary key), `headers` (key:
-//! slot as a number), `meta` (string keys `schema_version`, `identity`, `active_anchor`,
-//! `backfill_cursor`), `states` (key: state root as a binary key, value: the SSZ bytes) and,
-//! since schema 2, `anchor_roots` (key: the anchor's block root as a binary key); since schema
-//! 3, `head` (one record under the key `"tip"`: the followed head).
+//! Layout (schema 4): object stores `anchors` (key: block root as a binary key), `header_packs`
+//! (key: `slot / PACK_SLOTS` as a number, value: the pack's bytes, see [`super::pack`]), `meta`
+//! (string keys `schema_version`, `identity`, `active_anchor`, `backfill_cursor`,
+//! `header_count`), `states` (key: state root as a binary key, value: the SSZ bytes),
+//! `anchor_roots` (key: the anchor's block root as a binary key; since schema 2) and `head` (one
+//! record under the key `"tip"`: the followed head; since schema 3). Schemas 1 to 3 kept one
+//! record per header in `headers` (key: slot); schema 4 moves them into packs.
 //! The IndexedDB database version is the schema version, so the browser itself refuses to open
 //! a newer database at our version (a `VersionError`), before anything is read or written.
 //!
@@ -12,7 +14,9 @@
 //! one; the transaction's `complete` or `abort` event is the only outcome that counts, so a
 //! failing request (or a closed tab) aborts the whole write.
 
+use std::cell::RefCell;
 use std::future::IntoFuture;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -22,6 +26,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, TransactionMode};
 
+use super::pack::{decode_pack, encode_pack, group_by_pack, merge_pack, pack_index};
 use super::records::{bytes32, ByteSlice};
 use super::{
     check_continues, check_head_base, check_head_chain, check_network, check_rebuilt, check_slot,
@@ -31,7 +36,9 @@ use super::{
 };
 
 const ANCHORS: &str = "anchors";
+/// The one-record-per-header store of schemas 1 to 3, migrated into `header_packs`.
 const HEADERS: &str = "headers";
+const HEADER_PACKS: &str = "header_packs";
 const META: &str = "meta";
 const STATES: &str = "states";
 const ANCHOR_ROOTS: &str = "anchor_roots";
@@ -43,6 +50,9 @@ const KEY_SCHEMA: &str = "schema_version";
 const KEY_IDENTITY: &str = "identity";
 const KEY_ACTIVE: &str = "active_anchor";
 const KEY_CURSOR: &str = "backfill_cursor";
+/// How many headers the packs hold, kept in the transaction of every write that changes it, so
+/// `status()` can report it without reading the packs.
+const KEY_COUNT: &str = "header_count";
 
 /// Which network a database belongs to, written once when it is created.
 #[derive(Serialize, Deserialize)]
@@ -123,11 +133,6 @@ fn root_key(root: &Root) -> JsValue {
     js_sys::Uint8Array::from(&root[..]).into()
 }
 
-fn slot_key(slot: u64) -> Result<JsValue, StoreError> {
-    check_slot(slot)?;
-    Ok(JsValue::from_f64(slot as f64))
-}
-
 /// Resolves when the transaction commits; an abort (a failed request, an explicit abort, the page
 /// closing) becomes the transaction's error. Must be called before yielding to the event loop
 /// after the last request is issued, which `finish(tx, ..).await` does.
@@ -169,10 +174,6 @@ async fn finish_sized(
 /// The `DOMException` name of a full origin quota.
 const QUOTA_EXCEEDED: &str = "QuotaExceededError";
 
-/// Bytes a header record takes at least (its SSZ bytes, root and slot key), for the `needed` of a
-/// [`StoreError::QuotaExceeded`].
-const HEADER_RECORD_BYTES: u64 = (HEADER_SSZ_LEN + 32 + 8) as u64;
-
 /// `navigator.storage.estimate()` as `(usage, quota)` in bytes, where the browser offers it
 /// (windows and workers of a secure context).
 pub async fn storage_estimate() -> Option<(u64, u64)> {
@@ -212,9 +213,9 @@ async fn quota_exceeded(operation: &'static str, needed: Option<u64>) -> StoreEr
     }
 }
 
-/// A header record read field by field (the hot path of `verifyStore()`, which reads the whole
-/// chain): two byte copies and a number, instead of the generic serde walk; any other shape falls
-/// back to it, which names what is wrong.
+/// A per-header record of schemas 1 to 3 (moved into packs by the schema-4 migration) read field
+/// by field: two byte copies and a number, instead of the generic serde walk; any other shape
+/// falls back to it, which names what is wrong.
 fn header_from_js(value: JsValue) -> Result<HeaderRecord, StoreError> {
     let fast = || -> Option<HeaderRecord> {
         let field = |name: &str| js_sys::Reflect::get(&value, &name.into()).ok();
@@ -252,17 +253,142 @@ async fn read_cursor(
         .transpose()
 }
 
+/// Reads the stored header count inside a transaction that includes `meta` (issued now).
+fn read_count(
+    meta: &idb::ObjectStore,
+    operation: &'static str,
+) -> Result<impl std::future::Future<Output = Result<u64, StoreError>>, StoreError> {
+    let request = meta
+        .get(Query::Key(JsValue::from_str(KEY_COUNT)))
+        .map_err(backend(operation))?
+        .into_future();
+    Ok(async move {
+        match request.await.map_err(backend(operation))? {
+            None => Ok(0),
+            Some(v) => v
+                .as_f64()
+                .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+                .map(|n| n as u64)
+                .ok_or_else(|| StoreError::CorruptRecord {
+                    store: META,
+                    reason: format!("header_count: expected a whole number, got {v:?}"),
+                }),
+        }
+    })
+}
+
+fn put_count(meta: &idb::ObjectStore, count: u64) -> Result<(), idb::Error> {
+    meta.put(
+        &JsValue::from_f64(count as f64),
+        Some(&JsValue::from_str(KEY_COUNT)),
+    )?;
+    Ok(())
+}
+
+fn pack_key(index: u64) -> JsValue {
+    JsValue::from_f64(index as f64)
+}
+
+/// Decoded packs: `(index, headers ascending)`.
+type Packs = Vec<(u64, Vec<HeaderRecord>)>;
+
+/// The packs with indices `lo..=hi` of `store`, as `(index, headers)` ascending by index. The
+/// requests are issued now (so they belong to the caller's transaction) and decoded when the
+/// returned future is awaited.
+fn read_packs(
+    store: &idb::ObjectStore,
+    lo: u64,
+    hi: u64,
+    operation: &'static str,
+) -> Result<impl std::future::Future<Output = Result<Packs, StoreError>>, StoreError> {
+    let range = || {
+        KeyRange::bound(&pack_key(lo), &pack_key(hi), Some(false), Some(false))
+            .map_err(backend(operation))
+    };
+    let keys = store
+        .get_all_keys(Some(Query::KeyRange(range()?)), None)
+        .map_err(backend(operation))?
+        .into_future();
+    let values = store
+        .get_all(Some(Query::KeyRange(range()?)), None)
+        .map_err(backend(operation))?
+        .into_future();
+    Ok(async move {
+        let keys = keys.await.map_err(backend(operation))?;
+        let values = values.await.map_err(backend(operation))?;
+        keys.into_iter()
+            .zip(values)
+            .map(|(key, value)| decode_pack_record(key, value))
+            .collect()
+    })
+}
+
+/// One `header_packs` record: its key (a pack index) and its bytes.
+fn decode_pack_record(
+    key: JsValue,
+    value: JsValue,
+) -> Result<(u64, Vec<HeaderRecord>), StoreError> {
+    let corrupt = |reason: String| StoreError::CorruptRecord {
+        store: HEADER_PACKS,
+        reason,
+    };
+    let index = key
+        .as_f64()
+        .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+        .ok_or_else(|| corrupt(format!("expected a pack index as key, got {key:?}")))?
+        as u64;
+    let bytes = record_bytes(value, HEADER_PACKS)?;
+    Ok((index, decode_pack(index, &bytes).map_err(corrupt)?))
+}
+
+/// The slot → root of every header in `packs`.
+fn stored_roots(packs: &[(u64, Vec<HeaderRecord>)]) -> std::collections::HashMap<u64, Root> {
+    packs
+        .iter()
+        .flat_map(|(_, hs)| hs.iter().map(|h| (h.slot, h.root)))
+        .collect()
+}
+
+/// Writes `new` (headers none of which is stored) into their packs inside the caller's
+/// transaction: each touched pack is `stored`'s copy of it (read in the same transaction) with
+/// the new headers merged in, put back whole. Returns the bytes put (the `needed` of a
+/// [`StoreError::QuotaExceeded`]).
+fn put_packs(
+    store: &idb::ObjectStore,
+    stored: &[(u64, Vec<HeaderRecord>)],
+    new: &[&HeaderRecord],
+) -> Result<u64, idb::Error> {
+    let mut written = 0u64;
+    let mut groups: std::collections::BTreeMap<u64, Vec<&HeaderRecord>> = Default::default();
+    for h in new {
+        groups.entry(pack_index(h.slot)).or_default().push(h);
+    }
+    for (index, group) in groups {
+        let before = stored
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(&[][..], |(_, hs)| &hs[..]);
+        let bytes = encode_pack(&merge_pack(before, &group));
+        store.put(
+            &js_sys::Uint8Array::from(&bytes[..]).into(),
+            Some(&pack_key(index)),
+        )?;
+        written += bytes.len() as u64;
+    }
+    Ok(written)
+}
+
 /// Issues the requests that discard the backfill (every header, the cursor, the head) inside
-/// `tx`, which must include `headers`, `meta` and `head`.
+/// `tx`, which must include `header_packs`, `meta` and `head`.
 fn clear_backfill(tx: &idb::Transaction, operation: &'static str) -> Result<(), StoreError> {
-    tx.object_store(HEADERS)
+    tx.object_store(HEADER_PACKS)
         .map_err(backend(operation))?
         .clear()
         .map_err(backend(operation))?;
-    tx.object_store(META)
-        .map_err(backend(operation))?
-        .delete(Query::Key(JsValue::from_str(KEY_CURSOR)))
+    let meta = tx.object_store(META).map_err(backend(operation))?;
+    meta.delete(Query::Key(JsValue::from_str(KEY_CURSOR)))
         .map_err(backend(operation))?;
+    put_count(&meta, 0).map_err(backend(operation))?;
     tx.object_store(HEAD)
         .map_err(backend(operation))?
         .clear()
@@ -270,16 +396,15 @@ fn clear_backfill(tx: &idb::Transaction, operation: &'static str) -> Result<(), 
     Ok(())
 }
 
-/// Whether a write failed because a request hit a uniqueness constraint.
-fn aborted_by_constraint(tx: &web_sys::IdbTransaction) -> bool {
-    tx.error()
-        .map(|e| e.name() == "ConstraintError")
-        .unwrap_or(false)
-}
-
 /// Creates or upgrades the schema inside the `upgradeneeded` version-change transaction.
-/// Each step moves the database from one schema version to the next; steps only ever add.
-fn migrate(event: &idb::event::VersionChangeEvent, identity: &Identity) -> Result<(), String> {
+/// Each step moves the database from one schema version to the next, inside that one
+/// transaction: a failure (reported into `failed`, for steps that finish asynchronously) or a
+/// closed tab aborts it, and the database stays at its old version with every record as it was.
+fn migrate(
+    event: &idb::event::VersionChangeEvent,
+    identity: &Identity,
+    failed: Rc<RefCell<Option<String>>>,
+) -> Result<(), String> {
     use idb::event::{DatabaseEvent, Event};
     let old = event.old_version().map_err(|e| describe(&e))?;
     let db = event.database().map_err(|e| describe(&e))?;
@@ -310,7 +435,22 @@ fn migrate(event: &idb::event::VersionChangeEvent, identity: &Identity) -> Resul
         db.create_object_store(HEAD, ObjectStoreParams::new())
             .map_err(|e| describe(&e))?;
     }
-    // Later schema versions add their steps here: `if old < 4 { ... }`.
+    if old < 4 {
+        // Schema 4: headers in packs (see `super::pack`). Every per-header record moves into
+        // its pack, then `headers` is deleted.
+        db.create_object_store(HEADER_PACKS, ObjectStoreParams::new())
+            .map_err(|e| describe(&e))?;
+        let raw_db: web_sys::IdbDatabase = db.into();
+        let raw_tx: web_sys::IdbTransaction = tx.into();
+        migrate_headers(raw_db, raw_tx.clone(), failed)?;
+        let tx = idb::Transaction::from(raw_tx);
+        return put_schema_version(&tx);
+    }
+    // Later schema versions add their steps here: `if old < 5 { ... }`.
+    put_schema_version(&tx)
+}
+
+fn put_schema_version(tx: &idb::Transaction) -> Result<(), String> {
     let meta = tx.object_store(META).map_err(|e| describe(&e))?;
     meta.put(
         &JsValue::from_f64(f64::from(SCHEMA_VERSION)),
@@ -318,6 +458,99 @@ fn migrate(event: &idb::event::VersionChangeEvent, identity: &Identity) -> Resul
     )
     .map_err(|e| describe(&e))?;
     Ok(())
+}
+
+/// Per-header records moved per step of the schema-4 migration (a bounded amount in memory).
+const MIGRATE_CHUNK: u32 = 65_536;
+
+/// Starts moving the per-header records of `headers` into `header_packs`, in slot order, a
+/// chunk at a time, inside the version-change transaction `tx` (whose first request is issued
+/// before returning, so the transaction stays alive until the move ends). A record that does not
+/// decode as a header of its own slot is damaged and is not moved: the chain walk of
+/// `verifyStore()` then reports the gap, and the repair fetches that range again.
+fn migrate_headers(
+    db: web_sys::IdbDatabase,
+    tx: web_sys::IdbTransaction,
+    failed: Rc<RefCell<Option<String>>>,
+) -> Result<(), String> {
+    let chunk = read_chunk(&tx, None).map_err(|e| describe(&e))?;
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(reason) = move_headers(&db, &tx, chunk).await {
+            *failed.borrow_mut() = Some(reason);
+            let _ = tx.abort();
+        }
+    });
+    Ok(())
+}
+
+type Chunk = (
+    idb::request::futures::GetAllKeysStoreRequestFuture,
+    idb::request::futures::GetAllStoreRequestFuture,
+);
+
+/// Issues the reads of the next chunk of `headers`: keys above `after` (all without one).
+fn read_chunk(tx: &web_sys::IdbTransaction, after: Option<&JsValue>) -> Result<Chunk, idb::Error> {
+    let old = idb::Transaction::from(tx.clone()).object_store(HEADERS)?;
+    let query = || -> Result<Option<Query>, idb::Error> {
+        Ok(match after {
+            Some(key) => Some(Query::KeyRange(KeyRange::lower_bound(key, Some(true))?)),
+            None => None,
+        })
+    };
+    Ok((
+        old.get_all_keys(query()?, Some(MIGRATE_CHUNK))?
+            .into_future(),
+        old.get_all(query()?, Some(MIGRATE_CHUNK))?.into_future(),
+    ))
+}
+
+async fn move_headers(
+    db: &web_sys::IdbDatabase,
+    tx: &web_sys::IdbTransaction,
+    chunk: Chunk,
+) -> Result<(), String> {
+    let itx = idb::Transaction::from(tx.clone());
+    let packs = itx.object_store(HEADER_PACKS).map_err(|e| describe(&e))?;
+    let meta = itx.object_store(META).map_err(|e| describe(&e))?;
+    // The last pack of a full chunk may continue in the next one: it is written with it.
+    let mut carry: Vec<HeaderRecord> = Vec::new();
+    let mut count = 0u64;
+    let mut next = Some(chunk);
+    while let Some((keys, values)) = next.take() {
+        let keys = keys.await.map_err(|e| describe(&e))?;
+        let values = values.await.map_err(|e| describe(&e))?;
+        let more = keys.len() == MIGRATE_CHUNK as usize;
+        if more {
+            next = Some(read_chunk(tx, keys.last()).map_err(|e| describe(&e))?);
+        }
+        let mut records = std::mem::take(&mut carry);
+        for (key, value) in keys.iter().zip(values) {
+            if let Ok(h) = header_from_js(value) {
+                if key.as_f64() == Some(h.slot as f64) && h.encoded_slot() == h.slot {
+                    records.push(h);
+                }
+            }
+        }
+        let mut groups = group_by_pack(records);
+        if more {
+            if let Some((_, last)) = groups.pop() {
+                carry = last;
+            }
+        }
+        for (index, group) in &groups {
+            count += group.len() as u64;
+            let bytes = encode_pack(group);
+            packs
+                .put(
+                    &js_sys::Uint8Array::from(&bytes[..]).into(),
+                    Some(&pack_key(*index)),
+                )
+                .map_err(|e| describe(&e))?;
+        }
+    }
+    put_count(&meta, count).map_err(|e| describe(&e))?;
+    db.delete_object_store(HEADERS)
+        .map_err(|e| format!("deleting the per-header store: {e:?}"))
 }
 
 impl IdbStore {
@@ -347,10 +580,11 @@ impl IdbStore {
             .map_err(backend("delete"))
     }
 
-    /// Counts the stored headers of a network with one IndexedDB `count()` over a short-lived
-    /// connection of its own (the [`Store`] trait has no count, and reading every header to
-    /// count them would load up to the whole chain). Opened without a version, so it never
-    /// triggers an upgrade, and closed before returning, so it never blocks a later delete.
+    /// Counts the stored headers of a network: the count kept in `meta` (a database of schema 3 or
+    /// older: one IndexedDB `count()` of its per-header records), over a short-lived connection
+    /// of its own (the [`Store`] trait has no count, and reading every header to count them
+    /// would load up to the whole chain). Opened without a version, so it never triggers an
+    /// upgrade, and closed before returning, so it never blocks a later delete.
     pub async fn count_headers(genesis_validators_root: &Root) -> Result<u64, StoreError> {
         let operation = "count headers";
         let factory = Factory::new().map_err(backend(operation))?;
@@ -360,7 +594,15 @@ impl IdbStore {
             .await
             .map_err(backend(operation))?;
         let count = async {
-            if !db.store_names().iter().any(|n| n == HEADERS) {
+            let names = db.store_names();
+            if names.iter().any(|n| n == HEADER_PACKS) {
+                let tx = db
+                    .transaction(&[META], TransactionMode::ReadOnly)
+                    .map_err(backend(operation))?;
+                let meta = tx.object_store(META).map_err(backend(operation))?;
+                return read_count(&meta, operation)?.await;
+            }
+            if !names.iter().any(|n| n == HEADERS) {
                 return Ok(0);
             }
             let tx = db
@@ -505,10 +747,8 @@ impl IdbStore {
         operation: &'static str,
     ) -> Result<u64, StoreError> {
         let sorted = check_head_chain(head, headers)?;
-        // Encode everything before the transaction starts (see `commit_backfill_batch`).
-        let mut encoded = Vec::with_capacity(sorted.len());
         for h in &sorted {
-            encoded.push((h.slot, slot_key(h.slot)?, to_js(*h, operation)?));
+            check_slot(h.slot)?;
         }
         let head_value = to_js(head, operation)?;
         let rebuilt_values = match rebuilt {
@@ -519,25 +759,13 @@ impl IdbStore {
             )),
             None => None,
         };
-        let range = match (sorted.first(), sorted.last()) {
-            (Some(lo), Some(hi)) => Some(
-                KeyRange::bound(
-                    &JsValue::from_f64(lo.slot as f64),
-                    &JsValue::from_f64(hi.slot as f64),
-                    Some(false),
-                    Some(false),
-                )
-                .map_err(backend(operation))?,
-            ),
-            _ => None,
-        };
         let tx = self.transaction(
-            &[ANCHORS, HEADERS, HEAD, META],
+            &[ANCHORS, HEADER_PACKS, HEAD, META],
             TransactionMode::ReadWrite,
             operation,
         )?;
         let anchors = tx.object_store(ANCHORS).map_err(backend(operation))?;
-        let header_store = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let header_store = tx.object_store(HEADER_PACKS).map_err(backend(operation))?;
         let head_store = tx.object_store(HEAD).map_err(backend(operation))?;
         let meta = tx.object_store(META).map_err(backend(operation))?;
         if rebuilt.is_some_and(|(_, b)| b.resets()) {
@@ -553,29 +781,29 @@ impl IdbStore {
             .get(Query::Key(JsValue::from_str(KEY_TIP)))
             .map_err(backend(operation))?
             .into_future();
-        let stored_headers = match range {
-            Some(r) => Some(
-                header_store
-                    .get_all(Some(Query::KeyRange(r)), None)
-                    .map_err(backend(operation))?
-                    .into_future(),
-            ),
-            None => None,
+        let packs = match (sorted.first(), sorted.last()) {
+            (Some(lo), Some(hi)) => Some(read_packs(
+                &header_store,
+                pack_index(lo.slot),
+                pack_index(hi.slot),
+                operation,
+            )?),
+            _ => None,
         };
+        let count = read_count(&meta, operation)?;
         let anchor_present = anchor_present.await.map_err(backend(operation))?.is_some();
         let stored_head = stored_head.await.map_err(backend(operation))?;
-        let stored_headers = match stored_headers {
-            Some(f) => f.await.map_err(backend(operation))?,
-            None => Vec::new(),
+        let packs = match packs {
+            Some(f) => f.await,
+            None => Ok(Vec::new()),
         };
+        let count = count.await;
         let raw_tx: web_sys::IdbTransaction = tx.into();
-        let checked = (|| -> Result<Vec<usize>, StoreError> {
+        let checked = (|| -> Result<_, StoreError> {
+            let (packs, count) = (packs?, count?);
             let stored_head: Option<HeadRecord> =
                 stored_head.map(|v| from_js(v, HEAD)).transpose()?;
-            let stored: std::collections::HashMap<u64, Root> = stored_headers
-                .into_iter()
-                .map(|v| from_js::<HeaderRecord>(v, HEADERS).map(|h| (h.slot, h.root)))
-                .collect::<Result<_, _>>()?;
+            let stored = stored_roots(&packs);
             if rebuilt.is_none() {
                 if !anchor_present {
                     return Err(StoreError::AnchorNotFound {
@@ -585,28 +813,18 @@ impl IdbStore {
                 check_head_base(head, &sorted, stored_head.as_ref())?;
             }
             let fresh = new_headers(&sorted, |slot| stored.get(&slot).copied())?;
-            let index: std::collections::HashMap<u64, usize> = encoded
-                .iter()
-                .enumerate()
-                .map(|(i, (slot, _, _))| (*slot, i))
-                .collect();
-            Ok(fresh
-                .iter()
-                .filter_map(|f| index.get(&f.slot).copied())
-                .collect())
+            Ok((fresh, packs, count))
         })();
-        let fresh = match checked {
+        let (fresh, packs, count) = match checked {
             Ok(f) => f,
             Err(e) => {
                 let _ = raw_tx.abort();
                 return Err(e);
             }
         };
-        let write = || -> Result<(), idb::Error> {
-            for &i in &fresh {
-                let (_, key, value) = &encoded[i];
-                header_store.put(value, Some(key))?;
-            }
+        let write = || -> Result<u64, idb::Error> {
+            let written = put_packs(&header_store, &packs, &fresh)?;
+            put_count(&meta, count + fresh.len() as u64)?;
             head_store.put(&head_value, Some(&JsValue::from_str(KEY_TIP)))?;
             if let (Some((anchor, _)), Some((anchor_value, active, cursor_value))) =
                 (rebuilt, &rebuilt_values)
@@ -617,34 +835,17 @@ impl IdbStore {
                     meta.put(c, Some(&JsValue::from_str(KEY_CURSOR)))?;
                 }
             }
-            Ok(())
+            Ok(written)
         };
-        if let Err(error) = write() {
-            let _ = raw_tx.abort();
-            return Err(backend(operation)(error));
-        }
-        let needed = fresh.len() as u64 * HEADER_RECORD_BYTES;
+        let needed = match write() {
+            Ok(written) => written,
+            Err(error) => {
+                let _ = raw_tx.abort();
+                return Err(backend(operation)(error));
+            }
+        };
         finish_sized(raw_tx, operation, Some(needed)).await?;
         Ok(fresh.len() as u64)
-    }
-
-    /// The first slot of `headers` that is already stored, found after a constraint abort.
-    async fn first_stored_slot(&self, headers: &[HeaderRecord]) -> Result<Option<u64>, StoreError> {
-        let tx = self.transaction(&[HEADERS], TransactionMode::ReadOnly, "find stored header")?;
-        let store = tx
-            .object_store(HEADERS)
-            .map_err(backend("find stored header"))?;
-        for header in headers {
-            let found = store
-                .get_key(Query::Key(slot_key(header.slot)?))
-                .map_err(backend("find stored header"))?
-                .await
-                .map_err(backend("find stored header"))?;
-            if found.is_some() {
-                return Ok(Some(header.slot));
-            }
-        }
-        Ok(None)
     }
 }
 
@@ -675,7 +876,7 @@ impl Store for IdbStore {
         let migration_error = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
         let seen = migration_error.clone();
         request.on_upgrade_needed(move |event| {
-            if let Err(reason) = migrate(&event, &identity) {
+            if let Err(reason) = migrate(&event, &identity, seen.clone()) {
                 *seen.borrow_mut() = Some(reason);
                 // Throwing is not possible from here; aborting the version-change transaction
                 // makes the open fail and rolls the migration back.
@@ -836,15 +1037,16 @@ impl Store for IdbStore {
     }
 
     async fn header(&self, slot: u64) -> Result<Option<HeaderRecord>, StoreError> {
-        let key = slot_key(slot)?;
-        let tx = self.transaction(&[HEADERS], TransactionMode::ReadOnly, "read header")?;
-        let store = tx.object_store(HEADERS).map_err(backend("read header"))?;
-        let value = store
-            .get(Query::Key(key))
-            .map_err(backend("read header"))?
-            .await
-            .map_err(backend("read header"))?;
-        value.map(|v| from_js(v, HEADERS)).transpose()
+        check_slot(slot)?;
+        let operation = "read header";
+        let index = pack_index(slot);
+        let tx = self.transaction(&[HEADER_PACKS], TransactionMode::ReadOnly, operation)?;
+        let store = tx.object_store(HEADER_PACKS).map_err(backend(operation))?;
+        let packs = read_packs(&store, index, index, operation)?.await?;
+        Ok(packs
+            .into_iter()
+            .flat_map(|(_, hs)| hs)
+            .find(|h| h.slot == slot))
     }
 
     async fn headers_range(
@@ -857,21 +1059,23 @@ impl Store for IdbStore {
         }
         let end_slot = end_slot.min(super::MAX_SLOT + 1);
         let operation = "read headers";
-        let range = KeyRange::bound(
-            &JsValue::from_f64(start_slot as f64),
-            &JsValue::from_f64(end_slot as f64),
-            Some(false),
-            Some(true),
-        )
-        .map_err(backend(operation))?;
-        let tx = self.transaction(&[HEADERS], TransactionMode::ReadOnly, operation)?;
-        let store = tx.object_store(HEADERS).map_err(backend(operation))?;
-        let values = store
-            .get_all(Some(Query::KeyRange(range)), None)
-            .map_err(backend(operation))?
-            .await
-            .map_err(backend(operation))?;
-        values.into_iter().map(header_from_js).collect()
+        let tx = self.transaction(&[HEADER_PACKS], TransactionMode::ReadOnly, operation)?;
+        let store = tx.object_store(HEADER_PACKS).map_err(backend(operation))?;
+        let packs = read_packs(
+            &store,
+            pack_index(start_slot),
+            pack_index(end_slot - 1),
+            operation,
+        )?
+        .await?;
+        let mut headers: Vec<HeaderRecord> = packs
+            .into_iter()
+            .flat_map(|(_, hs)| hs)
+            .filter(|h| (start_slot..end_slot).contains(&h.slot))
+            .collect();
+        // Packs are in slot order unless a stored slot was damaged.
+        headers.sort_by_key(|h| h.slot);
+        Ok(headers)
     }
 
     async fn backfill_cursor(&self) -> Result<Option<BackfillCursor>, StoreError> {
@@ -885,47 +1089,63 @@ impl Store for IdbStore {
     ) -> Result<(), StoreError> {
         let operation = "commit backfill batch";
         validate_batch(headers, cursor)?;
-        // Encode everything before the transaction starts: a transaction left without pending
-        // requests while Rust works would commit early.
-        let mut encoded = Vec::with_capacity(headers.len());
-        for header in headers {
-            encoded.push((slot_key(header.slot)?, to_js(header, operation)?));
-        }
         let cursor_value = to_js(cursor, operation)?;
-        let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
-        let store = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let tx = self.transaction(&[HEADER_PACKS, META], TransactionMode::ReadWrite, operation)?;
+        let store = tx.object_store(HEADER_PACKS).map_err(backend(operation))?;
         let meta = tx.object_store(META).map_err(backend(operation))?;
+        // The packs the batch falls into, read in the transaction that rewrites them.
+        let slots = headers.iter().map(|h| h.slot);
+        let packs = match (slots.clone().min(), slots.max()) {
+            (Some(lo), Some(hi)) => Some(read_packs(
+                &store,
+                pack_index(lo),
+                pack_index(hi),
+                operation,
+            )?),
+            _ => None,
+        };
+        let count = read_count(&meta, operation)?;
         // Compare-and-set: the cursor this batch continues is read inside the transaction that
         // replaces it, so no other writer can move it in between.
-        let stored = read_cursor(&meta, operation).await?;
+        let stored = read_cursor(&meta, operation).await;
+        let packs = match packs {
+            Some(p) => p.await,
+            None => Ok(Vec::new()),
+        };
+        let count = count.await;
         let raw_tx: web_sys::IdbTransaction = tx.into();
-        if let Err(error) = check_continues(stored.as_ref(), headers, cursor) {
-            let _ = raw_tx.abort();
-            return Err(error);
-        }
-        for (key, value) in &encoded {
-            // `add`, not `put`: a stored header is never overwritten. A clash fails the request,
-            // which aborts the transaction and with it every write of this batch.
-            if let Err(error) = store.add(value, Some(key)) {
+        let checked = (|| {
+            let (stored, packs, count) = (stored?, packs?, count?);
+            check_continues(stored.as_ref(), headers, cursor)?;
+            // A stored header is never overwritten: the whole batch is refused.
+            let roots = stored_roots(&packs);
+            if let Some(h) = headers.iter().find(|h| roots.contains_key(&h.slot)) {
+                return Err(StoreError::HeaderAlreadyStored { slot: h.slot });
+            }
+            Ok((packs, count))
+        })();
+        let (packs, count) = match checked {
+            Ok(c) => c,
+            Err(error) => {
+                let _ = raw_tx.abort();
+                return Err(error);
+            }
+        };
+        let write = || -> Result<u64, idb::Error> {
+            let new: Vec<&HeaderRecord> = headers.iter().collect();
+            let written = put_packs(&store, &packs, &new)?;
+            meta.put(&cursor_value, Some(&JsValue::from_str(KEY_CURSOR)))?;
+            put_count(&meta, count + headers.len() as u64)?;
+            Ok(written)
+        };
+        let needed = match write() {
+            Ok(written) => written,
+            Err(error) => {
                 let _ = raw_tx.abort();
                 return Err(backend(operation)(error));
             }
-        }
-        if let Err(error) = meta.put(&cursor_value, Some(&JsValue::from_str(KEY_CURSOR))) {
-            let _ = raw_tx.abort();
-            return Err(backend(operation)(error));
-        }
-        let needed = headers.len() as u64 * HEADER_RECORD_BYTES;
-        match finish_sized(raw_tx.clone(), operation, Some(needed)).await {
-            Ok(()) => Ok(()),
-            Err(error) if aborted_by_constraint(&raw_tx) => {
-                match self.first_stored_slot(headers).await? {
-                    Some(slot) => Err(StoreError::HeaderAlreadyStored { slot }),
-                    None => Err(error),
-                }
-            }
-            Err(error) => Err(error),
-        }
+        };
+        finish_sized(raw_tx, operation, Some(needed)).await
     }
 
     async fn truncate_backfill(
@@ -935,30 +1155,50 @@ impl Store for IdbStore {
     ) -> Result<(), StoreError> {
         let operation = "truncate backfill";
         let value = to_js(cursor, operation)?;
-        let key = slot_key(cursor.oldest_slot)?;
-        let tx = self.transaction(&[HEADERS, META], TransactionMode::ReadWrite, operation)?;
-        let headers = tx.object_store(HEADERS).map_err(backend(operation))?;
+        let cut = cursor.oldest_slot;
+        check_slot(cut)?;
+        let index = pack_index(cut);
+        let tx = self.transaction(&[HEADER_PACKS, META], TransactionMode::ReadWrite, operation)?;
+        let headers = tx.object_store(HEADER_PACKS).map_err(backend(operation))?;
         let meta = tx.object_store(META).map_err(backend(operation))?;
+        // Every pack up to the cut's: the ones below go whole, the cut's keeps its upper part,
+        // and the count drops by what they held.
+        let packs = read_packs(&headers, 0, index, operation)?;
+        let count = read_count(&meta, operation)?;
         let stored = read_cursor(&meta, operation).await;
-        let at = headers
-            .get(Query::Key(key.clone()))
-            .map_err(backend(operation))?
-            .await
-            .map_err(backend(operation));
+        let packs = packs.await;
+        let count = count.await;
         let raw_tx: web_sys::IdbTransaction = tx.into();
         let checked = (|| {
-            let at: Option<HeaderRecord> = at?.map(|v| from_js(v, HEADERS)).transpose()?;
-            check_truncate(stored?.as_ref(), expected, cursor, at.as_ref())
+            let (packs, count) = (packs?, count?);
+            let at = packs.iter().flat_map(|(_, hs)| hs).find(|h| h.slot == cut);
+            check_truncate(stored?.as_ref(), expected, cursor, at)?;
+            let kept: Vec<HeaderRecord> = packs
+                .iter()
+                .filter(|(i, _)| *i == index)
+                .flat_map(|(_, hs)| hs.iter().filter(|h| h.slot >= cut).cloned())
+                .collect();
+            let held: usize = packs.iter().map(|(_, hs)| hs.len()).sum();
+            let dropped = (held - kept.len()) as u64;
+            Ok((kept, count.saturating_sub(dropped)))
         })();
-        if let Err(error) = checked {
-            let _ = raw_tx.abort();
-            return Err(error);
-        }
+        let (kept, count) = match checked {
+            Ok(c) => c,
+            Err(error) => {
+                let _ = raw_tx.abort();
+                return Err(error);
+            }
+        };
         let write = || -> Result<(), idb::Error> {
-            let below = KeyRange::upper_bound(&key, Some(true))?;
+            let below = KeyRange::upper_bound(&pack_key(index), Some(false))?;
             headers.delete(Query::KeyRange(below))?;
+            let bytes = encode_pack(&kept);
+            headers.put(
+                &js_sys::Uint8Array::from(&bytes[..]).into(),
+                Some(&pack_key(index)),
+            )?;
             meta.put(&value, Some(&JsValue::from_str(KEY_CURSOR)))?;
-            Ok(())
+            put_count(&meta, count)
         };
         if let Err(error) = write() {
             let _ = raw_tx.abort();
@@ -970,7 +1210,7 @@ impl Store for IdbStore {
     async fn reset_backfill(&self) -> Result<(), StoreError> {
         let operation = "reset backfill";
         let tx = self.transaction(
-            &[HEADERS, META, HEAD],
+            &[HEADER_PACKS, META, HEAD],
             TransactionMode::ReadWrite,
             operation,
         )?;
@@ -1045,7 +1285,7 @@ impl Store for IdbStore {
     async fn dump(&self) -> Result<StoreDump, StoreError> {
         let operation = "dump";
         let tx = self.transaction(
-            &[ANCHORS, ANCHOR_ROOTS, HEADERS, META, STATES, HEAD],
+            &[ANCHORS, ANCHOR_ROOTS, HEADER_PACKS, META, STATES, HEAD],
             TransactionMode::ReadOnly,
             operation,
         )?;
@@ -1054,10 +1294,7 @@ impl Store for IdbStore {
             .get_all(None, None)
             .map_err(backend(operation))?
             .into_future();
-        let headers = store(HEADERS)?
-            .get_all(None, None)
-            .map_err(backend(operation))?
-            .into_future();
+        let headers = read_packs(&store(HEADER_PACKS)?, 0, super::MAX_SLOT, operation)?;
         let state_keys = store(STATES)?
             .get_all_keys(None, None)
             .map_err(backend(operation))?
@@ -1078,7 +1315,9 @@ impl Store for IdbStore {
         let head = head.await.map_err(backend(operation))?;
         let anchors = anchors.await.map_err(backend(operation))?;
         let anchor_roots = anchor_roots.await.map_err(backend(operation))?;
-        let headers = headers.await.map_err(backend(operation))?;
+        let mut headers: Vec<HeaderRecord> =
+            headers.await?.into_iter().flat_map(|(_, hs)| hs).collect();
+        headers.sort_by_key(|h| h.slot);
         let state_keys = state_keys.await.map_err(backend(operation))?;
         let state_values = state_values.await.map_err(backend(operation))?;
         let mut states = Vec::with_capacity(state_keys.len());
@@ -1098,10 +1337,7 @@ impl Store for IdbStore {
                 .into_iter()
                 .map(|v| from_js(v, ANCHORS))
                 .collect::<Result<_, _>>()?,
-            headers: headers
-                .into_iter()
-                .map(|v| from_js(v, HEADERS))
-                .collect::<Result<_, _>>()?,
+            headers,
             states,
             anchor_roots: anchor_roots
                 .into_iter()
@@ -1127,6 +1363,11 @@ impl Drop for IdbStore {
 
 /// Bytes stored as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).
 fn state_bytes(value: JsValue) -> Result<Vec<u8>, StoreError> {
+    record_bytes(value, STATES)
+}
+
+/// Bytes stored in `store` as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).
+fn record_bytes(value: JsValue, store: &'static str) -> Result<Vec<u8>, StoreError> {
     if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
         return Ok(array.to_vec());
     }
@@ -1134,7 +1375,7 @@ fn state_bytes(value: JsValue) -> Result<Vec<u8>, StoreError> {
         return Ok(js_sys::Uint8Array::new(buffer).to_vec());
     }
     Err(StoreError::CorruptRecord {
-        store: STATES,
-        reason: "expected bytes".into(),
+        store,
+        reason: format!("expected bytes, got {value:?}"),
     })
 }

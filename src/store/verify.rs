@@ -88,9 +88,18 @@ pub fn linked_headers(n: u64) -> Vec<HeaderRecord> {
 /// A [`crate::store::MemoryStore`] holding [`linked_headers`]`(n)` as a finished backfill below
 /// an anchor whose block is the top header: what [`verify_store`] walks in the benchmarks.
 pub fn bench_store(n: u64) -> crate::store::MemoryStore {
+    let store = crate::store::MemoryStore::new("bench", [0xbe; 32]);
+    futures::executor::block_on(fill_bench_chain(&store, n, 65_536)).expect("bench chain");
+    store
+}
+
+/// Stores [`linked_headers`]`(n)` in `store` (of the network `"bench"`) as a finished backfill
+/// below an anchor whose block is the top header, committed `batch` headers at a time from the
+/// top down, as backfill does: the chain [`verify_store`] walks in the benchmarks, natively and
+/// in the browser.
+pub async fn fill_bench_chain<S: Store>(store: &S, n: u64, batch: usize) -> Result<(), StoreError> {
     let chain = linked_headers(n.max(1));
     let top = chain.last().expect("at least one header");
-    let store = crate::store::MemoryStore::new("bench", [0xbe; 32]);
     let anchor = AnchorRecord {
         network: "bench".into(),
         slot: top.slot,
@@ -109,23 +118,18 @@ pub fn bench_store(n: u64) -> crate::store::MemoryStore {
         created_at: 0,
         stale: false,
     };
-    futures::executor::block_on(async {
-        store.put_anchor(&anchor, true).await.expect("bench anchor");
-        for batch in chain.rchunks(65_536) {
-            let oldest = &batch[0];
-            let cursor = BackfillCursor {
-                oldest_slot: oldest.slot,
-                oldest_root: oldest.root,
-                oldest_parent_root: oldest.parent_root(),
-                target_slot: 0,
-            };
-            store
-                .commit_backfill_batch(batch, &cursor)
-                .await
-                .expect("bench batch");
-        }
-    });
-    store
+    store.put_anchor(&anchor, true).await?;
+    for part in chain.rchunks(batch.max(1)) {
+        let oldest = &part[0];
+        let cursor = BackfillCursor {
+            oldest_slot: oldest.slot,
+            oldest_root: oldest.root,
+            oldest_parent_root: oldest.parent_root(),
+            target_slot: 0,
+        };
+        store.commit_backfill_batch(part, &cursor).await?;
+    }
+    Ok(())
 }
 
 /// What is wrong at the first broken link of the stored chain.
@@ -321,8 +325,9 @@ impl ChainWalk {
 
 /// Re-walks the stored chain of the active anchor: every header from the followed head (or the
 /// anchor's block) down to the backfill cursor is re-hashed and must be its child's parent.
-/// Reads `batch_slots` slots per `headers_range` (descending), so memory stays bounded. Without
-/// an active anchor nothing is checked.
+/// Reads `batch_slots` slots per `headers_range` (descending, the next range read while the
+/// current one is hashed), so memory stays bounded. Without an active anchor nothing is
+/// checked.
 pub async fn verify_store<S: Store>(
     store: &S,
     batch_slots: u64,
@@ -357,13 +362,28 @@ pub async fn verify_store<S: Store>(
     let bottom = cursor.map(|c| c.oldest_slot).unwrap_or(0);
     let mut walk = ChainWalk::new(top, anchor.block_root, cursor);
     let batch = batch_slots.max(1);
+    let below = |hi: u64| hi.saturating_sub(batch).max(bottom);
     let mut hi = top_slot.saturating_add(1);
-    while walk.wants_more() && hi > bottom {
-        let lo = hi.saturating_sub(batch).max(bottom);
-        let mut headers = store.headers_range(lo, hi).await?;
+    if hi <= bottom {
+        return Ok(walk.finish());
+    }
+    let mut lo = below(hi);
+    let mut headers = store.headers_range(lo, hi).await?;
+    loop {
         headers.reverse();
-        walk.feed(&headers);
+        if lo <= bottom {
+            walk.feed(&headers);
+            break;
+        }
+        // The next range is read while this one is hashed: the store's read (IndexedDB works
+        // outside the page's thread) overlaps the hashing.
         hi = lo;
+        lo = below(hi);
+        let (next, ()) = futures::join!(store.headers_range(lo, hi), async { walk.feed(&headers) });
+        if !walk.wants_more() {
+            break;
+        }
+        headers = next?;
     }
     Ok(walk.finish())
 }

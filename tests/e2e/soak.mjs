@@ -380,6 +380,10 @@ async function dumpDatabases(env, browser) {
   }
 }
 
+/** The header packs' layout (src/store/pack.rs): slots per pack, bytes per header. */
+const PACK_SLOTS = 1024n;
+const PACK_ENTRY_LEN = 144;
+
 const bytes = (v, what, len) => {
   if (!v || typeof v.$bytes !== "string") throw new Error(`${what}: expected bytes, got ${JSON.stringify(v)}`);
   const b = Buffer.from(v.$bytes, "hex");
@@ -437,8 +441,9 @@ function blockAtOrBefore(env, slot) {
 function checkOne(env, db, problems, summary) {
   const fail = (m) => problems.push(m);
   const store = (name) => db.stores[name] ?? [];
-  for (const name of ["anchors", "headers", "meta", "states", "anchor_roots", "head"])
-    if (!db.stores[name]) fail(`object store ${name}: expected it (schema 3), got none`);
+  for (const name of ["anchors", "header_packs", "meta", "states", "anchor_roots", "head"])
+    if (!db.stores[name]) fail(`object store ${name}: expected it (schema 4), got none`);
+  if (db.stores.headers) fail("object store headers: expected none (schema 4 keeps headers in header_packs), got one");
 
   // meta: schema_version, identity, active_anchor, backfill_cursor (string keys).
   const meta = Object.fromEntries(store("meta").map((r) => [r.key, r.value]));
@@ -462,14 +467,27 @@ function checkOne(env, db, problems, summary) {
   for (const { key, value: r } of store("anchor_roots")) checkAnchorRoots(env, toHex(bytes(key, "anchor_roots key", 32)), r, anchors, fail);
   if (store("states").length) fail(`states: expected none (no state is kept), got ${store("states").length}`);
 
-  // headers (key: slot).
+  // header_packs (key: slot / PACK_SLOTS): each pack the stored headers of its slots, ascending,
+  // as 112 SSZ bytes then the 32-byte root each.
   const headers = [];
-  for (const { key, value: h } of store("headers")) {
-    const slot = u64(h.slot, "header.slot");
-    const ssz = bytes(h.header, `header ${slot}`, 112);
-    const root = toHex(bytes(h.root, `header ${slot} root`, 32));
-    if (key !== Number(slot)) fail(`header ${slot}: stored under key ${key}`);
-    if (ssz.readBigUInt64LE(0) !== slot) fail(`header ${slot}: expected its SSZ slot ${slot}, got ${ssz.readBigUInt64LE(0)}`);
+  for (const { key, value } of store("header_packs")) {
+    const pack = bytes(value, `header pack ${key}`);
+    if (pack.length % PACK_ENTRY_LEN !== 0) fail(`header pack ${key}: expected a multiple of ${PACK_ENTRY_LEN} bytes, got ${pack.length}`);
+    if (pack.length === 0) fail(`header pack ${key}: expected at least one header, got an empty pack`);
+    let previous = -1n;
+    for (let at = 0; at + PACK_ENTRY_LEN <= pack.length; at += PACK_ENTRY_LEN) {
+      const ssz = pack.subarray(at, at + 112);
+      const root = toHex(pack.subarray(at + 112, at + PACK_ENTRY_LEN));
+      const slot = ssz.readBigUInt64LE(0);
+      if (slot / PACK_SLOTS !== BigInt(key)) fail(`header ${slot}: stored in pack ${key}, expected pack ${slot / PACK_SLOTS}`);
+      if (slot <= previous) fail(`header pack ${key}: expected ascending slots, got ${slot} after ${previous}`);
+      previous = slot;
+      checkHeader(slot, ssz, root);
+    }
+  }
+  const count = meta.header_count;
+  if (count !== headers.length) fail(`meta.header_count: expected ${headers.length} (the headers in the packs), got ${count}`);
+  function checkHeader(slot, ssz, root) {
     const computed = toHex(headerRoot(ssz));
     if (computed !== root) fail(`header ${slot}: expected root ${root} to be its hash_tree_root, got ${computed}`);
     const canon = env.canonical.get(Number(slot));

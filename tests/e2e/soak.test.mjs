@@ -89,7 +89,7 @@ test("killed mid-download and mid-backfill: the database checks out each time, a
   assert.ok(check.problems.some((p) => p.startsWith("header 0: expected root")), check.problems.join("\n"));
 });
 
-/** Damages the stored header at `slot` in place, raw: deletes it, or flips a byte of its root. */
+/** Damages the stored header at `slot` in place, raw, inside its pack: deletes it, or flips a byte of its root. */
 async function tamper(env, browser, slot, how) {
   const page = await browser.context.newPage();
   await page.goto(env.checkUrl);
@@ -97,12 +97,18 @@ async function tamper(env, browser, slot, how) {
     async ({ name, slot, how }) => {
       const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
       const db = await req(indexedDB.open(name));
-      const store = db.transaction("headers", "readwrite").objectStore("headers");
-      if (how === "delete") await req(store.delete(slot));
+      // Headers live in packs of 1024 slots, 144 bytes each (112 SSZ bytes, then the root).
+      const store = db.transaction("header_packs", "readwrite").objectStore("header_packs");
+      const key = Math.floor(slot / 1024);
+      const pack = await req(store.get(key));
+      const view = new DataView(pack.buffer, pack.byteOffset, pack.byteLength);
+      let at = 0;
+      while (at < pack.length && Number(view.getBigUint64(at, true)) !== slot) at += 144;
+      if (at >= pack.length) throw new Error(`no header at slot ${slot} in pack ${key}`);
+      if (how === "delete") await req(store.put(new Uint8Array([...pack.subarray(0, at), ...pack.subarray(at + 144)]), key));
       else {
-        const record = await req(store.get(slot));
-        record.root[0] ^= 0xff;
-        await req(store.put(record, slot));
+        pack[at + 112] ^= 0xff;
+        await req(store.put(pack, key));
       }
       db.close();
     },

@@ -1,13 +1,16 @@
 // The store guarded in time, as two tabs of one browser meet it: one writer per database (page B
 // is refused with BUSY while page A backfills, sees A's progress through the BroadcastChannel,
-// and writes once A's tab is closed, continuing A's chain).
+// and writes once A's tab is closed, continuing A's chain); and in space, as a full origin meets
+// it: the origin's quota is made small for real (Chromium's own quota, set through the DevTools
+// protocol before the first write), filled, and the backfill batch that does not fit is refused
+// whole with QUOTA_EXCEEDED, then finishes once space is freed.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { launch } from "../../scripts/chromium.mjs";
-import { PKG, devnetNetwork, requireBuilt, startDevnet, startStatic, watchConsole } from "./helpers.mjs";
+import { PKG, devnetNetwork, requireBuilt, startDevnet, startStatic, storedCounts, watchConsole } from "./helpers.mjs";
 
 requireBuilt();
 
@@ -37,9 +40,14 @@ async function setup(t) {
     beaconApiUrls: devnet.urls,
     backfill: { targetSlot: "genesis", batchSize: 8, concurrency: 1 },
   };
-  const open = async () => {
+  /** A page of the package; `quotaBytes` sets the origin's quota first (before any write). */
+  const open = async ({ quotaBytes } = {}) => {
     const page = await browser.context.newPage();
     watchConsole(page);
+    if (quotaBytes) {
+      const cdp = await browser.context.newCDPSession(page);
+      await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(server.url).origin, quotaSize: quotaBytes });
+    }
     await page.goto(server.url);
     await page.waitForFunction(() => window.ready, null, { timeout: 30_000 });
     return page;
@@ -83,6 +91,12 @@ test("two tabs: one writes, the other gets BUSY and sees its progress, then writ
 
   // A's tab closes mid-backfill: the lock passes on and B finishes the backfill.
   await a.close();
+  // Chromium releases a closed tab's Web Locks once its renderer is torn down, a moment after
+  // close() resolves: B starts when the origin holds no lock any more (within 10 s), not before.
+  await b.waitForFunction(async () => (await navigator.locks.query()).held.length === 0, null, {
+    timeout: 10_000,
+    polling: 100,
+  });
   const done = await b.evaluate(async () => {
     const summary = await window.sync.backfill();
     const report = await window.sync.verifyStore({ repair: false });
@@ -92,4 +106,86 @@ test("two tabs: one writes, the other gets BUSY and sees its progress, then writ
   assert.ok(done.stored > 0, JSON.stringify(done));
   assert.equal(done.ok, true);
   assert.ok(done.checked > done.stored, "A's batches and B's, one chain");
+});
+
+test("a full origin: the batch that does not fit is QUOTA_EXCEEDED, rolled back whole, and the backfill resumes once space is freed", async (t) => {
+  const { devnet, options, open } = await setup(t);
+  const page = await open({ quotaBytes: 2 * 1024 * 1024 });
+  // Part of the chain first: what is stored before the origin fills up must stay intact.
+  const before = await page.evaluate(async (opts) => {
+    window.sync = await window.lib.LightSync.create(opts);
+    await window.sync.start();
+    const anchorSlot = Number(window.sync.status().anchor.slot);
+    const part = await window.sync.backfill({ targetSlot: anchorSlot - 24 });
+    return { anchor: window.sync.status().anchor.blockRoot, oldest: part.oldestSlot, headers: window.sync.status().headers };
+  }, { ...options, checkpoint: devnet.checkpoint });
+  assert.ok(before.headers > 0, JSON.stringify(before));
+  const stored = await storedCounts(page);
+  assert.equal(stored.headers, before.headers);
+
+  // Another database of the origin takes what is left, down to the last KiB (random bytes, so
+  // nothing compresses away), until Chromium refuses with QuotaExceededError.
+  const filled = await page.evaluate(async () => {
+    const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    const open = indexedDB.open("filler", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("blobs");
+    const db = await req(open);
+    const random = (n) => {
+      const b = new Uint8Array(n);
+      for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
+      return b;
+    };
+    let key = 0, refused = null;
+    for (const size of [256 * 1024, 16 * 1024, 1024]) {
+      for (;;) {
+        const tx = db.transaction("blobs", "readwrite");
+        tx.objectStore("blobs").put(random(size), key++);
+        const error = await new Promise((res) => ((tx.oncomplete = () => res(null)), (tx.onabort = () => res(tx.error))));
+        if (error) { refused = error.name; break; }
+      }
+    }
+    db.close();
+    return { refused, blobs: key };
+  });
+  assert.equal(filled.refused, "QuotaExceededError", JSON.stringify(filled));
+
+  // The next batch does not fit: a typed QUOTA_EXCEEDED with the size needed and the estimate.
+  const full = await page.evaluate(async () => {
+    try {
+      await window.sync.backfill({ targetSlot: "genesis", batchSize: 64 });
+      return null;
+    } catch (e) {
+      return { code: e.code, expected: e.expected, actual: e.actual, message: e.message };
+    }
+  });
+  assert.equal(full?.code, "QUOTA_EXCEEDED", JSON.stringify(full));
+  assert.match(full.expected, /^room for [1-9]\d* bytes$/, JSON.stringify(full));
+  assert.match(full.actual, /^usage \d+ of quota \d+$/, JSON.stringify(full));
+  // Rolled back whole: nothing of the batch is stored, what was stored before is intact.
+  const after = await page.evaluate(async () => {
+    const report = await window.sync.verifyStore({ repair: false });
+    const s = window.sync.status();
+    return { ok: report.ok, checked: report.checked, headers: s.headers, anchor: s.anchor.blockRoot };
+  });
+  assert.deepEqual(await storedCounts(page), stored, "the raw database holds what it held before");
+  assert.equal(after.headers, before.headers);
+  assert.equal(after.anchor, before.anchor);
+  assert.equal(after.ok, true, JSON.stringify(after));
+  assert.equal(after.checked, before.headers);
+
+  // Space freed: the same backfill resumes from where it stood and reaches genesis.
+  const done = await page.evaluate(async () => {
+    await new Promise((res, rej) => {
+      const r = indexedDB.deleteDatabase("filler");
+      r.onsuccess = res;
+      r.onerror = () => rej(r.error);
+    });
+    const summary = await window.sync.backfill({ targetSlot: "genesis", batchSize: 64 });
+    const report = await window.sync.verifyStore({ repair: false });
+    return { oldest: summary.oldestSlot, ok: report.ok, checked: report.checked, headers: window.sync.status().headers };
+  });
+  assert.equal(done.oldest, "0", JSON.stringify(done));
+  assert.equal(done.ok, true);
+  assert.ok(done.headers > before.headers, JSON.stringify(done));
+  assert.equal(done.checked, done.headers);
 });
