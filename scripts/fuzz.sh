@@ -48,7 +48,8 @@ dict() {
 max_len() {
   case "$1" in
     ssz_state) echo 400000 ;;
-    ssz_objects | lc_updates | api_json | store_records) echo 200000 ;;
+    ssz_objects | lc_updates | store_records) echo 200000 ;;
+    api_json) echo 65536 ;; # a mainnet bootstrap or update is ~60 KB of JSON
     checkpoint) echo 512 ;;
     *) echo 16384 ;;
   esac
