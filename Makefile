@@ -6,7 +6,7 @@ export LIGHTSYNC_FIXTURES ?= $(abspath $(CURDIR)/../shared/fixtures)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build pkg demo test test-native test-browser test-e2e soak bench bench-state clean-db
+.PHONY: setup build pkg demo test test-native test-browser test-e2e soak bench bench-state clean-db fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -45,6 +45,15 @@ test-e2e: pkg
 ## itself (SOAK_MAX_MINUTES). SOAK_SEED replays a run, SOAK_KILLS sets the kills per flow.
 soak: build
 	node scripts/soak.mjs
+
+## Fuzzing (not in CI; nightly + cargo-fuzz, installed when missing): every target in fuzz/ for
+## FUZZ_SECONDS each (default 300), one at a time under nice, seeded from the fixtures read in
+## place; new corpus in fuzz/corpus/ (gitignored). Prints the executions per target; fails when a
+## target crashed (the input is in fuzz/artifacts/). FUZZ_TARGETS picks targets.
+FUZZ_SECONDS ?= 300
+export FUZZ_SECONDS
+fuzz:
+	bash scripts/fuzz.sh
 
 demo: build
 	node scripts/demo.mjs

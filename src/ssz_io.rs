@@ -42,14 +42,27 @@ impl std::error::Error for SszIoError {}
 /// leaves room while refusing a hostile header that announces an absurd length.
 pub const MAX_DECOMPRESSED_LEN: usize = 2 << 30;
 
+/// Most bytes snappy raw data can decompress to per compressed byte: a 3-byte copy element
+/// yields at most 64 bytes (a literal yields fewer bytes than it takes, a 2-byte copy at most 11,
+/// a 5-byte copy at most 64), so no valid input expands more than 64/3 times.
+pub const MAX_SNAPPY_EXPANSION: usize = 22;
+
 /// Decompresses snappy raw (block) data, as found in consensus-spec-tests `*.ssz_snappy`.
+///
+/// The output buffer is sized from the length the data announces, so that length is first
+/// bounded by what the data could produce ([`MAX_SNAPPY_EXPANSION`] times its size) and by
+/// [`MAX_DECOMPRESSED_LEN`]: a few bytes announcing gigabytes are refused without allocating.
 pub fn decode_snappy_raw(bytes: &[u8]) -> Result<Vec<u8>, SszIoError> {
     let len = snap::raw::decompress_len(bytes).map_err(|e| SszIoError::Snappy {
         reason: e.to_string(),
     })?;
-    if len > MAX_DECOMPRESSED_LEN {
+    let ceiling = bytes
+        .len()
+        .saturating_mul(MAX_SNAPPY_EXPANSION)
+        .min(MAX_DECOMPRESSED_LEN);
+    if len > ceiling {
         return Err(SszIoError::TooLarge {
-            expected_at_most: MAX_DECOMPRESSED_LEN,
+            expected_at_most: ceiling,
             got: len,
         });
     }
