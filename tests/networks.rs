@@ -18,7 +18,8 @@ fn from_fixture(rel: &str, built_in: &NetworkConfig) -> NetworkConfig {
 }
 
 /// The sepolia and hoodi snapshots in the fixtures predate their Fulu scheduling: everything up
-/// to Electra must agree with them, and Fulu must be the published schedule.
+/// to Electra must agree with them, and Fulu must be the published schedule (its blob-parameter
+/// forks are pinned in `light::fork_digest`'s tests).
 #[test]
 fn sepolia_holesky_hoodi_equal_their_configs() {
     for (name, rel, fulu) in [
@@ -44,6 +45,8 @@ fn sepolia_holesky_hoodi_equal_their_configs() {
         let mut snapshot_view = built_in.clone();
         if fixture.forks[fulu_at].epoch == beacon_lightsync::types::FAR_FUTURE_EPOCH {
             snapshot_view.forks[fulu_at] = fixture.forks[fulu_at];
+            // Nor their blob-parameter-only forks, which come with Fulu (pinned in fork_digest.rs).
+            snapshot_view.blob_schedule = fixture.blob_schedule.clone();
         }
         assert_eq!(snapshot_view, fixture, "{name}");
         let f = built_in.fork_schedule(ForkName::Fulu);
