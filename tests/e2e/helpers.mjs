@@ -353,7 +353,8 @@ export async function finalizedHeader(url) {
 /**
  * What the page's IndexedDB database `beacon-lightsync-${gvr}` holds for following, read raw
  * (no package code): the active anchor root, the followed head (`head` store, key `tip`) and
- * every stored header as `{ slot, root, ssz }` (hex; `ssz` the 112-byte SSZ header).
+ * every stored header as `{ slot, root, ssz }` (hex; `ssz` the 112-byte SSZ header), unpacked from
+ * the `header_packs` records (each entry 112 SSZ bytes then its 32-byte root; src/store/pack.rs).
  */
 export function storedChain(page, gvr) {
   return page.evaluate(async (name) => {
@@ -365,16 +366,25 @@ export function storedChain(page, gvr) {
     if (!(await indexedDB.databases()).some((d) => d.name === name)) return null;
     const db = await req(indexedDB.open(name));
     try {
-      const tx = db.transaction(["meta", "head", "headers"], "readonly");
-      const [active, tip, headers] = await Promise.all([
+      const tx = db.transaction(["meta", "head", "header_packs"], "readonly");
+      const [active, tip, packs] = await Promise.all([
         req(tx.objectStore("meta").get("active_anchor")),
         req(tx.objectStore("head").get("tip")),
-        req(tx.objectStore("headers").getAll()),
+        req(tx.objectStore("header_packs").getAll()),
       ]);
+      const headers = [];
+      for (const value of packs) {
+        const pack = value instanceof ArrayBuffer ? new Uint8Array(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        for (let at = 0; at + 144 <= pack.length; at += 144) {
+          const ssz = pack.subarray(at, at + 112);
+          const slot = new DataView(ssz.buffer, ssz.byteOffset, 8).getBigUint64(0, true);
+          headers.push({ slot: String(slot), root: hex(pack.subarray(at + 112, at + 144)), ssz: hex(ssz) });
+        }
+      }
       return {
         anchor: active ? hex(active) : null,
         tip: tip ? { slot: String(tip.slot), root: hex(tip.block_root), anchorRoot: hex(tip.anchor_root) } : null,
-        headers: headers.map((h) => ({ slot: String(h.slot), root: hex(h.root), ssz: hex(h.header) })),
+        headers,
       };
     } finally {
       db.close();
