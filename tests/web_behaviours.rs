@@ -15,7 +15,8 @@
 //!
 //! The other behaviours are set at run time (`POST /_devnet/behave`) on the devnets
 //! scripts/test-browser.sh starts (`LIGHTSYNC_DEVNET_URLS`, `LIGHTSYNC_DEVNET_LIGHT_URLS`, fixed
-//! at compile time) and restored before the assertions, so a failure leaves them as they were.
+//! at compile time), and restored as soon as the step that needs them is over, so the other
+//! browser tests meet the devnets' defaults.
 #![cfg(target_arch = "wasm32")]
 
 use std::cell::RefCell;
@@ -330,19 +331,35 @@ fn journal(
     (seen, keep)
 }
 
-/// The `followSource` events from index `from` on, as `(source, url, code)`.
-fn sources(log: &[(String, JsValue)], from: usize) -> Vec<(String, String, Option<String>)> {
+/// One `followSource` event: `source`, `url`, and when polling, `code` and `message`.
+#[derive(Debug)]
+struct Source {
+    source: String,
+    url: String,
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// The `followSource` events from the log's entry `from` on.
+fn sources(log: &[(String, JsValue)], from: usize) -> Vec<Source> {
     log[from..]
         .iter()
         .filter(|(name, _)| name == "followSource")
-        .map(|(_, e)| {
-            (
-                get_str(e, "source"),
-                get_str(e, "url"),
-                get(e, "code").as_string(),
-            )
+        .map(|(_, e)| Source {
+            source: get_str(e, "source"),
+            url: get_str(e, "url"),
+            code: get(e, "code").as_string(),
+            message: get(e, "message").as_string(),
         })
         .collect()
+}
+
+/// Whether `s` says polling took over because the stream at `url` answered 501.
+fn refused_501(s: &Source, url: &str) -> bool {
+    s.source == "polling"
+        && s.url.starts_with(url)
+        && s.code.as_deref() == Some("HTTP_STATUS")
+        && s.message.as_deref().is_some_and(|m| m.contains("501"))
 }
 
 #[wasm_bindgen_test]
@@ -376,7 +393,7 @@ async fn follow_polls_while_the_event_stream_is_dropped_or_refused_and_reopens_i
     let opened_on = |url: &str, from: usize| {
         sources(&log.borrow(), from)
             .iter()
-            .any(|(source, u, _)| source == "events" && u.starts_with(url))
+            .any(|s| s.source == "events" && s.url.starts_with(url))
     };
     let (p0, p1) = (providers[0].as_str(), providers[1].as_str());
     until("the first provider's event stream", || opened_on(p0, 0)).await;
@@ -411,12 +428,7 @@ async fn follow_polls_while_the_event_stream_is_dropped_or_refused_and_reopens_i
     control(p0, "/_devnet/behave?events=off&events=drop").await;
     until("the next provider's event stream", || opened_on(p1, mark)).await;
     let refused = sources(&log.borrow(), mark);
-    assert!(
-        refused.iter().any(|(source, url, code)| source == "polling"
-            && url.starts_with(p0)
-            && code.as_deref() == Some("HTTP_STATUS")),
-        "{refused:?}"
-    );
+    assert!(refused.iter().any(|s| refused_501(s, p0)), "{refused:?}");
 
     // The first provider serves events again and the second's stream is cut and refused: the
     // stream returns to the first.
@@ -426,13 +438,8 @@ async fn follow_polls_while_the_event_stream_is_dropped_or_refused_and_reopens_i
     until("the first provider's stream again", || opened_on(p0, mark)).await;
     control(p1, "/_devnet/behave?events=on").await;
     let back = sources(&log.borrow(), mark);
-    assert!(
-        back.iter().any(|(source, url, code)| source == "polling"
-            && url.starts_with(p1)
-            && code.as_deref() == Some("HTTP_STATUS")),
-        "{back:?}"
-    );
-    assert_eq!(back.last().map(|(s, _, _)| s.as_str()), Some("events"));
+    assert!(back.iter().any(|s| refused_501(s, p1)), "{back:?}");
+    assert_eq!(back.last().map(|s| s.source.as_str()), Some("events"));
 
     let abort: js_sys::Function = get(&controller, "abort").unchecked_into();
     abort.call0(&controller).unwrap();
