@@ -305,13 +305,15 @@ async fn light_rebuild_past_a_failing_light_client_server_and_a_refused_running_
     IdbStore::delete_database(&gvr).await.expect("clean up");
 }
 
-/// Every `followSource` and `followed` event of `sync`, in the order they came.
-fn journal(
-    sync: &LightSync,
-) -> (
-    Rc<RefCell<Vec<(String, JsValue)>>>,
-    Vec<Closure<dyn Fn(JsValue)>>,
-) {
+/// Events of several kinds, as `(kind, event)` in the order they came.
+type Journal = Rc<RefCell<Vec<(String, JsValue)>>>;
+
+/// Listeners that must outlive the events they record.
+type Listeners = Vec<Closure<dyn Fn(JsValue)>>;
+
+/// Every `followSource` and `followed` event of `sync` (keep the closures alive as long as they
+/// are wanted).
+fn journal(sync: &LightSync) -> (Journal, Listeners) {
     let seen = Rc::new(RefCell::new(Vec::new()));
     let keep = ["followSource", "followed"]
         .into_iter()
