@@ -5,7 +5,7 @@
 # The devnet's addresses reach the wasm tests at compile time (a browser test cannot read the
 # environment): LIGHTSYNC_DEVNET_URL (first provider), LIGHTSYNC_DEVNET_URLS (comma-separated) and
 # LIGHTSYNC_DEVNET_JSON (everything the devnet printed: checkpoint, finalized root, genesis time, …),
-# and LIGHTSYNC_DEVNET_LIGHT_URL (a chain shaped for the light rebuild).
+# and LIGHTSYNC_DEVNET_LIGHT_URL / LIGHTSYNC_DEVNET_LIGHT_URLS (a chain shaped for the light rebuild).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LIGHTSYNC_FIXTURES=${LIGHTSYNC_FIXTURES:-$(cd .. && pwd)/shared/fixtures}
@@ -17,8 +17,9 @@ work=$(mktemp -d)
 devnet_pid=$!
 # A second chain whose last slot closes a sync-committee period (64 slots in the minimal preset),
 # so the newest light-client update finalizes the block whose state it serves: the light rebuild
-# test walks to it.
-"$CLI" devnet --port 0 --providers 1 --validators 512 --slots 255 --preset minimal --seed 7 \
+# test walks to it. Two providers: a rebuild one of them refuses goes on with the other
+# (web_behaviours.rs).
+"$CLI" devnet --port 0 --providers 2 --validators 512 --slots 255 --preset minimal --seed 7 \
   --ready-file "$work/devnet-light.json" >"$work/devnet-light.log" 2>&1 &
 light_pid=$!
 # A small chain whose node lists only its Eth-* headers in Access-Control-Expose-Headers, as some
@@ -32,7 +33,8 @@ for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && [ -s "$work/devnet-light
 [ -s "$work/devnet-light.json" ] || { cat "$work/devnet-light.log" >&2; echo "light devnet did not start" >&2; exit 1; }
 [ -s "$work/devnet-behave.json" ] || { cat "$work/devnet-behave.log" >&2; echo "behaviour devnet did not start" >&2; exit 1; }
 export LIGHTSYNC_DEVNET_BEHAVE_URL=$(node -e 'console.log(JSON.parse(process.argv[1]).urls[0])' "$(cat "$work/devnet-behave.json")")
-export LIGHTSYNC_DEVNET_LIGHT_URL=$(node -e 'console.log(JSON.parse(process.argv[1]).urls[0])' "$(cat "$work/devnet-light.json")")
+export LIGHTSYNC_DEVNET_LIGHT_URLS=$(node -e 'console.log(JSON.parse(process.argv[1]).urls.join(","))' "$(cat "$work/devnet-light.json")")
+export LIGHTSYNC_DEVNET_LIGHT_URL=${LIGHTSYNC_DEVNET_LIGHT_URLS%%,*}
 export LIGHTSYNC_DEVNET_JSON=$(cat "$work/devnet.json")
 export LIGHTSYNC_DEVNET_URLS=$(node -e 'console.log(JSON.parse(process.argv[1]).urls.join(","))' "$LIGHTSYNC_DEVNET_JSON")
 export LIGHTSYNC_DEVNET_URL=${LIGHTSYNC_DEVNET_URLS%%,*}

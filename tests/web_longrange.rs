@@ -17,9 +17,6 @@
 //! --slots 255 --preset minimal --seed 7`.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use beacon_lightsync::beacon_api::{BeaconApi, FetchTransport, HttpBeaconApi};
 use beacon_lightsync::config::network_from_spec;
 use beacon_lightsync::js::LightSync;
@@ -30,7 +27,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod web_common;
-use web_common::{devnet_network, get, get_str, DevnetNetwork};
+use web_common::{
+    abort_controller, control, devnet_network, get, get_str, record, until, DevnetNetwork,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -103,60 +102,6 @@ async fn dump(net: &Net) -> StoreDump {
     store.dump().await.expect("dump")
 }
 
-/// Resolves after `ms` milliseconds.
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let global = js_sys::global();
-        let set_timeout: js_sys::Function = Reflect::get(&global, &"setTimeout".into())
-            .unwrap()
-            .unchecked_into();
-        set_timeout
-            .call2(&global, &resolve, &JsValue::from(ms))
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits (up to 30 s) until `done()`.
-async fn until(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..1500 {
-        if done() {
-            return;
-        }
-        sleep_ms(20).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-/// POSTs to the devnet's control endpoint (a simple request: no preflight).
-async fn control(path_and_query: &str) {
-    let global = js_sys::global();
-    let fetch: js_sys::Function = Reflect::get(&global, &"fetch".into())
-        .unwrap()
-        .unchecked_into();
-    let init = Object::new();
-    Reflect::set(&init, &"method".into(), &"POST".into()).unwrap();
-    let url = format!("{}{path_and_query}", devnet_url());
-    let promise: js_sys::Promise = fetch
-        .call2(&global, &url.into(), &init)
-        .unwrap()
-        .unchecked_into();
-    let response = JsFuture::from(promise).await.expect("control request");
-    assert_eq!(
-        get(&response, "status").as_f64(),
-        Some(200.0),
-        "{path_and_query}"
-    );
-}
-
-/// A new `AbortController` (through the global constructor).
-fn abort_controller() -> JsValue {
-    let ctor: js_sys::Function = Reflect::get(&js_sys::global(), &"AbortController".into())
-        .unwrap()
-        .unchecked_into();
-    Reflect::construct(&ctor, &js_sys::Array::new()).unwrap()
-}
-
 /// Walks the stored headers by parent root from `top` down to `bottom`; the number of steps.
 fn stored_chain_length(dump: &StoreDump, top: [u8; 32], bottom: [u8; 32]) -> usize {
     let mut root = top;
@@ -171,19 +116,6 @@ fn stored_chain_length(dump: &StoreDump, top: [u8; 32], bottom: [u8; 32]) -> usi
         steps += 1;
     }
     steps
-}
-
-/// Collects the events of one kind.
-fn record(sync: &LightSync, event: &str) -> (Rc<RefCell<Vec<JsValue>>>, Closure<dyn Fn(JsValue)>) {
-    let seen = Rc::new(RefCell::new(Vec::new()));
-    let s = seen.clone();
-    let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| s.borrow_mut().push(e));
-    sync.on(
-        JsValue::from(event).unchecked_into(),
-        cb.as_ref().clone().unchecked_into(),
-    )
-    .unwrap();
-    (seen, cb)
 }
 
 #[wasm_bindgen_test]
@@ -206,7 +138,11 @@ async fn stale_anchor_strict_lenient_and_light() {
 
     // follow() from the young anchor. First the devnet breaks the header chain: the finalized
     // block does not link back, a `followError` is emitted and the head stays the anchor's.
-    control("/_devnet/faults?kind=broken-parent&path=/eth/v1/beacon/headers/*&slots=20-40").await;
+    control(
+        devnet_url(),
+        "/_devnet/faults?kind=broken-parent&path=/eth/v1/beacon/headers/*&slots=20-40",
+    )
+    .await;
     let follower = LightSync::create(options(&net, &[])).await.expect("create");
     let (followed, _f) = record(&follower, "followed");
     let (follow_errors, _e) = record(&follower, "followError");
@@ -221,7 +157,7 @@ async fn stale_anchor_strict_lenient_and_light() {
     .unwrap();
     let running = follower.follow(follow_options.into());
     until("a followError", || !follow_errors.borrow().is_empty()).await;
-    control("/_devnet/faults/clear").await;
+    control(devnet_url(), "/_devnet/faults/clear").await;
     assert_eq!(
         get_str(&follow_errors.borrow()[0], "code"),
         "HASH_CHAIN_BROKEN"
