@@ -40,9 +40,12 @@ use web_common::{
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn behave_url() -> String {
-    option_env!("LIGHTSYNC_DEVNET_BEHAVE_URL")
-        .expect("LIGHTSYNC_DEVNET_BEHAVE_URL must be set when compiling this test: run scripts/test-browser.sh")
-        .to_string()
+    match option_env!("LIGHTSYNC_DEVNET_BEHAVE_URL") {
+        Some(url) => url.to_string(),
+        None => panic!(
+            "LIGHTSYNC_DEVNET_BEHAVE_URL must be set when compiling this test: run scripts/test-browser.sh"
+        ),
+    }
 }
 
 /// The comma-separated URLs of a variable fixed at compile time.
