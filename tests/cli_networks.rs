@@ -8,6 +8,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod devnet_common;
+use devnet_common::{lightsync, CliOut};
+
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
@@ -35,33 +38,6 @@ fn lagged(providers: usize, faults: Vec<(usize, FaultRule)>) -> Devnet {
         ..DevnetOptions::default()
     })
     .expect("devnet starts")
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> serde_json::Value {
-        let line = self.stdout.lines().last().unwrap_or("");
-        serde_json::from_str(line).unwrap_or_else(|e| {
-            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
-        })
-    }
-}
-
-fn lightsync(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(args)
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// A scratch file, removed when dropped.
@@ -426,7 +402,7 @@ fn non_http_urls_are_usage_errors_and_credentials_are_redacted() {
 
 /// Runs `lightsync` with standard input held open until it exits (so only `--max-steps` or a
 /// failure ends a `follow`).
-fn lightsync_stdin_open(args: &[&str]) -> Out {
+fn lightsync_stdin_open(args: &[&str]) -> CliOut {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_lightsync"))
         .args(args)
@@ -438,14 +414,14 @@ fn lightsync_stdin_open(args: &[&str]) -> Out {
     let stdin = child.stdin.take();
     let out = child.wait_with_output().unwrap();
     drop(stdin);
-    Out {
+    CliOut {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
-fn lines(out: &Out) -> Vec<serde_json::Value> {
+fn lines(out: &CliOut) -> Vec<serde_json::Value> {
     out.stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))

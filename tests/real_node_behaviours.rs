@@ -12,7 +12,8 @@
 //!
 //! Event-stream behaviours (`events=off|drop`) are covered by `cli_follow_events.rs`.
 
-use std::process::Command;
+mod devnet_common;
+use devnet_common::{lightsync, CliOut};
 
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
@@ -36,37 +37,10 @@ fn devnet(providers: usize, behaviours: &[(usize, &str)]) -> Devnet {
     .expect("devnet starts")
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> serde_json::Value {
-        let line = self.stdout.lines().last().unwrap_or("");
-        serde_json::from_str(line).unwrap_or_else(|e| {
-            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
-        })
-    }
-}
-
-fn lightsync(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(args)
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `checkpoint` from the genesis block against every provider of `devnet`; with `stale`, the
 /// clock is one epoch past the genesis anchor's weak-subjectivity period (257 epochs here) and
 /// the light rebuild runs.
-fn checkpoint(devnet: &Devnet, stale: bool) -> Out {
+fn checkpoint(devnet: &Devnet, stale: bool) -> CliOut {
     let urls = devnet.urls().join(",");
     let genesis_block = format!(
         "0x{}",
@@ -95,7 +69,7 @@ fn checkpoint(devnet: &Devnet, stale: bool) -> Out {
 }
 
 /// The rebuilt anchor is the devnet's newest finalized checkpoint.
-fn assert_rebuilt_to_the_head(devnet: &Devnet, out: &Out) {
+fn assert_rebuilt_to_the_head(devnet: &Devnet, out: &CliOut) {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let anchor = out.json();
     assert_eq!(anchor["trust"], "light-client", "{anchor}");

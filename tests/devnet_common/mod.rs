@@ -1,7 +1,8 @@
 //! Helpers shared by the devnet integration tests: a raw HTTP/1.1 client (for faults that a
 //! high-level client would hide: truncation, silence, exact bytes), a ureq wrapper, and the set-up
 //! of a sync against a running devnet (its network config, providers, checkpoint, an empty store,
-//! a store anchored at genesis), a clock at an epoch, an overseer event recorder, and
+//! a store anchored at genesis), a clock at an epoch, an overseer event recorder, a `lightsync`
+//! runner ([`lightsync`], [`CliOut`]), and
 //! [`forward_beacon_api!`] for test providers that wrap a real one and change a few answers.
 #![allow(dead_code, unused_macros)]
 
@@ -333,4 +334,34 @@ pub fn control(base: &str, path_and_query: &str) -> serde_json::Value {
         .send_string("")
         .unwrap_or_else(|e| panic!("control {path_and_query}: {e}"));
     serde_json::from_str(&r.into_string().unwrap()).unwrap()
+}
+
+/// What a `lightsync` run printed, and its exit code.
+pub struct CliOut {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl CliOut {
+    /// The last line of stdout, as JSON (the commands' result line).
+    pub fn json(&self) -> serde_json::Value {
+        let line = self.stdout.lines().last().unwrap_or("");
+        serde_json::from_str(line).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
+        })
+    }
+}
+
+/// Runs the `lightsync` binary of this package with `args` and waits for it.
+pub fn lightsync(args: &[&str]) -> CliOut {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lightsync"))
+        .args(args)
+        .output()
+        .unwrap();
+    CliOut {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
