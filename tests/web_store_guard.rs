@@ -252,8 +252,10 @@ async fn one_writer_per_database_and_rotten_records_are_found_and_refetched() {
 /// asserted.
 #[wasm_bindgen_test]
 async fn verify_store_over_indexeddb_prints_its_time() {
-    use beacon_lightsync::store::verify::{linked_headers, verify_store, VERIFY_BATCH_SLOTS};
-    use beacon_lightsync::store::{AnchorRecord, BackfillCursor, Trust};
+    use beacon_lightsync::store::verify::{
+        commit_chain_below, linked_headers, verify_store, VERIFY_BATCH_SLOTS,
+    };
+    use beacon_lightsync::store::{AnchorRecord, Trust};
     const N: u64 = 65_536;
     let gvr = [0xb7; 32];
     IdbStore::delete_database(&gvr).await.unwrap();
@@ -279,16 +281,7 @@ async fn verify_store_over_indexeddb_prints_its_time() {
         stale: false,
     };
     store.put_anchor(&anchor, true).await.unwrap();
-    for batch in chain.rchunks(8192) {
-        let oldest = &batch[0];
-        let cursor = BackfillCursor {
-            oldest_slot: oldest.slot,
-            oldest_root: oldest.root,
-            oldest_parent_root: oldest.parent_root(),
-            target_slot: 0,
-        };
-        store.commit_backfill_batch(batch, &cursor).await.unwrap();
-    }
+    commit_chain_below(&store, &chain, 8192).await.unwrap();
     let started = js_sys::Date::now();
     let report = verify_store(&store, VERIFY_BATCH_SLOTS).await.unwrap();
     let ms = js_sys::Date::now() - started;

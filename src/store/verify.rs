@@ -119,6 +119,16 @@ pub async fn fill_bench_chain<S: Store>(store: &S, n: u64, batch: usize) -> Resu
         stale: false,
     };
     store.put_anchor(&anchor, true).await?;
+    commit_chain_below(store, &chain, batch).await
+}
+
+/// Commits `chain` (ascending slots, linked) as backfill does: `batch` headers at a time from the
+/// top down, each batch with the cursor at its oldest header and target genesis.
+pub async fn commit_chain_below<S: Store>(
+    store: &S,
+    chain: &[HeaderRecord],
+    batch: usize,
+) -> Result<(), StoreError> {
     for part in chain.rchunks(batch.max(1)) {
         let oldest = &part[0];
         let cursor = BackfillCursor {
@@ -640,17 +650,7 @@ mod tests {
         }
         block_on(async {
             store.put_anchor(&anchor, true).await.unwrap();
-            let below: Vec<HeaderRecord> = stored[..=at].to_vec();
-            for group in below.rchunks(5) {
-                let oldest = &group[0];
-                let c = BackfillCursor {
-                    oldest_slot: oldest.slot,
-                    oldest_root: oldest.root,
-                    oldest_parent_root: oldest.parent_root(),
-                    target_slot: 0,
-                };
-                store.commit_backfill_batch(group, &c).await.unwrap();
-            }
+            commit_chain_below(&store, &stored[..=at], 5).await.unwrap();
             let top = chain.last().unwrap();
             let head = HeadRecord {
                 slot: top.slot,
