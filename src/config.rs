@@ -62,6 +62,38 @@ pub struct NetworkConfig {
     pub min_epochs_for_block_requests: u64,
     /// `BLOB_SCHEDULE` and `MAX_BLOBS_PER_BLOCK_ELECTRA`: Fulu fork digests depend on them.
     pub blob_schedule: BlobSchedule,
+    /// The Gloas churn constants (EIP-8061) that weak subjectivity reads.
+    pub gloas_churn: GloasChurn,
+}
+
+/// The Gloas churn constants of a config (consensus-specs `configs/*.yaml`, EIP-8061). A config
+/// that predates Gloas leaves them out; they then take the value of the preset's base config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GloasChurn {
+    /// `CHURN_LIMIT_QUOTIENT_GLOAS`.
+    pub churn_limit_quotient: u64,
+    /// `CONSOLIDATION_CHURN_LIMIT_QUOTIENT`.
+    pub consolidation_churn_limit_quotient: u64,
+    /// `MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT_GLOAS`, in Gwei.
+    pub max_per_epoch_activation_churn_limit: u64,
+}
+
+impl GloasChurn {
+    /// The values of the preset's base config (`configs/mainnet.yaml`, `configs/minimal.yaml`).
+    pub const fn of_preset(preset: PresetName) -> GloasChurn {
+        match preset {
+            PresetName::Mainnet => GloasChurn {
+                churn_limit_quotient: 32_768,
+                consolidation_churn_limit_quotient: 65_536,
+                max_per_epoch_activation_churn_limit: 256_000_000_000,
+            },
+            PresetName::Minimal => GloasChurn {
+                churn_limit_quotient: 16,
+                consolidation_churn_limit_quotient: 32,
+                max_per_epoch_activation_churn_limit: 128_000_000_000,
+            },
+        }
+    }
 }
 
 /// Errors from building or querying a network config. Retrying with the same input will not
@@ -177,6 +209,7 @@ fn with_common_constants(
         min_validator_withdrawability_delay: 256,
         min_epochs_for_block_requests: 33024,
         blob_schedule: BlobSchedule::for_network(name),
+        gloas_churn: GloasChurn::of_preset(PresetName::Mainnet),
     }
 }
 
@@ -543,6 +576,19 @@ impl ConfigFile {
                     got: reason,
                 }
             })?,
+            gloas_churn: {
+                let base = GloasChurn::of_preset(preset);
+                GloasChurn {
+                    churn_limit_quotient: num("CHURN_LIMIT_QUOTIENT_GLOAS")?
+                        .unwrap_or(base.churn_limit_quotient),
+                    consolidation_churn_limit_quotient: num("CONSOLIDATION_CHURN_LIMIT_QUOTIENT")?
+                        .unwrap_or(base.consolidation_churn_limit_quotient),
+                    max_per_epoch_activation_churn_limit: num(
+                        "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT_GLOAS",
+                    )?
+                    .unwrap_or(base.max_per_epoch_activation_churn_limit),
+                }
+            },
         };
         Ok(ConfigFile {
             base,

@@ -4,6 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::types::Root;
+
 use beacon_lightsync::ws::{
     compute_weak_subjectivity_period, is_within_weak_subjectivity_period,
     verify_ws_state_block_root, ChainClock, CheckpointParseError, Clock, FixedClock, WsCheckpoint,
@@ -234,62 +237,101 @@ fn mainnet_genesis_state_has_a_519_epoch_period() {
     );
 }
 
-#[test]
-fn mainnet_constants_match_the_consensus_specs_files() {
-    // Line by line: these files hold integers (TERMINAL_TOTAL_DIFFICULTY) too large for a YAML
-    // parser's number types, and every value needed here is a plain `KEY: integer` line.
-    fn numbers(relative: &str) -> BTreeMap<String, u64> {
-        let text = String::from_utf8(read_fixture(relative)).expect("config is UTF-8");
-        text.lines()
-            .filter_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                let value = value.split('#').next()?.trim();
-                Some((key.trim().to_string(), value.parse::<u64>().ok()?))
-            })
-            .collect()
-    }
-    let config = numbers("consensus-specs-configs/configs/mainnet.yaml");
-    let phase0 = numbers("consensus-specs-configs/presets/mainnet/phase0.yaml");
+/// `KEY: integer` lines of a consensus-specs config or preset file. Line by line: these files
+/// hold integers (TERMINAL_TOTAL_DIFFICULTY) too large for a YAML parser's number types.
+fn spec_numbers(relative: &str) -> BTreeMap<String, u64> {
+    let text = String::from_utf8(read_fixture(relative)).expect("config is UTF-8");
+    text.lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            let value = value.split('#').next()?.trim();
+            Some((key.trim().to_string(), value.parse::<u64>().ok()?))
+        })
+        .collect()
+}
+
+/// Every weak-subjectivity constant of `c` against the consensus-specs files of `preset`.
+fn assert_ws_config_is_the_specs(c: &WsConfig, preset: &str) {
+    let config = spec_numbers(&format!("consensus-specs-configs/configs/{preset}.yaml"));
+    let phase0 = spec_numbers(&format!(
+        "consensus-specs-configs/presets/{preset}/phase0.yaml"
+    ));
     let get = |map: &BTreeMap<String, u64>, key: &str| -> u64 {
         *map.get(key)
-            .unwrap_or_else(|| panic!("{key} missing or not a number"))
+            .unwrap_or_else(|| panic!("{key} missing or not a number in the {preset} files"))
     };
-    let c = WsConfig::MAINNET;
-    assert_eq!(
-        c.min_validator_withdrawability_delay,
-        get(&config, "MIN_VALIDATOR_WITHDRAWABILITY_DELAY")
-    );
-    assert_eq!(
-        c.min_per_epoch_churn_limit,
-        get(&config, "MIN_PER_EPOCH_CHURN_LIMIT")
-    );
-    assert_eq!(c.churn_limit_quotient, get(&config, "CHURN_LIMIT_QUOTIENT"));
-    assert_eq!(
-        c.min_per_epoch_churn_limit_electra,
-        get(&config, "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA")
-    );
-    assert_eq!(
-        c.churn_limit_quotient_gloas,
-        get(&config, "CHURN_LIMIT_QUOTIENT_GLOAS")
-    );
-    assert_eq!(
-        c.consolidation_churn_limit_quotient,
-        get(&config, "CONSOLIDATION_CHURN_LIMIT_QUOTIENT")
-    );
-    assert_eq!(
-        c.max_per_epoch_activation_churn_limit_gloas,
-        get(&config, "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT_GLOAS")
-    );
-    assert_eq!(
-        c.max_effective_balance,
-        get(&phase0, "MAX_EFFECTIVE_BALANCE")
-    );
-    assert_eq!(
-        c.effective_balance_increment,
-        get(&phase0, "EFFECTIVE_BALANCE_INCREMENT")
-    );
-    assert_eq!(c.max_deposits, get(&phase0, "MAX_DEPOSITS"));
-    assert_eq!(c.slots_per_epoch, get(&phase0, "SLOTS_PER_EPOCH"));
+    let pairs = [
+        (
+            c.min_validator_withdrawability_delay,
+            get(&config, "MIN_VALIDATOR_WITHDRAWABILITY_DELAY"),
+        ),
+        (
+            c.min_per_epoch_churn_limit,
+            get(&config, "MIN_PER_EPOCH_CHURN_LIMIT"),
+        ),
+        (c.churn_limit_quotient, get(&config, "CHURN_LIMIT_QUOTIENT")),
+        (
+            c.min_per_epoch_churn_limit_electra,
+            get(&config, "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA"),
+        ),
+        (
+            c.churn_limit_quotient_gloas,
+            get(&config, "CHURN_LIMIT_QUOTIENT_GLOAS"),
+        ),
+        (
+            c.consolidation_churn_limit_quotient,
+            get(&config, "CONSOLIDATION_CHURN_LIMIT_QUOTIENT"),
+        ),
+        (
+            c.max_per_epoch_activation_churn_limit_gloas,
+            get(&config, "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT_GLOAS"),
+        ),
+        (
+            c.max_effective_balance,
+            get(&phase0, "MAX_EFFECTIVE_BALANCE"),
+        ),
+        (
+            c.effective_balance_increment,
+            get(&phase0, "EFFECTIVE_BALANCE_INCREMENT"),
+        ),
+        (c.max_deposits, get(&phase0, "MAX_DEPOSITS")),
+        (c.slots_per_epoch, get(&phase0, "SLOTS_PER_EPOCH")),
+    ];
+    for (i, (ours, spec)) in pairs.into_iter().enumerate() {
+        assert_eq!(
+            ours, spec,
+            "{preset}: constant #{i} differs from the consensus specs"
+        );
+    }
+}
+
+#[test]
+fn mainnet_constants_match_the_consensus_specs_files() {
+    assert_ws_config_is_the_specs(&WsConfig::MAINNET, "mainnet");
+    assert_ws_config_is_the_specs(&WsConfig::for_network(&NetworkConfig::mainnet()), "mainnet");
+}
+
+/// One WS config per network, read from its config: both presets' spec configs give the spec's
+/// constants, and a config that predates Gloas (no Gloas churn keys) takes its preset's base values.
+#[test]
+fn every_preset_s_ws_config_is_read_from_its_config() {
+    for preset in ["mainnet", "minimal"] {
+        let yaml = String::from_utf8(read_fixture(&format!(
+            "consensus-specs-configs/configs/{preset}.yaml"
+        )))
+        .unwrap();
+        let network = NetworkConfig::from_config_yaml(&yaml, Some(Root::ZERO)).unwrap();
+        assert_ws_config_is_the_specs(&WsConfig::for_network(&network), preset);
+        let pre_gloas: String = yaml
+            .lines()
+            .filter(|l| {
+                !l.contains("_GLOAS:") && !l.starts_with("CONSOLIDATION_CHURN_LIMIT_QUOTIENT")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let older = NetworkConfig::from_config_yaml(&pre_gloas, Some(Root::ZERO)).unwrap();
+        assert_eq!(older.gloas_churn, network.gloas_churn, "{preset}");
+    }
 }
 
 #[test]

@@ -42,7 +42,7 @@ use crate::merkle::{
 use crate::store::{AnchorRecord, Store, StoreError, SyncCommitteeRecord, Trust};
 use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
-use crate::types::{ForkName, Preset, PresetName, TreeHash, B256};
+use crate::types::{ForkName, TreeHash, B256};
 use crate::ws::{
     compute_weak_subjectivity_period, is_within_weak_subjectivity_period,
     verify_ws_state_block_root, ChainClock, Clock, WsCheckpoint, WsConfig, WsFormula, WsInputs,
@@ -233,7 +233,7 @@ pub fn ws_status<C: Clock + ?Sized>(
     clock: &C,
     anchor: &AnchorRecord,
 ) -> Result<WsStatus, CheckpointError> {
-    let current_epoch = chain_clock(network).current_epoch(clock)?;
+    let current_epoch = ChainClock::for_network(network).current_epoch(clock)?;
     let expires_epoch = anchor.epoch.saturating_add(anchor.ws_period_epochs);
     Ok(WsStatus {
         period_epochs: anchor.ws_period_epochs,
@@ -241,40 +241,6 @@ pub fn ws_status<C: Clock + ?Sized>(
         current_epoch,
         stale: current_epoch > expires_epoch,
     })
-}
-
-fn chain_clock(network: &NetworkConfig) -> ChainClock {
-    ChainClock::from_seconds_per_slot(
-        network.genesis_time,
-        network.seconds_per_slot,
-        network.slots_per_epoch(),
-    )
-}
-
-/// The weak-subjectivity constants of `network`. `SAFETY_DECAY` is the spec's constant (10);
-/// the Gloas churn parameters are not part of [`NetworkConfig`] and take mainnet's values.
-pub fn ws_config(network: &NetworkConfig) -> WsConfig {
-    let (max_effective_balance, max_deposits) = match network.preset {
-        PresetName::Mainnet => (
-            crate::types::Mainnet::MAX_EFFECTIVE_BALANCE,
-            crate::types::Mainnet::MAX_DEPOSITS,
-        ),
-        PresetName::Minimal => (
-            crate::types::Minimal::MAX_EFFECTIVE_BALANCE,
-            crate::types::Minimal::MAX_DEPOSITS,
-        ),
-    };
-    WsConfig {
-        min_validator_withdrawability_delay: network.min_validator_withdrawability_delay,
-        max_effective_balance,
-        effective_balance_increment: ETH_TO_GWEI,
-        max_deposits,
-        slots_per_epoch: network.slots_per_epoch(),
-        min_per_epoch_churn_limit: network.min_per_epoch_churn_limit,
-        churn_limit_quotient: network.churn_limit_quotient,
-        min_per_epoch_churn_limit_electra: network.min_per_epoch_churn_limit_electra,
-        ..WsConfig::MAINNET
-    }
 }
 
 /// Emits one progress event; `rate` in bytes per second since `started_ms` when the hooks
@@ -1083,9 +1049,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             fork: formula,
             total_active_balance,
             active_validator_count: active.count,
-            config: ws_config(self.network),
+            config: WsConfig::for_network(self.network),
         })?;
-        let current_epoch = chain_clock(self.network).current_epoch(self.clock)?;
+        let current_epoch = ChainClock::for_network(self.network).current_epoch(self.clock)?;
         let within = match checkpoint {
             Some(cp) => {
                 // The spec's asserts: the state is the checkpoint epoch's, and its block root at

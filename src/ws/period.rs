@@ -61,25 +61,21 @@ impl WsConfig {
 }
 
 impl WsConfig {
-    /// The values of a network: churn and withdrawability from its config, balance and
-    /// deposit bounds from its preset. The three Gloas churn constants are not in
-    /// [`NetworkConfig`] yet, so they take the consensus-specs value of the preset's base config
-    /// (`configs/mainnet.yaml` or `configs/minimal.yaml`).
+    /// The values of a network: churn and withdrawability (Gloas's too) from its config,
+    /// balance and deposit bounds from its preset.
     pub fn for_network(config: &NetworkConfig) -> WsConfig {
         use crate::types::preset::{Mainnet, Minimal, Preset};
         use typenum::Unsigned;
-        let (max_effective_balance, increment, max_deposits, gloas) = match config.preset {
+        let (max_effective_balance, increment, max_deposits) = match config.preset {
             PresetName::Mainnet => (
                 Mainnet::MAX_EFFECTIVE_BALANCE,
                 Mainnet::EFFECTIVE_BALANCE_INCREMENT,
                 <Mainnet as Preset>::MaxDeposits::U64,
-                (32_768, 65_536, 256 * ETH_TO_GWEI),
             ),
             PresetName::Minimal => (
                 Minimal::MAX_EFFECTIVE_BALANCE,
                 Minimal::EFFECTIVE_BALANCE_INCREMENT,
                 <Minimal as Preset>::MaxDeposits::U64,
-                (16, 32, 128 * ETH_TO_GWEI),
             ),
         };
         WsConfig {
@@ -92,9 +88,13 @@ impl WsConfig {
             min_per_epoch_churn_limit: config.min_per_epoch_churn_limit,
             churn_limit_quotient: config.churn_limit_quotient,
             min_per_epoch_churn_limit_electra: config.min_per_epoch_churn_limit_electra,
-            churn_limit_quotient_gloas: gloas.0,
-            consolidation_churn_limit_quotient: gloas.1,
-            max_per_epoch_activation_churn_limit_gloas: gloas.2,
+            churn_limit_quotient_gloas: config.gloas_churn.churn_limit_quotient,
+            consolidation_churn_limit_quotient: config
+                .gloas_churn
+                .consolidation_churn_limit_quotient,
+            max_per_epoch_activation_churn_limit_gloas: config
+                .gloas_churn
+                .max_per_epoch_activation_churn_limit,
         }
     }
 }
