@@ -46,7 +46,6 @@ use crate::types::{ForkName, TreeHash, B256};
 use crate::ws::{
     compute_weak_subjectivity_period, is_within_weak_subjectivity_period,
     verify_ws_state_block_root, ChainClock, Clock, WsCheckpoint, WsConfig, WsFormula, WsInputs,
-    ETH_TO_GWEI,
 };
 
 /// A 32-byte root.
