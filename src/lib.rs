@@ -9,6 +9,8 @@ pub mod backfill;
 pub mod beacon_api;
 pub mod checkpoint;
 pub mod config;
+pub mod ctx;
+pub mod event;
 pub mod light;
 pub mod merkle;
 pub mod network;

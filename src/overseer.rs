@@ -48,12 +48,15 @@ use crate::beacon_api::sse::{
     TOPIC_LIGHT_FINALITY,
 };
 use crate::beacon_api::{ApiError, BeaconApi};
-use crate::checkpoint::{ws_status, CheckpointError, LongRange, SyncEvent, WsStatus};
+use crate::checkpoint::LongRange;
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env};
+use crate::event::Failure;
+pub use crate::event::{Event, Followed, Mode, StepSource, StreamStatus};
 use crate::light::follow::{AnyLightStore, FollowError, FollowStep, Follower, LinkError, Tip};
-use crate::light::rebuild::{LightRebuild, RebuildError, RebuildProgress, Rebuilt, Step};
+use crate::light::rebuild::{LightRebuild, RebuildError, Rebuilt};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
-use crate::ws::{ChainClock, Clock, WsError};
+use crate::ws::{ChainClock, Clock, WsError, WsStatus};
 
 /// A 32-byte root.
 pub type Root = [u8; 32];
@@ -92,28 +95,6 @@ impl BackfillState {
                 oldest_slot: c.oldest_slot,
                 target_slot: c.target_slot,
             },
-        }
-    }
-}
-
-/// The mode that runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The anchor is within its WS period: follow forward (and backfill if needed).
-    Follow,
-    /// The anchor is stale and `lenient` was chosen: follow forward anyway, anchor marked stale.
-    FollowStale,
-    /// The anchor is stale and `light` was chosen: rebuild trust, then follow.
-    Light,
-}
-
-impl Mode {
-    /// Lower-case name (the JS `mode` of the long-range decision).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Follow => "follow",
-            Mode::FollowStale => "follow-stale",
-            Mode::Light => "light",
         }
     }
 }
@@ -211,6 +192,17 @@ impl OverseerError {
     }
 }
 
+impl OverseerError {
+    /// The failure as reported without stopping the run.
+    pub fn failure(&self) -> Failure {
+        Failure {
+            code: self.code(),
+            message: self.to_string(),
+            expected_actual: self.expected_actual(),
+        }
+    }
+}
+
 impl fmt::Display for OverseerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -260,13 +252,8 @@ pub fn decide<C: Clock + ?Sized>(
     clock: &C,
     long_range: LongRange,
 ) -> Result<Decision, OverseerError> {
-    let ws = ws_status(network, clock, anchor).map_err(|e| match e {
-        CheckpointError::Ws(w) => OverseerError::Clock(w),
-        // ws_status only fails on the clock; keep any other error visible as a clock error.
-        _ => OverseerError::Clock(WsError::InvalidTimeParameter {
-            name: "SLOT_DURATION_MS",
-        }),
-    })?;
+    let ws = WsStatus::now(network, clock, anchor.epoch, anchor.ws_period_epochs)
+        .map_err(OverseerError::Clock)?;
     let backfill = BackfillState::from_cursor(cursor);
     let decision = |mode| Decision {
         mode,
@@ -300,114 +287,6 @@ pub fn decide<C: Clock + ?Sized>(
         LongRange::Lenient => Ok(decision(Mode::FollowStale)),
         LongRange::Light => Ok(decision(Mode::Light)),
     }
-}
-
-/// What the overseer reports while it runs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OverseerEvent {
-    /// The mode was decided.
-    Decided(Decision),
-    /// Something the user should know that did not stop the run (`code` is stable:
-    /// `WS_STALE_LENIENT`).
-    Warning {
-        /// Stable code.
-        code: &'static str,
-        /// Details.
-        message: String,
-    },
-    /// Progress of the light rebuild.
-    Rebuild(RebuildProgress),
-    /// An event of the checkpoint flow the rebuild runs for the new anchor's state.
-    Checkpoint(SyncEvent),
-    /// A follow step finished (after its new tip, if any, was stored).
-    Followed(Followed),
-    /// A follow step failed; the tip did not move and following goes on.
-    FollowFailed(OverseerError),
-    /// The event stream of following opened, or could not be opened or dropped (following
-    /// polls until it is open again).
-    Stream(StreamStatus),
-    /// A provider's answer failed a step of the light rebuild; the next provider is tried.
-    ProviderRejected {
-        /// The step.
-        step: Step,
-        /// The sync-committee period it was at, when there is one.
-        period: Option<u64>,
-        /// The provider's base URL.
-        provider: String,
-        /// The stable code of what failed (`LC_SIGNATURE`, `HASH_CHAIN_BROKEN`, …).
-        code: &'static str,
-        /// What did not verify.
-        message: String,
-    },
-}
-
-/// The caller's side of a running overseer: events, pauses (yielding to an event loop), abort.
-#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
-pub trait OverseerHooks {
-    /// Receives an event.
-    fn emit(&self, _event: &OverseerEvent) {}
-    /// Called between units of work; a browser yields to its event loop here.
-    async fn pause(&self) {}
-    /// Whether the caller asked to stop.
-    fn aborted(&self) -> bool {
-        false
-    }
-    /// A monotonic clock in milliseconds, for rates (`None`: no rates).
-    fn now_ms(&self) -> Option<f64> {
-        None
-    }
-}
-
-/// What triggered a follow step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepSource {
-    /// A node's event (`finalized_checkpoint` or `light_client_finality_update`).
-    Event,
-    /// A poll: the interval passed (no stream, or the safety net while one is open).
-    Poll,
-}
-
-impl StepSource {
-    /// Lower-case name (the JS `source` of `followed`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepSource::Event => "event",
-            StepSource::Poll => "poll",
-        }
-    }
-}
-
-/// A finished follow step, as reported.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Followed {
-    /// What the step did.
-    pub step: FollowStep,
-    /// What triggered it.
-    pub source: StepSource,
-    /// Milliseconds from the arrival of the node's event announcing the new tip to the tip being
-    /// stored; `None` when no event announced it (a poll found it first, or no stream is open)
-    /// or the tip did not move.
-    pub latency_ms: Option<f64>,
-}
-
-/// The state of following's event stream.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StreamStatus {
-    /// The stream at `url` is open: steps follow its events, polls are the safety net.
-    Open {
-        /// The stream's URL.
-        url: String,
-    },
-    /// The stream at `url` could not be opened or dropped; following polls and tries again
-    /// (the next provider) in `retry_in_ms`.
-    Down {
-        /// The stream's URL.
-        url: String,
-        /// Why.
-        error: ApiError,
-        /// Milliseconds until the next attempt.
-        retry_in_ms: f64,
-    },
 }
 
 /// How [`Overseer::follow_events`] follows.
@@ -470,11 +349,6 @@ enum Trigger {
     Event { hint: FollowHint, received_ms: f64 },
 }
 
-/// Hooks that ignore everything.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoOverseerHooks;
-impl OverseerHooks for NoOverseerHooks {}
-
 /// What following carries from one step to the next.
 #[derive(Debug, Clone)]
 pub struct FollowState {
@@ -516,36 +390,31 @@ pub struct Started {
     pub following: FollowState,
 }
 
-/// One overseer run: the network, the providers, the store, a clock, the option and hooks.
-pub struct Overseer<'a, A, S, C: ?Sized, H> {
-    /// The network.
-    pub network: &'a NetworkConfig,
-    /// Beacon API providers, in order of preference.
-    pub providers: &'a [A],
-    /// The store holding the anchor.
-    pub store: &'a S,
-    /// The wall clock.
-    pub clock: &'a C,
-    /// Events, pauses and abort.
-    pub hooks: &'a H,
+/// One overseer run: its run context, its env and the `longRange` option.
+pub struct Overseer<'a, A, S, C: ?Sized, E> {
+    /// The network, the providers, the store holding the anchor and the wall clock.
+    pub ctx: Ctx<'a, A, S, C>,
+    /// Events, pauses, abort and the hash pool.
+    pub env: &'a E,
     /// The `longRange` option.
     pub long_range: LongRange,
 }
 
-impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'a, A, S, C, H> {
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Overseer<'a, A, S, C, E> {
     /// Decides the mode from the stored active anchor without running it (nothing is written).
     pub async fn decide(&self) -> Result<(Decision, AnchorRecord), OverseerError> {
         let anchor = self
+            .ctx
             .store
             .active_anchor()
             .await?
             .ok_or(OverseerError::NoAnchor)?;
-        let cursor = self.store.backfill_cursor().await?;
+        let cursor = self.ctx.store.backfill_cursor().await?;
         let d = decide(
-            self.network,
+            self.ctx.network,
             &anchor,
             cursor.as_ref(),
-            self.clock,
+            self.ctx.clock,
             self.long_range,
         )?;
         Ok((d, anchor))
@@ -554,12 +423,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
     /// Decides, reports the decision, runs the mode and takes one follow step.
     pub async fn start(&self) -> Result<Started, OverseerError> {
         let (decision, mut anchor) = self.decide().await?;
-        self.hooks.emit(&OverseerEvent::Decided(decision));
+        self.env.emit(&Event::Decided {
+            mode: decision.mode,
+            anchor_epoch: decision.anchor_epoch,
+            ws: decision.ws,
+        });
         let mut rebuilt = None;
         match decision.mode {
             Mode::Follow => {}
             Mode::FollowStale => {
-                self.hooks.emit(&OverseerEvent::Warning {
+                self.env.emit(&Event::Warning {
                     code: "WS_STALE_LENIENT",
                     message: format!(
                         "anchor epoch {} + weak subjectivity period {} epochs < current epoch {}; following anyway (lenient), anchor marked stale",
@@ -568,16 +441,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                 });
                 if !anchor.stale {
                     anchor.stale = true;
-                    self.store.put_anchor(&anchor, true).await?;
+                    self.ctx.store.put_anchor(&anchor, true).await?;
                 }
             }
             Mode::Light => {
                 let rebuild = LightRebuild {
-                    network: self.network,
-                    providers: self.providers,
-                    store: self.store,
-                    clock: self.clock,
-                    hooks: self.hooks,
+                    ctx: self.ctx,
+                    env: self.env,
                 };
                 let r = rebuild.run(&anchor).await.map_err(OverseerError::Rebuild)?;
                 anchor = r.anchor.clone();
@@ -604,7 +474,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
         anchor: &AnchorRecord,
         light: Option<AnyLightStore>,
     ) -> Result<FollowState, OverseerError> {
-        let tip = match self.store.head().await? {
+        let tip = match self.ctx.store.head().await? {
             Some(h) if h.anchor_root == anchor.block_root => Tip {
                 slot: h.slot,
                 root: h.block_root,
@@ -633,7 +503,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
     /// client, by the providers' finality checkpoints otherwise. A newer finalized block is
     /// linked back to the tip by hash chain, then stored with its linking headers as the new
     /// head in one transaction, and only then does `state.tip` move. Emits
-    /// [`OverseerEvent::Followed`] (source: poll). On any error the tip (stored and in `state`) is
+    /// [`Event::Followed`] (source: poll). On any error the tip (stored and in `state`) is
     /// unchanged.
     pub async fn follow_step(&self, state: &mut FollowState) -> Result<FollowStep, OverseerError> {
         self.step_on(state, Trigger::Poll, None).await
@@ -647,7 +517,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
         trigger: Trigger,
         now_ms: Option<&dyn Fn() -> f64>,
     ) -> Result<FollowStep, OverseerError> {
-        let mut follower = Follower::new(self.network, self.providers, state.tip);
+        let mut follower = Follower::new(self.ctx.network, self.ctx.providers, state.tip);
         let source = state.source();
         let (step_source, carried) = match trigger {
             Trigger::Poll => (StepSource::Poll, None),
@@ -667,8 +537,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
         };
         let step = match state.light.as_mut() {
             Some(light) => {
-                let current_slot = ChainClock::for_network(self.network)
-                    .current_slot(self.clock)
+                let current_slot = ChainClock::for_network(self.ctx.network)
+                    .current_slot(self.ctx.clock)
                     .map_err(OverseerError::Clock)?;
                 match &carried {
                     Some((body, _)) => {
@@ -690,9 +560,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                 state_root: follower.tip_state_root.unwrap_or_default(),
                 source,
                 anchor_root: state.anchor_root,
-                updated_at: self.clock.now_unix_seconds(),
+                updated_at: self.ctx.clock.now_unix_seconds(),
             };
-            self.store.commit_head(&head, &follower.chain).await?;
+            self.ctx.store.commit_head(&head, &follower.chain).await?;
             state.tip = to;
             let announced_at = match (&carried, state.announced.take()) {
                 (Some((_, at)), _) => Some(*at),
@@ -703,7 +573,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                 .zip(now_ms)
                 .map(|(at, now)| (now() - at).max(0.0));
         }
-        self.hooks.emit(&OverseerEvent::Followed(Followed {
+        self.env.emit(&Event::Followed(Followed {
             step,
             source: step_source,
             latency_ms,
@@ -713,7 +583,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
 
     /// Follows from `state` until [`FollowIo::keep_going`] says stop: steps on the event
     /// stream's hints, polls as a safety net, and falls back to polling while the stream is
-    /// down (see the module docs). A failed step is reported as [`OverseerEvent::FollowFailed`]
+    /// down (see the module docs). A failed step is reported as [`Event::FollowFailed`]
     /// and following goes on; an aborted one ends the loop. Returns with `state` at the tip.
     pub async fn follow_events<I: FollowIo>(
         &self,
@@ -729,10 +599,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
         let mut unserved = 0usize;
         let mut next_open = now();
         let mut next_poll = now();
-        let events = options.events && !self.providers.is_empty();
+        let events = options.events && !self.ctx.providers.is_empty();
         while io.keep_going(state) {
             if events && stream.is_none() && now() >= next_open {
-                let url = events_url(self.providers[provider].base_url(), &topics(state));
+                let url = events_url(self.ctx.providers[provider].base_url(), &topics(state));
                 match io.open(&url).await {
                     Ok(s) => {
                         reconnect.connected();
@@ -740,9 +610,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                         if let Some(r) = io.retry_ms(&s) {
                             reconnect.set_base_ms(r);
                         }
-                        self.hooks.emit(&OverseerEvent::Stream(StreamStatus::Open {
-                            url: url.clone(),
-                        }));
+                        self.env
+                            .emit(&Event::Stream(StreamStatus::Open { url: url.clone() }));
                         stream = Some((s, url));
                     }
                     Err(error) => {
@@ -753,11 +622,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                         // A node without the endpoint says nothing about the others: the next
                         // provider is asked soon; only when none serves it is the wait longest.
                         unserved = if unsupported(&error) { unserved + 1 } else { 0 };
-                        if unserved > 0 && unserved < self.providers.len() {
+                        if unserved > 0 && unserved < self.ctx.providers.len() {
                             delay = delay.min(Reconnect::BASE_MS);
                         }
                         next_open = now() + delay;
-                        provider = (provider + 1) % self.providers.len();
+                        provider = (provider + 1) % self.ctx.providers.len();
                         self.stream_down(url, error, delay);
                     }
                 }
@@ -799,7 +668,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                                     error,
                                     io,
                                 );
-                                provider = (provider + 1) % self.providers.len();
+                                provider = (provider + 1) % self.ctx.providers.len();
                                 continue;
                             }
                         },
@@ -842,7 +711,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
                     if !io.keep_going(state) {
                         return;
                     }
-                    self.hooks.emit(&OverseerEvent::FollowFailed(e));
+                    self.env.emit(&Event::FollowFailed(e.failure()));
                 }
             }
         }
@@ -864,7 +733,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
     }
 
     fn stream_down(&self, url: String, error: ApiError, retry_in_ms: f64) {
-        self.hooks.emit(&OverseerEvent::Stream(StreamStatus::Down {
+        self.env.emit(&Event::Stream(StreamStatus::Down {
             url,
             error,
             retry_in_ms,
@@ -879,7 +748,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> Overseer<'
             return Ok(anchor.slot);
         }
         let mut last = None;
-        for p in self.providers {
+        for p in self.ctx.providers {
             match p.header_by_root(&anchor.block_root).await {
                 Ok(Some(h)) => return Ok(h.header.slot),
                 Ok(None) => break,

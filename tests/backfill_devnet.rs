@@ -10,17 +10,19 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use beacon_lightsync::backfill::{
-    chunk_vector, load_known_roots, vector_root, Backfill, BackfillError, BackfillEvent,
-    BackfillHooks, BackfillOptions, BackfillSummary, KnownRoots, ResetReason, Target, WalkLimits,
+    chunk_vector, load_known_roots, vector_root, Backfill, BackfillError, BackfillOptions,
+    BackfillSummary, KnownRoots, ResetReason, Target, WalkLimits,
 };
 use beacon_lightsync::beacon_api::{ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::Source;
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::{Ctx, Env};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::data::ChainData;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::replay::ReplayNetwork;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::event::Event;
 use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, StoreDump, Trust};
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
 use beacon_lightsync::types::{ForkName, PresetName, B256};
@@ -86,14 +88,14 @@ fn known_roots(devnet: &Devnet, anchor: &AnchorRecord) -> KnownRoots {
 
 #[derive(Default)]
 struct Recorder {
-    events: RefCell<Vec<BackfillEvent>>,
+    events: RefCell<Vec<Event>>,
     /// Abort once this many progress events were seen.
     abort_after_progress: Cell<Option<usize>>,
     slept_ms: Cell<u64>,
 }
 
-impl BackfillHooks for Recorder {
-    fn emit(&self, event: &BackfillEvent) {
+impl Env for Recorder {
+    fn emit(&self, event: &Event) {
         self.events.borrow_mut().push(event.clone());
     }
     async fn sleep_ms(&self, ms: u64) {
@@ -116,7 +118,7 @@ impl Recorder {
         self.events
             .borrow()
             .iter()
-            .filter(|e| matches!(e, BackfillEvent::Progress(_)))
+            .filter(|e| matches!(e, Event::Backfill(_)))
             .count()
     }
     fn avoided(&self) -> Vec<&'static str> {
@@ -124,12 +126,12 @@ impl Recorder {
             .borrow()
             .iter()
             .filter_map(|e| match e {
-                BackfillEvent::ProviderAvoided { code, .. } => Some(*code),
+                Event::ProviderAvoided { code, .. } => Some(*code),
                 _ => None,
             })
             .collect()
     }
-    fn count(&self, f: impl Fn(&BackfillEvent) -> bool) -> usize {
+    fn count(&self, f: impl Fn(&Event) -> bool) -> usize {
         self.events.borrow().iter().filter(|e| f(e)).count()
     }
 }
@@ -143,11 +145,13 @@ fn run<A: BeaconApi>(
     known: Option<&KnownRoots>,
 ) -> Result<BackfillSummary, BackfillError> {
     let bf = Backfill {
-        network: net,
-        providers,
-        store,
-        clock: &SystemClock,
-        hooks,
+        ctx: Ctx {
+            network: net,
+            providers,
+            store,
+            clock: &SystemClock,
+        },
+        env: hooks,
         options,
         known,
     };
@@ -339,11 +343,11 @@ fn anchor_state_roots_verify_whole_chunks() {
     );
     assert!(expected_chunks >= 2, "{expected_chunks}");
     assert_eq!(
-        hooks.count(|e| matches!(e, BackfillEvent::ChunkVerified { .. })),
+        hooks.count(|e| matches!(e, Event::ChunkVerified { .. })),
         expected_chunks
     );
     assert_eq!(
-        hooks.count(|e| matches!(e, BackfillEvent::ChunkUnverified { .. })),
+        hooks.count(|e| matches!(e, Event::ChunkUnverified { .. })),
         0
     );
 }
@@ -520,7 +524,7 @@ fn transient_faults_and_rate_limits_are_retried() {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            BackfillEvent::Retry { wait_ms, .. } => Some(*wait_ms),
+            Event::Retry { wait_ms, .. } => Some(*wait_ms),
             _ => None,
         })
         .collect();
@@ -576,11 +580,13 @@ fn stale_anchor_resets_the_stored_backfill_with_an_event() {
     let late = net.genesis_time + late_epoch * spe * net.seconds_per_slot;
     let hooks = Recorder::default();
     let bf = Backfill {
-        network: &net,
-        providers: &providers,
-        store: &store,
-        clock: &FixedClock(late),
-        hooks: &hooks,
+        ctx: Ctx {
+            network: &net,
+            providers: &providers,
+            store: &store,
+            clock: &FixedClock(late),
+        },
+        env: &hooks,
         options: opts(Target::Genesis),
         known: None,
     };
@@ -590,7 +596,7 @@ fn stale_anchor_resets_the_stored_backfill_with_an_event() {
     assert!(dump.headers.is_empty() && dump.meta.backfill_cursor.is_none());
     assert_eq!(
         hooks.events.borrow().as_slice(),
-        &[BackfillEvent::Reset {
+        &[Event::Reset {
             reason: ResetReason::WsStale {
                 anchor_epoch: anchor.epoch,
                 ws_period_epochs: anchor.ws_period_epochs,
@@ -641,11 +647,13 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
     let now = net.genesis_time + (last.slot + 1) * 12;
     let hooks = Recorder::default();
     let bf = Backfill {
-        network: &net,
-        providers: &apis(&devnet, 5_000),
-        store: &store,
-        clock: &FixedClock(now),
-        hooks: &hooks,
+        ctx: Ctx {
+            network: &net,
+            providers: &apis(&devnet, 5_000),
+            store: &store,
+            clock: &FixedClock(now),
+        },
+        env: &hooks,
         options: BackfillOptions {
             target: Target::Slot(3_014_658),
             ..BackfillOptions::default()
@@ -827,11 +835,11 @@ fn slots_known_empty_are_not_requested_and_the_result_is_unchanged() {
     // Every summarised chunk is still verified, the one the window overlaps included (its
     // skipped slots enter the chunk's vector as empty).
     assert_eq!(
-        hooks.count(|e| matches!(e, BackfillEvent::ChunkVerified { .. })),
+        hooks.count(|e| matches!(e, Event::ChunkVerified { .. })),
         known.block_summary_roots.len()
     );
     assert_eq!(
-        hooks.count(|e| matches!(e, BackfillEvent::ChunkUnverified { .. })),
+        hooks.count(|e| matches!(e, Event::ChunkUnverified { .. })),
         0
     );
 }
@@ -1128,7 +1136,7 @@ fn quarantined(hooks: &Recorder, providers: &[Counting]) -> Vec<usize> {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            BackfillEvent::ProviderQuarantined { provider, .. } => {
+            Event::ProviderQuarantined { provider, .. } => {
                 providers.iter().position(|p| p.base_url() == provider)
             }
             _ => None,
@@ -1194,7 +1202,7 @@ fn one_failing_of_three(
         .iter()
         .rev()
         .find_map(|e| match e {
-            BackfillEvent::Progress(p) => Some(p.providers.clone()),
+            Event::Backfill(p) => Some(p.providers.clone()),
             _ => None,
         })
         .unwrap();
@@ -1234,7 +1242,7 @@ fn a_silent_provider_costs_a_deadline_per_probe_and_the_others_finish() {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            BackfillEvent::ProviderQuarantined { reason, .. } => Some(reason.clone()),
+            Event::ProviderQuarantined { reason, .. } => Some(reason.clone()),
             _ => None,
         })
         .collect();

@@ -10,13 +10,14 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, BodySink, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
 };
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Phase, Source, SyncEvent,
-    Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Phase, Source, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::{Ctx, Env};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::event::Event;
 use beacon_lightsync::store::{MemoryStore, Store, Trust};
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
 use devnet_common::{apis, checkpoint, empty_store, network};
@@ -45,13 +46,13 @@ fn start(providers: usize, liars: Vec<(usize, u64)>) -> Devnet {
 
 #[derive(Default)]
 struct Recorder {
-    events: RefCell<Vec<SyncEvent>>,
+    events: RefCell<Vec<Event>>,
     abort: bool,
     pauses: RefCell<u64>,
 }
 
-impl Hooks for Recorder {
-    fn emit(&self, event: &SyncEvent) {
+impl Env for Recorder {
+    fn emit(&self, event: &Event) {
         self.events.borrow_mut().push(event.clone());
     }
     async fn pause(&self) {
@@ -71,7 +72,7 @@ impl Recorder {
             .borrow()
             .iter()
             .filter_map(|e| match e {
-                SyncEvent::Warning { code, .. } => Some(*code),
+                Event::Warning { code, .. } => Some(*code),
                 _ => None,
             })
             .collect()
@@ -105,11 +106,13 @@ fn run_with<A: BeaconApi>(
     source: &Source,
 ) -> Result<Verified, CheckpointError> {
     let sync = CheckpointSync {
-        network: net,
-        providers,
-        store,
-        clock: &SystemClock,
-        hooks,
+        ctx: Ctx {
+            network: net,
+            providers,
+            store,
+            clock: &SystemClock,
+        },
+        env: hooks,
         options,
     };
     block_on(sync.run(source))
@@ -173,7 +176,7 @@ fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
         let last = events
             .iter()
             .filter_map(|e| match e {
-                SyncEvent::Progress(p) if p.phase == phase => Some(p.clone()),
+                Event::Progress(p) if p.phase == phase => Some(p.clone()),
                 _ => None,
             })
             .last()
@@ -504,11 +507,13 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
     let far = net.genesis_time + 100_000 * net.seconds_per_slot * net.slots_per_epoch();
     let stale_run = |long_range, store: &MemoryStore, hooks: &Recorder| {
         let sync = CheckpointSync {
-            network: &net,
-            providers: &providers,
-            store,
-            clock: &FixedClock(far),
-            hooks,
+            ctx: Ctx {
+                network: &net,
+                providers: &providers,
+                store,
+                clock: &FixedClock(far),
+            },
+            env: hooks,
             options: CheckpointOptions {
                 long_range,
                 quorum: None,

@@ -9,9 +9,10 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState,
 };
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, Source, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::{Ctx, Quiet};
 use beacon_lightsync::merkle::state_root;
 use beacon_lightsync::store::{MemoryStore, Store, Trust};
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
@@ -30,11 +31,13 @@ fn sync<A: BeaconApi>(
     let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
     let result = block_on(
         CheckpointSync {
-            network: net,
-            providers,
-            store: &store,
-            clock,
-            hooks: &NoHooks,
+            ctx: Ctx {
+                network: net,
+                providers,
+                store: &store,
+                clock,
+            },
+            env: &Quiet,
             options: CheckpointOptions::default(),
         }
         .run(source),

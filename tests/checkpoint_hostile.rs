@@ -18,12 +18,14 @@ use std::time::{Duration, Instant};
 use beacon_lightsync::beacon_api::limits::state_max_bytes;
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, Pace, UreqTransport};
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, Hooks, Source, SyncEvent, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, Source, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::{Ctx, Env};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::Devnet;
+use beacon_lightsync::event::Event;
 use beacon_lightsync::store::{MemoryStore, Store};
 use beacon_lightsync::types::PresetName;
 use beacon_lightsync::ws::SystemClock;
@@ -73,9 +75,9 @@ fn providers(devnet: &Devnet, net: &NetworkConfig) -> Vec<HttpBeaconApi<UreqTran
 #[derive(Default)]
 struct Warnings(RefCell<Vec<(&'static str, String)>>);
 
-impl Hooks for Warnings {
-    fn emit(&self, event: &SyncEvent) {
-        if let SyncEvent::Warning { code, message } = event {
+impl Env for Warnings {
+    fn emit(&self, event: &Event) {
+        if let Event::Warning { code, message } = event {
             self.0.borrow_mut().push((code, message.clone()));
         }
     }
@@ -101,11 +103,13 @@ fn sync(
     devnet: &Devnet,
 ) -> Result<Verified, CheckpointError> {
     let sync = CheckpointSync {
-        network: net,
-        providers,
-        store,
-        clock: &SystemClock,
-        hooks,
+        ctx: Ctx {
+            network: net,
+            providers,
+            store,
+            clock: &SystemClock,
+        },
+        env: hooks,
         options: CheckpointOptions::default(),
     };
     block_on(sync.run(&Source::Checkpoint(checkpoint(devnet))))

@@ -18,12 +18,14 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, BodySink, FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState,
 };
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, HashPool, Hooks, Phase, PoolResult,
-    PoolTask, Source, SyncEvent, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, HashPool, Phase, PoolResult, PoolTask,
+    Source, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::{Ctx, Env};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
+use beacon_lightsync::event::Event;
 use beacon_lightsync::merkle::{state_head_len, TaskHasher, TaskSpec, DEFAULT_TASK_BYTES};
 use beacon_lightsync::store::{MemoryStore, Store};
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
@@ -154,7 +156,7 @@ impl HashPool for ThreadPool {
 /// Hooks that record events and hand out a pool (or none).
 #[derive(Default)]
 struct Recorder {
-    events: RefCell<Vec<SyncEvent>>,
+    events: RefCell<Vec<Event>>,
     pool: Option<Rc<ThreadPool>>,
 }
 
@@ -170,7 +172,7 @@ impl Recorder {
             .borrow()
             .iter()
             .filter_map(|e| match e {
-                SyncEvent::Warning { code, .. } => Some(*code),
+                Event::Warning { code, .. } => Some(*code),
                 _ => None,
             })
             .collect()
@@ -181,7 +183,7 @@ impl Recorder {
             .borrow()
             .iter()
             .filter_map(|e| match e {
-                SyncEvent::Progress(p) if p.phase == Phase::Download => Some((p.done, p.total)),
+                Event::Progress(p) if p.phase == Phase::Download => Some((p.done, p.total)),
                 _ => None,
             })
             .collect()
@@ -192,17 +194,15 @@ impl Recorder {
             .borrow()
             .iter()
             .filter_map(|e| match e {
-                SyncEvent::Progress(p) if p.phase == Phase::Hash => {
-                    Some((p.done, p.total, p.workers))
-                }
+                Event::Progress(p) if p.phase == Phase::Hash => Some((p.done, p.total, p.workers)),
                 _ => None,
             })
             .collect()
     }
 }
 
-impl Hooks for Recorder {
-    fn emit(&self, event: &SyncEvent) {
+impl Env for Recorder {
+    fn emit(&self, event: &Event) {
         self.events.borrow_mut().push(event.clone());
     }
     fn now_ms(&self) -> Option<f64> {
@@ -224,11 +224,13 @@ fn run<A: BeaconApi, C: beacon_lightsync::ws::Clock>(
 ) -> Result<Verified, CheckpointError> {
     block_on(
         CheckpointSync {
-            network: net,
-            providers,
-            store,
-            clock,
-            hooks,
+            ctx: Ctx {
+                network: net,
+                providers,
+                store,
+                clock,
+            },
+            env: hooks,
             options: CheckpointOptions::default(),
         }
         .run(source),

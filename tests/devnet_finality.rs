@@ -10,9 +10,10 @@ mod devnet_common;
 use std::collections::BTreeMap;
 
 use beacon_lightsync::checkpoint::{LongRange, Source};
+use beacon_lightsync::ctx::{Ctx, Quiet};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
-use beacon_lightsync::overseer::{Mode, Overseer, OverseerEvent, OverseerHooks};
+use beacon_lightsync::overseer::{Mode, Overseer};
 use beacon_lightsync::store::Trust;
 use beacon_lightsync::types::light_client::electra as lc;
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
@@ -276,13 +277,6 @@ fn every_checkpoint_an_endpoint_names_has_its_state() {
     }
 }
 
-#[derive(Default)]
-struct Quiet;
-
-impl OverseerHooks for Quiet {
-    fn emit(&self, _: &OverseerEvent) {}
-}
-
 #[test]
 fn light_rebuild_on_the_default_devnet_reaches_the_finality_updates_state() {
     let d = start();
@@ -303,11 +297,13 @@ fn light_rebuild_on_the_default_devnet_reaches_the_finality_updates_state() {
     let clock = FixedClock(net.genesis_time + epoch * net.slots_per_epoch() * net.seconds_per_slot);
     let started = block_on(
         Overseer {
-            network: &net,
-            providers: &providers,
-            store: &store,
-            clock: &clock,
-            hooks: &Quiet,
+            ctx: Ctx {
+                network: &net,
+                providers: &providers,
+                store: &store,
+                clock: &clock,
+            },
+            env: &Quiet,
             long_range: LongRange::Light,
         }
         .start(),

@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::{LongRange, Source};
+use beacon_lightsync::ctx::Ctx;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
+use beacon_lightsync::event::Event;
 use beacon_lightsync::light::follow::FollowStep;
 use beacon_lightsync::overseer::{
-    BlockingFollowIo, FollowOptions, FollowState, Followed, Overseer, OverseerEvent, StepSource,
-    StreamStatus,
+    BlockingFollowIo, FollowOptions, FollowState, Followed, Overseer, StepSource, StreamStatus,
 };
 use beacon_lightsync::store::{MemoryStore, Store};
 use beacon_lightsync::ws::SystemClock;
@@ -52,7 +53,7 @@ fn followed(rec: &Recorder) -> Vec<Followed> {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            OverseerEvent::Followed(f) => Some(*f),
+            Event::Followed(f) => Some(*f),
             _ => None,
         })
         .collect()
@@ -98,11 +99,13 @@ fn follows_finality_by_events_and_falls_back_to_polling_when_the_stream_is_refus
 
     let rec = Recorder::default();
     let overseer = Overseer {
-        network: &net,
-        providers: &providers,
-        store: &store,
-        clock: &SystemClock,
-        hooks: &rec,
+        ctx: Ctx {
+            network: &net,
+            providers: &providers,
+            store: &store,
+            clock: &SystemClock,
+        },
+        env: &rec,
         long_range: LongRange::Strict,
     };
     let mut state = block_on(overseer.start()).expect("start").following;
@@ -121,7 +124,7 @@ fn follows_finality_by_events_and_falls_back_to_polling_when_the_stream_is_refus
         .events
         .borrow()
         .iter()
-        .filter(|e| matches!(e, OverseerEvent::Stream(StreamStatus::Open { .. })))
+        .filter(|e| matches!(e, Event::Stream(StreamStatus::Open { .. })))
         .count();
     assert_eq!(opened, 1, "one stream for the whole phase");
     for f in &by_event {
@@ -151,7 +154,7 @@ fn follows_finality_by_events_and_falls_back_to_polling_when_the_stream_is_refus
     }
     let rec2 = Recorder::default();
     let overseer2 = Overseer {
-        hooks: &rec2,
+        env: &rec2,
         ..overseer
     };
     let anchor = block_on(store.active_anchor()).unwrap().unwrap();
@@ -168,7 +171,7 @@ fn follows_finality_by_events_and_falls_back_to_polling_when_the_stream_is_refus
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            OverseerEvent::Stream(StreamStatus::Down { error, .. }) => Some(error.to_string()),
+            Event::Stream(StreamStatus::Down { error, .. }) => Some(error.to_string()),
             _ => None,
         })
         .collect();

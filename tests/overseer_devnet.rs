@@ -12,12 +12,14 @@ mod devnet_common;
 
 use beacon_lightsync::checkpoint::LongRange;
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::Ctx;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::Devnet;
+use beacon_lightsync::event::Event;
 use beacon_lightsync::light::follow::FollowStep;
 use beacon_lightsync::light::rebuild::{RebuildError, Step};
-use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent};
+use beacon_lightsync::overseer::{Mode, Overseer, OverseerError};
 use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, Trust};
 use beacon_lightsync::ws::FixedClock;
 use devnet_common::{apis, epoch_clock, genesis_anchor, network, start_devnet, Recorder};
@@ -57,11 +59,13 @@ fn run(
 ) -> Result<beacon_lightsync::overseer::Started, OverseerError> {
     block_on(
         Overseer {
-            network: net,
-            providers: &apis(devnet, PROVIDER_TIMEOUT_MS),
-            store,
-            clock,
-            hooks,
+            ctx: Ctx {
+                network: net,
+                providers: &apis(devnet, PROVIDER_TIMEOUT_MS),
+                store,
+                clock,
+            },
+            env: hooks,
             long_range,
         }
         .start(),
@@ -140,7 +144,7 @@ fn lenient_warns_marks_the_anchor_stale_and_follows() {
     let warned = hooks.events.borrow().iter().any(|e| {
         matches!(
             e,
-            OverseerEvent::Warning {
+            Event::Warning {
                 code: "WS_STALE_LENIENT",
                 ..
             }
@@ -191,7 +195,7 @@ fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            OverseerEvent::Rebuild(p) => Some(p.step),
+            Event::Rebuild(p) => Some(p.step),
             _ => None,
         })
         .collect();

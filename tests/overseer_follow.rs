@@ -23,12 +23,14 @@ use beacon_lightsync::beacon_api::{
 };
 use beacon_lightsync::checkpoint::LongRange;
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::ctx::Ctx;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::Devnet;
+use beacon_lightsync::event::Event;
 use beacon_lightsync::light::follow::{FollowError, FollowStep, LinkError};
 use beacon_lightsync::light::rebuild::{RebuildError, Step};
-use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, OverseerEvent, Started};
+use beacon_lightsync::overseer::{Mode, Overseer, OverseerError, Started};
 use beacon_lightsync::store::{AnchorRecord, HeadSource, MemoryStore, Store, StoreDump};
 use beacon_lightsync::types::phase0::{BeaconBlockHeader, Checkpoint};
 use beacon_lightsync::types::B256;
@@ -64,11 +66,13 @@ fn overseer<'a, A: BeaconApi>(
     long_range: LongRange,
 ) -> Overseer<'a, A, MemoryStore, FixedClock, Recorder> {
     Overseer {
-        network: net,
-        providers,
-        store,
-        clock,
-        hooks,
+        ctx: Ctx {
+            network: net,
+            providers,
+            store,
+            clock,
+        },
+        env: hooks,
         long_range,
     }
 }
@@ -280,7 +284,7 @@ fn the_follow_loop_moves_stays_and_refuses_a_block_that_does_not_link() {
         .events
         .borrow()
         .iter()
-        .filter(|e| matches!(e, OverseerEvent::Followed(_)))
+        .filter(|e| matches!(e, Event::Followed(_)))
         .count();
     // start's step, "nothing new", and the last move (a failed step reports no `Followed`).
     assert_eq!(followed, 3);
@@ -323,7 +327,7 @@ fn the_rebuild_stores_the_whole_chain_and_skips_a_lying_provider() {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            OverseerEvent::ProviderRejected {
+            Event::ProviderRejected {
                 step,
                 period,
                 provider,

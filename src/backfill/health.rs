@@ -12,24 +12,13 @@
 //! comes back it is *probing*: one request, whose success clears its strikes and whose failure
 //! quarantines it for twice as long.
 //!
-//! Times are on the run's clock in milliseconds (the hooks' `now_ms`, or, without one, the time
+//! Times are on the run's clock in milliseconds (the env's `now_ms`, or, without one, the time
 //! the run has slept), and a quarantine's backoff counts from the end of the round that saw the
 //! failure, when the run decides where the failed requests go next.
 
 use std::cell::RefCell;
 
-/// What a run reports about one provider (in progress events and the summary).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderStatus {
-    /// Its base URL.
-    pub url: String,
-    /// Whether it takes requests now (neither avoided nor quarantined).
-    pub healthy: bool,
-    /// Whether it served bad data and is avoided for the rest of the run.
-    pub avoided: bool,
-    /// Requests that failed transiently in this run.
-    pub failures: u64,
-}
+use crate::event::ProviderStatus;
 
 #[derive(Debug, Clone, Default)]
 struct Entry {

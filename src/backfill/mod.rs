@@ -20,7 +20,7 @@
 //! connections per origin); slots the anchor's roots show empty are not requested at all;
 //! 429/503 wait for `Retry-After`,
 //! other transient failures back off exponentially. A stored backfill that hangs from an anchor
-//! gone outside its weak-subjectivity period is reset with a [`BackfillEvent::Reset`] (the
+//! gone outside its weak-subjectivity period is reset with an [`Event::Reset`] (the
 //! Nimbus rule) and the run stops with [`BackfillError::BackfillTooOld`].
 
 mod error;
@@ -28,8 +28,8 @@ mod health;
 mod roots;
 pub mod walk;
 
+pub use crate::event::{BackfillProgress as Progress, ProviderStatus, ResetReason};
 pub use error::BackfillError;
-pub use health::ProviderStatus;
 pub use roots::{chunk_vector, vector_root, KnownRoots, KnownRootsError};
 pub use walk::{Expect, Step, WalkError, WalkLimits, WalkStats, Walker};
 
@@ -38,6 +38,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env};
+use crate::event::Event;
 use crate::store::{AnchorRecord, BackfillCursor, HeaderRecord, Store, StoreError};
 use crate::types::hex0x;
 use crate::ws::{ChainClock, Clock};
@@ -157,127 +159,6 @@ impl Default for BackfillOptions {
     }
 }
 
-/// A progress report, after every committed batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    /// Slots examined in this run.
-    pub done: u64,
-    /// Slots to examine in this run (from below the stored tail down to the target).
-    pub total: u64,
-    /// Headers stored in this run.
-    pub headers: u64,
-    /// Headers stored per second in this run (when the hooks have a clock).
-    pub headers_per_second: Option<f64>,
-    /// Estimated seconds left, from the slot rate so far.
-    pub eta_seconds: Option<f64>,
-    /// The oldest stored slot.
-    pub oldest_slot: u64,
-    /// Non-linking headers skipped in this run.
-    pub skipped_non_linking: u64,
-    /// 404 slots in this run.
-    pub empty_slots: u64,
-    /// Every provider's health, in the order given.
-    pub providers: Vec<ProviderStatus>,
-}
-
-/// Why a stored backfill was discarded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetReason {
-    /// Its anchor is outside the weak-subjectivity period.
-    WsStale {
-        /// The anchor's epoch.
-        anchor_epoch: u64,
-        /// The anchor's weak-subjectivity period, in epochs.
-        ws_period_epochs: u64,
-        /// The wall clock's epoch.
-        current_epoch: u64,
-    },
-    /// It does not hang from the active anchor (another anchor became active).
-    AnchorChanged,
-}
-
-/// What a backfill reports while it runs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BackfillEvent {
-    /// Progress after a committed batch.
-    Progress(Progress),
-    /// Requests failed and are retried after `wait_ms`.
-    Retry {
-        /// The provider of the (last) failure.
-        provider: String,
-        /// Requests to retry.
-        requests: usize,
-        /// Retry round of this fetch (1-based).
-        attempt: u32,
-        /// Wait before the retry, in milliseconds: 0 when a ready provider takes the requests
-        /// now, else until the first quarantined provider comes back (its `Retry-After` when it
-        /// sent one).
-        wait_ms: u64,
-        /// The failure.
-        reason: String,
-    },
-    /// A provider failed transiently and gets no requests for `quarantine_ms`; its requests go
-    /// to the providers that are ready.
-    ProviderQuarantined {
-        /// Its base URL.
-        provider: String,
-        /// Consecutive failures since its last success.
-        strikes: u32,
-        /// Requests that failed transiently in this run.
-        failures: u64,
-        /// How long it sits out, in milliseconds.
-        quarantine_ms: u64,
-        /// The last failure.
-        reason: String,
-    },
-    /// A provider served bad data and is avoided for the rest of the run.
-    ProviderAvoided {
-        /// Its base URL.
-        provider: String,
-        /// A stable code (`HEADER_ROOT_MISMATCH`, `DECODE`, `BLOCK_WITHHELD`, …).
-        code: &'static str,
-        /// Details.
-        reason: String,
-    },
-    /// A chunk's headers did not reproduce its `historical_summaries` entry (an orphan served as
-    /// canonical, or a withheld block); the chunk is walked by hash chain alone.
-    ChunkUnverified {
-        /// The chunk index (`slot / SLOTS_PER_HISTORICAL_ROOT`).
-        chunk: u64,
-    },
-    /// A chunk's headers reproduced its `historical_summaries` entry.
-    ChunkVerified {
-        /// The chunk index.
-        chunk: u64,
-    },
-    /// The stored backfill was discarded.
-    Reset {
-        /// Why.
-        reason: ResetReason,
-    },
-}
-
-/// The caller's side of a running backfill.
-#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
-pub trait BackfillHooks {
-    /// Receives an event.
-    fn emit(&self, _event: &BackfillEvent) {}
-    /// Waits `ms` milliseconds (backoff, `Retry-After`, pause polling).
-    async fn sleep_ms(&self, ms: u64);
-    /// Whether the caller asked to stop (checked between batches and requests).
-    fn aborted(&self) -> bool {
-        false
-    }
-    /// Whether the caller asked to pause; the run waits between batches until it is cleared.
-    fn paused(&self) -> bool {
-        false
-    }
-    /// A monotonic clock in milliseconds, for rates (`None`: no rates).
-    fn now_ms(&self) -> Option<f64> {
-        None
-    }
-}
-
 /// The result of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BackfillSummary {
@@ -295,7 +176,7 @@ pub struct BackfillSummary {
     pub oldest_parent_root: Root,
     /// The slot the run went down to.
     pub target_slot: u64,
-    /// Headers stored per second (when the hooks have a clock).
+    /// Headers stored per second (when the env has a clock).
     pub headers_per_second: Option<f64>,
     /// Every provider's health at the end, in the order given.
     pub providers: Vec<ProviderStatus>,
@@ -338,18 +219,14 @@ fn classify(e: &ApiError) -> Failure {
 /// `(None, None)` for a slot the anchor's roots say is empty, which is never requested.
 type Served = (Option<HeaderInfo>, Option<usize>);
 
-/// One backfill run over a store, providers, a clock and the caller's hooks.
-pub struct Backfill<'a, A, S, C: ?Sized, H> {
-    /// The network (slot timing, `MIN_EPOCHS_FOR_BLOCK_REQUESTS`).
-    pub network: &'a NetworkConfig,
-    /// Beacon API providers; requests are spread over the healthy ones.
-    pub providers: &'a [A],
-    /// Where headers and the cursor go.
-    pub store: &'a S,
-    /// The wall clock (horizon, weak-subjectivity rule).
-    pub clock: &'a C,
+/// One backfill run: its run context, its env, options and the anchor's known roots.
+pub struct Backfill<'a, A, S, C: ?Sized, E> {
+    /// The network (slot timing, `MIN_EPOCHS_FOR_BLOCK_REQUESTS`), the providers (requests are
+    /// spread over the healthy ones), the store headers and the cursor go to, and the wall
+    /// clock (horizon, weak-subjectivity rule).
+    pub ctx: Ctx<'a, A, S, C>,
     /// Events, sleeps, pause and abort.
-    pub hooks: &'a H,
+    pub env: &'a E,
     /// Options.
     pub options: BackfillOptions,
     /// Roots recorded from the verified anchor state, when available.
@@ -360,13 +237,13 @@ pub struct Backfill<'a, A, S, C: ?Sized, H> {
 struct RunState {
     health: health::Health,
     rotation: Cell<usize>,
-    /// Milliseconds slept in this run: the run's clock when the hooks have none.
+    /// Milliseconds slept in this run: the run's clock when the env has none.
     slept_ms: Cell<u64>,
 }
 
-impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'a, A, S, C, H> {
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C, E> {
     fn check_options(&self) -> Result<(), BackfillError> {
-        if self.providers.is_empty() {
+        if self.ctx.providers.is_empty() {
             return Err(BackfillError::InvalidOption {
                 name: "providers",
                 expected: "at least one Beacon API URL",
@@ -391,25 +268,21 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     }
 
     fn check_abort(&self) -> Result<(), BackfillError> {
-        if self.hooks.aborted() {
-            Err(BackfillError::Aborted)
-        } else {
-            Ok(())
-        }
+        self.env.check_abort().map_err(|_| BackfillError::Aborted)
     }
 
     async fn wait_while_paused(&self) -> Result<(), BackfillError> {
-        while self.hooks.paused() {
+        while self.env.paused() {
             self.check_abort()?;
-            self.hooks.sleep_ms(50).await;
+            self.env.sleep_ms(50).await;
         }
         self.check_abort()
     }
 
     fn avoid(&self, st: &RunState, p: usize, code: &'static str, reason: String) {
         if st.health.avoid(p) {
-            self.hooks.emit(&BackfillEvent::ProviderAvoided {
-                provider: self.providers[p].base_url().to_string(),
+            self.env.emit(&Event::ProviderAvoided {
+                provider: self.ctx.providers[p].base_url().to_string(),
                 code,
                 reason,
             });
@@ -421,20 +294,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         st.health.usable(except)
     }
 
-    /// The run's clock in milliseconds: the hooks' clock, or the time slept so far.
+    /// The run's clock in milliseconds: the env's clock, or the time slept so far.
     fn now(&self, st: &RunState) -> f64 {
-        self.hooks
+        self.env
             .now_ms()
             .unwrap_or_else(|| st.slept_ms.get() as f64)
     }
 
     async fn sleep(&self, st: &RunState, ms: u64) {
         st.slept_ms.set(st.slept_ms.get().saturating_add(ms));
-        self.hooks.sleep_ms(ms).await;
+        self.env.sleep_ms(ms).await;
     }
 
     fn statuses(&self, st: &RunState) -> Vec<ProviderStatus> {
-        let urls = self.providers.iter().map(|p| p.base_url().to_string());
+        let urls = self.ctx.providers.iter().map(|p| p.base_url().to_string());
         st.health.statuses(urls, self.now(st))
     }
 
@@ -488,7 +361,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         let give_up = |last: Option<(u64, usize, ApiError)>| match last {
             Some((slot, _, source)) => BackfillError::Api { slot, source },
             None => BackfillError::NoHealthyProvider {
-                providers: self.providers.len(),
+                providers: self.ctx.providers.len(),
             },
         };
         while !pending.is_empty() {
@@ -496,7 +369,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             let usable = self.healthy(st, except);
             if usable.is_empty() {
                 return Err(BackfillError::NoHealthyProvider {
-                    providers: self.providers.len(),
+                    providers: self.ctx.providers.len(),
                 });
             }
             let now = self.now(st);
@@ -516,8 +389,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     .earliest_return(&usable)
                     .expect("quarantines are timed between rounds");
                 let wait_ms = (until - now).max(0.0).ceil() as u64;
-                self.hooks.emit(&BackfillEvent::Retry {
-                    provider: self.providers[p].base_url().to_string(),
+                self.env.emit(&Event::Retry {
+                    provider: self.ctx.providers[p].base_url().to_string(),
                     requests: pending.len(),
                     attempt: waits,
                     wait_ms,
@@ -572,8 +445,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                     Some((_, p, e)) if *p == q.provider => e.to_string(),
                     _ => String::new(),
                 };
-                self.hooks.emit(&BackfillEvent::ProviderQuarantined {
-                    provider: self.providers[q.provider].base_url().to_string(),
+                self.env.emit(&Event::ProviderQuarantined {
+                    provider: self.ctx.providers[q.provider].base_url().to_string(),
                     strikes: q.strikes,
                     failures: st.health.failures(q.provider),
                     quarantine_ms: q.ms,
@@ -584,14 +457,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 rounds += 1;
                 // Each failing round quarantines a provider; bounded all the same.
                 let most =
-                    (self.options.max_retries + 1).saturating_mul(self.providers.len() as u32);
+                    (self.options.max_retries + 1).saturating_mul(self.ctx.providers.len() as u32);
                 if rounds > most {
                     return Err(give_up(last));
                 }
                 let (_, p, e) = last.as_ref().expect("a failure was recorded");
                 if usable.iter().any(|&q| st.health.ready(q, now)) {
-                    self.hooks.emit(&BackfillEvent::Retry {
-                        provider: self.providers[*p].base_url().to_string(),
+                    self.env.emit(&Event::Retry {
+                        provider: self.ctx.providers[*p].base_url().to_string(),
                         requests: failed.len(),
                         attempt: rounds,
                         wait_ms: 0,
@@ -632,7 +505,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             let answered = &answered;
             async move {
                 loop {
-                    if self.hooks.aborted() || stopped(i) {
+                    if self.env.aborted() || stopped(i) {
                         break;
                     }
                     let group: Vec<u64> = {
@@ -647,7 +520,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                         let n = per_call.min(q.len());
                         q.drain(..n).collect()
                     };
-                    let results = self.providers[p].headers_by_slots(&group).await;
+                    let results = self.ctx.providers[p].headers_by_slots(&group).await;
                     for r in &results {
                         match r {
                             Ok(_) => st.health.succeeded(p),
@@ -670,7 +543,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
     async fn anchor_header(&self, st: &RunState, root: &Root) -> Result<HeaderInfo, BackfillError> {
         let mut last = None;
         for p in self.healthy(st, None) {
-            match self.providers[p].header_by_root(root).await {
+            match self.ctx.providers[p].header_by_root(root).await {
                 Ok(Some(h)) => return Ok(h),
                 Ok(None) => {}
                 Err(e) => {
@@ -757,7 +630,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 oldest_parent_root: oldest.parent_root(),
                 target_slot,
             };
-            self.store.commit_backfill_batch(group, &c).await?;
+            self.ctx.store.commit_backfill_batch(group, &c).await?;
             cursor = Some(c);
         }
         Ok(cursor)
@@ -784,7 +657,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         let stored = if in_buffer == n {
             Vec::new()
         } else {
-            self.store.headers_range(lo, lo + n).await?
+            self.ctx.store.headers_range(lo, lo + n).await?
         };
         let mut by_slot: BTreeMap<u64, (Root, Root)> = stored
             .iter()
@@ -810,10 +683,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             return Ok(None);
         };
         if vector_root(&vector) == summary {
-            self.hooks.emit(&BackfillEvent::ChunkVerified { chunk });
+            self.env.emit(&Event::ChunkVerified { chunk });
             Ok(Some(vector))
         } else {
-            self.hooks.emit(&BackfillEvent::ChunkUnverified { chunk });
+            self.env.emit(&Event::ChunkUnverified { chunk });
             Ok(None)
         }
     }
@@ -833,6 +706,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         let hi = below - 1;
         if hi < target {
             let n = self
+                .ctx
                 .network
                 .slots_per_epoch()
                 .min(self.options.batch_size)
@@ -863,31 +737,33 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         self.check_options()?;
         let st = RunState {
             health: health::Health::new(
-                self.providers.len(),
+                self.ctx.providers.len(),
                 self.options.retry_base_ms,
                 self.options.retry_max_ms,
             ),
             rotation: Cell::new(0),
             slept_ms: Cell::new(0),
         };
-        let started = self.hooks.now_ms();
+        let started = self.env.now_ms();
         let anchor = self
+            .ctx
             .store
             .active_anchor()
             .await?
             .ok_or(BackfillError::NoAnchor)?;
-        let clock = ChainClock::for_network(self.network);
-        let current_epoch = clock
-            .current_epoch(self.clock)
-            .map_err(|e| BackfillError::Clock {
-                reason: e.to_string(),
-            })?;
+        let clock = ChainClock::for_network(self.ctx.network);
+        let current_epoch =
+            clock
+                .current_epoch(self.ctx.clock)
+                .map_err(|e| BackfillError::Clock {
+                    reason: e.to_string(),
+                })?;
         let target_slot = match self.options.target {
             Target::Genesis => 0,
             Target::Slot(s) => s,
-            Target::Horizon => block_request_horizon_slot(self.network, current_epoch),
+            Target::Horizon => block_request_horizon_slot(self.ctx.network, current_epoch),
         };
-        let mut cursor = self.store.backfill_cursor().await?;
+        let mut cursor = self.ctx.store.backfill_cursor().await?;
         let stale = current_epoch > anchor.epoch.saturating_add(anchor.ws_period_epochs);
         if stale {
             let reason = ResetReason::WsStale {
@@ -896,8 +772,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 current_epoch,
             };
             if cursor.is_some() {
-                self.store.reset_backfill().await?;
-                self.hooks.emit(&BackfillEvent::Reset { reason });
+                self.ctx.store.reset_backfill().await?;
+                self.env.emit(&Event::Reset { reason });
             }
             return Err(BackfillError::BackfillTooOld {
                 anchor_epoch: anchor.epoch,
@@ -907,10 +783,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         }
         let top = self.anchor_header(&st, &anchor.block_root).await?;
         if cursor.is_some() {
-            let stored = self.store.header(top.header.slot).await?;
+            let stored = self.ctx.store.header(top.header.slot).await?;
             if stored.map(|h| h.root) != Some(anchor.block_root) {
-                self.store.reset_backfill().await?;
-                self.hooks.emit(&BackfillEvent::Reset {
+                self.ctx.store.reset_backfill().await?;
+                self.env.emit(&Event::Reset {
                     reason: ResetReason::AnchorChanged,
                 });
                 cursor = None;
@@ -1130,7 +1006,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             oldest_root: last_cursor.oldest_root,
             oldest_parent_root: last_cursor.oldest_parent_root,
             target_slot,
-            headers_per_second: rate(stored_this_run, started, self.hooks.now_ms()),
+            headers_per_second: rate(stored_this_run, started, self.env.now_ms()),
             providers: self.statuses(&st),
         })
     }
@@ -1147,7 +1023,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
                 continue;
             }
             self.check_abort()?;
-            if let Ok(Some(h)) = self.providers[p].header_by_root(root).await {
+            if let Ok(Some(h)) = self.ctx.providers[p].header_by_root(root).await {
                 return Ok(Some((h, p)));
             }
         }
@@ -1170,14 +1046,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
             None => total,
         }
         .min(total);
-        let now = self.hooks.now_ms();
+        let now = self.env.now_ms();
         let eta_seconds = match (started, now) {
             (Some(t0), Some(t1)) if t1 > t0 && done > 0 => {
                 Some((total - done) as f64 * (t1 - t0) / 1000.0 / done as f64)
             }
             _ => None,
         };
-        self.hooks.emit(&BackfillEvent::Progress(Progress {
+        self.env.emit(&Event::Backfill(Progress {
             done,
             total,
             headers,

@@ -10,7 +10,7 @@
 //! Page manners: a body's chunks that are already buffered resolve `read()` as microtasks, so a
 //! fast local provider could keep the main thread busy for a whole multi-hundred-megabyte body in
 //! one task; the read loop therefore yields to the event loop after each
-//! [`crate::checkpoint::TASK_BUDGET_MS`] of work. A collected body's buffer grows as bytes
+//! [`super::TASK_BUDGET_MS`] of work. A collected body's buffer grows as bytes
 //! arrive (never sized from `Content-Length`, which is the provider's claim).
 //!
 //! Time: every request has a [`Pace`]. Its deadline aborts the `fetch` (an `AbortController`);
@@ -507,7 +507,7 @@ impl FetchTransport {
                     body.resize(old + n, 0);
                     bytes.copy_to(&mut body[old..]);
                 }
-                if js_sys::Date::now() - task_started >= crate::checkpoint::TASK_BUDGET_MS {
+                if js_sys::Date::now() - task_started >= super::TASK_BUDGET_MS {
                     yield_now().await;
                     task_started = js_sys::Date::now();
                 }

@@ -387,3 +387,9 @@ impl From<WsError> for CheckpointError {
         CheckpointError::Ws(e)
     }
 }
+
+impl From<crate::ctx::Aborted> for CheckpointError {
+    fn from(_: crate::ctx::Aborted) -> Self {
+        CheckpointError::Aborted
+    }
+}

@@ -4,7 +4,7 @@
 //! thread. Here the body goes, chunk by chunk, into a [`StreamingStateRoot`]: the one buffer that
 //! keeps the state for the checks that follow (no second copy). Each ~1 MiB task (a run of
 //! validators, balances, ...) whose bytes are in is handed to a [`HashPool`] (Web Workers in a
-//! browser) or, without one, hashed on this thread in slices between [`Hooks::pause`]s. The root
+//! browser) or, without one, hashed on this thread in slices between [`crate::ctx::Env::pause`]s. The root
 //! is then ready moments after the last byte.
 //!
 //! Pacing: with a pool, reading stops while more than [`READ_AHEAD_BYTES`] wait unhashed, so on
@@ -16,11 +16,13 @@ use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
 
-use super::{emit_progress, state_fork, CheckpointError, Hooks, Pacer, Phase, Root};
+use super::{emit_progress, state_fork, CheckpointError, Pacer, Phase, Root};
 use crate::beacon_api::{consensus_version, ApiError, BodySink};
 use crate::config::NetworkConfig;
-use crate::merkle::{StreamError, StreamingStateRoot, TaskSpec, DEFAULT_TASK_BYTES};
-use crate::types::{ForkName, PresetName};
+use crate::ctx::{Env, HashPool, PoolResult, PoolTask};
+use crate::event::Event;
+use crate::merkle::{StreamError, StreamingStateRoot, DEFAULT_TASK_BYTES};
+use crate::types::ForkName;
 
 /// Task size when this thread hashes: about 256 KiB of validators is ~20k node hashes, a few ms
 /// to ~15 ms in wasm, so one indivisible task stays well inside [`super::TASK_BUDGET_MS`].
@@ -36,57 +38,6 @@ const FORK_PREFIX_BYTES: usize = 56;
 /// Download and hash progress is reported at most once per this many bytes (and at the end).
 const PROGRESS_STEP_BYTES: u64 = 1 << 20;
 
-/// One task for a pool: what a worker needs to hash it with a `TaskHasher`.
-#[derive(Debug, Clone, Copy)]
-pub struct PoolTask<'b> {
-    /// Which download it belongs to (results of an abandoned one are ignored).
-    pub job: u64,
-    /// Task index within the state's plan.
-    pub index: usize,
-    /// Fork of the state.
-    pub fork: ForkName,
-    /// Preset of the state.
-    pub preset: PresetName,
-    /// How to hash the bytes.
-    pub spec: TaskSpec,
-    /// The task's bytes (the pool copies what it sends).
-    pub bytes: &'b [u8],
-}
-
-/// A task's outcome from a pool.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolResult {
-    /// The [`PoolTask::job`].
-    pub job: u64,
-    /// The [`PoolTask::index`].
-    pub index: usize,
-    /// The task's root, or why the worker could not hash it (the task is then hashed on this
-    /// thread; a wrong root would only make the state root mismatch).
-    pub root: Result<Root, String>,
-}
-
-/// Where the state's hashing tasks run besides this thread: a pool of Web Workers in a browser,
-/// threads in tests. Object safe, so hooks can hand one out as `Rc<dyn HashPool>`.
-pub trait HashPool {
-    /// Number of workers (reported in `hash` progress events).
-    fn workers(&self) -> usize;
-
-    /// Most tasks in flight at once: enough that no worker idles between two tasks.
-    fn capacity(&self) -> usize {
-        self.workers().max(1) * 3
-    }
-
-    /// Hands a task out; `false` when the pool can take none (no live worker), and the task
-    /// is then hashed on this thread.
-    fn submit(&self, task: PoolTask<'_>) -> bool;
-
-    /// Moves the results that came back since the last call into `out`.
-    fn take_results(&self, out: &mut Vec<PoolResult>);
-
-    /// Resolves once a result is available (at once when one already is).
-    fn wait(&self) -> LocalBoxFuture<'_, ()>;
-}
-
 /// A verified download's outcome: the state's bytes (the only copy), fork and root.
 pub(super) struct HashedState {
     pub bytes: Vec<u8>,
@@ -95,9 +46,9 @@ pub(super) struct HashedState {
 }
 
 /// The [`BodySink`] of a state download: fork detection, streaming hashing, progress, abort.
-pub(super) struct StateSink<'c, H> {
+pub(super) struct StateSink<'c, E> {
     network: &'c NetworkConfig,
-    hooks: &'c H,
+    env: &'c E,
     provider: &'c str,
     pool: Option<Rc<dyn HashPool>>,
     job: u64,
@@ -116,17 +67,17 @@ pub(super) struct StateSink<'c, H> {
     /// The download's last progress event (`done == total`) was emitted.
     download_done: bool,
     started_ms: Option<f64>,
-    pacer: Pacer<'c, H>,
+    pacer: Pacer<'c, E>,
     pool_warned: bool,
 }
 
-impl<'c, H: Hooks> StateSink<'c, H> {
-    pub(super) fn new(network: &'c NetworkConfig, hooks: &'c H, provider: &'c str) -> Self {
+impl<'c, E: Env> StateSink<'c, E> {
+    pub(super) fn new(network: &'c NetworkConfig, env: &'c E, provider: &'c str) -> Self {
         StateSink {
             network,
-            hooks,
+            env,
             provider,
-            pool: hooks.hash_pool(),
+            pool: env.hash_pool(),
             job: next_job(),
             header_fork: None,
             length: None,
@@ -139,8 +90,8 @@ impl<'c, H: Hooks> StateSink<'c, H> {
             received: 0,
             reported: 0,
             download_done: false,
-            started_ms: hooks.now_ms(),
-            pacer: Pacer::new(hooks),
+            started_ms: env.now_ms(),
+            pacer: Pacer::new(env),
             pool_warned: false,
         }
     }
@@ -197,7 +148,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
     fn open(&mut self, total: usize) -> Result<(), CheckpointError> {
         let fork = state_fork(
             self.network,
-            self.hooks,
+            self.env,
             self.provider,
             self.header_fork,
             &self.head,
@@ -280,7 +231,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
                 Err(reason) => {
                     if !self.pool_warned {
                         self.pool_warned = true;
-                        self.hooks.emit(&super::SyncEvent::Warning {
+                        self.env.emit(&Event::Warning {
                             code: "HASH_WORKERS_FAILED",
                             message: format!(
                                 "a hash worker failed ({reason}); its tasks are hashed on the main thread"
@@ -350,7 +301,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
     }
 
     fn check_abort(&self) -> Result<(), CheckpointError> {
-        if self.hooks.aborted() {
+        if self.env.aborted() {
             Err(CheckpointError::Aborted)
         } else {
             Ok(())
@@ -387,7 +338,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         if !self.download_done {
             self.download_done = last_byte || force;
             emit_progress(
-                self.hooks,
+                self.env,
                 Phase::Download,
                 self.received,
                 self.length,
@@ -399,7 +350,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         }
         let hashed = self.hashed_bytes();
         emit_progress(
-            self.hooks,
+            self.env,
             Phase::Hash,
             hashed,
             self.length,
@@ -459,7 +410,7 @@ impl<'c, H: Hooks> StateSink<'c, H> {
         let root = stream.finish().map_err(|e| self.invalid(e))?;
         let n = stream.total_len() as u64;
         emit_progress(
-            self.hooks,
+            self.env,
             Phase::Hash,
             n,
             Some(n),
@@ -483,7 +434,7 @@ fn next_job() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-impl<H: Hooks> BodySink for StateSink<'_, H> {
+impl<E: Env> BodySink for StateSink<'_, E> {
     fn begin(
         &mut self,
         status: u16,

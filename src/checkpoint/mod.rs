@@ -20,21 +20,27 @@
 //! The fork of a state comes from `Eth-Consensus-Version` and from the fork version inside the
 //! state bytes; both must agree (the header may be missing when CORS hides it), and with the
 //! network's schedule at the state's slot. The weak-subjectivity period is computed from the
-//! verified state and kept in the anchor. Progress and warnings go through [`Hooks`], which also
-//! lets the caller yield to the browser's event loop between hashing slices, abort, and lend a
+//! verified state and kept in the anchor. Progress and warnings go through the run's [`Env`], which
+//! also lets the caller yield to the browser's event loop between hashing slices, abort, and lend a
 //! [`HashPool`] (Web Workers): a downloaded state is hashed while it arrives ([`hashing`]), so
 //! its root is ready moments after the last byte, and its bytes are kept once.
 
 mod error;
 mod hashing;
 
+pub use crate::beacon_api::TASK_BUDGET_MS;
+pub use crate::ctx::{HashPool, PoolResult, PoolTask};
+pub use crate::event::{Phase, ProgressEvent};
+pub use crate::ws::WsStatus;
 pub use error::CheckpointError;
-pub use hashing::{HashPool, PoolResult, PoolTask, INLINE_TASK_BYTES, READ_AHEAD_BYTES};
+pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
 use std::borrow::Cow;
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env};
+use crate::event::Event;
 use crate::merkle::{
     ActiveValidators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
@@ -54,20 +60,13 @@ pub type Root = [u8; 32];
 /// The `provider` named in errors about a local state file.
 pub const STATE_FILE: &str = "state file";
 
-/// Node hashes per hashing slice between two [`Hooks::pause`] calls when the hooks have no clock
-/// ([`Hooks::now_ms`] is `None`). At the ~1-3 million node hashes per second of SHA-256 in wasm,
+/// Node hashes per hashing slice between two [`Env::pause`] calls when the env has no clock
+/// ([`Env::now_ms`] is `None`). At the ~1-3 million node hashes per second of SHA-256 in wasm,
 /// 32768 nodes take roughly 10-30 ms, which keeps each main-thread task under the ~50 ms that
 /// makes a page feel unresponsive.
 pub const HASH_NODES_PER_SLICE: u64 = 32_768;
 
-/// Longest stretch of work between two [`Hooks::pause`] calls when the hooks have a clock, in
-/// milliseconds. A responsive page has no main-thread task over 200 ms, ideally none over 50 ms
-/// (the browser's "long task" threshold); 25 ms stays under both with room for the event loop's own
-/// work, while a yield every 25 ms costs little even when the browser clamps nested timers to
-/// 4 ms.
-pub const TASK_BUDGET_MS: f64 = 25.0;
-
-/// Node hashes per step between two clock reads when the hooks have a clock: small enough that a
+/// Node hashes per step between two clock reads when the env has a clock: small enough that a
 /// slow machine (0.3 million hashes per second) overshoots [`TASK_BUDGET_MS`] by at most ~15 ms.
 const HASH_NODES_PER_STEP: u64 = 4_096;
 
@@ -127,126 +126,11 @@ pub struct CheckpointOptions {
     pub quorum: Option<usize>,
 }
 
-/// The phase a progress event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Downloading the state (`done`/`total` in bytes).
-    Download,
-    /// Hashing the state (`done`/`total` in state bytes hashed).
-    Hash,
-    /// Writing the anchor (`done`/`total` in records).
-    Store,
-}
-
-impl Phase {
-    /// Lower-case name (the JS `phase`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Download => "download",
-            Phase::Hash => "hash",
-            Phase::Store => "store",
-        }
-    }
-}
-
-/// One progress report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProgressEvent {
-    /// What is progressing.
-    pub phase: Phase,
-    /// Units done (see [`Phase`]).
-    pub done: u64,
-    /// Units in total, when known.
-    pub total: Option<u64>,
-    /// Bytes transferred or hashed so far.
-    pub bytes: u64,
-    /// Bytes per second since the phase began, when the hooks have a clock.
-    pub rate: Option<f64>,
-    /// The provider involved, if any.
-    pub provider: Option<String>,
-    /// For [`Phase::Hash`] of a downloaded state: how many workers of the [`Hooks::hash_pool`]
-    /// hash it (0: this thread hashes it, while it downloads). `None` for other phases and for
-    /// a local state file (hashed on this thread after reading).
-    pub workers: Option<u32>,
-}
-
-/// What a sync reports while it runs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SyncEvent {
-    /// Progress of a phase.
-    Progress(ProgressEvent),
-    /// Something the user should know that did not stop the sync (`code` is stable).
-    Warning {
-        /// `STATE_ID_OVERRIDES_ROOT`, `FORK_FROM_STATE_BYTES`, `PROVIDER_FAILED`,
-        /// `PROVIDER_DISSENT`, `WS_STALE_LENIENT`.
-        code: &'static str,
-        /// Human-readable details.
-        message: String,
-    },
-}
-
-/// The caller's side of a running sync: events out, pauses (yielding to an event loop), abort.
-#[allow(async_fn_in_trait)] // No `Send` bound: wasm futures are not `Send`.
-pub trait Hooks {
-    /// Receives an event.
-    fn emit(&self, _event: &SyncEvent) {}
-    /// Called between hashing slices; a browser yields to its event loop here.
-    async fn pause(&self) {}
-    /// Whether the caller asked to stop.
-    fn aborted(&self) -> bool {
-        false
-    }
-    /// A monotonic clock in milliseconds, for transfer rates (`None`: no rates).
-    fn now_ms(&self) -> Option<f64> {
-        None
-    }
-    /// Where a downloaded state's hashing tasks go: a pool of Web Workers in a browser. `None`
-    /// (the default): this thread hashes them while the state downloads, pausing between
-    /// slices.
-    fn hash_pool(&self) -> Option<std::rc::Rc<dyn HashPool>> {
-        None
-    }
-}
-
-/// Hooks that ignore everything.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoHooks;
-impl Hooks for NoHooks {}
-
-/// Weak-subjectivity standing of an anchor at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WsStatus {
-    /// `compute_weak_subjectivity_period`, in epochs.
-    pub period_epochs: u64,
-    /// The last epoch at which the anchor is still safe: `anchor.epoch + period`.
-    pub expires_epoch: u64,
-    /// The wall clock's epoch.
-    pub current_epoch: u64,
-    /// `current_epoch > expires_epoch`.
-    pub stale: bool,
-}
-
-/// The weak-subjectivity standing of a stored anchor now.
-pub fn ws_status<C: Clock + ?Sized>(
-    network: &NetworkConfig,
-    clock: &C,
-    anchor: &AnchorRecord,
-) -> Result<WsStatus, CheckpointError> {
-    let current_epoch = ChainClock::for_network(network).current_epoch(clock)?;
-    let expires_epoch = anchor.epoch.saturating_add(anchor.ws_period_epochs);
-    Ok(WsStatus {
-        period_epochs: anchor.ws_period_epochs,
-        expires_epoch,
-        current_epoch,
-        stale: current_epoch > expires_epoch,
-    })
-}
-
-/// Emits one progress event; `rate` in bytes per second since `started_ms` when the hooks
+/// Emits one progress event; `rate` in bytes per second since `started_ms` when the env
 /// have a clock.
 #[allow(clippy::too_many_arguments)]
-fn emit_progress<H: Hooks>(
-    hooks: &H,
+fn emit_progress<E: Env>(
+    env: &E,
     phase: Phase,
     done: u64,
     total: Option<u64>,
@@ -255,11 +139,11 @@ fn emit_progress<H: Hooks>(
     provider: Option<&str>,
     workers: Option<u32>,
 ) {
-    let rate = match (started_ms, hooks.now_ms()) {
+    let rate = match (started_ms, env.now_ms()) {
         (Some(t0), Some(t1)) if t1 > t0 => Some(bytes as f64 * 1000.0 / (t1 - t0)),
         _ => None,
     };
-    hooks.emit(&SyncEvent::Progress(ProgressEvent {
+    env.emit(&Event::Progress(ProgressEvent {
         phase,
         done,
         total,
@@ -273,9 +157,9 @@ fn emit_progress<H: Hooks>(
 /// The fork of state bytes (their first 56 bytes suffice): from the bytes' fork version,
 /// checked against `Eth-Consensus-Version` (when present; a `FORK_FROM_STATE_BYTES` warning
 /// when a provider sent none) and the network's schedule at the state's slot.
-fn state_fork<H: Hooks>(
+fn state_fork<E: Env>(
     network: &NetworkConfig,
-    hooks: &H,
+    env: &E,
     provider: &str,
     header_fork: Option<ForkName>,
     bytes: &[u8],
@@ -296,7 +180,7 @@ fn state_fork<H: Hooks>(
             })
         }
         Some(_) => {}
-        None if provider != STATE_FILE => hooks.emit(&SyncEvent::Warning {
+        None if provider != STATE_FILE => env.emit(&Event::Warning {
             code: "FORK_FROM_STATE_BYTES",
             message: format!(
                 "{provider} sent no readable Eth-Consensus-Version (CORS?); fork {from_bytes} taken from the state's fork version"
@@ -374,36 +258,36 @@ fn committee_record(c: Option<SyncCommitteeView>) -> Option<SyncCommitteeRecord>
     })
 }
 
-/// Decides when long work yields. With a clock in the hooks: before the next step would take
+/// Decides when long work yields. With a clock in the env: before the next step would take
 /// the current task past [`TASK_BUDGET_MS`], judged by the longest step seen so far (a step can
 /// be indivisible, e.g. one hashing group of about a megabyte). Without a clock: at every check
 /// (the caller then keeps each step small on its own).
-struct Pacer<'h, H> {
-    hooks: &'h H,
+struct Pacer<'h, E> {
+    env: &'h E,
     since: Option<f64>,
     step_started: Option<f64>,
     longest_step_ms: f64,
 }
 
-impl<'h, H: Hooks> Pacer<'h, H> {
-    fn new(hooks: &'h H) -> Self {
-        let now = hooks.now_ms();
+impl<'h, E: Env> Pacer<'h, E> {
+    fn new(env: &'h E) -> Self {
+        let now = env.now_ms();
         Pacer {
-            hooks,
+            env,
             since: now,
             step_started: now,
             longest_step_ms: 0.0,
         }
     }
 
-    /// Whether the hooks have a clock (steps can then be small and paced by time).
+    /// Whether the env has a clock (steps can then be small and paced by time).
     fn timed(&self) -> bool {
         self.since.is_some()
     }
 
     /// Ends a step: records its duration and says whether to yield before the next one.
     fn due(&mut self) -> bool {
-        let (Some(t0), Some(now)) = (self.since, self.hooks.now_ms()) else {
+        let (Some(t0), Some(now)) = (self.since, self.env.now_ms()) else {
             return true;
         };
         if let Some(s) = self.step_started {
@@ -414,8 +298,8 @@ impl<'h, H: Hooks> Pacer<'h, H> {
     }
 
     async fn pause(&mut self) {
-        self.hooks.pause().await;
-        self.since = self.hooks.now_ms();
+        self.env.pause().await;
+        self.since = self.env.now_ms();
         self.step_started = self.since;
     }
 }
@@ -441,23 +325,18 @@ pub struct Verified {
     pub ws: WsStatus,
 }
 
-/// One checkpoint sync: the network, the providers, the store, a clock and the caller's hooks.
-pub struct CheckpointSync<'a, A, S, C: ?Sized, H> {
-    /// The network the anchor must belong to.
-    pub network: &'a NetworkConfig,
-    /// Beacon API providers, in order of preference.
-    pub providers: &'a [A],
-    /// Where the anchor goes.
-    pub store: &'a S,
-    /// The wall clock (weak-subjectivity check, `created_at`).
-    pub clock: &'a C,
-    /// Events, pauses and abort.
-    pub hooks: &'a H,
+/// One checkpoint sync: its run context, its env and its options.
+pub struct CheckpointSync<'a, A, S, C: ?Sized, E> {
+    /// The network the anchor must belong to, the providers, the store the anchor goes to and
+    /// the wall clock (weak-subjectivity check, `created_at`).
+    pub ctx: Ctx<'a, A, S, C>,
+    /// Events, pauses, abort and the hash pool.
+    pub env: &'a E,
     /// Options.
     pub options: CheckpointOptions,
 }
 
-impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a, A, S, C, H> {
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A, S, C, E> {
     /// Runs the flow of `source` and stores the verified anchor (made active).
     pub async fn run(&self, source: &Source) -> Result<Verified, CheckpointError> {
         self.check_abort()?;
@@ -473,7 +352,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             }
             Source::Checkpoint(cp) => {
                 let c = self
-                    .with_fallback(self.providers, |p| {
+                    .with_fallback(self.ctx.providers, |p| {
                         self.trusted_root(p, cp.root, Some(cp.epoch))
                     })
                     .await?;
@@ -482,7 +361,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             }
             Source::TrustedBlockRoot(root) => {
                 let c = self
-                    .with_fallback(self.providers, |p| self.trusted_root(p, *root, None))
+                    .with_fallback(self.ctx.providers, |p| self.trusted_root(p, *root, None))
                     .await?;
                 let provider = c.provider.clone();
                 (c, Trust::BlockRoot, vec![provider], None)
@@ -509,7 +388,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         })?;
         drop(view);
         let roots = roots.to_record(anchor.block_root);
-        self.store
+        self.ctx
+            .store
             .put_anchor_with_roots(&anchor, &roots, true)
             .await?;
         self.progress(Phase::Store, 1, Some(1), 0, None, None);
@@ -517,15 +397,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
     }
 
     fn check_abort(&self) -> Result<(), CheckpointError> {
-        if self.hooks.aborted() {
-            Err(CheckpointError::Aborted)
-        } else {
-            Ok(())
-        }
+        Ok(self.env.check_abort()?)
     }
 
     fn warn(&self, code: &'static str, message: String) {
-        self.hooks.emit(&SyncEvent::Warning { code, message });
+        self.env.emit(&Event::Warning { code, message });
     }
 
     fn progress(
@@ -538,7 +414,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         provider: Option<&str>,
     ) {
         emit_progress(
-            self.hooks, phase, done, total, bytes, started_ms, provider, None,
+            self.env, phase, done, total, bytes, started_ms, provider, None,
         );
     }
 
@@ -582,8 +458,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
     }
 
     async fn check_store_empty(&self) -> Result<(), CheckpointError> {
-        let anchors = self.store.anchors().await?.len();
-        let meta = self.store.meta().await?;
+        let anchors = self.ctx.store.anchors().await?.len();
+        let meta = self.ctx.store.meta().await?;
         let backfill = meta.backfill_cursor.is_some();
         if anchors > 0 || backfill || meta.active_anchor.is_some() {
             return Err(CheckpointError::DatabaseNotEmpty { anchors, backfill });
@@ -593,7 +469,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
 
     async fn check_genesis(&self, p: &A) -> Result<(), CheckpointError> {
         let g = p.genesis().await?;
-        let expected = self.network.genesis_validators_root.0;
+        let expected = self.ctx.network.genesis_validators_root.0;
         if g.genesis_validators_root != expected {
             return Err(CheckpointError::GenesisMismatch {
                 provider: p.base_url().to_string(),
@@ -613,7 +489,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         state_id: &str,
     ) -> Result<Option<hashing::HashedState>, CheckpointError> {
         let url = p.base_url().to_string();
-        let mut sink = hashing::StateSink::new(self.network, self.hooks, &url);
+        let mut sink = hashing::StateSink::new(self.ctx.network, self.env, &url);
         match p.state_ssz_into(state_id, &mut sink).await {
             Ok(_) => sink.finish().await.map(Some),
             Err(ApiError::HttpStatus { status: 404, .. }) => Ok(None),
@@ -622,7 +498,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
     }
 
     /// `hash_tree_root(state)` of a local state file (a downloaded state is hashed while it
-    /// downloads, see [`hashing`]): in steps on this thread, yielding (through [`Hooks::pause`])
+    /// downloads, see [`hashing`]): in steps on this thread, yielding (through [`Env::pause`])
     /// after each [`TASK_BUDGET_MS`] of work, with one progress event per yield;
     /// [`CheckpointError::InvalidState`] for bytes that are no `BeaconState` of `fork`, `Hash`
     /// progress ending with `done == total`, and [`CheckpointError::Aborted`] when asked to stop.
@@ -636,9 +512,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             provider: provider.to_string(),
             error,
         };
-        let mut job = StateRootJob::new(bytes, fork, self.network.preset).map_err(invalid)?;
-        let started = self.hooks.now_ms();
-        let mut pacer = Pacer::new(self.hooks);
+        let mut job = StateRootJob::new(bytes, fork, self.ctx.network.preset).map_err(invalid)?;
+        let started = self.env.now_ms();
+        let mut pacer = Pacer::new(self.env);
         let step = if pacer.timed() {
             HASH_NODES_PER_STEP
         } else {
@@ -680,7 +556,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         view: &StateView<'_>,
         epoch: u64,
     ) -> Result<ActiveValidators, CheckpointError> {
-        let mut pacer = Pacer::new(self.hooks);
+        let mut pacer = Pacer::new(self.env);
         let mut out = ActiveValidators {
             count: 0,
             total_effective_balance: 0,
@@ -712,7 +588,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         bytes: &'b [u8],
         fork: ForkName,
     ) -> Result<StateView<'b>, CheckpointError> {
-        StateView::new(bytes, fork, self.network.preset).map_err(|error| {
+        StateView::new(bytes, fork, self.ctx.network.preset).map_err(|error| {
             CheckpointError::InvalidState {
                 provider: provider.to_string(),
                 error,
@@ -721,7 +597,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
     }
 
     fn check_state_genesis(&self, provider: &str, view: &StateView) -> Result<(), CheckpointError> {
-        let expected = self.network.genesis_validators_root.0;
+        let expected = self.ctx.network.genesis_validators_root.0;
         let actual = view.genesis_validators_root();
         if actual != expected {
             return Err(CheckpointError::GenesisMismatch {
@@ -744,9 +620,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         self.check_genesis(p).await?;
         let header = header_by_root(p, root).await?;
         let block_slot = header.header.slot;
-        let spe = self.network.slots_per_epoch();
+        let spe = self.ctx.network.slots_per_epoch();
         if let Some(e) = epoch {
-            let boundary = self.network.compute_start_slot_at_epoch(e);
+            let boundary = self.ctx.network.compute_start_slot_at_epoch(e);
             if block_slot > boundary {
                 return Err(CheckpointError::InvalidCheckpoint {
                     reason: format!(
@@ -764,8 +640,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             // The provider may keep only epoch-boundary states: fall back to the next boundary
             // when the block is not at one.
             if block_slot % spe != 0 {
-                let boundary = self.network.compute_start_slot_at_epoch(
-                    self.network.compute_epoch_at_slot(block_slot) + 1,
+                let boundary = self.ctx.network.compute_start_slot_at_epoch(
+                    self.ctx.network.compute_epoch_at_slot(block_slot) + 1,
                 );
                 return self.boundary_state(p, &header, boundary).await;
             }
@@ -883,10 +759,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
 
     /// The quorum on finalized checkpoints across providers: the agreeing providers, in order.
     async fn quorum(&self) -> Result<Vec<&'a A>, CheckpointError> {
-        let n = self.providers.len();
+        let n = self.ctx.providers.len();
         let quorum = self.options.quorum.unwrap_or(n).clamp(1, n);
         let mut answers: Vec<(String, Result<(u64, Root), String>)> = Vec::new();
-        for p in self.providers {
+        for p in self.ctx.providers {
             let answer = match p.finality_checkpoints("head").await {
                 Ok(f) => Ok((f.finalized.epoch, f.finalized.root.0)),
                 Err(ApiError::Aborted { .. }) => return Err(CheckpointError::Aborted),
@@ -926,6 +802,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
                     );
                 }
                 Ok(self
+                    .ctx
                     .providers
                     .iter()
                     .zip(&answers)
@@ -948,13 +825,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         &self,
         state_id: &str,
     ) -> Result<(CheckedState<'static>, Vec<String>), CheckpointError> {
-        if self.providers.is_empty() {
+        if self.ctx.providers.is_empty() {
             return Err(CheckpointError::NoProviders);
         }
-        let agreeing: Vec<&'a A> = if self.providers.len() > 1 {
+        let agreeing: Vec<&'a A> = if self.ctx.providers.len() > 1 {
             self.quorum().await?
         } else {
-            self.providers.iter().collect()
+            self.ctx.providers.iter().collect()
         };
         let names: Vec<String> = agreeing.iter().map(|p| p.base_url().to_string()).collect();
         let c = self
@@ -1004,12 +881,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         &self,
         bytes: &'s [u8],
     ) -> Result<CheckedState<'s>, CheckpointError> {
-        let fork = state_fork(self.network, self.hooks, STATE_FILE, None, bytes)?;
+        let fork = state_fork(self.ctx.network, self.env, STATE_FILE, None, bytes)?;
         let view = self.view(STATE_FILE, bytes, fork)?;
         let slot = view.slot();
         let start = self
+            .ctx
             .network
-            .compute_start_slot_at_epoch(self.network.compute_epoch_at_slot(slot));
+            .compute_start_slot_at_epoch(self.ctx.network.compute_epoch_at_slot(slot));
         if slot != start {
             return Err(CheckpointError::NotEpochAligned {
                 expected_slot: start,
@@ -1038,7 +916,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         checkpoint: Option<&WsCheckpoint>,
     ) -> Result<(AnchorRecord, WsStatus), CheckpointError> {
         let view = self.view(&c.provider, &c.bytes, c.fork)?;
-        let epoch = self.network.compute_epoch_at_slot(view.slot());
+        let epoch = self.ctx.network.compute_epoch_at_slot(view.slot());
         let active = self.active_validators_paced(&view, epoch).await?;
         let total_active_balance = active
             .total_effective_balance
@@ -1048,9 +926,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             fork: formula,
             total_active_balance,
             active_validator_count: active.count,
-            config: WsConfig::for_network(self.network),
+            config: WsConfig::for_network(self.ctx.network),
         })?;
-        let current_epoch = ChainClock::for_network(self.network).current_epoch(self.clock)?;
+        let current_epoch =
+            ChainClock::for_network(self.ctx.network).current_epoch(self.ctx.clock)?;
         let within = match checkpoint {
             Some(cp) => {
                 // The spec's asserts: the state is the checkpoint epoch's, and its block root at
@@ -1085,7 +964,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             }
         }
         let anchor = AnchorRecord {
-            network: self.network.name.clone(),
+            network: self.ctx.network.name.clone(),
             slot: view.slot(),
             epoch,
             block_root: c.block_root,
@@ -1099,7 +978,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
             active_validators: active.count,
             current_sync_committee: committee_record(view.current_sync_committee()),
             next_sync_committee: committee_record(view.next_sync_committee()),
-            created_at: self.clock.now_unix_seconds(),
+            created_at: self.ctx.clock.now_unix_seconds(),
             stale: ws.stale,
         };
         Ok((anchor, ws))

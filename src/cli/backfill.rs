@@ -20,12 +20,13 @@
 
 use super::{network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
 use crate::backfill::{
-    Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions, Target,
-    DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+    Backfill, BackfillError, BackfillOptions, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{
     redact_credentials, ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, UreqTransport,
 };
+use crate::ctx::{Ctx, Env};
+use crate::event::Event;
 use crate::network::{check_providers_genesis, NetworkChoice};
 use crate::store::{AnchorRecord, MemoryStore, Store, Trust};
 use crate::types::hex0x;
@@ -106,14 +107,11 @@ struct CliHooks {
     started: std::time::Instant,
 }
 
-impl BackfillHooks for CliHooks {
-    fn emit(&self, event: &BackfillEvent) {
+impl Env for CliHooks {
+    fn emit(&self, event: &Event) {
         if self.progress {
             eprintln!("{event:?}");
         }
-    }
-    async fn sleep_ms(&self, ms: u64) {
-        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
     fn now_ms(&self) -> Option<f64> {
         Some(self.started.elapsed().as_secs_f64() * 1000.0)
@@ -218,11 +216,13 @@ fn backfill_and_print(a: Args) -> i32 {
         started: std::time::Instant::now(),
     };
     let bf = Backfill {
-        network: &network,
-        providers: &providers,
-        store: &store,
-        clock: &SystemClock,
-        hooks: &hooks,
+        ctx: Ctx {
+            network: &network,
+            providers: &providers,
+            store: &store,
+            clock: &SystemClock,
+        },
+        env: &hooks,
         options: BackfillOptions {
             target: a.target,
             batch_size: a.batch_size,

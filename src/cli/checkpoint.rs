@@ -9,17 +9,17 @@ use std::cell::Cell;
 
 use super::{is_help, network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
 use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
-use crate::checkpoint::ws_status;
 use crate::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
-    Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source, Verified,
 };
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env};
+use crate::event::{Event, Mode};
 use crate::network::{NetworkChoice, StateGenesis};
-use crate::overseer::{Mode, Overseer, OverseerEvent, OverseerHooks, Started};
+use crate::overseer::{Overseer, Started};
 use crate::store::MemoryStore;
 use crate::types::hex0x;
-use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint};
+use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint, WsStatus};
 
 const USAGE: &str = "usage: lightsync checkpoint --network NETWORK
     (--checkpoint ROOT:EPOCH | --trusted-block-root ROOT | --state-id ID | --state-file FILE)
@@ -127,7 +127,7 @@ fn parse_root(s: &str) -> Result<[u8; 32], String> {
         .map_err(|b: Vec<u8>| format!("expected 32 bytes, got {}", b.len()))
 }
 
-/// The CLI's hooks for the checkpoint flow and the overseer: warnings on stderr. Under
+/// The CLI's env for the checkpoint flow and the overseer: warnings on stderr. Under
 /// `--long-range light` the checkpoint runs leniently so that a stale anchor can be rebuilt;
 /// its "stored as stale" warning is then replaced by the rebuild's own notice.
 pub(super) struct Printer {
@@ -149,37 +149,27 @@ impl Printer {
     }
 }
 
-impl Hooks for Printer {
-    fn emit(&self, event: &SyncEvent) {
-        if let SyncEvent::Warning { code, message } = event {
-            if self.light && *code == "WS_STALE_LENIENT" {
-                return;
-            }
-            self.warn(code, message);
-        }
-    }
-}
-
-impl OverseerHooks for Printer {
-    fn emit(&self, event: &OverseerEvent) {
+impl Env for Printer {
+    fn emit(&self, event: &Event) {
         match event {
-            OverseerEvent::Warning { code, message } => self.warn(code, message),
-            OverseerEvent::Checkpoint(e) => Hooks::emit(self, e),
             // A notice of what runs, not a warning: the user asked for it.
-            OverseerEvent::Decided(d) if d.mode == Mode::Light => eprintln!(
-                "light rebuild: anchor epoch {} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
-                d.anchor_epoch, d.ws.period_epochs, d.ws.current_epoch
+            Event::Decided {
+                mode: Mode::Light,
+                anchor_epoch,
+                ws,
+            } => eprintln!(
+                "light rebuild: anchor epoch {anchor_epoch} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
+                ws.period_epochs, ws.current_epoch
             ),
-            OverseerEvent::ProviderRejected {
-                step,
-                provider,
-                code,
-                message,
+            Event::Warning {
+                code: "WS_STALE_LENIENT",
                 ..
-            } => self.warn(
-                "REBUILD_PROVIDER_REJECTED",
-                &format!("light rebuild, step {step}: {provider} failed ({code}), trying the next one: {message}"),
-            ),
+            } if self.light => {}
+            Event::Warning { .. } | Event::ProviderRejected { .. } => {
+                if let Some((code, message)) = event.warning() {
+                    self.warn(code, &message);
+                }
+            }
             _ => {}
         }
     }
@@ -216,12 +206,15 @@ pub(super) fn establish<C: Clock>(
         },
         quorum,
     };
-    let s = CheckpointSync {
+    let ctx = Ctx {
         network: net,
         providers,
         store,
         clock,
-        hooks,
+    };
+    let s = CheckpointSync {
+        ctx,
+        env: hooks,
         options,
     };
     let verified =
@@ -241,16 +234,17 @@ pub(super) fn establish<C: Clock>(
         });
     }
     let overseer = Overseer {
-        network: net,
-        providers,
-        store,
-        clock,
-        hooks,
+        ctx,
+        env: hooks,
         long_range,
     };
     let started =
         futures::executor::block_on(overseer.start()).map_err(|e| (e.code(), e.to_string()))?;
-    let ws = ws_status(net, clock, &started.anchor).map_err(|e| (e.code(), e.to_string()))?;
+    let (epoch, period) = (started.anchor.epoch, started.anchor.ws_period_epochs);
+    let ws = WsStatus::now(net, clock, epoch, period).map_err(|e| {
+        let e = CheckpointError::Ws(e);
+        (e.code(), e.to_string())
+    })?;
     Ok(Anchored {
         verified: Verified {
             anchor: started.anchor.clone(),

@@ -30,12 +30,11 @@ use super::{is_help, network_of, parse_urls, run_parsed, Flags, Wording, HELP};
 use crate::beacon_api::redact_credentials;
 use crate::checkpoint::LongRange;
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env};
+use crate::event::{Event, Failure};
 use crate::light::follow::FollowStep;
 use crate::network::NetworkChoice;
-use crate::overseer::{
-    BlockingFollowIo, FollowOptions, FollowState, Overseer, OverseerError, OverseerEvent,
-    OverseerHooks, StreamStatus,
-};
+use crate::overseer::{BlockingFollowIo, FollowOptions, FollowState, Overseer, StreamStatus};
 use crate::store::{HeadSource, MemoryStore};
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock};
@@ -194,7 +193,7 @@ fn watch_stdin() -> Arc<AtomicBool> {
     stop
 }
 
-/// The follow loop's hooks: one stdout line per step, stream changes on stderr, the rest as
+/// The follow loop's env: one stdout line per step, stream changes on stderr, the rest as
 /// `checkpoint` reports it.
 struct StepPrinter<'a> {
     inner: &'a Printer,
@@ -204,10 +203,10 @@ struct StepPrinter<'a> {
     steps: Cell<u64>,
 }
 
-impl OverseerHooks for StepPrinter<'_> {
-    fn emit(&self, event: &OverseerEvent) {
+impl Env for StepPrinter<'_> {
+    fn emit(&self, event: &Event) {
         match event {
-            OverseerEvent::Followed(f) => {
+            Event::Followed(f) => {
                 let n = self.steps.get() + 1;
                 self.steps.set(n);
                 let line = step_line(
@@ -220,15 +219,15 @@ impl OverseerHooks for StepPrinter<'_> {
                 );
                 println!("{line}");
             }
-            OverseerEvent::FollowFailed(e) => {
+            Event::FollowFailed(e) => {
                 let n = self.steps.get() + 1;
                 self.steps.set(n);
                 println!("{}", step_error(n, e));
             }
-            OverseerEvent::Stream(StreamStatus::Open { url }) => {
+            Event::Stream(StreamStatus::Open { url }) => {
                 eprintln!("events: open {}", redact_credentials(url))
             }
-            OverseerEvent::Stream(StreamStatus::Down {
+            Event::Stream(StreamStatus::Down {
                 url,
                 error,
                 retry_in_ms,
@@ -239,7 +238,7 @@ impl OverseerHooks for StepPrinter<'_> {
                 redact_credentials(&error.to_string()),
                 retry_in_ms
             ),
-            other => OverseerHooks::emit(self.inner, other),
+            other => Env::emit(self.inner, other),
         }
     }
 }
@@ -282,12 +281,15 @@ fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
         anchored.mode,
         long_range_name(a.long_range)
     );
-    let overseer = Overseer {
+    let ctx = Ctx {
         network: &net,
         providers: &providers,
         store: &store,
         clock,
-        hooks: &hooks,
+    };
+    let overseer = Overseer {
+        ctx,
+        env: &hooks,
         long_range: a.long_range,
     };
     // The overseer's start decides the mode again (a lenient anchor follows as stale) and takes
@@ -311,11 +313,8 @@ fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
         step_line(&net, 1, &started.follow, printer.verified_by, "start", None)
     );
     let following = Overseer {
-        network: &net,
-        providers: &providers,
-        store: &store,
-        clock,
-        hooks: &printer,
+        ctx,
+        env: &printer,
         long_range: a.long_range,
     };
     let mut options = FollowOptions::for_network(&net);
@@ -341,6 +340,6 @@ fn idle_timeout_ms(net: &NetworkConfig) -> u64 {
     (2 * net.slots_per_epoch() * net.seconds_per_slot * 1000).max(30_000)
 }
 
-fn step_error(n: u64, e: &OverseerError) -> serde_json::Value {
-    error_line(Some(n), e.code(), &e.to_string())
+fn step_error(n: u64, e: &Failure) -> serde_json::Value {
+    error_line(Some(n), e.code, &e.message)
 }

@@ -19,138 +19,20 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::error::js_error;
-use super::{hex0x, nullable, set, sleep, Inner, JsClock, LightSync};
+use super::{hex0x, nullable, set, Inner, JsClock, JsEnv, LightSync};
 use crate::backfill::{
-    load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
-    ProviderStatus, ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+    load_known_roots, Backfill, BackfillError, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
+use crate::ctx::Ctx;
 use crate::store::Store;
-
-struct Hooks<'a> {
-    inner: &'a Inner,
-    signal: Option<AbortSignal>,
-}
-
-impl BackfillHooks for Hooks<'_> {
-    fn emit(&self, event: &BackfillEvent) {
-        match event {
-            BackfillEvent::Progress(p) => {
-                let o = Object::new();
-                set(&o, "phase", "backfill");
-                set(&o, "done", p.done as f64);
-                set(&o, "total", p.total as f64);
-                set(&o, "headers", p.headers as f64);
-                set(&o, "headersPerSecond", nullable(p.headers_per_second));
-                set(&o, "rate", nullable(p.headers_per_second));
-                set(&o, "etaSeconds", nullable(p.eta_seconds));
-                set(&o, "oldestSlot", p.oldest_slot.to_string());
-                set(&o, "skippedNonLinking", p.skipped_non_linking as f64);
-                set(&o, "emptySlots", p.empty_slots as f64);
-                set(&o, "providers", providers_js(&p.providers));
-                self.inner.emit("progress", &o.into());
-            }
-            BackfillEvent::Retry {
-                provider,
-                attempt,
-                wait_ms,
-                reason,
-                ..
-            } => self.inner.warn(
-                "BACKFILL_RETRY",
-                format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
-            ),
-            BackfillEvent::ProviderQuarantined {
-                provider,
-                strikes,
-                quarantine_ms,
-                reason,
-                ..
-            } => self.inner.warn(
-                "PROVIDER_QUARANTINED",
-                format!("{provider} quarantined for {quarantine_ms} ms after {strikes} consecutive failure(s): {reason}"),
-            ),
-            BackfillEvent::ProviderAvoided {
-                provider,
-                code,
-                reason,
-            } => self.inner.warn(
-                "PROVIDER_AVOIDED",
-                format!("{provider} avoided ({code}): {reason}"),
-            ),
-            BackfillEvent::Reset { reason } => self.inner.warn(
-                "BACKFILL_RESET",
-                match reason {
-                    ResetReason::WsStale {
-                        anchor_epoch,
-                        ws_period_epochs,
-                        current_epoch,
-                    } => format!(
-                        "stored backfill reset: its anchor (epoch {anchor_epoch}, period {ws_period_epochs} epochs) is outside the weak-subjectivity period at epoch {current_epoch}"
-                    ),
-                    ResetReason::AnchorChanged => {
-                        "stored backfill reset: it does not hang from the active anchor".into()
-                    }
-                },
-            ),
-            BackfillEvent::ChunkVerified { .. } => {}
-            BackfillEvent::ChunkUnverified { chunk } => self.inner.warn(
-                "CHUNK_UNVERIFIED",
-                format!("chunk {chunk} did not match its historical summary; walked by hash chain"),
-            ),
-        }
-    }
-
-    async fn sleep_ms(&self, ms: u64) {
-        // A Retry-After or backoff wait ends as soon as the call's or the instance's signal aborts.
-        let signals: Vec<AbortSignal> = self
-            .signal
-            .iter()
-            .chain(self.inner.options.signal.iter())
-            .cloned()
-            .collect();
-        sleep(ms as f64, &signals).await;
-    }
-
-    fn aborted(&self) -> bool {
-        self.inner.stop_requested.get()
-            || self.signal.as_ref().is_some_and(|s| s.aborted())
-            || self
-                .inner
-                .options
-                .signal
-                .as_ref()
-                .is_some_and(|s| s.aborted())
-    }
-
-    fn paused(&self) -> bool {
-        self.inner.backfill_paused.get()
-    }
-
-    fn now_ms(&self) -> Option<f64> {
-        Some(js_sys::Date::now())
-    }
-}
-
-/// `[{ url, healthy, avoided, failures }]`, one per provider in the order given.
-fn providers_js(providers: &[ProviderStatus]) -> Array {
-    providers
-        .iter()
-        .map(|p| {
-            let o = Object::new();
-            set(&o, "url", p.url.as_str());
-            set(&o, "healthy", p.healthy);
-            set(&o, "avoided", p.avoided);
-            set(&o, "failures", p.failures as f64);
-            JsValue::from(o)
-        })
-        .collect()
-}
 
 fn num(obj: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(obj, &key.into()).ok().and_then(|v| v.as_f64())
@@ -247,10 +129,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         .and_then(|s| s.dyn_into().ok());
     inner.stop_requested.set(false);
     let providers = lane_providers(&inner, signal.clone());
-    let hooks = Hooks {
-        inner: &inner,
-        signal,
-    };
+    let env = JsEnv::new(&inner, None, signal);
     let anchor = inner
         .store
         .active_anchor()
@@ -268,11 +147,13 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     }
     let clock = JsClock(inner.options.now);
     let bf = Backfill {
-        network: &inner.network,
-        providers: &providers,
-        store: &inner.store,
-        clock: &clock,
-        hooks: &hooks,
+        ctx: Ctx {
+            network: &inner.network,
+            providers: &providers,
+            store: &inner.store,
+            clock: &clock,
+        },
+        env: &env,
         options,
         known: known.as_ref(),
     };
@@ -286,7 +167,9 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     set(&o, "oldestParentRoot", hex0x(&s.oldest_parent_root));
     set(&o, "targetSlot", s.target_slot.to_string());
     set(&o, "headersPerSecond", nullable(s.headers_per_second));
-    set(&o, "providers", providers_js(&s.providers));
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let providers = s.providers.serialize(&serializer).unwrap_or(JsValue::NULL);
+    set(&o, "providers", providers);
     Ok(o.into())
 }
 

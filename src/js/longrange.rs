@@ -27,76 +27,21 @@ use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use super::store::JsStore;
 use super::{
-    anchor_js, error::invalid_options, error::js_error, hex0x, nullable, progress_js, set, sleep,
-    yield_to_event_loop, Inner, JsHooks, LightSync,
+    anchor_js, error::invalid_options, error::js_error, set, sleep, Inner, JsEnv, LightSync,
 };
 use crate::beacon_api::sse::{EventStream, StreamNext, DEFAULT_MAX_EVENT_BYTES};
 use crate::beacon_api::ApiError;
-use crate::beacon_api::{any_signal, DEFAULT_CONCURRENCY};
-use crate::checkpoint::Hooks;
+use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY};
 use crate::config::NetworkConfig;
-use crate::light::follow::{FollowStep, Tip};
+use crate::ctx::{Ctx, Env};
 use crate::light::input::{parse_bootstrap, parse_updates_json};
 use crate::light::rebuild::{measure_committee_keys, measure_update_chain};
-use crate::overseer::{
-    FollowIo, FollowOptions, FollowState, Followed, Mode, Overseer, OverseerError, OverseerEvent,
-    OverseerHooks, StreamStatus,
-};
+use crate::overseer::{FollowIo, FollowOptions, FollowState, Mode, Overseer, OverseerError};
 use crate::store::AnchorRecord;
 use crate::types::Mainnet;
-
-/// The overseer's hooks over a `LightSync`'s listeners.
-struct LongRangeHooks<'a>(&'a Inner);
-
-impl OverseerHooks for LongRangeHooks<'_> {
-    fn emit(&self, event: &OverseerEvent) {
-        match event {
-            OverseerEvent::Checkpoint(e) => Hooks::emit(&JsHooks(self.0, self.0.run_id.get()), e),
-            OverseerEvent::Warning { code, message } => self.0.warn(code, message),
-            OverseerEvent::Rebuild(p) => {
-                let phase = format!("light-{}", p.step.as_str());
-                let o = progress_js(&phase, p.done, p.total, 0, None, None);
-                set(&o, "period", nullable(p.period.map(|v| v.to_string())));
-                self.0.emit("progress", &o.into());
-            }
-            OverseerEvent::ProviderRejected {
-                step,
-                period,
-                provider,
-                code,
-                message,
-            } => {
-                let at = period.map(|p| format!(", period {p}")).unwrap_or_default();
-                self.0.warn(
-                    "REBUILD_PROVIDER_REJECTED",
-                    format!(
-                        "light rebuild, step {step}{at}: provider {provider} failed ({code}), trying the next one: {message}"
-                    ),
-                );
-            }
-            OverseerEvent::Followed(f) => {
-                self.0.set_head(f.step.tip());
-                self.0.emit("followed", &followed_js(f));
-            }
-            OverseerEvent::FollowFailed(e) => self.0.emit("followError", &overseer_error(e)),
-            OverseerEvent::Stream(status) => self.0.emit("followSource", &stream_js(status)),
-            OverseerEvent::Decided(_) => {}
-        }
-    }
-
-    async fn pause(&self) {
-        yield_to_event_loop().await;
-    }
-
-    fn aborted(&self) -> bool {
-        Hooks::aborted(&JsHooks(self.0, self.0.run_id.get()))
-    }
-
-    fn now_ms(&self) -> Option<f64> {
-        Some(js_sys::Date::now())
-    }
-}
+use crate::ws::Clock;
 
 /// The JS error of an overseer failure (`code` as [`OverseerError::code`]).
 fn overseer_error(e: &OverseerError) -> JsValue {
@@ -106,16 +51,15 @@ fn overseer_error(e: &OverseerError) -> JsValue {
 /// Resumes from the stored active `anchor`: decides the long-range mode, runs it (a light
 /// rebuild stores and activates a new anchor) and takes one follow step. Resolves with the anchor
 /// in use afterwards.
-pub(super) async fn resume(inner: &Inner, anchor: AnchorRecord) -> Result<JsValue, JsValue> {
-    let providers = inner.providers();
-    let clock = inner.clock();
-    let hooks = LongRangeHooks(inner);
+pub(super) async fn resume<C: Clock>(
+    inner: &Inner,
+    ctx: Ctx<'_, HttpBeaconApi<FetchTransport>, JsStore, C>,
+    env: &JsEnv<'_>,
+    anchor: AnchorRecord,
+) -> Result<JsValue, JsValue> {
     let overseer = Overseer {
-        network: &inner.network,
-        providers: &providers,
-        store: &inner.store,
-        clock: &clock,
-        hooks: &hooks,
+        ctx,
+        env,
         long_range: inner.options.long_range,
     };
     // Shown while the decision runs; replaced by what the overseer settles on.
@@ -125,54 +69,6 @@ pub(super) async fn resume(inner: &Inner, anchor: AnchorRecord) -> Result<JsValu
     // `follow()` continues from here (with the light client of a rebuild, if there was one).
     *inner.following.borrow_mut() = Some(started.following);
     Ok(anchor_js(&started.anchor))
-}
-
-fn tip_js(tip: &Tip) -> JsValue {
-    let o = Object::new();
-    set(&o, "root", hex0x(&tip.root));
-    set(&o, "slot", tip.slot.to_string());
-    o.into()
-}
-
-/// The `followed` event: `{ advanced, from, tip, linked, source, latencyMs }`.
-fn followed_js(f: &Followed) -> JsValue {
-    let step = &f.step;
-    let o = Object::new();
-    set(&o, "source", f.source.as_str());
-    set(&o, "latencyMs", nullable(f.latency_ms));
-    let (from, linked) = match step {
-        FollowStep::Unchanged { tip } => (*tip, 0),
-        FollowStep::Advanced { from, linked, .. } => (*from, *linked),
-    };
-    set(&o, "advanced", matches!(step, FollowStep::Advanced { .. }));
-    set(&o, "from", tip_js(&from));
-    set(&o, "tip", tip_js(&step.tip()));
-    set(&o, "linked", linked as f64);
-    o.into()
-}
-
-/// The `followSource` event: `{ source: "events", url }` when the event stream opened,
-/// `{ source: "polling", url, code, message, retryInMs }` when it could not be opened or dropped.
-fn stream_js(status: &StreamStatus) -> JsValue {
-    let o = Object::new();
-    match status {
-        StreamStatus::Open { url } => {
-            set(&o, "source", "events");
-            set(&o, "url", url.as_str());
-        }
-        StreamStatus::Down {
-            url,
-            error,
-            retry_in_ms,
-        } => {
-            set(&o, "source", "polling");
-            set(&o, "url", url.as_str());
-            set(&o, "code", error.code());
-            set(&o, "message", error.to_string());
-            set(&o, "retryInMs", *retry_in_ms);
-        }
-    }
-    o.into()
 }
 
 /// The shortest accepted `intervalMs` and `safetyIntervalMs`, in milliseconds: a floor against a
@@ -233,37 +129,17 @@ fn follow_options(
     Ok((out, signal))
 }
 
-/// The hooks of `follow()`: events to the listeners, aborted by its own or the instance's signal.
-struct FollowHooks<'a> {
-    inner: &'a Inner,
-    signals: &'a [AbortSignal],
-}
-
-impl OverseerHooks for FollowHooks<'_> {
-    fn emit(&self, event: &OverseerEvent) {
-        LongRangeHooks(self.inner).emit(event)
-    }
-
-    async fn pause(&self) {
-        yield_to_event_loop().await;
-    }
-
-    fn aborted(&self) -> bool {
-        self.signals.iter().any(|s| s.aborted())
-    }
-}
-
 /// [`FollowIo`] in a page or worker: the event stream on `fetch`, timers that end at an abort
 /// and within [`STOP_CHECK_MS`] (so `stop()`, which has no signal, takes effect), and a stop when
 /// another anchor became active.
 struct PageFollowIo<'a> {
     inner: &'a Inner,
-    signals: &'a [AbortSignal],
+    env: &'a JsEnv<'a>,
 }
 
 impl PageFollowIo<'_> {
     fn stopped(&self) -> bool {
-        self.inner.stop_requested.get() || self.signals.iter().any(|s| s.aborted())
+        self.env.aborted()
     }
 }
 
@@ -271,11 +147,11 @@ impl FollowIo for PageFollowIo<'_> {
     type Stream = EventStream;
 
     async fn open(&self, url: &str) -> Result<EventStream, ApiError> {
-        EventStream::open(url, self.signals, DEFAULT_MAX_EVENT_BYTES).await
+        EventStream::open(url, self.env.signals(), DEFAULT_MAX_EVENT_BYTES).await
     }
 
     async fn next(&self, stream: &mut EventStream, wait_ms: f64) -> StreamNext {
-        let timer = sleep(wait_ms.clamp(0.0, STOP_CHECK_MS), self.signals);
+        let timer = sleep(wait_ms.clamp(0.0, STOP_CHECK_MS), self.env.signals());
         let next = stream.recv();
         futures::pin_mut!(timer, next);
         match futures::future::select(next, timer).await {
@@ -289,7 +165,7 @@ impl FollowIo for PageFollowIo<'_> {
     }
 
     async fn sleep(&self, ms: f64) {
-        sleep(ms.clamp(0.0, STOP_CHECK_MS), self.signals).await
+        sleep(ms.clamp(0.0, STOP_CHECK_MS), self.env.signals()).await
     }
 
     fn now_ms(&self) -> f64 {
@@ -312,13 +188,10 @@ async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsVa
             None,
         ));
     }
-    let signals: Vec<AbortSignal> = signal
-        .into_iter()
-        .chain(inner.options.signal.clone())
-        .collect();
     // `stop()` ends this loop too (at its next check, within `STOP_CHECK_MS` while it waits).
     inner.stop_requested.set(false);
-    let result = follow_steps(&inner, &options, &signals).await;
+    let env = JsEnv::new(&inner, None, signal);
+    let result = follow_steps(&inner, &options, &env).await;
     inner.following_running.set(false);
     result
 }
@@ -326,20 +199,21 @@ async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsVa
 async fn follow_steps(
     inner: &Inner,
     options: &FollowOptions,
-    signals: &[AbortSignal],
+    env: &JsEnv<'_>,
 ) -> Result<JsValue, JsValue> {
-    let providers = inner.providers_with_signal(any_signal(signals), DEFAULT_CONCURRENCY);
+    let providers = inner.providers_with_signal(any_signal(env.signals()), DEFAULT_CONCURRENCY);
     let clock = inner.clock();
-    let hooks = FollowHooks { inner, signals };
     let overseer = Overseer {
-        network: &inner.network,
-        providers: &providers,
-        store: &inner.store,
-        clock: &clock,
-        hooks: &hooks,
+        ctx: Ctx {
+            network: &inner.network,
+            providers: &providers,
+            store: &inner.store,
+            clock: &clock,
+        },
+        env,
         long_range: inner.options.long_range,
     };
-    let io = PageFollowIo { inner, signals };
+    let io = PageFollowIo { inner, env };
     loop {
         if io.stopped() {
             let anchor = inner.active_anchor();

@@ -39,17 +39,20 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY};
-use crate::checkpoint::{ws_status, CheckpointOptions, CheckpointSync, Hooks, SyncEvent, WsStatus};
+use crate::checkpoint::{CheckpointOptions, CheckpointSync};
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env, HashPool};
+use crate::event::Event;
 use crate::light::follow::Tip;
 use crate::store::{AnchorRecord, Store};
 use crate::types::hex0x;
-use crate::ws::Clock;
+use crate::ws::{Clock, WsStatus};
 
 use crate::network::StateGenesis;
 pub use error::js_error;
@@ -199,25 +202,6 @@ fn nullable<T: Into<JsValue>>(value: Option<T>) -> JsValue {
     value.map(Into::into).unwrap_or(JsValue::NULL)
 }
 
-/// A `progress` event's object: `{ phase, done, total, bytes, rate, provider }`.
-fn progress_js(
-    phase: &str,
-    done: u64,
-    total: Option<u64>,
-    bytes: u64,
-    rate: Option<f64>,
-    provider: Option<&str>,
-) -> Object {
-    let o = Object::new();
-    set(&o, "phase", phase);
-    set(&o, "done", done as f64);
-    set(&o, "total", nullable(total.map(|t| t as f64)));
-    set(&o, "bytes", bytes as f64);
-    set(&o, "rate", nullable(rate));
-    set(&o, "provider", nullable(provider));
-    o
-}
-
 /// The plain JS object of an anchor (see the `Anchor` typing).
 fn anchor_js(a: &AnchorRecord) -> JsValue {
     let o = Object::new();
@@ -334,53 +318,71 @@ pub(crate) struct Inner {
     trapped: Cell<bool>,
 }
 
-/// The sync hooks of a running `start()` (its run number): events to listeners, yields, abort.
-struct JsHooks<'a>(&'a Inner, u64);
+/// The one [`Env`] of every operation of a `LightSync`: events to the listeners (converted by
+/// [`Inner::emit_event`]), yields to the event loop, sleeps and aborts on the operation's
+/// signals, `pauseBackfill()`, and the hash workers of a `start()`.
+pub(crate) struct JsEnv<'a> {
+    inner: &'a Inner,
+    /// The `start()` run this env belongs to: a run superseded after a trap is aborted. `None`
+    /// for `backfill()` and `follow()`.
+    run: Option<u64>,
+    /// What cancels the operation: its own signal and the instance's `signal` option.
+    signals: Vec<AbortSignal>,
+}
 
-impl Hooks for JsHooks<'_> {
-    fn emit(&self, event: &SyncEvent) {
-        match event {
-            SyncEvent::Progress(p) => {
-                let o = progress_js(
-                    p.phase.as_str(),
-                    p.done,
-                    p.total,
-                    p.bytes,
-                    p.rate,
-                    p.provider.as_deref(),
-                );
-                if let Some(w) = p.workers {
-                    set(&o, "workers", w);
-                }
-                self.0.emit("progress", &o.into());
-            }
-            SyncEvent::Warning { code, message } => self.0.warn(code, message),
+impl<'a> JsEnv<'a> {
+    /// The env of an operation of `inner` (the `start()` run `run`, if it is one) that `call`
+    /// (its own signal) and the instance's signal cancel.
+    pub(crate) fn new(inner: &'a Inner, run: Option<u64>, call: Option<AbortSignal>) -> Self {
+        let signals = call
+            .into_iter()
+            .chain(inner.options.signal.clone())
+            .collect();
+        JsEnv {
+            inner,
+            run,
+            signals,
         }
+    }
+
+    /// The signals that cancel the operation.
+    pub(crate) fn signals(&self) -> &[AbortSignal] {
+        &self.signals
+    }
+}
+
+impl Env for JsEnv<'_> {
+    fn emit(&self, event: &Event) {
+        self.inner.emit_event(event);
     }
 
     async fn pause(&self) {
         yield_to_event_loop().await;
     }
 
+    async fn sleep_ms(&self, ms: u64) {
+        // A Retry-After or backoff wait ends as soon as one of the signals aborts.
+        sleep(ms as f64, &self.signals).await;
+    }
+
     fn aborted(&self) -> bool {
-        self.0.stop_requested.get()
-            || self.0.run_id.get() != self.1
-            || self.0.options.signal.as_ref().is_some_and(|s| s.aborted())
-            || self
-                .0
-                .call_signal
-                .borrow()
-                .as_ref()
-                .is_some_and(|s| s.aborted())
+        self.inner.stop_requested.get()
+            || self.run.is_some_and(|run| run != self.inner.run_id.get())
+            || self.signals.iter().any(|s| s.aborted())
+    }
+
+    fn paused(&self) -> bool {
+        self.inner.backfill_paused.get()
     }
 
     fn now_ms(&self) -> Option<f64> {
         Some(js_sys::Date::now())
     }
 
-    fn hash_pool(&self) -> Option<Rc<dyn crate::checkpoint::HashPool>> {
-        let pool = self.0.hash_pool.borrow().clone()?;
-        Some(pool as Rc<dyn crate::checkpoint::HashPool>)
+    fn hash_pool(&self) -> Option<Rc<dyn HashPool>> {
+        self.run?;
+        let pool = self.inner.hash_workers()?;
+        Some(pool as Rc<dyn HashPool>)
     }
 }
 
@@ -401,11 +403,57 @@ impl Inner {
         self.guard.broadcast(event, payload);
     }
 
-    fn warn(&self, code: &str, message: impl AsRef<str>) {
-        let o = Object::new();
-        set(&o, "code", code);
-        set(&o, "message", message.as_ref());
-        self.emit("warning", &o.into());
+    /// The one conversion of a core [`Event`] to the JS event it documents (`typings.d.ts`):
+    /// the payload is the event's own serialisation, a failed follow step is a
+    /// `LightSyncError`, and a follow step moves `status().head`.
+    pub(crate) fn emit_event(&self, event: &Event) {
+        let Some(name) = event.js_name() else {
+            return;
+        };
+        if let Event::Followed(f) = event {
+            self.set_head(f.step.tip());
+        }
+        let payload = match event {
+            Event::FollowFailed(f) => js_error(f.code, &f.message, f.expected_actual.clone()),
+            _ => event
+                .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+                .unwrap_or(JsValue::NULL),
+        };
+        self.emit(name, &payload);
+    }
+
+    pub(crate) fn warn(&self, code: &'static str, message: impl Into<String>) {
+        self.emit_event(&Event::Warning {
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// The hash workers of the running `start()`, started on first use (a state download of
+    /// the checkpoint flow, or of a light rebuild) and stopped when the run ends. `None` when
+    /// the options ask for none or no worker can start (then with a `HASH_WORKERS_FAILED`
+    /// warning, and the state is hashed on the main thread).
+    fn hash_workers(&self) -> Option<Rc<hash::JsHashPool>> {
+        if self.options.hash_workers == 0 {
+            return None;
+        }
+        if let Some(pool) = self.hash_pool.borrow().clone() {
+            return Some(pool);
+        }
+        match hash::JsHashPool::start(self.options.hash_workers) {
+            Ok(pool) => {
+                let pool = Rc::new(pool);
+                *self.hash_pool.borrow_mut() = Some(pool.clone());
+                Some(pool)
+            }
+            Err(reason) => {
+                self.warn(
+                    "HASH_WORKERS_FAILED",
+                    format!("no hash workers ({reason}); the state is hashed on the main thread"),
+                );
+                None
+            }
+        }
     }
 
     /// Sets the mode and emits a `status` event (`error` adds `{ code, message }`).
@@ -517,6 +565,10 @@ impl Inner {
         self.stop_requested.set(false);
         *self.call_signal.borrow_mut() = signal;
         let result = self.run_start(run).await;
+        if self.run_id.get() == run {
+            // The run's hash workers stop with it.
+            self.hash_pool.borrow_mut().take();
+        }
         if self.run_id.get() != run || self.trapped.get() {
             // Superseded or trapped: the guard settled this call and set the mode.
             return result;
@@ -544,9 +596,17 @@ impl Inner {
     async fn run_start(&self, run: u64) -> Result<JsValue, JsValue> {
         self.set_mode_with(Mode::Syncing, None);
         for (code, message) in &self.options.warnings {
-            self.warn(code, message);
+            self.warn(code, message.as_str());
         }
         let clock = self.clock();
+        let providers = self.providers();
+        let ctx = Ctx {
+            network: &self.network,
+            providers: &providers,
+            store: &self.store,
+            clock: &clock,
+        };
+        let env = JsEnv::new(self, Some(run), self.call_signal.borrow().clone());
         let Some(source) = &self.options.source else {
             // No trust source: resume from the stored active anchor.
             let anchor = self
@@ -562,39 +622,20 @@ impl Inner {
                     )
                 })?;
             // The long-range decision (strict / lenient / light) and one follow step.
-            return longrange::resume(self, anchor).await;
+            return longrange::resume(self, ctx, &env, anchor).await;
         };
-        // Workers start now, so they are ready by the time the state's first bytes arrive. A
-        // state file has no download to overlap with: it is hashed on this thread (and
-        // `Hooks::hash_pool` is never asked), so it starts none.
-        let downloads = !matches!(source, crate::checkpoint::Source::StateFile(_));
-        if downloads && self.options.hash_workers > 0 {
-            match hash::JsHashPool::start(self.options.hash_workers) {
-                Ok(pool) => *self.hash_pool.borrow_mut() = Some(Rc::new(pool)),
-                Err(reason) => self.warn(
-                    "HASH_WORKERS_FAILED",
-                    format!("no hash workers ({reason}); the state is hashed on the main thread"),
-                ),
-            }
-        }
-        let providers = self.providers();
-        let hooks = JsHooks(self, run);
         let sync = CheckpointSync {
-            network: &self.network,
-            providers: &providers,
-            store: &self.store,
-            clock: &clock,
-            hooks: &hooks,
+            ctx,
+            env: &env,
             options: CheckpointOptions {
                 long_range: self.options.long_range,
                 quorum: self.options.quorum,
             },
         };
-        let verified = sync.run(source).await;
-        if self.run_id.get() == run {
-            self.hash_pool.borrow_mut().take();
-        }
-        let verified = verified.map_err(|e| error::from_checkpoint(&e))?;
+        let verified = sync
+            .run(source)
+            .await
+            .map_err(|e| error::from_checkpoint(&e))?;
         *self.anchor.borrow_mut() = Some(verified.anchor.clone());
         *self.head.borrow_mut() = None;
         *self.following.borrow_mut() = None;
@@ -790,9 +831,9 @@ impl LightSync {
         );
         let anchor = inner.active_anchor();
         set(&o, "anchor", nullable(anchor.as_ref().map(anchor_js)));
-        let ws = anchor
-            .as_ref()
-            .and_then(|a| ws_status(&inner.network, &inner.clock(), a).ok());
+        let ws = anchor.as_ref().and_then(|a| {
+            WsStatus::now(&inner.network, &inner.clock(), a.epoch, a.ws_period_epochs).ok()
+        });
         set(
             &o,
             "ws",

@@ -31,7 +31,7 @@
 //! No provider is trusted, so none is needed to be honest but one: every step that verifies
 //! something a provider served (updates, finality, headers, state) takes it from the first
 //! provider whose answer passes; a provider whose answer fails is reported
-//! (`OverseerEvent::ProviderRejected`) and the next one is tried. A step fails only when every
+//! (`Event::ProviderRejected`) and the next one is tried. A step fails only when every
 //! provider failed it ([`RebuildError::AllProviders`] names each one's failure; with a single
 //! provider its own error is returned).
 //!
@@ -60,11 +60,10 @@ use std::future::Future;
 use tree_hash::TreeHash;
 
 use crate::beacon_api::{ApiError, BeaconApi};
-use crate::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, Hooks, LongRange, Source, SyncEvent,
-    WsStatus,
-};
+use crate::checkpoint::{CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source};
 use crate::config::NetworkConfig;
+use crate::ctx::{Ctx, Env};
+use crate::event::Event;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
 use crate::light::follow::{header_record, link_back, no_providers, AnyLightStore, LinkError, Tip};
 use crate::light::fork_digest::BlobSchedule;
@@ -73,7 +72,6 @@ use crate::light::sync_protocol::{
     compute_sync_committee_period_at_slot, process_light_client_finality_update,
     process_with_context, LightClientStore,
 };
-use crate::overseer::{OverseerEvent, OverseerHooks};
 use crate::store::{
     AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, MemoryStore,
     RebuiltBackfill, Store, StoreError, SyncCommitteeRecord, Trust,
@@ -82,64 +80,14 @@ use crate::types::altair::SyncCommittee;
 use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{BlsPublicKey, FixedVector, Mainnet, Minimal, Preset, PresetName, Slot};
-use crate::ws::{ChainClock, Clock, WsError};
+use crate::ws::{ChainClock, Clock, WsError, WsStatus};
 
 /// A 32-byte root.
 pub type Root = [u8; 32];
 
+pub use crate::event::RebuildProgress;
 /// A step of the rebuild (named in progress events and errors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// Reading the sync committees from the anchor record.
-    Committees,
-    /// Fetching the anchor's block header and checking its root.
-    AnchorHeader,
-    /// Walking `light_client/updates` period by period.
-    Updates,
-    /// Applying the latest finality update.
-    Finality,
-    /// Linking the new finalized header back to the old anchor by hash chain.
-    Headers,
-    /// Fetching and verifying the state of the new finalized header.
-    State,
-    /// Storing the new anchor.
-    Store,
-}
-
-impl Step {
-    /// Lower-case name (the JS progress `phase`, prefixed with `light-`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Committees => "committees",
-            Step::AnchorHeader => "anchor-header",
-            Step::Updates => "updates",
-            Step::Finality => "finality",
-            Step::Headers => "headers",
-            Step::State => "state",
-            Step::Store => "store",
-        }
-    }
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Progress of the rebuild. Units of `done`/`total`: periods for [`Step::Updates`], slots walked
-/// for [`Step::Headers`], 1 for the single-shot steps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RebuildProgress {
-    /// The step.
-    pub step: Step,
-    /// Units done.
-    pub done: u64,
-    /// Units in total, when known.
-    pub total: Option<u64>,
-    /// The sync-committee period the step is at, when it is about one.
-    pub period: Option<u64>,
-}
+pub use crate::event::RebuildStep as Step;
 
 /// Why the rebuild failed. Nothing was stored. Each variant names the step (and the period where
 /// there is one); the docs say whether retrying can help.
@@ -467,42 +415,20 @@ where
     Err(last.unwrap_or_else(no_providers))
 }
 
-/// Checkpoint-flow hooks that forward into the overseer's hooks.
-struct Forward<'h, H>(&'h H);
-
-impl<H: OverseerHooks> Hooks for Forward<'_, H> {
-    fn emit(&self, event: &SyncEvent) {
-        self.0.emit(&OverseerEvent::Checkpoint(event.clone()));
-    }
-    async fn pause(&self) {
-        self.0.pause().await
-    }
-    fn aborted(&self) -> bool {
-        self.0.aborted()
-    }
-    fn now_ms(&self) -> Option<f64> {
-        self.0.now_ms()
-    }
+/// One light rebuild: its run context and its env.
+pub struct LightRebuild<'a, A, S, C: ?Sized, E> {
+    /// The network, the providers (in order of preference, none trusted), the store the new
+    /// anchor goes to and the wall clock (current slot of the light client, weak subjectivity
+    /// of the new anchor).
+    pub ctx: Ctx<'a, A, S, C>,
+    /// Progress, pauses, abort and the hash pool (the new anchor's state is hashed with it).
+    pub env: &'a E,
 }
 
-/// One light rebuild: the network, the providers, the store, a clock and the caller's hooks.
-pub struct LightRebuild<'a, A, S, C: ?Sized, H> {
-    /// The network.
-    pub network: &'a NetworkConfig,
-    /// Beacon API providers, in order of preference (none is trusted).
-    pub providers: &'a [A],
-    /// Where the new anchor goes.
-    pub store: &'a S,
-    /// The wall clock (current slot of the light client, weak subjectivity of the new anchor).
-    pub clock: &'a C,
-    /// Progress, pauses and abort.
-    pub hooks: &'a H,
-}
-
-impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebuild<'a, A, S, C, H> {
+impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, S, C, E> {
     /// Rebuilds trust from the stale anchor `old` and stores the new anchor (made active).
     pub async fn run(&self, old: &AnchorRecord) -> Result<Rebuilt, RebuildError> {
-        match self.network.preset {
+        match self.ctx.network.preset {
             PresetName::Mainnet => {
                 self.run_preset::<Mainnet>(old, AnyLightStore::Mainnet)
                     .await
@@ -515,7 +441,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
     }
 
     fn progress(&self, step: Step, done: u64, total: Option<u64>, period: Option<u64>) {
-        self.hooks.emit(&OverseerEvent::Rebuild(RebuildProgress {
+        self.env.emit(&Event::Rebuild(RebuildProgress {
             step,
             done,
             total,
@@ -524,11 +450,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
     }
 
     fn check_abort(&self, step: Step) -> Result<(), RebuildError> {
-        if self.hooks.aborted() {
-            Err(RebuildError::Aborted { step })
-        } else {
-            Ok(())
-        }
+        self.env
+            .check_abort()
+            .map_err(|_| RebuildError::Aborted { step })
     }
 
     async fn run_preset<P: Preset>(
@@ -547,7 +471,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
 
         // 2. The anchor's block header, untrusted, accepted by its root.
         self.check_abort(Step::AnchorHeader)?;
-        let header = first_ok(self.providers, |p| p.header_by_root(&old.block_root))
+        let header = first_ok(self.ctx.providers, |p| p.header_by_root(&old.block_root))
             .await
             .map_err(|error| RebuildError::Api {
                 step: Step::AnchorHeader,
@@ -563,7 +487,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
 
         // 3. Updates, period by period, each period from the first provider whose answer
         // verifies (a provider whose update fails is reported and the next one is tried).
-        let blobs = &self.network.blob_schedule;
+        let blobs = &self.ctx.network.blob_schedule;
         let first = store.period();
         let last = period(current_slot).max(first);
         let mut updates = 0u64;
@@ -571,7 +495,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         for p in first..=last {
             let mut failures = Vec::new();
             let mut outcome = None;
-            for api in self.providers {
+            for api in self.ctx.providers {
                 self.check_abort(Step::Updates)?;
                 match self.updates_from::<P>(api, p, &store, blobs).await {
                     Ok(o) => {
@@ -604,13 +528,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
                 Some(last - first + 1),
                 Some(p),
             );
-            self.hooks.pause().await;
+            self.env.pause().await;
         }
 
         // 4. The latest finality update, from the first provider whose update verifies.
         let mut failures = Vec::new();
         let mut outcome = None;
-        for api in self.providers {
+        for api in self.ctx.providers {
             self.check_abort(Step::Finality)?;
             match self.finality_from::<P>(api, &store).await {
                 Ok(o) => {
@@ -648,7 +572,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         };
         let mut failures = Vec::new();
         let mut below = None;
-        for api in self.providers {
+        for api in self.ctx.providers {
             self.check_abort(Step::Headers)?;
             let linked = link_back(
                 std::slice::from_ref(api),
@@ -689,7 +613,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         // provider whose state passes.
         let mut failures = Vec::new();
         let mut verified = None;
-        for api in self.providers {
+        for api in self.ctx.providers {
             self.check_abort(Step::State)?;
             match self
                 .state_from::<P>(api, new_root, new_period, &store)
@@ -718,6 +642,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             .collect();
         chain.push(header_record(&finalized, new_root));
         let cursor = self
+            .ctx
             .store
             .backfill_cursor()
             .await
@@ -730,6 +655,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         let hangs = match cursor {
             Some(_) => {
                 let stored = self
+                    .ctx
                     .store
                     .header(old_header.slot)
                     .await
@@ -760,9 +686,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             state_root: finalized.state_root.0,
             source: HeadSource::FinalityUpdate,
             anchor_root: new_root,
-            updated_at: self.clock.now_unix_seconds(),
+            updated_at: self.ctx.clock.now_unix_seconds(),
         };
         let headers_stored = self
+            .ctx
             .store
             .commit_rebuilt_anchor(&anchor, &chain, backfill, &head)
             .await
@@ -792,7 +719,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         if error.code() == "ABORTED" {
             return Err(RebuildError::Aborted { step: error.step() });
         }
-        self.hooks.emit(&OverseerEvent::ProviderRejected {
+        self.env.emit(&Event::ProviderRejected {
             step: error.step(),
             period: error.period(),
             provider: api.base_url().to_string(),
@@ -806,8 +733,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
     /// The wall clock's slot, read when an answer has arrived: on a live chain a walk across many
     /// periods takes seconds, and an update signed after the walk began is not from the future.
     fn current_slot(&self) -> Result<Slot, RebuildError> {
-        ChainClock::for_network(self.network)
-            .current_slot(self.clock)
+        ChainClock::for_network(self.ctx.network)
+            .current_slot(self.ctx.clock)
             .map_err(RebuildError::Clock)
     }
 
@@ -834,7 +761,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
             period: p,
             error,
         };
-        let list = parse_updates::<P>(self.network, blobs, &body.body).map_err(verify)?;
+        let list = parse_updates::<P>(self.ctx.network, blobs, &body.body).map_err(verify)?;
         if list.is_empty() {
             return Ok(None);
         }
@@ -842,7 +769,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         let mut applied_here = 0u64;
         for (i, u) in list.iter().enumerate() {
             let processed = process_with_context(
-                self.network,
+                self.ctx.network,
                 &mut next,
                 &u.parts(),
                 current_slot,
@@ -863,7 +790,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         api: &A,
         store: &LightClientStore<P>,
     ) -> Result<(LightClientStore<P>, bool), RebuildError> {
-        let net = self.network;
+        let net = self.ctx.network;
         let body = api
             .light_client_finality_update()
             .await
@@ -894,15 +821,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: OverseerHooks> LightRebui
         new_period: u64,
         store: &LightClientStore<P>,
     ) -> Result<(AnchorRecord, WsStatus), RebuildError> {
-        let net = self.network;
-        let scratch = MemoryStore::new(self.store.network(), net.genesis_validators_root.0);
-        let forward = Forward(self.hooks);
+        let net = self.ctx.network;
+        let scratch = MemoryStore::new(self.ctx.store.network(), net.genesis_validators_root.0);
         let sync = CheckpointSync {
-            network: net,
-            providers: std::slice::from_ref(api),
-            store: &scratch,
-            clock: self.clock,
-            hooks: &forward,
+            ctx: Ctx {
+                network: net,
+                providers: std::slice::from_ref(api),
+                store: &scratch,
+                clock: self.ctx.clock,
+            },
+            env: self.env,
             options: CheckpointOptions {
                 long_range: LongRange::Strict,
                 quorum: None,

@@ -18,6 +18,7 @@ mod checkpoint;
 mod clock;
 mod error;
 mod period;
+mod status;
 
 pub use checkpoint::{CheckpointParseError, WsCheckpoint};
 #[cfg(not(target_arch = "wasm32"))]
@@ -29,3 +30,4 @@ pub use period::{
     is_within_weak_subjectivity_period, verify_ws_state_block_root, WsConfig, WsFormula, WsInputs,
     ETH_TO_GWEI,
 };
+pub use status::WsStatus;

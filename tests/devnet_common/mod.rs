@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, NoHooks, Source, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, Source, Verified,
 };
 use beacon_lightsync::config::{network_from_spec, NetworkConfig};
+use beacon_lightsync::ctx::{Ctx, Env, Quiet};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
-use beacon_lightsync::overseer::{OverseerEvent, OverseerHooks};
+use beacon_lightsync::event::Event;
 use beacon_lightsync::store::{AnchorRecord, MemoryStore};
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
 use futures::executor::block_on;
@@ -97,11 +98,11 @@ pub fn epoch_clock(net: &NetworkConfig, epoch: u64) -> FixedClock {
 /// Overseer hooks that keep every event, in order.
 #[derive(Default)]
 pub struct Recorder {
-    pub events: RefCell<Vec<OverseerEvent>>,
+    pub events: RefCell<Vec<Event>>,
 }
 
-impl OverseerHooks for Recorder {
-    fn emit(&self, event: &OverseerEvent) {
+impl Env for Recorder {
+    fn emit(&self, event: &Event) {
         self.events.borrow_mut().push(event.clone());
     }
 }
@@ -233,11 +234,13 @@ pub fn checkpoint_sync<A: BeaconApi>(
 ) -> Result<Verified, CheckpointError> {
     block_on(
         CheckpointSync {
-            network: net,
-            providers,
-            store,
-            clock: &SystemClock,
-            hooks: &NoHooks,
+            ctx: Ctx {
+                network: net,
+                providers,
+                store,
+                clock: &SystemClock,
+            },
+            env: &Quiet,
             options: CheckpointOptions::default(),
         }
         .run(source),
