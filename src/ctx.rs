@@ -114,9 +114,6 @@ pub trait Env {
 pub struct Quiet;
 impl Env for Quiet {}
 
-/// A 32-byte root.
-type Root = [u8; 32];
-
 /// One task for a pool: what a worker needs to hash it with a `TaskHasher`.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolTask<'b> {
@@ -143,7 +140,7 @@ pub struct PoolResult {
     pub index: usize,
     /// The task's root, or why the worker could not hash it (the task is then hashed on this
     /// thread; a wrong root would only make the state root mismatch).
-    pub root: Result<Root, String>,
+    pub root: Result<[u8; 32], String>,
 }
 
 /// Where the state's hashing tasks run besides this thread: a pool of Web Workers in a browser,

@@ -18,8 +18,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::beacon_api::ApiError;
-use crate::light::follow::{FollowStep, Tip};
-use crate::types::hex0x;
+use crate::types::{hex0x, Slot};
 use crate::ws::WsStatus;
 
 /// The phase a checkpoint progress event is about.
@@ -138,6 +137,45 @@ impl Mode {
             Mode::Follow => "follow",
             Mode::FollowStale => "follow-stale",
             Mode::Light => "light",
+        }
+    }
+}
+
+/// The block the client follows from: the anchor's block at first, then each newer finalized
+/// block that was linked back to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tip {
+    /// The block's slot.
+    pub slot: Slot,
+    /// The block root.
+    pub root: [u8; 32],
+}
+
+/// What one follow step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowStep {
+    /// Nothing newer was finalized (or the news was not newer than the tip).
+    Unchanged {
+        /// The tip, as before.
+        tip: Tip,
+    },
+    /// The tip moved to a newer finalized block, linked back by hash chain.
+    Advanced {
+        /// The tip before.
+        from: Tip,
+        /// The tip now.
+        to: Tip,
+        /// Headers walked from the new block down to the old tip (the old tip included).
+        linked: u64,
+    },
+}
+
+impl FollowStep {
+    /// The tip after the step.
+    pub fn tip(&self) -> Tip {
+        match self {
+            FollowStep::Unchanged { tip } => *tip,
+            FollowStep::Advanced { to, .. } => *to,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! beacon-lightsync: a trusted, persistent view of the Ethereum beacon chain for the browser.
 //!
 //! The crate is a pure-Rust core with thin platform edges. `types`, `merkle`, `ws`, `checkpoint`,
-//! `backfill`, `light` and `overseer` are plain Rust and are tested natively with `cargo test`;
-//! only `js`, the wasm half of `beacon_api` and the IndexedDB half of `store` touch browser APIs.
+//! `backfill`, `light` (verification only) and `longrange` (the overseer, the light rebuild,
+//! following) are plain Rust and are tested natively with `cargo test`; only `js`, the wasm half
+//! of `beacon_api` and the IndexedDB half of `store` touch browser APIs. Every flow runs with one
+//! run context (`ctx::Ctx`, `ctx::Env`) and reports one `event::Event`.
 //! The native-only `devnet` (a local Beacon API) and `cli` back the `lightsync` binary.
 
 pub mod backfill;
@@ -12,9 +14,9 @@ pub mod config;
 pub mod ctx;
 pub mod event;
 pub mod light;
+pub mod longrange;
 pub mod merkle;
 pub mod network;
-pub mod overseer;
 pub mod ssz_io;
 pub mod store;
 pub mod types;

@@ -10,7 +10,8 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, BodySink, HttpBeaconApi, HttpResponse, Transport, UreqTransport,
 };
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Phase, Source, Verified,
+    commit, CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Phase, ProgressEvent,
+    Source, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ctx::{Ctx, Env};
@@ -67,6 +68,18 @@ impl Env for Recorder {
 }
 
 impl Recorder {
+    /// The progress events of `phase`, in order.
+    fn progress(&self, phase: Phase) -> Vec<ProgressEvent> {
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                Event::Progress(p) if p.phase == phase => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn warnings(&self) -> Vec<&'static str> {
         self.events
             .borrow()
@@ -212,6 +225,58 @@ fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
     )
     .unwrap_err();
     assert_eq!(err.code(), "INVALID_CHECKPOINT", "{err}");
+}
+
+#[test]
+fn verify_stores_nothing_and_commit_stores_the_verified_anchor_with_its_roots() {
+    let devnet = start(1, vec![]);
+    let net = network(&devnet);
+    let providers = apis(&devnet, 5_000);
+    let cp = checkpoint(&devnet);
+    let store = empty_store(&net);
+    let hooks = Recorder::default();
+    let sync = CheckpointSync {
+        ctx: Ctx {
+            network: &net,
+            providers: &providers,
+            store: &store,
+            clock: &SystemClock,
+        },
+        env: &hooks,
+        options: CheckpointOptions::default(),
+    };
+    let verified = block_on(sync.verify(&Source::Checkpoint(cp))).unwrap();
+    assert_eq!(verified.anchor.block_root, cp.root);
+    assert_eq!(verified.roots.block_root, cp.root);
+    assert!(!verified.ws.stale);
+    assert!(
+        block_on(store.anchors()).unwrap().is_empty(),
+        "verify wrote an anchor"
+    );
+    assert_eq!(block_on(store.active_anchor()).unwrap(), None);
+    assert_eq!(block_on(store.anchor_roots(&cp.root)).unwrap(), None);
+    assert!(
+        hooks.progress(Phase::Store).is_empty(),
+        "verify reported a store phase"
+    );
+
+    let v = block_on(commit(&store, &hooks, verified.clone())).unwrap();
+    assert_eq!(v.anchor, verified.anchor);
+    assert_eq!(v.ws, verified.ws);
+    assert_eq!(
+        block_on(store.active_anchor()).unwrap(),
+        Some(verified.anchor)
+    );
+    assert_eq!(
+        block_on(store.anchor_roots(&cp.root)).unwrap(),
+        Some(verified.roots)
+    );
+    let stored: Vec<(u64, Option<u64>)> = hooks
+        .progress(Phase::Store)
+        .iter()
+        .map(|p| (p.done, p.total))
+        .collect();
+    assert_eq!(stored, vec![(0, Some(1)), (1, Some(1))]);
 }
 
 #[test]

@@ -13,7 +13,7 @@ use beacon_lightsync::checkpoint::{LongRange, Source};
 use beacon_lightsync::ctx::{Ctx, Quiet};
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
-use beacon_lightsync::overseer::{Mode, Overseer};
+use beacon_lightsync::longrange::{Mode, Overseer};
 use beacon_lightsync::store::Trust;
 use beacon_lightsync::types::light_client::electra as lc;
 use beacon_lightsync::types::phase0::BeaconBlockHeader;

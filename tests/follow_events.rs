@@ -19,8 +19,8 @@ use beacon_lightsync::ctx::Ctx;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::event::Event;
-use beacon_lightsync::light::follow::FollowStep;
-use beacon_lightsync::overseer::{
+use beacon_lightsync::longrange::follow::FollowStep;
+use beacon_lightsync::longrange::{
     BlockingFollowIo, FollowOptions, FollowState, Followed, Overseer, StepSource, StreamStatus,
 };
 use beacon_lightsync::store::{MemoryStore, Store};

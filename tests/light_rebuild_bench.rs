@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::light::input::{parse_bootstrap, parse_updates_json};
-use beacon_lightsync::light::rebuild::{measure_committee_keys, measure_update_chain};
+use beacon_lightsync::longrange::rebuild::{measure_committee_keys, measure_update_chain};
 use beacon_lightsync::ssz_io::require_fixtures_dir;
 use beacon_lightsync::types::Mainnet;
 

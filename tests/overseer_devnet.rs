@@ -17,9 +17,9 @@ use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::Devnet;
 use beacon_lightsync::event::Event;
-use beacon_lightsync::light::follow::FollowStep;
-use beacon_lightsync::light::rebuild::{RebuildError, Step};
-use beacon_lightsync::overseer::{Mode, Overseer, OverseerError};
+use beacon_lightsync::longrange::follow::FollowStep;
+use beacon_lightsync::longrange::rebuild::{RebuildError, Step};
+use beacon_lightsync::longrange::{Mode, Overseer, OverseerError};
 use beacon_lightsync::store::{AnchorRecord, MemoryStore, Store, Trust};
 use beacon_lightsync::ws::FixedClock;
 use devnet_common::{apis, epoch_clock, genesis_anchor, network, start_devnet, Recorder};
@@ -56,7 +56,7 @@ fn run(
     clock: &FixedClock,
     hooks: &Recorder,
     long_range: LongRange,
-) -> Result<beacon_lightsync::overseer::Started, OverseerError> {
+) -> Result<beacon_lightsync::longrange::Started, OverseerError> {
     block_on(
         Overseer {
             ctx: Ctx {

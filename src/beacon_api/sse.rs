@@ -15,7 +15,7 @@
 //! ignored, and an event with no data is not dispatched. An event larger than the ceiling fails
 //! the stream (`BODY_TOO_LARGE`) instead of growing memory.
 //!
-//! Events are only hints for following (see `crate::overseer`): [`FollowHint`] decodes the two
+//! Events are only hints for following (see `crate::longrange`): [`FollowHint`] decodes the two
 //! topics following uses, and nothing in them is trusted before the follow step checks it.
 
 use crate::types::ForkName;

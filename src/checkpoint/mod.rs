@@ -17,6 +17,11 @@
 //!   providers, a quorum of them must report the same finalized checkpoint first;
 //! - **local state file**: at an epoch's first slot, of this network, into an empty database.
 //!
+//! Verification and storage are apart: [`CheckpointSync::verify`] runs every check and stores
+//! nothing ([`VerifiedAnchor`]); [`commit`] is the one writer, storing the anchor and its roots
+//! in one transaction. The light rebuild uses `verify` alone for the state of its new anchor,
+//! which it stores together with the headers that link it to the old one.
+//!
 //! The fork of a state comes from `Eth-Consensus-Version` and from the fork version inside the
 //! state bytes; both must agree (the header may be missing when CORS hides it), and with the
 //! network's schedule at the state's slot. The weak-subjectivity period is computed from the
@@ -31,7 +36,7 @@ mod hashing;
 pub use crate::beacon_api::TASK_BUDGET_MS;
 pub use crate::ctx::{HashPool, PoolResult, PoolTask};
 pub use crate::event::{Phase, ProgressEvent};
-pub use crate::ws::WsStatus;
+pub use crate::ws::{LongRange, WsStatus};
 pub use error::CheckpointError;
 pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
@@ -45,7 +50,9 @@ use crate::merkle::{
     ActiveValidators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
 };
-use crate::store::{AnchorRecord, Store, StoreError, SyncCommitteeRecord, Trust};
+use crate::store::{
+    AnchorRecord, AnchorRootsRecord, Store, StoreError, SyncCommitteeRecord, Trust,
+};
 use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{ForkName, TreeHash, B256};
@@ -85,33 +92,6 @@ pub enum Source {
     StateId(String),
     /// A local SSZ `BeaconState`.
     StateFile(Vec<u8>),
-}
-
-/// What to do with a checkpoint that is outside its weak-subjectivity period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LongRange {
-    /// Refuse it ([`CheckpointError::WsStale`]). The default.
-    #[default]
-    Strict,
-    /// Store it marked `stale`, with a warning event.
-    Lenient,
-    /// Rebuild trust with light-client updates. That rebuild starts from a *stored* anchor (see
-    /// `crate::light`); a fresh checkpoint that is already stale is refused as under `Strict`.
-    Light,
-}
-
-impl std::str::FromStr for LongRange {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "strict" => Ok(LongRange::Strict),
-            "lenient" => Ok(LongRange::Lenient),
-            "light" => Ok(LongRange::Light),
-            other => Err(format!(
-                "expected longRange \"strict\", \"lenient\" or \"light\", got {other:?}"
-            )),
-        }
-    }
 }
 
 /// Options of a checkpoint sync.
@@ -325,6 +305,36 @@ pub struct Verified {
     pub ws: WsStatus,
 }
 
+/// A checkpoint that passed every check of its flow and is not stored yet: what [`commit`]
+/// writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAnchor {
+    /// The anchor record, as it is to be stored.
+    pub anchor: AnchorRecord,
+    /// The anchor state's block roots and summaries (the known roots backfill verifies with).
+    pub roots: AnchorRootsRecord,
+    /// The anchor's weak-subjectivity standing when it was verified.
+    pub ws: WsStatus,
+}
+
+/// Stores a verified anchor and its roots in one transaction and makes it active: the only
+/// writer of the checkpoint flow (`Store` progress 0 of 1, then 1 of 1).
+pub async fn commit<S: Store, E: Env>(
+    store: &S,
+    env: &E,
+    verified: VerifiedAnchor,
+) -> Result<Verified, CheckpointError> {
+    emit_progress(env, Phase::Store, 0, Some(1), 0, None, None, None);
+    store
+        .put_anchor_with_roots(&verified.anchor, &verified.roots, true)
+        .await?;
+    emit_progress(env, Phase::Store, 1, Some(1), 0, None, None, None);
+    Ok(Verified {
+        anchor: verified.anchor,
+        ws: verified.ws,
+    })
+}
+
 /// One checkpoint sync: its run context, its env and its options.
 pub struct CheckpointSync<'a, A, S, C: ?Sized, E> {
     /// The network the anchor must belong to, the providers, the store the anchor goes to and
@@ -337,8 +347,18 @@ pub struct CheckpointSync<'a, A, S, C: ?Sized, E> {
 }
 
 impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A, S, C, E> {
-    /// Runs the flow of `source` and stores the verified anchor (made active).
+    /// Runs the flow of `source`: [`CheckpointSync::verify`], then [`commit`] (the anchor is
+    /// stored and made active).
     pub async fn run(&self, source: &Source) -> Result<Verified, CheckpointError> {
+        let verified = self.verify(source).await?;
+        self.check_abort()?;
+        commit(self.ctx.store, self.env, verified).await
+    }
+
+    /// Every check of the flow of `source`; stores nothing (the store is only read, for a state
+    /// file's empty-database rule). The result goes to [`commit`], or is used as it is (the
+    /// light rebuild checks a new anchor's state this way before storing it with its headers).
+    pub async fn verify(&self, source: &Source) -> Result<VerifiedAnchor, CheckpointError> {
         self.check_abort()?;
         let (checked, trust, providers, checkpoint) = match source {
             Source::StateFile(bytes) => {
@@ -375,10 +395,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         let (anchor, ws) = self
             .build_anchor(&checked, trust, providers, checkpoint.as_ref())
             .await?;
-        self.check_abort()?;
-        self.progress(Phase::Store, 0, Some(1), 0, None, None);
-        // The verified state's block roots and summaries are kept with the anchor (one
-        // transaction), so backfill can place and verify older blocks after the state is gone.
+        // The verified state's block roots and summaries are kept with the anchor, so backfill
+        // can place and verify older blocks after the state is gone.
         let view = self.view(&checked.provider, &checked.bytes, checked.fork)?;
         let roots = crate::backfill::KnownRoots::from_view(&view).map_err(|e| {
             CheckpointError::Store(StoreError::InvalidAnchorRoots {
@@ -386,14 +404,11 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 got: e.reason,
             })
         })?;
-        drop(view);
-        let roots = roots.to_record(anchor.block_root);
-        self.ctx
-            .store
-            .put_anchor_with_roots(&anchor, &roots, true)
-            .await?;
-        self.progress(Phase::Store, 1, Some(1), 0, None, None);
-        Ok(Verified { anchor, ws })
+        Ok(VerifiedAnchor {
+            roots: roots.to_record(anchor.block_root),
+            anchor,
+            ws,
+        })
     }
 
     fn check_abort(&self) -> Result<(), CheckpointError> {

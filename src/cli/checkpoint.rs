@@ -15,8 +15,8 @@ use crate::checkpoint::{
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, Mode};
+use crate::longrange::{Overseer, Started};
 use crate::network::{NetworkChoice, StateGenesis};
-use crate::overseer::{Overseer, Started};
 use crate::store::MemoryStore;
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint, WsStatus};

@@ -1,6 +1,6 @@
 //! `lightsync follow`: establish a verified anchor (the checkpoint flow, with the long-range
 //! modes of `checkpoint`), then follow finality forward with the core follow loop
-//! ([`crate::overseer::Overseer::follow_events`]: the providers' finality checkpoints, or
+//! ([`crate::longrange::Overseer::follow_events`]: the providers' finality checkpoints, or
 //! verified light-client finality updates after a light rebuild; a new finalized block is
 //! accepted only when its hash chain reaches the previous tip).
 //!
@@ -32,9 +32,9 @@ use crate::checkpoint::LongRange;
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, Failure};
-use crate::light::follow::FollowStep;
+use crate::longrange::follow::FollowStep;
+use crate::longrange::{BlockingFollowIo, FollowOptions, FollowState, Overseer, StreamStatus};
 use crate::network::NetworkChoice;
-use crate::overseer::{BlockingFollowIo, FollowOptions, FollowState, Overseer, StreamStatus};
 use crate::store::{HeadSource, MemoryStore};
 use crate::types::hex0x;
 use crate::ws::{Clock, FixedClock, SystemClock};

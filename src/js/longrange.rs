@@ -3,7 +3,7 @@
 //!
 //! `start()` without a trust source resumes from the stored active anchor. That is where the
 //! long-range decision belongs (DESIGN.md, "Long-range modes"): [`resume`] runs
-//! [`crate::overseer::Overseer`] with the page's IndexedDB store, providers and clock, so a stale
+//! [`crate::longrange::Overseer`] with the page's IndexedDB store, providers and clock, so a stale
 //! anchor is refused (`strict`: `WS_STALE`; pending backfill: `BACKFILL_TOO_OLD`), kept with a
 //! `WS_STALE_LENIENT` warning (`lenient`), or rebuilt into a `light-client` anchor (`light`).
 //!
@@ -37,8 +37,8 @@ use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCU
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::light::input::{parse_bootstrap, parse_updates_json};
-use crate::light::rebuild::{measure_committee_keys, measure_update_chain};
-use crate::overseer::{FollowIo, FollowOptions, FollowState, Mode, Overseer, OverseerError};
+use crate::longrange::rebuild::{measure_committee_keys, measure_update_chain};
+use crate::longrange::{FollowIo, FollowOptions, FollowState, Mode, Overseer, OverseerError};
 use crate::store::AnchorRecord;
 use crate::types::Mainnet;
 use crate::ws::Clock;

@@ -49,7 +49,7 @@ use crate::checkpoint::{CheckpointOptions, CheckpointSync};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env, HashPool};
 use crate::event::Event;
-use crate::light::follow::Tip;
+use crate::longrange::follow::Tip;
 use crate::store::{AnchorRecord, Store};
 use crate::types::hex0x;
 use crate::ws::{Clock, WsStatus};
@@ -301,7 +301,7 @@ pub(crate) struct Inner {
     /// The tip the last follow step reached, or the stored one (see [`Inner::set_head`]).
     head: RefCell<Option<Tip>>,
     /// Where following stands between `follow()` steps (taken out while a step runs).
-    following: RefCell<Option<crate::overseer::FollowState>>,
+    following: RefCell<Option<crate::longrange::FollowState>>,
     /// A `follow()` loop is running.
     following_running: Cell<bool>,
     /// Set by `pauseBackfill()`, cleared by `resumeBackfill()`: a running `backfill()` waits

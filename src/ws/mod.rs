@@ -30,4 +30,4 @@ pub use period::{
     is_within_weak_subjectivity_period, verify_ws_state_block_root, WsConfig, WsFormula, WsInputs,
     ETH_TO_GWEI,
 };
-pub use status::WsStatus;
+pub use status::{LongRange, WsStatus};

@@ -1,5 +1,6 @@
-//! The weak-subjectivity standing of an anchor at a given time: what the overseer decides on,
-//! what a new anchor is stored with, and what `status().ws` shows.
+//! The weak-subjectivity standing of an anchor at a given time (what the overseer decides on,
+//! what a new anchor is stored with, and what `status().ws` shows), and what to do with an
+//! anchor outside its period ([`LongRange`]).
 
 use super::{ChainClock, Clock, WsError};
 use crate::config::NetworkConfig;
@@ -34,5 +35,32 @@ impl WsStatus {
             current_epoch,
             stale: current_epoch > expires_epoch,
         })
+    }
+}
+
+/// What to do with a checkpoint that is outside its weak-subjectivity period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LongRange {
+    /// Refuse it (`WS_STALE`). The default.
+    #[default]
+    Strict,
+    /// Store it marked `stale`, with a warning event.
+    Lenient,
+    /// Rebuild trust with light-client updates. That rebuild starts from a *stored* anchor (see
+    /// `crate::longrange`); a fresh checkpoint that is already stale is refused as under `Strict`.
+    Light,
+}
+
+impl std::str::FromStr for LongRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "strict" => Ok(LongRange::Strict),
+            "lenient" => Ok(LongRange::Lenient),
+            "light" => Ok(LongRange::Light),
+            other => Err(format!(
+                "expected longRange \"strict\", \"lenient\" or \"light\", got {other:?}"
+            )),
+        }
     }
 }

@@ -1,3 +1,8 @@
+//! The long-range room: at every start, which long-range mode runs (the overseer, here), the
+//! light rebuild of a stale anchor ([`rebuild`]) and following finality forward ([`follow`]).
+//! The light-client verification they rely on (branches, BLS, the sync protocol) is in
+//! `crate::light`.
+//!
 //! The overseer: at every start, which long-range mode runs, and running it.
 //!
 //! A client that was closed for weeks comes back with an anchor that may have fallen outside its
@@ -16,8 +21,8 @@
 //! | no | no | `light` | [`Mode::Light`]: rebuild trust with light-client updates, then follow |
 //!
 //! The decision is made before anything is written, so a refusal leaves the store untouched.
-//! [`Overseer::start`] then runs the mode: the light rebuild (`crate::light::rebuild`) and one
-//! step of following forward (`crate::light::follow`), reporting through [`OverseerHooks`].
+//! [`Overseer::start`] then runs the mode: the light rebuild ([`rebuild`]) and one
+//! step of following forward ([`follow`]), reporting through the run's [`Env`].
 //!
 //! Following forward is persistent: the tip lives in the store as a [`HeadRecord`], written in
 //! one transaction with the headers that link it to the previous tip ([`Store::commit_head`]),
@@ -41,22 +46,24 @@
 //! when a node's event announced the block it reached, the milliseconds from that event to the
 //! stored tip.
 
+pub mod follow;
+pub mod rebuild;
+
 use std::fmt;
 
+use self::follow::{AnyLightStore, FollowError, FollowStep, Follower, LinkError, Tip};
+use self::rebuild::{LightRebuild, RebuildError, Rebuilt};
 use crate::beacon_api::sse::{
     events_url, follow_hint, unsupported, FollowHint, Reconnect, StreamNext, TOPIC_FINALIZED,
     TOPIC_LIGHT_FINALITY,
 };
 use crate::beacon_api::{ApiError, BeaconApi};
-use crate::checkpoint::LongRange;
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Failure;
 pub use crate::event::{Event, Followed, Mode, StepSource, StreamStatus};
-use crate::light::follow::{AnyLightStore, FollowError, FollowStep, Follower, LinkError, Tip};
-use crate::light::rebuild::{LightRebuild, RebuildError, Rebuilt};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
-use crate::ws::{ChainClock, Clock, WsError, WsStatus};
+use crate::ws::{ChainClock, Clock, LongRange, WsError, WsStatus};
 
 /// A 32-byte root.
 pub type Root = [u8; 32];

@@ -65,16 +65,18 @@ use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Event;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
-use crate::light::follow::{header_record, link_back, no_providers, AnyLightStore, LinkError, Tip};
 use crate::light::fork_digest::BlobSchedule;
 use crate::light::input::{parse_finality_update, parse_updates};
 use crate::light::sync_protocol::{
     compute_sync_committee_period_at_slot, process_light_client_finality_update,
     process_with_context, LightClientStore,
 };
+use crate::longrange::follow::{
+    header_record, link_back, no_providers, AnyLightStore, LinkError, Tip,
+};
 use crate::store::{
-    AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, MemoryStore,
-    RebuiltBackfill, Store, StoreError, SyncCommitteeRecord, Trust,
+    AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, RebuiltBackfill, Store,
+    StoreError, SyncCommitteeRecord, Trust,
 };
 use crate::types::altair::SyncCommittee;
 use crate::types::hex0x;
@@ -455,71 +457,114 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             .map_err(|_| RebuildError::Aborted { step })
     }
 
+    /// The rebuild's steps in order (see the module docs); each step reports its progress and
+    /// names itself in its errors.
     async fn run_preset<P: Preset>(
         &self,
         old: &AnchorRecord,
         wrap: fn(LightClientStore<P>) -> AnyLightStore,
     ) -> Result<Rebuilt, RebuildError> {
         let current_slot = self.current_slot()?;
-        let period = compute_sync_committee_period_at_slot::<P>;
+        self.check_committees::<P>(old)?;
+        let old_header = self.fetch_anchor_header::<P>(old).await?;
+        let mut store = store_from_anchor::<P>(old, &old_header)?;
+        self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
+        let first = store.period();
+        let (reached, mut updates) = self.walk_updates(&mut store, current_slot).await?;
+        if self.apply_finality(&mut store, &old_header).await? {
+            updates += 1;
+        }
+        let finalized = store.finalized_header.beacon().clone();
+        let new_period = store.period();
+        let old_tip = Tip {
+            slot: old_header.slot,
+            root: old.block_root,
+        };
+        let below = self.link_headers(&finalized, old_tip, new_period).await?;
+        let headers_linked = below.len() as u64;
+        let new_root = finalized.tree_hash_root().0;
+        let (mut anchor, ws) = self.verify_state(new_root, new_period, &store).await?;
+        let (head, headers_stored) = self
+            .store_anchor(&mut anchor, old, &old_header, &finalized, below, new_period)
+            .await?;
+        Ok(Rebuilt {
+            anchor,
+            ws,
+            old_anchor_root: old.block_root,
+            updates,
+            periods: (first, reached.max(new_period)),
+            headers_linked,
+            headers_stored,
+            head,
+            light: wrap(store),
+        })
+    }
 
-        // 1. Committees, checked for shape before any network traffic.
+    /// Step 1: the anchor record's committees, checked for shape before any network traffic.
+    fn check_committees<P: Preset>(&self, old: &AnchorRecord) -> Result<(), RebuildError> {
         self.check_abort(Step::Committees)?;
         committee_from_record::<P>(old.current_sync_committee.as_ref(), "current", old.slot)?;
         committee_from_record::<P>(old.next_sync_committee.as_ref(), "next", old.slot)?;
-        self.progress(Step::Committees, 1, Some(1), Some(period(old.slot)));
+        let period = compute_sync_committee_period_at_slot::<P>(old.slot);
+        self.progress(Step::Committees, 1, Some(1), Some(period));
+        Ok(())
+    }
 
-        // 2. The anchor's block header, untrusted, accepted by its root.
+    /// Step 2: the anchor's block header, untrusted, accepted by its root.
+    async fn fetch_anchor_header<P: Preset>(
+        &self,
+        old: &AnchorRecord,
+    ) -> Result<BeaconBlockHeader, RebuildError> {
         self.check_abort(Step::AnchorHeader)?;
         let header = first_ok(self.ctx.providers, |p| p.header_by_root(&old.block_root))
             .await
             .map_err(|error| RebuildError::Api {
                 step: Step::AnchorHeader,
-                period: Some(period(old.slot)),
+                period: Some(compute_sync_committee_period_at_slot::<P>(old.slot)),
                 error,
             })?
             .ok_or(RebuildError::AnchorHeaderMissing {
                 root: old.block_root,
             })?;
-        let old_header = header.header;
-        let mut store = store_from_anchor::<P>(old, &old_header)?;
-        self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
+        Ok(header.header)
+    }
 
-        // 3. Updates, period by period, each period from the first provider whose answer
-        // verifies (a provider whose update fails is reported and the next one is tried).
+    /// Step 3: `light_client/updates`, period by period up to the clock's, each period from the
+    /// first provider whose answer verifies. Returns the last period with an update and the
+    /// updates applied.
+    async fn walk_updates<P: Preset>(
+        &self,
+        store: &mut LightClientStore<P>,
+        current_slot: Slot,
+    ) -> Result<(u64, u64), RebuildError> {
         let blobs = &self.ctx.network.blob_schedule;
         let first = store.period();
-        let last = period(current_slot).max(first);
-        let mut updates = 0u64;
-        let mut reached = first;
+        let last = compute_sync_committee_period_at_slot::<P>(current_slot).max(first);
+        let (mut reached, mut updates) = (first, 0u64);
         for p in first..=last {
-            let mut failures = Vec::new();
-            let mut outcome = None;
-            for api in self.ctx.providers {
-                self.check_abort(Step::Updates)?;
-                match self.updates_from::<P>(api, p, &store, blobs).await {
-                    Ok(o) => {
-                        outcome = Some(o);
-                        break;
-                    }
-                    Err(e) => self.rejected(api, e, &mut failures)?,
-                }
-            }
-            let outcome = match outcome {
-                Some(o) => o,
+            let known: &LightClientStore<P> = store;
+            let outcome = match self
+                .first_passing(Step::Updates, |api| {
+                    self.updates_from::<P>(api, p, known, blobs)
+                })
+                .await?
+            {
+                Ok(o) => o,
                 // Every provider says it has no update for this period (yet): real nodes
                 // answer the still-running period with 500 or 404 instead of leaving it out
                 // of the range. The walk ends here, as for an empty answer.
-                None if !failures.is_empty() && failures.iter().all(|(_, e)| no_update_here(e)) => {
+                Err(failures)
+                    if !failures.is_empty() && failures.iter().all(|(_, e)| no_update_here(e)) =>
+                {
                     None
                 }
-                None => return Err(all_failed(Step::Updates, Some(p), failures)),
+                Err(failures) => return Err(all_failed(Step::Updates, Some(p), failures)),
             };
             let Some((next, applied_here)) = outcome else {
                 // The provider has nothing for this period (yet): the walk ends here.
                 break;
             };
-            store = next;
+            *store = next;
             updates += applied_here;
             reached = p;
             self.progress(
@@ -530,28 +575,24 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             );
             self.env.pause().await;
         }
+        Ok((reached, updates))
+    }
 
-        // 4. The latest finality update, from the first provider whose update verifies.
-        let mut failures = Vec::new();
-        let mut outcome = None;
-        for api in self.ctx.providers {
-            self.check_abort(Step::Finality)?;
-            match self.finality_from::<P>(api, &store).await {
-                Ok(o) => {
-                    outcome = Some(o);
-                    break;
-                }
-                Err(e) => self.rejected(api, e, &mut failures)?,
-            }
-        }
-        let Some((next, applied_here)) = outcome else {
-            return Err(all_failed(Step::Finality, Some(store.period()), failures));
-        };
-        store = next;
-        if applied_here {
-            updates += 1;
-        }
-        let finalized = store.finalized_header.beacon().clone();
+    /// Step 4: the latest finality update, from the first provider whose update verifies; the
+    /// finalized header must then be newer than the old anchor's block. Returns whether the
+    /// update taught the store something.
+    async fn apply_finality<P: Preset>(
+        &self,
+        store: &mut LightClientStore<P>,
+        old_header: &BeaconBlockHeader,
+    ) -> Result<bool, RebuildError> {
+        let known: &LightClientStore<P> = store;
+        let (next, applied_here) = self
+            .first_passing(Step::Finality, |api| self.finality_from::<P>(api, known))
+            .await?
+            .map_err(|failures| all_failed(Step::Finality, Some(known.period()), failures))?;
+        *store = next;
+        let finalized = store.finalized_header.beacon();
         let new_period = store.period();
         self.progress(Step::Finality, 1, Some(1), Some(new_period));
         if finalized.slot <= old_header.slot {
@@ -561,86 +602,84 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 anchor_slot: old_header.slot,
             });
         }
-        let new_root = finalized.tree_hash_root().0;
+        Ok(applied_here)
+    }
 
-        // 5. Headers from the new finalized block down to the old anchor, all from one provider
-        // (the first whose chain reaches the old anchor's root).
-        let span = finalized.slot - old_header.slot;
-        let tip = Tip {
-            slot: old_header.slot,
-            root: old.block_root,
-        };
-        let mut failures = Vec::new();
-        let mut below = None;
-        for api in self.ctx.providers {
-            self.check_abort(Step::Headers)?;
-            let linked = link_back(
+    /// Step 5: the headers from the new finalized block down to the old anchor's block
+    /// (`old`), all from one provider: the first whose chain reaches the old anchor's root.
+    async fn link_headers(
+        &self,
+        finalized: &BeaconBlockHeader,
+        old: Tip,
+        new_period: u64,
+    ) -> Result<Vec<HeaderRecord>, RebuildError> {
+        let span = finalized.slot - old.slot;
+        let linked = |api: &'a A| async move {
+            link_back(
                 std::slice::from_ref(api),
                 finalized.slot,
                 finalized.parent_root.0,
-                tip,
+                old,
                 &mut |low| {
                     self.progress(
                         Step::Headers,
-                        finalized.slot - low.max(old_header.slot),
+                        finalized.slot - low.max(old.slot),
                         Some(span),
                         Some(new_period),
                     )
                 },
             )
-            .await;
-            match linked {
-                Ok(chain) => {
-                    below = Some(chain);
-                    break;
-                }
-                Err(error) => self.rejected(
-                    api,
-                    RebuildError::Headers {
-                        period: new_period,
-                        error,
-                    },
-                    &mut failures,
-                )?,
-            }
-        }
-        let Some(below) = below else {
-            return Err(all_failed(Step::Headers, Some(new_period), failures));
+            .await
+            .map_err(|error| RebuildError::Headers {
+                period: new_period,
+                error,
+            })
         };
-        let headers_linked = below.len() as u64;
+        self.first_passing(Step::Headers, linked)
+            .await?
+            .map_err(|failures| all_failed(Step::Headers, Some(new_period), failures))
+    }
 
-        // 6. The state of the new finalized header, verified against it, from the first
-        // provider whose state passes.
-        let mut failures = Vec::new();
-        let mut verified = None;
-        for api in self.ctx.providers {
-            self.check_abort(Step::State)?;
-            match self
-                .state_from::<P>(api, new_root, new_period, &store)
-                .await
-            {
-                Ok(v) => {
-                    verified = Some(v);
-                    break;
-                }
-                Err(e) => self.rejected(api, e, &mut failures)?,
-            }
-        }
-        let Some((mut anchor, ws)) = verified else {
-            return Err(all_failed(Step::State, Some(new_period), failures));
-        };
+    /// Step 6: the state of the new finalized block, verified against it, from the first
+    /// provider whose state passes.
+    async fn verify_state<P: Preset>(
+        &self,
+        new_root: Root,
+        new_period: u64,
+        store: &LightClientStore<P>,
+    ) -> Result<(AnchorRecord, WsStatus), RebuildError> {
+        let verified = self
+            .first_passing(Step::State, |api| {
+                self.state_from::<P>(api, new_root, new_period, store)
+            })
+            .await?
+            .map_err(|failures| all_failed(Step::State, Some(new_period), failures))?;
         self.progress(Step::State, 1, Some(1), Some(new_period));
+        Ok(verified)
+    }
 
-        // 7. Store the anchor with the verified headers down to the old anchor and the new head,
-        // in one transaction, so the header history has no gap between the two anchors.
+    /// Step 7: stores the new anchor (`trust: light-client`, made active) with the verified
+    /// headers down to the old anchor and the new head, in one transaction, so the header
+    /// history has no gap between the two anchors. Returns the head and the headers newly
+    /// stored.
+    async fn store_anchor(
+        &self,
+        anchor: &mut AnchorRecord,
+        old: &AnchorRecord,
+        old_header: &BeaconBlockHeader,
+        finalized: &BeaconBlockHeader,
+        below: Vec<HeaderRecord>,
+        new_period: u64,
+    ) -> Result<(HeadRecord, u64), RebuildError> {
         self.check_abort(Step::Store)?;
         anchor.trust = Trust::LightClient;
         anchor.stale = false;
+        let new_root = anchor.block_root;
         let mut chain: Vec<HeaderRecord> = below
             .into_iter()
             .filter(|h| h.slot > old_header.slot)
             .collect();
-        chain.push(header_record(&finalized, new_root));
+        chain.push(header_record(finalized, new_root));
         let cursor = self
             .ctx
             .store
@@ -678,7 +717,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             (false, true) => RebuiltBackfill::Replace(&new_cursor),
         };
         if !hangs {
-            chain.push(header_record(&old_header, old.block_root));
+            chain.push(header_record(old_header, old.block_root));
         }
         let head = HeadRecord {
             slot: finalized.slot,
@@ -691,21 +730,34 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         let headers_stored = self
             .ctx
             .store
-            .commit_rebuilt_anchor(&anchor, &chain, backfill, &head)
+            .commit_rebuilt_anchor(anchor, &chain, backfill, &head)
             .await
             .map_err(RebuildError::Store)?;
         self.progress(Step::Store, 1, Some(1), Some(new_period));
-        Ok(Rebuilt {
-            anchor,
-            ws,
-            old_anchor_root: old.block_root,
-            updates,
-            periods: (first, reached.max(new_period)),
-            headers_linked,
-            headers_stored,
-            head,
-            light: wrap(store),
-        })
+        Ok((head, headers_stored))
+    }
+
+    /// The first answer of `attempt` over the providers, in order, that passes: a provider whose
+    /// answer fails is reported (`Event::ProviderRejected`) and the next one is tried. `Ok(Err)`
+    /// holds every provider's failure when none passed; an abort stops at once.
+    async fn first_passing<T, F, Fut>(
+        &self,
+        step: Step,
+        mut attempt: F,
+    ) -> Result<Result<T, Vec<(String, RebuildError)>>, RebuildError>
+    where
+        F: FnMut(&'a A) -> Fut,
+        Fut: Future<Output = Result<T, RebuildError>>,
+    {
+        let mut failures = Vec::new();
+        for api in self.ctx.providers {
+            self.check_abort(step)?;
+            match attempt(api).await {
+                Ok(v) => return Ok(Ok(v)),
+                Err(e) => self.rejected(api, e, &mut failures)?,
+            }
+        }
+        Ok(Err(failures))
     }
 
     /// Reports a provider's failure of a step and records it, or stops the rebuild when the
@@ -812,8 +864,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     }
 
     /// The state of the block `new_root` from one provider, checked by the trusted-block-root
-    /// checkpoint flow (into a scratch store, so nothing reaches the real one before every check
-    /// of the rebuild passed), and its sync committee against the light client's.
+    /// checkpoint flow (verified only: nothing is stored before every check of the rebuild
+    /// passed), and its sync committee against the light client's.
     async fn state_from<P: Preset>(
         &self,
         api: &A,
@@ -821,15 +873,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         new_period: u64,
         store: &LightClientStore<P>,
     ) -> Result<(AnchorRecord, WsStatus), RebuildError> {
-        let net = self.ctx.network;
-        let scratch = MemoryStore::new(self.ctx.store.network(), net.genesis_validators_root.0);
         let sync = CheckpointSync {
-            ctx: Ctx {
-                network: net,
-                providers: std::slice::from_ref(api),
-                store: &scratch,
-                clock: self.ctx.clock,
-            },
+            ctx: self.ctx.with_providers(std::slice::from_ref(api)),
             env: self.env,
             options: CheckpointOptions {
                 long_range: LongRange::Strict,
@@ -837,7 +882,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             },
         };
         let verified = sync
-            .run(&Source::TrustedBlockRoot(new_root))
+            .verify(&Source::TrustedBlockRoot(new_root))
             .await
             .map_err(|error| match error {
                 CheckpointError::Aborted => RebuildError::Aborted { step: Step::State },

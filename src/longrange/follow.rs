@@ -20,6 +20,7 @@ use tree_hash::TreeHash;
 
 use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo, RawBody};
 use crate::config::NetworkConfig;
+pub use crate::event::{FollowStep, Tip};
 use crate::light::error::{LightClientError, UpdateFailure};
 use crate::light::input::parse_finality_update;
 use crate::light::sync_protocol::{process_light_client_finality_update, LightClientStore};
@@ -35,16 +36,6 @@ pub type Root = [u8; 32];
 /// a browser); 64 header requests of ~1 KB each keep a round well under a second on a local or
 /// nearby node while bounding the work lost when a provider fails mid-round.
 pub const LINK_BATCH_SLOTS: u64 = 64;
-
-/// The block the client follows from: the anchor's block at first, then each newer finalized
-/// block that was linked back to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tip {
-    /// The block's slot.
-    pub slot: Slot,
-    /// The block root.
-    pub root: Root,
-}
 
 /// Why the header chain could not be linked back to the tip. None is retryable with the same
 /// provider answers; another provider may succeed for `Api`.
@@ -240,35 +231,6 @@ async fn fetch_round<A: BeaconApi>(
         slot: top,
         error: last.unwrap_or_else(no_providers),
     })
-}
-
-/// What one follow step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FollowStep {
-    /// Nothing newer was finalized (or the news was not newer than the tip).
-    Unchanged {
-        /// The tip, as before.
-        tip: Tip,
-    },
-    /// The tip moved to a newer finalized block, linked back by hash chain.
-    Advanced {
-        /// The tip before.
-        from: Tip,
-        /// The tip now.
-        to: Tip,
-        /// Headers walked from the new block down to the old tip (the old tip included).
-        linked: u64,
-    },
-}
-
-impl FollowStep {
-    /// The tip after the step.
-    pub fn tip(&self) -> Tip {
-        match self {
-            FollowStep::Unchanged { tip } => *tip,
-            FollowStep::Advanced { to, .. } => *to,
-        }
-    }
 }
 
 /// Why a follow step failed. The tip did not move.
