@@ -1529,11 +1529,11 @@ impl<P: Preset> Generator<P> {
         s("MIN_GENESIS_ACTIVE_VALIDATOR_COUNT", &self.n.min(16384));
         s(
             "GENESIS_FORK_VERSION",
-            &hex0x(&fork_version(ForkName::Phase0)),
+            &hex0x(fork_version(ForkName::Phase0)),
         );
         for fk in &ForkName::ALL[1..] {
             let name = fk.as_str().to_ascii_uppercase();
-            s(&format!("{name}_FORK_VERSION"), &hex0x(&fork_version(*fk)));
+            s(&format!("{name}_FORK_VERSION"), &hex0x(fork_version(*fk)));
             let epoch = if *fk <= self.fork {
                 0
             } else {

@@ -80,10 +80,10 @@ impl Injected {
                     rewrite_json(&mut resp, |v| forge_headers(chain, &forged, &mut v["data"]));
                 }
             }
-            Endpoint::Genesis if resp.status == 200 => {
-                if self.has(&FaultKind::WrongGenesisValidatorsRoot) {
-                    rewrite_json(&mut resp, wrong_gvr);
-                }
+            Endpoint::Genesis
+                if resp.status == 200 && self.has(&FaultKind::WrongGenesisValidatorsRoot) =>
+            {
+                rewrite_json(&mut resp, wrong_gvr);
             }
             Endpoint::State if resp.header("Content-Type") == Some(Media::Ssz.mime()) => {
                 for f in &self.fired {
@@ -226,7 +226,7 @@ fn wrong_gvr(v: &mut serde_json::Value) {
     if let Some(mut gvr) = field.as_str().and_then(parse_root) {
         gvr[31] ^= 0xff;
         gvr[0] ^= 0x5a;
-        *field = hex0x(&gvr).into();
+        *field = hex0x(gvr).into();
     }
 }
 

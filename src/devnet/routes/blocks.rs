@@ -1,13 +1,15 @@
 //! `v2/beacon/blocks/{block_id}` (JSON and SSZ) and `beacon/blocks/{block_id}/root`.
 
-use super::{envelope, not_found, pick_media, shared_body, Answer, Call, VERSION_HEADER};
+use super::{
+    envelope, not_found, pick_media, resolve_block, shared_body, Answer, Call, VERSION_HEADER,
+};
 use crate::devnet::data::hex0x;
 use crate::devnet::http::{Media, Response};
 
 /// `/eth/v2/beacon/blocks/{block_id}`: in the forms the chain holds; 404 for a block known by its
 /// header only (replayed ranges).
 pub fn block(c: &Call) -> Answer {
-    let (h, _) = super::block(c)?;
+    let (h, _) = resolve_block(c.chain, c.id)?;
     let b = c
         .chain
         .blocks
@@ -33,13 +35,13 @@ pub fn block(c: &Call) -> Answer {
 
 /// `/eth/v1/beacon/blocks/{block_id}/root`.
 pub fn root(c: &Call) -> Answer {
-    let (h, _) = super::block(c)?;
+    let (h, _) = resolve_block(c.chain, c.id)?;
     Ok(Response::json(
         200,
         &envelope(
             c.chain,
             h.slot,
-            serde_json::json!({ "root": hex0x(&h.root) }),
+            serde_json::json!({ "root": hex0x(h.root) }),
         ),
     ))
 }

@@ -16,8 +16,8 @@ pub fn genesis(c: &Call) -> Answer {
         200,
         &serde_json::json!({ "data": {
             "genesis_time": g.genesis_time.to_string(),
-            "genesis_validators_root": hex0x(&g.genesis_validators_root),
-            "genesis_fork_version": hex0x(&g.genesis_fork_version),
+            "genesis_validators_root": hex0x(g.genesis_validators_root),
+            "genesis_fork_version": hex0x(g.genesis_fork_version),
         }}),
     ))
 }
@@ -38,8 +38,8 @@ pub fn fork_schedule(c: &Call) -> Answer {
         .iter()
         .map(|f| {
             serde_json::json!({
-                "previous_version": hex0x(&f.previous_version),
-                "current_version": hex0x(&f.current_version),
+                "previous_version": hex0x(f.previous_version),
+                "current_version": hex0x(f.current_version),
                 "epoch": f.epoch.to_string(),
             })
         })

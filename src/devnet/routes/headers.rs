@@ -1,7 +1,7 @@
 //! `beacon/headers` (`?slot=`, `?parent_root=`) and `beacon/headers/{block_id}`: JSON only, as
 //! the API defines them.
 
-use super::{bad_request, block, envelope, pick_media, Answer, Call};
+use super::{bad_request, envelope, pick_media, resolve_block, Answer, Call};
 use crate::devnet::data::{parse_root, HeaderEntry};
 use crate::devnet::http::{Media, Response};
 
@@ -46,7 +46,7 @@ pub fn list(c: &Call) -> Answer {
     };
     let data: Vec<_> = candidates
         .into_iter()
-        .filter(|(h, _)| parent.is_none_or(|p| p == h.parent_root))
+        .filter(|(h, _)| !parent.is_some_and(|p| p != h.parent_root))
         .map(|(h, canonical)| h.data_json(canonical))
         .collect();
     let finalized = slot.is_some_and(|s| chain.is_finalized_slot(s));
@@ -59,7 +59,7 @@ pub fn list(c: &Call) -> Answer {
 /// `/eth/v1/beacon/headers/{block_id}`.
 pub fn one(c: &Call) -> Answer {
     pick_media(c, &[Media::Json])?;
-    let (h, canonical) = block(c)?;
+    let (h, canonical) = resolve_block(c.chain, c.id)?;
     Ok(Response::json(
         200,
         &envelope(c.chain, h.slot, h.data_json(canonical)),

@@ -151,12 +151,12 @@ pub fn request_slot(chain: &ChainData, req: &Request, m: &Matched) -> Option<u64
         Endpoint::Headers => req.query_param("slot")?.parse().ok(),
         Endpoint::Header | Endpoint::Block | Endpoint::BlockRoot | Endpoint::Bootstrap => {
             match resolve_block(chain, m.id) {
-                BlockRef::Found(h, _) => Some(h.slot),
-                _ => m.id.parse().ok(),
+                Ok((h, _)) => Some(h.slot),
+                Err(_) => m.id.parse().ok(),
             }
         }
         Endpoint::StateRoot | Endpoint::FinalityCheckpoints | Endpoint::State => {
-            resolve_state(chain, m.id).ok().flatten().map(|(s, _)| s)
+            resolve_state(chain, m.id).ok().map(|(s, _)| s)
         }
         _ => None,
     }
@@ -195,82 +195,54 @@ fn envelope(chain: &ChainData, slot: u64, data: serde_json::Value) -> serde_json
     })
 }
 
-/// A resolved block id.
-enum BlockRef<'a> {
-    Found(&'a HeaderEntry, bool),
-    Missing,
-    Invalid,
-}
-
-fn resolve_block<'a>(chain: &'a ChainData, id: &str) -> BlockRef<'a> {
+/// The header a block id names (and whether it is canonical), or the 400/404 answer.
+fn resolve_block<'a>(chain: &'a ChainData, id: &str) -> Result<(&'a HeaderEntry, bool), Response> {
+    let missing = || not_found("Block not found");
+    let invalid = || bad_request(&format!("Invalid block ID: {id}"));
     let root = match id {
-        "head" => match chain.head_slot.and_then(|s| chain.header_at_or_before(s)) {
-            Some(h) => return BlockRef::Found(h, true),
-            None => return BlockRef::Missing,
-        },
+        "head" => {
+            let head = chain.head_slot.and_then(|s| chain.header_at_or_before(s));
+            return head.map(|h| (h, true)).ok_or_else(missing);
+        }
         "genesis" => chain.genesis_block_root,
         "finalized" => Some(chain.checkpoints.finalized.root),
         "justified" => Some(chain.checkpoints.current_justified.root),
-        _ if id.starts_with("0x") => match parse_root(id) {
-            Some(r) => Some(r),
-            None => return BlockRef::Invalid,
-        },
-        _ => match id.parse::<u64>() {
-            Ok(slot) => {
-                return match chain.headers.get(&slot) {
-                    Some(h) => BlockRef::Found(h, true),
-                    None => BlockRef::Missing,
-                }
-            }
-            Err(_) => return BlockRef::Invalid,
-        },
+        _ if id.starts_with("0x") => Some(parse_root(id).ok_or_else(invalid)?),
+        _ => {
+            let slot = id.parse::<u64>().map_err(|_| invalid())?;
+            return chain
+                .headers
+                .get(&slot)
+                .map(|h| (h, true))
+                .ok_or_else(missing);
+        }
     };
-    match root.and_then(|r| chain.header_by_root(&r)) {
-        Some((h, canonical)) => BlockRef::Found(h, canonical),
-        None => BlockRef::Missing,
-    }
+    root.and_then(|r| chain.header_by_root(&r))
+        .ok_or_else(missing)
 }
 
-/// The header the call's block id names (and whether it is canonical), or the 400/404.
-fn block<'a>(c: &Call<'a>) -> Result<(&'a HeaderEntry, bool), Response> {
-    match resolve_block(c.chain, c.id) {
-        BlockRef::Found(h, canonical) => Ok((h, canonical)),
-        BlockRef::Missing => Err(not_found("Block not found")),
-        BlockRef::Invalid => Err(bad_request(&format!("Invalid block ID: {}", c.id))),
-    }
-}
-
-/// A resolved state id: (slot, state root).
-fn resolve_state(chain: &ChainData, id: &str) -> Result<Option<(u64, Root)>, ()> {
+/// The (slot, state root) a state id names, or the 400/404 answer.
+fn resolve_state(chain: &ChainData, id: &str) -> Result<(u64, Root), Response> {
     let spe = chain.slots_per_epoch.max(1);
+    let missing = || not_found("State not found");
+    let invalid = || bad_request(&format!("Invalid state ID: {id}"));
     let slot = match id {
         "head" => chain.head_slot,
         "genesis" => Some(0),
         "finalized" => Some(chain.checkpoints.finalized.epoch * spe),
         "justified" => Some(chain.checkpoints.current_justified.epoch * spe),
         _ if id.starts_with("0x") => {
-            let root = parse_root(id).ok_or(())?;
+            let root = parse_root(id).ok_or_else(invalid)?;
             if let Some(s) = chain.states.get(&root) {
-                return Ok(Some((s.slot, root)));
+                return Ok((s.slot, root));
             }
-            return Ok(chain
-                .state_roots
-                .iter()
-                .find(|(_, r)| **r == root)
-                .map(|(s, r)| (*s, *r)));
+            let found = chain.state_roots.iter().find(|(_, r)| **r == root);
+            return found.map(|(s, r)| (*s, *r)).ok_or_else(missing);
         }
-        _ => Some(id.parse::<u64>().map_err(|_| ())?),
+        _ => Some(id.parse::<u64>().map_err(|_| invalid())?),
     };
-    Ok(slot.and_then(|s| chain.state_roots.get(&s).map(|r| (s, *r))))
-}
-
-/// The (slot, state root) the call's state id names, or the 400/404.
-fn state(c: &Call) -> Result<(u64, Root), Response> {
-    match resolve_state(c.chain, c.id) {
-        Ok(Some(found)) => Ok(found),
-        Ok(None) => Err(not_found("State not found")),
-        Err(()) => Err(bad_request(&format!("Invalid state ID: {}", c.id))),
-    }
+    slot.and_then(|s| chain.state_roots.get(&s).map(|r| (s, *r)))
+        .ok_or_else(missing)
 }
 
 #[cfg(test)]

@@ -3,16 +3,18 @@
 //! Roots answer for any slot the chain knows; full states only for the states retained (see
 //! [`crate::devnet::chain`]), as a pruning node answers.
 
-use super::{envelope, not_found, pick_media, shared_body, Answer, Call, VERSION_HEADER};
+use super::{
+    envelope, not_found, pick_media, resolve_state, shared_body, Answer, Call, VERSION_HEADER,
+};
 use crate::devnet::data::hex0x;
 use crate::devnet::http::{Media, Response};
 
 /// `/eth/v1/beacon/states/{state_id}/root`.
 pub fn root(c: &Call) -> Answer {
-    let (slot, root) = super::state(c)?;
+    let (slot, root) = resolve_state(c.chain, c.id)?;
     Ok(Response::json(
         200,
-        &envelope(c.chain, slot, serde_json::json!({ "root": hex0x(&root) })),
+        &envelope(c.chain, slot, serde_json::json!({ "root": hex0x(root) })),
     ))
 }
 
@@ -20,7 +22,7 @@ pub fn root(c: &Call) -> Answer {
 /// state's for the head).
 pub fn finality_checkpoints(c: &Call) -> Answer {
     let chain = c.chain;
-    let (slot, root) = super::state(c)?;
+    let (slot, root) = resolve_state(c.chain, c.id)?;
     let cps = match chain.states.get(&root).and_then(|s| s.checkpoints) {
         Some(cps) => cps,
         None if Some(slot) == chain.head_slot => chain.checkpoints,
@@ -43,7 +45,7 @@ pub fn finality_checkpoints(c: &Call) -> Answer {
 /// `/eth/v2/debug/beacon/states/{state_id}`: SSZ always; JSON, the API's default, only for
 /// states small enough to hold it (see `chain::JSON_STATE_MAX_VALIDATORS`).
 pub fn state(c: &Call) -> Answer {
-    let (_, root) = super::state(c)?;
+    let (_, root) = resolve_state(c.chain, c.id)?;
     let s = c
         .chain
         .states
