@@ -11,7 +11,7 @@ macro_rules! execution_payload_family {
     ($fork:ident, $prev:ident; $(#[$attr:meta])* $name:ident { $($tail:tt)* }) => {
         $crate::types::forks::fork_container! { $fork, $prev;
             $(#[$attr])*
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
             pub struct $name<P> in [Bellatrix Capella Deneb] {
                 parent_hash: Hash32,
