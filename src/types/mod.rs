@@ -1,7 +1,7 @@
 //! SSZ types of the beacon chain for every fork from phase0 to Fulu, generic over the preset.
 //!
-//! Every container is declared once, in [`containers`], with the forks at which it changed; the
-//! macros of [`forks`] expand that into one module per fork holding the fork's version of every
+//! Every container is declared once, in `containers.rs`, with the forks at which it changed; the
+//! macros of `forks.rs` expand that into one module per fork holding the fork's version of every
 //! container. A container that did not change at a fork is re-exported from the fork that last
 //! changed it, so `deneb::BeaconBlockHeader` and `phase0::BeaconBlockHeader` are the same type.
 //! [`any`] wraps the per-fork families in fork-tagged enums (`AnyBeaconState`,
