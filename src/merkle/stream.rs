@@ -18,8 +18,7 @@ use super::schema::{beacon_state, SszType};
 use super::ssz::{container_ranges_of, hash_tree_root, SeqPlan};
 use super::tree::{ceil_log2, Reducer};
 use super::MerkleError;
-use crate::types::{with_preset, Preset};
-use crate::types::{ForkName, PresetName};
+use crate::types::{with_preset, ForkName, Preset, PresetName};
 use std::ops::Range;
 
 /// Default target size of one task's bytes: big enough that a `postMessage` per task is noise

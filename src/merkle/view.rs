@@ -7,8 +7,7 @@
 use super::schema::{beacon_state, SszType};
 use super::ssz::{container_ranges, SeqPlan};
 use super::MerkleError;
-use crate::types::{with_preset, Preset};
-use crate::types::{ForkName, PresetName};
+use crate::types::{with_preset, ForkName, Preset, PresetName};
 use std::ops::Range;
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
