@@ -606,7 +606,7 @@ pub async fn bench_verify_store(
             hash_ms += js_sys::Date::now() - t;
             hi = lo;
         }
-        drop(pooled);
+        // The workers stop before the walk starts its own.
         drop(pool);
         let t = js_sys::Date::now();
         let (report, _) = walk_store(&store, workers, page, |m| {
