@@ -111,8 +111,9 @@ export interface LightSyncOptions {
     windowMs?: number;
     graceMs?: number;
   };
-  /** Web Workers that hash a downloaded state while it arrives (default
-   * `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes it, in slices). They load
+  /** Web Workers that hash a downloaded state while it arrives, and the stored headers in
+   * `verifyStore()` (default `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes
+   * them, in slices). They load
    * `hash-worker.js` from the package, next to the glue, and run the page's own wasm build. */
   hashWorkers?: number;
   /** When another instance (another tab) is writing this network's database: `"fail"` (default)
@@ -278,6 +279,9 @@ export interface StoreReport {
   ok: boolean;
   /** Headers re-hashed and linked. */
   checked: number;
+  /** Of the headers re-hashed, how many the hash workers (`hashWorkers`) hashed; the page
+   * hashed the rest (all of them with `hashWorkers: 0` or where workers cannot run). */
+  hashedInWorkers: number;
   firstBroken: BrokenLink | null;
   /** The repair done: the new backfill tail (`oldestSlot`), or `reset: true` when the damage was
    * at or above the anchor's block and the backfill and head were dropped. */
