@@ -77,6 +77,13 @@ mod tests {
     use super::*;
     use crate::types::Version;
 
+    fn bp(epoch: Epoch, max_blobs_per_block: u64) -> BlobParameters {
+        BlobParameters {
+            epoch,
+            max_blobs_per_block,
+        }
+    }
+
     /// Known answers from consensus-specs `tests/.../fulu/validator/test_compute_fork_digest.py`
     /// (FULU_FORK_EPOCH 0, a six-entry blob schedule, zero genesis validators root).
     #[test]
