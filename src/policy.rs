@@ -45,9 +45,14 @@ impl Established {
 pub enum EstablishError {
     /// The checkpoint flow refused or failed (nothing stored).
     Checkpoint(CheckpointError),
-    /// The light rebuild of a stale checkpoint failed; the stale anchor stays stored, marked
-    /// stale.
-    Rebuild(OverseerError),
+    /// The light rebuild of a stale checkpoint failed; the stale anchor stays stored (and
+    /// active), marked stale, for the next start to rebuild.
+    Rebuild {
+        /// Why the rebuild failed.
+        error: OverseerError,
+        /// The stale checkpoint as stored.
+        kept: Box<Verified>,
+    },
 }
 
 impl EstablishError {
@@ -55,7 +60,7 @@ impl EstablishError {
     pub fn code(&self) -> &'static str {
         match self {
             EstablishError::Checkpoint(e) => e.code(),
-            EstablishError::Rebuild(e) => e.code(),
+            EstablishError::Rebuild { error, .. } => error.code(),
         }
     }
 
@@ -63,7 +68,7 @@ impl EstablishError {
     pub fn expected_actual(&self) -> Option<(String, String)> {
         match self {
             EstablishError::Checkpoint(e) => e.expected_actual(),
-            EstablishError::Rebuild(e) => e.expected_actual(),
+            EstablishError::Rebuild { error, .. } => error.expected_actual(),
         }
     }
 }
@@ -72,7 +77,7 @@ impl fmt::Display for EstablishError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EstablishError::Checkpoint(e) => write!(f, "{e}"),
-            EstablishError::Rebuild(e) => write!(f, "{e}"),
+            EstablishError::Rebuild { error, .. } => write!(f, "{error}"),
         }
     }
 }
@@ -102,11 +107,16 @@ where
             started: None,
         });
     }
-    let started = overseer.start().await.map_err(EstablishError::Rebuild)?;
-    Ok(Established {
-        verified,
-        started: Some(started),
-    })
+    match overseer.start().await {
+        Ok(started) => Ok(Established {
+            verified,
+            started: Some(started),
+        }),
+        Err(error) => Err(EstablishError::Rebuild {
+            error,
+            kept: Box::new(verified),
+        }),
+    }
 }
 
 /// Where following resumes from the stored active anchor when no start ran in this session: the

@@ -6,6 +6,8 @@
 //! [`crate::overseer::Overseer`] with the page's IndexedDB store, providers and clock, so a stale
 //! anchor is refused (`strict`: `WS_STALE`; pending backfill: `BACKFILL_TOO_OLD`), kept with a
 //! `WS_STALE_LENIENT` warning (`lenient`), or rebuilt into a `light-client` anchor (`light`).
+//! `start()` with a trust source applies the same rule to a checkpoint that is stale when given
+//! ([`checkpoint`], through `crate::policy`).
 //!
 //! Events: the rebuild's steps arrive as `progress` events whose `phase` is `light-<step>`
 //! (`light-committees`, `light-anchor-header`, `light-updates`, `light-finality`, `light-headers`,
@@ -148,13 +150,24 @@ pub(super) async fn checkpoint(
     if inner.run_id.get() == sync.hooks.1 {
         inner.hash_pool.borrow_mut().take();
     }
-    let established =
-        established.map_err(|e| js_error(e.code(), &e.to_string(), e.expected_actual()))?;
-    *inner.head.borrow_mut() = None;
-    *inner.following.borrow_mut() = None;
+    let established = established.map_err(|e| {
+        if let policy::EstablishError::Rebuild { kept, .. } = &e {
+            // Stored and active, marked stale: the next start() rebuilds it.
+            *inner.anchor.borrow_mut() = Some(kept.anchor.clone());
+            *inner.head.borrow_mut() = None;
+            *inner.following.borrow_mut() = None;
+        }
+        js_error(e.code(), &e.to_string(), e.expected_actual())
+    })?;
     match established.started {
-        Some(started) => Ok(record_start(inner, started)),
+        Some(started) => {
+            // The rebuild's first follow step reached this tip.
+            inner.set_head(started.follow.tip());
+            Ok(record_start(inner, started))
+        }
         None => {
+            *inner.head.borrow_mut() = None;
+            *inner.following.borrow_mut() = None;
             *inner.anchor.borrow_mut() = Some(established.verified.anchor.clone());
             Ok(anchor_js(&established.verified.anchor))
         }

@@ -89,7 +89,10 @@ export interface LightSyncOptions {
   stateId?: string;
   /** A local SSZ BeaconState at an epoch's first slot; only into an empty database. */
   stateFile?: ArrayBuffer | Uint8Array;
-  /** What to do with a checkpoint outside its weak-subjectivity period (default "strict"). */
+  /** What to do with an anchor outside its weak-subjectivity period, given so or gone stale:
+   * "strict" (default) refuses it (`WS_STALE`), "lenient" keeps it marked stale (a
+   * `WS_STALE_LENIENT` warning), "light" keeps it marked stale and `start()` rebuilds a
+   * `light-client` anchor from it through sync-committee signatures. */
   longRange?: "strict" | "lenient" | "light";
   /** Providers that must agree on the finalized checkpoint with `stateId` (default: all). */
   quorum?: number;
