@@ -210,7 +210,7 @@ fn without_block_comments(text: &str) -> String {
         for c in rest[open..close].chars() {
             match c {
                 '\n' => out.push(c),
-                _ => out.extend(std::iter::repeat_n(' ', c.len_utf8())),
+                _ => out.push_str(&" ".repeat(c.len_utf8())),
             }
         }
         rest = &rest[close..];
