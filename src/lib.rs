@@ -12,10 +12,13 @@ pub mod config;
 pub mod light;
 pub mod merkle;
 pub mod network;
+pub mod options;
 pub mod overseer;
+pub mod policy;
 pub mod ssz_io;
 pub mod store;
 pub mod types;
+pub mod warning;
 pub mod ws;
 
 #[cfg(target_arch = "wasm32")]

@@ -879,9 +879,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: BackfillHooks> Backfill<'
         let clock = ChainClock::for_network(self.network);
         let current_epoch = clock
             .current_epoch(self.clock)
-            .map_err(|e| BackfillError::Clock {
-                reason: e.to_string(),
-            })?;
+            .map_err(BackfillError::Clock)?;
         let target_slot = match self.options.target {
             Target::Genesis => 0,
             Target::Slot(s) => s,

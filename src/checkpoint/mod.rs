@@ -96,8 +96,9 @@ pub enum LongRange {
     Strict,
     /// Store it marked `stale`, with a warning event.
     Lenient,
-    /// Rebuild trust with light-client updates. That rebuild starts from a *stored* anchor (see
-    /// `crate::light`); a fresh checkpoint that is already stale is refused as under `Strict`.
+    /// Rebuild trust with light-client updates: a stale checkpoint is stored marked `stale`
+    /// (verified against its trust input, never current) and `crate::policy::checkpoint`
+    /// rebuilds a `light-client` anchor from it at once, as from a stored anchor gone stale.
     Light,
 }
 
@@ -1069,7 +1070,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, H: Hooks> CheckpointSync<'a,
         };
         if ws.stale {
             match self.options.long_range {
-                LongRange::Strict | LongRange::Light => {
+                // Kept, marked stale, without a warning: the rebuild that follows announces
+                // itself (see `crate::policy`).
+                LongRange::Light => {}
+                LongRange::Strict => {
                     return Err(CheckpointError::WsStale {
                         anchor_epoch: epoch,
                         ws_period,

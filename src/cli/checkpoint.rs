@@ -17,8 +17,10 @@ use crate::checkpoint::{
 use crate::config::NetworkConfig;
 use crate::network::{NetworkChoice, StateGenesis};
 use crate::overseer::{Mode, Overseer, OverseerEvent, OverseerHooks, Started};
+use crate::policy;
 use crate::store::MemoryStore;
 use crate::types::hex0x;
+use crate::warning::Warning;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint};
 
 const USAGE: &str = "usage: lightsync checkpoint --network NETWORK
@@ -127,58 +129,41 @@ fn parse_root(s: &str) -> Result<[u8; 32], String> {
         .map_err(|b: Vec<u8>| format!("expected 32 bytes, got {}", b.len()))
 }
 
-/// The CLI's hooks for the checkpoint flow and the overseer: warnings on stderr. Under
-/// `--long-range light` the checkpoint runs leniently so that a stale anchor can be rebuilt;
-/// its "stored as stale" warning is then replaced by the rebuild's own notice.
+/// The CLI's hooks for the checkpoint flow and the overseer: warnings on stderr.
+#[derive(Default)]
 pub(super) struct Printer {
     pub warnings: Cell<usize>,
-    pub light: bool,
 }
 
 impl Printer {
-    pub fn new(long_range: LongRange) -> Self {
-        Printer {
-            warnings: Cell::new(0),
-            light: long_range == LongRange::Light,
-        }
-    }
-
-    fn warn(&self, code: &str, message: &str) {
+    fn warn(&self, w: &Warning) {
         self.warnings.set(self.warnings.get() + 1);
-        warn(code, message);
+        warn(w.code, &w.message);
     }
 }
 
 impl Hooks for Printer {
     fn emit(&self, event: &SyncEvent) {
         if let SyncEvent::Warning { code, message } = event {
-            if self.light && *code == "WS_STALE_LENIENT" {
-                return;
-            }
-            self.warn(code, message);
+            self.warn(&Warning {
+                code,
+                message: message.clone(),
+            });
         }
     }
 }
 
 impl OverseerHooks for Printer {
     fn emit(&self, event: &OverseerEvent) {
+        if let Some(w) = event.warning() {
+            return self.warn(&w);
+        }
         match event {
-            OverseerEvent::Warning { code, message } => self.warn(code, message),
             OverseerEvent::Checkpoint(e) => Hooks::emit(self, e),
             // A notice of what runs, not a warning: the user asked for it.
             OverseerEvent::Decided(d) if d.mode == Mode::Light => eprintln!(
                 "light rebuild: anchor epoch {} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
                 d.anchor_epoch, d.ws.period_epochs, d.ws.current_epoch
-            ),
-            OverseerEvent::ProviderRejected {
-                step,
-                provider,
-                code,
-                message,
-                ..
-            } => self.warn(
-                "REBUILD_PROVIDER_REJECTED",
-                &format!("light rebuild, step {step}: {provider} failed ({code}), trying the next one: {message}"),
             ),
             _ => {}
         }
@@ -195,9 +180,9 @@ pub(super) struct Anchored {
     pub started: Option<Started>,
 }
 
-/// The checkpoint flow of `source` into `store`; under `light`, a stale checkpoint is kept and
-/// then rebuilt by the overseer (light-client updates from its sync committees, linked back by
-/// hash chain), as the browser does for a stored anchor that went stale.
+/// The checkpoint flow of `source` into `store` under the `longRange` rule of
+/// [`crate::policy::checkpoint`] (under `light`, a stale checkpoint is rebuilt at once, as the
+/// browser does).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn establish<C: Clock>(
     net: &NetworkConfig,
@@ -209,37 +194,14 @@ pub(super) fn establish<C: Clock>(
     quorum: Option<usize>,
     source: &Source,
 ) -> Result<Anchored, (&'static str, String)> {
-    let options = CheckpointOptions {
-        long_range: match long_range {
-            LongRange::Light => LongRange::Lenient,
-            other => other,
-        },
-        quorum,
-    };
-    let s = CheckpointSync {
+    let sync = CheckpointSync {
         network: net,
         providers,
         store,
         clock,
         hooks,
-        options,
+        options: CheckpointOptions { long_range, quorum },
     };
-    let verified =
-        futures::executor::block_on(s.run(source)).map_err(|e| (e.code(), e.to_string()))?;
-    if !verified.ws.stale {
-        return Ok(Anchored {
-            verified,
-            mode: "checkpoint",
-            started: None,
-        });
-    }
-    if long_range != LongRange::Light {
-        return Ok(Anchored {
-            verified,
-            mode: "lenient",
-            started: None,
-        });
-    }
     let overseer = Overseer {
         network: net,
         providers,
@@ -248,8 +210,16 @@ pub(super) fn establish<C: Clock>(
         hooks,
         long_range,
     };
-    let started =
-        futures::executor::block_on(overseer.start()).map_err(|e| (e.code(), e.to_string()))?;
+    let established = futures::executor::block_on(policy::checkpoint(&sync, &overseer, source))
+        .map_err(|e| (e.code(), e.to_string()))?;
+    let Some(started) = established.started else {
+        let stale = established.verified.ws.stale;
+        return Ok(Anchored {
+            verified: established.verified,
+            mode: if stale { "lenient" } else { "checkpoint" },
+            started: None,
+        });
+    };
     let ws = ws_status(net, clock, &started.anchor).map_err(|e| (e.code(), e.to_string()))?;
     Ok(Anchored {
         verified: Verified {
@@ -336,7 +306,7 @@ fn sync_with_clock<C: Clock>(args: &Args, clock: &C) -> i32 {
         Err((code, msg)) => return fail(code, msg),
     };
     let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let hooks = Printer::new(args.long_range);
+    let hooks = Printer::default();
     match establish(
         &net,
         &providers,

@@ -19,18 +19,20 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::error::js_error;
+use super::error::{from_options, js_error};
+use super::options::option_value;
 use super::{hex0x, nullable, set, sleep, Inner, JsClock, LightSync};
 use crate::backfill::{
-    load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, BackfillOptions,
-    ProviderStatus, ResetReason, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
+    load_known_roots, Backfill, BackfillError, BackfillEvent, BackfillHooks, ProviderStatus,
+    DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
 use crate::store::Store;
+use crate::warning::Warning;
 
 struct Hooks<'a> {
     inner: &'a Inner,
@@ -55,54 +57,11 @@ impl BackfillHooks for Hooks<'_> {
                 set(&o, "providers", providers_js(&p.providers));
                 self.inner.emit("progress", &o.into());
             }
-            BackfillEvent::Retry {
-                provider,
-                attempt,
-                wait_ms,
-                reason,
-                ..
-            } => self.inner.warn(
-                "BACKFILL_RETRY",
-                format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
-            ),
-            BackfillEvent::ProviderQuarantined {
-                provider,
-                strikes,
-                quarantine_ms,
-                reason,
-                ..
-            } => self.inner.warn(
-                "PROVIDER_QUARANTINED",
-                format!("{provider} quarantined for {quarantine_ms} ms after {strikes} consecutive failure(s): {reason}"),
-            ),
-            BackfillEvent::ProviderAvoided {
-                provider,
-                code,
-                reason,
-            } => self.inner.warn(
-                "PROVIDER_AVOIDED",
-                format!("{provider} avoided ({code}): {reason}"),
-            ),
-            BackfillEvent::Reset { reason } => self.inner.warn(
-                "BACKFILL_RESET",
-                match reason {
-                    ResetReason::WsStale {
-                        anchor_epoch,
-                        ws_period_epochs,
-                        current_epoch,
-                    } => format!(
-                        "stored backfill reset: its anchor (epoch {anchor_epoch}, period {ws_period_epochs} epochs) is outside the weak-subjectivity period at epoch {current_epoch}"
-                    ),
-                    ResetReason::AnchorChanged => {
-                        "stored backfill reset: it does not hang from the active anchor".into()
-                    }
-                },
-            ),
-            BackfillEvent::ChunkVerified { .. } => {}
-            BackfillEvent::ChunkUnverified { chunk } => self.inner.warn(
-                "CHUNK_UNVERIFIED",
-                format!("chunk {chunk} did not match its historical summary; walked by hash chain"),
-            ),
+            other => {
+                if let Some(w) = other.warning() {
+                    self.inner.warn(w.code, w.message);
+                }
+            }
         }
     }
 
@@ -152,50 +111,6 @@ fn providers_js(providers: &[ProviderStatus]) -> Array {
         .collect()
 }
 
-fn num(obj: &JsValue, key: &str) -> Option<f64> {
-    Reflect::get(obj, &key.into()).ok().and_then(|v| v.as_f64())
-}
-
-/// Reads `{ targetSlot, batchSize, concurrency }` (the call's object over the instance's
-/// `backfill` option). `targetSlot`: a slot number, `"genesis"` or `"horizon"` (the default).
-fn parse_options(base: &JsValue, call: &JsValue) -> Result<BackfillOptions, JsValue> {
-    let mut o = BackfillOptions::default();
-    for src in [base, call] {
-        if !src.is_object() {
-            continue;
-        }
-        let t = Reflect::get(src, &"targetSlot".into()).unwrap_or(JsValue::UNDEFINED);
-        if let Some(s) = t.as_string() {
-            o.target = match s.as_str() {
-                "genesis" => Target::Genesis,
-                "horizon" => Target::Horizon,
-                other => match other.parse() {
-                    Ok(n) => Target::Slot(n),
-                    Err(_) => {
-                        return Err(super::error::invalid_options(format!(
-                            "backfill.targetSlot: expected a slot, \"genesis\" or \"horizon\", got {other:?}"
-                        )))
-                    }
-                },
-            };
-        } else if let Some(n) = t.as_f64() {
-            if n < 0.0 || n.fract() != 0.0 || n > 9_007_199_254_740_991.0 {
-                return Err(super::error::invalid_options(format!(
-                    "backfill.targetSlot: expected a non-negative integer, got {n}"
-                )));
-            }
-            o.target = Target::Slot(n as u64);
-        }
-        if let Some(n) = num(src, "batchSize") {
-            o.batch_size = n.max(0.0) as u64;
-        }
-        if let Some(n) = num(src, "concurrency") {
-            o.concurrency = n.max(0.0) as usize;
-        }
-    }
-    Ok(o)
-}
-
 /// The JS error of a failed run; `BACKFILL_INCOMPLETE` also says where the verified chain stops
 /// (`targetSlot`, `oldestSlot`, `lowestSlot` as decimal strings, `expectedRoot` as 0x-hex).
 fn from_backfill(e: &BackfillError) -> JsValue {
@@ -241,10 +156,9 @@ fn lane_providers(
 }
 
 async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
-    let options = parse_options(&inner.options.backfill, &call)?;
-    let signal: Option<AbortSignal> = Reflect::get(&call, &"signal".into())
-        .ok()
-        .and_then(|s| s.dyn_into().ok());
+    let options = crate::options::backfill_options(&inner.options.backfill, &option_value(&call))
+        .map_err(|e| from_options(&e))?;
+    let signal = super::options::signal(&call, "backfill: ")?;
     inner.stop_requested.set(false);
     let providers = lane_providers(&inner, signal.clone());
     let hooks = Hooks {
@@ -261,10 +175,8 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         .await
         .map_err(|e| from_backfill(&e))?;
     if known.is_none() {
-        inner.warn(
-            "NO_ANCHOR_ROOTS",
-            "the active anchor has no recorded state roots (stored by an older version or without a state); backfill walks the hash chain alone",
-        );
+        let w = Warning::no_anchor_roots();
+        inner.warn(w.code, w.message);
     }
     let clock = JsClock(inner.options.now);
     let bf = Backfill {
