@@ -2,7 +2,7 @@
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
 // usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [verify] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
-//        verify: [--headers 1000000]   follow: [--advances N] [--seconds-per-slot T]
+//        verify: [--headers 1000000] [--workers 2]   follow: [--advances N] [--seconds-per-slot T]
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -512,27 +512,38 @@ async function followSuite(base) {
 
 // `verify` suite: verifyStore()'s whole-chain walk over N stored headers (default 1M): natively
 // (`lightsync bench verify`, in-memory store) and in headless Chromium over real IndexedDB (the
-// release package's SIMD build), with the browser's reading and hashing also timed apart.
+// release package's SIMD build), with the browser's reading and hashing also timed apart. The
+// browser runs three ways: the page hashing alone, and `--workers` hash workers (default 2) with
+// and without the page hashing its share beside them.
 async function verifySuite(browser, base) {
   const headers = args.includes("--headers") ? Number(args[args.indexOf("--headers") + 1]) : 1_000_000;
+  const workers = args.includes("--workers") ? Number(args[args.indexOf("--workers") + 1]) : 2;
   const nativeOut = execFileSync(CLI, ["bench", "verify", "--headers", String(headers), "--runs", String(runs)], { encoding: "utf8" });
-  const m = /best ([\d.]+) ms .* kernel (\S+)/.exec(nativeOut);
+  const m = /best ([\d.]+) ms +median ([\d.]+) ms +max ([\d.]+) ms .* kernel (\S+)/.exec(nativeOut);
   if (!m) throw new Error(`native bench: unexpected output ${nativeOut}`);
-  const native = { bestMs: Number(m[1]), kernel: m[2] };
-  const page = await browser.newPage();
-  await page.goto(`${base}bench/verify.html?headers=${headers}&runs=${runs}`);
-  await page.waitForFunction(() => window.benchResult, null, { timeout: 1_800_000 });
-  const wasm = await page.evaluate(() => window.benchResult);
-  await page.close();
-  if (wasm.error) throw new Error(`wasm: ${wasm.error}`);
+  const native = { bestMs: Number(m[1]), medianMs: Number(m[2]), maxMs: Number(m[3]), kernel: m[4] };
+  const wasm = [];
+  for (const [w, pageToo] of [[0, true], [workers, true], [workers, false]]) {
+    const page = await browser.newPage();
+    await page.goto(`${base}bench/verify.html?headers=${headers}&runs=${runs}&workers=${w}&page=${pageToo ? 1 : 0}`);
+    await page.waitForFunction(() => window.benchResult, null, { timeout: 1_800_000 });
+    const r = await page.evaluate(() => window.benchResult);
+    await page.close();
+    if (r.error) throw new Error(`wasm: ${r.error}`);
+    wasm.push(r);
+  }
+  const f = (xs) => `${Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)])} (${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))})`;
   console.log(`
-verifyStore(): ${headers} stored headers, best of ${runs}, ms`);
-  console.log("| measure | native (memory store) | wasm (IndexedDB) | wasm/native |");
-  console.log("|---|---|---|---|");
-  console.log(`| whole walk (read, re-hash, link) | ${native.bestMs.toFixed(0)} | ${wasm.verifyBestMs.toFixed(0)} | ${(wasm.verifyBestMs / native.bestMs).toFixed(2)}x |`);
-  console.log(`| wasm: reading the packs alone | | ${wasm.readBestMs.toFixed(0)} | |`);
-  console.log(`| wasm: hashing alone | | ${wasm.hashBestMs.toFixed(0)} | |`);
-  console.log(`kernels: native ${native.kernel}, wasm ${wasm.kernel}; filling the database (backfill batches of 8192) took ${(wasm.fillMs / 1000).toFixed(1)} s`);
+verifyStore(): ${headers} stored headers, ${runs} runs each, ms: median (min–max)`);
+  console.log("| where | hashing | whole walk (read, re-hash, link) | reading alone | hashing alone |");
+  console.log("|---|---|---|---|---|");
+  console.log(`| native (memory store) | this thread | ${Math.round(native.medianMs)} (${Math.round(native.bestMs)}–${Math.round(native.maxMs)}) | | |`);
+  for (const r of wasm) {
+    const how = r.workers === 0 ? "page alone" : `${r.workers} workers${r.page ? " + page" : ""}`;
+    console.log(`| wasm (IndexedDB) | ${how} | ${f(r.verifyMs)} | ${f(r.readMs)} | ${f(r.hashMs)} |`);
+  }
+  console.log(`kernels: native ${native.kernel}, wasm ${wasm[0].kernel}; hardwareConcurrency ${wasm[0].hardwareConcurrency}; ` +
+    `filling the database (backfill batches of 8192) took ${(wasm[0].fillMs / 1000).toFixed(1)} s`);
   return { headers, native, wasm };
 }
 

@@ -8,11 +8,16 @@
 #
 #   FUZZ_SECONDS=60 make fuzz                 # a shorter budget
 #   FUZZ_TARGETS="sse checkpoint" make fuzz   # some targets only
+#   FUZZ_RUNS=10000000 make fuzz              # stop each target after that many executions
+#   FUZZ_SANITIZER=none make fuzz             # no AddressSanitizer: several times the executions/s
+#                                             # (Rust's own checks and debug assertions stay on)
 #   cd fuzz && cargo +nightly fuzz run -a sse artifacts/sse/crash-...   # replay one crash
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 seconds="${FUZZ_SECONDS:-300}"
+sanitizer="${FUZZ_SANITIZER:-address}"
+runs="${FUZZ_RUNS:-}"
 fixtures="${LIGHTSYNC_FIXTURES:?set LIGHTSYNC_FIXTURES to the fixtures folder}"
 all="ssz_state ssz_objects lc_updates api_json sse checkpoint config_yaml store_records"
 targets="${FUZZ_TARGETS:-$all}"
@@ -56,7 +61,7 @@ max_len() {
 }
 
 cd fuzz
-nice -n 19 cargo +nightly fuzz build -a
+nice -n 19 cargo +nightly fuzz build -a -s "$sanitizer"
 mkdir -p logs
 failed=""
 for t in $targets; do
@@ -65,12 +70,13 @@ for t in $targets; do
   for s in $(seeds "$t"); do
     [ -d "$fixtures/$s" ] && dirs+=("$fixtures/$s")
   done
-  flags=(-max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=10
+  if [ -n "$runs" ]; then budget=(-runs="$runs"); else budget=(-max_total_time="$seconds"); fi
+  flags=("${budget[@]}" -max_len="$(max_len "$t")" -timeout=10
     -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1)
   d="$(dict "$t")"
   [ -n "$d" ] && flags+=(-dict="dict/$d.dict")
-  echo "== $t: ${seconds}s, corpus ${dirs[*]}"
-  nice -n 19 cargo +nightly fuzz run -a "$t" "${dirs[@]}" -- "${flags[@]}" >"logs/$t.log" 2>&1 || true
+  echo "== $t: ${budget[*]}, sanitizer $sanitizer, corpus ${dirs[*]}"
+  nice -n 19 cargo +nightly fuzz run -a -s "$sanitizer" "$t" "${dirs[@]}" -- "${flags[@]}" >"logs/$t.log" 2>&1 || true
   grep -E '^#[0-9]+[[:space:]]+DONE|ERROR|panicked|SUMMARY' "logs/$t.log" || true
   if grep -qE '^(==[0-9]+==ERROR|thread .* panicked)|Test unit written to' "logs/$t.log"; then
     failed="$failed $t"

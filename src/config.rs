@@ -5,12 +5,14 @@
 //! the weak-subjectivity maths. The built-in networks copy the eth-clients `config.yaml` values;
 //! a test reads those files and compares. Custom networks come from [`NetworkConfig::from_config_yaml`].
 
+mod blob_schedule;
+pub use blob_schedule::{BlobParameters, BlobSchedule};
+
 use std::collections::BTreeMap;
 use std::fmt;
 
 use tree_hash::TreeHash;
 
-use crate::light::fork_digest::BlobSchedule;
 use crate::types::phase0::{ForkData, SigningData};
 use crate::types::{
     Domain, DomainType, Epoch, ForkName, PresetName, Root, Slot, TypesError, Version,

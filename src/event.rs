@@ -7,7 +7,8 @@
 //! to (`progress`, `warning`, `followed`, `followError`, `followSource`; `None`: not shown), and
 //! `Serialize` writes its payload exactly as `typings.d.ts` documents it: roots as `0x`-hex,
 //! chain quantities (slots, periods) as decimal strings, counters and rates as numbers, absent
-//! values as `null`. Warning texts are composed here too, so the CLI and the page say the same.
+//! values as `null`. Which events are warnings, and their texts, is `crate::warning`'s
+//! (`Event::warning`), so the CLI and the page say the same.
 //!
 //! This module is a leaf of the flows: it names their payload types and imports none of the flows
 //! (so no flow module imports a module that imports it back).
@@ -415,78 +416,6 @@ impl Event {
             _ => self.warning().map(|_| "warning"),
         }
     }
-
-    /// The `(code, message)` of an event shown as a warning.
-    pub fn warning(&self) -> Option<(&'static str, String)> {
-        let warn = |code: &'static str, message: String| Some((code, message));
-        match self {
-            Event::Warning { code, message } => warn(code, message.clone()),
-            Event::ProviderRejected {
-                step,
-                period,
-                provider,
-                code,
-                message,
-            } => {
-                let at = period.map(|p| format!(", period {p}")).unwrap_or_default();
-                warn(
-                    "REBUILD_PROVIDER_REJECTED",
-                    format!(
-                        "light rebuild, step {step}{at}: provider {provider} failed ({code}), trying the next one: {message}"
-                    ),
-                )
-            }
-            Event::Retry {
-                provider,
-                attempt,
-                wait_ms,
-                reason,
-                ..
-            } => warn(
-                "BACKFILL_RETRY",
-                format!("{provider}: retry {attempt} in {wait_ms} ms: {reason}"),
-            ),
-            Event::ProviderQuarantined {
-                provider,
-                strikes,
-                quarantine_ms,
-                reason,
-                ..
-            } => warn(
-                "PROVIDER_QUARANTINED",
-                format!("{provider} quarantined for {quarantine_ms} ms after {strikes} consecutive failure(s): {reason}"),
-            ),
-            Event::ProviderAvoided {
-                provider,
-                code,
-                reason,
-            } => warn(
-                "PROVIDER_AVOIDED",
-                format!("{provider} avoided ({code}): {reason}"),
-            ),
-            Event::Reset { reason } => warn("BACKFILL_RESET", reset_message(reason)),
-            Event::ChunkUnverified { chunk } => warn(
-                "CHUNK_UNVERIFIED",
-                format!("chunk {chunk} did not match its historical summary; walked by hash chain"),
-            ),
-            _ => None,
-        }
-    }
-}
-
-fn reset_message(reason: &ResetReason) -> String {
-    match reason {
-        ResetReason::WsStale {
-            anchor_epoch,
-            ws_period_epochs,
-            current_epoch,
-        } => format!(
-            "stored backfill reset: its anchor (epoch {anchor_epoch}, period {ws_period_epochs} epochs) is outside the weak-subjectivity period at epoch {current_epoch}"
-        ),
-        ResetReason::AnchorChanged => {
-            "stored backfill reset: it does not hang from the active anchor".into()
-        }
-    }
 }
 
 /// Writes `key: value` into a JS payload object.
@@ -606,7 +535,9 @@ impl Serialize for Event {
             }
             Event::ChunkVerified { chunk } => put(&mut m, "chunk", &chunk.to_string())?,
             other => {
-                let (code, message) = other.warning().unwrap_or_default();
+                let (code, message) = other
+                    .warning()
+                    .map_or(("", String::new()), |w| (w.code, w.message));
                 put(&mut m, "code", code)?;
                 put(&mut m, "message", &message)?;
             }

@@ -17,9 +17,12 @@ pub mod light;
 pub mod longrange;
 pub mod merkle;
 pub mod network;
+pub mod options;
+pub mod policy;
 pub mod ssz_io;
 pub mod store;
 pub mod types;
+pub mod warning;
 pub mod ws;
 
 #[cfg(target_arch = "wasm32")]

@@ -517,7 +517,7 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
         ),
         ("no-response,hold_ms=4000", "TIMEOUT"),
         ("wrong-version", "FORK_MISMATCH"),
-        ("wrong-gvr", "GENESIS_MISMATCH"),
+        ("wrong-gvr", "WRONG_NETWORK"),
         ("bad-json,path=/eth/v1/beacon/headers/*", "DECODE"),
         ("bad-json,path=/eth/v1/beacon/genesis", "DECODE"),
         ("bad-ssz,path=/eth/v2/debug/beacon/states/*", "DECODE"),

@@ -5,6 +5,7 @@
 mod devnet_common;
 
 use beacon_lightsync::config::NetworkConfig;
+use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::replay::ReplayNetwork;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::light::fork_digest::BlobSchedule;
@@ -134,6 +135,47 @@ fn holesky_headers_are_the_recorded_bytes_and_link() {
         get(base, "/eth/v1/beacon/headers/nonsense", None).status,
         400
     );
+}
+
+/// Faults wrap recorded answers as they wrap generated ones: the recorded bytes are what the
+/// honest route serves, and the fault layer rewrites them.
+#[test]
+fn faults_apply_to_recorded_answers() {
+    let d = start(ReplayNetwork::Holesky);
+    let base = &d.urls()[0];
+    let path = "/eth/v1/beacon/headers/3014658";
+    let honest = get(base, path, None).json();
+
+    d.add_fault(0, FaultRule::parse("bad-header-root,count=1").unwrap());
+    let v = get(base, path, None).json();
+    assert_eq!(
+        v["data"]["root"], honest["data"]["root"],
+        "the claimed root stays"
+    );
+    assert_ne!(
+        header_root(&v["data"]["header"]["message"]),
+        v["data"]["root"],
+        "the message no longer hashes to the claimed root"
+    );
+
+    d.add_fault(0, FaultRule::parse("broken-parent,count=1").unwrap());
+    let v = get(base, path, None).json();
+    let message = &v["data"]["header"]["message"];
+    assert_eq!(header_root(message), v["data"]["root"], "re-sealed");
+    assert_ne!(
+        message["parent_root"],
+        honest["data"]["header"]["message"]["parent_root"]
+    );
+
+    d.add_fault(0, FaultRule::parse("withhold,count=1").unwrap());
+    assert_eq!(get(base, path, None).status, 404);
+    let again = get(base, path, None);
+    assert_eq!(again.json(), honest, "rules spent: the recording again");
+    let file = std::fs::read(
+        fixtures().join("gear-bridges/tests/src/checkpoint_light_client/chain-data/headers.json"),
+    )
+    .unwrap();
+    assert!(contains(&file, &again.body), "byte for byte");
 }
 
 #[test]

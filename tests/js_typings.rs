@@ -14,7 +14,8 @@
 //!
 //! Both directions are checked: every produced code is in the union (a dashboard can switch on
 //! it), and every code in the union is produced somewhere (no dead names). The handwritten
-//! typings must also never fall back to `any`.
+//! typings must also never fall back to `any`. Every error code carries a doc comment saying
+//! whether retrying helps, and the dashboard's advice (`www/advice.js`) covers exactly the same codes.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeSet;
@@ -199,16 +200,49 @@ fn typings() -> String {
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// The string literals of `export type <name> = ... ;`, comments skipped.
-fn union(ts: &str, name: &str) -> BTreeSet<String> {
+/// `text` with its `/* … */` comments replaced by spaces (line breaks and byte offsets kept).
+fn without_block_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("/*") {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find("*/").expect("a closed comment") + open + 2;
+        for c in rest[open..close].chars() {
+            match c {
+                '\n' => out.push(c),
+                _ => out.push_str(&" ".repeat(c.len_utf8())),
+            }
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The text of `export type <name> = … ;` after the `=`, with its doc comments.
+fn union_text<'a>(ts: &'a str, name: &str) -> &'a str {
     let head = format!("export type {name} =");
     let start = ts
         .find(&head)
         .unwrap_or_else(|| panic!("typings.d.ts: expected `{head}`, got none"))
         + head.len();
-    let end = start + ts[start..].find(';').expect("a `;` ending the union");
+    // The first `;` outside comments (block comments, then `//` to the end of the line).
+    let code: String = without_block_comments(&ts[start..])
+        .lines()
+        .map(|l| match l.find("//") {
+            Some(i) => format!("{}{}\n", &l[..i], " ".repeat(l.len() - i)),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let end = start + code.find(';').expect("a `;` ending the union");
+    &ts[start..end]
+}
+
+/// The string literals of `export type <name> = ... ;`, comments skipped.
+fn union(ts: &str, name: &str) -> BTreeSet<String> {
+    let text = without_block_comments(union_text(ts, name));
     let mut out = BTreeSet::new();
-    for line in ts[start..end].lines() {
+    for line in text.lines() {
         let code_part = line.split("//").next().unwrap_or("");
         for (k, piece) in code_part.split('"').enumerate() {
             if k % 2 == 1 {
@@ -297,4 +331,89 @@ fn handwritten_typings_never_use_any() {
             n + 1
         );
     }
+}
+
+/// Every error code is documented where a dashboard author reads it: a `/** … */` comment
+/// right above it in the union that says what happened and, after `Retry:`, whether retrying
+/// can help.
+#[test]
+fn every_error_code_has_a_doc_comment_saying_whether_to_retry() {
+    let ts = typings();
+    let text = union_text(&ts, "ErrorCode");
+    let mut comment: Option<String> = None;
+    let mut seen = 0;
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        if line.starts_with("/**") {
+            let mut doc = line.to_string();
+            while !doc.ends_with("*/") {
+                doc.push(' ');
+                doc.push_str(lines.next().expect("a closed comment").trim());
+            }
+            comment = Some(doc);
+        } else if let Some(code) = line.strip_prefix("| \"") {
+            let code = code.split('"').next().unwrap_or_default();
+            let doc = comment.take().unwrap_or_else(|| {
+                panic!("ErrorCode {code}: expected a /** */ comment above it, got none")
+            });
+            assert!(
+                doc.contains("Retry:"),
+                "ErrorCode {code}: expected its comment to say `Retry:` (whether retrying helps), got {doc}"
+            );
+            seen += 1;
+        } else if !line.is_empty() && !line.starts_with("//") {
+            panic!("ErrorCode: expected one `| \"CODE\"` per line under its comment, got {line:?}");
+        }
+    }
+    assert_eq!(seen, union(&ts, "ErrorCode").len());
+}
+
+/// The codes `www/advice.js` has advice for: the keys of its `ADVICE` object and the codes of
+/// the list that shares one advice (`for (const code of [ … ])`).
+fn advised_codes() -> BTreeSet<String> {
+    let path = crate_root().join("www/advice.js");
+    let js =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let object = &js[js.find("const ADVICE = {").expect("the ADVICE object")..];
+    let object = &object[..object.find("\n};").expect("the end of ADVICE")];
+    let mut out = BTreeSet::new();
+    for line in object.lines().skip(1) {
+        if let Some((key, _)) = line.strip_prefix("  ").and_then(|l| l.split_once(':')) {
+            if is_code(key) {
+                assert!(out.insert(key.to_string()), "advice.js: {key} twice");
+            }
+        }
+    }
+    let shared = &js[js
+        .find("for (const code of [")
+        .expect("the shared-advice list")..];
+    let shared = &shared[..shared.find(']').expect("the end of the list")];
+    for (k, piece) in shared.split('"').enumerate() {
+        if k % 2 == 1 {
+            assert!(is_code(piece), "advice.js: expected codes, got {piece:?}");
+            assert!(out.insert(piece.to_string()), "advice.js: {piece} twice");
+        }
+    }
+    out
+}
+
+#[test]
+fn the_dashboard_advises_on_exactly_the_typed_error_codes() {
+    let typed = union(&typings(), "ErrorCode");
+    let advised = advised_codes();
+    assert!(
+        advised.len() > 40,
+        "expected the advice list, got {advised:?}"
+    );
+    let missing = diff(&typed, &advised);
+    assert!(
+        missing.is_empty(),
+        "www/advice.js: expected advice for every ErrorCode, missing {missing:?}"
+    );
+    let unknown = diff(&advised, &typed);
+    assert!(
+        unknown.is_empty(),
+        "www/advice.js: expected advice only for ErrorCode codes, got unknown {unknown:?}"
+    );
 }

@@ -9,12 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
+use beacon_lightsync::config::BlobSchedule;
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::light::bls::{
     self, PublicKey, PublicKeyPoint, PublicKeySum, SecretKey, Signature,
 };
 use beacon_lightsync::light::error::{LightClientError, UpdateFailure, UpdateKind};
-use beacon_lightsync::light::fork_digest::BlobSchedule;
 use beacon_lightsync::light::input::{parse_bootstrap, parse_updates};
 use beacon_lightsync::light::sync_protocol::{
     compute_sync_committee_period_at_slot, initialize_light_client_store, process_with_context,

@@ -287,3 +287,120 @@ fn a_broken_header_chain_is_refused_before_anything_is_stored() {
     assert_eq!(e.step(), Step::Headers);
     assert_eq!(e.code(), "HASH_CHAIN_BROKEN");
 }
+
+/// One rule for a checkpoint that is stale when given and an anchor that went stale: under
+/// `light` the checkpoint is stored marked stale (verified against its root, never current) and
+/// rebuilt at once into the active light-client anchor; under `strict` nothing is stored.
+#[test]
+fn light_rebuilds_a_checkpoint_that_is_stale_when_given() {
+    use beacon_lightsync::checkpoint::{CheckpointOptions, CheckpointSync, Source};
+    use beacon_lightsync::policy;
+    let devnet = start(1);
+    let net = network(&devnet);
+    // The genesis anchor's period, from a store that synced it while the chain was young.
+    let (_, young) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
+    let clock = stale_clock(&net, &young, 1);
+    let providers = apis(&devnet, PROVIDER_TIMEOUT_MS);
+    let source = Source::TrustedBlockRoot(young.block_root);
+    let establish = |store: &MemoryStore, env: &Recorder, long_range| {
+        let ctx = Ctx {
+            network: &net,
+            providers: &providers,
+            store,
+            clock: &clock,
+        };
+        let sync = CheckpointSync {
+            ctx,
+            env,
+            options: CheckpointOptions {
+                long_range,
+                quorum: None,
+            },
+        };
+        let overseer = Overseer {
+            ctx,
+            env,
+            long_range,
+        };
+        // The code alone: the error's inner values are large and checked elsewhere.
+        block_on(policy::checkpoint(&sync, &overseer, &source)).map_err(|e| e.code())
+    };
+
+    let strict = devnet_common::empty_store(&net);
+    let err = establish(&strict, &Recorder::default(), LongRange::Strict).unwrap_err();
+    assert_eq!(err, "WS_STALE");
+    assert!(block_on(strict.dump()).unwrap().anchors.is_empty());
+
+    let store = devnet_common::empty_store(&net);
+    let recorder = Recorder::default();
+    let done = establish(&store, &recorder, LongRange::Light).unwrap();
+    assert!(done.verified.anchor.stale && done.verified.ws.stale);
+    assert_eq!(done.verified.anchor.block_root, young.block_root);
+    let new = done.anchor();
+    assert_eq!(new.trust, Trust::LightClient);
+    assert!(!new.stale);
+    assert_eq!(new.block_root, devnet.chain().checkpoints.finalized.root);
+    assert_eq!(block_on(store.active_anchor()).unwrap().as_ref(), Some(new));
+    let kept = block_on(store.anchor(&young.block_root))
+        .unwrap()
+        .expect("kept");
+    assert!(
+        kept.stale,
+        "the stale checkpoint is never recorded as current"
+    );
+    // No lenient notice (nor any other warning): the rebuild is what runs, and says so.
+    let events = recorder.events.borrow();
+    let warnings: Vec<_> = events.iter().filter_map(Event::warning).collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Decided {
+            mode: Mode::Light,
+            ..
+        }
+    )));
+}
+
+/// `follow()` without a start takes the overseer's decision but never rebuilds: a stale anchor
+/// under `light` is refused (`WS_STALE`, rebuild first), under `lenient` followed, and the store
+/// is unchanged either way.
+#[test]
+fn following_without_a_start_refuses_a_stale_light_anchor() {
+    use beacon_lightsync::policy;
+    let devnet = start(1);
+    let net = network(&devnet);
+    let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
+    let before = block_on(store.dump()).unwrap();
+    let clock = stale_clock(&net, &anchor, 1);
+    let providers = apis(&devnet, PROVIDER_TIMEOUT_MS);
+    let hooks = Recorder::default();
+    let overseer = |long_range| Overseer {
+        ctx: Ctx {
+            network: &net,
+            providers: &providers,
+            store: &store,
+            clock: &clock,
+        },
+        env: &hooks,
+        long_range,
+    };
+    let light = overseer(LongRange::Light);
+    let err = block_on(policy::follow_state(&light)).unwrap_err();
+    assert_eq!(
+        err,
+        OverseerError::RebuildFirst {
+            anchor_epoch: 0,
+            ws_period: anchor.ws_period_epochs,
+            current_epoch: anchor.ws_period_epochs + 1,
+        }
+    );
+    assert_eq!(err.code(), "WS_STALE");
+    assert!(
+        err.to_string().contains("start() rebuilds it first"),
+        "{err}"
+    );
+    let lenient = overseer(LongRange::Lenient);
+    let state = block_on(policy::follow_state(&lenient)).expect("lenient follows");
+    assert_eq!(state.anchor_root, anchor.block_root);
+    assert_eq!(block_on(store.dump()).unwrap(), before);
+}

@@ -3,14 +3,21 @@
 //! `expected_roots.yaml`, and, where `value.yaml` exists, parses through the serde impls into the
 //! same value. LightClient* cases belong to the light-client tests and are skipped here; any
 //! other type that this file cannot dispatch fails the test rather than being skipped.
+//!
+//! The Fulu `BeaconState` vectors of consensus-spec-tests (mainnet and minimal preset) check the
+//! typed state and the byte-level merkleizer, whose schema is derived from the same declaration,
+//! against the published roots.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::Path;
 
+use beacon_lightsync::merkle::state_root;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
-use beacon_lightsync::types::{bellatrix, capella, deneb, Mainnet, Root};
+use beacon_lightsync::types::{
+    bellatrix, capella, deneb, fulu, ForkName, Mainnet, Minimal, Preset, PresetName, Root,
+};
 use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
@@ -123,4 +130,53 @@ fn ssz_static_vectors() {
     eprintln!("ssz_static: {checked} cases checked ({with_yaml} with value.yaml), {light_client} light-client cases left to the light-client tests");
     // Every non-light-client case in the fixture folder is listed in expected_roots.yaml.
     assert!(checked >= 20, "only {checked} cases found");
+}
+
+#[derive(serde::Deserialize)]
+struct Roots {
+    root: Root,
+}
+
+/// Every `ssz_random` case of the Fulu `BeaconState` under preset `P`: the typed state decodes,
+/// re-encodes byte for byte and hashes to the published root, and so do the raw bytes through
+/// the byte-level merkleizer; where `value.yaml` exists it parses to the same state.
+fn fulu_states<P: Preset>(preset: PresetName) -> usize {
+    let dir = require_fixtures_dir().join(format!(
+        "consensus-spec-tests-gloas/tests/{preset}/fulu/ssz_static/BeaconState/ssz_random"
+    ));
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let case = entry.unwrap().path();
+        let label = case.display();
+        let want: Roots =
+            serde_yaml::from_str(&std::fs::read_to_string(case.join("roots.yaml")).unwrap())
+                .unwrap();
+        let bytes = read_ssz_file(case.join("serialized.ssz_snappy")).unwrap();
+        let state = fulu::BeaconState::<P>::from_ssz_bytes(&bytes)
+            .unwrap_or_else(|e| panic!("{label}: decode: {e:?}"));
+        assert!(
+            state.as_ssz_bytes() == bytes,
+            "{label}: re-encoding differs"
+        );
+        assert_eq!(state.tree_hash_root(), want.root, "{label}: typed root");
+        let streamed = state_root(&bytes, ForkName::Fulu, preset).unwrap();
+        assert_eq!(Root::from(streamed), want.root, "{label}: byte-level root");
+        let yaml = case.join("value.yaml");
+        if yaml.exists() {
+            let parsed: fulu::BeaconState<P> =
+                serde_yaml::from_str(&std::fs::read_to_string(&yaml).unwrap()).unwrap();
+            assert!(
+                parsed == state,
+                "{label}: value.yaml parses to another state"
+            );
+        }
+        cases += 1;
+    }
+    cases
+}
+
+#[test]
+fn fulu_state_vectors_both_presets() {
+    assert_eq!(fulu_states::<Mainnet>(PresetName::Mainnet), 2);
+    assert_eq!(fulu_states::<Minimal>(PresetName::Minimal), 2);
 }

@@ -331,3 +331,66 @@ async fn stale_anchor_strict_lenient_and_light() {
 
     IdbStore::delete_database(&net.gvr).await.expect("clean up");
 }
+
+/// A checkpoint that is already stale when given follows the same rule as a stored anchor that
+/// went stale: `strict` refuses it (nothing stored), `light` stores it marked stale and rebuilds
+/// the active `light-client` anchor from it in the same `start()`.
+#[wasm_bindgen_test]
+async fn a_checkpoint_stale_when_given_is_rebuilt_under_light() {
+    let net = devnet().await;
+    IdbStore::delete_database(&net.gvr)
+        .await
+        .expect("clean start");
+    let genesis_root = hex0x(&net.genesis_root);
+    let trusted = || ("trustedBlockRoot", JsValue::from(genesis_root.clone()));
+    // The genesis anchor's period, from a young sync; then an empty database again.
+    let young = LightSync::create(options(&net, &[trusted()]))
+        .await
+        .expect("create");
+    let anchor = JsFuture::from(young.start()).await.expect("genesis anchor");
+    let period: u64 = get_str(&anchor, "wsPeriodEpochs").parse().unwrap();
+    JsFuture::from(young.reset()).await.expect("reset");
+    let now = net.genesis_time + (period + 1) * net.slots_per_epoch * net.seconds_per_slot;
+    let stale_now = || ("now", JsValue::from(now as f64));
+
+    let strict = LightSync::create(options(&net, &[trusted(), stale_now()]))
+        .await
+        .expect("create");
+    let err = JsFuture::from(strict.start())
+        .await
+        .expect_err("strict refuses");
+    assert_eq!(get_str(&err, "code"), "WS_STALE");
+    assert!(dump(&net).await.anchors.is_empty());
+
+    let light = LightSync::create(options(
+        &net,
+        &[trusted(), stale_now(), ("longRange", "light".into())],
+    ))
+    .await
+    .expect("create");
+    let (warnings, _w) = record(&light, "warning");
+    let rebuilt = JsFuture::from(light.start()).await.expect("light rebuilds");
+    assert_eq!(get_str(&rebuilt, "trust"), "light-client");
+    assert_eq!(get_str(&rebuilt, "blockRoot"), net.finalized_root);
+    let head = get(&light.status(), "head");
+    assert_eq!(get_str(&head, "root"), net.finalized_root);
+    assert_eq!(get(&head, "followed").as_bool(), Some(true));
+    let codes: Vec<String> = warnings
+        .borrow()
+        .iter()
+        .map(|w| get_str(w, "code"))
+        .collect();
+    assert!(!codes.iter().any(|c| c == "WS_STALE_LENIENT"), "{codes:?}");
+    let after = dump(&net).await;
+    assert_eq!(
+        hex0x(&after.meta.active_anchor.expect("active")),
+        net.finalized_root
+    );
+    let kept = after
+        .anchors
+        .iter()
+        .find(|a| a.block_root == net.genesis_root)
+        .expect("the stale checkpoint is kept");
+    assert!(kept.stale, "recorded as stale, never as current");
+    IdbStore::delete_database(&net.gvr).await.expect("clean up");
+}

@@ -5,8 +5,7 @@
 const NOTHING_STORED = "Nothing from this attempt was stored.";
 
 const ADVICE = {
-  GENESIS_MISMATCH:
-    "The provider serves another network than the one selected. Check the network, or use a provider of this network.",
+  WRONG_NETWORK: `The provider (or the state file) belongs to another network than the one selected. ${NOTHING_STORED} Check the network, or use a provider of this network.`,
   HEADER_NOT_FOUND:
     "The provider does not know this block. Check the root, or use a provider that has it (archive or recent finalized data).",
   STATE_NOT_FOUND:
@@ -27,7 +26,7 @@ const ADVICE = {
   DECODE: `A response or file could not be decoded as the expected SSZ/JSON type. ${NOTHING_STORED} Check the file, or use another provider.`,
   INVALID_CHECKPOINT:
     "The checkpoint must be 0x followed by 64 hex digits, a colon and a decimal epoch (block_root:epoch), and must name the block at that epoch's boundary.",
-  INVALID_ARGUMENT: "An option is not valid; the message says which one and what was expected.",
+  INVALID_ARGUMENT: "An argument is not valid; the message says which one and what was expected.",
   INVALID_OPTIONS: "An option is not valid; the message says which one and what was expected.",
   CLOCK_BEFORE_GENESIS: "This computer's clock is before the network's genesis. Check the clock and the network.",
   WS_UNAVAILABLE: "The weak-subjectivity period could not be computed for this network or state.",
@@ -55,19 +54,44 @@ const ADVICE = {
     "The backfill did not reach its target: no provider served the block the verified chain needs next (the error names its root and where the chain stops). What is stored is verified and kept; resume later or with other providers.",
   BLOCK_WITHHELD:
     "A provider said a block that the verified chain needs does not exist. Resume with another provider; what is stored so far is verified.",
-  KNOWN_ROOTS_MISMATCH: `Headers disagree with the block roots recorded in the verified anchor state. ${NOTHING_STORED} Remove the provider that served them and resume.`,
   API: "A provider request failed during the backfill. Resume: the backfill continues from the last stored batch.",
   NO_HEALTHY_PROVIDER:
     "Every provider failed or was excluded for misbehaving. Add a working provider and resume; stored headers are kept.",
-  INVALID_OPTION: "A backfill option is not valid; the message says which one and what was expected.",
-  CLOCK: "The backfill could not read the wall clock against the network's genesis. Check the computer's clock.",
+  NO_SOURCE: "Give a checkpoint, a trusted block root, a state id or a state file: this database has no anchor to resume from.",
+  ALREADY_RUNNING: "Another operation of this page is still running. Wait for it (or stop it), then retry.",
+  CONFIG: "The network's configuration could not be read or is inconsistent. Check the network name or config file.",
+  TOO_SLOW: "A provider sent the state too slowly. Retry, or use a faster provider.",
+  OUT_OF_MEMORY: "The page ran out of memory for a download. Close other tabs and retry, or use a device with more memory.",
+  INTERNAL: "The sync stopped on an internal error; nothing unverified was stored. Retry; if it repeats, please report it.",
+  REBUILD_NO_SYNC_COMMITTEE: "The stored anchor is too old for a light rebuild (it has no sync committee). Start from a recent checkpoint.",
+  REBUILD_COMMITTEE_SIZE: "The stored anchor's sync committee is damaged or from another network. Start from a recent checkpoint.",
+  REBUILD_ANCHOR_HEADER_MISSING: "No provider knows the stored anchor's block, so the light rebuild cannot start. Retry with another provider.",
+  REBUILD_ANCHOR_PERIOD_MISMATCH: "The stored anchor's committees do not cover its block's period, so the light rebuild cannot start from it. Start from a recent checkpoint.",
+  REBUILD_NO_PROGRESS: "The providers have no light-client updates newer than the stored anchor. Retry later, or with other providers.",
+  REBUILD_COMMITTEE_MISMATCH: `A provider's sync committee contradicts the one recorded in the anchor. ${NOTHING_STORED} Retry with another provider.`,
+  REBUILD_ALL_PROVIDERS_FAILED: `Every provider failed a step of the light rebuild (the warnings name each). ${NOTHING_STORED} Retry later, or with other providers.`,
+  HASH_CHAIN_BROKEN: "A newer finalized block does not link back to the verified tip; the tip did not move. Use other providers.",
+  NOT_ABOVE_TIP: "A provider reported a finalized block below the verified tip; the tip did not move. Following asks again at the next step.",
+  FOLLOW_PROVIDER_DISAGREEMENT: "The providers report different finalized blocks; the tip did not move. Use providers you trust, or the light long-range mode.",
+  FOLLOW_FINALIZED_HEADER_MISSING: "A provider reported a finalized block it does not serve; the tip did not move. Following asks again at the next step.",
+  BLS: "A key or signature in the benchmark input is not valid. Check the input files.",
 };
 
-/** Advice for `code`, with a fallback for codes added after this page was written. */
+// Every light-client verification failure: the provider served data that does not verify.
+const LIGHT_CLIENT = `A light-client update did not verify (signature, branch or committee). ${NOTHING_STORED} Use another provider or a recent checkpoint.`;
+for (const code of [
+  "LC_PARTICIPATION", "LC_SLOT_ORDERING", "LC_SIGNATURE_PERIOD", "LC_NOT_RELEVANT", "LC_INVALID_HEADER",
+  "LC_UNEXPECTED_FINALIZED_HEADER", "LC_FINALITY_BRANCH", "LC_UNEXPECTED_NEXT_SYNC_COMMITTEE",
+  "LC_NEXT_SYNC_COMMITTEE_MISMATCH", "LC_NEXT_SYNC_COMMITTEE_BRANCH", "LC_INVALID_PUBLIC_KEY",
+  "LC_INVALID_AGGREGATE_PUBLIC_KEY", "LC_INVALID_SIGNATURE_ENCODING", "LC_SIGNATURE", "LC_TRUSTED_ROOT_MISMATCH",
+  "LC_CURRENT_SYNC_COMMITTEE_BRANCH", "LC_FORK_DIGEST_MISMATCH", "LC_TRUNCATED_STREAM", "LC_DECODE", "LC_TYPES",
+  "LC_NO_LIGHT_CLIENT_AT_FORK",
+]) ADVICE[code] = LIGHT_CLIENT;
+
+/** Advice for `code` (every `ErrorCode` of the package's typings has one; a native test checks
+ * both lists), with a fallback for a code this page does not know. */
 export function adviceFor(code) {
-  if (ADVICE[code]) return ADVICE[code];
-  if (typeof code === "string" && code.startsWith("LC_"))
-    return "A light-client update did not verify (signature, branch or committee). Nothing was stored; use another provider or a recent checkpoint.";
+  if (Object.hasOwn(ADVICE, code)) return ADVICE[code];
   return "Retry; if the error repeats, change the provider or the trust input named in the message.";
 }
 

@@ -1,9 +1,9 @@
 //! SSZ of every block and light-client type, every fork, both presets: `SignedBeaconBlock`,
 //! `BeaconBlock`, `BeaconBlockBody`, `ExecutionPayload`, `ExecutionPayloadHeader`,
 //! `LightClientBootstrap`, `LightClientUpdate`, `LightClientFinalityUpdate` and
-//! `LightClientOptimisticUpdate`; and the small containers the byte-level merkleizer also has a
-//! schema for (`BeaconBlockHeader`, `Checkpoint`, `Validator`, `SyncCommittee`), plus the
-//! store's 112-byte header root.
+//! `LightClientOptimisticUpdate`; and small containers through the byte-level merkleizer with
+//! their derived schema (`BeaconBlockHeader`, `Checkpoint`, `Validator`, `SyncCommittee`), plus
+//! the store's 112-byte header root.
 //!
 //! The input's last byte picks the preset and the type family (see `selector`); every fork of
 //! that family is tried, so raw and `*.ssz_snappy` seeds work as they are. Checks: a value that decodes re-encodes to exactly the input (SSZ is canonical);
@@ -11,7 +11,6 @@
 //! what the typed decoder accepts and gives the same root.
 #![no_main]
 
-use beacon_lightsync::merkle::schema::{self, PresetValues, SszType};
 use beacon_lightsync::merkle::{hash_tree_root, MerkleError};
 use beacon_lightsync::store::verify::header_root;
 use beacon_lightsync::types::light_client::{
@@ -19,8 +18,7 @@ use beacon_lightsync::types::light_client::{
 };
 use beacon_lightsync::types::{
     altair, phase0, AnyBeaconBlock, AnyBeaconBlockBody, AnyExecutionPayload,
-    AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName, Mainnet, Minimal, Preset,
-    PresetName,
+    AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName, Mainnet, Minimal, Preset, SszSchema,
 };
 use beacon_lightsync_fuzz::{selector, views};
 use libfuzzer_sys::fuzz_target;
@@ -62,8 +60,9 @@ fn every_fork<P: Preset>(bytes: &[u8], family: usize) {
     }
 }
 
-/// The schema merkleizer and the typed decoder agree on `bytes` as `T`.
-fn agree<T: Decode + Encode + TreeHash>(schema: &SszType, bytes: &[u8]) {
+/// The schema merkleizer, walking `T`'s schema, and the typed decoder agree on `bytes` as `T`.
+fn agree<T: Decode + Encode + TreeHash + SszSchema>(bytes: &[u8]) {
+    let schema = &T::ssz_type();
     let typed = T::from_ssz_bytes(bytes);
     let bytewise: Result<[u8; 32], MerkleError> = hash_tree_root(schema, bytes);
     match typed {
@@ -83,17 +82,11 @@ fn agree<T: Decode + Encode + TreeHash>(schema: &SszType, bytes: &[u8]) {
 }
 
 fn small_containers(bytes: &[u8]) {
-    agree::<phase0::BeaconBlockHeader>(&schema::beacon_block_header(), bytes);
-    agree::<phase0::Checkpoint>(&schema::checkpoint(), bytes);
-    agree::<phase0::Validator>(&schema::validator(), bytes);
-    agree::<altair::SyncCommittee<Minimal>>(
-        &schema::sync_committee(&PresetValues::of(PresetName::Minimal)),
-        bytes,
-    );
-    agree::<altair::SyncCommittee<Mainnet>>(
-        &schema::sync_committee(&PresetValues::of(PresetName::Mainnet)),
-        bytes,
-    );
+    agree::<phase0::BeaconBlockHeader>(bytes);
+    agree::<phase0::Checkpoint>(bytes);
+    agree::<phase0::Validator>(bytes);
+    agree::<altair::SyncCommittee<Minimal>>(bytes);
+    agree::<altair::SyncCommittee<Mainnet>>(bytes);
     if let Ok(h) = <&[u8; 112]>::try_from(bytes) {
         let typed = phase0::BeaconBlockHeader::from_ssz_bytes(bytes).expect("112 bytes decode");
         assert_eq!(

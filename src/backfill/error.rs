@@ -5,6 +5,7 @@ use std::fmt;
 use crate::beacon_api::ApiError;
 use crate::store::StoreError;
 use crate::types::hex0x;
+use crate::ws::WsError;
 
 use super::{Root, WalkError};
 
@@ -85,10 +86,7 @@ pub enum BackfillError {
         got: String,
     },
     /// The wall clock is before genesis or the network's timing is invalid. Fix the clock/config.
-    Clock {
-        /// The clock problem.
-        reason: String,
-    },
+    Clock(WsError),
     /// The store failed; nothing of the failed batch was written. Retry later.
     Store(StoreError),
     /// The caller aborted. Everything committed so far is kept; start again to resume.
@@ -106,8 +104,8 @@ impl BackfillError {
             BackfillError::Api { .. } => "API",
             BackfillError::NoHealthyProvider { .. } => "NO_HEALTHY_PROVIDER",
             BackfillError::BackfillTooOld { .. } => "BACKFILL_TOO_OLD",
-            BackfillError::InvalidOption { .. } => "INVALID_OPTION",
-            BackfillError::Clock { .. } => "CLOCK",
+            BackfillError::InvalidOption { .. } => "INVALID_OPTIONS",
+            BackfillError::Clock(e) => e.code(),
             BackfillError::Store(e) => e.code(),
             BackfillError::Aborted => "ABORTED",
         }
@@ -194,7 +192,7 @@ impl fmt::Display for BackfillError {
                 expected,
                 got,
             } => write!(f, "backfill option {name}: expected {expected}, got {got}"),
-            BackfillError::Clock { reason } => write!(f, "backfill: clock: {reason}"),
+            BackfillError::Clock(e) => write!(f, "backfill: clock: {e}"),
             BackfillError::Store(e) => write!(f, "backfill: {e}"),
             BackfillError::Aborted => write!(f, "backfill: aborted by the caller"),
         }

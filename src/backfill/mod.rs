@@ -752,12 +752,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
             .await?
             .ok_or(BackfillError::NoAnchor)?;
         let clock = ChainClock::for_network(self.ctx.network);
-        let current_epoch =
-            clock
-                .current_epoch(self.ctx.clock)
-                .map_err(|e| BackfillError::Clock {
-                    reason: e.to_string(),
-                })?;
+        let current_epoch = clock
+            .current_epoch(self.ctx.clock)
+            .map_err(BackfillError::Clock)?;
         let target_slot = match self.options.target {
             Target::Genesis => 0,
             Target::Slot(s) => s,

@@ -167,7 +167,7 @@ impl CheckpointError {
             Self::InvalidCheckpointString(_) | Self::InvalidCheckpoint { .. } => {
                 "INVALID_CHECKPOINT"
             }
-            Self::GenesisMismatch { .. } => "GENESIS_MISMATCH",
+            Self::GenesisMismatch { .. } => "WRONG_NETWORK",
             Self::HeaderNotFound { .. } => "HEADER_NOT_FOUND",
             Self::StateNotFound { .. } => "STATE_NOT_FOUND",
             Self::HeaderRootMismatch { .. } => "HEADER_ROOT_MISMATCH",
@@ -181,10 +181,7 @@ impl CheckpointError {
             Self::NoProviders => "NO_PROVIDERS",
             Self::Api(e) => e.code(),
             Self::InvalidState { .. } | Self::UnknownStateFork { .. } => "DECODE",
-            Self::Ws(WsError::CheckpointEpochMismatch { .. })
-            | Self::Ws(WsError::CheckpointRootMismatch { .. }) => "INVALID_CHECKPOINT",
-            Self::Ws(WsError::BeforeGenesis { .. }) => "CLOCK_BEFORE_GENESIS",
-            Self::Ws(_) => "WS_UNAVAILABLE",
+            Self::Ws(e) => e.code(),
             Self::Store(e) => e.code(),
             Self::Aborted => "ABORTED",
         }

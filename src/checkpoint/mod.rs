@@ -963,7 +963,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         };
         if ws.stale {
             match self.options.long_range {
-                LongRange::Strict | LongRange::Light => {
+                // Kept, marked stale, without a warning: the rebuild that follows announces
+                // itself (see `crate::policy`).
+                LongRange::Light => {}
+                LongRange::Strict => {
                     return Err(CheckpointError::WsStale {
                         anchor_epoch: epoch,
                         ws_period,

@@ -17,8 +17,10 @@ use crate::ctx::{Ctx, Env};
 use crate::event::{Event, Mode};
 use crate::longrange::{Overseer, Started};
 use crate::network::{NetworkChoice, StateGenesis};
+use crate::policy;
 use crate::store::MemoryStore;
 use crate::types::hex0x;
+use crate::warning::Warning;
 use crate::ws::{Clock, FixedClock, SystemClock, WsCheckpoint, WsStatus};
 
 const USAGE: &str = "usage: lightsync checkpoint --network NETWORK
@@ -127,30 +129,24 @@ fn parse_root(s: &str) -> Result<[u8; 32], String> {
         .map_err(|b: Vec<u8>| format!("expected 32 bytes, got {}", b.len()))
 }
 
-/// The CLI's env for the checkpoint flow and the overseer: warnings on stderr. Under
-/// `--long-range light` the checkpoint runs leniently so that a stale anchor can be rebuilt;
-/// its "stored as stale" warning is then replaced by the rebuild's own notice.
+/// The CLI's env for the checkpoint flow and the overseer: warnings on stderr.
+#[derive(Default)]
 pub(super) struct Printer {
     pub warnings: Cell<usize>,
-    pub light: bool,
 }
 
 impl Printer {
-    pub fn new(long_range: LongRange) -> Self {
-        Printer {
-            warnings: Cell::new(0),
-            light: long_range == LongRange::Light,
-        }
-    }
-
-    fn warn(&self, code: &str, message: &str) {
+    fn warn(&self, w: &Warning) {
         self.warnings.set(self.warnings.get() + 1);
-        warn(code, message);
+        warn(w.code, &w.message);
     }
 }
 
 impl Env for Printer {
     fn emit(&self, event: &Event) {
+        if let Some(w) = event.warning() {
+            return self.warn(&w);
+        }
         match event {
             // A notice of what runs, not a warning: the user asked for it.
             Event::Decided {
@@ -161,15 +157,6 @@ impl Env for Printer {
                 "light rebuild: anchor epoch {anchor_epoch} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
                 ws.period_epochs, ws.current_epoch
             ),
-            Event::Warning {
-                code: "WS_STALE_LENIENT",
-                ..
-            } if self.light => {}
-            Event::Warning { .. } | Event::ProviderRejected { .. } => {
-                if let Some((code, message)) = event.warning() {
-                    self.warn(code, &message);
-                }
-            }
             _ => {}
         }
     }
@@ -185,9 +172,9 @@ pub(super) struct Anchored {
     pub started: Option<Started>,
 }
 
-/// The checkpoint flow of `source` into `store`; under `light`, a stale checkpoint is kept and
-/// then rebuilt by the overseer (light-client updates from its sync committees, linked back by
-/// hash chain), as the browser does for a stored anchor that went stale.
+/// The checkpoint flow of `source` into `store` under the `longRange` rule of
+/// [`crate::policy::checkpoint`] (under `light`, a stale checkpoint is rebuilt at once, as the
+/// browser does).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn establish<C: Clock>(
     net: &NetworkConfig,
@@ -199,47 +186,32 @@ pub(super) fn establish<C: Clock>(
     quorum: Option<usize>,
     source: &Source,
 ) -> Result<Anchored, (&'static str, String)> {
-    let options = CheckpointOptions {
-        long_range: match long_range {
-            LongRange::Light => LongRange::Lenient,
-            other => other,
-        },
-        quorum,
-    };
     let ctx = Ctx {
         network: net,
         providers,
         store,
         clock,
     };
-    let s = CheckpointSync {
+    let sync = CheckpointSync {
         ctx,
         env: hooks,
-        options,
+        options: CheckpointOptions { long_range, quorum },
     };
-    let verified =
-        futures::executor::block_on(s.run(source)).map_err(|e| (e.code(), e.to_string()))?;
-    if !verified.ws.stale {
-        return Ok(Anchored {
-            verified,
-            mode: "checkpoint",
-            started: None,
-        });
-    }
-    if long_range != LongRange::Light {
-        return Ok(Anchored {
-            verified,
-            mode: "lenient",
-            started: None,
-        });
-    }
     let overseer = Overseer {
         ctx,
         env: hooks,
         long_range,
     };
-    let started =
-        futures::executor::block_on(overseer.start()).map_err(|e| (e.code(), e.to_string()))?;
+    let established = futures::executor::block_on(policy::checkpoint(&sync, &overseer, source))
+        .map_err(|e| (e.code(), e.to_string()))?;
+    let Some(started) = established.started else {
+        let stale = established.verified.ws.stale;
+        return Ok(Anchored {
+            verified: established.verified,
+            mode: if stale { "lenient" } else { "checkpoint" },
+            started: None,
+        });
+    };
     let (epoch, period) = (started.anchor.epoch, started.anchor.ws_period_epochs);
     let ws = WsStatus::now(net, clock, epoch, period).map_err(|e| {
         let e = CheckpointError::Ws(e);
@@ -330,7 +302,7 @@ fn sync_with_clock<C: Clock>(args: &Args, clock: &C) -> i32 {
         Err((code, msg)) => return fail(code, msg),
     };
     let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let hooks = Printer::new(args.long_range);
+    let hooks = Printer::default();
     match establish(
         &net,
         &providers,

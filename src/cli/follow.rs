@@ -260,7 +260,7 @@ fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
         Err((code, m)) => return fail(code, &m),
     };
     let store = MemoryStore::new(&net.name, net.genesis_validators_root.0);
-    let hooks = Printer::new(a.long_range);
+    let hooks = Printer::default();
     let anchored = match establish(
         &net,
         &providers,

@@ -13,9 +13,9 @@
 
 use super::{is_help, parse_urls, resolve_network, run_parsed, Flags, Wording, HELP};
 use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
+use crate::config::BlobSchedule;
 use crate::config::NetworkConfig;
 use crate::light::error::LightClientError;
-use crate::light::fork_digest::BlobSchedule;
 use crate::light::input::{
     parse_bootstrap, parse_finality_update, parse_optimistic_update, parse_updates,
 };

@@ -95,17 +95,6 @@ impl fmt::Display for BehaveParseError {
 
 impl std::error::Error for BehaveParseError {}
 
-/// The behaviour keys.
-pub const KEYS: &[&str] = &[
-    "unknown-bootstrap",
-    "running-update",
-    "expose",
-    "syncing",
-    "light-client",
-    "events",
-    "reset",
-];
-
 /// Message of the 503 a syncing node answers (beacon-APIs error shape).
 pub const SYNCING_MESSAGE: &str =
     "Beacon node is currently syncing and not serving requests on this endpoint";

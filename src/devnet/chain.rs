@@ -50,8 +50,8 @@ use sha2::{Digest, Sha256};
 use ssz::Encode;
 
 use super::data::{
-    BlockEntry, ChainData, Checkpoint as CpWire, Checkpoints, ForkEntry, GenesisInfo, HeaderEntry,
-    LcForm, LcObject, StateEntry,
+    hex0x, merkleize_leaves, tree_levels, BlockEntry, ChainData, Checkpoint as CpWire, Checkpoints,
+    ForkEntry, GenesisInfo, HeaderEntry, LcForm, LcObject, StateEntry,
 };
 use crate::light::bls::{aggregate_public_keys, PublicKey, SecretKey};
 use crate::light::fork_digest::{BlobParameters, BlobSchedule};
@@ -179,19 +179,30 @@ pub fn fork_version(fork: ForkName) -> [u8; 4] {
     [fork as u8, 0x6c, 0x73, 0x00]
 }
 
+/// The fork `name` names: the devnet generates electra and fulu chains.
+fn parse_fork(name: &str) -> Result<ForkName, ChainError> {
+    match name {
+        "electra" => Ok(ForkName::Electra),
+        "fulu" => Ok(ForkName::Fulu),
+        other => Err(ChainError::BadOption {
+            name: "fork",
+            expected: "electra or fulu".into(),
+            got: format!("`{other}`"),
+        }),
+    }
+}
+
+fn unknown_preset(other: &str) -> ChainError {
+    ChainError::BadOption {
+        name: "preset",
+        expected: "mainnet or minimal".into(),
+        got: format!("`{other}`"),
+    }
+}
+
 /// Generates the chain described by `opts`.
 pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
-    let fork = match opts.fork.as_str() {
-        "electra" => ForkName::Electra,
-        "fulu" => ForkName::Fulu,
-        other => {
-            return Err(ChainError::BadOption {
-                name: "fork",
-                expected: "electra or fulu".into(),
-                got: format!("`{other}`"),
-            })
-        }
-    };
+    let fork = parse_fork(&opts.fork)?;
     if opts.empty_slot_percent > 50 {
         return Err(ChainError::BadOption {
             name: "empty-slots",
@@ -202,11 +213,7 @@ pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
     match opts.preset.as_str() {
         "mainnet" => Generator::<Mainnet>::new(opts, fork)?.run(),
         "minimal" => Generator::<Minimal>::new(opts, fork)?.run(),
-        other => Err(ChainError::BadOption {
-            name: "preset",
-            expected: "mainnet or minimal".into(),
-            got: format!("`{other}`"),
-        }),
+        other => Err(unknown_preset(other)),
     }
 }
 
@@ -236,28 +243,6 @@ fn u64_leaf(v: u64) -> [u8; 32] {
     l
 }
 
-/// All levels of a Merkle tree over `leaves` (padded with zero leaves to a power of two).
-fn tree_levels(leaves: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
-    let n = leaves.len().next_power_of_two().max(1);
-    let mut level = leaves.to_vec();
-    level.resize(n, [0; 32]);
-    let mut levels = vec![level];
-    while levels.last().map_or(0, |l| l.len()) > 1 {
-        let prev = levels.last().cloned().unwrap_or_default();
-        let next: Vec<[u8; 32]> = prev
-            .chunks(2)
-            .map(|p| {
-                let mut s = Sha256::new();
-                s.update(p[0]);
-                s.update(p[1]);
-                s.finalize().into()
-            })
-            .collect();
-        levels.push(next);
-    }
-    levels
-}
-
 /// Root and the branch (sibling nodes, bottom-up) of leaf `index`.
 fn root_and_branch(leaves: &[[u8; 32]], index: usize) -> ([u8; 32], Vec<[u8; 32]>) {
     let levels = tree_levels(leaves);
@@ -268,10 +253,6 @@ fn root_and_branch(leaves: &[[u8; 32]], index: usize) -> ([u8; 32], Vec<[u8; 32]
         i /= 2;
     }
     (levels.last().map(|l| l[0]).unwrap_or([0; 32]), branch)
-}
-
-fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
-    root_and_branch(leaves, 0).0
 }
 
 /// `(a + b) mod r` on 32-byte big-endian scalars (both already below r).
@@ -729,7 +710,7 @@ impl<P: Preset> Generator<P> {
             proposer_index: block.proposer_index,
             parent_root: block.parent_root,
             state_root: block.state_root,
-            body_root: b256(merkle_root(&body_leaves)),
+            body_root: b256(merkleize_leaves(&body_leaves)),
         };
         let root = header.tree_hash_root().0;
         let p = &b.execution_payload;
@@ -927,7 +908,7 @@ impl<P: Preset> Generator<P> {
                 };
                 let (bytes, leaves) =
                     self.build_state(slot, &header, &summaries, &payload, kind.take_registry)?;
-                let root = merkle_root(&leaves);
+                let root = merkleize_leaves(&leaves);
                 self.known.insert(slot, KnownState { leaves });
                 self.state_roots.push(root);
                 self.block_roots.push(prev);
@@ -957,13 +938,13 @@ impl<P: Preset> Generator<P> {
                 &pre.payload_header,
                 kind.take_registry,
             )?;
-            let root = merkle_root(&leaves);
+            let root = merkleize_leaves(&leaves);
             self.known.insert(slot, KnownState { leaves });
             served_bytes = Some(bytes);
             root
         } else if kind.synthetic {
             let leaves = self.attested_leaves(slot, &pre.header)?;
-            let root = merkle_root(&leaves);
+            let root = merkleize_leaves(&leaves);
             self.known.insert(slot, KnownState { leaves });
             root
         } else {
@@ -1529,11 +1510,11 @@ impl<P: Preset> Generator<P> {
         }
         let minimal = P::NAME.as_str() == "minimal";
         let secs = self.sps;
-        let s = |m: &mut serde_json::Map<String, serde_json::Value>, k: &str, v: String| {
-            m.insert(k.to_string(), v.into());
+        let mut s = |k: &str, v: &dyn fmt::Display| {
+            m.insert(k.to_string(), v.to_string().into());
         };
-        s(&mut m, "CONFIG_NAME", "lightsync-devnet".into());
-        s(&mut m, "PRESET_BASE", P::NAME.as_str().into());
+        s("CONFIG_NAME", &"lightsync-devnet");
+        s("PRESET_BASE", &P::NAME.as_str());
         // A live chain's genesis is, as on real networks, not MIN_GENESIS_TIME + GENESIS_DELAY
         // (genesis waits for the eth1 block that completes the deposits, then for the delay).
         let (min_genesis_time, genesis_delay) = if self.live {
@@ -1543,83 +1524,44 @@ impl<P: Preset> Generator<P> {
         } else {
             (self.genesis_time, 0)
         };
-        s(&mut m, "MIN_GENESIS_TIME", min_genesis_time.to_string());
-        s(&mut m, "GENESIS_DELAY", genesis_delay.to_string());
+        s("MIN_GENESIS_TIME", &min_genesis_time);
+        s("GENESIS_DELAY", &genesis_delay);
+        s("MIN_GENESIS_ACTIVE_VALIDATOR_COUNT", &self.n.min(16384));
         s(
-            &mut m,
-            "MIN_GENESIS_ACTIVE_VALIDATOR_COUNT",
-            self.n.min(16384).to_string(),
-        );
-        s(
-            &mut m,
             "GENESIS_FORK_VERSION",
-            super::data::hex0x(&fork_version(ForkName::Phase0)),
+            &hex0x(fork_version(ForkName::Phase0)),
         );
         for fk in &ForkName::ALL[1..] {
             let name = fk.as_str().to_ascii_uppercase();
-            s(
-                &mut m,
-                &format!("{name}_FORK_VERSION"),
-                super::data::hex0x(&fork_version(*fk)),
-            );
+            s(&format!("{name}_FORK_VERSION"), &hex0x(fork_version(*fk)));
             let epoch = if *fk <= self.fork {
                 0
             } else {
                 FAR_FUTURE_EPOCH
             };
-            s(&mut m, &format!("{name}_FORK_EPOCH"), epoch.to_string());
+            s(&format!("{name}_FORK_EPOCH"), &epoch);
         }
-        s(&mut m, "SECONDS_PER_SLOT", secs.to_string());
-        s(&mut m, "SLOT_DURATION_MS", (secs * 1000).to_string());
-        let (min_churn, quotient, act_churn, min_churn_e, max_churn_e, min_epochs_blocks) =
-            if minimal {
-                (
-                    2u64,
-                    32u64,
-                    4u64,
-                    64_000_000_000u64,
-                    128_000_000_000u64,
-                    272u64,
-                )
-            } else {
-                (4, 65536, 8, 128_000_000_000, 256_000_000_000, 33024)
-            };
-        s(&mut m, "MIN_PER_EPOCH_CHURN_LIMIT", min_churn.to_string());
-        s(&mut m, "CHURN_LIMIT_QUOTIENT", quotient.to_string());
-        s(
-            &mut m,
-            "MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT",
-            act_churn.to_string(),
-        );
-        s(
-            &mut m,
-            "MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA",
-            min_churn_e.to_string(),
-        );
-        s(
-            &mut m,
-            "MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT",
-            max_churn_e.to_string(),
-        );
-        s(&mut m, "MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "256".into());
-        s(
-            &mut m,
-            "MIN_EPOCHS_FOR_BLOCK_REQUESTS",
-            min_epochs_blocks.to_string(),
-        );
-        s(&mut m, "EJECTION_BALANCE", "16000000000".into());
-        s(
-            &mut m,
-            "MAX_BLOBS_PER_BLOCK_ELECTRA",
-            MAX_BLOBS_PER_BLOCK_ELECTRA.to_string(),
-        );
-        s(
-            &mut m,
-            "MAX_REQUEST_LIGHT_CLIENT_UPDATES",
-            super::api::MAX_REQUEST_LIGHT_CLIENT_UPDATES.to_string(),
-        );
-        s(&mut m, "DOMAIN_BEACON_PROPOSER", "0x00000000".into());
-        s(&mut m, "DOMAIN_SYNC_COMMITTEE", "0x07000000".into());
+        s("SECONDS_PER_SLOT", &secs);
+        s("SLOT_DURATION_MS", &(secs * 1000));
+        let [min_churn, quotient, act_churn, min_churn_e, max_churn_e, min_epochs_blocks]: [u64;
+            6] = if minimal {
+            [2, 32, 4, 64_000_000_000, 128_000_000_000, 272]
+        } else {
+            [4, 65536, 8, 128_000_000_000, 256_000_000_000, 33024]
+        };
+        s("MIN_PER_EPOCH_CHURN_LIMIT", &min_churn);
+        s("CHURN_LIMIT_QUOTIENT", &quotient);
+        s("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT", &act_churn);
+        s("MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA", &min_churn_e);
+        s("MAX_PER_EPOCH_ACTIVATION_EXIT_CHURN_LIMIT", &max_churn_e);
+        s("MIN_VALIDATOR_WITHDRAWABILITY_DELAY", &256);
+        s("MIN_EPOCHS_FOR_BLOCK_REQUESTS", &min_epochs_blocks);
+        s("EJECTION_BALANCE", &16_000_000_000u64);
+        s("MAX_BLOBS_PER_BLOCK_ELECTRA", &MAX_BLOBS_PER_BLOCK_ELECTRA);
+        let max_lc_updates = super::routes::MAX_REQUEST_LIGHT_CLIENT_UPDATES;
+        s("MAX_REQUEST_LIGHT_CLIENT_UPDATES", &max_lc_updates);
+        s("DOMAIN_BEACON_PROPOSER", &"0x00000000");
+        s("DOMAIN_SYNC_COMMITTEE", &"0x07000000");
         let schedule = self
             .opts
             .blob_schedule

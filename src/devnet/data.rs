@@ -70,21 +70,32 @@ impl HeaderEntry {
     }
 }
 
-/// Merkleizes a power-of-two number of leaves with SHA-256.
+/// The root of a Merkle tree over `leaves` (padded with zero leaves to a power of two).
 pub fn merkleize_leaves(leaves: &[Root]) -> Root {
-    let mut level: Vec<Root> = leaves.to_vec();
-    while level.len() > 1 {
-        level = level
+    tree_levels(leaves).last().map_or([0; 32], |top| top[0])
+}
+
+/// All levels of a Merkle tree over `leaves` (padded with zero leaves to a power of two), from
+/// the leaves up to the root.
+pub fn tree_levels(leaves: &[Root]) -> Vec<Vec<Root>> {
+    let n = leaves.len().next_power_of_two().max(1);
+    let mut level = leaves.to_vec();
+    level.resize(n, [0; 32]);
+    let mut levels = vec![level];
+    while let Some(prev) = levels.last().filter(|l| l.len() > 1) {
+        let next = prev
             .chunks(2)
             .map(|p| {
-                let mut h = Sha256::new();
-                h.update(p[0]);
-                h.update(p[1]);
-                h.finalize().into()
+                Sha256::new()
+                    .chain_update(p[0])
+                    .chain_update(p[1])
+                    .finalize()
+                    .into()
             })
             .collect();
+        levels.push(next);
     }
-    level.first().copied().unwrap_or([0; 32])
+    levels
 }
 
 /// A full signed block (`/eth/v2/beacon/blocks/{id}`).

@@ -97,11 +97,9 @@ pub enum FaultParseError {
 impl fmt::Display for FaultParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FaultParseError::UnknownKind { got } => write!(
-                f,
-                "expected a fault kind ({}), got `{got}`",
-                KIND_NAMES.join(", ")
-            ),
+            FaultParseError::UnknownKind { got } => {
+                write!(f, "expected a fault kind ({KIND_NAMES}), got `{got}`")
+            }
             FaultParseError::UnknownOption { kind, key } => {
                 write!(f, "fault `{kind}`: unknown option `{key}`")
             }
@@ -115,27 +113,10 @@ impl fmt::Display for FaultParseError {
 impl std::error::Error for FaultParseError {}
 
 /// The kind names accepted in the text form.
-pub const KIND_NAMES: &[&str] = &[
-    "flip-state",
-    "bad-header-root",
-    "broken-parent",
-    "non-canonical",
-    "withhold",
-    "truncate",
-    "oversize",
-    "trickle",
-    "claim-length",
-    "no-length",
-    "status",
-    "no-response",
-    "wrong-version",
-    "no-expose",
-    "wrong-gvr",
-    "bad-lc-signature",
-    "bad-lc-branch",
-    "bad-json",
-    "bad-ssz",
-];
+pub const KIND_NAMES: &str =
+    "flip-state, bad-header-root, broken-parent, non-canonical, withhold, \
+    truncate, oversize, trickle, claim-length, no-length, status, no-response, wrong-version, \
+    no-expose, wrong-gvr, bad-lc-signature, bad-lc-branch, bad-json, bad-ssz";
 
 impl FaultKind {
     pub fn name(&self) -> &'static str {
@@ -223,67 +204,48 @@ impl FaultRule {
         kind_name: &str,
         pairs: &[(String, String)],
     ) -> Result<FaultRule, FaultParseError> {
-        let get = |key: &str| {
+        // Every option a kind reads is known for it; the rest are rejected below.
+        let asked = std::cell::RefCell::new(vec!["kind", "path", "slots", "count", "provider"]);
+        let get = |key: &'static str| {
+            asked.borrow_mut().push(key);
             pairs
                 .iter()
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.as_str())
         };
+        let num = |key: &'static str, expected: &'static str| {
+            get(key)
+                .map(|v| parse_num::<u64>(key, v, expected))
+                .transpose()
+        };
         let kind = match kind_name {
             "flip-state" => FaultKind::FlipStateByte {
-                offset: get("offset")
-                    .map(|v| parse_num("offset", v, "a byte offset"))
-                    .transpose()?,
+                offset: num("offset", "a byte offset")?,
             },
             "bad-header-root" => FaultKind::HeaderRootMismatch,
             "broken-parent" => FaultKind::BrokenParent,
             "non-canonical" => FaultKind::NonCanonical,
             "withhold" => FaultKind::Withhold,
             "truncate" => FaultKind::Truncate {
-                bytes: get("bytes")
-                    .map(|v| parse_num("bytes", v, "a byte count"))
-                    .transpose()?,
+                bytes: num("bytes", "a byte count")?,
             },
             "oversize" => FaultKind::Oversize {
-                extra: get("extra")
-                    .map(|v| parse_num("extra", v, "a byte count"))
-                    .transpose()?
-                    .unwrap_or(64 << 20),
+                extra: num("extra", "a byte count")?.unwrap_or(64 << 20),
             },
             "trickle" => FaultKind::Trickle {
-                chunk: get("chunk")
-                    .map(|v| parse_num("chunk", v, "a positive byte count"))
-                    .transpose()?
-                    .unwrap_or(64)
-                    .max(1),
-                delay_ms: get("delay_ms")
-                    .map(|v| parse_num("delay_ms", v, "milliseconds"))
-                    .transpose()?
-                    .unwrap_or(50),
+                chunk: num("chunk", "a positive byte count")?.unwrap_or(64).max(1) as usize,
+                delay_ms: num("delay_ms", "milliseconds")?.unwrap_or(50),
             },
             "claim-length" => FaultKind::ClaimLength {
-                length: get("length")
-                    .map(|v| parse_num("length", v, "a byte count"))
-                    .transpose()?
-                    .unwrap_or(1 << 31),
-                send: get("send")
-                    .map(|v| parse_num("send", v, "a byte count"))
-                    .transpose()?,
-                hold_ms: get("hold_ms")
-                    .map(|v| parse_num("hold_ms", v, "milliseconds"))
-                    .transpose()?
-                    .unwrap_or(0),
+                length: num("length", "a byte count")?.unwrap_or(1 << 31),
+                send: num("send", "a byte count")?,
+                hold_ms: num("hold_ms", "milliseconds")?.unwrap_or(0),
             },
             "no-length" => FaultKind::NoLength {
-                extra: get("extra")
-                    .map(|v| parse_num("extra", v, "a byte count"))
-                    .transpose()?,
+                extra: num("extra", "a byte count")?,
             },
             "status" => {
-                let code: u16 = get("code")
-                    .map(|v| parse_num("code", v, "an HTTP status (400..=599)"))
-                    .transpose()?
-                    .unwrap_or(500);
+                let code = num("code", "an HTTP status (400..=599)")?.unwrap_or(500);
                 if !(400..=599).contains(&code) {
                     return Err(FaultParseError::BadValue {
                         key: "code".into(),
@@ -291,21 +253,15 @@ impl FaultRule {
                         got: code.to_string(),
                     });
                 }
-                let retry_after = get("retry_after")
-                    .map(|v| parse_num("retry_after", v, "seconds"))
-                    .transpose()?
-                    .or(if code == 429 || code == 503 {
-                        Some(1)
-                    } else {
-                        None
-                    });
-                FaultKind::Status { code, retry_after }
+                let retry_after =
+                    num("retry_after", "seconds")?.or((code == 429 || code == 503).then_some(1));
+                FaultKind::Status {
+                    code: code as u16,
+                    retry_after,
+                }
             }
             "no-response" => FaultKind::NoResponse {
-                hold_ms: get("hold_ms")
-                    .map(|v| parse_num("hold_ms", v, "milliseconds"))
-                    .transpose()?
-                    .unwrap_or(60_000),
+                hold_ms: num("hold_ms", "milliseconds")?.unwrap_or(60_000),
             },
             "wrong-version" => FaultKind::WrongVersion {
                 version: get("version").map(str::to_string),
@@ -320,26 +276,14 @@ impl FaultRule {
                 return Err(FaultParseError::UnknownKind { got: other.into() });
             }
         };
-        const COMMON: &[&str] = &["kind", "path", "slots", "count", "provider"];
-        let specific: &[&str] = match &kind {
-            FaultKind::FlipStateByte { .. } => &["offset"],
-            FaultKind::Truncate { .. } => &["bytes"],
-            FaultKind::Oversize { .. } => &["extra"],
-            FaultKind::Trickle { .. } => &["chunk", "delay_ms"],
-            FaultKind::ClaimLength { .. } => &["length", "send", "hold_ms"],
-            FaultKind::NoLength { .. } => &["extra"],
-            FaultKind::Status { .. } => &["code", "retry_after"],
-            FaultKind::NoResponse { .. } => &["hold_ms"],
-            FaultKind::WrongVersion { .. } => &["version"],
-            _ => &[],
-        };
-        for (k, _) in pairs {
-            if !COMMON.contains(&k.as_str()) && !specific.contains(&k.as_str()) {
-                return Err(FaultParseError::UnknownOption {
-                    kind: kind_name.into(),
-                    key: k.clone(),
-                });
-            }
+        if let Some((k, _)) = pairs
+            .iter()
+            .find(|(k, _)| !asked.borrow().contains(&k.as_str()))
+        {
+            return Err(FaultParseError::UnknownOption {
+                kind: kind_name.into(),
+                key: k.clone(),
+            });
         }
         let slots = match get("slots") {
             None => None,
@@ -358,9 +302,7 @@ impl FaultRule {
                 Some((a, b))
             }
         };
-        let remaining = get("count")
-            .map(|v| parse_num("count", v, "a positive request count"))
-            .transpose()?;
+        let remaining = num("count", "a positive request count")?;
         if remaining == Some(0) {
             return Err(FaultParseError::BadValue {
                 key: "count".into(),

@@ -506,13 +506,7 @@ fn write_stream(
     with_body: bool,
     stop: &AtomicBool,
 ) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
-    for (k, v) in &resp.headers {
-        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("connection") {
-            continue;
-        }
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
+    let mut head = head(resp, &["content-length", "connection"]);
     head.push_str("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
     w.write_all(head.as_bytes())?;
     w.flush()?;
@@ -553,17 +547,19 @@ impl Write for Chunked<'_> {
 /// Bytes written per `write` call; also the granularity at which a stalled client is noticed.
 const WRITE_CHUNK: usize = 256 * 1024;
 
-fn write_response<W: Write>(w: &mut W, resp: &Response, with_body: bool) -> io::Result<()> {
+/// The status line and the headers of `resp` but those named in `framing` (the writer sets them).
+fn head(resp: &Response, framing: &[&str]) -> String {
     let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (k, v) in &resp.headers {
-        if k.eq_ignore_ascii_case("content-length") {
-            continue;
+        if !framing.iter().any(|f| k.eq_ignore_ascii_case(f)) {
+            head.push_str(&format!("{k}: {v}\r\n"));
         }
-        head.push_str(k);
-        head.push_str(": ");
-        head.push_str(v);
-        head.push_str("\r\n");
     }
+    head
+}
+
+fn write_response<W: Write>(w: &mut W, resp: &Response, with_body: bool) -> io::Result<()> {
+    let mut head = head(resp, &["content-length"]);
     match resp.delivery {
         Delivery::CloseDelimited => head.push_str("Connection: close\r\n\r\n"),
         Delivery::Claim { length, .. } => {

@@ -7,11 +7,13 @@
 //! backfill and light-client flows. Each of K *providers* is one port on 127.0.0.1 serving the same
 //! chain unless a fault (or a lying chain from another seed) says otherwise.
 //!
-//! Pieces: [`http`] (a hand-written HTTP/1.1 server, so faults control every byte), [`api`]
-//! (routing, negotiation, CORS, the `/_devnet` control endpoint), [`faults`], [`behave`] (how
-//! some real nodes answer differently), [`events`] (the `/eth/v1/events` stream), [`data`] (what
-//! a provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the
-//! generator; [`chain::live`] keeps it growing in real time with `live: true` / `--live`).
+//! Pieces: [`http`] (a hand-written HTTP/1.1 server, so faults control every byte), [`routes`]
+//! (the honest answers, one dispatch table), [`api`] (a provider's pipeline: CORS, the event
+//! stream, and the wrappers around the routes), [`inject`] (faults applied to responses) with
+//! [`faults`] (their rules), [`behave`] (how some real nodes answer differently), [`control`]
+//! (the `/_devnet` endpoint), [`events`] (the `/eth/v1/events` stream), [`data`] (what a
+//! provider serves, in wire form), [`replay`] (recorded responses) and [`chain`] (the generator;
+//! [`chain::live`] keeps it growing in real time with `live: true` / `--live`).
 //!
 //! Endpoints: `beacon/genesis`, `config/spec`, `config/fork_schedule`, `node/version`,
 //! `node/health`, `beacon/headers` (`?slot=`, `?parent_root=`) and `headers/{block_id}`,
@@ -34,7 +36,7 @@
 //!
 //! Faults (see [`faults::FaultKind`] for every kind and option) are set per provider with
 //! `--fault [I:]kind,key=value…` or at run time through `/_devnet/faults` on any provider
-//! (documented in [`api`]); a rule can target a path pattern, a slot range and a count.
+//! (documented in [`control`]); a rule can target a path pattern, a slot range and a count.
 //! `--liar I[:SEED]` (or `POST /_devnet/chain?seed=X`) makes provider I serve another,
 //! internally consistent chain, for quorum tests.
 //!
@@ -49,11 +51,14 @@
 pub mod api;
 pub mod behave;
 pub mod chain;
+pub mod control;
 pub mod data;
 pub mod events;
 pub mod faults;
 pub mod http;
+pub mod inject;
 pub mod replay;
+pub mod routes;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -289,11 +294,7 @@ impl Devnet {
             urls,
             live: None,
         };
-        *devnet
-            .shared
-            .info
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = devnet.info();
+        devnet.shared.set_info(devnet.info());
         if let Some(l) = live {
             let stop = Arc::new(AtomicBool::new(false));
             let (shared, urls, stop2) = (devnet.shared.clone(), devnet.urls.clone(), stop.clone());
@@ -389,7 +390,7 @@ fn grow(mut live: LiveChain, shared: &Shared, urls: &[String], stop: &AtomicBool
                 let chain = live.snapshot();
                 let info = info_json(&chain, urls, true);
                 shared.set_honest(chain);
-                *shared.info.write().unwrap_or_else(|e| e.into_inner()) = info;
+                shared.set_info(info);
                 shared.events.publish(events);
             }
             Err(e) => {

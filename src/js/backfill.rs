@@ -19,64 +19,21 @@
 
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::error::js_error;
+use super::error::{from_options, js_error};
+use super::options::option_value;
 use super::{hex0x, nullable, set, Inner, JsClock, JsEnv, LightSync};
 use crate::backfill::{
-    load_known_roots, Backfill, BackfillError, BackfillOptions, Target, DEFAULT_BATCH_SIZE,
-    DEFAULT_CONCURRENCY,
+    load_known_roots, Backfill, BackfillError, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
 use crate::ctx::Ctx;
 use crate::store::Store;
-
-fn num(obj: &JsValue, key: &str) -> Option<f64> {
-    Reflect::get(obj, &key.into()).ok().and_then(|v| v.as_f64())
-}
-
-/// Reads `{ targetSlot, batchSize, concurrency }` (the call's object over the instance's
-/// `backfill` option). `targetSlot`: a slot number, `"genesis"` or `"horizon"` (the default).
-fn parse_options(base: &JsValue, call: &JsValue) -> Result<BackfillOptions, JsValue> {
-    let mut o = BackfillOptions::default();
-    for src in [base, call] {
-        if !src.is_object() {
-            continue;
-        }
-        let t = Reflect::get(src, &"targetSlot".into()).unwrap_or(JsValue::UNDEFINED);
-        if let Some(s) = t.as_string() {
-            o.target = match s.as_str() {
-                "genesis" => Target::Genesis,
-                "horizon" => Target::Horizon,
-                other => match other.parse() {
-                    Ok(n) => Target::Slot(n),
-                    Err(_) => {
-                        return Err(super::error::invalid_options(format!(
-                            "backfill.targetSlot: expected a slot, \"genesis\" or \"horizon\", got {other:?}"
-                        )))
-                    }
-                },
-            };
-        } else if let Some(n) = t.as_f64() {
-            if n < 0.0 || n.fract() != 0.0 || n > 9_007_199_254_740_991.0 {
-                return Err(super::error::invalid_options(format!(
-                    "backfill.targetSlot: expected a non-negative integer, got {n}"
-                )));
-            }
-            o.target = Target::Slot(n as u64);
-        }
-        if let Some(n) = num(src, "batchSize") {
-            o.batch_size = n.max(0.0) as u64;
-        }
-        if let Some(n) = num(src, "concurrency") {
-            o.concurrency = n.max(0.0) as usize;
-        }
-    }
-    Ok(o)
-}
+use crate::warning::Warning;
 
 /// The JS error of a failed run; `BACKFILL_INCOMPLETE` also says where the verified chain stops
 /// (`targetSlot`, `oldestSlot`, `lowestSlot` as decimal strings, `expectedRoot` as 0x-hex).
@@ -123,10 +80,9 @@ fn lane_providers(
 }
 
 async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
-    let options = parse_options(&inner.options.backfill, &call)?;
-    let signal: Option<AbortSignal> = Reflect::get(&call, &"signal".into())
-        .ok()
-        .and_then(|s| s.dyn_into().ok());
+    let options = crate::options::backfill_options(&inner.options.backfill, &option_value(&call))
+        .map_err(|e| from_options(&e))?;
+    let signal = super::options::signal(&call, "backfill: ")?;
     inner.stop_requested.set(false);
     let providers = lane_providers(&inner, signal.clone());
     let env = JsEnv::new(&inner, None, signal);
@@ -140,10 +96,8 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         .await
         .map_err(|e| from_backfill(&e))?;
     if known.is_none() {
-        inner.warn(
-            "NO_ANCHOR_ROOTS",
-            "the active anchor has no recorded state roots (stored by an older version or without a state); backfill walks the hash chain alone",
-        );
+        let w = Warning::no_anchor_roots();
+        inner.warn(w.code, w.message);
     }
     let clock = JsClock(inner.options.now);
     let bf = Backfill {

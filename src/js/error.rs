@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 
 use crate::checkpoint::CheckpointError;
 use crate::network::NetworkError;
+use crate::options::OptionsError;
 use crate::store::StoreError;
 
 /// A `LightSyncError`: `new Error(message)` with `name`, `code` and optional `expected`/`actual`.
@@ -34,6 +35,12 @@ pub fn from_checkpoint(e: &CheckpointError) -> JsValue {
 /// The JS error of a network resolution failure.
 pub fn from_network(e: &NetworkError) -> JsValue {
     js_error(e.code(), &e.to_string(), e.expected_actual())
+}
+
+/// The JS error of a refused option (`INVALID_OPTIONS`, or `INVALID_CHECKPOINT` for a root or
+/// checkpoint string).
+pub fn from_options(e: &OptionsError) -> JsValue {
+    js_error(e.code(), &e.to_string(), None)
 }
 
 /// The JS error of a store failure.

@@ -11,6 +11,9 @@
 // to a worker (plain transfer: the state lives in the page's non-shared wasm memory, so a
 // SharedArrayBuffer would cost one more copy of the state, not one less). Workers send the
 // buffer back with the root, and it is reused for a later task.
+//
+// verifyStore() uses a pool of its own for the roots of stored block headers (`headerRoots`):
+// a run of packed SSZ headers goes to one worker, which answers with 32 bytes per header.
 
 export class HashWorkerPool {
   /** Starts `size` module workers, each instantiating `module` (a WebAssembly.Module). */
@@ -20,6 +23,7 @@ export class HashWorkerPool {
     this.waiters = [];
     this.spare = [];
     this.slots = [];
+    this.nextRootsId = 0;
     for (let i = 0; i < size; i++) {
       // One expression, as bundlers (Vite, webpack 5) recognise it: they then bundle the
       // worker with the glue it imports.
@@ -44,9 +48,37 @@ export class HashWorkerPool {
   /** Copies `bytes` (a view of wasm memory, valid during this call) into a transferable buffer
    * and posts the task to the least-loaded live worker; false when no worker is live. */
   submit(job, index, fork, preset, field, fieldLen, part, height, bytes) {
+    const slot = this.leastLoaded();
+    if (!slot) return false;
+    const view = this.copy(bytes);
+    slot.tasks.set(`${job}:${index}`, [job, index]);
+    slot.w.postMessage({ job, index, fork, preset, field, fieldLen, part, height, bytes: view }, [view.buffer]);
+    return true;
+  }
+
+  /** Copies `bytes` (packed 112-byte SSZ block headers, a view of wasm memory valid during this
+   * call) into a transferable buffer for the least-loaded live worker. A Promise of their roots
+   * (a Uint8Array of 32 bytes per header), rejected with the reason when the worker fails; null
+   * when no worker is live. */
+  headerRoots(bytes) {
+    const slot = this.leastLoaded();
+    if (!slot) return null;
+    const view = this.copy(bytes);
+    const id = this.nextRootsId++;
+    return new Promise((resolve, reject) => {
+      slot.tasks.set(`roots:${id}`, { resolve, reject });
+      slot.w.postMessage({ type: "roots", id, bytes: view }, [view.buffer]);
+    });
+  }
+
+  leastLoaded() {
     let slot = null;
     for (const s of this.slots) if (s.live && (!slot || s.tasks.size < slot.tasks.size)) slot = s;
-    if (!slot) return false;
+    return slot;
+  }
+
+  /** `bytes` copied into a spare buffer large enough, else a new one. */
+  copy(bytes) {
     let buffer = null;
     for (let i = this.spare.length - 1; i >= 0; i--) {
       if (this.spare[i].byteLength >= bytes.length) {
@@ -57,14 +89,20 @@ export class HashWorkerPool {
     buffer ??= new ArrayBuffer(bytes.length);
     const view = new Uint8Array(buffer, 0, bytes.length);
     view.set(bytes);
-    slot.tasks.set(`${job}:${index}`, [job, index]);
-    slot.w.postMessage({ job, index, fork, preset, field, fieldLen, part, height, bytes: view }, [buffer]);
-    return true;
+    return view;
   }
 
   onMessage(slot, m) {
     if (m.type === "ready") return;
     if (m.type === "init-error") return this.kill(slot, `hash worker could not start: ${m.message}`);
+    if (m.type === "roots") {
+      const task = slot.tasks.get(`roots:${m.id}`);
+      slot.tasks.delete(`roots:${m.id}`);
+      if (m.buffer) this.spare.push(m.buffer);
+      if (m.roots) task?.resolve(m.roots);
+      else task?.reject(new Error(m.error ?? "hash worker gave no roots"));
+      return;
+    }
     slot.tasks.delete(`${m.job}:${m.index}`);
     if (m.buffer) this.spare.push(m.buffer);
     this.push({ job: m.job, index: m.index, root: m.root ?? null, error: m.error ?? null });
@@ -75,7 +113,10 @@ export class HashWorkerPool {
     if (!slot.live) return;
     slot.live = false;
     slot.w.terminate();
-    for (const [job, index] of slot.tasks.values()) this.push({ job, index, root: null, error: reason });
+    for (const task of slot.tasks.values()) {
+      if (Array.isArray(task)) this.push({ job: task[0], index: task[1], root: null, error: reason });
+      else task.reject(new Error(reason));
+    }
     slot.tasks.clear();
   }
 
@@ -98,6 +139,8 @@ export class HashWorkerPool {
     for (const s of this.slots) {
       s.live = false;
       s.w.terminate();
+      for (const task of s.tasks.values()) if (!Array.isArray(task)) task.reject(new Error("hash workers stopped"));
+      s.tasks.clear();
     }
     this.spare = [];
     for (const wake of this.waiters.splice(0)) wake();

@@ -2,12 +2,16 @@
 // (pkg/hash-worker.js and pkg/scalar/hash-worker.js; copied there by scripts/package.mjs and
 // scripts/pkg-simd.sh). It instantiates the WebAssembly.Module the page sends (the page's own
 // build), keeps one StateTaskHasher per fork and preset, and hashes one task at a time: a ~1 MiB
-// slice of the state, never the whole state.
+// slice of the state, never the whole state; or, for verifyStore(), the roots of a run of packed
+// SSZ block headers (112 bytes each in, 32 bytes each out).
 //
 // In:  { type: "init", module }, then { job, index, fork, preset, field, fieldLen, part, height, bytes }
+//      | { type: "roots", id, bytes }
 // Out: { type: "ready" } | { type: "init-error", message } | { job, index, root, buffer } |
-//      { job, index, error, buffer }   (`buffer`: the task's buffer, transferred back for reuse)
-import init, { StateTaskHasher } from "./beacon_lightsync.js";
+//      { job, index, error, buffer } | { type: "roots", id, roots, buffer } |
+//      { type: "roots", id, error, buffer }
+//      (`buffer`: the task's buffer, transferred back for reuse)
+import init, { StateTaskHasher, headerRoots } from "./beacon_lightsync.js";
 
 let ready = null;
 const hashers = new Map();
@@ -25,6 +29,16 @@ self.onmessage = async (e) => {
     return;
   }
   const buffer = m.bytes.buffer;
+  if (m.type === "roots") {
+    try {
+      await ready;
+      const roots = headerRoots(m.bytes);
+      self.postMessage({ type: "roots", id: m.id, roots, buffer }, [roots.buffer, buffer]);
+    } catch (err) {
+      self.postMessage({ type: "roots", id: m.id, error: String(err?.message ?? err), buffer }, [buffer]);
+    }
+    return;
+  }
   try {
     await ready;
     const key = `${m.fork}/${m.preset}`;

@@ -16,6 +16,11 @@
 //!   behind the core's `checkpoint::HashPool`. Its workers (`hash-worker.js`, shipped in the
 //!   package) instantiate this same compiled module, so they run the build the page chose.
 //!
+//! - [`PoolHeaderHasher`] spreads `verifyStore()`'s re-hashing of stored block headers over
+//!   such a pool: each range the walk reads is cut into runs of [`HEADER_ROOTS_CHUNK`] packed
+//!   headers, a few in flight per worker, and the page takes runs itself between them when asked
+//!   to. A run whose worker fails is hashed on the page, so the roots never depend on the pool.
+//!
 //! The benchmark page has its own pool over `StateStream` (`www/bench/state-hasher.js`).
 
 use crate::types::hex0x;
@@ -25,11 +30,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js_error;
+use crate::beacon_api::yield_now;
 use crate::checkpoint::{HashPool, PoolResult, PoolTask};
 use crate::merkle::{
     best_kernel, hash_pair, StreamError, StreamingStateRoot, TaskHasher, TaskSpec,
     DEFAULT_TASK_BYTES,
 };
+use crate::store::verify::{packed_header_roots, HeaderHasher};
+use crate::store::HEADER_SSZ_LEN;
 use crate::types::{ForkName, PresetName};
 
 /// A fork name and a preset name from JavaScript (`INVALID_ARGUMENT` when either is unknown).
@@ -309,6 +317,23 @@ impl KernelBench {
     }
 }
 
+/// The `hash_tree_root` of each SSZ `BeaconBlockHeader` in `packed` (112-byte headers
+/// concatenated), 32 bytes each, in order: what a hash worker runs for `verifyStore()`.
+/// `INVALID_ARGUMENT` when `packed` is not whole headers.
+#[wasm_bindgen(js_name = headerRoots)]
+pub fn header_roots_js(packed: &[u8]) -> Result<Vec<u8>, JsValue> {
+    packed_header_roots(packed).ok_or_else(|| {
+        js_error(
+            "INVALID_ARGUMENT",
+            &format!(
+                "headerRoots: expected a multiple of {HEADER_SSZ_LEN} bytes, got {}",
+                packed.len()
+            ),
+            None,
+        )
+    })
+}
+
 #[wasm_bindgen(module = "/src/js/hash-pool.js")]
 extern "C" {
     /// The page-side worker pool (`src/js/hash-pool.js`).
@@ -334,6 +359,11 @@ extern "C" {
         height: i32,
         bytes: &[u8],
     ) -> bool;
+
+    /// A `Promise<Uint8Array>` of the roots of the packed headers, or null without a live
+    /// worker.
+    #[wasm_bindgen(method, js_name = headerRoots)]
+    fn header_roots(this: &HashWorkerPool, bytes: &[u8]) -> JsValue;
 
     #[wasm_bindgen(method, js_name = takeResults)]
     fn take_results(this: &HashWorkerPool) -> js_sys::Array;
@@ -426,6 +456,111 @@ impl HashPool for JsHashPool {
         let promise = self.pool.wait();
         Box::pin(async move {
             let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        })
+    }
+}
+
+/// Headers per run a worker (or the page) hashes for [`PoolHeaderHasher`]: 4096 headers are
+/// 448 KiB in and 24k compressions, a few milliseconds, so a range of the walk is a dozen runs
+/// or more that keep every worker busy while the page stays responsive between its own runs.
+pub const HEADER_ROOTS_CHUNK: usize = 4096;
+
+/// Runs in flight per worker: one hashing, one waiting, so a worker never idles for the page.
+const RUNS_PER_WORKER: usize = 2;
+
+/// `verifyStore()`'s [`HeaderHasher`] over the hash workers of a [`JsHashPool`] (see the module
+/// docs). With `page` set the page hashes runs too, yielding to the event loop between them.
+pub(crate) struct PoolHeaderHasher<'p> {
+    pool: &'p JsHashPool,
+    page: bool,
+    /// Headers whose roots came from a worker.
+    in_workers: std::cell::Cell<u64>,
+}
+
+impl<'p> PoolHeaderHasher<'p> {
+    pub(crate) fn new(pool: &'p JsHashPool, page: bool) -> PoolHeaderHasher<'p> {
+        PoolHeaderHasher {
+            pool,
+            page,
+            in_workers: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Headers hashed by the workers so far (the rest were hashed on the page).
+    pub(crate) fn hashed_in_workers(&self) -> u64 {
+        self.in_workers.get()
+    }
+}
+
+/// The header range `lo..hi` of run `i` of `n` headers.
+fn run_range(n: usize, i: usize) -> (usize, usize) {
+    (
+        i * HEADER_ROOTS_CHUNK,
+        ((i + 1) * HEADER_ROOTS_CHUNK).min(n),
+    )
+}
+
+impl HeaderHasher for PoolHeaderHasher<'_> {
+    fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
+        use futures::stream::{FuturesUnordered, StreamExt};
+        use futures::FutureExt;
+        Box::pin(async move {
+            let n = packed.len() / HEADER_SSZ_LEN;
+            let input = |i| {
+                let (lo, hi) = run_range(n, i);
+                &packed[lo * HEADER_SSZ_LEN..hi * HEADER_SSZ_LEN]
+            };
+            let mut out = vec![0u8; n * 32];
+            // Run `i`'s roots into their place: a worker's answer when it holds one root per
+            // header, else (no answer, a failed worker, the page's own run) hashed here.
+            let mut place = |i: usize, answer: Option<JsValue>| {
+                let (lo, hi) = run_range(n, i);
+                let output = &mut out[lo * 32..hi * 32];
+                match answer.map(|v| Uint8Array::new(&v)) {
+                    Some(roots) if roots.length() as usize == output.len() => {
+                        roots.copy_to(output);
+                        self.in_workers
+                            .set(self.in_workers.get() + (hi - lo) as u64);
+                    }
+                    _ => output
+                        .copy_from_slice(&packed_header_roots(input(i)).expect("whole headers")),
+                }
+            };
+            let runs = n.div_ceil(HEADER_ROOTS_CHUNK);
+            let depth = self.pool.workers * RUNS_PER_WORKER;
+            let (mut next, mut done) = (0, 0);
+            let mut in_flight = FuturesUnordered::new();
+            while done < runs {
+                // Answers that came in while the page hashed or yielded.
+                while let Some(Some((i, answer))) = in_flight.next().now_or_never() {
+                    place(i, answer);
+                    done += 1;
+                }
+                while next < runs && in_flight.len() < depth {
+                    let promise = self.pool.pool.header_roots(input(next));
+                    let Ok(promise) = promise.dyn_into::<js_sys::Promise>() else {
+                        break; // No live worker.
+                    };
+                    let i = next;
+                    in_flight.push(async move {
+                        (i, wasm_bindgen_futures::JsFuture::from(promise).await.ok())
+                    });
+                    next += 1;
+                }
+                if next < runs && (self.page || in_flight.is_empty()) {
+                    place(next, None);
+                    next += 1;
+                    done += 1;
+                    if !in_flight.is_empty() {
+                        // Lets the workers' answers (and the store's next read) in.
+                        yield_now().await;
+                    }
+                } else if let Some((i, answer)) = in_flight.next().await {
+                    place(i, answer);
+                    done += 1;
+                }
+            }
+            out
         })
     }
 }

@@ -6,6 +6,8 @@
 //! [`crate::longrange::Overseer`] with the page's IndexedDB store, providers and clock, so a stale
 //! anchor is refused (`strict`: `WS_STALE`; pending backfill: `BACKFILL_TOO_OLD`), kept with a
 //! `WS_STALE_LENIENT` warning (`lenient`), or rebuilt into a `light-client` anchor (`light`).
+//! `start()` with a trust source applies the same rule to a checkpoint that is stale when given
+//! ([`checkpoint`], through `crate::policy`).
 //!
 //! Events: the rebuild's steps arrive as `progress` events whose `phase` is `light-<step>`
 //! (`light-committees`, `light-anchor-header`, `light-updates`, `light-finality`, `light-headers`,
@@ -27,18 +29,19 @@ use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use super::options::option_value;
 use super::store::JsStore;
-use super::{
-    anchor_js, error::invalid_options, error::js_error, set, sleep, Inner, JsEnv, LightSync,
-};
+use super::{anchor_js, error::from_options, error::js_error, set, sleep, Inner, JsEnv, LightSync};
 use crate::beacon_api::sse::{EventStream, StreamNext, DEFAULT_MAX_EVENT_BYTES};
 use crate::beacon_api::ApiError;
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY};
+use crate::checkpoint::{CheckpointSync, Source};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::light::input::{parse_bootstrap, parse_updates_json};
 use crate::longrange::rebuild::{measure_committee_keys, measure_update_chain};
-use crate::longrange::{FollowIo, FollowOptions, FollowState, Mode, Overseer, OverseerError};
+use crate::longrange::{FollowIo, FollowOptions, FollowState, Overseer, OverseerError, Started};
+use crate::policy;
 use crate::store::AnchorRecord;
 use crate::types::Mainnet;
 use crate::ws::Clock;
@@ -65,68 +68,62 @@ pub(super) async fn resume<C: Clock>(
     // Shown while the decision runs; replaced by what the overseer settles on.
     *inner.anchor.borrow_mut() = Some(anchor);
     let started = overseer.start().await.map_err(|e| overseer_error(&e))?;
-    *inner.anchor.borrow_mut() = Some(started.anchor.clone());
-    // `follow()` continues from here (with the light client of a rebuild, if there was one).
-    *inner.following.borrow_mut() = Some(started.following);
-    Ok(anchor_js(&started.anchor))
+    Ok(record_start(inner, started))
 }
 
-/// The shortest accepted `intervalMs` and `safetyIntervalMs`, in milliseconds: a floor against a
-/// busy loop that would hammer the providers.
-const MIN_INTERVAL_MS: f64 = 10.0;
+/// Makes a start's anchor the one in use; `follow()` continues from where it stands (with the
+/// light client of a rebuild, if there was one). Resolves `start()` with that anchor.
+pub(super) fn record_start(inner: &Inner, started: Started) -> JsValue {
+    *inner.anchor.borrow_mut() = Some(started.anchor.clone());
+    *inner.following.borrow_mut() = Some(started.following);
+    anchor_js(&started.anchor)
+}
 
-/// `follow(options)`: `{ intervalMs?, safetyIntervalMs?, events?, signal? }`, checked; the
-/// defaults are [`FollowOptions::for_network`].
+/// Runs the checkpoint flow of `source` under the `longRange` rule ([`policy::checkpoint`]: under
+/// `light`, a stale checkpoint is rebuilt at once). Resolves `start()` with the anchor in use.
+pub(super) async fn checkpoint<C: Clock>(
+    inner: &Inner,
+    sync: &CheckpointSync<'_, HttpBeaconApi<FetchTransport>, JsStore, C, JsEnv<'_>>,
+    source: &Source,
+) -> Result<JsValue, JsValue> {
+    let overseer = Overseer {
+        ctx: sync.ctx,
+        env: sync.env,
+        long_range: inner.options.long_range,
+    };
+    let established = policy::checkpoint(sync, &overseer, source).await;
+    let established = established.map_err(|e| {
+        if let policy::EstablishError::Rebuild { kept, .. } = &e {
+            // Stored and active, marked stale: the next start() rebuilds it.
+            *inner.anchor.borrow_mut() = Some(kept.anchor.clone());
+            *inner.head.borrow_mut() = None;
+            *inner.following.borrow_mut() = None;
+        }
+        js_error(e.code(), &e.to_string(), e.expected_actual())
+    })?;
+    match established.started {
+        Some(started) => {
+            // The rebuild's first follow step reached this tip.
+            inner.set_head(started.follow.tip());
+            Ok(record_start(inner, started))
+        }
+        None => {
+            *inner.head.borrow_mut() = None;
+            *inner.following.borrow_mut() = None;
+            *inner.anchor.borrow_mut() = Some(established.verified.anchor.clone());
+            Ok(anchor_js(&established.verified.anchor))
+        }
+    }
+}
+
+/// `follow(options)`: the core's [`crate::options::follow_options`] and the call's `signal`.
 fn follow_options(
     options: &JsValue,
     network: &NetworkConfig,
 ) -> Result<(FollowOptions, Option<AbortSignal>), JsValue> {
-    let mut out = FollowOptions::for_network(network);
-    if options.is_undefined() || options.is_null() {
-        return Ok((out, None));
-    }
-    if !options.is_object() {
-        return Err(invalid_options(format!(
-            "follow: expected an options object, got {options:?}"
-        )));
-    }
-    let get = |k: &str| Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let interval = |name: &str, default: f64| {
-        let v = get(name);
-        if v.is_undefined() || v.is_null() {
-            return Ok(default);
-        }
-        match v.as_f64() {
-            Some(ms) if ms.is_finite() && ms >= MIN_INTERVAL_MS => Ok(ms),
-            _ => Err(invalid_options(format!(
-                "follow: {name}: expected a number of milliseconds >= {MIN_INTERVAL_MS}, got {v:?}"
-            ))),
-        }
-    };
-    let explicit = |name: &str| !(get(name).is_undefined() || get(name).is_null());
-    if explicit("intervalMs") {
-        out = out.with_poll_ms(interval("intervalMs", out.poll_ms)?);
-    }
-    out.safety_poll_ms = interval("safetyIntervalMs", out.safety_poll_ms)?;
-    let events = get("events");
-    if !events.is_undefined() && !events.is_null() {
-        out.events = events.as_bool().ok_or_else(|| {
-            invalid_options(format!(
-                "follow: events: expected a boolean, got {events:?}"
-            ))
-        })?;
-    }
-    let signal = get("signal");
-    let signal = if signal.is_undefined() || signal.is_null() {
-        None
-    } else {
-        Some(signal.dyn_into::<AbortSignal>().map_err(|s| {
-            invalid_options(format!(
-                "follow: signal: expected an AbortSignal, got {s:?}"
-            ))
-        })?)
-    };
-    Ok((out, signal))
+    let out = crate::options::follow_options(&option_value(options), network)
+        .map_err(|e| from_options(&e))?;
+    Ok((out, super::options::signal(options, "follow: ")?))
 }
 
 /// [`FollowIo`] in a page or worker: the event stream on `fetch`, timers that end at an abort
@@ -225,24 +222,9 @@ async fn follow_steps(
             Some(s) if Some(s.anchor_root) == anchor_root => Ok(s),
             // No start() in this session (or another anchor since): the long-range decision
             // first, exactly as start() makes it, without running a rebuild.
-            _ => async {
-                let (decision, anchor) = overseer.decide().await.map_err(|e| overseer_error(&e))?;
-                if decision.mode == Mode::Light {
-                    return Err(js_error(
-                        "WS_STALE",
-                        &format!(
-                            "follow: expected an anchor within its weak subjectivity period, got epoch {} + period {} < current epoch {}; start() rebuilds it first (longRange: light)",
-                            anchor.epoch, decision.ws.period_epochs, decision.ws.current_epoch
-                        ),
-                        None,
-                    ));
-                }
-                overseer
-                    .follow_state(&anchor, None)
-                    .await
-                    .map_err(|e| overseer_error(&e))
-            }
-            .await,
+            _ => policy::follow_state(&overseer)
+                .await
+                .map_err(|e| overseer_error(&e)),
         };
         // Nothing to follow from, or a stale anchor the options refuse: stop with the error.
         let mut state = state?;

@@ -447,10 +447,8 @@ impl Inner {
                 Some(pool)
             }
             Err(reason) => {
-                self.warn(
-                    "HASH_WORKERS_FAILED",
-                    format!("no hash workers ({reason}); the state is hashed on the main thread"),
-                );
+                let w = crate::warning::Warning::hash_workers_failed(&reason);
+                self.warn(w.code, w.message);
                 None
             }
         }
@@ -595,8 +593,8 @@ impl Inner {
 
     async fn run_start(&self, run: u64) -> Result<JsValue, JsValue> {
         self.set_mode_with(Mode::Syncing, None);
-        for (code, message) in &self.options.warnings {
-            self.warn(code, message.as_str());
+        for w in &self.options.warnings {
+            self.warn(w.code, &w.message);
         }
         let clock = self.clock();
         let providers = self.providers();
@@ -632,14 +630,8 @@ impl Inner {
                 quorum: self.options.quorum,
             },
         };
-        let verified = sync
-            .run(source)
-            .await
-            .map_err(|e| error::from_checkpoint(&e))?;
-        *self.anchor.borrow_mut() = Some(verified.anchor.clone());
-        *self.head.borrow_mut() = None;
-        *self.following.borrow_mut() = None;
-        Ok(anchor_js(&verified.anchor))
+        // The long-range rule (a light rebuild of a stale checkpoint) is the core's.
+        longrange::checkpoint(self, &sync, source).await
     }
 
     /// Deletes the network's database and opens an empty one; the instance is then as freshly
@@ -718,7 +710,8 @@ impl LightSync {
         let resolved = crate::network::resolve(&opts.network, &providers, state)
             .await
             .map_err(|e| error::from_network(&e))?;
-        opts.warnings.extend(resolved.warnings);
+        opts.warnings
+            .extend(resolved.warnings.into_iter().map(Into::into));
         let network = resolved.network;
         let store = JsStore::open(&network.name, network.genesis_validators_root.0)
             .await

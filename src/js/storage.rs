@@ -24,9 +24,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::error::{from_store, invalid_options, js_error};
+use super::hash::{JsHashPool, PoolHeaderHasher};
 use super::{hex0x, nullable, set, Inner, LightSync};
 use crate::store::verify::{
-    check_anchor_record, repair_store, verify_store, ChainReport, VERIFY_BATCH_SLOTS,
+    check_anchor_record, repair_store, verify_store, verify_store_with, ChainReport,
+    VERIFY_BATCH_SLOTS,
 };
 use crate::store::{storage_estimate, storage_manager, AnchorRecord, Store};
 use crate::types::Preset;
@@ -421,10 +423,11 @@ pub(crate) async fn check_on_open<S: Store>(
 }
 
 /// The JS object of a chain report.
-fn report_js(report: &ChainReport, repaired: Option<JsValue>, ms: f64) -> JsValue {
+fn report_js(report: &ChainReport, in_workers: u64, repaired: Option<JsValue>, ms: f64) -> JsValue {
     let o = Object::new();
     set(&o, "ok", report.first_broken.is_none());
     set(&o, "checked", report.checked as f64);
+    set(&o, "hashedInWorkers", in_workers as f64);
     let broken = report.first_broken.map(|b| {
         let x = Object::new();
         set(&x, "slot", b.slot.to_string());
@@ -439,14 +442,53 @@ fn report_js(report: &ChainReport, repaired: Option<JsValue>, ms: f64) -> JsValu
     o.into()
 }
 
+/// Whether the page hashes runs of headers beside the workers in `verifyStore()` (see
+/// [`PoolHeaderHasher`]).
+const PAGE_HASHES_TOO: bool = true;
+
+/// The whole-chain walk of `verifyStore()`: the headers re-hashed by `workers` hash workers
+/// (the `hashWorkers` option) started for this walk and stopped after it, the page hashing its
+/// share too when `page`; on the page alone when `workers` is 0 or no worker can start (with a
+/// `HASH_WORKERS_FAILED` warning through `warn`). Also returns how many headers the workers
+/// hashed.
+async fn walk_store<S: Store>(
+    store: &S,
+    workers: usize,
+    page: bool,
+    warn: impl FnOnce(String),
+) -> Result<(ChainReport, u64), crate::store::StoreError> {
+    if workers == 0 {
+        return Ok((verify_store(store, VERIFY_BATCH_SLOTS).await?, 0));
+    }
+    match JsHashPool::start(workers) {
+        Ok(pool) => {
+            let hasher = PoolHeaderHasher::new(&pool, page);
+            let report = verify_store_with(store, VERIFY_BATCH_SLOTS, &hasher).await?;
+            Ok((report, hasher.hashed_in_workers()))
+        }
+        Err(reason) => {
+            warn(format!(
+                "no hash workers ({reason}); the stored headers are hashed on the main thread"
+            ));
+            Ok((verify_store(store, VERIFY_BATCH_SLOTS).await?, 0))
+        }
+    }
+}
+
 async fn verify(inner: Rc<Inner>, repair: bool) -> Result<JsValue, JsValue> {
     let started = js_sys::Date::now();
-    let report = verify_store(&inner.store, VERIFY_BATCH_SLOTS)
-        .await
-        .map_err(|e| from_store(&e))?;
+    let warn = |m: String| inner.warn("HASH_WORKERS_FAILED", m);
+    let (report, in_workers) = walk_store(
+        &inner.store,
+        inner.options.hash_workers,
+        PAGE_HASHES_TOO,
+        warn,
+    )
+    .await
+    .map_err(|e| from_store(&e))?;
     let ms = js_sys::Date::now() - started;
     let Some(broken) = report.first_broken.filter(|_| repair) else {
-        return Ok(report_js(&report, None, ms));
+        return Ok(report_js(&report, in_workers, None, ms));
     };
     let cursor = repair_store(&inner.store, &broken)
         .await
@@ -481,7 +523,7 @@ async fn verify(inner: Rc<Inner>, repair: bool) -> Result<JsValue, JsValue> {
         *inner.head.borrow_mut() = None;
         *inner.following.borrow_mut() = None;
     }
-    Ok(report_js(&report, Some(r.into()), ms))
+    Ok(report_js(&report, in_workers, Some(r.into()), ms))
 }
 
 #[wasm_bindgen]
@@ -514,12 +556,19 @@ impl LightSync {
 /// Benchmark (not part of the API): the whole-chain walk of `verifyStore()` over real IndexedDB.
 /// Stores a linked chain of `headers` headers below a bench anchor in a database of its own
 /// (committed in backfill batches of 8192), then times, `runs` times each: reading every range
-/// alone (`readMs`), hashing the ranges read alone (`hashMs`), and `verify_store` itself
-/// (`verifyMs`, reads and hashing overlapped). Deletes the database before resolving with
-/// `{ headers, fillMs, readMs[], hashMs[], verifyMs[], kernel }` (milliseconds).
+/// alone (`readMs`), hashing the ranges read alone as the walk does (`hashMs`: `workers` hash
+/// workers, the page hashing too when `page`; 0 workers: the page alone), and the walk itself
+/// (`verifyMs`, reads and hashing overlapped, workers started and stopped inside it as
+/// `verifyStore()` does). Deletes the database before resolving with
+/// `{ headers, workers, page, fillMs, readMs[], hashMs[], verifyMs[], kernel }` (milliseconds).
 #[wasm_bindgen(js_name = benchVerifyStore)]
-pub async fn bench_verify_store(headers: u32, runs: u32) -> Result<JsValue, JsValue> {
-    use crate::store::verify::{fill_bench_chain, header_roots};
+pub async fn bench_verify_store(
+    headers: u32,
+    runs: u32,
+    workers: u32,
+    page: bool,
+) -> Result<JsValue, JsValue> {
+    use crate::store::verify::{fill_bench_chain, HeaderHasher, InThread};
     use crate::store::{IdbStore, HEADER_SSZ_LEN};
     let gvr = [0xbe; 32];
     let js = |e: crate::store::StoreError| from_store(&e);
@@ -530,22 +579,41 @@ pub async fn bench_verify_store(headers: u32, runs: u32) -> Result<JsValue, JsVa
     fill_bench_chain(&store, n, 8192).await.map_err(js)?;
     let fill_ms = js_sys::Date::now() - started;
     let (read, hash, walk) = (Array::new(), Array::new(), Array::new());
+    let workers = workers as usize;
     for _ in 0..runs.max(1) {
         let (mut read_ms, mut hash_ms, mut count) = (0.0, 0.0, 0u64);
         let mut hi = n + 1;
+        let pool = match workers {
+            0 => None,
+            w => Some(JsHashPool::start(w).map_err(|e| js_error("INTERNAL", &e, None))?),
+        };
+        let pooled = pool.as_ref().map(|pool| PoolHeaderHasher::new(pool, page));
+        let hasher: &dyn HeaderHasher = match &pooled {
+            Some(p) => p,
+            None => &InThread,
+        };
         while hi > 0 {
             let lo = hi.saturating_sub(VERIFY_BATCH_SLOTS);
             let t = js_sys::Date::now();
             let range = store.headers_range(lo, hi).await.map_err(js)?;
             read_ms += js_sys::Date::now() - t;
             let t = js_sys::Date::now();
-            let bytes: Vec<&[u8; HEADER_SSZ_LEN]> = range.iter().map(|h| &h.header).collect();
-            count += header_roots(&bytes).len() as u64;
+            let mut packed = Vec::with_capacity(range.len() * HEADER_SSZ_LEN);
+            for h in &range {
+                packed.extend_from_slice(&h.header);
+            }
+            count += (hasher.roots(&packed).await.len() / 32) as u64;
             hash_ms += js_sys::Date::now() - t;
             hi = lo;
         }
+        // The workers stop before the walk starts its own.
+        drop(pool);
         let t = js_sys::Date::now();
-        let report = verify_store(&store, VERIFY_BATCH_SLOTS).await.map_err(js)?;
+        let (report, _) = walk_store(&store, workers, page, |m| {
+            web_sys::console::warn_1(&m.into());
+        })
+        .await
+        .map_err(js)?;
         let verify_ms = js_sys::Date::now() - t;
         if count != n || report.checked != n || report.first_broken.is_some() {
             return Err(js_error(
@@ -565,6 +633,8 @@ pub async fn bench_verify_store(headers: u32, runs: u32) -> Result<JsValue, JsVa
     store.delete().await.map_err(js)?;
     let out = Object::new();
     set(&out, "headers", n as f64);
+    set(&out, "workers", workers as f64);
+    set(&out, "page", page);
     set(&out, "fillMs", fill_ms);
     set(&out, "readMs", read);
     set(&out, "hashMs", hash);

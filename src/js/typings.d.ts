@@ -89,7 +89,10 @@ export interface LightSyncOptions {
   stateId?: string;
   /** A local SSZ BeaconState at an epoch's first slot; only into an empty database. */
   stateFile?: ArrayBuffer | Uint8Array;
-  /** What to do with a checkpoint outside its weak-subjectivity period (default "strict"). */
+  /** What to do with an anchor outside its weak-subjectivity period, given so or gone stale:
+   * "strict" (default) refuses it (`WS_STALE`), "lenient" keeps it marked stale (a
+   * `WS_STALE_LENIENT` warning), "light" keeps it marked stale and `start()` rebuilds a
+   * `light-client` anchor from it through sync-committee signatures. */
   longRange?: "strict" | "lenient" | "light";
   /** Providers that must agree on the finalized checkpoint with `stateId` (default: all). */
   quorum?: number;
@@ -111,8 +114,9 @@ export interface LightSyncOptions {
     windowMs?: number;
     graceMs?: number;
   };
-  /** Web Workers that hash a downloaded state while it arrives (default
-   * `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes it, in slices). They load
+  /** Web Workers that hash a downloaded state while it arrives, and the stored headers in
+   * `verifyStore()` (default `min(navigator.hardwareConcurrency, 4)`; 0 = the main thread hashes
+   * them, in slices). They load
    * `hash-worker.js` from the package, next to the glue, and run the page's own wasm build. */
   hashWorkers?: number;
   /** When another instance (another tab) is writing this network's database: `"fail"` (default)
@@ -278,6 +282,9 @@ export interface StoreReport {
   ok: boolean;
   /** Headers re-hashed and linked. */
   checked: number;
+  /** Of the headers re-hashed, how many the hash workers (`hashWorkers`) hashed; the page
+   * hashed the rest (all of them with `hashWorkers: 0` or where workers cannot run). */
+  hashedInWorkers: number;
   firstBroken: BrokenLink | null;
   /** The repair done: the new backfill tail (`oldestSlot`), or `reset: true` when the damage was
    * at or above the anchor's block and the backfill and head were dropped. */
@@ -394,42 +401,233 @@ export interface RemoteEventMarker { remote?: true; }
 /** The backfill defaults, for pages that show them. */
 export function backfillDefaults(): BackfillDefaults;
 
-/** The stable `code` of a `LightSyncError`. Storage: `BUSY` (another instance writes this
- * database; the error's `operation` says what it runs), `QUOTA_EXCEEDED` (the origin's quota is
- * full; the write was rolled back), `CORRUPT_RECORD` (a stored record does not decode or
- * re-derive), `CURSOR_CONFLICT` (the backfill cursor moved under this writer). */
+/** The stable `code` of a `LightSyncError`: what happened, and whether retrying can help
+ * (`Retry:` in each code's comment). The dashboard's advice (`www/advice.js`) covers the same list. */
 export type ErrorCode =
   // options and instance state
-  | "INVALID_OPTIONS" | "INVALID_ARGUMENT" | "NO_SOURCE" | "ALREADY_RUNNING" | "CONFIG" | "ABORTED"
+  /** An option (of `create`, `start`, `backfill`, `follow` or `on`) has the wrong type or
+   * value, or trust inputs that cannot be combined; the message names it and what was
+   * expected. Retry: no, fix the option. */
+  | "INVALID_OPTIONS"
+  /** An argument of a standalone export (`stateRoot`, the hashing exports) or a value handed
+   * to a Beacon API call (a state id, a base URL) is not valid; unlike `INVALID_OPTIONS` it
+   * is not an option of the instance. Retry: no, fix the argument. */
+  | "INVALID_ARGUMENT"
+  /** `start()` had no trust input (`checkpoint`, `trustedBlockRoot`, `stateId`, `stateFile`)
+   * and the database holds no anchor to resume from. Retry: no, give a trust input. */
+  | "NO_SOURCE"
+  /** Another `start()`, `reset()` or `follow()` of this instance is in progress. Retry: yes,
+   * once it settled (or after `stop()`). */
+  | "ALREADY_RUNNING"
+  /** The network's config could not be read or is inconsistent (an unknown name, a missing or
+   * malformed key). Retry: no, fix the network option. */
+  | "CONFIG"
+  /** Cancelled by `stop()` or an `AbortSignal`; nothing of the cancelled step was stored.
+   * Retry: yes, when wanted (a backfill resumes where it stopped). */
+  | "ABORTED"
+  /** A provider or the state belongs to another network than the one configured (genesis
+   * time, genesis validators root or genesis fork version differ). Nothing was stored. Retry:
+   * no, use a provider (or state) of this network, or the right network option. */
   | "WRONG_NETWORK"
   // checkpoint sync
-  | "INVALID_CHECKPOINT" | "GENESIS_MISMATCH" | "HEADER_NOT_FOUND" | "STATE_NOT_FOUND"
-  | "HEADER_ROOT_MISMATCH" | "STATE_ROOT_MISMATCH" | "STATE_LINK_MISMATCH" | "NOT_EPOCH_ALIGNED"
-  | "FORK_MISMATCH" | "WS_STALE" | "PROVIDER_DISAGREEMENT" | "DATABASE_NOT_EMPTY" | "NO_PROVIDERS"
-  | "WS_UNAVAILABLE" | "CLOCK_BEFORE_GENESIS"
+  /** The checkpoint string or trusted root is malformed, or the state does not belong to the
+   * checkpoint's epoch and root. Retry: no, fix the checkpoint. */
+  | "INVALID_CHECKPOINT"
+  /** The provider does not know the trusted block. Retry: with another provider (or check the
+   * root). */
+  | "HEADER_NOT_FOUND"
+  /** The provider no longer serves the state (pruned). Retry: with a more recent checkpoint
+   * or a provider that keeps finalized states. */
+  | "STATE_NOT_FOUND"
+  /** The header served does not hash to the trusted root: the provider is faulty or
+   * dishonest. Nothing was stored. Retry: with another provider. */
+  | "HEADER_ROOT_MISMATCH"
+  /** The state served does not hash to its header's state root: the provider is faulty or
+   * dishonest. Nothing was stored. Retry: with another provider. */
+  | "STATE_ROOT_MISMATCH"
+  /** The epoch-boundary state served does not link to the trusted block through
+   * `latest_block_header`. Nothing was stored. Retry: with another provider. */
+  | "STATE_LINK_MISMATCH"
+  /** A local state file is not at an epoch's first slot. Retry: no, export the epoch-boundary
+   * state. */
+  | "NOT_EPOCH_ALIGNED"
+  /** The fork named by the provider contradicts the state bytes or the network's fork
+   * schedule. Nothing was stored. Retry: with another provider, or check the network. */
+  | "FORK_MISMATCH"
+  /** The anchor is outside its weak-subjectivity period (`strict`), or, under `light`,
+   * `follow()` was called before `start()` rebuilt it. Nothing was stored. Retry: no, give a
+   * recent checkpoint or choose `longRange: "light"` (then call `start()`). */
+  | "WS_STALE"
+  /** The providers disagree (on the finalized checkpoint with `stateId`, or on the genesis of
+   * a config). Retry: no, give a trusted checkpoint or root, or remove the provider that is
+   * wrong. */
+  | "PROVIDER_DISAGREEMENT"
+  /** A local state file can only seed an empty database. Retry: no, `reset()` first or start
+   * from the stored anchor. */
+  | "DATABASE_NOT_EMPTY"
+  /** The flow needs a Beacon API and no URL was given. Retry: no, add `beaconApiUrls`. */
+  | "NO_PROVIDERS"
+  /** The weak-subjectivity period cannot be computed for this network or state (no active
+   * validators, a broken time parameter). Retry: no, check the network config. */
+  | "WS_UNAVAILABLE"
+  /** The wall clock (or the `now` option) is before the network's genesis. Retry: no, fix the
+   * clock or the network. */
+  | "CLOCK_BEFORE_GENESIS"
   // Beacon API transport
-  | "HTTP_STATUS" | "TIMEOUT" | "TOO_SLOW" | "NETWORK" | "BODY_TOO_LARGE" | "OUT_OF_MEMORY"
-  | "TRUNCATED" | "DECODE"
+  /** A provider answered with an error status. Retry: yes, later or with another provider. */
+  | "HTTP_STATUS"
+  /** A provider did not answer within the deadline (`timeoutMs`, or the state download's
+   * `deadlineMs`). Retry: yes, or with a faster provider. */
+  | "TIMEOUT"
+  /** A state download fell below `stateDownload.minBytesPerSecond`. Retry: yes, with a faster
+   * provider or a lower minimum. */
+  | "TOO_SLOW"
+  /** A provider could not be reached (down, wrong URL, or CORS refused this origin). Retry:
+   * yes, after checking the URL. */
+  | "NETWORK"
+  /** A response was larger than its type allows. Nothing was stored. Retry: with another
+   * provider. */
+  | "BODY_TOO_LARGE"
+  /** The page could not allocate the memory a response needs. Retry: after closing other
+   * tabs, or on a device with more memory. */
+  | "OUT_OF_MEMORY"
+  /** A response ended early. Retry: yes; if it repeats, with another provider. */
+  | "TRUNCATED"
+  /** A response or file did not decode as the expected SSZ or JSON type. Nothing was stored.
+   * Retry: with another provider or file. */
+  | "DECODE"
   // a panic or trap inside the wasm (see `start()`)
+  /** The wasm module trapped or panicked; the call was abandoned and the writer lock
+   * released. Retry: yes (a new `start()` is accepted); report it if it repeats. */
   | "INTERNAL"
   // storage
-  | "STORE" | "SCHEMA_TOO_NEW" | "BUSY" | "QUOTA_EXCEEDED" | "CORRUPT_RECORD" | "CURSOR_CONFLICT"
+  /** IndexedDB failed (private mode, storage blocked, the browser shutting down); nothing of
+   * the failed write was kept. Retry: yes, once storage is allowed. */
+  | "STORE"
+  /** The database was written by a newer version of this package and is left untouched.
+   * Retry: no, use that version or `reset()`. */
+  | "SCHEMA_TOO_NEW"
+  /** Another instance (tab) writes this database; the error's `operation` says what it runs.
+   * Retry: yes, when it ends (or create with `lock: "wait"`). */
+  | "BUSY"
+  /** The origin's storage quota is full; the write was rolled back and what was stored before
+   * is intact. Retry: yes, after freeing space. */
+  | "QUOTA_EXCEEDED"
+  /** A stored record does not decode or re-derive (changed outside this package). Retry: no,
+   * repair with the store check or `reset()`. */
+  | "CORRUPT_RECORD"
+  /** The backfill cursor moved under this writer (another writer ran); nothing was written.
+   * Retry: yes, it resumes from the other writer's cursor. */
+  | "CURSOR_CONFLICT"
   // backfill
-  | "NO_ANCHOR" | "LINK_NOT_FOUND" | "BACKFILL_INCOMPLETE" | "BLOCK_WITHHELD" | "API" | "NO_HEALTHY_PROVIDER"
-  | "BACKFILL_TOO_OLD" | "INVALID_OPTION" | "CLOCK"
+  /** There is no active anchor to backfill (or follow) from. Retry: no, run `start()` first. */
+  | "NO_ANCHOR"
+  /** The headers served do not link to the verified chain (a wrong root, an orphan, a gap);
+   * the batch was rejected. Retry: with another provider; what was stored is kept. */
+  | "LINK_NOT_FOUND"
+  /** No provider served the block the verified chain needs next; the error's `expectedRoot`,
+   * `oldestSlot`, `lowestSlot` and `targetSlot` say where it stops. Retry: yes, later or with
+   * other providers; what was stored is kept. */
+  | "BACKFILL_INCOMPLETE"
+  /** A provider said a block the verified chain needs does not exist. Retry: with another
+   * provider; what was stored is kept. */
+  | "BLOCK_WITHHELD"
+  /** A provider request failed during a backfill step. Retry: yes, the backfill resumes from
+   * the last stored batch. */
+  | "API"
+  /** Every provider failed or was avoided for serving bad data. Retry: with another provider;
+   * stored headers are kept. */
+  | "NO_HEALTHY_PROVIDER"
+  /** The anchor left its weak-subjectivity period while a backfill hanging from it is
+   * unfinished. Retry: no, start from a recent checkpoint (the stale backfill is reset). */
+  | "BACKFILL_TOO_OLD"
   // long range: light rebuild and following
-  | "REBUILD_NO_SYNC_COMMITTEE" | "REBUILD_COMMITTEE_SIZE" | "REBUILD_ANCHOR_HEADER_MISSING"
-  | "REBUILD_ANCHOR_PERIOD_MISMATCH" | "REBUILD_NO_PROGRESS" | "REBUILD_COMMITTEE_MISMATCH"
+  /** The stale anchor has no sync committee (a phase0 anchor), so `light` cannot start from
+   * it. Retry: no, give a recent checkpoint. */
+  | "REBUILD_NO_SYNC_COMMITTEE"
+  /** A stored sync committee has the wrong number of keys (a corrupt record, or another
+   * network's). Retry: no, give a recent checkpoint. */
+  | "REBUILD_COMMITTEE_SIZE"
+  /** No provider knows the stale anchor's block header. Retry: with another provider. */
+  | "REBUILD_ANCHOR_HEADER_MISSING"
+  /** The stale anchor's block is in another sync-committee period than its state, so its
+   * committees cannot start the walk. Retry: no, give a recent checkpoint. */
+  | "REBUILD_ANCHOR_PERIOD_MISMATCH"
+  /** The providers have no valid light-client updates past the stale anchor. Retry: yes,
+   * later or with other providers. */
+  | "REBUILD_NO_PROGRESS"
+  /** A verified next sync committee contradicts the one the anchor state recorded. Retry:
+   * with another provider. */
+  | "REBUILD_COMMITTEE_MISMATCH"
+  /** Every provider failed a step of the light rebuild (each failure was a
+   * `REBUILD_PROVIDER_REJECTED` warning); nothing was stored. Retry: yes, later or with other
+   * providers. */
   | "REBUILD_ALL_PROVIDERS_FAILED"
-  | "HASH_CHAIN_BROKEN" | "NOT_ABOVE_TIP" | "FOLLOW_PROVIDER_DISAGREEMENT" | "FOLLOW_FINALIZED_HEADER_MISSING"
-  // light-client verification
-  | "LC_PARTICIPATION" | "LC_SLOT_ORDERING" | "LC_SIGNATURE_PERIOD" | "LC_NOT_RELEVANT"
-  | "LC_INVALID_HEADER" | "LC_UNEXPECTED_FINALIZED_HEADER" | "LC_FINALITY_BRANCH"
-  | "LC_UNEXPECTED_NEXT_SYNC_COMMITTEE" | "LC_NEXT_SYNC_COMMITTEE_MISMATCH" | "LC_NEXT_SYNC_COMMITTEE_BRANCH"
-  | "LC_INVALID_PUBLIC_KEY" | "LC_INVALID_AGGREGATE_PUBLIC_KEY" | "LC_INVALID_SIGNATURE_ENCODING"
-  | "LC_SIGNATURE" | "LC_TRUSTED_ROOT_MISMATCH" | "LC_CURRENT_SYNC_COMMITTEE_BRANCH"
-  | "LC_FORK_DIGEST_MISMATCH" | "LC_TRUNCATED_STREAM" | "LC_DECODE" | "LC_TYPES" | "LC_NO_LIGHT_CLIENT_AT_FORK"
+  /** The headers below a newer finalized block do not reach the known tip (another branch, or
+   * a withheld block); the tip did not move. Retry: with other providers. */
+  | "HASH_CHAIN_BROKEN"
+  /** A newer finalized block was reported below the known tip; the tip did not move. Retry:
+   * yes, the next follow step asks again. */
+  | "NOT_ABOVE_TIP"
+  /** The providers report different finalized roots; the tip did not move. Retry: no, use
+   * trusted providers or the `light` mode. */
+  | "FOLLOW_PROVIDER_DISAGREEMENT"
+  /** The reported finalized block has no header on the provider; the tip did not move. Retry:
+   * yes, the next follow step asks again. */
+  | "FOLLOW_FINALIZED_HEADER_MISSING"
+  // light-client verification (the provider served data that does not verify; nothing was stored)
+  /** A sync aggregate has too few participants. Retry: with another provider. */
+  | "LC_PARTICIPATION"
+  /** An update's slots are out of order. Retry: with another provider. */
+  | "LC_SLOT_ORDERING"
+  /** An update is signed in a period the light client cannot verify yet. Retry: with another
+   * provider. */
+  | "LC_SIGNATURE_PERIOD"
+  /** An update brings nothing new to the light client. Retry: with another provider. */
+  | "LC_NOT_RELEVANT"
+  /** An update's header is not valid for its fork. Retry: with another provider. */
+  | "LC_INVALID_HEADER"
+  /** An update carries a finalized header where none may be. Retry: with another provider. */
+  | "LC_UNEXPECTED_FINALIZED_HEADER"
+  /** An update's finality Merkle branch does not verify. Retry: with another provider. */
+  | "LC_FINALITY_BRANCH"
+  /** An update carries a next sync committee where none may be. Retry: with another provider. */
+  | "LC_UNEXPECTED_NEXT_SYNC_COMMITTEE"
+  /** An update's next sync committee contradicts the known one. Retry: with another provider. */
+  | "LC_NEXT_SYNC_COMMITTEE_MISMATCH"
+  /** An update's next-sync-committee Merkle branch does not verify. Retry: with another
+   * provider. */
+  | "LC_NEXT_SYNC_COMMITTEE_BRANCH"
+  /** A sync committee key is not a valid BLS public key. Retry: with another provider. */
+  | "LC_INVALID_PUBLIC_KEY"
+  /** A sync committee's aggregate key is not valid or does not match its keys. Retry: with
+   * another provider. */
+  | "LC_INVALID_AGGREGATE_PUBLIC_KEY"
+  /** A sync aggregate signature is not a valid BLS signature encoding. Retry: with another
+   * provider. */
+  | "LC_INVALID_SIGNATURE_ENCODING"
+  /** A sync aggregate signature does not verify. Retry: with another provider. */
+  | "LC_SIGNATURE"
+  /** A bootstrap's header does not hash to the trusted root. Retry: with another provider. */
+  | "LC_TRUSTED_ROOT_MISMATCH"
+  /** A bootstrap's current-sync-committee Merkle branch does not verify. Retry: with another
+   * provider. */
+  | "LC_CURRENT_SYNC_COMMITTEE_BRANCH"
+  /** An update is tagged with another fork digest than its slot's fork on this network.
+   * Retry: with another provider, or check the network's fork schedule. */
+  | "LC_FORK_DIGEST_MISMATCH"
+  /** A stream of light-client updates ended inside an update. Retry: yes, or with another
+   * provider. */
+  | "LC_TRUNCATED_STREAM"
+  /** Light-client data did not decode. Retry: with another provider. */
+  | "LC_DECODE"
+  /** Light-client data has a shape its fork does not allow. Retry: with another provider. */
+  | "LC_TYPES"
+  /** The data is at a fork without light-client types (phase0). Retry: no, use a post-Altair
+   * anchor. */
+  | "LC_NO_LIGHT_CLIENT_AT_FORK"
   // benchmark exports
+  /** A BLS key or signature in the benchmark input is not valid. Retry: no, fix the input. */
   | "BLS";
 
 /** Every rejection and throw of this API is a LightSyncError. */

@@ -7,9 +7,10 @@
 //! shape on this network wins. The `light_client/updates` stream tags every chunk with a fork
 //! digest, which is checked against the digest the attested header's epoch implies.
 
+use crate::config::BlobSchedule;
 use crate::config::NetworkConfig;
 use crate::light::error::LightClientError;
-use crate::light::fork_digest::{compute_fork_digest, known_fork_digests, BlobSchedule};
+use crate::light::fork_digest::{compute_fork_digest, known_fork_digests};
 use crate::light::sync_protocol::compute_epoch_at_slot;
 use crate::types::light_client::{
     LightClientBootstrap, LightClientFinalityUpdate, LightClientOptimisticUpdate, LightClientUpdate,

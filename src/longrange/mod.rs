@@ -136,6 +136,16 @@ pub enum OverseerError {
         /// The wall clock's epoch.
         current_epoch: u64,
     },
+    /// `light`: the anchor is outside its weak-subjectivity period and following cannot start
+    /// from it until the light rebuild ran (`start()` runs it; see `crate::policy`).
+    RebuildFirst {
+        /// The anchor's epoch.
+        anchor_epoch: u64,
+        /// Its weak-subjectivity period, in epochs.
+        ws_period: u64,
+        /// The wall clock's epoch.
+        current_epoch: u64,
+    },
     /// The anchor is stale and a backfill hanging from it is unfinished: that backfill cannot be
     /// completed safely. Reset the backfill and start again from a recent checkpoint.
     BackfillTooOld {
@@ -165,9 +175,9 @@ impl OverseerError {
     pub fn code(&self) -> &'static str {
         match self {
             OverseerError::NoAnchor => "NO_ANCHOR",
-            OverseerError::WsStale { .. } => "WS_STALE",
+            OverseerError::WsStale { .. } | OverseerError::RebuildFirst { .. } => "WS_STALE",
             OverseerError::BackfillTooOld { .. } => "BACKFILL_TOO_OLD",
-            OverseerError::Clock(_) => "CLOCK_BEFORE_GENESIS",
+            OverseerError::Clock(e) => e.code(),
             OverseerError::Store(e) => e.code(),
             OverseerError::Rebuild(e) => e.code(),
             OverseerError::Follow(e) => e.code(),
@@ -178,6 +188,11 @@ impl OverseerError {
     pub fn expected_actual(&self) -> Option<(String, String)> {
         match self {
             OverseerError::WsStale {
+                anchor_epoch,
+                ws_period,
+                current_epoch,
+            }
+            | OverseerError::RebuildFirst {
                 anchor_epoch,
                 ws_period,
                 current_epoch,
@@ -223,6 +238,15 @@ impl fmt::Display for OverseerError {
             } => write!(
                 f,
                 "anchor outside its weak subjectivity period: expected current epoch <= anchor epoch {anchor_epoch} + period {ws_period} = {}, got current epoch {current_epoch} (strict)",
+                anchor_epoch.saturating_add(*ws_period)
+            ),
+            OverseerError::RebuildFirst {
+                anchor_epoch,
+                ws_period,
+                current_epoch,
+            } => write!(
+                f,
+                "follow: expected an anchor within its weak subjectivity period (current epoch <= anchor epoch {anchor_epoch} + period {ws_period} = {}), got current epoch {current_epoch}; start() rebuilds it first (light)",
                 anchor_epoch.saturating_add(*ws_period)
             ),
             OverseerError::BackfillTooOld {

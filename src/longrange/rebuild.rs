@@ -248,7 +248,7 @@ impl RebuildError {
             RebuildError::State { error, .. } => error.code(),
             RebuildError::CommitteeMismatch { .. } => "REBUILD_COMMITTEE_MISMATCH",
             RebuildError::Store(e) => e.code(),
-            RebuildError::Clock(_) => "CLOCK_BEFORE_GENESIS",
+            RebuildError::Clock(e) => e.code(),
             RebuildError::Aborted { .. } => "ABORTED",
             RebuildError::AllProviders { .. } => "REBUILD_ALL_PROVIDERS_FAILED",
         }

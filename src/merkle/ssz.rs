@@ -534,17 +534,6 @@ pub(crate) fn hash_tree_root(
             check_value(ty, bytes, path)?;
             Ok(r.reduce_packed(bytes, ceil_log2(n.div_ceil(256) as u64)))
         }
-        SszType::ByteList(limit) => {
-            if bytes.len() > *limit {
-                return Err(MerkleError::TooLong {
-                    path: path(),
-                    limit: *limit as u64,
-                    got: bytes.len() as u64,
-                });
-            }
-            let root = r.reduce_packed(bytes, ceil_log2(limit.div_ceil(32) as u64));
-            Ok(mix_in_length(&root, bytes.len() as u64))
-        }
         SszType::Bitlist(limit) => {
             let Some(&last) = bytes.last() else {
                 return Err(MerkleError::MissingBitlistDelimiter { path: path() });

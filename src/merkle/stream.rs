@@ -14,11 +14,11 @@
 //! buffer that keeps the state (no second copy), hand ready tasks to workers or hash them in
 //! place with `step`, and read the root once every task is in.
 
-use super::schema::{beacon_state, PresetValues, SszType};
+use super::schema::{beacon_state, SszType};
 use super::ssz::{container_ranges_of, hash_tree_root, SeqPlan};
 use super::tree::{ceil_log2, Reducer};
 use super::MerkleError;
-use crate::types::{ForkName, PresetName};
+use crate::types::{with_preset, ForkName, Preset, PresetName};
 use std::ops::Range;
 
 /// Default target size of one task's bytes: big enough that a `postMessage` per task is noise
@@ -99,7 +99,7 @@ pub const LIST_CEILING: u64 = 1 << 20;
 /// mainnet state, 4-5x a real mainnet state of 2025 (~300 MB), and still below the 2 GiB a wasm32
 /// `Vec` can address; a body announcing more is refused before a byte is read.
 pub fn state_size_ceiling(fork: ForkName, preset: PresetName) -> u64 {
-    let registry = PresetValues::of(preset).validator_registry_limit;
+    let registry = with_preset!(preset, P => P::VALIDATOR_REGISTRY_LIMIT);
     bounded_size(&beacon_state(fork, preset), registry)
 }
 
@@ -130,7 +130,6 @@ fn bounded_size(ty: &SszType, registry: u64) -> u64 {
             };
             (*limit).min(ceiling).saturating_mul(item(e))
         }
-        SszType::ByteList(n) => *n as u64,
         SszType::Bitlist(n) => n / 8 + 1,
         SszType::Vector(e, n) => (*n as u64).saturating_mul(item(e)),
         SszType::Container(_, fields) => fields.iter().map(|(_, t)| item(t)).sum(),

@@ -4,10 +4,10 @@
 //! fixed-size elements is a whole number of elements within its limit), so the accessors below
 //! cannot read out of bounds; per-index accessors return `None` past the end.
 
-use super::schema::{beacon_state, PresetValues, SszType};
+use super::schema::{beacon_state, SszType};
 use super::ssz::{container_ranges, SeqPlan};
 use super::MerkleError;
-use crate::types::{ForkName, PresetName};
+use crate::types::{with_preset, ForkName, Preset, PresetName};
 use std::ops::Range;
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -230,7 +230,7 @@ impl<'a> StateView<'a> {
     }
     /// `SLOTS_PER_HISTORICAL_ROOT` of the preset.
     pub fn slots_per_historical_root(&self) -> usize {
-        PresetValues::of(self.preset).slots_per_historical_root
+        with_preset!(self.preset, P => P::SLOTS_PER_HISTORICAL_ROOT as usize)
     }
     /// Number of `historical_summaries` (0 before Capella).
     pub fn historical_summaries_len(&self) -> usize {
@@ -280,7 +280,7 @@ impl<'a> StateView<'a> {
         let bytes = self.field_bytes(name)?;
         Some(SyncCommitteeView {
             bytes,
-            size: PresetValues::of(self.preset).sync_committee_size,
+            size: with_preset!(self.preset, P => P::SYNC_COMMITTEE_SIZE as usize),
         })
     }
     /// `current_sync_committee` (`None` before Altair).

@@ -22,6 +22,7 @@ use super::{
 use crate::merkle::sha256::hash_nodes;
 use crate::merkle::tree::zero_hash;
 use crate::types::hex0x;
+use futures::future::LocalBoxFuture;
 
 /// Headers read (and hashed) per range by [`verify_store`]: large enough that a million headers
 /// take a few hundred reads, small enough (about 20 MiB of records) for a page.
@@ -29,11 +30,35 @@ pub const VERIFY_BATCH_SLOTS: u64 = 65_536;
 
 /// `hash_tree_root` of each SSZ `BeaconBlockHeader` in `headers`, in order.
 pub fn header_roots(headers: &[&[u8; HEADER_SSZ_LEN]]) -> Vec<Root> {
+    let mut roots = vec![0u8; headers.len() * 32];
+    roots_into(headers.iter().map(|h| &h[..]), &mut roots);
+    roots
+        .chunks_exact(32)
+        .map(|c| c.try_into().expect("32-byte chunks"))
+        .collect()
+}
+
+/// `hash_tree_root` of each of the `packed.len() / HEADER_SSZ_LEN` SSZ `BeaconBlockHeader`s
+/// concatenated in `packed`, as 32 bytes each, in order: the task a hash worker runs (see
+/// [`HeaderHasher`]). `None` when `packed` is not whole headers.
+pub fn packed_header_roots(packed: &[u8]) -> Option<Vec<u8>> {
+    if packed.len() % HEADER_SSZ_LEN != 0 {
+        return None;
+    }
+    let mut roots = vec![0u8; packed.len() / HEADER_SSZ_LEN * 32];
+    roots_into(packed.chunks_exact(HEADER_SSZ_LEN), &mut roots);
+    Some(roots)
+}
+
+/// Writes the root of each header (`HEADER_SSZ_LEN` bytes each) into the next 32 bytes of
+/// `roots`, which holds exactly one root per header.
+fn roots_into<'a>(headers: impl ExactSizeIterator<Item = &'a [u8]>, roots: &mut [u8]) {
     let n = headers.len();
+    debug_assert_eq!(roots.len(), n * 32);
     // Level 1: (slot, proposer_index), (parent_root, state_root), (body_root, 0); the fourth
     // pair (0, 0) is the constant zero_hash(1).
     let mut input = vec![0u8; n * 3 * 64];
-    for (h, chunk) in headers.iter().zip(input.chunks_exact_mut(3 * 64)) {
+    for (h, chunk) in headers.zip(input.chunks_exact_mut(3 * 64)) {
         chunk[0..8].copy_from_slice(&h[0..8]);
         chunk[32..40].copy_from_slice(&h[8..16]);
         chunk[64..160].copy_from_slice(&h[16..112]);
@@ -53,12 +78,27 @@ pub fn header_roots(headers: &[&[u8; HEADER_SSZ_LEN]]) -> Vec<Root> {
     let mut level2 = vec![0u8; n * 2 * 32];
     hash_nodes(&input2, &mut level2);
     // Level 3: the root.
-    let mut roots = vec![0u8; n * 32];
-    hash_nodes(&level2, &mut roots);
-    roots
-        .chunks_exact(32)
-        .map(|c| c.try_into().expect("32-byte chunks"))
-        .collect()
+    hash_nodes(&level2, roots);
+}
+
+/// Where [`verify_store_with`] has a range's headers hashed: in this thread ([`InThread`],
+/// natively and wherever no workers run) or spread over the browser's hash workers
+/// (`src/js/hash.rs`). Whatever hashes them, the walk checks every root the same way.
+pub trait HeaderHasher {
+    /// The roots of the `packed.len() / HEADER_SSZ_LEN` SSZ `BeaconBlockHeader`s concatenated in
+    /// `packed` (whole headers), 32 bytes each, in order.
+    fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>>;
+}
+
+/// Hashes on the calling thread, with [`packed_header_roots`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InThread;
+
+impl HeaderHasher for InThread {
+    fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
+        // Lazily, at the first poll: the caller's read of the next range is under way by then.
+        Box::pin(async move { packed_header_roots(packed).expect("whole headers") })
+    }
 }
 
 /// `hash_tree_root` of one SSZ `BeaconBlockHeader`.
@@ -260,9 +300,17 @@ impl ChainWalk {
         if self.done || headers.is_empty() {
             return;
         }
-        let bytes: Vec<&[u8; HEADER_SSZ_LEN]> = headers.iter().map(|h| &h.header).collect();
-        let roots = header_roots(&bytes);
-        for (h, computed) in headers.iter().zip(roots) {
+        let mut roots = vec![0u8; headers.len() * 32];
+        roots_into(headers.iter().map(|h| &h.header[..]), &mut roots);
+        self.feed_hashed(headers, &roots);
+    }
+
+    /// [`ChainWalk::feed`] with the headers' roots already computed: `roots` holds the
+    /// `hash_tree_root` of each header's bytes, 32 bytes each, in the order of `headers`.
+    pub fn feed_hashed(&mut self, headers: &[HeaderRecord], roots: &[u8]) {
+        assert_eq!(headers.len() * 32, roots.len(), "one root per header");
+        for (h, computed) in headers.iter().zip(roots.chunks_exact(32)) {
+            let computed: Root = computed.try_into().expect("32-byte chunks");
             if self.done {
                 return;
             }
@@ -337,10 +385,20 @@ impl ChainWalk {
 /// anchor's block) down to the backfill cursor is re-hashed and must be its child's parent.
 /// Reads `batch_slots` slots per `headers_range` (descending, the next range read while the
 /// current one is hashed), so memory stays bounded. Without an active anchor nothing is
-/// checked.
+/// checked. Hashes on this thread; see [`verify_store_with`].
 pub async fn verify_store<S: Store>(
     store: &S,
     batch_slots: u64,
+) -> Result<ChainReport, StoreError> {
+    verify_store_with(store, batch_slots, &InThread).await
+}
+
+/// [`verify_store`] with each range's headers hashed by `hasher` (the browser spreads them over
+/// its hash workers), while the next range is read. The report does not depend on the hasher.
+pub async fn verify_store_with<S: Store, H: HeaderHasher + ?Sized>(
+    store: &S,
+    batch_slots: u64,
+    hasher: &H,
 ) -> Result<ChainReport, StoreError> {
     let meta = store.meta().await?;
     let Some(anchor_root) = meta.active_anchor else {
@@ -381,15 +439,20 @@ pub async fn verify_store<S: Store>(
     let mut headers = store.headers_range(lo, hi).await?;
     loop {
         headers.reverse();
+        let mut packed = Vec::with_capacity(headers.len() * HEADER_SSZ_LEN);
+        for h in &headers {
+            packed.extend_from_slice(&h.header);
+        }
         if lo <= bottom {
-            walk.feed(&headers);
+            walk.feed_hashed(&headers, &hasher.roots(&packed).await);
             break;
         }
         // The next range is read while this one is hashed: the store's read (IndexedDB works
         // outside the page's thread) overlaps the hashing.
         hi = lo;
         lo = below(hi);
-        let (next, ()) = futures::join!(store.headers_range(lo, hi), async { walk.feed(&headers) });
+        let (next, roots) = futures::join!(store.headers_range(lo, hi), hasher.roots(&packed));
+        walk.feed_hashed(&headers, &roots);
         if !walk.wants_more() {
             break;
         }
@@ -700,6 +763,84 @@ mod tests {
         assert_eq!(report.checked, report_count(&store));
         assert!(block_on(store.header(20)).unwrap().is_none());
         assert!(block_on(store.header(chain[at].slot)).unwrap().is_some());
+    }
+
+    /// A hasher as a pool behaves: each range cut into runs of `run` headers, hashed in reverse
+    /// order after a yield to the executor, the roots put back in place.
+    struct Runs {
+        run: usize,
+        calls: std::cell::Cell<usize>,
+    }
+
+    impl HeaderHasher for Runs {
+        fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
+            Box::pin(async move {
+                self.calls.set(self.calls.get() + 1);
+                let parts: Vec<&[u8]> = packed.chunks(self.run * HEADER_SSZ_LEN).collect();
+                let mut out = vec![Vec::new(); parts.len()];
+                for (i, part) in parts.iter().enumerate().rev() {
+                    futures::pending!();
+                    out[i] = packed_header_roots(part).unwrap();
+                }
+                out.concat()
+            })
+        }
+    }
+
+    /// `futures::pending!` wakes nobody: this executor polls again at once.
+    fn poll_to_end<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    #[test]
+    fn packed_roots_are_the_header_roots_and_only_whole_headers_are_taken() {
+        let chain = linked_headers(9);
+        let packed: Vec<u8> = chain.iter().flat_map(|h| h.header).collect();
+        let roots: Vec<u8> = chain.iter().flat_map(|h| h.root).collect();
+        assert_eq!(packed_header_roots(&packed), Some(roots));
+        assert_eq!(packed_header_roots(&[]), Some(Vec::new()));
+        assert_eq!(packed_header_roots(&packed[..HEADER_SSZ_LEN * 2 + 1]), None);
+    }
+
+    #[test]
+    fn a_hasher_that_splits_and_reorders_gives_the_same_report_for_every_damage() {
+        // Every header's body root damaged in turn, and none: whatever hashes the ranges, the
+        // walk finds the same first broken link and stops at the same place.
+        let slots: Vec<Option<u64>> = std::iter::once(None)
+            .chain((10..=48u64).filter(|s| s % 3 != 0).map(Some))
+            .collect();
+        for slot in slots {
+            let (store, _, _) = stored_chain(slot.map(|s| (s, 100)));
+            for batch in [1, 4, 7, 1000] {
+                let expected = block_on(verify_store(&store, batch)).unwrap();
+                for run in [1, 2, 3, 64] {
+                    let hasher = Runs {
+                        run,
+                        calls: std::cell::Cell::new(0),
+                    };
+                    let got = poll_to_end(verify_store_with(&store, batch, &hasher)).unwrap();
+                    assert_eq!(
+                        got, expected,
+                        "damage at {slot:?}, batch {batch}, run {run}"
+                    );
+                    assert!(hasher.calls.get() > 0);
+                }
+            }
+            if let Some(s) = slot {
+                let broken = block_on(verify_store(&store, 4)).unwrap().first_broken;
+                assert_eq!(
+                    broken.map(|b| (b.slot, b.kind)),
+                    Some((s, BrokenKind::Root))
+                );
+            }
+        }
     }
 
     fn report_count(store: &MemoryStore) -> u64 {

@@ -164,6 +164,17 @@ macro_rules! map_all_forks {
     };
 }
 
+/// `Some($body)` for the listed forks' variants (those whose state has the field), else `None`.
+macro_rules! map_forks {
+    ($value:expr, [$($fork:ident)+], $inner:ident => $body:expr) => {
+        match $value {
+            $(Self::$fork($inner) => Some($body),)+
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    };
+}
+
 impl<P: Preset> AnyBeaconState<P> {
     /// `genesis_time` (Unix seconds).
     pub fn genesis_time(&self) -> u64 {
@@ -230,81 +241,45 @@ impl<P: Preset> AnyBeaconState<P> {
 
     /// `current_sync_committee` (Altair on).
     pub fn current_sync_committee(&self) -> Option<&altair::SyncCommittee<P>> {
-        match self {
-            Self::Phase0(_) => None,
-            Self::Altair(s) => Some(&s.current_sync_committee),
-            Self::Bellatrix(s) => Some(&s.current_sync_committee),
-            Self::Capella(s) => Some(&s.current_sync_committee),
-            Self::Deneb(s) => Some(&s.current_sync_committee),
-            Self::Electra(s) => Some(&s.current_sync_committee),
-            Self::Fulu(s) => Some(&s.current_sync_committee),
-        }
+        map_forks!(self, [Altair Bellatrix Capella Deneb Electra Fulu], s => &s.current_sync_committee)
     }
 
     /// `next_sync_committee` (Altair on).
     pub fn next_sync_committee(&self) -> Option<&altair::SyncCommittee<P>> {
-        match self {
-            Self::Phase0(_) => None,
-            Self::Altair(s) => Some(&s.next_sync_committee),
-            Self::Bellatrix(s) => Some(&s.next_sync_committee),
-            Self::Capella(s) => Some(&s.next_sync_committee),
-            Self::Deneb(s) => Some(&s.next_sync_committee),
-            Self::Electra(s) => Some(&s.next_sync_committee),
-            Self::Fulu(s) => Some(&s.next_sync_committee),
-        }
+        map_forks!(self, [Altair Bellatrix Capella Deneb Electra Fulu], s => &s.next_sync_committee)
     }
 
     /// `historical_summaries` (Capella on).
     pub fn historical_summaries(
         &self,
     ) -> Option<&VariableList<capella::HistoricalSummary, P::HistoricalRootsLimit>> {
-        match self {
-            Self::Phase0(_) | Self::Altair(_) | Self::Bellatrix(_) => None,
-            Self::Capella(s) => Some(&s.historical_summaries),
-            Self::Deneb(s) => Some(&s.historical_summaries),
-            Self::Electra(s) => Some(&s.historical_summaries),
-            Self::Fulu(s) => Some(&s.historical_summaries),
-        }
+        map_forks!(self, [Capella Deneb Electra Fulu], s => &s.historical_summaries)
     }
 
     /// `latest_execution_payload_header` (Bellatrix on).
     pub fn latest_execution_payload_header(&self) -> Option<AnyExecutionPayloadHeader<P>> {
-        match self {
-            Self::Phase0(_) | Self::Altair(_) => None,
-            Self::Bellatrix(s) => Some(AnyExecutionPayloadHeader::Bellatrix(
-                s.latest_execution_payload_header.clone(),
-            )),
-            Self::Capella(s) => Some(AnyExecutionPayloadHeader::Capella(
-                s.latest_execution_payload_header.clone(),
-            )),
-            Self::Deneb(s) => Some(AnyExecutionPayloadHeader::Deneb(
-                s.latest_execution_payload_header.clone(),
-            )),
-            Self::Electra(s) => Some(AnyExecutionPayloadHeader::Electra(
-                s.latest_execution_payload_header.clone(),
-            )),
-            Self::Fulu(s) => Some(AnyExecutionPayloadHeader::Fulu(
-                s.latest_execution_payload_header.clone(),
-            )),
+        // The header enum's variant is the state's fork.
+        macro_rules! header_of {
+            ($($fork:ident)+) => {
+                match self {
+                    $(Self::$fork(s) => Some(AnyExecutionPayloadHeader::$fork(
+                        s.latest_execution_payload_header.clone(),
+                    )),)+
+                    _ => None,
+                }
+            };
         }
+        header_of!(Bellatrix Capella Deneb Electra Fulu)
     }
 
     /// Electra churn fields `(deposit_balance_to_consume, exit_balance_to_consume,
     /// earliest_exit_epoch)`, Gwei/Gwei/epoch (Electra on).
     pub fn electra_churn(&self) -> Option<(Gwei, Gwei, Epoch)> {
-        match self {
-            Self::Electra(s) => Some((
-                s.deposit_balance_to_consume,
-                s.exit_balance_to_consume,
-                s.earliest_exit_epoch,
-            )),
-            Self::Fulu(s) => Some((
-                s.deposit_balance_to_consume,
-                s.exit_balance_to_consume,
-                s.earliest_exit_epoch,
-            )),
-            _ => None,
-        }
+        map_forks!(self, [Electra Fulu], s => (
+            s.deposit_balance_to_consume,
+            s.exit_balance_to_consume,
+            s.earliest_exit_epoch,
+        ))
     }
 }
 

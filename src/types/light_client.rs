@@ -144,23 +144,7 @@ pub mod electra {
 
 /// The all-zero value of the Capella execution payload header (`ExecutionPayloadHeader()`).
 pub fn empty_capella_execution<P: Preset>() -> crate::types::capella::ExecutionPayloadHeader<P> {
-    crate::types::capella::ExecutionPayloadHeader {
-        parent_hash: Default::default(),
-        fee_recipient: Default::default(),
-        state_root: Default::default(),
-        receipts_root: Default::default(),
-        logs_bloom: FixedVector::default(),
-        prev_randao: Default::default(),
-        block_number: 0,
-        gas_limit: 0,
-        gas_used: 0,
-        timestamp: 0,
-        extra_data: VariableList::default(),
-        base_fee_per_gas: U256::ZERO,
-        block_hash: Default::default(),
-        transactions_root: Default::default(),
-        withdrawals_root: Default::default(),
-    }
+    Default::default()
 }
 
 /// Deneb's payload header with the Capella fields of `c` and zero blob gas: what the spec's
@@ -246,7 +230,7 @@ impl<P: Preset> LightClientHeader<P> {
             }
             Self::Deneb(h) => {
                 h.beacon == BeaconBlockHeader::default()
-                    && h.execution == capella_to_deneb_execution(&empty_capella_execution())
+                    && h.execution == Default::default()
                     && zero_branch(&h.execution_branch)
             }
         }
@@ -521,7 +505,7 @@ fn empty_header_like<P: Preset>(h: &LightClientHeader<P>) -> LightClientHeader<P
         }),
         LightClientHeader::Deneb(_) => LightClientHeader::Deneb(deneb::LightClientHeader {
             beacon: Default::default(),
-            execution: capella_to_deneb_execution(&empty_capella_execution()),
+            execution: Default::default(),
             execution_branch: Default::default(),
         }),
     }

@@ -1,30 +1,62 @@
 //! SSZ types of the beacon chain for every fork from phase0 to Fulu, generic over the preset.
 //!
-//! Each fork has a module holding the containers it introduced or changed; a container that did
-//! not change is re-exported from the fork that last changed it, so `deneb::BeaconBlockHeader` and
-//! `phase0::BeaconBlockHeader` are the same type. [`any`] wraps the per-fork families in
-//! fork-tagged enums (`AnyBeaconState`, `AnySignedBeaconBlock`, ...) for code that learns the
-//! fork at run time (from `Eth-Consensus-Version`, a slot, or the state bytes themselves).
+//! Every container is declared once, in `containers.rs`, with the forks at which it changed; the
+//! macros of `forks.rs` expand that into one module per fork holding the fork's version of every
+//! container. A container that did not change at a fork is re-exported from the fork that last
+//! changed it, so `deneb::BeaconBlockHeader` and `phase0::BeaconBlockHeader` are the same type.
+//! [`any`] wraps the per-fork families in fork-tagged enums (`AnyBeaconState`,
+//! `AnySignedBeaconBlock`, ...) for code that learns the fork at run time (from
+//! `Eth-Consensus-Version`, a slot, or the state bytes themselves).
 //!
 //! Every container derives SSZ `Encode`/`Decode`, `TreeHash` and serde in the Beacon API JSON
 //! form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes); the
 //! deserializers also accept plain numbers so the consensus-spec-tests `value.yaml` files parse.
+//! It also implements [`SszSchema`], the layout the byte-level merkleizer walks.
 
-pub mod altair;
 pub mod any;
-pub mod bellatrix;
-pub mod capella;
-pub mod deneb;
-pub mod electra;
-pub mod fulu;
+mod containers;
+mod forks;
 pub mod light_client;
-pub mod phase0;
 pub mod preset;
 pub mod serde_helpers;
+pub mod ssz_type;
+
+/// Phase0 containers (the beacon chain at genesis).
+pub mod phase0 {
+    super::containers::containers!(Phase0, phase0);
+}
+/// Altair containers: sync committees and participation flags replace pending attestations.
+pub mod altair {
+    super::containers::containers!(Altair, phase0);
+}
+/// Bellatrix (the Merge) containers: the execution payload enters the block and its header the
+/// state.
+pub mod bellatrix {
+    super::containers::containers!(Bellatrix, altair);
+}
+/// Capella containers: withdrawals, BLS-to-execution changes, historical summaries.
+pub mod capella {
+    super::containers::containers!(Capella, bellatrix);
+}
+/// Deneb containers: blob KZG commitments in the body, blob gas in the payload.
+pub mod deneb {
+    super::containers::containers!(Deneb, capella);
+}
+/// Electra containers: execution-layer requests, balance-based churn queues, and attestations
+/// that span all committees of a slot (EIP-7549).
+pub mod electra {
+    super::containers::containers!(Electra, deneb);
+}
+/// Fulu containers: the block is Electra's; the state gains `proposer_lookahead` (EIP-7917).
+pub mod fulu {
+    super::containers::containers!(Fulu, electra);
+}
 
 #[allow(unused_imports)]
 pub use any::*;
+pub(crate) use preset::with_preset;
 pub use preset::{Mainnet, Minimal, Preset, PresetName};
+pub use ssz_type::{SszSchema, SszType};
 
 use std::fmt;
 use std::str::FromStr;
@@ -68,6 +100,8 @@ pub type Domain = B256;
 pub type BlsPublicKey = FixedBytes<48>;
 /// A compressed BLS12-381 G2 signature (96 bytes).
 pub type BlsSignature = FixedBytes<96>;
+/// An execution-layer transaction (Bellatrix), opaque to the consensus layer.
+pub type Transaction<P> = VariableList<u8, <P as Preset>::MaxBytesPerTransaction>;
 /// A KZG commitment (48 bytes, Deneb).
 pub type KzgCommitment = FixedBytes<48>;
 /// An execution-layer address (20 bytes).

@@ -322,6 +322,24 @@ impl Preset for Minimal {
     const MAX_EFFECTIVE_BALANCE_ELECTRA: u64 = 2_048_000_000_000;
 }
 
+/// Evaluates `$body` with the type `$P` bound to the preset named by `$name` (a [`PresetName`]):
+/// where a run-time preset name becomes the compile-time preset whose numbers are above.
+macro_rules! with_preset {
+    ($name:expr, $P:ident => $body:expr) => {
+        match $name {
+            $crate::types::PresetName::Mainnet => {
+                type $P = $crate::types::Mainnet;
+                $body
+            }
+            $crate::types::PresetName::Minimal => {
+                type $P = $crate::types::Minimal;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_preset;
+
 /// The name of a preset, as written in a config's `PRESET_BASE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -61,6 +61,22 @@ pub enum WsError {
     },
 }
 
+impl WsError {
+    /// The stable code of this error wherever it surfaces (checkpoint sync, backfill, the
+    /// overseer, the light rebuild): the checkpoint's own mismatches are `INVALID_CHECKPOINT`, a
+    /// wall clock before genesis is `CLOCK_BEFORE_GENESIS`, and everything else means the period
+    /// cannot be computed for this network or state (`WS_UNAVAILABLE`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            WsError::CheckpointEpochMismatch { .. } | WsError::CheckpointRootMismatch { .. } => {
+                "INVALID_CHECKPOINT"
+            }
+            WsError::BeforeGenesis { .. } => "CLOCK_BEFORE_GENESIS",
+            _ => "WS_UNAVAILABLE",
+        }
+    }
+}
+
 impl fmt::Display for WsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -46,8 +46,9 @@ pub enum LongRange {
     Strict,
     /// Store it marked `stale`, with a warning event.
     Lenient,
-    /// Rebuild trust with light-client updates. That rebuild starts from a *stored* anchor (see
-    /// `crate::longrange`); a fresh checkpoint that is already stale is refused as under `Strict`.
+    /// Rebuild trust with light-client updates: a stale checkpoint is stored marked `stale`
+    /// (verified against its trust input, never current) and `crate::policy::checkpoint`
+    /// rebuilds a `light-client` anchor from it at once, as from a stored anchor gone stale.
     Light,
 }
 

@@ -189,3 +189,75 @@ test("a full origin: the batch that does not fit is QUOTA_EXCEEDED, rolled back 
   assert.ok(done.headers > before.headers, JSON.stringify(done));
   assert.equal(done.checked, done.headers);
 });
+
+test("verifyStore() re-hashes in the package's hash workers and finds a damaged header exactly as the page alone does", async (t) => {
+  const { devnet, options, open } = await setup(t);
+  const page = await open();
+  const clean = await page.evaluate(async (opts) => {
+    window.pooled = await window.lib.LightSync.create({ ...opts, hashWorkers: 2 });
+    await window.pooled.start();
+    await window.pooled.backfill({ targetSlot: "genesis", batchSize: 64 });
+    window.inline = await window.lib.LightSync.create({ ...opts, hashWorkers: 0 });
+    const pooled = await window.pooled.verifyStore({ repair: false });
+    const inline = await window.inline.verifyStore({ repair: false });
+    return { pooled, inline, headers: window.pooled.status().headers };
+  }, { ...options, checkpoint: devnet.checkpoint });
+  assert.equal(clean.pooled.ok, true, JSON.stringify(clean));
+  assert.equal(clean.pooled.checked, clean.headers);
+  assert.equal(clean.pooled.hashedInWorkers, clean.pooled.checked, "the workers hashed every header");
+  assert.equal(clean.inline.checked, clean.headers);
+  assert.equal(clean.inline.hashedInWorkers, 0);
+
+  // One bit of one header's body_root flipped through raw IndexedDB, in the middle of the fullest
+  // pack (entries of 112 SSZ bytes and the 32-byte root; the slot is the first 8 bytes).
+  const victim = await page.evaluate(async () => {
+    const req = (r) => new Promise((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    const [{ name }] = await indexedDB.databases();
+    const db = await req(indexedDB.open(name));
+    const packs = db.transaction("header_packs").objectStore("header_packs");
+    const [keys, values] = [await req(packs.getAllKeys()), await req(packs.getAll())];
+    let at = 0;
+    for (let i = 1; i < values.length; i++) if (values[i].length > values[at].length) at = i;
+    const pack = new Uint8Array(values[at]);
+    const entries = pack.length / 144;
+    const k = Math.floor(entries / 2);
+    const slotOf = (e) => new DataView(pack.buffer, pack.byteOffset + e * 144, 8).getBigUint64(0, true).toString();
+    const hex = (b) => "0x" + [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    const root = hex(pack.subarray(k * 144 + 112, k * 144 + 144));
+    pack[k * 144 + 100] ^= 1;
+    await req(db.transaction("header_packs", "readwrite").objectStore("header_packs").put(pack, keys[at]));
+    db.close();
+    return { entries, slot: slotOf(k), root, above: slotOf(k + 1) };
+  });
+  assert.ok(victim.entries >= 3, JSON.stringify(victim));
+
+  const damaged = await page.evaluate(async () => ({
+    pooled: await window.pooled.verifyStore({ repair: false }),
+    inline: await window.inline.verifyStore({ repair: false }),
+  }));
+  for (const r of [damaged.pooled, damaged.inline]) {
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(r.firstBroken.slot, victim.slot);
+    assert.equal(r.firstBroken.expected, victim.root);
+    assert.equal(r.firstBroken.kind, "root");
+  }
+  assert.deepEqual(damaged.pooled.firstBroken, damaged.inline.firstBroken);
+  assert.equal(damaged.pooled.checked, damaged.inline.checked);
+  assert.ok(damaged.pooled.hashedInWorkers > 0, JSON.stringify(damaged.pooled));
+  assert.equal(damaged.inline.hashedInWorkers, 0);
+
+  // Repaired with the workers on: the headers from the damage down are dropped, the backfill
+  // resumes below the lowest one that verified, fetches them again, and the chain is whole.
+  const repaired = await page.evaluate(async () => {
+    const report = await window.pooled.verifyStore();
+    const after = await window.pooled.verifyStore({ repair: false });
+    await window.pooled.backfill({ targetSlot: "genesis", batchSize: 64 });
+    const refetched = await window.inline.verifyStore({ repair: false });
+    return { report, after, refetched };
+  });
+  assert.equal(repaired.report.repaired?.oldestSlot, victim.above, JSON.stringify(repaired.report));
+  assert.equal(repaired.report.repaired.reset, false);
+  assert.equal(repaired.after.ok, true, JSON.stringify(repaired.after));
+  assert.equal(repaired.refetched.ok, true, JSON.stringify(repaired.refetched));
+  assert.equal(repaired.refetched.checked, clean.headers);
+});

@@ -27,7 +27,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use super::{seconds_per_slot, ChainError, ChainOptions, Generator, SlotKind};
+use super::{
+    parse_fork, seconds_per_slot, unknown_preset, ChainError, ChainOptions, Generator, SlotKind,
+};
 use crate::devnet::data::{hex0x, ChainData, Root};
 use crate::types::{ForkName, Mainnet, Minimal, Preset};
 
@@ -69,25 +71,11 @@ impl LiveChain {
     /// Generates the chain `opts` describes from genesis up to the slot of `now` (unix seconds).
     /// Without `opts.genesis_time`, genesis is `opts.slots` slots before `now`.
     pub fn start(opts: &ChainOptions, now: u64) -> Result<LiveChain, ChainError> {
-        let fork = match opts.fork.as_str() {
-            "electra" => ForkName::Electra,
-            "fulu" => ForkName::Fulu,
-            other => {
-                return Err(ChainError::BadOption {
-                    name: "fork",
-                    expected: "electra or fulu".into(),
-                    got: format!("`{other}`"),
-                })
-            }
-        };
+        let fork = parse_fork(&opts.fork)?;
         match opts.preset.as_str() {
             "mainnet" => Self::start_with::<Mainnet>(opts, fork, now),
             "minimal" => Self::start_with::<Minimal>(opts, fork, now),
-            other => Err(ChainError::BadOption {
-                name: "preset",
-                expected: "mainnet or minimal".into(),
-                got: format!("`{other}`"),
-            }),
+            other => Err(unknown_preset(other)),
         }
     }
 

@@ -1,0 +1,47 @@
+//! `v2/beacon/blocks/{block_id}` (JSON and SSZ) and `beacon/blocks/{block_id}/root`.
+
+use super::{
+    envelope, not_found, pick_media, resolve_block, shared_body, Answer, Call, VERSION_HEADER,
+};
+use crate::devnet::data::hex0x;
+use crate::devnet::http::{Media, Response};
+
+/// `/eth/v2/beacon/blocks/{block_id}`: in the forms the chain holds; 404 for a block known by its
+/// header only (replayed ranges).
+pub fn block(c: &Call) -> Answer {
+    let (h, _) = resolve_block(c.chain, c.id)?;
+    let b = c
+        .chain
+        .blocks
+        .get(&h.root)
+        .ok_or_else(|| not_found("Block body not available (header only)"))?;
+    let offered: Vec<Media> = [
+        (b.json.is_some(), Media::Json),
+        (b.ssz.is_some(), Media::Ssz),
+    ]
+    .into_iter()
+    .filter_map(|(held, m)| held.then_some(m))
+    .collect();
+    let resp = match pick_media(c, &offered)? {
+        Media::Json => {
+            let mut env = envelope(c.chain, h.slot, b.json.clone().unwrap_or_default());
+            env["version"] = b.fork.clone().into();
+            Response::json(200, &env)
+        }
+        Media::Ssz => shared_body(Media::Ssz, b.ssz.clone().unwrap_or_default()),
+    };
+    Ok(resp.with_header(VERSION_HEADER, &b.fork))
+}
+
+/// `/eth/v1/beacon/blocks/{block_id}/root`.
+pub fn root(c: &Call) -> Answer {
+    let (h, _) = resolve_block(c.chain, c.id)?;
+    Ok(Response::json(
+        200,
+        &envelope(
+            c.chain,
+            h.slot,
+            serde_json::json!({ "root": hex0x(h.root) }),
+        ),
+    ))
+}

@@ -1,0 +1,76 @@
+//! `beacon/states/{state_id}/root`, `…/finality_checkpoints` and `v2/debug/beacon/states/{state_id}`.
+//!
+//! Roots answer for any slot the chain knows; full states only for the states retained (see
+//! [`crate::devnet::chain`]), as a pruning node answers.
+
+use super::{
+    envelope, not_found, pick_media, resolve_state, shared_body, Answer, Call, VERSION_HEADER,
+};
+use crate::devnet::data::hex0x;
+use crate::devnet::http::{Media, Response};
+
+/// `/eth/v1/beacon/states/{state_id}/root`.
+pub fn root(c: &Call) -> Answer {
+    let (slot, root) = resolve_state(c.chain, c.id)?;
+    Ok(Response::json(
+        200,
+        &envelope(c.chain, slot, serde_json::json!({ "root": hex0x(root) })),
+    ))
+}
+
+/// `/eth/v1/beacon/states/{state_id}/finality_checkpoints`: the state's own checkpoints (the head
+/// state's for the head).
+pub fn finality_checkpoints(c: &Call) -> Answer {
+    let chain = c.chain;
+    let (slot, root) = resolve_state(c.chain, c.id)?;
+    let cps = match chain.states.get(&root).and_then(|s| s.checkpoints) {
+        Some(cps) => cps,
+        None if Some(slot) == chain.head_slot => chain.checkpoints,
+        None => return Err(not_found("State not retained by this node")),
+    };
+    Ok(Response::json(
+        200,
+        &envelope(
+            chain,
+            slot,
+            serde_json::json!({
+                "previous_justified": cps.previous_justified.json(),
+                "current_justified": cps.current_justified.json(),
+                "finalized": cps.finalized.json(),
+            }),
+        ),
+    ))
+}
+
+/// `/eth/v2/debug/beacon/states/{state_id}`: SSZ always; JSON, the API's default, only for
+/// states small enough to hold it (see `chain::JSON_STATE_MAX_VALIDATORS`).
+pub fn state(c: &Call) -> Answer {
+    let (_, root) = resolve_state(c.chain, c.id)?;
+    let s = c
+        .chain
+        .states
+        .get(&root)
+        .ok_or_else(|| not_found("State not retained by this node"))?;
+    let offered: &[Media] = if s.json.is_some() {
+        &[Media::Json, Media::Ssz]
+    } else {
+        &[Media::Ssz]
+    };
+    let resp = match pick_media(c, offered)? {
+        Media::Json => {
+            // The stored `data` is spliced in as bytes: a state is too large to re-serialise.
+            let data = s.json.as_deref().map(Vec::as_slice).unwrap_or_default();
+            let mut out = format!(
+                "{{\"version\":\"{}\",\"execution_optimistic\":false,\"finalized\":{},\"data\":",
+                s.fork,
+                c.chain.is_finalized_slot(s.slot)
+            )
+            .into_bytes();
+            out.extend_from_slice(data);
+            out.push(b'}');
+            Response::new(200, Media::Json.mime(), out)
+        }
+        Media::Ssz => shared_body(Media::Ssz, s.ssz.clone()),
+    };
+    Ok(resp.with_header(VERSION_HEADER, &s.fork))
+}

@@ -1,0 +1,645 @@
+//! Every beacon-chain container from phase0 to Fulu, each declared once with the forks at which
+//! it changed (see [`fork_container!`](super::forks) for the notation).
+//!
+//! Field order and types follow `specs/<fork>/beacon-chain.md` of ethereum/consensus-specs; SSZ
+//! layout and hash tree roots depend on both, so nothing here is reordered for convenience.
+//! `containers!(Fork, prev)` expands to the containers of one fork's module (`types/mod.rs`).
+
+/// `ExecutionPayload` and `ExecutionPayloadHeader` share their first 13 fields (the header holds
+/// roots where the payload holds lists); this declares one of them with its own tail.
+macro_rules! execution_payload_family {
+    ($fork:ident, $prev:ident; $(#[$attr:meta])* $name:ident { $($tail:tt)* }) => {
+        $crate::types::forks::fork_container! { $fork, $prev;
+            $(#[$attr])*
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct $name<P> in [Bellatrix Capella Deneb] {
+                parent_hash: Hash32,
+                fee_recipient: ExecutionAddress,
+                state_root: Bytes32,
+                receipts_root: Bytes32,
+                #[serde(with = "hex_fixed_vec")]
+                logs_bloom: FixedVector<u8, P::BytesPerLogsBloom>,
+                prev_randao: Bytes32,
+                #[serde(with = "quoted_u64")]
+                block_number: u64,
+                #[serde(with = "quoted_u64")]
+                gas_limit: u64,
+                #[serde(with = "quoted_u64")]
+                gas_used: u64,
+                #[serde(with = "quoted_u64")]
+                timestamp: u64,
+                #[serde(with = "hex_var_list")]
+                extra_data: VariableList<u8, P::MaxExtraDataBytes>,
+                #[serde(with = "quoted_u256")]
+                base_fee_per_gas: U256,
+                block_hash: Hash32,
+                $($tail)*
+                [Deneb..] {
+                    #[serde(with = "quoted_u64")]
+                    blob_gas_used: u64,
+                    #[serde(with = "quoted_u64")]
+                    excess_blob_gas: u64,
+                }
+            }
+        }
+    };
+}
+pub(crate) use execution_payload_family;
+
+/// The containers of fork `$fork` (an identifier of the tables in `forks.rs`), whose previous
+/// fork's module is `$prev`.
+macro_rules! containers {
+    ($fork:ident, $prev:ident) => {
+        #[allow(unused_imports)]
+        use super::serde_helpers::{
+            hex_fixed_vec, hex_var_list, list_of_hex_var_list, quoted_u256, quoted_u64,
+            quoted_u64_fixed_vec, quoted_u64_var_list, quoted_u8_var_list,
+        };
+        #[allow(unused_imports)]
+        use super::*;
+        #[allow(unused_imports)]
+        use serde::{Deserialize, Serialize};
+        #[allow(unused_imports)]
+        use ssz_derive::{Decode, Encode};
+        #[allow(unused_imports)]
+        use tree_hash_derive::TreeHash;
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Fork`: the fork a state is on, and when it started (epoch).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct Fork in [Phase0] {
+                previous_version: Version,
+                current_version: Version,
+                #[serde(with = "quoted_u64")]
+                epoch: Epoch,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `ForkData`: hashed into the fork digest and signing domains.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct ForkData in [Phase0] {
+                current_version: Version,
+                genesis_validators_root: Root,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Checkpoint`: an epoch and the root of the block at its first slot (or earlier, if
+            /// empty).
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct Checkpoint in [Phase0] {
+                #[serde(with = "quoted_u64")]
+                epoch: Epoch,
+                root: Root,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Validator`: one registry entry; balances are in Gwei, epochs may be
+            /// `FAR_FUTURE_EPOCH`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct Validator in [Phase0] {
+                pubkey: BlsPublicKey,
+                withdrawal_credentials: Bytes32,
+                #[serde(with = "quoted_u64")]
+                effective_balance: Gwei,
+                slashed: bool,
+                #[serde(with = "quoted_u64")]
+                activation_eligibility_epoch: Epoch,
+                #[serde(with = "quoted_u64")]
+                activation_epoch: Epoch,
+                #[serde(with = "quoted_u64")]
+                exit_epoch: Epoch,
+                #[serde(with = "quoted_u64")]
+                withdrawable_epoch: Epoch,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `AttestationData`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct AttestationData in [Phase0] {
+                #[serde(with = "quoted_u64")]
+                slot: Slot,
+                #[serde(with = "quoted_u64")]
+                index: CommitteeIndex,
+                beacon_block_root: Root,
+                source: Checkpoint,
+                target: Checkpoint,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `IndexedAttestation`; Electra (EIP-7549) widens it to every committee of the slot.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct IndexedAttestation<P> in [Phase0 Electra] {
+                [Phase0..Electra]
+                #[serde(with = "quoted_u64_var_list")]
+                attesting_indices: VariableList<ValidatorIndex, P::MaxValidatorsPerCommittee>,
+                [Electra..]
+                #[serde(with = "quoted_u64_var_list")]
+                attesting_indices: VariableList<ValidatorIndex, P::MaxValidatorsPerSlot>,
+                data: AttestationData,
+                signature: BlsSignature,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `PendingAttestation` (in the phase0 state only).
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct PendingAttestation<P> in [Phase0] {
+                aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
+                data: AttestationData,
+                #[serde(with = "quoted_u64")]
+                inclusion_delay: Slot,
+                #[serde(with = "quoted_u64")]
+                proposer_index: ValidatorIndex,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Eth1Data`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct Eth1Data in [Phase0] {
+                deposit_root: Root,
+                #[serde(with = "quoted_u64")]
+                deposit_count: u64,
+                block_hash: Hash32,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `HistoricalBatch`: the pre-Capella unit accumulated into `historical_roots`.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct HistoricalBatch<P> in [Phase0] {
+                block_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
+                state_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `DepositMessage`: what a deposit signature signs.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct DepositMessage in [Phase0] {
+                pubkey: BlsPublicKey,
+                withdrawal_credentials: Bytes32,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `DepositData`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct DepositData in [Phase0] {
+                pubkey: BlsPublicKey,
+                withdrawal_credentials: Bytes32,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+                signature: BlsSignature,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `BeaconBlockHeader`: a block with its body replaced by the body root; hashes to the
+            /// block root.
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct BeaconBlockHeader in [Phase0] {
+                #[serde(with = "quoted_u64")]
+                slot: Slot,
+                #[serde(with = "quoted_u64")]
+                proposer_index: ValidatorIndex,
+                parent_root: Root,
+                state_root: Root,
+                body_root: Root,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SigningData`: `hash_tree_root(SigningData(object_root, domain))` is what BLS signs.
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct SigningData in [Phase0] {
+                object_root: Root,
+                domain: Domain,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SignedBeaconBlockHeader`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct SignedBeaconBlockHeader in [Phase0] {
+                message: BeaconBlockHeader,
+                signature: BlsSignature,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `ProposerSlashing`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct ProposerSlashing in [Phase0] {
+                signed_header_1: SignedBeaconBlockHeader,
+                signed_header_2: SignedBeaconBlockHeader,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `AttesterSlashing` (Electra's holds Electra's wider `IndexedAttestation`s).
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct AttesterSlashing<P> in [Phase0 Electra] {
+                attestation_1: IndexedAttestation<P>,
+                attestation_2: IndexedAttestation<P>,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Attestation`; from Electra its aggregation bits span every committee of the slot,
+            /// selected by `committee_bits`.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct Attestation<P> in [Phase0 Electra] {
+                [Phase0..Electra] aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
+                [Electra..] aggregation_bits: BitList<P::MaxValidatorsPerSlot>,
+                data: AttestationData,
+                signature: BlsSignature,
+                [Electra..] committee_bits: BitVector<P::MaxCommitteesPerSlot>,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Deposit`: deposit data with its Merkle proof against the deposit contract root.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct Deposit in [Phase0] {
+                proof: FixedVector<Bytes32, DepositProofLength>,
+                data: DepositData,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `VoluntaryExit`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct VoluntaryExit in [Phase0] {
+                #[serde(with = "quoted_u64")]
+                epoch: Epoch,
+                #[serde(with = "quoted_u64")]
+                validator_index: ValidatorIndex,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SignedVoluntaryExit`.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct SignedVoluntaryExit in [Phase0] {
+                message: VoluntaryExit,
+                signature: BlsSignature,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SyncCommittee` (Altair): `SYNC_COMMITTEE_SIZE` public keys and their aggregate.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct SyncCommittee<P> in [Altair] {
+                pubkeys: FixedVector<BlsPublicKey, P::SyncCommitteeSize>,
+                aggregate_pubkey: BlsPublicKey,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SyncAggregate` (Altair): which committee members signed, and the aggregate
+            /// signature.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct SyncAggregate<P> in [Altair] {
+                sync_committee_bits: BitVector<P::SyncCommitteeSize>,
+                sync_committee_signature: BlsSignature,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `Withdrawal` (Capella): an amount (Gwei) moved from a validator to an execution
+            /// address.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct Withdrawal in [Capella] {
+                #[serde(with = "quoted_u64")]
+                index: WithdrawalIndex,
+                #[serde(with = "quoted_u64")]
+                validator_index: ValidatorIndex,
+                address: ExecutionAddress,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `BLSToExecutionChange` (Capella).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct BLSToExecutionChange in [Capella] {
+                #[serde(with = "quoted_u64")]
+                validator_index: ValidatorIndex,
+                from_bls_pubkey: BlsPublicKey,
+                to_execution_address: ExecutionAddress,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SignedBLSToExecutionChange` (Capella).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct SignedBLSToExecutionChange in [Capella] {
+                message: BLSToExecutionChange,
+                signature: BlsSignature,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `HistoricalSummary` (Capella): replaces `HistoricalBatch` roots; its two roots are
+            /// the roots of the batch's `block_roots` and `state_roots` vectors.
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct HistoricalSummary in [Capella] {
+                block_summary_root: Root,
+                state_summary_root: Root,
+            }
+        }
+
+        $crate::types::containers::execution_payload_family! { $fork, $prev;
+            /// `ExecutionPayload` (Bellatrix): the execution block inside the beacon block.
+            ExecutionPayload {
+                #[serde(with = "list_of_hex_var_list")]
+                transactions: VariableList<Transaction<P>, P::MaxTransactionsPerPayload>,
+                [Capella..] withdrawals: VariableList<Withdrawal, P::MaxWithdrawalsPerPayload>,
+            }
+        }
+
+        $crate::types::containers::execution_payload_family! { $fork, $prev;
+            /// `ExecutionPayloadHeader` (Bellatrix): the payload with its lists replaced by their
+            /// roots.
+            ExecutionPayloadHeader {
+                transactions_root: Root,
+                [Capella..] withdrawals_root: Root,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `DepositRequest` (Electra, EIP-6110): a deposit seen by the execution layer.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct DepositRequest in [Electra] {
+                pubkey: BlsPublicKey,
+                withdrawal_credentials: Bytes32,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+                signature: BlsSignature,
+                #[serde(with = "quoted_u64")]
+                index: u64,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `WithdrawalRequest` (Electra, EIP-7002): an execution-triggered exit or partial
+            /// withdrawal.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct WithdrawalRequest in [Electra] {
+                source_address: ExecutionAddress,
+                validator_pubkey: BlsPublicKey,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `ConsolidationRequest` (Electra, EIP-7251).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct ConsolidationRequest in [Electra] {
+                source_address: ExecutionAddress,
+                source_pubkey: BlsPublicKey,
+                target_pubkey: BlsPublicKey,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `ExecutionRequests` (Electra): the requests of one payload, carried in the block
+            /// body.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct ExecutionRequests<P> in [Electra] {
+                deposits: VariableList<DepositRequest, P::MaxDepositRequestsPerPayload>,
+                withdrawals: VariableList<WithdrawalRequest, P::MaxWithdrawalRequestsPerPayload>,
+                consolidations:
+                    VariableList<ConsolidationRequest, P::MaxConsolidationRequestsPerPayload>,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `PendingDeposit` (Electra): a deposit waiting for churn (amount in Gwei).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct PendingDeposit in [Electra] {
+                pubkey: BlsPublicKey,
+                withdrawal_credentials: Bytes32,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+                signature: BlsSignature,
+                #[serde(with = "quoted_u64")]
+                slot: Slot,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `PendingPartialWithdrawal` (Electra).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct PendingPartialWithdrawal in [Electra] {
+                #[serde(with = "quoted_u64")]
+                validator_index: ValidatorIndex,
+                #[serde(with = "quoted_u64")]
+                amount: Gwei,
+                #[serde(with = "quoted_u64")]
+                withdrawable_epoch: Epoch,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `PendingConsolidation` (Electra).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            pub struct PendingConsolidation in [Electra] {
+                #[serde(with = "quoted_u64")]
+                source_index: ValidatorIndex,
+                #[serde(with = "quoted_u64")]
+                target_index: ValidatorIndex,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `BeaconBlockBody` (Fulu's is Electra's).
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct BeaconBlockBody<P> in [Phase0 Altair Bellatrix Capella Deneb Electra] {
+                randao_reveal: BlsSignature,
+                eth1_data: Eth1Data,
+                graffiti: Bytes32,
+                proposer_slashings: VariableList<ProposerSlashing, P::MaxProposerSlashings>,
+                [Phase0..Electra] {
+                    attester_slashings: VariableList<AttesterSlashing<P>, P::MaxAttesterSlashings>,
+                    attestations: VariableList<Attestation<P>, P::MaxAttestations>,
+                }
+                [Electra..] {
+                    attester_slashings:
+                        VariableList<AttesterSlashing<P>, P::MaxAttesterSlashingsElectra>,
+                    attestations: VariableList<Attestation<P>, P::MaxAttestationsElectra>,
+                }
+                deposits: VariableList<Deposit, P::MaxDeposits>,
+                voluntary_exits: VariableList<SignedVoluntaryExit, P::MaxVoluntaryExits>,
+                [Altair..] sync_aggregate: SyncAggregate<P>,
+                [Bellatrix..] execution_payload: ExecutionPayload<P>,
+                [Capella..] bls_to_execution_changes:
+                    VariableList<SignedBLSToExecutionChange, P::MaxBlsToExecutionChanges>,
+                [Deneb..] blob_kzg_commitments:
+                    VariableList<KzgCommitment, P::MaxBlobCommitmentsPerBlock>,
+                [Electra..] execution_requests: ExecutionRequests<P>,
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `BeaconBlock`: every fork's has the same five fields; only the body changes.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct BeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra] {
+                #[serde(with = "quoted_u64")]
+                slot: Slot,
+                #[serde(with = "quoted_u64")]
+                proposer_index: ValidatorIndex,
+                parent_root: Root,
+                state_root: Root,
+                body: BeaconBlockBody<P>,
+            }
+            impl {
+                impl<P: Preset> BeaconBlock<P> {
+                    /// The header of this block (`body_root` = `hash_tree_root(body)`); it hashes
+                    /// to the same root as the block.
+                    pub fn block_header(&self) -> BeaconBlockHeader {
+                        BeaconBlockHeader {
+                            slot: self.slot,
+                            proposer_index: self.proposer_index,
+                            parent_root: self.parent_root,
+                            state_root: self.state_root,
+                            body_root: tree_hash::TreeHash::tree_hash_root(&self.body),
+                        }
+                    }
+                }
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `SignedBeaconBlock`.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct SignedBeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra] {
+                message: BeaconBlock<P>,
+                signature: BlsSignature,
+            }
+            impl {
+                impl<P: Preset> SignedBeaconBlock<P> {
+                    /// The block root: `hash_tree_root(message)`.
+                    pub fn message_root(&self) -> Root {
+                        tree_hash::TreeHash::tree_hash_root(&self.message)
+                    }
+
+                    /// The signed header of this block.
+                    pub fn signed_block_header(&self) -> SignedBeaconBlockHeader {
+                        SignedBeaconBlockHeader {
+                            message: self.message.block_header(),
+                            signature: self.signature,
+                        }
+                    }
+                }
+            }
+        }
+
+        $crate::types::forks::fork_container! { $fork, $prev;
+            /// `BeaconState`.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[serde(bound = "P: Preset")]
+            pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu] {
+                #[serde(with = "quoted_u64")]
+                genesis_time: u64,
+                genesis_validators_root: Root,
+                #[serde(with = "quoted_u64")]
+                slot: Slot,
+                fork: Fork,
+                latest_block_header: BeaconBlockHeader,
+                block_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
+                state_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
+                historical_roots: VariableList<Root, P::HistoricalRootsLimit>,
+                eth1_data: Eth1Data,
+                eth1_data_votes: VariableList<Eth1Data, P::SlotsPerEth1VotingPeriod>,
+                #[serde(with = "quoted_u64")]
+                eth1_deposit_index: u64,
+                validators: VariableList<Validator, P::ValidatorRegistryLimit>,
+                #[serde(with = "quoted_u64_var_list")]
+                balances: VariableList<Gwei, P::ValidatorRegistryLimit>,
+                randao_mixes: FixedVector<Bytes32, P::EpochsPerHistoricalVector>,
+                #[serde(with = "quoted_u64_fixed_vec")]
+                slashings: FixedVector<Gwei, P::EpochsPerSlashingsVector>,
+                [Phase0..Altair] {
+                    previous_epoch_attestations:
+                        VariableList<PendingAttestation<P>, P::MaxPendingAttestations>,
+                    current_epoch_attestations:
+                        VariableList<PendingAttestation<P>, P::MaxPendingAttestations>,
+                }
+                [Altair..] {
+                    #[serde(with = "quoted_u8_var_list")]
+                    previous_epoch_participation:
+                        VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
+                    #[serde(with = "quoted_u8_var_list")]
+                    current_epoch_participation:
+                        VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
+                }
+                justification_bits: BitVector<JustificationBitsLength>,
+                previous_justified_checkpoint: Checkpoint,
+                current_justified_checkpoint: Checkpoint,
+                finalized_checkpoint: Checkpoint,
+                [Altair..] {
+                    #[serde(with = "quoted_u64_var_list")]
+                    inactivity_scores: VariableList<u64, P::ValidatorRegistryLimit>,
+                    current_sync_committee: SyncCommittee<P>,
+                    next_sync_committee: SyncCommittee<P>,
+                }
+                [Bellatrix..] latest_execution_payload_header: ExecutionPayloadHeader<P>,
+                [Capella..] {
+                    #[serde(with = "quoted_u64")]
+                    next_withdrawal_index: WithdrawalIndex,
+                    #[serde(with = "quoted_u64")]
+                    next_withdrawal_validator_index: ValidatorIndex,
+                    historical_summaries: VariableList<HistoricalSummary, P::HistoricalRootsLimit>,
+                }
+                [Electra..] {
+                    #[serde(with = "quoted_u64")]
+                    deposit_requests_start_index: u64,
+                    #[serde(with = "quoted_u64")]
+                    deposit_balance_to_consume: Gwei,
+                    #[serde(with = "quoted_u64")]
+                    exit_balance_to_consume: Gwei,
+                    #[serde(with = "quoted_u64")]
+                    earliest_exit_epoch: Epoch,
+                    #[serde(with = "quoted_u64")]
+                    consolidation_balance_to_consume: Gwei,
+                    #[serde(with = "quoted_u64")]
+                    earliest_consolidation_epoch: Epoch,
+                    pending_deposits: VariableList<PendingDeposit, P::PendingDepositsLimit>,
+                    pending_partial_withdrawals:
+                        VariableList<PendingPartialWithdrawal, P::PendingPartialWithdrawalsLimit>,
+                    pending_consolidations:
+                        VariableList<PendingConsolidation, P::PendingConsolidationsLimit>,
+                }
+                [Fulu..]
+                /// Proposer indices for the current and next `MIN_SEED_LOOKAHEAD` epochs, one per
+                /// slot (EIP-7917).
+                #[serde(with = "quoted_u64_fixed_vec")]
+                proposer_lookahead: FixedVector<ValidatorIndex, P::ProposerLookaheadSlots>,
+            }
+        }
+    };
+}
+pub(crate) use containers;

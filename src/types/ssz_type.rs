@@ -1,0 +1,143 @@
+//! SSZ types as data ([`SszType`]), and [`SszSchema`]: the SSZ type of a Rust type.
+//!
+//! The byte-level merkleizer (`crate::merkle`) walks SSZ bytes guided by an [`SszType`] instead
+//! of decoding into the typed structs, so it never allocates per validator. Every container
+//! declared with `fork_container!` implements [`SszSchema`] from its own field list, so that
+//! schema cannot drift from the typed containers: one declaration gives both.
+
+use ssz_types::typenum::Unsigned;
+
+use super::{Address, BitList, BitVector, FixedBytes, FixedVector, VariableList, U256};
+
+/// An SSZ type, enough to locate, validate and merkleize a value from its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SszType {
+    /// `uintN` (N = 8 × the byte size); `Uint(32)` is `uint256`.
+    Uint(usize),
+    /// `boolean`: one byte, 0 or 1.
+    Boolean,
+    /// `ByteVector[N]` (`Bytes4`, `Bytes32`, `BLSPubkey` = 48, ...).
+    ByteVector(usize),
+    /// `Vector[T, N]`.
+    Vector(Box<SszType>, usize),
+    /// `List[T, N]` (`ByteList[N]` is `List[uint8, N]`).
+    List(Box<SszType>, u64),
+    /// `Bitvector[N]`.
+    Bitvector(usize),
+    /// `Bitlist[N]`.
+    Bitlist(u64),
+    /// A container: its name and its fields in order.
+    Container(&'static str, Vec<(&'static str, SszType)>),
+}
+
+impl SszType {
+    /// Size in bytes when the type is fixed-size, `None` for variable-size types.
+    pub fn fixed_size(&self) -> Option<usize> {
+        match self {
+            SszType::Uint(n) | SszType::ByteVector(n) => Some(*n),
+            SszType::Boolean => Some(1),
+            SszType::Bitvector(n) => Some(n.div_ceil(8)),
+            SszType::Vector(e, n) => e.fixed_size().map(|s| s * n),
+            SszType::Container(_, fields) => fields.iter().map(|(_, t)| t.fixed_size()).sum(),
+            SszType::List(..) | SszType::Bitlist(_) => None,
+        }
+    }
+
+    /// Basic types (`uintN`, `boolean`) are packed several per chunk.
+    pub fn is_basic(&self) -> bool {
+        matches!(self, SszType::Uint(_) | SszType::Boolean)
+    }
+
+    /// Bytes this type takes in its parent's fixed part: its size, or a 4-byte offset.
+    pub fn fixed_part_size(&self) -> usize {
+        self.fixed_size().unwrap_or(4)
+    }
+
+    /// The fields of a container (empty for other types).
+    pub fn fields(&self) -> &[(&'static str, SszType)] {
+        match self {
+            SszType::Container(_, f) => f,
+            _ => &[],
+        }
+    }
+
+    /// Index of the container field `name`.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields().iter().position(|(n, _)| *n == name)
+    }
+}
+
+/// The SSZ type of a Rust type. Containers get it from `fork_container!`; the SSZ basic types,
+/// byte vectors and the `ssz_types` collections have it here.
+pub trait SszSchema {
+    /// This type's SSZ type.
+    fn ssz_type() -> SszType;
+
+    /// `Vector[Self, n]`; a vector of bytes is a `ByteVector`.
+    fn vector_of(n: usize) -> SszType {
+        SszType::Vector(Box::new(Self::ssz_type()), n)
+    }
+}
+
+impl SszSchema for u64 {
+    fn ssz_type() -> SszType {
+        SszType::Uint(8)
+    }
+}
+
+impl SszSchema for u8 {
+    fn ssz_type() -> SszType {
+        SszType::Uint(1)
+    }
+    fn vector_of(n: usize) -> SszType {
+        SszType::ByteVector(n)
+    }
+}
+
+impl SszSchema for bool {
+    fn ssz_type() -> SszType {
+        SszType::Boolean
+    }
+}
+
+impl SszSchema for U256 {
+    fn ssz_type() -> SszType {
+        SszType::Uint(32)
+    }
+}
+
+impl<const N: usize> SszSchema for FixedBytes<N> {
+    fn ssz_type() -> SszType {
+        SszType::ByteVector(N)
+    }
+}
+
+impl SszSchema for Address {
+    fn ssz_type() -> SszType {
+        SszType::ByteVector(20)
+    }
+}
+
+impl<T: SszSchema, N: Unsigned> SszSchema for FixedVector<T, N> {
+    fn ssz_type() -> SszType {
+        T::vector_of(N::USIZE)
+    }
+}
+
+impl<T: SszSchema, N: Unsigned> SszSchema for VariableList<T, N> {
+    fn ssz_type() -> SszType {
+        SszType::List(Box::new(T::ssz_type()), N::U64)
+    }
+}
+
+impl<N: Unsigned> SszSchema for BitVector<N> {
+    fn ssz_type() -> SszType {
+        SszType::Bitvector(N::USIZE)
+    }
+}
+
+impl<N: Unsigned> SszSchema for BitList<N> {
+    fn ssz_type() -> SszType {
+        SszType::Bitlist(N::U64)
+    }
+}
