@@ -147,17 +147,17 @@ impl Env for Printer {
         if let Some(w) = event.warning() {
             return self.warn(&w);
         }
-        match event {
-            // A notice of what runs, not a warning: the user asked for it.
-            Event::Decided {
-                mode: Mode::Light,
-                anchor_epoch,
-                ws,
-            } => eprintln!(
+        // A notice of what runs, not a warning: the user asked for it.
+        if let Event::Decided {
+            mode: Mode::Light,
+            anchor_epoch,
+            ws,
+        } = event
+        {
+            eprintln!(
                 "light rebuild: anchor epoch {anchor_epoch} is outside its weak subjectivity period ({} epochs) at epoch {}; rebuilding trust with light-client updates",
                 ws.period_epochs, ws.current_epoch
-            ),
-            _ => {}
+            );
         }
     }
 }
