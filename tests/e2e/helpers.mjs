@@ -28,12 +28,15 @@ function tempDir(prefix) {
 
 async function waitForFile(file, child, what, timeoutMs) {
   const t0 = Date.now();
-  while (!fs.existsSync(file)) {
+  // The file exists from the writer's open on, before its content is written: an empty read is
+  // "not ready yet", not an answer.
+  let text = "";
+  while (!(fs.existsSync(file) && (text = fs.readFileSync(file, "utf8")).trim())) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
     if (Date.now() - t0 > timeoutMs) throw new Error(`${what} not ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return fs.readFileSync(file, "utf8");
+  return text;
 }
 
 /**
