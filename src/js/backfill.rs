@@ -80,8 +80,9 @@ fn lane_providers(
 }
 
 async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
-    let options = crate::options::backfill_options(&inner.options.backfill, &option_value(&call))
-        .map_err(|e| from_options(&e))?;
+    let options =
+        crate::options::backfill_options(&inner.options.core.backfill, &option_value(&call))
+            .map_err(|e| from_options(&e))?;
     let signal = super::options::signal(&call, "backfill: ")?;
     inner.stop_requested.set(false);
     let providers = lane_providers(&inner, signal.clone());
@@ -99,7 +100,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         let w = Warning::no_anchor_roots();
         inner.warn(w.code, w.message);
     }
-    let clock = JsClock(inner.options.now);
+    let clock = JsClock(inner.options.core.now);
     let bf = Backfill {
         ctx: Ctx {
             network: &inner.network,

@@ -63,7 +63,7 @@ pub(super) async fn resume<C: Clock>(
     let overseer = Overseer {
         ctx,
         env,
-        long_range: inner.options.long_range,
+        long_range: inner.options.core.long_range,
     };
     // Shown while the decision runs; replaced by what the overseer settles on.
     *inner.anchor.borrow_mut() = Some(anchor);
@@ -89,7 +89,7 @@ pub(super) async fn checkpoint<C: Clock>(
     let overseer = Overseer {
         ctx: sync.ctx,
         env: sync.env,
-        long_range: inner.options.long_range,
+        long_range: inner.options.core.long_range,
     };
     let established = policy::checkpoint(sync, &overseer, source).await;
     let established = established.map_err(|e| {
@@ -208,7 +208,7 @@ async fn follow_steps(
             clock: &clock,
         },
         env,
-        long_range: inner.options.long_range,
+        long_range: inner.options.core.long_range,
     };
     let io = PageFollowIo { inner, env };
     loop {

@@ -24,7 +24,7 @@
 //!
 //! Backfill lives in `backfill.rs`: `#[wasm_bindgen] impl LightSync { backfill(),
 //! pauseBackfill(), resumeBackfill() }` over [`Inner`]'s crate-visible parts: `network`, `store`,
-//! `providers()`, `options.backfill`, `emit()`, `set_mode()` and `active_anchor()`.
+//! `providers()`, `options.core.backfill`, `emit()`, `set_mode()` and `active_anchor()`.
 
 mod backfill;
 mod error;
@@ -521,14 +521,15 @@ impl Inner {
         concurrency: usize,
     ) -> Vec<HttpBeaconApi<FetchTransport>> {
         self.options
+            .core
             .urls
             .iter()
             .map(|u| {
                 let mut t = FetchTransport::default()
                     .with_concurrency(concurrency)
                     .with_signal(signal.clone())
-                    .with_stream_pace(self.options.stream_pace);
-                if let Some(ms) = self.options.timeout_ms {
+                    .with_stream_pace(self.options.core.stream_pace);
+                if let Some(ms) = self.options.core.timeout_ms {
                     t = t.with_timeout_ms(ms);
                 }
                 HttpBeaconApi::new(u, t).with_preset(self.network.preset)
@@ -537,7 +538,7 @@ impl Inner {
     }
 
     fn clock(&self) -> JsClock {
-        JsClock(self.options.now)
+        JsClock(self.options.core.now)
     }
 
     /// Marks the running `start()` as abandoned by a panic or trap (called from [`guard`], so
@@ -593,7 +594,7 @@ impl Inner {
 
     async fn run_start(&self, run: u64) -> Result<JsValue, JsValue> {
         self.set_mode_with(Mode::Syncing, None);
-        for w in &self.options.warnings {
+        for w in &self.options.core.warnings {
             self.warn(w.code, &w.message);
         }
         let clock = self.clock();
@@ -605,7 +606,7 @@ impl Inner {
             clock: &clock,
         };
         let env = JsEnv::new(self, Some(run), self.call_signal.borrow().clone());
-        let Some(source) = &self.options.source else {
+        let Some(source) = &self.options.core.source else {
             // No trust source: resume from the stored active anchor.
             let anchor = self
                 .store
@@ -626,8 +627,8 @@ impl Inner {
             ctx,
             env: &env,
             options: CheckpointOptions {
-                long_range: self.options.long_range,
-                quorum: self.options.quorum,
+                long_range: self.options.core.long_range,
+                quorum: self.options.core.quorum,
             },
         };
         // The long-range rule (a light rebuild of a stale checkpoint) is the core's.
@@ -692,6 +693,7 @@ impl LightSync {
         // A config's genesis comes from every provider's /eth/v1/beacon/genesis (see
         // `crate::network`); a state file stands in when there is no provider.
         let providers: Vec<_> = opts
+            .core
             .urls
             .iter()
             .map(|u| {
@@ -701,16 +703,17 @@ impl LightSync {
                 )
             })
             .collect();
-        let state = match &opts.source {
+        let state = match &opts.core.source {
             Some(crate::checkpoint::Source::StateFile(bytes)) => {
                 StateGenesis::from_state_ssz(bytes)
             }
             _ => None,
         };
-        let resolved = crate::network::resolve(&opts.network, &providers, state)
+        let resolved = crate::network::resolve(&opts.core.network, &providers, state)
             .await
             .map_err(|e| error::from_network(&e))?;
-        opts.warnings
+        opts.core
+            .warnings
             .extend(resolved.warnings.into_iter().map(Into::into));
         let network = resolved.network;
         let store = JsStore::open(&network.name, network.genesis_validators_root.0)

@@ -7,35 +7,18 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 use super::error::{from_options, invalid_options};
-use crate::beacon_api::Pace;
-use crate::checkpoint::{LongRange, Source};
-use crate::network::NetworkChoice;
 use crate::options::OptionValue;
-use crate::warning::Warning;
 
-/// The parsed options (the core's, with the platform's defaults applied and the signal).
+/// The parsed options: the core's, and what only the platform knows (the signal, and the
+/// `hashWorkers` default from `navigator.hardwareConcurrency`).
 pub struct Options {
-    /// A built-in name, `"spec"`, or config keys (resolved by `crate::network::resolve`).
-    pub network: NetworkChoice,
-    pub urls: Vec<String>,
-    pub source: Option<Source>,
-    /// Warnings found while reading the options, emitted once `start()` runs.
-    pub warnings: Vec<Warning>,
-    pub long_range: LongRange,
-    pub quorum: Option<usize>,
+    /// The checked options (`core.hash_workers` is what was given; see `hash_workers`).
+    pub core: crate::options::Options,
     pub signal: Option<AbortSignal>,
-    /// Wall clock override, unix seconds.
-    pub now: Option<u64>,
-    /// Per-request timeout, milliseconds.
-    pub timeout_ms: Option<u64>,
-    /// `stateDownload`: the deadline and minimum rate of a state download.
-    pub stream_pace: Pace,
-    /// `hashWorkers`: Web Workers that hash a downloaded state while it arrives (0: the main
-    /// thread hashes it, in slices); by default [`crate::options::default_hash_workers`] of
-    /// `navigator.hardwareConcurrency`.
+    /// `hashWorkers`, or [`crate::options::default_hash_workers`] of
+    /// `navigator.hardwareConcurrency`: Web Workers that hash a downloaded state while it arrives
+    /// (0: the main thread hashes it, in slices).
     pub hash_workers: usize,
-    /// The `backfill` object, read by `backfill()` under that call's options.
-    pub backfill: OptionValue,
 }
 
 /// Deepest nesting converted: options are shallow, and a cycle must not recurse forever.
@@ -106,21 +89,13 @@ pub fn signal(options: &JsValue, what: &str) -> Result<Option<AbortSignal>, JsVa
 /// Reads and checks the options object.
 pub fn parse(options: &JsValue) -> Result<Options, JsValue> {
     let signal = signal(options, "")?;
-    let o = crate::options::parse(option_value(options)).map_err(|e| from_options(&e))?;
+    let core = crate::options::parse(option_value(options)).map_err(|e| from_options(&e))?;
+    let hash_workers = core
+        .hash_workers
+        .unwrap_or_else(|| crate::options::default_hash_workers(hardware_concurrency()));
     Ok(Options {
-        network: o.network,
-        urls: o.urls,
-        source: o.source,
-        warnings: o.warnings,
-        long_range: o.long_range,
-        quorum: o.quorum,
+        core,
         signal,
-        now: o.now,
-        timeout_ms: o.timeout_ms,
-        stream_pace: o.stream_pace,
-        hash_workers: o
-            .hash_workers
-            .unwrap_or_else(|| crate::options::default_hash_workers(hardware_concurrency())),
-        backfill: o.backfill,
+        hash_workers,
     })
 }
