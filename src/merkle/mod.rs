@@ -12,7 +12,10 @@
 //! browser's event loop), [`FieldSplit`] (independent subtrees for Web Workers), [`StateView`]
 //! (zero-copy field reads), [`state_proof`] (Merkle branches for light-client checks) and
 //! [`stream`] (tasks over byte ranges: hash while the body downloads, and in Web Workers).
+//! Gloas's progressive types (EIP-7916 lists and bitlists, EIP-7495 containers) are schema
+//! types like any other; [`progressive`] holds their tree shape, shared with the typed structs.
 
+pub mod progressive;
 pub mod schema;
 pub mod sha256;
 mod ssz;

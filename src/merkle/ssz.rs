@@ -7,6 +7,9 @@
 //! zero subtrees standing in for the unused part of the limit. The same groups are the unit of
 //! work of the incremental [`super::StateRootJob`] and of the Web Worker split.
 
+use super::progressive::{
+    merkleize_progressive, merkleize_progressive_packed, progressive_container_root,
+};
 use super::schema::SszType;
 use super::tree::{ceil_log2, mix_in_length, Reducer};
 use super::MerkleError;
@@ -122,7 +125,7 @@ fn variable_elements(
         return Err(MerkleError::BadOffset {
             path: format!("{}[0]", path()),
             expected_min: 4,
-            expected_max: bytes.len().min(4 * max as usize),
+            expected_max: bytes.len().min((max as usize).saturating_mul(4)),
             got: first,
         });
     }
@@ -428,6 +431,12 @@ pub(crate) fn fixed_roots(
             r.reduce_groups_in_place(&mut leaves, d);
             out.extend_from_slice(&leaves);
         }
+        SszType::ProgressiveContainer(..) => {
+            // Not batched: progressive containers are few and never the elements of a big list.
+            for k in 0..n {
+                out.extend_from_slice(&hash_tree_root(ty, at(k), &|| item_path(k), r)?);
+            }
+        }
         SszType::Vector(e, m) if !e.is_basic() => {
             let es = e.fixed_size().expect("fixed vector");
             let mut tmp = Vec::new();
@@ -535,13 +544,7 @@ pub(crate) fn hash_tree_root(
             Ok(r.reduce_packed(bytes, ceil_log2(n.div_ceil(256) as u64)))
         }
         SszType::Bitlist(limit) => {
-            let Some(&last) = bytes.last() else {
-                return Err(MerkleError::MissingBitlistDelimiter { path: path() });
-            };
-            if last == 0 {
-                return Err(MerkleError::MissingBitlistDelimiter { path: path() });
-            }
-            let bits = 8 * (bytes.len() as u64 - 1) + 7 - last.leading_zeros() as u64;
+            let (bits, data) = bitlist_bits(bytes, path)?;
             if bits > *limit {
                 return Err(MerkleError::TooLong {
                     path: path(),
@@ -549,13 +552,19 @@ pub(crate) fn hash_tree_root(
                     got: bits,
                 });
             }
-            let mut data = bytes[..(bits as usize).div_ceil(8)].to_vec();
-            if bits % 8 != 0 {
-                let l = data.len() - 1;
-                data[l] &= (1u8 << (bits % 8)) - 1;
-            }
             let root = r.reduce_packed(&data, ceil_log2(limit.div_ceil(256)));
             Ok(mix_in_length(&root, bits))
+        }
+        SszType::ProgressiveBitlist => {
+            let (bits, data) = bitlist_bits(bytes, path)?;
+            let root = merkleize_progressive_packed(&data, r);
+            Ok(mix_in_length(&root, bits))
+        }
+        SszType::ProgressiveList(e) => progressive_list_root(e, bytes, path, r),
+        SszType::ProgressiveContainer(_, active, fields) => {
+            let ranges = container_ranges(fields, bytes, path)?;
+            let roots = field_roots(fields, bytes, &ranges, path, r)?;
+            Ok(progressive_container_root(active, &roots.concat(), r))
         }
         SszType::List(e, limit) => {
             // Variable-size elements (fixed-size ones took the SeqPlan path).
@@ -585,6 +594,78 @@ pub(crate) fn hash_tree_root(
             Ok(r.reduce(&roots, ceil_log2(*n as u64), 0))
         }
         SszType::Uint(_) | SszType::Boolean => unreachable!("basic types are leaves"),
+    }
+}
+
+/// The bit length of a bitlist and its bitfield bytes without the delimiter bit (`pack_bits`
+/// input). Errors when the last byte has no delimiter.
+fn bitlist_bits(bytes: &[u8], path: PathFn) -> Result<(u64, Vec<u8>), MerkleError> {
+    let Some(&last) = bytes.last().filter(|&&b| b != 0) else {
+        return Err(MerkleError::MissingBitlistDelimiter { path: path() });
+    };
+    let bits = 8 * (bytes.len() as u64 - 1) + 7 - last.leading_zeros() as u64;
+    let mut data = bytes[..(bits as usize).div_ceil(8)].to_vec();
+    if bits % 8 != 0 {
+        let l = data.len() - 1;
+        data[l] &= (1u8 << (bits % 8)) - 1;
+    }
+    Ok((bits, data))
+}
+
+/// `hash_tree_root` of a `ProgressiveList[e]` encoded in `bytes`: basic elements are packed,
+/// fixed-size composite ones batched through [`fixed_roots`], variable-size ones located by
+/// their offsets; then `merkleize_progressive` and the length mixed in.
+fn progressive_list_root(
+    e: &SszType,
+    bytes: &[u8],
+    path: PathFn,
+    r: &mut Reducer,
+) -> Result<[u8; 32], MerkleError> {
+    let Some(es) = e.fixed_size() else {
+        let elems = variable_elements(bytes, path, u64::MAX)?;
+        let mut roots = Vec::with_capacity(elems.len() * 32);
+        for (i, range) in elems.iter().enumerate() {
+            let p = || format!("{}[{i}]", path());
+            roots.extend_from_slice(&hash_tree_root(e, &bytes[range.clone()], &p, r)?);
+        }
+        let root = merkleize_progressive(&roots, r);
+        return Ok(mix_in_length(&root, elems.len() as u64));
+    };
+    if es == 0 || bytes.len() % es != 0 {
+        return Err(MerkleError::NotMultiple {
+            path: path(),
+            element_size: es,
+            got: bytes.len(),
+        });
+    }
+    let count = bytes.len() / es;
+    let root = if e.is_basic() {
+        if let Some(i) = (*e == SszType::Boolean)
+            .then(|| bytes.iter().position(|&b| b > 1))
+            .flatten()
+        {
+            return Err(MerkleError::BadBoolean {
+                path: format!("{}[{i}]", path()),
+                got: bytes[i],
+            });
+        }
+        merkleize_progressive_packed(bytes, r)
+    } else {
+        let mut roots = Vec::with_capacity(count * 32);
+        fixed_roots(e, bytes, es, count, 0, &mut roots, path, r)?;
+        merkleize_progressive(&roots, r)
+    };
+    Ok(mix_in_length(&root, count as u64))
+}
+
+/// The root of a container or progressive container `ty` from its field roots (concatenated,
+/// 32 bytes each, in field order).
+pub(crate) fn container_root(ty: &SszType, field_roots: &[u8], r: &mut Reducer) -> [u8; 32] {
+    match ty {
+        SszType::ProgressiveContainer(_, active, _) => {
+            progressive_container_root(active, field_roots, r)
+        }
+        _ => r.reduce(field_roots, ceil_log2(ty.fields().len() as u64), 0),
     }
 }
 

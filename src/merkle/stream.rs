@@ -15,8 +15,8 @@
 //! place with `step`, and read the root once every task is in.
 
 use super::schema::{beacon_state, SszType};
-use super::ssz::{container_ranges_of, hash_tree_root, SeqPlan};
-use super::tree::{ceil_log2, Reducer};
+use super::ssz::{container_ranges_of, container_root, hash_tree_root, SeqPlan};
+use super::tree::Reducer;
 use super::MerkleError;
 use crate::types::{with_preset, ForkName, Preset, PresetName};
 use std::ops::Range;
@@ -131,8 +131,12 @@ fn bounded_size(ty: &SszType, registry: u64) -> u64 {
             (*limit).min(ceiling).saturating_mul(item(e))
         }
         SszType::Bitlist(n) => n / 8 + 1,
+        SszType::ProgressiveList(e) => LIST_CEILING.saturating_mul(item(e)),
+        SszType::ProgressiveBitlist => LIST_CEILING / 8 + 1,
         SszType::Vector(e, n) => (*n as u64).saturating_mul(item(e)),
-        SszType::Container(_, fields) => fields.iter().map(|(_, t)| item(t)).sum(),
+        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
+            fields.iter().map(|(_, t)| item(t)).sum()
+        }
         fixed => fixed.fixed_size().unwrap_or(0) as u64,
     }
 }
@@ -154,7 +158,8 @@ pub fn grow_within(buf: &mut Vec<u8>, extra: usize, cap: u64) -> Result<(), u64>
 
 fn field_path(schema: &SszType, i: usize) -> String {
     format!(
-        "BeaconState.{}",
+        "{}.{}",
+        schema.name(),
         schema.fields().get(i).map_or("?", |(n, _)| n)
     )
 }
@@ -177,9 +182,20 @@ impl StatePlan {
         preset: PresetName,
         task_bytes: usize,
     ) -> Result<Self, MerkleError> {
-        let schema = beacon_state(fork, preset);
+        Self::of_container(beacon_state(fork, preset), head, total_len, task_bytes)
+    }
+
+    /// [`StatePlan::new`] for any container or progressive container `schema` (a state of a
+    /// fork the tables do not name yet, or a test container): the same tasks and checks.
+    /// Fields that are progressive lists are whole tasks.
+    pub fn of_container(
+        schema: SszType,
+        head: &[u8],
+        total_len: usize,
+        task_bytes: usize,
+    ) -> Result<Self, MerkleError> {
         let ranges = container_ranges_of(schema.fields(), head, total_len, &|| {
-            "BeaconState".to_string()
+            schema.name().to_string()
         })?;
         let mut tasks = Vec::new();
         let mut fields = Vec::with_capacity(ranges.len());
@@ -305,7 +321,7 @@ impl StatePlan {
                 }
             }
         }
-        Ok(r.reduce(&leaves, ceil_log2(self.fields.len() as u64), 0))
+        Ok(container_root(&self.schema, &leaves, r))
     }
 }
 
@@ -357,8 +373,13 @@ pub struct TaskHasher {
 impl TaskHasher {
     /// A hasher for states of `fork` under `preset`.
     pub fn new(fork: ForkName, preset: PresetName) -> Self {
+        Self::of_container(beacon_state(fork, preset))
+    }
+
+    /// A hasher for the tasks of a [`StatePlan::of_container`] plan of `schema`.
+    pub fn of_container(schema: SszType) -> Self {
         TaskHasher {
-            schema: beacon_state(fork, preset),
+            schema,
             reducer: Reducer::new(),
         }
     }

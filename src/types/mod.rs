@@ -18,6 +18,7 @@ mod containers;
 mod forks;
 pub mod light_client;
 pub mod preset;
+pub mod progressive;
 pub mod serde_helpers;
 pub mod ssz_type;
 
@@ -56,12 +57,13 @@ pub mod fulu {
 pub use any::*;
 pub(crate) use preset::with_preset;
 pub use preset::{Mainnet, Minimal, Preset, PresetName};
+pub use progressive::{ProgressiveBitlist, ProgressiveContainer, ProgressiveList};
 pub use ssz_type::{SszSchema, SszType};
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use alloy_primitives::{Address, FixedBytes, B256, U256};
+pub use alloy_primitives::{Address, FixedBytes, B256, U128, U256};
 pub use ssz_types::{BitList, BitVector, FixedVector, VariableList};
 pub use tree_hash::TreeHash;
 

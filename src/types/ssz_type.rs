@@ -7,7 +7,7 @@
 
 use ssz_types::typenum::Unsigned;
 
-use super::{Address, BitList, BitVector, FixedBytes, FixedVector, VariableList, U256};
+use super::{Address, BitList, BitVector, FixedBytes, FixedVector, VariableList, U128, U256};
 
 /// An SSZ type, enough to locate, validate and merkleize a value from its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +28,15 @@ pub enum SszType {
     Bitlist(u64),
     /// A container: its name and its fields in order.
     Container(&'static str, Vec<(&'static str, SszType)>),
+    /// `ProgressiveList[T]` (EIP-7916): a list without a limit, merkleized progressively.
+    ProgressiveList(Box<SszType>),
+    /// `ProgressiveBitlist` (EIP-7916): a bitlist without a limit, merkleized progressively.
+    ProgressiveBitlist,
+    /// `ProgressiveContainer(active_fields)` (EIP-7495): its name, its `active_fields`
+    /// configuration (the tree position of each field: the `j`-th `true` is field `j`, a
+    /// `false` is a position without a field) and its fields. Serialized like a container;
+    /// merkleized progressively with the configuration mixed in.
+    ProgressiveContainer(&'static str, &'static [bool], Vec<(&'static str, SszType)>),
 }
 
 impl SszType {
@@ -38,8 +47,13 @@ impl SszType {
             SszType::Boolean => Some(1),
             SszType::Bitvector(n) => Some(n.div_ceil(8)),
             SszType::Vector(e, n) => e.fixed_size().map(|s| s * n),
-            SszType::Container(_, fields) => fields.iter().map(|(_, t)| t.fixed_size()).sum(),
-            SszType::List(..) | SszType::Bitlist(_) => None,
+            SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
+                fields.iter().map(|(_, t)| t.fixed_size()).sum()
+            }
+            SszType::List(..)
+            | SszType::Bitlist(_)
+            | SszType::ProgressiveList(_)
+            | SszType::ProgressiveBitlist => None,
         }
     }
 
@@ -53,11 +67,19 @@ impl SszType {
         self.fixed_size().unwrap_or(4)
     }
 
-    /// The fields of a container (empty for other types).
+    /// The fields of a container or progressive container (empty for other types).
     pub fn fields(&self) -> &[(&'static str, SszType)] {
         match self {
-            SszType::Container(_, f) => f,
+            SszType::Container(_, f) | SszType::ProgressiveContainer(_, _, f) => f,
             _ => &[],
+        }
+    }
+
+    /// The name of a container or progressive container (`""` for other types).
+    pub fn name(&self) -> &'static str {
+        match self {
+            SszType::Container(n, _) | SszType::ProgressiveContainer(n, _, _) => n,
+            _ => "",
         }
     }
 
@@ -82,6 +104,24 @@ pub trait SszSchema {
 impl SszSchema for u64 {
     fn ssz_type() -> SszType {
         SszType::Uint(8)
+    }
+}
+
+impl SszSchema for u32 {
+    fn ssz_type() -> SszType {
+        SszType::Uint(4)
+    }
+}
+
+impl SszSchema for u16 {
+    fn ssz_type() -> SszType {
+        SszType::Uint(2)
+    }
+}
+
+impl SszSchema for U128 {
+    fn ssz_type() -> SszType {
+        SszType::Uint(16)
     }
 }
 
