@@ -31,6 +31,7 @@ pub fn run(args: &[String]) -> i32 {
     let result = match args.first().map(String::as_str) {
         Some("root") => run_root(&args[1..]),
         Some("verify") => run_verify(&args[1..]),
+        Some("progressive") => run_progressive(&args[1..]),
         _ => run_inner(args),
     };
     match result {
@@ -175,6 +176,137 @@ fn run_root(args: &[String]) -> Result<(), String> {
             mb / (best / 1e3)
         );
     }
+    Ok(())
+}
+
+const PROGRESSIVE_USAGE: &str = "usage: lightsync bench progressive [--items N] [--seconds S]\n\
+  times hash_tree_root of N items (default 1000000) as ProgressiveList[T] (EIP-7916) against\n\
+  List[T, 2**40], for T = uint64 and T = Checkpoint (a 40-byte container): from the SSZ bytes\n\
+  (merkle::hash_tree_root) and typed (tree_hash); --seconds is the budget per row (default 0.5)";
+
+/// `bench progressive`: a progressive list's root against a limited list's over the same items,
+/// from bytes and typed. They should cost the same order: the progressive tree hashes the same
+/// leaves, a spine of one hash per subtree, and no zero padding up to the limit.
+fn run_progressive(args: &[String]) -> Result<(), String> {
+    use crate::types::{phase0::Checkpoint, ProgressiveList, SszSchema, VariableList};
+    use ssz::Encode;
+    use ssz_types::typenum::U1099511627776 as Limit;
+    use tree_hash::TreeHash;
+
+    let (mut items, mut seconds) = (1_000_000usize, 0.5f64);
+    let mut flags = Flags::new(
+        args,
+        Wording {
+            missing: |flag| format!("expected a value after {flag}\n{PROGRESSIVE_USAGE}"),
+            quote: quote_backtick,
+        },
+    );
+    while let Some(a) = flags.next() {
+        match a {
+            "--items" => {
+                items =
+                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
+            }
+            "--seconds" => {
+                seconds = flags.parse_with("a positive number of seconds", |v| {
+                    v.parse().ok().filter(|&s: &f64| s > 0.0 && s.is_finite())
+                })?
+            }
+            "-h" | "--help" => {
+                println!("{PROGRESSIVE_USAGE}");
+                return Ok(());
+            }
+            other => {
+                return Err(format!(
+                    "unexpected argument `{other}`\n{PROGRESSIVE_USAGE}"
+                ))
+            }
+        }
+    }
+    let budget = Duration::from_secs_f64(seconds);
+    let n = items as u64;
+    let row = |label: &str, list_ns: f64, prog_ns: f64| {
+        println!(
+            "{label:<26} {list_ns:>12.1} {prog_ns:>14.1} {:>8.2}",
+            prog_ns / list_ns
+        );
+    };
+    println!(
+        "{items} items, ns per item, kernel {}",
+        merkle::best_kernel().name()
+    );
+    println!(
+        "{:<26} {:>12} {:>14} {:>8}",
+        "", "List[T,2^40]", "ProgressiveList", "ratio"
+    );
+
+    let words: Vec<u64> = (0..n)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect();
+    let list = VariableList::<u64, Limit>::new(words.clone()).map_err(|e| format!("{e:?}"))?;
+    let prog = ProgressiveList::new(words);
+    let bytes = prog.as_ssz_bytes();
+    let (list_ty, prog_ty) = (
+        VariableList::<u64, Limit>::ssz_type(),
+        ProgressiveList::<u64>::ssz_type(),
+    );
+    let root = |ty: &merkle::SszType| merkle::hash_tree_root(ty, &bytes).map_err(|e| e.to_string());
+    root(&list_ty)?;
+    root(&prog_ty)?;
+    row(
+        "uint64, from bytes",
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(merkle::hash_tree_root(&list_ty, &bytes));
+        }),
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(merkle::hash_tree_root(&prog_ty, &bytes));
+        }),
+    );
+    row(
+        "uint64, typed",
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(list.tree_hash_root());
+        }),
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(prog.tree_hash_root());
+        }),
+    );
+
+    let checkpoints: Vec<Checkpoint> = (0..n)
+        .map(|i| Checkpoint {
+            epoch: i,
+            root: crate::types::Root::repeat_byte(i as u8),
+        })
+        .collect();
+    let list = VariableList::<Checkpoint, Limit>::new(checkpoints.clone())
+        .map_err(|e| format!("{e:?}"))?;
+    let prog = ProgressiveList::new(checkpoints);
+    let bytes = prog.as_ssz_bytes();
+    let (list_ty, prog_ty) = (
+        VariableList::<Checkpoint, Limit>::ssz_type(),
+        ProgressiveList::<Checkpoint>::ssz_type(),
+    );
+    if merkle::hash_tree_root(&prog_ty, &bytes) != Ok(prog.tree_hash_root().0) {
+        return Err("expected the typed and byte-level progressive roots to agree".into());
+    }
+    row(
+        "Checkpoint, from bytes",
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(merkle::hash_tree_root(&list_ty, &bytes));
+        }),
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(merkle::hash_tree_root(&prog_ty, &bytes));
+        }),
+    );
+    row(
+        "Checkpoint, typed",
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(list.tree_hash_root());
+        }),
+        time_per(budget, n, || {
+            let _ = std::hint::black_box(prog.tree_hash_root());
+        }),
+    );
     Ok(())
 }
 
