@@ -16,6 +16,7 @@
 pub mod any;
 mod containers;
 mod forks;
+pub mod gloas;
 pub mod light_client;
 pub mod preset;
 pub mod progressive;
