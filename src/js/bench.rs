@@ -291,7 +291,7 @@ pub async fn bench_verify_store(
     page: bool,
 ) -> Result<JsValue, JsValue> {
     use crate::store::verify::{fill_bench_chain, HeaderHasher, InThread};
-    use crate::store::{IdbStore, HEADER_SSZ_LEN};
+    use crate::store::{IdbStore, Store, HEADER_SSZ_LEN};
     let gvr = [0xbe; 32];
     let js = |e: crate::store::StoreError| from_store(&e);
     IdbStore::delete_database(&gvr).await.map_err(js)?;
