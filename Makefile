@@ -6,18 +6,27 @@ export LIGHTSYNC_FIXTURES ?= $(abspath $(CURDIR)/../shared/fixtures)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: setup build pkg demo test test-native test-browser test-e2e soak bench bench-state clean-db fuzz
+.PHONY: setup build pkg pkg-bench demo test test-native test-browser test-e2e soak bench bench-state clean-db fuzz
 
 setup:
 	@bash scripts/setup.sh
 
-## The npm package, generated (never committed): release wasm with wasm-opt from binaryen 132,
-## twice: a simd128 build (the 4-lane SHA-256 kernel) at the top and a scalar one in scalar/;
-## init-best.js picks one with WebAssembly.validate.
+## The npm package, generated (never committed): wasm of the `wasm-release` profile (fat LTO, one
+## codegen unit) with wasm-opt from binaryen 132, twice: the simd128 build (the 4-lane SHA-256
+## kernel) is the package, and a scalar one in scalar/ is the opt-in `beacon-lightsync/scalar`
+## export for engines without WebAssembly SIMD; init-best.js picks one with WebAssembly.validate.
+WASM_BUILD := wasm-pack build --profile wasm-release --target web
 pkg: setup
-	wasm-pack build --release --target web --out-dir pkg
-	node scripts/package.mjs pkg
+	$(WASM_BUILD) --out-dir pkg
 	bash scripts/pkg-simd.sh pkg
+	node scripts/package.mjs pkg
+
+## The same package plus the benchmark exports (cargo feature `bench`: StateStream, KernelBench,
+## benchLightVerify, benchVerifyStore) for the pages of www/bench/; only the bench targets build it.
+pkg-bench: setup
+	$(WASM_BUILD) --out-dir pkg-bench -- --features bench
+	WASM_FEATURES=bench bash scripts/pkg-simd.sh pkg-bench
+	node scripts/package.mjs pkg-bench
 
 build: pkg
 	cargo build --release --bin lightsync
@@ -35,7 +44,10 @@ test-native:
 test-browser:
 	bash scripts/test-browser.sh
 
+## After the package is built: the wasm a page loads within its gzip budget, and typings without
+## `any` or benchmark exports (scripts/check-pkg.mjs), then the browser tests.
 test-e2e: pkg
+	node scripts/check-pkg.mjs pkg
 	cargo build --release --bin lightsync
 	node --test --test-concurrency=1 tests/e2e/
 
@@ -58,15 +70,13 @@ fuzz:
 demo: build
 	node scripts/demo.mjs
 
-bench: build
+bench: pkg-bench
+	cargo build --release --bin lightsync
 	node scripts/bench.mjs
 
 ## The state-root benchmark: streaming, worker-parallel state root in headless Chromium vs Lodestar on devnet Fulu
 ## states of 64K, 500K and 2M validators (time, renderer peak memory, native CLI, kernel ns/node).
-## It builds its own package copy (pkg-bench/: SIMD + scalar builds, init-best.js).
-bench-state: setup
-	wasm-pack build --release --target web --out-dir pkg-bench
-	node scripts/package.mjs pkg-bench
-	bash scripts/pkg-simd.sh pkg-bench
+## Its pages load pkg-bench/ (the package with the benchmark exports).
+bench-state: pkg-bench
 	cargo build --release --bin lightsync
 	node scripts/bench.mjs state

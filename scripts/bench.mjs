@@ -547,11 +547,14 @@ verifyStore(): ${headers} stored headers, ${runs} runs each, ms: median (min–m
   return { headers, native, wasm };
 }
 
-// The state suite loads its own build (pkg-bench/, made by `make bench-state`) when present, so a
-// concurrent rebuild of pkg/ cannot change the module mid-run.
-const BENCH_PKG = fs.existsSync(path.join(ROOT, "pkg-bench/init-best.js")) ? "/pkg-bench" : "/pkg";
-const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg": process.env.LIGHTSYNC_PKG || path.join(ROOT, "pkg"),
-  "/pkg-bench": path.join(ROOT, "pkg-bench"), "/fixtures": FIXTURES });
+// Every page loads pkg-bench/: the package built with the `bench` cargo feature (`make pkg-bench`),
+// which adds the benchmark exports (StateStream, KernelBench, benchLightVerify, benchVerifyStore)
+// that the package users install does not carry. LIGHTSYNC_BENCH_PKG points at another such build.
+const BENCH_DIR = process.env.LIGHTSYNC_BENCH_PKG || path.join(ROOT, "pkg-bench");
+if (!fs.existsSync(path.join(BENCH_DIR, "init-best.js")))
+  throw new Error(`expected the benchmark build in ${BENCH_DIR} (make pkg-bench), got none`);
+const BENCH_PKG = "/pkg-bench";
+const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg-bench": BENCH_DIR, "/fixtures": FIXTURES });
 const results = {};
 try {
   for (const s of suites) {

@@ -448,8 +448,20 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     /// Reads `config.yaml` text (top-level `KEY: value` lines; a key given twice is an error).
+    /// YAML text is read only where a file can be given (the command line and tests); the
+    /// browser takes a config object or `/eth/v1/config/spec` ([`Self::from_spec`]), so no YAML
+    /// reader reaches the wasm.
     pub fn parse_yaml(text: &str) -> Result<Self, ConfigError> {
         let raw = top_level_scalars(text)?;
+        let blob_schedule = BlobSchedule::from_config_yaml(text).map_err(bad_blob_schedule)?;
+        Self::from_scalars(&raw, blob_schedule)
+    }
+
+    /// The config from its scalar values (`KEY` → value as written) and its blob schedule.
+    fn from_scalars(
+        raw: &BTreeMap<String, String>,
+        blob_schedule: BlobSchedule,
+    ) -> Result<Self, ConfigError> {
         let get = |key: &'static str| raw.get(key);
         let num = |key: &'static str| -> Result<Option<u64>, ConfigError> {
             match get(key) {
@@ -571,13 +583,7 @@ impl ConfigFile {
                 None => req("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")?
                     .saturating_add(req("CHURN_LIMIT_QUOTIENT")? / 2),
             },
-            blob_schedule: BlobSchedule::from_config_yaml(text).map_err(|reason| {
-                ConfigError::BadValue {
-                    key: "BLOB_SCHEDULE".into(),
-                    expected: "a list of {EPOCH, MAX_BLOBS_PER_BLOCK} unsigned integers",
-                    got: reason,
-                }
-            })?,
+            blob_schedule,
             gloas_churn: {
                 let base = GloasChurn::of_preset(preset);
                 GloasChurn {
@@ -601,30 +607,30 @@ impl ConfigFile {
     }
 
     /// Reads a config given as key/value pairs: the `data` of `/eth/v1/config/spec`, or a JS
-    /// config object with `config.yaml` keys. `BLOB_SCHEDULE` is kept (as a YAML flow list);
-    /// other non-scalar values and keys that are not `[A-Za-z0-9_]+` are skipped.
+    /// config object with `config.yaml` keys. `BLOB_SCHEDULE` is read as a list of
+    /// `{EPOCH, MAX_BLOBS_PER_BLOCK}`; other non-scalar values and keys that are not
+    /// `[A-Za-z0-9_]+` are skipped.
     pub fn from_spec(
         spec: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self, ConfigError> {
-        let mut yaml = String::new();
+        let mut raw = BTreeMap::new();
         for (key, value) in spec {
             let text = match value {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Number(n) => n.to_string(),
-                // JSON is YAML flow style: `BlobSchedule::from_config_yaml` reads it back.
-                serde_json::Value::Array(_) if key == "BLOB_SCHEDULE" => {
-                    yaml.push_str(&format!("{key}: {value}\n"));
-                    continue;
-                }
                 _ => continue,
             };
-            if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                continue;
+            if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                raw.insert(key.clone(), text);
             }
-            // Single-quoted YAML scalars: only `'` needs escaping (as `''`).
-            yaml.push_str(&format!("{key}: '{}'\n", text.replace('\'', "''")));
         }
-        Self::parse_yaml(&yaml)
+        if raw.is_empty() {
+            return Err(ConfigError::Yaml {
+                reason: "no `KEY: value` entries".into(),
+            });
+        }
+        let blob_schedule = BlobSchedule::from_spec(spec).map_err(bad_blob_schedule)?;
+        Self::from_scalars(&raw, blob_schedule)
     }
 
     /// `CONFIG_NAME` (or `custom`).
@@ -714,6 +720,15 @@ pub fn compute_signing_root(object_root: Root, domain: Domain) -> Root {
         domain,
     }
     .tree_hash_root()
+}
+
+/// A `BLOB_SCHEDULE` or `MAX_BLOBS_PER_BLOCK_ELECTRA` that does not read (`reason` says why).
+fn bad_blob_schedule(reason: String) -> ConfigError {
+    ConfigError::BadValue {
+        key: "BLOB_SCHEDULE".into(),
+        expected: "a list of {EPOCH, MAX_BLOBS_PER_BLOCK} unsigned integers",
+        got: reason,
+    }
 }
 
 /// Reads the top-level `KEY: value` lines of a config file as strings.

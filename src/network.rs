@@ -28,7 +28,9 @@ use crate::types::{hex0x, Root};
 pub enum NetworkChoice {
     /// A built-in network (`mainnet`, `sepolia`, `hoodi`, `holesky`).
     BuiltIn(String),
-    /// `config.yaml` text; `origin` names it in messages (a file path).
+    /// `config.yaml` text; `origin` names it in messages (a file path). Command line only: the
+    /// browser API takes config objects, so the wasm carries no YAML reader.
+    #[cfg(not(target_arch = "wasm32"))]
     Yaml { text: String, origin: String },
     /// Config keys and values (a JS config object).
     Config(serde_json::Map<String, serde_json::Value>),
@@ -36,6 +38,7 @@ pub enum NetworkChoice {
     Spec,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl NetworkChoice {
     /// A command-line `--network` value: a built-in name, `spec`, or the path of a config.yaml
     /// (read here). Errors are usage errors, worded "expected …, got …".
@@ -296,6 +299,7 @@ pub async fn resolve<A: BeaconApi>(
                 warnings,
             })
         }
+        #[cfg(not(target_arch = "wasm32"))]
         NetworkChoice::Yaml { text, origin } => (ConfigFile::parse_yaml(text)?, origin.clone()),
         NetworkChoice::Config(map) => (ConfigFile::from_spec(map)?, "the network config".into()),
         NetworkChoice::Spec => {

@@ -89,6 +89,43 @@ impl BlobSchedule {
         })
     }
 
+    /// Reads `BLOB_SCHEDULE` (a list of `{EPOCH, MAX_BLOBS_PER_BLOCK}`) and
+    /// `MAX_BLOBS_PER_BLOCK_ELECTRA` from the `data` of `/eth/v1/config/spec` or a config object,
+    /// with numbers as decimal strings (as Beacon APIs serve them) or JSON numbers; absent keys
+    /// as in [`Self::from_config_yaml`].
+    pub fn from_spec(spec: &serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
+        use serde_json::Value;
+        let num = |v: &Value| -> Result<u64, String> {
+            match v {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| format!("expected an unsigned integer, got {v}"))
+        };
+        let field = |entry: &Value, key: &str| -> Result<u64, String> {
+            match entry.get(key) {
+                Some(v) => num(v),
+                None => Err(format!("expected a {key} in each entry, got {entry}")),
+            }
+        };
+        let entries = match spec.get("BLOB_SCHEDULE") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(list)) => list
+                .iter()
+                .map(|e| Ok(bp(field(e, "EPOCH")?, field(e, "MAX_BLOBS_PER_BLOCK")?)))
+                .collect::<Result<_, String>>()?,
+            Some(other) => return Err(format!("expected a list, got {other}")),
+        };
+        Ok(BlobSchedule {
+            entries,
+            max_blobs_per_block_electra: match spec.get("MAX_BLOBS_PER_BLOCK_ELECTRA") {
+                Some(v) => num(v)?,
+                None => 9,
+            },
+        })
+    }
+
     /// Fulu `get_blob_parameters(epoch)`: the latest entry at or before `epoch`, else
     /// `(ELECTRA_FORK_EPOCH, MAX_BLOBS_PER_BLOCK_ELECTRA)`.
     pub fn get_blob_parameters(&self, config: &NetworkConfig, epoch: Epoch) -> BlobParameters {
@@ -134,5 +171,47 @@ fn bp(epoch: Epoch, max_blobs_per_block: u64) -> BlobParameters {
     BlobParameters {
         epoch,
         max_blobs_per_block,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A served spec (or a JS config object) is read as JSON, never through YAML: numbers as
+    /// strings or JSON numbers, and a typed error naming what did not read.
+    #[test]
+    fn blob_schedule_from_spec() {
+        let spec = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let s = BlobSchedule::from_spec(&spec(serde_json::json!({
+            "BLOB_SCHEDULE": [{"EPOCH": "5", "MAX_BLOBS_PER_BLOCK": 12}, {"EPOCH": 9, "MAX_BLOBS_PER_BLOCK": "21"}],
+            "MAX_BLOBS_PER_BLOCK_ELECTRA": 8,
+        })))
+        .unwrap();
+        assert_eq!(s.entries, vec![bp(5, 12), bp(9, 21)]);
+        assert_eq!(s.max_blobs_per_block_electra, 8);
+        let none = BlobSchedule::from_spec(&serde_json::Map::new()).unwrap();
+        assert!(none.entries.is_empty());
+        assert_eq!(none.max_blobs_per_block_electra, 9);
+        let err = BlobSchedule::from_spec(&spec(serde_json::json!({"BLOB_SCHEDULE": "3"})));
+        assert_eq!(err.unwrap_err(), "expected a list, got \"3\"");
+        let err = BlobSchedule::from_spec(&spec(
+            serde_json::json!({"BLOB_SCHEDULE": [{"EPOCH": "1"}]}),
+        ));
+        assert!(err
+            .unwrap_err()
+            .starts_with("expected a MAX_BLOBS_PER_BLOCK in each entry"));
+        let err = BlobSchedule::from_spec(&spec(
+            serde_json::json!({"BLOB_SCHEDULE": [{"EPOCH": "-1", "MAX_BLOBS_PER_BLOCK": 1}]}),
+        ));
+        assert_eq!(err.unwrap_err(), "expected an unsigned integer, got \"-1\"");
+        let err = crate::config::network_from_spec(
+            &spec(serde_json::json!({"PRESET_BASE": "minimal", "BLOB_SCHEDULE": 3})),
+            Some([0; 32]),
+        );
+        assert!(
+            matches!(err, Err(crate::config::ConfigError::BadValue { ref key, .. }) if key == "BLOB_SCHEDULE"),
+            "{err:?}"
+        );
     }
 }

@@ -1,6 +1,6 @@
 // The hash worker of LightSync.start(), shipped in the npm package beside the glue it imports
-// (pkg/hash-worker.js and pkg/scalar/hash-worker.js; copied there by scripts/package.mjs and
-// scripts/pkg-simd.sh). It instantiates the WebAssembly.Module the page sends (the page's own
+// (pkg/hash-worker.js and pkg/scalar/hash-worker.js; copied there by scripts/package.mjs).
+// It instantiates the WebAssembly.Module the page sends (the page's own
 // build), keeps one StateTaskHasher per fork and preset, and hashes one task at a time: a ~1 MiB
 // slice of the state, never the whole state; or, for verifyStore(), the roots of a run of packed
 // SSZ block headers (112 bytes each in, 32 bytes each out).

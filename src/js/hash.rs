@@ -1,15 +1,10 @@
-//! The fast state-root path at the JavaScript boundary: streaming and worker-parallel hashing.
+//! Worker-parallel hashing at the JavaScript boundary.
 //!
 //! A mainnet state is ~280 MB and ~19 million node hashes; hashed in one thread after the
-//! download it takes seconds on top of the download. These exports let JavaScript do better:
-//! - [`StateStream`] takes the body's chunks as they arrive (`push`), keeping the one copy of
-//!   the state in wasm memory, and hands out each task whose bytes are in (`nextTask`) so a pool
-//!   of Web Workers hashes while the download goes on; or hashes them itself in bounded slices
-//!   (`step`) where workers are unavailable. The root is ready moments after the last byte.
+//! download it takes seconds on top of the download. So the download's tasks go to Web Workers
+//! while it streams:
 //! - [`StateTaskHasher`] is what each worker instantiates: it hashes one task from its spec and
 //!   bytes (a copy of that slice only, ~1 MB), so no worker ever holds the whole state.
-//! - [`KernelBench`] times the SHA-256 node kernel this module was built with (`simd128-x4` in
-//!   the SIMD build, `scalar` in the fallback build; see `merkle::sha256` for how the page picks).
 //!
 //! - [`JsHashPool`] is the pool `LightSync.start()` hands its download's tasks to: the
 //!   JavaScript of `hash-pool.js` (spawning workers and moving buffers is a platform matter)
@@ -21,21 +16,18 @@
 //!   headers, a few in flight per worker, and the page takes runs itself between them when asked
 //!   to. A run whose worker fails is hashed on the page, so the roots never depend on the pool.
 //!
-//! The benchmark page has its own pool over `StateStream` (`www/bench/state-hasher.js`).
+//! The worker exports have no typings: they are the package's own plumbing. The benchmark
+//! exports (the bare `StateStream`, `KernelBench`) are in `bench.rs`, behind the `bench` feature.
 
-use crate::types::hex0x;
 use futures::future::LocalBoxFuture;
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js_error;
 use crate::beacon_api::yield_now;
 use crate::checkpoint::{HashPool, PoolResult, PoolTask};
-use crate::merkle::{
-    best_kernel, hash_pair, StreamError, StreamingStateRoot, TaskHasher, TaskSpec,
-    DEFAULT_TASK_BYTES,
-};
+use crate::merkle::{TaskHasher, TaskSpec};
 use crate::store::verify::{packed_header_roots, HeaderHasher};
 use crate::store::HEADER_SSZ_LEN;
 use crate::types::{ForkName, PresetName};
@@ -54,19 +46,8 @@ pub(super) fn parse_fork_preset(
     Ok((f, p))
 }
 
-fn stream_error(e: &StreamError) -> JsValue {
-    let code = match e {
-        StreamError::Invalid(_) => "DECODE",
-        StreamError::TooLong { .. } => "BODY_TOO_LARGE",
-        StreamError::Truncated { .. } => "TRUNCATED",
-        StreamError::OutOfMemory { .. } => "OUT_OF_MEMORY",
-        StreamError::NoSuchTask { .. } => "INVALID_ARGUMENT",
-    };
-    js_error(code, &e.to_string(), None)
-}
-
 /// A byte count from JavaScript (a number): a non-negative integer below 2^53.
-fn byte_count(what: &str, n: f64) -> Result<usize, JsValue> {
+pub(super) fn byte_count(what: &str, n: f64) -> Result<usize, JsValue> {
     if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 {
         Ok(n as usize)
     } else {
@@ -78,146 +59,9 @@ fn byte_count(what: &str, n: f64) -> Result<usize, JsValue> {
     }
 }
 
-/// The `{ index, field, fieldLen, part, height, bytes }` object of a ready task (`height` is -1
-/// for a whole-field task).
-fn task_js(index: usize, spec: &TaskSpec, bytes: Uint8Array) -> JsValue {
-    let o = Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&o, &k.into(), &v);
-    };
-    set("index", (index as u32).into());
-    set("field", spec.field.into());
-    set("fieldLen", (spec.field_len as f64).into());
-    set("part", spec.part.into());
-    set("height", spec.height.map_or(-1, |h| h as i32).into());
-    set("bytes", bytes.into());
-    o.into()
-}
-
-/// Streaming `hash_tree_root(BeaconState)` over a body of known length (`Content-Length`).
-#[wasm_bindgen]
-pub struct StateStream {
-    inner: StreamingStateRoot,
-}
-
-#[wasm_bindgen]
-impl StateStream {
-    /// A stream for a state of `fork` ("phase0".."fulu") under `preset` ("mainnet" |
-    /// "minimal") of exactly `totalLen` bytes, cut into tasks of about `taskBytes` bytes
-    /// (default 1 MiB). Allocates the state's buffer once, at its full size.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        fork: &str,
-        preset: &str,
-        total_len: f64,
-        task_bytes: Option<f64>,
-    ) -> Result<StateStream, JsValue> {
-        let (f, p) = parse_fork_preset(fork, preset)?;
-        let total = byte_count("totalLen", total_len)?;
-        let task = match task_bytes {
-            Some(t) => byte_count("taskBytes", t)?.max(1),
-            None => DEFAULT_TASK_BYTES,
-        };
-        Ok(StateStream {
-            inner: StreamingStateRoot::new(f, p, total, task),
-        })
-    }
-
-    /// Appends the next chunk of the body (copied into the state's buffer).
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
-        self.inner.push(chunk).map_err(|e| stream_error(&e))
-    }
-
-    /// Bytes received so far.
-    pub fn received(&self) -> f64 {
-        self.inner.received() as f64
-    }
-
-    /// Whether a task's bytes have all arrived and it was not handed out yet.
-    #[wasm_bindgen(js_name = hasReady)]
-    pub fn has_ready(&self) -> bool {
-        self.inner.has_ready()
-    }
-
-    /// The next ready task as `{ index, field, fieldLen, part, height, bytes }` (`height` is -1
-    /// for a whole-field task; `bytes` is a copy of the task's slice, transferable to a worker),
-    /// or `undefined` when none is ready.
-    #[wasm_bindgen(js_name = nextTask)]
-    pub fn next_task(&mut self) -> JsValue {
-        let Some((i, spec, bytes)) = self.inner.next_ready() else {
-            return JsValue::UNDEFINED;
-        };
-        task_js(i, &spec, Uint8Array::from(bytes))
-    }
-
-    /// Like `nextTask`, but copies the task's bytes into `buffer` (a recycled buffer a worker
-    /// sent back) when it is large enough, so a long stream allocates no new buffer per task;
-    /// `bytes` is then `buffer.subarray(0, len)`. Otherwise a new buffer, as `nextTask`.
-    #[wasm_bindgen(js_name = nextTaskInto)]
-    pub fn next_task_into(&mut self, buffer: &Uint8Array) -> JsValue {
-        let Some((i, spec, bytes)) = self.inner.next_ready() else {
-            return JsValue::UNDEFINED;
-        };
-        let view = if buffer.length() as usize >= bytes.len() {
-            let v = buffer.subarray(0, bytes.len() as u32);
-            v.copy_from(bytes);
-            v
-        } else {
-            Uint8Array::from(bytes)
-        };
-        task_js(i, &spec, view)
-    }
-
-    /// Records the 32-byte root of task `index`, computed by a worker.
-    #[wasm_bindgen(js_name = setTaskRoot)]
-    pub fn set_task_root(&mut self, index: u32, root: &[u8]) -> Result<(), JsValue> {
-        let root: [u8; 32] = root.try_into().map_err(|_| {
-            js_error(
-                "INVALID_ARGUMENT",
-                &format!("setTaskRoot: expected 32 bytes, got {}", root.len()),
-                None,
-            )
-        })?;
-        self.inner
-            .set_task_root(index as usize, root)
-            .map_err(|e| stream_error(&e))
-    }
-
-    /// Hashes ready tasks on this thread until about `maxNodes` node hashes are done; returns
-    /// how many tasks it hashed.
-    pub fn step(&mut self, max_nodes: f64) -> Result<u32, JsValue> {
-        let n = if max_nodes.is_finite() && max_nodes > 0.0 {
-            max_nodes as u64
-        } else {
-            1
-        };
-        self.inner
-            .step(n)
-            .map(|t| t as u32)
-            .map_err(|e| stream_error(&e))
-    }
-
-    /// Whether every byte is in and every task's root is known.
-    #[wasm_bindgen(js_name = isComplete)]
-    pub fn is_complete(&self) -> bool {
-        self.inner.is_complete()
-    }
-
-    /// The state root as 0x-hex, after the last byte (hashes any task still unhashed).
-    pub fn finish(&mut self) -> Result<String, JsValue> {
-        let root = self.inner.finish().map_err(|e| stream_error(&e))?;
-        Ok(hex0x(root))
-    }
-
-    /// Node hashes done on this thread.
-    #[wasm_bindgen(js_name = nodesHashed)]
-    pub fn nodes_hashed(&self) -> f64 {
-        self.inner.nodes_hashed() as f64
-    }
-}
-
-/// Hashes one task of a [`StateStream`] from its spec and bytes: what a Web Worker runs.
-#[wasm_bindgen]
+/// Hashes one task of a streamed state from its spec and bytes: what a hash worker runs
+/// (`hash-worker.js`). Plumbing between the package's own modules, so it has no typings.
+#[wasm_bindgen(skip_typescript)]
 pub struct StateTaskHasher {
     inner: TaskHasher,
 }
@@ -261,66 +105,11 @@ impl StateTaskHasher {
     }
 }
 
-/// A fixed buffer of nodes to time the SHA-256 kernel from JavaScript (`performance.now()`
-/// around `batched`/`single`), without copying across the boundary per call.
-#[wasm_bindgen]
-pub struct KernelBench {
-    input: Vec<u8>,
-    out: Vec<u8>,
-}
-
-#[wasm_bindgen]
-impl KernelBench {
-    /// `nodes` pseudo-random 64-byte nodes.
-    #[wasm_bindgen(constructor)]
-    pub fn new(nodes: u32) -> KernelBench {
-        let n = nodes.max(1) as usize;
-        let input = (0..n * 64).map(|i| (i * 31 + 7) as u8).collect();
-        KernelBench {
-            input,
-            out: vec![0; n * 32],
-        }
-    }
-
-    /// Name of the kernel this build uses (`simd128-x4` or `scalar`).
-    pub fn kernel() -> String {
-        best_kernel().name().to_string()
-    }
-
-    /// Hashes every node `reps` times, all nodes in one kernel call per rep.
-    pub fn batched(&mut self, reps: u32) -> u32 {
-        for _ in 0..reps {
-            crate::merkle::hash_nodes(&self.input, &mut self.out);
-        }
-        self.out[0] as u32
-    }
-
-    /// Hashes every node `reps` times, one node per call (`hash_pair`).
-    pub fn single(&mut self, reps: u32) -> u32 {
-        let mut acc = 0u32;
-        for _ in 0..reps {
-            for node in self.input.chunks_exact(64) {
-                let (l, r) = node.split_at(32);
-                let h = hash_pair(
-                    l.try_into().unwrap_or(&[0; 32]),
-                    r.try_into().unwrap_or(&[0; 32]),
-                );
-                acc = acc.wrapping_add(h[0] as u32);
-            }
-        }
-        acc
-    }
-
-    /// Number of nodes per rep.
-    pub fn nodes(&self) -> u32 {
-        (self.input.len() / 64) as u32
-    }
-}
-
 /// The `hash_tree_root` of each SSZ `BeaconBlockHeader` in `packed` (112-byte headers
 /// concatenated), 32 bytes each, in order: what a hash worker runs for `verifyStore()`.
-/// `INVALID_ARGUMENT` when `packed` is not whole headers.
-#[wasm_bindgen(js_name = headerRoots)]
+/// `INVALID_ARGUMENT` when `packed` is not whole headers. Plumbing of the package's hash
+/// worker, so it has no typings.
+#[wasm_bindgen(js_name = headerRoots, skip_typescript)]
 pub fn header_roots_js(packed: &[u8]) -> Result<Vec<u8>, JsValue> {
     packed_header_roots(packed).ok_or_else(|| {
         js_error(

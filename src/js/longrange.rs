@@ -1,5 +1,5 @@
 //! The long-range modes at the JS boundary: resuming from a stored anchor through the overseer,
-//! and the light-client benchmark exports.
+//! and following the chain.
 //!
 //! `start()` without a trust source resumes from the stored active anchor. That is where the
 //! long-range decision belongs (DESIGN.md, "Long-range modes"): [`resume`] runs
@@ -25,25 +25,22 @@
 
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::options::option_value;
 use super::store::JsStore;
-use super::{anchor_js, error::from_options, error::js_error, set, sleep, Inner, JsEnv, LightSync};
+use super::{anchor_js, error::from_options, error::js_error, sleep, Inner, JsEnv, LightSync};
 use crate::beacon_api::sse::{EventStream, StreamNext, DEFAULT_MAX_EVENT_BYTES};
 use crate::beacon_api::ApiError;
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY};
 use crate::checkpoint::{CheckpointSync, Source};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
-use crate::light::input::{parse_bootstrap, parse_updates_json};
-use crate::longrange::rebuild::{measure_committee_keys, measure_update_chain};
 use crate::longrange::{FollowIo, FollowOptions, FollowState, Overseer, OverseerError, Started};
 use crate::policy;
 use crate::store::AnchorRecord;
-use crate::types::Mainnet;
 use crate::ws::Clock;
 
 /// The JS error of an overseer failure (`code` as [`OverseerError::code`]).
@@ -257,7 +254,7 @@ impl LightSync {
 }
 
 /// `performance.now()` where there is one, else `Date.now()`, in milliseconds.
-fn now_ms() -> f64 {
+pub(super) fn now_ms() -> f64 {
     let global = js_sys::global();
     Reflect::get(&global, &"performance".into())
         .ok()
@@ -268,49 +265,4 @@ fn now_ms() -> f64 {
             f.call0(&p).ok()?.as_f64()
         })
         .unwrap_or_else(js_sys::Date::now)
-}
-
-/// Benchmark: verifies a mainnet bootstrap (Beacon API JSON) and a chain of updates (JSON array)
-/// `rounds` times, each round from scratch (fresh committees, so every committee is prepared
-/// again), and times the bootstrap committee's keys three ways. Returns `{ rounds: [{ prepareMs:
-/// number[], verifyMs: number[], decompressedKeys: number[], totalMs, keyValidateAllMs,
-/// decompressAllMs, decompressAggregateMs }], updates }` (milliseconds).
-#[wasm_bindgen(js_name = benchLightVerify)]
-pub fn bench_light_verify(
-    bootstrap_json: &[u8],
-    updates_json: &[u8],
-    rounds: u32,
-) -> Result<JsValue, JsValue> {
-    let network =
-        NetworkConfig::by_name("mainnet").map_err(|e| js_error("CONFIG", &e.to_string(), None))?;
-    let bootstrap = parse_bootstrap::<Mainnet>(&network, bootstrap_json, None)
-        .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
-    let updates = parse_updates_json::<Mainnet>(updates_json)
-        .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
-    let out = js_sys::Array::new();
-    for _ in 0..rounds.max(1) {
-        let t = measure_update_chain(&network, &bootstrap, &updates, &now_ms)
-            .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
-        let o = Object::new();
-        let list = |v: &[f64]| {
-            v.iter()
-                .map(|x| JsValue::from(*x))
-                .collect::<js_sys::Array>()
-        };
-        set(&o, "prepareMs", list(&t.prepare_ms));
-        set(&o, "verifyMs", list(&t.verify_ms));
-        let keys: Vec<f64> = t.decompressed_keys.iter().map(|k| *k as f64).collect();
-        set(&o, "decompressedKeys", list(&keys));
-        set(&o, "totalMs", t.total_ms);
-        let k = measure_committee_keys(bootstrap.current_sync_committee(), &now_ms)
-            .map_err(|e| js_error("BLS", &e.to_string(), None))?;
-        set(&o, "keyValidateAllMs", k.key_validate_all_ms);
-        set(&o, "decompressAllMs", k.decompress_all_ms);
-        set(&o, "decompressAggregateMs", k.decompress_aggregate_ms);
-        out.push(&o);
-    }
-    let r = Object::new();
-    set(&r, "rounds", out);
-    set(&r, "updates", updates.len() as f64);
-    Ok(r.into())
 }

@@ -27,6 +27,8 @@
 //! `providers()`, `options.core.backfill`, `emit()`, `set_mode()` and `active_anchor()`.
 
 mod backfill;
+#[cfg(feature = "bench")]
+mod bench;
 mod error;
 mod guard;
 mod hash;

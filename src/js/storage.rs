@@ -451,7 +451,7 @@ const PAGE_HASHES_TOO: bool = true;
 /// share too when `page`; on the page alone when `workers` is 0 or no worker can start (with a
 /// `HASH_WORKERS_FAILED` warning through `warn`). Also returns how many headers the workers
 /// hashed.
-async fn walk_store<S: Store>(
+pub(super) async fn walk_store<S: Store>(
     store: &S,
     workers: usize,
     page: bool,
@@ -551,94 +551,4 @@ impl LightSync {
             future_to_promise(verify(inner, false))
         }
     }
-}
-
-/// Benchmark (not part of the API): the whole-chain walk of `verifyStore()` over real IndexedDB.
-/// Stores a linked chain of `headers` headers below a bench anchor in a database of its own
-/// (committed in backfill batches of 8192), then times, `runs` times each: reading every range
-/// alone (`readMs`), hashing the ranges read alone as the walk does (`hashMs`: `workers` hash
-/// workers, the page hashing too when `page`; 0 workers: the page alone), and the walk itself
-/// (`verifyMs`, reads and hashing overlapped, workers started and stopped inside it as
-/// `verifyStore()` does). Deletes the database before resolving with
-/// `{ headers, workers, page, fillMs, readMs[], hashMs[], verifyMs[], kernel }` (milliseconds).
-#[wasm_bindgen(js_name = benchVerifyStore)]
-pub async fn bench_verify_store(
-    headers: u32,
-    runs: u32,
-    workers: u32,
-    page: bool,
-) -> Result<JsValue, JsValue> {
-    use crate::store::verify::{fill_bench_chain, HeaderHasher, InThread};
-    use crate::store::{IdbStore, HEADER_SSZ_LEN};
-    let gvr = [0xbe; 32];
-    let js = |e: crate::store::StoreError| from_store(&e);
-    IdbStore::delete_database(&gvr).await.map_err(js)?;
-    let store = IdbStore::open("bench", gvr).await.map_err(js)?;
-    let n = u64::from(headers.max(1));
-    let started = js_sys::Date::now();
-    fill_bench_chain(&store, n, 8192).await.map_err(js)?;
-    let fill_ms = js_sys::Date::now() - started;
-    let (read, hash, walk) = (Array::new(), Array::new(), Array::new());
-    let workers = workers as usize;
-    for _ in 0..runs.max(1) {
-        let (mut read_ms, mut hash_ms, mut count) = (0.0, 0.0, 0u64);
-        let mut hi = n + 1;
-        let pool = match workers {
-            0 => None,
-            w => Some(JsHashPool::start(w).map_err(|e| js_error("INTERNAL", &e, None))?),
-        };
-        let pooled = pool.as_ref().map(|pool| PoolHeaderHasher::new(pool, page));
-        let hasher: &dyn HeaderHasher = match &pooled {
-            Some(p) => p,
-            None => &InThread,
-        };
-        while hi > 0 {
-            let lo = hi.saturating_sub(VERIFY_BATCH_SLOTS);
-            let t = js_sys::Date::now();
-            let range = store.headers_range(lo, hi).await.map_err(js)?;
-            read_ms += js_sys::Date::now() - t;
-            let t = js_sys::Date::now();
-            let mut packed = Vec::with_capacity(range.len() * HEADER_SSZ_LEN);
-            for h in &range {
-                packed.extend_from_slice(&h.header);
-            }
-            count += (hasher.roots(&packed).await.len() / 32) as u64;
-            hash_ms += js_sys::Date::now() - t;
-            hi = lo;
-        }
-        // The workers stop before the walk starts its own.
-        drop(pool);
-        let t = js_sys::Date::now();
-        let (report, _) = walk_store(&store, workers, page, |m| {
-            web_sys::console::warn_1(&m.into());
-        })
-        .await
-        .map_err(js)?;
-        let verify_ms = js_sys::Date::now() - t;
-        if count != n || report.checked != n || report.first_broken.is_some() {
-            return Err(js_error(
-                "INTERNAL",
-                &format!(
-                    "expected {n} headers read and verified, got {count} read and {} verified \
-                     (broken: {:?})",
-                    report.checked, report.first_broken
-                ),
-                None,
-            ));
-        }
-        read.push(&read_ms.into());
-        hash.push(&hash_ms.into());
-        walk.push(&verify_ms.into());
-    }
-    store.delete().await.map_err(js)?;
-    let out = Object::new();
-    set(&out, "headers", n as f64);
-    set(&out, "workers", workers as f64);
-    set(&out, "page", page);
-    set(&out, "fillMs", fill_ms);
-    set(&out, "readMs", read);
-    set(&out, "hashMs", hash);
-    set(&out, "verifyMs", walk);
-    set(&out, "kernel", crate::merkle::best_kernel().name());
-    Ok(out.into())
 }

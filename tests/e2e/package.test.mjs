@@ -56,18 +56,34 @@ test("pkg/package.json names, types, exports and ships every file it lists", () 
   const dts = fs.readFileSync(path.join(PKG, pkgJson.types), "utf8");
   for (const name of ["class LightSync", "LightSyncOptions", "LightSyncError", "interface Anchor"])
     assert.ok(dts.includes(name), `typings declare ${name}`);
+  // The SIMD build is the default entry; the scalar build and the run-time pick are opt-in entries.
+  for (const [entry, js] of [["./scalar", "scalar/beacon_lightsync.js"], ["./init-best", "init-best.js"]]) {
+    const e = pkgJson.exports[entry];
+    assert.equal(e?.import, `./${js}`, `exports["${entry}"]`);
+    assert.ok(fs.existsSync(path.join(PKG, e.import)) && fs.existsSync(path.join(PKG, e.types)), `${entry}: its module and typings exist`);
+  }
+  assert.ok(fs.existsSync(path.join(PKG, pkgJson.exports["./scalar/wasm"])), "the scalar .wasm export exists");
 });
 
-test("the package loads from a plain <script type=module> page", async (t) => {
+test("the package passes scripts/check-pkg.mjs: the default wasm within its gzip budget, typings without any or bench exports", async () => {
+  const { checkPackage, GZIP_BUDGET } = await import("../../scripts/check-pkg.mjs");
+  const { problems, sizes } = checkPackage(PKG);
+  assert.deepEqual(problems, []);
+  const main = sizes.find((s) => s.file === "beacon_lightsync_bg.wasm");
+  assert.ok(main.gzip <= GZIP_BUDGET, `${main.gzip} <= ${GZIP_BUDGET}`);
+});
+
+test("the package loads from a plain <script type=module> page: the SIMD build by default, the scalar one only when asked", async (t) => {
   const dir = tempDir(t, "lightsync-plain-");
   fs.writeFileSync(
     path.join(dir, "index.html"),
     `<!doctype html><meta charset="utf-8"><title>plain</title><link rel="icon" href="data:,">
 <script type="module">
-  import init, { LightSync, version } from "/pkg/beacon_lightsync.js";
+  const entry = new URLSearchParams(location.search).get("entry");
+  const { default: init, LightSync, version, simdSupported } = await import(entry);
   try {
     await init();
-    window.result = { version: version(), create: typeof LightSync.create };
+    window.result = { version: version(), create: typeof LightSync.create, simd: simdSupported ?? null };
   } catch (e) {
     window.result = { error: String(e) };
   }
@@ -75,10 +91,23 @@ test("the package loads from a plain <script type=module> page", async (t) => {
   );
   const server = await startStatic({ "": dir, "/pkg": PKG });
   t.after(() => server.stop());
-  const page = await (await browser(t)).newPage();
-  await page.goto(server.url);
-  const result = await (await page.waitForFunction(() => window.result, null, { timeout: 30_000 })).jsonValue();
-  assert.deepEqual(result, { version: pkgJson.version, create: "function" });
+  const ctx = await browser(t);
+  // Chromium validates SIMD: the default entry and init-best load the SIMD build, the scalar
+  // entry the scalar one, and no page fetches a build it does not run.
+  for (const [entry, wasm, simd] of [
+    ["/pkg/beacon_lightsync.js", "/pkg/beacon_lightsync_bg.wasm", null],
+    ["/pkg/init-best.js", "/pkg/beacon_lightsync_bg.wasm", true],
+    ["/pkg/scalar/beacon_lightsync.js", "/pkg/scalar/beacon_lightsync_bg.wasm", null],
+  ]) {
+    const page = await ctx.newPage();
+    const fetched = [];
+    page.on("request", (r) => r.url().endsWith(".wasm") && fetched.push(new URL(r.url()).pathname));
+    await page.goto(`${server.url}?${new URLSearchParams({ entry })}`);
+    const result = await (await page.waitForFunction(() => window.result, null, { timeout: 30_000 })).jsonValue();
+    assert.deepEqual(result, { version: pkgJson.version, create: "function", simd }, entry);
+    assert.deepEqual(fetched, [wasm], `${entry} fetches only its own build`);
+    await page.close();
+  }
 });
 
 test("a Vite build that imports beacon-lightsync runs a checkpoint sync in Chromium", async (t) => {
