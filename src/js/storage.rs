@@ -27,10 +27,10 @@ use super::error::{from_store, invalid_options, js_error};
 use super::hash::{JsHashPool, PoolHeaderHasher};
 use super::{hex0x, nullable, set, Inner, LightSync};
 use crate::store::verify::{
-    check_anchor_record, repair_store, verify_store, verify_store_with, ChainReport,
+    check_anchor_record, repair_store, verify_store_reading, ChainReport, InThread,
     VERIFY_BATCH_SLOTS,
 };
-use crate::store::{storage_estimate, storage_manager, AnchorRecord, Store};
+use crate::store::{storage_estimate, storage_manager, AnchorRecord, IdbStore, Store};
 use crate::types::Preset;
 
 /// What a second writer does when another instance holds the database: fail with `BUSY`
@@ -446,40 +446,45 @@ fn report_js(report: &ChainReport, in_workers: u64, repaired: Option<JsValue>, m
 /// [`PoolHeaderHasher`]).
 const PAGE_HASHES_TOO: bool = true;
 
-/// The whole-chain walk of `verifyStore()`: the headers re-hashed by `workers` hash workers
-/// (the `hashWorkers` option) started for this walk and stopped after it, the page hashing its
-/// share too when `page`; on the page alone when `workers` is 0 or no worker can start (with a
+/// The whole-chain walk of `verifyStore()` over `store`'s packs as stored
+/// ([`IdbStore::stored_range`]): the headers re-hashed by `workers` hash workers (the
+/// `hashWorkers` option) started for this walk and stopped after it, the page hashing its share
+/// too when `page`; on the page alone when `workers` is 0 or no worker can start (with a
 /// `HASH_WORKERS_FAILED` warning through `warn`). Also returns how many headers the workers
 /// hashed.
-async fn walk_store<S: Store>(
-    store: &S,
+async fn walk_store(
+    store: &IdbStore,
     workers: usize,
     page: bool,
     warn: impl FnOnce(String),
 ) -> Result<(ChainReport, u64), crate::store::StoreError> {
-    if workers == 0 {
-        return Ok((verify_store(store, VERIFY_BATCH_SLOTS).await?, 0));
-    }
-    match JsHashPool::start(workers) {
-        Ok(pool) => {
-            let hasher = PoolHeaderHasher::new(&pool, page);
-            let report = verify_store_with(store, VERIFY_BATCH_SLOTS, &hasher).await?;
-            Ok((report, hasher.hashed_in_workers()))
-        }
-        Err(reason) => {
-            warn(format!(
-                "no hash workers ({reason}); the stored headers are hashed on the main thread"
-            ));
-            Ok((verify_store(store, VERIFY_BATCH_SLOTS).await?, 0))
-        }
-    }
+    let read = |lo: u64, hi: u64| store.stored_range(lo, hi);
+    let pool = match workers {
+        0 => None,
+        w => match JsHashPool::start(w) {
+            Ok(pool) => Some(pool),
+            Err(reason) => {
+                warn(format!(
+                    "no hash workers ({reason}); the stored headers are hashed on the main thread"
+                ));
+                None
+            }
+        },
+    };
+    let Some(pool) = pool else {
+        let report = verify_store_reading(store, VERIFY_BATCH_SLOTS, &InThread, read).await?;
+        return Ok((report, 0));
+    };
+    let hasher = PoolHeaderHasher::new(&pool, page);
+    let report = verify_store_reading(store, VERIFY_BATCH_SLOTS, &hasher, read).await?;
+    Ok((report, hasher.hashed_in_workers()))
 }
 
 async fn verify(inner: Rc<Inner>, repair: bool) -> Result<JsValue, JsValue> {
     let started = js_sys::Date::now();
     let warn = |m: String| inner.warn("HASH_WORKERS_FAILED", m);
     let (report, in_workers) = walk_store(
-        &inner.store,
+        &inner.store.idb(),
         inner.options.hash_workers,
         PAGE_HASHES_TOO,
         warn,
@@ -560,7 +565,10 @@ impl LightSync {
 /// workers, the page hashing too when `page`; 0 workers: the page alone), and the walk itself
 /// (`verifyMs`, reads and hashing overlapped, workers started and stopped inside it as
 /// `verifyStore()` does). Deletes the database before resolving with
-/// `{ headers, workers, page, fillMs, readMs[], hashMs[], verifyMs[], kernel }` (milliseconds).
+/// `{ headers, workers, page, fillMs, readMs[], hashMs[], verifyMs[], kernel, workerKernels[],
+/// workerStartMs[] }` (milliseconds; `workerKernels`: the SHA-256 kernel each hash worker
+/// reported; `workerStartMs`: from starting the workers to all of them ready, before hashing
+/// alone).
 #[wasm_bindgen(js_name = benchVerifyStore)]
 pub async fn bench_verify_store(
     headers: u32,
@@ -568,8 +576,7 @@ pub async fn bench_verify_store(
     workers: u32,
     page: bool,
 ) -> Result<JsValue, JsValue> {
-    use crate::store::verify::{fill_bench_chain, HeaderHasher, InThread};
-    use crate::store::{IdbStore, HEADER_SSZ_LEN};
+    use crate::store::verify::{fill_bench_chain, HeaderHasher};
     let gvr = [0xbe; 32];
     let js = |e: crate::store::StoreError| from_store(&e);
     IdbStore::delete_database(&gvr).await.map_err(js)?;
@@ -578,15 +585,22 @@ pub async fn bench_verify_store(
     let started = js_sys::Date::now();
     fill_bench_chain(&store, n, 8192).await.map_err(js)?;
     let fill_ms = js_sys::Date::now() - started;
-    let (read, hash, walk) = (Array::new(), Array::new(), Array::new());
+    let (read, hash, walk, start) = (Array::new(), Array::new(), Array::new(), Array::new());
     let workers = workers as usize;
+    let mut worker_kernels = Vec::new();
     for _ in 0..runs.max(1) {
         let (mut read_ms, mut hash_ms, mut count) = (0.0, 0.0, 0u64);
         let mut hi = n + 1;
+        let t = js_sys::Date::now();
         let pool = match workers {
             0 => None,
             w => Some(JsHashPool::start(w).map_err(|e| js_error("INTERNAL", &e, None))?),
         };
+        if let Some(pool) = &pool {
+            // Hashing alone starts once every worker is up; how long that takes is apart.
+            worker_kernels = pool.kernels().await;
+            start.push(&(js_sys::Date::now() - t).into());
+        }
         let pooled = pool.as_ref().map(|pool| PoolHeaderHasher::new(pool, page));
         let hasher: &dyn HeaderHasher = match &pooled {
             Some(p) => p,
@@ -595,14 +609,10 @@ pub async fn bench_verify_store(
         while hi > 0 {
             let lo = hi.saturating_sub(VERIFY_BATCH_SLOTS);
             let t = js_sys::Date::now();
-            let range = store.headers_range(lo, hi).await.map_err(js)?;
+            let range = store.stored_range(lo, hi).await.map_err(js)?;
             read_ms += js_sys::Date::now() - t;
             let t = js_sys::Date::now();
-            let mut packed = Vec::with_capacity(range.len() * HEADER_SSZ_LEN);
-            for h in &range {
-                packed.extend_from_slice(&h.header);
-            }
-            count += (hasher.roots(&packed).await.len() / 32) as u64;
+            count += (hasher.roots(range.entries()).await.len() / 32) as u64;
             hash_ms += js_sys::Date::now() - t;
             hi = lo;
         }
@@ -640,5 +650,11 @@ pub async fn bench_verify_store(
     set(&out, "hashMs", hash);
     set(&out, "verifyMs", walk);
     set(&out, "kernel", crate::merkle::best_kernel().name());
+    let kernels = Array::new();
+    for k in worker_kernels {
+        kernels.push(&k.into());
+    }
+    set(&out, "workerKernels", kernels);
+    set(&out, "workerStartMs", start);
     Ok(out.into())
 }
