@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import { launch, launchBrowser, launchPlain } from "./chromium.mjs";
 import { CLI, ROOT, devnetNetwork, liveDevnetArgs, startDevnet, startStatic, storedChain, watchFinality } from "../tests/e2e/helpers.mjs";
@@ -518,6 +519,8 @@ async function followSuite(base) {
 async function verifySuite(browser, base) {
   const headers = args.includes("--headers") ? Number(args[args.indexOf("--headers") + 1]) : 1_000_000;
   const workers = args.includes("--workers") ? Number(args[args.indexOf("--workers") + 1]) : 2;
+  // The machine's load is part of the figures: timings on a shared machine are not an idle one's.
+  const loadBefore = os.loadavg();
   const nativeOut = execFileSync(CLI, ["bench", "verify", "--headers", String(headers), "--runs", String(runs)], { encoding: "utf8" });
   const m = /best ([\d.]+) ms +median ([\d.]+) ms +max ([\d.]+) ms .* kernel (\S+)/.exec(nativeOut);
   if (!m) throw new Error(`native bench: unexpected output ${nativeOut}`);
@@ -542,9 +545,15 @@ verifyStore(): ${headers} stored headers, ${runs} runs each, ms: median (min–m
     const how = r.workers === 0 ? "page alone" : `${r.workers} workers${r.page ? " + page" : ""}`;
     console.log(`| wasm (IndexedDB) | ${how} | ${f(r.verifyMs)} | ${f(r.readMs)} | ${f(r.hashMs)} |`);
   }
-  console.log(`kernels: native ${native.kernel}, wasm ${wasm[0].kernel}; hardwareConcurrency ${wasm[0].hardwareConcurrency}; ` +
+  const workerKernels = wasm.filter((r) => r.workers > 0).map((r) => (r.workerKernels ?? []).join("/") || "none reported");
+  for (const r of wasm.filter((r) => r.workers > 0 && r.workerStartMs?.length))
+    console.log(`${r.workers} workers${r.page ? " + page" : ""}: starting the workers took ${f(r.workerStartMs)} ms`);
+  console.log(`kernels: native ${native.kernel}, wasm page ${wasm[0].kernel}, wasm workers ${workerKernels.join(", ")}; hardwareConcurrency ${wasm[0].hardwareConcurrency}; ` +
     `filling the database (backfill batches of 8192) took ${(wasm[0].fillMs / 1000).toFixed(1)} s`);
-  return { headers, native, wasm };
+  const load = { before: loadBefore, after: os.loadavg(), cpus: os.cpus().length };
+  console.log(`load average (1, 5, 15 min) before ${load.before.map((x) => x.toFixed(2)).join(", ")}, after ` +
+    `${load.after.map((x) => x.toFixed(2)).join(", ")} on ${load.cpus} CPUs`);
+  return { headers, native, wasm, load };
 }
 
 // Every page loads pkg-bench/: the package built with the `bench` cargo feature (`make pkg-bench`),

@@ -719,3 +719,87 @@ async fn a_version_3_database_moves_every_header_into_packs() {
     raw.close();
     IdbStore::delete_database(&gvr).await.unwrap();
 }
+
+/// Rewrites byte `offset` of pack `index` in the `header_packs` object store to `value`,
+/// bypassing every check (damage from outside this library).
+async fn set_pack_byte(gvr: [u8; 32], index: u64, offset: usize, value: u8) {
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(&database_name(&gvr), None)
+        .unwrap()
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(&["header_packs"], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    let store = tx.object_store("header_packs").unwrap();
+    let key = JsValue::from_f64(index as f64);
+    let value_now = store
+        .get(idb::Query::Key(key.clone()))
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    let mut bytes = js_sys::Uint8Array::new(&value_now).to_vec();
+    bytes[offset] = value;
+    store
+        .put(&js_sys::Uint8Array::from(&bytes[..]).into(), Some(&key))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+}
+
+async fn same_as_headers_range(store: &IdbStore, ranges: &[(u64, u64)]) {
+    use beacon_lightsync::store::verify::StoredRange;
+    for &(lo, hi) in ranges {
+        let raw = store.stored_range(lo, hi).await.unwrap();
+        let records = store.headers_range(lo, hi).await.unwrap();
+        assert_eq!(raw, StoredRange::from_records(&records), "{lo}..{hi}");
+    }
+}
+
+/// The walk of `verifyStore()` reads the packs' bytes in place (`stored_range`): for an intact
+/// store and for one whose stored slot was moved out of order, it sees exactly what
+/// `headers_range` returns, and the walk reports the same first broken link either way.
+#[wasm_bindgen_test]
+async fn the_walk_reads_packs_in_place_and_sees_what_headers_range_returns() {
+    use beacon_lightsync::store::pack::PACK_ENTRY_LEN;
+    use beacon_lightsync::store::verify::{
+        fill_bench_chain, verify_store, verify_store_reading, InThread,
+    };
+    const N: u64 = 3000;
+    let gvr = [0xb1; 32];
+    IdbStore::delete_database(&gvr).await.unwrap();
+    // fill_bench_chain's anchor is of the network "bench".
+    let store = IdbStore::open("bench", gvr).await.unwrap();
+    fill_bench_chain(&store, N, 700).await.unwrap();
+    let ranges = [
+        (0, N + 1),
+        (1, 1024),
+        (1000, 1030),
+        (1024, 2048),
+        (2900, 9000),
+    ];
+    same_as_headers_range(&store, &ranges).await;
+    let read = |lo: u64, hi: u64| store.stored_range(lo, hi);
+    let report = verify_store_reading(&store, 1024, &InThread, read)
+        .await
+        .unwrap();
+    assert_eq!((report.checked, report.first_broken), (N, None));
+
+    // Slot 1500 (pack 1, entry 476) claims slot 1500 + 2^16: out of order in its pack.
+    set_pack_byte(gvr, 1, 476 * PACK_ENTRY_LEN + 2, 1).await;
+    same_as_headers_range(&store, &ranges).await;
+    let walked = verify_store_reading(&store, 1024, &InThread, read)
+        .await
+        .unwrap();
+    let decoded = verify_store(&store, 1024).await.unwrap();
+    assert_eq!(walked, decoded);
+    let broken = walked
+        .first_broken
+        .expect("the moved header breaks the chain");
+    assert_eq!(broken.slot, 1499, "the header below the gap");
+    store.delete().await.unwrap();
+}

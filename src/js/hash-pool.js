@@ -13,7 +13,8 @@
 // buffer back with the root, and it is reused for a later task.
 //
 // verifyStore() uses a pool of its own for the roots of stored block headers (`headerRoots`):
-// a run of packed SSZ headers goes to one worker, which answers with 32 bytes per header.
+// a run of header pack entries (as stored: SSZ header, then its root) goes to one worker, which
+// answers with 32 bytes per header.
 
 export class HashWorkerPool {
   /** Starts `size` module workers, each instantiating `module` (a WebAssembly.Module). */
@@ -28,7 +29,8 @@ export class HashWorkerPool {
       // One expression, as bundlers (Vite, webpack 5) recognise it: they then bundle the
       // worker with the glue it imports.
       const w = new Worker(new URL("../../../../hash-worker.js", import.meta.url), { type: "module" });
-      const slot = { w, live: true, tasks: new Map() };
+      const slot = { w, live: true, tasks: new Map(), kernel: null };
+      slot.ready = new Promise((resolve) => (slot.started = resolve));
       slot.w.onmessage = (e) => this.onMessage(slot, e.data);
       slot.w.onerror = (e) => {
         e.preventDefault?.();
@@ -38,6 +40,12 @@ export class HashWorkerPool {
       slot.w.postMessage({ type: "init", module });
       this.slots.push(slot);
     }
+  }
+
+  /** The SHA-256 kernel each worker runs (`KernelBench.kernel()` in the worker: `simd128-x4` or
+   * `scalar`), once every worker started or failed (`null` for a worker that failed). */
+  kernels() {
+    return Promise.all(this.slots.map((s) => s.ready.then(() => s.kernel)));
   }
 
   /** Number of workers started. */
@@ -56,10 +64,10 @@ export class HashWorkerPool {
     return true;
   }
 
-  /** Copies `bytes` (packed 112-byte SSZ block headers, a view of wasm memory valid during this
-   * call) into a transferable buffer for the least-loaded live worker. A Promise of their roots
-   * (a Uint8Array of 32 bytes per header), rejected with the reason when the worker fails; null
-   * when no worker is live. */
+  /** Copies `bytes` (144-byte header pack entries: the SSZ block header, then its stored root; a
+   * view of wasm memory valid during this call) into a transferable buffer for the least-loaded
+   * live worker. A Promise of the headers' roots (a Uint8Array of 32 bytes per entry), rejected
+   * with the reason when the worker fails; null when no worker is live. */
   headerRoots(bytes) {
     const slot = this.leastLoaded();
     if (!slot) return null;
@@ -93,7 +101,10 @@ export class HashWorkerPool {
   }
 
   onMessage(slot, m) {
-    if (m.type === "ready") return;
+    if (m.type === "ready") {
+      slot.kernel = m.kernel ?? null;
+      return slot.started();
+    }
     if (m.type === "init-error") return this.kill(slot, `hash worker could not start: ${m.message}`);
     if (m.type === "roots") {
       const task = slot.tasks.get(`roots:${m.id}`);
@@ -112,6 +123,7 @@ export class HashWorkerPool {
   kill(slot, reason) {
     if (!slot.live) return;
     slot.live = false;
+    slot.started();
     slot.w.terminate();
     for (const task of slot.tasks.values()) {
       if (Array.isArray(task)) this.push({ job: task[0], index: task[1], root: null, error: reason });
@@ -138,6 +150,7 @@ export class HashWorkerPool {
   terminate() {
     for (const s of this.slots) {
       s.live = false;
+      s.started();
       s.w.terminate();
       for (const task of s.tasks.values()) if (!Array.isArray(task)) task.reject(new Error("hash workers stopped"));
       s.tasks.clear();

@@ -2,16 +2,17 @@
 // (pkg/hash-worker.js and pkg/scalar/hash-worker.js; copied there by scripts/package.mjs).
 // It instantiates the WebAssembly.Module the page sends (the page's own
 // build), keeps one StateTaskHasher per fork and preset, and hashes one task at a time: a ~1 MiB
-// slice of the state, never the whole state; or, for verifyStore(), the roots of a run of packed
-// SSZ block headers (112 bytes each in, 32 bytes each out).
+// slice of the state, never the whole state; or, for verifyStore(), the roots of a run of stored
+// header pack entries (144 bytes each in: the SSZ block header, then its stored root; 32 bytes
+// each out).
 //
 // In:  { type: "init", module }, then { job, index, fork, preset, field, fieldLen, part, height, bytes }
 //      | { type: "roots", id, bytes }
-// Out: { type: "ready" } | { type: "init-error", message } | { job, index, root, buffer } |
+// Out: { type: "ready", kernel } (the SHA-256 kernel of the build it runs) | { type: "init-error", message } | { job, index, root, buffer } |
 //      { job, index, error, buffer } | { type: "roots", id, roots, buffer } |
 //      { type: "roots", id, error, buffer }
 //      (`buffer`: the task's buffer, transferred back for reuse)
-import init, { StateTaskHasher, headerRoots } from "./beacon_lightsync.js";
+import init, { KernelBench, StateTaskHasher, headerRoots } from "./beacon_lightsync.js";
 
 let ready = null;
 const hashers = new Map();
@@ -22,7 +23,7 @@ self.onmessage = async (e) => {
     ready = init({ module_or_path: m.module });
     try {
       await ready;
-      self.postMessage({ type: "ready" });
+      self.postMessage({ type: "ready", kernel: KernelBench.kernel() });
     } catch (err) {
       self.postMessage({ type: "init-error", message: String(err?.message ?? err) });
     }

@@ -12,9 +12,10 @@
 //!   package) instantiate this same compiled module, so they run the build the page chose.
 //!
 //! - [`PoolHeaderHasher`] spreads `verifyStore()`'s re-hashing of stored block headers over
-//!   such a pool: each range the walk reads is cut into runs of [`HEADER_ROOTS_CHUNK`] packed
-//!   headers, a few in flight per worker, and the page takes runs itself between them when asked
-//!   to. A run whose worker fails is hashed on the page, so the roots never depend on the pool.
+//!   such a pool: each range the walk reads is cut into runs of [`HEADER_ROOTS_CHUNK`] header
+//!   pack entries (as stored: SSZ header, then its root, which the worker skips), a few in flight
+//!   per worker, and the page takes runs itself between them when asked to. A run whose worker
+//!   fails is hashed on the page, so the roots never depend on the pool.
 //!
 //! The worker exports have no typings: they are the package's own plumbing. The benchmark
 //! exports (the bare `StateStream`, `KernelBench`) are in `bench.rs`, behind the `bench` feature.
@@ -28,8 +29,8 @@ use super::js_error;
 use crate::beacon_api::yield_now;
 use crate::checkpoint::{HashPool, PoolResult, PoolTask};
 use crate::merkle::{TaskHasher, TaskSpec};
-use crate::store::verify::{packed_header_roots, HeaderHasher};
-use crate::store::HEADER_SSZ_LEN;
+use crate::store::pack::PACK_ENTRY_LEN;
+use crate::store::verify::{entry_roots, HeaderHasher};
 use crate::types::{ForkName, PresetName};
 
 /// A fork name and a preset name from JavaScript (`INVALID_ARGUMENT` when either is unknown).
@@ -105,18 +106,19 @@ impl StateTaskHasher {
     }
 }
 
-/// The `hash_tree_root` of each SSZ `BeaconBlockHeader` in `packed` (112-byte headers
-/// concatenated), 32 bytes each, in order: what a hash worker runs for `verifyStore()`.
-/// `INVALID_ARGUMENT` when `packed` is not whole headers. Plumbing of the package's hash
+/// The `hash_tree_root` of the SSZ `BeaconBlockHeader` of each header pack entry in `entries`
+/// (144-byte entries concatenated: the 112-byte header, then its stored root, which is not
+/// read), 32 bytes each, in order: what a hash worker runs for `verifyStore()`.
+/// `INVALID_ARGUMENT` when `entries` is not whole entries. Plumbing of the package's hash
 /// worker, so it has no typings.
 #[wasm_bindgen(js_name = headerRoots, skip_typescript)]
-pub fn header_roots_js(packed: &[u8]) -> Result<Vec<u8>, JsValue> {
-    packed_header_roots(packed).ok_or_else(|| {
+pub fn header_roots_js(entries: &[u8]) -> Result<Vec<u8>, JsValue> {
+    entry_roots(entries).ok_or_else(|| {
         js_error(
             "INVALID_ARGUMENT",
             &format!(
-                "headerRoots: expected a multiple of {HEADER_SSZ_LEN} bytes, got {}",
-                packed.len()
+                "headerRoots: expected a multiple of {PACK_ENTRY_LEN} bytes, got {}",
+                entries.len()
             ),
             None,
         )
@@ -149,10 +151,14 @@ extern "C" {
         bytes: &[u8],
     ) -> bool;
 
-    /// A `Promise<Uint8Array>` of the roots of the packed headers, or null without a live
-    /// worker.
+    /// A `Promise<Uint8Array>` of the roots of the headers of the pack entries, or null
+    /// without a live worker.
     #[wasm_bindgen(method, js_name = headerRoots)]
     fn header_roots(this: &HashWorkerPool, bytes: &[u8]) -> JsValue;
+
+    /// A `Promise<(string | null)[]>`: the kernel each worker runs, once all started.
+    #[wasm_bindgen(method)]
+    fn kernels(this: &HashWorkerPool) -> js_sys::Promise;
 
     #[wasm_bindgen(method, js_name = takeResults)]
     fn take_results(this: &HashWorkerPool) -> js_sys::Array;
@@ -184,6 +190,22 @@ impl JsHashPool {
         })?;
         let workers = pool.size() as usize;
         Ok(JsHashPool { pool, workers })
+    }
+}
+
+impl JsHashPool {
+    /// The SHA-256 kernel each worker runs (`simd128-x4` or `scalar`; `failed` for a worker that
+    /// did not start), once every worker started: the benchmark checks that the workers run the
+    /// page's build.
+    #[cfg(feature = "bench")]
+    pub(crate) async fn kernels(&self) -> Vec<String> {
+        let names = wasm_bindgen_futures::JsFuture::from(self.pool.kernels())
+            .await
+            .unwrap_or(JsValue::UNDEFINED);
+        js_sys::Array::from(&names)
+            .iter()
+            .map(|k| k.as_string().unwrap_or_else(|| "failed".into()))
+            .collect()
     }
 }
 
@@ -250,7 +272,7 @@ impl HashPool for JsHashPool {
 }
 
 /// Headers per run a worker (or the page) hashes for [`PoolHeaderHasher`]: 4096 headers are
-/// 448 KiB in and 24k compressions, a few milliseconds, so a range of the walk is a dozen runs
+/// 576 KiB of pack entries in and 24k compressions, a few milliseconds, so a range of the walk is a dozen runs
 /// or more that keep every worker busy while the page stays responsive between its own runs.
 pub const HEADER_ROOTS_CHUNK: usize = 4096;
 
@@ -290,14 +312,14 @@ fn run_range(n: usize, i: usize) -> (usize, usize) {
 }
 
 impl HeaderHasher for PoolHeaderHasher<'_> {
-    fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
+    fn roots<'a>(&'a self, entries: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
         use futures::stream::{FuturesUnordered, StreamExt};
         use futures::FutureExt;
         Box::pin(async move {
-            let n = packed.len() / HEADER_SSZ_LEN;
+            let n = entries.len() / PACK_ENTRY_LEN;
             let input = |i| {
                 let (lo, hi) = run_range(n, i);
-                &packed[lo * HEADER_SSZ_LEN..hi * HEADER_SSZ_LEN]
+                &entries[lo * PACK_ENTRY_LEN..hi * PACK_ENTRY_LEN]
             };
             let mut out = vec![0u8; n * 32];
             // Run `i`'s roots into their place: a worker's answer when it holds one root per
@@ -311,8 +333,7 @@ impl HeaderHasher for PoolHeaderHasher<'_> {
                         self.in_workers
                             .set(self.in_workers.get() + (hi - lo) as u64);
                     }
-                    _ => output
-                        .copy_from_slice(&packed_header_roots(input(i)).expect("whole headers")),
+                    _ => output.copy_from_slice(&entry_roots(input(i)).expect("whole entries")),
                 }
             };
             let runs = n.div_ceil(HEADER_ROOTS_CHUNK);

@@ -27,10 +27,10 @@ use super::error::{from_store, invalid_options, js_error};
 use super::hash::{JsHashPool, PoolHeaderHasher};
 use super::{hex0x, nullable, set, Inner, LightSync};
 use crate::store::verify::{
-    check_anchor_record, repair_store, verify_store, verify_store_with, ChainReport,
+    check_anchor_record, repair_store, verify_store_reading, ChainReport, InThread,
     VERIFY_BATCH_SLOTS,
 };
-use crate::store::{storage_estimate, storage_manager, AnchorRecord, Store};
+use crate::store::{storage_estimate, storage_manager, AnchorRecord, IdbStore, Store};
 use crate::types::Preset;
 
 /// What a second writer does when another instance holds the database: fail with `BUSY`
@@ -446,40 +446,45 @@ fn report_js(report: &ChainReport, in_workers: u64, repaired: Option<JsValue>, m
 /// [`PoolHeaderHasher`]).
 const PAGE_HASHES_TOO: bool = true;
 
-/// The whole-chain walk of `verifyStore()`: the headers re-hashed by `workers` hash workers
-/// (the `hashWorkers` option) started for this walk and stopped after it, the page hashing its
-/// share too when `page`; on the page alone when `workers` is 0 or no worker can start (with a
+/// The whole-chain walk of `verifyStore()` over `store`'s packs as stored
+/// ([`IdbStore::stored_range`]): the headers re-hashed by `workers` hash workers (the
+/// `hashWorkers` option) started for this walk and stopped after it, the page hashing its share
+/// too when `page`; on the page alone when `workers` is 0 or no worker can start (with a
 /// `HASH_WORKERS_FAILED` warning through `warn`). Also returns how many headers the workers
 /// hashed.
-pub(super) async fn walk_store<S: Store>(
-    store: &S,
+pub(super) async fn walk_store(
+    store: &IdbStore,
     workers: usize,
     page: bool,
     warn: impl FnOnce(String),
 ) -> Result<(ChainReport, u64), crate::store::StoreError> {
-    if workers == 0 {
-        return Ok((verify_store(store, VERIFY_BATCH_SLOTS).await?, 0));
-    }
-    match JsHashPool::start(workers) {
-        Ok(pool) => {
-            let hasher = PoolHeaderHasher::new(&pool, page);
-            let report = verify_store_with(store, VERIFY_BATCH_SLOTS, &hasher).await?;
-            Ok((report, hasher.hashed_in_workers()))
-        }
-        Err(reason) => {
-            warn(format!(
-                "no hash workers ({reason}); the stored headers are hashed on the main thread"
-            ));
-            Ok((verify_store(store, VERIFY_BATCH_SLOTS).await?, 0))
-        }
-    }
+    let read = |lo: u64, hi: u64| store.stored_range(lo, hi);
+    let pool = match workers {
+        0 => None,
+        w => match JsHashPool::start(w) {
+            Ok(pool) => Some(pool),
+            Err(reason) => {
+                warn(format!(
+                    "no hash workers ({reason}); the stored headers are hashed on the main thread"
+                ));
+                None
+            }
+        },
+    };
+    let Some(pool) = pool else {
+        let report = verify_store_reading(store, VERIFY_BATCH_SLOTS, &InThread, read).await?;
+        return Ok((report, 0));
+    };
+    let hasher = PoolHeaderHasher::new(&pool, page);
+    let report = verify_store_reading(store, VERIFY_BATCH_SLOTS, &hasher, read).await?;
+    Ok((report, hasher.hashed_in_workers()))
 }
 
 async fn verify(inner: Rc<Inner>, repair: bool) -> Result<JsValue, JsValue> {
     let started = js_sys::Date::now();
     let warn = |m: String| inner.warn("HASH_WORKERS_FAILED", m);
     let (report, in_workers) = walk_store(
-        &inner.store,
+        &inner.store.idb(),
         inner.options.hash_workers,
         PAGE_HASHES_TOO,
         warn,

@@ -46,6 +46,12 @@ impl JsStore {
         Ok(())
     }
 
+    /// The IndexedDB store of this instance now, for reads that need its own API (the walk of
+    /// `verifyStore()` reads the packs as stored).
+    pub(crate) fn idb(&self) -> Rc<IdbStore> {
+        self.get()
+    }
+
     /// Headers stored, as of this instance's last write (or open).
     pub(crate) fn header_count(&self) -> u64 {
         self.header_count.get()

@@ -26,8 +26,11 @@ use wasm_bindgen_futures::JsFuture;
 
 use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, TransactionMode};
 
-use super::pack::{decode_pack, encode_pack, group_by_pack, merge_pack, pack_index};
+use super::pack::{
+    check_pack_len, decode_pack, encode_pack, group_by_pack, headers_in, merge_pack, pack_index,
+};
 use super::records::{bytes32, ByteSlice};
+use super::verify::StoredRange;
 use super::{
     check_continues, check_head_base, check_head_chain, check_network, check_rebuilt, check_slot,
     check_truncate, database_name, new_headers, validate_batch, validate_roots, AnchorRecord,
@@ -301,6 +304,27 @@ fn read_packs(
     hi: u64,
     operation: &'static str,
 ) -> Result<impl std::future::Future<Output = Result<Packs, StoreError>>, StoreError> {
+    let records = request_packs(store, lo, hi, operation)?;
+    Ok(async move {
+        let (keys, values) = records.await?;
+        keys.into_iter()
+            .zip(values)
+            .map(|(key, value)| decode_pack_record(key, value))
+            .collect()
+    })
+}
+
+/// The keys and values of the packs with indices `lo..=hi` of `store`, ascending by index, as
+/// read (see [`read_packs`]).
+fn request_packs(
+    store: &idb::ObjectStore,
+    lo: u64,
+    hi: u64,
+    operation: &'static str,
+) -> Result<
+    impl std::future::Future<Output = Result<(Vec<JsValue>, Vec<JsValue>), StoreError>>,
+    StoreError,
+> {
     let range = || {
         KeyRange::bound(&pack_key(lo), &pack_key(hi), Some(false), Some(false))
             .map_err(backend(operation))
@@ -316,10 +340,7 @@ fn read_packs(
     Ok(async move {
         let keys = keys.await.map_err(backend(operation))?;
         let values = values.await.map_err(backend(operation))?;
-        keys.into_iter()
-            .zip(values)
-            .map(|(key, value)| decode_pack_record(key, value))
-            .collect()
+        Ok((keys, values))
     })
 }
 
@@ -328,17 +349,27 @@ fn decode_pack_record(
     key: JsValue,
     value: JsValue,
 ) -> Result<(u64, Vec<HeaderRecord>), StoreError> {
-    let corrupt = |reason: String| StoreError::CorruptRecord {
+    let (index, bytes) = pack_record_view(key, value)?;
+    let headers = decode_pack(index, &bytes.to_vec()).map_err(corrupt_pack)?;
+    Ok((index, headers))
+}
+
+fn corrupt_pack(reason: String) -> StoreError {
+    StoreError::CorruptRecord {
         store: HEADER_PACKS,
         reason,
-    };
+    }
+}
+
+/// One `header_packs` record as read, not decoded: its key (a pack index) and a view of its
+/// bytes, refused as [`decode_pack_record`] refuses it.
+fn pack_record_view(key: JsValue, value: JsValue) -> Result<(u64, js_sys::Uint8Array), StoreError> {
     let index = key
         .as_f64()
         .filter(|n| *n >= 0.0 && n.fract() == 0.0)
-        .ok_or_else(|| corrupt(format!("expected a pack index as key, got {key:?}")))?
+        .ok_or_else(|| corrupt_pack(format!("expected a pack index as key, got {key:?}")))?
         as u64;
-    let bytes = record_bytes(value, HEADER_PACKS)?;
-    Ok((index, decode_pack(index, &bytes).map_err(corrupt)?))
+    Ok((index, record_view(value, HEADER_PACKS)?))
 }
 
 /// The slot → root of every header in `packs`.
@@ -554,6 +585,50 @@ async fn move_headers(
 }
 
 impl IdbStore {
+    /// What [`Store::headers_range`] returns, as the walk of `verifyStore()` reads it: the packs'
+    /// bytes copied once into one buffer of entries, never decoded into records. When a damaged
+    /// slot leaves the entries out of order, the range is decoded and sorted as
+    /// `headers_range` does, so the walk sees the same headers either way.
+    pub async fn stored_range(
+        &self,
+        start_slot: u64,
+        end_slot: u64,
+    ) -> Result<StoredRange, StoreError> {
+        if start_slot >= end_slot || start_slot > super::MAX_SLOT {
+            return Ok(StoredRange::default());
+        }
+        let end_slot = end_slot.min(super::MAX_SLOT + 1);
+        let operation = "read headers";
+        let tx = self.transaction(&[HEADER_PACKS], TransactionMode::ReadOnly, operation)?;
+        let store = tx.object_store(HEADER_PACKS).map_err(backend(operation))?;
+        let (keys, values) = request_packs(
+            &store,
+            pack_index(start_slot),
+            pack_index(end_slot - 1),
+            operation,
+        )?
+        .await?;
+        let mut packs = Vec::with_capacity(keys.len());
+        for (key, value) in keys.into_iter().zip(values) {
+            let (index, bytes) = pack_record_view(key, value)?;
+            check_pack_len(index, bytes.length() as usize).map_err(corrupt_pack)?;
+            packs.push((index, bytes));
+        }
+        let total = packs.iter().map(|(_, b)| b.length() as usize).sum();
+        let mut entries = vec![0u8; total];
+        let mut at = 0;
+        for (_, bytes) in &packs {
+            let len = bytes.length() as usize;
+            bytes.copy_to(&mut entries[at..at + len]);
+            at += len;
+        }
+        let lens: Vec<(u64, usize)> = packs
+            .iter()
+            .map(|(index, bytes)| (*index, bytes.length() as usize))
+            .collect();
+        StoredRange::from_packs(entries, &lens, start_slot, end_slot).map_err(corrupt_pack)
+    }
+
     fn database(&self) -> Database {
         Database::from(self.db.clone())
     }
@@ -1068,14 +1143,7 @@ impl Store for IdbStore {
             operation,
         )?
         .await?;
-        let mut headers: Vec<HeaderRecord> = packs
-            .into_iter()
-            .flat_map(|(_, hs)| hs)
-            .filter(|h| (start_slot..end_slot).contains(&h.slot))
-            .collect();
-        // Packs are in slot order unless a stored slot was damaged.
-        headers.sort_by_key(|h| h.slot);
-        Ok(headers)
+        Ok(headers_in(packs, start_slot, end_slot))
     }
 
     async fn backfill_cursor(&self) -> Result<Option<BackfillCursor>, StoreError> {
@@ -1368,11 +1436,17 @@ fn state_bytes(value: JsValue) -> Result<Vec<u8>, StoreError> {
 
 /// Bytes stored in `store` as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).
 fn record_bytes(value: JsValue, store: &'static str) -> Result<Vec<u8>, StoreError> {
+    Ok(record_view(value, store)?.to_vec())
+}
+
+/// A view of the bytes stored in `store` as a `Uint8Array` (or returned as an `ArrayBuffer`
+/// binary key), not yet copied into wasm memory.
+fn record_view(value: JsValue, store: &'static str) -> Result<js_sys::Uint8Array, StoreError> {
     if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
-        return Ok(array.to_vec());
+        return Ok(array.clone());
     }
     if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
-        return Ok(js_sys::Uint8Array::new(buffer).to_vec());
+        return Ok(js_sys::Uint8Array::new(buffer));
     }
     Err(StoreError::CorruptRecord {
         store,

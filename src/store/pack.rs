@@ -41,12 +41,7 @@ pub fn encode_pack<'a>(headers: impl IntoIterator<Item = &'a HeaderRecord>) -> V
 /// as it is (its slot is what its bytes say): a damaged slot is a broken link for the chain walk
 /// to report and repair, not a reason to refuse the whole pack.
 pub fn decode_pack(index: u64, bytes: &[u8]) -> Result<Vec<HeaderRecord>, String> {
-    if bytes.len() % PACK_ENTRY_LEN != 0 {
-        return Err(format!(
-            "header pack {index}: expected a multiple of {PACK_ENTRY_LEN} bytes, got {}",
-            bytes.len()
-        ));
-    }
+    check_pack_len(index, bytes.len())?;
     Ok(bytes
         .chunks_exact(PACK_ENTRY_LEN)
         .map(|entry| {
@@ -63,6 +58,33 @@ pub fn decode_pack(index: u64, bytes: &[u8]) -> Result<Vec<HeaderRecord>, String
             }
         })
         .collect())
+}
+
+/// Refuses (as "expected …, got …") a pack `index` of `len` bytes that are not whole entries.
+pub fn check_pack_len(index: u64, len: usize) -> Result<(), String> {
+    if len % PACK_ENTRY_LEN != 0 {
+        return Err(format!(
+            "header pack {index}: expected a multiple of {PACK_ENTRY_LEN} bytes, got {len}"
+        ));
+    }
+    Ok(())
+}
+
+/// The headers with `start_slot <= slot < end_slot` of `packs` (decoded, ascending by index),
+/// ordered by slot: what a store of packs returns for `Store::headers_range`.
+pub fn headers_in(
+    packs: Vec<(u64, Vec<HeaderRecord>)>,
+    start_slot: u64,
+    end_slot: u64,
+) -> Vec<HeaderRecord> {
+    let mut headers: Vec<HeaderRecord> = packs
+        .into_iter()
+        .flat_map(|(_, hs)| hs)
+        .filter(|h| (start_slot..end_slot).contains(&h.slot))
+        .collect();
+    // Packs are in slot order unless a stored slot was damaged.
+    headers.sort_by_key(|h| h.slot);
+    headers
 }
 
 /// Groups headers by pack: `(index, headers of that pack ascending)`, packs ascending.

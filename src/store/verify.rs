@@ -8,13 +8,19 @@
 //! every header of a range together with the project's SHA-256 node kernels, and
 //! [`check_anchor_record`] checks the record a session starts from when the store is opened.
 //!
+//! A range is held as it is stored ([`StoredRange`]): the entries of the header packs (see
+//! [`super::pack`]), 112 SSZ bytes and the stored 32-byte root each, in one buffer. The walk and
+//! the hashers read the headers in place, so a million headers are not decoded into records nor
+//! repacked before hashing: what costs time is reading them and hashing them, nothing else.
+//!
 //! A `BeaconBlockHeader` is an SSZ container of five fields (`slot`, `proposer_index`,
 //! `parent_root`, `state_root`, `body_root`): five 32-byte leaves padded with zero chunks to
 //! eight, three tree levels above them. The fourth pair of the first level is two zero chunks,
 //! whose hash is the constant `zero_hash(1)`, so each header costs six compressions, and a batch
 //! of headers feeds the kernels level by level (3N, then 2N, then N nodes per call), which keeps
-//! every SIMD lane full.
+//! every SIMD lane full (see [`ROOTS_BLOCK`]).
 
+use super::pack::{check_pack_len, decode_pack, headers_in, PACK_ENTRY_LEN};
 use super::{
     AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord, Root, Store,
     StoreError, HEADER_SSZ_LEN,
@@ -38,66 +44,207 @@ pub fn header_roots(headers: &[&[u8; HEADER_SSZ_LEN]]) -> Vec<Root> {
         .collect()
 }
 
-/// `hash_tree_root` of each of the `packed.len() / HEADER_SSZ_LEN` SSZ `BeaconBlockHeader`s
-/// concatenated in `packed`, as 32 bytes each, in order: the task a hash worker runs (see
-/// [`HeaderHasher`]). `None` when `packed` is not whole headers.
-pub fn packed_header_roots(packed: &[u8]) -> Option<Vec<u8>> {
-    if packed.len() % HEADER_SSZ_LEN != 0 {
+/// `hash_tree_root` of the SSZ `BeaconBlockHeader` of each of the `entries.len() /
+/// PACK_ENTRY_LEN` pack entries (header, then its stored root, which is not read) concatenated in
+/// `entries`, as 32 bytes each, in order: the task a hash worker runs (see [`HeaderHasher`]).
+/// `None` when `entries` is not whole entries.
+pub fn entry_roots(entries: &[u8]) -> Option<Vec<u8>> {
+    if entries.len() % PACK_ENTRY_LEN != 0 {
         return None;
     }
-    let mut roots = vec![0u8; packed.len() / HEADER_SSZ_LEN * 32];
-    roots_into(packed.chunks_exact(HEADER_SSZ_LEN), &mut roots);
+    let mut roots = vec![0u8; entries.len() / PACK_ENTRY_LEN * 32];
+    roots_into(
+        entries
+            .chunks_exact(PACK_ENTRY_LEN)
+            .map(|e| &e[..HEADER_SSZ_LEN]),
+        &mut roots,
+    );
     Some(roots)
 }
 
+/// Headers hashed together by [`roots_into`]: enough to keep the kernels' lanes full, few
+/// enough that the three levels' buffers (about 130 KiB) stay in cache instead of streaming
+/// hundreds of megabytes through memory for a million headers.
+const ROOTS_BLOCK: usize = 256;
+
 /// Writes the root of each header (`HEADER_SSZ_LEN` bytes each) into the next 32 bytes of
 /// `roots`, which holds exactly one root per header.
-fn roots_into<'a>(headers: impl ExactSizeIterator<Item = &'a [u8]>, roots: &mut [u8]) {
-    let n = headers.len();
-    debug_assert_eq!(roots.len(), n * 32);
+fn roots_into<'a>(mut headers: impl ExactSizeIterator<Item = &'a [u8]>, roots: &mut [u8]) {
+    debug_assert_eq!(roots.len(), headers.len() * 32);
     // Level 1: (slot, proposer_index), (parent_root, state_root), (body_root, 0); the fourth
-    // pair (0, 0) is the constant zero_hash(1).
-    let mut input = vec![0u8; n * 3 * 64];
-    for (h, chunk) in headers.zip(input.chunks_exact_mut(3 * 64)) {
-        chunk[0..8].copy_from_slice(&h[0..8]);
-        chunk[32..40].copy_from_slice(&h[8..16]);
-        chunk[64..160].copy_from_slice(&h[16..112]);
-    }
-    let mut level1 = vec![0u8; n * 3 * 32];
-    hash_nodes(&input, &mut level1);
-    // Level 2: (n0, n1), (n2, zero_hash(1)).
+    // pair (0, 0) is the constant zero_hash(1). Level 2: (n0, n1), (n2, zero_hash(1)). Level 3:
+    // the root. The zero padding of level 1 and the zero_hash(1) of level 2 are written once.
+    let block = ROOTS_BLOCK.min(headers.len());
+    let mut input = vec![0u8; block * 3 * 64];
+    let mut level1 = vec![0u8; block * 3 * 32];
+    let mut input2 = vec![0u8; block * 2 * 64];
+    let mut level2 = vec![0u8; block * 2 * 32];
     let z1 = zero_hash(1);
-    let mut input2 = vec![0u8; n * 2 * 64];
-    for (l1, chunk) in level1
-        .chunks_exact(3 * 32)
-        .zip(input2.chunks_exact_mut(2 * 64))
-    {
-        chunk[0..96].copy_from_slice(l1);
+    for chunk in input2.chunks_exact_mut(2 * 64) {
         chunk[96..128].copy_from_slice(z1);
     }
-    let mut level2 = vec![0u8; n * 2 * 32];
-    hash_nodes(&input2, &mut level2);
-    // Level 3: the root.
-    hash_nodes(&level2, roots);
+    for out in roots.chunks_mut(block.max(1) * 32) {
+        let n = out.len() / 32;
+        for chunk in input.chunks_exact_mut(3 * 64).take(n) {
+            let h = headers.next().expect("one header per root");
+            chunk[0..8].copy_from_slice(&h[0..8]);
+            chunk[32..40].copy_from_slice(&h[8..16]);
+            chunk[64..160].copy_from_slice(&h[16..112]);
+        }
+        hash_nodes(&input[..n * 3 * 64], &mut level1[..n * 3 * 32]);
+        for (l1, chunk) in level1[..n * 3 * 32]
+            .chunks_exact(3 * 32)
+            .zip(input2.chunks_exact_mut(2 * 64))
+        {
+            chunk[0..96].copy_from_slice(l1);
+        }
+        hash_nodes(&input2[..n * 2 * 64], &mut level2[..n * 2 * 32]);
+        hash_nodes(&level2[..n * 2 * 32], out);
+    }
+}
+
+/// A range of stored headers as the walk reads it: pack entries (the SSZ header, then its
+/// stored root: [`PACK_ENTRY_LEN`] bytes each) in ascending slot order, in one buffer, as
+/// [`Store::headers_range`] orders them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredRange {
+    entries: Vec<u8>,
+    /// Each record's slot, where one differs from the slot its bytes encode (a store that keeps
+    /// the slot apart from the bytes); `None` when every slot is the encoded one.
+    slots: Option<Vec<u64>>,
+}
+
+impl StoredRange {
+    /// A range of pack entries (whole entries, ascending by the slot they encode).
+    ///
+    /// # Panics
+    /// If `entries` is not whole entries (a caller bug: stores check their records first).
+    pub fn from_entries(entries: Vec<u8>) -> StoredRange {
+        assert_eq!(entries.len() % PACK_ENTRY_LEN, 0, "whole pack entries");
+        StoredRange {
+            entries,
+            slots: None,
+        }
+    }
+
+    /// The range of `records` (ascending by slot, as [`Store::headers_range`] returns them).
+    pub fn from_records(records: &[HeaderRecord]) -> StoredRange {
+        let mut entries = Vec::with_capacity(records.len() * PACK_ENTRY_LEN);
+        for h in records {
+            entries.extend_from_slice(&h.header);
+            entries.extend_from_slice(&h.root);
+        }
+        let slots = records
+            .iter()
+            .any(|h| h.slot != h.encoded_slot())
+            .then(|| records.iter().map(|h| h.slot).collect());
+        StoredRange { entries, slots }
+    }
+
+    /// The headers with `start_slot <= slot < end_slot` of the packs whose bytes are
+    /// concatenated in `entries`, pack `index` holding the next `len` bytes for each `(index,
+    /// len)` of `packs` (ascending by index): what [`headers_in`] returns for them decoded. When
+    /// the slots the entries encode ascend strictly (an undamaged store), those entries are
+    /// kept in place, undecoded; otherwise the packs are decoded and sorted. Refuses a pack that
+    /// is not whole entries, as [`decode_pack`] does.
+    pub fn from_packs(
+        mut entries: Vec<u8>,
+        packs: &[(u64, usize)],
+        start_slot: u64,
+        end_slot: u64,
+    ) -> Result<StoredRange, String> {
+        for &(index, len) in packs {
+            check_pack_len(index, len)?;
+        }
+        if let Some((start, end)) = ascending_span(&entries, start_slot, end_slot) {
+            entries.truncate(end * PACK_ENTRY_LEN);
+            entries.drain(..start * PACK_ENTRY_LEN);
+            return Ok(StoredRange::from_entries(entries));
+        }
+        let mut decoded = Vec::with_capacity(packs.len());
+        let mut at = 0;
+        for &(index, len) in packs {
+            decoded.push((index, decode_pack(index, &entries[at..at + len])?));
+            at += len;
+        }
+        let headers = headers_in(decoded, start_slot, end_slot);
+        Ok(StoredRange::from_records(&headers))
+    }
+
+    /// Headers in the range.
+    pub fn len(&self) -> usize {
+        self.entries.len() / PACK_ENTRY_LEN
+    }
+
+    /// Whether the range holds no header.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The pack entries, ascending: what a [`HeaderHasher`] hashes.
+    pub fn entries(&self) -> &[u8] {
+        &self.entries
+    }
+
+    /// Entry `i` as the walk checks it: `(record slot, SSZ header, stored root)`.
+    fn get(&self, i: usize) -> (u64, &[u8], &[u8]) {
+        let e = &self.entries[i * PACK_ENTRY_LEN..(i + 1) * PACK_ENTRY_LEN];
+        let (header, root) = e.split_at(HEADER_SSZ_LEN);
+        let slot = match &self.slots {
+            Some(slots) => slots[i],
+            None => u64_le(&header[0..8]),
+        };
+        (slot, header, root)
+    }
+}
+
+/// The entries `start..end` of `entries` (whole pack entries) whose encoded slots lie in
+/// `start_slot..end_slot`, when the encoded slots ascend strictly, so that those entries, in
+/// place, are what [`headers_in`] returns for them; `None` otherwise (a damaged slot).
+fn ascending_span(entries: &[u8], start_slot: u64, end_slot: u64) -> Option<(usize, usize)> {
+    let mut previous = None;
+    let (mut start, mut end) = (0, 0);
+    for (i, e) in entries.chunks_exact(PACK_ENTRY_LEN).enumerate() {
+        let slot = u64_le(&e[..8]);
+        if previous.is_some_and(|p| slot <= p) {
+            return None;
+        }
+        previous = Some(slot);
+        if slot < start_slot {
+            start = i + 1;
+        }
+        if slot < end_slot {
+            end = i + 1;
+        }
+    }
+    Some((start, end.max(start)))
+}
+
+fn u64_le(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes(bytes.try_into().expect("8 bytes"))
+}
+
+fn root_at(bytes: &[u8]) -> Root {
+    bytes.try_into().expect("32 bytes")
 }
 
 /// Where [`verify_store_with`] has a range's headers hashed: in this thread ([`InThread`],
 /// natively and wherever no workers run) or spread over the browser's hash workers
 /// (`src/js/hash.rs`). Whatever hashes them, the walk checks every root the same way.
 pub trait HeaderHasher {
-    /// The roots of the `packed.len() / HEADER_SSZ_LEN` SSZ `BeaconBlockHeader`s concatenated in
-    /// `packed` (whole headers), 32 bytes each, in order.
-    fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>>;
+    /// The roots of the headers of the `entries.len() / PACK_ENTRY_LEN` pack entries
+    /// concatenated in `entries` (whole entries; see [`entry_roots`]), 32 bytes each, in order.
+    fn roots<'a>(&'a self, entries: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>>;
 }
 
-/// Hashes on the calling thread, with [`packed_header_roots`].
+/// Hashes on the calling thread, with [`entry_roots`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InThread;
 
 impl HeaderHasher for InThread {
-    fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
+    fn roots<'a>(&'a self, entries: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
         // Lazily, at the first poll: the caller's read of the next range is under way by then.
-        Box::pin(async move { packed_header_roots(packed).expect("whole headers") })
+        Box::pin(async move { entry_roots(entries).expect("whole entries") })
     }
 }
 
@@ -295,62 +442,57 @@ impl ChainWalk {
         self.done = true;
     }
 
-    /// Checks the next headers, in descending slot order, each below the previous one.
-    pub fn feed(&mut self, headers: &[HeaderRecord]) {
-        if self.done || headers.is_empty() {
-            return;
-        }
-        let mut roots = vec![0u8; headers.len() * 32];
-        roots_into(headers.iter().map(|h| &h.header[..]), &mut roots);
-        self.feed_hashed(headers, &roots);
-    }
-
-    /// [`ChainWalk::feed`] with the headers' roots already computed: `roots` holds the
-    /// `hash_tree_root` of each header's bytes, 32 bytes each, in the order of `headers`.
-    pub fn feed_hashed(&mut self, headers: &[HeaderRecord], roots: &[u8]) {
-        assert_eq!(headers.len() * 32, roots.len(), "one root per header");
-        for (h, computed) in headers.iter().zip(roots.chunks_exact(32)) {
-            let computed: Root = computed.try_into().expect("32-byte chunks");
+    /// Checks the headers of `range` from its highest slot down (each range below the previous
+    /// one), with `roots` the `hash_tree_root` of each entry's header, 32 bytes each, in the
+    /// range's (ascending) order.
+    pub fn feed_range(&mut self, range: &StoredRange, roots: &[u8]) {
+        assert_eq!(range.len() * 32, roots.len(), "one root per header");
+        for i in (0..range.len()).rev() {
             if self.done {
                 return;
             }
-            if let Some(c) = self.cursor {
-                if h.slot < c.oldest_slot {
-                    // Below the cursor nothing belongs to the chain: the walk ended above it.
-                    self.finish_missing();
-                    return;
+            let (slot, header, stored) = range.get(i);
+            self.check(slot, header, stored, root_at(&roots[i * 32..(i + 1) * 32]));
+        }
+    }
+
+    /// One header of the walk: the record at `slot` with its SSZ bytes `header`, its stored
+    /// root `stored` and its bytes' root `computed`.
+    fn check(&mut self, slot: u64, header: &[u8], stored: &[u8], computed: Root) {
+        if let Some(c) = self.cursor {
+            if slot < c.oldest_slot {
+                // Below the cursor nothing belongs to the chain: the walk ended above it.
+                return self.finish_missing();
+            }
+        } else if self.passed_anchor
+            || (self.expected == self.anchor_root && computed != self.anchor_root)
+        {
+            // No backfill: the chain ends at the anchor's block (stored or not).
+            self.done = true;
+            return;
+        }
+        if u64_le(&header[0..8]) != slot {
+            return self.break_at(slot, Some(computed), BrokenKind::Slot);
+        }
+        if computed != self.expected {
+            return self.break_at(slot, Some(computed), BrokenKind::Root);
+        }
+        if stored != computed {
+            return self.break_at(slot, Some(root_at(stored)), BrokenKind::StoredRoot);
+        }
+        self.checked += 1;
+        if computed == self.anchor_root {
+            self.passed_anchor = true;
+        }
+        self.expected = root_at(&header[16..48]);
+        self.last_good = Some((slot, computed, self.expected));
+        if let Some(c) = self.cursor {
+            if slot == c.oldest_slot {
+                if c.oldest_root != computed || c.oldest_parent_root != self.expected {
+                    self.last_good = None;
+                    return self.break_at(slot, Some(computed), BrokenKind::Cursor);
                 }
-            } else if self.passed_anchor
-                || (self.expected == self.anchor_root && computed != self.anchor_root)
-            {
-                // No backfill: the chain ends at the anchor's block (stored or not).
                 self.done = true;
-                return;
-            }
-            if h.encoded_slot() != h.slot {
-                return self.break_at(h.slot, Some(computed), BrokenKind::Slot);
-            }
-            if computed != self.expected {
-                return self.break_at(h.slot, Some(computed), BrokenKind::Root);
-            }
-            if h.root != computed {
-                return self.break_at(h.slot, Some(h.root), BrokenKind::StoredRoot);
-            }
-            self.checked += 1;
-            if computed == self.anchor_root {
-                self.passed_anchor = true;
-            }
-            self.expected = h.parent_root();
-            self.last_good = Some((h.slot, computed, self.expected));
-            if let Some(c) = self.cursor {
-                if h.slot == c.oldest_slot {
-                    if c.oldest_root != computed || c.oldest_parent_root != self.expected {
-                        self.last_good = None;
-                        return self.break_at(h.slot, Some(computed), BrokenKind::Cursor);
-                    }
-                    self.done = true;
-                    return;
-                }
             }
         }
     }
@@ -383,7 +525,7 @@ impl ChainWalk {
 
 /// Re-walks the stored chain of the active anchor: every header from the followed head (or the
 /// anchor's block) down to the backfill cursor is re-hashed and must be its child's parent.
-/// Reads `batch_slots` slots per `headers_range` (descending, the next range read while the
+/// Reads about `batch_slots` slots per `headers_range` (descending, the next range read while the
 /// current one is hashed), so memory stays bounded. Without an active anchor nothing is
 /// checked. Hashes on this thread; see [`verify_store_with`].
 pub async fn verify_store<S: Store>(
@@ -400,6 +542,29 @@ pub async fn verify_store_with<S: Store, H: HeaderHasher + ?Sized>(
     batch_slots: u64,
     hasher: &H,
 ) -> Result<ChainReport, StoreError> {
+    let read = |lo: u64, hi: u64| async move {
+        let headers = store.headers_range(lo, hi).await?;
+        Ok::<_, StoreError>(StoredRange::from_records(&headers))
+    };
+    verify_store_reading(store, batch_slots, hasher, read).await
+}
+
+/// [`verify_store_with`] reading each range with `read(lo, hi)`, which must give what
+/// `store.headers_range(lo, hi)` holds (the IndexedDB store reads its packs' bytes as they are
+/// stored; see `IdbStore::stored_range`). Range bounds below the top are multiples of
+/// `min(batch_slots, PACK_SLOTS)`, so a read takes whole packs.
+pub async fn verify_store_reading<S, H, R, F>(
+    store: &S,
+    batch_slots: u64,
+    hasher: &H,
+    read: R,
+) -> Result<ChainReport, StoreError>
+where
+    S: Store,
+    H: HeaderHasher + ?Sized,
+    R: Fn(u64, u64) -> F,
+    F: std::future::Future<Output = Result<StoredRange, StoreError>>,
+{
     let meta = store.meta().await?;
     let Some(anchor_root) = meta.active_anchor else {
         return Ok(ChainReport {
@@ -430,33 +595,32 @@ pub async fn verify_store_with<S: Store, H: HeaderHasher + ?Sized>(
     let bottom = cursor.map(|c| c.oldest_slot).unwrap_or(0);
     let mut walk = ChainWalk::new(top, anchor.block_root, cursor);
     let batch = batch_slots.max(1);
-    let below = |hi: u64| hi.saturating_sub(batch).max(bottom);
+    let align = batch.min(super::pack::PACK_SLOTS);
+    let below = |hi: u64| {
+        let lo = hi.saturating_sub(batch);
+        (lo - lo % align).max(bottom)
+    };
     let mut hi = top_slot.saturating_add(1);
     if hi <= bottom {
         return Ok(walk.finish());
     }
     let mut lo = below(hi);
-    let mut headers = store.headers_range(lo, hi).await?;
+    let mut range = read(lo, hi).await?;
     loop {
-        headers.reverse();
-        let mut packed = Vec::with_capacity(headers.len() * HEADER_SSZ_LEN);
-        for h in &headers {
-            packed.extend_from_slice(&h.header);
-        }
         if lo <= bottom {
-            walk.feed_hashed(&headers, &hasher.roots(&packed).await);
+            walk.feed_range(&range, &hasher.roots(range.entries()).await);
             break;
         }
         // The next range is read while this one is hashed: the store's read (IndexedDB works
         // outside the page's thread) overlaps the hashing.
         hi = lo;
         lo = below(hi);
-        let (next, roots) = futures::join!(store.headers_range(lo, hi), hasher.roots(&packed));
-        walk.feed_hashed(&headers, &roots);
+        let (next, roots) = futures::join!(read(lo, hi), hasher.roots(range.entries()));
+        walk.feed_range(&range, &roots);
         if !walk.wants_more() {
             break;
         }
-        headers = next?;
+        range = next?;
     }
     Ok(walk.finish())
 }
@@ -773,14 +937,14 @@ mod tests {
     }
 
     impl HeaderHasher for Runs {
-        fn roots<'a>(&'a self, packed: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
+        fn roots<'a>(&'a self, entries: &'a [u8]) -> LocalBoxFuture<'a, Vec<u8>> {
             Box::pin(async move {
                 self.calls.set(self.calls.get() + 1);
-                let parts: Vec<&[u8]> = packed.chunks(self.run * HEADER_SSZ_LEN).collect();
+                let parts: Vec<&[u8]> = entries.chunks(self.run * PACK_ENTRY_LEN).collect();
                 let mut out = vec![Vec::new(); parts.len()];
                 for (i, part) in parts.iter().enumerate().rev() {
                     futures::pending!();
-                    out[i] = packed_header_roots(part).unwrap();
+                    out[i] = entry_roots(part).unwrap();
                 }
                 out.concat()
             })
@@ -800,13 +964,36 @@ mod tests {
     }
 
     #[test]
-    fn packed_roots_are_the_header_roots_and_only_whole_headers_are_taken() {
-        let chain = linked_headers(9);
-        let packed: Vec<u8> = chain.iter().flat_map(|h| h.header).collect();
+    fn entry_roots_hash_the_headers_not_their_stored_roots_and_take_only_whole_entries() {
+        // Two blocks of the kernels and part of a third.
+        let chain = linked_headers(2 * ROOTS_BLOCK as u64 + 3);
         let roots: Vec<u8> = chain.iter().flat_map(|h| h.root).collect();
-        assert_eq!(packed_header_roots(&packed), Some(roots));
-        assert_eq!(packed_header_roots(&[]), Some(Vec::new()));
-        assert_eq!(packed_header_roots(&packed[..HEADER_SSZ_LEN * 2 + 1]), None);
+        let mut entries = crate::store::pack::encode_pack(&chain);
+        assert_eq!(entry_roots(&entries), Some(roots.clone()));
+        // The stored root column is the walk's to compare, not the hasher's input.
+        for e in entries.chunks_exact_mut(PACK_ENTRY_LEN) {
+            e[HEADER_SSZ_LEN..].fill(0xee);
+        }
+        assert_eq!(entry_roots(&entries), Some(roots));
+        assert_eq!(entry_roots(&[]), Some(Vec::new()));
+        assert_eq!(entry_roots(&entries[..PACK_ENTRY_LEN * 2 + 1]), None);
+    }
+
+    #[test]
+    fn a_range_of_records_keeps_a_slot_that_differs_from_its_bytes() {
+        let chain = linked_headers(3);
+        let range = StoredRange::from_records(&chain);
+        assert_eq!(range.len(), 3);
+        assert_eq!(
+            range.entries(),
+            &crate::store::pack::encode_pack(&chain)[..]
+        );
+        assert_eq!(range, StoredRange::from_entries(range.entries().to_vec()));
+        let mut moved = chain.clone();
+        moved[1].slot = 40;
+        let range = StoredRange::from_records(&moved);
+        assert_eq!(range.get(1).0, 40);
+        assert_eq!(range.get(2).0, 3);
     }
 
     #[test]
@@ -839,6 +1026,122 @@ mod tests {
                     broken.map(|b| (b.slot, b.kind)),
                     Some((s, BrokenKind::Root))
                 );
+            }
+        }
+    }
+
+    /// `chain` stored in packs, as the IndexedDB store keeps them: `(index, bytes)` ascending.
+    fn packs_of(chain: &[HeaderRecord]) -> Vec<(u64, Vec<u8>)> {
+        crate::store::pack::group_by_pack(chain.to_vec())
+            .into_iter()
+            .map(|(i, hs)| (i, crate::store::pack::encode_pack(&hs)))
+            .collect()
+    }
+
+    /// The packs `pack_index(lo)..=pack_index(hi - 1)` of `packs` read as the IndexedDB store
+    /// reads them for the walk (bytes concatenated, [`StoredRange::from_packs`]) and as its
+    /// `headers_range` does (decoded, [`headers_in`]).
+    fn read_both(packs: &[(u64, Vec<u8>)], lo: u64, hi: u64) -> (StoredRange, StoredRange) {
+        use crate::store::pack::pack_index;
+        let picked: Vec<&(u64, Vec<u8>)> = packs
+            .iter()
+            .filter(|(i, _)| (pack_index(lo)..=pack_index(hi - 1)).contains(i))
+            .collect();
+        let entries: Vec<u8> = picked.iter().flat_map(|(_, b)| b.clone()).collect();
+        let lens: Vec<(u64, usize)> = picked.iter().map(|(i, b)| (*i, b.len())).collect();
+        let raw = StoredRange::from_packs(entries, &lens, lo, hi).unwrap();
+        let decoded = picked
+            .iter()
+            .map(|(i, b)| (*i, decode_pack(*i, b).unwrap()))
+            .collect();
+        (raw, StoredRange::from_records(&headers_in(decoded, lo, hi)))
+    }
+
+    #[test]
+    fn packs_read_in_place_are_the_decoded_range_whatever_slot_is_damaged() {
+        let chain = linked_headers(2500);
+        let ranges = [
+            (1, 2501),
+            (0, 1024),
+            (1000, 1030),
+            (1024, 2048),
+            (7, 8),
+            (2400, 9000),
+        ];
+        let mut damages: Vec<Option<(usize, u64)>> = vec![None];
+        // A slot moved below, above, onto its neighbour's, out of its pack, out of every range.
+        for (at, slot) in [
+            (10, 3),
+            (10, 11),
+            (10, 12),
+            (1500, 2),
+            (1500, 2400),
+            (700, 1 << 40),
+        ] {
+            damages.push(Some((at, slot)));
+        }
+        for damage in damages {
+            let mut stored = chain.clone();
+            if let Some((at, slot)) = damage {
+                stored[at].header[..8].copy_from_slice(&slot.to_le_bytes());
+            }
+            // The packs keep each header where it was written (by its record's slot); only its
+            // bytes changed.
+            let packs = packs_of(&stored);
+            for (lo, hi) in ranges {
+                let (raw, decoded) = read_both(&packs, lo, hi);
+                assert_eq!(raw, decoded, "damage {damage:?}, range {lo}..{hi}");
+            }
+        }
+        let packs = packs_of(&chain);
+        let error = StoredRange::from_packs(vec![0; 145], &[(3, 145)], 0, 9000).unwrap_err();
+        assert_eq!(
+            error,
+            "header pack 3: expected a multiple of 144 bytes, got 145"
+        );
+        let (raw, _) = read_both(&packs, 1000, 1030);
+        assert_eq!(raw.len(), 30);
+        assert_eq!(raw.get(0).0, 1000);
+    }
+
+    #[test]
+    fn a_walk_over_packs_reports_what_the_walk_over_records_reports() {
+        // Every header damaged in turn (a body_root bit; the slot itself), and none: the walk
+        // reading packs in place finds what the walk over decoded records finds.
+        let slots: Vec<Option<u64>> = std::iter::once(None)
+            .chain((10..=48u64).filter(|s| s % 3 != 0).map(Some))
+            .collect();
+        for byte in [100, 0] {
+            for slot in &slots {
+                // A store refuses a header whose bytes name another slot: that damage is made in
+                // the packs alone, as it would be in IndexedDB.
+                let tamper = slot.filter(|_| byte != 0).map(|s| (s, byte));
+                let (store, _, _) = stored_chain(tamper);
+                let mut headers = block_on(store.dump()).unwrap().headers;
+                if let (Some(s), 0) = (slot, byte) {
+                    headers.iter_mut().find(|h| h.slot == *s).unwrap().header[0] ^= 0x01;
+                }
+                let packs = packs_of(&headers);
+                for batch in [1, 4, 7, 1000] {
+                    let raw = |lo: u64, hi: u64| {
+                        let range = read_both(&packs, lo, hi).0;
+                        async move { Ok::<_, StoreError>(range) }
+                    };
+                    let decoded = |lo: u64, hi: u64| {
+                        let range = read_both(&packs, lo, hi).1;
+                        async move { Ok::<_, StoreError>(range) }
+                    };
+                    let got = block_on(verify_store_reading(&store, batch, &InThread, raw));
+                    let want = block_on(verify_store_reading(&store, batch, &InThread, decoded));
+                    let got = got.unwrap();
+                    assert_eq!(got, want.unwrap(), "damage {slot:?}/{byte}, batch {batch}");
+                    if byte == 100 {
+                        let records = block_on(verify_store(&store, batch)).unwrap();
+                        assert_eq!(got, records, "damage {slot:?}, batch {batch}");
+                    } else if slot.is_some() {
+                        assert!(got.first_broken.is_some(), "damage {slot:?}, batch {batch}");
+                    }
+                }
             }
         }
     }
