@@ -36,7 +36,7 @@ pub use walk::{Expect, Step, WalkError, WalkLimits, WalkStats, Walker};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Event;
@@ -541,20 +541,34 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
 
     /// The anchor block's header, by root, from the first healthy provider that has it.
     async fn anchor_header(&self, st: &RunState, root: &Root) -> Result<HeaderInfo, BackfillError> {
-        let mut last = None;
-        for p in self.healthy(st, None) {
-            match self.ctx.providers[p].header_by_root(root).await {
-                Ok(Some(h)) => return Ok(h),
-                Ok(None) => {}
-                Err(e) => {
-                    if matches!(e, ApiError::Aborted { .. }) {
-                        return Err(BackfillError::Aborted);
-                    }
-                    last = Some(e)
-                }
+        let healthy: Vec<&'a A> = self
+            .healthy(st, None)
+            .into_iter()
+            .map(|p| &self.ctx.providers[p])
+            .collect();
+        // A 404 is one provider's gap: the next may have the block.
+        let header = |p: &'a A| async move {
+            match p.header_by_root(root).await {
+                Ok(Some(h)) => Ok(h),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(e)),
             }
-        }
-        match last {
+        };
+        let stop_on_abort = |r: &Rejection<Option<ApiError>>, _| match r.error {
+            Some(ApiError::Aborted { .. }) => Next::Stop,
+            _ => Next::Try,
+        };
+        let rejected = match first_passing(healthy, header, stop_on_abort).await {
+            Ok(h) => return Ok(h),
+            Err(rejected) if rejected.stopped => return Err(BackfillError::Aborted),
+            Err(rejected) => rejected,
+        };
+        match rejected
+            .rejections
+            .into_iter()
+            .filter_map(|r| r.error)
+            .last()
+        {
             Some(source) => Err(BackfillError::Api { slot: 0, source }),
             None => Err(BackfillError::LinkNotFound {
                 expected_root: *root,

@@ -59,7 +59,7 @@ use std::future::Future;
 
 use tree_hash::TreeHash;
 
-use crate::beacon_api::{ApiError, BeaconApi};
+use crate::beacon_api::{first_passing, stop_on_abort, ApiError, BeaconApi, Next, Rejection};
 use crate::checkpoint::{CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
@@ -400,23 +400,6 @@ fn applied(processed: Result<(), LightClientError>) -> Result<bool, LightClientE
     }
 }
 
-/// The first successful answer of `call` over `providers`, in order.
-async fn first_ok<'b, A, T, F, Fut>(providers: &'b [A], call: F) -> Result<T, ApiError>
-where
-    F: Fn(&'b A) -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let mut last = None;
-    for p in providers {
-        match call(p).await {
-            Ok(v) => return Ok(v),
-            Err(e @ ApiError::Aborted { .. }) => return Err(e),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(no_providers))
-}
-
 /// One light rebuild: its run context and its env.
 pub struct LightRebuild<'a, A, S, C: ?Sized, E> {
     /// The network, the providers (in order of preference, none trusted), the store the new
@@ -516,16 +499,21 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         old: &AnchorRecord,
     ) -> Result<BeaconBlockHeader, RebuildError> {
         self.check_abort(Step::AnchorHeader)?;
-        let header = first_ok(self.ctx.providers, |p| p.header_by_root(&old.block_root))
-            .await
-            .map_err(|error| RebuildError::Api {
-                step: Step::AnchorHeader,
-                period: Some(compute_sync_committee_period_at_slot::<P>(old.slot)),
-                error,
-            })?
-            .ok_or(RebuildError::AnchorHeaderMissing {
-                root: old.block_root,
-            })?;
+        let header = first_passing(
+            self.ctx.providers,
+            |p| p.header_by_root(&old.block_root),
+            stop_on_abort,
+        )
+        .await
+        .map_err(|rejected| rejected.last().unwrap_or_else(no_providers))
+        .map_err(|error| RebuildError::Api {
+            step: Step::AnchorHeader,
+            period: Some(compute_sync_committee_period_at_slot::<P>(old.slot)),
+            error,
+        })?
+        .ok_or(RebuildError::AnchorHeaderMissing {
+            root: old.block_root,
+        })?;
         Ok(header.header)
     }
 
@@ -749,37 +737,34 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         F: FnMut(&'a A) -> Fut,
         Fut: Future<Output = Result<T, RebuildError>>,
     {
-        let mut failures = Vec::new();
-        for api in self.ctx.providers {
-            self.check_abort(step)?;
-            match attempt(api).await {
-                Ok(v) => return Ok(Ok(v)),
-                Err(e) => self.rejected(api, e, &mut failures)?,
+        // An abort is checked before each provider is asked.
+        let checked = |api: &'a A| {
+            let answer = self.check_abort(step).map(|()| attempt(api));
+            async move { answer?.await }
+        };
+        let judge = |r: &Rejection<RebuildError>, _left: usize| {
+            if r.error.code() == "ABORTED" {
+                return Next::Stop;
             }
+            self.env.emit(&Event::ProviderRejected {
+                step: r.error.step(),
+                period: r.error.period(),
+                provider: r.provider.clone(),
+                code: r.error.code(),
+                message: r.error.to_string(),
+            });
+            Next::Try
+        };
+        match first_passing(self.ctx.providers, checked, judge).await {
+            Ok(v) => Ok(Ok(v)),
+            Err(rejected) => match rejected.stop_or_all() {
+                Err(abort) => Err(RebuildError::Aborted { step: abort.step() }),
+                Ok(all) => Ok(Err(all
+                    .into_iter()
+                    .map(|r| (r.provider, r.error))
+                    .collect())),
+            },
         }
-        Ok(Err(failures))
-    }
-
-    /// Reports a provider's failure of a step and records it, or stops the rebuild when the
-    /// failure is an abort.
-    fn rejected(
-        &self,
-        api: &A,
-        error: RebuildError,
-        failures: &mut Vec<(String, RebuildError)>,
-    ) -> Result<(), RebuildError> {
-        if error.code() == "ABORTED" {
-            return Err(RebuildError::Aborted { step: error.step() });
-        }
-        self.env.emit(&Event::ProviderRejected {
-            step: error.step(),
-            period: error.period(),
-            provider: api.base_url().to_string(),
-            code: error.code(),
-            message: error.to_string(),
-        });
-        failures.push((api.base_url().to_string(), error));
-        Ok(())
     }
 
     /// The wall clock's slot, read when an answer has arrived: on a live chain a walk across many
