@@ -36,7 +36,7 @@ pub use walk::{Expect, Step, WalkError, WalkLimits, WalkStats, Walker};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Event;
@@ -239,6 +239,65 @@ struct RunState {
     rotation: Cell<usize>,
     /// Milliseconds slept in this run: the run's clock when the env has none.
     slept_ms: Cell<u64>,
+}
+
+/// Where the walk of one run stands (see [`Backfill::walk_down`]).
+struct Walk {
+    /// The hash-chain walker.
+    walker: Walker,
+    /// The walker after the last linked header: where the walk restarts once a block withheld
+    /// below it was found elsewhere.
+    snapshot: Walker,
+    /// Headers fetched ahead of the walk, by slot.
+    buffer: BTreeMap<u64, Served>,
+    /// Chunks verified against their summary: their block root at every slot.
+    verified: HashMap<u64, Vec<Root>>,
+    /// A block found by root after its slot's provider withheld it: (slot, root).
+    pinned: Option<(u64, Root)>,
+    /// Headers linked since the last commit, descending slots.
+    linked: Vec<HeaderRecord>,
+    /// The cursor last committed.
+    cursor: BackfillCursor,
+    /// Headers stored in this run.
+    stored: u64,
+    /// The slot the run goes down to.
+    target_slot: u64,
+    /// The cursor's oldest slot when the run started, and the slots from there to the target.
+    top: u64,
+    total: u64,
+    /// The env's clock when the run started.
+    started: Option<f64>,
+}
+
+impl Walk {
+    fn new(
+        cursor: BackfillCursor,
+        stored: u64,
+        target_slot: u64,
+        started: Option<f64>,
+        limits: WalkLimits,
+    ) -> Self {
+        let walker = Walker::new(
+            cursor.oldest_parent_root,
+            cursor.oldest_slot,
+            target_slot,
+            limits,
+        );
+        Walk {
+            snapshot: walker.clone(),
+            walker,
+            buffer: BTreeMap::new(),
+            verified: HashMap::new(),
+            pinned: None,
+            linked: Vec::new(),
+            cursor,
+            stored,
+            target_slot,
+            top: cursor.oldest_slot,
+            total: cursor.oldest_slot.saturating_sub(target_slot),
+            started,
+        }
+    }
 }
 
 impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C, E> {
@@ -541,20 +600,34 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
 
     /// The anchor block's header, by root, from the first healthy provider that has it.
     async fn anchor_header(&self, st: &RunState, root: &Root) -> Result<HeaderInfo, BackfillError> {
-        let mut last = None;
-        for p in self.healthy(st, None) {
-            match self.ctx.providers[p].header_by_root(root).await {
-                Ok(Some(h)) => return Ok(h),
-                Ok(None) => {}
-                Err(e) => {
-                    if matches!(e, ApiError::Aborted { .. }) {
-                        return Err(BackfillError::Aborted);
-                    }
-                    last = Some(e)
-                }
+        let healthy: Vec<&'a A> = self
+            .healthy(st, None)
+            .into_iter()
+            .map(|p| &self.ctx.providers[p])
+            .collect();
+        // A 404 is one provider's gap: the next may have the block.
+        let header = |p: &'a A| async move {
+            match p.header_by_root(root).await {
+                Ok(Some(h)) => Ok(h),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(e)),
             }
-        }
-        match last {
+        };
+        let stop_on_abort = |r: &Rejection<Option<ApiError>>, _| match r.error {
+            Some(ApiError::Aborted { .. }) => Next::Stop,
+            _ => Next::Try,
+        };
+        let rejected = match first_passing(healthy, header, stop_on_abort).await {
+            Ok(h) => return Ok(h),
+            Err(rejected) if rejected.stopped => return Err(BackfillError::Aborted),
+            Err(rejected) => rejected,
+        };
+        match rejected
+            .rejections
+            .into_iter()
+            .filter_map(|r| r.error)
+            .last()
+        {
             Some(source) => Err(BackfillError::Api { slot: 0, source }),
             None => Err(BackfillError::LinkNotFound {
                 expected_root: *root,
@@ -732,10 +805,33 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         (lo..=hi).rev().collect()
     }
 
-    /// Runs the backfill to its target (or until an error or abort) and returns what it did.
+    /// Runs the backfill to its target (or until an error or abort) and returns what it did:
+    /// the anchor is checked against its weak-subjectivity period, a stored backfill is resumed
+    /// (or one started at the anchor's block), the walk goes down, and whatever linked is
+    /// committed even when the walk failed.
     pub async fn run(&self) -> Result<BackfillSummary, BackfillError> {
         self.check_options()?;
-        let st = RunState {
+        let st = self.run_state();
+        let started = self.env.now_ms();
+        let (anchor, current_epoch, cursor) = self.anchor_within_ws_period().await?;
+        let target_slot = self.target_slot(current_epoch);
+        let (cursor, stored) = self
+            .resume_or_start(&st, &anchor, cursor, target_slot)
+            .await?;
+        let mut walk = Walk::new(cursor, stored, target_slot, started, self.options.limits);
+        let result = self.walk_down(&st, &mut walk).await;
+        // Whatever linked before a failure is verified: keep it.
+        let tail = self.commit_linked(&mut walk).await;
+        result?;
+        tail?;
+        self.check_reached(&walk)?;
+        self.progress(&st, &walk);
+        Ok(self.summary(&st, &walk))
+    }
+
+    /// Provider health for a new run.
+    fn run_state(&self) -> RunState {
+        RunState {
             health: health::Health::new(
                 self.ctx.providers.len(),
                 self.options.retry_base_ms,
@@ -743,42 +839,65 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
             ),
             rotation: Cell::new(0),
             slept_ms: Cell::new(0),
-        };
-        let started = self.env.now_ms();
+        }
+    }
+
+    /// The active anchor, the current epoch and the stored cursor, once the anchor is inside
+    /// its weak-subjectivity period. Outside it a stored backfill is reset (with
+    /// [`Event::Reset`]) and the run stops with [`BackfillError::BackfillTooOld`] (Nimbus).
+    async fn anchor_within_ws_period(
+        &self,
+    ) -> Result<(AnchorRecord, u64, Option<BackfillCursor>), BackfillError> {
         let anchor = self
             .ctx
             .store
             .active_anchor()
             .await?
             .ok_or(BackfillError::NoAnchor)?;
-        let clock = ChainClock::for_network(self.ctx.network);
-        let current_epoch = clock
+        let current_epoch = ChainClock::for_network(self.ctx.network)
             .current_epoch(self.ctx.clock)
             .map_err(BackfillError::Clock)?;
-        let target_slot = match self.options.target {
+        let cursor = self.ctx.store.backfill_cursor().await?;
+        if current_epoch <= anchor.epoch.saturating_add(anchor.ws_period_epochs) {
+            return Ok((anchor, current_epoch, cursor));
+        }
+        if cursor.is_some() {
+            self.ctx.store.reset_backfill().await?;
+            self.env.emit(&Event::Reset {
+                reason: ResetReason::WsStale {
+                    anchor_epoch: anchor.epoch,
+                    ws_period_epochs: anchor.ws_period_epochs,
+                    current_epoch,
+                },
+            });
+        }
+        Err(BackfillError::BackfillTooOld {
+            anchor_epoch: anchor.epoch,
+            ws_period_epochs: anchor.ws_period_epochs,
+            current_epoch,
+        })
+    }
+
+    /// The slot the run goes down to.
+    fn target_slot(&self, current_epoch: u64) -> u64 {
+        match self.options.target {
             Target::Genesis => 0,
             Target::Slot(s) => s,
             Target::Horizon => block_request_horizon_slot(self.ctx.network, current_epoch),
-        };
-        let mut cursor = self.ctx.store.backfill_cursor().await?;
-        let stale = current_epoch > anchor.epoch.saturating_add(anchor.ws_period_epochs);
-        if stale {
-            let reason = ResetReason::WsStale {
-                anchor_epoch: anchor.epoch,
-                ws_period_epochs: anchor.ws_period_epochs,
-                current_epoch,
-            };
-            if cursor.is_some() {
-                self.ctx.store.reset_backfill().await?;
-                self.env.emit(&Event::Reset { reason });
-            }
-            return Err(BackfillError::BackfillTooOld {
-                anchor_epoch: anchor.epoch,
-                ws_period_epochs: anchor.ws_period_epochs,
-                current_epoch,
-            });
         }
-        let top = self.anchor_header(&st, &anchor.block_root).await?;
+    }
+
+    /// The cursor to walk down from and the headers stored doing so: the stored one when it
+    /// hangs from the anchor's block; otherwise (none, or one of another anchor, which is reset
+    /// with [`Event::Reset`]) a new one at the anchor's block, whose header is stored first.
+    async fn resume_or_start(
+        &self,
+        st: &RunState,
+        anchor: &AnchorRecord,
+        mut cursor: Option<BackfillCursor>,
+        target_slot: u64,
+    ) -> Result<(BackfillCursor, u64), BackfillError> {
+        let top = self.anchor_header(st, &anchor.block_root).await?;
         if cursor.is_some() {
             let stored = self.ctx.store.header(top.header.slot).await?;
             if stored.map(|h| h.root) != Some(anchor.block_root) {
@@ -789,223 +908,243 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
                 cursor = None;
             }
         }
-        let mut stored_this_run = 0u64;
-        let cursor = match cursor {
-            Some(c) => c,
+        match cursor {
+            Some(c) => Ok((c, 0)),
             None => {
                 let c = self.commit(vec![walk::record(&top)], target_slot).await?;
-                stored_this_run += 1;
-                c.expect("one header committed")
+                Ok((c.expect("one header committed"), 1))
             }
-        };
-        let mut walker = Walker::new(
-            cursor.oldest_parent_root,
-            cursor.oldest_slot,
-            target_slot,
-            self.options.limits,
-        );
-        let mut last_cursor = cursor;
-        let total = cursor.oldest_slot.saturating_sub(target_slot);
-        let run_top = cursor.oldest_slot;
-        let mut snapshot = walker.clone();
-        let mut buffer: BTreeMap<u64, Served> = BTreeMap::new();
-        let mut verified: HashMap<u64, Vec<Root>> = HashMap::new();
-        let mut pinned: Option<(u64, Root)> = None;
-        let mut linked: Vec<HeaderRecord> = Vec::new();
+        }
+    }
 
-        let result: Result<(), BackfillError> = async {
-            loop {
-                self.wait_while_paused().await?;
-                let Some(slot) = walker.next_slot else {
-                    break;
-                };
-                if !buffer.contains_key(&slot) {
-                    let unit: Vec<u64> = self
-                        .next_unit(slot + 1, target_slot)
-                        .into_iter()
-                        .filter(|s| !buffer.contains_key(s))
-                        .collect();
-                    let Some(&lowest) = unit.last() else {
-                        break;
-                    };
-                    // Slots known empty are not requested: the walk steps over them as over a
-                    // 404 (`expect` says `Empty` there, by the same rule), and a chunk check
-                    // still covers them.
-                    let (known_empty, unit): (Vec<u64>, Vec<u64>) = unit
-                        .into_iter()
-                        .partition(|&s| self.slot_has_block(s, &verified) == Some(false));
-                    for s in known_empty {
-                        buffer.insert(s, (None, None));
-                    }
-                    let batch = std::mem::take(&mut linked);
-                    let (committed, fetched) = futures::join!(
-                        self.commit(batch, target_slot),
-                        self.fetch_slots(&st, unit, None)
-                    );
-                    if let Some(c) = committed? {
-                        last_cursor = c;
-                        self.progress(&st, &walker, run_top, total, stored_this_run, started, &c);
-                    }
-                    buffer.extend(fetched?);
-                    if let Some(known) = self.known {
-                        // Every chunk whose lowest slot this unit reached can now be complete.
-                        let n = known.slots_per_historical_root;
-                        for chunk in (lowest.div_ceil(n)..=slot / n).rev() {
-                            if !verified.contains_key(&chunk) {
-                                if let Some(v) = self.verify_chunk(chunk, &buffer).await? {
-                                    verified.insert(chunk, v);
-                                }
-                            }
-                        }
-                    }
-                    continue;
-                }
-                let (served, provider) = buffer[&slot].clone();
-                let stepped = self
-                    .expect(&walker, slot, &verified, pinned)
-                    .and_then(|expect| walker.step(served.as_ref(), expect));
-                match stepped {
-                    Ok(Step::Linked(rec)) => {
-                        stored_this_run += 1;
-                        buffer.split_off(&rec.slot);
-                        linked.push(rec);
-                        snapshot = walker.clone();
-                        pinned = None;
-                        if linked.len() as u64 >= self.options.batch_size {
-                            if let Some(c) = self
-                                .commit(std::mem::take(&mut linked), target_slot)
-                                .await?
-                            {
-                                last_cursor = c;
-                                self.progress(
-                                    &st,
-                                    &walker,
-                                    run_top,
-                                    total,
-                                    stored_this_run,
-                                    started,
-                                    &c,
-                                );
-                            }
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(
-                        e @ WalkError::Withheld {
-                            slot,
-                            expected_root,
-                            got,
-                        },
-                    ) => {
-                        // A slot known empty is never `Expect::Block`; were it, no provider
-                        // is to blame.
-                        let Some(provider) = provider else {
-                            return Err(e.into());
-                        };
-                        let reason = format!(
-                            "expected block 0x{} at slot {slot}, got {}",
-                            hex::encode(expected_root),
-                            got.map_or("404".to_string(), |r| hex0x(r))
-                        );
-                        if self.healthy(&st, Some(provider)).is_empty() {
-                            return Err(e.into());
-                        }
-                        self.avoid(&st, provider, "BLOCK_WITHHELD", reason);
-                        buffer.retain(|_, (_, p)| *p != Some(provider));
-                        let again = self.fetch_slots(&st, vec![slot], Some(provider)).await?;
-                        let answer = again.get(&slot).cloned();
-                        match answer {
-                            Some((Some(h), q)) if h.root == expected_root => {
-                                buffer.insert(slot, (Some(h), q));
-                            }
-                            other => {
-                                return Err(BackfillError::Withheld {
-                                    slot,
-                                    expected_root,
-                                    got: other.and_then(|(h, _)| h.map(|h| h.root)),
-                                })
-                            }
-                        }
-                    }
-                    Err(
-                        e @ (WalkError::LinkNotFound { expected_root, .. }
-                        | WalkError::Exhausted { expected_root, .. }),
-                    ) => {
-                        let not_found = BackfillError::from(e);
-                        if pinned.is_some() {
-                            return Err(not_found);
-                        }
-                        let Some((h, q)) = self.find_by_root(&st, &expected_root).await? else {
-                            return Err(not_found);
-                        };
-                        let s = h.header.slot;
-                        if s >= snapshot.next_slot.map_or(0, |n| n + 1) {
-                            return Err(not_found);
-                        }
-                        // Another provider has the block: whoever served that slot withheld it.
-                        if let Some(&(_, Some(p))) = buffer.get(&s) {
-                            if p != q {
-                                buffer.retain(|_, (_, b)| *b != Some(p));
-                                self.avoid(
-                                    &st,
-                                    p,
-                                    "BLOCK_WITHHELD",
-                                    format!(
-                                        "withheld block 0x{} at slot {s}",
-                                        hex::encode(expected_root)
-                                    ),
-                                );
-                            }
-                        }
-                        buffer.insert(s, (Some(h), Some(q)));
-                        pinned = Some((s, expected_root));
-                        walker = snapshot.clone();
+    /// The walk down the hash chain until it ends (target reached, or nothing more to fetch):
+    /// each slot's header is fetched ahead (in units, committing what linked meanwhile), then
+    /// stepped over.
+    async fn walk_down(&self, st: &RunState, w: &mut Walk) -> Result<(), BackfillError> {
+        loop {
+            self.wait_while_paused().await?;
+            let Some(slot) = w.walker.next_slot else {
+                return Ok(());
+            };
+            if w.buffer.contains_key(&slot) {
+                self.step_at(st, w, slot).await?;
+            } else if !self.fetch_ahead(st, w, slot).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Fetches the next unit of slots from `slot` down (those the anchor's roots show empty are
+    /// not requested) while committing the headers linked so far, then verifies every chunk
+    /// the unit completed. `false` when there is nothing left to fetch.
+    async fn fetch_ahead(
+        &self,
+        st: &RunState,
+        w: &mut Walk,
+        slot: u64,
+    ) -> Result<bool, BackfillError> {
+        let unit: Vec<u64> = self
+            .next_unit(slot + 1, w.target_slot)
+            .into_iter()
+            .filter(|s| !w.buffer.contains_key(s))
+            .collect();
+        let Some(&lowest) = unit.last() else {
+            return Ok(false);
+        };
+        // Slots known empty are not requested: the walk steps over them as over a 404
+        // (`expect` says `Empty` there, by the same rule), and a chunk check still covers them.
+        let (known_empty, unit): (Vec<u64>, Vec<u64>) = unit
+            .into_iter()
+            .partition(|&s| self.slot_has_block(s, &w.verified) == Some(false));
+        for s in known_empty {
+            w.buffer.insert(s, (None, None));
+        }
+        let (committed, fetched) =
+            futures::join!(self.commit_linked(w), self.fetch_slots(st, unit, None));
+        if committed? {
+            self.progress(st, w);
+        }
+        w.buffer.extend(fetched?);
+        if let Some(known) = self.known {
+            // Every chunk whose lowest slot this unit reached can now be complete.
+            let n = known.slots_per_historical_root;
+            for chunk in (lowest.div_ceil(n)..=slot / n).rev() {
+                if !w.verified.contains_key(&chunk) {
+                    if let Some(v) = self.verify_chunk(chunk, &w.buffer).await? {
+                        w.verified.insert(chunk, v);
                     }
                 }
             }
-            Ok(())
         }
-        .await;
-        // Whatever linked before a failure is verified: keep it.
-        let tail = self.commit(std::mem::take(&mut linked), target_slot).await;
-        result?;
-        if let Some(c) = tail? {
-            last_cursor = c;
+        Ok(true)
+    }
+
+    /// One step of the walk at `slot`, whose header (or 404) is in the buffer.
+    async fn step_at(&self, st: &RunState, w: &mut Walk, slot: u64) -> Result<(), BackfillError> {
+        let (served, provider) = w.buffer[&slot].clone();
+        let stepped = self
+            .expect(&w.walker, slot, &w.verified, w.pinned)
+            .and_then(|expect| w.walker.step(served.as_ref(), expect));
+        match stepped {
+            Ok(Step::Linked(rec)) => self.linked(st, w, rec).await,
+            Ok(_) => Ok(()),
+            Err(e @ WalkError::Withheld { .. }) => self.refetch_withheld(st, w, provider, e).await,
+            Err(e @ (WalkError::LinkNotFound { .. } | WalkError::Exhausted { .. })) => {
+                self.find_link_elsewhere(st, w, e).await
+            }
         }
-        if !walk::reached(
-            last_cursor.oldest_slot,
-            &last_cursor.oldest_parent_root,
-            target_slot,
-        ) {
-            // The walk ended at a header that cannot lead to the target (no parent, or a slot-0
-            // header with one): nothing further down can link.
-            return Err(BackfillError::Incomplete {
-                target_slot,
-                oldest_slot: last_cursor.oldest_slot,
-                expected_root: last_cursor.oldest_parent_root,
-                lowest_slot: last_cursor.oldest_slot,
-            });
+    }
+
+    /// A header linked: kept for the next commit (committed at once when a batch is full).
+    async fn linked(
+        &self,
+        st: &RunState,
+        w: &mut Walk,
+        rec: HeaderRecord,
+    ) -> Result<(), BackfillError> {
+        w.stored += 1;
+        w.buffer.split_off(&rec.slot);
+        w.linked.push(rec);
+        w.snapshot = w.walker.clone();
+        w.pinned = None;
+        if w.linked.len() as u64 >= self.options.batch_size && self.commit_linked(w).await? {
+            self.progress(st, w);
         }
-        self.progress(
-            &st,
-            &walker,
-            run_top,
-            total,
-            stored_this_run,
-            started,
-            &last_cursor,
+        Ok(())
+    }
+
+    /// Commits the headers linked since the last commit and moves the run's cursor; `false`
+    /// when there were none.
+    async fn commit_linked(&self, w: &mut Walk) -> Result<bool, BackfillError> {
+        let batch = std::mem::take(&mut w.linked);
+        let committed = self.commit(batch, w.target_slot).await?;
+        if let Some(c) = committed {
+            w.cursor = c;
+        }
+        Ok(committed.is_some())
+    }
+
+    /// The anchor's roots say a block is at the slot `e` names and its provider served another
+    /// (or none): that provider is avoided, its answers dropped, and the slot is asked of the
+    /// others; the walk stops with [`BackfillError::Withheld`] when none serves the block.
+    async fn refetch_withheld(
+        &self,
+        st: &RunState,
+        w: &mut Walk,
+        provider: Option<usize>,
+        e: WalkError,
+    ) -> Result<(), BackfillError> {
+        let WalkError::Withheld {
+            slot,
+            expected_root,
+            got,
+        } = e
+        else {
+            return Err(e.into());
+        };
+        // A slot known empty is never `Expect::Block`; were it, no provider is to blame.
+        let Some(provider) = provider else {
+            return Err(e.into());
+        };
+        if self.healthy(st, Some(provider)).is_empty() {
+            return Err(e.into());
+        }
+        let reason = format!(
+            "expected block 0x{} at slot {slot}, got {}",
+            hex::encode(expected_root),
+            got.map_or("404".to_string(), |r| hex0x(r))
         );
-        Ok(BackfillSummary {
-            stored: stored_this_run,
-            skipped_non_linking: walker.stats.skipped_non_linking,
-            empty_slots: walker.stats.empty_slots,
-            oldest_slot: last_cursor.oldest_slot,
-            oldest_root: last_cursor.oldest_root,
-            oldest_parent_root: last_cursor.oldest_parent_root,
-            target_slot,
-            headers_per_second: rate(stored_this_run, started, self.env.now_ms()),
-            providers: self.statuses(&st),
+        self.avoid(st, provider, "BLOCK_WITHHELD", reason);
+        w.buffer.retain(|_, (_, p)| *p != Some(provider));
+        let again = self.fetch_slots(st, vec![slot], Some(provider)).await?;
+        match again.get(&slot).cloned() {
+            Some((Some(h), q)) if h.root == expected_root => {
+                w.buffer.insert(slot, (Some(h), q));
+                Ok(())
+            }
+            other => Err(BackfillError::Withheld {
+                slot,
+                expected_root,
+                got: other.and_then(|(h, _)| h.map(|h| h.root)),
+            }),
+        }
+    }
+
+    /// No header linked where the chain needs one (`e`): the block is asked for by root. When
+    /// a provider has it, below the last linked header, whoever served its slot withheld it
+    /// (avoided, answers dropped); the block is pinned at its slot and the walk restarts from
+    /// the last linked header. Otherwise, or when a pinned block did not help, `e` stands.
+    async fn find_link_elsewhere(
+        &self,
+        st: &RunState,
+        w: &mut Walk,
+        e: WalkError,
+    ) -> Result<(), BackfillError> {
+        let (WalkError::LinkNotFound { expected_root, .. }
+        | WalkError::Exhausted { expected_root, .. }) = e
+        else {
+            return Err(e.into());
+        };
+        let not_found = BackfillError::from(e);
+        if w.pinned.is_some() {
+            return Err(not_found);
+        }
+        let Some((h, q)) = self.find_by_root(st, &expected_root).await? else {
+            return Err(not_found);
+        };
+        let s = h.header.slot;
+        if s >= w.snapshot.next_slot.map_or(0, |n| n + 1) {
+            return Err(not_found);
+        }
+        // Another provider has the block: whoever served that slot withheld it.
+        if let Some(&(_, Some(p))) = w.buffer.get(&s) {
+            if p != q {
+                w.buffer.retain(|_, (_, b)| *b != Some(p));
+                self.avoid(
+                    st,
+                    p,
+                    "BLOCK_WITHHELD",
+                    format!(
+                        "withheld block 0x{} at slot {s}",
+                        hex::encode(expected_root)
+                    ),
+                );
+            }
+        }
+        w.buffer.insert(s, (Some(h), Some(q)));
+        w.pinned = Some((s, expected_root));
+        w.walker = w.snapshot.clone();
+        Ok(())
+    }
+
+    /// [`BackfillError::Incomplete`] when the walk ended at a header that cannot lead to the
+    /// target (no parent, or a slot-0 header with one): nothing further down can link.
+    fn check_reached(&self, w: &Walk) -> Result<(), BackfillError> {
+        let c = &w.cursor;
+        if walk::reached(c.oldest_slot, &c.oldest_parent_root, w.target_slot) {
+            return Ok(());
+        }
+        Err(BackfillError::Incomplete {
+            target_slot: w.target_slot,
+            oldest_slot: c.oldest_slot,
+            expected_root: c.oldest_parent_root,
+            lowest_slot: c.oldest_slot,
         })
+    }
+
+    /// What the run did.
+    fn summary(&self, st: &RunState, w: &Walk) -> BackfillSummary {
+        BackfillSummary {
+            stored: w.stored,
+            skipped_non_linking: w.walker.stats.skipped_non_linking,
+            empty_slots: w.walker.stats.empty_slots,
+            oldest_slot: w.cursor.oldest_slot,
+            oldest_root: w.cursor.oldest_root,
+            oldest_parent_root: w.cursor.oldest_parent_root,
+            target_slot: w.target_slot,
+            headers_per_second: rate(w.stored, w.started, self.env.now_ms()),
+            providers: self.statuses(st),
+        }
     }
 
     /// Asks every healthy provider that is not quarantined for the block `root` by root.
@@ -1027,38 +1166,28 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         Ok(None)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn progress(
-        &self,
-        st: &RunState,
-        walker: &Walker,
-        run_top: u64,
-        total: u64,
-        headers: u64,
-        started: Option<f64>,
-        cursor: &BackfillCursor,
-    ) {
-        let done = match walker.next_slot {
-            Some(n) => run_top.saturating_sub(n + 1),
-            None => total,
+    fn progress(&self, st: &RunState, w: &Walk) {
+        let done = match w.walker.next_slot {
+            Some(n) => w.top.saturating_sub(n + 1),
+            None => w.total,
         }
-        .min(total);
+        .min(w.total);
         let now = self.env.now_ms();
-        let eta_seconds = match (started, now) {
+        let eta_seconds = match (w.started, now) {
             (Some(t0), Some(t1)) if t1 > t0 && done > 0 => {
-                Some((total - done) as f64 * (t1 - t0) / 1000.0 / done as f64)
+                Some((w.total - done) as f64 * (t1 - t0) / 1000.0 / done as f64)
             }
             _ => None,
         };
         self.env.emit(&Event::Backfill(Progress {
             done,
-            total,
-            headers,
-            headers_per_second: rate(headers, started, now),
+            total: w.total,
+            headers: w.stored,
+            headers_per_second: rate(w.stored, w.started, now),
             eta_seconds,
-            oldest_slot: cursor.oldest_slot,
-            skipped_non_linking: walker.stats.skipped_non_linking,
-            empty_slots: walker.stats.empty_slots,
+            oldest_slot: w.cursor.oldest_slot,
+            skipped_non_linking: w.walker.stats.skipped_non_linking,
+            empty_slots: w.walker.stats.empty_slots,
             providers: self.statuses(st),
         }));
     }

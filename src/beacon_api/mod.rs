@@ -20,6 +20,7 @@
 //! The trait has no `Send` bounds: wasm futures are not `Send`, and callers use generics.
 
 mod error;
+mod fallback;
 pub mod limits;
 mod parse;
 pub mod sse;
@@ -30,6 +31,7 @@ mod native;
 mod wasm;
 
 pub use error::ApiError;
+pub use fallback::{first_passing, stop_on_abort, Next, Rejected, Rejection};
 pub use limits::{Pace, ProgressCheck};
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::UreqTransport;

@@ -1,4 +1,5 @@
-//! The native [`Transport`] on `ureq` 2 (blocking), for the CLI and native tests.
+//! The native [`Transport`] on `ureq` 2 (blocking), for the CLI and native tests, and the
+//! event-stream reader ([`events`]).
 //!
 //! The async methods do their work synchronously when polled: natively the flows run under a
 //! simple executor (`futures::executor::block_on`), so there is nothing to gain from a reactor.
@@ -277,5 +278,143 @@ impl Transport for UreqTransport {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
             .map(|d| d.as_secs())
+    }
+}
+
+pub mod events {
+    //! Natively: a blocking `ureq` read on its own thread, events handed over a channel, so the
+    //! follow loop can wait for "an event or the next poll", whichever comes first.
+    use std::io::Read;
+    use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+    use std::time::Duration;
+
+    use super::super::sse::{check_head, ended, too_large, SseParser, StreamNext, EVENT_STREAM};
+    use super::super::{parse, ApiError, HttpResponse};
+
+    /// An open event stream.
+    pub struct EventStream {
+        url: String,
+        rx: Receiver<StreamNext>,
+        retry_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    }
+
+    impl EventStream {
+        /// Opens `url` (see [`super::super::sse::events_url`]); fails with the answer's typed error when it is not a
+        /// 200 `text/event-stream`. `idle_timeout_ms` ends a stream that stays silent that long
+        /// (nodes send keep-alive comments). The reading thread ends when the stream does or at
+        /// the first event after this value is dropped.
+        pub fn open(
+            url: &str,
+            idle_timeout_ms: u64,
+            max_event_bytes: usize,
+        ) -> Result<EventStream, ApiError> {
+            let t = Duration::from_millis(idle_timeout_ms.max(1));
+            let agent = ureq::AgentBuilder::new()
+                .timeout_connect(t)
+                .timeout_read(t)
+                .build();
+            let resp = match agent.get(url).set("Accept", EVENT_STREAM).call() {
+                Ok(r) => r,
+                Err(ureq::Error::Status(status, r)) => {
+                    let headers = r
+                        .headers_names()
+                        .into_iter()
+                        .filter_map(|n| Some((n.to_ascii_lowercase(), r.header(&n)?.to_string())))
+                        .collect();
+                    let mut body = Vec::new();
+                    let _ = r.into_reader().take(64 << 10).read_to_end(&mut body);
+                    let resp = HttpResponse {
+                        status,
+                        headers,
+                        body,
+                    };
+                    return Err(parse::expect_ok(url, resp, None).unwrap_err());
+                }
+                Err(ureq::Error::Transport(t)) => {
+                    return Err(ApiError::Network {
+                        url: url.to_string(),
+                        reason: t.to_string(),
+                    })
+                }
+            };
+            check_head(url, resp.status(), resp.header("content-type"))?;
+            let (tx, rx) = mpsc::channel();
+            let retry_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let retry = retry_ms.clone();
+            let url_owned = url.to_string();
+            let mut reader = resp.into_reader();
+            std::thread::Builder::new()
+                .name("sse-reader".into())
+                .spawn(move || {
+                    let url = url_owned;
+                    let mut parser = SseParser::new(max_event_bytes);
+                    let mut buf = vec![0u8; 16 << 10];
+                    let mut events = Vec::new();
+                    let end = loop {
+                        let n = match reader.read(&mut buf) {
+                            Ok(0) => break ended(&url),
+                            Ok(n) => n,
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                            Err(e) => {
+                                break match e.kind() {
+                                    std::io::ErrorKind::TimedOut
+                                    | std::io::ErrorKind::WouldBlock => ApiError::Timeout {
+                                        url: url.clone(),
+                                        after_ms: idle_timeout_ms,
+                                    },
+                                    _ => ApiError::Network {
+                                        url: url.clone(),
+                                        reason: e.to_string(),
+                                    },
+                                }
+                            }
+                        };
+                        if let Err(e) = parser.push(&buf[..n], &mut events) {
+                            break too_large(&url, e);
+                        }
+                        if let Some(r) = parser.retry_ms() {
+                            retry.store(r, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        for e in events.drain(..) {
+                            if tx.send(StreamNext::Event(e)).is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let _ = tx.send(StreamNext::Closed(end));
+                })
+                .map_err(|e| ApiError::Network {
+                    url: url.to_string(),
+                    reason: format!("could not start the reading thread: {e}"),
+                })?;
+            Ok(EventStream {
+                url: url.to_string(),
+                rx,
+                retry_ms,
+            })
+        }
+
+        /// The stream's URL.
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+
+        /// The `retry:` the stream sent, in milliseconds.
+        pub fn retry_ms(&self) -> Option<u64> {
+            match self.retry_ms.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => None,
+                r => Some(r),
+            }
+        }
+
+        /// The next event, waiting at most `wait_ms`.
+        pub async fn next(&mut self, wait_ms: f64) -> StreamNext {
+            let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
+            match self.rx.recv_timeout(wait) {
+                Ok(n) => n,
+                Err(RecvTimeoutError::Timeout) => StreamNext::Idle,
+                Err(RecvTimeoutError::Disconnected) => StreamNext::Closed(ended(&self.url)),
+            }
+        }
     }
 }

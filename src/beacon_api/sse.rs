@@ -379,7 +379,11 @@ pub enum StreamNext {
 }
 
 /// The answer's head: 200 with `Content-Type: text/event-stream`, else the typed error.
-fn check_head(url: &str, status: u16, content_type: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn check_head(
+    url: &str,
+    status: u16,
+    content_type: Option<&str>,
+) -> Result<(), ApiError> {
     if status != 200 {
         return Ok(());
     }
@@ -399,7 +403,7 @@ fn check_head(url: &str, status: u16, content_type: Option<&str>) -> Result<(), 
     }
 }
 
-fn too_large(url: &str, e: EventTooLarge) -> ApiError {
+pub(super) fn too_large(url: &str, e: EventTooLarge) -> ApiError {
     ApiError::BodyTooLarge {
         url: url.to_string(),
         limit: e.limit as u64,
@@ -407,333 +411,19 @@ fn too_large(url: &str, e: EventTooLarge) -> ApiError {
     }
 }
 
-fn ended(url: &str) -> ApiError {
+pub(super) fn ended(url: &str) -> ApiError {
     ApiError::Network {
         url: url.to_string(),
         reason: "expected the event stream to stay open, got the end of the body".into(),
     }
 }
 
+// The transports: a thread reading with `ureq` natively, `fetch` in a page (with the other
+// browser code in `wasm.rs`).
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::EventStream;
+pub use super::native::events::EventStream;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::EventStream;
-
-#[cfg(not(target_arch = "wasm32"))]
-mod native {
-    //! Natively: a blocking `ureq` read on its own thread, events handed over a channel, so the
-    //! follow loop can wait for "an event or the next poll", whichever comes first.
-    use std::io::Read;
-    use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-    use std::time::Duration;
-
-    use super::super::{parse, HttpResponse};
-    use super::*;
-
-    /// An open event stream.
-    pub struct EventStream {
-        url: String,
-        rx: Receiver<StreamNext>,
-        retry_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    }
-
-    impl EventStream {
-        /// Opens `url` (see [`events_url`]); fails with the answer's typed error when it is not a
-        /// 200 `text/event-stream`. `idle_timeout_ms` ends a stream that stays silent that long
-        /// (nodes send keep-alive comments). The reading thread ends when the stream does or at
-        /// the first event after this value is dropped.
-        pub fn open(
-            url: &str,
-            idle_timeout_ms: u64,
-            max_event_bytes: usize,
-        ) -> Result<EventStream, ApiError> {
-            let t = Duration::from_millis(idle_timeout_ms.max(1));
-            let agent = ureq::AgentBuilder::new()
-                .timeout_connect(t)
-                .timeout_read(t)
-                .build();
-            let resp = match agent.get(url).set("Accept", EVENT_STREAM).call() {
-                Ok(r) => r,
-                Err(ureq::Error::Status(status, r)) => {
-                    let headers = r
-                        .headers_names()
-                        .into_iter()
-                        .filter_map(|n| Some((n.to_ascii_lowercase(), r.header(&n)?.to_string())))
-                        .collect();
-                    let mut body = Vec::new();
-                    let _ = r.into_reader().take(64 << 10).read_to_end(&mut body);
-                    let resp = HttpResponse {
-                        status,
-                        headers,
-                        body,
-                    };
-                    return Err(parse::expect_ok(url, resp, None).unwrap_err());
-                }
-                Err(ureq::Error::Transport(t)) => {
-                    return Err(ApiError::Network {
-                        url: url.to_string(),
-                        reason: t.to_string(),
-                    })
-                }
-            };
-            check_head(url, resp.status(), resp.header("content-type"))?;
-            let (tx, rx) = mpsc::channel();
-            let retry_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-            let retry = retry_ms.clone();
-            let url_owned = url.to_string();
-            let mut reader = resp.into_reader();
-            std::thread::Builder::new()
-                .name("sse-reader".into())
-                .spawn(move || {
-                    let url = url_owned;
-                    let mut parser = SseParser::new(max_event_bytes);
-                    let mut buf = vec![0u8; 16 << 10];
-                    let mut events = Vec::new();
-                    let end = loop {
-                        let n = match reader.read(&mut buf) {
-                            Ok(0) => break ended(&url),
-                            Ok(n) => n,
-                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                            Err(e) => {
-                                break match e.kind() {
-                                    std::io::ErrorKind::TimedOut
-                                    | std::io::ErrorKind::WouldBlock => ApiError::Timeout {
-                                        url: url.clone(),
-                                        after_ms: idle_timeout_ms,
-                                    },
-                                    _ => ApiError::Network {
-                                        url: url.clone(),
-                                        reason: e.to_string(),
-                                    },
-                                }
-                            }
-                        };
-                        if let Err(e) = parser.push(&buf[..n], &mut events) {
-                            break too_large(&url, e);
-                        }
-                        if let Some(r) = parser.retry_ms() {
-                            retry.store(r, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        for e in events.drain(..) {
-                            if tx.send(StreamNext::Event(e)).is_err() {
-                                return;
-                            }
-                        }
-                    };
-                    let _ = tx.send(StreamNext::Closed(end));
-                })
-                .map_err(|e| ApiError::Network {
-                    url: url.to_string(),
-                    reason: format!("could not start the reading thread: {e}"),
-                })?;
-            Ok(EventStream {
-                url: url.to_string(),
-                rx,
-                retry_ms,
-            })
-        }
-
-        /// The stream's URL.
-        pub fn url(&self) -> &str {
-            &self.url
-        }
-
-        /// The `retry:` the stream sent, in milliseconds.
-        pub fn retry_ms(&self) -> Option<u64> {
-            match self.retry_ms.load(std::sync::atomic::Ordering::Relaxed) {
-                0 => None,
-                r => Some(r),
-            }
-        }
-
-        /// The next event, waiting at most `wait_ms`.
-        pub async fn next(&mut self, wait_ms: f64) -> StreamNext {
-            let wait = Duration::from_millis(wait_ms.max(0.0) as u64);
-            match self.rx.recv_timeout(wait) {
-                Ok(n) => n,
-                Err(RecvTimeoutError::Timeout) => StreamNext::Idle,
-                Err(RecvTimeoutError::Disconnected) => StreamNext::Closed(ended(&self.url)),
-            }
-        }
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-mod wasm {
-    //! In a page or worker: `fetch` with `Accept: text/event-stream`, the body read by a task of
-    //! its own (`spawn_local`) that parses and queues events; the follow loop waits for "an event
-    //! or a timer", whichever comes first. Dropping the stream aborts the request.
-    use std::cell::RefCell;
-    use std::rc::Rc;
-
-    use futures::channel::mpsc;
-    use futures::StreamExt;
-    use js_sys::{Function, Reflect, Uint8Array};
-    use wasm_bindgen::{JsCast, JsValue};
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::AbortSignal;
-
-    use super::super::wasm::{any_signal, fetch_get, js_error_text};
-    use super::super::{parse, HttpResponse};
-    use super::*;
-
-    /// An open event stream.
-    pub struct EventStream {
-        url: String,
-        rx: mpsc::UnboundedReceiver<StreamNext>,
-        controller: JsValue,
-        retry_ms: Rc<RefCell<Option<u64>>>,
-    }
-
-    fn new_controller() -> Result<(JsValue, AbortSignal), JsValue> {
-        let ctor: Function =
-            Reflect::get(&js_sys::global(), &"AbortController".into())?.dyn_into()?;
-        let c = Reflect::construct(&ctor, &js_sys::Array::new())?;
-        let s: AbortSignal = Reflect::get(&c, &"signal".into())?.dyn_into()?;
-        Ok((c, s))
-    }
-
-    fn abort(controller: &JsValue) {
-        if let Ok(f) = Reflect::get(controller, &"abort".into()) {
-            if let Ok(f) = f.dyn_into::<Function>() {
-                let _ = f.call0(controller);
-            }
-        }
-    }
-
-    impl Drop for EventStream {
-        fn drop(&mut self) {
-            abort(&self.controller);
-        }
-    }
-
-    impl EventStream {
-        /// Opens `url` (see [`events_url`]), cancelled by any of `signals` and by dropping the
-        /// stream; fails with the answer's typed error when it is not a 200
-        /// `text/event-stream` (a CORS rejection or a refused connection is `NETWORK`).
-        pub async fn open(
-            url: &str,
-            signals: &[AbortSignal],
-            max_event_bytes: usize,
-        ) -> Result<EventStream, ApiError> {
-            let network = |e: &JsValue| ApiError::Network {
-                url: url.to_string(),
-                reason: js_error_text(e),
-            };
-            let (controller, own) = new_controller().map_err(|e| network(&e))?;
-            let mut all: Vec<AbortSignal> = signals.to_vec();
-            all.push(own);
-            let signal = any_signal(&all);
-            let resp = fetch_get(url, EVENT_STREAM, signal.as_ref())
-                .await
-                .map_err(|e| network(&e))?;
-            let status = resp.status();
-            let content_type = resp.headers().get("content-type");
-            if status != 200 {
-                let body = resp.binary().await.unwrap_or_default();
-                abort(&controller);
-                let resp = HttpResponse {
-                    status,
-                    headers: content_type
-                        .map(|t| vec![("content-type".to_string(), t)])
-                        .unwrap_or_default(),
-                    body,
-                };
-                return Err(parse::expect_ok(url, resp, None).unwrap_err());
-            }
-            if let Err(e) = check_head(url, status, content_type.as_deref()) {
-                abort(&controller);
-                return Err(e);
-            }
-            let raw: web_sys::Response = resp.into();
-            let Some(body) = raw.body() else {
-                return Err(ended(url));
-            };
-            let reader = body.get_reader();
-            let (tx, rx) = mpsc::unbounded();
-            let retry_ms = Rc::new(RefCell::new(None));
-            let retry = retry_ms.clone();
-            let url_owned = url.to_string();
-            wasm_bindgen_futures::spawn_local(async move {
-                let url = url_owned;
-                let mut parser = SseParser::new(max_event_bytes);
-                let mut events = Vec::new();
-                let read: Option<Function> = Reflect::get(&reader, &"read".into())
-                    .ok()
-                    .and_then(|f| f.dyn_into().ok());
-                let Some(read) = read else {
-                    let _ = tx.unbounded_send(StreamNext::Closed(ended(&url)));
-                    return;
-                };
-                let end = loop {
-                    let chunk = match read.call0(&reader) {
-                        Ok(p) => JsFuture::from(js_sys::Promise::from(p)).await,
-                        Err(e) => Err(e),
-                    };
-                    let chunk = match chunk {
-                        Ok(c) => c,
-                        Err(e) => break network_err(&url, &e),
-                    };
-                    let done = Reflect::get(&chunk, &"done".into())
-                        .ok()
-                        .and_then(|d| d.as_bool())
-                        .unwrap_or(true);
-                    if done {
-                        break ended(&url);
-                    }
-                    let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
-                        break ended(&url);
-                    };
-                    let bytes = Uint8Array::new(&value).to_vec();
-                    if let Err(e) = parser.push(&bytes, &mut events) {
-                        break too_large(&url, e);
-                    }
-                    if parser.retry_ms().is_some() {
-                        *retry.borrow_mut() = parser.retry_ms();
-                    }
-                    for e in events.drain(..) {
-                        if tx.unbounded_send(StreamNext::Event(e)).is_err() {
-                            return;
-                        }
-                    }
-                };
-                let _ = tx.unbounded_send(StreamNext::Closed(end));
-            });
-            Ok(EventStream {
-                url: url.to_string(),
-                rx,
-                controller,
-                retry_ms,
-            })
-        }
-
-        /// The stream's URL.
-        pub fn url(&self) -> &str {
-            &self.url
-        }
-
-        /// The `retry:` the stream sent, in milliseconds.
-        pub fn retry_ms(&self) -> Option<u64> {
-            *self.retry_ms.borrow()
-        }
-
-        /// The next event, or [`StreamNext::Closed`]; never [`StreamNext::Idle`] (the caller
-        /// races it with a timer of its own, which can also end at an abort).
-        pub async fn recv(&mut self) -> StreamNext {
-            self.rx
-                .next()
-                .await
-                .unwrap_or_else(|| StreamNext::Closed(ended(&self.url)))
-        }
-    }
-
-    fn network_err(url: &str, e: &JsValue) -> ApiError {
-        ApiError::Network {
-            url: url.to_string(),
-            reason: js_error_text(e),
-        }
-    }
-}
+pub use super::wasm::events::EventStream;
 
 #[cfg(test)]
 mod tests {

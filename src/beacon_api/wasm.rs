@@ -1,4 +1,5 @@
-//! The browser [`Transport`] on `fetch` (through `gloo-net`).
+//! The browser [`Transport`] on `fetch` (through `gloo-net`), and the event-stream reader
+//! ([`events`]): with `js/` and `store/idb.rs`, the only code that names browser crates.
 //!
 //! Requests are plain GETs whose only added header is `Accept` (CORS-safelisted), so the browser
 //! sends no preflight. A timeout (an `AbortController` and a timer cleared when the request ends)
@@ -572,5 +573,181 @@ impl Transport for FetchTransport {
 
     fn now_unix_seconds(&self) -> Option<u64> {
         Some((js_sys::Date::now() / 1000.0).max(0.0) as u64)
+    }
+}
+
+pub mod events {
+    //! In a page or worker: `fetch` with `Accept: text/event-stream`, the body read by a task of
+    //! its own (`spawn_local`) that parses and queues events; the follow loop waits for "an event
+    //! or a timer", whichever comes first. Dropping the stream aborts the request.
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use futures::channel::mpsc;
+    use futures::StreamExt;
+    use js_sys::{Function, Reflect, Uint8Array};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::AbortSignal;
+
+    use super::super::sse::{check_head, ended, too_large, SseParser, StreamNext, EVENT_STREAM};
+    use super::super::{parse, ApiError, HttpResponse};
+    use super::{any_signal, fetch_get, js_error_text};
+
+    /// An open event stream.
+    pub struct EventStream {
+        url: String,
+        rx: mpsc::UnboundedReceiver<StreamNext>,
+        controller: JsValue,
+        retry_ms: Rc<RefCell<Option<u64>>>,
+    }
+
+    fn new_controller() -> Result<(JsValue, AbortSignal), JsValue> {
+        let ctor: Function =
+            Reflect::get(&js_sys::global(), &"AbortController".into())?.dyn_into()?;
+        let c = Reflect::construct(&ctor, &js_sys::Array::new())?;
+        let s: AbortSignal = Reflect::get(&c, &"signal".into())?.dyn_into()?;
+        Ok((c, s))
+    }
+
+    fn abort(controller: &JsValue) {
+        if let Ok(f) = Reflect::get(controller, &"abort".into()) {
+            if let Ok(f) = f.dyn_into::<Function>() {
+                let _ = f.call0(controller);
+            }
+        }
+    }
+
+    impl Drop for EventStream {
+        fn drop(&mut self) {
+            abort(&self.controller);
+        }
+    }
+
+    impl EventStream {
+        /// Opens `url` (see [`super::super::sse::events_url`]), cancelled by any of `signals` and by dropping the
+        /// stream; fails with the answer's typed error when it is not a 200
+        /// `text/event-stream` (a CORS rejection or a refused connection is `NETWORK`).
+        pub async fn open(
+            url: &str,
+            signals: &[AbortSignal],
+            max_event_bytes: usize,
+        ) -> Result<EventStream, ApiError> {
+            let network = |e: &JsValue| ApiError::Network {
+                url: url.to_string(),
+                reason: js_error_text(e),
+            };
+            let (controller, own) = new_controller().map_err(|e| network(&e))?;
+            let mut all: Vec<AbortSignal> = signals.to_vec();
+            all.push(own);
+            let signal = any_signal(&all);
+            let resp = fetch_get(url, EVENT_STREAM, signal.as_ref())
+                .await
+                .map_err(|e| network(&e))?;
+            let status = resp.status();
+            let content_type = resp.headers().get("content-type");
+            if status != 200 {
+                let body = resp.binary().await.unwrap_or_default();
+                abort(&controller);
+                let resp = HttpResponse {
+                    status,
+                    headers: content_type
+                        .map(|t| vec![("content-type".to_string(), t)])
+                        .unwrap_or_default(),
+                    body,
+                };
+                return Err(parse::expect_ok(url, resp, None).unwrap_err());
+            }
+            if let Err(e) = check_head(url, status, content_type.as_deref()) {
+                abort(&controller);
+                return Err(e);
+            }
+            let raw: web_sys::Response = resp.into();
+            let Some(body) = raw.body() else {
+                return Err(ended(url));
+            };
+            let reader = body.get_reader();
+            let (tx, rx) = mpsc::unbounded();
+            let retry_ms = Rc::new(RefCell::new(None));
+            let retry = retry_ms.clone();
+            let url_owned = url.to_string();
+            wasm_bindgen_futures::spawn_local(async move {
+                let url = url_owned;
+                let mut parser = SseParser::new(max_event_bytes);
+                let mut events = Vec::new();
+                let read: Option<Function> = Reflect::get(&reader, &"read".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into().ok());
+                let Some(read) = read else {
+                    let _ = tx.unbounded_send(StreamNext::Closed(ended(&url)));
+                    return;
+                };
+                let end = loop {
+                    let chunk = match read.call0(&reader) {
+                        Ok(p) => JsFuture::from(js_sys::Promise::from(p)).await,
+                        Err(e) => Err(e),
+                    };
+                    let chunk = match chunk {
+                        Ok(c) => c,
+                        Err(e) => break network_err(&url, &e),
+                    };
+                    let done = Reflect::get(&chunk, &"done".into())
+                        .ok()
+                        .and_then(|d| d.as_bool())
+                        .unwrap_or(true);
+                    if done {
+                        break ended(&url);
+                    }
+                    let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
+                        break ended(&url);
+                    };
+                    let bytes = Uint8Array::new(&value).to_vec();
+                    if let Err(e) = parser.push(&bytes, &mut events) {
+                        break too_large(&url, e);
+                    }
+                    if parser.retry_ms().is_some() {
+                        *retry.borrow_mut() = parser.retry_ms();
+                    }
+                    for e in events.drain(..) {
+                        if tx.unbounded_send(StreamNext::Event(e)).is_err() {
+                            return;
+                        }
+                    }
+                };
+                let _ = tx.unbounded_send(StreamNext::Closed(end));
+            });
+            Ok(EventStream {
+                url: url.to_string(),
+                rx,
+                controller,
+                retry_ms,
+            })
+        }
+
+        /// The stream's URL.
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+
+        /// The `retry:` the stream sent, in milliseconds.
+        pub fn retry_ms(&self) -> Option<u64> {
+            *self.retry_ms.borrow()
+        }
+
+        /// The next event, or [`StreamNext::Closed`]; never [`StreamNext::Idle`] (the caller
+        /// races it with a timer of its own, which can also end at an abort).
+        pub async fn recv(&mut self) -> StreamNext {
+            self.rx
+                .next()
+                .await
+                .unwrap_or_else(|| StreamNext::Closed(ended(&self.url)))
+        }
+    }
+
+    fn network_err(url: &str, e: &JsValue) -> ApiError {
+        ApiError::Network {
+            url: url.to_string(),
+            reason: js_error_text(e),
+        }
     }
 }

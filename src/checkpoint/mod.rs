@@ -42,7 +42,7 @@ pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
 use std::borrow::Cow;
 
-use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo};
+use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Event;
@@ -439,7 +439,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     async fn with_fallback<I, T, F, Fut>(
         &self,
         providers: I,
-        mut attempt: F,
+        attempt: F,
     ) -> Result<T, CheckpointError>
     where
         I: IntoIterator<Item = &'a A>,
@@ -447,29 +447,32 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         F: FnMut(&'a A) -> Fut,
         Fut: std::future::Future<Output = Result<T, CheckpointError>>,
     {
-        let providers = providers.into_iter();
-        let n = providers.len();
-        let mut first_error = None;
-        for (i, p) in providers.enumerate() {
-            match attempt(p).await {
-                Ok(c) => return Ok(c),
-                Err(e) if e.is_provider_fault() => {
-                    if i + 1 < n {
-                        self.warn(
-                            "PROVIDER_FAILED",
-                            format!(
-                                "{} failed ({}: {e}); trying the next provider",
-                                p.base_url(),
-                                e.code()
-                            ),
-                        );
-                    }
-                    first_error.get_or_insert(e);
-                }
-                Err(e) => return Err(e),
+        let judge = |r: &Rejection<CheckpointError>, left: usize| {
+            if !r.error.is_provider_fault() {
+                return Next::Stop;
             }
-        }
-        Err(first_error.unwrap_or(CheckpointError::NoProviders))
+            if left > 0 {
+                let e = &r.error;
+                self.warn(
+                    "PROVIDER_FAILED",
+                    format!(
+                        "{} failed ({}: {e}); trying the next provider",
+                        r.provider,
+                        e.code()
+                    ),
+                );
+            }
+            Next::Try
+        };
+        first_passing(providers, attempt, judge)
+            .await
+            .map_err(|rejected| match rejected.stop_or_all() {
+                Err(stop) => stop,
+                Ok(all) => all
+                    .into_iter()
+                    .next()
+                    .map_or(CheckpointError::NoProviders, |r| r.error),
+            })
     }
 
     async fn check_store_empty(&self) -> Result<(), CheckpointError> {

@@ -23,7 +23,8 @@ use crate::backfill::{
     Backfill, BackfillError, BackfillOptions, Target, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{
-    redact_credentials, ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, UreqTransport,
+    first_passing, redact_credentials, ApiError, BeaconApi, HeaderInfo, HttpBeaconApi, Next,
+    Rejection, UreqTransport,
 };
 use crate::ctx::{Ctx, Env};
 use crate::event::Event;
@@ -264,32 +265,44 @@ fn backfill_and_print(a: Args) -> i32 {
 
 /// The anchor's header from the first provider that serves it (its root is checked by the
 /// client). Providers that fail are reported; 404 everywhere is `ANCHOR_NOT_FOUND`.
-fn anchor_header<A: BeaconApi>(
-    providers: &[A],
+fn anchor_header<'p, A: BeaconApi>(
+    providers: &'p [A],
     root: &[u8; 32],
 ) -> Result<HeaderInfo, (&'static str, String)> {
-    let mut missing = Vec::new();
-    let mut failed: Vec<(String, ApiError)> = Vec::new();
-    for p in providers {
-        match block_on(p.header_by_root(root)) {
-            Ok(Some(h)) => {
-                for (url, e) in &failed {
-                    warn(
-                        "PROVIDER_FAILED",
-                        &format!("{url} did not answer ({}): {e}", e.code()),
-                    );
-                }
-                return Ok(h);
-            }
-            Ok(None) => missing.push(p.base_url().to_string()),
-            Err(e) => failed.push((p.base_url().to_string(), e)),
+    // `Err(None)`: the provider answered 404.
+    let header = |p: &'p A| async move {
+        match p.header_by_root(root).await {
+            Ok(Some(h)) => Ok(h),
+            Ok(None) => Err(None),
+            Err(e) => Err(Some(e)),
         }
-    }
+    };
+    let mut failures = Vec::new();
+    let judge = |r: &Rejection<Option<ApiError>>, _| {
+        if let Some(e) = &r.error {
+            failures.push(format!("{} did not answer ({}): {e}", r.provider, e.code()));
+        }
+        Next::Try
+    };
+    let rejected = match block_on(first_passing(providers, header, judge)) {
+        Ok(h) => {
+            for failure in &failures {
+                warn("PROVIDER_FAILED", failure);
+            }
+            return Ok(h);
+        }
+        Err(rejected) => rejected,
+    };
+    let (missing, failed): (Vec<Rejection<Option<ApiError>>>, _) = rejected
+        .rejections
+        .into_iter()
+        .partition(|r| r.error.is_none());
     if missing.is_empty() {
-        if let Some((_, e)) = failed.into_iter().next() {
+        if let Some(e) = failed.into_iter().find_map(|r| r.error) {
             return Err((e.code(), e.to_string()));
         }
     }
+    let missing: Vec<String> = missing.into_iter().map(|r| r.provider).collect();
     Err((
         "ANCHOR_NOT_FOUND",
         format!(

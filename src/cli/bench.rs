@@ -8,8 +8,12 @@
 //! with its registry inflated to `--validators N` records, to see mainnet scale (~2M).
 
 use super::{quote_backtick, Flags, Wording};
+use crate::config::NetworkConfig;
+use crate::light::bench as light_bench;
+use crate::light::input::{parse_bootstrap, parse_updates_json};
 use crate::merkle::{self, Kernel, StateView};
 use crate::types::hex0x;
+use crate::types::light_client::{LightClientBootstrap, LightClientUpdate};
 use crate::types::{AnyBeaconState, ForkName, Mainnet, PresetName};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -32,6 +36,7 @@ pub fn run(args: &[String]) -> i32 {
         Some("root") => run_root(&args[1..]),
         Some("verify") => run_verify(&args[1..]),
         Some("progressive") => run_progressive(&args[1..]),
+        Some("light") => run_light(&args[1..]),
         _ => run_inner(args),
     };
     match result {
@@ -581,5 +586,77 @@ fn inflate_registry(bytes: &[u8], n: usize) -> Result<Vec<u8>, String> {
             out.extend_from_slice(data);
         }
     }
+    Ok(out)
+}
+
+const LIGHT_USAGE: &str = "usage: lightsync bench light [--rounds N] [--dir DIR]\n\
+  verifies a mainnet light-client bootstrap and chain of updates (DIR/bootstrap.json and\n\
+  DIR/updates.json, Beacon API JSON; default DIR: the fixtures' helios/ethereum/testdata) N times\n\
+  (default 5) after one warm-up, each round from scratch; prints one `LIGHT_BENCH {json}` line of\n\
+  medians in milliseconds, the figures www/bench/light.html measures in a page";
+
+/// `bench light`: the light-client verification benchmark ([`crate::light::bench`]), natively.
+fn run_light(args: &[String]) -> Result<(), String> {
+    let mut rounds = 5usize;
+    let mut dir = None;
+    let mut flags = Flags::new(
+        args,
+        Wording {
+            missing: |flag| format!("expected a value after {flag}\n{LIGHT_USAGE}"),
+            quote: quote_backtick,
+        },
+    );
+    while let Some(a) = flags.next() {
+        match a {
+            "--rounds" => {
+                rounds =
+                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
+            }
+            "--dir" => dir = Some(PathBuf::from(flags.value()?)),
+            "-h" | "--help" => {
+                println!("{LIGHT_USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unexpected argument `{other}`\n{LIGHT_USAGE}")),
+        }
+    }
+    let dir = dir.unwrap_or_else(|| crate::ssz_io::fixtures_dir().join("helios/ethereum/testdata"));
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))
+    };
+    let net = NetworkConfig::by_name("mainnet").map_err(|e| e.to_string())?;
+    let bootstrap = parse_bootstrap::<Mainnet>(&net, &read("bootstrap.json")?, None)
+        .map_err(|e| e.to_string())?;
+    let updates =
+        parse_updates_json::<Mainnet>(&read("updates.json")?).map_err(|e| e.to_string())?;
+    println!(
+        "LIGHT_BENCH {}",
+        light_bench(&net, &bootstrap, &updates, rounds)?
+    );
+    Ok(())
+}
+
+/// One warm-up round, then `rounds` measured ones: their [`light_bench::summary`] with the
+/// platform and build profile.
+pub fn light_bench(
+    net: &NetworkConfig,
+    bootstrap: &LightClientBootstrap<Mainnet>,
+    updates: &[LightClientUpdate<Mainnet>],
+    rounds: usize,
+) -> Result<serde_json::Value, String> {
+    let t0 = Instant::now();
+    let now = move || t0.elapsed().as_secs_f64() * 1000.0;
+    light_bench::run_rounds(net, bootstrap, updates, 1, &now).map_err(|e| e.to_string())?;
+    let measured = light_bench::run_rounds(net, bootstrap, updates, rounds, &now)
+        .map_err(|e| e.to_string())?;
+    let mut out = light_bench::summary(&measured, updates.len());
+    out["platform"] = "native".into();
+    out["profile"] = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    }
+    .into();
     Ok(out)
 }

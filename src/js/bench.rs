@@ -17,8 +17,8 @@ use super::longrange::now_ms;
 use super::set;
 use super::storage::walk_store;
 use crate::config::NetworkConfig;
+use crate::light::bench::run_rounds;
 use crate::light::input::{parse_bootstrap, parse_updates_json};
-use crate::longrange::rebuild::{measure_committee_keys, measure_update_chain};
 use crate::merkle::{
     best_kernel, hash_pair, StreamError, StreamingStateRoot, TaskSpec, DEFAULT_TASK_BYTES,
 };
@@ -247,23 +247,22 @@ pub fn bench_light_verify(
         .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
     let updates = parse_updates_json::<Mainnet>(updates_json)
         .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
+    let measured = run_rounds(&network, &bootstrap, &updates, rounds as usize, &now_ms)
+        .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| JsValue::from(*x))
+            .collect::<js_sys::Array>()
+    };
     let out = js_sys::Array::new();
-    for _ in 0..rounds.max(1) {
-        let t = measure_update_chain(&network, &bootstrap, &updates, &now_ms)
-            .map_err(|e| js_error(e.code(), &e.to_string(), None))?;
+    for round in &measured {
+        let (t, k) = (&round.chain, &round.keys);
         let o = Object::new();
-        let list = |v: &[f64]| {
-            v.iter()
-                .map(|x| JsValue::from(*x))
-                .collect::<js_sys::Array>()
-        };
         set(&o, "prepareMs", list(&t.prepare_ms));
         set(&o, "verifyMs", list(&t.verify_ms));
         let keys: Vec<f64> = t.decompressed_keys.iter().map(|k| *k as f64).collect();
         set(&o, "decompressedKeys", list(&keys));
         set(&o, "totalMs", t.total_ms);
-        let k = measure_committee_keys(bootstrap.current_sync_committee(), &now_ms)
-            .map_err(|e| js_error("BLS", &e.to_string(), None))?;
         set(&o, "keyValidateAllMs", k.key_validate_all_ms);
         set(&o, "decompressAllMs", k.decompress_all_ms);
         set(&o, "decompressAggregateMs", k.decompress_aggregate_ms);

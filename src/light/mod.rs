@@ -8,6 +8,7 @@
 //! finalized header with a 2/3-style aggregate signature plus Merkle branches, so no provider has
 //! to be believed.
 
+pub mod bench;
 pub mod bls;
 pub mod branch;
 pub mod error;

@@ -18,7 +18,7 @@ use std::fmt;
 use ssz::Encode;
 use tree_hash::TreeHash;
 
-use crate::beacon_api::{ApiError, BeaconApi, HeaderInfo, RawBody};
+use crate::beacon_api::{first_passing, stop_on_abort, ApiError, BeaconApi, HeaderInfo, RawBody};
 use crate::config::NetworkConfig;
 pub use crate::event::{FollowStep, Tip};
 use crate::light::error::{LightClientError, UpdateFailure};
@@ -197,40 +197,20 @@ pub(crate) fn no_providers() -> ApiError {
 }
 
 /// One round of headers by slot from the first provider that serves all of them.
-async fn fetch_round<A: BeaconApi>(
-    providers: &[A],
+async fn fetch_round<'p, A: BeaconApi>(
+    providers: &'p [A],
     slots: &[Slot],
 ) -> Result<Vec<Option<HeaderInfo>>, LinkError> {
-    let top = slots.first().copied().unwrap_or(0);
-    let mut last = None;
-    for p in providers {
+    let round = |p: &'p A| async move {
         let answers = p.headers_by_slots(slots).await;
-        let mut out = Vec::with_capacity(answers.len());
-        let mut failed = None;
-        for a in answers {
-            match a {
-                Ok(h) => out.push(h),
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
-        match failed {
-            None => return Ok(out),
-            Some(e @ ApiError::Aborted { .. }) => {
-                return Err(LinkError::Api {
-                    slot: top,
-                    error: e,
-                })
-            }
-            Some(e) => last = Some(e),
-        }
-    }
-    Err(LinkError::Api {
-        slot: top,
-        error: last.unwrap_or_else(no_providers),
-    })
+        answers.into_iter().collect::<Result<Vec<_>, _>>()
+    };
+    first_passing(providers, round, stop_on_abort)
+        .await
+        .map_err(|rejected| LinkError::Api {
+            slot: slots.first().copied().unwrap_or(0),
+            error: rejected.last().unwrap_or_else(no_providers),
+        })
 }
 
 /// Why a follow step failed. The tip did not move.
@@ -408,28 +388,16 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
     ) -> Result<FollowStep, FollowError> {
         self.chain.clear();
         self.tip_state_root = None;
-        let body = {
-            let mut last = None;
-            let mut found = None;
-            for p in self.providers {
-                match p.light_client_finality_update().await {
-                    Ok(b) => {
-                        found = Some(b);
-                        break;
-                    }
-                    Err(e) => last = Some(e),
-                }
-            }
-            match found {
-                Some(b) => b,
-                None => {
-                    return Err(FollowError::Api {
-                        what: "light_client/finality_update",
-                        error: last.unwrap_or_else(no_providers),
-                    })
-                }
-            }
-        };
+        let body = first_passing(
+            self.providers,
+            |p| p.light_client_finality_update(),
+            stop_on_abort,
+        )
+        .await
+        .map_err(|rejected| FollowError::Api {
+            what: "light_client/finality_update",
+            error: rejected.last().unwrap_or_else(no_providers),
+        })?;
         self.follow_light_update(store, &body, current_slot).await
     }
 
@@ -475,19 +443,16 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
         self.advance(&finalized).await
     }
 
+    /// The header of `root` from the first provider that answers; 404 there is
+    /// [`FollowError::FinalizedHeaderMissing`].
     async fn header_by_root(&self, root: &Root) -> Result<HeaderInfo, FollowError> {
-        let mut last = None;
-        for p in self.providers {
-            match p.header_by_root(root).await {
-                Ok(Some(h)) => return Ok(h),
-                Ok(None) => return Err(FollowError::FinalizedHeaderMissing { root: *root }),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(FollowError::Api {
-            what: "header by root",
-            error: last.unwrap_or_else(no_providers),
-        })
+        first_passing(self.providers, |p| p.header_by_root(root), stop_on_abort)
+            .await
+            .map_err(|rejected| FollowError::Api {
+                what: "header by root",
+                error: rejected.last().unwrap_or_else(no_providers),
+            })?
+            .ok_or(FollowError::FinalizedHeaderMissing { root: *root })
     }
 
     /// Links `header` back to the tip, then moves the tip to it.

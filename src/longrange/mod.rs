@@ -57,7 +57,7 @@ use crate::beacon_api::sse::{
     events_url, follow_hint, unsupported, FollowHint, Reconnect, StreamNext, TOPIC_FINALIZED,
     TOPIC_LIGHT_FINALITY,
 };
-use crate::beacon_api::{ApiError, BeaconApi};
+use crate::beacon_api::{first_passing, ApiError, BeaconApi, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Failure;
@@ -778,17 +778,30 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Overseer<'a, A, S, C
         if !anchor.linked_through_latest_block_header {
             return Ok(anchor.slot);
         }
-        let mut last = None;
-        for p in self.ctx.providers {
+        // A 404 ends the search: the block is then unknown, not withheld by one provider.
+        let slot = |p: &'a A| async move {
             match p.header_by_root(&anchor.block_root).await {
-                Ok(Some(h)) => return Ok(h.header.slot),
-                Ok(None) => break,
-                Err(e) => last = Some(e),
+                Ok(Some(h)) => Ok(h.header.slot),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(e)),
             }
-        }
+        };
+        let stop_on_404 = |r: &Rejection<Option<ApiError>>, _| match r.error {
+            None => Next::Stop,
+            Some(_) => Next::Try,
+        };
+        let rejected = match first_passing(self.ctx.providers, slot, stop_on_404).await {
+            Ok(slot) => return Ok(slot),
+            Err(rejected) => rejected,
+        };
+        let last = rejected
+            .rejections
+            .into_iter()
+            .filter_map(|r| r.error)
+            .last();
         Err(OverseerError::Follow(FollowError::Api {
             what: "anchor header by root",
-            error: last.unwrap_or(crate::beacon_api::ApiError::InvalidArgument {
+            error: last.unwrap_or(ApiError::InvalidArgument {
                 what: "anchor header",
                 expected: "a provider that serves the anchor block header",
                 got: "404".into(),

@@ -52,16 +52,15 @@
 //! the spec's sum, is written out on `sync_protocol::TrustedCommittee`. Decompressed points are
 //! cached with the committee for its whole period. A new committee therefore costs one
 //! decompression plus one per absent member, instead of 512 `KeyValidate`s (measured by
-//! [`measure_update_chain`] and [`measure_committee_keys`], see `www/bench/light.html`).
+//! [`crate::light::bench`]: `lightsync bench light` and `www/bench/light.html`).
 
 use std::fmt;
 use std::future::Future;
 
 use tree_hash::TreeHash;
 
-use crate::beacon_api::{ApiError, BeaconApi};
+use crate::beacon_api::{first_passing, stop_on_abort, ApiError, BeaconApi, Next, Rejection};
 use crate::checkpoint::{CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source};
-use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::Event;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
@@ -400,23 +399,6 @@ fn applied(processed: Result<(), LightClientError>) -> Result<bool, LightClientE
     }
 }
 
-/// The first successful answer of `call` over `providers`, in order.
-async fn first_ok<'b, A, T, F, Fut>(providers: &'b [A], call: F) -> Result<T, ApiError>
-where
-    F: Fn(&'b A) -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let mut last = None;
-    for p in providers {
-        match call(p).await {
-            Ok(v) => return Ok(v),
-            Err(e @ ApiError::Aborted { .. }) => return Err(e),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(no_providers))
-}
-
 /// One light rebuild: its run context and its env.
 pub struct LightRebuild<'a, A, S, C: ?Sized, E> {
     /// The network, the providers (in order of preference, none trusted), the store the new
@@ -516,16 +498,21 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         old: &AnchorRecord,
     ) -> Result<BeaconBlockHeader, RebuildError> {
         self.check_abort(Step::AnchorHeader)?;
-        let header = first_ok(self.ctx.providers, |p| p.header_by_root(&old.block_root))
-            .await
-            .map_err(|error| RebuildError::Api {
-                step: Step::AnchorHeader,
-                period: Some(compute_sync_committee_period_at_slot::<P>(old.slot)),
-                error,
-            })?
-            .ok_or(RebuildError::AnchorHeaderMissing {
-                root: old.block_root,
-            })?;
+        let header = first_passing(
+            self.ctx.providers,
+            |p| p.header_by_root(&old.block_root),
+            stop_on_abort,
+        )
+        .await
+        .map_err(|rejected| rejected.last().unwrap_or_else(no_providers))
+        .map_err(|error| RebuildError::Api {
+            step: Step::AnchorHeader,
+            period: Some(compute_sync_committee_period_at_slot::<P>(old.slot)),
+            error,
+        })?
+        .ok_or(RebuildError::AnchorHeaderMissing {
+            root: old.block_root,
+        })?;
         Ok(header.header)
     }
 
@@ -749,37 +736,34 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         F: FnMut(&'a A) -> Fut,
         Fut: Future<Output = Result<T, RebuildError>>,
     {
-        let mut failures = Vec::new();
-        for api in self.ctx.providers {
-            self.check_abort(step)?;
-            match attempt(api).await {
-                Ok(v) => return Ok(Ok(v)),
-                Err(e) => self.rejected(api, e, &mut failures)?,
+        // An abort is checked before each provider is asked.
+        let checked = |api: &'a A| {
+            let answer = self.check_abort(step).map(|()| attempt(api));
+            async move { answer?.await }
+        };
+        let judge = |r: &Rejection<RebuildError>, _left: usize| {
+            if r.error.code() == "ABORTED" {
+                return Next::Stop;
             }
+            self.env.emit(&Event::ProviderRejected {
+                step: r.error.step(),
+                period: r.error.period(),
+                provider: r.provider.clone(),
+                code: r.error.code(),
+                message: r.error.to_string(),
+            });
+            Next::Try
+        };
+        match first_passing(self.ctx.providers, checked, judge).await {
+            Ok(v) => Ok(Ok(v)),
+            Err(rejected) => match rejected.stop_or_all() {
+                Err(abort) => Err(RebuildError::Aborted { step: abort.step() }),
+                Ok(all) => Ok(Err(all
+                    .into_iter()
+                    .map(|r| (r.provider, r.error))
+                    .collect())),
+            },
         }
-        Ok(Err(failures))
-    }
-
-    /// Reports a provider's failure of a step and records it, or stops the rebuild when the
-    /// failure is an abort.
-    fn rejected(
-        &self,
-        api: &A,
-        error: RebuildError,
-        failures: &mut Vec<(String, RebuildError)>,
-    ) -> Result<(), RebuildError> {
-        if error.code() == "ABORTED" {
-            return Err(RebuildError::Aborted { step: error.step() });
-        }
-        self.env.emit(&Event::ProviderRejected {
-            step: error.step(),
-            period: error.period(),
-            provider: api.base_url().to_string(),
-            code: error.code(),
-            message: error.to_string(),
-        });
-        failures.push((api.base_url().to_string(), error));
-        Ok(())
     }
 
     /// The wall clock's slot, read when an answer has arrived: on a live chain a walk across many
@@ -964,126 +948,4 @@ fn all_failed(
             failures,
         },
     }
-}
-
-/// Timings of one verification pass over a chain of updates (the benchmark's unit).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChainTimings {
-    /// Per update: milliseconds to prepare the committee that signs it on its first use
-    /// (decompressing its `aggregate_pubkey`), 0 when that committee was already prepared.
-    pub prepare_ms: Vec<f64>,
-    /// Per update: milliseconds of `process_light_client_update` after that (branches, the
-    /// absent members' keys, aggregate `KeyValidate`, hash-to-curve, pairing).
-    pub verify_ms: Vec<f64>,
-    /// Per update: the member keys the signing committee has decompressed after it.
-    pub decompressed_keys: Vec<usize>,
-    /// Milliseconds for the whole pass (store from bootstrap included).
-    pub total_ms: f64,
-}
-
-/// Verifies `updates` in order from a bootstrap (as a rebuild does from an anchor's committees),
-/// timing each committee's preparation apart from each update's verification. `now_ms` is the
-/// platform's monotonic clock in milliseconds. Used by the benchmark in both wasm and native.
-pub fn measure_update_chain<P: Preset>(
-    network: &NetworkConfig,
-    bootstrap: &crate::types::light_client::LightClientBootstrap<P>,
-    updates: &[crate::types::light_client::LightClientUpdate<P>],
-    now_ms: &dyn Fn() -> f64,
-) -> Result<ChainTimings, LightClientError> {
-    let start = now_ms();
-    let root = bootstrap.header().beacon().tree_hash_root();
-    let mut store =
-        crate::light::sync_protocol::initialize_light_client_store(network, root, bootstrap)?;
-    let mut out = ChainTimings::default();
-    let current_slot = updates
-        .iter()
-        .map(|u| u.signature_slot())
-        .max()
-        .unwrap_or(0);
-    for (i, u) in updates.iter().enumerate() {
-        let parts = u.parts();
-        let signer_period = compute_sync_committee_period_at_slot::<P>(parts.signature_slot);
-        // Read before timing and processing: the update may rotate the store's committees.
-        let signer = if signer_period == store.period() {
-            Some(store.current_sync_committee.committee.clone())
-        } else {
-            store
-                .next_sync_committee
-                .as_ref()
-                .map(|c| c.committee.clone())
-        };
-        let t0 = now_ms();
-        if signer_period == store.period() {
-            store.current_sync_committee.prepare();
-        } else if let Some(next) = &store.next_sync_committee {
-            next.prepare();
-        }
-        let t1 = now_ms();
-        process_with_context(
-            network,
-            &mut store,
-            &parts,
-            current_slot,
-            UpdateKind::Update,
-            Some(i),
-        )?;
-        let t2 = now_ms();
-        out.prepare_ms.push(t1 - t0);
-        out.verify_ms.push(t2 - t1);
-        // The committee object that verified is the one now in the store (same period or
-        // rotated from `next` to `current`): count its cache.
-        let after = [
-            Some(&store.current_sync_committee),
-            store.next_sync_committee.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|c| signer.as_ref() == Some(&c.committee))
-        .map(|c| c.decompressed_keys())
-        .max()
-        .unwrap_or(0);
-        out.decompressed_keys.push(after);
-    }
-    out.total_ms = now_ms() - start;
-    Ok(out)
-}
-
-/// What one committee's keys cost in the three ways a verifier can treat them, in
-/// milliseconds: `KeyValidate` of all members (what this crate did per committee before),
-/// `pubkey_to_point` of all members (the participants'-sum path with everyone taking part),
-/// and `pubkey_to_point` of `aggregate_pubkey` alone (the committee-minus-absent path).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CommitteeKeyTimings {
-    /// `KeyValidate` (decompression, subgroup and identity checks) of every member key.
-    pub key_validate_all_ms: f64,
-    /// Decompression of every member key, without subgroup checks.
-    pub decompress_all_ms: f64,
-    /// Decompression of `aggregate_pubkey`.
-    pub decompress_aggregate_ms: f64,
-}
-
-/// Times [`CommitteeKeyTimings`] over `committee`; every key must decode.
-pub fn measure_committee_keys<P: Preset>(
-    committee: &SyncCommittee<P>,
-    now_ms: &dyn Fn() -> f64,
-) -> Result<CommitteeKeyTimings, crate::light::bls::BlsError> {
-    use crate::light::bls::{PublicKey, PublicKeyPoint};
-    let t0 = now_ms();
-    for k in committee.pubkeys.iter() {
-        std::hint::black_box(PublicKey::from_bytes(k.as_slice())?);
-    }
-    let t1 = now_ms();
-    for k in committee.pubkeys.iter() {
-        std::hint::black_box(PublicKeyPoint::from_bytes(k.as_slice())?);
-    }
-    let t2 = now_ms();
-    std::hint::black_box(PublicKeyPoint::from_bytes(
-        committee.aggregate_pubkey.as_slice(),
-    )?);
-    let t3 = now_ms();
-    Ok(CommitteeKeyTimings {
-        key_validate_all_ms: t1 - t0,
-        decompress_all_ms: t2 - t1,
-        decompress_aggregate_ms: t3 - t2,
-    })
 }
