@@ -4,7 +4,8 @@
 //! Why one enum: a caller (the CLI, a test, the JS API) listens to all flows through one
 //! [`crate::ctx::Env::emit`], and the JS API's event payloads are decided here, once, instead of
 //! in a conversion per flow at the wasm boundary. [`Event::js_name`] is the JS event an event goes
-//! to (`progress`, `warning`, `followed`, `followError`, `followSource`; `None`: not shown), and
+//! to (`progress`, `warning`, `followed`, `followError`, `followSource`, `execution`; `None`: not
+//! shown), and
 //! `Serialize` writes its payload exactly as `typings.d.ts` documents it: roots as `0x`-hex,
 //! chain quantities (slots, periods) as decimal strings, counters and rates as numbers, absent
 //! values as `null`. Which events are warnings, and their texts, is `crate::warning`'s
@@ -19,6 +20,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::beacon_api::ApiError;
+use crate::store::ExecutionBlock;
 use crate::types::{hex0x, Slot};
 use crate::ws::WsStatus;
 
@@ -303,6 +305,25 @@ pub enum ResetReason {
     AnchorChanged,
 }
 
+/// Which verified beacon block an [`Event::Execution`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionSource {
+    /// A newly stored anchor (its verified state's `latest_execution_payload_header`).
+    Anchor,
+    /// A newly followed tip (its light-client header's verified `execution`).
+    Tip,
+}
+
+impl ExecutionSource {
+    /// Lower-case name (the JS `source` of `execution`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionSource::Anchor => "anchor",
+            ExecutionSource::Tip => "tip",
+        }
+    }
+}
+
 /// What a running flow reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -402,6 +423,36 @@ pub enum Event {
         /// Why.
         reason: ResetReason,
     },
+    /// A newer verified execution block is known: an anchor was stored, or the tip advanced,
+    /// with a verified execution payload header (see `crate::execution`). Emitted after the
+    /// record that carries it was stored.
+    Execution {
+        /// Which block it belongs to.
+        source: ExecutionSource,
+        /// That beacon block's slot (for an anchor, its state's slot, as `Anchor.slot`).
+        slot: Slot,
+        /// That beacon block's root.
+        block_root: [u8; 32],
+        /// The execution block.
+        execution: ExecutionBlock,
+    },
+}
+
+impl Event {
+    /// The [`Event::Execution`] of a stored block, if it has a verified execution block.
+    pub fn execution(
+        source: ExecutionSource,
+        slot: Slot,
+        block_root: [u8; 32],
+        execution: Option<ExecutionBlock>,
+    ) -> Option<Event> {
+        execution.map(|execution| Event::Execution {
+            source,
+            slot,
+            block_root,
+            execution,
+        })
+    }
 }
 
 impl Event {
@@ -412,6 +463,7 @@ impl Event {
             Event::Followed(_) => Some("followed"),
             Event::FollowFailed(_) => Some("followError"),
             Event::Stream(_) => Some("followSource"),
+            Event::Execution { .. } => Some("execution"),
             Event::Decided { .. } | Event::ChunkVerified { .. } => None,
             _ => self.warning().map(|_| "warning"),
         }
@@ -534,6 +586,17 @@ impl Serialize for Event {
                 put(&mut m, "stale", &ws.stale)?;
             }
             Event::ChunkVerified { chunk } => put(&mut m, "chunk", &chunk.to_string())?,
+            Event::Execution {
+                source,
+                slot,
+                block_root,
+                execution,
+            } => {
+                put(&mut m, "source", source.as_str())?;
+                put(&mut m, "slot", &slot.to_string())?;
+                put(&mut m, "blockRoot", &hex0x(block_root))?;
+                put(&mut m, "execution", &execution.to_json())?;
+            }
             other => {
                 let (code, message) = other
                     .warning()
@@ -635,6 +698,32 @@ mod tests {
         };
         assert_eq!(payload(&r)["code"], json!("BACKFILL_RESET"));
         assert_eq!(Event::ChunkVerified { chunk: 1 }.js_name(), None);
+    }
+
+    #[test]
+    fn execution_payload_has_hex_hashes_and_decimal_numbers() {
+        let execution = ExecutionBlock {
+            block_hash: [0xab; 32],
+            block_number: 1 << 54,
+            state_root: [1; 32],
+            receipts_root: [2; 32],
+            timestamp: 1_700_000_000,
+        };
+        assert_eq!(
+            Event::execution(ExecutionSource::Tip, 9, [3; 32], None),
+            None,
+            "no verified execution block, no event"
+        );
+        let e = Event::execution(ExecutionSource::Tip, 9, [3; 32], Some(execution)).unwrap();
+        assert_eq!(e.js_name(), Some("execution"));
+        assert_eq!(
+            payload(&e),
+            json!({"source": "tip", "slot": "9", "blockRoot": hex0x([3u8; 32]),
+                   "execution": {"blockHash": hex0x([0xabu8; 32]),
+                                 "blockNumber": (1u64 << 54).to_string(),
+                                 "stateRoot": hex0x([1u8; 32]), "receiptsRoot": hex0x([2u8; 32]),
+                                 "timestamp": "1700000000"}})
+        );
     }
 
     #[test]

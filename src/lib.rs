@@ -13,6 +13,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod ctx;
 pub mod event;
+pub mod execution;
 pub mod light;
 pub mod longrange;
 pub mod merkle;

@@ -640,6 +640,7 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
             next_sync_committee: None,
             created_at: 0,
             stale: false,
+            execution: None,
         },
         true,
     ))

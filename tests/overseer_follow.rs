@@ -368,6 +368,32 @@ fn the_rebuild_stores_the_whole_chain_and_skips_a_lying_provider() {
         (new.block_root, new.block_root, HeadSource::FinalityUpdate)
     );
 
+    // The new anchor (and the head, its block) carry the execution block of its verified state:
+    // the payload of that very block, as the devnet serves it; announced once stored.
+    let execution = new
+        .execution
+        .expect("a post-merge anchor has an execution block");
+    let block = devnet_common::get(
+        &devnet.urls()[1],
+        &format!("/eth/v2/beacon/blocks/0x{}", hex::encode(new.block_root)),
+        None,
+    )
+    .json();
+    let payload = &block["data"]["message"]["body"]["execution_payload"];
+    assert_eq!(
+        format!("0x{}", hex::encode(execution.block_hash)),
+        payload["block_hash"].as_str().unwrap()
+    );
+    assert_eq!(
+        execution.block_number.to_string(),
+        payload["block_number"].as_str().unwrap()
+    );
+    assert_eq!(head.execution, Some(execution));
+    assert!(hooks.events.borrow().iter().any(|e| matches!(
+        e,
+        Event::Execution { execution: x, block_root, .. } if *x == execution && *block_root == new.block_root
+    )));
+
     // Following continues with the light client: no newer finality update, nothing moves.
     assert!(following.light.is_some());
     let step = block_on(o.follow_step(&mut following)).unwrap();

@@ -69,6 +69,7 @@ fn anchor(root_byte: u8, slot: u64) -> AnchorRecord {
         next_sync_committee: Some(committee),
         created_at: 1_760_000_000,
         stale: false,
+        execution: None,
     }
 }
 
@@ -351,6 +352,7 @@ fn head_of(top: &HeaderRecord, anchor_root: [u8; 32], source: HeadSource) -> Hea
         source,
         anchor_root,
         updated_at: 1_760_000_100,
+        execution: None,
     }
 }
 

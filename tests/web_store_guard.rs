@@ -279,6 +279,7 @@ async fn verify_store_over_indexeddb_prints_its_time() {
         next_sync_committee: None,
         created_at: 0,
         stale: false,
+        execution: None,
     };
     store.put_anchor(&anchor, true).await.unwrap();
     commit_chain_below(&store, &chain, 8192).await.unwrap();

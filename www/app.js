@@ -302,6 +302,9 @@ function onProgress(e) {
 function renderHead(status) {
   const head = status?.head;
   const el = $("head");
+  const anchor = status?.anchor;
+  renderExecution("anchor-execution", anchor?.execution, anchor ? "none (pre-merge state)" : "–");
+  renderExecution("head-execution", head?.execution, head ? "not verified (no light-client proof)" : "–");
   if (!head) {
     el.textContent = "–";
     return;
@@ -309,6 +312,19 @@ function renderHead(status) {
   const slot = head.slot === null || head.slot === undefined ? "slot unknown" : `slot ${int(head.slot)}`;
   el.textContent = `${slot}, ${shortRoot(head.root)} (${head.followed ? "followed" : "anchor block"})`;
   el.title = head.root;
+}
+
+// A verified execution block (number and hash), or why there is none: before the merge for an
+// anchor, no proof of the payload for a tip taken from the providers' word.
+function renderExecution(id, execution, none) {
+  const el = $(id);
+  if (!execution) {
+    el.textContent = none;
+    el.removeAttribute("title");
+    return;
+  }
+  el.textContent = `#${int(execution.blockNumber)}, ${shortRoot(execution.blockHash)}`;
+  el.title = execution.blockHash;
 }
 
 // The origin's storage: whether it is persistent (asked once an anchor is stored; else the
@@ -532,6 +548,10 @@ async function run(values) {
       if (e.source === "events") log(`Following by events: ${e.url}`);
       else log(`Event stream unavailable (${e.code}: ${e.message}); polling, retrying in ${Math.round(e.retryInMs / 1000)} s`, "warn");
       renderFollow(e.source, lastLatency);
+    });
+    sync.on("execution", (e) => {
+      log(`Verified execution block #${int(e.execution.blockNumber)} ${shortRoot(e.execution.blockHash)} (${e.source} at slot ${int(e.slot)})`);
+      refresh();
     });
     sync.on("followError", (err) => log(`Follow step failed (${err.code}): ${err.message}; tip unchanged`, "warn"));
     if (opened.resumed) {

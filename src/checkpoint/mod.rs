@@ -45,7 +45,7 @@ use std::borrow::Cow;
 use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
-use crate::event::Event;
+use crate::event::{Event, ExecutionSource};
 use crate::merkle::{
     ActiveValidators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
@@ -329,6 +329,10 @@ pub async fn commit<S: Store, E: Env>(
         .put_anchor_with_roots(&verified.anchor, &verified.roots, true)
         .await?;
     emit_progress(env, Phase::Store, 1, Some(1), 0, None, None, None);
+    let a = &verified.anchor;
+    if let Some(e) = Event::execution(ExecutionSource::Anchor, a.slot, a.block_root, a.execution) {
+        env.emit(&e);
+    }
     Ok(Verified {
         anchor: verified.anchor,
         ws: verified.ws,
@@ -1001,6 +1005,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             next_sync_committee: committee_record(view.next_sync_committee()),
             created_at: self.ctx.clock.now_unix_seconds(),
             stale: ws.stale,
+            // Read from the bytes whose root was just verified.
+            execution: crate::execution::from_state_view(&view),
         };
         Ok((anchor, ws))
     }

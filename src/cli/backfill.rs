@@ -208,6 +208,7 @@ fn backfill_and_print(a: Args) -> i32 {
         next_sync_committee: None,
         created_at: 0,
         stale: false,
+        execution: None,
     };
     if let Err(e) = block_on(store.put_anchor(&anchor, true)) {
         return fail("STORE", &e.to_string());

@@ -268,6 +268,13 @@ pub fn anchor_json(v: &Verified) -> serde_json::Value {
         "stale": v.ws.stale,
         "active_validators": a.active_validators,
         "total_active_balance_gwei": a.total_active_balance,
+        "execution": a.execution.map(|e| serde_json::json!({
+            "block_hash": hex0x(e.block_hash),
+            "block_number": e.block_number,
+            "state_root": hex0x(e.state_root),
+            "receipts_root": hex0x(e.receipts_root),
+            "timestamp": e.timestamp,
+        })),
     })
 }
 

@@ -224,6 +224,17 @@ impl Env for StepPrinter<'_> {
                 self.steps.set(n);
                 println!("{}", step_error(n, e));
             }
+            Event::Execution {
+                source,
+                slot,
+                execution: e,
+                ..
+            } => eprintln!(
+                "execution: {} at slot {slot}: block {} {}",
+                source.as_str(),
+                e.block_number,
+                hex0x(e.block_hash)
+            ),
             Event::Stream(StreamStatus::Open { url }) => {
                 eprintln!("events: open {}", redact_credentials(url))
             }

@@ -34,6 +34,7 @@ mod guard;
 mod hash;
 mod longrange;
 mod options;
+mod reads;
 mod storage;
 mod store;
 
@@ -52,7 +53,7 @@ use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env, HashPool};
 use crate::event::Event;
 use crate::longrange::follow::Tip;
-use crate::store::{AnchorRecord, Store};
+use crate::store::{AnchorRecord, ExecutionBlock, Root, Store};
 use crate::types::hex0x;
 use crate::ws::{Clock, WsStatus};
 
@@ -243,6 +244,22 @@ fn anchor_js(a: &AnchorRecord) -> JsValue {
     set(&o, "activeValidators", a.active_validators.to_string());
     set(&o, "createdAt", a.created_at.to_string());
     set(&o, "stale", a.stale);
+    set(
+        &o,
+        "execution",
+        nullable(a.execution.as_ref().map(execution_js)),
+    );
+    o.into()
+}
+
+/// The `ExecutionBlock` object (see the typing): hashes as `0x`-hex, numbers as decimal strings.
+fn execution_js(e: &ExecutionBlock) -> JsValue {
+    let o = Object::new();
+    set(&o, "blockHash", hex0x(e.block_hash));
+    set(&o, "blockNumber", e.block_number.to_string());
+    set(&o, "stateRoot", hex0x(e.state_root));
+    set(&o, "receiptsRoot", hex0x(e.receipts_root));
+    set(&o, "timestamp", e.timestamp.to_string());
     o.into()
 }
 
@@ -302,6 +319,9 @@ pub(crate) struct Inner {
     call_signal: RefCell<Option<AbortSignal>>,
     /// The tip the last follow step reached, or the stored one (see [`Inner::set_head`]).
     head: RefCell<Option<Tip>>,
+    /// The newest verified execution block of a followed tip, with that tip's block root
+    /// (shown by `status().head` while that block is the head).
+    head_execution: RefCell<Option<(Root, ExecutionBlock)>>,
     /// Where following stands between `follow()` steps (taken out while a step runs).
     following: RefCell<Option<crate::longrange::FollowState>>,
     /// A `follow()` loop is running.
@@ -412,8 +432,15 @@ impl Inner {
         let Some(name) = event.js_name() else {
             return;
         };
-        if let Event::Followed(f) = event {
-            self.set_head(f.step.tip());
+        match event {
+            Event::Followed(f) => self.set_head(f.step.tip()),
+            Event::Execution {
+                source: crate::event::ExecutionSource::Tip,
+                block_root,
+                execution,
+                ..
+            } => *self.head_execution.borrow_mut() = Some((*block_root, *execution)),
+            _ => {}
         }
         let payload = match event {
             Event::FollowFailed(f) => js_error(f.code, &f.message, f.expected_actual.clone()),
@@ -645,6 +672,7 @@ impl Inner {
         result?;
         *self.anchor.borrow_mut() = None;
         *self.head.borrow_mut() = None;
+        *self.head_execution.borrow_mut() = None;
         *self.following.borrow_mut() = None;
         self.backfill_paused.set(false);
         self.set_mode_with(Mode::Idle, None);
@@ -655,10 +683,20 @@ impl Inner {
     /// the state's unless the anchor was linked through `latest_block_header` across empty slots).
     fn head_js(&self, anchor: Option<&AnchorRecord>) -> JsValue {
         let o = Object::new();
+        let execution = |root: &Root| {
+            let tip = *self.head_execution.borrow();
+            let verified = tip.filter(|(r, _)| r == root).map(|(_, e)| e).or_else(|| {
+                anchor
+                    .filter(|a| a.block_root == *root)
+                    .and_then(|a| a.execution)
+            });
+            nullable(verified.as_ref().map(execution_js))
+        };
         if let Some(tip) = self.head.borrow().as_ref() {
             set(&o, "root", hex0x(&tip.root));
             set(&o, "slot", tip.slot.to_string());
             set(&o, "followed", true);
+            set(&o, "execution", execution(&tip.root));
         } else if let Some(a) = anchor {
             set(&o, "root", hex0x(&a.block_root));
             let slot = if a.linked_through_latest_block_header {
@@ -668,6 +706,7 @@ impl Inner {
             };
             set(&o, "slot", slot);
             set(&o, "followed", false);
+            set(&o, "execution", execution(&a.block_root));
         } else {
             return JsValue::NULL;
         }
@@ -723,18 +762,19 @@ impl LightSync {
             .map_err(|e| error::from_store(&e))?;
         let anchor = storage::check_on_open(&store, &network).await?;
         // The stored followed tip, shown by `status().head` until a step moves it.
-        let head = match &anchor {
+        let stored_head = match &anchor {
             Some(a) => store
                 .head()
                 .await
                 .map_err(|e| error::from_store(&e))?
-                .filter(|h| h.anchor_root == a.block_root)
-                .map(|h| Tip {
-                    slot: h.slot,
-                    root: h.block_root,
-                }),
+                .filter(|h| h.anchor_root == a.block_root),
             None => None,
         };
+        let head = stored_head.map(|h| Tip {
+            slot: h.slot,
+            root: h.block_root,
+        });
+        let head_execution = stored_head.and_then(|h| h.execution.map(|e| (h.block_root, e)));
         let guard = storage::Guard::new(store.name(), lock);
         guard.refresh().await;
         let sync = LightSync {
@@ -749,6 +789,7 @@ impl LightSync {
                 running: Cell::new(false),
                 call_signal: RefCell::new(None),
                 head: RefCell::new(head),
+                head_execution: RefCell::new(head_execution),
                 following: RefCell::new(None),
                 following_running: Cell::new(false),
                 backfill_paused: Cell::new(false),
@@ -922,9 +963,10 @@ impl LightSync {
 fn event_name(event: EventName) -> Result<String, JsValue> {
     let name = JsValue::from(event).as_string().unwrap_or_default();
     match name.as_str() {
-        "progress" | "warning" | "status" | "followed" | "followError" | "followSource" => Ok(name),
+        "progress" | "warning" | "status" | "followed" | "followError" | "followSource"
+        | "execution" => Ok(name),
         other => Err(error::invalid_options(format!(
-            "event: expected \"progress\", \"warning\", \"status\", \"followed\", \"followError\" or \"followSource\", got {other:?}"
+            "event: expected \"progress\", \"warning\", \"status\", \"followed\", \"followError\", \"followSource\" or \"execution\", got {other:?}"
         ))),
     }
 }

@@ -134,6 +134,25 @@ export interface StartOptions {
 
 export type Trust = "checkpoint" | "block-root" | "provider" | "file" | "light-client";
 
+/** A verified execution-layer block: what a beacon block commits to in its execution payload
+ * header. Use it to check an execution RPC (`eth_getBlockByNumber(blockNumber)` must return this
+ * `blockHash`, and its `stateRoot` anchors `eth_getProof` answers). Only ever taken after its
+ * verification: from an anchor state whose `hash_tree_root` was checked (its
+ * `latest_execution_payload_header`), or from a light-client header whose execution branch was
+ * proven against the block's `body_root`. */
+export interface ExecutionBlock {
+  /** The execution block's hash, 0x-hex. */
+  blockHash: string;
+  /** The execution block's number. */
+  blockNumber: DecimalString;
+  /** The execution state trie root after the block, 0x-hex. */
+  stateRoot: string;
+  /** The receipts trie root of the block, 0x-hex. */
+  receiptsRoot: string;
+  /** The block's time, unix seconds. */
+  timestamp: DecimalString;
+}
+
 /** A verified anchor. */
 export interface Anchor {
   network: string;
@@ -154,6 +173,10 @@ export interface Anchor {
   /** When it was stored, unix seconds. */
   createdAt: DecimalString;
   stale: boolean;
+  /** The execution block of the verified anchor state (`latest_execution_payload_header`);
+   * null before Bellatrix, before the merge (a zero block hash), and for anchors stored by a
+   * version without this field. */
+  execution: ExecutionBlock | null;
 }
 
 /** The anchor's weak-subjectivity standing at the time of the `status()` call. */
@@ -201,6 +224,64 @@ export interface Head {
   slot: DecimalString | null;
   /** True once a follow step moved past (or confirmed) the anchor, or a stored tip was loaded. */
   followed: boolean;
+  /** The block's verified execution block: the anchor's (see `Anchor.execution`) while the head
+   * is the anchor's block; for a followed tip, the one its light-client header proved (the
+   * `light` long-range mode, Capella on). Null when none was verified: a tip taken from the
+   * providers' `finality_checkpoints` carries no proof of its execution payload. */
+  execution: ExecutionBlock | null;
+}
+
+/** A newer verified execution block is known: an anchor was stored (`source: "anchor"`) or the
+ * followed tip advanced (`source: "tip"`) with a verified execution payload header. Fired after
+ * the record carrying it was stored. */
+export interface ExecutionEvent {
+  source: "anchor" | "tip";
+  /** The beacon block's slot (for an anchor, its state's slot, as `Anchor.slot`). */
+  slot: DecimalString;
+  /** The beacon block's root. */
+  blockRoot: string;
+  execution: ExecutionBlock;
+}
+
+/** A `BeaconBlockHeader`, as stored. */
+export interface BeaconBlockHeaderInfo {
+  slot: DecimalString;
+  proposerIndex: DecimalString;
+  parentRoot: string;
+  stateRoot: string;
+  bodyRoot: string;
+}
+
+/** A stored header, read back and verified: `root` is `hash_tree_root(header)`, checked on every
+ * read (a record whose bytes no longer hash to its root rejects with `CORRUPT_RECORD`). */
+export interface StoredHeader {
+  slot: DecimalString;
+  root: string;
+  header: BeaconBlockHeaderInfo;
+}
+
+/** A slot argument: a non-negative integer number, a bigint, or a decimal string. */
+export type SlotInput = number | bigint | DecimalString;
+
+/** The argument of `headers()`: both bounds inclusive, each defaulting to the stored range. */
+export interface HeadersRange {
+  fromSlot?: SlotInput;
+  toSlot?: SlotInput;
+}
+
+/** The answer of `blockRootAt(slot)`. */
+export interface BlockRootAt {
+  /** The slot asked for. */
+  slot: DecimalString;
+  /** The root of the latest block at or before `slot` (`get_block_root_at_slot`): for an empty
+   * slot, the block before it. */
+  root: string;
+  /** That block's slot, when a stored header shows it; null when only the anchor's
+   * `block_roots` told the root. */
+  blockSlot: DecimalString | null;
+  /** Stored, verified headers (the anchor's block included), or the active anchor state's
+   * `block_roots` (its 8,192 slots below the anchor on mainnet; verified with the state). */
+  source: "headers" | "anchor-block-roots";
 }
 
 /** The argument of `follow()`. */
@@ -371,6 +452,7 @@ export type FollowSourceEvent =
 export interface LightSyncEvents {
   progress: ProgressEvent; warning: WarningEvent; status: StatusEvent;
   followed: FollowedEvent; followError: FollowErrorEvent; followSource: FollowSourceEvent;
+  execution: ExecutionEvent;
 }
 export type LightSyncEventName = keyof LightSyncEvents;
 export type LightSyncListener<K extends LightSyncEventName> = (event: LightSyncEvents[K]) => void;
@@ -392,6 +474,23 @@ export interface LightSync {
    * called; rejects when there is nothing to follow from or the anchor is stale and `longRange`
    * refuses it. */
   follow(options?: FollowOptions): Promise<Head | null>;
+  /** The stored header at a slot, or with a block root (0x-hex), verified against its bytes
+   * before it is returned; null when none is stored (an empty slot, a block outside the stored
+   * history). A lookup by a root that is neither the anchor's, the head's nor in the anchor's
+   * `block_roots` window reads the stored history in batches. Rejects with `INVALID_ARGUMENT`
+   * for a malformed slot or root and `CORRUPT_RECORD` for a record that fails its check. */
+  header(slotOrRoot: SlotInput | string): Promise<StoredHeader | null>;
+  /** The stored headers in `range`, ascending, each verified, read from IndexedDB in batches as
+   * the loop asks for them: `for await (const h of sync.headers({ fromSlot, toSlot }))`. Empty
+   * slots are skipped. A record that fails its check rejects that step with `CORRUPT_RECORD`. */
+  headers(range?: HeadersRange): AsyncIterable<StoredHeader>;
+  /** The root of the latest block at or before `slot`, as the spec's `get_block_root_at_slot`
+   * answers it (an empty slot gives the block before it), from what is proven: stored headers
+   * (a header at the slot, or the one below it whose child above names it as parent), the
+   * anchor's block up to the anchor's slot, or the active anchor state's `block_roots` window
+   * below the anchor. Null when none of these proves it (above the followed head, below both
+   * the backfill and the window, or no anchor): it never guesses. */
+  blockRootAt(slot: SlotInput): Promise<BlockRootAt | null>;
 }
 
 /** Every remote event (re-emitted from the instance that writes the database, through its
@@ -409,9 +508,10 @@ export type ErrorCode =
    * value, or trust inputs that cannot be combined; the message names it and what was
    * expected. Retry: no, fix the option. */
   | "INVALID_OPTIONS"
-  /** An argument of a standalone export (`stateRoot`, the hashing exports) or a value handed
-   * to a Beacon API call (a state id, a base URL) is not valid; unlike `INVALID_OPTIONS` it
-   * is not an option of the instance. Retry: no, fix the argument. */
+  /** An argument of a standalone export (`stateRoot`, the hashing exports), of a read
+   * (`header`, `headers`, `blockRootAt`: a slot or root) or a value handed to a Beacon API call
+   * (a state id, a base URL) is not valid; unlike `INVALID_OPTIONS` it is not an option of the
+   * instance. Retry: no, fix the argument. */
   | "INVALID_ARGUMENT"
   /** `start()` had no trust input (`checkpoint`, `trustedBlockRoot`, `stateId`, `stateFile`)
    * and the database holds no anchor to resume from. Retry: no, give a trust input. */

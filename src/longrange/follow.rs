@@ -300,6 +300,19 @@ impl AnyLightStore {
         }
     }
 
+    /// The execution block of the finalized header, which the store accepted only after
+    /// `is_valid_light_client_header` proved it (see [`crate::execution`]).
+    pub fn finalized_execution(&self) -> Option<crate::execution::ExecutionBlock> {
+        match self {
+            AnyLightStore::Mainnet(s) => {
+                crate::execution::from_light_client_header(&s.finalized_header)
+            }
+            AnyLightStore::Minimal(s) => {
+                crate::execution::from_light_client_header(&s.finalized_header)
+            }
+        }
+    }
+
     /// The sync-committee period of the finalized header.
     pub fn period(&self) -> u64 {
         match self {
@@ -323,6 +336,9 @@ pub struct Follower<'a, A> {
     pub chain: Vec<HeaderRecord>,
     /// The new tip header's `state_root`, after an `Advanced` step.
     pub tip_state_root: Option<Root>,
+    /// The new tip's verified execution block, after an `Advanced` step of the light mode
+    /// (see [`AnyLightStore::finalized_execution`]); `None` otherwise.
+    pub tip_execution: Option<crate::execution::ExecutionBlock>,
 }
 
 impl<'a, A: BeaconApi> Follower<'a, A> {
@@ -334,6 +350,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
             tip,
             chain: Vec::new(),
             tip_state_root: None,
+            tip_execution: None,
         }
     }
 
@@ -343,6 +360,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
     pub async fn follow_checkpoints(&mut self) -> Result<FollowStep, FollowError> {
         self.chain.clear();
         self.tip_state_root = None;
+        self.tip_execution = None;
         let mut answers: Vec<(String, u64, Root)> = Vec::new();
         let mut last = None;
         for p in self.providers {
@@ -388,6 +406,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
     ) -> Result<FollowStep, FollowError> {
         self.chain.clear();
         self.tip_state_root = None;
+        self.tip_execution = None;
         let body = first_passing(
             self.providers,
             |p| p.light_client_finality_update(),
@@ -412,6 +431,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
     ) -> Result<FollowStep, FollowError> {
         self.chain.clear();
         self.tip_state_root = None;
+        self.tip_execution = None;
         let result = match store {
             AnyLightStore::Mainnet(s) => apply_finality::<Mainnet>(
                 self.network,
@@ -440,7 +460,11 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
         if finalized.slot <= self.tip.slot {
             return Ok(FollowStep::Unchanged { tip: self.tip });
         }
-        self.advance(&finalized).await
+        let step = self.advance(&finalized).await?;
+        if let FollowStep::Advanced { .. } = step {
+            self.tip_execution = store.finalized_execution();
+        }
+        Ok(step)
     }
 
     /// The header of `root` from the first provider that answers; 404 there is

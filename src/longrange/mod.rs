@@ -592,6 +592,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Overseer<'a, A, S, C
                 source,
                 anchor_root: state.anchor_root,
                 updated_at: self.ctx.clock.now_unix_seconds(),
+                execution: follower.tip_execution,
             };
             self.ctx.store.commit_head(&head, &follower.chain).await?;
             state.tip = to;
@@ -609,6 +610,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Overseer<'a, A, S, C
             source: step_source,
             latency_ms,
         }));
+        if let FollowStep::Advanced { to, .. } = step {
+            let tip = crate::event::ExecutionSource::Tip;
+            if let Some(e) = Event::execution(tip, to.slot, to.root, follower.tip_execution) {
+                self.env.emit(&e);
+            }
+        }
         Ok(step)
     }
 
@@ -916,6 +923,7 @@ mod tests {
             next_sync_committee: None,
             created_at: 0,
             stale: false,
+            execution: None,
         }
     }
 

@@ -713,6 +713,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             source: HeadSource::FinalityUpdate,
             anchor_root: new_root,
             updated_at: self.ctx.clock.now_unix_seconds(),
+            execution: anchor.execution,
         };
         let headers_stored = self
             .ctx
@@ -720,6 +721,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             .commit_rebuilt_anchor(anchor, &chain, backfill, &head)
             .await
             .map_err(RebuildError::Store)?;
+        let announce = crate::event::ExecutionSource::Anchor;
+        if let Some(e) =
+            Event::execution(announce, anchor.slot, anchor.block_root, anchor.execution)
+        {
+            self.env.emit(&e);
+        }
         self.progress(Step::Store, 1, Some(1), Some(new_period));
         Ok((head, headers_stored))
     }

@@ -380,6 +380,7 @@ mod tests {
             next_sync_committee: Some(committee),
             created_at: 1_700_000_000,
             stale: false,
+            execution: None,
         }
     }
 
@@ -772,6 +773,7 @@ mod tests {
             source: crate::store::HeadSource::Checkpoints,
             anchor_root,
             updated_at: 1_700_000_100,
+            execution: None,
         }
     }
 

@@ -18,6 +18,7 @@
 mod error;
 mod memory;
 pub mod pack;
+pub mod reads;
 mod records;
 pub mod verify;
 
@@ -30,8 +31,8 @@ pub use error::StoreError;
 pub use idb::{storage_estimate, storage_manager, IdbStore};
 pub use memory::MemoryStore;
 pub use records::{
-    AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord,
-    MetaRecord, Root, StoreDump, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN,
+    AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, HeadRecord, HeadSource,
+    HeaderRecord, MetaRecord, Root, StoreDump, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN,
 };
 
 /// The schema this library writes. Version 1: object stores `anchors` (key: block root bytes),

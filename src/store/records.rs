@@ -85,6 +85,51 @@ pub struct AnchorRecord {
     /// Set when the anchor was found outside its weak-subjectivity period and kept anyway (the
     /// `lenient` long-range mode); an anchor in use under `strict` is never stale.
     pub stale: bool,
+    /// The execution block of the verified state's `latest_execution_payload_header`; `None`
+    /// before Bellatrix, before the merge (zero `block_hash`), and in records stored before
+    /// this field existed (they load unchanged: no schema change was needed).
+    #[serde(default)]
+    pub execution: Option<ExecutionBlock>,
+}
+
+/// A verified execution block, as stored with an anchor or a followed head: what the beacon
+/// block commits to in its execution payload header (see `crate::execution` for where it is
+/// taken from, always after its verification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionBlock {
+    /// `block_hash`: the execution block's hash (what `eth_getBlockByHash` takes).
+    #[serde(with = "bytes32")]
+    pub block_hash: Root,
+    /// `block_number`: the execution block's height.
+    pub block_number: u64,
+    /// `state_root`: the execution state trie root after the block.
+    #[serde(with = "bytes32")]
+    pub state_root: Root,
+    /// `receipts_root`: the receipts trie root of the block.
+    #[serde(with = "bytes32")]
+    pub receipts_root: Root,
+    /// `timestamp`: the block's time, in unix seconds.
+    pub timestamp: u64,
+}
+
+impl ExecutionBlock {
+    /// `None` for the all-zero header of a pre-merge state (zero `block_hash`).
+    pub fn merged(self) -> Option<Self> {
+        (self.block_hash != [0u8; 32]).then_some(self)
+    }
+
+    /// The JS/JSON form: hashes as `0x`-hex, numbers as decimal strings (`blockHash`,
+    /// `blockNumber`, `stateRoot`, `receiptsRoot`, `timestamp`), as `typings.d.ts` documents it.
+    pub fn to_json(&self) -> serde_json::Value {
+        use crate::types::hex0x;
+        serde_json::json!({
+            "blockHash": hex0x(self.block_hash),
+            "blockNumber": self.block_number.to_string(),
+            "stateRoot": hex0x(self.state_root),
+            "receiptsRoot": hex0x(self.receipts_root),
+            "timestamp": self.timestamp.to_string(),
+        })
+    }
 }
 
 /// One stored block header.
@@ -216,6 +261,12 @@ pub struct HeadRecord {
     pub anchor_root: Root,
     /// When the tip was stored, in unix seconds (the wall clock of the step).
     pub updated_at: u64,
+    /// The tip's execution block, when it was verified with the tip: the light-client header's
+    /// `execution` after `is_valid_light_client_header` (Capella on), or the new anchor's state
+    /// for a light rebuild. `None` otherwise (a tip from the providers' `finality_checkpoints`
+    /// has no proof of its execution payload), and in records stored before this field existed.
+    #[serde(default)]
+    pub execution: Option<ExecutionBlock>,
 }
 
 /// The database's own bookkeeping.
@@ -443,5 +494,64 @@ pub(crate) mod opt_bytes32 {
         #[derive(Deserialize)]
         struct Wrapped(#[serde(with = "super::bytes32")] [u8; 32]);
         Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchor(execution: Option<ExecutionBlock>) -> AnchorRecord {
+        AnchorRecord {
+            network: "mainnet".into(),
+            slot: 64,
+            epoch: 2,
+            block_root: [1; 32],
+            state_root: [2; 32],
+            fork: "deneb".into(),
+            trust: Trust::BlockRoot,
+            linked_through_latest_block_header: false,
+            providers: Vec::new(),
+            ws_period_epochs: 256,
+            total_active_balance: 1,
+            active_validators: 1,
+            current_sync_committee: None,
+            next_sync_committee: None,
+            created_at: 3,
+            stale: false,
+            execution,
+        }
+    }
+
+    /// Records written before `execution` existed have no such key: they load, with `None`, so
+    /// no schema version bump is needed; new records round-trip it.
+    #[test]
+    fn records_without_execution_still_load() {
+        let execution = ExecutionBlock {
+            block_hash: [9; 32],
+            block_number: 17_923_026,
+            state_root: [8; 32],
+            receipts_root: [7; 32],
+            timestamp: 1_692_136_151,
+        };
+        let new = serde_json::to_value(anchor(Some(execution))).unwrap();
+        let back: AnchorRecord = serde_json::from_value(new.clone()).unwrap();
+        assert_eq!(back.execution, Some(execution));
+        let mut old = new;
+        old.as_object_mut().unwrap().remove("execution").unwrap();
+        let back: AnchorRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(back, anchor(None));
+        let head = HeadRecord {
+            slot: 70,
+            block_root: [4; 32],
+            state_root: [5; 32],
+            source: HeadSource::Checkpoints,
+            anchor_root: [1; 32],
+            updated_at: 6,
+            execution: None,
+        };
+        let mut old = serde_json::to_value(head).unwrap();
+        old.as_object_mut().unwrap().remove("execution").unwrap();
+        assert_eq!(serde_json::from_value::<HeadRecord>(old).unwrap(), head);
     }
 }

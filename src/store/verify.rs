@@ -304,6 +304,7 @@ pub async fn fill_bench_chain<S: Store>(store: &S, n: u64, batch: usize) -> Resu
         next_sync_committee: None,
         created_at: 0,
         stale: false,
+        execution: None,
     };
     store.put_anchor(&anchor, true).await?;
     commit_chain_below(store, &chain, batch).await
@@ -852,6 +853,7 @@ mod tests {
             next_sync_committee: Some(committee),
             created_at: 1,
             stale: false,
+            execution: None,
         }
     }
 
@@ -886,6 +888,7 @@ mod tests {
                 source: HeadSource::Checkpoints,
                 anchor_root: anchor.block_root,
                 updated_at: 2,
+                execution: None,
             };
             store.commit_head(&head, &stored[at + 1..]).await.unwrap();
         });

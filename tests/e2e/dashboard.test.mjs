@@ -106,6 +106,17 @@ test("full flow: checkpoint sync, verification, storage and backfill end with th
     `slot ${Number(snap.anchor.slot).toLocaleString("en-US")}, ${cpRoot.slice(0, 6)}…${cpRoot.slice(-4)} (followed)`,
   );
   assert.equal(await page.locator("[data-testid=head]").getAttribute("title"), cpRoot);
+  // The verified execution block of the anchor (and of the head, the anchor's block): the
+  // anchor block's own payload, as the devnet serves the block.
+  const block = await (await fetch(`${devnet.urls[0]}/eth/v2/beacon/blocks/${cpRoot}`)).json();
+  const payload = block.data.message.body.execution_payload;
+  assert.equal(snap.anchor.execution.blockHash, payload.block_hash);
+  assert.equal(snap.anchor.execution.blockNumber, payload.block_number);
+  const shownExecution = `#${Number(payload.block_number).toLocaleString("en-US")}, ${payload.block_hash.slice(0, 6)}…${payload.block_hash.slice(-4)}`;
+  for (const id of ["anchor-execution", "head-execution"]) {
+    assert.equal(await page.locator(`[data-testid=${id}]`).innerText(), shownExecution, id);
+    assert.equal(await page.locator(`[data-testid=${id}]`).getAttribute("title"), payload.block_hash, id);
+  }
   const spec = await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json();
   assert.equal(Number(snap.status.ws.periodEpochs), wsPeriodFromSpec(spec.data, 2048));
   const counts = await storedCounts(page);

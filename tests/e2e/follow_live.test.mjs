@@ -71,19 +71,20 @@ async function harness(t) {
 }
 
 /**
- * In the page: `LightSync.create(options)` with every `followed`, `followSource` and
- * `followError` event recorded (stamped with the page's `Date.now()`), then `start()`.
+ * In the page: `LightSync.create(options)` with every `followed`, `followSource`,
+ * `followError` and `execution` event recorded (stamped with the page's `Date.now()`), then `start()`.
  * Resolves to the anchor.
  */
 function createAndStart(page, options) {
   return page.evaluate(async (options) => {
     const plain = (e) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-    window.log = { followed: [], sources: [], errors: [] };
+    window.log = { followed: [], sources: [], errors: [], executions: [] };
     const sync = await window.lightsync.LightSync.create(options);
     window.sync = sync;
     sync.on("followed", (e) => window.log.followed.push({ ...plain(e), at: Date.now() }));
     sync.on("followSource", (e) => window.log.sources.push({ ...plain(e), at: Date.now() }));
     sync.on("followError", (e) => window.log.errors.push({ code: e.code, message: String(e.message), at: Date.now() }));
+    sync.on("execution", (e) => window.log.executions.push({ ...plain(e), at: Date.now() }));
     return plain(await sync.start());
   }, options);
 }
@@ -306,6 +307,23 @@ test("a light rebuild from a stored anchor the live chain left outside the weak-
   const a1 = await advancePast(page, anchor.slot, followFrom, "advance after the rebuild");
   assert.equal(typeof a1.latencyMs, "number");
   await checkAdvance(ctx, a1.tip, "advance after the rebuild");
+  // The rebuilt anchor and the light-client tip carry their verified execution blocks: the
+  // payloads of those very blocks, as the devnet serves them.
+  const payloadOf = async (root) => (await (await fetch(`${url}/eth/v2/beacon/blocks/${root}`)).json()).data.message.body.execution_payload;
+  const anchorPayload = await payloadOf(anchor.blockRoot);
+  assert.equal(anchor.execution.blockHash, anchorPayload.block_hash);
+  assert.equal(anchor.execution.blockNumber, anchorPayload.block_number);
+  const tipEvent = await page.waitForFunction(
+    (root) => window.log.executions.find((e) => e.source === "tip" && e.blockRoot === root),
+    a1.tip.root,
+    { timeout: 5_000 },
+  );
+  const tipExecution = (await tipEvent.jsonValue()).execution;
+  const tipPayload = await payloadOf(a1.tip.root);
+  assert.equal(tipExecution.blockHash, tipPayload.block_hash, "the tip's execution block, proven by its light-client header");
+  assert.equal(tipExecution.blockNumber, tipPayload.block_number);
+  const shownHead = await page.evaluate(() => JSON.parse(JSON.stringify(window.sync.status().head)));
+  if (shownHead.root === a1.tip.root) assert.deepEqual(shownHead.execution, tipExecution);
   assert.deepEqual((await pageLog(page)).errors, []);
   await page.evaluate(() => window.sync.stop());
 });

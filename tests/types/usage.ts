@@ -6,12 +6,16 @@ import init, {
   isLightSyncError,
   type Anchor,
   type BackfillSummary,
+  type BlockRootAt,
+  type ExecutionBlock,
+  type ExecutionEvent,
   type ErrorCode,
   type LightSyncEvents,
   type LightSyncOptions,
   type ProgressEvent,
   type Status,
   type StatusEvent,
+  type StoredHeader,
   type WarningCode,
 } from "beacon-lightsync";
 
@@ -93,6 +97,24 @@ export async function main(): Promise<void> {
   sync.resumeBackfill();
   const anchors: Anchor[] = await sync.anchors();
   render(String(anchors.length));
+
+  // The verified execution block of the anchor and the head; absent (null), never unverified.
+  const execution: ExecutionBlock | null = anchor.execution;
+  if (execution) render(`${BigInt(execution.blockNumber)} ${execution.blockHash}`);
+  render(status.head?.execution?.blockHash ?? "no verified execution block");
+  sync.on("execution", (e: ExecutionEvent) => {
+    const source: "anchor" | "tip" = e.source;
+    render(`${source} ${e.slot} ${e.execution.blockNumber}`);
+  });
+  // Verified reads: slots as numbers, bigints or decimal strings; roots as 0x-hex.
+  const stored: StoredHeader | null = await sync.header(12n);
+  const byRoot: StoredHeader | null = await sync.header(anchor.blockRoot);
+  render(`${stored?.header.parentRoot ?? "-"} ${byRoot?.slot ?? "-"}`);
+  for await (const h of sync.headers({ fromSlot: 0, toSlot: "100" })) render(`${h.slot} ${h.root}`);
+  const at: BlockRootAt | null = await sync.blockRootAt("96");
+  if (at) render(`${at.root} from ${at.source} at ${at.blockSlot ?? "?"}`);
+  // @ts-expect-error a slot is not an object
+  await sync.blockRootAt({ slot: 1 });
 
   try {
     await sync.reset();

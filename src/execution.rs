@@ -1,0 +1,136 @@
+//! The execution-layer block a verified beacon block commits to: what an app needs to check an
+//! execution RPC (a block hash and number it can trust) without trusting that RPC.
+//!
+//! Two verified sources exist, and nothing else is ever taken:
+//!
+//! - an anchor state whose `hash_tree_root` was checked against its block header: its
+//!   `latest_execution_payload_header` (Bellatrix on) is part of those hashed bytes, so it is read
+//!   from the very buffer the root was computed over ([`from_state_view`]), never fetched again;
+//! - a light-client header that passed `is_valid_light_client_header` (its `execution_branch`
+//!   proves the payload header against the beacon block's `body_root`, Capella on):
+//!   [`from_light_client_header`].
+//!
+//! Before the merge a Bellatrix payload header is all zeros (`is_merge_transition_complete` is
+//! false while `block_hash` is zero); phase0 and Altair states and Altair-shaped light-client
+//! headers have none. All of these give `None`: the field is then absent, never a zero block.
+
+use crate::merkle::StateView;
+pub use crate::store::ExecutionBlock;
+use crate::types::light_client::LightClientHeader;
+use crate::types::Preset;
+
+/// A 32-byte hash or root.
+pub type Hash = [u8; 32];
+
+/// Offsets of the fields read from an SSZ `ExecutionPayloadHeader` (identical in Bellatrix,
+/// Capella, Deneb, Electra and Fulu: later forks append fields after `block_hash`'s fixed part).
+/// parent_hash 0..32, fee_recipient 32..52, state_root 52..84, receipts_root 84..116,
+/// logs_bloom 116..372, prev_randao 372..404, block_number 404..412, gas_limit 412..420,
+/// gas_used 420..428, timestamp 428..436, extra_data offset 436..440, base_fee_per_gas 440..472,
+/// block_hash 472..504, transactions_root 504..536.
+mod offset {
+    pub const STATE_ROOT: usize = 52;
+    pub const RECEIPTS_ROOT: usize = 84;
+    pub const BLOCK_NUMBER: usize = 404;
+    pub const TIMESTAMP: usize = 428;
+    pub const BLOCK_HASH: usize = 472;
+    /// The end of Bellatrix's fixed part (the smallest header of any fork).
+    pub const MIN_FIXED_LEN: usize = 536;
+}
+
+fn hash_at(b: &[u8], at: usize) -> Hash {
+    let mut h = [0u8; 32];
+    h.copy_from_slice(&b[at..at + 32]);
+    h
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut v = [0u8; 8];
+    v.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(v)
+}
+
+/// The execution block of SSZ `ExecutionPayloadHeader` bytes of any fork from Bellatrix on;
+/// `None` for bytes too short to be one or for a pre-merge (zero `block_hash`) header.
+pub fn from_payload_header_ssz(bytes: &[u8]) -> Option<ExecutionBlock> {
+    if bytes.len() < offset::MIN_FIXED_LEN {
+        return None;
+    }
+    ExecutionBlock {
+        block_hash: hash_at(bytes, offset::BLOCK_HASH),
+        block_number: u64_at(bytes, offset::BLOCK_NUMBER),
+        state_root: hash_at(bytes, offset::STATE_ROOT),
+        receipts_root: hash_at(bytes, offset::RECEIPTS_ROOT),
+        timestamp: u64_at(bytes, offset::TIMESTAMP),
+    }
+    .merged()
+}
+
+/// The state's `latest_execution_payload_header` as an execution block: `None` before Bellatrix
+/// and before the merge. `view` must be over the bytes whose root was verified.
+pub fn from_state_view(view: &StateView) -> Option<ExecutionBlock> {
+    view.field_bytes("latest_execution_payload_header")
+        .and_then(from_payload_header_ssz)
+}
+
+/// The execution block of a light-client header. Call only after `is_valid_light_client_header`
+/// held for it (that is what proves `execution` against the beacon header's `body_root`);
+/// `None` for an Altair-shaped header and for the empty execution part of a pre-Capella block.
+pub fn from_light_client_header<P: Preset>(
+    header: &LightClientHeader<P>,
+) -> Option<ExecutionBlock> {
+    macro_rules! block {
+        ($e:expr) => {
+            ExecutionBlock {
+                block_hash: $e.block_hash.0,
+                block_number: $e.block_number,
+                state_root: $e.state_root.0,
+                receipts_root: $e.receipts_root.0,
+                timestamp: $e.timestamp,
+            }
+        };
+    }
+    match header {
+        LightClientHeader::Altair(_) => None,
+        LightClientHeader::Capella(h) => block!(h.execution).merged(),
+        LightClientHeader::Deneb(h) => block!(h.execution).merged(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_bytes(block_hash: u8) -> Vec<u8> {
+        let mut b = vec![0u8; offset::MIN_FIXED_LEN];
+        b[offset::STATE_ROOT..offset::STATE_ROOT + 32].fill(0x20);
+        b[offset::RECEIPTS_ROOT..offset::RECEIPTS_ROOT + 32].fill(0x21);
+        b[offset::BLOCK_NUMBER..offset::BLOCK_NUMBER + 8].copy_from_slice(&7u64.to_le_bytes());
+        b[offset::TIMESTAMP..offset::TIMESTAMP + 8].copy_from_slice(&(1u64 << 60).to_le_bytes());
+        b[offset::BLOCK_HASH..offset::BLOCK_HASH + 32].fill(block_hash);
+        b
+    }
+
+    #[test]
+    fn reads_the_fields_at_their_offsets() {
+        let e = from_payload_header_ssz(&header_bytes(0x55)).unwrap();
+        assert_eq!(e.block_hash, [0x55; 32]);
+        assert_eq!(e.block_number, 7);
+        assert_eq!(e.state_root, [0x20; 32]);
+        assert_eq!(e.receipts_root, [0x21; 32]);
+        assert_eq!(e.timestamp, 1 << 60);
+        let j = e.to_json();
+        assert_eq!(j["blockNumber"], "7");
+        assert_eq!(j["timestamp"], (1u64 << 60).to_string());
+        assert_eq!(j["blockHash"], format!("0x{}", "55".repeat(32)));
+    }
+
+    #[test]
+    fn pre_merge_and_short_headers_are_absent() {
+        assert_eq!(from_payload_header_ssz(&header_bytes(0)), None);
+        assert_eq!(
+            from_payload_header_ssz(&header_bytes(1)[..offset::MIN_FIXED_LEN - 1]),
+            None
+        );
+    }
+}
