@@ -15,9 +15,11 @@ import zlib from "node:zlib";
  * every SSZ container, JSON reader and flow is compiled twice, for the mainnet and the minimal
  * preset (generic over `Preset`), and the light-client types once more per fork; the async flows
  * (checkpoint, backfill, light rebuild, follow) are large state machines. Raise it only with a
- * measured reason.
+ * measured reason. Raised once, 580 → 615 KB: the verified execution block on anchors and tips,
+ * the verified reads (`header`, `headers`, `blockRootAt`) and the one try-each-provider helper
+ * took the build from 566 to 601 KB.
  */
-export const GZIP_BUDGET = 580 * 1000;
+export const GZIP_BUDGET = 615 * 1000;
 
 /** Exports of the `bench` feature that must never ship. */
 const BENCH_EXPORTS = ["KernelBench", "StateStream", "benchLightVerify", "benchVerifyStore"];
