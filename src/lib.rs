@@ -14,6 +14,7 @@ pub mod config;
 pub mod ctx;
 pub mod event;
 pub mod execution;
+pub mod hash;
 pub mod light;
 pub mod longrange;
 pub mod merkle;

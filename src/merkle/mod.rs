@@ -15,13 +15,11 @@
 //! Gloas's progressive types (EIP-7916 lists and bitlists, EIP-7495 containers) are schema
 //! types like any other; [`progressive`] holds their tree shape, shared with the typed structs.
 
-pub mod progressive;
+pub use crate::hash::{progressive, sha256, tree};
 pub mod schema;
-pub mod sha256;
 mod ssz;
 mod state;
 pub mod stream;
-pub mod tree;
 mod view;
 
 pub use schema::SszType;

@@ -5,7 +5,7 @@
 //! Why our own: `ssz_types` 0.14 and `tree_hash` 0.12 know neither type. Their serialization is
 //! that of `List`, `Bitlist` and `Container`, so encoding and decoding reuse `ethereum_ssz`
 //! (`Vec<T>` and the `ssz_derive` container code, with its offset checks); only the
-//! merkleization differs, and that comes from [`crate::merkle::progressive`], the code the
+//! merkleization differs, and that comes from [`crate::hash::progressive`], the code the
 //! byte-level merkleizer uses too. Each type also has its [`SszSchema`], so a Gloas state can be
 //! hashed straight from its bytes.
 
@@ -13,8 +13,8 @@ use ssz::{Decode, DecodeError, Encode};
 use tree_hash::{Hash256, PackedEncoding, TreeHash, TreeHashType};
 
 use super::{SszSchema, SszType};
-use crate::merkle::progressive::{merkleize_progressive, merkleize_progressive_packed};
-use crate::merkle::tree::{mix_in_length, Reducer};
+use crate::hash::progressive::{merkleize_progressive, merkleize_progressive_packed};
+use crate::hash::tree::{mix_in_length, Reducer};
 
 #[doc(hidden)]
 pub use tree_hash as __tree_hash;
@@ -343,7 +343,7 @@ macro_rules! progressive_container {
         }
 
         const _: () = assert!(
-            $crate::merkle::progressive::active_fields_valid(
+            $crate::hash::progressive::active_fields_valid(
                 &[$($bit != 0),+],
                 [$(stringify!($field)),+].len(),
             ),
@@ -394,10 +394,10 @@ macro_rules! progressive_container {
                     ).0,
                 )+];
                 $crate::types::progressive::__tree_hash::Hash256::from(
-                    $crate::merkle::progressive::progressive_container_root(
+                    $crate::hash::progressive::progressive_container_root(
                         <Self as $crate::types::progressive::ProgressiveContainer>::ACTIVE_FIELDS,
                         roots.as_flattened(),
-                        &mut $crate::merkle::tree::Reducer::new(),
+                        &mut $crate::hash::tree::Reducer::new(),
                     ),
                 )
             }

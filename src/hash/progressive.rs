@@ -131,7 +131,7 @@ pub const fn active_fields_valid(active_fields: &[bool], fields: usize) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::tree::zero_hash;
+    use crate::hash::tree::zero_hash;
     use sha2::{Digest, Sha256};
 
     fn h(a: &[u8], b: &[u8]) -> [u8; 32] {
