@@ -42,7 +42,7 @@ export class HashWorkerPool {
     }
   }
 
-  /** The SHA-256 kernel each worker runs (`KernelBench.kernel()` in the worker: `simd128-x4` or
+  /** The SHA-256 kernel each worker runs (`hashKernel()` in the worker: `simd128-x4` or
    * `scalar`), once every worker started or failed (`null` for a worker that failed). */
   kernels() {
     return Promise.all(this.slots.map((s) => s.ready.then(() => s.kernel)));

@@ -12,7 +12,7 @@
 //      { job, index, error, buffer } | { type: "roots", id, roots, buffer } |
 //      { type: "roots", id, error, buffer }
 //      (`buffer`: the task's buffer, transferred back for reuse)
-import init, { KernelBench, StateTaskHasher, headerRoots } from "./beacon_lightsync.js";
+import init, { StateTaskHasher, hashKernel, headerRoots } from "./beacon_lightsync.js";
 
 let ready = null;
 const hashers = new Map();
@@ -23,7 +23,7 @@ self.onmessage = async (e) => {
     ready = init({ module_or_path: m.module });
     try {
       await ready;
-      self.postMessage({ type: "ready", kernel: KernelBench.kernel() });
+      self.postMessage({ type: "ready", kernel: hashKernel() });
     } catch (err) {
       self.postMessage({ type: "init-error", message: String(err?.message ?? err) });
     }

@@ -106,6 +106,14 @@ impl StateTaskHasher {
     }
 }
 
+/// The SHA-256 kernel this build runs (`simd128-x4` or `scalar`): a hash worker reports it when
+/// ready, so the pool (and the verify benchmark) can tell which build its workers run. Plumbing
+/// of the package's hash worker, so it has no typings.
+#[wasm_bindgen(js_name = hashKernel, skip_typescript)]
+pub fn hash_kernel() -> String {
+    crate::merkle::best_kernel().name().to_string()
+}
+
 /// The `hash_tree_root` of the SSZ `BeaconBlockHeader` of each header pack entry in `entries`
 /// (144-byte entries concatenated: the 112-byte header, then its stored root, which is not
 /// read), 32 bytes each, in order: what a hash worker runs for `verifyStore()`.
