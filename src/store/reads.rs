@@ -339,6 +339,18 @@ mod tests {
             .collect()
     }
 
+    /// Commits `headers` (ascending) as one backfill batch, the cursor at the oldest of them.
+    async fn commit_downward(store: &MemoryStore, headers: &[HeaderRecord]) {
+        let first = &headers[0];
+        let cursor = BackfillCursor {
+            oldest_slot: first.slot,
+            oldest_root: first.root,
+            oldest_parent_root: first.parent_root(),
+            target_slot: 0,
+        };
+        store.commit_backfill_batch(headers, &cursor).await.unwrap();
+    }
+
     fn anchor(block_root: Root) -> AnchorRecord {
         AnchorRecord {
             network: "minimal".into(),
@@ -393,17 +405,7 @@ mod tests {
                 .put_anchor_with_roots(&anchor(top.root), &roots, true)
                 .await
                 .unwrap();
-            let first = &backfill[0];
-            let cursor = BackfillCursor {
-                oldest_slot: first.slot,
-                oldest_root: first.root,
-                oldest_parent_root: first.parent_root(),
-                target_slot: 0,
-            };
-            store
-                .commit_backfill_batch(&backfill, &cursor)
-                .await
-                .unwrap();
+            commit_downward(&store, &backfill).await;
             let followed = chain([65, 66, 68, 69, 70], top.root);
             let tip = followed.last().unwrap();
             let head = HeadRecord {
@@ -501,17 +503,7 @@ mod tests {
             let store = MemoryStore::open("minimal", GVR).await.unwrap();
             let mut headers = chain([5, 6], [0x11; 32]);
             headers[1].header[100] ^= 1; // body_root byte: the bytes no longer hash to root
-            let first = &headers[0];
-            let cursor = BackfillCursor {
-                oldest_slot: first.slot,
-                oldest_root: first.root,
-                oldest_parent_root: first.parent_root(),
-                target_slot: 0,
-            };
-            store
-                .commit_backfill_batch(&headers, &cursor)
-                .await
-                .unwrap();
+            commit_downward(&store, &headers).await;
             assert!(header_at(&store, 5).await.unwrap().is_some());
             let err = header_at(&store, 6).await.unwrap_err();
             assert_eq!(err.code(), "CORRUPT_RECORD");
