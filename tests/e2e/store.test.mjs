@@ -93,10 +93,15 @@ test("two tabs: one writes, the other gets BUSY and sees its progress, then writ
   await a.close();
   // Chromium releases a closed tab's Web Locks once its renderer is torn down, a moment after
   // close() resolves: B starts when the origin holds no lock any more (within 10 s), not before.
-  await b.waitForFunction(async () => (await navigator.locks.query()).held.length === 0, null, {
-    timeout: 10_000,
-    polling: 100,
+  // (The poll runs in the page: Playwright's waitForFunction does not await an async predicate,
+  // it takes the returned Promise as truthy.)
+  const released = await b.evaluate(async () => {
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      if ((await navigator.locks.query()).held.length === 0) return true;
+    }
+    return false;
   });
+  assert.equal(released, true, "A's locks are released within 10 s of its tab closing");
   const done = await b.evaluate(async () => {
     const summary = await window.sync.backfill();
     const report = await window.sync.verifyStore({ repair: false });
