@@ -8,16 +8,23 @@
 //!   from the very buffer the root was computed over ([`from_state_view`]), never fetched again;
 //! - a light-client header that passed `is_valid_light_client_header` (its `execution_branch`
 //!   proves the payload header against the beacon block's `body_root`, Capella on):
-//!   [`from_light_client_header`].
+//!   [`from_light_client_header`];
+//! - a block whose root the client already trusts (a followed tip, linked by hash to the
+//!   anchor): the provider's `SignedBeaconBlock` is taken only if it hashes to that root, and its
+//!   `body.execution_payload` is read from it ([`from_signed_block`]).
 //!
 //! Before the merge a Bellatrix payload header is all zeros (`is_merge_transition_complete` is
 //! false while `block_hash` is zero); phase0 and Altair states and Altair-shaped light-client
 //! headers have none. All of these give `None`: the field is then absent, never a zero block.
 
+use crate::beacon_api::{ApiError, RawBody};
+use crate::config::NetworkConfig;
 use crate::merkle::StateView;
 pub use crate::store::ExecutionBlock;
 use crate::types::light_client::LightClientHeader;
-use crate::types::Preset;
+use crate::types::{
+    AnySignedBeaconBlock, ForkName, Mainnet, Minimal, Preset, PresetName, Slot, TypesError,
+};
 
 /// A 32-byte hash or root.
 pub type Hash = [u8; 32];
@@ -73,28 +80,98 @@ pub fn from_state_view(view: &StateView) -> Option<ExecutionBlock> {
         .and_then(from_payload_header_ssz)
 }
 
+/// The execution block of a payload or payload header value (its five fields are named alike
+/// in every fork), before the pre-merge check.
+macro_rules! execution_block {
+    ($e:expr) => {
+        ExecutionBlock {
+            block_hash: $e.block_hash.0,
+            block_number: $e.block_number,
+            state_root: $e.state_root.0,
+            receipts_root: $e.receipts_root.0,
+            timestamp: $e.timestamp,
+        }
+    };
+}
+
 /// The execution block of a light-client header. Call only after `is_valid_light_client_header`
 /// held for it (that is what proves `execution` against the beacon header's `body_root`);
 /// `None` for an Altair-shaped header and for the empty execution part of a pre-Capella block.
 pub fn from_light_client_header<P: Preset>(
     header: &LightClientHeader<P>,
 ) -> Option<ExecutionBlock> {
-    macro_rules! block {
-        ($e:expr) => {
-            ExecutionBlock {
-                block_hash: $e.block_hash.0,
-                block_number: $e.block_number,
-                state_root: $e.state_root.0,
-                receipts_root: $e.receipts_root.0,
-                timestamp: $e.timestamp,
-            }
-        };
-    }
     match header {
         LightClientHeader::Altair(_) => None,
-        LightClientHeader::Capella(h) => block!(h.execution).merged(),
-        LightClientHeader::Deneb(h) => block!(h.execution).merged(),
+        LightClientHeader::Capella(h) => execution_block!(h.execution).merged(),
+        LightClientHeader::Deneb(h) => execution_block!(h.execution).merged(),
     }
+}
+
+/// The execution block of the `SignedBeaconBlock` a provider served (`raw`, SSZ) for the block
+/// `root` at `slot`, the third verified source: the bytes are decoded at the fork the network's
+/// schedule gives `slot` (a different `Eth-Consensus-Version` is refused) and must hash to
+/// `root`, a root the caller already trusts (a header linked to its tip); only then is
+/// `body.execution_payload` read. `Ok(None)`: a block without a payload (before Bellatrix, or
+/// before the merge). A wrong fork or undecodable bytes are [`ApiError::Decode`]; a block of
+/// another root is [`ApiError::HeaderRootMismatch`]: both are that provider's fault.
+pub fn from_signed_block(
+    network: &NetworkConfig,
+    raw: &RawBody,
+    root: &Hash,
+    slot: Slot,
+) -> Result<Option<ExecutionBlock>, ApiError> {
+    let fork = network.fork_at_slot(slot);
+    let decode = |reason: String| ApiError::Decode {
+        url: raw.url.clone(),
+        what: "SignedBeaconBlock",
+        reason,
+    };
+    if let Some(named) = raw.consensus_version.filter(|named| *named != fork) {
+        return Err(decode(format!(
+            "expected the block of slot {slot} at fork {fork}, got Eth-Consensus-Version {named}"
+        )));
+    }
+    let block = match network.preset {
+        PresetName::Mainnet => signed_block_execution::<Mainnet>(fork, &raw.body),
+        PresetName::Minimal => signed_block_execution::<Minimal>(fork, &raw.body),
+    }
+    .map_err(|e| decode(e.to_string()))?;
+    let (got, execution) = block;
+    if got != *root {
+        return Err(ApiError::HeaderRootMismatch {
+            url: raw.url.clone(),
+            expected: *root,
+            got,
+        });
+    }
+    Ok(execution)
+}
+
+/// Decodes a `SignedBeaconBlock` at `fork`: its block root and its payload's execution block.
+fn signed_block_execution<P: Preset>(
+    fork: ForkName,
+    bytes: &[u8],
+) -> Result<(Hash, Option<ExecutionBlock>), TypesError> {
+    let block = AnySignedBeaconBlock::<P>::from_ssz_bytes(fork, bytes)?;
+    let execution = match &block {
+        AnySignedBeaconBlock::Phase0(_) | AnySignedBeaconBlock::Altair(_) => None,
+        AnySignedBeaconBlock::Bellatrix(b) => {
+            execution_block!(b.message.body.execution_payload).merged()
+        }
+        AnySignedBeaconBlock::Capella(b) => {
+            execution_block!(b.message.body.execution_payload).merged()
+        }
+        AnySignedBeaconBlock::Deneb(b) => {
+            execution_block!(b.message.body.execution_payload).merged()
+        }
+        AnySignedBeaconBlock::Electra(b) => {
+            execution_block!(b.message.body.execution_payload).merged()
+        }
+        AnySignedBeaconBlock::Fulu(b) => {
+            execution_block!(b.message.body.execution_payload).merged()
+        }
+    };
+    Ok((block.message_root().0, execution))
 }
 
 #[cfg(test)]

@@ -151,6 +151,9 @@ impl BeaconApi for Fake {
             }),
         }
     }
+    async fn block_ssz(&self, _: &[u8; 32]) -> Result<RawBody, ApiError> {
+        unreachable_api()
+    }
     async fn light_client_bootstrap(&self, _: &[u8; 32]) -> Result<RawBody, ApiError> {
         unreachable_api()
     }

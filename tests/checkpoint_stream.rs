@@ -303,6 +303,9 @@ impl BeaconApi for Chunked {
             bytes: Vec::new(),
         })
     }
+    async fn block_ssz(&self, _: &[u8; 32]) -> Result<RawBody, ApiError> {
+        Err(not_served())
+    }
     async fn light_client_bootstrap(&self, _: &[u8; 32]) -> Result<RawBody, ApiError> {
         Err(not_served())
     }

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use beacon_lightsync::beacon_api::{ApiError, RawBody};
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::execution::{self, ExecutionBlock};
 use beacon_lightsync::light::fork_digest::BlobSchedule;
@@ -17,7 +18,8 @@ use beacon_lightsync::light::verifier::verify_updates;
 use beacon_lightsync::merkle::StateView;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
-    AnyBeaconState, AnyExecutionPayloadHeader, ForkName, Mainnet, PresetName, Root,
+    AnyBeaconState, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName, Mainnet, PresetName,
+    Root,
 };
 
 fn fixtures() -> PathBuf {
@@ -150,4 +152,129 @@ fn a_verified_mainnet_light_client_header_gives_mainnet_block_17923026() {
         got.timestamp.to_string(),
         payload["timestamp"].as_str().unwrap()
     );
+}
+
+/// A provider's answer for `/eth/v2/beacon/blocks/{root}` carrying `bytes`.
+fn served_block(bytes: Vec<u8>, fork: Option<ForkName>) -> RawBody {
+    RawBody {
+        url: "http://127.0.0.1/eth/v2/beacon/blocks/test".into(),
+        consensus_version: fork,
+        content_type: Some("application/octet-stream".into()),
+        body: bytes,
+    }
+}
+
+/// A followed tip's execution block comes from its block, taken only when the block hashes to
+/// the tip's root: the real mainnet block of slot 4,700,016 (Bellatrix; root confirmed by the
+/// historical batch it is in) carries execution block 15,537,397, the number its file is named
+/// after; and the real mainnet Deneb block of slot 10,232,841 carries the payload its Beacon API
+/// JSON names.
+#[test]
+fn a_block_that_hashes_to_the_tip_gives_its_payload() {
+    let mainnet = NetworkConfig::mainnet();
+    let dir = fixtures().join("trin-spec-ssz-static");
+    let bellatrix = read_ssz_file(
+        dir.join("bellatrix/ValidSignedBeaconBlock/signed_beacon_block_15537397.ssz"),
+    )
+    .unwrap();
+    let root = hex("0x5e6c4fc1204b536b5bf143a1b917dd1446be128f9f08a5c6db7941ef0c533f9d");
+    for named in [Some(ForkName::Bellatrix), None] {
+        let e = execution::from_signed_block(
+            &mainnet,
+            &served_block(bellatrix.clone(), named),
+            &root,
+            4_700_016,
+        )
+        .unwrap()
+        .expect("a merged block");
+        assert_eq!(e.block_number, 15_537_397);
+    }
+
+    let text = read(&dir.join("deneb/SignedBeaconBlock/json/10232841.json"));
+    let mut json: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    let payload = json["data"]["message"]["body"]["execution_payload"].clone();
+    let block =
+        AnySignedBeaconBlock::<Mainnet>::from_json_value(ForkName::Deneb, json["data"].take())
+            .unwrap();
+    let root = hex("0xf05e17589637a61f623ef196c1d63cb53cfba4eb49d289e43a334e168cff1279");
+    let e = execution::from_signed_block(
+        &mainnet,
+        &served_block(block.as_ssz_bytes(), Some(ForkName::Deneb)),
+        &root,
+        10_232_841,
+    )
+    .unwrap()
+    .expect("a merged block");
+    assert_eq!(e.block_hash, hex(payload["block_hash"].as_str().unwrap()));
+    assert_eq!(e.state_root, hex(payload["state_root"].as_str().unwrap()));
+    assert_eq!(
+        e.receipts_root,
+        hex(payload["receipts_root"].as_str().unwrap())
+    );
+    assert_eq!(
+        e.block_number.to_string(),
+        payload["block_number"].as_str().unwrap()
+    );
+    assert_eq!(
+        e.timestamp.to_string(),
+        payload["timestamp"].as_str().unwrap()
+    );
+}
+
+/// A block of another root, a block of another fork than the tip's slot has, or bytes that do
+/// not decode are refused as that provider's fault, never read.
+#[test]
+fn a_block_that_does_not_hash_to_the_tip_is_refused() {
+    let mainnet = NetworkConfig::mainnet();
+    let bytes = read_ssz_file(fixtures().join(
+        "trin-spec-ssz-static/bellatrix/ValidSignedBeaconBlock/signed_beacon_block_15537397.ssz",
+    ))
+    .unwrap();
+    let root = hex("0x5e6c4fc1204b536b5bf143a1b917dd1446be128f9f08a5c6db7941ef0c533f9d");
+    let slot = 4_700_016;
+    let check = |bytes: Vec<u8>, fork, root: &[u8; 32], slot| {
+        execution::from_signed_block(&mainnet, &served_block(bytes, fork), root, slot)
+    };
+
+    // Another root asked for (the bytes are a real block, just not that one).
+    let mut other = root;
+    other[0] ^= 1;
+    match check(bytes.clone(), None, &other, slot) {
+        Err(ApiError::HeaderRootMismatch { expected, got, .. }) => {
+            assert_eq!((expected, got), (other, root));
+        }
+        r => panic!("expected HEADER_ROOT_MISMATCH, got {r:?}"),
+    }
+    // One byte of the payload changed (the block number's low byte, inside the hashed message).
+    let mut tampered = bytes.clone();
+    let at = tampered.len() - 1;
+    tampered[at] ^= 0xff;
+    let r = check(tampered, None, &root, slot);
+    assert!(
+        matches!(
+            r,
+            Err(ApiError::HeaderRootMismatch { .. }) | Err(ApiError::Decode { .. })
+        ),
+        "{r:?}"
+    );
+    // The provider names another fork than the schedule gives the slot.
+    let r = check(bytes.clone(), Some(ForkName::Capella), &root, slot);
+    assert!(
+        matches!(&r, Err(ApiError::Decode { reason, .. }) if reason.contains("capella")),
+        "{r:?}"
+    );
+    // A slot the schedule puts in Capella: the Bellatrix bytes do not decode as Capella's block.
+    let capella_slot =
+        mainnet.compute_start_slot_at_epoch(mainnet.fork_schedule(ForkName::Capella).epoch);
+    let r = check(bytes.clone(), None, &root, capella_slot);
+    assert!(
+        matches!(
+            r,
+            Err(ApiError::Decode { .. }) | Err(ApiError::HeaderRootMismatch { .. })
+        ),
+        "{r:?}"
+    );
+    // Not a block at all.
+    let r = check(b"{\"data\":{}}".to_vec(), None, &root, slot);
+    assert!(matches!(r, Err(ApiError::Decode { .. })), "{r:?}");
 }

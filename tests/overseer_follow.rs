@@ -27,11 +27,13 @@ use beacon_lightsync::ctx::Ctx;
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::Devnet;
-use beacon_lightsync::event::Event;
+use beacon_lightsync::event::{Event, ExecutionSource};
 use beacon_lightsync::longrange::follow::{FollowError, FollowStep, LinkError};
 use beacon_lightsync::longrange::rebuild::{RebuildError, Step};
 use beacon_lightsync::longrange::{Mode, Overseer, OverseerError, Started};
-use beacon_lightsync::store::{AnchorRecord, HeadSource, MemoryStore, Store, StoreDump};
+use beacon_lightsync::store::{
+    AnchorRecord, ExecutionBlock, HeadSource, MemoryStore, Store, StoreDump,
+};
 use beacon_lightsync::types::phase0::{BeaconBlockHeader, Checkpoint};
 use beacon_lightsync::types::B256;
 use beacon_lightsync::ws::FixedClock;
@@ -119,6 +121,7 @@ impl BeaconApi for MovingFinality {
         spec,
         headers_by_slots,
         state_ssz,
+        block_ssz,
         light_client_bootstrap,
         light_client_updates,
         light_client_finality_update,
@@ -140,6 +143,102 @@ impl BeaconApi for MovingFinality {
         };
         Ok(c)
     }
+}
+
+/// The execution block in the JSON form of the devnet's block `root` (an encoding path apart
+/// from the SSZ bytes the follower decodes).
+fn served_payload(devnet: &Devnet, root: &[u8; 32]) -> ExecutionBlock {
+    let chain = devnet.chain();
+    let json = chain.blocks[root]
+        .json
+        .as_ref()
+        .expect("the block's JSON form");
+    let p = &json["message"]["body"]["execution_payload"];
+    let hash = |k: &str| {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(p[k].as_str().unwrap().trim_start_matches("0x"), &mut out).unwrap();
+        out
+    };
+    let number = |k: &str| p[k].as_str().unwrap().parse::<u64>().unwrap();
+    ExecutionBlock {
+        block_hash: hash("block_hash"),
+        block_number: number("block_number"),
+        state_root: hash("state_root"),
+        receipts_root: hash("receipts_root"),
+        timestamp: number("timestamp"),
+    }
+}
+
+/// A devnet provider that, when it `lies`, answers every block request with the block of the
+/// asked block's parent: a real block, of another root.
+struct WrongBlock {
+    inner: HttpBeaconApi<UreqTransport>,
+    lies: bool,
+}
+
+impl BeaconApi for WrongBlock {
+    forward_beacon_api!(
+        inner: base_url,
+        genesis,
+        spec,
+        header,
+        headers_by_slots,
+        finality_checkpoints,
+        state_ssz,
+        light_client_bootstrap,
+        light_client_updates,
+        light_client_finality_update,
+    );
+    async fn block_ssz(
+        &self,
+        root: &[u8; 32],
+    ) -> Result<beacon_lightsync::beacon_api::RawBody, ApiError> {
+        if !self.lies {
+            return self.inner.block_ssz(root).await;
+        }
+        let header = self
+            .inner
+            .header_by_root(root)
+            .await?
+            .expect("a known block");
+        self.inner.block_ssz(&header.header.parent_root.0).await
+    }
+}
+
+#[test]
+fn the_tip_execution_is_taken_only_from_a_block_that_hashes_to_the_tip() {
+    let devnet = start(2);
+    let net = network(&devnet);
+    let finalized = devnet.chain().checkpoints.finalized;
+    let providers: Vec<WrongBlock> = apis(&devnet, PROVIDER_TIMEOUT_MS)
+        .into_iter()
+        .enumerate()
+        .map(|(i, inner)| WrongBlock {
+            inner,
+            lies: i == 0,
+        })
+        .collect();
+    let follow = |providers: &[WrongBlock]| {
+        let (store, anchor) = genesis_anchor(&devnet, &net, PROVIDER_TIMEOUT_MS);
+        let clock = epoch_clock(&net, anchor.ws_period_epochs);
+        let hooks = Recorder::default();
+        let started =
+            block_on(overseer(&net, providers, &store, &clock, &hooks, LongRange::Strict).start())
+                .unwrap();
+        assert_eq!(started.following.tip.root, finalized.root);
+        block_on(store.dump())
+            .unwrap()
+            .head
+            .expect("a head")
+            .execution
+    };
+    // Alone, the lying provider moves the tip (its header links) but proves no execution block.
+    assert_eq!(follow(&providers[..1]), None);
+    // Before an honest one, the honest block is the one taken.
+    assert_eq!(
+        follow(&providers),
+        Some(served_payload(&devnet, &finalized.root))
+    );
 }
 
 #[test]
@@ -174,6 +273,25 @@ fn the_followed_tip_is_stored_with_its_chain_and_a_reload_resumes_from_it() {
     );
     let tip_header = dump.headers.last().expect("headers");
     assert_eq!(head.state_root, tip_header.state_root());
+    // The tip's execution block, proven by its block: the payload the devnet's block of that
+    // root carries (read from its JSON form), stored with the head and announced once.
+    let execution = head.execution.expect("the tip's execution block");
+    assert_eq!(execution, served_payload(&devnet, &finalized.root));
+    let announced: Vec<_> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Execution {
+                source: ExecutionSource::Tip,
+                block_root,
+                execution,
+                ..
+            } => Some((*block_root, *execution)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(announced, vec![(finalized.root, execution)]);
     // Every canonical block above the anchor's (slot 0) up to the tip, and nothing else.
     assert_eq!(stored(&dump), canonical(&devnet, 1, fslot));
     assert_linked(&dump);

@@ -21,6 +21,11 @@
 use super::ApiError;
 use crate::types::PresetName;
 
+/// `GET /eth/v2/beacon/blocks/{id}` as SSZ: `MAX_PAYLOAD_SIZE` (consensus-specs p2p-interface,
+/// 10 MiB; `GOSSIP_MAX_SIZE` and `MAX_CHUNK_SIZE` in earlier spec versions), the most an
+/// uncompressed block may be to travel the network at all, so a canonical block is never larger.
+pub const BLOCK_MAX_BYTES: u64 = 10 << 20;
+
 /// `MAX_REQUEST_LIGHT_CLIENT_UPDATES` (consensus-specs, altair/light-client/p2p-interface.md):
 /// the most updates a node returns for one `light_client/updates` request.
 pub const MAX_REQUEST_LIGHT_CLIENT_UPDATES: u64 = 128;

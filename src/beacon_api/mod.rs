@@ -408,6 +408,12 @@ pub trait BeaconApi {
         Ok(state)
     }
 
+    /// `GET /eth/v2/beacon/blocks/{root}` as SSZ: the `SignedBeaconBlock` the provider serves for
+    /// `root`, *not* verified here (the caller decodes it at the fork of its slot and checks that
+    /// it hashes to `root`). A 404 is an [`ApiError::HttpStatus`]: the block was asked for by the
+    /// root of a header the caller already holds, so the provider should have it.
+    async fn block_ssz(&self, root: &Root) -> Result<RawBody, ApiError>;
+
     /// `GET /eth/v1/beacon/light_client/bootstrap/{block_root}` (JSON), for the light client.
     async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError>;
 
@@ -590,6 +596,14 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
             .await?;
         let resp = parse::expect_ok(&url, resp, self.transport.now_unix_seconds())?;
         parse::ssz_state(&url, resp)
+    }
+
+    async fn block_ssz(&self, root: &Root) -> Result<RawBody, ApiError> {
+        let path = format!("/eth/v2/beacon/blocks/0x{}", hex::encode(root));
+        let resp = self
+            .get_ok(&path, ACCEPT_SSZ, limits::BLOCK_MAX_BYTES)
+            .await?;
+        parse::raw_body(&self.url(&path), resp)
     }
 
     async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError> {

@@ -138,8 +138,9 @@ export type Trust = "checkpoint" | "block-root" | "provider" | "file" | "light-c
  * header. Use it to check an execution RPC (`eth_getBlockByNumber(blockNumber)` must return this
  * `blockHash`, and its `stateRoot` anchors `eth_getProof` answers). Only ever taken after its
  * verification: from an anchor state whose `hash_tree_root` was checked (its
- * `latest_execution_payload_header`), or from a light-client header whose execution branch was
- * proven against the block's `body_root`. */
+ * `latest_execution_payload_header`), from a light-client header whose execution branch was
+ * proven against the block's `body_root`, or from a followed tip's own block, taken only when it
+ * hashes to the tip's root (which links by hash to the anchor). */
 export interface ExecutionBlock {
   /** The execution block's hash, 0x-hex. */
   blockHash: string;
@@ -226,8 +227,9 @@ export interface Head {
   followed: boolean;
   /** The block's verified execution block: the anchor's (see `Anchor.execution`) while the head
    * is the anchor's block; for a followed tip, the one its light-client header proved (the
-   * `light` long-range mode, Capella on). Null when none was verified: a tip taken from the
-   * providers' `finality_checkpoints` carries no proof of its execution payload. */
+   * `light` long-range mode, Capella on) or, following the providers' `finality_checkpoints`,
+   * the payload of the tip's block once a provider served a block hashing to the tip's root.
+   * Null when none was verified (no provider served that block, or it has no payload). */
   execution: ExecutionBlock | null;
 }
 

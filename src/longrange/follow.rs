@@ -336,8 +336,10 @@ pub struct Follower<'a, A> {
     pub chain: Vec<HeaderRecord>,
     /// The new tip header's `state_root`, after an `Advanced` step.
     pub tip_state_root: Option<Root>,
-    /// The new tip's verified execution block, after an `Advanced` step of the light mode
-    /// (see [`AnyLightStore::finalized_execution`]); `None` otherwise.
+    /// The new tip's verified execution block, after an `Advanced` step: in the light mode from
+    /// the finalized light-client header (see [`AnyLightStore::finalized_execution`]), from
+    /// the checkpoints from the tip's block (see [`Follower::follow_checkpoints`]); `None`
+    /// otherwise, or when neither proves one.
     pub tip_execution: Option<crate::execution::ExecutionBlock>,
 }
 
@@ -391,7 +393,30 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
             return Ok(FollowStep::Unchanged { tip: self.tip });
         }
         let header = self.header_by_root(&root).await?;
-        self.advance(&header.header).await
+        let step = self.advance(&header.header).await?;
+        if let FollowStep::Advanced { to, .. } = step {
+            self.tip_execution = self.block_execution(to).await;
+        }
+        Ok(step)
+    }
+
+    /// The execution block of the new tip `tip`, from the first provider whose block hashes to
+    /// the tip's root (see [`crate::execution::from_signed_block`]); `None` when no provider
+    /// serves one, or the block has no payload. The tip moves either way: its header linked by
+    /// hash, and its execution block is then absent, never unverified.
+    async fn block_execution(&self, tip: Tip) -> Option<crate::execution::ExecutionBlock> {
+        let network = self.network;
+        first_passing(
+            self.providers,
+            |p| async move {
+                let raw = p.block_ssz(&tip.root).await?;
+                crate::execution::from_signed_block(network, &raw, &tip.root, tip.slot)
+            },
+            stop_on_abort,
+        )
+        .await
+        .ok()
+        .flatten()
     }
 
     /// One step from a light-client finality update (the `light` mode): the update is verified

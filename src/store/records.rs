@@ -262,9 +262,10 @@ pub struct HeadRecord {
     /// When the tip was stored, in unix seconds (the wall clock of the step).
     pub updated_at: u64,
     /// The tip's execution block, when it was verified with the tip: the light-client header's
-    /// `execution` after `is_valid_light_client_header` (Capella on), or the new anchor's state
-    /// for a light rebuild. `None` otherwise (a tip from the providers' `finality_checkpoints`
-    /// has no proof of its execution payload), and in records stored before this field existed.
+    /// `execution` after `is_valid_light_client_header` (Capella on), the new anchor's state
+    /// for a light rebuild, or the tip's own block when it hashed to the tip's root (a tip from
+    /// the providers' `finality_checkpoints`). `None` otherwise (no provider served that block,
+    /// or it has no payload), and in records stored before this field existed.
     #[serde(default)]
     pub execution: Option<ExecutionBlock>,
 }

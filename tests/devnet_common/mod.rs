@@ -194,6 +194,15 @@ macro_rules! forward_beacon_api {
             self.$inner.state_ssz_into(state_id, sink).await
         }
     };
+    (@one $inner:ident block_ssz) => {
+        async fn block_ssz(
+            &self,
+            root: &[u8; 32],
+        ) -> Result<::beacon_lightsync::beacon_api::RawBody, ::beacon_lightsync::beacon_api::ApiError>
+        {
+            self.$inner.block_ssz(root).await
+        }
+    };
     (@one $inner:ident light_client_bootstrap) => {
         async fn light_client_bootstrap(
             &self,

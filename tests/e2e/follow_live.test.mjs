@@ -165,6 +165,29 @@ function announced(finality, e, what) {
   return ev;
 }
 
+/** The execution payload of the devnet's block `root`, from its Beacon API JSON. */
+async function payloadOf(url, root) {
+  return (await (await fetch(`${url}/eth/v2/beacon/blocks/${root}`)).json()).data.message.body.execution_payload;
+}
+
+/**
+ * The followed tip's `execution` event: the payload the devnet's block of that root carries
+ * (`how` says what proved it), and the head that `status()` shows carries the same.
+ */
+async function checkTipExecution(page, url, tip, how) {
+  const event = await page.waitForFunction(
+    (root) => window.log.executions.find((e) => e.source === "tip" && e.blockRoot === root),
+    tip.root,
+    { timeout: 5_000 },
+  );
+  const execution = (await event.jsonValue()).execution;
+  const payload = await payloadOf(url, tip.root);
+  assert.equal(execution.blockHash, payload.block_hash, `the tip's execution block, proven by ${how}`);
+  assert.equal(execution.blockNumber, payload.block_number);
+  const shownHead = await page.evaluate(() => JSON.parse(JSON.stringify(window.sync.status().head)));
+  if (shownHead.root === tip.root) assert.deepEqual(shownHead.execution, execution);
+}
+
 test("follow() by events across finality advances, a page reload and a provider restart, the store always at the devnet's finalized block", async (t) => {
   // Genesis 40 s ago: finality is at epoch 3 when the test starts.
   const args = liveDevnetArgs(nowSeconds() - 40, { validators: VALIDATORS });
@@ -190,6 +213,7 @@ test("follow() by events across finality advances, a page reload and a provider 
   const a1 = await advancePast(page, anchor.slot, followFrom, "advance 1");
   announced(finality, a1, "advance 1");
   assert.ok((await checkAdvance(ctx, a1.tip, "advance 1")) >= 1);
+  await checkTipExecution(page, url, a1.tip, "its block, which hashes to the linked tip root");
 
   // A real reload: a new instance resumes from IndexedDB with the followed head, and follows on.
   await reload();
@@ -309,21 +333,10 @@ test("a light rebuild from a stored anchor the live chain left outside the weak-
   await checkAdvance(ctx, a1.tip, "advance after the rebuild");
   // The rebuilt anchor and the light-client tip carry their verified execution blocks: the
   // payloads of those very blocks, as the devnet serves them.
-  const payloadOf = async (root) => (await (await fetch(`${url}/eth/v2/beacon/blocks/${root}`)).json()).data.message.body.execution_payload;
-  const anchorPayload = await payloadOf(anchor.blockRoot);
+  const anchorPayload = await payloadOf(url, anchor.blockRoot);
   assert.equal(anchor.execution.blockHash, anchorPayload.block_hash);
   assert.equal(anchor.execution.blockNumber, anchorPayload.block_number);
-  const tipEvent = await page.waitForFunction(
-    (root) => window.log.executions.find((e) => e.source === "tip" && e.blockRoot === root),
-    a1.tip.root,
-    { timeout: 5_000 },
-  );
-  const tipExecution = (await tipEvent.jsonValue()).execution;
-  const tipPayload = await payloadOf(a1.tip.root);
-  assert.equal(tipExecution.blockHash, tipPayload.block_hash, "the tip's execution block, proven by its light-client header");
-  assert.equal(tipExecution.blockNumber, tipPayload.block_number);
-  const shownHead = await page.evaluate(() => JSON.parse(JSON.stringify(window.sync.status().head)));
-  if (shownHead.root === a1.tip.root) assert.deepEqual(shownHead.execution, tipExecution);
+  await checkTipExecution(page, url, a1.tip, "its light-client header");
   assert.deepEqual((await pageLog(page)).errors, []);
   await page.evaluate(() => window.sync.stop());
 });
