@@ -22,20 +22,37 @@ export const FLAGS = [
   "--disable-dev-shm-usage",
 ];
 
+/**
+ * A temporary directory of one browser's own, given to it as TMPDIR: Chromium keeps its singleton
+ * socket and its `scoped_dir` copies (tens of MB each) there and leaves them behind when it is
+ * killed, so a machine that runs the suites (and their kill tests) often would fill its /tmp.
+ * `remove()` once the browser is gone.
+ */
+export function privateTmp() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-chromium-tmp-"));
+  return {
+    env: { ...process.env, TMPDIR: dir },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }),
+  };
+}
+
 /** The flags of a Playwright launch: `performance.memory` in real (not bucketed) bytes. */
 const playwrightArgs = (extraArgs) => [...FLAGS, "--enable-precise-memory-info", ...extraArgs];
 
 export async function launch({ extraArgs = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-chromium-"));
+  const tmp = privateTmp();
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: playwrightArgs(extraArgs),
     viewport: { width: 1280, height: 900 },
+    env: tmp.env,
   });
   const close = async () => {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
+    tmp.remove();
   };
   return { context, close };
 }
@@ -45,8 +62,11 @@ export async function launch({ extraArgs = [] } = {}) {
  * callers that open a context per page, e.g. to give each page its own renderer process, or that
  * need `browser.newBrowserCDPSession()`.
  */
-export function launchBrowser({ extraArgs = [] } = {}) {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: playwrightArgs(extraArgs) });
+export async function launchBrowser({ extraArgs = [] } = {}) {
+  const tmp = privateTmp();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: playwrightArgs(extraArgs), env: tmp.env });
+  browser.on("disconnected", tmp.remove);
+  return browser;
 }
 
 /**
@@ -58,11 +78,12 @@ export function launchBrowser({ extraArgs = [] } = {}) {
  */
 export function launchPlain(url, { extraArgs = [] } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-chromium-"));
+  const tmp = privateTmp();
   const child = spawn(
     CHROMIUM,
     ["--headless", ...FLAGS, "--no-default-browser-check", `--user-data-dir=${profile}`, ...extraArgs, url],
     // Its own process group, so that `close()` ends its helper processes with it.
-    { stdio: ["ignore", "ignore", "ignore"], detached: true },
+    { stdio: ["ignore", "ignore", "ignore"], detached: true, env: tmp.env },
   );
   const close = async () => {
     const group = (signal) => { try { process.kill(-child.pid, signal); } catch { /* already gone */ } };
@@ -75,6 +96,7 @@ export function launchPlain(url, { extraArgs = [] } = {}) {
     // A helper may still be flushing the profile for a moment.
     try {
       fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      tmp.remove();
     } catch (e) {
       console.error(`chromium profile ${profile} not removed: ${e.message}`);
     }

@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM, FLAGS } from "../../scripts/chromium.mjs";
+import { CHROMIUM, FLAGS, privateTmp } from "../../scripts/chromium.mjs";
 import { PKG, devnetNetwork, startDevnet, startStatic } from "./helpers.mjs";
 
 // ---------------------------------------------------------------------------------------------
@@ -229,18 +229,21 @@ async function waitFor(what, fn, timeoutMs, child) {
 export async function openProfile(profile) {
   const portFile = path.join(profile, "DevToolsActivePort");
   fs.rmSync(portFile, { force: true });
+  const tmp = privateTmp();
   const child = spawn(
     CHROMIUM,
     ["--headless", ...FLAGS, "--no-default-browser-check", `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
-    { stdio: ["ignore", "ignore", "ignore"], detached: true },
+    { stdio: ["ignore", "ignore", "ignore"], detached: true, env: tmp.env },
   );
   const exited = new Promise((r) => child.once("exit", r));
+  // Every way this browser ends kills its process group last: its temporary files go with it.
   const group = (signal) => {
     try {
       process.kill(-child.pid, signal);
     } catch {
       /* already gone */
     }
+    if (signal === "SIGKILL") tmp.remove();
   };
   let browser;
   try {
