@@ -19,18 +19,17 @@
 
 use crate::beacon_api::{ApiError, RawBody};
 use crate::config::NetworkConfig;
-use crate::merkle::StateView;
+use crate::merkle::{self, StateView};
 pub use crate::store::ExecutionBlock;
 use crate::types::light_client::LightClientHeader;
-use crate::types::{
-    AnySignedBeaconBlock, ForkName, Mainnet, Minimal, Preset, PresetName, Slot, TypesError,
-};
+use crate::types::{Preset, Slot};
 
 /// A 32-byte hash or root.
 pub type Hash = [u8; 32];
 
 /// Offsets of the fields read from an SSZ `ExecutionPayloadHeader` (identical in Bellatrix,
-/// Capella, Deneb, Electra and Fulu: later forks append fields after `block_hash`'s fixed part).
+/// Capella, Deneb, Electra and Fulu: later forks append fields after `block_hash`'s fixed part),
+/// and from an `ExecutionPayload`, whose fields up to `block_hash` are the header's.
 /// parent_hash 0..32, fee_recipient 32..52, state_root 52..84, receipts_root 84..116,
 /// logs_bloom 116..372, prev_randao 372..404, block_number 404..412, gas_limit 412..420,
 /// gas_used 420..428, timestamp 428..436, extra_data offset 436..440, base_fee_per_gas 440..472,
@@ -63,6 +62,11 @@ pub fn from_payload_header_ssz(bytes: &[u8]) -> Option<ExecutionBlock> {
     if bytes.len() < offset::MIN_FIXED_LEN {
         return None;
     }
+    read_fields(bytes).merged()
+}
+
+/// The five fields at their offsets (the caller checked the length).
+fn read_fields(bytes: &[u8]) -> ExecutionBlock {
     ExecutionBlock {
         block_hash: hash_at(bytes, offset::BLOCK_HASH),
         block_number: u64_at(bytes, offset::BLOCK_NUMBER),
@@ -70,7 +74,6 @@ pub fn from_payload_header_ssz(bytes: &[u8]) -> Option<ExecutionBlock> {
         receipts_root: hash_at(bytes, offset::RECEIPTS_ROOT),
         timestamp: u64_at(bytes, offset::TIMESTAMP),
     }
-    .merged()
 }
 
 /// The state's `latest_execution_payload_header` as an execution block: `None` before Bellatrix
@@ -108,12 +111,17 @@ pub fn from_light_client_header<P: Preset>(
 }
 
 /// The execution block of the `SignedBeaconBlock` a provider served (`raw`, SSZ) for the block
-/// `root` at `slot`, the third verified source: the bytes are decoded at the fork the network's
-/// schedule gives `slot` (a different `Eth-Consensus-Version` is refused) and must hash to
-/// `root`, a root the caller already trusts (a header linked to its tip); only then is
-/// `body.execution_payload` read. `Ok(None)`: a block without a payload (before Bellatrix, or
-/// before the merge). A wrong fork or undecodable bytes are [`ApiError::Decode`]; a block of
-/// another root is [`ApiError::HeaderRootMismatch`]: both are that provider's fault.
+/// `root` at `slot`, the third verified source: the bytes are read at the fork the network's
+/// schedule gives `slot` (a different `Eth-Consensus-Version` is refused), and the block's
+/// `message` must hash to `root`, a root the caller already trusts (a header linked to its tip);
+/// only then is `body.execution_payload` read from those bytes. `Ok(None)`: a block without a
+/// payload (before Bellatrix, or before the merge). A wrong fork or bytes that are not a block
+/// are [`ApiError::Decode`]; a block of another root is [`ApiError::HeaderRootMismatch`]: both
+/// are that provider's fault.
+///
+/// Why from bytes: the byte-level merkleizer and the schema the state root already uses cover
+/// every fork and preset with one copy of code, where typed block decoders would add each fork's
+/// operation containers, twice, to the wasm.
 pub fn from_signed_block(
     network: &NetworkConfig,
     raw: &RawBody,
@@ -131,12 +139,11 @@ pub fn from_signed_block(
             "expected the block of slot {slot} at fork {fork}, got Eth-Consensus-Version {named}"
         )));
     }
-    let block = match network.preset {
-        PresetName::Mainnet => signed_block_execution::<Mainnet>(fork, &raw.body),
-        PresetName::Minimal => signed_block_execution::<Minimal>(fork, &raw.body),
-    }
-    .map_err(|e| decode(e.to_string()))?;
-    let (got, execution) = block;
+    let block = merkle::signed_beacon_block_schema(fork, network.preset);
+    let (message, message_type) = merkle::field_at(&block, &raw.body, &["message"])
+        .map_err(|e| decode(e.to_string()))?
+        .ok_or_else(|| decode("expected a message field".into()))?;
+    let got = merkle::hash_tree_root(&message_type, message).map_err(|e| decode(e.to_string()))?;
     if got != *root {
         return Err(ApiError::HeaderRootMismatch {
             url: raw.url.clone(),
@@ -144,34 +151,18 @@ pub fn from_signed_block(
             got,
         });
     }
-    Ok(execution)
+    let payload = merkle::field_at(&message_type, message, &["body", "execution_payload"])
+        .map_err(|e| decode(e.to_string()))?;
+    Ok(payload.and_then(|(bytes, _)| from_payload_ssz(bytes)))
 }
 
-/// Decodes a `SignedBeaconBlock` at `fork`: its block root and its payload's execution block.
-fn signed_block_execution<P: Preset>(
-    fork: ForkName,
-    bytes: &[u8],
-) -> Result<(Hash, Option<ExecutionBlock>), TypesError> {
-    let block = AnySignedBeaconBlock::<P>::from_ssz_bytes(fork, bytes)?;
-    let execution = match &block {
-        AnySignedBeaconBlock::Phase0(_) | AnySignedBeaconBlock::Altair(_) => None,
-        AnySignedBeaconBlock::Bellatrix(b) => {
-            execution_block!(b.message.body.execution_payload).merged()
-        }
-        AnySignedBeaconBlock::Capella(b) => {
-            execution_block!(b.message.body.execution_payload).merged()
-        }
-        AnySignedBeaconBlock::Deneb(b) => {
-            execution_block!(b.message.body.execution_payload).merged()
-        }
-        AnySignedBeaconBlock::Electra(b) => {
-            execution_block!(b.message.body.execution_payload).merged()
-        }
-        AnySignedBeaconBlock::Fulu(b) => {
-            execution_block!(b.message.body.execution_payload).merged()
-        }
-    };
-    Ok((block.message_root().0, execution))
+/// The execution block of SSZ `ExecutionPayload` bytes (any fork from Bellatrix on: the fields
+/// read sit at the same offsets as in the payload header); `None` before the merge.
+fn from_payload_ssz(bytes: &[u8]) -> Option<ExecutionBlock> {
+    if bytes.len() < offset::BLOCK_HASH + 32 {
+        return None;
+    }
+    read_fields(bytes).merged()
 }
 
 #[cfg(test)]

@@ -221,6 +221,34 @@ fn a_block_that_hashes_to_the_tip_gives_its_payload() {
     );
 }
 
+/// A phase0 block (mainnet slot 0 is phase0) has no execution payload: absent, not an error.
+#[test]
+fn a_block_before_bellatrix_has_none() {
+    let mainnet = NetworkConfig::mainnet();
+    // SignedBeaconBlock { message offset, signature } / BeaconBlock { slot, proposer_index,
+    // parent_root, state_root, body offset } / BeaconBlockBody { randao_reveal, eth1_data,
+    // graffiti, five empty operation lists }.
+    let mut body = vec![0u8; 96 + 72 + 32];
+    for _ in 0..5 {
+        body.extend_from_slice(&220u32.to_le_bytes());
+    }
+    let mut message = vec![0u8; 8 + 8 + 32 + 32];
+    message.extend_from_slice(&84u32.to_le_bytes());
+    message.extend_from_slice(&body);
+    let mut bytes = 100u32.to_le_bytes().to_vec();
+    bytes.extend_from_slice(&[0u8; 96]);
+    bytes.extend_from_slice(&message);
+    let block = AnySignedBeaconBlock::<Mainnet>::from_ssz_bytes(ForkName::Phase0, &bytes).unwrap();
+    let root = block.message_root().0;
+    let e = execution::from_signed_block(
+        &mainnet,
+        &served_block(bytes, Some(ForkName::Phase0)),
+        &root,
+        0,
+    );
+    assert_eq!(e, Ok(None));
+}
+
 /// A block of another root, a block of another fork than the tip's slot has, or bytes that do
 /// not decode are refused as that provider's fault, never read.
 #[test]

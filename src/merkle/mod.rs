@@ -51,6 +51,33 @@ pub fn hash_tree_root(ty: &SszType, bytes: &[u8]) -> Result<[u8; 32], MerkleErro
     )
 }
 
+/// The bytes of the field reached by `path` (field names, outermost first) in a value of the
+/// container `ty` encoded in `bytes`, and that field's type. Each container on the way has its
+/// fixed part and offsets validated; `Ok(None)` when a name is not a field there (the field
+/// belongs to another fork). The field's own bytes are not validated: hash or decode them.
+pub fn field_at<'b>(
+    ty: &SszType,
+    bytes: &'b [u8],
+    path: &[&str],
+) -> Result<Option<(&'b [u8], SszType)>, MerkleError> {
+    let (mut ty, mut bytes) = (ty.clone(), bytes);
+    for name in path {
+        let Some(i) = ty.field_index(name) else {
+            return Ok(None);
+        };
+        let ranges =
+            ssz::container_ranges(ty.fields(), bytes, &|| format!("{}.{name}", ty.name()))?;
+        bytes = &bytes[ranges[i].clone()];
+        ty = ty.fields()[i].1.clone();
+    }
+    Ok(Some((bytes, ty)))
+}
+
+/// The `SignedBeaconBlock` schema of `fork` under `preset` (see [`schema::signed_beacon_block`]).
+pub fn signed_beacon_block_schema(fork: ForkName, preset: PresetName) -> SszType {
+    schema::signed_beacon_block(fork, preset)
+}
+
 /// The BeaconState schema of `fork` under `preset` (see [`schema::beacon_state`]).
 pub fn beacon_state_schema(fork: ForkName, preset: PresetName) -> SszType {
     schema::beacon_state(fork, preset)

@@ -30,6 +30,19 @@ fn beacon_state_of<P: Preset>(fork: ForkName) -> SszType {
     }
 }
 
+/// The `SignedBeaconBlock` container of `fork` under `preset`.
+pub fn signed_beacon_block(fork: ForkName, preset: PresetName) -> SszType {
+    with_preset!(preset, P => match fork {
+        ForkName::Phase0 => phase0::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Altair => altair::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Bellatrix => bellatrix::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Capella => capella::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Deneb => deneb::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Electra => electra::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Fulu => fulu::SignedBeaconBlock::<P>::ssz_type(),
+    })
+}
+
 /// `BeaconBlockHeader` (unchanged since phase0).
 pub fn beacon_block_header() -> SszType {
     phase0::BeaconBlockHeader::ssz_type()
