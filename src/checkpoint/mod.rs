@@ -61,8 +61,7 @@ use crate::ws::{
     verify_ws_state_block_root, ChainClock, Clock, WsCheckpoint, WsConfig, WsFormula, WsInputs,
 };
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+pub use crate::types::Root;
 
 /// The `provider` named in errors about a local state file.
 pub const STATE_FILE: &str = "state file";

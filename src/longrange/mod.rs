@@ -65,8 +65,7 @@ pub use crate::event::{Event, Followed, Mode, StepSource, StreamStatus};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
 use crate::ws::{ChainClock, Clock, LongRange, WsError, WsStatus};
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+use crate::types::Root;
 
 /// Where backfill stands, from the store's cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

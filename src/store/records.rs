@@ -6,8 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A 32-byte SSZ root (`hash_tree_root`).
-pub type Root = [u8; 32];
+pub use crate::types::Root;
 
 /// The size of an SSZ `BeaconBlockHeader`: slot 8, proposer_index 8, parent_root 32,
 /// state_root 32, body_root 32.
