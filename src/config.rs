@@ -15,7 +15,7 @@ use tree_hash::TreeHash;
 
 use crate::types::phase0::{ForkData, SigningData};
 use crate::types::{
-    Domain, DomainType, Epoch, ForkName, PresetName, Root, Slot, TypesError, Version,
+    Domain, DomainType, Epoch, ForkName, Hash256, PresetName, Slot, TypesError, Version,
     FAR_FUTURE_EPOCH,
 };
 
@@ -39,7 +39,7 @@ pub struct NetworkConfig {
     /// networks started at their minimum time (not mainnet: 1606824023).
     pub genesis_time: u64,
     /// `genesis_validators_root` of the genesis state: part of every signing domain.
-    pub genesis_validators_root: Root,
+    pub genesis_validators_root: Hash256,
     /// Seconds per slot (`SECONDS_PER_SLOT`, or `SLOT_DURATION_MS / 1000`).
     pub seconds_per_slot: u64,
     /// `GENESIS_FORK_VERSION` (phase0's version; phase0 starts at epoch 0).
@@ -175,7 +175,7 @@ fn v(bytes: [u8; 4]) -> Version {
     Version::from(bytes)
 }
 
-fn root(hex_str: &str) -> Root {
+fn root(hex_str: &str) -> Hash256 {
     hex_str.parse().expect("built-in root literal is valid hex")
 }
 
@@ -326,7 +326,7 @@ impl NetworkConfig {
     /// Forks missing from the config are unscheduled (`FAR_FUTURE_EPOCH`).
     pub fn from_config_yaml(
         text: &str,
-        genesis_validators_root: Option<Root>,
+        genesis_validators_root: Option<Hash256>,
     ) -> Result<Self, ConfigError> {
         ConfigFile::parse_yaml(text)?.complete_offline(genesis_validators_root)
     }
@@ -411,7 +411,7 @@ impl NetworkConfig {
     }
 
     /// Spec `compute_fork_data_root(current_version, genesis_validators_root)`.
-    pub fn compute_fork_data_root(&self, current_version: Version) -> Root {
+    pub fn compute_fork_data_root(&self, current_version: Version) -> Hash256 {
         compute_fork_data_root(current_version, self.genesis_validators_root)
     }
 
@@ -441,7 +441,7 @@ pub struct ConfigFile {
     /// `GENESIS_TIME`, when the config has it (Unix seconds).
     pub genesis_time: Option<u64>,
     /// `GENESIS_VALIDATORS_ROOT`, when the config has it.
-    pub genesis_validators_root: Option<Root>,
+    pub genesis_validators_root: Option<Hash256>,
     /// `MIN_GENESIS_TIME + GENESIS_DELAY`, when both are present: the earliest possible genesis.
     pub earliest_genesis_time: Option<u64>,
 }
@@ -512,11 +512,15 @@ impl ConfigFile {
             }
         };
         let gvr = match get("GENESIS_VALIDATORS_ROOT") {
-            Some(value) => Some(value.parse::<Root>().map_err(|_| ConfigError::BadValue {
-                key: "GENESIS_VALIDATORS_ROOT".into(),
-                expected: "a 32-byte 0x-hex root",
-                got: value.clone(),
-            })?),
+            Some(value) => Some(
+                value
+                    .parse::<Hash256>()
+                    .map_err(|_| ConfigError::BadValue {
+                        key: "GENESIS_VALIDATORS_ROOT".into(),
+                        expected: "a 32-byte 0x-hex root",
+                        got: value.clone(),
+                    })?,
+            ),
             None => None,
         };
         const FORK_KEYS: [(&str, &str); 6] = [
@@ -561,7 +565,7 @@ impl ConfigFile {
             preset,
             // Placeholders until `complete`: see `ConfigFile`.
             genesis_time: 0,
-            genesis_validators_root: Root::ZERO,
+            genesis_validators_root: Hash256::ZERO,
             seconds_per_slot,
             genesis_fork_version,
             forks,
@@ -644,7 +648,7 @@ impl ConfigFile {
     }
 
     /// The network, with its genesis time (Unix seconds) and genesis validators root.
-    pub fn complete(self, genesis_time: u64, genesis_validators_root: Root) -> NetworkConfig {
+    pub fn complete(self, genesis_time: u64, genesis_validators_root: Hash256) -> NetworkConfig {
         NetworkConfig {
             genesis_time,
             genesis_validators_root,
@@ -657,7 +661,7 @@ impl ConfigFile {
     /// `MIN_GENESIS_TIME + GENESIS_DELAY`.
     pub fn complete_offline(
         self,
-        genesis_validators_root: Option<Root>,
+        genesis_validators_root: Option<Hash256>,
     ) -> Result<NetworkConfig, ConfigError> {
         let gvr = genesis_validators_root
             .or(self.genesis_validators_root)
@@ -679,11 +683,14 @@ pub fn network_from_spec(
     spec: &serde_json::Map<String, serde_json::Value>,
     genesis_validators_root: Option<[u8; 32]>,
 ) -> Result<NetworkConfig, ConfigError> {
-    ConfigFile::from_spec(spec)?.complete_offline(genesis_validators_root.map(Root::from))
+    ConfigFile::from_spec(spec)?.complete_offline(genesis_validators_root.map(Hash256::from))
 }
 
 /// Spec `compute_fork_data_root`.
-pub fn compute_fork_data_root(current_version: Version, genesis_validators_root: Root) -> Root {
+pub fn compute_fork_data_root(
+    current_version: Version,
+    genesis_validators_root: Hash256,
+) -> Hash256 {
     ForkData {
         current_version,
         genesis_validators_root,
@@ -694,7 +701,7 @@ pub fn compute_fork_data_root(current_version: Version, genesis_validators_root:
 /// Spec `compute_fork_digest` before Fulu: the first 4 bytes of the fork data root.
 pub fn compute_fork_digest_pre_fulu(
     current_version: Version,
-    genesis_validators_root: Root,
+    genesis_validators_root: Hash256,
 ) -> [u8; 4] {
     let r = compute_fork_data_root(current_version, genesis_validators_root);
     [r[0], r[1], r[2], r[3]]
@@ -704,7 +711,7 @@ pub fn compute_fork_digest_pre_fulu(
 pub fn compute_domain(
     domain_type: DomainType,
     fork_version: Version,
-    genesis_validators_root: Root,
+    genesis_validators_root: Hash256,
 ) -> Domain {
     let fork_data_root = compute_fork_data_root(fork_version, genesis_validators_root);
     let mut out = [0u8; 32];
@@ -714,7 +721,7 @@ pub fn compute_domain(
 }
 
 /// Spec `compute_signing_root(object_root, domain)`.
-pub fn compute_signing_root(object_root: Root, domain: Domain) -> Root {
+pub fn compute_signing_root(object_root: Hash256, domain: Domain) -> Hash256 {
     SigningData {
         object_root,
         domain,
@@ -847,11 +854,11 @@ mod tests {
             NetworkConfig::from_config_yaml("[1, 2", None),
             Err(ConfigError::Yaml { .. })
         ));
-        let err = NetworkConfig::from_config_yaml("PRESET_BASE: mainnet\n", Some(Root::ZERO))
+        let err = NetworkConfig::from_config_yaml("PRESET_BASE: mainnet\n", Some(Hash256::ZERO))
             .unwrap_err();
         assert!(matches!(err, ConfigError::MissingKey { .. }), "{err}");
-        let err =
-            NetworkConfig::from_config_yaml("PRESET_BASE: gnosis\n", Some(Root::ZERO)).unwrap_err();
+        let err = NetworkConfig::from_config_yaml("PRESET_BASE: gnosis\n", Some(Hash256::ZERO))
+            .unwrap_err();
         assert!(err.to_string().contains("got \"gnosis\""), "{err}");
     }
 
@@ -893,7 +900,7 @@ mod tests {
         assert_eq!(c.genesis_time, None);
         assert_eq!(c.genesis_validators_root, None);
         assert_eq!(c.earliest_genesis_time, Some(1_606_824_000 + 604_800));
-        let n = c.clone().complete(1_606_824_023, Root::repeat_byte(1));
+        let n = c.clone().complete(1_606_824_023, Hash256::repeat_byte(1));
         assert_eq!(n.genesis_time, 1_606_824_023);
         assert_eq!(
             c.complete_offline(None),

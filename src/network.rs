@@ -21,7 +21,7 @@ use std::fmt;
 
 use crate::beacon_api::{ApiError, BeaconApi, Genesis};
 use crate::config::{ConfigError, ConfigFile, NetworkConfig};
-use crate::types::{hex0x, Root};
+use crate::types::{hex0x, Hash256};
 
 /// How the user named the network.
 #[derive(Debug, Clone, PartialEq)]
@@ -362,7 +362,7 @@ pub async fn resolve<A: BeaconApi>(
                 ),
             ));
         }
-        let network = config.complete(g.genesis_time, Root::from(g.genesis_validators_root));
+        let network = config.complete(g.genesis_time, Hash256::from(g.genesis_validators_root));
         return Ok(Resolved { network, warnings });
     }
     if let Some(s) = state {
@@ -391,7 +391,7 @@ pub async fn resolve<A: BeaconApi>(
                 ),
             ));
         }
-        let network = config.complete(s.genesis_time, Root::from(s.genesis_validators_root));
+        let network = config.complete(s.genesis_time, Hash256::from(s.genesis_validators_root));
         return Ok(Resolved { network, warnings });
     }
     if config.genesis_time.is_none() {

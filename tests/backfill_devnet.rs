@@ -625,23 +625,17 @@ fn real_holesky_headers_backfill_to_the_bootstrap_block() {
     let epoch = last.slot / 32;
     block_on(store.put_anchor(
         &AnchorRecord {
-            network: "holesky".into(),
-            slot: last.slot,
-            epoch,
-            block_root: last.root,
-            state_root: last.state_root,
-            fork: "deneb".into(),
-            trust: Trust::BlockRoot,
-            linked_through_latest_block_header: false,
             providers: devnet.urls(),
             ws_period_epochs: 256,
-            total_active_balance: 0,
-            active_validators: 0,
-            current_sync_committee: None,
-            next_sync_committee: None,
-            created_at: 0,
-            stale: false,
-            execution: None,
+            ..AnchorRecord::new(
+                "holesky",
+                last.slot,
+                epoch,
+                last.root,
+                last.state_root,
+                ForkName::Deneb,
+                Trust::BlockRoot,
+            )
         },
         true,
     ))

@@ -18,8 +18,8 @@ use beacon_lightsync::light::verifier::verify_updates;
 use beacon_lightsync::merkle::StateView;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
-    AnyBeaconState, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName, Mainnet, PresetName,
-    Root,
+    AnyBeaconState, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName, Hash256, Mainnet,
+    PresetName,
 };
 
 fn fixtures() -> PathBuf {
@@ -119,7 +119,7 @@ fn a_verified_mainnet_light_client_header_gives_mainnet_block_17923026() {
     let bootstrap =
         parse_bootstrap::<Mainnet>(&config, &read(&dir.join("bootstrap.json")), None).unwrap();
     let mut store =
-        initialize_light_client_store(&config, Root::from(checkpoint), &bootstrap).unwrap();
+        initialize_light_client_store(&config, Hash256::from(checkpoint), &bootstrap).unwrap();
     let blobs = BlobSchedule::for_network("mainnet");
     let updates =
         parse_updates::<Mainnet>(&config, &blobs, &read(&dir.join("updates.json"))).unwrap();

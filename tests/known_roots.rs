@@ -9,7 +9,7 @@ use std::process::Command;
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
-    deneb, phase0, AnyBeaconState, AnySignedBeaconBlock, ForkName, Mainnet, Root,
+    deneb, phase0, AnyBeaconState, AnySignedBeaconBlock, ForkName, Hash256, Mainnet,
 };
 use tree_hash::TreeHash;
 
@@ -19,7 +19,7 @@ fn fixture(rel: &str) -> PathBuf {
     path
 }
 
-fn root(s: &str) -> Root {
+fn root(s: &str) -> Hash256 {
     s.parse().unwrap()
 }
 

@@ -21,7 +21,7 @@ use beacon_lightsync::light::sync_protocol::{
 use beacon_lightsync::light::verifier::verify_updates;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::light_client::{self as lc, LightClientBootstrap, LightClientUpdate};
-use beacon_lightsync::types::{ForkName, Mainnet, Minimal, Preset, Root};
+use beacon_lightsync::types::{ForkName, Hash256, Mainnet, Minimal, Preset};
 use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
@@ -34,7 +34,7 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
 }
 
-fn root(s: &str) -> Root {
+fn root(s: &str) -> Hash256 {
     s.parse().expect("root literal")
 }
 
@@ -814,7 +814,7 @@ fn spec_vector_tampered_update_fails() {
     };
 
     let mut bad = inner.clone();
-    bad.next_sync_committee_branch[3] = Root::repeat_byte(0x33);
+    bad.next_sync_committee_branch[3] = Hash256::repeat_byte(0x33);
     let err = fails(&LightClientUpdate::Electra(bad), 41);
     assert!(
         matches!(
@@ -828,7 +828,7 @@ fn spec_vector_tampered_update_fails() {
     );
 
     let mut bad = inner.clone();
-    bad.finality_branch[6] = Root::repeat_byte(0x44);
+    bad.finality_branch[6] = Hash256::repeat_byte(0x44);
     let err = fails(&LightClientUpdate::Electra(bad), 41);
     assert!(
         matches!(

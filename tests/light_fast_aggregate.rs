@@ -23,7 +23,7 @@ use beacon_lightsync::light::sync_protocol::{
 use beacon_lightsync::ssz_io::require_fixtures_dir;
 use beacon_lightsync::types::altair::SyncCommittee;
 use beacon_lightsync::types::{
-    BitVector, BlsPublicKey, FixedVector, Mainnet, Minimal, Preset, Root,
+    BitVector, BlsPublicKey, FixedVector, Hash256, Mainnet, Minimal, Preset,
 };
 use tree_hash::TreeHash;
 
@@ -80,7 +80,7 @@ fn bits(members: &[usize]) -> Bits {
     b
 }
 
-fn sign(k: &Keys, members: &[usize], msg: &Root) -> [u8; 96] {
+fn sign(k: &Keys, members: &[usize], msg: &Hash256) -> [u8; 96] {
     let sigs: Vec<Signature> = members
         .iter()
         .map(|&i| k.sks[i].sign(msg.as_slice()))
@@ -92,7 +92,7 @@ fn sign(k: &Keys, members: &[usize], msg: &Root) -> [u8; 96] {
 
 /// The reference: `FastAggregateVerify` with `KeyValidate` of every participant's key, as the
 /// spec's reference implementation computes it.
-fn reference(pks: &[[u8; 48]], members: &[usize], msg: &Root, sig: &[u8]) -> bool {
+fn reference(pks: &[[u8; 48]], members: &[usize], msg: &Hash256, sig: &[u8]) -> bool {
     let Ok(sig) = Signature::from_bytes(sig) else {
         return false;
     };
@@ -143,8 +143,8 @@ fn non_subgroup_point() -> [u8; 48] {
     unreachable!("some small x gives a curve point outside G1")
 }
 
-fn msg() -> Root {
-    Root::from([9u8; 32])
+fn msg() -> Hash256 {
+    Hash256::from([9u8; 32])
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn both_paths_match_the_reference_on_genuine_and_wrong_signatures() {
         assert_eq!(c.verify_sum_of_participants(&b, &msg(), &sig), Ok(()));
 
         // Another message.
-        let other = Root::from([8u8; 32]);
+        let other = Hash256::from([8u8; 32]);
         assert!(!reference(&k.pks, &members, &other, &sig));
         assert_eq!(
             c.verify(&b, &other, &sig),
@@ -378,7 +378,8 @@ fn real_mainnet_updates_agree_with_the_reference_on_both_paths() {
         parse_bootstrap::<Mainnet>(&config, &read(&helios_dir().join("bootstrap.json")), None)
             .unwrap();
     let mut store =
-        initialize_light_client_store(&config, Root::from(HELIOS_CHECKPOINT), &bootstrap).unwrap();
+        initialize_light_client_store(&config, Hash256::from(HELIOS_CHECKPOINT), &bootstrap)
+            .unwrap();
     let updates = parse_updates::<Mainnet>(
         &config,
         &BlobSchedule::for_network("mainnet"),
@@ -464,7 +465,8 @@ fn tampered_aggregate_pubkey_breaks_the_branch_that_commits_to_it() {
         parse_bootstrap::<Mainnet>(&config, &read(&helios_dir().join("bootstrap.json")), None)
             .unwrap();
     let mut store =
-        initialize_light_client_store(&config, Root::from(HELIOS_CHECKPOINT), &bootstrap).unwrap();
+        initialize_light_client_store(&config, Hash256::from(HELIOS_CHECKPOINT), &bootstrap)
+            .unwrap();
     match process_with_context(
         &config,
         &mut store,
@@ -487,7 +489,7 @@ fn tampered_aggregate_pubkey_breaks_the_branch_that_commits_to_it() {
     let bootstrap =
         parse_bootstrap::<Mainnet>(&config, &serde_json::to_vec(&b).unwrap(), None).unwrap();
     let root = bootstrap.header().beacon().tree_hash_root();
-    assert_eq!(root, Root::from(HELIOS_CHECKPOINT));
+    assert_eq!(root, Hash256::from(HELIOS_CHECKPOINT));
     assert!(matches!(
         initialize_light_client_store(&config, root, &bootstrap),
         Err(LightClientError::CurrentSyncCommitteeBranch { gindex: 54, .. })

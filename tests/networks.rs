@@ -5,7 +5,7 @@
 
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ssz_io::require_fixtures_dir;
-use beacon_lightsync::types::{ForkName, Root};
+use beacon_lightsync::types::{ForkName, Hash256};
 
 fn read(rel: &str) -> String {
     let path = require_fixtures_dir().join(rel);
@@ -76,7 +76,7 @@ fn mainnet_equals_its_configs() {
 
 #[test]
 fn genesis_validators_roots_match_recorded_values() {
-    let hoodi: Root = read("network-configs/eth-clients-hoodi/genesis_validators_root.txt")
+    let hoodi: Hash256 = read("network-configs/eth-clients-hoodi/genesis_validators_root.txt")
         .trim()
         .parse()
         .unwrap();
@@ -85,7 +85,7 @@ fn genesis_validators_roots_match_recorded_values() {
     // holesky and sepolia).
     let helios = read("helios/README.md");
     let gear = read("gear-bridges/README.md");
-    let hex = |r: Root| format!("{r:#x}");
+    let hex = |r: Hash256| format!("{r:#x}");
     assert!(helios.contains(&format!(
         "genesis_validators_root = {}",
         hex(NetworkConfig::mainnet().genesis_validators_root)
@@ -104,7 +104,7 @@ fn genesis_validators_roots_match_recorded_values() {
 fn minimal_config_parses() {
     let minimal = NetworkConfig::from_config_yaml(
         &read("consensus-specs-configs/configs/minimal.yaml"),
-        Some(Root::ZERO),
+        Some(Hash256::ZERO),
     )
     .unwrap();
     assert_eq!(minimal.slots_per_epoch(), 8);

@@ -16,7 +16,7 @@ use std::path::Path;
 use beacon_lightsync::merkle::state_root;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
-    bellatrix, capella, deneb, fulu, ForkName, Mainnet, Minimal, Preset, PresetName, Root,
+    bellatrix, capella, deneb, fulu, ForkName, Hash256, Mainnet, Minimal, Preset, PresetName,
 };
 use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
@@ -28,7 +28,7 @@ struct Expected {
     #[serde(rename = "type")]
     type_name: String,
     ssz_len: usize,
-    hash_tree_root: Root,
+    hash_tree_root: Hash256,
 }
 
 /// The check every case goes through, for one concrete type.
@@ -134,7 +134,7 @@ fn ssz_static_vectors() {
 
 #[derive(serde::Deserialize)]
 struct Roots {
-    root: Root,
+    root: Hash256,
 }
 
 /// Every `ssz_random` case of the Fulu `BeaconState` under preset `P`: the typed state decodes,
@@ -160,7 +160,11 @@ fn fulu_states<P: Preset>(preset: PresetName) -> usize {
         );
         assert_eq!(state.tree_hash_root(), want.root, "{label}: typed root");
         let streamed = state_root(&bytes, ForkName::Fulu, preset).unwrap();
-        assert_eq!(Root::from(streamed), want.root, "{label}: byte-level root");
+        assert_eq!(
+            Hash256::from(streamed),
+            want.root,
+            "{label}: byte-level root"
+        );
         let yaml = case.join("value.yaml");
         if yaml.exists() {
             let parsed: fulu::BeaconState<P> =

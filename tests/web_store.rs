@@ -9,6 +9,7 @@ use beacon_lightsync::store::{
     database_name, AnchorRecord, BackfillCursor, HeadRecord, HeadSource, HeaderRecord, IdbStore,
     RebuiltBackfill, Store, StoreError, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, SCHEMA_VERSION,
 };
+use beacon_lightsync::types::ForkName;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -52,13 +53,6 @@ fn anchor(root_byte: u8, slot: u64) -> AnchorRecord {
         aggregate_pubkey: [9; 48],
     };
     AnchorRecord {
-        network: "mainnet".into(),
-        slot,
-        epoch: slot / 32,
-        block_root: [root_byte; 32],
-        state_root: [root_byte ^ 0xff; 32],
-        fork: "electra".into(),
-        trust: Trust::Checkpoint,
         linked_through_latest_block_header: true,
         providers: vec!["http://127.0.0.1:5052".into()],
         ws_period_epochs: 3532,
@@ -68,8 +62,15 @@ fn anchor(root_byte: u8, slot: u64) -> AnchorRecord {
         current_sync_committee: Some(committee.clone()),
         next_sync_committee: Some(committee),
         created_at: 1_760_000_000,
-        stale: false,
-        execution: None,
+        ..AnchorRecord::new(
+            "mainnet",
+            slot,
+            slot / 32,
+            [root_byte; 32],
+            [root_byte ^ 0xff; 32],
+            ForkName::Electra,
+            Trust::Checkpoint,
+        )
     }
 }
 

@@ -256,6 +256,7 @@ async fn verify_store_over_indexeddb_prints_its_time() {
         commit_chain_below, linked_headers, verify_store, VERIFY_BATCH_SLOTS,
     };
     use beacon_lightsync::store::{AnchorRecord, Trust};
+    use beacon_lightsync::types::ForkName;
     const N: u64 = 65_536;
     let gvr = [0xb7; 32];
     IdbStore::delete_database(&gvr).await.unwrap();
@@ -263,23 +264,16 @@ async fn verify_store_over_indexeddb_prints_its_time() {
     let chain = linked_headers(N);
     let top = chain.last().unwrap();
     let anchor = AnchorRecord {
-        network: "bench".into(),
-        slot: top.slot,
-        epoch: top.slot / 32,
-        block_root: top.root,
-        state_root: top.state_root(),
-        fork: "deneb".into(),
-        trust: Trust::Checkpoint,
-        linked_through_latest_block_header: false,
-        providers: vec![],
         ws_period_epochs: 256,
-        total_active_balance: 0,
-        active_validators: 0,
-        current_sync_committee: None,
-        next_sync_committee: None,
-        created_at: 0,
-        stale: false,
-        execution: None,
+        ..AnchorRecord::new(
+            "bench",
+            top.slot,
+            top.slot / 32,
+            top.root,
+            top.state_root(),
+            ForkName::Deneb,
+            Trust::Checkpoint,
+        )
     };
     store.put_anchor(&anchor, true).await.unwrap();
     commit_chain_below(&store, &chain, 8192).await.unwrap();

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use beacon_lightsync::config::NetworkConfig;
-use beacon_lightsync::types::Root;
+use beacon_lightsync::types::Hash256;
 
 use beacon_lightsync::ws::{
     compute_weak_subjectivity_period, is_within_weak_subjectivity_period,
@@ -320,7 +320,7 @@ fn every_preset_s_ws_config_is_read_from_its_config() {
             "consensus-specs-configs/configs/{preset}.yaml"
         )))
         .unwrap();
-        let network = NetworkConfig::from_config_yaml(&yaml, Some(Root::ZERO)).unwrap();
+        let network = NetworkConfig::from_config_yaml(&yaml, Some(Hash256::ZERO)).unwrap();
         assert_ws_config_is_the_specs(&WsConfig::for_network(&network), preset);
         let pre_gloas: String = yaml
             .lines()
@@ -329,7 +329,7 @@ fn every_preset_s_ws_config_is_read_from_its_config() {
             })
             .map(|l| format!("{l}\n"))
             .collect();
-        let older = NetworkConfig::from_config_yaml(&pre_gloas, Some(Root::ZERO)).unwrap();
+        let older = NetworkConfig::from_config_yaml(&pre_gloas, Some(Hash256::ZERO)).unwrap();
         assert_eq!(older.gloas_churn, network.gloas_churn, "{preset}");
     }
 }

@@ -44,8 +44,7 @@ use crate::store::{AnchorRecord, BackfillCursor, HeaderRecord, Store, StoreError
 use crate::types::hex0x;
 use crate::ws::{ChainClock, Clock};
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+pub use crate::types::Root;
 
 /// Default headers per store transaction. IndexedDB pays a fixed cost per transaction (a few
 /// milliseconds to commit), so larger batches store faster; a closed tab loses at most one

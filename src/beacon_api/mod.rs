@@ -48,8 +48,7 @@ use crate::types::hex0x;
 use crate::types::{ForkName, PresetName};
 use futures::future::LocalBoxFuture;
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+pub use crate::types::Root;
 
 /// `Accept` for JSON endpoints.
 /// Longest stretch of main-thread work between two yields to the event loop, in milliseconds

@@ -9,8 +9,7 @@ use crate::types::hex0x;
 use crate::types::TypesError;
 use crate::ws::{CheckpointParseError, WsError};
 
-/// A 32-byte root.
-type Root = [u8; 32];
+use crate::types::Root;
 
 /// Why a checkpoint sync stopped. Nothing was stored in any case: every check runs before the
 /// single store write, and a failed store write leaves the database unchanged.

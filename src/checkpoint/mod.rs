@@ -61,8 +61,7 @@ use crate::ws::{
     verify_ws_state_block_root, ChainClock, Clock, WsCheckpoint, WsConfig, WsFormula, WsInputs,
 };
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+pub use crate::types::Root;
 
 /// The `provider` named in errors about a local state file.
 pub const STATE_FILE: &str = "state file";
@@ -989,13 +988,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             }
         }
         let anchor = AnchorRecord {
-            network: self.ctx.network.name.clone(),
-            slot: view.slot(),
-            epoch,
-            block_root: c.block_root,
-            state_root: c.state_root,
-            fork: c.fork.as_str().to_string(),
-            trust,
             linked_through_latest_block_header: c.linked,
             providers,
             ws_period_epochs: ws_period,
@@ -1007,6 +999,15 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             stale: ws.stale,
             // Read from the bytes whose root was just verified.
             execution: crate::execution::from_state_view(&view),
+            ..AnchorRecord::new(
+                self.ctx.network.name.clone(),
+                view.slot(),
+                epoch,
+                c.block_root,
+                c.state_root,
+                c.fork,
+                trust,
+            )
         };
         Ok((anchor, ws))
     }

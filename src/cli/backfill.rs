@@ -191,24 +191,18 @@ fn backfill_and_print(a: Args) -> i32 {
     let store = MemoryStore::new(&network.name, network.genesis_validators_root.0);
     let slot = top.header.slot;
     let anchor = AnchorRecord {
-        network: network.name.clone(),
-        slot,
-        epoch: network.compute_epoch_at_slot(slot),
-        block_root: a.anchor_root,
-        state_root: top.header.state_root.0,
-        fork: network.fork_at_slot(slot).as_str().to_string(),
-        trust: Trust::BlockRoot,
-        linked_through_latest_block_header: false,
         providers: providers.iter().map(|p| p.base_url().to_string()).collect(),
         // No state here: the root is trusted as given, so no weak-subjectivity expiry applies.
         ws_period_epochs: u64::MAX / 2,
-        total_active_balance: 0,
-        active_validators: 0,
-        current_sync_committee: None,
-        next_sync_committee: None,
-        created_at: 0,
-        stale: false,
-        execution: None,
+        ..AnchorRecord::new(
+            network.name.clone(),
+            slot,
+            network.compute_epoch_at_slot(slot),
+            a.anchor_root,
+            top.header.state_root.0,
+            network.fork_at_slot(slot),
+            Trust::BlockRoot,
+        )
     };
     if let Err(e) = block_on(store.put_anchor(&anchor, true)) {
         return fail("STORE", &e.to_string());

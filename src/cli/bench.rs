@@ -280,7 +280,7 @@ fn run_progressive(args: &[String]) -> Result<(), String> {
     let checkpoints: Vec<Checkpoint> = (0..n)
         .map(|i| Checkpoint {
             epoch: i,
-            root: crate::types::Root::repeat_byte(i as u8),
+            root: crate::types::Hash256::repeat_byte(i as u8),
         })
         .collect();
     let list = VariableList::<Checkpoint, Limit>::new(checkpoints.clone())

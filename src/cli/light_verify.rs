@@ -22,7 +22,7 @@ use crate::light::input::{
 use crate::light::sync_protocol::initialize_light_client_store;
 use crate::light::verifier::verify_updates;
 use crate::network::NetworkChoice;
-use crate::types::{ForkName, Mainnet, Minimal, Preset, PresetName, Root};
+use crate::types::{ForkName, Hash256, Mainnet, Minimal, Preset, PresetName};
 
 const USAGE: &str = "usage: lightsync light-verify --network NETWORK --trusted-block-root 0xROOT \
 --bootstrap FILE [--updates FILE ...] [--finality-update FILE] [--optimistic-update FILE] \
@@ -37,7 +37,7 @@ struct Args {
     network: NetworkChoice,
     urls: Vec<String>,
     timeout_ms: u64,
-    trusted_root: Root,
+    trusted_root: Hash256,
     bootstrap: String,
     updates: Vec<String>,
     finality: Option<String>,
@@ -70,7 +70,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--trusted-block-root" => {
                 trusted_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
                     let ok = v.len() == 66 && v.starts_with("0x");
-                    v.parse::<Root>().ok().filter(|_| ok)
+                    v.parse::<Hash256>().ok().filter(|_| ok)
                 })?)
             }
             "--bootstrap" => bootstrap = Some(flags.value()?),

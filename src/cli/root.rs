@@ -24,7 +24,7 @@ use crate::ssz_io::{read_ssz_file, SszIoError};
 use crate::types::{
     altair, capella, decode_ssz, electra, light_client, phase0, AnyBeaconBlock, AnyBeaconBlockBody,
     AnyBeaconState, AnyExecutionPayload, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName,
-    Mainnet, Minimal, Preset, PresetName, Root, TypesError,
+    Hash256, Mainnet, Minimal, Preset, PresetName, TypesError,
 };
 
 const USAGE: &str =
@@ -213,7 +213,7 @@ fn network_of_choice(
         None => Ok(NetworkConfig::mainnet()),
         Some(NetworkChoice::BuiltIn(name)) => Ok(NetworkConfig::by_name(&name)?),
         Some(NetworkChoice::Yaml { text, .. }) if urls.is_empty() => {
-            Ok(ConfigFile::parse_yaml(&text)?.complete(0, Root::ZERO))
+            Ok(ConfigFile::parse_yaml(&text)?.complete(0, Hash256::ZERO))
         }
         Some(NetworkChoice::Spec) if urls.is_empty() => Err(RootError::Usage {
             problem: "--network spec: expected --beacon-api URL to read the config from, got none"
@@ -242,7 +242,7 @@ pub fn run(args: &[String]) -> i32 {
     }
 }
 
-fn compute_root(args: &Args) -> Result<Root, RootError> {
+fn compute_root(args: &Args) -> Result<Hash256, RootError> {
     if !SUPPORTED_TYPES.contains(&args.type_name.as_str()) {
         return Err(RootError::UnknownType {
             got: args.type_name.clone(),
@@ -276,7 +276,7 @@ pub fn root_of<P: Preset>(
     fork: Option<ForkName>,
     bytes: &[u8],
     network: &NetworkConfig,
-) -> Result<Root, RootError> {
+) -> Result<Hash256, RootError> {
     let need_fork = || {
         fork.ok_or(RootError::ForkRequired {
             type_name: type_name.to_string(),

@@ -1131,13 +1131,17 @@ impl<P: Preset> Generator<P> {
                 .map_err(ssz_err("historical_summaries"))?,
             proposer_lookahead: lookahead,
         };
-        let out = match self.fork {
+        match self.fork {
             ForkName::Fulu => {
-                build_typed::<P, fulu::BeaconState<P>>(parts, self.validators_root, reg)
+                build_typed::<P, fulu::BeaconState<P>>(parts, self.fork, self.validators_root, reg)
             }
-            _ => build_typed::<P, electra::BeaconState<P>>(parts, self.validators_root, reg),
-        };
-        Ok(out)
+            _ => build_typed::<P, electra::BeaconState<P>>(
+                parts,
+                self.fork,
+                self.validators_root,
+                reg,
+            ),
+        }
     }
 
     fn lc_header(&self, blk: &Blk<P>) -> LightClientHeader<P> {
@@ -1751,70 +1755,6 @@ macro_rules! impl_from_parts {
 impl_from_parts!(electra);
 impl_from_parts!(fulu, proposer_lookahead);
 
-/// Field roots of a served state, in field order; the registry roots come precomputed (they are
-/// the bulk of the hashing for large registries and are shared by every served state).
-macro_rules! common_leaves {
-    ($s:expr, $validators_root:expr, $reg:expr) => {
-        vec![
-            $s.genesis_time.tree_hash_root().0,
-            $s.genesis_validators_root.tree_hash_root().0,
-            $s.slot.tree_hash_root().0,
-            $s.fork.tree_hash_root().0,
-            $s.latest_block_header.tree_hash_root().0,
-            $s.block_roots.tree_hash_root().0,
-            $s.state_roots.tree_hash_root().0,
-            $s.historical_roots.tree_hash_root().0,
-            $s.eth1_data.tree_hash_root().0,
-            $s.eth1_data_votes.tree_hash_root().0,
-            $s.eth1_deposit_index.tree_hash_root().0,
-            $validators_root,
-            $reg.balances_root,
-            $s.randao_mixes.tree_hash_root().0,
-            $s.slashings.tree_hash_root().0,
-            $reg.participation_root,
-            $reg.participation_root,
-            $s.justification_bits.tree_hash_root().0,
-            $s.previous_justified_checkpoint.tree_hash_root().0,
-            $s.current_justified_checkpoint.tree_hash_root().0,
-            $s.finalized_checkpoint.tree_hash_root().0,
-            $reg.inactivity_root,
-            $s.current_sync_committee.tree_hash_root().0,
-            $s.next_sync_committee.tree_hash_root().0,
-            $s.latest_execution_payload_header.tree_hash_root().0,
-            $s.next_withdrawal_index.tree_hash_root().0,
-            $s.next_withdrawal_validator_index.tree_hash_root().0,
-            $s.historical_summaries.tree_hash_root().0,
-            $s.deposit_requests_start_index.tree_hash_root().0,
-            $s.deposit_balance_to_consume.tree_hash_root().0,
-            $s.exit_balance_to_consume.tree_hash_root().0,
-            $s.earliest_exit_epoch.tree_hash_root().0,
-            $s.consolidation_balance_to_consume.tree_hash_root().0,
-            $s.earliest_consolidation_epoch.tree_hash_root().0,
-            $s.pending_deposits.tree_hash_root().0,
-            $s.pending_partial_withdrawals.tree_hash_root().0,
-            $s.pending_consolidations.tree_hash_root().0,
-        ]
-    };
-}
-
-trait StateLeaves<P: Preset> {
-    fn leaves(&self, validators_root: [u8; 32], reg: &Registry<P>) -> Vec<[u8; 32]>;
-}
-
-impl<P: Preset> StateLeaves<P> for electra::BeaconState<P> {
-    fn leaves(&self, validators_root: [u8; 32], reg: &Registry<P>) -> Vec<[u8; 32]> {
-        common_leaves!(self, validators_root, reg)
-    }
-}
-
-impl<P: Preset> StateLeaves<P> for fulu::BeaconState<P> {
-    fn leaves(&self, validators_root: [u8; 32], reg: &Registry<P>) -> Vec<[u8; 32]> {
-        let mut leaves = common_leaves!(self, validators_root, reg);
-        leaves.push(self.proposer_lookahead.tree_hash_root().0);
-        leaves
-    }
-}
-
 /// `hash_tree_root` of the state field `name` (a registry list) from its SSZ bytes, through
 /// [`crate::merkle`] with the field's type taken from the fork's `BeaconState` schema.
 fn registry_field_root(
@@ -1839,15 +1779,37 @@ fn registry_field_root(
     crate::merkle::hash_tree_root(ty, bytes).map_err(ssz_err(name))
 }
 
-/// Builds a served state of type `S`, its SSZ bytes and its field roots.
-fn build_typed<P: Preset, S: FromPartsDevnet<P> + StateLeaves<P> + Encode>(
+/// Builds a served state of type `S`: its SSZ bytes and its field roots.
+///
+/// The field roots come from the byte-level hasher ([`crate::merkle::StateRootJob`]) over the
+/// fork's schema, with the registry lists' roots fed in precomputed (they are the bulk of the
+/// hashing and the same in every served state), so no fork's field list is written here.
+fn build_typed<P: Preset, S: FromPartsDevnet<P> + Encode>(
     parts: StateParts<P>,
+    fork: ForkName,
     validators_root: [u8; 32],
     reg: &Registry<P>,
-) -> (Vec<u8>, Vec<[u8; 32]>) {
-    let state = S::from_parts_devnet(parts);
-    let leaves = state.leaves(validators_root, reg);
-    (state.as_ssz_bytes(), leaves)
+) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
+    let bytes = S::from_parts_devnet(parts).as_ssz_bytes();
+    let mut job =
+        crate::merkle::StateRootJob::new(&bytes, fork, P::NAME).map_err(ssz_err("state"))?;
+    for (name, root) in [
+        ("validators", validators_root),
+        ("balances", reg.balances_root),
+        ("previous_epoch_participation", reg.participation_root),
+        ("current_epoch_participation", reg.participation_root),
+        ("inactivity_scores", reg.inactivity_root),
+    ] {
+        job.set_field_root(name, root).map_err(ssz_err("state"))?;
+    }
+    while let crate::merkle::Progress::Pending { .. } =
+        job.step(u64::MAX).map_err(ssz_err("state"))?
+    {}
+    let leaves = job.field_roots().ok_or_else(|| ChainError::Ssz {
+        what: "state",
+        detail: "expected the field roots of a finished state root job".into(),
+    })?;
+    Ok((bytes, leaves))
 }
 
 #[cfg(test)]

@@ -10,8 +10,7 @@ use std::sync::Arc;
 pub use crate::types::hex0x;
 use sha2::{Digest, Sha256};
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+pub use crate::types::Root;
 
 /// Parses `0x` + 64 hex digits.
 pub fn parse_root(s: &str) -> Option<Root> {

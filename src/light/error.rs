@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::light::bls::BlsError;
-use crate::types::{ForkName, Root, Slot, TypesError};
+use crate::types::{ForkName, Hash256, Slot, TypesError};
 
 /// Which header of an update a check is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,7 +183,7 @@ impl fmt::Display for UpdateKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LightClientError {
     /// The bootstrap header's root is not the trusted block root.
-    TrustedRootMismatch { expected: Root, got: Root },
+    TrustedRootMismatch { expected: Hash256, got: Hash256 },
     /// The bootstrap's header fails `is_valid_light_client_header`.
     InvalidBootstrapHeader { slot: Slot },
     /// The bootstrap's current-sync-committee branch does not verify.

@@ -27,7 +27,7 @@ use crate::types::light_client::{
     capella_to_deneb_execution, deneb_to_capella_execution, empty_capella_execution,
     is_empty_sync_committee, LightClientBootstrap, LightClientHeader, UpdateParts,
 };
-use crate::types::{DomainType, Epoch, ForkName, Preset, Root, Slot, FAR_FUTURE_EPOCH};
+use crate::types::{DomainType, Epoch, ForkName, Hash256, Preset, Slot, FAR_FUTURE_EPOCH};
 
 /// `MIN_SYNC_COMMITTEE_PARTICIPANTS` (altair preset, same in mainnet and minimal).
 pub const MIN_SYNC_COMMITTEE_PARTICIPANTS: u64 = 1;
@@ -92,7 +92,7 @@ fn at_or_after<P: Preset>(config: &NetworkConfig, fork: ForkName, slot: Slot) ->
 pub fn get_lc_execution_root<P: Preset>(
     config: &NetworkConfig,
     header: &LightClientHeader<P>,
-) -> Root {
+) -> Hash256 {
     let slot = header.beacon().slot;
     if at_or_after::<P>(config, ForkName::Deneb, slot) {
         return match header {
@@ -114,7 +114,7 @@ pub fn get_lc_execution_root<P: Preset>(
             LightClientHeader::Altair(_) => empty_capella_execution::<P>().tree_hash_root(),
         };
     }
-    Root::ZERO
+    Hash256::ZERO
 }
 
 /// deneb `is_valid_light_client_header`: before Deneb no blob gas; before Capella an empty
@@ -321,7 +321,7 @@ impl<P: Preset> TrustedCommittee<P> {
     pub fn verify(
         &self,
         bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
-        signing_root: &Root,
+        signing_root: &Hash256,
         signature: &[u8],
     ) -> Result<AggregatePath, UpdateFailure> {
         self.verify_inner(bits, signing_root, signature, true)
@@ -332,7 +332,7 @@ impl<P: Preset> TrustedCommittee<P> {
     pub fn verify_sum_of_participants(
         &self,
         bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
-        signing_root: &Root,
+        signing_root: &Hash256,
         signature: &[u8],
     ) -> Result<(), UpdateFailure> {
         self.verify_inner(bits, signing_root, signature, false)
@@ -342,7 +342,7 @@ impl<P: Preset> TrustedCommittee<P> {
     fn verify_inner(
         &self,
         bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
-        signing_root: &Root,
+        signing_root: &Hash256,
         signature: &[u8],
         allow_committee_minus_absent: bool,
     ) -> Result<AggregatePath, UpdateFailure> {
@@ -482,7 +482,7 @@ pub fn is_better_update<P: Preset>(new: &UpdateParts<P>, old: &UpdateParts<P>) -
 /// its current sync committee must be proven against its state root.
 pub fn initialize_light_client_store<P: Preset>(
     config: &NetworkConfig,
-    trusted_block_root: Root,
+    trusted_block_root: Hash256,
     bootstrap: &LightClientBootstrap<P>,
 ) -> Result<LightClientStore<P>, LightClientError> {
     let header = bootstrap.header();
@@ -701,7 +701,7 @@ pub fn validate_light_client_update<P: Preset>(
 pub fn sync_committee_signing_root<P: Preset>(
     config: &NetworkConfig,
     update: &UpdateParts<P>,
-) -> Root {
+) -> Hash256 {
     let fork_version_slot = update.signature_slot.max(1) - 1;
     let fork_version = config.fork_version_at_epoch(compute_epoch_at_slot::<P>(fork_version_slot));
     let domain = compute_domain(

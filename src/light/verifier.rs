@@ -14,14 +14,14 @@ use crate::light::sync_protocol::{
 use crate::types::light_client::{
     LightClientFinalityUpdate, LightClientOptimisticUpdate, LightClientUpdate,
 };
-use crate::types::{Preset, Root, Slot};
+use crate::types::{Hash256, Preset, Slot};
 
 /// A verified header: its slot and `hash_tree_root(beacon)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct VerifiedHeader {
     #[serde(with = "serde_utils::quoted_u64")]
     pub slot: Slot,
-    pub root: Root,
+    pub root: Hash256,
 }
 
 /// What a verification walk established.

@@ -29,8 +29,7 @@ use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{Mainnet, Minimal, Preset, Slot};
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+use crate::types::Root;
 
 /// Slots asked for per round of [`link_back`]. The transport runs them concurrently (6 lanes in
 /// a browser); 64 header requests of ~1 KB each keep a round well under a second on a local or

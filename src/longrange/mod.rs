@@ -65,8 +65,7 @@ pub use crate::event::{Event, Followed, Mode, StepSource, StreamStatus};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
 use crate::ws::{ChainClock, Clock, LongRange, WsError, WsStatus};
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+use crate::types::Root;
 
 /// Where backfill stands, from the store's cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -882,6 +881,7 @@ mod tests {
     //! The decision table with an injectable clock.
     use super::*;
     use crate::store::Trust;
+    use crate::types::ForkName;
     use crate::ws::FixedClock;
 
     /// Mainnet: genesis 1606824023 s, 12 s slots, 32 slots per epoch (384 s per epoch).
@@ -907,23 +907,16 @@ mod tests {
 
     fn anchor(epoch: u64, period: u64) -> AnchorRecord {
         AnchorRecord {
-            network: "mainnet".into(),
-            slot: epoch * 32,
-            epoch,
-            block_root: [7; 32],
-            state_root: [8; 32],
-            fork: "electra".into(),
-            trust: Trust::Checkpoint,
-            linked_through_latest_block_header: false,
-            providers: vec![],
             ws_period_epochs: period,
-            total_active_balance: 0,
-            active_validators: 0,
-            current_sync_committee: None,
-            next_sync_committee: None,
-            created_at: 0,
-            stale: false,
-            execution: None,
+            ..AnchorRecord::new(
+                "mainnet",
+                epoch * 32,
+                epoch,
+                [7; 32],
+                [8; 32],
+                ForkName::Electra,
+                Trust::Checkpoint,
+            )
         }
     }
 

@@ -83,8 +83,7 @@ use crate::types::phase0::BeaconBlockHeader;
 use crate::types::{BlsPublicKey, FixedVector, Mainnet, Minimal, Preset, PresetName, Slot};
 use crate::ws::{ChainClock, Clock, WsError, WsStatus};
 
-/// A 32-byte root.
-pub type Root = [u8; 32];
+use crate::types::Root;
 
 pub use crate::event::RebuildProgress;
 /// A step of the rebuild (named in progress events and errors).

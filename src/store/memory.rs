@@ -309,6 +309,7 @@ impl Store for MemoryStore {
 mod tests {
     use super::*;
     use crate::store::{SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, MAX_SLOT};
+    use crate::types::ForkName;
     use futures::executor::block_on;
 
     const GVR: Root = [0x4b; 32];
@@ -364,14 +365,6 @@ mod tests {
             aggregate_pubkey: [9; 48],
         };
         AnchorRecord {
-            network: "mainnet".into(),
-            slot,
-            epoch: slot / 32,
-            block_root: [root_byte; 32],
-            state_root: [root_byte ^ 0xff; 32],
-            fork: "deneb".into(),
-            trust: Trust::Checkpoint,
-            linked_through_latest_block_header: false,
             providers: vec!["http://127.0.0.1:5052".into()],
             ws_period_epochs: 3532,
             total_active_balance: 34_000_000 * 1_000_000_000,
@@ -379,8 +372,15 @@ mod tests {
             current_sync_committee: Some(committee.clone()),
             next_sync_committee: Some(committee),
             created_at: 1_700_000_000,
-            stale: false,
-            execution: None,
+            ..AnchorRecord::new(
+                "mainnet",
+                slot,
+                slot / 32,
+                [root_byte; 32],
+                [root_byte ^ 0xff; 32],
+                ForkName::Deneb,
+                Trust::Checkpoint,
+            )
         }
     }
 

@@ -311,6 +311,7 @@ mod tests {
     use crate::store::{
         AnchorRootsRecord, BackfillCursor, HeadRecord, HeadSource, MemoryStore, Trust,
     };
+    use crate::types::ForkName;
     use crate::types::B256;
 
     const GVR: Root = [7; 32];
@@ -353,23 +354,19 @@ mod tests {
 
     fn anchor(block_root: Root) -> AnchorRecord {
         AnchorRecord {
-            network: "minimal".into(),
-            slot: ANCHOR_SLOT,
-            epoch: ANCHOR_SLOT / 8,
-            block_root,
-            state_root: [2; 32],
-            fork: "deneb".into(),
-            trust: Trust::Checkpoint,
-            linked_through_latest_block_header: false,
-            providers: Vec::new(),
             ws_period_epochs: 256,
             total_active_balance: 32_000_000_000,
             active_validators: 1,
-            current_sync_committee: None,
-            next_sync_committee: None,
             created_at: 1,
-            stale: false,
-            execution: None,
+            ..AnchorRecord::new(
+                "minimal",
+                ANCHOR_SLOT,
+                ANCHOR_SLOT / 8,
+                block_root,
+                [2; 32],
+                ForkName::Deneb,
+                Trust::Checkpoint,
+            )
         }
     }
 

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A 32-byte SSZ root (`hash_tree_root`).
-pub type Root = [u8; 32];
+use crate::types::ForkName;
+pub use crate::types::Root;
 
 /// The size of an SSZ `BeaconBlockHeader`: slot 8, proposer_index 8, parent_root 32,
 /// state_root 32, body_root 32.
@@ -90,6 +90,43 @@ pub struct AnchorRecord {
     /// this field existed (they load unchanged: no schema change was needed).
     #[serde(default)]
     pub execution: Option<ExecutionBlock>,
+}
+
+impl AnchorRecord {
+    /// The one constructor: what identifies the anchor and how it came to be trusted. Every
+    /// other field starts empty (no providers, no committees, zero totals and WS period, not
+    /// linked, not stale, `created_at` 0); a writer sets what it learnt with struct-update
+    /// syntax (`AnchorRecord { ws_period_epochs, ..AnchorRecord::new(…) }`), so a new field is
+    /// added here once.
+    pub fn new(
+        network: impl Into<String>,
+        slot: u64,
+        epoch: u64,
+        block_root: Root,
+        state_root: Root,
+        fork: ForkName,
+        trust: Trust,
+    ) -> Self {
+        AnchorRecord {
+            network: network.into(),
+            slot,
+            epoch,
+            block_root,
+            state_root,
+            fork: fork.as_str().to_string(),
+            trust,
+            linked_through_latest_block_header: false,
+            providers: Vec::new(),
+            ws_period_epochs: 0,
+            total_active_balance: 0,
+            active_validators: 0,
+            current_sync_committee: None,
+            next_sync_committee: None,
+            created_at: 0,
+            stale: false,
+            execution: None,
+        }
+    }
 }
 
 /// A verified execution block, as stored with an anchor or a followed head: what the beacon
@@ -504,23 +541,20 @@ mod tests {
 
     fn anchor(execution: Option<ExecutionBlock>) -> AnchorRecord {
         AnchorRecord {
-            network: "mainnet".into(),
-            slot: 64,
-            epoch: 2,
-            block_root: [1; 32],
-            state_root: [2; 32],
-            fork: "deneb".into(),
-            trust: Trust::BlockRoot,
-            linked_through_latest_block_header: false,
-            providers: Vec::new(),
             ws_period_epochs: 256,
             total_active_balance: 1,
             active_validators: 1,
-            current_sync_committee: None,
-            next_sync_committee: None,
             created_at: 3,
-            stale: false,
             execution,
+            ..AnchorRecord::new(
+                "mainnet",
+                64,
+                2,
+                [1; 32],
+                [2; 32],
+                ForkName::Deneb,
+                Trust::BlockRoot,
+            )
         }
     }
 

@@ -27,7 +27,7 @@ use super::{
 };
 use crate::merkle::sha256::hash_nodes;
 use crate::merkle::tree::zero_hash;
-use crate::types::hex0x;
+use crate::types::{hex0x, ForkName};
 use futures::future::LocalBoxFuture;
 
 /// Headers read (and hashed) per range by [`verify_store`]: large enough that a million headers
@@ -288,23 +288,16 @@ pub async fn fill_bench_chain<S: Store>(store: &S, n: u64, batch: usize) -> Resu
     let chain = linked_headers(n.max(1));
     let top = chain.last().expect("at least one header");
     let anchor = AnchorRecord {
-        network: "bench".into(),
-        slot: top.slot,
-        epoch: top.slot / 32,
-        block_root: top.root,
-        state_root: top.state_root(),
-        fork: "deneb".into(),
-        trust: super::Trust::Checkpoint,
-        linked_through_latest_block_header: false,
-        providers: Vec::new(),
         ws_period_epochs: 1,
-        total_active_balance: 0,
-        active_validators: 0,
-        current_sync_committee: None,
-        next_sync_committee: None,
-        created_at: 0,
-        stale: false,
-        execution: None,
+        ..AnchorRecord::new(
+            "bench",
+            top.slot,
+            top.slot / 32,
+            top.root,
+            top.state_root(),
+            ForkName::Deneb,
+            super::Trust::Checkpoint,
+        )
     };
     store.put_anchor(&anchor, true).await?;
     commit_chain_below(store, &chain, batch).await
@@ -837,23 +830,21 @@ mod tests {
             aggregate_pubkey: [4; 48],
         };
         AnchorRecord {
-            network: "minimal".into(),
-            slot,
-            epoch: slot / 8,
-            block_root,
-            state_root: [0x5e; 32],
-            fork: "deneb".into(),
-            trust: Trust::Checkpoint,
-            linked_through_latest_block_header: false,
-            providers: vec![],
             ws_period_epochs: 256,
             total_active_balance: 1 << 40,
             active_validators: 64,
             current_sync_committee: Some(committee.clone()),
             next_sync_committee: Some(committee),
             created_at: 1,
-            stale: false,
-            execution: None,
+            ..AnchorRecord::new(
+                "minimal",
+                slot,
+                slot / 8,
+                block_root,
+                [0x5e; 32],
+                ForkName::Deneb,
+                Trust::Checkpoint,
+            )
         }
     }
 

@@ -72,7 +72,7 @@ macro_rules! define_any {
             }
 
             /// `hash_tree_root` of the value.
-            pub fn tree_hash_root(&self) -> Root {
+            pub fn tree_hash_root(&self) -> Hash256 {
                 match self {
                     $(Self::$variant(inner) => inner.tree_hash_root(),)+
                 }
@@ -181,7 +181,7 @@ impl<P: Preset> AnyBeaconState<P> {
         map_all_forks!(self, s => s.genesis_time)
     }
     /// `genesis_validators_root`.
-    pub fn genesis_validators_root(&self) -> Root {
+    pub fn genesis_validators_root(&self) -> Hash256 {
         map_all_forks!(self, s => s.genesis_validators_root)
     }
     /// `slot`.
@@ -197,15 +197,15 @@ impl<P: Preset> AnyBeaconState<P> {
         map_all_forks!(self, s => &s.latest_block_header)
     }
     /// `block_roots` (a ring buffer of `SLOTS_PER_HISTORICAL_ROOT` roots).
-    pub fn block_roots(&self) -> &FixedVector<Root, P::SlotsPerHistoricalRoot> {
+    pub fn block_roots(&self) -> &FixedVector<Hash256, P::SlotsPerHistoricalRoot> {
         map_all_forks!(self, s => &s.block_roots)
     }
     /// `state_roots` (a ring buffer of `SLOTS_PER_HISTORICAL_ROOT` roots).
-    pub fn state_roots(&self) -> &FixedVector<Root, P::SlotsPerHistoricalRoot> {
+    pub fn state_roots(&self) -> &FixedVector<Hash256, P::SlotsPerHistoricalRoot> {
         map_all_forks!(self, s => &s.state_roots)
     }
     /// `historical_roots` (frozen at Capella).
-    pub fn historical_roots(&self) -> &VariableList<Root, P::HistoricalRootsLimit> {
+    pub fn historical_roots(&self) -> &VariableList<Hash256, P::HistoricalRootsLimit> {
         map_all_forks!(self, s => &s.historical_roots)
     }
     /// `validators`.
@@ -230,10 +230,10 @@ impl<P: Preset> AnyBeaconState<P> {
     /// block. Hashes the whole state; pass the root if you already have it.
     pub fn latest_block_header_filled(
         &self,
-        state_root: Option<Root>,
+        state_root: Option<Hash256>,
     ) -> phase0::BeaconBlockHeader {
         let mut header = *self.latest_block_header();
-        if header.state_root == Root::ZERO {
+        if header.state_root == Hash256::ZERO {
             header.state_root = state_root.unwrap_or_else(|| self.tree_hash_root());
         }
         header
@@ -285,7 +285,7 @@ impl<P: Preset> AnyBeaconState<P> {
 
 impl<P: Preset> AnySignedBeaconBlock<P> {
     /// The block root: `hash_tree_root(message)`.
-    pub fn message_root(&self) -> Root {
+    pub fn message_root(&self) -> Hash256 {
         map_all_forks!(self, b => b.message_root())
     }
     /// The block's header, `body_root` filled in.
@@ -301,11 +301,11 @@ impl<P: Preset> AnySignedBeaconBlock<P> {
         map_all_forks!(self, b => b.message.slot)
     }
     /// `message.parent_root`.
-    pub fn parent_root(&self) -> Root {
+    pub fn parent_root(&self) -> Hash256 {
         map_all_forks!(self, b => b.message.parent_root)
     }
     /// `message.state_root`.
-    pub fn state_root(&self) -> Root {
+    pub fn state_root(&self) -> Hash256 {
         map_all_forks!(self, b => b.message.state_root)
     }
     /// `signature`.
@@ -316,7 +316,7 @@ impl<P: Preset> AnySignedBeaconBlock<P> {
 
 impl<P: Preset> AnyBeaconBlock<P> {
     /// The block root (same as `tree_hash_root`).
-    pub fn message_root(&self) -> Root {
+    pub fn message_root(&self) -> Hash256 {
         self.tree_hash_root()
     }
     /// The block's header, `body_root` filled in.
@@ -363,9 +363,9 @@ mod tests {
         let header = phase0::BeaconBlockHeader {
             slot: 7,
             proposer_index: u64::MAX,
-            parent_root: Root::repeat_byte(1),
-            state_root: Root::repeat_byte(2),
-            body_root: Root::repeat_byte(3),
+            parent_root: Hash256::repeat_byte(1),
+            state_root: Hash256::repeat_byte(2),
+            body_root: Hash256::repeat_byte(3),
         };
         let json = serde_json::to_value(header).unwrap();
         assert_eq!(json["slot"], "7");

@@ -81,7 +81,7 @@ macro_rules! containers {
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
             pub struct ForkData in [Phase0] {
                 current_version: Version,
-                genesis_validators_root: Root,
+                genesis_validators_root: Hash256,
             }
         }
 
@@ -92,7 +92,7 @@ macro_rules! containers {
             pub struct Checkpoint in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 epoch: Epoch,
-                root: Root,
+                root: Hash256,
             }
         }
 
@@ -125,7 +125,7 @@ macro_rules! containers {
                 slot: Slot,
                 #[serde(with = "quoted_u64")]
                 index: CommitteeIndex,
-                beacon_block_root: Root,
+                beacon_block_root: Hash256,
                 source: Checkpoint,
                 target: Checkpoint,
             }
@@ -165,7 +165,7 @@ macro_rules! containers {
             /// `Eth1Data`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
             pub struct Eth1Data in [Phase0] {
-                deposit_root: Root,
+                deposit_root: Hash256,
                 #[serde(with = "quoted_u64")]
                 deposit_count: u64,
                 block_hash: Hash32,
@@ -177,8 +177,8 @@ macro_rules! containers {
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
             pub struct HistoricalBatch<P> in [Phase0] {
-                block_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
-                state_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
+                block_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
+                state_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
             }
         }
 
@@ -214,9 +214,9 @@ macro_rules! containers {
                 slot: Slot,
                 #[serde(with = "quoted_u64")]
                 proposer_index: ValidatorIndex,
-                parent_root: Root,
-                state_root: Root,
-                body_root: Root,
+                parent_root: Hash256,
+                state_root: Hash256,
+                body_root: Hash256,
             }
         }
 
@@ -224,7 +224,7 @@ macro_rules! containers {
             /// `SigningData`: `hash_tree_root(SigningData(object_root, domain))` is what BLS signs.
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
             pub struct SigningData in [Phase0] {
-                object_root: Root,
+                object_root: Hash256,
                 domain: Domain,
             }
         }
@@ -361,8 +361,8 @@ macro_rules! containers {
             /// the roots of the batch's `block_roots` and `state_roots` vectors.
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
             pub struct HistoricalSummary in [Capella] {
-                block_summary_root: Root,
-                state_summary_root: Root,
+                block_summary_root: Hash256,
+                state_summary_root: Hash256,
             }
         }
 
@@ -379,8 +379,8 @@ macro_rules! containers {
             /// `ExecutionPayloadHeader` (Bellatrix): the payload with its lists replaced by their
             /// roots.
             ExecutionPayloadHeader {
-                transactions_root: Root,
-                [Capella..] withdrawals_root: Root,
+                transactions_root: Hash256,
+                [Capella..] withdrawals_root: Hash256,
             }
         }
 
@@ -510,8 +510,8 @@ macro_rules! containers {
                 slot: Slot,
                 #[serde(with = "quoted_u64")]
                 proposer_index: ValidatorIndex,
-                parent_root: Root,
-                state_root: Root,
+                parent_root: Hash256,
+                state_root: Hash256,
                 body: BeaconBlockBody<P>,
             }
             impl {
@@ -542,7 +542,7 @@ macro_rules! containers {
             impl {
                 impl<P: Preset> SignedBeaconBlock<P> {
                     /// The block root: `hash_tree_root(message)`.
-                    pub fn message_root(&self) -> Root {
+                    pub fn message_root(&self) -> Hash256 {
                         tree_hash::TreeHash::tree_hash_root(&self.message)
                     }
 
@@ -564,14 +564,14 @@ macro_rules! containers {
             pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu] {
                 #[serde(with = "quoted_u64")]
                 genesis_time: u64,
-                genesis_validators_root: Root,
+                genesis_validators_root: Hash256,
                 #[serde(with = "quoted_u64")]
                 slot: Slot,
                 fork: Fork,
                 latest_block_header: BeaconBlockHeader,
-                block_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
-                state_roots: FixedVector<Root, P::SlotsPerHistoricalRoot>,
-                historical_roots: VariableList<Root, P::HistoricalRootsLimit>,
+                block_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
+                state_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
+                historical_roots: VariableList<Hash256, P::HistoricalRootsLimit>,
                 eth1_data: Eth1Data,
                 eth1_data_votes: VariableList<Eth1Data, P::SlotsPerEth1VotingPeriod>,
                 #[serde(with = "quoted_u64")]

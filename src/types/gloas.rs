@@ -16,8 +16,8 @@ use tree_hash_derive::TreeHash;
 
 use super::serde_helpers::quoted_u64;
 use super::{
-    BlsPublicKey, BlsSignature, Bytes32, Epoch, ExecutionAddress, Gwei, Hash32, KzgCommitment,
-    ProgressiveList, Root, Slot, ValidatorIndex,
+    BlsPublicKey, BlsSignature, Bytes32, Epoch, ExecutionAddress, Gwei, Hash256, Hash32,
+    KzgCommitment, ProgressiveList, Slot, ValidatorIndex,
 };
 
 /// `BuilderIndex`: index into `BeaconState.builders`.
@@ -80,7 +80,7 @@ container! {
     /// What a payload-timeliness committee member attests to.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
     pub struct PayloadAttestationData {
-        beacon_block_root: Root,
+        beacon_block_root: Hash256,
         #[serde(with = "quoted_u64")]
         slot: Slot,
         payload_present: bool,
@@ -126,7 +126,7 @@ crate::progressive_container! {
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
     pub struct ExecutionPayloadBid active_fields [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] {
         parent_block_hash: Hash32,
-        parent_block_root: Root,
+        parent_block_root: Hash256,
         block_hash: Hash32,
         prev_randao: Bytes32,
         fee_recipient: ExecutionAddress,
@@ -143,7 +143,7 @@ crate::progressive_container! {
         /// `BlobKZGCommitments`: a `ProgressiveList` (EIP-7916) in Gloas; its bound
         /// (`MAX_BLOB_COMMITMENTS_PER_BLOCK`) is a rule of block processing, not of the type.
         blob_kzg_commitments: ProgressiveList<KzgCommitment>,
-        execution_requests_root: Root,
+        execution_requests_root: Hash256,
     }
 }
 

@@ -246,7 +246,7 @@ impl<P: Preset> LightClientHeader<P> {
     }
 
     /// `hash_tree_root` of the whole light-client header (not of `beacon`).
-    pub fn tree_hash_root(&self) -> Root {
+    pub fn tree_hash_root(&self) -> Hash256 {
         match self {
             Self::Altair(h) => h.tree_hash_root(),
             Self::Capella(h) => h.tree_hash_root(),
@@ -358,7 +358,7 @@ macro_rules! lc_enum {
             }
 
             /// `hash_tree_root` of the value.
-            pub fn tree_hash_root(&self) -> Root {
+            pub fn tree_hash_root(&self) -> Hash256 {
                 match self {
                     Self::Altair(x) | Self::Bellatrix(x) => x.tree_hash_root(),
                     Self::Capella(x) => x.tree_hash_root(),

@@ -82,8 +82,12 @@ pub type CommitteeIndex = u64;
 pub type WithdrawalIndex = u64;
 /// Per-validator participation flags (Altair).
 pub type ParticipationFlags = u8;
-/// SSZ `Root`: a 32-byte hash tree root.
-pub type Root = B256;
+/// SSZ `Root` as plain bytes: a 32-byte hash tree root, the one form that the store, the Beacon
+/// API layer, the verifiers and the devnet pass around and compare.
+pub type Root = [u8; 32];
+/// SSZ `Root`/`Bytes32` as a field of the typed containers (alloy's `B256`, as Lighthouse's
+/// `Hash256`): it brings hex parsing, `Display` and serde in the Beacon API's `0x…` form.
+pub type Hash256 = B256;
 
 /// Bytes as `0x`-prefixed lower-case hex, the form the Beacon API and every message here use.
 pub fn hex0x(bytes: impl AsRef<[u8]>) -> String {
