@@ -7,6 +7,7 @@ import type {
   FollowOptions,
   Head,
   HeadersRange,
+  LightSyncError,
   LightSyncEventName,
   LightSyncListener,
   LightSyncOptions,
@@ -34,6 +35,10 @@ export interface LightSyncWorkerError extends Error {
   name: "LightSyncWorkerError";
   code: WorkerErrorCode;
 }
+
+/** Whether `error` is a `LightSyncError` (an `Error` named "LightSyncError" with a string `code`):
+ * the glue's `isLightSyncError`, here without loading the wasm on the page. */
+export function isLightSyncError(error: unknown): error is LightSyncError;
 
 /** Whether `error` is a `LightSyncWorkerError`. */
 export function isLightSyncWorkerError(error: unknown): error is LightSyncWorkerError;

@@ -12,7 +12,8 @@
 //
 // Across the boundary: a rejection is the same LightSyncError (name, message, `code`, `expected`,
 // `actual`, …), rebuilt on this side so that `isLightSyncError` holds; an AbortSignal in an options
-// argument becomes an abort message; decimal strings and bigints arrive as they were sent.
+// argument becomes an abort message; decimal strings and bigints arrive as they were sent. This
+// module's own `isLightSyncError` tells such errors apart without loading the wasm on the page.
 // Failures of the worker itself reject with a `LightSyncWorkerError` (`WORKER_FAILED`,
 // `WORKER_TERMINATED`).
 
@@ -45,6 +46,12 @@ function unwire(value) {
     return out;
   }
   return value;
+}
+
+/** Whether `error` is a LightSyncError (an Error named "LightSyncError" with a string `code`): the
+ * same test as the glue's `isLightSyncError`, without loading the wasm on the page. */
+export function isLightSyncError(error) {
+  return error instanceof Error && error.name === "LightSyncError" && typeof error.code === "string";
 }
 
 /** Whether `error` is a failure of the worker itself (not of the sync it runs). */

@@ -29,9 +29,7 @@ test("a page drives LightSync in a dedicated Worker: sync, backfill, reads, even
 
   const r = await page.evaluate(
     async ({ url, checkpoint }) => {
-      const { LightSyncWorker, isLightSyncWorkerError } = await import("/pkg/worker.js");
-      // isLightSyncError comes from the glue module only; importing it loads no wasm.
-      const { isLightSyncError } = await import("/pkg/beacon_lightsync.js");
+      const { LightSyncWorker, isLightSyncError, isLightSyncWorkerError } = await import("/pkg/worker.js");
       const settle = (p) =>
         p.then(
           (value) => ({ value }),
@@ -111,6 +109,8 @@ test("a page drives LightSync in a dedicated Worker: sync, backfill, reads, even
     },
     { url: devnet.urls[0], checkpoint: devnet.checkpoint },
   );
+  t.diagnostic(`start(): the page's timer ticked ${r.beatDuringStart.ticks} times, longest gap ${Math.round(r.beatDuringStart.maxGap)} ms; ` +
+    `backfill stored ${r.backfill.value?.stored} headers; execution events ${JSON.stringify(r.events.execution.map((e) => e.source))}`);
   const problemsSeen = problems.filter((l) => !l.includes("status of 404"));
   assert.deepEqual(problemsSeen, [], "no console error");
 

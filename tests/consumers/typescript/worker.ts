@@ -43,6 +43,7 @@ import type {
 } from "beacon-lightsync";
 import {
   LightSyncWorker,
+  isLightSyncError as isSyncError,
   isLightSyncWorkerError,
   type LightSyncWorkerError,
   type LightSyncWorkerSpawn,
@@ -140,6 +141,7 @@ export async function inAWorker(): Promise<void> {
   try {
     await sync.start();
   } catch (e: unknown) {
+    if (isSyncError(e)) render(`${e.code} ${e.expected ?? ""}`);
     if (isLightSyncWorkerError(e)) {
       const code: WorkerErrorCode = e.code;
       const err: LightSyncWorkerError = e;
