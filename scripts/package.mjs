@@ -55,6 +55,8 @@ if (scalar) {
   exports["./scalar/wasm"] = `./scalar/${wasm}`;
 }
 exports["./worker"] = { types: "./worker.d.ts", import: "./worker.js", default: "./worker.js" };
+// The worker script itself, for pages that start it their own way (`LightSyncWorker.create`'s `worker`).
+exports["./lightsync-worker.js"] = "./lightsync-worker.js";
 if (has("init-best.js")) exports["./init-best"] = { types: "./init-best.d.ts", import: "./init-best.js", default: "./init-best.js" };
 exports["./package.json"] = "./package.json";
 

@@ -45,8 +45,9 @@ export function isLightSyncWorkerError(error: unknown): error is LightSyncWorker
 
 /** The second argument of `LightSyncWorker.create()`. */
 export interface LightSyncWorkerSpawn {
-  /** A Worker already started from the package's `lightsync-worker.js` (as a module worker);
-   * by default `create()` starts one itself. */
+  /** A Worker already started from the package's `lightsync-worker.js` (exported as
+   * `beacon-lightsync/lightsync-worker.js`), as a module worker; by default `create()` starts
+   * one itself. */
   worker?: Worker;
 }
 

@@ -65,6 +65,7 @@ test("pkg/package.json names, types, exports and ships every file it lists", () 
   }
   assert.ok(fs.existsSync(path.join(PKG, pkgJson.exports["./scalar/wasm"])), "the scalar .wasm export exists");
   assert.ok(pkgJson.files.includes("lightsync-worker.js"), "the worker script LightSyncWorker starts is shipped");
+  assert.equal(pkgJson.exports["./lightsync-worker.js"], "./lightsync-worker.js", "and exported for pages that start it themselves");
 });
 
 test("check-pkg fails a package whose API reference is missing or whose worker imports what the glue lacks", async (t) => {
