@@ -40,6 +40,10 @@ let tarball = null;
 function packed() {
   if (tarball) return tarball;
   const out = JSON.parse(run("npm", ["pack", PKG, "--pack-destination", work, "--json", "--loglevel=error"], work));
+  const files = out[0].files.map((f) => f.path);
+  for (const f of ["beacon_lightsync.js", "beacon_lightsync_bg.wasm", "hash-worker.js", "worker.js", "lightsync-worker.js", "scalar/beacon_lightsync.js"])
+    assert.ok(files.includes(f), `the tarball ships ${f}`);
+  assert.deepEqual(files.filter((f) => f.startsWith("docs/")), [], "the API reference stays out of the tarball");
   tarball = path.join(work, out[0].filename);
   return tarball;
 }
