@@ -15,11 +15,15 @@ setup:
 ## codegen unit) with wasm-opt from binaryen 132, twice: the simd128 build (the 4-lane SHA-256
 ## kernel) is the package, and a scalar one in scalar/ is the opt-in `beacon-lightsync/scalar`
 ## export for engines without WebAssembly SIMD; init-best.js picks one with WebAssembly.validate.
+## Then the API reference, generated from the package's typings by typedoc (typedoc.json) into
+## pkg/docs/: served with the dashboard by `make demo` (/pkg/docs/), not part of the npm tarball.
 WASM_BUILD := wasm-pack build --profile wasm-release --target web
 pkg: setup
 	$(WASM_BUILD) --out-dir pkg
 	bash scripts/pkg-simd.sh pkg
 	node scripts/package.mjs pkg
+	rm -rf pkg/docs
+	typedoc --options typedoc.json --logLevel Warn
 
 ## The same package plus the benchmark exports (cargo feature `bench`: StateStream, KernelBench,
 ## benchLightVerify, benchVerifyStore) for the pages of www/bench/; only the bench targets build it.
@@ -44,8 +48,11 @@ test-native:
 test-browser:
 	bash scripts/test-browser.sh
 
-## After the package is built: the wasm a page loads within its gzip budget, and typings without
-## `any` or benchmark exports (scripts/check-pkg.mjs), then the browser tests.
+## After the package is built: the wasm a page loads within its gzip budget, typings without
+## `any` or benchmark exports, the API reference (scripts/check-pkg.mjs), then the browser tests;
+## among them the consumer builds (tests/consumers/: Vite, webpack 5 and strict TypeScript apps
+## installed from `npm pack` of pkg/, their bundlers pinned by their lockfiles; npm's cache keeps
+## warm runs offline).
 test-e2e: pkg
 	node scripts/check-pkg.mjs pkg
 	cargo build --release --bin lightsync

@@ -2,8 +2,11 @@
 // - the wasm a page loads by default (the SIMD build, PKG/beacon_lightsync_bg.wasm) is at most
 //   GZIP_BUDGET bytes after `gzip -9`, as a server compresses it on the wire;
 // - the typings (every .d.ts of the package) hold no `any` outside comments;
-// - no benchmark export reaches the package (they live behind the `bench` cargo feature), and the
-//   hash worker's plumbing exists in the glue but not in the typings.
+// - no benchmark export reaches the package (they live behind the `bench` cargo feature), the
+//   hash worker's plumbing exists in the glue but not in the typings, and every name a shipped
+//   worker script (hash-worker.js, lightsync-worker.js) imports from the glue is exported by it;
+// - the API reference (pkg/docs/, typedoc) documents LightSync, LightSyncWorker and every error
+//   code, and stays out of the npm tarball (`files`).
 // Prints the raw and gzip sizes of each build. Exits 1 with every failure listed.
 import fs from "node:fs";
 import path from "node:path";
@@ -25,6 +28,39 @@ export const GZIP_BUDGET = 615 * 1000;
 const BENCH_EXPORTS = ["KernelBench", "StateStream", "benchLightVerify", "benchVerifyStore"];
 /** Exports the package's hash worker imports from the glue; not part of the typed API. */
 const WORKER_EXPORTS = ["StateTaskHasher", "hashKernel", "headerRoots"];
+/** The package's worker scripts, each importing the glue beside it. */
+const WORKER_SCRIPTS = ["hash-worker.js", "lightsync-worker.js"];
+
+/** The names `js` imports from "./beacon_lightsync.js" (the default import as "default"). */
+export function glueImports(js) {
+  const m = /^import\s+([\s\S]*?)\s+from\s+"\.\/beacon_lightsync\.js";/m.exec(js);
+  if (!m) return [];
+  const names = [];
+  const clause = m[1];
+  if (/^[A-Za-z_$]/.test(clause)) names.push("default");
+  const braces = /\{([^}]*)\}/.exec(clause);
+  if (braces) for (const n of braces[1].split(",")) if (n.trim()) names.push(n.trim().split(/\s+as\s+/)[0]);
+  return names;
+}
+
+/** Problems of the API reference in `docs` (typedoc's HTML) against the typings in `dts`. */
+function checkDocs(dir, dts) {
+  const docs = path.join(dir, "docs");
+  if (!fs.existsSync(path.join(docs, "index.html"))) return [`expected the API reference at ${docs}/index.html (make pkg), got none`];
+  const problems = [];
+  const pages = fs.readdirSync(docs, { recursive: true }).filter((f) => f.endsWith(".html"));
+  const page = (name) => pages.find((f) => path.basename(f).endsWith(`.${name}.html`));
+  for (const name of ["LightSync", "LightSyncWorker", "LightSyncOptions", "ErrorCode"])
+    if (!page(name)) problems.push(`docs: expected a page for ${name}, got none`);
+  const codes = page("ErrorCode") ? fs.readFileSync(path.join(docs, page("ErrorCode")), "utf8") : "";
+  const union = /export type ErrorCode =([^;]*);/.exec(withoutComments(dts))?.[1] ?? "";
+  const declared = [...union.matchAll(/"([A-Z0-9_]+)"/g)].map((m) => m[1]);
+  if (declared.length < 40) problems.push(`expected the ErrorCode union in the typings, got ${declared.length} codes`);
+  for (const code of declared) if (!codes.includes(code)) problems.push(`docs: expected ErrorCode ${code} documented, got none`);
+  if (codes && (codes.match(/Retry:/g) ?? []).length < declared.length)
+    problems.push(`docs: expected each ErrorCode's comment (with "Retry:"), got ${(codes.match(/Retry:/g) ?? []).length} of ${declared.length}`);
+  return problems;
+}
 
 const gzipSize = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
 
@@ -67,6 +103,24 @@ export function checkPackage(dir) {
   const exported = new Set([...glue.matchAll(/^export (?:class|function|const|let) ([\w$]+)/gm)].map((m) => m[1]));
   for (const name of BENCH_EXPORTS) if (exported.has(name)) problems.push(`beacon_lightsync.js: expected no ${name} export (bench feature), got one`);
   for (const name of WORKER_EXPORTS) if (!exported.has(name)) problems.push(`beacon_lightsync.js: expected the hash worker's ${name} export, got none`);
+  if (/^export default /m.test(glue)) exported.add("default");
+  for (const [, list] of glue.matchAll(/^export\s*\{([^}]*)\}/gm))
+    for (const n of list.split(",")) if (n.trim()) exported.add(n.trim().split(/\s+as\s+/).pop());
+  for (const script of WORKER_SCRIPTS) {
+    const f = path.join(dir, script);
+    if (!fs.existsSync(f)) {
+      problems.push(`expected ${script} in ${dir}, got none`);
+      continue;
+    }
+    const imports = glueImports(fs.readFileSync(f, "utf8"));
+    if (!imports.length) problems.push(`${script}: expected imports from ./beacon_lightsync.js, got none`);
+    for (const name of imports) if (!exported.has(name)) problems.push(`${script}: imports ${name}, which beacon_lightsync.js does not export`);
+  }
+  const manifest = fs.existsSync(path.join(dir, "package.json")) ? JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) : {};
+  if ((manifest.files ?? []).some((f) => f.startsWith("docs")))
+    problems.push(`package.json: expected docs/ out of \`files\` (the reference is not shipped), got ${manifest.files}`);
+  const typings = path.join(dir, "beacon_lightsync.d.ts");
+  if (fs.existsSync(typings)) problems.push(...checkDocs(dir, fs.readFileSync(typings, "utf8")));
   return { problems, sizes };
 }
 

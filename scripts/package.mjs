@@ -1,7 +1,8 @@
 // Completes the package that wasm-pack and scripts/pkg-simd.sh wrote into PKG (default pkg/) so it
 // loads both from a plain `<script type="module">` page and from a bundler: explicit `exports`,
 // `types`, `files` and `sideEffects` (the glue module initialises wasm, so it is not side-effect
-// free), the hash worker beside each glue, and typings without `any`.
+// free), the hash worker beside each glue, the `./worker` entry (LightSync in a dedicated Worker),
+// and typings without `any`. The API reference (pkg/docs/, `make pkg`) is not in `files`.
 //
 // Entries: "." is the SIMD build (every engine since 2021-2023 validates WebAssembly SIMD:
 // Chrome 91, Firefox 89, Safari 16.4); "./scalar" is the same API built without SIMD, for older
@@ -19,6 +20,12 @@ const scalar = has("scalar/beacon_lightsync.js");
 const worker = new URL("../src/js/hash-worker.js", import.meta.url);
 fs.copyFileSync(worker, path.join(dir, "hash-worker.js"));
 if (scalar) fs.copyFileSync(worker, path.join(dir, "scalar/hash-worker.js"));
+
+// `beacon-lightsync/worker`: the page's LightSyncWorker client (worker.js, worker.d.ts) and the
+// dedicated worker it starts (lightsync-worker.js, next to the default glue it imports).
+const WORKER_FILES = { "worker.js": "worker.js", "worker.d.ts": "worker.d.ts", "lightsync-worker.js": "lightsync-worker.js" };
+for (const [from, to] of Object.entries(WORKER_FILES))
+  fs.copyFileSync(new URL(`../src/js/${from}`, import.meta.url), path.join(dir, to));
 
 const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
 const main = pkg.module || pkg.main || "beacon_lightsync.js";
@@ -47,10 +54,13 @@ if (scalar) {
   exports["./scalar"] = entry(`scalar/${main}`);
   exports["./scalar/wasm"] = `./scalar/${wasm}`;
 }
+exports["./worker"] = { types: "./worker.d.ts", import: "./worker.js", default: "./worker.js" };
+// The worker script itself, for pages that start it their own way (`LightSyncWorker.create`'s `worker`).
+exports["./lightsync-worker.js"] = "./lightsync-worker.js";
 if (has("init-best.js")) exports["./init-best"] = { types: "./init-best.d.ts", import: "./init-best.js", default: "./init-best.js" };
 exports["./package.json"] = "./package.json";
 
-const files = [main, types, wasm, `${wasm}.d.ts`, "hash-worker.js", "README.md"].filter((f) => has(f) || f === "README.md");
+const files = [main, types, wasm, `${wasm}.d.ts`, "hash-worker.js", ...Object.values(WORKER_FILES), "README.md"].filter((f) => has(f) || f === "README.md");
 if (has("snippets")) files.push("snippets/");
 if (scalar) files.push("scalar/");
 if (has("init-best.js")) files.push("init-best.js", "init-best.d.ts");

@@ -1,9 +1,9 @@
-// The npm package as users meet it: its package.json, a plain `<script type="module">` page, a
-// Vite application build, and the README's usage example, each loaded in headless Chromium (the
-// last two against a devnet on 127.0.0.1).
+// The npm package as users meet it: its package.json, a plain `<script type="module">` page, the
+// README's usage example and the API reference the dashboard links, each loaded in headless
+// Chromium (the example against a devnet on 127.0.0.1). Bundled applications built from the
+// packed tarball are consumers.test.mjs.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,11 +11,11 @@ import { launch } from "../../scripts/chromium.mjs";
 import {
   ROOT,
   PKG,
+  dashboardMounts,
   devnetNetwork,
   requireBuilt,
   startDevnet,
   startStatic,
-  screenshot,
   storedCounts,
   watchConsole,
 } from "./helpers.mjs";
@@ -57,12 +57,48 @@ test("pkg/package.json names, types, exports and ships every file it lists", () 
   for (const name of ["class LightSync", "LightSyncOptions", "LightSyncError", "interface Anchor"])
     assert.ok(dts.includes(name), `typings declare ${name}`);
   // The SIMD build is the default entry; the scalar build and the run-time pick are opt-in entries.
-  for (const [entry, js] of [["./scalar", "scalar/beacon_lightsync.js"], ["./init-best", "init-best.js"]]) {
+  // LightSync in a dedicated Worker is the opt-in `./worker` entry.
+  for (const [entry, js] of [["./scalar", "scalar/beacon_lightsync.js"], ["./init-best", "init-best.js"], ["./worker", "worker.js"]]) {
     const e = pkgJson.exports[entry];
     assert.equal(e?.import, `./${js}`, `exports["${entry}"]`);
     assert.ok(fs.existsSync(path.join(PKG, e.import)) && fs.existsSync(path.join(PKG, e.types)), `${entry}: its module and typings exist`);
   }
   assert.ok(fs.existsSync(path.join(PKG, pkgJson.exports["./scalar/wasm"])), "the scalar .wasm export exists");
+  assert.ok(pkgJson.files.includes("lightsync-worker.js"), "the worker script LightSyncWorker starts is shipped");
+  assert.equal(pkgJson.exports["./lightsync-worker.js"], "./lightsync-worker.js", "and exported for pages that start it themselves");
+});
+
+test("check-pkg fails a package whose API reference is missing or whose worker imports what the glue lacks", async (t) => {
+  const { checkPackage } = await import("../../scripts/check-pkg.mjs");
+  const dir = tempDir(t, "lightsync-badpkg-");
+  for (const f of ["beacon_lightsync.js", "beacon_lightsync.d.ts", "beacon_lightsync_bg.wasm", "hash-worker.js", "package.json"])
+    fs.copyFileSync(path.join(PKG, f), path.join(dir, f));
+  fs.cpSync(path.join(PKG, "scalar"), path.join(dir, "scalar"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "lightsync-worker.js"), `import init, { LightSync, NoSuchExport } from "./beacon_lightsync.js";\n`);
+  const { problems } = checkPackage(dir);
+  assert.deepEqual(problems, [
+    "lightsync-worker.js: imports NoSuchExport, which beacon_lightsync.js does not export",
+    `expected the API reference at ${dir}/docs/index.html (make pkg), got none`,
+  ]);
+});
+
+test("the dashboard links the API reference, which documents LightSync, LightSyncWorker and the error codes", async (t) => {
+  const server = await startStatic(dashboardMounts());
+  t.after(() => server.stop());
+  const page = await (await browser(t)).newPage();
+  await page.goto(server.url);
+  await page.click("[data-testid=api-reference]");
+  await page.waitForLoadState("load");
+  assert.equal(new URL(page.url()).pathname, "/pkg/docs/index.html");
+  assert.match(await page.title(), /beacon-lightsync/);
+  // The index reaches every documented page (its navigation is built from the same pages).
+  const links = await page.$$eval("a[href]", (as) => as.map((a) => a.href));
+  const pageOf = (name) => links.find((href) => new URL(href).pathname.endsWith(`.${name}.html`));
+  for (const name of ["LightSync", "LightSyncWorker", "ErrorCode"]) assert.ok(pageOf(name), `the reference links ${name}: ${links.join(" ")}`);
+  await page.goto(pageOf("ErrorCode"));
+  const text = await page.textContent("body");
+  for (const code of ["INVALID_OPTIONS", "WS_STALE", "STATE_ROOT_MISMATCH", "BUSY"]) assert.ok(text.includes(code), `ErrorCode's page documents ${code}`);
+  assert.match(text, /Retry: no, fix the option/);
 });
 
 test("the package passes scripts/check-pkg.mjs: the default wasm within its gzip budget, typings without any or bench exports", async () => {
@@ -108,30 +144,6 @@ test("the package loads from a plain <script type=module> page: the SIMD build b
     assert.deepEqual(fetched, [wasm], `${entry} fetches only its own build`);
     await page.close();
   }
-});
-
-test("a Vite build that imports beacon-lightsync runs a checkpoint sync in Chromium", async (t) => {
-  const out = tempDir(t, "lightsync-vite-");
-  execFileSync(
-    path.join(ROOT, "node_modules/.bin/vite"),
-    ["build", "--config", path.join(ROOT, "tests/vite/vite.config.mjs"), "--outDir", out],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const assets = fs.readdirSync(path.join(out, "assets"));
-  assert.ok(assets.some((f) => f.endsWith(".wasm")), `the .wasm is emitted as an asset (got ${assets.join(", ")})`);
-  const devnet = await startDevnet({ providers: 1 });
-  t.after(() => devnet.stop());
-  const server = await startStatic({ "": out });
-  t.after(() => server.stop());
-  const page = await (await browser(t)).newPage();
-  const lines = watchConsole(page);
-  const q = new URLSearchParams({ url: devnet.urls[0], checkpoint: devnet.checkpoint });
-  await page.goto(`${server.url}?${q}`);
-  const result = await (await page.waitForFunction(() => window.viteResult, null, { timeout: 60_000 })).jsonValue();
-  t.diagnostic(`screenshot: ${await screenshot(page, "vite-build")}`);
-  assert.equal(result.error, undefined, `${JSON.stringify(result.error)}\n${lines.join("\n")}`);
-  assert.equal(result.anchor.blockRoot, devnet.checkpoint.split(":")[0]);
-  assert.equal(result.anchor.trust, "checkpoint");
 });
 
 test("start() hashes the state in the package's Web Workers (SIMD and scalar builds), or inline with hashWorkers: 0", async (t) => {

@@ -1,6 +1,7 @@
-// Strict use of the package's typings, checked by `tsc --noEmit` (tests/e2e/types.test.mjs).
-// Never run: it only has to type-check. Lines marked `@ts-expect-error` must be rejected by the
-// typings; if one is accepted, tsc reports the unused directive and the test fails.
+// Strict use of the package's typings as installed from its tarball, checked by `tsc --strict
+// --noEmit` (tests/e2e/consumers.test.mjs). Never run: it only has to type-check. Lines marked
+// `@ts-expect-error` must be rejected by the typings; if one is accepted, tsc reports the unused
+// directive and the test fails. With worker.ts it names every type the package exports.
 import init, {
   LightSync,
   isLightSyncError,
