@@ -449,6 +449,11 @@ pub fn root_of<P: Preset>(
                     bytes, name, Some(f)
                 )?
                 .tree_hash_root()),
+                ForkName::Gloas => Err(TypesError::ForkNotSupported {
+                    type_name: name.into(),
+                    fork: f,
+                }
+                .into()),
             }
         }
         "LightClientBootstrap" => Ok(light_client::LightClientBootstrap::<P>::from_ssz_bytes(

@@ -290,6 +290,12 @@ macro_rules! lc_enum {
                     ForkName::Deneb => Self::Deneb(decode_ssz(bytes, $type_name, f)?),
                     ForkName::Electra => Self::Electra(decode_ssz(bytes, $type_name, f)?),
                     ForkName::Fulu => Self::Fulu(decode_ssz(bytes, $type_name, f)?),
+                    ForkName::Gloas => {
+                        return Err(TypesError::ForkNotSupported {
+                            type_name: $type_name.to_string(),
+                            fork,
+                        })
+                    }
                 })
             }
 
@@ -321,6 +327,12 @@ macro_rules! lc_enum {
                     ForkName::Deneb => Self::Deneb(parse(fork, value)?),
                     ForkName::Electra => Self::Electra(parse(fork, value)?),
                     ForkName::Fulu => Self::Fulu(parse(fork, value)?),
+                    ForkName::Gloas => {
+                        return Err(TypesError::ForkNotSupported {
+                            type_name: $type_name.to_string(),
+                            fork,
+                        })
+                    }
                 })
             }
 
