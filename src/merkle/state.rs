@@ -405,17 +405,13 @@ fn branch_in(leaves: &[[u8; 32]], index: usize, depth: u32) -> Vec<[u8; 32]> {
 
 /// Merkle proof of `path` (container fields, outermost first) in the state, e.g.
 /// `["next_sync_committee"]` or `["finalized_checkpoint", "root"]`, as light-client updates carry.
+/// The top level is hashed by a [`StateRootJob`] (as for the state root itself).
 pub fn state_proof(
     bytes: &[u8],
     fork: ForkName,
     preset: PresetName,
     path: &[&str],
 ) -> Result<StateProof, MerkleError> {
-    let Some((first, rest)) = path.split_first() else {
-        return Err(MerkleError::UnknownField {
-            name: String::new(),
-        });
-    };
     let mut job = StateRootJob::new(bytes, fork, preset)?;
     let state_root = loop {
         if let Progress::Done(r) = job.step(u64::MAX)? {
@@ -424,20 +420,51 @@ pub fn state_proof(
     };
     let top = job.field_roots().unwrap_or_default();
     let schema = beacon_state(fork, preset);
+    descend(&schema, bytes, &job.ranges, &top, state_root, path)
+}
+
+/// Merkle proof of `path` in any container or progressive container `ty` encoded as `bytes`
+/// (e.g. a Gloas `BeaconBlockBody` and
+/// `["signed_execution_payload_bid", "message", "parent_block_hash"]`).
+pub fn container_proof(
+    ty: &SszType,
+    bytes: &[u8],
+    path: &[&str],
+) -> Result<StateProof, MerkleError> {
+    let what = || ty.name().to_string();
+    let ranges = container_ranges(ty.fields(), bytes, &what)?;
+    let mut r = Reducer::new();
+    let top = super::ssz::field_roots(ty.fields(), bytes, &ranges, &what, &mut r)?;
+    let root = container_root(ty, top.as_flattened(), &mut r);
+    descend(ty, bytes, &ranges, &top, root, path)
+}
+
+/// The proof of `path` below a container whose field ranges and roots are known.
+fn descend(
+    schema: &SszType,
+    bytes: &[u8],
+    top_ranges: &[Range<usize>],
+    top: &[[u8; 32]],
+    root: [u8; 32],
+    path: &[&str],
+) -> Result<StateProof, MerkleError> {
     let unknown = |n: &str| MerkleError::UnknownField {
         name: n.to_string(),
     };
+    let Some((first, rest)) = path.split_first() else {
+        return Err(unknown(""));
+    };
     let i = schema.field_index(first).ok_or_else(|| unknown(first))?;
-    let mut gindex = child_gindex(&schema, 1, i);
-    let mut branch = container_branch(&schema, &top, i);
+    let mut gindex = child_gindex(schema, 1, i);
+    let mut branch = container_branch(schema, top, i);
     let mut leaf = top[i];
     // Descend through nested containers; inner siblings go before outer ones.
     let mut ty = schema.fields()[i].1.clone();
-    let mut field_bytes = &bytes[job.ranges[i].clone()];
+    let mut field_bytes = &bytes[top_ranges[i].clone()];
     let mut r = Reducer::new();
     for name in rest {
         let j = ty.field_index(name).ok_or_else(|| unknown(name))?;
-        let fpath = || format!("BeaconState.{}", path.join("."));
+        let fpath = || format!("{}.{}", schema.name(), path.join("."));
         let ranges = container_ranges(ty.fields(), field_bytes, &fpath)?;
         let roots = super::ssz::field_roots(ty.fields(), field_bytes, &ranges, &fpath, &mut r)?;
         let mut inner = container_branch(&ty, &roots, j);
@@ -452,6 +479,6 @@ pub fn state_proof(
         gindex,
         leaf,
         branch,
-        root: state_root,
+        root,
     })
 }
