@@ -795,6 +795,82 @@ fn parse_version(value: &str) -> Option<Version> {
 mod tests {
     use super::*;
 
+    /// Gloas is found by its version whether or not it is scheduled, and by the schedule once a
+    /// config (here a served spec) gives it an epoch; unscheduled, it is never active.
+    #[test]
+    fn gloas_by_version_and_by_schedule() {
+        let m = NetworkConfig::mainnet();
+        assert_eq!(
+            m.fork_schedule(ForkName::Gloas),
+            fs([7, 0, 0, 0], FAR_FUTURE_EPOCH)
+        );
+        assert_eq!(
+            m.fork_for_version(v([7, 0, 0, 0])).unwrap(),
+            ForkName::Gloas
+        );
+        assert_eq!(m.fork_at_epoch(FAR_FUTURE_EPOCH), ForkName::Fulu);
+        // Sepolia's config has no Gloas: its zero version never matches.
+        let s = NetworkConfig::sepolia();
+        assert_eq!(s.fork_schedule(ForkName::Gloas), ForkSchedule::UNSCHEDULED);
+        assert_eq!(
+            s.fork_for_version(v([0x90, 0, 0, 0x75])).unwrap(),
+            ForkName::Fulu
+        );
+
+        let mut spec = serde_json::Map::new();
+        for (k, val) in [
+            ("PRESET_BASE", "minimal"),
+            ("SECONDS_PER_SLOT", "6"),
+            ("GENESIS_FORK_VERSION", "0x00000001"),
+            ("MIN_PER_EPOCH_CHURN_LIMIT", "2"),
+            ("CHURN_LIMIT_QUOTIENT", "32"),
+            ("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT", "4"),
+            ("MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "256"),
+            ("ALTAIR_FORK_VERSION", "0x01000001"),
+            ("ALTAIR_FORK_EPOCH", "0"),
+            ("BELLATRIX_FORK_VERSION", "0x02000001"),
+            ("BELLATRIX_FORK_EPOCH", "0"),
+            ("CAPELLA_FORK_VERSION", "0x03000001"),
+            ("CAPELLA_FORK_EPOCH", "0"),
+            ("DENEB_FORK_VERSION", "0x04000001"),
+            ("DENEB_FORK_EPOCH", "0"),
+            ("ELECTRA_FORK_VERSION", "0x05000001"),
+            ("ELECTRA_FORK_EPOCH", "0"),
+            ("FULU_FORK_VERSION", "0x06000001"),
+            ("FULU_FORK_EPOCH", "1"),
+            ("GLOAS_FORK_VERSION", "0x07000001"),
+            ("GLOAS_FORK_EPOCH", "3"),
+        ] {
+            spec.insert(k.into(), serde_json::Value::String(val.into()));
+        }
+        let c = ConfigFile::from_spec(&spec)
+            .unwrap()
+            .complete(0, Root::ZERO);
+        assert_eq!(c.fork_at_epoch(2), ForkName::Fulu);
+        assert_eq!(c.fork_at_epoch(3), ForkName::Gloas);
+        assert_eq!(c.fork_at_slot(3 * 8), ForkName::Gloas);
+        assert_eq!(
+            c.fork_for_version(v([7, 0, 0, 1])).unwrap(),
+            ForkName::Gloas
+        );
+        assert_eq!(c.fork_version_at_epoch(4), v([7, 0, 0, 1]));
+        let mut state = vec![0u8; 64];
+        state[52..56].copy_from_slice(&[7, 0, 0, 1]);
+        assert_eq!(c.fork_of_state_ssz(&state).unwrap(), ForkName::Gloas);
+        // A Gloas epoch before Fulu's is refused, as for every other pair of forks.
+        spec.insert(
+            "GLOAS_FORK_EPOCH".into(),
+            serde_json::Value::String("0".into()),
+        );
+        assert!(matches!(
+            ConfigFile::from_spec(&spec),
+            Err(ConfigError::UnorderedForks {
+                earlier: ForkName::Fulu,
+                later: ForkName::Gloas
+            })
+        ));
+    }
+
     #[test]
     fn fork_schedule_lookups() {
         let m = NetworkConfig::mainnet();
