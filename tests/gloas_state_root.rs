@@ -260,3 +260,24 @@ fn gloas_anchor_execution_fields_and_payload_status() {
     let view = StateView::new(&fulu, ForkName::Fulu, PresetName::Minimal).unwrap();
     assert_eq!(gloas_payload_from_state_view(&view), None);
 }
+
+/// The size ceiling a streamed state body is held to: Gloas's progressive lists keep their Fulu
+/// ceilings (a mainnet registry of 2^23 validators), so a Gloas state is allowed what a Fulu one
+/// is plus the Gloas fields, and still fits a wasm32 buffer.
+#[test]
+fn gloas_state_size_ceiling_keeps_the_registry_ceiling() {
+    use beacon_lightsync::merkle::state_size_ceiling;
+    use beacon_lightsync::merkle::stream::REGISTRY_CEILING;
+    for preset in [PresetName::Mainnet, PresetName::Minimal] {
+        let fulu = state_size_ceiling(ForkName::Fulu, preset);
+        let gloas = state_size_ceiling(ForkName::Gloas, preset);
+        assert!(gloas > fulu, "{preset}: {gloas} vs {fulu}");
+        // validators alone: 2^23 records of 121 bytes.
+        assert!(gloas > REGISTRY_CEILING * 121, "{preset}");
+        assert!(gloas < 2 << 30, "{preset}: {gloas}");
+    }
+    for case in cases("mainnet") {
+        let bytes = read_ssz_file(case.join("serialized.ssz_snappy")).unwrap();
+        assert!((bytes.len() as u64) < state_size_ceiling(ForkName::Gloas, PresetName::Mainnet));
+    }
+}
