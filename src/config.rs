@@ -27,6 +27,15 @@ pub struct ForkSchedule {
     pub epoch: Epoch,
 }
 
+impl ForkSchedule {
+    /// A fork the config does not mention: version zero (never matched by
+    /// [`NetworkConfig::fork_for_version`]) at `FAR_FUTURE_EPOCH`.
+    pub const UNSCHEDULED: ForkSchedule = ForkSchedule {
+        version: Version::ZERO,
+        epoch: FAR_FUTURE_EPOCH,
+    };
+}
+
 /// A network's consensus configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetworkConfig {
@@ -44,10 +53,9 @@ pub struct NetworkConfig {
     pub seconds_per_slot: u64,
     /// `GENESIS_FORK_VERSION` (phase0's version; phase0 starts at epoch 0).
     pub genesis_fork_version: Version,
-    /// Altair..Fulu schedule, indexed by `ForkName as usize - 1`.
-    pub forks: [ForkSchedule; 6],
-    /// Gloas, when the config mentions it (no containers here yet; kept for fork digests).
-    pub gloas: Option<ForkSchedule>,
+    /// Altair..Gloas schedule, indexed by `ForkName as usize - 1`. A fork the config does not
+    /// mention has version zero and epoch `FAR_FUTURE_EPOCH` ([`ForkSchedule::UNSCHEDULED`]).
+    pub forks: [ForkSchedule; 7],
     /// `MIN_PER_EPOCH_CHURN_LIMIT` (validators per epoch).
     pub min_per_epoch_churn_limit: u64,
     /// `CHURN_LIMIT_QUOTIENT`.
@@ -191,8 +199,7 @@ fn with_common_constants(
     genesis_time: u64,
     gvr: &str,
     genesis: Version,
-    forks: [ForkSchedule; 6],
-    gloas: Option<ForkSchedule>,
+    forks: [ForkSchedule; 7],
 ) -> NetworkConfig {
     NetworkConfig {
         name: name.to_string(),
@@ -202,7 +209,6 @@ fn with_common_constants(
         seconds_per_slot: 12,
         genesis_fork_version: genesis,
         forks,
-        gloas,
         min_per_epoch_churn_limit: 4,
         churn_limit_quotient: 65536,
         max_per_epoch_activation_churn_limit: 8,
@@ -240,8 +246,8 @@ impl NetworkConfig {
                 fs([4, 0, 0, 0], 269568),
                 fs([5, 0, 0, 0], 364032),
                 fs([6, 0, 0, 0], 411392),
+                fs([7, 0, 0, 0], FAR_FUTURE_EPOCH),
             ],
-            Some(fs([7, 0, 0, 0], FAR_FUTURE_EPOCH)),
         )
     }
 
@@ -260,8 +266,8 @@ impl NetworkConfig {
                 fs([0x90, 0, 0, 0x73], 132608),
                 fs([0x90, 0, 0, 0x74], 222464),
                 fs([0x90, 0, 0, 0x75], 272640),
+                ForkSchedule::UNSCHEDULED,
             ],
-            None,
         )
     }
 
@@ -279,8 +285,8 @@ impl NetworkConfig {
                 fs([5, 1, 0x70, 0], 29696),
                 fs([6, 1, 0x70, 0], 115968),
                 fs([7, 1, 0x70, 0], 165120),
+                ForkSchedule::UNSCHEDULED,
             ],
-            None,
         )
     }
 
@@ -299,8 +305,8 @@ impl NetworkConfig {
                 fs([0x50, 0, 0x09, 0x10], 0),
                 fs([0x60, 0, 0x09, 0x10], 2048),
                 fs([0x70, 0, 0x09, 0x10], 50688),
+                ForkSchedule::UNSCHEDULED,
             ],
-            None,
         )
     }
 
@@ -368,12 +374,16 @@ impl NetworkConfig {
         }
     }
 
-    /// The fork active at `epoch`.
+    /// The fork active at `epoch`. A fork at `FAR_FUTURE_EPOCH` is not scheduled and never
+    /// active, not even at epoch `FAR_FUTURE_EPOCH` itself.
     pub fn fork_at_epoch(&self, epoch: Epoch) -> ForkName {
         ForkName::ALL
             .into_iter()
             .rev()
-            .find(|f| self.fork_schedule(*f).epoch <= epoch)
+            .find(|f| {
+                let at = self.fork_schedule(*f).epoch;
+                at != FAR_FUTURE_EPOCH && at <= epoch
+            })
             .unwrap_or(ForkName::Phase0)
     }
 
@@ -523,22 +533,20 @@ impl ConfigFile {
             ),
             None => None,
         };
-        const FORK_KEYS: [(&str, &str); 6] = [
+        const FORK_KEYS: [(&str, &str); 7] = [
             ("ALTAIR_FORK_VERSION", "ALTAIR_FORK_EPOCH"),
             ("BELLATRIX_FORK_VERSION", "BELLATRIX_FORK_EPOCH"),
             ("CAPELLA_FORK_VERSION", "CAPELLA_FORK_EPOCH"),
             ("DENEB_FORK_VERSION", "DENEB_FORK_EPOCH"),
             ("ELECTRA_FORK_VERSION", "ELECTRA_FORK_EPOCH"),
             ("FULU_FORK_VERSION", "FULU_FORK_EPOCH"),
+            ("GLOAS_FORK_VERSION", "GLOAS_FORK_EPOCH"),
         ];
         let genesis_fork_version =
             version("GENESIS_FORK_VERSION")?.ok_or(ConfigError::MissingKey {
                 key: "GENESIS_FORK_VERSION",
             })?;
-        let mut forks = [ForkSchedule {
-            version: Version::ZERO,
-            epoch: FAR_FUTURE_EPOCH,
-        }; 6];
+        let mut forks = [ForkSchedule::UNSCHEDULED; 7];
         for (i, (vk, ek)) in FORK_KEYS.into_iter().enumerate() {
             forks[i] = ForkSchedule {
                 version: version(vk)?.unwrap_or(Version::ZERO),
@@ -553,13 +561,6 @@ impl ConfigFile {
                 });
             }
         }
-        let gloas = match version("GLOAS_FORK_VERSION")? {
-            Some(version) => Some(ForkSchedule {
-                version,
-                epoch: num("GLOAS_FORK_EPOCH")?.unwrap_or(FAR_FUTURE_EPOCH),
-            }),
-            None => None,
-        };
         let base = NetworkConfig {
             name,
             preset,
@@ -569,7 +570,6 @@ impl ConfigFile {
             seconds_per_slot,
             genesis_fork_version,
             forks,
-            gloas,
             min_per_epoch_churn_limit: req("MIN_PER_EPOCH_CHURN_LIMIT")?,
             churn_limit_quotient: req("CHURN_LIMIT_QUOTIENT")?,
             max_per_epoch_activation_churn_limit: req("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT")?,
@@ -801,6 +801,82 @@ fn parse_version(value: &str) -> Option<Version> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Gloas is found by its version whether or not it is scheduled, and by the schedule once a
+    /// config (here a served spec) gives it an epoch; unscheduled, it is never active.
+    #[test]
+    fn gloas_by_version_and_by_schedule() {
+        let m = NetworkConfig::mainnet();
+        assert_eq!(
+            m.fork_schedule(ForkName::Gloas),
+            fs([7, 0, 0, 0], FAR_FUTURE_EPOCH)
+        );
+        assert_eq!(
+            m.fork_for_version(v([7, 0, 0, 0])).unwrap(),
+            ForkName::Gloas
+        );
+        assert_eq!(m.fork_at_epoch(FAR_FUTURE_EPOCH), ForkName::Fulu);
+        // Sepolia's config has no Gloas: its zero version never matches.
+        let s = NetworkConfig::sepolia();
+        assert_eq!(s.fork_schedule(ForkName::Gloas), ForkSchedule::UNSCHEDULED);
+        assert_eq!(
+            s.fork_for_version(v([0x90, 0, 0, 0x75])).unwrap(),
+            ForkName::Fulu
+        );
+
+        let mut spec = serde_json::Map::new();
+        for (k, val) in [
+            ("PRESET_BASE", "minimal"),
+            ("SECONDS_PER_SLOT", "6"),
+            ("GENESIS_FORK_VERSION", "0x00000001"),
+            ("MIN_PER_EPOCH_CHURN_LIMIT", "2"),
+            ("CHURN_LIMIT_QUOTIENT", "32"),
+            ("MAX_PER_EPOCH_ACTIVATION_CHURN_LIMIT", "4"),
+            ("MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "256"),
+            ("ALTAIR_FORK_VERSION", "0x01000001"),
+            ("ALTAIR_FORK_EPOCH", "0"),
+            ("BELLATRIX_FORK_VERSION", "0x02000001"),
+            ("BELLATRIX_FORK_EPOCH", "0"),
+            ("CAPELLA_FORK_VERSION", "0x03000001"),
+            ("CAPELLA_FORK_EPOCH", "0"),
+            ("DENEB_FORK_VERSION", "0x04000001"),
+            ("DENEB_FORK_EPOCH", "0"),
+            ("ELECTRA_FORK_VERSION", "0x05000001"),
+            ("ELECTRA_FORK_EPOCH", "0"),
+            ("FULU_FORK_VERSION", "0x06000001"),
+            ("FULU_FORK_EPOCH", "1"),
+            ("GLOAS_FORK_VERSION", "0x07000001"),
+            ("GLOAS_FORK_EPOCH", "3"),
+        ] {
+            spec.insert(k.into(), serde_json::Value::String(val.into()));
+        }
+        let c = ConfigFile::from_spec(&spec)
+            .unwrap()
+            .complete(0, Hash256::ZERO);
+        assert_eq!(c.fork_at_epoch(2), ForkName::Fulu);
+        assert_eq!(c.fork_at_epoch(3), ForkName::Gloas);
+        assert_eq!(c.fork_at_slot(3 * 8), ForkName::Gloas);
+        assert_eq!(
+            c.fork_for_version(v([7, 0, 0, 1])).unwrap(),
+            ForkName::Gloas
+        );
+        assert_eq!(c.fork_version_at_epoch(4), v([7, 0, 0, 1]));
+        let mut state = vec![0u8; 64];
+        state[52..56].copy_from_slice(&[7, 0, 0, 1]);
+        assert_eq!(c.fork_of_state_ssz(&state).unwrap(), ForkName::Gloas);
+        // A Gloas epoch before Fulu's is refused, as for every other pair of forks.
+        spec.insert(
+            "GLOAS_FORK_EPOCH".into(),
+            serde_json::Value::String("0".into()),
+        );
+        assert!(matches!(
+            ConfigFile::from_spec(&spec),
+            Err(ConfigError::UnorderedForks {
+                earlier: ForkName::Fulu,
+                later: ForkName::Gloas
+            })
+        ));
+    }
 
     #[test]
     fn fork_schedule_lookups() {

@@ -13,6 +13,15 @@
 //!   anchor): the provider's `SignedBeaconBlock` is taken only if it hashes to that root, and its
 //!   `body.execution_payload` is read from it ([`from_signed_block`]).
 //!
+//! Gloas (EIP-7732) drops `latest_execution_payload_header` from the state: the payload travels
+//! in a separate envelope that the state does not commit to. What a verified Gloas state does
+//! hold is `latest_block_hash` (the latest payload delivered) and `latest_execution_payload_bid`
+//! (the latest block's bid); [`gloas_payload_from_state_view`] reads both, and whether the
+//! latest block's payload arrived (FULL) or not (EMPTY). An [`ExecutionBlock`] needs the block
+//! number, state root, receipts root and timestamp, none of which the Gloas state holds, so a
+//! Gloas anchor's `execution` stays absent rather than half-filled or taken from an unverified
+//! envelope.
+//!
 //! Before the merge a Bellatrix payload header is all zeros (`is_merge_transition_complete` is
 //! false while `block_hash` is zero); phase0 and Altair states and Altair-shaped light-client
 //! headers have none. All of these give `None`: the field is then absent, never a zero block.
@@ -76,8 +85,9 @@ fn read_fields(bytes: &[u8]) -> ExecutionBlock {
     }
 }
 
-/// The state's `latest_execution_payload_header` as an execution block: `None` before Bellatrix
-/// and before the merge. `view` must be over the bytes whose root was verified.
+/// The state's `latest_execution_payload_header` as an execution block: `None` before Bellatrix,
+/// before the merge, and from Gloas on (the field is gone; see the module docs). `view` must be
+/// over the bytes whose root was verified.
 pub fn from_state_view(view: &StateView) -> Option<ExecutionBlock> {
     view.field_bytes("latest_execution_payload_header")
         .and_then(from_payload_header_ssz)
@@ -95,6 +105,54 @@ macro_rules! execution_block {
             timestamp: $e.timestamp,
         }
     };
+}
+
+/// Whether the payload of a Gloas state's latest block was delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PayloadStatus {
+    /// `latest_execution_payload_bid.block_hash == latest_block_hash`: the bid's payload was
+    /// processed.
+    Full,
+    /// The bid's payload never arrived (or was not timely); `latest_block_hash` is still the
+    /// parent's.
+    Empty,
+}
+
+/// The execution-layer fields of a verified Gloas state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GloasPayload {
+    /// `latest_block_hash`: the block hash of the latest execution payload delivered.
+    pub latest_block_hash: Hash,
+    /// `latest_execution_payload_bid.block_hash`: the payload the latest block's bid committed to.
+    pub bid_block_hash: Hash,
+    /// FULL when the two agree, EMPTY otherwise.
+    pub status: PayloadStatus,
+}
+
+/// Offset of `block_hash` in an SSZ `ExecutionPayloadBid` (after `parent_block_hash` and
+/// `parent_block_root`, 32 bytes each; both fixed-size).
+const BID_BLOCK_HASH: usize = 64;
+
+/// The Gloas execution fields of a state: `None` before Gloas. `view` must be over the bytes
+/// whose root was verified (the bid's bytes were then validated by the merkleizer).
+pub fn gloas_payload_from_state_view(view: &StateView) -> Option<GloasPayload> {
+    let latest = view.field_bytes("latest_block_hash")?;
+    let bid = view.field_bytes("latest_execution_payload_bid")?;
+    if latest.len() != 32 || bid.len() < BID_BLOCK_HASH + 32 {
+        return None;
+    }
+    let latest_block_hash = hash_at(latest, 0);
+    let bid_block_hash = hash_at(bid, BID_BLOCK_HASH);
+    Some(GloasPayload {
+        latest_block_hash,
+        bid_block_hash,
+        status: if bid_block_hash == latest_block_hash {
+            PayloadStatus::Full
+        } else {
+            PayloadStatus::Empty
+        },
+    })
 }
 
 /// The execution block of a light-client header. Call only after `is_valid_light_client_header`

@@ -7,6 +7,9 @@
 //! run context (`ctx::Ctx`, `ctx::Env`) and reports one `event::Event`.
 //! The native-only `devnet` (a local Beacon API) and `cli` back the `lightsync` binary.
 
+// The fork tables expand the 46-field Gloas `BeaconState` one field per macro step.
+#![recursion_limit = "256"]
+
 pub mod backfill;
 pub mod beacon_api;
 pub mod checkpoint;

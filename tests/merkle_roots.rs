@@ -474,7 +474,9 @@ fn every_fork_and_preset_matches_typed_tree_hash() {
         ForkName::Fulu => ForkName::Electra,
         f => f,
     };
-    for fork in ForkName::ALL {
+    // Gloas's progressive state has fields no earlier state can supply; its states come from
+    // the spec vectors instead (tests/gloas_state_root.rs, both presets).
+    for fork in ForkName::ALL.into_iter().filter(|f| *f < ForkName::Gloas) {
         for preset in [PresetName::Mainnet, PresetName::Minimal] {
             if checked.contains(&(fork, preset)) {
                 continue;

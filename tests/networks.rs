@@ -67,7 +67,7 @@ fn mainnet_equals_its_configs() {
         .with_genesis_time(1_606_824_023);
     let mut pre_fulu = built_in.clone();
     pre_fulu.forks[ForkName::Fulu as usize - 1] = eth_clients.forks[ForkName::Fulu as usize - 1];
-    pre_fulu.gloas = None;
+    pre_fulu.forks[ForkName::Gloas as usize - 1] = eth_clients.forks[ForkName::Gloas as usize - 1];
     // The pre-Fulu snapshot has no BLOB_SCHEDULE (the full config above does, and matches).
     assert!(eth_clients.blob_schedule.entries.is_empty());
     pre_fulu.blob_schedule = eth_clients.blob_schedule.clone();

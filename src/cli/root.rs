@@ -22,9 +22,9 @@ use crate::config::{ConfigError, ConfigFile, NetworkConfig};
 use crate::network::NetworkChoice;
 use crate::ssz_io::{read_ssz_file, SszIoError};
 use crate::types::{
-    altair, capella, decode_ssz, electra, light_client, phase0, AnyBeaconBlock, AnyBeaconBlockBody,
-    AnyBeaconState, AnyExecutionPayload, AnyExecutionPayloadHeader, AnySignedBeaconBlock, ForkName,
-    Hash256, Mainnet, Minimal, Preset, PresetName, TypesError,
+    altair, capella, decode_ssz, electra, gloas, light_client, phase0, AnyBeaconBlock,
+    AnyBeaconBlockBody, AnyBeaconState, AnyExecutionPayload, AnyExecutionPayloadHeader,
+    AnySignedBeaconBlock, ForkName, Hash256, Mainnet, Minimal, Preset, PresetName, TypesError,
 };
 
 const USAGE: &str =
@@ -75,6 +75,19 @@ pub const SUPPORTED_TYPES: &[&str] = &[
     "LightClientUpdate",
     "LightClientFinalityUpdate",
     "LightClientOptimisticUpdate",
+    "Builder",
+    "BuilderPendingPayment",
+    "BuilderPendingWithdrawal",
+    "BuilderDepositRequest",
+    "BuilderExitRequest",
+    "PayloadAttestationData",
+    "PayloadAttestationMessage",
+    "PayloadAttestation",
+    "IndexedPayloadAttestation",
+    "ExecutionPayloadBid",
+    "SignedExecutionPayloadBid",
+    "ExecutionPayloadEnvelope",
+    "SignedExecutionPayloadEnvelope",
 ];
 
 /// What can go wrong in `lightsync root`; each prints as one line.
@@ -298,20 +311,33 @@ pub fn root_of<P: Preset>(
             Ok(decode_ssz::<$ty>(bytes, type_name_static(type_name), fork)?.tree_hash_root())
         }};
     }
-    // Containers whose layout changed at Electra (EIP-7549 attestations).
+    // A signed container new at `$since`: the root of its message.
+    macro_rules! signed {
+        ($ty:ty, $since:expr) => {{
+            if let Some(f) = fork.filter(|f| *f < $since) {
+                return Err(TypesError::TypeNotInFork {
+                    type_name: type_name.to_string(),
+                    fork: f,
+                }
+                .into());
+            }
+            Ok(decode_ssz::<$ty>(bytes, type_name_static(type_name), fork)?
+                .message
+                .tree_hash_root())
+        }};
+    }
+    // Containers whose layout changed at Electra (EIP-7549 attestations) and again at Gloas
+    // (EIP-7688 progressive containers).
     macro_rules! by_electra {
-        ($old:ty, $new:ty) => {{
+        ($old:ty, $new:ty, $gloas:ty) => {{
             let f = need_fork()?;
-            if f >= ForkName::Electra {
-                Ok(
-                    decode_ssz::<$new>(bytes, type_name_static(type_name), Some(f))?
-                        .tree_hash_root(),
-                )
+            let name = type_name_static(type_name);
+            if f >= ForkName::Gloas {
+                Ok(decode_ssz::<$gloas>(bytes, name, Some(f))?.tree_hash_root())
+            } else if f >= ForkName::Electra {
+                Ok(decode_ssz::<$new>(bytes, name, Some(f))?.tree_hash_root())
             } else {
-                Ok(
-                    decode_ssz::<$old>(bytes, type_name_static(type_name), Some(f))?
-                        .tree_hash_root(),
-                )
+                Ok(decode_ssz::<$old>(bytes, name, Some(f))?.tree_hash_root())
             }
         }};
     }
@@ -407,6 +433,11 @@ pub fn root_of<P: Preset>(
             .tree_hash_root())
         }
         "Withdrawal" => fixed!(capella::Withdrawal, ForkName::Capella),
+        // Gloas's is a progressive container with the builder requests; without `--fork` the
+        // Electra layout (the only one before Gloas) is assumed.
+        "ExecutionRequests" if fork >= Some(ForkName::Gloas) => {
+            fixed!(gloas::ExecutionRequests, ForkName::Gloas)
+        }
         "ExecutionRequests" => fixed!(electra::ExecutionRequests<P>, ForkName::Electra),
         "DepositRequest" => fixed!(electra::DepositRequest, ForkName::Electra),
         "WithdrawalRequest" => fixed!(electra::WithdrawalRequest, ForkName::Electra),
@@ -414,13 +445,37 @@ pub fn root_of<P: Preset>(
         "PendingDeposit" => fixed!(electra::PendingDeposit, ForkName::Electra),
         "PendingPartialWithdrawal" => fixed!(electra::PendingPartialWithdrawal, ForkName::Electra),
         "PendingConsolidation" => fixed!(electra::PendingConsolidation, ForkName::Electra),
-        "Attestation" => by_electra!(phase0::Attestation<P>, electra::Attestation<P>),
+        "Attestation" => by_electra!(
+            phase0::Attestation<P>,
+            electra::Attestation<P>,
+            gloas::Attestation<P>
+        ),
         "IndexedAttestation" => by_electra!(
             phase0::IndexedAttestation<P>,
-            electra::IndexedAttestation<P>
+            electra::IndexedAttestation<P>,
+            gloas::IndexedAttestation
         ),
-        "AttesterSlashing" => {
-            by_electra!(phase0::AttesterSlashing<P>, electra::AttesterSlashing<P>)
+        "AttesterSlashing" => by_electra!(
+            phase0::AttesterSlashing<P>,
+            electra::AttesterSlashing<P>,
+            gloas::AttesterSlashing
+        ),
+        "Builder" => fixed!(gloas::Builder, ForkName::Gloas),
+        "BuilderPendingPayment" => fixed!(gloas::BuilderPendingPayment, ForkName::Gloas),
+        "BuilderPendingWithdrawal" => fixed!(gloas::BuilderPendingWithdrawal, ForkName::Gloas),
+        "BuilderDepositRequest" => fixed!(gloas::BuilderDepositRequest, ForkName::Gloas),
+        "BuilderExitRequest" => fixed!(gloas::BuilderExitRequest, ForkName::Gloas),
+        "PayloadAttestationData" => fixed!(gloas::PayloadAttestationData, ForkName::Gloas),
+        "PayloadAttestationMessage" => fixed!(gloas::PayloadAttestationMessage, ForkName::Gloas),
+        "PayloadAttestation" => fixed!(gloas::PayloadAttestation<P>, ForkName::Gloas),
+        "IndexedPayloadAttestation" => {
+            fixed!(gloas::IndexedPayloadAttestation<P>, ForkName::Gloas)
+        }
+        "ExecutionPayloadBid" => fixed!(gloas::ExecutionPayloadBid, ForkName::Gloas),
+        "SignedExecutionPayloadBid" => signed!(gloas::SignedExecutionPayloadBid, ForkName::Gloas),
+        "ExecutionPayloadEnvelope" => fixed!(gloas::ExecutionPayloadEnvelope<P>, ForkName::Gloas),
+        "SignedExecutionPayloadEnvelope" => {
+            signed!(gloas::SignedExecutionPayloadEnvelope<P>, ForkName::Gloas)
         }
         "LightClientHeader" => {
             let f = need_fork()?;
@@ -449,6 +504,11 @@ pub fn root_of<P: Preset>(
                     bytes, name, Some(f)
                 )?
                 .tree_hash_root()),
+                ForkName::Gloas => Err(TypesError::ForkNotSupported {
+                    type_name: name.into(),
+                    fork: f,
+                }
+                .into()),
             }
         }
         "LightClientBootstrap" => Ok(light_client::LightClientBootstrap::<P>::from_ssz_bytes(

@@ -158,8 +158,9 @@ mod tests {
     /// forks must not claim them (their payload types differ).
     #[test]
     fn forks_superseded_at_their_epoch_have_no_digest() {
+        // A Fulu chain: every fork up to Fulu at genesis (Gloas stays unscheduled).
         let mut config = NetworkConfig::mainnet();
-        for f in &mut config.forks {
+        for f in &mut config.forks[..ForkName::Fulu as usize] {
             f.epoch = 0;
         }
         let blobs = BlobSchedule {

@@ -47,6 +47,8 @@ fn same_shape(a: ForkName, b: ForkName) -> bool {
         ForkName::Capella => 2,
         ForkName::Deneb => 3,
         ForkName::Electra | ForkName::Fulu => 4,
+        // `{beacon, execution_block_hash, execution_branch}`: not in `SHAPES`, so never probed.
+        ForkName::Gloas => 5,
     };
     family(a) == family(b)
 }

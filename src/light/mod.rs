@@ -13,6 +13,7 @@ pub mod bls;
 pub mod branch;
 pub mod error;
 pub mod fork_digest;
+pub mod gloas;
 pub mod input;
 pub mod sync_protocol;
 pub mod verifier;

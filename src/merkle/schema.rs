@@ -7,7 +7,7 @@
 //! disagree on a field, its order or a limit.
 
 use crate::types::{
-    altair, bellatrix, capella, deneb, electra, fulu, phase0, with_preset, ForkName, Preset,
+    altair, bellatrix, capella, deneb, electra, fulu, gloas, phase0, with_preset, ForkName, Preset,
     PresetName, SszSchema,
 };
 
@@ -27,6 +27,8 @@ fn beacon_state_of<P: Preset>(fork: ForkName) -> SszType {
         ForkName::Deneb => deneb::BeaconState::<P>::ssz_type(),
         ForkName::Electra => electra::BeaconState::<P>::ssz_type(),
         ForkName::Fulu => fulu::BeaconState::<P>::ssz_type(),
+        // A `ProgressiveContainer` (EIP-7688): the merkleizer takes its shape from the schema.
+        ForkName::Gloas => gloas::BeaconState::<P>::ssz_type(),
     }
 }
 
@@ -40,6 +42,7 @@ pub fn signed_beacon_block(fork: ForkName, preset: PresetName) -> SszType {
         ForkName::Deneb => deneb::SignedBeaconBlock::<P>::ssz_type(),
         ForkName::Electra => electra::SignedBeaconBlock::<P>::ssz_type(),
         ForkName::Fulu => fulu::SignedBeaconBlock::<P>::ssz_type(),
+        ForkName::Gloas => gloas::SignedBeaconBlock::<P>::ssz_type(),
     })
 }
 
@@ -65,6 +68,7 @@ mod tests {
             (ForkName::Deneb, 28),
             (ForkName::Electra, 37),
             (ForkName::Fulu, 38),
+            (ForkName::Gloas, 46),
         ];
         for (fork, n) in want {
             for preset in [PresetName::Mainnet, PresetName::Minimal] {

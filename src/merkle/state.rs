@@ -7,8 +7,9 @@
 //! computed anywhere (a Web Worker holding only that slice of bytes) and combined afterwards;
 //! [`StateRootJob::set_field_root`] then feeds the field root back so the job skips that field.
 
+use super::progressive;
 use super::schema::{beacon_state, SszType};
-use super::ssz::{container_ranges, hash_tree_root, SeqPlan};
+use super::ssz::{container_ranges, container_root, hash_tree_root, SeqPlan};
 use super::tree::{ceil_log2, Reducer};
 use super::MerkleError;
 use crate::types::{ForkName, PresetName};
@@ -171,8 +172,7 @@ impl<'a> StateRootJob<'a> {
                 }
             } else {
                 let leaves: Vec<u8> = self.roots.iter().flatten().flatten().copied().collect();
-                let depth = ceil_log2(self.roots.len() as u64);
-                let root = self.reducer.reduce(&leaves, depth, 0);
+                let root = container_root(&self.schema, &leaves, &mut self.reducer);
                 self.root = Some(root);
                 return Ok(Progress::Done(root));
             }
@@ -288,26 +288,102 @@ pub struct StateProof {
     pub root: [u8; 32],
 }
 
-/// Generalized index of a top-level field: `2^depth + index` with `depth = ceil(log2(#fields))`.
-/// For example `current_sync_committee` is 54 before Electra and 86 from Electra on.
+/// Generalized index of a top-level field: `2^depth + index` with `depth = ceil(log2(#fields))`
+/// in a container; in a progressive container (Gloas) the position's place in the progressive
+/// tree under the `active_fields` mix-in. For example `current_sync_committee` is 54 before
+/// Electra, 86 from Electra on and 2945 from Gloas on.
 pub fn field_gindex(fork: ForkName, field: &str) -> Option<u64> {
-    let schema = beacon_state(fork, PresetName::Mainnet);
-    let i = schema.field_index(field)?;
-    Some((1u64 << ceil_log2(schema.fields().len() as u64)) + i as u64)
+    path_gindex(fork, &[field])
 }
 
 /// Generalized index of `path` (field names, outermost first), e.g.
-/// `["finalized_checkpoint", "root"]` = 105 before Electra, 169 from Electra on.
+/// `["finalized_checkpoint", "root"]` = 105 before Electra, 169 from Electra on, 735 from Gloas.
 pub fn path_gindex(fork: ForkName, path: &[&str]) -> Option<u64> {
     let mut ty = beacon_state(fork, PresetName::Mainnet);
     let mut g = 1u64;
     for name in path {
         let i = ty.field_index(name)?;
-        let d = ceil_log2(ty.fields().len() as u64);
-        g = (g << d) + i as u64;
+        g = child_gindex(&ty, g, i);
         ty = ty.fields()[i].1.clone();
     }
     Some(g)
+}
+
+/// Generalized index of field `i` of container `ty` whose root is at `parent`.
+///
+/// A progressive container's root is `hash(progressive_root, active_fields_chunk)`, so the tree
+/// sits at `2 * parent`; position `p` (the `i`-th active one) lies in progressive subtree `k`
+/// (leaves `subtree_range(k)`), reached by `k` right turns down the spine and one left turn,
+/// then `2k` levels down to leaf `p - subtree_range(k).start`.
+fn child_gindex(ty: &SszType, parent: u64, i: usize) -> u64 {
+    match ty {
+        SszType::ProgressiveContainer(_, active, _) => {
+            let p = progressive_position(active, i);
+            let k = progressive_subtree_of(p);
+            let spine = ((parent << 1) << k) | ((1u64 << k) - 1);
+            let subtree = spine << 1;
+            (subtree << (2 * k)) + (p as u64 - progressive::subtree_range(k).start as u64)
+        }
+        _ => (parent << ceil_log2(ty.fields().len() as u64)) + i as u64,
+    }
+}
+
+/// Position in the progressive tree of the `i`-th field: the `i`-th `1` of `active_fields`.
+fn progressive_position(active: &[bool], i: usize) -> usize {
+    active
+        .iter()
+        .enumerate()
+        .filter(|(_, &on)| on)
+        .nth(i)
+        .map(|(p, _)| p)
+        .expect("a field index of the container")
+}
+
+/// The progressive subtree holding leaf `p`.
+fn progressive_subtree_of(p: usize) -> u32 {
+    (0..)
+        .find(|&k| progressive::subtree_range(k).contains(&(p as u128)))
+        .expect("some subtree")
+}
+
+/// Siblings of field `i` of container `ty` (field roots `roots`) up to the container's root,
+/// leaf side first, matching [`child_gindex`].
+fn container_branch(ty: &SszType, roots: &[[u8; 32]], i: usize) -> Vec<[u8; 32]> {
+    let SszType::ProgressiveContainer(_, active, _) = ty else {
+        return branch_in(roots, i, ceil_log2(roots.len() as u64));
+    };
+    let mut chunks = vec![[0u8; 32]; active.len()];
+    for (j, root) in roots.iter().enumerate() {
+        chunks[progressive_position(active, j)] = *root;
+    }
+    let p = progressive_position(active, i);
+    let k = progressive_subtree_of(p);
+    let mut r = Reducer::new();
+    let subtree_roots: Vec<[u8; 32]> = (0..progressive::subtree_count(chunks.len() as u64))
+        .map(|m| {
+            let range = progressive::subtree_range(m);
+            let end = (range.end as usize).min(chunks.len());
+            r.reduce(chunks[range.start as usize..end].as_flattened(), 2 * m, 0)
+        })
+        .collect();
+    let range = progressive::subtree_range(k);
+    let end = (range.end as usize).min(chunks.len());
+    let mut branch = branch_in(
+        &chunks[range.start as usize..end],
+        p - range.start as usize,
+        2 * k,
+    );
+    branch.push(progressive::fold_subtrees(
+        &subtree_roots[k as usize + 1..],
+        &mut r,
+    ));
+    branch.extend(subtree_roots[..k as usize].iter().rev());
+    let mut bits = [0u8; 32];
+    for (j, _) in active.iter().enumerate().filter(|(_, &on)| on) {
+        bits[j / 8] |= 1 << (j % 8);
+    }
+    branch.push(bits);
+    branch
 }
 
 /// Siblings of leaf `index` in a tree of `2^depth` leaves (`leaves` padded with zero chunks).
@@ -329,17 +405,13 @@ fn branch_in(leaves: &[[u8; 32]], index: usize, depth: u32) -> Vec<[u8; 32]> {
 
 /// Merkle proof of `path` (container fields, outermost first) in the state, e.g.
 /// `["next_sync_committee"]` or `["finalized_checkpoint", "root"]`, as light-client updates carry.
+/// The top level is hashed by a [`StateRootJob`] (as for the state root itself).
 pub fn state_proof(
     bytes: &[u8],
     fork: ForkName,
     preset: PresetName,
     path: &[&str],
 ) -> Result<StateProof, MerkleError> {
-    let Some((first, rest)) = path.split_first() else {
-        return Err(MerkleError::UnknownField {
-            name: String::new(),
-        });
-    };
     let mut job = StateRootJob::new(bytes, fork, preset)?;
     let state_root = loop {
         if let Progress::Done(r) = job.step(u64::MAX)? {
@@ -348,28 +420,57 @@ pub fn state_proof(
     };
     let top = job.field_roots().unwrap_or_default();
     let schema = beacon_state(fork, preset);
+    descend(&schema, bytes, &job.ranges, &top, state_root, path)
+}
+
+/// Merkle proof of `path` in any container or progressive container `ty` encoded as `bytes`
+/// (e.g. a Gloas `BeaconBlockBody` and
+/// `["signed_execution_payload_bid", "message", "parent_block_hash"]`).
+pub fn container_proof(
+    ty: &SszType,
+    bytes: &[u8],
+    path: &[&str],
+) -> Result<StateProof, MerkleError> {
+    let what = || ty.name().to_string();
+    let ranges = container_ranges(ty.fields(), bytes, &what)?;
+    let mut r = Reducer::new();
+    let top = super::ssz::field_roots(ty.fields(), bytes, &ranges, &what, &mut r)?;
+    let root = container_root(ty, top.as_flattened(), &mut r);
+    descend(ty, bytes, &ranges, &top, root, path)
+}
+
+/// The proof of `path` below a container whose field ranges and roots are known.
+fn descend(
+    schema: &SszType,
+    bytes: &[u8],
+    top_ranges: &[Range<usize>],
+    top: &[[u8; 32]],
+    root: [u8; 32],
+    path: &[&str],
+) -> Result<StateProof, MerkleError> {
     let unknown = |n: &str| MerkleError::UnknownField {
         name: n.to_string(),
     };
+    let Some((first, rest)) = path.split_first() else {
+        return Err(unknown(""));
+    };
     let i = schema.field_index(first).ok_or_else(|| unknown(first))?;
-    let depth = ceil_log2(top.len() as u64);
-    let mut gindex = (1u64 << depth) + i as u64;
-    let mut branch = branch_in(&top, i, depth);
+    let mut gindex = child_gindex(schema, 1, i);
+    let mut branch = container_branch(schema, top, i);
     let mut leaf = top[i];
     // Descend through nested containers; inner siblings go before outer ones.
     let mut ty = schema.fields()[i].1.clone();
-    let mut field_bytes = &bytes[job.ranges[i].clone()];
+    let mut field_bytes = &bytes[top_ranges[i].clone()];
     let mut r = Reducer::new();
     for name in rest {
         let j = ty.field_index(name).ok_or_else(|| unknown(name))?;
-        let fpath = || format!("BeaconState.{}", path.join("."));
+        let fpath = || format!("{}.{}", schema.name(), path.join("."));
         let ranges = container_ranges(ty.fields(), field_bytes, &fpath)?;
         let roots = super::ssz::field_roots(ty.fields(), field_bytes, &ranges, &fpath, &mut r)?;
-        let d = ceil_log2(roots.len() as u64);
-        let mut inner = branch_in(&roots, j, d);
+        let mut inner = container_branch(&ty, &roots, j);
         inner.extend(branch);
         branch = inner;
-        gindex = (gindex << d) + j as u64;
+        gindex = child_gindex(&ty, gindex, j);
         leaf = roots[j];
         field_bytes = &field_bytes[ranges[j].clone()];
         ty = ty.fields()[j].1.clone();
@@ -378,6 +479,6 @@ pub fn state_proof(
         gindex,
         leaf,
         branch,
-        root: state_root,
+        root,
     })
 }

@@ -98,9 +98,30 @@ pub const LIST_CEILING: u64 = 1 << 20;
 /// or [`LIST_CEILING`] items (others), each bounded by its own limit. About 1.4 GiB for a Fulu
 /// mainnet state, 4-5x a real mainnet state of 2025 (~300 MB), and still below the 2 GiB a wasm32
 /// `Vec` can address; a body announcing more is refused before a byte is read.
+///
+/// Gloas (EIP-7688) made the state's lists `ProgressiveList`s, which have no limit to tell a
+/// list indexed by validator from the others; each keeps the ceiling of its Fulu form (same name,
+/// same elements), and a list new in Gloas gets [`LIST_CEILING`] items.
 pub fn state_size_ceiling(fork: ForkName, preset: PresetName) -> u64 {
     let registry = with_preset!(preset, P => P::VALIDATOR_REGISTRY_LIMIT);
-    bounded_size(&beacon_state(fork, preset), registry)
+    let schema = beacon_state(fork, preset);
+    let SszType::ProgressiveContainer(_, _, fields) = &schema else {
+        return bounded_size(&schema, registry);
+    };
+    let fulu = beacon_state(ForkName::Fulu, preset);
+    fields
+        .iter()
+        .map(|(name, t)| {
+            let bounded = match (t, fulu.field_index(name)) {
+                (SszType::ProgressiveList(_), Some(i)) => &fulu.fields()[i].1,
+                _ => t,
+            };
+            match bounded.fixed_size() {
+                Some(n) => n as u64,
+                None => 4 + bounded_size(bounded, registry),
+            }
+        })
+        .sum()
 }
 
 /// [`state_size_ceiling`] of the largest fork under `preset`: the ceiling of a state whose fork

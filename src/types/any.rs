@@ -91,6 +91,7 @@ define_any!(
     Deneb => deneb::BeaconState<P>,
     Electra => electra::BeaconState<P>,
     Fulu => fulu::BeaconState<P>,
+    Gloas => gloas::BeaconState<P>,
 });
 
 define_any!(
@@ -103,6 +104,7 @@ define_any!(
     Deneb => deneb::SignedBeaconBlock<P>,
     Electra => electra::SignedBeaconBlock<P>,
     Fulu => fulu::SignedBeaconBlock<P>,
+    Gloas => gloas::SignedBeaconBlock<P>,
 });
 
 define_any!(
@@ -115,6 +117,7 @@ define_any!(
     Deneb => deneb::BeaconBlock<P>,
     Electra => electra::BeaconBlock<P>,
     Fulu => fulu::BeaconBlock<P>,
+    Gloas => gloas::BeaconBlock<P>,
 });
 
 define_any!(
@@ -127,10 +130,12 @@ define_any!(
     Deneb => deneb::BeaconBlockBody<P>,
     Electra => electra::BeaconBlockBody<P>,
     Fulu => fulu::BeaconBlockBody<P>,
+    Gloas => gloas::BeaconBlockBody<P>,
 });
 
 define_any!(
-    /// An `ExecutionPayloadHeader` of any fork from Bellatrix on (Electra and Fulu use Deneb's).
+    /// An `ExecutionPayloadHeader` of any fork from Bellatrix to Fulu (Electra and Fulu use
+    /// Deneb's); Gloas has none.
     AnyExecutionPayloadHeader, "ExecutionPayloadHeader", {
     Bellatrix => bellatrix::ExecutionPayloadHeader<P>,
     Capella => capella::ExecutionPayloadHeader<P>,
@@ -140,16 +145,18 @@ define_any!(
 });
 
 define_any!(
-    /// An `ExecutionPayload` of any fork from Bellatrix on (Electra and Fulu use Deneb's).
+    /// An `ExecutionPayload` of any fork from Bellatrix on (Electra and Fulu use Deneb's; Gloas's
+    /// travels in the `ExecutionPayloadEnvelope`).
     AnyExecutionPayload, "ExecutionPayload", {
     Bellatrix => bellatrix::ExecutionPayload<P>,
     Capella => capella::ExecutionPayload<P>,
     Deneb => deneb::ExecutionPayload<P>,
     Electra => deneb::ExecutionPayload<P>,
     Fulu => deneb::ExecutionPayload<P>,
+    Gloas => gloas::ExecutionPayload<P>,
 });
 
-/// Applies `$body` to the inner value of any variant of a seven-fork enum.
+/// Applies `$body` to the inner value of any variant of an eight-fork enum.
 macro_rules! map_all_forks {
     ($value:expr, $inner:ident => $body:expr) => {
         match $value {
@@ -160,6 +167,7 @@ macro_rules! map_all_forks {
             Self::Deneb($inner) => $body,
             Self::Electra($inner) => $body,
             Self::Fulu($inner) => $body,
+            Self::Gloas($inner) => $body,
         }
     };
 }
@@ -208,12 +216,12 @@ impl<P: Preset> AnyBeaconState<P> {
     pub fn historical_roots(&self) -> &VariableList<Hash256, P::HistoricalRootsLimit> {
         map_all_forks!(self, s => &s.historical_roots)
     }
-    /// `validators`.
-    pub fn validators(&self) -> &VariableList<phase0::Validator, P::ValidatorRegistryLimit> {
+    /// `validators` (a bounded list up to Fulu, a `ProgressiveList` from Gloas).
+    pub fn validators(&self) -> &[phase0::Validator] {
         map_all_forks!(self, s => &s.validators)
     }
-    /// `balances` (Gwei).
-    pub fn balances(&self) -> &VariableList<Gwei, P::ValidatorRegistryLimit> {
+    /// `balances` (Gwei; a bounded list up to Fulu, a `ProgressiveList` from Gloas).
+    pub fn balances(&self) -> &[Gwei] {
         map_all_forks!(self, s => &s.balances)
     }
     /// `finalized_checkpoint`.
@@ -241,22 +249,23 @@ impl<P: Preset> AnyBeaconState<P> {
 
     /// `current_sync_committee` (Altair on).
     pub fn current_sync_committee(&self) -> Option<&altair::SyncCommittee<P>> {
-        map_forks!(self, [Altair Bellatrix Capella Deneb Electra Fulu], s => &s.current_sync_committee)
+        map_forks!(self, [Altair Bellatrix Capella Deneb Electra Fulu Gloas], s => &s.current_sync_committee)
     }
 
     /// `next_sync_committee` (Altair on).
     pub fn next_sync_committee(&self) -> Option<&altair::SyncCommittee<P>> {
-        map_forks!(self, [Altair Bellatrix Capella Deneb Electra Fulu], s => &s.next_sync_committee)
+        map_forks!(self, [Altair Bellatrix Capella Deneb Electra Fulu Gloas], s => &s.next_sync_committee)
     }
 
     /// `historical_summaries` (Capella on).
     pub fn historical_summaries(
         &self,
     ) -> Option<&VariableList<capella::HistoricalSummary, P::HistoricalRootsLimit>> {
-        map_forks!(self, [Capella Deneb Electra Fulu], s => &s.historical_summaries)
+        map_forks!(self, [Capella Deneb Electra Fulu Gloas], s => &s.historical_summaries)
     }
 
-    /// `latest_execution_payload_header` (Bellatrix on).
+    /// `latest_execution_payload_header` (Bellatrix to Fulu; Gloas drops it, see
+    /// [`Self::latest_block_hash`] and [`Self::latest_execution_payload_bid`]).
     pub fn latest_execution_payload_header(&self) -> Option<AnyExecutionPayloadHeader<P>> {
         // The header enum's variant is the state's fork.
         macro_rules! header_of {
@@ -272,10 +281,21 @@ impl<P: Preset> AnyBeaconState<P> {
         header_of!(Bellatrix Capella Deneb Electra Fulu)
     }
 
+    /// `latest_block_hash` (Gloas on): the block hash of the latest execution payload delivered.
+    pub fn latest_block_hash(&self) -> Option<Hash32> {
+        map_forks!(self, [Gloas], s => s.latest_block_hash)
+    }
+
+    /// `latest_execution_payload_bid` (Gloas on): the bid of the latest block, whose payload may
+    /// or may not have been delivered.
+    pub fn latest_execution_payload_bid(&self) -> Option<&gloas::ExecutionPayloadBid> {
+        map_forks!(self, [Gloas], s => &s.latest_execution_payload_bid)
+    }
+
     /// Electra churn fields `(deposit_balance_to_consume, exit_balance_to_consume,
     /// earliest_exit_epoch)`, Gwei/Gwei/epoch (Electra on).
     pub fn electra_churn(&self) -> Option<(Gwei, Gwei, Epoch)> {
-        map_forks!(self, [Electra Fulu], s => (
+        map_forks!(self, [Electra Fulu Gloas], s => (
             s.deposit_balance_to_consume,
             s.exit_balance_to_consume,
             s.earliest_exit_epoch,

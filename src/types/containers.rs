@@ -1,5 +1,8 @@
-//! Every beacon-chain container from phase0 to Fulu, each declared once with the forks at which
-//! it changed (see [`fork_container!`](super::forks) for the notation).
+//! Every beacon-chain container from phase0 to Gloas, each declared once with the forks at which
+//! it changed (see [`fork_container!`](super::forks) for the notation). Gloas (EIP-7688) turns
+//! the state, the body, the payload, the requests and the attestations into
+//! `ProgressiveContainer`s and their bounded lists into `ProgressiveList`s; those families say
+//! `progressive [Gloas]`. The containers Gloas adds outright live in `gloas.rs`.
 //!
 //! Field order and types follow `specs/<fork>/beacon-chain.md` of ethereum/consensus-specs; SSZ
 //! layout and hash tree roots depend on both, so nothing here is reordered for convenience.
@@ -7,13 +10,14 @@
 
 /// `ExecutionPayload` and `ExecutionPayloadHeader` share their first 13 fields (the header holds
 /// roots where the payload holds lists); this declares one of them with its own tail.
+/// `$after` follows Deneb's blob gas fields (Gloas appends to the payload).
 macro_rules! execution_payload_family {
-    ($fork:ident, $prev:ident; $(#[$attr:meta])* $name:ident { $($tail:tt)* }) => {
+    ($fork:ident, $prev:ident; $(#[$attr:meta])* $name:ident in $versions:tt
+        $(until $end:ident)? $(progressive $pf:tt)? { $($tail:tt)* } { $($after:tt)* }) => {
         $crate::types::forks::fork_container! { $fork, $prev;
             $(#[$attr])*
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
-            pub struct $name<P> in [Bellatrix Capella Deneb] {
+            pub struct $name<P> in $versions $(until $end)? $(progressive $pf)? {
                 parent_hash: Hash32,
                 fee_recipient: ExecutionAddress,
                 state_root: Bytes32,
@@ -41,6 +45,7 @@ macro_rules! execution_payload_family {
                     #[serde(with = "quoted_u64")]
                     excess_blob_gas: u64,
                 }
+                $($after)*
             }
         }
     };
@@ -53,8 +58,10 @@ macro_rules! containers {
     ($fork:ident, $prev:ident) => {
         #[allow(unused_imports)]
         use super::serde_helpers::{
-            hex_fixed_vec, hex_var_list, list_of_hex_var_list, quoted_u256, quoted_u64,
-            quoted_u64_fixed_vec, quoted_u64_var_list, quoted_u8_var_list,
+            hex_fixed_vec, hex_prog_bytes, hex_var_list, list_of_hex_prog_bytes,
+            list_of_hex_var_list, quoted_u256, quoted_u64, quoted_u64_fixed_vec,
+            quoted_u64_fixed_vec_vec, quoted_u64_prog_list, quoted_u64_var_list,
+            quoted_u8_prog_list, quoted_u8_var_list,
         };
         #[allow(unused_imports)]
         use super::*;
@@ -133,9 +140,10 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `IndexedAttestation`; Electra (EIP-7549) widens it to every committee of the slot.
+            /// Gloas's has no preset parameter (module `gloas`).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
-            pub struct IndexedAttestation<P> in [Phase0 Electra] {
+            pub struct IndexedAttestation<P> in [Phase0 Electra] until Gloas {
                 [Phase0..Electra]
                 #[serde(with = "quoted_u64_var_list")]
                 attesting_indices: VariableList<ValidatorIndex, P::MaxValidatorsPerCommittee>,
@@ -251,7 +259,7 @@ macro_rules! containers {
             /// `AttesterSlashing` (Electra's holds Electra's wider `IndexedAttestation`s).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
-            pub struct AttesterSlashing<P> in [Phase0 Electra] {
+            pub struct AttesterSlashing<P> in [Phase0 Electra] until Gloas {
                 attestation_1: IndexedAttestation<P>,
                 attestation_2: IndexedAttestation<P>,
             }
@@ -260,11 +268,12 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Attestation`; from Electra its aggregation bits span every committee of the slot,
             /// selected by `committee_bits`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
             #[serde(bound = "P: Preset")]
-            pub struct Attestation<P> in [Phase0 Electra] {
+            pub struct Attestation<P> in [Phase0 Electra Gloas] progressive [Gloas] {
                 [Phase0..Electra] aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
-                [Electra..] aggregation_bits: BitList<P::MaxValidatorsPerSlot>,
+                [Electra..Gloas] aggregation_bits: BitList<P::MaxValidatorsPerSlot>,
+                [Gloas..] aggregation_bits: ProgressiveBitlist,
                 data: AttestationData,
                 signature: BlsSignature,
                 [Electra..] committee_bits: BitVector<P::MaxCommitteesPerSlot>,
@@ -367,21 +376,41 @@ macro_rules! containers {
         }
 
         $crate::types::containers::execution_payload_family! { $fork, $prev;
-            /// `ExecutionPayload` (Bellatrix): the execution block inside the beacon block.
-            ExecutionPayload {
-                #[serde(with = "list_of_hex_var_list")]
-                transactions: VariableList<Transaction<P>, P::MaxTransactionsPerPayload>,
-                [Capella..] withdrawals: VariableList<Withdrawal, P::MaxWithdrawalsPerPayload>,
+            /// `ExecutionPayload` (Bellatrix): the execution block inside the beacon block; from
+            /// Gloas inside the `ExecutionPayloadEnvelope` instead.
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+            ExecutionPayload in [Bellatrix Capella Deneb Gloas] progressive [Gloas] {
+                [Bellatrix..Gloas] {
+                    #[serde(with = "list_of_hex_var_list")]
+                    transactions: VariableList<Transaction<P>, P::MaxTransactionsPerPayload>,
+                }
+                [Capella..Gloas] withdrawals: VariableList<Withdrawal, P::MaxWithdrawalsPerPayload>,
+                [Gloas..] {
+                    #[serde(with = "list_of_hex_prog_bytes")]
+                    transactions: ProgressiveList<ProgressiveByteList>,
+                    withdrawals: ProgressiveList<Withdrawal>,
+                }
+            } {
+                [Gloas..] {
+                    /// EIP-7928 block-level access list (opaque bytes to the consensus layer).
+                    #[serde(with = "hex_prog_bytes")]
+                    block_access_list: ProgressiveByteList,
+                    /// EIP-7843: the payload's slot.
+                    #[serde(with = "quoted_u64")]
+                    slot_number: u64,
+                }
             }
         }
 
         $crate::types::containers::execution_payload_family! { $fork, $prev;
             /// `ExecutionPayloadHeader` (Bellatrix): the payload with its lists replaced by their
             /// roots.
-            ExecutionPayloadHeader {
+            /// Gloas drops it from the state (the bid and `latest_block_hash` replace it).
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            ExecutionPayloadHeader in [Bellatrix Capella Deneb] until Gloas {
                 transactions_root: Hash256,
                 [Capella..] withdrawals_root: Hash256,
-            }
+            } {}
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
@@ -422,10 +451,11 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ExecutionRequests` (Electra): the requests of one payload, carried in the block
-            /// body.
+            /// body (from Gloas in the envelope, and the next block's `parent_execution_requests`).
+            /// Gloas's has no preset parameter (module `gloas`).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
-            pub struct ExecutionRequests<P> in [Electra] {
+            pub struct ExecutionRequests<P> in [Electra] until Gloas {
                 deposits: VariableList<DepositRequest, P::MaxDepositRequestsPerPayload>,
                 withdrawals: VariableList<WithdrawalRequest, P::MaxWithdrawalRequestsPerPayload>,
                 consolidations:
@@ -472,32 +502,52 @@ macro_rules! containers {
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
-            /// `BeaconBlockBody` (Fulu's is Electra's).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            /// `BeaconBlockBody` (Fulu's is Electra's). Gloas moves the payload, blob commitments
+            /// and requests to the envelope and commits to the builder's bid instead.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
             #[serde(bound = "P: Preset")]
-            pub struct BeaconBlockBody<P> in [Phase0 Altair Bellatrix Capella Deneb Electra] {
+            pub struct BeaconBlockBody<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas]
+                progressive [Gloas] {
                 randao_reveal: BlsSignature,
                 eth1_data: Eth1Data,
                 graffiti: Bytes32,
+                [Phase0..Gloas]
                 proposer_slashings: VariableList<ProposerSlashing, P::MaxProposerSlashings>,
+                [Gloas..] proposer_slashings: ProgressiveList<ProposerSlashing>,
                 [Phase0..Electra] {
                     attester_slashings: VariableList<AttesterSlashing<P>, P::MaxAttesterSlashings>,
                     attestations: VariableList<Attestation<P>, P::MaxAttestations>,
                 }
-                [Electra..] {
+                [Electra..Gloas] {
                     attester_slashings:
                         VariableList<AttesterSlashing<P>, P::MaxAttesterSlashingsElectra>,
                     attestations: VariableList<Attestation<P>, P::MaxAttestationsElectra>,
                 }
-                deposits: VariableList<Deposit, P::MaxDeposits>,
-                voluntary_exits: VariableList<SignedVoluntaryExit, P::MaxVoluntaryExits>,
+                [Gloas..] {
+                    attester_slashings: ProgressiveList<AttesterSlashing>,
+                    attestations: ProgressiveList<Attestation<P>>,
+                }
+                [Phase0..Gloas] {
+                    deposits: VariableList<Deposit, P::MaxDeposits>,
+                    voluntary_exits: VariableList<SignedVoluntaryExit, P::MaxVoluntaryExits>,
+                }
+                [Gloas..] {
+                    deposits: ProgressiveList<Deposit>,
+                    voluntary_exits: ProgressiveList<SignedVoluntaryExit>,
+                }
                 [Altair..] sync_aggregate: SyncAggregate<P>,
-                [Bellatrix..] execution_payload: ExecutionPayload<P>,
-                [Capella..] bls_to_execution_changes:
+                [Bellatrix..Gloas] execution_payload: ExecutionPayload<P>,
+                [Capella..Gloas] bls_to_execution_changes:
                     VariableList<SignedBLSToExecutionChange, P::MaxBlsToExecutionChanges>,
-                [Deneb..] blob_kzg_commitments:
+                [Gloas..] bls_to_execution_changes: ProgressiveList<SignedBLSToExecutionChange>,
+                [Deneb..Gloas] blob_kzg_commitments:
                     VariableList<KzgCommitment, P::MaxBlobCommitmentsPerBlock>,
-                [Electra..] execution_requests: ExecutionRequests<P>,
+                [Electra..Gloas] execution_requests: ExecutionRequests<P>,
+                [Gloas..] {
+                    signed_execution_payload_bid: SignedExecutionPayloadBid,
+                    payload_attestations: ProgressiveList<PayloadAttestation<P>>,
+                    parent_execution_requests: ExecutionRequests,
+                }
             }
         }
 
@@ -505,7 +555,7 @@ macro_rules! containers {
             /// `BeaconBlock`: every fork's has the same five fields; only the body changes.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
-            pub struct BeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra] {
+            pub struct BeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 #[serde(with = "quoted_u64")]
                 slot: Slot,
                 #[serde(with = "quoted_u64")]
@@ -535,7 +585,7 @@ macro_rules! containers {
             /// `SignedBeaconBlock`.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
             #[serde(bound = "P: Preset")]
-            pub struct SignedBeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra] {
+            pub struct SignedBeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 message: BeaconBlock<P>,
                 signature: BlsSignature,
             }
@@ -559,9 +609,10 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconState`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
             #[serde(bound = "P: Preset")]
-            pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu] {
+            pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu Gloas]
+                progressive [Gloas] {
                 #[serde(with = "quoted_u64")]
                 genesis_time: u64,
                 genesis_validators_root: Hash256,
@@ -576,9 +627,16 @@ macro_rules! containers {
                 eth1_data_votes: VariableList<Eth1Data, P::SlotsPerEth1VotingPeriod>,
                 #[serde(with = "quoted_u64")]
                 eth1_deposit_index: u64,
-                validators: VariableList<Validator, P::ValidatorRegistryLimit>,
-                #[serde(with = "quoted_u64_var_list")]
-                balances: VariableList<Gwei, P::ValidatorRegistryLimit>,
+                [Phase0..Gloas] {
+                    validators: VariableList<Validator, P::ValidatorRegistryLimit>,
+                    #[serde(with = "quoted_u64_var_list")]
+                    balances: VariableList<Gwei, P::ValidatorRegistryLimit>,
+                }
+                [Gloas..] {
+                    validators: ProgressiveList<Validator>,
+                    #[serde(with = "quoted_u64_prog_list")]
+                    balances: ProgressiveList<Gwei>,
+                }
                 randao_mixes: FixedVector<Bytes32, P::EpochsPerHistoricalVector>,
                 #[serde(with = "quoted_u64_fixed_vec")]
                 slashings: FixedVector<Gwei, P::EpochsPerSlashingsVector>,
@@ -588,7 +646,7 @@ macro_rules! containers {
                     current_epoch_attestations:
                         VariableList<PendingAttestation<P>, P::MaxPendingAttestations>,
                 }
-                [Altair..] {
+                [Altair..Gloas] {
                     #[serde(with = "quoted_u8_var_list")]
                     previous_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
@@ -596,17 +654,30 @@ macro_rules! containers {
                     current_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
                 }
+                [Gloas..] {
+                    #[serde(with = "quoted_u8_prog_list")]
+                    previous_epoch_participation: ProgressiveList<ParticipationFlags>,
+                    #[serde(with = "quoted_u8_prog_list")]
+                    current_epoch_participation: ProgressiveList<ParticipationFlags>,
+                }
                 justification_bits: BitVector<JustificationBitsLength>,
                 previous_justified_checkpoint: Checkpoint,
                 current_justified_checkpoint: Checkpoint,
                 finalized_checkpoint: Checkpoint,
+                [Altair..Gloas]
+                #[serde(with = "quoted_u64_var_list")]
+                inactivity_scores: VariableList<u64, P::ValidatorRegistryLimit>,
+                [Gloas..]
+                #[serde(with = "quoted_u64_prog_list")]
+                inactivity_scores: ProgressiveList<u64>,
                 [Altair..] {
-                    #[serde(with = "quoted_u64_var_list")]
-                    inactivity_scores: VariableList<u64, P::ValidatorRegistryLimit>,
                     current_sync_committee: SyncCommittee<P>,
                     next_sync_committee: SyncCommittee<P>,
                 }
-                [Bellatrix..] latest_execution_payload_header: ExecutionPayloadHeader<P>,
+                [Bellatrix..Gloas] latest_execution_payload_header: ExecutionPayloadHeader<P>,
+                [Gloas..]
+                /// The block hash of the latest execution payload delivered (Gloas, EIP-7732).
+                latest_block_hash: Hash32,
                 [Capella..] {
                     #[serde(with = "quoted_u64")]
                     next_withdrawal_index: WithdrawalIndex,
@@ -627,17 +698,39 @@ macro_rules! containers {
                     consolidation_balance_to_consume: Gwei,
                     #[serde(with = "quoted_u64")]
                     earliest_consolidation_epoch: Epoch,
+                }
+                [Electra..Gloas] {
                     pending_deposits: VariableList<PendingDeposit, P::PendingDepositsLimit>,
                     pending_partial_withdrawals:
                         VariableList<PendingPartialWithdrawal, P::PendingPartialWithdrawalsLimit>,
                     pending_consolidations:
                         VariableList<PendingConsolidation, P::PendingConsolidationsLimit>,
                 }
+                [Gloas..] {
+                    pending_deposits: ProgressiveList<PendingDeposit>,
+                    pending_partial_withdrawals: ProgressiveList<PendingPartialWithdrawal>,
+                    pending_consolidations: ProgressiveList<PendingConsolidation>,
+                }
                 [Fulu..]
                 /// Proposer indices for the current and next `MIN_SEED_LOOKAHEAD` epochs, one per
                 /// slot (EIP-7917).
                 #[serde(with = "quoted_u64_fixed_vec")]
                 proposer_lookahead: FixedVector<ValidatorIndex, P::ProposerLookaheadSlots>,
+                [Gloas..] {
+                    builders: ProgressiveList<Builder>,
+                    #[serde(with = "quoted_u64")]
+                    next_withdrawal_builder_index: BuilderIndex,
+                    /// One bit per slot of the last `SLOTS_PER_HISTORICAL_ROOT`: was its
+                    /// payload delivered.
+                    execution_payload_availability: BitVector<P::SlotsPerHistoricalRoot>,
+                    builder_pending_payments:
+                        FixedVector<BuilderPendingPayment, P::BuilderPendingPaymentsLength>,
+                    builder_pending_withdrawals: ProgressiveList<BuilderPendingWithdrawal>,
+                    latest_execution_payload_bid: ExecutionPayloadBid,
+                    payload_expected_withdrawals: ProgressiveList<Withdrawal>,
+                    #[serde(with = "quoted_u64_fixed_vec_vec")]
+                    ptc_window: FixedVector<FixedVector<ValidatorIndex, P::PtcSize>, P::PtcWindowLength>,
+                }
             }
         }
     };

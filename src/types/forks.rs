@@ -36,6 +36,8 @@ macro_rules! fork_le {
     ($a:ident, Electra, {$($y:tt)*} {$($n:tt)*}) => { $($n)* };
     (Fulu, $b:ident, {$($y:tt)*} {$($n:tt)*}) => { $($y)* };
     ($a:ident, Fulu, {$($y:tt)*} {$($n:tt)*}) => { $($n)* };
+    (Gloas, $b:ident, {$($y:tt)*} {$($n:tt)*}) => { $($y)* };
+    ($a:ident, Gloas, {$($y:tt)*} {$($n:tt)*}) => { $($n)* };
 }
 
 /// `fork_known!(A B ...)` expands to nothing when every name is a fork of the tables above, and
@@ -49,6 +51,7 @@ macro_rules! fork_known {
     (Deneb $($rest:ident)*) => { $crate::types::forks::fork_known!($($rest)*); };
     (Electra $($rest:ident)*) => { $crate::types::forks::fork_known!($($rest)*); };
     (Fulu $($rest:ident)*) => { $crate::types::forks::fork_known!($($rest)*); };
+    (Gloas $($rest:ident)*) => { $crate::types::forks::fork_known!($($rest)*); };
     ($other:ident $($rest:ident)*) => {
         compile_error!(concat!("not a fork: ", stringify!($other)));
     };
@@ -73,7 +76,7 @@ macro_rules! fork_in {
 /// ```text
 /// fork_container! { Capella, bellatrix;
 ///     #[derive(...)]
-///     pub struct Name<P> in [Bellatrix Capella] {
+///     pub struct Name<P> in [Bellatrix Capella] until Gloas progressive [Fulu] {  // both optional
 ///         field: Type,
 ///         [Capella..] new_field: Type,
 ///     }
@@ -128,6 +131,17 @@ macro_rules! fork_container {
                 $done; $($body)* $($rest)* } }
         }
     };
+    // A progressive version: the struct, its schema and its `TreeHash` come from
+    // `progressive_container!`, with every field active (`[1] * n`, as the spec writes them).
+    (@emit { @progressive $($attr:tt)* }; $name:ident $(<$p:ident>)?; { $($impl:tt)* };
+        $({ $(#[$m:meta])* $field:ident : $ty:ty })*) => {
+        $crate::progressive_container! {
+            $($attr)*
+            pub struct $name $(<$p>)? active_fields all { $($(#[$m])* $field: $ty,)* }
+        }
+
+        $($impl)*
+    };
     (@emit { $($attr:tt)* }; $name:ident $(<$p:ident>)?; { $($impl:tt)* };
         $({ $(#[$m:meta])* $field:ident : $ty:ty })*) => {
         $($attr)*
@@ -146,24 +160,50 @@ macro_rules! fork_container {
 
         $($impl)*
     };
-    // Entry: the family at `fork`, whose previous fork's module is `prev`.
+    // Which kind of struct `fork` gets: as declared, or (with `progressive [F]`) a plain
+    // container with a derived `TreeHash` before F and a `ProgressiveContainer` from F on.
+    (@kind $fork:ident; []; { $($attr:tt)* }; $($rest:tt)*) => {
+        $crate::types::forks::fork_container! { @munch $fork; { $($attr)* }; $($rest)* }
+    };
+    (@kind $fork:ident; [$pf:ident]; { $($attr:tt)* }; $($rest:tt)*) => {
+        $crate::types::forks::fork_known!($pf);
+        $crate::types::forks::fork_le! { $pf, $fork,
+            { $crate::types::forks::fork_container! { @munch $fork;
+                { @progressive $($attr)* }; $($rest)* } }
+            { $crate::types::forks::fork_container! { @munch $fork;
+                { #[derive(::tree_hash_derive::TreeHash)] $($attr)* }; $($rest)* } }
+        }
+    };
+    // Entry: the family at `fork`, whose previous fork's module is `prev`. A family that
+    // becomes a `ProgressiveContainer` (EIP-7495) at fork F says `progressive [F]` and leaves
+    // `TreeHash` out of its derives.
     (
         $fork:ident, $prev:ident;
         $(#[$attr:meta])*
-        pub struct $name:ident $(<$p:ident>)? in [$first:ident $($version:ident)*] {
+        pub struct $name:ident $(<$p:ident>)? in [$first:ident $($version:ident)*]
+            $(until $end:ident)? $(progressive [$pf:ident])? {
             $($fields:tt)*
         }
         $(impl { $($impl:tt)* })?
     ) => {
         $crate::types::forks::fork_known!($first $($version)*);
-        $crate::types::forks::fork_le! { $first, $fork,
-            { $crate::types::forks::fork_in! { $fork, [$first $($version)*],
-                { $crate::types::forks::fork_container! { @munch $fork; { $(#[$attr])* };
-                    $name $(<$p>)?; { $($($impl)*)? }; []; $($fields)* } }
-                { pub use super::$prev::$name; }
-            } }
-            {}
-        }
+        $crate::types::forks::fork_container! { @alive $fork; [$($end)?]; {
+            $crate::types::forks::fork_le! { $first, $fork,
+                { $crate::types::forks::fork_in! { $fork, [$first $($version)*],
+                    { $crate::types::forks::fork_container! { @kind $fork; [$($pf)?];
+                        { $(#[$attr])* }; $name $(<$p>)?; { $($($impl)*)? }; []; $($fields)* } }
+                    { pub use super::$prev::$name; }
+                } }
+                {}
+            }
+        } }
+    };
+    // `until F`: the family ends at fork F (removed there, or replaced by a container of F's
+    // own module that no longer fits the family, e.g. one that lost its preset parameter).
+    (@alive $fork:ident; []; { $($body:tt)* }) => { $($body)* };
+    (@alive $fork:ident; [$end:ident]; { $($body:tt)* }) => {
+        $crate::types::forks::fork_known!($end);
+        $crate::types::forks::fork_le! { $end, $fork, {} { $($body)* } }
     };
 }
 

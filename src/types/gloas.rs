@@ -1,24 +1,16 @@
-//! The containers Gloas (EIP-7732, enshrined proposer-builder separation) adds, as of
-//! consensus-specs v1.7.0-alpha.13 `specs/gloas/beacon-chain.md`: builders and their pending
-//! payments, payload-timeliness attestations, and the builder's bid.
+//! Gloas (EIP-7732, enshrined proposer-builder separation), as of consensus-specs
+//! v1.7.0-alpha.13 `specs/gloas/beacon-chain.md`: the fork's module.
 //!
-//! Why a module of its own: these containers are new in Gloas and never change within it, so
-//! they need no fork family (`fork_container!`). The Gloas containers that replace earlier forks'
-//! (`BeaconState`, `BeaconBlockBody`, `ExecutionPayload`, ...) belong to the fork tables, with
-//! `ForkName::Gloas`; that fork's module will re-export these. `ExecutionPayloadBid` is a
-//! `ProgressiveContainer` (EIP-7495); the others are plain containers. The containers sized by
-//! `PTC_SIZE` (`PayloadAttestation`, `IndexedPayloadAttestation`) wait for the preset to have it;
-//! none of the containers here depends on the preset.
+//! The containers that earlier forks have too (`BeaconState`, `BeaconBlockBody`,
+//! `ExecutionPayload`, `Attestation`, ...) come from the fork tables (`containers!(Gloas, fulu)`);
+//! those Gloas makes `ProgressiveContainer`s (EIP-7688) are declared `progressive [Gloas]` there.
+//! The containers below are new in Gloas and never change within it, so they need no fork family:
+//! builders and their pending payments, payload-timeliness attestations, the builder's bid and
+//! the payload envelope. Those the spec writes as `ProgressiveContainer(active_fields=[1] * n)`
+//! are declared with [`progressive_container!`](crate::progressive_container) and
+//! `active_fields all`; the others are plain containers.
 
-use serde::{Deserialize, Serialize};
-use ssz_derive::{Decode, Encode};
-use tree_hash_derive::TreeHash;
-
-use super::serde_helpers::quoted_u64;
-use super::{
-    BlsPublicKey, BlsSignature, Bytes32, Epoch, ExecutionAddress, Gwei, Hash256, Hash32,
-    KzgCommitment, ProgressiveList, Slot, ValidatorIndex,
-};
+super::containers::containers!(Gloas, fulu);
 
 /// `BuilderIndex`: index into `BeaconState.builders`.
 pub type BuilderIndex = u64;
@@ -152,6 +144,88 @@ container! {
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
     pub struct SignedExecutionPayloadBid {
         message: ExecutionPayloadBid,
+        signature: BlsSignature,
+    }
+}
+
+crate::progressive_container! {
+    /// `IndexedAttestation` (EIP-7688): its indices are a `ProgressiveList`, so unlike earlier
+    /// forks' it has no preset parameter.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+    pub struct IndexedAttestation active_fields all {
+        #[serde(with = "quoted_u64_prog_list")]
+        attesting_indices: ProgressiveList<ValidatorIndex>,
+        data: AttestationData,
+        signature: BlsSignature,
+    }
+}
+
+container! {
+    /// `AttesterSlashing`: two Gloas `IndexedAttestation`s.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+    pub struct AttesterSlashing {
+        attestation_1: IndexedAttestation,
+        attestation_2: IndexedAttestation,
+    }
+}
+
+crate::progressive_container! {
+    /// `ExecutionRequests` (EIP-7688): every list a `ProgressiveList`, plus the builder requests
+    /// (EIP-8282). In the envelope, and in the next block as `parent_execution_requests`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+    pub struct ExecutionRequests active_fields all {
+        deposits: ProgressiveList<DepositRequest>,
+        withdrawals: ProgressiveList<WithdrawalRequest>,
+        consolidations: ProgressiveList<ConsolidationRequest>,
+        builder_deposits: ProgressiveList<BuilderDepositRequest>,
+        builder_exits: ProgressiveList<BuilderExitRequest>,
+    }
+}
+
+crate::progressive_container! {
+    /// The slot's payload-timeliness committee's aggregated attestation, in the next block.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+    #[serde(bound = "P: Preset")]
+    pub struct PayloadAttestation<P> active_fields all {
+        aggregation_bits: BitVector<P::PtcSize>,
+        data: PayloadAttestationData,
+        signature: BlsSignature,
+    }
+}
+
+crate::progressive_container! {
+    /// A payload attestation with its committee bits resolved to validator indices.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+    #[serde(bound = "P: Preset")]
+    pub struct IndexedPayloadAttestation<P> active_fields all {
+        #[serde(with = "quoted_u64_var_list")]
+        attesting_indices: VariableList<ValidatorIndex, P::PtcSize>,
+        data: PayloadAttestationData,
+        signature: BlsSignature,
+    }
+}
+
+crate::progressive_container! {
+    /// The builder's payload for a beacon block, revealed after the block. It has no state root:
+    /// its effects are processed by the next block (`parent_execution_requests`).
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+    #[serde(bound = "P: Preset")]
+    pub struct ExecutionPayloadEnvelope<P> active_fields all {
+        payload: ExecutionPayload<P>,
+        execution_requests: ExecutionRequests,
+        #[serde(with = "quoted_u64")]
+        builder_index: BuilderIndex,
+        beacon_block_root: Hash256,
+        parent_beacon_block_root: Hash256,
+    }
+}
+
+container! {
+    /// An envelope with the builder's signature.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+    #[serde(bound = "P: Preset")]
+    pub struct SignedExecutionPayloadEnvelope<P> {
+        message: ExecutionPayloadEnvelope<P>,
         signature: BlsSignature,
     }
 }

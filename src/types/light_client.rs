@@ -1,4 +1,4 @@
-//! Light-client containers (consensus specs `*/light-client/sync-protocol.md`), Altair to Fulu.
+//! Light-client containers (consensus specs `*/light-client/sync-protocol.md`), Altair to Gloas.
 //!
 //! The light-client data changed shape three times: Capella added the execution payload header
 //! (and its Merkle branch into the block body) to `LightClientHeader`; Deneb's header carries the
@@ -6,6 +6,11 @@
 //! state-rooted branches gained a level (current/next sync committee gindex 54/55 -> 86/87,
 //! finalized root 105 -> 169). Bellatrix reuses Altair's types and Fulu reuses Electra's
 //! (the Beacon API's `light_client/updates` table says so).
+//!
+//! Gloas (EIP-7732) replaces the payload header by `execution_block_hash` with an 11-node branch
+//! into the block body, and its progressive `BeaconState` moves the state-rooted branches again
+//! (2945/2946/735); the [`gloas`] family is declared, but the fork-tagged enums below do not carry
+//! it yet (they answer `ForkNotSupported` for Gloas).
 //!
 //! Each family lives in its own module ([`altair`], [`capella`], [`deneb`], [`electra`]) with
 //! SSZ, `TreeHash` and Beacon API JSON serde; the enums at the bottom tag a value with the fork
@@ -15,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 use ssz::Encode;
 use ssz_derive::{Decode, Encode};
-use ssz_types::typenum::{U4, U5, U6, U7};
+use ssz_types::typenum::{U11, U4, U5, U6, U7, U9};
 use tree_hash::TreeHash;
 use tree_hash_derive::TreeHash;
 
@@ -140,6 +145,36 @@ pub mod electra {
     use super::*;
 
     lc_containers!(LightClientHeader<P>, U6, U7, U6);
+}
+
+/// Gloas light-client types (v1.7.0-alpha.13): the header is the beacon header, the execution
+/// block hash (`signed_execution_payload_bid.message.parent_block_hash` in a Gloas block, the
+/// payload header's `block_hash` in an upgraded earlier one) and its branch into the body.
+pub mod gloas {
+    use super::*;
+
+    /// `ExecutionBranch` of Gloas: `floorlog2(EXECUTION_BLOCK_HASH_GINDEX_GLOAS) = 11` nodes.
+    pub type ExecutionBranch = FixedVector<Bytes32, U11>;
+
+    /// Gloas `LightClientHeader`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+    pub struct LightClientHeader {
+        pub beacon: BeaconBlockHeader,
+        pub execution_block_hash: Hash32,
+        pub execution_branch: ExecutionBranch,
+    }
+
+    impl Default for LightClientHeader {
+        fn default() -> Self {
+            LightClientHeader {
+                beacon: BeaconBlockHeader::default(),
+                execution_block_hash: Hash32::ZERO,
+                execution_branch: FixedVector::from_elem(Bytes32::ZERO),
+            }
+        }
+    }
+
+    lc_containers!(LightClientHeader, U11, U9, U11);
 }
 
 /// The all-zero value of the Capella execution payload header (`ExecutionPayloadHeader()`).
@@ -290,6 +325,12 @@ macro_rules! lc_enum {
                     ForkName::Deneb => Self::Deneb(decode_ssz(bytes, $type_name, f)?),
                     ForkName::Electra => Self::Electra(decode_ssz(bytes, $type_name, f)?),
                     ForkName::Fulu => Self::Fulu(decode_ssz(bytes, $type_name, f)?),
+                    ForkName::Gloas => {
+                        return Err(TypesError::ForkNotSupported {
+                            type_name: $type_name.to_string(),
+                            fork,
+                        })
+                    }
                 })
             }
 
@@ -321,6 +362,12 @@ macro_rules! lc_enum {
                     ForkName::Deneb => Self::Deneb(parse(fork, value)?),
                     ForkName::Electra => Self::Electra(parse(fork, value)?),
                     ForkName::Fulu => Self::Fulu(parse(fork, value)?),
+                    ForkName::Gloas => {
+                        return Err(TypesError::ForkNotSupported {
+                            type_name: $type_name.to_string(),
+                            fork,
+                        })
+                    }
                 })
             }
 

@@ -1,4 +1,4 @@
-//! SSZ types of the beacon chain for every fork from phase0 to Fulu, generic over the preset.
+//! SSZ types of the beacon chain for every fork from phase0 to Gloas, generic over the preset.
 //!
 //! Every container is declared once, in `containers.rs`, with the forks at which it changed; the
 //! macros of `forks.rs` expand that into one module per fork holding the fork's version of every
@@ -109,6 +109,9 @@ pub type BlsPublicKey = FixedBytes<48>;
 pub type BlsSignature = FixedBytes<96>;
 /// An execution-layer transaction (Bellatrix), opaque to the consensus layer.
 pub type Transaction<P> = VariableList<u8, <P as Preset>::MaxBytesPerTransaction>;
+/// SSZ `ProgressiveByteList` (Gloas transactions and block access lists): bytes without a
+/// limit, merkleized progressively (EIP-7916).
+pub type ProgressiveByteList = ProgressiveList<u8>;
 /// A KZG commitment (48 bytes, Deneb).
 pub type KzgCommitment = FixedBytes<48>;
 /// An execution-layer address (20 bytes).
@@ -136,11 +139,14 @@ pub enum ForkName {
     Deneb,
     Electra,
     Fulu,
+    /// Gloas (EIP-7732 enshrined proposer-builder separation), as of consensus-specs
+    /// v1.7.0-alpha.13.
+    Gloas,
 }
 
 impl ForkName {
     /// Every fork, oldest first.
-    pub const ALL: [ForkName; 7] = [
+    pub const ALL: [ForkName; 8] = [
         ForkName::Phase0,
         ForkName::Altair,
         ForkName::Bellatrix,
@@ -148,6 +154,7 @@ impl ForkName {
         ForkName::Deneb,
         ForkName::Electra,
         ForkName::Fulu,
+        ForkName::Gloas,
     ];
 
     /// The name used by the `Eth-Consensus-Version` header and the spec folders.
@@ -160,6 +167,7 @@ impl ForkName {
             ForkName::Deneb => "deneb",
             ForkName::Electra => "electra",
             ForkName::Fulu => "fulu",
+            ForkName::Gloas => "gloas",
         }
     }
 
@@ -200,7 +208,7 @@ impl FromStr for ForkName {
 /// provider, the right fork, the right preset).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypesError {
-    /// A fork name that is not one of phase0..fulu.
+    /// A fork name that is not one of phase0..gloas.
     UnknownFork { got: String },
     /// A preset name that is not `mainnet` or `minimal`.
     UnknownPreset { got: String },
@@ -226,6 +234,9 @@ pub enum TypesError {
     UnknownForkVersion { version: Version, network: String },
     /// A type that does not exist at the given fork (e.g. a SyncCommittee before Altair).
     TypeNotInFork { type_name: String, fork: ForkName },
+    /// A type that exists at the given fork but that this version does not handle there yet
+    /// (the Gloas light-client family).
+    ForkNotSupported { type_name: String, fork: ForkName },
 }
 
 impl fmt::Display for TypesError {
@@ -233,7 +244,7 @@ impl fmt::Display for TypesError {
         match self {
             TypesError::UnknownFork { got } => write!(
                 f,
-                "unknown fork: expected one of phase0, altair, bellatrix, capella, deneb, electra, fulu, got {got:?}"
+                "unknown fork: expected one of phase0, altair, bellatrix, capella, deneb, electra, fulu, gloas, got {got:?}"
             ),
             TypesError::UnknownPreset { got } => {
                 write!(f, "unknown preset: expected mainnet or minimal, got {got:?}")
@@ -257,6 +268,10 @@ impl fmt::Display for TypesError {
             TypesError::TypeNotInFork { type_name, fork } => {
                 write!(f, "type {type_name} does not exist at fork {fork}")
             }
+            TypesError::ForkNotSupported { type_name, fork } => write!(
+                f,
+                "unsupported fork for {type_name}: expected altair..fulu, got {fork}"
+            ),
         }
     }
 }
@@ -323,12 +338,13 @@ mod tests {
                 format!("\"{}\"", f.as_str())
             );
         }
-        assert!(ForkName::Fulu > ForkName::Electra && ForkName::Altair > ForkName::Phase0);
+        assert!(ForkName::Gloas > ForkName::Fulu && ForkName::Altair > ForkName::Phase0);
         assert_eq!(ForkName::Phase0.previous(), None);
-        assert_eq!(ForkName::Fulu.next(), None);
+        assert_eq!(ForkName::Gloas.next(), None);
+        assert_eq!(ForkName::Fulu.next(), Some(ForkName::Gloas));
         assert_eq!(ForkName::Capella.next(), Some(ForkName::Deneb));
-        let err = "gloas".parse::<ForkName>().unwrap_err();
-        assert!(err.to_string().contains("got \"gloas\""), "{err}");
+        let err = "heze".parse::<ForkName>().unwrap_err();
+        assert!(err.to_string().contains("got \"heze\""), "{err}");
     }
 
     #[test]

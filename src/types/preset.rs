@@ -4,14 +4,14 @@
 //! list may hold), so it must be known at compile time: every limit is a `typenum` associated type,
 //! mirrored by a `u64` constant for arithmetic. A network's *config* (fork epochs, genesis) is a
 //! run-time value and lives in [`crate::config`]. Values are those of the consensus-specs
-//! `presets/{mainnet,minimal}/*.yaml` (phase0..fulu); a test compares them key by key.
+//! `presets/{mainnet,minimal}/*.yaml` (phase0..gloas); a test compares them key by key.
 
 use std::fmt::Debug;
 use std::str::FromStr;
 
 use ssz_types::typenum::{
     Unsigned, U1, U1024, U1048576, U1073741824, U1099511627776, U128, U131072, U134217728, U16,
-    U16777216, U2, U2048, U256, U262144, U32, U4, U4096, U512, U64, U65536, U8, U8192,
+    U16777216, U2, U2048, U24, U256, U262144, U32, U4, U4096, U512, U64, U65536, U8, U8192, U96,
 };
 
 /// The limits of one preset, as typenum lengths (for `ssz_types`) and `u64` constants.
@@ -69,6 +69,13 @@ pub trait Preset:
     // fulu
     /// `(MIN_SEED_LOOKAHEAD + 1) * SLOTS_PER_EPOCH` (length of `proposer_lookahead`).
     type ProposerLookaheadSlots: Unsigned + Clone + Debug + Send + Sync + PartialEq + Eq;
+    // gloas
+    /// `PTC_SIZE`: members of a slot's payload-timeliness committee.
+    type PtcSize: Unsigned + Clone + Debug + Send + Sync + PartialEq + Eq;
+    /// `2 * SLOTS_PER_EPOCH` (length of `builder_pending_payments`).
+    type BuilderPendingPaymentsLength: Unsigned + Clone + Debug + Send + Sync + PartialEq + Eq;
+    /// `(2 + MIN_SEED_LOOKAHEAD) * SLOTS_PER_EPOCH` (length of `ptc_window`).
+    type PtcWindowLength: Unsigned + Clone + Debug + Send + Sync + PartialEq + Eq;
 
     /// Slots per epoch.
     const SLOTS_PER_EPOCH: u64 = Self::SlotsPerEpoch::U64;
@@ -117,6 +124,16 @@ pub trait Preset:
     const MAX_WITHDRAWAL_REQUESTS_PER_PAYLOAD: u64 = Self::MaxWithdrawalRequestsPerPayload::U64;
     const MAX_CONSOLIDATION_REQUESTS_PER_PAYLOAD: u64 =
         Self::MaxConsolidationRequestsPerPayload::U64;
+    const PTC_SIZE: u64 = Self::PtcSize::U64;
+    /// Gloas `MAX_PAYLOAD_ATTESTATIONS`: a block-processing bound (the body's list is a
+    /// `ProgressiveList`, so it shapes no type).
+    const MAX_PAYLOAD_ATTESTATIONS: u64;
+    /// Gloas `MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD` (a processing bound, as above).
+    const MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD: u64;
+    /// Gloas `MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD` (a processing bound, as above).
+    const MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD: u64;
+    /// Gloas `MAX_BUILDERS_PER_WITHDRAWALS_SWEEP`.
+    const MAX_BUILDERS_PER_WITHDRAWALS_SWEEP: u64;
 
     /// Every preset value above, by its spec name, for comparison with the preset YAML files.
     fn preset_values() -> Vec<(&'static str, u64)> {
@@ -209,6 +226,20 @@ pub trait Preset:
                 "MAX_CONSOLIDATION_REQUESTS_PER_PAYLOAD",
                 Self::MAX_CONSOLIDATION_REQUESTS_PER_PAYLOAD,
             ),
+            ("PTC_SIZE", Self::PTC_SIZE),
+            ("MAX_PAYLOAD_ATTESTATIONS", Self::MAX_PAYLOAD_ATTESTATIONS),
+            (
+                "MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD",
+                Self::MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD,
+            ),
+            (
+                "MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD",
+                Self::MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD,
+            ),
+            (
+                "MAX_BUILDERS_PER_WITHDRAWALS_SWEEP",
+                Self::MAX_BUILDERS_PER_WITHDRAWALS_SWEEP,
+            ),
         ]
     }
 
@@ -221,6 +252,8 @@ pub trait Preset:
                 == Self::MAX_VALIDATORS_PER_COMMITTEE * Self::MAX_COMMITTEES_PER_SLOT
             && Self::ProposerLookaheadSlots::U64
                 == (Self::MIN_SEED_LOOKAHEAD + 1) * Self::SLOTS_PER_EPOCH
+            && Self::BuilderPendingPaymentsLength::U64 == 2 * Self::SLOTS_PER_EPOCH
+            && Self::PtcWindowLength::U64 == (2 + Self::MIN_SEED_LOOKAHEAD) * Self::SLOTS_PER_EPOCH
     }
 }
 
@@ -263,6 +296,9 @@ impl Preset for Mainnet {
     type MaxConsolidationRequestsPerPayload = U2;
     type MaxValidatorsPerSlot = U131072;
     type ProposerLookaheadSlots = U64;
+    type PtcSize = U512;
+    type BuilderPendingPaymentsLength = U64;
+    type PtcWindowLength = U96;
     const EPOCHS_PER_ETH1_VOTING_PERIOD: u64 = 64;
     const MIN_SEED_LOOKAHEAD: u64 = 1;
     const MAX_EFFECTIVE_BALANCE: u64 = 32_000_000_000;
@@ -271,6 +307,10 @@ impl Preset for Mainnet {
     const UPDATE_TIMEOUT: u64 = 8192;
     const MIN_ACTIVATION_BALANCE: u64 = 32_000_000_000;
     const MAX_EFFECTIVE_BALANCE_ELECTRA: u64 = 2_048_000_000_000;
+    const MAX_PAYLOAD_ATTESTATIONS: u64 = 4;
+    const MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD: u64 = 64;
+    const MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD: u64 = 16;
+    const MAX_BUILDERS_PER_WITHDRAWALS_SWEEP: u64 = 16_384;
 }
 
 /// The minimal preset (spec tests, small devnets).
@@ -312,6 +352,9 @@ impl Preset for Minimal {
     type MaxConsolidationRequestsPerPayload = U2;
     type MaxValidatorsPerSlot = U8192;
     type ProposerLookaheadSlots = U16;
+    type PtcSize = U16;
+    type BuilderPendingPaymentsLength = U16;
+    type PtcWindowLength = U24;
     const EPOCHS_PER_ETH1_VOTING_PERIOD: u64 = 4;
     const MIN_SEED_LOOKAHEAD: u64 = 1;
     const MAX_EFFECTIVE_BALANCE: u64 = 32_000_000_000;
@@ -320,6 +363,10 @@ impl Preset for Minimal {
     const UPDATE_TIMEOUT: u64 = 64;
     const MIN_ACTIVATION_BALANCE: u64 = 32_000_000_000;
     const MAX_EFFECTIVE_BALANCE_ELECTRA: u64 = 2_048_000_000_000;
+    const MAX_PAYLOAD_ATTESTATIONS: u64 = 4;
+    const MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD: u64 = 64;
+    const MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD: u64 = 16;
+    const MAX_BUILDERS_PER_WITHDRAWALS_SWEEP: u64 = 16;
 }
 
 /// Evaluates `$body` with the type `$P` bound to the preset named by `$name` (a [`PresetName`]):
@@ -395,6 +442,7 @@ mod tests {
             "deneb",
             "electra",
             "fulu",
+            "gloas",
         ] {
             let path = dir.join(format!("{fork}.yaml"));
             let text = std::fs::read_to_string(&path)

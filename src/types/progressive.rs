@@ -329,11 +329,16 @@ impl<'de> serde::Deserialize<'de> for ProgressiveBitlist {
 ///     }
 /// }
 /// ```
+///
+/// `active_fields all` stands for `[1] * n`, one active position per field, as the spec writes
+/// every Gloas container (`ProgressiveContainer(active_fields=[1] * 46)`).
 #[macro_export]
 macro_rules! progressive_container {
+    (@bits [$($bit:literal),+ $(,)?]; $($field:ident)+) => { &[$($bit != 0),+] };
+    (@bits all; $($field:ident)+) => { &[$({ let _ = stringify!($field); true }),+] };
     (
         $(#[$attr:meta])*
-        pub struct $name:ident $(<$p:ident>)? active_fields [$($bit:literal),+ $(,)?] {
+        pub struct $name:ident $(<$p:ident>)? active_fields $bits:tt {
             $($(#[$m:meta])* $field:ident : $ty:ty),+ $(,)?
         }
     ) => {
@@ -344,7 +349,7 @@ macro_rules! progressive_container {
 
         const _: () = assert!(
             $crate::hash::progressive::active_fields_valid(
-                &[$($bit != 0),+],
+                $crate::progressive_container!(@bits $bits; $($field)+),
                 [$(stringify!($field)),+].len(),
             ),
             concat!(
@@ -357,7 +362,8 @@ macro_rules! progressive_container {
         impl $(<$p: $crate::types::Preset>)? $crate::types::progressive::ProgressiveContainer
             for $name $(<$p>)?
         {
-            const ACTIVE_FIELDS: &'static [bool] = &[$($bit != 0),+];
+            const ACTIVE_FIELDS: &'static [bool] =
+                $crate::progressive_container!(@bits $bits; $($field)+);
         }
 
         impl $(<$p: $crate::types::Preset>)? $crate::types::SszSchema for $name $(<$p>)? {
