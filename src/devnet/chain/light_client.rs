@@ -25,7 +25,7 @@ impl<P: Preset> Generator<P> {
     pub(super) fn lc_header(&self, blk: &Blk<P>) -> LightClientHeader<P> {
         let (_, branch) = root_and_branch(&blk.body_leaves, 9);
         LightClientHeader {
-            beacon: blk.header.clone(),
+            beacon: blk.header,
             execution: blk.payload_header.clone(),
             execution_branch: fvec(&branch),
         }

@@ -262,7 +262,7 @@ impl<P: Preset> Generator<P> {
         let current = self.committee(period)?.0;
         let next = self.committee(period + 1)?.0;
         let cps = self.checkpoints_at(slot);
-        let header = latest_header.clone();
+        let header = *latest_header;
         let epochs_hist = P::EPOCHS_PER_HISTORICAL_VECTOR as usize;
         let randao: Vec<B256> = (0..epochs_hist)
             .map(|i| b256(h(self.seed, "randao-mix", i as u64, 0)))
