@@ -105,7 +105,7 @@ fn pins(opts: &ChainOptions) -> [String; 4] {
     let fin = c.checkpoints.finalized;
     let fin_slot = fin.epoch * c.slots_per_epoch;
     [
-        hex::encode(c.headers[&c.headers.range(..=head).next_back().unwrap().0].root),
+        hex::encode(c.headers.range(..=head).next_back().unwrap().1.root),
         hex::encode(fin.root),
         hex::encode(c.state_roots[&fin_slot]),
         fingerprint(&c),

@@ -38,12 +38,7 @@ fn chain(slots: &[u64]) -> (Vec<HeaderRecord>, BackfillCursor) {
         parent = h.root;
         out.push(h);
     }
-    let cursor = BackfillCursor {
-        oldest_slot: out[0].slot,
-        oldest_root: out[0].root,
-        oldest_parent_root: out[0].parent_root(),
-        target_slot: 0,
-    };
+    let cursor = BackfillCursor::below(&out[0], 0);
     (out, cursor)
 }
 

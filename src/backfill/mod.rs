@@ -696,12 +696,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         let mut cursor = None;
         for group in linked.chunks(self.options.batch_size as usize) {
             let oldest = group.last().expect("chunks are not empty");
-            let c = BackfillCursor {
-                oldest_slot: oldest.slot,
-                oldest_root: oldest.root,
-                oldest_parent_root: oldest.parent_root(),
-                target_slot,
-            };
+            let c = BackfillCursor::below(oldest, target_slot);
             self.ctx.store.commit_backfill_batch(group, &c).await?;
             cursor = Some(c);
         }

@@ -40,7 +40,11 @@
 //! The config is the devnet's own: all forks at epoch 0, fork versions `0xNN6c7300` (NN = fork
 //! index, "ls" for lightsync), and `genesis_validators_root = hash_tree_root(validators)`.
 
+mod light_client;
 pub mod live;
+mod state;
+
+use state::Registry;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -76,8 +80,6 @@ const BALANCE_GWEI: u64 = 32_000_000_000;
 const DOMAIN_BEACON_PROPOSER: [u8; 4] = [0, 0, 0, 0];
 /// `DOMAIN_SYNC_COMMITTEE`.
 const DOMAIN_SYNC_COMMITTEE: [u8; 4] = [7, 0, 0, 0];
-/// `UNSET_DEPOSIT_REQUESTS_START_INDEX` (Electra).
-const UNSET_DEPOSIT_REQUESTS_START_INDEX: u64 = u64::MAX;
 /// Every hundredth empty slot-candidate roll below this gets an orphan (percent of empty slots).
 const ORPHAN_PERCENT_OF_EMPTY: u64 = 50;
 /// Gas limit written into the generated execution payloads (a mainnet-like value).
@@ -323,17 +325,6 @@ struct Generator<P: Preset> {
     registry: Option<Registry<P>>,
 }
 
-/// The registry parts shared by every served state (they never change on this chain).
-struct Registry<P: Preset> {
-    validators: VariableList<Validator, P::ValidatorRegistryLimit>,
-    balances: VariableList<u64, P::ValidatorRegistryLimit>,
-    participation: VariableList<u8, P::ValidatorRegistryLimit>,
-    inactivity: VariableList<u64, P::ValidatorRegistryLimit>,
-    balances_root: [u8; 32],
-    participation_root: [u8; 32],
-    inactivity_root: [u8; 32],
-}
-
 impl<P: Preset> Generator<P> {
     fn new(opts: &ChainOptions, fork: ForkName) -> Result<Self, ChainError> {
         let spe = P::SLOTS_PER_EPOCH;
@@ -453,70 +444,6 @@ impl<P: Preset> Generator<P> {
             self.secret_keys.push(sk);
             self.pubkeys.push(pk);
         }
-    }
-
-    /// Builds the registry (validators, balances, participation, inactivity) and its roots.
-    fn registry(&mut self) -> Result<(), ChainError> {
-        let mut validators = Vec::with_capacity(self.n as usize);
-        let mut state = self.seed ^ 0x9e37_79b9_7f4a_7c15;
-        for i in 0..self.n {
-            let pubkey = if i < self.real {
-                self.pubkeys[i as usize]
-            } else {
-                // Placeholder: deterministic bytes, not a curve point (documented above).
-                let mut pk = [0u8; 48];
-                for c in pk.chunks_mut(8) {
-                    state = splitmix64(state);
-                    c.copy_from_slice(&state.to_le_bytes()[..c.len()]);
-                }
-                pk[0] = 0x80 | (pk[0] & 0x1f); // compressed-point flag bits, as real keys have
-                pk
-            };
-            let mut wc = [0u8; 32];
-            wc[0] = 0x01; // ETH1_ADDRESS_WITHDRAWAL_PREFIX + 11 zero bytes + a 20-byte address
-            wc[12..20].copy_from_slice(&i.to_le_bytes());
-            validators.push(Validator {
-                pubkey: BlsPublicKey::from(pubkey),
-                withdrawal_credentials: b256(wc),
-                effective_balance: BALANCE_GWEI,
-                slashed: false,
-                activation_eligibility_epoch: 0,
-                activation_epoch: 0,
-                exit_epoch: FAR_FUTURE_EPOCH,
-                withdrawable_epoch: FAR_FUTURE_EPOCH,
-            });
-        }
-        let validators: VariableList<Validator, P::ValidatorRegistryLimit> =
-            VariableList::new(validators).map_err(ssz_err("validators"))?;
-        let n = self.n as usize;
-        let balances: VariableList<u64, P::ValidatorRegistryLimit> =
-            VariableList::new(vec![BALANCE_GWEI; n]).map_err(ssz_err("balances"))?;
-        // TIMELY_SOURCE | TIMELY_TARGET | TIMELY_HEAD: a healthy, fully participating chain.
-        let participation: VariableList<u8, P::ValidatorRegistryLimit> =
-            VariableList::new(vec![0b111; n]).map_err(ssz_err("participation"))?;
-        let inactivity: VariableList<u64, P::ValidatorRegistryLimit> =
-            VariableList::new(vec![0; n]).map_err(ssz_err("inactivity_scores"))?;
-        // The registry lists are the bulk of the hashing (a 2M registry is ~19M node hashes):
-        // merkleize their SSZ bytes with the crate's batched kernels (many nodes per SHA-256
-        // call) rather than `tree_hash`'s one-node-at-a-time walk over the typed values.
-        let field_root = |name: &'static str, bytes: Vec<u8>| {
-            registry_field_root(self.fork, P::NAME, name, &bytes)
-        };
-        self.validators_root = field_root("validators", validators.as_ssz_bytes())?;
-        let balances_root = field_root("balances", balances.as_ssz_bytes())?;
-        let participation_root =
-            field_root("current_epoch_participation", participation.as_ssz_bytes())?;
-        let inactivity_root = field_root("inactivity_scores", inactivity.as_ssz_bytes())?;
-        self.registry = Some(Registry {
-            balances_root,
-            participation_root,
-            inactivity_root,
-            validators,
-            balances,
-            participation,
-            inactivity,
-        });
-        Ok(())
     }
 
     /// The sync committee of `period` and its members' validator indices.
@@ -1057,199 +984,8 @@ impl<P: Preset> Generator<P> {
         }
     }
 
-    /// Builds a served state at `slot` (0 or the finalized boundary) whose latest block is `blk`.
-    fn build_state(
-        &mut self,
-        slot: u64,
-        latest_header: &BeaconBlockHeader,
-        summaries: &[HistoricalSummary],
-        payload_header: &ExecutionPayloadHeader<P>,
-        last: bool,
-    ) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
-        let sphr = P::SLOTS_PER_HISTORICAL_ROOT as usize;
-        let mut block_roots = vec![B256::ZERO; sphr];
-        let mut state_roots = vec![B256::ZERO; sphr];
-        for s in 0..slot as usize {
-            block_roots[s % sphr] = b256(self.block_roots[s]);
-            state_roots[s % sphr] = b256(self.state_roots[s]);
-        }
-        let period = self.period(slot);
-        let current = self.committee(period)?.0;
-        let next = self.committee(period + 1)?.0;
-        let cps = self.checkpoints_at(slot);
-        let header = latest_header.clone();
-        let epochs_hist = P::EPOCHS_PER_HISTORICAL_VECTOR as usize;
-        let randao: Vec<B256> = (0..epochs_hist)
-            .map(|i| b256(h(self.seed, "randao-mix", i as u64, 0)))
-            .collect();
-        let mut jbits = BitVector::<crate::types::JustificationBitsLength>::new();
-        if slot > 0 {
-            for i in 0..3 {
-                let _ = jbits.set(i, true);
-            }
-        }
-        let lookahead_len = ((P::MIN_SEED_LOOKAHEAD + 1) * P::SLOTS_PER_EPOCH) as usize;
-        let lookahead: Vec<u64> = (0..lookahead_len as u64)
-            .map(|i| self.proposer(slot + i))
-            .collect();
-        let fork_s = self.fork_struct();
-        let eth1 = self.eth1_data();
-        let reg = self.registry.as_mut().ok_or_else(|| ChainError::Ssz {
-            what: "state",
-            detail: "registry not built".into(),
-        })?;
-        // The last served state takes the registry lists instead of copying them: for a
-        // mainnet-sized registry that is ~300 MB less at the peak.
-        let validators = take_or_clone(&mut reg.validators, last);
-        let balances = take_or_clone(&mut reg.balances, last);
-        let participation = take_or_clone(&mut reg.participation, last);
-        let inactivity = take_or_clone(&mut reg.inactivity, last);
-        let reg = &*reg;
-        let parts = StateParts {
-            genesis_time: self.genesis_time,
-            genesis_validators_root: b256(self.validators_root),
-            slot,
-            fork: fork_s,
-            latest_block_header: header,
-            block_roots: FixedVector::new(block_roots).map_err(ssz_err("block_roots"))?,
-            state_roots: FixedVector::new(state_roots).map_err(ssz_err("state_roots"))?,
-            eth1_data: eth1,
-            eth1_deposit_index: self.n,
-            validators,
-            balances,
-            randao_mixes: FixedVector::new(randao).map_err(ssz_err("randao_mixes"))?,
-            participation,
-            justification_bits: jbits,
-            previous_justified_checkpoint: Self::typed_cp(cps.previous_justified),
-            current_justified_checkpoint: Self::typed_cp(cps.current_justified),
-            finalized_checkpoint: Self::typed_cp(cps.finalized),
-            inactivity_scores: inactivity,
-            current_sync_committee: current,
-            next_sync_committee: next,
-            latest_execution_payload_header: payload_header.clone(),
-            historical_summaries: VariableList::new(summaries.to_vec())
-                .map_err(ssz_err("historical_summaries"))?,
-            proposer_lookahead: lookahead,
-        };
-        match self.fork {
-            ForkName::Fulu => {
-                build_typed::<P, fulu::BeaconState<P>>(parts, self.fork, self.validators_root, reg)
-            }
-            _ => build_typed::<P, electra::BeaconState<P>>(
-                parts,
-                self.fork,
-                self.validators_root,
-                reg,
-            ),
-        }
-    }
-
-    fn lc_header(&self, blk: &Blk<P>) -> LightClientHeader<P> {
-        let (_, branch) = root_and_branch(&blk.body_leaves, 9);
-        LightClientHeader {
-            beacon: blk.header.clone(),
-            execution: blk.payload_header.clone(),
-            execution_branch: FixedVector::new(branch.into_iter().map(b256).collect())
-                .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO)),
-        }
-    }
-
-    /// The finalized header of a known state at `slot` and its finality branch (gindex 169).
-    fn finality(&self, slot: u64) -> Option<(LightClientHeader<P>, Vec<[u8; 32]>)> {
-        let known = self.known.get(&slot)?;
-        let cps = self.checkpoints_at(slot);
-        let fin_blk = self.block_at_or_before(cps.finalized.epoch * self.spe())?;
-        let (_, state_branch) = root_and_branch(&known.leaves, 20);
-        let mut branch = vec![u64_leaf(cps.finalized.epoch)];
-        branch.extend(state_branch);
-        Some((self.lc_header(fin_blk), branch))
-    }
-
     fn block_at_or_before(&self, slot: u64) -> Option<&Blk<P>> {
         self.blocks.range(..=slot).next_back().map(|(_, b)| b)
-    }
-
-    /// A sync aggregate over `attested_root` by the committee of `signature_slot`'s period, all
-    /// members participating. One signature by the sum of the members' secret keys equals the
-    /// aggregate of their individual signatures (BLS is linear in the key), which saves
-    /// SYNC_COMMITTEE_SIZE - 1 signings.
-    fn sync_aggregate(
-        &mut self,
-        attested_root: [u8; 32],
-        signature_slot: u64,
-        honest: bool,
-    ) -> Result<SyncAggregate<P>, ChainError> {
-        let (_, members) = self.committee(self.period(signature_slot))?;
-        let mut sum = [0u8; 32];
-        for &m in &members {
-            sum = scalar_add(&sum, &self.secret_keys[m as usize].to_bytes());
-        }
-        let sk = SecretKey::from_bytes(&sum).map_err(|e| ChainError::Bls {
-            detail: format!("{e:?}"),
-        })?;
-        let domain = self.domain(DOMAIN_SYNC_COMMITTEE);
-        // The faulted form signs another message: a valid point that does not verify.
-        let object = if honest {
-            attested_root
-        } else {
-            h(self.seed, "wrong-message", signature_slot, 0)
-        };
-        let signing_root = crate::config::compute_signing_root(b256(object), domain);
-        let mut bits = BitVector::<P::SyncCommitteeSize>::new();
-        for i in 0..members.len() {
-            let _ = bits.set(i, true);
-        }
-        Ok(SyncAggregate {
-            sync_committee_bits: bits,
-            sync_committee_signature: BlsSignature::from(
-                sk.sign(signing_root.as_slice()).to_bytes(),
-            ),
-        })
-    }
-
-    /// Fulu `compute_fork_digest` at the epoch of `slot` (every fork starts at epoch 0).
-    fn fork_digest(&self, slot: u64) -> [u8; 4] {
-        let base = crate::config::compute_fork_data_root(self.version(), self.gvr());
-        let mut d = [base[0], base[1], base[2], base[3]];
-        if self.fork == ForkName::Fulu {
-            // XOR with hash(blob params epoch ++ max blobs); before the first BLOB_SCHEDULE
-            // entry, Electra's (epoch 0, MAX_BLOBS_PER_BLOCK_ELECTRA) apply.
-            let params = BlobSchedule {
-                entries: self.opts.blob_schedule.clone(),
-                max_blobs_per_block_electra: MAX_BLOBS_PER_BLOCK_ELECTRA,
-            }
-            .blob_parameters_at(0, slot / P::SLOTS_PER_EPOCH);
-            let mut s = Sha256::new();
-            s.update(params.epoch.to_le_bytes());
-            s.update(params.max_blobs_per_block.to_le_bytes());
-            let mask: [u8; 32] = s.finalize().into();
-            for i in 0..4 {
-                d[i] ^= mask[i];
-            }
-        }
-        d
-    }
-
-    /// The light-client object whose (attested) header is at `slot`.
-    fn lc_object<T: serde::Serialize + Encode>(
-        &self,
-        slot: u64,
-        honest: &T,
-        bad_sig: Option<&T>,
-        bad_branch: Option<&T>,
-    ) -> LcObject {
-        let form = |v: &T| LcForm {
-            json: serde_json::to_value(v).unwrap_or_default(),
-            ssz: Some(v.as_ssz_bytes()),
-        };
-        LcObject {
-            fork: self.fork.as_str().to_string(),
-            fork_digest: self.fork_digest(slot),
-            honest: form(honest),
-            bad_signature: bad_sig.map(form),
-            bad_branch: bad_branch.map(form),
-            raw: None,
-        }
     }
 
     fn assemble(
@@ -1403,94 +1139,6 @@ impl<P: Preset> Generator<P> {
         ))
     }
 
-    /// The light-client bootstrap of the block at `slot`, proven against its post-state (whose
-    /// field roots are known): (block root, object). `None` when the slot has no such block.
-    fn bootstrap(
-        &mut self,
-        slot: u64,
-    ) -> Result<Option<(super::data::Root, LcObject)>, ChainError> {
-        let period = self.period(slot);
-        let committee = self.committee(period)?.0;
-        let (Some(blk), Some(known)) = (self.blocks.get(&slot), self.known.get(&slot)) else {
-            return Ok(None);
-        };
-        let (_, branch) = root_and_branch(&known.leaves, 22);
-        let make = |branch: &[[u8; 32]]| lc::LightClientBootstrap::<P> {
-            header: self.lc_header(blk),
-            current_sync_committee: committee.clone(),
-            current_sync_committee_branch: FixedVector::new(
-                branch.iter().map(|b| b256(*b)).collect(),
-            )
-            .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO)),
-        };
-        let honest = make(&branch);
-        let mut bad = branch.clone();
-        bad[0][0] ^= 0xff;
-        let bad = make(&bad);
-        Ok(Some((
-            blk.root,
-            self.lc_object(slot, &honest, None, Some(&bad)),
-        )))
-    }
-
-    /// The light-client update, finality update and optimistic update whose attested block is
-    /// at `att` and whose sync aggregate is in the block at `sig`. `None` when `att` has no
-    /// block or no known post-state.
-    fn lc_updates(&mut self, att: u64, sig: u64) -> Result<Option<LcUpdates>, ChainError> {
-        let Some(att_blk) = self.blocks.get(&att) else {
-            return Ok(None);
-        };
-        let att_root = att_blk.root;
-        let attested_header = self.lc_header(att_blk);
-        let Some((fin_header, fin_branch)) = self.finality(att) else {
-            return Ok(None);
-        };
-        let period = self.period(att);
-        let next = self.committee(period + 1)?.0;
-        let (_, next_branch) = root_and_branch(&self.known[&att].leaves, 23);
-        let agg = self.sync_aggregate(att_root, sig, true)?;
-        let bad_agg = self.sync_aggregate(att_root, sig, false)?;
-        let update = lc::LightClientUpdate::<P> {
-            attested_header: attested_header.clone(),
-            next_sync_committee: next,
-            next_sync_committee_branch: fvec(&next_branch),
-            finalized_header: fin_header.clone(),
-            finality_branch: fvec(&fin_branch),
-            sync_aggregate: agg.clone(),
-            signature_slot: sig,
-        };
-        let mut bad_sig = update.clone();
-        bad_sig.sync_aggregate = bad_agg.clone();
-        let mut bad_branch = update.clone();
-        let mut fb = fin_branch.clone();
-        fb[1][0] ^= 0xff;
-        bad_branch.finality_branch = fvec(&fb);
-        let fin_update = lc::LightClientFinalityUpdate::<P> {
-            attested_header: attested_header.clone(),
-            finalized_header: fin_header,
-            finality_branch: fvec(&fin_branch),
-            sync_aggregate: agg.clone(),
-            signature_slot: sig,
-        };
-        let mut fu_bad_sig = fin_update.clone();
-        fu_bad_sig.sync_aggregate = bad_agg.clone();
-        let mut fu_bad_branch = fin_update.clone();
-        fu_bad_branch.finality_branch = fvec(&fb);
-        let opt = lc::LightClientOptimisticUpdate::<P> {
-            attested_header,
-            sync_aggregate: agg,
-            signature_slot: sig,
-        };
-        let mut opt_bad = opt.clone();
-        opt_bad.sync_aggregate = bad_agg;
-        Ok(Some(LcUpdates {
-            period,
-            update: self.lc_object(att, &update, Some(&bad_sig), Some(&bad_branch)),
-            finality: self.lc_object(att, &fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)),
-            optimistic: self.lc_object(att, &opt, Some(&opt_bad), None),
-        }))
-    }
-
     /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
     /// bytes with the crate's types so both forms are the same value.
     fn state_json(&self, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
@@ -1582,15 +1230,6 @@ impl<P: Preset> Generator<P> {
     }
 }
 
-/// The light-client objects of one (attested, signature) block pair.
-struct LcUpdates {
-    /// Sync-committee period of the attested block (the `updates` key).
-    period: u64,
-    update: LcObject,
-    finality: LcObject,
-    optimistic: LcObject,
-}
-
 /// What [`Generator::gen_slot`] makes of one slot.
 #[derive(Clone, Copy, Debug)]
 struct SlotKind {
@@ -1613,14 +1252,14 @@ struct StatePlan {
     bootstrap_slots: BTreeSet<u64>,
 }
 
+/// `MAX_BLOBS_PER_BLOCK_ELECTRA` (mainnet and minimal configs).
+const MAX_BLOBS_PER_BLOCK_ELECTRA: u64 = 9;
+
 /// Largest registry whose states are also offered as JSON. The Beacon API makes JSON the default
 /// (a request without `Accept` gets it), but a mainnet-sized state is ~1 GB of JSON, which no
 /// client wants: above this size the state endpoint offers SSZ only (and answers 406 to a
 /// JSON-only `Accept`). 16384 validators give a state of about 3 MB SSZ, 10 MB JSON.
 pub const JSON_STATE_MAX_VALIDATORS: u64 = 16384;
-
-/// `MAX_BLOBS_PER_BLOCK_ELECTRA` (mainnet and minimal configs).
-const MAX_BLOBS_PER_BLOCK_ELECTRA: u64 = 9;
 
 /// `SECONDS_PER_SLOT` of the preset's reference config (mainnet 12, minimal 6).
 fn seconds_per_slot<P: Preset>() -> u64 {
@@ -1629,13 +1268,6 @@ fn seconds_per_slot<P: Preset>() -> u64 {
     } else {
         12
     }
-}
-
-/// A branch as the fixed-length vector of its container (a wrong length gives zero nodes, which
-/// no verifier accepts; the lengths here always match).
-fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N> {
-    FixedVector::new(b.iter().map(|x| b256(*x)).collect())
-        .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO))
 }
 
 /// The generator always makes a genesis block before any boundary slot; this is the error if
@@ -1647,169 +1279,12 @@ fn unreachable_block<T>() -> Result<T, ChainError> {
     })
 }
 
-/// The list itself when `take` (leaving an empty one behind), else a copy.
-fn take_or_clone<T, N: ssz_types::typenum::Unsigned>(
-    list: &mut VariableList<T, N>,
-    take: bool,
-) -> VariableList<T, N>
-where
-    T: Clone,
-{
-    if take {
-        std::mem::replace(list, VariableList::empty())
-    } else {
-        list.clone()
-    }
-}
-
 fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = x;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// The fields of a served state that the generator chooses; the rest take their genesis values.
-struct StateParts<P: Preset> {
-    genesis_time: u64,
-    genesis_validators_root: B256,
-    slot: u64,
-    fork: Fork,
-    latest_block_header: BeaconBlockHeader,
-    block_roots: FixedVector<B256, P::SlotsPerHistoricalRoot>,
-    state_roots: FixedVector<B256, P::SlotsPerHistoricalRoot>,
-    eth1_data: Eth1Data,
-    eth1_deposit_index: u64,
-    validators: VariableList<Validator, P::ValidatorRegistryLimit>,
-    balances: VariableList<u64, P::ValidatorRegistryLimit>,
-    randao_mixes: FixedVector<B256, P::EpochsPerHistoricalVector>,
-    participation: VariableList<u8, P::ValidatorRegistryLimit>,
-    justification_bits: BitVector<crate::types::JustificationBitsLength>,
-    previous_justified_checkpoint: Checkpoint,
-    current_justified_checkpoint: Checkpoint,
-    finalized_checkpoint: Checkpoint,
-    inactivity_scores: VariableList<u64, P::ValidatorRegistryLimit>,
-    current_sync_committee: SyncCommittee<P>,
-    next_sync_committee: SyncCommittee<P>,
-    latest_execution_payload_header: ExecutionPayloadHeader<P>,
-    historical_summaries: VariableList<HistoricalSummary, P::HistoricalRootsLimit>,
-    proposer_lookahead: Vec<u64>,
-}
-
-/// Builds a state of this fork from [`StateParts`] (Electra and Fulu share every field but
-/// Fulu's `proposer_lookahead`).
-trait FromPartsDevnet<P: Preset>: Sized {
-    fn from_parts_devnet(p: StateParts<P>) -> Self;
-}
-
-macro_rules! impl_from_parts {
-    ($State:ident $(, $lookahead:ident)?) => {
-        impl<P: Preset> FromPartsDevnet<P> for $State::BeaconState<P> {
-            fn from_parts_devnet(p: StateParts<P>) -> Self {
-                $State::BeaconState {
-                    genesis_time: p.genesis_time,
-                    genesis_validators_root: p.genesis_validators_root,
-                    slot: p.slot,
-                    fork: p.fork,
-                    latest_block_header: p.latest_block_header,
-                    block_roots: p.block_roots,
-                    state_roots: p.state_roots,
-                    historical_roots: VariableList::empty(),
-                    eth1_data: p.eth1_data,
-                    eth1_data_votes: VariableList::empty(),
-                    eth1_deposit_index: p.eth1_deposit_index,
-                    validators: p.validators,
-                    balances: p.balances,
-                    randao_mixes: p.randao_mixes,
-                    slashings: FixedVector::from_elem(0),
-                    previous_epoch_participation: p.participation.clone(),
-                    current_epoch_participation: p.participation,
-                    justification_bits: p.justification_bits,
-                    previous_justified_checkpoint: p.previous_justified_checkpoint,
-                    current_justified_checkpoint: p.current_justified_checkpoint,
-                    finalized_checkpoint: p.finalized_checkpoint,
-                    inactivity_scores: p.inactivity_scores,
-                    current_sync_committee: p.current_sync_committee,
-                    next_sync_committee: p.next_sync_committee,
-                    latest_execution_payload_header: p.latest_execution_payload_header,
-                    next_withdrawal_index: 0,
-                    next_withdrawal_validator_index: 0,
-                    historical_summaries: p.historical_summaries,
-                    deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
-                    deposit_balance_to_consume: 0,
-                    exit_balance_to_consume: 0,
-                    earliest_exit_epoch: 0,
-                    consolidation_balance_to_consume: 0,
-                    earliest_consolidation_epoch: 0,
-                    pending_deposits: VariableList::empty(),
-                    pending_partial_withdrawals: VariableList::empty(),
-                    pending_consolidations: VariableList::empty(),
-                    $($lookahead: FixedVector::new(p.proposer_lookahead).unwrap_or_else(|_| FixedVector::from_elem(0)),)?
-                }
-            }
-        }
-    };
-}
-
-impl_from_parts!(electra);
-impl_from_parts!(fulu, proposer_lookahead);
-
-/// `hash_tree_root` of the state field `name` (a registry list) from its SSZ bytes, through
-/// [`crate::merkle`] with the field's type taken from the fork's `BeaconState` schema.
-fn registry_field_root(
-    fork: ForkName,
-    preset: crate::types::PresetName,
-    name: &'static str,
-    bytes: &[u8],
-) -> Result<[u8; 32], ChainError> {
-    let schema = crate::merkle::beacon_state_schema(fork, preset);
-    let ty = schema
-        .fields()
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| t)
-        .ok_or_else(|| ChainError::Ssz {
-            what: name,
-            detail: format!(
-                "expected a `{name}` field in the {} state schema",
-                fork.as_str()
-            ),
-        })?;
-    crate::merkle::hash_tree_root(ty, bytes).map_err(ssz_err(name))
-}
-
-/// Builds a served state of type `S`: its SSZ bytes and its field roots.
-///
-/// The field roots come from the byte-level hasher ([`crate::merkle::StateRootJob`]) over the
-/// fork's schema, with the registry lists' roots fed in precomputed (they are the bulk of the
-/// hashing and the same in every served state), so no fork's field list is written here.
-fn build_typed<P: Preset, S: FromPartsDevnet<P> + Encode>(
-    parts: StateParts<P>,
-    fork: ForkName,
-    validators_root: [u8; 32],
-    reg: &Registry<P>,
-) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
-    let bytes = S::from_parts_devnet(parts).as_ssz_bytes();
-    let mut job =
-        crate::merkle::StateRootJob::new(&bytes, fork, P::NAME).map_err(ssz_err("state"))?;
-    for (name, root) in [
-        ("validators", validators_root),
-        ("balances", reg.balances_root),
-        ("previous_epoch_participation", reg.participation_root),
-        ("current_epoch_participation", reg.participation_root),
-        ("inactivity_scores", reg.inactivity_root),
-    ] {
-        job.set_field_root(name, root).map_err(ssz_err("state"))?;
-    }
-    while let crate::merkle::Progress::Pending { .. } =
-        job.step(u64::MAX).map_err(ssz_err("state"))?
-    {}
-    let leaves = job.field_roots().ok_or_else(|| ChainError::Ssz {
-        what: "state",
-        detail: "expected the field roots of a finished state root job".into(),
-    })?;
-    Ok((bytes, leaves))
 }
 
 #[cfg(test)]

@@ -644,6 +644,22 @@ impl IdbStore {
             .map_err(backend(operation))
     }
 
+    /// The value under `key` in object store `name`, read in a transaction of its own.
+    async fn get_one(
+        &self,
+        name: &str,
+        key: JsValue,
+        operation: &'static str,
+    ) -> Result<Option<JsValue>, StoreError> {
+        let tx = self.transaction(&[name], TransactionMode::ReadOnly, operation)?;
+        tx.object_store(name)
+            .map_err(backend(operation))?
+            .get(Query::Key(key))
+            .map_err(backend(operation))?
+            .await
+            .map_err(backend(operation))
+    }
+
     /// Deletes the database of a network without opening it (for example when it cannot be
     /// opened because its schema is too new).
     pub async fn delete_database(genesis_validators_root: &Root) -> Result<(), StoreError> {
@@ -1046,15 +1062,9 @@ impl Store for IdbStore {
         &self,
         block_root: &Root,
     ) -> Result<Option<AnchorRootsRecord>, StoreError> {
-        let operation = "read anchor roots";
-        let tx = self.transaction(&[ANCHOR_ROOTS], TransactionMode::ReadOnly, operation)?;
-        let value = tx
-            .object_store(ANCHOR_ROOTS)
-            .map_err(backend(operation))?
-            .get(Query::Key(root_key(block_root)))
-            .map_err(backend(operation))?
-            .await
-            .map_err(backend(operation))?;
+        let value = self
+            .get_one(ANCHOR_ROOTS, root_key(block_root), "read anchor roots")
+            .await?;
         value.map(|v| from_js(v, ANCHOR_ROOTS)).transpose()
     }
 
@@ -1070,13 +1080,9 @@ impl Store for IdbStore {
     }
 
     async fn anchor(&self, block_root: &Root) -> Result<Option<AnchorRecord>, StoreError> {
-        let tx = self.transaction(&[ANCHORS], TransactionMode::ReadOnly, "read anchor")?;
-        let store = tx.object_store(ANCHORS).map_err(backend("read anchor"))?;
-        let value = store
-            .get(Query::Key(root_key(block_root)))
-            .map_err(backend("read anchor"))?
-            .await
-            .map_err(backend("read anchor"))?;
+        let value = self
+            .get_one(ANCHORS, root_key(block_root), "read anchor")
+            .await?;
         value.map(|v| from_js(v, ANCHORS)).transpose()
     }
 
@@ -1287,15 +1293,9 @@ impl Store for IdbStore {
     }
 
     async fn head(&self) -> Result<Option<HeadRecord>, StoreError> {
-        let operation = "read head";
-        let tx = self.transaction(&[HEAD], TransactionMode::ReadOnly, operation)?;
-        let value = tx
-            .object_store(HEAD)
-            .map_err(backend(operation))?
-            .get(Query::Key(JsValue::from_str(KEY_TIP)))
-            .map_err(backend(operation))?
-            .await
-            .map_err(backend(operation))?;
+        let value = self
+            .get_one(HEAD, JsValue::from_str(KEY_TIP), "read head")
+            .await?;
         value.map(|v| from_js(v, HEAD)).transpose()
     }
 
@@ -1338,15 +1338,9 @@ impl Store for IdbStore {
     }
 
     async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
-        let operation = "read state";
-        let tx = self.transaction(&[STATES], TransactionMode::ReadOnly, operation)?;
-        let value = tx
-            .object_store(STATES)
-            .map_err(backend(operation))?
-            .get(Query::Key(root_key(state_root)))
-            .map_err(backend(operation))?
-            .await
-            .map_err(backend(operation))?;
+        let value = self
+            .get_one(STATES, root_key(state_root), "read state")
+            .await?;
         value.map(state_bytes).transpose()
     }
 

@@ -340,13 +340,7 @@ mod tests {
             parent = h.root;
             out.push(h);
         }
-        let oldest = &out[0];
-        let cursor = BackfillCursor {
-            oldest_slot: oldest.slot,
-            oldest_root: oldest.root,
-            oldest_parent_root: oldest.parent_root(),
-            target_slot: 0,
-        };
+        let cursor = BackfillCursor::below(&out[0], 0);
         (out, cursor)
     }
 

@@ -342,13 +342,7 @@ mod tests {
 
     /// Commits `headers` (ascending) as one backfill batch, the cursor at the oldest of them.
     async fn commit_downward(store: &MemoryStore, headers: &[HeaderRecord]) {
-        let first = &headers[0];
-        let cursor = BackfillCursor {
-            oldest_slot: first.slot,
-            oldest_root: first.root,
-            oldest_parent_root: first.parent_root(),
-            target_slot: 0,
-        };
+        let cursor = BackfillCursor::below(&headers[0], 0);
         store.commit_backfill_batch(headers, &cursor).await.unwrap();
     }
 

@@ -260,6 +260,19 @@ pub struct BackfillCursor {
     pub target_slot: u64,
 }
 
+impl BackfillCursor {
+    /// The cursor after a batch whose oldest header is `oldest`: backfill goes on below it,
+    /// towards `target_slot`.
+    pub fn below(oldest: &HeaderRecord, target_slot: u64) -> Self {
+        BackfillCursor {
+            oldest_slot: oldest.slot,
+            oldest_root: oldest.root,
+            oldest_parent_root: oldest.parent_root(),
+            target_slot,
+        }
+    }
+}
+
 /// How the followed head was established (see [`HeadRecord::source`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

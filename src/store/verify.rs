@@ -311,13 +311,7 @@ pub async fn commit_chain_below<S: Store>(
     batch: usize,
 ) -> Result<(), StoreError> {
     for part in chain.rchunks(batch.max(1)) {
-        let oldest = &part[0];
-        let cursor = BackfillCursor {
-            oldest_slot: oldest.slot,
-            oldest_root: oldest.root,
-            oldest_parent_root: oldest.parent_root(),
-            target_slot: 0,
-        };
+        let cursor = BackfillCursor::below(&part[0], 0);
         store.commit_backfill_batch(part, &cursor).await?;
     }
     Ok(())

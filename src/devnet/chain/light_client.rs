@@ -1,0 +1,213 @@
+//! The chain's light-client objects: bootstraps, updates, finality and optimistic updates, each
+//! with its faulted forms (a signature that does not verify, a changed branch node), signed by
+//! the sync committee's real keys and proven against the known states' field roots.
+
+use super::*;
+use crate::types::Root;
+
+/// The light-client objects of one (attested, signature) block pair.
+pub(super) struct LcUpdates {
+    /// Sync-committee period of the attested block (the `updates` key).
+    pub(super) period: u64,
+    pub(super) update: LcObject,
+    pub(super) finality: LcObject,
+    pub(super) optimistic: LcObject,
+}
+
+/// A branch as the fixed-length vector of its container (a wrong length gives zero nodes, which
+/// no verifier accepts; the lengths here always match).
+fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N> {
+    FixedVector::new(b.iter().map(|x| b256(*x)).collect())
+        .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO))
+}
+
+impl<P: Preset> Generator<P> {
+    pub(super) fn lc_header(&self, blk: &Blk<P>) -> LightClientHeader<P> {
+        let (_, branch) = root_and_branch(&blk.body_leaves, 9);
+        LightClientHeader {
+            beacon: blk.header,
+            execution: blk.payload_header.clone(),
+            execution_branch: fvec(&branch),
+        }
+    }
+
+    /// The finalized header of a known state at `slot` and its finality branch (gindex 169).
+    pub(super) fn finality(&self, slot: u64) -> Option<(LightClientHeader<P>, Vec<[u8; 32]>)> {
+        let known = self.known.get(&slot)?;
+        let cps = self.checkpoints_at(slot);
+        let fin_blk = self.block_at_or_before(cps.finalized.epoch * self.spe())?;
+        let (_, state_branch) = root_and_branch(&known.leaves, 20);
+        let mut branch = vec![u64_leaf(cps.finalized.epoch)];
+        branch.extend(state_branch);
+        Some((self.lc_header(fin_blk), branch))
+    }
+
+    /// A sync aggregate over `attested_root` by the committee of `signature_slot`'s period, all
+    /// members participating. One signature by the sum of the members' secret keys equals the
+    /// aggregate of their individual signatures (BLS is linear in the key), which saves
+    /// SYNC_COMMITTEE_SIZE - 1 signings.
+    pub(super) fn sync_aggregate(
+        &mut self,
+        attested_root: [u8; 32],
+        signature_slot: u64,
+        honest: bool,
+    ) -> Result<SyncAggregate<P>, ChainError> {
+        let (_, members) = self.committee(self.period(signature_slot))?;
+        let mut sum = [0u8; 32];
+        for &m in &members {
+            sum = scalar_add(&sum, &self.secret_keys[m as usize].to_bytes());
+        }
+        let sk = SecretKey::from_bytes(&sum).map_err(|e| ChainError::Bls {
+            detail: format!("{e:?}"),
+        })?;
+        let domain = self.domain(DOMAIN_SYNC_COMMITTEE);
+        // The faulted form signs another message: a valid point that does not verify.
+        let object = if honest {
+            attested_root
+        } else {
+            h(self.seed, "wrong-message", signature_slot, 0)
+        };
+        let signing_root = crate::config::compute_signing_root(b256(object), domain);
+        let mut bits = BitVector::<P::SyncCommitteeSize>::new();
+        for i in 0..members.len() {
+            let _ = bits.set(i, true);
+        }
+        Ok(SyncAggregate {
+            sync_committee_bits: bits,
+            sync_committee_signature: BlsSignature::from(
+                sk.sign(signing_root.as_slice()).to_bytes(),
+            ),
+        })
+    }
+
+    /// Fulu `compute_fork_digest` at the epoch of `slot` (every fork starts at epoch 0).
+    pub(super) fn fork_digest(&self, slot: u64) -> [u8; 4] {
+        let base = crate::config::compute_fork_data_root(self.version(), self.gvr());
+        let mut d = [base[0], base[1], base[2], base[3]];
+        if self.fork == ForkName::Fulu {
+            // XOR with hash(blob params epoch ++ max blobs); before the first BLOB_SCHEDULE
+            // entry, Electra's (epoch 0, MAX_BLOBS_PER_BLOCK_ELECTRA) apply.
+            let params = BlobSchedule {
+                entries: self.opts.blob_schedule.clone(),
+                max_blobs_per_block_electra: MAX_BLOBS_PER_BLOCK_ELECTRA,
+            }
+            .blob_parameters_at(0, slot / P::SLOTS_PER_EPOCH);
+            let mut s = Sha256::new();
+            s.update(params.epoch.to_le_bytes());
+            s.update(params.max_blobs_per_block.to_le_bytes());
+            let mask: [u8; 32] = s.finalize().into();
+            for i in 0..4 {
+                d[i] ^= mask[i];
+            }
+        }
+        d
+    }
+
+    /// The light-client object whose (attested) header is at `slot`.
+    pub(super) fn lc_object<T: serde::Serialize + Encode>(
+        &self,
+        slot: u64,
+        honest: &T,
+        bad_sig: Option<&T>,
+        bad_branch: Option<&T>,
+    ) -> LcObject {
+        let form = |v: &T| LcForm {
+            json: serde_json::to_value(v).unwrap_or_default(),
+            ssz: Some(v.as_ssz_bytes()),
+        };
+        LcObject {
+            fork: self.fork.as_str().to_string(),
+            fork_digest: self.fork_digest(slot),
+            honest: form(honest),
+            bad_signature: bad_sig.map(form),
+            bad_branch: bad_branch.map(form),
+            raw: None,
+        }
+    }
+
+    /// The light-client bootstrap of the block at `slot`, proven against its post-state (whose
+    /// field roots are known): (block root, object). `None` when the slot has no such block.
+    pub(super) fn bootstrap(&mut self, slot: u64) -> Result<Option<(Root, LcObject)>, ChainError> {
+        let period = self.period(slot);
+        let committee = self.committee(period)?.0;
+        let (Some(blk), Some(known)) = (self.blocks.get(&slot), self.known.get(&slot)) else {
+            return Ok(None);
+        };
+        let (_, branch) = root_and_branch(&known.leaves, 22);
+        let make = |branch: &[[u8; 32]]| lc::LightClientBootstrap::<P> {
+            header: self.lc_header(blk),
+            current_sync_committee: committee.clone(),
+            current_sync_committee_branch: fvec(branch),
+        };
+        let honest = make(&branch);
+        let mut bad = branch.clone();
+        bad[0][0] ^= 0xff;
+        let bad = make(&bad);
+        Ok(Some((
+            blk.root,
+            self.lc_object(slot, &honest, None, Some(&bad)),
+        )))
+    }
+
+    /// The light-client update, finality update and optimistic update whose attested block is
+    /// at `att` and whose sync aggregate is in the block at `sig`. `None` when `att` has no
+    /// block or no known post-state.
+    pub(super) fn lc_updates(
+        &mut self,
+        att: u64,
+        sig: u64,
+    ) -> Result<Option<LcUpdates>, ChainError> {
+        let Some(att_blk) = self.blocks.get(&att) else {
+            return Ok(None);
+        };
+        let att_root = att_blk.root;
+        let attested_header = self.lc_header(att_blk);
+        let Some((fin_header, fin_branch)) = self.finality(att) else {
+            return Ok(None);
+        };
+        let period = self.period(att);
+        let next = self.committee(period + 1)?.0;
+        let (_, next_branch) = root_and_branch(&self.known[&att].leaves, 23);
+        let agg = self.sync_aggregate(att_root, sig, true)?;
+        let bad_agg = self.sync_aggregate(att_root, sig, false)?;
+        let update = lc::LightClientUpdate::<P> {
+            attested_header: attested_header.clone(),
+            next_sync_committee: next,
+            next_sync_committee_branch: fvec(&next_branch),
+            finalized_header: fin_header.clone(),
+            finality_branch: fvec(&fin_branch),
+            sync_aggregate: agg.clone(),
+            signature_slot: sig,
+        };
+        let mut bad_sig = update.clone();
+        bad_sig.sync_aggregate = bad_agg.clone();
+        let mut bad_branch = update.clone();
+        let mut fb = fin_branch.clone();
+        fb[1][0] ^= 0xff;
+        bad_branch.finality_branch = fvec(&fb);
+        let fin_update = lc::LightClientFinalityUpdate::<P> {
+            attested_header: attested_header.clone(),
+            finalized_header: fin_header,
+            finality_branch: fvec(&fin_branch),
+            sync_aggregate: agg.clone(),
+            signature_slot: sig,
+        };
+        let mut fu_bad_sig = fin_update.clone();
+        fu_bad_sig.sync_aggregate = bad_agg.clone();
+        let mut fu_bad_branch = fin_update.clone();
+        fu_bad_branch.finality_branch = fvec(&fb);
+        let opt = lc::LightClientOptimisticUpdate::<P> {
+            attested_header,
+            sync_aggregate: agg,
+            signature_slot: sig,
+        };
+        let mut opt_bad = opt.clone();
+        opt_bad.sync_aggregate = bad_agg;
+        Ok(Some(LcUpdates {
+            period,
+            update: self.lc_object(att, &update, Some(&bad_sig), Some(&bad_branch)),
+            finality: self.lc_object(att, &fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)),
+            optimistic: self.lc_object(att, &opt, Some(&opt_bad), None),
+        }))
+    }
+}
