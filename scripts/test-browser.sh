@@ -28,6 +28,10 @@ light_pid=$!
   --behave 0:expose=eth --ready-file "$work/devnet-behave.json" >"$work/devnet-behave.log" 2>&1 &
 behave_pid=$!
 trap 'kill $devnet_pid $light_pid $behave_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+# Chromium (started by ChromeDriver) keeps its singleton and scoped_dir copies in TMPDIR and leaves
+# them behind; give it this run's directory, removed with the rest.
+mkdir -p "$work/tmp"
+export TMPDIR="$work/tmp"
 for _ in $(seq 1 600); do [ -s "$work/devnet.json" ] && [ -s "$work/devnet-light.json" ] && [ -s "$work/devnet-behave.json" ] && break; sleep 0.1; done
 [ -s "$work/devnet.json" ] || { cat "$work/devnet.log" >&2; echo "devnet did not start" >&2; exit 1; }
 [ -s "$work/devnet-light.json" ] || { cat "$work/devnet-light.log" >&2; echo "light devnet did not start" >&2; exit 1; }
