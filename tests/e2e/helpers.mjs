@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { launch } from "../../scripts/chromium.mjs";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const CLI = path.join(ROOT, "target/release/lightsync");
@@ -393,4 +394,23 @@ export function storedChain(page, gvr) {
       db.close();
     }
   }, `beacon-lightsync-${gvr}`);
+}
+
+/**
+ * A blank page titled `title`, served on 127.0.0.1 with the package at /pkg, open in a fresh
+ * headless Chromium; the page, server and browser go when test `t` ends. `problems` collects what
+ * the page's console reports (see `watchConsole`).
+ */
+export async function packagePage(t, title) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lightsync-${title}-`));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">`);
+  const server = await startStatic({ "": dir, "/pkg": PKG });
+  t.after(() => server.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const problems = watchConsole(page);
+  await page.goto(server.url);
+  return { page, problems };
 }

@@ -6,18 +6,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { launch } from "../../scripts/chromium.mjs";
-import {
-  PKG,
-  devnetNetwork,
-  requireBuilt,
-  startDevnet,
-  startStatic,
-  storedCounts,
-  watchConsole,
-} from "./helpers.mjs";
+import { PKG, devnetNetwork, packagePage, requireBuilt, startDevnet, storedCounts } from "./helpers.mjs";
 
 requireBuilt();
 
@@ -36,16 +26,7 @@ test("status(), start({ signal }), backfill and reset() in a page against the de
   const devnet = await startDevnet({ providers: 1 });
   t.after(() => devnet.stop());
   const { network, genesis, spec } = await devnetNetwork(devnet.urls[0]);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-api-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.writeFileSync(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>API</title><link rel="icon" href="data:,">`);
-  const server = await startStatic({ "": dir, "/pkg": PKG });
-  t.after(() => server.stop());
-  const b = await launch();
-  t.after(() => b.close());
-  const page = await b.context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(server.url);
+  const { page, problems } = await packagePage(t, "API");
 
   const r = await page.evaluate(
     async ({ network, urls, checkpoint }) => {

@@ -5,27 +5,14 @@
 // page's thread never loads the wasm and keeps running its own timers.
 import test from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { launch } from "../../scripts/chromium.mjs";
-import { PKG, requireBuilt, startDevnet, startStatic, storedCounts, watchConsole } from "./helpers.mjs";
+import { packagePage, requireBuilt, startDevnet, storedCounts } from "./helpers.mjs";
 
 requireBuilt();
 
 test("a page drives LightSync in a dedicated Worker: sync, backfill, reads, events, errors, abort", async (t) => {
   const devnet = await startDevnet({ providers: 1 });
   t.after(() => devnet.stop());
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lightsync-worker-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.writeFileSync(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>worker</title><link rel="icon" href="data:,">`);
-  const server = await startStatic({ "": dir, "/pkg": PKG });
-  t.after(() => server.stop());
-  const b = await launch();
-  t.after(() => b.close());
-  const page = await b.context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(server.url);
+  const { page, problems } = await packagePage(t, "worker");
 
   const r = await page.evaluate(
     async ({ url, checkpoint }) => {
