@@ -231,6 +231,17 @@ pub fn hash_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     out
 }
 
+/// `unrolled!(0 1 2 ...; |t| body)`: `body` once per literal, with `t: usize` bound to it, so
+/// every index in `body` is a constant.
+macro_rules! unrolled {
+    ($($n:literal)*; |$t:ident| $body:block) => {
+        $({
+            let $t: usize = $n;
+            $body
+        })*
+    };
+}
+
 mod scalar {
     use super::{IV, K, PAD_WK};
 
@@ -238,7 +249,11 @@ mod scalar {
     #[inline(always)]
     fn rounds(state: &mut [u32; 8], wk: &[u32; 64]) {
         let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-        for &x in wk {
+        // Unrolled by hand: see `unrolled!`.
+        unrolled!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29
+            30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58
+            59 60 61 62 63; |t| {
+            let x = wk[t];
             let t1 = h
                 .wrapping_add(e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25))
                 .wrapping_add(g ^ (e & (f ^ g)))
@@ -253,25 +268,28 @@ mod scalar {
             c = b;
             b = a;
             a = t1.wrapping_add(t2);
-        }
-        for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-            *s = s.wrapping_add(v);
-        }
+        });
+        let v = [a, b, c, d, e, f, g, h];
+        unrolled!(0 1 2 3 4 5 6 7; |i| {
+            state[i] = state[i].wrapping_add(v[i]);
+        });
     }
 
-    /// One SHA-256 compression of a 64-byte `block` into `state` (FIPS 180-4 §6.2.2).
-    #[inline]
-    pub(super) fn compress(state: &mut [u32; 8], block: &[u8]) {
+    /// One SHA-256 compression of a 64-byte `block` into `state` (FIPS 180-4 §6.2.2). No
+    /// iterator adapters: the package is built for size, where they are not inlined.
+    #[inline(always)]
+    pub(super) fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
         let mut w = [0u32; 64];
-        for (j, word) in w.iter_mut().take(16).enumerate() {
-            *word = u32::from_be_bytes([
+        unrolled!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; |j| {
+            w[j] = u32::from_be_bytes([
                 block[4 * j],
                 block[4 * j + 1],
                 block[4 * j + 2],
                 block[4 * j + 3],
             ]);
-        }
-        for t in 16..64 {
+        });
+        unrolled!(16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41
+            42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63; |t| {
             let (w15, w2) = (w[t - 15], w[t - 2]);
             let s0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
             let s1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
@@ -279,27 +297,39 @@ mod scalar {
                 .wrapping_add(s0)
                 .wrapping_add(w[t - 7])
                 .wrapping_add(s1);
-        }
-        for (x, k) in w.iter_mut().zip(K) {
-            *x = x.wrapping_add(k);
-        }
+        });
+        unrolled!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29
+            30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58
+            59 60 61 62 63; |t| {
+            w[t] = w[t].wrapping_add(K[t]);
+        });
         rounds(state, &w);
     }
 
     /// One node: `sha256(block)` for a 64-byte block; the padding block uses [`PAD_WK`].
-    #[inline]
-    pub(super) fn hash_one(block: &[u8], out: &mut [u8]) {
+    #[inline(always)]
+    pub(super) fn hash_one(block: &[u8; 64], out: &mut [u8; 32]) {
         let mut state = IV;
         compress(&mut state, block);
         rounds(&mut state, &PAD_WK);
-        for (o, s) in out.chunks_exact_mut(4).zip(state) {
-            o.copy_from_slice(&s.to_be_bytes());
-        }
+        unrolled!(0 1 2 3 4 5 6 7; |i| {
+            let b = state[i].to_be_bytes();
+            out[4 * i] = b[0];
+            out[4 * i + 1] = b[1];
+            out[4 * i + 2] = b[2];
+            out[4 * i + 3] = b[3];
+        });
     }
 
     pub(super) fn hash_nodes(input: &[u8], out: &mut [u8]) {
-        for (i, o) in input.chunks_exact(64).zip(out.chunks_exact_mut(32)) {
-            hash_one(i, o);
+        let n = (input.len() / 64).min(out.len() / 32);
+        for k in 0..n {
+            // The slices are exactly 64 and 32 bytes long, so the conversions cannot fail.
+            let block: &[u8; 64] = input[64 * k..64 * k + 64].try_into().expect("64 bytes");
+            let node: &mut [u8; 32] = (&mut out[32 * k..32 * k + 32])
+                .try_into()
+                .expect("32 bytes");
+            hash_one(block, node);
         }
     }
 }
@@ -343,6 +373,8 @@ macro_rules! lane_kernel {
 
         /// Hashes exactly `LANES` nodes (`input`: `64 * LANES` bytes, `out`: `32 * LANES`).
         $(#[$attr])*
+        // Unrolled, the last schedule words are written and never read.
+        #[allow(unused_assignments)]
         pub(crate) unsafe fn hash_lanes(input: &[u8], out: &mut [u8]) {
             use super::super::{IV, K, PAD_WK};
             debug_assert!(input.len() == 64 * LANES && out.len() == 32 * LANES);
@@ -370,10 +402,14 @@ macro_rules! lane_kernel {
                     a = add(t1, t2);
                 }};
             }
-            for t in 0..16 {
+            // The rounds are unrolled by hand (`unrolled!`), not left to the optimiser: with
+            // constant indices `w` lives in locals, whatever the opt-level (the wasm package is
+            // built for size, which does not unroll loops).
+            unrolled!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; |t| {
                 round!(add(w[t], splat(K[t])));
-            }
-            for t in 16..64 {
+            });
+            unrolled!(16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39
+                40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63; |t| {
                 let w15 = w[(t - 15) & 15];
                 let w2 = w[(t - 2) & 15];
                 let s0 = xor(xor(rotr(w15, 7), rotr(w15, 18)), shr(w15, 3));
@@ -381,15 +417,17 @@ macro_rules! lane_kernel {
                 let v = add(add(w[t & 15], s0), add(w[(t - 7) & 15], s1));
                 w[t & 15] = v;
                 round!(add(v, splat(K[t])));
-            }
+            });
             let mid = [
                 add(a, iv[0]), add(b, iv[1]), add(c, iv[2]), add(d, iv[3]),
                 add(e, iv[4]), add(f, iv[5]), add(g, iv[6]), add(h, iv[7]),
             ];
             [a, b, c, d, e, f, g, h] = mid;
-            for wk in PAD_WK {
-                round!(splat(wk));
-            }
+            unrolled!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27
+                28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55
+                56 57 58 59 60 61 62 63; |t| {
+                round!(splat(PAD_WK[t]));
+            });
             let fin = [
                 add(a, mid[0]), add(b, mid[1]), add(c, mid[2]), add(d, mid[3]),
                 add(e, mid[4]), add(f, mid[5]), add(g, mid[6]), add(h, mid[7]),
@@ -795,7 +833,7 @@ mod wasm {
         debug_assert!(input.len() >= 256);
         let p = input.as_ptr() as *const v128;
         let mut w = [u32x4_splat(0); 16];
-        for q in 0..4 {
+        unrolled!(0 1 2 3; |q| {
             // SAFETY: q + 4 * l < 16 and the caller guarantees 256 bytes (16 vectors).
             let rows = [
                 v128_load(p.add(q)),
@@ -805,7 +843,7 @@ mod wasm {
             ];
             let cols = transpose_be(rows);
             w[4 * q..4 * q + 4].copy_from_slice(&cols);
-        }
+        });
         w
     }
     /// Writes the 4 digests (big-endian) from the 8 state vectors.
@@ -816,13 +854,13 @@ mod wasm {
     unsafe fn store_fin(fin: &[V; 8], out: &mut [u8]) {
         debug_assert!(out.len() >= 128);
         let p = out.as_mut_ptr() as *mut v128;
-        for q in 0..2 {
+        unrolled!(0 1; |q| {
             let rows = transpose_be([fin[4 * q], fin[4 * q + 1], fin[4 * q + 2], fin[4 * q + 3]]);
-            for (l, r) in rows.iter().enumerate() {
+            unrolled!(0 1 2 3; |l| {
                 // SAFETY: 2 * l + q < 8 and the caller guarantees 128 bytes (8 vectors).
-                v128_store(p.add(2 * l + q), *r);
-            }
-        }
+                v128_store(p.add(2 * l + q), rows[l]);
+            });
+        });
     }
     pub(super) mod k {
         use super::*;
@@ -869,7 +907,7 @@ mod tests {
         padded.extend_from_slice(&((msg.len() as u64) * 8).to_be_bytes());
         let mut state = IV;
         for block in padded.chunks_exact(64) {
-            scalar::compress(&mut state, block);
+            scalar::compress(&mut state, block.try_into().unwrap());
         }
         let mut out = [0u8; 32];
         for (o, s) in out.chunks_exact_mut(4).zip(state) {

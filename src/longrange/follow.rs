@@ -526,7 +526,7 @@ impl<'a, A: BeaconApi> Follower<'a, A> {
         let mut chain: Vec<HeaderRecord> =
             below.into_iter().filter(|h| h.slot > from.slot).collect();
         chain.push(header_record(header, root));
-        chain.sort_by_key(|h| h.slot);
+        crate::store::pack::sort_by_slot(&mut chain);
         self.chain = chain;
         self.tip_state_root = Some(header.state_root.0);
         self.tip = Tip {

@@ -1379,7 +1379,7 @@ impl Store for IdbStore {
         let anchor_roots = anchor_roots.await.map_err(backend(operation))?;
         let mut headers: Vec<HeaderRecord> =
             headers.await?.into_iter().flat_map(|(_, hs)| hs).collect();
-        headers.sort_by_key(|h| h.slot);
+        super::pack::sort_by_slot(&mut headers);
         let state_keys = state_keys.await.map_err(backend(operation))?;
         let state_values = state_values.await.map_err(backend(operation))?;
         let mut states = Vec::with_capacity(state_keys.len());

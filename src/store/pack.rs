@@ -83,13 +83,19 @@ pub fn headers_in(
         .filter(|h| (start_slot..end_slot).contains(&h.slot))
         .collect();
     // Packs are in slot order unless a stored slot was damaged.
-    headers.sort_by_key(|h| h.slot);
+    sort_by_slot(&mut headers);
     headers
+}
+
+/// Sorts headers by slot, ascending (stable). Every header sort of the store and the flows goes
+/// through here: each `sort_by_key` closure is its own copy of the sort in the wasm.
+pub fn sort_by_slot(headers: &mut [HeaderRecord]) {
+    headers.sort_by_key(|h| h.slot);
 }
 
 /// Groups headers by pack: `(index, headers of that pack ascending)`, packs ascending.
 pub fn group_by_pack(mut headers: Vec<HeaderRecord>) -> Vec<(u64, Vec<HeaderRecord>)> {
-    headers.sort_by_key(|h| h.slot);
+    sort_by_slot(&mut headers);
     let mut out: Vec<(u64, Vec<HeaderRecord>)> = Vec::new();
     for h in headers {
         let index = pack_index(h.slot);
@@ -106,7 +112,7 @@ pub fn group_by_pack(mut headers: Vec<HeaderRecord>) -> Vec<(u64, Vec<HeaderReco
 pub fn merge_pack(stored: &[HeaderRecord], new: &[&HeaderRecord]) -> Vec<HeaderRecord> {
     let mut merged: Vec<HeaderRecord> = stored.to_vec();
     merged.extend(new.iter().map(|h| (*h).clone()));
-    merged.sort_by_key(|h| h.slot);
+    sort_by_slot(&mut merged);
     merged
 }
 
