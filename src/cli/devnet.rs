@@ -18,7 +18,7 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --validators N       registry size [2048]
   --slots S            slots after genesis [256]
   --preset NAME        mainnet | minimal [minimal]
-  --fork F             fork of the whole chain (altair..fulu) [fulu]
+  --fork F             fork of the whole chain (electra | fulu | gloas) [fulu]
   --seed X             seed of every deterministic choice [1]
   --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]; with --live, a time
                        in the past: the history up to now is generated, then the chain goes live
@@ -31,7 +31,9 @@ const USAGE: &str = "usage: lightsync devnet [options]
                        Fulu fork digests follow it [none: Electra's limit throughout]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
-                       earlier; the served boundary state links to it via latest_block_header)
+                       earlier; the served boundary state links to it via latest_block_header;
+                       on Gloas the served finalized state is that block's, unaligned)
+  --withheld-payloads PCT  Gloas: percent of blocks whose payload envelope is withheld (404) [10]
   --fault [I:]SPEC     fault rule for provider I (default 0), SPEC = kind[,key=value...]
                        kinds: flip-state bad-header-root broken-parent non-canonical withhold
                        truncate oversize trickle status no-response wrong-version no-expose
@@ -93,6 +95,9 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--blob-schedule" => chain.blob_schedule = parse_blob_schedule(&flags.value()?)?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
+            "--withheld-payloads" => {
+                chain.withheld_payload_percent = flags.parse("a percentage")?
+            }
             "--live" => opts.live = true,
             "--seconds-per-slot" => {
                 chain.seconds_per_slot = Some(flags.parse("seconds (1..=3600)")?)

@@ -40,6 +40,7 @@
 //! The config is the devnet's own: all forks at epoch 0, fork versions `0xNN6c7300` (NN = fork
 //! index, "ls" for lightsync), and `genesis_validators_root = hash_tree_root(validators)`.
 
+mod gloas;
 mod light_client;
 pub mod live;
 mod state;
@@ -119,6 +120,9 @@ pub struct ChainOptions {
     /// chain's fork digests (light-client stream chunks) follow it, as on a dev node whose
     /// config schedules blob-parameter-only forks.
     pub blob_schedule: Vec<BlobParameters>,
+    /// Gloas: share of blocks whose payload is withheld, percent (their envelope is never
+    /// published, so the next block builds on the older execution block: an EMPTY slot).
+    pub withheld_payload_percent: u32,
 }
 
 impl Default for ChainOptions {
@@ -134,6 +138,7 @@ impl Default for ChainOptions {
             empty_checkpoint_slot: false,
             seconds_per_slot: None,
             blob_schedule: Vec::new(),
+            withheld_payload_percent: 10,
         }
     }
 }
@@ -181,14 +186,15 @@ pub fn fork_version(fork: ForkName) -> [u8; 4] {
     [fork as u8, 0x6c, 0x73, 0x00]
 }
 
-/// The fork `name` names: the devnet generates electra and fulu chains.
+/// The fork `name` names: the devnet generates electra, fulu and gloas chains.
 fn parse_fork(name: &str) -> Result<ForkName, ChainError> {
     match name {
         "electra" => Ok(ForkName::Electra),
         "fulu" => Ok(ForkName::Fulu),
+        "gloas" => Ok(ForkName::Gloas),
         other => Err(ChainError::BadOption {
             name: "fork",
-            expected: "electra or fulu".into(),
+            expected: "electra, fulu or gloas".into(),
             got: format!("`{other}`"),
         }),
     }
@@ -205,6 +211,13 @@ fn unknown_preset(other: &str) -> ChainError {
 /// Generates the chain described by `opts`.
 pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
     let fork = parse_fork(&opts.fork)?;
+    if opts.withheld_payload_percent > 50 {
+        return Err(ChainError::BadOption {
+            name: "withheld-payloads",
+            expected: "a percentage from 0 to 50".into(),
+            got: opts.withheld_payload_percent.to_string(),
+        });
+    }
     if opts.empty_slot_percent > 50 {
         return Err(ChainError::BadOption {
             name: "empty-slots",
@@ -279,13 +292,23 @@ fn scalar_add(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 
 /// One generated block with everything derived from it.
 struct Blk<P: Preset> {
-    block: BeaconBlock<P>,
-    body_leaves: Vec<[u8; 32]>,
     header: BeaconBlockHeader,
     root: [u8; 32],
-    payload_header: ExecutionPayloadHeader<P>,
     signature: [u8; 96],
     canonical: bool,
+    body: BlkBody<P>,
+}
+
+/// The fork-specific part of a generated block.
+enum BlkBody<P: Preset> {
+    /// An Electra/Fulu block: the payload is in the body.
+    Electra {
+        block: BeaconBlock<P>,
+        body_leaves: Vec<[u8; 32]>,
+        payload_header: ExecutionPayloadHeader<P>,
+    },
+    /// A Gloas block: the body commits to a bid; the payload comes in an envelope.
+    Gloas(Box<gloas::GloasBlk<P>>),
 }
 
 /// A state whose field roots are known (served or attested), for Merkle branches.
@@ -323,6 +346,8 @@ struct Generator<P: Preset> {
     committees: HashMap<u64, (SyncCommittee<P>, Vec<u64>)>,
     validators_root: [u8; 32],
     registry: Option<Registry<P>>,
+    /// Gloas: the execution side of the state after the latest slot (see [`gloas`]).
+    exec: Option<gloas::ExecState<P>>,
 }
 
 impl<P: Preset> Generator<P> {
@@ -390,6 +415,7 @@ impl<P: Preset> Generator<P> {
             committees: HashMap::new(),
             validators_root: [0; 32],
             registry: None,
+            exec: None,
         })
     }
 
@@ -409,8 +435,36 @@ impl<P: Preset> Generator<P> {
         b256(self.validators_root)
     }
 
-    fn domain(&self, domain_type: [u8; 4]) -> B256 {
-        crate::config::compute_domain(FixedBytes::from(domain_type), self.version(), self.gvr())
+    /// The fork of `slot` (every fork of the chain starts at genesis).
+    fn fork_at(&self, _slot: u64) -> ForkName {
+        self.fork
+    }
+
+    /// `get_domain` at the fork of `slot`.
+    fn domain_at(&self, domain_type: [u8; 4], slot: u64) -> B256 {
+        let version = FixedBytes::from(fork_version(self.fork_at(slot)));
+        crate::config::compute_domain(FixedBytes::from(domain_type), version, self.gvr())
+    }
+
+    /// The `BeaconState` schema of the fork of `slot`.
+    fn state_schema(&self, slot: u64) -> crate::merkle::SszType {
+        crate::merkle::beacon_state_schema(self.fork_at(slot), P::NAME)
+    }
+
+    /// `hash_tree_root` of a state at `slot` from its field roots (a progressive container
+    /// from Gloas on).
+    fn state_root_of(&self, slot: u64, leaves: &[[u8; 32]]) -> [u8; 32] {
+        crate::merkle::container_root_from_fields(&self.state_schema(slot), leaves)
+    }
+
+    /// The branch of the state field `name` of a state at `slot` from its field roots.
+    fn state_branch(&self, slot: u64, leaves: &[[u8; 32]], name: &str) -> Vec<[u8; 32]> {
+        let schema = self.state_schema(slot);
+        let i = schema.field_index(name).unwrap_or(usize::MAX);
+        if i >= leaves.len() {
+            return Vec::new();
+        }
+        crate::merkle::container_field_branch(&schema, leaves, i).1
     }
 
     fn keys(&mut self) {
@@ -481,6 +535,19 @@ impl<P: Preset> Generator<P> {
         self.committees
             .insert(period, (committee.clone(), members.clone()));
         Ok((committee, members))
+    }
+
+    /// The sum of the secret keys of `members` (with repeats): its signature equals the
+    /// aggregate of the members' individual signatures (BLS is linear in the key), which saves
+    /// one signing per member.
+    fn summed_key(&self, members: &[u64]) -> Result<SecretKey, ChainError> {
+        let mut sum = [0u8; 32];
+        for &m in members {
+            sum = scalar_add(&sum, &self.secret_keys[m as usize].to_bytes());
+        }
+        SecretKey::from_bytes(&sum).map_err(|e| ChainError::Bls {
+            detail: format!("{e:?}"),
+        })
     }
 
     fn proposer(&self, slot: u64) -> u64 {
@@ -661,13 +728,15 @@ impl<P: Preset> Generator<P> {
             excess_blob_gas: p.excess_blob_gas,
         };
         Blk {
-            block,
-            body_leaves,
             header,
             root,
-            payload_header,
             signature: [0; 96],
             canonical,
+            body: BlkBody::Electra {
+                block,
+                body_leaves,
+                payload_header,
+            },
         }
     }
 
@@ -687,7 +756,7 @@ impl<P: Preset> Generator<P> {
             reg.participation_root,
             reg.inactivity_root,
         );
-        let field_count = if self.fork == ForkName::Fulu { 38 } else { 37 };
+        let field_count = self.state_schema(slot).fields().len() as u64;
         let mut leaves: Vec<[u8; 32]> = (0..field_count)
             .map(|i| h(self.seed, "attested-filler", slot, i))
             .collect();
@@ -824,18 +893,25 @@ impl<P: Preset> Generator<P> {
             });
         }
         let summaries = self.summaries.clone();
+        if self.fork_at(slot) == ForkName::Gloas {
+            return self.gen_gloas_slot(slot, kind, &summaries);
+        }
         if !kind.block {
             let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
             if kind.served {
                 // Empty boundary: the state after process_slots(slot), whose latest header
                 // is the last block's, state root filled in.
                 let (header, payload) = match self.blocks.values().next_back() {
-                    Some(b) => (b.header.clone(), b.payload_header.clone()),
-                    None => unreachable_block()?,
+                    Some(Blk {
+                        header,
+                        body: BlkBody::Electra { payload_header, .. },
+                        ..
+                    }) => (*header, payload_header.clone()),
+                    _ => unreachable_block()?,
                 };
                 let (bytes, leaves) =
                     self.build_state(slot, &header, &summaries, &payload, kind.take_registry)?;
-                let root = merkleize_leaves(&leaves);
+                let root = self.state_root_of(slot, &leaves);
                 self.known.insert(slot, KnownState { leaves });
                 self.state_roots.push(root);
                 self.block_roots.push(prev);
@@ -856,22 +932,25 @@ impl<P: Preset> Generator<P> {
         let eph = block.body.execution_payload.block_hash.0;
         // The block's header with a zero state root is what its post-state records.
         let pre = self.finish_block(block.clone(), [0; 32], true);
+        let BlkBody::Electra { payload_header, .. } = &pre.body else {
+            return unreachable_block();
+        };
         let mut served_bytes = None;
         let state_root = if kind.served {
             let (bytes, leaves) = self.build_state(
                 slot,
                 &pre.header,
                 &summaries,
-                &pre.payload_header,
+                payload_header,
                 kind.take_registry,
             )?;
-            let root = merkleize_leaves(&leaves);
+            let root = self.state_root_of(slot, &leaves);
             self.known.insert(slot, KnownState { leaves });
             served_bytes = Some(bytes);
             root
         } else if kind.synthetic {
             let leaves = self.attested_leaves(slot, &pre.header)?;
-            let root = merkleize_leaves(&leaves);
+            let root = self.state_root_of(slot, &leaves);
             self.known.insert(slot, KnownState { leaves });
             root
         } else {
@@ -920,6 +999,12 @@ impl<P: Preset> Generator<P> {
         let mut bootstrap_slots = BTreeSet::new();
         for e in epochs {
             let boundary = e * spe;
+            if self.fork_at(boundary) == ForkName::Gloas {
+                // A Gloas node serves the checkpoint block's post-state, not advanced to the
+                // boundary: at an empty boundary slot, an earlier (unaligned) state.
+                served.extend(block_set.range(..=boundary).next_back());
+                continue;
+            }
             served.insert(boundary);
             if !block_set.contains(&boundary) {
                 if let Some(&blk) = block_set.range(..boundary).next_back() {
@@ -937,18 +1022,18 @@ impl<P: Preset> Generator<P> {
     /// Signs every unsigned block header (canonical and orphaned) with its proposer's key, in
     /// parallel.
     fn sign_blocks(&mut self) {
-        let domain = self.domain(DOMAIN_BEACON_PROPOSER);
         let jobs: Vec<(u64, bool, [u8; 32], u64)> = self
             .blocks
             .values()
             .chain(self.orphans.values())
             // The genesis block carries no signature; a live chain signs only its new blocks.
-            .filter(|b| b.block.slot != 0 && b.signature == [0; 96])
-            .map(|b| (b.block.slot, b.canonical, b.root, b.block.proposer_index))
+            .filter(|b| b.header.slot != 0 && b.signature == [0; 96])
+            .map(|b| (b.header.slot, b.canonical, b.root, b.header.proposer_index))
             .collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = jobs.len().div_ceil(threads).max(1);
         let keys = &self.secret_keys;
+        let this = &*self;
         let sigs: Vec<(u64, bool, [u8; 96])> = std::thread::scope(|s| {
             let handles: Vec<_> = jobs
                 .chunks(chunk)
@@ -956,6 +1041,7 @@ impl<P: Preset> Generator<P> {
                     s.spawn(move || {
                         part.iter()
                             .map(|&(slot, canonical, root, proposer)| {
+                                let domain = this.domain_at(DOMAIN_BEACON_PROPOSER, slot);
                                 let signing_root =
                                     crate::config::compute_signing_root(b256(root), domain);
                                 let sig = keys[proposer as usize]
@@ -1052,6 +1138,7 @@ impl<P: Preset> Generator<P> {
             ..Default::default()
         };
         chain.spec = self.spec();
+        chain.checkpoint_states_at_block = self.fork == ForkName::Gloas;
         chain.genesis = Some(GenesisInfo {
             genesis_time: self.genesis_time,
             genesis_validators_root: self.validators_root,
@@ -1096,18 +1183,33 @@ impl<P: Preset> Generator<P> {
             signature: blk.signature,
             root: blk.root,
         };
-        let signed = SignedBeaconBlock::<P> {
-            message: blk.block.clone(),
-            signature: BlsSignature::from(blk.signature),
+        let signature = BlsSignature::from(blk.signature);
+        let entry_of = |json: Option<serde_json::Value>, ssz: Vec<u8>| BlockEntry {
+            fork: self.fork_at(slot).as_str().to_string(),
+            json,
+            ssz: Some(Arc::new(ssz)),
         };
-        chain.blocks.insert(
-            blk.root,
-            Arc::new(BlockEntry {
-                fork: self.fork.as_str().to_string(),
-                json: serde_json::to_value(&signed).ok(),
-                ssz: Some(Arc::new(signed.as_ssz_bytes())),
-            }),
-        );
+        let block_entry = match &blk.body {
+            BlkBody::Electra { block, .. } => {
+                let signed = SignedBeaconBlock::<P> {
+                    message: block.clone(),
+                    signature,
+                };
+                entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())
+            }
+            BlkBody::Gloas(g) => {
+                let signed = crate::types::gloas::SignedBeaconBlock::<P> {
+                    message: g.block.clone(),
+                    signature,
+                };
+                if let (true, Some(env)) = (canonical, &g.envelope) {
+                    let e = entry_of(serde_json::to_value(env).ok(), env.as_ssz_bytes());
+                    chain.envelopes.insert(blk.root, Arc::new(e));
+                }
+                entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())
+            }
+        };
+        chain.blocks.insert(blk.root, Arc::new(block_entry));
         if canonical {
             chain.insert_header(entry);
         } else {
@@ -1131,7 +1233,7 @@ impl<P: Preset> Generator<P> {
             root,
             StateEntry {
                 slot,
-                fork: self.fork.as_str().to_string(),
+                fork: self.fork_at(slot).as_str().to_string(),
                 json,
                 ssz: bytes,
                 checkpoints: Some(self.checkpoints_at(slot)),
@@ -1144,6 +1246,9 @@ impl<P: Preset> Generator<P> {
     fn state_json(&self, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
         use ssz::Decode;
         let json = match self.fork {
+            ForkName::Gloas => crate::types::gloas::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
+                .map_err(ssz_err("state JSON"))
+                .map(|s| serde_json::to_vec(&s))?,
             ForkName::Fulu => fulu::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
                 .map_err(ssz_err("state JSON"))
                 .map(|s| serde_json::to_vec(&s))?,

@@ -59,6 +59,8 @@ struct StateParts<P: Preset> {
     latest_execution_payload_header: ExecutionPayloadHeader<P>,
     historical_summaries: VariableList<HistoricalSummary, P::HistoricalRootsLimit>,
     proposer_lookahead: Vec<u64>,
+    /// The Gloas-only fields (`None` before Gloas).
+    gloas: Option<super::gloas::GloasParts<P>>,
 }
 
 /// Builds a state of this fork from [`StateParts`] (Electra and Fulu share every field but
@@ -119,6 +121,77 @@ macro_rules! impl_from_parts {
 impl_from_parts!(electra);
 
 impl_from_parts!(fulu, proposer_lookahead);
+
+/// A `ProgressiveList` with the items of `list` (Gloas's registry lists, EIP-7688).
+fn progressive<T: Clone, N: ssz_types::typenum::Unsigned>(
+    list: VariableList<T, N>,
+) -> crate::types::ProgressiveList<T> {
+    crate::types::ProgressiveList::new(list.to_vec())
+}
+
+impl<P: Preset> FromPartsDevnet<P> for crate::types::gloas::BeaconState<P> {
+    fn from_parts_devnet(p: StateParts<P>) -> Self {
+        use crate::types::ProgressiveList;
+        let g = p
+            .gloas
+            .expect("a Gloas state is built with its Gloas parts");
+        let ptc_window = g
+            .ptc_window
+            .into_iter()
+            .map(|c| FixedVector::new(c).unwrap_or_else(|_| FixedVector::from_elem(0)))
+            .collect();
+        crate::types::gloas::BeaconState {
+            genesis_time: p.genesis_time,
+            genesis_validators_root: p.genesis_validators_root,
+            slot: p.slot,
+            fork: p.fork,
+            latest_block_header: p.latest_block_header,
+            block_roots: p.block_roots,
+            state_roots: p.state_roots,
+            historical_roots: VariableList::empty(),
+            eth1_data: p.eth1_data,
+            eth1_data_votes: VariableList::empty(),
+            eth1_deposit_index: p.eth1_deposit_index,
+            validators: progressive(p.validators),
+            balances: progressive(p.balances),
+            randao_mixes: p.randao_mixes,
+            slashings: FixedVector::from_elem(0),
+            previous_epoch_participation: progressive(p.participation.clone()),
+            current_epoch_participation: progressive(p.participation),
+            justification_bits: p.justification_bits,
+            previous_justified_checkpoint: p.previous_justified_checkpoint,
+            current_justified_checkpoint: p.current_justified_checkpoint,
+            finalized_checkpoint: p.finalized_checkpoint,
+            inactivity_scores: progressive(p.inactivity_scores),
+            current_sync_committee: p.current_sync_committee,
+            next_sync_committee: p.next_sync_committee,
+            latest_block_hash: g.exec.latest_block_hash,
+            next_withdrawal_index: 0,
+            next_withdrawal_validator_index: 0,
+            historical_summaries: p.historical_summaries,
+            deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
+            deposit_balance_to_consume: 0,
+            exit_balance_to_consume: 0,
+            earliest_exit_epoch: 0,
+            consolidation_balance_to_consume: 0,
+            earliest_consolidation_epoch: 0,
+            pending_deposits: ProgressiveList::new(Vec::new()),
+            pending_partial_withdrawals: ProgressiveList::new(Vec::new()),
+            pending_consolidations: ProgressiveList::new(Vec::new()),
+            proposer_lookahead: FixedVector::new(p.proposer_lookahead)
+                .unwrap_or_else(|_| FixedVector::from_elem(0)),
+            builders: ProgressiveList::new(g.builders),
+            next_withdrawal_builder_index: 0,
+            execution_payload_availability: g.exec.availability,
+            builder_pending_payments: FixedVector::from_elem(Default::default()),
+            builder_pending_withdrawals: ProgressiveList::new(Vec::new()),
+            latest_execution_payload_bid: g.exec.latest_bid,
+            payload_expected_withdrawals: ProgressiveList::new(Vec::new()),
+            ptc_window: FixedVector::new(ptc_window)
+                .unwrap_or_else(|_| FixedVector::from_elem(FixedVector::from_elem(0))),
+        }
+    }
+}
 
 /// `hash_tree_root` of the state field `name` (a registry list) from its SSZ bytes, through
 /// [`crate::merkle`] with the field's type taken from the fork's `BeaconState` schema.
@@ -278,6 +351,12 @@ impl<P: Preset> Generator<P> {
             .map(|i| self.proposer(slot + i))
             .collect();
         let fork_s = self.fork_struct();
+        let fork = self.fork_at(slot);
+        let gloas = if self.fork_at(slot) == ForkName::Gloas {
+            Some(self.gloas_parts(slot)?)
+        } else {
+            None
+        };
         let eth1 = self.eth1_data();
         let reg = self.registry.as_mut().ok_or_else(|| ChainError::Ssz {
             what: "state",
@@ -315,8 +394,15 @@ impl<P: Preset> Generator<P> {
             historical_summaries: VariableList::new(summaries.to_vec())
                 .map_err(ssz_err("historical_summaries"))?,
             proposer_lookahead: lookahead,
+            gloas,
         };
-        match self.fork {
+        match fork {
+            ForkName::Gloas => build_typed::<P, crate::types::gloas::BeaconState<P>>(
+                parts,
+                ForkName::Gloas,
+                self.validators_root,
+                reg,
+            ),
             ForkName::Fulu => {
                 build_typed::<P, fulu::BeaconState<P>>(parts, self.fork, self.validators_root, reg)
             }

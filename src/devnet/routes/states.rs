@@ -18,6 +18,30 @@ pub fn root(c: &Call) -> Answer {
     ))
 }
 
+/// `/eth/v1/beacon/states/{state_id}/fork`: the fork of the state's epoch, from the schedule.
+pub fn fork(c: &Call) -> Answer {
+    let chain = c.chain;
+    let (slot, _) = resolve_state(chain, c.id)?;
+    let epoch = slot / chain.slots_per_epoch.max(1);
+    let f = chain
+        .fork_schedule
+        .iter()
+        .rfind(|f| f.epoch <= epoch)
+        .ok_or_else(|| not_found("State not found"))?;
+    Ok(Response::json(
+        200,
+        &envelope(
+            chain,
+            slot,
+            serde_json::json!({
+                "previous_version": hex0x(f.previous_version),
+                "current_version": hex0x(f.current_version),
+                "epoch": f.epoch.to_string(),
+            }),
+        ),
+    ))
+}
+
 /// `/eth/v1/beacon/states/{state_id}/finality_checkpoints`: the state's own checkpoints (the head
 /// state's for the head).
 pub fn finality_checkpoints(c: &Call) -> Answer {
