@@ -19,6 +19,7 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --slots S            slots after genesis [256]
   --preset NAME        mainnet | minimal [minimal]
   --fork F             fork of the whole chain (electra | fulu | gloas) [fulu]
+  --gloas-epoch N      with --fork fulu: fork to Gloas at epoch N (upgrade_to_gloas of the state)
   --seed X             seed of every deterministic choice [1]
   --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]; with --live, a time
                        in the past: the history up to now is generated, then the chain goes live
@@ -89,6 +90,7 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--slots" => chain.slots = flags.parse("a slot count")?,
             "--preset" => chain.preset = flags.value()?,
             "--fork" => chain.fork = flags.value()?,
+            "--gloas-epoch" => chain.gloas_epoch = Some(flags.parse("an epoch")?),
             "--seed" => chain.seed = flags.parse("a u64 seed")?,
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
             "--genesis-lag" => opts.genesis_lag = flags.parse("seconds")?,

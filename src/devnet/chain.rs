@@ -100,8 +100,10 @@ pub struct ChainOptions {
     pub slots: u64,
     /// `mainnet` or `minimal`.
     pub preset: String,
-    /// Fork of the whole chain: `electra` or `fulu` (all forks at epoch 0).
+    /// Fork of the whole chain: `electra`, `fulu` or `gloas` (all forks at epoch 0).
     pub fork: String,
+    /// With `fork` = `fulu`: the epoch at which the chain forks to Gloas (`GLOAS_FORK_EPOCH`).
+    pub gloas_epoch: Option<u64>,
     /// Seed of every deterministic choice (keys, empty slots, filler roots).
     pub seed: u64,
     /// Unix time of genesis, seconds; `None` = now minus the chain's duration, so the head is at
@@ -132,6 +134,7 @@ impl Default for ChainOptions {
             slots: 256,
             preset: "minimal".into(),
             fork: "fulu".into(),
+            gloas_epoch: None,
             seed: 1,
             genesis_time: None,
             empty_slot_percent: 5,
@@ -210,7 +213,18 @@ fn unknown_preset(other: &str) -> ChainError {
 
 /// Generates the chain described by `opts`.
 pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
-    let fork = parse_fork(&opts.fork)?;
+    let mut fork = parse_fork(&opts.fork)?;
+    if let Some(epoch) = opts.gloas_epoch {
+        if fork != ForkName::Fulu || epoch == 0 {
+            return Err(ChainError::BadOption {
+                name: "gloas-epoch",
+                expected: "an epoch from 1 on, with --fork fulu (the chain then forks to Gloas)"
+                    .into(),
+                got: format!("{epoch} with --fork {}", opts.fork),
+            });
+        }
+        fork = ForkName::Gloas;
+    }
     if opts.withheld_payload_percent > 50 {
         return Err(ChainError::BadOption {
             name: "withheld-payloads",
@@ -318,7 +332,10 @@ struct KnownState {
 
 struct Generator<P: Preset> {
     opts: ChainOptions,
+    /// The chain's last fork.
     fork: ForkName,
+    /// `GLOAS_FORK_EPOCH` (0 on a Gloas chain, `FAR_FUTURE_EPOCH` before Gloas).
+    gloas_at: u64,
     seed: u64,
     genesis_time: u64,
     /// `SECONDS_PER_SLOT`.
@@ -396,6 +413,10 @@ impl<P: Preset> Generator<P> {
         Ok(Generator {
             opts: opts.clone(),
             fork,
+            gloas_at: match (fork, opts.gloas_epoch) {
+                (ForkName::Gloas, e) => e.unwrap_or(0),
+                _ => FAR_FUTURE_EPOCH,
+            },
             seed: opts.seed,
             genesis_time,
             sps: seconds_per_slot,
@@ -427,17 +448,26 @@ impl<P: Preset> Generator<P> {
         P::SLOTS_PER_EPOCH * P::EPOCHS_PER_SYNC_COMMITTEE_PERIOD
     }
 
-    fn version(&self) -> FixedBytes<4> {
-        FixedBytes::from(fork_version(self.fork))
-    }
-
     fn gvr(&self) -> B256 {
         b256(self.validators_root)
     }
 
-    /// The fork of `slot` (every fork of the chain starts at genesis).
-    fn fork_at(&self, _slot: u64) -> ForkName {
-        self.fork
+    /// The fork of `slot`: every fork starts at genesis, except Gloas at `gloas_at`.
+    fn fork_at(&self, slot: u64) -> ForkName {
+        if self.fork == ForkName::Gloas && slot / self.spe() < self.gloas_at {
+            ForkName::Fulu
+        } else {
+            self.fork
+        }
+    }
+
+    /// The epoch fork `fk` starts at (`FAR_FUTURE_EPOCH` after the chain's last fork).
+    fn fork_epoch(&self, fk: ForkName) -> u64 {
+        match fk {
+            _ if fk > self.fork => FAR_FUTURE_EPOCH,
+            ForkName::Gloas => self.gloas_at,
+            _ => 0,
+        }
     }
 
     /// `get_domain` at the fork of `slot`.
@@ -751,11 +781,7 @@ impl<P: Preset> Generator<P> {
             what: "attested state",
             detail: "registry not built".into(),
         })?;
-        let (balances_root, participation_root, inactivity_root) = (
-            reg.balances_root,
-            reg.participation_root,
-            reg.inactivity_root,
-        );
+        let roots = reg.roots(self.fork_at(slot));
         let field_count = self.state_schema(slot).fields().len() as u64;
         let mut leaves: Vec<[u8; 32]> = (0..field_count)
             .map(|i| h(self.seed, "attested-filler", slot, i))
@@ -769,26 +795,31 @@ impl<P: Preset> Generator<P> {
         leaves[0] = u64_leaf(self.genesis_time);
         leaves[1] = self.validators_root;
         leaves[2] = u64_leaf(slot);
-        leaves[3] = self.fork_struct().tree_hash_root().0;
+        leaves[3] = self.fork_struct(slot).tree_hash_root().0;
         leaves[4] = header.tree_hash_root().0;
-        leaves[11] = self.validators_root;
-        leaves[12] = balances_root;
-        leaves[15] = participation_root;
-        leaves[16] = participation_root;
+        leaves[11] = roots.validators;
+        leaves[12] = roots.balances;
+        leaves[15] = roots.participation;
+        leaves[16] = roots.participation;
         leaves[18] = Self::typed_cp(cps.previous_justified).tree_hash_root().0;
         leaves[19] = Self::typed_cp(cps.current_justified).tree_hash_root().0;
         leaves[20] = Self::typed_cp(cps.finalized).tree_hash_root().0;
-        leaves[21] = inactivity_root;
+        leaves[21] = roots.inactivity;
         leaves[22] = current.tree_hash_root().0;
         leaves[23] = next.tree_hash_root().0;
         Ok(leaves)
     }
 
-    fn fork_struct(&self) -> Fork {
+    /// `state.fork` at `slot`: a fork from genesis records its version twice; Gloas after
+    /// genesis records the Fulu version it upgraded from (`upgrade_to_gloas`).
+    fn fork_struct(&self, slot: u64) -> Fork {
+        let fork = self.fork_at(slot);
+        let epoch = self.fork_epoch(fork);
+        let previous = if epoch == 0 { fork } else { ForkName::Fulu };
         Fork {
-            previous_version: self.version(),
-            current_version: self.version(),
-            epoch: 0,
+            previous_version: FixedBytes::from(fork_version(previous)),
+            current_version: FixedBytes::from(fork_version(fork)),
+            epoch,
         }
     }
 
@@ -853,9 +884,18 @@ impl<P: Preset> Generator<P> {
         let mut chain = self.assemble(head, states, &plan, &attested)?;
         mark("light-client data and wire forms");
         chain.timings = timings;
+        let fork = match self.fork_at(0) {
+            f if f == self.fork => f.as_str().to_string(),
+            f => format!(
+                "{}, {} from epoch {}",
+                f.as_str(),
+                self.fork.as_str(),
+                self.gloas_at
+            ),
+        };
         chain.label = format!(
             "generated {} {} seed={} validators={} slots={} ({:.1} s)",
-            self.fork.as_str(),
+            fork,
             P::NAME.as_str(),
             self.seed,
             self.n,
@@ -1138,7 +1178,7 @@ impl<P: Preset> Generator<P> {
             ..Default::default()
         };
         chain.spec = self.spec();
-        chain.checkpoint_states_at_block = self.fork == ForkName::Gloas;
+        chain.block_states_from_epoch = (self.fork == ForkName::Gloas).then_some(self.gloas_at);
         chain.genesis = Some(GenesisInfo {
             genesis_time: self.genesis_time,
             genesis_validators_root: self.validators_root,
@@ -1157,7 +1197,7 @@ impl<P: Preset> Generator<P> {
             chain.fork_schedule.push(ForkEntry {
                 previous_version: prev,
                 current_version: fork_version(*fk),
-                epoch: 0,
+                epoch: self.fork_epoch(*fk),
             });
             prev = fork_version(*fk);
         }
@@ -1225,7 +1265,7 @@ impl<P: Preset> Generator<P> {
     ) -> Result<(super::data::Root, StateEntry), ChainError> {
         let root = self.state_roots[slot as usize];
         let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
-            Some(Arc::new(self.state_json(&bytes)?))
+            Some(Arc::new(self.state_json(slot, &bytes)?))
         } else {
             None
         };
@@ -1243,9 +1283,9 @@ impl<P: Preset> Generator<P> {
 
     /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
     /// bytes with the crate's types so both forms are the same value.
-    fn state_json(&self, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
+    fn state_json(&self, slot: u64, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
         use ssz::Decode;
-        let json = match self.fork {
+        let json = match self.fork_at(slot) {
             ForkName::Gloas => crate::types::gloas::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
                 .map_err(ssz_err("state JSON"))
                 .map(|s| serde_json::to_vec(&s))?,
@@ -1291,12 +1331,7 @@ impl<P: Preset> Generator<P> {
         for fk in &ForkName::ALL[1..] {
             let name = fk.as_str().to_ascii_uppercase();
             s(&format!("{name}_FORK_VERSION"), &hex0x(fork_version(*fk)));
-            let epoch = if *fk <= self.fork {
-                0
-            } else {
-                FAR_FUTURE_EPOCH
-            };
-            s(&format!("{name}_FORK_EPOCH"), &epoch);
+            s(&format!("{name}_FORK_EPOCH"), &self.fork_epoch(*fk));
         }
         s("SECONDS_PER_SLOT", &secs);
         s("SLOT_DURATION_MS", &(secs * 1000));

@@ -216,9 +216,9 @@ pub struct ChainData {
     /// Signed execution payload envelopes (Gloas) by beacon block root; a block without one
     /// had its payload withheld.
     pub envelopes: HashMap<Root, Arc<BlockEntry>>,
-    /// Whether the `finalized` and `justified` state ids name the checkpoint block's post-state
-    /// (a Gloas node) rather than the state advanced to the checkpoint's epoch boundary.
-    pub checkpoint_states_at_block: bool,
+    /// From this epoch on (Gloas), the `finalized` and `justified` state ids name the checkpoint
+    /// block's post-state rather than the state advanced to the checkpoint's epoch boundary.
+    pub block_states_from_epoch: Option<u64>,
     /// The post-state root of every slot the chain knows (including empty slots).
     pub state_roots: BTreeMap<u64, Root>,
     /// Full states by state root.

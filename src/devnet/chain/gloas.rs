@@ -99,8 +99,13 @@ impl<P: Preset> Generator<P> {
         )
     }
 
-    /// `state.builders`: the devnet builder.
+    /// `state.builders`: the devnet builder on a chain that starts in Gloas; none on a chain that
+    /// forks to it (`upgrade_to_gloas` starts an empty registry, and onboards builders only from
+    /// pending deposits, of which this chain has none).
     pub(super) fn builders(&self) -> Vec<g::Builder> {
+        if self.gloas_at > 0 {
+            return Vec::new();
+        }
         let mut address = [0u8; 20];
         address[..8].copy_from_slice(b"builder0");
         vec![g::Builder {
@@ -162,7 +167,7 @@ impl<P: Preset> Generator<P> {
 
     /// The first Gloas epoch of the chain.
     pub(super) fn gloas_epoch(&self) -> u64 {
-        0
+        self.gloas_at
     }
 
     /// The Gloas fields of a served state at the latest generated slot.
@@ -180,7 +185,7 @@ impl<P: Preset> Generator<P> {
 
     /// `is_active_builder` of the devnet builder in a state at `slot`.
     fn builder_active(&self, slot: u64) -> bool {
-        BUILDER_DEPOSIT_EPOCH < self.checkpoints_at(slot).finalized.epoch
+        self.gloas_at == 0 && BUILDER_DEPOSIT_EPOCH < self.checkpoints_at(slot).finalized.epoch
     }
 
     /// Whether the payload of the block at `slot` is withheld (no envelope is ever published).
@@ -440,9 +445,10 @@ impl<P: Preset> Generator<P> {
         summaries: &[HistoricalSummary],
     ) -> Result<Option<Vec<u8>>, ChainError> {
         if self.exec.is_none() {
+            // The first Gloas slot: `upgrade_to_gloas` runs after `process_slot`, so every
+            // availability bit is still set.
             self.exec = Some(self.initial_exec());
-        }
-        if slot > 0 {
+        } else {
             // process_slot(slot - 1) unsets the bit of the slot being entered.
             let sphr = P::SLOTS_PER_HISTORICAL_ROOT;
             if let Some(e) = self.exec.as_mut() {

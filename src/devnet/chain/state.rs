@@ -11,9 +11,30 @@ pub(super) struct Registry<P: Preset> {
     pub(super) balances: VariableList<u64, P::ValidatorRegistryLimit>,
     pub(super) participation: VariableList<u8, P::ValidatorRegistryLimit>,
     pub(super) inactivity: VariableList<u64, P::ValidatorRegistryLimit>,
-    pub(super) balances_root: [u8; 32],
-    pub(super) participation_root: [u8; 32],
-    pub(super) inactivity_root: [u8; 32],
+    /// The lists' roots in the genesis fork's states.
+    roots: RegistryRoots,
+    /// Their roots in Gloas states (`ProgressiveList`s, EIP-7688), when the chain forks to
+    /// Gloas after genesis.
+    gloas_roots: Option<RegistryRoots>,
+}
+
+/// `hash_tree_root` of each registry list, as one fork's state types them.
+#[derive(Clone, Copy)]
+pub(super) struct RegistryRoots {
+    pub(super) validators: [u8; 32],
+    pub(super) balances: [u8; 32],
+    pub(super) participation: [u8; 32],
+    pub(super) inactivity: [u8; 32],
+}
+
+impl<P: Preset> Registry<P> {
+    /// The lists' roots in a state of `fork`.
+    pub(super) fn roots(&self, fork: ForkName) -> RegistryRoots {
+        match self.gloas_roots {
+            Some(g) if fork == ForkName::Gloas => g,
+            _ => self.roots,
+        }
+    }
 }
 
 /// `UNSET_DEPOSIT_REQUESTS_START_INDEX` (Electra).
@@ -225,18 +246,17 @@ fn registry_field_root(
 fn build_typed<P: Preset, S: FromPartsDevnet<P> + Encode>(
     parts: StateParts<P>,
     fork: ForkName,
-    validators_root: [u8; 32],
-    reg: &Registry<P>,
+    roots: RegistryRoots,
 ) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
     let bytes = S::from_parts_devnet(parts).as_ssz_bytes();
     let mut job =
         crate::merkle::StateRootJob::new(&bytes, fork, P::NAME).map_err(ssz_err("state"))?;
     for (name, root) in [
-        ("validators", validators_root),
-        ("balances", reg.balances_root),
-        ("previous_epoch_participation", reg.participation_root),
-        ("current_epoch_participation", reg.participation_root),
-        ("inactivity_scores", reg.inactivity_root),
+        ("validators", roots.validators),
+        ("balances", roots.balances),
+        ("previous_epoch_participation", roots.participation),
+        ("current_epoch_participation", roots.participation),
+        ("inactivity_scores", roots.inactivity),
     ] {
         job.set_field_root(name, root).map_err(ssz_err("state"))?;
     }
@@ -295,18 +315,33 @@ impl<P: Preset> Generator<P> {
         // The registry lists are the bulk of the hashing (a 2M registry is ~19M node hashes):
         // merkleize their SSZ bytes with the crate's batched kernels (many nodes per SHA-256
         // call) rather than `tree_hash`'s one-node-at-a-time walk over the typed values.
-        let field_root = |name: &'static str, bytes: Vec<u8>| {
-            registry_field_root(self.fork, P::NAME, name, &bytes)
+        let (validators_bytes, balances_bytes, participation_bytes, inactivity_bytes) = (
+            validators.as_ssz_bytes(),
+            balances.as_ssz_bytes(),
+            participation.as_ssz_bytes(),
+            inactivity.as_ssz_bytes(),
+        );
+        let roots_in = |fork: ForkName| -> Result<RegistryRoots, ChainError> {
+            let field_root =
+                |name: &'static str, bytes: &[u8]| registry_field_root(fork, P::NAME, name, bytes);
+            Ok(RegistryRoots {
+                validators: field_root("validators", &validators_bytes)?,
+                balances: field_root("balances", &balances_bytes)?,
+                participation: field_root("current_epoch_participation", &participation_bytes)?,
+                inactivity: field_root("inactivity_scores", &inactivity_bytes)?,
+            })
         };
-        self.validators_root = field_root("validators", validators.as_ssz_bytes())?;
-        let balances_root = field_root("balances", balances.as_ssz_bytes())?;
-        let participation_root =
-            field_root("current_epoch_participation", participation.as_ssz_bytes())?;
-        let inactivity_root = field_root("inactivity_scores", inactivity.as_ssz_bytes())?;
+        let genesis_fork = self.fork_at(0);
+        let roots = roots_in(genesis_fork)?;
+        let gloas_roots = if self.fork == ForkName::Gloas && genesis_fork != ForkName::Gloas {
+            Some(roots_in(ForkName::Gloas)?)
+        } else {
+            None
+        };
+        self.validators_root = roots.validators;
         self.registry = Some(Registry {
-            balances_root,
-            participation_root,
-            inactivity_root,
+            roots,
+            gloas_roots,
             validators,
             balances,
             participation,
@@ -350,7 +385,7 @@ impl<P: Preset> Generator<P> {
         let lookahead: Vec<u64> = (0..lookahead_len as u64)
             .map(|i| self.proposer(slot + i))
             .collect();
-        let fork_s = self.fork_struct();
+        let fork_s = self.fork_struct(slot);
         let fork = self.fork_at(slot);
         let gloas = if self.fork_at(slot) == ForkName::Gloas {
             Some(self.gloas_parts(slot)?)
@@ -396,22 +431,13 @@ impl<P: Preset> Generator<P> {
             proposer_lookahead: lookahead,
             gloas,
         };
+        let roots = reg.roots(fork);
         match fork {
-            ForkName::Gloas => build_typed::<P, crate::types::gloas::BeaconState<P>>(
-                parts,
-                ForkName::Gloas,
-                self.validators_root,
-                reg,
-            ),
-            ForkName::Fulu => {
-                build_typed::<P, fulu::BeaconState<P>>(parts, self.fork, self.validators_root, reg)
+            ForkName::Gloas => {
+                build_typed::<P, crate::types::gloas::BeaconState<P>>(parts, fork, roots)
             }
-            _ => build_typed::<P, electra::BeaconState<P>>(
-                parts,
-                self.fork,
-                self.validators_root,
-                reg,
-            ),
+            ForkName::Fulu => build_typed::<P, fulu::BeaconState<P>>(parts, fork, roots),
+            _ => build_typed::<P, electra::BeaconState<P>>(parts, fork, roots),
         }
     }
 }

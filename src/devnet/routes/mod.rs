@@ -243,7 +243,11 @@ fn resolve_state(chain: &ChainData, id: &str) -> Result<(u64, Root), Response> {
             };
             match chain.by_root.get(&cp.root) {
                 // A Gloas node: the checkpoint block's post-state, not advanced to the boundary.
-                Some(&(slot, _)) if chain.checkpoint_states_at_block => Some(slot),
+                Some(&(slot, _))
+                    if chain.block_states_from_epoch.is_some_and(|e| cp.epoch >= e) =>
+                {
+                    Some(slot)
+                }
                 _ => Some(cp.epoch * spe),
             }
         }

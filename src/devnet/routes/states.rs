@@ -28,13 +28,20 @@ pub fn fork(c: &Call) -> Answer {
         .iter()
         .rfind(|f| f.epoch <= epoch)
         .ok_or_else(|| not_found("State not found"))?;
+    // A chain that starts in a fork records it as both versions (the genesis state's `fork`);
+    // a fork at a later epoch keeps the one it upgraded from (`upgrade_to_*`).
+    let previous = if f.epoch == 0 {
+        f.current_version
+    } else {
+        f.previous_version
+    };
     Ok(Response::json(
         200,
         &envelope(
             chain,
             slot,
             serde_json::json!({
-                "previous_version": hex0x(f.previous_version),
+                "previous_version": hex0x(previous),
                 "current_version": hex0x(f.current_version),
                 "epoch": f.epoch.to_string(),
             }),
