@@ -1,4 +1,5 @@
-//! The generated chain, pinned byte for byte: for each fork and preset the devnet serves, a
+//! The generated chain, pinned byte for byte: for each fork and preset the devnet serves (and a
+//! Fulu chain that forks to Gloas), a
 //! SHA-256 over every header, block, state and light-client object it would serve, and the roots
 //! a client checks first (head block, finalized checkpoint, finalized state).
 //!
@@ -80,6 +81,15 @@ fn fingerprint(c: &ChainData) -> String {
         h.update(s.fork.as_bytes());
         h.update(s.ssz.as_slice());
         h.update(s.json.as_deref().map_or(&b"-"[..], |v| v.as_slice()));
+    }
+    // Gloas payload envelopes (none before Gloas, which leaves earlier pins as they were).
+    let mut envelopes: Vec<_> = c.envelopes.iter().collect();
+    envelopes.sort_by_key(|(root, _)| **root);
+    for (root, e) in envelopes {
+        h.update(b"envelope");
+        h.update(root);
+        h.update(e.ssz.as_deref().map_or(&b"-"[..], |v| v.as_slice()));
+        h.update(e.json.as_ref().map(|j| j.to_string()).unwrap_or_default());
     }
     let mut bootstraps: Vec<_> = c.bootstraps.iter().collect();
     bootstraps.sort_by_key(|(root, _)| **root);
@@ -171,6 +181,48 @@ fn fulu_mainnet_chain_is_unchanged() {
             "e66b4ad751f3be237f16bd52bfa416f8ad50cee9f0e38086ab45c5030d1c1482",
             "3597c0c8b37c03122a44fa4a6cbf5c619ea643e149af4b902db0909ece6b8de4",
             "51cb5c2c2becea08b86dcadd24d30112fd798bd8dbd0df8f7d57204360776299",
+        ],
+    );
+}
+
+#[test]
+fn gloas_minimal_chain_is_unchanged() {
+    assert_pins(
+        options("minimal", "gloas", 256, 150),
+        [
+            "33c12bace7ee378f86c9757281714bbaaa58d9232e22351e49b7c63610b64137",
+            "4f57dc97e10f6574a000cbd622ec180daddd75c36ea9b390224b2ee10221aeec",
+            "623030d13de3d53c0b86e5b9429fb6bbc45051b40b4d9c9106a3b1314b07cd66",
+            "8d5201a2e05a6c79538c65da32a7597665d046130e1f7f7075442540815e8178",
+        ],
+    );
+}
+
+#[test]
+fn gloas_mainnet_chain_is_unchanged() {
+    assert_pins(
+        options("mainnet", "gloas", 600, 100),
+        [
+            "b0b6ce1b5d93ca7bda7592b715629230e1572a5da671f90fbb0ed1cd161b365f",
+            "13e5142f6575bdff85617450131d52b8e4f9e6b9d991338599c4aea1ec914de4",
+            "95e5aabf6f2a9e6c2d695dbe14c2a1cc41714af8cc6c68d66d56a32a90946b8a",
+            "8c11d8c6b140d8d922ca96693a46034ae508871f80cb82d50b248843023e49b9",
+        ],
+    );
+}
+
+#[test]
+fn fulu_to_gloas_minimal_chain_is_unchanged() {
+    assert_pins(
+        ChainOptions {
+            gloas_epoch: Some(9),
+            ..options("minimal", "fulu", 256, 150)
+        },
+        [
+            "be84b3e6b02eacc2355dafb41387d7db957b911f386823f5aaaa35f9be068fb1",
+            "903a15e4e039b2eeb8819fe569007e1033656893c7dea896d45a06e37b2c14f1",
+            "347d019959ac98aa875ba7ac0ed5256a751ca11cdcb0b503d57b3a38f6404302",
+            "d1921d76f021fac9be7d1d82e3550e25543b928ede12deb569ea344b73b53601",
         ],
     );
 }

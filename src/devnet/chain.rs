@@ -317,9 +317,9 @@ struct Blk<P: Preset> {
 enum BlkBody<P: Preset> {
     /// An Electra/Fulu block: the payload is in the body.
     Electra {
-        block: BeaconBlock<P>,
+        block: Box<BeaconBlock<P>>,
         body_leaves: Vec<[u8; 32]>,
-        payload_header: ExecutionPayloadHeader<P>,
+        payload_header: Box<ExecutionPayloadHeader<P>>,
     },
     /// A Gloas block: the body commits to a bid; the payload comes in an envelope.
     Gloas(Box<gloas::GloasBlk<P>>),
@@ -763,9 +763,9 @@ impl<P: Preset> Generator<P> {
             signature: [0; 96],
             canonical,
             body: BlkBody::Electra {
-                block,
+                block: Box::new(block),
                 body_leaves,
-                payload_header,
+                payload_header: Box::new(payload_header),
             },
         }
     }
@@ -946,7 +946,7 @@ impl<P: Preset> Generator<P> {
                         header,
                         body: BlkBody::Electra { payload_header, .. },
                         ..
-                    }) => (*header, payload_header.clone()),
+                    }) => (*header, (**payload_header).clone()),
                     _ => unreachable_block()?,
                 };
                 let (bytes, leaves) =
@@ -1232,7 +1232,7 @@ impl<P: Preset> Generator<P> {
         let block_entry = match &blk.body {
             BlkBody::Electra { block, .. } => {
                 let signed = SignedBeaconBlock::<P> {
-                    message: block.clone(),
+                    message: (**block).clone(),
                     signature,
                 };
                 entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())

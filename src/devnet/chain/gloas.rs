@@ -275,7 +275,8 @@ impl<P: Preset> Generator<P> {
             g2_point_at_infinity()
         };
         let payload_attestations = match self.blocks.keys().next_back() {
-            Some(&p) if p >= 1 && p + 1 == slot => {
+            // Only a Gloas parent has a payload-timeliness committee.
+            Some(&p) if p >= 1 && p + 1 == slot && self.fork_at(p) == ForkName::Gloas => {
                 vec![self.payload_attestation(p, self.parent_root, parent_revealed)?]
             }
             _ => Vec::new(),

@@ -27,7 +27,7 @@ fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N>
 /// and Fulu data) or Gloas's.
 #[derive(Clone)]
 pub(super) enum AnyLcHeader<P: Preset> {
-    Deneb(LightClientHeader<P>),
+    Deneb(Box<LightClientHeader<P>>),
     Gloas(lcg::LightClientHeader),
 }
 
@@ -54,11 +54,11 @@ impl<P: Preset> Generator<P> {
             } => {
                 let (_, branch) = root_and_branch(body_leaves, 9);
                 if family < ForkName::Gloas {
-                    return AnyLcHeader::Deneb(LightClientHeader {
+                    return AnyLcHeader::Deneb(Box::new(LightClientHeader {
                         beacon: blk.header,
-                        execution: payload_header.clone(),
+                        execution: (**payload_header).clone(),
                         execution_branch: fvec(&branch),
-                    });
+                    }));
                 }
                 let schema = crate::types::deneb::ExecutionPayloadHeader::<P>::ssz_type();
                 let inner = crate::merkle::container_proof(
@@ -195,7 +195,7 @@ impl<P: Preset> Generator<P> {
             }};
         }
         let obj = match self.lc_header(blk, self.fork_at(slot)) {
-            AnyLcHeader::Deneb(h) => object!(lc, h),
+            AnyLcHeader::Deneb(h) => object!(lc, *h),
             AnyLcHeader::Gloas(h) => object!(lcg, h),
         };
         Ok(Some((blk.root, obj)))
@@ -272,7 +272,7 @@ impl<P: Preset> Generator<P> {
             }};
         }
         let out = match (attested_header, fin_header) {
-            (AnyLcHeader::Deneb(a), AnyLcHeader::Deneb(f)) => objects!(lc, a, f),
+            (AnyLcHeader::Deneb(a), AnyLcHeader::Deneb(f)) => objects!(lc, *a, *f),
             (AnyLcHeader::Gloas(a), AnyLcHeader::Gloas(f)) => objects!(lcg, a, f),
             _ => {
                 return Err(ChainError::Ssz {
