@@ -20,8 +20,8 @@ use beacon_lightsync::light::gloas::is_valid_light_client_header;
 use beacon_lightsync::types::light_client::{electra as lce, gloas as lcg};
 use beacon_lightsync::types::phase0::BeaconBlockHeader;
 use beacon_lightsync::types::{
-    altair::SyncCommittee, electra, gloas, FixedBytes, ForkName, Minimal, PresetName, SszSchema,
-    TreeHash, B256,
+    altair::SyncCommittee, electra, gloas, FixedBytes, ForkName, Mainnet, Minimal, PresetName,
+    SszSchema, TreeHash, B256,
 };
 use devnet_common::*;
 use ssz::{Decode, Encode};
@@ -914,4 +914,93 @@ fn genesis_fulu_registry(base: &str) -> Vec<Vec<u8>> {
         .iter()
         .map(|v| v.pubkey.as_slice().to_vec())
         .collect()
+}
+
+#[test]
+fn gloas_mainnet_preset_serves_verifiable_states_and_bootstraps() {
+    let d = start_devnet(
+        1,
+        ChainOptions {
+            validators: 600,
+            slots: 100,
+            preset: "mainnet".into(),
+            ..options(None)
+        },
+    );
+    let base = &d.urls()[0];
+    let config = network(&d);
+    let spec = get(base, "/eth/v1/config/spec", None).json();
+    assert_eq!(spec["data"]["PRESET_BASE"], "mainnet");
+    assert_eq!(spec["data"]["PTC_SIZE"], "512");
+    assert_eq!(spec["data"]["DOMAIN_BEACON_BUILDER"], "0x0b000000");
+    assert_eq!(spec["data"]["DOMAIN_PTC_ATTESTER"], "0x0c000000");
+    let (cp_root, cp_epoch) = checkpoint_of(&d);
+    let r = get(base, "/eth/v2/debug/beacon/states/finalized", Some(SSZ));
+    assert_eq!(r.header("Eth-Consensus-Version"), Some("gloas"));
+    let state = gloas::BeaconState::<Mainnet>::from_ssz_bytes(&r.body).unwrap();
+    let root = state.tree_hash_root();
+    assert_eq!(
+        beacon_lightsync::merkle::state_root(&r.body, ForkName::Gloas, PresetName::Mainnet)
+            .unwrap(),
+        root.0
+    );
+    let mut filled = state.latest_block_header;
+    filled.state_root = root;
+    assert_eq!(root_hex(&filled.tree_hash_root().0), cp_root);
+    let boot = get(
+        base,
+        &format!("/eth/v1/beacon/light_client/bootstrap/{cp_root}"),
+        Some(SSZ),
+    );
+    let boot = lcg::LightClientBootstrap::<Mainnet>::from_ssz_bytes(&boot.body).unwrap();
+    assert!(is_valid_merkle_branch(
+        &boot.current_sync_committee.tree_hash_root().0,
+        &nodes(&boot.current_sync_committee_branch),
+        11,
+        2945 - 2048,
+        &root.0
+    ));
+    assert!(is_valid_light_client_header(&config, &boot.header));
+    let head = get(base, "/eth/v2/beacon/blocks/head", Some(SSZ));
+    let head = gloas::SignedBeaconBlock::<Mainnet>::from_ssz_bytes(&head.body).unwrap();
+    assert_eq!(
+        head.message.body.signed_execution_payload_bid.message.slot,
+        head.message.slot
+    );
+    let anchor = cli_checkpoint(base, &format!("{cp_root}:{cp_epoch}"));
+    assert_eq!(anchor["fork"], "gloas");
+    assert_eq!(anchor["state_root"], root_hex(&root.0));
+}
+
+#[test]
+fn gloas_options_are_checked() {
+    use beacon_lightsync::devnet::chain::{generate, ChainError};
+    let bad = |opts: ChainOptions| match generate(&opts) {
+        Err(ChainError::BadOption { name, .. }) => name,
+        other => panic!("expected a BadOption, got {:?}", other.map(|c| c.label)),
+    };
+    assert_eq!(
+        bad(ChainOptions {
+            fork: "electra".into(),
+            ..options(Some(3))
+        }),
+        "gloas-epoch"
+    );
+    assert_eq!(bad(options(Some(0))), "gloas-epoch");
+    assert_eq!(
+        bad(ChainOptions {
+            withheld_payload_percent: 51,
+            ..options(None)
+        }),
+        "withheld-payloads"
+    );
+    // A live chain is Electra or Fulu only: the CLI says so and exits.
+    let out = lightsync(&["devnet", "--fork", "gloas", "--live", "--port", "0"]);
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("--live: expected an electra or fulu chain"),
+        "{}",
+        out.stderr
+    );
 }

@@ -2,7 +2,8 @@
 //! slots and orphans, full states at the checkpoints it serves, and signed light-client data.
 //!
 //! Nothing here runs the state transition; the generator writes down directly what a healthy
-//! Electra/Fulu chain would contain, so that every check a light-sync client performs holds:
+//! Electra, Fulu or Gloas chain would contain (or a Fulu chain that forks to Gloas at
+//! `gloas_epoch`), so that every check a light-sync client performs holds:
 //!
 //! - **Served states** (genesis, slot 0, and the epoch-boundary state of every checkpoint an
 //!   endpoint names: the head state's finalized checkpoint F, the latest finality update's
@@ -34,11 +35,16 @@
 //!   needs to decode. Proposer and committee selection is a seeded hash, not the spec's shuffling.
 //! - **Bodies**: real Electra block bodies (empty operations, a deterministic execution payload
 //!   chained by `parent_hash`); the RANDAO reveal is deterministic filler, not a signature.
+//!   Gloas blocks commit to a bid and carry payload attestations; their payloads come in signed
+//!   envelopes, some withheld (see [`gloas`]).
+//! - **Gloas states** are served as a Gloas node serves them: the checkpoint block's post-state,
+//!   not advanced to the epoch boundary, so an empty boundary slot gives an unaligned state.
 //! - **Committees**: period 0 and period 1 share a committee (genesis sets current = next, as
 //!   the spec does); each later period draws a new one.
 //!
-//! The config is the devnet's own: all forks at epoch 0, fork versions `0xNN6c7300` (NN = fork
-//! index, "ls" for lightsync), and `genesis_validators_root = hash_tree_root(validators)`.
+//! The config is the devnet's own: all forks at epoch 0 (Gloas at `gloas_epoch` when given), fork
+//! versions `0xNN6c7300` (NN = fork index, "ls" for lightsync), and
+//! `genesis_validators_root = hash_tree_root(validators)` of the genesis fork's registry.
 
 mod gloas;
 mod light_client;
@@ -1354,6 +1360,13 @@ impl<P: Preset> Generator<P> {
         s("MAX_REQUEST_LIGHT_CLIENT_UPDATES", &max_lc_updates);
         s("DOMAIN_BEACON_PROPOSER", &"0x00000000");
         s("DOMAIN_SYNC_COMMITTEE", &"0x07000000");
+        if self.fork == ForkName::Gloas {
+            s(
+                "DOMAIN_BEACON_BUILDER",
+                &hex0x(gloas::DOMAIN_BEACON_BUILDER),
+            );
+            s("DOMAIN_PTC_ATTESTER", &hex0x(gloas::DOMAIN_PTC_ATTESTER));
+        }
         let schedule = self
             .opts
             .blob_schedule
