@@ -685,6 +685,9 @@ fn gloas_chain_blocks_envelopes_states_and_light_client_verify() {
     );
     assert!(replay.payload_attestations > 0, "{replay:?}");
     check_execution_fields(&state, &blocks, &replay);
+    // The checkpoint block's payload is revealed (FULL once its child applies it).
+    let cp = envelope(base, parse_root(&serde_json::json!(cp_root))).expect("revealed");
+    assert_eq!(cp.message.payload.slot_number, state.slot);
     // The genesis block's envelope does not exist; a pre-genesis id is a 400.
     assert_eq!(envelope(base, blocks[&0].0), None);
     let bad = get(
@@ -712,6 +715,7 @@ fn gloas_finalized_state_is_unaligned_when_the_boundary_slot_is_empty() {
         1,
         ChainOptions {
             empty_checkpoint_slot: true,
+            withhold_checkpoint_payload: true,
             ..options(None)
         },
     );
@@ -745,6 +749,36 @@ fn gloas_finalized_state_is_unaligned_when_the_boundary_slot_is_empty() {
     assert_eq!(boundary.status, 404);
     let sr = get(base, "/eth/v1/beacon/states/finalized/root", None).json();
     assert_eq!(parse_root(&sr["data"]["root"]), state_root);
+    // Its payload is withheld: 404, and its child builds on the execution block it built on.
+    let cp = parse_root(&serde_json::json!(cp_root));
+    assert_eq!(envelope(base, cp), None);
+    let child = get(
+        base,
+        &format!("/eth/v1/beacon/headers?parent_root={cp_root}"),
+        None,
+    )
+    .json();
+    let child = child["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["canonical"] == true)
+        .unwrap();
+    let child = get(
+        base,
+        &format!("/eth/v2/beacon/blocks/{}", child["root"].as_str().unwrap()),
+        Some(SSZ),
+    );
+    let child = gloas::SignedBeaconBlock::<Minimal>::from_ssz_bytes(&child.body).unwrap();
+    let child_bid = &child.message.body.signed_execution_payload_bid.message;
+    assert_eq!(
+        child_bid.parent_block_hash, state.latest_block_hash,
+        "EMPTY parent"
+    );
+    assert_ne!(
+        child_bid.parent_block_hash,
+        state.latest_execution_payload_bid.block_hash
+    );
     // Its bootstrap is proven against it.
     let boot = get(
         base,

@@ -190,10 +190,10 @@ fn gloas_minimal_chain_is_unchanged() {
     assert_pins(
         options("minimal", "gloas", 256, 150),
         [
-            "33c12bace7ee378f86c9757281714bbaaa58d9232e22351e49b7c63610b64137",
+            "85dbe02e40ea24f0a846350362e9383f5d066eb3c56d4fd3a4a76e907f2f852d",
             "4f57dc97e10f6574a000cbd622ec180daddd75c36ea9b390224b2ee10221aeec",
             "623030d13de3d53c0b86e5b9429fb6bbc45051b40b4d9c9106a3b1314b07cd66",
-            "8d5201a2e05a6c79538c65da32a7597665d046130e1f7f7075442540815e8178",
+            "1f85f699584cbf633d837feed98c763572530f2dae8ae68020db3878bf79fdc9",
         ],
     );
 }
@@ -203,10 +203,10 @@ fn gloas_mainnet_chain_is_unchanged() {
     assert_pins(
         options("mainnet", "gloas", 600, 100),
         [
-            "b0b6ce1b5d93ca7bda7592b715629230e1572a5da671f90fbb0ed1cd161b365f",
+            "5a0d631341347a96c1bb05fba88af73a561ecd931984ad90e4a1cd260e07ad52",
             "13e5142f6575bdff85617450131d52b8e4f9e6b9d991338599c4aea1ec914de4",
             "95e5aabf6f2a9e6c2d695dbe14c2a1cc41714af8cc6c68d66d56a32a90946b8a",
-            "8c11d8c6b140d8d922ca96693a46034ae508871f80cb82d50b248843023e49b9",
+            "dc799d590ca0fcd82348e1487376039f38d557cdd90483c95b258ea1b190773e",
         ],
     );
 }
@@ -219,10 +219,10 @@ fn fulu_to_gloas_minimal_chain_is_unchanged() {
             ..options("minimal", "fulu", 256, 150)
         },
         [
-            "be84b3e6b02eacc2355dafb41387d7db957b911f386823f5aaaa35f9be068fb1",
+            "565d9655d3a5c1546a6f6872812d875137ddcff20fcf5fcd51eeb3952e18b176",
             "903a15e4e039b2eeb8819fe569007e1033656893c7dea896d45a06e37b2c14f1",
             "347d019959ac98aa875ba7ac0ed5256a751ca11cdcb0b503d57b3a38f6404302",
-            "d1921d76f021fac9be7d1d82e3550e25543b928ede12deb569ea344b73b53601",
+            "b76190d4e5f8aa815c155ec033302a19040ef9918591f474841ddc4fff6398be",
         ],
     );
 }

@@ -35,6 +35,8 @@ const USAGE: &str = "usage: lightsync devnet [options]
                        earlier; the served boundary state links to it via latest_block_header;
                        on Gloas the served finalized state is that block's, unaligned)
   --withheld-payloads PCT  Gloas: percent of blocks whose payload envelope is withheld (404) [10]
+  --withhold-checkpoint-payload  Gloas: withhold the finalized checkpoint block's payload
+                       (revealed otherwise)
   --fault [I:]SPEC     fault rule for provider I (default 0), SPEC = kind[,key=value...]
                        kinds: flip-state bad-header-root broken-parent non-canonical withhold
                        truncate oversize trickle status no-response wrong-version no-expose
@@ -97,6 +99,7 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--blob-schedule" => chain.blob_schedule = parse_blob_schedule(&flags.value()?)?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
+            "--withhold-checkpoint-payload" => chain.withhold_checkpoint_payload = true,
             "--withheld-payloads" => {
                 chain.withheld_payload_percent = flags.parse("a percentage")?
             }

@@ -131,6 +131,10 @@ pub struct ChainOptions {
     /// Gloas: share of blocks whose payload is withheld, percent (their envelope is never
     /// published, so the next block builds on the older execution block: an EMPTY slot).
     pub withheld_payload_percent: u32,
+    /// Gloas: withhold the payload of the finalized checkpoint block (its envelope answers 404
+    /// and its child builds on the older execution block); without it that payload is always
+    /// revealed, whatever the roll of `withheld_payload_percent`.
+    pub withhold_checkpoint_payload: bool,
 }
 
 impl Default for ChainOptions {
@@ -148,6 +152,7 @@ impl Default for ChainOptions {
             seconds_per_slot: None,
             blob_schedule: Vec::new(),
             withheld_payload_percent: 10,
+            withhold_checkpoint_payload: false,
         }
     }
 }
@@ -371,6 +376,9 @@ struct Generator<P: Preset> {
     registry: Option<Registry<P>>,
     /// Gloas: the execution side of the state after the latest slot (see [`gloas`]).
     exec: Option<gloas::ExecState<P>>,
+    /// The slot of the head state's finalized checkpoint block (known once the slots are
+    /// planned; a live chain has none).
+    checkpoint_block_slot: Option<u64>,
 }
 
 impl<P: Preset> Generator<P> {
@@ -443,6 +451,7 @@ impl<P: Preset> Generator<P> {
             validators_root: [0; 32],
             registry: None,
             exec: None,
+            checkpoint_block_slot: None,
         })
     }
 
@@ -849,6 +858,7 @@ impl<P: Preset> Generator<P> {
         // Slot plan: empty slots, orphans, and the slots whose states must be known exactly.
         let block_slots: Vec<u64> = (0..=head).filter(|&s| !self.is_empty(s, f)).collect();
         let block_set: BTreeSet<u64> = block_slots.iter().copied().collect();
+        self.checkpoint_block_slot = block_set.range(..=f).next_back().copied();
         let mut attested: BTreeMap<u64, u64> = BTreeMap::new(); // attested slot -> signature slot
         let spp = self.slots_per_period();
         for p in 0..=self.period(head) {

@@ -18,7 +18,9 @@
 //! (`BUILDER_INDEX_SELF_BUILD`, value 0, the G2 point at infinity as signature, the envelope
 //! signed by the proposer); afterwards the builder bids and signs bid and envelope
 //! (`DOMAIN_BEACON_BUILDER`). Whether a slot's payload is withheld is a seeded roll
-//! ([`ChainOptions::withheld_payload_percent`]): its envelope is never published (404).
+//! ([`ChainOptions::withheld_payload_percent`]): its envelope is never published (404). The
+//! finalized checkpoint block's payload is revealed unless
+//! [`ChainOptions::withhold_checkpoint_payload`] asks otherwise.
 //!
 //! Payload attestations: a block whose parent is in the previous slot carries the parent slot's
 //! payload-timeliness committee's attestation (every member, `payload_present` as revealed),
@@ -188,8 +190,13 @@ impl<P: Preset> Generator<P> {
         self.gloas_at == 0 && BUILDER_DEPOSIT_EPOCH < self.checkpoints_at(slot).finalized.epoch
     }
 
-    /// Whether the payload of the block at `slot` is withheld (no envelope is ever published).
+    /// Whether the payload of the block at `slot` is withheld (no envelope is ever published):
+    /// a seeded roll, except for the finalized checkpoint block, whose payload is withheld only
+    /// when asked (so a checkpoint's FULL or EMPTY status is chosen, not rolled).
     pub(super) fn payload_withheld(&self, slot: u64) -> bool {
+        if Some(slot) == self.checkpoint_block_slot {
+            return self.opts.withhold_checkpoint_payload;
+        }
         h64(self.seed, "withheld-payload", slot, 0) % 100
             < self.opts.withheld_payload_percent as u64
     }
