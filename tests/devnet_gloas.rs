@@ -291,6 +291,12 @@ fn replay_gloas(
         assert_eq!(bid.slot, slot);
         assert_eq!(bid.parent_block_root, b.message.parent_root);
         assert_eq!(bid.execution_requests_root, requests_root);
+        let mixes = &state.randao_mixes;
+        assert_eq!(
+            bid.prev_randao,
+            mixes[(slot / SPE) as usize % mixes.len()],
+            "get_randao_mix"
+        );
         assert!(bid.blob_kzg_commitments.is_empty());
         let signature = body.signed_execution_payload_bid.signature.as_slice();
         let builder_domain = domain(config, gvr, BUILDER, slot);
@@ -936,6 +942,28 @@ fn fulu_chain_forks_to_gloas_at_its_epoch() {
     let anchor = cli_checkpoint(base, &format!("{fulu_root}:{}", fulu_slot / SPE));
     assert_eq!(anchor["fork"], "fulu");
     assert_eq!(anchor["slot"], fulu_slot);
+
+    // Backfill from the Gloas checkpoint to genesis, across the fork, by hash chain.
+    let out = lightsync(&[
+        "backfill",
+        "--beacon-api",
+        base,
+        "--network",
+        "spec",
+        "--anchor-root",
+        &cp_root,
+        "--to-slot",
+        "genesis",
+    ]);
+    assert_eq!(out.code, 0, "lightsync backfill: {}", out.stderr);
+    let out = out.json();
+    assert_eq!(out["oldest_slot"], 0);
+    assert_eq!(out["oldest_root"], root_hex(&blocks[&0].0 .0));
+    assert_eq!(
+        out["stored"],
+        blocks.range(..=state.slot).count(),
+        "the anchor and every block below"
+    );
 }
 
 /// Validator public keys of the genesis (Fulu) state.
