@@ -694,7 +694,7 @@ fn gloas_chain_blocks_envelopes_states_and_light_client_verify() {
     // The checkpoint block's payload is revealed (FULL once its child applies it).
     let cp = envelope(base, parse_root(&serde_json::json!(cp_root))).expect("revealed");
     assert_eq!(cp.message.payload.slot_number, state.slot);
-    // The genesis block's envelope does not exist; a pre-genesis id is a 400.
+    // The genesis block has no envelope; an invalid block id is a 400.
     assert_eq!(envelope(base, blocks[&0].0), None);
     let bad = get(
         base,
@@ -702,6 +702,26 @@ fn gloas_chain_blocks_envelopes_states_and_light_client_verify() {
         None,
     );
     assert_eq!(bad.status, 400);
+    // The `withhold` fault turns a revealed envelope into the 404 of a withheld one.
+    let cp_path = format!("/eth/v1/beacon/execution_payload_envelopes/{cp_root}");
+    control(
+        base,
+        &format!("/_devnet/faults?kind=withhold&path={cp_path}"),
+    );
+    let withheld = get(base, &cp_path, None);
+    assert_eq!(withheld.status, 404);
+    assert_eq!(
+        withheld.json()["message"],
+        "Execution payload envelope not found"
+    );
+    raw_request(
+        base,
+        "DELETE",
+        "/_devnet/faults",
+        &[],
+        std::time::Duration::from_secs(5),
+    );
+    assert_eq!(get(base, &cp_path, None).status, 200);
 
     // Light client: Gloas-shaped on every side.
     let gloas_updates = check_light_client(base, &config, gvr, &cp_root);

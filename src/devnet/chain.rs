@@ -36,7 +36,7 @@
 //! - **Bodies**: real Electra block bodies (empty operations, a deterministic execution payload
 //!   chained by `parent_hash`); the RANDAO reveal is deterministic filler, not a signature.
 //!   Gloas blocks commit to a bid and carry payload attestations; their payloads come in signed
-//!   envelopes, some withheld (see [`gloas`]).
+//!   envelopes, some withheld (see the `gloas` module).
 //! - **Gloas states** are served as a Gloas node serves them: the checkpoint block's post-state,
 //!   not advanced to the epoch boundary, so an empty boundary slot gives an unaligned state.
 //! - **Committees**: period 0 and period 1 share a committee (genesis sets current = next, as
