@@ -379,6 +379,8 @@ struct Generator<P: Preset> {
     /// The slot of the head state's finalized checkpoint block (known once the slots are
     /// planned; a live chain has none).
     checkpoint_block_slot: Option<u64>,
+    /// Gloas: the devnet builder's key (see [`gloas`]).
+    builder_key: Option<SecretKey>,
 }
 
 impl<P: Preset> Generator<P> {
@@ -452,6 +454,7 @@ impl<P: Preset> Generator<P> {
             registry: None,
             exec: None,
             checkpoint_block_slot: None,
+            builder_key: (fork == ForkName::Gloas).then(|| gloas::builder_key(opts.seed)),
         })
     }
 

@@ -92,13 +92,17 @@ pub(super) fn no_requests() -> g::ExecutionRequests {
     }
 }
 
+/// The devnet builder's secret key (derived like the validators', from its own seed).
+pub(super) fn builder_key(seed: u64) -> SecretKey {
+    SecretKey::from_seed(format!("lightsync-devnet-builder-{seed}").as_bytes(), 0)
+}
+
 impl<P: Preset> Generator<P> {
-    /// The devnet builder's secret key (derived like the validators', from its own seed).
+    /// The devnet builder's secret key (derived once, at the generator's start).
     fn builder_key(&self) -> SecretKey {
-        SecretKey::from_seed(
-            format!("lightsync-devnet-builder-{}", self.seed).as_bytes(),
-            0,
-        )
+        self.builder_key
+            .clone()
+            .unwrap_or_else(|| builder_key(self.seed))
     }
 
     /// `state.builders`: the devnet builder on a chain that starts in Gloas; none on a chain that
