@@ -1,4 +1,5 @@
-//! The generated chain, pinned byte for byte: for each fork and preset the devnet serves, a
+//! The generated chain, pinned byte for byte: for each fork and preset the devnet serves (and a
+//! Fulu chain that forks to Gloas), a
 //! SHA-256 over every header, block, state and light-client object it would serve, and the roots
 //! a client checks first (head block, finalized checkpoint, finalized state).
 //!
@@ -80,6 +81,15 @@ fn fingerprint(c: &ChainData) -> String {
         h.update(s.fork.as_bytes());
         h.update(s.ssz.as_slice());
         h.update(s.json.as_deref().map_or(&b"-"[..], |v| v.as_slice()));
+    }
+    // Gloas payload envelopes (none before Gloas, which leaves earlier pins as they were).
+    let mut envelopes: Vec<_> = c.envelopes.iter().collect();
+    envelopes.sort_by_key(|(root, _)| **root);
+    for (root, e) in envelopes {
+        h.update(b"envelope");
+        h.update(root);
+        h.update(e.ssz.as_deref().map_or(&b"-"[..], |v| v.as_slice()));
+        h.update(e.json.as_ref().map(|j| j.to_string()).unwrap_or_default());
     }
     let mut bootstraps: Vec<_> = c.bootstraps.iter().collect();
     bootstraps.sort_by_key(|(root, _)| **root);
@@ -171,6 +181,48 @@ fn fulu_mainnet_chain_is_unchanged() {
             "e66b4ad751f3be237f16bd52bfa416f8ad50cee9f0e38086ab45c5030d1c1482",
             "3597c0c8b37c03122a44fa4a6cbf5c619ea643e149af4b902db0909ece6b8de4",
             "51cb5c2c2becea08b86dcadd24d30112fd798bd8dbd0df8f7d57204360776299",
+        ],
+    );
+}
+
+#[test]
+fn gloas_minimal_chain_is_unchanged() {
+    assert_pins(
+        options("minimal", "gloas", 256, 150),
+        [
+            "85dbe02e40ea24f0a846350362e9383f5d066eb3c56d4fd3a4a76e907f2f852d",
+            "4f57dc97e10f6574a000cbd622ec180daddd75c36ea9b390224b2ee10221aeec",
+            "623030d13de3d53c0b86e5b9429fb6bbc45051b40b4d9c9106a3b1314b07cd66",
+            "1f85f699584cbf633d837feed98c763572530f2dae8ae68020db3878bf79fdc9",
+        ],
+    );
+}
+
+#[test]
+fn gloas_mainnet_chain_is_unchanged() {
+    assert_pins(
+        options("mainnet", "gloas", 600, 100),
+        [
+            "5a0d631341347a96c1bb05fba88af73a561ecd931984ad90e4a1cd260e07ad52",
+            "13e5142f6575bdff85617450131d52b8e4f9e6b9d991338599c4aea1ec914de4",
+            "95e5aabf6f2a9e6c2d695dbe14c2a1cc41714af8cc6c68d66d56a32a90946b8a",
+            "dc799d590ca0fcd82348e1487376039f38d557cdd90483c95b258ea1b190773e",
+        ],
+    );
+}
+
+#[test]
+fn fulu_to_gloas_minimal_chain_is_unchanged() {
+    assert_pins(
+        ChainOptions {
+            gloas_epoch: Some(9),
+            ..options("minimal", "fulu", 256, 150)
+        },
+        [
+            "565d9655d3a5c1546a6f6872812d875137ddcff20fcf5fcd51eeb3952e18b176",
+            "903a15e4e039b2eeb8819fe569007e1033656893c7dea896d45a06e37b2c14f1",
+            "347d019959ac98aa875ba7ac0ed5256a751ca11cdcb0b503d57b3a38f6404302",
+            "b76190d4e5f8aa815c155ec033302a19040ef9918591f474841ddc4fff6398be",
         ],
     );
 }

@@ -18,7 +18,8 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --validators N       registry size [2048]
   --slots S            slots after genesis [256]
   --preset NAME        mainnet | minimal [minimal]
-  --fork F             fork of the whole chain (altair..fulu) [fulu]
+  --fork F             fork of the whole chain (electra | fulu | gloas) [fulu]
+  --gloas-epoch N      with --fork fulu: fork to Gloas at epoch N (upgrade_to_gloas of the state)
   --seed X             seed of every deterministic choice [1]
   --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]; with --live, a time
                        in the past: the history up to now is generated, then the chain goes live
@@ -31,7 +32,11 @@ const USAGE: &str = "usage: lightsync devnet [options]
                        Fulu fork digests follow it [none: Electra's limit throughout]
   --empty-slots PCT    percent of empty slots [5]
   --empty-checkpoint-slot  leave the finalized epoch's first slot empty (the checkpoint block is
-                       earlier; the served boundary state links to it via latest_block_header)
+                       earlier; the served boundary state links to it via latest_block_header;
+                       on Gloas the served finalized state is that block's, unaligned)
+  --withheld-payloads PCT  Gloas: percent of blocks whose payload envelope is withheld (404) [10]
+  --withhold-checkpoint-payload  Gloas: withhold the finalized checkpoint block's payload
+                       (revealed otherwise)
   --fault [I:]SPEC     fault rule for provider I (default 0), SPEC = kind[,key=value...]
                        kinds: flip-state bad-header-root broken-parent non-canonical withhold
                        truncate oversize trickle status no-response wrong-version no-expose
@@ -87,12 +92,17 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             "--slots" => chain.slots = flags.parse("a slot count")?,
             "--preset" => chain.preset = flags.value()?,
             "--fork" => chain.fork = flags.value()?,
+            "--gloas-epoch" => chain.gloas_epoch = Some(flags.parse("an epoch")?),
             "--seed" => chain.seed = flags.parse("a u64 seed")?,
             "--genesis-time" => chain.genesis_time = Some(flags.parse("unix seconds")?),
             "--genesis-lag" => opts.genesis_lag = flags.parse("seconds")?,
             "--empty-slots" => chain.empty_slot_percent = flags.parse("a percentage")?,
             "--blob-schedule" => chain.blob_schedule = parse_blob_schedule(&flags.value()?)?,
             "--empty-checkpoint-slot" => chain.empty_checkpoint_slot = true,
+            "--withhold-checkpoint-payload" => chain.withhold_checkpoint_payload = true,
+            "--withheld-payloads" => {
+                chain.withheld_payload_percent = flags.parse("a percentage")?
+            }
             "--live" => opts.live = true,
             "--seconds-per-slot" => {
                 chain.seconds_per_slot = Some(flags.parse("seconds (1..=3600)")?)

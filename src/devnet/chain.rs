@@ -2,7 +2,8 @@
 //! slots and orphans, full states at the checkpoints it serves, and signed light-client data.
 //!
 //! Nothing here runs the state transition; the generator writes down directly what a healthy
-//! Electra/Fulu chain would contain, so that every check a light-sync client performs holds:
+//! Electra, Fulu or Gloas chain would contain (or a Fulu chain that forks to Gloas at
+//! `gloas_epoch`), so that every check a light-sync client performs holds:
 //!
 //! - **Served states** (genesis, slot 0, and the epoch-boundary state of every checkpoint an
 //!   endpoint names: the head state's finalized checkpoint F, the latest finality update's
@@ -34,12 +35,18 @@
 //!   needs to decode. Proposer and committee selection is a seeded hash, not the spec's shuffling.
 //! - **Bodies**: real Electra block bodies (empty operations, a deterministic execution payload
 //!   chained by `parent_hash`); the RANDAO reveal is deterministic filler, not a signature.
+//!   Gloas blocks commit to a bid and carry payload attestations; their payloads come in signed
+//!   envelopes, some withheld (see the `gloas` module).
+//! - **Gloas states** are served as a Gloas node serves them: the checkpoint block's post-state,
+//!   not advanced to the epoch boundary, so an empty boundary slot gives an unaligned state.
 //! - **Committees**: period 0 and period 1 share a committee (genesis sets current = next, as
 //!   the spec does); each later period draws a new one.
 //!
-//! The config is the devnet's own: all forks at epoch 0, fork versions `0xNN6c7300` (NN = fork
-//! index, "ls" for lightsync), and `genesis_validators_root = hash_tree_root(validators)`.
+//! The config is the devnet's own: all forks at epoch 0 (Gloas at `gloas_epoch` when given), fork
+//! versions `0xNN6c7300` (NN = fork index, "ls" for lightsync), and
+//! `genesis_validators_root = hash_tree_root(validators)` of the genesis fork's registry.
 
+mod gloas;
 mod light_client;
 pub mod live;
 mod state;
@@ -99,8 +106,10 @@ pub struct ChainOptions {
     pub slots: u64,
     /// `mainnet` or `minimal`.
     pub preset: String,
-    /// Fork of the whole chain: `electra` or `fulu` (all forks at epoch 0).
+    /// Fork of the whole chain: `electra`, `fulu` or `gloas` (all forks at epoch 0).
     pub fork: String,
+    /// With `fork` = `fulu`: the epoch at which the chain forks to Gloas (`GLOAS_FORK_EPOCH`).
+    pub gloas_epoch: Option<u64>,
     /// Seed of every deterministic choice (keys, empty slots, filler roots).
     pub seed: u64,
     /// Unix time of genesis, seconds; `None` = now minus the chain's duration, so the head is at
@@ -119,6 +128,13 @@ pub struct ChainOptions {
     /// chain's fork digests (light-client stream chunks) follow it, as on a dev node whose
     /// config schedules blob-parameter-only forks.
     pub blob_schedule: Vec<BlobParameters>,
+    /// Gloas: share of blocks whose payload is withheld, percent (their envelope is never
+    /// published, so the next block builds on the older execution block: an EMPTY slot).
+    pub withheld_payload_percent: u32,
+    /// Gloas: withhold the payload of the finalized checkpoint block (its envelope answers 404
+    /// and its child builds on the older execution block); without it that payload is always
+    /// revealed, whatever the roll of `withheld_payload_percent`.
+    pub withhold_checkpoint_payload: bool,
 }
 
 impl Default for ChainOptions {
@@ -128,12 +144,15 @@ impl Default for ChainOptions {
             slots: 256,
             preset: "minimal".into(),
             fork: "fulu".into(),
+            gloas_epoch: None,
             seed: 1,
             genesis_time: None,
             empty_slot_percent: 5,
             empty_checkpoint_slot: false,
             seconds_per_slot: None,
             blob_schedule: Vec::new(),
+            withheld_payload_percent: 10,
+            withhold_checkpoint_payload: false,
         }
     }
 }
@@ -181,14 +200,15 @@ pub fn fork_version(fork: ForkName) -> [u8; 4] {
     [fork as u8, 0x6c, 0x73, 0x00]
 }
 
-/// The fork `name` names: the devnet generates electra and fulu chains.
+/// The fork `name` names: the devnet generates electra, fulu and gloas chains.
 fn parse_fork(name: &str) -> Result<ForkName, ChainError> {
     match name {
         "electra" => Ok(ForkName::Electra),
         "fulu" => Ok(ForkName::Fulu),
+        "gloas" => Ok(ForkName::Gloas),
         other => Err(ChainError::BadOption {
             name: "fork",
-            expected: "electra or fulu".into(),
+            expected: "electra, fulu or gloas".into(),
             got: format!("`{other}`"),
         }),
     }
@@ -204,7 +224,25 @@ fn unknown_preset(other: &str) -> ChainError {
 
 /// Generates the chain described by `opts`.
 pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
-    let fork = parse_fork(&opts.fork)?;
+    let mut fork = parse_fork(&opts.fork)?;
+    if let Some(epoch) = opts.gloas_epoch {
+        if fork != ForkName::Fulu || epoch == 0 {
+            return Err(ChainError::BadOption {
+                name: "gloas-epoch",
+                expected: "an epoch from 1 on, with --fork fulu (the chain then forks to Gloas)"
+                    .into(),
+                got: format!("{epoch} with --fork {}", opts.fork),
+            });
+        }
+        fork = ForkName::Gloas;
+    }
+    if opts.withheld_payload_percent > 50 {
+        return Err(ChainError::BadOption {
+            name: "withheld-payloads",
+            expected: "a percentage from 0 to 50".into(),
+            got: opts.withheld_payload_percent.to_string(),
+        });
+    }
     if opts.empty_slot_percent > 50 {
         return Err(ChainError::BadOption {
             name: "empty-slots",
@@ -279,13 +317,23 @@ fn scalar_add(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 
 /// One generated block with everything derived from it.
 struct Blk<P: Preset> {
-    block: BeaconBlock<P>,
-    body_leaves: Vec<[u8; 32]>,
     header: BeaconBlockHeader,
     root: [u8; 32],
-    payload_header: ExecutionPayloadHeader<P>,
     signature: [u8; 96],
     canonical: bool,
+    body: BlkBody<P>,
+}
+
+/// The fork-specific part of a generated block.
+enum BlkBody<P: Preset> {
+    /// An Electra/Fulu block: the payload is in the body.
+    Electra {
+        block: Box<BeaconBlock<P>>,
+        body_leaves: Vec<[u8; 32]>,
+        payload_header: Box<ExecutionPayloadHeader<P>>,
+    },
+    /// A Gloas block: the body commits to a bid; the payload comes in an envelope.
+    Gloas(Box<gloas::GloasBlk<P>>),
 }
 
 /// A state whose field roots are known (served or attested), for Merkle branches.
@@ -295,7 +343,10 @@ struct KnownState {
 
 struct Generator<P: Preset> {
     opts: ChainOptions,
+    /// The chain's last fork.
     fork: ForkName,
+    /// `GLOAS_FORK_EPOCH` (0 on a Gloas chain, `FAR_FUTURE_EPOCH` before Gloas).
+    gloas_at: u64,
     seed: u64,
     genesis_time: u64,
     /// `SECONDS_PER_SLOT`.
@@ -323,6 +374,13 @@ struct Generator<P: Preset> {
     committees: HashMap<u64, (SyncCommittee<P>, Vec<u64>)>,
     validators_root: [u8; 32],
     registry: Option<Registry<P>>,
+    /// Gloas: the execution side of the state after the latest slot (see [`gloas`]).
+    exec: Option<gloas::ExecState<P>>,
+    /// The slot of the head state's finalized checkpoint block (known once the slots are
+    /// planned; a live chain has none).
+    checkpoint_block_slot: Option<u64>,
+    /// Gloas: the devnet builder's key (see [`gloas`]).
+    builder_key: Option<SecretKey>,
 }
 
 impl<P: Preset> Generator<P> {
@@ -371,6 +429,10 @@ impl<P: Preset> Generator<P> {
         Ok(Generator {
             opts: opts.clone(),
             fork,
+            gloas_at: match (fork, opts.gloas_epoch) {
+                (ForkName::Gloas, e) => e.unwrap_or(0),
+                _ => FAR_FUTURE_EPOCH,
+            },
             seed: opts.seed,
             genesis_time,
             sps: seconds_per_slot,
@@ -390,6 +452,9 @@ impl<P: Preset> Generator<P> {
             committees: HashMap::new(),
             validators_root: [0; 32],
             registry: None,
+            exec: None,
+            checkpoint_block_slot: None,
+            builder_key: (fork == ForkName::Gloas).then(|| gloas::builder_key(opts.seed)),
         })
     }
 
@@ -401,16 +466,53 @@ impl<P: Preset> Generator<P> {
         P::SLOTS_PER_EPOCH * P::EPOCHS_PER_SYNC_COMMITTEE_PERIOD
     }
 
-    fn version(&self) -> FixedBytes<4> {
-        FixedBytes::from(fork_version(self.fork))
-    }
-
     fn gvr(&self) -> B256 {
         b256(self.validators_root)
     }
 
-    fn domain(&self, domain_type: [u8; 4]) -> B256 {
-        crate::config::compute_domain(FixedBytes::from(domain_type), self.version(), self.gvr())
+    /// The fork of `slot`: every fork starts at genesis, except Gloas at `gloas_at`.
+    fn fork_at(&self, slot: u64) -> ForkName {
+        if self.fork == ForkName::Gloas && slot / self.spe() < self.gloas_at {
+            ForkName::Fulu
+        } else {
+            self.fork
+        }
+    }
+
+    /// The epoch fork `fk` starts at (`FAR_FUTURE_EPOCH` after the chain's last fork).
+    fn fork_epoch(&self, fk: ForkName) -> u64 {
+        match fk {
+            _ if fk > self.fork => FAR_FUTURE_EPOCH,
+            ForkName::Gloas => self.gloas_at,
+            _ => 0,
+        }
+    }
+
+    /// `get_domain` at the fork of `slot`.
+    fn domain_at(&self, domain_type: [u8; 4], slot: u64) -> B256 {
+        let version = FixedBytes::from(fork_version(self.fork_at(slot)));
+        crate::config::compute_domain(FixedBytes::from(domain_type), version, self.gvr())
+    }
+
+    /// The `BeaconState` schema of the fork of `slot`.
+    fn state_schema(&self, slot: u64) -> crate::merkle::SszType {
+        crate::merkle::beacon_state_schema(self.fork_at(slot), P::NAME)
+    }
+
+    /// `hash_tree_root` of a state at `slot` from its field roots (a progressive container
+    /// from Gloas on).
+    fn state_root_of(&self, slot: u64, leaves: &[[u8; 32]]) -> [u8; 32] {
+        crate::merkle::container_root_from_fields(&self.state_schema(slot), leaves)
+    }
+
+    /// The branch of the state field `name` of a state at `slot` from its field roots.
+    fn state_branch(&self, slot: u64, leaves: &[[u8; 32]], name: &str) -> Vec<[u8; 32]> {
+        let schema = self.state_schema(slot);
+        let i = schema.field_index(name).unwrap_or(usize::MAX);
+        if i >= leaves.len() {
+            return Vec::new();
+        }
+        crate::merkle::container_field_branch(&schema, leaves, i).1
     }
 
     fn keys(&mut self) {
@@ -481,6 +583,19 @@ impl<P: Preset> Generator<P> {
         self.committees
             .insert(period, (committee.clone(), members.clone()));
         Ok((committee, members))
+    }
+
+    /// The sum of the secret keys of `members` (with repeats): its signature equals the
+    /// aggregate of the members' individual signatures (BLS is linear in the key), which saves
+    /// one signing per member.
+    fn summed_key(&self, members: &[u64]) -> Result<SecretKey, ChainError> {
+        let mut sum = [0u8; 32];
+        for &m in members {
+            sum = scalar_add(&sum, &self.secret_keys[m as usize].to_bytes());
+        }
+        SecretKey::from_bytes(&sum).map_err(|e| ChainError::Bls {
+            detail: format!("{e:?}"),
+        })
     }
 
     fn proposer(&self, slot: u64) -> u64 {
@@ -661,13 +776,15 @@ impl<P: Preset> Generator<P> {
             excess_blob_gas: p.excess_blob_gas,
         };
         Blk {
-            block,
-            body_leaves,
             header,
             root,
-            payload_header,
             signature: [0; 96],
             canonical,
+            body: BlkBody::Electra {
+                block: Box::new(block),
+                body_leaves,
+                payload_header: Box::new(payload_header),
+            },
         }
     }
 
@@ -682,12 +799,8 @@ impl<P: Preset> Generator<P> {
             what: "attested state",
             detail: "registry not built".into(),
         })?;
-        let (balances_root, participation_root, inactivity_root) = (
-            reg.balances_root,
-            reg.participation_root,
-            reg.inactivity_root,
-        );
-        let field_count = if self.fork == ForkName::Fulu { 38 } else { 37 };
+        let roots = reg.roots(self.fork_at(slot));
+        let field_count = self.state_schema(slot).fields().len() as u64;
         let mut leaves: Vec<[u8; 32]> = (0..field_count)
             .map(|i| h(self.seed, "attested-filler", slot, i))
             .collect();
@@ -700,26 +813,31 @@ impl<P: Preset> Generator<P> {
         leaves[0] = u64_leaf(self.genesis_time);
         leaves[1] = self.validators_root;
         leaves[2] = u64_leaf(slot);
-        leaves[3] = self.fork_struct().tree_hash_root().0;
+        leaves[3] = self.fork_struct(slot).tree_hash_root().0;
         leaves[4] = header.tree_hash_root().0;
-        leaves[11] = self.validators_root;
-        leaves[12] = balances_root;
-        leaves[15] = participation_root;
-        leaves[16] = participation_root;
+        leaves[11] = roots.validators;
+        leaves[12] = roots.balances;
+        leaves[15] = roots.participation;
+        leaves[16] = roots.participation;
         leaves[18] = Self::typed_cp(cps.previous_justified).tree_hash_root().0;
         leaves[19] = Self::typed_cp(cps.current_justified).tree_hash_root().0;
         leaves[20] = Self::typed_cp(cps.finalized).tree_hash_root().0;
-        leaves[21] = inactivity_root;
+        leaves[21] = roots.inactivity;
         leaves[22] = current.tree_hash_root().0;
         leaves[23] = next.tree_hash_root().0;
         Ok(leaves)
     }
 
-    fn fork_struct(&self) -> Fork {
+    /// `state.fork` at `slot`: a fork from genesis records its version twice; Gloas after
+    /// genesis records the Fulu version it upgraded from (`upgrade_to_gloas`).
+    fn fork_struct(&self, slot: u64) -> Fork {
+        let fork = self.fork_at(slot);
+        let epoch = self.fork_epoch(fork);
+        let previous = if epoch == 0 { fork } else { ForkName::Fulu };
         Fork {
-            previous_version: self.version(),
-            current_version: self.version(),
-            epoch: 0,
+            previous_version: FixedBytes::from(fork_version(previous)),
+            current_version: FixedBytes::from(fork_version(fork)),
+            epoch,
         }
     }
 
@@ -743,6 +861,7 @@ impl<P: Preset> Generator<P> {
         // Slot plan: empty slots, orphans, and the slots whose states must be known exactly.
         let block_slots: Vec<u64> = (0..=head).filter(|&s| !self.is_empty(s, f)).collect();
         let block_set: BTreeSet<u64> = block_slots.iter().copied().collect();
+        self.checkpoint_block_slot = block_set.range(..=f).next_back().copied();
         let mut attested: BTreeMap<u64, u64> = BTreeMap::new(); // attested slot -> signature slot
         let spp = self.slots_per_period();
         for p in 0..=self.period(head) {
@@ -784,9 +903,18 @@ impl<P: Preset> Generator<P> {
         let mut chain = self.assemble(head, states, &plan, &attested)?;
         mark("light-client data and wire forms");
         chain.timings = timings;
+        let fork = match self.fork_at(0) {
+            f if f == self.fork => f.as_str().to_string(),
+            f => format!(
+                "{}, {} from epoch {}",
+                f.as_str(),
+                self.fork.as_str(),
+                self.gloas_at
+            ),
+        };
         chain.label = format!(
             "generated {} {} seed={} validators={} slots={} ({:.1} s)",
-            self.fork.as_str(),
+            fork,
             P::NAME.as_str(),
             self.seed,
             self.n,
@@ -824,18 +952,25 @@ impl<P: Preset> Generator<P> {
             });
         }
         let summaries = self.summaries.clone();
+        if self.fork_at(slot) == ForkName::Gloas {
+            return self.gen_gloas_slot(slot, kind, &summaries);
+        }
         if !kind.block {
             let prev = self.block_roots.last().copied().unwrap_or([0; 32]);
             if kind.served {
                 // Empty boundary: the state after process_slots(slot), whose latest header
                 // is the last block's, state root filled in.
                 let (header, payload) = match self.blocks.values().next_back() {
-                    Some(b) => (b.header.clone(), b.payload_header.clone()),
-                    None => unreachable_block()?,
+                    Some(Blk {
+                        header,
+                        body: BlkBody::Electra { payload_header, .. },
+                        ..
+                    }) => (*header, (**payload_header).clone()),
+                    _ => unreachable_block()?,
                 };
                 let (bytes, leaves) =
                     self.build_state(slot, &header, &summaries, &payload, kind.take_registry)?;
-                let root = merkleize_leaves(&leaves);
+                let root = self.state_root_of(slot, &leaves);
                 self.known.insert(slot, KnownState { leaves });
                 self.state_roots.push(root);
                 self.block_roots.push(prev);
@@ -856,22 +991,25 @@ impl<P: Preset> Generator<P> {
         let eph = block.body.execution_payload.block_hash.0;
         // The block's header with a zero state root is what its post-state records.
         let pre = self.finish_block(block.clone(), [0; 32], true);
+        let BlkBody::Electra { payload_header, .. } = &pre.body else {
+            return unreachable_block();
+        };
         let mut served_bytes = None;
         let state_root = if kind.served {
             let (bytes, leaves) = self.build_state(
                 slot,
                 &pre.header,
                 &summaries,
-                &pre.payload_header,
+                payload_header,
                 kind.take_registry,
             )?;
-            let root = merkleize_leaves(&leaves);
+            let root = self.state_root_of(slot, &leaves);
             self.known.insert(slot, KnownState { leaves });
             served_bytes = Some(bytes);
             root
         } else if kind.synthetic {
             let leaves = self.attested_leaves(slot, &pre.header)?;
-            let root = merkleize_leaves(&leaves);
+            let root = self.state_root_of(slot, &leaves);
             self.known.insert(slot, KnownState { leaves });
             root
         } else {
@@ -920,6 +1058,12 @@ impl<P: Preset> Generator<P> {
         let mut bootstrap_slots = BTreeSet::new();
         for e in epochs {
             let boundary = e * spe;
+            if self.fork_at(boundary) == ForkName::Gloas {
+                // A Gloas node serves the checkpoint block's post-state, not advanced to the
+                // boundary: at an empty boundary slot, an earlier (unaligned) state.
+                served.extend(block_set.range(..=boundary).next_back());
+                continue;
+            }
             served.insert(boundary);
             if !block_set.contains(&boundary) {
                 if let Some(&blk) = block_set.range(..boundary).next_back() {
@@ -937,18 +1081,18 @@ impl<P: Preset> Generator<P> {
     /// Signs every unsigned block header (canonical and orphaned) with its proposer's key, in
     /// parallel.
     fn sign_blocks(&mut self) {
-        let domain = self.domain(DOMAIN_BEACON_PROPOSER);
         let jobs: Vec<(u64, bool, [u8; 32], u64)> = self
             .blocks
             .values()
             .chain(self.orphans.values())
             // The genesis block carries no signature; a live chain signs only its new blocks.
-            .filter(|b| b.block.slot != 0 && b.signature == [0; 96])
-            .map(|b| (b.block.slot, b.canonical, b.root, b.block.proposer_index))
+            .filter(|b| b.header.slot != 0 && b.signature == [0; 96])
+            .map(|b| (b.header.slot, b.canonical, b.root, b.header.proposer_index))
             .collect();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let chunk = jobs.len().div_ceil(threads).max(1);
         let keys = &self.secret_keys;
+        let this = &*self;
         let sigs: Vec<(u64, bool, [u8; 96])> = std::thread::scope(|s| {
             let handles: Vec<_> = jobs
                 .chunks(chunk)
@@ -956,6 +1100,7 @@ impl<P: Preset> Generator<P> {
                     s.spawn(move || {
                         part.iter()
                             .map(|&(slot, canonical, root, proposer)| {
+                                let domain = this.domain_at(DOMAIN_BEACON_PROPOSER, slot);
                                 let signing_root =
                                     crate::config::compute_signing_root(b256(root), domain);
                                 let sig = keys[proposer as usize]
@@ -1052,6 +1197,7 @@ impl<P: Preset> Generator<P> {
             ..Default::default()
         };
         chain.spec = self.spec();
+        chain.block_states_from_epoch = (self.fork == ForkName::Gloas).then_some(self.gloas_at);
         chain.genesis = Some(GenesisInfo {
             genesis_time: self.genesis_time,
             genesis_validators_root: self.validators_root,
@@ -1070,7 +1216,7 @@ impl<P: Preset> Generator<P> {
             chain.fork_schedule.push(ForkEntry {
                 previous_version: prev,
                 current_version: fork_version(*fk),
-                epoch: 0,
+                epoch: self.fork_epoch(*fk),
             });
             prev = fork_version(*fk);
         }
@@ -1096,18 +1242,33 @@ impl<P: Preset> Generator<P> {
             signature: blk.signature,
             root: blk.root,
         };
-        let signed = SignedBeaconBlock::<P> {
-            message: blk.block.clone(),
-            signature: BlsSignature::from(blk.signature),
+        let signature = BlsSignature::from(blk.signature);
+        let entry_of = |json: Option<serde_json::Value>, ssz: Vec<u8>| BlockEntry {
+            fork: self.fork_at(slot).as_str().to_string(),
+            json,
+            ssz: Some(Arc::new(ssz)),
         };
-        chain.blocks.insert(
-            blk.root,
-            Arc::new(BlockEntry {
-                fork: self.fork.as_str().to_string(),
-                json: serde_json::to_value(&signed).ok(),
-                ssz: Some(Arc::new(signed.as_ssz_bytes())),
-            }),
-        );
+        let block_entry = match &blk.body {
+            BlkBody::Electra { block, .. } => {
+                let signed = SignedBeaconBlock::<P> {
+                    message: (**block).clone(),
+                    signature,
+                };
+                entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())
+            }
+            BlkBody::Gloas(g) => {
+                let signed = crate::types::gloas::SignedBeaconBlock::<P> {
+                    message: g.block.clone(),
+                    signature,
+                };
+                if let (true, Some(env)) = (canonical, &g.envelope) {
+                    let e = entry_of(serde_json::to_value(env).ok(), env.as_ssz_bytes());
+                    chain.envelopes.insert(blk.root, Arc::new(e));
+                }
+                entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())
+            }
+        };
+        chain.blocks.insert(blk.root, Arc::new(block_entry));
         if canonical {
             chain.insert_header(entry);
         } else {
@@ -1123,7 +1284,7 @@ impl<P: Preset> Generator<P> {
     ) -> Result<(super::data::Root, StateEntry), ChainError> {
         let root = self.state_roots[slot as usize];
         let json = if self.n <= JSON_STATE_MAX_VALIDATORS {
-            Some(Arc::new(self.state_json(&bytes)?))
+            Some(Arc::new(self.state_json(slot, &bytes)?))
         } else {
             None
         };
@@ -1131,7 +1292,7 @@ impl<P: Preset> Generator<P> {
             root,
             StateEntry {
                 slot,
-                fork: self.fork.as_str().to_string(),
+                fork: self.fork_at(slot).as_str().to_string(),
                 json,
                 ssz: bytes,
                 checkpoints: Some(self.checkpoints_at(slot)),
@@ -1141,9 +1302,12 @@ impl<P: Preset> Generator<P> {
 
     /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
     /// bytes with the crate's types so both forms are the same value.
-    fn state_json(&self, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
+    fn state_json(&self, slot: u64, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
         use ssz::Decode;
-        let json = match self.fork {
+        let json = match self.fork_at(slot) {
+            ForkName::Gloas => crate::types::gloas::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
+                .map_err(ssz_err("state JSON"))
+                .map(|s| serde_json::to_vec(&s))?,
             ForkName::Fulu => fulu::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
                 .map_err(ssz_err("state JSON"))
                 .map(|s| serde_json::to_vec(&s))?,
@@ -1186,12 +1350,7 @@ impl<P: Preset> Generator<P> {
         for fk in &ForkName::ALL[1..] {
             let name = fk.as_str().to_ascii_uppercase();
             s(&format!("{name}_FORK_VERSION"), &hex0x(fork_version(*fk)));
-            let epoch = if *fk <= self.fork {
-                0
-            } else {
-                FAR_FUTURE_EPOCH
-            };
-            s(&format!("{name}_FORK_EPOCH"), &epoch);
+            s(&format!("{name}_FORK_EPOCH"), &self.fork_epoch(*fk));
         }
         s("SECONDS_PER_SLOT", &secs);
         s("SLOT_DURATION_MS", &(secs * 1000));
@@ -1214,6 +1373,13 @@ impl<P: Preset> Generator<P> {
         s("MAX_REQUEST_LIGHT_CLIENT_UPDATES", &max_lc_updates);
         s("DOMAIN_BEACON_PROPOSER", &"0x00000000");
         s("DOMAIN_SYNC_COMMITTEE", &"0x07000000");
+        if self.fork == ForkName::Gloas {
+            s(
+                "DOMAIN_BEACON_BUILDER",
+                &hex0x(gloas::DOMAIN_BEACON_BUILDER),
+            );
+            s("DOMAIN_PTC_ATTESTER", &hex0x(gloas::DOMAIN_PTC_ATTESTER));
+        }
         let schedule = self
             .opts
             .blob_schedule

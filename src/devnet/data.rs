@@ -213,6 +213,12 @@ pub struct ChainData {
     pub by_root: HashMap<Root, (u64, bool)>,
     /// Full blocks by block root (shared, so that a live chain's next snapshot copies pointers).
     pub blocks: HashMap<Root, Arc<BlockEntry>>,
+    /// Signed execution payload envelopes (Gloas) by beacon block root; a block without one
+    /// had its payload withheld.
+    pub envelopes: HashMap<Root, Arc<BlockEntry>>,
+    /// From this epoch on (Gloas), the `finalized` and `justified` state ids name the checkpoint
+    /// block's post-state rather than the state advanced to the checkpoint's epoch boundary.
+    pub block_states_from_epoch: Option<u64>,
     /// The post-state root of every slot the chain knows (including empty slots).
     pub state_roots: BTreeMap<u64, Root>,
     /// Full states by state root.

@@ -178,8 +178,9 @@ impl Injected {
     }
 }
 
-/// `withhold`: an existing block, header, state or bootstrap is answered 404 (a malformed id keeps
-/// its 400); the headers list comes back empty. `None` where the endpoint holds nothing to withhold.
+/// `withhold`: an existing block, header, payload envelope, state or bootstrap is answered 404 (a
+/// malformed id keeps its 400); the headers list comes back empty. `None` where the endpoint
+/// holds nothing to withhold.
 fn withhold(endpoint: Endpoint, resp: &mut Response) -> Option<Response> {
     let message = match endpoint {
         Endpoint::Headers => {
@@ -189,6 +190,8 @@ fn withhold(endpoint: Endpoint, resp: &mut Response) -> Option<Response> {
             return None;
         }
         Endpoint::Header | Endpoint::Block | Endpoint::BlockRoot => "Block not found",
+        // A node that has the block but not (yet) its payload: what a withheld payload gives.
+        Endpoint::Envelope => "Execution payload envelope not found",
         Endpoint::State => "State not found",
         Endpoint::Bootstrap => "LC bootstrap unavailable",
         _ => return None,

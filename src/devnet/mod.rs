@@ -433,6 +433,9 @@ fn info_json(c: &ChainData, urls: &[String], live: bool) -> serde_json::Value {
         "checkpoint": checkpoint_of(c),
         "finalized_epoch": fin.epoch,
         "finalized_slot": fin.epoch * spe,
+        // The checkpoint block's slot: earlier than `finalized_slot` when the boundary is empty
+        // (on Gloas, the slot of the finalized state served).
+        "finalized_block_slot": c.by_root.get(&fin.root).map(|(s, _)| *s),
         "finalized_root": hex0x(&fin.root),
         "justified_epoch": justified.epoch,
         "justified_root": hex0x(&justified.root),

@@ -26,8 +26,8 @@ pub use schema::SszType;
 pub use sha256::{best_kernel, hash_nodes, hash_pair, Kernel};
 pub use ssz::SeqPlan;
 pub use state::{
-    container_proof, field_gindex, path_gindex, state_proof, state_root, FieldSplit, Progress,
-    StateProof, StateRootJob,
+    container_field_branch, container_proof, container_root_from_fields, field_gindex, path_gindex,
+    state_proof, state_root, FieldSplit, Progress, StateProof, StateRootJob,
 };
 pub use stream::{
     max_state_size, state_head_len, state_size_ceiling, StatePlan, StreamError, StreamingStateRoot,

@@ -403,6 +403,23 @@ fn branch_in(leaves: &[[u8; 32]], index: usize, depth: u32) -> Vec<[u8; 32]> {
     out
 }
 
+/// `hash_tree_root` of a container (plain or progressive) of schema `ty` from its field roots, in
+/// field order: for a generator that knows the roots of a value's fields but not the value.
+pub fn container_root_from_fields(ty: &SszType, field_roots: &[[u8; 32]]) -> [u8; 32] {
+    container_root(ty, field_roots.as_flattened(), &mut Reducer::new())
+}
+
+/// The generalized index of field `i` of container `ty` and its branch (siblings, leaf side
+/// first) up to the container's root, from the field roots: what [`container_proof`] gives for a
+/// one-name path, without the value's bytes.
+pub fn container_field_branch(
+    ty: &SszType,
+    field_roots: &[[u8; 32]],
+    i: usize,
+) -> (u64, Vec<[u8; 32]>) {
+    (child_gindex(ty, 1, i), container_branch(ty, field_roots, i))
+}
+
 /// Merkle proof of `path` (container fields, outermost first) in the state, e.g.
 /// `["next_sync_committee"]` or `["finalized_checkpoint", "root"]`, as light-client updates carry.
 /// The top level is hashed by a [`StateRootJob`] (as for the state root itself).

@@ -3,7 +3,9 @@
 //! the sync committee's real keys and proven against the known states' field roots.
 
 use super::*;
-use crate::types::Root;
+use crate::light::gloas::{normalize_merkle_branch, EXECUTION_BLOCK_HASH_GINDEX_GLOAS};
+use crate::types::light_client::gloas as lcg;
+use crate::types::{Root, SszSchema};
 
 /// The light-client objects of one (attested, signature) block pair.
 pub(super) struct LcUpdates {
@@ -21,25 +23,74 @@ fn fvec<N: ssz_types::typenum::Unsigned>(b: &[[u8; 32]]) -> FixedVector<B256, N>
         .unwrap_or_else(|_| FixedVector::from_elem(B256::ZERO))
 }
 
+/// A light-client header in the shape of the light-client data it is part of: Deneb's (Electra
+/// and Fulu data) or Gloas's.
+#[derive(Clone)]
+pub(super) enum AnyLcHeader<P: Preset> {
+    Deneb(Box<LightClientHeader<P>>),
+    Gloas(lcg::LightClientHeader),
+}
+
 impl<P: Preset> Generator<P> {
-    pub(super) fn lc_header(&self, blk: &Blk<P>) -> LightClientHeader<P> {
-        let (_, branch) = root_and_branch(&blk.body_leaves, 9);
-        LightClientHeader {
-            beacon: blk.header,
-            execution: blk.payload_header.clone(),
-            execution_branch: fvec(&branch),
+    /// `block_to_light_client_header` of `blk` for data of `family` (the fork of the attested
+    /// block): a Gloas block proves its bid's `parent_block_hash`; an earlier block in Gloas data
+    /// proves its payload's `block_hash` with the Deneb branch normalized to Gloas's depth.
+    pub(super) fn lc_header(&self, blk: &Blk<P>, family: ForkName) -> AnyLcHeader<P> {
+        match &blk.body {
+            BlkBody::Gloas(g) => AnyLcHeader::Gloas(lcg::LightClientHeader {
+                beacon: blk.header,
+                execution_block_hash: g
+                    .block
+                    .body
+                    .signed_execution_payload_bid
+                    .message
+                    .parent_block_hash,
+                execution_branch: fvec(&g.exec_branch),
+            }),
+            BlkBody::Electra {
+                body_leaves,
+                payload_header,
+                ..
+            } => {
+                let (_, branch) = root_and_branch(body_leaves, 9);
+                if family < ForkName::Gloas {
+                    return AnyLcHeader::Deneb(Box::new(LightClientHeader {
+                        beacon: blk.header,
+                        execution: (**payload_header).clone(),
+                        execution_branch: fvec(&branch),
+                    }));
+                }
+                let schema = crate::types::deneb::ExecutionPayloadHeader::<P>::ssz_type();
+                let inner = crate::merkle::container_proof(
+                    &schema,
+                    &payload_header.as_ssz_bytes(),
+                    &["block_hash"],
+                )
+                .map(|p| p.branch)
+                .unwrap_or_default();
+                let mut full = inner;
+                full.extend(branch);
+                let full = normalize_merkle_branch(&full, EXECUTION_BLOCK_HASH_GINDEX_GLOAS)
+                    .unwrap_or_default();
+                AnyLcHeader::Gloas(lcg::LightClientHeader {
+                    beacon: blk.header,
+                    execution_block_hash: payload_header.block_hash,
+                    execution_branch: fvec(&full),
+                })
+            }
         }
     }
 
-    /// The finalized header of a known state at `slot` and its finality branch (gindex 169).
-    pub(super) fn finality(&self, slot: u64) -> Option<(LightClientHeader<P>, Vec<[u8; 32]>)> {
+    /// The finalized header of a known state at `slot` (in the shape of `slot`'s light-client
+    /// data) and its finality branch (`finalized_checkpoint.root`).
+    pub(super) fn finality(&self, slot: u64) -> Option<(AnyLcHeader<P>, Vec<[u8; 32]>)> {
         let known = self.known.get(&slot)?;
         let cps = self.checkpoints_at(slot);
         let fin_blk = self.block_at_or_before(cps.finalized.epoch * self.spe())?;
-        let (_, state_branch) = root_and_branch(&known.leaves, 20);
+        let state_branch = self.state_branch(slot, &known.leaves, "finalized_checkpoint");
         let mut branch = vec![u64_leaf(cps.finalized.epoch)];
         branch.extend(state_branch);
-        Some((self.lc_header(fin_blk), branch))
+        Some((self.lc_header(fin_blk, self.fork_at(slot)), branch))
     }
 
     /// A sync aggregate over `attested_root` by the committee of `signature_slot`'s period, all
@@ -53,14 +104,10 @@ impl<P: Preset> Generator<P> {
         honest: bool,
     ) -> Result<SyncAggregate<P>, ChainError> {
         let (_, members) = self.committee(self.period(signature_slot))?;
-        let mut sum = [0u8; 32];
-        for &m in &members {
-            sum = scalar_add(&sum, &self.secret_keys[m as usize].to_bytes());
-        }
-        let sk = SecretKey::from_bytes(&sum).map_err(|e| ChainError::Bls {
-            detail: format!("{e:?}"),
-        })?;
-        let domain = self.domain(DOMAIN_SYNC_COMMITTEE);
+        let sk = self.summed_key(&members)?;
+        // The fork of the slot before the signature slot signs (`compute_fork_version` of
+        // `max(signature_slot, 1) - 1` in `validate_light_client_update`).
+        let domain = self.domain_at(DOMAIN_SYNC_COMMITTEE, signature_slot.max(1) - 1);
         // The faulted form signs another message: a valid point that does not verify.
         let object = if honest {
             attested_root
@@ -80,11 +127,12 @@ impl<P: Preset> Generator<P> {
         })
     }
 
-    /// Fulu `compute_fork_digest` at the epoch of `slot` (every fork starts at epoch 0).
+    /// Fulu `compute_fork_digest` at the epoch of `slot`.
     pub(super) fn fork_digest(&self, slot: u64) -> [u8; 4] {
-        let base = crate::config::compute_fork_data_root(self.version(), self.gvr());
+        let version = FixedBytes::from(fork_version(self.fork_at(slot)));
+        let base = crate::config::compute_fork_data_root(version, self.gvr());
         let mut d = [base[0], base[1], base[2], base[3]];
-        if self.fork == ForkName::Fulu {
+        if self.fork_at(slot) >= ForkName::Fulu {
             // XOR with hash(blob params epoch ++ max blobs); before the first BLOB_SCHEDULE
             // entry, Electra's (epoch 0, MAX_BLOBS_PER_BLOCK_ELECTRA) apply.
             let params = BlobSchedule {
@@ -116,7 +164,7 @@ impl<P: Preset> Generator<P> {
             ssz: Some(v.as_ssz_bytes()),
         };
         LcObject {
-            fork: self.fork.as_str().to_string(),
+            fork: self.fork_at(slot).as_str().to_string(),
             fork_digest: self.fork_digest(slot),
             honest: form(honest),
             bad_signature: bad_sig.map(form),
@@ -133,20 +181,24 @@ impl<P: Preset> Generator<P> {
         let (Some(blk), Some(known)) = (self.blocks.get(&slot), self.known.get(&slot)) else {
             return Ok(None);
         };
-        let (_, branch) = root_and_branch(&known.leaves, 22);
-        let make = |branch: &[[u8; 32]]| lc::LightClientBootstrap::<P> {
-            header: self.lc_header(blk),
-            current_sync_committee: committee.clone(),
-            current_sync_committee_branch: fvec(branch),
-        };
-        let honest = make(&branch);
+        let branch = self.state_branch(slot, &known.leaves, "current_sync_committee");
         let mut bad = branch.clone();
         bad[0][0] ^= 0xff;
-        let bad = make(&bad);
-        Ok(Some((
-            blk.root,
-            self.lc_object(slot, &honest, None, Some(&bad)),
-        )))
+        macro_rules! object {
+            ($m:ident, $header:expr) => {{
+                let make = |branch: &[[u8; 32]]| $m::LightClientBootstrap::<P> {
+                    header: $header.clone(),
+                    current_sync_committee: committee.clone(),
+                    current_sync_committee_branch: fvec(branch),
+                };
+                self.lc_object(slot, &make(&branch), None, Some(&make(&bad)))
+            }};
+        }
+        let obj = match self.lc_header(blk, self.fork_at(slot)) {
+            AnyLcHeader::Deneb(h) => object!(lc, *h),
+            AnyLcHeader::Gloas(h) => object!(lcg, h),
+        };
+        Ok(Some((blk.root, obj)))
     }
 
     /// The light-client update, finality update and optimistic update whose attested block is
@@ -161,53 +213,74 @@ impl<P: Preset> Generator<P> {
             return Ok(None);
         };
         let att_root = att_blk.root;
-        let attested_header = self.lc_header(att_blk);
+        let family = self.fork_at(att);
+        let attested_header = self.lc_header(att_blk, family);
         let Some((fin_header, fin_branch)) = self.finality(att) else {
             return Ok(None);
         };
         let period = self.period(att);
         let next = self.committee(period + 1)?.0;
-        let (_, next_branch) = root_and_branch(&self.known[&att].leaves, 23);
+        let next_branch = self.state_branch(att, &self.known[&att].leaves, "next_sync_committee");
         let agg = self.sync_aggregate(att_root, sig, true)?;
         let bad_agg = self.sync_aggregate(att_root, sig, false)?;
-        let update = lc::LightClientUpdate::<P> {
-            attested_header: attested_header.clone(),
-            next_sync_committee: next,
-            next_sync_committee_branch: fvec(&next_branch),
-            finalized_header: fin_header.clone(),
-            finality_branch: fvec(&fin_branch),
-            sync_aggregate: agg.clone(),
-            signature_slot: sig,
-        };
-        let mut bad_sig = update.clone();
-        bad_sig.sync_aggregate = bad_agg.clone();
-        let mut bad_branch = update.clone();
         let mut fb = fin_branch.clone();
         fb[1][0] ^= 0xff;
-        bad_branch.finality_branch = fvec(&fb);
-        let fin_update = lc::LightClientFinalityUpdate::<P> {
-            attested_header: attested_header.clone(),
-            finalized_header: fin_header,
-            finality_branch: fvec(&fin_branch),
-            sync_aggregate: agg.clone(),
-            signature_slot: sig,
+        macro_rules! objects {
+            ($m:ident, $att:expr, $fin:expr) => {{
+                let update = $m::LightClientUpdate::<P> {
+                    attested_header: $att.clone(),
+                    next_sync_committee: next,
+                    next_sync_committee_branch: fvec(&next_branch),
+                    finalized_header: $fin.clone(),
+                    finality_branch: fvec(&fin_branch),
+                    sync_aggregate: agg.clone(),
+                    signature_slot: sig,
+                };
+                let mut bad_sig = update.clone();
+                bad_sig.sync_aggregate = bad_agg.clone();
+                let mut bad_branch = update.clone();
+                bad_branch.finality_branch = fvec(&fb);
+                let fin_update = $m::LightClientFinalityUpdate::<P> {
+                    attested_header: $att.clone(),
+                    finalized_header: $fin,
+                    finality_branch: fvec(&fin_branch),
+                    sync_aggregate: agg.clone(),
+                    signature_slot: sig,
+                };
+                let mut fu_bad_sig = fin_update.clone();
+                fu_bad_sig.sync_aggregate = bad_agg.clone();
+                let mut fu_bad_branch = fin_update.clone();
+                fu_bad_branch.finality_branch = fvec(&fb);
+                let opt = $m::LightClientOptimisticUpdate::<P> {
+                    attested_header: $att,
+                    sync_aggregate: agg,
+                    signature_slot: sig,
+                };
+                let mut opt_bad = opt.clone();
+                opt_bad.sync_aggregate = bad_agg;
+                LcUpdates {
+                    period,
+                    update: self.lc_object(att, &update, Some(&bad_sig), Some(&bad_branch)),
+                    finality: self.lc_object(
+                        att,
+                        &fin_update,
+                        Some(&fu_bad_sig),
+                        Some(&fu_bad_branch),
+                    ),
+                    optimistic: self.lc_object(att, &opt, Some(&opt_bad), None),
+                }
+            }};
+        }
+        let out = match (attested_header, fin_header) {
+            (AnyLcHeader::Deneb(a), AnyLcHeader::Deneb(f)) => objects!(lc, *a, *f),
+            (AnyLcHeader::Gloas(a), AnyLcHeader::Gloas(f)) => objects!(lcg, a, f),
+            _ => {
+                return Err(ChainError::Ssz {
+                    what: "light-client update",
+                    detail: "expected the attested and finalized headers in one shape".into(),
+                })
+            }
         };
-        let mut fu_bad_sig = fin_update.clone();
-        fu_bad_sig.sync_aggregate = bad_agg.clone();
-        let mut fu_bad_branch = fin_update.clone();
-        fu_bad_branch.finality_branch = fvec(&fb);
-        let opt = lc::LightClientOptimisticUpdate::<P> {
-            attested_header,
-            sync_aggregate: agg,
-            signature_slot: sig,
-        };
-        let mut opt_bad = opt.clone();
-        opt_bad.sync_aggregate = bad_agg;
-        Ok(Some(LcUpdates {
-            period,
-            update: self.lc_object(att, &update, Some(&bad_sig), Some(&bad_branch)),
-            finality: self.lc_object(att, &fin_update, Some(&fu_bad_sig), Some(&fu_bad_branch)),
-            optimistic: self.lc_object(att, &opt, Some(&opt_bad), None),
-        }))
+        Ok(Some(out))
     }
 }

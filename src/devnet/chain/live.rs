@@ -72,6 +72,18 @@ impl LiveChain {
     /// Without `opts.genesis_time`, genesis is `opts.slots` slots before `now`.
     pub fn start(opts: &ChainOptions, now: u64) -> Result<LiveChain, ChainError> {
         let fork = parse_fork(&opts.fork)?;
+        if fork == ForkName::Gloas || opts.gloas_epoch.is_some() {
+            // A Gloas node serves each checkpoint block's post-state; a live chain would have
+            // to build every block's state in full to know which one becomes finalized.
+            return Err(ChainError::BadOption {
+                name: "live",
+                expected: "an electra or fulu chain (a live Gloas chain is not generated)".into(),
+                got: match opts.gloas_epoch {
+                    Some(e) => format!("a chain forking to gloas at epoch {e}"),
+                    None => "a gloas chain".into(),
+                },
+            });
+        }
         match opts.preset.as_str() {
             "mainnet" => Self::start_with::<Mainnet>(opts, fork, now),
             "minimal" => Self::start_with::<Minimal>(opts, fork, now),

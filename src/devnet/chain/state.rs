@@ -11,9 +11,30 @@ pub(super) struct Registry<P: Preset> {
     pub(super) balances: VariableList<u64, P::ValidatorRegistryLimit>,
     pub(super) participation: VariableList<u8, P::ValidatorRegistryLimit>,
     pub(super) inactivity: VariableList<u64, P::ValidatorRegistryLimit>,
-    pub(super) balances_root: [u8; 32],
-    pub(super) participation_root: [u8; 32],
-    pub(super) inactivity_root: [u8; 32],
+    /// The lists' roots in the genesis fork's states.
+    roots: RegistryRoots,
+    /// Their roots in Gloas states (`ProgressiveList`s, EIP-7688), when the chain forks to
+    /// Gloas after genesis.
+    gloas_roots: Option<RegistryRoots>,
+}
+
+/// `hash_tree_root` of each registry list, as one fork's state types them.
+#[derive(Clone, Copy)]
+pub(super) struct RegistryRoots {
+    pub(super) validators: [u8; 32],
+    pub(super) balances: [u8; 32],
+    pub(super) participation: [u8; 32],
+    pub(super) inactivity: [u8; 32],
+}
+
+impl<P: Preset> Registry<P> {
+    /// The lists' roots in a state of `fork`.
+    pub(super) fn roots(&self, fork: ForkName) -> RegistryRoots {
+        match self.gloas_roots {
+            Some(g) if fork == ForkName::Gloas => g,
+            _ => self.roots,
+        }
+    }
 }
 
 /// `UNSET_DEPOSIT_REQUESTS_START_INDEX` (Electra).
@@ -59,6 +80,8 @@ struct StateParts<P: Preset> {
     latest_execution_payload_header: ExecutionPayloadHeader<P>,
     historical_summaries: VariableList<HistoricalSummary, P::HistoricalRootsLimit>,
     proposer_lookahead: Vec<u64>,
+    /// The Gloas-only fields (`None` before Gloas).
+    gloas: Option<super::gloas::GloasParts<P>>,
 }
 
 /// Builds a state of this fork from [`StateParts`] (Electra and Fulu share every field but
@@ -120,6 +143,77 @@ impl_from_parts!(electra);
 
 impl_from_parts!(fulu, proposer_lookahead);
 
+/// A `ProgressiveList` with the items of `list` (Gloas's registry lists, EIP-7688).
+fn progressive<T: Clone, N: ssz_types::typenum::Unsigned>(
+    list: VariableList<T, N>,
+) -> crate::types::ProgressiveList<T> {
+    crate::types::ProgressiveList::new(list.to_vec())
+}
+
+impl<P: Preset> FromPartsDevnet<P> for crate::types::gloas::BeaconState<P> {
+    fn from_parts_devnet(p: StateParts<P>) -> Self {
+        use crate::types::ProgressiveList;
+        let g = p
+            .gloas
+            .expect("a Gloas state is built with its Gloas parts");
+        let ptc_window = g
+            .ptc_window
+            .into_iter()
+            .map(|c| FixedVector::new(c).unwrap_or_else(|_| FixedVector::from_elem(0)))
+            .collect();
+        crate::types::gloas::BeaconState {
+            genesis_time: p.genesis_time,
+            genesis_validators_root: p.genesis_validators_root,
+            slot: p.slot,
+            fork: p.fork,
+            latest_block_header: p.latest_block_header,
+            block_roots: p.block_roots,
+            state_roots: p.state_roots,
+            historical_roots: VariableList::empty(),
+            eth1_data: p.eth1_data,
+            eth1_data_votes: VariableList::empty(),
+            eth1_deposit_index: p.eth1_deposit_index,
+            validators: progressive(p.validators),
+            balances: progressive(p.balances),
+            randao_mixes: p.randao_mixes,
+            slashings: FixedVector::from_elem(0),
+            previous_epoch_participation: progressive(p.participation.clone()),
+            current_epoch_participation: progressive(p.participation),
+            justification_bits: p.justification_bits,
+            previous_justified_checkpoint: p.previous_justified_checkpoint,
+            current_justified_checkpoint: p.current_justified_checkpoint,
+            finalized_checkpoint: p.finalized_checkpoint,
+            inactivity_scores: progressive(p.inactivity_scores),
+            current_sync_committee: p.current_sync_committee,
+            next_sync_committee: p.next_sync_committee,
+            latest_block_hash: g.exec.latest_block_hash,
+            next_withdrawal_index: 0,
+            next_withdrawal_validator_index: 0,
+            historical_summaries: p.historical_summaries,
+            deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
+            deposit_balance_to_consume: 0,
+            exit_balance_to_consume: 0,
+            earliest_exit_epoch: 0,
+            consolidation_balance_to_consume: 0,
+            earliest_consolidation_epoch: 0,
+            pending_deposits: ProgressiveList::new(Vec::new()),
+            pending_partial_withdrawals: ProgressiveList::new(Vec::new()),
+            pending_consolidations: ProgressiveList::new(Vec::new()),
+            proposer_lookahead: FixedVector::new(p.proposer_lookahead)
+                .unwrap_or_else(|_| FixedVector::from_elem(0)),
+            builders: ProgressiveList::new(g.builders),
+            next_withdrawal_builder_index: 0,
+            execution_payload_availability: g.exec.availability,
+            builder_pending_payments: FixedVector::from_elem(Default::default()),
+            builder_pending_withdrawals: ProgressiveList::new(Vec::new()),
+            latest_execution_payload_bid: g.exec.latest_bid,
+            payload_expected_withdrawals: ProgressiveList::new(Vec::new()),
+            ptc_window: FixedVector::new(ptc_window)
+                .unwrap_or_else(|_| FixedVector::from_elem(FixedVector::from_elem(0))),
+        }
+    }
+}
+
 /// `hash_tree_root` of the state field `name` (a registry list) from its SSZ bytes, through
 /// [`crate::merkle`] with the field's type taken from the fork's `BeaconState` schema.
 fn registry_field_root(
@@ -152,18 +246,17 @@ fn registry_field_root(
 fn build_typed<P: Preset, S: FromPartsDevnet<P> + Encode>(
     parts: StateParts<P>,
     fork: ForkName,
-    validators_root: [u8; 32],
-    reg: &Registry<P>,
+    roots: RegistryRoots,
 ) -> Result<(Vec<u8>, Vec<[u8; 32]>), ChainError> {
     let bytes = S::from_parts_devnet(parts).as_ssz_bytes();
     let mut job =
         crate::merkle::StateRootJob::new(&bytes, fork, P::NAME).map_err(ssz_err("state"))?;
     for (name, root) in [
-        ("validators", validators_root),
-        ("balances", reg.balances_root),
-        ("previous_epoch_participation", reg.participation_root),
-        ("current_epoch_participation", reg.participation_root),
-        ("inactivity_scores", reg.inactivity_root),
+        ("validators", roots.validators),
+        ("balances", roots.balances),
+        ("previous_epoch_participation", roots.participation),
+        ("current_epoch_participation", roots.participation),
+        ("inactivity_scores", roots.inactivity),
     ] {
         job.set_field_root(name, root).map_err(ssz_err("state"))?;
     }
@@ -222,18 +315,33 @@ impl<P: Preset> Generator<P> {
         // The registry lists are the bulk of the hashing (a 2M registry is ~19M node hashes):
         // merkleize their SSZ bytes with the crate's batched kernels (many nodes per SHA-256
         // call) rather than `tree_hash`'s one-node-at-a-time walk over the typed values.
-        let field_root = |name: &'static str, bytes: Vec<u8>| {
-            registry_field_root(self.fork, P::NAME, name, &bytes)
+        let (validators_bytes, balances_bytes, participation_bytes, inactivity_bytes) = (
+            validators.as_ssz_bytes(),
+            balances.as_ssz_bytes(),
+            participation.as_ssz_bytes(),
+            inactivity.as_ssz_bytes(),
+        );
+        let roots_in = |fork: ForkName| -> Result<RegistryRoots, ChainError> {
+            let field_root =
+                |name: &'static str, bytes: &[u8]| registry_field_root(fork, P::NAME, name, bytes);
+            Ok(RegistryRoots {
+                validators: field_root("validators", &validators_bytes)?,
+                balances: field_root("balances", &balances_bytes)?,
+                participation: field_root("current_epoch_participation", &participation_bytes)?,
+                inactivity: field_root("inactivity_scores", &inactivity_bytes)?,
+            })
         };
-        self.validators_root = field_root("validators", validators.as_ssz_bytes())?;
-        let balances_root = field_root("balances", balances.as_ssz_bytes())?;
-        let participation_root =
-            field_root("current_epoch_participation", participation.as_ssz_bytes())?;
-        let inactivity_root = field_root("inactivity_scores", inactivity.as_ssz_bytes())?;
+        let genesis_fork = self.fork_at(0);
+        let roots = roots_in(genesis_fork)?;
+        let gloas_roots = if self.fork == ForkName::Gloas && genesis_fork != ForkName::Gloas {
+            Some(roots_in(ForkName::Gloas)?)
+        } else {
+            None
+        };
+        self.validators_root = roots.validators;
         self.registry = Some(Registry {
-            balances_root,
-            participation_root,
-            inactivity_root,
+            roots,
+            gloas_roots,
             validators,
             balances,
             participation,
@@ -277,7 +385,13 @@ impl<P: Preset> Generator<P> {
         let lookahead: Vec<u64> = (0..lookahead_len as u64)
             .map(|i| self.proposer(slot + i))
             .collect();
-        let fork_s = self.fork_struct();
+        let fork_s = self.fork_struct(slot);
+        let fork = self.fork_at(slot);
+        let gloas = if self.fork_at(slot) == ForkName::Gloas {
+            Some(self.gloas_parts(slot)?)
+        } else {
+            None
+        };
         let eth1 = self.eth1_data();
         let reg = self.registry.as_mut().ok_or_else(|| ChainError::Ssz {
             what: "state",
@@ -315,17 +429,15 @@ impl<P: Preset> Generator<P> {
             historical_summaries: VariableList::new(summaries.to_vec())
                 .map_err(ssz_err("historical_summaries"))?,
             proposer_lookahead: lookahead,
+            gloas,
         };
-        match self.fork {
-            ForkName::Fulu => {
-                build_typed::<P, fulu::BeaconState<P>>(parts, self.fork, self.validators_root, reg)
+        let roots = reg.roots(fork);
+        match fork {
+            ForkName::Gloas => {
+                build_typed::<P, crate::types::gloas::BeaconState<P>>(parts, fork, roots)
             }
-            _ => build_typed::<P, electra::BeaconState<P>>(
-                parts,
-                self.fork,
-                self.validators_root,
-                reg,
-            ),
+            ForkName::Fulu => build_typed::<P, fulu::BeaconState<P>>(parts, fork, roots),
+            _ => build_typed::<P, electra::BeaconState<P>>(parts, fork, roots),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `v2/beacon/blocks/{block_id}` (JSON and SSZ) and `beacon/blocks/{block_id}/root`.
+//! `v2/beacon/blocks/{block_id}` (JSON and SSZ), `beacon/blocks/{block_id}/root` and (Gloas)
+//! `beacon/execution_payload_envelopes/{block_id}`.
 
 use super::{
     envelope, not_found, pick_media, resolve_block, shared_body, Answer, Call, VERSION_HEADER,
@@ -31,6 +32,27 @@ pub fn block(c: &Call) -> Answer {
         Media::Ssz => shared_body(Media::Ssz, b.ssz.clone().unwrap_or_default()),
     };
     Ok(resp.with_header(VERSION_HEADER, &b.fork))
+}
+
+/// `/eth/v1/beacon/execution_payload_envelopes/{block_id}`: the block's signed envelope (JSON
+/// or SSZ, `Eth-Consensus-Version: gloas`); 404 when the payload was withheld, or for a block
+/// before Gloas, which has none.
+pub fn payload_envelope(c: &Call) -> Answer {
+    let (h, _) = resolve_block(c.chain, c.id)?;
+    let e = c
+        .chain
+        .envelopes
+        .get(&h.root)
+        .ok_or_else(|| not_found("Execution payload envelope not found"))?;
+    let resp = match pick_media(c, &[Media::Json, Media::Ssz])? {
+        Media::Json => {
+            let mut env = envelope(c.chain, h.slot, e.json.clone().unwrap_or_default());
+            env["version"] = e.fork.clone().into();
+            Response::json(200, &env)
+        }
+        Media::Ssz => shared_body(Media::Ssz, e.ssz.clone().unwrap_or_default()),
+    };
+    Ok(resp.with_header(VERSION_HEADER, &e.fork))
 }
 
 /// `/eth/v1/beacon/blocks/{block_id}/root`.

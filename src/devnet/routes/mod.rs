@@ -34,6 +34,8 @@ pub enum Endpoint {
     Header,
     Block,
     BlockRoot,
+    Envelope,
+    StateFork,
     StateRoot,
     FinalityCheckpoints,
     State,
@@ -75,6 +77,8 @@ const ROUTES: &[Route] = {
         route("/eth/v1/beacon/headers/{id}", Header, headers::one),
         route("/eth/v2/beacon/blocks/{id}", Block, blocks::block),
         route("/eth/v1/beacon/blocks/{id}/root", BlockRoot, blocks::root),
+        route("/eth/v1/beacon/execution_payload_envelopes/{id}", Envelope, blocks::payload_envelope),
+        route("/eth/v1/beacon/states/{id}/fork", StateFork, states::fork),
         route("/eth/v1/beacon/states/{id}/root", StateRoot, states::root),
         route("/eth/v1/beacon/states/{id}/finality_checkpoints", FinalityCheckpoints, states::finality_checkpoints),
         route("/eth/v2/debug/beacon/states/{id}", State, states::state),
@@ -149,15 +153,18 @@ pub fn serve(chain: &ChainData, req: &Request, matched: Option<Matched>) -> Resp
 pub fn request_slot(chain: &ChainData, req: &Request, m: &Matched) -> Option<u64> {
     match m.route.endpoint {
         Endpoint::Headers => req.query_param("slot")?.parse().ok(),
-        Endpoint::Header | Endpoint::Block | Endpoint::BlockRoot | Endpoint::Bootstrap => {
-            match resolve_block(chain, m.id) {
-                Ok((h, _)) => Some(h.slot),
-                Err(_) => m.id.parse().ok(),
-            }
-        }
-        Endpoint::StateRoot | Endpoint::FinalityCheckpoints | Endpoint::State => {
-            resolve_state(chain, m.id).ok().map(|(s, _)| s)
-        }
+        Endpoint::Header
+        | Endpoint::Block
+        | Endpoint::BlockRoot
+        | Endpoint::Envelope
+        | Endpoint::Bootstrap => match resolve_block(chain, m.id) {
+            Ok((h, _)) => Some(h.slot),
+            Err(_) => m.id.parse().ok(),
+        },
+        Endpoint::StateRoot
+        | Endpoint::FinalityCheckpoints
+        | Endpoint::StateFork
+        | Endpoint::State => resolve_state(chain, m.id).ok().map(|(s, _)| s),
         _ => None,
     }
 }
@@ -229,8 +236,21 @@ fn resolve_state(chain: &ChainData, id: &str) -> Result<(u64, Root), Response> {
     let slot = match id {
         "head" => chain.head_slot,
         "genesis" => Some(0),
-        "finalized" => Some(chain.checkpoints.finalized.epoch * spe),
-        "justified" => Some(chain.checkpoints.current_justified.epoch * spe),
+        "finalized" | "justified" => {
+            let cp = match id {
+                "finalized" => chain.checkpoints.finalized,
+                _ => chain.checkpoints.current_justified,
+            };
+            match chain.by_root.get(&cp.root) {
+                // A Gloas node: the checkpoint block's post-state, not advanced to the boundary.
+                Some(&(slot, _))
+                    if chain.block_states_from_epoch.is_some_and(|e| cp.epoch >= e) =>
+                {
+                    Some(slot)
+                }
+                _ => Some(cp.epoch * spe),
+            }
+        }
         _ if id.starts_with("0x") => {
             let root = parse_root(id).ok_or_else(invalid)?;
             if let Some(s) = chain.states.get(&root) {

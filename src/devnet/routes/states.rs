@@ -18,6 +18,37 @@ pub fn root(c: &Call) -> Answer {
     ))
 }
 
+/// `/eth/v1/beacon/states/{state_id}/fork`: the fork of the state's epoch, from the schedule.
+pub fn fork(c: &Call) -> Answer {
+    let chain = c.chain;
+    let (slot, _) = resolve_state(chain, c.id)?;
+    let epoch = slot / chain.slots_per_epoch.max(1);
+    let f = chain
+        .fork_schedule
+        .iter()
+        .rfind(|f| f.epoch <= epoch)
+        .ok_or_else(|| not_found("State not found"))?;
+    // A chain that starts in a fork records it as both versions (the genesis state's `fork`);
+    // a fork at a later epoch keeps the one it upgraded from (`upgrade_to_*`).
+    let previous = if f.epoch == 0 {
+        f.current_version
+    } else {
+        f.previous_version
+    };
+    Ok(Response::json(
+        200,
+        &envelope(
+            chain,
+            slot,
+            serde_json::json!({
+                "previous_version": hex0x(previous),
+                "current_version": hex0x(f.current_version),
+                "epoch": f.epoch.to_string(),
+            }),
+        ),
+    ))
+}
+
 /// `/eth/v1/beacon/states/{state_id}/finality_checkpoints`: the state's own checkpoints (the head
 /// state's for the head).
 pub fn finality_checkpoints(c: &Call) -> Answer {
