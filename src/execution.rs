@@ -157,12 +157,14 @@ pub fn gloas_payload_from_state_view(view: &StateView) -> Option<GloasPayload> {
 
 /// The execution block of a light-client header. Call only after `is_valid_light_client_header`
 /// held for it (that is what proves `execution` against the beacon header's `body_root`);
-/// `None` for an Altair-shaped header and for the empty execution part of a pre-Capella block.
+/// `None` for an Altair-shaped header and for the empty execution part of a pre-Capella block,
+/// and for a Gloas-shaped header: it proves only the block hash, not the number, roots and
+/// timestamp an [`ExecutionBlock`] holds.
 pub fn from_light_client_header<P: Preset>(
     header: &LightClientHeader<P>,
 ) -> Option<ExecutionBlock> {
     match header {
-        LightClientHeader::Altair(_) => None,
+        LightClientHeader::Altair(_) | LightClientHeader::Gloas(_) => None,
         LightClientHeader::Capella(h) => execution_block!(h.execution).merged(),
         LightClientHeader::Deneb(h) => execution_block!(h.execution).merged(),
     }
