@@ -488,3 +488,200 @@ fn gloas_light_client_json_round_trips() {
     assert_eq!(json["version"], "gloas");
     assert_eq!(LightClientUpdate::from_versioned_json(json).unwrap(), u);
 }
+
+/// A sync committee of interop keys (minimal preset: 32 members) and its secret keys.
+fn interop_committee() -> (
+    Vec<beacon_lightsync::light::bls::SecretKey>,
+    beacon_lightsync::types::light_client::SyncCommittee<Minimal>,
+) {
+    use beacon_lightsync::light::bls::{aggregate_public_keys, SecretKey};
+    let keys: Vec<SecretKey> = (0..32).map(SecretKey::interop).collect();
+    let pubs: Vec<_> = keys.iter().map(|k| k.public_key()).collect();
+    let aggregate = aggregate_public_keys(&pubs.iter().collect::<Vec<_>>()).unwrap();
+    let committee = beacon_lightsync::types::light_client::SyncCommittee::<Minimal> {
+        pubkeys: FixedVector::new(pubs.iter().map(|p| p.to_bytes().into()).collect()).unwrap(),
+        aggregate_pubkey: aggregate.to_bytes().into(),
+    };
+    (keys, committee)
+}
+
+/// A Gloas attested header at `slot` (body: the proof vector's) whose state finalizes
+/// `finalized` and names `next` as the next committee, with both branches from that state.
+fn gloas_attested(
+    slot: u64,
+    finalized: &lc::LightClientHeader,
+    next: &beacon_lightsync::types::light_client::SyncCommittee<Minimal>,
+) -> (lc::LightClientHeader, Vec<Bytes32>, Vec<Bytes32>) {
+    let mut state = gloas::BeaconState::<Minimal>::from_ssz_bytes(
+        &read_ssz_file(
+            vectors().join("gloas/ssz_static/BeaconState/ssz_random/case_0/serialized.ssz_snappy"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    state.slot = slot;
+    state.finalized_checkpoint.root = finalized.beacon.tree_hash_root();
+    state.next_sync_committee = next.clone();
+    let bytes = ssz::Encode::as_ssz_bytes(&state);
+    let branch = |path: &[&str]| -> Vec<Bytes32> {
+        state_proof(&bytes, ForkName::Gloas, PresetName::Minimal, path)
+            .unwrap()
+            .branch
+            .into_iter()
+            .map(Bytes32::from)
+            .collect()
+    };
+    let mut h = header_from_body_vector(slot);
+    h.beacon.state_root = state.tree_hash_root();
+    (
+        h,
+        branch(&["finalized_checkpoint", "root"]),
+        branch(&["next_sync_committee"]),
+    )
+}
+
+/// A Fulu light-client header at `slot`, as served, with the body root its branch proves.
+fn fulu_header(slot: u64) -> deneb::LightClientHeader<Minimal> {
+    let path = vectors().join("fulu/ssz_static/LightClientHeader/ssz_random/case_0");
+    let mut pre = deneb::LightClientHeader::<Minimal>::from_ssz_bytes(
+        &read_ssz_file(path.join("serialized.ssz_snappy")).unwrap(),
+    )
+    .unwrap();
+    let mut root = pre.execution.tree_hash_root().0;
+    for (i, sibling) in pre.execution_branch.iter().enumerate() {
+        root = if (25u64 >> i) & 1 == 1 {
+            merkle::hash_pair(&sibling.0, &root)
+        } else {
+            merkle::hash_pair(&root, &sibling.0)
+        };
+    }
+    pre.beacon.slot = slot;
+    pre.beacon.body_root = root.into();
+    pre
+}
+
+/// A Gloas update signed by every member of `keys` at `signature_slot`.
+fn signed_update(
+    config: &NetworkConfig,
+    keys: &[beacon_lightsync::light::bls::SecretKey],
+    attested: lc::LightClientHeader,
+    finalized: lc::LightClientHeader,
+    finality_branch: Vec<Bytes32>,
+    next: (
+        beacon_lightsync::types::light_client::SyncCommittee<Minimal>,
+        Vec<Bytes32>,
+    ),
+    signature_slot: u64,
+) -> beacon_lightsync::types::light_client::UpdateParts<Minimal> {
+    use beacon_lightsync::light::bls::{aggregate_signatures, Signature};
+    let mut bits = ssz_types::BitVector::new();
+    for i in 0..32 {
+        bits.set(i, true).unwrap();
+    }
+    let mut parts = LightClientUpdate::<Minimal>::Gloas(lc::LightClientUpdate {
+        attested_header: attested,
+        next_sync_committee: next.0,
+        next_sync_committee_branch: FixedVector::new(next.1).unwrap(),
+        finalized_header: finalized,
+        finality_branch: FixedVector::new(finality_branch).unwrap(),
+        sync_aggregate: beacon_lightsync::types::light_client::SyncAggregate {
+            sync_committee_bits: bits,
+            sync_committee_signature: Default::default(),
+        },
+        signature_slot,
+    })
+    .parts();
+    let root = sp::sync_committee_signing_root(config, &parts);
+    let sigs: Vec<Signature> = keys.iter().map(|k| k.sign(root.as_slice())).collect();
+    let aggregate = aggregate_signatures(&sigs.iter().collect::<Vec<_>>()).unwrap();
+    parts.sync_aggregate.sync_committee_signature = aggregate.to_bytes().into();
+    parts
+}
+
+/// A store started from a Fulu anchor (its block header and committees, as the light rebuild
+/// starts) follows signed Gloas updates across the fork: first one whose finalized header is a
+/// Fulu block upgraded to the Gloas shape, then one finalizing a Gloas block. Gloas at epoch 2
+/// (slot 16), one sync-committee period (64 slots) throughout.
+#[test]
+fn a_store_from_a_fulu_anchor_follows_signed_gloas_updates() {
+    let config = config(2);
+    let (keys, committee) = interop_committee();
+    let anchor = fulu_header(8).beacon;
+    let mut store = sp::LightClientStore::<Minimal>::from_trusted_committees(
+        anchor,
+        committee.clone(),
+        Some(committee.clone()),
+    );
+
+    let finalized = upgrade_lc_header_to_gloas(&config, &fulu_header(12));
+    let (attested, finality, next) = gloas_attested(24, &finalized, &committee);
+    let update = signed_update(
+        &config,
+        &keys,
+        attested.clone(),
+        finalized.clone(),
+        finality,
+        (committee.clone(), next),
+        25,
+    );
+    process_with_context(&config, &mut store, &update, 30, lc_kind(), Some(0)).unwrap();
+    assert_eq!(store.finalized_header, LightClientHeader::Gloas(finalized));
+    assert_eq!(
+        store.optimistic_header,
+        LightClientHeader::Gloas(attested.clone())
+    );
+    // The Fulu block's execution root is its payload header's, read back from the upgraded branch.
+    assert_eq!(
+        sp::get_lc_execution_root(&config, &store.finalized_header),
+        fulu_header(12).execution.tree_hash_root()
+    );
+
+    // A forged signature (one member's key swapped) fails and leaves the store as it was.
+    let (attested2, finality2, next2) = gloas_attested(40, &attested, &committee);
+    let mut forged_keys = keys.clone();
+    forged_keys[3] = beacon_lightsync::light::bls::SecretKey::interop(99);
+    let forged = signed_update(
+        &config,
+        &forged_keys,
+        attested2.clone(),
+        attested.clone(),
+        finality2.clone(),
+        (committee.clone(), next2.clone()),
+        41,
+    );
+    let before = store.finalized_header.clone();
+    let err =
+        process_with_context(&config, &mut store, &forged, 45, lc_kind(), Some(1)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LightClientError::Update {
+                failure: UpdateFailure::Signature { participants: 32 },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(store.finalized_header, before);
+
+    // Finalizing the Gloas block of the first update.
+    let update = signed_update(
+        &config,
+        &keys,
+        attested2.clone(),
+        attested.clone(),
+        finality2,
+        (committee, next2),
+        41,
+    );
+    process_with_context(&config, &mut store, &update, 45, lc_kind(), Some(1)).unwrap();
+    assert_eq!(
+        store.finalized_header,
+        LightClientHeader::Gloas(attested.clone())
+    );
+    assert_eq!(store.optimistic_header, LightClientHeader::Gloas(attested2));
+    assert_eq!(
+        sp::get_lc_execution_root(&config, &store.finalized_header),
+        attested.execution_block_hash
+    );
+}
