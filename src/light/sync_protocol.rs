@@ -1,12 +1,15 @@
 //! The light-client sync protocol of the consensus specs (altair `sync-protocol.md` with the
-//! capella, deneb and electra modifications), over fork-tagged data.
+//! capella, deneb, electra and gloas modifications), over fork-tagged data.
 //!
 //! The spec keeps one `LightClientStore` typed at the newest fork and upgrades older objects
 //! into it. Here the store holds [`LightClientHeader`] enums and each check reads a header in
 //! the shape it was served in, with the same results: a Capella-shaped header in a Deneb epoch
 //! is judged as `upgrade_lc_header_to_deneb` would make it (zero blob gas), a pre-Electra branch
 //! for an Electra attested slot is too short and fails, an Electra branch for an older slot must
-//! start with zero nodes (`is_valid_normalized_merkle_branch`).
+//! start with zero nodes (`is_valid_normalized_merkle_branch`). From Gloas the header shape
+//! changes again (`execution_block_hash`): a Gloas-shaped header is valid at any slot through the
+//! gindex of its slot's fork (an upgraded Fulu header proves its block hash through the payload
+//! header), an older shape at a Gloas slot never is (see [`crate::light::gloas`]).
 //!
 //! Function names are the spec's. The network (fork epochs and versions, genesis validators
 //! root) comes from [`NetworkConfig`]; epochs and periods use the preset `P`.
