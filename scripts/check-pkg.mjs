@@ -20,9 +20,13 @@ import zlib from "node:zlib";
  * (checkpoint, backfill, light rebuild, follow) are large state machines. Raise it only with a
  * measured reason. Raised once, 580 → 615 KB: the verified execution block on anchors and tips,
  * the verified reads (`header`, `headers`, `blockRootAt`) and the one try-each-provider helper
- * took the build from 566 to 601 KB.
+ * took the build from 566 to 601 KB. Raised again, 615 → 655 KB: Gloas (v1.7.0-alpha.13) took it
+ * from 610.6 to 650.6 KB; about three quarters is the fifth light-client family (Gloas
+ * `LightClientUpdate` and `LightClientFinalityUpdate`, SSZ and JSON readers, for both presets,
+ * in the light rebuild and the follow loop), the rest the anchor's payload status (the
+ * execution payload envelope read and checked from bytes, its builder signature verified).
  */
-export const GZIP_BUDGET = 615 * 1000;
+export const GZIP_BUDGET = 655 * 1000;
 
 /** Exports of the `bench` feature that must never ship. */
 const BENCH_EXPORTS = ["KernelBench", "StateStream", "benchLightVerify", "benchVerifyStore"];

@@ -17,7 +17,8 @@
 //! in a separate envelope that the state does not commit to. What a verified Gloas state does
 //! hold is `latest_block_hash` (the latest payload delivered) and `latest_execution_payload_bid`
 //! (the latest block's bid); [`gloas_payload_from_state_view`] reads both, and whether the
-//! latest block's payload arrived (FULL) or not (EMPTY). An [`ExecutionBlock`] needs the block
+//! state already holds the bid's payload (FULL) or not (EMPTY; the block's own payload status is
+//! then the envelope's to tell). An [`ExecutionBlock`] needs the block
 //! number, state root, receipts root and timestamp, none of which the Gloas state holds, so a
 //! Gloas anchor's `execution` stays absent rather than half-filled or taken from an unverified
 //! envelope.
@@ -107,17 +108,7 @@ macro_rules! execution_block {
     };
 }
 
-/// Whether the payload of a Gloas state's latest block was delivered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PayloadStatus {
-    /// `latest_execution_payload_bid.block_hash == latest_block_hash`: the bid's payload was
-    /// processed.
-    Full,
-    /// The bid's payload never arrived (or was not timely); `latest_block_hash` is still the
-    /// parent's.
-    Empty,
-}
+pub use crate::store::PayloadStatus;
 
 /// The execution-layer fields of a verified Gloas state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +117,10 @@ pub struct GloasPayload {
     pub latest_block_hash: Hash,
     /// `latest_execution_payload_bid.block_hash`: the payload the latest block's bid committed to.
     pub bid_block_hash: Hash,
-    /// FULL when the two agree, EMPTY otherwise.
+    /// FULL when the two agree: the state already holds the bid's payload. EMPTY otherwise,
+    /// which from v1.7.0-alpha.13 is every post-block state (a payload is applied by the next
+    /// block), whether the payload came or not: the block's own status then needs its envelope
+    /// (see `crate::store::AnchorPayload`).
     pub status: PayloadStatus,
 }
 
@@ -157,12 +151,14 @@ pub fn gloas_payload_from_state_view(view: &StateView) -> Option<GloasPayload> {
 
 /// The execution block of a light-client header. Call only after `is_valid_light_client_header`
 /// held for it (that is what proves `execution` against the beacon header's `body_root`);
-/// `None` for an Altair-shaped header and for the empty execution part of a pre-Capella block.
+/// `None` for an Altair-shaped header and for the empty execution part of a pre-Capella block,
+/// and for a Gloas-shaped header: it proves only the block hash, not the number, roots and
+/// timestamp an [`ExecutionBlock`] holds.
 pub fn from_light_client_header<P: Preset>(
     header: &LightClientHeader<P>,
 ) -> Option<ExecutionBlock> {
     match header {
-        LightClientHeader::Altair(_) => None,
+        LightClientHeader::Altair(_) | LightClientHeader::Gloas(_) => None,
         LightClientHeader::Capella(h) => execution_block!(h.execution).merged(),
         LightClientHeader::Deneb(h) => execution_block!(h.execution).merged(),
     }

@@ -4,7 +4,9 @@
 //! real Holesky and Sepolia Deneb data (gear-bridges), and tampered copies of them.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
+mod light_vectors;
+
+use std::path::PathBuf;
 
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::light::error::{LightClientError, UpdateFailure};
@@ -15,27 +17,19 @@ use beacon_lightsync::light::input::{
 };
 use beacon_lightsync::light::sync_protocol::TrustedCommittee;
 use beacon_lightsync::light::sync_protocol::{
-    get_lc_execution_root, initialize_light_client_store, process_light_client_store_force_update,
-    process_with_context, LightClientStore,
+    initialize_light_client_store, process_with_context, LightClientStore,
 };
 use beacon_lightsync::light::verifier::verify_updates;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::light_client::{self as lc, LightClientBootstrap, LightClientUpdate};
-use beacon_lightsync::types::{ForkName, Hash256, Mainnet, Minimal, Preset};
+use beacon_lightsync::types::{ForkName, Hash256, Mainnet, Minimal};
+use light_vectors::{lc_kind, read, root, run_sync_case, Meta, Mode};
 use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
 fn fixtures() -> PathBuf {
     require_fixtures_dir()
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
-}
-
-fn root(s: &str) -> Hash256 {
-    s.parse().expect("root literal")
 }
 
 /// A slot far after every fixture (the spec's `current_slot` only has to be >= signature slot).
@@ -320,10 +314,6 @@ fn first_update_failure(updates: serde_json::Value) -> UpdateFailure {
     }
 }
 
-fn lc_kind() -> beacon_lightsync::light::error::UpdateKind {
-    beacon_lightsync::light::error::UpdateKind::Update
-}
-
 #[test]
 fn tampered_mainnet_updates_fail_with_the_right_error() {
     let original = helios_json("updates.json");
@@ -594,159 +584,6 @@ fn gear_bridges_sepolia_update_and_out_of_reach_finality() {
 // ---------------------------------------------------------------------------------------------
 // consensus-spec-tests light_client/sync (minimal preset), deneb and electra.
 
-#[derive(serde::Deserialize)]
-struct Meta {
-    genesis_validators_root: String,
-    trusted_block_root: String,
-    bootstrap_fork_digest: String,
-}
-
-#[derive(serde::Deserialize)]
-struct HeaderCheck {
-    slot: u64,
-    beacon_root: String,
-    execution_root: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct Checks {
-    finalized_header: HeaderCheck,
-    optimistic_header: HeaderCheck,
-}
-
-/// One step of `steps.yaml`: `{process_update: {...}}` or `{force_update: {...}}`.
-#[derive(serde::Deserialize)]
-struct Step {
-    process_update: Option<ProcessUpdate>,
-    force_update: Option<ForceUpdate>,
-}
-
-#[derive(serde::Deserialize)]
-struct ProcessUpdate {
-    update_fork_digest: String,
-    update: String,
-    current_slot: u64,
-    checks: Checks,
-}
-
-#[derive(serde::Deserialize)]
-struct ForceUpdate {
-    current_slot: u64,
-    checks: Checks,
-}
-
-fn check_header<P: Preset>(
-    config: &NetworkConfig,
-    what: &str,
-    h: &lc::LightClientHeader<P>,
-    c: &HeaderCheck,
-) {
-    assert_eq!(h.beacon().slot, c.slot, "{what} slot");
-    assert_eq!(
-        format!("{:#x}", h.beacon().tree_hash_root()),
-        c.beacon_root,
-        "{what} beacon_root"
-    );
-    if let Some(er) = &c.execution_root {
-        assert_eq!(
-            format!("{:#x}", get_lc_execution_root(config, h)),
-            *er,
-            "{what} execution_root"
-        );
-    }
-}
-
-fn run_sync_case(fork: ForkName, dir: &Path) -> usize {
-    let meta: Meta = serde_yaml::from_slice(&read(&dir.join("meta.yaml"))).unwrap();
-    let gvr = root(&meta.genesis_validators_root);
-    let config = NetworkConfig::from_config_yaml(
-        std::str::from_utf8(&read(&dir.join("config.yaml"))).unwrap(),
-        Some(gvr),
-    )
-    .unwrap();
-    let blobs = BlobSchedule::from_config_yaml(
-        std::str::from_utf8(&read(&dir.join("config.yaml"))).unwrap(),
-    )
-    .unwrap();
-    // The fork digests of the vectors are known answers for compute_fork_digest.
-    let fork_epoch = config.fork_schedule(fork).epoch;
-    assert_eq!(
-        format!(
-            "0x{}",
-            hex::encode(compute_fork_digest(&config, &blobs, fork_epoch))
-        ),
-        meta.bootstrap_fork_digest,
-        "{}: bootstrap fork digest",
-        dir.display()
-    );
-    let bootstrap_bytes = read_ssz_file(dir.join("bootstrap.ssz_snappy")).unwrap();
-    let bootstrap =
-        LightClientBootstrap::<Minimal>::from_ssz_bytes(fork, &bootstrap_bytes).unwrap();
-    let mut store =
-        initialize_light_client_store(&config, root(&meta.trusted_block_root), &bootstrap).unwrap();
-    let steps: Vec<Step> = serde_yaml::from_slice(&read(&dir.join("steps.yaml"))).unwrap();
-    let mut n = 0;
-    for (i, step) in steps.iter().enumerate() {
-        let checks = match (&step.process_update, &step.force_update) {
-            (
-                Some(ProcessUpdate {
-                    update_fork_digest,
-                    update,
-                    current_slot,
-                    checks,
-                }),
-                None,
-            ) => {
-                assert_eq!(
-                    format!("0x{}", hex::encode(compute_fork_digest(&config, &blobs, 0))),
-                    *update_fork_digest
-                );
-                let bytes = read_ssz_file(dir.join(format!("{update}.ssz_snappy"))).unwrap();
-                let u = LightClientUpdate::<Minimal>::from_ssz_bytes(fork, &bytes).unwrap();
-                process_with_context(
-                    &config,
-                    &mut store,
-                    &u.parts(),
-                    *current_slot,
-                    lc_kind(),
-                    Some(i),
-                )
-                .unwrap_or_else(|e| panic!("{} step {i}: {e}", dir.display()));
-                checks
-            }
-            (
-                None,
-                Some(ForceUpdate {
-                    current_slot,
-                    checks,
-                }),
-            ) => {
-                process_light_client_store_force_update(&mut store, *current_slot);
-                checks
-            }
-            _ => panic!(
-                "{} step {i}: expected exactly one of process_update, force_update",
-                dir.display()
-            ),
-        };
-        let what = format!("{} step {i}", dir.display());
-        check_header(
-            &config,
-            &format!("{what} finalized"),
-            &store.finalized_header,
-            &checks.finalized_header,
-        );
-        check_header(
-            &config,
-            &format!("{what} optimistic"),
-            &store.optimistic_header,
-            &checks.optimistic_header,
-        );
-        n += 1;
-    }
-    n
-}
-
 #[test]
 fn spec_light_client_sync_vectors_deneb_and_electra() {
     let base = fixtures().join("helios/ethereum/consensus-core/testdata");
@@ -758,7 +595,7 @@ fn spec_light_client_sync_vectors_deneb_and_electra() {
             "advance_finality_without_sync_committee",
             "supply_sync_committee_from_past_update",
         ] {
-            steps += run_sync_case(fork, &base.join(name).join(case));
+            steps += run_sync_case(fork, &base.join(name).join(case), Mode::AsServed);
             cases += 1;
         }
     }

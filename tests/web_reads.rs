@@ -125,7 +125,8 @@ async fn flip_header_byte(gvr: &Root, slot: u64, at: usize) {
     db.close();
 }
 
-/// Removes the `execution` key of the stored anchor, as a record written before it existed.
+/// Removes the `execution` and `payload` keys of the stored anchor, as a record written before
+/// they existed.
 async fn strip_execution(gvr: &Root, anchor_root: &Root) {
     let db = Factory::new()
         .unwrap()
@@ -149,6 +150,8 @@ async fn strip_execution(gvr: &Root, anchor_root: &Root) {
         "{record:?}"
     );
     Reflect::delete_property(record.unchecked_ref::<Object>(), &"execution".into()).unwrap();
+    Reflect::delete_property(record.unchecked_ref::<Object>(), &"payload".into()).unwrap();
+    assert!(!Reflect::has(&record, &"payload".into()).unwrap());
     os.put(&record, Some(&key)).unwrap().await.unwrap();
     tx.commit().unwrap().await.unwrap();
     db.close();
@@ -185,6 +188,8 @@ async fn anchor_execution_and_verified_reads() {
     let block = get_json(&format!("{url}/eth/v2/beacon/blocks/{anchor_root}")).await;
     let payload = &block["data"]["message"]["body"]["execution_payload"];
     let execution = get(&anchor, "execution");
+    // A pre-Gloas anchor block carries its payload itself: no Gloas payload status.
+    assert!(get(&anchor, "payload").is_null(), "{anchor:?}");
     assert_eq!(
         get_str(&execution, "blockHash"),
         payload["block_hash"].as_str().unwrap()
@@ -312,7 +317,7 @@ async fn anchor_execution_and_verified_reads() {
         .unwrap_err();
     assert_eq!(get_str(&err, "code"), "CORRUPT_RECORD", "{err:?}");
 
-    // 5. An anchor stored before `execution` existed still loads, without one.
+    // 5. An anchor stored before `execution` and `payload` existed still loads, without them.
     drop(sync);
     strip_execution(&net.gvr, &root_of(&anchor_root)).await;
     let reopened = LightSync::create(options(false))
@@ -321,6 +326,7 @@ async fn anchor_execution_and_verified_reads() {
     let status = reopened.status();
     assert_eq!(get_str(&get(&status, "anchor"), "blockRoot"), anchor_root);
     assert!(get(&get(&status, "anchor"), "execution").is_null());
+    assert!(get(&get(&status, "anchor"), "payload").is_null());
     drop(reopened);
     IdbStore::delete_database(&net.gvr).await.unwrap();
 }

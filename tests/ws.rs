@@ -123,6 +123,39 @@ fn gloas_formula_matches_the_spec_evaluated_by_hand() {
     }
 }
 
+/// More hand-computed Gloas cases (mainnet constants), where the rounding down to
+/// `EFFECTIVE_BALANCE_INCREMENT` and the activation cap matter and the balance is not a whole
+/// number of ETH:
+/// - 10**16 Gwei: exit = max(128e9, 10**16 // 32768 = 305_175_781_250) rounded = 305e9;
+///   activation = min(256e9, 305e9) = 256e9; consolidation = 10**16 // 65536 = 152_587_890_625,
+///   rounded 152e9; delta = 610e9 // 3 + 256e9 // 3 + 152e9 = 203_333_333_333 + 85_333_333_333 +
+///   152_000_000_000 = 440_666_666_666; period = 256 + 10**17 // 88_133_333_333_200 = 256 + 1134.
+/// - 10**16 + 123_456_789 Gwei: every churn rounds to the same values, so 1390 again.
+/// - 3 * 10**15 + 7 Gwei: exit = 128e9 (3e15 // 32768 = 91_552_734_375 is below the minimum);
+///   activation = 128e9; consolidation = 45_776_367_187 rounded 45e9; delta = 85_333_333_333 +
+///   42_666_666_666 + 45e9 = 172_999_999_999; period = 256 + 3 * 10**16 // 34_599_999_999_800 =
+///   256 + 867.
+#[test]
+fn gloas_formula_rounds_and_caps_as_the_spec() {
+    for (gwei, expected) in [
+        (10_000_000_000_000_000u64, 1390u64),
+        (10_000_000_123_456_789, 1390),
+        (3_000_000_000_000_007, 1123),
+    ] {
+        let inputs = WsInputs {
+            fork: WsFormula::Gloas,
+            total_active_balance: gwei,
+            active_validator_count: 1,
+            config: WsConfig::MAINNET,
+        };
+        assert_eq!(
+            compute_weak_subjectivity_period(&inputs),
+            Ok(expected),
+            "{gwei} Gwei"
+        );
+    }
+}
+
 #[test]
 fn fork_names_select_the_spec_formula() {
     for fork in ["phase0", "altair", "bellatrix", "capella", "deneb"] {

@@ -13,6 +13,7 @@ const ADVICE = {
   HEADER_ROOT_MISMATCH: `The provider served a header that does not hash to the trusted root: it is faulty or dishonest. ${NOTHING_STORED} Remove it from the list and retry.`,
   STATE_ROOT_MISMATCH: `The provider served a state that does not hash to the header's state root: it is faulty or dishonest. ${NOTHING_STORED} Remove it from the list and retry.`,
   STATE_LINK_MISMATCH: `The state served does not link to the trusted block. ${NOTHING_STORED} Use another provider.`,
+  ENVELOPE_MISMATCH: `The execution payload envelope served does not match the verified state. ${NOTHING_STORED} Use another provider.`,
   NOT_EPOCH_ALIGNED: "A local state file must be at an epoch's first slot. Export the epoch-boundary state instead.",
   FORK_MISMATCH: `The fork named by the provider does not match the state or the network's schedule. ${NOTHING_STORED} Check the network, or use another provider.`,
   WS_STALE:

@@ -303,7 +303,9 @@ function renderHead(status) {
   const head = status?.head;
   const el = $("head");
   const anchor = status?.anchor;
-  renderExecution("anchor-execution", anchor?.execution, anchor ? "none (pre-merge state)" : "–");
+  const noAnchorExecution = anchor?.payload ? "none (a Gloas state holds no payload header)" : "none (pre-merge state)";
+  renderExecution("anchor-execution", anchor?.execution, anchor ? noAnchorExecution : "–");
+  renderPayload(anchor);
   renderExecution("head-execution", head?.execution, head ? "not verified (no light-client proof)" : "–");
   if (!head) {
     el.textContent = "–";
@@ -325,6 +327,21 @@ function renderExecution(id, execution, none) {
   }
   el.textContent = `#${int(execution.blockNumber)}, ${shortRoot(execution.blockHash)}`;
   el.title = execution.blockHash;
+}
+
+// A Gloas anchor block's payload: FULL (its envelope verified) or EMPTY (none served), and the
+// block hash its bid commits to.
+function renderPayload(anchor) {
+  const el = $("anchor-payload");
+  const payload = anchor?.payload;
+  if (!payload) {
+    el.textContent = anchor ? "none (before Gloas)" : "–";
+    el.removeAttribute("title");
+    return;
+  }
+  const status = payload.status === null ? "unknown (no provider asked)" : payload.status.toUpperCase();
+  el.textContent = `${status}, bid ${shortRoot(payload.blockHash)}`;
+  el.title = `bid block hash ${payload.blockHash}; latest delivered payload ${payload.latestBlockHash}`;
 }
 
 // The origin's storage: whether it is persistent (asked once an anchor is stored; else the

@@ -413,6 +413,26 @@ pub trait BeaconApi {
     /// root of a header the caller already holds, so the provider should have it.
     async fn block_ssz(&self, root: &Root) -> Result<RawBody, ApiError>;
 
+    /// `GET /eth/v1/beacon/execution_payload_envelope/{block_root}` as SSZ (Gloas on): the
+    /// `SignedExecutionPayloadEnvelope` of the block, *not* verified here. `Ok(None)` on 404: the
+    /// provider holds no envelope for the block (it was never delivered, or not to this node).
+    /// A provider without the call answers an [`ApiError::HttpStatus`] 501, never "no envelope".
+    async fn execution_payload_envelope_ssz(
+        &self,
+        block_root: &Root,
+    ) -> Result<Option<RawBody>, ApiError> {
+        Err(ApiError::HttpStatus {
+            url: format!(
+                "{}/eth/v1/beacon/execution_payload_envelope/0x{}",
+                self.base_url(),
+                hex::encode(block_root)
+            ),
+            status: 501,
+            retry_after_seconds: None,
+            message: "this provider does not serve execution payload envelopes".into(),
+        })
+    }
+
     /// `GET /eth/v1/beacon/light_client/bootstrap/{block_root}` (JSON), for the light client.
     async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError>;
 
@@ -603,6 +623,23 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
             .get_ok(&path, ACCEPT_SSZ, limits::BLOCK_MAX_BYTES)
             .await?;
         parse::raw_body(&self.url(&path), resp)
+    }
+
+    async fn execution_payload_envelope_ssz(
+        &self,
+        block_root: &Root,
+    ) -> Result<Option<RawBody>, ApiError> {
+        let path = format!(
+            "/eth/v1/beacon/execution_payload_envelope/0x{}",
+            hex::encode(block_root)
+        );
+        let Some(resp) = self
+            .get_optional(&path, ACCEPT_SSZ, limits::BLOCK_MAX_BYTES)
+            .await?
+        else {
+            return Ok(None);
+        };
+        parse::raw_body(&self.url(&path), resp).map(Some)
     }
 
     async fn light_client_bootstrap(&self, block_root: &Root) -> Result<RawBody, ApiError> {

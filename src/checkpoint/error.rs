@@ -84,6 +84,19 @@ pub enum CheckpointError {
         /// The value found in the state.
         actual: String,
     },
+    /// The `SignedExecutionPayloadEnvelope` served for a Gloas anchor block fails the spec's
+    /// envelope checks against the verified state (its signature, its block root, or a field the
+    /// block's bid commits to), or is no envelope at all. Nothing is stored; use another provider.
+    EnvelopeMismatch {
+        /// Who served it.
+        provider: String,
+        /// Which check failed.
+        what: &'static str,
+        /// The expected value.
+        expected: String,
+        /// The value found in the envelope.
+        actual: String,
+    },
     /// A local state is not at the first slot of an epoch. Use an epoch-boundary (finalized
     /// checkpoint) state.
     NotEpochAligned {
@@ -172,6 +185,7 @@ impl CheckpointError {
             Self::HeaderRootMismatch { .. } => "HEADER_ROOT_MISMATCH",
             Self::StateRootMismatch { .. } => "STATE_ROOT_MISMATCH",
             Self::StateLinkMismatch { .. } => "STATE_LINK_MISMATCH",
+            Self::EnvelopeMismatch { .. } => "ENVELOPE_MISMATCH",
             Self::NotEpochAligned { .. } => "NOT_EPOCH_ALIGNED",
             Self::ForkMismatch { .. } => "FORK_MISMATCH",
             Self::WsStale { .. } => "WS_STALE",
@@ -199,6 +213,9 @@ impl CheckpointError {
                 expected, actual, ..
             } => Some((hex0x(expected), hex0x(actual))),
             Self::StateLinkMismatch {
+                expected, actual, ..
+            }
+            | Self::EnvelopeMismatch {
                 expected, actual, ..
             }
             | Self::ForkMismatch {
@@ -240,6 +257,7 @@ impl CheckpointError {
             | Self::HeaderRootMismatch { provider, .. }
             | Self::StateRootMismatch { provider, .. }
             | Self::StateLinkMismatch { provider, .. }
+            | Self::EnvelopeMismatch { provider, .. }
             | Self::ForkMismatch { provider, .. }
             | Self::InvalidState { provider, .. }
             | Self::UnknownStateFork { provider, .. } => provider != super::STATE_FILE,
@@ -305,6 +323,15 @@ impl fmt::Display for CheckpointError {
                 expected,
                 actual,
             } => write!(f, "{provider}: state {what}: expected {expected}, got {actual}"),
+            Self::EnvelopeMismatch {
+                provider,
+                what,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "{provider}: execution payload envelope {what}: expected {expected}, got {actual}"
+            ),
             Self::NotEpochAligned {
                 expected_slot,
                 actual_slot,

@@ -17,6 +17,17 @@
 //!   providers, a quorum of them must report the same finalized checkpoint first;
 //! - **local state file**: at an epoch's first slot, of this network, into an empty database.
 //!
+//! Gloas (v1.7.0-alpha.13) changes two things. A Gloas node serves a finalized state as the
+//! post-state of the finalized block, never advanced to the epoch boundary (the advance would
+//! need the block's payload): when the boundary slot was empty that state sits in the epoch
+//! before, so a Gloas block one epoch before a `block_root:epoch` checkpoint is taken with its own
+//! post-state (its root is the header's `state_root`, its `latest_block_header` the block) and
+//! the anchor keeps the checkpoint's epoch; a state file may likewise be the post-state of its
+//! own latest block. Pre-Gloas rules are unchanged. And the anchor records whether the block's
+//! payload was delivered (FULL or EMPTY, see [`envelope`]): the state cannot tell, so the
+//! provider's `SignedExecutionPayloadEnvelope` is fetched and verified against the state, and
+//! its 404 means EMPTY.
+//!
 //! Verification and storage are apart: [`CheckpointSync::verify`] runs every check and stores
 //! nothing ([`VerifiedAnchor`]); [`commit`] is the one writer, storing the anchor and its roots
 //! in one transaction. The light rebuild uses `verify` alone for the state of its new anchor,
@@ -30,6 +41,7 @@
 //! [`HashPool`] (Web Workers): a downloaded state is hashed while it arrives ([`hashing`]), so
 //! its root is ready moments after the last byte, and its bytes are kept once.
 
+mod envelope;
 mod error;
 mod hashing;
 
@@ -37,6 +49,9 @@ pub use crate::beacon_api::TASK_BUDGET_MS;
 pub use crate::ctx::{HashPool, PoolResult, PoolTask};
 pub use crate::event::{Phase, ProgressEvent};
 pub use crate::ws::{LongRange, WsStatus};
+pub use envelope::{
+    verify_execution_payload_envelope, BUILDER_INDEX_SELF_BUILD, DOMAIN_BEACON_BUILDER,
+};
 pub use error::CheckpointError;
 pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
@@ -51,7 +66,8 @@ use crate::merkle::{
     EFFECTIVE_BALANCE_INCREMENT,
 };
 use crate::store::{
-    AnchorRecord, AnchorRootsRecord, Store, StoreError, SyncCommitteeRecord, Trust,
+    AnchorPayload, AnchorRecord, AnchorRootsRecord, PayloadStatus, Store, StoreError,
+    SyncCommitteeRecord, Trust,
 };
 use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
@@ -293,6 +309,8 @@ struct CheckedState<'s> {
     block_root: Root,
     linked: bool,
     provider: String,
+    /// Gloas on: the anchor block's payload (see [`envelope`]).
+    payload: Option<AnchorPayload>,
 }
 
 /// The result of a successful checkpoint sync: the stored anchor and its WS standing.
@@ -501,6 +519,47 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         Ok(())
     }
 
+    /// The anchor block's payload for a verified state (`None` before Gloas): FULL when the state
+    /// already holds its bid's payload, else the envelope of `block_root` from `p` decides
+    /// (404: EMPTY; served: FULL once it passed [`verify_execution_payload_envelope`]). Without a
+    /// provider (a state file) the status stays unknown.
+    async fn anchor_payload(
+        &self,
+        p: Option<&A>,
+        view: &StateView<'_>,
+        block_root: &Root,
+    ) -> Result<Option<AnchorPayload>, CheckpointError> {
+        let Some(mut payload) = envelope::from_state(view) else {
+            return Ok(None);
+        };
+        if payload.status.is_none() {
+            if let Some(p) = p {
+                payload.status = Some(match p.execution_payload_envelope_ssz(block_root).await? {
+                    None => PayloadStatus::Empty,
+                    Some(raw) => {
+                        verify_execution_payload_envelope(
+                            self.ctx.network,
+                            view,
+                            block_root,
+                            &raw,
+                        )?;
+                        PayloadStatus::Full
+                    }
+                });
+            }
+        }
+        Ok(Some(payload))
+    }
+
+    /// Whether the block at `block_slot` stands, with its own post-state, for the boundary of
+    /// checkpoint `epoch`: a Gloas block in the epoch just before it (the boundary slot was
+    /// empty, and a Gloas node serves the block's post-state, not an advanced one).
+    fn gloas_block_before_boundary(&self, block_slot: u64, epoch: u64) -> bool {
+        let network = self.ctx.network;
+        network.fork_at_slot(block_slot) == ForkName::Gloas
+            && network.compute_epoch_at_slot(block_slot).saturating_add(1) == epoch
+    }
+
     /// Downloads a state (SSZ) and computes its root while it arrives (see [`hashing`]),
     /// reporting progress; `Ok(None)` on 404. The fork comes from the state's bytes, checked
     /// against `Eth-Consensus-Version` and the schedule ([`state_fork`]).
@@ -652,7 +711,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                     ),
                 });
             }
-            if block_slot < boundary {
+            if block_slot < boundary && !self.gloas_block_before_boundary(block_slot, e) {
                 return self.boundary_state(p, &header, boundary).await;
             }
         }
@@ -699,6 +758,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: hex0x(&block_root),
             });
         }
+        let payload = self.anchor_payload(Some(p), &view, &root).await?;
         drop(view);
         Ok(CheckedState {
             bytes: Cow::Owned(state.bytes),
@@ -707,6 +767,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             block_root: root,
             linked: false,
             provider: url,
+            payload,
         })
     }
 
@@ -767,6 +828,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 sr.map(|r| hex0x(&r)).unwrap_or_default(),
             );
         }
+        let payload = self.anchor_payload(Some(p), &view, &header.root).await?;
         drop(view);
         Ok(CheckedState {
             bytes: Cow::Owned(state.bytes),
@@ -775,6 +837,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             block_root: header.root,
             linked: true,
             provider: url,
+            payload,
         })
     }
 
@@ -886,6 +949,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: state_root,
             });
         }
+        let payload = self.anchor_payload(Some(p), &view, &block_root).await?;
         drop(view);
         Ok(CheckedState {
             bytes: Cow::Owned(state.bytes),
@@ -894,10 +958,15 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             block_root,
             linked: advanced,
             provider: url,
+            payload,
         })
     }
 
-    /// The local-state flow: fork from the bytes, epoch-aligned, this network's, hashed.
+    /// The local-state flow: fork from the bytes, epoch-aligned, this network's, hashed. A Gloas
+    /// state may also be the post-state of its own latest block (its `latest_block_header` has no
+    /// state root yet) at any slot: that is the finalized state every Gloas node serves, and
+    /// there is no advanced one to export when the boundary slot was empty. An unaligned state
+    /// advanced through empty slots is refused at every fork.
     async fn check_state_file<'s>(
         &self,
         bytes: &'s [u8],
@@ -909,7 +978,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             .ctx
             .network
             .compute_start_slot_at_epoch(self.ctx.network.compute_epoch_at_slot(slot));
-        if slot != start {
+        let post_block_state = view.latest_block_header().state_root == [0u8; 32];
+        if slot != start && !(fork == ForkName::Gloas && post_block_state) {
             return Err(CheckpointError::NotEpochAligned {
                 expected_slot: start,
                 actual_slot: slot,
@@ -918,6 +988,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         self.check_state_genesis(STATE_FILE, &view)?;
         let state_root = self.hash_state(STATE_FILE, bytes, fork).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
+        let payload = self.anchor_payload(None, &view, &block_root).await?;
         Ok(CheckedState {
             bytes: Cow::Borrowed(bytes),
             fork,
@@ -925,6 +996,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             block_root,
             linked: advanced,
             provider: STATE_FILE.to_string(),
+            payload,
         })
     }
 
@@ -937,8 +1009,17 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         checkpoint: Option<&WsCheckpoint>,
     ) -> Result<(AnchorRecord, WsStatus), CheckpointError> {
         let view = self.view(&c.provider, &c.bytes, c.fork)?;
-        let epoch = self.ctx.network.compute_epoch_at_slot(view.slot());
-        let active = self.active_validators_paced(&view, epoch).await?;
+        let state_epoch = self.ctx.network.compute_epoch_at_slot(view.slot());
+        // A Gloas block's own post-state standing for the next boundary (see
+        // `gloas_block_before_boundary`) takes the checkpoint's epoch: the state the spec's
+        // asserts look at is that post-state advanced through the empty slots to the boundary.
+        let epoch = match checkpoint {
+            Some(cp) if !c.linked && self.gloas_block_before_boundary(view.slot(), cp.epoch) => {
+                cp.epoch
+            }
+            _ => state_epoch,
+        };
+        let active = self.active_validators_paced(&view, state_epoch).await?;
         let total_active_balance = active
             .total_effective_balance
             .max(EFFECTIVE_BALANCE_INCREMENT);
@@ -999,6 +1080,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             stale: ws.stale,
             // Read from the bytes whose root was just verified.
             execution: crate::execution::from_state_view(&view),
+            payload: c.payload,
             ..AnchorRecord::new(
                 self.ctx.network.name.clone(),
                 view.slot(),

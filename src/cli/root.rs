@@ -504,11 +504,12 @@ pub fn root_of<P: Preset>(
                     bytes, name, Some(f)
                 )?
                 .tree_hash_root()),
-                ForkName::Gloas => Err(TypesError::ForkNotSupported {
-                    type_name: name.into(),
-                    fork: f,
+                ForkName::Gloas => {
+                    Ok(
+                        decode_ssz::<light_client::gloas::LightClientHeader>(bytes, name, Some(f))?
+                            .tree_hash_root(),
+                    )
                 }
-                .into()),
             }
         }
         "LightClientBootstrap" => Ok(light_client::LightClientBootstrap::<P>::from_ssz_bytes(

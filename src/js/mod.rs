@@ -53,7 +53,7 @@ use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env, HashPool};
 use crate::event::Event;
 use crate::longrange::follow::Tip;
-use crate::store::{AnchorRecord, ExecutionBlock, Root, Store};
+use crate::store::{AnchorPayload, AnchorRecord, ExecutionBlock, PayloadStatus, Root, Store};
 use crate::types::hex0x;
 use crate::ws::{Clock, WsStatus};
 
@@ -249,6 +249,22 @@ fn anchor_js(a: &AnchorRecord) -> JsValue {
         "execution",
         nullable(a.execution.as_ref().map(execution_js)),
     );
+    set(&o, "payload", nullable(a.payload.as_ref().map(payload_js)));
+    o.into()
+}
+
+/// The `AnchorPayload` object (see the typing): `status` `"full"`, `"empty"` or null, hashes as
+/// `0x`-hex.
+fn payload_js(p: &AnchorPayload) -> JsValue {
+    let o = Object::new();
+    let status = match p.status {
+        Some(PayloadStatus::Full) => JsValue::from("full"),
+        Some(PayloadStatus::Empty) => JsValue::from("empty"),
+        None => JsValue::NULL,
+    };
+    set(&o, "status", status);
+    set(&o, "blockHash", hex0x(p.block_hash));
+    set(&o, "latestBlockHash", hex0x(p.latest_block_hash));
     o.into()
 }
 

@@ -159,7 +159,8 @@ export interface Anchor {
   network: string;
   blockRoot: string;
   stateRoot: string;
-  /** The anchor state's slot (the first slot of `epoch` for a checkpoint state). */
+  /** The anchor state's slot: the first slot of `epoch` for a checkpoint state, except a Gloas
+   * block's own post-state, which may sit in the epoch before (the boundary slot was empty). */
   slot: DecimalString;
   epoch: DecimalString;
   fork: string;
@@ -178,6 +179,25 @@ export interface Anchor {
    * null before Bellatrix, before the merge (a zero block hash), and for anchors stored by a
    * version without this field. */
   execution: ExecutionBlock | null;
+  /** Gloas on: the anchor block's execution payload; null before Gloas and for anchors stored
+   * by a version without this field. */
+  payload: AnchorPayload | null;
+}
+
+/** Whether a Gloas block's execution payload was delivered: `"full"` when the provider served
+ * the block's `SignedExecutionPayloadEnvelope` and it passed the spec's checks against the
+ * verified anchor state (builder signature, the bid's commitments), or the state already holds
+ * the payload; `"empty"` when the provider answered 404 for it. */
+export type PayloadStatus = "full" | "empty";
+
+/** The execution payload of a Gloas anchor block, read from verified bytes only. */
+export interface AnchorPayload {
+  /** Null when no provider could be asked (a local state file): the state alone cannot tell. */
+  status: PayloadStatus | null;
+  /** The block hash the anchor block's bid commits to (`latest_execution_payload_bid.block_hash`), 0x-hex. */
+  blockHash: string;
+  /** The latest payload delivered before the anchor block's own (`latest_block_hash`), 0x-hex. */
+  latestBlockHash: string;
 }
 
 /** The anchor's weak-subjectivity standing at the time of the `status()` call. */
@@ -550,8 +570,12 @@ export type ErrorCode =
   /** The epoch-boundary state served does not link to the trusted block through
    * `latest_block_header`. Nothing was stored. Retry: with another provider. */
   | "STATE_LINK_MISMATCH"
-  /** A local state file is not at an epoch's first slot. Retry: no, export the epoch-boundary
-   * state. */
+  /** The execution payload envelope served for a Gloas anchor block fails the checks against
+   * the verified state (builder signature, block root, the bid's commitments). Nothing was
+   * stored. Retry: with another provider. */
+  | "ENVELOPE_MISMATCH"
+  /** A local state file is neither at an epoch's first slot nor (Gloas) the post-state of its
+   * own latest block. Retry: no, export the finalized state. */
   | "NOT_EPOCH_ALIGNED"
   /** The fork named by the provider contradicts the state bytes or the network's fork
    * schedule. Nothing was stored. Retry: with another provider, or check the network. */

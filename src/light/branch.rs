@@ -52,8 +52,19 @@ pub fn is_valid_merkle_branch(
     index: u64,
     root: &Node,
 ) -> bool {
+    compute_merkle_branch_root(leaf, branch, depth, index).is_some_and(|r| r == *root)
+}
+
+/// `compute_merkle_branch_root`: the root that `leaf` at `index` (among `2^depth` leaves) and
+/// the first `depth` nodes of `branch` hash up to; `None` when the branch is shorter than `depth`.
+pub fn compute_merkle_branch_root(
+    leaf: &Node,
+    branch: &[Node],
+    depth: u32,
+    index: u64,
+) -> Option<Node> {
     if branch.len() < depth as usize {
-        return false;
+        return None;
     }
     let mut value = *leaf;
     for (i, sibling) in branch.iter().take(depth as usize).enumerate() {
@@ -63,7 +74,7 @@ pub fn is_valid_merkle_branch(
             hash_pair(&value, sibling)
         };
     }
-    value == *root
+    Some(value)
 }
 
 /// altair `is_valid_normalized_merkle_branch`: a branch may be longer than the gindex's depth

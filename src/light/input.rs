@@ -33,7 +33,8 @@ fn json_value(bytes: &[u8], what: &'static str) -> Result<serde_json::Value, Lig
 }
 
 /// The forks whose light-client shape differs, newest first, for shape probing.
-const SHAPES: [ForkName; 4] = [
+const SHAPES: [ForkName; 5] = [
+    ForkName::Gloas,
     ForkName::Electra,
     ForkName::Deneb,
     ForkName::Capella,
@@ -47,7 +48,6 @@ fn same_shape(a: ForkName, b: ForkName) -> bool {
         ForkName::Capella => 2,
         ForkName::Deneb => 3,
         ForkName::Electra | ForkName::Fulu => 4,
-        // `{beacon, execution_block_hash, execution_branch}`: not in `SHAPES`, so never probed.
         ForkName::Gloas => 5,
     };
     family(a) == family(b)
@@ -82,9 +82,9 @@ fn decode_untagged<T>(
     Err(LightClientError::Decode {
         what,
         reason: match last_err {
-            Some(e) => format!("expected SSZ of an altair..fulu {what} for this network, got {e}"),
+            Some(e) => format!("expected SSZ of an altair..gloas {what} for this network, got {e}"),
             None => format!(
-                "expected SSZ of an altair..fulu {what} whose slot matches its fork on this network, got a slot of another fork"
+                "expected SSZ of an altair..gloas {what} whose slot matches its fork on this network, got a slot of another fork"
             ),
         },
     })

@@ -1,6 +1,6 @@
 //! Light-client verification: sync-committee BLS signatures and Merkle branches, as the
 //! consensus specs' light-client sync protocol defines them (altair `sync-protocol.md` and its
-//! capella, deneb and electra changes).
+//! capella, deneb, electra and gloas changes).
 //!
 //! This is what the client rebuilds trust with (`crate::longrange::rebuild`) once its stored
 //! anchor is older than the weak-subjectivity period (DESIGN.md, "Long-range modes", `light`): starting from a sync

@@ -1,12 +1,15 @@
 //! The light-client sync protocol of the consensus specs (altair `sync-protocol.md` with the
-//! capella, deneb and electra modifications), over fork-tagged data.
+//! capella, deneb, electra and gloas modifications), over fork-tagged data.
 //!
 //! The spec keeps one `LightClientStore` typed at the newest fork and upgrades older objects
 //! into it. Here the store holds [`LightClientHeader`] enums and each check reads a header in
 //! the shape it was served in, with the same results: a Capella-shaped header in a Deneb epoch
 //! is judged as `upgrade_lc_header_to_deneb` would make it (zero blob gas), a pre-Electra branch
 //! for an Electra attested slot is too short and fails, an Electra branch for an older slot must
-//! start with zero nodes (`is_valid_normalized_merkle_branch`).
+//! start with zero nodes (`is_valid_normalized_merkle_branch`). From Gloas the header shape
+//! changes again (`execution_block_hash`): a Gloas-shaped header is valid at any slot through the
+//! gindex of its slot's fork (an upgraded Fulu header proves its block hash through the payload
+//! header), an older shape at a Gloas slot never is (see [`crate::light::gloas`]).
 //!
 //! Function names are the spec's. The network (fork epochs and versions, genesis validators
 //! root) comes from [`NetworkConfig`]; epochs and periods use the preset `P`.
@@ -22,6 +25,7 @@ use crate::light::branch::{
     NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA,
 };
 use crate::light::error::{HeaderRole, LightClientError, UpdateFailure, UpdateKind};
+use crate::light::gloas;
 use crate::types::altair::{BeaconBlockHeader, SyncCommittee};
 use crate::types::light_client::{
     capella_to_deneb_execution, deneb_to_capella_execution, empty_capella_execution,
@@ -55,27 +59,33 @@ fn electra_at<P: Preset>(config: &NetworkConfig, slot: Slot) -> bool {
     e != FAR_FUTURE_EPOCH && compute_epoch_at_slot::<P>(slot) >= e
 }
 
-/// electra `finalized_root_gindex_at_slot`.
+/// gloas `finalized_root_gindex_at_slot`.
 pub fn finalized_root_gindex_at_slot<P: Preset>(config: &NetworkConfig, slot: Slot) -> u64 {
-    if electra_at::<P>(config, slot) {
+    if at_or_after::<P>(config, ForkName::Gloas, slot) {
+        gloas::FINALIZED_ROOT_GINDEX_GLOAS
+    } else if electra_at::<P>(config, slot) {
         FINALIZED_ROOT_GINDEX_ELECTRA
     } else {
         FINALIZED_ROOT_GINDEX
     }
 }
 
-/// electra `current_sync_committee_gindex_at_slot`.
+/// gloas `current_sync_committee_gindex_at_slot`.
 pub fn current_sync_committee_gindex_at_slot<P: Preset>(config: &NetworkConfig, slot: Slot) -> u64 {
-    if electra_at::<P>(config, slot) {
+    if at_or_after::<P>(config, ForkName::Gloas, slot) {
+        gloas::CURRENT_SYNC_COMMITTEE_GINDEX_GLOAS
+    } else if electra_at::<P>(config, slot) {
         CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA
     } else {
         CURRENT_SYNC_COMMITTEE_GINDEX
     }
 }
 
-/// electra `next_sync_committee_gindex_at_slot`.
+/// gloas `next_sync_committee_gindex_at_slot`.
 pub fn next_sync_committee_gindex_at_slot<P: Preset>(config: &NetworkConfig, slot: Slot) -> u64 {
-    if electra_at::<P>(config, slot) {
+    if at_or_after::<P>(config, ForkName::Gloas, slot) {
+        gloas::NEXT_SYNC_COMMITTEE_GINDEX_GLOAS
+    } else if electra_at::<P>(config, slot) {
         NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA
     } else {
         NEXT_SYNC_COMMITTEE_GINDEX
@@ -87,20 +97,33 @@ fn at_or_after<P: Preset>(config: &NetworkConfig, fork: ForkName, slot: Slot) ->
     e != FAR_FUTURE_EPOCH && compute_epoch_at_slot::<P>(slot) >= e
 }
 
-/// deneb `get_lc_execution_root`: the root of the header's execution payload header in the
-/// shape of the fork its slot belongs to (zero before Capella).
+/// gloas `get_lc_execution_root`: from Gloas the execution block hash; before it the root of
+/// the header's execution payload header in the shape of the fork its slot belongs to (zero
+/// before Capella). A Gloas-shaped header is read as [`gloas::get_lc_execution_root`] does; an
+/// older shape at a Gloas slot gives the block hash its upgrade would carry.
 pub fn get_lc_execution_root<P: Preset>(
     config: &NetworkConfig,
     header: &LightClientHeader<P>,
 ) -> Hash256 {
     let slot = header.beacon().slot;
+    match header {
+        LightClientHeader::Gloas(h) => return gloas::get_lc_execution_root::<P>(config, h),
+        _ if at_or_after::<P>(config, ForkName::Gloas, slot) => {
+            return match header {
+                LightClientHeader::Deneb(h) => h.execution.block_hash,
+                LightClientHeader::Capella(h) => h.execution.block_hash,
+                _ => Hash256::ZERO,
+            }
+        }
+        _ => {}
+    }
     if at_or_after::<P>(config, ForkName::Deneb, slot) {
         return match header {
             LightClientHeader::Deneb(h) => h.execution.tree_hash_root(),
             LightClientHeader::Capella(h) => {
                 capella_to_deneb_execution(&h.execution).tree_hash_root()
             }
-            LightClientHeader::Altair(_) => {
+            LightClientHeader::Altair(_) | LightClientHeader::Gloas(_) => {
                 capella_to_deneb_execution(&empty_capella_execution::<P>()).tree_hash_root()
             }
         };
@@ -111,7 +134,9 @@ pub fn get_lc_execution_root<P: Preset>(
                 deneb_to_capella_execution(&h.execution).tree_hash_root()
             }
             LightClientHeader::Capella(h) => h.execution.tree_hash_root(),
-            LightClientHeader::Altair(_) => empty_capella_execution::<P>().tree_hash_root(),
+            LightClientHeader::Altair(_) | LightClientHeader::Gloas(_) => {
+                empty_capella_execution::<P>().tree_hash_root()
+            }
         };
     }
     Hash256::ZERO
@@ -119,15 +144,20 @@ pub fn get_lc_execution_root<P: Preset>(
 
 /// deneb `is_valid_light_client_header`: before Deneb no blob gas; before Capella an empty
 /// execution part; from Capella on the execution branch proves the payload header against the
-/// block's `body_root`.
+/// block's `body_root`. A Gloas-shaped header is judged by [`gloas::is_valid_light_client_header`]
+/// (at any slot: it may be an upgraded one); an older shape at a Gloas slot is invalid (a Gloas
+/// body has no payload header).
 pub fn is_valid_light_client_header<P: Preset>(
     config: &NetworkConfig,
     header: &LightClientHeader<P>,
 ) -> bool {
     let slot = header.beacon().slot;
+    let gloas_slot = at_or_after::<P>(config, ForkName::Gloas, slot);
     let capella = at_or_after::<P>(config, ForkName::Capella, slot);
     let deneb = at_or_after::<P>(config, ForkName::Deneb, slot);
     let (execution_is_empty, branch) = match header {
+        LightClientHeader::Gloas(h) => return gloas::is_valid_light_client_header(config, h),
+        _ if gloas_slot => return false,
         // An Altair-shaped header upgrades to an empty execution part.
         LightClientHeader::Altair(_) => return !capella,
         LightClientHeader::Capella(h) => (

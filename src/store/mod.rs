@@ -31,8 +31,9 @@ pub use error::StoreError;
 pub use idb::{storage_estimate, storage_manager, IdbStore};
 pub use memory::MemoryStore;
 pub use records::{
-    AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, HeadRecord, HeadSource,
-    HeaderRecord, MetaRecord, Root, StoreDump, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN,
+    AnchorPayload, AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, HeadRecord,
+    HeadSource, HeaderRecord, MetaRecord, PayloadStatus, Root, StoreDump, SyncCommitteeRecord,
+    Trust, HEADER_SSZ_LEN,
 };
 
 /// The schema this library writes. Version 1: object stores `anchors` (key: block root bytes),

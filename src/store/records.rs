@@ -51,8 +51,12 @@ pub struct AnchorRecord {
     pub network: String,
     /// The slot of the anchor state (`state.slot`). For a checkpoint state this is the first slot
     /// of [`Self::epoch`]; the block at [`Self::block_root`] may be older when slots were empty.
+    /// A Gloas anchor state is its block's own post-state, so its slot is the block's, which for
+    /// a `block_root:epoch` checkpoint may lie in the epoch before.
     pub slot: u64,
-    /// `compute_epoch_at_slot(slot)`: the weak-subjectivity checkpoint epoch.
+    /// The weak-subjectivity checkpoint epoch: `compute_epoch_at_slot(slot)`, or, for a Gloas
+    /// block's post-state one epoch before a `block_root:epoch` checkpoint, the checkpoint's
+    /// epoch (the boundary slot was empty; the state advanced to it would be at this epoch).
     pub epoch: u64,
     /// The anchor block's root: `hash_tree_root` of the state's `latest_block_header` with its
     /// `state_root` filled in. The key of the record and the top of the backfilled header chain.
@@ -61,7 +65,7 @@ pub struct AnchorRecord {
     /// `hash_tree_root(state)`, checked against the block header before anything was stored.
     #[serde(with = "bytes32")]
     pub state_root: Root,
-    /// The state's fork, by its lower-case spec name (`phase0` … `fulu`).
+    /// The state's fork, by its lower-case spec name (`phase0` … `gloas`).
     pub fork: String,
     /// How the anchor came to be trusted.
     pub trust: Trust,
@@ -90,6 +94,45 @@ pub struct AnchorRecord {
     /// this field existed (they load unchanged: no schema change was needed).
     #[serde(default)]
     pub execution: Option<ExecutionBlock>,
+    /// Gloas on: the anchor block's execution payload (ePBS: the block carries only a bid, the
+    /// payload comes in a separate envelope); `None` before Gloas and in records stored before
+    /// this field existed (they load unchanged).
+    #[serde(default)]
+    pub payload: Option<AnchorPayload>,
+}
+
+/// Whether the execution payload of a Gloas block was delivered (consensus-specs v1.7.0-alpha.13
+/// `PAYLOAD_STATUS_FULL` / `PAYLOAD_STATUS_EMPTY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PayloadStatus {
+    /// The payload the block's bid committed to was delivered.
+    Full,
+    /// It was not: the execution chain stays at the parent's payload.
+    Empty,
+}
+
+/// The execution payload of a Gloas anchor block, from verified bytes only.
+///
+/// The anchor state commits to the block's bid (`latest_execution_payload_bid`) and to the
+/// latest payload delivered before it (`latest_block_hash`), never to the block's own payload:
+/// from v1.7.0-alpha.13 a payload is applied by the next block, so the post-block state a Gloas
+/// node serves reads the same whether the payload came or not. The status is FULL when the state
+/// itself already holds the bid's payload (`block_hash == latest_block_hash`: the state at the
+/// fork upgrade), or when the provider served the block's `SignedExecutionPayloadEnvelope` and
+/// it passed the spec's envelope checks against the state (builder signature, bid commitments);
+/// EMPTY when the provider answered 404 for it (the spec's fork choice holds a block without a
+/// verified envelope as EMPTY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchorPayload {
+    /// FULL or EMPTY; `None` when nobody could be asked (a local state file).
+    pub status: Option<PayloadStatus>,
+    /// `latest_execution_payload_bid.block_hash`: the payload the anchor block's bid commits to.
+    #[serde(with = "bytes32")]
+    pub block_hash: Root,
+    /// `latest_block_hash`: the latest payload delivered before the anchor block's own.
+    #[serde(with = "bytes32")]
+    pub latest_block_hash: Root,
 }
 
 impl AnchorRecord {
@@ -125,6 +168,7 @@ impl AnchorRecord {
             created_at: 0,
             stale: false,
             execution: None,
+            payload: None,
         }
     }
 }
@@ -589,6 +633,25 @@ mod tests {
         old.as_object_mut().unwrap().remove("execution").unwrap();
         let back: AnchorRecord = serde_json::from_value(old).unwrap();
         assert_eq!(back, anchor(None));
+        // Nor `payload` (Gloas): absent, it loads as `None`; present, it round-trips.
+        let payload = AnchorPayload {
+            status: Some(PayloadStatus::Empty),
+            block_hash: [6; 32],
+            latest_block_hash: [5; 32],
+        };
+        let gloas = AnchorRecord {
+            payload: Some(payload),
+            ..anchor(None)
+        };
+        let json = serde_json::to_value(&gloas).unwrap();
+        assert_eq!(json["payload"]["status"], "empty");
+        assert_eq!(serde_json::from_value::<AnchorRecord>(json).unwrap(), gloas);
+        let mut old = serde_json::to_value(anchor(None)).unwrap();
+        old.as_object_mut().unwrap().remove("payload").unwrap();
+        assert_eq!(
+            serde_json::from_value::<AnchorRecord>(old).unwrap(),
+            anchor(None)
+        );
         let head = HeadRecord {
             slot: 70,
             block_root: [4; 32],

@@ -720,7 +720,16 @@ fn check_anchor_fields(
             anchor.network
         ));
     }
-    if slots_per_epoch > 0 && anchor.epoch != anchor.slot / slots_per_epoch {
+    // A Gloas block's own post-state may stand for the next epoch's checkpoint (its boundary
+    // slot empty; see `crate::checkpoint`): then the epoch is the state's plus one.
+    let gloas_checkpoint_state = anchor.fork == ForkName::Gloas.as_str()
+        && anchor.trust == super::Trust::Checkpoint
+        && !anchor.linked_through_latest_block_header;
+    let state_epoch = anchor.slot.checked_div(slots_per_epoch);
+    if slots_per_epoch > 0
+        && Some(anchor.epoch) != state_epoch
+        && !(gloas_checkpoint_state && Some(anchor.epoch) == state_epoch.map(|e| e + 1))
+    {
         return Err(format!(
             "anchor epoch: expected compute_epoch_at_slot({}) = {}, got {}",
             anchor.slot,
@@ -1204,6 +1213,30 @@ mod tests {
                 .to_string()
                 .contains("expected compute_epoch_at_slot(40) = 5, got 6"),
             "{error}"
+        );
+        // The next epoch only for a Gloas block's post-state taken for a `block_root:epoch`
+        // checkpoint.
+        let mut gloas = anchor.clone();
+        gloas.fork = "gloas".into();
+        gloas.epoch = 7;
+        block_on(store.put_anchor(&gloas, true)).unwrap();
+        assert_eq!(
+            block_on(check_anchor_record(&store, 8, 32))
+                .unwrap_err()
+                .code(),
+            "CORRUPT_RECORD"
+        );
+        gloas.epoch = 6;
+        gloas.slot = 45;
+        block_on(store.put_anchor(&gloas, true)).unwrap();
+        block_on(check_anchor_record(&store, 8, 32)).unwrap();
+        gloas.trust = Trust::BlockRoot;
+        block_on(store.put_anchor(&gloas, true)).unwrap();
+        assert_eq!(
+            block_on(check_anchor_record(&store, 8, 32))
+                .unwrap_err()
+                .code(),
+            "CORRUPT_RECORD"
         );
         anchor.epoch = 5;
         anchor.next_sync_committee.as_mut().unwrap().pubkeys.pop();

@@ -9,8 +9,8 @@
 //!
 //! Gloas (EIP-7732) replaces the payload header by `execution_block_hash` with an 11-node branch
 //! into the block body, and its progressive `BeaconState` moves the state-rooted branches again
-//! (2945/2946/735); the [`gloas`] family is declared, but the fork-tagged enums below do not carry
-//! it yet (they answer `ForkNotSupported` for Gloas).
+//! (2945/2946/735). Gloas data is served in the [`gloas`] family only; older data keeps its own
+//! shape and is upgraded where a Gloas store needs it (`crate::light::gloas`).
 //!
 //! Each family lives in its own module ([`altair`], [`capella`], [`deneb`], [`electra`]) with
 //! SSZ, `TreeHash` and Beacon API JSON serde; the enums at the bottom tag a value with the fork
@@ -233,13 +233,15 @@ pub fn deneb_to_capella_execution<P: Preset>(
 }
 
 /// A `LightClientHeader` of any family. Bellatrix data uses [`Self::Altair`] and Fulu data
-/// [`Self::Deneb`]'s shape; the variant names the shape, not the fork it was served for.
+/// [`Self::Deneb`]'s shape; the variant names the shape, not the fork it was served for (a
+/// [`Self::Gloas`] header may be an older one upgraded by `upgrade_lc_header_to_gloas`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged, bound = "P: Preset")]
 pub enum LightClientHeader<P: Preset> {
     Altair(altair::LightClientHeader),
     Capella(capella::LightClientHeader<P>),
     Deneb(deneb::LightClientHeader<P>),
+    Gloas(gloas::LightClientHeader),
 }
 
 impl<P: Preset> LightClientHeader<P> {
@@ -249,6 +251,7 @@ impl<P: Preset> LightClientHeader<P> {
             Self::Altair(h) => &h.beacon,
             Self::Capella(h) => &h.beacon,
             Self::Deneb(h) => &h.beacon,
+            Self::Gloas(h) => &h.beacon,
         }
     }
 
@@ -268,6 +271,7 @@ impl<P: Preset> LightClientHeader<P> {
                     && h.execution == Default::default()
                     && zero_branch(&h.execution_branch)
             }
+            Self::Gloas(h) => *h == gloas::LightClientHeader::default(),
         }
     }
 
@@ -277,6 +281,7 @@ impl<P: Preset> LightClientHeader<P> {
             Self::Altair(h) => h.as_ssz_bytes(),
             Self::Capella(h) => h.as_ssz_bytes(),
             Self::Deneb(h) => h.as_ssz_bytes(),
+            Self::Gloas(h) => h.as_ssz_bytes(),
         }
     }
 
@@ -286,6 +291,7 @@ impl<P: Preset> LightClientHeader<P> {
             Self::Altair(h) => h.tree_hash_root(),
             Self::Capella(h) => h.tree_hash_root(),
             Self::Deneb(h) => h.tree_hash_root(),
+            Self::Gloas(h) => h.tree_hash_root(),
         }
     }
 }
@@ -303,6 +309,7 @@ macro_rules! lc_enum {
             Deneb(deneb::$name<P>),
             Electra(electra::$name<P>),
             Fulu(electra::$name<P>),
+            Gloas(gloas::$name<P>),
         }
 
         impl<P: Preset> $name<P> {
@@ -325,12 +332,7 @@ macro_rules! lc_enum {
                     ForkName::Deneb => Self::Deneb(decode_ssz(bytes, $type_name, f)?),
                     ForkName::Electra => Self::Electra(decode_ssz(bytes, $type_name, f)?),
                     ForkName::Fulu => Self::Fulu(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Gloas => {
-                        return Err(TypesError::ForkNotSupported {
-                            type_name: $type_name.to_string(),
-                            fork,
-                        })
-                    }
+                    ForkName::Gloas => Self::Gloas(decode_ssz(bytes, $type_name, f)?),
                 })
             }
 
@@ -362,12 +364,7 @@ macro_rules! lc_enum {
                     ForkName::Deneb => Self::Deneb(parse(fork, value)?),
                     ForkName::Electra => Self::Electra(parse(fork, value)?),
                     ForkName::Fulu => Self::Fulu(parse(fork, value)?),
-                    ForkName::Gloas => {
-                        return Err(TypesError::ForkNotSupported {
-                            type_name: $type_name.to_string(),
-                            fork,
-                        })
-                    }
+                    ForkName::Gloas => Self::Gloas(parse(fork, value)?),
                 })
             }
 
@@ -391,6 +388,7 @@ macro_rules! lc_enum {
                     Self::Deneb(_) => ForkName::Deneb,
                     Self::Electra(_) => ForkName::Electra,
                     Self::Fulu(_) => ForkName::Fulu,
+                    Self::Gloas(_) => ForkName::Gloas,
                 }
             }
 
@@ -401,6 +399,7 @@ macro_rules! lc_enum {
                     Self::Capella(x) => x.as_ssz_bytes(),
                     Self::Deneb(x) => x.as_ssz_bytes(),
                     Self::Electra(x) | Self::Fulu(x) => x.as_ssz_bytes(),
+                    Self::Gloas(x) => x.as_ssz_bytes(),
                 }
             }
 
@@ -411,6 +410,7 @@ macro_rules! lc_enum {
                     Self::Capella(x) => x.tree_hash_root(),
                     Self::Deneb(x) => x.tree_hash_root(),
                     Self::Electra(x) | Self::Fulu(x) => x.tree_hash_root(),
+                    Self::Gloas(x) => x.tree_hash_root(),
                 }
             }
         }
@@ -492,6 +492,12 @@ impl<P: Preset> IntoLightClientHeader<P> for deneb::LightClientHeader<P> {
     }
 }
 
+impl<P: Preset> IntoLightClientHeader<P> for gloas::LightClientHeader {
+    fn to_light_client_header(&self) -> LightClientHeader<P> {
+        LightClientHeader::Gloas(self.clone())
+    }
+}
+
 /// Evaluates `$body` with `$x` bound to the inner value of any variant.
 macro_rules! with_inner {
     ($self:expr, $x:ident => $body:expr) => {
@@ -500,6 +506,7 @@ macro_rules! with_inner {
             Self::Capella($x) => $body,
             Self::Deneb($x) => $body,
             Self::Electra($x) | Self::Fulu($x) => $body,
+            Self::Gloas($x) => $body,
         }
     };
 }
@@ -555,6 +562,7 @@ fn empty_header_like<P: Preset>(h: &LightClientHeader<P>) -> LightClientHeader<P
             execution: Default::default(),
             execution_branch: Default::default(),
         }),
+        LightClientHeader::Gloas(_) => LightClientHeader::Gloas(Default::default()),
     }
 }
 

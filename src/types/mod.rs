@@ -234,9 +234,6 @@ pub enum TypesError {
     UnknownForkVersion { version: Version, network: String },
     /// A type that does not exist at the given fork (e.g. a SyncCommittee before Altair).
     TypeNotInFork { type_name: String, fork: ForkName },
-    /// A type that exists at the given fork but that this version does not handle there yet
-    /// (the Gloas light-client family).
-    ForkNotSupported { type_name: String, fork: ForkName },
 }
 
 impl fmt::Display for TypesError {
@@ -268,10 +265,6 @@ impl fmt::Display for TypesError {
             TypesError::TypeNotInFork { type_name, fork } => {
                 write!(f, "type {type_name} does not exist at fork {fork}")
             }
-            TypesError::ForkNotSupported { type_name, fork } => write!(
-                f,
-                "unsupported fork for {type_name}: expected altair..fulu, got {fork}"
-            ),
         }
     }
 }

@@ -117,6 +117,9 @@ test("full flow: checkpoint sync, verification, storage and backfill end with th
     assert.equal(await page.locator(`[data-testid=${id}]`).innerText(), shownExecution, id);
     assert.equal(await page.locator(`[data-testid=${id}]`).getAttribute("title"), payload.block_hash, id);
   }
+  // A pre-Gloas anchor block carries its payload itself: no Gloas payload status.
+  assert.equal(snap.anchor.payload, null);
+  assert.equal(await page.locator("[data-testid=anchor-payload]").innerText(), "none (before Gloas)");
   const spec = await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json();
   assert.equal(Number(snap.status.ws.periodEpochs), wsPeriodFromSpec(spec.data, 2048));
   const counts = await storedCounts(page);
