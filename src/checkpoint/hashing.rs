@@ -1,11 +1,13 @@
 //! The state root of a downloaded state, computed while it downloads.
 //!
 //! Hashing a mainnet state after its download takes as long again as the download on one
-//! thread. Here the body goes, chunk by chunk, into a [`StreamingStateRoot`]: the one buffer that
-//! keeps the state for the checks that follow (no second copy). Each ~1 MiB task (a run of
-//! validators, balances, ...) whose bytes are in is handed to a [`HashPool`] (Web Workers in a
-//! browser) or, without one, hashed on this thread in slices between [`crate::ctx::Env::pause`]s. The root
-//! is then ready moments after the last byte.
+//! thread. Here the body goes, chunk by chunk, into a [`StreamingStateRoot`], which does not
+//! keep the state: it holds the bytes of the tasks not hashed yet, and copies out what the checks
+//! that follow read ([`KeptState`]: the fixed part, a few variable fields, the registry's active
+//! count and balance). Each ~1 MiB task (a run of validators, balances, ...) whose bytes are in
+//! is handed to a [`HashPool`] (Web Workers in a browser) or, without one, hashed on this thread
+//! in slices between [`crate::ctx::Env::pause`]s. The root is then ready moments after the last
+//! byte, and memory stays bounded by [`READ_AHEAD_BYTES`], not by the state's size.
 //!
 //! Pacing: with a pool, reading stops while more than [`READ_AHEAD_BYTES`] wait unhashed, so on
 //! a link faster than the workers TCP flow control holds the download back instead of a backlog
@@ -21,7 +23,7 @@ use crate::beacon_api::{consensus_version, ApiError, BodySink};
 use crate::config::NetworkConfig;
 use crate::ctx::{Env, HashPool, PoolResult, PoolTask};
 use crate::event::Event;
-use crate::merkle::{StreamError, StreamingStateRoot, DEFAULT_TASK_BYTES};
+use crate::merkle::{KeptState, StreamError, StreamingStateRoot, DEFAULT_TASK_BYTES};
 use crate::types::ForkName;
 
 /// Task size when this thread hashes: about 256 KiB of validators is ~20k node hashes, a few ms
@@ -38,9 +40,10 @@ const FORK_PREFIX_BYTES: usize = 56;
 /// Download and hash progress is reported at most once per this many bytes (and at the end).
 const PROGRESS_STEP_BYTES: u64 = 1 << 20;
 
-/// A verified download's outcome: the state's bytes (the only copy), fork and root.
+/// A hashed download's outcome: what the anchor reads of the state (not the state), its fork
+/// and its root.
 pub(super) struct HashedState {
-    pub bytes: Vec<u8>,
+    pub kept: KeptState<'static>,
     pub fork: ForkName,
     pub root: Root,
 }
@@ -419,11 +422,8 @@ impl<'c, E: Env> StateSink<'c, E> {
             Some(self.provider),
             Some(self.workers()),
         );
-        Ok(HashedState {
-            bytes: stream.into_bytes(),
-            fork,
-            root,
-        })
+        let kept = stream.into_kept().ok_or(CheckpointError::Aborted)?;
+        Ok(HashedState { kept, fork, root })
     }
 }
 

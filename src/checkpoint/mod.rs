@@ -40,14 +40,12 @@ pub use crate::ws::{LongRange, WsStatus};
 pub use error::CheckpointError;
 pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
-use std::borrow::Cow;
-
 use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, ExecutionSource};
 use crate::merkle::{
-    ActiveValidators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
+    ActiveValidators, HeaderView, KeptState, Progress, StateRootJob, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
 };
 use crate::store::{
@@ -283,11 +281,10 @@ impl<'h, E: Env> Pacer<'h, E> {
     }
 }
 
-/// A state whose root is known and whose link to a block was checked. The bytes are borrowed
-/// from a local state file (no copy of a multi-hundred-megabyte buffer) or owned after a
-/// download.
+/// A state whose root is known and whose link to a block was checked: borrowed whole from a
+/// local state file (no copy of a multi-hundred-megabyte buffer), or what a download kept.
 struct CheckedState<'s> {
-    bytes: Cow<'s, [u8]>,
+    state: KeptState<'s>,
     fork: ForkName,
     state_root: Root,
     block_root: Root,
@@ -400,7 +397,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             .await?;
         // The verified state's block roots and summaries are kept with the anchor, so backfill
         // can place and verify older blocks after the state is gone.
-        let view = self.view(&checked.provider, &checked.bytes, checked.fork)?;
+        let view = checked.state.view();
         let roots = crate::backfill::KnownRoots::from_view(&view).map_err(|e| {
             CheckpointError::Store(StoreError::InvalidAnchorRoots {
                 expected: "the anchor state's block roots".into(),
@@ -603,20 +600,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         Ok(out)
     }
 
-    fn view<'b>(
-        &self,
-        provider: &str,
-        bytes: &'b [u8],
-        fork: ForkName,
-    ) -> Result<StateView<'b>, CheckpointError> {
-        StateView::new(bytes, fork, self.ctx.network.preset).map_err(|error| {
-            CheckpointError::InvalidState {
-                provider: provider.to_string(),
-                error,
-            }
-        })
-    }
-
     fn check_state_genesis(&self, provider: &str, view: &StateView) -> Result<(), CheckpointError> {
         let expected = self.ctx.network.genesis_validators_root.0;
         let actual = view.genesis_validators_root();
@@ -680,7 +663,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: state_root,
             });
         }
-        let view = self.view(&url, &state.bytes, fork)?;
+        let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         if view.slot() != block_slot {
             return Err(CheckpointError::StateLinkMismatch {
@@ -701,7 +684,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         }
         drop(view);
         Ok(CheckedState {
-            bytes: Cow::Owned(state.bytes),
+            state: state.kept,
             fork,
             state_root,
             block_root: root,
@@ -729,7 +712,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         };
         let (fork, state_root) = (state.fork, state.root);
-        let view = self.view(&url, &state.bytes, fork)?;
+        let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         let link = |what: &'static str, expected: String, actual: String| {
             Err(CheckpointError::StateLinkMismatch {
@@ -769,7 +752,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         }
         drop(view);
         Ok(CheckedState {
-            bytes: Cow::Owned(state.bytes),
+            state: state.kept,
             fork,
             state_root,
             block_root: header.root,
@@ -875,7 +858,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         };
         let (fork, state_root) = (state.fork, state.root);
-        let view = self.view(&url, &state.bytes, fork)?;
+        let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
         let header = header_by_root(p, block_root).await?;
@@ -888,7 +871,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         }
         drop(view);
         Ok(CheckedState {
-            bytes: Cow::Owned(state.bytes),
+            state: state.kept,
             fork,
             state_root,
             block_root,
@@ -903,7 +886,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         bytes: &'s [u8],
     ) -> Result<CheckedState<'s>, CheckpointError> {
         let fork = state_fork(self.ctx.network, self.env, STATE_FILE, None, bytes)?;
-        let view = self.view(STATE_FILE, bytes, fork)?;
+        let state = KeptState::whole(bytes, fork, self.ctx.network.preset).map_err(|error| {
+            CheckpointError::InvalidState {
+                provider: STATE_FILE.to_string(),
+                error,
+            }
+        })?;
+        let view = state.view();
         let slot = view.slot();
         let start = self
             .ctx
@@ -918,8 +907,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         self.check_state_genesis(STATE_FILE, &view)?;
         let state_root = self.hash_state(STATE_FILE, bytes, fork).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
+        drop(view);
         Ok(CheckedState {
-            bytes: Cow::Borrowed(bytes),
+            state,
             fork,
             state_root,
             block_root,
@@ -936,9 +926,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         providers: Vec<String>,
         checkpoint: Option<&WsCheckpoint>,
     ) -> Result<(AnchorRecord, WsStatus), CheckpointError> {
-        let view = self.view(&c.provider, &c.bytes, c.fork)?;
+        let view = c.state.view();
         let epoch = self.ctx.network.compute_epoch_at_slot(view.slot());
-        let active = self.active_validators_paced(&view, epoch).await?;
+        // A streamed state's registry was counted as it passed (at this epoch: both are the
+        // slot over the preset's SLOTS_PER_EPOCH); a whole one is walked here.
+        let active = match c.state.registry() {
+            Some(r) => r.active,
+            None => self.active_validators_paced(&view, epoch).await?,
+        };
         let total_active_balance = active
             .total_effective_balance
             .max(EFFECTIVE_BALANCE_INCREMENT);
