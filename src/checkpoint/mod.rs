@@ -28,7 +28,8 @@
 //! verified state and kept in the anchor. Progress and warnings go through the run's [`Env`], which
 //! also lets the caller yield to the browser's event loop between hashing slices, abort, and lend a
 //! [`HashPool`] (Web Workers): a downloaded state is hashed while it arrives ([`hashing`]), so
-//! its root is ready moments after the last byte, and its bytes are kept once.
+//! its root is ready moments after the last byte, and only what the anchor reads of it is kept
+//! ([`KeptState`]); a local file's bytes go through the same hashing, piece by piece.
 
 mod error;
 mod hashing;
@@ -45,7 +46,7 @@ use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, ExecutionSource};
 use crate::merkle::{
-    ActiveValidators, HeaderView, KeptState, Progress, StateRootJob, StateView, SyncCommitteeView,
+    ActiveValidators, HeaderView, KeptState, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
 };
 use crate::store::{
@@ -419,20 +420,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         self.env.emit(&Event::Warning { code, message });
     }
 
-    fn progress(
-        &self,
-        phase: Phase,
-        done: u64,
-        total: Option<u64>,
-        bytes: u64,
-        started_ms: Option<f64>,
-        provider: Option<&str>,
-    ) {
-        emit_progress(
-            self.env, phase, done, total, bytes, started_ms, provider, None,
-        );
-    }
-
     /// Tries each of `providers` in turn while the failure is the provider's fault, warning
     /// `PROVIDER_FAILED` before moving on; returns the first provider's error when all fail, and
     /// [`CheckpointError::NoProviders`] when there is none.
@@ -512,57 +499,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             Ok(_) => sink.finish().await.map(Some),
             Err(ApiError::HttpStatus { status: 404, .. }) => Ok(None),
             Err(e) => Err(sink.take_error(e)),
-        }
-    }
-
-    /// `hash_tree_root(state)` of a local state file (a downloaded state is hashed while it
-    /// downloads, see [`hashing`]): in steps on this thread, yielding (through [`Env::pause`])
-    /// after each [`TASK_BUDGET_MS`] of work, with one progress event per yield;
-    /// [`CheckpointError::InvalidState`] for bytes that are no `BeaconState` of `fork`, `Hash`
-    /// progress ending with `done == total`, and [`CheckpointError::Aborted`] when asked to stop.
-    async fn hash_state(
-        &self,
-        provider: &str,
-        bytes: &[u8],
-        fork: ForkName,
-    ) -> Result<Root, CheckpointError> {
-        let invalid = |error| CheckpointError::InvalidState {
-            provider: provider.to_string(),
-            error,
-        };
-        let mut job = StateRootJob::new(bytes, fork, self.ctx.network.preset).map_err(invalid)?;
-        let started = self.env.now_ms();
-        let mut pacer = Pacer::new(self.env);
-        let step = if pacer.timed() {
-            HASH_NODES_PER_STEP
-        } else {
-            HASH_NODES_PER_SLICE
-        };
-        loop {
-            match job.step(step).map_err(invalid)? {
-                Progress::Done(root) => {
-                    let n = bytes.len() as u64;
-                    self.progress(Phase::Hash, n, Some(n), n, started, Some(provider));
-                    return Ok(root);
-                }
-                Progress::Pending {
-                    bytes_done,
-                    bytes_total,
-                } => {
-                    if pacer.due() {
-                        self.progress(
-                            Phase::Hash,
-                            bytes_done,
-                            Some(bytes_total),
-                            bytes_done,
-                            started,
-                            Some(provider),
-                        );
-                        pacer.pause().await;
-                        self.check_abort()?;
-                    }
-                }
-            }
         }
     }
 
@@ -905,7 +841,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         }
         self.check_state_genesis(STATE_FILE, &view)?;
-        let state_root = self.hash_state(STATE_FILE, bytes, fork).await?;
+        // Hashed as a download is, piece by piece (with the hash workers when there are).
+        let state_root = hashing::hash_local(self.ctx.network, self.env, bytes).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
         drop(view);
         Ok(CheckedState {

@@ -733,6 +733,17 @@ impl StreamingStateRoot {
         Ok(())
     }
 
+    /// Makes the window's room `bytes` (at most the body's announced length) at once, when the
+    /// caller knows how far its reading runs ahead of the hashing: one allocation instead of a
+    /// doubling series whose old blocks a wasm heap keeps. Best effort: without the room, the
+    /// window grows as bytes arrive.
+    pub fn reserve_window(&mut self, bytes: usize) {
+        let want = bytes.min(self.total - self.base);
+        let _ = self
+            .window
+            .try_reserve_exact(want.saturating_sub(self.window.len()));
+    }
+
     /// Bytes received so far.
     pub fn received(&self) -> usize {
         self.base + self.window.len()
