@@ -197,14 +197,13 @@ impl<'c, E: Env> StateSink<'c, E> {
             }));
         }
         let head = std::mem::take(&mut self.head);
-        let stream = if head.len() == total {
+        let mut stream = if head.len() == total {
             StreamingStateRoot::with_bytes(fork, preset, head, task_bytes)
         } else {
             let mut s = StreamingStateRoot::new(fork, preset, total, task_bytes);
             s.push(&head).map(|()| s)
         }
         .map_err(|e| self.invalid(e))?;
-        let mut stream = stream;
         if let Some(pool) = &self.pool {
             // What is held at most: the read-ahead, the tasks in flight and a chunk, and as much
             // again of released bytes before the window moves them out. Reserved once, so the
