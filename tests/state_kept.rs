@@ -271,7 +271,7 @@ fn every_activity_state_is_counted_as_the_whole_path_counts_it() {
     let n = (bytes.len() - registry).min(21_063 * 121) / 121;
     for i in 0..n {
         let v = registry + 121 * i;
-        let (activation, exit) = match i % 6 {
+        let (activation, exit): (u64, u64) = match i % 6 {
             0 => (11, u64::MAX),
             1 => (10, u64::MAX),
             2 => (3, 10),
@@ -279,8 +279,8 @@ fn every_activity_state_is_counted_as_the_whole_path_counts_it() {
             4 => (0, 9),
             _ => (0, u64::MAX),
         };
-        bytes[v + 97..v + 105].copy_from_slice(&(activation as u64).to_le_bytes());
-        bytes[v + 105..v + 113].copy_from_slice(&(exit as u64).to_le_bytes());
+        bytes[v + 97..v + 105].copy_from_slice(&activation.to_le_bytes());
+        bytes[v + 105..v + 113].copy_from_slice(&exit.to_le_bytes());
         if i % 1000 == 999 {
             bytes[v + 80..v + 88].copy_from_slice(&(u64::MAX / 3).to_le_bytes());
         }

@@ -522,7 +522,8 @@ impl Keeper {
     fn new(plan: &StatePlan, head: &[u8], preset: PresetName) -> Result<Keeper, StreamError> {
         let fields = plan.schema.fields();
         let fixed_len: usize = fields.iter().map(|(_, t)| t.fixed_part_size()).sum();
-        let mut keep = vec![0..fixed_len];
+        let mut keep = Vec::with_capacity(fields.len() + 1);
+        keep.push(0..fixed_len);
         let mut ranges = Vec::with_capacity(fields.len());
         let mut at = fixed_len;
         for ((name, ty), r) in fields.iter().zip(&plan.field_ranges) {
