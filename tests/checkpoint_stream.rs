@@ -572,3 +572,47 @@ fn over_http_with_a_pool_faults_keep_their_codes_and_failover_works() {
         );
     }
 }
+
+#[test]
+fn a_local_state_file_is_hashed_by_the_pool_without_download_progress() {
+    let case = spec_case();
+    let slot = u64::from_le_bytes(case.state[40..48].try_into().unwrap());
+    assert_eq!(
+        slot % 32,
+        0,
+        "the fixture state is at an epoch's first slot"
+    );
+    for workers in [0usize, 2] {
+        let hooks = if workers == 0 {
+            Recorder::default()
+        } else {
+            Recorder::with_pool(workers, Behaviour::Flaky)
+        };
+        let store = MemoryStore::new(&case.net.name, case.net.genesis_validators_root.0);
+        let v = run(
+            &case.net,
+            &[] as &[Chunked],
+            &store,
+            &case.clock,
+            &hooks,
+            &Source::StateFile(case.state.clone()),
+        )
+        .unwrap();
+        assert_eq!(v.anchor.state_root, case.header.header.state_root.0);
+        assert_eq!(v.anchor.active_validators, 256);
+        let n = case.state.len() as u64;
+        assert_eq!(
+            hooks.hash_events().last(),
+            Some(&(n, Some(n), Some(workers as u32)))
+        );
+        assert!(
+            hooks.download_events().is_empty(),
+            "a file is not downloaded"
+        );
+        if let Some(pool) = &hooks.pool {
+            assert!(*pool.submitted.borrow() >= 2, "tasks went to the pool");
+            // Failed workers' tasks were hashed on this thread from the window.
+            assert_eq!(hooks.warnings(), vec!["HASH_WORKERS_FAILED"]);
+        }
+    }
+}

@@ -413,7 +413,9 @@ pub trait BeaconApi {
     /// root of a header the caller already holds, so the provider should have it.
     async fn block_ssz(&self, root: &Root) -> Result<RawBody, ApiError>;
 
-    /// `GET /eth/v1/beacon/execution_payload_envelope/{block_root}` as SSZ (Gloas on): the
+    /// `GET /eth/v1/beacon/execution_payload_envelopes/{block_root}` as SSZ (Gloas on; the plural
+    /// name beacon-APIs#613 settled on, as Teku serves it; the earlier singular name is not asked,
+    /// since a 404 for an unknown route would read as "no envelope"): the
     /// `SignedExecutionPayloadEnvelope` of the block, *not* verified here. `Ok(None)` on 404: the
     /// provider holds no envelope for the block (it was never delivered, or not to this node).
     /// A provider without the call answers an [`ApiError::HttpStatus`] 501, never "no envelope".
@@ -423,7 +425,7 @@ pub trait BeaconApi {
     ) -> Result<Option<RawBody>, ApiError> {
         Err(ApiError::HttpStatus {
             url: format!(
-                "{}/eth/v1/beacon/execution_payload_envelope/0x{}",
+                "{}/eth/v1/beacon/execution_payload_envelopes/0x{}",
                 self.base_url(),
                 hex::encode(block_root)
             ),
@@ -630,7 +632,7 @@ impl<T: Transport> BeaconApi for HttpBeaconApi<T> {
         block_root: &Root,
     ) -> Result<Option<RawBody>, ApiError> {
         let path = format!(
-            "/eth/v1/beacon/execution_payload_envelope/0x{}",
+            "/eth/v1/beacon/execution_payload_envelopes/0x{}",
             hex::encode(block_root)
         );
         let Some(resp) = self

@@ -1,11 +1,13 @@
 //! The state root of a downloaded state, computed while it downloads.
 //!
 //! Hashing a mainnet state after its download takes as long again as the download on one
-//! thread. Here the body goes, chunk by chunk, into a [`StreamingStateRoot`]: the one buffer that
-//! keeps the state for the checks that follow (no second copy). Each ~1 MiB task (a run of
-//! validators, balances, ...) whose bytes are in is handed to a [`HashPool`] (Web Workers in a
-//! browser) or, without one, hashed on this thread in slices between [`crate::ctx::Env::pause`]s. The root
-//! is then ready moments after the last byte.
+//! thread. Here the body goes, chunk by chunk, into a [`StreamingStateRoot`], which does not
+//! keep the state: it holds the bytes of the tasks not hashed yet, and copies out what the checks
+//! that follow read ([`KeptState`]: the fixed part, a few variable fields, the registry's active
+//! count and balance). Each ~1 MiB task (a run of validators, balances, ...) whose bytes are in
+//! is handed to a [`HashPool`] (Web Workers in a browser) or, without one, hashed on this thread
+//! in slices between [`crate::ctx::Env::pause`]s. The root is then ready moments after the last
+//! byte, and memory stays bounded by [`READ_AHEAD_BYTES`], not by the state's size.
 //!
 //! Pacing: with a pool, reading stops while more than [`READ_AHEAD_BYTES`] wait unhashed, so on
 //! a link faster than the workers TCP flow control holds the download back instead of a backlog
@@ -21,16 +23,19 @@ use crate::beacon_api::{consensus_version, ApiError, BodySink};
 use crate::config::NetworkConfig;
 use crate::ctx::{Env, HashPool, PoolResult, PoolTask};
 use crate::event::Event;
-use crate::merkle::{StreamError, StreamingStateRoot, DEFAULT_TASK_BYTES};
+use crate::merkle::{KeptState, StreamError, StreamingStateRoot, DEFAULT_TASK_BYTES};
 use crate::types::ForkName;
 
 /// Task size when this thread hashes: about 256 KiB of validators is ~20k node hashes, a few ms
 /// to ~15 ms in wasm, so one indivisible task stays well inside [`super::TASK_BUDGET_MS`].
 pub const INLINE_TASK_BYTES: usize = 256 << 10;
 
-/// Most bytes received but not yet hashed while a pool hashes (see the module docs): 16 MiB is
-/// ~0.1-0.2 s of hashing for four workers, so the root follows the last byte within that.
-pub const READ_AHEAD_BYTES: u64 = 16 << 20;
+/// Most bytes received but not yet hashed while a pool hashes (see the module docs): 8 MiB is
+/// more than a pool's tasks in flight (3 per worker of ~1 MiB), so no worker waits for bytes,
+/// and ~0.1 s of hashing for two workers, so the root follows the last byte within that. It
+/// bounds the stream's window (`READ_AHEAD_BYTES` and the tasks in flight, twice over: see
+/// [`StreamingStateRoot::reserve_window`]).
+pub const READ_AHEAD_BYTES: u64 = 8 << 20;
 
 /// Bytes a state needs before its fork can be read: up to `fork.current_version`.
 const FORK_PREFIX_BYTES: usize = 56;
@@ -38,9 +43,29 @@ const FORK_PREFIX_BYTES: usize = 56;
 /// Download and hash progress is reported at most once per this many bytes (and at the end).
 const PROGRESS_STEP_BYTES: u64 = 1 << 20;
 
-/// A verified download's outcome: the state's bytes (the only copy), fork and root.
+/// Bytes of a local state file handed to the stream at a time, as a download's chunks are.
+const LOCAL_PIECE_BYTES: usize = 1 << 20;
+
+/// The root of a local state file's bytes, hashed as a download is ([`StateSink`]: workers when
+/// the env lends a pool, else this thread in paced slices), with `Hash` progress only.
+pub(super) async fn hash_local<E: Env>(
+    network: &NetworkConfig,
+    env: &E,
+    bytes: &[u8],
+) -> Result<Root, CheckpointError> {
+    let mut sink = StateSink::new(network, env, super::STATE_FILE);
+    sink.local = true;
+    sink.length = Some(bytes.len() as u64);
+    for piece in bytes.chunks(LOCAL_PIECE_BYTES) {
+        sink.on_chunk(piece).await?;
+    }
+    Ok(sink.finish().await?.root)
+}
+
+/// A hashed download's outcome: what the anchor reads of the state (not the state), its fork
+/// and its root.
 pub(super) struct HashedState {
-    pub bytes: Vec<u8>,
+    pub kept: KeptState<'static>,
     pub fork: ForkName,
     pub root: Root,
 }
@@ -69,6 +94,8 @@ pub(super) struct StateSink<'c, E> {
     started_ms: Option<f64>,
     pacer: Pacer<'c, E>,
     pool_warned: bool,
+    /// A local file's bytes, not a download: no `Download` progress.
+    local: bool,
 }
 
 impl<'c, E: Env> StateSink<'c, E> {
@@ -93,6 +120,7 @@ impl<'c, E: Env> StateSink<'c, E> {
             started_ms: env.now_ms(),
             pacer: Pacer::new(env),
             pool_warned: false,
+            local: false,
         }
     }
 
@@ -169,13 +197,20 @@ impl<'c, E: Env> StateSink<'c, E> {
             }));
         }
         let head = std::mem::take(&mut self.head);
-        let stream = if head.len() == total {
+        let mut stream = if head.len() == total {
             StreamingStateRoot::with_bytes(fork, preset, head, task_bytes)
         } else {
             let mut s = StreamingStateRoot::new(fork, preset, total, task_bytes);
             s.push(&head).map(|()| s)
         }
         .map_err(|e| self.invalid(e))?;
+        if let Some(pool) = &self.pool {
+            // What is held at most: the read-ahead, the tasks in flight and a chunk, and as much
+            // again of released bytes before the window moves them out. Reserved once, so the
+            // window never reallocates (wasm memory keeps every block it ever grew to).
+            let live = READ_AHEAD_BYTES as usize + (pool.capacity() + 2) * task_bytes;
+            stream.reserve_window(2 * live);
+        }
         self.fork = Some(fork);
         self.stream = Some(stream);
         Ok(())
@@ -337,16 +372,18 @@ impl<'c, E: Env> StateSink<'c, E> {
         let p = Some(self.provider);
         if !self.download_done {
             self.download_done = last_byte || force;
-            emit_progress(
-                self.env,
-                Phase::Download,
-                self.received,
-                self.length,
-                self.received,
-                self.started_ms,
-                p,
-                None,
-            );
+            if !self.local {
+                emit_progress(
+                    self.env,
+                    Phase::Download,
+                    self.received,
+                    self.length,
+                    self.received,
+                    self.started_ms,
+                    p,
+                    None,
+                );
+            }
         }
         let hashed = self.hashed_bytes();
         emit_progress(
@@ -419,11 +456,8 @@ impl<'c, E: Env> StateSink<'c, E> {
             Some(self.provider),
             Some(self.workers()),
         );
-        Ok(HashedState {
-            bytes: stream.into_bytes(),
-            fork,
-            root,
-        })
+        let kept = stream.into_kept().ok_or(CheckpointError::Aborted)?;
+        Ok(HashedState { kept, fork, root })
     }
 }
 

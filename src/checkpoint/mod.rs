@@ -39,7 +39,8 @@
 //! verified state and kept in the anchor. Progress and warnings go through the run's [`Env`], which
 //! also lets the caller yield to the browser's event loop between hashing slices, abort, and lend a
 //! [`HashPool`] (Web Workers): a downloaded state is hashed while it arrives ([`hashing`]), so
-//! its root is ready moments after the last byte, and its bytes are kept once.
+//! its root is ready moments after the last byte, and only what the anchor reads of it is kept
+//! ([`KeptState`]); a local file's bytes go through the same hashing, piece by piece.
 
 mod envelope;
 mod error;
@@ -55,14 +56,12 @@ pub use envelope::{
 pub use error::CheckpointError;
 pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
 
-use std::borrow::Cow;
-
 use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, ExecutionSource};
 use crate::merkle::{
-    ActiveValidators, HeaderView, Progress, StateRootJob, StateView, SyncCommitteeView,
+    ActiveValidators, HeaderView, KeptState, StateView, SyncCommitteeView,
     EFFECTIVE_BALANCE_INCREMENT,
 };
 use crate::store::{
@@ -299,11 +298,10 @@ impl<'h, E: Env> Pacer<'h, E> {
     }
 }
 
-/// A state whose root is known and whose link to a block was checked. The bytes are borrowed
-/// from a local state file (no copy of a multi-hundred-megabyte buffer) or owned after a
-/// download.
+/// A state whose root is known and whose link to a block was checked: borrowed whole from a
+/// local state file (no copy of a multi-hundred-megabyte buffer), or what a download kept.
 struct CheckedState<'s> {
-    bytes: Cow<'s, [u8]>,
+    state: KeptState<'s>,
     fork: ForkName,
     state_root: Root,
     block_root: Root,
@@ -418,7 +416,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             .await?;
         // The verified state's block roots and summaries are kept with the anchor, so backfill
         // can place and verify older blocks after the state is gone.
-        let view = self.view(&checked.provider, &checked.bytes, checked.fork)?;
+        let view = checked.state.view();
         let roots = crate::backfill::KnownRoots::from_view(&view).map_err(|e| {
             CheckpointError::Store(StoreError::InvalidAnchorRoots {
                 expected: "the anchor state's block roots".into(),
@@ -438,20 +436,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
 
     fn warn(&self, code: &'static str, message: String) {
         self.env.emit(&Event::Warning { code, message });
-    }
-
-    fn progress(
-        &self,
-        phase: Phase,
-        done: u64,
-        total: Option<u64>,
-        bytes: u64,
-        started_ms: Option<f64>,
-        provider: Option<&str>,
-    ) {
-        emit_progress(
-            self.env, phase, done, total, bytes, started_ms, provider, None,
-        );
     }
 
     /// Tries each of `providers` in turn while the failure is the provider's fault, warning
@@ -577,57 +561,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         }
     }
 
-    /// `hash_tree_root(state)` of a local state file (a downloaded state is hashed while it
-    /// downloads, see [`hashing`]): in steps on this thread, yielding (through [`Env::pause`])
-    /// after each [`TASK_BUDGET_MS`] of work, with one progress event per yield;
-    /// [`CheckpointError::InvalidState`] for bytes that are no `BeaconState` of `fork`, `Hash`
-    /// progress ending with `done == total`, and [`CheckpointError::Aborted`] when asked to stop.
-    async fn hash_state(
-        &self,
-        provider: &str,
-        bytes: &[u8],
-        fork: ForkName,
-    ) -> Result<Root, CheckpointError> {
-        let invalid = |error| CheckpointError::InvalidState {
-            provider: provider.to_string(),
-            error,
-        };
-        let mut job = StateRootJob::new(bytes, fork, self.ctx.network.preset).map_err(invalid)?;
-        let started = self.env.now_ms();
-        let mut pacer = Pacer::new(self.env);
-        let step = if pacer.timed() {
-            HASH_NODES_PER_STEP
-        } else {
-            HASH_NODES_PER_SLICE
-        };
-        loop {
-            match job.step(step).map_err(invalid)? {
-                Progress::Done(root) => {
-                    let n = bytes.len() as u64;
-                    self.progress(Phase::Hash, n, Some(n), n, started, Some(provider));
-                    return Ok(root);
-                }
-                Progress::Pending {
-                    bytes_done,
-                    bytes_total,
-                } => {
-                    if pacer.due() {
-                        self.progress(
-                            Phase::Hash,
-                            bytes_done,
-                            Some(bytes_total),
-                            bytes_done,
-                            started,
-                            Some(provider),
-                        );
-                        pacer.pause().await;
-                        self.check_abort()?;
-                    }
-                }
-            }
-        }
-    }
-
     /// The active validators at `epoch` and their total effective balance (the inputs of
     /// `compute_weak_subjectivity_period`), read in steps that yield like hashing does: a
     /// registry of two million validators is ~240 MB to walk.
@@ -660,20 +593,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             }
         }
         Ok(out)
-    }
-
-    fn view<'b>(
-        &self,
-        provider: &str,
-        bytes: &'b [u8],
-        fork: ForkName,
-    ) -> Result<StateView<'b>, CheckpointError> {
-        StateView::new(bytes, fork, self.ctx.network.preset).map_err(|error| {
-            CheckpointError::InvalidState {
-                provider: provider.to_string(),
-                error,
-            }
-        })
     }
 
     fn check_state_genesis(&self, provider: &str, view: &StateView) -> Result<(), CheckpointError> {
@@ -739,7 +658,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: state_root,
             });
         }
-        let view = self.view(&url, &state.bytes, fork)?;
+        let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         if view.slot() != block_slot {
             return Err(CheckpointError::StateLinkMismatch {
@@ -761,7 +680,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         let payload = self.anchor_payload(Some(p), &view, &root).await?;
         drop(view);
         Ok(CheckedState {
-            bytes: Cow::Owned(state.bytes),
+            state: state.kept,
             fork,
             state_root,
             block_root: root,
@@ -790,7 +709,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         };
         let (fork, state_root) = (state.fork, state.root);
-        let view = self.view(&url, &state.bytes, fork)?;
+        let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         let link = |what: &'static str, expected: String, actual: String| {
             Err(CheckpointError::StateLinkMismatch {
@@ -831,7 +750,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         let payload = self.anchor_payload(Some(p), &view, &header.root).await?;
         drop(view);
         Ok(CheckedState {
-            bytes: Cow::Owned(state.bytes),
+            state: state.kept,
             fork,
             state_root,
             block_root: header.root,
@@ -938,7 +857,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         };
         let (fork, state_root) = (state.fork, state.root);
-        let view = self.view(&url, &state.bytes, fork)?;
+        let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
         let header = header_by_root(p, block_root).await?;
@@ -952,7 +871,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         let payload = self.anchor_payload(Some(p), &view, &block_root).await?;
         drop(view);
         Ok(CheckedState {
-            bytes: Cow::Owned(state.bytes),
+            state: state.kept,
             fork,
             state_root,
             block_root,
@@ -972,7 +891,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         bytes: &'s [u8],
     ) -> Result<CheckedState<'s>, CheckpointError> {
         let fork = state_fork(self.ctx.network, self.env, STATE_FILE, None, bytes)?;
-        let view = self.view(STATE_FILE, bytes, fork)?;
+        let state = KeptState::whole(bytes, fork, self.ctx.network.preset).map_err(|error| {
+            CheckpointError::InvalidState {
+                provider: STATE_FILE.to_string(),
+                error,
+            }
+        })?;
+        let view = state.view();
         let slot = view.slot();
         let start = self
             .ctx
@@ -986,11 +911,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         }
         self.check_state_genesis(STATE_FILE, &view)?;
-        let state_root = self.hash_state(STATE_FILE, bytes, fork).await?;
+        // Hashed as a download is, piece by piece (with the hash workers when there are).
+        let state_root = hashing::hash_local(self.ctx.network, self.env, bytes).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
         let payload = self.anchor_payload(None, &view, &block_root).await?;
+        drop(view);
         Ok(CheckedState {
-            bytes: Cow::Borrowed(bytes),
+            state,
             fork,
             state_root,
             block_root,
@@ -1008,7 +935,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         providers: Vec<String>,
         checkpoint: Option<&WsCheckpoint>,
     ) -> Result<(AnchorRecord, WsStatus), CheckpointError> {
-        let view = self.view(&c.provider, &c.bytes, c.fork)?;
+        let view = c.state.view();
         let state_epoch = self.ctx.network.compute_epoch_at_slot(view.slot());
         // A Gloas block's own post-state standing for the next boundary (see
         // `gloas_block_before_boundary`) takes the checkpoint's epoch: the state the spec's
@@ -1019,7 +946,12 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             }
             _ => state_epoch,
         };
-        let active = self.active_validators_paced(&view, state_epoch).await?;
+        // A streamed state's registry was counted as it passed (at the state's epoch: both are
+        // the slot over the preset's SLOTS_PER_EPOCH); a whole one is walked here.
+        let active = match c.state.registry() {
+            Some(r) => r.active,
+            None => self.active_validators_paced(&view, state_epoch).await?,
+        };
         let total_active_balance = active
             .total_effective_balance
             .max(EFFECTIVE_BALANCE_INCREMENT);

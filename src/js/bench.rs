@@ -62,7 +62,8 @@ pub struct StateStream {
 impl StateStream {
     /// A stream for a state of `fork` ("phase0".."fulu") under `preset` ("mainnet" |
     /// "minimal") of exactly `totalLen` bytes, cut into tasks of about `taskBytes` bytes
-    /// (default 1 MiB). Allocates the state's buffer once, at its full size.
+    /// (default 1 MiB). Does not keep the state: its bytes stay in a window until their task's
+    /// root is in.
     #[wasm_bindgen(constructor)]
     pub fn new(
         fork: &str,
@@ -81,7 +82,7 @@ impl StateStream {
         })
     }
 
-    /// Appends the next chunk of the body (copied into the state's buffer).
+    /// Appends the next chunk of the body (copied into the stream's window).
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
         self.inner.push(chunk).map_err(|e| stream_error(&e))
     }

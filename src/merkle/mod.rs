@@ -34,8 +34,9 @@ pub use stream::{
     Task, TaskHasher, TaskSpec, DEFAULT_TASK_BYTES,
 };
 pub use view::{
-    active_validators, get_total_active_balance, ActiveValidators, CheckpointView, ForkView,
-    HeaderView, StateView, SyncCommitteeView, ValidatorView, EFFECTIVE_BALANCE_INCREMENT,
+    active_validators, count_active, get_total_active_balance, ActiveValidators, CheckpointView,
+    ForkView, HeaderView, KeptState, Registry, StateView, SyncCommitteeView, ValidatorView,
+    EFFECTIVE_BALANCE_INCREMENT, VALIDATOR_BYTES,
 };
 
 use crate::types::{ForkName, PresetName};

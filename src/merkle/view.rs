@@ -3,11 +3,16 @@
 //! [`StateView::new`] validates the top-level layout once (offsets, and that every list of
 //! fixed-size elements is a whole number of elements within its limit), so the accessors below
 //! cannot read out of bounds; per-index accessors return `None` past the end.
+//!
+//! A streamed state is not kept whole ([`KeptState`]): only its fixed part and the few
+//! variable fields the anchor reads stay, and a view over it has no registry (the validator
+//! accessors see an empty one; the weak-subjectivity inputs were counted as the records passed).
 
 use super::schema::{beacon_state, SszType};
 use super::ssz::{container_ranges, SeqPlan};
 use super::MerkleError;
 use crate::types::{with_preset, ForkName, Preset, PresetName};
+use std::borrow::Cow;
 use std::ops::Range;
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -138,13 +143,14 @@ impl<'a> SyncCommitteeView<'a> {
     }
 }
 
-/// Zero-copy view over BeaconState SSZ bytes.
+/// Zero-copy view over BeaconState SSZ bytes (all of them, or what a [`KeptState`] kept).
 pub struct StateView<'a> {
     bytes: &'a [u8],
     fork: ForkName,
     preset: PresetName,
     schema: SszType,
-    ranges: Vec<Range<usize>>,
+    /// Each field's bytes within `bytes`; `None` for a field a [`KeptState`] did not keep.
+    ranges: Vec<Option<Range<usize>>>,
 }
 
 impl<'a> StateView<'a> {
@@ -160,7 +166,7 @@ impl<'a> StateView<'a> {
             fork,
             preset,
             schema,
-            ranges,
+            ranges: ranges.into_iter().map(Some).collect(),
         })
     }
 
@@ -174,10 +180,16 @@ impl<'a> StateView<'a> {
         self.preset
     }
 
-    /// The raw bytes of top-level field `name`, if the fork has it.
+    /// The raw bytes of top-level field `name`, if the fork has it (and, in a view of a
+    /// [`KeptState`], if it was kept).
     pub fn field_bytes(&self, name: &str) -> Option<&'a [u8]> {
         let i = self.schema.field_index(name)?;
-        Some(&self.bytes[self.ranges[i].clone()])
+        Some(&self.bytes[self.ranges[i].clone()?])
+    }
+
+    /// A list's bytes, empty when it was not kept (the registry of a [`KeptState`]).
+    fn list(&self, name: &str) -> &'a [u8] {
+        self.field_bytes(name).unwrap_or_default()
     }
 
     fn field(&self, name: &str) -> &'a [u8] {
@@ -250,30 +262,31 @@ impl<'a> StateView<'a> {
             root: arr(b, 8),
         }
     }
-    /// Number of validators in the registry.
+    /// Number of validators in the registry (0 in a view of a [`KeptState`]: see
+    /// [`KeptState::registry`]).
     pub fn validators_len(&self) -> usize {
-        self.field("validators").len() / 121
+        self.list("validators").len() / 121
     }
     /// `validators[i]`.
     pub fn validator(&self, i: usize) -> Option<ValidatorView<'a>> {
-        let b = self.field("validators");
+        let b = self.list("validators");
         (i < b.len() / 121).then(|| ValidatorView {
             bytes: &b[121 * i..121 * i + 121],
         })
     }
     /// Every validator, in index order.
     pub fn validators(&self) -> impl Iterator<Item = ValidatorView<'a>> + 'a {
-        self.field("validators")
+        self.list("validators")
             .chunks_exact(121)
             .map(|bytes| ValidatorView { bytes })
     }
     /// Number of balances (equals the validator count in a valid state).
     pub fn balances_len(&self) -> usize {
-        self.field("balances").len() / 8
+        self.list("balances").len() / 8
     }
     /// `balances[i]`, in Gwei.
     pub fn balance(&self, i: usize) -> Option<u64> {
-        let b = self.field("balances");
+        let b = self.list("balances");
         (i < b.len() / 8).then(|| u64_at(b, 8 * i))
     }
     fn committee(&self, name: &str) -> Option<SyncCommitteeView<'a>> {
@@ -293,6 +306,85 @@ impl<'a> StateView<'a> {
     }
 }
 
+/// The registry's numbers, counted while its records streamed past (the registry itself is not
+/// kept): the inputs of `compute_weak_subjectivity_period` at the state's epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Registry {
+    /// Validators in the registry.
+    pub validators: u64,
+    /// The epoch activity was judged at: `compute_epoch_at_slot(state.slot)`.
+    pub epoch: u64,
+    /// The active validators at `epoch` and their effective balance.
+    pub active: ActiveValidators,
+}
+
+/// The parts of a verified state the anchor reads, without the rest: the whole fixed part (slot,
+/// fork, header, checkpoints, `block_roots`, `state_roots`, both sync committees, ...) and the
+/// variable fields that are containers (the execution payload header, the Gloas bid) or
+/// `historical_summaries`; every other list (the registry, balances, participation, queues) is
+/// dropped once hashed. A local file's state is kept whole, borrowed.
+#[derive(Clone, Debug)]
+pub struct KeptState<'s> {
+    bytes: Cow<'s, [u8]>,
+    ranges: Vec<Option<Range<usize>>>,
+    fork: ForkName,
+    preset: PresetName,
+    registry: Option<Registry>,
+}
+
+impl<'s> KeptState<'s> {
+    /// A whole state in memory, validated like [`StateView::new`].
+    pub fn whole(bytes: &'s [u8], fork: ForkName, preset: PresetName) -> Result<Self, MerkleError> {
+        let ranges = StateView::new(bytes, fork, preset)?.ranges;
+        Ok(KeptState {
+            bytes: Cow::Borrowed(bytes),
+            ranges,
+            fork,
+            preset,
+            registry: None,
+        })
+    }
+
+    /// What a stream kept: `bytes` holds the kept fields at `ranges` (validated by the plan).
+    pub(super) fn streamed(
+        bytes: Vec<u8>,
+        ranges: Vec<Option<Range<usize>>>,
+        fork: ForkName,
+        preset: PresetName,
+        registry: Registry,
+    ) -> KeptState<'static> {
+        KeptState {
+            bytes: Cow::Owned(bytes),
+            ranges,
+            fork,
+            preset,
+            registry: Some(registry),
+        }
+    }
+
+    /// A view of what was kept.
+    pub fn view(&self) -> StateView<'_> {
+        StateView {
+            bytes: &self.bytes,
+            fork: self.fork,
+            preset: self.preset,
+            schema: beacon_state(self.fork, self.preset),
+            ranges: self.ranges.clone(),
+        }
+    }
+
+    /// The registry's numbers when it streamed past; `None` when the state is kept whole (read
+    /// them from the view's validators).
+    pub fn registry(&self) -> Option<Registry> {
+        self.registry
+    }
+
+    /// Bytes kept.
+    pub fn kept_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
 /// Active validators at an epoch, counted in one pass over the registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActiveValidators {
@@ -302,21 +394,41 @@ pub struct ActiveValidators {
     pub total_effective_balance: u64,
 }
 
-/// Counts active validators at `epoch` and sums their effective balances (Gwei).
-pub fn active_validators(view: &StateView, epoch: u64) -> ActiveValidators {
-    let mut out = ActiveValidators {
+impl ActiveValidators {
+    /// None counted yet.
+    pub const NONE: ActiveValidators = ActiveValidators {
         count: 0,
         total_effective_balance: 0,
     };
-    for v in view.validators() {
+
+    /// Counts `v` when it is active at `epoch`.
+    pub fn add(&mut self, v: ValidatorView, epoch: u64) {
         if v.is_active_validator(epoch) {
-            out.count += 1;
-            out.total_effective_balance = out
+            self.count += 1;
+            self.total_effective_balance = self
                 .total_effective_balance
                 .saturating_add(v.effective_balance());
         }
     }
+}
+
+/// Bytes of one SSZ `Validator` record.
+pub const VALIDATOR_BYTES: usize = 121;
+
+/// Counts active validators at `epoch` and sums their effective balances (Gwei).
+pub fn active_validators(view: &StateView, epoch: u64) -> ActiveValidators {
+    let mut out = ActiveValidators::NONE;
+    for v in view.validators() {
+        out.add(v, epoch);
+    }
     out
+}
+
+/// [`ActiveValidators::add`] for each whole record of `records` (SSZ `Validator`s back to back).
+pub fn count_active(out: &mut ActiveValidators, records: &[u8], epoch: u64) {
+    for bytes in records.chunks_exact(VALIDATOR_BYTES) {
+        out.add(ValidatorView { bytes }, epoch);
+    }
 }
 
 /// `EFFECTIVE_BALANCE_INCREMENT` in Gwei (same in both presets).
