@@ -86,10 +86,17 @@ fn stream(
     Ok((root, s.into_kept().expect("finished"), max_window))
 }
 
-/// The fields a stream keeps: the fixed ones, variable containers and `historical_summaries`.
+/// The fields a stream keeps: the fixed ones, variable containers, `historical_summaries`, and
+/// Gloas's `payload_expected_withdrawals` and `builders` (the anchor's payload envelope is
+/// checked against them).
 fn kept_field(name: &str, ty: &merkle::SszType) -> bool {
     ty.fixed_size().is_some()
-        || name == "historical_summaries"
+        || [
+            "historical_summaries",
+            "payload_expected_withdrawals",
+            "builders",
+        ]
+        .contains(&name)
         || matches!(
             ty,
             merkle::SszType::Container(..) | merkle::SszType::ProgressiveContainer(..)
@@ -113,6 +120,20 @@ fn same_as_whole(bytes: &[u8], fork: ForkName, preset: PresetName, kept: &KeptSt
         }
     }
     assert_eq!(view.slot(), whole.slot(), "{what}");
+    // Of the registry, only the latest block header's proposer's record stays (it signs a
+    // self-built Gloas envelope); a neighbour's is gone.
+    let proposer = whole.latest_block_header().proposer_index as usize;
+    assert_eq!(
+        kept.validator(proposer).map(|v| v.pubkey().to_vec()),
+        whole.validator(proposer).map(|v| v.pubkey().to_vec()),
+        "{what}: the proposer's record"
+    );
+    if whole.validator(proposer + 1).is_some() {
+        assert!(
+            kept.validator(proposer + 1).is_none(),
+            "{what}: another record kept"
+        );
+    }
     assert_eq!(view.latest_block_header(), whole.latest_block_header());
     assert_eq!(view.finalized_checkpoint(), whole.finalized_checkpoint());
     assert_eq!(

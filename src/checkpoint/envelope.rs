@@ -17,7 +17,7 @@
 use crate::beacon_api::RawBody;
 use crate::config::{compute_signing_root, NetworkConfig};
 use crate::light::bls::{PublicKey, Signature};
-use crate::merkle::{self, SszType, StateView};
+use crate::merkle::{self, KeptState, SszType, StateView};
 use crate::store::{AnchorPayload, PayloadStatus};
 use crate::types::{hex0x, DomainType, ForkName, Hash256, Mainnet, Minimal, PresetName, SszSchema};
 
@@ -160,10 +160,11 @@ fn hex(b: &[u8]) -> String {
 /// execution engine's own check of the payload is the one assert a light client cannot run.
 pub fn verify_execution_payload_envelope(
     network: &NetworkConfig,
-    view: &StateView,
+    state: &KeptState,
     block_root: &Root,
     raw: &RawBody,
 ) -> Result<(), CheckpointError> {
+    let view = &state.view();
     let provider = raw.url.as_str();
     if let Some(named) = raw.consensus_version.filter(|f| *f != ForkName::Gloas) {
         return Err(mismatch(
@@ -286,7 +287,8 @@ pub fn verify_execution_payload_envelope(
         |b| hex(b),
     )?;
     let pubkey = if builder_index == BUILDER_INDEX_SELF_BUILD {
-        view.validator(header.proposer_index as usize)
+        state
+            .validator(header.proposer_index as usize)
             .map(|v| v.pubkey())
             .ok_or_else(|| {
                 mismatch(

@@ -510,10 +510,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     async fn anchor_payload(
         &self,
         p: Option<&A>,
-        view: &StateView<'_>,
+        state: &KeptState<'_>,
         block_root: &Root,
     ) -> Result<Option<AnchorPayload>, CheckpointError> {
-        let Some(mut payload) = envelope::from_state(view) else {
+        let Some(mut payload) = envelope::from_state(&state.view()) else {
             return Ok(None);
         };
         if payload.status.is_none() {
@@ -523,7 +523,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                     Some(raw) => {
                         verify_execution_payload_envelope(
                             self.ctx.network,
-                            view,
+                            state,
                             block_root,
                             &raw,
                         )?;
@@ -677,7 +677,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: hex0x(&block_root),
             });
         }
-        let payload = self.anchor_payload(Some(p), &view, &root).await?;
+        let payload = self.anchor_payload(Some(p), &state.kept, &root).await?;
         drop(view);
         Ok(CheckedState {
             state: state.kept,
@@ -747,7 +747,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 sr.map(|r| hex0x(&r)).unwrap_or_default(),
             );
         }
-        let payload = self.anchor_payload(Some(p), &view, &header.root).await?;
+        let payload = self
+            .anchor_payload(Some(p), &state.kept, &header.root)
+            .await?;
         drop(view);
         Ok(CheckedState {
             state: state.kept,
@@ -868,7 +870,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: state_root,
             });
         }
-        let payload = self.anchor_payload(Some(p), &view, &block_root).await?;
+        let payload = self
+            .anchor_payload(Some(p), &state.kept, &block_root)
+            .await?;
         drop(view);
         Ok(CheckedState {
             state: state.kept,
@@ -914,7 +918,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         // Hashed as a download is, piece by piece (with the hash workers when there are).
         let state_root = hashing::hash_local(self.ctx.network, self.env, bytes).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
-        let payload = self.anchor_payload(None, &view, &block_root).await?;
+        let payload = self.anchor_payload(None, &state, &block_root).await?;
         drop(view);
         Ok(CheckedState {
             state,

@@ -494,6 +494,13 @@ impl From<MerkleError> for StreamError {
 fn kept_field(name: &str, ty: &SszType) -> bool {
     ty.fixed_size().is_some()
         || name == "historical_summaries"
+        // Gloas: the withdrawals the anchor block's payload envelope must carry (checked by
+        // `checkpoint::envelope`); at most MAX_WITHDRAWALS_PER_PAYLOAD records.
+        || name == "payload_expected_withdrawals"
+        // Gloas: the builder registry, whose keys sign builder-made envelopes. It holds the
+        // staked builders, not the validators: kilobytes, where the validator registry is
+        // hundreds of megabytes.
+        || name == "builders"
         || matches!(
             ty,
             SszType::Container(..) | SszType::ProgressiveContainer(..)
@@ -511,6 +518,10 @@ struct Keeper {
     ranges: Vec<Option<Range<usize>>>,
     /// The registry's byte range in the state (empty without one).
     registry: Range<usize>,
+    /// The byte range of the latest block header's proposer's record (empty when outside the
+    /// registry), and that record as it is copied out.
+    proposer_range: Range<usize>,
+    proposer: Vec<u8>,
     /// The start of a record split between two chunks (shorter than a record).
     carry: Vec<u8>,
     epoch: u64,
@@ -545,11 +556,23 @@ impl Keeper {
         let slot = field("slot").map_or(0, |r| {
             u64::from_le_bytes(head[r.start..r.start + 8].try_into().expect("8 bytes"))
         });
+        let registry = field("validators").cloned().unwrap_or(0..0);
+        // `latest_block_header.proposer_index`: 8 bytes after the header's slot.
+        let proposer_range = field("latest_block_header")
+            .map(|r| {
+                u64::from_le_bytes(head[r.start + 8..r.start + 16].try_into().expect("8 bytes"))
+            })
+            .and_then(|i| usize::try_from(i).ok()?.checked_mul(VALIDATOR_BYTES))
+            .and_then(|off| registry.start.checked_add(off))
+            .filter(|start| start.saturating_add(VALIDATOR_BYTES) <= registry.end)
+            .map_or(0..0, |start| start..start + VALIDATOR_BYTES);
         Ok(Keeper {
             keep,
             bytes,
             ranges,
-            registry: field("validators").cloned().unwrap_or(0..0),
+            registry,
+            proposer_range,
+            proposer: Vec::with_capacity(VALIDATOR_BYTES),
             carry: Vec::with_capacity(VALIDATOR_BYTES),
             epoch: slot / with_preset!(preset, P => P::SLOTS_PER_EPOCH),
             active: ActiveValidators::NONE,
@@ -566,6 +589,9 @@ impl Keeper {
             if let Some(b) = within(r) {
                 self.bytes.extend_from_slice(b);
             }
+        }
+        if let Some(b) = within(&self.proposer_range) {
+            self.proposer.extend_from_slice(b);
         }
         let Some(mut records) = within(&self.registry) else {
             return;
@@ -591,7 +617,14 @@ impl Keeper {
             epoch: self.epoch,
             active: self.active,
         };
-        KeptState::streamed(self.bytes, self.ranges, fork, preset, registry)
+        KeptState::streamed(
+            self.bytes,
+            self.ranges,
+            fork,
+            preset,
+            registry,
+            self.proposer,
+        )
     }
 }
 

@@ -330,6 +330,9 @@ pub struct KeptState<'s> {
     fork: ForkName,
     preset: PresetName,
     registry: Option<Registry>,
+    /// A streamed state's one kept registry record: the latest block header's proposer's (the
+    /// signer of a self-built Gloas payload envelope). Empty when not streamed or out of range.
+    proposer: Vec<u8>,
 }
 
 impl<'s> KeptState<'s> {
@@ -342,6 +345,7 @@ impl<'s> KeptState<'s> {
             fork,
             preset,
             registry: None,
+            proposer: Vec::new(),
         })
     }
 
@@ -352,6 +356,7 @@ impl<'s> KeptState<'s> {
         fork: ForkName,
         preset: PresetName,
         registry: Registry,
+        proposer: Vec<u8>,
     ) -> KeptState<'static> {
         KeptState {
             bytes: Cow::Owned(bytes),
@@ -359,7 +364,22 @@ impl<'s> KeptState<'s> {
             fork,
             preset,
             registry: Some(registry),
+            proposer,
         }
+    }
+
+    /// Validator `i`'s record, where the kept state still holds it: any of a whole state's; of a
+    /// streamed one, only the latest block header's proposer's.
+    pub fn validator(&self, i: usize) -> Option<ValidatorView<'_>> {
+        if self.registry.is_none() {
+            return self.view().validator(i);
+        }
+        let proposer = self.view().latest_block_header().proposer_index;
+        (self.proposer.len() == VALIDATOR_BYTES && usize::try_from(proposer) == Ok(i)).then(|| {
+            ValidatorView {
+                bytes: &self.proposer,
+            }
+        })
     }
 
     /// A view of what was kept.
