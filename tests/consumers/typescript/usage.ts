@@ -6,6 +6,7 @@ import init, {
   LightSync,
   isLightSyncError,
   type Anchor,
+  type AnchorPayload,
   type BackfillSummary,
   type BlockRootAt,
   type ExecutionBlock,
@@ -13,6 +14,7 @@ import init, {
   type ErrorCode,
   type LightSyncEvents,
   type LightSyncOptions,
+  type PayloadStatus,
   type ProgressEvent,
   type Status,
   type StatusEvent,
@@ -81,6 +83,13 @@ export async function main(): Promise<void> {
   // @ts-expect-error slots are decimal strings, never numbers
   const slotNumber: number = anchor.slot;
   render(String(slotNumber));
+  // Gloas on: whether the anchor block's payload was delivered; null before Gloas.
+  const payload: AnchorPayload | null = anchor.payload;
+  const delivered: PayloadStatus | null = payload?.status ?? null;
+  render(`${delivered ?? "-"} ${payload?.blockHash ?? "-"}`);
+  // @ts-expect-error the status is "full" or "empty", nothing else
+  const unknownStatus: PayloadStatus = "pending";
+  render(unknownStatus);
 
   const status: Status = sync.status();
   if (status.ws) {
