@@ -1,0 +1,131 @@
+// Gloas in the browser: `LightSync.start()` to a verified anchor and `backfill()` down to genesis,
+// through the package and real IndexedDB in headless Chromium, against `lightsync devnet` on
+// 127.0.0.1 for a Gloas chain and for a Fulu chain that forks to Gloas. Under Gloas the anchor
+// records whether its block's payload was delivered (FULL: the provider served an envelope that
+// verifies against the anchor state; EMPTY: it answered 404), and a checkpoint whose boundary slot
+// is empty is anchored at the block's own post-state, in the epoch before (no epoch advance).
+//
+// Known answers come from the devnet over HTTP (its checkpoint, its canonical header chain), read
+// by the test itself, never from the page under test.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { canonicalHeaders, devnetNetwork, packagePage, requireBuilt, startDevnet, storedCounts } from "./helpers.mjs";
+
+requireBuilt();
+
+/** Minimal preset: `SLOTS_PER_EPOCH`. */
+const SLOTS_PER_EPOCH = 8;
+/** A short chain: 64 slots, finalized at epoch 6; `--gloas-epoch 3` forks well below the anchor. */
+const CHAIN = ["--preset", "minimal", "--validators", "64", "--slots", "64"];
+const GLOAS = ["--fork", "gloas"];
+const FULU_TO_GLOAS = ["--fork", "fulu", "--gloas-epoch", "3"];
+
+/**
+ * Starts a devnet with `args`, opens a page of the package, and in it runs `start()` from the
+ * devnet's checkpoint, then `backfill()` to genesis and `verifyStore()`. Resolves to the devnet's
+ * info, the page, and what the page saw (BigInts as strings).
+ */
+async function syncAndBackfill(t, args) {
+  const devnet = await startDevnet({ providers: 1, args: [...CHAIN, ...args] });
+  t.after(() => devnet.stop());
+  const { network } = await devnetNetwork(devnet.urls[0]);
+  const { page, problems } = await packagePage(t, "gloas");
+  t.after(() => {
+    // 404s are the devnet's empty slots and withheld payloads, expected here.
+    const shown = problems.filter((l) => !l.includes("status of 404"));
+    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
+  });
+  const seen = await page.evaluate(
+    async (opts) => {
+      const lib = await import("/pkg/beacon_lightsync.js");
+      await lib.default();
+      const sync = await lib.LightSync.create(opts);
+      await sync.reset();
+      const anchor = await sync.start();
+      const summary = await sync.backfill();
+      const report = await sync.verifyStore({ repair: false });
+      const status = sync.status();
+      const plain = (v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+      return plain({ anchor, summary, report: { ok: report.ok, checked: report.checked }, headers: status.headers });
+    },
+    {
+      network,
+      beaconApiUrls: devnet.urls,
+      checkpoint: devnet.checkpoint,
+      backfill: { targetSlot: "genesis", batchSize: 16, concurrency: 2 },
+    },
+  );
+  return { devnet, page, seen };
+}
+
+/** The devnet's canonical blocks from genesis to `anchorSlot`, checked to link, ending at `anchorRoot`. */
+async function canonicalChain(url, anchorSlot, anchorRoot) {
+  const chain = await canonicalHeaders(url, 0, anchorSlot);
+  const blocks = [...chain.entries()].filter(([, h]) => h !== null).sort((a, b) => a[0] - b[0]);
+  assert.equal(blocks.at(-1)[1].root, anchorRoot, "the devnet's canonical block at the anchor slot is the anchor");
+  for (let i = 1; i < blocks.length; i++) assert.equal(blocks[i][1].parentRoot, blocks[i - 1][1].root);
+  return blocks;
+}
+
+/** The checks every run shares: a checkpoint-trusted Gloas anchor at the checkpoint, and a whole chain to genesis. */
+async function assertAnchoredAndBackfilled({ devnet, page, seen }, { payload }) {
+  const [cpRoot, cpEpoch] = devnet.checkpoint.split(":");
+  const { anchor } = seen;
+  assert.equal(anchor.trust, "checkpoint", JSON.stringify(anchor));
+  assert.equal(anchor.fork, "gloas");
+  assert.equal(anchor.blockRoot, cpRoot);
+  assert.equal(anchor.epoch, cpEpoch);
+  assert.equal(anchor.stale, false);
+  assert.equal(anchor.payload?.status, payload, JSON.stringify(anchor.payload));
+  // The known answer: the devnet's envelope for the anchor block (404 when withheld). A delivered
+  // payload is the one the bid committed to, built on the latest delivered one.
+  const res = await fetch(`${devnet.urls[0]}/eth/v1/beacon/execution_payload_envelopes/${cpRoot}`, {
+    headers: { Accept: "application/json" },
+  });
+  assert.equal(res.status, payload === "full" ? 200 : 404);
+  if (payload === "full") {
+    const envelope = (await res.json()).data.message;
+    assert.equal(envelope.beacon_block_root, cpRoot);
+    assert.equal(anchor.payload.blockHash, envelope.payload.block_hash);
+    assert.equal(anchor.payload.latestBlockHash, envelope.payload.parent_hash);
+  }
+
+  const blocks = await canonicalChain(devnet.urls[0], Number(anchor.slot), anchor.blockRoot);
+  assert.equal(seen.summary.oldestSlot, "0", JSON.stringify(seen.summary));
+  // Every canonical block from the anchor down to genesis, and nothing else, in the raw database.
+  assert.equal(seen.headers, blocks.length, JSON.stringify(seen));
+  assert.equal((await storedCounts(page)).headers, blocks.length);
+  assert.equal(seen.report.ok, true, JSON.stringify(seen.report));
+  assert.equal(seen.report.checked, blocks.length);
+  return blocks;
+}
+
+test("a Gloas chain: start() anchors at the checkpoint with its payload FULL, backfill() reaches genesis", async (t) => {
+  const run = await syncAndBackfill(t, GLOAS);
+  await assertAnchoredAndBackfilled(run, { payload: "full" });
+  assert.equal(run.seen.anchor.slot, String(Number(run.devnet.checkpoint.split(":")[1]) * SLOTS_PER_EPOCH));
+  assert.equal(run.seen.anchor.linkedThroughLatestBlockHeader, false);
+});
+
+test("a Gloas chain whose checkpoint payload is withheld: the envelope's 404 makes the anchor EMPTY, not an error", async (t) => {
+  const run = await syncAndBackfill(t, [...GLOAS, "--withhold-checkpoint-payload"]);
+  await assertAnchoredAndBackfilled(run, { payload: "empty" });
+});
+
+test("a Gloas chain whose checkpoint boundary slot is empty: the anchor is the block's own state, unaligned, in the checkpoint's epoch", async (t) => {
+  const run = await syncAndBackfill(t, [...GLOAS, "--empty-checkpoint-slot"]);
+  await assertAnchoredAndBackfilled(run, { payload: "full" });
+  const epoch = Number(run.devnet.checkpoint.split(":")[1]);
+  const slot = Number(run.seen.anchor.slot);
+  assert.ok(slot < epoch * SLOTS_PER_EPOCH && slot >= (epoch - 1) * SLOTS_PER_EPOCH, `anchor slot ${slot} for epoch ${epoch}`);
+  const boundary = await canonicalHeaders(run.devnet.urls[0], epoch * SLOTS_PER_EPOCH, epoch * SLOTS_PER_EPOCH);
+  assert.equal(boundary.get(epoch * SLOTS_PER_EPOCH), null, "the devnet left the boundary slot empty");
+});
+
+test("a Fulu chain that forks to Gloas: the anchor is Gloas, and backfill() walks across the fork to Fulu's genesis", async (t) => {
+  const run = await syncAndBackfill(t, FULU_TO_GLOAS);
+  const blocks = await assertAnchoredAndBackfilled(run, { payload: "full" });
+  // The chain stored spans both forks: blocks below and above the first Gloas slot.
+  const forkSlot = 3 * SLOTS_PER_EPOCH;
+  assert.ok(blocks.some(([s]) => s < forkSlot) && blocks.some(([s]) => s >= forkSlot));
+});
