@@ -129,3 +129,55 @@ test("a Fulu chain that forks to Gloas: the anchor is Gloas, and backfill() walk
   const forkSlot = 3 * SLOTS_PER_EPOCH;
   assert.ok(blocks.some(([s]) => s < forkSlot) && blocks.some(([s]) => s >= forkSlot));
 });
+
+test("a Fulu chain that forks to Gloas: a stale Fulu genesis anchor is rebuilt under `light` to a Gloas light-client anchor", async (t) => {
+  // The rebuild ends at the newest light-client update's finalized block, whose state the devnet
+  // serves when it is its finalized checkpoint: a chain whose last slot closes a sync-committee
+  // period (64 slots in the minimal preset).
+  const devnet = await startDevnet({
+    providers: 1,
+    args: ["--preset", "minimal", "--validators", "512", "--slots", "255", "--seed", "7", ...FULU_TO_GLOAS],
+  });
+  t.after(() => devnet.stop());
+  const { network, genesis } = await devnetNetwork(devnet.urls[0]);
+  const { page, problems } = await packagePage(t, "gloas-light");
+  t.after(() => problems.length && t.diagnostic(`browser console: ${problems.join(" | ")}`));
+  const genesisRoot = (await canonicalHeaders(devnet.urls[0], 0, 0)).get(0).root;
+  const seen = await page.evaluate(
+    async ({ opts, genesisRoot, genesisTime }) => {
+      const lib = await import("/pkg/beacon_lightsync.js");
+      await lib.default();
+      const plain = (v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+      const young = await lib.LightSync.create({ ...opts, trustedBlockRoot: genesisRoot });
+      await young.reset();
+      const old = plain(await young.start());
+      // The wall clock one epoch past the old anchor's weak-subjectivity period.
+      const now = genesisTime + (Number(old.wsPeriodEpochs) + 1) * 8 * Number(opts.network.SECONDS_PER_SLOT);
+      const light = await lib.LightSync.create({ ...opts, now, longRange: "light" });
+      const phases = [];
+      light.on("progress", (e) => phases.push(e.phase));
+      try {
+        const anchor = plain(await light.start());
+        const report = await light.verifyStore({ repair: false });
+        return { old, anchor, phases, report: { ok: report.ok, checked: report.checked }, headers: light.status().headers };
+      } catch (e) {
+        return { old, error: { code: e.code, message: e.message, expected: e.expected, actual: e.actual }, phases };
+      }
+    },
+    { opts: { network, beaconApiUrls: devnet.urls }, genesisRoot, genesisTime: Number(genesis.genesis_time) },
+  );
+  assert.equal(seen.old.fork, "fulu", JSON.stringify(seen.old));
+  assert.equal(seen.error, undefined, JSON.stringify(seen));
+  assert.equal(seen.anchor.trust, "light-client");
+  assert.equal(seen.anchor.fork, "gloas");
+  assert.equal(seen.anchor.blockRoot, devnet.finalized_root);
+  assert.equal(seen.anchor.stale, false);
+  for (const phase of ["light-committees", "light-updates", "light-finality", "light-headers", "light-state", "light-store"])
+    assert.ok(seen.phases.includes(phase), `${phase} in ${seen.phases}`);
+  // The stored chain links the new Gloas anchor back down to the old Fulu genesis anchor.
+  const blocks = await canonicalChain(devnet.urls[0], devnet.finalized_slot, devnet.finalized_root);
+  assert.equal(blocks[0][1].root, genesisRoot);
+  assert.equal(seen.headers, blocks.length, JSON.stringify(seen));
+  assert.equal(seen.report.ok, true, JSON.stringify(seen.report));
+  assert.equal(seen.report.checked, blocks.length);
+});
