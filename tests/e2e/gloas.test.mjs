@@ -4,6 +4,8 @@
 // records whether its block's payload was delivered (FULL: the provider served an envelope that
 // verifies against the anchor state; EMPTY: it answered 404), and a checkpoint whose boundary slot
 // is empty is anchored at the block's own post-state, in the epoch before (no epoch advance).
+// On the Fulu→Gloas chain a Fulu genesis anchor also follows to the Gloas finalized block, and once
+// past its weak-subjectivity period is rebuilt by the light client across the fork.
 //
 // Known answers come from the devnet over HTTP (its checkpoint, its canonical header chain), read
 // by the test itself, never from the page under test.
@@ -130,7 +132,7 @@ test("a Fulu chain that forks to Gloas: the anchor is Gloas, and backfill() walk
   assert.ok(blocks.some(([s]) => s < forkSlot) && blocks.some(([s]) => s >= forkSlot));
 });
 
-test("a Fulu chain that forks to Gloas: a stale Fulu genesis anchor is rebuilt under `light` to a Gloas light-client anchor", async (t) => {
+test("a Fulu chain that forks to Gloas: a Fulu genesis anchor follows to the Gloas finalized block, and once stale is rebuilt under `light` to a Gloas light-client anchor", async (t) => {
   // The rebuild ends at the newest light-client update's finalized block, whose state the devnet
   // serves when it is its finalized checkpoint: a chain whose last slot closes a sync-committee
   // period (64 slots in the minimal preset).
@@ -151,6 +153,14 @@ test("a Fulu chain that forks to Gloas: a stale Fulu genesis anchor is rebuilt u
       const young = await lib.LightSync.create({ ...opts, trustedBlockRoot: genesisRoot });
       await young.reset();
       const old = plain(await young.start());
+      // follow() from the Fulu anchor, while it is young: one step to the Gloas finalized block.
+      const controller = new AbortController();
+      const followed = new Promise((resolve) => young.on("followed", resolve));
+      const following = young.follow({ intervalMs: 300, signal: controller.signal });
+      const step = plain(await followed);
+      controller.abort();
+      await following;
+      const followedHead = plain(young.status().head);
       // The wall clock one epoch past the old anchor's weak-subjectivity period.
       const now = genesisTime + (Number(old.wsPeriodEpochs) + 1) * 8 * Number(opts.network.SECONDS_PER_SLOT);
       const light = await lib.LightSync.create({ ...opts, now, longRange: "light" });
@@ -159,7 +169,8 @@ test("a Fulu chain that forks to Gloas: a stale Fulu genesis anchor is rebuilt u
       try {
         const anchor = plain(await light.start());
         const report = await light.verifyStore({ repair: false });
-        return { old, anchor, phases, report: { ok: report.ok, checked: report.checked }, headers: light.status().headers };
+        const head = plain(light.status().head);
+        return { old, step, followedHead, anchor, head, phases, report: { ok: report.ok, checked: report.checked }, headers: light.status().headers };
       } catch (e) {
         return { old, error: { code: e.code, message: e.message, expected: e.expected, actual: e.actual }, phases };
       }
@@ -168,10 +179,17 @@ test("a Fulu chain that forks to Gloas: a stale Fulu genesis anchor is rebuilt u
   );
   assert.equal(seen.old.fork, "fulu", JSON.stringify(seen.old));
   assert.equal(seen.error, undefined, JSON.stringify(seen));
+  // Followed across the fork: the tip is the devnet's finalized Gloas block, linked to the anchor.
+  assert.equal(seen.step.advanced, true, JSON.stringify(seen.step));
+  assert.equal(seen.step.from.root, genesisRoot);
+  assert.equal(seen.step.tip.root, devnet.finalized_root);
+  assert.ok(seen.step.linked > 0, JSON.stringify(seen.step));
+  assert.deepEqual([seen.followedHead.root, seen.followedHead.followed], [devnet.finalized_root, true]);
   assert.equal(seen.anchor.trust, "light-client");
   assert.equal(seen.anchor.fork, "gloas");
   assert.equal(seen.anchor.blockRoot, devnet.finalized_root);
   assert.equal(seen.anchor.stale, false);
+  assert.deepEqual([seen.head.root, seen.head.slot, seen.head.followed], [devnet.finalized_root, String(devnet.finalized_slot), true]);
   for (const phase of ["light-committees", "light-updates", "light-finality", "light-headers", "light-state", "light-store"])
     assert.ok(seen.phases.includes(phase), `${phase} in ${seen.phases}`);
   // The stored chain links the new Gloas anchor back down to the old Fulu genesis anchor.
