@@ -79,6 +79,9 @@ async function assertAnchoredAndBackfilled({ devnet, page, seen }, { payload }) 
   assert.equal(anchor.epoch, cpEpoch);
   assert.equal(anchor.stale, false);
   assert.equal(anchor.payload?.status, payload, JSON.stringify(anchor.payload));
+  // A Gloas state holds no execution payload header: `execution` stays absent, never taken from
+  // the envelope (whose number and roots the state does not commit to).
+  assert.equal(anchor.execution, null);
   // The known answer: the devnet's envelope for the anchor block (404 when withheld). A delivered
   // payload is the one the bid committed to, built on the latest delivered one.
   const res = await fetch(`${devnet.urls[0]}/eth/v1/beacon/execution_payload_envelopes/${cpRoot}`, {
@@ -187,6 +190,8 @@ async function followAndRebuild(t, forkArgs, genesisFork) {
     { opts: { network, beaconApiUrls: devnet.urls }, genesisRoot, genesisTime: Number(genesis.genesis_time) },
   );
   assert.equal(seen.old.fork, genesisFork, JSON.stringify(seen.old));
+  // A Fulu state commits to its payload header; a Gloas one does not.
+  assert.equal(seen.old.execution !== null, genesisFork === "fulu", JSON.stringify(seen.old));
   assert.equal(seen.error, undefined, JSON.stringify(seen));
   // Followed (across the fork, on the Fulu chain): the tip is the devnet's finalized Gloas block, linked to the anchor.
   assert.equal(seen.step.advanced, true, JSON.stringify(seen.step));
