@@ -5,13 +5,27 @@
 // verifies against the anchor state; EMPTY: it answered 404), and a checkpoint whose boundary slot
 // is empty is anchored at the block's own post-state, in the epoch before (no epoch advance).
 // On the Fulu→Gloas chain a Fulu genesis anchor also follows to the Gloas finalized block, and once
-// past its weak-subjectivity period is rebuilt by the light client across the fork.
+// past its weak-subjectivity period is rebuilt by the light client across the fork; and the
+// dashboard shows a Gloas anchor's payload status.
 //
 // Known answers come from the devnet over HTTP (its checkpoint, its canonical header chain), read
 // by the test itself, never from the page under test.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { canonicalHeaders, devnetNetwork, packagePage, requireBuilt, startDevnet, storedCounts } from "./helpers.mjs";
+import { launch } from "../../scripts/chromium.mjs";
+import {
+  canonicalHeaders,
+  dashboardMounts,
+  dashboardUrl,
+  devnetNetwork,
+  packagePage,
+  requireBuilt,
+  startDevnet,
+  startStatic,
+  storedCounts,
+  waitForPhase,
+  watchConsole,
+} from "./helpers.mjs";
 
 requireBuilt();
 
@@ -219,3 +233,31 @@ test("a Fulu chain that forks to Gloas: a Fulu genesis anchor follows to the Glo
 
 test("a Gloas chain: a Gloas genesis anchor follows to the finalized block, and once stale is rebuilt under `light`", (t) =>
   followAndRebuild(t, GLOAS, "gloas"));
+
+test("the dashboard on a Fulu chain that forks to Gloas: the anchor's payload shown FULL, no execution block, the chain backfilled to genesis", async (t) => {
+  const devnet = await startDevnet({ providers: 1, args: [...CHAIN, ...FULU_TO_GLOAS] });
+  t.after(() => devnet.stop());
+  const www = await startStatic(dashboardMounts());
+  t.after(() => www.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const problems = watchConsole(page);
+  t.after(() => {
+    const shown = problems.filter((l) => !l.includes("status of 404"));
+    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
+  });
+  const [cpRoot, cpEpoch] = devnet.checkpoint.split(":");
+  await page.goto(dashboardUrl(www.url, { network: "provider", url: devnet.urls, checkpoint: devnet.checkpoint, autostart: 1 }));
+  const snap = await waitForPhase(page, "done", 60_000);
+  assert.deepEqual([snap.anchor.blockRoot, String(snap.anchor.epoch), snap.anchor.trust, snap.anchor.fork], [cpRoot, cpEpoch, "checkpoint", "gloas"]);
+  const envelope = (
+    await (await fetch(`${devnet.urls[0]}/eth/v1/beacon/execution_payload_envelopes/${cpRoot}`, { headers: { Accept: "application/json" } })).json()
+  ).data.message;
+  const hash = envelope.payload.block_hash;
+  assert.equal(await page.locator("[data-testid=anchor-payload]").innerText(), `FULL, bid ${hash.slice(0, 6)}…${hash.slice(-4)}`);
+  assert.equal(await page.locator("[data-testid=anchor-execution]").innerText(), "none (a Gloas state holds no payload header)");
+  const blocks = await canonicalChain(devnet.urls[0], Number(snap.anchor.slot), cpRoot);
+  assert.equal(Number(snap.headersStored), blocks.length);
+  assert.equal((await storedCounts(page)).headers, blocks.length);
+});
