@@ -176,8 +176,8 @@ export interface Anchor {
   createdAt: DecimalString;
   stale: boolean;
   /** The execution block of the verified anchor state (`latest_execution_payload_header`);
-   * null before Bellatrix, before the merge (a zero block hash), from Gloas on (the state holds
-   * no payload header any more, only block hashes: see `payload`), and for anchors stored by a
+   * null before Bellatrix, before the merge (a zero block hash), from Gloas on (the state no
+   * longer holds a payload header, only block hashes: see `payload`), and for anchors stored by a
    * version without this field. */
   execution: ExecutionBlock | null;
   /** Gloas on: the anchor block's execution payload; null before Gloas and for anchors stored
