@@ -176,7 +176,8 @@ export interface Anchor {
   createdAt: DecimalString;
   stale: boolean;
   /** The execution block of the verified anchor state (`latest_execution_payload_header`);
-   * null before Bellatrix, before the merge (a zero block hash), and for anchors stored by a
+   * null before Bellatrix, before the merge (a zero block hash), from Gloas on (the state no
+   * longer holds a payload header, only block hashes: see `payload`), and for anchors stored by a
    * version without this field. */
   execution: ExecutionBlock | null;
   /** Gloas on: the anchor block's execution payload; null before Gloas and for anchors stored
@@ -247,9 +248,10 @@ export interface Head {
   followed: boolean;
   /** The block's verified execution block: the anchor's (see `Anchor.execution`) while the head
    * is the anchor's block; for a followed tip, the one its light-client header proved (the
-   * `light` long-range mode, Capella on) or, following the providers' `finality_checkpoints`,
-   * the payload of the tip's block once a provider served a block hashing to the tip's root.
-   * Null when none was verified (no provider served that block, or it has no payload). */
+   * `light` long-range mode, Capella to Fulu: a Gloas light-client header proves only the block
+   * hash) or, following the providers' `finality_checkpoints`, the payload of the tip's block
+   * once a provider served a block hashing to the tip's root. Null when none was verified (no
+   * provider served that block, or it has no payload: a Gloas block carries none). */
   execution: ExecutionBlock | null;
 }
 
