@@ -229,7 +229,12 @@ async fn kept_state_bytes(inner: &Inner) -> Result<Option<js_sys::Uint8Array>, S
             .store
             .state_chunk(kept.id, index)
             .await?
-            .ok_or_else(|| corrupt(format!("expected chunk {index} of {}, got none", kept.chunks)))?;
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "expected chunk {index} of {}, got none",
+                    kept.chunks
+                ))
+            })?;
         let last = index + 1 == kept.chunks;
         let expected = (kept.length - at).min(STATE_CHUNK_BYTES as u64);
         if chunk.len() as u64 != expected || (!last && chunk.len() != STATE_CHUNK_BYTES) {
