@@ -169,6 +169,15 @@ fn invalid(message: impl Into<String>) -> OptionsError {
 }
 
 /// The string at `key`, if given.
+/// The boolean at `key`, `false` when not given.
+fn flag(o: &OptionValue, key: &str) -> Result<bool, OptionsError> {
+    match o.get(key) {
+        None => Ok(false),
+        Some(OptionValue::Bool(b)) => Ok(*b),
+        Some(v) => Err(invalid(format!("{key}: expected true or false, got {v}"))),
+    }
+}
+
 fn string(o: &OptionValue, key: &str) -> Result<Option<String>, OptionsError> {
     match o.get(key) {
         None => Ok(None),
@@ -289,6 +298,8 @@ pub struct Options {
     pub long_range: LongRange,
     /// `quorum`: providers that must agree on the finalized checkpoint (default: all).
     pub quorum: Option<usize>,
+    /// `keepState`: keep the verified anchor state's SSZ in the store (default off).
+    pub keep_state: bool,
     /// `now`: wall clock override, unix seconds.
     pub now: Option<u64>,
     /// `timeoutMs`: per-request timeout, milliseconds.
@@ -373,6 +384,7 @@ pub fn parse(mut options: OptionValue) -> Result<Options, OptionsError> {
         warnings,
         long_range,
         quorum: integer(o, "quorum")?.map(|q| q as usize),
+        keep_state: flag(o, "keepState")?,
         now: integer(o, "now")?,
         timeout_ms: integer(o, "timeoutMs")?,
         stream_pace: stream_pace(o)?,
@@ -685,6 +697,16 @@ mod tests {
         }
         let not_bytes = with(base, "stateFile", OptionValue::String("state.ssz".into()));
         assert_invalid(err(not_bytes), "expected an ArrayBuffer or a Uint8Array");
+    }
+
+    #[test]
+    fn keep_state_is_a_boolean_off_by_default() {
+        let base = obj(serde_json::json!({ "network": "mainnet" }));
+        assert!(!parse(base.clone()).unwrap().keep_state);
+        let on = with(base.clone(), "keepState", OptionValue::Bool(true));
+        assert!(parse(on).unwrap().keep_state);
+        let text = with(base, "keepState", OptionValue::String("yes".into()));
+        assert_invalid(err(text), "keepState: expected true or false, got");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::event::Event;
-use beacon_lightsync::store::{MemoryStore, Store, Trust};
+use beacon_lightsync::store::{KeptStateRecord, MemoryStore, Store, Trust};
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
 use devnet_common::{apis, checkpoint, empty_store, network};
 use futures::executor::block_on;
@@ -581,7 +581,7 @@ fn every_fault_maps_to_its_code_and_leaves_the_store_unchanged() {
             env: hooks,
             options: CheckpointOptions {
                 long_range,
-                quorum: None,
+                ..CheckpointOptions::default()
             },
         };
         block_on(sync.run(&Source::Checkpoint(cp)))
@@ -617,4 +617,85 @@ fn a_failing_provider_falls_back_to_the_next() {
     let v = run(&net, &providers, &store, &hooks, &Source::Checkpoint(cp)).unwrap();
     assert_eq!(v.anchor.providers, vec![devnet.urls()[1].clone()]);
     assert!(hooks.warnings().contains(&"PROVIDER_FAILED"));
+}
+
+/// The kept state's bytes, assembled from its chunks.
+fn kept_bytes(store: &MemoryStore, kept: &KeptStateRecord) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..kept.chunks {
+        let chunk = block_on(store.state_chunk(kept.id, i))
+            .unwrap()
+            .expect("chunk stored");
+        out.extend_from_slice(&chunk);
+    }
+    assert_eq!(
+        block_on(store.state_chunk(kept.id, kept.chunks)).unwrap(),
+        None
+    );
+    out
+}
+
+#[test]
+fn keep_state_keeps_the_verified_state_and_nothing_of_a_failed_one() {
+    let devnet = start(1, vec![]);
+    let net = network(&devnet);
+    let cp = checkpoint(&devnet);
+    let providers = apis(&devnet, 5_000);
+    let store = empty_store(&net);
+    let keep = || CheckpointOptions {
+        keep_state: true,
+        ..CheckpointOptions::default()
+    };
+    let sync = |store: &MemoryStore, options: CheckpointOptions| {
+        run_with(
+            &net,
+            &providers,
+            store,
+            &Recorder::default(),
+            options,
+            &Source::Checkpoint(cp),
+        )
+    };
+
+    // Without the option nothing is kept.
+    sync(&store, CheckpointOptions::default()).unwrap();
+    assert_eq!(block_on(store.kept_state()).unwrap(), None);
+
+    let v = sync(&store, keep()).unwrap();
+    let kept = block_on(store.kept_state()).unwrap().expect("a kept state");
+    assert_eq!(kept.block_root, v.anchor.block_root);
+    assert_eq!(kept.state_root, v.anchor.state_root);
+    let bytes = kept_bytes(&store, &kept);
+    assert_eq!(bytes.len() as u64, kept.length);
+    let fork = net.fork_at_slot(v.anchor.slot);
+    let root = beacon_lightsync::merkle::state_root(&bytes, fork, net.preset).unwrap();
+    assert_eq!(root, v.anchor.state_root);
+
+    // A state that fails its root check, or stops half-way: the kept state stays as it was and
+    // no chunk of the failed download remains.
+    for fault in ["flip-state", "truncate,path=/eth/v2/debug/beacon/states/*"] {
+        devnet.clear_faults(0);
+        devnet.add_fault(0, FaultRule::parse(fault).unwrap());
+        sync(&store, keep()).expect_err(fault);
+        assert_eq!(block_on(store.kept_state()).unwrap(), Some(kept), "{fault}");
+        assert_eq!(
+            block_on(store.state_chunk(kept.id + 1, 0)).unwrap(),
+            None,
+            "{fault}"
+        );
+        assert_eq!(kept_bytes(&store, &kept), bytes, "{fault}");
+    }
+    devnet.clear_faults(0);
+
+    // A new anchor replaces the kept state: under a new id, the old chunks gone.
+    sync(&store, keep()).unwrap();
+    let again = block_on(store.kept_state()).unwrap().expect("a kept state");
+    assert_ne!(again.id, kept.id);
+    assert_eq!(block_on(store.state_chunk(kept.id, 0)).unwrap(), None);
+    assert_eq!(kept_bytes(&store, &again), bytes);
+
+    // And a new anchor stored without the option drops it.
+    sync(&store, CheckpointOptions::default()).unwrap();
+    assert_eq!(block_on(store.kept_state()).unwrap(), None);
+    assert_eq!(block_on(store.state_chunk(again.id, 0)).unwrap(), None);
 }

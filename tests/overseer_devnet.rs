@@ -314,7 +314,7 @@ fn light_rebuilds_a_checkpoint_that_is_stale_when_given() {
             env,
             options: CheckpointOptions {
                 long_range,
-                quorum: None,
+                ..CheckpointOptions::default()
             },
         };
         let overseer = Overseer {

@@ -13,6 +13,11 @@
 //! a link faster than the workers TCP flow control holds the download back instead of a backlog
 //! piling up for after the last byte; on a slower link the workers keep up and it never acts.
 //! Without a pool, the ready tasks are hashed before the next chunk is read.
+//!
+//! Keeping (option `keepState`): every byte is also written to the store in chunks of
+//! [`STATE_CHUNK_BYTES`] as it arrives ([`Keep`]), under an id no record names yet, so the state
+//! is never one allocation and nothing unverified is read as the kept state (see
+//! [`crate::store::KeptStateRecord`]).
 
 use std::rc::Rc;
 
@@ -24,6 +29,7 @@ use crate::config::NetworkConfig;
 use crate::ctx::{Env, HashPool, PoolResult, PoolTask};
 use crate::event::Event;
 use crate::merkle::{KeptState, StreamError, StreamingStateRoot, DEFAULT_TASK_BYTES};
+use crate::store::{Store, StoreError, STATE_CHUNK_BYTES};
 use crate::types::ForkName;
 
 /// Task size when this thread hashes: about 256 KiB of validators is ~20k node hashes, a few ms
@@ -48,26 +54,128 @@ const LOCAL_PIECE_BYTES: usize = 1 << 20;
 
 /// The root of a local state file's bytes, hashed as a download is ([`StateSink`]: workers when
 /// the env lends a pool, else this thread in paced slices), with `Hash` progress only.
-pub(super) async fn hash_local<E: Env>(
-    network: &NetworkConfig,
-    env: &E,
+pub(super) async fn hash_local<'c, E: Env>(
+    network: &'c NetworkConfig,
+    env: &'c E,
     bytes: &[u8],
-) -> Result<Root, CheckpointError> {
+    keep: Option<Keep<'c>>,
+) -> Result<(Root, Option<KeptChunks>), CheckpointError> {
     let mut sink = StateSink::new(network, env, super::STATE_FILE);
     sink.local = true;
     sink.length = Some(bytes.len() as u64);
+    sink.keep = keep;
     for piece in bytes.chunks(LOCAL_PIECE_BYTES) {
         sink.on_chunk(piece).await?;
     }
-    Ok(sink.finish().await?.root)
+    let hashed = sink.finish().await?;
+    Ok((hashed.root, hashed.chunks))
 }
 
 /// A hashed download's outcome: what the anchor reads of the state (not the state), its fork
-/// and its root.
+/// and its root, and where its bytes were kept, when they were.
 pub(super) struct HashedState {
     pub kept: KeptState<'static>,
     pub fork: ForkName,
     pub root: Root,
+    pub chunks: Option<KeptChunks>,
+}
+
+/// A state's bytes as written by a [`Keep`]: chunks `0..chunks` of id `id`, `length` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct KeptChunks {
+    pub id: u32,
+    pub chunks: u32,
+    pub length: u64,
+}
+
+/// The store a [`Keep`] writes to, object-safe (the sink is not generic over the store).
+pub(super) trait ChunkStore {
+    fn put_chunk<'a>(
+        &'a self,
+        id: u32,
+        index: u32,
+        bytes: &'a [u8],
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+}
+
+impl<S: Store> ChunkStore for S {
+    fn put_chunk<'a>(
+        &'a self,
+        id: u32,
+        index: u32,
+        bytes: &'a [u8],
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.put_state_chunk(id, index, bytes))
+    }
+}
+
+/// Writes a state's bytes to the store as they arrive, in chunks of [`STATE_CHUNK_BYTES`]:
+/// at most one chunk and one received piece are held.
+pub(super) struct Keep<'c> {
+    store: &'c dyn ChunkStore,
+    id: u32,
+    buffer: Vec<u8>,
+    written: u32,
+    length: u64,
+}
+
+impl<'c> Keep<'c> {
+    /// Keeps into chunks of id `id` (which the caller emptied first).
+    pub(super) fn new(store: &'c dyn ChunkStore, id: u32) -> Self {
+        Keep {
+            store,
+            id,
+            buffer: Vec::new(),
+            written: 0,
+            length: 0,
+        }
+    }
+
+    /// Takes the next bytes; writes every chunk they complete.
+    async fn take(&mut self, mut bytes: &[u8]) -> Result<(), StoreError> {
+        self.length += bytes.len() as u64;
+        while !bytes.is_empty() {
+            if self.buffer.is_empty() && bytes.len() >= STATE_CHUNK_BYTES {
+                // A whole chunk in the piece: written from it, not copied.
+                let (chunk, rest) = bytes.split_at(STATE_CHUNK_BYTES);
+                self.write(chunk).await?;
+                bytes = rest;
+                continue;
+            }
+            if self.buffer.capacity() == 0 {
+                self.buffer.reserve_exact(STATE_CHUNK_BYTES);
+            }
+            let n = (STATE_CHUNK_BYTES - self.buffer.len()).min(bytes.len());
+            self.buffer.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.buffer.len() == STATE_CHUNK_BYTES {
+                let chunk = std::mem::take(&mut self.buffer);
+                self.write(&chunk).await?;
+                self.buffer = chunk;
+                self.buffer.clear();
+            }
+        }
+        Ok(())
+    }
+
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+        self.store.put_chunk(self.id, self.written, chunk).await?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes the last, shorter chunk; where the bytes are.
+    async fn finish(mut self) -> Result<KeptChunks, StoreError> {
+        if !self.buffer.is_empty() {
+            let chunk = std::mem::take(&mut self.buffer);
+            self.write(&chunk).await?;
+        }
+        Ok(KeptChunks {
+            id: self.id,
+            chunks: self.written,
+            length: self.length,
+        })
+    }
 }
 
 /// The [`BodySink`] of a state download: fork detection, streaming hashing, progress, abort.
@@ -96,6 +204,8 @@ pub(super) struct StateSink<'c, E> {
     pool_warned: bool,
     /// A local file's bytes, not a download: no `Download` progress.
     local: bool,
+    /// Where the bytes are kept as they arrive (option `keepState`).
+    keep: Option<Keep<'c>>,
 }
 
 impl<'c, E: Env> StateSink<'c, E> {
@@ -121,7 +231,14 @@ impl<'c, E: Env> StateSink<'c, E> {
             pacer: Pacer::new(env),
             pool_warned: false,
             local: false,
+            keep: None,
         }
+    }
+
+    /// Keeps the bytes too (see [`Keep`]).
+    pub(super) fn keeping(mut self, keep: Option<Keep<'c>>) -> Self {
+        self.keep = keep;
+        self
     }
 
     /// Workers hashing (0: this thread), for progress events.
@@ -401,6 +518,9 @@ impl<'c, E: Env> StateSink<'c, E> {
     async fn on_chunk(&mut self, bytes: &[u8]) -> Result<(), CheckpointError> {
         self.check_abort()?;
         self.take(bytes)?;
+        if let Some(keep) = self.keep.as_mut() {
+            keep.take(bytes).await?;
+        }
         self.collect()?;
         self.dispatch().await?;
         self.report(false);
@@ -457,7 +577,16 @@ impl<'c, E: Env> StateSink<'c, E> {
             Some(self.workers()),
         );
         let kept = stream.into_kept().ok_or(CheckpointError::Aborted)?;
-        Ok(HashedState { kept, fork, root })
+        let chunks = match self.keep.take() {
+            Some(keep) => Some(keep.finish().await?),
+            None => None,
+        };
+        Ok(HashedState {
+            kept,
+            fork,
+            root,
+            chunks,
+        })
     }
 }
 
@@ -490,5 +619,55 @@ impl<E: Env> BodySink for StateSink<'_, E> {
                 Err(e) => Err(self.stop(e)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use futures::executor::block_on;
+
+    /// Pieces of every shape (tiny, odd, exactly a chunk, several chunks, after a partial
+    /// buffer) come out as full chunks in order, the last one shorter, with nothing lost.
+    #[test]
+    fn keep_writes_full_chunks_in_order_whatever_the_pieces() {
+        let store = MemoryStore::new("test", [0; 32]);
+        let sizes = [
+            1,
+            70_001,
+            STATE_CHUNK_BYTES,
+            3 * STATE_CHUNK_BYTES + 5,
+            17,
+            1 << 19,
+        ];
+        let total: usize = sizes.iter().sum();
+        let bytes: Vec<u8> = (0..total).map(|i| (i * 7 + i / 251) as u8).collect();
+        let mut keep = Keep::new(&store, 9);
+        let mut at = 0;
+        for n in sizes {
+            block_on(keep.take(&bytes[at..at + n])).unwrap();
+            at += n;
+        }
+        let kept = block_on(keep.finish()).unwrap();
+        let chunks = total.div_ceil(STATE_CHUNK_BYTES) as u32;
+        assert_eq!(
+            kept,
+            KeptChunks {
+                id: 9,
+                chunks,
+                length: total as u64
+            }
+        );
+        let mut back = Vec::new();
+        for i in 0..chunks {
+            let chunk = block_on(store.state_chunk(9, i)).unwrap().unwrap();
+            if i + 1 < chunks {
+                assert_eq!(chunk.len(), STATE_CHUNK_BYTES, "chunk {i}");
+            }
+            back.extend_from_slice(&chunk);
+        }
+        assert_eq!(back, bytes);
+        assert_eq!(block_on(store.state_chunk(9, chunks)).unwrap(), None);
     }
 }

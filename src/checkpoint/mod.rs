@@ -65,8 +65,8 @@ use crate::merkle::{
     EFFECTIVE_BALANCE_INCREMENT,
 };
 use crate::store::{
-    AnchorPayload, AnchorRecord, AnchorRootsRecord, PayloadStatus, Store, StoreError,
-    SyncCommitteeRecord, Trust,
+    AnchorPayload, AnchorRecord, AnchorRootsRecord, KeptStateRecord, PayloadStatus, Store,
+    StoreError, SyncCommitteeRecord, Trust,
 };
 use crate::types::hex0x;
 use crate::types::phase0::BeaconBlockHeader;
@@ -118,6 +118,10 @@ pub struct CheckpointOptions {
     /// several then stops the sync instead of being outvoted, which is the safe default when
     /// the providers are trusted in the first place. Clamped to `1..=providers`.
     pub quorum: Option<usize>,
+    /// Keep the verified state's SSZ in the store ([`crate::store::KeptStateRecord`]): written
+    /// in chunks while it streams, promoted when [`CheckpointSync::run`] stores its anchor,
+    /// deleted when it fails. Only `run` keeps a state; `verify` alone never writes.
+    pub keep_state: bool,
 }
 
 /// Emits one progress event; `rate` in bytes per second since `started_ms` when the env
@@ -309,6 +313,8 @@ struct CheckedState<'s> {
     provider: String,
     /// Gloas on: the anchor block's payload (see [`envelope`]).
     payload: Option<AnchorPayload>,
+    /// Where the state's bytes were kept (option `keepState`), not yet named by any record.
+    chunks: Option<hashing::KeptChunks>,
 }
 
 /// The result of a successful checkpoint sync: the stored anchor and its WS standing.
@@ -330,6 +336,9 @@ pub struct VerifiedAnchor {
     pub roots: AnchorRootsRecord,
     /// The anchor's weak-subjectivity standing when it was verified.
     pub ws: WsStatus,
+    /// The verified state's bytes, written pending (option `keep_state`): [`CheckpointSync::run`]
+    /// promotes them once the anchor is stored.
+    pub state: Option<KeptStateRecord>,
 }
 
 /// Stores a verified anchor and its roots in one transaction and makes it active: the only
@@ -368,10 +377,33 @@ pub struct CheckpointSync<'a, A, S, C: ?Sized, E> {
 impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A, S, C, E> {
     /// Runs the flow of `source`: [`CheckpointSync::verify`], then [`commit`] (the anchor is
     /// stored and made active).
+    ///
+    /// With `keep_state`, the state's bytes are promoted to the kept state once the anchor is
+    /// stored (replacing the previous anchor's), and deleted when anything fails.
     pub async fn run(&self, source: &Source) -> Result<Verified, CheckpointError> {
+        let result = self.verify_and_commit(source).await;
+        if result.is_err() {
+            // Best effort: the run's error is what the caller needs; chunks left unnamed here
+            // are never read as the kept state, and the next run empties their id first.
+            if let Ok(Some(id)) = self.pending_state_id().await {
+                let _ = self.ctx.store.discard_state_chunks(id).await;
+            }
+        }
+        result
+    }
+
+    async fn verify_and_commit(&self, source: &Source) -> Result<Verified, CheckpointError> {
         let verified = self.verify(source).await?;
         self.check_abort()?;
-        commit(self.ctx.store, self.env, verified).await
+        let state = verified.state;
+        let done = commit(self.ctx.store, self.env, verified).await?;
+        // A new anchor replaces the kept state: with this one's, or with none without
+        // `keep_state`. Separate from the anchor's transaction: a crash in between leaves the
+        // previous kept state named (and the new chunks pending, emptied by the next run).
+        if state.is_some() || self.ctx.store.kept_state().await?.is_some() {
+            self.ctx.store.settle_kept_state(state.as_ref()).await?;
+        }
+        Ok(done)
     }
 
     /// Every check of the flow of `source`; stores nothing (the store is only read, for a state
@@ -423,10 +455,18 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 got: e.reason,
             })
         })?;
+        let state = checked.chunks.map(|c| KeptStateRecord {
+            id: c.id,
+            block_root: anchor.block_root,
+            state_root: checked.state_root,
+            length: c.length,
+            chunks: c.chunks,
+        });
         Ok(VerifiedAnchor {
             roots: roots.to_record(anchor.block_root),
             anchor,
             ws,
+            state,
         })
     }
 
@@ -544,6 +584,27 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             && network.compute_epoch_at_slot(block_slot).saturating_add(1) == epoch
     }
 
+    /// The id a kept state's chunks are written under in this run: the one after the kept
+    /// state's (so the kept state stays whole until its replacement is verified), 1 with none;
+    /// `None` without `keep_state`.
+    async fn pending_state_id(&self) -> Result<Option<u32>, CheckpointError> {
+        if !self.options.keep_state {
+            return Ok(None);
+        }
+        let kept = self.ctx.store.kept_state().await?;
+        Ok(Some(kept.map_or(1, |k| k.id.wrapping_add(1).max(1))))
+    }
+
+    /// A [`hashing::Keep`] into the pending id, emptied first (of an earlier download of this
+    /// run, or of an interrupted run); `None` without `keep_state`.
+    async fn keep(&self) -> Result<Option<hashing::Keep<'a>>, CheckpointError> {
+        let Some(id) = self.pending_state_id().await? else {
+            return Ok(None);
+        };
+        self.ctx.store.discard_state_chunks(id).await?;
+        Ok(Some(hashing::Keep::new(self.ctx.store, id)))
+    }
+
     /// Downloads a state (SSZ) and computes its root while it arrives (see [`hashing`]),
     /// reporting progress; `Ok(None)` on 404. The fork comes from the state's bytes, checked
     /// against `Eth-Consensus-Version` and the schedule ([`state_fork`]).
@@ -553,7 +614,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         state_id: &str,
     ) -> Result<Option<hashing::HashedState>, CheckpointError> {
         let url = p.base_url().to_string();
-        let mut sink = hashing::StateSink::new(self.ctx.network, self.env, &url);
+        let keep = self.keep().await?;
+        let mut sink = hashing::StateSink::new(self.ctx.network, self.env, &url).keeping(keep);
         match p.state_ssz_into(state_id, &mut sink).await {
             Ok(_) => sink.finish().await.map(Some),
             Err(ApiError::HttpStatus { status: 404, .. }) => Ok(None),
@@ -681,6 +743,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         drop(view);
         Ok(CheckedState {
             state: state.kept,
+            chunks: state.chunks,
             fork,
             state_root,
             block_root: root,
@@ -753,6 +816,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         drop(view);
         Ok(CheckedState {
             state: state.kept,
+            chunks: state.chunks,
             fork,
             state_root,
             block_root: header.root,
@@ -876,6 +940,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         drop(view);
         Ok(CheckedState {
             state: state.kept,
+            chunks: state.chunks,
             fork,
             state_root,
             block_root,
@@ -916,7 +981,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         }
         self.check_state_genesis(STATE_FILE, &view)?;
         // Hashed as a download is, piece by piece (with the hash workers when there are).
-        let state_root = hashing::hash_local(self.ctx.network, self.env, bytes).await?;
+        let keep = self.keep().await?;
+        let (state_root, chunks) =
+            hashing::hash_local(self.ctx.network, self.env, bytes, keep).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
         let payload = self.anchor_payload(None, &state, &block_root).await?;
         drop(view);
@@ -928,6 +995,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             linked: advanced,
             provider: STATE_FILE.to_string(),
             payload,
+            chunks,
         })
     }
 

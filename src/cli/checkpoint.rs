@@ -195,7 +195,11 @@ pub(super) fn establish<C: Clock>(
     let sync = CheckpointSync {
         ctx,
         env: hooks,
-        options: CheckpointOptions { long_range, quorum },
+        options: CheckpointOptions {
+            long_range,
+            quorum,
+            keep_state: false,
+        },
     };
     let overseer = Overseer {
         ctx,

@@ -674,6 +674,7 @@ impl Inner {
             options: CheckpointOptions {
                 long_range: self.options.core.long_range,
                 quorum: self.options.core.quorum,
+                keep_state: self.options.core.keep_state,
             },
         };
         // The long-range rule (a light rebuild of a stale checkpoint) is the core's.

@@ -16,7 +16,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::{error, js_error, set, Inner, LightSync};
 use crate::store::reads::{self, READ_BATCH_SLOTS};
-use crate::store::{HeaderRecord, Root};
+use crate::store::{HeaderRecord, Root, Store, StoreError, STATE_CHUNK_BYTES};
 use crate::types::hex0x;
 
 /// `INVALID_ARGUMENT` with an "expected …, got …" message.
@@ -203,8 +203,73 @@ fn range_of(range: &JsValue) -> Result<(Option<u64>, Option<u64>), JsValue> {
     Ok((field("fromSlot")?, field("toSlot")?))
 }
 
+/// The kept state of the active anchor (option `keepState`), assembled in a JS `Uint8Array`
+/// chunk by chunk (wasm holds one chunk at a time); `None` when none is kept for it. Each chunk
+/// is checked against the record (every chunk but the last full, the lengths adding up).
+async fn kept_state_bytes(inner: &Inner) -> Result<Option<js_sys::Uint8Array>, StoreError> {
+    let (Some(kept), Some(anchor)) = (
+        inner.store.kept_state().await?,
+        inner.store.active_anchor().await?,
+    ) else {
+        return Ok(None);
+    };
+    if kept.block_root != anchor.block_root {
+        return Ok(None);
+    }
+    let corrupt = |reason: String| StoreError::CorruptRecord {
+        store: "state_chunks",
+        reason,
+    };
+    let length = u32::try_from(kept.length)
+        .map_err(|_| corrupt(format!("expected at most 4 GiB, got {} bytes", kept.length)))?;
+    let out = js_sys::Uint8Array::new_with_length(length);
+    let mut at: u64 = 0;
+    for index in 0..kept.chunks {
+        let chunk = inner
+            .store
+            .state_chunk(kept.id, index)
+            .await?
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "expected chunk {index} of {}, got none",
+                    kept.chunks
+                ))
+            })?;
+        let last = index + 1 == kept.chunks;
+        let expected = (kept.length - at).min(STATE_CHUNK_BYTES as u64);
+        if chunk.len() as u64 != expected || (!last && chunk.len() != STATE_CHUNK_BYTES) {
+            return Err(corrupt(format!(
+                "expected chunk {index} of {expected} bytes, got {}",
+                chunk.len()
+            )));
+        }
+        out.set(&js_sys::Uint8Array::from(&chunk[..]), at as u32);
+        at += chunk.len() as u64;
+    }
+    if at != kept.length {
+        return Err(corrupt(format!(
+            "expected {} bytes in {} chunks, got {at}",
+            kept.length, kept.chunks
+        )));
+    }
+    Ok(Some(out))
+}
+
 #[wasm_bindgen]
 impl LightSync {
+    /// The active anchor's state as SSZ, when `keepState` kept it; `null` otherwise.
+    #[wasm_bindgen(js_name = stateBytes, skip_typescript)]
+    pub fn state_bytes(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            match kept_state_bytes(&inner).await {
+                Ok(Some(bytes)) => Ok(bytes.into()),
+                Ok(None) => Ok(JsValue::NULL),
+                Err(e) => Err(error::from_store(&e)),
+            }
+        })
+    }
+
     /// The stored header at a slot (a number, bigint or decimal string) or with a block root
     /// (`0x`-hex), verified against its bytes; `null` when none is stored.
     #[wasm_bindgen(skip_typescript)]

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use crate::store::{
     database_name, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
-    IdbStore, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
+    IdbStore, KeptStateRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
 };
 
 /// The network's database, replaceable by `reset()`, with cached counters for `status()`.
@@ -234,6 +234,26 @@ impl Store for JsStore {
 
     async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
         self.get().get_state(state_root).await
+    }
+
+    async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError> {
+        self.get().put_state_chunk(id, index, bytes).await
+    }
+
+    async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError> {
+        self.get().discard_state_chunks(id).await
+    }
+
+    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError> {
+        self.get().settle_kept_state(kept).await
+    }
+
+    async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError> {
+        self.get().kept_state().await
+    }
+
+    async fn state_chunk(&self, id: u32, index: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get().state_chunk(id, index).await
     }
 
     async fn dump(&self) -> Result<StoreDump, StoreError> {

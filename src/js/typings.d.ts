@@ -96,6 +96,11 @@ export interface LightSyncOptions {
   longRange?: "strict" | "lenient" | "light";
   /** Providers that must agree on the finalized checkpoint with `stateId` (default: all). */
   quorum?: number;
+  /** Keep the verified anchor state's SSZ in IndexedDB (default false), read back with
+   * `stateBytes()`. It is written in 1 MiB chunks while it downloads (never held whole), kept
+   * only once its anchor is stored (deleted when verification fails), and replaced by the next
+   * stored anchor's (or dropped, when that one is stored without `keepState`). */
+  keepState?: boolean;
   /** Backfill settings, used by `backfill()`. */
   backfill?: BackfillOptions;
   /** Cancels `create()` and every later operation of the instance. */
@@ -515,6 +520,11 @@ export interface LightSync {
    * below the anchor. Null when none of these proves it (above the followed head, below both
    * the backfill and the window, or no anchor): it never guesses. */
   blockRootAt(slot: SlotInput): Promise<BlockRootAt | null>;
+  /** The active anchor's state as SSZ bytes, when `start()` stored that anchor with
+   * `keepState: true`; null otherwise. Read from IndexedDB chunk by chunk into one array of the
+   * state's size (its `hash_tree_root` is the anchor's `stateRoot`). Rejects with
+   * `CORRUPT_RECORD` when a stored chunk does not add up. */
+  stateBytes(): Promise<Uint8Array | null>;
 }
 
 /** Every remote event (re-emitted from the instance that writes the database, through its

@@ -869,6 +869,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             options: CheckpointOptions {
                 long_range: LongRange::Strict,
                 quorum: None,
+                keep_state: false,
             },
         };
         let verified = sync

@@ -90,6 +90,14 @@ pub enum StoreError {
         /// What it was.
         got: String,
     },
+    /// A kept-state chunk that cannot be stored: its index does not fit in its key, or it is
+    /// empty or larger than a chunk. Nothing was written.
+    InvalidStateChunk {
+        /// What the chunk must be.
+        expected: String,
+        /// What it was.
+        got: String,
+    },
     /// A slot too large to be an IndexedDB number key (above 2^53 - 1); no real chain reaches it.
     SlotOutOfRange {
         /// The slot.
@@ -183,6 +191,9 @@ impl fmt::Display for StoreError {
             ),
             Self::InvalidAnchorRoots { expected, got } => {
                 write!(f, "anchor roots: expected {expected}, got {got}")
+            }
+            Self::InvalidStateChunk { expected, got } => {
+                write!(f, "kept state chunk: expected {expected}, got {got}")
             }
             Self::SlotOutOfRange { slot } => write!(
                 f,

@@ -1,12 +1,14 @@
 //! The IndexedDB [`Store`] (wasm only): the browser's persistent, transactional storage.
 //!
-//! Layout (schema 4): object stores `anchors` (key: block root as a binary key), `header_packs`
+//! Layout (schema 5): object stores `anchors` (key: block root as a binary key), `header_packs`
 //! (key: `slot / PACK_SLOTS` as a number, value: the pack's bytes, see [`super::pack`]), `meta`
 //! (string keys `schema_version`, `identity`, `active_anchor`, `backfill_cursor`,
 //! `header_count`), `states` (key: state root as a binary key, value: the SSZ bytes),
 //! `anchor_roots` (key: the anchor's block root as a binary key; since schema 2) and `head` (one
 //! record under the key `"tip"`: the followed head; since schema 3). Schemas 1 to 3 kept one
-//! record per header in `headers` (key: slot); schema 4 moves them into packs.
+//! record per header in `headers` (key: slot); schema 4 moves them into packs. Schema 5 adds
+//! `state_chunks` (key: `id * 2^20 + index` as a number, value: up to 1 MiB of a kept state's
+//! SSZ) and the `meta` key `kept_state` naming the id whose chunks are the kept state.
 //! The IndexedDB database version is the schema version, so the browser itself refuses to open
 //! a newer database at our version (a `VersionError`), before anything is read or written.
 //!
@@ -33,9 +35,10 @@ use super::records::{bytes32, ByteSlice};
 use super::verify::StoredRange;
 use super::{
     check_continues, check_head_base, check_head_chain, check_network, check_rebuilt, check_slot,
-    check_truncate, database_name, new_headers, validate_batch, validate_roots, AnchorRecord,
-    AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord, MetaRecord, RebuiltBackfill, Root,
-    Store, StoreDump, StoreError, HEADER_SSZ_LEN, SCHEMA_VERSION,
+    check_state_chunk, check_truncate, database_name, new_headers, state_chunk_key, validate_batch,
+    validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
+    KeptStateRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
+    HEADER_SSZ_LEN, SCHEMA_VERSION, STATE_CHUNK_LAST,
 };
 
 const ANCHORS: &str = "anchors";
@@ -46,6 +49,7 @@ const META: &str = "meta";
 const STATES: &str = "states";
 const ANCHOR_ROOTS: &str = "anchor_roots";
 const HEAD: &str = "head";
+const STATE_CHUNKS: &str = "state_chunks";
 
 const KEY_TIP: &str = "tip";
 
@@ -53,6 +57,8 @@ const KEY_SCHEMA: &str = "schema_version";
 const KEY_IDENTITY: &str = "identity";
 const KEY_ACTIVE: &str = "active_anchor";
 const KEY_CURSOR: &str = "backfill_cursor";
+/// The kept state's record ([`KeptStateRecord`]; since schema 5).
+const KEY_KEPT_STATE: &str = "kept_state";
 /// How many headers the packs hold, kept in the transaction of every write that changes it, so
 /// `status()` can report it without reading the packs.
 const KEY_COUNT: &str = "header_count";
@@ -288,6 +294,11 @@ fn put_count(meta: &idb::ObjectStore, count: u64) -> Result<(), idb::Error> {
     Ok(())
 }
 
+/// The key of a kept-state chunk: [`state_chunk_key`] as a JS number (exact: below 2^52).
+fn chunk_key(id: u32, index: u32) -> JsValue {
+    JsValue::from_f64(state_chunk_key(id, index) as f64)
+}
+
 fn pack_key(index: u64) -> JsValue {
     JsValue::from_f64(index as f64)
 }
@@ -466,6 +477,12 @@ fn migrate(
         db.create_object_store(HEAD, ObjectStoreParams::new())
             .map_err(|e| describe(&e))?;
     }
+    if old < 5 {
+        // Schema 5: kept-state chunks (option `keepState`). No state was kept in chunks before;
+        // the store starts empty. Created before the schema-4 step, which takes the database.
+        db.create_object_store(STATE_CHUNKS, ObjectStoreParams::new())
+            .map_err(|e| describe(&e))?;
+    }
     if old < 4 {
         // Schema 4: headers in packs (see `super::pack`). Every per-header record moves into
         // its pack, then `headers` is deleted.
@@ -477,7 +494,7 @@ fn migrate(
         let tx = idb::Transaction::from(raw_tx);
         return put_schema_version(&tx);
     }
-    // Later schema versions add their steps here: `if old < 5 { ... }`.
+    // Later schema versions add their steps above the schema-4 step.
     put_schema_version(&tx)
 }
 
@@ -1342,6 +1359,76 @@ impl Store for IdbStore {
             .get_one(STATES, root_key(state_root), "read state")
             .await?;
         value.map(state_bytes).transpose()
+    }
+
+    async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError> {
+        check_state_chunk(index, bytes)?;
+        let operation = "put state chunk";
+        let value: JsValue = js_sys::Uint8Array::from(bytes).into();
+        let tx = self.transaction(&[STATE_CHUNKS], TransactionMode::ReadWrite, operation)?;
+        tx.object_store(STATE_CHUNKS)
+            .map_err(backend(operation))?
+            .put(&value, Some(&chunk_key(id, index)))
+            .map_err(backend(operation))?;
+        finish_sized(tx.into(), operation, Some(bytes.len() as u64)).await
+    }
+
+    async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError> {
+        let operation = "discard state chunks";
+        let tx = self.transaction(&[STATE_CHUNKS], TransactionMode::ReadWrite, operation)?;
+        let range = KeyRange::bound(
+            &chunk_key(id, 0),
+            &chunk_key(id, STATE_CHUNK_LAST),
+            Some(false),
+            Some(false),
+        )
+        .map_err(backend(operation))?;
+        tx.object_store(STATE_CHUNKS)
+            .map_err(backend(operation))?
+            .delete(Query::KeyRange(range))
+            .map_err(backend(operation))?;
+        finish(tx.into(), operation).await
+    }
+
+    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError> {
+        let operation = "settle kept state";
+        let value = kept.map(|k| to_js(k, operation)).transpose()?;
+        let tx = self.transaction(&[STATE_CHUNKS, META], TransactionMode::ReadWrite, operation)?;
+        let chunks = tx.object_store(STATE_CHUNKS).map_err(backend(operation))?;
+        let meta = tx.object_store(META).map_err(backend(operation))?;
+        let key = JsValue::from_str(KEY_KEPT_STATE);
+        match (kept, value) {
+            (Some(k), Some(value)) => {
+                // Every chunk below and above the kept id's range goes.
+                let below = KeyRange::upper_bound(&chunk_key(k.id, 0), Some(true));
+                let above = KeyRange::lower_bound(&chunk_key(k.id, STATE_CHUNK_LAST), Some(true));
+                for range in [below, above] {
+                    let range = range.map_err(backend(operation))?;
+                    chunks
+                        .delete(Query::KeyRange(range))
+                        .map_err(backend(operation))?;
+                }
+                meta.put(&value, Some(&key)).map_err(backend(operation))?;
+            }
+            _ => {
+                chunks.clear().map_err(backend(operation))?;
+                meta.delete(Query::Key(key)).map_err(backend(operation))?;
+            }
+        }
+        finish(tx.into(), operation).await
+    }
+
+    async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError> {
+        let key = JsValue::from_str(KEY_KEPT_STATE);
+        let value = self.get_one(META, key, "read kept state").await?;
+        value.map(|v| from_js(v, META)).transpose()
+    }
+
+    async fn state_chunk(&self, id: u32, index: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let value = self
+            .get_one(STATE_CHUNKS, chunk_key(id, index), "read state chunk")
+            .await?;
+        value.map(|v| record_bytes(v, STATE_CHUNKS)).transpose()
     }
 
     async fn dump(&self) -> Result<StoreDump, StoreError> {

@@ -5,9 +5,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{
     check_continues, check_head_base, check_head_chain, check_network, check_rebuilt,
-    check_truncate, new_headers, validate_batch, validate_roots, AnchorRecord, AnchorRootsRecord,
-    BackfillCursor, HeadRecord, HeaderRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump,
-    StoreError, SCHEMA_VERSION,
+    check_state_chunk, check_truncate, new_headers, state_chunk_key, validate_batch,
+    validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
+    KeptStateRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
+    SCHEMA_VERSION, STATE_CHUNK_INDEX_BITS, STATE_CHUNK_LAST,
 };
 
 /// A [`Store`] held in memory. Each `open` starts empty; nothing survives the process.
@@ -26,6 +27,9 @@ struct Inner {
     anchors: BTreeMap<Root, AnchorRecord>,
     headers: BTreeMap<u64, HeaderRecord>,
     states: BTreeMap<Root, Vec<u8>>,
+    /// Kept-state chunks by [`state_chunk_key`], and the record naming the kept ones.
+    state_chunks: BTreeMap<u64, Vec<u8>>,
+    kept_state: Option<KeptStateRecord>,
     anchor_roots: BTreeMap<Root, AnchorRootsRecord>,
     head: Option<HeadRecord>,
 }
@@ -46,6 +50,8 @@ impl MemoryStore {
                 anchors: BTreeMap::new(),
                 headers: BTreeMap::new(),
                 states: BTreeMap::new(),
+                state_chunks: BTreeMap::new(),
+                kept_state: None,
                 anchor_roots: BTreeMap::new(),
                 head: None,
             }),
@@ -282,6 +288,38 @@ impl Store for MemoryStore {
 
     async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.lock().states.get(state_root).cloned())
+    }
+
+    async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError> {
+        check_state_chunk(index, bytes)?;
+        let key = state_chunk_key(id, index);
+        self.lock().state_chunks.insert(key, bytes.to_vec());
+        Ok(())
+    }
+
+    async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError> {
+        let range = state_chunk_key(id, 0)..=state_chunk_key(id, STATE_CHUNK_LAST);
+        self.lock().state_chunks.retain(|k, _| !range.contains(k));
+        Ok(())
+    }
+
+    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let id = kept.map(|k| k.id);
+        inner
+            .state_chunks
+            .retain(|k, _| Some((k >> STATE_CHUNK_INDEX_BITS) as u32) == id);
+        inner.kept_state = kept.copied();
+        Ok(())
+    }
+
+    async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError> {
+        Ok(self.lock().kept_state)
+    }
+
+    async fn state_chunk(&self, id: u32, index: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = state_chunk_key(id, index);
+        Ok(self.lock().state_chunks.get(&key).cloned())
     }
 
     async fn dump(&self) -> Result<StoreDump, StoreError> {

@@ -30,10 +30,12 @@ pub use error::StoreError;
 #[cfg(target_arch = "wasm32")]
 pub use idb::{storage_estimate, storage_manager, IdbStore};
 pub use memory::MemoryStore;
+pub use records::state_chunk_key;
 pub use records::{
     AnchorPayload, AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, HeadRecord,
-    HeadSource, HeaderRecord, MetaRecord, PayloadStatus, Root, StoreDump, SyncCommitteeRecord,
-    Trust, HEADER_SSZ_LEN,
+    HeadSource, HeaderRecord, KeptStateRecord, MetaRecord, PayloadStatus, Root, StoreDump,
+    SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, STATE_CHUNK_BYTES, STATE_CHUNK_INDEX_BITS,
+    STATE_CHUNK_LAST,
 };
 
 /// The schema this library writes. Version 1: object stores `anchors` (key: block root bytes),
@@ -53,7 +55,10 @@ pub use records::{
 /// a thousand packs a fraction of one. A version-3 database is migrated inside the upgrade
 /// transaction (every header moved to its pack, then `headers` deleted; a crash leaves it at
 /// version 3, untouched).
-pub const SCHEMA_VERSION: u32 = 4;
+/// Version 5 adds `state_chunks` (key: [`state_chunk_key`], value: up to [`STATE_CHUNK_BYTES`]
+/// of a kept state's SSZ) and the `meta` record `kept_state` ([`KeptStateRecord`]); a version-4
+/// database is migrated by creating that store empty (no state was kept in chunks before).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The largest slot a header may have: IndexedDB keys are JS numbers, exact up to 2^53 - 1.
 pub const MAX_SLOT: u64 = (1 << 53) - 1;
@@ -200,6 +205,25 @@ pub trait Store {
     /// A kept raw SSZ state, if any.
     async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError>;
 
+    /// Writes chunk `index` of the state with id `id` (see [`KeptStateRecord`]), replacing it.
+    /// Nothing names the chunk until [`Store::settle_kept_state`] does. Refused with
+    /// [`StoreError::InvalidStateChunk`] when `index` or the chunk's size is out of range.
+    async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError>;
+
+    /// Deletes every chunk of the state with id `id` (a pending state that failed, or the rest
+    /// of an interrupted one), in one transaction.
+    async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError>;
+
+    /// Makes `kept` the kept state (or, with `None`, keeps none) and deletes every chunk of any
+    /// other id, in one transaction: the previous anchor's state is replaced, never mixed in.
+    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError>;
+
+    /// The kept state's record, if a state is kept.
+    async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError>;
+
+    /// Chunk `index` of the state with id `id`, if stored.
+    async fn state_chunk(&self, id: u32, index: u32) -> Result<Option<Vec<u8>>, StoreError>;
+
     /// A deterministic snapshot of everything stored, for tests.
     async fn dump(&self) -> Result<StoreDump, StoreError>;
 
@@ -318,6 +342,24 @@ fn check_truncate(
                 hex0x(cursor.oldest_root)
             ),
             got: at.map_or("no header".into(), |h| hex0x(h.root)),
+        });
+    }
+    Ok(())
+}
+
+/// The checks every backend applies to a state chunk before writing it: its index fits in the
+/// key ([`STATE_CHUNK_INDEX_BITS`]), and it holds 1 to [`STATE_CHUNK_BYTES`] bytes.
+fn check_state_chunk(index: u32, bytes: &[u8]) -> Result<(), StoreError> {
+    if index > STATE_CHUNK_LAST {
+        return Err(StoreError::InvalidStateChunk {
+            expected: format!("a chunk index at most {STATE_CHUNK_LAST}"),
+            got: index.to_string(),
+        });
+    }
+    if bytes.is_empty() || bytes.len() > STATE_CHUNK_BYTES {
+        return Err(StoreError::InvalidStateChunk {
+            expected: format!("1 to {STATE_CHUNK_BYTES} bytes"),
+            got: format!("{} bytes", bytes.len()),
         });
     }
     Ok(())

@@ -364,6 +364,46 @@ pub struct HeadRecord {
     pub execution: Option<ExecutionBlock>,
 }
 
+/// The verified anchor state kept as raw SSZ (option `keepState`), in chunks of
+/// [`STATE_CHUNK_BYTES`] stored under [`state_chunk_key`]`(id, index)`.
+///
+/// Why chunks under an id: a state is written while it downloads, before it is verified, so its
+/// chunks go to an id no record names yet (pending). Only once its anchor is stored does this
+/// record name the id (promoted, one small write); a failed verification deletes the id's chunks.
+/// A chunk whose id this record does not name is never read as the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptStateRecord {
+    /// The chunks' id (see [`state_chunk_key`]).
+    pub id: u32,
+    /// The anchor whose state this is (its block root).
+    #[serde(with = "bytes32")]
+    pub block_root: Root,
+    /// `hash_tree_root` of the kept bytes, the anchor's `state_root`.
+    #[serde(with = "bytes32")]
+    pub state_root: Root,
+    /// The SSZ length in bytes.
+    pub length: u64,
+    /// How many chunks hold it: `ceil(length / STATE_CHUNK_BYTES)`.
+    pub chunks: u32,
+}
+
+/// Bytes per kept-state chunk (the last one may be shorter): 1 MiB, one IndexedDB record each,
+/// so a 280 MB state is never one allocation, in wasm or in JS, while it is written.
+pub const STATE_CHUNK_BYTES: usize = 1 << 20;
+
+/// Bits of a chunk key that number the chunk within its state: 2^20 chunks of 1 MiB is 1 TiB,
+/// far above any state's size ceiling.
+pub const STATE_CHUNK_INDEX_BITS: u32 = 20;
+
+/// The highest chunk index: every key of one id is `state_chunk_key(id, 0..=STATE_CHUNK_LAST)`.
+pub const STATE_CHUNK_LAST: u32 = (1 << STATE_CHUNK_INDEX_BITS) - 1;
+
+/// The key of chunk `index` of the state with id `id`: `id * 2^20 + index`, a number exact in
+/// JS (below 2^52), so the chunks of one id are one key range.
+pub fn state_chunk_key(id: u32, index: u32) -> u64 {
+    (u64::from(id) << STATE_CHUNK_INDEX_BITS) | u64::from(index)
+}
+
 /// The database's own bookkeeping.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetaRecord {
