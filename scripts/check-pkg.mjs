@@ -25,8 +25,11 @@ import zlib from "node:zlib";
  * `LightClientUpdate` and `LightClientFinalityUpdate`, SSZ and JSON readers, for both presets,
  * in the light rebuild and the follow loop), the rest the anchor's payload status (the
  * execution payload envelope read and checked from bytes, its builder signature verified).
+ * Lowered, 655 → 550 KB: the package is built for size (`opt-level = "z"`, the hashing and pairing
+ * crates at 3, the SHA-256 kernels unrolled by hand; Cargo.toml), which took the build with Gloas
+ * to about 531 KB, and `keepState` added about 7 KB.
  */
-export const GZIP_BUDGET = 655 * 1000;
+export const GZIP_BUDGET = 550 * 1000;
 
 /** Exports of the `bench` feature that must never ship. */
 const BENCH_EXPORTS = ["KernelBench", "StateStream", "benchLightVerify", "benchVerifyStore"];
