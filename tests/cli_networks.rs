@@ -491,6 +491,34 @@ fn follow_from_an_unknown_anchor_prints_a_typed_error_line() {
 
 #[test]
 fn checkpoint_long_range_light_rebuilds_a_stale_anchor() {
+    let anchor = long_range_light_rebuild(ChainOptions::default());
+    assert_eq!(anchor["fork"], "fulu", "{anchor}");
+}
+
+/// The same rebuild across the Fulu→Gloas fork (Fulu light-client updates, then Gloas-shaped
+/// ones), and on a chain that is Gloas from genesis: the rebuilt anchor is a Gloas block.
+#[test]
+fn checkpoint_long_range_light_rebuilds_across_the_gloas_fork() {
+    for chain in [
+        ChainOptions {
+            fork: "fulu".into(),
+            gloas_epoch: Some(3),
+            ..ChainOptions::default()
+        },
+        ChainOptions {
+            fork: "gloas".into(),
+            ..ChainOptions::default()
+        },
+    ] {
+        let what = format!("{} (Gloas at {:?})", chain.fork, chain.gloas_epoch);
+        let anchor = long_range_light_rebuild(chain);
+        assert_eq!(anchor["fork"], "gloas", "{what}: {anchor}");
+    }
+}
+
+/// A stale genesis anchor of a devnet on `chain` (its validators, slots and seed set here),
+/// refused under `strict` and rebuilt under `light`; returns the rebuilt anchor.
+fn long_range_light_rebuild(chain: ChainOptions) -> serde_json::Value {
     // Four sync-committee periods of the minimal preset (as the overseer tests use), so the
     // rebuild walks light-client updates from the genesis anchor to the newest finalized block.
     let devnet = Devnet::start(DevnetOptions {
@@ -498,7 +526,7 @@ fn checkpoint_long_range_light_rebuilds_a_stale_anchor() {
             validators: 512,
             slots: 255,
             seed: 7,
-            ..ChainOptions::default()
+            ..chain
         },
         genesis_lag: LAG,
         ..DevnetOptions::default()
@@ -566,6 +594,7 @@ fn checkpoint_long_range_light_rebuilds_a_stale_anchor() {
         "{}",
         light.stderr
     );
+    anchor
 }
 
 /// A dev node's config schedules blob-parameter-only forks from Fulu at epoch 0 on. Fulu fork
