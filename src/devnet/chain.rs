@@ -501,6 +501,33 @@ impl<P: Preset> Generator<P> {
 
     /// `hash_tree_root` of a state at `slot` from its field roots (a progressive container
     /// from Gloas on).
+    /// The post-state of a block at `slot` whose header (zero state root) is `header`: built and
+    /// served in full, built as field roots only (an attested block's), or neither (a seeded
+    /// root). Returns its root and, when served, its SSZ.
+    fn post_state(
+        &mut self,
+        slot: u64,
+        kind: &SlotKind,
+        header: &BeaconBlockHeader,
+        summaries: &[HistoricalSummary],
+        payload_header: &ExecutionPayloadHeader<P>,
+    ) -> Result<([u8; 32], Option<Vec<u8>>), ChainError> {
+        if kind.served {
+            let (bytes, leaves) =
+                self.build_state(slot, header, summaries, payload_header, kind.take_registry)?;
+            let root = self.state_root_of(slot, &leaves);
+            self.known.insert(slot, KnownState { leaves });
+            Ok((root, Some(bytes)))
+        } else if kind.synthetic {
+            let leaves = self.attested_leaves(slot, header)?;
+            let root = self.state_root_of(slot, &leaves);
+            self.known.insert(slot, KnownState { leaves });
+            Ok((root, None))
+        } else {
+            Ok((h(self.seed, "state-root", slot, 0), None))
+        }
+    }
+
     fn state_root_of(&self, slot: u64, leaves: &[[u8; 32]]) -> [u8; 32] {
         crate::merkle::container_root_from_fields(&self.state_schema(slot), leaves)
     }
@@ -994,27 +1021,8 @@ impl<P: Preset> Generator<P> {
         let BlkBody::Electra { payload_header, .. } = &pre.body else {
             return unreachable_block();
         };
-        let mut served_bytes = None;
-        let state_root = if kind.served {
-            let (bytes, leaves) = self.build_state(
-                slot,
-                &pre.header,
-                &summaries,
-                payload_header,
-                kind.take_registry,
-            )?;
-            let root = self.state_root_of(slot, &leaves);
-            self.known.insert(slot, KnownState { leaves });
-            served_bytes = Some(bytes);
-            root
-        } else if kind.synthetic {
-            let leaves = self.attested_leaves(slot, &pre.header)?;
-            let root = self.state_root_of(slot, &leaves);
-            self.known.insert(slot, KnownState { leaves });
-            root
-        } else {
-            h(self.seed, "state-root", slot, 0)
-        };
+        let (state_root, served_bytes) =
+            self.post_state(slot, &kind, &pre.header, &summaries, payload_header)?;
         let blk = self.finish_block(block, state_root, true);
         self.state_roots.push(state_root);
         self.block_roots.push(blk.root);

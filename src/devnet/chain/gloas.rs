@@ -487,27 +487,8 @@ impl<P: Preset> Generator<P> {
         self.exec = Some(exec);
         // The block's header with a zero state root is what its post-state records.
         let pre = self.finish_gloas(block.clone(), [0; 32], true)?;
-        let mut served_bytes = None;
-        let state_root = if kind.served {
-            let (bytes, leaves) = self.build_state(
-                slot,
-                &pre.header,
-                summaries,
-                &Default::default(),
-                kind.take_registry,
-            )?;
-            let root = self.state_root_of(slot, &leaves);
-            self.known.insert(slot, KnownState { leaves });
-            served_bytes = Some(bytes);
-            root
-        } else if kind.synthetic {
-            let leaves = self.attested_leaves(slot, &pre.header)?;
-            let root = self.state_root_of(slot, &leaves);
-            self.known.insert(slot, KnownState { leaves });
-            root
-        } else {
-            h(self.seed, "state-root", slot, 0)
-        };
+        let (state_root, served_bytes) =
+            self.post_state(slot, &kind, &pre.header, summaries, &Default::default())?;
         let mut blk = self.finish_gloas(block, state_root, true)?;
         if slot > 0 && !self.payload_withheld(slot) {
             let exec = self.exec.as_ref().ok_or_else(|| ChainError::Ssz {
