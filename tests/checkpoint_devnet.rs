@@ -192,7 +192,7 @@ fn trusted_block_root_and_checkpoint_flows_store_a_verified_anchor() {
                 Event::Progress(p) if p.phase == phase => Some(p.clone()),
                 _ => None,
             })
-            .last()
+            .next_back()
             .unwrap_or_else(|| panic!("no {phase:?} progress"));
         assert_eq!(Some(last.done), last.total, "{phase:?}");
     }

@@ -127,7 +127,7 @@ fn checkpoint_state_and_header_chain_verify() {
     assert_eq!(state.fork.current_version, fulu_version);
     // latest_block_header: the block at this very slot, state root zero (filled = checkpoint).
     assert_eq!(state.latest_block_header.state_root, B256::ZERO);
-    let mut filled = state.latest_block_header.clone();
+    let mut filled = state.latest_block_header;
     filled.state_root = header.state_root;
     assert_eq!(root_hex(&filled.tree_hash_root().0), cp_root);
     // Finality as recorded in the state: two epochs behind its own epoch.

@@ -105,7 +105,7 @@ fn check_consistent(
     summaries: &mut Vec<(B256, B256)>,
 ) {
     let (&slot, &(block_root, post_state)) = canonical.range(..=state.slot).next_back().unwrap();
-    let mut latest = state.latest_block_header.clone();
+    let mut latest = state.latest_block_header;
     if latest.state_root == B256::ZERO {
         assert_eq!(
             slot, state.slot,

@@ -281,7 +281,7 @@ fn light_client_data_follows_the_head_and_verifies() {
                 let f = parse_finality_update::<Minimal>(&config, &bytes, None).unwrap();
                 let s =
                     verify_updates(&config, &mut store, &[], Some(&f), None, current_slot).unwrap();
-                let fin = f.parts().finalized_header.beacon().clone();
+                let fin = *f.parts().finalized_header.beacon();
                 assert_eq!(s.finalized.slot, fin.slot);
                 assert!(
                     fin.slot > bootstrap.header().beacon().slot,

@@ -554,7 +554,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
             .enumerate()
             .flat_map(|(i, &p)| {
                 let calls = queues[i].borrow().len().div_ceil(per_call);
-                std::iter::repeat((i, p)).take(self.options.concurrency.min(calls))
+                std::iter::repeat_n((i, p), self.options.concurrency.min(calls))
             })
             .collect();
         let answered = RefCell::new(Vec::new());
@@ -625,7 +625,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
             .rejections
             .into_iter()
             .filter_map(|r| r.error)
-            .last()
+            .next_back()
         {
             Some(source) => Err(BackfillError::Api { slot: 0, source }),
             None => Err(BackfillError::LinkNotFound {
@@ -1046,7 +1046,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         let reason = format!(
             "expected block 0x{} at slot {slot}, got {}",
             hex::encode(expected_root),
-            got.map_or("404".to_string(), |r| hex0x(r))
+            got.map_or("404".to_string(), hex0x)
         );
         self.avoid(st, provider, "BLOCK_WITHHELD", reason);
         w.buffer.retain(|_, (_, p)| *p != Some(provider));

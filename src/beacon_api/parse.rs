@@ -209,7 +209,7 @@ fn digits(s: &str, len: usize) -> Option<i64> {
 /// date, as the RFC does not require it. `None` when the text is none of these forms.
 pub fn parse_http_date(s: &str, now_unix: Option<u64>) -> Option<u64> {
     let s = s.trim();
-    let (day_name, rest) = s.split_once(|c: char| c == ',' || c == ' ')?;
+    let (day_name, rest) = s.split_once([',', ' '])?;
     if day_name.len() < 3 || !day_name.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }

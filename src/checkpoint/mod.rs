@@ -688,7 +688,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 return Err(CheckpointError::InvalidCheckpoint {
                     reason: format!(
                         "expected the block of {} to be at or before slot {boundary} (the first slot of epoch {e}), got slot {block_slot}",
-                        hex0x(&root)
+                        hex0x(root)
                     ),
                 });
             }
@@ -735,8 +735,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             return Err(CheckpointError::StateLinkMismatch {
                 provider: url,
                 what: "latest_block_header root",
-                expected: hex0x(&root),
-                actual: hex0x(&block_root),
+                expected: hex0x(root),
+                actual: hex0x(block_root),
             });
         }
         let payload = self.anchor_payload(Some(p), &state.kept, &root).await?;
@@ -790,8 +790,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         if latest_root != header.root {
             return link(
                 "latest_block_header root (state root filled in)",
-                hex0x(&header.root),
-                hex0x(&latest_root),
+                hex0x(header.root),
+                hex0x(latest_root),
             );
         }
         let i = (header.header.slot % view.slots_per_historical_root() as u64) as usize;
@@ -799,15 +799,15 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         if br != Some(header.root) {
             return link(
                 "block_roots at the block's slot",
-                hex0x(&header.root),
-                br.map(|r| hex0x(&r)).unwrap_or_default(),
+                hex0x(header.root),
+                br.map(hex0x).unwrap_or_default(),
             );
         }
         if sr != Some(header.header.state_root.0) {
             return link(
                 "state_roots at the block's slot",
                 hex0x(header.header.state_root.as_slice()),
-                sr.map(|r| hex0x(&r)).unwrap_or_default(),
+                sr.map(hex0x).unwrap_or_default(),
             );
         }
         let payload = self
@@ -830,7 +830,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     async fn quorum(&self) -> Result<Vec<&'a A>, CheckpointError> {
         let n = self.ctx.providers.len();
         let quorum = self.options.quorum.unwrap_or(n).clamp(1, n);
-        let mut answers: Vec<(String, Result<(u64, Root), String>)> = Vec::new();
+        // (provider, its finalized (epoch, root) or why it gave none)
+        type Answer = (String, Result<(u64, Root), String>);
+        let mut answers: Vec<Answer> = Vec::new();
         for p in self.ctx.providers {
             let answer = match p.finality_checkpoints("head").await {
                 Ok(f) => Ok((f.finalized.epoch, f.finalized.root.0)),
@@ -843,7 +845,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         for (_, a) in &answers {
             if let Ok(cp) = a {
                 let count = answers.iter().filter(|(_, b)| b.as_ref() == Ok(cp)).count();
-                if best.map_or(true, |(_, c)| count > c) {
+                if best.is_none_or(|(_, c)| count > c) {
                     best = Some((*cp, count));
                 }
             }
@@ -864,7 +866,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                         "PROVIDER_DISSENT",
                         format!(
                             "{count} of {n} providers agree on finalized {}:{}; {}",
-                            hex0x(&cp.1),
+                            hex0x(cp.1),
                             cp.0,
                             dissent.join("; ")
                         ),

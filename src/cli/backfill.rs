@@ -240,8 +240,8 @@ fn backfill_and_print(a: Args) -> i32 {
                     "skipped_non_linking": s.skipped_non_linking,
                     "empty_slots": s.empty_slots,
                     "oldest_slot": s.oldest_slot,
-                    "oldest_root": hex0x(&s.oldest_root),
-                    "oldest_parent_root": hex0x(&s.oldest_parent_root),
+                    "oldest_root": hex0x(s.oldest_root),
+                    "oldest_parent_root": hex0x(s.oldest_parent_root),
                     "target_slot": s.target_slot,
                     "headers_per_second": s.headers_per_second,
                     "providers": s.providers.iter().map(|p| serde_json::json!({

@@ -60,7 +60,8 @@ fn threaded_root(
         .map_err(|e| e.to_string())?;
     let n = plan.tasks().len();
     let mut roots = vec![[0u8; 32]; n];
-    let results: Vec<Result<Vec<(usize, [u8; 32])>, String>> = std::thread::scope(|s| {
+    type TaskRoots = Result<Vec<(usize, [u8; 32])>, String>;
+    let results: Vec<TaskRoots> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads.max(1))
             .map(|t| {
                 let plan = &plan;

@@ -334,7 +334,7 @@ fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
     }
     options.events = !a.poll;
     let keep_going = |_: &FollowState| {
-        !stop.load(Ordering::SeqCst) && a.max_steps.map_or(true, |m| printer.steps.get() < m)
+        !stop.load(Ordering::SeqCst) && a.max_steps.is_none_or(|m| printer.steps.get() < m)
     };
     let io = BlockingFollowIo {
         started: Instant::now(),

@@ -835,7 +835,7 @@ impl<P: Preset> Generator<P> {
         let period = self.period(slot);
         let current = self.committee(period)?.0;
         let next = self.committee(period + 1)?.0;
-        let mut header = latest_header.clone();
+        let mut header = *latest_header;
         header.state_root = B256::ZERO;
         leaves[0] = u64_leaf(self.genesis_time);
         leaves[1] = self.validators_root;
@@ -959,7 +959,7 @@ impl<P: Preset> Generator<P> {
     fn gen_slot(&mut self, slot: u64, kind: SlotKind) -> Result<Option<Vec<u8>>, ChainError> {
         let sphr = P::SLOTS_PER_HISTORICAL_ROOT;
         // Historical summaries are appended at the end of every completed chunk.
-        if slot > 0 && slot % sphr == 0 {
+        if slot > 0 && slot.is_multiple_of(sphr) {
             let lo = (slot - sphr) as usize;
             let br: Vec<B256> = self.block_roots[lo..slot as usize]
                 .iter()

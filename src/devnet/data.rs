@@ -53,18 +53,18 @@ impl HeaderEntry {
         serde_json::json!({
             "slot": self.slot.to_string(),
             "proposer_index": self.proposer_index.to_string(),
-            "parent_root": hex0x(&self.parent_root),
-            "state_root": hex0x(&self.state_root),
-            "body_root": hex0x(&self.body_root),
+            "parent_root": hex0x(self.parent_root),
+            "state_root": hex0x(self.state_root),
+            "body_root": hex0x(self.body_root),
         })
     }
 
     /// The `data` object of a headers response.
     pub fn data_json(&self, canonical: bool) -> serde_json::Value {
         serde_json::json!({
-            "root": hex0x(&self.root),
+            "root": hex0x(self.root),
             "canonical": canonical,
-            "header": { "message": self.message_json(), "signature": hex0x(&self.signature) },
+            "header": { "message": self.message_json(), "signature": hex0x(self.signature) },
         })
     }
 }
@@ -129,7 +129,7 @@ pub struct Checkpoint {
 
 impl Checkpoint {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({ "epoch": self.epoch.to_string(), "root": hex0x(&self.root) })
+        serde_json::json!({ "epoch": self.epoch.to_string(), "root": hex0x(self.root) })
     }
 }
 

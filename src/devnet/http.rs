@@ -671,12 +671,12 @@ pub fn negotiate(accept: Option<&str>, offered: &[Media]) -> Option<Media> {
             } else {
                 continue;
             };
-            if found.map_or(true, |(s, _)| specificity > s) {
+            if found.is_none_or(|(s, _)| specificity > s) {
                 found = Some((specificity, *q));
             }
         }
         if let Some((_, q)) = found {
-            if q > 0.0 && best.map_or(true, |(_, bq)| q > bq) {
+            if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
                 best = Some((m, q));
             }
         }

@@ -368,7 +368,7 @@ impl Drop for Devnet {
 /// `0x<block_root>:<epoch>` of a chain's finalized checkpoint, if it has one.
 fn checkpoint_of(c: &ChainData) -> Option<String> {
     let cp = c.checkpoints.finalized;
-    (cp.root != [0; 32]).then(|| format!("{}:{}", hex0x(&cp.root), cp.epoch))
+    (cp.root != [0; 32]).then(|| format!("{}:{}", hex0x(cp.root), cp.epoch))
 }
 
 /// The live chain's loop: at each slot's start time, make the slot, serve the new snapshot,
@@ -417,7 +417,7 @@ fn info_json(c: &ChainData, urls: &[String], live: bool) -> serde_json::Value {
     let lc_fin = c.finality_update.as_ref().and_then(|u| {
         let beacon = &u.honest.json["finalized_header"]["beacon"];
         let slot: u64 = beacon["slot"].as_str()?.parse().ok()?;
-        let root = c.headers.get(&slot).map(|h| hex0x(&h.root));
+        let root = c.headers.get(&slot).map(|h| hex0x(h.root));
         Some((slot, root))
     });
     let mut served: Vec<u64> = c.states.values().map(|s| s.slot).collect();
@@ -436,14 +436,14 @@ fn info_json(c: &ChainData, urls: &[String], live: bool) -> serde_json::Value {
         // The checkpoint block's slot: earlier than `finalized_slot` when the boundary is empty
         // (on Gloas, the slot of the finalized state served).
         "finalized_block_slot": c.by_root.get(&fin.root).map(|(s, _)| *s),
-        "finalized_root": hex0x(&fin.root),
+        "finalized_root": hex0x(fin.root),
         "justified_epoch": justified.epoch,
-        "justified_root": hex0x(&justified.root),
+        "justified_root": hex0x(justified.root),
         "head_slot": c.head_slot,
         "head_block_slot": head.map(|h| h.slot),
-        "head_root": head.map(|h| hex0x(&h.root)),
+        "head_root": head.map(|h| hex0x(h.root)),
         "genesis_time": c.genesis.as_ref().map(|g| g.genesis_time),
-        "genesis_validators_root": c.genesis.as_ref().map(|g| hex0x(&g.genesis_validators_root)),
+        "genesis_validators_root": c.genesis.as_ref().map(|g| hex0x(g.genesis_validators_root)),
         "seconds_per_slot": c.spec.get("SECONDS_PER_SLOT").and_then(|v| v.as_str()).and_then(|v| v.parse::<u64>().ok()),
         "live": live,
         "chain": c.label,

@@ -399,7 +399,7 @@ fn add_raw_header(
     let mut h = h;
     h.root = claimed;
     let body = Arc::new(raw.to_vec());
-    for key in [h.slot.to_string(), hex0x(&h.root)] {
+    for key in [h.slot.to_string(), hex0x(h.root)] {
         chain.raw.insert(
             format!("/eth/v1/beacon/headers/{key}"),
             RawResponse {
@@ -427,7 +427,7 @@ fn add_raw_block(
     let body = Arc::new(bytes);
     let mut keys = vec![slot.to_string()];
     if let Some(r) = root {
-        keys.push(hex0x(&r));
+        keys.push(hex0x(r));
     }
     for key in keys {
         chain.raw.insert(

@@ -53,7 +53,7 @@ pub fn fold_subtrees(subtree_roots: &[[u8; 32]], r: &mut Reducer) -> [u8; 32] {
 /// `merkleize_progressive(chunks)`: `chunks` are 32-byte chunks, concatenated. An empty input
 /// is the zero chunk.
 pub fn merkleize_progressive(chunks: &[u8], r: &mut Reducer) -> [u8; 32] {
-    debug_assert!(chunks.len() % 32 == 0);
+    debug_assert!(chunks.len().is_multiple_of(32));
     let n = (chunks.len() / 32) as u64;
     let roots: Vec<[u8; 32]> = (0..subtree_count(n))
         .map(|k| {
@@ -68,7 +68,7 @@ pub fn merkleize_progressive(chunks: &[u8], r: &mut Reducer) -> [u8; 32] {
 /// `merkleize_progressive(pack(bytes))`: packed basic values or bitfield bytes, the last chunk
 /// zero-padded as SSZ `pack` says.
 pub fn merkleize_progressive_packed(bytes: &[u8], r: &mut Reducer) -> [u8; 32] {
-    if bytes.len() % 32 == 0 {
+    if bytes.len().is_multiple_of(32) {
         return merkleize_progressive(bytes, r);
     }
     let mut padded = bytes.to_vec();

@@ -146,7 +146,7 @@ impl Kernel {
     /// not a data error: merkleization sizes these buffers itself).
     pub fn hash_nodes(self, input: &[u8], out: &mut [u8]) {
         assert!(
-            input.len() % 64 == 0 && out.len() * 2 == input.len(),
+            input.len().is_multiple_of(64) && out.len() * 2 == input.len(),
             "hash_nodes: expected input a multiple of 64 bytes and output half of it, got {} and {}",
             input.len(),
             out.len()
@@ -752,7 +752,7 @@ mod x86 {
             {
                 hash2(i, o);
             }
-            if input.len() % 128 != 0 {
+            if !input.len().is_multiple_of(128) {
                 // One node left: hash it next to a dummy copy of itself.
                 let mut buf = [0u8; 128];
                 buf[..64].copy_from_slice(&input[pairs * 128..]);

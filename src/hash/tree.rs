@@ -70,7 +70,7 @@ impl Reducer {
     /// tree sits `base` levels above the real leaves (used when the leaves are themselves subtree
     /// roots). The caller guarantees `chunks.len() / 32 <= 2^height`.
     pub fn reduce(&mut self, chunks: &[u8], height: u32, base: u32) -> [u8; 32] {
-        debug_assert!(chunks.len() % 32 == 0);
+        debug_assert!(chunks.len().is_multiple_of(32));
         debug_assert!(height >= 64 || (chunks.len() as u64 / 32) <= (1u64 << height));
         let count = chunks.len() / 32;
         if count == 0 {
@@ -117,7 +117,7 @@ impl Reducer {
     /// Like [`Reducer::reduce`] for packed bytes whose length need not be a multiple of 32: the
     /// last partial chunk is zero-padded (SSZ `pack`).
     pub fn reduce_packed(&mut self, bytes: &[u8], height: u32) -> [u8; 32] {
-        if bytes.len() % 32 == 0 {
+        if bytes.len().is_multiple_of(32) {
             return self.reduce(bytes, height, 0);
         }
         if bytes.len() <= 4096 {

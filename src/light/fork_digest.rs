@@ -223,7 +223,9 @@ mod tests {
     /// it keeps the previous one. An empty table would keep one digest from Fulu on.
     #[test]
     fn built_in_networks_with_fulu_carry_their_bpo_schedule() {
-        let expected: [(&str, NetworkConfig, [(Epoch, u64); 2]); 4] = [
+        // (network, its config, the first two (epoch, max blobs per block) after Fulu)
+        type Bpo = (&'static str, NetworkConfig, [(Epoch, u64); 2]);
+        let expected: [Bpo; 4] = [
             (
                 "mainnet",
                 NetworkConfig::mainnet(),

@@ -90,7 +90,7 @@ impl fmt::Display for LinkError {
             LinkError::Broken { expected, tip, from_slot, linked } => write!(
                 f,
                 "header chain from slot {from_slot}: expected to reach root {} at slot {} by parent roots, got a break after {linked} linked headers (no header with root {} at or above slot {})",
-                hex0x(&tip.root),
+                hex0x(tip.root),
                 tip.slot,
                 hex0x(expected),
                 tip.slot
@@ -157,16 +157,14 @@ pub async fn link_back<A: BeaconApi>(
         let low = next.saturating_sub(LINK_BATCH_SLOTS - 1).max(tip.slot);
         let slots: Vec<Slot> = (low..=next).rev().collect();
         let answers = fetch_round(providers, &slots).await?;
-        for answer in answers.iter() {
-            if let Some(h) = answer {
-                if h.root == expected {
-                    chain.push(crate::backfill::walk::record(h));
-                    if h.root == tip.root {
-                        on_round(h.header.slot);
-                        return Ok(chain);
-                    }
-                    expected = h.header.parent_root.0;
+        for h in answers.iter().flatten() {
+            if h.root == expected {
+                chain.push(crate::backfill::walk::record(h));
+                if h.root == tip.root {
+                    on_round(h.header.slot);
+                    return Ok(chain);
                 }
+                expected = h.header.parent_root.0;
             }
         }
         on_round(low);
@@ -294,8 +292,8 @@ impl AnyLightStore {
     /// The store's finalized beacon header.
     pub fn finalized(&self) -> BeaconBlockHeader {
         match self {
-            AnyLightStore::Mainnet(s) => s.finalized_header.beacon().clone(),
-            AnyLightStore::Minimal(s) => s.finalized_header.beacon().clone(),
+            AnyLightStore::Mainnet(s) => *s.finalized_header.beacon(),
+            AnyLightStore::Minimal(s) => *s.finalized_header.beacon(),
         }
     }
 

@@ -804,7 +804,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Overseer<'a, A, S, C
             .rejections
             .into_iter()
             .filter_map(|r| r.error)
-            .last();
+            .next_back();
         Err(OverseerError::Follow(FollowError::Api {
             what: "anchor header by root",
             error: last.unwrap_or(ApiError::InvalidArgument {

@@ -378,7 +378,7 @@ pub fn store_from_anchor<P: Preset>(
         });
     }
     Ok(LightClientStore::from_trusted_committees(
-        header.clone(),
+        *header,
         current,
         Some(next),
     ))
@@ -455,7 +455,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         if self.apply_finality(&mut store, &old_header).await? {
             updates += 1;
         }
-        let finalized = store.finalized_header.beacon().clone();
+        let finalized = *store.finalized_header.beacon();
         let new_period = store.period();
         let old_tip = Tip {
             slot: old_header.slot,

@@ -121,7 +121,7 @@ fn variable_elements(
         });
     }
     let first = read_offset(bytes, 0) as usize;
-    if first % 4 != 0 || first == 0 || first > bytes.len() {
+    if !first.is_multiple_of(4) || first == 0 || first > bytes.len() {
         return Err(MerkleError::BadOffset {
             path: format!("{}[0]", path()),
             expected_min: 4,
@@ -241,7 +241,7 @@ impl SeqPlan {
         let Some(es) = elem.fixed_size() else {
             return Ok(None);
         };
-        if es == 0 || len % es != 0 {
+        if es == 0 || !len.is_multiple_of(es) {
             return Err(MerkleError::NotMultiple {
                 path: path(),
                 element_size: es,
@@ -605,7 +605,7 @@ fn bitlist_bits(bytes: &[u8], path: PathFn) -> Result<(u64, Vec<u8>), MerkleErro
     };
     let bits = 8 * (bytes.len() as u64 - 1) + 7 - last.leading_zeros() as u64;
     let mut data = bytes[..(bits as usize).div_ceil(8)].to_vec();
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         let l = data.len() - 1;
         data[l] &= (1u8 << (bits % 8)) - 1;
     }
@@ -631,7 +631,7 @@ fn progressive_list_root(
         let root = merkleize_progressive(&roots, r);
         return Ok(mix_in_length(&root, elems.len() as u64));
     };
-    if es == 0 || bytes.len() % es != 0 {
+    if es == 0 || !bytes.len().is_multiple_of(es) {
         return Err(MerkleError::NotMultiple {
             path: path(),
             element_size: es,

@@ -62,7 +62,7 @@ pub fn decode_pack(index: u64, bytes: &[u8]) -> Result<Vec<HeaderRecord>, String
 
 /// Refuses (as "expected …, got …") a pack `index` of `len` bytes that are not whole entries.
 pub fn check_pack_len(index: u64, len: usize) -> Result<(), String> {
-    if len % PACK_ENTRY_LEN != 0 {
+    if !len.is_multiple_of(PACK_ENTRY_LEN) {
         return Err(format!(
             "header pack {index}: expected a multiple of {PACK_ENTRY_LEN} bytes, got {len}"
         ));

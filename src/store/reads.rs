@@ -383,7 +383,7 @@ mod tests {
             // slots below the backfill get roots only the window knows.
             let mut block_roots: Vec<Root> = (0..WINDOW).map(|i| [0x80 | i as u8; 32]).collect();
             for s in 40..ANCHOR_SLOT {
-                let latest = backfill.iter().filter(|h| h.slot <= s).last().unwrap();
+                let latest = backfill.iter().rfind(|h| h.slot <= s).unwrap();
                 block_roots[s as usize] = latest.root;
             }
             let roots = AnchorRootsRecord {

@@ -468,7 +468,7 @@ impl<'de> Deserialize<'de> for AnchorRootsRecord {
         }
         let raw = Raw::deserialize(deserializer)?;
         let split = |name: &str, bytes: Vec<u8>| -> Result<Vec<Root>, D::Error> {
-            if bytes.len() % 32 != 0 {
+            if !bytes.len().is_multiple_of(32) {
                 return Err(D::Error::custom(format_args!(
                     "{name}: expected a multiple of 32 bytes, got {}",
                     bytes.len()

@@ -49,7 +49,7 @@ pub fn header_roots(headers: &[&[u8; HEADER_SSZ_LEN]]) -> Vec<Root> {
 /// `entries`, as 32 bytes each, in order: the task a hash worker runs (see [`HeaderHasher`]).
 /// `None` when `entries` is not whole entries.
 pub fn entry_roots(entries: &[u8]) -> Option<Vec<u8>> {
-    if entries.len() % PACK_ENTRY_LEN != 0 {
+    if !entries.len().is_multiple_of(PACK_ENTRY_LEN) {
         return None;
     }
     let mut roots = vec![0u8; entries.len() / PACK_ENTRY_LEN * 32];

@@ -203,7 +203,7 @@ impl ProgressiveBitlist {
 
     /// Appends a bit.
     pub fn push(&mut self, on: bool) {
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             self.bytes.push(0);
         }
         self.len += 1;
@@ -224,7 +224,7 @@ impl Encode for ProgressiveBitlist {
     fn ssz_append(&self, buf: &mut Vec<u8>) {
         let start = buf.len();
         buf.extend_from_slice(&self.bytes);
-        if self.len % 8 == 0 {
+        if self.len.is_multiple_of(8) {
             buf.push(1);
         } else {
             buf[start + self.len / 8] |= 1 << (self.len % 8);

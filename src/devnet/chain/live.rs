@@ -228,7 +228,7 @@ impl<P: Preset> Live<P> {
     /// made and light-client data only where it outlives the history (period updates).
     fn step(&mut self, slot: u64, history: bool) -> Result<Vec<LiveEvent>, ChainError> {
         let spe = self.gen.spe();
-        let boundary = slot % spe == 0;
+        let boundary = slot.is_multiple_of(spe);
         let prev_head_block = self.gen.blocks.keys().next_back().copied();
         let kind = SlotKind {
             block: !self.gen.is_empty(slot, u64::MAX),
@@ -253,7 +253,7 @@ impl<P: Preset> Live<P> {
         let spp = self.gen.slots_per_period();
         if history {
             // A period just ended: its update is its last pair of blocks.
-            if slot > 0 && slot % spp == 0 {
+            if slot > 0 && slot.is_multiple_of(spp) {
                 let ended = slot / spp - 1;
                 let pair: Vec<u64> = self
                     .gen
@@ -283,8 +283,8 @@ impl<P: Preset> Live<P> {
             events.push(LiveEvent {
                 topic: "finalized_checkpoint",
                 data: serde_json::json!({
-                    "block": hex0x(&fin.root),
-                    "state": hex0x(&state),
+                    "block": hex0x(fin.root),
+                    "state": hex0x(state),
                     "epoch": fin.epoch.to_string(),
                     "execution_optimistic": false,
                 }),
@@ -314,11 +314,11 @@ impl<P: Preset> Live<P> {
                 topic: "head",
                 data: serde_json::json!({
                     "slot": slot.to_string(),
-                    "block": hex0x(&root),
-                    "state": hex0x(&self.gen.state_roots[slot as usize]),
+                    "block": hex0x(root),
+                    "state": hex0x(self.gen.state_roots[slot as usize]),
                     "epoch_transition": prev_head.is_none_or(|p| p / spe < epoch),
-                    "previous_duty_dependent_root": hex0x(&dependent(epoch.checked_sub(1))),
-                    "current_duty_dependent_root": hex0x(&dependent(Some(epoch))),
+                    "previous_duty_dependent_root": hex0x(dependent(epoch.checked_sub(1))),
+                    "current_duty_dependent_root": hex0x(dependent(Some(epoch))),
                     "execution_optimistic": false,
                 }),
             },
@@ -326,7 +326,7 @@ impl<P: Preset> Live<P> {
                 topic: "block",
                 data: serde_json::json!({
                     "slot": slot.to_string(),
-                    "block": hex0x(&root),
+                    "block": hex0x(root),
                     "execution_optimistic": false,
                 }),
             },

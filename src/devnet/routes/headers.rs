@@ -46,7 +46,7 @@ pub fn list(c: &Call) -> Answer {
     };
     let data: Vec<_> = candidates
         .into_iter()
-        .filter(|(h, _)| !parent.is_some_and(|p| p != h.parent_root))
+        .filter(|(h, _)| parent.is_none_or(|p| p == h.parent_root))
         .map(|(h, canonical)| h.data_json(canonical))
         .collect();
     let finalized = slot.is_some_and(|s| chain.is_finalized_slot(s));
