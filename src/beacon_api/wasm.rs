@@ -436,16 +436,14 @@ impl FetchTransport {
                 None => stream.get_reader().into(),
             };
             let read: Function = Reflect::get(&reader, &"read".into())
-                .and_then(|f| f.dyn_into().map_err(JsValue::from))
+                .and_then(|f| f.dyn_into())
                 .map_err(&fail)?;
             loop {
                 let call = match &byob {
                     Some(buffer) => read.call1(&reader, &Uint8Array::new(buffer)),
                     None => read.call0(&reader),
                 };
-                let promise: Promise = call
-                    .and_then(|p| p.dyn_into().map_err(JsValue::from))
-                    .map_err(&fail)?;
+                let promise: Promise = call.and_then(|p| p.dyn_into()).map_err(&fail)?;
                 let read = match paced_read(JsFuture::from(promise), &mut progress, url).await {
                     Ok(read) => read,
                     Err(e) => {

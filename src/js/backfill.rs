@@ -118,8 +118,8 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
     set(&o, "skippedNonLinking", s.skipped_non_linking as f64);
     set(&o, "emptySlots", s.empty_slots as f64);
     set(&o, "oldestSlot", s.oldest_slot.to_string());
-    set(&o, "oldestRoot", hex0x(&s.oldest_root));
-    set(&o, "oldestParentRoot", hex0x(&s.oldest_parent_root));
+    set(&o, "oldestRoot", hex0x(s.oldest_root));
+    set(&o, "oldestParentRoot", hex0x(s.oldest_parent_root));
     set(&o, "targetSlot", s.target_slot.to_string());
     set(&o, "headersPerSecond", nullable(s.headers_per_second));
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();

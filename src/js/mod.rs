@@ -209,8 +209,8 @@ fn nullable<T: Into<JsValue>>(value: Option<T>) -> JsValue {
 fn anchor_js(a: &AnchorRecord) -> JsValue {
     let o = Object::new();
     set(&o, "network", a.network.as_str());
-    set(&o, "blockRoot", hex0x(&a.block_root));
-    set(&o, "stateRoot", hex0x(&a.state_root));
+    set(&o, "blockRoot", hex0x(a.block_root));
+    set(&o, "stateRoot", hex0x(a.state_root));
     set(&o, "slot", a.slot.to_string());
     set(&o, "epoch", a.epoch.to_string());
     set(&o, "fork", a.fork.as_str());
@@ -308,7 +308,7 @@ fn network_js(network: &NetworkConfig, database: &str) -> JsValue {
     set(
         &o,
         "genesisValidatorsRoot",
-        hex0x(&network.genesis_validators_root.0),
+        hex0x(network.genesis_validators_root.0),
     );
     set(&o, "genesisTime", network.genesis_time.to_string());
     set(&o, "secondsPerSlot", network.seconds_per_slot as f64);
@@ -710,12 +710,12 @@ impl Inner {
             nullable(verified.as_ref().map(execution_js))
         };
         if let Some(tip) = self.head.borrow().as_ref() {
-            set(&o, "root", hex0x(&tip.root));
+            set(&o, "root", hex0x(tip.root));
             set(&o, "slot", tip.slot.to_string());
             set(&o, "followed", true);
             set(&o, "execution", execution(&tip.root));
         } else if let Some(a) = anchor {
-            set(&o, "root", hex0x(&a.block_root));
+            set(&o, "root", hex0x(a.block_root));
             let slot = if a.linked_through_latest_block_header {
                 JsValue::NULL
             } else {
@@ -899,8 +899,8 @@ impl LightSync {
         let tail = inner.store.cursor().map(|c| {
             let t = Object::new();
             set(&t, "oldestSlot", c.oldest_slot.to_string());
-            set(&t, "oldestRoot", hex0x(&c.oldest_root));
-            set(&t, "oldestParentRoot", hex0x(&c.oldest_parent_root));
+            set(&t, "oldestRoot", hex0x(c.oldest_root));
+            set(&t, "oldestParentRoot", hex0x(c.oldest_parent_root));
             set(&t, "targetSlot", c.target_slot.to_string());
             t
         });

@@ -59,7 +59,7 @@ impl JsStore {
 
     /// The backfill cursor, as of this instance's last write (or open).
     pub(crate) fn cursor(&self) -> Option<BackfillCursor> {
-        self.cursor.borrow().clone()
+        *self.cursor.borrow()
     }
 
     /// The IndexedDB database name.
@@ -154,7 +154,7 @@ impl Store for JsStore {
 
     async fn backfill_cursor(&self) -> Result<Option<BackfillCursor>, StoreError> {
         let cursor = self.get().backfill_cursor().await?;
-        *self.cursor.borrow_mut() = cursor.clone();
+        *self.cursor.borrow_mut() = cursor;
         Ok(cursor)
     }
 
@@ -167,7 +167,7 @@ impl Store for JsStore {
         // The transaction committed: every header of the batch is new (a stored slot fails it).
         self.header_count
             .set(self.header_count.get() + headers.len() as u64);
-        *self.cursor.borrow_mut() = Some(cursor.clone());
+        *self.cursor.borrow_mut() = Some(*cursor);
         Ok(())
     }
 

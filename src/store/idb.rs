@@ -325,6 +325,9 @@ fn read_packs(
     })
 }
 
+/// Raw pack records as read: their keys and values, in the same order.
+type PackRecords = (Vec<JsValue>, Vec<JsValue>);
+
 /// The keys and values of the packs with indices `lo..=hi` of `store`, ascending by index, as
 /// read (see [`read_packs`]).
 fn request_packs(
@@ -332,10 +335,7 @@ fn request_packs(
     lo: u64,
     hi: u64,
     operation: &'static str,
-) -> Result<
-    impl std::future::Future<Output = Result<(Vec<JsValue>, Vec<JsValue>), StoreError>>,
-    StoreError,
-> {
+) -> Result<impl std::future::Future<Output = Result<PackRecords, StoreError>>, StoreError> {
     let range = || {
         KeyRange::bound(&pack_key(lo), &pack_key(hi), Some(false), Some(false))
             .map_err(backend(operation))
@@ -738,9 +738,8 @@ impl IdbStore {
     async fn read_meta(&self, tx: &idb::Transaction) -> Result<MetaRecord, StoreError> {
         let meta = tx.object_store(META).map_err(backend("read meta"))?;
         let get = |key: &str| -> Result<_, StoreError> {
-            Ok(meta
-                .get(Query::Key(JsValue::from_str(key)))
-                .map_err(backend("read meta"))?)
+            meta.get(Query::Key(JsValue::from_str(key)))
+                .map_err(backend("read meta"))
         };
         let schema = get(KEY_SCHEMA)?.into_future();
         let identity = get(KEY_IDENTITY)?.into_future();
