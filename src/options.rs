@@ -18,7 +18,7 @@ use std::fmt;
 
 use crate::backfill::{BackfillOptions, Target};
 use crate::beacon_api::{validate_base_url, validate_state_id, Pace};
-use crate::checkpoint::{CheckpointError, LongRange, Source};
+use crate::checkpoint::{CheckpointError, LongRange, Source, StateFile};
 use crate::config::NetworkConfig;
 use crate::longrange::FollowOptions;
 use crate::network::NetworkChoice;
@@ -36,8 +36,9 @@ pub enum OptionValue {
     Number(f64),
     /// A string.
     String(String),
-    /// The bytes of an `ArrayBuffer` or a `Uint8Array`.
-    Bytes(Vec<u8>),
+    /// Bytes the platform reads a piece at a time: an `ArrayBuffer`, a `Uint8Array` or a
+    /// `Blob`/`File` (only `stateFile` takes them).
+    File(StateFile),
     /// An array.
     List(Vec<OptionValue>),
     /// A plain object's own enumerable properties, in order.
@@ -87,7 +88,7 @@ impl OptionValue {
                 None => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
             },
             OptionValue::String(s) => Value::String(s.clone()),
-            OptionValue::Bytes(b) => Value::Array(b.iter().map(|x| Value::from(*x)).collect()),
+            OptionValue::File(_) => Value::Null,
             OptionValue::List(l) => Value::Array(l.iter().map(Self::to_json).collect()),
             OptionValue::Object(entries) => Value::Object(
                 entries
@@ -106,7 +107,7 @@ impl fmt::Display for OptionValue {
             OptionValue::Bool(b) => write!(f, "{b}"),
             OptionValue::Number(n) => write!(f, "{n}"),
             OptionValue::String(s) => write!(f, "{s:?}"),
-            OptionValue::Bytes(b) => write!(f, "{} bytes", b.len()),
+            OptionValue::File(b) => write!(f, "{} bytes", b.len()),
             OptionValue::List(l) => write!(f, "an array of {}", l.len()),
             OptionValue::Object(_) => write!(f, "an object"),
             OptionValue::Other(d) => write!(f, "{d}"),
@@ -245,10 +246,10 @@ impl TrustInputs {
                 ));
             }
             match file {
-                OptionValue::Bytes(bytes) => Source::StateFile(bytes),
+                OptionValue::File(file) => Source::StateFile(file),
                 other => {
                     return Err(invalid(format!(
-                        "stateFile: expected an ArrayBuffer or a Uint8Array, got {other}"
+                        "stateFile: expected an ArrayBuffer, a Uint8Array or a Blob, got {other}"
                     )))
                 }
             }
@@ -684,9 +685,10 @@ mod tests {
     #[test]
     fn a_state_file_stands_alone_and_is_bytes() {
         let base = obj(serde_json::json!({ "network": "mainnet" }));
-        let file = with(base.clone(), "stateFile", OptionValue::Bytes(vec![1, 2, 3]));
+        let bytes = StateFile::from_bytes(vec![1, 2, 3]);
+        let file = with(base.clone(), "stateFile", OptionValue::File(bytes.clone()));
         let o = parse(file.clone()).unwrap();
-        assert!(matches!(o.source, Some(Source::StateFile(ref b)) if b == &[1, 2, 3]));
+        assert!(matches!(o.source, Some(Source::StateFile(ref b)) if *b == bytes));
         for (key, value) in [
             ("stateId", "finalized".to_string()),
             ("trustedBlockRoot", ROOT.to_string()),
@@ -696,7 +698,10 @@ mod tests {
             assert_invalid(err(both), "stateFile: expected it alone");
         }
         let not_bytes = with(base, "stateFile", OptionValue::String("state.ssz".into()));
-        assert_invalid(err(not_bytes), "expected an ArrayBuffer or a Uint8Array");
+        assert_invalid(
+            err(not_bytes),
+            "expected an ArrayBuffer, a Uint8Array or a Blob",
+        );
     }
 
     #[test]

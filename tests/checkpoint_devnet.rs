@@ -11,7 +11,7 @@ use beacon_lightsync::beacon_api::{
 };
 use beacon_lightsync::checkpoint::{
     commit, CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Phase, ProgressEvent,
-    Source, Verified,
+    Source, StateFile, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ctx::{Ctx, Env};
@@ -354,7 +354,7 @@ fn local_state_file_flow() {
         &no_providers,
         &store,
         &Recorder::default(),
-        &Source::StateFile(state.clone()),
+        &Source::StateFile(StateFile::from_bytes(state.clone())),
     )
     .unwrap();
     assert_eq!(v.anchor.trust, Trust::File);
@@ -369,7 +369,7 @@ fn local_state_file_flow() {
         &no_providers,
         &store,
         &Recorder::default(),
-        &Source::StateFile(state.clone()),
+        &Source::StateFile(StateFile::from_bytes(state.clone())),
     )
     .unwrap_err();
     assert_eq!(err.code(), "DATABASE_NOT_EMPTY", "{err}");
@@ -385,7 +385,7 @@ fn local_state_file_flow() {
         &no_providers,
         &empty,
         &Recorder::default(),
-        &Source::StateFile(shifted),
+        &Source::StateFile(StateFile::from_bytes(shifted)),
     )
     .unwrap_err();
     assert_eq!(err.code(), "NOT_EPOCH_ALIGNED", "{err}");

@@ -9,7 +9,7 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState,
 };
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, Source, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, Source, StateFile, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ctx::{Ctx, Quiet};
@@ -67,7 +67,7 @@ fn mainnet_genesis_state_file() {
         &FixedClock(net.genesis_time + 3600),
         &net,
         &none,
-        &Source::StateFile(bytes.clone()),
+        &Source::StateFile(StateFile::from_bytes(bytes.clone())),
     );
     let v = result.unwrap();
     assert_eq!(
@@ -90,7 +90,7 @@ fn mainnet_genesis_state_file() {
         &FixedClock(other.genesis_time + 3600),
         &other,
         &none,
-        &Source::StateFile(bytes),
+        &Source::StateFile(StateFile::from_bytes(bytes)),
     );
     let err = result.unwrap_err();
     // Sepolia's genesis version differs from mainnet's, so the fork check fails first; either

@@ -19,7 +19,8 @@ use beacon_lightsync::beacon_api::{
     ApiError, BeaconApi, FinalityCheckpoints, Genesis, HeaderInfo, RawBody, SszState,
 };
 use beacon_lightsync::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, Source, Verified, DOMAIN_BEACON_BUILDER,
+    CheckpointError, CheckpointOptions, CheckpointSync, Source, StateFile, Verified,
+    DOMAIN_BEACON_BUILDER,
 };
 use beacon_lightsync::config::{compute_domain, compute_signing_root, NetworkConfig};
 use beacon_lightsync::ctx::{Ctx, Quiet};
@@ -552,7 +553,7 @@ fn a_pre_gloas_block_before_the_boundary_still_needs_the_boundary_state() {
     }
     stored_nothing(&store);
     // And as a local file it is not at an epoch's first slot.
-    let (_, result) = sync(&net, &[], &Source::StateFile(bytes));
+    let (_, result) = sync(&net, &[], &Source::StateFile(StateFile::from_bytes(bytes)));
     assert!(matches!(
         result.unwrap_err(),
         CheckpointError::NotEpochAligned {
@@ -565,7 +566,11 @@ fn a_pre_gloas_block_before_the_boundary_still_needs_the_boundary_state() {
 #[test]
 fn gloas_state_files_may_be_post_block_states() {
     let chain = Chain::new(SLOT);
-    let (_, result) = sync(&chain.net, &[], &Source::StateFile(chain.state_bytes()));
+    let (_, result) = sync(
+        &chain.net,
+        &[],
+        &Source::StateFile(StateFile::from_bytes(chain.state_bytes())),
+    );
     let a = result.unwrap().anchor;
     assert_eq!((a.slot, a.epoch, a.trust), (SLOT, 2, Trust::File));
     assert_eq!(a.block_root, chain.root());
@@ -582,7 +587,7 @@ fn gloas_state_files_may_be_post_block_states() {
     let (store, result) = sync(
         &advanced.net,
         &[],
-        &Source::StateFile(advanced.state_bytes()),
+        &Source::StateFile(StateFile::from_bytes(advanced.state_bytes())),
     );
     assert!(matches!(
         result.unwrap_err(),

@@ -19,7 +19,7 @@ use beacon_lightsync::beacon_api::{
 };
 use beacon_lightsync::checkpoint::{
     CheckpointError, CheckpointOptions, CheckpointSync, HashPool, Phase, PoolResult, PoolTask,
-    Source, Verified,
+    Source, StateFile, Verified,
 };
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ctx::{Ctx, Env};
@@ -595,7 +595,7 @@ fn a_local_state_file_is_hashed_by_the_pool_without_download_progress() {
             &store,
             &case.clock,
             &hooks,
-            &Source::StateFile(case.state.clone()),
+            &Source::StateFile(StateFile::from_bytes(case.state.clone())),
         )
         .unwrap();
         assert_eq!(v.anchor.state_root, case.header.header.state_root.0);

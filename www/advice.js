@@ -24,6 +24,7 @@ const ADVICE = {
     "The providers do not agree on the finalized checkpoint. Do not trust them on their word: give a checkpoint or trusted block root from a source you trust.",
   DATABASE_NOT_EMPTY: "A local state file can only seed an empty database. Reset the database first, or start from the stored anchor.",
   NO_PROVIDERS: "Enter at least one Beacon API URL.",
+  STATE_FILE_UNREADABLE: `The state file could not be read to the end: it changed or went away while it was read. ${NOTHING_STORED} Choose the file again.`,
   DECODE: `A response or file could not be decoded as the expected SSZ/JSON type. ${NOTHING_STORED} Check the file, or use another provider.`,
   INVALID_CHECKPOINT:
     "The checkpoint must be 0x followed by 64 hex digits, a colon and a decimal epoch (block_root:epoch), and must name the block at that epoch's boundary.",

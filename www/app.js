@@ -207,7 +207,8 @@ async function buildOptions(values) {
     case "file": {
       const file = $("stateFile").files[0];
       if (!file) throw formError("State file", "an SSZ BeaconState file", "");
-      opts.stateFile = new Uint8Array(await file.arrayBuffer());
+      // The File itself: the core reads it a slice at a time, never whole.
+      opts.stateFile = file;
       break;
     }
   }
@@ -576,8 +577,9 @@ async function run(values) {
       setPhase("syncing", "Checking the stored anchor…");
       for (const b of ["download", "hash"]) setBar(b, 1, 1, "stored anchor reused");
     } else if (opts.stateFile) {
-      log(`Seeding from a local state file (${mb(opts.stateFile.byteLength)}), ${values.longRange} mode`);
-      setBar("download", opts.stateFile.byteLength, opts.stateFile.byteLength, `local file, ${mb(opts.stateFile.byteLength)}`);
+      const size = opts.stateFile.size ?? opts.stateFile.byteLength;
+      log(`Seeding from a local state file (${mb(size)}), ${values.longRange} mode`);
+      setBar("download", size, size, `local file, ${mb(size)}`);
     } else {
       log(`Checkpoint sync from ${opts.beaconApiUrls.length} provider(s), ${values.longRange} mode`);
     }

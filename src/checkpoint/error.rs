@@ -146,6 +146,12 @@ pub enum CheckpointError {
     },
     /// No Beacon API URL was given for a flow that needs one. Give at least one.
     NoProviders,
+    /// A piece of the local state file could not be read (a `File` deleted or changed on disk
+    /// while it was read). Nothing was stored; choose the file again.
+    StateFileUnreadable {
+        /// Why, as the platform said it.
+        reason: String,
+    },
     /// A Beacon API call failed (timeout, status, decoding, ...); see [`ApiError`].
     Api(ApiError),
     /// The state bytes are not a valid `BeaconState` of the fork they claim. Use another
@@ -192,6 +198,7 @@ impl CheckpointError {
             Self::ProviderDisagreement { .. } => "PROVIDER_DISAGREEMENT",
             Self::DatabaseNotEmpty { .. } => "DATABASE_NOT_EMPTY",
             Self::NoProviders => "NO_PROVIDERS",
+            Self::StateFileUnreadable { .. } => "STATE_FILE_UNREADABLE",
             Self::Api(e) => e.code(),
             Self::InvalidState { .. } | Self::UnknownStateFork { .. } => "DECODE",
             Self::Ws(e) => e.code(),
@@ -376,6 +383,9 @@ impl fmt::Display for CheckpointError {
                 if *backfill { " and a backfill" } else { "" }
             ),
             Self::NoProviders => write!(f, "expected at least one Beacon API URL, got none"),
+            Self::StateFileUnreadable { reason } => {
+                write!(f, "state file: could not be read: {reason}")
+            }
             Self::Api(e) => e.fmt(f),
             Self::InvalidState { provider, error } => {
                 write!(f, "{provider}: invalid BeaconState SSZ: {error}")

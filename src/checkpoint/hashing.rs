@@ -23,7 +23,7 @@ use std::rc::Rc;
 
 use futures::future::LocalBoxFuture;
 
-use super::{emit_progress, state_fork, CheckpointError, Pacer, Phase, Root};
+use super::{emit_progress, state_fork, CheckpointError, Pacer, Phase, Root, StateFile};
 use crate::beacon_api::{consensus_version, ApiError, BodySink};
 use crate::config::NetworkConfig;
 use crate::ctx::{Env, HashPool, PoolResult, PoolTask};
@@ -52,23 +52,24 @@ const PROGRESS_STEP_BYTES: u64 = 1 << 20;
 /// Bytes of a local state file handed to the stream at a time, as a download's chunks are.
 const LOCAL_PIECE_BYTES: usize = 1 << 20;
 
-/// The root of a local state file's bytes, hashed as a download is ([`StateSink`]: workers when
-/// the env lends a pool, else this thread in paced slices), with `Hash` progress only.
+/// A local state file hashed as a download is ([`StateSink`]: workers when the env lends a
+/// pool, else this thread in paced slices), read a piece at a time, with `Hash` progress only.
 pub(super) async fn hash_local<'c, E: Env>(
     network: &'c NetworkConfig,
     env: &'c E,
-    bytes: &[u8],
+    file: &StateFile,
     keep: Option<Keep<'c>>,
-) -> Result<(Root, Option<KeptChunks>), CheckpointError> {
-    let mut sink = StateSink::new(network, env, super::STATE_FILE);
+) -> Result<HashedState, CheckpointError> {
+    let mut sink = StateSink::new(network, env, super::STATE_FILE).keeping(keep);
     sink.local = true;
-    sink.length = Some(bytes.len() as u64);
-    sink.keep = keep;
-    for piece in bytes.chunks(LOCAL_PIECE_BYTES) {
-        sink.on_chunk(piece).await?;
+    sink.length = Some(file.len());
+    let mut offset = 0;
+    while offset < file.len() {
+        let piece = file.read_at(offset, LOCAL_PIECE_BYTES).await?;
+        offset += piece.len() as u64;
+        sink.on_chunk(&piece).await?;
     }
-    let hashed = sink.finish().await?;
-    Ok((hashed.root, hashed.chunks))
+    sink.finish().await
 }
 
 /// A hashed download's outcome: what the anchor reads of the state (not the state), its fork

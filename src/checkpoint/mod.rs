@@ -45,6 +45,7 @@
 mod envelope;
 mod error;
 mod hashing;
+mod state_file;
 
 pub use crate::beacon_api::TASK_BUDGET_MS;
 pub use crate::ctx::{HashPool, PoolResult, PoolTask};
@@ -55,6 +56,7 @@ pub use envelope::{
 };
 pub use error::CheckpointError;
 pub use hashing::{INLINE_TASK_BYTES, READ_AHEAD_BYTES};
+pub use state_file::{ReadAt, StateFile};
 
 use crate::beacon_api::{first_passing, ApiError, BeaconApi, HeaderInfo, Next, Rejection};
 use crate::config::NetworkConfig;
@@ -104,8 +106,8 @@ pub enum Source {
     TrustedBlockRoot(Root),
     /// A Beacon API state id (`finalized`, a slot, a 0x state root): trust the provider(s).
     StateId(String),
-    /// A local SSZ `BeaconState`.
-    StateFile(Vec<u8>),
+    /// A local SSZ `BeaconState`, read a piece at a time.
+    StateFile(StateFile),
 }
 
 /// Options of a checkpoint sync.
@@ -412,10 +414,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     pub async fn verify(&self, source: &Source) -> Result<VerifiedAnchor, CheckpointError> {
         self.check_abort()?;
         let (checked, trust, providers, checkpoint) = match source {
-            Source::StateFile(bytes) => {
+            Source::StateFile(file) => {
                 self.check_store_empty().await?;
                 (
-                    self.check_state_file(bytes).await?,
+                    self.check_state_file(file).await?,
                     Trust::File,
                     Vec::new(),
                     None,
@@ -957,18 +959,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     /// state root yet) at any slot: that is the finalized state every Gloas node serves, and
     /// there is no advanced one to export when the boundary slot was empty. An unaligned state
     /// advanced through empty slots is refused at every fork.
-    async fn check_state_file<'s>(
+    async fn check_state_file(
         &self,
-        bytes: &'s [u8],
-    ) -> Result<CheckedState<'s>, CheckpointError> {
-        let fork = state_fork(self.ctx.network, self.env, STATE_FILE, None, bytes)?;
-        let state = KeptState::whole(bytes, fork, self.ctx.network.preset).map_err(|error| {
-            CheckpointError::InvalidState {
-                provider: STATE_FILE.to_string(),
-                error,
-            }
-        })?;
-        let view = state.view();
+        file: &StateFile,
+    ) -> Result<CheckedState<'static>, CheckpointError> {
+        // Hashed as a download is, piece by piece (with the hash workers when there are); the
+        // checks below read what was kept of those same pieces.
+        let keep = self.keep().await?;
+        let hashed = hashing::hash_local(self.ctx.network, self.env, file, keep).await?;
+        let (fork, state_root) = (hashed.fork, hashed.root);
+        let view = hashed.kept.view();
         let slot = view.slot();
         let start = self
             .ctx
@@ -982,22 +982,18 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
             });
         }
         self.check_state_genesis(STATE_FILE, &view)?;
-        // Hashed as a download is, piece by piece (with the hash workers when there are).
-        let keep = self.keep().await?;
-        let (state_root, chunks) =
-            hashing::hash_local(self.ctx.network, self.env, bytes, keep).await?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
-        let payload = self.anchor_payload(None, &state, &block_root).await?;
+        let payload = self.anchor_payload(None, &hashed.kept, &block_root).await?;
         drop(view);
         Ok(CheckedState {
-            state,
+            state: hashed.kept,
             fork,
             state_root,
             block_root,
             linked: advanced,
             provider: STATE_FILE.to_string(),
             payload,
-            chunks,
+            chunks: hashed.chunks,
         })
     }
 

@@ -5,18 +5,19 @@
 //! command verifies and reports; it keeps nothing. Exit 0 with the anchor on stdout, or exit 1
 //! with `CODE: message` on stderr (2 for usage errors).
 
+use futures::executor::block_on;
 use std::cell::Cell;
 
 use super::{is_help, network_of, parse_urls, run_parsed, warn, Flags, Wording, HELP};
 use crate::beacon_api::{redact_credentials, HttpBeaconApi, UreqTransport};
 use crate::checkpoint::{
-    CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source, Verified,
+    CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source, StateFile, Verified,
 };
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, Mode};
 use crate::longrange::{Overseer, Started};
-use crate::network::{NetworkChoice, StateGenesis};
+use crate::network::NetworkChoice;
 use crate::policy;
 use crate::store::MemoryStore;
 use crate::types::hex0x;
@@ -243,9 +244,9 @@ pub(super) fn source_of(arg: &SourceArg) -> Result<Source, (&'static str, String
                 .map_err(|e| ("INVALID_CHECKPOINT", format!("--trusted-block-root: {e}")))?,
         ),
         SourceArg::StateId(s) => Source::StateId(s.clone()),
-        SourceArg::File(path) => Source::StateFile(
+        SourceArg::File(path) => Source::StateFile(StateFile::from_bytes(
             crate::ssz_io::read_ssz_file(path).map_err(|e| ("READ", e.to_string()))?,
-        ),
+        )),
     })
 }
 
@@ -305,7 +306,7 @@ fn sync_with_clock<C: Clock>(args: &Args, clock: &C) -> i32 {
         Err((code, m)) => return fail(code, m),
     };
     let state = match &source {
-        Source::StateFile(bytes) => StateGenesis::from_state_ssz(bytes),
+        Source::StateFile(file) => block_on(file.genesis()).ok().flatten(),
         _ => None,
     };
     let net = match network_of(choice, &providers, state) {

@@ -57,7 +57,6 @@ use crate::store::{AnchorPayload, AnchorRecord, ExecutionBlock, PayloadStatus, R
 use crate::types::hex0x;
 use crate::ws::{Clock, WsStatus};
 
-use crate::network::StateGenesis;
 pub use error::js_error;
 use options::Options;
 use store::JsStore;
@@ -762,9 +761,10 @@ impl LightSync {
             })
             .collect();
         let state = match &opts.core.source {
-            Some(crate::checkpoint::Source::StateFile(bytes)) => {
-                StateGenesis::from_state_ssz(bytes)
-            }
+            Some(crate::checkpoint::Source::StateFile(file)) => file
+                .genesis()
+                .await
+                .map_err(|e| error::from_checkpoint(&e))?,
             _ => None,
         };
         let resolved = crate::network::resolve(&opts.core.network, &providers, state)

@@ -2,11 +2,16 @@
 //! [`crate::options::OptionValue`] tree, and the core's [`crate::options`] checks it and decides;
 //! only what names a browser object (`signal`) is read here.
 
-use js_sys::{Object, Reflect};
+use std::rc::Rc;
+
+use futures::future::LocalBoxFuture;
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::AbortSignal;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Blob};
 
 use super::error::{from_options, invalid_options};
+use crate::checkpoint::{ReadAt, StateFile};
 use crate::options::OptionValue;
 
 /// The parsed options: the core's, and what only the platform knows (the signal, and the
@@ -24,8 +29,9 @@ pub struct Options {
 /// Deepest nesting converted: options are shallow, and a cycle must not recurse forever.
 const MAX_DEPTH: usize = 16;
 
-/// `value` as an [`OptionValue`]: `undefined`/`null`, booleans, numbers, strings, the bytes of an
-/// `ArrayBuffer` or `Uint8Array`, arrays and plain objects; anything else is described.
+/// `value` as an [`OptionValue`]: `undefined`/`null`, booleans, numbers, strings, an
+/// `ArrayBuffer`, a `Uint8Array` or a `Blob` (read later, a piece at a time), arrays and plain
+/// objects; anything else is described.
 pub fn option_value(value: &JsValue) -> OptionValue {
     convert(value, 0)
 }
@@ -40,9 +46,11 @@ fn convert(v: &JsValue, depth: usize) -> OptionValue {
     } else if let Some(s) = v.as_string() {
         OptionValue::String(s)
     } else if let Some(buf) = v.dyn_ref::<js_sys::ArrayBuffer>() {
-        OptionValue::Bytes(js_sys::Uint8Array::new(buf).to_vec())
-    } else if let Some(arr) = v.dyn_ref::<js_sys::Uint8Array>() {
-        OptionValue::Bytes(arr.to_vec())
+        OptionValue::File(StateFile::new(Rc::new(JsBytes(Uint8Array::new(buf)))))
+    } else if let Some(arr) = v.dyn_ref::<Uint8Array>() {
+        OptionValue::File(StateFile::new(Rc::new(JsBytes(arr.clone()))))
+    } else if let Some(blob) = v.dyn_ref::<Blob>() {
+        OptionValue::File(StateFile::new(Rc::new(JsBlob(blob.clone()))))
     } else if depth >= MAX_DEPTH {
         OptionValue::Other(format!("a value nested deeper than {MAX_DEPTH} levels"))
     } else if let Some(arr) = v.dyn_ref::<js_sys::Array>() {
@@ -60,6 +68,54 @@ fn convert(v: &JsValue, depth: usize) -> OptionValue {
         )
     } else {
         OptionValue::Other(format!("{v:?}"))
+    }
+}
+
+/// An `ArrayBuffer` or `Uint8Array` given as `stateFile`: copied into wasm memory a piece at a
+/// time as the hasher asks, never whole. A buffer detached meanwhile reads short, which is
+/// refused.
+struct JsBytes(Uint8Array);
+
+impl ReadAt for JsBytes {
+    fn len(&self) -> u64 {
+        u64::from(self.0.length())
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> LocalBoxFuture<'_, Result<Vec<u8>, String>> {
+        let end = offset.saturating_add(len as u64).min(self.len());
+        let piece = self.0.subarray(offset as u32, end as u32).to_vec();
+        Box::pin(async move { Ok(piece) })
+    }
+}
+
+/// A `Blob` given as `stateFile` (a `File` from `<input type="file">` or a drop): read a slice
+/// at a time with `Blob.slice().arrayBuffer()`, so the file is never whole in memory.
+struct JsBlob(Blob);
+
+impl ReadAt for JsBlob {
+    fn len(&self) -> u64 {
+        self.0.size() as u64
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> LocalBoxFuture<'_, Result<Vec<u8>, String>> {
+        let end = offset.saturating_add(len as u64);
+        let slice = self.0.slice_with_f64_and_f64(offset as f64, end as f64);
+        Box::pin(async move {
+            let slice = slice.map_err(|e| read_error(&e))?;
+            let buf = JsFuture::from(slice.array_buffer())
+                .await
+                .map_err(|e| read_error(&e))?;
+            Ok(Uint8Array::new(&buf).to_vec())
+        })
+    }
+}
+
+/// What a failed `Blob` read says: a `DOMException`'s name and message (`NotReadableError`
+/// when the file changed or went away), or the value as it prints.
+fn read_error(e: &JsValue) -> String {
+    match e.dyn_ref::<web_sys::DomException>() {
+        Some(d) => format!("{}: {}", d.name(), d.message()),
+        None => format!("{e:?}"),
     }
 }
 

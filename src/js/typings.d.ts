@@ -87,8 +87,12 @@ export interface LightSyncOptions {
   trustedBlockRoot?: string;
   /** Trust the provider(s): "finalized", a slot, or a 0x state root. Overrides trustedBlockRoot (with a warning). */
   stateId?: string;
-  /** A local SSZ BeaconState at an epoch's first slot; only into an empty database. */
-  stateFile?: ArrayBuffer | Uint8Array;
+  /** A local SSZ BeaconState at an epoch's first slot (a Gloas state may be its latest block's
+   * own post-state); only into an empty database. It is read a piece at a time as it is hashed,
+   * so a `File` (from `<input type="file">`) is never whole in memory: pass the `File` itself
+   * rather than its `arrayBuffer()`. An `ArrayBuffer` or `Uint8Array` is copied into wasm a
+   * piece at a time too. */
+  stateFile?: Blob | ArrayBuffer | Uint8Array;
   /** What to do with an anchor outside its weak-subjectivity period, given so or gone stale:
    * "strict" (default) refuses it (`WS_STALE`), "lenient" keeps it marked stale (a
    * `WS_STALE_LENIENT` warning), "light" keeps it marked stale and `start()` rebuilds a
@@ -605,6 +609,10 @@ export type ErrorCode =
   | "DATABASE_NOT_EMPTY"
   /** The flow needs a Beacon API and no URL was given. Retry: no, add `beaconApiUrls`. */
   | "NO_PROVIDERS"
+  /** The local state file could not be read to the end (a `File` changed or deleted on disk
+   * while it was read, or a buffer detached). Nothing was stored. Retry: yes, once the file is
+   * in place, choosing it again. */
+  | "STATE_FILE_UNREADABLE"
   /** The weak-subjectivity period cannot be computed for this network or state (no active
    * validators, a broken time parameter). Retry: no, check the network config. */
   | "WS_UNAVAILABLE"
