@@ -121,8 +121,8 @@ pub struct CheckpointOptions {
     /// the providers are trusted in the first place. Clamped to `1..=providers`.
     pub quorum: Option<usize>,
     /// Keep the verified state's SSZ in the store ([`crate::store::KeptStateRecord`]): written
-    /// in chunks while it streams, promoted when [`CheckpointSync::run`] stores its anchor,
-    /// deleted when it fails. Only `run` keeps a state; `verify` alone never writes.
+    /// in chunks while it streams, promoted in the transaction that stores its anchor
+    /// ([`commit`]), deleted when it fails. Only `run` keeps a state; `verify` alone never writes.
     pub keep_state: bool,
 }
 
@@ -351,8 +351,10 @@ pub async fn commit<S: Store, E: Env>(
     verified: VerifiedAnchor,
 ) -> Result<Verified, CheckpointError> {
     emit_progress(env, Phase::Store, 0, Some(1), 0, None, None, None);
+    // The anchor, its roots and the kept state in one transaction: this anchor's state, or
+    // none when it was not kept (the previous anchor's goes either way).
     store
-        .put_anchor_with_roots(&verified.anchor, &verified.roots, true)
+        .put_anchor_with_roots(&verified.anchor, &verified.roots, verified.state.as_ref())
         .await?;
     emit_progress(env, Phase::Store, 1, Some(1), 0, None, None, None);
     let a = &verified.anchor;
@@ -380,8 +382,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     /// Runs the flow of `source`: [`CheckpointSync::verify`], then [`commit`] (the anchor is
     /// stored and made active).
     ///
-    /// With `keep_state`, the state's bytes are promoted to the kept state once the anchor is
-    /// stored (replacing the previous anchor's), and deleted when anything fails.
+    /// With `keep_state`, the state's bytes become the kept state in the anchor's own
+    /// transaction (replacing the previous anchor's), and are deleted when anything fails.
     pub async fn run(&self, source: &Source) -> Result<Verified, CheckpointError> {
         let result = self.verify_and_commit(source).await;
         if result.is_err() {
@@ -397,15 +399,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
     async fn verify_and_commit(&self, source: &Source) -> Result<Verified, CheckpointError> {
         let verified = self.verify(source).await?;
         self.check_abort()?;
-        let state = verified.state;
-        let done = commit(self.ctx.store, self.env, verified).await?;
-        // A new anchor replaces the kept state: with this one's, or with none without
-        // `keep_state`. Separate from the anchor's transaction: a crash in between leaves the
-        // previous kept state named (and the new chunks pending, emptied by the next run).
-        if state.is_some() || self.ctx.store.kept_state().await?.is_some() {
-            self.ctx.store.settle_kept_state(state.as_ref()).await?;
-        }
-        Ok(done)
+        commit(self.ctx.store, self.env, verified).await
     }
 
     /// Every check of the flow of `source`; stores nothing (the store is only read, for a state

@@ -110,11 +110,9 @@ impl Store for JsStore {
         &self,
         anchor: &AnchorRecord,
         roots: &AnchorRootsRecord,
-        make_active: bool,
+        kept: Option<&KeptStateRecord>,
     ) -> Result<(), StoreError> {
-        self.get()
-            .put_anchor_with_roots(anchor, roots, make_active)
-            .await
+        self.get().put_anchor_with_roots(anchor, roots, kept).await
     }
 
     async fn anchor_roots(
@@ -228,24 +226,12 @@ impl Store for JsStore {
         Ok(new)
     }
 
-    async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {
-        self.get().put_state(state_root, ssz).await
-    }
-
-    async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
-        self.get().get_state(state_root).await
-    }
-
     async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError> {
         self.get().put_state_chunk(id, index, bytes).await
     }
 
     async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError> {
         self.get().discard_state_chunks(id).await
-    }
-
-    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError> {
-        self.get().settle_kept_state(kept).await
     }
 
     async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError> {

@@ -3,8 +3,8 @@
 //! Layout (schema 5): object stores `anchors` (key: block root as a binary key), `header_packs`
 //! (key: `slot / PACK_SLOTS` as a number, value: the pack's bytes, see [`super::pack`]), `meta`
 //! (string keys `schema_version`, `identity`, `active_anchor`, `backfill_cursor`,
-//! `header_count`), `states` (key: state root as a binary key, value: the SSZ bytes),
-//! `anchor_roots` (key: the anchor's block root as a binary key; since schema 2) and `head` (one
+//! `header_count`), `states` (created by schema 1 and never written: a kept state lives in
+//! `state_chunks`), `anchor_roots` (key: the anchor's block root as a binary key; since schema 2) and `head` (one
 //! record under the key `"tip"`: the followed head; since schema 3). Schemas 1 to 3 kept one
 //! record per header in `headers` (key: slot); schema 4 moves them into packs. Schema 5 adds
 //! `state_chunks` (key: `id * 2^20 + index` as a number, value: up to 1 MiB of a kept state's
@@ -794,22 +794,26 @@ impl IdbStore {
 
     /// Stores an anchor (with its roots when given) and, if `make_active`, makes it the active
     /// one, in one transaction: a failed request aborts every write of it.
+    /// Writes `anchor` in one transaction; with `roots`, also its roots and the kept state it
+    /// settles (see [`Store::put_anchor_with_roots`]).
     async fn write_anchor(
         &self,
         anchor: &AnchorRecord,
-        roots: Option<&AnchorRootsRecord>,
+        roots: Option<(&AnchorRootsRecord, Option<&KeptStateRecord>)>,
         make_active: bool,
         operation: &'static str,
     ) -> Result<(), StoreError> {
         check_network(&self.network, anchor)?;
-        if let Some(roots) = roots {
+        if let Some((roots, _)) = roots {
             validate_roots(anchor, roots)?;
         }
         let value = to_js(anchor, operation)?;
-        let roots_value = roots.map(|r| to_js(r, operation)).transpose()?;
+        let roots_value = roots.map(|(r, _)| to_js(r, operation)).transpose()?;
+        let kept = roots.map(|(_, kept)| kept);
+        let kept_value = kept.flatten().map(|k| to_js(k, operation)).transpose()?;
         let active = to_js(&ByteSlice(&anchor.block_root), operation)?;
         let stores: &[&str] = if roots.is_some() {
-            &[ANCHORS, ANCHOR_ROOTS, META]
+            &[ANCHORS, ANCHOR_ROOTS, META, STATE_CHUNKS]
         } else {
             &[ANCHORS, META]
         };
@@ -819,6 +823,7 @@ impl IdbStore {
             Some(v) => Some((
                 tx.object_store(ANCHOR_ROOTS).map_err(backend(operation))?,
                 v,
+                tx.object_store(STATE_CHUNKS).map_err(backend(operation))?,
             )),
             None => None,
         };
@@ -827,8 +832,9 @@ impl IdbStore {
         let write = || -> Result<(), idb::Error> {
             let key = root_key(&anchor.block_root);
             anchors.put(&value, Some(&key))?;
-            if let Some((store, roots_value)) = &anchor_roots {
+            if let Some((store, roots_value, chunks)) = &anchor_roots {
                 store.put(roots_value, Some(&key))?;
+                settle_kept_state(chunks, &meta, kept.flatten().zip(kept_value.as_ref()))?;
             }
             if make_active {
                 meta.put(&active, Some(&JsValue::from_str(KEY_ACTIVE)))?;
@@ -1068,9 +1074,9 @@ impl Store for IdbStore {
         &self,
         anchor: &AnchorRecord,
         roots: &AnchorRootsRecord,
-        make_active: bool,
+        kept: Option<&KeptStateRecord>,
     ) -> Result<(), StoreError> {
-        self.write_anchor(anchor, Some(roots), make_active, "put anchor with roots")
+        self.write_anchor(anchor, Some((roots, kept)), true, "put anchor with roots")
             .await
     }
 
@@ -1342,24 +1348,6 @@ impl Store for IdbStore {
         .await
     }
 
-    async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {
-        let operation = "put state";
-        let value: JsValue = js_sys::Uint8Array::from(ssz).into();
-        let tx = self.transaction(&[STATES], TransactionMode::ReadWrite, operation)?;
-        tx.object_store(STATES)
-            .map_err(backend(operation))?
-            .put(&value, Some(&root_key(state_root)))
-            .map_err(backend(operation))?;
-        finish(tx.into(), operation).await
-    }
-
-    async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
-        let value = self
-            .get_one(STATES, root_key(state_root), "read state")
-            .await?;
-        value.map(state_bytes).transpose()
-    }
-
     async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError> {
         check_state_chunk(index, bytes)?;
         let operation = "put state chunk";
@@ -1389,34 +1377,6 @@ impl Store for IdbStore {
         finish(tx.into(), operation).await
     }
 
-    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError> {
-        let operation = "settle kept state";
-        let value = kept.map(|k| to_js(k, operation)).transpose()?;
-        let tx = self.transaction(&[STATE_CHUNKS, META], TransactionMode::ReadWrite, operation)?;
-        let chunks = tx.object_store(STATE_CHUNKS).map_err(backend(operation))?;
-        let meta = tx.object_store(META).map_err(backend(operation))?;
-        let key = JsValue::from_str(KEY_KEPT_STATE);
-        match (kept, value) {
-            (Some(k), Some(value)) => {
-                // Every chunk below and above the kept id's range goes.
-                let below = KeyRange::upper_bound(&chunk_key(k.id, 0), Some(true));
-                let above = KeyRange::lower_bound(&chunk_key(k.id, STATE_CHUNK_LAST), Some(true));
-                for range in [below, above] {
-                    let range = range.map_err(backend(operation))?;
-                    chunks
-                        .delete(Query::KeyRange(range))
-                        .map_err(backend(operation))?;
-                }
-                meta.put(&value, Some(&key)).map_err(backend(operation))?;
-            }
-            _ => {
-                chunks.clear().map_err(backend(operation))?;
-                meta.delete(Query::Key(key)).map_err(backend(operation))?;
-            }
-        }
-        finish(tx.into(), operation).await
-    }
-
     async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError> {
         let key = JsValue::from_str(KEY_KEPT_STATE);
         let value = self.get_one(META, key, "read kept state").await?;
@@ -1433,7 +1393,7 @@ impl Store for IdbStore {
     async fn dump(&self) -> Result<StoreDump, StoreError> {
         let operation = "dump";
         let tx = self.transaction(
-            &[ANCHORS, ANCHOR_ROOTS, HEADER_PACKS, META, STATES, HEAD],
+            &[ANCHORS, ANCHOR_ROOTS, HEADER_PACKS, META, HEAD],
             TransactionMode::ReadOnly,
             operation,
         )?;
@@ -1443,14 +1403,6 @@ impl Store for IdbStore {
             .map_err(backend(operation))?
             .into_future();
         let headers = read_packs(&store(HEADER_PACKS)?, 0, super::MAX_SLOT, operation)?;
-        let state_keys = store(STATES)?
-            .get_all_keys(None, None)
-            .map_err(backend(operation))?
-            .into_future();
-        let state_values = store(STATES)?
-            .get_all(None, None)
-            .map_err(backend(operation))?
-            .into_future();
         let anchor_roots = store(ANCHOR_ROOTS)?
             .get_all(None, None)
             .map_err(backend(operation))?
@@ -1466,19 +1418,6 @@ impl Store for IdbStore {
         let mut headers: Vec<HeaderRecord> =
             headers.await?.into_iter().flat_map(|(_, hs)| hs).collect();
         super::pack::sort_by_slot(&mut headers);
-        let state_keys = state_keys.await.map_err(backend(operation))?;
-        let state_values = state_values.await.map_err(backend(operation))?;
-        let mut states = Vec::with_capacity(state_keys.len());
-        for (key, value) in state_keys.into_iter().zip(state_values) {
-            let key = state_bytes(key)?;
-            let root: Root = key
-                .try_into()
-                .map_err(|k: Vec<u8>| StoreError::CorruptRecord {
-                    store: STATES,
-                    reason: format!("expected a 32-byte key, got {} bytes", k.len()),
-                })?;
-            states.push((root, state_bytes(value)?));
-        }
         Ok(StoreDump {
             meta,
             anchors: anchors
@@ -1486,7 +1425,6 @@ impl Store for IdbStore {
                 .map(|v| from_js(v, ANCHORS))
                 .collect::<Result<_, _>>()?,
             headers,
-            states,
             anchor_roots: anchor_roots
                 .into_iter()
                 .map(|v| from_js(v, ANCHOR_ROOTS))
@@ -1509,9 +1447,30 @@ impl Drop for IdbStore {
     }
 }
 
-/// Bytes stored as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).
-fn state_bytes(value: JsValue) -> Result<Vec<u8>, StoreError> {
-    record_bytes(value, STATES)
+/// Inside a transaction over `state_chunks` and `meta`: makes `kept` (with its record as a JS
+/// value) the kept state and deletes every chunk of another id, or with `None` keeps none.
+fn settle_kept_state(
+    chunks: &idb::ObjectStore,
+    meta: &idb::ObjectStore,
+    kept: Option<(&KeptStateRecord, &JsValue)>,
+) -> Result<(), idb::Error> {
+    let key = JsValue::from_str(KEY_KEPT_STATE);
+    match kept {
+        Some((k, value)) => {
+            // Every chunk below and above the kept id's range goes.
+            let below = KeyRange::upper_bound(&chunk_key(k.id, 0), Some(true))?;
+            let above = KeyRange::lower_bound(&chunk_key(k.id, STATE_CHUNK_LAST), Some(true))?;
+            for range in [below, above] {
+                chunks.delete(Query::KeyRange(range))?;
+            }
+            meta.put(value, Some(&key))?;
+        }
+        None => {
+            chunks.clear()?;
+            meta.delete(Query::Key(key))?;
+        }
+    }
+    Ok(())
 }
 
 /// Bytes stored in `store` as a `Uint8Array` (or returned as an `ArrayBuffer` binary key).

@@ -26,7 +26,6 @@ struct Inner {
     meta: MetaRecord,
     anchors: BTreeMap<Root, AnchorRecord>,
     headers: BTreeMap<u64, HeaderRecord>,
-    states: BTreeMap<Root, Vec<u8>>,
     /// Kept-state chunks by [`state_chunk_key`], and the record naming the kept ones.
     state_chunks: BTreeMap<u64, Vec<u8>>,
     kept_state: Option<KeptStateRecord>,
@@ -49,7 +48,6 @@ impl MemoryStore {
                 },
                 anchors: BTreeMap::new(),
                 headers: BTreeMap::new(),
-                states: BTreeMap::new(),
                 state_chunks: BTreeMap::new(),
                 kept_state: None,
                 anchor_roots: BTreeMap::new(),
@@ -59,11 +57,15 @@ impl MemoryStore {
     }
 
     /// Stores an anchor, with its roots when given, after every check passed.
+    /// Stores `anchor` (with `roots`), making it active if `make_active`; with `kept`, settles
+    /// the kept state under the same lock: `Some(Some(k))` keeps `k` and drops every other id's
+    /// chunks, `Some(None)` keeps none.
     fn insert_anchor(
         &self,
         anchor: &AnchorRecord,
         roots: Option<&AnchorRootsRecord>,
         make_active: bool,
+        kept: Option<Option<&KeptStateRecord>>,
     ) -> Result<(), StoreError> {
         check_network(&self.network, anchor)?;
         if let Some(roots) = roots {
@@ -76,6 +78,13 @@ impl MemoryStore {
         }
         if make_active {
             inner.meta.active_anchor = Some(anchor.block_root);
+        }
+        if let Some(kept) = kept {
+            let id = kept.map(|k| k.id);
+            inner
+                .state_chunks
+                .retain(|k, _| Some((k >> STATE_CHUNK_INDEX_BITS) as u32) == id);
+            inner.kept_state = kept.copied();
         }
         Ok(())
     }
@@ -112,16 +121,16 @@ impl Store for MemoryStore {
     }
 
     async fn put_anchor(&self, anchor: &AnchorRecord, make_active: bool) -> Result<(), StoreError> {
-        self.insert_anchor(anchor, None, make_active)
+        self.insert_anchor(anchor, None, make_active, None)
     }
 
     async fn put_anchor_with_roots(
         &self,
         anchor: &AnchorRecord,
         roots: &AnchorRootsRecord,
-        make_active: bool,
+        kept: Option<&KeptStateRecord>,
     ) -> Result<(), StoreError> {
-        self.insert_anchor(anchor, Some(roots), make_active)
+        self.insert_anchor(anchor, Some(roots), true, Some(kept))
     }
 
     async fn anchor_roots(
@@ -281,15 +290,6 @@ impl Store for MemoryStore {
         Ok(new.len() as u64)
     }
 
-    async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError> {
-        self.lock().states.insert(*state_root, ssz.to_vec());
-        Ok(())
-    }
-
-    async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.lock().states.get(state_root).cloned())
-    }
-
     async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError> {
         check_state_chunk(index, bytes)?;
         let key = state_chunk_key(id, index);
@@ -300,16 +300,6 @@ impl Store for MemoryStore {
     async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError> {
         let range = state_chunk_key(id, 0)..=state_chunk_key(id, STATE_CHUNK_LAST);
         self.lock().state_chunks.retain(|k, _| !range.contains(k));
-        Ok(())
-    }
-
-    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let id = kept.map(|k| k.id);
-        inner
-            .state_chunks
-            .retain(|k, _| Some((k >> STATE_CHUNK_INDEX_BITS) as u32) == id);
-        inner.kept_state = kept.copied();
         Ok(())
     }
 
@@ -328,11 +318,6 @@ impl Store for MemoryStore {
             meta: inner.meta.clone(),
             anchors: inner.anchors.values().cloned().collect(),
             headers: inner.headers.values().cloned().collect(),
-            states: inner
-                .states
-                .iter()
-                .map(|(root, bytes)| (*root, bytes.clone()))
-                .collect(),
             anchor_roots: inner.anchor_roots.values().cloned().collect(),
             head: inner.head,
         })
@@ -685,7 +670,7 @@ mod tests {
             let a = anchor(1, 320);
             assert_eq!(store.anchor_roots(&a.block_root).await.unwrap(), None);
             store
-                .put_anchor_with_roots(&a, &roots_of(&a), true)
+                .put_anchor_with_roots(&a, &roots_of(&a), None)
                 .await
                 .unwrap();
             assert_eq!(store.active_anchor().await.unwrap(), Some(a.clone()));
@@ -707,7 +692,7 @@ mod tests {
             short.block_roots.pop();
             for bad in [other, moved, short] {
                 let e = store
-                    .put_anchor_with_roots(&b, &bad, true)
+                    .put_anchor_with_roots(&b, &bad, None)
                     .await
                     .unwrap_err();
                 assert!(matches!(e, StoreError::InvalidAnchorRoots { .. }), "{e}");
@@ -736,23 +721,6 @@ mod tests {
         v["block_roots"] = serde_json::json!(vec![0u8; 96]);
         let e = serde_json::from_value::<AnchorRootsRecord>(v).unwrap_err();
         assert!(e.to_string().contains("power of two"), "{e}");
-    }
-
-    #[test]
-    fn states_are_kept_by_state_root() {
-        block_on(async {
-            let store = MemoryStore::new("mainnet", GVR);
-            assert_eq!(store.get_state(&[5; 32]).await.unwrap(), None);
-            store.put_state(&[5; 32], &[1, 2, 3]).await.unwrap();
-            assert_eq!(
-                store.get_state(&[5; 32]).await.unwrap(),
-                Some(vec![1, 2, 3])
-            );
-            assert_eq!(
-                store.dump().await.unwrap().states,
-                vec![([5; 32], vec![1, 2, 3])]
-            );
-        });
     }
 
     #[test]

@@ -93,14 +93,17 @@ pub trait Store {
     /// active anchor, in one transaction. The anchor's network must be the store's.
     async fn put_anchor(&self, anchor: &AnchorRecord, make_active: bool) -> Result<(), StoreError>;
 
-    /// Stores an anchor together with the roots its verified state holds about older blocks, in
-    /// one transaction (both or neither), like [`Store::put_anchor`] otherwise. Refused with
+    /// Stores an anchor together with the roots its verified state holds about older blocks, and
+    /// makes it the active anchor, in one transaction. The same transaction settles the kept state
+    /// (option `keepState`): `kept` becomes it and every chunk of another id goes, or with `None`
+    /// no state is kept. So the kept state always belongs to a stored anchor, and a crash leaves
+    /// either the old anchor with its state or the new one with its own. Refused with
     /// [`StoreError::InvalidAnchorRoots`] when `roots` is not the anchor's or is malformed.
     async fn put_anchor_with_roots(
         &self,
         anchor: &AnchorRecord,
         roots: &AnchorRootsRecord,
-        make_active: bool,
+        kept: Option<&KeptStateRecord>,
     ) -> Result<(), StoreError>;
 
     /// The roots recorded with the anchor `block_root`, if any.
@@ -199,24 +202,14 @@ pub trait Store {
         head: &HeadRecord,
     ) -> Result<u64, StoreError>;
 
-    /// Keeps a raw SSZ state under its state root (replacing any previous copy).
-    async fn put_state(&self, state_root: &Root, ssz: &[u8]) -> Result<(), StoreError>;
-
-    /// A kept raw SSZ state, if any.
-    async fn get_state(&self, state_root: &Root) -> Result<Option<Vec<u8>>, StoreError>;
-
     /// Writes chunk `index` of the state with id `id` (see [`KeptStateRecord`]), replacing it.
-    /// Nothing names the chunk until [`Store::settle_kept_state`] does. Refused with
+    /// Nothing names the chunk until [`Store::put_anchor_with_roots`] does. Refused with
     /// [`StoreError::InvalidStateChunk`] when `index` or the chunk's size is out of range.
     async fn put_state_chunk(&self, id: u32, index: u32, bytes: &[u8]) -> Result<(), StoreError>;
 
     /// Deletes every chunk of the state with id `id` (a pending state that failed, or the rest
     /// of an interrupted one), in one transaction.
     async fn discard_state_chunks(&self, id: u32) -> Result<(), StoreError>;
-
-    /// Makes `kept` the kept state (or, with `None`, keeps none) and deletes every chunk of any
-    /// other id, in one transaction: the previous anchor's state is replaced, never mixed in.
-    async fn settle_kept_state(&self, kept: Option<&KeptStateRecord>) -> Result<(), StoreError>;
 
     /// The kept state's record, if a state is kept.
     async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError>;

@@ -393,7 +393,7 @@ mod tests {
                 block_summary_roots: Vec::new(),
             };
             store
-                .put_anchor_with_roots(&anchor(top.root), &roots, true)
+                .put_anchor_with_roots(&anchor(top.root), &roots, None)
                 .await
                 .unwrap();
             commit_downward(&store, &backfill).await;

@@ -368,8 +368,8 @@ pub struct HeadRecord {
 /// [`STATE_CHUNK_BYTES`] stored under [`state_chunk_key`]`(id, index)`.
 ///
 /// Why chunks under an id: a state is written while it downloads, before it is verified, so its
-/// chunks go to an id no record names yet (pending). Only once its anchor is stored does this
-/// record name the id (promoted, one small write); a failed verification deletes the id's chunks.
+/// chunks go to an id no record names yet (pending). The transaction that stores its anchor makes
+/// this record name the id (promoted); a failed verification deletes the id's chunks.
 /// A chunk whose id this record does not name is never read as the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptStateRecord {
@@ -430,8 +430,6 @@ pub struct StoreDump {
     pub anchors: Vec<AnchorRecord>,
     /// Every header, ordered by slot.
     pub headers: Vec<HeaderRecord>,
-    /// Every kept raw state as (state root, SSZ bytes), ordered by state root.
-    pub states: Vec<(Root, Vec<u8>)>,
     /// Every anchor's recorded roots, ordered by block root.
     pub anchor_roots: Vec<AnchorRootsRecord>,
     /// The followed head, if any.
