@@ -84,7 +84,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         crate::options::backfill_options(&inner.options.core.backfill, &option_value(&call))
             .map_err(|e| from_options(&e))?;
     let signal = super::options::signal(&call, "backfill: ")?;
-    inner.stop_requested.set(false);
+    inner.session.begin_backfill();
     let providers = lane_providers(&inner, signal.clone());
     let env = JsEnv::new(&inner, None, signal);
     let anchor = inner
@@ -145,13 +145,13 @@ impl LightSync {
     /// Pauses a running `backfill()` after its current batch.
     #[wasm_bindgen(js_name = pauseBackfill)]
     pub fn pause_backfill(&self) {
-        self.inner.backfill_paused.set(true);
+        self.inner.session.set_backfill_paused(true);
     }
 
     /// Resumes a paused `backfill()`.
     #[wasm_bindgen(js_name = resumeBackfill)]
     pub fn resume_backfill(&self) {
-        self.inner.backfill_paused.set(false);
+        self.inner.session.set_backfill_paused(false);
     }
 }
 

@@ -27,6 +27,16 @@ pub fn js_error(code: &str, message: &str, expected_actual: Option<(String, Stri
     err.into()
 }
 
+/// The JS error of a call refused because another runs (`ALREADY_RUNNING`).
+pub fn busy(b: &crate::longrange::Busy) -> JsValue {
+    js_error(b.code(), &b.to_string(), b.counted.clone())
+}
+
+/// The `code` of a JS error, if it has one.
+pub fn error_code(e: &JsValue) -> Option<String> {
+    Reflect::get(e, &"code".into()).ok()?.as_string()
+}
+
 /// The JS error of a checkpoint failure.
 pub fn from_checkpoint(e: &CheckpointError) -> JsValue {
     js_error(e.code(), &e.to_string(), e.expected_actual())

@@ -63,7 +63,7 @@ pub(super) async fn resume<C: Clock>(
         long_range: inner.options.core.long_range,
     };
     // Shown while the decision runs; replaced by what the overseer settles on.
-    *inner.anchor.borrow_mut() = Some(anchor);
+    inner.session.show_anchor(anchor);
     let started = overseer.start().await.map_err(|e| overseer_error(&e))?;
     Ok(record_start(inner, started))
 }
@@ -71,9 +71,11 @@ pub(super) async fn resume<C: Clock>(
 /// Makes a start's anchor the one in use; `follow()` continues from where it stands (with the
 /// light client of a rebuild, if there was one). Resolves `start()` with that anchor.
 pub(super) fn record_start(inner: &Inner, started: Started) -> JsValue {
-    *inner.anchor.borrow_mut() = Some(started.anchor.clone());
-    *inner.following.borrow_mut() = Some(started.following);
-    anchor_js(&started.anchor)
+    let shown = anchor_js(&started.anchor);
+    inner
+        .session
+        .use_anchor(started.anchor, Some(started.following));
+    shown
 }
 
 /// Runs the checkpoint flow of `source` under the `longRange` rule ([`policy::checkpoint`]: under
@@ -92,23 +94,22 @@ pub(super) async fn checkpoint<C: Clock>(
     let established = established.map_err(|e| {
         if let policy::EstablishError::Rebuild { kept, .. } = &e {
             // Stored and active, marked stale: the next start() rebuilds it.
-            *inner.anchor.borrow_mut() = Some(kept.anchor.clone());
-            *inner.head.borrow_mut() = None;
-            *inner.following.borrow_mut() = None;
+            inner.session.replace_anchor(kept.anchor.clone());
         }
         js_error(e.code(), &e.to_string(), e.expected_actual())
     })?;
     match established.started {
         Some(started) => {
+            let tip = started.follow.tip();
+            let shown = record_start(inner, started);
             // The rebuild's first follow step reached this tip.
-            inner.set_head(started.follow.tip());
-            Ok(record_start(inner, started))
+            inner.session.set_head(tip);
+            Ok(shown)
         }
         None => {
-            *inner.head.borrow_mut() = None;
-            *inner.following.borrow_mut() = None;
-            *inner.anchor.borrow_mut() = Some(established.verified.anchor.clone());
-            Ok(anchor_js(&established.verified.anchor))
+            let shown = anchor_js(&established.verified.anchor);
+            inner.session.replace_anchor(established.verified.anchor);
+            Ok(shown)
         }
     }
 }
@@ -175,18 +176,14 @@ impl FollowIo for PageFollowIo<'_> {
 /// The `follow()` loop (see the module docs). Resolves with `status().head` once aborted.
 async fn follow_loop(inner: Rc<Inner>, options: JsValue) -> Result<JsValue, JsValue> {
     let (options, signal) = follow_options(&options, &inner.network)?;
-    if inner.following_running.replace(true) {
-        return Err(js_error(
-            "ALREADY_RUNNING",
-            "follow: expected no follow() in progress, got one running",
-            None,
-        ));
-    }
     // `stop()` ends this loop too (at its next check, within `STOP_CHECK_MS` while it waits).
-    inner.stop_requested.set(false);
+    inner
+        .session
+        .begin_follow()
+        .map_err(|b| super::error::busy(&b))?;
     let env = JsEnv::new(&inner, None, signal);
     let result = follow_steps(&inner, &options, &env).await;
-    inner.following_running.set(false);
+    inner.session.finish_follow();
     result
 }
 
@@ -210,11 +207,10 @@ async fn follow_steps(
     let io = PageFollowIo { inner, env };
     loop {
         if io.stopped() {
-            let anchor = inner.active_anchor();
-            return Ok(inner.head_js(anchor.as_ref()));
+            return Ok(inner.head_js());
         }
         let anchor_root = inner.active_anchor().map(|a| a.block_root);
-        let kept = inner.following.borrow_mut().take();
+        let kept = inner.session.take_following();
         let state = match kept {
             Some(s) if Some(s.anchor_root) == anchor_root => Ok(s),
             // No start() in this session (or another anchor since): the long-range decision
@@ -227,7 +223,7 @@ async fn follow_steps(
         let mut state = state?;
         // Returns when stopped, or when another anchor became active (then followed from it).
         overseer.follow_events(&mut state, &io, options).await;
-        *inner.following.borrow_mut() = Some(state);
+        inner.session.put_following(state);
     }
 }
 

@@ -38,7 +38,7 @@ mod reads;
 mod storage;
 mod store;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -52,12 +52,13 @@ use crate::checkpoint::{CheckpointOptions, CheckpointSync};
 use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env, HashPool};
 use crate::event::Event;
-use crate::longrange::follow::Tip;
-use crate::store::{AnchorPayload, AnchorRecord, ExecutionBlock, PayloadStatus, Root, Store};
+use crate::longrange::{InstanceMode, Session, StartOutcome};
+use crate::store::{AnchorPayload, AnchorRecord, ExecutionBlock, PayloadStatus, Store};
 use crate::types::hex0x;
 use crate::ws::{Clock, WsStatus};
 
 pub use error::js_error;
+use error::{busy, error_code};
 use options::Options;
 use store::JsStore;
 
@@ -169,28 +170,6 @@ pub(crate) async fn sleep(ms: f64, signals: &[AbortSignal]) {
             {
                 let _ = remove.call2(s, &"abort".into(), &resolve);
             }
-        }
-    }
-}
-
-/// The `mode` of `status()` and `status` events.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Idle,
-    Syncing,
-    Synced,
-    Stopped,
-    Error,
-}
-
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Idle => "idle",
-            Mode::Syncing => "syncing",
-            Mode::Synced => "synced",
-            Mode::Stopped => "stopped",
-            Mode::Error => "error",
         }
     }
 }
@@ -325,34 +304,14 @@ pub(crate) struct Inner {
     /// The parsed options (immutable after `create`).
     pub(crate) options: Options,
     listeners: RefCell<Vec<(String, Function)>>,
-    mode: Cell<Mode>,
-    anchor: RefCell<Option<AnchorRecord>>,
-    stop_requested: Cell<bool>,
-    /// A `start()` or `reset()` is running.
-    running: Cell<bool>,
+    /// Runs, modes, the anchor in use and the followed head: the rules are the core's.
+    pub(crate) session: Session,
     /// The `signal` of the running `start()`, if it was given one.
     call_signal: RefCell<Option<AbortSignal>>,
-    /// The tip the last follow step reached, or the stored one (see [`Inner::set_head`]).
-    head: RefCell<Option<Tip>>,
-    /// The newest verified execution block of a followed tip, with that tip's block root
-    /// (shown by `status().head` while that block is the head).
-    head_execution: RefCell<Option<(Root, ExecutionBlock)>>,
-    /// Where following stands between `follow()` steps (taken out while a step runs).
-    following: RefCell<Option<crate::longrange::FollowState>>,
-    /// A `follow()` loop is running.
-    following_running: Cell<bool>,
-    /// Set by `pauseBackfill()`, cleared by `resumeBackfill()`: a running `backfill()` waits
-    /// between batches while it is set.
-    pub(crate) backfill_paused: Cell<bool>,
     /// The hash workers of the running `start()` (started with it, stopped when it ends).
     hash_pool: RefCell<Option<Rc<hash::JsHashPool>>>,
     /// The writer lock, the channel to other instances and the storage standing.
     pub(crate) guard: storage::Guard,
-    /// Which `start()` runs: a run whose number is no longer this one was superseded (after a
-    /// trap, see [`guard`]) and stops at its next abort check.
-    run_id: Cell<u64>,
-    /// The running `start()` was abandoned by a panic or trap (see [`guard`]).
-    trapped: Cell<bool>,
 }
 
 /// The one [`Env`] of every operation of a `LightSync`: events to the listeners (converted by
@@ -403,13 +362,11 @@ impl Env for JsEnv<'_> {
     }
 
     fn aborted(&self) -> bool {
-        self.inner.stop_requested.get()
-            || self.run.is_some_and(|run| run != self.inner.run_id.get())
-            || self.signals.iter().any(|s| s.aborted())
+        self.inner.session.aborted(self.run) || self.signals.iter().any(|s| s.aborted())
     }
 
     fn paused(&self) -> bool {
-        self.inner.backfill_paused.get()
+        self.inner.session.backfill_paused()
     }
 
     fn now_ms(&self) -> Option<f64> {
@@ -447,16 +404,7 @@ impl Inner {
         let Some(name) = event.js_name() else {
             return;
         };
-        match event {
-            Event::Followed(f) => self.set_head(f.step.tip()),
-            Event::Execution {
-                source: crate::event::ExecutionSource::Tip,
-                block_root,
-                execution,
-                ..
-            } => *self.head_execution.borrow_mut() = Some((*block_root, *execution)),
-            _ => {}
-        }
+        self.session.on_event(event);
         let payload = match event {
             Event::FollowFailed(f) => js_error(f.code, &f.message, f.expected_actual.clone()),
             _ => event
@@ -499,11 +447,11 @@ impl Inner {
     }
 
     /// Sets the mode and emits a `status` event (`error` adds `{ code, message }`).
-    pub(crate) fn set_mode_with(&self, mode: Mode, error: Option<&JsValue>) {
-        self.mode.set(mode);
+    pub(crate) fn set_mode_with(&self, mode: InstanceMode, error: Option<&JsValue>) {
+        self.session.set_mode(mode);
         let o = Object::new();
         set(&o, "mode", mode.as_str());
-        let anchor = self.anchor.borrow().as_ref().map(anchor_js);
+        let anchor = self.session.anchor().as_ref().map(anchor_js);
         set(&o, "anchor", nullable(anchor));
         if let Some(e) = error {
             let err = Object::new();
@@ -524,7 +472,7 @@ impl Inner {
 
     /// The anchor in use, as last loaded or stored.
     pub(crate) fn active_anchor(&self) -> Option<AnchorRecord> {
-        self.anchor.borrow().clone()
+        self.session.anchor()
     }
 
     /// The signal that cancels the running operation's requests: the running `start()`'s own
@@ -538,12 +486,6 @@ impl Inner {
             .chain(self.options.signal.clone())
             .collect();
         any_signal(&signals)
-    }
-
-    /// Records the tip a follow step reached (the long-range resume calls it on the overseer's
-    /// `Followed` event), so `status().head` shows the newest verified block.
-    pub(crate) fn set_head(&self, tip: Tip) {
-        *self.head.borrow_mut() = Some(tip);
     }
 
     /// Operations of this instance in flight: every exported async method moves one clone of
@@ -588,56 +530,36 @@ impl Inner {
     /// Marks the running `start()` as abandoned by a panic or trap (called from [`guard`], so
     /// it only sets `Cell`s): mode `error`, the run told to stop, a new `start()` accepted.
     pub(crate) fn mark_trapped(&self) {
-        self.trapped.set(true);
-        self.stop_requested.set(true);
-        self.mode.set(Mode::Error);
+        self.session.mark_trapped();
     }
 
     async fn start(self: Rc<Self>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
-        // A run abandoned by a trap never clears `running`: it does not hold the instance.
-        if self.running.replace(true) && !self.trapped.get() {
-            return Err(js_error(
-                "ALREADY_RUNNING",
-                "start: expected no start() or reset() in progress, got one running",
-                None,
-            ));
-        }
-        self.trapped.set(false);
-        let run = self.run_id.get() + 1;
-        self.run_id.set(run);
-        self.stop_requested.set(false);
+        let run = self.session.begin_start().map_err(|b| busy(&b))?;
         *self.call_signal.borrow_mut() = signal;
         let result = self.run_start(run).await;
-        if self.run_id.get() == run {
+        if self.session.is_current(run) {
             // The run's hash workers stop with it.
             self.hash_pool.borrow_mut().take();
         }
-        if self.run_id.get() != run || self.trapped.get() {
-            // Superseded or trapped: the guard settled this call and set the mode.
-            return result;
-        }
-        *self.call_signal.borrow_mut() = None;
-        self.running.set(false);
-        match &result {
-            Ok(_) => self.set_mode_with(Mode::Synced, None),
-            Err(e) => {
-                let aborted = Reflect::get(e, &"code".into())
-                    .ok()
-                    .and_then(|c| c.as_string())
-                    .is_some_and(|c| c == "ABORTED");
-                // Cancelled on request (`stop()`, or a signal): not a failure.
-                if aborted {
-                    self.set_mode_with(Mode::Stopped, None)
-                } else {
-                    self.set_mode_with(Mode::Error, Some(e))
-                }
-            }
+        let outcome = match &result {
+            Ok(_) => StartOutcome::Anchored,
+            Err(e) if error_code(e).as_deref() == Some("ABORTED") => StartOutcome::Aborted,
+            Err(_) => StartOutcome::Failed,
+        };
+        // `None`: superseded or trapped, and the guard settled this call and set the mode.
+        if let Some(mode) = self.session.finish_start(run, outcome) {
+            *self.call_signal.borrow_mut() = None;
+            let error = result
+                .as_ref()
+                .err()
+                .filter(|_| mode == InstanceMode::Error);
+            self.set_mode_with(mode, error);
         }
         result
     }
 
     async fn run_start(&self, run: u64) -> Result<JsValue, JsValue> {
-        self.set_mode_with(Mode::Syncing, None);
+        self.set_mode_with(InstanceMode::Syncing, None);
         for w in &self.options.core.warnings {
             self.warn(w.code, &w.message);
         }
@@ -684,48 +606,27 @@ impl Inner {
     /// created on an empty database (`idle`, no anchor).
     async fn reset(self: Rc<Self>) -> Result<JsValue, JsValue> {
         let result = self.store.wipe().await.map_err(|e| error::from_store(&e));
-        self.running.set(false);
-        result?;
-        *self.anchor.borrow_mut() = None;
-        *self.head.borrow_mut() = None;
-        *self.head_execution.borrow_mut() = None;
-        *self.following.borrow_mut() = None;
-        self.backfill_paused.set(false);
-        self.set_mode_with(Mode::Idle, None);
-        Ok(JsValue::UNDEFINED)
+        if let Some(mode) = self.session.finish_reset(result.is_ok()) {
+            self.set_mode_with(mode, None);
+        }
+        result.map(|_| JsValue::UNDEFINED)
     }
 
     /// The `head` object of `status()`: the followed tip, else the anchor's block (whose slot is
     /// the state's unless the anchor was linked through `latest_block_header` across empty slots).
-    fn head_js(&self, anchor: Option<&AnchorRecord>) -> JsValue {
-        let o = Object::new();
-        let execution = |root: &Root| {
-            let tip = *self.head_execution.borrow();
-            let verified = tip.filter(|(r, _)| r == root).map(|(_, e)| e).or_else(|| {
-                anchor
-                    .filter(|a| a.block_root == *root)
-                    .and_then(|a| a.execution)
-            });
-            nullable(verified.as_ref().map(execution_js))
-        };
-        if let Some(tip) = self.head.borrow().as_ref() {
-            set(&o, "root", hex0x(tip.root));
-            set(&o, "slot", tip.slot.to_string());
-            set(&o, "followed", true);
-            set(&o, "execution", execution(&tip.root));
-        } else if let Some(a) = anchor {
-            set(&o, "root", hex0x(a.block_root));
-            let slot = if a.linked_through_latest_block_header {
-                JsValue::NULL
-            } else {
-                JsValue::from(a.slot.to_string())
-            };
-            set(&o, "slot", slot);
-            set(&o, "followed", false);
-            set(&o, "execution", execution(&a.block_root));
-        } else {
+    fn head_js(&self) -> JsValue {
+        let Some(h) = self.session.shown_head() else {
             return JsValue::NULL;
-        }
+        };
+        let o = Object::new();
+        set(&o, "root", hex0x(h.root));
+        set(&o, "slot", nullable(h.slot.map(|s| s.to_string())));
+        set(&o, "followed", h.followed);
+        set(
+            &o,
+            "execution",
+            nullable(h.execution.as_ref().map(execution_js)),
+        );
         o.into()
     }
 }
@@ -780,18 +681,9 @@ impl LightSync {
         let anchor = storage::check_on_open(&store, &network).await?;
         // The stored followed tip, shown by `status().head` until a step moves it.
         let stored_head = match &anchor {
-            Some(a) => store
-                .head()
-                .await
-                .map_err(|e| error::from_store(&e))?
-                .filter(|h| h.anchor_root == a.block_root),
+            Some(_) => store.head().await.map_err(|e| error::from_store(&e))?,
             None => None,
         };
-        let head = stored_head.map(|h| Tip {
-            slot: h.slot,
-            root: h.block_root,
-        });
-        let head_execution = stored_head.and_then(|h| h.execution.map(|e| (h.block_root, e)));
         let guard = storage::Guard::new(store.name(), lock);
         guard.refresh().await;
         let sync = LightSync {
@@ -800,20 +692,10 @@ impl LightSync {
                 store,
                 options: opts,
                 listeners: RefCell::new(Vec::new()),
-                mode: Cell::new(Mode::Idle),
-                anchor: RefCell::new(anchor),
-                stop_requested: Cell::new(false),
-                running: Cell::new(false),
+                session: Session::open(anchor, stored_head),
                 call_signal: RefCell::new(None),
-                head: RefCell::new(head),
-                head_execution: RefCell::new(head_execution),
-                following: RefCell::new(None),
-                following_running: Cell::new(false),
-                backfill_paused: Cell::new(false),
                 hash_pool: RefCell::new(None),
                 guard,
-                run_id: Cell::new(0),
-                trapped: Cell::new(false),
             }),
         };
         storage::attach(&sync.inner);
@@ -849,16 +731,9 @@ impl LightSync {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn reset(&self) -> Promise {
         let in_flight = self.inner.operations_in_flight();
-        if in_flight > 0 || self.inner.running.get() {
-            return Promise::reject(&js_error(
-                "ALREADY_RUNNING",
-                &format!(
-                    "reset: expected no operation in progress, got {in_flight} (start, backfill or anchors); stop or abort it and await its Promise first"
-                ),
-                Some(("0".into(), in_flight.to_string())),
-            ));
+        if let Err(b) = self.inner.session.begin_reset(in_flight) {
+            return Promise::reject(&busy(&b));
         }
-        self.inner.running.set(true);
         let inner = self.inner.clone();
         storage::writing(inner.clone(), "reset", inner.reset())
     }
@@ -866,9 +741,8 @@ impl LightSync {
     /// Asks a running `start()` to stop at its next check; it then rejects with `ABORTED` and
     /// nothing is stored.
     pub fn stop(&self) {
-        self.inner.stop_requested.set(true);
-        if !self.inner.running.get() {
-            self.inner.set_mode_with(Mode::Stopped, None);
+        if let Some(mode) = self.inner.session.stop() {
+            self.inner.set_mode_with(mode, None);
         }
     }
 
@@ -879,7 +753,7 @@ impl LightSync {
     pub fn status(&self) -> JsValue {
         let inner = &self.inner;
         let o = Object::new();
-        set(&o, "mode", inner.mode.get().as_str());
+        set(&o, "mode", inner.session.mode().as_str());
         set(
             &o,
             "network",
@@ -905,7 +779,7 @@ impl LightSync {
             t
         });
         set(&o, "tail", nullable(tail));
-        set(&o, "head", inner.head_js(anchor.as_ref()));
+        set(&o, "head", inner.head_js());
         set(&o, "storage", inner.guard.status_js());
         o.into()
     }

@@ -525,8 +525,7 @@ async fn verify(inner: Rc<Inner>, repair: bool) -> Result<JsValue, JsValue> {
     inner.warn("STORE_REPAIRED", message);
     if cursor.is_none() {
         // The followed head went with the headers it hung from.
-        *inner.head.borrow_mut() = None;
-        *inner.following.borrow_mut() = None;
+        inner.session.forget_head();
     }
     Ok(report_js(&report, in_workers, Some(r.into()), ms))
 }

@@ -48,6 +48,7 @@
 
 pub mod follow;
 pub mod rebuild;
+pub mod session;
 
 use std::fmt;
 
@@ -64,6 +65,7 @@ use crate::event::Failure;
 pub use crate::event::{Event, Followed, Mode, StepSource, StreamStatus};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
 use crate::ws::{ChainClock, Clock, LongRange, WsError, WsStatus};
+pub use session::{Busy, InstanceMode, Session, ShownHead, StartOutcome};
 
 use crate::types::Root;
 
