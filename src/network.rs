@@ -73,6 +73,14 @@ pub struct StateGenesis {
 }
 
 impl StateGenesis {
+    /// The genesis fields of a local state file, read from its first 40 bytes before the
+    /// network is resolved; `None` when it is shorter.
+    pub async fn from_state_file(
+        file: &crate::checkpoint::StateFile,
+    ) -> Result<Option<Self>, crate::checkpoint::CheckpointError> {
+        Ok(Self::from_state_ssz(&file.read_at(0, 40).await?))
+    }
+
     /// The genesis fields of an SSZ `BeaconState`, or `None` when the bytes are too short.
     pub fn from_state_ssz(bytes: &[u8]) -> Option<Self> {
         let time = bytes.get(0..8)?;

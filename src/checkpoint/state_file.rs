@@ -16,7 +16,6 @@ use std::rc::Rc;
 use futures::future::LocalBoxFuture;
 
 use super::CheckpointError;
-use crate::network::StateGenesis;
 
 /// Random access to a local state's bytes.
 pub trait ReadAt {
@@ -94,12 +93,6 @@ impl StateFile {
         }
         Ok(piece)
     }
-
-    /// The genesis the state records (its first 40 bytes), `None` when it is shorter; read
-    /// before the network is resolved.
-    pub async fn genesis(&self) -> Result<Option<StateGenesis>, CheckpointError> {
-        Ok(StateGenesis::from_state_ssz(&self.read_at(0, 40).await?))
-    }
 }
 
 impl fmt::Debug for StateFile {
@@ -131,9 +124,6 @@ mod tests {
             vec![95, 96, 97, 98, 99]
         );
         assert!(block_on(file.read_at(100, 10)).unwrap().is_empty());
-        assert!(block_on(file.genesis()).unwrap().is_some());
-        let short = StateFile::from_bytes(vec![0; 39]);
-        assert_eq!(block_on(short.genesis()).unwrap(), None);
     }
 
     /// A reader that claims more bytes than it returns, as a file shortened while it is read.

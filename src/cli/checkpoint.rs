@@ -17,7 +17,7 @@ use crate::config::NetworkConfig;
 use crate::ctx::{Ctx, Env};
 use crate::event::{Event, Mode};
 use crate::longrange::{Overseer, Started};
-use crate::network::NetworkChoice;
+use crate::network::{NetworkChoice, StateGenesis};
 use crate::policy;
 use crate::store::MemoryStore;
 use crate::types::hex0x;
@@ -306,7 +306,7 @@ fn sync_with_clock<C: Clock>(args: &Args, clock: &C) -> i32 {
         Err((code, m)) => return fail(code, m),
     };
     let state = match &source {
-        Source::StateFile(file) => block_on(file.genesis()).ok().flatten(),
+        Source::StateFile(file) => block_on(StateGenesis::from_state_file(file)).ok().flatten(),
         _ => None,
     };
     let net = match network_of(choice, &providers, state) {

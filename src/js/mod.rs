@@ -662,10 +662,11 @@ impl LightSync {
             })
             .collect();
         let state = match &opts.core.source {
-            Some(crate::checkpoint::Source::StateFile(file)) => file
-                .genesis()
-                .await
-                .map_err(|e| error::from_checkpoint(&e))?,
+            Some(crate::checkpoint::Source::StateFile(file)) => {
+                crate::network::StateGenesis::from_state_file(file)
+                    .await
+                    .map_err(|e| error::from_checkpoint(&e))?
+            }
             _ => None,
         };
         let resolved = crate::network::resolve(&opts.core.network, &providers, state)
