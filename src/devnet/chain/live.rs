@@ -288,7 +288,9 @@ impl<P: Preset> Live<P> {
             // The state a node serves as `finalized`: the boundary state, or from Gloas on the
             // checkpoint block's post-state.
             let state = match self.chain.header_by_root(&fin.root) {
-                Some((h, _)) if self.gen.fork_at(fin.epoch * spe) == ForkName::Gloas => h.state_root,
+                Some((h, _)) if self.gen.fork_at(fin.epoch * spe) == ForkName::Gloas => {
+                    h.state_root
+                }
                 _ => self.gen.state_roots[(fin.epoch * spe) as usize],
             };
             events.push(LiveEvent {
