@@ -10,6 +10,12 @@
 //! - every epoch-boundary state is built in full (each becomes the finalized checkpoint state
 //!   two epochs later), and every block's post-state has known field roots (each becomes the
 //!   attested block of the next light-client update);
+//! - from Gloas on (`--fork gloas`, or a Fulu chain with `gloas_epoch`) a node serves the
+//!   checkpoint block's own post-state instead, so that is the state built in full: which block
+//!   is an epoch's checkpoint block is known when it is made, because the empty-slot roll is
+//!   seeded (see `Generator::live_checkpoint_epoch`); its payload is revealed unless
+//!   `withhold_checkpoint_payload`, other payloads are withheld by the same roll as a one-shot
+//!   chain's;
 //! - each new block carries the sync aggregate over its parent, so the finality and optimistic
 //!   updates follow the head; the running period's update is the latest pair of blocks inside
 //!   the period, and is final once the period ends;
