@@ -1076,12 +1076,22 @@ fn gloas_options_are_checked() {
         }),
         "withheld-payloads"
     );
-    // A live chain is Electra or Fulu only: the CLI says so and exits.
-    let out = lightsync(&["devnet", "--fork", "gloas", "--live", "--port", "0"]);
+    // A live chain checks the same options: a Gloas epoch on a chain that is not Fulu is refused
+    // by the CLI, which exits.
+    let out = lightsync(&[
+        "devnet",
+        "--fork",
+        "electra",
+        "--gloas-epoch",
+        "2",
+        "--live",
+        "--port",
+        "0",
+    ]);
     assert_ne!(out.code, 0);
     assert!(
         out.stderr
-            .contains("--live: expected an electra or fulu chain"),
+            .contains("--gloas-epoch: expected an epoch from 1 on, with --fork fulu"),
         "{}",
         out.stderr
     );

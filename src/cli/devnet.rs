@@ -24,7 +24,9 @@ const USAGE: &str = "usage: lightsync devnet [options]
   --genesis-time T     unix seconds of genesis [now - slots*seconds_per_slot]; with --live, a time
                        in the past: the history up to now is generated, then the chain goes live
   --live               grow the chain in real time (one slot per SECONDS_PER_SLOT, finalizing
-                       two epochs behind the head), with events on /eth/v1/events
+                       two epochs behind the head), with events on /eth/v1/events; Gloas too
+                       (--fork gloas, or --gloas-epoch N): the finalized state served is then
+                       the checkpoint block's post-state
   --seconds-per-slot S SECONDS_PER_SLOT served and followed by --live [preset: 6 minimal, 12 mainnet]
   --genesis-lag S      serve a spec whose MIN_GENESIS_TIME + GENESIS_DELAY is S seconds before
                        the genesis time, as real networks do [0]

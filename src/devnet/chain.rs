@@ -224,6 +224,17 @@ fn unknown_preset(other: &str) -> ChainError {
 
 /// Generates the chain described by `opts`.
 pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
+    let fork = chain_fork(opts)?;
+    match opts.preset.as_str() {
+        "mainnet" => Generator::<Mainnet>::new(opts, fork)?.run(),
+        "minimal" => Generator::<Minimal>::new(opts, fork)?.run(),
+        other => Err(unknown_preset(other)),
+    }
+}
+
+/// The last fork of the chain `opts` describes (Gloas for a Fulu chain with `gloas_epoch`),
+/// after checking the options every chain, one-shot or live, shares.
+fn chain_fork(opts: &ChainOptions) -> Result<ForkName, ChainError> {
     let mut fork = parse_fork(&opts.fork)?;
     if let Some(epoch) = opts.gloas_epoch {
         if fork != ForkName::Fulu || epoch == 0 {
@@ -250,11 +261,7 @@ pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
             got: opts.empty_slot_percent.to_string(),
         });
     }
-    match opts.preset.as_str() {
-        "mainnet" => Generator::<Mainnet>::new(opts, fork)?.run(),
-        "minimal" => Generator::<Minimal>::new(opts, fork)?.run(),
-        other => Err(unknown_preset(other)),
-    }
+    Ok(fork)
 }
 
 /// SHA-256 of a tag and numbers: every deterministic byte string of the chain.
@@ -644,6 +651,19 @@ impl<P: Preset> Generator<P> {
         }
     }
 
+    /// On a live chain (no planned finalized boundary, so empty slots are the seeded roll
+    /// alone): the epoch whose checkpoint block the block at `slot` is, if any. That is the
+    /// slot's own epoch at a boundary slot, and the next epoch when every slot up to the next
+    /// boundary is empty. The roll is deterministic, so this is known when the block is made,
+    /// before its post-state root goes into its header.
+    fn live_checkpoint_epoch(&self, slot: u64) -> Option<u64> {
+        let spe = self.spe();
+        let epoch = slot.div_ceil(spe);
+        (slot + 1..=epoch * spe)
+            .all(|s| self.is_empty(s, u64::MAX))
+            .then_some(epoch)
+    }
+
     /// The checkpoint a state at `slot` records as finalized (two epochs behind) and justified.
     fn checkpoints_at(&self, slot: u64) -> Checkpoints {
         let e = slot / self.spe();
@@ -930,18 +950,9 @@ impl<P: Preset> Generator<P> {
         let mut chain = self.assemble(head, states, &plan, &attested)?;
         mark("light-client data and wire forms");
         chain.timings = timings;
-        let fork = match self.fork_at(0) {
-            f if f == self.fork => f.as_str().to_string(),
-            f => format!(
-                "{}, {} from epoch {}",
-                f.as_str(),
-                self.fork.as_str(),
-                self.gloas_at
-            ),
-        };
         chain.label = format!(
             "generated {} {} seed={} validators={} slots={} ({:.1} s)",
-            fork,
+            self.fork_label(),
             P::NAME.as_str(),
             self.seed,
             self.n,
@@ -949,6 +960,19 @@ impl<P: Preset> Generator<P> {
             started.elapsed().as_secs_f64()
         );
         Ok(chain)
+    }
+
+    /// The chain's forks for its label: `fulu`, or `fulu, gloas from epoch N`.
+    fn fork_label(&self) -> String {
+        match self.fork_at(0) {
+            f if f == self.fork => f.as_str().to_string(),
+            f => format!(
+                "{}, {} from epoch {}",
+                f.as_str(),
+                self.fork.as_str(),
+                self.gloas_at
+            ),
+        }
     }
 
     /// Generates `slot` on top of everything before it: its post-state root (a served state

@@ -5,8 +5,9 @@
 // verifies against the anchor state; EMPTY: it answered 404), and a checkpoint whose boundary slot
 // is empty is anchored at the block's own post-state, in the epoch before (no epoch advance).
 // On the Fulu→Gloas chain a Fulu genesis anchor also follows to the Gloas finalized block, and once
-// past its weak-subjectivity period is rebuilt by the light client across the fork; and the
-// dashboard shows a Gloas anchor's payload status.
+// past its weak-subjectivity period is rebuilt by the light client across the fork; the dashboard
+// shows a Gloas anchor's payload status; and on a live Fulu→Gloas chain (`--live`, 1 s slots) a
+// page anchored before the fork follows the moving chain across it.
 //
 // Known answers come from the devnet over HTTP (its checkpoint, its canonical header chain), read
 // by the test itself, never from the page under test.
@@ -18,14 +19,18 @@ import {
   dashboardMounts,
   dashboardUrl,
   devnetNetwork,
+  liveDevnetArgs,
   packagePage,
   requireBuilt,
   startDevnet,
   startStatic,
+  storedChain,
   storedCounts,
   waitForPhase,
   watchConsole,
+  watchFinality,
 } from "./helpers.mjs";
+import { headerRoot } from "./soak.mjs";
 
 requireBuilt();
 
@@ -260,4 +265,86 @@ test("the dashboard on a Fulu chain that forks to Gloas: the anchor's payload sh
   const blocks = await canonicalChain(devnet.urls[0], Number(snap.anchor.slot), cpRoot);
   assert.equal(Number(snap.headersStored), blocks.length);
   assert.equal((await storedCounts(page)).headers, blocks.length);
+});
+
+test("a live Fulu chain that forks to Gloas: start() before the fork, follow() across it while the chain moves, the stored head a linked Gloas block", async (t) => {
+  const gloasEpoch = 4;
+  // Genesis 3 epochs ago: finality is at epoch 1 (Fulu) when the page starts; the first Gloas
+  // checkpoint (epoch 4) is finalized about 3 epochs (24 s) later.
+  const genesisTime = Math.floor(Date.now() / 1000) - 3 * SLOTS_PER_EPOCH;
+  const args = [...liveDevnetArgs(genesisTime, { seed: 3 }), "--fork", "fulu", "--gloas-epoch", String(gloasEpoch)];
+  const devnet = await startDevnet({ providers: 1, args });
+  t.after(() => devnet.stop());
+  const url = devnet.urls[0];
+  const finality = watchFinality(url);
+  t.after(() => finality.close());
+  const { network } = await devnetNetwork(url);
+  const gvr = network.GENESIS_VALIDATORS_ROOT;
+  const { page, problems } = await packagePage(t, "gloas-live");
+  t.after(() => {
+    // 404s are the devnet's empty slots; a stream cut by stop() is expected.
+    const expected = ["status of 404", "ERR_INCOMPLETE_CHUNKED_ENCODING"];
+    const shown = problems.filter((l) => !expected.some((x) => l.includes(x)));
+    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
+  });
+  const anchor = await page.evaluate(async (opts) => {
+    const lib = await import("/pkg/beacon_lightsync.js");
+    await lib.default();
+    const plain = (v) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+    const sync = await lib.LightSync.create(opts);
+    await sync.reset();
+    window.sync = sync;
+    window.log = { followed: [], errors: [] };
+    sync.on("followed", (e) => window.log.followed.push(plain(e)));
+    sync.on("followError", (e) => window.log.errors.push({ code: e.code, message: String(e.message) }));
+    const anchor = plain(await sync.start());
+    window.following = sync.follow({}).catch((e) => ({ error: e.code, message: String(e.message) }));
+    return anchor;
+  }, { network, beaconApiUrls: [url], checkpoint: devnet.checkpoint });
+  assert.equal(`${anchor.blockRoot}:${anchor.epoch}`, devnet.checkpoint);
+  assert.equal(anchor.fork, "fulu", "anchored before the fork");
+  assert.equal(anchor.payload, null, "a Fulu anchor has no Gloas payload");
+
+  // Following while the chain moves, until the tip is a Gloas block.
+  const firstGloasSlot = gloasEpoch * SLOTS_PER_EPOCH;
+  const step = await page
+    .waitForFunction(
+      (slot) => window.log.followed.find((e) => e.advanced && Number(e.tip.slot) >= slot),
+      firstGloasSlot,
+      { timeout: 45_000, polling: 100 },
+    )
+    .then((h) => h.jsonValue());
+  await page.evaluate(() => window.sync.stop());
+  assert.equal((await page.evaluate(() => window.following)).error, undefined);
+  assert.deepEqual(await page.evaluate(() => window.log.errors), []);
+
+  // The tip is a block the node announced as finalized in a Gloas epoch, and a Gloas block.
+  const announced = await finality.waitFor((e) => e.block === step.tip.root, 5_000, `a finalized_checkpoint event for ${step.tip.root}`);
+  assert.ok(announced.epoch >= gloasEpoch, `finalized epoch ${announced.epoch}`);
+  const block = await (await fetch(`${url}/eth/v2/beacon/blocks/${step.tip.root}`, { headers: { Accept: "application/json" } })).json();
+  assert.equal(block.version, "gloas");
+  const header = (await (await fetch(`${url}/eth/v1/beacon/headers/${step.tip.root}`)).json()).data.header.message;
+  // A Gloas node serves the checkpoint block's own post-state as the finalized state.
+  assert.equal(announced.state, header.state_root);
+
+  // Stored in IndexedDB (read raw): the newest followed head, its headers re-hashed here, linking
+  // by parent roots down across the fork to the Fulu anchor.
+  const last = (await page.evaluate(() => window.log.followed)).filter((e) => e.advanced).at(-1);
+  const stored = await storedChain(page, gvr);
+  assert.equal(stored.anchor, anchor.blockRoot);
+  assert.deepEqual({ slot: stored.tip.slot, root: stored.tip.root }, { slot: last.tip.slot, root: last.tip.root });
+  assert.equal(stored.tip.anchorRoot, anchor.blockRoot);
+  const byRoot = new Map(stored.headers.map((h) => [h.root, h]));
+  const slots = [];
+  for (let root = stored.tip.root; root !== anchor.blockRoot; ) {
+    const h = byRoot.get(root);
+    assert.ok(h, `expected a stored header ${root} between the head and the anchor (after ${slots.length} links)`);
+    const ssz = Buffer.from(h.ssz.slice(2), "hex");
+    assert.equal(`0x${headerRoot(ssz).toString("hex")}`, h.root, `header at slot ${h.slot} hashes to its root`);
+    slots.push(Number(h.slot));
+    root = `0x${ssz.subarray(16, 48).toString("hex")}`;
+  }
+  assert.ok(slots.some((s) => s >= firstGloasSlot) && slots.some((s) => s < firstGloasSlot), `stored links across the fork: ${slots}`);
+  const head = await page.evaluate(() => JSON.parse(JSON.stringify(window.sync.status().head, (_k, x) => (typeof x === "bigint" ? x.toString() : x))));
+  assert.deepEqual([head.root, String(head.slot), head.followed], [stored.tip.root, stored.tip.slot, true]);
 });

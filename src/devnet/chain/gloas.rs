@@ -195,10 +195,15 @@ impl<P: Preset> Generator<P> {
     }
 
     /// Whether the payload of the block at `slot` is withheld (no envelope is ever published):
-    /// a seeded roll, except for the finalized checkpoint block, whose payload is withheld only
-    /// when asked (so a checkpoint's FULL or EMPTY status is chosen, not rolled).
+    /// a seeded roll, except for the finalized checkpoint block (on a live chain: every
+    /// checkpoint block, each of which becomes finalized), whose payload is withheld only when
+    /// asked (so a checkpoint's FULL or EMPTY status is chosen, not rolled).
     pub(super) fn payload_withheld(&self, slot: u64) -> bool {
-        if Some(slot) == self.checkpoint_block_slot {
+        let checkpoint = match self.live {
+            true => self.live_checkpoint_epoch(slot).is_some(),
+            false => Some(slot) == self.checkpoint_block_slot,
+        };
+        if checkpoint {
             return self.opts.withhold_checkpoint_payload;
         }
         h64(self.seed, "withheld-payload", slot, 0) % 100

@@ -10,6 +10,12 @@
 //! - every epoch-boundary state is built in full (each becomes the finalized checkpoint state
 //!   two epochs later), and every block's post-state has known field roots (each becomes the
 //!   attested block of the next light-client update);
+//! - from Gloas on (`--fork gloas`, or a Fulu chain with `gloas_epoch`) a node serves the
+//!   checkpoint block's own post-state instead, so that is the state built in full: which block
+//!   is an epoch's checkpoint block is known when it is made, because the empty-slot roll is
+//!   seeded (see `Generator::live_checkpoint_epoch`); its payload is revealed unless
+//!   `withhold_checkpoint_payload`, other payloads are withheld by the same roll as a one-shot
+//!   chain's;
 //! - each new block carries the sync aggregate over its parent, so the finality and optimistic
 //!   updates follow the head; the running period's update is the latest pair of blocks inside
 //!   the period, and is final once the period ends;
@@ -28,7 +34,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::{
-    parse_fork, seconds_per_slot, unknown_preset, ChainError, ChainOptions, Generator, SlotKind,
+    chain_fork, seconds_per_slot, unknown_preset, ChainError, ChainOptions, Generator, SlotKind,
 };
 use crate::devnet::data::{hex0x, ChainData, Root};
 use crate::types::{ForkName, Mainnet, Minimal, Preset};
@@ -71,19 +77,7 @@ impl LiveChain {
     /// Generates the chain `opts` describes from genesis up to the slot of `now` (unix seconds).
     /// Without `opts.genesis_time`, genesis is `opts.slots` slots before `now`.
     pub fn start(opts: &ChainOptions, now: u64) -> Result<LiveChain, ChainError> {
-        let fork = parse_fork(&opts.fork)?;
-        if fork == ForkName::Gloas || opts.gloas_epoch.is_some() {
-            // A Gloas node serves each checkpoint block's post-state; a live chain would have
-            // to build every block's state in full to know which one becomes finalized.
-            return Err(ChainError::BadOption {
-                name: "live",
-                expected: "an electra or fulu chain (a live Gloas chain is not generated)".into(),
-                got: match opts.gloas_epoch {
-                    Some(e) => format!("a chain forking to gloas at epoch {e}"),
-                    None => "a gloas chain".into(),
-                },
-            });
-        }
+        let fork = chain_fork(opts)?;
         match opts.preset.as_str() {
             "mainnet" => Self::start_with::<Mainnet>(opts, fork, now),
             "minimal" => Self::start_with::<Minimal>(opts, fork, now),
@@ -208,7 +202,7 @@ impl<P: Preset> Live<P> {
         )];
         live.chain.label = format!(
             "live {} {} seed={} validators={} seconds_per_slot={} genesis_time={}",
-            live.gen.fork.as_str(),
+            live.gen.fork_label(),
             P::NAME.as_str(),
             live.gen.seed,
             live.gen.n,
@@ -219,27 +213,45 @@ impl<P: Preset> Live<P> {
         Ok(live)
     }
 
-    fn is_pinned(&self, slot: u64) -> bool {
-        // Genesis and the first finalized checkpoint: old anchors a test may keep using.
-        slot == 0 || slot == self.gen.spe()
+    /// Whether the served state of checkpoint `epoch` is kept for good: genesis and the first
+    /// finalized checkpoint, old anchors a test may keep using.
+    fn is_pinned(epoch: u64) -> bool {
+        epoch <= 1
+    }
+
+    /// The checkpoint epoch whose served state `slot` makes, if any. Before Gloas, an
+    /// epoch-boundary slot (its state is built even when the slot is empty: `process_slots`);
+    /// from Gloas on, the checkpoint block, whose own post-state a Gloas node serves,
+    /// unadvanced (see [`Generator::live_checkpoint_epoch`]).
+    fn served_epoch(&self, slot: u64, block: bool) -> Option<u64> {
+        let spe = self.gen.spe();
+        let gloas = |epoch: u64| self.gen.fork_at(epoch * spe) == ForkName::Gloas;
+        let of_block = block
+            .then(|| self.gen.live_checkpoint_epoch(slot))
+            .flatten()
+            .filter(|&e| gloas(e));
+        let boundary = (slot.is_multiple_of(spe) && !gloas(slot / spe)).then_some(slot / spe);
+        of_block.or(boundary)
     }
 
     /// Generates `slot` and records it in the working snapshot; in `history` no events are
     /// made and light-client data only where it outlives the history (period updates).
     fn step(&mut self, slot: u64, history: bool) -> Result<Vec<LiveEvent>, ChainError> {
         let spe = self.gen.spe();
-        let boundary = slot.is_multiple_of(spe);
         let prev_head_block = self.gen.blocks.keys().next_back().copied();
+        let block = !self.gen.is_empty(slot, u64::MAX);
+        let served = self
+            .served_epoch(slot, block)
+            .filter(|&e| Self::is_pinned(e) || !history || e >= self.serve_from_epoch);
         let kind = SlotKind {
-            block: !self.gen.is_empty(slot, u64::MAX),
-            served: boundary
-                && (self.is_pinned(slot) || !history || slot / spe >= self.serve_from_epoch),
+            block,
+            served: served.is_some(),
             synthetic: true,
             take_registry: false,
         };
         let old_finalized = self.chain.checkpoints.finalized;
-        if let Some(bytes) = self.gen.gen_slot(slot, kind)? {
-            self.serve_state(slot, bytes)?;
+        if let (Some(bytes), Some(epoch)) = (self.gen.gen_slot(slot, kind)?, served) {
+            self.serve_state(slot, epoch, bytes)?;
         }
         self.head = slot;
         self.chain
@@ -279,7 +291,14 @@ impl<P: Preset> Live<P> {
         }
         let fin = self.chain.checkpoints.finalized;
         if fin != old_finalized && fin.root != [0; 32] {
-            let state = self.gen.state_roots[(fin.epoch * spe) as usize];
+            // The state a node serves as `finalized`: the boundary state, or from Gloas on the
+            // checkpoint block's post-state.
+            let state = match self.chain.header_by_root(&fin.root) {
+                Some((h, _)) if self.gen.fork_at(fin.epoch * spe) == ForkName::Gloas => {
+                    h.state_root
+                }
+                _ => self.gen.state_roots[(fin.epoch * spe) as usize],
+            };
             events.push(LiveEvent {
                 topic: "finalized_checkpoint",
                 data: serde_json::json!({
@@ -362,9 +381,10 @@ impl<P: Preset> Live<P> {
         Ok(events)
     }
 
-    /// Serves the boundary state built at `slot` and its checkpoint block's bootstrap; drops
-    /// the oldest retained one beyond [`RETAINED_CHECKPOINT_STATES`].
-    fn serve_state(&mut self, slot: u64, bytes: Vec<u8>) -> Result<(), ChainError> {
+    /// Serves the state of checkpoint `epoch` built at `slot` (the boundary's, or a Gloas
+    /// checkpoint block's) and its checkpoint block's bootstrap; drops the oldest retained one
+    /// beyond [`RETAINED_CHECKPOINT_STATES`].
+    fn serve_state(&mut self, slot: u64, epoch: u64, bytes: Vec<u8>) -> Result<(), ChainError> {
         let (state_root, entry) = self.gen.state_entry(slot, Arc::new(bytes))?;
         self.chain.states.insert(state_root, entry);
         // The checkpoint block: the boundary's own, or the last one before an empty boundary.
@@ -376,7 +396,7 @@ impl<P: Preset> Live<P> {
                 bootstrap = Some(root);
             }
         }
-        if self.is_pinned(slot) {
+        if Self::is_pinned(epoch) {
             return Ok(());
         }
         self.retained.push_back(Retained {
