@@ -393,6 +393,32 @@ fn local_state_file_flow() {
         err.expected_actual(),
         Some(((slot - 1).to_string(), slot.to_string()))
     );
+
+    // A file that cannot be read to the end (changed on disk mid-read) fails typed, after
+    // reading it piece by piece, and stores nothing.
+    let fail_at = state.len() as u64 - 1;
+    let file = std::rc::Rc::new(FailingFile {
+        bytes: state,
+        fail_at,
+        reads: Default::default(),
+    });
+    let err = run(
+        &net,
+        &no_providers,
+        &empty,
+        &Recorder::default(),
+        &Source::StateFile(StateFile::new(file.clone())),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "STATE_FILE_UNREADABLE", "{err}");
+    assert!(err.to_string().contains("NotReadableError"), "{err}");
+    assert_eq!(
+        block_on(empty.dump()).unwrap(),
+        block_on(empty_store(&net).dump()).unwrap()
+    );
+    // Read in pieces of at most 1 MiB, up to the one that failed.
+    let pieces = file.bytes.len().div_ceil(1 << 20);
+    assert_eq!(file.reads.get(), pieces, "{} bytes", file.bytes.len());
 }
 
 /// A state file whose reads fail from `fail_at` on, as a `File` changed on disk mid-read.
@@ -420,41 +446,6 @@ impl ReadAt for FailingFile {
         };
         Box::pin(async move { out })
     }
-}
-
-/// A state file that cannot be read to the end fails typed, after reading it piece by piece,
-/// and stores nothing.
-#[test]
-fn unreadable_state_file_stores_nothing() {
-    let devnet = start(1, vec![]);
-    let net = network(&devnet);
-    let cp = checkpoint(&devnet);
-    let chain = devnet.chain();
-    let header = &chain.headers[&(cp.epoch * net.slots_per_epoch())];
-    let state = chain.states[&header.state_root].ssz.to_vec();
-    let no_providers: Vec<HttpBeaconApi<UreqTransport>> = Vec::new();
-    let fail_at = state.len() as u64 - 1;
-    let file = std::rc::Rc::new(FailingFile {
-        bytes: state,
-        fail_at,
-        reads: Default::default(),
-    });
-    let store = empty_store(&net);
-    let before = block_on(store.dump()).unwrap();
-    let err = run(
-        &net,
-        &no_providers,
-        &store,
-        &Recorder::default(),
-        &Source::StateFile(StateFile::new(file.clone())),
-    )
-    .unwrap_err();
-    assert_eq!(err.code(), "STATE_FILE_UNREADABLE", "{err}");
-    assert!(err.to_string().contains("NotReadableError"), "{err}");
-    assert_eq!(block_on(store.dump()).unwrap(), before);
-    // Read in pieces of at most 1 MiB, up to the one that failed.
-    let pieces = file.bytes.len().div_ceil(1 << 20);
-    assert_eq!(file.reads.get(), pieces, "{} bytes", file.bytes.len());
 }
 
 /// A transport that hides `Eth-Consensus-Version`, as a browser does when the node does not
