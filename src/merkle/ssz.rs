@@ -4,8 +4,10 @@
 //! [`MerkleError`] naming the field, never in a panic or an out-of-bounds read. Lists and vectors
 //! of fixed-size elements (validators, balances, roots, ...) are hashed in groups of `2^h` leaves
 //! ([`SeqPlan`]): each group is one batched subtree, and the group roots are reduced on top with
-//! zero subtrees standing in for the unused part of the limit. The same groups are the unit of
-//! work of the incremental [`super::StateRootJob`] and of the Web Worker split.
+//! zero subtrees standing in for the unused part of the limit. A Gloas `ProgressiveList` of
+//! fixed-size elements is grouped the same way inside its progressive subtrees, then the spine is
+//! folded. The same groups are the unit of work of the incremental [`super::StateRootJob`] and of
+//! the Web Worker split.
 
 use super::progressive::{
     self, merkleize_progressive, merkleize_progressive_packed, progressive_container_root,
