@@ -309,7 +309,7 @@ impl SeqPlan {
         if self.progressive {
             return progressive::part_count(self.leaves as u64, height);
         }
-        self.leaves.div_ceil(1usize << height).max(1)
+        self.leaves.div_ceil(leaves_in(height)).max(1)
     }
 
     /// First leaf and subtree height of group `g` of a cut at `height`: `2^height` leaves
@@ -317,7 +317,7 @@ impl SeqPlan {
     /// group: an empty group after the last leaf).
     fn group_at(&self, g: usize, height: u32) -> (usize, u32) {
         if !self.progressive {
-            return (g.saturating_mul(1 << height), height);
+            return (g.saturating_mul(leaves_in(height)), height);
         }
         match progressive::part(self.leaves as u64, height, g) {
             Some(p) => (p.first as usize, p.height),
@@ -329,7 +329,7 @@ impl SeqPlan {
     pub fn group_range(&self, g: usize, height: u32) -> Range<usize> {
         let (first, h) = self.group_at(g, height);
         let start = first.saturating_mul(self.leaf_bytes);
-        let per = (1usize << h) * self.leaf_bytes;
+        let per = leaves_in(h).saturating_mul(self.leaf_bytes);
         start.min(self.data_len)..start.saturating_add(per).min(self.data_len)
     }
 
@@ -414,6 +414,12 @@ impl SeqPlan {
         }
         Ok(self.finish(&roots, h, r))
     }
+}
+
+/// Leaves of a subtree of height `h`: `2^h`, saturated where `usize` (32 bits in wasm32) cannot
+/// hold it, so a height from a task spec never overflows a shift.
+fn leaves_in(h: u32) -> usize {
+    1usize.checked_shl(h).unwrap_or(usize::MAX)
 }
 
 /// Bytes of leaves one element expands to when its root is computed in a batch.

@@ -1058,6 +1058,17 @@ mod tests {
             h.hash(&spec, &[0u8; 100]),
             Err(MerkleError::WrongSize { .. })
         ));
+        // A part far past the field and a height at the limit's depth: a typed error, not an
+        // overflow of the part's byte offset.
+        let far = TaskSpec {
+            part: u32::MAX,
+            height: Some(40),
+            ..spec
+        };
+        assert!(matches!(
+            h.hash(&far, &[0u8; 100]),
+            Err(MerkleError::WrongSize { .. })
+        ));
         let spec = TaskSpec { field: 99, ..spec };
         assert!(matches!(
             h.hash(&spec, &[0u8; 100]),
