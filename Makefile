@@ -83,7 +83,8 @@ bench: pkg-bench
 
 ## The state-root benchmark: streaming, worker-parallel state root in headless Chromium vs Lodestar on devnet Fulu
 ## states of 64K, 500K and 2M validators (time, renderer peak memory, native CLI, kernel ns/node).
-## Its pages load pkg-bench/ (the package with the benchmark exports).
+## Its pages load pkg-bench/ (the package with the benchmark exports). Gloas beside Fulu at the same
+## registry size: `node scripts/bench.mjs state --fork fulu,gloas --validators 500000`.
 bench-state: pkg-bench
 	cargo build --release --bin lightsync
 	node scripts/bench.mjs state

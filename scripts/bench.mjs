@@ -2,6 +2,7 @@
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
 // usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [verify] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+//        state: [--fork fulu,gloas] (the devnet fork of each size's states, side by side; default fulu) [--no-lodestar]
 //        verify: [--headers 1000000] [--workers 2]   follow: [--advances N] [--seconds-per-slot T]
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -55,17 +56,25 @@ async function rootSuite(browser, base) {
 
 // ---------------------------------------------------------------------------------------------
 // `state` suite: streaming, worker-parallel state root in Chromium against Lodestar, on
-// devnet Fulu states of several sizes, with renderer peak memory read from /proc (VmHWM).
+// devnet states of several sizes (Fulu; with `--fork fulu,gloas` a Gloas state of the same
+// registry beside each, whose EIP-7916 lists are split into the same tasks), with renderer peak
+// memory read from /proc (VmHWM).
 const STATE_SIZES = (() => {
   const i = args.indexOf("--validators");
   const list = i >= 0 ? args[i + 1] : "65536,500000,2000000";
   return list.split(",").map(Number);
 })();
+const STATE_FORKS = (() => {
+  const i = args.indexOf("--fork");
+  const list = (i >= 0 ? args[i + 1] : "fulu").split(",");
+  for (const f of list) if (!["electra", "fulu", "gloas"].includes(f)) throw new Error(`--fork: expected electra, fulu or gloas, got ${f}`);
+  return list;
+})();
 
-/** A one-provider mainnet-preset Fulu devnet of `validators` validators (`url`: its provider). */
-async function fuluDevnet(validators) {
+/** A one-provider mainnet-preset devnet of `validators` validators at `fork` (`url`: its provider). */
+async function stateDevnet(validators, fork = "fulu") {
   const dn = await startDevnet({ providers: 1, args: ["--validators", String(validators), "--preset", "mainnet",
-    "--fork", "fulu"], timeoutMs: 120_000 });
+    "--fork", fork], timeoutMs: 120_000 });
   return { ...dn, url: dn.urls[0] };
 }
 
@@ -129,9 +138,9 @@ async function checkpointPage(browser, cdp, url) {
   }
 }
 
-function nativeRootThreads(file, threads) {
+function nativeRootThreads(file, threads, fork = "fulu") {
   const out = execFileSync(CLI, ["bench", "root", "--json", "--runs", String(Math.min(runs, 3)), "--threads", String(threads),
-    "--fork", "fulu", "--preset", "mainnet", file], { encoding: "utf8" });
+    "--fork", fork, "--preset", "mainnet", file], { encoding: "utf8" });
   return JSON.parse(out.trim().split("\n").pop());
 }
 
@@ -181,18 +190,18 @@ async function stateSuite(base) {
   const rows = [];
   let kernels = null;
   try {
-    for (const n of STATE_SIZES) {
-      const dn = await fuluDevnet(n);
+    for (const n of STATE_SIZES) for (const fork of STATE_FORKS) {
+      const dn = await stateDevnet(n, fork);
       try {
         const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
         const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
         const file = path.join(dn.dir, "state.ssz");
         fs.writeFileSync(file, new Uint8Array(await (await fetch(stateUrl, { headers: { Accept: "application/octet-stream" } })).arrayBuffer()));
         const sszBytes = fs.statSync(file).size;
-        const native1 = nativeRootThreads(file, 1);
-        const native2 = nativeRootThreads(file, 2);
+        const native1 = nativeRootThreads(file, 1, fork);
+        const native2 = nativeRootThreads(file, 2, fork);
         fs.rmSync(file);
-        const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=fulu&preset=mainnet&workers=${workers}&pkg=${BENCH_PKG}`;
+        const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=${fork}&preset=mainnet&workers=${workers}&pkg=${BENCH_PKG}`;
         // Page A: ours (memory read before anything else runs in it), then Lodestar on the same URL.
         const a = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
         const ready = await a.page.evaluate(() => window.bench.ready);
@@ -229,7 +238,7 @@ async function stateSuite(base) {
         start.plain = pick(startPlain);
         for (const [who, r] of [["ours (plain)", oursPlain.root], ["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
           if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
-        rows.push({ validators: n, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, oursPeakBytes: oursMem.hwm,
+        rows.push({ validators: n, fork, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, oursPeakBytes: oursMem.hwm,
           pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
       } finally {
         await dn.stop();
@@ -239,23 +248,35 @@ async function stateSuite(base) {
     await browser.close();
   }
   const lag = (x) => `${x.plain.longestTaskMs.toFixed(0)} / ${x.plain.maxTimerGapMs.toFixed(0)}; ${x.longestTaskMs.toFixed(0)} / ${x.maxTimerGapMs.toFixed(0)}`;
-  console.log(`\nstate root of devnet Fulu states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
-  console.log("| validators | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main thread: longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | ours renderer peak MiB | ours peak above page base (x SSZ) | Lodestar decode + root s | Lodestar renderer peak MiB | speed-up | Lodestar/ours peak | native 1 thread s | native 2 threads s |");
+  const label = (r) => `${r.validators.toLocaleString("en")} ${r.fork}`;
+  console.log(`\nstate root of devnet states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
+  console.log("| validators, fork | SSZ MB | ours: download s | ours: root after last byte s | ours: total s | main thread: longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | ours renderer peak MiB | ours peak above page base (x SSZ) | Lodestar decode + root s | Lodestar renderer peak MiB | speed-up | Lodestar/ours peak | native 1 thread s | native 2 threads s |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const o = r.ours, l = r.lodestar;
     const added = r.oursPeakBytes - r.pageBaseBytes;
-    console.log(`| ${r.validators.toLocaleString("en")} | ${(r.sszBytes / 1e6).toFixed(1)} | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | ${sec(o.totalMs)} | ${lag(o)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${sec(l.decodeMs)} + ${sec(l.rootMs)} = ${sec(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${sec(r.native1.bestMs)} | ${sec(r.native2.bestMs)} |`);
+    console.log(`| ${label(r)} | ${(r.sszBytes / 1e6).toFixed(1)} | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | ${sec(o.totalMs)} | ${lag(o)} | ${MiB(r.oursPeakBytes)} | ${MiB(added)} (${(added / r.sszBytes).toFixed(2)}x) | ${sec(l.decodeMs)} + ${sec(l.rootMs)} = ${sec(l.totalMs)} | ${MiB(r.lodestarPeakBytes)} | ${(l.totalMs / o.totalMs).toFixed(1)}x | ${(r.lodestarPeakBytes / r.oursPeakBytes).toFixed(1)}x | ${sec(r.native1.bestMs)} | ${sec(r.native2.bestMs)} |`);
     console.log(`|   | (${r.validators}: ${o.nodes} node hashes; workers busy ${sec(o.workerBusyMs)} s = ${o.workerNsPerNode.toFixed(0)} ns/node; longest synchronous hasher call ${o.maxSyncMs.toFixed(0)} ms; BYOB reader ${o.byob}; Lodestar API ${l.api}; page base ${MiB(r.pageBaseBytes)} MiB) |`);
   }
   console.log(`\nLightSync.start() total beside the bare streaming root (same devnet, build and ${workers} workers): download + root, then anchor checks (WS registry walk) and IndexedDB store`);
-  console.log("| validators | row | download s | root after last byte s | anchor checks + store s | total s | hash workers | longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | renderer peak above base (x SSZ) |");
+  console.log("| validators, fork | row | download s | root after last byte s | anchor checks + store s | total s | hash workers | longest task ms / max 5 ms-timer gap ms (plain Chromium; with CDP attached) | renderer peak above base (x SSZ) |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const o = r.ours, c = r.start;
     const cAdded = c.rendererPeakBytes - c.rendererBaseBytes, oAdded = r.oursPeakBytes - r.pageBaseBytes;
-    console.log(`| ${r.validators.toLocaleString("en")} | bare streaming root | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | - | ${sec(o.totalMs)} | ${workers} | ${lag(o)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
-    console.log(`| ${r.validators.toLocaleString("en")} | LightSync.start() total | ${sec(c.downloadMs)} | ${sec(c.hashMs)} | ${sec(c.anchorMs + c.storeMs)} | ${sec(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${lag(c)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${label(r)} | bare streaming root | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | - | ${sec(o.totalMs)} | ${workers} | ${lag(o)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
+    console.log(`| ${label(r)} | LightSync.start() total | ${sec(c.downloadMs)} | ${sec(c.hashMs)} | ${sec(c.anchorMs + c.storeMs)} | ${sec(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${lag(c)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
+  }
+  const pairs = rows.filter((r) => r.fork !== "fulu").map((r) => [rows.find((f) => f.fork === "fulu" && f.validators === r.validators), r]).filter(([f]) => f);
+  if (pairs.length) {
+    console.log("\nthe same registry at each fork, side by side in this run (ratio = other fork / Fulu; 1.00 = same time)");
+    console.log("| validators | fork | SSZ MB | ours total s | ours root after last byte s | workers busy s | start() total s | native 1 thread s | native 2 threads s |");
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    const cell = (x, y) => `${sec(y)} (${(y / x).toFixed(2)}x)`;
+    for (const [f, g] of pairs) {
+      console.log(`| ${f.validators.toLocaleString("en")} | fulu | ${(f.sszBytes / 1e6).toFixed(1)} | ${sec(f.ours.totalMs)} | ${sec(f.ours.afterLastByteMs)} | ${sec(f.ours.workerBusyMs)} | ${sec(f.start.totalMs)} | ${sec(f.native1.bestMs)} | ${sec(f.native2.bestMs)} |`);
+      console.log(`| ${g.validators.toLocaleString("en")} | ${g.fork} | ${(g.sszBytes / 1e6).toFixed(1)} | ${cell(f.ours.totalMs, g.ours.totalMs)} | ${cell(f.ours.afterLastByteMs, g.ours.afterLastByteMs)} | ${cell(f.ours.workerBusyMs, g.ours.workerBusyMs)} | ${cell(f.start.totalMs, g.start.totalMs)} | ${cell(f.native1.bestMs, g.native1.bestMs)} | ${cell(f.native2.bestMs, g.native2.bestMs)} |`);
+    }
   }
   if (kernels) {
     console.log("\nSHA-256 of one 64-byte node in Chromium, ns per node (best of 5)");
@@ -302,7 +323,7 @@ async function checkpointSuite(base) {
   const rows = [];
   try {
     for (const n of sizes) {
-      const dn = await fuluDevnet(n);
+      const dn = await stateDevnet(n);
       try {
         const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
         const spec = (await (await fetch(`${dn.url}/eth/v1/config/spec`)).json()).data;

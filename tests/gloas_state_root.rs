@@ -8,14 +8,14 @@
 use std::path::PathBuf;
 
 use beacon_lightsync::merkle::{
-    self, field_gindex, path_gindex, state_proof, StateRootJob, StateView, StreamingStateRoot,
-    TaskHasher,
+    self, field_gindex, path_gindex, state_proof, tree::Reducer, StatePlan, StateRootJob,
+    StateView, StreamingStateRoot, TaskHasher,
 };
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
     gloas, AnyBeaconState, ForkName, Mainnet, Minimal, Preset, PresetName,
 };
-use ssz::Decode;
+use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
 fn cases(preset: &str) -> Vec<PathBuf> {
@@ -280,4 +280,167 @@ fn gloas_state_size_ceiling_keeps_the_registry_ceiling() {
         let bytes = read_ssz_file(case.join("serialized.ssz_snappy")).unwrap();
         assert!((bytes.len() as u64) < state_size_ceiling(ForkName::Gloas, PresetName::Mainnet));
     }
+}
+
+/// Roots of `schema`'s value `bytes` as the workers and threads compute them: the plan's tasks
+/// hashed one by one from their spec and bytes alone, then combined.
+fn planned_root(
+    schema: &merkle::SszType,
+    bytes: &[u8],
+    task_bytes: usize,
+) -> ([u8; 32], StatePlan) {
+    let plan = StatePlan::of_container(schema.clone(), bytes, bytes.len(), task_bytes).unwrap();
+    let mut hasher = TaskHasher::of_container(schema.clone());
+    let roots: Vec<[u8; 32]> = plan
+        .tasks()
+        .iter()
+        .map(|t| hasher.hash(&t.spec, &bytes[t.range.clone()]).unwrap())
+        .collect();
+    let root = plan.combine(&roots, &mut Reducer::new()).unwrap();
+    (root, plan)
+}
+
+/// Tasks of field `field` in `plan`.
+fn field_tasks(plan: &StatePlan, field: u32) -> usize {
+    plan.tasks()
+        .iter()
+        .filter(|t| t.spec.field == field)
+        .count()
+}
+
+/// EIP-7916 lists split into tasks like bounded lists (the small progressive subtrees one task
+/// each, the big ones in subtrees of `2^h` leaves) give the one-piece root (typed `tree_hash`:
+/// `merkleize_progressive` over every leaf at once) for lengths around every subtree boundary:
+/// of validator records (one leaf each), of `uint64` (four per leaf) and of `uint8` (32 per
+/// leaf, partial last chunks), for cuts from one leaf per task to whole fields.
+#[test]
+fn progressive_lists_split_into_tasks_give_the_one_piece_root() {
+    use beacon_lightsync::types::{phase0::Validator, ProgressiveList, SszSchema};
+    use merkle::SszType;
+    const ACTIVE: &[bool] = &[true, false, true, true];
+    let schema = SszType::ProgressiveContainer(
+        "Lists",
+        ACTIVE,
+        vec![
+            ("validators", ProgressiveList::<Validator>::ssz_type()),
+            ("balances", ProgressiveList::<u64>::ssz_type()),
+            ("flags", ProgressiveList::<u8>::ssz_type()),
+        ],
+    );
+    let mut counts = vec![0u64, 2];
+    for k in 1..8 {
+        let b = merkle::progressive::subtree_range(k).start as u64;
+        counts.extend([b - 1, b, b + 1]);
+    }
+    let mut r = Reducer::new();
+    for &n in &counts {
+        // Validator records with `slashed` (byte 88) a valid boolean; the rest pseudo-random.
+        let mut records: Vec<u8> = (0..n as usize * 121)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for v in 0..n as usize {
+            records[v * 121 + 88] &= 1;
+        }
+        let validators = ProgressiveList::<Validator>::from_ssz_bytes(&records).unwrap();
+        // `uint64` in `n` chunks, the last one partly filled when `n` is odd.
+        let words: Vec<u64> = (0..(4 * n).saturating_sub(n % 2))
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        let balances = ProgressiveList::new(words);
+        let flags = ProgressiveList::new((0..32 * n + n % 7).map(|i| i as u8 & 7).collect());
+        let field_roots = [
+            validators.tree_hash_root().0,
+            balances.tree_hash_root().0,
+            flags.tree_hash_root().0,
+        ];
+        let want = merkle::progressive::progressive_container_root(
+            ACTIVE,
+            field_roots.as_flattened(),
+            &mut r,
+        );
+        let lists = (
+            validators.as_ssz_bytes(),
+            balances.as_ssz_bytes(),
+            flags.as_ssz_bytes(),
+        );
+        let mut bytes = Vec::new();
+        let mut offset = 12u32;
+        for len in [lists.0.len(), lists.1.len()] {
+            bytes.extend_from_slice(&offset.to_le_bytes());
+            offset += len as u32;
+        }
+        bytes.extend_from_slice(&offset.to_le_bytes());
+        bytes.extend_from_slice(&[lists.0, lists.1, lists.2].concat());
+        assert_eq!(
+            merkle::hash_tree_root(&schema, &bytes),
+            Ok(want),
+            "{n}: hash_tree_root"
+        );
+        for task_bytes in [1, 32 * 3, 121 * 5, 4096, usize::MAX] {
+            let (root, plan) = planned_root(&schema, &bytes, task_bytes);
+            assert_eq!(root, want, "{n} items, tasks of {task_bytes} bytes");
+            if n * 121 > task_bytes as u64 && task_bytes >= 121 {
+                // A field longer than a task is cut: the small subtrees, then full parts.
+                assert!(
+                    field_tasks(&plan, 0) > 1,
+                    "{n} validators in {task_bytes}-byte tasks"
+                );
+            }
+        }
+    }
+}
+
+/// A devnet Gloas state whose progressive lists span several tasks: the plan's tasks, hashed
+/// apart from each other as workers and threads do, the streaming root (tasks handed out as the
+/// body arrives), the one-shot root and the typed `tree_hash` all give the state root the chain
+/// recorded.
+#[test]
+fn a_gloas_state_split_across_many_tasks_gives_its_root() {
+    use beacon_lightsync::devnet::chain::{generate, ChainOptions};
+    let chain = generate(&ChainOptions {
+        validators: 24_000,
+        slots: 24,
+        fork: "gloas".into(),
+        seconds_per_slot: Some(1),
+        ..ChainOptions::default()
+    })
+    .unwrap();
+    // The latest state the chain keeps whole, and the root it recorded for that slot.
+    let (want, entry) = chain.states.iter().max_by_key(|(_, e)| e.slot).unwrap();
+    assert_eq!(chain.state_roots.get(&entry.slot), Some(want));
+    assert_eq!(entry.fork, "gloas");
+    let bytes = entry.ssz.as_slice();
+    let want = *want;
+    let typed = gloas::BeaconState::<Minimal>::from_ssz_bytes(bytes).unwrap();
+    assert_eq!(typed.tree_hash_root().0, want, "typed");
+    assert_eq!(typed.validators.len(), 24_000);
+    assert_eq!(
+        merkle::state_root(bytes, ForkName::Gloas, PresetName::Minimal),
+        Ok(want)
+    );
+    let schema = merkle::beacon_state_schema(ForkName::Gloas, PresetName::Minimal);
+    let validators = schema.field_index("validators").unwrap() as u32;
+    let balances = schema.field_index("balances").unwrap() as u32;
+    for task_bytes in [4096, 65_536, merkle::DEFAULT_TASK_BYTES] {
+        let (root, plan) = planned_root(&schema, bytes, task_bytes);
+        assert_eq!(root, want, "tasks of {task_bytes} bytes");
+        // 24,000 records of 121 bytes (2.9 MB) reach progressive subtree 7 (leaves 5,461 to
+        // 21,844) and 8: at least one task per subtree, and more once the cut is smaller.
+        assert!(field_tasks(&plan, validators) >= 9, "{task_bytes}");
+        if task_bytes < 192_000 {
+            assert!(field_tasks(&plan, balances) > 1, "{task_bytes}");
+        }
+    }
+    for chunk in [65_536, 1_000_003] {
+        assert_eq!(
+            streamed(bytes, PresetName::Minimal, chunk),
+            want,
+            "streamed by {chunk}"
+        );
+    }
+    // A flipped bit in the registry changes the planned root.
+    let mut bad = bytes.to_vec();
+    let at = bad.len() / 3;
+    bad[at] ^= 1;
+    assert_ne!(planned_root(&schema, &bad, 65_536).0, want);
 }

@@ -50,6 +50,81 @@ pub fn fold_subtrees(subtree_roots: &[[u8; 32]], r: &mut Reducer) -> [u8; 32] {
     root
 }
 
+/// One part of a progressive tree cut for hashing in pieces ([`part`]): leaves
+/// `first..first + 2^height` (zero-padded past the last leaf) of subtree `subtree`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The progressive subtree the part lies in (`4^subtree` leaves, height `2 * subtree`).
+    pub subtree: u32,
+    /// Index of the part's first leaf in the whole tree.
+    pub first: u64,
+    /// Height of the part's own subtree: `min(cut height, 2 * subtree)`.
+    pub height: u32,
+}
+
+/// Parts of subtree `k` of a tree of `leaves` leaves cut at `height`, and their height: the
+/// subtree's leaves in use in runs of `2^min(height, 2k)` (the whole subtree when it is at most
+/// that big).
+fn parts_in_subtree(leaves: u64, height: u32, k: u32) -> (u64, u32) {
+    let range = subtree_range(k);
+    let used = (leaves as u128).min(range.end).saturating_sub(range.start) as u64;
+    let h = height.min(2 * k).min(63);
+    (used.div_ceil(1u64 << h), h)
+}
+
+/// Number of parts of a progressive tree of `leaves` leaves cut at `height` (0 for an empty
+/// tree): each subtree of at most `2^height` leaves is one part, each bigger one is cut into
+/// `4^k / 2^height` ordinary subtrees of `2^height` leaves (the last subtree's unused ones are
+/// not parts), so a long progressive list splits into the same fixed-size pieces as a bounded
+/// one, with a few small parts for the small subtrees in front.
+pub fn part_count(leaves: u64, height: u32) -> usize {
+    (0..subtree_count(leaves))
+        .map(|k| parts_in_subtree(leaves, height, k).0 as usize)
+        .sum()
+}
+
+/// Part `index` of a progressive tree of `leaves` leaves cut at `height` (see [`part_count`]),
+/// in leaf order; `None` past the last one.
+pub fn part(leaves: u64, height: u32, index: usize) -> Option<Part> {
+    let mut index = index as u64;
+    for k in 0..subtree_count(leaves) {
+        let (n, h) = parts_in_subtree(leaves, height, k);
+        if index < n {
+            return Some(Part {
+                subtree: k,
+                first: subtree_range(k).start as u64 + (index << h),
+                height: h,
+            });
+        }
+        index -= n;
+    }
+    None
+}
+
+/// `merkleize_progressive` of a tree of `leaves` leaves from the roots of its parts cut at
+/// `height` ([`part`] order, 32 bytes each, concatenated): each subtree's parts are reduced to
+/// the subtree root (zero subtrees for its unused leaves), then the spine is folded.
+///
+/// # Panics
+/// When `part_roots` is not [`part_count`] roots (the caller counts them).
+pub fn combine_parts(leaves: u64, height: u32, part_roots: &[u8], r: &mut Reducer) -> [u8; 32] {
+    assert_eq!(
+        part_roots.len(),
+        part_count(leaves, height) * 32,
+        "one root per part"
+    );
+    let mut at = 0;
+    let subtree_roots: Vec<[u8; 32]> = (0..subtree_count(leaves))
+        .map(|k| {
+            let (n, h) = parts_in_subtree(leaves, height, k);
+            let roots = &part_roots[at..at + n as usize * 32];
+            at += roots.len();
+            r.reduce(roots, 2 * k - h, h)
+        })
+        .collect();
+    fold_subtrees(&subtree_roots, r)
+}
+
 /// `merkleize_progressive(chunks)`: `chunks` are 32-byte chunks, concatenated. An empty input
 /// is the zero chunk.
 pub fn merkleize_progressive(chunks: &[u8], r: &mut Reducer) -> [u8; 32] {
@@ -216,6 +291,60 @@ mod tests {
             merkleize_progressive(&two.concat(), &mut r),
             h(&[1; 32], &h(&s1, &[0; 32]))
         );
+    }
+
+    /// Leaf counts around every subtree boundary up to `4^9` leaves: 0, 2 and `b - 1, b, b + 1`
+    /// for each subtree start `b` (1, 5, 21, 85, ...).
+    fn boundary_counts() -> Vec<u64> {
+        let mut out = vec![0, 2];
+        for k in 1..10 {
+            let b = subtree_range(k).start as u64;
+            out.extend([b - 1, b, b + 1]);
+        }
+        out
+    }
+
+    #[test]
+    fn parts_combine_to_the_one_piece_root_around_every_boundary() {
+        let mut r = Reducer::new();
+        for n in boundary_counts() {
+            let chunks: Vec<u8> = (0..n * 32).map(|i| (i * 31 + i / 97) as u8).collect();
+            let want = merkleize_progressive(&chunks, &mut r);
+            for height in [0, 1, 2, 3, 4, 7, 12, 40] {
+                let count = part_count(n, height);
+                let mut roots = Vec::with_capacity(count * 32);
+                let mut next_leaf = 0;
+                for i in 0..count {
+                    let p = part(n, height, i).expect("within the count");
+                    // Parts tile the leaves in order, inside their subtree, never higher than
+                    // the cut.
+                    assert_eq!(p.first, next_leaf, "{n} leaves, height {height}, part {i}");
+                    assert!(p.height <= height.min(2 * p.subtree));
+                    assert!(subtree_range(p.subtree).contains(&(p.first as u128)));
+                    let end = (p.first + (1 << p.height)).min(n);
+                    next_leaf = end;
+                    let leaves = &chunks[p.first as usize * 32..end as usize * 32];
+                    roots.extend_from_slice(&r.reduce(leaves, p.height, 0));
+                }
+                assert_eq!(
+                    next_leaf, n,
+                    "{n} leaves, height {height}: every leaf in a part"
+                );
+                assert_eq!(part(n, height, count), None);
+                assert_eq!(
+                    combine_parts(n, height, &roots, &mut r),
+                    want,
+                    "{n} leaves, height {height}"
+                );
+                if count > 0 {
+                    roots[count * 32 - 1] ^= 1;
+                    assert_ne!(combine_parts(n, height, &roots, &mut r), want);
+                }
+            }
+        }
+        // Big subtrees split into `4^k / 2^h` parts: 85 leaves at height 2 are subtrees 0 and
+        // 1 whole, then 16 / 4 and 64 / 4 parts.
+        assert_eq!(part_count(85, 2), 1 + 1 + 4 + 16);
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! [`MerkleError`] naming the field, never in a panic or an out-of-bounds read. Lists and vectors
 //! of fixed-size elements (validators, balances, roots, ...) are hashed in groups of `2^h` leaves
 //! ([`SeqPlan`]): each group is one batched subtree, and the group roots are reduced on top with
-//! zero subtrees standing in for the unused part of the limit. The same groups are the unit of
-//! work of the incremental [`super::StateRootJob`] and of the Web Worker split.
+//! zero subtrees standing in for the unused part of the limit. A Gloas `ProgressiveList` of
+//! fixed-size elements is grouped the same way inside its progressive subtrees, then the spine is
+//! folded. The same groups are the unit of work of the incremental [`super::StateRootJob`] and of
+//! the Web Worker split.
 
 use super::progressive::{
-    merkleize_progressive, merkleize_progressive_packed, progressive_container_root,
+    self, merkleize_progressive, merkleize_progressive_packed, progressive_container_root,
 };
 use super::schema::SszType;
 use super::tree::{ceil_log2, mix_in_length, Reducer};
@@ -208,7 +210,11 @@ fn check_value(ty: &SszType, bytes: &[u8], path: PathFn) -> Result<(), MerkleErr
     }
 }
 
-/// How a list or vector of fixed-size elements maps onto tree leaves.
+/// How a list or vector of fixed-size elements maps onto tree leaves, and how its leaves are
+/// cut into groups: `2^h` leaves each for a vector or a bounded list; for a `ProgressiveList`
+/// (EIP-7916), whose leaves fill progressive subtrees of 1, 4, 16, ... leaves, the small subtrees
+/// are one group each and the big ones are cut into groups of `2^h` leaves
+/// ([`progressive::part`]), so both split into the same fixed-size units of work.
 #[derive(Clone, Debug)]
 pub struct SeqPlan {
     /// Element type.
@@ -219,8 +225,11 @@ pub struct SeqPlan {
     pub leaf_bytes: usize,
     /// Number of leaves in use (chunks when packed, elements otherwise).
     pub leaves: usize,
-    /// Height of the whole tree at leaf level (from the limit or vector length).
+    /// Height of the whole tree at leaf level (from the limit or vector length); for a
+    /// progressive list, the height of the last progressive subtree in use (no group is higher).
     pub depth: u32,
+    /// Whether the leaves are merkleized progressively (a `ProgressiveList`).
+    pub progressive: bool,
     /// `Some(element count)` for lists (mixed in), `None` for vectors.
     pub length: Option<u64>,
     /// Byte length of the data.
@@ -233,9 +242,10 @@ impl SeqPlan {
     /// Plans `ty` over `len` bytes, validating the length against the element size and limit.
     /// `None` when `ty` is not a list or vector of fixed-size elements.
     pub(crate) fn new(ty: &SszType, len: usize, path: PathFn) -> Result<Option<Self>, MerkleError> {
-        let (elem, count_limit, is_list) = match ty {
-            SszType::Vector(e, n) => (e.as_ref(), *n as u64, false),
-            SszType::List(e, n) => (e.as_ref(), *n, true),
+        let (elem, count_limit, is_list, progressive) = match ty {
+            SszType::Vector(e, n) => (e.as_ref(), *n as u64, false, false),
+            SszType::List(e, n) => (e.as_ref(), *n, true, false),
+            SszType::ProgressiveList(e) => (e.as_ref(), u64::MAX, true, true),
             _ => return Ok(None),
         };
         let Some(es) = elem.fixed_size() else {
@@ -264,7 +274,7 @@ impl SeqPlan {
             });
         }
         let packed = elem.is_basic() || *elem == SszType::ByteVector(32);
-        let (leaf_bytes, leaves, depth, leaf_tree_bytes) = if packed {
+        let (leaf_bytes, leaves, mut depth, leaf_tree_bytes) = if packed {
             let limit_chunks = (count_limit as u128 * es as u128).div_ceil(32) as u64;
             (32, len.div_ceil(32), ceil_log2(limit_chunks), 32)
         } else {
@@ -275,6 +285,9 @@ impl SeqPlan {
                 element_tree_bytes(elem),
             )
         };
+        if progressive {
+            depth = 2 * progressive::subtree_count(leaves as u64).saturating_sub(1);
+        }
         let want = (GROUP_BYTES / leaf_tree_bytes).max(1) as u64;
         let group_height = (63 - want.leading_zeros()).min(depth);
         Ok(Some(SeqPlan {
@@ -283,25 +296,58 @@ impl SeqPlan {
             leaf_bytes,
             leaves,
             depth,
+            progressive,
             length: is_list.then_some(count),
             data_len: len,
             group_height,
         }))
     }
 
-    /// Number of groups of `2^height` leaves covering the data (at least one).
+    /// Number of groups of at most `2^height` leaves covering the data (at least one, except
+    /// for an empty progressive list, which has none).
     pub fn groups(&self, height: u32) -> usize {
-        self.leaves.div_ceil(1usize << height).max(1)
+        if self.progressive {
+            return progressive::part_count(self.leaves as u64, height);
+        }
+        self.leaves.div_ceil(leaves_in(height)).max(1)
     }
 
-    /// Byte range, within the data, of group `g` of `2^height` leaves.
+    /// First leaf and subtree height of group `g` of a cut at `height`: `2^height` leaves
+    /// from `g * 2^height`, except in the small subtrees of a progressive list (past the last
+    /// group: an empty group after the last leaf).
+    fn group_at(&self, g: usize, height: u32) -> (usize, u32) {
+        if !self.progressive {
+            return (g.saturating_mul(leaves_in(height)), height);
+        }
+        match progressive::part(self.leaves as u64, height, g) {
+            Some(p) => (p.first as usize, p.height),
+            None => (self.leaves, 0),
+        }
+    }
+
+    /// Byte range, within the data, of group `g` of a cut at `height`.
     pub fn group_range(&self, g: usize, height: u32) -> Range<usize> {
-        let per = (1usize << height) * self.leaf_bytes;
-        (g * per).min(self.data_len)..((g + 1) * per).min(self.data_len)
+        let (first, h) = self.group_at(g, height);
+        let start = first.saturating_mul(self.leaf_bytes);
+        let per = leaves_in(h).saturating_mul(self.leaf_bytes);
+        start.min(self.data_len)..start.saturating_add(per).min(self.data_len)
+    }
+
+    /// Root of group `g` of a cut at `height` from its bytes (`group_range(g, height)`).
+    pub(crate) fn part_root(
+        &self,
+        bytes: &[u8],
+        g: usize,
+        height: u32,
+        path: PathFn,
+        r: &mut Reducer,
+    ) -> Result<[u8; 32], MerkleError> {
+        let (first, h) = self.group_at(g, height);
+        self.group_root(bytes, h, first, path, r)
     }
 
     /// Root of one group's subtree (height `height`) from its bytes.
-    pub(crate) fn group_root(
+    fn group_root(
         &self,
         bytes: &[u8],
         height: u32,
@@ -335,9 +381,14 @@ impl SeqPlan {
         Ok(r.reduce(&roots, height, 0))
     }
 
-    /// Root of the whole sequence from its group roots (concatenated, 32 bytes each).
+    /// Root of the whole sequence from its group roots of a cut at `height` (concatenated,
+    /// 32 bytes each, [`SeqPlan::groups`] of them).
     pub(crate) fn finish(&self, group_roots: &[u8], height: u32, r: &mut Reducer) -> [u8; 32] {
-        let root = r.reduce(group_roots, self.depth - height, height);
+        let root = if self.progressive {
+            progressive::combine_parts(self.leaves as u64, height, group_roots, r)
+        } else {
+            r.reduce(group_roots, self.depth - height, height)
+        };
         match self.length {
             Some(n) => {
                 r.nodes += 1;
@@ -358,11 +409,17 @@ impl SeqPlan {
         let mut roots = Vec::with_capacity(self.groups(h) * 32);
         for g in 0..self.groups(h) {
             let range = self.group_range(g, h);
-            let root = self.group_root(&bytes[range], h, g << h, path, r)?;
+            let root = self.part_root(&bytes[range], g, h, path, r)?;
             roots.extend_from_slice(&root);
         }
         Ok(self.finish(&roots, h, r))
     }
+}
+
+/// Leaves of a subtree of height `h`: `2^h`, saturated where `usize` (32 bits in wasm32) cannot
+/// hold it, so a height from a task spec never overflows a shift.
+fn leaves_in(h: u32) -> usize {
+    1usize.checked_shl(h).unwrap_or(usize::MAX)
 }
 
 /// Bytes of leaves one element expands to when its root is computed in a batch.
@@ -612,50 +669,23 @@ fn bitlist_bits(bytes: &[u8], path: PathFn) -> Result<(u64, Vec<u8>), MerkleErro
     Ok((bits, data))
 }
 
-/// `hash_tree_root` of a `ProgressiveList[e]` encoded in `bytes`: basic elements are packed,
-/// fixed-size composite ones batched through [`fixed_roots`], variable-size ones located by
-/// their offsets; then `merkleize_progressive` and the length mixed in.
+/// `hash_tree_root` of a `ProgressiveList[e]` of variable-size elements encoded in `bytes`
+/// (elements located by their offsets), then `merkleize_progressive` and the length mixed in.
+/// Fixed-size elements take the [`SeqPlan`] path, group by group like a bounded list.
 fn progressive_list_root(
     e: &SszType,
     bytes: &[u8],
     path: PathFn,
     r: &mut Reducer,
 ) -> Result<[u8; 32], MerkleError> {
-    let Some(es) = e.fixed_size() else {
-        let elems = variable_elements(bytes, path, u64::MAX)?;
-        let mut roots = Vec::with_capacity(elems.len() * 32);
-        for (i, range) in elems.iter().enumerate() {
-            let p = || format!("{}[{i}]", path());
-            roots.extend_from_slice(&hash_tree_root(e, &bytes[range.clone()], &p, r)?);
-        }
-        let root = merkleize_progressive(&roots, r);
-        return Ok(mix_in_length(&root, elems.len() as u64));
-    };
-    if es == 0 || !bytes.len().is_multiple_of(es) {
-        return Err(MerkleError::NotMultiple {
-            path: path(),
-            element_size: es,
-            got: bytes.len(),
-        });
+    let elems = variable_elements(bytes, path, u64::MAX)?;
+    let mut roots = Vec::with_capacity(elems.len() * 32);
+    for (i, range) in elems.iter().enumerate() {
+        let p = || format!("{}[{i}]", path());
+        roots.extend_from_slice(&hash_tree_root(e, &bytes[range.clone()], &p, r)?);
     }
-    let count = bytes.len() / es;
-    let root = if e.is_basic() {
-        if let Some(i) = (*e == SszType::Boolean)
-            .then(|| bytes.iter().position(|&b| b > 1))
-            .flatten()
-        {
-            return Err(MerkleError::BadBoolean {
-                path: format!("{}[{i}]", path()),
-                got: bytes[i],
-            });
-        }
-        merkleize_progressive_packed(bytes, r)
-    } else {
-        let mut roots = Vec::with_capacity(count * 32);
-        fixed_roots(e, bytes, es, count, 0, &mut roots, path, r)?;
-        merkleize_progressive(&roots, r)
-    };
-    Ok(mix_in_length(&root, count as u64))
+    let root = merkleize_progressive(&roots, r);
+    Ok(mix_in_length(&root, elems.len() as u64))
 }
 
 /// The root of a container or progressive container `ty` from its field roots (concatenated,

@@ -129,7 +129,7 @@ impl<'a> StateRootJob<'a> {
                 let bytes = &self.bytes[base + range.start..base + range.end];
                 let root =
                     cur.plan
-                        .group_root(bytes, h, cur.next_group << h, &path, &mut self.reducer)?;
+                        .part_root(bytes, cur.next_group, h, &path, &mut self.reducer)?;
                 cur.roots.extend_from_slice(&root);
                 self.bytes_done += range.len() as u64;
                 cur.next_group += 1;
@@ -232,7 +232,8 @@ impl FieldSplit {
         })
     }
 
-    /// Byte ranges of the parts within the state bytes (at least one part).
+    /// Byte ranges of the parts within the state bytes (at least one part, except for an empty
+    /// progressive list).
     pub fn parts(&self) -> Vec<Range<usize>> {
         (0..self.plan.groups(self.part_height))
             .map(|g| {
@@ -253,10 +254,9 @@ impl FieldSplit {
             });
         }
         let path = || format!("BeaconState.{}", self.field);
-        let first = index << self.part_height;
         let mut r = Reducer::new();
         self.plan
-            .group_root(part_bytes, self.part_height, first, &path, &mut r)
+            .part_root(part_bytes, index, self.part_height, &path, &mut r)
     }
 
     /// The field root from all part roots, in order.

@@ -5,7 +5,10 @@
 //! every offset) and its total length (`Content-Length`) to lay out every field, so it can be built
 //! while the body is still downloading. It cuts the state into [`Task`]s in byte order: each big
 //! list or vector of fixed-size elements (validators, balances, participation, roots...) becomes
-//! parts of `2^height` leaves, every other field is one task. A task's root depends only on its
+//! parts of `2^height` leaves, every other field is one task. A Gloas `ProgressiveList`
+//! (EIP-7916) is cut the same way: its small progressive subtrees (1, 4, 16, ... leaves) are one
+//! task each and the big ones parts of `2^height` leaves, so a Gloas state spreads over workers
+//! as a Fulu state does; only the short spine is left to the combination. A task's root depends only on its
 //! own bytes and its [`TaskSpec`] (field index, field length, part, height), so a Web Worker that
 //! holds only [`TaskHasher`] and that slice can compute it. The plan then combines the task roots
 //! into field roots and the state root, with zero subtrees standing in for the unused limit.
@@ -214,7 +217,6 @@ impl StatePlan {
 
     /// [`StatePlan::new`] for any container or progressive container `schema` (a state of a
     /// fork the tables do not name yet, or a test container): the same tasks and checks.
-    /// Fields that are progressive lists are whole tasks.
     pub fn of_container(
         schema: SszType,
         head: &[u8],
@@ -389,7 +391,7 @@ fn spec_root(
             got: bytes.len(),
         });
     }
-    plan.group_root(bytes, height, part << height, &path, r)
+    plan.part_root(bytes, part, height, &path, r)
 }
 
 /// Hashes tasks from their [`TaskSpec`] and bytes only: what a Web Worker holds.
@@ -1054,6 +1056,17 @@ mod tests {
         };
         assert!(matches!(
             h.hash(&spec, &[0u8; 100]),
+            Err(MerkleError::WrongSize { .. })
+        ));
+        // A part far past the field and a height at the limit's depth: a typed error, not an
+        // overflow of the part's byte offset.
+        let far = TaskSpec {
+            part: u32::MAX,
+            height: Some(40),
+            ..spec
+        };
+        assert!(matches!(
+            h.hash(&far, &[0u8; 100]),
             Err(MerkleError::WrongSize { .. })
         ));
         let spec = TaskSpec { field: 99, ..spec };
