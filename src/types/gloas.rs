@@ -15,17 +15,7 @@ super::containers::containers!(Gloas, fulu);
 /// `BuilderIndex`: index into `BeaconState.builders`.
 pub type BuilderIndex = u64;
 
-/// A plain container declared here: the struct and its [`SszSchema`](super::SszSchema), as
-/// `fork_container!` emits them.
-macro_rules! container {
-    (
-        $(#[$attr:meta])*
-        pub struct $name:ident $(<$p:ident>)? { $($(#[$m:meta])* $field:ident : $ty:ty,)+ }
-    ) => {
-        $crate::types::forks::fork_container! { @emit { $(#[$attr])* }; $name $(<$p>)?; {};
-            $({ $(#[$m])* $field: $ty })+ }
-    };
-}
+use super::forks::container;
 
 container! {
     /// A staked builder (`BeaconState.builders`).

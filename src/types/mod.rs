@@ -17,6 +17,7 @@ pub mod any;
 mod containers;
 mod forks;
 pub mod gloas;
+pub mod json;
 pub mod light_client;
 pub mod preset;
 pub mod progressive;
@@ -218,10 +219,12 @@ pub enum TypesError {
         fork: Option<ForkName>,
         reason: String,
     },
-    /// JSON (or YAML) that does not parse as the expected type.
+    /// JSON that does not read as the expected type: `path` is where in the value (`$` the
+    /// value itself, `$.field[index]` a part of it), `reason` says "expected …, got …".
     Json {
         type_name: &'static str,
         fork: ForkName,
+        path: String,
         reason: String,
     },
     /// Input shorter than a fixed layout requires.
@@ -252,8 +255,8 @@ impl fmt::Display for TypesError {
             TypesError::SszDecode { type_name, fork: None, reason } => {
                 write!(f, "invalid SSZ: expected a {type_name}, got bytes that fail with {reason}")
             }
-            TypesError::Json { type_name, fork, reason } => {
-                write!(f, "invalid JSON: expected a {fork} {type_name}, got {reason}")
+            TypesError::Json { type_name, fork, path, reason } => {
+                write!(f, "invalid JSON for a {fork} {type_name} at {path}: {reason}")
             }
             TypesError::TooShort { what, expected, got } => {
                 write!(f, "{what} too short: expected at least {expected} bytes, got {got}")
