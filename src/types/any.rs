@@ -376,6 +376,8 @@ mod tests {
         assert!(err.to_string().contains("deneb BeaconState"), "{err}");
     }
 
+    /// The serde derives (native only: the wasm reads JSON through `types::json`).
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn header_round_trips_through_json() {
         let header = phase0::BeaconBlockHeader {

@@ -282,7 +282,7 @@ fn bitvector(n: usize, value: &Value, out: &mut Vec<u8>) -> Written {
             bytes.len()
         ));
     }
-    if n % 8 != 0 && bytes.last().is_some_and(|last| last >> (n % 8) != 0) {
+    if !n.is_multiple_of(8) && bytes.last().is_some_and(|last| last >> (n % 8) != 0) {
         return fail(format!(
             "expected a Bitvector[{n}] with the bits past the {n}th zero, got {}",
             describe(value)

@@ -17,7 +17,7 @@
 //! it was served for (Beacon API `version`, or the SSZ stream's fork digest) and expose the
 //! fork-independent view the sync protocol reads.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ssz::Encode;
 use ssz_derive::{Decode, Encode};
 use ssz_types::typenum::{U11, U4, U5, U6, U7, U9};
@@ -46,7 +46,8 @@ macro_rules! lc_containers {
         $crate::types::forks::container! {
             /// `LightClientBootstrap`: a header the client trusts by root, plus the sync committee
             /// of its state proven against `header.beacon.state_root`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientBootstrap<P> {
                 header: $header,
@@ -58,7 +59,8 @@ macro_rules! lc_containers {
         $crate::types::forks::container! {
             /// `LightClientUpdate`: a header attested by the sync committee, optionally the next
             /// committee and a finalized header, each proven against the attested state root.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientUpdate<P> {
                 attested_header: $header,
@@ -75,7 +77,8 @@ macro_rules! lc_containers {
 
         $crate::types::forks::container! {
             /// `LightClientFinalityUpdate`: a `LightClientUpdate` without the next committee.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientFinalityUpdate<P> {
                 attested_header: $header,
@@ -89,7 +92,8 @@ macro_rules! lc_containers {
 
         $crate::types::forks::container! {
             /// `LightClientOptimisticUpdate`: only the attested header and its signature.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientOptimisticUpdate<P> {
                 attested_header: $header,
@@ -107,9 +111,8 @@ pub mod altair {
 
     crate::types::forks::container! {
         /// Altair `LightClientHeader`.
-        #[derive(
-            Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash,
-        )]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
         pub struct LightClientHeader {
             beacon: BeaconBlockHeader,
         }
@@ -124,7 +127,8 @@ pub mod capella {
 
     crate::types::forks::container! {
         /// Capella `LightClientHeader`.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
         #[serde(bound = "P: Preset")]
         pub struct LightClientHeader<P> {
             beacon: BeaconBlockHeader,
@@ -142,7 +146,8 @@ pub mod deneb {
 
     crate::types::forks::container! {
         /// Deneb `LightClientHeader` (also Electra's and Fulu's).
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
         #[serde(bound = "P: Preset")]
         pub struct LightClientHeader<P> {
             beacon: BeaconBlockHeader,
@@ -173,7 +178,8 @@ pub mod gloas {
 
     crate::types::forks::container! {
         /// Gloas `LightClientHeader`.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
         pub struct LightClientHeader {
             beacon: BeaconBlockHeader,
             execution_block_hash: Hash32,
