@@ -13,9 +13,9 @@
 //! shape and is upgraded where a Gloas store needs it (`crate::light::gloas`).
 //!
 //! Each family lives in its own module ([`altair`], [`capella`], [`deneb`], [`electra`]) with
-//! SSZ, `TreeHash` and Beacon API JSON serde; the enums at the bottom tag a value with the fork
-//! it was served for (Beacon API `version`, or the SSZ stream's fork digest) and expose the
-//! fork-independent view the sync protocol reads.
+//! SSZ, `TreeHash`, its [`SszSchema`] and Beacon API JSON (serde out, [`super::json`] in); the
+//! enums at the bottom tag a value with the fork it was served for (Beacon API `version`, or the
+//! SSZ stream's fork digest) and expose the fork-independent view the sync protocol reads.
 
 use serde::Serialize;
 use ssz::Encode;

@@ -8,10 +8,13 @@
 //! `AnySignedBeaconBlock`, ...) for code that learns the fork at run time (from
 //! `Eth-Consensus-Version`, a slot, or the state bytes themselves).
 //!
-//! Every container derives SSZ `Encode`/`Decode`, `TreeHash` and serde in the Beacon API JSON
-//! form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes); the
-//! deserializers also accept plain numbers so the consensus-spec-tests `value.yaml` files parse.
-//! It also implements [`SszSchema`], the layout the byte-level merkleizer walks.
+//! Every container derives SSZ `Encode`/`Decode`, `TreeHash`, and serde `Serialize` in the
+//! Beacon API JSON form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes).
+//! It also implements [`SszSchema`], the layout the byte-level merkleizer walks and the one
+//! JSON reader ([`json`]) follows: JSON becomes SSZ bytes, then the typed value, so the wasm
+//! carries no per-container deserializer. A serde `Deserialize` is derived on native targets
+//! only (tests, the devnet and the CLI); it accepts plain numbers so the consensus-spec-tests
+//! `value.yaml` files parse.
 
 pub mod any;
 mod containers;
