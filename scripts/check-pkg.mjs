@@ -15,7 +15,7 @@ import zlib from "node:zlib";
 /**
  * Bytes, gzip -9, of the wasm the default entry loads: what the build reaches (about 511 KB) plus a
  * small margin, so growth is a decision, not an accident. The goal is 350 KB; what stands between:
- * every SSZ container, JSON reader and flow is compiled twice, for the mainnet and the minimal
+ * every SSZ container decoder and flow is compiled twice, for the mainnet and the minimal
  * preset (generic over `Preset`), and the light-client types once more per fork; the async flows
  * (checkpoint, backfill, light rebuild, follow) are large state machines. Raise it only with a
  * measured reason. Raised once, 580 → 615 KB: the verified execution block on anchors and tips,
