@@ -1,12 +1,14 @@
 //! Plain-Rust parsing and checking of Beacon API answers, shared by every transport.
 
 use serde::Deserialize;
+use ssz::Decode;
 use tree_hash::TreeHash;
 
 use super::{consensus_version, ApiError, HttpResponse, Root};
+use crate::types::json::json_to_ssz;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, SignedBeaconBlockHeader};
 use crate::types::serde_helpers::quoted_u64;
-use crate::types::{ForkName, Version, B256};
+use crate::types::{ForkName, SszSchema, Version, B256};
 
 /// How much of an error body is quoted in an error message, in characters.
 const ERROR_BODY_QUOTE_CHARS: usize = 200;
@@ -102,7 +104,8 @@ struct HeaderJson {
     root: B256,
     #[serde(default = "default_true")]
     canonical: bool,
-    header: SignedBeaconBlockHeader,
+    /// A `SignedBeaconBlockHeader`, read by the schema-driven reader (`types::json`).
+    header: serde_json::Value,
 }
 
 fn default_true() -> bool {
@@ -343,7 +346,8 @@ pub(super) fn spec(
 
 pub(super) fn header(url: &str, body: &[u8]) -> Result<HeaderInfo, ApiError> {
     let env: Envelope<HeaderJson> = decode_json(url, "block header", body)?;
-    let message = env.data.header.message;
+    let signed = signed_header(url, &env.data.header)?;
+    let message = signed.message;
     let computed = message.tree_hash_root().0;
     let claimed = env.data.root.0;
     if computed != claimed {
@@ -357,8 +361,20 @@ pub(super) fn header(url: &str, body: &[u8]) -> Result<HeaderInfo, ApiError> {
         root: computed,
         canonical: env.data.canonical,
         header: message,
-        signature: env.data.header.signature.0,
+        signature: signed.signature.0,
     })
+}
+
+/// The `header` of a headers answer, read through its SSZ schema.
+fn signed_header(url: &str, json: &serde_json::Value) -> Result<SignedBeaconBlockHeader, ApiError> {
+    let decode_error = |reason: String| ApiError::Decode {
+        url: url.to_string(),
+        what: "block header",
+        reason: format!("expected block header JSON, got {reason}"),
+    };
+    let bytes = json_to_ssz(&SignedBeaconBlockHeader::ssz_type(), json)
+        .map_err(|e| decode_error(format!("data.header{}: {}", &e.path[1..], e.reason)))?;
+    SignedBeaconBlockHeader::from_ssz_bytes(&bytes).map_err(|e| decode_error(format!("{e:?}")))
 }
 
 pub(super) fn finality_checkpoints(

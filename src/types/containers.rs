@@ -74,7 +74,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Fork`: the fork a state is on, and when it started (epoch).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Fork in [Phase0] {
                 previous_version: Version,
                 current_version: Version,
@@ -85,7 +86,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ForkData`: hashed into the fork digest and signing domains.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct ForkData in [Phase0] {
                 current_version: Version,
                 genesis_validators_root: Hash256,
@@ -106,7 +108,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Validator`: one registry entry; balances are in Gwei, epochs may be
             /// `FAR_FUTURE_EPOCH`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Validator in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -126,7 +129,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `AttestationData`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct AttestationData in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 slot: Slot,
@@ -141,7 +145,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `IndexedAttestation`; Electra (EIP-7549) widens it to every committee of the slot.
             /// Gloas's has no preset parameter (module `gloas`).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct IndexedAttestation<P> in [Phase0 Electra] until Gloas {
                 [Phase0..Electra]
@@ -157,7 +162,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingAttestation` (in the phase0 state only).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct PendingAttestation<P> in [Phase0] {
                 aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
@@ -171,7 +177,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Eth1Data`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Eth1Data in [Phase0] {
                 deposit_root: Hash256,
                 #[serde(with = "quoted_u64")]
@@ -182,7 +189,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `HistoricalBatch`: the pre-Capella unit accumulated into `historical_roots`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct HistoricalBatch<P> in [Phase0] {
                 block_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
@@ -192,7 +200,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositMessage`: what a deposit signature signs.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct DepositMessage in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -203,7 +212,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositData`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct DepositData in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -216,7 +226,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlockHeader`: a block with its body replaced by the body root; hashes to the
             /// block root.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct BeaconBlockHeader in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 slot: Slot,
@@ -230,7 +241,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SigningData`: `hash_tree_root(SigningData(object_root, domain))` is what BLS signs.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SigningData in [Phase0] {
                 object_root: Hash256,
                 domain: Domain,
@@ -239,7 +251,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBeaconBlockHeader`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SignedBeaconBlockHeader in [Phase0] {
                 message: BeaconBlockHeader,
                 signature: BlsSignature,
@@ -248,7 +261,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ProposerSlashing`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct ProposerSlashing in [Phase0] {
                 signed_header_1: SignedBeaconBlockHeader,
                 signed_header_2: SignedBeaconBlockHeader,
@@ -257,7 +271,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `AttesterSlashing` (Electra's holds Electra's wider `IndexedAttestation`s).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct AttesterSlashing<P> in [Phase0 Electra] until Gloas {
                 attestation_1: IndexedAttestation<P>,
@@ -268,7 +283,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Attestation`; from Electra its aggregation bits span every committee of the slot,
             /// selected by `committee_bits`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct Attestation<P> in [Phase0 Electra Gloas] progressive [Gloas] {
                 [Phase0..Electra] aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
@@ -282,7 +298,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Deposit`: deposit data with its Merkle proof against the deposit contract root.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Deposit in [Phase0] {
                 proof: FixedVector<Bytes32, DepositProofLength>,
                 data: DepositData,
@@ -291,7 +308,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `VoluntaryExit`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct VoluntaryExit in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 epoch: Epoch,
@@ -302,7 +320,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedVoluntaryExit`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SignedVoluntaryExit in [Phase0] {
                 message: VoluntaryExit,
                 signature: BlsSignature,
@@ -311,7 +330,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SyncCommittee` (Altair): `SYNC_COMMITTEE_SIZE` public keys and their aggregate.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct SyncCommittee<P> in [Altair] {
                 pubkeys: FixedVector<BlsPublicKey, P::SyncCommitteeSize>,
@@ -322,7 +342,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SyncAggregate` (Altair): which committee members signed, and the aggregate
             /// signature.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct SyncAggregate<P> in [Altair] {
                 sync_committee_bits: BitVector<P::SyncCommitteeSize>,
@@ -333,7 +354,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Withdrawal` (Capella): an amount (Gwei) moved from a validator to an execution
             /// address.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Withdrawal in [Capella] {
                 #[serde(with = "quoted_u64")]
                 index: WithdrawalIndex,
@@ -347,7 +369,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BLSToExecutionChange` (Capella).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct BLSToExecutionChange in [Capella] {
                 #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
@@ -358,7 +381,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBLSToExecutionChange` (Capella).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SignedBLSToExecutionChange in [Capella] {
                 message: BLSToExecutionChange,
                 signature: BlsSignature,
@@ -368,7 +392,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `HistoricalSummary` (Capella): replaces `HistoricalBatch` roots; its two roots are
             /// the roots of the batch's `block_roots` and `state_roots` vectors.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct HistoricalSummary in [Capella] {
                 block_summary_root: Hash256,
                 state_summary_root: Hash256,
@@ -378,7 +403,8 @@ macro_rules! containers {
         $crate::types::containers::execution_payload_family! { $fork, $prev;
             /// `ExecutionPayload` (Bellatrix): the execution block inside the beacon block; from
             /// Gloas inside the `ExecutionPayloadEnvelope` instead.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             ExecutionPayload in [Bellatrix Capella Deneb Gloas] progressive [Gloas] {
                 [Bellatrix..Gloas] {
                     #[serde(with = "list_of_hex_var_list")]
@@ -406,7 +432,8 @@ macro_rules! containers {
             /// `ExecutionPayloadHeader` (Bellatrix): the payload with its lists replaced by their
             /// roots.
             /// Gloas drops it from the state (the bid and `latest_block_hash` replace it).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             ExecutionPayloadHeader in [Bellatrix Capella Deneb] until Gloas {
                 transactions_root: Hash256,
                 [Capella..] withdrawals_root: Hash256,
@@ -415,7 +442,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositRequest` (Electra, EIP-6110): a deposit seen by the execution layer.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct DepositRequest in [Electra] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -430,7 +458,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `WithdrawalRequest` (Electra, EIP-7002): an execution-triggered exit or partial
             /// withdrawal.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct WithdrawalRequest in [Electra] {
                 source_address: ExecutionAddress,
                 validator_pubkey: BlsPublicKey,
@@ -441,7 +470,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ConsolidationRequest` (Electra, EIP-7251).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct ConsolidationRequest in [Electra] {
                 source_address: ExecutionAddress,
                 source_pubkey: BlsPublicKey,
@@ -453,7 +483,8 @@ macro_rules! containers {
             /// `ExecutionRequests` (Electra): the requests of one payload, carried in the block
             /// body (from Gloas in the envelope, and the next block's `parent_execution_requests`).
             /// Gloas's has no preset parameter (module `gloas`).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct ExecutionRequests<P> in [Electra] until Gloas {
                 deposits: VariableList<DepositRequest, P::MaxDepositRequestsPerPayload>,
@@ -465,7 +496,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingDeposit` (Electra): a deposit waiting for churn (amount in Gwei).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct PendingDeposit in [Electra] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -479,7 +511,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingPartialWithdrawal` (Electra).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct PendingPartialWithdrawal in [Electra] {
                 #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
@@ -492,7 +525,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingConsolidation` (Electra).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct PendingConsolidation in [Electra] {
                 #[serde(with = "quoted_u64")]
                 source_index: ValidatorIndex,
@@ -504,7 +538,8 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlockBody` (Fulu's is Electra's). Gloas moves the payload, blob commitments
             /// and requests to the envelope and commits to the builder's bid instead.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct BeaconBlockBody<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas]
                 progressive [Gloas] {
@@ -553,7 +588,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlock`: every fork's has the same five fields; only the body changes.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct BeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 #[serde(with = "quoted_u64")]
@@ -583,7 +619,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBeaconBlock`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct SignedBeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 message: BeaconBlock<P>,
@@ -609,7 +646,8 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconState`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode)]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu Gloas]
                 progressive [Gloas] {

@@ -207,4 +207,16 @@ macro_rules! fork_container {
     };
 }
 
-pub(crate) use {fork_container, fork_in, fork_known, fork_le};
+/// A plain container outside the fork tables (new in one fork, or a light-client type): the
+/// struct and its [`SszSchema`](super::SszSchema), as `fork_container!` emits them.
+macro_rules! container {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident $(<$p:ident>)? { $($(#[$m:meta])* $field:ident : $ty:ty,)+ }
+    ) => {
+        $crate::types::forks::fork_container! { @emit { $(#[$attr])* }; $name $(<$p>)?; {};
+            $({ $(#[$m])* $field: $ty })+ }
+    };
+}
+
+pub(crate) use {container, fork_container, fork_in, fork_known, fork_le};

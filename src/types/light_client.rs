@@ -13,11 +13,11 @@
 //! shape and is upgraded where a Gloas store needs it (`crate::light::gloas`).
 //!
 //! Each family lives in its own module ([`altair`], [`capella`], [`deneb`], [`electra`]) with
-//! SSZ, `TreeHash` and Beacon API JSON serde; the enums at the bottom tag a value with the fork
-//! it was served for (Beacon API `version`, or the SSZ stream's fork digest) and expose the
-//! fork-independent view the sync protocol reads.
+//! SSZ, `TreeHash`, its [`SszSchema`] and Beacon API JSON (serde out, [`super::json`] in); the
+//! enums at the bottom tag a value with the fork it was served for (Beacon API `version`, or the
+//! SSZ stream's fork digest) and expose the fork-independent view the sync protocol reads.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ssz::Encode;
 use ssz_derive::{Decode, Encode};
 use ssz_types::typenum::{U11, U4, U5, U6, U7, U9};
@@ -25,6 +25,7 @@ use tree_hash::TreeHash;
 use tree_hash_derive::TreeHash;
 
 pub use super::altair::{BeaconBlockHeader, SyncAggregate, SyncCommittee};
+use super::json::decode_json;
 use super::serde_helpers::quoted_u64;
 use super::*;
 
@@ -42,52 +43,64 @@ macro_rules! lc_containers {
         /// `NextSyncCommitteeBranch` of this family.
         pub type NextSyncCommitteeBranch = FixedVector<Bytes32, $nsc_depth>;
 
-        /// `LightClientBootstrap`: a header the client trusts by root, plus the sync committee
-        /// of its state proven against `header.beacon.state_root`.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-        #[serde(bound = "P: Preset")]
-        pub struct LightClientBootstrap<P: Preset> {
-            pub header: $header,
-            pub current_sync_committee: SyncCommittee<P>,
-            pub current_sync_committee_branch: CurrentSyncCommitteeBranch,
+        $crate::types::forks::container! {
+            /// `LightClientBootstrap`: a header the client trusts by root, plus the sync committee
+            /// of its state proven against `header.beacon.state_root`.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+            #[serde(bound = "P: Preset")]
+            pub struct LightClientBootstrap<P> {
+                header: $header,
+                current_sync_committee: SyncCommittee<P>,
+                current_sync_committee_branch: CurrentSyncCommitteeBranch,
+            }
         }
 
-        /// `LightClientUpdate`: a header attested by the sync committee, optionally the next
-        /// committee and a finalized header, each proven against the attested state root.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-        #[serde(bound = "P: Preset")]
-        pub struct LightClientUpdate<P: Preset> {
-            pub attested_header: $header,
-            pub next_sync_committee: SyncCommittee<P>,
-            pub next_sync_committee_branch: NextSyncCommitteeBranch,
-            pub finalized_header: $header,
-            pub finality_branch: FinalityBranch,
-            pub sync_aggregate: SyncAggregate<P>,
-            /// Slot at which the aggregate signature was created (untrusted).
-            #[serde(with = "quoted_u64")]
-            pub signature_slot: Slot,
+        $crate::types::forks::container! {
+            /// `LightClientUpdate`: a header attested by the sync committee, optionally the next
+            /// committee and a finalized header, each proven against the attested state root.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+            #[serde(bound = "P: Preset")]
+            pub struct LightClientUpdate<P> {
+                attested_header: $header,
+                next_sync_committee: SyncCommittee<P>,
+                next_sync_committee_branch: NextSyncCommitteeBranch,
+                finalized_header: $header,
+                finality_branch: FinalityBranch,
+                sync_aggregate: SyncAggregate<P>,
+                /// Slot at which the aggregate signature was created (untrusted).
+                #[serde(with = "quoted_u64")]
+                signature_slot: Slot,
+            }
         }
 
-        /// `LightClientFinalityUpdate`: a `LightClientUpdate` without the next committee.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-        #[serde(bound = "P: Preset")]
-        pub struct LightClientFinalityUpdate<P: Preset> {
-            pub attested_header: $header,
-            pub finalized_header: $header,
-            pub finality_branch: FinalityBranch,
-            pub sync_aggregate: SyncAggregate<P>,
-            #[serde(with = "quoted_u64")]
-            pub signature_slot: Slot,
+        $crate::types::forks::container! {
+            /// `LightClientFinalityUpdate`: a `LightClientUpdate` without the next committee.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+            #[serde(bound = "P: Preset")]
+            pub struct LightClientFinalityUpdate<P> {
+                attested_header: $header,
+                finalized_header: $header,
+                finality_branch: FinalityBranch,
+                sync_aggregate: SyncAggregate<P>,
+                #[serde(with = "quoted_u64")]
+                signature_slot: Slot,
+            }
         }
 
-        /// `LightClientOptimisticUpdate`: only the attested header and its signature.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-        #[serde(bound = "P: Preset")]
-        pub struct LightClientOptimisticUpdate<P: Preset> {
-            pub attested_header: $header,
-            pub sync_aggregate: SyncAggregate<P>,
-            #[serde(with = "quoted_u64")]
-            pub signature_slot: Slot,
+        $crate::types::forks::container! {
+            /// `LightClientOptimisticUpdate`: only the attested header and its signature.
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+            #[serde(bound = "P: Preset")]
+            pub struct LightClientOptimisticUpdate<P> {
+                attested_header: $header,
+                sync_aggregate: SyncAggregate<P>,
+                #[serde(with = "quoted_u64")]
+                signature_slot: Slot,
+            }
         }
     };
 }
@@ -96,12 +109,13 @@ macro_rules! lc_containers {
 pub mod altair {
     use super::*;
 
-    /// Altair `LightClientHeader`.
-    #[derive(
-        Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash,
-    )]
-    pub struct LightClientHeader {
-        pub beacon: BeaconBlockHeader,
+    crate::types::forks::container! {
+        /// Altair `LightClientHeader`.
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+        pub struct LightClientHeader {
+            beacon: BeaconBlockHeader,
+        }
     }
 
     lc_containers!(LightClientHeader, U5, U6, U5);
@@ -111,13 +125,16 @@ pub mod altair {
 pub mod capella {
     use super::*;
 
-    /// Capella `LightClientHeader`.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-    #[serde(bound = "P: Preset")]
-    pub struct LightClientHeader<P: Preset> {
-        pub beacon: BeaconBlockHeader,
-        pub execution: crate::types::capella::ExecutionPayloadHeader<P>,
-        pub execution_branch: ExecutionBranch,
+    crate::types::forks::container! {
+        /// Capella `LightClientHeader`.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+        #[serde(bound = "P: Preset")]
+        pub struct LightClientHeader<P> {
+            beacon: BeaconBlockHeader,
+            execution: crate::types::capella::ExecutionPayloadHeader<P>,
+            execution_branch: ExecutionBranch,
+        }
     }
 
     lc_containers!(LightClientHeader<P>, U5, U6, U5);
@@ -127,13 +144,16 @@ pub mod capella {
 pub mod deneb {
     use super::*;
 
-    /// Deneb `LightClientHeader` (also Electra's and Fulu's).
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-    #[serde(bound = "P: Preset")]
-    pub struct LightClientHeader<P: Preset> {
-        pub beacon: BeaconBlockHeader,
-        pub execution: crate::types::deneb::ExecutionPayloadHeader<P>,
-        pub execution_branch: ExecutionBranch,
+    crate::types::forks::container! {
+        /// Deneb `LightClientHeader` (also Electra's and Fulu's).
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+        #[serde(bound = "P: Preset")]
+        pub struct LightClientHeader<P> {
+            beacon: BeaconBlockHeader,
+            execution: crate::types::deneb::ExecutionPayloadHeader<P>,
+            execution_branch: ExecutionBranch,
+        }
     }
 
     lc_containers!(LightClientHeader<P>, U5, U6, U5);
@@ -156,12 +176,15 @@ pub mod gloas {
     /// `ExecutionBranch` of Gloas: `floorlog2(EXECUTION_BLOCK_HASH_GINDEX_GLOAS) = 11` nodes.
     pub type ExecutionBranch = FixedVector<Bytes32, U11>;
 
-    /// Gloas `LightClientHeader`.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Encode, Decode, TreeHash)]
-    pub struct LightClientHeader {
-        pub beacon: BeaconBlockHeader,
-        pub execution_block_hash: Hash32,
-        pub execution_branch: ExecutionBranch,
+    crate::types::forks::container! {
+        /// Gloas `LightClientHeader`.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+        pub struct LightClientHeader {
+            beacon: BeaconBlockHeader,
+            execution_block_hash: Hash32,
+            execution_branch: ExecutionBranch,
+        }
     }
 
     impl Default for LightClientHeader {
@@ -336,21 +359,13 @@ macro_rules! lc_enum {
                 })
             }
 
-            /// Parses the JSON `data` object (Beacon API form) of this type at `fork`.
+            /// Parses the JSON `data` object (Beacon API form) of this type at `fork`, through
+            /// the schema-driven reader ([`super::json`]).
             pub fn from_json_value(
                 fork: ForkName,
                 value: serde_json::Value,
             ) -> Result<Self, TypesError> {
-                fn parse<T: serde::de::DeserializeOwned>(
-                    fork: ForkName,
-                    value: serde_json::Value,
-                ) -> Result<T, TypesError> {
-                    serde_json::from_value(value).map_err(|e| TypesError::Json {
-                        type_name: $type_name,
-                        fork,
-                        reason: e.to_string(),
-                    })
-                }
+                let value = &value;
                 Ok(match fork {
                     ForkName::Phase0 => {
                         return Err(TypesError::TypeNotInFork {
@@ -358,13 +373,13 @@ macro_rules! lc_enum {
                             fork,
                         })
                     }
-                    ForkName::Altair => Self::Altair(parse(fork, value)?),
-                    ForkName::Bellatrix => Self::Bellatrix(parse(fork, value)?),
-                    ForkName::Capella => Self::Capella(parse(fork, value)?),
-                    ForkName::Deneb => Self::Deneb(parse(fork, value)?),
-                    ForkName::Electra => Self::Electra(parse(fork, value)?),
-                    ForkName::Fulu => Self::Fulu(parse(fork, value)?),
-                    ForkName::Gloas => Self::Gloas(parse(fork, value)?),
+                    ForkName::Altair => Self::Altair(decode_json(value, $type_name, fork)?),
+                    ForkName::Bellatrix => Self::Bellatrix(decode_json(value, $type_name, fork)?),
+                    ForkName::Capella => Self::Capella(decode_json(value, $type_name, fork)?),
+                    ForkName::Deneb => Self::Deneb(decode_json(value, $type_name, fork)?),
+                    ForkName::Electra => Self::Electra(decode_json(value, $type_name, fork)?),
+                    ForkName::Fulu => Self::Fulu(decode_json(value, $type_name, fork)?),
+                    ForkName::Gloas => Self::Gloas(decode_json(value, $type_name, fork)?),
                 })
             }
 
@@ -426,6 +441,7 @@ pub fn split_versioned(
         return Err(TypesError::Json {
             type_name,
             fork: ForkName::Altair,
+            path: "$".into(),
             reason: "expected an object with `version` and `data`, got another JSON value".into(),
         });
     };
@@ -435,6 +451,7 @@ pub fn split_versioned(
             return Err(TypesError::Json {
                 type_name,
                 fork: ForkName::Altair,
+                path: "$.version".into(),
                 reason: "expected a string `version` field, got none".into(),
             })
         }
@@ -442,6 +459,7 @@ pub fn split_versioned(
     let data = map.remove("data").ok_or(TypesError::Json {
         type_name,
         fork: version,
+        path: "$".into(),
         reason: "expected a `data` field, got none".into(),
     })?;
     Ok((version, data))

@@ -8,15 +8,19 @@
 //! `AnySignedBeaconBlock`, ...) for code that learns the fork at run time (from
 //! `Eth-Consensus-Version`, a slot, or the state bytes themselves).
 //!
-//! Every container derives SSZ `Encode`/`Decode`, `TreeHash` and serde in the Beacon API JSON
-//! form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes); the
-//! deserializers also accept plain numbers so the consensus-spec-tests `value.yaml` files parse.
-//! It also implements [`SszSchema`], the layout the byte-level merkleizer walks.
+//! Every container derives SSZ `Encode`/`Decode`, `TreeHash`, and serde `Serialize` in the
+//! Beacon API JSON form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes).
+//! It also implements [`SszSchema`], the layout the byte-level merkleizer walks and the one
+//! JSON reader ([`json`]) follows: JSON becomes SSZ bytes, then the typed value, so the wasm
+//! carries no per-container deserializer. A serde `Deserialize` is derived on native targets
+//! only (tests, the devnet and the CLI); it accepts plain numbers so the consensus-spec-tests
+//! `value.yaml` files parse.
 
 pub mod any;
 mod containers;
 mod forks;
 pub mod gloas;
+pub mod json;
 pub mod light_client;
 pub mod preset;
 pub mod progressive;
@@ -218,10 +222,12 @@ pub enum TypesError {
         fork: Option<ForkName>,
         reason: String,
     },
-    /// JSON (or YAML) that does not parse as the expected type.
+    /// JSON that does not read as the expected type: `path` is where in the value (`$` the
+    /// value itself, `$.field[index]` a part of it), `reason` says "expected …, got …".
     Json {
         type_name: &'static str,
         fork: ForkName,
+        path: String,
         reason: String,
     },
     /// Input shorter than a fixed layout requires.
@@ -252,8 +258,8 @@ impl fmt::Display for TypesError {
             TypesError::SszDecode { type_name, fork: None, reason } => {
                 write!(f, "invalid SSZ: expected a {type_name}, got bytes that fail with {reason}")
             }
-            TypesError::Json { type_name, fork, reason } => {
-                write!(f, "invalid JSON: expected a {fork} {type_name}, got {reason}")
+            TypesError::Json { type_name, fork, path, reason } => {
+                write!(f, "invalid JSON for a {fork} {type_name} at {path}: {reason}")
             }
             TypesError::TooShort { what, expected, got } => {
                 write!(f, "{what} too short: expected at least {expected} bytes, got {got}")
