@@ -153,10 +153,15 @@ fn produced_codes() -> Produced {
     for path in &files {
         let text = fs::read_to_string(path).expect("read a source file");
         let in_js = path.parent().is_some_and(|p| p.ends_with("src/js"));
-        // `fn code(&self) -> &'static str { match self { .. => "CODE", .. } }`
+        // `fn code(&self) -> &'static str { match self { .. => "CODE", .. } }`, or a body
+        // that is one literal (`fn code(&self) -> &'static str { "CODE" }`).
         for i in after(&text, "fn code(") {
             let open = i + text[i..].find('{').expect("a body after fn code(");
-            arm_codes(balanced(&text, open), &mut errors);
+            let body = balanced(&text, open);
+            arm_codes(body, &mut errors);
+            if let Some(code) = literal_code(body.trim()) {
+                errors.insert(code.to_string());
+            }
         }
         if in_js {
             for i in after(&text, "js_error(") {
@@ -265,9 +270,15 @@ fn diff(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
 fn extraction_finds_known_codes_of_each_kind() {
     // Guards the extraction itself: one code per mechanism, each defined by the specs' flows
     // (DESIGN.md): a checkpoint error enum, an error enum reached only through delegation, a
-    // literal at the JS boundary, a checkpoint warning, a backfill warning at the JS boundary.
+    // literal at the JS boundary, a `fn code` that is one literal, a checkpoint warning, a
+    // backfill warning at the JS boundary.
     let p = produced_codes();
-    for code in ["STATE_ROOT_MISMATCH", "LC_SIGNATURE", "NO_SOURCE"] {
+    for code in [
+        "STATE_ROOT_MISMATCH",
+        "LC_SIGNATURE",
+        "NO_SOURCE",
+        "ALREADY_RUNNING",
+    ] {
         assert!(
             p.errors.contains(code),
             "expected error code {code}, got {:?}",
