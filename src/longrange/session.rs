@@ -15,9 +15,10 @@ use crate::longrange::FollowState;
 use crate::store::{AnchorRecord, ExecutionBlock, HeadRecord, Root};
 
 /// The `mode` of `status()` and of `status` events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum InstanceMode {
     /// Nothing run yet (or reset).
+    #[default]
     Idle,
     /// A `start()` is running.
     Syncing,
@@ -94,7 +95,7 @@ pub struct ShownHead {
 /// One instance's state (see the module docs).
 #[derive(Default)]
 pub struct Session {
-    mode: Cell<Option<InstanceMode>>,
+    mode: Cell<InstanceMode>,
     anchor: RefCell<Option<AnchorRecord>>,
     /// The tip the last follow step reached, or the stored one.
     head: Cell<Option<Tip>>,
@@ -137,12 +138,12 @@ impl Session {
 
     /// The instance's mode.
     pub fn mode(&self) -> InstanceMode {
-        self.mode.get().unwrap_or(InstanceMode::Idle)
+        self.mode.get()
     }
 
     /// Sets the mode (the edge emits the `status` event).
     pub fn set_mode(&self, mode: InstanceMode) {
-        self.mode.set(Some(mode));
+        self.mode.set(mode);
     }
 
     /// Begins a `start()`: refused while a `start()` or `reset()` runs, unless that run was

@@ -6,18 +6,14 @@
 // checkpoint, its config), read by the test itself, never from the page under test.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { launch } from "../../scripts/chromium.mjs";
 import {
   requireBuilt,
-  startDevnet,
-  startStatic,
-  dashboardMounts,
+  dashboardSetUp,
   dashboardUrl,
   waitForPhase,
   snapshot,
   screenshot,
   canonicalHeaders,
-  watchConsole,
   storedCounts,
   wsPeriodFromSpec,
 } from "./helpers.mjs";
@@ -25,22 +21,7 @@ import {
 requireBuilt();
 
 /** Starts a devnet, the static server and a browser; registers their shutdown with `t`. */
-async function setUp(t, devnetOptions = {}) {
-  const devnet = await startDevnet(devnetOptions);
-  t.after(() => devnet.stop());
-  const www = await startStatic(dashboardMounts());
-  t.after(() => www.stop());
-  const browser = await launch();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const consoleLines = watchConsole(page);
-  t.after(() => {
-    // 404s are the devnet's empty slots, expected during a backfill.
-    const shown = consoleLines.filter((l) => !l.includes("status of 404"));
-    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
-  });
-  return { devnet, www, page, context: browser.context };
-}
+const setUp = (t, devnetOptions = {}) => dashboardSetUp(t, devnetOptions);
 
 /**
  * The stored header count once it has stopped changing (the same for three readings 0.7 s apart);

@@ -3,17 +3,13 @@
 // devnet finalizes new epochs. Known answers come from the devnet over HTTP, asked by the test.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { launch } from "../../scripts/chromium.mjs";
 import {
   requireBuilt,
-  startDevnet,
-  startStatic,
-  dashboardMounts,
+  dashboardSetUp,
   dashboardUrl,
   liveDevnetArgs,
   waitForPhase,
   screenshot,
-  watchConsole,
 } from "./helpers.mjs";
 
 requireBuilt();
@@ -21,20 +17,12 @@ requireBuilt();
 test("the dashboard's custom network on a live devnet: synced from the provider's genesis, its followed Head moves with finality", async (t) => {
   // Genesis 40 s ago and a served spec whose minimum genesis is ~3 years earlier, as on real networks.
   const genesisTime = Math.floor(Date.now() / 1000) - 40;
-  const devnet = await startDevnet({ providers: 2, args: [...liveDevnetArgs(genesisTime), "--genesis-lag", "100000000"] });
-  t.after(() => devnet.stop());
-  const www = await startStatic(dashboardMounts());
-  t.after(() => www.stop());
-  const browser = await launch();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const lines = watchConsole(page);
-  t.after(() => {
-    // Expected: 404s (empty slots) and the event stream cut when the devnet stops first.
-    const expected = ["status of 404", "ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING"];
-    const shown = lines.filter((l) => !expected.some((x) => l.includes(x)));
-    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
-  });
+  // Expected on the console: 404s (empty slots) and the event stream cut when the devnet stops first.
+  const { devnet, www, page } = await dashboardSetUp(
+    t,
+    { providers: 2, args: [...liveDevnetArgs(genesisTime), "--genesis-lag", "100000000"] },
+    ["status of 404", "ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING"],
+  );
 
   const spec = (await (await fetch(`${devnet.urls[0]}/eth/v1/config/spec`)).json()).data;
   assert.equal(devnet.genesis_time, genesisTime);

@@ -13,21 +13,18 @@
 // by the test itself, never from the page under test.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { launch } from "../../scripts/chromium.mjs";
 import {
   canonicalHeaders,
-  dashboardMounts,
+  dashboardSetUp,
   dashboardUrl,
   devnetNetwork,
   liveDevnetArgs,
   packagePage,
   requireBuilt,
   startDevnet,
-  startStatic,
   storedChain,
   storedCounts,
   waitForPhase,
-  watchConsole,
   watchFinality,
 } from "./helpers.mjs";
 import { headerRoot } from "./soak.mjs";
@@ -240,18 +237,7 @@ test("a Gloas chain: a Gloas genesis anchor follows to the finalized block, and 
   followAndRebuild(t, GLOAS, "gloas"));
 
 test("the dashboard on a Fulu chain that forks to Gloas: the anchor's payload shown FULL, no execution block, the chain backfilled to genesis", async (t) => {
-  const devnet = await startDevnet({ providers: 1, args: [...CHAIN, ...FULU_TO_GLOAS] });
-  t.after(() => devnet.stop());
-  const www = await startStatic(dashboardMounts());
-  t.after(() => www.stop());
-  const browser = await launch();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
-  const problems = watchConsole(page);
-  t.after(() => {
-    const shown = problems.filter((l) => !l.includes("status of 404"));
-    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
-  });
+  const { devnet, www, page } = await dashboardSetUp(t, { providers: 1, args: [...CHAIN, ...FULU_TO_GLOAS] });
   const [cpRoot, cpEpoch] = devnet.checkpoint.split(":");
   await page.goto(dashboardUrl(www.url, { network: "provider", url: devnet.urls, checkpoint: devnet.checkpoint, autostart: 1 }));
   const snap = await waitForPhase(page, "done", 60_000);

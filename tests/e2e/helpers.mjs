@@ -414,3 +414,25 @@ export async function packagePage(t, title) {
   await page.goto(server.url);
   return { page, problems };
 }
+
+/**
+ * A devnet started with `devnetOptions`, the dashboard served on 127.0.0.1 and a page of a fresh
+ * headless Chromium, all shut down when test `t` ends. The page's console lines are reported as
+ * a diagnostic, but not those containing one of `expected` (by default the 404s of the devnet's
+ * empty slots).
+ */
+export async function dashboardSetUp(t, devnetOptions = {}, expected = ["status of 404"]) {
+  const devnet = await startDevnet(devnetOptions);
+  t.after(() => devnet.stop());
+  const www = await startStatic(dashboardMounts());
+  t.after(() => www.stop());
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const lines = watchConsole(page);
+  t.after(() => {
+    const shown = lines.filter((l) => !expected.some((x) => l.includes(x)));
+    if (shown.length) t.diagnostic(`browser console: ${shown.join(" | ")}`);
+  });
+  return { devnet, www, page, context: browser.context };
+}

@@ -84,64 +84,70 @@ struct StateParts<P: Preset> {
     gloas: Option<super::gloas::GloasParts<P>>,
 }
 
-/// Builds a state of this fork from [`StateParts`] (Electra and Fulu share every field but
-/// Fulu's `proposer_lookahead`).
+use crate::types::gloas as gloas_types;
+
+/// Builds a state of this fork from [`StateParts`].
 trait FromPartsDevnet<P: Preset>: Sized {
     fn from_parts_devnet(p: StateParts<P>) -> Self;
 }
 
+/// One `from_parts_devnet` per fork: the fields every fork from Electra on shares, with the
+/// registry lists through `$list` (Gloas made them `ProgressiveList`s), the fields the devnet
+/// leaves empty as their defaults, and the fork's own `$field`s, computed from `$p` after
+/// `$prelude`.
 macro_rules! impl_from_parts {
-    ($State:ident $(, $lookahead:ident)?) => {
+    ($State:ident, $p:ident, $list:path, { $($prelude:tt)* }, { $($field:ident: $value:expr),* $(,)? }) => {
         impl<P: Preset> FromPartsDevnet<P> for $State::BeaconState<P> {
-            fn from_parts_devnet(p: StateParts<P>) -> Self {
+            fn from_parts_devnet($p: StateParts<P>) -> Self {
+                $($prelude)*
                 $State::BeaconState {
-                    genesis_time: p.genesis_time,
-                    genesis_validators_root: p.genesis_validators_root,
-                    slot: p.slot,
-                    fork: p.fork,
-                    latest_block_header: p.latest_block_header,
-                    block_roots: p.block_roots,
-                    state_roots: p.state_roots,
-                    historical_roots: VariableList::empty(),
-                    eth1_data: p.eth1_data,
-                    eth1_data_votes: VariableList::empty(),
-                    eth1_deposit_index: p.eth1_deposit_index,
-                    validators: p.validators,
-                    balances: p.balances,
-                    randao_mixes: p.randao_mixes,
-                    slashings: FixedVector::from_elem(0),
-                    previous_epoch_participation: p.participation.clone(),
-                    current_epoch_participation: p.participation,
-                    justification_bits: p.justification_bits,
-                    previous_justified_checkpoint: p.previous_justified_checkpoint,
-                    current_justified_checkpoint: p.current_justified_checkpoint,
-                    finalized_checkpoint: p.finalized_checkpoint,
-                    inactivity_scores: p.inactivity_scores,
-                    current_sync_committee: p.current_sync_committee,
-                    next_sync_committee: p.next_sync_committee,
-                    latest_execution_payload_header: p.latest_execution_payload_header,
+                    genesis_time: $p.genesis_time,
+                    genesis_validators_root: $p.genesis_validators_root,
+                    slot: $p.slot,
+                    fork: $p.fork,
+                    latest_block_header: $p.latest_block_header,
+                    block_roots: $p.block_roots,
+                    state_roots: $p.state_roots,
+                    eth1_data: $p.eth1_data,
+                    eth1_deposit_index: $p.eth1_deposit_index,
+                    validators: $list($p.validators),
+                    balances: $list($p.balances),
+                    randao_mixes: $p.randao_mixes,
+                    previous_epoch_participation: $list($p.participation.clone()),
+                    current_epoch_participation: $list($p.participation),
+                    justification_bits: $p.justification_bits,
+                    previous_justified_checkpoint: $p.previous_justified_checkpoint,
+                    current_justified_checkpoint: $p.current_justified_checkpoint,
+                    finalized_checkpoint: $p.finalized_checkpoint,
+                    inactivity_scores: $list($p.inactivity_scores),
+                    current_sync_committee: $p.current_sync_committee,
+                    next_sync_committee: $p.next_sync_committee,
+                    historical_summaries: $p.historical_summaries,
+                    deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
+                    historical_roots: Default::default(),
+                    eth1_data_votes: Default::default(),
+                    slashings: Default::default(),
                     next_withdrawal_index: 0,
                     next_withdrawal_validator_index: 0,
-                    historical_summaries: p.historical_summaries,
-                    deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
                     deposit_balance_to_consume: 0,
                     exit_balance_to_consume: 0,
                     earliest_exit_epoch: 0,
                     consolidation_balance_to_consume: 0,
                     earliest_consolidation_epoch: 0,
-                    pending_deposits: VariableList::empty(),
-                    pending_partial_withdrawals: VariableList::empty(),
-                    pending_consolidations: VariableList::empty(),
-                    $($lookahead: FixedVector::new(p.proposer_lookahead).unwrap_or_else(|_| FixedVector::from_elem(0)),)?
+                    pending_deposits: Default::default(),
+                    pending_partial_withdrawals: Default::default(),
+                    pending_consolidations: Default::default(),
+                    $($field: $value,)*
                 }
             }
         }
     };
 }
 
-impl_from_parts!(electra);
-
-impl_from_parts!(fulu, proposer_lookahead);
+/// `proposer_lookahead` (Fulu on) from the devnet's computed one.
+fn lookahead<N: ssz_types::typenum::Unsigned>(v: Vec<u64>) -> FixedVector<u64, N> {
+    FixedVector::new(v).unwrap_or_else(|_| FixedVector::from_elem(0))
+}
 
 /// A `ProgressiveList` with the items of `list` (Gloas's registry lists, EIP-7688).
 fn progressive<T: Clone, N: ssz_types::typenum::Unsigned>(
@@ -150,69 +156,31 @@ fn progressive<T: Clone, N: ssz_types::typenum::Unsigned>(
     crate::types::ProgressiveList::new(list.to_vec())
 }
 
-impl<P: Preset> FromPartsDevnet<P> for crate::types::gloas::BeaconState<P> {
-    fn from_parts_devnet(p: StateParts<P>) -> Self {
-        use crate::types::ProgressiveList;
-        let g = p
-            .gloas
-            .expect("a Gloas state is built with its Gloas parts");
-        let ptc_window = g
-            .ptc_window
-            .into_iter()
-            .map(|c| FixedVector::new(c).unwrap_or_else(|_| FixedVector::from_elem(0)))
-            .collect();
-        crate::types::gloas::BeaconState {
-            genesis_time: p.genesis_time,
-            genesis_validators_root: p.genesis_validators_root,
-            slot: p.slot,
-            fork: p.fork,
-            latest_block_header: p.latest_block_header,
-            block_roots: p.block_roots,
-            state_roots: p.state_roots,
-            historical_roots: VariableList::empty(),
-            eth1_data: p.eth1_data,
-            eth1_data_votes: VariableList::empty(),
-            eth1_deposit_index: p.eth1_deposit_index,
-            validators: progressive(p.validators),
-            balances: progressive(p.balances),
-            randao_mixes: p.randao_mixes,
-            slashings: FixedVector::from_elem(0),
-            previous_epoch_participation: progressive(p.participation.clone()),
-            current_epoch_participation: progressive(p.participation),
-            justification_bits: p.justification_bits,
-            previous_justified_checkpoint: p.previous_justified_checkpoint,
-            current_justified_checkpoint: p.current_justified_checkpoint,
-            finalized_checkpoint: p.finalized_checkpoint,
-            inactivity_scores: progressive(p.inactivity_scores),
-            current_sync_committee: p.current_sync_committee,
-            next_sync_committee: p.next_sync_committee,
-            latest_block_hash: g.exec.latest_block_hash,
-            next_withdrawal_index: 0,
-            next_withdrawal_validator_index: 0,
-            historical_summaries: p.historical_summaries,
-            deposit_requests_start_index: UNSET_DEPOSIT_REQUESTS_START_INDEX,
-            deposit_balance_to_consume: 0,
-            exit_balance_to_consume: 0,
-            earliest_exit_epoch: 0,
-            consolidation_balance_to_consume: 0,
-            earliest_consolidation_epoch: 0,
-            pending_deposits: ProgressiveList::new(Vec::new()),
-            pending_partial_withdrawals: ProgressiveList::new(Vec::new()),
-            pending_consolidations: ProgressiveList::new(Vec::new()),
-            proposer_lookahead: FixedVector::new(p.proposer_lookahead)
-                .unwrap_or_else(|_| FixedVector::from_elem(0)),
-            builders: ProgressiveList::new(g.builders),
-            next_withdrawal_builder_index: 0,
-            execution_payload_availability: g.exec.availability,
-            builder_pending_payments: FixedVector::from_elem(Default::default()),
-            builder_pending_withdrawals: ProgressiveList::new(Vec::new()),
-            latest_execution_payload_bid: g.exec.latest_bid,
-            payload_expected_withdrawals: ProgressiveList::new(Vec::new()),
-            ptc_window: FixedVector::new(ptc_window)
-                .unwrap_or_else(|_| FixedVector::from_elem(FixedVector::from_elem(0))),
-        }
-    }
-}
+impl_from_parts!(electra, p, std::convert::identity, {}, {
+    latest_execution_payload_header: p.latest_execution_payload_header,
+});
+
+impl_from_parts!(fulu, p, std::convert::identity, {}, {
+    latest_execution_payload_header: p.latest_execution_payload_header,
+    proposer_lookahead: lookahead(p.proposer_lookahead),
+});
+
+impl_from_parts!(gloas_types, p, progressive, {
+    let g = p.gloas.expect("a Gloas state is built with its Gloas parts");
+    let ptc_window: Vec<_> = g.ptc_window.into_iter().map(lookahead).collect();
+}, {
+    latest_block_hash: g.exec.latest_block_hash,
+    proposer_lookahead: lookahead(p.proposer_lookahead),
+    builders: crate::types::ProgressiveList::new(g.builders),
+    next_withdrawal_builder_index: 0,
+    execution_payload_availability: g.exec.availability,
+    builder_pending_payments: Default::default(),
+    builder_pending_withdrawals: Default::default(),
+    latest_execution_payload_bid: g.exec.latest_bid,
+    payload_expected_withdrawals: Default::default(),
+    ptc_window: FixedVector::new(ptc_window)
+        .unwrap_or_else(|_| FixedVector::from_elem(FixedVector::from_elem(0))),
+});
 
 /// `hash_tree_root` of the state field `name` (a registry list) from its SSZ bytes, through
 /// [`crate::merkle`] with the field's type taken from the fork's `BeaconState` schema.
