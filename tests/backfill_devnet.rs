@@ -1084,18 +1084,10 @@ fn cli_backfill(devnet: &Devnet, extra: &[&str]) -> (i32, serde_json::Value, Str
         "genesis",
     ];
     args.extend_from_slice(extra);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(&args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let json = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("stdout is one JSON object ({e}): {stdout}"));
-    (
-        out.status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = devnet_common::lightsync(&args);
+    let json = serde_json::from_str(out.stdout.trim())
+        .unwrap_or_else(|e| panic!("stdout is one JSON object ({e}): {}", out.stdout));
+    (out.code, json, out.stderr)
 }
 
 #[test]

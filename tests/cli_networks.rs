@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 mod devnet_common;
-use devnet_common::{lightsync, CliOut};
+use devnet_common::{lightsync, run_cli, CliOut};
 
 use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::faults::FaultRule;
@@ -403,22 +403,10 @@ fn non_http_urls_are_usage_errors_and_credentials_are_redacted() {
 /// Runs `lightsync` with standard input held open until it exits (so only `--max-steps` or a
 /// failure ends a `follow`).
 fn lightsync_stdin_open(args: &[&str]) -> CliOut {
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.take();
-    let out = child.wait_with_output().unwrap();
-    drop(stdin);
-    CliOut {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_cli(
+        Command::new(env!("CARGO_BIN_EXE_lightsync")).args(args),
+        true,
+    )
 }
 
 fn lines(out: &CliOut) -> Vec<serde_json::Value> {

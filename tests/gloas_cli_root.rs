@@ -4,8 +4,9 @@
 //! signed type). Types that do not exist at Gloas fail with a typed message.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod devnet_common;
+
 use std::path::Path;
-use std::process::Command;
 
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::gloas::{SignedExecutionPayloadBid, SignedExecutionPayloadEnvelope};
@@ -13,16 +14,10 @@ use beacon_lightsync::types::{Mainnet, Minimal};
 use ssz::Decode;
 use tree_hash::TreeHash;
 
+/// `lightsync` with `args`: its exit code, stdout and stderr.
 fn lightsync(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = devnet_common::lightsync(args);
+    (out.code, out.stdout, out.stderr)
 }
 
 fn case_dir(preset: &str, type_name: &str) -> std::path::PathBuf {

@@ -3,8 +3,9 @@
 //! blocks and bodies in Beacon API JSON, and the `lightsync root` command over the same files.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod devnet_common;
+
 use std::path::PathBuf;
-use std::process::Command;
 
 use beacon_lightsync::config::NetworkConfig;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
@@ -246,16 +247,10 @@ fn gear_bridges_holesky_block_and_headers() {
 
 // ---- `lightsync root` ----
 
+/// `lightsync` with `args`: its exit code, stdout and stderr.
 fn lightsync(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = devnet_common::lightsync(args);
+    (out.code, out.stdout, out.stderr)
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! 32-byte root per group.
 //!
 //! Entry points: [`state_root`] (one shot), [`StateRootJob`] (incremental, for yielding to the
-//! browser's event loop), [`FieldSplit`] (independent subtrees for Web Workers), [`StateView`]
+//! browser's event loop), [`StateView`]
 //! (zero-copy field reads), [`state_proof`] (Merkle branches for light-client checks) and
 //! [`stream`] (tasks over byte ranges: hash while the body downloads, and in Web Workers).
 //! Gloas's progressive types (EIP-7916 lists and bitlists, EIP-7495 containers) are schema
@@ -27,7 +27,7 @@ pub use sha256::{best_kernel, hash_nodes, hash_pair, Kernel};
 pub use ssz::SeqPlan;
 pub use state::{
     container_field_branch, container_proof, container_root_from_fields, field_gindex, path_gindex,
-    state_proof, state_root, FieldSplit, Progress, StateProof, StateRootJob,
+    state_proof, state_root, Progress, StateProof, StateRootJob,
 };
 pub use stream::{
     max_state_size, state_head_len, state_size_ceiling, StatePlan, StreamError, StreamingStateRoot,
@@ -170,7 +170,8 @@ pub enum MerkleError {
         /// The name given.
         name: String,
     },
-    /// [`FieldSplit::combine`] got the wrong number of part roots.
+    /// [`StatePlan::combine`](stream::StatePlan::combine) got the wrong number of task roots, or a
+    /// task index past the last.
     WrongPartCount {
         /// Number of parts of the split.
         expected: usize,

@@ -1,11 +1,11 @@
-//! `hash_tree_root(BeaconState)` from SSZ bytes: one-shot, incremental, and split for workers.
+//! `hash_tree_root(BeaconState)` from SSZ bytes: one-shot and incremental (the split for Web
+//! Workers is [`super::stream`]'s tasks).
 //!
-//! All three share one unit of work: a *group* of `2^h` leaves of a big list or vector
+//! Both share one unit of work: a *group* of `2^h` leaves of a big list or vector
 //! ([`SeqPlan`]). [`StateRootJob::step`] runs groups until a node budget is spent, so a browser
 //! can yield to the event loop between steps (at ~250 ns per node, 100k nodes is ~25 ms).
-//! [`FieldSplit`] cuts one field (e.g. `validators`) into independent subtrees whose roots can be
-//! computed anywhere (a Web Worker holding only that slice of bytes) and combined afterwards;
-//! [`StateRootJob::set_field_root`] then feeds the field root back so the job skips that field.
+//! [`StateRootJob::set_field_root`] takes a field root computed elsewhere (the devnet's registry
+//! lists, the same in every state it serves) so the job skips that field.
 
 use super::progressive;
 use super::schema::{beacon_state, SszType};
@@ -86,7 +86,7 @@ impl<'a> StateRootJob<'a> {
         })
     }
 
-    /// Supplies the root of field `name` computed elsewhere (e.g. by [`FieldSplit`] in a worker),
+    /// Supplies the root of field `name` computed elsewhere (e.g. once for many states),
     /// so the job does not hash it. The value is trusted: a wrong root gives a wrong state root,
     /// which the caller's comparison with the expected root then rejects.
     pub fn set_field_root(&mut self, name: &str, root: [u8; 32]) -> Result<(), MerkleError> {
@@ -183,95 +183,6 @@ impl<'a> StateRootJob<'a> {
                 });
             }
         }
-    }
-}
-
-/// One big field of a state cut into independent subtrees of `2^part_height` leaves, for
-/// hashing in parallel (Web Workers): each part needs only its own byte slice.
-#[derive(Clone, Debug)]
-pub struct FieldSplit {
-    /// Field name, e.g. `"validators"`.
-    pub field: &'static str,
-    /// Byte range of the whole field within the state bytes.
-    pub field_range: Range<usize>,
-    /// Height of each part's subtree, in tree levels above the leaves.
-    pub part_height: u32,
-    plan: SeqPlan,
-}
-
-impl FieldSplit {
-    /// Plans the split of field `field` (a list or vector of fixed-size elements) into parts of
-    /// `2^part_height` leaves (leaves are elements, or 32-byte chunks for packed basic lists;
-    /// clamped to the field's tree depth).
-    pub fn new(
-        bytes: &[u8],
-        fork: ForkName,
-        preset: PresetName,
-        field: &str,
-        part_height: u32,
-    ) -> Result<Self, MerkleError> {
-        let schema = beacon_state(fork, preset);
-        let ranges = container_ranges(schema.fields(), bytes, &|| "BeaconState".to_string())?;
-        let i = schema
-            .field_index(field)
-            .ok_or_else(|| MerkleError::UnknownField {
-                name: field.to_string(),
-            })?;
-        let (name, ty) = &schema.fields()[i];
-        let path = || format!("BeaconState.{name}");
-        let plan = SeqPlan::new(ty, ranges[i].len(), &path)?.ok_or_else(|| {
-            MerkleError::NotSplittable {
-                name: field.to_string(),
-            }
-        })?;
-        Ok(FieldSplit {
-            field: name,
-            field_range: ranges[i].clone(),
-            part_height: part_height.min(plan.depth),
-            plan,
-        })
-    }
-
-    /// Byte ranges of the parts within the state bytes (at least one part, except for an empty
-    /// progressive list).
-    pub fn parts(&self) -> Vec<Range<usize>> {
-        (0..self.plan.groups(self.part_height))
-            .map(|g| {
-                let r = self.plan.group_range(g, self.part_height);
-                self.field_range.start + r.start..self.field_range.start + r.end
-            })
-            .collect()
-    }
-
-    /// Root of part `index` from exactly its bytes (`&state[self.parts()[index]]`).
-    pub fn part_root(&self, index: usize, part_bytes: &[u8]) -> Result<[u8; 32], MerkleError> {
-        let expected = self.plan.group_range(index, self.part_height);
-        if index >= self.plan.groups(self.part_height) || part_bytes.len() != expected.len() {
-            return Err(MerkleError::WrongSize {
-                path: format!("BeaconState.{} part {index}", self.field),
-                expected: expected.len(),
-                got: part_bytes.len(),
-            });
-        }
-        let path = || format!("BeaconState.{}", self.field);
-        let mut r = Reducer::new();
-        self.plan
-            .part_root(part_bytes, index, self.part_height, &path, &mut r)
-    }
-
-    /// The field root from all part roots, in order.
-    pub fn combine(&self, part_roots: &[[u8; 32]]) -> Result<[u8; 32], MerkleError> {
-        let want = self.plan.groups(self.part_height);
-        if part_roots.len() != want {
-            return Err(MerkleError::WrongPartCount {
-                expected: want,
-                got: part_roots.len(),
-            });
-        }
-        let flat: Vec<u8> = part_roots.iter().flatten().copied().collect();
-        Ok(self
-            .plan
-            .finish(&flat, self.part_height, &mut Reducer::new()))
     }
 }
 

@@ -465,23 +465,16 @@ fn migrate(
         meta.put(&value, Some(&JsValue::from_str(KEY_IDENTITY)))
             .map_err(|e| describe(&e))?;
     }
-    if old < 2 {
-        // Schema 2: the roots of each anchor's verified state. Anchors stored under schema 1 have
-        // none (their states are gone); backfill walks their chain by hash alone.
-        db.create_object_store(ANCHOR_ROOTS, ObjectStoreParams::new())
-            .map_err(|e| describe(&e))?;
-    }
-    if old < 3 {
-        // Schema 3: the followed head. Databases of schema 2 have followed nothing persistently;
-        // following resumes from their active anchor's block. Every existing record is kept.
-        db.create_object_store(HEAD, ObjectStoreParams::new())
-            .map_err(|e| describe(&e))?;
-    }
-    if old < 5 {
-        // Schema 5: kept-state chunks (option `keepState`). No state was kept in chunks before;
-        // the store starts empty. Created before the schema-4 step, which takes the database.
-        db.create_object_store(STATE_CHUNKS, ObjectStoreParams::new())
-            .map_err(|e| describe(&e))?;
+    // Stores added by later schemas, each created empty, every existing record kept.
+    // Schema 2: the roots of each anchor's verified state (anchors stored under schema 1 have
+    // none, their states are gone; backfill walks their chain by hash alone). Schema 3: the
+    // followed head (following resumes from the active anchor's block). Schema 5: kept-state
+    // chunks (option `keepState`), created before the schema-4 step, which takes the database.
+    for (schema, name) in [(2, ANCHOR_ROOTS), (3, HEAD), (5, STATE_CHUNKS)] {
+        if old < schema {
+            db.create_object_store(name, ObjectStoreParams::new())
+                .map_err(|e| describe(&e))?;
+        }
     }
     if old < 4 {
         // Schema 4: headers in packs (see `super::pack`). Every per-header record moves into

@@ -121,42 +121,44 @@ pub mod altair {
     lc_containers!(LightClientHeader, U5, U6, U5);
 }
 
+/// The `LightClientHeader` of a family from Capella on, whose header carries the execution
+/// payload header `$payload` and its branch, and the family's other containers.
+macro_rules! lc_family_with_payload {
+    ($doc:literal, $payload:ty) => {
+        crate::types::forks::container! {
+            #[doc = $doc]
+            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
+            #[serde(bound = "P: Preset")]
+            pub struct LightClientHeader<P> {
+                beacon: BeaconBlockHeader,
+                execution: $payload,
+                execution_branch: ExecutionBranch,
+            }
+        }
+
+        lc_containers!(LightClientHeader<P>, U5, U6, U5);
+    };
+}
+
 /// Capella light-client types: the header adds the Capella execution payload header.
 pub mod capella {
     use super::*;
 
-    crate::types::forks::container! {
-        /// Capella `LightClientHeader`.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
-        #[serde(bound = "P: Preset")]
-        pub struct LightClientHeader<P> {
-            beacon: BeaconBlockHeader,
-            execution: crate::types::capella::ExecutionPayloadHeader<P>,
-            execution_branch: ExecutionBranch,
-        }
-    }
-
-    lc_containers!(LightClientHeader<P>, U5, U6, U5);
+    lc_family_with_payload!(
+        "Capella `LightClientHeader`.",
+        crate::types::capella::ExecutionPayloadHeader<P>
+    );
 }
 
 /// Deneb light-client types: the header carries the Deneb execution payload header.
 pub mod deneb {
     use super::*;
 
-    crate::types::forks::container! {
-        /// Deneb `LightClientHeader` (also Electra's and Fulu's).
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
-        #[serde(bound = "P: Preset")]
-        pub struct LightClientHeader<P> {
-            beacon: BeaconBlockHeader,
-            execution: crate::types::deneb::ExecutionPayloadHeader<P>,
-            execution_branch: ExecutionBranch,
-        }
-    }
-
-    lc_containers!(LightClientHeader<P>, U5, U6, U5);
+    lc_family_with_payload!(
+        "Deneb `LightClientHeader` (also Electra's and Fulu's).",
+        crate::types::deneb::ExecutionPayloadHeader<P>
+    );
 }
 
 /// Electra (and Fulu) light-client types: Deneb's header, one-level-deeper state branches.

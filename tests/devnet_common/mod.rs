@@ -9,7 +9,8 @@
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::{
@@ -365,15 +366,70 @@ impl CliOut {
     }
 }
 
-/// Runs the `lightsync` binary of this package with `args` and waits for it.
+/// Longest a `lightsync` run may take: past it the child is killed and the test fails with what
+/// it printed, instead of hanging the test run.
+pub const CLI_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs the `lightsync` binary of this package with `args` (standard input closed) and waits for
+/// it, at most [`CLI_TIMEOUT`].
 pub fn lightsync(args: &[&str]) -> CliOut {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lightsync"))
-        .args(args)
-        .output()
-        .unwrap();
+    run_cli(
+        Command::new(env!("CARGO_BIN_EXE_lightsync")).args(args),
+        false,
+    )
+}
+
+/// Runs `cmd` with stdout and stderr captured and standard input closed, or held open until the
+/// child exits when `hold_stdin` (so that only `--max-steps` or a failure ends a `follow`). A
+/// child still running after [`CLI_TIMEOUT`] is killed and the test panics with its output.
+pub fn run_cli(cmd: &mut Command, hold_stdin: bool) -> CliOut {
+    let mut child = cmd
+        .stdin(if hold_stdin {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lightsync starts");
+    let stdin = child.stdin.take();
+    let stdout = read_to_end(child.stdout.take());
+    let stderr = read_to_end(child.stderr.take());
+    let deadline = Instant::now() + CLI_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("lightsync's status") {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    drop(stdin);
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    let Some(status) = status else {
+        panic!(
+            "`lightsync {:?}` still ran after {CLI_TIMEOUT:?} and was killed\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            cmd.get_args().collect::<Vec<_>>()
+        );
+    };
     CliOut {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
     }
+}
+
+/// Reads a child's pipe to its end on a thread of its own (so a full pipe never blocks the child).
+fn read_to_end(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }

@@ -25,9 +25,9 @@ import {
   storedChain,
   storedCounts,
   waitForPhase,
+  walkStoredChain,
   watchFinality,
 } from "./helpers.mjs";
-import { headerRoot } from "./soak.mjs";
 
 requireBuilt();
 
@@ -320,16 +320,7 @@ test("a live Fulu chain that forks to Gloas: start() before the fork, follow() a
   assert.equal(stored.anchor, anchor.blockRoot);
   assert.deepEqual({ slot: stored.tip.slot, root: stored.tip.root }, { slot: last.tip.slot, root: last.tip.root });
   assert.equal(stored.tip.anchorRoot, anchor.blockRoot);
-  const byRoot = new Map(stored.headers.map((h) => [h.root, h]));
-  const slots = [];
-  for (let root = stored.tip.root; root !== anchor.blockRoot; ) {
-    const h = byRoot.get(root);
-    assert.ok(h, `expected a stored header ${root} between the head and the anchor (after ${slots.length} links)`);
-    const ssz = Buffer.from(h.ssz.slice(2), "hex");
-    assert.equal(`0x${headerRoot(ssz).toString("hex")}`, h.root, `header at slot ${h.slot} hashes to its root`);
-    slots.push(Number(h.slot));
-    root = `0x${ssz.subarray(16, 48).toString("hex")}`;
-  }
+  const slots = walkStoredChain(stored, stored.tip.root, anchor.blockRoot, "from the head to the anchor").map((h) => Number(h.slot));
   assert.ok(slots.some((s) => s >= firstGloasSlot) && slots.some((s) => s < firstGloasSlot), `stored links across the fork: ${slots}`);
   const head = await page.evaluate(() => JSON.parse(JSON.stringify(window.sync.status().head, (_k, x) => (typeof x === "bigint" ? x.toString() : x))));
   assert.deepEqual([head.root, String(head.slot), head.followed], [stored.tip.root, stored.tip.slot, true]);

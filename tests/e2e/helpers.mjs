@@ -2,7 +2,9 @@
 // on free ports of 127.0.0.1), a static server for www/ and pkg/ on another port (so every Beacon
 // API request is a real cross-origin request), headless Chromium, and ways to wait on the
 // dashboard and to save screenshots where the test output says.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -394,6 +396,47 @@ export function storedChain(page, gvr) {
       db.close();
     }
   }, `beacon-lightsync-${gvr}`);
+}
+
+/**
+ * `hash_tree_root` of an SSZ `BeaconBlockHeader`: its five fields as 32-byte leaves (uint64s
+ * little-endian, zero-padded), padded with zero leaves to 8, merkleized with SHA-256.
+ */
+export function headerRoot(ssz) {
+  if (ssz.length !== 112) throw new Error(`header: expected 112 bytes, got ${ssz.length}`);
+  const leaf = (a, b) => {
+    const l = Buffer.alloc(32);
+    ssz.copy(l, 0, a, b);
+    return l;
+  };
+  const zero = Buffer.alloc(32);
+  const leaves = [leaf(0, 8), leaf(8, 16), leaf(16, 48), leaf(48, 80), leaf(80, 112), zero, zero, zero];
+  let level = leaves;
+  while (level.length > 1) {
+    const next = [];
+    for (let i = 0; i < level.length; i += 2) next.push(createHash("sha256").update(level[i]).update(level[i + 1]).digest());
+    level = next;
+  }
+  return level[0];
+}
+
+/**
+ * Walks the headers of `stored` (a `storedChain` result) from block `from` down their parent roots
+ * to block `to`, asserting that each one is stored and hashes to its root; `what` prefixes the
+ * failure messages. Returns the headers walked, newest first (`to`'s own header not among them).
+ */
+export function walkStoredChain(stored, from, to, what) {
+  const byRoot = new Map(stored.headers.map((h) => [h.root, h]));
+  const walked = [];
+  for (let root = from; root !== to; ) {
+    const h = byRoot.get(root);
+    assert.ok(h, `${what}: expected a stored header ${root} on the way from ${from} to ${to} (after ${walked.length} links)`);
+    const ssz = Buffer.from(h.ssz.slice(2), "hex");
+    assert.equal(`0x${headerRoot(ssz).toString("hex")}`, h.root, `${what}: header at slot ${h.slot} hashes to its root`);
+    walked.push(h);
+    root = `0x${ssz.subarray(16, 48).toString("hex")}`;
+  }
+  return walked;
 }
 
 /**

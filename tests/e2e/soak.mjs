@@ -10,13 +10,12 @@
 //
 // Used by tests/e2e/soak.test.mjs (two kills, in CI) and scripts/soak.mjs (`make soak`).
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { CHROMIUM, FLAGS, privateTmp } from "../../scripts/chromium.mjs";
-import { PKG, devnetNetwork, startDevnet, startStatic } from "./helpers.mjs";
+import { PKG, devnetNetwork, headerRoot, startDevnet, startStatic } from "./helpers.mjs";
 
 // ---------------------------------------------------------------------------------------------
 // The environment: a devnet, a static server, the pages.
@@ -122,7 +121,6 @@ export async function startSoakEnv({ slots = 256, validators, stateTrickle, head
 
 const hexToBytes = (h) => Buffer.from(h.replace(/^0x/, ""), "hex");
 const toHex = (b) => `0x${Buffer.from(b).toString("hex")}`;
-const sha256 = (...parts) => createHash("sha256").update(Buffer.concat(parts)).digest();
 
 function u64Bytes(v) {
   const b = Buffer.alloc(8);
@@ -141,27 +139,6 @@ export function headerSsz(m) {
   ]);
 }
 
-/**
- * `hash_tree_root` of an SSZ `BeaconBlockHeader`: its five fields as 32-byte leaves (uint64s
- * little-endian, zero-padded), padded with zero leaves to 8, merkleized with SHA-256.
- */
-export function headerRoot(ssz) {
-  if (ssz.length !== 112) throw new Error(`header: expected 112 bytes, got ${ssz.length}`);
-  const leaf = (a, b) => {
-    const l = Buffer.alloc(32);
-    ssz.copy(l, 0, a, b);
-    return l;
-  };
-  const zero = Buffer.alloc(32);
-  const leaves = [leaf(0, 8), leaf(8, 16), leaf(16, 48), leaf(48, 80), leaf(80, 112), zero, zero, zero];
-  let level = leaves;
-  while (level.length > 1) {
-    const next = [];
-    for (let i = 0; i < level.length; i += 2) next.push(sha256(level[i], level[i + 1]));
-    level = next;
-  }
-  return level[0];
-}
 
 /**
  * Every slot's header as the devnet serves it: slot → `{ root, ssz, stateRoot, parentRoot }`
