@@ -51,7 +51,7 @@ fn parse_root(s: &serde_json::Value) -> B256 {
 }
 
 fn header_of(v: &serde_json::Value) -> BeaconBlockHeader {
-    serde_json::from_value(v["data"]["header"]["message"].clone()).unwrap()
+    devnet_common::from_json(&v["data"]["header"]["message"])
 }
 
 fn nodes(v: &[B256]) -> Vec<[u8; 32]> {
@@ -216,8 +216,7 @@ fn checkpoint_state_and_header_chain_verify() {
         let list = get(base, &format!("/eth/v1/beacon/headers?slot={s}"), None).json();
         for item in list["data"].as_array().unwrap() {
             assert_eq!(item["canonical"], false);
-            let m: BeaconBlockHeader =
-                serde_json::from_value(item["header"]["message"].clone()).unwrap();
+            let m: BeaconBlockHeader = devnet_common::from_json(&item["header"]["message"]);
             assert_eq!(parse_root(&item["root"]), m.tree_hash_root());
             orphans += 1;
         }
@@ -265,8 +264,7 @@ fn checkpoint_state_and_header_chain_verify() {
         assert_eq!(root, roots_by_slot[&slot]);
         let j = get(base, &format!("/eth/v2/beacon/blocks/{slot}"), None).json();
         assert_eq!(j["version"], "fulu");
-        let from_json: SignedBeaconBlock<Minimal> =
-            serde_json::from_value(j["data"].clone()).unwrap();
+        let from_json: SignedBeaconBlock<Minimal> = devnet_common::from_json(&j["data"]);
         assert_eq!(from_json, block);
         let pk = &state.validators[block.message.proposer_index as usize].pubkey;
         let pk = PublicKey::from_bytes(pk.as_slice()).unwrap();
@@ -338,8 +336,7 @@ fn light_client_data_verifies_period_by_period() {
         None,
     )
     .json();
-    let boot_json: lc::LightClientBootstrap<Minimal> =
-        serde_json::from_value(j["data"].clone()).unwrap();
+    let boot_json: lc::LightClientBootstrap<Minimal> = devnet_common::from_json(&j["data"]);
     assert_eq!(boot_json, boot);
     assert_eq!(root_hex(&boot.header.beacon.tree_hash_root().0), cp_root);
     assert!(is_valid_merkle_branch(
@@ -398,8 +395,7 @@ fn light_client_data_verifies_period_by_period() {
     .json();
     for (i, (_, u)) in updates.iter().enumerate() {
         assert_eq!(j[i]["version"], "fulu");
-        let from_json: lc::LightClientUpdate<Minimal> =
-            serde_json::from_value(j[i]["data"].clone()).unwrap();
+        let from_json: lc::LightClientUpdate<Minimal> = devnet_common::from_json(&j[i]["data"]);
         assert_eq!(&from_json, u);
     }
     // Fork digest: the light module's Fulu compute_fork_digest for this config.
@@ -478,8 +474,7 @@ fn light_client_data_verifies_period_by_period() {
     let last = &updates.last().unwrap().1;
     assert_eq!(fu.attested_header, last.attested_header);
     let r = get(base, "/eth/v1/beacon/light_client/optimistic_update", None).json();
-    let ou: lc::LightClientOptimisticUpdate<Minimal> =
-        serde_json::from_value(r["data"].clone()).unwrap();
+    let ou: lc::LightClientOptimisticUpdate<Minimal> = devnet_common::from_json(&r["data"]);
     assert_eq!(ou.sync_aggregate, fu.sync_aggregate);
 }
 

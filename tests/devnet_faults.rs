@@ -40,7 +40,7 @@ fn fault(d: &Devnet, text: &str) {
 }
 
 fn header_of(v: &serde_json::Value) -> BeaconBlockHeader {
-    serde_json::from_value(v["data"]["header"]["message"].clone()).unwrap()
+    devnet_common::from_json(&v["data"]["header"]["message"])
 }
 
 fn claimed_root(v: &serde_json::Value) -> B256 {
@@ -207,7 +207,7 @@ fn light_client_faults_fail_verification() {
     assert!(!sig_ok(&u), "faulted signature must not verify");
     assert!(branch_ok(&u));
     let j = get(base, path, None).json();
-    let uj: lc::LightClientUpdate<Minimal> = serde_json::from_value(j[0]["data"].clone()).unwrap();
+    let uj: lc::LightClientUpdate<Minimal> = devnet_common::from_json(&j[0]["data"]);
     assert!(!sig_ok(&uj));
 
     fault(&d, "bad-lc-branch");

@@ -89,8 +89,7 @@ fn verified_state(base: &str, state_root: [u8; 32]) -> State {
 
 fn header(base: &str, id: &str) -> ([u8; 32], BeaconBlockHeader) {
     let v = get(base, &format!("/eth/v1/beacon/headers/{id}"), None).json();
-    let h: BeaconBlockHeader =
-        serde_json::from_value(v["data"]["header"]["message"].clone()).unwrap();
+    let h: BeaconBlockHeader = devnet_common::from_json(&v["data"]["header"]["message"]);
     assert_eq!(root_of(&v["data"]["root"]), h.tree_hash_root().0);
     (h.tree_hash_root().0, h)
 }

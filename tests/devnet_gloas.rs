@@ -112,7 +112,7 @@ fn gloas_state(base: &str, id: &str) -> (GState, B256) {
     assert_eq!(bytes_root, root.0, "merkle::state_root over the bytes");
     let json = get(base, &format!("/eth/v2/debug/beacon/states/{id}"), None).json();
     assert_eq!(json["version"], "gloas");
-    let from_json: GState = serde_json::from_value(json["data"].clone()).unwrap();
+    let from_json: GState = devnet_common::from_json(&json["data"]);
     assert_eq!(from_json, state, "JSON and SSZ forms are one state");
     (state, root)
 }
@@ -221,7 +221,7 @@ fn envelope(base: &str, root: B256) -> Option<gloas::SignedExecutionPayloadEnvel
     let j = get(base, &path, None).json();
     assert_eq!(j["version"], "gloas");
     let from_json: gloas::SignedExecutionPayloadEnvelope<Minimal> =
-        serde_json::from_value(j["data"].clone()).unwrap();
+        devnet_common::from_json(&j["data"]);
     assert_eq!(from_json, e);
     Some(e)
 }
@@ -406,11 +406,10 @@ fn replay_gloas(
 }
 
 fn gloas_empty_requests_root() -> B256 {
-    let empty: gloas::ExecutionRequests = serde_json::from_value(serde_json::json!({
+    let empty: gloas::ExecutionRequests = devnet_common::from_json(&serde_json::json!({
         "deposits": [], "withdrawals": [], "consolidations": [],
         "builder_deposits": [], "builder_exits": []
-    }))
-    .unwrap();
+    }));
     empty.tree_hash_root()
 }
 
@@ -495,7 +494,7 @@ fn check_light_client(base: &str, config: &NetworkConfig, gvr: B256, cp_root: &s
         let (att, sig_slot, agg, next) = if version == "gloas" {
             let u = lcg::LightClientUpdate::<Minimal>::from_ssz_bytes(payload).unwrap();
             let from_json: lcg::LightClientUpdate<Minimal> =
-                serde_json::from_value(j[i]["data"].clone()).unwrap();
+                devnet_common::from_json(&j[i]["data"]);
             assert_eq!(from_json, u);
             let state_root = u.attested_header.beacon.state_root.0;
             assert!(is_valid_merkle_branch(
@@ -591,8 +590,7 @@ fn check_light_client(base: &str, config: &NetworkConfig, gvr: B256, cp_root: &s
     assert!(is_valid_light_client_header(config, &fu.attested_header));
     let r = get(base, "/eth/v1/beacon/light_client/optimistic_update", None).json();
     assert_eq!(r["version"], "gloas");
-    let ou: lcg::LightClientOptimisticUpdate<Minimal> =
-        serde_json::from_value(r["data"].clone()).unwrap();
+    let ou: lcg::LightClientOptimisticUpdate<Minimal> = devnet_common::from_json(&r["data"]);
     assert_eq!(ou.attested_header, fu.attested_header);
     gloas_updates
 }
@@ -657,8 +655,7 @@ fn gloas_chain_blocks_envelopes_states_and_light_client_verify() {
     assert_eq!(cp_epoch, HEAD / SPE - 2);
     let (state, state_root) = gloas_state(base, "finalized");
     let header = get(base, &format!("/eth/v1/beacon/headers/{cp_root}"), None).json();
-    let header: BeaconBlockHeader =
-        serde_json::from_value(header["data"]["header"]["message"].clone()).unwrap();
+    let header: BeaconBlockHeader = devnet_common::from_json(&header["data"]["header"]["message"]);
     assert_eq!(state_root, header.state_root);
     assert_eq!(
         state.slot,

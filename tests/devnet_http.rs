@@ -198,7 +198,7 @@ fn negotiation_honours_q_values_and_answers_406() {
     assert_eq!(j.header("Eth-Consensus-Version"), Some("fulu"));
     let v = j.json();
     assert_eq!(v["version"], "fulu");
-    let from_json: fulu::BeaconState<Minimal> = serde_json::from_value(v["data"].clone()).unwrap();
+    let from_json: fulu::BeaconState<Minimal> = devnet_common::from_json(&v["data"]);
     let ssz = get(base, "/eth/v2/debug/beacon/states/genesis", Some(SSZ));
     assert_eq!(
         from_json,

@@ -147,7 +147,7 @@ fn header(base: &str, id: &str) -> (BeaconBlockHeader, [u8; 32]) {
     let r = get(base, &format!("/eth/v1/beacon/headers/{id}"), None);
     assert_eq!(r.status, 200, "header {id}");
     let data = r.json()["data"].clone();
-    let h: BeaconBlockHeader = serde_json::from_value(data["header"]["message"].clone()).unwrap();
+    let h: BeaconBlockHeader = devnet_common::from_json(&data["header"]["message"]);
     (h, root(&data["root"]))
 }
 

@@ -29,7 +29,7 @@ fn start(net: ReplayNetwork) -> Devnet {
 }
 
 fn header_root(message: &serde_json::Value) -> String {
-    let h: BeaconBlockHeader = serde_json::from_value(message.clone()).expect("header JSON");
+    let h: BeaconBlockHeader = devnet_common::from_json(message);
     format!("0x{}", hex::encode(h.tree_hash_root().0))
 }
 

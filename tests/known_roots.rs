@@ -200,8 +200,7 @@ fn gear_bridges_bodies_and_genesis_times() {
         let v = json(&format!(
             "gear-bridges/ethereum-common/src/beacon/chain-data/{file}.json"
         ));
-        let body: deneb::BeaconBlockBody<Mainnet> =
-            serde_json::from_value(v).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let body: deneb::BeaconBlockBody<Mainnet> = devnet_common::from_json(&v);
         assert_eq!(body.tree_hash_root(), root(body_root), "{file}");
         let config = NetworkConfig::by_name(network).unwrap();
         assert_eq!(config.fork_at_slot(slot), ForkName::Deneb, "{file}");
@@ -233,7 +232,7 @@ fn gear_bridges_holesky_block_and_headers() {
         root("0xe5465b2c6f141f5124053ae6a4d63cb7b9cc51991d39306a8dfc64bedb5de26c");
     for h in headers {
         let header: phase0::SignedBeaconBlockHeader =
-            serde_json::from_value(h["data"]["header"].clone()).unwrap();
+            devnet_common::from_json(&h["data"]["header"]);
         let r = header.message.tree_hash_root();
         assert_eq!(r, root(h["data"]["root"].as_str().unwrap()));
         assert_eq!(

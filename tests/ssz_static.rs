@@ -1,7 +1,7 @@
 //! consensus-spec-tests `ssz_static` vectors (mainnet preset; bellatrix, capella, deneb) from the
 //! shared fixtures: every case decodes, re-encodes byte for byte, hashes to the root recorded in
-//! `expected_roots.yaml`, and, where `value.yaml` exists, parses through the serde impls into the
-//! same value. LightClient* cases belong to the light-client tests and are skipped here; any
+//! `expected_roots.yaml`, and, where `value.yaml` exists, matches it in the Beacon API JSON form
+//! both ways (`spec_json`). LightClient* cases belong to the light-client tests and are skipped here; any
 //! other type that this file cannot dispatch fails the test rather than being skipped.
 //!
 //! The Fulu `BeaconState` vectors of consensus-spec-tests (mainnet and minimal preset) check the
@@ -13,12 +13,14 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::Path;
 
+mod spec_json;
+
 use beacon_lightsync::merkle::state_root;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
     bellatrix, capella, deneb, fulu, ForkName, Hash256, Mainnet, Minimal, Preset, PresetName,
+    SszSchema,
 };
-use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
@@ -34,7 +36,7 @@ struct Expected {
 /// The check every case goes through, for one concrete type.
 fn check_case<T>(case_dir: &Path, expected: &Expected)
 where
-    T: Decode + Encode + TreeHash + DeserializeOwned + serde::Serialize + PartialEq + Debug,
+    T: Decode + Encode + TreeHash + SszSchema + serde::Serialize + PartialEq + Debug,
 {
     let label = case_dir.display();
     let bytes = read_ssz_file(case_dir.join("serialized.ssz_snappy"))
@@ -57,21 +59,7 @@ where
     let yaml_path = case_dir.join("value.yaml");
     if yaml_path.exists() {
         let text = std::fs::read_to_string(&yaml_path).unwrap();
-        let parsed: T =
-            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
-        assert!(
-            parsed.as_ssz_bytes() == bytes,
-            "{label}: value.yaml encodes to other bytes"
-        );
-        assert!(
-            parsed == value,
-            "{label}: value.yaml parses to another value"
-        );
-        // And the Beacon API JSON form round-trips.
-        let json = serde_json::to_string(&value).unwrap();
-        let back: T =
-            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{label}: JSON round trip: {e}"));
-        assert!(back == value, "{label}: JSON round trip changed the value");
+        spec_json::check_value_yaml(label, &value, &bytes, &text);
     }
 }
 
@@ -139,7 +127,7 @@ struct Roots {
 
 /// Every `ssz_random` case of the Fulu `BeaconState` under preset `P`: the typed state decodes,
 /// re-encodes byte for byte and hashes to the published root, and so do the raw bytes through
-/// the byte-level merkleizer; where `value.yaml` exists it parses to the same state.
+/// the byte-level merkleizer; where `value.yaml` exists it matches the state (`spec_json`).
 fn fulu_states<P: Preset>(preset: PresetName) -> usize {
     let dir = require_fixtures_dir().join(format!(
         "consensus-spec-tests-gloas/tests/{preset}/fulu/ssz_static/BeaconState/ssz_random"
@@ -167,12 +155,8 @@ fn fulu_states<P: Preset>(preset: PresetName) -> usize {
         );
         let yaml = case.join("value.yaml");
         if yaml.exists() {
-            let parsed: fulu::BeaconState<P> =
-                serde_yaml::from_str(&std::fs::read_to_string(&yaml).unwrap()).unwrap();
-            assert!(
-                parsed == state,
-                "{label}: value.yaml parses to another state"
-            );
+            let text = std::fs::read_to_string(&yaml).unwrap();
+            spec_json::check_value_yaml(&label, &state, &bytes, &text);
         }
         cases += 1;
     }

@@ -60,8 +60,7 @@ macro_rules! containers {
         use super::serde_helpers::{
             hex_fixed_vec, hex_prog_bytes, hex_var_list, list_of_hex_prog_bytes,
             list_of_hex_var_list, quoted_u256, quoted_u64, quoted_u64_fixed_vec,
-            quoted_u64_fixed_vec_vec, quoted_u64_prog_list, quoted_u64_var_list,
-            quoted_u8_prog_list, quoted_u8_var_list,
+            quoted_u64_fixed_vec_vec, quoted_u64_prog_list, quoted_u64_var_list, quoted_u8_list,
         };
         #[allow(unused_imports)]
         use super::*;
@@ -75,7 +74,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Fork`: the fork a state is on, and when it started (epoch).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Fork in [Phase0] {
                 previous_version: Version,
                 current_version: Version,
@@ -87,7 +85,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ForkData`: hashed into the fork digest and signing domains.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct ForkData in [Phase0] {
                 current_version: Version,
                 genesis_validators_root: Hash256,
@@ -109,7 +106,6 @@ macro_rules! containers {
             /// `Validator`: one registry entry; balances are in Gwei, epochs may be
             /// `FAR_FUTURE_EPOCH`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Validator in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -130,7 +126,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `AttestationData`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct AttestationData in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 slot: Slot,
@@ -146,7 +141,6 @@ macro_rules! containers {
             /// `IndexedAttestation`; Electra (EIP-7549) widens it to every committee of the slot.
             /// Gloas's has no preset parameter (module `gloas`).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct IndexedAttestation<P> in [Phase0 Electra] until Gloas {
                 [Phase0..Electra]
@@ -163,7 +157,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingAttestation` (in the phase0 state only).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct PendingAttestation<P> in [Phase0] {
                 aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
@@ -178,7 +171,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Eth1Data`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Eth1Data in [Phase0] {
                 deposit_root: Hash256,
                 #[serde(with = "quoted_u64")]
@@ -190,7 +182,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `HistoricalBatch`: the pre-Capella unit accumulated into `historical_roots`.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct HistoricalBatch<P> in [Phase0] {
                 block_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
@@ -201,7 +192,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositMessage`: what a deposit signature signs.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct DepositMessage in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -213,7 +203,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositData`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct DepositData in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -227,7 +216,6 @@ macro_rules! containers {
             /// `BeaconBlockHeader`: a block with its body replaced by the body root; hashes to the
             /// block root.
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct BeaconBlockHeader in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 slot: Slot,
@@ -242,7 +230,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SigningData`: `hash_tree_root(SigningData(object_root, domain))` is what BLS signs.
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SigningData in [Phase0] {
                 object_root: Hash256,
                 domain: Domain,
@@ -252,7 +239,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBeaconBlockHeader`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SignedBeaconBlockHeader in [Phase0] {
                 message: BeaconBlockHeader,
                 signature: BlsSignature,
@@ -262,7 +248,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ProposerSlashing`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct ProposerSlashing in [Phase0] {
                 signed_header_1: SignedBeaconBlockHeader,
                 signed_header_2: SignedBeaconBlockHeader,
@@ -272,7 +257,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `AttesterSlashing` (Electra's holds Electra's wider `IndexedAttestation`s).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct AttesterSlashing<P> in [Phase0 Electra] until Gloas {
                 attestation_1: IndexedAttestation<P>,
@@ -284,7 +268,6 @@ macro_rules! containers {
             /// `Attestation`; from Electra its aggregation bits span every committee of the slot,
             /// selected by `committee_bits`.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct Attestation<P> in [Phase0 Electra Gloas] progressive [Gloas] {
                 [Phase0..Electra] aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
@@ -299,7 +282,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Deposit`: deposit data with its Merkle proof against the deposit contract root.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Deposit in [Phase0] {
                 proof: FixedVector<Bytes32, DepositProofLength>,
                 data: DepositData,
@@ -309,7 +291,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `VoluntaryExit`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct VoluntaryExit in [Phase0] {
                 #[serde(with = "quoted_u64")]
                 epoch: Epoch,
@@ -321,7 +302,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedVoluntaryExit`.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SignedVoluntaryExit in [Phase0] {
                 message: VoluntaryExit,
                 signature: BlsSignature,
@@ -331,7 +311,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SyncCommittee` (Altair): `SYNC_COMMITTEE_SIZE` public keys and their aggregate.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct SyncCommittee<P> in [Altair] {
                 pubkeys: FixedVector<BlsPublicKey, P::SyncCommitteeSize>,
@@ -343,7 +322,6 @@ macro_rules! containers {
             /// `SyncAggregate` (Altair): which committee members signed, and the aggregate
             /// signature.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct SyncAggregate<P> in [Altair] {
                 sync_committee_bits: BitVector<P::SyncCommitteeSize>,
@@ -355,7 +333,6 @@ macro_rules! containers {
             /// `Withdrawal` (Capella): an amount (Gwei) moved from a validator to an execution
             /// address.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct Withdrawal in [Capella] {
                 #[serde(with = "quoted_u64")]
                 index: WithdrawalIndex,
@@ -370,7 +347,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BLSToExecutionChange` (Capella).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct BLSToExecutionChange in [Capella] {
                 #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
@@ -382,7 +358,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBLSToExecutionChange` (Capella).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct SignedBLSToExecutionChange in [Capella] {
                 message: BLSToExecutionChange,
                 signature: BlsSignature,
@@ -393,7 +368,6 @@ macro_rules! containers {
             /// `HistoricalSummary` (Capella): replaces `HistoricalBatch` roots; its two roots are
             /// the roots of the batch's `block_roots` and `state_roots` vectors.
             #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct HistoricalSummary in [Capella] {
                 block_summary_root: Hash256,
                 state_summary_root: Hash256,
@@ -404,7 +378,6 @@ macro_rules! containers {
             /// `ExecutionPayload` (Bellatrix): the execution block inside the beacon block; from
             /// Gloas inside the `ExecutionPayloadEnvelope` instead.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             ExecutionPayload in [Bellatrix Capella Deneb Gloas] progressive [Gloas] {
                 [Bellatrix..Gloas] {
                     #[serde(with = "list_of_hex_var_list")]
@@ -433,7 +406,6 @@ macro_rules! containers {
             /// roots.
             /// Gloas drops it from the state (the bid and `latest_block_hash` replace it).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             ExecutionPayloadHeader in [Bellatrix Capella Deneb] until Gloas {
                 transactions_root: Hash256,
                 [Capella..] withdrawals_root: Hash256,
@@ -443,7 +415,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositRequest` (Electra, EIP-6110): a deposit seen by the execution layer.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct DepositRequest in [Electra] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -459,7 +430,6 @@ macro_rules! containers {
             /// `WithdrawalRequest` (Electra, EIP-7002): an execution-triggered exit or partial
             /// withdrawal.
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct WithdrawalRequest in [Electra] {
                 source_address: ExecutionAddress,
                 validator_pubkey: BlsPublicKey,
@@ -471,7 +441,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ConsolidationRequest` (Electra, EIP-7251).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct ConsolidationRequest in [Electra] {
                 source_address: ExecutionAddress,
                 source_pubkey: BlsPublicKey,
@@ -484,7 +453,6 @@ macro_rules! containers {
             /// body (from Gloas in the envelope, and the next block's `parent_execution_requests`).
             /// Gloas's has no preset parameter (module `gloas`).
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct ExecutionRequests<P> in [Electra] until Gloas {
                 deposits: VariableList<DepositRequest, P::MaxDepositRequestsPerPayload>,
@@ -497,7 +465,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingDeposit` (Electra): a deposit waiting for churn (amount in Gwei).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct PendingDeposit in [Electra] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
@@ -512,7 +479,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingPartialWithdrawal` (Electra).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct PendingPartialWithdrawal in [Electra] {
                 #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
@@ -526,7 +492,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingConsolidation` (Electra).
             #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             pub struct PendingConsolidation in [Electra] {
                 #[serde(with = "quoted_u64")]
                 source_index: ValidatorIndex,
@@ -539,7 +504,6 @@ macro_rules! containers {
             /// `BeaconBlockBody` (Fulu's is Electra's). Gloas moves the payload, blob commitments
             /// and requests to the envelope and commits to the builder's bid instead.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct BeaconBlockBody<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas]
                 progressive [Gloas] {
@@ -589,7 +553,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlock`: every fork's has the same five fields; only the body changes.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct BeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 #[serde(with = "quoted_u64")]
@@ -620,7 +583,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBeaconBlock`.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct SignedBeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 message: BeaconBlock<P>,
@@ -647,7 +609,6 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconState`.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu Gloas]
                 progressive [Gloas] {
@@ -685,17 +646,17 @@ macro_rules! containers {
                         VariableList<PendingAttestation<P>, P::MaxPendingAttestations>,
                 }
                 [Altair..Gloas] {
-                    #[serde(with = "quoted_u8_var_list")]
+                    #[serde(with = "quoted_u8_list")]
                     previous_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
-                    #[serde(with = "quoted_u8_var_list")]
+                    #[serde(with = "quoted_u8_list")]
                     current_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
                 }
                 [Gloas..] {
-                    #[serde(with = "quoted_u8_prog_list")]
+                    #[serde(with = "quoted_u8_list")]
                     previous_epoch_participation: ProgressiveList<ParticipationFlags>,
-                    #[serde(with = "quoted_u8_prog_list")]
+                    #[serde(with = "quoted_u8_list")]
                     current_epoch_participation: ProgressiveList<ParticipationFlags>,
                 }
                 justification_bits: BitVector<JustificationBitsLength>,

@@ -20,7 +20,6 @@ use super::forks::container;
 container! {
     /// A staked builder (`BeaconState.builders`).
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct Builder {
         pubkey: BlsPublicKey,
         #[serde(with = "serde_utils::quoted_u8")]
@@ -38,7 +37,6 @@ container! {
 container! {
     /// A payment owed by a builder, withdrawn once it is due.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct BuilderPendingWithdrawal {
         fee_recipient: ExecutionAddress,
         #[serde(with = "quoted_u64")]
@@ -51,7 +49,6 @@ container! {
 container! {
     /// A bid's payment to the proposer, waiting for the payload-timeliness quorum (`weight`).
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct BuilderPendingPayment {
         #[serde(with = "quoted_u64")]
         weight: Gwei,
@@ -64,7 +61,6 @@ container! {
 container! {
     /// What a payload-timeliness committee member attests to.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct PayloadAttestationData {
         beacon_block_root: Hash256,
         #[serde(with = "quoted_u64")]
@@ -77,7 +73,6 @@ container! {
 container! {
     /// One committee member's payload attestation, as gossiped.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct PayloadAttestationMessage {
         #[serde(with = "quoted_u64")]
         validator_index: ValidatorIndex,
@@ -89,7 +84,6 @@ container! {
 container! {
     /// An execution-layer request to deposit to a builder.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct BuilderDepositRequest {
         pubkey: BlsPublicKey,
         withdrawal_credentials: Bytes32,
@@ -102,7 +96,6 @@ container! {
 container! {
     /// An execution-layer request to exit a builder.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct BuilderExitRequest {
         source_address: ExecutionAddress,
         pubkey: BlsPublicKey,
@@ -113,7 +106,6 @@ crate::progressive_container! {
     /// A builder's bid for the slot's payload, committed to in the block and kept in the state
     /// (`latest_execution_payload_bid`).
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct ExecutionPayloadBid active_fields [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] {
         parent_block_hash: Hash32,
         parent_block_root: Hash256,
@@ -140,7 +132,6 @@ crate::progressive_container! {
 container! {
     /// A bid with the builder's signature.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct SignedExecutionPayloadBid {
         message: ExecutionPayloadBid,
         signature: BlsSignature,
@@ -151,7 +142,6 @@ crate::progressive_container! {
     /// `IndexedAttestation` (EIP-7688): its indices are a `ProgressiveList`, so unlike earlier
     /// forks' it has no preset parameter.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct IndexedAttestation active_fields all {
         #[serde(with = "quoted_u64_prog_list")]
         attesting_indices: ProgressiveList<ValidatorIndex>,
@@ -163,7 +153,6 @@ crate::progressive_container! {
 container! {
     /// `AttesterSlashing`: two Gloas `IndexedAttestation`s.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct AttesterSlashing {
         attestation_1: IndexedAttestation,
         attestation_2: IndexedAttestation,
@@ -174,7 +163,6 @@ crate::progressive_container! {
     /// `ExecutionRequests` (EIP-7688): every list a `ProgressiveList`, plus the builder requests
     /// (EIP-8282). In the envelope, and in the next block as `parent_execution_requests`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     pub struct ExecutionRequests active_fields all {
         deposits: ProgressiveList<DepositRequest>,
         withdrawals: ProgressiveList<WithdrawalRequest>,
@@ -187,7 +175,6 @@ crate::progressive_container! {
 crate::progressive_container! {
     /// The slot's payload-timeliness committee's aggregated attestation, in the next block.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     #[serde(bound = "P: Preset")]
     pub struct PayloadAttestation<P> active_fields all {
         aggregation_bits: BitVector<P::PtcSize>,
@@ -199,7 +186,6 @@ crate::progressive_container! {
 crate::progressive_container! {
     /// A payload attestation with its committee bits resolved to validator indices.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     #[serde(bound = "P: Preset")]
     pub struct IndexedPayloadAttestation<P> active_fields all {
         #[serde(with = "quoted_u64_var_list")]
@@ -213,7 +199,6 @@ crate::progressive_container! {
     /// The builder's payload for a beacon block, revealed after the block. It has no state root:
     /// its effects are processed by the next block (`parent_execution_requests`).
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     #[serde(bound = "P: Preset")]
     pub struct ExecutionPayloadEnvelope<P> active_fields all {
         payload: ExecutionPayload<P>,
@@ -228,7 +213,6 @@ crate::progressive_container! {
 container! {
     /// An envelope with the builder's signature.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
     #[serde(bound = "P: Preset")]
     pub struct SignedExecutionPayloadEnvelope<P> {
         message: ExecutionPayloadEnvelope<P>,

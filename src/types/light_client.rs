@@ -25,7 +25,7 @@ use tree_hash::TreeHash;
 use tree_hash_derive::TreeHash;
 
 pub use super::altair::{BeaconBlockHeader, SyncAggregate, SyncCommittee};
-use super::json::decode_json;
+use super::any::define_any;
 use super::serde_helpers::quoted_u64;
 use super::*;
 
@@ -47,7 +47,6 @@ macro_rules! lc_containers {
             /// `LightClientBootstrap`: a header the client trusts by root, plus the sync committee
             /// of its state proven against `header.beacon.state_root`.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientBootstrap<P> {
                 header: $header,
@@ -60,7 +59,6 @@ macro_rules! lc_containers {
             /// `LightClientUpdate`: a header attested by the sync committee, optionally the next
             /// committee and a finalized header, each proven against the attested state root.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientUpdate<P> {
                 attested_header: $header,
@@ -78,7 +76,6 @@ macro_rules! lc_containers {
         $crate::types::forks::container! {
             /// `LightClientFinalityUpdate`: a `LightClientUpdate` without the next committee.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientFinalityUpdate<P> {
                 attested_header: $header,
@@ -93,7 +90,6 @@ macro_rules! lc_containers {
         $crate::types::forks::container! {
             /// `LightClientOptimisticUpdate`: only the attested header and its signature.
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientOptimisticUpdate<P> {
                 attested_header: $header,
@@ -112,7 +108,6 @@ pub mod altair {
     crate::types::forks::container! {
         /// Altair `LightClientHeader`.
         #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
         pub struct LightClientHeader {
             beacon: BeaconBlockHeader,
         }
@@ -128,7 +123,6 @@ macro_rules! lc_family_with_payload {
         crate::types::forks::container! {
             #[doc = $doc]
             #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
             #[serde(bound = "P: Preset")]
             pub struct LightClientHeader<P> {
                 beacon: BeaconBlockHeader,
@@ -181,7 +175,6 @@ pub mod gloas {
     crate::types::forks::container! {
         /// Gloas `LightClientHeader`.
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-        #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Deserialize))]
         pub struct LightClientHeader {
             beacon: BeaconBlockHeader,
             execution_block_hash: Hash32,
@@ -321,70 +314,21 @@ impl<P: Preset> LightClientHeader<P> {
     }
 }
 
-/// Defines a fork-tagged enum over one light-client container with SSZ, JSON and root helpers.
+/// Defines a fork-tagged enum over one light-client container ([`define_any`]'s SSZ, JSON and
+/// root helpers) with the Beacon API's `{"version", "data"}` envelope both ways.
 macro_rules! lc_enum {
     ($(#[$doc:meta])* $name:ident, $type_name:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-        #[serde(untagged, bound = "P: Preset")]
-        pub enum $name<P: Preset> {
-            Altair(altair::$name<P>),
-            Bellatrix(altair::$name<P>),
-            Capella(capella::$name<P>),
-            Deneb(deneb::$name<P>),
-            Electra(electra::$name<P>),
-            Fulu(electra::$name<P>),
-            Gloas(gloas::$name<P>),
-        }
+        define_any!($(#[$doc])* $name, $type_name, {
+            Altair => altair::$name<P>,
+            Bellatrix => altair::$name<P>,
+            Capella => capella::$name<P>,
+            Deneb => deneb::$name<P>,
+            Electra => electra::$name<P>,
+            Fulu => electra::$name<P>,
+            Gloas => gloas::$name<P>,
+        });
 
         impl<P: Preset> $name<P> {
-            /// The SSZ type name, as consensus-spec-tests folders spell it.
-            pub const TYPE_NAME: &'static str = $type_name;
-
-            /// Decodes SSZ bytes as this type at `fork`; phase0 has no light-client types.
-            pub fn from_ssz_bytes(fork: ForkName, bytes: &[u8]) -> Result<Self, TypesError> {
-                let f = Some(fork);
-                Ok(match fork {
-                    ForkName::Phase0 => {
-                        return Err(TypesError::TypeNotInFork {
-                            type_name: $type_name.to_string(),
-                            fork,
-                        })
-                    }
-                    ForkName::Altair => Self::Altair(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Bellatrix => Self::Bellatrix(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Capella => Self::Capella(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Deneb => Self::Deneb(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Electra => Self::Electra(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Fulu => Self::Fulu(decode_ssz(bytes, $type_name, f)?),
-                    ForkName::Gloas => Self::Gloas(decode_ssz(bytes, $type_name, f)?),
-                })
-            }
-
-            /// Parses the JSON `data` object (Beacon API form) of this type at `fork`, through
-            /// the schema-driven reader ([`super::json`]).
-            pub fn from_json_value(
-                fork: ForkName,
-                value: serde_json::Value,
-            ) -> Result<Self, TypesError> {
-                let value = &value;
-                Ok(match fork {
-                    ForkName::Phase0 => {
-                        return Err(TypesError::TypeNotInFork {
-                            type_name: $type_name.to_string(),
-                            fork,
-                        })
-                    }
-                    ForkName::Altair => Self::Altair(decode_json(value, $type_name, fork)?),
-                    ForkName::Bellatrix => Self::Bellatrix(decode_json(value, $type_name, fork)?),
-                    ForkName::Capella => Self::Capella(decode_json(value, $type_name, fork)?),
-                    ForkName::Deneb => Self::Deneb(decode_json(value, $type_name, fork)?),
-                    ForkName::Electra => Self::Electra(decode_json(value, $type_name, fork)?),
-                    ForkName::Fulu => Self::Fulu(decode_json(value, $type_name, fork)?),
-                    ForkName::Gloas => Self::Gloas(decode_json(value, $type_name, fork)?),
-                })
-            }
-
             /// Parses a Beacon API envelope `{"version": "<fork>", "data": {...}}`.
             pub fn from_versioned_json(value: serde_json::Value) -> Result<Self, TypesError> {
                 let (fork, data) = split_versioned(value, $type_name)?;
@@ -394,41 +338,6 @@ macro_rules! lc_enum {
             /// The Beacon API envelope `{"version": "<fork>", "data": {...}}`.
             pub fn to_versioned_json(&self) -> serde_json::Value {
                 serde_json::json!({ "version": self.fork().as_str(), "data": self })
-            }
-
-            /// The fork this value was served for.
-            pub fn fork(&self) -> ForkName {
-                match self {
-                    Self::Altair(_) => ForkName::Altair,
-                    Self::Bellatrix(_) => ForkName::Bellatrix,
-                    Self::Capella(_) => ForkName::Capella,
-                    Self::Deneb(_) => ForkName::Deneb,
-                    Self::Electra(_) => ForkName::Electra,
-                    Self::Fulu(_) => ForkName::Fulu,
-                    Self::Gloas(_) => ForkName::Gloas,
-                }
-            }
-
-            /// SSZ encoding.
-            pub fn as_ssz_bytes(&self) -> Vec<u8> {
-                match self {
-                    Self::Altair(x) | Self::Bellatrix(x) => x.as_ssz_bytes(),
-                    Self::Capella(x) => x.as_ssz_bytes(),
-                    Self::Deneb(x) => x.as_ssz_bytes(),
-                    Self::Electra(x) | Self::Fulu(x) => x.as_ssz_bytes(),
-                    Self::Gloas(x) => x.as_ssz_bytes(),
-                }
-            }
-
-            /// `hash_tree_root` of the value.
-            pub fn tree_hash_root(&self) -> Hash256 {
-                match self {
-                    Self::Altair(x) | Self::Bellatrix(x) => x.tree_hash_root(),
-                    Self::Capella(x) => x.tree_hash_root(),
-                    Self::Deneb(x) => x.tree_hash_root(),
-                    Self::Electra(x) | Self::Fulu(x) => x.tree_hash_root(),
-                    Self::Gloas(x) => x.tree_hash_root(),
-                }
             }
         }
     };

@@ -12,9 +12,7 @@
 //! Beacon API JSON form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes).
 //! It also implements [`SszSchema`], the layout the byte-level merkleizer walks and the one
 //! JSON reader ([`json`]) follows: JSON becomes SSZ bytes, then the typed value, so the wasm
-//! carries no per-container deserializer. A serde `Deserialize` is derived on native targets
-//! only (tests, the devnet and the CLI); it accepts plain numbers so the consensus-spec-tests
-//! `value.yaml` files parse.
+//! carries no per-container deserializer; native code and tests read JSON the same way.
 
 pub mod any;
 mod containers;

@@ -22,6 +22,8 @@ use beacon_lightsync::devnet::chain::ChainOptions;
 use beacon_lightsync::devnet::{Devnet, DevnetOptions};
 use beacon_lightsync::event::Event;
 use beacon_lightsync::store::{AnchorRecord, MemoryStore};
+use beacon_lightsync::types::json::json_to_ssz;
+use beacon_lightsync::types::SszSchema;
 use beacon_lightsync::ws::{FixedClock, SystemClock, WsCheckpoint};
 use futures::executor::block_on;
 
@@ -347,6 +349,14 @@ pub fn control(base: &str, path_and_query: &str) -> serde_json::Value {
         .send_string("")
         .unwrap_or_else(|e| panic!("control {path_and_query}: {e}"));
     serde_json::from_str(&r.into_string().unwrap()).unwrap()
+}
+
+/// `value`, the Beacon API JSON of a `T`, read through the crate's one JSON reader
+/// (`types::json`: JSON to SSZ bytes by `T`'s schema, then `T`'s SSZ decoder).
+pub fn from_json<T: ssz::Decode + SszSchema>(value: &serde_json::Value) -> T {
+    let name = std::any::type_name::<T>();
+    let bytes = json_to_ssz(&T::ssz_type(), value).unwrap_or_else(|e| panic!("{name}: {e}"));
+    T::from_ssz_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"))
 }
 
 /// What a `lightsync` run printed, and its exit code.
