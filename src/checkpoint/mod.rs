@@ -539,6 +539,30 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         Ok(())
     }
 
+    /// The [`CheckedState`] of a flow whose checks all passed: `hashed` anchored at `block_root`
+    /// (`linked` through its `latest_block_header`), with the anchor block's payload (looked up
+    /// at `p` when there is a provider).
+    async fn checked(
+        &self,
+        p: Option<&A>,
+        hashed: hashing::HashedState,
+        block_root: Root,
+        linked: bool,
+        provider: String,
+    ) -> Result<CheckedState<'static>, CheckpointError> {
+        let payload = self.anchor_payload(p, &hashed.kept, &block_root).await?;
+        Ok(CheckedState {
+            state: hashed.kept,
+            fork: hashed.fork,
+            state_root: hashed.root,
+            block_root,
+            linked,
+            provider,
+            payload,
+            chunks: hashed.chunks,
+        })
+    }
+
     /// The anchor block's payload for a verified state (`None` before Gloas): FULL when the state
     /// already holds its bid's payload, else the envelope of `block_root` from `p` decides
     /// (404: EMPTY; served: FULL once it passed [`verify_execution_payload_envelope`]). Without a
@@ -707,7 +731,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 state_id,
             });
         };
-        let (fork, state_root) = (state.fork, state.root);
+        let state_root = state.root;
         let expected = header.header.state_root.0;
         if state_root != expected {
             return Err(CheckpointError::StateRootMismatch {
@@ -735,18 +759,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: hex0x(block_root),
             });
         }
-        let payload = self.anchor_payload(Some(p), &state.kept, &root).await?;
         drop(view);
-        Ok(CheckedState {
-            state: state.kept,
-            chunks: state.chunks,
-            fork,
-            state_root,
-            block_root: root,
-            linked: false,
-            provider: url,
-            payload,
-        })
+        self.checked(Some(p), state, root, false, url).await
     }
 
     /// The epoch-boundary state at `boundary` for a block at an earlier slot: it must be at that
@@ -767,7 +781,6 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 state_id,
             });
         };
-        let (fork, state_root) = (state.fork, state.root);
         let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         let link = |what: &'static str, expected: String, actual: String| {
@@ -806,20 +819,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 sr.map(hex0x).unwrap_or_default(),
             );
         }
-        let payload = self
-            .anchor_payload(Some(p), &state.kept, &header.root)
-            .await?;
         drop(view);
-        Ok(CheckedState {
-            state: state.kept,
-            chunks: state.chunks,
-            fork,
-            state_root,
-            block_root: header.root,
-            linked: true,
-            provider: url,
-            payload,
-        })
+        self.checked(Some(p), state, header.root, true, url).await
     }
 
     /// The quorum on finalized checkpoints across providers: the agreeing providers, in order.
@@ -920,7 +921,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 state_id: state_id.to_string(),
             });
         };
-        let (fork, state_root) = (state.fork, state.root);
+        let state_root = state.root;
         let view = state.kept.view();
         self.check_state_genesis(&url, &view)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
@@ -932,20 +933,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
                 actual: state_root,
             });
         }
-        let payload = self
-            .anchor_payload(Some(p), &state.kept, &block_root)
-            .await?;
         drop(view);
-        Ok(CheckedState {
-            state: state.kept,
-            chunks: state.chunks,
-            fork,
-            state_root,
-            block_root,
-            linked: advanced,
-            provider: url,
-            payload,
-        })
+        self.checked(Some(p), state, block_root, advanced, url)
+            .await
     }
 
     /// The local-state flow: fork from the bytes, epoch-aligned, this network's, hashed. A Gloas
@@ -977,18 +967,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> CheckpointSync<'a, A
         }
         self.check_state_genesis(STATE_FILE, &view)?;
         let (block_root, advanced) = latest_block_root(&view, &state_root);
-        let payload = self.anchor_payload(None, &hashed.kept, &block_root).await?;
         drop(view);
-        Ok(CheckedState {
-            state: hashed.kept,
-            fork,
-            state_root,
-            block_root,
-            linked: advanced,
-            provider: STATE_FILE.to_string(),
-            payload,
-            chunks: hashed.chunks,
-        })
+        self.checked(None, hashed, block_root, advanced, STATE_FILE.to_string())
+            .await
     }
 
     /// The anchor record of a checked state, with the weak-subjectivity check applied.
