@@ -454,7 +454,7 @@ fn follow_prints_one_json_line_per_step_and_stops() {
     // Standard input at its end: the first step, then stop.
     let out = lightsync(&base);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(lines(&out).len(), 1, "{}", out.stdout);
+    assert_eq!(lines(&out).len(), 1, "{:?} {:?}", out.stdout, out.stderr);
 }
 
 #[test]

@@ -246,73 +246,61 @@ fn run_progressive(args: &[String]) -> Result<(), String> {
         "", "List[T,2^40]", "ProgressiveList", "ratio"
     );
 
+    /// The two rows of element type `T` (`name`): `List[T, 2^40]` and `ProgressiveList[T]` over
+    /// `items`, hashed from their SSZ bytes and typed, once both ways agree on both roots.
+    fn rows<T: Clone + Encode + ssz::Decode + TreeHash + SszSchema>(
+        name: &str,
+        items: Vec<T>,
+        budget: Duration,
+        row: impl Fn(&str, f64, f64),
+    ) -> Result<(), String> {
+        let n = items.len() as u64;
+        let list = VariableList::<T, Limit>::new(items.clone()).map_err(|e| format!("{e:?}"))?;
+        let prog = ProgressiveList::new(items);
+        let bytes = prog.as_ssz_bytes();
+        let (list_ty, prog_ty) = (
+            VariableList::<T, Limit>::ssz_type(),
+            ProgressiveList::<T>::ssz_type(),
+        );
+        if merkle::hash_tree_root(&list_ty, &bytes) != Ok(list.tree_hash_root().0)
+            || merkle::hash_tree_root(&prog_ty, &bytes) != Ok(prog.tree_hash_root().0)
+        {
+            return Err(format!(
+                "expected the typed and byte-level roots of the {name} lists to agree"
+            ));
+        }
+        row(
+            &format!("{name}, from bytes"),
+            time_per(budget, n, || {
+                let _ = std::hint::black_box(merkle::hash_tree_root(&list_ty, &bytes));
+            }),
+            time_per(budget, n, || {
+                let _ = std::hint::black_box(merkle::hash_tree_root(&prog_ty, &bytes));
+            }),
+        );
+        row(
+            &format!("{name}, typed"),
+            time_per(budget, n, || {
+                let _ = std::hint::black_box(list.tree_hash_root());
+            }),
+            time_per(budget, n, || {
+                let _ = std::hint::black_box(prog.tree_hash_root());
+            }),
+        );
+        Ok(())
+    }
+
     let words: Vec<u64> = (0..n)
         .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
         .collect();
-    let list = VariableList::<u64, Limit>::new(words.clone()).map_err(|e| format!("{e:?}"))?;
-    let prog = ProgressiveList::new(words);
-    let bytes = prog.as_ssz_bytes();
-    let (list_ty, prog_ty) = (
-        VariableList::<u64, Limit>::ssz_type(),
-        ProgressiveList::<u64>::ssz_type(),
-    );
-    let root = |ty: &merkle::SszType| merkle::hash_tree_root(ty, &bytes).map_err(|e| e.to_string());
-    root(&list_ty)?;
-    root(&prog_ty)?;
-    row(
-        "uint64, from bytes",
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(merkle::hash_tree_root(&list_ty, &bytes));
-        }),
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(merkle::hash_tree_root(&prog_ty, &bytes));
-        }),
-    );
-    row(
-        "uint64, typed",
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(list.tree_hash_root());
-        }),
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(prog.tree_hash_root());
-        }),
-    );
-
+    rows("uint64", words, budget, row)?;
     let checkpoints: Vec<Checkpoint> = (0..n)
         .map(|i| Checkpoint {
             epoch: i,
             root: crate::types::Hash256::repeat_byte(i as u8),
         })
         .collect();
-    let list = VariableList::<Checkpoint, Limit>::new(checkpoints.clone())
-        .map_err(|e| format!("{e:?}"))?;
-    let prog = ProgressiveList::new(checkpoints);
-    let bytes = prog.as_ssz_bytes();
-    let (list_ty, prog_ty) = (
-        VariableList::<Checkpoint, Limit>::ssz_type(),
-        ProgressiveList::<Checkpoint>::ssz_type(),
-    );
-    if merkle::hash_tree_root(&prog_ty, &bytes) != Ok(prog.tree_hash_root().0) {
-        return Err("expected the typed and byte-level progressive roots to agree".into());
-    }
-    row(
-        "Checkpoint, from bytes",
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(merkle::hash_tree_root(&list_ty, &bytes));
-        }),
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(merkle::hash_tree_root(&prog_ty, &bytes));
-        }),
-    );
-    row(
-        "Checkpoint, typed",
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(list.tree_hash_root());
-        }),
-        time_per(budget, n, || {
-            let _ = std::hint::black_box(prog.tree_hash_root());
-        }),
-    );
+    rows("Checkpoint", checkpoints, budget, row)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use beacon_lightsync::beacon_api::{BeaconApi, HttpBeaconApi, UreqTransport};
 use beacon_lightsync::checkpoint::{
@@ -404,42 +404,34 @@ pub fn run_cli(cmd: &mut Command, hold_stdin: bool) -> CliOut {
         .spawn()
         .expect("lightsync starts");
     let stdin = child.stdin.take();
-    let stdout = read_to_end(child.stdout.take());
-    let stderr = read_to_end(child.stderr.take());
-    let deadline = Instant::now() + CLI_TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("lightsync's status") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    drop(stdin);
-    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
-    let Some(status) = status else {
-        panic!(
-            "`lightsync {:?}` still ran after {CLI_TIMEOUT:?} and was killed\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            cmd.get_args().collect::<Vec<_>>()
-        );
-    };
-    CliOut {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    let finished = rx.recv_timeout(CLI_TIMEOUT);
+    if finished.is_err() {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
     }
-}
-
-/// Reads a child's pipe to its end on a thread of its own (so a full pipe never blocks the child).
-fn read_to_end(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
+    drop(stdin);
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    match finished {
+        Ok(out) => {
+            let out = out.expect("lightsync's output");
+            CliOut {
+                code: out.status.code().unwrap_or(-1),
+                stdout: text(&out.stdout),
+                stderr: text(&out.stderr),
+            }
         }
-        String::from_utf8_lossy(&bytes).into_owned()
-    })
+        Err(_) => {
+            let out = rx.recv().unwrap().expect("lightsync's output");
+            panic!(
+                "`lightsync {:?}` still ran after {CLI_TIMEOUT:?} and was killed\nstdout:\n{}\nstderr:\n{}",
+                cmd.get_args().collect::<Vec<_>>(),
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+    }
 }
