@@ -724,19 +724,34 @@ impl StreamingStateRoot {
     /// Drops the bytes no task needs any more from the front of the window, once they are at
     /// least as many as the bytes it still holds (so each byte is moved at most about once).
     fn release(&mut self) {
-        let Some(plan) = self.plan.as_ref() else {
+        let Some(from) = self.needed_from() else {
             return;
         };
         let end = self.received();
-        let from = plan
-            .tasks()
-            .get(self.low.min(self.next))
-            .map_or(end, |t| t.range.start.min(end));
         let dead = from - self.base;
         if dead > 0 && dead >= end - from {
             self.window.drain(..dead);
             self.base = from;
         }
+    }
+
+    /// The first byte a task still needs (the start of the first task whose root is not in),
+    /// once the state is planned; the bytes before it are released.
+    fn needed_from(&self) -> Option<usize> {
+        let plan = self.plan.as_ref()?;
+        let end = self.received();
+        Some(
+            plan.tasks()
+                .get(self.low.min(self.next))
+                .map_or(end, |t| t.range.start.min(end)),
+        )
+    }
+
+    /// Bytes received that a task still needs: from the first task whose root is not in to the
+    /// last byte received (every byte received before the state is planned). What the window
+    /// must hold, whatever order the roots come back in.
+    pub fn unhashed_len(&self) -> usize {
+        self.received() - self.needed_from().unwrap_or(self.base)
     }
 
     /// The window's bytes of state range `r`, when they are all in it.
