@@ -1041,6 +1041,37 @@ mod tests {
         }
     }
 
+    /// What a stream still needs is counted from the first task whose root is not in: roots
+    /// of later tasks coming back first do not shrink it; that first root does.
+    #[test]
+    fn unhashed_len_counts_from_the_first_task_without_its_root() {
+        let bytes = genesis();
+        let mut s =
+            StreamingStateRoot::new(ForkName::Phase0, PresetName::Mainnet, bytes.len(), 100_000);
+        assert_eq!(s.unhashed_len(), 0);
+        s.push(&bytes[..7]).unwrap();
+        assert_eq!(s.unhashed_len(), 7, "before the plan, every byte");
+        s.push(&bytes[7..]).unwrap();
+        let mut handed = Vec::new();
+        while let Some((i, spec, b)) = s.next_ready() {
+            handed.push((i, spec, b.to_vec()));
+        }
+        assert!(handed.len() > 3);
+        let first = s.plan().unwrap().tasks()[0].range.start;
+        assert_eq!(s.unhashed_len(), bytes.len() - first);
+        let mut h = TaskHasher::new(ForkName::Phase0, PresetName::Mainnet);
+        for (i, spec, b) in handed.iter().skip(1) {
+            let r = h.hash(spec, b).unwrap();
+            s.set_task_root(*i, r).unwrap();
+        }
+        assert_eq!(s.unhashed_len(), bytes.len() - first, "task 0 still out");
+        let (i, spec, b) = &handed[0];
+        let r = h.hash(spec, b).unwrap();
+        s.set_task_root(*i, r).unwrap();
+        assert_eq!(s.unhashed_len(), 0, "every root in");
+        assert!(s.finish().is_ok());
+    }
+
     #[test]
     fn bad_streams_give_typed_errors() {
         let bytes = genesis();
