@@ -1,7 +1,8 @@
 // Benchmarks, measured side by side in one run: the native CLI and the wasm build in headless
 // Chromium on the same bytes. Prints a table and the ratios, and writes bench-results/*.json.
 //
-// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [verify] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+// usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [memory] [backfill] [verify] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
+//        memory: [--workers-list 0,1,2] (hash workers of each start(), from the download and from a state file)
 //        state: [--fork fulu,gloas] (the devnet fork of each size's states, side by side; default fulu) [--no-lodestar]
 //        verify: [--headers 1000000] [--workers 2]   follow: [--advances N] [--seconds-per-slot T]
 import { execFileSync, spawnSync } from "node:child_process";
@@ -94,6 +95,21 @@ function procMem(pid) {
   return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
 }
 
+/** The renderer processes of a plain Chromium (launchPlain: its own process group, led by `pgid`). */
+function rendererPidsOf(pgid) {
+  const out = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      // Fields after the command's closing parenthesis: state, ppid, pgrp, ...
+      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (pgrp === pgid && fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes("--type=renderer")) out.push(Number(d));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
 async function rendererPids(cdp) {
   const { processInfo } = await cdp.send("SystemInfo.getProcessInfo");
   return new Set(processInfo.filter((p) => p.type === "renderer").map((p) => p.id));
@@ -113,11 +129,16 @@ async function freshPage(browser, cdp, url) {
   // live renderer is a candidate and reads take the largest.
   const pids = [...(await rendererPids(cdp))].filter((p) => !before.has(p) && fs.existsSync(`/proc/${p}/status`));
   if (pids.length === 0) throw new Error("expected a new renderer process, got none");
+  const live = () => pids.filter((p) => fs.existsSync(`/proc/${p}/status`));
   const mem = () => {
-    const all = pids.filter((p) => fs.existsSync(`/proc/${p}/status`)).map(procMem);
-    return { rss: Math.max(...all.map((m) => m.rss)), hwm: Math.max(...all.map((m) => m.hwm)) };
+    const all = live().map(procMem);
+    return { rss: Math.max(...all.map((m) => m.rss)), hwm: Math.max(...all.map((m) => m.hwm)), rssSum: all.reduce((a, m) => a + m.rss, 0) };
   };
-  return { page, mem, close: () => ctx.close() };
+  // The kernel's peak (VmHWM) counts from the process start, so it includes what loading the page
+  // and compiling the package cost at their peak; writing 5 to clear_refs restarts it from the
+  // current resident set, so a peak read later is the peak of what ran since.
+  const resetPeak = () => { for (const p of live()) fs.writeFileSync(`/proc/${p}/clear_refs`, "5"); };
+  return { page, mem, resetPeak, close: () => ctx.close() };
 }
 
 /**
@@ -129,9 +150,12 @@ async function checkpointPage(browser, cdp, url) {
   try {
     await pg.page.evaluate(() => window.bench.ready);
     const base = pg.mem();
+    pg.resetPeak();
     const r = await pg.page.evaluate(() => window.bench.run());
     r.rendererPeakBytes = pg.mem().hwm;
     r.rendererBaseBytes = base.rss;
+    // The peak before the reset: page load and the package's compilation.
+    r.rendererLoadPeakBytes = base.hwm;
     return r;
   } finally {
     await pg.close();
@@ -155,7 +179,21 @@ function nativeRootThreads(file, threads, fork = "fulu") {
 async function plainRun(url, timeoutMs = 600_000) {
   let deliver;
   const posted = new Promise((r) => (deliver = r));
+  let browser = null;
+  const mem = {};
   const srv = http.createServer((req, res) => {
+    if (req.method === "GET" && req.url.startsWith("/mem?at=")) {
+      // The page's memory hand-shake (checkpoint.html `memReport`): it waits for this answer, so
+      // the read is taken with the page at that point.
+      const at = new URL(req.url, "http://x").searchParams.get("at");
+      const pids = rendererPidsOf(browser.child.pid);
+      const all = pids.map(procMem);
+      mem[at] = { rss: all.reduce((a, m) => a + m.rss, 0), hwm: all.reduce((a, m) => a + m.hwm, 0), renderers: pids.length };
+      if (at === "base") for (const p of pids) fs.writeFileSync(`/proc/${p}/clear_refs`, "5");
+      res.writeHead(200, { "Access-Control-Allow-Origin": "*", "Content-Type": "application/json" });
+      res.end(JSON.stringify(mem[at]));
+      return;
+    }
     const parts = [];
     req.on("data", (c) => parts.push(c));
     req.on("end", () => {
@@ -166,13 +204,16 @@ async function plainRun(url, timeoutMs = 600_000) {
   });
   await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   const report = `http://127.0.0.1:${srv.address().port}/result`;
-  const browser = launchPlain(`${url}&report=${encodeURIComponent(report)}`);
+  browser = launchPlain(`${url}&report=${encodeURIComponent(report)}`);
   try {
     const exited = new Promise((_, reject) => browser.child.once("exit", (c) => reject(new Error(`chromium exited with ${c}`))));
     const limit = new Promise((_, reject) =>
       setTimeout(() => reject(new Error(`no result within ${timeoutMs / 60_000} min`)), timeoutMs).unref());
     const r = JSON.parse(await Promise.race([posted, exited, limit]));
     if (r.error) throw new Error(`page: ${r.error}`);
+    // Every read, as resident set (and peak) above the base.
+    if (mem.base) r.memoryAt = Object.fromEntries(Object.entries(mem).map(([k, v]) => [k, { rss: v.rss - mem.base.rss, hwm: v.hwm - mem.base.rss }]));
+    if (mem.base && mem.end) r.memory = { rendererBaseBytes: mem.base.rss, rendererPeakBytes: mem.end.hwm, rendererEndBytes: mem.end.rss, renderers: mem.end.renderers };
     return r;
   } finally {
     await browser.close();
@@ -214,6 +255,12 @@ async function stateSuite(base) {
         const cq = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&hashWorkers=${workers}&pkg=${BENCH_PKG}`;
         const start = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}`);
         if (start.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() anchor state ${start.anchor.stateRoot}, expected ${expected}`);
+        // With LIGHTSYNC_BENCH_BASELINE: the baseline build's start() beside this one's.
+        const startBaseline = BASELINE_DIR ? await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq.replace(`pkg=${BENCH_PKG}`, `pkg=${BASELINE_PKG}`)}`) : null;
+        if (startBaseline && startBaseline.anchor.stateRoot !== expected) throw new Error(`${n} validators: baseline start() anchor state ${startBaseline.anchor.stateRoot}, expected ${expected}`);
+        // The same from a local state file: the same bytes as a Blob in the page (stateFile).
+        const fromFile = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}&stateFile=1`);
+        if (fromFile.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() from a state file: anchor state ${fromFile.anchor.stateRoot}, expected ${expected}`);
         // --no-lodestar: ours only (Lodestar takes minutes at 2M validators on a busy machine).
         const skip = { root: expected, decodeMs: NaN, rootMs: NaN, totalMs: NaN, api: "skipped" };
         const lode = noLodestar ? skip : await a.page.evaluate(() => window.bench.lodestar("value"));
@@ -238,7 +285,7 @@ async function stateSuite(base) {
         start.plain = pick(startPlain);
         for (const [who, r] of [["ours (plain)", oursPlain.root], ["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
           if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
-        rows.push({ validators: n, fork, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, oursPeakBytes: oursMem.hwm,
+        rows.push({ validators: n, fork, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, startBaseline, fromFile, oursPeakBytes: oursMem.hwm,
           pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
       } finally {
         await dn.stop();
@@ -266,7 +313,19 @@ async function stateSuite(base) {
     const cAdded = c.rendererPeakBytes - c.rendererBaseBytes, oAdded = r.oursPeakBytes - r.pageBaseBytes;
     console.log(`| ${label(r)} | bare streaming root | ${sec(o.downloadMs)} | ${sec(o.afterLastByteMs)} | - | ${sec(o.totalMs)} | ${workers} | ${lag(o)} | ${MiB(oAdded)} MiB (${(oAdded / r.sszBytes).toFixed(2)}x) |`);
     console.log(`| ${label(r)} | LightSync.start() total | ${sec(c.downloadMs)} | ${sec(c.hashMs)} | ${sec(c.anchorMs + c.storeMs)} | ${sec(c.totalMs)} | ${c.hashWorkers}${c.warnings.length ? ` (${c.warnings.join(", ")})` : ""} | ${lag(c)} | ${MiB(cAdded)} MiB (${(cAdded / r.sszBytes).toFixed(2)}x) |`);
+    const b = r.startBaseline;
+    if (b) {
+      const bAdded = b.rendererPeakBytes - b.rendererBaseBytes;
+      console.log(`| ${label(r)} | LightSync.start() total, baseline build | ${sec(b.downloadMs)} | ${sec(b.hashMs)} | ${sec(b.anchorMs + b.storeMs)} | ${sec(b.totalMs)} | ${b.hashWorkers} | (with CDP attached) ${b.longestTaskMs.toFixed(0)} / ${b.maxTimerGapMs.toFixed(0)} | ${MiB(bAdded)} MiB (${(bAdded / r.sszBytes).toFixed(2)}x) |`);
+    }
+    const f = r.fromFile, fAdded = f.rendererPeakBytes - f.rendererBaseBytes;
+    console.log(`| ${label(r)} | LightSync.start() from a state file (Blob), total | - | - | ${sec(f.anchorMs + f.storeMs)} | ${sec(f.totalMs)} | ${f.hashWorkers} | (with CDP attached) ${f.longestTaskMs.toFixed(0)} / ${f.maxTimerGapMs.toFixed(0)} | ${MiB(fAdded)} MiB (${(fAdded / r.sszBytes).toFixed(2)}x) |`);
   }
+  for (const r of rows)
+    if (Number.isFinite(r.lodestar.totalMs))
+      console.log(`${label(r)}: Lodestar decode + root / LightSync.start() total = ${(r.lodestar.totalMs / r.start.totalMs).toFixed(1)}x` +
+        (r.startBaseline ? ` (baseline build ${(r.lodestar.totalMs / r.startBaseline.totalMs).toFixed(1)}x)` : "") +
+        `; from a state file ${(r.lodestar.totalMs / r.fromFile.totalMs).toFixed(1)}x`);
   const pairs = rows.filter((r) => r.fork !== "fulu").map((r) => [rows.find((f) => f.fork === "fulu" && f.validators === r.validators), r]).filter(([f]) => f);
   if (pairs.length) {
     console.log("\nthe same registry at each fork, side by side in this run (ratio = other fork / Fulu; 1.00 = same time)");
@@ -363,6 +422,96 @@ async function checkpointSuite(base) {
   for (const { validators, wasm: w, native: nt } of rows)
     console.log(`| ${validators.toLocaleString("en")} | ${(w.stateBytes / 1e6).toFixed(1)} | ${w.build} | ${w.hashWorkers} | ${sec(w.downloadMs)} | ${sec(w.hashMs)} | ${sec(w.anchorMs)} | ${sec(w.storeMs)} | ${sec(w.totalMs)} | ${w.longestTaskMs.toFixed(0)} | ${w.longTasks} | ${w.maxTimerGapMs.toFixed(0)} | ${MiB(w.rendererPeakBytes)} (${MiB(w.rendererBaseBytes)}) | ${MiB(w.wasmMemoryBytes)} | ${sec(nt.wallMs)} | ${MiB(nt.peakRssBytes)} |`);
   return rows;
+}
+
+// `memory` suite: what LightSync.start() costs in the renderer, part by part, on devnet Fulu
+// states (mainnet preset; `--validators`, default 65536). Parts, in one fresh page with nothing
+// running: the page alone, then the package compiled and instantiated in it, then idle hash
+// workers spawned one at a time as the package's pool spawns them (each after one 1 MiB task).
+// The browser alone: the same state's body read and dropped by the page with no package, as fast
+// as it arrives and with the reader paused (what Chromium holds of a body the page does not read).
+// Then start() to the stored anchor, each in a fresh page, from the download and from a local
+// state file (a Blob of the same state), with `--workers-list` (default 0,1,2) hash workers,
+// under Playwright and in plain headless Chromium (no DevTools protocol attached: the figure a
+// user's browser sees), for the package under test and, with LIGHTSYNC_BENCH_BASELINE (another
+// `make pkg-bench` build), for that one beside it. Resident set from /proc; peaks are the
+// kernel's VmHWM, restarted at the base (see freshPage).
+async function memorySuite(base) {
+  const sizes = args.includes("--validators") ? STATE_SIZES : [65536];
+  const list = args.includes("--workers-list") ? args[args.indexOf("--workers-list") + 1] : "0,1,2";
+  const workersList = list.split(",").map(Number);
+  const pkgs = [["this build", BENCH_PKG], ...(BASELINE_DIR ? [["baseline", BASELINE_PKG]] : [])];
+  const loadBefore = os.loadavg();
+  const browser = await launchBrowser();
+  const cdp = await browser.newBrowserCDPSession();
+  const rows = [];
+  try {
+    for (const n of sizes) {
+      const dn = await stateDevnet(n);
+      try {
+        const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
+        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
+        const q = (pkg) => `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&pkg=${pkg}`;
+        const settle = () => new Promise((r) => setTimeout(r, 1000));
+        const pg = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${q(BENCH_PKG)}&defer=1`);
+        const parts = {};
+        try {
+          // Chromium may run more than one new renderer for the page; the others stay idle, so
+          // the sum's steps are the page's.
+          await settle();
+          parts.page = pg.mem().rssSum;
+          parts.build = (await pg.page.evaluate(() => window.bench.load())).build;
+          await settle();
+          parts.pkg = pg.mem().rssSum;
+          parts.workers = [];
+          for (let k = 1; k <= Math.max(1, ...workersList); k++) {
+            await pg.page.evaluate(() => window.bench.spawnWorker());
+            await settle();
+            parts.workers.push(pg.mem().rssSum);
+          }
+        } finally {
+          await pg.close();
+        }
+        const body = {};
+        for (const read of ["fast", "paused"]) {
+          const r = await plainRun(`${base}bench/body-read.html?state=${encodeURIComponent(stateUrl)}&read=${read}&pause=3`);
+          body[read] = { peak: r.memory.rendererPeakBytes - r.memory.rendererBaseBytes, paused: r.memoryAt.paused?.rss ?? null, reads: r.reads, bytes: r.bytes };
+        }
+        const runs = [];
+        for (const source of ["download", "stateFile"])
+          for (const w of workersList)
+            for (const [pkgName, pkg] of pkgs) {
+              const sq = `${q(pkg)}&hashWorkers=${w}${source === "stateFile" ? "&stateFile=1" : ""}`;
+              const r = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${sq}`);
+              if (r.anchor.stateRoot !== expected) throw new Error(`${n} validators, ${source}: anchor state ${r.anchor.stateRoot}, expected ${expected}`);
+              runs.push({ source, workers: w, pkg: pkgName, harness: "Playwright", ...r });
+              const p = await plainRun(`${base}bench/checkpoint.html?${sq.replace("driven=1&", "")}&memory=1`);
+              if (p.anchor.stateRoot !== expected) throw new Error(`${n} validators, ${source} (plain): anchor state ${p.anchor.stateRoot}, expected ${expected}`);
+              runs.push({ source, workers: w, pkg: pkgName, harness: "plain", ...p, ...p.memory, rendererLoadPeakBytes: NaN });
+            }
+        rows.push({ validators: n, sszBytes: body.fast.bytes, parts, body, runs });
+      } finally {
+        await dn.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const load = { before: loadBefore, after: os.loadavg(), cpus: os.cpus().length };
+  for (const { validators, sszBytes, parts, body, runs } of rows) {
+    console.log(`\nrenderer memory of LightSync.start(), ${validators.toLocaleString("en")} validators (devnet Fulu, mainnet preset, ${(sszBytes / 1e6).toFixed(1)} MB of SSZ), ${parts.build} build; MiB`);
+    const w = parts.workers;
+    console.log(`parts: page alone ${MiB(parts.page)}; package compiled + instantiated +${MiB(parts.pkg - parts.page)}; ` +
+      w.map((x, i) => `idle hash worker ${i + 1} (after one 1 MiB task) +${MiB(x - (i ? w[i - 1] : parts.pkg))}`).join("; "));
+    console.log(`the browser alone (no package), the body read with a BYOB reader and dropped: as fast as it arrives, peak +${MiB(body.fast.peak)} ` +
+      `(${body.fast.reads} reads); reader paused 3 s after its first read: +${MiB(body.paused.paused)} held while paused, peak +${MiB(body.paused.peak)}`);
+    console.log("| source | package | harness | hash workers (used) | peak above base | base | page wasm memory | JS heap peak | total s | root after last byte s |");
+    console.log("|---|---|---|---|---|---|---|---|---|---|");
+    for (const r of runs)
+      console.log(`| ${r.source} | ${r.pkg} | ${r.harness} | ${r.workers} (${r.hashWorkers}) | ${MiB(r.rendererPeakBytes - r.rendererBaseBytes)} | ${MiB(r.rendererBaseBytes)} | ${MiB(r.wasmMemoryBytes)} | ${MiB(r.jsHeapPeakBytes)} | ${sec(r.totalMs)} | ${r.source === "download" ? sec(r.hashMs) : "-"} |`);
+  }
+  console.log(`load average (1, 5, 15 min) before ${load.before.map((x) => x.toFixed(2)).join(", ")}, after ${load.after.map((x) => x.toFixed(2)).join(", ")} on ${load.cpus} CPUs`);
+  return { rows, load };
 }
 
 // `backfill` suite: headers stored per second into IndexedDB by LightSync.backfill() in plain
@@ -584,7 +733,14 @@ const BENCH_DIR = process.env.LIGHTSYNC_BENCH_PKG || path.join(ROOT, "pkg-bench"
 if (!fs.existsSync(path.join(BENCH_DIR, "init-best.js")))
   throw new Error(`expected the benchmark build in ${BENCH_DIR} (make pkg-bench), got none`);
 const BENCH_PKG = "/pkg-bench";
-const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg-bench": BENCH_DIR, "/fixtures": FIXTURES });
+// LIGHTSYNC_BENCH_BASELINE: a second such build (e.g. of the main branch), which the memory suite
+// runs beside the first in the same run.
+const BASELINE_DIR = process.env.LIGHTSYNC_BENCH_BASELINE || null;
+if (BASELINE_DIR && !fs.existsSync(path.join(BASELINE_DIR, "init-best.js")))
+  throw new Error(`LIGHTSYNC_BENCH_BASELINE: expected a benchmark build in ${BASELINE_DIR}, got none`);
+const BASELINE_PKG = "/pkg-baseline";
+const server = await startStatic({ "": path.join(ROOT, "www"), "/pkg-bench": BENCH_DIR, "/fixtures": FIXTURES,
+  ...(BASELINE_DIR ? { [BASELINE_PKG]: BASELINE_DIR } : {}) });
 const results = {};
 try {
   for (const s of suites) {
@@ -599,8 +755,7 @@ try {
       try { results.verify = await verifySuite(context, server.url); } finally { await close(); }
     } else if (s === "state") results.state = await stateSuite(server.url);
     else if (s === "checkpoint") results.checkpoint = await checkpointSuite(server.url);
-    else if (s === "backfill") results.backfill = await backfillSuite(server.url);
-    else if (s === "follow") results.follow = await followSuite(server.url);
+    else if (s === "memory") results.memory = await memorySuite(server.url);
     else throw new Error(`unknown suite ${s}`);
   }
 } finally {

@@ -149,9 +149,10 @@ pub trait HashPool {
     /// Number of workers (reported in `hash` progress events).
     fn workers(&self) -> usize;
 
-    /// Most tasks in flight at once: enough that no worker idles between two tasks.
+    /// Most tasks in flight at once: two per worker (one hashing, one queued), so no worker
+    /// idles between two tasks and none holds more than one task's bytes waiting.
     fn capacity(&self) -> usize {
-        self.workers().max(1) * 3
+        self.workers().max(1) * 2
     }
 
     /// Hands a task out; `false` when the pool can take none (no live worker), and the task

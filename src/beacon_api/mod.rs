@@ -40,7 +40,7 @@ pub use parse::{
     SszState,
 };
 #[cfg(target_arch = "wasm32")]
-pub(crate) use wasm::any_signal;
+pub(crate) use wasm::{any_signal, byob_reader};
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{yield_now, FetchTransport, DEFAULT_CONCURRENCY};
 

@@ -79,7 +79,7 @@ const BYOB_READ_BYTES: u32 = 1 << 20;
 
 /// `stream.getReader({ mode: "byob" })`, where the browser supports it (Chrome 89, Firefox 102,
 /// Safari 18.4 for fetch bodies).
-fn byob_reader(stream: &web_sys::ReadableStream) -> Option<JsValue> {
+pub(crate) fn byob_reader(stream: &web_sys::ReadableStream) -> Option<JsValue> {
     let get: Function = Reflect::get(stream, &"getReader".into())
         .ok()?
         .dyn_into()

@@ -10,9 +10,12 @@
 //! byte, and memory stays bounded by [`READ_AHEAD_BYTES`], not by the state's size.
 //!
 //! Pacing: with a pool, reading stops while more than [`READ_AHEAD_BYTES`] wait unhashed, so on
-//! a link faster than the workers TCP flow control holds the download back instead of a backlog
-//! piling up for after the last byte; on a slower link the workers keep up and it never acts.
-//! Without a pool, the ready tasks are hashed before the next chunk is read.
+//! a link faster than the workers the backlog waits in the browser and then in TCP flow control,
+//! not in wasm memory; on a slower link the workers keep up and it never acts. Without a pool,
+//! the ready tasks are hashed before the next chunk is read. (Chromium keeps receiving a fetch
+//! body the page does not read, up to ~62 MiB held in the renderer, before it stops reading the
+//! socket: measured by `node scripts/bench.mjs memory`, which shows that part of the page's
+//! peak apart.)
 //!
 //! Keeping (option `keepState`): every byte is also written to the store in chunks of
 //! [`STATE_CHUNK_BYTES`] as it arrives ([`Keep`]), under an id no record names yet, so the state
@@ -36,12 +39,24 @@ use crate::types::ForkName;
 /// to ~15 ms in wasm, so one indivisible task stays well inside [`super::TASK_BUDGET_MS`].
 pub const INLINE_TASK_BYTES: usize = 256 << 10;
 
-/// Most bytes received but not yet hashed while a pool hashes (see the module docs): 8 MiB is
-/// more than a pool's tasks in flight (3 per worker of ~1 MiB), so no worker waits for bytes,
-/// and ~0.1 s of hashing for two workers, so the root follows the last byte within that. It
-/// bounds the stream's window (`READ_AHEAD_BYTES` and the tasks in flight, twice over: see
-/// [`StreamingStateRoot::reserve_window`]).
-pub const READ_AHEAD_BYTES: u64 = 8 << 20;
+/// Most bytes received but not yet hashed while a pool hashes (see the module docs), counted
+/// from the first task whose root is not in: 6 MiB is what two workers hold in flight (two ~1
+/// MiB tasks each: one hashing, one queued, see
+/// [`HashPool::capacity`](crate::ctx::HashPool::capacity)) and two tasks more, so no worker waits
+/// for bytes while a task ahead of it finishes late, and ~0.1 s of their hashing, so the root
+/// follows the last byte within that. It bounds the stream's window (`window_bytes`), the part
+/// of the page's wasm memory that grows with it.
+pub const READ_AHEAD_BYTES: u64 = 6 << 20;
+
+/// Most bytes the stream's window holds while a pool hashes tasks of `task_bytes`: reading stops
+/// once [`READ_AHEAD_BYTES`] wait unhashed, so what the window still needs is at most that plus
+/// the chunk that crossed the limit (a read is at most a task's size); and the window keeps up to
+/// as many bytes again that are released but not yet moved out ([`StreamingStateRoot`] moves
+/// them once they are at least as many as the needed ones, so each byte is moved about once),
+/// and takes the next chunk before it moves them.
+fn window_bytes(task_bytes: usize) -> usize {
+    2 * (READ_AHEAD_BYTES as usize + task_bytes) + task_bytes
+}
 
 /// Bytes a state needs before its fork can be read: up to `fork.current_version`.
 const FORK_PREFIX_BYTES: usize = 56;
@@ -322,12 +337,10 @@ impl<'c, E: Env> StateSink<'c, E> {
             s.push(&head).map(|()| s)
         }
         .map_err(|e| self.invalid(e))?;
-        if let Some(pool) = &self.pool {
-            // What is held at most: the read-ahead, the tasks in flight and a chunk, and as much
-            // again of released bytes before the window moves them out. Reserved once, so the
-            // window never reallocates (wasm memory keeps every block it ever grew to).
-            let live = READ_AHEAD_BYTES as usize + (pool.capacity() + 2) * task_bytes;
-            stream.reserve_window(2 * live);
+        if self.pool.is_some() {
+            // Reserved once, so the window never reallocates (wasm memory keeps every block it
+            // ever grew to); pages of it the window never reaches are never touched.
+            stream.reserve_window(window_bytes(task_bytes));
         }
         self.fork = Some(fork);
         self.stream = Some(stream);
@@ -461,6 +474,13 @@ impl<'c, E: Env> StateSink<'c, E> {
         }
     }
 
+    /// Bytes received that a task still needs (see [`StreamingStateRoot::unhashed_len`]).
+    fn unhashed(&self) -> u64 {
+        self.stream
+            .as_ref()
+            .map_or(self.received, |s| s.unhashed_len() as u64)
+    }
+
     /// Bytes of the state whose tasks are hashed (tasks are in byte order, so this is the end
     /// of the last task whose root is in, up to out-of-order worker results).
     fn hashed_bytes(&self) -> u64 {
@@ -525,9 +545,11 @@ impl<'c, E: Env> StateSink<'c, E> {
         self.collect()?;
         self.dispatch().await?;
         self.report(false);
-        // With a pool: do not read further ahead of the hashing than READ_AHEAD_BYTES.
+        // With a pool: do not read further ahead of the hashing than READ_AHEAD_BYTES, counted
+        // from the first task whose root is not in (a worker that stalls on one task holds the
+        // reading back, not only the tasks it has).
         if let Some(pool) = self.pool.clone() {
-            while self.inflight > 0 && self.received - self.hashed_bytes() > READ_AHEAD_BYTES {
+            while self.inflight > 0 && self.unhashed() > READ_AHEAD_BYTES {
                 pool.wait().await;
                 self.collect()?;
                 self.dispatch().await?;

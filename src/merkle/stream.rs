@@ -724,19 +724,34 @@ impl StreamingStateRoot {
     /// Drops the bytes no task needs any more from the front of the window, once they are at
     /// least as many as the bytes it still holds (so each byte is moved at most about once).
     fn release(&mut self) {
-        let Some(plan) = self.plan.as_ref() else {
+        let Some(from) = self.needed_from() else {
             return;
         };
         let end = self.received();
-        let from = plan
-            .tasks()
-            .get(self.low.min(self.next))
-            .map_or(end, |t| t.range.start.min(end));
         let dead = from - self.base;
         if dead > 0 && dead >= end - from {
             self.window.drain(..dead);
             self.base = from;
         }
+    }
+
+    /// The first byte a task still needs (the start of the first task whose root is not in),
+    /// once the state is planned; the bytes before it are released.
+    fn needed_from(&self) -> Option<usize> {
+        let plan = self.plan.as_ref()?;
+        let end = self.received();
+        Some(
+            plan.tasks()
+                .get(self.low.min(self.next))
+                .map_or(end, |t| t.range.start.min(end)),
+        )
+    }
+
+    /// Bytes received that a task still needs: from the first task whose root is not in to the
+    /// last byte received (every byte received before the state is planned). What the window
+    /// must hold, whatever order the roots come back in.
+    pub fn unhashed_len(&self) -> usize {
+        self.received() - self.needed_from().unwrap_or(self.base)
     }
 
     /// The window's bytes of state range `r`, when they are all in it.
@@ -1024,6 +1039,37 @@ mod tests {
             assert_eq!(kept.view().block_root(5), whole.block_root(5));
             assert_eq!(kept.view().field_bytes("validators"), None);
         }
+    }
+
+    /// What a stream still needs is counted from the first task whose root is not in: roots
+    /// of later tasks coming back first do not shrink it; that first root does.
+    #[test]
+    fn unhashed_len_counts_from_the_first_task_without_its_root() {
+        let bytes = genesis();
+        let mut s =
+            StreamingStateRoot::new(ForkName::Phase0, PresetName::Mainnet, bytes.len(), 100_000);
+        assert_eq!(s.unhashed_len(), 0);
+        s.push(&bytes[..7]).unwrap();
+        assert_eq!(s.unhashed_len(), 7, "before the plan, every byte");
+        s.push(&bytes[7..]).unwrap();
+        let mut handed = Vec::new();
+        while let Some((i, spec, b)) = s.next_ready() {
+            handed.push((i, spec, b.to_vec()));
+        }
+        assert!(handed.len() > 3);
+        let first = s.plan().unwrap().tasks()[0].range.start;
+        assert_eq!(s.unhashed_len(), bytes.len() - first);
+        let mut h = TaskHasher::new(ForkName::Phase0, PresetName::Mainnet);
+        for (i, spec, b) in handed.iter().skip(1) {
+            let r = h.hash(spec, b).unwrap();
+            s.set_task_root(*i, r).unwrap();
+        }
+        assert_eq!(s.unhashed_len(), bytes.len() - first, "task 0 still out");
+        let (i, spec, b) = &handed[0];
+        let r = h.hash(spec, b).unwrap();
+        s.set_task_root(*i, r).unwrap();
+        assert_eq!(s.unhashed_len(), 0, "every root in");
+        assert!(s.finish().is_ok());
     }
 
     #[test]
