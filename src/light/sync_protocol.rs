@@ -346,6 +346,59 @@ impl<P: Preset> TrustedCommittee<P> {
         Ok(sum)
     }
 
+    /// Decompresses (and caches) the member keys that the participants' aggregate of `bits`
+    /// needs: the absent members' when [`Self::participants_aggregate`] subtracts them, else the
+    /// participants'. What a verification of `bits` would do first; a caller can pay it ahead.
+    pub fn prepare_for(&self, bits: &ssz_types::BitVector<P::SyncCommitteeSize>) {
+        let minus_absent = self.takes_committee_minus_absent(bits, true);
+        for i in 0..self.points.len() {
+            if bits.get(i).unwrap_or(false) != minus_absent {
+                let _ = self.point(i);
+            }
+        }
+    }
+
+    /// Whether the aggregate of `bits` is taken as `aggregate_pubkey - Σ absent` (when
+    /// allowed): at least one participant and fewer than half of the members absent.
+    fn takes_committee_minus_absent(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        allowed: bool,
+    ) -> bool {
+        let n = self.points.len();
+        let participants = (0..n).filter(|&i| bits.get(i).unwrap_or(false)).count();
+        allowed && participants > 0 && 2 * (n - participants) < n
+    }
+
+    /// `FastAggregateVerify` steps 1-4 (the type's docs say how): the sum of the participants'
+    /// keys, before its `KeyValidate`, and which way it was built.
+    pub fn participants_aggregate(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+    ) -> Result<(bls::PublicKeySum, AggregatePath), UpdateFailure> {
+        self.participants_aggregate_by(bits, true)
+    }
+
+    fn participants_aggregate_by(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        allow_committee_minus_absent: bool,
+    ) -> Result<(bls::PublicKeySum, AggregatePath), UpdateFailure> {
+        let fast = if self.takes_committee_minus_absent(bits, allow_committee_minus_absent) {
+            self.committee_minus_absent(bits)
+        } else {
+            None
+        };
+        match fast {
+            Some(sum) => Ok((sum, AggregatePath::CommitteeMinusAbsent)),
+            None => match self.sum_of_participants(bits)? {
+                Some(sum) => Ok((sum, AggregatePath::SumOfParticipants)),
+                // `FastAggregateVerify` over no keys is false.
+                None => Err(UpdateFailure::Signature { participants: 0 }),
+            },
+        }
+    }
+
     /// `FastAggregateVerify` of `signature` over `signing_root` by the members whose bit is set,
     /// computed as the type's docs explain. Returns which way the aggregate key was built.
     pub fn verify(
@@ -376,25 +429,8 @@ impl<P: Preset> TrustedCommittee<P> {
         signature: &[u8],
         allow_committee_minus_absent: bool,
     ) -> Result<AggregatePath, UpdateFailure> {
-        let n = self.points.len();
-        let participants = (0..n).filter(|&i| bits.get(i).unwrap_or(false)).count();
-        let absent = n - participants;
-        let fast = if allow_committee_minus_absent && participants > 0 && 2 * absent < n {
-            self.committee_minus_absent(bits)
-        } else {
-            None
-        };
-        let (sum, path) = match fast {
-            Some(sum) => (sum, AggregatePath::CommitteeMinusAbsent),
-            None => match self.sum_of_participants(bits)? {
-                Some(sum) => (sum, AggregatePath::SumOfParticipants),
-                // `FastAggregateVerify` over no keys is false.
-                None => {
-                    return Err(UpdateFailure::Signature { participants: 0 });
-                }
-            },
-        };
-        let participants = participants as u64;
+        let (sum, path) = self.participants_aggregate_by(bits, allow_committee_minus_absent)?;
+        let participants = sum_bits::<P>(bits);
         // `CoreVerify` steps 1-3: the signature decodes and is in the G2 subgroup.
         let sig = Signature::from_bytes(signature)
             .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
@@ -405,8 +441,9 @@ impl<P: Preset> TrustedCommittee<P> {
                     participants,
                     reason,
                 })?;
-        // Steps 5-9: the pairing check.
-        if sig.verify(&aggregate, signing_root.as_slice()) {
+        // Steps 5-9: hash_to_point of the message, then the pairing check.
+        let message = bls::MessagePoint::hash(signing_root.as_slice());
+        if bls::pairing_check(&aggregate, &message, &sig) {
             Ok(path)
         } else {
             Err(UpdateFailure::Signature { participants })
@@ -580,13 +617,36 @@ impl<P: Preset> LightClientStore<P> {
     }
 }
 
-/// altair `validate_light_client_update`.
+/// altair `validate_light_client_update`: [`validate_light_client_update_before_signature`],
+/// then `FastAggregateVerify` of the sync aggregate by the committee it returns.
 pub fn validate_light_client_update<P: Preset>(
     config: &NetworkConfig,
     store: &LightClientStore<P>,
     update: &UpdateParts<P>,
     current_slot: Slot,
 ) -> Result<(), UpdateFailure> {
+    let committee =
+        validate_light_client_update_before_signature(config, store, update, current_slot)?;
+    let sync_aggregate = &update.sync_aggregate;
+    let signing_root = sync_committee_signing_root(config, update);
+    committee
+        .verify(
+            &sync_aggregate.sync_committee_bits,
+            &signing_root,
+            sync_aggregate.sync_committee_signature.as_slice(),
+        )
+        .map(|_| ())
+}
+
+/// Every check of altair `validate_light_client_update` before the signature's, in the spec's
+/// order (participation, headers, slots, periods, relevance, the finality and next-sync-committee
+/// branches), and the committee whose signature the update must then carry.
+pub fn validate_light_client_update_before_signature<'s, P: Preset>(
+    config: &NetworkConfig,
+    store: &'s LightClientStore<P>,
+    update: &UpdateParts<P>,
+    current_slot: Slot,
+) -> Result<&'s TrustedCommittee<P>, UpdateFailure> {
     let period = compute_sync_committee_period_at_slot::<P>;
     let sync_aggregate = &update.sync_aggregate;
     let participants = sum_bits::<P>(&sync_aggregate.sync_committee_bits);
@@ -700,29 +760,19 @@ pub fn validate_light_client_update<P: Preset>(
             }
         }
     }
-    let committee = if signature_period == store_period {
-        &store.current_sync_committee
+    if signature_period == store_period {
+        Ok(&store.current_sync_committee)
     } else {
         // `period_ok` guarantees the next committee is known here.
-        match &store.next_sync_committee {
-            Some(c) => c,
-            None => {
-                return Err(UpdateFailure::SignaturePeriod {
-                    store_period,
-                    next_committee_known: false,
-                    got: signature_period,
-                })
-            }
-        }
-    };
-    let signing_root = sync_committee_signing_root(config, update);
-    committee
-        .verify(
-            &sync_aggregate.sync_committee_bits,
-            &signing_root,
-            sync_aggregate.sync_committee_signature.as_slice(),
-        )
-        .map(|_| ())
+        store
+            .next_sync_committee
+            .as_ref()
+            .ok_or(UpdateFailure::SignaturePeriod {
+                store_period,
+                next_committee_known: false,
+                got: signature_period,
+            })
+    }
 }
 
 /// The root the sync committee signs for `update` (altair `validate_light_client_update`: the
