@@ -14,6 +14,7 @@
 //! Function names are the spec's. The network (fork epochs and versions, genesis validators
 //! root) comes from [`NetworkConfig`]; epochs and periods use the preset `P`.
 
+use ssz::Encode;
 use tree_hash::TreeHash;
 
 use crate::config::{compute_domain, compute_signing_root, NetworkConfig};
@@ -31,7 +32,9 @@ use crate::types::light_client::{
     capella_to_deneb_execution, deneb_to_capella_execution, empty_capella_execution,
     is_empty_sync_committee, LightClientBootstrap, LightClientHeader, UpdateParts,
 };
-use crate::types::{DomainType, Epoch, ForkName, Hash256, Preset, Slot, FAR_FUTURE_EPOCH};
+use crate::types::{
+    DomainType, Epoch, ForkName, Hash256, Preset, Slot, SszSchema, FAR_FUTURE_EPOCH,
+};
 
 /// `MIN_SYNC_COMMITTEE_PARTICIPANTS` (altair preset, same in mainnet and minimal).
 pub const MIN_SYNC_COMMITTEE_PARTICIPANTS: u64 = 1;
@@ -187,6 +190,17 @@ pub fn is_valid_light_client_header<P: Preset>(
         get_subtree_index(EXECUTION_PAYLOAD_GINDEX),
         &header.beacon().body_root.0,
     )
+}
+
+/// `hash_tree_root` of a `SyncCommittee`: its 513 keys are 1 026 SHA-256 compressions of
+/// leaves and about as many of the tree, the largest hashing job of an update. The crate's
+/// schema hasher (`merkle`) takes the keys in batches through its multi-lane SHA-256 kernel
+/// (simd128 in the wasm package), where `tree_hash` hashes them one at a time.
+pub fn sync_committee_root<P: Preset>(committee: &SyncCommittee<P>) -> [u8; 32] {
+    // The committee's own encoding has the schema's fixed size, so the schema hasher cannot
+    // reject it; `tree_hash` stays as the fallback that keeps this function total.
+    crate::merkle::hash_tree_root(&SyncCommittee::<P>::ssz_type(), &committee.as_ssz_bytes())
+        .unwrap_or_else(|_| committee.tree_hash_root().0)
 }
 
 fn nodes(branch: &[crate::types::Bytes32]) -> Vec<[u8; 32]> {
@@ -566,7 +580,7 @@ pub fn initialize_light_client_store<P: Preset>(
     }
     let gindex = current_sync_committee_gindex_at_slot::<P>(config, slot);
     if !is_valid_normalized_merkle_branch(
-        &bootstrap.current_sync_committee().tree_hash_root().0,
+        &sync_committee_root(bootstrap.current_sync_committee()),
         &nodes(bootstrap.current_sync_committee_branch()),
         gindex,
         &header.beacon().state_root.0,
@@ -748,7 +762,7 @@ pub fn validate_light_client_update_before_signature<'s, P: Preset>(
             }
             let gindex = next_sync_committee_gindex_at_slot::<P>(config, attested_slot);
             if !is_valid_normalized_merkle_branch(
-                &committee.tree_hash_root().0,
+                &sync_committee_root(committee),
                 &nodes(branch),
                 gindex,
                 &state_root,
