@@ -4,6 +4,7 @@
 // usage: node scripts/bench.mjs [root] [state] [light] [checkpoint] [backfill] [verify] [follow] [--runs N] [--validators 65536,500000,2000000] [--workers 2]
 //        state: [--fork fulu,gloas] (the devnet fork of each size's states, side by side; default fulu) [--no-lodestar]
 //        verify: [--headers 1000000] [--workers 2]   follow: [--advances N] [--seconds-per-slot T]
+//        light: LIGHTSYNC_BENCH_BASELINE_PKG=DIR (another pkg-bench build, run beside in the same page and run)
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";

@@ -1,5 +1,7 @@
 //! The light-client verification benchmark: what verifying a chain of updates costs, per
-//! committee preparation and per update, and what a committee's keys cost three ways.
+//! committee preparation and per update, what each step of one update's verification costs
+//! (so a cut can aim at the step that holds the time), and what a committee's keys cost three
+//! ways.
 //!
 //! Why here and shared: the same measurement runs natively (`lightsync bench light`, the
 //! release-build figures) and in a page (the wasm `benchLightVerify` export behind
