@@ -354,7 +354,10 @@ impl MillerLoops {
     pub fn of(public_key: &PublicKey, message: &MessagePoint, signature: &Signature) -> Self {
         let pk: &blst::blst_p1_affine = (&public_key.0).into();
         // SAFETY: `blst_p1_affine_generator` returns a pointer to a static, initialised point.
-        let mut minus_generator = unsafe { *blst::blst_p1_affine_generator() };
+        // Read unaligned: blst's C aligns its constants to its limb, 4 bytes on wasm32, while the
+        // Rust binding declares 64-bit limbs.
+        let mut minus_generator =
+            unsafe { std::ptr::read_unaligned(blst::blst_p1_affine_generator()) };
         let y = minus_generator.y;
         // SAFETY: both pointers reference live field elements.
         unsafe { blst::blst_fp_cneg(&mut minus_generator.y, &y, true) };
@@ -374,8 +377,9 @@ impl MillerLoops {
         }
         let mut f = blst::blst_fp12::default();
         if n == 0 {
-            // SAFETY: `blst_fp12_one` returns a pointer to a static element.
-            f = unsafe { *blst::blst_fp12_one() };
+            // SAFETY: `blst_fp12_one` returns a pointer to a static element (read unaligned as
+            // the generator above).
+            f = unsafe { std::ptr::read_unaligned(blst::blst_fp12_one()) };
         } else {
             // SAFETY: `qs[..n]` and `ps[..n]` point to live affine points; `f` is writable.
             unsafe { blst::blst_miller_loop_n(&mut f, qs.as_ptr(), ps.as_ptr(), n) };
