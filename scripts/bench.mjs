@@ -5,6 +5,7 @@
 //        memory: [--workers-list 0,1,2] (hash workers of each start(), from the download and from a state file)
 //        state: [--fork fulu,gloas] (the devnet fork of each size's states, side by side; default fulu) [--no-lodestar]
 //        verify: [--headers 1000000] [--workers 2]   follow: [--advances N] [--seconds-per-slot T]
+//        memory, state, light: LIGHTSYNC_BENCH_BASELINE=DIR (another pkg-bench build, run beside in the same run)
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -349,26 +350,51 @@ async function stateSuite(base) {
 }
 
 // `light` suite: one light-client update verification and a 13-day light rebuild
-// (2 x the 6 real mainnet helios periods), in wasm (www/bench/light.html) and natively, same run.
+// (2 x the 6 real mainnet helios periods), in wasm (www/bench/light.html) and natively, same run,
+// with each update's verification timed step by step. With LIGHTSYNC_BENCH_BASELINE (another
+// pkg-bench build, e.g. an older commit's) the page also runs that build, first, in the same run.
 async function lightSuite(browser, base) {
+  const loadBefore = os.loadavg();
   const out = execFileSync("cargo", ["test", "--release", "--test", "light_rebuild_bench", "--", "--ignored", "--nocapture"], {
     cwd: ROOT, encoding: "utf8", env: { ...process.env, LIGHTSYNC_FIXTURES: FIXTURES, LIGHT_BENCH_ROUNDS: String(runs) },
   });
   const native = JSON.parse(out.split("\n").find((l) => l.startsWith("LIGHT_BENCH ")).slice(12));
-  const page = await browser.newPage();
-  await page.goto(`${base}bench/light.html?dir=/fixtures/helios/ethereum/testdata&rounds=${runs}`);
-  const wasm = await page.evaluate(() => window.benchResult);
-  await page.close();
-  if (wasm.error) throw new Error(`wasm: ${wasm.error}`);
+  const inPage = async (pkg) => {
+    const page = await browser.newPage();
+    await page.goto(`${base}bench/light.html?dir=/fixtures/helios/ethereum/testdata&rounds=${runs}&pkg=${pkg}`);
+    const r = await page.evaluate(() => window.benchResult);
+    await page.close();
+    if (r.error) throw new Error(`wasm (${pkg}): ${r.error}`);
+    return r;
+  };
+  const baseline = BASELINE_DIR ? await inPage(BASELINE_PKG) : null;
+  const wasm = await inPage(BENCH_PKG);
+  const load = { before: loadBefore, after: os.loadavg(), cpus: os.cpus().length };
   console.log(`\nlight-client verification (real mainnet updates), median of ${runs} rounds, ms`);
-  console.log("| measure | native | wasm | wasm/native |");
-  console.log("|---|---|---|---|");
+  if (baseline) console.log(`wasm before: ${BASELINE_DIR}; wasm: ${BENCH_DIR}`);
+  console.log(`| measure | native |${baseline ? " wasm before |" : ""} wasm | wasm/native |`);
+  console.log(`|---|---|${baseline ? "---|" : ""}---|---|`);
   for (const [k, name] of [["verifyUpdateMedianMs", "one update, committee prepared"], ["prepareCommitteeMedianMs", "prepare a committee (decompress aggregate_pubkey)"],
     ["updatePlusPrepareMedianMs", "one update incl. its committee's preparation"], ["rebuild13DaysEstimateMs", "13 days (12 periods)"],
     ["keyValidateAllMedianMs", "for comparison: KeyValidate of 512 keys"], ["decompressAllMedianMs", "for comparison: decompress 512 keys"]])
-    console.log(`| ${name} | ${native[k].toFixed(2)} | ${wasm[k].toFixed(2)} | ${(wasm[k] / native[k]).toFixed(2)}x |`);
+    console.log(`| ${name} | ${native[k].toFixed(2)} |${baseline ? ` ${baseline[k].toFixed(2)} |` : ""} ${wasm[k].toFixed(2)} | ${(wasm[k] / native[k]).toFixed(2)}x |`);
   console.log(`member keys decompressed per update (absentees), median: native ${native.decompressedKeysMedian}, wasm ${wasm.decompressedKeysMedian}; native profile ${native.profile}`);
-  return { native, wasm };
+  const steps = [["branches", "checks and branches (headers, finality, next committee)"], ["nextCommitteeRoot", "  of which: hash_tree_root(next_sync_committee)"],
+    ["decompressKeys", "decompress the keys needed (absentees)"], ["aggregate", "aggregate: aggregate_pubkey - absentees"],
+    ["aggregateKeyValidate", "KeyValidate of the aggregate"], ["signingRoot", "signing root"], ["hashToCurve", "hash-to-curve (G2)"],
+    ["signature", "signature: decompress + G2 subgroup check"], ["millerLoops", "pairing: Miller loops"],
+    ["finalExponentiation", "pairing: final exponentiation"], ["total", "sum of the steps"]];
+  const sb = baseline?.stepsMedianMs;
+  console.log(`\none update's verification step by step (medians over ${runs} rounds x ${native.updatesPerRound} updates), ms`);
+  console.log(`| step | native |${sb ? " wasm before |" : ""} wasm | wasm/native |`);
+  console.log(`|---|---|${sb ? "---|" : ""}---|---|`);
+  for (const [k, name] of steps) {
+    const n = native.stepsMedianMs[k], w = wasm.stepsMedianMs[k];
+    console.log(`| ${name} | ${n.toFixed(3)} |${sb ? ` ${sb[k].toFixed(3)} |` : ""} ${w.toFixed(3)} | ${(w / n).toFixed(2)}x |`);
+  }
+  console.log(`load average (1, 5, 15 min) before ${load.before.map((x) => x.toFixed(2)).join(", ")}, after ` +
+    `${load.after.map((x) => x.toFixed(2)).join(", ")} on ${load.cpus} CPUs`);
+  return { native, wasm, baseline, load };
 }
 
 // `checkpoint` suite: LightSync.start() to the stored anchor in headless Chromium on a
@@ -733,8 +759,8 @@ const BENCH_DIR = process.env.LIGHTSYNC_BENCH_PKG || path.join(ROOT, "pkg-bench"
 if (!fs.existsSync(path.join(BENCH_DIR, "init-best.js")))
   throw new Error(`expected the benchmark build in ${BENCH_DIR} (make pkg-bench), got none`);
 const BENCH_PKG = "/pkg-bench";
-// LIGHTSYNC_BENCH_BASELINE: a second such build (e.g. of the main branch), which the memory suite
-// runs beside the first in the same run.
+// LIGHTSYNC_BENCH_BASELINE: a second such build (e.g. of the main branch), which the memory,
+// and the state and light suites run beside the first in the same run.
 const BASELINE_DIR = process.env.LIGHTSYNC_BENCH_BASELINE || null;
 if (BASELINE_DIR && !fs.existsSync(path.join(BASELINE_DIR, "init-best.js")))
   throw new Error(`LIGHTSYNC_BENCH_BASELINE: expected a benchmark build in ${BASELINE_DIR}, got none`);

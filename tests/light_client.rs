@@ -188,6 +188,36 @@ fn mainnet() -> NetworkConfig {
     NetworkConfig::mainnet()
 }
 
+/// The schema hasher's committee root (batched SHA-256) is `tree_hash`'s, on the real mainnet
+/// bootstrap committee and every update's next committee, and on a committee of distinct keys.
+#[test]
+fn sync_committee_root_matches_tree_hash() {
+    use beacon_lightsync::light::sync_protocol::sync_committee_root;
+    let config = mainnet();
+    let blobs = BlobSchedule::for_network("mainnet");
+    let bootstrap =
+        parse_bootstrap::<Mainnet>(&config, &read(&helios_dir().join("bootstrap.json")), None)
+            .unwrap();
+    let updates =
+        parse_updates::<Mainnet>(&config, &blobs, &read(&helios_dir().join("updates.json")))
+            .unwrap();
+    let mut committees = vec![bootstrap.current_sync_committee().clone()];
+    committees.extend(
+        updates
+            .iter()
+            .filter_map(|u| u.parts().next_sync_committee.map(|(c, _)| c)),
+    );
+    assert_eq!(committees.len(), 7);
+    let mut distinct = committees[0].clone();
+    for (i, k) in distinct.pubkeys.iter_mut().enumerate() {
+        k.0[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    }
+    committees.push(distinct);
+    for c in &committees {
+        assert_eq!(sync_committee_root(c), c.tree_hash_root().0);
+    }
+}
+
 #[test]
 fn helios_mainnet_bootstrap_updates_finality_optimistic() {
     let config = mainnet();
@@ -723,7 +753,7 @@ fn bench_bls_and_update_verification() {
     println!("aggregate 512 public keys: {:?}", t.elapsed() / n);
     let t = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(bls::hash_to_g2(&msg));
+        std::hint::black_box(bls::MessagePoint::hash(&msg));
     }
     println!("hash_to_curve (G2): {:?}", t.elapsed() / n);
     let apk = bls::aggregate_public_keys(&refs).unwrap();

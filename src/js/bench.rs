@@ -17,7 +17,7 @@ use super::longrange::now_ms;
 use super::set;
 use super::storage::walk_store;
 use crate::config::NetworkConfig;
-use crate::light::bench::run_rounds;
+use crate::light::bench::{run_rounds, summary};
 use crate::light::input::{parse_bootstrap, parse_updates_json};
 use crate::merkle::{
     best_kernel, hash_pair, StreamError, StreamingStateRoot, TaskSpec, DEFAULT_TASK_BYTES,
@@ -233,9 +233,10 @@ impl KernelBench {
 
 /// Benchmark: verifies a mainnet bootstrap (Beacon API JSON) and a chain of updates (JSON array)
 /// `rounds` times, each round from scratch (fresh committees, so every committee is prepared
-/// again), and times the bootstrap committee's keys three ways. Returns `{ rounds: [{ prepareMs:
-/// number[], verifyMs: number[], decompressedKeys: number[], totalMs, keyValidateAllMs,
-/// decompressAllMs, decompressAggregateMs }], updates }` (milliseconds).
+/// again), and times the bootstrap committee's keys three ways and each update's verification
+/// step by step. Returns `{ rounds: [{ prepareMs: number[], verifyMs: number[], decompressedKeys:
+/// number[], totalMs, keyValidateAllMs, decompressAllMs, decompressAggregateMs }], updates,
+/// summary }` (milliseconds; `summary` is the JSON of the medians the native bench prints).
 #[wasm_bindgen(js_name = benchLightVerify)]
 pub fn bench_light_verify(
     bootstrap_json: &[u8],
@@ -272,6 +273,9 @@ pub fn bench_light_verify(
     let r = Object::new();
     set(&r, "rounds", out);
     set(&r, "updates", updates.len() as f64);
+    // The medians the native bench prints, computed by the same code (`light::bench::summary`).
+    let medians = summary(&measured, updates.len()).to_string();
+    set(&r, "summary", medians);
     Ok(r.into())
 }
 

@@ -1,5 +1,7 @@
 //! The light-client verification benchmark: what verifying a chain of updates costs, per
-//! committee preparation and per update, and what a committee's keys cost three ways.
+//! committee preparation and per update, what each step of one update's verification costs
+//! (so a cut can aim at the step that holds the time), and what a committee's keys cost three
+//! ways.
 //!
 //! Why here and shared: the same measurement runs natively (`lightsync bench light`, the
 //! release-build figures) and in a page (the wasm `benchLightVerify` export behind
@@ -9,14 +11,16 @@
 
 use tree_hash::TreeHash;
 
-use super::bls::{BlsError, PublicKey, PublicKeyPoint};
-use super::error::{LightClientError, UpdateKind};
+use super::bls::{BlsError, MessagePoint, MillerLoops, PublicKey, PublicKeyPoint, Signature};
+use super::error::{LightClientError, UpdateFailure, UpdateKind};
 use super::sync_protocol::{
     compute_sync_committee_period_at_slot, initialize_light_client_store, process_with_context,
+    sync_committee_root, sync_committee_signing_root,
+    validate_light_client_update_before_signature, LightClientStore, TrustedCommittee,
 };
 use crate::config::NetworkConfig;
 use crate::types::altair::SyncCommittee;
-use crate::types::light_client::{LightClientBootstrap, LightClientUpdate};
+use crate::types::light_client::{LightClientBootstrap, LightClientUpdate, UpdateParts};
 use crate::types::Preset;
 
 /// Timings of one verification pass over a chain of updates (the benchmark's unit).
@@ -100,6 +104,137 @@ pub fn measure_update_chain<P: Preset>(
     Ok(out)
 }
 
+/// What each step of one update's verification costs, in milliseconds, the steps run one by one
+/// on a committee fresh from its preparation (as the first update it signs finds it): the
+/// update's checks before the signature, then `FastAggregateVerify` cut into its parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UpdateStepTimings {
+    /// `validate_light_client_update` before the signature: headers (`hash_tree_root`,
+    /// execution branch), the finality branch, the next sync committee's root and branch.
+    pub branches_ms: f64,
+    /// Of [`Self::branches_ms`]: `hash_tree_root` of the update's `next_sync_committee` alone
+    /// (0 without one).
+    pub next_committee_root_ms: f64,
+    /// `pubkey_to_point` of the member keys the aggregate needs (the absent members').
+    pub decompress_keys_ms: f64,
+    /// The participants' aggregate: `aggregate_pubkey` minus the absent members (point
+    /// additions), or the sum of the participants.
+    pub aggregate_ms: f64,
+    /// `KeyValidate` of the aggregate (affine conversion, identity and G1 subgroup checks).
+    pub aggregate_key_validate_ms: f64,
+    /// The signing root (fork version, domain, `hash_tree_root` of the attested header).
+    pub signing_root_ms: f64,
+    /// `hash_to_point` of the signing root (hash-to-curve to G2).
+    pub hash_to_curve_ms: f64,
+    /// `signature_to_point`: the signature's decompression and G2 subgroup check.
+    pub signature_ms: f64,
+    /// The Miller loops of the pairing check.
+    pub miller_loops_ms: f64,
+    /// The final exponentiation of the pairing check.
+    pub final_exponentiation_ms: f64,
+}
+
+/// Times [`UpdateStepTimings`] for every update of the chain, walking it from `bootstrap` as
+/// [`measure_update_chain`] does (each update is processed, untimed, after its steps). Each
+/// step's result feeds the next, and an update whose steps do not verify is an error.
+pub fn measure_update_steps<P: Preset>(
+    network: &NetworkConfig,
+    bootstrap: &LightClientBootstrap<P>,
+    updates: &[LightClientUpdate<P>],
+    now_ms: &dyn Fn() -> f64,
+) -> Result<Vec<UpdateStepTimings>, LightClientError> {
+    let root = bootstrap.header().beacon().tree_hash_root();
+    let mut store = initialize_light_client_store(network, root, bootstrap)?;
+    let current_slot = updates
+        .iter()
+        .map(|u| u.signature_slot())
+        .max()
+        .unwrap_or(0);
+    let mut out = Vec::with_capacity(updates.len());
+    for (i, u) in updates.iter().enumerate() {
+        let parts = u.parts();
+        let fail = |failure| LightClientError::Update {
+            kind: UpdateKind::Update,
+            index: Some(i),
+            period: compute_sync_committee_period_at_slot::<P>(parts.signature_slot),
+            attested_slot: parts.attested_header.beacon().slot,
+            signature_slot: parts.signature_slot,
+            failure,
+        };
+        let steps = update_steps(network, &store, &parts, current_slot, now_ms).map_err(fail)?;
+        out.push(steps);
+        process_with_context(
+            network,
+            &mut store,
+            &parts,
+            current_slot,
+            UpdateKind::Update,
+            Some(i),
+        )?;
+    }
+    Ok(out)
+}
+
+/// The steps of one update against `store`, on a fresh copy of the signing committee.
+fn update_steps<P: Preset>(
+    network: &NetworkConfig,
+    store: &LightClientStore<P>,
+    parts: &UpdateParts<P>,
+    current_slot: u64,
+    now_ms: &dyn Fn() -> f64,
+) -> Result<UpdateStepTimings, UpdateFailure> {
+    let t0 = now_ms();
+    let signer =
+        validate_light_client_update_before_signature(network, store, parts, current_slot)?;
+    let t1 = now_ms();
+    if let Some((committee, _)) = &parts.next_sync_committee {
+        std::hint::black_box(sync_committee_root(committee));
+    }
+    let t2 = now_ms();
+    let committee = TrustedCommittee::new(signer.committee.clone());
+    committee.prepare();
+    let bits = &parts.sync_aggregate.sync_committee_bits;
+    let participants = bits.num_set_bits() as u64;
+    let t3 = now_ms();
+    committee.prepare_for(bits);
+    let t4 = now_ms();
+    let (sum, _) = committee.participants_aggregate(bits)?;
+    let t5 = now_ms();
+    let key = sum
+        .key_validate()
+        .map_err(|reason| UpdateFailure::InvalidAggregatePublicKey {
+            participants,
+            reason,
+        })?;
+    let t6 = now_ms();
+    let signing_root = sync_committee_signing_root(network, parts);
+    let t7 = now_ms();
+    let message = MessagePoint::hash(signing_root.as_slice());
+    let t8 = now_ms();
+    let signature = Signature::from_bytes(parts.sync_aggregate.sync_committee_signature.as_slice())
+        .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
+    let t9 = now_ms();
+    let loops = MillerLoops::of(&key, &message, &signature);
+    let t10 = now_ms();
+    let verified = loops.final_exponentiation_is_one();
+    let t11 = now_ms();
+    if !verified {
+        return Err(UpdateFailure::Signature { participants });
+    }
+    Ok(UpdateStepTimings {
+        branches_ms: t1 - t0,
+        next_committee_root_ms: t2 - t1,
+        decompress_keys_ms: t4 - t3,
+        aggregate_ms: t5 - t4,
+        aggregate_key_validate_ms: t6 - t5,
+        signing_root_ms: t7 - t6,
+        hash_to_curve_ms: t8 - t7,
+        signature_ms: t9 - t8,
+        miller_loops_ms: t10 - t9,
+        final_exponentiation_ms: t11 - t10,
+    })
+}
+
 /// What one committee's keys cost in the three ways a verifier can treat them, in
 /// milliseconds: `KeyValidate` of all members (what this crate did per committee before),
 /// `pubkey_to_point` of all members (the participants'-sum path with everyone taking part),
@@ -147,6 +282,8 @@ pub struct Round {
     pub chain: ChainTimings,
     /// The bootstrap committee's keys.
     pub keys: CommitteeKeyTimings,
+    /// The steps of each update's verification (a separate pass after the chain's).
+    pub steps: Vec<UpdateStepTimings>,
 }
 
 /// Why a round could not run: the data did not verify, or a key did not decode.
@@ -194,7 +331,9 @@ pub fn run_rounds<P: Preset>(
                 .map_err(BenchError::Verify)?;
             let keys = measure_committee_keys(bootstrap.current_sync_committee(), now_ms)
                 .map_err(BenchError::Key)?;
-            Ok(Round { chain, keys })
+            let steps = measure_update_steps(network, bootstrap, updates, now_ms)
+                .map_err(BenchError::Verify)?;
+            Ok(Round { chain, keys, steps })
         })
         .collect()
 }
@@ -250,5 +389,43 @@ pub fn summary(rounds: &[Round], updates_per_round: usize) -> serde_json::Value 
         "decompressAggregateMedianMs": median(each(&|r| vec![r.keys.decompress_aggregate_ms])),
         "roundMedianMs": round,
         "rebuild13DaysEstimateMs": 2.0 * round,
+        "stepsMedianMs": step_medians(rounds),
     })
+}
+
+/// The median of each [`UpdateStepTimings`] field over every update of every round, keyed by
+/// the step's name (camelCase), with their sum as `total`.
+fn step_medians(rounds: &[Round]) -> serde_json::Value {
+    type Field = fn(&UpdateStepTimings) -> f64;
+    let fields: [(&str, Field); 10] = [
+        ("branches", |s| s.branches_ms),
+        ("nextCommitteeRoot", |s| s.next_committee_root_ms),
+        ("decompressKeys", |s| s.decompress_keys_ms),
+        ("aggregate", |s| s.aggregate_ms),
+        ("aggregateKeyValidate", |s| s.aggregate_key_validate_ms),
+        ("signingRoot", |s| s.signing_root_ms),
+        ("hashToCurve", |s| s.hash_to_curve_ms),
+        ("signature", |s| s.signature_ms),
+        ("millerLoops", |s| s.miller_loops_ms),
+        ("finalExponentiation", |s| s.final_exponentiation_ms),
+    ];
+    let steps = || rounds.iter().flat_map(|r| r.steps.iter());
+    let mut out = serde_json::Map::new();
+    for (name, field) in fields {
+        out.insert(name.into(), median(steps().map(field).collect()).into());
+    }
+    // `nextCommitteeRoot` is part of `branches`, so it is left out of the sum.
+    let total = |s: &UpdateStepTimings| {
+        s.branches_ms
+            + s.decompress_keys_ms
+            + s.aggregate_ms
+            + s.aggregate_key_validate_ms
+            + s.signing_root_ms
+            + s.hash_to_curve_ms
+            + s.signature_ms
+            + s.miller_loops_ms
+            + s.final_exponentiation_ms
+    };
+    out.insert("total".into(), median(steps().map(total).collect()).into());
+    serde_json::Value::Object(out)
 }

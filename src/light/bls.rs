@@ -298,12 +298,15 @@ impl Signature {
         self.to_bytes() == G2_POINT_AT_INFINITY
     }
 
-    /// IETF `Verify` of a single signature under `DST`.
+    /// IETF `Verify` of a single signature under `DST`: `CoreVerify` (draft section 2.7) of a
+    /// key and a signature that both passed their checks on construction, i.e. `hash_to_point`
+    /// of `message` ([`MessagePoint::hash`]) and the pairing check ([`pairing_check`]).
     pub fn verify(&self, public_key: &PublicKey, message: &[u8]) -> bool {
-        // Both points were validated on construction, so blst's own checks are skipped.
-        self.0
-            .verify(false, message, DST, &[], &public_key.0, false)
-            == BLST_ERROR::BLST_SUCCESS
+        pairing_check(public_key, &MessagePoint::hash(message), self)
+    }
+
+    fn affine(&self) -> &blst::blst_p2_affine {
+        (&self.0).into()
     }
 }
 
@@ -311,6 +314,99 @@ impl std::fmt::Debug for Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Signature(0x{})", hex::encode(self.to_bytes()))
     }
+}
+
+/// A message hashed to G2: `hash_to_point(message)` of the ciphersuite (`hash_to_curve` with
+/// `expand_message_xmd` over SHA-256 and `DST`, cofactor cleared), affine.
+#[derive(Clone, Copy)]
+pub struct MessagePoint(blst::blst_p2_affine);
+
+impl MessagePoint {
+    /// `hash_to_point(message)` under [`DST`].
+    pub fn hash(message: &[u8]) -> Self {
+        let mut point = blst::blst_p2::default();
+        let mut affine = blst::blst_p2_affine::default();
+        // SAFETY: all pointers reference live buffers of the lengths passed; no aug string.
+        unsafe {
+            blst::blst_hash_to_g2(
+                &mut point,
+                message.as_ptr(),
+                message.len(),
+                DST.as_ptr(),
+                DST.len(),
+                std::ptr::null(),
+                0,
+            );
+            blst::blst_p2_to_affine(&mut affine, &point);
+        }
+        MessagePoint(affine)
+    }
+}
+
+/// The product of the Miller loops of `CoreVerify`'s pairing check,
+/// `e(PK, Q) * e(-P, signature)` before the final exponentiation (`P` the G1 generator, `Q` the
+/// message's point), computed as one multi-Miller loop: the two loops share their squarings.
+pub struct MillerLoops(blst::blst_fp12);
+
+impl MillerLoops {
+    /// The Miller loops of the pairing check of `signature` over `message` under `public_key`.
+    /// A pair with the identity is left out: its pairing is 1.
+    pub fn of(public_key: &PublicKey, message: &MessagePoint, signature: &Signature) -> Self {
+        let pk: &blst::blst_p1_affine = (&public_key.0).into();
+        // SAFETY: `blst_p1_affine_generator` returns a pointer to a static, initialised point.
+        // Read unaligned: blst's C aligns its constants to its limb, 4 bytes on wasm32, while the
+        // Rust binding declares 64-bit limbs.
+        let mut minus_generator =
+            unsafe { std::ptr::read_unaligned(blst::blst_p1_affine_generator()) };
+        let y = minus_generator.y;
+        // SAFETY: both pointers reference live field elements.
+        unsafe { blst::blst_fp_cneg(&mut minus_generator.y, &y, true) };
+        let mut qs: [*const blst::blst_p2_affine; 2] = [std::ptr::null(); 2];
+        let mut ps: [*const blst::blst_p1_affine; 2] = [std::ptr::null(); 2];
+        let mut n = 0;
+        let pairs = [(&message.0, pk), (signature.affine(), &minus_generator)];
+        for (q, p) in pairs {
+            // SAFETY: `q` and `p` reference live, initialised affine points.
+            let identity =
+                unsafe { blst::blst_p2_affine_is_inf(q) || blst::blst_p1_affine_is_inf(p) };
+            if !identity {
+                qs[n] = q;
+                ps[n] = p;
+                n += 1;
+            }
+        }
+        let mut f = blst::blst_fp12::default();
+        if n == 0 {
+            // SAFETY: `blst_fp12_one` returns a pointer to a static element (read unaligned as
+            // the generator above).
+            f = unsafe { std::ptr::read_unaligned(blst::blst_fp12_one()) };
+        } else {
+            // SAFETY: `qs[..n]` and `ps[..n]` point to live affine points; `f` is writable.
+            unsafe { blst::blst_miller_loop_n(&mut f, qs.as_ptr(), ps.as_ptr(), n) };
+        }
+        MillerLoops(f)
+    }
+
+    /// The final exponentiation, and whether it gives 1: the pairing check's answer.
+    pub fn final_exponentiation_is_one(&self) -> bool {
+        let mut gt = blst::blst_fp12::default();
+        // SAFETY: both pointers reference live `blst_fp12` values.
+        unsafe {
+            blst::blst_final_exp(&mut gt, &self.0);
+            blst::blst_fp12_is_one(&gt)
+        }
+    }
+}
+
+/// `CoreVerify` (draft section 2.7) steps 5-9 for a validated key and signature and an already
+/// hashed message: `e(PK, Q) == e(P, signature)`, as one multi-Miller loop and one final
+/// exponentiation.
+pub fn pairing_check(
+    public_key: &PublicKey,
+    message: &MessagePoint,
+    signature: &Signature,
+) -> bool {
+    MillerLoops::of(public_key, message, signature).final_exponentiation_is_one()
 }
 
 /// IETF `AggregatePKs`-style sum of validated keys (used for `SyncCommittee.aggregate_pubkey`).
@@ -437,27 +533,6 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-/// Hashes `message` to G2 with the ciphersuite's `hash_to_curve` and returns the compressed
-/// point. Exposed so benchmarks can time this step of verification on its own.
-pub fn hash_to_g2(message: &[u8]) -> [u8; SIGNATURE_BYTES_LEN] {
-    let mut point = blst::blst_p2::default();
-    let mut out = [0u8; SIGNATURE_BYTES_LEN];
-    // SAFETY: all pointers reference live buffers of the lengths passed; no aug string.
-    unsafe {
-        blst::blst_hash_to_g2(
-            &mut point,
-            message.as_ptr(),
-            message.len(),
-            DST.as_ptr(),
-            DST.len(),
-            std::ptr::null(),
-            0,
-        );
-        blst::blst_p2_compress(out.as_mut_ptr(), &point);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,6 +564,40 @@ mod tests {
         assert!(!fast_aggregate_verify(&[], b"root", &inf));
         let apk = aggregate_public_keys(&all).unwrap();
         assert!(agg.verify(&apk, b"root"));
+    }
+
+    /// The multi-Miller-loop check agrees with blst's own `Verify` (its pairing context) on
+    /// genuine, tampered and cross-key signatures, and treats the identity signature as the
+    /// equation says (`e(PK, Q) == 1` is false for a key and a message point of prime order).
+    #[test]
+    fn pairing_check_agrees_with_blst_verify() {
+        let sks: Vec<SecretKey> = (0..4).map(SecretKey::interop).collect();
+        let inf = Signature::from_bytes(&G2_POINT_AT_INFINITY).unwrap();
+        for (i, sk) in sks.iter().enumerate() {
+            let pk = sk.public_key();
+            for msg in [&b"root"[..], &[i as u8; 32][..]] {
+                let sig = sk.sign(msg);
+                let other = sks[(i + 1) % sks.len()].sign(msg);
+                let blst_verify = |s: &Signature, m: &[u8]| {
+                    s.0.verify(true, m, DST, &[], &pk.0, true) == BLST_ERROR::BLST_SUCCESS
+                };
+                for (s, m, expected) in [
+                    (&sig, msg, true),
+                    (&sig, &b"roou"[..], false),
+                    (&other, msg, false),
+                    (&inf, msg, false),
+                ] {
+                    assert_eq!(blst_verify(s, m), expected);
+                    assert_eq!(s.verify(&pk, m), expected);
+                    let q = MessagePoint::hash(m);
+                    assert_eq!(pairing_check(&pk, &q, s), expected);
+                    assert_eq!(
+                        MillerLoops::of(&pk, &q, s).final_exponentiation_is_one(),
+                        expected
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Function names are the spec's. The network (fork epochs and versions, genesis validators
 //! root) comes from [`NetworkConfig`]; epochs and periods use the preset `P`.
 
+use ssz::Encode;
 use tree_hash::TreeHash;
 
 use crate::config::{compute_domain, compute_signing_root, NetworkConfig};
@@ -31,7 +32,9 @@ use crate::types::light_client::{
     capella_to_deneb_execution, deneb_to_capella_execution, empty_capella_execution,
     is_empty_sync_committee, LightClientBootstrap, LightClientHeader, UpdateParts,
 };
-use crate::types::{DomainType, Epoch, ForkName, Hash256, Preset, Slot, FAR_FUTURE_EPOCH};
+use crate::types::{
+    DomainType, Epoch, ForkName, Hash256, Preset, Slot, SszSchema, FAR_FUTURE_EPOCH,
+};
 
 /// `MIN_SYNC_COMMITTEE_PARTICIPANTS` (altair preset, same in mainnet and minimal).
 pub const MIN_SYNC_COMMITTEE_PARTICIPANTS: u64 = 1;
@@ -187,6 +190,17 @@ pub fn is_valid_light_client_header<P: Preset>(
         get_subtree_index(EXECUTION_PAYLOAD_GINDEX),
         &header.beacon().body_root.0,
     )
+}
+
+/// `hash_tree_root` of a `SyncCommittee`: its 513 keys are 1 026 SHA-256 compressions of
+/// leaves and about as many of the tree, the largest hashing job of an update. The crate's
+/// schema hasher (`merkle`) takes the keys in batches through its multi-lane SHA-256 kernel
+/// (simd128 in the wasm package), where `tree_hash` hashes them one at a time.
+pub fn sync_committee_root<P: Preset>(committee: &SyncCommittee<P>) -> [u8; 32] {
+    // The committee's own encoding has the schema's fixed size, so the schema hasher cannot
+    // reject it; `tree_hash` stays as the fallback that keeps this function total.
+    crate::merkle::hash_tree_root(&SyncCommittee::<P>::ssz_type(), &committee.as_ssz_bytes())
+        .unwrap_or_else(|_| committee.tree_hash_root().0)
 }
 
 fn nodes(branch: &[crate::types::Bytes32]) -> Vec<[u8; 32]> {
@@ -346,6 +360,59 @@ impl<P: Preset> TrustedCommittee<P> {
         Ok(sum)
     }
 
+    /// Decompresses (and caches) the member keys that the participants' aggregate of `bits`
+    /// needs: the absent members' when [`Self::participants_aggregate`] subtracts them, else the
+    /// participants'. What a verification of `bits` would do first; a caller can pay it ahead.
+    pub fn prepare_for(&self, bits: &ssz_types::BitVector<P::SyncCommitteeSize>) {
+        let minus_absent = self.takes_committee_minus_absent(bits, true);
+        for i in 0..self.points.len() {
+            if bits.get(i).unwrap_or(false) != minus_absent {
+                let _ = self.point(i);
+            }
+        }
+    }
+
+    /// Whether the aggregate of `bits` is taken as `aggregate_pubkey - Σ absent` (when
+    /// allowed): at least one participant and fewer than half of the members absent.
+    fn takes_committee_minus_absent(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        allowed: bool,
+    ) -> bool {
+        let n = self.points.len();
+        let participants = (0..n).filter(|&i| bits.get(i).unwrap_or(false)).count();
+        allowed && participants > 0 && 2 * (n - participants) < n
+    }
+
+    /// `FastAggregateVerify` steps 1-4 (the type's docs say how): the sum of the participants'
+    /// keys, before its `KeyValidate`, and which way it was built.
+    pub fn participants_aggregate(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+    ) -> Result<(bls::PublicKeySum, AggregatePath), UpdateFailure> {
+        self.participants_aggregate_by(bits, true)
+    }
+
+    fn participants_aggregate_by(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        allow_committee_minus_absent: bool,
+    ) -> Result<(bls::PublicKeySum, AggregatePath), UpdateFailure> {
+        let fast = if self.takes_committee_minus_absent(bits, allow_committee_minus_absent) {
+            self.committee_minus_absent(bits)
+        } else {
+            None
+        };
+        match fast {
+            Some(sum) => Ok((sum, AggregatePath::CommitteeMinusAbsent)),
+            None => match self.sum_of_participants(bits)? {
+                Some(sum) => Ok((sum, AggregatePath::SumOfParticipants)),
+                // `FastAggregateVerify` over no keys is false.
+                None => Err(UpdateFailure::Signature { participants: 0 }),
+            },
+        }
+    }
+
     /// `FastAggregateVerify` of `signature` over `signing_root` by the members whose bit is set,
     /// computed as the type's docs explain. Returns which way the aggregate key was built.
     pub fn verify(
@@ -376,25 +443,8 @@ impl<P: Preset> TrustedCommittee<P> {
         signature: &[u8],
         allow_committee_minus_absent: bool,
     ) -> Result<AggregatePath, UpdateFailure> {
-        let n = self.points.len();
-        let participants = (0..n).filter(|&i| bits.get(i).unwrap_or(false)).count();
-        let absent = n - participants;
-        let fast = if allow_committee_minus_absent && participants > 0 && 2 * absent < n {
-            self.committee_minus_absent(bits)
-        } else {
-            None
-        };
-        let (sum, path) = match fast {
-            Some(sum) => (sum, AggregatePath::CommitteeMinusAbsent),
-            None => match self.sum_of_participants(bits)? {
-                Some(sum) => (sum, AggregatePath::SumOfParticipants),
-                // `FastAggregateVerify` over no keys is false.
-                None => {
-                    return Err(UpdateFailure::Signature { participants: 0 });
-                }
-            },
-        };
-        let participants = participants as u64;
+        let (sum, path) = self.participants_aggregate_by(bits, allow_committee_minus_absent)?;
+        let participants = sum_bits::<P>(bits);
         // `CoreVerify` steps 1-3: the signature decodes and is in the G2 subgroup.
         let sig = Signature::from_bytes(signature)
             .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
@@ -405,8 +455,9 @@ impl<P: Preset> TrustedCommittee<P> {
                     participants,
                     reason,
                 })?;
-        // Steps 5-9: the pairing check.
-        if sig.verify(&aggregate, signing_root.as_slice()) {
+        // Steps 5-9: hash_to_point of the message, then the pairing check.
+        let message = bls::MessagePoint::hash(signing_root.as_slice());
+        if bls::pairing_check(&aggregate, &message, &sig) {
             Ok(path)
         } else {
             Err(UpdateFailure::Signature { participants })
@@ -529,7 +580,7 @@ pub fn initialize_light_client_store<P: Preset>(
     }
     let gindex = current_sync_committee_gindex_at_slot::<P>(config, slot);
     if !is_valid_normalized_merkle_branch(
-        &bootstrap.current_sync_committee().tree_hash_root().0,
+        &sync_committee_root(bootstrap.current_sync_committee()),
         &nodes(bootstrap.current_sync_committee_branch()),
         gindex,
         &header.beacon().state_root.0,
@@ -580,13 +631,36 @@ impl<P: Preset> LightClientStore<P> {
     }
 }
 
-/// altair `validate_light_client_update`.
+/// altair `validate_light_client_update`: [`validate_light_client_update_before_signature`],
+/// then `FastAggregateVerify` of the sync aggregate by the committee it returns.
 pub fn validate_light_client_update<P: Preset>(
     config: &NetworkConfig,
     store: &LightClientStore<P>,
     update: &UpdateParts<P>,
     current_slot: Slot,
 ) -> Result<(), UpdateFailure> {
+    let committee =
+        validate_light_client_update_before_signature(config, store, update, current_slot)?;
+    let sync_aggregate = &update.sync_aggregate;
+    let signing_root = sync_committee_signing_root(config, update);
+    committee
+        .verify(
+            &sync_aggregate.sync_committee_bits,
+            &signing_root,
+            sync_aggregate.sync_committee_signature.as_slice(),
+        )
+        .map(|_| ())
+}
+
+/// Every check of altair `validate_light_client_update` before the signature's, in the spec's
+/// order (participation, headers, slots, periods, relevance, the finality and next-sync-committee
+/// branches), and the committee whose signature the update must then carry.
+pub fn validate_light_client_update_before_signature<'s, P: Preset>(
+    config: &NetworkConfig,
+    store: &'s LightClientStore<P>,
+    update: &UpdateParts<P>,
+    current_slot: Slot,
+) -> Result<&'s TrustedCommittee<P>, UpdateFailure> {
     let period = compute_sync_committee_period_at_slot::<P>;
     let sync_aggregate = &update.sync_aggregate;
     let participants = sum_bits::<P>(&sync_aggregate.sync_committee_bits);
@@ -688,7 +762,7 @@ pub fn validate_light_client_update<P: Preset>(
             }
             let gindex = next_sync_committee_gindex_at_slot::<P>(config, attested_slot);
             if !is_valid_normalized_merkle_branch(
-                &committee.tree_hash_root().0,
+                &sync_committee_root(committee),
                 &nodes(branch),
                 gindex,
                 &state_root,
@@ -700,29 +774,19 @@ pub fn validate_light_client_update<P: Preset>(
             }
         }
     }
-    let committee = if signature_period == store_period {
-        &store.current_sync_committee
+    if signature_period == store_period {
+        Ok(&store.current_sync_committee)
     } else {
         // `period_ok` guarantees the next committee is known here.
-        match &store.next_sync_committee {
-            Some(c) => c,
-            None => {
-                return Err(UpdateFailure::SignaturePeriod {
-                    store_period,
-                    next_committee_known: false,
-                    got: signature_period,
-                })
-            }
-        }
-    };
-    let signing_root = sync_committee_signing_root(config, update);
-    committee
-        .verify(
-            &sync_aggregate.sync_committee_bits,
-            &signing_root,
-            sync_aggregate.sync_committee_signature.as_slice(),
-        )
-        .map(|_| ())
+        store
+            .next_sync_committee
+            .as_ref()
+            .ok_or(UpdateFailure::SignaturePeriod {
+                store_period,
+                next_committee_known: false,
+                got: signature_period,
+            })
+    }
 }
 
 /// The root the sync committee signs for `update` (altair `validate_light_client_update`: the
