@@ -760,7 +760,7 @@ if (!fs.existsSync(path.join(BENCH_DIR, "init-best.js")))
   throw new Error(`expected the benchmark build in ${BENCH_DIR} (make pkg-bench), got none`);
 const BENCH_PKG = "/pkg-bench";
 // LIGHTSYNC_BENCH_BASELINE: a second such build (e.g. of the main branch), which the memory,
-// and the state and light suites run beside the first in the same run.
+// state and light suites run beside the first in the same run.
 const BASELINE_DIR = process.env.LIGHTSYNC_BENCH_BASELINE || null;
 if (BASELINE_DIR && !fs.existsSync(path.join(BASELINE_DIR, "init-best.js")))
   throw new Error(`LIGHTSYNC_BENCH_BASELINE: expected a benchmark build in ${BASELINE_DIR}, got none`);
