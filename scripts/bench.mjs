@@ -782,6 +782,8 @@ try {
     } else if (s === "state") results.state = await stateSuite(server.url);
     else if (s === "checkpoint") results.checkpoint = await checkpointSuite(server.url);
     else if (s === "memory") results.memory = await memorySuite(server.url);
+    else if (s === "backfill") results.backfill = await backfillSuite(server.url);
+    else if (s === "follow") results.follow = await followSuite(server.url);
     else throw new Error(`unknown suite ${s}`);
   }
 } finally {
