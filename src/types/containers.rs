@@ -60,7 +60,7 @@ macro_rules! containers {
         use super::serde_helpers::{
             hex_fixed_vec, hex_prog_bytes, hex_var_list, list_of_hex_prog_bytes,
             list_of_hex_var_list, quoted_u256, quoted_u64, quoted_u64_fixed_vec,
-            quoted_u64_fixed_vec_vec, quoted_u64_prog_list, quoted_u64_var_list, quoted_u8_list,
+            quoted_u64_fixed_vec_vec, quoted_u64_prog_list, quoted_u64_var_list,
         };
         #[allow(unused_imports)]
         use super::*;
@@ -646,17 +646,13 @@ macro_rules! containers {
                         VariableList<PendingAttestation<P>, P::MaxPendingAttestations>,
                 }
                 [Altair..Gloas] {
-                    #[serde(with = "quoted_u8_list")]
                     previous_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
-                    #[serde(with = "quoted_u8_list")]
                     current_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
                 }
                 [Gloas..] {
-                    #[serde(with = "quoted_u8_list")]
                     previous_epoch_participation: ProgressiveList<ParticipationFlags>,
-                    #[serde(with = "quoted_u8_list")]
                     current_epoch_participation: ProgressiveList<ParticipationFlags>,
                 }
                 justification_bits: BitVector<JustificationBitsLength>,

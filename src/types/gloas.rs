@@ -16,14 +16,14 @@ super::containers::containers!(Gloas, fulu);
 pub type BuilderIndex = u64;
 
 use super::forks::container;
+use super::Uint8;
 
 container! {
     /// A staked builder (`BeaconState.builders`).
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
     pub struct Builder {
         pubkey: BlsPublicKey,
-        #[serde(with = "serde_utils::quoted_u8")]
-        version: u8,
+        version: Uint8,
         execution_address: ExecutionAddress,
         #[serde(with = "quoted_u64")]
         balance: Gwei,

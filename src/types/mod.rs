@@ -24,6 +24,7 @@ pub mod preset;
 pub mod progressive;
 pub mod serde_helpers;
 pub mod ssz_type;
+mod uint8;
 
 /// Phase0 containers (the beacon chain at genesis).
 pub mod phase0 {
@@ -82,8 +83,7 @@ pub type ValidatorIndex = u64;
 pub type CommitteeIndex = u64;
 /// Global withdrawal counter (Capella).
 pub type WithdrawalIndex = u64;
-/// Per-validator participation flags (Altair).
-pub type ParticipationFlags = u8;
+pub use uint8::{ParticipationFlags, Uint8};
 /// SSZ `Root` as plain bytes: a 32-byte hash tree root, the one form that the store, the Beacon
 /// API layer, the verifiers and the devnet pass around and compare.
 pub type Root = [u8; 32];
