@@ -66,7 +66,7 @@ use super::data::{
 };
 use crate::light::bls::{aggregate_public_keys, PublicKey, SecretKey};
 use crate::light::fork_digest::{BlobParameters, BlobSchedule};
-use crate::types::json::ssz_to_json;
+use crate::types::json::{ssz_to_json, ssz_to_json_text};
 use crate::types::light_client::deneb::LightClientHeader;
 use crate::types::light_client::electra as lc;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, Eth1Data, Fork, Validator};
@@ -1335,22 +1335,15 @@ impl<P: Preset> Generator<P> {
         ))
     }
 
-    /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
-    /// bytes with the crate's types so both forms are the same value.
+    /// The Beacon API JSON of a served state (its `data` object), written from its SSZ bytes
+    /// so both forms are the same value.
     fn state_json(&self, slot: u64, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
-        use ssz::Decode;
-        let json = match self.fork_at(slot) {
-            ForkName::Gloas => crate::types::gloas::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
-                .map_err(ssz_err("state JSON"))
-                .map(|s| serde_json::to_vec(&s))?,
-            ForkName::Fulu => fulu::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
-                .map_err(ssz_err("state JSON"))
-                .map(|s| serde_json::to_vec(&s))?,
-            _ => electra::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
-                .map_err(ssz_err("state JSON"))
-                .map(|s| serde_json::to_vec(&s))?,
+        let ty = match self.fork_at(slot) {
+            ForkName::Gloas => crate::types::gloas::BeaconState::<P>::ssz_type(),
+            ForkName::Fulu => fulu::BeaconState::<P>::ssz_type(),
+            _ => electra::BeaconState::<P>::ssz_type(),
         };
-        json.map_err(ssz_err("state JSON"))
+        ssz_to_json_text(&ty, ssz_bytes).map_err(ssz_err("state JSON"))
     }
 
     /// `/eth/v1/config/spec`: the devnet's config plus the preset, as the API's strings.

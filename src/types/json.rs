@@ -62,13 +62,70 @@ pub fn json_to_ssz(ty: &SszType, value: &Value) -> Result<Vec<u8>, JsonError> {
 /// Writes `bytes`, the SSZ encoding of a value of type `ty`, as its Beacon API JSON: the exact
 /// inverse of [`json_to_ssz`] (uints as decimal strings).
 pub fn ssz_to_json(ty: &SszType, bytes: &[u8]) -> Result<Value, JsonError> {
-    to_json(ty, bytes).map_err(Failure::into_error)
+    to_json(ty, bytes)
+        .map(Value::from)
+        .map_err(Failure::into_error)
+}
+
+/// [`ssz_to_json`] as JSON text, with every object's fields in the spec's order (as Beacon
+/// APIs write them; a `serde_json::Value` object sorts its keys).
+pub fn ssz_to_json_text(ty: &SszType, bytes: &[u8]) -> Result<Vec<u8>, JsonError> {
+    let json = to_json(ty, bytes).map_err(Failure::into_error)?;
+    Ok(serde_json::to_vec(&json).unwrap_or_else(|e| unreachable!("strings serialize: {e}")))
 }
 
 /// Writes `value` as its Beacon API JSON, through its SSZ bytes and [`ssz_to_json`].
 pub fn encode_json<T: ssz::Encode + SszSchema>(value: &T) -> Value {
     ssz_to_json(&T::ssz_type(), &value.as_ssz_bytes())
         .unwrap_or_else(|e| unreachable!("a typed value's SSZ bytes fit its schema: {e}"))
+}
+
+/// JSON as the writer builds it: objects keep the schema's field order.
+enum Json {
+    Text(String),
+    Bool(bool),
+    Array(Vec<Json>),
+    Object(Vec<(&'static str, Json)>),
+}
+
+impl From<Json> for Value {
+    fn from(json: Json) -> Self {
+        match json {
+            Json::Text(s) => Value::String(s),
+            Json::Bool(b) => Value::Bool(b),
+            Json::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
+            Json::Object(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(name, v)| (name.to_string(), Value::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Json::Text(text) => s.serialize_str(text),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Json::Object(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                for (name, value) in fields {
+                    map.serialize_entry(name, value)?;
+                }
+                map.end()
+            }
+        }
+    }
 }
 
 /// Reads `value` as the Beacon API JSON of `T` at `fork`: [`json_to_ssz`] with `T`'s schema,
@@ -393,7 +450,7 @@ fn times_ten_plus(le: &mut [u8], digit: u8) -> bool {
 }
 
 /// The JSON of one value of type `ty` whose SSZ bytes are exactly `bytes`.
-fn to_json(ty: &SszType, bytes: &[u8]) -> Result<Value, Failure> {
+fn to_json(ty: &SszType, bytes: &[u8]) -> Result<Json, Failure> {
     if let Some(size) = ty.fixed_size() {
         if bytes.len() != size {
             return fail(format!(
@@ -403,25 +460,23 @@ fn to_json(ty: &SszType, bytes: &[u8]) -> Result<Value, Failure> {
         }
     }
     match ty {
-        SszType::Uint(_) => Ok(Value::String(decimal(bytes))),
+        SszType::Uint(_) => Ok(Json::Text(decimal(bytes))),
         SszType::Boolean => match bytes[0] {
-            0 | 1 => Ok(Value::Bool(bytes[0] == 1)),
+            0 | 1 => Ok(Json::Bool(bytes[0] == 1)),
             other => fail(format!("expected a boolean byte (0 or 1), got {other}")),
         },
-        SszType::Byte | SszType::ByteVector(_) => Ok(hex_value(bytes)),
+        SszType::Byte | SszType::ByteVector(_) => Ok(hex_text(bytes)),
         SszType::Bitvector(n) => {
-            check_bitvector(*n, bytes, &hex_value(bytes))?;
-            Ok(hex_value(bytes))
+            check_bitvector(*n, bytes, &Value::from(hex_text(bytes)))?;
+            Ok(hex_text(bytes))
         }
         SszType::Bitlist(limit) => {
-            let value = hex_value(bytes);
-            bitlist(Some(*limit), &value, &mut Vec::new())?;
-            Ok(value)
+            bitlist(Some(*limit), &Value::from(hex_text(bytes)), &mut Vec::new())?;
+            Ok(hex_text(bytes))
         }
         SszType::ProgressiveBitlist => {
-            let value = hex_value(bytes);
-            bitlist(None, &value, &mut Vec::new())?;
-            Ok(value)
+            bitlist(None, &Value::from(hex_text(bytes)), &mut Vec::new())?;
+            Ok(hex_text(bytes))
         }
         SszType::Vector(elem, n) => elements(elem, bytes, Some(*n as u64), true),
         SszType::List(elem, limit) => elements(elem, bytes, Some(*limit), false),
@@ -432,8 +487,8 @@ fn to_json(ty: &SszType, bytes: &[u8]) -> Result<Value, Failure> {
     }
 }
 
-fn hex_value(bytes: &[u8]) -> Value {
-    Value::String(super::hex0x(bytes))
+fn hex_text(bytes: &[u8]) -> Json {
+    Json::Text(super::hex0x(bytes))
 }
 
 /// A little-endian unsigned integer of any size as a decimal string.
@@ -491,7 +546,7 @@ fn elements(
     bytes: &[u8],
     count: Option<u64>,
     exact: bool,
-) -> Result<Value, Failure> {
+) -> Result<Json, Failure> {
     if *elem == SszType::Byte {
         if let Some(limit) = count.filter(|limit| bytes.len() as u64 > *limit) {
             return fail(format!(
@@ -499,7 +554,7 @@ fn elements(
                 bytes.len()
             ));
         }
-        return Ok(hex_value(bytes));
+        return Ok(hex_text(bytes));
     }
     let spans = match elem.fixed_size() {
         Some(size) => {
@@ -545,11 +600,11 @@ fn elements(
         .enumerate()
         .map(|(i, (a, b))| to_json(elem, &bytes[a..b]).map_err(|f| f.at(Step::Index(i))))
         .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
+        .map(Json::Array)
 }
 
 /// A container as an object with its fields in order.
-fn container_json(fields: &[(&'static str, SszType)], bytes: &[u8]) -> Result<Value, Failure> {
+fn container_json(fields: &[(&'static str, SszType)], bytes: &[u8]) -> Result<Json, Failure> {
     let fixed_len: usize = fields.iter().map(|(_, t)| t.fixed_part_size()).sum();
     if bytes.len() < fixed_len {
         return fail(format!(
@@ -571,13 +626,13 @@ fn container_json(fields: &[(&'static str, SszType)], bytes: &[u8]) -> Result<Va
         pos += size;
     }
     let mut variable = ranges(&offsets, fixed_len, bytes.len())?.into_iter();
-    let mut object = serde_json::Map::with_capacity(fields.len());
+    let mut object = Vec::with_capacity(fields.len());
     for ((name, ty), span) in fields.iter().zip(spans) {
         let (a, b) = span.or_else(|| variable.next()).unwrap_or_default();
         let value = to_json(ty, &bytes[a..b]).map_err(|f| f.at(Step::Field(name)))?;
-        object.insert((*name).to_string(), value);
+        object.push((*name, value));
     }
-    Ok(Value::Object(object))
+    Ok(Json::Object(object))
 }
 
 #[cfg(test)]
@@ -855,6 +910,22 @@ mod tests {
         let nested = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
         round_trip(&nested, json!(["0xaabb", "0x", "0xcc"]));
         round_trip(&nested, json!([]));
+    }
+
+    #[test]
+    fn json_text_keeps_the_spec_field_order() {
+        let ty = BeaconBlockHeader::ssz_type();
+        let bytes = json_to_ssz(&ty, &header_json()).unwrap();
+        let text = String::from_utf8(ssz_to_json_text(&ty, &bytes).unwrap()).unwrap();
+        let want = format!(
+            r#"{{"slot":"7","proposer_index":"18446744073709551615","parent_root":"0x{}","state_root":"0x{}","body_root":"0x{}"}}"#,
+            "01".repeat(32),
+            "02".repeat(32),
+            "03".repeat(32)
+        );
+        assert_eq!(text, want);
+        let e = ssz_to_json_text(&ty, &bytes[1..]).unwrap_err();
+        assert_eq!(e.reason, "expected 112 bytes of SSZ, got 111 bytes");
     }
 
     #[test]
