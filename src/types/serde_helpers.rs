@@ -25,16 +25,6 @@ fn seq<S: Serializer, T, U: Serialize>(
     seq.end()
 }
 
-/// `List[uint8, N]` and `ProgressiveList[uint8]` (participation flags) as `["0", "7", ...]`.
-pub mod quoted_u8_list {
-    pub fn serialize<S: serde::Serializer, L: std::ops::Deref<Target = [u8]>>(
-        value: &L,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        super::seq(value, serializer, u8::to_string)
-    }
-}
-
 /// `ProgressiveList[uint64]` (Gloas balances, inactivity scores, attesting indices) as
 /// `["1", "2", ...]`.
 pub mod quoted_u64_prog_list {
