@@ -70,10 +70,3 @@ impl TreeHash for Uint8 {
         self.0.tree_hash_root()
     }
 }
-
-/// A `uint8` in the Beacon API form: a decimal string.
-impl serde::Serialize for Uint8 {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
