@@ -213,7 +213,7 @@ fn helios(name: &str) -> Value {
 
 /// Real mainnet Capella blocks as a Beacon API serves them: the block of slot 7109430 read by
 /// the reader has the root that the next block (7109431) names as its parent, and the schema
-/// derive writes it back as served.
+/// writes it back as served.
 #[test]
 fn real_mainnet_blocks_read_to_their_roots() {
     let parent = helios("blocks/7109430.json");
