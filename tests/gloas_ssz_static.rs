@@ -43,7 +43,7 @@ fn root_of(case: &Path) -> [u8; 32] {
 /// Every case of `type_name` under `preset`, checked as `T`; returns how many.
 fn check<T>(preset: &str, type_name: &str) -> usize
 where
-    T: Decode + Encode + TreeHash + SszSchema + serde::Serialize + PartialEq + Debug,
+    T: Decode + Encode + TreeHash + SszSchema + PartialEq + Debug,
 {
     check_with::<T>(preset, type_name, Some(T::ssz_type()))
 }
@@ -51,7 +51,7 @@ where
 /// As [`check`]; `schema` (when the type has one) also hashes the bytes with the merkleizer.
 fn check_with<T>(preset: &str, type_name: &str, schema: Option<SszType>) -> usize
 where
-    T: Decode + Encode + TreeHash + SszSchema + serde::Serialize + PartialEq + Debug,
+    T: Decode + Encode + TreeHash + SszSchema + PartialEq + Debug,
 {
     let dir = require_fixtures_dir()
         .join("consensus-spec-tests-gloas/tests")

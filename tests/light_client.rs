@@ -45,7 +45,7 @@ fn expected_roots() -> serde_yaml::Mapping {
 
 fn check_static<T>(roots: &serde_yaml::Mapping, fork: &str, type_name: &str) -> usize
 where
-    T: Decode + Encode + TreeHash + SszSchema + serde::Serialize + PartialEq + std::fmt::Debug,
+    T: Decode + Encode + TreeHash + SszSchema + PartialEq + std::fmt::Debug,
 {
     let mut checked = 0;
     for case in ["case_0", "case_1"] {

@@ -29,18 +29,7 @@ use tree_hash_derive::TreeHash;
 // ---- the ssz_generic test structs -------------------------------------------------------------
 
 /// `class SmallTestStruct(Container): A: uint16; B: uint16`
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    TreeHash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash, serde::Deserialize)]
 pub struct SmallTestStruct {
     #[serde(rename = "A")]
     a: u16,
@@ -58,18 +47,7 @@ impl SszSchema for SmallTestStruct {
 }
 
 /// `class VarTestStruct(Container): A: uint16; B: List[uint16, 1024]; C: uint8`
-#[derive(
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    TreeHash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash, serde::Deserialize)]
 pub struct VarTestStruct {
     #[serde(rename = "A")]
     a: u16,
@@ -94,7 +72,7 @@ impl SszSchema for VarTestStruct {
 
 progressive_container! {
     #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(serde::Deserialize)]
     pub struct ProgressiveSingleFieldContainerTestStruct active_fields [1] {
         #[serde(rename = "A")]
         a: u8,
@@ -103,7 +81,7 @@ progressive_container! {
 
 progressive_container! {
     #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(serde::Deserialize)]
     pub struct ProgressiveSingleListContainerTestStruct active_fields [0, 0, 0, 0, 1] {
         #[serde(rename = "C")]
         c: ProgressiveBitlist,
@@ -112,7 +90,7 @@ progressive_container! {
 
 progressive_container! {
     #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(serde::Deserialize)]
     pub struct ProgressiveVarTestStruct active_fields [1, 0, 1, 0, 1] {
         #[serde(rename = "A")]
         a: u8,
@@ -125,7 +103,7 @@ progressive_container! {
 
 progressive_container! {
     #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(serde::Deserialize)]
     pub struct ProgressiveComplexTestStruct
         active_fields [1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1]
     {

@@ -36,7 +36,7 @@ struct Expected {
 /// The check every case goes through, for one concrete type.
 fn check_case<T>(case_dir: &Path, expected: &Expected)
 where
-    T: Decode + Encode + TreeHash + SszSchema + serde::Serialize + PartialEq + Debug,
+    T: Decode + Encode + TreeHash + SszSchema + PartialEq + Debug,
 {
     let label = case_dir.display();
     let bytes = read_ssz_file(case_dir.join("serialized.ssz_snappy"))

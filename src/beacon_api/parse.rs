@@ -7,8 +7,8 @@ use tree_hash::TreeHash;
 use super::{consensus_version, ApiError, HttpResponse, Root};
 use crate::types::json::json_to_ssz;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, SignedBeaconBlockHeader};
-use crate::types::serde_helpers::quoted_u64;
 use crate::types::{ForkName, SszSchema, Version, B256};
+use serde_utils::quoted_u64;
 
 /// How much of an error body is quoted in an error message, in characters.
 const ERROR_BODY_QUOTE_CHARS: usize = 200;

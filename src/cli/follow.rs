@@ -21,7 +21,9 @@
 
 use std::cell::Cell;
 use std::io::Read;
+#[cfg(not(unix))]
 use std::sync::atomic::{AtomicBool, Ordering};
+#[cfg(not(unix))]
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -180,8 +182,48 @@ fn step_line(
     line
 }
 
-/// Standard input's end (or SIGINT, which ends the process) stops following.
-fn watch_stdin() -> Arc<AtomicBool> {
+/// Standard input's end (or SIGINT, which ends the process) stops following. On Unix it is
+/// checked without blocking each time the loop asks whether to go on (before every step), so an
+/// input already at its end stops the loop before its second step, however loaded the machine.
+#[cfg(unix)]
+fn stdin_ended() -> impl Fn() -> bool {
+    let ended = Cell::new(false);
+    move || {
+        if !ended.get() {
+            ended.set(stdin_at_end());
+        }
+        ended.get()
+    }
+}
+
+/// Drains what standard input holds now; true at its end (or when it cannot be read).
+#[cfg(unix)]
+fn stdin_at_end() -> bool {
+    let mut sink = [0u8; 256];
+    loop {
+        let mut fd = libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid `pollfd` and its count; a zero timeout never blocks.
+        if unsafe { libc::poll(&mut fd, 1, 0) } <= 0 {
+            return false;
+        }
+        if fd.revents & libc::POLLNVAL != 0 {
+            return true;
+        }
+        // `poll` says a read does not block: it returns data, or 0 at the end.
+        match std::io::stdin().read(&mut sink) {
+            Ok(0) | Err(_) => return true,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Elsewhere a thread waits for the end of standard input and sets a flag.
+#[cfg(not(unix))]
+fn stdin_ended() -> impl Fn() -> bool {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     std::thread::spawn(move || {
@@ -190,7 +232,7 @@ fn watch_stdin() -> Arc<AtomicBool> {
         while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
         flag.store(true, Ordering::SeqCst);
     });
-    stop
+    move || stop.load(Ordering::SeqCst)
 }
 
 /// The follow loop's env: one stdout line per step, stream changes on stderr, the rest as
@@ -255,7 +297,7 @@ impl Env for StepPrinter<'_> {
 }
 
 fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
-    let stop = watch_stdin();
+    let stdin_ended = stdin_ended();
     let providers = providers(&a.urls, a.timeout_ms);
     let fail = |code: &str, message: &str| {
         println!("{}", error_line(None, code, message));
@@ -333,9 +375,8 @@ fn follow<C: Clock>(a: &Args, clock: &C) -> i32 {
         options = options.with_poll_ms(ms as f64);
     }
     options.events = !a.poll;
-    let keep_going = |_: &FollowState| {
-        !stop.load(Ordering::SeqCst) && a.max_steps.is_none_or(|m| printer.steps.get() < m)
-    };
+    let keep_going =
+        |_: &FollowState| !stdin_ended() && a.max_steps.is_none_or(|m| printer.steps.get() < m);
     let io = BlockingFollowIo {
         started: Instant::now(),
         idle_timeout_ms: idle_timeout_ms(&net),

@@ -66,6 +66,7 @@ use super::data::{
 };
 use crate::light::bls::{aggregate_public_keys, PublicKey, SecretKey};
 use crate::light::fork_digest::{BlobParameters, BlobSchedule};
+use crate::types::json::{ssz_to_json, ssz_to_json_text};
 use crate::types::light_client::deneb::LightClientHeader;
 use crate::types::light_client::electra as lc;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, Eth1Data, Fork, Validator};
@@ -75,7 +76,7 @@ use crate::types::{
     deneb::{ExecutionPayload, ExecutionPayloadHeader},
     electra::{self, BeaconBlock, BeaconBlockBody, ExecutionRequests, SignedBeaconBlock},
     fulu, BitVector, BlsPublicKey, BlsSignature, FixedBytes, FixedVector, ForkName, Mainnet,
-    Minimal, Preset, TreeHash, VariableList, B256, FAR_FUTURE_EPOCH, U256,
+    Minimal, Preset, SszSchema, SszType, TreeHash, VariableList, B256, FAR_FUTURE_EPOCH, U256,
 };
 
 /// Validators with real BLS keys. Deriving a public key costs ~0.1 ms, so 8192 keys take about a
@@ -1275,9 +1276,9 @@ impl<P: Preset> Generator<P> {
             root: blk.root,
         };
         let signature = BlsSignature::from(blk.signature);
-        let entry_of = |json: Option<serde_json::Value>, ssz: Vec<u8>| BlockEntry {
+        let entry_of = |ty: SszType, ssz: Vec<u8>| BlockEntry {
             fork: self.fork_at(slot).as_str().to_string(),
-            json,
+            json: ssz_to_json(&ty, &ssz).ok(),
             ssz: Some(Arc::new(ssz)),
         };
         let block_entry = match &blk.body {
@@ -1286,7 +1287,7 @@ impl<P: Preset> Generator<P> {
                     message: (**block).clone(),
                     signature,
                 };
-                entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())
+                entry_of(SignedBeaconBlock::<P>::ssz_type(), signed.as_ssz_bytes())
             }
             BlkBody::Gloas(g) => {
                 let signed = crate::types::gloas::SignedBeaconBlock::<P> {
@@ -1294,10 +1295,12 @@ impl<P: Preset> Generator<P> {
                     signature,
                 };
                 if let (true, Some(env)) = (canonical, &g.envelope) {
-                    let e = entry_of(serde_json::to_value(env).ok(), env.as_ssz_bytes());
+                    let ty = crate::types::gloas::SignedExecutionPayloadEnvelope::<P>::ssz_type();
+                    let e = entry_of(ty, env.as_ssz_bytes());
                     chain.envelopes.insert(blk.root, Arc::new(e));
                 }
-                entry_of(serde_json::to_value(&signed).ok(), signed.as_ssz_bytes())
+                let ty = crate::types::gloas::SignedBeaconBlock::<P>::ssz_type();
+                entry_of(ty, signed.as_ssz_bytes())
             }
         };
         chain.blocks.insert(blk.root, Arc::new(block_entry));
@@ -1332,22 +1335,15 @@ impl<P: Preset> Generator<P> {
         ))
     }
 
-    /// The Beacon API JSON of a served state (its `data` object), decoded back from the SSZ
-    /// bytes with the crate's types so both forms are the same value.
+    /// The Beacon API JSON of a served state (its `data` object), written from its SSZ bytes
+    /// so both forms are the same value.
     fn state_json(&self, slot: u64, ssz_bytes: &[u8]) -> Result<Vec<u8>, ChainError> {
-        use ssz::Decode;
-        let json = match self.fork_at(slot) {
-            ForkName::Gloas => crate::types::gloas::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
-                .map_err(ssz_err("state JSON"))
-                .map(|s| serde_json::to_vec(&s))?,
-            ForkName::Fulu => fulu::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
-                .map_err(ssz_err("state JSON"))
-                .map(|s| serde_json::to_vec(&s))?,
-            _ => electra::BeaconState::<P>::from_ssz_bytes(ssz_bytes)
-                .map_err(ssz_err("state JSON"))
-                .map(|s| serde_json::to_vec(&s))?,
+        let ty = match self.fork_at(slot) {
+            ForkName::Gloas => crate::types::gloas::BeaconState::<P>::ssz_type(),
+            ForkName::Fulu => fulu::BeaconState::<P>::ssz_type(),
+            _ => electra::BeaconState::<P>::ssz_type(),
         };
-        json.map_err(ssz_err("state JSON"))
+        ssz_to_json_text(&ty, ssz_bytes).map_err(ssz_err("state JSON"))
     }
 
     /// `/eth/v1/config/spec`: the devnet's config plus the preset, as the API's strings.

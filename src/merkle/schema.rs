@@ -127,7 +127,7 @@ mod tests {
             assert_eq!(header[4].1, SszType::ByteVector(256), "logs_bloom");
             assert_eq!(
                 header[10].1,
-                SszType::List(Box::new(SszType::Uint(1)), 32),
+                SszType::List(Box::new(SszType::Byte), 32),
                 "extra_data"
             );
             assert_eq!(header[11].1, SszType::Uint(32), "base_fee_per_gas");

@@ -181,7 +181,7 @@ fn leaf_of(ty: &SszType, bytes: &[u8], path: PathFn) -> Option<Result<[u8; 32], 
 fn leaf_size(ty: &SszType) -> Option<usize> {
     match ty {
         SszType::Uint(n) | SszType::ByteVector(n) if *n <= 32 => Some(*n),
-        SszType::Boolean => Some(1),
+        SszType::Boolean | SszType::Byte => Some(1),
         SszType::Bitvector(n) if *n <= 256 => Some(n.div_ceil(8)),
         _ => None,
     }
@@ -650,7 +650,9 @@ pub(crate) fn hash_tree_root(
             }
             Ok(r.reduce(&roots, ceil_log2(*n as u64), 0))
         }
-        SszType::Uint(_) | SszType::Boolean => unreachable!("basic types are leaves"),
+        SszType::Uint(_) | SszType::Byte | SszType::Boolean => {
+            unreachable!("basic types are leaves")
+        }
     }
 }
 

@@ -15,13 +15,19 @@ use super::*;
 macro_rules! define_any {
     ($(#[$doc:meta])* $name:ident, $type_name:literal, { $($variant:ident => $ty:ty),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-        #[serde(untagged, bound = "P: Preset")]
+        #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum $name<P: Preset> {
             $($variant($ty),)+
         }
 
         impl<P: Preset> $name<P> {
+            /// The Beacon API JSON of the value (its `data`, without the `version`).
+            pub fn to_json(&self) -> serde_json::Value {
+                match self {
+                    $(Self::$variant(inner) => $crate::types::json::encode_json(inner),)+
+                }
+            }
+
             /// The SSZ type name, as used by consensus-spec-tests folders.
             pub const TYPE_NAME: &'static str = $type_name;
 
@@ -378,12 +384,12 @@ mod tests {
         assert!(err.to_string().contains("deneb BeaconState"), "{err}");
     }
 
-    /// The serde derive writes the Beacon API form, which the one reader (`types::json`) reads
-    /// back; so does the spec-test YAML form (plain numbers).
+    /// The schema writes the Beacon API form (`json::encode_json`), which the one reader
+    /// (`types::json`) reads back; so does the spec-test YAML form (plain numbers).
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn header_round_trips_through_json() {
-        use crate::types::json::decode_json;
+        use crate::types::json::{decode_json, encode_json};
         let header = phase0::BeaconBlockHeader {
             slot: 7,
             proposer_index: u64::MAX,
@@ -391,7 +397,7 @@ mod tests {
             state_root: Hash256::repeat_byte(2),
             body_root: Hash256::repeat_byte(3),
         };
-        let json = serde_json::to_value(header).unwrap();
+        let json = encode_json(&header);
         assert_eq!(json["slot"], "7");
         assert_eq!(json["proposer_index"], "18446744073709551615");
         assert_eq!(json["parent_root"], format!("0x{}", "01".repeat(32)));

@@ -16,33 +16,23 @@ macro_rules! execution_payload_family {
         $(until $end:ident)? $(progressive $pf:tt)? { $($tail:tt)* } { $($after:tt)* }) => {
         $crate::types::forks::fork_container! { $fork, $prev;
             $(#[$attr])*
-            #[serde(bound = "P: Preset")]
             pub struct $name<P> in $versions $(until $end)? $(progressive $pf)? {
                 parent_hash: Hash32,
                 fee_recipient: ExecutionAddress,
                 state_root: Bytes32,
                 receipts_root: Bytes32,
-                #[serde(with = "hex_fixed_vec")]
                 logs_bloom: FixedVector<u8, P::BytesPerLogsBloom>,
                 prev_randao: Bytes32,
-                #[serde(with = "quoted_u64")]
                 block_number: u64,
-                #[serde(with = "quoted_u64")]
                 gas_limit: u64,
-                #[serde(with = "quoted_u64")]
                 gas_used: u64,
-                #[serde(with = "quoted_u64")]
                 timestamp: u64,
-                #[serde(with = "hex_var_list")]
                 extra_data: VariableList<u8, P::MaxExtraDataBytes>,
-                #[serde(with = "quoted_u256")]
                 base_fee_per_gas: U256,
                 block_hash: Hash32,
                 $($tail)*
                 [Deneb..] {
-                    #[serde(with = "quoted_u64")]
                     blob_gas_used: u64,
-                    #[serde(with = "quoted_u64")]
                     excess_blob_gas: u64,
                 }
                 $($after)*
@@ -57,15 +47,7 @@ pub(crate) use execution_payload_family;
 macro_rules! containers {
     ($fork:ident, $prev:ident) => {
         #[allow(unused_imports)]
-        use super::serde_helpers::{
-            hex_fixed_vec, hex_prog_bytes, hex_var_list, list_of_hex_prog_bytes,
-            list_of_hex_var_list, quoted_u256, quoted_u64, quoted_u64_fixed_vec,
-            quoted_u64_fixed_vec_vec, quoted_u64_prog_list, quoted_u64_var_list, quoted_u8_list,
-        };
-        #[allow(unused_imports)]
         use super::*;
-        #[allow(unused_imports)]
-        use serde::{Deserialize, Serialize};
         #[allow(unused_imports)]
         use ssz_derive::{Decode, Encode};
         #[allow(unused_imports)]
@@ -73,18 +55,17 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Fork`: the fork a state is on, and when it started (epoch).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct Fork in [Phase0] {
                 previous_version: Version,
                 current_version: Version,
-                #[serde(with = "quoted_u64")]
                 epoch: Epoch,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ForkData`: hashed into the fork digest and signing domains.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct ForkData in [Phase0] {
                 current_version: Version,
                 genesis_validators_root: Hash256,
@@ -94,9 +75,11 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Checkpoint`: an epoch and the root of the block at its first slot (or earlier, if
             /// empty).
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Encode, Decode, TreeHash)]
+            /// Also serde, for the `finality_checkpoints` answer (`beacon_api::parse`).
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+            #[derive(serde::Serialize, serde::Deserialize)]
             pub struct Checkpoint in [Phase0] {
-                #[serde(with = "quoted_u64")]
+                #[serde(with = "serde_utils::quoted_u64")]
                 epoch: Epoch,
                 root: Hash256,
             }
@@ -105,31 +88,24 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Validator`: one registry entry; balances are in Gwei, epochs may be
             /// `FAR_FUTURE_EPOCH`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct Validator in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
-                #[serde(with = "quoted_u64")]
                 effective_balance: Gwei,
                 slashed: bool,
-                #[serde(with = "quoted_u64")]
                 activation_eligibility_epoch: Epoch,
-                #[serde(with = "quoted_u64")]
                 activation_epoch: Epoch,
-                #[serde(with = "quoted_u64")]
                 exit_epoch: Epoch,
-                #[serde(with = "quoted_u64")]
                 withdrawable_epoch: Epoch,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `AttestationData`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct AttestationData in [Phase0] {
-                #[serde(with = "quoted_u64")]
                 slot: Slot,
-                #[serde(with = "quoted_u64")]
                 index: CommitteeIndex,
                 beacon_block_root: Hash256,
                 source: Checkpoint,
@@ -140,14 +116,11 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `IndexedAttestation`; Electra (EIP-7549) widens it to every committee of the slot.
             /// Gloas's has no preset parameter (module `gloas`).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct IndexedAttestation<P> in [Phase0 Electra] until Gloas {
                 [Phase0..Electra]
-                #[serde(with = "quoted_u64_var_list")]
                 attesting_indices: VariableList<ValidatorIndex, P::MaxValidatorsPerCommittee>,
                 [Electra..]
-                #[serde(with = "quoted_u64_var_list")]
                 attesting_indices: VariableList<ValidatorIndex, P::MaxValidatorsPerSlot>,
                 data: AttestationData,
                 signature: BlsSignature,
@@ -156,24 +129,20 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingAttestation` (in the phase0 state only).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct PendingAttestation<P> in [Phase0] {
                 aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
                 data: AttestationData,
-                #[serde(with = "quoted_u64")]
                 inclusion_delay: Slot,
-                #[serde(with = "quoted_u64")]
                 proposer_index: ValidatorIndex,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Eth1Data`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct Eth1Data in [Phase0] {
                 deposit_root: Hash256,
-                #[serde(with = "quoted_u64")]
                 deposit_count: u64,
                 block_hash: Hash32,
             }
@@ -181,8 +150,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `HistoricalBatch`: the pre-Capella unit accumulated into `historical_roots`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct HistoricalBatch<P> in [Phase0] {
                 block_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
                 state_roots: FixedVector<Hash256, P::SlotsPerHistoricalRoot>,
@@ -191,22 +159,20 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositMessage`: what a deposit signature signs.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct DepositMessage in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositData`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct DepositData in [Phase0] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
                 signature: BlsSignature,
             }
@@ -215,11 +181,9 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlockHeader`: a block with its body replaced by the body root; hashes to the
             /// block root.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct BeaconBlockHeader in [Phase0] {
-                #[serde(with = "quoted_u64")]
                 slot: Slot,
-                #[serde(with = "quoted_u64")]
                 proposer_index: ValidatorIndex,
                 parent_root: Hash256,
                 state_root: Hash256,
@@ -229,7 +193,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SigningData`: `hash_tree_root(SigningData(object_root, domain))` is what BLS signs.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct SigningData in [Phase0] {
                 object_root: Hash256,
                 domain: Domain,
@@ -238,7 +202,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBeaconBlockHeader`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct SignedBeaconBlockHeader in [Phase0] {
                 message: BeaconBlockHeader,
                 signature: BlsSignature,
@@ -247,7 +211,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ProposerSlashing`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct ProposerSlashing in [Phase0] {
                 signed_header_1: SignedBeaconBlockHeader,
                 signed_header_2: SignedBeaconBlockHeader,
@@ -256,8 +220,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `AttesterSlashing` (Electra's holds Electra's wider `IndexedAttestation`s).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct AttesterSlashing<P> in [Phase0 Electra] until Gloas {
                 attestation_1: IndexedAttestation<P>,
                 attestation_2: IndexedAttestation<P>,
@@ -267,8 +230,7 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Attestation`; from Electra its aggregation bits span every committee of the slot,
             /// selected by `committee_bits`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
             pub struct Attestation<P> in [Phase0 Electra Gloas] progressive [Gloas] {
                 [Phase0..Electra] aggregation_bits: BitList<P::MaxValidatorsPerCommittee>,
                 [Electra..Gloas] aggregation_bits: BitList<P::MaxValidatorsPerSlot>,
@@ -281,7 +243,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Deposit`: deposit data with its Merkle proof against the deposit contract root.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct Deposit in [Phase0] {
                 proof: FixedVector<Bytes32, DepositProofLength>,
                 data: DepositData,
@@ -290,18 +252,16 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `VoluntaryExit`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct VoluntaryExit in [Phase0] {
-                #[serde(with = "quoted_u64")]
                 epoch: Epoch,
-                #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedVoluntaryExit`.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct SignedVoluntaryExit in [Phase0] {
                 message: VoluntaryExit,
                 signature: BlsSignature,
@@ -310,8 +270,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SyncCommittee` (Altair): `SYNC_COMMITTEE_SIZE` public keys and their aggregate.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct SyncCommittee<P> in [Altair] {
                 pubkeys: FixedVector<BlsPublicKey, P::SyncCommitteeSize>,
                 aggregate_pubkey: BlsPublicKey,
@@ -321,8 +280,7 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SyncAggregate` (Altair): which committee members signed, and the aggregate
             /// signature.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct SyncAggregate<P> in [Altair] {
                 sync_committee_bits: BitVector<P::SyncCommitteeSize>,
                 sync_committee_signature: BlsSignature,
@@ -332,23 +290,19 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `Withdrawal` (Capella): an amount (Gwei) moved from a validator to an execution
             /// address.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct Withdrawal in [Capella] {
-                #[serde(with = "quoted_u64")]
                 index: WithdrawalIndex,
-                #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
                 address: ExecutionAddress,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BLSToExecutionChange` (Capella).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct BLSToExecutionChange in [Capella] {
-                #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
                 from_bls_pubkey: BlsPublicKey,
                 to_execution_address: ExecutionAddress,
@@ -357,7 +311,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBLSToExecutionChange` (Capella).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct SignedBLSToExecutionChange in [Capella] {
                 message: BLSToExecutionChange,
                 signature: BlsSignature,
@@ -367,7 +321,7 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `HistoricalSummary` (Capella): replaces `HistoricalBatch` roots; its two roots are
             /// the roots of the batch's `block_roots` and `state_roots` vectors.
-            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct HistoricalSummary in [Capella] {
                 block_summary_root: Hash256,
                 state_summary_root: Hash256,
@@ -377,25 +331,21 @@ macro_rules! containers {
         $crate::types::containers::execution_payload_family! { $fork, $prev;
             /// `ExecutionPayload` (Bellatrix): the execution block inside the beacon block; from
             /// Gloas inside the `ExecutionPayloadEnvelope` instead.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
             ExecutionPayload in [Bellatrix Capella Deneb Gloas] progressive [Gloas] {
                 [Bellatrix..Gloas] {
-                    #[serde(with = "list_of_hex_var_list")]
                     transactions: VariableList<Transaction<P>, P::MaxTransactionsPerPayload>,
                 }
                 [Capella..Gloas] withdrawals: VariableList<Withdrawal, P::MaxWithdrawalsPerPayload>,
                 [Gloas..] {
-                    #[serde(with = "list_of_hex_prog_bytes")]
                     transactions: ProgressiveList<ProgressiveByteList>,
                     withdrawals: ProgressiveList<Withdrawal>,
                 }
             } {
                 [Gloas..] {
                     /// EIP-7928 block-level access list (opaque bytes to the consensus layer).
-                    #[serde(with = "hex_prog_bytes")]
                     block_access_list: ProgressiveByteList,
                     /// EIP-7843: the payload's slot.
-                    #[serde(with = "quoted_u64")]
                     slot_number: u64,
                 }
             }
@@ -405,7 +355,7 @@ macro_rules! containers {
             /// `ExecutionPayloadHeader` (Bellatrix): the payload with its lists replaced by their
             /// roots.
             /// Gloas drops it from the state (the bid and `latest_block_hash` replace it).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
             ExecutionPayloadHeader in [Bellatrix Capella Deneb] until Gloas {
                 transactions_root: Hash256,
                 [Capella..] withdrawals_root: Hash256,
@@ -414,14 +364,12 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `DepositRequest` (Electra, EIP-6110): a deposit seen by the execution layer.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct DepositRequest in [Electra] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
                 signature: BlsSignature,
-                #[serde(with = "quoted_u64")]
                 index: u64,
             }
         }
@@ -429,18 +377,17 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `WithdrawalRequest` (Electra, EIP-7002): an execution-triggered exit or partial
             /// withdrawal.
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct WithdrawalRequest in [Electra] {
                 source_address: ExecutionAddress,
                 validator_pubkey: BlsPublicKey,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `ConsolidationRequest` (Electra, EIP-7251).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct ConsolidationRequest in [Electra] {
                 source_address: ExecutionAddress,
                 source_pubkey: BlsPublicKey,
@@ -452,8 +399,7 @@ macro_rules! containers {
             /// `ExecutionRequests` (Electra): the requests of one payload, carried in the block
             /// body (from Gloas in the envelope, and the next block's `parent_execution_requests`).
             /// Gloas's has no preset parameter (module `gloas`).
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct ExecutionRequests<P> in [Electra] until Gloas {
                 deposits: VariableList<DepositRequest, P::MaxDepositRequestsPerPayload>,
                 withdrawals: VariableList<WithdrawalRequest, P::MaxWithdrawalRequestsPerPayload>,
@@ -464,38 +410,31 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingDeposit` (Electra): a deposit waiting for churn (amount in Gwei).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct PendingDeposit in [Electra] {
                 pubkey: BlsPublicKey,
                 withdrawal_credentials: Bytes32,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
                 signature: BlsSignature,
-                #[serde(with = "quoted_u64")]
                 slot: Slot,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingPartialWithdrawal` (Electra).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct PendingPartialWithdrawal in [Electra] {
-                #[serde(with = "quoted_u64")]
                 validator_index: ValidatorIndex,
-                #[serde(with = "quoted_u64")]
                 amount: Gwei,
-                #[serde(with = "quoted_u64")]
                 withdrawable_epoch: Epoch,
             }
         }
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `PendingConsolidation` (Electra).
-            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Encode, Decode, TreeHash)]
+            #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
             pub struct PendingConsolidation in [Electra] {
-                #[serde(with = "quoted_u64")]
                 source_index: ValidatorIndex,
-                #[serde(with = "quoted_u64")]
                 target_index: ValidatorIndex,
             }
         }
@@ -503,8 +442,7 @@ macro_rules! containers {
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlockBody` (Fulu's is Electra's). Gloas moves the payload, blob commitments
             /// and requests to the envelope and commits to the builder's bid instead.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
             pub struct BeaconBlockBody<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas]
                 progressive [Gloas] {
                 randao_reveal: BlsSignature,
@@ -552,12 +490,9 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconBlock`: every fork's has the same five fields; only the body changes.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct BeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
-                #[serde(with = "quoted_u64")]
                 slot: Slot,
-                #[serde(with = "quoted_u64")]
                 proposer_index: ValidatorIndex,
                 parent_root: Hash256,
                 state_root: Hash256,
@@ -582,8 +517,7 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `SignedBeaconBlock`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct SignedBeaconBlock<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Gloas] {
                 message: BeaconBlock<P>,
                 signature: BlsSignature,
@@ -608,14 +542,11 @@ macro_rules! containers {
 
         $crate::types::forks::fork_container! { $fork, $prev;
             /// `BeaconState`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
             pub struct BeaconState<P> in [Phase0 Altair Bellatrix Capella Deneb Electra Fulu Gloas]
                 progressive [Gloas] {
-                #[serde(with = "quoted_u64")]
                 genesis_time: u64,
                 genesis_validators_root: Hash256,
-                #[serde(with = "quoted_u64")]
                 slot: Slot,
                 fork: Fork,
                 latest_block_header: BeaconBlockHeader,
@@ -624,20 +555,16 @@ macro_rules! containers {
                 historical_roots: VariableList<Hash256, P::HistoricalRootsLimit>,
                 eth1_data: Eth1Data,
                 eth1_data_votes: VariableList<Eth1Data, P::SlotsPerEth1VotingPeriod>,
-                #[serde(with = "quoted_u64")]
                 eth1_deposit_index: u64,
                 [Phase0..Gloas] {
                     validators: VariableList<Validator, P::ValidatorRegistryLimit>,
-                    #[serde(with = "quoted_u64_var_list")]
                     balances: VariableList<Gwei, P::ValidatorRegistryLimit>,
                 }
                 [Gloas..] {
                     validators: ProgressiveList<Validator>,
-                    #[serde(with = "quoted_u64_prog_list")]
                     balances: ProgressiveList<Gwei>,
                 }
                 randao_mixes: FixedVector<Bytes32, P::EpochsPerHistoricalVector>,
-                #[serde(with = "quoted_u64_fixed_vec")]
                 slashings: FixedVector<Gwei, P::EpochsPerSlashingsVector>,
                 [Phase0..Altair] {
                     previous_epoch_attestations:
@@ -646,17 +573,13 @@ macro_rules! containers {
                         VariableList<PendingAttestation<P>, P::MaxPendingAttestations>,
                 }
                 [Altair..Gloas] {
-                    #[serde(with = "quoted_u8_list")]
                     previous_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
-                    #[serde(with = "quoted_u8_list")]
                     current_epoch_participation:
                         VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
                 }
                 [Gloas..] {
-                    #[serde(with = "quoted_u8_list")]
                     previous_epoch_participation: ProgressiveList<ParticipationFlags>,
-                    #[serde(with = "quoted_u8_list")]
                     current_epoch_participation: ProgressiveList<ParticipationFlags>,
                 }
                 justification_bits: BitVector<JustificationBitsLength>,
@@ -664,10 +587,8 @@ macro_rules! containers {
                 current_justified_checkpoint: Checkpoint,
                 finalized_checkpoint: Checkpoint,
                 [Altair..Gloas]
-                #[serde(with = "quoted_u64_var_list")]
                 inactivity_scores: VariableList<u64, P::ValidatorRegistryLimit>,
                 [Gloas..]
-                #[serde(with = "quoted_u64_prog_list")]
                 inactivity_scores: ProgressiveList<u64>,
                 [Altair..] {
                     current_sync_committee: SyncCommittee<P>,
@@ -678,24 +599,16 @@ macro_rules! containers {
                 /// The block hash of the latest execution payload delivered (Gloas, EIP-7732).
                 latest_block_hash: Hash32,
                 [Capella..] {
-                    #[serde(with = "quoted_u64")]
                     next_withdrawal_index: WithdrawalIndex,
-                    #[serde(with = "quoted_u64")]
                     next_withdrawal_validator_index: ValidatorIndex,
                     historical_summaries: VariableList<HistoricalSummary, P::HistoricalRootsLimit>,
                 }
                 [Electra..] {
-                    #[serde(with = "quoted_u64")]
                     deposit_requests_start_index: u64,
-                    #[serde(with = "quoted_u64")]
                     deposit_balance_to_consume: Gwei,
-                    #[serde(with = "quoted_u64")]
                     exit_balance_to_consume: Gwei,
-                    #[serde(with = "quoted_u64")]
                     earliest_exit_epoch: Epoch,
-                    #[serde(with = "quoted_u64")]
                     consolidation_balance_to_consume: Gwei,
-                    #[serde(with = "quoted_u64")]
                     earliest_consolidation_epoch: Epoch,
                 }
                 [Electra..Gloas] {
@@ -713,11 +626,9 @@ macro_rules! containers {
                 [Fulu..]
                 /// Proposer indices for the current and next `MIN_SEED_LOOKAHEAD` epochs, one per
                 /// slot (EIP-7917).
-                #[serde(with = "quoted_u64_fixed_vec")]
                 proposer_lookahead: FixedVector<ValidatorIndex, P::ProposerLookaheadSlots>,
                 [Gloas..] {
                     builders: ProgressiveList<Builder>,
-                    #[serde(with = "quoted_u64")]
                     next_withdrawal_builder_index: BuilderIndex,
                     /// One bit per slot of the last `SLOTS_PER_HISTORICAL_ROOT`: was its
                     /// payload delivered.
@@ -727,7 +638,6 @@ macro_rules! containers {
                     builder_pending_withdrawals: ProgressiveList<BuilderPendingWithdrawal>,
                     latest_execution_payload_bid: ExecutionPayloadBid,
                     payload_expected_withdrawals: ProgressiveList<Withdrawal>,
-                    #[serde(with = "quoted_u64_fixed_vec_vec")]
                     ptc_window: FixedVector<FixedVector<ValidatorIndex, P::PtcSize>, P::PtcWindowLength>,
                 }
             }

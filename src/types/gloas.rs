@@ -16,54 +16,46 @@ super::containers::containers!(Gloas, fulu);
 pub type BuilderIndex = u64;
 
 use super::forks::container;
+use super::Uint8;
 
 container! {
     /// A staked builder (`BeaconState.builders`).
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct Builder {
         pubkey: BlsPublicKey,
-        #[serde(with = "serde_utils::quoted_u8")]
-        version: u8,
+        version: Uint8,
         execution_address: ExecutionAddress,
-        #[serde(with = "quoted_u64")]
         balance: Gwei,
-        #[serde(with = "quoted_u64")]
         deposit_epoch: Epoch,
-        #[serde(with = "quoted_u64")]
         withdrawable_epoch: Epoch,
     }
 }
 
 container! {
     /// A payment owed by a builder, withdrawn once it is due.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct BuilderPendingWithdrawal {
         fee_recipient: ExecutionAddress,
-        #[serde(with = "quoted_u64")]
         amount: Gwei,
-        #[serde(with = "quoted_u64")]
         builder_index: BuilderIndex,
     }
 }
 
 container! {
     /// A bid's payment to the proposer, waiting for the payload-timeliness quorum (`weight`).
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct BuilderPendingPayment {
-        #[serde(with = "quoted_u64")]
         weight: Gwei,
         withdrawal: BuilderPendingWithdrawal,
-        #[serde(with = "quoted_u64")]
         proposer_index: ValidatorIndex,
     }
 }
 
 container! {
     /// What a payload-timeliness committee member attests to.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct PayloadAttestationData {
         beacon_block_root: Hash256,
-        #[serde(with = "quoted_u64")]
         slot: Slot,
         payload_present: bool,
         blob_data_available: bool,
@@ -72,9 +64,8 @@ container! {
 
 container! {
     /// One committee member's payload attestation, as gossiped.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct PayloadAttestationMessage {
-        #[serde(with = "quoted_u64")]
         validator_index: ValidatorIndex,
         data: PayloadAttestationData,
         signature: BlsSignature,
@@ -83,11 +74,10 @@ container! {
 
 container! {
     /// An execution-layer request to deposit to a builder.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct BuilderDepositRequest {
         pubkey: BlsPublicKey,
         withdrawal_credentials: Bytes32,
-        #[serde(with = "quoted_u64")]
         amount: Gwei,
         signature: BlsSignature,
     }
@@ -95,7 +85,7 @@ container! {
 
 container! {
     /// An execution-layer request to exit a builder.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct BuilderExitRequest {
         source_address: ExecutionAddress,
         pubkey: BlsPublicKey,
@@ -105,22 +95,17 @@ container! {
 crate::progressive_container! {
     /// A builder's bid for the slot's payload, committed to in the block and kept in the state
     /// (`latest_execution_payload_bid`).
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode)]
     pub struct ExecutionPayloadBid active_fields [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] {
         parent_block_hash: Hash32,
         parent_block_root: Hash256,
         block_hash: Hash32,
         prev_randao: Bytes32,
         fee_recipient: ExecutionAddress,
-        #[serde(with = "quoted_u64")]
         gas_limit: u64,
-        #[serde(with = "quoted_u64")]
         builder_index: BuilderIndex,
-        #[serde(with = "quoted_u64")]
         slot: Slot,
-        #[serde(with = "quoted_u64")]
         value: Gwei,
-        #[serde(with = "quoted_u64")]
         execution_payment: Gwei,
         /// `BlobKZGCommitments`: a `ProgressiveList` (EIP-7916) in Gloas; its bound
         /// (`MAX_BLOB_COMMITMENTS_PER_BLOCK`) is a rule of block processing, not of the type.
@@ -131,7 +116,7 @@ crate::progressive_container! {
 
 container! {
     /// A bid with the builder's signature.
-    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct SignedExecutionPayloadBid {
         message: ExecutionPayloadBid,
         signature: BlsSignature,
@@ -141,9 +126,8 @@ container! {
 crate::progressive_container! {
     /// `IndexedAttestation` (EIP-7688): its indices are a `ProgressiveList`, so unlike earlier
     /// forks' it has no preset parameter.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
     pub struct IndexedAttestation active_fields all {
-        #[serde(with = "quoted_u64_prog_list")]
         attesting_indices: ProgressiveList<ValidatorIndex>,
         data: AttestationData,
         signature: BlsSignature,
@@ -152,7 +136,7 @@ crate::progressive_container! {
 
 container! {
     /// `AttesterSlashing`: two Gloas `IndexedAttestation`s.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct AttesterSlashing {
         attestation_1: IndexedAttestation,
         attestation_2: IndexedAttestation,
@@ -162,7 +146,7 @@ container! {
 crate::progressive_container! {
     /// `ExecutionRequests` (EIP-7688): every list a `ProgressiveList`, plus the builder requests
     /// (EIP-8282). In the envelope, and in the next block as `parent_execution_requests`.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
     pub struct ExecutionRequests active_fields all {
         deposits: ProgressiveList<DepositRequest>,
         withdrawals: ProgressiveList<WithdrawalRequest>,
@@ -174,8 +158,7 @@ crate::progressive_container! {
 
 crate::progressive_container! {
     /// The slot's payload-timeliness committee's aggregated attestation, in the next block.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[serde(bound = "P: Preset")]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
     pub struct PayloadAttestation<P> active_fields all {
         aggregation_bits: BitVector<P::PtcSize>,
         data: PayloadAttestationData,
@@ -185,10 +168,8 @@ crate::progressive_container! {
 
 crate::progressive_container! {
     /// A payload attestation with its committee bits resolved to validator indices.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[serde(bound = "P: Preset")]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
     pub struct IndexedPayloadAttestation<P> active_fields all {
-        #[serde(with = "quoted_u64_var_list")]
         attesting_indices: VariableList<ValidatorIndex, P::PtcSize>,
         data: PayloadAttestationData,
         signature: BlsSignature,
@@ -198,12 +179,10 @@ crate::progressive_container! {
 crate::progressive_container! {
     /// The builder's payload for a beacon block, revealed after the block. It has no state root:
     /// its effects are processed by the next block (`parent_execution_requests`).
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode)]
-    #[serde(bound = "P: Preset")]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
     pub struct ExecutionPayloadEnvelope<P> active_fields all {
         payload: ExecutionPayload<P>,
         execution_requests: ExecutionRequests,
-        #[serde(with = "quoted_u64")]
         builder_index: BuilderIndex,
         beacon_block_root: Hash256,
         parent_beacon_block_root: Hash256,
@@ -212,8 +191,7 @@ crate::progressive_container! {
 
 container! {
     /// An envelope with the builder's signature.
-    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-    #[serde(bound = "P: Preset")]
+    #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
     pub struct SignedExecutionPayloadEnvelope<P> {
         message: ExecutionPayloadEnvelope<P>,
         signature: BlsSignature,

@@ -13,11 +13,10 @@
 //! shape and is upgraded where a Gloas store needs it (`crate::light::gloas`).
 //!
 //! Each family lives in its own module ([`altair`], [`capella`], [`deneb`], [`electra`]) with
-//! SSZ, `TreeHash`, its [`SszSchema`] and Beacon API JSON (serde out, [`super::json`] in); the
+//! SSZ, `TreeHash` and its [`SszSchema`], which gives its Beacon API JSON ([`super::json`]); the
 //! enums at the bottom tag a value with the fork it was served for (Beacon API `version`, or the
 //! SSZ stream's fork digest) and expose the fork-independent view the sync protocol reads.
 
-use serde::Serialize;
 use ssz::Encode;
 use ssz_derive::{Decode, Encode};
 use ssz_types::typenum::{U11, U4, U5, U6, U7, U9};
@@ -26,7 +25,6 @@ use tree_hash_derive::TreeHash;
 
 pub use super::altair::{BeaconBlockHeader, SyncAggregate, SyncCommittee};
 use super::any::define_any;
-use super::serde_helpers::quoted_u64;
 use super::*;
 
 /// `ExecutionBranch`: `floorlog2(EXECUTION_PAYLOAD_GINDEX) = 4` nodes (Capella on).
@@ -46,8 +44,7 @@ macro_rules! lc_containers {
         $crate::types::forks::container! {
             /// `LightClientBootstrap`: a header the client trusts by root, plus the sync committee
             /// of its state proven against `header.beacon.state_root`.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct LightClientBootstrap<P> {
                 header: $header,
                 current_sync_committee: SyncCommittee<P>,
@@ -58,8 +55,7 @@ macro_rules! lc_containers {
         $crate::types::forks::container! {
             /// `LightClientUpdate`: a header attested by the sync committee, optionally the next
             /// committee and a finalized header, each proven against the attested state root.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct LightClientUpdate<P> {
                 attested_header: $header,
                 next_sync_committee: SyncCommittee<P>,
@@ -68,33 +64,28 @@ macro_rules! lc_containers {
                 finality_branch: FinalityBranch,
                 sync_aggregate: SyncAggregate<P>,
                 /// Slot at which the aggregate signature was created (untrusted).
-                #[serde(with = "quoted_u64")]
                 signature_slot: Slot,
             }
         }
 
         $crate::types::forks::container! {
             /// `LightClientFinalityUpdate`: a `LightClientUpdate` without the next committee.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct LightClientFinalityUpdate<P> {
                 attested_header: $header,
                 finalized_header: $header,
                 finality_branch: FinalityBranch,
                 sync_aggregate: SyncAggregate<P>,
-                #[serde(with = "quoted_u64")]
                 signature_slot: Slot,
             }
         }
 
         $crate::types::forks::container! {
             /// `LightClientOptimisticUpdate`: only the attested header and its signature.
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct LightClientOptimisticUpdate<P> {
                 attested_header: $header,
                 sync_aggregate: SyncAggregate<P>,
-                #[serde(with = "quoted_u64")]
                 signature_slot: Slot,
             }
         }
@@ -107,7 +98,7 @@ pub mod altair {
 
     crate::types::forks::container! {
         /// Altair `LightClientHeader`.
-        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
         pub struct LightClientHeader {
             beacon: BeaconBlockHeader,
         }
@@ -122,8 +113,7 @@ macro_rules! lc_family_with_payload {
     ($doc:literal, $payload:ty) => {
         crate::types::forks::container! {
             #[doc = $doc]
-            #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
-            #[serde(bound = "P: Preset")]
+            #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
             pub struct LightClientHeader<P> {
                 beacon: BeaconBlockHeader,
                 execution: $payload,
@@ -174,7 +164,7 @@ pub mod gloas {
 
     crate::types::forks::container! {
         /// Gloas `LightClientHeader`.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
         pub struct LightClientHeader {
             beacon: BeaconBlockHeader,
             execution_block_hash: Hash32,
@@ -253,8 +243,7 @@ pub fn deneb_to_capella_execution<P: Preset>(
 /// A `LightClientHeader` of any family. Bellatrix data uses [`Self::Altair`] and Fulu data
 /// [`Self::Deneb`]'s shape; the variant names the shape, not the fork it was served for (a
 /// [`Self::Gloas`] header may be an older one upgraded by `upgrade_lc_header_to_gloas`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged, bound = "P: Preset")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LightClientHeader<P: Preset> {
     Altair(altair::LightClientHeader),
     Capella(capella::LightClientHeader<P>),
@@ -337,7 +326,7 @@ macro_rules! lc_enum {
 
             /// The Beacon API envelope `{"version": "<fork>", "data": {...}}`.
             pub fn to_versioned_json(&self) -> serde_json::Value {
-                serde_json::json!({ "version": self.fork().as_str(), "data": self })
+                serde_json::json!({ "version": self.fork().as_str(), "data": self.to_json() })
             }
         }
     };

@@ -8,11 +8,11 @@
 //! `AnySignedBeaconBlock`, ...) for code that learns the fork at run time (from
 //! `Eth-Consensus-Version`, a slot, or the state bytes themselves).
 //!
-//! Every container derives SSZ `Encode`/`Decode`, `TreeHash`, and serde `Serialize` in the
-//! Beacon API JSON form (u64 as decimal strings, bytes as 0x-hex, bitfields as 0x-hex SSZ bytes).
-//! It also implements [`SszSchema`], the layout the byte-level merkleizer walks and the one
-//! JSON reader ([`json`]) follows: JSON becomes SSZ bytes, then the typed value, so the wasm
-//! carries no per-container deserializer; native code and tests read JSON the same way.
+//! Every container derives SSZ `Encode`/`Decode` and `TreeHash`, and implements [`SszSchema`],
+//! the layout the byte-level merkleizer walks and the one JSON codec ([`json`]) follows: JSON
+//! becomes SSZ bytes, then the typed value, and a value's SSZ bytes become its Beacon API JSON
+//! (uints as decimal strings, bytes and bitfields as 0x-hex), so no container carries a serde
+//! (de)serializer.
 
 pub mod any;
 mod containers;
@@ -22,8 +22,8 @@ pub mod json;
 pub mod light_client;
 pub mod preset;
 pub mod progressive;
-pub mod serde_helpers;
 pub mod ssz_type;
+mod uint8;
 
 /// Phase0 containers (the beacon chain at genesis).
 pub mod phase0 {
@@ -82,8 +82,7 @@ pub type ValidatorIndex = u64;
 pub type CommitteeIndex = u64;
 /// Global withdrawal counter (Capella).
 pub type WithdrawalIndex = u64;
-/// Per-validator participation flags (Altair).
-pub type ParticipationFlags = u8;
+pub use uint8::{ParticipationFlags, Uint8};
 /// SSZ `Root` as plain bytes: a 32-byte hash tree root, the one form that the store, the Beacon
 /// API layer, the verifiers and the devnet pass around and compare.
 pub type Root = [u8; 32];

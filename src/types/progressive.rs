@@ -133,12 +133,6 @@ impl<T: SszSchema> SszSchema for ProgressiveList<T> {
     }
 }
 
-impl<T: serde::Serialize> serde::Serialize for ProgressiveList<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
-    }
-}
-
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ProgressiveList<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Vec::<T>::deserialize(d).map(ProgressiveList)
@@ -290,12 +284,6 @@ impl SszSchema for ProgressiveBitlist {
 }
 
 /// JSON and YAML: the SSZ bytes as `0x`-hex, as for `Bitlist[N]`.
-impl serde::Serialize for ProgressiveBitlist {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::hex0x(self.as_ssz_bytes()))
-    }
-}
-
 impl<'de> serde::Deserialize<'de> for ProgressiveBitlist {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
@@ -312,7 +300,7 @@ impl<'de> serde::Deserialize<'de> for ProgressiveBitlist {
 /// Declares a `ProgressiveContainer(active_fields=[...])` (EIP-7495): the struct, its
 /// [`ProgressiveContainer`](crate::types::progressive::ProgressiveContainer) configuration,
 /// its [`SszSchema`](crate::types::SszSchema) and its `TreeHash`. Serialization is a
-/// container's, so derive `ssz_derive::{Encode, Decode}` (and serde) as for any container. An
+/// container's, so derive `ssz_derive::{Encode, Decode}` as for any container. An
 /// illegal configuration (empty, over 256 entries, ending in 0, or not one `1` per field) is a
 /// compile error.
 ///

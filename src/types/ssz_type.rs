@@ -14,6 +14,9 @@ use super::{Address, BitList, BitVector, FixedBytes, FixedVector, VariableList, 
 pub enum SszType {
     /// `uintN` (N = 8 × the byte size); `Uint(32)` is `uint256`.
     Uint(usize),
+    /// `byte`: SSZ-wise a `uint8`, but bytes are `0x`-hex in JSON where a `uint8` is a number.
+    /// `ByteList[N]` is `List(Byte, N)`; `ByteVector[N]` has its own variant.
+    Byte,
     /// `boolean`: one byte, 0 or 1.
     Boolean,
     /// `ByteVector[N]` (`Bytes4`, `Bytes32`, `BLSPubkey` = 48, ...).
@@ -44,7 +47,7 @@ impl SszType {
     pub fn fixed_size(&self) -> Option<usize> {
         match self {
             SszType::Uint(n) | SszType::ByteVector(n) => Some(*n),
-            SszType::Boolean => Some(1),
+            SszType::Boolean | SszType::Byte => Some(1),
             SszType::Bitvector(n) => Some(n.div_ceil(8)),
             SszType::Vector(e, n) => e.fixed_size().map(|s| s * n),
             SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
@@ -57,9 +60,9 @@ impl SszType {
         }
     }
 
-    /// Basic types (`uintN`, `boolean`) are packed several per chunk.
+    /// Basic types (`uintN`, `byte`, `boolean`) are packed several per chunk.
     pub fn is_basic(&self) -> bool {
-        matches!(self, SszType::Uint(_) | SszType::Boolean)
+        matches!(self, SszType::Uint(_) | SszType::Byte | SszType::Boolean)
     }
 
     /// Bytes this type takes in its parent's fixed part: its size, or a 4-byte offset.
@@ -125,9 +128,11 @@ impl SszSchema for U128 {
     }
 }
 
+/// A `u8` is the spec's `byte` (`extra_data`, transactions); a `uint8` that is a number
+/// (participation flags, a builder's version) is a [`super::Uint8`].
 impl SszSchema for u8 {
     fn ssz_type() -> SszType {
-        SszType::Uint(1)
+        SszType::Byte
     }
     fn vector_of(n: usize) -> SszType {
         SszType::ByteVector(n)

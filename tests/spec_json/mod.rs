@@ -1,12 +1,13 @@
 //! The Beacon API JSON form of consensus-spec-tests values, for the tests of every type family:
 //! a case's `value.yaml` reads through the crate's one JSON reader (`types::json`) into the case's
-//! SSZ bytes, and the JSON the serde derive writes is that `value.yaml` with its integers as
-//! decimal strings (beacon-APIs `types/primitive.yaml`), which reads back into the same bytes.
+//! SSZ bytes, and the JSON written from those bytes (`types::json::ssz_to_json`) is that
+//! `value.yaml` with its integers as decimal strings (beacon-APIs `types/primitive.yaml`), which
+//! reads back into the same bytes.
 #![allow(dead_code)]
 
 use std::fmt::Display;
 
-use beacon_lightsync::types::json::json_to_ssz;
+use beacon_lightsync::types::json::{encode_json, json_to_ssz, ssz_to_json};
 use beacon_lightsync::types::SszSchema;
 use serde_json::Value;
 
@@ -25,7 +26,7 @@ pub fn quote_numbers(value: &Value) -> Value {
 }
 
 /// Checks `value` (decoded from `bytes`) against the text of its case's `value.yaml`.
-pub fn check_value_yaml<T: serde::Serialize + SszSchema>(
+pub fn check_value_yaml<T: ssz::Encode + SszSchema>(
     label: impl Display,
     value: &T,
     bytes: &[u8],
@@ -36,12 +37,16 @@ pub fn check_value_yaml<T: serde::Serialize + SszSchema>(
         serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
     let read = json_to_ssz(&ty, &yaml).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
     assert!(read == bytes, "{label}: value.yaml reads into other bytes");
-    let json = serde_json::to_value(value).unwrap();
+    let written = ssz_to_json(&ty, bytes).unwrap_or_else(|e| panic!("{label}: ssz_to_json: {e}"));
     assert!(
-        json == quote_numbers(&yaml),
-        "{label}: the JSON written is not value.yaml in the Beacon API form"
+        written == quote_numbers(&yaml),
+        "{label}: ssz_to_json does not write value.yaml in the Beacon API form"
     );
-    let back = json_to_ssz(&ty, &json).unwrap_or_else(|e| panic!("{label}: JSON written: {e}"));
+    assert!(
+        encode_json(value) == written,
+        "{label}: the decoded value writes other JSON"
+    );
+    let back = json_to_ssz(&ty, &written).unwrap_or_else(|e| panic!("{label}: JSON written: {e}"));
     assert!(
         back == bytes,
         "{label}: the JSON written reads into other bytes"

@@ -39,7 +39,7 @@ pub(super) const DOMAIN_PTC_ATTESTER: [u8; 4] = [0x0c, 0, 0, 0];
 /// `BUILDER_INDEX_SELF_BUILD`.
 const BUILDER_INDEX_SELF_BUILD: u64 = u64::MAX;
 /// `PAYLOAD_BUILDER_VERSION`.
-const PAYLOAD_BUILDER_VERSION: u8 = 0;
+const PAYLOAD_BUILDER_VERSION: crate::types::Uint8 = crate::types::Uint8(0);
 /// The devnet builder's balance: 1000 ETH, in Gwei.
 const BUILDER_BALANCE_GWEI: u64 = 1_000_000_000_000;
 /// The devnet builder's `deposit_epoch` (in the registry from genesis).

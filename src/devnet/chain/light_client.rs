@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::light::gloas::{normalize_merkle_branch, EXECUTION_BLOCK_HASH_GINDEX_GLOAS};
+use crate::types::json::encode_json;
 use crate::types::light_client::gloas as lcg;
 use crate::types::{Root, SszSchema};
 
@@ -152,7 +153,7 @@ impl<P: Preset> Generator<P> {
     }
 
     /// The light-client object whose (attested) header is at `slot`.
-    pub(super) fn lc_object<T: serde::Serialize + Encode>(
+    pub(super) fn lc_object<T: SszSchema + Encode>(
         &self,
         slot: u64,
         honest: &T,
@@ -160,7 +161,7 @@ impl<P: Preset> Generator<P> {
         bad_branch: Option<&T>,
     ) -> LcObject {
         let form = |v: &T| LcForm {
-            json: serde_json::to_value(v).unwrap_or_default(),
+            json: encode_json(v),
             ssz: Some(v.as_ssz_bytes()),
         };
         LcObject {

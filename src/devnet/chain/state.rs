@@ -4,12 +4,13 @@
 //! light-client objects.
 
 use super::*;
+use crate::types::{ParticipationFlags, Uint8};
 
 /// The registry parts shared by every served state (they never change on this chain).
 pub(super) struct Registry<P: Preset> {
     pub(super) validators: VariableList<Validator, P::ValidatorRegistryLimit>,
     pub(super) balances: VariableList<u64, P::ValidatorRegistryLimit>,
-    pub(super) participation: VariableList<u8, P::ValidatorRegistryLimit>,
+    pub(super) participation: VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
     pub(super) inactivity: VariableList<u64, P::ValidatorRegistryLimit>,
     /// The lists' roots in the genesis fork's states.
     roots: RegistryRoots,
@@ -69,7 +70,7 @@ struct StateParts<P: Preset> {
     validators: VariableList<Validator, P::ValidatorRegistryLimit>,
     balances: VariableList<u64, P::ValidatorRegistryLimit>,
     randao_mixes: FixedVector<B256, P::EpochsPerHistoricalVector>,
-    participation: VariableList<u8, P::ValidatorRegistryLimit>,
+    participation: VariableList<ParticipationFlags, P::ValidatorRegistryLimit>,
     justification_bits: BitVector<crate::types::JustificationBitsLength>,
     previous_justified_checkpoint: Checkpoint,
     current_justified_checkpoint: Checkpoint,
@@ -276,8 +277,8 @@ impl<P: Preset> Generator<P> {
         let balances: VariableList<u64, P::ValidatorRegistryLimit> =
             VariableList::new(vec![BALANCE_GWEI; n]).map_err(ssz_err("balances"))?;
         // TIMELY_SOURCE | TIMELY_TARGET | TIMELY_HEAD: a healthy, fully participating chain.
-        let participation: VariableList<u8, P::ValidatorRegistryLimit> =
-            VariableList::new(vec![0b111; n]).map_err(ssz_err("participation"))?;
+        let participation: VariableList<ParticipationFlags, P::ValidatorRegistryLimit> =
+            VariableList::new(vec![Uint8(0b111); n]).map_err(ssz_err("participation"))?;
         let inactivity: VariableList<u64, P::ValidatorRegistryLimit> =
             VariableList::new(vec![0; n]).map_err(ssz_err("inactivity_scores"))?;
         // The registry lists are the bulk of the hashing (a 2M registry is ~19M node hashes):
