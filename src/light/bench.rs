@@ -38,6 +38,23 @@ pub struct ChainTimings {
     pub total_ms: f64,
 }
 
+/// The store a chain's walk starts from (trusting the bootstrap's own header), and the clock
+/// slot it is walked at: the latest signature slot, so that every update is already signed.
+fn chain_start<P: Preset>(
+    network: &NetworkConfig,
+    bootstrap: &LightClientBootstrap<P>,
+    updates: &[LightClientUpdate<P>],
+) -> Result<(LightClientStore<P>, u64), LightClientError> {
+    let root = bootstrap.header().beacon().tree_hash_root();
+    let store = initialize_light_client_store(network, root, bootstrap)?;
+    let current_slot = updates
+        .iter()
+        .map(|u| u.signature_slot())
+        .max()
+        .unwrap_or(0);
+    Ok((store, current_slot))
+}
+
 /// Verifies `updates` in order from a bootstrap (as a rebuild does from an anchor's committees),
 /// timing each committee's preparation apart from each update's verification. `now_ms` is the
 /// platform's monotonic clock in milliseconds. Used by the benchmark in both wasm and native.
@@ -48,14 +65,8 @@ pub fn measure_update_chain<P: Preset>(
     now_ms: &dyn Fn() -> f64,
 ) -> Result<ChainTimings, LightClientError> {
     let start = now_ms();
-    let root = bootstrap.header().beacon().tree_hash_root();
-    let mut store = initialize_light_client_store(network, root, bootstrap)?;
+    let (mut store, current_slot) = chain_start(network, bootstrap, updates)?;
     let mut out = ChainTimings::default();
-    let current_slot = updates
-        .iter()
-        .map(|u| u.signature_slot())
-        .max()
-        .unwrap_or(0);
     for (i, u) in updates.iter().enumerate() {
         let parts = u.parts();
         let signer_period = compute_sync_committee_period_at_slot::<P>(parts.signature_slot);
@@ -143,13 +154,7 @@ pub fn measure_update_steps<P: Preset>(
     updates: &[LightClientUpdate<P>],
     now_ms: &dyn Fn() -> f64,
 ) -> Result<Vec<UpdateStepTimings>, LightClientError> {
-    let root = bootstrap.header().beacon().tree_hash_root();
-    let mut store = initialize_light_client_store(network, root, bootstrap)?;
-    let current_slot = updates
-        .iter()
-        .map(|u| u.signature_slot())
-        .max()
-        .unwrap_or(0);
+    let (mut store, current_slot) = chain_start(network, bootstrap, updates)?;
     let mut out = Vec::with_capacity(updates.len());
     for (i, u) in updates.iter().enumerate() {
         let parts = u.parts();
