@@ -7,19 +7,13 @@
 // fetches nothing until the user confirms.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { launch } from "../../scripts/chromium.mjs";
-import { requireBuilt, startDevnet, startStatic, dashboardMounts, dashboardUrl, waitForPhase } from "./helpers.mjs";
+import { requireBuilt, dashboardSetUp, dashboardUrl, waitForPhase } from "./helpers.mjs";
 
 requireBuilt();
 
+/** The dashboard set-up of every dashboard test, and the page's Content Security Policy reports. */
 async function setUp(t, devnetOptions) {
-  const devnet = await startDevnet(devnetOptions);
-  t.after(() => devnet.stop());
-  const www = await startStatic(dashboardMounts());
-  t.after(() => www.stop());
-  const browser = await launch();
-  t.after(() => browser.close());
-  const page = await browser.context.newPage();
+  const { devnet, www, page } = await dashboardSetUp(t, devnetOptions);
   const violations = [];
   page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
