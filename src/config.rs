@@ -621,7 +621,13 @@ impl ConfigFile {
         for (key, value) in spec {
             let text = match value {
                 serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
+                // An integer as written; another number as Rust writes an f64 (serde_json's own
+                // float writer would be one more in the wasm, for a value no config has).
+                serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                    (Some(u), _) => u.to_string(),
+                    (_, Some(i)) => i.to_string(),
+                    _ => n.as_f64().unwrap_or(f64::NAN).to_string(),
+                },
                 _ => continue,
             };
             if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

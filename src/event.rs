@@ -479,9 +479,16 @@ fn put<M: SerializeMap, V: Serialize + ?Sized>(
     m.serialize_entry(key, value)
 }
 
-/// `{ root, slot }` of a followed block.
-fn tip_payload(tip: &Tip) -> serde_json::Value {
-    serde_json::json!({ "root": hex0x(tip.root), "slot": tip.slot.to_string() })
+/// `{ root, slot }` of a followed block, written straight into the payload's serializer.
+struct TipPayload(Tip);
+
+impl Serialize for TipPayload {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        put(&mut m, "root", &hex0x(self.0.root))?;
+        put(&mut m, "slot", &self.0.slot.to_string())?;
+        m.end()
+    }
 }
 
 /// The common fields of every `progress` payload.
@@ -553,8 +560,8 @@ impl Serialize for Event {
                     "advanced",
                     &matches!(f.step, FollowStep::Advanced { .. }),
                 )?;
-                put(&mut m, "from", &tip_payload(&from))?;
-                put(&mut m, "tip", &tip_payload(&f.step.tip()))?;
+                put(&mut m, "from", &TipPayload(from))?;
+                put(&mut m, "tip", &TipPayload(f.step.tip()))?;
                 put(&mut m, "linked", &(linked as f64))?;
             }
             Event::Stream(StreamStatus::Open { url }) => {
@@ -595,7 +602,7 @@ impl Serialize for Event {
                 put(&mut m, "source", source.as_str())?;
                 put(&mut m, "slot", &slot.to_string())?;
                 put(&mut m, "blockRoot", &hex0x(block_root))?;
-                put(&mut m, "execution", &execution.to_json())?;
+                put(&mut m, "execution", &execution.js())?;
             }
             other => {
                 let (code, message) = other

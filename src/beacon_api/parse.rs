@@ -1,14 +1,14 @@
 //! Plain-Rust parsing and checking of Beacon API answers, shared by every transport.
 
 use serde::Deserialize;
+use serde_json::Value;
 use ssz::Decode;
 use tree_hash::TreeHash;
 
 use super::{consensus_version, ApiError, HttpResponse, Root};
 use crate::types::json::json_to_ssz;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, SignedBeaconBlockHeader};
-use crate::types::{ForkName, SszSchema, Version, B256};
-use serde_utils::quoted_u64;
+use crate::types::{ForkName, SszSchema, SszType};
 
 /// How much of an error body is quoted in an error message, in characters.
 const ERROR_BODY_QUOTE_CHARS: usize = 200;
@@ -86,52 +86,53 @@ pub struct RawBody {
     pub body: Vec<u8>,
 }
 
-#[derive(Deserialize)]
-struct Envelope<T> {
-    data: T,
+/// A Beacon API answer's JSON, or [`ApiError::Decode`] saying what was expected.
+///
+/// Every answer is read as a `serde_json::Value` and its parts picked out by hand or through
+/// an SSZ schema (`types::json`), which the wasm carries anyway for consensus containers:
+/// derived `Deserialize` impls would add a serde_json visitor per answer type.
+fn decode_json(url: &str, what: &'static str, body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| decode_error(url, what, e.to_string()))
 }
 
-#[derive(Deserialize)]
-struct GenesisJson {
-    #[serde(with = "quoted_u64")]
-    genesis_time: u64,
-    genesis_validators_root: B256,
-    genesis_fork_version: Version,
-}
-
-#[derive(Deserialize)]
-struct HeaderJson {
-    root: B256,
-    #[serde(default = "default_true")]
-    canonical: bool,
-    /// A `SignedBeaconBlockHeader`, read by the schema-driven reader (`types::json`).
-    header: serde_json::Value,
-}
-
-fn default_true() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-struct ErrorJson {
-    message: Option<String>,
-}
-
-fn decode_json<'a, T: Deserialize<'a>>(
-    url: &str,
-    what: &'static str,
-    body: &'a [u8],
-) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+fn decode_error(url: &str, what: &'static str, reason: String) -> ApiError {
+    ApiError::Decode {
         url: url.to_string(),
         what,
-        reason: format!("expected {what} JSON, got {e}"),
-    })
+        reason: format!("expected {what} JSON, got {reason}"),
+    }
+}
+
+/// The `data` of a `{"data": …}` answer.
+fn data_of(url: &str, what: &'static str, body: &[u8]) -> Result<Value, ApiError> {
+    match decode_json(url, what, body)? {
+        Value::Object(mut envelope) => envelope
+            .remove("data")
+            .ok_or_else(|| decode_error(url, what, "an object without a `data` field".into())),
+        _ => Err(decode_error(
+            url,
+            what,
+            "a JSON value that is no object".into(),
+        )),
+    }
+}
+
+/// `data` read through `schema` (a container of the answer's fields) into its SSZ bytes.
+fn data_ssz(
+    url: &str,
+    what: &'static str,
+    data: &Value,
+    schema: &SszType,
+) -> Result<Vec<u8>, ApiError> {
+    json_to_ssz(schema, data)
+        .map_err(|e| decode_error(url, what, format!("data{}: {}", &e.path[1..], e.reason)))
 }
 
 fn error_message(body: &[u8]) -> String {
-    if let Ok(ErrorJson { message: Some(m) }) = serde_json::from_slice(body) {
-        return m;
+    if let Ok(Value::Object(mut error)) = serde_json::from_slice(body) {
+        if let Some(Value::String(m)) = error.remove("message") {
+            return m;
+        }
     }
     String::from_utf8_lossy(body)
         .chars()
@@ -327,11 +328,26 @@ pub(super) fn expect_optional(
 }
 
 pub(super) fn genesis(url: &str, body: &[u8]) -> Result<Genesis, ApiError> {
-    let env: Envelope<GenesisJson> = decode_json(url, "genesis", body)?;
+    const WHAT: &str = "genesis";
+    let schema = SszType::Container(
+        "Genesis",
+        vec![
+            ("genesis_time", SszType::Uint(8)),
+            ("genesis_validators_root", SszType::ByteVector(32)),
+            ("genesis_fork_version", SszType::ByteVector(4)),
+        ],
+    );
+    let bytes = data_ssz(url, WHAT, &data_of(url, WHAT, body)?, &schema)?;
+    let mut genesis_time = [0u8; 8];
+    let mut genesis_validators_root = [0u8; 32];
+    let mut genesis_fork_version = [0u8; 4];
+    genesis_time.copy_from_slice(&bytes[..8]);
+    genesis_validators_root.copy_from_slice(&bytes[8..40]);
+    genesis_fork_version.copy_from_slice(&bytes[40..44]);
     Ok(Genesis {
-        genesis_time: env.data.genesis_time,
-        genesis_validators_root: env.data.genesis_validators_root.0,
-        genesis_fork_version: env.data.genesis_fork_version.0,
+        genesis_time: u64::from_le_bytes(genesis_time),
+        genesis_validators_root,
+        genesis_fork_version,
     })
 }
 
@@ -339,50 +355,89 @@ pub(super) fn spec(
     url: &str,
     body: &[u8],
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    let env: Envelope<serde_json::Map<String, serde_json::Value>> =
-        decode_json(url, "config/spec", body)?;
-    Ok(env.data)
+    const WHAT: &str = "config/spec";
+    match data_of(url, WHAT, body)? {
+        Value::Object(spec) => Ok(spec),
+        _ => Err(decode_error(url, WHAT, "a `data` that is no object".into())),
+    }
 }
 
 pub(super) fn header(url: &str, body: &[u8]) -> Result<HeaderInfo, ApiError> {
-    let env: Envelope<HeaderJson> = decode_json(url, "block header", body)?;
-    let signed = signed_header(url, &env.data.header)?;
+    const WHAT: &str = "block header";
+    let data = data_of(url, WHAT, body)?;
+    let Some(root) = data.get("root") else {
+        return Err(decode_error(url, WHAT, "data: no `root` field".into()));
+    };
+    let root = json_to_ssz(&SszType::ByteVector(32), root)
+        .map_err(|e| decode_error(url, WHAT, format!("data.root: {}", e.reason)))?;
+    let canonical = match data.get("canonical") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            let reason = "data.canonical: expected a boolean, got another JSON value";
+            return Err(decode_error(url, WHAT, reason.into()));
+        }
+    };
+    let Some(header) = data.get("header") else {
+        return Err(decode_error(url, WHAT, "data: no `header` field".into()));
+    };
+    let signed = signed_header(url, header)?;
     let message = signed.message;
     let computed = message.tree_hash_root().0;
-    let claimed = env.data.root.0;
-    if computed != claimed {
+    if computed[..] != root[..] {
+        let mut expected = [0u8; 32];
+        expected.copy_from_slice(&root);
         return Err(ApiError::HeaderRootMismatch {
             url: url.to_string(),
-            expected: claimed,
+            expected,
             got: computed,
         });
     }
     Ok(HeaderInfo {
         root: computed,
-        canonical: env.data.canonical,
+        canonical,
         header: message,
         signature: signed.signature.0,
     })
 }
 
 /// The `header` of a headers answer, read through its SSZ schema.
-fn signed_header(url: &str, json: &serde_json::Value) -> Result<SignedBeaconBlockHeader, ApiError> {
-    let decode_error = |reason: String| ApiError::Decode {
-        url: url.to_string(),
-        what: "block header",
-        reason: format!("expected block header JSON, got {reason}"),
-    };
-    let bytes = json_to_ssz(&SignedBeaconBlockHeader::ssz_type(), json)
-        .map_err(|e| decode_error(format!("data.header{}: {}", &e.path[1..], e.reason)))?;
-    SignedBeaconBlockHeader::from_ssz_bytes(&bytes).map_err(|e| decode_error(format!("{e:?}")))
+fn signed_header(url: &str, json: &Value) -> Result<SignedBeaconBlockHeader, ApiError> {
+    const WHAT: &str = "block header";
+    let bytes = json_to_ssz(&SignedBeaconBlockHeader::ssz_type(), json).map_err(|e| {
+        decode_error(
+            url,
+            WHAT,
+            format!("data.header{}: {}", &e.path[1..], e.reason),
+        )
+    })?;
+    SignedBeaconBlockHeader::from_ssz_bytes(&bytes)
+        .map_err(|e| decode_error(url, WHAT, format!("{e:?}")))
 }
 
 pub(super) fn finality_checkpoints(
     url: &str,
     body: &[u8],
 ) -> Result<FinalityCheckpoints, ApiError> {
-    let env: Envelope<FinalityCheckpoints> = decode_json(url, "finality checkpoints", body)?;
-    Ok(env.data)
+    const WHAT: &str = "finality checkpoints";
+    let schema = SszType::Container(
+        "FinalityCheckpoints",
+        vec![
+            ("previous_justified", Checkpoint::ssz_type()),
+            ("current_justified", Checkpoint::ssz_type()),
+            ("finalized", Checkpoint::ssz_type()),
+        ],
+    );
+    let bytes = data_ssz(url, WHAT, &data_of(url, WHAT, body)?, &schema)?;
+    let checkpoint = |i: usize| {
+        Checkpoint::from_ssz_bytes(&bytes[40 * i..40 * (i + 1)])
+            .map_err(|e| decode_error(url, WHAT, format!("{e:?}")))
+    };
+    Ok(FinalityCheckpoints {
+        previous_justified: checkpoint(0)?,
+        current_justified: checkpoint(1)?,
+        finalized: checkpoint(2)?,
+    })
 }
 
 pub(super) fn ssz_state(url: &str, resp: HttpResponse) -> Result<SszState, ApiError> {
@@ -581,6 +636,90 @@ mod tests {
         let err = genesis("u", b"{\"data\":{").unwrap_err();
         assert_eq!(err.code(), "DECODE");
         assert!(err.to_string().contains("expected genesis JSON"), "{err}");
+    }
+
+    #[test]
+    fn finality_checkpoints_and_envelopes() {
+        let cp = |epoch: u64, byte: u8| {
+            format!(
+                r#"{{"epoch":"{epoch}","root":"0x{}"}}"#,
+                hex::encode([byte; 32])
+            )
+        };
+        let body = format!(
+            r#"{{"execution_optimistic":false,"data":{{"previous_justified":{},"current_justified":{},"finalized":{}}}}}"#,
+            cp(7, 1),
+            cp(8, 2),
+            cp(6, 3)
+        );
+        let f = finality_checkpoints("u", body.as_bytes()).unwrap();
+        assert_eq!(
+            (f.previous_justified.epoch, f.previous_justified.root.0),
+            (7, [1; 32])
+        );
+        assert_eq!(
+            (f.current_justified.epoch, f.current_justified.root.0),
+            (8, [2; 32])
+        );
+        assert_eq!((f.finalized.epoch, f.finalized.root.0), (6, [3; 32]));
+        // A missing field, a bad value, no `data`, no object: DECODE, naming where.
+        let missing = body.replace(r#""finalized""#, r#""final""#);
+        let err = finality_checkpoints("u", missing.as_bytes()).unwrap_err();
+        assert_eq!(err.code(), "DECODE");
+        assert!(err.to_string().contains("`finalized`"), "{err}");
+        let bad = body.replace(r#""epoch":"8""#, r#""epoch":"-8""#);
+        let err = finality_checkpoints("u", bad.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("data.current_justified.epoch"),
+            "{err}"
+        );
+        for body in [r#"{"dat":{}}"#, "[1]", r#"{"data":5}"#] {
+            let err = finality_checkpoints("u", body.as_bytes()).unwrap_err();
+            assert_eq!(err.code(), "DECODE", "{body}");
+        }
+        assert_eq!(spec("u", br#"{"data":{"A":"1"}}"#).unwrap()["A"], "1");
+        assert_eq!(spec("u", br#"{"data":[]}"#).unwrap_err().code(), "DECODE");
+        // An error body's `message`, else the body itself.
+        let r = resp(500, &[], r#"{"message":5}"#);
+        match expect_ok("u", r, None).unwrap_err() {
+            ApiError::HttpStatus { message, .. } => assert_eq!(message, r#"{"message":5}"#),
+            other => panic!("expected HttpStatus, got {other:?}"),
+        }
+    }
+
+    /// The `root` a header answer claims.
+    fn hex0x_root(body: &[u8]) -> String {
+        let json: serde_json::Value = serde_json::from_slice(body).unwrap();
+        json["data"]["root"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn header_canonical_defaults_to_true_and_must_be_a_boolean() {
+        let dir = crate::ssz_io::require_fixtures_dir()
+            .join("gear-bridges/tests/src/historical_proxy/headers");
+        let bytes = std::fs::read(dir.join("holesky-header-2_498_457.json")).unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        json["data"].as_object_mut().unwrap().remove("canonical");
+        let h = header("u", &serde_json::to_vec(&json).unwrap()).unwrap();
+        assert!(h.canonical);
+        json["data"]["canonical"] = false.into();
+        assert!(
+            !header("u", &serde_json::to_vec(&json).unwrap())
+                .unwrap()
+                .canonical
+        );
+        json["data"]["canonical"] = "yes".into();
+        let err = header("u", &serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("data.canonical"), "{err}");
+        json["data"]["canonical"] = true.into();
+        json["data"]["root"] = "0x12".into();
+        let err = header("u", &serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert_eq!(err.code(), "DECODE");
+        assert!(err.to_string().contains("data.root"), "{err}");
+        json["data"]["root"] = serde_json::to_value(hex0x_root(&bytes)).unwrap();
+        json["data"].as_object_mut().unwrap().remove("header");
+        let err = header("u", &serde_json::to_vec(&json).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("`header`"), "{err}");
     }
 
     #[test]

@@ -246,12 +246,13 @@ pub fn follow_hint(url: &str, event: &SseEvent) -> Result<Option<FollowHint>, Ap
     };
     match event.event.as_str() {
         TOPIC_FINALIZED => {
-            let v: serde_json::Value = serde_json::from_str(&event.data).map_err(|e| {
-                decode(
-                    "finalized_checkpoint event",
-                    format!("expected JSON, got {e}"),
-                )
-            })?;
+            let v: serde_json::Value =
+                serde_json::from_slice(event.data.as_bytes()).map_err(|e| {
+                    decode(
+                        "finalized_checkpoint event",
+                        format!("expected JSON, got {e}"),
+                    )
+                })?;
             let block = v.get("block").and_then(|b| b.as_str()).unwrap_or_default();
             let block = parse_root(block).ok_or_else(|| {
                 decode(
@@ -265,7 +266,7 @@ pub fn follow_hint(url: &str, event: &SseEvent) -> Result<Option<FollowHint>, Ap
                     "finalized_checkpoint event epoch",
                     format!(
                         "expected a decimal string, got {}",
-                        v.get("epoch").unwrap_or(&serde_json::Value::Null)
+                        json_kind(v.get("epoch"))
                     ),
                 )
             })?;
@@ -274,12 +275,13 @@ pub fn follow_hint(url: &str, event: &SseEvent) -> Result<Option<FollowHint>, Ap
         TOPIC_LIGHT_FINALITY => {
             // The envelope's `version` names the fork, as `Eth-Consensus-Version` does for the
             // REST answer; the light client parses (and checks) the rest.
-            let v: serde_json::Value = serde_json::from_str(&event.data).map_err(|e| {
-                decode(
-                    "light_client_finality_update event",
-                    format!("expected JSON, got {e}"),
-                )
-            })?;
+            let v: serde_json::Value =
+                serde_json::from_slice(event.data.as_bytes()).map_err(|e| {
+                    decode(
+                        "light_client_finality_update event",
+                        format!("expected JSON, got {e}"),
+                    )
+                })?;
             let consensus_version = match v.get("version").and_then(|f| f.as_str()) {
                 Some(f) => Some(f.parse::<ForkName>().map_err(|e| {
                     decode("light_client_finality_update event version", e.to_string())
@@ -294,6 +296,25 @@ pub fn follow_hint(url: &str, event: &SseEvent) -> Result<Option<FollowHint>, Ap
             })))
         }
         _ => Ok(None),
+    }
+}
+
+/// A JSON value as an error message names it without writing it out as JSON (which would
+/// bring serde_json's writer, number formatting included, into the wasm): a string quoted,
+/// an integer as written, anything else by its kind.
+fn json_kind(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => "null".into(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::String(s)) => format!("{s:?}"),
+        Some(Value::Number(n)) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.to_string(),
+            (_, Some(i)) => i.to_string(),
+            _ => "a fractional number".into(),
+        },
+        Some(Value::Array(_)) => "an array".into(),
+        Some(Value::Object(_)) => "an object".into(),
     }
 }
 

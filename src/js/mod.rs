@@ -192,11 +192,7 @@ fn anchor_js(a: &AnchorRecord) -> JsValue {
     set(&o, "slot", a.slot.to_string());
     set(&o, "epoch", a.epoch.to_string());
     set(&o, "fork", a.fork.as_str());
-    let trust = serde_json::to_value(a.trust)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
-    set(&o, "trust", trust);
+    set(&o, "trust", a.trust.as_str());
     set(
         &o,
         "linkedThroughLatestBlockHeader",

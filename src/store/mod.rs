@@ -32,10 +32,10 @@ pub use idb::{storage_estimate, storage_manager, IdbStore};
 pub use memory::MemoryStore;
 pub use records::state_chunk_key;
 pub use records::{
-    AnchorPayload, AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, HeadRecord,
-    HeadSource, HeaderRecord, KeptStateRecord, MetaRecord, PayloadStatus, Root, StoreDump,
-    SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, STATE_CHUNK_BYTES, STATE_CHUNK_INDEX_BITS,
-    STATE_CHUNK_LAST,
+    AnchorPayload, AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, ExecutionJs,
+    HeadRecord, HeadSource, HeaderRecord, KeptStateRecord, MetaRecord, PayloadStatus, Root,
+    StoreDump, SyncCommitteeRecord, Trust, HEADER_SSZ_LEN, STATE_CHUNK_BYTES,
+    STATE_CHUNK_INDEX_BITS, STATE_CHUNK_LAST,
 };
 
 /// The schema this library writes. Version 1: object stores `anchors` (key: block root bytes),

@@ -31,6 +31,20 @@ pub enum Trust {
     LightClient,
 }
 
+impl Trust {
+    /// The name as stored and shown to JS (the serde name): `checkpoint`, `block-root`,
+    /// `provider`, `file` or `light-client`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trust::Checkpoint => "checkpoint",
+            Trust::BlockRoot => "block-root",
+            Trust::Provider => "provider",
+            Trust::File => "file",
+            Trust::LightClient => "light-client",
+        }
+    }
+}
+
 /// A sync committee as stored with an anchor: enough to verify light-client updates from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncCommitteeRecord {
@@ -202,14 +216,32 @@ impl ExecutionBlock {
     /// The JS/JSON form: hashes as `0x`-hex, numbers as decimal strings (`blockHash`,
     /// `blockNumber`, `stateRoot`, `receiptsRoot`, `timestamp`), as `typings.d.ts` documents it.
     pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.js()).unwrap_or_else(|e| unreachable!("strings serialize: {e}"))
+    }
+
+    /// [`Self::to_json`]'s form, written straight into any serializer (the JS payloads use it,
+    /// so the wasm needs no `serde_json::Value` on the way).
+    pub fn js(&self) -> ExecutionJs<'_> {
+        ExecutionJs(self)
+    }
+}
+
+/// See [`ExecutionBlock::js`].
+pub struct ExecutionJs<'a>(&'a ExecutionBlock);
+
+impl Serialize for ExecutionJs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use crate::types::hex0x;
-        serde_json::json!({
-            "blockHash": hex0x(self.block_hash),
-            "blockNumber": self.block_number.to_string(),
-            "stateRoot": hex0x(self.state_root),
-            "receiptsRoot": hex0x(self.receipts_root),
-            "timestamp": self.timestamp.to_string(),
-        })
+        use serde::ser::SerializeMap;
+        let e = self.0;
+        // In the order `serde_json::Value` (sorted keys) gave them before.
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("blockHash", &hex0x(e.block_hash))?;
+        m.serialize_entry("blockNumber", &e.block_number.to_string())?;
+        m.serialize_entry("receiptsRoot", &hex0x(e.receipts_root))?;
+        m.serialize_entry("stateRoot", &hex0x(e.state_root))?;
+        m.serialize_entry("timestamp", &e.timestamp.to_string())?;
+        m.end()
     }
 }
 
@@ -633,6 +665,19 @@ pub(crate) mod opt_bytes32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_names_are_the_serde_names() {
+        for t in [
+            Trust::Checkpoint,
+            Trust::BlockRoot,
+            Trust::Provider,
+            Trust::File,
+            Trust::LightClient,
+        ] {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+    }
 
     fn anchor(execution: Option<ExecutionBlock>) -> AnchorRecord {
         AnchorRecord {
