@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use spec_json::quote_numbers;
 
 /// The schema of `type_name` at `fork` (a spec-test folder name) under `P`.
-fn schema<P: Preset>(fork: &str, type_name: &str) -> Option<SszType> {
+fn schema<P: Preset>(fork: &str, type_name: &str) -> Option<&'static SszType> {
     macro_rules! table {
         ($($f:literal, $t:literal => $ty:ty;)+) => {
             match (fork, type_name) {

@@ -43,7 +43,7 @@ pub fn from_state(view: &StateView) -> Option<AnchorPayload> {
     })
 }
 
-fn signed_envelope_schema(preset: PresetName) -> SszType {
+fn signed_envelope_schema(preset: PresetName) -> &'static SszType {
     match preset {
         PresetName::Mainnet => {
             crate::types::gloas::SignedExecutionPayloadEnvelope::<Mainnet>::ssz_type()
@@ -71,7 +71,7 @@ fn mismatch(
 
 /// Reads fields of one SSZ value by path, each failure a typed [`CheckpointError`].
 struct Reader<'b> {
-    ty: SszType,
+    ty: &'static SszType,
     bytes: &'b [u8],
     provider: &'b str,
     what: &'static str,

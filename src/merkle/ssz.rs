@@ -243,9 +243,9 @@ impl SeqPlan {
     /// `None` when `ty` is not a list or vector of fixed-size elements.
     pub(crate) fn new(ty: &SszType, len: usize, path: PathFn) -> Result<Option<Self>, MerkleError> {
         let (elem, count_limit, is_list, progressive) = match ty {
-            SszType::Vector(e, n) => (e.as_ref(), *n as u64, false, false),
-            SszType::List(e, n) => (e.as_ref(), *n, true, false),
-            SszType::ProgressiveList(e) => (e.as_ref(), u64::MAX, true, true),
+            SszType::Vector(e, n) => (*e, *n as u64, false, false),
+            SszType::List(e, n) => (*e, *n, true, false),
+            SszType::ProgressiveList(e) => (*e, u64::MAX, true, true),
             _ => return Ok(None),
         };
         let Some(es) = elem.fixed_size() else {
@@ -291,7 +291,7 @@ impl SeqPlan {
         let want = (GROUP_BYTES / leaf_tree_bytes).max(1) as u64;
         let group_height = (63 - want.leading_zeros()).min(depth);
         Ok(Some(SeqPlan {
-            elem: elem.clone(),
+            elem: *elem,
             packed,
             leaf_bytes,
             leaves,

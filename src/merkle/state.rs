@@ -57,7 +57,7 @@ struct SeqInProgress {
 /// roots of the field in progress (for 2M validators: 2048 groups x 32 bytes).
 pub struct StateRootJob<'a> {
     bytes: &'a [u8],
-    schema: SszType,
+    schema: &'static SszType,
     ranges: Vec<Range<usize>>,
     roots: Vec<Option<[u8; 32]>>,
     next_field: usize,
@@ -214,8 +214,8 @@ pub fn path_gindex(fork: ForkName, path: &[&str]) -> Option<u64> {
     let mut g = 1u64;
     for name in path {
         let i = ty.field_index(name)?;
-        g = child_gindex(&ty, g, i);
-        ty = ty.fields()[i].1.clone();
+        g = child_gindex(ty, g, i);
+        ty = &ty.fields()[i].1;
     }
     Some(g)
 }
@@ -387,7 +387,7 @@ fn descend(
     let mut branch = container_branch(schema, top, i);
     let mut leaf = top[i];
     // Descend through nested containers; inner siblings go before outer ones.
-    let mut ty = schema.fields()[i].1.clone();
+    let mut ty = &schema.fields()[i].1;
     let mut field_bytes = &bytes[top_ranges[i].clone()];
     let mut r = Reducer::new();
     for name in rest {
@@ -395,13 +395,13 @@ fn descend(
         let fpath = || format!("{}.{}", schema.name(), path.join("."));
         let ranges = container_ranges(ty.fields(), field_bytes, &fpath)?;
         let roots = super::ssz::field_roots(ty.fields(), field_bytes, &ranges, &fpath, &mut r)?;
-        let mut inner = container_branch(&ty, &roots, j);
+        let mut inner = container_branch(ty, &roots, j);
         inner.extend(branch);
         branch = inner;
-        gindex = child_gindex(&ty, gindex, j);
+        gindex = child_gindex(ty, gindex, j);
         leaf = roots[j];
         field_bytes = &field_bytes[ranges[j].clone()];
-        ty = ty.fields()[j].1.clone();
+        ty = &ty.fields()[j].1;
     }
     Ok(StateProof {
         gindex,

@@ -72,7 +72,7 @@ enum FieldTasks {
 /// The layout of one BeaconState as tasks, and the combination of their roots.
 #[derive(Clone, Debug)]
 pub struct StatePlan {
-    schema: SszType,
+    schema: &'static SszType,
     total_len: usize,
     /// Each field's byte range in the state.
     field_ranges: Vec<Range<usize>>,
@@ -218,7 +218,7 @@ impl StatePlan {
     /// [`StatePlan::new`] for any container or progressive container `schema` (a state of a
     /// fork the tables do not name yet, or a test container): the same tasks and checks.
     pub fn of_container(
-        schema: SszType,
+        schema: &'static SszType,
         head: &[u8],
         total_len: usize,
         task_bytes: usize,
@@ -396,7 +396,7 @@ fn spec_root(
 
 /// Hashes tasks from their [`TaskSpec`] and bytes only: what a Web Worker holds.
 pub struct TaskHasher {
-    schema: SszType,
+    schema: &'static SszType,
     reducer: Reducer,
 }
 
@@ -407,7 +407,7 @@ impl TaskHasher {
     }
 
     /// A hasher for the tasks of a [`StatePlan::of_container`] plan of `schema`.
-    pub fn of_container(schema: SszType) -> Self {
+    pub fn of_container(schema: &'static SszType) -> Self {
         TaskHasher {
             schema,
             reducer: Reducer::new(),

@@ -787,7 +787,7 @@ mod tests {
 
     #[test]
     fn lists_and_vectors_are_bounded() {
-        let list = SszType::List(Box::new(SszType::Uint(8)), 2);
+        let list = SszType::List(&SszType::Uint(8), 2);
         assert_eq!(
             json_to_ssz(&list, &json!(["1", "2"])).unwrap(),
             [1u64.to_le_bytes(), 2u64.to_le_bytes()].concat()
@@ -796,12 +796,12 @@ mod tests {
         assert_eq!(e.reason, "expected at most 2 elements, got 3 elements");
         let e = json_to_ssz(&list, &json!(["1", "x"])).unwrap_err();
         assert_eq!(e.path, "$[1]");
-        let vector = SszType::Vector(Box::new(SszType::ByteVector(1)), 2);
+        let vector = SszType::Vector(&SszType::ByteVector(1), 2);
         let e = json_to_ssz(&vector, &json!(["0x01"])).unwrap_err();
         assert_eq!(e.reason, "expected an array of 2 elements, got 1 elements");
         // A byte list is hex, bounded in bytes; a uint8 list (participation flags) is an array
         // of numbers. Each refuses the other's form.
-        let bytes = SszType::List(Box::new(SszType::Byte), 3);
+        let bytes = SszType::List(&SszType::Byte, 3);
         assert_eq!(json_to_ssz(&bytes, &json!("0x010203")).unwrap(), [1, 2, 3]);
         let e = json_to_ssz(&bytes, &json!("0x01020304")).unwrap_err();
         assert_eq!(e.reason, "expected at most 3 elements, got 4 elements");
@@ -810,7 +810,7 @@ mod tests {
             e.reason,
             "expected a 0x-hex string, got an array of 2 elements"
         );
-        let flags = SszType::List(Box::new(SszType::Uint(1)), 3);
+        let flags = SszType::List(&SszType::Uint(1), 3);
         assert_eq!(json_to_ssz(&flags, &json!(["1", "7"])).unwrap(), [1, 7]);
         let e = json_to_ssz(&flags, &json!("0x0107")).unwrap_err();
         assert_eq!(e.reason, "expected an array, got \"0x0107\"");
@@ -819,7 +819,7 @@ mod tests {
     #[test]
     fn variable_size_elements_get_offsets() {
         // List[List[uint8, 4], 4]: offsets 8 and 10, then the two byte lists.
-        let ty = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
+        let ty = SszType::List(&SszType::List(&SszType::Byte, 4), 4);
         let bytes = json_to_ssz(&ty, &json!(["0xaabb", "0xcc"])).unwrap();
         assert_eq!(bytes, [8, 0, 0, 0, 10, 0, 0, 0, 0xaa, 0xbb, 0xcc]);
         let e = json_to_ssz(&ty, &json!(["0xaabb", "0xccddeeff00"])).unwrap_err();
@@ -898,16 +898,10 @@ mod tests {
         round_trip(&SszType::Bitvector(4), json!("0x0f"));
         round_trip(&SszType::Bitlist(8), json!("0xff01"));
         round_trip(&SszType::ProgressiveBitlist, json!("0x01"));
-        round_trip(&SszType::List(Box::new(SszType::Byte), 3), json!("0x"));
-        round_trip(
-            &SszType::List(Box::new(SszType::Uint(1)), 3),
-            json!(["1", "7"]),
-        );
-        round_trip(
-            &SszType::ProgressiveList(Box::new(SszType::Byte)),
-            json!("0xab"),
-        );
-        let nested = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
+        round_trip(&SszType::List(&SszType::Byte, 3), json!("0x"));
+        round_trip(&SszType::List(&SszType::Uint(1), 3), json!(["1", "7"]));
+        round_trip(&SszType::ProgressiveList(&SszType::Byte), json!("0xab"));
+        let nested = SszType::List(&SszType::List(&SszType::Byte, 4), 4);
         round_trip(&nested, json!(["0xaabb", "0x", "0xcc"]));
         round_trip(&nested, json!([]));
     }
@@ -942,15 +936,15 @@ mod tests {
         assert_eq!(e.reason, "expected a Bitlist of at most 8 bits, got 9 bits");
         let e = ssz_to_json(&SszType::Bitlist(8), &[0xff, 0x00]).unwrap_err();
         assert!(e.reason.contains("delimiter bit"), "{e}");
-        let e = ssz_to_json(&SszType::List(Box::new(SszType::Byte), 3), &[1, 2, 3, 4]).unwrap_err();
+        let e = ssz_to_json(&SszType::List(&SszType::Byte, 3), &[1, 2, 3, 4]).unwrap_err();
         assert_eq!(e.reason, "expected at most 3 bytes, got 4 bytes");
-        let flags = SszType::List(Box::new(SszType::Uint(8)), 2);
+        let flags = SszType::List(&SszType::Uint(8), 2);
         let e = ssz_to_json(&flags, &[0; 12]).unwrap_err();
         assert_eq!(e.reason, "expected a multiple of 8 bytes, got 12 bytes");
         let e = ssz_to_json(&flags, &[0; 24]).unwrap_err();
         assert_eq!(e.reason, "expected at most 2 elements, got 3 elements");
         // Offsets: the first must end the offset table, none may go back or past the end.
-        let nested = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
+        let nested = SszType::List(&SszType::List(&SszType::Byte, 4), 4);
         for (bad, want) in [
             (
                 vec![8, 0, 0, 0, 12, 0, 0, 0, 0xaa],
@@ -972,9 +966,9 @@ mod tests {
         // A container's first offset must end its fixed part; a bad field is named.
         let payload = SszType::Container(
             "P",
-            vec![
+            &[
                 ("a", SszType::Uint(1)),
-                ("b", SszType::List(Box::new(SszType::Byte), 1)),
+                ("b", SszType::List(&SszType::Byte, 1)),
             ],
         );
         assert_eq!(
