@@ -316,16 +316,18 @@ fn field_tasks(plan: &StatePlan, field: u32) -> usize {
 #[test]
 fn progressive_lists_split_into_tasks_give_the_one_piece_root() {
     use beacon_lightsync::types::{phase0::Validator, ProgressiveList, SszSchema};
-    use merkle::SszType;
+    use merkle::{ContainerType, SszType};
     const ACTIVE: &[bool] = &[true, false, true, true];
     const SCHEMA: SszType = SszType::ProgressiveContainer(
-        "Lists",
+        &ContainerType {
+            name: "Lists",
+            fields: &[
+                ("validators", ProgressiveList::<Validator>::SSZ_TYPE),
+                ("balances", ProgressiveList::<u64>::SSZ_TYPE),
+                ("flags", ProgressiveList::<u8>::SSZ_TYPE),
+            ],
+        },
         ACTIVE,
-        &[
-            ("validators", ProgressiveList::<Validator>::SSZ_TYPE),
-            ("balances", ProgressiveList::<u64>::SSZ_TYPE),
-            ("flags", ProgressiveList::<u8>::SSZ_TYPE),
-        ],
     );
     let mut counts = vec![0u64, 2];
     for k in 1..8 {

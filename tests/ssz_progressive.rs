@@ -17,7 +17,8 @@ use beacon_lightsync::merkle::{self, StatePlan, TaskHasher};
 use beacon_lightsync::progressive_container;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
-    ProgressiveBitlist, ProgressiveList, SszSchema, SszType, VariableList, U128, U256,
+    ContainerType, ProgressiveBitlist, ProgressiveList, SszSchema, SszType, VariableList, U128,
+    U256,
 };
 use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
@@ -38,10 +39,10 @@ pub struct SmallTestStruct {
 }
 
 impl SszSchema for SmallTestStruct {
-    const SSZ_TYPE: SszType = SszType::Container(
-        "SmallTestStruct",
-        &[("A", SszType::Uint(2)), ("B", SszType::Uint(2))],
-    );
+    const SSZ_TYPE: SszType = SszType::Container(&ContainerType {
+        name: "SmallTestStruct",
+        fields: &[("A", SszType::Uint(2)), ("B", SszType::Uint(2))],
+    });
 }
 
 /// `class VarTestStruct(Container): A: uint16; B: List[uint16, 1024]; C: uint8`
@@ -56,14 +57,14 @@ pub struct VarTestStruct {
 }
 
 impl SszSchema for VarTestStruct {
-    const SSZ_TYPE: SszType = SszType::Container(
-        "VarTestStruct",
-        &[
+    const SSZ_TYPE: SszType = SszType::Container(&ContainerType {
+        name: "VarTestStruct",
+        fields: &[
             ("A", SszType::Uint(2)),
             ("B", VariableList::<u16, U1024>::SSZ_TYPE),
             ("C", SszType::Uint(1)),
         ],
-    );
+    });
 }
 
 progressive_container! {

@@ -22,7 +22,7 @@ mod state;
 pub mod stream;
 mod view;
 
-pub use schema::SszType;
+pub use schema::{ContainerType, SszType};
 pub use sha256::{best_kernel, hash_nodes, hash_pair, Kernel};
 pub use ssz::SeqPlan;
 pub use state::{

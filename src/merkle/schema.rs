@@ -12,7 +12,7 @@ use crate::types::{
     PresetName, SszSchema,
 };
 
-pub use crate::types::SszType;
+pub use crate::types::{ContainerType, SszType};
 
 /// The `BeaconState` container of `fork` under `preset`.
 pub fn beacon_state(fork: ForkName, preset: PresetName) -> &'static SszType {
@@ -121,7 +121,9 @@ mod tests {
                     ((P::MIN_SEED_LOOKAHEAD + 1) * P::SLOTS_PER_EPOCH) as usize
                 )
             );
-            let SszType::Container(_, header) = field("latest_execution_payload_header") else {
+            let SszType::Container(ContainerType { fields: header, .. }) =
+                field("latest_execution_payload_header")
+            else {
                 panic!("the payload header is a container")
             };
             assert_eq!(header[4].1, SszType::ByteVector(256), "logs_bloom");

@@ -228,7 +228,7 @@ pub fn path_gindex(fork: ForkName, path: &[&str]) -> Option<u64> {
 /// then `2k` levels down to leaf `p - subtree_range(k).start`.
 fn child_gindex(ty: &SszType, parent: u64, i: usize) -> u64 {
     match ty {
-        SszType::ProgressiveContainer(_, active, _) => {
+        SszType::ProgressiveContainer(_, active) => {
             let p = progressive_position(active, i);
             let k = progressive_subtree_of(p);
             let spine = ((parent << 1) << k) | ((1u64 << k) - 1);
@@ -260,7 +260,7 @@ fn progressive_subtree_of(p: usize) -> u32 {
 /// Siblings of field `i` of container `ty` (field roots `roots`) up to the container's root,
 /// leaf side first, matching [`child_gindex`].
 fn container_branch(ty: &SszType, roots: &[[u8; 32]], i: usize) -> Vec<[u8; 32]> {
-    let SszType::ProgressiveContainer(_, active, _) = ty else {
+    let SszType::ProgressiveContainer(_, active) = ty else {
         return branch_in(roots, i, ceil_log2(roots.len() as u64));
     };
     let mut chunks = vec![[0u8; 32]; active.len()];

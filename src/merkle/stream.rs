@@ -114,11 +114,12 @@ pub const LIST_CEILING: u64 = 1 << 20;
 pub fn state_size_ceiling(fork: ForkName, preset: PresetName) -> u64 {
     let registry = with_preset!(preset, P => P::VALIDATOR_REGISTRY_LIMIT);
     let schema = beacon_state(fork, preset);
-    let SszType::ProgressiveContainer(_, _, fields) = &schema else {
-        return bounded_size(&schema, registry);
+    let SszType::ProgressiveContainer(state, _) = schema else {
+        return bounded_size(schema, registry);
     };
     let fulu = beacon_state(ForkName::Fulu, preset);
-    fields
+    state
+        .fields
         .iter()
         .map(|(name, t)| {
             let bounded = match (t, fulu.field_index(name)) {
@@ -164,8 +165,8 @@ fn bounded_size(ty: &SszType, registry: u64) -> u64 {
         SszType::ProgressiveList(e) => LIST_CEILING.saturating_mul(item(e)),
         SszType::ProgressiveBitlist => LIST_CEILING / 8 + 1,
         SszType::Vector(e, n) => (*n as u64).saturating_mul(item(e)),
-        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-            fields.iter().map(|(_, t)| item(t)).sum()
+        SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+            c.fields.iter().map(|(_, t)| item(t)).sum()
         }
         fixed => fixed.fixed_size().unwrap_or(0) as u64,
     }

@@ -150,10 +150,11 @@ macro_rules! fork_container {
         }
 
         impl $(<$p: $crate::types::Preset>)? $crate::types::SszSchema for $name $(<$p>)? {
-            const SSZ_TYPE: $crate::types::SszType = $crate::types::SszType::Container(
-                stringify!($name),
-                &[$((stringify!($field), <$ty as $crate::types::SszSchema>::SSZ_TYPE),)*],
-            );
+            const SSZ_TYPE: $crate::types::SszType =
+                $crate::types::SszType::Container(&$crate::types::ContainerType {
+                    name: stringify!($name),
+                    fields: &[$((stringify!($field), <$ty as $crate::types::SszSchema>::SSZ_TYPE),)*],
+                });
         }
 
         $($impl)*

@@ -233,8 +233,8 @@ fn write(ty: &SszType, value: &Value, out: &mut Vec<u8>) -> Written {
         SszType::Bitvector(n) => bitvector(*n, value, out),
         SszType::Bitlist(limit) => bitlist(Some(*limit), value, out),
         SszType::ProgressiveBitlist => bitlist(None, value, out),
-        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-            container(fields, value, out)
+        SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+            container(c.fields, value, out)
         }
     }
 }
@@ -481,8 +481,8 @@ fn to_json(ty: &SszType, bytes: &[u8]) -> Result<Json, Failure> {
         SszType::Vector(elem, n) => elements(elem, bytes, Some(*n as u64), true),
         SszType::List(elem, limit) => elements(elem, bytes, Some(*limit), false),
         SszType::ProgressiveList(elem) => elements(elem, bytes, None, false),
-        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-            container_json(fields, bytes)
+        SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+            container_json(c.fields, bytes)
         }
     }
 }
@@ -964,13 +964,13 @@ mod tests {
             assert!(e.reason.contains(want), "{bad:?}: {e}");
         }
         // A container's first offset must end its fixed part; a bad field is named.
-        let payload = SszType::Container(
-            "P",
-            &[
+        let payload = SszType::Container(&crate::types::ContainerType {
+            name: "P",
+            fields: &[
                 ("a", SszType::Uint(1)),
                 ("b", SszType::List(&SszType::Byte, 1)),
             ],
-        );
+        });
         assert_eq!(
             ssz_to_json(&payload, &[7, 5, 0, 0, 0, 0xab]).unwrap(),
             json!({"a": "7", "b": "0xab"})

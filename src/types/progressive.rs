@@ -353,9 +353,11 @@ macro_rules! progressive_container {
         impl $(<$p: $crate::types::Preset>)? $crate::types::SszSchema for $name $(<$p>)? {
             const SSZ_TYPE: $crate::types::SszType =
                 $crate::types::SszType::ProgressiveContainer(
-                    stringify!($name),
+                    &$crate::types::ContainerType {
+                        name: stringify!($name),
+                        fields: &[$((stringify!($field), <$ty as $crate::types::SszSchema>::SSZ_TYPE),)+],
+                    },
                     <Self as $crate::types::progressive::ProgressiveContainer>::ACTIVE_FIELDS,
-                    &[$((stringify!($field), <$ty as $crate::types::SszSchema>::SSZ_TYPE),)+],
                 );
         }
 

@@ -37,21 +37,31 @@ pub enum SszType {
     /// `Bitlist[N]`.
     Bitlist(u64),
     /// A container: its name and its fields in order.
-    Container(&'static str, &'static [(&'static str, SszType)]),
+    Container(&'static ContainerType),
     /// `ProgressiveList[T]` (EIP-7916): a list without a limit, merkleized progressively.
     ProgressiveList(&'static SszType),
     /// `ProgressiveBitlist` (EIP-7916): a bitlist without a limit, merkleized progressively.
     ProgressiveBitlist,
-    /// `ProgressiveContainer(active_fields)` (EIP-7495): its name, its `active_fields`
-    /// configuration (the tree position of each field: the `j`-th `true` is field `j`, a
-    /// `false` is a position without a field) and its fields. Serialized like a container;
+    /// `ProgressiveContainer(active_fields)` (EIP-7495): its name and fields, and its
+    /// `active_fields` configuration (the tree position of each field: the `j`-th `true` is
+    /// field `j`, a `false` is a position without a field). Serialized like a container;
     /// merkleized progressively with the configuration mixed in.
-    ProgressiveContainer(
-        &'static str,
-        &'static [bool],
-        &'static [(&'static str, SszType)],
-    ),
+    ProgressiveContainer(&'static ContainerType, &'static [bool]),
 }
+
+/// The name and fields of a container or progressive container. Behind a reference, so that an
+/// [`SszType`] stays 16 bytes on wasm32 (a field of a schema is its name and an `SszType`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ContainerType {
+    /// The container's name (`BeaconState`), for error paths.
+    pub name: &'static str,
+    /// The fields in order: each one's name and type.
+    pub fields: &'static [(&'static str, SszType)],
+}
+
+// Every field of every schema constant holds an `SszType`: keep it at 16 bytes on wasm32.
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(std::mem::size_of::<SszType>() == 16);
 
 impl SszType {
     /// Size in bytes when the type is fixed-size, `None` for variable-size types.
@@ -61,8 +71,8 @@ impl SszType {
             SszType::Boolean | SszType::Byte => Some(1),
             SszType::Bitvector(n) => Some(n.div_ceil(8)),
             SszType::Vector(e, n) => e.fixed_size().map(|s| s * n),
-            SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-                fields.iter().map(|(_, t)| t.fixed_size()).sum()
+            SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+                c.fields.iter().map(|(_, t)| t.fixed_size()).sum()
             }
             SszType::List(..)
             | SszType::Bitlist(_)
@@ -84,7 +94,7 @@ impl SszType {
     /// The fields of a container or progressive container (empty for other types).
     pub fn fields(&self) -> &'static [(&'static str, SszType)] {
         match self {
-            SszType::Container(_, f) | SszType::ProgressiveContainer(_, _, f) => f,
+            SszType::Container(c) | SszType::ProgressiveContainer(c, _) => c.fields,
             _ => &[],
         }
     }
@@ -92,7 +102,7 @@ impl SszType {
     /// The name of a container or progressive container (`""` for other types).
     pub fn name(&self) -> &'static str {
         match self {
-            SszType::Container(n, _) | SszType::ProgressiveContainer(n, _, _) => n,
+            SszType::Container(c) | SszType::ProgressiveContainer(c, _) => c.name,
             _ => "",
         }
     }
