@@ -173,7 +173,7 @@ fn gloas_attester_slashing_is_a_container_of_two_indexed_attestations() {
     let bytes = slashing.as_ssz_bytes();
     assert_eq!(AttesterSlashing::from_ssz_bytes(&bytes).unwrap(), slashing);
     assert_eq!(
-        merkle::hash_tree_root(&AttesterSlashing::ssz_type(), &bytes),
+        merkle::hash_tree_root(AttesterSlashing::ssz_type(), &bytes),
         Ok(want)
     );
 }

@@ -65,7 +65,7 @@ fn is_valid_merkle_branch(leaf: [u8; 32], branch: &[[u8; 32]], index: u64, root:
 fn header_root_with_state_root(header: &[u8], state_root: [u8; 32]) -> [u8; 32] {
     let mut h = header.to_vec();
     h[48..80].copy_from_slice(&state_root);
-    merkle::hash_tree_root(&merkle::schema::beacon_block_header(), &h).unwrap()
+    merkle::hash_tree_root(merkle::schema::beacon_block_header(), &h).unwrap()
 }
 
 #[test]

@@ -259,7 +259,7 @@ fn check_invalid<T: Decode + SszSchema + Debug>(case: &Path) {
     let bytes = read_ssz_file(case.join("serialized.ssz_snappy")).unwrap();
     let decoded = T::from_ssz_bytes(&bytes);
     assert!(decoded.is_err(), "{label}: decoded {decoded:?}");
-    let hashed = merkle::hash_tree_root(&T::ssz_type(), &bytes);
+    let hashed = merkle::hash_tree_root(T::ssz_type(), &bytes);
     assert!(hashed.is_err(), "{label}: hashed to {hashed:?}");
 }
 
@@ -560,7 +560,7 @@ fn bad_bytes_give_typed_errors_with_paths() {
     let last = bytes.len() - 1;
     bytes[last] = 0;
     assert_eq!(
-        merkle::hash_tree_root(&ProgressiveVarTestStruct::ssz_type(), &bytes),
+        merkle::hash_tree_root(ProgressiveVarTestStruct::ssz_type(), &bytes),
         Err(MerkleError::MissingBitlistDelimiter {
             path: "value.c".into()
         })

@@ -372,7 +372,7 @@ fn signed_header(url: &str, json: &serde_json::Value) -> Result<SignedBeaconBloc
         what: "block header",
         reason: format!("expected block header JSON, got {reason}"),
     };
-    let bytes = json_to_ssz(&SignedBeaconBlockHeader::ssz_type(), json)
+    let bytes = json_to_ssz(SignedBeaconBlockHeader::ssz_type(), json)
         .map_err(|e| decode_error(format!("data.header{}: {}", &e.path[1..], e.reason)))?;
     SignedBeaconBlockHeader::from_ssz_bytes(&bytes).map_err(|e| decode_error(format!("{e:?}")))
 }

@@ -547,7 +547,7 @@ impl<P: Preset> Generator<P> {
         if i >= leaves.len() {
             return Vec::new();
         }
-        crate::merkle::container_field_branch(&schema, leaves, i).1
+        crate::merkle::container_field_branch(schema, leaves, i).1
     }
 
     fn keys(&mut self) {

@@ -172,7 +172,7 @@ impl<'a> StateRootJob<'a> {
                 }
             } else {
                 let leaves: Vec<u8> = self.roots.iter().flatten().flatten().copied().collect();
-                let root = container_root(&self.schema, &leaves, &mut self.reducer);
+                let root = container_root(self.schema, &leaves, &mut self.reducer);
                 self.root = Some(root);
                 return Ok(Progress::Done(root));
             }
@@ -348,7 +348,7 @@ pub fn state_proof(
     };
     let top = job.field_roots().unwrap_or_default();
     let schema = beacon_state(fork, preset);
-    descend(&schema, bytes, &job.ranges, &top, state_root, path)
+    descend(schema, bytes, &job.ranges, &top, state_root, path)
 }
 
 /// Merkle proof of `path` in any container or progressive container `ty` encoded as `bytes`

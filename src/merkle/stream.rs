@@ -230,7 +230,7 @@ impl StatePlan {
         let mut tasks = Vec::new();
         let mut fields = Vec::with_capacity(ranges.len());
         for (i, ((_, ty), range)) in schema.fields().iter().zip(&ranges).enumerate() {
-            let path = || field_path(&schema, i);
+            let path = || field_path(schema, i);
             let spec = |part, height| TaskSpec {
                 field: i as u32,
                 field_len: range.len() as u64,
@@ -316,13 +316,13 @@ impl StatePlan {
             return Err(MerkleError::WrongSize {
                 path: format!(
                     "{} task {index}",
-                    field_path(&self.schema, task.spec.field as usize)
+                    field_path(self.schema, task.spec.field as usize)
                 ),
                 expected: task.range.len(),
                 got: bytes.len(),
             });
         }
-        spec_root(&self.schema, &task.spec, bytes, r)
+        spec_root(self.schema, &task.spec, bytes, r)
     }
 
     /// The state root from the roots of every task, in task order.
@@ -352,7 +352,7 @@ impl StatePlan {
                 }
             }
         }
-        Ok(container_root(&self.schema, &leaves, r))
+        Ok(container_root(self.schema, &leaves, r))
     }
 }
 
@@ -417,7 +417,7 @@ impl TaskHasher {
 
     /// Root of one task's bytes. A wrong spec or length gives an error, never a panic.
     pub fn hash(&mut self, spec: &TaskSpec, bytes: &[u8]) -> Result<[u8; 32], MerkleError> {
-        spec_root(&self.schema, spec, bytes, &mut self.reducer)
+        spec_root(self.schema, spec, bytes, &mut self.reducer)
     }
 
     /// Node hashes done so far.

@@ -76,7 +76,7 @@ pub fn ssz_to_json_text(ty: &SszType, bytes: &[u8]) -> Result<Vec<u8>, JsonError
 
 /// Writes `value` as its Beacon API JSON, through its SSZ bytes and [`ssz_to_json`].
 pub fn encode_json<T: ssz::Encode + SszSchema>(value: &T) -> Value {
-    ssz_to_json(&T::ssz_type(), &value.as_ssz_bytes())
+    ssz_to_json(T::ssz_type(), &value.as_ssz_bytes())
         .unwrap_or_else(|e| unreachable!("a typed value's SSZ bytes fit its schema: {e}"))
 }
 
@@ -135,7 +135,7 @@ pub fn decode_json<T: ssz::Decode + SszSchema>(
     type_name: &'static str,
     fork: ForkName,
 ) -> Result<T, TypesError> {
-    let bytes = json_to_ssz(&T::ssz_type(), value).map_err(|e| TypesError::Json {
+    let bytes = json_to_ssz(T::ssz_type(), value).map_err(|e| TypesError::Json {
         type_name,
         fork,
         path: e.path,
@@ -662,7 +662,7 @@ mod tests {
             state_root: Hash256::repeat_byte(2),
             body_root: Hash256::repeat_byte(3),
         };
-        let bytes = json_to_ssz(&BeaconBlockHeader::ssz_type(), &header_json()).unwrap();
+        let bytes = json_to_ssz(BeaconBlockHeader::ssz_type(), &header_json()).unwrap();
         assert_eq!(bytes, header.as_ssz_bytes());
     }
 
@@ -713,13 +713,13 @@ mod tests {
         let mut with_number = header_json();
         with_number["slot"] = json!(7);
         assert_eq!(
-            json_to_ssz(&ty, &with_number).unwrap(),
-            json_to_ssz(&ty, &header_json()).unwrap()
+            json_to_ssz(ty, &with_number).unwrap(),
+            json_to_ssz(ty, &header_json()).unwrap()
         );
         for bad in [json!(-7), json!(7.5), json!(1e30), json!(null), json!(true)] {
             let mut v = header_json();
             v["slot"] = bad.clone();
-            let e = json_to_ssz(&ty, &v).unwrap_err();
+            let e = json_to_ssz(ty, &v).unwrap_err();
             assert_eq!(e.path, "$.slot");
             assert!(
                 e.reason
@@ -730,7 +730,7 @@ mod tests {
         // A root given as a number is refused: roots are hex strings only.
         let mut v = header_json();
         v["parent_root"] = json!(5);
-        let e = json_to_ssz(&ty, &v).unwrap_err();
+        let e = json_to_ssz(ty, &v).unwrap_err();
         assert_eq!(
             e.to_string(),
             "$.parent_root: expected a 0x-hex string, got the number 5"
@@ -762,13 +762,13 @@ mod tests {
         for (text, want) in cases {
             let mut v = header_json();
             v["state_root"] = json!(text);
-            let e = json_to_ssz(&ty, &v).unwrap_err();
+            let e = json_to_ssz(ty, &v).unwrap_err();
             assert_eq!(e.path, "$.state_root", "{text}");
             assert!(e.reason.starts_with(want), "{text}: {e}");
         }
         let mut upper = header_json();
         upper["state_root"] = json!(format!("0x{}", "AB".repeat(32)));
-        assert_eq!(json_to_ssz(&ty, &upper).unwrap()[48..80], [0xab; 32]);
+        assert_eq!(json_to_ssz(ty, &upper).unwrap()[48..80], [0xab; 32]);
     }
 
     #[test]
@@ -776,12 +776,12 @@ mod tests {
         let ty = BeaconBlockHeader::ssz_type();
         let mut v = header_json();
         v.as_object_mut().unwrap().remove("body_root");
-        let e = json_to_ssz(&ty, &v).unwrap_err();
+        let e = json_to_ssz(ty, &v).unwrap_err();
         assert_eq!(e.to_string(), "$: expected the field `body_root`, got none");
         let mut v = header_json();
         v["future_field"] = json!("1");
-        assert!(json_to_ssz(&ty, &v).is_ok());
-        let e = json_to_ssz(&ty, &json!([1, 2])).unwrap_err();
+        assert!(json_to_ssz(ty, &v).is_ok());
+        let e = json_to_ssz(ty, &json!([1, 2])).unwrap_err();
         assert_eq!(e.reason, "expected an object, got an array of 2 elements");
     }
 
@@ -882,7 +882,7 @@ mod tests {
 
     #[test]
     fn writes_the_json_it_reads() {
-        round_trip(&BeaconBlockHeader::ssz_type(), header_json());
+        round_trip(BeaconBlockHeader::ssz_type(), header_json());
         let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
         for (size, v) in [
             (1, "0"),
@@ -909,8 +909,8 @@ mod tests {
     #[test]
     fn json_text_keeps_the_spec_field_order() {
         let ty = BeaconBlockHeader::ssz_type();
-        let bytes = json_to_ssz(&ty, &header_json()).unwrap();
-        let text = String::from_utf8(ssz_to_json_text(&ty, &bytes).unwrap()).unwrap();
+        let bytes = json_to_ssz(ty, &header_json()).unwrap();
+        let text = String::from_utf8(ssz_to_json_text(ty, &bytes).unwrap()).unwrap();
         let want = format!(
             r#"{{"slot":"7","proposer_index":"18446744073709551615","parent_root":"0x{}","state_root":"0x{}","body_root":"0x{}"}}"#,
             "01".repeat(32),
@@ -918,15 +918,15 @@ mod tests {
             "03".repeat(32)
         );
         assert_eq!(text, want);
-        let e = ssz_to_json_text(&ty, &bytes[1..]).unwrap_err();
+        let e = ssz_to_json_text(ty, &bytes[1..]).unwrap_err();
         assert_eq!(e.reason, "expected 112 bytes of SSZ, got 111 bytes");
     }
 
     #[test]
     fn bytes_that_are_no_value_of_the_type_are_refused_with_their_path() {
         let ty = BeaconBlockHeader::ssz_type();
-        let bytes = json_to_ssz(&ty, &header_json()).unwrap();
-        let e = ssz_to_json(&ty, &bytes[..111]).unwrap_err();
+        let bytes = json_to_ssz(ty, &header_json()).unwrap();
+        let e = ssz_to_json(ty, &bytes[..111]).unwrap_err();
         assert_eq!(e.to_string(), "$: expected 112 bytes of SSZ, got 111 bytes");
         let e = ssz_to_json(&SszType::Boolean, &[2]).unwrap_err();
         assert_eq!(e.reason, "expected a boolean byte (0 or 1), got 2");
