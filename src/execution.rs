@@ -194,7 +194,7 @@ pub fn from_signed_block(
         )));
     }
     let block = merkle::signed_beacon_block_schema(fork, network.preset);
-    let (message, message_type) = merkle::field_at(&block, &raw.body, &["message"])
+    let (message, message_type) = merkle::field_at(block, &raw.body, &["message"])
         .map_err(|e| decode(e.to_string()))?
         .ok_or_else(|| decode("expected a message field".into()))?;
     let got = merkle::hash_tree_root(&message_type, message).map_err(|e| decode(e.to_string()))?;

@@ -173,7 +173,7 @@ fn canonical_blocks(base: &str, config: &NetworkConfig) -> BTreeMap<u64, (B256, 
             header.slot
         );
         assert_eq!(
-            beacon_lightsync::merkle::hash_tree_root(&body_ty, &body_bytes).unwrap(),
+            beacon_lightsync::merkle::hash_tree_root(body_ty, &body_bytes).unwrap(),
             header.body_root.0,
             "body root of slot {}",
             header.slot

@@ -112,7 +112,7 @@ fn single_merkle_proofs<P: Preset>(preset: &str, name: PresetName) -> usize {
     let (gindex, leaf, branch) = proof_of(&case);
     assert_eq!(gindex, EXECUTION_BLOCK_HASH_GINDEX_GLOAS);
     let p = container_proof(
-        &gloas::BeaconBlockBody::<P>::ssz_type(),
+        gloas::BeaconBlockBody::<P>::ssz_type(),
         &body,
         &[
             "signed_execution_payload_bid",

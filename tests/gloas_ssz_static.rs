@@ -49,7 +49,7 @@ where
 }
 
 /// As [`check`]; `schema` (when the type has one) also hashes the bytes with the merkleizer.
-fn check_with<T>(preset: &str, type_name: &str, schema: Option<SszType>) -> usize
+fn check_with<T>(preset: &str, type_name: &str, schema: Option<&SszType>) -> usize
 where
     T: Decode + Encode + TreeHash + SszSchema + PartialEq + Debug,
 {
@@ -75,7 +75,7 @@ where
             "{label}: re-encoding differs"
         );
         assert_eq!(value.tree_hash_root().0, want, "{label}: typed root");
-        if let Some(schema) = &schema {
+        if let Some(schema) = schema {
             assert_eq!(
                 merkle::hash_tree_root(schema, &bytes),
                 Ok(want),
@@ -173,7 +173,7 @@ fn gloas_attester_slashing_is_a_container_of_two_indexed_attestations() {
     let bytes = slashing.as_ssz_bytes();
     assert_eq!(AttesterSlashing::from_ssz_bytes(&bytes).unwrap(), slashing);
     assert_eq!(
-        merkle::hash_tree_root(&AttesterSlashing::ssz_type(), &bytes),
+        merkle::hash_tree_root(AttesterSlashing::ssz_type(), &bytes),
         Ok(want)
     );
 }

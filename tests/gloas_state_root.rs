@@ -285,12 +285,12 @@ fn gloas_state_size_ceiling_keeps_the_registry_ceiling() {
 /// Roots of `schema`'s value `bytes` as the workers and threads compute them: the plan's tasks
 /// hashed one by one from their spec and bytes alone, then combined.
 fn planned_root(
-    schema: &merkle::SszType,
+    schema: &'static merkle::SszType,
     bytes: &[u8],
     task_bytes: usize,
 ) -> ([u8; 32], StatePlan) {
-    let plan = StatePlan::of_container(schema.clone(), bytes, bytes.len(), task_bytes).unwrap();
-    let mut hasher = TaskHasher::of_container(schema.clone());
+    let plan = StatePlan::of_container(schema, bytes, bytes.len(), task_bytes).unwrap();
+    let mut hasher = TaskHasher::of_container(schema);
     let roots: Vec<[u8; 32]> = plan
         .tasks()
         .iter()
@@ -316,16 +316,18 @@ fn field_tasks(plan: &StatePlan, field: u32) -> usize {
 #[test]
 fn progressive_lists_split_into_tasks_give_the_one_piece_root() {
     use beacon_lightsync::types::{phase0::Validator, ProgressiveList, SszSchema};
-    use merkle::SszType;
+    use merkle::{ContainerType, SszType};
     const ACTIVE: &[bool] = &[true, false, true, true];
-    let schema = SszType::ProgressiveContainer(
-        "Lists",
+    const SCHEMA: SszType = SszType::ProgressiveContainer(
+        &ContainerType {
+            name: "Lists",
+            fields: &[
+                ("validators", ProgressiveList::<Validator>::SSZ_TYPE),
+                ("balances", ProgressiveList::<u64>::SSZ_TYPE),
+                ("flags", ProgressiveList::<u8>::SSZ_TYPE),
+            ],
+        },
         ACTIVE,
-        vec![
-            ("validators", ProgressiveList::<Validator>::ssz_type()),
-            ("balances", ProgressiveList::<u64>::ssz_type()),
-            ("flags", ProgressiveList::<u8>::ssz_type()),
-        ],
     );
     let mut counts = vec![0u64, 2];
     for k in 1..8 {
@@ -372,12 +374,12 @@ fn progressive_lists_split_into_tasks_give_the_one_piece_root() {
         bytes.extend_from_slice(&offset.to_le_bytes());
         bytes.extend_from_slice(&[lists.0, lists.1, lists.2].concat());
         assert_eq!(
-            merkle::hash_tree_root(&schema, &bytes),
+            merkle::hash_tree_root(&SCHEMA, &bytes),
             Ok(want),
             "{n}: hash_tree_root"
         );
         for task_bytes in [1, 32 * 3, 121 * 5, 4096, usize::MAX] {
-            let (root, plan) = planned_root(&schema, &bytes, task_bytes);
+            let (root, plan) = planned_root(&SCHEMA, &bytes, task_bytes);
             assert_eq!(root, want, "{n} items, tasks of {task_bytes} bytes");
             if n * 121 > task_bytes as u64 && task_bytes >= 121 {
                 // A field longer than a task is cut: the small subtrees, then full parts.
@@ -422,7 +424,7 @@ fn a_gloas_state_split_across_many_tasks_gives_its_root() {
     let validators = schema.field_index("validators").unwrap() as u32;
     let balances = schema.field_index("balances").unwrap() as u32;
     for task_bytes in [4096, 65_536, merkle::DEFAULT_TASK_BYTES] {
-        let (root, plan) = planned_root(&schema, bytes, task_bytes);
+        let (root, plan) = planned_root(schema, bytes, task_bytes);
         assert_eq!(root, want, "tasks of {task_bytes} bytes");
         // 24,000 records of 121 bytes (2.9 MB) reach progressive subtree 7 (leaves 5,461 to
         // 21,844) and 8: at least one task per subtree, and more once the cut is smaller.
@@ -442,5 +444,5 @@ fn a_gloas_state_split_across_many_tasks_gives_its_root() {
     let mut bad = bytes.to_vec();
     let at = bad.len() / 3;
     bad[at] ^= 1;
-    assert_ne!(planned_root(&schema, &bad, 65_536).0, want);
+    assert_ne!(planned_root(schema, &bad, 65_536).0, want);
 }

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use spec_json::quote_numbers;
 
 /// The schema of `type_name` at `fork` (a spec-test folder name) under `P`.
-fn schema<P: Preset>(fork: &str, type_name: &str) -> Option<SszType> {
+fn schema<P: Preset>(fork: &str, type_name: &str) -> Option<&'static SszType> {
     macro_rules! table {
         ($($f:literal, $t:literal => $ty:ty;)+) => {
             match (fork, type_name) {
@@ -162,10 +162,10 @@ fn check_folder<P: Preset>(root: &Path, fork: &str) -> usize {
                 .unwrap_or_else(|| panic!("{label}: no schema for {fork} {type_name}"));
             let want = read_ssz_file(case.join("serialized.ssz_snappy")).unwrap();
             let value = yaml_value(&yaml);
-            let got = json_to_ssz(&ty, &value).unwrap_or_else(|e| panic!("{label}: {e}"));
+            let got = json_to_ssz(ty, &value).unwrap_or_else(|e| panic!("{label}: {e}"));
             assert!(got == want, "{label}: the bytes differ from the vector's");
             let quoted = quote_numbers(&value);
-            let got = json_to_ssz(&ty, &quoted).unwrap_or_else(|e| panic!("{label}: {e}"));
+            let got = json_to_ssz(ty, &quoted).unwrap_or_else(|e| panic!("{label}: {e}"));
             assert!(
                 got == want,
                 "{label}: the bytes (strings) differ from the vector's"

@@ -65,7 +65,7 @@ fn is_valid_merkle_branch(leaf: [u8; 32], branch: &[[u8; 32]], index: u64, root:
 fn header_root_with_state_root(header: &[u8], state_root: [u8; 32]) -> [u8; 32] {
     let mut h = header.to_vec();
     h[48..80].copy_from_slice(&state_root);
-    merkle::hash_tree_root(&merkle::schema::beacon_block_header(), &h).unwrap()
+    merkle::hash_tree_root(merkle::schema::beacon_block_header(), &h).unwrap()
 }
 
 #[test]
@@ -388,7 +388,7 @@ fn encode_state(
 /// Field bytes from `src` adapted to the target type: vectors cut or zero-extended to their
 /// length, lists of fixed-size elements cut to their limit, sync committees cut to their size.
 fn adapt(src: &StateView, name: &str, t: &merkle::SszType) -> Vec<u8> {
-    use merkle::SszType;
+    use merkle::{ContainerType, SszType};
     let b = src
         .field_bytes(name)
         .unwrap_or_else(|| panic!("source lacks {name}"));
@@ -403,7 +403,10 @@ fn adapt(src: &StateView, name: &str, t: &merkle::SszType) -> Vec<u8> {
             let es = e.fixed_size().unwrap();
             b[..(b.len() / es).min(*limit as usize) * es].to_vec()
         }
-        SszType::Container("SyncCommittee", f) => {
+        SszType::Container(ContainerType {
+            name: "SyncCommittee",
+            fields: f,
+        }) => {
             let SszType::Vector(_, n) = &f[0].1 else {
                 unreachable!()
             };

@@ -17,7 +17,8 @@ use beacon_lightsync::merkle::{self, StatePlan, TaskHasher};
 use beacon_lightsync::progressive_container;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
 use beacon_lightsync::types::{
-    ProgressiveBitlist, ProgressiveList, SszSchema, SszType, VariableList, U128, U256,
+    ContainerType, ProgressiveBitlist, ProgressiveList, SszSchema, SszType, VariableList, U128,
+    U256,
 };
 use serde::de::DeserializeOwned;
 use ssz::{Decode, Encode};
@@ -38,12 +39,10 @@ pub struct SmallTestStruct {
 }
 
 impl SszSchema for SmallTestStruct {
-    fn ssz_type() -> SszType {
-        SszType::Container(
-            "SmallTestStruct",
-            vec![("A", SszType::Uint(2)), ("B", SszType::Uint(2))],
-        )
-    }
+    const SSZ_TYPE: SszType = SszType::Container(&ContainerType {
+        name: "SmallTestStruct",
+        fields: &[("A", SszType::Uint(2)), ("B", SszType::Uint(2))],
+    });
 }
 
 /// `class VarTestStruct(Container): A: uint16; B: List[uint16, 1024]; C: uint8`
@@ -58,16 +57,14 @@ pub struct VarTestStruct {
 }
 
 impl SszSchema for VarTestStruct {
-    fn ssz_type() -> SszType {
-        SszType::Container(
-            "VarTestStruct",
-            vec![
-                ("A", SszType::Uint(2)),
-                ("B", VariableList::<u16, U1024>::ssz_type()),
-                ("C", SszType::Uint(1)),
-            ],
-        )
-    }
+    const SSZ_TYPE: SszType = SszType::Container(&ContainerType {
+        name: "VarTestStruct",
+        fields: &[
+            ("A", SszType::Uint(2)),
+            ("B", VariableList::<u16, U1024>::SSZ_TYPE),
+            ("C", SszType::Uint(1)),
+        ],
+    });
 }
 
 progressive_container! {
@@ -184,9 +181,7 @@ where
 }
 
 impl<T: Encode + Decode + TreeHash + SszSchema> SszSchema for Dec<T> {
-    fn ssz_type() -> SszType {
-        T::ssz_type()
-    }
+    const SSZ_TYPE: SszType = T::SSZ_TYPE;
 }
 
 // ---- one case --------------------------------------------------------------------------------
@@ -239,7 +234,7 @@ where
     assert_eq!(value.tree_hash_root().0, want, "{label}: typed root");
     let schema = T::ssz_type();
     assert_eq!(
-        merkle::hash_tree_root(&schema, &bytes),
+        merkle::hash_tree_root(schema, &bytes),
         Ok(want),
         "{label}: root from the bytes"
     );
@@ -264,14 +259,14 @@ fn check_invalid<T: Decode + SszSchema + Debug>(case: &Path) {
     let bytes = read_ssz_file(case.join("serialized.ssz_snappy")).unwrap();
     let decoded = T::from_ssz_bytes(&bytes);
     assert!(decoded.is_err(), "{label}: decoded {decoded:?}");
-    let hashed = merkle::hash_tree_root(&T::ssz_type(), &bytes);
+    let hashed = merkle::hash_tree_root(T::ssz_type(), &bytes);
     assert!(hashed.is_err(), "{label}: hashed to {hashed:?}");
 }
 
 /// The root through the streaming task plan: tasks of about `task_bytes` bytes, each hashed by
 /// a `TaskHasher` from its own bytes only, combined by the plan.
-fn plan_root(schema: SszType, bytes: &[u8], task_bytes: usize) -> [u8; 32] {
-    let plan = StatePlan::of_container(schema.clone(), bytes, bytes.len(), task_bytes)
+fn plan_root(schema: &'static SszType, bytes: &[u8], task_bytes: usize) -> [u8; 32] {
+    let plan = StatePlan::of_container(schema, bytes, bytes.len(), task_bytes)
         .unwrap_or_else(|e| panic!("plan: {e}"));
     let mut worker = TaskHasher::of_container(schema);
     let roots: Vec<[u8; 32]> = plan
@@ -456,17 +451,13 @@ fn same_root_three_ways<T: Encode + TreeHash + SszSchema>(value: &T, seed: u64) 
     let want = value.tree_hash_root().0;
     let schema = T::ssz_type();
     assert_eq!(
-        merkle::hash_tree_root(&schema, &bytes),
+        merkle::hash_tree_root(schema, &bytes),
         Ok(want),
         "seed {seed}"
     );
     if !schema.fields().is_empty() {
         for task_bytes in [1, 300, usize::MAX] {
-            assert_eq!(
-                plan_root(schema.clone(), &bytes, task_bytes),
-                want,
-                "seed {seed}"
-            );
+            assert_eq!(plan_root(schema, &bytes, task_bytes), want, "seed {seed}");
         }
     }
 }
@@ -516,9 +507,9 @@ fn split_list_fields_of_a_progressive_container_combine_to_its_root() {
     let bytes = state.as_ssz_bytes();
     let want = state.tree_hash_root().0;
     let schema = StateLike::ssz_type();
-    let plan = StatePlan::of_container(schema.clone(), &bytes, bytes.len(), 4096).unwrap();
+    let plan = StatePlan::of_container(schema, &bytes, bytes.len(), 4096).unwrap();
     assert!(plan.tasks().len() > 30, "balances is split into parts");
-    assert_eq!(plan_root(schema.clone(), &bytes, 4096), want);
+    assert_eq!(plan_root(schema, &bytes, 4096), want);
     // A task root that is off by one bit changes the root.
     let mut worker = TaskHasher::of_container(schema);
     let mut roots: Vec<[u8; 32]> = plan
@@ -541,7 +532,7 @@ fn bad_bytes_give_typed_errors_with_paths() {
     use merkle::MerkleError;
     let bools = ProgressiveList::<bool>::ssz_type();
     assert_eq!(
-        merkle::hash_tree_root(&bools, &[1, 0, 2]),
+        merkle::hash_tree_root(bools, &[1, 0, 2]),
         Err(MerkleError::BadBoolean {
             path: "value[2]".into(),
             got: 2
@@ -549,7 +540,7 @@ fn bad_bytes_give_typed_errors_with_paths() {
     );
     let u64s = ProgressiveList::<u64>::ssz_type();
     assert_eq!(
-        merkle::hash_tree_root(&u64s, &[0; 12]),
+        merkle::hash_tree_root(u64s, &[0; 12]),
         Err(MerkleError::NotMultiple {
             path: "value".into(),
             element_size: 8,
@@ -569,7 +560,7 @@ fn bad_bytes_give_typed_errors_with_paths() {
     let last = bytes.len() - 1;
     bytes[last] = 0;
     assert_eq!(
-        merkle::hash_tree_root(&ProgressiveVarTestStruct::ssz_type(), &bytes),
+        merkle::hash_tree_root(ProgressiveVarTestStruct::ssz_type(), &bytes),
         Err(MerkleError::MissingBitlistDelimiter {
             path: "value.c".into()
         })

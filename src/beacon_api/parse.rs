@@ -8,7 +8,7 @@ use tree_hash::TreeHash;
 use super::{consensus_version, ApiError, HttpResponse, Root};
 use crate::types::json::json_to_ssz;
 use crate::types::phase0::{BeaconBlockHeader, Checkpoint, SignedBeaconBlockHeader};
-use crate::types::{ForkName, SszSchema, SszType};
+use crate::types::{ContainerType, ForkName, SszSchema, SszType};
 
 /// How much of an error body is quoted in an error message, in characters.
 const ERROR_BODY_QUOTE_CHARS: usize = 200;
@@ -329,15 +329,15 @@ pub(super) fn expect_optional(
 
 pub(super) fn genesis(url: &str, body: &[u8]) -> Result<Genesis, ApiError> {
     const WHAT: &str = "genesis";
-    let schema = SszType::Container(
-        "Genesis",
-        vec![
+    const SCHEMA: SszType = SszType::Container(&ContainerType {
+        name: "Genesis",
+        fields: &[
             ("genesis_time", SszType::Uint(8)),
             ("genesis_validators_root", SszType::ByteVector(32)),
             ("genesis_fork_version", SszType::ByteVector(4)),
         ],
-    );
-    let bytes = data_ssz(url, WHAT, &data_of(url, WHAT, body)?, &schema)?;
+    });
+    let bytes = data_ssz(url, WHAT, &data_of(url, WHAT, body)?, &SCHEMA)?;
     let mut genesis_time = [0u8; 8];
     let mut genesis_validators_root = [0u8; 32];
     let mut genesis_fork_version = [0u8; 4];
@@ -404,7 +404,7 @@ pub(super) fn header(url: &str, body: &[u8]) -> Result<HeaderInfo, ApiError> {
 /// The `header` of a headers answer, read through its SSZ schema.
 fn signed_header(url: &str, json: &Value) -> Result<SignedBeaconBlockHeader, ApiError> {
     const WHAT: &str = "block header";
-    let bytes = json_to_ssz(&SignedBeaconBlockHeader::ssz_type(), json).map_err(|e| {
+    let bytes = json_to_ssz(SignedBeaconBlockHeader::ssz_type(), json).map_err(|e| {
         decode_error(
             url,
             WHAT,
@@ -420,15 +420,15 @@ pub(super) fn finality_checkpoints(
     body: &[u8],
 ) -> Result<FinalityCheckpoints, ApiError> {
     const WHAT: &str = "finality checkpoints";
-    let schema = SszType::Container(
-        "FinalityCheckpoints",
-        vec![
-            ("previous_justified", Checkpoint::ssz_type()),
-            ("current_justified", Checkpoint::ssz_type()),
-            ("finalized", Checkpoint::ssz_type()),
+    const SCHEMA: SszType = SszType::Container(&ContainerType {
+        name: "FinalityCheckpoints",
+        fields: &[
+            ("previous_justified", Checkpoint::SSZ_TYPE),
+            ("current_justified", Checkpoint::SSZ_TYPE),
+            ("finalized", Checkpoint::SSZ_TYPE),
         ],
-    );
-    let bytes = data_ssz(url, WHAT, &data_of(url, WHAT, body)?, &schema)?;
+    });
+    let bytes = data_ssz(url, WHAT, &data_of(url, WHAT, body)?, &SCHEMA)?;
     let checkpoint = |i: usize| {
         Checkpoint::from_ssz_bytes(&bytes[40 * i..40 * (i + 1)])
             .map_err(|e| decode_error(url, WHAT, format!("{e:?}")))

@@ -43,7 +43,7 @@ pub fn from_state(view: &StateView) -> Option<AnchorPayload> {
     })
 }
 
-fn signed_envelope_schema(preset: PresetName) -> SszType {
+fn signed_envelope_schema(preset: PresetName) -> &'static SszType {
     match preset {
         PresetName::Mainnet => {
             crate::types::gloas::SignedExecutionPayloadEnvelope::<Mainnet>::ssz_type()
@@ -71,7 +71,7 @@ fn mismatch(
 
 /// Reads fields of one SSZ value by path, each failure a typed [`CheckpointError`].
 struct Reader<'b> {
-    ty: SszType,
+    ty: &'static SszType,
     bytes: &'b [u8],
     provider: &'b str,
     what: &'static str,
@@ -79,7 +79,7 @@ struct Reader<'b> {
 
 impl<'b> Reader<'b> {
     fn field(&self, path: &[&str]) -> Result<(&'b [u8], SszType), CheckpointError> {
-        match merkle::field_at(&self.ty, self.bytes, path) {
+        match merkle::field_at(self.ty, self.bytes, path) {
             Ok(Some(found)) => Ok(found),
             Ok(None) => Err(mismatch(
                 self.provider,
@@ -274,7 +274,7 @@ pub fn verify_execution_payload_envelope(
         let schema = merkle::beacon_state_schema(ForkName::Gloas, network.preset);
         let ty = schema
             .field_index(name)
-            .map(|i| schema.fields()[i].1.clone())
+            .map(|i| schema.fields()[i].1)
             .ok_or_else(|| mismatch(provider, "state", format!("a field {name}"), "none".into()))?;
         merkle::hash_tree_root(&ty, state_bytes(name)?)
             .map_err(|e| mismatch(provider, "state", format!("SSZ of {name}"), e.to_string()))?

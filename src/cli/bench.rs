@@ -262,8 +262,8 @@ fn run_progressive(args: &[String]) -> Result<(), String> {
             VariableList::<T, Limit>::ssz_type(),
             ProgressiveList::<T>::ssz_type(),
         );
-        if merkle::hash_tree_root(&list_ty, &bytes) != Ok(list.tree_hash_root().0)
-            || merkle::hash_tree_root(&prog_ty, &bytes) != Ok(prog.tree_hash_root().0)
+        if merkle::hash_tree_root(list_ty, &bytes) != Ok(list.tree_hash_root().0)
+            || merkle::hash_tree_root(prog_ty, &bytes) != Ok(prog.tree_hash_root().0)
         {
             return Err(format!(
                 "expected the typed and byte-level roots of the {name} lists to agree"
@@ -272,10 +272,10 @@ fn run_progressive(args: &[String]) -> Result<(), String> {
         row(
             &format!("{name}, from bytes"),
             time_per(budget, n, || {
-                let _ = std::hint::black_box(merkle::hash_tree_root(&list_ty, &bytes));
+                let _ = std::hint::black_box(merkle::hash_tree_root(list_ty, &bytes));
             }),
             time_per(budget, n, || {
-                let _ = std::hint::black_box(merkle::hash_tree_root(&prog_ty, &bytes));
+                let _ = std::hint::black_box(merkle::hash_tree_root(prog_ty, &bytes));
             }),
         );
         row(

@@ -503,7 +503,7 @@ impl<P: Preset> Generator<P> {
     }
 
     /// The `BeaconState` schema of the fork of `slot`.
-    fn state_schema(&self, slot: u64) -> crate::merkle::SszType {
+    fn state_schema(&self, slot: u64) -> &'static crate::merkle::SszType {
         crate::merkle::beacon_state_schema(self.fork_at(slot), P::NAME)
     }
 
@@ -537,7 +537,7 @@ impl<P: Preset> Generator<P> {
     }
 
     fn state_root_of(&self, slot: u64, leaves: &[[u8; 32]]) -> [u8; 32] {
-        crate::merkle::container_root_from_fields(&self.state_schema(slot), leaves)
+        crate::merkle::container_root_from_fields(self.state_schema(slot), leaves)
     }
 
     /// The branch of the state field `name` of a state at `slot` from its field roots.
@@ -547,7 +547,7 @@ impl<P: Preset> Generator<P> {
         if i >= leaves.len() {
             return Vec::new();
         }
-        crate::merkle::container_field_branch(&schema, leaves, i).1
+        crate::merkle::container_field_branch(schema, leaves, i).1
     }
 
     fn keys(&mut self) {
@@ -1276,9 +1276,9 @@ impl<P: Preset> Generator<P> {
             root: blk.root,
         };
         let signature = BlsSignature::from(blk.signature);
-        let entry_of = |ty: SszType, ssz: Vec<u8>| BlockEntry {
+        let entry_of = |ty: &SszType, ssz: Vec<u8>| BlockEntry {
             fork: self.fork_at(slot).as_str().to_string(),
-            json: ssz_to_json(&ty, &ssz).ok(),
+            json: ssz_to_json(ty, &ssz).ok(),
             ssz: Some(Arc::new(ssz)),
         };
         let block_entry = match &blk.body {
@@ -1343,7 +1343,7 @@ impl<P: Preset> Generator<P> {
             ForkName::Fulu => fulu::BeaconState::<P>::ssz_type(),
             _ => electra::BeaconState::<P>::ssz_type(),
         };
-        ssz_to_json_text(&ty, ssz_bytes).map_err(ssz_err("state JSON"))
+        ssz_to_json_text(ty, ssz_bytes).map_err(ssz_err("state JSON"))
     }
 
     /// `/eth/v1/config/spec`: the devnet's config plus the preset, as the API's strings.

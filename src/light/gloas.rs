@@ -127,7 +127,7 @@ pub fn upgrade_lc_header_to_gloas<P: Preset>(
     if empty {
         return gloas::LightClientHeader::default();
     }
-    let (schema, bytes): (SszType, Vec<u8>) = match config.fork_at_slot(pre.beacon.slot) {
+    let (schema, bytes): (&SszType, Vec<u8>) = match config.fork_at_slot(pre.beacon.slot) {
         ForkName::Phase0 | ForkName::Altair | ForkName::Bellatrix => {
             return gloas::LightClientHeader {
                 beacon: pre.beacon,
@@ -146,7 +146,7 @@ pub fn upgrade_lc_header_to_gloas<P: Preset>(
             pre.execution.as_ssz_bytes(),
         ),
     };
-    let proof = container_proof(&schema, &bytes, &["block_hash"])
+    let proof = container_proof(schema, &bytes, &["block_hash"])
         .expect("a payload header encoded by ssz_derive has a block_hash");
     let mut branch = proof.branch;
     branch.extend(pre.execution_branch.iter().map(|n| n.0));

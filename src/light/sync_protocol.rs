@@ -199,7 +199,7 @@ pub fn is_valid_light_client_header<P: Preset>(
 pub fn sync_committee_root<P: Preset>(committee: &SyncCommittee<P>) -> [u8; 32] {
     // The committee's own encoding has the schema's fixed size, so the schema hasher cannot
     // reject it; `tree_hash` stays as the fallback that keeps this function total.
-    crate::merkle::hash_tree_root(&SyncCommittee::<P>::ssz_type(), &committee.as_ssz_bytes())
+    crate::merkle::hash_tree_root(SyncCommittee::<P>::ssz_type(), &committee.as_ssz_bytes())
         .unwrap_or_else(|_| committee.tree_hash_root().0)
 }
 

@@ -22,7 +22,7 @@ mod state;
 pub mod stream;
 mod view;
 
-pub use schema::SszType;
+pub use schema::{ContainerType, SszType};
 pub use sha256::{best_kernel, hash_nodes, hash_pair, Kernel};
 pub use ssz::SeqPlan;
 pub use state::{
@@ -61,7 +61,7 @@ pub fn field_at<'b>(
     bytes: &'b [u8],
     path: &[&str],
 ) -> Result<Option<(&'b [u8], SszType)>, MerkleError> {
-    let (mut ty, mut bytes) = (ty.clone(), bytes);
+    let (mut ty, mut bytes) = (*ty, bytes);
     for name in path {
         let Some(i) = ty.field_index(name) else {
             return Ok(None);
@@ -69,18 +69,18 @@ pub fn field_at<'b>(
         let ranges =
             ssz::container_ranges(ty.fields(), bytes, &|| format!("{}.{name}", ty.name()))?;
         bytes = &bytes[ranges[i].clone()];
-        ty = ty.fields()[i].1.clone();
+        ty = ty.fields()[i].1;
     }
     Ok(Some((bytes, ty)))
 }
 
 /// The `SignedBeaconBlock` schema of `fork` under `preset` (see [`schema::signed_beacon_block`]).
-pub fn signed_beacon_block_schema(fork: ForkName, preset: PresetName) -> SszType {
+pub fn signed_beacon_block_schema(fork: ForkName, preset: PresetName) -> &'static SszType {
     schema::signed_beacon_block(fork, preset)
 }
 
 /// The BeaconState schema of `fork` under `preset` (see [`schema::beacon_state`]).
-pub fn beacon_state_schema(fork: ForkName, preset: PresetName) -> SszType {
+pub fn beacon_state_schema(fork: ForkName, preset: PresetName) -> &'static SszType {
     schema::beacon_state(fork, preset)
 }
 

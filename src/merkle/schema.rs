@@ -4,21 +4,22 @@
 //! structs of `crate::types`, so it never allocates per validator and never holds a second copy
 //! of the state. The schema is not written here: it is derived ([`SszSchema`]) from the same
 //! container declarations as the typed structs, with the preset's own limits, so the two cannot
-//! disagree on a field, its order or a limit.
+//! disagree on a field, its order or a limit. Each schema is a constant ([`SszSchema::SSZ_TYPE`]);
+//! the functions here pick one and build nothing.
 
 use crate::types::{
     altair, bellatrix, capella, deneb, electra, fulu, gloas, phase0, with_preset, ForkName, Preset,
     PresetName, SszSchema,
 };
 
-pub use crate::types::SszType;
+pub use crate::types::{ContainerType, SszType};
 
 /// The `BeaconState` container of `fork` under `preset`.
-pub fn beacon_state(fork: ForkName, preset: PresetName) -> SszType {
+pub fn beacon_state(fork: ForkName, preset: PresetName) -> &'static SszType {
     with_preset!(preset, P => beacon_state_of::<P>(fork))
 }
 
-fn beacon_state_of<P: Preset>(fork: ForkName) -> SszType {
+fn beacon_state_of<P: Preset>(fork: ForkName) -> &'static SszType {
     match fork {
         ForkName::Phase0 => phase0::BeaconState::<P>::ssz_type(),
         ForkName::Altair => altair::BeaconState::<P>::ssz_type(),
@@ -33,7 +34,7 @@ fn beacon_state_of<P: Preset>(fork: ForkName) -> SszType {
 }
 
 /// The `SignedBeaconBlock` container of `fork` under `preset`.
-pub fn signed_beacon_block(fork: ForkName, preset: PresetName) -> SszType {
+pub fn signed_beacon_block(fork: ForkName, preset: PresetName) -> &'static SszType {
     with_preset!(preset, P => match fork {
         ForkName::Phase0 => phase0::SignedBeaconBlock::<P>::ssz_type(),
         ForkName::Altair => altair::SignedBeaconBlock::<P>::ssz_type(),
@@ -47,7 +48,7 @@ pub fn signed_beacon_block(fork: ForkName, preset: PresetName) -> SszType {
 }
 
 /// `BeaconBlockHeader` (unchanged since phase0).
-pub fn beacon_block_header() -> SszType {
+pub fn beacon_block_header() -> &'static SszType {
     phase0::BeaconBlockHeader::ssz_type()
 }
 
@@ -93,22 +94,21 @@ mod tests {
     fn derived_limits_are_the_presets() {
         fn check<P: Preset>(preset: PresetName) {
             let state = beacon_state(ForkName::Fulu, preset);
-            let field = |name: &str| state.fields()[state.field_index(name).unwrap()].1.clone();
-            let root = SszType::ByteVector(32);
+            let field = |name: &str| state.fields()[state.field_index(name).unwrap()].1;
             assert_eq!(
                 field("block_roots"),
                 SszType::Vector(
-                    Box::new(root.clone()),
+                    &SszType::ByteVector(32),
                     P::SLOTS_PER_HISTORICAL_ROOT as usize
                 )
             );
             assert_eq!(
                 field("balances"),
-                SszType::List(Box::new(SszType::Uint(8)), P::VALIDATOR_REGISTRY_LIMIT)
+                SszType::List(&SszType::Uint(8), P::VALIDATOR_REGISTRY_LIMIT)
             );
             assert_eq!(
                 field("previous_epoch_participation"),
-                SszType::List(Box::new(SszType::Uint(1)), P::VALIDATOR_REGISTRY_LIMIT)
+                SszType::List(&SszType::Uint(1), P::VALIDATOR_REGISTRY_LIMIT)
             );
             let SszType::List(_, votes) = field("eth1_data_votes") else {
                 panic!("eth1_data_votes is a list")
@@ -117,17 +117,19 @@ mod tests {
             assert_eq!(
                 field("proposer_lookahead"),
                 SszType::Vector(
-                    Box::new(SszType::Uint(8)),
+                    &SszType::Uint(8),
                     ((P::MIN_SEED_LOOKAHEAD + 1) * P::SLOTS_PER_EPOCH) as usize
                 )
             );
-            let SszType::Container(_, header) = field("latest_execution_payload_header") else {
+            let SszType::Container(ContainerType { fields: header, .. }) =
+                field("latest_execution_payload_header")
+            else {
                 panic!("the payload header is a container")
             };
             assert_eq!(header[4].1, SszType::ByteVector(256), "logs_bloom");
             assert_eq!(
                 header[10].1,
-                SszType::List(Box::new(SszType::Byte), 32),
+                SszType::List(&SszType::Byte, 32),
                 "extra_data"
             );
             assert_eq!(header[11].1, SszType::Uint(32), "base_fee_per_gas");

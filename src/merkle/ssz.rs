@@ -12,7 +12,7 @@
 use super::progressive::{
     self, merkleize_progressive, merkleize_progressive_packed, progressive_container_root,
 };
-use super::schema::SszType;
+use super::schema::{ContainerType, SszType};
 use super::tree::{ceil_log2, mix_in_length, Reducer};
 use super::MerkleError;
 use std::ops::Range;
@@ -243,9 +243,9 @@ impl SeqPlan {
     /// `None` when `ty` is not a list or vector of fixed-size elements.
     pub(crate) fn new(ty: &SszType, len: usize, path: PathFn) -> Result<Option<Self>, MerkleError> {
         let (elem, count_limit, is_list, progressive) = match ty {
-            SszType::Vector(e, n) => (e.as_ref(), *n as u64, false, false),
-            SszType::List(e, n) => (e.as_ref(), *n, true, false),
-            SszType::ProgressiveList(e) => (e.as_ref(), u64::MAX, true, true),
+            SszType::Vector(e, n) => (*e, *n as u64, false, false),
+            SszType::List(e, n) => (*e, *n, true, false),
+            SszType::ProgressiveList(e) => (*e, u64::MAX, true, true),
             _ => return Ok(None),
         };
         let Some(es) = elem.fixed_size() else {
@@ -291,7 +291,7 @@ impl SeqPlan {
         let want = (GROUP_BYTES / leaf_tree_bytes).max(1) as u64;
         let group_height = (63 - want.leading_zeros()).min(depth);
         Ok(Some(SeqPlan {
-            elem: elem.clone(),
+            elem: *elem,
             packed,
             leaf_bytes,
             leaves,
@@ -425,7 +425,7 @@ fn leaves_in(h: u32) -> usize {
 /// Bytes of leaves one element expands to when its root is computed in a batch.
 fn element_tree_bytes(t: &SszType) -> usize {
     match t {
-        SszType::Container(_, f) => 32 << ceil_log2(f.len() as u64),
+        SszType::Container(c) => 32 << ceil_log2(c.fields.len() as u64),
         other => {
             other
                 .fixed_size()
@@ -458,7 +458,7 @@ pub(crate) fn fixed_roots(
     let at = |k: usize| &data[k * stride..k * stride + size];
     let item_path = |k: usize| format!("{}[{}]", path(), first_index + k);
     match ty {
-        SszType::Container(_, fields) => {
+        SszType::Container(ContainerType { fields, .. }) => {
             let d = ceil_log2(fields.len() as u64);
             let width = 1usize << d;
             let mut leaves = vec![0u8; n * width * 32];
@@ -559,7 +559,7 @@ pub(crate) fn hash_tree_root(
         return plan.root(bytes, path, r);
     }
     match ty {
-        SszType::Container(_, fields) => {
+        SszType::Container(ContainerType { fields, .. }) => {
             if ty.fixed_size().is_some() {
                 let size = ty.fixed_size().unwrap_or(0);
                 if bytes.len() != size {
@@ -618,7 +618,7 @@ pub(crate) fn hash_tree_root(
             Ok(mix_in_length(&root, bits))
         }
         SszType::ProgressiveList(e) => progressive_list_root(e, bytes, path, r),
-        SszType::ProgressiveContainer(_, active, fields) => {
+        SszType::ProgressiveContainer(ContainerType { fields, .. }, active) => {
             let ranges = container_ranges(fields, bytes, path)?;
             let roots = field_roots(fields, bytes, &ranges, path, r)?;
             Ok(progressive_container_root(active, &roots.concat(), r))
@@ -694,7 +694,7 @@ fn progressive_list_root(
 /// 32 bytes each, in field order).
 pub(crate) fn container_root(ty: &SszType, field_roots: &[u8], r: &mut Reducer) -> [u8; 32] {
     match ty {
-        SszType::ProgressiveContainer(_, active, _) => {
+        SszType::ProgressiveContainer(_, active) => {
             progressive_container_root(active, field_roots, r)
         }
         _ => r.reduce(field_roots, ceil_log2(ty.fields().len() as u64), 0),

@@ -57,7 +57,7 @@ struct SeqInProgress {
 /// roots of the field in progress (for 2M validators: 2048 groups x 32 bytes).
 pub struct StateRootJob<'a> {
     bytes: &'a [u8],
-    schema: SszType,
+    schema: &'static SszType,
     ranges: Vec<Range<usize>>,
     roots: Vec<Option<[u8; 32]>>,
     next_field: usize,
@@ -172,7 +172,7 @@ impl<'a> StateRootJob<'a> {
                 }
             } else {
                 let leaves: Vec<u8> = self.roots.iter().flatten().flatten().copied().collect();
-                let root = container_root(&self.schema, &leaves, &mut self.reducer);
+                let root = container_root(self.schema, &leaves, &mut self.reducer);
                 self.root = Some(root);
                 return Ok(Progress::Done(root));
             }
@@ -214,8 +214,8 @@ pub fn path_gindex(fork: ForkName, path: &[&str]) -> Option<u64> {
     let mut g = 1u64;
     for name in path {
         let i = ty.field_index(name)?;
-        g = child_gindex(&ty, g, i);
-        ty = ty.fields()[i].1.clone();
+        g = child_gindex(ty, g, i);
+        ty = &ty.fields()[i].1;
     }
     Some(g)
 }
@@ -228,7 +228,7 @@ pub fn path_gindex(fork: ForkName, path: &[&str]) -> Option<u64> {
 /// then `2k` levels down to leaf `p - subtree_range(k).start`.
 fn child_gindex(ty: &SszType, parent: u64, i: usize) -> u64 {
     match ty {
-        SszType::ProgressiveContainer(_, active, _) => {
+        SszType::ProgressiveContainer(_, active) => {
             let p = progressive_position(active, i);
             let k = progressive_subtree_of(p);
             let spine = ((parent << 1) << k) | ((1u64 << k) - 1);
@@ -260,7 +260,7 @@ fn progressive_subtree_of(p: usize) -> u32 {
 /// Siblings of field `i` of container `ty` (field roots `roots`) up to the container's root,
 /// leaf side first, matching [`child_gindex`].
 fn container_branch(ty: &SszType, roots: &[[u8; 32]], i: usize) -> Vec<[u8; 32]> {
-    let SszType::ProgressiveContainer(_, active, _) = ty else {
+    let SszType::ProgressiveContainer(_, active) = ty else {
         return branch_in(roots, i, ceil_log2(roots.len() as u64));
     };
     let mut chunks = vec![[0u8; 32]; active.len()];
@@ -348,7 +348,7 @@ pub fn state_proof(
     };
     let top = job.field_roots().unwrap_or_default();
     let schema = beacon_state(fork, preset);
-    descend(&schema, bytes, &job.ranges, &top, state_root, path)
+    descend(schema, bytes, &job.ranges, &top, state_root, path)
 }
 
 /// Merkle proof of `path` in any container or progressive container `ty` encoded as `bytes`
@@ -387,7 +387,7 @@ fn descend(
     let mut branch = container_branch(schema, top, i);
     let mut leaf = top[i];
     // Descend through nested containers; inner siblings go before outer ones.
-    let mut ty = schema.fields()[i].1.clone();
+    let mut ty = &schema.fields()[i].1;
     let mut field_bytes = &bytes[top_ranges[i].clone()];
     let mut r = Reducer::new();
     for name in rest {
@@ -395,13 +395,13 @@ fn descend(
         let fpath = || format!("{}.{}", schema.name(), path.join("."));
         let ranges = container_ranges(ty.fields(), field_bytes, &fpath)?;
         let roots = super::ssz::field_roots(ty.fields(), field_bytes, &ranges, &fpath, &mut r)?;
-        let mut inner = container_branch(&ty, &roots, j);
+        let mut inner = container_branch(ty, &roots, j);
         inner.extend(branch);
         branch = inner;
-        gindex = child_gindex(&ty, gindex, j);
+        gindex = child_gindex(ty, gindex, j);
         leaf = roots[j];
         field_bytes = &field_bytes[ranges[j].clone()];
-        ty = ty.fields()[j].1.clone();
+        ty = &ty.fields()[j].1;
     }
     Ok(StateProof {
         gindex,

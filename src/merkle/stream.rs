@@ -72,7 +72,7 @@ enum FieldTasks {
 /// The layout of one BeaconState as tasks, and the combination of their roots.
 #[derive(Clone, Debug)]
 pub struct StatePlan {
-    schema: SszType,
+    schema: &'static SszType,
     total_len: usize,
     /// Each field's byte range in the state.
     field_ranges: Vec<Range<usize>>,
@@ -114,11 +114,12 @@ pub const LIST_CEILING: u64 = 1 << 20;
 pub fn state_size_ceiling(fork: ForkName, preset: PresetName) -> u64 {
     let registry = with_preset!(preset, P => P::VALIDATOR_REGISTRY_LIMIT);
     let schema = beacon_state(fork, preset);
-    let SszType::ProgressiveContainer(_, _, fields) = &schema else {
-        return bounded_size(&schema, registry);
+    let SszType::ProgressiveContainer(state, _) = schema else {
+        return bounded_size(schema, registry);
     };
     let fulu = beacon_state(ForkName::Fulu, preset);
-    fields
+    state
+        .fields
         .iter()
         .map(|(name, t)| {
             let bounded = match (t, fulu.field_index(name)) {
@@ -164,8 +165,8 @@ fn bounded_size(ty: &SszType, registry: u64) -> u64 {
         SszType::ProgressiveList(e) => LIST_CEILING.saturating_mul(item(e)),
         SszType::ProgressiveBitlist => LIST_CEILING / 8 + 1,
         SszType::Vector(e, n) => (*n as u64).saturating_mul(item(e)),
-        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-            fields.iter().map(|(_, t)| item(t)).sum()
+        SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+            c.fields.iter().map(|(_, t)| item(t)).sum()
         }
         fixed => fixed.fixed_size().unwrap_or(0) as u64,
     }
@@ -218,7 +219,7 @@ impl StatePlan {
     /// [`StatePlan::new`] for any container or progressive container `schema` (a state of a
     /// fork the tables do not name yet, or a test container): the same tasks and checks.
     pub fn of_container(
-        schema: SszType,
+        schema: &'static SszType,
         head: &[u8],
         total_len: usize,
         task_bytes: usize,
@@ -229,7 +230,7 @@ impl StatePlan {
         let mut tasks = Vec::new();
         let mut fields = Vec::with_capacity(ranges.len());
         for (i, ((_, ty), range)) in schema.fields().iter().zip(&ranges).enumerate() {
-            let path = || field_path(&schema, i);
+            let path = || field_path(schema, i);
             let spec = |part, height| TaskSpec {
                 field: i as u32,
                 field_len: range.len() as u64,
@@ -315,13 +316,13 @@ impl StatePlan {
             return Err(MerkleError::WrongSize {
                 path: format!(
                     "{} task {index}",
-                    field_path(&self.schema, task.spec.field as usize)
+                    field_path(self.schema, task.spec.field as usize)
                 ),
                 expected: task.range.len(),
                 got: bytes.len(),
             });
         }
-        spec_root(&self.schema, &task.spec, bytes, r)
+        spec_root(self.schema, &task.spec, bytes, r)
     }
 
     /// The state root from the roots of every task, in task order.
@@ -351,7 +352,7 @@ impl StatePlan {
                 }
             }
         }
-        Ok(container_root(&self.schema, &leaves, r))
+        Ok(container_root(self.schema, &leaves, r))
     }
 }
 
@@ -396,7 +397,7 @@ fn spec_root(
 
 /// Hashes tasks from their [`TaskSpec`] and bytes only: what a Web Worker holds.
 pub struct TaskHasher {
-    schema: SszType,
+    schema: &'static SszType,
     reducer: Reducer,
 }
 
@@ -407,7 +408,7 @@ impl TaskHasher {
     }
 
     /// A hasher for the tasks of a [`StatePlan::of_container`] plan of `schema`.
-    pub fn of_container(schema: SszType) -> Self {
+    pub fn of_container(schema: &'static SszType) -> Self {
         TaskHasher {
             schema,
             reducer: Reducer::new(),
@@ -416,7 +417,7 @@ impl TaskHasher {
 
     /// Root of one task's bytes. A wrong spec or length gives an error, never a panic.
     pub fn hash(&mut self, spec: &TaskSpec, bytes: &[u8]) -> Result<[u8; 32], MerkleError> {
-        spec_root(&self.schema, spec, bytes, &mut self.reducer)
+        spec_root(self.schema, spec, bytes, &mut self.reducer)
     }
 
     /// Node hashes done so far.

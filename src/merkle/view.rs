@@ -148,7 +148,7 @@ pub struct StateView<'a> {
     bytes: &'a [u8],
     fork: ForkName,
     preset: PresetName,
-    schema: SszType,
+    schema: &'static SszType,
     /// Each field's bytes within `bytes`; `None` for a field a [`KeptState`] did not keep.
     ranges: Vec<Option<Range<usize>>>,
 }

@@ -16,7 +16,7 @@
 //! `capella::BeaconState` and Deneb's in `deneb::BeaconState`.
 //!
 //! Every generated struct also implements [`SszSchema`](super::SszSchema), so the byte-level
-//! merkleizer's schema comes from the same declaration. Adding a fork means one line in each
+//! merkleizer's schema comes from the same declaration, as a constant (no code builds it). Adding a fork means one line in each
 //! table below, its module in `types/mod.rs`, and its new or changed fields in `containers.rs`.
 
 /// `fork_le!(A, B, { yes } { no })` expands to `yes` when fork `A` is `B` or activates before it,
@@ -150,12 +150,11 @@ macro_rules! fork_container {
         }
 
         impl $(<$p: $crate::types::Preset>)? $crate::types::SszSchema for $name $(<$p>)? {
-            fn ssz_type() -> $crate::types::SszType {
-                $crate::types::SszType::Container(
-                    stringify!($name),
-                    vec![$((stringify!($field), <$ty as $crate::types::SszSchema>::ssz_type()),)*],
-                )
-            }
+            const SSZ_TYPE: $crate::types::SszType =
+                $crate::types::SszType::Container(&$crate::types::ContainerType {
+                    name: stringify!($name),
+                    fields: &[$((stringify!($field), <$ty as $crate::types::SszSchema>::SSZ_TYPE),)*],
+                });
         }
 
         $($impl)*

@@ -76,7 +76,7 @@ pub fn ssz_to_json_text(ty: &SszType, bytes: &[u8]) -> Result<Vec<u8>, JsonError
 
 /// Writes `value` as its Beacon API JSON, through its SSZ bytes and [`ssz_to_json`].
 pub fn encode_json<T: ssz::Encode + SszSchema>(value: &T) -> Value {
-    ssz_to_json(&T::ssz_type(), &value.as_ssz_bytes())
+    ssz_to_json(T::ssz_type(), &value.as_ssz_bytes())
         .unwrap_or_else(|e| unreachable!("a typed value's SSZ bytes fit its schema: {e}"))
 }
 
@@ -135,7 +135,7 @@ pub fn decode_json<T: ssz::Decode + SszSchema>(
     type_name: &'static str,
     fork: ForkName,
 ) -> Result<T, TypesError> {
-    let bytes = json_to_ssz(&T::ssz_type(), value).map_err(|e| TypesError::Json {
+    let bytes = json_to_ssz(T::ssz_type(), value).map_err(|e| TypesError::Json {
         type_name,
         fork,
         path: e.path,
@@ -233,8 +233,8 @@ fn write(ty: &SszType, value: &Value, out: &mut Vec<u8>) -> Written {
         SszType::Bitvector(n) => bitvector(*n, value, out),
         SszType::Bitlist(limit) => bitlist(Some(*limit), value, out),
         SszType::ProgressiveBitlist => bitlist(None, value, out),
-        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-            container(fields, value, out)
+        SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+            container(c.fields, value, out)
         }
     }
 }
@@ -481,8 +481,8 @@ fn to_json(ty: &SszType, bytes: &[u8]) -> Result<Json, Failure> {
         SszType::Vector(elem, n) => elements(elem, bytes, Some(*n as u64), true),
         SszType::List(elem, limit) => elements(elem, bytes, Some(*limit), false),
         SszType::ProgressiveList(elem) => elements(elem, bytes, None, false),
-        SszType::Container(_, fields) | SszType::ProgressiveContainer(_, _, fields) => {
-            container_json(fields, bytes)
+        SszType::Container(c) | SszType::ProgressiveContainer(c, _) => {
+            container_json(c.fields, bytes)
         }
     }
 }
@@ -662,7 +662,7 @@ mod tests {
             state_root: Hash256::repeat_byte(2),
             body_root: Hash256::repeat_byte(3),
         };
-        let bytes = json_to_ssz(&BeaconBlockHeader::ssz_type(), &header_json()).unwrap();
+        let bytes = json_to_ssz(BeaconBlockHeader::ssz_type(), &header_json()).unwrap();
         assert_eq!(bytes, header.as_ssz_bytes());
     }
 
@@ -713,13 +713,13 @@ mod tests {
         let mut with_number = header_json();
         with_number["slot"] = json!(7);
         assert_eq!(
-            json_to_ssz(&ty, &with_number).unwrap(),
-            json_to_ssz(&ty, &header_json()).unwrap()
+            json_to_ssz(ty, &with_number).unwrap(),
+            json_to_ssz(ty, &header_json()).unwrap()
         );
         for bad in [json!(-7), json!(7.5), json!(1e30), json!(null), json!(true)] {
             let mut v = header_json();
             v["slot"] = bad.clone();
-            let e = json_to_ssz(&ty, &v).unwrap_err();
+            let e = json_to_ssz(ty, &v).unwrap_err();
             assert_eq!(e.path, "$.slot");
             assert!(
                 e.reason
@@ -730,7 +730,7 @@ mod tests {
         // A root given as a number is refused: roots are hex strings only.
         let mut v = header_json();
         v["parent_root"] = json!(5);
-        let e = json_to_ssz(&ty, &v).unwrap_err();
+        let e = json_to_ssz(ty, &v).unwrap_err();
         assert_eq!(
             e.to_string(),
             "$.parent_root: expected a 0x-hex string, got the number 5"
@@ -762,13 +762,13 @@ mod tests {
         for (text, want) in cases {
             let mut v = header_json();
             v["state_root"] = json!(text);
-            let e = json_to_ssz(&ty, &v).unwrap_err();
+            let e = json_to_ssz(ty, &v).unwrap_err();
             assert_eq!(e.path, "$.state_root", "{text}");
             assert!(e.reason.starts_with(want), "{text}: {e}");
         }
         let mut upper = header_json();
         upper["state_root"] = json!(format!("0x{}", "AB".repeat(32)));
-        assert_eq!(json_to_ssz(&ty, &upper).unwrap()[48..80], [0xab; 32]);
+        assert_eq!(json_to_ssz(ty, &upper).unwrap()[48..80], [0xab; 32]);
     }
 
     #[test]
@@ -776,18 +776,18 @@ mod tests {
         let ty = BeaconBlockHeader::ssz_type();
         let mut v = header_json();
         v.as_object_mut().unwrap().remove("body_root");
-        let e = json_to_ssz(&ty, &v).unwrap_err();
+        let e = json_to_ssz(ty, &v).unwrap_err();
         assert_eq!(e.to_string(), "$: expected the field `body_root`, got none");
         let mut v = header_json();
         v["future_field"] = json!("1");
-        assert!(json_to_ssz(&ty, &v).is_ok());
-        let e = json_to_ssz(&ty, &json!([1, 2])).unwrap_err();
+        assert!(json_to_ssz(ty, &v).is_ok());
+        let e = json_to_ssz(ty, &json!([1, 2])).unwrap_err();
         assert_eq!(e.reason, "expected an object, got an array of 2 elements");
     }
 
     #[test]
     fn lists_and_vectors_are_bounded() {
-        let list = SszType::List(Box::new(SszType::Uint(8)), 2);
+        let list = SszType::List(&SszType::Uint(8), 2);
         assert_eq!(
             json_to_ssz(&list, &json!(["1", "2"])).unwrap(),
             [1u64.to_le_bytes(), 2u64.to_le_bytes()].concat()
@@ -796,12 +796,12 @@ mod tests {
         assert_eq!(e.reason, "expected at most 2 elements, got 3 elements");
         let e = json_to_ssz(&list, &json!(["1", "x"])).unwrap_err();
         assert_eq!(e.path, "$[1]");
-        let vector = SszType::Vector(Box::new(SszType::ByteVector(1)), 2);
+        let vector = SszType::Vector(&SszType::ByteVector(1), 2);
         let e = json_to_ssz(&vector, &json!(["0x01"])).unwrap_err();
         assert_eq!(e.reason, "expected an array of 2 elements, got 1 elements");
         // A byte list is hex, bounded in bytes; a uint8 list (participation flags) is an array
         // of numbers. Each refuses the other's form.
-        let bytes = SszType::List(Box::new(SszType::Byte), 3);
+        let bytes = SszType::List(&SszType::Byte, 3);
         assert_eq!(json_to_ssz(&bytes, &json!("0x010203")).unwrap(), [1, 2, 3]);
         let e = json_to_ssz(&bytes, &json!("0x01020304")).unwrap_err();
         assert_eq!(e.reason, "expected at most 3 elements, got 4 elements");
@@ -810,7 +810,7 @@ mod tests {
             e.reason,
             "expected a 0x-hex string, got an array of 2 elements"
         );
-        let flags = SszType::List(Box::new(SszType::Uint(1)), 3);
+        let flags = SszType::List(&SszType::Uint(1), 3);
         assert_eq!(json_to_ssz(&flags, &json!(["1", "7"])).unwrap(), [1, 7]);
         let e = json_to_ssz(&flags, &json!("0x0107")).unwrap_err();
         assert_eq!(e.reason, "expected an array, got \"0x0107\"");
@@ -819,7 +819,7 @@ mod tests {
     #[test]
     fn variable_size_elements_get_offsets() {
         // List[List[uint8, 4], 4]: offsets 8 and 10, then the two byte lists.
-        let ty = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
+        let ty = SszType::List(&SszType::List(&SszType::Byte, 4), 4);
         let bytes = json_to_ssz(&ty, &json!(["0xaabb", "0xcc"])).unwrap();
         assert_eq!(bytes, [8, 0, 0, 0, 10, 0, 0, 0, 0xaa, 0xbb, 0xcc]);
         let e = json_to_ssz(&ty, &json!(["0xaabb", "0xccddeeff00"])).unwrap_err();
@@ -882,7 +882,7 @@ mod tests {
 
     #[test]
     fn writes_the_json_it_reads() {
-        round_trip(&BeaconBlockHeader::ssz_type(), header_json());
+        round_trip(BeaconBlockHeader::ssz_type(), header_json());
         let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
         for (size, v) in [
             (1, "0"),
@@ -898,16 +898,10 @@ mod tests {
         round_trip(&SszType::Bitvector(4), json!("0x0f"));
         round_trip(&SszType::Bitlist(8), json!("0xff01"));
         round_trip(&SszType::ProgressiveBitlist, json!("0x01"));
-        round_trip(&SszType::List(Box::new(SszType::Byte), 3), json!("0x"));
-        round_trip(
-            &SszType::List(Box::new(SszType::Uint(1)), 3),
-            json!(["1", "7"]),
-        );
-        round_trip(
-            &SszType::ProgressiveList(Box::new(SszType::Byte)),
-            json!("0xab"),
-        );
-        let nested = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
+        round_trip(&SszType::List(&SszType::Byte, 3), json!("0x"));
+        round_trip(&SszType::List(&SszType::Uint(1), 3), json!(["1", "7"]));
+        round_trip(&SszType::ProgressiveList(&SszType::Byte), json!("0xab"));
+        let nested = SszType::List(&SszType::List(&SszType::Byte, 4), 4);
         round_trip(&nested, json!(["0xaabb", "0x", "0xcc"]));
         round_trip(&nested, json!([]));
     }
@@ -915,8 +909,8 @@ mod tests {
     #[test]
     fn json_text_keeps_the_spec_field_order() {
         let ty = BeaconBlockHeader::ssz_type();
-        let bytes = json_to_ssz(&ty, &header_json()).unwrap();
-        let text = String::from_utf8(ssz_to_json_text(&ty, &bytes).unwrap()).unwrap();
+        let bytes = json_to_ssz(ty, &header_json()).unwrap();
+        let text = String::from_utf8(ssz_to_json_text(ty, &bytes).unwrap()).unwrap();
         let want = format!(
             r#"{{"slot":"7","proposer_index":"18446744073709551615","parent_root":"0x{}","state_root":"0x{}","body_root":"0x{}"}}"#,
             "01".repeat(32),
@@ -924,15 +918,15 @@ mod tests {
             "03".repeat(32)
         );
         assert_eq!(text, want);
-        let e = ssz_to_json_text(&ty, &bytes[1..]).unwrap_err();
+        let e = ssz_to_json_text(ty, &bytes[1..]).unwrap_err();
         assert_eq!(e.reason, "expected 112 bytes of SSZ, got 111 bytes");
     }
 
     #[test]
     fn bytes_that_are_no_value_of_the_type_are_refused_with_their_path() {
         let ty = BeaconBlockHeader::ssz_type();
-        let bytes = json_to_ssz(&ty, &header_json()).unwrap();
-        let e = ssz_to_json(&ty, &bytes[..111]).unwrap_err();
+        let bytes = json_to_ssz(ty, &header_json()).unwrap();
+        let e = ssz_to_json(ty, &bytes[..111]).unwrap_err();
         assert_eq!(e.to_string(), "$: expected 112 bytes of SSZ, got 111 bytes");
         let e = ssz_to_json(&SszType::Boolean, &[2]).unwrap_err();
         assert_eq!(e.reason, "expected a boolean byte (0 or 1), got 2");
@@ -942,15 +936,15 @@ mod tests {
         assert_eq!(e.reason, "expected a Bitlist of at most 8 bits, got 9 bits");
         let e = ssz_to_json(&SszType::Bitlist(8), &[0xff, 0x00]).unwrap_err();
         assert!(e.reason.contains("delimiter bit"), "{e}");
-        let e = ssz_to_json(&SszType::List(Box::new(SszType::Byte), 3), &[1, 2, 3, 4]).unwrap_err();
+        let e = ssz_to_json(&SszType::List(&SszType::Byte, 3), &[1, 2, 3, 4]).unwrap_err();
         assert_eq!(e.reason, "expected at most 3 bytes, got 4 bytes");
-        let flags = SszType::List(Box::new(SszType::Uint(8)), 2);
+        let flags = SszType::List(&SszType::Uint(8), 2);
         let e = ssz_to_json(&flags, &[0; 12]).unwrap_err();
         assert_eq!(e.reason, "expected a multiple of 8 bytes, got 12 bytes");
         let e = ssz_to_json(&flags, &[0; 24]).unwrap_err();
         assert_eq!(e.reason, "expected at most 2 elements, got 3 elements");
         // Offsets: the first must end the offset table, none may go back or past the end.
-        let nested = SszType::List(Box::new(SszType::List(Box::new(SszType::Byte), 4)), 4);
+        let nested = SszType::List(&SszType::List(&SszType::Byte, 4), 4);
         for (bad, want) in [
             (
                 vec![8, 0, 0, 0, 12, 0, 0, 0, 0xaa],
@@ -970,13 +964,13 @@ mod tests {
             assert!(e.reason.contains(want), "{bad:?}: {e}");
         }
         // A container's first offset must end its fixed part; a bad field is named.
-        let payload = SszType::Container(
-            "P",
-            vec![
+        let payload = SszType::Container(&crate::types::ContainerType {
+            name: "P",
+            fields: &[
                 ("a", SszType::Uint(1)),
-                ("b", SszType::List(Box::new(SszType::Byte), 1)),
+                ("b", SszType::List(&SszType::Byte, 1)),
             ],
-        );
+        });
         assert_eq!(
             ssz_to_json(&payload, &[7, 5, 0, 0, 0, 0xab]).unwrap(),
             json!({"a": "7", "b": "0xab"})

@@ -61,7 +61,7 @@ pub use any::*;
 pub(crate) use preset::with_preset;
 pub use preset::{Mainnet, Minimal, Preset, PresetName};
 pub use progressive::{ProgressiveBitlist, ProgressiveContainer, ProgressiveList};
-pub use ssz_type::{SszSchema, SszType};
+pub use ssz_type::{ContainerType, SszSchema, SszType};
 
 use std::fmt;
 use std::str::FromStr;

@@ -128,9 +128,7 @@ impl<T: TreeHash> TreeHash for ProgressiveList<T> {
 }
 
 impl<T: SszSchema> SszSchema for ProgressiveList<T> {
-    fn ssz_type() -> SszType {
-        SszType::ProgressiveList(Box::new(T::ssz_type()))
-    }
+    const SSZ_TYPE: SszType = SszType::ProgressiveList(&T::SSZ_TYPE);
 }
 
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ProgressiveList<T> {
@@ -278,9 +276,7 @@ impl TreeHash for ProgressiveBitlist {
 }
 
 impl SszSchema for ProgressiveBitlist {
-    fn ssz_type() -> SszType {
-        SszType::ProgressiveBitlist
-    }
+    const SSZ_TYPE: SszType = SszType::ProgressiveBitlist;
 }
 
 /// JSON and YAML: the SSZ bytes as `0x`-hex, as for `Bitlist[N]`.
@@ -355,13 +351,14 @@ macro_rules! progressive_container {
         }
 
         impl $(<$p: $crate::types::Preset>)? $crate::types::SszSchema for $name $(<$p>)? {
-            fn ssz_type() -> $crate::types::SszType {
+            const SSZ_TYPE: $crate::types::SszType =
                 $crate::types::SszType::ProgressiveContainer(
-                    stringify!($name),
+                    &$crate::types::ContainerType {
+                        name: stringify!($name),
+                        fields: &[$((stringify!($field), <$ty as $crate::types::SszSchema>::SSZ_TYPE),)+],
+                    },
                     <Self as $crate::types::progressive::ProgressiveContainer>::ACTIVE_FIELDS,
-                    vec![$((stringify!($field), <$ty as $crate::types::SszSchema>::ssz_type()),)+],
-                )
-            }
+                );
         }
 
         impl $(<$p: $crate::types::Preset>)? $crate::types::progressive::__tree_hash::TreeHash
@@ -445,7 +442,7 @@ mod tests {
         );
         assert_eq!(
             ProgressiveList::<u16>::ssz_type(),
-            SszType::ProgressiveList(Box::new(SszType::Uint(2)))
+            &SszType::ProgressiveList(&SszType::Uint(2))
         );
     }
 }

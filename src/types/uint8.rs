@@ -24,9 +24,7 @@ impl From<u8> for Uint8 {
 }
 
 impl SszSchema for Uint8 {
-    fn ssz_type() -> SszType {
-        SszType::Uint(1)
-    }
+    const SSZ_TYPE: SszType = SszType::Uint(1);
 }
 
 impl Encode for Uint8 {

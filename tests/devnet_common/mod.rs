@@ -355,7 +355,7 @@ pub fn control(base: &str, path_and_query: &str) -> serde_json::Value {
 /// (`types::json`: JSON to SSZ bytes by `T`'s schema, then `T`'s SSZ decoder).
 pub fn from_json<T: ssz::Decode + SszSchema>(value: &serde_json::Value) -> T {
     let name = std::any::type_name::<T>();
-    let bytes = json_to_ssz(&T::ssz_type(), value).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let bytes = json_to_ssz(T::ssz_type(), value).unwrap_or_else(|e| panic!("{name}: {e}"));
     T::from_ssz_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"))
 }
 

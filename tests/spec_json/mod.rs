@@ -35,9 +35,9 @@ pub fn check_value_yaml<T: ssz::Encode + SszSchema>(
     let ty = T::ssz_type();
     let yaml: Value =
         serde_yaml::from_str(yaml).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
-    let read = json_to_ssz(&ty, &yaml).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
+    let read = json_to_ssz(ty, &yaml).unwrap_or_else(|e| panic!("{label}: value.yaml: {e}"));
     assert!(read == bytes, "{label}: value.yaml reads into other bytes");
-    let written = ssz_to_json(&ty, bytes).unwrap_or_else(|e| panic!("{label}: ssz_to_json: {e}"));
+    let written = ssz_to_json(ty, bytes).unwrap_or_else(|e| panic!("{label}: ssz_to_json: {e}"));
     assert!(
         written == quote_numbers(&yaml),
         "{label}: ssz_to_json does not write value.yaml in the Beacon API form"
@@ -46,7 +46,7 @@ pub fn check_value_yaml<T: ssz::Encode + SszSchema>(
         encode_json(value) == written,
         "{label}: the decoded value writes other JSON"
     );
-    let back = json_to_ssz(&ty, &written).unwrap_or_else(|e| panic!("{label}: JSON written: {e}"));
+    let back = json_to_ssz(ty, &written).unwrap_or_else(|e| panic!("{label}: JSON written: {e}"));
     assert!(
         back == bytes,
         "{label}: the JSON written reads into other bytes"

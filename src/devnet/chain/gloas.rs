@@ -374,7 +374,7 @@ impl<P: Preset> Generator<P> {
     ) -> Result<Blk<P>, ChainError> {
         block.state_root = b256(state_root);
         let proof = crate::merkle::container_proof(
-            &g::BeaconBlockBody::<P>::ssz_type(),
+            g::BeaconBlockBody::<P>::ssz_type(),
             &block.body.as_ssz_bytes(),
             &[
                 "signed_execution_payload_bid",

@@ -63,7 +63,7 @@ impl<P: Preset> Generator<P> {
                 }
                 let schema = crate::types::deneb::ExecutionPayloadHeader::<P>::ssz_type();
                 let inner = crate::merkle::container_proof(
-                    &schema,
+                    schema,
                     &payload_header.as_ssz_bytes(),
                     &["block_hash"],
                 )
