@@ -244,15 +244,14 @@ pub fn follow_hint(url: &str, event: &SseEvent) -> Result<Option<FollowHint>, Ap
         what,
         reason,
     };
+    // The event's data as JSON, or a decode error naming the event.
+    let data = |what: &'static str| {
+        serde_json::from_slice::<serde_json::Value>(event.data.as_bytes())
+            .map_err(|e| decode(what, format!("expected JSON, got {e}")))
+    };
     match event.event.as_str() {
         TOPIC_FINALIZED => {
-            let v: serde_json::Value =
-                serde_json::from_slice(event.data.as_bytes()).map_err(|e| {
-                    decode(
-                        "finalized_checkpoint event",
-                        format!("expected JSON, got {e}"),
-                    )
-                })?;
+            let v = data("finalized_checkpoint event")?;
             let block = v.get("block").and_then(|b| b.as_str()).unwrap_or_default();
             let block = parse_root(block).ok_or_else(|| {
                 decode(
@@ -275,13 +274,7 @@ pub fn follow_hint(url: &str, event: &SseEvent) -> Result<Option<FollowHint>, Ap
         TOPIC_LIGHT_FINALITY => {
             // The envelope's `version` names the fork, as `Eth-Consensus-Version` does for the
             // REST answer; the light client parses (and checks) the rest.
-            let v: serde_json::Value =
-                serde_json::from_slice(event.data.as_bytes()).map_err(|e| {
-                    decode(
-                        "light_client_finality_update event",
-                        format!("expected JSON, got {e}"),
-                    )
-                })?;
+            let v = data("light_client_finality_update event")?;
             let consensus_version = match v.get("version").and_then(|f| f.as_str()) {
                 Some(f) => Some(f.parse::<ForkName>().map_err(|e| {
                     decode("light_client_finality_update event version", e.to_string())
