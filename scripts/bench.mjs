@@ -80,6 +80,30 @@ async function stateDevnet(validators, fork = "fulu") {
   return { ...dn, url: dn.urls[0] };
 }
 
+/**
+ * One browser (and its CDP session) for all `cases` ([validators, fork] pairs): for each, a state
+ * devnet, its finalized state root as the devnet computed it (`expected`, tree_hash), and
+ * `fn({ n, fork, dn, expected, browser, cdp })`; the devnet is stopped after each case and the
+ * browser closed at the end, whatever fails.
+ */
+async function eachStateDevnet(cases, fn) {
+  const browser = await launchBrowser();
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    for (const [n, fork] of cases) {
+      const dn = await stateDevnet(n, fork);
+      try {
+        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
+        await fn({ n, fork, dn, expected, browser, cdp });
+      } finally {
+        await dn.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
 /** Bundles Lodestar's SSZ types and as-sha256 for the page (npm + esbuild, benchmark only). */
 function bundleLodestar() {
   const dir = path.join(ROOT, "www/bench");
@@ -225,76 +249,64 @@ async function plainRun(url, timeoutMs = 600_000) {
 
 async function stateSuite(base) {
   bundleLodestar();
-  const browser = await launchBrowser();
-  const cdp = await browser.newBrowserCDPSession();
   const workers = Number(args[args.indexOf("--workers") + 1] || 2) || 2;
   const noLodestar = args.includes("--no-lodestar");
   const rows = [];
   let kernels = null;
-  try {
-    for (const n of STATE_SIZES) for (const fork of STATE_FORKS) {
-      const dn = await stateDevnet(n, fork);
-      try {
-        const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
-        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
-        const file = path.join(dn.dir, "state.ssz");
-        fs.writeFileSync(file, new Uint8Array(await (await fetch(stateUrl, { headers: { Accept: "application/octet-stream" } })).arrayBuffer()));
-        const sszBytes = fs.statSync(file).size;
-        const native1 = nativeRootThreads(file, 1, fork);
-        const native2 = nativeRootThreads(file, 2, fork);
-        fs.rmSync(file);
-        const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=${fork}&preset=mainnet&workers=${workers}&pkg=${BENCH_PKG}`;
-        // Page A: ours (memory read before anything else runs in it), then Lodestar on the same URL.
-        const a = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
-        const ready = await a.page.evaluate(() => window.bench.ready);
-        if (!kernels) kernels = await a.page.evaluate(() => window.bench.kernels());
-        const baseMem = a.mem();
-        const ours = await a.page.evaluate(() => window.bench.ours());
-        const oursMem = a.mem();
-        // The whole LightSync.start() (streaming download + worker hashing + anchor checks +
-        // IndexedDB store) on the same devnet, same package build, same worker count.
-        const cq = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&hashWorkers=${workers}&pkg=${BENCH_PKG}`;
-        const start = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}`);
-        if (start.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() anchor state ${start.anchor.stateRoot}, expected ${expected}`);
-        // With LIGHTSYNC_BENCH_BASELINE: the baseline build's start() beside this one's.
-        const startBaseline = BASELINE_DIR ? await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq.replace(`pkg=${BENCH_PKG}`, `pkg=${BASELINE_PKG}`)}`) : null;
-        if (startBaseline && startBaseline.anchor.stateRoot !== expected) throw new Error(`${n} validators: baseline start() anchor state ${startBaseline.anchor.stateRoot}, expected ${expected}`);
-        // The same from a local state file: the same bytes as a Blob in the page (stateFile).
-        const fromFile = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}&stateFile=1`);
-        if (fromFile.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() from a state file: anchor state ${fromFile.anchor.stateRoot}, expected ${expected}`);
-        // --no-lodestar: ours only (Lodestar takes minutes at 2M validators on a busy machine).
-        const skip = { root: expected, decodeMs: NaN, rootMs: NaN, totalMs: NaN, api: "skipped" };
-        const lode = noLodestar ? skip : await a.page.evaluate(() => window.bench.lodestar("value"));
-        await a.close();
-        // Page B: Lodestar alone, for its own renderer peak.
-        let lode2 = skip, lodeBase = { rss: NaN }, lodeMem = { hwm: NaN };
-        if (!noLodestar) {
-          const b = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
-          await b.page.evaluate(() => window.bench.ready);
-          lodeBase = b.mem();
-          lode2 = await b.page.evaluate(() => window.bench.lodestar("value"));
-          lodeMem = b.mem();
-          await b.close();
-        }
-        // Main-thread responsiveness without automation attached (see plainRun): the same two
-        // runs once more in plain headless Chromium.
-        const oursPlain = await plainRun(`${base}bench/state.html?${q.replace("driven=1&", "")}`);
-        const startPlain = await plainRun(`${base}bench/checkpoint.html?${cq.replace("driven=1&", "")}`);
-        if (startPlain.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() (plain) anchor state ${startPlain.anchor.stateRoot}, expected ${expected}`);
-        const pick = (r) => ({ longestTaskMs: r.longestTaskMs, maxTimerGapMs: r.maxTimerGapMs, totalMs: r.totalMs, longestFrames: r.longestFrames });
-        ours.plain = pick(oursPlain);
-        start.plain = pick(startPlain);
-        for (const [who, r] of [["ours (plain)", oursPlain.root], ["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
-          if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
-        rows.push({ validators: n, fork, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, startBaseline, fromFile, oursPeakBytes: oursMem.hwm,
-          pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
-      } finally {
-        await dn.stop();
-      }
+  await eachStateDevnet(STATE_SIZES.flatMap((n) => STATE_FORKS.map((fork) => [n, fork])), async ({ n, fork, dn, expected, browser, cdp }) => {
+    const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
+    const file = path.join(dn.dir, "state.ssz");
+    fs.writeFileSync(file, new Uint8Array(await (await fetch(stateUrl, { headers: { Accept: "application/octet-stream" } })).arrayBuffer()));
+    const sszBytes = fs.statSync(file).size;
+    const native1 = nativeRootThreads(file, 1, fork);
+    const native2 = nativeRootThreads(file, 2, fork);
+    fs.rmSync(file);
+    const q = `driven=1&url=${encodeURIComponent(stateUrl)}&fork=${fork}&preset=mainnet&workers=${workers}&pkg=${BENCH_PKG}`;
+    // Page A: ours (memory read before anything else runs in it), then Lodestar on the same URL.
+    const a = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
+    const ready = await a.page.evaluate(() => window.bench.ready);
+    if (!kernels) kernels = await a.page.evaluate(() => window.bench.kernels());
+    const baseMem = a.mem();
+    const ours = await a.page.evaluate(() => window.bench.ours());
+    const oursMem = a.mem();
+    // The whole LightSync.start() (streaming download + worker hashing + anchor checks +
+    // IndexedDB store) on the same devnet, same package build, same worker count.
+    const cq = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&hashWorkers=${workers}&pkg=${BENCH_PKG}`;
+    const start = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}`);
+    if (start.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() anchor state ${start.anchor.stateRoot}, expected ${expected}`);
+    // With LIGHTSYNC_BENCH_BASELINE: the baseline build's start() beside this one's.
+    const startBaseline = BASELINE_DIR ? await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq.replace(`pkg=${BENCH_PKG}`, `pkg=${BASELINE_PKG}`)}`) : null;
+    if (startBaseline && startBaseline.anchor.stateRoot !== expected) throw new Error(`${n} validators: baseline start() anchor state ${startBaseline.anchor.stateRoot}, expected ${expected}`);
+    // The same from a local state file: the same bytes as a Blob in the page (stateFile).
+    const fromFile = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${cq}&stateFile=1`);
+    if (fromFile.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() from a state file: anchor state ${fromFile.anchor.stateRoot}, expected ${expected}`);
+    // --no-lodestar: ours only (Lodestar takes minutes at 2M validators on a busy machine).
+    const skip = { root: expected, decodeMs: NaN, rootMs: NaN, totalMs: NaN, api: "skipped" };
+    const lode = noLodestar ? skip : await a.page.evaluate(() => window.bench.lodestar("value"));
+    await a.close();
+    // Page B: Lodestar alone, for its own renderer peak.
+    let lode2 = skip, lodeBase = { rss: NaN }, lodeMem = { hwm: NaN };
+    if (!noLodestar) {
+      const b = await freshPage(browser, cdp, `${base}bench/state.html?${q}`);
+      await b.page.evaluate(() => window.bench.ready);
+      lodeBase = b.mem();
+      lode2 = await b.page.evaluate(() => window.bench.lodestar("value"));
+      lodeMem = b.mem();
+      await b.close();
     }
-  } finally {
-    await browser.close();
-  }
+    // Main-thread responsiveness without automation attached (see plainRun): the same two
+    // runs once more in plain headless Chromium.
+    const oursPlain = await plainRun(`${base}bench/state.html?${q.replace("driven=1&", "")}`);
+    const startPlain = await plainRun(`${base}bench/checkpoint.html?${cq.replace("driven=1&", "")}`);
+    if (startPlain.anchor.stateRoot !== expected) throw new Error(`${n} validators: start() (plain) anchor state ${startPlain.anchor.stateRoot}, expected ${expected}`);
+    const pick = (r) => ({ longestTaskMs: r.longestTaskMs, maxTimerGapMs: r.maxTimerGapMs, totalMs: r.totalMs, longestFrames: r.longestFrames });
+    ours.plain = pick(oursPlain);
+    start.plain = pick(startPlain);
+    for (const [who, r] of [["ours (plain)", oursPlain.root], ["ours", ours.root], ["lodestar", lode.root], ["lodestar (page B)", lode2.root], ["native", native1.root], ["native x2", native2.root]])
+      if (r !== expected) throw new Error(`${n} validators: ${who} root ${r}, expected (devnet, tree_hash) ${expected}`);
+    rows.push({ validators: n, fork, sszBytes, expected, simd: ready.simd, kernel: ours.kernel, workers, ours, start, startBaseline, fromFile, oursPeakBytes: oursMem.hwm,
+      pageBaseBytes: baseMem.rss, lodestar: lode, lodestarPeakBytes: lodeMem.hwm, lodestarBaseBytes: lodeBase.rss, native1, native2 });
+  });
   const lag = (x) => `${x.plain.longestTaskMs.toFixed(0)} / ${x.plain.maxTimerGapMs.toFixed(0)}; ${x.longestTaskMs.toFixed(0)} / ${x.maxTimerGapMs.toFixed(0)}`;
   const label = (r) => `${r.validators.toLocaleString("en")} ${r.fork}`;
   console.log(`\nstate root of devnet states (mainnet preset), Chromium ${workers} workers, kernel ${rows[0]?.kernel}; all roots = devnet tree_hash root`);
@@ -403,45 +415,33 @@ async function lightSuite(browser, base) {
 async function checkpointSuite(base) {
   const sizes = args.includes("--validators") ? STATE_SIZES : [65536, 2000000];
   const nRuns = args.includes("--runs") ? runs : 1;
-  const browser = await launchBrowser();
-  const cdp = await browser.newBrowserCDPSession();
   const rows = [];
-  try {
-    for (const n of sizes) {
-      const dn = await stateDevnet(n);
-      try {
-        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
-        const spec = (await (await fetch(`${dn.url}/eth/v1/config/spec`)).json()).data;
-        // The devnet's config as a config.yaml for the CLI (single-quoted scalars).
-        const yaml = Object.entries({ ...spec, GENESIS_VALIDATORS_ROOT: dn.genesis_validators_root })
-          .filter(([k, v]) => /^[A-Za-z0-9_]+$/.test(k) && (typeof v === "string" || typeof v === "number"))
-          .map(([k, v]) => `${k}: '${String(v).replace(/'/g, "''")}'`).join("\n") + "\n";
-        const cfg = path.join(dn.dir, "config.yaml");
-        fs.writeFileSync(cfg, yaml);
-        for (let r = 0; r < nRuns; r++) {
-          const q = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}`;
-          const wasm = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${q}`);
-          // Native: the CLI's whole run (process start to printed anchor); peak RSS from GNU time.
-          const t0 = performance.now();
-          const res = spawnSync("/usr/bin/time", ["-f", "PEAK_RSS_KB %M", CLI, "checkpoint", "--network", cfg,
-            "--beacon-api", dn.url, "--checkpoint", dn.checkpoint], { encoding: "utf8", maxBuffer: 1 << 24 });
-          const wallMs = performance.now() - t0;
-          if (res.status !== 0) throw new Error(`lightsync checkpoint exited ${res.status}: ${res.stderr}`);
-          const native = { wallMs, peakRssBytes: Number((res.stderr.match(/PEAK_RSS_KB (\d+)/) || [])[1]) * 1024,
-            anchor: JSON.parse(res.stdout.trim().split("\n").pop()) };
-          for (const [who, a] of [["browser", { b: wasm.anchor.blockRoot, s: wasm.anchor.stateRoot }],
-            ["native", { b: native.anchor.block_root, s: native.anchor.state_root }]])
-            if (a.s !== expected || a.b !== dn.checkpoint.split(":")[0])
-              throw new Error(`${n} validators: ${who} anchor ${a.b}/${a.s}, expected (devnet) ${dn.checkpoint} / state ${expected}`);
-          rows.push({ validators: n, run: r, wasm, native });
-        }
-      } finally {
-        await dn.stop();
-      }
+  await eachStateDevnet(sizes.map((n) => [n, "fulu"]), async ({ n, dn, expected, browser, cdp }) => {
+    const spec = (await (await fetch(`${dn.url}/eth/v1/config/spec`)).json()).data;
+    // The devnet's config as a config.yaml for the CLI (single-quoted scalars).
+    const yaml = Object.entries({ ...spec, GENESIS_VALIDATORS_ROOT: dn.genesis_validators_root })
+      .filter(([k, v]) => /^[A-Za-z0-9_]+$/.test(k) && (typeof v === "string" || typeof v === "number"))
+      .map(([k, v]) => `${k}: '${String(v).replace(/'/g, "''")}'`).join("\n") + "\n";
+    const cfg = path.join(dn.dir, "config.yaml");
+    fs.writeFileSync(cfg, yaml);
+    for (let r = 0; r < nRuns; r++) {
+      const q = `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}`;
+      const wasm = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${q}`);
+      // Native: the CLI's whole run (process start to printed anchor); peak RSS from GNU time.
+      const t0 = performance.now();
+      const res = spawnSync("/usr/bin/time", ["-f", "PEAK_RSS_KB %M", CLI, "checkpoint", "--network", cfg,
+        "--beacon-api", dn.url, "--checkpoint", dn.checkpoint], { encoding: "utf8", maxBuffer: 1 << 24 });
+      const wallMs = performance.now() - t0;
+      if (res.status !== 0) throw new Error(`lightsync checkpoint exited ${res.status}: ${res.stderr}`);
+      const native = { wallMs, peakRssBytes: Number((res.stderr.match(/PEAK_RSS_KB (\d+)/) || [])[1]) * 1024,
+        anchor: JSON.parse(res.stdout.trim().split("\n").pop()) };
+      for (const [who, a] of [["browser", { b: wasm.anchor.blockRoot, s: wasm.anchor.stateRoot }],
+        ["native", { b: native.anchor.block_root, s: native.anchor.state_root }]])
+        if (a.s !== expected || a.b !== dn.checkpoint.split(":")[0])
+          throw new Error(`${n} validators: ${who} anchor ${a.b}/${a.s}, expected (devnet) ${dn.checkpoint} / state ${expected}`);
+      rows.push({ validators: n, run: r, wasm, native });
     }
-  } finally {
-    await browser.close();
-  }
+  });
   console.log(`\ncheckpoint sync, start() to stored anchor, devnet Fulu (mainnet preset), one provider on 127.0.0.1; anchors = devnet roots`);
   console.log("| validators | SSZ MB | build | hash workers | download s | root after last byte s | anchor checks s | store s | total s | longest task ms | long tasks | max timer gap ms | renderer peak MiB (base) | wasm memory MiB | native total s | native peak MiB |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -468,61 +468,49 @@ async function memorySuite(base) {
   const workersList = list.split(",").map(Number);
   const pkgs = [["this build", BENCH_PKG], ...(BASELINE_DIR ? [["baseline", BASELINE_PKG]] : [])];
   const loadBefore = os.loadavg();
-  const browser = await launchBrowser();
-  const cdp = await browser.newBrowserCDPSession();
   const rows = [];
-  try {
-    for (const n of sizes) {
-      const dn = await stateDevnet(n);
-      try {
-        const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
-        const expected = (await (await fetch(`${dn.url}/eth/v1/beacon/states/finalized/root`)).json()).data.root;
-        const q = (pkg) => `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&pkg=${pkg}`;
-        const settle = () => new Promise((r) => setTimeout(r, 1000));
-        const pg = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${q(BENCH_PKG)}&defer=1`);
-        const parts = {};
-        try {
-          // Chromium may run more than one new renderer for the page; the others stay idle, so
-          // the sum's steps are the page's.
-          await settle();
-          parts.page = pg.mem().rssSum;
-          parts.build = (await pg.page.evaluate(() => window.bench.load())).build;
-          await settle();
-          parts.pkg = pg.mem().rssSum;
-          parts.workers = [];
-          for (let k = 1; k <= Math.max(1, ...workersList); k++) {
-            await pg.page.evaluate(() => window.bench.spawnWorker());
-            await settle();
-            parts.workers.push(pg.mem().rssSum);
-          }
-        } finally {
-          await pg.close();
-        }
-        const body = {};
-        for (const read of ["fast", "paused"]) {
-          const r = await plainRun(`${base}bench/body-read.html?state=${encodeURIComponent(stateUrl)}&read=${read}&pause=3`);
-          body[read] = { peak: r.memory.rendererPeakBytes - r.memory.rendererBaseBytes, paused: r.memoryAt.paused?.rss ?? null, reads: r.reads, bytes: r.bytes };
-        }
-        const runs = [];
-        for (const source of ["download", "stateFile"])
-          for (const w of workersList)
-            for (const [pkgName, pkg] of pkgs) {
-              const sq = `${q(pkg)}&hashWorkers=${w}${source === "stateFile" ? "&stateFile=1" : ""}`;
-              const r = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${sq}`);
-              if (r.anchor.stateRoot !== expected) throw new Error(`${n} validators, ${source}: anchor state ${r.anchor.stateRoot}, expected ${expected}`);
-              runs.push({ source, workers: w, pkg: pkgName, harness: "Playwright", ...r });
-              const p = await plainRun(`${base}bench/checkpoint.html?${sq.replace("driven=1&", "")}&memory=1`);
-              if (p.anchor.stateRoot !== expected) throw new Error(`${n} validators, ${source} (plain): anchor state ${p.anchor.stateRoot}, expected ${expected}`);
-              runs.push({ source, workers: w, pkg: pkgName, harness: "plain", ...p, ...p.memory, rendererLoadPeakBytes: NaN });
-            }
-        rows.push({ validators: n, sszBytes: body.fast.bytes, parts, body, runs });
-      } finally {
-        await dn.stop();
+  await eachStateDevnet(sizes.map((n) => [n, "fulu"]), async ({ n, dn, expected, browser, cdp }) => {
+    const stateUrl = `${dn.url}/eth/v2/debug/beacon/states/finalized`;
+    const q = (pkg) => `driven=1&url=${encodeURIComponent(dn.url)}&checkpoint=${encodeURIComponent(dn.checkpoint)}&pkg=${pkg}`;
+    const settle = () => new Promise((r) => setTimeout(r, 1000));
+    const pg = await freshPage(browser, cdp, `${base}bench/checkpoint.html?${q(BENCH_PKG)}&defer=1`);
+    const parts = {};
+    try {
+      // Chromium may run more than one new renderer for the page; the others stay idle, so
+      // the sum's steps are the page's.
+      await settle();
+      parts.page = pg.mem().rssSum;
+      parts.build = (await pg.page.evaluate(() => window.bench.load())).build;
+      await settle();
+      parts.pkg = pg.mem().rssSum;
+      parts.workers = [];
+      for (let k = 1; k <= Math.max(1, ...workersList); k++) {
+        await pg.page.evaluate(() => window.bench.spawnWorker());
+        await settle();
+        parts.workers.push(pg.mem().rssSum);
       }
+    } finally {
+      await pg.close();
     }
-  } finally {
-    await browser.close();
-  }
+    const body = {};
+    for (const read of ["fast", "paused"]) {
+      const r = await plainRun(`${base}bench/body-read.html?state=${encodeURIComponent(stateUrl)}&read=${read}&pause=3`);
+      body[read] = { peak: r.memory.rendererPeakBytes - r.memory.rendererBaseBytes, paused: r.memoryAt.paused?.rss ?? null, reads: r.reads, bytes: r.bytes };
+    }
+    const runs = [];
+    for (const source of ["download", "stateFile"])
+      for (const w of workersList)
+        for (const [pkgName, pkg] of pkgs) {
+          const sq = `${q(pkg)}&hashWorkers=${w}${source === "stateFile" ? "&stateFile=1" : ""}`;
+          const r = await checkpointPage(browser, cdp, `${base}bench/checkpoint.html?${sq}`);
+          if (r.anchor.stateRoot !== expected) throw new Error(`${n} validators, ${source}: anchor state ${r.anchor.stateRoot}, expected ${expected}`);
+          runs.push({ source, workers: w, pkg: pkgName, harness: "Playwright", ...r });
+          const p = await plainRun(`${base}bench/checkpoint.html?${sq.replace("driven=1&", "")}&memory=1`);
+          if (p.anchor.stateRoot !== expected) throw new Error(`${n} validators, ${source} (plain): anchor state ${p.anchor.stateRoot}, expected ${expected}`);
+          runs.push({ source, workers: w, pkg: pkgName, harness: "plain", ...p, ...p.memory, rendererLoadPeakBytes: NaN });
+        }
+    rows.push({ validators: n, sszBytes: body.fast.bytes, parts, body, runs });
+  });
   const load = { before: loadBefore, after: os.loadavg(), cpus: os.cpus().length };
   for (const { validators, sszBytes, parts, body, runs } of rows) {
     console.log(`\nrenderer memory of LightSync.start(), ${validators.toLocaleString("en")} validators (devnet Fulu, mainnet preset, ${(sszBytes / 1e6).toFixed(1)} MB of SSZ), ${parts.build} build; MiB`);
