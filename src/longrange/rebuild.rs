@@ -67,8 +67,8 @@ use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
 use crate::light::fork_digest::BlobSchedule;
 use crate::light::input::{parse_finality_update, parse_updates};
 use crate::light::sync_protocol::{
-    compute_sync_committee_period_at_slot, process_light_client_finality_update,
-    process_with_context, LightClientStore,
+    compute_sync_committee_period_at_slot, process_light_client_finality_update, process_updates,
+    LightClientStore,
 };
 use crate::longrange::follow::{
     header_record, link_back, no_providers, AnyLightStore, LinkError, Tip,
@@ -390,12 +390,14 @@ pub fn store_from_anchor<P: Preset>(
 fn applied(processed: Result<(), LightClientError>) -> Result<bool, LightClientError> {
     match processed {
         Ok(()) => Ok(true),
-        Err(LightClientError::Update {
-            failure: UpdateFailure::NotRelevant { .. },
-            ..
-        }) => Ok(false),
+        Err(LightClientError::Update { failure, .. }) if not_relevant(&failure) => Ok(false),
         Err(error) => Err(error),
     }
+}
+
+/// The failure [`applied`] passes over: an update older than what the store already knows.
+fn not_relevant(failure: &UpdateFailure) -> bool {
+    matches!(failure, UpdateFailure::NotRelevant { .. })
 }
 
 /// One light rebuild: its run context and its env.
@@ -808,21 +810,17 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             return Ok(None);
         }
         let mut next = store.clone();
-        let mut applied_here = 0u64;
-        for (i, u) in list.iter().enumerate() {
-            let processed = process_with_context(
-                self.ctx.network,
-                &mut next,
-                &u.parts(),
-                current_slot,
-                UpdateKind::Update,
-                Some(i),
-            );
-            if applied(processed).map_err(verify)? {
-                applied_here += 1;
-            }
-        }
-        Ok(Some((next, applied_here)))
+        let parts: Vec<_> = list.iter().map(|u| u.parts()).collect();
+        let applied_here = process_updates(
+            self.ctx.network,
+            &mut next,
+            &parts,
+            current_slot,
+            UpdateKind::Update,
+            not_relevant,
+        )
+        .map_err(verify)?;
+        Ok(Some((next, applied_here as u64)))
     }
 
     /// One provider's `light_client/finality_update`, applied to a copy of `store`; `true` when
