@@ -531,7 +531,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     /// provider whose updates all verify. The finished periods are asked
     /// [`UPDATES_PER_REQUEST`] at a time, so that one answer's signatures are checked as one
     /// batch ([`process_updates`]); the still-running period is asked alone, as real nodes may
-    /// refuse it. Returns the last period with an update and the updates applied.
+    /// refuse it, and once a range is refused as a whole (404 or 500 from every provider) the
+    /// rest of the walk asks one period at a time. Returns the last period with an update and
+    /// the updates applied.
     async fn walk_updates<P: Preset>(
         &self,
         store: &mut LightClientStore<P>,
@@ -542,8 +544,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         let last = compute_sync_committee_period_at_slot::<P>(current_slot).max(first);
         let (mut reached, mut updates) = (first, 0u64);
         let mut p = first;
+        // Whether finished periods are still asked several at a time (see below).
+        let mut batch = true;
         while p <= last {
-            let count = if p < last {
+            let count = if batch && p < last {
                 (last - p).min(UPDATES_PER_REQUEST)
             } else {
                 1
@@ -562,6 +566,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 Err(failures)
                     if !failures.is_empty() && failures.iter().all(|(_, e)| no_update_here(e)) =>
                 {
+                    if count > 1 {
+                        // A node whose own running period is earlier than the clock's (a
+                        // lagging node, a clock ahead) refuses a range holding it as a whole:
+                        // the rest of the walk asks one period at a time, as a node then
+                        // answers each finished period.
+                        batch = false;
+                        continue;
+                    }
                     None
                 }
                 Err(failures) => return Err(all_failed(Step::Updates, Some(p), failures)),
