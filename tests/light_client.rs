@@ -18,7 +18,8 @@ use beacon_lightsync::light::input::{
 };
 use beacon_lightsync::light::sync_protocol::TrustedCommittee;
 use beacon_lightsync::light::sync_protocol::{
-    initialize_light_client_store, process_with_context, LightClientStore,
+    initialize_light_client_store, process_updates, process_updates_batched, process_with_context,
+    LightClientStore,
 };
 use beacon_lightsync::light::verifier::verify_updates;
 use beacon_lightsync::ssz_io::{read_ssz_file, require_fixtures_dir};
@@ -428,6 +429,158 @@ fn tampered_mainnet_updates_fail_with_the_right_error() {
         first_update_failure(v),
         UpdateFailure::SignaturePeriod { got: 865, .. }
     ));
+}
+
+/// The helios mainnet updates (possibly tampered) walked from the bootstrap two ways: batched
+/// (`process_updates`) and one by one (`process_with_context` each), with the stores they leave.
+fn walk_both_ways(
+    updates: &serde_json::Value,
+) -> (
+    (Result<usize, LightClientError>, LightClientStore<Mainnet>),
+    (Result<usize, LightClientError>, LightClientStore<Mainnet>),
+) {
+    let config = mainnet();
+    let bytes = serde_json::to_vec(updates).unwrap();
+    let list =
+        parse_updates::<Mainnet>(&config, &BlobSchedule::for_network("mainnet"), &bytes).unwrap();
+    let parts: Vec<_> = list.iter().map(|u| u.parts()).collect();
+    let mut batched = helios_store(&config);
+    let got = process_updates(&config, &mut batched, &parts, NOW, lc_kind(), |_| false);
+    // Whether the batch alone held, and that it leaves the store as it found it when not.
+    let mut alone = helios_store(&config);
+    let batch_held = process_updates_batched(&config, &mut alone, &parts, NOW, &|_| false);
+    match batch_held {
+        Some(n) => assert!(got.as_ref().is_ok_and(|&g| g == n) && same_store(&alone, &batched)),
+        None => assert!(same_store(&alone, &helios_store(&config))),
+    }
+    BATCH_HELD.with(|b| b.set(batch_held.is_some()));
+    let mut one_by_one = helios_store(&config);
+    let mut expected = Ok(0);
+    for (i, u) in parts.iter().enumerate() {
+        match process_with_context(&config, &mut one_by_one, u, NOW, lc_kind(), Some(i)) {
+            Ok(()) => expected = expected.map(|n| n + 1),
+            Err(e) => {
+                expected = Err(e);
+                break;
+            }
+        }
+    }
+    ((got, batched), (expected, one_by_one))
+}
+
+thread_local! {
+    /// Whether the last [`walk_both_ways`] passed by the batch alone.
+    static BATCH_HELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn batch_held() -> bool {
+    BATCH_HELD.with(|b| b.get())
+}
+
+fn same_store(a: &LightClientStore<Mainnet>, b: &LightClientStore<Mainnet>) -> bool {
+    a.finalized_header == b.finalized_header
+        && a.optimistic_header == b.optimistic_header
+        && a.current_sync_committee == b.current_sync_committee
+        && a.next_sync_committee == b.next_sync_committee
+        && a.best_valid_update.is_some() == b.best_valid_update.is_some()
+        && a.previous_max_active_participants == b.previous_max_active_participants
+        && a.current_max_active_participants == b.current_max_active_participants
+}
+
+fn signature_of(v: &serde_json::Value, i: usize) -> Vec<u8> {
+    let sig = v[i]["data"]["sync_aggregate"]["sync_committee_signature"]
+        .as_str()
+        .unwrap();
+    hex::decode(&sig[2..]).unwrap()
+}
+
+fn set_signature(v: &mut serde_json::Value, i: usize, sig: &[u8]) {
+    v[i]["data"]["sync_aggregate"]["sync_committee_signature"] =
+        format!("0x{}", hex::encode(sig)).into();
+}
+
+/// `a + b` (or `a - b`) of two compressed G2 points, compressed.
+fn g2_add(a: &[u8], b: &[u8], negate_b: bool) -> Vec<u8> {
+    let (mut pa, mut pb) = (
+        blst::blst_p2_affine::default(),
+        blst::blst_p2_affine::default(),
+    );
+    let (mut qa, mut qb, mut sum) = (
+        blst::blst_p2::default(),
+        blst::blst_p2::default(),
+        blst::blst_p2::default(),
+    );
+    let mut out = [0u8; 96];
+    // SAFETY: 96-byte compressed inputs of valid points, live outputs.
+    unsafe {
+        assert_eq!(
+            blst::blst_p2_uncompress(&mut pa, a.as_ptr()),
+            blst::BLST_ERROR::BLST_SUCCESS
+        );
+        assert_eq!(
+            blst::blst_p2_uncompress(&mut pb, b.as_ptr()),
+            blst::BLST_ERROR::BLST_SUCCESS
+        );
+        blst::blst_p2_from_affine(&mut qa, &pa);
+        blst::blst_p2_from_affine(&mut qb, &pb);
+        blst::blst_p2_cneg(&mut qb, negate_b);
+        blst::blst_p2_add_or_double(&mut sum, &qa, &qb);
+        blst::blst_p2_compress(out.as_mut_ptr(), &sum);
+    }
+    out.to_vec()
+}
+
+#[test]
+fn batched_walk_matches_one_by_one_on_real_and_forged_updates() {
+    let original = helios_json("updates.json");
+
+    // Genuine: all 6 processed, the same store either way.
+    let ((got, batched), (expected, one_by_one)) = walk_both_ways(&original);
+    assert_eq!(got.unwrap(), 6);
+    assert_eq!(expected.unwrap(), 6);
+    assert!(batch_held(), "six genuine updates pass as one batch");
+    assert!(same_store(&batched, &one_by_one));
+    assert!(batched.finalized_header.beacon().slot > 7069376);
+
+    // A forged signature in the middle (update 3 carries update 2's): the batch fails, and the
+    // error is the one-by-one walk's: update #3, `Signature`.
+    let mut v = original.clone();
+    set_signature(&mut v, 3, &signature_of(&original, 2));
+    assert!(matches!(failure_at(&v, 3), UpdateFailure::Signature { .. }));
+
+    // Two forged signatures whose errors cancel in an unweighted sum (S1 + D, S2 - D, D a
+    // genuine G2 point): each fails alone, so must the batch; the first is named.
+    let d = signature_of(&original, 5);
+    let mut v = original.clone();
+    set_signature(&mut v, 1, &g2_add(&signature_of(&original, 1), &d, false));
+    set_signature(&mut v, 2, &g2_add(&signature_of(&original, 2), &d, true));
+    assert!(matches!(failure_at(&v, 1), UpdateFailure::Signature { .. }));
+
+    // A failure before the pairing (a broken finality branch in update 4) after valid ones:
+    // named as the one-by-one walk names it.
+    let mut v = original.clone();
+    v[4]["data"]["finality_branch"][2] = format!("0x{}", "11".repeat(32)).into();
+    assert!(matches!(
+        failure_at(&v, 4),
+        UpdateFailure::FinalityBranch { .. }
+    ));
+}
+
+/// Walks tampered `updates` both ways: the batch alone must fail, the batched walk must fail at
+/// update `index` with the one-by-one walk's error; returns that failure.
+fn failure_at(updates: &serde_json::Value, index: usize) -> UpdateFailure {
+    let ((got, _), (expected, _)) = walk_both_ways(updates);
+    assert!(!batch_held());
+    let err = got.unwrap_err();
+    assert_eq!(err.to_string(), expected.unwrap_err().to_string());
+    match err {
+        LightClientError::Update {
+            index: Some(i),
+            failure,
+            ..
+        } if i == index => failure,
+        other => panic!("expected update #{index} to fail, got {other:?}"),
+    }
 }
 
 #[test]

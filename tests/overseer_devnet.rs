@@ -201,6 +201,18 @@ fn light_rebuilds_a_light_client_anchor_linked_to_the_old_one() {
         .collect();
     let mut seen = steps.clone();
     seen.dedup();
+    // The chain's four periods (0-3) came in one `light_client/updates` answer, the finished
+    // periods being asked up to `UPDATES_PER_REQUEST` at a time: one progress report for them.
+    let updates: Vec<(u64, Option<u64>)> = hooks
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Rebuild(p) if p.step == Step::Updates => Some((p.done, p.period)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(updates, vec![(4, Some(3))]);
     assert_eq!(
         seen,
         vec![

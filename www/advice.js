@@ -77,6 +77,7 @@ const ADVICE = {
   FOLLOW_PROVIDER_DISAGREEMENT: "The providers report different finalized blocks; the tip did not move. Use providers you trust, or the light long-range mode.",
   FOLLOW_FINALIZED_HEADER_MISSING: "A provider reported a finalized block it does not serve; the tip did not move. Following asks again at the next step.",
   BLS: "A key or signature in the benchmark input is not valid. Check the input files.",
+  LC_BATCH_DISAGREES: "The benchmark's batched signature check refused updates that verify one by one: a defect to report.",
 };
 
 // Every light-client verification failure: the provider served data that does not verify.

@@ -774,7 +774,10 @@ export type ErrorCode =
   | "LC_NO_LIGHT_CLIENT_AT_FORK"
   // benchmark exports
   /** A BLS key or signature in the benchmark input is not valid. Retry: no, fix the input. */
-  | "BLS";
+  | "BLS"
+  /** The benchmark's batched pass refused a chain of updates its one-by-one pass verified: a
+   * defect of the batched signature check. Retry: no, report it. */
+  | "LC_BATCH_DISAGREES";
 
 /** Every rejection and throw of this API is a LightSyncError. */
 export interface LightSyncError extends Error {

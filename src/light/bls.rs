@@ -353,14 +353,7 @@ impl MillerLoops {
     /// A pair with the identity is left out: its pairing is 1.
     pub fn of(public_key: &PublicKey, message: &MessagePoint, signature: &Signature) -> Self {
         let pk: &blst::blst_p1_affine = (&public_key.0).into();
-        // SAFETY: `blst_p1_affine_generator` returns a pointer to a static, initialised point.
-        // Read unaligned: blst's C aligns its constants to its limb, 4 bytes on wasm32, while the
-        // Rust binding declares 64-bit limbs.
-        let mut minus_generator =
-            unsafe { std::ptr::read_unaligned(blst::blst_p1_affine_generator()) };
-        let y = minus_generator.y;
-        // SAFETY: both pointers reference live field elements.
-        unsafe { blst::blst_fp_cneg(&mut minus_generator.y, &y, true) };
+        let minus_generator = minus_g1_generator();
         let mut qs: [*const blst::blst_p2_affine; 2] = [std::ptr::null(); 2];
         let mut ps: [*const blst::blst_p1_affine; 2] = [std::ptr::null(); 2];
         let mut n = 0;
@@ -407,6 +400,88 @@ pub fn pairing_check(
     signature: &Signature,
 ) -> bool {
     MillerLoops::of(public_key, message, signature).final_exponentiation_is_one()
+}
+
+/// One `CoreVerify` to run inside a batch: a validated key, its message already hashed to G2,
+/// and a subgroup-checked signature.
+#[derive(Clone, Copy)]
+pub struct SignatureSet<'a> {
+    pub public_key: &'a PublicKey,
+    pub message: &'a MessagePoint,
+    pub signature: &'a Signature,
+}
+
+/// Bits of each random scalar of [`verify_batch`]: a forged set passes a batch with probability
+/// at most 2^-64, for scalars the signer cannot know (Lighthouse and Prysm batch block signatures
+/// the same way).
+pub const BATCH_SCALAR_BITS: usize = 64;
+
+/// Randomised batch verification: `true` when every set's pairing check holds, except with
+/// probability at most 2^-64 per call for a batch holding a set that fails alone. With `r_i`
+/// random non-zero `BATCH_SCALAR_BITS`-bit scalars (`scalars`, one per set, little-endian) it
+/// checks `prod_i e(r_i * PK_i, Q_i) == e(P, sum_i r_i * S_i)`: one Miller loop per set (shared
+/// squarings, in groups), one more for the signatures' sum, and a single final exponentiation,
+/// where checking the sets one by one costs two Miller loops and a final exponentiation each.
+/// The scalars must come from a source a provider cannot predict; a zero scalar, a length
+/// mismatch or an empty batch is `false`. A `false` says only that some set fails: the caller
+/// checks them one by one to learn which.
+pub fn verify_batch(sets: &[SignatureSet<'_>], scalars: &[[u8; 8]]) -> bool {
+    if sets.is_empty() || scalars.len() != sets.len() || scalars.iter().any(|r| *r == [0u8; 8]) {
+        return false;
+    }
+    let mut pairing = blst::Pairing::new(true, DST);
+    let mut signature_sum = blst::blst_p2::default();
+    for (i, (set, r)) in sets.iter().zip(scalars).enumerate() {
+        let mut scaled_pk = blst::blst_p1::default();
+        let mut scaled_pk_affine = blst::blst_p1_affine::default();
+        let mut scaled_sig = blst::blst_p2::default();
+        // SAFETY: every pointer references a live, initialised point, or the 8-byte scalar of
+        // which `BATCH_SCALAR_BITS` bits are read; outputs are distinct from inputs except for
+        // the running sum, which blst's addition allows.
+        unsafe {
+            let mut pk = blst::blst_p1::default();
+            let pk_affine: &blst::blst_p1_affine = (&set.public_key.0).into();
+            blst::blst_p1_from_affine(&mut pk, pk_affine);
+            blst::blst_p1_mult(&mut scaled_pk, &pk, r.as_ptr(), BATCH_SCALAR_BITS);
+            blst::blst_p1_to_affine(&mut scaled_pk_affine, &scaled_pk);
+            let mut sig = blst::blst_p2::default();
+            blst::blst_p2_from_affine(&mut sig, set.signature.affine());
+            blst::blst_p2_mult(&mut scaled_sig, &sig, r.as_ptr(), BATCH_SCALAR_BITS);
+            if i == 0 {
+                signature_sum = scaled_sig;
+            } else {
+                let sum = signature_sum;
+                blst::blst_p2_add_or_double(&mut signature_sum, &sum, &scaled_sig);
+            }
+        }
+        // `e(r * PK, Q)`, the message already on G2 (the hashing API would hash it again).
+        pairing.raw_aggregate(&set.message.0, &scaled_pk_affine);
+    }
+    let mut sum_affine = blst::blst_p2_affine::default();
+    // SAFETY: both pointers reference live points.
+    let sum_is_identity = unsafe {
+        blst::blst_p2_to_affine(&mut sum_affine, &signature_sum);
+        blst::blst_p2_affine_is_inf(&sum_affine)
+    };
+    // `e(-P, sum r * S)`; a sum at the identity pairs to 1 and is left out.
+    if !sum_is_identity {
+        pairing.raw_aggregate(&sum_affine, &minus_g1_generator());
+    }
+    pairing.commit();
+    // With no signature aggregated into the context, this is `final_exp(product) == 1`.
+    pairing.finalverify(None)
+}
+
+/// `-P`, the negated G1 generator, affine.
+fn minus_g1_generator() -> blst::blst_p1_affine {
+    // SAFETY: `blst_p1_affine_generator` returns a pointer to a static, initialised point.
+    // Read unaligned: blst's C aligns its constants to its limb, 4 bytes on wasm32, while the
+    // Rust binding declares 64-bit limbs.
+    let mut g = unsafe { std::ptr::read_unaligned(blst::blst_p1_affine_generator()) };
+    let y = g.y;
+    // SAFETY: both pointers reference live field elements.
+    unsafe { blst::blst_fp_cneg(&mut g.y, &y, true) };
+    g
 }
 
 /// IETF `AggregatePKs`-style sum of validated keys (used for `SyncCommittee.aggregate_pubkey`).
@@ -598,6 +673,83 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn batch_holds_exactly_when_every_set_does() {
+        let sks: Vec<SecretKey> = (0..4).map(SecretKey::interop).collect();
+        let pks: Vec<PublicKey> = sks.iter().map(SecretKey::public_key).collect();
+        let msgs: Vec<[u8; 32]> = (0..4u8).map(|i| [i + 1; 32]).collect();
+        let points: Vec<MessagePoint> = msgs.iter().map(|m| MessagePoint::hash(m)).collect();
+        let sigs: Vec<Signature> = sks.iter().zip(&msgs).map(|(sk, m)| sk.sign(m)).collect();
+        let inf = Signature::from_bytes(&G2_POINT_AT_INFINITY).unwrap();
+        fn sets<'s>(sigs: &[&'s Signature]) -> Vec<(usize, &'s Signature)> {
+            sigs.iter().copied().enumerate().collect()
+        }
+        let check = |pairs: Vec<(usize, &Signature)>, scalars: &[[u8; 8]]| {
+            let sets: Vec<SignatureSet<'_>> = pairs
+                .iter()
+                .map(|&(i, s)| SignatureSet {
+                    public_key: &pks[i],
+                    message: &points[i],
+                    signature: s,
+                })
+                .collect();
+            verify_batch(&sets, scalars)
+        };
+        let scalars: Vec<[u8; 8]> = (0..4u64)
+            .map(|i| (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 1)).to_le_bytes())
+            .collect();
+        let all: Vec<&Signature> = sigs.iter().collect();
+        assert!(check(sets(&all), &scalars));
+        assert!(check(sets(&all[..1]), &scalars[..1]));
+        // Each set verifies alone, as the batch says.
+        for i in 0..4 {
+            assert!(pairing_check(&pks[i], &points[i], &sigs[i]));
+        }
+        // One wrong signature anywhere (another key's, a swap, the identity) fails the batch.
+        for bad in 0..4 {
+            for wrong in [&sigs[(bad + 1) % 4], &inf] {
+                let mut some = all.clone();
+                some[bad] = wrong;
+                assert!(!check(sets(&some), &scalars), "set {bad} wrong");
+            }
+        }
+        // Two wrong signatures whose errors cancel in a plain sum: S0 + d and S1 - d pass an
+        // unweighted check, not the randomised one.
+        let d = sks[3].sign(b"offset");
+        let (mut s0, mut s1) = (blst::blst_p2::default(), blst::blst_p2::default());
+        let mut minus_d = blst::blst_p2::default();
+        // SAFETY: live points; `blst_p2_cneg` negates in place.
+        unsafe {
+            blst::blst_p2_from_affine(&mut s0, sigs[0].affine());
+            blst::blst_p2_from_affine(&mut s1, sigs[1].affine());
+            blst::blst_p2_from_affine(&mut minus_d, d.affine());
+            let mut dp = minus_d;
+            let a = s0;
+            blst::blst_p2_add_or_double(&mut s0, &a, &dp);
+            blst::blst_p2_cneg(&mut dp, true);
+            let b = s1;
+            blst::blst_p2_add_or_double(&mut s1, &b, &dp);
+        }
+        let to_sig = |p: &blst::blst_p2| {
+            let mut bytes = [0u8; 96];
+            // SAFETY: live point, 96-byte output.
+            unsafe { blst::blst_p2_compress(bytes.as_mut_ptr(), p) };
+            Signature::from_bytes(&bytes).unwrap()
+        };
+        let (f0, f1) = (to_sig(&s0), to_sig(&s1));
+        assert!(!check(vec![(0, &f0), (1, &f1)], &scalars[..2]));
+        assert!(check(
+            vec![(0, &f0), (1, &f1)],
+            &[[1, 0, 0, 0, 0, 0, 0, 0]; 2]
+        ));
+        // No scalars, a zero scalar, a length mismatch, an empty batch: false.
+        assert!(!check(sets(&all), &scalars[..3]));
+        let mut zero = scalars.clone();
+        zero[2] = [0; 8];
+        assert!(!check(sets(&all), &zero));
+        assert!(!verify_batch(&[], &[]));
     }
 
     #[test]

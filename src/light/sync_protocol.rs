@@ -443,24 +443,70 @@ impl<P: Preset> TrustedCommittee<P> {
         signature: &[u8],
         allow_committee_minus_absent: bool,
     ) -> Result<AggregatePath, UpdateFailure> {
+        let (checked, path) =
+            self.signature_check(bits, signing_root, signature, allow_committee_minus_absent)?;
+        checked.verify().map(|()| path)
+    }
+
+    /// `FastAggregateVerify` of `signature` over `signing_root` up to its pairing check: the
+    /// aggregate key (steps 1-4, `KeyValidate` included), the decoded signature (`CoreVerify`
+    /// steps 1-3) and the message hashed to G2. Every failure before the pairing is returned
+    /// here; what is left is [`SignatureCheck::verify`], alone or in a batch.
+    fn signature_check(
+        &self,
+        bits: &ssz_types::BitVector<P::SyncCommitteeSize>,
+        signing_root: &Hash256,
+        signature: &[u8],
+        allow_committee_minus_absent: bool,
+    ) -> Result<(SignatureCheck, AggregatePath), UpdateFailure> {
         let (sum, path) = self.participants_aggregate_by(bits, allow_committee_minus_absent)?;
         let participants = sum_bits::<P>(bits);
-        // `CoreVerify` steps 1-3: the signature decodes and is in the G2 subgroup.
-        let sig = Signature::from_bytes(signature)
+        let signature = Signature::from_bytes(signature)
             .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
-        // Step 4: `KeyValidate` of the aggregate.
         let aggregate =
             sum.key_validate()
                 .map_err(|reason| UpdateFailure::InvalidAggregatePublicKey {
                     participants,
                     reason,
                 })?;
-        // Steps 5-9: hash_to_point of the message, then the pairing check.
         let message = bls::MessagePoint::hash(signing_root.as_slice());
-        if bls::pairing_check(&aggregate, &message, &sig) {
-            Ok(path)
+        let check = SignatureCheck {
+            aggregate,
+            message,
+            signature,
+            participants,
+        };
+        Ok((check, path))
+    }
+}
+
+/// A sync aggregate's signature with every check of `FastAggregateVerify` done but the pairing
+/// (`CoreVerify` steps 5-9), so that the pairings of many updates can be checked in one batch.
+pub struct SignatureCheck {
+    aggregate: bls::PublicKey,
+    message: bls::MessagePoint,
+    signature: Signature,
+    participants: u64,
+}
+
+impl SignatureCheck {
+    /// The pairing check alone: `Signature` (with the participant count) when it fails.
+    pub fn verify(&self) -> Result<(), UpdateFailure> {
+        if bls::pairing_check(&self.aggregate, &self.message, &self.signature) {
+            Ok(())
         } else {
-            Err(UpdateFailure::Signature { participants })
+            Err(UpdateFailure::Signature {
+                participants: self.participants,
+            })
+        }
+    }
+
+    /// The check as one set of a [`bls::verify_batch`].
+    pub fn set(&self) -> bls::SignatureSet<'_> {
+        bls::SignatureSet {
+            public_key: &self.aggregate,
+            message: &self.message,
+            signature: &self.signature,
         }
     }
 }
@@ -639,17 +685,30 @@ pub fn validate_light_client_update<P: Preset>(
     update: &UpdateParts<P>,
     current_slot: Slot,
 ) -> Result<(), UpdateFailure> {
+    check_light_client_update(config, store, update, current_slot)?.verify()
+}
+
+/// altair `validate_light_client_update` up to its pairing check: every check before the
+/// signature's ([`validate_light_client_update_before_signature`]), then `FastAggregateVerify`
+/// up to the pairing, which the returned [`SignatureCheck`] runs alone or in a batch.
+pub fn check_light_client_update<P: Preset>(
+    config: &NetworkConfig,
+    store: &LightClientStore<P>,
+    update: &UpdateParts<P>,
+    current_slot: Slot,
+) -> Result<SignatureCheck, UpdateFailure> {
     let committee =
         validate_light_client_update_before_signature(config, store, update, current_slot)?;
     let sync_aggregate = &update.sync_aggregate;
     let signing_root = sync_committee_signing_root(config, update);
     committee
-        .verify(
+        .signature_check(
             &sync_aggregate.sync_committee_bits,
             &signing_root,
             sync_aggregate.sync_committee_signature.as_slice(),
+            true,
         )
-        .map(|_| ())
+        .map(|(check, _)| check)
 }
 
 /// Every check of altair `validate_light_client_update` before the signature's, in the spec's
@@ -866,6 +925,12 @@ pub fn process_light_client_update<P: Preset>(
     current_slot: Slot,
 ) -> Result<(), UpdateFailure> {
     validate_light_client_update(config, store, update, current_slot)?;
+    accept_valid_update(store, update);
+    Ok(())
+}
+
+/// What altair `process_light_client_update` does after `validate_light_client_update` passed.
+fn accept_valid_update<P: Preset>(store: &mut LightClientStore<P>, update: &UpdateParts<P>) {
     let bits = &update.sync_aggregate.sync_committee_bits;
     let participants = sum_bits::<P>(bits);
     let better = match &store.best_valid_update {
@@ -894,7 +959,90 @@ pub fn process_light_client_update<P: Preset>(
     {
         store.best_valid_update = None;
     }
-    Ok(())
+}
+
+/// [`process_with_context`] over `updates` in order (`index` the position in the list), where an
+/// update whose failure `skip` accepts leaves the store as it was and the walk goes on, and any
+/// other failure ends it. Returns how many updates were processed without failure.
+///
+/// The result, the store and the error are those of processing the updates one by one. The
+/// pairing checks are run as one randomised batch ([`bls::verify_batch`], scalars from the
+/// platform's secure random source): every other check runs as the spec orders it on a copy of
+/// the store, each update assumed to verify, and the copy is kept only when the batch holds.
+/// Since each update's checks depend only on the store the ones before it left, a batch that
+/// holds means the one-by-one walk would have passed the same way. Any failure (a check, the
+/// batch, no random source) walks the list again one by one, which finds and names it.
+pub fn process_updates<P: Preset>(
+    config: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    updates: &[UpdateParts<P>],
+    current_slot: Slot,
+    kind: UpdateKind,
+    skip: impl Fn(&UpdateFailure) -> bool,
+) -> Result<usize, LightClientError> {
+    if let Some(processed) = process_updates_batched(config, store, updates, current_slot, &skip) {
+        return Ok(processed);
+    }
+    let mut processed = 0;
+    for (i, update) in updates.iter().enumerate() {
+        match process_with_context(config, store, update, current_slot, kind, Some(i)) {
+            Ok(()) => processed += 1,
+            Err(LightClientError::Update { failure, .. }) if skip(&failure) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(processed)
+}
+
+/// The batched walk of [`process_updates`] alone: `Some(processed)` with the store advanced
+/// when every check and the batched pairing hold, `None` with the store untouched when anything
+/// fails (which update, and why, is what [`process_updates`] then finds one by one).
+pub fn process_updates_batched<P: Preset>(
+    config: &NetworkConfig,
+    store: &mut LightClientStore<P>,
+    updates: &[UpdateParts<P>],
+    current_slot: Slot,
+    skip: &dyn Fn(&UpdateFailure) -> bool,
+) -> Option<usize> {
+    let mut trial = store.clone();
+    let mut checks = Vec::with_capacity(updates.len());
+    for update in updates {
+        match check_light_client_update(config, &trial, update, current_slot) {
+            Ok(check) => {
+                checks.push(check);
+                accept_valid_update(&mut trial, update);
+            }
+            Err(failure) if skip(&failure) => {}
+            Err(_) => return None,
+        }
+    }
+    let holds = match checks.as_slice() {
+        [] => true,
+        [one] => one.verify().is_ok(),
+        many => {
+            let scalars = batch_scalars(many.len())?;
+            let sets: Vec<bls::SignatureSet<'_>> = many.iter().map(SignatureCheck::set).collect();
+            bls::verify_batch(&sets, &scalars)
+        }
+    };
+    if !holds {
+        return None;
+    }
+    *store = trial;
+    Some(checks.len())
+}
+
+/// `n` random non-zero scalars for [`bls::verify_batch`] from the platform's secure random
+/// source (the OS natively, `crypto.getRandomValues` in a page or worker); `None` without one.
+fn batch_scalars(n: usize) -> Option<Vec<[u8; 8]>> {
+    let mut scalars = vec![[0u8; 8]; n];
+    getrandom::getrandom(scalars.as_flattened_mut()).ok()?;
+    for r in &mut scalars {
+        if *r == [0u8; 8] {
+            r[0] = 1;
+        }
+    }
+    Some(scalars)
 }
 
 /// Wraps [`process_light_client_update`] with the context a user needs to find the update.

@@ -8,8 +8,8 @@ use tree_hash::TreeHash;
 use crate::config::NetworkConfig;
 use crate::light::error::{LightClientError, UpdateKind};
 use crate::light::sync_protocol::{
-    process_light_client_finality_update, process_light_client_optimistic_update,
-    process_with_context, LightClientStore,
+    process_light_client_finality_update, process_light_client_optimistic_update, process_updates,
+    LightClientStore,
 };
 use crate::types::light_client::{
     LightClientFinalityUpdate, LightClientOptimisticUpdate, LightClientUpdate,
@@ -60,7 +60,8 @@ pub fn summarize<P: Preset>(
     }
 }
 
-/// Processes `updates` in order, then the finality and optimistic updates, against `store`.
+/// Processes `updates` in order (their signatures checked in one batch, see
+/// [`process_updates`]), then the finality and optimistic updates, against `store`.
 /// `current_slot` is the local clock's slot (the spec's `current_slot`).
 pub fn verify_updates<P: Preset>(
     config: &NetworkConfig,
@@ -70,16 +71,15 @@ pub fn verify_updates<P: Preset>(
     optimistic: Option<&LightClientOptimisticUpdate<P>>,
     current_slot: Slot,
 ) -> Result<VerificationSummary, LightClientError> {
-    for (i, u) in updates.iter().enumerate() {
-        process_with_context(
-            config,
-            store,
-            &u.parts(),
-            current_slot,
-            UpdateKind::Update,
-            Some(i),
-        )?;
-    }
+    let parts: Vec<_> = updates.iter().map(LightClientUpdate::parts).collect();
+    process_updates(
+        config,
+        store,
+        &parts,
+        current_slot,
+        UpdateKind::Update,
+        |_| false,
+    )?;
     if let Some(f) = finality {
         process_light_client_finality_update(config, store, f, current_slot)?;
     }

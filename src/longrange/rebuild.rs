@@ -9,9 +9,11 @@
 //!    anchor record (they were read from the verified state), and the anchor's block header is
 //!    fetched untrusted and accepted only if it hashes to the anchor's block root. No provider's
 //!    `light_client/bootstrap` is needed.
-//! 2. **updates**: `light_client/updates` is walked period by period from the anchor's period to
-//!    the clock's; each update goes through the spec's `process_light_client_update` (BLS
-//!    signature of the committee known so far, next-committee and finality branches).
+//! 2. **updates**: `light_client/updates` is walked from the anchor's period to the clock's,
+//!    finished periods [`UPDATES_PER_REQUEST`] to an answer and the running one alone; each
+//!    update goes through the spec's `process_light_client_update` (BLS signature of the
+//!    committee known so far, next-committee and finality branches), the signatures of one
+//!    answer checked as one randomised batch (`sync_protocol::process_updates`).
 //! 3. **finality**: the latest `light_client/finality_update` moves the finalized header as far
 //!    as the last known committee allows.
 //! 4. **headers**: the headers between the new finalized header and the old anchor are downloaded
@@ -67,8 +69,8 @@ use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
 use crate::light::fork_digest::BlobSchedule;
 use crate::light::input::{parse_finality_update, parse_updates};
 use crate::light::sync_protocol::{
-    compute_sync_committee_period_at_slot, process_light_client_finality_update,
-    process_with_context, LightClientStore,
+    compute_sync_committee_period_at_slot, process_light_client_finality_update, process_updates,
+    LightClientStore,
 };
 use crate::longrange::follow::{
     header_record, link_back, no_providers, AnyLightStore, LinkError, Tip,
@@ -139,7 +141,8 @@ pub enum RebuildError {
     Verify {
         /// [`Step::Updates`] or [`Step::Finality`].
         step: Step,
-        /// The period requested (updates) or the store's period (finality).
+        /// The period of the update that failed (updates: the first period asked, plus the
+        /// update's place in the answer) or the store's period (finality).
         period: u64,
         /// What did not verify.
         error: LightClientError,
@@ -384,18 +387,27 @@ pub fn store_from_anchor<P: Preset>(
     ))
 }
 
+/// Finished periods asked in one `light_client/updates` request by the rebuild's walk. One
+/// answer's signatures are checked as one batch, whose single final exponentiation is shared by
+/// its updates; beyond about 16 that share is small next to each update's own Miller loop, while
+/// a larger answer costs more to fetch again from another provider when one update in it fails.
+/// Well under the 128 (`MAX_REQUEST_LIGHT_CLIENT_UPDATES`) servers answer.
+pub const UPDATES_PER_REQUEST: u64 = 16;
+
 /// Whether processing an update taught the store something: `false` for an update older than
 /// what the anchor already knows (nothing to learn, nothing wrong), the error for any other
 /// failure.
 fn applied(processed: Result<(), LightClientError>) -> Result<bool, LightClientError> {
     match processed {
         Ok(()) => Ok(true),
-        Err(LightClientError::Update {
-            failure: UpdateFailure::NotRelevant { .. },
-            ..
-        }) => Ok(false),
+        Err(LightClientError::Update { failure, .. }) if not_relevant(&failure) => Ok(false),
         Err(error) => Err(error),
     }
+}
+
+/// The failure [`applied`] passes over: an update older than what the store already knows.
+fn not_relevant(failure: &UpdateFailure) -> bool {
+    matches!(failure, UpdateFailure::NotRelevant { .. })
 }
 
 /// One light rebuild: its run context and its env.
@@ -515,9 +527,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         Ok(header.header)
     }
 
-    /// Step 3: `light_client/updates`, period by period up to the clock's, each period from the
-    /// first provider whose answer verifies. Returns the last period with an update and the
-    /// updates applied.
+    /// Step 3: `light_client/updates` up to the clock's period, each answer from the first
+    /// provider whose updates all verify. The finished periods are asked
+    /// [`UPDATES_PER_REQUEST`] at a time, so that one answer's signatures are checked as one
+    /// batch ([`process_updates`]); the still-running period is asked alone, as real nodes may
+    /// refuse it, and once a range is refused as a whole (404 or 500 from every provider) the
+    /// rest of the walk asks one period at a time. Returns the last period with an update and
+    /// the updates applied.
     async fn walk_updates<P: Preset>(
         &self,
         store: &mut LightClientStore<P>,
@@ -527,11 +543,19 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         let first = store.period();
         let last = compute_sync_committee_period_at_slot::<P>(current_slot).max(first);
         let (mut reached, mut updates) = (first, 0u64);
-        for p in first..=last {
+        let mut p = first;
+        // Whether finished periods are still asked several at a time (see below).
+        let mut batch = true;
+        while p <= last {
+            let count = if batch && p < last {
+                (last - p).min(UPDATES_PER_REQUEST)
+            } else {
+                1
+            };
             let known: &LightClientStore<P> = store;
             let outcome = match self
                 .first_passing(Step::Updates, |api| {
-                    self.updates_from::<P>(api, p, known, blobs)
+                    self.updates_from::<P>(api, p, count, known, blobs)
                 })
                 .await?
             {
@@ -542,23 +566,32 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 Err(failures)
                     if !failures.is_empty() && failures.iter().all(|(_, e)| no_update_here(e)) =>
                 {
+                    if count > 1 {
+                        // A node whose own running period is earlier than the clock's (a
+                        // lagging node, a clock ahead) refuses a range holding it as a whole:
+                        // the rest of the walk asks one period at a time, as a node then
+                        // answers each finished period.
+                        batch = false;
+                        continue;
+                    }
                     None
                 }
                 Err(failures) => return Err(all_failed(Step::Updates, Some(p), failures)),
             };
-            let Some((next, applied_here)) = outcome else {
+            let Some((next, applied_here, answered)) = outcome else {
                 // The provider has nothing for this period (yet): the walk ends here.
                 break;
             };
             *store = next;
             updates += applied_here;
-            reached = p;
+            reached = p + answered - 1;
             self.progress(
                 Step::Updates,
-                p - first + 1,
+                reached - first + 1,
                 Some(last - first + 1),
-                Some(p),
+                Some(reached),
             );
+            p += answered;
             self.env.pause().await;
         }
         Ok((reached, updates))
@@ -780,17 +813,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             .map_err(RebuildError::Clock)
     }
 
-    /// One provider's `light_client/updates` for period `p`, applied to a copy of `store`:
-    /// `None` when it has no update for the period.
+    /// One provider's `light_client/updates` for the `count` periods from `p`, applied to a copy
+    /// of `store`: `None` when it has no update for `p`, else the store, the updates applied and
+    /// how many periods the answer covered (at most `count`: updates beyond those asked are
+    /// not read).
     async fn updates_from<P: Preset>(
         &self,
         api: &A,
         p: u64,
+        count: u64,
         store: &LightClientStore<P>,
         blobs: &BlobSchedule,
-    ) -> Result<Option<(LightClientStore<P>, u64)>, RebuildError> {
+    ) -> Result<Option<(LightClientStore<P>, u64, u64)>, RebuildError> {
         let body = api
-            .light_client_updates(p, 1)
+            .light_client_updates(p, count)
             .await
             .map_err(|error| RebuildError::Api {
                 step: Step::Updates,
@@ -798,31 +834,35 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 error,
             })?;
         let current_slot = self.current_slot()?;
-        let verify = |error| RebuildError::Verify {
-            step: Step::Updates,
-            period: p,
-            error,
+        // The period of the update that failed: its place in the answer counted from `p`.
+        let verify = |error: LightClientError| {
+            let at = match &error {
+                LightClientError::Update { index: Some(i), .. } => *i as u64,
+                _ => 0,
+            };
+            RebuildError::Verify {
+                step: Step::Updates,
+                period: p + at,
+                error,
+            }
         };
-        let list = parse_updates::<P>(self.ctx.network, blobs, &body.body).map_err(verify)?;
+        let mut list = parse_updates::<P>(self.ctx.network, blobs, &body.body).map_err(verify)?;
         if list.is_empty() {
             return Ok(None);
         }
+        list.truncate(count as usize);
         let mut next = store.clone();
-        let mut applied_here = 0u64;
-        for (i, u) in list.iter().enumerate() {
-            let processed = process_with_context(
-                self.ctx.network,
-                &mut next,
-                &u.parts(),
-                current_slot,
-                UpdateKind::Update,
-                Some(i),
-            );
-            if applied(processed).map_err(verify)? {
-                applied_here += 1;
-            }
-        }
-        Ok(Some((next, applied_here)))
+        let parts: Vec<_> = list.iter().map(|u| u.parts()).collect();
+        let applied_here = process_updates(
+            self.ctx.network,
+            &mut next,
+            &parts,
+            current_slot,
+            UpdateKind::Update,
+            not_relevant,
+        )
+        .map_err(verify)?;
+        Ok(Some((next, applied_here as u64, list.len() as u64)))
     }
 
     /// One provider's `light_client/finality_update`, applied to a copy of `store`; `true` when
