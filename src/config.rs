@@ -621,12 +621,11 @@ impl ConfigFile {
         for (key, value) in spec {
             let text = match value {
                 serde_json::Value::String(s) => s.clone(),
-                // An integer as written; another number as Rust writes an f64 (serde_json's own
-                // float writer would be one more in the wasm, for a value no config has).
+                // An integer as written; another number as [`NumberText`] writes it.
                 serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64()) {
                     (Some(u), _) => u.to_string(),
                     (_, Some(i)) => i.to_string(),
-                    _ => n.as_f64().unwrap_or(f64::NAN).to_string(),
+                    _ => NumberText(n.as_f64().unwrap_or(f64::NAN)).to_string(),
                 },
                 _ => continue,
             };
@@ -679,6 +678,31 @@ impl ConfigFile {
                     key: "GENESIS_TIME (or MIN_GENESIS_TIME and GENESIS_DELAY)",
                 })?;
         Ok(self.complete(time, gvr))
+    }
+}
+
+/// A number in a message, as the shortest decimal text that reads back as it. In the wasm, JS
+/// writes it (`Number.prototype.toString`: `1.5`, `1e+21`, `1e-7`, `NaN`), so the wasm carries
+/// no float formatter of its own; natively, Rust's `Display` does (`1.5`,
+/// `1000000000000000000000`, `0.0000001`, `NaN`). The two differ only in where they switch to
+/// exponent notation: a whole number below 10^21 is written the same by both, as an integer.
+/// Used for a config number that is no integer (shown only in an error: no key takes a
+/// fraction) and for the numbers of other messages.
+pub(crate) struct NumberText(pub(crate) f64);
+
+impl fmt::Display for NumberText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        #[cfg(target_arch = "wasm32")]
+        {
+            match js_sys::Number::from(self.0).to_string_with_radix(10) {
+                Ok(text) => f.write_str(&String::from(text)),
+                Err(_) => f.write_str("NaN"),
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            fmt::Display::fmt(&self.0, f)
+        }
     }
 }
 
