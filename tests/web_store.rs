@@ -1078,7 +1078,8 @@ async fn a_corrupt_record_is_refused_naming_its_field() {
         reason: reason.into(),
     };
     // Each case damages one field of a record the writer wrote.
-    let cases: Vec<(Box<dyn Fn(&JsValue)>, &str)> = vec![
+    type Damage = Box<dyn Fn(&JsValue)>;
+    let cases: Vec<(Damage, &str)> = vec![
         (
             Box::new(|r| js_set(r, "slot", &"192".into())),
             "slot: expected a bigint, got a string",

@@ -108,12 +108,19 @@ pub(crate) trait FromJs: Sized {
 /// The field `name` of the object `record`, read as a `T` (see [`FromJs::missing`] for an
 /// absent one); the error names the field.
 pub(crate) fn field<T: FromJs>(record: &JsValue, name: &'static str) -> Result<T, Bad> {
+    match property(record, name)? {
+        Some(value) => T::from_js(&value).map_err(|e| e.within(name)),
+        None => T::missing().ok_or_else(|| Bad::new("missing").within(name)),
+    }
+}
+
+/// The property `name` of `record`; `None` when it is missing or `undefined`. Apart from
+/// [`field`] so that its monomorphic copies stay small.
+#[inline(never)]
+fn property(record: &JsValue, name: &'static str) -> Result<Option<JsValue>, Bad> {
     let value = Reflect::get(record, &JsValue::from_str(name))
         .map_err(|_| Bad::new("unreadable").within(name))?;
-    if value.is_undefined() {
-        return T::missing().ok_or_else(|| Bad::new("missing").within(name));
-    }
-    T::from_js(&value).map_err(|e| e.within(name))
+    Ok((!value.is_undefined()).then_some(value))
 }
 
 /// `value` if it is an object, to read fields of.
