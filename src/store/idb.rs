@@ -16,6 +16,8 @@
 //! one; the transaction's `complete` or `abort` event is the only outcome that counts, so a
 //! failing request (or a closed tab) aborts the whole write.
 
+mod read;
+
 use std::cell::RefCell;
 use std::future::IntoFuture;
 use std::rc::Rc;
@@ -27,7 +29,6 @@ use wasm_bindgen_futures::JsFuture;
 
 use idb::{Database, Factory, KeyRange, ObjectStoreParams, Query, Request, TransactionMode};
 
-use super::js_read::{field, object, Bad, FromJs};
 use super::pack::{
     check_pack_len, decode_pack, encode_pack, group_by_pack, headers_in, merge_pack, pack_index,
 };
@@ -40,6 +41,7 @@ use super::{
     KeptStateRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
     SCHEMA_VERSION, STATE_CHUNK_LAST,
 };
+use read::{field, object, Bad, FromJs};
 
 const ANCHORS: &str = "anchors";
 /// The one-record-per-header store of schemas 1 to 3, migrated into `header_packs`.
@@ -141,7 +143,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T, operation: &'static str) -> Result<Js
         })
 }
 
-/// A record of `store` read back (see [`super::js_read`]); a value of the wrong shape is
+/// A record of `store` read back (see [`read`]); a value of the wrong shape is
 /// [`StoreError::CorruptRecord`] naming the field.
 fn from_js<T: FromJs>(value: JsValue, store: &'static str) -> Result<T, StoreError> {
     T::from_js(&value).map_err(|e| corrupt(store, e))

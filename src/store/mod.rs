@@ -24,8 +24,6 @@ pub mod verify;
 
 #[cfg(target_arch = "wasm32")]
 mod idb;
-#[cfg(target_arch = "wasm32")]
-mod js_read;
 
 use crate::types::hex0x;
 pub use error::StoreError;

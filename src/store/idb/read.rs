@@ -2,7 +2,7 @@
 //! `js_sys`, without serde's deserializer.
 //!
 //! The shapes read are the ones `serde-wasm-bindgen`'s serializer writes (see
-//! [`super::records`]): a record is a plain object with one property per field, named as the
+//! [`crate::store::records`]): a record is a plain object with one property per field, named as the
 //! field; `u64` is a `BigInt`; `u32` a number; byte strings a `Uint8Array`; unit enums their
 //! serde name as a string; `None` is `undefined`. Older values are read as the deserializer this
 //! replaces read them: a `u64` may also be a safe whole number, bytes may also be an
@@ -11,14 +11,14 @@
 //!
 //! A value of the wrong shape is a [`Bad`] naming the field path and what was expected
 //! (`backfill_cursor.oldest_slot: expected a bigint, got a string`), which
-//! `super::idb` turns into [`super::StoreError::CorruptRecord`].
+//! `super` (the IndexedDB store) turns into [`crate::store::StoreError::CorruptRecord`].
 
 use std::fmt;
 
 use js_sys::{Array, ArrayBuffer, Number, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::records::{
+use crate::store::records::{
     AnchorPayload, AnchorRecord, AnchorRootsRecord, BackfillCursor, ExecutionBlock, HeadRecord,
     HeadSource, HeaderRecord, KeptStateRecord, PayloadStatus, SyncCommitteeRecord, Trust,
 };
