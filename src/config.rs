@@ -621,12 +621,11 @@ impl ConfigFile {
         for (key, value) in spec {
             let text = match value {
                 serde_json::Value::String(s) => s.clone(),
-                // An integer as written; another number as Rust writes an f64 (serde_json's own
-                // float writer would be one more in the wasm, for a value no config has).
+                // An integer as written; another number as [`NumberText`] writes it.
                 serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64()) {
                     (Some(u), _) => u.to_string(),
                     (_, Some(i)) => i.to_string(),
-                    _ => n.as_f64().unwrap_or(f64::NAN).to_string(),
+                    _ => NumberText(n.as_f64().unwrap_or(f64::NAN)).to_string(),
                 },
                 _ => continue,
             };
@@ -680,6 +679,84 @@ impl ConfigFile {
                 })?;
         Ok(self.complete(time, gvr))
     }
+}
+
+/// A number in a message, written with integer arithmetic only, so that the wasm carries no float
+/// formatter (core's is about 14 KB): a whole number as an integer (`5`, `-3`,
+/// `1000000000000000000000`), a fraction with up to six decimals, trailing zeros dropped
+/// (`1.5`, `0.000001`), and beyond those (10^21 and up, or a non-zero magnitude below 10^-6)
+/// one digit, up to six decimals and an exponent (`1e+300`, `2.5e-7`), where JS's
+/// `Number.prototype.toString` also switches to exponents; `NaN`, `Infinity`, `-Infinity`.
+/// Used for a config number that is no integer (shown only in an error: no key takes a
+/// fraction) and for the numbers of other messages.
+pub(crate) struct NumberText(pub(crate) f64);
+
+impl fmt::Display for NumberText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x = self.0;
+        if x.is_nan() {
+            return f.write_str("NaN");
+        }
+        let sign = if x.is_sign_negative() && x != 0.0 {
+            "-"
+        } else {
+            ""
+        };
+        if x.is_infinite() {
+            return write!(f, "{sign}Infinity");
+        }
+        let a = x.abs();
+        if a == 0.0 || (1e-6..1e21).contains(&a) {
+            f.write_str(sign)?;
+            return write_six_decimals(f, a).map(|_| ());
+        }
+        // One digit before the point: scale by tens (exact enough for a message).
+        let (mut m, mut e) = (a, 0i32);
+        while m >= 10.0 {
+            m /= 10.0;
+            e += 1;
+        }
+        while m < 1.0 {
+            m *= 10.0;
+            e -= 1;
+        }
+        f.write_str(sign)?;
+        if write_six_decimals(f, m)? {
+            // `m` rounded up to 10: one more power of ten.
+            e += 1;
+        }
+        if e >= 0 {
+            write!(f, "e+{e}")
+        } else {
+            write!(f, "e{e}")
+        }
+    }
+}
+
+/// `a` (finite, not negative, below 10^21) with up to six decimals, trailing zeros dropped;
+/// `true` when a mantissa in `[1, 10)` rounded up to 10 (then written as `1`).
+fn write_six_decimals(f: &mut fmt::Formatter<'_>, a: f64) -> Result<bool, fmt::Error> {
+    if a.fract() == 0.0 {
+        // Exact, however large (every double from 2^53 up is whole).
+        write!(f, "{}", a as u128)?;
+        return Ok(false);
+    }
+    let scaled = (a * 1e6).round() as u128;
+    let (mut whole, mut frac) = (scaled / 1_000_000, (scaled % 1_000_000) as u32);
+    let carried = (1.0..10.0).contains(&a) && whole == 10;
+    if carried {
+        (whole, frac) = (1, 0);
+    }
+    write!(f, "{whole}")?;
+    if frac > 0 {
+        let mut digits = 6;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        write!(f, ".{frac:0digits$}")?;
+    }
+    Ok(carried)
 }
 
 /// A [`NetworkConfig`] from key/value pairs (see [`ConfigFile::from_spec`]) for use without a
@@ -807,6 +884,33 @@ fn parse_version(value: &str) -> Option<Version> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_text_writes_what_a_message_needs_without_a_float_formatter() {
+        let cases: [(f64, &str); 16] = [
+            (5.0, "5"),
+            (-3.0, "-3"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1.5, "1.5"),
+            (-0.25, "-0.25"),
+            (0.000001, "0.000001"),
+            (2.5e-7, "2.5e-7"),
+            (1e-300, "1e-300"),
+            (9_007_199_254_740_993.0, "9007199254740992"),
+            (1e20, "100000000000000000000"),
+            (1e21, "1e+21"),
+            (1e300, "1e+300"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ];
+        for (x, text) in cases {
+            assert_eq!(NumberText(x).to_string(), text, "{x:?}");
+        }
+        // A mantissa that rounds up to 10 moves to the next power.
+        assert_eq!(NumberText(9.9999999e21).to_string(), "1e+22");
+    }
 
     /// Gloas is found by its version whether or not it is scheduled, and by the schedule once a
     /// config (here a served spec) gives it an epoch; unscheduled, it is never active.

@@ -19,7 +19,7 @@ use std::fmt;
 use crate::backfill::{BackfillOptions, Target};
 use crate::beacon_api::{validate_base_url, validate_state_id, Pace};
 use crate::checkpoint::{CheckpointError, LongRange, Source, StateFile};
-use crate::config::NetworkConfig;
+use crate::config::{NetworkConfig, NumberText};
 use crate::longrange::FollowOptions;
 use crate::network::NetworkChoice;
 use crate::warning::Warning;
@@ -105,7 +105,7 @@ impl fmt::Display for OptionValue {
         match self {
             OptionValue::Null => write!(f, "null"),
             OptionValue::Bool(b) => write!(f, "{b}"),
-            OptionValue::Number(n) => write!(f, "{n}"),
+            OptionValue::Number(n) => write!(f, "{}", NumberText(*n)),
             OptionValue::String(s) => write!(f, "{s:?}"),
             OptionValue::File(b) => write!(f, "{} bytes", b.len()),
             OptionValue::List(l) => write!(f, "an array of {}", l.len()),
@@ -197,9 +197,12 @@ fn integer(o: &OptionValue, key: &str) -> Result<Option<u64>, OptionsError> {
             .map_err(|_| invalid(format!("{key}: expected a number, got {s:?}")))?,
         Some(v) => return Err(invalid(format!("{key}: expected a number, got {v}"))),
     };
-    safe_integer(n)
-        .map(Some)
-        .ok_or_else(|| invalid(format!("{key}: expected a non-negative integer, got {n}")))
+    safe_integer(n).map(Some).ok_or_else(|| {
+        invalid(format!(
+            "{key}: expected a non-negative integer, got {}",
+            NumberText(n)
+        ))
+    })
 }
 
 /// A block root option: `0x` + 64 hex digits.
@@ -504,7 +507,8 @@ pub fn follow_options(
         None => Ok(None),
         Some(OptionValue::Number(ms)) if ms.is_finite() && *ms >= MIN_INTERVAL_MS => Ok(Some(*ms)),
         Some(v) => Err(invalid(format!(
-            "follow: {name}: expected a number of milliseconds >= {MIN_INTERVAL_MS}, got {v}"
+            "follow: {name}: expected a number of milliseconds >= {}, got {v}",
+            NumberText(MIN_INTERVAL_MS)
         ))),
     };
     if let Some(ms) = interval("intervalMs")? {

@@ -810,3 +810,405 @@ async fn the_walk_reads_packs_in_place_and_sees_what_headers_range_returns() {
     assert_eq!(broken.slot, 1499, "the header below the gap");
     store.delete().await.unwrap();
 }
+
+/// A plain JS object with these properties, as a record is stored.
+fn js_object(fields: &[(&str, JsValue)]) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        js_sys::Reflect::set(&object, &JsValue::from_str(name), value).unwrap();
+    }
+    object
+}
+
+fn js_bytes(bytes: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(bytes).into()
+}
+
+/// A `u64` as the library stores it: a `BigInt`.
+fn js_big(n: u64) -> JsValue {
+    let value = JsValue::from(n);
+    assert!(value.is_bigint());
+    value
+}
+
+fn js_set(object: &JsValue, name: &str, value: &JsValue) {
+    js_sys::Reflect::set(object, &JsValue::from_str(name), value).unwrap();
+}
+
+fn js_delete(object: &JsValue, name: &str) {
+    let object: &js_sys::Object = object.unchecked_ref();
+    assert!(js_sys::Reflect::delete_property(object, &JsValue::from_str(name)).unwrap());
+}
+
+/// Puts `value` under `key` in the object store `name` of `gvr`'s database, bypassing every
+/// check of the library (a record as another version left it, or damaged).
+async fn put_raw(gvr: [u8; 32], name: &str, key: JsValue, value: &JsValue) {
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(&database_name(&gvr), None)
+        .unwrap()
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(&[name], idb::TransactionMode::ReadWrite)
+        .unwrap();
+    tx.object_store(name)
+        .unwrap()
+        .put(value, Some(&key))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+}
+
+fn committee_js(c: &SyncCommitteeRecord) -> JsValue {
+    let flat: Vec<u8> = c.pubkeys.iter().flatten().copied().collect();
+    js_object(&[
+        ("pubkeys", js_bytes(&flat)),
+        ("aggregate_pubkey", js_bytes(&c.aggregate_pubkey)),
+    ])
+    .into()
+}
+
+/// Records in the shape the serde writer gives them (objects of fields, `u64` as `BigInt`,
+/// bytes as `Uint8Array`, unit enums as their names, `None` as `undefined`), built by hand, read
+/// back equal; so do the older forms that reader took (a record from before `execution` and
+/// `payload` existed, a `u64` as a plain number, `null` for `None`), and records the writer
+/// itself puts.
+#[wasm_bindgen_test]
+async fn records_in_the_stored_shape_read_back_equal() {
+    use beacon_lightsync::store::{
+        AnchorPayload, AnchorRootsRecord, ExecutionBlock, KeptStateRecord, PayloadStatus,
+    };
+    let gvr = [0xb2; 32];
+    let store = fresh(gvr).await;
+    let execution = ExecutionBlock {
+        block_hash: [0x31; 32],
+        block_number: 22_000_001,
+        state_root: [0x32; 32],
+        receipts_root: [0x33; 32],
+        timestamp: 1_760_000_012,
+    };
+    let full = AnchorRecord {
+        trust: Trust::LightClient,
+        stale: true,
+        next_sync_committee: None,
+        execution: Some(execution),
+        payload: Some(AnchorPayload {
+            status: Some(PayloadStatus::Full),
+            block_hash: [0x34; 32],
+            latest_block_hash: [0x35; 32],
+        }),
+        ..anchor(3, 96)
+    };
+    let committee = full.current_sync_committee.clone().unwrap();
+    let execution_js = js_object(&[
+        ("block_hash", js_bytes(&execution.block_hash)),
+        ("block_number", js_big(execution.block_number)),
+        ("state_root", js_bytes(&execution.state_root)),
+        ("receipts_root", js_bytes(&execution.receipts_root)),
+        ("timestamp", js_big(execution.timestamp)),
+    ]);
+    let full_js = js_object(&[
+        ("network", "mainnet".into()),
+        ("slot", js_big(96)),
+        ("epoch", js_big(3)),
+        ("block_root", js_bytes(&[3; 32])),
+        ("state_root", js_bytes(&[3 ^ 0xff; 32])),
+        ("fork", "electra".into()),
+        ("trust", "light-client".into()),
+        ("linked_through_latest_block_header", true.into()),
+        (
+            "providers",
+            js_sys::Array::of1(&"http://127.0.0.1:5052".into()).into(),
+        ),
+        ("ws_period_epochs", js_big(3532)),
+        ("total_active_balance", js_big(34_123_456_789_012_345)),
+        ("active_validators", js_big(1_061_234)),
+        ("current_sync_committee", committee_js(&committee)),
+        ("next_sync_committee", JsValue::UNDEFINED),
+        ("created_at", js_big(1_760_000_000)),
+        ("stale", true.into()),
+        ("execution", execution_js.clone().into()),
+        (
+            "payload",
+            js_object(&[
+                ("status", "full".into()),
+                ("block_hash", js_bytes(&[0x34; 32])),
+                ("latest_block_hash", js_bytes(&[0x35; 32])),
+            ])
+            .into(),
+        ),
+    ]);
+    put_raw(gvr, "anchors", js_bytes(&[3; 32]), &full_js).await;
+    assert_eq!(store.anchor(&[3; 32]).await.unwrap(), Some(full.clone()));
+
+    // Older forms: no `execution` or `payload` key, `null` for a committee, a plain number for
+    // a `u64`, an `ArrayBuffer` for bytes.
+    let old = AnchorRecord {
+        current_sync_committee: None,
+        ..anchor(4, 128)
+    };
+    let old_js = js_object(&[
+        ("network", "mainnet".into()),
+        ("slot", js_big(128)),
+        ("epoch", JsValue::from_f64(4.0)),
+        (
+            "block_root",
+            js_sys::Uint8Array::from(&[4u8; 32][..]).buffer().into(),
+        ),
+        ("state_root", js_bytes(&[4 ^ 0xff; 32])),
+        ("fork", "electra".into()),
+        ("trust", "checkpoint".into()),
+        ("linked_through_latest_block_header", true.into()),
+        (
+            "providers",
+            js_sys::Array::of1(&"http://127.0.0.1:5052".into()).into(),
+        ),
+        ("ws_period_epochs", js_big(3532)),
+        ("total_active_balance", js_big(34_123_456_789_012_345)),
+        ("active_validators", js_big(1_061_234)),
+        ("current_sync_committee", JsValue::NULL),
+        ("next_sync_committee", committee_js(&committee)),
+        ("created_at", js_big(1_760_000_000)),
+        ("stale", false.into()),
+    ]);
+    put_raw(gvr, "anchors", js_bytes(&[4; 32]), &old_js).await;
+    assert_eq!(store.anchor(&[4; 32]).await.unwrap(), Some(old.clone()));
+
+    // What the writer puts reads back the same.
+    let written = anchor(5, 160);
+    store.put_anchor(&written, false).await.unwrap();
+    let mut anchors = store.anchors().await.unwrap();
+    anchors.sort_by_key(|a| a.slot);
+    assert_eq!(anchors, vec![full.clone(), old, written]);
+
+    let head = HeadRecord {
+        slot: 200,
+        block_root: [0x41; 32],
+        state_root: [0x42; 32],
+        source: HeadSource::FinalityUpdate,
+        anchor_root: [3; 32],
+        updated_at: 1_760_000_300,
+        execution: Some(execution),
+    };
+    let head_js = js_object(&[
+        ("slot", js_big(200)),
+        ("block_root", js_bytes(&[0x41; 32])),
+        ("state_root", js_bytes(&[0x42; 32])),
+        ("source", "finality-update".into()),
+        ("anchor_root", js_bytes(&[3; 32])),
+        ("updated_at", js_big(1_760_000_300)),
+        ("execution", execution_js.clone().into()),
+    ]);
+    put_raw(gvr, "head", "tip".into(), &head_js).await;
+    assert_eq!(store.head().await.unwrap(), Some(head));
+
+    let roots = AnchorRootsRecord {
+        block_root: [3; 32],
+        state_slot: 96,
+        block_roots: (0..8u8).map(|i| [i; 32]).collect(),
+        block_summary_roots: vec![[0x51; 32], [0x52; 32]],
+    };
+    let flat = |roots: &[[u8; 32]]| roots.iter().flatten().copied().collect::<Vec<u8>>();
+    let roots_js = js_object(&[
+        ("block_root", js_bytes(&[3; 32])),
+        ("state_slot", js_big(96)),
+        ("block_roots", js_bytes(&flat(&roots.block_roots))),
+        (
+            "block_summary_roots",
+            js_bytes(&flat(&roots.block_summary_roots)),
+        ),
+    ]);
+    put_raw(gvr, "anchor_roots", js_bytes(&[3; 32]), &roots_js).await;
+    assert_eq!(store.anchor_roots(&[3; 32]).await.unwrap(), Some(roots));
+
+    let cursor = BackfillCursor {
+        oldest_slot: 90,
+        oldest_root: [0x61; 32],
+        oldest_parent_root: [0x62; 32],
+        target_slot: 0,
+    };
+    let cursor_js = js_object(&[
+        ("oldest_slot", js_big(90)),
+        ("oldest_root", js_bytes(&[0x61; 32])),
+        ("oldest_parent_root", js_bytes(&[0x62; 32])),
+        ("target_slot", js_big(0)),
+    ]);
+    put_raw(gvr, "meta", "backfill_cursor".into(), &cursor_js).await;
+    put_raw(gvr, "meta", "active_anchor".into(), &js_bytes(&[3; 32])).await;
+    let kept = KeptStateRecord {
+        id: 7,
+        block_root: [3; 32],
+        state_root: [3 ^ 0xff; 32],
+        length: 3_000_000,
+        chunks: 3,
+    };
+    let kept_js = js_object(&[
+        ("id", JsValue::from_f64(7.0)),
+        ("block_root", js_bytes(&[3; 32])),
+        ("state_root", js_bytes(&[3 ^ 0xff; 32])),
+        ("length", js_big(3_000_000)),
+        ("chunks", JsValue::from_f64(3.0)),
+    ]);
+    put_raw(gvr, "meta", "kept_state".into(), &kept_js).await;
+    drop(store);
+    let store = IdbStore::open("mainnet", gvr).await.unwrap();
+    let meta = store.meta().await.unwrap();
+    assert_eq!(meta.schema_version, SCHEMA_VERSION);
+    assert_eq!(meta.genesis_validators_root, gvr);
+    assert_eq!(meta.active_anchor, Some([3; 32]));
+    assert_eq!(meta.backfill_cursor, Some(cursor));
+    assert_eq!(store.active_anchor().await.unwrap(), Some(full));
+    assert_eq!(store.kept_state().await.unwrap(), Some(kept));
+    store.delete().await.unwrap();
+}
+
+/// A stored record of the wrong shape is `CorruptRecord`, its reason naming the field (the path
+/// to it, for a nested one) and what was expected.
+#[wasm_bindgen_test]
+async fn a_corrupt_record_is_refused_naming_its_field() {
+    let gvr = [0xb3; 32];
+    let store = fresh(gvr).await;
+    let root = [6u8; 32];
+    let key = || js_bytes(&root);
+    let corrupt = |store: &'static str, reason: &str| StoreError::CorruptRecord {
+        store,
+        reason: reason.into(),
+    };
+    // Each case damages one field of a record the writer wrote.
+    type Damage = Box<dyn Fn(&JsValue)>;
+    let cases: Vec<(Damage, &str)> = vec![
+        (
+            Box::new(|r| js_set(r, "slot", &"192".into())),
+            "slot: expected a bigint, got a string",
+        ),
+        (
+            Box::new(|r| {
+                js_delete(r, "epoch");
+            }),
+            "epoch: missing",
+        ),
+        (
+            Box::new(|r| js_set(r, "stale", &JsValue::from_f64(1.0))),
+            "stale: expected a boolean, got a number",
+        ),
+        (
+            Box::new(|r| js_set(r, "trust", &"anyone".into())),
+            "trust: expected one of `checkpoint` `block-root` `provider` `file` `light-client` got \"anyone\"",
+        ),
+        (
+            Box::new(|r| {
+                let providers = js_sys::Array::of2(&"http://a".into(), &JsValue::from_f64(5.0));
+                js_set(r, "providers", &providers);
+            }),
+            "providers: element 1: expected a string, got a number",
+        ),
+        (
+            Box::new(|r| {
+                let committee = js_sys::Reflect::get(r, &"current_sync_committee".into()).unwrap();
+                js_set(&committee, "aggregate_pubkey", &js_bytes(&[9; 47]));
+            }),
+            "current_sync_committee.aggregate_pubkey: expected 48 bytes, got 47",
+        ),
+        (
+            Box::new(|r| {
+                let committee = js_sys::Reflect::get(r, &"current_sync_committee".into()).unwrap();
+                js_set(&committee, "pubkeys", &js_bytes(&[9; 50]));
+            }),
+            "current_sync_committee.pubkeys: expected a multiple of 48 bytes, got 50",
+        ),
+        (
+            Box::new(|r| js_set(r, "block_root", &js_sys::Array::of1(&JsValue::from_f64(300.0)))),
+            "block_root: expected bytes, got an array of other values",
+        ),
+        (
+            Box::new(|r| {
+                let payload = js_object(&[
+                    ("status", "late".into()),
+                    ("block_hash", js_bytes(&[1; 32])),
+                    ("latest_block_hash", js_bytes(&[2; 32])),
+                ]);
+                js_set(r, "payload", &payload);
+            }),
+            "payload.status: expected one of `full` `empty` got \"late\"",
+        ),
+    ];
+    for (damage, reason) in cases {
+        let record = encode(&anchor(6, 192));
+        damage(&record);
+        put_raw(gvr, "anchors", key(), &record).await;
+        assert_eq!(
+            store.anchor(&root).await.unwrap_err(),
+            corrupt("anchors", reason)
+        );
+        assert_eq!(
+            store.anchors().await.unwrap_err(),
+            corrupt("anchors", reason),
+            "every read of the anchors refuses it"
+        );
+    }
+    put_raw(gvr, "anchors", key(), &"an anchor".into()).await;
+    assert_eq!(
+        store.anchor(&root).await.unwrap_err(),
+        corrupt("anchors", "expected an object, got a string")
+    );
+
+    let head = encode(&head_of(
+        &header(200, [1; 32]),
+        root,
+        HeadSource::Checkpoints,
+    ));
+    js_delete(&head, "source");
+    put_raw(gvr, "head", "tip".into(), &head).await;
+    assert_eq!(
+        store.head().await,
+        Err(StoreError::CorruptRecord {
+            store: "head",
+            reason: "source: missing".into()
+        })
+    );
+
+    let roots = js_object(&[
+        ("block_root", key()),
+        ("state_slot", js_big(192)),
+        ("block_roots", js_bytes(&[0; 33])),
+        ("block_summary_roots", js_bytes(&[])),
+    ]);
+    put_raw(gvr, "anchor_roots", key(), &roots).await;
+    assert_eq!(
+        store.anchor_roots(&root).await,
+        Err(StoreError::CorruptRecord {
+            store: "anchor_roots",
+            reason: "block_roots: expected a multiple of 32 bytes, got 33".into()
+        })
+    );
+    js_set(&roots, "block_roots", &js_bytes(&[0; 96]));
+    put_raw(gvr, "anchor_roots", key(), &roots).await;
+    assert_eq!(
+        store.anchor_roots(&root).await,
+        Err(StoreError::CorruptRecord {
+            store: "anchor_roots",
+            reason: "block_roots: expected SLOTS_PER_HISTORICAL_ROOT block roots (a power of two), got 3 block roots".into()
+        })
+    );
+
+    // A `meta` value names its key first; a damaged one stops the store from opening.
+    let (_, cursor) = chain(&[100, 101]);
+    let cursor = encode(&cursor);
+    js_set(&cursor, "oldest_slot", &JsValue::from_f64(1.5));
+    put_raw(gvr, "meta", "backfill_cursor".into(), &cursor).await;
+    let refused = corrupt(
+        "meta",
+        "backfill_cursor.oldest_slot: expected a bigint, got a number",
+    );
+    assert_eq!(store.meta().await.unwrap_err(), refused);
+    drop(store);
+    assert_eq!(
+        IdbStore::open("mainnet", gvr).await.unwrap_err(),
+        refused,
+        "the store does not open over it"
+    );
+    IdbStore::delete_database(&gvr).await.unwrap();
+}

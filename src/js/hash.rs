@@ -54,7 +54,10 @@ pub(super) fn byte_count(what: &str, n: f64) -> Result<usize, JsValue> {
     } else {
         Err(js_error(
             "INVALID_ARGUMENT",
-            &format!("{what}: expected a byte count below 2^32, got {n}"),
+            &format!(
+                "{what}: expected a byte count below 2^32, got {}",
+                crate::config::NumberText(n)
+            ),
             None,
         ))
     }

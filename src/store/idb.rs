@@ -16,12 +16,13 @@
 //! one; the transaction's `complete` or `abort` event is the only outcome that counts, so a
 //! failing request (or a closed tab) aborts the whole write.
 
+mod read;
+
 use std::cell::RefCell;
 use std::future::IntoFuture;
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -38,8 +39,9 @@ use super::{
     check_state_chunk, check_truncate, database_name, new_headers, state_chunk_key, validate_batch,
     validate_roots, AnchorRecord, AnchorRootsRecord, BackfillCursor, HeadRecord, HeaderRecord,
     KeptStateRecord, MetaRecord, RebuiltBackfill, Root, Store, StoreDump, StoreError,
-    HEADER_SSZ_LEN, SCHEMA_VERSION, STATE_CHUNK_LAST,
+    SCHEMA_VERSION, STATE_CHUNK_LAST,
 };
+use read::{field, object, Bad, FromJs};
 
 const ANCHORS: &str = "anchors";
 /// The one-record-per-header store of schemas 1 to 3, migrated into `header_packs`.
@@ -64,11 +66,21 @@ const KEY_KEPT_STATE: &str = "kept_state";
 const KEY_COUNT: &str = "header_count";
 
 /// Which network a database belongs to, written once when it is created.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Identity {
     network: String,
     #[serde(with = "bytes32")]
     genesis_validators_root: Root,
+}
+
+impl FromJs for Identity {
+    fn from_js(value: &JsValue) -> Result<Self, Bad> {
+        let value = object(value)?;
+        Ok(Identity {
+            network: field(value, "network")?,
+            genesis_validators_root: field(value, "genesis_validators_root")?,
+        })
+    }
 }
 
 /// A [`Store`] in the browser's IndexedDB, one database per network.
@@ -131,11 +143,23 @@ fn to_js<T: Serialize + ?Sized>(value: &T, operation: &'static str) -> Result<Js
         })
 }
 
-fn from_js<T: DeserializeOwned>(value: JsValue, store: &'static str) -> Result<T, StoreError> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| StoreError::CorruptRecord {
+/// A record of `store` read back (see [`read`]); a value of the wrong shape is
+/// [`StoreError::CorruptRecord`] naming the field.
+fn from_js<T: FromJs>(value: JsValue, store: &'static str) -> Result<T, StoreError> {
+    T::from_js(&value).map_err(|e| corrupt(store, e))
+}
+
+/// The value of the `meta` key `key` read back, as [`from_js`] with the key as the outermost
+/// field name (`backfill_cursor.oldest_slot: …`).
+fn meta_from_js<T: FromJs>(value: JsValue, key: &'static str) -> Result<T, StoreError> {
+    T::from_js(&value).map_err(|e| corrupt(META, e.within(key)))
+}
+
+fn corrupt(store: &'static str, bad: Bad) -> StoreError {
+    StoreError::CorruptRecord {
         store,
-        reason: e.to_string(),
-    })
+        reason: bad.to_string(),
+    }
 }
 
 fn root_key(root: &Root) -> JsValue {
@@ -222,33 +246,6 @@ async fn quota_exceeded(operation: &'static str, needed: Option<u64>) -> StoreEr
     }
 }
 
-/// A per-header record of schemas 1 to 3 (moved into packs by the schema-4 migration) read field
-/// by field: two byte copies and a number, instead of the generic serde walk; any other shape
-/// falls back to it, which names what is wrong.
-fn header_from_js(value: JsValue) -> Result<HeaderRecord, StoreError> {
-    let fast = || -> Option<HeaderRecord> {
-        let field = |name: &str| js_sys::Reflect::get(&value, &name.into()).ok();
-        let slot = field("slot")?;
-        let slot = match slot.as_f64() {
-            Some(n) => n as u64,
-            None => u64::try_from(slot.dyn_into::<js_sys::BigInt>().ok()?).ok()?,
-        };
-        let bytes = |name: &str, out: &mut [u8]| -> Option<()> {
-            let array = field(name)?.dyn_into::<js_sys::Uint8Array>().ok()?;
-            (array.length() as usize == out.len()).then(|| array.copy_to(out))
-        };
-        let mut header = [0u8; HEADER_SSZ_LEN];
-        let mut root = [0u8; 32];
-        bytes("header", &mut header)?;
-        bytes("root", &mut root)?;
-        Some(HeaderRecord { slot, header, root })
-    };
-    match fast() {
-        Some(record) => Ok(record),
-        None => from_js(value, HEADERS),
-    }
-}
-
 /// Reads the stored backfill cursor inside a transaction that includes `meta`.
 async fn read_cursor(
     meta: &idb::ObjectStore,
@@ -258,7 +255,7 @@ async fn read_cursor(
         .map_err(backend(operation))?
         .await
         .map_err(backend(operation))?
-        .map(|v| from_js(v, META))
+        .map(|v| meta_from_js(v, KEY_CURSOR))
         .transpose()
 }
 
@@ -566,7 +563,7 @@ async fn move_headers(
         }
         let mut records = std::mem::take(&mut carry);
         for (key, value) in keys.iter().zip(values) {
-            if let Ok(h) = header_from_js(value) {
+            if let Ok(h) = from_js::<HeaderRecord>(value, HEADERS) {
                 if key.as_f64() == Some(h.slot as f64) && h.encoded_slot() == h.slot {
                     records.push(h);
                 }
@@ -744,7 +741,7 @@ impl IdbStore {
         let cursor = cursor.await.map_err(backend("read meta"))?;
 
         let schema_version: u32 = match schema {
-            Some(v) => from_js(v, META)?,
+            Some(v) => meta_from_js(v, KEY_SCHEMA)?,
             None => {
                 return Err(StoreError::CorruptRecord {
                     store: META,
@@ -753,7 +750,7 @@ impl IdbStore {
             }
         };
         let identity: Identity = match identity {
-            Some(v) => from_js(v, META)?,
+            Some(v) => meta_from_js(v, KEY_IDENTITY)?,
             None => {
                 return Err(StoreError::CorruptRecord {
                     store: META,
@@ -761,14 +758,12 @@ impl IdbStore {
                 })
             }
         };
-        #[derive(Deserialize)]
-        struct RootValue(#[serde(with = "bytes32")] Root);
         let active_anchor = match active {
-            Some(v) => Some(from_js::<RootValue>(v, META)?.0),
+            Some(v) => Some(meta_from_js::<Root>(v, KEY_ACTIVE)?),
             None => None,
         };
         let backfill_cursor = match cursor {
-            Some(v) => Some(from_js::<BackfillCursor>(v, META)?),
+            Some(v) => Some(meta_from_js::<BackfillCursor>(v, KEY_CURSOR)?),
             None => None,
         };
         Ok(MetaRecord {
@@ -1373,7 +1368,7 @@ impl Store for IdbStore {
     async fn kept_state(&self) -> Result<Option<KeptStateRecord>, StoreError> {
         let key = JsValue::from_str(KEY_KEPT_STATE);
         let value = self.get_one(META, key, "read kept state").await?;
-        value.map(|v| from_js(v, META)).transpose()
+        value.map(|v| meta_from_js(v, KEY_KEPT_STATE)).transpose()
     }
 
     async fn state_chunk(&self, id: u32, index: u32) -> Result<Option<Vec<u8>>, StoreError> {

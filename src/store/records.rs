@@ -2,7 +2,9 @@
 //!
 //! Byte fields serialise through `serialize_bytes`, so IndexedDB (via `serde-wasm-bindgen`) stores
 //! them as `Uint8Array`s, not as hex strings or arrays of numbers; `u64` fields become `BigInt`s
-//! there, so Gwei totals above 2^53 survive.
+//! there, so Gwei totals above 2^53 survive. The wasm reads them back without serde
+//! (`super::idb`'s reader, field by field, the same shapes); the `Deserialize` impls here serve the
+//! native side (JSON of the records, their tests).
 
 use serde::{Deserialize, Serialize};
 
