@@ -111,16 +111,21 @@ fn below(cursor: &BackfillCursor, slots: &[u64]) -> (Vec<HeaderRecord>, Backfill
     (headers, next)
 }
 
-/// Writes `header` straight into its pack in the `header_packs` object store, bypassing every
-/// check: a record no writer of this library leaves (a stray header below the cursor).
-async fn plant_header(gvr: [u8; 32], header: &HeaderRecord) {
-    use beacon_lightsync::store::pack::{decode_pack, encode_pack, merge_pack, pack_index};
-    let db = idb::Factory::new()
+/// `gvr`'s database opened with the `idb` crate directly, around the library.
+async fn open_raw(gvr: [u8; 32]) -> idb::Database {
+    idb::Factory::new()
         .unwrap()
         .open(&database_name(&gvr), None)
         .unwrap()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Writes `header` straight into its pack in the `header_packs` object store, bypassing every
+/// check: a record no writer of this library leaves (a stray header below the cursor).
+async fn plant_header(gvr: [u8; 32], header: &HeaderRecord) {
+    use beacon_lightsync::store::pack::{decode_pack, encode_pack, merge_pack, pack_index};
+    let db = open_raw(gvr).await;
     let tx = db
         .transaction(&["header_packs"], idb::TransactionMode::ReadWrite)
         .unwrap();
@@ -820,6 +825,25 @@ fn js_object(fields: &[(&str, JsValue)]) -> js_sys::Object {
     object
 }
 
+/// A stored anchor record: the fields the cases here share (as `anchor()` makes them), then
+/// `fields`.
+fn anchor_js(fields: &[(&str, JsValue)]) -> js_sys::Object {
+    let shared = [
+        ("network", "mainnet".into()),
+        ("fork", "electra".into()),
+        ("linked_through_latest_block_header", true.into()),
+        (
+            "providers",
+            js_sys::Array::of1(&"http://127.0.0.1:5052".into()).into(),
+        ),
+        ("ws_period_epochs", js_big(3532)),
+        ("total_active_balance", js_big(34_123_456_789_012_345)),
+        ("active_validators", js_big(1_061_234)),
+        ("created_at", js_big(1_760_000_000)),
+    ];
+    js_object(&[&shared[..], fields].concat())
+}
+
 fn js_bytes(bytes: &[u8]) -> JsValue {
     js_sys::Uint8Array::from(bytes).into()
 }
@@ -843,12 +867,7 @@ fn js_delete(object: &JsValue, name: &str) {
 /// Puts `value` under `key` in the object store `name` of `gvr`'s database, bypassing every
 /// check of the library (a record as another version left it, or damaged).
 async fn put_raw(gvr: [u8; 32], name: &str, key: JsValue, value: &JsValue) {
-    let db = idb::Factory::new()
-        .unwrap()
-        .open(&database_name(&gvr), None)
-        .unwrap()
-        .await
-        .unwrap();
+    let db = open_raw(gvr).await;
     let tx = db
         .transaction(&[name], idb::TransactionMode::ReadWrite)
         .unwrap();
@@ -910,25 +929,14 @@ async fn records_in_the_stored_shape_read_back_equal() {
         ("receipts_root", js_bytes(&execution.receipts_root)),
         ("timestamp", js_big(execution.timestamp)),
     ]);
-    let full_js = js_object(&[
-        ("network", "mainnet".into()),
+    let full_js = anchor_js(&[
         ("slot", js_big(96)),
         ("epoch", js_big(3)),
         ("block_root", js_bytes(&[3; 32])),
         ("state_root", js_bytes(&[3 ^ 0xff; 32])),
-        ("fork", "electra".into()),
         ("trust", "light-client".into()),
-        ("linked_through_latest_block_header", true.into()),
-        (
-            "providers",
-            js_sys::Array::of1(&"http://127.0.0.1:5052".into()).into(),
-        ),
-        ("ws_period_epochs", js_big(3532)),
-        ("total_active_balance", js_big(34_123_456_789_012_345)),
-        ("active_validators", js_big(1_061_234)),
         ("current_sync_committee", committee_js(&committee)),
         ("next_sync_committee", JsValue::UNDEFINED),
-        ("created_at", js_big(1_760_000_000)),
         ("stale", true.into()),
         ("execution", execution_js.clone().into()),
         (
@@ -950,8 +958,7 @@ async fn records_in_the_stored_shape_read_back_equal() {
         current_sync_committee: None,
         ..anchor(4, 128)
     };
-    let old_js = js_object(&[
-        ("network", "mainnet".into()),
+    let old_js = anchor_js(&[
         ("slot", js_big(128)),
         ("epoch", JsValue::from_f64(4.0)),
         (
@@ -959,19 +966,9 @@ async fn records_in_the_stored_shape_read_back_equal() {
             js_sys::Uint8Array::from(&[4u8; 32][..]).buffer().into(),
         ),
         ("state_root", js_bytes(&[4 ^ 0xff; 32])),
-        ("fork", "electra".into()),
         ("trust", "checkpoint".into()),
-        ("linked_through_latest_block_header", true.into()),
-        (
-            "providers",
-            js_sys::Array::of1(&"http://127.0.0.1:5052".into()).into(),
-        ),
-        ("ws_period_epochs", js_big(3532)),
-        ("total_active_balance", js_big(34_123_456_789_012_345)),
-        ("active_validators", js_big(1_061_234)),
         ("current_sync_committee", JsValue::NULL),
         ("next_sync_committee", committee_js(&committee)),
-        ("created_at", js_big(1_760_000_000)),
         ("stale", false.into()),
     ]);
     put_raw(gvr, "anchors", js_bytes(&[4; 32]), &old_js).await;
