@@ -8,7 +8,8 @@
 //! Kernels (all produce identical output, checked against `sha2` and the NIST vectors):
 //! - [`Kernel::Scalar`]: portable, one node at a time, precomputed padding block.
 //! - [`Kernel::Sha2Crate`]: `sha2::compress256` over both blocks (uses SHA-NI/ARMv8 crypto when
-//!   present); kept as the reference point and as the fallback on other native targets.
+//!   present); kept as the reference point and as the fallback on other native targets. Native
+//!   only: in wasm it would be a third SHA-256 beside the two below (8 KB of code).
 //! - [`Kernel::ShaNi`] (x86_64, `sha`+`sse4.1`): SHA-NI, two independent nodes interleaved so the
 //!   `sha256rnds2` latency chain of one node hides behind the other.
 //! - [`Kernel::Sse2x4`], [`Kernel::Avx2x8`], [`Kernel::Avx512x16`] (x86_64): one node per SIMD
@@ -118,7 +119,9 @@ impl Kernel {
     /// Whether this kernel is compiled in and the running CPU supports it.
     pub fn is_available(self) -> bool {
         match self {
-            Kernel::Scalar | Kernel::Sha2Crate => true,
+            Kernel::Scalar => true,
+            #[cfg(not(target_arch = "wasm32"))]
+            Kernel::Sha2Crate => true,
             #[cfg(target_arch = "x86_64")]
             Kernel::ShaNi => {
                 std::is_x86_feature_detected!("sha")
@@ -156,6 +159,7 @@ impl Kernel {
         }
         match self {
             Kernel::Scalar => scalar::hash_nodes(input, out),
+            #[cfg(not(target_arch = "wasm32"))]
             Kernel::Sha2Crate => sha2_crate::hash_nodes(input, out),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: is_available() checked the CPU features each kernel is compiled for.
@@ -334,6 +338,7 @@ mod scalar {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 mod sha2_crate {
     use sha2::digest::generic_array::GenericArray;
 
