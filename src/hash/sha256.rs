@@ -9,7 +9,8 @@
 //! - [`Kernel::Scalar`]: portable, one node at a time, precomputed padding block.
 //! - [`Kernel::Sha2Crate`]: `sha2::compress256` over both blocks (uses SHA-NI/ARMv8 crypto when
 //!   present); kept as the reference point and as the fallback on other native targets. Native
-//!   only: in wasm it would be a third SHA-256 beside the two below (8 KB of code).
+//!   only: the wasm's merkleization has the two kernels below (`sha2` itself stays in the wasm
+//!   for the light client's branch and fork-digest hashes).
 //! - [`Kernel::ShaNi`] (x86_64, `sha`+`sse4.1`): SHA-NI, two independent nodes interleaved so the
 //!   `sha256rnds2` latency chain of one node hides behind the other.
 //! - [`Kernel::Sse2x4`], [`Kernel::Avx2x8`], [`Kernel::Avx512x16`] (x86_64): one node per SIMD
