@@ -1159,13 +1159,7 @@ async fn a_corrupt_record_is_refused_naming_its_field() {
     ));
     js_delete(&head, "source");
     put_raw(gvr, "head", "tip".into(), &head).await;
-    assert_eq!(
-        store.head().await,
-        Err(StoreError::CorruptRecord {
-            store: "head",
-            reason: "source: missing".into()
-        })
-    );
+    assert_eq!(store.head().await, Err(corrupt("head", "source: missing")));
 
     let roots = js_object(&[
         ("block_root", key()),
@@ -1176,19 +1170,16 @@ async fn a_corrupt_record_is_refused_naming_its_field() {
     put_raw(gvr, "anchor_roots", key(), &roots).await;
     assert_eq!(
         store.anchor_roots(&root).await,
-        Err(StoreError::CorruptRecord {
-            store: "anchor_roots",
-            reason: "block_roots: expected a multiple of 32 bytes, got 33".into()
-        })
+        Err(corrupt(
+            "anchor_roots",
+            "block_roots: expected a multiple of 32 bytes, got 33"
+        ))
     );
     js_set(&roots, "block_roots", &js_bytes(&[0; 96]));
     put_raw(gvr, "anchor_roots", key(), &roots).await;
     assert_eq!(
         store.anchor_roots(&root).await,
-        Err(StoreError::CorruptRecord {
-            store: "anchor_roots",
-            reason: "block_roots: expected SLOTS_PER_HISTORICAL_ROOT block roots (a power of two), got 3 block roots".into()
-        })
+        Err(corrupt("anchor_roots", "block_roots: expected SLOTS_PER_HISTORICAL_ROOT block roots (a power of two), got 3 block roots"))
     );
 
     // A `meta` value names its key first; a damaged one stops the store from opening.

@@ -461,14 +461,17 @@ impl<P: Preset> TrustedCommittee<P> {
     ) -> Result<(SignatureCheck, AggregatePath), UpdateFailure> {
         let (sum, path) = self.participants_aggregate_by(bits, allow_committee_minus_absent)?;
         let participants = sum_bits::<P>(bits);
+        // `CoreVerify` steps 1-3: the signature decodes and is in the G2 subgroup.
         let signature = Signature::from_bytes(signature)
             .map_err(|reason| UpdateFailure::InvalidSignatureEncoding { reason })?;
+        // Step 4: `KeyValidate` of the aggregate.
         let aggregate =
             sum.key_validate()
                 .map_err(|reason| UpdateFailure::InvalidAggregatePublicKey {
                     participants,
                     reason,
                 })?;
+        // Steps 5-9 start with hash_to_point of the message; the pairing is left to the check.
         let message = bls::MessagePoint::hash(signing_root.as_slice());
         let check = SignatureCheck {
             aggregate,
