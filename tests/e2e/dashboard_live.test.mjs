@@ -44,7 +44,9 @@ test("the dashboard's custom network on a live devnet: synced from the provider'
   while (shown.size < 2) {
     assert.ok(Date.now() < deadline, `expected 2 distinct followed heads within 40 s, got ${JSON.stringify([...shown.values()])}`);
     const el = page.locator("[data-testid=head]");
-    const [text, root] = [await el.innerText(), await el.getAttribute("title")];
+    // Text and title read in one step: read apart, an update between them pairs one head's
+    // slot with the next head's root.
+    const [text, root] = await el.evaluate((e) => [e.innerText, e.getAttribute("title")]);
     const m = / ([\d,]+), .* \(followed\)$/.exec(text);
     if (m && Number(m[1].replace(/,/g, "")) > anchorSlot && !shown.has(root)) shown.set(root, { slot: Number(m[1].replace(/,/g, "")), root, text });
     await new Promise((r) => setTimeout(r, 100));
