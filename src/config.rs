@@ -876,9 +876,7 @@ fn top_level_scalars(text: &str) -> Result<BTreeMap<String, String>, ConfigError
 
 /// Parses a 4-byte 0x-hex fork version.
 fn parse_version(value: &str) -> Option<Version> {
-    let hex_part = value.trim().strip_prefix("0x")?;
-    let bytes = hex::decode(hex_part).ok()?;
-    (bytes.len() == 4).then(|| Version::from_slice(&bytes))
+    crate::types::parse_hex0x::<4>(value.trim()).map(Version::from)
 }
 
 #[cfg(test)]

@@ -207,12 +207,10 @@ fn integer(o: &OptionValue, key: &str) -> Result<Option<u64>, OptionsError> {
 
 /// A block root option: `0x` + 64 hex digits.
 pub fn parse_root(text: &str, key: &'static str) -> Result<[u8; 32], OptionsError> {
-    let err = || OptionsError::Root {
+    crate::types::parse_hex0x(text).ok_or_else(|| OptionsError::Root {
         key,
         got: text.to_string(),
-    };
-    let bytes = hex::decode(text.strip_prefix("0x").ok_or_else(err)?).map_err(|_| err())?;
-    bytes.try_into().map_err(|_| err())
+    })
 }
 
 /// The trust inputs of the options, as given.

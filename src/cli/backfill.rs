@@ -30,7 +30,7 @@ use crate::ctx::{Ctx, Env};
 use crate::event::Event;
 use crate::network::{check_providers_genesis, NetworkChoice};
 use crate::store::{AnchorRecord, MemoryStore, Store, Trust};
-use crate::types::hex0x;
+use crate::types::{hex0x, parse_hex0x};
 use crate::ws::SystemClock;
 use futures::executor::block_on;
 
@@ -69,11 +69,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--beacon-api" => urls = Some(parse_urls(&flags.value()?)?),
             "--network" => network = Some(NetworkChoice::from_arg(&flags.value()?)?),
             "--anchor-root" => {
-                anchor_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
-                    let bytes =
-                        hex::decode(v.strip_prefix("0x").filter(|h| h.len() == 64)?).ok()?;
-                    <[u8; 32]>::try_from(bytes).ok()
-                })?)
+                anchor_root = Some(flags.parse_with("0x + 64 hex digits", parse_hex0x)?)
             }
             "--to-slot" => {
                 target = flags.parse_with("a slot number or `genesis`", |v| match v {

@@ -22,7 +22,7 @@ use crate::light::input::{
 use crate::light::sync_protocol::initialize_light_client_store;
 use crate::light::verifier::verify_updates;
 use crate::network::NetworkChoice;
-use crate::types::{ForkName, Hash256, Mainnet, Minimal, Preset, PresetName};
+use crate::types::{parse_hex0x, ForkName, Hash256, Mainnet, Minimal, Preset, PresetName};
 
 const USAGE: &str = "usage: lightsync light-verify --network NETWORK --trusted-block-root 0xROOT \
 --bootstrap FILE [--updates FILE ...] [--finality-update FILE] [--optimistic-update FILE] \
@@ -68,10 +68,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--beacon-api" => urls = parse_urls(&flags.value()?)?,
             "--timeout-ms" => timeout_ms = flags.parse("milliseconds")?,
             "--trusted-block-root" => {
-                trusted_root = Some(flags.parse_with("0x + 64 hex digits", |v| {
-                    let ok = v.len() == 66 && v.starts_with("0x");
-                    v.parse::<Hash256>().ok().filter(|_| ok)
-                })?)
+                trusted_root = Some(
+                    flags
+                        .parse_with("0x + 64 hex digits", |v| parse_hex0x(v).map(Hash256::from))?,
+                )
             }
             "--bootstrap" => bootstrap = Some(flags.value()?),
             "--updates" => updates.push(flags.value()?),

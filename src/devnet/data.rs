@@ -14,12 +14,7 @@ pub use crate::types::Root;
 
 /// Parses `0x` + 64 hex digits.
 pub fn parse_root(s: &str) -> Option<Root> {
-    let h = s.strip_prefix("0x")?;
-    if h.len() != 64 {
-        return None;
-    }
-    let v = hex::decode(h).ok()?;
-    v.try_into().ok()
+    crate::types::parse_hex0x(s)
 }
 
 /// A signed beacon block header as served by `/eth/v1/beacon/headers`.

@@ -183,14 +183,10 @@ fn root_at(v: &serde_json::Value, path: &[&str]) -> Option<Root> {
 
 /// A `BeaconBlockHeader` JSON object plus a signature → entry (root computed from the message).
 fn header_from_json(msg: &serde_json::Value, signature: Option<&str>) -> Option<HeaderEntry> {
-    let mut sig = [0u8; 96];
-    if let Some(s) = signature {
-        let b = hex::decode(s.strip_prefix("0x")?).ok()?;
-        if b.len() != 96 {
-            return None;
-        }
-        sig.copy_from_slice(&b);
-    }
+    let sig = match signature {
+        Some(s) => crate::types::parse_hex0x::<96>(s)?,
+        None => [0u8; 96],
+    };
     let mut h = HeaderEntry {
         slot: u64_at(msg, &["slot"])?,
         proposer_index: u64_at(msg, &["proposer_index"])?,
@@ -278,10 +274,8 @@ fn read_spec(
 }
 
 fn fork_schedule(spec: &serde_json::Map<String, serde_json::Value>) -> Vec<ForkEntry> {
-    let version = |k: &str| -> Option<[u8; 4]> {
-        let s = spec.get(k)?.as_str()?;
-        hex::decode(s.strip_prefix("0x")?).ok()?.try_into().ok()
-    };
+    let version =
+        |k: &str| -> Option<[u8; 4]> { crate::types::parse_hex0x(spec.get(k)?.as_str()?) };
     let mut out = Vec::new();
     let Some(mut prev) = version("GENESIS_FORK_VERSION") else {
         return out;
@@ -481,19 +475,18 @@ fn lc_ssz(fork: &str, kind: LcKind, json: &serde_json::Value) -> Option<Vec<u8>>
     use crate::types::Mainnet;
     let fork: ForkName = fork.parse().ok()?;
     let json = json.clone();
+    macro_rules! reencode {
+        ($ty:ident) => {
+            $ty::<Mainnet>::from_json_value(fork, json)
+                .ok()
+                .map(|v| v.as_ssz_bytes())
+        };
+    }
     match kind {
-        LcKind::Bootstrap => Bootstrap::<Mainnet>::from_json_value(fork, json)
-            .ok()
-            .map(|v| v.as_ssz_bytes()),
-        LcKind::Update => Update::<Mainnet>::from_json_value(fork, json)
-            .ok()
-            .map(|v| v.as_ssz_bytes()),
-        LcKind::Finality => Finality::<Mainnet>::from_json_value(fork, json)
-            .ok()
-            .map(|v| v.as_ssz_bytes()),
-        LcKind::Optimistic => Optimistic::<Mainnet>::from_json_value(fork, json)
-            .ok()
-            .map(|v| v.as_ssz_bytes()),
+        LcKind::Bootstrap => reencode!(Bootstrap),
+        LcKind::Update => reencode!(Update),
+        LcKind::Finality => reencode!(Finality),
+        LcKind::Optimistic => reencode!(Optimistic),
     }
 }
 

@@ -94,6 +94,15 @@ pub type Hash256 = B256;
 pub fn hex0x(bytes: impl AsRef<[u8]>) -> String {
     format!("0x{}", hex::encode(bytes))
 }
+
+/// The reverse of [`hex0x`] for a fixed size: `0x` and exactly `2 * N` hex digits (either case)
+/// as `N` bytes, else `None`. Every `0x…` root, version and signature read from text goes
+/// through it, so all of them accept the same forms.
+pub fn parse_hex0x<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    hex::decode_to_slice(text.strip_prefix("0x")?, &mut bytes).ok()?;
+    Some(bytes)
+}
 /// SSZ `Bytes32`.
 pub type Bytes32 = B256;
 /// SSZ `Hash32`: an execution-layer hash.
