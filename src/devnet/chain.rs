@@ -189,6 +189,30 @@ impl fmt::Display for ChainError {
 
 impl std::error::Error for ChainError {}
 
+impl ChainError {
+    /// [`ChainError::BadOption`]: `--name`, what it takes, and the value given.
+    fn bad_option(name: &'static str, expected: impl Into<String>, got: impl ToString) -> Self {
+        ChainError::BadOption {
+            name,
+            expected: expected.into(),
+            got: got.to_string(),
+        }
+    }
+}
+
+/// `Ok` when option `name` is in range (`ok`), else its [`ChainError::BadOption`].
+fn require(
+    ok: bool,
+    name: &'static str,
+    expected: impl Into<String>,
+    got: impl ToString,
+) -> Result<(), ChainError> {
+    match ok {
+        true => Ok(()),
+        false => Err(ChainError::bad_option(name, expected, got)),
+    }
+}
+
 fn ssz_err<E: fmt::Debug>(what: &'static str) -> impl Fn(E) -> ChainError {
     move |e| ChainError::Ssz {
         what,
@@ -207,20 +231,16 @@ fn parse_fork(name: &str) -> Result<ForkName, ChainError> {
         "electra" => Ok(ForkName::Electra),
         "fulu" => Ok(ForkName::Fulu),
         "gloas" => Ok(ForkName::Gloas),
-        other => Err(ChainError::BadOption {
-            name: "fork",
-            expected: "electra, fulu or gloas".into(),
-            got: format!("`{other}`"),
-        }),
+        other => Err(ChainError::bad_option(
+            "fork",
+            "electra, fulu or gloas",
+            format!("`{other}`"),
+        )),
     }
 }
 
 fn unknown_preset(other: &str) -> ChainError {
-    ChainError::BadOption {
-        name: "preset",
-        expected: "mainnet or minimal".into(),
-        got: format!("`{other}`"),
-    }
+    ChainError::bad_option("preset", "mainnet or minimal", format!("`{other}`"))
 }
 
 /// Generates the chain described by `opts`.
@@ -238,29 +258,19 @@ pub fn generate(opts: &ChainOptions) -> Result<ChainData, ChainError> {
 fn chain_fork(opts: &ChainOptions) -> Result<ForkName, ChainError> {
     let mut fork = parse_fork(&opts.fork)?;
     if let Some(epoch) = opts.gloas_epoch {
-        if fork != ForkName::Fulu || epoch == 0 {
-            return Err(ChainError::BadOption {
-                name: "gloas-epoch",
-                expected: "an epoch from 1 on, with --fork fulu (the chain then forks to Gloas)"
-                    .into(),
-                got: format!("{epoch} with --fork {}", opts.fork),
-            });
-        }
+        require(
+            fork == ForkName::Fulu && epoch != 0,
+            "gloas-epoch",
+            "an epoch from 1 on, with --fork fulu (the chain then forks to Gloas)",
+            format!("{epoch} with --fork {}", opts.fork),
+        )?;
         fork = ForkName::Gloas;
     }
-    if opts.withheld_payload_percent > 50 {
-        return Err(ChainError::BadOption {
-            name: "withheld-payloads",
-            expected: "a percentage from 0 to 50".into(),
-            got: opts.withheld_payload_percent.to_string(),
-        });
-    }
-    if opts.empty_slot_percent > 50 {
-        return Err(ChainError::BadOption {
-            name: "empty-slots",
-            expected: "a percentage from 0 to 50".into(),
-            got: opts.empty_slot_percent.to_string(),
-        });
+    for (name, percent) in [
+        ("withheld-payloads", opts.withheld_payload_percent),
+        ("empty-slots", opts.empty_slot_percent),
+    ] {
+        require(percent <= 50, name, "a percentage from 0 to 50", percent)?;
     }
     Ok(fork)
 }
@@ -394,39 +404,35 @@ struct Generator<P: Preset> {
 impl<P: Preset> Generator<P> {
     fn new(opts: &ChainOptions, fork: ForkName) -> Result<Self, ChainError> {
         let spe = P::SLOTS_PER_EPOCH;
-        if opts.slots < 3 * spe {
-            return Err(ChainError::BadOption {
-                name: "slots",
-                expected: format!(
-                    "at least {} (3 epochs of this preset, so that an epoch is finalized)",
-                    3 * spe
-                ),
-                got: opts.slots.to_string(),
-            });
-        }
-        if opts.slots > 10_000_000 {
-            return Err(ChainError::BadOption {
-                name: "slots",
-                expected: "at most 10000000".into(),
-                got: opts.slots.to_string(),
-            });
-        }
-        let min_validators = P::SYNC_COMMITTEE_SIZE.min(64);
-        if opts.validators < min_validators || opts.validators > P::VALIDATOR_REGISTRY_LIMIT {
-            return Err(ChainError::BadOption {
-                name: "validators",
-                expected: format!("{min_validators}..={}", P::VALIDATOR_REGISTRY_LIMIT),
-                got: opts.validators.to_string(),
-            });
-        }
+        require(
+            opts.slots >= 3 * spe,
+            "slots",
+            format!(
+                "at least {} (3 epochs of this preset, so that an epoch is finalized)",
+                3 * spe
+            ),
+            opts.slots,
+        )?;
+        require(
+            opts.slots <= 10_000_000,
+            "slots",
+            "at most 10000000",
+            opts.slots,
+        )?;
+        let validators = P::SYNC_COMMITTEE_SIZE.min(64)..=P::VALIDATOR_REGISTRY_LIMIT;
+        require(
+            validators.contains(&opts.validators),
+            "validators",
+            format!("{}..={}", validators.start(), validators.end()),
+            opts.validators,
+        )?;
         let seconds_per_slot = opts.seconds_per_slot.unwrap_or_else(seconds_per_slot::<P>);
-        if seconds_per_slot == 0 || seconds_per_slot > 3600 {
-            return Err(ChainError::BadOption {
-                name: "seconds-per-slot",
-                expected: "1..=3600 seconds".into(),
-                got: seconds_per_slot.to_string(),
-            });
-        }
+        require(
+            (1..=3600).contains(&seconds_per_slot),
+            "seconds-per-slot",
+            "1..=3600 seconds",
+            seconds_per_slot,
+        )?;
         let genesis_time = opts.genesis_time.unwrap_or_else(|| {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -226,6 +226,14 @@ impl<P: Preset> Generator<P> {
         let bad_agg = self.sync_aggregate(att_root, sig, false)?;
         let mut fb = fin_branch.clone();
         fb[1][0] ^= 0xff;
+        // A copy of `$value` with one field replaced: the forged forms of an object.
+        macro_rules! forged {
+            ($value:expr, $field:ident = $forged:expr) => {{
+                let mut v = $value.clone();
+                v.$field = $forged;
+                v
+            }};
+        }
         macro_rules! objects {
             ($m:ident, $att:expr, $fin:expr) => {{
                 let update = $m::LightClientUpdate::<P> {
@@ -237,10 +245,8 @@ impl<P: Preset> Generator<P> {
                     sync_aggregate: agg.clone(),
                     signature_slot: sig,
                 };
-                let mut bad_sig = update.clone();
-                bad_sig.sync_aggregate = bad_agg.clone();
-                let mut bad_branch = update.clone();
-                bad_branch.finality_branch = fvec(&fb);
+                let bad_sig = forged!(update, sync_aggregate = bad_agg.clone());
+                let bad_branch = forged!(update, finality_branch = fvec(&fb));
                 let fin_update = $m::LightClientFinalityUpdate::<P> {
                     attested_header: $att.clone(),
                     finalized_header: $fin,
@@ -248,17 +254,14 @@ impl<P: Preset> Generator<P> {
                     sync_aggregate: agg.clone(),
                     signature_slot: sig,
                 };
-                let mut fu_bad_sig = fin_update.clone();
-                fu_bad_sig.sync_aggregate = bad_agg.clone();
-                let mut fu_bad_branch = fin_update.clone();
-                fu_bad_branch.finality_branch = fvec(&fb);
+                let fu_bad_sig = forged!(fin_update, sync_aggregate = bad_agg.clone());
+                let fu_bad_branch = forged!(fin_update, finality_branch = fvec(&fb));
                 let opt = $m::LightClientOptimisticUpdate::<P> {
                     attested_header: $att,
                     sync_aggregate: agg,
                     signature_slot: sig,
                 };
-                let mut opt_bad = opt.clone();
-                opt_bad.sync_aggregate = bad_agg;
+                let opt_bad = forged!(opt, sync_aggregate = bad_agg);
                 LcUpdates {
                     period,
                     update: self.lc_object(att, &update, Some(&bad_sig), Some(&bad_branch)),

@@ -34,7 +34,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::{
-    chain_fork, seconds_per_slot, unknown_preset, ChainError, ChainOptions, Generator, SlotKind,
+    chain_fork, require, seconds_per_slot, unknown_preset, ChainError, ChainOptions, Generator,
+    SlotKind,
 };
 use crate::devnet::data::{hex0x, ChainData, Root};
 use crate::types::{ForkName, Mainnet, Minimal, Preset};
@@ -94,13 +95,12 @@ impl LiveChain {
         let genesis_time = opts
             .genesis_time
             .unwrap_or_else(|| now.saturating_sub(opts.slots.saturating_mul(sps.max(1))));
-        if genesis_time > now {
-            return Err(ChainError::BadOption {
-                name: "genesis-time",
-                expected: format!("a time in the past for a live chain (now is {now})"),
-                got: genesis_time.to_string(),
-            });
-        }
+        require(
+            genesis_time <= now,
+            "genesis-time",
+            format!("a time in the past for a live chain (now is {now})"),
+            genesis_time,
+        )?;
         let mut o = opts.clone();
         o.genesis_time = Some(genesis_time);
         o.slots = (now - genesis_time) / sps.max(1);

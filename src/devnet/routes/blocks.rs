@@ -2,9 +2,10 @@
 //! `beacon/execution_payload_envelopes/{block_id}`.
 
 use super::{
-    envelope, not_found, pick_media, resolve_block, shared_body, Answer, Call, VERSION_HEADER,
+    envelope, enveloped, not_found, pick_media, resolve_block, shared_body, Answer, Call,
+    VERSION_HEADER,
 };
-use crate::devnet::data::hex0x;
+use crate::devnet::data::{hex0x, BlockEntry};
 use crate::devnet::http::{Media, Response};
 
 /// `/eth/v2/beacon/blocks/{block_id}`: in the forms the chain holds; 404 for a block known by its
@@ -23,15 +24,7 @@ pub fn block(c: &Call) -> Answer {
     .into_iter()
     .filter_map(|(held, m)| held.then_some(m))
     .collect();
-    let resp = match pick_media(c, &offered)? {
-        Media::Json => {
-            let mut env = envelope(c.chain, h.slot, b.json.clone().unwrap_or_default());
-            env["version"] = b.fork.clone().into();
-            Response::json(200, &env)
-        }
-        Media::Ssz => shared_body(Media::Ssz, b.ssz.clone().unwrap_or_default()),
-    };
-    Ok(resp.with_header(VERSION_HEADER, &b.fork))
+    versioned(c, h.slot, b, &offered)
 }
 
 /// `/eth/v1/beacon/execution_payload_envelopes/{block_id}`: the block's signed envelope (JSON
@@ -44,26 +37,29 @@ pub fn payload_envelope(c: &Call) -> Answer {
         .envelopes
         .get(&h.root)
         .ok_or_else(|| not_found("Execution payload envelope not found"))?;
-    let resp = match pick_media(c, &[Media::Json, Media::Ssz])? {
+    versioned(c, h.slot, e, &[Media::Json, Media::Ssz])
+}
+
+/// `entry` (a block or an envelope at `slot`) in the form of `offered` the request accepts: its
+/// JSON in the [`envelope`] with a `version`, or its SSZ; `Eth-Consensus-Version` either way.
+fn versioned(c: &Call, slot: u64, entry: &BlockEntry, offered: &[Media]) -> Answer {
+    let resp = match pick_media(c, offered)? {
         Media::Json => {
-            let mut env = envelope(c.chain, h.slot, e.json.clone().unwrap_or_default());
-            env["version"] = e.fork.clone().into();
+            let mut env = envelope(c.chain, slot, entry.json.clone().unwrap_or_default());
+            env["version"] = entry.fork.clone().into();
             Response::json(200, &env)
         }
-        Media::Ssz => shared_body(Media::Ssz, e.ssz.clone().unwrap_or_default()),
+        Media::Ssz => shared_body(Media::Ssz, entry.ssz.clone().unwrap_or_default()),
     };
-    Ok(resp.with_header(VERSION_HEADER, &e.fork))
+    Ok(resp.with_header(VERSION_HEADER, &entry.fork))
 }
 
 /// `/eth/v1/beacon/blocks/{block_id}/root`.
 pub fn root(c: &Call) -> Answer {
     let (h, _) = resolve_block(c.chain, c.id)?;
-    Ok(Response::json(
-        200,
-        &envelope(
-            c.chain,
-            h.slot,
-            serde_json::json!({ "root": hex0x(h.root) }),
-        ),
-    ))
+    enveloped(
+        c.chain,
+        h.slot,
+        serde_json::json!({ "root": hex0x(h.root) }),
+    )
 }

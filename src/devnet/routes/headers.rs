@@ -1,7 +1,7 @@
 //! `beacon/headers` (`?slot=`, `?parent_root=`) and `beacon/headers/{block_id}`: JSON only, as
 //! the API defines them.
 
-use super::{bad_request, envelope, pick_media, resolve_block, Answer, Call};
+use super::{bad_request, enveloped, pick_media, resolve_block, Answer, Call};
 use crate::devnet::data::{parse_root, HeaderEntry};
 use crate::devnet::http::{Media, Response};
 
@@ -60,8 +60,5 @@ pub fn list(c: &Call) -> Answer {
 pub fn one(c: &Call) -> Answer {
     pick_media(c, &[Media::Json])?;
     let (h, canonical) = resolve_block(c.chain, c.id)?;
-    Ok(Response::json(
-        200,
-        &envelope(c.chain, h.slot, h.data_json(canonical)),
-    ))
+    enveloped(c.chain, h.slot, h.data_json(canonical))
 }

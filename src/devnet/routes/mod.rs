@@ -202,6 +202,11 @@ fn envelope(chain: &ChainData, slot: u64, data: serde_json::Value) -> serde_json
     })
 }
 
+/// A 200 whose JSON body is `data` at `slot` in the [`envelope`].
+fn enveloped(chain: &ChainData, slot: u64, data: serde_json::Value) -> Answer {
+    Ok(Response::json(200, &envelope(chain, slot, data)))
+}
+
 /// The header a block id names (and whether it is canonical), or the 400/404 answer.
 fn resolve_block<'a>(chain: &'a ChainData, id: &str) -> Result<(&'a HeaderEntry, bool), Response> {
     let missing = || not_found("Block not found");

@@ -4,7 +4,7 @@
 //! [`crate::devnet::chain`]), as a pruning node answers.
 
 use super::{
-    envelope, not_found, pick_media, resolve_state, shared_body, Answer, Call, VERSION_HEADER,
+    enveloped, not_found, pick_media, resolve_state, shared_body, Answer, Call, VERSION_HEADER,
 };
 use crate::devnet::data::hex0x;
 use crate::devnet::http::{Media, Response};
@@ -12,10 +12,7 @@ use crate::devnet::http::{Media, Response};
 /// `/eth/v1/beacon/states/{state_id}/root`.
 pub fn root(c: &Call) -> Answer {
     let (slot, root) = resolve_state(c.chain, c.id)?;
-    Ok(Response::json(
-        200,
-        &envelope(c.chain, slot, serde_json::json!({ "root": hex0x(root) })),
-    ))
+    enveloped(c.chain, slot, serde_json::json!({ "root": hex0x(root) }))
 }
 
 /// `/eth/v1/beacon/states/{state_id}/fork`: the fork of the state's epoch, from the schedule.
@@ -35,18 +32,15 @@ pub fn fork(c: &Call) -> Answer {
     } else {
         f.previous_version
     };
-    Ok(Response::json(
-        200,
-        &envelope(
-            chain,
-            slot,
-            serde_json::json!({
-                "previous_version": hex0x(previous),
-                "current_version": hex0x(f.current_version),
-                "epoch": f.epoch.to_string(),
-            }),
-        ),
-    ))
+    enveloped(
+        chain,
+        slot,
+        serde_json::json!({
+            "previous_version": hex0x(previous),
+            "current_version": hex0x(f.current_version),
+            "epoch": f.epoch.to_string(),
+        }),
+    )
 }
 
 /// `/eth/v1/beacon/states/{state_id}/finality_checkpoints`: the state's own checkpoints (the head
@@ -59,18 +53,15 @@ pub fn finality_checkpoints(c: &Call) -> Answer {
         None if Some(slot) == chain.head_slot => chain.checkpoints,
         None => return Err(not_found("State not retained by this node")),
     };
-    Ok(Response::json(
-        200,
-        &envelope(
-            chain,
-            slot,
-            serde_json::json!({
-                "previous_justified": cps.previous_justified.json(),
-                "current_justified": cps.current_justified.json(),
-                "finalized": cps.finalized.json(),
-            }),
-        ),
-    ))
+    enveloped(
+        chain,
+        slot,
+        serde_json::json!({
+            "previous_justified": cps.previous_justified.json(),
+            "current_justified": cps.current_justified.json(),
+            "finalized": cps.finalized.json(),
+        }),
+    )
 }
 
 /// `/eth/v2/debug/beacon/states/{state_id}`: SSZ always; JSON, the API's default, only for
