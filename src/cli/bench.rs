@@ -30,6 +30,20 @@ const ROOT_USAGE: &str =
   on T threads (default 1; tasks of merkle::StatePlan spread over the threads);\n\
   --json prints one JSON line {root, bytes, bestMs, medianMs, bestMBps, nodes, kernel, threads}";
 
+/// The flags of a bench command whose usage is `$usage`: a flag without its value prints
+/// `expected a value after FLAG` and the usage; rejected values are quoted in backticks.
+macro_rules! bench_flags {
+    ($args:expr, $usage:ident) => {
+        Flags::new(
+            $args,
+            Wording {
+                missing: |flag| format!("expected a value after {flag}\n{}", $usage),
+                quote: quote_backtick,
+            },
+        )
+    };
+}
+
 /// Runs the benchmark with `args` (after `bench`); returns the exit code.
 pub fn run(args: &[String]) -> i32 {
     let result = match args.first().map(String::as_str) {
@@ -100,19 +114,12 @@ fn run_root(args: &[String]) -> Result<(), String> {
     let (mut json, mut runs, mut threads) = (false, 5usize, 1usize);
     let (mut fork, mut preset) = (ForkName::Phase0, PresetName::Mainnet);
     let mut file = None;
-    let mut flags = Flags::new(
-        args,
-        Wording {
-            missing: |flag| format!("expected a value after {flag}\n{ROOT_USAGE}"),
-            quote: quote_backtick,
-        },
-    );
-    let positive = |v: &str| v.parse().ok().filter(|&n: &usize| n > 0);
+    let mut flags = bench_flags!(args, ROOT_USAGE);
     while let Some(a) = flags.next() {
         match a {
             "--json" => json = true,
-            "--runs" => runs = flags.parse_with("a positive count", positive)?,
-            "--threads" => threads = flags.parse_with("a positive count", positive)?,
+            "--runs" => runs = flags.positive_count()?,
+            "--threads" => threads = flags.positive_count()?,
             "--fork" => fork = flags.value()?.parse().map_err(|e| format!("--fork: {e}"))?,
             "--preset" => {
                 preset = flags
@@ -200,19 +207,10 @@ fn run_progressive(args: &[String]) -> Result<(), String> {
     use tree_hash::TreeHash;
 
     let (mut items, mut seconds) = (1_000_000usize, 0.5f64);
-    let mut flags = Flags::new(
-        args,
-        Wording {
-            missing: |flag| format!("expected a value after {flag}\n{PROGRESSIVE_USAGE}"),
-            quote: quote_backtick,
-        },
-    );
+    let mut flags = bench_flags!(args, PROGRESSIVE_USAGE);
     while let Some(a) = flags.next() {
         match a {
-            "--items" => {
-                items =
-                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
-            }
+            "--items" => items = flags.positive_count()?,
             "--seconds" => {
                 seconds = flags.parse_with("a positive number of seconds", |v| {
                     v.parse().ok().filter(|&s: &f64| s > 0.0 && s.is_finite())
@@ -312,23 +310,11 @@ const VERIFY_USAGE: &str = "usage: lightsync bench verify [--headers N] [--runs 
 /// `bench verify`: the whole-chain re-walk of `verifyStore()`, natively, over an in-memory store.
 fn run_verify(args: &[String]) -> Result<(), String> {
     let (mut headers, mut runs) = (1_000_000u64, 3usize);
-    let mut flags = Flags::new(
-        args,
-        Wording {
-            missing: |flag| format!("expected a value after {flag}\n{VERIFY_USAGE}"),
-            quote: quote_backtick,
-        },
-    );
+    let mut flags = bench_flags!(args, VERIFY_USAGE);
     while let Some(a) = flags.next() {
         match a {
-            "--headers" => {
-                headers =
-                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
-            }
-            "--runs" => {
-                runs =
-                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
-            }
+            "--headers" => headers = flags.positive_count()?,
+            "--runs" => runs = flags.positive_count()?,
             "-h" | "--help" => {
                 println!("{VERIFY_USAGE}");
                 return Ok(());
@@ -368,13 +354,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
     let mut state_path: Option<PathBuf> = None;
     let mut validators: Option<usize> = None;
     let mut seconds = 0.5f64;
-    let mut flags = Flags::new(
-        args,
-        Wording {
-            missing: |flag| format!("expected a value after {flag}\n{USAGE}"),
-            quote: quote_backtick,
-        },
-    );
+    let mut flags = bench_flags!(args, USAGE);
     while let Some(a) = flags.next() {
         match a {
             "--state" => state_path = Some(PathBuf::from(flags.value()?)),
@@ -588,19 +568,10 @@ const LIGHT_USAGE: &str = "usage: lightsync bench light [--rounds N] [--dir DIR]
 fn run_light(args: &[String]) -> Result<(), String> {
     let mut rounds = 5usize;
     let mut dir = None;
-    let mut flags = Flags::new(
-        args,
-        Wording {
-            missing: |flag| format!("expected a value after {flag}\n{LIGHT_USAGE}"),
-            quote: quote_backtick,
-        },
-    );
+    let mut flags = bench_flags!(args, LIGHT_USAGE);
     while let Some(a) = flags.next() {
         match a {
-            "--rounds" => {
-                rounds =
-                    flags.parse_with("a positive count", |v| v.parse().ok().filter(|&n| n > 0))?
-            }
+            "--rounds" => rounds = flags.positive_count()?,
             "--dir" => dir = Some(PathBuf::from(flags.value()?)),
             "-h" | "--help" => {
                 println!("{LIGHT_USAGE}");

@@ -73,6 +73,17 @@ fn parse_blob_schedule(text: &str) -> Result<Vec<BlobParameters>, String> {
         .collect()
 }
 
+/// A `--fault`/`--behave` value, `[INDEX:]SPEC`: the provider index (0 when none is given) and
+/// the spec.
+fn provider_spec(flags: &Flags<'_>, v: &str) -> Result<(usize, String), String> {
+    match v.split_once(':') {
+        Some((i, s)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
+            Ok((flags.parse_str(i, "a provider index")?, s.to_string()))
+        }
+        _ => Ok((0, v.to_string())),
+    }
+}
+
 fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), String> {
     let mut opts = DevnetOptions {
         port: 5052,
@@ -111,23 +122,13 @@ fn parse_args(args: &[String]) -> Result<(DevnetOptions, Option<PathBuf>), Strin
             }
             "--fault" => {
                 let v = flags.value()?;
-                let (idx, spec) = match v.split_once(':') {
-                    Some((i, s)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
-                        (flags.parse_str(i, "a provider index")?, s.to_string())
-                    }
-                    _ => (0usize, v.clone()),
-                };
+                let (idx, spec) = provider_spec(&flags, &v)?;
                 let rule = FaultRule::parse(&spec).map_err(|e| format!("--fault {v}: {e}"))?;
                 opts.faults.push((idx, rule));
             }
             "--behave" => {
                 let v = flags.value()?;
-                let (idx, spec) = match v.split_once(':') {
-                    Some((i, s)) if i.chars().all(|c| c.is_ascii_digit()) && !i.is_empty() => {
-                        (flags.parse_str(i, "a provider index")?, s.to_string())
-                    }
-                    _ => (0usize, v.clone()),
-                };
+                let (idx, spec) = provider_spec(&flags, &v)?;
                 crate::devnet::behave::Behaviour::default()
                     .apply_text(&spec)
                     .map_err(|e| format!("--behave {v}: {e}"))?;

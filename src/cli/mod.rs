@@ -161,6 +161,14 @@ impl<'a> Flags<'a> {
         convert(&v).ok_or_else(|| self.expected(what, &v))
     }
 
+    /// The current flag's value parsed as a count above zero, else
+    /// `FLAG: expected a positive count, got VALUE`.
+    pub fn positive_count<T: FromStr + PartialOrd + Default>(&mut self) -> Result<T, String> {
+        self.parse_with("a positive count", |v| {
+            v.parse().ok().filter(|n| *n > T::default())
+        })
+    }
+
     /// `v` (the current flag's value, or a part of it) parsed as `T`, else
     /// `FLAG: expected WHAT, got V`.
     pub fn parse_str<T: FromStr>(&self, v: &str, what: &str) -> Result<T, String> {

@@ -295,35 +295,30 @@ pub fn root_of<P: Preset>(
             type_name: type_name.to_string(),
         })
     };
-    // Fork-independent containers first: their layout is the same at every fork, so `--fork`
-    // (if given) only has to name a fork where the type exists.
-    macro_rules! fixed {
-        ($ty:ty, $since:expr) => {{
-            if let Some(f) = fork {
-                if f < $since {
-                    return Err(TypesError::TypeNotInFork {
-                        type_name: type_name.to_string(),
-                        fork: f,
-                    }
-                    .into());
-                }
-            }
-            Ok(decode_ssz::<$ty>(bytes, type_name_static(type_name), fork)?.tree_hash_root())
-        }};
-    }
-    // A signed container new at `$since`: the root of its message.
-    macro_rules! signed {
-        ($ty:ty, $since:expr) => {{
-            if let Some(f) = fork.filter(|f| *f < $since) {
-                return Err(TypesError::TypeNotInFork {
-                    type_name: type_name.to_string(),
-                    fork: f,
-                }
-                .into());
-            }
-            Ok(decode_ssz::<$ty>(bytes, type_name_static(type_name), fork)?
-                .message
+    let not_in_fork = |f: ForkName| -> RootError {
+        TypesError::TypeNotInFork {
+            type_name: type_name.to_string(),
+            fork: f,
+        }
+        .into()
+    };
+    // The root of `bytes` decoded as `$ty` at `$fork` (`.$field`'s root for a signed container).
+    macro_rules! decoded {
+        ($ty:ty, $fork:expr $(, $field:ident)?) => {
+            Ok(decode_ssz::<$ty>(bytes, type_name_static(type_name), $fork)?
+                $(.$field)?
                 .tree_hash_root())
+        };
+    }
+    // Fork-independent containers first: their layout is the same at every fork, so `--fork`
+    // (if given) only has to name a fork where the type exists (`$since` on). For a signed
+    // container, `message` names the field whose root is printed.
+    macro_rules! fixed {
+        ($ty:ty, $since:expr $(, $field:ident)?) => {{
+            if let Some(f) = fork.filter(|f| *f < $since) {
+                return Err(not_in_fork(f));
+            }
+            decoded!($ty, fork $(, $field)?)
         }};
     }
     // Containers whose layout changed at Electra (EIP-7549 attestations) and again at Gloas
@@ -331,15 +326,20 @@ pub fn root_of<P: Preset>(
     macro_rules! by_electra {
         ($old:ty, $new:ty, $gloas:ty) => {{
             let f = need_fork()?;
-            let name = type_name_static(type_name);
             if f >= ForkName::Gloas {
-                Ok(decode_ssz::<$gloas>(bytes, name, Some(f))?.tree_hash_root())
+                decoded!($gloas, Some(f))
             } else if f >= ForkName::Electra {
-                Ok(decode_ssz::<$new>(bytes, name, Some(f))?.tree_hash_root())
+                decoded!($new, Some(f))
             } else {
-                Ok(decode_ssz::<$old>(bytes, name, Some(f))?.tree_hash_root())
+                decoded!($old, Some(f))
             }
         }};
+    }
+    // A fork-tagged enum ([`crate::types::any`]), at the fork `--fork` names.
+    macro_rules! any {
+        ($any:ty) => {
+            Ok(<$any>::from_ssz_bytes(need_fork()?, bytes)?.tree_hash_root())
+        };
     }
     match type_name {
         "BeaconState" => {
@@ -364,25 +364,13 @@ pub fn root_of<P: Preset>(
             };
             Ok(AnyBeaconBlock::<P>::from_ssz_bytes(f, bytes)?.tree_hash_root())
         }
-        "BeaconBlockBody" => {
-            Ok(AnyBeaconBlockBody::<P>::from_ssz_bytes(need_fork()?, bytes)?.tree_hash_root())
-        }
-        "ExecutionPayload" => {
-            Ok(AnyExecutionPayload::<P>::from_ssz_bytes(need_fork()?, bytes)?.tree_hash_root())
-        }
-        "ExecutionPayloadHeader" => Ok(AnyExecutionPayloadHeader::<P>::from_ssz_bytes(
-            need_fork()?,
-            bytes,
-        )?
-        .tree_hash_root()),
+        "BeaconBlockBody" => any!(AnyBeaconBlockBody<P>),
+        "ExecutionPayload" => any!(AnyExecutionPayload<P>),
+        "ExecutionPayloadHeader" => any!(AnyExecutionPayloadHeader<P>),
         "BeaconBlockHeader" => fixed!(phase0::BeaconBlockHeader, ForkName::Phase0),
-        "SignedBeaconBlockHeader" => Ok(decode_ssz::<phase0::SignedBeaconBlockHeader>(
-            bytes,
-            "SignedBeaconBlockHeader",
-            fork,
-        )?
-        .message
-        .tree_hash_root()),
+        "SignedBeaconBlockHeader" => {
+            fixed!(phase0::SignedBeaconBlockHeader, ForkName::Phase0, message)
+        }
         "HistoricalBatch" => fixed!(phase0::HistoricalBatch<P>, ForkName::Phase0),
         "HistoricalSummary" => fixed!(capella::HistoricalSummary, ForkName::Capella),
         "Checkpoint" => fixed!(phase0::Checkpoint, ForkName::Phase0),
@@ -396,11 +384,7 @@ pub fn root_of<P: Preset>(
         "PendingAttestation" => {
             let f = need_fork()?;
             if f != ForkName::Phase0 {
-                return Err(TypesError::TypeNotInFork {
-                    type_name: type_name.to_string(),
-                    fork: f,
-                }
-                .into());
+                return Err(not_in_fork(f));
             }
             fixed!(phase0::PendingAttestation<P>, ForkName::Phase0)
         }
@@ -408,29 +392,14 @@ pub fn root_of<P: Preset>(
         "Deposit" => fixed!(phase0::Deposit, ForkName::Phase0),
         "DepositData" => fixed!(phase0::DepositData, ForkName::Phase0),
         "VoluntaryExit" => fixed!(phase0::VoluntaryExit, ForkName::Phase0),
-        "SignedVoluntaryExit" => {
-            Ok(
-                decode_ssz::<phase0::SignedVoluntaryExit>(bytes, "SignedVoluntaryExit", fork)?
-                    .message
-                    .tree_hash_root(),
-            )
-        }
+        "SignedVoluntaryExit" => fixed!(phase0::SignedVoluntaryExit, ForkName::Phase0, message),
         "BLSToExecutionChange" => fixed!(capella::BLSToExecutionChange, ForkName::Capella),
         "SignedBLSToExecutionChange" => {
-            if let Some(f) = fork.filter(|f| *f < ForkName::Capella) {
-                return Err(TypesError::TypeNotInFork {
-                    type_name: type_name.to_string(),
-                    fork: f,
-                }
-                .into());
-            }
-            Ok(decode_ssz::<capella::SignedBLSToExecutionChange>(
-                bytes,
-                "SignedBLSToExecutionChange",
-                fork,
-            )?
-            .message
-            .tree_hash_root())
+            fixed!(
+                capella::SignedBLSToExecutionChange,
+                ForkName::Capella,
+                message
+            )
         }
         "Withdrawal" => fixed!(capella::Withdrawal, ForkName::Capella),
         // Gloas's is a progressive container with the builder requests; without `--fork` the
@@ -472,64 +441,35 @@ pub fn root_of<P: Preset>(
             fixed!(gloas::IndexedPayloadAttestation<P>, ForkName::Gloas)
         }
         "ExecutionPayloadBid" => fixed!(gloas::ExecutionPayloadBid, ForkName::Gloas),
-        "SignedExecutionPayloadBid" => signed!(gloas::SignedExecutionPayloadBid, ForkName::Gloas),
+        "SignedExecutionPayloadBid" => {
+            fixed!(gloas::SignedExecutionPayloadBid, ForkName::Gloas, message)
+        }
         "ExecutionPayloadEnvelope" => fixed!(gloas::ExecutionPayloadEnvelope<P>, ForkName::Gloas),
         "SignedExecutionPayloadEnvelope" => {
-            signed!(gloas::SignedExecutionPayloadEnvelope<P>, ForkName::Gloas)
+            fixed!(
+                gloas::SignedExecutionPayloadEnvelope<P>,
+                ForkName::Gloas,
+                message
+            )
         }
         "LightClientHeader" => {
             let f = need_fork()?;
-            let name = "LightClientHeader";
             match f {
-                ForkName::Phase0 => Err(TypesError::TypeNotInFork {
-                    type_name: name.into(),
-                    fork: f,
+                ForkName::Phase0 => Err(not_in_fork(f)),
+                ForkName::Altair | ForkName::Bellatrix => {
+                    decoded!(light_client::altair::LightClientHeader, Some(f))
                 }
-                .into()),
-                ForkName::Altair | ForkName::Bellatrix => Ok(decode_ssz::<
-                    light_client::altair::LightClientHeader,
-                >(
-                    bytes, name, Some(f)
-                )?
-                .tree_hash_root()),
-                ForkName::Capella => Ok(decode_ssz::<light_client::capella::LightClientHeader<P>>(
-                    bytes,
-                    name,
-                    Some(f),
-                )?
-                .tree_hash_root()),
-                ForkName::Deneb | ForkName::Electra | ForkName::Fulu => Ok(decode_ssz::<
-                    light_client::deneb::LightClientHeader<P>,
-                >(
-                    bytes, name, Some(f)
-                )?
-                .tree_hash_root()),
-                ForkName::Gloas => {
-                    Ok(
-                        decode_ssz::<light_client::gloas::LightClientHeader>(bytes, name, Some(f))?
-                            .tree_hash_root(),
-                    )
+                ForkName::Capella => decoded!(light_client::capella::LightClientHeader<P>, Some(f)),
+                ForkName::Deneb | ForkName::Electra | ForkName::Fulu => {
+                    decoded!(light_client::deneb::LightClientHeader<P>, Some(f))
                 }
+                ForkName::Gloas => decoded!(light_client::gloas::LightClientHeader, Some(f)),
             }
         }
-        "LightClientBootstrap" => Ok(light_client::LightClientBootstrap::<P>::from_ssz_bytes(
-            need_fork()?,
-            bytes,
-        )?
-        .tree_hash_root()),
-        "LightClientUpdate" => Ok(light_client::LightClientUpdate::<P>::from_ssz_bytes(
-            need_fork()?,
-            bytes,
-        )?
-        .tree_hash_root()),
-        "LightClientFinalityUpdate" => Ok(
-            light_client::LightClientFinalityUpdate::<P>::from_ssz_bytes(need_fork()?, bytes)?
-                .tree_hash_root(),
-        ),
-        "LightClientOptimisticUpdate" => Ok(
-            light_client::LightClientOptimisticUpdate::<P>::from_ssz_bytes(need_fork()?, bytes)?
-                .tree_hash_root(),
-        ),
+        "LightClientBootstrap" => any!(light_client::LightClientBootstrap<P>),
+        "LightClientUpdate" => any!(light_client::LightClientUpdate<P>),
+        "LightClientFinalityUpdate" => any!(light_client::LightClientFinalityUpdate<P>),
+        "LightClientOptimisticUpdate" => any!(light_client::LightClientOptimisticUpdate<P>),
         other => Err(RootError::UnknownType {
             got: other.to_string(),
         }),
