@@ -19,32 +19,31 @@ pub fn beacon_state(fork: ForkName, preset: PresetName) -> &'static SszType {
     with_preset!(preset, P => beacon_state_of::<P>(fork))
 }
 
+/// `$ty::<$P>`'s schema in the module of the fork `$fork` names.
+macro_rules! of_fork {
+    ($fork:expr, $ty:ident::<$P:ident>) => {
+        match $fork {
+            ForkName::Phase0 => phase0::$ty::<$P>::ssz_type(),
+            ForkName::Altair => altair::$ty::<$P>::ssz_type(),
+            ForkName::Bellatrix => bellatrix::$ty::<$P>::ssz_type(),
+            ForkName::Capella => capella::$ty::<$P>::ssz_type(),
+            ForkName::Deneb => deneb::$ty::<$P>::ssz_type(),
+            ForkName::Electra => electra::$ty::<$P>::ssz_type(),
+            ForkName::Fulu => fulu::$ty::<$P>::ssz_type(),
+            ForkName::Gloas => gloas::$ty::<$P>::ssz_type(),
+        }
+    };
+}
+
+/// The `BeaconState` container of `fork` under `P` (Gloas's is a `ProgressiveContainer`,
+/// EIP-7688: the merkleizer takes its shape from the schema).
 fn beacon_state_of<P: Preset>(fork: ForkName) -> &'static SszType {
-    match fork {
-        ForkName::Phase0 => phase0::BeaconState::<P>::ssz_type(),
-        ForkName::Altair => altair::BeaconState::<P>::ssz_type(),
-        ForkName::Bellatrix => bellatrix::BeaconState::<P>::ssz_type(),
-        ForkName::Capella => capella::BeaconState::<P>::ssz_type(),
-        ForkName::Deneb => deneb::BeaconState::<P>::ssz_type(),
-        ForkName::Electra => electra::BeaconState::<P>::ssz_type(),
-        ForkName::Fulu => fulu::BeaconState::<P>::ssz_type(),
-        // A `ProgressiveContainer` (EIP-7688): the merkleizer takes its shape from the schema.
-        ForkName::Gloas => gloas::BeaconState::<P>::ssz_type(),
-    }
+    of_fork!(fork, BeaconState::<P>)
 }
 
 /// The `SignedBeaconBlock` container of `fork` under `preset`.
 pub fn signed_beacon_block(fork: ForkName, preset: PresetName) -> &'static SszType {
-    with_preset!(preset, P => match fork {
-        ForkName::Phase0 => phase0::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Altair => altair::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Bellatrix => bellatrix::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Capella => capella::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Deneb => deneb::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Electra => electra::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Fulu => fulu::SignedBeaconBlock::<P>::ssz_type(),
-        ForkName::Gloas => gloas::SignedBeaconBlock::<P>::ssz_type(),
-    })
+    with_preset!(preset, P => of_fork!(fork, SignedBeaconBlock::<P>))
 }
 
 /// `BeaconBlockHeader` (unchanged since phase0).

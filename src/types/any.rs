@@ -11,8 +11,21 @@ use super::*;
 
 /// Defines a fork-tagged enum with `from_ssz_bytes(fork, bytes)`, `from_json(fork, text)`,
 /// `fork()`, `as_ssz_bytes()` and `tree_hash_root()`. Forks without the type are refused with
-/// [`TypesError::TypeNotInFork`].
+/// [`TypesError::TypeNotInFork`]. `every fork T` lists `T` of each fork's module, Phase0 to
+/// Gloas.
 macro_rules! define_any {
+    ($(#[$doc:meta])* $name:ident, $type_name:literal, every fork $ty:ident) => {
+        $crate::types::any::define_any!($(#[$doc])* $name, $type_name, {
+            Phase0 => phase0::$ty<P>,
+            Altair => altair::$ty<P>,
+            Bellatrix => bellatrix::$ty<P>,
+            Capella => capella::$ty<P>,
+            Deneb => deneb::$ty<P>,
+            Electra => electra::$ty<P>,
+            Fulu => fulu::$ty<P>,
+            Gloas => gloas::$ty<P>,
+        });
+    };
     ($(#[$doc:meta])* $name:ident, $type_name:literal, { $($variant:ident => $ty:ty),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,55 +102,23 @@ pub(crate) use define_any;
 
 define_any!(
     /// A `BeaconState` of any fork.
-    AnyBeaconState, "BeaconState", {
-    Phase0 => phase0::BeaconState<P>,
-    Altair => altair::BeaconState<P>,
-    Bellatrix => bellatrix::BeaconState<P>,
-    Capella => capella::BeaconState<P>,
-    Deneb => deneb::BeaconState<P>,
-    Electra => electra::BeaconState<P>,
-    Fulu => fulu::BeaconState<P>,
-    Gloas => gloas::BeaconState<P>,
-});
+    AnyBeaconState, "BeaconState", every fork BeaconState
+);
 
 define_any!(
     /// A `SignedBeaconBlock` of any fork.
-    AnySignedBeaconBlock, "SignedBeaconBlock", {
-    Phase0 => phase0::SignedBeaconBlock<P>,
-    Altair => altair::SignedBeaconBlock<P>,
-    Bellatrix => bellatrix::SignedBeaconBlock<P>,
-    Capella => capella::SignedBeaconBlock<P>,
-    Deneb => deneb::SignedBeaconBlock<P>,
-    Electra => electra::SignedBeaconBlock<P>,
-    Fulu => fulu::SignedBeaconBlock<P>,
-    Gloas => gloas::SignedBeaconBlock<P>,
-});
+    AnySignedBeaconBlock, "SignedBeaconBlock", every fork SignedBeaconBlock
+);
 
 define_any!(
     /// A `BeaconBlock` of any fork.
-    AnyBeaconBlock, "BeaconBlock", {
-    Phase0 => phase0::BeaconBlock<P>,
-    Altair => altair::BeaconBlock<P>,
-    Bellatrix => bellatrix::BeaconBlock<P>,
-    Capella => capella::BeaconBlock<P>,
-    Deneb => deneb::BeaconBlock<P>,
-    Electra => electra::BeaconBlock<P>,
-    Fulu => fulu::BeaconBlock<P>,
-    Gloas => gloas::BeaconBlock<P>,
-});
+    AnyBeaconBlock, "BeaconBlock", every fork BeaconBlock
+);
 
 define_any!(
     /// A `BeaconBlockBody` of any fork.
-    AnyBeaconBlockBody, "BeaconBlockBody", {
-    Phase0 => phase0::BeaconBlockBody<P>,
-    Altair => altair::BeaconBlockBody<P>,
-    Bellatrix => bellatrix::BeaconBlockBody<P>,
-    Capella => capella::BeaconBlockBody<P>,
-    Deneb => deneb::BeaconBlockBody<P>,
-    Electra => electra::BeaconBlockBody<P>,
-    Fulu => fulu::BeaconBlockBody<P>,
-    Gloas => gloas::BeaconBlockBody<P>,
-});
+    AnyBeaconBlockBody, "BeaconBlockBody", every fork BeaconBlockBody
+);
 
 define_any!(
     /// An `ExecutionPayloadHeader` of any fork from Bellatrix to Fulu (Electra and Fulu use

@@ -137,109 +137,54 @@ pub trait Preset:
 
     /// Every preset value above, by its spec name, for comparison with the preset YAML files.
     fn preset_values() -> Vec<(&'static str, u64)> {
-        vec![
-            ("SLOTS_PER_EPOCH", Self::SLOTS_PER_EPOCH),
-            ("SLOTS_PER_HISTORICAL_ROOT", Self::SLOTS_PER_HISTORICAL_ROOT),
-            (
-                "EPOCHS_PER_HISTORICAL_VECTOR",
-                Self::EPOCHS_PER_HISTORICAL_VECTOR,
-            ),
-            (
-                "EPOCHS_PER_SLASHINGS_VECTOR",
-                Self::EPOCHS_PER_SLASHINGS_VECTOR,
-            ),
-            ("HISTORICAL_ROOTS_LIMIT", Self::HISTORICAL_ROOTS_LIMIT),
-            ("VALIDATOR_REGISTRY_LIMIT", Self::VALIDATOR_REGISTRY_LIMIT),
-            (
-                "MAX_VALIDATORS_PER_COMMITTEE",
-                Self::MAX_VALIDATORS_PER_COMMITTEE,
-            ),
-            ("MAX_COMMITTEES_PER_SLOT", Self::MAX_COMMITTEES_PER_SLOT),
-            ("MAX_PROPOSER_SLASHINGS", Self::MAX_PROPOSER_SLASHINGS),
-            ("MAX_ATTESTER_SLASHINGS", Self::MAX_ATTESTER_SLASHINGS),
-            ("MAX_ATTESTATIONS", Self::MAX_ATTESTATIONS),
-            ("MAX_DEPOSITS", Self::MAX_DEPOSITS),
-            ("MAX_VOLUNTARY_EXITS", Self::MAX_VOLUNTARY_EXITS),
-            (
-                "EPOCHS_PER_ETH1_VOTING_PERIOD",
-                Self::EPOCHS_PER_ETH1_VOTING_PERIOD,
-            ),
-            ("MIN_SEED_LOOKAHEAD", Self::MIN_SEED_LOOKAHEAD),
-            ("MAX_EFFECTIVE_BALANCE", Self::MAX_EFFECTIVE_BALANCE),
-            (
-                "EFFECTIVE_BALANCE_INCREMENT",
-                Self::EFFECTIVE_BALANCE_INCREMENT,
-            ),
-            ("SYNC_COMMITTEE_SIZE", Self::SYNC_COMMITTEE_SIZE),
-            (
-                "EPOCHS_PER_SYNC_COMMITTEE_PERIOD",
-                Self::EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
-            ),
-            ("UPDATE_TIMEOUT", Self::UPDATE_TIMEOUT),
-            ("MAX_BYTES_PER_TRANSACTION", Self::MAX_BYTES_PER_TRANSACTION),
-            (
-                "MAX_TRANSACTIONS_PER_PAYLOAD",
-                Self::MAX_TRANSACTIONS_PER_PAYLOAD,
-            ),
-            ("BYTES_PER_LOGS_BLOOM", Self::BYTES_PER_LOGS_BLOOM),
-            ("MAX_EXTRA_DATA_BYTES", Self::MAX_EXTRA_DATA_BYTES),
-            (
-                "MAX_BLS_TO_EXECUTION_CHANGES",
-                Self::MAX_BLS_TO_EXECUTION_CHANGES,
-            ),
-            (
-                "MAX_WITHDRAWALS_PER_PAYLOAD",
-                Self::MAX_WITHDRAWALS_PER_PAYLOAD,
-            ),
-            (
-                "MAX_BLOB_COMMITMENTS_PER_BLOCK",
-                Self::MAX_BLOB_COMMITMENTS_PER_BLOCK,
-            ),
-            ("MIN_ACTIVATION_BALANCE", Self::MIN_ACTIVATION_BALANCE),
-            (
-                "MAX_EFFECTIVE_BALANCE_ELECTRA",
-                Self::MAX_EFFECTIVE_BALANCE_ELECTRA,
-            ),
-            ("PENDING_DEPOSITS_LIMIT", Self::PENDING_DEPOSITS_LIMIT),
-            (
-                "PENDING_PARTIAL_WITHDRAWALS_LIMIT",
-                Self::PENDING_PARTIAL_WITHDRAWALS_LIMIT,
-            ),
-            (
-                "PENDING_CONSOLIDATIONS_LIMIT",
-                Self::PENDING_CONSOLIDATIONS_LIMIT,
-            ),
-            (
-                "MAX_ATTESTER_SLASHINGS_ELECTRA",
-                Self::MAX_ATTESTER_SLASHINGS_ELECTRA,
-            ),
-            ("MAX_ATTESTATIONS_ELECTRA", Self::MAX_ATTESTATIONS_ELECTRA),
-            (
-                "MAX_DEPOSIT_REQUESTS_PER_PAYLOAD",
-                Self::MAX_DEPOSIT_REQUESTS_PER_PAYLOAD,
-            ),
-            (
-                "MAX_WITHDRAWAL_REQUESTS_PER_PAYLOAD",
-                Self::MAX_WITHDRAWAL_REQUESTS_PER_PAYLOAD,
-            ),
-            (
-                "MAX_CONSOLIDATION_REQUESTS_PER_PAYLOAD",
-                Self::MAX_CONSOLIDATION_REQUESTS_PER_PAYLOAD,
-            ),
-            ("PTC_SIZE", Self::PTC_SIZE),
-            ("MAX_PAYLOAD_ATTESTATIONS", Self::MAX_PAYLOAD_ATTESTATIONS),
-            (
-                "MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD",
-                Self::MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD,
-            ),
-            (
-                "MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD",
-                Self::MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD,
-            ),
-            (
-                "MAX_BUILDERS_PER_WITHDRAWALS_SWEEP",
-                Self::MAX_BUILDERS_PER_WITHDRAWALS_SWEEP,
-            ),
+        macro_rules! by_name {
+            ($($name:ident,)+) => {
+                vec![$((stringify!($name), Self::$name)),+]
+            };
+        }
+        by_name![
+            SLOTS_PER_EPOCH,
+            SLOTS_PER_HISTORICAL_ROOT,
+            EPOCHS_PER_HISTORICAL_VECTOR,
+            EPOCHS_PER_SLASHINGS_VECTOR,
+            HISTORICAL_ROOTS_LIMIT,
+            VALIDATOR_REGISTRY_LIMIT,
+            MAX_VALIDATORS_PER_COMMITTEE,
+            MAX_COMMITTEES_PER_SLOT,
+            MAX_PROPOSER_SLASHINGS,
+            MAX_ATTESTER_SLASHINGS,
+            MAX_ATTESTATIONS,
+            MAX_DEPOSITS,
+            MAX_VOLUNTARY_EXITS,
+            EPOCHS_PER_ETH1_VOTING_PERIOD,
+            MIN_SEED_LOOKAHEAD,
+            MAX_EFFECTIVE_BALANCE,
+            EFFECTIVE_BALANCE_INCREMENT,
+            SYNC_COMMITTEE_SIZE,
+            EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
+            UPDATE_TIMEOUT,
+            MAX_BYTES_PER_TRANSACTION,
+            MAX_TRANSACTIONS_PER_PAYLOAD,
+            BYTES_PER_LOGS_BLOOM,
+            MAX_EXTRA_DATA_BYTES,
+            MAX_BLS_TO_EXECUTION_CHANGES,
+            MAX_WITHDRAWALS_PER_PAYLOAD,
+            MAX_BLOB_COMMITMENTS_PER_BLOCK,
+            MIN_ACTIVATION_BALANCE,
+            MAX_EFFECTIVE_BALANCE_ELECTRA,
+            PENDING_DEPOSITS_LIMIT,
+            PENDING_PARTIAL_WITHDRAWALS_LIMIT,
+            PENDING_CONSOLIDATIONS_LIMIT,
+            MAX_ATTESTER_SLASHINGS_ELECTRA,
+            MAX_ATTESTATIONS_ELECTRA,
+            MAX_DEPOSIT_REQUESTS_PER_PAYLOAD,
+            MAX_WITHDRAWAL_REQUESTS_PER_PAYLOAD,
+            MAX_CONSOLIDATION_REQUESTS_PER_PAYLOAD,
+            PTC_SIZE,
+            MAX_PAYLOAD_ATTESTATIONS,
+            MAX_BUILDER_DEPOSIT_REQUESTS_PER_PAYLOAD,
+            MAX_BUILDER_EXIT_REQUESTS_PER_PAYLOAD,
+            MAX_BUILDERS_PER_WITHDRAWALS_SWEEP,
         ]
     }
 
