@@ -154,14 +154,18 @@ pub fn get_validator_churn_limit(
     active_validator_count: u64,
     config: &WsConfig,
 ) -> Result<u64, WsError> {
-    if config.churn_limit_quotient == 0 {
-        return Err(WsError::ZeroDenominator {
-            term: "CHURN_LIMIT_QUOTIENT",
-        });
-    }
+    let quotient = divisor(config.churn_limit_quotient, "CHURN_LIMIT_QUOTIENT")?;
     Ok(config
         .min_per_epoch_churn_limit
-        .max(active_validator_count / config.churn_limit_quotient))
+        .max(active_validator_count / quotient))
+}
+
+/// `value`, which the caller divides by; [`WsError::ZeroDenominator`] naming `term` when it is 0.
+fn divisor<T: PartialEq + Default>(value: T, term: &'static str) -> Result<T, WsError> {
+    if value == T::default() {
+        return Err(WsError::ZeroDenominator { term });
+    }
+    Ok(value)
 }
 
 /// `get_balance_churn_limit` (Electra), in Gwei per epoch: `max(MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA,
@@ -170,24 +174,33 @@ pub fn get_balance_churn_limit(
     total_active_balance: u64,
     config: &WsConfig,
 ) -> Result<u64, WsError> {
-    if config.churn_limit_quotient == 0 {
-        return Err(WsError::ZeroDenominator {
-            term: "CHURN_LIMIT_QUOTIENT",
-        });
-    }
+    churn_limit(
+        total_active_balance,
+        (config.churn_limit_quotient, "CHURN_LIMIT_QUOTIENT"),
+        config,
+    )
+}
+
+/// `max(MIN_PER_EPOCH_CHURN_LIMIT_ELECTRA, total_active_balance // quotient)` rounded down to
+/// `EFFECTIVE_BALANCE_INCREMENT`: the churn of Electra's balance churn limit and of Gloas's exit
+/// churn limit, which differ only in the quotient (`term` names it in the error).
+fn churn_limit(
+    total_active_balance: u64,
+    (quotient, term): (u64, &'static str),
+    config: &WsConfig,
+) -> Result<u64, WsError> {
     let churn = config
         .min_per_epoch_churn_limit_electra
-        .max(total_active_balance / config.churn_limit_quotient);
+        .max(total_active_balance / divisor(quotient, term)?);
     round_down_to_increment(churn, config)
 }
 
 fn round_down_to_increment(churn: u64, config: &WsConfig) -> Result<u64, WsError> {
-    if config.effective_balance_increment == 0 {
-        return Err(WsError::ZeroDenominator {
-            term: "EFFECTIVE_BALANCE_INCREMENT",
-        });
-    }
-    Ok(churn - churn % config.effective_balance_increment)
+    let increment = divisor(
+        config.effective_balance_increment,
+        "EFFECTIVE_BALANCE_INCREMENT",
+    )?;
+    Ok(churn - churn % increment)
 }
 
 /// `get_activation_churn_limit` (Gloas), in Gwei per epoch.
@@ -202,15 +215,14 @@ fn get_activation_churn_limit(
 
 /// `get_exit_churn_limit` (Gloas), in Gwei per epoch.
 fn get_exit_churn_limit(total_active_balance: u64, config: &WsConfig) -> Result<u64, WsError> {
-    if config.churn_limit_quotient_gloas == 0 {
-        return Err(WsError::ZeroDenominator {
-            term: "CHURN_LIMIT_QUOTIENT_GLOAS",
-        });
-    }
-    let churn = config
-        .min_per_epoch_churn_limit_electra
-        .max(total_active_balance / config.churn_limit_quotient_gloas);
-    round_down_to_increment(churn, config)
+    churn_limit(
+        total_active_balance,
+        (
+            config.churn_limit_quotient_gloas,
+            "CHURN_LIMIT_QUOTIENT_GLOAS",
+        ),
+        config,
+    )
 }
 
 /// `get_consolidation_churn_limit` as modified in Gloas, in Gwei per epoch.
@@ -218,15 +230,11 @@ fn get_consolidation_churn_limit_gloas(
     total_active_balance: u64,
     config: &WsConfig,
 ) -> Result<u64, WsError> {
-    if config.consolidation_churn_limit_quotient == 0 {
-        return Err(WsError::ZeroDenominator {
-            term: "CONSOLIDATION_CHURN_LIMIT_QUOTIENT",
-        });
-    }
-    round_down_to_increment(
-        total_active_balance / config.consolidation_churn_limit_quotient,
-        config,
-    )
+    let quotient = divisor(
+        config.consolidation_churn_limit_quotient,
+        "CONSOLIDATION_CHURN_LIMIT_QUOTIENT",
+    )?;
+    round_down_to_increment(total_active_balance / quotient, config)
 }
 
 fn to_u64(value: u128, what: &'static str) -> Result<u64, WsError> {
@@ -262,11 +270,7 @@ pub fn compute_weak_subjectivity_period(inputs: &WsInputs) -> Result<u64, WsErro
 
 /// The Electra/Gloas shape: `MIN_VALIDATOR_WITHDRAWABILITY_DELAY + SAFETY_DECAY * t // (2 * delta * 100)`.
 fn balance_churn_period(t: u64, delta: u64, config: &WsConfig) -> Result<u64, WsError> {
-    if delta == 0 {
-        return Err(WsError::ZeroDenominator {
-            term: "balance churn limit",
-        });
-    }
+    divisor(delta, "balance churn limit")?;
     let epochs_for_validator_set_churn =
         u128::from(config.safety_decay) * u128::from(t) / (2 * u128::from(delta) * 100);
     let total =
@@ -291,29 +295,18 @@ fn phase0_period(inputs: &WsInputs) -> Result<u64, WsError> {
 
     let mut ws_period = u128::from(config.min_validator_withdrawability_delay);
     if t * (200 + 12 * d) > cap * (200 + 3 * d) {
-        let churn_denominator = 600 * delta * (2 * t + cap);
-        if churn_denominator == 0 {
-            return Err(WsError::ZeroDenominator {
-                term: "validator churn limit",
-            });
-        }
-        if top_ups == 0 {
-            return Err(WsError::ZeroDenominator {
-                term: "MAX_DEPOSITS * SLOTS_PER_EPOCH",
-            });
-        }
+        let churn_denominator = divisor(600 * delta * (2 * t + cap), "validator churn limit")?;
+        divisor(top_ups, "MAX_DEPOSITS * SLOTS_PER_EPOCH")?;
         let epochs_for_validator_set_churn =
             n * (t * (200 + 12 * d) - cap * (200 + 3 * d)) / churn_denominator;
         let epochs_for_balance_top_ups = n * (200 + 3 * d) / (600 * top_ups);
         ws_period += epochs_for_validator_set_churn.max(epochs_for_balance_top_ups);
     } else {
         // Here t < T unless SAFETY_DECAY is 0, in which case T - t can be 0.
-        let denominator = 200 * top_ups * cap.saturating_sub(t);
-        if denominator == 0 {
-            return Err(WsError::ZeroDenominator {
-                term: "200 * Delta * (T - t)",
-            });
-        }
+        let denominator = divisor(
+            200 * top_ups * cap.saturating_sub(t),
+            "200 * Delta * (T - t)",
+        )?;
         ws_period += 3 * n * d * t / denominator;
     }
     to_u64(ws_period, "weak subjectivity period")
