@@ -206,15 +206,7 @@ pub const fn active_fields_valid(active_fields: &[bool], fields: usize) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash::tree::zero_hash;
-    use sha2::{Digest, Sha256};
-
-    fn h(a: &[u8], b: &[u8]) -> [u8; 32] {
-        let mut s = Sha256::new();
-        s.update(a);
-        s.update(b);
-        s.finalize().into()
-    }
+    use crate::hash::tree::{tests::h, zero_hash};
 
     /// `merkleize(chunks, limit)` with plain SHA-256, as the spec writes it.
     fn merkleize(chunks: &[[u8; 32]], limit: usize) -> [u8; 32] {

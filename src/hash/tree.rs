@@ -147,11 +147,12 @@ impl Reducer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use sha2::{Digest, Sha256};
 
-    fn h(a: &[u8], b: &[u8]) -> [u8; 32] {
+    /// SHA-256 of `a ++ b` by the `sha2` crate: the reference the kernels are checked against.
+    pub(crate) fn h(a: &[u8], b: &[u8]) -> [u8; 32] {
         let mut s = Sha256::new();
         s.update(a);
         s.update(b);

@@ -851,6 +851,12 @@ mod tests {
         }
     }
 
+    /// No damage, then each of [`stored_chain`]'s header slots in turn.
+    fn damage_cases() -> Vec<Option<u64>> {
+        let slots = (10..=48u64).filter(|s| s % 3 != 0).map(Some);
+        std::iter::once(None).chain(slots).collect()
+    }
+
     /// A store with real headers: a backfill from the anchor block at slot 40 down to slot 10
     /// (every third slot empty) in batches, and a followed head at 48 above it. Returns the
     /// store, the headers (ascending) and the anchor block's index.
@@ -997,9 +1003,7 @@ mod tests {
     fn a_hasher_that_splits_and_reorders_gives_the_same_report_for_every_damage() {
         // Every header's body root damaged in turn, and none: whatever hashes the ranges, the
         // walk finds the same first broken link and stops at the same place.
-        let slots: Vec<Option<u64>> = std::iter::once(None)
-            .chain((10..=48u64).filter(|s| s % 3 != 0).map(Some))
-            .collect();
+        let slots = damage_cases();
         for slot in slots {
             let (store, _, _) = stored_chain(slot.map(|s| (s, 100)));
             for batch in [1, 4, 7, 1000] {
@@ -1105,9 +1109,7 @@ mod tests {
     fn a_walk_over_packs_reports_what_the_walk_over_records_reports() {
         // Every header damaged in turn (a body_root bit; the slot itself), and none: the walk
         // reading packs in place finds what the walk over decoded records finds.
-        let slots: Vec<Option<u64>> = std::iter::once(None)
-            .chain((10..=48u64).filter(|s| s % 3 != 0).map(Some))
-            .collect();
+        let slots = damage_cases();
         for byte in [100, 0] {
             for slot in &slots {
                 // A store refuses a header whose bytes name another slot: that damage is made in
@@ -1203,10 +1205,14 @@ mod tests {
     #[test]
     fn an_anchor_record_that_does_not_re_derive_is_corrupt() {
         let store = MemoryStore::new("minimal", [7; 32]);
+        // Stores `anchor` as the active one and checks it.
+        let check = |anchor: &AnchorRecord| {
+            block_on(store.put_anchor(anchor, true)).unwrap();
+            block_on(check_anchor_record(&store, 8, 32))
+        };
         let mut anchor = anchor_at([0xab; 32], 40);
         anchor.epoch = 6;
-        block_on(store.put_anchor(&anchor, true)).unwrap();
-        let error = block_on(check_anchor_record(&store, 8, 32)).unwrap_err();
+        let error = check(&anchor).unwrap_err();
         assert_eq!(error.code(), "CORRUPT_RECORD");
         assert!(
             error
@@ -1219,29 +1225,15 @@ mod tests {
         let mut gloas = anchor.clone();
         gloas.fork = "gloas".into();
         gloas.epoch = 7;
-        block_on(store.put_anchor(&gloas, true)).unwrap();
-        assert_eq!(
-            block_on(check_anchor_record(&store, 8, 32))
-                .unwrap_err()
-                .code(),
-            "CORRUPT_RECORD"
-        );
+        assert_eq!(check(&gloas).unwrap_err().code(), "CORRUPT_RECORD");
         gloas.epoch = 6;
         gloas.slot = 45;
-        block_on(store.put_anchor(&gloas, true)).unwrap();
-        block_on(check_anchor_record(&store, 8, 32)).unwrap();
+        check(&gloas).unwrap();
         gloas.trust = Trust::BlockRoot;
-        block_on(store.put_anchor(&gloas, true)).unwrap();
-        assert_eq!(
-            block_on(check_anchor_record(&store, 8, 32))
-                .unwrap_err()
-                .code(),
-            "CORRUPT_RECORD"
-        );
+        assert_eq!(check(&gloas).unwrap_err().code(), "CORRUPT_RECORD");
         anchor.epoch = 5;
         anchor.next_sync_committee.as_mut().unwrap().pubkeys.pop();
-        block_on(store.put_anchor(&anchor, true)).unwrap();
-        let error = block_on(check_anchor_record(&store, 8, 32)).unwrap_err();
+        let error = check(&anchor).unwrap_err();
         assert!(
             error
                 .to_string()
