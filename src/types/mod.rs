@@ -103,6 +103,7 @@ pub fn parse_hex0x<const N: usize>(text: &str) -> Option<[u8; N]> {
     hex::decode_to_slice(text.strip_prefix("0x")?, &mut bytes).ok()?;
     Some(bytes)
 }
+
 /// SSZ `Bytes32`.
 pub type Bytes32 = B256;
 /// SSZ `Hash32`: an execution-layer hash.
