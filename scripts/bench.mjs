@@ -538,7 +538,9 @@ async function memorySuite(base) {
 // body (a devnet header response) from trivial 127.0.0.1 servers, one per provider, same lanes.
 // The page POSTs its result to a local endpoint. Options: --slots N (devnet length, default
 // 20000), --providers K (default 3), --concurrency C (requests in flight per provider, default
-// 6), --batch-size B (default 256), --cdp (run the page under Playwright instead, to compare).
+// 6), --batch-size B (default 256), --cdp (run the page under Playwright instead, to compare),
+// --runs N (default 1). With LIGHTSYNC_BENCH_BASELINE, each run pages the baseline build first,
+// then this one, each page with its own raw fetch and ceiling, on the same devnet.
 async function backfillSuite(base) {
   const opt = (name, dflt) => Number(args[args.indexOf(name) + 1] || dflt) || dflt;
   const slots = args.includes("--slots") ? opt("--slots", 20000) : 20000;
@@ -570,24 +572,34 @@ async function backfillSuite(base) {
       }));
     const q = `url=${encodeURIComponent(dn.urls.join(","))}&concurrency=${concurrency}&batchSize=${batchSize}` +
       `&ceiling=${encodeURIComponent(ceiling.join(","))}`;
-    let r;
-    if (cdp) {
-      const { context, close } = await launch();
-      try {
-        const page = await context.newPage();
-        page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
-        await page.goto(`${base}bench/backfill.html?driven=1&${q}`);
-        r = await page.evaluate(() => window.bench.run());
-      } finally {
-        await close();
+    const pageRun = async (pkg) => {
+      const pq = `${q}&pkg=${encodeURIComponent(pkg)}`;
+      let r;
+      if (cdp) {
+        const { context, close } = await launch();
+        try {
+          const page = await context.newPage();
+          page.on("console", (m) => { if (m.type() === "error") console.error(`[page] ${m.text()}`); });
+          await page.goto(`${base}bench/backfill.html?driven=1&${pq}`);
+          r = await page.evaluate(() => window.bench.run());
+        } finally {
+          await close();
+        }
+      } else {
+        r = await plainRun(`${base}bench/backfill.html?${pq}`, 1_800_000);
       }
-    } else {
-      r = await plainRun(`${base}bench/backfill.html?${q}`, 1_800_000);
-    }
-    if (r.error) throw new Error(`page: ${r.error}`);
-    // Exactness is the browser test's job (tests/web_backfill.rs); here: everything counted is stored.
-    if (r.stored !== r.records || r.stored === 0) throw new Error(`stored ${r.stored} headers, the database holds ${r.records}`);
-    r.harness = cdp ? "Playwright (CDP attached)" : "plain headless Chromium (no CDP)";
+      if (r.error) throw new Error(`page: ${r.error}`);
+      // Exactness is the browser test's job (tests/web_backfill.rs); here: everything counted is stored.
+      if (r.stored !== r.records || r.stored === 0) throw new Error(`stored ${r.stored} headers, the database holds ${r.records}`);
+      r.harness = cdp ? "Playwright (CDP attached)" : "plain headless Chromium (no CDP)";
+      r.build = pkg === BENCH_PKG ? "this build" : `baseline (${BASELINE_DIR})`;
+      return r;
+    };
+    const nRuns = args.includes("--runs") ? runs : 1;
+    const all = [];
+    for (let i = 0; i < nRuns; i++)
+      for (const pkg of BASELINE_DIR ? [BASELINE_PKG, BENCH_PKG] : [BENCH_PKG]) all.push(await pageRun(pkg));
+    const r = all[all.length - 1];
     const f = (x) => x.toFixed(0);
     const pct = (x) => `${(100 * x).toFixed(1)}%`;
     console.log(`\nbackfill in ${r.harness}: devnet ${slots} slots (minimal preset), anchor slot ${r.anchorSlot}, ${providers} provider(s) ` +
@@ -601,7 +613,14 @@ async function backfillSuite(base) {
     console.log(`ratios: backfill / raw fetch (headers) = ${pct(r.backfillOverRawFetch)}, backfill slots / ceiling requests = ${pct(r.backfillSlotsOverCeiling)}, ` +
       `raw fetch / ceiling (requests) = ${pct(r.rawFetchOverCeiling)}, backfill / raw put = ${pct(r.backfillOverRawPut)}` +
       (r.warnings.length ? `; warnings: ${r.warnings.join(", ")}` : ""));
-    return r;
+    if (all.length > 1) {
+      console.log("\nevery page of the run, in order (each with its own raw fetch and ceiling):");
+      console.log("| build | backfill slots/s | raw fetch requests/s | ceiling requests/s | backfill / ceiling | backfill / raw fetch |");
+      console.log("|---|---|---|---|---|---|");
+      for (const x of all)
+        console.log(`| ${x.build} | ${f(x.backfillSlotsPerSecond)} | ${f(x.rawFetchRequestsPerSecond)} | ${f(x.ceilingRequestsPerSecond)} | ${pct(x.backfillSlotsOverCeiling)} | ${pct(x.backfillOverRawFetch)} |`);
+    }
+    return all.length > 1 ? { last: r, runs: all } : r;
   } finally {
     for (const srv of servers) srv.close(), srv.closeAllConnections?.();
     await dn.stop();

@@ -3,8 +3,11 @@
 //!
 //! Requests are plain GETs whose only added header is `Accept` (CORS-safelisted), so the browser
 //! sends no preflight. A timeout (an `AbortController` and a timer cleared when the request ends)
-//! and the caller's `AbortSignal` are combined with `AbortSignal.any` when the browser has it. A small body of announced
-//! length (a JSON answer) is read with one `arrayBuffer()`; others are read chunk by chunk from
+//! and the caller's `AbortSignal` are combined with `AbortSignal.any` when the browser has it. A
+//! request starts in one call to `getOnce` (`fetch.js`), which also reads a small body of
+//! announced length (a JSON answer) with one `arrayBuffer()`: at backfill rates, the crossings of
+//! the wasm boundary a request driven step by step from here costs are a larger share of the
+//! main thread than the `fetch` itself. Other bodies are read here chunk by chunk from
 //! `response.body`, so a sink can take them as they arrive; a batch is `join_all` over groups of
 //! at most `concurrency` requests.
 //!
@@ -21,6 +24,7 @@
 
 use futures::future::{join_all, select, Either};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
@@ -139,8 +143,6 @@ const SMALL_BODY_BYTES: u64 = 1 << 20;
 
 /// What a [`Deadline`] calls, looked up once per thread (window or worker).
 struct TimerFns {
-    controller: Function,
-    abort: Function,
     set_timeout: Function,
     clear_timeout: Function,
 }
@@ -153,19 +155,16 @@ thread_local! {
     static TIMER_FNS: Option<TimerFns> = (|| {
         let global = js_sys::global();
         let get = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).ok()?.dyn_into::<Function>().ok();
-        let controller = get(&global, "AbortController")?;
-        let proto = Reflect::get(&controller, &"prototype".into()).ok()?;
         Some(TimerFns {
-            abort: get(&proto, "abort")?,
             set_timeout: get(&global, "setTimeout")?,
             clear_timeout: get(&global, "clearTimeout")?,
-            controller,
         })
     })();
 }
 
-/// A request's timeout: an `AbortController` aborted by a `setTimeout` that is cleared when the
-/// request ends (on drop). Not `AbortSignal.timeout(ms)`: its timer cannot be cancelled, so every
+/// A request's timeout, started by `getOnce` (`fetch.js`): an `AbortController` aborted by a
+/// `setTimeout`. `getOnce` clears it when it reads a small body itself; for a body read here,
+/// this handle clears it when the request ends (on drop). Not `AbortSignal.timeout(ms)`: its timer cannot be cancelled, so every
 /// finished request would leave a timer that fires `ms` later and aborts a signal nobody listens
 /// to; a backfill at hundreds of requests a second would keep thousands of them pending.
 struct Deadline {
@@ -174,24 +173,6 @@ struct Deadline {
 }
 
 impl Deadline {
-    /// Starts a timer of `ms` milliseconds; `None` when the global lacks the functions.
-    fn start(ms: u64) -> Option<Deadline> {
-        TIMER_FNS.with(|t| {
-            let t = t.as_ref()?;
-            let controller = Reflect::construct(&t.controller, &js_sys::Array::new()).ok()?;
-            let signal: AbortSignal = Reflect::get(&controller, &"signal".into())
-                .ok()?
-                .dyn_into()
-                .ok()?;
-            let abort = t.abort.bind0(&controller);
-            let timer = t
-                .set_timeout
-                .call2(&JsValue::UNDEFINED, &abort, &JsValue::from_f64(ms as f64))
-                .ok()?;
-            Some(Deadline { signal, timer })
-        })
-    }
-
     fn expired(&self) -> bool {
         self.signal.aborted()
     }
@@ -306,6 +287,29 @@ pub(crate) fn any_signal(signals: &[AbortSignal]) -> Option<AbortSignal> {
     Some(combined.unwrap_or(first))
 }
 
+#[wasm_bindgen(module = "/src/beacon_api/fetch.js")]
+extern "C" {
+    /// `fetch(url)` with its timer and signals, the head read and a small body read whole, in
+    /// one call (`src/beacon_api/fetch.js` says what it resolves and rejects with).
+    #[wasm_bindgen(js_name = getOnce)]
+    fn get_once(
+        url: &str,
+        accept: &str,
+        timeout_ms: f64,
+        signal: Option<&AbortSignal>,
+        small_max: f64,
+    ) -> Promise;
+}
+
+/// The headers `getOnce` hands over as one string, `name:value` a line, into (lower-case name,
+/// value) pairs.
+fn header_lines(text: &str) -> Vec<(String, String)> {
+    text.split_terminator('\n')
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_string()))
+        .collect()
+}
+
 impl FetchTransport {
     /// A transport with a per-request timeout (milliseconds) and batch concurrency.
     pub fn new(timeout_ms: u64, concurrency: usize) -> Self {
@@ -349,6 +353,37 @@ impl FetchTransport {
         self.signal.as_ref().is_some_and(|s| s.aborted())
     }
 
+    /// The error of a `getOnce` that rejected with `[stage, timedOut, error, announcedLength]`:
+    /// the caller's abort first, then the request's own deadline, else the network's failure (a
+    /// small body cut short is [`ApiError::Truncated`]; the browser does not say how much of it
+    /// had arrived).
+    fn failed_get(&self, url: &str, timeout_ms: u64, rejection: &JsValue) -> ApiError {
+        let url = url.to_string();
+        if self.aborted_by_caller() {
+            return ApiError::Aborted { url };
+        }
+        let parts = js_sys::Array::from(rejection);
+        if parts.get(1).as_bool() == Some(true) {
+            return ApiError::Timeout {
+                url,
+                after_ms: timeout_ms,
+            };
+        }
+        match (parts.get(0).as_f64(), parts.get(3).as_f64()) {
+            (Some(stage), Some(expected)) if stage == 1.0 && expected >= 0.0 => {
+                ApiError::Truncated {
+                    url,
+                    expected: expected as u64,
+                    got: 0,
+                }
+            }
+            _ => ApiError::Network {
+                url,
+                reason: js_error_text(&parts.get(2)),
+            },
+        }
+    }
+
     async fn fetch(
         &self,
         url: &str,
@@ -364,11 +399,43 @@ impl FetchTransport {
         }
         let timeout_ms = pace.deadline_ms;
         let mut progress = ProgressCheck::new(pace, js_sys::Date::now());
-        let timer = Deadline::start(timeout_ms);
-        let mut signals = Vec::new();
-        signals.extend(self.signal.clone());
-        signals.extend(timer.as_ref().map(|t| t.signal.clone()));
-        let signal = any_signal(&signals);
+        // A body a sink may take is never read whole in JS.
+        let small_max = match sink {
+            Some(_) => -1.0,
+            None => limit.min(SMALL_BODY_BYTES) as f64,
+        };
+        let started = get_once(
+            url,
+            accept,
+            timeout_ms as f64,
+            self.signal.as_ref(),
+            small_max,
+        );
+        let answer = match JsFuture::from(started).await {
+            Ok(answer) => js_sys::Array::from(&answer),
+            Err(e) => return Err(self.failed_get(url, timeout_ms, &e)),
+        };
+        let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
+        let headers = header_lines(&answer.get(1).as_string().unwrap_or_default());
+        if let Ok(body) = answer.get(2).dyn_into::<Uint8Array>() {
+            // Read whole in JS (its timer cleared there): an announced length of at most
+            // `small_max`, which is within `limit`.
+            let length = content_length(url, &headers, limit)?;
+            let body = body.to_vec();
+            let received = body.len() as u64;
+            return complete_streamed(url, status, headers, body, received, length);
+        }
+        // The body is still to come: its timer runs until this function returns.
+        let timer = answer
+            .get(4)
+            .dyn_into::<AbortSignal>()
+            .ok()
+            .map(|signal| Deadline {
+                signal,
+                timer: answer.get(5),
+            });
+        let resp: web_sys::Response = answer.get(3).unchecked_into();
+        let length = content_length(url, &headers, limit)?;
         let fail = |e: JsValue| -> ApiError {
             if self.aborted_by_caller() {
                 ApiError::Aborted {
@@ -386,16 +453,7 @@ impl FetchTransport {
                 }
             }
         };
-        let resp = fetch_get(url, accept, signal.as_ref())
-            .await
-            .map_err(&fail)?;
-        let status = resp.status();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .entries()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
-        let length = content_length(url, &headers, limit)?;
+        let resp = gloo_net::http::Response::from(resp);
         // A sink that takes the body (a state hashed while it downloads) keeps its only copy;
         // chunks pass through `scratch`, one reused buffer.
         let mut sink = begin_sink(sink, status, &headers, length)?;
