@@ -23,6 +23,8 @@ const suites = which.length ? which : ["root"];
 /** Table cells: bytes in MiB, milliseconds in seconds. */
 const MiB = (b) => (b / 1048576).toFixed(0);
 const sec = (ms) => (ms / 1000).toFixed(2);
+// Clock ticks per second of /proc's CPU times.
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
 
 function nativeRoot(file, fork, preset) {
   const out = execFileSync(CLI, ["bench", "root", "--json", "--runs", String(runs), "--fork", fork, "--preset", preset, file], {
@@ -117,7 +119,19 @@ function bundleLodestar() {
 function procMem(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k) => Number((s.match(new RegExp(`^${k}:\\s+(\\d+) kB`, "m")) || [])[1]) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM"), cpuMs: cpuMsOf(`/proc/${pid}/stat`), mainCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+/** User + system CPU time, in ms, of the process or thread whose `stat` file this is. */
+function cpuMsOf(statPath) {
+  try {
+    const stat = fs.readFileSync(statPath, "utf8");
+    // After the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 1000 / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
 }
 
 /** The renderer processes of a plain Chromium (launchPlain: its own process group, led by `pgid`). */
@@ -213,7 +227,8 @@ async function plainRun(url, timeoutMs = 600_000) {
       const at = new URL(req.url, "http://x").searchParams.get("at");
       const pids = rendererPidsOf(browser.child.pid);
       const all = pids.map(procMem);
-      mem[at] = { rss: all.reduce((a, m) => a + m.rss, 0), hwm: all.reduce((a, m) => a + m.hwm, 0), renderers: pids.length };
+      mem[at] = { rss: all.reduce((a, m) => a + m.rss, 0), hwm: all.reduce((a, m) => a + m.hwm, 0), renderers: pids.length,
+        cpuMs: all.reduce((a, m) => a + m.cpuMs, 0), mainCpuMs: all.reduce((a, m) => a + m.mainCpuMs, 0) };
       if (at === "base") for (const p of pids) fs.writeFileSync(`/proc/${p}/clear_refs`, "5");
       res.writeHead(200, { "Access-Control-Allow-Origin": "*", "Content-Type": "application/json" });
       res.end(JSON.stringify(mem[at]));
@@ -613,12 +628,16 @@ async function backfillSuite(base) {
     console.log(`ratios: backfill / raw fetch (headers) = ${pct(r.backfillOverRawFetch)}, backfill slots / ceiling requests = ${pct(r.backfillSlotsOverCeiling)}, ` +
       `raw fetch / ceiling (requests) = ${pct(r.rawFetchOverCeiling)}, backfill / raw put = ${pct(r.backfillOverRawPut)}` +
       (r.warnings.length ? `; warnings: ${r.warnings.join(", ")}` : ""));
+    const cpuText = (c) => (c ? `${(1000 * c.mainCpuMsPerRequest).toFixed(0)} µs main thread, ${(1000 * c.cpuMsPerRequest).toFixed(0)} µs all threads` : "not measured");
+    if (r.cpu?.backfill)
+      console.log(`renderer CPU per request: backfill ${cpuText(r.cpu.backfill)}; raw fetch ${cpuText(r.cpu.rawFetch)}; ceiling ${cpuText(r.cpu.ceiling)}`);
     if (all.length > 1) {
       console.log("\nevery page of the run, in order (each with its own raw fetch and ceiling):");
-      console.log("| build | backfill slots/s | raw fetch requests/s | ceiling requests/s | backfill / ceiling | backfill / raw fetch |");
-      console.log("|---|---|---|---|---|---|");
+      console.log("| build | backfill slots/s | raw fetch requests/s | ceiling requests/s | backfill / ceiling | backfill / raw fetch | renderer main-thread CPU µs per request: backfill, raw fetch, ceiling |");
+      console.log("|---|---|---|---|---|---|---|");
+      const us = (c) => (c ? (1000 * c.mainCpuMsPerRequest).toFixed(0) : "-");
       for (const x of all)
-        console.log(`| ${x.build} | ${f(x.backfillSlotsPerSecond)} | ${f(x.rawFetchRequestsPerSecond)} | ${f(x.ceilingRequestsPerSecond)} | ${pct(x.backfillSlotsOverCeiling)} | ${pct(x.backfillOverRawFetch)} |`);
+        console.log(`| ${x.build} | ${f(x.backfillSlotsPerSecond)} | ${f(x.rawFetchRequestsPerSecond)} | ${f(x.ceilingRequestsPerSecond)} | ${pct(x.backfillSlotsOverCeiling)} | ${pct(x.backfillOverRawFetch)} | ${us(x.cpu?.backfill)}, ${us(x.cpu?.rawFetch)}, ${us(x.cpu?.ceiling)} |`);
     }
     return all.length > 1 ? { last: r, runs: all } : r;
   } finally {
