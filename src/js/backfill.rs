@@ -139,7 +139,7 @@ impl LightSync {
     #[wasm_bindgen(js_name = backfill, skip_typescript)]
     pub fn backfill(&self, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        super::storage::writing(inner.clone(), "backfill", run(inner, options))
+        super::storage::writing(inner.clone(), "backfill", Box::pin(run(inner, options)))
     }
 
     /// Pauses a running `backfill()` after its current batch.

@@ -21,7 +21,6 @@
 //! in flight; reload the page for a clean module.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise, Reflect};
@@ -29,7 +28,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::error::js_error;
-use super::Inner;
+use super::{Call, Inner};
 
 /// One call whose Promise is still pending.
 struct Pending {
@@ -121,10 +120,7 @@ fn fail_all(reason: &str) {
 }
 
 /// A Promise of `call` on `inner` that settles even when the wasm traps while it runs.
-pub(crate) fn guarded<F>(inner: &Rc<Inner>, call: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, JsValue>> + 'static,
-{
+pub(crate) fn guarded(inner: &Rc<Inner>, call: Call) -> Promise {
     install();
     let id = NEXT_ID.with(|n| n.replace(n.get() + 1));
     let mut settle: Option<(Function, Function)> = None;

@@ -245,7 +245,11 @@ impl LightSync {
     #[wasm_bindgen(js_name = follow, skip_typescript)]
     pub fn follow(&self, options: JsValue) -> Promise {
         let inner = self.inner.clone();
-        super::storage::writing(inner.clone(), "follow", follow_loop(inner, options))
+        super::storage::writing(
+            inner.clone(),
+            "follow",
+            Box::pin(follow_loop(inner, options)),
+        )
     }
 }
 

@@ -41,6 +41,7 @@ mod store;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::LocalBoxFuture;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -105,6 +106,17 @@ pub fn state_root(bytes: &[u8], fork: &str, preset: &str) -> Result<String, JsVa
     let root = crate::merkle::state_root(bytes, fork, preset)
         .map_err(|e| error::js_error("DECODE", &e.to_string(), None))?;
     Ok(hex0x(root))
+}
+
+/// What every exported async method runs: one boxed future type, so `future_to_promise` and the
+/// task it spawns are compiled once for all of them (see [`promise`]) rather than once per
+/// method, each copy holding that method's whole flow inlined.
+pub(crate) type Call = LocalBoxFuture<'static, Result<JsValue, JsValue>>;
+
+/// The Promise of an exported async method: resolves with the call's value, rejects with its
+/// error.
+pub(crate) fn promise(call: Call) -> Promise {
+    future_to_promise(call)
 }
 
 /// `Date.now()` or the `now` option, in unix seconds.
@@ -713,12 +725,8 @@ impl LightSync {
         };
         let inner = self.inner.clone();
         // The guard settles the call with INTERNAL after a trap, so the writer lock is released too.
-        let guarded = guard::guarded(&self.inner, inner.clone().start(signal));
-        storage::writing(
-            inner,
-            "start",
-            wasm_bindgen_futures::JsFuture::from(guarded),
-        )
+        let guarded = guard::guarded(&self.inner, Box::pin(inner.clone().start(signal)));
+        storage::writing(inner, "start", Box::pin(JsFuture::from(guarded)))
     }
 
     /// Deletes this network's database (anchors, headers, backfill progress, kept states) and
@@ -732,7 +740,7 @@ impl LightSync {
             return Promise::reject(&busy(&b));
         }
         let inner = self.inner.clone();
-        storage::writing(inner.clone(), "reset", inner.reset())
+        storage::writing(inner.clone(), "reset", Box::pin(inner.reset()))
     }
 
     /// Asks a running `start()` to stop at its next check; it then rejects with `ABORTED` and
@@ -785,14 +793,14 @@ impl LightSync {
     #[wasm_bindgen(unchecked_return_type = "Promise<Anchor[]>")]
     pub fn anchors(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let anchors = inner
                 .store
                 .anchors()
                 .await
                 .map_err(|e| error::from_store(&e))?;
             Ok(anchors.iter().map(anchor_js).collect::<Array>().into())
-        })
+        }))
     }
 
     /// Adds a listener for `event` (`progress`, `warning` or `status`).

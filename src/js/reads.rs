@@ -12,9 +12,8 @@ use std::rc::{Rc, Weak};
 
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use super::{error, js_error, set, Inner, LightSync};
+use super::{error, js_error, promise, set, Inner, LightSync};
 use crate::store::reads::{self, READ_BATCH_SLOTS};
 use crate::store::{HeaderRecord, Root, Store, StoreError, STATE_CHUNK_BYTES};
 use crate::types::hex0x;
@@ -167,7 +166,7 @@ async fn next_header(state: Rc<RefCell<Iteration>>) -> Result<JsValue, JsValue> 
 fn async_iterable(state: Rc<RefCell<Iteration>>) -> JsValue {
     let iterator = Object::new();
     let next = Closure::<dyn FnMut() -> Promise>::new(move || {
-        future_to_promise(next_header(state.clone()))
+        promise(Box::pin(next_header(state.clone())))
     });
     set(&iterator, "next", next.into_js_value());
     let iterable = Object::new();
@@ -261,13 +260,13 @@ impl LightSync {
     #[wasm_bindgen(js_name = stateBytes, skip_typescript)]
     pub fn state_bytes(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             match kept_state_bytes(&inner).await {
                 Ok(Some(bytes)) => Ok(bytes.into()),
                 Ok(None) => Ok(JsValue::NULL),
                 Err(e) => Err(error::from_store(&e)),
             }
-        })
+        }))
     }
 
     /// The stored header at a slot (a number, bigint or decimal string) or with a block root
@@ -275,7 +274,7 @@ impl LightSync {
     #[wasm_bindgen(skip_typescript)]
     pub fn header(&self, slot_or_root: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let found = match slot_or_root.as_string().filter(|s| s.starts_with("0x")) {
                 Some(s) => {
                     let root = root_of("header", &s, &slot_or_root)?;
@@ -289,7 +288,7 @@ impl LightSync {
             found
                 .map(optional_header)
                 .map_err(|e| error::from_store(&e))
-        })
+        }))
     }
 
     /// The stored headers with `fromSlot <= slot <= toSlot`, ascending, verified, read in
@@ -313,7 +312,7 @@ impl LightSync {
     #[wasm_bindgen(js_name = blockRootAt, skip_typescript)]
     pub fn block_root_at(&self, slot: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let at = slot_of("blockRootAt", &slot)?;
             let found = reads::block_root_at(&inner.store, at)
                 .await
@@ -330,6 +329,6 @@ impl LightSync {
                 set(&o, "source", r.source.as_str());
                 o.into()
             }))
-        })
+        }))
     }
 }

@@ -16,16 +16,15 @@
 //! one's progress without touching IndexedDB.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::error::{from_store, invalid_options, js_error};
 use super::hash::{JsHashPool, PoolHeaderHasher};
-use super::{hex0x, nullable, set, Inner, LightSync};
+use super::{hex0x, nullable, promise, set, Call, Inner, LightSync};
 use crate::store::verify::{
     check_anchor_record, repair_store, verify_store_reading, ChainReport, InThread,
     VERIFY_BATCH_SLOTS,
@@ -364,11 +363,8 @@ async fn begin_writing(inner: &Rc<Inner>, operation: &str) -> Result<Writing, Js
 
 /// Runs a writing operation of `inner` under the database's writer lock (see the module docs),
 /// then asks for persistent storage once an anchor is stored and refreshes the storage standing.
-pub(crate) fn writing<F>(inner: Rc<Inner>, operation: &'static str, run: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    future_to_promise(async move {
+pub(crate) fn writing(inner: Rc<Inner>, operation: &'static str, run: Call) -> Promise {
+    promise(Box::pin(async move {
         let hold = begin_writing(&inner, operation).await?;
         let result = run.await;
         drop(hold);
@@ -377,7 +373,7 @@ where
         }
         inner.guard.refresh().await;
         result
-    })
+    }))
 }
 
 /// Listens on the database's channel: what the writing instance emits is re-emitted here with
@@ -550,9 +546,9 @@ impl LightSync {
         let repair = !repair;
         let inner = self.inner.clone();
         if repair {
-            writing(inner.clone(), "verifyStore", verify(inner, true))
+            writing(inner.clone(), "verifyStore", Box::pin(verify(inner, true)))
         } else {
-            future_to_promise(verify(inner, false))
+            promise(Box::pin(verify(inner, false)))
         }
     }
 }
