@@ -31,7 +31,7 @@ use crate::backfill::{
     load_known_roots, Backfill, BackfillError, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY,
 };
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi};
-use crate::ctx::Ctx;
+use crate::ctx::{boxed, Ctx};
 use crate::store::Store;
 use crate::warning::Warning;
 
@@ -112,7 +112,7 @@ async fn run(inner: Rc<Inner>, call: JsValue) -> Result<JsValue, JsValue> {
         options,
         known: known.as_ref(),
     };
-    let s = bf.run().await.map_err(|e| from_backfill(&e))?;
+    let s = boxed(bf.run()).await.map_err(|e| from_backfill(&e))?;
     let o = Object::new();
     set(&o, "stored", s.stored as f64);
     set(&o, "skippedNonLinking", s.skipped_non_linking as f64);

@@ -51,7 +51,7 @@ use web_sys::AbortSignal;
 use crate::beacon_api::{any_signal, FetchTransport, HttpBeaconApi, DEFAULT_CONCURRENCY};
 use crate::checkpoint::{CheckpointOptions, CheckpointSync};
 use crate::config::NetworkConfig;
-use crate::ctx::{Ctx, Env, HashPool};
+use crate::ctx::{boxed, Ctx, Env, HashPool};
 use crate::event::Event;
 use crate::longrange::{InstanceMode, Session, StartOutcome};
 use crate::store::{AnchorPayload, AnchorRecord, ExecutionBlock, PayloadStatus, Store};
@@ -595,7 +595,7 @@ impl Inner {
                     )
                 })?;
             // The long-range decision (strict / lenient / light) and one follow step.
-            return longrange::resume(self, ctx, &env, anchor).await;
+            return boxed(longrange::resume(self, ctx, &env, anchor)).await;
         };
         let sync = CheckpointSync {
             ctx,
@@ -607,7 +607,7 @@ impl Inner {
             },
         };
         // The long-range rule (a light rebuild of a stale checkpoint) is the core's.
-        longrange::checkpoint(self, &sync, source).await
+        boxed(longrange::checkpoint(self, &sync, source)).await
     }
 
     /// Deletes the network's database and opens an empty one; the instance is then as freshly

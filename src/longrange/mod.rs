@@ -60,7 +60,7 @@ use crate::beacon_api::sse::{
 };
 use crate::beacon_api::{first_passing, ApiError, BeaconApi, Next, Rejection};
 use crate::config::NetworkConfig;
-use crate::ctx::{Ctx, Env};
+use crate::ctx::{boxed, Ctx, Env};
 use crate::event::Failure;
 pub use crate::event::{Event, Followed, Mode, StepSource, StreamStatus};
 use crate::store::{AnchorRecord, BackfillCursor, HeadRecord, HeadSource, Store, StoreError};
@@ -481,7 +481,9 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Overseer<'a, A, S, C
                     ctx: self.ctx,
                     env: self.env,
                 };
-                let r = rebuild.run(&anchor).await.map_err(OverseerError::Rebuild)?;
+                let r = boxed(rebuild.run(&anchor))
+                    .await
+                    .map_err(OverseerError::Rebuild)?;
                 anchor = r.anchor.clone();
                 rebuilt = Some(r);
             }

@@ -63,7 +63,7 @@ use tree_hash::TreeHash;
 
 use crate::beacon_api::{first_passing, stop_on_abort, ApiError, BeaconApi, Next, Rejection};
 use crate::checkpoint::{CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source};
-use crate::ctx::{Ctx, Env};
+use crate::ctx::{boxed, Ctx, Env};
 use crate::event::Event;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
 use crate::light::fork_digest::BlobSchedule;
@@ -424,15 +424,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     /// Rebuilds trust from the stale anchor `old` and stores the new anchor (made active).
     pub async fn run(&self, old: &AnchorRecord) -> Result<Rebuilt, RebuildError> {
         match self.ctx.network.preset {
-            PresetName::Mainnet => {
-                self.run_preset::<Mainnet>(old, AnyLightStore::Mainnet)
-                    .await
-            }
-            PresetName::Minimal => {
-                self.run_preset::<Minimal>(old, AnyLightStore::Minimal)
-                    .await
-            }
+            PresetName::Mainnet => boxed(self.run_preset::<Mainnet>(old, AnyLightStore::Mainnet)),
+            PresetName::Minimal => boxed(self.run_preset::<Minimal>(old, AnyLightStore::Minimal)),
         }
+        .await
     }
 
     fn progress(&self, step: Step, done: u64, total: Option<u64>, period: Option<u64>) {
@@ -912,8 +907,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 keep_state: false,
             },
         };
-        let verified = sync
-            .verify(&Source::TrustedBlockRoot(new_root))
+        let source = Source::TrustedBlockRoot(new_root);
+        let verified = boxed(sync.verify(&source))
             .await
             .map_err(|error| match error {
                 CheckpointError::Aborted => RebuildError::Aborted { step: Step::State },
