@@ -454,7 +454,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     ) -> Result<Rebuilt, RebuildError> {
         let current_slot = self.current_slot()?;
         self.check_committees::<P>(old)?;
-        let old_header = self.fetch_anchor_header::<P>(old).await?;
+        let old_period = compute_sync_committee_period_at_slot::<P>(old.slot);
+        let old_header = self.fetch_anchor_header(old, old_period).await?;
         let mut store = store_from_anchor::<P>(old, &old_header)?;
         self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
         let first = store.period();
@@ -471,7 +472,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         let below = self.link_headers(&finalized, old_tip, new_period).await?;
         let headers_linked = below.len() as u64;
         let new_root = finalized.tree_hash_root().0;
-        let (mut anchor, ws) = self.verify_state(new_root, new_period, &store).await?;
+        let committee = |a: &AnchorRecord| state_committee(&store, new_period, a);
+        let (mut anchor, ws) = self.verify_state(new_root, new_period, &committee).await?;
         let (head, headers_stored) = self
             .store_anchor(&mut anchor, old, &old_header, &finalized, below, new_period)
             .await?;
@@ -498,10 +500,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         Ok(())
     }
 
-    /// Step 2: the anchor's block header, untrusted, accepted by its root.
-    async fn fetch_anchor_header<P: Preset>(
+    /// Step 2: the anchor's block header, untrusted, accepted by its root (`period`: the
+    /// anchor's sync-committee period, for errors). Not generic over the preset, so one copy
+    /// serves both.
+    async fn fetch_anchor_header(
         &self,
         old: &AnchorRecord,
+        period: u64,
     ) -> Result<BeaconBlockHeader, RebuildError> {
         self.check_abort(Step::AnchorHeader)?;
         let header = first_passing(
@@ -513,7 +518,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         .map_err(|rejected| rejected.last().unwrap_or_else(no_providers))
         .map_err(|error| RebuildError::Api {
             step: Step::AnchorHeader,
-            period: Some(compute_sync_committee_period_at_slot::<P>(old.slot)),
+            period: Some(period),
             error,
         })?
         .ok_or(RebuildError::AnchorHeaderMissing {
@@ -655,16 +660,18 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     }
 
     /// Step 6: the state of the new finalized block, verified against it, from the first
-    /// provider whose state passes.
-    async fn verify_state<P: Preset>(
+    /// provider whose state passes (`committee`: the light client's check of the state's sync
+    /// committee, see [`state_committee`]). Not generic over the preset, so one copy serves
+    /// both.
+    async fn verify_state(
         &self,
         new_root: Root,
         new_period: u64,
-        store: &LightClientStore<P>,
+        committee: &dyn Fn(&AnchorRecord) -> Result<(), RebuildError>,
     ) -> Result<(AnchorRecord, WsStatus), RebuildError> {
         let verified = self
             .first_passing(Step::State, |api| {
-                self.state_from::<P>(api, new_root, new_period, store)
+                self.state_from(api, new_root, new_period, committee)
             })
             .await?
             .map_err(|failures| all_failed(Step::State, Some(new_period), failures))?;
@@ -890,13 +897,13 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
 
     /// The state of the block `new_root` from one provider, checked by the trusted-block-root
     /// checkpoint flow (verified only: nothing is stored before every check of the rebuild
-    /// passed), and its sync committee against the light client's.
-    async fn state_from<P: Preset>(
+    /// passed), and its sync committee by `committee` (against the light client's).
+    async fn state_from(
         &self,
         api: &A,
         new_root: Root,
         new_period: u64,
-        store: &LightClientStore<P>,
+        committee: &dyn Fn(&AnchorRecord) -> Result<(), RebuildError>,
     ) -> Result<(AnchorRecord, WsStatus), RebuildError> {
         let sync = CheckpointSync {
             ctx: self.ctx.with_providers(std::slice::from_ref(api)),
@@ -928,29 +935,41 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 },
             });
         }
-        // The state's committee of the light client's period must be the one that signed.
-        let state_period = compute_sync_committee_period_at_slot::<P>(anchor.slot);
-        let followed = if state_period == new_period {
-            Some(&store.current_sync_committee.committee)
-        } else if state_period == new_period + 1 {
-            store.next_sync_committee.as_ref().map(|c| &c.committee)
-        } else {
-            None
-        };
-        if let Some(expected) = followed {
-            let got = committee_from_record::<P>(
-                anchor.current_sync_committee.as_ref(),
-                "current",
-                anchor.slot,
-            )?;
-            if &got != expected {
-                return Err(RebuildError::CommitteeMismatch {
-                    period: state_period,
-                });
-            }
-        }
+        committee(&anchor)?;
         Ok((anchor, verified.ws))
     }
+}
+
+/// The state check of step 6 that needs the preset: the current sync committee of the verified
+/// state `anchor` must be the one the light client `store` (at `new_period`) follows for the
+/// state's period, when it follows one.
+fn state_committee<P: Preset>(
+    store: &LightClientStore<P>,
+    new_period: u64,
+    anchor: &AnchorRecord,
+) -> Result<(), RebuildError> {
+    // The state's committee of the light client's period must be the one that signed.
+    let state_period = compute_sync_committee_period_at_slot::<P>(anchor.slot);
+    let followed = if state_period == new_period {
+        Some(&store.current_sync_committee.committee)
+    } else if state_period == new_period + 1 {
+        store.next_sync_committee.as_ref().map(|c| &c.committee)
+    } else {
+        None
+    };
+    if let Some(expected) = followed {
+        let got = committee_from_record::<P>(
+            anchor.current_sync_committee.as_ref(),
+            "current",
+            anchor.slot,
+        )?;
+        if &got != expected {
+            return Err(RebuildError::CommitteeMismatch {
+                period: state_period,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Whether `e` is a provider's "no update for this period": 404, or the 500 some nodes answer
