@@ -23,7 +23,7 @@ use crate::types::{ForkName, PresetName};
 /// `flow` on the heap, for a flow that awaits another flow (once per run, never per chunk or
 /// header). The awaiting flow's state machine then holds a pointer instead of the awaited one's
 /// states, and the awaited one is polled through its own function rather than inlined into each
-/// caller: the wasm is smaller (the light rebuild's two presets, the checkpoint flow inside
+/// caller: the wasm is smaller (the light rebuild under the overseer, the checkpoint flow inside
 /// the rebuild, the backfill and start flows under the JS API). Always inlined: as a function of
 /// its own per flow type it measured about 1 KB larger.
 #[inline(always)]

@@ -61,8 +61,11 @@ use std::future::Future;
 
 use tree_hash::TreeHash;
 
-use crate::beacon_api::{first_passing, stop_on_abort, ApiError, BeaconApi, Next, Rejection};
+use crate::beacon_api::{
+    first_passing, stop_on_abort, ApiError, BeaconApi, Next, RawBody, Rejection,
+};
 use crate::checkpoint::{CheckpointError, CheckpointOptions, CheckpointSync, LongRange, Source};
+use crate::config::NetworkConfig;
 use crate::ctx::{boxed, Ctx, Env};
 use crate::event::Event;
 use crate::light::error::{LightClientError, UpdateFailure, UpdateKind};
@@ -422,12 +425,61 @@ pub struct LightRebuild<'a, A, S, C: ?Sized, E> {
 
 impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, S, C, E> {
     /// Rebuilds trust from the stale anchor `old` and stores the new anchor (made active).
+    ///
+    /// The steps in order (see the module docs); each step reports its progress and names
+    /// itself in its errors. The flow is not generic over the preset: the light client is an
+    /// [`AnyLightStore`], and only the synchronous checks that need the preset's sizes
+    /// ([`apply_updates`], [`apply_finality_update`], [`state_committee`]) are compiled per
+    /// preset, so the wasm holds one copy of the flow's state machine.
     pub async fn run(&self, old: &AnchorRecord) -> Result<Rebuilt, RebuildError> {
-        match self.ctx.network.preset {
-            PresetName::Mainnet => boxed(self.run_preset::<Mainnet>(old, AnyLightStore::Mainnet)),
-            PresetName::Minimal => boxed(self.run_preset::<Minimal>(old, AnyLightStore::Minimal)),
+        let preset = self.ctx.network.preset;
+        let current_slot = self.current_slot()?;
+        self.check_committees(old)?;
+        let old_header = self
+            .fetch_anchor_header(old, period_at(preset, old.slot))
+            .await?;
+        let mut store = match preset {
+            PresetName::Mainnet => {
+                AnyLightStore::Mainnet(store_from_anchor::<Mainnet>(old, &old_header)?)
+            }
+            PresetName::Minimal => {
+                AnyLightStore::Minimal(store_from_anchor::<Minimal>(old, &old_header)?)
+            }
+        };
+        self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
+        let first = store.period();
+        let (reached, mut updates) = self.walk_updates(&mut store, current_slot).await?;
+        if self.apply_finality(&mut store, &old_header).await? {
+            updates += 1;
         }
-        .await
+        let finalized = store.finalized();
+        let new_period = store.period();
+        let old_tip = Tip {
+            slot: old_header.slot,
+            root: old.block_root,
+        };
+        let below = self.link_headers(&finalized, old_tip, new_period).await?;
+        let headers_linked = below.len() as u64;
+        let new_root = finalized.tree_hash_root().0;
+        let committee = |a: &AnchorRecord| match &store {
+            AnyLightStore::Mainnet(s) => state_committee(s, new_period, a),
+            AnyLightStore::Minimal(s) => state_committee(s, new_period, a),
+        };
+        let (mut anchor, ws) = self.verify_state(new_root, new_period, &committee).await?;
+        let (head, headers_stored) = self
+            .store_anchor(&mut anchor, old, &old_header, &finalized, below, new_period)
+            .await?;
+        Ok(Rebuilt {
+            anchor,
+            ws,
+            old_anchor_root: old.block_root,
+            updates,
+            periods: (first, reached.max(new_period)),
+            headers_linked,
+            headers_stored,
+            head,
+            light: store,
+        })
     }
 
     fn progress(&self, step: Step, done: u64, total: Option<u64>, period: Option<u64>) {
@@ -445,64 +497,20 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             .map_err(|_| RebuildError::Aborted { step })
     }
 
-    /// The rebuild's steps in order (see the module docs); each step reports its progress and
-    /// names itself in its errors.
-    async fn run_preset<P: Preset>(
-        &self,
-        old: &AnchorRecord,
-        wrap: fn(LightClientStore<P>) -> AnyLightStore,
-    ) -> Result<Rebuilt, RebuildError> {
-        let current_slot = self.current_slot()?;
-        self.check_committees::<P>(old)?;
-        let old_period = compute_sync_committee_period_at_slot::<P>(old.slot);
-        let old_header = self.fetch_anchor_header(old, old_period).await?;
-        let mut store = store_from_anchor::<P>(old, &old_header)?;
-        self.progress(Step::AnchorHeader, 1, Some(1), Some(store.period()));
-        let first = store.period();
-        let (reached, mut updates) = self.walk_updates(&mut store, current_slot).await?;
-        if self.apply_finality(&mut store, &old_header).await? {
-            updates += 1;
-        }
-        let finalized = *store.finalized_header.beacon();
-        let new_period = store.period();
-        let old_tip = Tip {
-            slot: old_header.slot,
-            root: old.block_root,
-        };
-        let below = self.link_headers(&finalized, old_tip, new_period).await?;
-        let headers_linked = below.len() as u64;
-        let new_root = finalized.tree_hash_root().0;
-        let committee = |a: &AnchorRecord| state_committee(&store, new_period, a);
-        let (mut anchor, ws) = self.verify_state(new_root, new_period, &committee).await?;
-        let (head, headers_stored) = self
-            .store_anchor(&mut anchor, old, &old_header, &finalized, below, new_period)
-            .await?;
-        Ok(Rebuilt {
-            anchor,
-            ws,
-            old_anchor_root: old.block_root,
-            updates,
-            periods: (first, reached.max(new_period)),
-            headers_linked,
-            headers_stored,
-            head,
-            light: wrap(store),
-        })
-    }
-
     /// Step 1: the anchor record's committees, checked for shape before any network traffic.
-    fn check_committees<P: Preset>(&self, old: &AnchorRecord) -> Result<(), RebuildError> {
+    fn check_committees(&self, old: &AnchorRecord) -> Result<(), RebuildError> {
         self.check_abort(Step::Committees)?;
-        committee_from_record::<P>(old.current_sync_committee.as_ref(), "current", old.slot)?;
-        committee_from_record::<P>(old.next_sync_committee.as_ref(), "next", old.slot)?;
-        let period = compute_sync_committee_period_at_slot::<P>(old.slot);
+        match self.ctx.network.preset {
+            PresetName::Mainnet => committees_of::<Mainnet>(old)?,
+            PresetName::Minimal => committees_of::<Minimal>(old)?,
+        }
+        let period = period_at(self.ctx.network.preset, old.slot);
         self.progress(Step::Committees, 1, Some(1), Some(period));
         Ok(())
     }
 
     /// Step 2: the anchor's block header, untrusted, accepted by its root (`period`: the
-    /// anchor's sync-committee period, for errors). Not generic over the preset, so one copy
-    /// serves both.
+    /// anchor's sync-committee period, for errors).
     async fn fetch_anchor_header(
         &self,
         old: &AnchorRecord,
@@ -534,14 +542,14 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     /// refuse it, and once a range is refused as a whole (404 or 500 from every provider) the
     /// rest of the walk asks one period at a time. Returns the last period with an update and
     /// the updates applied.
-    async fn walk_updates<P: Preset>(
+    async fn walk_updates(
         &self,
-        store: &mut LightClientStore<P>,
+        store: &mut AnyLightStore,
         current_slot: Slot,
     ) -> Result<(u64, u64), RebuildError> {
         let blobs = &self.ctx.network.blob_schedule;
         let first = store.period();
-        let last = compute_sync_committee_period_at_slot::<P>(current_slot).max(first);
+        let last = period_at(self.ctx.network.preset, current_slot).max(first);
         let (mut reached, mut updates) = (first, 0u64);
         let mut p = first;
         // Whether finished periods are still asked several at a time (see below).
@@ -552,10 +560,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
             } else {
                 1
             };
-            let known: &LightClientStore<P> = store;
+            let known: &AnyLightStore = store;
             let outcome = match self
                 .first_passing(Step::Updates, |api| {
-                    self.updates_from::<P>(api, p, count, known, blobs)
+                    self.updates_from(api, p, count, known, blobs)
                 })
                 .await?
             {
@@ -600,18 +608,18 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     /// Step 4: the latest finality update, from the first provider whose update verifies; the
     /// finalized header must then be newer than the old anchor's block. Returns whether the
     /// update taught the store something.
-    async fn apply_finality<P: Preset>(
+    async fn apply_finality(
         &self,
-        store: &mut LightClientStore<P>,
+        store: &mut AnyLightStore,
         old_header: &BeaconBlockHeader,
     ) -> Result<bool, RebuildError> {
-        let known: &LightClientStore<P> = store;
+        let known: &AnyLightStore = store;
         let (next, applied_here) = self
-            .first_passing(Step::Finality, |api| self.finality_from::<P>(api, known))
+            .first_passing(Step::Finality, |api| self.finality_from(api, known))
             .await?
             .map_err(|failures| all_failed(Step::Finality, Some(known.period()), failures))?;
         *store = next;
-        let finalized = store.finalized_header.beacon();
+        let finalized = store.finalized();
         let new_period = store.period();
         self.progress(Step::Finality, 1, Some(1), Some(new_period));
         if finalized.slot <= old_header.slot {
@@ -661,8 +669,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
 
     /// Step 6: the state of the new finalized block, verified against it, from the first
     /// provider whose state passes (`committee`: the light client's check of the state's sync
-    /// committee, see [`state_committee`]). Not generic over the preset, so one copy serves
-    /// both.
+    /// committee, see [`state_committee`]).
     async fn verify_state(
         &self,
         new_root: Root,
@@ -816,17 +823,16 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     }
 
     /// One provider's `light_client/updates` for the `count` periods from `p`, applied to a copy
-    /// of `store`: `None` when it has no update for `p`, else the store, the updates applied and
-    /// how many periods the answer covered (at most `count`: updates beyond those asked are
-    /// not read).
-    async fn updates_from<P: Preset>(
+    /// of `store` ([`apply_updates`]): `None` when it has no update for `p`, else the store, the
+    /// updates applied and how many periods the answer covered.
+    async fn updates_from(
         &self,
         api: &A,
         p: u64,
         count: u64,
-        store: &LightClientStore<P>,
+        store: &AnyLightStore,
         blobs: &BlobSchedule,
-    ) -> Result<Option<(LightClientStore<P>, u64, u64)>, RebuildError> {
+    ) -> Result<Option<(AnyLightStore, u64, u64)>, RebuildError> {
         let body = api
             .light_client_updates(p, count)
             .await
@@ -836,45 +842,29 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 error,
             })?;
         let current_slot = self.current_slot()?;
-        // The period of the update that failed: its place in the answer counted from `p`.
-        let verify = |error: LightClientError| {
-            let at = match &error {
-                LightClientError::Update { index: Some(i), .. } => *i as u64,
-                _ => 0,
-            };
-            RebuildError::Verify {
-                step: Step::Updates,
-                period: p + at,
-                error,
+        let net = self.ctx.network;
+        let body = &body.body;
+        Ok(match store {
+            AnyLightStore::Mainnet(s) => {
+                apply_updates(net, blobs, body, s, p, count, current_slot)?.map(
+                    |(next, applied, answered)| (AnyLightStore::Mainnet(next), applied, answered),
+                )
             }
-        };
-        let mut list = parse_updates::<P>(self.ctx.network, blobs, &body.body).map_err(verify)?;
-        if list.is_empty() {
-            return Ok(None);
-        }
-        list.truncate(count as usize);
-        let mut next = store.clone();
-        let parts: Vec<_> = list.iter().map(|u| u.parts()).collect();
-        let applied_here = process_updates(
-            self.ctx.network,
-            &mut next,
-            &parts,
-            current_slot,
-            UpdateKind::Update,
-            not_relevant,
-        )
-        .map_err(verify)?;
-        Ok(Some((next, applied_here as u64, list.len() as u64)))
+            AnyLightStore::Minimal(s) => {
+                apply_updates(net, blobs, body, s, p, count, current_slot)?.map(
+                    |(next, applied, answered)| (AnyLightStore::Minimal(next), applied, answered),
+                )
+            }
+        })
     }
 
-    /// One provider's `light_client/finality_update`, applied to a copy of `store`; `true` when
-    /// it taught the store something.
-    async fn finality_from<P: Preset>(
+    /// One provider's `light_client/finality_update`, applied to a copy of `store`
+    /// ([`apply_finality_update`]); `true` when it taught the store something.
+    async fn finality_from(
         &self,
         api: &A,
-        store: &LightClientStore<P>,
-    ) -> Result<(LightClientStore<P>, bool), RebuildError> {
-        let net = self.ctx.network;
+        store: &AnyLightStore,
+    ) -> Result<(AnyLightStore, bool), RebuildError> {
         let body = api
             .light_client_finality_update()
             .await
@@ -884,15 +874,17 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
                 error,
             })?;
         let current_slot = self.current_slot()?;
-        let mut next = store.clone();
-        let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
-            .and_then(|f| process_light_client_finality_update(net, &mut next, &f, current_slot));
-        let applied_here = applied(finality).map_err(|error| RebuildError::Verify {
-            step: Step::Finality,
-            period: store.period(),
-            error,
-        })?;
-        Ok((next, applied_here))
+        let net = self.ctx.network;
+        Ok(match store {
+            AnyLightStore::Mainnet(s) => {
+                let (next, applied) = apply_finality_update(net, &body, s, current_slot)?;
+                (AnyLightStore::Mainnet(next), applied)
+            }
+            AnyLightStore::Minimal(s) => {
+                let (next, applied) = apply_finality_update(net, &body, s, current_slot)?;
+                (AnyLightStore::Minimal(next), applied)
+            }
+        })
     }
 
     /// The state of the block `new_root` from one provider, checked by the trusted-block-root
@@ -938,6 +930,84 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
         committee(&anchor)?;
         Ok((anchor, verified.ws))
     }
+}
+
+/// The sync-committee period of `slot` under `preset`.
+fn period_at(preset: PresetName, slot: Slot) -> u64 {
+    match preset {
+        PresetName::Mainnet => compute_sync_committee_period_at_slot::<Mainnet>(slot),
+        PresetName::Minimal => compute_sync_committee_period_at_slot::<Minimal>(slot),
+    }
+}
+
+/// Step 1's check of the anchor record's two committees (shape and size for `P`).
+fn committees_of<P: Preset>(old: &AnchorRecord) -> Result<(), RebuildError> {
+    committee_from_record::<P>(old.current_sync_committee.as_ref(), "current", old.slot)?;
+    committee_from_record::<P>(old.next_sync_committee.as_ref(), "next", old.slot)?;
+    Ok(())
+}
+
+/// Step 3's verification of one `light_client/updates` answer (`body`, asked for the `count`
+/// periods from `p`), applied to a copy of `store`: `None` when the answer holds no update,
+/// else the store, the updates applied and how many periods the answer covered (at most
+/// `count`: updates beyond those asked are not read).
+fn apply_updates<P: Preset>(
+    network: &NetworkConfig,
+    blobs: &BlobSchedule,
+    body: &[u8],
+    store: &LightClientStore<P>,
+    p: u64,
+    count: u64,
+    current_slot: Slot,
+) -> Result<Option<(LightClientStore<P>, u64, u64)>, RebuildError> {
+    // The period of the update that failed: its place in the answer counted from `p`.
+    let verify = |error: LightClientError| {
+        let at = match &error {
+            LightClientError::Update { index: Some(i), .. } => *i as u64,
+            _ => 0,
+        };
+        RebuildError::Verify {
+            step: Step::Updates,
+            period: p + at,
+            error,
+        }
+    };
+    let mut list = parse_updates::<P>(network, blobs, body).map_err(verify)?;
+    if list.is_empty() {
+        return Ok(None);
+    }
+    list.truncate(count as usize);
+    let mut next = store.clone();
+    let parts: Vec<_> = list.iter().map(|u| u.parts()).collect();
+    let applied_here = process_updates(
+        network,
+        &mut next,
+        &parts,
+        current_slot,
+        UpdateKind::Update,
+        not_relevant,
+    )
+    .map_err(verify)?;
+    Ok(Some((next, applied_here as u64, list.len() as u64)))
+}
+
+/// Step 4's verification of one `light_client/finality_update` answer, applied to a copy of
+/// `store`; `true` when it taught the store something.
+fn apply_finality_update<P: Preset>(
+    net: &NetworkConfig,
+    body: &RawBody,
+    store: &LightClientStore<P>,
+    current_slot: Slot,
+) -> Result<(LightClientStore<P>, bool), RebuildError> {
+    let mut next = store.clone();
+    let finality = parse_finality_update::<P>(net, &body.body, body.consensus_version)
+        .and_then(|f| process_light_client_finality_update(net, &mut next, &f, current_slot));
+    let applied_here = applied(finality).map_err(|error| RebuildError::Verify {
+        step: Step::Finality,
+        period: store.period(),
+        error,
+    })?;
+    Ok((next, applied_here))
 }
 
 /// The state check of step 6 that needs the preset: the current sync committee of the verified
