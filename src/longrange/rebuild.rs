@@ -429,8 +429,8 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> LightRebuild<'a, A, 
     /// The steps in order (see the module docs); each step reports its progress and names
     /// itself in its errors. The flow is not generic over the preset: the light client is an
     /// [`AnyLightStore`], and only the synchronous checks that need the preset's sizes
-    /// ([`apply_updates`], [`apply_finality_update`], [`state_committee`]) are compiled per
-    /// preset, so the wasm holds one copy of the flow's state machine.
+    /// (`apply_updates`, `apply_finality_update`, `state_committee`) are compiled per preset,
+    /// so the wasm holds one copy of the flow's state machine.
     pub async fn run(&self, old: &AnchorRecord) -> Result<Rebuilt, RebuildError> {
         let preset = self.ctx.network.preset;
         let current_slot = self.current_slot()?;
