@@ -15,9 +15,8 @@
 //!
 //! Durability: verified headers are committed with the cursor in one store transaction
 //! ([`Store::commit_backfill_batch`]), so a closed tab or a crash leaves no gap and no unverified
-//! header, and the next run resumes below the cursor without refetching. Slots are fetched in
-//! units of one to four batches (a unit's commit runs beside the next unit's download), and a
-//! unit's requests are shared out over the healthy providers, each with its own `concurrency` lanes (a browser pools
+//! header, and the next run resumes below the cursor without refetching. Requests for a batch are
+//! shared out over the healthy providers, each with its own `concurrency` lanes (a browser pools
 //! connections per origin); slots the anchor's roots show empty are not requested at all;
 //! 429/503 wait for `Retry-After`,
 //! other transient failures back off exponentially. A stored backfill that hangs from an anchor
@@ -48,18 +47,9 @@ use crate::ws::{ChainClock, Clock};
 pub use crate::types::Root;
 
 /// Default headers per store transaction. IndexedDB pays a fixed cost per transaction (a few
-/// milliseconds to commit), so larger batches store faster. A fetch unit spans one to
-/// [`MAX_BATCHES_PER_UNIT`] batches and is committed while the next unit downloads, so a closed
-/// tab loses at most one unit of fetched work. 256 slots is 8 mainnet epochs, about 30 KB of
-/// header records.
+/// milliseconds to commit), so larger batches store faster; a closed tab loses at most one
+/// batch of fetched work. 256 slots is 8 mainnet epochs, about 30 KB of header records.
 pub const DEFAULT_BATCH_SIZE: u64 = 256;
-/// Transport calls each lane makes, at least, in one fetch unit (see [`Backfill::unit_slots`]):
-/// a unit's lanes all wait for its last answer before the next unit starts, so the fewer units,
-/// the less that tail costs (about one request's latency per unit, 1/64 of each lane's work).
-const CALLS_PER_LANE_PER_UNIT: u64 = 64;
-/// The most batches one fetch unit spans: the headers a closed tab can lose are those fetched
-/// and linked since the last commit, at most one unit.
-const MAX_BATCHES_PER_UNIT: u64 = 4;
 /// Default number of requests in flight *per provider*. Browsers cap HTTP/1.1 connections per
 /// origin (Chromium: 6 per scheme, host and port) and keep a separate pool for each origin, so
 /// each provider gets its own lanes: one provider runs 6 requests at a time, three run 18. More
@@ -130,8 +120,7 @@ pub async fn load_known_roots<S: Store>(
 pub struct BackfillOptions {
     /// Where to stop.
     pub target: Target,
-    /// Headers per store transaction (see [`DEFAULT_BATCH_SIZE`]); a fetch unit is one to four
-    /// batches of slots, more with more lanes.
+    /// Slots fetched per batch and headers per store transaction (see [`DEFAULT_BATCH_SIZE`]).
     pub batch_size: u64,
     /// Lanes per healthy provider (see [`DEFAULT_CONCURRENCY`]): each lane has one transport
     /// call in flight, so a run keeps up to `concurrency × slots_per_call × providers` requests
@@ -769,22 +758,10 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         }
     }
 
-    /// Slots of one fetch unit above the target: [`CALLS_PER_LANE_PER_UNIT`] calls of every
-    /// lane, at least one batch and at most [`MAX_BATCHES_PER_UNIT`].
-    fn unit_slots(&self) -> u64 {
-        let lanes = (self.ctx.providers.len() as u64)
-            .saturating_mul(self.options.concurrency as u64)
-            .saturating_mul(self.options.slots_per_call.max(1) as u64);
-        let batch = self.options.batch_size;
-        lanes
-            .saturating_mul(CALLS_PER_LANE_PER_UNIT)
-            .clamp(batch, batch.saturating_mul(MAX_BATCHES_PER_UNIT))
-    }
-
-    /// The slots of the next fetch below `below` (exclusive): one unit ([`Self::unit_slots`]),
-    /// or, in summarised chunks, the rest of the current chunk and as many whole chunks below it
-    /// as fit in a unit, so that each can be verified as a whole (and small chunks, as in the
-    /// minimal preset, do not shrink the fetch units).
+    /// The slots of the next fetch below `below` (exclusive): one batch, or, in summarised
+    /// chunks, the rest of the current chunk and as many whole chunks below it as fit in a
+    /// batch, so that each can be verified as a whole (and small chunks, as in the minimal
+    /// preset, do not shrink the fetch units).
     ///
     /// Below the target the walk only looks for the block its chain needs next (a link there
     /// proves the slots above it empty): units of at most an epoch, as the block is usually a
@@ -803,8 +780,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
                 .max(1);
             return (hi.saturating_sub(n - 1)..=hi).rev().collect();
         }
-        let unit = self.unit_slots();
-        let mut lo = hi.saturating_add(1).saturating_sub(unit);
+        let mut lo = hi.saturating_add(1).saturating_sub(self.options.batch_size);
         if let Some(known) = self.known {
             let n = known.slots_per_historical_root;
             let chunk = hi / n;
@@ -813,7 +789,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
                 while lo >= n
                     && lo - n >= target
                     && known.summary_for_chunk(lo / n - 1).is_some()
-                    && hi + 1 - (lo - n) <= unit
+                    && hi + 1 - (lo - n) <= self.options.batch_size
                 {
                     lo -= n;
                 }
@@ -1013,8 +989,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         }
     }
 
-    /// A header linked: kept for the next commit, which runs beside the next unit's fetch (or
-    /// at once, should a whole unit's worth be waiting).
+    /// A header linked: kept for the next commit (committed at once when a batch is full).
     async fn linked(
         &self,
         st: &RunState,
@@ -1026,7 +1001,7 @@ impl<'a, A: BeaconApi, S: Store, C: Clock + ?Sized, E: Env> Backfill<'a, A, S, C
         w.linked.push(rec);
         w.snapshot = w.walker.clone();
         w.pinned = None;
-        if w.linked.len() as u64 >= self.unit_slots() && self.commit_linked(w).await? {
+        if w.linked.len() as u64 >= self.options.batch_size && self.commit_linked(w).await? {
             self.progress(st, w);
         }
         Ok(())

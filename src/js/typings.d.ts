@@ -28,10 +28,7 @@ export type BackfillTarget = number | DecimalString | "genesis" | "horizon";
 /** Backfill settings (the `backfill` option, or the argument of `backfill()`). */
 export interface BackfillOptions {
   targetSlot?: BackfillTarget;
-  /**
-   * Verified headers per IndexedDB transaction; slots are fetched in units of one to four
-   * batches, each unit stored while the next downloads. See `backfillDefaults()`.
-   */
+  /** Slots per verified batch (one IndexedDB transaction each); see `backfillDefaults()`. */
   batchSize?: number;
   /**
    * Requests in flight per healthy provider (each origin has its own connections in the browser),
