@@ -431,14 +431,12 @@ fn tampered_mainnet_updates_fail_with_the_right_error() {
     ));
 }
 
+/// What a walk over updates returns (how many it applied, or its error) and the store it leaves.
+type Walked = (Result<usize, LightClientError>, LightClientStore<Mainnet>);
+
 /// The helios mainnet updates (possibly tampered) walked from the bootstrap two ways: batched
 /// (`process_updates`) and one by one (`process_with_context` each), with the stores they leave.
-fn walk_both_ways(
-    updates: &serde_json::Value,
-) -> (
-    (Result<usize, LightClientError>, LightClientStore<Mainnet>),
-    (Result<usize, LightClientError>, LightClientStore<Mainnet>),
-) {
+fn walk_both_ways(updates: &serde_json::Value) -> (Walked, Walked) {
     let config = mainnet();
     let bytes = serde_json::to_vec(updates).unwrap();
     let list =

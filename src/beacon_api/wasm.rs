@@ -135,10 +135,11 @@ pub(super) fn js_error_text(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// Largest body, in bytes, read with one `arrayBuffer()` when its length is announced (every
-/// JSON answer of a Beacon API node): one promise instead of a reader and a `read()` per chunk
-/// plus the final one, which a backfill pays on every header request. Larger bodies keep the
-/// reader loop, which yields to the page and reports the bytes received when cut short.
+/// Largest body, in bytes, `getOnce` reads with one `arrayBuffer()` when its length is announced
+/// (every JSON answer of a Beacon API node): one promise instead of a reader and a `read()` per
+/// chunk plus the final one, which a backfill pays on every header request. Larger bodies, and
+/// any body a sink was offered (a state, or the error answer a sink declines), take the reader
+/// loop, which yields to the page and reports the bytes received when cut short.
 const SMALL_BODY_BYTES: u64 = 1 << 20;
 
 /// What a [`Deadline`] calls, looked up once per thread (window or worker).
@@ -164,9 +165,10 @@ thread_local! {
 
 /// A request's timeout, started by `getOnce` (`fetch.js`): an `AbortController` aborted by a
 /// `setTimeout`. `getOnce` clears it when it reads a small body itself; for a body read here,
-/// this handle clears it when the request ends (on drop). Not `AbortSignal.timeout(ms)`: its timer cannot be cancelled, so every
-/// finished request would leave a timer that fires `ms` later and aborts a signal nobody listens
-/// to; a backfill at hundreds of requests a second would keep thousands of them pending.
+/// this handle clears it when the request ends (on drop). Not `AbortSignal.timeout(ms)`: its
+/// timer cannot be cancelled, so every finished request would leave a timer that fires `ms`
+/// later and aborts a signal nobody listens to; a backfill at hundreds of requests a second
+/// would keep thousands of them pending.
 struct Deadline {
     signal: AbortSignal,
     timer: JsValue,
@@ -244,10 +246,11 @@ impl Drop for Deadline {
     }
 }
 
-/// `fetch(url, { headers: { Accept: accept }, signal })`. Not through `gloo-net`'s request
-/// builder: it parses the URL into a `URL`, merges its query through `URLSearchParams` and builds
-/// two `Request` objects per request, which cost more main-thread time than the `fetch` itself
-/// at backfill rates. (`web_sys::Response` comes with `gloo-net`'s `http` feature.)
+/// `fetch(url, { headers: { Accept: accept }, signal })`, for the event stream: a request with no
+/// deadline of its own, aborted by its stream's controller (the transport's requests go through
+/// `getOnce`). Not through `gloo-net`'s request builder: it parses the URL into a `URL`, merges
+/// its query through `URLSearchParams` and builds two `Request` objects per request.
+/// (`web_sys::Response` comes with `gloo-net`'s `http` feature.)
 pub(super) async fn fetch_get(
     url: &str,
     accept: &str,
@@ -353,34 +356,38 @@ impl FetchTransport {
         self.signal.as_ref().is_some_and(|s| s.aborted())
     }
 
-    /// The error of a `getOnce` that rejected with `[stage, timedOut, error, announcedLength]`:
-    /// the caller's abort first, then the request's own deadline, else the network's failure (a
-    /// small body cut short is [`ApiError::Truncated`]; the browser does not say how much of it
-    /// had arrived).
-    fn failed_get(&self, url: &str, timeout_ms: u64, rejection: &JsValue) -> ApiError {
+    /// Why a request failed, in the one order every failure is read: the caller's abort first,
+    /// then the request's own deadline (`timed_out`), else the network's failure.
+    fn failure(&self, url: &str, timeout_ms: u64, timed_out: bool, e: &JsValue) -> ApiError {
         let url = url.to_string();
         if self.aborted_by_caller() {
-            return ApiError::Aborted { url };
-        }
-        let parts = js_sys::Array::from(rejection);
-        if parts.get(1).as_bool() == Some(true) {
-            return ApiError::Timeout {
+            ApiError::Aborted { url }
+        } else if timed_out {
+            ApiError::Timeout {
                 url,
                 after_ms: timeout_ms,
-            };
-        }
-        match (parts.get(0).as_f64(), parts.get(3).as_f64()) {
-            (Some(stage), Some(expected)) if stage == 1.0 && expected >= 0.0 => {
-                ApiError::Truncated {
-                    url,
-                    expected: expected as u64,
-                    got: 0,
-                }
             }
-            _ => ApiError::Network {
+        } else {
+            ApiError::Network {
                 url,
-                reason: js_error_text(&parts.get(2)),
+                reason: js_error_text(e),
+            }
+        }
+    }
+
+    /// The error of a `getOnce` that rejected with `[stage, timedOut, error, announcedLength]`
+    /// ([`Self::failure`]); a small body cut short (stage 1) is [`ApiError::Truncated`], as the
+    /// browser does not say how much of it had arrived.
+    fn failed_get(&self, url: &str, timeout_ms: u64, rejection: &JsValue) -> ApiError {
+        let parts = js_sys::Array::from(rejection);
+        let timed_out = parts.get(1).as_bool() == Some(true);
+        match self.failure(url, timeout_ms, timed_out, &parts.get(2)) {
+            ApiError::Network { .. } if parts.get(0).as_f64() == Some(1.0) => ApiError::Truncated {
+                url: url.to_string(),
+                expected: parts.get(3).as_f64().unwrap_or(0.0).max(0.0) as u64,
+                got: 0,
             },
+            other => other,
         }
     }
 
@@ -437,46 +444,13 @@ impl FetchTransport {
         let resp: web_sys::Response = answer.get(3).unchecked_into();
         let length = content_length(url, &headers, limit)?;
         let fail = |e: JsValue| -> ApiError {
-            if self.aborted_by_caller() {
-                ApiError::Aborted {
-                    url: url.to_string(),
-                }
-            } else if timer.as_ref().is_some_and(Deadline::expired) {
-                ApiError::Timeout {
-                    url: url.to_string(),
-                    after_ms: timeout_ms,
-                }
-            } else {
-                ApiError::Network {
-                    url: url.to_string(),
-                    reason: js_error_text(&e),
-                }
-            }
+            let timed_out = timer.as_ref().is_some_and(Deadline::expired);
+            self.failure(url, timeout_ms, timed_out, &e)
         };
         let resp = gloo_net::http::Response::from(resp);
         // A sink that takes the body (a state hashed while it downloads) keeps its only copy;
         // chunks pass through `scratch`, one reused buffer.
         let mut sink = begin_sink(sink, status, &headers, length)?;
-        if let (Some(len), None) = (length, sink.as_ref()) {
-            if len <= SMALL_BODY_BYTES {
-                // Checked against `limit` above; the browser ends the body at `Content-Length`.
-                return match resp.binary().await {
-                    Ok(body) => {
-                        let received = body.len() as u64;
-                        complete_streamed(url, status, headers, body, received, length)
-                    }
-                    Err(e) => match fail(JsValue::from_str(&e.to_string())) {
-                        // Cut short: the browser does not say how much had arrived.
-                        ApiError::Network { .. } => Err(ApiError::Truncated {
-                            url: url.to_string(),
-                            expected: len,
-                            got: 0,
-                        }),
-                        other => Err(other),
-                    },
-                };
-            }
-        }
         let mut scratch = Vec::new();
         // Grown as bytes arrive (never from `Content-Length`), bounded by `limit`.
         let mut body: Vec<u8> = Vec::new();

@@ -426,7 +426,7 @@ pub const BATCH_SCALAR_BITS: usize = 64;
 /// mismatch or an empty batch is `false`. A `false` says only that some set fails: the caller
 /// checks them one by one to learn which.
 pub fn verify_batch(sets: &[SignatureSet<'_>], scalars: &[[u8; 8]]) -> bool {
-    if sets.is_empty() || scalars.len() != sets.len() || scalars.iter().any(|r| *r == [0u8; 8]) {
+    if sets.is_empty() || scalars.len() != sets.len() || scalars.contains(&[0u8; 8]) {
         return false;
     }
     let mut pairing = blst::Pairing::new(true, DST);
